@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The one command that runs every test: installs codewright and its test tools into .venv, then pytest.
+# pytest's exit 5 ("no tests collected") is a failure here, never a silent pass.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+set +e
+.venv/bin/python -m pytest "$@"
+rc=$?
+set -e
+if [ "$rc" -eq 5 ]; then
+  echo "scripts/test.sh: pytest collected no tests: failing" >&2
+  exit 1
+fi
+exit "$rc"

@@ -1,0 +1,1 @@
+"""The `codewright` command line: one argparse tree, one module per command group."""

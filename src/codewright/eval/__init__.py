@@ -1,0 +1,1 @@
+"""Evaluations and benchmarks' harnesses: `codewright eval NAME` (json, edits, callgraph, localize, polyglot)."""

@@ -1,0 +1,137 @@
+"""The normalised request, response and stream-event types every provider speaks.
+
+The rest of codewright talks to models only through these: a provider translates
+them to and from its wire protocol (OpenAI chat completions, Anthropic messages,
+Ollama chat, the embedded local model), so the agent never sees a provider's quirks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Union
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass
+class ToolSpec:
+    """A tool the model may call: name, description and JSON Schema of its arguments."""
+
+    name: str
+    description: str
+    parameters: dict[str, Any]
+
+
+@dataclass
+class ToolCall:
+    """One call the model asked for. `arguments` is the raw JSON text as the model wrote it."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class Reasoning:
+    """Reasoning output kept so it can be passed back on tool turns.
+
+    `signature` is Anthropic's thinking-block signature (required when the block is
+    sent back); `redacted` holds an Anthropic redacted_thinking payload.
+    """
+
+    text: str = ""
+    signature: str | None = None
+    redacted: str | None = None
+
+
+@dataclass
+class Message:
+    role: Role
+    content: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    tool_call_id: str | None = None  # for role == "tool": the call this answers
+    name: str | None = None  # for role == "tool": the tool's name
+    reasoning: list[Reasoning] = field(default_factory=list)
+    cache_breakpoint: bool = False  # cache the prompt up to and including this message
+
+
+@dataclass
+class Request:
+    messages: list[Message]
+    model: str = ""  # alias or "provider/name"; the router resolves it
+    tools: list[ToolSpec] = field(default_factory=list)
+    tool_choice: Literal["auto", "none", "required"] | str = "auto"
+    max_tokens: int | None = None
+    temperature: float | None = None
+    stop: list[str] = field(default_factory=list)
+    response_format: dict[str, Any] | None = None  # e.g. {"type": "json_schema", "json_schema": {...}}
+    thinking_budget: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Usage:
+    """Tokens as the provider reports them. input_tokens counts every prompt token, cached or not."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+        )
+
+
+@dataclass
+class Response:
+    text: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    reasoning: list[Reasoning] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str = "stop"  # stop | tool_calls | length | content_filter | error
+    model: str = ""  # the concrete model that answered
+    deployment: str = ""  # the router deployment that answered
+    cost: float = 0.0  # USD, from the price table
+    latency_s: float = 0.0
+    ttft_s: float | None = None  # time to first token, streaming only
+
+    def as_message(self) -> Message:
+        """The assistant turn to append to the conversation (reasoning kept for tool turns)."""
+        return Message("assistant", self.text, list(self.tool_calls), reasoning=list(self.reasoning))
+
+
+@dataclass
+class TextDelta:
+    text: str
+
+
+@dataclass
+class ReasoningDelta:
+    text: str
+
+
+@dataclass
+class ToolCallDelta:
+    """A fragment of a streamed tool call; `index` tells calls of one turn apart."""
+
+    index: int
+    id: str | None
+    name: str | None
+    arguments: str
+
+
+@dataclass
+class Completed:
+    """The last event of every successful stream: the whole assembled response."""
+
+    response: Response
+
+
+StreamEvent = Union[TextDelta, ReasoningDelta, ToolCallDelta, Completed]

@@ -1,0 +1,1 @@
+"""codewright.repair"""
