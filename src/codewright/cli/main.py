@@ -17,6 +17,7 @@ from codewright.errors import EXIT_INTERRUPTED, CodewrightError
 
 COMMAND_MODULES = (
     "codewright.graph.cli",
+    "codewright.graph.callgraph_cli",
     "codewright.gateway.cli",
     "codewright.edit.cli",
     "codewright.agent.cli",

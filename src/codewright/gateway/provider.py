@@ -1,0 +1,53 @@
+"""The interface each provider implements: one deployment's wire protocol behind normalised types.
+
+A provider instance talks to one deployment (one base URL and model, or one local model
+file). The router adds retries, breakers, fallback and accounting around it, so a
+provider does exactly one attempt and raises `ProviderError` with a classification the
+router can act on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+from codewright.gateway.types import Request, Response, StreamEvent
+
+
+class ProviderError(Exception):
+    """One failed attempt.
+
+    kind: rate_limit | server | timeout | connect | context_overflow | auth | bad_request |
+    malformed | stream_cut. `retry_after` is seconds from a Retry-After header, when given;
+    `started` is True when a stream had already yielded tokens (it must not be retried
+    silently).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        kind: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        started: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.status = status
+        self.retry_after = retry_after
+        self.started = started
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in {"rate_limit", "server", "timeout", "connect", "malformed"} and not self.started
+
+
+class Provider(Protocol):
+    """One deployment. `stream` yields deltas and ends with exactly one `Completed`."""
+
+    def complete(self, request: Request) -> Response: ...
+
+    def stream(self, request: Request) -> Iterator[StreamEvent]: ...
+
+    def close(self) -> None: ...
