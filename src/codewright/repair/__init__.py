@@ -1,1 +1,13 @@
-"""codewright.repair"""
+"""Tolerant model output: JSON repair, schema coercion and streaming partial JSON.
+
+    loads(text) -> value            repair and parse (valid JSON: json.loads's value)
+    repair_json(text) -> str        the repaired JSON text
+    StreamParser().feed(chunk)      partial value after each chunk; .close() -> final value
+    coerce(value, schema)           fit a value to a tool's JSON Schema or raise SchemaError
+"""
+
+from codewright.repair.engine import MAX_DEPTH
+from codewright.repair.errors import NoJSONFound, RepairError, TooDeep
+from codewright.repair.oneshot import loads, repair_json
+
+__all__ = ["MAX_DEPTH", "NoJSONFound", "RepairError", "TooDeep", "loads", "repair_json"]

@@ -1,0 +1,112 @@
+"""Checkpoints in a shadow git repository: undo any change, the user's own `.git` untouched.
+
+The shadow repository lives in `.codewright/shadow.git` and uses the project as its work
+tree (GIT_DIR / GIT_WORK_TREE), so it sees exactly what is on disk, changes made by shell
+commands included, and honours the project's .gitignore files. A checkpoint is a commit
+on its `refs/heads/checkpoints` branch, made only when the files differ from the last one.
+
+Restoring uses `git read-tree -u --reset`: with the index holding the current files, git
+rewrites changed files, restores deleted ones and removes files the target lacks, so the
+tree comes back byte for byte. The state being left is kept under refs/codewright/ first.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from codewright.agent.session import data_dir
+from codewright.errors import CodewrightError, UsageError
+
+BRANCH = "refs/heads/checkpoints"
+_IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false"]
+_CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
+
+
+@dataclass
+class Checkpoint:
+    commit: str
+    label: str
+    time: float
+    changes: list[tuple[str, str]]  # (path, added|modified|deleted) against the previous checkpoint
+
+
+class ShadowRepo:
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root).resolve()
+        self.git_dir = data_dir(self.root) / "shadow.git"
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+        self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
+        if not (self.git_dir / "HEAD").exists():
+            self._init()
+
+    def _git(self, *args: str, check: bool = True) -> str:
+        done = subprocess.run(
+            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True
+        )
+        if check and done.returncode != 0:
+            raise CodewrightError(f"checkpoint: git {args[0]} failed: {done.stderr.strip()}")
+        return done.stdout
+
+    def _init(self) -> None:
+        self._git("init", "--quiet")
+        self._git("config", "core.autocrlf", "false")
+        self._git("symbolic-ref", "HEAD", BRANCH)
+        exclude = self.git_dir / "info" / "exclude"
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        exclude.write_text("/.codewright/\n/.git/\n", encoding="utf-8")
+
+    def head(self) -> str | None:
+        out = self._git("rev-parse", "--verify", "--quiet", BRANCH, check=False).strip()
+        return out or None
+
+    def _snapshot_tree(self) -> str:
+        self._git("add", "--all")
+        return self._git("write-tree").strip()
+
+    def checkpoint(self, label: str) -> Checkpoint | None:
+        """Commit the current files if they differ from the last checkpoint; None when unchanged."""
+        tree = self._snapshot_tree()
+        parent = self.head()
+        if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
+            return None
+        args = ["commit-tree", tree, "-m", label] + (["-p", parent] if parent else [])
+        commit = self._git(*args).strip()
+        self._git("update-ref", BRANCH, commit)
+        changes = self._changes(parent, commit) if parent else []
+        return Checkpoint(commit, label, time.time(), changes)
+
+    def _changes(self, old: str, new: str) -> list[tuple[str, str]]:
+        out = self._git("diff-tree", "-r", "--no-renames", "--name-status", "-z", old, new)
+        parts = [p for p in out.split("\0") if p]
+        return [(parts[i + 1], _CHANGE.get(parts[i][0], "modified")) for i in range(0, len(parts) - 1, 2)]
+
+    def log(self) -> list[Checkpoint]:
+        """Checkpoints, newest first."""
+        if not self.head():
+            return []
+        out = self._git("log", "--format=%H%x00%ct%x00%s", BRANCH)
+        found = []
+        for line in out.splitlines():
+            commit, stamp, label = line.split("\0", 2)
+            found.append(Checkpoint(commit, label, float(stamp), []))
+        return found
+
+    def rewind(self, steps: int) -> tuple[Checkpoint, list[tuple[str, str]]]:
+        """Restore the files of the checkpoint `steps` before the last; return it and what changed on disk."""
+        history = self.log()
+        if steps < 1:
+            raise UsageError("rewind: N must be at least 1")
+        if steps >= len(history):
+            raise UsageError(f"rewind: only {len(history) - 1} earlier checkpoint(s) to go back to")
+        target = history[steps]
+        current = self._snapshot_tree()
+        stamp = str(int(time.time() * 1000))
+        saved = self._git("commit-tree", current, "-p", history[0].commit, "-m", "state before rewind").strip()
+        self._git("update-ref", f"refs/codewright/before-rewind/{stamp}", saved)
+        self._git("read-tree", "-u", "--reset", target.commit)
+        self._git("update-ref", BRANCH, target.commit)
+        return target, self._changes(saved, target.commit)

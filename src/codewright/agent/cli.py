@@ -1,0 +1,155 @@
+"""`codewright run`, `chat`, `sessions`, `undo` and `rewind`.
+
+Handlers only parse arguments, pick renderers and map outcomes to exit codes; the
+session is put together in `runner` and driven by `loop.Agent`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+MODES = ("plan", "ask", "auto-edit", "full-auto")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    run = sub.add_parser("run", help="carry out a task on the repository")
+    run.add_argument("task", nargs="?", default="", help="the task in plain language")
+    _session_options(run)
+    run.add_argument("--resume", metavar="ID", help="continue session ID (after a crash, Ctrl-C or a limit)")
+    run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N model calls (exit 3)")
+    run.add_argument("--max-seconds", type=_positive_float, metavar="S", help="stop after S seconds (exit 3)")
+    run.add_argument("--budget", type=_positive_float, metavar="USD", help="stop once the cost reaches USD (exit 3)")
+    run.set_defaults(func=_run)
+
+    chat = sub.add_parser("chat", help="work on the repository in a conversation")
+    _session_options(chat)
+    chat.add_argument("--resume", metavar="ID", help="continue chat session ID")
+    chat.set_defaults(func=_chat)
+
+    sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
+    sessions.add_argument("--repo", default=".", help="repository root (default: .)")
+    sessions.add_argument("--limit", type=_positive_int, default=50)
+    sessions.add_argument("--json", action="store_true", help="print one JSON document")
+    sessions.set_defaults(func=_sessions)
+
+    undo = sub.add_parser("undo", help="undo the last checkpointed change")
+    undo.add_argument("--repo", default=".", help="repository root (default: .)")
+    undo.add_argument("--json", action="store_true", help="print one JSON document")
+    undo.set_defaults(func=_undo, steps=1)
+
+    rewind = sub.add_parser("rewind", help="go N checkpoints back")
+    rewind.add_argument("steps", type=_positive_int, metavar="N")
+    rewind.add_argument("--repo", default=".", help="repository root (default: .)")
+    rewind.add_argument("--json", action="store_true", help="print one JSON document")
+    rewind.set_defaults(func=_undo)
+
+
+def _session_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--model", help="model alias or provider/name (default: codewright.toml)")
+    parser.add_argument("--mode", choices=MODES, default=None, help="what may run without asking (default: ask)")
+    parser.add_argument("--yes", action="store_true", help="answer yes wherever the mode would ask")
+    parser.add_argument("--json", action="store_true", help="print events as JSON Lines")
+    parser.add_argument("--repo", default=".", help="repository root (default: .)")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def _root(args: argparse.Namespace) -> Path:
+    from codewright.errors import UsageError
+
+    root = Path(args.repo).resolve()
+    if not root.is_dir():
+        raise UsageError(f"--repo {args.repo}: not a directory")
+    return root
+
+
+def _renderers(args: argparse.Namespace) -> list:
+    if args.json:
+        from codewright.ui.jsonl import JsonLinesRenderer
+
+        return [JsonLinesRenderer()]
+    from codewright.ui.terminal import TerminalRenderer
+
+    return [TerminalRenderer()]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from codewright.agent.loop import Limits
+    from codewright.agent.runner import Options, open_agent
+    from codewright.errors import UsageError
+
+    if not args.task and not args.resume:
+        raise UsageError('run needs a TASK (codewright run "fix the failing test") or --resume ID')
+    limits = Limits(max_steps=args.max_steps, max_seconds=args.max_seconds, budget=args.budget)
+    options = Options(model=args.model, mode=args.mode, yes=args.yes, limits=limits)
+    with open_agent(_root(args), options, _renderers(args), task=args.task, resume=args.resume) as agent:
+        outcome = agent.resume(args.task) if args.resume else agent.run(args.task)
+    return outcome.exit_code
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from codewright.agent.runner import Options, open_agent
+    from codewright.ui.prompt import read_message
+
+    options = Options(model=args.model, mode=args.mode, yes=args.yes, chat=True)
+    with open_agent(_root(args), options, _renderers(args), task="chat", resume=args.resume) as agent:
+        while True:
+            text = read_message()
+            if text is None:
+                return 0
+            if text.strip():
+                try:
+                    agent.run(text)
+                except KeyboardInterrupt:  # between steps: the turn is over, the chat goes on
+                    continue
+
+
+def _sessions(args: argparse.Namespace) -> int:
+    from codewright.agent.session import SessionStore
+
+    store = SessionStore(_root(args))
+    rows = [row.to_dict() for row in store.list(args.limit)]
+    store.close()
+    if args.json:
+        print(json.dumps({"sessions": rows}, indent=2))
+        return 0
+    from codewright.ui.tables import print_sessions
+
+    print_sessions(rows)
+    return 0
+
+
+def _undo(args: argparse.Namespace) -> int:
+    from codewright.agent.checkpoint import ShadowRepo
+
+    shadow = ShadowRepo(_root(args))
+    target, changes = shadow.rewind(args.steps)
+    result = {
+        "checkpoint": target.commit,
+        "label": target.label,
+        "steps": args.steps,
+        "changes": [{"path": path, "change": change} for path, change in changes],
+    }
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"restored checkpoint {target.commit[:10]} ({target.label}): {len(changes)} file(s) changed")
+    for path, change in changes:
+        print(f"  {change:8} {path}")
+    sys.stdout.flush()
+    return 0

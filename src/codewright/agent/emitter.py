@@ -1,0 +1,48 @@
+"""Number, redact, store and hand on every event of a session.
+
+The loop calls `emit(SomeEvent(...))`; the emitter stamps the session id and sequence
+number, masks credential-looking values (context.secrets.redact), appends the event to
+the session store and passes it to each renderer. Streamed fragments go to renderers
+only: the finished model call carries their text, so storing every fragment is waste.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from codewright.agent.events import Event, ModelStreamed
+from codewright.agent.session import SessionStore
+from codewright.context.secrets import redact
+
+Renderer = Callable[[Event], None]
+
+
+def _redacted(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in value.items()}
+    return value
+
+
+class Emitter:
+    def __init__(self, store: SessionStore, session: str, renderers: Iterable[Renderer], seq: int = 0) -> None:
+        self.store = store
+        self.session = session
+        self.renderers = list(renderers)
+        self.seq = seq
+
+    def __call__(self, event: Event) -> Event:
+        self.seq += 1
+        changes = {f.name: _redacted(getattr(event, f.name)) for f in dataclasses.fields(event)}
+        changes.update(session=self.session, seq=self.seq)
+        event = dataclasses.replace(event, **changes)
+        if not isinstance(event, ModelStreamed):
+            self.store.append(event)
+        for render in self.renderers:
+            render(event)
+        return event

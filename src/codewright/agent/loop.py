@@ -1,0 +1,353 @@
+"""The agent loop: ask the model, run the tools it calls, feed back what happened, until done.
+
+One `Agent` drives one session. Each step builds the request from the context engine,
+streams the model's answer, and runs every tool call it holds (plan and finish are the
+loop's own; the rest go to the toolbox, which asks for permission through `approve`).
+Failures (a malformed call, an edit that did not apply, a failing test) go back to the
+model as the tool's result, with the precise message: the run goes on. It stops on
+`finish`, on a limit (exit 3), when stuck, or on Ctrl-C (exit 130), and after every step
+the session is saved and the files are checkpointed, so `--resume` and `undo` work from
+any point.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from codewright.agent import events as ev
+from codewright.agent.checkpoint import ShadowRepo
+from codewright.agent.emitter import Emitter
+from codewright.agent.prompt import PLAN_TOOL
+from codewright.agent.stuck import StuckDetector
+from codewright.agent.toolcalls import BadToolCall, from_text, parse_arguments, plan_steps
+from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LIMIT, EXIT_OK, CodewrightError, LimitReached
+from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
+
+NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
+RESUMED = "The session was interrupted and is now resumed: continue the task where you left off."
+
+
+@dataclass
+class Limits:
+    max_steps: int | None = None
+    max_seconds: float | None = None
+    budget: float | None = None  # USD
+
+
+@dataclass
+class Outcome:
+    outcome: str  # done | limit | stuck | interrupted | failed | replied
+    reason: str
+    exit_code: int
+
+
+@dataclass
+class Totals:
+    steps: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost: float = 0.0
+    seconds: float = 0.0
+
+    def add(self, response: Response) -> None:
+        self.steps += 1
+        self.input_tokens += response.usage.input_tokens
+        self.output_tokens += response.usage.output_tokens
+        self.cache_read_tokens += response.usage.cache_read_tokens
+        self.cost += response.cost
+
+
+@dataclass
+class _Turn:
+    """Bookkeeping of the step in flight, so an interruption can answer every call it made."""
+
+    calls: list[ToolCall] = field(default_factory=list)
+    answered: set[str] = field(default_factory=set)
+    current: ToolCall | None = None
+    approval: bool | None = None  # what the user answered for the current call, if asked
+
+
+class Agent:
+    def __init__(
+        self,
+        *,
+        session: str,
+        model: str,
+        gateway: Any,
+        engine: Any,
+        toolbox: Any,
+        emit: Emitter,
+        store: Any,
+        shadow: ShadowRepo,
+        native_tools: bool,
+        limits: Limits | None = None,
+        chat: bool = False,
+        totals: Totals | None = None,
+        stuck: StuckDetector | None = None,
+        mode: str = "ask",
+    ) -> None:
+        self.session = session
+        self.model = model
+        self.gateway = gateway
+        self.engine = engine
+        self.toolbox = toolbox
+        self.emit = emit
+        self.store = store
+        self.shadow = shadow
+        self.native_tools = native_tools
+        self.limits = limits or Limits()
+        self.chat = chat
+        self.totals = totals or Totals()
+        self.stuck = stuck or StuckDetector()
+        self.plan: list[dict[str, str]] = []
+        self.specs = {spec.name: spec for spec in self.tool_specs(toolbox, mode)}
+        self._turn = _Turn()
+
+    @staticmethod
+    def tool_specs(toolbox: Any, mode: str) -> list:
+        """The toolbox's tools (only the read tools in plan mode) plus the loop's own `plan`."""
+        tools = [spec for spec in toolbox.specs() if mode != "plan" or toolbox.access(spec.name) == "read"]
+        return [PLAN_TOOL, *tools]
+
+    # ------------------------------------------------------------------ running
+
+    def run(self, user_text: str) -> Outcome:
+        """Carry out one user message: steps until finish (run) or a prose reply (chat), or a stop."""
+        self.engine.add_user(user_text)
+        started = time.monotonic()
+        base_seconds = self.totals.seconds
+        steps_here = 0
+        nudged = False
+        try:
+            while True:
+                self.totals.seconds = base_seconds + time.monotonic() - started
+                limit = self._limit_reached(steps_here)
+                if limit:
+                    return self._finish("limit", limit, EXIT_LIMIT)
+                steps_here += 1
+                try:
+                    response = self._model_step()
+                except LimitReached as exc:  # the window or the gateway's own budget
+                    return self._finish("limit", str(exc), EXIT_LIMIT)
+                except CodewrightError as exc:  # no deployment could answer: saved, resumable
+                    self.emit(ev.ErrorEvent(kind="model", message=str(exc), recoverable=False))
+                    return self._finish("failed", f"the model call failed: {exc}", EXIT_FAILED)
+                calls, errors = self._calls_of(response)
+                if not calls and not errors:
+                    if self.chat or nudged:
+                        self.emit(ev.AssistantMessage(text=response.text))
+                        return self._finish("replied" if self.chat else "done", "the model ended its turn", EXIT_OK)
+                    nudged = True
+                    self.engine.add_user(NUDGE)
+                    self._save()
+                    continue
+                nudged = False
+                outcome = self._run_calls(calls, errors)
+                self.checkpoint("after step %d" % self.totals.steps)
+                self._save()
+                if outcome:
+                    return outcome
+        except KeyboardInterrupt:
+            self._answer_unanswered("interrupted by the user before this call finished")
+            self.totals.seconds = base_seconds + time.monotonic() - started
+            self.checkpoint("interrupted")
+            return self._finish("interrupted", "interrupted by the user (Ctrl-C)", EXIT_INTERRUPTED)
+
+    def resume(self, text: str = "") -> Outcome:
+        """Continue a saved session, with the user's new words or a note that it was resumed."""
+        return self.run(text or RESUMED)
+
+    def _limit_reached(self, steps_here: int) -> str | None:
+        lim = self.limits
+        if lim.max_steps is not None and steps_here >= lim.max_steps:
+            return f"step limit reached ({lim.max_steps} model calls)"
+        if lim.max_seconds is not None and self.totals.seconds >= lim.max_seconds:
+            return f"time limit reached ({lim.max_seconds:g}s)"
+        if lim.budget is not None and self.totals.cost >= lim.budget:
+            return f"budget reached (${self.totals.cost:.4f} of ${lim.budget:.4f})"
+        return None
+
+    # ------------------------------------------------------------------ the model
+
+    def _model_step(self) -> Response:
+        request = self.engine.build(self.model)
+        self._report_compaction()
+        step = self.totals.steps + 1
+        self.emit(ev.ModelCallStarted(step=step, model=self.model, messages=len(request.messages),
+                                      tools=len(request.tools)))
+        response = self._stream(request)
+        self.totals.add(response)
+        usage = response.usage
+        self.emit(ev.ModelCallFinished(
+            step=step, model=response.model or self.model, finish_reason=response.finish_reason,
+            input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
+            cache_read_tokens=usage.cache_read_tokens, cache_write_tokens=usage.cache_write_tokens,
+            cost=response.cost, latency_s=response.latency_s, text=response.text,
+        ))
+        return response
+
+    def _stream(self, request: Any) -> Response:
+        stream = self.gateway.stream(request)
+        try:
+            for item in stream:
+                if isinstance(item, Completed):
+                    return item.response
+                if isinstance(item, TextDelta):
+                    self.emit(ev.ModelStreamed(kind="text", text=item.text))
+                elif isinstance(item, ReasoningDelta):
+                    self.emit(ev.ModelStreamed(kind="reasoning", text=item.text))
+                elif isinstance(item, ToolCallDelta):
+                    self.emit(ev.ModelStreamed(kind="tool_call", text=item.arguments))
+        finally:
+            stream.close()
+        raise RuntimeError("the gateway's stream ended without a Completed event")
+
+    def _report_compaction(self) -> None:
+        info = self.engine.last_compaction
+        if info is None:
+            return
+        detail = (f"{len(info.dropped)} result(s) replaced by references, {info.summarised_turns} turn(s) "
+                  f"summarised, {info.truncated} truncated")
+        self.emit(ev.Compacted(tokens_before=info.tokens_before, tokens_after=info.tokens_after, detail=detail))
+
+    def _calls_of(self, response: Response) -> tuple[list[ToolCall], list[str]]:
+        """The tool calls in a reply (native or written as text) and what could not be read as one."""
+        if self.native_tools:
+            self.engine.add_assistant(response.as_message())
+            return list(response.tool_calls), []
+        parsed = from_text(response.text, f"call{self.totals.steps}")
+        message = response.as_message()
+        message.tool_calls = parsed.calls
+        self.engine.add_assistant(message)
+        return parsed.calls, parsed.errors
+
+    # ------------------------------------------------------------------ tools
+
+    def _run_calls(self, calls: list[ToolCall], errors: list[str]) -> Outcome | None:
+        self._turn = _Turn(calls=list(calls))
+        for message in errors:
+            self.emit(ev.ErrorEvent(kind="malformed_tool_call", message=message, recoverable=True))
+            self.engine.add_user(f"Your tool call could not be read: {message}")
+        outcome = None
+        for call in calls:
+            if outcome is not None:  # finish or stuck: answer the remaining calls without running them
+                self._answer(call, "not run: the session ended before this call", ok=False)
+                continue
+            outcome = self._run_call(call)
+        return outcome
+
+    def _run_call(self, call: ToolCall) -> Outcome | None:
+        self.emit(ev.ToolCallRequested(call_id=call.id, name=call.name, arguments=call.arguments))
+        try:
+            arguments = parse_arguments(call, self.specs.get(call.name))
+        except BadToolCall as exc:
+            known = ", ".join(sorted(self.specs))
+            message = f"{exc}. Available tools: {known}." if "unknown tool" in str(exc) else str(exc)
+            self.emit(ev.ErrorEvent(kind="malformed_tool_call", message=message, recoverable=True))
+            return self._observe(call, message, ok=False, kind="error")
+        if call.name == PLAN_TOOL.name:
+            try:
+                return self._update_plan(call, plan_steps(arguments))
+            except BadToolCall as exc:
+                self.emit(ev.ErrorEvent(kind="malformed_tool_call", message=str(exc), recoverable=True))
+                return self._observe(call, str(exc), ok=False, kind="error")
+        return self._call_toolbox(call, arguments)
+
+    def _update_plan(self, call: ToolCall, steps: list[dict[str, str]]) -> Outcome | None:
+        self.plan = steps
+        self.engine.set_plan(plan_text(self.plan))
+        self.emit(ev.PlanUpdated(steps=self.plan))
+        self._answer(call, "plan updated", ok=True)
+        return None
+
+    def _call_toolbox(self, call: ToolCall, arguments: dict) -> Outcome | None:
+        started = time.monotonic()
+        self._turn.current, self._turn.approval = call, None
+        result = self.toolbox.call(call.name, arguments)
+        if result.kind == "denied":
+            self.emit(ev.ToolCallDenied(call_id=call.id, name=call.name, reason=result.content))
+        elif self._turn.approval is None:
+            self.emit(ev.ToolCallApproved(call_id=call.id, name=call.name, by="mode"))
+        outcome = self._observe(call, result.content, ok=result.ok, kind=result.kind,
+                                path=(result.meta or {}).get("path"), duration=time.monotonic() - started)
+        if result.kind == "finish" and result.ok:
+            return self._finish("done", arguments.get("summary", result.content), EXIT_OK)
+        return outcome
+
+    def approve(self, request: Any, answer: bool, by: str) -> bool:
+        """Record the answer to a permission question (the CLI's approve callable reports here)."""
+        self._turn.approval = answer
+        call = self._turn.current
+        call_id, name = (call.id, call.name) if call else ("", "")
+        if answer:
+            self.emit(ev.ToolCallApproved(call_id=call_id, name=name, by=by))
+        else:
+            self.emit(ev.ToolCallDenied(call_id=call_id, name=name, reason=f"not approved ({by})"))
+        return answer
+
+    def _observe(self, call: ToolCall, content: str, *, ok: bool, kind: str, path: str | None = None,
+                 duration: float = 0.0) -> Outcome | None:
+        self._answer(call, content, ok=ok, kind=kind, path=path, duration=duration)
+        stuck = self.stuck.observe(call.name, call.arguments, content, ok)
+        if stuck:
+            self._answer_unanswered("not run: the session stopped")
+            return self._finish("stuck", stuck, EXIT_FAILED)
+        return None
+
+    def _answer(self, call: ToolCall, content: str, *, ok: bool, kind: str = "text", path: str | None = None,
+                duration: float = 0.0) -> None:
+        self.engine.add_tool_result(call, content, kind=kind, path=path)
+        self._turn.answered.add(call.id)
+        self.emit(ev.ToolCallFinished(call_id=call.id, name=call.name, ok=ok, kind=kind,
+                                      output=content[:4000], duration_s=round(duration, 3)))
+
+    def _answer_unanswered(self, content: str) -> None:
+        for call in self._turn.calls:
+            if call.id not in self._turn.answered:
+                self._answer(call, content, ok=False, kind="error")
+
+    # ------------------------------------------------------------------ checkpoints and state
+
+    def checkpoint(self, label: str) -> None:
+        made = self.shadow.checkpoint(f"{self.session}: {label}")
+        if made is None:
+            return
+        for path, change in made.changes:
+            self.emit(ev.FileChanged(path=path, change=change))
+        self.emit(ev.CheckpointMade(commit=made.commit, label=made.label, files=len(made.changes)))
+
+    def state(self) -> dict[str, Any]:
+        return {
+            "context": self.engine.to_dict(),
+            "plan": self.plan,
+            "totals": self.totals.__dict__,
+            "stuck": self.stuck.to_dict(),
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        """Take back the loop's own state from `state()` (the engine is rebuilt by the caller)."""
+        self.plan = state.get("plan", [])
+        self.totals = Totals(**state.get("totals", {}))
+        self.stuck = StuckDetector.from_dict(state.get("stuck", {}))
+
+    def _save(self, outcome: str = "running", reason: str = "") -> None:
+        t = self.totals
+        self.store.save(self.session, self.state(), outcome=outcome, reason=reason, steps=t.steps,
+                        input_tokens=t.input_tokens, output_tokens=t.output_tokens,
+                        cache_read_tokens=t.cache_read_tokens, cost=t.cost)
+
+    def _finish(self, outcome: str, reason: str, exit_code: int) -> Outcome:
+        self._save(outcome, reason)
+        t = self.totals
+        self.emit(ev.Finished(outcome=outcome, reason=reason, exit_code=exit_code, steps=t.steps,
+                              input_tokens=t.input_tokens, output_tokens=t.output_tokens,
+                              cache_read_tokens=t.cache_read_tokens, cost=t.cost))
+        return Outcome(outcome, reason, exit_code)
+
+
+def plan_text(steps: list[dict[str, str]]) -> str:
+    """The plan as the context engine shows it to the model: one numbered line per step."""
+    return "\n".join(f"{i}. [{s['status']}] {s['step']}" for i, s in enumerate(steps, 1))

@@ -1,0 +1,157 @@
+"""Put a session together: store, gateway, index, context engine, toolbox, checkpoints, loop.
+
+`open_agent` is the one place that knows how the layers connect; the CLI, the chat and
+the polyglot eval all go through it, so a session started one way resumes any other way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from codewright.agent import events as ev
+from codewright.agent.checkpoint import ShadowRepo
+from codewright.agent.emitter import Emitter, Renderer
+from codewright.agent.loop import Agent, Limits
+from codewright.agent.prompt import system_prompt
+from codewright.agent.session import SessionStore
+
+DEFAULT_MODE = "ask"
+REPO_MAP_TOKENS = 1024
+DEFAULT_WINDOW = 32_768
+
+
+@dataclass
+class Options:
+    model: str | None = None
+    mode: str | None = None
+    yes: bool = False
+    limits: Limits = field(default_factory=Limits)
+    chat: bool = False
+    approve: Any = None  # callable(question) -> bool; default: ask on the terminal, no terminal means no
+
+
+@contextmanager
+def open_agent(
+    root: Path,
+    options: Options,
+    renderers: list[Renderer],
+    *,
+    task: str,
+    resume: str | None = None,
+    gateway: Any = None,
+) -> Iterator[Agent]:
+    """A ready agent for a new session (`task`) or a saved one (`resume`); everything is closed after."""
+    from codewright.context.engine import ContextEngine, Ledger, scan_project
+    from codewright.gateway.gateway import Gateway
+    from codewright.graph.index import Index
+    from codewright.tools.toolbox import Toolbox
+
+    root = Path(root).resolve()
+    with ExitStack() as stack:
+        store = SessionStore(root)
+        stack.callback(store.close)
+        if gateway is None:
+            gateway = Gateway.load(model=options.model, project_dir=root)
+            stack.callback(gateway.close)
+        state: dict[str, Any] = {}
+        if resume:
+            row = store.get(resume)
+            state = store.state(resume)
+            session, model, mode = row.id, options.model or row.model, options.mode or row.mode
+            options.chat = options.chat or row.kind == "chat"
+        else:
+            model = options.model or gateway.config.default_model
+            mode = options.mode or DEFAULT_MODE
+            session = store.create(task, model, mode, kind="chat" if options.chat else "run")
+        emit = Emitter(store, session, renderers, seq=store.last_seq(session))
+        index = Index.open(root)
+        stack.callback(index.close)
+        index.build()
+        facts = scan_project(root)
+        native, window = model_traits(gateway, model)
+        holder: dict[str, Agent] = {}
+        ledger = Ledger.from_dict(state["context"]["ledger"]) if state else Ledger()
+        if not state:
+            ledger.record_commits(root)
+        toolbox = Toolbox(
+            root,
+            index=index,
+            ledger=ledger,
+            permissions=permissions(root, mode, options.yes),
+            approve=lambda request: _approve(holder["agent"], request, options),
+            facts=facts,
+        )
+        stack.callback(toolbox.close)
+        if state:
+            engine = ContextEngine.from_dict(state["context"])
+            engine.ledger = ledger
+        else:
+            engine = ContextEngine(
+                root,
+                system=system_prompt(chat=options.chat),
+                tools=Agent.tool_specs(toolbox, mode),
+                window=window,
+                facts=facts,
+                repo_map=index.repo_map(REPO_MAP_TOKENS),
+                native_tools=native,
+                ledger=ledger,
+            )
+        agent = Agent(
+            session=session, model=model, gateway=gateway, engine=engine, toolbox=toolbox, emit=emit, store=store,
+            shadow=ShadowRepo(root), native_tools=engine.native_tools, limits=options.limits, chat=options.chat,
+            mode=mode,
+        )
+        if state:
+            agent.restore(state)
+        holder["agent"] = agent
+        emit(ev.SessionStarted(task=store.get(session).task, model=model, mode=mode, repo=str(root),
+                               resumed=bool(resume)))
+        agent.checkpoint("session start")
+        yield agent
+
+
+def permissions(root: Path, mode: str, yes: bool) -> Any:
+    """The session's permissions: the mode and --yes, refined by `[permissions]` in codewright.toml."""
+    from codewright.gateway.config import find_project_file
+    from codewright.tools.permissions import Permissions
+
+    path = find_project_file(root)
+    table = _toml(path).get("permissions") if path else None
+    return Permissions.from_config(mode, table, yes=yes)
+
+
+def _toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    from codewright.errors import UsageError
+
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UsageError(f"{path}: {exc}") from None
+
+
+def model_traits(gateway: Any, model: str) -> tuple[bool, int]:
+    """Whether `model` calls tools natively, and its context window (configured, known, or a default)."""
+    from codewright.context.tokens import window_for
+
+    deployment = gateway.config.resolve(model).deployments[0]
+    native = deployment.protocol != "local" and not deployment.options.get("text_tools", False)
+    return native, deployment.context_window or window_for(deployment.model, DEFAULT_WINDOW)
+
+
+def _approve(agent: Agent, request: Any, options: Options) -> bool:
+    """Ask the user (or the caller's `approve`) and report the answer as an event."""
+    if options.approve is not None:
+        return agent.approve(request, bool(options.approve(request)), "user")
+    from codewright.ui.prompt import confirm, interactive
+
+    if not interactive():
+        return agent.approve(request, False, "no terminal to ask")
+    return agent.approve(request, confirm(str(request)), "user")

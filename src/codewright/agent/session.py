@@ -1,0 +1,141 @@
+"""Sessions and their events in SQLite under `.codewright/sessions.db`.
+
+A session row holds what `codewright sessions` lists (task, model, outcome, tokens, cost)
+and the loop's saved state (the context engine's history, plan and ledger, step count),
+written after every step so a crash or Ctrl-C loses at most the step in flight and
+`codewright run --resume ID` continues from there. Events are appended as they happen.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from codewright.agent.events import Event
+from codewright.errors import UsageError
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,
+    task TEXT NOT NULL,
+    model TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    kind TEXT NOT NULL DEFAULT 'run',
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    outcome TEXT NOT NULL DEFAULT 'running',
+    reason TEXT NOT NULL DEFAULT '',
+    steps INTEGER NOT NULL DEFAULT 0,
+    input_tokens INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cost REAL NOT NULL DEFAULT 0,
+    state TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE IF NOT EXISTS events (
+    session TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (session, seq)
+);
+"""
+
+
+@dataclass
+class SessionRow:
+    id: str
+    task: str
+    model: str
+    mode: str
+    kind: str
+    created: float
+    updated: float
+    outcome: str
+    reason: str
+    steps: int
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cost: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+_COLUMNS = ", ".join(SessionRow.__dataclass_fields__)
+
+
+def data_dir(root: Path) -> Path:
+    """`.codewright/` in the repository, made on first use and ignored by the user's git."""
+    path = Path(root) / ".codewright"
+    path.mkdir(parents=True, exist_ok=True)
+    ignore = path / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return path
+
+
+class SessionStore:
+    """One SQLite file per repository; every write commits at once (a crash keeps what was written)."""
+
+    def __init__(self, root: Path) -> None:
+        self.path = data_dir(root) / "sessions.db"
+        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def create(self, task: str, model: str, mode: str, kind: str = "run") -> str:
+        session_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        now = time.time()
+        self.db.execute(
+            "INSERT INTO sessions (id, task, model, mode, kind, created, updated) VALUES (?,?,?,?,?,?,?)",
+            (session_id, task, model, mode, kind, now, now),
+        )
+        return session_id
+
+    def append(self, event: Event) -> None:
+        data = event.to_dict()
+        self.db.execute(
+            "INSERT OR REPLACE INTO events (session, seq, type, data) VALUES (?,?,?,?)",
+            (event.session, event.seq, event.type, json.dumps(data)),
+        )
+
+    def save(self, session_id: str, state: dict[str, Any], **totals: Any) -> None:
+        """Store the loop's state and its running totals (outcome, steps, tokens, cost)."""
+        sets = ", ".join(f"{name} = ?" for name in totals)
+        self.db.execute(
+            f"UPDATE sessions SET state = ?, updated = ?{', ' + sets if sets else ''} WHERE id = ?",
+            (json.dumps(state), time.time(), *totals.values(), session_id),
+        )
+
+    def get(self, session_id: str) -> SessionRow:
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if row is None:
+            raise UsageError(f"no session {session_id!r} in {self.path}")
+        return SessionRow(*row)
+
+    def state(self, session_id: str) -> dict[str, Any]:
+        self.get(session_id)
+        (text,) = self.db.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return json.loads(text)
+
+    def last_seq(self, session_id: str) -> int:
+        (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE session = ?", (session_id,)).fetchone()
+        return int(seq)
+
+    def events(self, session_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT data FROM events WHERE session = ? ORDER BY seq", (session_id,))
+        return [json.loads(text) for (text,) in rows]
+
+    def list(self, limit: int = 50) -> list[SessionRow]:
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
+        return [SessionRow(*row) for row in rows]

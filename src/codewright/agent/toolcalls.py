@@ -1,0 +1,87 @@
+"""Turn what the model wrote into tool calls with arguments that fit the tool's schema.
+
+Native calls arrive as `ToolCall`s with raw JSON arguments; models without native tool
+calling write fenced JSON blocks in their text (context.prompt.TOOL_CALL_FORMAT). Both go
+through `codewright.repair` (tolerant JSON; the toolbox coerces to the schema), and
+whatever cannot be repaired becomes a precise message for the model: a malformed call
+never ends a run.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from codewright import repair
+from codewright.gateway.types import ToolCall, ToolSpec
+
+_BLOCK = re.compile(r"```(?:tool|json)[^\n]*\n(.*?)(?:\n```|\Z)", re.S)
+STATUSES = ("pending", "in_progress", "done", "skipped")
+_CALL_HINT = re.compile(r'"(?:tool_calls|name)"\s*:')
+
+
+class BadToolCall(ValueError):
+    """The model's call cannot be used; the message tells the model exactly why."""
+
+
+@dataclass
+class TextCalls:
+    calls: list[ToolCall]
+    errors: list[str]  # one message per block that could not be read as a call
+
+
+def parse_arguments(call: ToolCall, spec: ToolSpec | None) -> dict[str, Any]:
+    """The call's raw arguments, repaired into a JSON object, or BadToolCall. (The toolbox then
+    coerces them to the tool's schema and answers a mismatch with its own precise message.)"""
+    if spec is None:
+        raise BadToolCall(f"unknown tool {call.name!r}")
+    raw = call.arguments.strip() or "{}"
+    try:
+        value = repair.loads(raw)
+    except ValueError as exc:  # RepairError and json's errors are ValueErrors
+        raise BadToolCall(f"arguments of {call.name} are not JSON ({exc}): {raw[:200]}") from exc
+    if not isinstance(value, dict):
+        raise BadToolCall(f"arguments of {call.name} must be a JSON object, got {type(value).__name__}")
+    return value
+
+
+def plan_steps(arguments: dict[str, Any]) -> list[dict[str, str]]:
+    """The plan tool's steps, tolerating plain strings (pending steps) and unknown statuses."""
+    steps = arguments.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise BadToolCall('plan needs "steps": a non-empty list of {"step": ..., "status": ...}')
+    out = []
+    for item in steps:
+        if isinstance(item, str):
+            item = {"step": item}
+        if not isinstance(item, dict) or not str(item.get("step", "")).strip():
+            raise BadToolCall(f"each plan step needs a 'step' text, got {json.dumps(item)[:200]}")
+        status = str(item.get("status", "pending"))
+        out.append({"step": str(item["step"]), "status": status if status in STATUSES else "pending"})
+    return out
+
+
+def from_text(text: str, prefix: str) -> TextCalls:
+    """Calls written as fenced JSON blocks, `{"tool_calls": [{"name", "arguments"}, ...]}` (the
+    context engine's format) or a single `{"name", "arguments"}`; ids are `prefix-N`."""
+    calls: list[ToolCall] = []
+    errors: list[str] = []
+    for block in _BLOCK.findall(text):
+        if not _CALL_HINT.search(block):
+            continue  # JSON shown for another reason (a config file, an example), not a call
+        try:
+            value = repair.loads(block)
+        except ValueError as exc:
+            errors.append(f"the tool-call block is not valid JSON ({exc}): {block.strip()[:200]}")
+            continue
+        items = value.get("tool_calls") if isinstance(value, dict) and "tool_calls" in value else [value]
+        for item in items if isinstance(items, list) else [items]:
+            if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+                errors.append(f'each tool call needs {{"name": ..., "arguments": {{...}}}}, got: {json.dumps(item)[:200]}')
+                continue
+            arguments = item.get("arguments", {})
+            text_args = arguments if isinstance(arguments, str) else json.dumps(arguments)
+            calls.append(ToolCall(f"{prefix}-{len(calls) + 1}", item["name"], text_args))
+    return TextCalls(calls, errors)

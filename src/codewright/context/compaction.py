@@ -1,0 +1,261 @@
+"""Compaction: shrink the history in large, rare steps without losing what matters.
+
+Two stages, cheapest loss first. (1) Drop what can be re-derived: file contents read,
+code the agent wrote (it is in the repository and the index now), command output and
+retrieved context become one-line references the model can act on ("read it again if
+needed"). (2) Fold the oldest turns into a summary with fixed fields (goal, decisions,
+files touched, errors fixed, open items), extracted deterministically: no model call,
+so compaction is instant, free and testable. A tool call and its results form one group
+that is kept or folded whole, so no provider ever sees an unanswered call. A last stage
+truncates oversized recent results so a request never exceeds the window.
+
+Compaction rewrites the history in place: later turns then share the new prefix, so the
+prompt cache is broken once per compaction instead of every turn.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from codewright.gateway.types import Message, Reasoning, ToolCall
+
+REDERIVABLE = {"file_read", "file_written", "retrieved", "search", "output", "listing", "lookup"}
+MIN_DROP_TOKENS = 48  # results shorter than this are cheaper kept than referenced
+BIG_ARGUMENT_CHARS = 240  # tool-call string arguments longer than this are code the repository holds
+SUMMARY_LIMITS = {"decisions": 14, "errors_fixed": 8, "open_items": 8, "files": 40}
+
+
+@dataclass
+class Entry:
+    """One history message with what compaction needs to know about it."""
+
+    message: Message
+    turn: int
+    kind: str  # user | assistant | retrieved | a tool-result kind (file_read, file_written, output, error ...)
+    path: str | None = None
+    words: str | None = None  # for a user message carrying retrieved context: the user's own words
+    compacted: bool = False
+    tokens: int = 0  # memoised size, recomputed when the content changes
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("tokens")
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Entry:
+        msg = dict(data["message"])
+        msg["tool_calls"] = [ToolCall(**c) for c in msg.get("tool_calls", [])]
+        msg["reasoning"] = [Reasoning(**r) for r in msg.get("reasoning", [])]
+        return cls(**{**data, "message": Message(**msg)})
+
+
+@dataclass
+class Summary:
+    """What earlier, folded turns established. Rendered in the session-state block."""
+
+    first_turn: int = 0
+    last_turn: int = 0
+    goal: list[str] = field(default_factory=list)
+    decisions: list[str] = field(default_factory=list)
+    files: dict[str, list[str]] = field(default_factory=dict)  # path -> actions ("read", "edited")
+    errors_fixed: list[str] = field(default_factory=list)
+    open_items: list[str] = field(default_factory=list)
+
+    def empty(self) -> bool:
+        return not self.last_turn
+
+    def render(self) -> str:
+        lines = [f"Summary of turns {self.first_turn}-{self.last_turn} (compacted; details are in the repository):"]
+        if self.goal:
+            lines.append("Goal: " + " / then: ".join(self.goal))
+        for title, items in (("Decisions and steps", self.decisions), ("Errors fixed", self.errors_fixed),
+                             ("Open items", self.open_items)):
+            if items:
+                lines.append(f"{title}:")
+                lines += [f"- {item}" for item in items]
+        if self.files:
+            touched = ", ".join(f"{p} ({'/'.join(a)})" for p, a in self.files.items())
+            lines.append(f"Files touched: {touched}")
+        return "\n".join(lines)
+
+
+@dataclass
+class CompactionInfo:
+    """What one compaction did; the agent turns it into a `compaction` event."""
+
+    turn: int
+    tokens_before: int
+    tokens_after: int
+    dropped: list[str] = field(default_factory=list)  # the references that replaced re-derivable content
+    summarised_turns: int = 0  # how many turns were folded into the summary
+    truncated: int = 0  # oversized recent results cut to fit the window
+
+    @property
+    def detail(self) -> str:
+        """One line for people: what was dropped and folded."""
+        parts = [f"{len(self.dropped)} re-derivable results replaced by references"]
+        if self.summarised_turns:
+            parts.append(f"{self.summarised_turns} turns summarised")
+        if self.truncated:
+            parts.append(f"{self.truncated} oversized results cut")
+        return f"{self.tokens_before} -> {self.tokens_after} tokens: " + ", ".join(parts)
+
+
+Measure = Callable[[], int]
+Count = Callable[[str], int]
+
+
+def groups(entries: list[Entry]) -> list[list[int]]:
+    """Indices of entries grouped so an assistant message and the tool results answering it stay together."""
+    result: list[list[int]] = []
+    for i, entry in enumerate(entries):
+        if entry.message.role == "tool" and result:
+            result[-1].append(i)
+        else:
+            result.append([i])
+    return result
+
+
+def reference(entry: Entry, name: str) -> str:
+    """The one-line stand-in for a dropped result, saying how to get it back."""
+    lines = entry.message.content.count("\n") + 1
+    where = f"at turn {entry.turn}"
+    if entry.kind == "file_read" and entry.path:
+        return f"[file {entry.path} read {where}: {lines} lines; read it again if needed]"
+    if entry.kind == "file_written" and entry.path:
+        return f"[result of {name} on {entry.path} {where}: the file is in the repository now; read it if needed]"
+    if entry.kind == "retrieved":
+        return f"[context retrieved {where}: {lines} lines dropped; search again if needed]"
+    if entry.kind == "search":
+        return f"[{name} results {where}: {lines} lines dropped; search again if needed]"
+    return f"[{entry.kind} of {name} {where}: {lines} lines dropped; run it again if needed]"
+
+
+def drop_rederivable(entries: list[Entry], protect_from: int, measure: Measure, target: int,
+                     count: Count) -> list[str]:
+    """Stage 1: replace re-derivable content older than `protect_from`, oldest first, until under `target`."""
+    dropped: list[str] = []
+    for i in range(protect_from):
+        if measure() <= target:
+            break
+        entry = entries[i]
+        if entry.compacted:
+            continue
+        if entry.message.role == "assistant":
+            if _shrink_arguments(entry):
+                entry.tokens = 0
+                dropped.append(f"code written in turn {entry.turn}")
+            continue
+        if entry.kind not in REDERIVABLE or count(entry.message.content) < MIN_DROP_TOKENS:
+            continue
+        ref = reference(entry, entry.message.name or "a tool")
+        entry.message.content = ref if entry.words is None else f"{ref}\n\n{entry.words}"
+        entry.compacted = True
+        entry.tokens = 0
+        dropped.append(ref)
+    return dropped
+
+
+def _shrink_arguments(entry: Entry) -> bool:
+    """Replace long string arguments of an assistant's tool calls (code it wrote) with a reference."""
+    changed = False
+    for call in entry.message.tool_calls:
+        try:
+            args = json.loads(call.arguments)
+        except ValueError:
+            continue
+        if not isinstance(args, dict):
+            continue
+        for key, value in args.items():
+            if isinstance(value, str) and len(value) > BIG_ARGUMENT_CHARS:
+                lines = value.count("\n") + 1
+                args[key] = f"[{lines} lines written at turn {entry.turn}; the repository holds them now]"
+                changed = True
+        if changed:
+            call.arguments = json.dumps(args, ensure_ascii=False)
+    entry.compacted = True
+    return changed
+
+
+def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
+    """Stage 2: fold entries[:upto] into `summary` (the caller removes them)."""
+    later = entries[upto:]
+    for entry in entries[:upto]:
+        summary.first_turn = summary.first_turn or max(entry.turn, 1)
+        summary.last_turn = max(summary.last_turn, entry.turn)
+        msg = entry.message
+        if msg.role == "user" and entry.kind == "user":
+            summary.goal.append(_clip(entry.words if entry.words is not None else msg.content, 400))
+        elif msg.role == "assistant":
+            text = _first_sentence(msg.content)
+            calls = ", ".join(_call_label(c) for c in msg.tool_calls)
+            if text or calls:
+                summary.decisions.append(_clip(f"turn {entry.turn}: {text}" + (f" [{calls}]" if calls else ""), 240))
+        elif msg.role == "tool":
+            _note_file(summary, entry)
+            if entry.kind == "error":
+                line = f"{msg.name or 'tool'} at turn {entry.turn}: {_clip(msg.content.strip().splitlines()[0] if msg.content.strip() else '', 160)}"
+                fixed = any(e.message.role == "tool" and e.message.name == msg.name and e.kind != "error" for e in later)
+                (summary.errors_fixed if fixed else summary.open_items).append(line)
+    for key in ("decisions", "errors_fixed", "open_items"):
+        items = getattr(summary, key)
+        del items[: max(0, len(items) - SUMMARY_LIMITS[key])]
+    summary.goal = summary.goal[:1] + summary.goal[1:][-3:]
+
+
+def _note_file(summary: Summary, entry: Entry) -> None:
+    if not entry.path:
+        return
+    action = {"file_read": "read", "file_written": "edited"}.get(entry.kind, entry.kind)
+    actions = summary.files.setdefault(entry.path, [])
+    if action not in actions:
+        actions.append(action)
+    if len(summary.files) > SUMMARY_LIMITS["files"]:
+        summary.files.pop(next(iter(summary.files)))
+
+
+def _call_label(call: ToolCall) -> str:
+    try:
+        args = json.loads(call.arguments)
+    except ValueError:
+        args = {}
+    target = next((str(args[k]) for k in ("path", "command", "query", "symbol", "name") if isinstance(args, dict)
+                   and k in args), "")
+    return f"{call.name} {_clip(target, 60)}".strip()
+
+
+def _first_sentence(text: str) -> str:
+    text = re.sub(r"```.*?(```|\Z)", "", text, flags=re.S).strip()
+    first = re.split(r"(?<=[.!?])\s|\n", text, maxsplit=1)[0] if text else ""
+    return _clip(first, 180)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: Count) -> int:
+    """Last resort: cut the largest tool results (head and tail kept) until the request fits `limit`."""
+    cut = 0
+    candidates = sorted((i for i, e in enumerate(entries) if e.message.role in ("tool", "user")),
+                        key=lambda i: -count(entries[i].message.content))
+    for i in candidates:
+        excess = measure() - limit
+        if excess <= 0:
+            break
+        entry = entries[i]
+        text = entry.message.content
+        size = count(text)
+        keep_tokens = max(size - excess - 64, 32)
+        keep_chars = max(int(len(text) * keep_tokens / max(size, 1)), 80)
+        head, tail = text[: keep_chars // 2], text[-keep_chars // 2:]
+        entry.message.content = f"{head}\n[... {size - keep_tokens} tokens cut to fit the context window ...]\n{tail}"
+        entry.tokens = 0
+        cut += 1
+    return cut

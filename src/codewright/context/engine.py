@@ -1,0 +1,405 @@
+"""The context engine: what the model sees each turn, laid out so prompt caches hit.
+
+A request is built in this order (static first):
+
+1. one system message, the *static prefix*: role, way of working, tool definitions (as
+   text too when the model has no native tool calling, with the JSON tool-call format),
+   output format, project facts, repository map. Byte-identical on every turn and marked
+   as the first cache breakpoint.
+2. the *session state* (ledger of side effects, plan, summary of compacted turns),
+   rendered at the start of the history and frozen between compactions, so it does not
+   break the cache of the history behind it;
+3. the history: user turns (with the context retrieved for them), assistant turns, tool
+   results. The last stable message is the second cache breakpoint;
+4. a small *tail* with what changed since the state block was frozen: the current plan
+   and new ledger entries. It merges into the final user message (so the user's words
+   stay last) or follows the tool results as a user message, and is never stored, so
+   the next turn's prefix still matches.
+
+When a request would not fit the budget (window minus the reply's reserve, minus a
+margin for tokenizer drift), the history is compacted in one large step down to about
+half the budget (see `compaction`), so the cache is rebuilt rarely, not every turn.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from codewright.context import compaction
+from codewright.context.compaction import CompactionInfo, Entry, Summary
+from codewright.context.ledger import Ledger
+from codewright.context.project import ProjectFacts, scan_project
+from codewright.context.prompt import TOOL_CALL_FORMAT, render_static
+from codewright.context.secrets import is_secret_path, redact, redact_json
+from codewright.context.tokens import MESSAGE_OVERHEAD, TokenCounter, count_tokens, window_for
+from codewright.errors import LimitReached
+from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
+
+__all__ = [
+    "CompactionInfo", "ContextEngine", "Ledger", "ProjectFacts", "TOOL_CALL_FORMAT",
+    "is_secret_path", "redact", "scan_project",
+]
+
+SCHEMA_VERSION = 1
+MARGIN = 0.1  # share of the window kept free for tokenizer differences between us and the provider
+COMPACT_TO = 0.5  # after compacting, the request fills about this share of the budget
+KEEP_RECENT_GROUPS = 2  # the newest groups (call + results) are never dropped or summarised
+
+
+class ContextEngine:
+    """Holds one session's conversation and builds each model request from it.
+
+    The agent drives it: `add_user` / `set_retrieved` for the user's turn, `build` before
+    each model call, `add_assistant` with the reply, `add_tool_result` per tool call,
+    `set_plan` when the plan changes, `ledger.record(...)` for side effects. After
+    `build`, `last_compaction` is the compaction that build did (None when it did none).
+    """
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        system: str,
+        tools: list[ToolSpec],
+        window: int,
+        facts: ProjectFacts,
+        repo_map: str,
+        native_tools: bool = True,
+        count_tokens: TokenCounter | None = None,
+        ledger: Ledger | None = None,
+        reserve_output: int | None = None,
+        allow_secrets: bool = False,
+    ) -> None:
+        self.root = Path(root)
+        self.system = system
+        self.tools = list(tools)
+        self.window = window
+        self.facts = facts
+        self.repo_map = repo_map
+        self.native_tools = native_tools
+        self.count = count_tokens or _count
+        self.ledger = ledger if ledger is not None else Ledger()
+        self.reserve_output = reserve_output if reserve_output is not None else min(8192, max(window // 8, 256))
+        self.allow_secrets = allow_secrets
+        self.plan = ""
+        self.history: list[Entry] = []
+        self.summary = Summary()
+        self.turn = 0
+        self.compactions = 0
+        self.last_compaction: CompactionInfo | None = None
+        self._snapshot: tuple[int, str] | None = None  # (ledger length, plan) frozen into the state block
+        self._pending_retrieved: str | None = None
+        self._deferred: list[str] = []  # user messages waiting for tool results (see add_user)
+        self._static = render_static(system, self.tools, native_tools, facts.render(), repo_map)
+        self._static_tokens = self.count(self._static) + MESSAGE_OVERHEAD
+        self._tool_tokens = self.count(_tools_json(self.tools)) if native_tools else 0
+
+    # ----- the conversation -----
+
+    @property
+    def static_prefix(self) -> str:
+        """The system message text: identical on every turn of the session."""
+        return self._static
+
+    def set_plan(self, plan: str | list[dict[str, Any]]) -> None:
+        """The current plan, as text or as steps `[{"step": ..., "status": ...}]`."""
+        if isinstance(plan, str):
+            self.plan = plan.strip()
+        else:
+            self.plan = "\n".join(f"{i}. [{s.get('status', 'pending')}] {s.get('step', '')}"
+                                  for i, s in enumerate(plan, 1))
+
+    def set_retrieved(self, text: str) -> None:
+        """Context retrieved for the current user turn. It is stored before the user's words (in the
+        history, so it stays cached for the turn's model calls) and dropped first by compaction."""
+        self._pending_retrieved = self._clean(text.strip()) or None
+
+    def add_user(self, text: str) -> None:
+        """The user's words (or the agent's note to the model). While the last assistant turn still has
+        unanswered tool calls, the message waits until they are answered: a call and its results stay adjacent."""
+        if self._unanswered():
+            self._deferred.append(text)
+            return
+        retrieved, self._pending_retrieved = self._pending_retrieved, None
+        if retrieved:
+            content = f"<retrieved_context>\n{retrieved}\n</retrieved_context>\n\n{text}"
+            self._append(Entry(Message("user", content), self.turn + 1, "user", words=text))
+        else:
+            self._append(Entry(Message("user", text), self.turn + 1, "user"))
+
+    def add_assistant(self, message: Message) -> None:
+        self.turn += 1
+        self.ledger.turn = self.turn
+        calls = [ToolCall(c.id, c.name, c.arguments) for c in message.tool_calls]
+        copy = Message("assistant", message.content, calls, reasoning=list(message.reasoning))
+        self._append(Entry(copy, self.turn, "assistant"))
+
+    def add_tool_result(self, call: ToolCall, content: str, *, kind: str = "output", path: str | None = None) -> None:
+        """The result of `call`. `kind` says what compaction may re-derive: file_read, file_written, search,
+        listing, lookup and output are replaced by a reference when space runs out; error is summarised."""
+        message = Message("tool", self._clean(content), tool_call_id=call.id, name=call.name)
+        self._append(Entry(message, self.turn, kind, path=path))
+        if self._deferred and not self._unanswered():
+            deferred, self._deferred = self._deferred, []
+            for text in deferred:
+                self.add_user(text)
+
+    def _unanswered(self) -> set[str]:
+        """Ids of the last assistant turn's tool calls that have no result yet."""
+        for i in range(len(self.history) - 1, -1, -1):
+            msg = self.history[i].message
+            if msg.role == "assistant":
+                answered = {e.message.tool_call_id for e in self.history[i + 1:]}
+                return {c.id for c in msg.tool_calls} - answered
+            if msg.role != "tool":
+                return set()
+        return set()
+
+    def _append(self, entry: Entry) -> None:
+        entry.tokens = self._entry_tokens(entry)
+        self.history.append(entry)
+
+    def _clean(self, text: str) -> str:
+        return text if self.allow_secrets else redact(text)
+
+    # ----- building a request -----
+
+    def budget(self, model: str = "") -> int:
+        """Most prompt tokens a request to `model` may carry: window minus reply reserve and margin."""
+        window = window_for(model, self.window) if model else self.window
+        return int(window * (1 - MARGIN)) - self.reserve_output
+
+    def build(self, model: str, **request_fields: Any) -> Request:
+        """The request for the next model call; compacts first when it would not fit the budget."""
+        self.last_compaction = None
+        if self._pending_retrieved and self.history and self.history[-1].message.role != "user":
+            self._append(Entry(Message("user", self._pending_retrieved), self.turn, "retrieved"))
+            self._pending_retrieved = None
+        if self._snapshot is None:
+            self._snapshot = (len(self.ledger), self.plan)
+        budget = self.budget(model)
+        if self.measure() > budget:
+            self._compact(budget)
+        request_fields.setdefault("max_tokens", self.reserve_output)
+        return Request(self._messages(), model=model, tools=self.tools if self.native_tools else [],
+                       **request_fields)
+
+    def measure(self) -> int:
+        """Estimated prompt tokens of the request `build` would make now."""
+        tail = self._tail()
+        return (self._static_tokens + self._tool_tokens + self._state_tokens()
+                + sum(e.tokens or self._retoken(e) for e in self.history)
+                + (self.count(tail) + MESSAGE_OVERHEAD if tail else 0))
+
+    def _messages(self) -> list[Message]:
+        messages = [Message("system", self._static, cache_breakpoint=True)]
+        history = [_copy(e.message) for e in self.history]
+        state = self._state_text()
+        if state:
+            if history and history[0].role == "user":
+                history[0].content = f"{state}\n\n{history[0].content}"
+            else:
+                history.insert(0, Message("user", state))
+        if not self.native_tools:
+            history = _as_text_conversation(history)
+        stable = len(history)
+        tail = self._tail()
+        if tail:
+            if history and history[-1].role == "user":
+                history[-1].content = f"{tail}\n\n{history[-1].content}"
+                stable -= 1
+            else:
+                history.append(Message("user", tail))
+        if stable > 0:
+            history[stable - 1].cache_breakpoint = True
+        return messages + history
+
+    def _state_text(self) -> str:
+        if self._snapshot is None:
+            return ""
+        ledger_len, plan = self._snapshot
+        parts = []
+        if ledger_len:
+            rendered = Ledger(self.ledger.entries[:ledger_len]).render()
+            parts.append("## Side effects so far (ledger; kept across compaction)\n" + rendered)
+        if plan:
+            parts.append("## Plan\n" + plan)
+        if not self.summary.empty():
+            parts.append("## Earlier turns\n" + self.summary.render())
+        return "# Session state\n" + "\n\n".join(parts) if parts else ""
+
+    def _state_tokens(self) -> int:
+        state = self._state_text()
+        return self.count(state) + MESSAGE_OVERHEAD if state else 0
+
+    def _tail(self) -> str:
+        """What changed since the state block was frozen: kept small and out of the cached prefix."""
+        if self._snapshot is None:
+            return ""
+        ledger_len, plan = self._snapshot
+        parts = []
+        if self.plan and self.plan != plan:
+            parts.append("## Plan (current)\n" + self.plan)
+        if len(self.ledger) > ledger_len:
+            parts.append("## New side effects\n" + self.ledger.render(ledger_len))
+        return "# Updates\n" + "\n\n".join(parts) if parts else ""
+
+    def _entry_tokens(self, entry: Entry) -> int:
+        msg = entry.message
+        calls = sum(self.count(c.name) + self.count(c.arguments) + MESSAGE_OVERHEAD for c in msg.tool_calls)
+        reasoning = sum(self.count(r.text) for r in msg.reasoning)
+        return MESSAGE_OVERHEAD + self.count(msg.content) + calls + reasoning
+
+    def _retoken(self, entry: Entry) -> int:
+        entry.tokens = self._entry_tokens(entry)
+        return entry.tokens
+
+    # ----- compaction -----
+
+    def _compact(self, budget: int) -> None:
+        before = self.measure()
+        target = int(budget * COMPACT_TO)
+        info = CompactionInfo(turn=self.turn, tokens_before=before, tokens_after=before)
+        self._snapshot = (len(self.ledger), self.plan)  # the state block is re-rendered: fold the tail in
+        protect = self._protect_from()
+        info.dropped = compaction.drop_rederivable(self.history, protect, self.measure, target, self.count)
+        if self.measure() > target:
+            info.summarised_turns = self._summarise(target)
+        if self.measure() > budget:
+            info.truncated = compaction.truncate_to_fit(self.history, self.measure, budget, self.count)
+        info.tokens_after = self.measure()
+        if info.tokens_after > budget:
+            raise LimitReached(
+                f"the prompt needs {info.tokens_after} tokens but the window allows {budget}: "
+                "the system prompt, tools and repository map alone are too large for this model"
+            )
+        self.compactions += 1
+        self.last_compaction = info
+
+    def _protect_from(self) -> int:
+        spans = compaction.groups(self.history)
+        keep = spans[-KEEP_RECENT_GROUPS:] if spans else []
+        return keep[0][0] if keep else len(self.history)
+
+    def _summarise(self, target: int) -> int:
+        """Fold whole groups, oldest first, until under target; the newest groups always stay."""
+        spans = compaction.groups(self.history)
+        cut = 0
+        size = self.measure()
+        for span in spans[:-KEEP_RECENT_GROUPS]:
+            if size <= target:
+                break
+            size -= sum(self.history[i].tokens for i in span)
+            cut = span[-1] + 1
+        if not cut:
+            return 0
+        turns = {e.turn for e in self.history[:cut]}
+        compaction.summarise(self.history, cut, self.summary)
+        del self.history[:cut]
+        return len(turns)
+
+    # ----- persistence -----
+
+    def to_dict(self) -> dict[str, Any]:
+        """Everything needed to resume, as JSON-ready data; message text is redacted for storage."""
+        history = []
+        for entry in self.history:
+            data = entry.to_dict()
+            data["message"]["content"] = redact(data["message"]["content"])
+            if data.get("words"):
+                data["words"] = redact(data["words"])
+            for call in data["message"]["tool_calls"]:
+                call["arguments"] = redact_json(call["arguments"])
+            history.append(data)
+        return {
+            "version": SCHEMA_VERSION,
+            "root": str(self.root),
+            "system": self.system,
+            "tools": [asdict(t) for t in self.tools],
+            "window": self.window,
+            "facts": self.facts.to_dict(),
+            "repo_map": self.repo_map,
+            "native_tools": self.native_tools,
+            "reserve_output": self.reserve_output,
+            "plan": redact(self.plan),
+            "history": history,
+            "summary": asdict(self.summary),
+            "ledger": self.ledger.to_dict(),
+            "turn": self.turn,
+            "compactions": self.compactions,
+            "snapshot": list(self._snapshot) if self._snapshot else None,
+            "pending_retrieved": self._pending_retrieved,
+            "deferred": [redact(t) for t in self._deferred],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], root: str | Path | None = None, **overrides: Any) -> ContextEngine:
+        """Rebuild a saved engine. Keyword `overrides` (system, tools, window, facts, repo_map, native_tools,
+        count_tokens, ...) replace the saved static inputs, e.g. a fresh repository map on resume."""
+        args: dict[str, Any] = {
+            "system": data["system"],
+            "tools": [ToolSpec(**t) for t in data["tools"]],
+            "window": data["window"],
+            "facts": ProjectFacts.from_dict(data["facts"]),
+            "repo_map": data["repo_map"],
+            "native_tools": data["native_tools"],
+            "reserve_output": data["reserve_output"],
+            **overrides,
+        }
+        engine = cls(root if root is not None else data["root"], ledger=Ledger.from_dict(data["ledger"]), **args)
+        engine.plan = data["plan"]
+        engine.summary = Summary(**data["summary"])
+        engine.turn = data["turn"]
+        engine.compactions = data["compactions"]
+        engine._snapshot = tuple(data["snapshot"]) if data["snapshot"] else None  # type: ignore[assignment]
+        engine._pending_retrieved = data["pending_retrieved"]
+        engine._deferred = list(data.get("deferred", []))
+        for item in data["history"]:
+            engine._append(Entry.from_dict(item))
+        return engine
+
+
+def _count(text: str) -> int:
+    return count_tokens(text)
+
+
+def _tools_json(tools: list[ToolSpec]) -> str:
+    return json.dumps([asdict(t) for t in tools], sort_keys=True, separators=(",", ":"))
+
+
+def _copy(message: Message) -> Message:
+    return Message(message.role, message.content, list(message.tool_calls), message.tool_call_id, message.name,
+                   list(message.reasoning))
+
+
+def _as_text_conversation(messages: list[Message]) -> list[Message]:
+    """For models without native tool calling: calls stay in the assistant's text (as it wrote them, or in
+    the prompt's JSON format), and consecutive tool results become one user message."""
+    out: list[Message] = []
+    for msg in messages:
+        if msg.role == "assistant":
+            content = msg.content
+            if msg.tool_calls and '"tool_calls"' not in content:
+                calls = [{"name": c.name, "arguments": _loads(c.arguments)} for c in msg.tool_calls]
+                block = json.dumps({"tool_calls": calls}, ensure_ascii=False)
+                content = f"{content}\n```json\n{block}\n```".lstrip()
+            out.append(Message("assistant", content, reasoning=list(msg.reasoning)))
+        elif msg.role == "tool":
+            block = f"Tool result (call {msg.tool_call_id}, {msg.name}):\n{msg.content}"
+            if out and out[-1].role == "user" and out[-1].content.startswith("Tool result"):
+                out[-1].content += "\n\n" + block
+            else:
+                out.append(Message("user", block))
+        else:
+            out.append(msg)
+    return out
+
+
+def _loads(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text

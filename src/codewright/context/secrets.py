@@ -1,0 +1,132 @@
+"""Keep credentials away from models, events and stored sessions.
+
+Two guards: `is_secret_path` refuses whole files that exist to hold secrets (`.env`,
+private keys, credential stores) before they are read, and `redact` masks values that
+look like credentials wherever text leaves the process (a prompt, an event, a saved
+session). Patterns are deliberately specific (known key prefixes, PEM blocks,
+`password = ...` assignments) so ordinary code is left untouched.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from pathlib import PurePosixPath
+from typing import Any
+
+SECRET_NAME_GLOBS = (
+    ".env",
+    ".env.*",
+    "*.env",
+    ".envrc",
+    "*.pem",
+    "*.key",
+    "*.p12",
+    "*.pfx",
+    "*.keystore",
+    "*.jks",
+    "id_rsa",
+    "id_dsa",
+    "id_ecdsa",
+    "id_ed25519",
+    ".netrc",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    "credentials",
+    "credentials.json",
+    "secrets.json",
+    "secrets.yaml",
+    "secrets.yml",
+    "*.tfvars",
+    ".git-credentials",
+)
+# Template files document variable names, not values: reading them is safe and useful.
+SAFE_NAME_GLOBS = (".env.example", ".env.sample", ".env.template", "*.env.example", "*.pub")
+SECRET_DIRS = (".ssh", ".aws", ".gnupg", ".docker")
+
+_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("private key", re.compile(
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)", re.S)),
+    ("aws key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("openai key", re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}")),
+    ("github token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})")),
+    ("slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),
+    ("google key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
+    ("stripe key", re.compile(r"\b[rs]k_live_[0-9A-Za-z]{20,}")),
+    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
+    ("url password", re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)")),
+]
+# `password = "hunter2"`, `API_KEY: abc`, `"client_secret": "..."`: the value is masked, the name kept.
+# The keyword must end the name, so `max_tokens = 4096` and `tokenizer = "o200k"` are left alone.
+_ASSIGNMENT = re.compile(
+    r"""(?ix)
+    (?P<name>["']?[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)
+       ["']?)(?![A-Za-z0-9_])
+    (?P<sep>\s*[:=]\s*)
+    (?P<value>"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;)\]}]{4,})
+    """
+)
+_PLACEHOLDER = re.compile(r"(?i)^(?:\*+|x+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|none|null|true|false|"
+                          r"changeme|your[_-].*|example.*|\[redacted[^\]]*\])$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def redact(text: str) -> str:
+    """Mask credential-looking values: `[redacted aws key]`, or `password=[redacted]` keeping the name."""
+    for label, pattern in _PATTERNS:
+        text = pattern.sub(f"[redacted {label}]", text)
+    return _ASSIGNMENT.sub(_mask_assignment, text)
+
+
+def _mask_assignment(match: re.Match[str]) -> str:
+    value = match.group("value")
+    quoted = value[0] in "\"'"
+    bare = value.strip("\"'")
+    if _PLACEHOLDER.match(bare) or (not quoted and not _looks_like_credential(bare)):
+        return match.group(0)
+    quote = value[0] if quoted else ""
+    return f"{match.group('name')}{match.group('sep')}{quote}[redacted]{quote}"
+
+
+def _looks_like_credential(value: str) -> bool:
+    """An unquoted value is code (`password=password`, `token=get()`) unless it mixes letters and digits."""
+    if any(c in value for c in "([.") or value.isdigit():
+        return False
+    if _IDENTIFIER.match(value) and not re.search(r"\d", value):
+        return False
+    return True
+
+
+def redact_json(text: str) -> str:
+    """`redact` applied to the string values of a JSON document, which stays valid JSON."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return redact(text)
+    cleaned = _redact_value(data)
+    return text if cleaned == data else json.dumps(cleaned, ensure_ascii=False)
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    return value
+
+
+def is_secret_path(path: str) -> bool:
+    """True for files that exist to hold credentials (`.env`, `*.pem`, `~/.ssh/...`), by name only."""
+    parts = PurePosixPath(str(path).replace("\\", "/")).parts
+    if not parts:
+        return False
+    name = parts[-1]
+    if any(fnmatch.fnmatch(name, glob) for glob in SAFE_NAME_GLOBS):
+        return False
+    if any(part in SECRET_DIRS for part in parts[:-1]):
+        return True
+    return any(fnmatch.fnmatch(name, glob) for glob in SECRET_NAME_GLOBS)

@@ -1,0 +1,311 @@
+"""Apply a list of `Edit`s to a working tree: all of them, or none.
+
+Every edit is first applied in memory, in order, to decoded copies of the files; only when
+all succeed are the files written (see transaction.py). Hunks of one diff (`Edit.group`) are
+located together against the file as it was before them, so their order in the diff does not
+matter and their line numbers serve only to choose among equal candidates.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codewright.edit.match import Match, closest, find_all
+from codewright.edit.model import ApplyResult, Edit, EditError, FileChange
+from codewright.edit.splice import context_pairs, removed_lines, splice
+from codewright.edit.textfile import TextFile, model_lines
+from codewright.edit.transaction import Write, commit
+
+
+@dataclass
+class _FileState:
+    rel: str
+    path: Path
+    before: bytes | None
+    mode: int | None
+    current: TextFile | None
+    tiers: list[str] = field(default_factory=list)
+    moved_from: str | None = None
+
+
+@dataclass
+class _Located:
+    edit: Edit
+    number: int
+    old: list[str]
+    new: list[str]
+    pairs: tuple[tuple[int, int], ...]
+    candidates: list[Match]
+    chosen: Match | None = None
+
+
+def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
+                format: str | None = None) -> ApplyResult:
+    """Apply `edits` under `root` all-or-nothing; raise EditError (nothing written) if any fails."""
+    root = Path(root).resolve()
+    if not edits:
+        raise EditError("No edits found in the input; nothing changed.")
+    states: dict[str, _FileState] = {}
+    order: list[str] = []
+    k = 0
+    while k < len(edits):
+        run = _run_at(edits, k)
+        state = _state(root, run[0].path, states, order)
+        for edit in run:
+            if state.current is None and not (edit.is_whole or (edit.old == "" and edit.new is not None)):
+                raise EditError(_no_file(state, k + 1))
+        if len(run) == 1 and run[0].old is None:
+            _whole_or_delete(state, run[0])
+        elif len(run) == 1 and run[0].replace_all:
+            _replace_all(state, run[0], k + 1)
+        else:
+            _apply_group(state, run, k + 1)
+        if run[-1].move_to:
+            _move(root, state, run[-1].move_to, states, order)
+        k += len(run)
+    changes, writes = _changes(root, [states[p] for p in order])
+    if not dry_run:
+        commit(writes, root)
+    return ApplyResult(changes, dry_run, format)
+
+
+def _run_at(edits: list[Edit], k: int) -> list[Edit]:
+    """The edit at k and, for a diff group, the hunks after it of the same group and file."""
+    first = edits[k]
+    run = [first]
+    while (first.group is not None and k + len(run) < len(edits)
+           and edits[k + len(run)].group == first.group and edits[k + len(run)].path == first.path):
+        run.append(edits[k + len(run)])
+    return run
+
+
+def resolve(root: Path, rel: str) -> tuple[str, Path]:
+    """The repository-relative POSIX path and the real path; paths leaving the root are refused."""
+    if not rel or "\x00" in rel:
+        raise EditError(f"{rel!r}: is not a valid file path.")
+    full = (root / rel).resolve()
+    if full != root and root not in full.parents:
+        raise EditError(f"{rel}: is outside the repository ({root}); refusing to touch it.")
+    if full == root or full.is_dir():
+        raise EditError(f"{rel}: is a directory, not a file.")
+    return full.relative_to(root).as_posix(), full
+
+
+def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]) -> _FileState:
+    rel, full = resolve(root, rel)
+    if rel not in states:
+        before, mode, current = None, None, None
+        if full.exists():
+            before = full.read_bytes()
+            mode = os.stat(full).st_mode & 0o7777
+            current = TextFile.decode(before, rel)
+        states[rel] = _FileState(rel, full, before, mode, current)
+        order.append(rel)
+    return states[rel]
+
+
+def _no_file(state: _FileState, number: int) -> str:
+    return (f"{state.rel}: edit {number} changes a file that does not exist. Check the path, or write the "
+            "whole file to create it.")
+
+
+def _whole_or_delete(state: _FileState, edit: Edit) -> None:
+    if edit.is_delete:
+        if state.current is None:
+            raise EditError(f"{state.rel}: cannot be deleted, it does not exist.")
+        state.current = None
+        return
+    lines = model_lines(edit.new)
+    if state.current is None:
+        state.current = TextFile.new(edit.new.replace("\r\n", "\n"))
+    else:
+        final = None if edit.final_newline is None else edit.final_newline
+        state.current = state.current.replace(lines, [""] * len(lines), final)
+    state.tiers.append("whole-file")
+
+
+def _move(root: Path, state: _FileState, target: str, states, order) -> None:
+    rel, _ = resolve(root, target)
+    dest = _state(root, rel, states, order)
+    if dest.current is not None and dest is not state:
+        raise EditError(f"{state.rel}: cannot be moved to {rel}, which already exists.")
+    dest.current, dest.moved_from, dest.tiers = state.current, state.rel, state.tiers
+    state.current = None
+
+
+def _prepare(edit: Edit, number: int) -> _Located:
+    old, new = model_lines(edit.old or ""), model_lines(edit.new or "")
+    pairs = edit.pairs if edit.pairs is not None else context_pairs(old, new)
+    return _Located(edit, number, old, new, pairs, [])
+
+
+def _replace_all(state: _FileState, edit: Edit, number: int) -> None:
+    item = _prepare(edit, number)
+    tf = state.current
+    matches = find_all(tf.lines, item.old, removed_lines(item.old, item.pairs)) if item.old else []
+    if not matches:
+        raise EditError(_not_found(state, item))
+    taken: list[Match] = []
+    for match in sorted(matches, key=lambda m: m.start):
+        if not taken or match.start >= taken[-1].end:
+            taken.append(match)
+    _splice_all(state, [(m, item) for m in taken])
+
+
+def _apply_group(state: _FileState, run: list[Edit], number: int) -> None:
+    tf = state.current
+    items = [_prepare(edit, number + i) for i, edit in enumerate(run)]
+    for item in items:
+        if not item.old:
+            continue
+        item.candidates = find_all(tf.lines if tf else [], item.old, removed_lines(item.old, item.pairs))
+        if not item.candidates:
+            raise EditError(_not_found(state, item))
+    for i, item in enumerate(items):
+        item.chosen = _empty_old(state, item) if not item.old else _choose(tf.lines, items, i, state)
+    placed = sorted(((item.chosen, item) for item in items), key=lambda p: (p[0].start, p[0].end))
+    for (a, ia), (b, ib) in zip(placed, placed[1:]):
+        if b.start < a.end or (b.start == a.start and a.start == a.end):
+            raise EditError(f"{state.rel}: edits {ia.number} and {ib.number} overlap at lines "
+                            f"{b.start + 1}-{a.end}; merge them into one edit.")
+    _splice_all(state, placed)
+
+
+def _empty_old(state: _FileState, item: _Located) -> Match:
+    """Nothing to find: insert at the hunk's line, or append (aider's empty SEARCH)."""
+    size = len(state.current.lines) if state.current else 0
+    at = size if item.edit.line_hint is None else min(max(item.edit.line_hint, 0), size)
+    return Match(at, at, "exact", [])
+
+
+def _choose(lines: list[str], items: list[_Located], i: int, state: _FileState) -> Match:
+    """One candidate, or the one the hints single out; anything else is an error, never a guess."""
+    item = items[i]
+    cands = item.candidates
+    if len(cands) == 1:
+        return cands[0]
+    if item.edit.anchor is not None:
+        chosen = _after_anchor(lines, cands, item.edit.anchor, _previous_end(items, i))
+        if chosen:
+            return chosen
+    elif item.edit.line_hint is not None:
+        target = item.edit.line_hint - 1 + _learned_offset(items, i)
+        ranked = sorted(cands, key=lambda m: abs(m.start - target))
+        near, far = abs(ranked[0].start - target), abs(ranked[1].start - target)
+        if near * 2 < far:
+            return ranked[0]
+    else:
+        low, high = _previous_end(items, i), _next_start(items, i, len(lines))
+        between = [m for m in cands if m.start >= low and m.end <= high]
+        if len(between) == 1 and len(items) > 1:
+            return between[0]
+    raise EditError(_ambiguous(state, item))
+
+
+def _unique(item: _Located) -> Match | None:
+    return item.candidates[0] if len(item.candidates) == 1 else None
+
+
+def _learned_offset(items: list[_Located], i: int) -> int:
+    """How far the diff's line numbers are off, from the nearest hunk that matched only once."""
+    hint = items[i].edit.line_hint
+    known = [(abs(it.edit.line_hint - hint), _unique(it).start - (it.edit.line_hint - 1))
+             for it in items if it is not items[i] and _unique(it) and it.edit.line_hint is not None]
+    return min(known)[1] if known else 0
+
+
+def _previous_end(items: list[_Located], i: int) -> int:
+    for item in reversed(items[:i]):
+        found = item.chosen or _unique(item)
+        if found:
+            return found.end
+    return 0
+
+
+def _next_start(items: list[_Located], i: int, size: int) -> int:
+    for item in items[i + 1:]:
+        found = _unique(item)
+        if found:
+            return found.start
+    return size
+
+
+def _after_anchor(lines: list[str], cands: list[Match], anchor: str, low: int) -> Match | None:
+    want = anchor.strip()
+    marks = [k for k in range(low, len(lines)) if lines[k].strip() == want]
+    if not marks:
+        return None
+    after = [m for m in cands if m.start > marks[0]]
+    return min(after, key=lambda m: m.start) if after else None
+
+
+def _splice_all(state: _FileState, placed: list[tuple[Match, _Located]]) -> None:
+    tf = state.current or TextFile([], [])
+    lines, endings = list(tf.lines), list(tf.endings)
+    final = None
+    for match, item in sorted(placed, key=lambda p: p[0].start, reverse=True):
+        where = f"{state.rel}: edit {item.number}"
+        new_lines, new_ends = splice(lines, endings, match, item.old, item.new, item.pairs, where)
+        lines[match.start:match.end] = new_lines
+        endings[match.start:match.end] = new_ends
+        state.tiers.append(match.tier)
+        final = item.edit.final_newline if item.edit.final_newline is not None else final
+    state.current = tf.replace(lines, endings, final)
+
+
+def _changes(root: Path, states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
+    changes, writes = [], []
+    for st in states:
+        after = None if st.current is None else st.current.encode(st.rel)
+        if after == st.before:
+            continue
+        if after is None:
+            action = "delete"
+        elif st.moved_from:
+            action = "move"
+        else:
+            action = "create" if st.before is None else "modify"
+        if action == "delete" and any(c.moved_from == st.rel for c in changes) or (
+                action == "delete" and any(s.moved_from == st.rel for s in states)):
+            writes.append(Write(st.path, None, st.before, st.mode))
+            continue
+        before_text = TextFile.decode(st.before, st.rel).text() if st.before is not None else ""
+        after_text = st.current.text() if st.current is not None else ""
+        changes.append(FileChange(st.rel, action, _diff(st.moved_from or st.rel, st.rel, before_text,
+                                                        after_text), st.tiers, st.moved_from))
+        writes.append(Write(st.path, after, st.before, st.mode))
+    return changes, writes
+
+
+def _diff(old_name: str, new_name: str, before: str, after: str) -> str:
+    a = before.replace("\r\n", "\n").splitlines(keepends=True)
+    b = after.replace("\r\n", "\n").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(a, b, f"a/{old_name}", f"b/{new_name}"))
+
+
+def _not_found(state: _FileState, item: _Located) -> str:
+    lines = state.current.lines if state.current else []
+    head = (f"{state.rel}: edit {item.number}: the lines to replace were not found in the file "
+            "(not even ignoring whitespace, indentation and blank lines, or approximately).")
+    near = closest(lines, item.old)
+    if not near or near[0][0] < 0.5:
+        return head + " Re-read the file and quote its current lines exactly. No file was changed."
+    parts = [head, "Did you mean:"]
+    for score, start, end in near:
+        if score < 0.5:
+            break
+        parts.append(f"lines {start + 1}-{end} ({score:.0%} similar):")
+        parts.extend(f"{n + 1:>6}| {lines[n]}" for n in range(start, end))
+    parts.append("Quote the file's lines exactly and try again. No file was changed.")
+    return "\n".join(parts)
+
+
+def _ambiguous(state: _FileState, item: _Located) -> str:
+    spots = ", ".join(f"{m.start + 1}-{m.end}" for m in item.candidates[:8])
+    more = "" if len(item.candidates) <= 8 else f" and {len(item.candidates) - 8} more"
+    return (f"{state.rel}: edit {item.number}: the lines to replace occur {len(item.candidates)} times "
+            f"({item.candidates[0].tier} match at lines {spots}{more}). Include more surrounding lines so "
+            "that exactly one place matches, or replace all occurrences explicitly. No file was changed.")

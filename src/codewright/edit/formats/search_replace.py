@@ -1,0 +1,79 @@
+"""Aider's search/replace blocks: a file path line, then
+
+    <<<<<<< SEARCH
+    lines as they are
+    =======
+    lines as they should be
+    >>>>>>> REPLACE
+
+usually inside a code fence. A block without its own path line reuses the previous block's.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codewright.edit.model import Edit, EditError
+
+_HEAD = re.compile(r"^\s*<{5,9} ?SEARCH\b.*$")
+_DIVIDER = re.compile(r"^\s*={5,9}\s*$")
+_TAIL = re.compile(r"^\s*>{5,9} ?REPLACE\b.*$")
+
+
+def looks_like(text: str) -> bool:
+    return any(_HEAD.match(line) for line in text.splitlines())
+
+
+def parse(text: str) -> list[Edit]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    edits: list[Edit] = []
+    path = None
+    i = 0
+    while i < len(lines):
+        if not _HEAD.match(lines[i]):
+            i += 1
+            continue
+        path = _path_before(lines, i) or path
+        if path is None:
+            raise EditError("A SEARCH/REPLACE block has no file path: put the path alone on the line "
+                            "before the block's opening fence.")
+        search, i = _until(lines, i + 1, _DIVIDER, "=======")
+        replace, i = _until(lines, i + 1, _TAIL, ">>>>>>> REPLACE")
+        edits.append(Edit(path, _join(search), _join(replace)))
+        i += 1
+    return edits
+
+
+def _until(lines: list[str], i: int, marker: re.Pattern, name: str) -> tuple[list[str], int]:
+    start = i
+    while i < len(lines) and not marker.match(lines[i]):
+        if _HEAD.match(lines[i]):
+            break
+        i += 1
+    if i >= len(lines) or not marker.match(lines[i]):
+        raise EditError(f"A SEARCH/REPLACE block starting near line {start} is missing its `{name}` line.")
+    return lines[start:i], i
+
+
+def _path_before(lines: list[str], i: int) -> str | None:
+    """The nearest plausible path among the three lines above the block (fences and blanks skipped)."""
+    seen = 0
+    for line in reversed(lines[max(0, i - 4):i]):
+        bare = line.strip()
+        if bare.startswith("```"):
+            bare = bare[3:].strip()
+            if not bare or " " in bare or ("." not in bare and "/" not in bare):
+                continue
+        if not bare:
+            continue
+        seen += 1
+        candidate = bare.strip("*`#:").strip()
+        if candidate and " " not in candidate and not _TAIL.match(line) and not _DIVIDER.match(line):
+            return candidate
+        if seen >= 3:
+            break
+    return None
+
+
+def _join(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)

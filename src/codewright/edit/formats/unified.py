@@ -1,0 +1,206 @@
+"""Unified diffs as models write them: git's, plain `---`/`+++`, and damaged ones.
+
+Hunk headers may lack line numbers (`@@ ... @@`), counts may be wrong, blank context lines
+may have lost their leading space: the body of a hunk runs to the next header, and counts
+are only used to tell a removed `--- x` line from a file header and to trim trailing blanks.
+Each hunk becomes an `Edit` carrying its old start as a hint and its context lines as pairs.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import count
+
+from codewright.edit.model import Edit, EditError
+
+_NUMBERS = re.compile(r"-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?")
+_GROUPS = count(1)
+
+
+@dataclass
+class _Hunk:
+    start: int | None
+    old_len: int | None
+    new_len: int | None
+    body: list[tuple[str, str]] = field(default_factory=list)
+    blank: list[bool] = field(default_factory=list)
+    old_no_newline: bool = False
+    new_no_newline: bool = False
+
+
+@dataclass
+class _FileDiff:
+    old: str | None = None
+    new: str | None = None
+    created: bool = False
+    deleted: bool = False
+    hunks: list[_Hunk] = field(default_factory=list)
+
+
+def looks_like(text: str) -> bool:
+    lines = text.splitlines()
+    return any(line.startswith("@@") for line in lines) or any(
+        a.startswith("--- ") and b.startswith("+++ ") for a, b in zip(lines, lines[1:]))
+
+
+def parse(text: str) -> list[Edit]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    if lines[-1] == "":
+        lines.pop()  # what follows the text's last newline is not a line
+    files: list[_FileDiff] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if line.startswith("diff --git "):
+            files.append(_FileDiff(*_git_paths(line[11:])))
+        elif line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
+            old, new = _clean_pair(line[4:], lines[i + 1][4:])
+            if not files or files[-1].hunks or (files[-1].old is not None and not _same_file(files[-1], old, new)):
+                files.append(_FileDiff())
+            current = files[-1]
+            current.old, current.new = old, new
+            current.created = current.created or old is None
+            current.deleted = current.deleted or new is None
+            i += 1
+        elif files and line.startswith(("new file mode", "deleted file mode", "rename from ", "rename to ")):
+            _metadata(files[-1], line)
+        elif line.startswith("@@"):
+            if not files:
+                raise EditError("The diff has a hunk (`@@`) before any `--- a/FILE` / `+++ b/FILE` header; "
+                                "name the file first.")
+            hunk, i = _read_hunk(lines, i)
+            files[-1].hunks.append(hunk)
+            continue
+        i += 1
+    if not files:
+        raise EditError("No file headers (`--- a/FILE`, `+++ b/FILE`) found in the diff.")
+    edits: list[Edit] = []
+    for diff in files:
+        edits.extend(_edits(diff))
+    return edits
+
+
+def _same_file(diff: _FileDiff, old, new) -> bool:
+    return (diff.old, diff.new) == (old, new) or diff.old in (old, new) or diff.new in (old, new)
+
+
+def _metadata(diff: _FileDiff, line: str) -> None:
+    if line.startswith("new file mode"):
+        diff.created = True
+    elif line.startswith("deleted file mode"):
+        diff.deleted = True
+    elif line.startswith("rename from "):
+        diff.old = line[12:].strip()
+    else:
+        diff.new = line[10:].strip()
+
+
+def _git_paths(rest: str) -> tuple[str | None, str | None]:
+    rest = rest.strip()
+    if rest.startswith('"'):
+        parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\S+)', rest)
+        names = [a or b for a, b in parts]
+    else:
+        half = rest.find(" b/")
+        names = [rest[:half], rest[half + 1:]] if half > 0 else rest.split(" ", 1)
+    if len(names) != 2:
+        return None, None
+    return _strip_prefix(names[0], "a/"), _strip_prefix(names[1], "b/")
+
+
+def _clean_pair(old: str, new: str) -> tuple[str | None, str | None]:
+    old, new = _path(old), _path(new)
+    prefixed = all(p is None or p.startswith(("a/", "b/")) for p in (old, new))
+    if prefixed:
+        old = None if old is None else old[2:]
+        new = None if new is None else new[2:]
+    return old, new
+
+
+def _path(raw: str) -> str | None:
+    raw = raw.split("\t")[0].strip()
+    if raw.startswith('"') and raw.endswith('"') and len(raw) > 1:
+        raw = raw[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    return None if raw in ("/dev/null", "") else raw
+
+
+def _strip_prefix(path: str, prefix: str) -> str:
+    return path[len(prefix):] if path.startswith(prefix) else path
+
+
+def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
+    found = _NUMBERS.search(lines[i])
+    if found:
+        a, b, _, d = found.groups()
+        hunk = _Hunk(int(a), 1 if b is None else int(b), 1 if d is None else int(d))
+    else:
+        hunk = _Hunk(None, None, None)
+    i += 1
+    old_n = new_n = 0
+    last = " "
+    while i < len(lines):
+        line = lines[i]
+        complete = hunk.old_len is None or (old_n >= hunk.old_len and new_n >= hunk.new_len)
+        if line.startswith(("@@", "diff --git ")) or (
+                complete and line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")):
+            break
+        if line.startswith("\\"):
+            hunk.old_no_newline |= last in " -"
+            hunk.new_no_newline |= last in " +"
+            i += 1
+            continue
+        if line == "" or line[0] in " +-":
+            tag, body = (" ", "") if line == "" else (line[0], line[1:])
+        elif not complete and not line.startswith("```"):
+            tag, body = " ", line  # a context line that lost its leading space
+        else:
+            break
+        hunk.body.append((tag, body))
+        hunk.blank.append(line == "")
+        old_n += tag != "+"
+        new_n += tag != "-"
+        last = tag
+        i += 1
+    while hunk.blank and hunk.blank[-1] and (hunk.old_len is None or old_n > hunk.old_len):
+        hunk.body.pop()
+        hunk.blank.pop()
+        old_n -= 1
+    return hunk, i
+
+
+def _edits(diff: _FileDiff) -> list[Edit]:
+    path = diff.new if diff.old is None else diff.old
+    if path is None:
+        raise EditError("A diff section names no file (`--- /dev/null` and `+++ /dev/null`).")
+    if diff.deleted:
+        return [Edit.delete(path)]
+    if diff.created:
+        body = [text for hunk in diff.hunks for tag, text in hunk.body if tag != "-"]
+        no_final = bool(diff.hunks) and diff.hunks[-1].new_no_newline
+        content = "\n".join(body) + ("" if no_final or not body else "\n")
+        return [Edit.whole(diff.new or path, content)]
+    move = diff.new if diff.new and diff.new != path else None
+    if not diff.hunks:
+        return [Edit(path, "", "", move_to=move)] if move else []
+    group = next(_GROUPS)
+    edits = []
+    for k, hunk in enumerate(diff.hunks):
+        old = [text for tag, text in hunk.body if tag != "+"]
+        new = [text for tag, text in hunk.body if tag != "-"]
+        pairs, o, n = [], 0, 0
+        for tag, _ in hunk.body:
+            if tag == " ":
+                pairs.append((o, n))
+            o += tag != "+"
+            n += tag != "-"
+        final = None
+        if hunk.new_no_newline != hunk.old_no_newline:
+            final = not hunk.new_no_newline
+        edits.append(Edit(path, _join(old), _join(new), line_hint=hunk.start, group=group, pairs=tuple(pairs),
+                          final_newline=final, move_to=move if k == len(diff.hunks) - 1 else None))
+    return edits
+
+
+def _join(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)

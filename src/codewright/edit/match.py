@@ -1,0 +1,230 @@
+"""Find where a model's `old` lines sit in a file, in tiers from strict to tolerant.
+
+Each tier returns every place it finds; the caller stops at the first tier that finds any,
+so a tolerant tier never overrules a strict one. A `Match` records, for each `old` line, the
+file line it stands for (None where the file lacks it): splicing keeps the file's own
+version of every context line, so a drifted context line is never written back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from rapidfuzz import fuzz
+
+FUZZY_THRESHOLD = 0.85
+"""Similarity (0..1, whitespace-collapsed text) a window needs to count as a fuzzy match."""
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    tier: str
+    mapping: list[int | None]
+    shift: int = 0
+    prefix: str | None = None
+    score: float = 1.0
+
+
+def find_all(lines: list[str], old: list[str], removed: set[int]) -> list[Match]:
+    """Matches from the first tier that finds any; `removed` are the old lines the edit deletes."""
+    for tier in (_exact, _trailing, _indentation, _blank_lines, _fuzzy):
+        found = tier(lines, old, removed)
+        if found:
+            return found
+    return []
+
+
+def closest(lines: list[str], old: list[str], limit: int = 3) -> list[tuple[float, int, int]]:
+    """The most similar windows as (similarity, start, end), best first, never overlapping."""
+    size = max(1, len(old))
+    if not lines or len(lines) > 50_000:
+        return []
+    norm = [_collapse(line) for line in lines]
+    text = "\n".join(_collapse(line) for line in old)
+    scored = []
+    for i in range(max(1, len(lines) - size + 1)):
+        scored.append((fuzz.ratio(text, "\n".join(norm[i:i + size])) / 100, i, min(len(lines), i + size)))
+    return _non_overlapping(sorted(scored, key=lambda s: (-s[0], s[1])))[:limit]
+
+
+def _exact(lines, old, removed):
+    return [_straight(i, len(old), "exact") for i in _find(lines, old)]
+
+
+def _trailing(lines, old, removed):
+    keyed = [line.rstrip() for line in lines]
+    return [_straight(i, len(old), "trailing-whitespace") for i in _find(keyed, [o.rstrip() for o in old])]
+
+
+def _indentation(lines, old, removed):
+    keyed = [line.strip() for line in lines]
+    found = []
+    for i in _find(keyed, [o.strip() for o in old]):
+        match = _straight(i, len(old), "indentation")
+        if _set_shift(match, lines, old):
+            found.append(match)
+    return found
+
+
+def _blank_lines(lines, old, removed):
+    old_kept = [k for k, o in enumerate(old) if o.strip()]
+    if not old_kept:
+        return []
+    file_kept = [k for k, line in enumerate(lines) if line.strip()]
+    keyed = [lines[k].strip() for k in file_kept]
+    found = []
+    for p in _find(keyed, [old[k].strip() for k in old_kept]):
+        mapping: list[int | None] = [None] * len(old)
+        for q, k in enumerate(old_kept):
+            mapping[k] = file_kept[p + q]
+        _pair_blanks(lines, old, mapping)
+        placed = [m for m in mapping if m is not None]
+        match = Match(min(placed), max(placed) + 1, "blank-lines", mapping)
+        if _set_shift(match, lines, old):
+            found.append(match)
+    return found
+
+
+def _fuzzy(lines, old, removed):
+    """Windows of len(old)-1..+1 lines whose collapsed text is similar enough.
+
+    Only context may differ: every line the edit removes must be in the window as written
+    (whitespace aside), so a fuzzy match can never delete a line the model did not quote.
+    """
+    size = len(old)
+    if sum(1 for o in old if o.strip()) < 2:
+        return []
+    norm = [_collapse(line) for line in lines]
+    old_norm = [_collapse(o) for o in old]
+    text = "\n".join(old_norm)
+    wanted = {o for o in old_norm if o}
+    hits = [0]
+    for line in norm:
+        hits.append(hits[-1] + (line in wanted))
+    need = (len(wanted) + 1) // 2
+    scored = []
+    for width in (size - 1, size, size + 1):
+        for i in range(max(0, len(lines) - width + 1)):
+            if width < 1 or hits[i + width] - hits[i] < need:
+                continue
+            score = fuzz.ratio(text, "\n".join(norm[i:i + width]), score_cutoff=FUZZY_THRESHOLD * 100)
+            if score:
+                scored.append((score / 100, i, i + width))
+    found = []
+    for score, start, end in _non_overlapping(sorted(scored, key=lambda s: (-s[0], s[1]))):
+        match = _align(lines, old, norm, old_norm, start, end, removed, score)
+        if match:
+            found.append(match)
+    return found
+
+
+def _align(lines, old, norm, old_norm, start, end, removed, score):
+    mapping: list[int | None] = [None] * len(old)
+    matcher = SequenceMatcher(None, old_norm, norm[start:end], autojunk=False)
+    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
+            for k in range(a2 - a1):
+                mapping[a1 + k] = start + b1 + k
+    for k in removed:
+        if mapping[k] is None or norm[mapping[k]] != old_norm[k]:
+            if old_norm[k]:
+                return None
+            mapping[k] = None
+    placed = [m for m in mapping if m is not None]
+    if not placed:
+        return None
+    match = Match(min(placed), max(placed) + 1, "fuzzy", mapping, score=score)
+    same = [m if m is not None and norm[m] == old_norm[k] else None for k, m in enumerate(mapping)]
+    return match if _set_shift(match, lines, old, same) else None
+
+
+def _pair_blanks(lines: list[str], old: list[str], mapping: list[int | None]) -> None:
+    """Give the edit's blank lines the file's blank lines in the same gap, in order, as far as they go."""
+    k = 0
+    while k < len(old):
+        if mapping[k] is not None:
+            k += 1
+            continue
+        end = k
+        while end < len(old) and mapping[end] is None:
+            end += 1
+        if k > 0:  # after a placed line: the blank file lines that follow it
+            stop = mapping[end] if end < len(old) else len(lines)
+            spots = list(_blank_run(lines, mapping[k - 1] + 1, stop, 1))
+            pairs = zip(range(k, end), spots)
+        else:  # before the first placed line: the blank file lines just above it
+            spots = list(_blank_run(lines, mapping[end] - 1, -1, -1))
+            pairs = zip(range(end - 1, k - 1, -1), spots)
+        for j, spot in pairs:
+            mapping[j] = spot
+        k = end
+
+
+def _blank_run(lines: list[str], start: int, stop: int, step: int):
+    for s in range(start, stop, step):
+        if lines[s].strip():
+            return
+        yield s
+
+
+def _straight(start: int, size: int, tier: str) -> Match:
+    return Match(start, start + size, tier, list(range(start, start + size)))
+
+
+def _find(keyed: list[str], old: list[str]) -> list[int]:
+    size = len(old)
+    if not size:
+        return []
+    first = old[0]
+    return [i for i in range(len(keyed) - size + 1) if keyed[i] == first and keyed[i:i + size] == old]
+
+
+def _set_shift(match: Match, lines: list[str], old: list[str], mapping=None) -> bool:
+    """Record the uniform indentation offset between file and edit; False when it is not uniform."""
+    shifts, prefixes, tabs = set(), set(), False
+    for k, m in enumerate(match.mapping if mapping is None else mapping):
+        if m is None or not old[k].strip():
+            continue
+        have, want = _lead(lines[m]), _lead(old[k])
+        tabs = tabs or "\t" in have
+        shifts.add(len(have.expandtabs(4)) - len(want.expandtabs(4)))
+        prefixes.add(have[: len(have) - len(want)] if have.endswith(want) else None)
+    if len(shifts) > 1:
+        return False
+    match.shift = shifts.pop() if shifts else 0
+    prefix = prefixes.pop() if len(prefixes) == 1 else None
+    match.prefix = prefix if prefix is not None else ("\t" * (match.shift // 4) if tabs else " " * match.shift)
+    return True
+
+
+def reindent(line: str, match: Match) -> str:
+    """Move an added line by the offset the file's indentation has from the edit's."""
+    if not match.shift or not line.strip():
+        return line
+    if match.shift > 0:
+        return match.prefix + line
+    lead, cols = _lead(line), 0
+    cut = 0
+    while cut < len(lead) and cols < -match.shift:
+        cols += 4 if lead[cut] == "\t" else 1
+        cut += 1
+    return line[cut:]
+
+
+def _lead(line: str) -> str:
+    return line[: len(line) - len(line.lstrip())]
+
+
+def _collapse(line: str) -> str:
+    return " ".join(line.split())
+
+
+def _non_overlapping(scored):
+    kept = []
+    for item in scored:
+        if all(item[2] <= k[1] or k[2] <= item[1] for k in kept):
+            kept.append(item)
+    return kept

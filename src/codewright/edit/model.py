@@ -1,0 +1,103 @@
+"""The data that flows through edit application: what a model asked for, and what changed.
+
+Every format a model may write (search/replace blocks, diffs, `*** Begin Patch`, JSON
+`old_string`/`new_string`, whole files) is parsed into the same `Edit` records, so the
+matching tiers, the all-or-nothing writer and the error messages exist once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codewright.errors import CodewrightError
+
+TIERS = ("exact", "trailing-whitespace", "indentation", "blank-lines", "fuzzy")
+"""Matching tiers, strictest first: the first tier that finds the text decides."""
+
+
+class EditError(CodewrightError):
+    """An edit could not be applied; the message is written to be handed back to the model as is."""
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One change to one file.
+
+    - replacement: `old` text (one or more whole lines) becomes `new`; `old` must match once unless
+      `replace_all`. An empty `old` appends `new` (or creates the file), as aider's blocks mean.
+    - whole file: `old is None`, `new` is the full content (the file may or may not exist).
+    - delete: `old is None and new is None`.
+    `move_to` renames the file after the change. Diff hunks carry `line_hint` (1-based line of
+    the hunk's old start, only used to choose among equal candidates), `group` (hunks of one file
+    in one diff: located together against the original text, never overlapping), `pairs` (the
+    (old, new) line indexes of context lines; derived with difflib when absent) and
+    `final_newline` (from `\\ No newline at end of file`; None keeps the file's).
+    `anchor` is a line that must precede `old` (the `@@ def f():` of a `*** Begin Patch`).
+    """
+
+    path: str
+    old: str | None
+    new: str | None
+    replace_all: bool = False
+    line_hint: int | None = None
+    group: int | None = None
+    pairs: tuple[tuple[int, int], ...] | None = None
+    final_newline: bool | None = None
+    anchor: str | None = None
+    move_to: str | None = None
+
+    @classmethod
+    def whole(cls, path: str, content: str) -> Edit:
+        return cls(path, None, content)
+
+    @classmethod
+    def delete(cls, path: str) -> Edit:
+        return cls(path, None, None)
+
+    @property
+    def is_whole(self) -> bool:
+        return self.old is None and self.new is not None
+
+    @property
+    def is_delete(self) -> bool:
+        return self.old is None and self.new is None
+
+
+@dataclass
+class FileChange:
+    """What happened to one file: `action` is create, modify, delete or move."""
+
+    path: str
+    action: str
+    diff: str
+    tiers: list[str] = field(default_factory=list)
+    moved_from: str | None = None
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "action": self.action, "diff": self.diff, "tiers": self.tiers,
+                "moved_from": self.moved_from}
+
+
+@dataclass
+class ApplyResult:
+    """The outcome of one call: every file it changed (or would change, when `dry_run`)."""
+
+    changes: list[FileChange]
+    dry_run: bool = False
+    format: str | None = None
+
+    def summary(self) -> str:
+        """One line per file, as the agent reports it to the model and the CLI prints it."""
+        verb = "would change" if self.dry_run else "changed"
+        if not self.changes:
+            return "No changes: the edits leave every file as it was."
+        lines = [f"{verb} {len(self.changes)} file(s):"]
+        for change in self.changes:
+            moved = f" (from {change.moved_from})" if change.moved_from else ""
+            tiers = f" [{', '.join(sorted(set(change.tiers), key=TIERS.index))}]" if change.tiers else ""
+            lines.append(f"  {change.action} {change.path}{moved}{tiers}")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict:
+        return {"ok": True, "dry_run": self.dry_run, "format": self.format,
+                "changes": [c.to_json() for c in self.changes]}

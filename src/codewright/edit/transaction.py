@@ -1,0 +1,99 @@
+"""Write several files all-or-nothing, each one atomically.
+
+Each file is written to a temporary file in its own directory and renamed over the old one
+(`os.replace`), so a reader never sees half a file. If any write fails, the files already
+written are put back from the bytes read before, and new files and directories removed:
+a failed call leaves the tree byte-identical.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from codewright.edit.model import EditError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+_NEW_FILE_MODE = 0o666 & ~_umask()
+
+
+@dataclass
+class Write:
+    """Set `path` to `data` (None: delete it); `before` is what it held (None: absent)."""
+
+    path: Path
+    data: bytes | None
+    before: bytes | None
+    mode: int | None = None
+
+
+def commit(writes: list[Write], root: Path) -> None:
+    done: list[Write] = []
+    made_dirs: list[Path] = []
+    for write in writes:
+        try:
+            if write.data is None:
+                os.unlink(write.path)
+            else:
+                made_dirs.extend(_make_parents(write.path.parent, root))
+                atomic_write(write.path, write.data, write.mode)
+        except OSError as exc:
+            problems = _rollback(done, made_dirs)
+            rel = write.path.relative_to(root).as_posix()
+            tail = ("every file was restored; nothing changed." if not problems
+                    else "restoring failed for " + ", ".join(problems) + ".")
+            raise EditError(f"{rel}: could not be written ({exc.strerror or exc}); {tail}") from None
+        done.append(write)
+
+
+def atomic_write(path: Path, data: bytes, mode: int | None) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".cw-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, _NEW_FILE_MODE if mode is None else mode)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _make_parents(parent: Path, root: Path) -> list[Path]:
+    missing = []
+    while not parent.exists() and parent != root:
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        folder.mkdir()
+    return list(reversed(missing))
+
+
+def _rollback(done: list[Write], made_dirs: list[Path]) -> list[str]:
+    problems = []
+    for write in reversed(done):
+        try:
+            if write.before is None:
+                os.unlink(write.path)
+            else:
+                atomic_write(write.path, write.before, write.mode)
+        except OSError:
+            problems.append(str(write.path))
+    for folder in reversed(made_dirs):
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+    return problems

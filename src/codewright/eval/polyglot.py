@@ -1,0 +1,225 @@
+"""`codewright eval polyglot`: the Aider polyglot exercises (Python) with a real model, the way
+aider's benchmark runs them.
+
+Each exercise gets a fresh folder with the stub and its tests. Try 1: the agent gets the
+instructions and may read and edit but not run commands (no test output). The harness
+then runs the tests; if they fail, try 2 resumes the same session with the test output
+("the tests are correct, fix the code"). Every exercise has a time cap. Results are
+appended to a JSON Lines file as each exercise ends, so a rerun skips what is done.
+Printed: per exercise pass/fail, tokens, cache hits and cost; then one JSON summary line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data" / "aider_polyglot_python.jsonl"
+TEST_OUTPUT_CHARS = 6000
+
+FIRST = """{instructions}
+
+Use the above instructions to modify the supplied files: {files}
+Don't change the names of existing functions or classes, as they may be referenced from other code like unit \
+tests, etc.
+Only use standard libraries, don't suggest installing any packages.
+You cannot run the tests in this try: when your change is complete, call `finish`."""
+
+SECOND = """{output}
+
+See the testing errors above.
+The tests are correct, don't try and change them.
+Fix the code in {files} to resolve the errors, then call `finish`."""
+
+
+@dataclass
+class ExerciseResult:
+    exercise: str
+    passed_1: bool
+    passed_2: bool
+    tries: int
+    outcome: str  # the agent's last outcome (done, limit, stuck, failed, error)
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cost: float
+    seconds: float
+    session: str = ""
+    error: str = ""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("polyglot", help="Aider polyglot exercises (Python) with a real model")
+    parser.add_argument("--model", required=True, help="model alias or provider/name")
+    parser.add_argument("--exercises", help="comma-separated exercise names (default: all 34)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="exercises run at once")
+    parser.add_argument("--data", default=str(DATA), help="the exercises (JSON Lines)")
+    parser.add_argument("--workdir", default=".codewright/eval/polyglot", help="exercise folders and results")
+    parser.add_argument("--results", help="results file (default: WORKDIR/results-MODEL.jsonl); reruns resume it")
+    parser.add_argument("--time-cap", type=float, default=600.0, help="seconds per exercise (both tries)")
+    parser.add_argument("--max-steps", type=int, default=30, help="model calls per try")
+    parser.add_argument("--json", action="store_true", help="print per-exercise results as JSON Lines too")
+    parser.set_defaults(func=_main)
+
+
+def load_exercises(path: Path, names: str | None = None) -> list[dict[str, Any]]:
+    from codewright.errors import UsageError
+
+    if not path.is_file():
+        raise UsageError(f"no exercises at {path} (--data)")
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if names:
+        wanted = [n.strip() for n in names.split(",") if n.strip()]
+        known = {r["exercise"] for r in rows}
+        unknown = [n for n in wanted if n not in known]
+        if unknown:
+            raise UsageError(f"unknown exercise(s): {', '.join(unknown)}")
+        rows = [r for r in rows if r["exercise"] in wanted]
+    return rows
+
+
+def write_exercise(row: dict[str, Any], folder: Path) -> None:
+    """The stub and the tests, as the benchmark hands them to a model."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in {**row["solution_files"], **row["test_files"]}.items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def run_tests(row: dict[str, Any], folder: Path, timeout: float) -> tuple[bool, str]:
+    tests = [name for name in row["test_files"] if name.endswith("_test.py")] or list(row["test_files"])
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
+            cwd=folder, capture_output=True, text=True, timeout=max(timeout, 5),
+        )
+    except subprocess.TimeoutExpired:
+        return False, f"the tests did not finish in {timeout:.0f}s"
+    output = done.stdout + done.stderr
+    if len(output) > TEST_OUTPUT_CHARS:
+        output = output[: TEST_OUTPUT_CHARS // 2] + "\n...\n" + output[-TEST_OUTPUT_CHARS // 2:]
+    return done.returncode == 0, output
+
+
+def instructions(row: dict[str, Any]) -> str:
+    parts = [row.get("introduction"), row["instructions"], row.get("instructions_append")]
+    return "\n\n".join(p.strip() for p in parts if p)
+
+
+def run_exercise(row: dict[str, Any], folder: Path, model: str, cap: float, max_steps: int) -> ExerciseResult:
+    from codewright.agent.loop import Limits
+    from codewright.agent.runner import Options, open_agent
+    from codewright.ui.jsonl import JsonLinesRenderer
+
+    write_exercise(row, folder)
+    files = " ".join(row["solution_files"])
+    started = time.monotonic()
+    result = ExerciseResult(row["exercise"], False, False, 0, "", 0, 0, 0, 0.0, 0.0)
+    session = None
+    with (folder / "events.jsonl").open("a", encoding="utf-8") as log:
+        for attempt in (1, 2):
+            left = cap - (time.monotonic() - started)
+            if left <= 0:
+                result.outcome = "limit"
+                break
+            limits = Limits(max_steps=max_steps, max_seconds=left)
+            options = Options(model=model, mode="auto-edit", limits=limits, approve=lambda request: False)
+            prompt = FIRST.format(instructions=instructions(row), files=files) if attempt == 1 else \
+                SECOND.format(output=output, files=files)
+            with open_agent(folder, options, [JsonLinesRenderer(log)], task=prompt, resume=session) as agent:
+                outcome = agent.resume(prompt) if session else agent.run(prompt)
+                session = agent.session
+                totals = agent.totals
+            result.tries, result.outcome, result.session = attempt, outcome.outcome, session
+            result.input_tokens, result.output_tokens = totals.input_tokens, totals.output_tokens
+            result.cache_read_tokens, result.cost = totals.cache_read_tokens, totals.cost
+            passed, output = run_tests(row, folder, cap - (time.monotonic() - started))
+            if passed:
+                result.passed_2 = True
+                result.passed_1 = attempt == 1
+                break
+    result.seconds = round(time.monotonic() - started, 2)
+    return result
+
+
+def summarise(model: str, results: list[ExerciseResult]) -> dict[str, Any]:
+    n = len(results) or 1
+    tokens_in = sum(r.input_tokens for r in results)
+    cached = sum(r.cache_read_tokens for r in results)
+    return {
+        "eval": "polyglot",
+        "model": model,
+        "exercises": len(results),
+        "pass_rate_1": round(sum(r.passed_1 for r in results) / n, 4),
+        "pass_rate_2": round(sum(r.passed_2 for r in results) / n, 4),
+        "input_tokens": tokens_in,
+        "output_tokens": sum(r.output_tokens for r in results),
+        "cache_read_tokens": cached,
+        "cache_hit_rate": round(cached / tokens_in, 4) if tokens_in else 0.0,
+        "cost": round(sum(r.cost for r in results), 6),
+        "seconds": round(sum(r.seconds for r in results), 2),
+        "errors": sum(1 for r in results if r.error),
+    }
+
+
+def _load_results(path: Path) -> dict[str, ExerciseResult]:
+    if not path.is_file():
+        return {}
+    done = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            data = json.loads(line)
+            done[data["exercise"]] = ExerciseResult(**data)
+    return done
+
+
+def _main(args: argparse.Namespace) -> int:
+    from codewright.errors import UsageError
+
+    if args.jobs < 1:
+        raise UsageError("-j must be at least 1")
+    rows = load_exercises(Path(args.data), args.exercises)
+    workdir = Path(args.workdir).resolve()
+    safe_model = args.model.replace("/", "_")
+    results_path = Path(args.results) if args.results else workdir / f"results-{safe_model}.jsonl"
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    done = _load_results(results_path)
+    todo = [r for r in rows if r["exercise"] not in done]
+    lock = threading.Lock()
+
+    def one(row: dict[str, Any]) -> ExerciseResult:
+        folder = workdir / safe_model / row["exercise"]
+        try:
+            result = run_exercise(row, folder, args.model, args.time_cap, args.max_steps)
+        except Exception as exc:  # noqa: BLE001 - one broken exercise must not end the eval
+            result = ExerciseResult(row["exercise"], False, False, 0, "error", 0, 0, 0, 0.0, 0.0,
+                                    error=f"{type(exc).__name__}: {exc}")
+        with lock:
+            with results_path.open("a", encoding="utf-8") as out:
+                out.write(json.dumps(asdict(result)) + "\n")
+            _print_result(result, args.json)
+        return result
+
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for result in pool.map(one, todo):
+            done[result.exercise] = result
+    results = [done[r["exercise"]] for r in rows if r["exercise"] in done]
+    print(json.dumps(summarise(args.model, results)))
+    return 0
+
+
+def _print_result(r: ExerciseResult, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(asdict(r)), flush=True)
+        return
+    mark = "pass@1" if r.passed_1 else "pass@2" if r.passed_2 else "FAIL"
+    extra = f" ({r.error})" if r.error else ""
+    print(f"{r.exercise:28} {mark:7} {r.input_tokens:>8} in {r.cache_read_tokens:>8} cached "
+          f"{r.output_tokens:>6} out ${r.cost:.4f} {r.seconds:6.1f}s{extra}", flush=True)

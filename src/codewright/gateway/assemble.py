@@ -1,0 +1,98 @@
+"""Builds one `Response` from streamed fragments, whatever the protocol.
+
+Providers feed it text, reasoning and tool-call fragments as they arrive and forward the
+events it returns; at the end `response()` gives the assembled turn. Tool calls are keyed
+by their index in the turn, so argument fragments of several calls (or calls mixed with
+text) always land in the right call.
+"""
+
+from __future__ import annotations
+
+import time
+
+from codewright.gateway.types import (
+    Reasoning,
+    ReasoningDelta,
+    Response,
+    TextDelta,
+    ToolCall,
+    ToolCallDelta,
+    Usage,
+)
+
+
+class Assembler:
+    def __init__(self, started: float | None = None) -> None:
+        self.started = time.monotonic() if started is None else started
+        self.ttft_s: float | None = None
+        self._text: list[str] = []
+        self._reasoning: list[Reasoning] = []
+        self._calls: dict[int, list[str]] = {}  # index -> [id, name, arguments...]
+
+    @property
+    def has_output(self) -> bool:
+        return self.ttft_s is not None
+
+    @property
+    def text(self) -> str:
+        return "".join(self._text)
+
+    def _mark(self) -> None:
+        if self.ttft_s is None:
+            self.ttft_s = time.monotonic() - self.started
+
+    def add_text(self, text: str) -> TextDelta:
+        self._mark()
+        self._text.append(text)
+        return TextDelta(text)
+
+    def start_reasoning(self) -> None:
+        """Begin a new reasoning block (Anthropic sends several, each with its signature)."""
+        self._reasoning.append(Reasoning())
+
+    def add_reasoning(self, text: str) -> ReasoningDelta:
+        self._mark()
+        if not self._reasoning:
+            self.start_reasoning()
+        self._reasoning[-1].text += text
+        return ReasoningDelta(text)
+
+    def sign_reasoning(self, signature: str) -> None:
+        if not self._reasoning:
+            self.start_reasoning()
+        self._reasoning[-1].signature = (self._reasoning[-1].signature or "") + signature
+
+    def add_redacted(self, data: str) -> None:
+        self._reasoning.append(Reasoning(redacted=data))
+
+    def add_tool(self, index: int, id: str | None, name: str | None, arguments: str) -> ToolCallDelta:
+        self._mark()
+        call = self._calls.setdefault(index, ["", ""])
+        if id:
+            call[0] = id
+        if name:
+            call[1] = name
+        if arguments:
+            call.append(arguments)
+        return ToolCallDelta(index, id, name, arguments)
+
+    def tool_calls(self) -> list[ToolCall]:
+        return [
+            ToolCall(c[0] or f"call_{i}", c[1], "".join(c[2:]))
+            for i, c in sorted(self._calls.items())
+        ]
+
+    def response(self, usage: Usage, finish_reason: str, model: str) -> Response:
+        calls = self.tool_calls()
+        if calls and finish_reason == "stop":
+            finish_reason = "tool_calls"
+        return Response(
+            text=self.text,
+            tool_calls=calls,
+            reasoning=[r for r in self._reasoning if r.text or r.signature or r.redacted],
+            usage=usage,
+            finish_reason=finish_reason,
+            model=model,
+            latency_s=time.monotonic() - self.started,
+            ttft_s=self.ttft_s,
+        )

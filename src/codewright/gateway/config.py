@@ -1,0 +1,261 @@
+"""Gateway configuration: aliases of deployments, router settings, budget, prices.
+
+Read from `codewright.toml` (the first one found from the project directory upwards) over
+`~/.config/codewright/config.toml` (or `$XDG_CONFIG_HOME/codewright/config.toml`); the
+schema and a full example are in docs/config.md. API keys are never read from a file: a
+deployment names the environment variable that holds its key (`api_key_env`), so no key
+is ever stored, printed or logged by codewright.
+
+With no file at all, a model string works by convention: `openai/NAME`, `anthropic/NAME`,
+`ollama/NAME`, `deepseek/NAME`, `openrouter/NAME`, `local/NAME` or `local/PATH.gguf`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from codewright.errors import UsageError
+from codewright.gateway.prices import Price
+
+DEFAULT_MODEL = "local/qwen2.5-coder-1.5b"
+"""The model used when nothing is configured: the embedded local model."""
+
+PROJECT_FILE = "codewright.toml"
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How `PROVIDER/NAME` is reached with no configuration file."""
+
+    protocol: str  # openai | anthropic | ollama | local
+    base_env: str | None
+    base_url: str | None
+    key_env: str | None
+
+
+CONVENTIONS: dict[str, Convention] = {
+    "openai": Convention("openai", "OPENAI_BASE_URL", "https://api.openai.com/v1", "OPENAI_API_KEY"),
+    "anthropic": Convention("anthropic", "ANTHROPIC_BASE_URL", "https://api.anthropic.com", "ANTHROPIC_API_KEY"),
+    "ollama": Convention("ollama", "OLLAMA_HOST", "http://127.0.0.1:11434", None),
+    "deepseek": Convention("openai", "DEEPSEEK_BASE_URL", "https://api.deepseek.com", "DEEPSEEK_API_KEY"),
+    "openrouter": Convention("openai", "OPENROUTER_BASE_URL", "https://openrouter.ai/api/v1", "OPENROUTER_API_KEY"),
+    "local": Convention("local", None, None, None),
+}
+
+
+def ollama_url(host: str) -> str:
+    """OLLAMA_HOST may be `host`, `host:port` or a URL; Ollama's default port is 11434."""
+    if "://" not in host:
+        host = "http://" + host
+    scheme, rest = host.split("://", 1)
+    if ":" not in rest.split("/", 1)[0]:
+        rest = rest.replace("/", ":11434/", 1) if "/" in rest else rest + ":11434"
+    return f"{scheme}://{rest}".rstrip("/")
+
+
+@dataclass
+class Deployment:
+    """One concrete endpoint: a provider, a model, where to reach it. Holds no secret."""
+
+    provider: str
+    model: str
+    name: str = ""
+    base_url: str | None = None
+    api_key_env: str | None = None
+    weight: float = 1.0
+    max_concurrent: int | None = None
+    connect_timeout: float | None = None
+    read_timeout: float | None = None
+    context_window: int | None = None
+    max_tokens: int | None = None
+    options: dict[str, Any] = field(default_factory=dict)  # passed to the local model provider
+
+    def __post_init__(self) -> None:
+        if self.provider not in CONVENTIONS:
+            known = ", ".join(sorted(CONVENTIONS))
+            raise UsageError(f"unknown provider {self.provider!r} (known: {known})")
+        self.name = self.name or f"{self.provider}/{self.model}"
+
+    @property
+    def protocol(self) -> str:
+        return CONVENTIONS[self.provider].protocol
+
+    @property
+    def key_env(self) -> str | None:
+        return self.api_key_env or CONVENTIONS[self.provider].key_env
+
+    def url(self, env: Mapping[str, str]) -> str | None:
+        conv = CONVENTIONS[self.provider]
+        url = self.base_url or (env.get(conv.base_env) if conv.base_env else None) or conv.base_url
+        return ollama_url(url) if url and self.protocol == "ollama" else url
+
+
+@dataclass
+class Alias:
+    """Deployments that serve one model name, and where to go when they cannot."""
+
+    name: str
+    deployments: list[Deployment]
+    strategy: str = "weighted"  # weighted | latency
+    fallbacks: list[str] = field(default_factory=list)
+    context_fallbacks: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RouterSettings:
+    max_attempts: int = 3
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    total_timeout: float = 600.0
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    breaker_failures: int = 3
+    breaker_cooldown: float = 30.0
+    max_retry_after: float = 60.0
+
+
+@dataclass
+class Budget:
+    max_usd: float | None = None
+    max_tokens: int | None = None
+    downgrade_to: str | None = None  # an alias or model string to use once the budget is spent
+
+
+@dataclass
+class GatewayConfig:
+    default_model: str = DEFAULT_MODEL
+    aliases: dict[str, Alias] = field(default_factory=dict)
+    router: RouterSettings = field(default_factory=RouterSettings)
+    budget: Budget = field(default_factory=Budget)
+    prices: dict[str, Price] = field(default_factory=dict)
+    sources: list[Path] = field(default_factory=list)
+
+    def resolve(self, model: str | None) -> Alias:
+        """The alias for `model` (default when empty), adding a conventional one for PROVIDER/NAME."""
+        model = model or self.default_model
+        if model in self.aliases:
+            return self.aliases[model]
+        provider, sep, name = model.partition("/")
+        if not sep or not name or provider not in CONVENTIONS:
+            aliases = ", ".join(sorted(self.aliases)) or "none configured"
+            raise UsageError(
+                f"unknown model {model!r}: not a configured alias ({aliases}) and not PROVIDER/NAME "
+                f"with PROVIDER one of {', '.join(sorted(CONVENTIONS))}"
+            )
+        alias = Alias(model, [Deployment(provider, name)])
+        self.aliases[model] = alias
+        return alias
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def user_config_path(env: Mapping[str, str] | None = None) -> Path:
+    env = os.environ if env is None else env
+    base = env.get("XDG_CONFIG_HOME") or str(Path(env.get("HOME") or Path.home()) / ".config")
+    return Path(base) / "codewright" / "config.toml"
+
+
+def find_project_file(start: Path) -> Path | None:
+    for folder in (start, *start.parents):
+        candidate = folder / PROJECT_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    try:
+        with path.open("rb") as f:
+            return tomllib.load(f)
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: {exc}") from None
+
+
+def merge(low: dict[str, Any], high: dict[str, Any]) -> dict[str, Any]:
+    """`high` over `low`; tables merge key by key, except a model alias, which is replaced whole."""
+    out = dict(low)
+    for key, value in high.items():
+        if key == "models" and isinstance(value, dict):
+            out[key] = {**low.get("models", {}), **value}
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def load_config(
+    project_dir: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    user_path: Path | None = None,
+) -> GatewayConfig:
+    """Read the user file, then the project file over it; no file gives the defaults."""
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    sources = []
+    for path in (user_path or user_config_path(env), find_project_file((project_dir or Path.cwd()).resolve())):
+        if path is not None and path.is_file():
+            data = merge(data, _read_toml(path))
+            sources.append(path)
+    config = parse_config(data, where=" / ".join(str(s) for s in sources) or "configuration")
+    config.sources = sources
+    return config
+
+
+def _settings(cls: type, data: Any, where: str) -> Any:
+    if not isinstance(data, dict):
+        raise UsageError(f"{where}: expected a table")
+    known = {f.name for f in fields(cls)}
+    if "api_key" in data:
+        raise UsageError(f"{where}: API keys are read from the environment only; use api_key_env = \"VAR\"")
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    try:
+        return cls(**data)
+    except TypeError as exc:
+        raise UsageError(f"{where}: {exc}") from None
+
+
+def parse_config(data: dict[str, Any], where: str = "configuration") -> GatewayConfig:
+    unknown = sorted(set(data) - {"default_model", "models", "router", "budget", "prices"})
+    if unknown:
+        raise UsageError(f"{where}: unknown top-level key(s) {', '.join(unknown)}")
+    config = GatewayConfig(
+        default_model=str(data.get("default_model") or DEFAULT_MODEL),
+        router=_settings(RouterSettings, data.get("router", {}), f"{where} [router]"),
+        budget=_settings(Budget, data.get("budget", {}), f"{where} [budget]"),
+    )
+    for model, price in (data.get("prices") or {}).items():
+        config.prices[model] = _settings(Price, price, f"{where} [prices.{model!r}]")
+    for name, table in (data.get("models") or {}).items():
+        config.aliases[name] = _alias(name, table, f"{where} [models.{name}]")
+    return config
+
+
+def _alias(name: str, table: Any, where: str) -> Alias:
+    if not isinstance(table, dict):
+        raise UsageError(f"{where}: expected a table")
+    body = dict(table)
+    raw = body.pop("deployments", None)
+    if not raw or not isinstance(raw, list):
+        raise UsageError(f"{where}: needs at least one [[models.{name}.deployments]]")
+    deployments = [_settings(Deployment, d, f"{where}.deployments[{i}]") for i, d in enumerate(raw)]
+    seen: set[str] = set()
+    for d in deployments:
+        if d.name in seen:
+            d.name = f"{d.name}#{len(seen) + 1}"
+        seen.add(d.name)
+    alias = _settings(Alias, {"name": name, "deployments": deployments, **body}, where)
+    if alias.strategy not in ("weighted", "latency"):
+        raise UsageError(f"{where}: strategy must be 'weighted' or 'latency', not {alias.strategy!r}")
+    return alias

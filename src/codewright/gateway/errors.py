@@ -1,0 +1,45 @@
+"""What a caller of the gateway sees when a request cannot be answered.
+
+Every error here is a `CodewrightError`, so the CLI prints one line (exit 1); each one
+lists the attempts made, so "what was retried where" is never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from codewright.errors import CodewrightError
+
+
+@dataclass
+class Attempt:
+    """One try of one deployment: which, how it ended, and how long it took."""
+
+    deployment: str
+    outcome: str  # ok | a ProviderError kind
+    message: str = ""
+    elapsed_s: float = 0.0
+
+
+class GatewayError(CodewrightError):
+    """No deployment could answer; `attempts` says what was tried."""
+
+    def __init__(self, message: str, attempts: list[Attempt] | None = None) -> None:
+        self.attempts = list(attempts or [])
+        tried = "; ".join(f"{a.deployment}: {a.outcome}" for a in self.attempts)
+        super().__init__(f"{message} (attempts: {tried})" if tried else message)
+
+
+class ContextOverflow(GatewayError):
+    """The prompt is larger than every reachable model's context window: compact and retry."""
+
+
+class StreamInterrupted(GatewayError):
+    """A stream failed after it had yielded output; it was not retried (never silently truncated).
+
+    `partial_text` is what had arrived before the failure.
+    """
+
+    def __init__(self, message: str, attempts: list[Attempt], partial_text: str = "") -> None:
+        super().__init__(message, attempts)
+        self.partial_text = partial_text

@@ -1,0 +1,45 @@
+"""Builds the provider for a deployment; the local model's runtime is imported only when used."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+
+from codewright.errors import UsageError
+from codewright.gateway.config import CONVENTIONS, Deployment, RouterSettings
+from codewright.gateway.provider import Provider
+
+LOCAL_MODULE = "codewright.gateway.local.provider"
+
+
+def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, str]) -> Provider:
+    if dep.protocol == "local":
+        return _local(dep)
+    key = env.get(dep.key_env) if dep.key_env else None
+    url = dep.url(env)
+    if dep.key_env and not key and url == CONVENTIONS[dep.provider].base_url:
+        raise UsageError(f"{dep.key_env} is not set: export it to use {dep.name}")
+    module = importlib.import_module(f"codewright.gateway.{dep.protocol}")
+    cls = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider", "ollama": "OllamaProvider"}[dep.protocol]
+    return getattr(module, cls)(
+        dep.model,
+        url or "",
+        key,
+        connect_timeout=dep.connect_timeout or settings.connect_timeout,
+        read_timeout=dep.read_timeout or settings.read_timeout,
+        max_tokens=dep.max_tokens,
+        name=dep.name,
+    )
+
+
+def _local(dep: Deployment) -> Provider:
+    try:
+        module = importlib.import_module(LOCAL_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name not in (LOCAL_MODULE, "codewright.gateway.local"):
+            raise
+        raise UsageError(
+            f"{dep.name}: the embedded local model (codewright.gateway.local) is not available in this "
+            "install; pick a hosted model with --model openai/NAME, anthropic/NAME or ollama/NAME"
+        ) from None
+    return module.LocalProvider(dep.model, **dep.options)

@@ -1,0 +1,115 @@
+"""The gateway: the one object the rest of codewright calls a model through.
+
+    gateway = Gateway.load(model=args.model)          # config files + --model (alias or PROVIDER/NAME)
+    response = gateway.complete(Request(messages))     # retries, fallback, breakers inside
+    for event in gateway.stream(Request(messages)):    # TextDelta | ReasoningDelta | ToolCallDelta
+        ...                                            # ... then exactly one Completed
+    gateway.session.summary()                          # tokens, cache, cost of this session
+
+`request.model` picks the alias per call (empty: the gateway's default model). Each
+answered call is priced, recorded in the session and passed to `on_call` (for events).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+from codewright.gateway import prices
+from codewright.gateway.accounting import CallRecord, Session, tokens_per_second
+from codewright.gateway.config import GatewayConfig, load_config
+from codewright.gateway.errors import Attempt
+from codewright.gateway.router import Router
+from codewright.gateway.types import Request, Response, StreamEvent
+
+
+class Gateway:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        *,
+        env: Mapping[str, str] | None = None,
+        session: Session | None = None,
+        on_call: Callable[[CallRecord], None] | None = None,
+        rng: random.Random | None = None,
+        router: Router | None = None,
+    ) -> None:
+        self.config = config
+        self.router = router or Router(config, os.environ if env is None else env, rng)
+        self.session = session or Session(config.budget)
+        self.on_call = on_call
+
+    def __repr__(self) -> str:
+        return f"Gateway(default_model={self.config.default_model!r}, aliases={sorted(self.config.aliases)})"
+
+    # -- construction
+    @classmethod
+    def from_config(cls, config: GatewayConfig, **kwargs: object) -> Gateway:
+        return cls(config, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_model_string(cls, model: str, **kwargs: object) -> Gateway:
+        """A gateway for one `PROVIDER/NAME` with no configuration file (keys from the environment)."""
+        config = GatewayConfig(default_model=model)
+        config.resolve(model)  # fail early on a malformed model string
+        return cls(config, **kwargs)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(
+        cls,
+        model: str | None = None,
+        project_dir: Path | None = None,
+        env: Mapping[str, str] | None = None,
+        **kwargs: object,
+    ) -> Gateway:
+        """The CLI's way in: configuration files, then `--model` (an alias or PROVIDER/NAME) on top."""
+        config = load_config(project_dir, env)
+        if model:
+            config.default_model = model
+        config.resolve(config.default_model)
+        return cls(config, env=env, **kwargs)  # type: ignore[arg-type]
+
+    def with_session(self, session: Session | None = None) -> Gateway:
+        """Another accounting session over the same deployments (shared breakers and load)."""
+        return Gateway(self.config, session=session or Session(self.config.budget), on_call=self.on_call,
+                       router=self.router)
+
+    # -- calls
+    def complete(self, request: Request) -> Response:
+        alias = self.config.resolve(self.session.admit(request.model or self.config.default_model))
+        response, attempts = self.router.complete(request, alias)
+        self._account(alias.name, response, attempts, stream=False)
+        return response
+
+    def stream(self, request: Request) -> Iterator[StreamEvent]:
+        alias = self.config.resolve(self.session.admit(request.model or self.config.default_model))
+        return self.router.stream(
+            request, alias, lambda response, attempts: self._account(alias.name, response, attempts, stream=True)
+        )
+
+    def _account(self, alias: str, response: Response, attempts: list[Attempt], stream: bool) -> None:
+        dep = self.router.deployment(response.deployment)
+        price = prices.lookup(dep.model, self.config.prices)
+        if price is None and dep.provider in prices.FREE_PROVIDERS:
+            price = prices.Price(0.0, 0.0)
+        response.cost = prices.cost(response.usage, price)
+        record = CallRecord(
+            alias=alias,
+            deployment=response.deployment,
+            model=response.model or dep.model,
+            usage=response.usage,
+            cost=response.cost,
+            latency_s=response.latency_s,
+            ttft_s=response.ttft_s,
+            tokens_per_s=tokens_per_second(response.usage.output_tokens, response.latency_s, response.ttft_s),
+            attempts=len(attempts),
+            stream=stream,
+        )
+        self.session.record(record)
+        if self.on_call:
+            self.on_call(record)
+
+    def close(self) -> None:
+        self.router.close()

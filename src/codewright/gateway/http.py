@@ -1,0 +1,219 @@
+"""What the HTTP providers share: one pooled httpx client, timeouts, error classification.
+
+httpx is imported on first use, not at import time: `import codewright.gateway` stays
+cheap for commands that never call a model. Every failure leaves here as a
+`ProviderError` whose `kind` tells the router whether to retry, fall back or give up.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from codewright.gateway.deadline import time_left
+from codewright.gateway.provider import ProviderError
+
+if TYPE_CHECKING:
+    import httpx
+
+_OVERFLOW_MARKERS = (
+    "context_length_exceeded",
+    "maximum context length",
+    "prompt is too long",
+    "exceeds the context length",
+    "context window",
+    "too many tokens",
+)
+
+
+def classify_status(status: int, body: str, headers: Any) -> ProviderError:
+    """Turn an HTTP error answer into the ProviderError the router acts on."""
+    message = _error_message(body) or f"HTTP {status}"
+    lowered = body.lower()
+    if status in (400, 413, 422) and any(m in lowered for m in _OVERFLOW_MARKERS):
+        kind = "context_overflow"
+    elif status == 429:
+        kind = "rate_limit"
+    elif status in (401, 403):
+        kind = "auth"
+    elif status == 408:
+        kind = "timeout"
+    elif status >= 500:
+        kind = "server"
+    else:
+        kind = "bad_request"
+    return ProviderError(f"HTTP {status}: {message}", kind, status=status, retry_after=retry_after(headers))
+
+
+def _error_message(body: str) -> str:
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        return body.strip()[:300]
+    err = obj.get("error", obj) if isinstance(obj, dict) else obj
+    if isinstance(err, dict):
+        return str(err.get("message") or err)[:300]
+    return str(err)[:300]
+
+
+def retry_after(headers: Any) -> float | None:
+    """Seconds to wait from `retry-after-ms`, or `Retry-After` (seconds or an HTTP date)."""
+    if headers is None:
+        return None
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        when = email.utils.parsedate_to_datetime(value) if value else None
+        return None if when is None else max(0.0, when.timestamp() - time.time())
+
+
+def transport_error(exc: Exception, started: bool) -> ProviderError:
+    """Classify an httpx exception raised while sending or reading."""
+    import httpx
+
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        kind = "connect"
+    elif isinstance(exc, httpx.TimeoutException):
+        kind = "timeout"
+    else:  # RemoteProtocolError, ReadError: the connection broke
+        kind = "stream_cut" if started else "server"
+    return ProviderError(f"{type(exc).__name__}: {exc}", kind, started=started)
+
+
+def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
+    """(event, data) pairs from Server-Sent Events lines; comments and ids are skipped."""
+    event, data = "", []
+    for line in lines:
+        if not line:
+            if data:
+                yield event or "message", "\n".join(data)
+            event, data = "", []
+        elif line.startswith("data:"):
+            data.append(line[5:].lstrip(" "))
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+    if data:
+        yield event or "message", "\n".join(data)
+
+
+def parse_json(text: str, started: bool, where: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise ProviderError(f"malformed {where}: {text[:120]!r}", "malformed", started=started) from None
+
+
+class HttpProvider:
+    """Base of the HTTP providers: a base URL, a model, a key (never shown) and timeouts."""
+
+    protocol = ""
+
+    def __init__(
+        self,
+        model: str,
+        base_url: str,
+        api_key: str | None = None,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 120.0,
+        max_connections: int = 64,
+        max_tokens: int | None = None,
+        name: str = "",
+    ) -> None:
+        self.model = model
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_connections = max_connections
+        self.max_tokens = max_tokens
+        self.name = name or f"{self.protocol}/{model}"
+        self._client: httpx.Client | None = None
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key else "none"
+        return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r}, api_key=<{key}>)"
+
+    def headers(self) -> dict[str, str]:
+        return {}
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            import httpx
+
+            limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=32)
+            # plain-http endpoints (local servers) skip loading the CA bundle: ~100 ms saved
+            verify = not self.base_url.startswith("http://")
+            self._client = httpx.Client(headers=self.headers(), limits=limits, timeout=self.timeout(), verify=verify)
+        return self._client
+
+    def timeout(self) -> httpx.Timeout:
+        import httpx
+
+        left = time_left()
+        connect, read = self.connect_timeout, self.read_timeout
+        if left is not None:
+            connect, read = min(connect, left), min(read, left)
+        return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
+
+    def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
+        """One non-streamed call: the parsed JSON answer, or a classified ProviderError."""
+        import httpx
+
+        try:
+            r = self.client.post(self.base_url + path, json=payload, timeout=self.timeout())
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, False) from exc
+        if r.status_code >= 400:
+            raise classify_status(r.status_code, r.text, r.headers)
+        obj = parse_json(r.text, False, "response body")
+        if not isinstance(obj, dict):
+            raise ProviderError("malformed response body: not an object", "malformed")
+        return obj
+
+    @contextmanager
+    def open_stream(self, path: str, payload: dict[str, Any]) -> Iterator[httpx.Response]:
+        """A streamed call whose status was checked; errors on opening are classified."""
+        import httpx
+
+        try:
+            with self.client.stream("POST", self.base_url + path, json=payload, timeout=self.timeout()) as r:
+                if r.status_code >= 400:
+                    r.read()
+                    raise classify_status(r.status_code, r.text, r.headers)
+                yield r
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, False) from exc
+
+    def lines(self, response: httpx.Response, assembler_started: Any) -> Iterator[str]:
+        """The body's lines; transport failures mid-way become ProviderErrors (`started` known)."""
+        import httpx
+
+        try:
+            for line in response.iter_lines():
+                left = time_left()
+                if left is not None and left <= 0:
+                    raise ProviderError("deadline passed while streaming", "timeout",
+                                        started=assembler_started())
+                yield line
+        except httpx.HTTPError as exc:
+            raise transport_error(exc, assembler_started()) from exc
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -1,0 +1,146 @@
+"""OpenAI-compatible chat completions: OpenAI, DeepSeek, DashScope, Ark, OpenRouter, vLLM, llama.cpp, LM Studio.
+
+Streamed tool calls arrive as fragments keyed by `index`; DeepSeek's `reasoning_content`
+becomes reasoning (and is passed back on tool turns, which DeepSeek's thinking mode
+needs); cached prompt tokens come from `prompt_tokens_details.cached_tokens` (OpenAI) or
+`prompt_cache_hit_tokens` (DeepSeek). Cache breakpoints are ignored: these providers
+cache prefixes by themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from codewright.gateway.assemble import Assembler
+from codewright.gateway.http import HttpProvider, iter_sse, parse_json
+from codewright.gateway.provider import ProviderError
+from codewright.gateway.types import Completed, Message, Request, Response, StreamEvent, ToolCall, Usage
+
+_FINISH = {"tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length",
+           "content_filter": "content_filter", "stop": "stop"}
+
+
+def _message(m: Message) -> dict[str, Any]:
+    if m.role == "tool":
+        return {"role": "tool", "tool_call_id": m.tool_call_id, "content": m.content}
+    out: dict[str, Any] = {"role": m.role, "content": m.content}
+    if m.role == "assistant" and m.tool_calls:
+        out["content"] = m.content or None
+        out["tool_calls"] = [
+            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+            for c in m.tool_calls
+        ]
+        thought = "".join(r.text for r in m.reasoning if not r.signature)
+        if thought:
+            out["reasoning_content"] = thought
+    return out
+
+
+def to_payload(request: Request, model: str, stream: bool, max_tokens: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"model": model, "messages": [_message(m) for m in request.messages]}
+    if request.tools:
+        body["tools"] = [
+            {"type": "function", "function": {"name": t.name, "description": t.description,
+                                              "parameters": t.parameters}}
+            for t in request.tools
+        ]
+        choice = request.tool_choice
+        body["tool_choice"] = (
+            choice if choice in ("auto", "none", "required") else {"type": "function", "function": {"name": choice}}
+        )
+    limit = request.max_tokens or max_tokens
+    if limit:
+        body["max_tokens"] = limit
+    if request.temperature is not None:
+        body["temperature"] = request.temperature
+    if request.stop:
+        body["stop"] = list(request.stop)
+    if request.response_format:
+        body["response_format"] = request.response_format
+    if stream:
+        body["stream"] = True
+        body["stream_options"] = {"include_usage": True}
+    return body
+
+
+def parse_usage(u: dict[str, Any] | None) -> Usage:
+    if not u:
+        return Usage()
+    cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens")
+    if cached is None:
+        cached = u.get("prompt_cache_hit_tokens", 0)
+    return Usage(
+        input_tokens=u.get("prompt_tokens") or 0,
+        output_tokens=u.get("completion_tokens") or 0,
+        cache_read_tokens=cached or 0,
+        reasoning_tokens=(u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+    )
+
+
+class OpenAIProvider(HttpProvider):
+    protocol = "openai"
+    path = "/chat/completions"
+
+    def headers(self) -> dict[str, str]:
+        return {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def complete(self, request: Request) -> Response:
+        obj = self.post(self.path, to_payload(request, self.model, False, self.max_tokens))
+        choices = obj.get("choices") or []
+        if not choices:
+            raise ProviderError("malformed response: no choices", "malformed")
+        msg = choices[0].get("message") or {}
+        calls = [
+            ToolCall(c.get("id") or f"call_{i}", c["function"].get("name", ""), c["function"].get("arguments") or "")
+            for i, c in enumerate(msg.get("tool_calls") or [])
+        ]
+        from codewright.gateway.types import Reasoning
+
+        thought = msg.get("reasoning_content") or msg.get("reasoning")
+        finish = _FINISH.get(choices[0].get("finish_reason") or "stop", "stop")
+        return Response(
+            text=msg.get("content") or "",
+            tool_calls=calls,
+            reasoning=[Reasoning(thought)] if thought else [],
+            usage=parse_usage(obj.get("usage")),
+            finish_reason="tool_calls" if calls and finish == "stop" else finish,
+            model=obj.get("model") or self.model,
+        )
+
+    def stream(self, request: Request) -> Iterator[StreamEvent]:
+        asm = Assembler()
+        usage, finish, model, done = Usage(), "stop", self.model, False
+        with self.open_stream(self.path, to_payload(request, self.model, True, self.max_tokens)) as r:
+            for _, data in iter_sse(self.lines(r, lambda: asm.has_output)):
+                if data == "[DONE]":
+                    done = True
+                    break
+                chunk = parse_json(data, asm.has_output, "stream event")
+                if not isinstance(chunk, dict):
+                    raise ProviderError(f"malformed stream event: {data[:120]!r}", "malformed",
+                                        started=asm.has_output)
+                if "error" in chunk:
+                    raise ProviderError(f"error in stream: {chunk['error']}", "server", started=asm.has_output)
+                model = chunk.get("model") or model
+                if chunk.get("usage"):
+                    usage = parse_usage(chunk["usage"])
+                for choice in chunk.get("choices") or []:
+                    yield from self._deltas(asm, choice.get("delta") or {})
+                    if choice.get("finish_reason"):
+                        finish = _FINISH.get(choice["finish_reason"], "stop")
+        if not done:
+            raise ProviderError("stream ended before [DONE]", "stream_cut" if asm.has_output else "server",
+                                started=asm.has_output)
+        yield Completed(asm.response(usage, finish, model))
+
+    @staticmethod
+    def _deltas(asm: Assembler, delta: dict[str, Any]) -> Iterator[StreamEvent]:
+        thought = delta.get("reasoning_content") or delta.get("reasoning")
+        if thought:
+            yield asm.add_reasoning(thought)
+        if delta.get("content"):
+            yield asm.add_text(delta["content"])
+        for call in delta.get("tool_calls") or []:
+            fn = call.get("function") or {}
+            yield asm.add_tool(call.get("index", 0), call.get("id"), fn.get("name"), fn.get("arguments") or "")

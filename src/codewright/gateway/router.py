@@ -1,0 +1,298 @@
+"""Chooses a deployment for each attempt and decides what a failure means.
+
+An alias names a group of deployments; its `fallbacks` name other groups. For each
+attempt the router prefers, in order: an untried deployment of the current group, an
+untried one of a fallback group, then a deployment already tried (after exponential
+backoff with jitter, never sooner than its Retry-After). A deployment is skipped while its
+breaker is open, while a Retry-After it sent is running, or while it has `max_concurrent`
+requests in flight. A context-window overflow moves on to `context_fallbacks` (then the
+other fallbacks). A stream is retried only before its first token; a failure after it is
+raised as `StreamInterrupted`, never passed off as a short answer.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+
+from codewright.gateway.breaker import Breaker
+from codewright.gateway.config import Alias, Deployment, GatewayConfig
+from codewright.gateway.deadline import deadline_at
+from codewright.gateway.errors import Attempt, ContextOverflow, GatewayError, StreamInterrupted
+from codewright.gateway.factory import build_provider
+from codewright.gateway.provider import Provider, ProviderError
+from codewright.gateway.types import Completed, Request, Response, StreamEvent
+
+T = TypeVar("T")
+_EWMA = 0.3
+
+
+class Slot:
+    """The live state of one deployment: its provider, breaker, load and speed."""
+
+    def __init__(self, dep: Deployment, router: Router) -> None:
+        self.dep = dep
+        self.name = dep.name
+        self.breaker = Breaker(router.settings.breaker_failures, router.settings.breaker_cooldown)
+        self.in_flight = 0
+        self.cool_until = 0.0
+        self.latency: float | None = None
+        self._router = router
+        self._provider: Provider | None = None
+
+    @property
+    def provider(self) -> Provider:
+        if self._provider is None:
+            self._provider = build_provider(self.dep, self._router.settings, self._router.env)
+        return self._provider
+
+    def ready(self, now: float) -> bool:
+        cap = self.dep.max_concurrent
+        return (cap is None or self.in_flight < cap) and now >= self.cool_until and self.breaker.can_try(now)
+
+    def wait_s(self, now: float) -> float:
+        return max(self.cool_until - now, self.breaker.wait_s(now), 0.0)
+
+
+class _Try:
+    """One request's progress through the plan: groups, attempts, what was tried."""
+
+    def __init__(self, router: Router, alias: Alias) -> None:
+        self.router = router
+        self.alias = alias
+        self.plan = router.plan(alias)
+        self.attempts: list[Attempt] = []
+        self.failed: dict[Slot, int] = {}
+        self.excluded: set[Slot] = set()
+        self.deadline = time.monotonic() + router.settings.total_timeout
+
+    def next_slot(self) -> Slot:
+        """Take (reserve) the slot for the next attempt, waiting when all are busy or cooling."""
+        router = self.router
+        with router.cond:
+            while True:
+                now = time.monotonic()
+                slot, wait = self._pick(now)
+                if slot is not None and wait <= 0:
+                    slot.in_flight += 1
+                    slot.breaker.acquire(now)
+                    return slot
+                if now + wait >= self.deadline:
+                    raise GatewayError("no deployment could answer before the deadline", self.attempts)
+                router.cond.wait(wait if slot is not None else min(wait, 0.05))
+
+    def _pick(self, now: float) -> tuple[Slot | None, float]:
+        groups = [[s for s in self.router.slots(a) if s not in self.excluded] for a in self.plan]
+        for group in groups:
+            fresh = [s for s in group if s not in self.failed and s.ready(now)]
+            if fresh:
+                return self.router.choose(self.router.alias(self.plan[0]), fresh), 0.0
+        for group in groups:
+            ready = [s for s in group if s.ready(now)]
+            if ready:
+                slot = min(ready, key=lambda s: self.failed.get(s, 0))
+                return slot, self.router.backoff(self.failed.get(slot, 0))
+        waits = [s.wait_s(now) for g in groups for s in g]
+        if not waits:
+            raise GatewayError(f"no usable deployment for {self.alias.name!r}", self.attempts)
+        positive = [w for w in waits if w > 0]
+        return None, min(positive) if positive else 0.01
+
+    def failure(self, slot: Slot, exc: ProviderError, elapsed: float) -> None:
+        """Record a failed attempt; raise when this request must stop."""
+        router = self.router
+        self.attempts.append(Attempt(slot.name, exc.kind, str(exc), elapsed))
+        now = time.monotonic()
+        with router.cond:
+            slot.in_flight -= 1
+            if exc.kind in ("context_overflow", "bad_request"):
+                slot.breaker.success()  # it answered; the request is at fault
+            else:
+                slot.breaker.failure(now)
+            if exc.retry_after:
+                slot.cool_until = max(slot.cool_until, now + min(exc.retry_after, router.settings.max_retry_after))
+            router.cond.notify_all()
+        self.failed[slot] = self.failed.get(slot, 0) + 1
+        if exc.kind == "context_overflow":
+            self._past_overflow(slot)
+        elif exc.kind == "auth":
+            self.excluded.add(slot)
+        elif not exc.retryable:
+            raise GatewayError(f"{slot.name} refused the request: {exc}", self.attempts) from exc
+        if len(self.attempts) >= router.settings.max_attempts:
+            raise GatewayError(f"all {len(self.attempts)} attempts failed", self.attempts) from exc
+        if time.monotonic() >= self.deadline:
+            raise GatewayError("deadline passed", self.attempts) from exc
+
+    def _past_overflow(self, slot: Slot) -> None:
+        group = next(a for a in self.plan if slot in self.router.slots(a))
+        overflowed = self.router.alias(group)
+        rest = self.plan[self.plan.index(group) + 1:]
+        plan = [a for a in overflowed.context_fallbacks + rest if a != group]
+        self.plan = list(dict.fromkeys(plan))
+        if not self.plan:
+            raise ContextOverflow(f"the prompt does not fit {group!r} and no larger model is configured",
+                                  self.attempts)
+
+    def success(self, slot: Slot, response: Response, elapsed: float) -> None:
+        router = self.router
+        self.attempts.append(Attempt(slot.name, "ok", "", elapsed))
+        speed = response.ttft_s if response.ttft_s is not None else elapsed
+        with router.cond:
+            slot.in_flight -= 1
+            slot.breaker.success()
+            slot.latency = speed if slot.latency is None else (1 - _EWMA) * slot.latency + _EWMA * speed
+            router.cond.notify_all()
+        response.deployment = slot.name
+
+    def release(self, slot: Slot) -> None:
+        """The caller abandoned a stream: free the slot without judging the deployment."""
+        with self.router.cond:
+            slot.in_flight -= 1
+            slot.breaker.probing = False
+            self.router.cond.notify_all()
+
+
+class Router:
+    def __init__(self, config: GatewayConfig, env: Mapping[str, str], rng: random.Random | None = None) -> None:
+        self.config = config
+        self.settings = config.router
+        self.env = env
+        self.rng = rng or random.Random()
+        self.cond = threading.Condition()
+        self._slots: dict[str, list[Slot]] = {}
+        self._named: dict[str, Deployment] = {}
+
+    # -- groups
+    def alias(self, name: str) -> Alias:
+        return self.config.resolve(name)
+
+    def slots(self, name: str) -> list[Slot]:
+        found = self._slots.get(name)
+        if found is None:
+            found = self._slots[name] = [Slot(d, self) for d in self.alias(name).deployments]
+            self._named.update((s.name, s.dep) for s in found)
+        return found
+
+    def deployment(self, name: str) -> Deployment:
+        return self._named[name]
+
+    def close(self) -> None:
+        for slots in self._slots.values():
+            for slot in slots:
+                if slot._provider is not None:
+                    slot._provider.close()
+
+    def plan(self, alias: Alias) -> list[str]:
+        """The alias, then its fallbacks and theirs, breadth first, each once."""
+        order, queue = [alias.name], list(alias.fallbacks)
+        while queue:
+            name = queue.pop(0)
+            if name not in order:
+                order.append(name)
+                queue.extend(self.alias(name).fallbacks)
+        return order
+
+    def choose(self, alias: Alias, candidates: list[Slot]) -> Slot:
+        if len(candidates) == 1:
+            return candidates[0]
+        if alias.strategy == "latency":
+            unmeasured = [s for s in candidates if s.latency is None]
+            if unmeasured:
+                return self.rng.choice(unmeasured)
+            return min(candidates, key=lambda s: s.latency or 0.0)
+        return self.rng.choices(candidates, weights=[max(s.dep.weight, 0.0) or 1e-9 for s in candidates])[0]
+
+    def backoff(self, failures: int) -> float:
+        """Exponential backoff with jitter for the n-th retry of one deployment."""
+        if failures <= 0:
+            return 0.0
+        s = self.settings
+        return min(s.backoff_max, s.backoff_base * 2 ** (failures - 1)) * self.rng.uniform(0.5, 1.0)
+
+    def health(self) -> list[dict[str, Any]]:
+        with self.cond:
+            return [
+                {"alias": a, "deployment": s.name, "breaker": s.breaker.state, "in_flight": s.in_flight,
+                 "latency_s": s.latency}
+                for a, slots in self._slots.items() for s in slots
+            ]
+
+    # -- calls
+    def _attempt(self, alias: Alias, call: Callable[[Provider], T]) -> tuple[T, Slot, _Try]:
+        """Run `call` on deployments until one succeeds; the winning slot stays reserved."""
+        attempt = _Try(self, alias)
+        while True:
+            slot = attempt.next_slot()
+            started = time.monotonic()
+            try:
+                with deadline_at(attempt.deadline):
+                    return call(slot.provider), slot, attempt
+            except ProviderError as exc:
+                attempt.failure(slot, exc, time.monotonic() - started)
+            except BaseException:
+                attempt.release(slot)
+                raise
+
+    def complete(self, request: Request, alias: Alias) -> tuple[Response, list[Attempt]]:
+        started = time.monotonic()
+        response, slot, attempt = self._attempt(alias, lambda p: p.complete(request))
+        response.latency_s = time.monotonic() - started
+        attempt.success(slot, response, response.latency_s)
+        return response, attempt.attempts
+
+    def stream(self, request: Request, alias: Alias, done: Callable[[Response, list[Attempt]], None]
+               ) -> Iterator[StreamEvent]:
+        """Yield the stream of the first deployment that produces a token; `done` gets the result.
+
+        Latency and time to first token are measured from the request, retries included.
+        """
+        started = time.monotonic()
+        (event, events), slot, attempt = self._attempt(alias, lambda p: _first_event(p, request))
+        ttft = time.monotonic() - started
+        settled = False
+        try:
+            while not isinstance(event, Completed):
+                yield event
+                event = next(events, None)
+                if event is None:
+                    raise ProviderError("stream ended without a completed response", "stream_cut", started=True)
+                if time.monotonic() > attempt.deadline:
+                    raise ProviderError("deadline passed mid-stream", "timeout", started=True)
+            response = event.response
+            response.latency_s, response.ttft_s = time.monotonic() - started, ttft
+            settled = True
+            attempt.success(slot, response, ttft)
+            done(response, attempt.attempts)
+            yield event
+        except ProviderError as exc:
+            settled = True
+            self._interrupted(attempt, slot, exc, started)
+        finally:
+            if not settled:  # the caller stopped reading early
+                attempt.release(slot)
+            close = getattr(events, "close", None)
+            if close:
+                close()
+
+    def _interrupted(self, attempt: _Try, slot: Slot, exc: ProviderError, started: float) -> None:
+        attempt.attempts.append(Attempt(slot.name, exc.kind, str(exc), time.monotonic() - started))
+        with self.cond:
+            slot.in_flight -= 1
+            slot.breaker.failure(time.monotonic())
+            self.cond.notify_all()
+        raise StreamInterrupted(f"the stream from {slot.name} failed after it had started: {exc}",
+                                attempt.attempts) from exc
+
+
+def _first_event(provider: Provider, request: Request) -> tuple[StreamEvent, Iterator[StreamEvent]]:
+    """Open a stream and read up to its first event: failures until then are retryable."""
+    events = iter(provider.stream(request))
+    try:
+        first = next(events)
+    except StopIteration:
+        raise ProviderError("stream ended without any event", "server") from None
+    return first, events

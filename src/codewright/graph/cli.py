@@ -1,0 +1,178 @@
+"""`codewright index | symbols | def | refs | outline | stats | map`: the knowledge graph's commands.
+
+Every query command works on `--repo PATH` (default: the current directory) and builds
+the index first when there is none yet. Progress shows only on a terminal and never with
+`--json`, whose output is one JSON document (schemas in docs/cli.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from codewright.errors import CodewrightError
+
+if TYPE_CHECKING:
+    from codewright.graph.index import BuildStats, Index
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("index", help="build or update PATH/.codewright/index.db")
+    p.add_argument("path", nargs="?", default=".", metavar="PATH")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_index)
+
+    def query(name: str, help_: str, func: Any, arg: str | None, arg_help: str = "") -> argparse.ArgumentParser:
+        q = sub.add_parser(name, help=help_)
+        if arg:
+            q.add_argument(arg, help=arg_help)
+        q.add_argument("--repo", default=".", metavar="PATH", help="the indexed tree (default: .)")
+        q.add_argument("--json", action="store_true", help="print one JSON document")
+        q.set_defaults(func=func)
+        return q
+
+    q = query("symbols", "find symbols by name (fuzzy)", cmd_symbols, "query", "a name or part of one")
+    q.add_argument("--limit", type=int, default=50)
+    query("def", "where a symbol is defined", cmd_def, "target", "NAME, Qual.name, path::Qual or FILE:LINE:COL")
+    query("refs", "where a symbol is used", cmd_refs, "name", "NAME, pkg.mod.NAME or path::Qual")
+    query("outline", "the symbols of one file", cmd_outline, "file", "a file of the tree")
+    query("stats", "what the index holds", cmd_stats, None)
+    q = query("map", "the most important files and signatures, in N tokens", cmd_map, None)
+    q.add_argument("--tokens", type=int, default=1024, help="token budget, never exceeded (default 1024)")
+    q.add_argument("--focus", nargs="+", default=[], metavar="NAME_OR_PATH", help="bend the map toward these")
+
+
+def cmd_index(args: argparse.Namespace) -> int:
+    index = _open(args.path)
+    stats = _build(index, quiet=args.json)
+    if args.json:
+        _print_json({"root": str(index.root), "db": str(index.root / ".codewright" / "index.db"),
+                     "notices": index.notices, **stats.to_json()})
+    else:
+        print(
+            f"indexed {stats.files} files in {stats.seconds:.2f}s ({stats.parsed} parsed, {stats.unchanged}"
+            f" unchanged, {stats.removed} removed, {stats.skipped} skipped, {stats.errors} with errors)"
+        )
+    return 0
+
+
+def cmd_symbols(args: argparse.Namespace) -> int:
+    found = _ready(args).symbols(args.query, args.limit)
+    if args.json:
+        _print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
+    for s in [] if args.json else found:
+        print(f"{s.path}:{s.start_line}:{s.start_col}  {s.kind:<9} {s.qualname}")
+    return 0
+
+
+def cmd_def(args: argparse.Namespace) -> int:
+    found = _ready(args).definitions(args.target)
+    if args.json:
+        _print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
+    for s in [] if args.json else found:
+        print(f"{s.path}:{s.start_line}:{s.start_col}  {s.signature or s.qualname}")
+    if not found and not args.json:
+        raise CodewrightError(f"no definition found for {args.target}")
+    return 0 if found else 1
+
+
+def cmd_refs(args: argparse.Namespace) -> int:
+    found = _ready(args).references(args.name)
+    if args.json:
+        _print_json({"name": args.name, "references": [r.to_json() for r in found]})
+    for r in [] if args.json else found:
+        target = f"  -> {r.target}" if r.target else ""
+        print(f"{r.path}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
+    return 0
+
+
+def cmd_outline(args: argparse.Namespace) -> int:
+    index = _ready(args)
+    path = _tree_path(index, args.file)
+    found = index.outline(path)
+    if args.json:
+        _print_json({"path": path, "symbols": [s.to_json() for s in found]})
+    for s in [] if args.json else found:
+        depth = s.id.split("::", 1)[1].count(".")
+        print(f"{s.start_line:>5}  {'  ' * depth}{s.signature or s.kind + ' ' + s.name}")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    stats = _ready(args).stats()
+    if args.json:
+        _print_json(stats)
+        return 0
+    for key, value in stats.items():
+        shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else value
+        print(f"{key:<20} {shown}")
+    return 0
+
+
+def cmd_map(args: argparse.Namespace) -> int:
+    from codewright.graph.repomap import repo_map
+
+    if args.tokens < 0:
+        raise CodewrightError("--tokens must be zero or more")
+    index = _ready(args)
+    result = repo_map(index.conn, args.tokens, args.focus)
+    if args.json:
+        _print_json({"budget": args.tokens, "tokens": result.tokens, "files": result.files,
+                     "symbols": result.symbols, "text": result.text})
+    else:
+        sys.stdout.write(result.text)
+    return 0
+
+
+def _open(path: str) -> Index:
+    from codewright.graph.index import Index
+
+    index = Index.open(path)
+    for notice in index.notices:
+        print(f"codewright: {notice}", file=sys.stderr)
+    return index
+
+
+def _ready(args: argparse.Namespace) -> Index:
+    """The index of --repo, built first when there is none yet."""
+    index = _open(args.repo)
+    if index.is_empty:
+        _build(index, quiet=args.json)
+    return index
+
+
+def _tree_path(index: Index, file: str) -> str:
+    """FILE as given relative to the current directory, or already relative to the tree."""
+    here = Path(file).resolve()
+    if here.exists():
+        try:
+            return here.relative_to(index.root).as_posix()
+        except ValueError:
+            pass
+    return Path(file).as_posix()
+
+
+def _build(index: Index, quiet: bool) -> BuildStats:
+    if quiet or not sys.stdout.isatty():
+        return index.build()
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn,
+                               TimeRemainingColumn)
+
+    columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+               TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("index", total=None, rate="")
+
+        def progress(done: int, total: int) -> None:
+            speed = bar.tasks[0].speed
+            bar.update(task, completed=done, total=total, rate=f"{speed:,.0f} files/s" if speed else "")
+
+        return index.build(progress)
+
+
+def _print_json(obj: dict) -> None:
+    json.dump(obj, sys.stdout, indent=None, ensure_ascii=False)
+    sys.stdout.write("\n")

@@ -1,0 +1,213 @@
+"""Which files of a tree the index covers.
+
+Inside a git work tree the answer is git's own: the files git tracks or would track
+(`git ls-files -co --exclude-standard`), so .gitignore, .git/info/exclude and the user's
+global excludes all apply exactly as git applies them. Outside git every file counts,
+minus what the .gitignore files found in the tree exclude (matched with pathspec's
+gitignore semantics, deeper files overriding shallower ones). `.codewrightignore` files
+apply in both cases, and `.codewright/` itself is never indexed.
+
+Discovery only stats files; reading, binary detection and hashing happen in `read_file`,
+which the indexer calls only for files whose size or mtime changed.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import stat
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pathspec
+
+INDEX_DIR = ".codewright"
+IGNORE_FILE = ".codewrightignore"
+SIZE_CAP = 1_000_000  # bytes; generated or vendored files beyond this cost more than they tell
+_BINARY_PROBE = 8192
+
+
+@dataclass
+class FileEntry:
+    path: str  # POSIX, relative to the root
+    size: int
+    mtime_ns: int
+
+
+@dataclass
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass
+class Discovery:
+    files: list[FileEntry] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    in_git: bool = False
+
+
+def discover(root: Path, size_cap: int = SIZE_CAP) -> Discovery:
+    """List the files to index under `root`, with the ones left out and why."""
+    listed = _git_files(root)
+    found = Discovery(in_git=listed is not None)
+    if listed is None:
+        listed = _walk(root, found.skipped)
+    rules = _IgnoreRules(root, IGNORE_FILE, [p for p in listed if p.rsplit("/", 1)[-1] == IGNORE_FILE])
+    for rel in sorted(set(listed)):
+        if rel.startswith(INDEX_DIR + "/") or rules.ignored(rel):
+            continue
+        _add(root, rel, size_cap, found)
+    return found
+
+
+def _add(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
+    try:
+        st = os.stat(root / rel)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            found.skipped.append(Skipped(rel, "symlink loop"))
+        elif exc.errno != errno.ENOENT:  # deleted but still in git's index: simply gone
+            found.skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
+        return
+    if not stat.S_ISREG(st.st_mode):
+        return  # submodules and symlinks to directories: git does not descend either
+    if st.st_size > size_cap:
+        found.skipped.append(Skipped(rel, f"over size cap ({st.st_size} > {size_cap} bytes)"))
+        return
+    found.files.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+
+
+def _git_files(root: Path) -> list[str] | None:
+    """Tracked plus untracked-but-not-ignored files, or None when `root` is not in a git work tree."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
+            capture_output=True,
+            check=False,
+        )
+    except FileNotFoundError:  # no git on this machine
+        return None
+    if out.returncode != 0:
+        return None
+    return [p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+
+
+def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
+    """Every file under root outside git, following symlinked directories once each."""
+    found: list[str] = []
+    rules = _IgnoreRules(root, ".gitignore", [])
+    seen: set[tuple[int, int]] = set()
+
+    def visit(directory: Path, rel: str) -> None:
+        try:
+            st = os.stat(directory)
+        except OSError:
+            skipped.append(Skipped(rel or ".", "symlink loop or unreadable directory"))
+            return
+        key = (st.st_dev, st.st_ino)
+        if key in seen:
+            skipped.append(Skipped(rel, "symlink loop"))
+            return
+        seen.add(key)
+        if (directory / ".gitignore").is_file():
+            rules.add(rel + "/.gitignore" if rel else ".gitignore")
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            skipped.append(Skipped(rel or ".", f"unreadable: {exc.strerror}"))
+            return
+        for entry in entries:
+            child = f"{rel}/{entry.name}" if rel else entry.name
+            if entry.name in (".git", INDEX_DIR):
+                continue
+            try:
+                is_dir = entry.is_dir()  # follows symlinks
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if not rules.ignored(child + "/"):
+                    visit(Path(entry.path), child)
+            elif not rules.ignored(child):
+                found.append(child)
+
+    visit(root, "")
+    return found
+
+
+class _IgnoreRules:
+    """gitignore-style files at any depth; a deeper file's verdict overrides a shallower one's."""
+
+    def __init__(self, root: Path, name: str, paths: list[str]) -> None:
+        self.root = root
+        self.name = name
+        self.specs: dict[str, pathspec.GitIgnoreSpec] = {}
+        for rel in paths:
+            self.add(rel)
+
+    def add(self, rel: str) -> None:
+        try:
+            lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return
+        base = rel.rsplit("/", 1)[0] if "/" in rel else ""
+        self.specs[base] = pathspec.GitIgnoreSpec.from_lines(lines)
+
+    def ignored(self, rel: str) -> bool:
+        if not self.specs:
+            return False
+        verdict = False
+        parts = rel.rstrip("/").split("/")
+        for depth in range(len(parts)):
+            base = "/".join(parts[:depth])
+            spec = self.specs.get(base)
+            if spec is None:
+                continue
+            sub = rel[len(base) + 1 :] if base else rel
+            result = spec.check_file(sub)
+            if result.include is not None:
+                verdict = result.include
+        return verdict
+
+
+@dataclass
+class FileContent:
+    data: bytes
+    hash: str
+    binary: bool
+
+
+def read_file(root: Path, rel: str) -> FileContent:
+    data = (root / rel).read_bytes()
+    return FileContent(data, content_hash(data), b"\0" in data[:_BINARY_PROBE])
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def exclude_index_dir(root: Path) -> None:
+    """Add `.codewright/` to .git/info/exclude once, so the index never shows in `git status`."""
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--git-path", "info/exclude"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        return
+    if out.returncode != 0:
+        return
+    exclude = Path(out.stdout.strip())
+    if not exclude.is_absolute():
+        exclude = root / exclude
+    line = INDEX_DIR + "/"
+    text = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
+    if line in text.splitlines():
+        return
+    exclude.parent.mkdir(parents=True, exist_ok=True)
+    sep = "" if not text or text.endswith("\n") else "\n"
+    exclude.write_text(f"{text}{sep}{line}\n", encoding="utf-8")

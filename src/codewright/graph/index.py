@@ -1,0 +1,338 @@
+"""`Index`: build and update the knowledge graph of one tree, and query it.
+
+A build is discover -> compare -> parse -> write -> resolve, in one write transaction:
+
+- compare: a file whose size and mtime are unchanged is not even read; one whose bytes
+  hash the same is only re-stamped. So a second run on an unchanged tree parses nothing.
+- parse: changed files go to `parse.parse_file`, in a process pool on all cores when
+  there are many (a cold index), in this process when there are few (an edit).
+- resolve: imports of changed files are resolved against the whole tree (all imports
+  when files were added or removed, since that can change what a module name means);
+  references of changed files, of the files importing them, and every reference that
+  pointed at a symbol which no longer exists are resolved again. That is "only that file
+  and the edges that point into it", and it is what `Index.update(paths)` does for the
+  agent after each edit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import posixpath
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+from codewright.errors import UsageError
+from codewright.graph import files as discovery
+from codewright.graph import queries, store
+from codewright.graph.link import FactsWriter, Linker, relink_imports, write_dirs
+from codewright.graph.parse import Extractor, Parsed, parse_file
+from codewright.graph.resolve import ModuleMap, python_module
+
+POOL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
+
+Progress = Callable[[int, int], None]  # (files done, files to parse)
+
+
+@dataclass
+class BuildStats:
+    files: int = 0  # files indexed (not skipped) after the run
+    parsed: int = 0  # files read and extracted in this run
+    unchanged: int = 0
+    removed: int = 0
+    skipped: int = 0
+    errors: int = 0  # files with syntax errors or decode notes
+    seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
+    skipped_files: list[dict] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _FileRow:
+    id: int
+    size: int
+    mtime_ns: int
+    hash: str | None
+    status: str
+
+
+class Index:
+    """The knowledge graph of one tree, stored in `ROOT/.codewright/index.db`."""
+
+    def __init__(self, root: Path, conn: sqlite3.Connection, notices: list[str], extractor: Extractor | None):
+        self.root = root
+        self.conn = conn
+        self.notices = notices  # e.g. "index.db ... corrupted; rebuilding the index"
+        self.extractor = extractor
+        self.parsed_total = 0  # files extracted by this object, for tests and benchmarks
+
+    @classmethod
+    def open(cls, root: str | Path, extractor: Extractor | None = None) -> Index:
+        path = Path(root)
+        if not path.exists():
+            raise UsageError(f"no such directory: {root}")
+        if not path.is_dir():
+            raise UsageError(f"not a directory: {root}")
+        notices: list[str] = []
+        resolved = path.resolve()
+        conn = store.connect(resolved, notices)
+        return cls(resolved, conn, notices, extractor)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Index:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 0
+
+    # ----------------------------------------------------------------- building
+
+    def build(self, progress: Progress | None = None) -> BuildStats:
+        """Bring the whole index up to date with the tree (cold or incremental)."""
+        started = time.perf_counter()
+        with store.lock(self.root):
+            stats = BuildStats()
+            lap = _Laps(stats.phases)
+            found = discovery.discover(self.root)
+            known = self._known()
+            jobs: list[str] = []
+            entries = {e.path: e for e in found.files}
+            restamp: list[tuple[int, int, int]] = []
+            for entry in found.files:
+                row = known.get(entry.path)
+                if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
+                    stats.unchanged += 1
+                elif row and row.hash and row.status == "indexed" and self._same_hash(entry.path, row):
+                    restamp.append((entry.size, entry.mtime_ns, row.id))
+                    stats.unchanged += 1
+                else:
+                    jobs.append(entry.path)
+            lap("discover")
+            skipped = {s.path: s.reason for s in found.skipped}
+            removed = [p for p in known if p not in entries and p not in skipped]
+            with store.transaction(self.conn):
+                self.conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE id=?", restamp)
+                self._apply(set(entries), jobs, removed, skipped, entries, stats, progress)
+            lap("commit")
+        stats.seconds = round(time.perf_counter() - started, 3)
+        self._finish(stats, found)
+        return stats
+
+    def update(self, paths: Iterable[str | Path]) -> BuildStats:
+        """Re-index only these files (added, changed or deleted) and the edges pointing into them."""
+        started = time.perf_counter()
+        stats = BuildStats()
+        with store.lock(self.root):
+            known = self._known()
+            all_paths = set(known)
+            entries: dict[str, discovery.FileEntry] = {}
+            jobs, removed, skipped = [], [], {}
+            for rel in {self._relative(p) for p in paths}:
+                one = discovery.Discovery()
+                discovery._add(self.root, rel, discovery.SIZE_CAP, one)
+                if one.files:
+                    entries[rel] = one.files[0]
+                    all_paths.add(rel)
+                    jobs.append(rel)
+                elif one.skipped:
+                    skipped[rel] = one.skipped[0].reason
+                elif rel in known:
+                    removed.append(rel)
+                    all_paths.discard(rel)
+            all_paths -= set(skipped)
+            with store.transaction(self.conn):
+                self._apply(all_paths, jobs, removed, skipped, entries, stats, None)
+        stats.seconds = round(time.perf_counter() - started, 3)
+        stats.files = self.conn.execute("SELECT count(*) FROM files WHERE status='indexed'").fetchone()[0]
+        return stats
+
+    def _relative(self, path: str | Path) -> str:
+        p = Path(path)
+        if p.is_absolute():
+            try:
+                p = p.resolve().relative_to(self.root) if p.exists() else p.relative_to(self.root)
+            except ValueError as exc:
+                raise UsageError(f"{path} is outside the indexed tree {self.root}") from exc
+        return posixpath.normpath(p.as_posix())
+
+    def _known(self) -> dict[str, _FileRow]:
+        rows = self.conn.execute("SELECT path, id, size, mtime_ns, hash, status FROM files")
+        return {r[0]: _FileRow(*r[1:]) for r in rows}
+
+    def _same_hash(self, path: str, row: _FileRow) -> bool:
+        try:
+            return discovery.read_file(self.root, path).hash == row.hash
+        except OSError:
+            return False
+
+    def _apply(
+        self,
+        all_paths: set[str],
+        jobs: list[str],
+        removed: list[str],
+        skipped: dict[str, str],
+        entries: dict[str, discovery.FileEntry],
+        stats: BuildStats,
+        progress: Progress | None,
+    ) -> None:
+        """Everything that changes rows, inside the caller's transaction."""
+        conn = self.conn
+        lap = _Laps(stats.phases)
+        cold = self.is_empty
+        known = self._known()
+        modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
+        was_indexed = [known[p].id for p in [*jobs, *skipped] if p in known and known[p].status == "indexed"]
+        gone = [known[p].id for p in removed if p in known]
+        old_sids = self._sids(was_indexed + gone)
+        conn.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone])
+        store.delete_files(conn, gone + was_indexed)
+        self._write_skipped(skipped)
+        mmap = ModuleMap.build(all_paths, {m: p for p, m in modules.items()}, self._go_mod(all_paths))
+        writer = FactsWriter(conn, mmap, modules, entries)
+        lap("prepare")
+        parsed = self._parse(jobs, modules, progress, writer.write)
+        lap("parse+write")
+        self.parsed_total += len(parsed)
+        stats.parsed, stats.removed = len(parsed), len(removed)
+        paths_changed = (
+            bool(removed)
+            or any(p not in known or known[p].status != "indexed" for p in jobs)
+            or any(p not in known or known[p].status != "skipped" for p in skipped)
+        )
+        changed = {p.path for p in parsed}
+        retarget = relink_imports(conn, mmap, modules, changed) if paths_changed and not cold else set()
+        linker = Linker(conn, all_paths, writer, parsed, cold)
+        linker.insert_refs(parsed)
+        if not cold:
+            new_sids = {s[0] for item in parsed for s in item.symbols}
+            linker.relink(changed | set(removed), retarget, old_sids - new_sids)
+        lap("link")
+        if cold:
+            store.create_indexes(conn)
+            conn.execute("ANALYZE")
+            lap("create indexes")
+        if paths_changed or cold:
+            write_dirs(conn)
+        self._integrate(changed, set(removed) | set(skipped))
+        lap("integrate")
+
+    def _parse(
+        self, jobs: list[str], modules: dict[str, str], progress: Progress | None, sink: Callable[[Parsed], None]
+    ) -> list[Parsed]:
+        """Extract `jobs`, handing each result to `sink` as it arrives (writes overlap parsing)."""
+        work = [(str(self.root), p, modules.get(p)) for p in jobs]
+        run = partial(parse_file, extractor=self.extractor)
+        if len(work) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+            return _collect(map(run, work), len(work), sink, progress)
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("fork")) as pool:
+            return _collect(pool.map(run, work, chunksize=8), len(work), sink, progress)
+
+    def _write_skipped(self, skipped: dict[str, str]) -> None:
+        self.conn.executemany(
+            "INSERT INTO files (path, size, mtime_ns, status, reason) VALUES (?, 0, 0, 'skipped', ?)"
+            " ON CONFLICT(path) DO UPDATE SET language=NULL, module=NULL, hash=NULL, lines=0,"
+            " status='skipped', reason=excluded.reason",
+            list(skipped.items()),
+        )
+
+    def _sids(self, file_ids: list[int]) -> set[str]:
+        sids: set[str] = set()
+        for fid in file_ids:
+            sids.update(r[0] for r in self.conn.execute("SELECT sid FROM symbols WHERE file_id=?", (fid,)))
+        return sids
+
+    def _go_mod(self, paths: set[str]) -> str | None:
+        if "go.mod" not in paths:
+            return None
+        try:
+            return (self.root / "go.mod").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return None
+
+    def _integrate(self, changed: set[str], removed: set[str]) -> None:
+        """Let the Python call-graph resolver (issue 8) update its tables in this transaction."""
+        try:
+            integrate = importlib.import_module("codewright.graph.pyresolve.integrate")
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("codewright.graph.pyresolve", "codewright.graph.pyresolve.integrate"):
+                raise
+            return
+        integrate.update(self.conn, self.root, sorted(changed), sorted(removed))
+
+    def _finish(self, stats: BuildStats, found: discovery.Discovery) -> None:
+        counts = self.conn.execute(
+            "SELECT count(*) FILTER (WHERE status='indexed'), count(*) FILTER (WHERE status='skipped'),"
+            " count(*) FILTER (WHERE status='indexed' AND reason IS NOT NULL) FROM files"
+        ).fetchone()
+        stats.files, stats.skipped, stats.errors = counts
+        stats.skipped_files = [
+            {"path": p, "reason": r}
+            for p, r in self.conn.execute("SELECT path, reason FROM files WHERE status='skipped' ORDER BY path")
+        ]
+        if found.in_git:
+            discovery.exclude_index_dir(self.root)
+
+    # ---------------------------------------------------------------- queries
+
+    def symbols(self, query: str, limit: int = 50) -> list[queries.SymbolInfo]:
+        return queries.symbols(self.conn, query, limit)
+
+    def definitions(self, target: str) -> list[queries.SymbolInfo]:
+        return queries.definitions(self.conn, target)
+
+    def references(self, name: str) -> list[queries.RefInfo]:
+        return queries.references(self.conn, name)
+
+    def outline(self, path: str) -> list[queries.SymbolInfo]:
+        return queries.outline(self.conn, self._relative(path))
+
+    def search(self, text: str, limit: int = 20) -> list[queries.ChunkHit]:
+        return queries.search(self.conn, text, limit)
+
+    def stats(self) -> dict:
+        return queries.stats(self.conn, self.root)
+
+    def repo_map(self, tokens: int = 1024, focus: Iterable[str] = ()) -> str:
+        from codewright.graph.repomap import repo_map
+
+        return repo_map(self.conn, tokens, list(focus)).text
+
+
+class _Laps:
+    """Adds the seconds since the previous call to `phases[name]`."""
+
+    def __init__(self, phases: dict[str, float]) -> None:
+        self.phases = phases
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.phases[name] = round(self.phases.get(name, 0.0) + now - self.last, 3)
+        self.last = now
+
+
+def _collect(
+    stream: Iterable[Parsed], total: int, sink: Callable[[Parsed], None], progress: Progress | None
+) -> list[Parsed]:
+    results = []
+    for n, item in enumerate(stream, 1):
+        sink(item)
+        results.append(item)
+        if progress:
+            progress(n, total)
+    return results

@@ -1,0 +1,207 @@
+"""Helpers every language extractor shares: positions, scopes, syntax errors, chunks.
+
+Extractors work on the UTF-8 bytes tree-sitter parsed and report 1-based lines and
+character columns. Everything here is linear in the file (bisect over sorted
+boundaries, no per-node Python walks over the whole tree) because the indexer runs it
+on every file of large repositories.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+
+from codewright.graph.facts import Chunk, Symbol
+
+MAX_ERRORS = 20  # syntax errors reported per file; the rest are counted
+CHUNK_MAX_LINES = 80  # a class longer than this is split into a header and its members
+REST_MAX_LINES = 120  # module-level leftovers are grouped into chunks of at most this many lines
+CONTAINER_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "union", "namespace", "module"})
+CHUNK_KINDS = CONTAINER_KINDS | {"function", "method"}
+
+
+class Source:
+    """The parsed bytes and their text, with byte-to-character column conversion."""
+
+    def __init__(self, data: bytes, text: str):
+        self.data = data
+        self.text = text
+        self.lines = text.split("\n")
+        self.ascii = data.isascii()
+        self._byte_lines: list[bytes] | None = None
+
+    def col(self, row: int, byte_col: int) -> int:
+        """The 1-based character column of a 0-based (row, byte column) point."""
+        if self.ascii:
+            return byte_col + 1
+        if self._byte_lines is None:
+            self._byte_lines = self.data.split(b"\n")
+        line = self._byte_lines[row] if row < len(self._byte_lines) else b""
+        if line.isascii():
+            return byte_col + 1
+        return len(line[:byte_col].decode("utf-8", "replace")) + 1
+
+    def slice(self, start: int, end: int) -> str:
+        return self.data[start:end].decode("utf-8", "replace")
+
+
+class ScopeMap:
+    """Maps a byte offset to the id of the innermost symbol containing it, by one bisect.
+
+    Nested byte ranges are flattened once per file into boundaries where the
+    innermost symbol changes.
+    """
+
+    def __init__(self, module_id: str, ranges: list[tuple[int, int, str]]):
+        self.bounds = bounds = [0]
+        self.ids = ids = [module_id]
+        stack: list[tuple[int, str]] = []
+        for start, end, sid in sorted(ranges, key=lambda r: (r[0], -r[1])):
+            while stack and stack[-1][0] <= start:
+                bounds.append(stack.pop()[0])
+                ids.append(stack[-1][1] if stack else module_id)
+            stack.append((end, sid))
+            bounds.append(start)
+            ids.append(sid)
+        while stack:
+            bounds.append(stack.pop()[0])
+            ids.append(stack[-1][1] if stack else module_id)
+
+    def at(self, offset: int) -> str:
+        return self.ids[bisect_right(self.bounds, offset) - 1]
+
+
+def syntax_errors(root) -> list[str]:
+    """'line N: syntax error' for ERROR nodes, 'line N: missing X' for MISSING ones.
+
+    Descends only into subtrees that contain an error, so a clean file costs nothing.
+    """
+    if not root.has_error:
+        return []
+    found: list[str] = []
+    count = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.is_missing:
+            count += 1
+            if len(found) < MAX_ERRORS:
+                found.append(f"line {node.start_point[0] + 1}: missing {node.type!r}")
+            continue
+        if node.is_error:
+            count += 1
+            if len(found) < MAX_ERRORS:
+                found.append(f"line {node.start_point[0] + 1}: syntax error")
+            continue
+        stack.extend(reversed([c for c in node.children if c.has_error]))
+    if count > len(found):
+        found.append(f"{count - len(found)} more syntax errors")
+    return found
+
+
+_BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}|<[^<>]*>")
+_DOTTED = re.compile(r"[\w.:$]*")
+
+
+def qualifier(text: str) -> str:
+    """The receiver of a member access as written, compacted: call and index arguments elided.
+
+    "os.path." → "os.path"; "self.get(\n  x,\n)." → "self.get()".
+    """
+    text = text.rstrip().rstrip(".:->?").rstrip()
+    if _DOTTED.fullmatch(text):
+        return text
+    text = "".join(text.split())
+    for _ in range(20):
+        elided = _BRACKETS.sub(lambda m: m.group(0)[0] + m.group(0)[-1], text)
+        if elided == text:
+            break
+        text = elided
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def compact(text: str) -> str:
+    """A signature on one line: whitespace runs collapsed, no space inside brackets."""
+    text = " ".join(text.split())
+    return text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
+
+
+def unique_ids(symbols: list[Symbol]) -> list[Symbol]:
+    """Keeps the first symbol of each id (a property setter or a conditional redefinition
+    shares its id with the first definition; the store keys symbols by id)."""
+    seen: set[str] = set()
+    kept = []
+    for sym in symbols:
+        if sym.id not in seen:
+            seen.add(sym.id)
+            kept.append(sym)
+    return kept
+
+
+def code_chunks(src: Source, module_id: str, spans: list[tuple[int, int, Symbol]]) -> list[Chunk]:
+    """Chunks for retrieval: one per outermost function or container, a container over
+    CHUNK_MAX_LINES split into a header chunk (its lines outside its members) and its
+    members, and the module-level rest (lines outside every chunk).
+
+    spans: (first_line, last_line, symbol) of each symbol of a CHUNK_KINDS kind, 1-based,
+    first_line including decorators. Nesting is by lines, so a Go method, whose parent is
+    its receiver type, is still an outermost chunk.
+    """
+    lines = src.lines
+    chunks: list[Chunk] = []
+    roots: list[tuple[int, int]] = []
+    bigs: list[tuple[int, int, Symbol]] = []
+    root_end = 0
+    for first, last, sym in sorted(spans, key=lambda s: (s[0], -s[1])):
+        if first <= root_end:
+            continue
+        if sym.kind in CONTAINER_KINDS and last - first + 1 > CHUNK_MAX_LINES:
+            bigs.append((first, last, sym))
+            continue
+        chunks.append(Chunk("function" if sym.kind == "method" else sym.kind, first, last,
+                            "\n".join(lines[first - 1:last]), sym.id, sym.qualname))
+        roots.append((first, last))
+        root_end = last
+    for first, last, sym in bigs:
+        inner = [(a, b) for a, b in roots if first <= a and b <= last]
+        inner += [(a, b) for a, b, s in bigs if first <= a and b <= last and s is not sym]
+        chunks.extend(_rest_chunks(lines, first, last, inner, "class", sym.id, sym.qualname))
+    covered = roots + [(a, b) for a, b, _ in bigs]
+    chunks.extend(_rest_chunks(lines, 1, len(lines), covered, "module", None, module_id))
+    chunks.sort(key=lambda c: (c.start_line, -c.end_line))
+    return chunks
+
+
+def _rest_chunks(lines, first, last, covered, kind, symbol, title) -> list[Chunk]:
+    """Lines first..last outside `covered`, blank edges dropped, grouped up to REST_MAX_LINES."""
+    pieces: list[tuple[int, int]] = []
+    pos = first
+    for a, b in sorted(covered):
+        if a > pos:
+            pieces.append((pos, a - 1))
+        pos = max(pos, b + 1)
+    if pos <= last:
+        pieces.append((pos, last))
+    chunks: list[Chunk] = []
+    group: list[tuple[int, int]] = []
+    size = 0
+    for a, b in pieces:
+        while a <= b and not lines[a - 1].strip():
+            a += 1
+        while b >= a and not lines[b - 1].strip():
+            b -= 1
+        if a > b:
+            continue
+        if group and size + (b - a + 1) > REST_MAX_LINES:
+            chunks.append(_group_chunk(lines, group, kind, symbol, title))
+            group, size = [], 0
+        group.append((a, b))
+        size += b - a + 1
+    if group:
+        chunks.append(_group_chunk(lines, group, kind, symbol, title))
+    return chunks
+
+
+def _group_chunk(lines, group, kind, symbol, title) -> Chunk:
+    text = "\n".join("\n".join(lines[a - 1:b]) for a, b in group)
+    return Chunk(kind, group[0][0], group[-1][1], text, symbol, title)

@@ -1,0 +1,65 @@
+"""Java: classes, interfaces, enums, records, annotation types, methods, constructors
+and fields; imports split into module and name (`java.util` [List]); qualnames start
+with the package: `com.example.Square.area`."""
+
+from __future__ import annotations
+
+import tree_sitter_java
+from tree_sitter import Language, Node
+
+from codewright.graph.facts import FileFacts, Import
+from codewright.graph.languages import tags
+from codewright.graph.languages.base import Source
+
+DEFS_SCM = r"""
+(package_declaration [(scoped_identifier) (identifier)] @package)
+(class_declaration name: (identifier) @name) @def.class
+(record_declaration name: (identifier) @name) @def.class
+(interface_declaration name: (identifier) @name) @def.interface
+(annotation_type_declaration name: (identifier) @name) @def.interface
+(enum_declaration name: (identifier) @name) @def.enum
+(method_declaration name: (identifier) @name) @def.method
+(constructor_declaration name: (identifier) @name) @def.method
+(field_declaration declarator: (variable_declarator name: (identifier) @name)) @def.attribute
+(constant_declaration declarator: (variable_declarator name: (identifier) @name)) @def.constant
+(import_declaration) @import
+"""
+
+REFS_SCM = r"""
+(identifier) @ref.name
+(type_identifier) @ref.type
+(method_invocation name: (identifier) @ref.call)
+(object_creation_expression type: (type_identifier) @ref.call)
+(field_access field: (identifier) @ref.attribute)
+(superclass (type_identifier) @ref.base)
+(super_interfaces (type_list (type_identifier) @ref.base))
+(extends_interfaces (type_list (type_identifier) @ref.base))
+(marker_annotation name: (identifier) @ref.decorator)
+(annotation name: (identifier) @ref.decorator)
+(formal_parameter name: (identifier) @skip)
+(enum_constant name: (identifier) @skip)
+(spread_parameter (variable_declarator name: (identifier) @skip))
+(catch_formal_parameter name: (identifier) @skip)
+(variable_declarator name: (identifier) @skip)
+(enhanced_for_statement name: (identifier) @skip)
+(lambda_expression parameters: (identifier) @skip)
+(inferred_parameters (identifier) @skip)
+(import_declaration) @skip.range
+(package_declaration) @skip.range
+"""
+
+
+def imports(src: Source, node: Node) -> list[Import]:
+    """`import java.util.List;` → ("java.util", [List]); `.*` → [*]; static imports alike."""
+    text = src.slice(node.start_byte, node.end_byte)
+    text = "".join(text.split()).removeprefix("import").removeprefix("static").rstrip(";")
+    module, _, name = text.rpartition(".")
+    return [Import(module, [name])] if module else [Import(name)]
+
+
+SPEC = tags.Spec("java", Language(tree_sitter_java.language()), DEFS_SCM, REFS_SCM, imports,
+                 comments=frozenset({"block_comment", "line_comment"}))
+
+
+def extract(path: str, src: Source, module: str, language: str) -> FileFacts:
+    return tags.extract(SPEC, path, src)

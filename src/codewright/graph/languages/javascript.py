@@ -1,0 +1,117 @@
+"""JavaScript (and JSX): functions, classes, methods, top-level constants, ES and
+CommonJS imports, references. Qualnames are `Class.method`."""
+
+from __future__ import annotations
+
+import tree_sitter_javascript
+
+from codewright.graph.facts import FileFacts, Import
+from codewright.graph.languages import tags
+from codewright.graph.languages.base import Source
+from tree_sitter import Language, Node
+
+# Definitions shared with TypeScript (whose class and function names are in the same fields).
+DEFS_SCM = r"""
+(function_declaration name: (identifier) @name) @def.function
+(generator_function_declaration name: (identifier) @name) @def.function
+(class_declaration name: (_) @name) @def.class
+(method_definition name: (_) @name) @def.function
+(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function
+(program (lexical_declaration (variable_declarator name: (identifier) @name) @def.variable))
+(program (variable_declaration (variable_declarator name: (identifier) @name) @def.variable))
+(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name) @def.variable)))
+(import_statement) @import
+(export_statement source: (string)) @import
+(call_expression function: (identifier) @_require (#eq? @_require "require")
+  arguments: (arguments . (string))) @import
+"""
+
+# References shared with TypeScript; JS_REFS_SCM holds the patterns whose shape differs
+# in TypeScript (bases wrapped in extends_clause, parameters in required_parameter).
+REFS_SCM = r"""
+(identifier) @ref.name
+(call_expression function: (identifier) @ref.call)
+(call_expression function: (member_expression property: (property_identifier) @ref.call))
+(new_expression constructor: (identifier) @ref.call)
+(new_expression constructor: (member_expression property: (property_identifier) @ref.call))
+(member_expression property: (property_identifier) @ref.attribute)
+(decorator (identifier) @ref.decorator)
+(decorator (call_expression function: (identifier) @ref.decorator))
+(arrow_function parameter: (identifier) @skip)
+(variable_declarator name: (identifier) @skip)
+(catch_clause parameter: (identifier) @skip)
+(array_pattern (identifier) @skip)
+(for_in_statement left: (identifier) @skip)
+(import_statement) @skip.range
+(export_statement source: (string)) @skip.range
+"""
+
+# JSX (JavaScript and TSX, not plain TypeScript): a component used is a call; intrinsic
+# lowercase elements (<div>) are not references.
+JSX_REFS_SCM = r"""
+(jsx_opening_element name: (identifier) @ref.call)
+(jsx_self_closing_element name: (identifier) @ref.call)
+(jsx_opening_element name: (identifier) @skip (#match? @skip "^[a-z]"))
+(jsx_self_closing_element name: (identifier) @skip (#match? @skip "^[a-z]"))
+(jsx_closing_element name: (identifier) @skip)
+"""
+
+JS_REFS_SCM = r"""
+(formal_parameters (identifier) @skip)
+(formal_parameters (assignment_pattern left: (identifier) @skip))
+(class_heritage (identifier) @ref.base)
+(class_heritage (member_expression property: (property_identifier) @ref.base))
+"""
+
+WRAPPERS = frozenset({"export_statement", "lexical_declaration", "variable_declaration"})
+
+
+def module_path(src: Source, node: Node) -> str:
+    """The text of a string literal node without its quotes."""
+    text = src.slice(node.start_byte, node.end_byte)
+    return text[1:-1] if len(text) >= 2 and text[0] in "\"'`" else text
+
+
+def es_imports(src: Source, node: Node) -> list[Import]:
+    """`import d, {a as b, c} from "m"` → m [default] as d, m [c], m [a] as b; `require("m")` → m."""
+    source = node.child_by_field_name("source")
+    if node.type == "call_expression":
+        args = node.child_by_field_name("arguments")
+        return [Import(module_path(src, args.named_child(0)))]
+    module = module_path(src, source) if source is not None else ""
+    plain: list[str] = []
+    found: list[Import] = []
+    stack = list(node.named_children)
+    while stack:
+        child = stack.pop(0)
+        if child.type == "identifier" and child.parent.type == "import_clause":
+            found.append(Import(module, ["default"], _text(src, child)))
+        elif child.type == "namespace_import" or child.type == "namespace_export":
+            alias = child.named_child(0)
+            found.append(Import(module, ["*"], _text(src, alias) if alias is not None else None))
+        elif child.type in ("import_specifier", "export_specifier"):
+            name, alias = child.child_by_field_name("name"), child.child_by_field_name("alias")
+            if alias is None:
+                plain.append(_text(src, name))
+            else:
+                found.append(Import(module, [_text(src, name)], _text(src, alias)))
+        elif child.type in ("import_clause", "named_imports", "export_clause"):
+            stack[0:0] = child.named_children
+    if node.type == "export_statement" and not plain and not found:
+        plain.append("*")
+    if plain or not found:
+        found.insert(0, Import(module, plain))
+    return found
+
+
+def _text(src: Source, node: Node) -> str:
+    return src.slice(node.start_byte, node.end_byte)
+
+
+SPEC = tags.Spec("javascript", Language(tree_sitter_javascript.language()), DEFS_SCM, REFS_SCM + JS_REFS_SCM + JSX_REFS_SCM,
+                 es_imports,
+                 wrappers=WRAPPERS, attributes=frozenset({"decorator"}))
+
+
+def extract(path: str, src: Source, module: str, language: str) -> FileFacts:
+    return tags.extract(SPEC, path, src)

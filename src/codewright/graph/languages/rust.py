@@ -1,0 +1,106 @@
+"""Rust: functions, methods (inside `impl Type` they nest under Type), structs, enums,
+unions, traits, type aliases, consts, statics, inline modules and macros; `use` trees
+flattened to one Import per path (`crate::geo` [Point]); `mod x;` is an import of x.
+Qualnames use `::` (`inner::f`, `Square::area`), without the crate name."""
+
+from __future__ import annotations
+
+import tree_sitter_rust
+from tree_sitter import Language, Node
+
+from codewright.graph.facts import FileFacts, Import
+from codewright.graph.languages import tags
+from codewright.graph.languages.base import Source
+
+DEFS_SCM = r"""
+(function_item name: (identifier) @name) @def.function
+(function_signature_item name: (identifier) @name) @def.function
+(struct_item name: (type_identifier) @name) @def.struct
+(enum_item name: (type_identifier) @name) @def.enum
+(union_item name: (type_identifier) @name) @def.union
+(trait_item name: (type_identifier) @name) @def.trait
+(type_item name: (type_identifier) @name) @def.type
+(const_item name: (identifier) @name) @def.constant
+(static_item name: (identifier) @name) @def.constant
+(mod_item name: (identifier) @name body: (declaration_list)) @def.module
+(macro_definition name: (identifier) @name) @def.macro
+(impl_item type: [(type_identifier) @scope.name (generic_type type: (type_identifier) @scope.name)
+                  (scoped_type_identifier name: (type_identifier) @scope.name)]) @scope
+(use_declaration) @import
+(mod_item name: (identifier) !body) @import
+"""
+
+REFS_SCM = r"""
+(identifier) @ref.name
+(type_identifier) @ref.type
+(scoped_type_identifier name: (type_identifier) @ref.type)
+(call_expression function: (identifier) @ref.call)
+(call_expression function: (scoped_identifier name: (identifier) @ref.call))
+(call_expression function: (field_expression field: (field_identifier) @ref.call))
+(call_expression function: (generic_function function: (identifier) @ref.call))
+(macro_invocation macro: (identifier) @ref.call)
+(struct_expression name: (type_identifier) @ref.call)
+(field_expression field: (field_identifier) @ref.attribute)
+(impl_item trait: (type_identifier) @ref.base)
+(trait_bounds (type_identifier) @ref.base)
+(attribute_item (attribute (identifier) @ref.decorator))
+(parameter pattern: (identifier) @skip)
+(enum_variant name: (identifier) @skip)
+(let_declaration pattern: (identifier) @skip)
+(closure_parameters (identifier) @skip)
+(for_expression pattern: (identifier) @skip)
+(tuple_pattern (identifier) @skip)
+(use_declaration) @skip.range
+(macro_definition) @skip.range
+"""
+
+
+def imports(src: Source, node: Node) -> list[Import]:
+    """Flattens a `use` tree: `use a::{b, c::d as e, f::*}` → a [b], a::c [d] as e, a::f [*]."""
+    if node.type == "mod_item":
+        name = node.child_by_field_name("name")
+        return [Import(src.slice(name.start_byte, name.end_byte))]
+    found: list[Import] = []
+    stack: list[tuple[str, Node]] = [("", node.child_by_field_name("argument"))]
+    while stack:
+        prefix, tree = stack.pop()
+        if tree is None:
+            continue
+        kind = tree.type
+        if kind == "scoped_use_list":
+            path = tree.child_by_field_name("path")
+            inner = _join(prefix, _text(src, path) if path is not None else "")
+            stack.extend((inner, child) for child in reversed(tree.child_by_field_name("list").named_children))
+        elif kind == "use_list":
+            stack.extend((prefix, child) for child in reversed(tree.named_children))
+        elif kind == "use_as_clause":
+            module, name = _split(_join(prefix, _text(src, tree.child_by_field_name("path"))))
+            found.append(Import(module, [name], _text(src, tree.child_by_field_name("alias"))))
+        elif kind == "use_wildcard":
+            found.append(Import(_join(prefix, _text(src, tree).removesuffix("*").rstrip(":")), ["*"]))
+        else:
+            module, name = _split(_join(prefix, _text(src, tree)))
+            found.append(Import(module, [name]) if module else Import(name))
+    return found
+
+
+def _text(src: Source, node: Node) -> str:
+    return "".join(src.slice(node.start_byte, node.end_byte).split())
+
+
+def _join(prefix: str, path: str) -> str:
+    return f"{prefix}::{path}" if prefix and path else prefix or path
+
+
+def _split(path: str) -> tuple[str, str]:
+    module, _, name = path.rpartition("::")
+    return module, name
+
+
+SPEC = tags.Spec("rust", Language(tree_sitter_rust.language()), DEFS_SCM, REFS_SCM, imports, separator="::",
+                 comments=frozenset({"line_comment", "block_comment"}),
+                 attributes=frozenset({"attribute_item"}))
+
+
+def extract(path: str, src: Source, module: str, language: str) -> FileFacts:
+    return tags.extract(SPEC, path, src)

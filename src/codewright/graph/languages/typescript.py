@@ -1,0 +1,50 @@
+"""TypeScript and TSX: JavaScript's definitions plus interfaces, type aliases, enums,
+namespaces and signatures; type names are references of kind "type"."""
+
+from __future__ import annotations
+
+import tree_sitter_typescript
+from tree_sitter import Language
+
+from codewright.graph.facts import FileFacts
+from codewright.graph.languages import tags
+from codewright.graph.languages.base import Source
+from codewright.graph.languages.javascript import DEFS_SCM, JSX_REFS_SCM, REFS_SCM, WRAPPERS, es_imports
+
+TS_DEFS_SCM = DEFS_SCM + r"""
+(abstract_class_declaration name: (_) @name) @def.class
+(interface_declaration name: (_) @name) @def.interface
+(type_alias_declaration name: (_) @name) @def.type
+(enum_declaration name: (_) @name) @def.enum
+(internal_module name: (_) @name) @def.namespace
+(module name: (_) @name) @def.namespace
+(method_signature name: (_) @name) @def.function
+(abstract_method_signature name: (_) @name) @def.function
+(function_signature name: (_) @name) @def.function
+(public_field_definition name: (_) @name) @def.attribute
+(internal_module body: (statement_block (export_statement (lexical_declaration
+  (variable_declarator name: (identifier) @name) @def.variable))))
+"""
+
+TS_REFS_SCM = REFS_SCM + r"""
+(type_identifier) @ref.type
+(nested_type_identifier name: (type_identifier) @ref.type)
+(extends_clause value: (identifier) @ref.base)
+(extends_clause value: (member_expression property: (property_identifier) @ref.base))
+(implements_clause (type_identifier) @ref.base)
+(extends_type_clause type: (type_identifier) @ref.base)
+(required_parameter pattern: (identifier) @skip)
+(optional_parameter pattern: (identifier) @skip)
+"""
+
+_WRAPPERS = WRAPPERS | {"expression_statement", "ambient_declaration"}
+SPECS = {
+    name: tags.Spec(name, Language(grammar()), TS_DEFS_SCM, TS_REFS_SCM + jsx, es_imports, wrappers=_WRAPPERS,
+                    attributes=frozenset({"decorator"}))
+    for name, grammar, jsx in (("typescript", tree_sitter_typescript.language_typescript, ""),
+                               ("tsx", tree_sitter_typescript.language_tsx, JSX_REFS_SCM))
+}
+
+
+def extract(path: str, src: Source, module: str, language: str) -> FileFacts:
+    return tags.extract(SPECS[language], path, src)

@@ -1,0 +1,244 @@
+"""Writing parsed files and linking them: import targets and reference targets.
+
+`FactsWriter` writes each parsed file's rows the moment a worker hands them over (so
+SQLite inserts overlap parsing) and keeps in memory what linking needs on a cold build.
+`Linker` then resolves references: on a cold build entirely from memory, on an update
+from the database, and only for the references whose answer can have changed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import sqlite3
+from collections import defaultdict
+from dataclasses import dataclass
+
+from codewright.graph.files import FileEntry
+from codewright.graph.parse import Parsed
+from codewright.graph.resolve import ImportRow, ModuleMap, Resolver
+
+
+class FactsWriter:
+    """Writes each parsed file's rows as soon as it arrives; keeps what resolution needs."""
+
+    def __init__(self, conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str],
+                 entries: dict[str, FileEntry]) -> None:
+        self.conn = conn
+        self.mmap = mmap
+        self.modules = modules
+        self.entries = entries
+        self.ids: dict[str, int] = {}
+        self.imports: dict[str, list[ImportRow]] = {}
+        self.languages: dict[str, str | None] = {}
+        self.chunk_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
+
+    def write(self, item: Parsed) -> None:
+        entry = self.entries[item.path]
+        status, reason = ("skipped", item.skipped) if item.skipped else ("indexed", None)
+        if not item.skipped and item.errors:
+            reason = item.errors[0]
+        module = self.modules.get(item.path)
+        file_id = self.conn.execute(
+            "INSERT INTO files (path, language, module, size, mtime_ns, hash, lines, status, reason)"
+            " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET language=excluded.language,"
+            " module=excluded.module, size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash,"
+            " lines=excluded.lines, status=excluded.status, reason=excluded.reason RETURNING id",
+            (item.path, item.language, module, entry.size, entry.mtime_ns, item.hash, item.lines, status, reason),
+        ).fetchone()[0]
+        self.ids[item.path] = file_id
+        self.languages[item.path] = item.language
+        targets = [self.mmap.resolve(item.path, item.language, i[0], i[4], module) for i in item.imports]
+        self.imports[item.path] = [
+            ImportRow(i[0], i[1].split(",") if i[1] else [], i[2], i[4], t)
+            for i, t in zip(item.imports, targets)
+            if i[5] is None
+        ]
+        self._facts(file_id, item, targets)
+
+    def _facts(self, file_id: int, item: Parsed, targets: list[str | None]) -> None:
+        conn = self.conn
+        conn.executemany(
+            "INSERT INTO imports (file_id, module, names, alias, line, level, scope, target)"
+            " VALUES (?,?,?,?,?,?,?,?)",
+            [(file_id, *i, t) for i, t in zip(item.imports, targets)],
+        )
+        conn.executemany(
+            "INSERT INTO symbols (file_id, sid, name, qualname, kind, start_line, end_line, start_col,"
+            " end_col, signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(file_id, *s) for s in item.symbols],
+        )
+        conn.executemany("INSERT INTO errors VALUES (?,?)", [(file_id, e) for e in item.errors])
+        chunk_rows, fts_rows = [], []
+        for kind, start, end, symbol, title, text, idents in item.chunks:
+            chunk_rows.append((self.chunk_id, file_id, kind, start, end, symbol, title))
+            fts_rows.append((self.chunk_id, title, text, idents))
+            self.chunk_id += 1
+        conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)", chunk_rows)
+        conn.executemany("INSERT INTO chunks_fts (rowid, title, text, idents) VALUES (?,?,?,?)", fts_rows)
+
+
+@dataclass
+class _Memory:
+    """Per-file top-level names, class members and imports of a cold build."""
+
+    top: dict[str, dict[str, str]]
+    members: dict[str, dict[str, str]]
+    imports: dict[str, list[ImportRow]]
+
+    @classmethod
+    def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
+        found = cls({}, defaultdict(dict), writer.imports)
+        for item in parsed:
+            module_sid = f"{item.path}::"
+            top: dict[str, str] = {}
+            for sid, name, _q, kind, *_rest, parent in item.symbols:
+                if kind == "module":
+                    continue
+                if parent is None or parent == module_sid:
+                    top.setdefault(name, sid)
+                else:
+                    found.members[parent].setdefault(name, sid)
+            found.top[item.path] = top
+        return found
+
+
+class Linker:
+    """Resolves references of parsed files, and re-resolves the edges into changed ones."""
+
+    def __init__(self, conn: sqlite3.Connection, all_paths: set[str], writer: FactsWriter,
+                 parsed: list[Parsed], cold: bool) -> None:
+        self.conn = conn
+        self.file_ids = dict(writer.ids)
+        self.languages: dict[str, str | None] = dict(conn.execute("SELECT path, language FROM files"))
+        by_dir: dict[str, list[str]] = defaultdict(list)
+        for path in all_paths:
+            by_dir[posixpath.dirname(path)].append(path)
+        self.resolver = Resolver(
+            self.languages.get,
+            self._load_top,
+            self._load_members,
+            self._load_imports,
+            lambda d: [] if d in all_paths else by_dir.get(d, []),
+            all_paths.__contains__,
+        )
+        # On a cold build everything is in memory: the resolver never asks the database.
+        self.memory = _Memory.of(parsed, writer) if cold else None
+
+    def _load_top(self, path: str) -> dict[str, str]:
+        if self.memory:
+            return self.memory.top.get(path, {})
+        rows = self.conn.execute(
+            "SELECT s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=?"
+            " AND s.kind != 'module' AND (s.parent IS NULL OR s.parent = ?) ORDER BY s.id DESC",
+            (path, f"{path}::"),
+        )
+        return dict(rows.fetchall())
+
+    def _load_members(self, sid: str) -> dict[str, str]:
+        if self.memory:
+            return self.memory.members.get(sid, {})
+        rows = self.conn.execute("SELECT name, sid FROM symbols WHERE parent=? ORDER BY id DESC", (sid,))
+        return dict(rows.fetchall())
+
+    def _load_imports(self, path: str) -> list[ImportRow]:
+        if self.memory:
+            return self.memory.imports.get(path, [])
+        rows = self.conn.execute(
+            "SELECT i.module, i.names, i.alias, i.level, i.target FROM imports i JOIN files f"
+            " ON f.id=i.file_id WHERE f.path=? AND i.scope IS NULL",
+            (path,),
+        )
+        return [ImportRow(m, n.split(",") if n else [], a, lv, t) for m, n, a, lv, t in rows]
+
+    def _target_file(self, target: str | None) -> int | None:
+        if not target:
+            return None
+        path = target.split("::", 1)[0]
+        if path not in self.file_ids:
+            row = self.conn.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
+            self.file_ids[path] = row[0] if row else None
+        return self.file_ids[path]
+
+    def insert_refs(self, parsed: list[Parsed]) -> None:
+        resolve = self.resolver.resolve_ref
+        rows = []
+        for item in parsed:
+            fid = self.file_ids[item.path]
+            for name, line, col, kind, qualifier, scope in item.refs:
+                target = resolve(item.path, name, qualifier, scope)
+                rows.append((fid, name, line, col, kind, qualifier, scope, target, self._target_file(target)))
+        self.conn.executemany(
+            "INSERT INTO refs (file_id, name, line, col, kind, qualifier, scope, target, target_file)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            rows,
+        )
+
+    def relink(self, changed: set[str], retarget: set[str], vanished: set[str]) -> int:
+        """Re-resolve the references that can point into `changed` files; returns how many.
+
+        Those are every reference of the files importing a changed file (a name may have
+        appeared or gone), of the files whose import targets moved (`retarget`), and every
+        reference anywhere whose target symbol vanished.
+        """
+        conn = self.conn
+        redo = set(retarget)
+        for path in changed:
+            redo.update(r[0] for r in conn.execute(
+                "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)",
+                (path, posixpath.dirname(path))))
+        redo -= changed
+        stale = [
+            row
+            for sid in vanished
+            for row in conn.execute(
+                "SELECT r.id, f.path, r.name, r.qualifier, r.scope FROM refs r JOIN files f ON f.id=r.file_id"
+                " WHERE r.target=?", (sid,))
+            if row[1] not in redo and row[1] not in changed
+        ]
+        for path in redo:
+            stale.extend(conn.execute(
+                "SELECT r.id, f.path, r.name, r.qualifier, r.scope FROM refs r JOIN files f ON f.id=r.file_id"
+                " WHERE f.path=?", (path,)))
+        updates = []
+        for rid, path, name, qualifier, scope in stale:
+            target = self.resolver.resolve_ref(path, name, qualifier, scope)
+            updates.append((target, self._target_file(target), rid))
+        conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
+        return len(updates)
+
+
+def relink_imports(conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str], changed: set[str]) -> set[str]:
+    """Re-resolve the other files' imports after files were added or removed.
+
+    Returns the files whose import targets changed: their references must be redone.
+    """
+    rows = conn.execute(
+        "SELECT i.id, f.path, f.language, i.module, i.level, i.target FROM imports i JOIN files f"
+        " ON f.id = i.file_id"
+    ).fetchall()
+    updates, retarget = [], set()
+    for iid, path, language, module, level, old in rows:
+        if path in changed:
+            continue
+        target = mmap.resolve(path, language, module, level, modules.get(path))
+        if target != old:
+            updates.append((target, iid))
+            retarget.add(path)
+    conn.executemany("UPDATE imports SET target=? WHERE id=?", updates)
+    return retarget
+
+
+def write_dirs(conn: sqlite3.Connection) -> None:
+    """The directory tree with each directory's count of indexed files."""
+    counts: dict[str, int] = defaultdict(int)
+    for (path,) in conn.execute("SELECT path FROM files WHERE status='indexed'"):
+        directory = posixpath.dirname(path)
+        counts[directory] += 1
+        while directory:
+            directory = posixpath.dirname(directory)
+            counts.setdefault(directory, 0)
+    conn.execute("DELETE FROM dirs")
+    conn.executemany(
+        "INSERT INTO dirs VALUES (?,?,?)",
+        [(d, posixpath.dirname(d) if d else None, n) for d, n in sorted(counts.items())],
+    )

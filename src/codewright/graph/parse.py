@@ -1,0 +1,76 @@
+"""The work one worker process does for one file: read, hash, extract, flatten to rows.
+
+Runs in a process pool on a cold index, so it returns plain tuples (cheap to pickle)
+rather than the FileFacts dataclasses, and it already computes what the writer would
+otherwise spend the main process on: line counts and the split identifiers for FTS.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from codewright.graph.facts import FileFacts
+from codewright.graph.files import read_file
+from codewright.graph.store import identifier_words
+
+Extractor = Callable[[str, bytes, "str | None"], FileFacts]
+
+
+@dataclass
+class Parsed:
+    path: str
+    hash: str
+    lines: int
+    language: str | None
+    skipped: str | None = None  # reason the file was left out (binary, unreadable)
+    symbols: list[tuple] = field(default_factory=list)
+    imports: list[tuple] = field(default_factory=list)
+    refs: list[tuple] = field(default_factory=list)
+    chunks: list[tuple] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def default_extractor() -> Extractor:
+    from codewright.graph.extract import extract
+
+    return extract
+
+
+def parse_file(job: tuple[str, str, str | None], extractor: Extractor | None = None) -> Parsed:
+    """job = (root, path, python module or None)."""
+    root, path, module = job
+    try:
+        content = read_file(Path(root), path)
+    except OSError as exc:
+        return Parsed(path, "", 0, None, skipped=f"unreadable: {exc.strerror}")
+    if content.binary:
+        return Parsed(path, content.hash, 0, None, skipped="binary")
+    lines = content.data.count(b"\n") + (0 if content.data.endswith(b"\n") or not content.data else 1)
+    try:
+        facts = (extractor or default_extractor())(path, content.data, module)
+    except Exception as exc:  # noqa: BLE001 - an extractor bug must not lose the rest of the tree
+        return Parsed(path, content.hash, lines, None, errors=[f"extraction failed: {exc!r}"])
+    return flatten(facts, content.hash, lines)
+
+
+def flatten(facts: FileFacts, hash_: str, lines: int) -> Parsed:
+    return Parsed(
+        facts.path,
+        hash_,
+        lines,
+        facts.language,
+        symbols=[
+            (s.id, s.name, s.qualname, s.kind, s.start_line, s.end_line, s.start_col, s.end_col,
+             s.signature, s.doc, s.parent)
+            for s in facts.symbols
+        ],
+        imports=[(i.module, ",".join(i.names), i.alias, i.line, i.level, i.scope) for i in facts.imports],
+        refs=[(r.name, r.line, r.col, r.kind, r.qualifier, r.scope) for r in facts.references],
+        chunks=[
+            (c.kind, c.start_line, c.end_line, c.symbol, c.title, c.text, identifier_words(c.text))
+            for c in facts.chunks
+        ],
+        errors=list(facts.errors),
+    )

@@ -1,0 +1,74 @@
+"""Python name resolution and call graph: what every name refers to, who calls what.
+
+A flow-insensitive points-to analysis over the whole program (in the spirit of PyCG's
+assignment graph), with program-order precision for local names. Entry points:
+`analyze_package` (PyCG's model: entry files, modules named relative to a package
+directory) and `analyze_tree` (every file of a repository), then `pycg_callgraph` or the
+call sites and references on the returned `Program`.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, full_name
+from codewright.graph.pyresolve.program import Limits, Program
+
+__all__ = ["Limits", "Program", "analyze_package", "analyze_tree", "pycg_callgraph", "full_name",
+           "ClassInfo", "FuncInfo", "ModuleInfo"]
+
+_STACK_BYTES = 512 * 1024 * 1024
+
+
+def _with_deep_stack(fn):
+    """Run fn in a thread with a large stack so deeply nested code analyses instead of crashing."""
+    result: list = []
+    error: list = []
+
+    def target() -> None:
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 60_000))
+        try:
+            result.append(fn())
+        except BaseException as exc:  # re-raised in the caller's thread
+            error.append(exc)
+        finally:
+            sys.setrecursionlimit(old)
+
+    old_size = threading.stack_size()
+    try:
+        threading.stack_size(_STACK_BYTES)
+        t = threading.Thread(target=target, name="pyresolve")
+    finally:
+        threading.stack_size(old_size)
+    t.start()
+    t.join()
+    if error:
+        raise error[0]
+    return result[0]
+
+
+def analyze_package(package: Path, entries: list[Path], limits: Limits | None = None) -> Program:
+    return _with_deep_stack(lambda: Program.for_package(package, entries, limits).run())
+
+
+def analyze_tree(root: Path, paths: list[str], limits: Limits | None = None) -> Program:
+    return _with_deep_stack(lambda: Program.for_tree(root, paths, limits).run())
+
+
+def pycg_callgraph(prog: Program) -> dict[str, list[str]]:
+    """PyCG's JSON shape: every module and function analysed, each with its sorted callees."""
+    graph: dict[str, set[str]] = {}
+    for mod in prog.analysed():
+        graph.setdefault(mod.name, set())
+    for d in prog.defs:
+        if isinstance(d, FuncInfo):
+            graph.setdefault(full_name(d), set())
+    for site in prog.e.sites:
+        if site.targets:
+            graph.setdefault(full_name(site.caller), set()).update(site.targets)
+            for t in site.targets:
+                graph.setdefault(t, set())
+    return {k: sorted(v) for k, v in sorted(graph.items())}

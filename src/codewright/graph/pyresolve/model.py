@@ -1,0 +1,110 @@
+"""What the resolver knows about a program: modules, scopes, functions and classes.
+
+These records are built from the syntax (`builder`) and read by the points-to engine
+(`engine`). Each definition owns constraint-graph nodes (ints): a function its
+parameters, return and yield values; a scope one node per variable that unions every
+assignment to it, which is what other scopes and modules see of that variable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(eq=False)
+class Var:
+    """One name in one scope: every node assigned to it, and their lazy union."""
+
+    defs: list[int] = field(default_factory=list)
+    union: int | None = None
+
+
+@dataclass(eq=False)
+class Scope:
+    kind: str  # module | class | function
+    parent: Scope | None
+    owner: object  # ModuleInfo | ClassInfo | FuncInfo
+    local_names: set[str] = field(default_factory=set)
+    global_names: set[str] = field(default_factory=set)
+    nonlocal_names: set[str] = field(default_factory=set)
+    # names an inner scope rebinds (global/nonlocal): reads here must see the union
+    rebound_inside: set[str] = field(default_factory=set)
+    vars: dict[str, Var] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class ModuleInfo:
+    name: str  # dotted, relative to its source root ("pkg.mod"; a package is "pkg")
+    path: str  # POSIX path relative to the tree root
+    is_package: bool
+    source: str = ""
+    scope: Scope | None = None
+    obj: int = -1
+    defined: set[str] = field(default_factory=set)  # names bound at module level
+    all_names: list[str] | None = None  # a literal __all__
+    star_from: list[object] = field(default_factory=list)  # ModuleInfo or external dotted name
+    errors: list[str] = field(default_factory=list)
+    lambdas: int = 0
+    complete: bool = True  # False when the time bound cut its analysis short
+
+    @property
+    def qual(self) -> str:
+        return ""
+
+
+@dataclass(eq=False)
+class FuncInfo:
+    name: str
+    qual: str  # dotted within the module: "Cls.meth", "func.<lambda1>"
+    module: ModuleInfo
+    line: int
+    col: int
+    kind: str = "function"  # function | method | static | class | property | lambda
+    params: list[int] = field(default_factory=list)
+    param_names: list[str] = field(default_factory=list)
+    kwonly: dict[str, int] = field(default_factory=dict)
+    vararg: int | None = None
+    kwarg: int | None = None
+    ret: int = -1
+    yld: int = -1
+    is_gen: bool = False
+    is_async: bool = False
+    obj: int = -1
+    owner_class: ClassInfo | None = None
+    parent_func: FuncInfo | None = None
+    lambdas: int = 0
+    end_line: int = 0
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    name: str
+    qual: str
+    module: ModuleInfo
+    line: int
+    col: int
+    bases: list[int] = field(default_factory=list)  # nodes of the base expressions
+    scope: Scope | None = None
+    obj: int = -1
+    inst: int = -1
+    mro: list[object] | None = None  # ClassInfo, or ("ext", name) / ("builtin", name) markers
+    extra_attrs: dict[str, int] = field(default_factory=dict)  # attributes stored from outside
+    lambdas: int = 0
+    end_line: int = 0
+
+    def attr_node(self, name: str) -> int | None:
+        var = self.scope.vars.get(name) if self.scope else None
+        if var is not None and var.union is not None:
+            return var.union
+        return self.extra_attrs.get(name)
+
+    def defines(self, name: str) -> bool:
+        return (self.scope is not None and name in self.scope.local_names) or name in self.extra_attrs
+
+
+def full_name(defn: object) -> str:
+    """PyCG's name for a definition: module name, then the qualname."""
+    if isinstance(defn, ModuleInfo):
+        return defn.name
+    mod = defn.module.name  # type: ignore[attr-defined]
+    return f"{mod}.{defn.qual}" if mod else defn.qual  # type: ignore[attr-defined]

@@ -1,0 +1,345 @@
+"""A whole program: which files are modules of which name, how imports resolve, and the run.
+
+Two ways in: `Program.for_package(dir, entries)` names modules relative to one package
+directory and follows imports from the entry files (PyCG's model); `Program.for_tree(root,
+paths)` takes every given file and finds each one's source root (the directory above its
+outermost `__init__.py` chain), so `src/pkg/mod.py` is module `pkg.mod`.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+from codewright.graph.pyresolve import engine as E
+from codewright.graph.pyresolve import library
+from codewright.graph.pyresolve.builder import ModuleBuilder
+from codewright.graph.pyresolve.fallback import build_fallback
+from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope
+from codewright.graph.pyresolve.scan import module_all, scan
+
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass
+class Limits:
+    per_file_s: float = 10.0  # constraint generation for one module
+    solve_s: float = 300.0  # the whole fixpoint
+
+
+class Program:
+    def __init__(self, root: Path, limits: Limits | None = None) -> None:
+        self.root = root.resolve()
+        self.limits = limits or Limits()
+        self.e = E.Engine(self)
+        self.e.program = self
+        self.modules: dict[str, ModuleInfo] = {}  # by path
+        self.by_name: dict[str, list[ModuleInfo]] = {}
+        self.src_root: dict[str, str] = {}  # module path -> its source root (relative dir)
+        self.trees: dict[str, ast.Module | None] = {}
+        self.defs: list[FuncInfo | ClassInfo] = []
+        self.follow = False
+        self._holders: dict[int, int] = {}
+        self._exports: dict[str, list[str]] = {}
+        self.scans: dict[str, dict] = {}
+        self.complete = True
+        self.errors: list[str] = []
+
+    # -- construction ----------------------------------------------------------
+    @classmethod
+    def for_package(cls, package: Path, entries: list[Path], limits: Limits | None = None) -> Program:
+        prog = cls(package, limits)
+        prog.follow = True
+        queue = []
+        for f in entries:
+            rel = prog._rel(f)
+            mod = prog._load(rel, prog._package_name(rel), "")
+            if mod is not None:
+                queue.append(mod)
+        while queue:
+            mod = queue.pop()
+            for dotted in prog._imported_names(mod):
+                target = prog._find_on_disk(dotted)
+                if target is not None and target not in prog.modules:
+                    new = prog._load(target, prog._package_name(target), "")
+                    if new is not None:
+                        queue.append(new)
+        return prog
+
+    @classmethod
+    def for_tree(cls, root: Path, paths: list[str], limits: Limits | None = None) -> Program:
+        prog = cls(root, limits)
+        with_init = {os.path.dirname(p) for p in paths if os.path.basename(p) == "__init__.py"}
+        for rel in sorted(paths):
+            d = os.path.dirname(rel)
+            while d and d in with_init:
+                d = os.path.dirname(d)
+            sub = rel[len(d) + 1:] if d else rel
+            prog._load(rel, prog._dotted(sub), d)
+        return prog
+
+    def _rel(self, f: Path) -> str:
+        f = f.resolve()
+        try:
+            return f.relative_to(self.root).as_posix()
+        except ValueError:
+            return f.as_posix()
+
+    @staticmethod
+    def _dotted(rel: str) -> str:
+        parts = rel[:-3].split("/") if rel.endswith(".py") else rel.split("/")
+        if parts and parts[-1] == "__init__":
+            parts = parts[:-1]
+        return ".".join(parts)
+
+    def _package_name(self, rel: str) -> str:
+        if rel.startswith("/"):
+            return self._dotted(os.path.basename(rel))
+        return self._dotted(rel)
+
+    def _read(self, rel: str) -> str | None:
+        p = Path(rel) if rel.startswith("/") else self.root / rel
+        try:
+            data = p.read_bytes()
+        except OSError as exc:
+            self.errors.append(f"{rel}: {exc.strerror or exc}")
+            return None
+        if len(data) > MAX_FILE_BYTES:
+            self.errors.append(f"{rel}: over {MAX_FILE_BYTES} bytes, skipped")
+            return None
+        return data.decode("utf-8", errors="replace")
+
+    def _load(self, rel: str, name: str, src_root: str, source: str | None = None) -> ModuleInfo | None:
+        if rel in self.modules:
+            return self.modules[rel]
+        if source is None:
+            source = self._read(rel)
+            if source is None:
+                return None
+        mod = ModuleInfo(name, rel, rel.endswith("__init__.py"), source=source)
+        self.modules[rel] = mod
+        self.by_name.setdefault(name, []).append(mod)
+        self.src_root[rel] = src_root
+        mod.obj = self.e.obj("module", mod)
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tree = ast.parse(source, filename=rel)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            mod.errors.append(f"line {getattr(exc, 'lineno', 0) or 0}: {type(exc).__name__}: {exc}")
+            tree = None
+        self.trees[rel] = tree
+        if tree is not None:
+            scans = scan(tree)
+            s = scans[id(tree)]
+            mod.scope = Scope("module", None, mod, s.local_names, set(), set(), s.rebound_inside)
+            mod.defined = set(s.local_names)
+            mod.all_names = module_all(tree)
+            self.scans[rel] = scans
+        else:
+            mod.scope = Scope("module", None, mod)
+        return mod
+
+    def _imported_names(self, mod: ModuleInfo) -> list[str]:
+        tree = self.trees.get(mod.path)
+        out: list[str] = []
+        if tree is None:
+            return out
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for a in node.names:
+                    parts = a.name.split(".")
+                    out += [".".join(parts[:i + 1]) for i in range(len(parts))]
+            elif isinstance(node, ast.ImportFrom):
+                base = self._absolute(mod, node.module or "", node.level)
+                if base:
+                    out.append(base)
+                    out += [f"{base}.{a.name}" for a in node.names if a.name != "*"]
+                    parts = base.split(".")
+                    out += [".".join(parts[:i + 1]) for i in range(len(parts) - 1)]
+        return out
+
+    def _find_on_disk(self, dotted: str) -> str | None:
+        if not self.follow or not dotted:
+            return None
+        base = self.root.joinpath(*dotted.split("."))
+        for cand in (base.with_name(base.name + ".py"), base / "__init__.py"):
+            if cand.is_file():
+                return cand.relative_to(self.root).as_posix()
+        return None
+
+    # -- import resolution -----------------------------------------------------
+    def _absolute(self, mod: ModuleInfo, module: str, level: int) -> str:
+        if level == 0:
+            return module
+        parts = mod.name.split(".") if mod.name else []
+        if not mod.is_package:
+            parts = parts[:-1]
+        if level > 1:
+            parts = parts[:len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+        return ".".join(parts + ([module] if module else []))
+
+    def resolve(self, dotted: str, importer: ModuleInfo | None) -> ModuleInfo | None:
+        cands = self.by_name.get(dotted)
+        if not cands:
+            return None
+        if len(cands) == 1 or importer is None:
+            return cands[0]
+        own = self.src_root.get(importer.path)
+        return min(cands, key=lambda m: (self.src_root.get(m.path) != own, len(m.path), m.path))
+
+    def holder(self, obj: int) -> int:
+        n = self._holders.get(obj)
+        if n is None:
+            n = self._holders[obj] = self.e.holder(obj)
+        return n
+
+    def import_module(self, mod: ModuleInfo, name: str, level: int, whole: bool) -> int:
+        target_name = name if whole else name.split(".")[0]
+        target = self.resolve(target_name, mod)
+        if target is not None:
+            return self.holder(target.obj)
+        return self.holder(self.e.ext(target_name))
+
+    def import_from(self, mod: ModuleInfo, module: str, level: int, name: str) -> int | None:
+        base = self._absolute(mod, module, level)
+        target = self.resolve(base, mod)
+        if target is not None:
+            return self.attr_node(target, name)
+        return self.holder(self.e.ext(f"{base}.{name}" if base else name))
+
+    def attr_node(self, mod: ModuleInfo, name: str) -> int | None:
+        if name in mod.defined:
+            return self.e.var_union(mod.scope, name)
+        sub = self.resolve(f"{mod.name}.{name}" if mod.name else name, mod)
+        if sub is not None:
+            return self.holder(sub.obj)
+        for ext in mod.star_from:
+            if isinstance(ext, str):
+                return self.holder(self.e.ext(f"{ext}.{name}"))
+        return self.e.var_union(mod.scope, name)
+
+    def module_attr(self, mod: ModuleInfo, name: str, dst: int) -> None:
+        node = self.attr_node(mod, name)
+        if node is not None:
+            self.e.edge(node, dst)
+
+    def exports(self, mod: ModuleInfo, active: frozenset = frozenset()) -> list[str]:
+        if mod.path in self._exports:
+            return self._exports[mod.path]
+        if mod.all_names is not None:
+            names = list(mod.all_names)
+        else:
+            names = sorted(n for n in mod.defined if not n.startswith("_"))
+            for sub in mod.star_from:
+                if isinstance(sub, ModuleInfo) and sub.path not in active:
+                    names += [n for n in self.exports(sub, active | {mod.path}) if not n.startswith("_")]
+        if not active:
+            self._exports[mod.path] = names
+        return names
+
+    def star_import(self, mod: ModuleInfo, module: str, level: int) -> list[tuple[str, int | None]]:
+        target = self.resolve(self._absolute(mod, module, level), mod)
+        if target is None:
+            return []
+        return [(n, self.attr_node(target, n)) for n in self.exports(target)]
+
+    def global_name(self, mod: ModuleInfo, name: str) -> int | None:
+        if name in mod.defined:
+            return self.e.var_union(mod.scope, name)
+        if name in E.BUILTIN_NAMES:
+            return self.holder(self.e.builtin(name))
+        for ext in mod.star_from:
+            if isinstance(ext, str):
+                return self.holder(self.e.ext(f"{ext}.{name}"))
+        return None
+
+    def defined(self, defn) -> None:
+        self.defs.append(defn)
+
+    # engine callbacks
+    def builtin_call(self, name, args, dst, site) -> None:
+        library.builtin_call(self.e, name, args, dst, site)
+
+    def container_call(self, cont, name, args, dst, site) -> None:
+        library.container_call(self.e, cont, name, args, dst, site)
+
+    # -- the run ---------------------------------------------------------------
+    def _link_star_imports(self) -> None:
+        for mod in self.modules.values():
+            tree = self.trees.get(mod.path)
+            if tree is None:
+                continue
+            for node in tree.body if isinstance(tree, ast.Module) else []:
+                for st in ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [node]:
+                    if isinstance(st, ast.ImportFrom) and any(a.name == "*" for a in st.names):
+                        base = self._absolute(mod, st.module or "", st.level)
+                        target = self.resolve(base, mod)
+                        mod.star_from.append(target if target is not None else base)
+        for mod in self.modules.values():
+            for target in mod.star_from:
+                if isinstance(target, ModuleInfo):
+                    mod.defined.update(self.exports(target))
+
+    def run(self) -> Program:
+        self._link_star_imports()
+        for rel in sorted(self.modules):
+            mod = self.modules[rel]
+            tree = self.trees.get(rel)
+            if tree is None:
+                build_fallback(self, mod)
+                continue
+            try:
+                ModuleBuilder(self, self.e, mod, tree, self.scans.pop(rel), self.limits.per_file_s).build()
+            except RecursionError:
+                mod.complete = False
+                mod.errors.append("too deeply nested: analysed in part")
+            self.trees[rel] = None  # the syntax tree is no longer needed
+            mod.source = ""
+            if not mod.complete:
+                self.complete = False
+        self._solve()
+        return self
+
+    def _solve(self) -> None:
+        deadline = time.monotonic() + self.limits.solve_s
+        for _ in range(50):
+            if not self.e.solve(deadline):
+                self.complete = False
+                self.errors.append("time bound reached while solving: results are partial")
+                return
+            if self._refresh_mros():
+                continue
+            if not any([w.fallback() for w in self.e.fallbacks]):
+                return
+
+    def _refresh_mros(self) -> bool:
+        """Class bases resolve during solving: recompute MROs and redo lookups that used stale ones."""
+        changed = []
+        for d in self.defs:
+            if isinstance(d, ClassInfo) and d.mro is not None:
+                old = d.mro
+                d.mro = None
+                if self.e.mro(d) != old:
+                    changed.append(d)
+        if not changed:
+            return False
+        objs = set()
+        for c in self.defs:
+            if isinstance(c, ClassInfo) and c.mro and any(x in c.mro for x in changed):
+                objs.update((c.obj, c.inst))
+        e = self.e
+        for n, pts in enumerate(e.pts):
+            hit = pts & objs if pts else None
+            if hit and e.watchers[n]:
+                for w in tuple(e.watchers[n]):
+                    w.fire(tuple(hit))
+        return True
+
+    # -- results ---------------------------------------------------------------
+    def analysed(self) -> list[ModuleInfo]:
+        return [self.modules[p] for p in sorted(self.modules)]

@@ -1,0 +1,211 @@
+"""Read-only questions to the index: find symbols, definitions, references, outlines, chunks.
+
+Each returns typed rows (dataclasses with `to_json`), shared by the Python API
+(`Index.symbols` ...) and the CLI, so both answer identically.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from codewright.graph.store import DB_NAME, fts_query, index_dir, split_identifier
+
+_POSITION = re.compile(r"^(.+):(\d+):(\d+)$")
+_SYMBOL_COLS = (
+    "s.sid, s.name, s.qualname, s.kind, f.path, s.start_line, s.end_line, s.start_col, s.end_col,"
+    " s.signature, s.doc, s.parent"
+)
+
+
+@dataclass
+class SymbolInfo:
+    id: str
+    name: str
+    qualname: str
+    kind: str
+    path: str
+    start_line: int
+    end_line: int
+    start_col: int
+    end_col: int
+    signature: str
+    doc: str
+    parent: str | None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class RefInfo:
+    path: str
+    line: int
+    col: int
+    name: str
+    kind: str
+    qualifier: str
+    scope: str | None
+    target: str | None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ChunkHit:
+    path: str
+    kind: str
+    start_line: int
+    end_line: int
+    symbol: str | None
+    title: str
+    score: float  # BM25, higher is better
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+def _symbols(conn: sqlite3.Connection, where: str, params: tuple) -> list[SymbolInfo]:
+    sql = f"SELECT {_SYMBOL_COLS} FROM symbols s JOIN files f ON f.id=s.file_id WHERE {where}"
+    return [SymbolInfo(*row) for row in conn.execute(sql, params)]
+
+
+def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[SymbolInfo]:
+    """Fuzzy by name: exact, then prefix, then substring, then subsequence; shorter names first."""
+    needle = query.strip()
+    if not needle:
+        return []
+    pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
+    found = _symbols(conn, "s.name LIKE ? ESCAPE '\\' AND s.kind != 'module'", (pattern,))
+    words = split_identifier(needle)
+
+    def score(s: SymbolInfo) -> tuple:
+        name = s.name.lower()
+        lowered = needle.lower()
+        rank = (
+            0 if s.name == needle else 1 if name == lowered else 2 if name.startswith(lowered)
+            else 3 if lowered in name else 4 if words and split_identifier(s.name)[: len(words)] == words
+            else 5
+        )
+        return (rank, len(s.name), s.path, s.start_line)
+
+    return sorted(found, key=score)[:limit]
+
+
+def _escape_like(ch: str) -> str:
+    return "\\" + ch if ch in "%_\\" else ch
+
+
+def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
+    """Where NAME, Qual.name, pkg.mod.name, path::Qual or FILE:LINE:COL is defined."""
+    position = _POSITION.match(target)
+    if position:
+        return _definition_at(conn, position.group(1), int(position.group(2)), int(position.group(3)))
+    if "::" in target:
+        return _symbols(conn, "s.sid = ?", (target,))
+    if "." in target:
+        found = _symbols(conn, "s.qualname = ?", (target,))
+        if found:
+            return found
+        last = target.rsplit(".", 1)[1]
+        return [s for s in _symbols(conn, "s.name = ?", (last,)) if s.qualname.endswith("." + target)
+                or s.id.endswith("::" + target)]
+    return _order(_symbols(conn, "s.name = ? AND s.kind != 'module'", (target,)))
+
+
+def _order(found: list[SymbolInfo]) -> list[SymbolInfo]:
+    return sorted(found, key=lambda s: (s.path, s.start_line))
+
+
+def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> list[SymbolInfo]:
+    """The call graph's resolution when it has one for this spot, else our reference or symbol there."""
+    if _has_table(conn, "resolved_refs"):
+        row = conn.execute(
+            "SELECT target FROM resolved_refs WHERE path=? AND line=? AND col<=? ORDER BY col DESC LIMIT 1",
+            (path, line, col),
+        ).fetchone()
+        if row and row[0]:
+            found = _symbols(conn, "s.sid = ?", (row[0],)) or definitions(conn, row[0])
+            if found:
+                return found
+    refs = conn.execute(
+        "SELECT r.name, r.col, r.target FROM refs r JOIN files f ON f.id=r.file_id"
+        " WHERE f.path=? AND r.line=? AND r.col<=? ORDER BY r.col DESC",
+        (path, line, col),
+    ).fetchall()
+    for name, start, target in refs:
+        if col < start + len(name):
+            if target:
+                return _symbols(conn, "s.sid = ?", (target,))
+            return definitions(conn, name)
+    here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module'", (path, line))
+    return here[:1]
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name=?", (name,)).fetchone() is not None
+
+
+def references(conn: sqlite3.Connection, name: str) -> list[RefInfo]:
+    """Uses of a symbol: by id (`path::Qual`) or qualified name exactly, else every use of the identifier."""
+    base = (
+        "SELECT f.path, r.line, r.col, r.name, r.kind, r.qualifier, r.scope, r.target FROM refs r"
+        " JOIN files f ON f.id=r.file_id WHERE "
+    )
+    order = " ORDER BY f.path, r.line, r.col"
+    if "::" in name or "." in name:
+        sids = [name] if "::" in name else [s.id for s in definitions(conn, name)]
+        marks = ",".join("?" * len(sids))
+        return [RefInfo(*r) for r in conn.execute(base + f"r.target IN ({marks})" + order, sids)]
+    return [RefInfo(*r) for r in conn.execute(base + "r.name=?" + order, (name,))]
+
+
+def outline(conn: sqlite3.Connection, path: str) -> list[SymbolInfo]:
+    found = _symbols(conn, "f.path=? AND s.kind != 'module' ORDER BY s.start_line, s.start_col", (path,))
+    if not found and conn.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone() is None:
+        from codewright.errors import UsageError
+
+        raise UsageError(f"{path} is not in the index")
+    return found
+
+
+def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[ChunkHit]:
+    """Chunks ranked by BM25 over title, text and split identifiers."""
+    query = fts_query(text)
+    if not query:
+        return []
+    rows = conn.execute(
+        "SELECT f.path, c.kind, c.start_line, c.end_line, c.symbol, c.title, -bm25(chunks_fts, 4.0, 1.0, 2.0)"
+        " FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id"
+        " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 4.0, 1.0, 2.0) LIMIT ?",
+        (query, limit),
+    )
+    return [ChunkHit(*r) for r in rows]
+
+
+def stats(conn: sqlite3.Connection, root: Path) -> dict:
+    def one(sql: str) -> int:
+        return conn.execute(sql).fetchone()[0] or 0
+
+    languages = dict(conn.execute(
+        "SELECT coalesce(language, 'other'), count(*) FROM files WHERE status='indexed' GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall())
+    db = index_dir(root) / DB_NAME
+    return {
+        "root": str(root),
+        "files": one("SELECT count(*) FROM files WHERE status='indexed'"),
+        "skipped": one("SELECT count(*) FROM files WHERE status='skipped'"),
+        "files_with_errors": one("SELECT count(DISTINCT file_id) FROM errors"),
+        "lines": one("SELECT sum(lines) FROM files"),
+        "languages": languages,
+        "symbols": one("SELECT count(*) FROM symbols"),
+        "imports": one("SELECT count(*) FROM imports"),
+        "imports_resolved": one("SELECT count(*) FROM imports WHERE target IS NOT NULL"),
+        "references": one("SELECT count(*) FROM refs"),
+        "references_resolved": one("SELECT count(*) FROM refs WHERE target IS NOT NULL"),
+        "chunks": one("SELECT count(*) FROM chunks"),
+        "index_bytes": sum(p.stat().st_size for p in db.parent.glob(DB_NAME + "*") if p.is_file()),
+    }

@@ -1,0 +1,333 @@
+"""Turning what a file writes (`import x`, `foo.bar()`) into files and symbols of the tree.
+
+Two steps, both pure lookups in tables built from the whole tree:
+
+1. An import's module string becomes a repository path (`ModuleMap.resolve`): Python
+   dotted and relative modules, JS/TS relative specifiers with their extensions and
+   index files, Go import paths under the go.mod module path (a package directory), C/C++
+   quoted includes, Java packages and classes, Rust `crate::`/`super::` paths and `mod`.
+2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
+   when its name (or its qualifier's head) is bound by the file itself or by one of those
+   bindings (`Resolver.resolve_ref`). Only targets the imports make clear are recorded: no
+   guessing across the tree by bare name.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+_JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
+_SELF_NAMES = ("self", "cls", "this")
+
+
+def python_module(path: str, paths: set[str]) -> str | None:
+    """Dotted module of a .py file: climb while the directory is a package (has __init__.py).
+
+    `django/db/models/query.py` -> `django.db.models.query`; `src/pkg/mod.py` -> `pkg.mod`
+    (src/ is no package); `pkg/__init__.py` -> `pkg`; a script in a plain folder -> its stem.
+    """
+    if not path.endswith(".py"):
+        return None
+    parts = path[:-3].split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    dirs = path.split("/")[:-1]
+    start = len(dirs)
+    while start > 0 and "/".join(dirs[:start]) + "/__init__.py" in paths:
+        start -= 1
+    return ".".join(parts[start:]) or None
+
+
+@dataclass
+class ModuleMap:
+    """Every file of the tree, indexed the ways imports name them."""
+
+    paths: set[str]
+    modules: dict[str, str] = field(default_factory=dict)  # python dotted -> path
+    go_module: str | None = None
+    dirs: set[str] = field(default_factory=set)
+
+    @classmethod
+    def build(cls, paths: set[str], modules: dict[str, str], go_mod_text: str | None) -> ModuleMap:
+        found = cls(paths, modules)
+        found.dirs = {posixpath.dirname(p) for p in paths}
+        if go_mod_text:
+            for line in go_mod_text.splitlines():
+                if line.startswith("module "):
+                    found.go_module = line.split()[1].strip('"')
+        return found
+
+    def resolve(self, path: str, language: str | None, module: str, level: int, own_module: str | None) -> str | None:
+        handler = _RESOLVERS.get(language or "")
+        return handler(self, path, module, level, own_module) if handler else None
+
+    def _python(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+        if level:
+            module = module.lstrip(".")
+            package = (own_module or "").split(".")
+            if not path.endswith("__init__.py"):
+                package = package[:-1]
+            if level > 1:
+                package = package[: len(package) - (level - 1)]
+            module = ".".join([*package, module] if module else package)
+        return self.modules.get(module)
+
+    def _js(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+        if not module.startswith("."):
+            return None
+        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), module))
+        candidates = [base, *(base + e for e in _JS_EXTS), *(f"{base}/index{e}" for e in _JS_EXTS)]
+        if base.endswith(".js"):  # TS sources imported by their compiled name
+            candidates += [base[:-3] + ".ts", base[:-3] + ".tsx"]
+        return next((c for c in candidates if c in self.paths), None)
+
+    def _go(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+        if not self.go_module:
+            return None
+        if module == self.go_module:
+            return "" if "" in self.dirs else None
+        if module.startswith(self.go_module + "/"):
+            directory = module[len(self.go_module) + 1 :]
+            return directory if directory in self.dirs else None
+        return None
+
+    def _c(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+        for candidate in (posixpath.join(posixpath.dirname(path), module), module):
+            candidate = posixpath.normpath(candidate)
+            if candidate in self.paths:
+                return candidate
+        matches = [p for p in self.paths if p.endswith("/" + module)]
+        return matches[0] if len(matches) == 1 else None
+
+    def _java(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+        rel = module.removesuffix(".*").replace(".", "/")
+        for candidate in (rel + ".java",):
+            hit = next((p for p in self.paths if p == candidate or p.endswith("/" + candidate)), None)
+            if hit:
+                return hit
+        return next((d for d in self.dirs if d == rel or d.endswith("/" + rel)), None)
+
+    def _rust(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+        parts = module.replace("::", "/").split("/")
+        here = posixpath.dirname(path)
+        if parts[0] == "crate":
+            src = path.split("/src/")[0] + "/src" if "/src/" in path else ("src" if path.startswith("src/") else here)
+            base, parts = src, parts[1:]
+        elif parts[0] in ("super", "self"):
+            base = here if parts[0] == "self" else posixpath.dirname(here)
+            parts = parts[1:]
+        else:  # `mod foo;` declares a sibling file
+            base = here
+        while parts:
+            rel = posixpath.join(base, *parts)
+            for candidate in (rel + ".rs", rel + "/mod.rs"):
+                if candidate in self.paths:
+                    return candidate
+            parts = parts[:-1]
+        return None
+
+
+_RESOLVERS: dict[str, Callable] = {
+    "python": ModuleMap._python,
+    "javascript": ModuleMap._js,
+    "typescript": ModuleMap._js,
+    "tsx": ModuleMap._js,
+    "go": ModuleMap._go,
+    "c": ModuleMap._c,
+    "cpp": ModuleMap._c,
+    "java": ModuleMap._java,
+    "rust": ModuleMap._rust,
+}
+
+
+@dataclass
+class ImportRow:
+    module: str
+    names: list[str]
+    alias: str | None
+    level: int
+    target: str | None
+
+
+@dataclass
+class Bindings:
+    """What one file's imports make visible: names bound to symbols or files, and star sources."""
+
+    names: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> ("sym"|"file", sid or path)
+    stars: list[str] = field(default_factory=list)
+
+
+class Resolver:
+    """Resolves references with lazily loaded per-file tables (from memory or the database)."""
+
+    def __init__(
+        self,
+        language_of: Callable[[str], str | None],
+        load_top: Callable[[str], dict[str, str]],
+        load_members: Callable[[str], dict[str, str]],
+        load_imports: Callable[[str], list[ImportRow]],
+        files_in_dir: Callable[[str], list[str]],
+        has_file: Callable[[str], bool],
+    ) -> None:
+        self._language_of = language_of
+        self._load_top = load_top
+        self._load_members = load_members
+        self._load_imports = load_imports
+        self._files_in_dir = files_in_dir
+        self._has_file = has_file
+        self._top: dict[str, dict[str, str]] = {}
+        self._members: dict[str, dict[str, str]] = {}
+        self._bindings: dict[str, Bindings] = {}
+
+    def forget(self, path: str) -> None:
+        self._top.pop(path, None)
+        self._bindings.pop(path, None)
+        self._members.clear()
+
+    def top(self, path: str) -> dict[str, str]:
+        """Top-level names of a file, or of every file of a (Go/Java package) directory."""
+        if path not in self._top:
+            files = self._files_in_dir(path)
+            if files:
+                merged: dict[str, str] = {}
+                for f in files:
+                    merged.update(self.top(f))
+                self._top[path] = merged
+            else:
+                self._top[path] = self._load_top(path)
+        return self._top[path]
+
+    def members(self, sid: str) -> dict[str, str]:
+        if sid not in self._members:
+            self._members[sid] = self._load_members(sid)
+        return self._members[sid]
+
+    def bindings(self, path: str) -> Bindings:
+        if path not in self._bindings:
+            self._bindings[path] = Bindings()  # placeholder: import cycles see it, not recursion
+            self._bind(path, self._bindings[path])
+        return self._bindings[path]
+
+    def _bind(self, path: str, found: Bindings) -> None:
+        language = self._language_of(path)
+        for imp in self._load_imports(path):
+            if imp.target is None:
+                continue
+            target = imp.target
+            if not imp.names:
+                self._bind_module(found, language, imp, target)
+                continue
+            for name in imp.names:
+                name, _, alias = name.partition(" as ")
+                if name == "*":
+                    if imp.alias:
+                        found.names[imp.alias] = ("file", target)
+                    else:
+                        found.stars.append(target)
+                    continue
+                local = alias or (imp.alias if len(imp.names) == 1 and imp.alias else name)
+                found.names[local] = self._member_or_submodule(target, name)
+
+    def _bind_module(self, found: Bindings, language: str | None, imp: ImportRow, target: str) -> None:
+        if language in ("c", "cpp"):
+            found.stars.append(target)
+        elif language == "java":
+            last = imp.module.rsplit(".", 1)[-1]
+            if last == "*":
+                found.stars.append(target)
+            else:
+                found.names[imp.alias or last] = self._member_or_submodule(target, last)
+        elif language == "rust":
+            last = imp.module.rsplit("::", 1)[-1]
+            found.names[imp.alias or last] = self._member_or_submodule(target, last)
+        elif language == "go":
+            found.names[imp.alias or imp.module.rsplit("/", 1)[-1]] = ("file", target)
+        else:  # python `import a.b [as m]`, JS side-effect or namespace imports
+            found.names[imp.alias or imp.module] = ("file", target)
+            if language == "python" and not imp.alias:
+                self._bind_packages(found, imp.module, target)
+
+    def _bind_packages(self, found: Bindings, module: str, target: str) -> None:
+        """`import a.b.c` also binds `a` and `a.b` to their packages' __init__.py files."""
+        directory = posixpath.dirname(target)
+        if target.endswith("/__init__.py"):
+            directory = posixpath.dirname(directory)
+        parts = module.split(".")[:-1]
+        while parts and directory:
+            init = f"{directory}/__init__.py"
+            if not self._has_file(init):
+                break
+            found.names.setdefault(".".join(parts), ("file", init))
+            parts.pop()
+            directory = posixpath.dirname(directory)
+
+    def _member_or_submodule(self, target: str, name: str) -> tuple[str, str]:
+        sid = self.lookup(target, name)
+        if sid:
+            return ("sym", sid)
+        if target.endswith("__init__.py"):
+            sub = target.rsplit("/", 1)[0] + "/" + name
+            for candidate in (sub + ".py", sub + "/__init__.py"):
+                if self._has_file(candidate):
+                    return ("file", candidate)
+        return ("file", target) if posixpath.basename(target).split(".")[0] == name else ("none", "")
+
+    def lookup(self, path: str, name: str) -> str | None:
+        """A top-level name of `path`, following re-exports (`from .x import Name`)."""
+        sid = self.top(path).get(name)
+        if sid:
+            return sid
+        bound = self.bindings(path).names.get(name)
+        return _binding_sid(bound) if bound else None
+
+    def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None) -> str | None:
+        if not qualifier:
+            sid = self.top(path).get(name)
+            if sid:
+                return sid
+            binding = self.bindings(path).names.get(name)
+            if binding:
+                return _binding_sid(binding)
+            for star in self.bindings(path).stars:
+                sid = self.top(star).get(name)
+                if sid:
+                    return sid
+            return None
+        if qualifier in _SELF_NAMES:
+            owner = _enclosing_class(scope)
+            return self.members(owner).get(name) if owner else None
+        binding = self.bindings(path).names.get(qualifier)
+        if binding is None:
+            own = self.top(path).get(qualifier)
+            return self.members(own).get(name) if own else None
+        kind, value = binding
+        if kind == "file":
+            return _binding_sid(self._member_or_submodule(value, name))
+        if kind == "sym":
+            return self.members(value).get(name)
+        return None
+
+
+def _binding_sid(binding: tuple[str, str]) -> str | None:
+    kind, value = binding
+    if kind == "sym":
+        return value
+    if kind == "file":
+        return module_sid(value)
+    return None
+
+
+def module_sid(path: str) -> str:
+    return f"{path}::"
+
+
+def _enclosing_class(scope: str | None) -> str | None:
+    """`a.py::C.m` -> `a.py::C` (the class of the method the reference sits in)."""
+    if not scope or "::" not in scope:
+        return None
+    path, qual = scope.split("::", 1)
+    if "." not in qual:
+        return None
+    return f"{path}::{qual.rsplit('.', 1)[0]}"

@@ -1,0 +1,229 @@
+"""The SQLite file behind the index: schema, opening, locking, and rows in and out.
+
+One database per tree, `.codewright/index.db`, in WAL mode so readers never wait for a
+writer. Writers (`codewright index`, `Index.update`) take an exclusive lock file first:
+two concurrent index runs serialise, and the second one re-scans after the first has
+written, so no update is lost and nothing is written twice.
+
+A database from an older schema version, or one SQLite cannot read, is deleted and
+rebuilt: the index is a cache of the tree, never the only copy of anything.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import re
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+DB_NAME = "index.db"
+LOCK_NAME = "index.lock"
+
+_SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    language TEXT,
+    module TEXT,              -- dotted Python module name, NULL elsewhere
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    hash TEXT,
+    lines INTEGER NOT NULL DEFAULT 0,
+    status TEXT NOT NULL,     -- indexed | skipped
+    reason TEXT               -- why skipped, or the first parse error
+);
+CREATE TABLE dirs (path TEXT PRIMARY KEY, parent TEXT, files INTEGER NOT NULL);
+CREATE TABLE errors (file_id INTEGER NOT NULL, message TEXT NOT NULL);
+CREATE TABLE symbols (
+    id INTEGER PRIMARY KEY,
+    sid TEXT NOT NULL,        -- path::Qual.name
+    file_id INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    qualname TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
+    start_col INTEGER NOT NULL, end_col INTEGER NOT NULL,
+    signature TEXT NOT NULL, doc TEXT NOT NULL,
+    parent TEXT
+);
+CREATE TABLE imports (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    module TEXT NOT NULL, names TEXT NOT NULL, alias TEXT,
+    line INTEGER NOT NULL, level INTEGER NOT NULL, scope TEXT,
+    target TEXT               -- repository path of the imported file (a directory for Go packages)
+);
+CREATE TABLE refs (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    name TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
+    kind TEXT NOT NULL, qualifier TEXT NOT NULL, scope TEXT,
+    target TEXT,              -- sid of the symbol it names, where the file's imports make it clear
+    target_file INTEGER       -- files.id of that symbol's file
+);
+CREATE TABLE chunks (
+    id INTEGER PRIMARY KEY,
+    file_id INTEGER NOT NULL,
+    kind TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
+    symbol TEXT, title TEXT NOT NULL
+);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, idents, tokenize = 'unicode61');
+"""
+
+# Created after a cold bulk insert (cheaper than maintaining them row by row).
+_INDEXES = """
+CREATE INDEX IF NOT EXISTS symbols_file ON symbols(file_id);
+CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
+CREATE INDEX IF NOT EXISTS symbols_sid ON symbols(sid);
+CREATE INDEX IF NOT EXISTS symbols_parent ON symbols(parent);
+CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
+CREATE INDEX IF NOT EXISTS imports_target ON imports(target);
+CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id, line, col);
+CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
+CREATE INDEX IF NOT EXISTS refs_target ON refs(target);
+CREATE INDEX IF NOT EXISTS refs_edges ON refs(target_file, file_id);
+CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
+CREATE INDEX IF NOT EXISTS errors_file ON errors(file_id);
+"""
+
+
+class IndexRebuilt(Exception):
+    """Internal signal: the old database was unusable and has been removed."""
+
+
+def index_dir(root: Path) -> Path:
+    return root / ".codewright"
+
+
+def connect(root: Path, notices: list[str]) -> sqlite3.Connection:
+    """Open (creating or rebuilding as needed) the index database of `root`."""
+    path = index_dir(root) / DB_NAME
+    if path.exists():
+        problem = _problem(path)
+        if problem:
+            notices.append(f"{path}: {problem}; rebuilding the index")
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(path) + suffix).unlink(missing_ok=True)
+    fresh = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA temp_store=MEMORY")
+    conn.execute("PRAGMA cache_size=-65536")
+    if fresh:
+        with lock(root), transaction(conn):
+            if not _has_meta(conn):  # another process may have created it while we waited
+                _run_script(conn, _SCHEMA)
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return conn
+
+
+def _has_meta(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'").fetchone()
+    return row is not None
+
+
+def _problem(path: Path) -> str | None:
+    """Why an existing index.db cannot be used, or None when it can."""
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+        try:
+            if not _has_meta(conn):
+                return "not a codewright index (older format)"
+            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+            if row is None or row[0] != str(SCHEMA_VERSION):
+                found = row[0] if row else "none"
+                return f"index format {found} is not the current {SCHEMA_VERSION} (older format)"
+            conn.execute("SELECT count(*) FROM files").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"corrupted ({exc})"
+    return None
+
+
+def create_indexes(conn: sqlite3.Connection) -> None:
+    _run_script(conn, _INDEXES)
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Statement by statement: `executescript` would commit the caller's transaction."""
+    for statement in script.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+@contextmanager
+def lock(root: Path) -> Iterator[None]:
+    """Exclusive writer lock: a second `codewright index` waits for the first to finish."""
+    directory = index_dir(root)
+    directory.mkdir(parents=True, exist_ok=True)
+    fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
+    """Remove every row derived from these files (the files rows themselves stay)."""
+    if not file_ids:
+        return
+    ids = [(i,) for i in file_ids]
+    conn.executemany(
+        "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id=?)", ids
+    )
+    for table in ("symbols", "imports", "refs", "chunks", "errors"):
+        conn.executemany(f"DELETE FROM {table} WHERE file_id=?", ids)
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def split_identifier(name: str) -> list[str]:
+    """`getUserName`, `get_user_name`, `GetUserName` -> ['get', 'user', 'name']; `HTTPServer` -> http server."""
+    return [p.lower() for p in _PARTS.findall(name)]
+
+
+def identifier_words(text: str) -> str:
+    """The split words of every compound identifier in `text`, for the FTS `idents` column."""
+    words: list[str] = []
+    seen: set[str] = set()
+    for ident in _WORD.findall(text):
+        if ident in seen:
+            continue
+        seen.add(ident)
+        parts = split_identifier(ident)
+        if len(parts) > 1:
+            words.extend(parts)
+    return " ".join(words)
+
+
+def fts_query(text: str) -> str:
+    """A user's words as an FTS5 OR-query over split identifiers (never an FTS syntax error)."""
+    words: list[str] = []
+    for ident in _WORD.findall(text) + re.findall(r"\d+", text):
+        for word in [ident.lower(), *split_identifier(ident)]:
+            if word not in words:
+                words.append(word)
+    return " OR ".join(f'"{w}"' for w in words)

@@ -1,0 +1,298 @@
+"""Strings as models write them: the hard part of JSON repair.
+
+A quote inside a string may close it or be a quotation the model forgot to escape; a
+string may lack its closing quote, or both quotes. We decide from what follows the
+quote, the way a reader would: a quote is a closing one when a separator, a closing
+bracket, the end, or the next `"key":` follows it; otherwise it is text, and inner
+quotes pair up (`"say "hi" now"`). Values without quotes run to the next separator that
+starts another member. Every look-ahead is bounded by the next quote (found through the
+engine's cache) so the scan stays linear.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from json.decoder import scanstring
+from typing import TYPE_CHECKING
+
+from codewright.repair.lookahead import QUOTES, Lookahead, NeedMore
+
+if TYPE_CHECKING:
+    from codewright.repair.engine import Engine
+_SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_CTX_SPECIAL = {"key": ":", "value": "}", "item": "]"}
+_EMPTY_ENDS = {"key": (":",), "value": (",", "}"), "item": (",", "]")}
+_RUNS = {
+    (close, ctx): re.compile("[^" + re.escape(close + "\\" + special) + "]*")
+    for close in set(QUOTES.values())
+    for ctx, special in _CTX_SPECIAL.items()
+}
+_UNQUOTED_RUNS = {"value": re.compile(r'[^,{}"]*'), "item": re.compile(r'[^,\]}"]*')}
+
+
+class Str:
+    """A quoted string being read. `inner`: an unescaped quotation is open inside it."""
+
+    __slots__ = ("ctx", "close", "parts", "inner", "doubled", "start", "colon_at", "placed")
+
+    def __init__(self, ctx: str, close: str, start: int, doubled: bool = False) -> None:
+        self.ctx = ctx
+        self.close = close
+        self.parts: list[str] = []
+        self.inner = False
+        self.doubled = doubled
+        self.start = start
+        self.colon_at = -1
+        self.placed = False
+
+
+class Unquoted:
+    """A value the model wrote without quotes; `braces` counts `{` it opened as text."""
+
+    __slots__ = ("ctx", "parts", "braces", "start", "placed")
+
+    def __init__(self, ctx: str, start: int) -> None:
+        self.ctx = ctx
+        self.parts: list[str] = []
+        self.braces = 0
+        self.start = start
+        self.placed = False
+
+
+class StringScanner(Lookahead):
+    """The string half of the engine (mixed into `Engine`, whose look-aheads it uses)."""
+
+    def open_string(self: Engine, ctx: str) -> None:
+        buf, pos = self.buf, self.pos
+        close = QUOTES[buf[pos]]
+        doubled = False
+        if self._ch(pos + 1) == close:
+            j = pos + 2
+            if self._ch(j) == close:  # `""""`: a run of quotes says nothing
+                while self._ch(j) == close:
+                    j += 1
+                self.pos = j
+                self._deliver(ctx, "", False)
+                return
+            nxt = self._next_char(j)
+            if nxt is None or nxt in _EMPTY_ENDS[ctx]:
+                self.pos = j
+                self._deliver(ctx, "", False)
+                return
+            doubled = True  # `""word""`: doubled quotes around the text
+        start = pos + 2 if doubled else pos + 1
+        if ctx == "value" and buf.startswith("```json", start) and self._fenced_json(start, close):
+            return
+        fr = Str(ctx, close, start, doubled)
+        self.pos = start
+        if self.fast and close == '"' and not doubled:
+            try:
+                text, end = scanstring(buf, start, False)
+            except ValueError:
+                pass
+            else:  # the common case in C: only the closing quote needs a decision
+                fr.parts.append(text)
+                self.pos = end - 1
+                if ctx == "key":
+                    fr.colon_at = buf.find(":", start, end - 1)
+        self.stack.append(fr)
+
+    def _fenced_json(self: Engine, start: int, close: str) -> bool:
+        """`"```json {...}```"`: a model put a fenced JSON block where a value goes: use the value."""
+        end = self.buf.find("```", start + 7)
+        if end < 0 and not self.final:
+            raise NeedMore
+        if end < 0 or self._ch(end + 3) != close:
+            return False
+        try:
+            value = json.loads(self.buf[start + 7 : end])
+        except ValueError:
+            return False
+        self.pos = end + 4
+        self._emit(value)
+        return True
+
+    def string_step(self: Engine, fr: Str) -> None:
+        buf = self.buf
+        end = _RUNS[fr.close, fr.ctx].match(buf, self.pos).end()  # type: ignore[union-attr]
+        if end > self.pos:
+            fr.parts.append(buf[self.pos : end])
+            self.pos = end
+        if end >= len(buf):
+            if not self.final:
+                raise NeedMore
+            self._finish_open(fr)
+            return
+        c = buf[end]
+        if c == "\\":
+            self._escape(fr)
+        elif c == fr.close:
+            self._quote(fr)
+        elif c == ":":
+            if fr.colon_at < 0:
+                fr.colon_at = end
+            fr.parts.append(c)
+            self.pos = end + 1
+        elif self._find(fr.close, end + 1) < 0:  # `}` or `]` with no quote left: the string ends here
+            self._finish_open(fr)
+        else:
+            fr.parts.append(c)
+            self.pos = end + 1
+
+    def _escape(self: Engine, fr: Str) -> None:
+        buf, pos = self.buf, self.pos
+        c1 = self._ch(pos + 1)
+        if c1 is None:
+            self.pos = pos + 1
+        elif c1 in _SIMPLE_ESCAPES:
+            fr.parts.append(_SIMPLE_ESCAPES[c1])
+            self.pos = pos + 2
+        elif c1 in QUOTES:
+            fr.parts.append(c1)
+            self.pos = pos + 2
+        elif c1 == "u":
+            self._unicode_escape(fr)
+        else:  # `\l`: not an escape, keep the backslash as text
+            fr.parts.append("\\")
+            self.pos = pos + 1
+
+    def _unicode_escape(self: Engine, fr: Str) -> None:
+        buf, pos = self.buf, self.pos
+        if not self.final and len(buf) < pos + 12:
+            raise NeedMore
+        if not _HEX4.fullmatch(buf, pos + 2, pos + 6):
+            fr.parts.append("\\")
+            self.pos = pos + 1
+            return
+        code = int(buf[pos + 2 : pos + 6], 16)
+        self.pos = pos + 6
+        if 0xD800 <= code < 0xDC00 and buf.startswith("\\u", pos + 6) and _HEX4.fullmatch(buf, pos + 8, pos + 12):
+            low = int(buf[pos + 8 : pos + 12], 16)
+            if 0xDC00 <= low < 0xE000:
+                code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                self.pos = pos + 12
+        fr.parts.append(chr(code))
+
+    def _quote(self: Engine, fr: Str) -> None:
+        """The closing quote character: decide whether it really closes the string."""
+        q = self.pos
+        if fr.doubled and self._ch(q + 1) == fr.close:
+            self.pos = q + 2
+            self._finish(fr)
+            return
+        j = self._ws(q + 1)
+        f = self._ch(j)
+        verdict = {"key": self._key_verdict, "value": self._value_verdict, "item": self._item_verdict}[fr.ctx](
+            fr, q, j, f
+        )
+        if verdict == "close":
+            self.pos = q + 1
+            self._finish(fr)
+        elif verdict == "text":
+            fr.parts.append(fr.close)
+            fr.inner = not fr.inner
+            self.pos = q + 1
+        elif verdict == "before":  # this quote opens the next key: the string lost its own
+            text = "".join(fr.parts).rstrip()
+            self._pop_deliver(fr, text[:-1].rstrip() if text.endswith(",") else text)
+        else:  # "colon": `"key:"value"` - the key ended at its colon
+            self._backtrack_key(fr)
+
+    def _key_verdict(self: Engine, fr: Str, q: int, j: int, f: str | None) -> str:
+        if f is not None and j == q + 1 and (f.isalnum() or f in "_-"):
+            return "colon" if fr.colon_at >= 0 else "text"  # `"k"e"y"`: glued to more text
+        return "close"
+
+    def _value_verdict(self: Engine, fr: Str, q: int, j: int, f: str | None) -> str:
+        if f == ",":
+            return "text" if fr.inner and not self._member_follows(j + 1) else "close"
+        if f == "}":
+            return "text" if fr.inner else "close"
+        if f is None or f in ":]`":
+            return "close"
+        if f in QUOTES and self._key_at(j):
+            return "close"
+        if self._key_at(q):
+            return "before"
+        if f in "/#" or (not fr.inner and j > q + 1 and not self.buf[q - 1].isspace()):
+            return "close"  # `"text" // note`, `"text" junk`: the quote closed, junk follows
+        return "text"
+
+    def _item_verdict(self: Engine, fr: Str, q: int, j: int, f: str | None) -> str:
+        if f is None or f in ",]}`":
+            return "close"
+        if f in QUOTES:  # `"a" "b"` closes; `"x" ", ` is a quotation whose own close follows
+            return "text" if self._next_char(j + 1) in (",", "]", None) else "close"
+        if fr.inner:
+            return "text"
+        return "close" if j > q + 1 and not self.buf[q - 1].isspace() else "text"
+
+    def _finish(self: Engine, fr: Str) -> None:
+        text = "".join(fr.parts)
+        if fr.ctx == "key" and text.endswith("\n"):
+            text = text.rstrip()
+        self._pop_deliver(fr, text)
+
+    def _finish_open(self: Engine, fr: Str) -> None:
+        """The string never closed: keep its text, minus trailing space."""
+        if fr.ctx == "key" and fr.colon_at >= 0:
+            self._backtrack_key(fr)
+            return
+        self._pop_deliver(fr, "".join(fr.parts).rstrip())
+
+    def _backtrack_key(self: Engine, fr: Str) -> None:
+        self.pos = fr.colon_at
+        self._pop_deliver(fr, self.buf[fr.start : fr.colon_at].strip())
+
+    def _pop_deliver(self: Engine, fr: Str | Unquoted, text: str) -> None:
+        self.stack.pop()
+        self._deliver(fr.ctx, text, fr.placed)
+
+    def _deliver(self: Engine, ctx: str, text: str, placed: bool) -> None:
+        if ctx == "key":
+            self.key_done(text)
+        else:
+            self._emit(text, placed)
+
+    def unquoted_step(self: Engine, fr: Unquoted) -> None:
+        buf = self.buf
+        end = _UNQUOTED_RUNS[fr.ctx].match(buf, self.pos).end()  # type: ignore[union-attr]
+        if end > self.pos:
+            fr.parts.append(buf[self.pos : end])
+            self.pos = end
+        if end >= len(buf):
+            if not self.final:
+                raise NeedMore
+            self._pop_deliver(fr, "".join(fr.parts).strip())
+            return
+        c = buf[end]
+        if fr.ctx == "item":
+            if c == '"' and self._next_char(end + 1) not in (",", "]", None):
+                fr.parts.append(c)
+                self.pos = end + 1
+                return
+            if c == '"':
+                self.pos = end + 1  # a stray closing quote
+            self._pop_deliver(fr, "".join(fr.parts).strip())
+            return
+        ends = False
+        if c == "{":
+            fr.braces += 1
+        elif c == "}":
+            ends = not fr.braces
+            fr.braces -= not ends
+        elif c == ",":
+            ends = not fr.braces and self._member_follows(end + 1)
+        elif self._key_at(end):
+            ends = True
+        elif self._next_char(end + 1) in (",", "}", None):
+            self.pos = end + 1  # a stray closing quote
+            ends = True
+        if ends:
+            self._pop_deliver(fr, "".join(fr.parts).strip())
+        else:
+            fr.parts.append(c)
+            self.pos = end + 1
+

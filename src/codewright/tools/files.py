@@ -1,0 +1,180 @@
+"""File tools: read a window with line numbers, list a directory, create, edit, patch, delete.
+
+Writes go through `codewright.edit`, whose writer is all-or-nothing, so a failed edit
+leaves every file as it was and its message (what did not match, and where the closest
+text is) goes back to the model unchanged. Paths are checked by the toolbox first:
+inside the workspace, not a secret file, allowed by the mode.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from codewright.gateway.types import ToolSpec
+from codewright.tools.result import ToolResult
+
+if TYPE_CHECKING:
+    from codewright.tools.toolbox import Toolbox
+
+READ_LINES = 400  # default window
+MAX_LINE_CHARS = 2000
+LIST_LIMIT = 300
+SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".codewright", ".mypy_cache",
+             ".pytest_cache", ".ruff_cache", ".tox", ".idea", ".vscode", "target", "dist", "build", ".eggs"}
+
+
+def _path_arg(description: str = "path relative to the repository root") -> dict[str, Any]:
+    return {"type": "string", "description": description}
+
+
+SPECS = {
+    "read_file": ToolSpec("read_file", "Read a text file, or a window of it, with line numbers.", {
+        "type": "object",
+        "properties": {"path": _path_arg(),
+                       "start_line": {"type": "integer", "minimum": 1, "description": "first line (1-based)"},
+                       "end_line": {"type": "integer", "minimum": 1, "description": "last line, inclusive"}},
+        "required": ["path"]}),
+    "list_dir": ToolSpec("list_dir", "List a directory (files with line counts, folders with a slash).", {
+        "type": "object",
+        "properties": {"path": _path_arg("directory relative to the repository root; default the root"),
+                       "depth": {"type": "integer", "minimum": 1, "maximum": 4, "description": "levels, default 2"}},
+        "required": []}),
+    "create_file": ToolSpec("create_file", "Create a file with the given content (refuses to overwrite "
+                            "unless overwrite is true).", {
+        "type": "object",
+        "properties": {"path": _path_arg(), "content": {"type": "string"},
+                       "overwrite": {"type": "boolean", "description": "replace an existing file"}},
+        "required": ["path", "content"]}),
+    "edit_file": ToolSpec("edit_file", "Replace exact text in a file: old_string (whole lines, unique in the "
+                          "file unless replace_all) becomes new_string.", {
+        "type": "object",
+        "properties": {"path": _path_arg(), "old_string": {"type": "string"}, "new_string": {"type": "string"},
+                       "replace_all": {"type": "boolean"}},
+        "required": ["path", "old_string", "new_string"]}),
+    "apply_patch": ToolSpec("apply_patch", "Apply edits written in any supported format: SEARCH/REPLACE "
+                            "blocks, a unified diff, a '*** Begin Patch' patch, or whole files.", {
+        "type": "object",
+        "properties": {"text": {"type": "string", "description": "the edits"},
+                       "format": {"type": "string", "description": "optional format hint"}},
+        "required": ["text"]}),
+    "delete_file": ToolSpec("delete_file", "Delete a file.", {
+        "type": "object", "properties": {"path": _path_arg()}, "required": ["path"]}),
+}
+
+
+def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    rel = box.authorize_path(args["path"], write=False)
+    full = box.root / rel
+    if full.is_dir():
+        return ToolResult.error(f"{rel} is a directory: use list_dir")
+    try:
+        data = full.read_bytes()
+    except FileNotFoundError:
+        return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
+    if b"\0" in data[:8192]:
+        return ToolResult.error(f"{rel} is a binary file ({len(data)} bytes): it cannot be shown as text")
+    text = data.decode("utf-8", "replace")
+    lines = text.splitlines()
+    total = len(lines)
+    start = max(1, int(args.get("start_line") or 1))
+    end = min(total, int(args.get("end_line") or start + READ_LINES - 1))
+    if total and start > total:
+        return ToolResult.error(f"{rel} has {total} lines: start_line {start} is past the end")
+    width = len(str(end))
+    body = "\n".join(f"{n:>{width}} | {_clip_line(lines[n - 1])}" for n in range(start, end + 1))
+    header = f"{rel} (lines {start}-{end} of {total})" if total else f"{rel} (empty file)"
+    more = f"\n[{total - end} more lines: read with start_line={end + 1}]" if end < total else ""
+    return ToolResult(f"{header}\n{body}{more}", kind="file_read", meta={"path": rel, "lines": total})
+
+
+def _clip_line(line: str) -> str:
+    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + f" [... {len(line) - MAX_LINE_CHARS} chars]"
+
+
+def list_dir(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    rel = box.authorize_path(args.get("path") or ".", write=False)
+    base = box.root / rel
+    if not base.is_dir():
+        return ToolResult.error(f"{rel} is not a directory{box.suggest_path(rel)}")
+    depth = int(args.get("depth") or 2)
+    out: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(base):
+        level = len(os.path.relpath(dirpath, base).split(os.sep)) if dirpath != str(base) else 0
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
+        indent = "  " * level
+        for name in sorted(filenames):
+            out.append(f"{indent}{name}{_size_note(os.path.join(dirpath, name))}")
+        if level + 1 >= depth:
+            out += [f"{indent}{d}/ ({_count_entries(os.path.join(dirpath, d))} entries)" for d in dirnames]
+            dirnames[:] = []
+        else:
+            for d in dirnames:
+                out.append(f"{indent}{d}/")
+        if len(out) > LIST_LIMIT:
+            break
+    extra = f"\n[... listing cut at {LIST_LIMIT} entries: list a subdirectory]" if len(out) > LIST_LIMIT else ""
+    title = "." if rel == "." else rel + "/"
+    return ToolResult(f"{title}\n" + "\n".join(out[:LIST_LIMIT]) + extra, kind="listing", meta={"path": rel})
+
+
+def _size_note(path: str) -> str:
+    try:
+        size = os.path.getsize(path)
+    except OSError:
+        return ""
+    return f" ({size} bytes)" if size > 0 else " (empty)"
+
+
+def _count_entries(path: str) -> int:
+    try:
+        return len(os.listdir(path))
+    except OSError:
+        return 0
+
+
+def create_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.edit import Edit, apply_edits
+
+    rel = box.authorize_path(args["path"], write=True)
+    if (box.root / rel).exists() and not args.get("overwrite"):
+        return ToolResult.error(f"{rel} already exists: edit it with edit_file, or pass overwrite=true")
+    content = args["content"]
+    lines = len(content.splitlines())
+    return box.write([rel], lambda: apply_edits(box.root, [Edit.whole(rel, content)]), f"wrote {rel} ({lines} lines)")
+
+
+def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.edit import Edit, apply_edits
+
+    rel = box.authorize_path(args["path"], write=True)
+    if not (box.root / rel).exists() and args["old_string"]:
+        return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
+    edit = Edit(rel, args["old_string"], args["new_string"], replace_all=bool(args.get("replace_all")))
+    return box.write([rel], lambda: apply_edits(box.root, [edit]))
+
+
+def apply_patch(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.edit import apply_text
+
+    preview = apply_text(box.root, args["text"], format=args.get("format"), dry_run=True)
+    paths = [c.path for c in preview.changes] + [c.moved_from for c in preview.changes if c.moved_from]
+    for path in paths:
+        box.authorize_path(path, write=True)
+    return box.write(paths, lambda: apply_text(box.root, args["text"], format=args.get("format")))
+
+
+def delete_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.edit import Edit, apply_edits
+
+    rel = box.authorize_path(args["path"], write=True)
+    if not (box.root / rel).is_file():
+        return ToolResult.error(f"{rel} is not a file{box.suggest_path(rel)}")
+    result = box.write([rel], lambda: apply_edits(box.root, [Edit.delete(rel)]), f"deleted {rel}")
+    box.ledger.record("delete", path=rel)
+    return result
+
+
+HANDLERS = {"read_file": (read_file, "read"), "list_dir": (list_dir, "read"), "create_file": (create_file, "write"),
+            "edit_file": (edit_file, "write"), "apply_patch": (apply_patch, "write"),
+            "delete_file": (delete_file, "write")}

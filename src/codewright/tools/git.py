@@ -1,0 +1,68 @@
+"""Git tools, read-only: status, diff and log of the user's repository."""
+
+from __future__ import annotations
+
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+from codewright.gateway.types import ToolSpec
+from codewright.tools.process import HEAD_CHARS, TAIL_CHARS
+from codewright.tools.result import ToolResult
+
+if TYPE_CHECKING:
+    from codewright.tools.toolbox import Toolbox
+
+SPECS = {
+    "git_status": ToolSpec("git_status", "git status: branch and changed files.", {
+        "type": "object", "properties": {}, "required": []}),
+    "git_diff": ToolSpec("git_diff", "git diff of the working tree (or the staged changes), optionally one path.", {
+        "type": "object",
+        "properties": {"path": {"type": "string"}, "staged": {"type": "boolean"},
+                       "ref": {"type": "string", "description": "compare with this commit instead"}},
+        "required": []}),
+    "git_log": ToolSpec("git_log", "Recent commits (optionally touching one path).", {
+        "type": "object",
+        "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 100}, "path": {"type": "string"}},
+        "required": []}),
+}
+
+
+def _git(box: Toolbox, *args: str) -> ToolResult:
+    try:
+        out = subprocess.run(["git", *args], cwd=box.root, capture_output=True, text=True, timeout=60,
+                             check=False, errors="replace")
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return ToolResult.error(f"git could not run: {exc}")
+    if out.returncode != 0:
+        return ToolResult.error(f"git {' '.join(args)} failed: {out.stderr.strip()}")
+    text = out.stdout.rstrip()
+    limit = HEAD_CHARS + TAIL_CHARS
+    if len(text) > limit:
+        text = f"{text[:HEAD_CHARS]}\n[... {len(text) - limit} characters omitted ...]\n{text[-TAIL_CHARS:]}"
+    return ToolResult(text or "(nothing)", kind="output")
+
+
+def git_status(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    return _git(box, "status", "--short", "--branch")
+
+
+def git_diff(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    cmd = ["diff", "--no-color", "--no-ext-diff"]
+    cmd += ["--cached"] if args.get("staged") else []
+    ref = args.get("ref")
+    if ref and ref.startswith("-"):
+        return ToolResult.error(f"ref {ref!r} is not a commit (it starts with '-')")
+    cmd += [ref] if ref else []
+    if args.get("path"):
+        cmd += ["--", box.authorize_path(args["path"], write=False)]
+    return _git(box, *cmd)
+
+
+def git_log(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    cmd = ["log", f"-{int(args.get('n') or 10)}", "--format=%h %ad %an: %s", "--date=short"]
+    if args.get("path"):
+        cmd += ["--", box.authorize_path(args["path"], write=False)]
+    return _git(box, *cmd)
+
+
+HANDLERS = {"git_status": (git_status, "read"), "git_diff": (git_diff, "read"), "git_log": (git_log, "read")}

@@ -1,0 +1,212 @@
+"""Permissions: what the agent may read, write and run without asking.
+
+Four modes, from cautious to trusting:
+
+    plan       read-only: writes and commands are denied (the agent plans, nothing changes)
+    ask        reads are free; every write and every command asks first
+    auto-edit  writes inside the workspace are free; commands ask
+    full-auto  nothing asks, except destructive or network commands
+
+Rules from the configuration refine the modes (deny beats allow beats the mode):
+
+    [permissions]
+    allow = ["npm install*", "git push origin *", "path:.env.test"]
+    deny  = ["git push --force*", "path:migrations/**"]
+    network = false   # commands in the sandbox may use the network
+
+A rule is a glob over the command line (`*` matches anything, spaces included) or, with
+a `path:` prefix, over a workspace-relative path. A compound command (`a && b | c`) is
+judged part by part. Whatever the mode and rules, nothing is written outside the
+workspace, and secret files (.env, keys) are refused unless a `path:` rule allows them.
+Destructive (rm -r, git push, git reset --hard ...) and network commands (curl, wget,
+package installs ...) ask unless a rule allows them. `yes=True` answers yes wherever the
+mode would ask, but never to a denied command.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from codewright.context.secrets import is_secret_path
+
+MODES = ("plan", "ask", "auto-edit", "full-auto")
+Action = Literal["allow", "ask", "deny"]
+
+_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\||\n|&(?!>))\s*")
+_DESTRUCTIVE = [
+    (re.compile(r"^(sudo\s+)?rm\s+(-\w*[rRf]\w*\s+|--recursive\s+|--force\s+)"), "deletes recursively or forcibly"),
+    (re.compile(r"^git\s+push\b"), "pushes to a remote"),
+    (re.compile(r"^git\s+reset\s+--hard\b"), "discards work (git reset --hard)"),
+    (re.compile(r"^git\s+clean\b.*-\w*f"), "deletes untracked files (git clean)"),
+    (re.compile(r"^git\s+(checkout|restore)\s+(--\s|\.)"), "discards uncommitted changes"),
+    (re.compile(r"^git\s+branch\s+-D\b"), "deletes a branch"),
+    (re.compile(r"^(sudo\s+)?(mkfs|dd|shred|fdisk|parted)\b"), "writes to disks"),
+    (re.compile(r"^(sudo\s+)?(chmod|chown)\s+-\w*R"), "changes permissions recursively"),
+    (re.compile(r"^(sudo\s+)?(shutdown|reboot|halt|poweroff)\b"), "stops the machine"),
+    (re.compile(r"^sudo\b"), "runs as root"),
+]
+_NETWORK = [
+    (re.compile(r"^(curl|wget|ssh|scp|sftp|rsync|nc|ncat|telnet|ftp)\b"), "uses the network"),
+    (re.compile(r"^git\s+(clone|fetch|pull|submodule\s+update)\b"), "fetches from a remote"),
+    (re.compile(r"^(python\d?(\.\d+)?\s+-m\s+)?(pip\d?|uv\s+pip)\s+install\b"), "installs packages"),
+    (re.compile(r"^(uv|poetry|pdm|pipenv)\s+(add|install|sync)\b"), "installs packages"),
+    (re.compile(r"^(npm|pnpm|yarn|bun)\s+(i|install|add|ci)\b"), "installs packages"),
+    (re.compile(r"^(npx|pnpx|bunx)\b"), "downloads and runs a package"),
+    (re.compile(r"^(sudo\s+)?(apt|apt-get|dnf|yum|apk|brew|pacman)\s+(install|add|upgrade)\b"), "installs packages"),
+    (re.compile(r"^(cargo|go|gem|conda|mamba)\s+(install|add|get)\b"), "installs packages"),
+    (re.compile(r"^docker\s+(pull|push|run|build)\b"), "uses the network (docker)"),
+]
+
+
+@dataclass(frozen=True)
+class Decision:
+    action: Action
+    reason: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.action == "allow"
+
+
+@dataclass(frozen=True)
+class ApprovalRequest:
+    """A question for the user: may this tool call go ahead? `str()` is the question as shown."""
+
+    tool: str
+    kind: Literal["write", "command"]
+    target: str  # the path or the command line
+    reason: str  # why the mode or a rule asks
+
+    def __str__(self) -> str:
+        verb = "Run" if self.kind == "command" else "Write"
+        return f"{verb} {self.target!r} ({self.tool}; {self.reason})?"
+
+
+@dataclass
+class Permissions:
+    """Decides reads, writes and commands for one session; see the module docstring."""
+
+    mode: str = "ask"
+    yes: bool = False
+    allow: list[str] = field(default_factory=list)
+    deny: list[str] = field(default_factory=list)
+    network: bool = False
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}: use one of {', '.join(MODES)}")
+
+    @classmethod
+    def from_config(cls, mode: str, table: dict | None, *, yes: bool = False) -> Permissions:
+        """From the config's `[permissions]` table (allow, deny, network)."""
+        table = table or {}
+        return cls(mode, yes=yes, allow=list(table.get("allow", [])), deny=list(table.get("deny", [])),
+                   network=bool(table.get("network", False)))
+
+    @property
+    def sandboxed(self) -> bool:
+        """Commands run in the OS sandbox in the auto modes (where bubblewrap is available)."""
+        return self.mode in ("auto-edit", "full-auto")
+
+    def check_path(self, root: Path, path: str, *, write: bool) -> Decision:
+        """May `path` (relative to the workspace `root`, or absolute) be read or written?"""
+        try:
+            rel = _relative(root, path)
+        except ValueError:
+            if write:
+                return Decision("deny", f"{path} is outside the workspace: no write outside it in any mode")
+            return Decision("deny", f"{path} is outside the workspace: the tools work inside it only")
+        if self._path_rule(rel, self.deny):
+            return Decision("deny", f"{rel} matches a deny rule")
+        allowed = self._path_rule(rel, self.allow)
+        if is_secret_path(rel) and not allowed:
+            return Decision("deny", f"{rel} may hold secrets: it is not sent to the model "
+                            f"(allow it with a rule `path:{rel}` if the user wants it)")
+        if not write:
+            return Decision("allow", "reads are free")
+        if self.mode == "plan":
+            return Decision("deny", "plan mode is read-only")
+        if allowed or self.mode in ("auto-edit", "full-auto"):
+            return Decision("allow", "allowed by a rule" if allowed else f"{self.mode} mode writes freely")
+        return self._ask(f"{self.mode} mode asks before writes")
+
+    def check_command(self, command: str) -> Decision:
+        """May this command line run? Deny rules win; then allow rules; then risk and the mode."""
+        parts = split_command(command)
+        for part in parts:
+            if self._command_rule(part, self.deny):
+                return Decision("deny", f"`{part}` matches a deny rule")
+        if self.mode == "plan":
+            return Decision("deny", "plan mode runs no commands")
+        unruled = [p for p in parts if not self._command_rule(p, self.allow)]
+        if not unruled:
+            return Decision("allow", "allowed by a rule")
+        risks = [r for r in (command_risk(p) for p in unruled) if r]
+        if risks:
+            return self._ask(f"the command {risks[0]}")
+        if self.mode == "full-auto":
+            return Decision("allow", "full-auto mode runs commands freely")
+        return self._ask(f"{self.mode} mode asks before commands")
+
+    def _ask(self, reason: str) -> Decision:
+        return Decision("allow", f"{reason}; --yes answered yes") if self.yes else Decision("ask", reason)
+
+    @staticmethod
+    def _path_rule(rel: str, rules: list[str]) -> bool:
+        return any(r.startswith("path:") and _glob(rel, r[5:].strip()) for r in rules)
+
+    @staticmethod
+    def _command_rule(part: str, rules: list[str]) -> bool:
+        return any(not r.startswith("path:") and fnmatch.fnmatchcase(part, _normal(r)) for r in rules)
+
+
+def split_command(command: str) -> list[str]:
+    """The simple commands of a command line (split at &&, ||, ;, |, newlines), whitespace normalised."""
+    parts = [_normal(p) for p in _SPLIT.split(command)]
+    return [_strip_env(p) for p in parts if p] or [""]
+
+
+def command_risk(part: str) -> str | None:
+    """Why a simple command is destructive or uses the network, or None."""
+    for pattern, why in _DESTRUCTIVE + _NETWORK:
+        if pattern.search(part):
+            return why
+    return None
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _strip_env(part: str) -> str:
+    """`FOO=1 BAR=2 cmd args` -> `cmd args`, so rules and risks see the program."""
+    try:
+        words = shlex.split(part)
+    except ValueError:
+        return part
+    i = 0
+    while i < len(words) - 1 and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[i]):
+        i += 1
+    return " ".join(words[i:]) if i else part
+
+
+def _relative(root: Path, path: str) -> str:
+    """The workspace-relative POSIX path, resolving symlinks and `..`; ValueError when outside."""
+    root = root.resolve()
+    full = (root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+    return full.relative_to(root).as_posix()
+
+
+def _glob(rel: str, pattern: str) -> bool:
+    """Path globs: `**` spans directories, a trailing `/` or `/**` matches everything below."""
+    pattern = pattern.rstrip("/")
+    if pattern.endswith("/**"):
+        base = pattern[:-3]
+        if rel == base or rel.startswith(base + "/"):
+            return True
+    return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, pattern.replace("**/", ""))

@@ -1,0 +1,216 @@
+"""Running commands: own process group, timeout, capped output, background servers.
+
+Every command starts in a new session (its own process group), so a timeout or Ctrl-C
+ends the whole tree it spawned (a test runner's workers, a shell's children), not only
+the shell. Output is read as it comes and capped, keeping the head (how it started) and
+the tail (how it ended, where errors are). Background processes write to a log file and
+are tracked with their pid and listening ports until stopped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HEAD_CHARS = 4000
+TAIL_CHARS = 8000
+KILL_GRACE_S = 2.0
+
+
+@dataclass
+class CommandOutput:
+    output: str  # stdout and stderr interleaved, capped with head and tail kept
+    exit_code: int | None  # None when it timed out
+    timed_out: bool = False
+    seconds: float = 0.0
+    omitted: int = 0  # characters cut from the middle
+
+
+@dataclass
+class Background:
+    pid: int
+    command: str
+    log: Path
+    process: subprocess.Popen[bytes]
+    ports: list[int] = field(default_factory=list)
+
+    @property
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+
+class _Capped:
+    """Collects a stream keeping the first `head` and last `tail` characters."""
+
+    def __init__(self, head: int, tail: int) -> None:
+        self.head_limit, self.tail_limit = head, tail
+        self.head: list[str] = []
+        self.head_len = 0
+        self.tail: deque[str] = deque()
+        self.tail_len = 0
+        self.total = 0
+
+    def add(self, text: str) -> None:
+        self.total += len(text)
+        room = self.head_limit - self.head_len
+        if room > 0:
+            self.head.append(text[:room])
+            self.head_len += min(room, len(text))
+            text = text[room:]
+        if text:
+            self.tail.append(text)
+            self.tail_len += len(text)
+            while self.tail_len - len(self.tail[0]) >= self.tail_limit:
+                self.tail_len -= len(self.tail.popleft())
+
+    def text(self) -> tuple[str, int]:
+        tail = "".join(self.tail)[-self.tail_limit:] if self.tail else ""
+        omitted = self.total - self.head_len - len(tail)
+        head = "".join(self.head)
+        if omitted > 0:
+            return f"{head}\n[... {omitted} characters omitted ...]\n{tail}", omitted
+        return head + tail, 0
+
+
+def kill_group(process: subprocess.Popen[bytes], grace: float = KILL_GRACE_S) -> None:
+    """SIGTERM the process group, then SIGKILL what is still alive after `grace` seconds.
+
+    The group id is the leader's pid (processes start in their own session), so the group
+    is found even after the leader exited and was reaped."""
+    pgid = process.pid
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait)
+            if not _group_alive(pgid):
+                return
+        except subprocess.TimeoutExpired:
+            continue
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and _group_alive(pgid):
+            time.sleep(0.05)
+
+
+def _group_alive(pgid: int) -> bool:
+    """Any live (non-zombie) process left in the group? Zombies nobody reaps must not count."""
+    if os.path.isdir("/proc"):
+        return bool(_group_pids(pgid))
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
+        head: int = HEAD_CHARS, tail: int = TAIL_CHARS) -> CommandOutput:
+    """Run to completion (or `timeout`), output capped; Ctrl-C ends the group and propagates."""
+    started = time.monotonic()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    capped = _Capped(head, tail)
+    assert process.stdout is not None
+    stream = process.stdout
+    reader = threading.Thread(target=_pump, args=(stream, capped), daemon=True)
+    reader.start()
+    timed_out = False
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        kill_group(process)
+    except BaseException:
+        kill_group(process)
+        raise
+    finally:
+        if not timed_out and _group_alive(process.pid):
+            kill_group(process, grace=0.5)  # leftovers of a finished shell would hold the pipe open
+        reader.join(timeout=5)
+        stream.close()
+    text, omitted = capped.text()
+    return CommandOutput(text, None if timed_out else process.returncode, timed_out,
+                         round(time.monotonic() - started, 3), omitted)
+
+
+def _pump(stream, capped: _Capped) -> None:  # type: ignore[no-untyped-def]
+    for chunk in iter(lambda: stream.read1(65536), b""):
+        capped.add(chunk.decode("utf-8", "replace"))
+
+
+def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str, str],
+                     log_dir: Path | None = None) -> Background:
+    """Start a long-running process (a server) in its own group, output to a log file."""
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="codewright-bg-"))
+    log = log_dir / f"bg-{time.time_ns()}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    return Background(process.pid, command, log, process)
+
+
+def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    text = data.decode("utf-8", "replace")
+    return text if len(text) <= limit else f"[... {len(text) - limit} characters omitted ...]\n{text[-limit:]}"
+
+
+def listening_ports(pgid: int) -> list[int]:
+    """TCP ports in LISTEN state held by any process of group `pgid` (Linux /proc; [] elsewhere)."""
+    inodes: set[str] = set()
+    for pid in _group_pids(pgid):
+        try:
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except OSError:
+            continue
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            cols = line.split()
+            if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:
+                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    return sorted(ports)
+
+
+def _group_pids(pgid: int) -> list[int]:
+    pids = []
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rfind(")") + 2:].split()
+            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+                pids.append(int(entry))
+    return pids
+
+
+_PORT_IN_TEXT = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::\]|port)[: ](\d{2,5})\b", re.I)
+
+
+def ports_in_log(text: str) -> list[int]:
+    """Ports a server announced in its output ("listening on http://localhost:3000")."""
+    return sorted({int(p) for p in _PORT_IN_TEXT.findall(text) if 0 < int(p) < 65536})

@@ -1,0 +1,164 @@
+"""Search tools: keyword and regex search over the files, and lookups in the code graph.
+
+Text search uses ripgrep when it is installed (fast, honours .gitignore) and a Python
+walk otherwise; both skip secret files and cap the hits. The graph lookups answer from
+the index (`codewright.graph.index.Index`): symbols by name, a definition, references.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from typing import TYPE_CHECKING, Any
+
+from codewright.context.secrets import is_secret_path
+from codewright.gateway.types import ToolSpec
+from codewright.tools.files import SKIP_DIRS
+from codewright.tools.result import ToolResult
+
+if TYPE_CHECKING:
+    from codewright.tools.toolbox import Toolbox
+
+MAX_HITS = 100
+MAX_HIT_CHARS = 300
+
+SPECS = {
+    "search": ToolSpec("search", "Search the files for a keyword (or a regular expression with regex=true); "
+                       "returns path:line: text.", {
+        "type": "object",
+        "properties": {"pattern": {"type": "string"},
+                       "regex": {"type": "boolean", "description": "treat pattern as a regular expression"},
+                       "path": {"type": "string", "description": "directory or file to search, default the root"},
+                       "glob": {"type": "string", "description": "only files matching, e.g. *.py"},
+                       "case_sensitive": {"type": "boolean"},
+                       "max_results": {"type": "integer", "minimum": 1, "maximum": 500}},
+        "required": ["pattern"]}),
+    "find_symbol": ToolSpec("find_symbol", "Find symbols (functions, classes, methods ...) by name.", {
+        "type": "object",
+        "properties": {"query": {"type": "string", "description": "name or part of a qualified name"},
+                       "limit": {"type": "integer", "minimum": 1, "maximum": 200}},
+        "required": ["query"]}),
+    "find_definition": ToolSpec("find_definition", "Where a symbol is defined: a name, a qualified name, "
+                                "a symbol id (path::Qual.name) or a use site path:line:col.", {
+        "type": "object", "properties": {"target": {"type": "string"}}, "required": ["target"]}),
+    "find_references": ToolSpec("find_references", "Where a symbol is used (calls, attributes, names).", {
+        "type": "object",
+        "properties": {"name": {"type": "string", "description": "symbol name or id"},
+                       "limit": {"type": "integer", "minimum": 1, "maximum": 500}},
+        "required": ["name"]}),
+    "outline": ToolSpec("outline", "The symbols a file defines, with their lines.", {
+        "type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}),
+}
+
+
+def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    rel = box.authorize_path(args.get("path") or ".", write=False)
+    pattern = args["pattern"]
+    if not pattern:
+        return ToolResult.error("pattern is empty")
+    regex = bool(args.get("regex"))
+    case = bool(args.get("case_sensitive"))
+    limit = int(args.get("max_results") or MAX_HITS)
+    if regex:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            return ToolResult.error(f"invalid regular expression {pattern!r}: {exc}")
+    finder = _ripgrep if shutil.which("rg") else _python_search
+    hits = [h for h in finder(box, rel, pattern, regex, case, args.get("glob")) if not is_secret_path(h[0])]
+    shown = hits[:limit]
+    if not shown:
+        return ToolResult(f"no matches for {pattern!r} in {rel}", kind="search", meta={"hits": 0})
+    lines = [f"{path}:{line}: {text.strip()[:MAX_HIT_CHARS]}" for path, line, text in shown]
+    more = f"\n[{len(hits) - limit} more matches: narrow the pattern or the path]" if len(hits) > limit else ""
+    return ToolResult("\n".join(lines) + more, kind="search", meta={"hits": len(hits)})
+
+
+def _ripgrep(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
+    cmd = ["rg", "--line-number", "--no-heading", "--color", "never", "--max-columns", "400", "--max-count", "50",
+           "--hidden", "--glob", "!.git"]
+    cmd += [] if regex else ["--fixed-strings"]
+    cmd += [] if case else ["--ignore-case"]
+    cmd += ["--glob", glob] if glob else []
+    cmd += ["--", pattern, rel]
+    out = subprocess.run(cmd, cwd=box.root, capture_output=True, timeout=60, check=False)
+    for line in out.stdout.decode("utf-8", "replace").splitlines():
+        path, _, rest = line.partition(":")
+        number, _, text = rest.partition(":")
+        if number.isdigit():
+            yield path.removeprefix("./"), int(number), text
+
+
+def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
+    import fnmatch
+
+    flags = 0 if case else re.IGNORECASE
+    matcher = re.compile(pattern if regex else re.escape(pattern), flags)
+    base = box.root / rel
+    files = [base] if base.is_file() else []
+    for dirpath, dirnames, filenames in os.walk(base) if base.is_dir() else ():
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        files += [os.path.join(dirpath, f) for f in sorted(filenames) if not glob or fnmatch.fnmatch(f, glob)]
+    for file in files:
+        try:
+            data = open(file, "rb").read()  # noqa: SIM115 - read whole, closed by refcount
+        except OSError:
+            continue
+        if b"\0" in data[:8192]:
+            continue
+        path = os.path.relpath(file, box.root).replace(os.sep, "/")
+        for number, text in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+            if matcher.search(text):
+                yield path, number, text
+
+
+def _index(box: Toolbox):  # type: ignore[no-untyped-def]
+    if box.index is None:
+        raise LookupError("the code index is not available in this session: use search instead")
+    return box.index
+
+
+def _symbol_line(s: Any) -> str:
+    sig = f" {s.signature}" if s.signature else ""
+    return f"{s.kind} {s.qualname or s.name}{sig} at {s.path}:{s.start_line}-{s.end_line} (id {s.id})"
+
+
+def find_symbol(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    found = _index(box).symbols(args["query"], limit=int(args.get("limit") or 30))
+    if not found:
+        return ToolResult(f"no symbol matches {args['query']!r}", kind="lookup")
+    return ToolResult("\n".join(_symbol_line(s) for s in found), kind="lookup")
+
+
+def find_definition(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    found = _index(box).definitions(args["target"])
+    if not found:
+        return ToolResult(f"no definition found for {args['target']!r}: try find_symbol or search", kind="lookup")
+    return ToolResult("\n".join(_symbol_line(s) for s in found), kind="lookup")
+
+
+def find_references(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    refs = _index(box).references(args["name"])
+    limit = int(args.get("limit") or MAX_HITS)
+    if not refs:
+        return ToolResult(f"no references to {args['name']!r} in the index", kind="lookup")
+    lines = [f"{r.path}:{r.line}:{r.col} {r.kind} {r.qualifier + '.' if r.qualifier else ''}{r.name}"
+             + (f" (in {r.scope})" if r.scope else "") for r in refs[:limit]]
+    more = f"\n[{len(refs) - limit} more references]" if len(refs) > limit else ""
+    return ToolResult("\n".join(lines) + more, kind="lookup")
+
+
+def outline(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    rel = box.authorize_path(args["path"], write=False)
+    found = _index(box).outline(rel)
+    if not found:
+        return ToolResult(f"no symbols indexed for {rel}{box.suggest_path(rel)}", kind="lookup")
+    return ToolResult("\n".join(f"{s.start_line}-{s.end_line} {s.kind} {s.qualname or s.name}"
+                                f"{' ' + s.signature if s.signature else ''}" for s in found), kind="lookup")
+
+
+HANDLERS = {"search": (search, "read"), "find_symbol": (find_symbol, "read"),
+            "find_definition": (find_definition, "read"), "find_references": (find_references, "read"),
+            "outline": (outline, "read")}

@@ -1,0 +1,217 @@
+"""The toolbox: every tool's schema and handler behind one `call(name, arguments)`.
+
+The agent sees only `specs()` and `call()`. A call's arguments are coerced to the
+tool's JSON Schema (codewright.repair) and a mismatch comes back as a precise message;
+paths and commands pass the permission check (asking through the agent's `approve`
+callback where the mode says ask); after every write the index is updated and the
+changed files are syntax-checked, so a broken edit is reported in the same result.
+No handler's failure escapes as an exception: the model gets a message, the session
+goes on.
+"""
+
+from __future__ import annotations
+
+import difflib
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from codewright.context.ledger import Ledger
+from codewright.context.project import ProjectFacts, scan_project
+from codewright.gateway.types import ToolSpec
+from codewright.tools import checks, files, git, search, terminal
+from codewright.tools.permissions import ApprovalRequest, Decision, Permissions
+from codewright.tools.process import Background, kill_group
+from codewright.tools.result import ToolResult
+from codewright.tools.sandbox import SandboxStatus, sandbox_status
+
+Handler = Callable[["Toolbox", dict[str, Any]], ToolResult]
+
+FINISH = ToolSpec("finish", "Finish the task: a short summary of what was done (or why it cannot be done).", {
+    "type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]})
+
+
+class Refused(Exception):
+    """A permission check said no; carries the result to hand back."""
+
+    def __init__(self, result: ToolResult) -> None:
+        super().__init__(result.content)
+        self.result = result
+
+
+class Toolbox:
+    """The agent's tools for one workspace; see the module docstring."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        *,
+        index: Any = None,
+        ledger: Ledger | None = None,
+        permissions: Permissions,
+        approve: Callable[[ApprovalRequest], bool] | None = None,
+        facts: ProjectFacts | None = None,
+    ) -> None:
+        self.root = Path(root).resolve()
+        self.index = index
+        self.ledger = ledger if ledger is not None else Ledger()
+        self.permissions = permissions
+        self.approve = approve
+        self.facts = facts or scan_project(self.root)
+        self.sandbox: SandboxStatus = sandbox_status()
+        self.env: dict[str, str] = {}  # variables exported by earlier commands
+        self.changed: set[str] = set()  # files written in this session
+        self.background: dict[int, Background] = {}
+        self._log_dir: Path | None = None
+        self._tools: dict[str, tuple[ToolSpec, Handler, str]] = {}
+        for module in (files, search, terminal, checks, git):
+            for name, (handler, access) in module.HANDLERS.items():
+                self._tools[name] = (module.SPECS[name], handler, access)
+        self._tools["finish"] = (FINISH, _finish, "read")
+
+    # ----- the agent's API -----
+
+    def specs(self) -> list[ToolSpec]:
+        return [spec for spec, _, _ in self._tools.values()]
+
+    def access(self, name: str) -> str:
+        """read, write or command: what a tool may do (plan mode offers the read tools only)."""
+        return self._tools[name][2]
+
+    def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
+        """Run one tool; never raises for bad arguments, refusals or failures: the result says what happened."""
+        if name not in self._tools:
+            return ToolResult.error(f"unknown tool {name!r}; available: {', '.join(sorted(self._tools))}")
+        spec, handler, _ = self._tools[name]
+        try:
+            args = _validate(spec, arguments)
+        except ValueError as exc:
+            return ToolResult.error(f"invalid arguments for {name}: {exc}")
+        try:
+            return handler(self, args)
+        except Refused as refused:
+            return refused.result
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the model, the session survives
+            return ToolResult.error(_failure_text(name, exc))
+
+    def close(self) -> None:
+        """Stop the background processes this session started and remove their logs."""
+        for pid, bg in list(self.background.items()):
+            kill_group(bg.process)
+            self.ledger.record("process_stopped", pid=pid)
+        self.background.clear()
+        if self._log_dir is not None:
+            shutil.rmtree(self._log_dir, ignore_errors=True)
+
+    # ----- helpers for the handlers -----
+
+    @property
+    def log_dir(self) -> Path:
+        if self._log_dir is None:
+            self._log_dir = Path(tempfile.mkdtemp(prefix="codewright-bg-"))
+        return self._log_dir
+
+    def authorize_path(self, path: str, *, write: bool) -> str:
+        """The workspace-relative path, or Refused (outside the workspace, secret, denied or not approved)."""
+        decision = self.permissions.check_path(self.root, path, write=write)
+        self._settle(decision, ApprovalRequest("write", "write", path, decision.reason))
+        full = (self.root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+        try:
+            return full.relative_to(self.root).as_posix() or "."
+        except ValueError:
+            raise Refused(ToolResult.denied(f"{path} is outside the workspace")) from None
+
+    def authorize_command(self, tool: str, command: str) -> None:
+        decision = self.permissions.check_command(command)
+        self._settle(decision, ApprovalRequest(tool, "command", command, decision.reason))
+
+    def _settle(self, decision: Decision, request: ApprovalRequest) -> None:
+        if decision.action == "allow":
+            return
+        if decision.action == "deny":
+            raise Refused(ToolResult.denied(decision.reason))
+        if self.approve is None or not self.approve(request):
+            raise Refused(ToolResult.denied(f"not approved ({decision.reason})"))
+
+    def write(self, paths: list[str], apply: Callable[[], Any], message: str | None = None) -> ToolResult:
+        """Run `apply` (returning an edit.ApplyResult) on authorised `paths`, then update the index and
+        syntax-check what changed, reporting only errors the write introduced."""
+        before = {p: checks.syntax_errors(self.root, p) for p in paths}
+        return self._after_write(apply(), before, message)
+
+    def _after_write(self, result: Any, before: dict[str, list[str]], message: str | None) -> ToolResult:
+        changed = [c.path for c in result.changes] + [c.moved_from for c in result.changes if c.moved_from]
+        self.changed.update(p for p in changed if (self.root / p).exists())
+        self.changed.difference_update(p for p in changed if not (self.root / p).exists())
+        notes = []
+        if self.index is not None and changed:
+            try:
+                self.index.update(changed)
+            except Exception as exc:  # noqa: BLE001 - a stale index must not fail the edit that succeeded
+                notes.append(f"note: the code index could not be updated ({exc})")
+        broken = {}
+        for change in result.changes:
+            after = checks.syntax_errors(self.root, change.path)
+            if after:
+                new = checks.new_syntax_errors(before.get(change.moved_from or change.path, []), after)
+                if new:
+                    broken[change.path] = new
+        text = message or result.summary()
+        for path, errors in broken.items():
+            notes.append(f"SYNTAX ERROR after this edit in {path}: {'; '.join(errors)}. "
+                         f"The file is saved as edited: fix it now.")
+        content = "\n".join([text, *notes])
+        path = changed[0] if len(changed) == 1 else None
+        return ToolResult(content, ok=not broken, kind="file_written", files_changed=changed,
+                          meta={"path": path, "syntax_errors": broken})
+
+    def suggest_path(self, rel: str) -> str:
+        """'; did you mean X?' for a path that does not exist, from the files nearby."""
+        parent = (self.root / rel).parent
+        if not parent.is_dir():
+            return ""
+        names = [p.name for p in parent.iterdir()]
+        close = difflib.get_close_matches(Path(rel).name, names, n=1)
+        if not close:
+            return ""
+        suggestion = (parent / close[0]).relative_to(self.root).as_posix()
+        return f"; did you mean {suggestion}?"
+
+
+def _finish(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    return ToolResult(f"finished: {args['summary']}", kind="finish", files_changed=sorted(box.changed))
+
+
+def _validate(spec: ToolSpec, arguments: Any) -> dict[str, Any]:
+    """Arguments coerced to the schema (codewright.repair), required ones present; ValueError otherwise."""
+    from codewright import repair
+
+    if not isinstance(arguments, dict):
+        raise ValueError(f"arguments must be a JSON object, got {type(arguments).__name__}")
+    coerce = getattr(repair, "coerce", None)  # codewright.repair's schema coercion, once it is exported
+    try:
+        value = coerce(arguments, spec.parameters) if coerce else dict(arguments)
+    except Exception as exc:  # noqa: BLE001 - repair describes the mismatch for the model
+        raise ValueError(str(exc)) from exc
+    missing = [k for k in spec.parameters.get("required", []) if k not in value]
+    if missing:
+        raise ValueError(f"missing required argument(s): {', '.join(missing)}")
+    unknown = [k for k in value if k not in spec.parameters.get("properties", {})]
+    if unknown:
+        known = ", ".join(spec.parameters.get("properties", {})) or "none"
+        raise ValueError(f"unknown argument(s) {', '.join(unknown)}; this tool takes: {known}")
+    return value
+
+
+def _failure_text(name: str, exc: Exception) -> str:
+    from codewright.errors import CodewrightError
+
+    if isinstance(exc, CodewrightError):  # EditError and friends: written for the model already
+        return str(exc)
+    if isinstance(exc, LookupError):
+        return str(exc.args[0]) if exc.args else str(exc)
+    if isinstance(exc, OSError):
+        return f"{name} failed: {exc.strerror or exc} ({exc.filename or ''})".replace(" ()", "")
+    return f"{name} failed: {type(exc).__name__}: {exc}"

@@ -1,0 +1,43 @@
+"""Reading from the user on a terminal: chat messages and permission questions.
+
+Without a terminal nothing can be asked: `confirm` answers no, and the loop reports the
+denial as an event (headless runs use --yes or a permissive mode instead).
+"""
+
+from __future__ import annotations
+
+import sys
+
+from rich.console import Console
+
+_console = Console(stderr=True, highlight=False)
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def read_message(prompt: str = "you> ") -> str | None:
+    """One chat message; None at end of input (Ctrl-D). Ctrl-C at the prompt clears the line."""
+    while True:
+        try:
+            text = input(prompt)
+        except EOFError:
+            return None
+        except KeyboardInterrupt:
+            print()
+            continue
+        if text.strip() in {"/exit", "/quit"}:
+            return None
+        return text
+
+
+def confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal; no terminal (or Ctrl-C / Ctrl-D) means no."""
+    if not interactive():
+        return False
+    try:
+        answer = _console.input(f"[bold yellow]{question}[/] [y/N] ")
+    except (EOFError, KeyboardInterrupt):
+        return False
+    return answer.strip().lower() in {"y", "yes"}

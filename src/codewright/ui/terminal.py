@@ -1,0 +1,116 @@
+"""Draw agent events on a terminal with rich. Drawing only: every decision was made before the event.
+
+Streamed model text is written as it arrives; everything else is one short line per event
+so a long run stays readable. Tool output is shown truncated; the full text is in the
+session store.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from rich.console import Console
+from rich.markup import escape
+
+from codewright.agent import events as ev
+
+_STATUS = {"done": "[green]✔[/]", "in_progress": "[yellow]▶[/]", "pending": "[dim]○[/]", "skipped": "[dim]–[/]"}
+_CHANGE = {"added": "[green]+[/]", "modified": "[yellow]~[/]", "deleted": "[red]-[/]"}
+
+
+def _short(text: str, lines: int = 6, width: int = 160) -> str:
+    rows = [row[:width] for row in text.splitlines()]
+    if len(rows) > lines:
+        rows = rows[: lines - 1] + [f"… ({len(rows) - lines + 1} more lines)"]
+    return "\n".join(rows)
+
+
+class TerminalRenderer:
+    def __init__(self, console: Console | None = None, *, stream: bool = True) -> None:
+        self.console = console or Console(highlight=False)
+        self.stream = stream
+        self._streaming = False
+        self._draw: dict[type, Callable[[ev.Event], None]] = {
+            ev.SessionStarted: self._session,
+            ev.PlanUpdated: self._plan,
+            ev.ModelStreamed: self._streamed,
+            ev.ModelCallFinished: self._model_done,
+            ev.ToolCallRequested: self._tool_requested,
+            ev.ToolCallDenied: self._tool_denied,
+            ev.ToolCallFinished: self._tool_done,
+            ev.FileChanged: self._file,
+            ev.CheckpointMade: self._checkpoint,
+            ev.Compacted: self._compacted,
+            ev.ErrorEvent: self._error,
+            ev.AssistantMessage: self._message,
+            ev.Finished: self._finished,
+        }
+
+    def __call__(self, event: ev.Event) -> None:
+        draw = self._draw.get(type(event))
+        if draw is None:
+            return
+        if self._streaming and not isinstance(event, ev.ModelStreamed):
+            self.console.print()
+            self._streaming = False
+        draw(event)
+
+    def _print(self, markup: str) -> None:
+        self.console.print(markup, soft_wrap=True)
+
+    def _session(self, e: ev.SessionStarted) -> None:
+        verb = "resuming" if e.resumed else "session"
+        self._print(f"[bold]{verb} {e.session}[/] · {escape(e.model)} · mode {e.mode} · {escape(e.repo)}")
+
+    def _plan(self, e: ev.PlanUpdated) -> None:
+        self._print("[bold]plan[/]")
+        for step in e.steps:
+            mark = _STATUS.get(step.get("status", "pending"), "○")
+            self._print(f"  {mark} {escape(step.get('step', ''))}")
+
+    def _streamed(self, e: ev.ModelStreamed) -> None:
+        if not self.stream or e.kind != "text":
+            return
+        self.console.out(e.text, end="", highlight=False)
+        self._streaming = True
+
+    def _model_done(self, e: ev.ModelCallFinished) -> None:
+        cached = f", {e.cache_read_tokens} cached" if e.cache_read_tokens else ""
+        self._print(
+            f"[dim]model {escape(e.model)}: {e.input_tokens} in{cached}, {e.output_tokens} out, "
+            f"${e.cost:.4f}, {e.latency_s:.1f}s[/]"
+        )
+
+    def _tool_requested(self, e: ev.ToolCallRequested) -> None:
+        self._print(f"[cyan]→ {escape(e.name)}[/] [dim]{escape(e.arguments[:200])}[/]")
+
+    def _tool_denied(self, e: ev.ToolCallDenied) -> None:
+        self._print(f"[red]✘ {escape(e.name)} denied[/]: {escape(e.reason)}")
+
+    def _tool_done(self, e: ev.ToolCallFinished) -> None:
+        mark = "[green]✔[/]" if e.ok else "[red]✘[/]"
+        self._print(f"{mark} [dim]{escape(_short(e.output))}[/]")
+
+    def _file(self, e: ev.FileChanged) -> None:
+        self._print(f"  {_CHANGE.get(e.change, '~')} {escape(e.path)}")
+
+    def _checkpoint(self, e: ev.CheckpointMade) -> None:
+        self._print(f"[dim]checkpoint {e.commit[:10]} ({e.files} file(s)): {escape(e.label)}[/]")
+
+    def _compacted(self, e: ev.Compacted) -> None:
+        self._print(f"[magenta]compacted context: {e.tokens_before} → {e.tokens_after} tokens[/]")
+
+    def _error(self, e: ev.ErrorEvent) -> None:
+        colour = "yellow" if e.recoverable else "red"
+        self._print(f"[{colour}]{e.kind}: {escape(e.message)}[/]")
+
+    def _message(self, e: ev.AssistantMessage) -> None:
+        if not self.stream:
+            self._print(escape(e.text))
+
+    def _finished(self, e: ev.Finished) -> None:
+        colour = "green" if e.outcome == "done" else "red"
+        self._print(
+            f"[bold {colour}]{e.outcome}[/]: {escape(e.reason)} · {e.steps} step(s), "
+            f"{e.input_tokens} in ({e.cache_read_tokens} cached), {e.output_tokens} out, ${e.cost:.4f}"
+        )

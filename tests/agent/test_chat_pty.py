@@ -1,0 +1,61 @@
+"""`codewright chat` in a pseudo-terminal: two turns, and Ctrl-C cancelling a stream, not the chat."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+
+from tests.support.model_server import ModelServer, Recorded, Turn
+
+from .harness import MODEL, Script, call, last_result
+
+SLOW = "counting slowly: " + " ".join(str(n) for n in range(400))
+
+
+def test_two_turns_and_ctrl_c_cancels_only_the_stream(tmp_path: Path) -> None:
+    (tmp_path / "hello.py").write_text("print('hello from the file')\n")
+
+    def read(rec: Recorded) -> Turn:
+        assert rec.messages[-1]["content"].endswith("what does hello.py print?")
+        return Turn(tool_calls=[call("read_file", path="hello.py")])
+
+    def answer(rec: Recorded) -> Turn:
+        assert "hello from the file" in last_result(rec)
+        return Turn(text="It prints HELLO-FROM-THE-FILE.")
+
+    def slow(rec: Recorded) -> Turn:
+        return Turn(text=SLOW, chunk_size=4, chunk_delay=0.05)
+
+    def after_cancel(rec: Recorded) -> Turn:
+        assert "count" in rec.messages[-1]["content"] or "still there" in rec.messages[-1]["content"]
+        return Turn(text="Yes, STILL-HERE.")
+
+    script = Script([read, answer, slow, after_cancel])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        try:
+            child.expect("you> ")
+            child.sendline("what does hello.py print?")
+            child.expect("HELLO-FROM-THE-FILE")
+            child.expect("you> ")
+            child.sendline("count to 400")
+            child.expect("counting slowly: 0 1 2")
+            child.sendintr()
+            child.expect("interrupted")
+            child.expect("you> ")
+            child.sendline("are you still there?")
+            child.expect("STILL-HERE")
+            child.expect("you> ")
+            child.sendeof()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+    assert script.problems == []
+    assert script.served == 4

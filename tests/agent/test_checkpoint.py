@@ -1,0 +1,87 @@
+"""Checkpoints in the shadow repository: byte-identical restores, the user's .git untouched."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from codewright.agent.checkpoint import ShadowRepo
+from codewright.errors import UsageError
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file outside .git/.codewright: its bytes and mode bits."""
+    found = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if rel.parts[0] in {".git", ".codewright"} or not path.is_file():
+            continue
+        found[rel.as_posix()] = (path.read_bytes(), path.stat().st_mode & 0o777)
+    return found
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    (tmp_path / "a.py").write_bytes(b"print('a')  \r\n\tx = 1\n")
+    (tmp_path / "keep.bin").write_bytes(bytes(range(256)))
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.txt").write_text("b\n")
+    return tmp_path
+
+
+def test_rewind_restores_modified_deleted_and_removes_added_files(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    before = snapshot(repo)
+    (repo / "a.py").write_text("changed\n")
+    os.remove(repo / "sub" / "b.txt")
+    (repo / "new.py").write_text("new\n")
+    os.chmod(repo / "keep.bin", 0o755)
+    made = shadow.checkpoint("edit")
+    assert made is not None
+    assert sorted(made.changes) == [("a.py", "modified"), ("keep.bin", "modified"),
+                                    ("new.py", "added"), ("sub/b.txt", "deleted")]
+    target, changes = shadow.rewind(1)
+    assert target.label == "start"
+    assert snapshot(repo) == before
+    assert ("new.py", "deleted") in changes
+
+
+def test_rewind_n_goes_n_checkpoints_back_and_keeps_later_state(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("0")
+    states = [snapshot(repo)]
+    for n in range(1, 4):
+        (repo / "a.py").write_text(f"v{n}\n")
+        (repo / f"f{n}.txt").write_text(str(n))
+        shadow.checkpoint(str(n))
+        states.append(snapshot(repo))
+    (repo / "a.py").write_text("unrecorded\n")  # a change after the last checkpoint
+    shadow.rewind(2)
+    assert snapshot(repo) == states[1]
+    shadow.rewind(1)  # the branch moved: one more step back from checkpoint 1
+    assert snapshot(repo) == states[0]
+    saved = subprocess.run(["git", "--git-dir", str(shadow.git_dir), "for-each-ref", "refs/codewright/"],
+                           capture_output=True, text=True, check=True).stdout
+    assert saved.count("before-rewind") == 2
+
+
+def test_unchanged_files_make_no_checkpoint_and_user_git_is_untouched(repo: Path) -> None:
+    user_git = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    shadow = ShadowRepo(repo)
+    assert shadow.checkpoint("start") is not None
+    assert shadow.checkpoint("again") is None
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    assert after == user_git  # .codewright/ ignores itself
+    assert not subprocess.run(["git", "log"], cwd=repo, capture_output=True).returncode == 0  # still no commits
+
+
+def test_rewind_past_the_first_checkpoint_is_a_usage_error(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("only")
+    with pytest.raises(UsageError, match="earlier checkpoint"):
+        shadow.rewind(1)

@@ -1,0 +1,151 @@
+"""The agent's command line end to end: a run killed with Ctrl-C mid-command and resumed,
+`sessions`, and `undo` restoring the files byte for byte. Real processes, real signals."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+
+from tests.support.cli_schema import validate
+from tests.support.model_server import ModelServer, Recorded, Turn
+
+from .harness import MODEL, Script, call, tool_results
+from .test_events import documented_schema
+
+MARKER = "61.25"  # a sleep nobody else runs: how the test finds the command's process
+
+
+def cli(*args: str, server: ModelServer, **kwargs):  # type: ignore[no-untyped-def]
+    env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "codewright", *args], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, **kwargs)
+
+
+def sleepers() -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if cmdline[:2] == [b"sleep", MARKER.encode()]:
+                found.append(int(entry))
+    return found
+
+
+def check_lines(lines: list[str]) -> list[dict]:
+    events = [json.loads(line) for line in lines if line.strip()]
+    schema = documented_schema()
+    for event in events:
+        validate("run", event)
+        jsonschema.validate(event, schema)
+    return events
+
+
+def test_ctrl_c_during_a_command_saves_the_session_and_resume_finishes(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("one\n")
+
+    def start(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("plan", steps=[{"step": "wait for the build", "status": "in_progress"}]),
+                                call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
+
+    def long_command(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command=f"sleep {MARKER}")])
+
+    def after_resume(rec: Recorded) -> Turn:
+        results = tool_results(rec)
+        assert results and "interrupted" in results[0]["content"], f"no interrupted result: {results}"
+        assert "Plan" in rec.messages[1]["content"] or "wait for the build" in json.dumps(rec.messages)
+        return Turn(tool_calls=[call("finish", summary="resumed and done")])
+
+    script = Script([start, long_command, after_resume])
+    with ModelServer(script) as server:
+        proc = cli("run", "build it", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server)
+        assert proc.stdout is not None
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if '"tool_call_requested"' in line and "run_command" in line:
+                break
+        deadline = time.monotonic() + 15
+        while not sleepers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sleepers(), "the command never started"
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+        lines += out.splitlines()
+        assert proc.returncode == 130, err
+        assert "Traceback" not in err
+        time.sleep(0.2)
+        assert sleepers() == [], "the command's process group outlived Ctrl-C"
+        events = check_lines(lines)
+        finished = events[-1]
+        assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
+        session = finished["session"]
+        assert (tmp_path / "notes.txt").read_text() == "two\n"
+
+        listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
+                                 capture_output=True, text=True, check=True)
+        rows = json.loads(listing.stdout)
+        validate("sessions", rows)
+        assert [(r["id"], r["outcome"]) for r in rows["sessions"]] == [(session, "interrupted")]
+
+        resumed = cli("run", "--resume", session, "--json", "--yes", "--repo", str(tmp_path), server=server)
+        out, err = resumed.communicate(timeout=60)
+        assert resumed.returncode == 0, err
+        events2 = check_lines(out.splitlines())
+        assert events2[0]["type"] == "session_started" and events2[0]["resumed"] is True
+        assert events2[0]["seq"] > events[-1]["seq"]
+        assert events2[-1]["outcome"] == "done"
+    assert script.problems == []
+
+
+def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mode)
+            for p in sorted(root.rglob("*")) if p.is_file() and ".codewright" not in p.parts}
+
+
+def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_path: Path) -> None:
+    (tmp_path / "crlf.txt").write_bytes(b"line one\r\nline two  \r\n\xff\xfe odd bytes\r\n")
+    (tmp_path / "gone.py").write_text("print('delete me')\n")
+    (tmp_path / "tool.sh").write_text("#!/bin/sh\necho hi\n")
+    before = snapshot(tmp_path)
+
+    def change_everything(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[
+            call("apply_patch", text="crlf.txt\n<<<<<<< SEARCH\nline two\n=======\nline 2\n>>>>>>> REPLACE\n"),
+            call("run_command", command="rm gone.py && chmod +x tool.sh && mkdir -p out && echo x > out/new.txt"),
+        ])
+
+    def finish(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("finish", summary="changed")])
+
+    script = Script([change_everything, finish])
+    with ModelServer(script) as server:
+        done = cli("run", "change things", "--model", MODEL, "--mode", "full-auto", "--json", "--repo",
+                   str(tmp_path), server=server)
+        out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    events = check_lines(out.splitlines())
+    changed = {(e["path"], e["change"]) for e in events if e["type"] == "file_changed"}
+    assert changed == {("crlf.txt", "modified"), ("gone.py", "deleted"), ("tool.sh", "modified"),
+                       ("out/new.txt", "added")}
+    assert snapshot(tmp_path) != before
+
+    undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--json", "--repo", str(tmp_path)],
+                          capture_output=True, text=True)
+    assert undo.returncode == 0, undo.stderr
+    validate("undo", json.loads(undo.stdout))
+    assert snapshot(tmp_path) == before
+    again = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)],
+                           capture_output=True, text=True)
+    assert again.returncode == 2 and "Traceback" not in again.stderr  # nothing earlier than the start

@@ -1,0 +1,55 @@
+"""A session that overflows its window compacts, and the side-effect ledger survives it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.support.model_server import ModelServer, Recorded, Turn
+
+from .harness import Script, call, last_result, run_agent
+
+WINDOW = 8_000
+READS = 14
+
+
+def big_module(n: int) -> str:
+    return "".join(f"def handler_{n}_{i}(request):\n    return {{'status': {i}, 'body': request.get('k{i}')}}\n\n\n"
+                   for i in range(60))
+
+
+def test_overflowing_session_compacts_and_keeps_the_ledger(tmp_path: Path) -> None:
+    for n in range(READS):
+        (tmp_path / f"mod{n}.py").write_text(big_module(n))
+    (tmp_path / "serve.sh").write_text("#!/bin/sh\necho serving\n")
+
+    def chmod(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command="chmod +x serve.sh && export APP_MODE=testing")])
+
+    def reader(n: int):  # type: ignore[no-untyped-def]
+        def step(rec: Recorded) -> Turn:
+            if n:
+                assert f"handler_{n - 1}_59" in last_result(rec), "the file was not really read"
+            return Turn(text=f"Reading module {n}.", tool_calls=[call("read_file", path=f"mod{n}.py")])
+        return step
+
+    def check_and_finish(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("finish", summary="read everything")])
+
+    script = Script([chmod] + [reader(n) for n in range(READS)] + [check_and_finish], window=WINDOW)
+    with ModelServer(script, context_window=WINDOW) as server:
+        run = run_agent(root=tmp_path, server=server, task="read every module", mode="full-auto", window=WINDOW)
+        requests = [r for r in server.requests if r.protocol == "openai"]
+    assert script.problems == []
+    assert run.outcome.outcome == "done"
+    compactions = run.of_type("compaction")
+    assert len(compactions) >= 2, "the session never compacted twice"
+    assert all(c.tokens_after < c.tokens_before for c in compactions)
+    assert max(r.prompt_tokens for r in requests) <= WINDOW
+    # Compaction happened in large steps, not every turn.
+    assert len(compactions) <= READS // 3
+    # The ledger (the chmod and the exported variable) is in every request after the first compaction.
+    first = next(i for i, e in enumerate(run.events) if e.type == "compaction")
+    calls_after = sum(1 for e in run.events[first:] if e.type == "model_call_started")
+    for rec in requests[-calls_after:]:
+        text = "\n".join(m["content"] for m in rec.messages)
+        assert "serve.sh" in text and "APP_MODE" in text, "the ledger was dropped by compaction"

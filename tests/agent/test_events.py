@@ -1,0 +1,49 @@
+"""The event schema: docs/events.md publishes exactly what the dataclasses produce."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+
+from codewright.agent import events as ev
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
+
+
+def documented_schema() -> dict:
+    text = DOC.read_text(encoding="utf-8")
+    block = re.search(r"## JSON Schema.*?```json\n(.*?)\n```", text, re.S)
+    assert block, "docs/events.md has no JSON Schema block"
+    return json.loads(block.group(1))
+
+
+def test_docs_schema_equals_generated_schema() -> None:
+    assert documented_schema() == ev.json_schema()
+
+
+def test_every_event_type_is_documented_in_the_table() -> None:
+    text = DOC.read_text(encoding="utf-8")
+    for cls in ev.EVENT_TYPES:
+        assert f"| `{cls.type}` |" in text
+
+
+def test_events_round_trip_and_validate() -> None:
+    schema = documented_schema()
+    sample = ev.ToolCallFinished(call_id="c1", name="read_file", ok=True, kind="file_read", output="x",
+                                 duration_s=0.1, session="s", seq=3)
+    data = sample.to_dict()
+    jsonschema.validate(data, schema)
+    assert ev.from_dict(data) == sample
+
+
+def test_a_missing_field_fails_validation() -> None:
+    data = ev.PlanUpdated(steps=[{"step": "read", "status": "done"}]).to_dict()
+    del data["steps"]
+    try:
+        jsonschema.validate(data, documented_schema())
+    except jsonschema.ValidationError:
+        return
+    raise AssertionError("an event without its fields validated")

@@ -1,0 +1,144 @@
+"""Failures go back to the model with the precise message, and the run goes on.
+
+One run meets a malformed tool call, an edit that does not apply and a failing test, and
+recovers from each; others are denied a command, reach a limit, or get stuck.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from codewright.agent.loop import Limits
+from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
+
+from .harness import Script, call, last_result, run_agent
+
+CALC = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
+TESTS = "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
+PYTEST = f"{sys.executable} -m pytest -q -p no:cacheprovider test_calc.py"
+
+
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "calc.py").write_text(CALC)
+    (tmp_path / "test_calc.py").write_text(TESTS)
+    return tmp_path
+
+
+def test_malformed_call_failed_edit_and_failing_test_are_each_recovered(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    seen: dict[str, str] = {}
+
+    def garbage(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[ToolUse("read_file", "<<<not json at all>>>"), call("no_such_tool", x=1)])
+
+    def read(rec: Recorded) -> Turn:
+        seen["malformed"] = "\n".join(m["content"] for m in rec.messages if m["role"] == "tool")
+        return Turn(tool_calls=[call("read_file", path="calc.py")])
+
+    def bad_edit(rec: Recorded) -> Turn:
+        assert "return a - b" in last_result(rec)
+        return Turn(tool_calls=[call("edit_file", path="calc.py", old_string="def add(x, y):\n    return x + y\n",
+                                     new_string="def add(a, b):\n    return a + b\n")])
+
+    def run_tests(rec: Recorded) -> Turn:
+        seen["edit"] = last_result(rec)
+        return Turn(tool_calls=[call("run_command", command=PYTEST)])
+
+    def good_edit(rec: Recorded) -> Turn:
+        seen["tests"] = last_result(rec)
+        return Turn(tool_calls=[call("edit_file", path="calc.py", old_string="    return a - b\n",
+                                     new_string="    return a + b\n")])
+
+    def rerun(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command=PYTEST)])
+
+    def finish(rec: Recorded) -> Turn:
+        seen["final"] = last_result(rec)
+        return Turn(tool_calls=[call("finish", summary="fixed add")])
+
+    script = Script([garbage, read, bad_edit, run_tests, good_edit, rerun, finish])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "fix add", mode="full-auto")
+    assert script.problems == []
+    assert run.outcome.outcome == "done" and run.outcome.exit_code == 0
+    assert "not JSON" in seen["malformed"] and "unknown tool 'no_such_tool'" in seen["malformed"]
+    assert "read_file" in seen["malformed"]  # the error names the tools that exist
+    assert "calc.py" in seen["edit"] and "def add(x, y)" not in CALC  # the edit's own message came back
+    assert "1 failed" in seen["tests"] and "assert -1 == 5" in seen["tests"]
+    assert "2 passed" in seen["final"]
+    assert (root / "calc.py").read_text() == CALC.replace("a - b", "a + b")
+    errors = run.of_type("error")
+    assert len(errors) == 2 and all(e.recoverable for e in errors)
+    assert [e.path for e in run.of_type("file_changed")] == ["calc.py"]
+
+
+def test_a_denied_command_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    asked: list[str] = []
+
+    def run_it(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command="touch made-by-command.txt")])
+
+    def after(rec: Recorded) -> Turn:
+        assert "denied" in last_result(rec).lower()
+        return Turn(tool_calls=[call("finish", summary="could not run it")])
+
+    script = Script([run_it, after])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "make a file", mode="auto-edit",
+                        approve=lambda request: asked.append(str(request)) or False)
+    assert script.problems == []
+    assert asked and "touch made-by-command.txt" in asked[0]
+    denied = run.of_type("tool_call_denied")
+    assert len(denied) == 1 and denied[0].name == "run_command"
+    assert not (root / "made-by-command.txt").exists()
+    assert run.outcome.outcome == "done"
+
+
+def test_the_same_error_three_times_stops_the_run_as_stuck(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    bad = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
+    script = Script([lambda rec: Turn(tool_calls=[bad])] * 3)
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "loop", mode="full-auto")
+    assert run.outcome.outcome == "stuck" and run.outcome.exit_code == 1
+    assert "3 times" in run.outcome.reason
+    assert (root / "calc.py").read_text() == CALC
+
+
+def test_step_limit_exits_3_and_saves_the_session(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    script = Script([lambda rec, n=n: Turn(tool_calls=[call("read_file", path="calc.py", start_line=n % 2 + 1)])
+                     for n in range(5)])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "read forever", mode="full-auto", limits=Limits(max_steps=3))
+    assert run.outcome.outcome == "limit" and run.outcome.exit_code == 3
+    assert "step limit" in run.outcome.reason
+    assert script.served == 3
+    finished = run.of_type("finished")[-1]
+    assert finished.exit_code == 3 and finished.steps == 3
+
+
+def test_a_model_without_native_tools_calls_them_in_text(tmp_path: Path) -> None:
+    """JSON tool calls written in the reply's text are parsed, repaired and run; a broken one is answered."""
+    root = project(tmp_path)
+
+    def write_calls(rec: Recorded) -> Turn:
+        assert "tool_calls" in rec.messages[0]["content"]  # the format is described in the prompt
+        return Turn(text='Reading.\n```json\n{"tool_calls": [{"name": "read_file", "arguments": {"path": "calc.py",}}]}\n```')
+
+    def broken(rec: Recorded) -> Turn:
+        assert "return a - b" in rec.messages[-1]["content"]
+        return Turn(text='```json\n{"tool_calls": [{"name": 42, "arguments": {}}]}\n```')
+
+    def finish(rec: Recorded) -> Turn:
+        assert "each tool call needs" in rec.messages[-1]["content"]
+        return Turn(text='```json\n{"tool_calls": [{"name": "finish", "arguments": {"summary": "read it"}}]}\n```')
+
+    script = Script([write_calls, broken, finish])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "read calc", mode="full-auto", text_tools=True)
+    assert script.problems == []
+    assert run.outcome.outcome == "done"
+    assert [e.name for e in run.of_type("tool_call_requested")][0] == "read_file"

@@ -1,0 +1,116 @@
+"""Bad input never raises: binary, undecodable, broken, empty, deep or long files."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from codewright.graph.extract import extract
+
+LANG_SAMPLES = {
+    "a.py": b"def f(:\n  pass\n",
+    "a.js": b"function f( {",
+    "a.ts": b"class { x: = }",
+    "a.tsx": b"const a = <div>;",
+    "a.go": b"package p\nfunc (",
+    "a.java": b"class A { void f( }",
+    "a.rs": b"fn f( {",
+    "a.c": b"int f( {",
+    "a.cpp": b"class A { void f( };",
+    "README.md": b"# T\n```\n# not a heading",
+}
+
+
+@pytest.mark.parametrize("path", sorted(LANG_SAMPLES))
+def test_syntax_errors_are_recorded_not_raised(path):
+    facts = extract(path, LANG_SAMPLES[path])
+    if facts.language is not None:
+        assert facts.errors and all(e.startswith("line ") for e in facts.errors)
+
+
+def test_python_syntax_error_keeps_what_parses():
+    source = b"def good():\n    return 1\n\ndef bad(:\n    pass\n\nclass After:\n    def m(self): pass\n"
+    facts = extract("m.py", source)
+    ids = [s.id for s in facts.symbols]
+    assert "m.py::good" in ids and "m.py::After.m" in ids
+    assert facts.errors[0].startswith("line 4:")
+
+
+@pytest.mark.parametrize("path", ["a.py", "a.js", "a.go", "a.rs", "a.c", "README.md", "notes.txt"])
+def test_empty_file(path):
+    facts = extract(path, b"")
+    assert facts.errors == []
+    assert facts.references == [] and facts.imports == []
+
+
+def test_empty_python_file_has_its_module_symbol():
+    assert [(s.id, s.start_line, s.end_line) for s in extract("p/__init__.py", b"").symbols] == [("p/__init__.py::", 1, 1)]
+
+
+@pytest.mark.parametrize("source", [b"\x00\x01\x02binary\x00", b"def f(): pass\n\x00\n", b"\x89PNG\r\n\x1a\n\x00\x00"])
+def test_nul_bytes_are_binary(source):
+    facts = extract("a.py", source)
+    assert facts.symbols == [] and facts.references == [] and facts.chunks == []
+    assert facts.errors == ["binary content (NUL bytes): not indexed"]
+
+
+def test_invalid_utf8_falls_back_to_latin1():
+    facts = extract("a.py", b"def caf\xe9():\n    return 'na\xefve'\n")
+    assert [s.id for s in facts.symbols] == ["a.py::", "a.py::caf\u00e9"]
+    assert facts.errors == ["line 1: not valid UTF-8; decoded as latin-1"]
+
+
+def test_coding_cookie_is_honoured():
+    source = "# -*- coding: cp1252 -*-\nEURO = '\u20ac'\nx = EURO\n".encode("cp1252")
+    facts = extract("a.py", source)
+    assert facts.errors == ["line 2: not valid UTF-8; decoded as cp1252"]
+    assert facts.chunks[0].text.split("\n")[1] == "EURO = '\u20ac'"
+
+
+def test_columns_count_characters_not_bytes():
+    facts = extract("a.py", "s = '\u00e9\u00e9\u00e9'; t = f(s)\n".encode())
+    assert [(r.name, r.col) for r in facts.references] == [("f", 16), ("s", 18)]
+
+
+def test_byte_order_mark_is_ignored():
+    facts = extract("a.py", b"\xef\xbb\xbfdef f(): pass\n")
+    assert [(s.id, s.start_col) for s in facts.symbols[1:]] == [("a.py::f", 1)]
+
+
+def test_unknown_file_yields_empty_facts():
+    facts = extract("image.png", b"\x89PNG")
+    assert (facts.language, facts.symbols, facts.errors) == (None, [], [])
+
+
+@pytest.mark.parametrize("path, opener, closer", [
+    ("deep.py", "(", ")"), ("deep.js", "[", "]"), ("deep.c", "(", ")"), ("deep.rs", "(", ")"),
+])
+def test_deeply_nested_expression(path, opener, closer):
+    body = opener * 3000 + "1" + closer * 3000
+    prefix = {"deep.py": "x = ", "deep.js": "var x = ", "deep.c": "int x = ", "deep.rs": "const X: i32 = "}[path]
+    facts = extract(path, (prefix + body + ";\n").encode())
+    assert facts.language is not None
+
+
+def test_deeply_nested_functions():
+    source = "".join("    " * i + f"def f{i}():\n" for i in range(200)) + "    " * 200 + "pass\n"
+    facts = extract("n.py", source.encode())
+    assert len(facts.symbols) == 201
+    assert facts.symbols[-1].id == "n.py::" + ".".join(f"f{i}" for i in range(200))
+
+
+def test_long_file_is_linear():
+    """Time grows linearly: a 40x larger file takes well under 40x squared."""
+    unit = b"def f%d(a):\n    return g(a).h + K\n\n"
+    small = b"".join(unit % i for i in range(250))
+    large = b"".join(unit % i for i in range(10000))
+    extract("s.py", small)
+    start = time.perf_counter()
+    extract("s.py", small)
+    t_small = time.perf_counter() - start
+    start = time.perf_counter()
+    facts = extract("l.py", large)
+    t_large = time.perf_counter() - start
+    assert len(facts.symbols) == 10001
+    assert t_large < 40 * 4 * max(t_small, 1e-3)

@@ -1,0 +1,167 @@
+"""Python extraction on a small fixture: exact ids, spans, imports, references and chunks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codewright.graph.extract import extract, language_for, module_name
+
+FIXTURE = Path(__file__).parent / "fixtures" / "extract" / "python" / "shapes.py"
+M = "pkg/shapes.py::"
+
+
+@pytest.fixture(scope="module")
+def facts():
+    return extract("pkg/shapes.py", FIXTURE.read_bytes())
+
+
+def test_symbols(facts):
+    got = [(s.id, s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, s.parent)
+           for s in facts.symbols]
+    assert got == [
+        (M, "pkg.shapes", "module", 1, 1, 29, 48, None),
+        (M + "UNIT", "pkg.shapes.UNIT", "constant", 10, 1, 10, 11, M),
+        (M + "registry", "pkg.shapes.registry", "variable", 11, 1, 11, 13, M),
+        (M + "Square", "pkg.shapes.Square", "class", 15, 1, 25, 52, M),
+        (M + "Square.side", "pkg.shapes.Square.side", "attribute", 18, 5, 18, 21, M + "Square"),
+        (M + "Square.area", "pkg.shapes.Square.area", "method", 20, 5, 25, 52, M + "Square"),
+        (M + "Square.area.twice", "pkg.shapes.Square.area.twice", "function", 23, 9, 24, 24, M + "Square.area"),
+        (M + "describe", "pkg.shapes.describe", "function", 28, 1, 29, 48, M),
+    ]
+
+
+@pytest.mark.parametrize("sid, signature, doc", [
+    ("", "", "Shapes and their areas."),
+    ("Square", "class Square(base.Shape, metaclass=Meta)", "A square."),
+    ("Square.area", "def area(self, scale: int = 1) -> float", ""),
+    ("Square.side", "side: float = 1.0", ""),
+    ("UNIT", 'UNIT = "cm"', ""),
+])
+def test_signature_and_doc(facts, sid, signature, doc):
+    sym = next(s for s in facts.symbols if s.id == M + sid)
+    assert (sym.signature, sym.doc) == (signature, doc)
+
+
+def test_imports(facts):
+    got = [(i.module, i.names, i.alias, i.line, i.level, i.scope) for i in facts.imports]
+    assert got == [
+        ("os.path", [], "osp", 5, 0, None),
+        ("sys", [], None, 5, 0, None),
+        (".", ["base"], None, 6, 1, None),
+        ("..util.text", ["title"], None, 7, 2, None),
+        ("..util.text", ["slug"], "make_slug", 7, 2, None),
+        ("typing", ["*"], None, 8, 0, None),
+        ("math", [], None, 21, 0, M + "Square.area"),
+    ]
+
+
+def test_references(facts):
+    got = [(r.name, r.kind, r.line, r.col, r.qualifier, r.scope) for r in facts.references]
+    assert got == [
+        ("register", "decorator", 14, 2, "", M),
+        ("base", "name", 15, 14, "", M + "Square"),
+        ("Shape", "base", 15, 19, "base", M + "Square"),
+        ("Meta", "name", 15, 36, "", M + "Square"),
+        ("float", "annotation", 18, 11, "", M + "Square.side"),
+        ("int", "annotation", 20, 27, "", M + "Square.area"),
+        ("float", "annotation", 20, 39, "", M + "Square.area"),
+        ("x", "name", 24, 20, "", M + "Square.area.twice"),
+        ("math", "name", 25, 16, "", M + "Square.area"),
+        ("pow", "call", 25, 21, "math", M + "Square.area"),
+        ("side", "attribute", 25, 30, "self", M + "Square.area"),
+        ("twice", "call", 25, 41, "", M + "Square.area"),
+        ("scale", "name", 25, 47, "", M + "Square.area"),
+        ("osp", "name", 29, 12, "", M + "describe"),
+        ("join", "call", 29, 16, "osp", M + "describe"),
+        ("UNIT", "name", 29, 21, "", M + "describe"),
+        ("make_slug", "call", 29, 27, "", M + "describe"),
+        ("shape", "name", 29, 37, "", M + "describe"),
+        ("name", "attribute", 29, 43, "shape", M + "describe"),
+    ]
+
+
+def test_chunks(facts):
+    got = [(c.kind, c.start_line, c.end_line, c.symbol, c.title) for c in facts.chunks]
+    assert got == [
+        ("module", 1, 11, None, "pkg.shapes"),
+        ("class", 14, 25, M + "Square", "pkg.shapes.Square"),
+        ("function", 28, 29, M + "describe", "pkg.shapes.describe"),
+    ]
+    lines = FIXTURE.read_text().split("\n")
+    assert facts.chunks[1].text == "\n".join(lines[13:25])
+    assert facts.chunks[0].text.startswith('"""Shapes') and facts.chunks[0].text.endswith("registry = {}")
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("a.b.c(1)", [("a", "name", ""), ("b", "attribute", "a"), ("c", "call", "a.b")]),
+    ("f(x).g[0].h()", [("f", "call", ""), ("x", "name", ""), ("g", "attribute", "f()"), ("h", "call", "f().g[]")]),
+    ("q.filter(\n  a=1,\n).order_by('x')", [("q", "name", ""), ("filter", "call", "q"), ("order_by", "call", "q.filter()")]),
+    ("self.x = cls.y", [("x", "attribute", "self"), ("y", "attribute", "cls")]),
+    ("for i, j in pairs: total += i", [("pairs", "name", ""), ("total", "name", ""), ("i", "name", "")]),
+    ("with open(p) as fh, lock: pass", [("open", "call", ""), ("p", "name", ""), ("lock", "name", "")]),
+    ("try: pass\nexcept (KeyError, E) as e: raise", [("KeyError", "name", ""), ("E", "name", "")]),
+    ("lambda a, *b, c=d, **e: a + g", [("d", "name", ""), ("a", "name", ""), ("g", "name", "")]),
+    ("[k for k in ks if k]", [("k", "name", ""), ("ks", "name", ""), ("k", "name", "")]),
+    ("def f(a: A[B], *, b: 'C' = D) -> E: global G; return a",
+     [("A", "annotation", ""), ("B", "annotation", ""), ("D", "name", ""), ("E", "annotation", ""),
+      ("a", "name", "")]),
+    ("import a.b as c\nfrom . import d", []),
+    ("call(key=value)", [("call", "call", ""), ("value", "name", "")]),
+    ("if (n := size()) > LIMIT: pass", [("size", "call", ""), ("LIMIT", "name", "")]),
+])
+def test_reference_kinds(source, expected):
+    refs = extract("m.py", source.encode()).references
+    assert [(r.name, r.kind, r.qualifier) for r in refs] == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("X = 1\nif DEBUG:\n    Y = 2\nelse:\n    Y = 3\ntry:\n    import z\nexcept ImportError:\n    z = None\n",
+     [("X", "constant"), ("Y", "constant"), ("z", "variable")]),
+    ("a, B = 1, 2\n", [("a", "variable"), ("B", "constant")]),
+    ("class C:\n    @property\n    def p(self): pass\n    @p.setter\n    def p(self, v): pass\n",
+     [("C", "class"), ("C.p", "method")]),
+    ("def f():\n    class L:\n        def m(self): pass\n",
+     [("f", "function"), ("f.L", "class"), ("f.L.m", "method")]),
+    ("async def a():\n    pass\n", [("a", "function")]),
+])
+def test_symbol_kinds(source, expected):
+    syms = extract("m.py", source.encode()).symbols[1:]
+    assert [(s.id.split("::")[1], s.kind) for s in syms] == expected
+
+
+def test_large_class_is_split_by_method():
+    methods = "".join(f"    def m{i}(self):\n" + "        x = 1\n" * 8 + "\n" for i in range(10))
+    source = "import os\n\n\nclass Big:\n    '''Big.'''\n    limit = 3\n\n" + methods + "\nZ = 1\n"
+    chunks = extract("big.py", source.encode()).chunks
+    got = [(c.kind, c.start_line, c.end_line, c.symbol) for c in chunks]
+    assert got[0] == ("module", 1, 109, None)
+    assert chunks[0].text == "import os\nZ = 1"
+    assert got[1] == ("class", 4, 6, "big.py::Big")
+    assert chunks[1].text == "class Big:\n    '''Big.'''\n    limit = 3"
+    assert got[2:] == [("function", 8 + 10 * i, 16 + 10 * i, f"big.py::Big.m{i}") for i in range(10)]
+
+
+@pytest.mark.parametrize("path, language", [
+    ("a/b.py", "python"), ("b.pyi", "python"), ("x.js", "javascript"), ("x.jsx", "javascript"),
+    ("x.mjs", "javascript"), ("x.ts", "typescript"), ("x.tsx", "tsx"), ("x.go", "go"), ("X.java", "java"),
+    ("x.rs", "rust"), ("x.c", "c"), ("x.h", "c"), ("x.cc", "cpp"), ("x.HPP", "cpp"),
+    ("README.md", None), ("Makefile", None), (".py", None),
+])
+def test_language_for(path, language):
+    assert language_for(path) == language
+
+
+@pytest.mark.parametrize("path, module", [
+    ("src/pkg/mod.py", "pkg.mod"), ("pkg/__init__.py", "pkg"), ("setup.py", "setup"),
+    ("lib/a/b.pyi", "a.b"), ("__init__.py", "__init__"),
+])
+def test_module_name(path, module):
+    assert module_name(path) == module
+
+
+def test_module_given_by_store_wins():
+    facts = extract("src/x/__init__.py", b"def f(): pass\n", module="x")
+    assert [(s.id, s.qualname) for s in facts.symbols] == [("src/x/__init__.py::", "x"),
+                                                          ("src/x/__init__.py::f", "x.f")]

@@ -1,0 +1,107 @@
+"""Each kind of bad input gets one readable outcome and loses nothing else."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from store_repo import make_repo
+
+from codewright.errors import UsageError
+from codewright.graph import files as discovery
+from codewright.graph.index import Index
+
+
+def build(repo: Path) -> tuple[Index, object]:
+    ix = Index.open(repo)
+    return ix, ix.build()
+
+
+def status(ix: Index, path: str) -> tuple:
+    return ix.conn.execute("SELECT status, reason FROM files WHERE path=?", (path,)).fetchone()
+
+
+def test_binary_file_is_recorded_as_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"logo.png": b"\x89PNG\r\n\x1a\n\0\0\0IHDR", "a.py": "def f():\n    pass\n"})
+    ix, stats = build(repo)
+    assert status(ix, "logo.png") == ("skipped", "binary")
+    assert stats.files == 1 and ix.definitions("f")[0].id == "a.py::f"
+
+
+def test_invalid_utf8_is_indexed_with_a_decode_note(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"latin.py": "def caf\xe9():\n    return '\xe9'\n".encode("latin-1")})
+    ix, _ = build(repo)
+    assert [s.id for s in ix.outline("latin.py")] == ["latin.py::café"]
+    notes = [m for (m,) in ix.conn.execute("SELECT message FROM errors")]
+    assert notes and "utf-8" in notes[0].lower()
+
+
+def test_declared_encoding_is_honoured(tmp_path: Path) -> None:
+    source = "# -*- coding: cp1252 -*-\nGREETING = '\u20ac'\n\ndef euro():\n    pass\n"
+    repo = make_repo(tmp_path, {"enc.py": source.encode("cp1252")})
+    ix, _ = build(repo)
+    assert [s.name for s in ix.outline("enc.py")] == ["GREETING", "euro"]
+
+
+def test_syntax_error_indexes_what_parses_and_records_the_error(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"broken.py": "def ok():\n    pass\n\ndef bad(:\n    pass\n"})
+    ix, stats = build(repo)
+    assert "broken.py::ok" in [s.id for s in ix.outline("broken.py")]
+    assert stats.errors == 1
+    assert status(ix, "broken.py") == ("indexed", "line 4: missing ')'")
+
+
+def test_file_over_size_cap_is_skipped_with_reason(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"big.py": "x = 1\n" * (discovery.SIZE_CAP // 6 + 10), "small.py": "y = 2\n"})
+    ix, stats = build(repo)
+    assert status(ix, "big.py")[0] == "skipped" and status(ix, "big.py")[1].startswith("over size cap")
+    assert {"path": "big.py", "reason": status(ix, "big.py")[1]} in stats.skipped_files
+    assert ix.build().parsed == 0  # stays skipped without being read again
+
+
+def test_symlink_loops_are_skipped_not_followed_forever(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n", "sub/b.py": "B = 2\n"})
+    os.symlink("..", repo / "sub" / "up")  # directory loop
+    os.symlink("self", repo / "self")  # a link to itself
+    ix, stats = build(repo)
+    assert sorted(p for (p,) in ix.conn.execute("SELECT path FROM files WHERE status='indexed'")) == [
+        "a.py", "sub/b.py"]
+    reasons = {s["path"]: s["reason"] for s in stats.skipped_files}
+    assert reasons["self"] == "symlink loop" and reasons["sub/up"] == "symlink loop"
+
+
+def test_symlink_loop_inside_git_repo(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "g", {"a.py": "A = 1\n"}, git=True)
+    os.symlink("loop", repo / "loop")
+    ix, stats = build(repo)
+    assert stats.files == 1 and {"path": "loop", "reason": "symlink loop"} in stats.skipped_files
+
+
+@pytest.mark.parametrize("git", [False, True])
+def test_empty_repository_builds_an_empty_index(tmp_path: Path, git: bool) -> None:
+    repo = make_repo(tmp_path / "empty", {}, git=git)
+    ix, stats = build(repo)
+    assert (stats.files, stats.parsed) == (0, 0)
+    assert ix.stats()["files"] == 0 and ix.repo_map(500) == "" and ix.symbols("x") == []
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no such directory"):
+        Index.open(tmp_path / "nope")
+
+
+def test_extractor_crash_is_recorded_and_the_rest_indexed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, {"a.py": "A = 1\n", "b.py": "B = 2\n"})
+    ix = Index.open(repo, extractor=_crash_on_b)
+    ix.build()
+    assert status(ix, "b.py")[1].startswith("extraction failed")
+    assert [s.id for s in ix.outline("a.py")] == ["a.py::A"]
+
+
+def _crash_on_b(path: str, source: bytes, module: str | None):
+    from codewright.graph.extract import extract
+
+    if path == "b.py":
+        raise RuntimeError("boom")
+    return extract(path, source, module)

@@ -1,0 +1,162 @@
+"""Index.build and Index.update on a small Python tree: exact rows, and incremental behaviour."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from store_repo import PYTHON_REPO, make_repo
+
+from codewright.graph.index import Index
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", PYTHON_REPO, git=True)
+
+
+@pytest.fixture
+def index(repo: Path):
+    with Index.open(repo) as ix:
+        ix.build()
+        yield ix
+
+
+def rows(index: Index, sql: str) -> list[tuple]:
+    return index.conn.execute(sql).fetchall()
+
+
+def refs_of(index: Index, path: str) -> list[tuple]:
+    return rows(index, "SELECT r.name, r.line, r.col, r.kind, r.qualifier, r.target FROM refs r JOIN files f"
+                f" ON f.id=r.file_id WHERE f.path='{path}' AND r.target IS NOT NULL ORDER BY r.line, r.col")
+
+
+def test_symbols_have_exact_ids_spans_and_signatures(index: Index) -> None:
+    got = rows(index, "SELECT sid, qualname, kind, start_line, end_line, signature, doc, parent FROM symbols s"
+               " JOIN files f ON f.id=s.file_id WHERE f.path='pkg/models.py' ORDER BY start_line, sid")
+    assert got == [
+        ("pkg/models.py::", "pkg.models", "module", 1, 12, "", "", None),
+        ("pkg/models.py::User", "pkg.models.User", "class", 1, 8, "class User", "A user.", "pkg/models.py::"),
+        ("pkg/models.py::User.__init__", "pkg.models.User.__init__", "method", 4, 5,
+         "def __init__(self, name)", "", "pkg/models.py::User"),
+        ("pkg/models.py::User.get_user_name", "pkg.models.User.get_user_name", "method", 7, 8,
+         "def get_user_name(self)", "", "pkg/models.py::User"),
+        ("pkg/models.py::make_user", "pkg.models.make_user", "function", 11, 12,
+         "def make_user(name)", "", "pkg/models.py::"),
+    ]
+
+
+def test_files_record_language_module_hash_and_lines(index: Index) -> None:
+    got = rows(index, "SELECT path, language, module, lines, status, length(hash) FROM files ORDER BY path")
+    assert got == [
+        ("README.md", None, None, 7, "indexed", 32),
+        ("main.py", "python", "main", 3, "indexed", 32),
+        ("pkg/__init__.py", "python", "pkg", 1, "indexed", 32),
+        ("pkg/models.py", "python", "pkg.models", 12, "indexed", 32),
+        ("pkg/views.py", "python", "pkg.views", 9, "indexed", 32),
+    ]
+    assert rows(index, "SELECT path, parent, files FROM dirs ORDER BY path") == [("", None, 2), ("pkg", "", 3)]
+
+
+def test_imports_resolve_absolute_relative_and_aliased(index: Index) -> None:
+    got = rows(index, "SELECT f.path, i.module, i.names, i.alias, i.level, i.target FROM imports i"
+               " JOIN files f ON f.id=i.file_id ORDER BY f.path, i.line")
+    assert got == [
+        ("main.py", "pkg", "User", None, 0, "pkg/__init__.py"),
+        ("pkg/__init__.py", ".models", "User", None, 1, "pkg/models.py"),
+        ("pkg/views.py", "pkg.models", "make_user", None, 0, "pkg/models.py"),
+        ("pkg/views.py", ".", "models", None, 1, "pkg/__init__.py"),
+        ("pkg/views.py", "pkg.models", "", "m", 0, "pkg/models.py"),
+    ]
+
+
+def test_references_resolve_through_imports_aliases_and_reexports(index: Index) -> None:
+    assert refs_of(index, "pkg/views.py") == [
+        ("make_user", 7, 12, "call", "", "pkg/models.py::make_user"),
+        ("models", 8, 13, "name", "", "pkg/models.py::"),
+        ("User", 8, 20, "call", "models", "pkg/models.py::User"),
+        ("m", 9, 12, "name", "", "pkg/models.py::"),
+        ("make_user", 9, 14, "call", "m", "pkg/models.py::make_user"),
+    ]
+    # `from pkg import User` goes through pkg/__init__.py's re-export to the class itself
+    assert refs_of(index, "main.py") == [("User", 3, 7, "call", "", "pkg/models.py::User")]
+    # a local variable's method cannot be resolved from imports alone, so it stays open
+    open_refs = rows(index, "SELECT name, target FROM refs WHERE name='get_user_name'")
+    assert open_refs == [("get_user_name", None)]
+
+
+def test_chunks_and_full_text_search_split_identifiers(index: Index) -> None:
+    got = rows(index, "SELECT f.path, c.kind, c.title, c.start_line, c.end_line FROM chunks c"
+               " JOIN files f ON f.id=c.file_id WHERE f.path IN ('README.md', 'pkg/models.py') ORDER BY 1, 4")
+    assert got == [
+        ("README.md", "doc", "Demo", 1, 3),
+        ("README.md", "doc", "Usage", 5, 7),
+        ("pkg/models.py", "class", "pkg.models.User", 1, 8),
+        ("pkg/models.py", "function", "pkg.models.make_user", 11, 12),
+    ]
+    hits = index.search("getUserName")  # camelCase query finds the snake_case method's chunk
+    assert hits[0].path == "pkg/models.py" and hits[0].title == "pkg.models.User"
+
+
+def test_second_run_on_unchanged_tree_parses_nothing(index: Index) -> None:
+    stats = index.build()
+    assert (stats.parsed, stats.unchanged, stats.files) == (0, 5, 5)
+
+
+def test_touched_but_identical_file_is_not_reparsed(index: Index, repo: Path) -> None:
+    path = repo / "pkg" / "models.py"
+    path.write_bytes(path.read_bytes())  # new mtime, same content hash
+    assert index.build().parsed == 0
+
+
+def test_one_changed_file_reparses_only_it_and_redoes_edges_into_it(index: Index, repo: Path) -> None:
+    models = repo / "pkg" / "models.py"
+    models.write_text(models.read_text().replace("make_user", "build_user"))
+    before = index.parsed_total
+    stats = index.build()
+    assert stats.parsed == 1 and index.parsed_total - before == 1
+    # views.py was not reparsed, but its edges into models.py were redone: make_user is gone
+    assert [r for r in refs_of(index, "pkg/views.py") if r[0] == "make_user"] == []
+    models.write_text(models.read_text().replace("build_user", "make_user"))
+    index.build()
+    assert ("make_user", 7, 12, "call", "", "pkg/models.py::make_user") in refs_of(index, "pkg/views.py")
+
+
+def test_update_api_reindexes_given_paths_only(index: Index, repo: Path) -> None:
+    (repo / "pkg" / "extra.py").write_text("from .models import User\n\n\ndef extra():\n    return User('e')\n")
+    (repo / "main.py").unlink()
+    stats = index.update(["pkg/extra.py", repo / "main.py"])
+    assert (stats.parsed, stats.removed) == (1, 1)
+    assert refs_of(index, "pkg/extra.py") == [("User", 5, 12, "call", "", "pkg/models.py::User")]
+    assert rows(index, "SELECT count(*) FROM files WHERE path='main.py'") == [(0,)]
+    assert rows(index, "SELECT count(*) FROM refs WHERE file_id NOT IN (SELECT id FROM files)") == [(0,)]
+
+
+def test_removed_file_unresolves_the_imports_and_references_into_it(index: Index, repo: Path) -> None:
+    (repo / "pkg" / "models.py").unlink()
+    stats = index.build()
+    assert stats.removed == 1
+    assert rows(index, "SELECT count(*) FROM imports WHERE target='pkg/models.py'") == [(0,)]
+    assert rows(index, "SELECT count(*) FROM refs WHERE target LIKE 'pkg/models.py::%'") == [(0,)]
+
+
+def test_added_file_makes_an_unresolved_import_resolve(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.py": "from b import f\n\nf()\n"})
+    with Index.open(repo) as ix:
+        ix.build()
+        assert rows(ix, "SELECT target FROM imports") == [(None,)]
+        (repo / "b.py").write_text("def f():\n    pass\n")
+        ix.build()
+        assert rows(ix, "SELECT target FROM imports i JOIN files f ON f.id=i.file_id WHERE f.path='a.py'") == [
+            ("b.py",)]
+        assert refs_of(ix, "a.py") == [("f", 3, 1, "call", "", "b.py::f")]
+
+
+def test_gitignored_files_stay_out_and_index_dir_is_excluded_from_git(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "g", {".gitignore": "build/\n*.log\n", "build/x.py": "", "a.log": "x",
+                                      "src/m.py": "X = 1\n"}, git=True)
+    with Index.open(repo) as ix:
+        ix.build()
+        assert [r[0] for r in rows(ix, "SELECT path FROM files ORDER BY path")] == [".gitignore", "src/m.py"]
+    exclude = (repo / ".git" / "info" / "exclude").read_text().splitlines()
+    assert exclude.count(".codewright/") == 1

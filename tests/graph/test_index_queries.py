@@ -1,0 +1,115 @@
+"""The query API: symbols, definitions, references, outline, search, stats and the repo map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from store_repo import PYTHON_REPO, make_repo
+
+from codewright.errors import UsageError
+from codewright.graph.index import Index
+from codewright.graph.repomap import token_counter
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    with Index.open(make_repo(tmp_path_factory.mktemp("q") / "repo", PYTHON_REPO)) as ix:
+        ix.build()
+        yield ix
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("make_user", "pkg/models.py::make_user"),  # exact
+        ("User", "pkg/models.py::User"),  # exact beats get_user_name's substring
+        ("get_user", "pkg/models.py::User.get_user_name"),  # prefix
+        ("gun", "pkg/models.py::User.get_user_name"),  # subsequence
+        ("mkusr", "pkg/models.py::make_user"),
+    ],
+)
+def test_symbols_fuzzy(index: Index, query: str, first: str) -> None:
+    assert index.symbols(query)[0].id == first
+
+
+def test_symbols_no_match(index: Index) -> None:
+    assert index.symbols("zzz") == []
+
+
+@pytest.mark.parametrize(
+    ("target", "ids"),
+    [
+        ("make_user", ["pkg/models.py::make_user"]),
+        ("pkg.models.User", ["pkg/models.py::User"]),
+        ("User.get_user_name", ["pkg/models.py::User.get_user_name"]),
+        ("pkg/models.py::User.__init__", ["pkg/models.py::User.__init__"]),
+        ("pkg/views.py:9:16", ["pkg/models.py::make_user"]),  # on `make_user` in `m.make_user(`
+        ("pkg/views.py:8:21", ["pkg/models.py::User"]),
+        ("pkg/models.py:11:5", ["pkg/models.py::make_user"]),  # on the definition itself
+        ("nothing_here", []),
+    ],
+)
+def test_definitions(index: Index, target: str, ids: list[str]) -> None:
+    assert [s.id for s in index.definitions(target)] == ids
+
+
+def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) -> None:
+    with Index.open(make_repo(tmp_path / "r", PYTHON_REPO)) as ix:
+        ix.build()
+        ix.conn.execute("CREATE TABLE resolved_refs (path, line, col, target, external)")
+        ix.conn.execute("INSERT INTO resolved_refs VALUES ('pkg/views.py', 9, 29, "
+                        "'pkg/models.py::User.get_user_name', 0)")
+        assert [s.id for s in ix.definitions("pkg/views.py:9:29")] == ["pkg/models.py::User.get_user_name"]
+        # no row at that spot: falls back to our own reference table
+        assert [s.id for s in ix.definitions("pkg/views.py:7:12")] == ["pkg/models.py::make_user"]
+
+
+def test_references_by_id_name_and_qualified_name(index: Index) -> None:
+    by_id = [(r.path, r.line, r.col) for r in index.references("pkg/models.py::make_user")]
+    assert by_id == [("pkg/views.py", 7, 12), ("pkg/views.py", 9, 14)]
+    assert [(r.path, r.line) for r in index.references("User")] == [
+        ("main.py", 3), ("pkg/models.py", 12), ("pkg/views.py", 8)]
+    assert [(r.path, r.line) for r in index.references("pkg.models.make_user")] == [
+        ("pkg/views.py", 7), ("pkg/views.py", 9)]
+
+
+def test_outline_lists_symbols_in_order(index: Index) -> None:
+    assert [(s.kind, s.qualname, s.start_line) for s in index.outline("pkg/models.py")] == [
+        ("class", "pkg.models.User", 1),
+        ("method", "pkg.models.User.__init__", 4),
+        ("method", "pkg.models.User.get_user_name", 7),
+        ("function", "pkg.models.make_user", 11),
+    ]
+    with pytest.raises(UsageError):
+        index.outline("missing.py")
+
+
+def test_stats_counts(index: Index) -> None:
+    stats = index.stats()
+    assert (stats["files"], stats["symbols"], stats["imports"], stats["imports_resolved"]) == (5, 9, 5, 5)
+    assert stats["languages"] == {"python": 4, "other": 1}
+    assert stats["references_resolved"] == 7 and stats["index_bytes"] > 0
+
+
+@pytest.mark.parametrize("budget", [0, 5, 12, 30, 60, 200, 4000])
+def test_repo_map_never_exceeds_its_budget(index: Index, budget: int) -> None:
+    text = index.repo_map(budget)
+    assert token_counter()(text) <= budget
+
+
+def test_repo_map_ranks_the_most_used_definitions_first(index: Index) -> None:
+    text = index.repo_map(4000)
+    assert text.splitlines()[0] == "pkg/models.py:"
+    assert "  class User" in text and "  def make_user(name)" in text
+
+
+def test_repo_map_focus_brings_a_file_forward(index: Index) -> None:
+    assert index.repo_map(4000, focus=["pkg/views.py"]).splitlines()[:2] == ["pkg/views.py:", "  def show(name)"]
+
+
+def test_token_counter_matches_cl100k() -> None:
+    import bpe_openai
+
+    text = "def get_user_name(self) -> str:\n    return self.name  # ünïcode\n"
+    assert token_counter()(text) == len(bpe_openai.get_encoding("cl100k_base").encode(text))

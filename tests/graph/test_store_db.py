@@ -1,0 +1,121 @@
+"""The database file: rebuilt when corrupted or from an older format; safe under concurrent runs."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from store_repo import PYTHON_REPO, make_repo
+
+from codewright.graph import store
+from codewright.graph.index import Index
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", PYTHON_REPO)
+
+
+def db_path(repo: Path) -> Path:
+    return repo / ".codewright" / "index.db"
+
+
+def test_corrupted_index_is_rebuilt_with_a_message(repo: Path) -> None:
+    db_path(repo).parent.mkdir()
+    db_path(repo).write_bytes(b"this is not a database" * 100)
+    with Index.open(repo) as ix:
+        assert len(ix.notices) == 1 and "corrupted" in ix.notices[0] and "rebuilding" in ix.notices[0]
+        assert ix.build().files == 5
+
+
+def test_truncated_index_is_rebuilt(repo: Path) -> None:
+    with Index.open(repo) as ix:
+        ix.build()
+        ix.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = db_path(repo).read_bytes()
+    db_path(repo).write_bytes(data[:4096] + b"\xff" * 8192)
+    with Index.open(repo) as ix:
+        assert ix.notices and "rebuilding" in ix.notices[0]
+        assert ix.build().parsed == 5
+
+
+def test_older_schema_version_is_rebuilt(repo: Path) -> None:
+    with Index.open(repo) as ix:
+        ix.build()
+        ix.conn.execute("UPDATE meta SET value='0' WHERE key='schema_version'")
+    with Index.open(repo) as ix:
+        assert ix.notices and "older format" in ix.notices[0]
+        assert ix.build().parsed == 5
+
+
+def test_foreign_sqlite_file_is_rebuilt(repo: Path) -> None:
+    db_path(repo).parent.mkdir()
+    conn = sqlite3.connect(db_path(repo))
+    conn.execute("CREATE TABLE files (path TEXT)")
+    conn.commit()
+    conn.close()
+    with Index.open(repo) as ix:
+        assert ix.notices and "older format" in ix.notices[0]
+        assert ix.build().files == 5
+
+
+def test_current_index_opens_silently(repo: Path) -> None:
+    with Index.open(repo) as ix:
+        ix.build()
+    with Index.open(repo) as ix:
+        assert ix.notices == []
+        assert ix.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+_RACER = """
+import sys
+from codewright.graph.index import Index
+with Index.open(sys.argv[1]) as ix:
+    print(ix.build().parsed)
+"""
+
+
+def test_two_concurrent_index_runs_neither_corrupt_nor_lose_an_update(repo: Path) -> None:
+    for n in range(60):  # enough files that the runs overlap
+        (repo / f"gen/m{n}.py").parent.mkdir(exist_ok=True)
+        (repo / f"gen/m{n}.py").write_text(f"def f{n}():\n    return {n}\n")
+    procs = [subprocess.Popen([sys.executable, "-c", _RACER, str(repo)], stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    parsed = sorted(int(p.communicate(timeout=120)[0]) for p in procs)
+    assert all(p.returncode == 0 for p in procs)
+    assert parsed == [0, 65]  # one did the work; the other waited, then found nothing to redo
+    with Index.open(repo) as ix:
+        assert ix.notices == []
+        assert ix.conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert ix.stats()["files"] == 65
+        assert ix.conn.execute("SELECT count(*) FROM symbols WHERE name LIKE 'f%'").fetchone() == (60,)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("getUserName", ["get", "user", "name"]),
+        ("get_user_name", ["get", "user", "name"]),
+        ("GetUserName", ["get", "user", "name"]),
+        ("HTTPServer", ["http", "server"]),
+        ("parse2json", ["parse", "2", "json"]),
+        ("__init__", ["init"]),
+        ("x", ["x"]),
+    ],
+)
+def test_split_identifier(name: str, words: list[str]) -> None:
+    assert store.split_identifier(name) == words
+
+
+def test_identifier_words_only_adds_compound_identifiers() -> None:
+    assert store.identifier_words("def getUserName(x): return get_user_name + x") == "get user name get user name"
+
+
+def test_fts_query_never_raises_on_syntax(tmp_path: Path) -> None:
+    with Index.open(make_repo(tmp_path / "r", PYTHON_REPO)) as ix:
+        ix.build()
+        for text in ['"unbalanced', "a AND OR", "NEAR(", "*", ""]:
+            ix.search(text)

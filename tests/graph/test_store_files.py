@@ -1,0 +1,53 @@
+"""File discovery: git's view inside a work tree, .gitignore files outside, .codewrightignore in both."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from store_repo import make_repo
+
+from codewright.graph.files import discover
+
+TREE = {
+    ".gitignore": "*.log\nbuild/\n!keep.log\n",
+    "a.py": "",
+    "x.log": "",
+    "keep.log": "",
+    "build/out.py": "",
+    "src/.gitignore": "gen_*.py\n",
+    "src/gen_1.py": "",
+    "src/m.py": "",
+    "docs/.codewrightignore": "draft*\n",
+    "docs/draft.md": "",
+    "docs/final.md": "",
+    ".codewright/index.db": "",
+}
+EXPECTED = [".gitignore", "a.py", "docs/.codewrightignore", "docs/final.md", "keep.log", "src/.gitignore", "src/m.py"]
+
+
+@pytest.mark.parametrize("git", [False, True])
+def test_ignore_rules_apply_the_same_inside_and_outside_git(tmp_path: Path, git: bool) -> None:
+    repo = make_repo(tmp_path / "r", TREE, git=git)
+    found = discover(repo)
+    assert found.in_git is git
+    assert [f.path for f in found.files] == EXPECTED
+
+
+def test_deeper_gitignore_can_reinclude(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {".gitignore": "*.txt\n", "sub/.gitignore": "!notes.txt\n",
+                                      "a.txt": "", "sub/notes.txt": "", "sub/b.txt": ""})
+    assert [f.path for f in discover(repo).files] == [".gitignore", "sub/.gitignore", "sub/notes.txt"]
+
+
+def test_entries_carry_size_and_mtime(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.py": "abc"})
+    (entry,) = discover(repo).files
+    assert (entry.path, entry.size) == ("a.py", 3) and entry.mtime_ns > 0
+
+
+def test_size_cap_is_a_parameter(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.py": "x" * 50, "b.py": "y"})
+    found = discover(repo, size_cap=10)
+    assert [f.path for f in found.files] == ["b.py"]
+    assert [(s.path, s.reason) for s in found.skipped] == [("a.py", "over size cap (50 > 10 bytes)")]

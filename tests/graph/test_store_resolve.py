@@ -1,0 +1,69 @@
+"""Import resolution per language, as a table: (importing file, language, module, level) -> path."""
+
+from __future__ import annotations
+
+import pytest
+
+from codewright.graph.resolve import ModuleMap, python_module
+
+PATHS = {
+    "pkg/__init__.py", "pkg/models.py", "pkg/sub/__init__.py", "pkg/sub/deep.py", "src/lib/__init__.py",
+    "src/lib/core.py", "scripts/tool.py", "scripts/helper.py",
+    "web/app.ts", "web/util.ts", "web/components/index.tsx", "web/legacy.js",
+    "go.mod", "main.go", "internal/store/store.go", "internal/store/db.go",
+    "include/config.h", "src/main.c", "src/local.h",
+    "java/src/com/acme/Widget.java", "java/src/com/acme/Main.java",
+    "rs/src/main.rs", "rs/src/net/mod.rs", "rs/src/net/tcp.rs", "rs/src/util.rs",
+}
+OWN_MODULE = {p: m for p in PATHS if (m := python_module(p, PATHS))}
+MMAP = ModuleMap.build(PATHS, {m: p for p, m in OWN_MODULE.items()}, "module example.com/app\n\ngo 1.21\n")
+
+
+@pytest.mark.parametrize(
+    ("path", "module"),
+    [
+        ("pkg/models.py", "pkg.models"),
+        ("pkg/__init__.py", "pkg"),
+        ("pkg/sub/deep.py", "pkg.sub.deep"),
+        ("src/lib/core.py", "lib.core"),
+        ("scripts/tool.py", "tool"),
+        ("web/app.ts", None),
+    ],
+)
+def test_python_module_names(path: str, module: str | None) -> None:
+    assert python_module(path, PATHS) == module
+
+
+@pytest.mark.parametrize(
+    ("path", "language", "module", "level", "target"),
+    [
+        ("pkg/models.py", "python", "pkg.sub.deep", 0, "pkg/sub/deep.py"),
+        ("pkg/models.py", "python", "pkg.sub", 0, "pkg/sub/__init__.py"),
+        ("pkg/models.py", "python", ".sub.deep", 1, "pkg/sub/deep.py"),
+        ("pkg/sub/deep.py", "python", "..models", 2, "pkg/models.py"),
+        ("pkg/sub/__init__.py", "python", ".deep", 1, "pkg/sub/deep.py"),
+        ("pkg/sub/deep.py", "python", ".", 1, "pkg/sub/__init__.py"),
+        ("src/lib/core.py", "python", "lib", 0, "src/lib/__init__.py"),
+        ("scripts/tool.py", "python", "helper", 0, "scripts/helper.py"),
+        ("pkg/models.py", "python", "os.path", 0, None),
+        ("web/app.ts", "typescript", "./util", 0, "web/util.ts"),
+        ("web/app.ts", "typescript", "./components", 0, "web/components/index.tsx"),
+        ("web/app.ts", "typescript", "./util.js", 0, "web/util.ts"),
+        ("web/components/index.tsx", "tsx", "../legacy", 0, "web/legacy.js"),
+        ("web/app.ts", "typescript", "react", 0, None),
+        ("main.go", "go", "example.com/app/internal/store", 0, "internal/store"),
+        ("main.go", "go", "fmt", 0, None),
+        ("src/main.c", "c", "local.h", 0, "src/local.h"),
+        ("src/main.c", "c", "config.h", 0, "include/config.h"),
+        ("src/main.c", "cpp", "stdio.h", 0, None),
+        ("java/src/com/acme/Main.java", "java", "com.acme.Widget", 0, "java/src/com/acme/Widget.java"),
+        ("java/src/com/acme/Main.java", "java", "com.acme.*", 0, "java/src/com/acme"),
+        ("rs/src/main.rs", "rust", "crate::net::tcp::Conn", 0, "rs/src/net/tcp.rs"),
+        ("rs/src/main.rs", "rust", "crate::util", 0, "rs/src/util.rs"),
+        ("rs/src/net/tcp.rs", "rust", "super::util", 0, "rs/src/util.rs"),
+        ("rs/src/main.rs", "rust", "net", 0, "rs/src/net/mod.rs"),
+        ("rs/src/main.rs", "rust", "std::io", 0, None),
+    ],
+)
+def test_import_resolution(path: str, language: str, module: str, level: int, target: str | None) -> None:
+    assert MMAP.resolve(path, language, module, level, OWN_MODULE.get(path)) == target
