@@ -39,6 +39,22 @@ def damage(block: str, kind: str) -> str:
     raise ValueError(kind)
 
 
+def damage_edit(old: str, new: str, kind: str) -> tuple[str, str]:
+    """An edit's (search, replace) as a drifting model writes them. A model that quotes the file at an
+    indentation offset writes its replacement at the same offset, and a misremembered context line is
+    misremembered the same way in both (the edit layer keeps the file's own version of context)."""
+    if kind == "indentation":
+        return damage(old, kind), damage(new, kind)
+    if kind != "altered-line":
+        return damage(old, kind), new
+    damaged = damage(old, kind).splitlines()
+    for was, now in zip(old.splitlines(), damaged):
+        if was != now:
+            assert new.count(was + "\n") == 1, "the altered line must be context, present once in the replacement"
+            return "\n".join(damaged) + "\n", new.replace(was + "\n", now + "\n")
+    raise AssertionError("nothing was altered")
+
+
 @dataclass
 class Draft:
     """A first draft with one function broken, and the edit that fixes it."""

@@ -20,9 +20,10 @@ import pytest
 
 from tests.support.model_server import ModelServer, Recorded, Turn
 
-from .damage import break_one_function, damage
+from .damage import break_one_function, damage, damage_edit
 from .harness import Script, call, last_result, run_agent
 
+PYTEST = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q -p no:cacheprovider"
 FIRST_DAMAGE = ("indentation", "blank-lines")
 FIX_DAMAGE = ("altered-line", "indentation", "blank-lines")
 
@@ -48,24 +49,24 @@ def script_for(row: dict, number: int) -> Script:
         shown = last_result(rec, "read_file")
         for line in stub.splitlines():
             assert line.rstrip() in shown, f"the stub line {line!r} was not really read"
-        old = damage(stub, FIRST_DAMAGE[number % len(FIRST_DAMAGE)])
-        return Turn(tool_calls=[call("edit_file", path=name, old_string=old, new_string=draft.text)])
+        old, new = damage_edit(stub, draft.text, FIRST_DAMAGE[number % len(FIRST_DAMAGE)])
+        return Turn(tool_calls=[call("edit_file", path=name, old_string=old, new_string=new)])
 
     def test_draft(rec: Recorded) -> Turn:
         assert "error" not in last_result(rec).lower()[:80], f"the draft edit failed: {last_result(rec)[:300]}"
-        return Turn(tool_calls=[call("run_command", command=f"{sys.executable} -m pytest -q {tests}")])
+        return Turn(tool_calls=[call("run_command", command=f"{PYTEST} {tests}")])
 
     def fix(rec: Recorded) -> Turn:
         output = last_result(rec)
         assert "failed" in output and "NotImplementedError" in output, f"the draft's tests did not fail: {output[-300:]}"
         stripped = "".join(line.rstrip() + "\n" for line in draft.broken_block.splitlines())
-        old = damage(stripped, FIX_DAMAGE[number % len(FIX_DAMAGE)])
+        old, new = damage_edit(stripped, draft.fixed_block, FIX_DAMAGE[number % len(FIX_DAMAGE)])
         return Turn(text=f"`{draft.function}` still raises; fixing it.",
-                    tool_calls=[call("edit_file", path=name, old_string=old, new_string=draft.fixed_block)])
+                    tool_calls=[call("edit_file", path=name, old_string=old, new_string=new)])
 
     def test_again(rec: Recorded) -> Turn:
         assert "error" not in last_result(rec).lower()[:80], f"the fix did not apply: {last_result(rec)[:300]}"
-        return Turn(tool_calls=[call("run_command", command=f"{sys.executable} -m pytest -q {tests}")])
+        return Turn(tool_calls=[call("run_command", command=f"{PYTEST} {tests}")])
 
     def finish(rec: Recorded) -> Turn:
         output = last_result(rec)
@@ -89,13 +90,13 @@ def test_all_polyglot_exercises_pass(eval_data: Path, tmp_path: Path) -> None:
         with ModelServer(script, context_window=16_000) as server:
             run = run_agent(root, server, row["instructions"], mode="full-auto", window=16_000)
         (name, _), = row["solution_files"].items()
-        passed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root,
-                                capture_output=True, text=True).returncode == 0
+        passed = subprocess.run(PYTEST, shell=True, cwd=root, capture_output=True, text=True).returncode == 0
         if script.problems or run.outcome.outcome != "done" or not passed:
             failures.append(f"{row['exercise']}: {run.outcome} {script.problems[:3]} tests passed={passed}")
             continue
-        text = (root / name).read_text(encoding="utf-8")
-        if text.rstrip() != row["reference_solution"][name].rstrip():
+        # The draft's trailing spaces stay on the context lines the fix kept (as the file had them).
+        text = [line.rstrip() for line in (root / name).read_text(encoding="utf-8").splitlines()]
+        if text != [line.rstrip() for line in row["reference_solution"][name].splitlines()]:
             failures.append(f"{row['exercise']}: the file differs from the reference solution")
     assert not failures, "\n".join(failures)
 

@@ -74,7 +74,7 @@ def test_symlink_loops_are_skipped_not_followed_forever(tmp_path: Path) -> None:
 def test_symlink_loop_inside_git_repo(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "g", {"a.py": "A = 1\n"}, git=True)
     os.symlink("loop", repo / "loop")
-    ix, stats = build(repo)
+    _, stats = build(repo)
     assert stats.files == 1 and {"path": "loop", "reason": "symlink loop"} in stats.skipped_files
 
 

@@ -122,6 +122,25 @@ def test_one_changed_file_reparses_only_it_and_redoes_edges_into_it(index: Index
     assert ("make_user", 7, 12, "call", "", "pkg/models.py::make_user") in refs_of(index, "pkg/views.py")
 
 
+def test_symbol_appearing_in_changed_file_resolves_open_references_elsewhere(index: Index, repo: Path) -> None:
+    views = repo / "pkg" / "views.py"
+    views.write_text(views.read_text() + "\n\ndef later():\n    return models.fresh()\n")
+    index.build()
+    assert ("fresh", None) in rows(index, "SELECT name, target FROM refs WHERE name='fresh'")
+    models = repo / "pkg" / "models.py"
+    models.write_text(models.read_text() + "\n\ndef fresh():\n    pass\n")
+    assert index.build().parsed == 1
+    assert rows(index, "SELECT name, target FROM refs WHERE name='fresh'") == [("fresh", "pkg/models.py::fresh")]
+
+
+def test_changed_reexport_retargets_references_through_it(index: Index, repo: Path) -> None:
+    (repo / "pkg" / "other.py").write_text("class User:\n    pass\n")
+    index.build()
+    (repo / "pkg" / "__init__.py").write_text("from .other import User\n")
+    assert index.update(["pkg/__init__.py"]).parsed == 1
+    assert refs_of(index, "main.py") == [("User", 3, 7, "call", "", "pkg/other.py::User")]
+
+
 def test_update_api_reindexes_given_paths_only(index: Index, repo: Path) -> None:
     (repo / "pkg" / "extra.py").write_text("from .models import User\n\n\ndef extra():\n    return User('e')\n")
     (repo / "main.py").unlink()

@@ -560,9 +560,6 @@ class _Protocol:
         if fault and fault.kind == "overflow" or (owner.context_window and len(tokens) > owner.context_window):
             self.overflow(len(tokens), owner.context_window or len(tokens) - 1)
             return
-        read, write = self.cache(tokens, marks)
-        self.rec.cached_tokens = read
-        usage = self.usage(turn, len(tokens), read, write)
         if turn.delay:
             h._wait(turn.delay)
         if fault and fault.kind == "hang" and fault.after_chunks is None:
@@ -576,6 +573,9 @@ class _Protocol:
                 kind = "overloaded_error"
             self.error(fault.status, kind, f"injected {fault.status}", headers)
             return
+        read, write = self.cache(tokens, marks)  # only prompts that were served reach the cache
+        self.rec.cached_tokens = read
+        usage = self.usage(turn, len(tokens), read, write)
         if self.rec.stream:
             self.stream(turn, usage)
         else:

@@ -267,10 +267,11 @@ class Agent:
         started = time.monotonic()
         self._turn.current, self._turn.approval = call, None
         result = self.toolbox.call(call.name, arguments)
-        if result.kind == "denied":
-            self.emit(ev.ToolCallDenied(call_id=call.id, name=call.name, reason=result.content))
-        elif self._turn.approval is None:
-            self.emit(ev.ToolCallApproved(call_id=call.id, name=call.name, by="mode"))
+        if self._turn.approval is None:  # nobody was asked: the mode or a rule decided
+            if result.kind == "denied":
+                self.emit(ev.ToolCallDenied(call_id=call.id, name=call.name, reason=result.content))
+            else:
+                self.emit(ev.ToolCallApproved(call_id=call.id, name=call.name, by="mode"))
         outcome = self._observe(call, result.content, ok=result.ok, kind=result.kind,
                                 path=(result.meta or {}).get("path"), duration=time.monotonic() - started)
         if result.kind == "finish" and result.ok:

@@ -123,7 +123,7 @@ def groups(entries: list[Entry]) -> list[list[int]]:
 
 def reference(entry: Entry, name: str) -> str:
     """The one-line stand-in for a dropped result, saying how to get it back."""
-    lines = entry.message.content.count("\n") + 1
+    lines = len(entry.message.content.splitlines())
     where = f"at turn {entry.turn}"
     if entry.kind == "file_read" and entry.path:
         return f"[file {entry.path} read {where}: {lines} lines; read it again if needed]"
@@ -173,7 +173,7 @@ def _shrink_arguments(entry: Entry) -> bool:
             continue
         for key, value in args.items():
             if isinstance(value, str) and len(value) > BIG_ARGUMENT_CHARS:
-                lines = value.count("\n") + 1
+                lines = len(value.splitlines())
                 args[key] = f"[{lines} lines written at turn {entry.turn}; the repository holds them now]"
                 changed = True
         if changed:
@@ -185,6 +185,7 @@ def _shrink_arguments(entry: Entry) -> bool:
 def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
     """Stage 2: fold entries[:upto] into `summary` (the caller removes them)."""
     later = entries[upto:]
+    settle_open_items(summary, entries)
     for entry in entries[:upto]:
         summary.first_turn = summary.first_turn or max(entry.turn, 1)
         summary.last_turn = max(summary.last_turn, entry.turn)
@@ -206,6 +207,14 @@ def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
         items = getattr(summary, key)
         del items[: max(0, len(items) - SUMMARY_LIMITS[key])]
     summary.goal = summary.goal[:1] + summary.goal[1:][-3:]
+
+
+def settle_open_items(summary: Summary, entries: list[Entry]) -> None:
+    """Errors left open by an earlier compaction count as fixed once the same tool has succeeded since."""
+    succeeded = {e.message.name for e in entries if e.message.role == "tool" and e.kind != "error"}
+    fixed = [item for item in summary.open_items if item.split(" at turn ", 1)[0] in succeeded]
+    summary.open_items = [item for item in summary.open_items if item not in fixed]
+    summary.errors_fixed += fixed
 
 
 def _note_file(summary: Summary, entry: Entry) -> None:
@@ -242,20 +251,23 @@ def _clip(text: str, limit: int) -> str:
 
 def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: Count) -> int:
     """Last resort: cut the largest tool results (head and tail kept) until the request fits `limit`."""
-    cut = 0
+    cut: set[int] = set()
     candidates = sorted((i for i, e in enumerate(entries) if e.message.role in ("tool", "user")),
                         key=lambda i: -count(entries[i].message.content))
     for i in candidates:
-        excess = measure() - limit
-        if excess <= 0:
-            break
-        entry = entries[i]
-        text = entry.message.content
-        size = count(text)
-        keep_tokens = max(size - excess - 64, 32)
-        keep_chars = max(int(len(text) * keep_tokens / max(size, 1)), 80)
-        head, tail = text[: keep_chars // 2], text[-keep_chars // 2:]
-        entry.message.content = f"{head}\n[... {size - keep_tokens} tokens cut to fit the context window ...]\n{tail}"
-        entry.tokens = 0
-        cut += 1
-    return cut
+        for _ in range(4):  # the chars-per-token estimate is rough: re-measure and cut again
+            excess = measure() - limit
+            if excess <= 0:
+                return len(cut)
+            entry = entries[i]
+            text = entry.message.content
+            size = count(text)
+            if size <= 64:
+                break
+            keep_tokens = max(size - excess - 64 - size // 20, 32)
+            keep_chars = max(int(len(text) * keep_tokens / size), 80)
+            head, tail = text[: keep_chars // 2], text[-(keep_chars // 2):]
+            entry.message.content = f"{head}\n[... about {size - keep_tokens} tokens cut to fit the context window ...]\n{tail}"
+            entry.tokens = 0
+            cut.add(i)
+    return len(cut)

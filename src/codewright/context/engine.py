@@ -46,6 +46,7 @@ __all__ = [
 SCHEMA_VERSION = 1
 MARGIN = 0.1  # share of the window kept free for tokenizer differences between us and the provider
 COMPACT_TO = 0.5  # after compacting, the request fills about this share of the budget
+SUMMARISE_ABOVE = 0.7  # turns are summarised only when dropping re-derivable content left more than this
 KEEP_RECENT_GROUPS = 2  # the newest groups (call + results) are never dropped or summarised
 
 
@@ -266,8 +267,9 @@ class ContextEngine:
         self._snapshot = (len(self.ledger), self.plan)  # the state block is re-rendered: fold the tail in
         protect = self._protect_from()
         info.dropped = compaction.drop_rederivable(self.history, protect, self.measure, target, self.count)
-        if self.measure() > target:
+        if self.measure() > budget * SUMMARISE_ABOVE:
             info.summarised_turns = self._summarise(target)
+        compaction.settle_open_items(self.summary, self.history)
         if self.measure() > budget:
             info.truncated = compaction.truncate_to_fit(self.history, self.measure, budget, self.count)
         info.tokens_after = self.measure()

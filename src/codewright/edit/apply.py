@@ -15,7 +15,7 @@ from pathlib import Path
 
 from codewright.edit.match import Match, closest, find_all
 from codewright.edit.model import ApplyResult, Edit, EditError, FileChange
-from codewright.edit.splice import context_pairs, removed_lines, splice
+from codewright.edit.splice import derive_ops, removed_lines, splice
 from codewright.edit.textfile import TextFile, model_lines
 from codewright.edit.transaction import Write, commit
 
@@ -37,7 +37,7 @@ class _Located:
     number: int
     old: list[str]
     new: list[str]
-    pairs: tuple[tuple[int, int], ...]
+    ops: str
     candidates: list[Match]
     chosen: Match | None = None
 
@@ -138,14 +138,14 @@ def _move(root: Path, state: _FileState, target: str, states, order) -> None:
 
 def _prepare(edit: Edit, number: int) -> _Located:
     old, new = model_lines(edit.old or ""), model_lines(edit.new or "")
-    pairs = edit.pairs if edit.pairs is not None else context_pairs(old, new)
-    return _Located(edit, number, old, new, pairs, [])
+    ops = edit.ops if edit.ops is not None else derive_ops(old, new)
+    return _Located(edit, number, old, new, ops, [])
 
 
 def _replace_all(state: _FileState, edit: Edit, number: int) -> None:
     item = _prepare(edit, number)
     tf = state.current
-    matches = find_all(tf.lines, item.old, removed_lines(item.old, item.pairs)) if item.old else []
+    matches = find_all(tf.lines, item.old, removed_lines(item.ops)) if item.old else []
     if not matches:
         raise EditError(_not_found(state, item))
     taken: list[Match] = []
@@ -161,7 +161,8 @@ def _apply_group(state: _FileState, run: list[Edit], number: int) -> None:
     for item in items:
         if not item.old:
             continue
-        item.candidates = find_all(tf.lines if tf else [], item.old, removed_lines(item.old, item.pairs))
+        item.candidates = find_all(tf.lines if tf else [], item.old, removed_lines(item.ops),
+                                   _at_end if item.edit.at_end else None)
         if not item.candidates:
             raise EditError(_not_found(state, item))
     for i, item in enumerate(items):
@@ -172,6 +173,14 @@ def _apply_group(state: _FileState, run: list[Edit], number: int) -> None:
             raise EditError(f"{state.rel}: edits {ia.number} and {ib.number} overlap at lines "
                             f"{b.start + 1}-{a.end}; merge them into one edit.")
     _splice_all(state, placed)
+
+
+def _at_end(match: Match, size: int) -> bool:
+    """For edits that end the file: the match reaches the end, taking any lines after it along."""
+    if match.end == size or match.window_end == size:
+        match.end = size
+        return True
+    return False
 
 
 def _empty_old(state: _FileState, item: _Located) -> Match:
@@ -248,9 +257,10 @@ def _splice_all(state: _FileState, placed: list[tuple[Match, _Located]]) -> None
     final = None
     for match, item in sorted(placed, key=lambda p: p[0].start, reverse=True):
         where = f"{state.rel}: edit {item.number}"
-        new_lines, new_ends = splice(lines, endings, match, item.old, item.new, item.pairs, where)
-        lines[match.start:match.end] = new_lines
-        endings[match.start:match.end] = new_ends
+        strict = item.edit.damaged or match.tier == "fuzzy"
+        spliced = splice(lines, endings, match, item.ops, item.new, where, strict, item.edit.at_end)
+        lines[match.start:match.end] = [line for line, _ in spliced]
+        endings[match.start:match.end] = [end for _, end in spliced]
         state.tiers.append(match.tier)
         final = item.edit.final_newline if item.edit.final_newline is not None else final
     state.current = tf.replace(lines, endings, final)

@@ -8,6 +8,7 @@ version of every context line, so a drifted context line is never written back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -26,12 +27,19 @@ class Match:
     shift: int = 0
     prefix: str | None = None
     score: float = 1.0
+    window_end: int = -1
 
 
-def find_all(lines: list[str], old: list[str], removed: set[int]) -> list[Match]:
-    """Matches from the first tier that finds any; `removed` are the old lines the edit deletes."""
+def find_all(lines: list[str], old: list[str], removed: set[int],
+             accept: Callable[[Match, int], bool] | None = None) -> list[Match]:
+    """Matches from the first tier that finds any; `removed` are the old lines the edit deletes.
+
+    `accept(match, len(lines))`, when given, filters each tier's matches before that test.
+    """
     for tier in (_exact, _trailing, _indentation, _blank_lines, _fuzzy):
         found = tier(lines, old, removed)
+        if accept is not None:
+            found = [m for m in found if accept(m, len(lines))]
         if found:
             return found
     return []
@@ -136,13 +144,18 @@ def _align(lines, old, norm, old_norm, start, end, removed, score):
     placed = [m for m in mapping if m is not None]
     if not placed:
         return None
-    match = Match(min(placed), max(placed) + 1, "fuzzy", mapping, score=score)
+    match = Match(min(placed), max(placed) + 1, "fuzzy", mapping, score=score, window_end=end)
     same = [m if m is not None and norm[m] == old_norm[k] else None for k, m in enumerate(mapping)]
     return match if _set_shift(match, lines, old, same) else None
 
 
 def _pair_blanks(lines: list[str], old: list[str], mapping: list[int | None]) -> None:
-    """Give the edit's blank lines the file's blank lines in the same gap, in order, as far as they go."""
+    """Pair the edit's blank lines with the file's where the runs have the same length.
+
+    A run of blank lines the edit shows between two placed lines (or before the first, after the
+    last) takes the file's run there only when both are equally long: otherwise which blank line
+    is which is unknown, and they stay unpaired (the file's then count as lines the edit omits).
+    """
     k = 0
     while k < len(old):
         if mapping[k] is not None:
@@ -151,23 +164,21 @@ def _pair_blanks(lines: list[str], old: list[str], mapping: list[int | None]) ->
         end = k
         while end < len(old) and mapping[end] is None:
             end += 1
-        if k > 0:  # after a placed line: the blank file lines that follow it
+        if k > 0:
             stop = mapping[end] if end < len(old) else len(lines)
-            spots = list(_blank_run(lines, mapping[k - 1] + 1, stop, 1))
-            pairs = zip(range(k, end), spots)
-        else:  # before the first placed line: the blank file lines just above it
-            spots = list(_blank_run(lines, mapping[end] - 1, -1, -1))
-            pairs = zip(range(end - 1, k - 1, -1), spots)
-        for j, spot in pairs:
-            mapping[j] = spot
+            run = list(_blank_run(lines, mapping[k - 1] + 1, stop, 1))
+        else:
+            run = list(_blank_run(lines, mapping[end] - 1, -1, -1))[::-1]
+        if len(run) == end - k:
+            mapping[k:end] = run
         k = end
 
 
 def _blank_run(lines: list[str], start: int, stop: int, step: int):
-    for s in range(start, stop, step):
-        if lines[s].strip():
+    for i in range(start, stop, step):
+        if lines[i].strip():
             return
-        yield s
+        yield i
 
 
 def _straight(start: int, size: int, tier: str) -> Match:

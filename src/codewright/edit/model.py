@@ -29,10 +29,13 @@ class Edit:
     - delete: `old is None and new is None`.
     `move_to` renames the file after the change. Diff hunks carry `line_hint` (1-based line of
     the hunk's old start, only used to choose among equal candidates), `group` (hunks of one file
-    in one diff: located together against the original text, never overlapping), `pairs` (the
-    (old, new) line indexes of context lines; derived with difflib when absent) and
+    in one diff: located together against the original text, never overlapping), `ops` (the
+    hunk body's tags: ' ' kept, '-' removed, '+' added; derived with difflib when absent),
+    `damaged` (the hunk's counts disagree with its body: place nothing uncertain) and
     `final_newline` (from `\\ No newline at end of file`; None keeps the file's).
-    `anchor` is a line that must precede `old` (the `@@ def f():` of a `*** Begin Patch`).
+    `anchor` is a line that must precede `old` (the `@@ def f():` of a `*** Begin Patch`);
+    `at_end` says `old` ends at the end of the file (`*** End of File`, or a damaged diff hunk
+    whose insertion has no trailing context).
     """
 
     path: str
@@ -41,9 +44,11 @@ class Edit:
     replace_all: bool = False
     line_hint: int | None = None
     group: int | None = None
-    pairs: tuple[tuple[int, int], ...] | None = None
+    ops: str | None = None
+    damaged: bool = False
     final_newline: bool | None = None
     anchor: str | None = None
+    at_end: bool = False
     move_to: str | None = None
 
     @classmethod

@@ -1,5 +1,12 @@
-"""The model gateway: the only way codewright talks to a model."""
+"""The model gateway: the only way codewright talks to a model.
 
+Entry point: `Gateway` (see codewright.gateway.gateway). Importing this package stays
+cheap: httpx and the local model's runtime load on the first call that needs them.
+"""
+
+from codewright.gateway.config import DEFAULT_MODEL, GatewayConfig, load_config
+from codewright.gateway.errors import ContextOverflow, GatewayError, StreamInterrupted
+from codewright.gateway.gateway import Gateway
 from codewright.gateway.types import (
     Completed,
     Message,
@@ -16,16 +23,23 @@ from codewright.gateway.types import (
 )
 
 __all__ = [
+    "DEFAULT_MODEL",
     "Completed",
+    "ContextOverflow",
+    "Gateway",
+    "GatewayConfig",
+    "GatewayError",
     "Message",
     "Reasoning",
     "ReasoningDelta",
     "Request",
     "Response",
     "StreamEvent",
+    "StreamInterrupted",
     "TextDelta",
     "ToolCall",
     "ToolCallDelta",
     "ToolSpec",
     "Usage",
+    "load_config",
 ]

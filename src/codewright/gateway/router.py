@@ -66,6 +66,7 @@ class _Try:
         self.plan = router.plan(alias)
         self.attempts: list[Attempt] = []
         self.failed: dict[Slot, int] = {}
+        self.retry_at: dict[Slot, float] = {}  # backoff: when a failed slot may be tried again
         self.excluded: set[Slot] = set()
         self.deadline = time.monotonic() + router.settings.total_timeout
 
@@ -86,15 +87,15 @@ class _Try:
 
     def _pick(self, now: float) -> tuple[Slot | None, float]:
         groups = [[s for s in self.router.slots(a) if s not in self.excluded] for a in self.plan]
-        for group in groups:
+        for name, group in zip(self.plan, groups):
             fresh = [s for s in group if s not in self.failed and s.ready(now)]
             if fresh:
-                return self.router.choose(self.router.alias(self.plan[0]), fresh), 0.0
+                return self.router.choose(self.router.alias(name), fresh), 0.0
         for group in groups:
             ready = [s for s in group if s.ready(now)]
             if ready:
-                slot = min(ready, key=lambda s: self.failed.get(s, 0))
-                return slot, self.router.backoff(self.failed.get(slot, 0))
+                slot = min(ready, key=lambda s: self.retry_at.get(s, 0.0))
+                return slot, self.retry_at.get(slot, 0.0) - now
         waits = [s.wait_s(now) for g in groups for s in g]
         if not waits:
             raise GatewayError(f"no usable deployment for {self.alias.name!r}", self.attempts)
@@ -116,6 +117,7 @@ class _Try:
                 slot.cool_until = max(slot.cool_until, now + min(exc.retry_after, router.settings.max_retry_after))
             router.cond.notify_all()
         self.failed[slot] = self.failed.get(slot, 0) + 1
+        self.retry_at[slot] = now + router.backoff(self.failed[slot])
         if exc.kind == "context_overflow":
             self._past_overflow(slot)
         elif exc.kind == "auth":

@@ -21,8 +21,6 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pathspec
-
 INDEX_DIR = ".codewright"
 IGNORE_FILE = ".codewrightignore"
 SIZE_CAP = 1_000_000  # bytes; generated or vendored files beyond this cost more than they tell
@@ -143,11 +141,13 @@ class _IgnoreRules:
     def __init__(self, root: Path, name: str, paths: list[str]) -> None:
         self.root = root
         self.name = name
-        self.specs: dict[str, pathspec.GitIgnoreSpec] = {}
+        self.specs: dict = {}  # base directory -> pathspec.GitIgnoreSpec
         for rel in paths:
             self.add(rel)
 
     def add(self, rel: str) -> None:
+        import pathspec  # only when an ignore file exists: keeps `codewright index` quick to start
+
         try:
             lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:

@@ -74,6 +74,7 @@ class Index:
         self.notices = notices  # e.g. "index.db ... corrupted; rebuilding the index"
         self.extractor = extractor
         self.parsed_total = 0  # files extracted by this object, for tests and benchmarks
+        self._layout_cache: tuple[frozenset[str], dict[str, str], ModuleMap] | None = None
 
     @classmethod
     def open(cls, root: str | Path, extractor: Extractor | None = None) -> Index:
@@ -90,7 +91,7 @@ class Index:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> Index:
+    def __enter__(self) -> Index:  # noqa: PYI034 - Index is final
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -125,9 +126,14 @@ class Index:
             lap("discover")
             skipped = {s.path: s.reason for s in found.skipped}
             removed = [p for p in known if p not in entries and p not in skipped]
+            cold = self.is_empty
+            newly_skipped = any(known.get(p) is None or known[p].status != "skipped" for p in skipped)
             with store.transaction(self.conn):
                 self.conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE id=?", restamp)
-                self._apply(set(entries), jobs, removed, skipped, entries, stats, progress)
+                if jobs or removed or newly_skipped:
+                    self._apply(known, set(entries), jobs, removed, skipped, entries, stats, progress)
+            if cold:  # fold the write-ahead log into the file once, so its size is the index's
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             lap("commit")
         stats.seconds = round(time.perf_counter() - started, 3)
         self._finish(stats, found)
@@ -138,11 +144,12 @@ class Index:
         started = time.perf_counter()
         stats = BuildStats()
         with store.lock(self.root):
-            known = self._known()
-            all_paths = set(known)
+            wanted = {self._relative(p) for p in paths}
+            known = {p: row for p, row in self._known(wanted).items()}
+            all_paths = {r[0] for r in self.conn.execute("SELECT path FROM files")}
             entries: dict[str, discovery.FileEntry] = {}
             jobs, removed, skipped = [], [], {}
-            for rel in {self._relative(p) for p in paths}:
+            for rel in wanted:
                 one = discovery.Discovery()
                 discovery._add(self.root, rel, discovery.SIZE_CAP, one)
                 if one.files:
@@ -156,7 +163,7 @@ class Index:
                     all_paths.discard(rel)
             all_paths -= set(skipped)
             with store.transaction(self.conn):
-                self._apply(all_paths, jobs, removed, skipped, entries, stats, None)
+                self._apply(known, all_paths, jobs, removed, skipped, entries, stats, None)
         stats.seconds = round(time.perf_counter() - started, 3)
         stats.files = self.conn.execute("SELECT count(*) FROM files WHERE status='indexed'").fetchone()[0]
         return stats
@@ -170,9 +177,12 @@ class Index:
                 raise UsageError(f"{path} is outside the indexed tree {self.root}") from exc
         return posixpath.normpath(p.as_posix())
 
-    def _known(self) -> dict[str, _FileRow]:
-        rows = self.conn.execute("SELECT path, id, size, mtime_ns, hash, status FROM files")
-        return {r[0]: _FileRow(*r[1:]) for r in rows}
+    def _known(self, only: set[str] | None = None) -> dict[str, _FileRow]:
+        sql = "SELECT path, id, size, mtime_ns, hash, status FROM files"
+        if only is None:
+            return {r[0]: _FileRow(*r[1:]) for r in self.conn.execute(sql)}
+        rows = (self.conn.execute(sql + " WHERE path=?", (p,)).fetchone() for p in only)
+        return {r[0]: _FileRow(*r[1:]) for r in rows if r}
 
     def _same_hash(self, path: str, row: _FileRow) -> bool:
         try:
@@ -182,6 +192,7 @@ class Index:
 
     def _apply(
         self,
+        known: dict[str, _FileRow],
         all_paths: set[str],
         jobs: list[str],
         removed: list[str],
@@ -194,15 +205,14 @@ class Index:
         conn = self.conn
         lap = _Laps(stats.phases)
         cold = self.is_empty
-        known = self._known()
-        modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
+        modules, mmap = self._layout(all_paths)
         was_indexed = [known[p].id for p in [*jobs, *skipped] if p in known and known[p].status == "indexed"]
         gone = [known[p].id for p in removed if p in known]
         old_sids = self._sids(was_indexed + gone)
+        old_imports = self._import_rows(was_indexed + gone)
         conn.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone])
         store.delete_files(conn, gone + was_indexed)
         self._write_skipped(skipped)
-        mmap = ModuleMap.build(all_paths, {m: p for p, m in modules.items()}, self._go_mod(all_paths))
         writer = FactsWriter(conn, mmap, modules, entries)
         lap("prepare")
         parsed = self._parse(jobs, modules, progress, writer.write)
@@ -220,7 +230,10 @@ class Index:
         linker.insert_refs(parsed)
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}
-            linker.relink(changed | set(removed), retarget, old_sids - new_sids)
+            moved = old_imports != self._import_rows([writer.ids[p] for p in changed])
+            appeared = {sid.rsplit("::", 1)[-1].rsplit(".", 1)[-1] for sid in new_sids - old_sids}
+            importers_too = changed | set(removed) if moved else set()
+            linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed)
         lap("link")
         if cold:
             store.create_indexes(conn)
@@ -249,6 +262,22 @@ class Index:
             " status='skipped', reason=excluded.reason",
             list(skipped.items()),
         )
+
+    def _layout(self, all_paths: set[str]) -> tuple[dict[str, str], ModuleMap]:
+        """Python module names and the import resolution map, cached while the set of paths holds."""
+        key = frozenset(all_paths)
+        if self._layout_cache is None or self._layout_cache[0] != key:
+            modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
+            mmap = ModuleMap.build(all_paths, {m: p for p, m in modules.items()}, self._go_mod(all_paths))
+            self._layout_cache = (key, modules, mmap)
+        return self._layout_cache[1], self._layout_cache[2]
+
+    def _import_rows(self, file_ids: list[int]) -> set[tuple]:
+        rows: set[tuple] = set()
+        for fid in file_ids:
+            rows.update(self.conn.execute(
+                "SELECT file_id, module, names, alias, level, target FROM imports WHERE file_id=?", (fid,)))
+        return rows
 
     def _sids(self, file_ids: list[int]) -> set[str]:
         sids: set[str] = set()

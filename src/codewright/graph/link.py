@@ -109,20 +109,32 @@ class Linker:
                  parsed: list[Parsed], cold: bool) -> None:
         self.conn = conn
         self.file_ids = dict(writer.ids)
-        self.languages: dict[str, str | None] = dict(conn.execute("SELECT path, language FROM files"))
-        by_dir: dict[str, list[str]] = defaultdict(list)
-        for path in all_paths:
-            by_dir[posixpath.dirname(path)].append(path)
+        self.all_paths = all_paths
+        self._by_dir: dict[str, list[str]] | None = None
         self.resolver = Resolver(
-            self.languages.get,
+            self._language,
             self._load_top,
             self._load_members,
             self._load_imports,
-            lambda d: [] if d in all_paths else by_dir.get(d, []),
+            self._files_in_dir,
             all_paths.__contains__,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
+
+    def _language(self, path: str) -> str | None:
+        row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def _files_in_dir(self, directory: str) -> list[str]:
+        """The files of a package directory (Go, Java star imports); [] for a file path."""
+        if directory in self.all_paths:
+            return []
+        if self._by_dir is None:
+            self._by_dir = defaultdict(list)
+            for path in self.all_paths:
+                self._by_dir[posixpath.dirname(path)].append(path)
+        return self._by_dir.get(directory, [])
 
     def _load_top(self, path: str) -> dict[str, str]:
         if self.memory:
@@ -173,34 +185,32 @@ class Linker:
             rows,
         )
 
-    def relink(self, changed: set[str], retarget: set[str], vanished: set[str]) -> int:
-        """Re-resolve the references that can point into `changed` files; returns how many.
+    def relink(self, importers_of: set[str], retarget: set[str], vanished: set[str], appeared: set[str],
+               changed: set[str]) -> int:
+        """Re-resolve the references whose answer the change can alter; returns how many.
 
-        Those are every reference of the files importing a changed file (a name may have
-        appeared or gone), of the files whose import targets moved (`retarget`), and every
-        reference anywhere whose target symbol vanished.
+        Those are: references anywhere to a symbol that vanished; open references anywhere
+        named like a symbol that appeared; all references of files whose import targets
+        moved (`retarget`); and all references of the files importing `importers_of` (the
+        changed files whose own imports changed, since re-exports pass through them).
         """
         conn = self.conn
         redo = set(retarget)
-        for path in changed:
+        for path in importers_of:
             redo.update(r[0] for r in conn.execute(
                 "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)",
                 (path, posixpath.dirname(path))))
         redo -= changed
-        stale = [
-            row
-            for sid in vanished
-            for row in conn.execute(
-                "SELECT r.id, f.path, r.name, r.qualifier, r.scope FROM refs r JOIN files f ON f.id=r.file_id"
-                " WHERE r.target=?", (sid,))
-            if row[1] not in redo and row[1] not in changed
-        ]
+        select = "SELECT r.id, f.path, r.name, r.qualifier, r.scope FROM refs r JOIN files f ON f.id=r.file_id WHERE "
+        stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
+        for name in appeared:
+            stale.update((row[0], row) for row in conn.execute(select + "r.name=? AND r.target IS NULL", (name,)))
         for path in redo:
-            stale.extend(conn.execute(
-                "SELECT r.id, f.path, r.name, r.qualifier, r.scope FROM refs r JOIN files f ON f.id=r.file_id"
-                " WHERE f.path=?", (path,)))
+            stale.update((row[0], row) for row in conn.execute(select + "f.path=?", (path,)))
         updates = []
-        for rid, path, name, qualifier, scope in stale:
+        for rid, path, name, qualifier, scope in stale.values():
+            if path in changed:
+                continue
             target = self.resolver.resolve_ref(path, name, qualifier, scope)
             updates.append((target, self._target_file(target), rid))
         conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)

@@ -55,9 +55,10 @@ def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str]) -> RepoMap
     focus_files, focus_names = _focus(conn, focus, paths)
     file_rank = pagerank(paths, edges, focus_files, focus_names)
     ranked = _symbol_ranks(edges, file_rank, focus_names)
+    marks = ",".join("?" * len(focus_files))
     defined_in_focus = [s for (s,) in conn.execute(
-        "SELECT s.sid FROM symbols s WHERE s.file_id IN (%s) AND s.kind != 'module'"
-        % ",".join("?" * len(focus_files)), list(focus_files))] if focus_files else []
+        f"SELECT sid FROM symbols WHERE file_id IN ({marks}) AND kind != 'module' ORDER BY file_id, start_line",
+        list(focus_files))]
     order = _dedupe([*defined_in_focus[:50], *ranked, *_top_level(conn, file_rank, paths, tokens)])
     return _pack(conn, order, file_rank, paths, tokens)
 

@@ -101,26 +101,34 @@ def index_dir(root: Path) -> Path:
 
 
 def connect(root: Path, notices: list[str]) -> sqlite3.Connection:
-    """Open (creating or rebuilding as needed) the index database of `root`."""
+    """Open (creating or rebuilding as needed) the index database of `root`.
+
+    Creating and deleting happen under the writer lock, re-checked there: a second process
+    that sees a database still being created must wait for it, not delete it.
+    """
     path = index_dir(root) / DB_NAME
-    if path.exists():
-        problem = _problem(path)
+    if path.exists() and _problem(path) is None:
+        return _open(path)
+    with lock(root):
+        problem = _problem(path) if path.exists() else None
         if problem:
             notices.append(f"{path}: {problem}; rebuilding the index")
             for suffix in ("", "-wal", "-shm"):
                 Path(str(path) + suffix).unlink(missing_ok=True)
-    fresh = not path.exists()
-    path.parent.mkdir(parents=True, exist_ok=True)
+        conn = _open(path)
+        if not _has_meta(conn):
+            with transaction(conn):
+                _run_script(conn, _SCHEMA)
+                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    return conn
+
+
+def _open(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-65536")
-    if fresh:
-        with lock(root), transaction(conn):
-            if not _has_meta(conn):  # another process may have created it while we waited
-                _run_script(conn, _SCHEMA)
-                conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
     return conn
 
 
@@ -132,7 +140,7 @@ def _has_meta(conn: sqlite3.Connection) -> bool:
 def _problem(path: Path) -> str | None:
     """Why an existing index.db cannot be used, or None when it can."""
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=60)
+        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=60)
         try:
             if not _has_meta(conn):
                 return "not a codewright index (older format)"

@@ -25,7 +25,7 @@ from codewright.repair.strings import QUOTES, Str, StringScanner, Unquoted
 MAX_DEPTH = 512
 
 _TOP_SKIP = re.compile(r"[^{\[]*")
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[^\W\d]\w*")
 _BARE_ITEM = re.compile(r"[^\s,:{}\[\]\"'`]+")
 _BARE_VALUE = re.compile(r"(?:[^\s,:{}\[\]\"'`]|,(?=\d))+")
 _NUMBER = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?")
@@ -144,6 +144,30 @@ class Engine(StringScanner):
         else:
             self.unquoted_step(fr)
         return True
+
+    def append(self, chunk: str) -> None:
+        """Add streamed text, first dropping what has been consumed so the copy stays small.
+
+        Kept: one character before `pos` (quote decisions look at it) and, inside a key,
+        the key's start (a key can be cut back at its colon).
+        """
+        cut = self.pos - 1
+        top = self.stack[-1] if self.stack else None
+        if type(top) is Str and top.ctx == CTX_KEY:
+            cut = min(cut, top.start)
+        if cut < 4096 or cut * 2 < len(self.buf):
+            self.buf += chunk
+            return
+        self.buf = self.buf[cut:] + chunk
+        self.pos -= cut
+        if type(top) is Str:
+            top.start -= cut
+            top.colon_at = top.colon_at - cut if top.colon_at >= 0 else -1
+        self._found = {
+            ch: (max(a - cut, 0), r - cut if r >= 0 else -1, max(s - cut, 0))
+            for ch, (a, r, s) in self._found.items()
+            if r < 0 or r >= cut
+        }
 
     def result(self) -> object:
         """The value of the whole text (call after a final run)."""

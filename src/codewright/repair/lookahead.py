@@ -53,22 +53,27 @@ class Lookahead:
             raise NeedMore
         return m
 
-    def _find(self, ch: str, i: int) -> int:
-        """Next index of `ch` at or after i, or -1; cached so repeated look-aheads stay linear."""
-        cached = self._found.get(ch)
+    def _starts_with(self, i: int, prefix: str) -> bool:
+        if not self.final and len(self.buf) < i + len(prefix) and prefix.startswith(self.buf[i:]):
+            raise NeedMore
+        return self.buf.startswith(prefix, i)
+
+    def _find(self, sub: str, i: int) -> int:
+        """Next index of `sub` at or after i, or -1; cached so repeated look-aheads stay linear."""
+        cached = self._found.get(sub)
         start = i
         if cached is not None and cached[0] <= i:
             if cached[1] >= i:
                 return cached[1]
             if cached[1] < 0:
-                start = max(i, cached[2])
-        r = self.buf.find(ch, start)
+                start = max(i, cached[2] - len(sub) + 1)
+        r = self.buf.find(sub, start)
         if r < 0:
-            self._found[ch] = (i, -1, len(self.buf))
+            self._found[sub] = (i, -1, len(self.buf))
             if not self.final:
                 raise NeedMore
             return -1
-        self._found[ch] = (i, r, r)
+        self._found[sub] = (i, r, r)
         return r
 
     def _key_at(self, q: int) -> bool:
@@ -106,14 +111,12 @@ class Lookahead:
             elif c == "/":
                 c1 = self._ch(pos + 1)
                 if c1 == "/":
-                    end = buf.find("\n", pos + 2)
+                    end = self._find("\n", pos + 2)
                 elif c1 == "*":
-                    end = buf.find("*/", pos + 2)
+                    end = self._find("*/", pos + 2)
                     end = end + 2 if end >= 0 else -1
                 else:
                     return
-                if end < 0 and not self.final:
-                    raise NeedMore
                 self.pos = end if end >= 0 else len(buf)
             else:
                 return

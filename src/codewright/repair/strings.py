@@ -83,7 +83,7 @@ class StringScanner(Lookahead):
                 return
             doubled = True  # `""word""`: doubled quotes around the text
         start = pos + 2 if doubled else pos + 1
-        if ctx == "value" and buf.startswith("```json", start) and self._fenced_json(start, close):
+        if ctx == "value" and self._starts_with(start, "```json") and self._fenced_json(start, close):
             return
         fr = Str(ctx, close, start, doubled)
         self.pos = start
@@ -92,18 +92,21 @@ class StringScanner(Lookahead):
                 text, end = scanstring(buf, start, False)
             except ValueError:
                 pass
-            else:  # the common case in C: only the closing quote needs a decision
-                fr.parts.append(text)
-                self.pos = end - 1
-                if ctx == "key":
-                    fr.colon_at = buf.find(":", start, end - 1)
+            else:
+                if buf.find('\\\\"', start, end) < 0:
+                    self._scanned(fr, text, end)
         self.stack.append(fr)
+
+    def _scanned(self: Engine, fr: Str, text: str, end: int) -> None:
+        """The common case, read in C: only the closing quote at end-1 still needs a decision."""
+        fr.parts.append(text)
+        self.pos = end - 1
+        if fr.ctx == "key":
+            fr.colon_at = self.buf.find(":", fr.start, end - 1)
 
     def _fenced_json(self: Engine, start: int, close: str) -> bool:
         """`"```json {...}```"`: a model put a fenced JSON block where a value goes: use the value."""
-        end = self.buf.find("```", start + 7)
-        if end < 0 and not self.final:
-            raise NeedMore
+        end = self._find("```", start + 7)
         if end < 0 or self._ch(end + 3) != close:
             return False
         try:
@@ -144,6 +147,8 @@ class StringScanner(Lookahead):
     def _escape(self: Engine, fr: Str) -> None:
         buf, pos = self.buf, self.pos
         c1 = self._ch(pos + 1)
+        if c1 == "\\" and self._over_escaped(fr):
+            return
         if c1 is None:
             self.pos = pos + 1
         elif c1 in _SIMPLE_ESCAPES:
@@ -157,6 +162,26 @@ class StringScanner(Lookahead):
         else:  # `\l`: not an escape, keep the backslash as text
             fr.parts.append("\\")
             self.pos = pos + 1
+
+    def _over_escaped(self: Engine, fr: Str) -> bool:
+        """`\\\\"` and `\\\\\\"` before a quote that does not end the string: JSON escaped twice.
+
+        The model meant a plain quote. An even run before a quote that does end the string
+        is an escaped backslash followed by the closing quote, as in JSON.
+        """
+        pos = end = self.pos
+        while self._ch(end) == "\\":
+            end += 1
+        if self._ch(end) != fr.close:
+            return False
+        run = end - pos
+        if run % 2 == 0 and self._next_char(end + 1) in (",", ":", "}", "]", None):
+            fr.parts.append("\\" * (run // 2))
+            self.pos = end
+            return True
+        fr.parts.append(fr.close)
+        self.pos = end + 1
+        return True
 
     def _unicode_escape(self: Engine, fr: Str) -> None:
         buf, pos = self.buf, self.pos

@@ -67,7 +67,8 @@ def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
         except re.error as exc:
             return ToolResult.error(f"invalid regular expression {pattern!r}: {exc}")
     finder = _ripgrep if shutil.which("rg") else _python_search
-    hits = [h for h in finder(box, rel, pattern, regex, case, args.get("glob")) if not is_secret_path(h[0])]
+    found = finder(box, rel, pattern, regex, case, args.get("glob"))
+    hits = sorted((h for h in found if not is_secret_path(h[0])), key=lambda h: (h[0], h[1]))
     shown = hits[:limit]
     if not shown:
         return ToolResult(f"no matches for {pattern!r} in {rel}", kind="search", meta={"hits": 0})

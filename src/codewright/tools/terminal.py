@@ -170,6 +170,7 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
             for assignment in words[1:]:
                 name, eq, value = assignment.partition("=")
                 if eq:
+                    value = _expand(value, {**command_env(box), "PWD": str(box.root)})
                     box.env[name] = value
                     box.ledger.record("env", name=name, value=value)
         elif words[0] == "unset":
@@ -177,11 +178,18 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
                 box.env.pop(name, None)
                 box.ledger.record("env", name=name, value="(unset)")
         elif command_risk(part) == "installs packages":
-            names = [w for w in words[2:] if not w.startswith("-") and w not in ("install", "add", "pip")]
+            args = words[2:]
+            args = args[: next((i for i, w in enumerate(args) if w[:1] in "<>|&" or w[1:2] == ">"), len(args))]
+            names = [w for w in args if not w.startswith("-") and w not in ("install", "add", "pip")]
             box.ledger.record("package", manager=words[0], names=names)
     for path in sorted(existed):
         if not (box.root / path).exists():
             box.ledger.record("delete", path=path)
+
+
+def _expand(value: str, env: dict[str, str]) -> str:
+    """`$VAR` and `${VAR}` expanded the way the shell did (the export ran in a shell now gone)."""
+    return re.sub(r"\$(?:\{(\w+)\}|(\w+))", lambda m: env.get(m.group(1) or m.group(2), ""), value)
 
 
 def _words(part: str) -> list[str]:

@@ -13,6 +13,7 @@ before the chunk (an anchor); lines are ` ` context, `-` removed, `+` added.
 
 from __future__ import annotations
 
+import dataclasses
 from itertools import count
 
 from codewright.edit.model import Edit, EditError
@@ -65,39 +66,39 @@ def _section(lines: list[str], i: int) -> tuple[list[str], int]:
     while i < len(lines) and not lines[i].startswith("*** ") or (
             i < len(lines) and lines[i].strip() == "*** End of File"):
         i += 1
-    return [line for line in lines[start:i] if line.strip() != "*** End of File"], i
+    return lines[start:i], i
 
 
 def _chunks(path: str, body: list[str], move: str | None) -> list[Edit]:
     group = next(_GROUPS)
     chunks: list[tuple[str | None, list[str]]] = []
+    ends: set[int] = set()
     for line in body:
-        if line.startswith("@@"):
+        if line.strip() == "*** End of File":
+            ends.add(len(chunks) - 1)
+        elif line.startswith("@@"):
             chunks.append((line[2:].strip() or None, []))
         else:
             if not chunks:
                 chunks.append((None, []))
             chunks[-1][1].append(line)
     edits = []
-    for anchor, rows in chunks:
+    for n, (anchor, rows) in enumerate(chunks):
         while rows and not rows[-1].strip():
             rows.pop()
-        old, new, pairs = [], [], []
+        old, new, ops = [], [], ""
         for row in rows:
             tag, text = (row[0], row[1:]) if row and row[0] in " +-" else (" ", row)
-            if tag == " ":
-                pairs.append((len(old), len(new)))
+            ops += tag
             if tag != "+":
                 old.append(text)
             if tag != "-":
                 new.append(text)
         if not old and not new:
             continue
-        edits.append(Edit(path, "".join(o + "\n" for o in old), "".join(n + "\n" for n in new), group=group,
-                          pairs=tuple(pairs), anchor=anchor))
+        edits.append(Edit(path, "".join(o + "\n" for o in old), "".join(x + "\n" for x in new), group=group,
+                          ops=ops, anchor=anchor, at_end=n in ends))
     if not edits:
         return [Edit(path, "", "", move_to=move)] if move else []
-    last = edits[-1]
-    edits[-1] = Edit(last.path, last.old, last.new, group=group, pairs=last.pairs, anchor=last.anchor,
-                     move_to=move)
+    edits[-1] = dataclasses.replace(edits[-1], move_to=move)
     return edits

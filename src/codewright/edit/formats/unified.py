@@ -3,7 +3,7 @@
 Hunk headers may lack line numbers (`@@ ... @@`), counts may be wrong, blank context lines
 may have lost their leading space: the body of a hunk runs to the next header, and counts
 are only used to tell a removed `--- x` line from a file header and to trim trailing blanks.
-Each hunk becomes an `Edit` carrying its old start as a hint and its context lines as pairs.
+Each hunk becomes an `Edit` carrying its old start as a hint and its body's ops.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ class _Hunk:
     blank: list[bool] = field(default_factory=list)
     old_no_newline: bool = False
     new_no_newline: bool = False
+    miscounted: bool = False
 
 
 @dataclass
@@ -166,6 +167,8 @@ def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
         hunk.body.pop()
         hunk.blank.pop()
         old_n -= 1
+        new_n -= 1
+    hunk.miscounted = hunk.old_len is not None and (old_n, new_n) != (hunk.old_len, hunk.new_len)
     return hunk, i
 
 
@@ -188,17 +191,16 @@ def _edits(diff: _FileDiff) -> list[Edit]:
     for k, hunk in enumerate(diff.hunks):
         old = [text for tag, text in hunk.body if tag != "+"]
         new = [text for tag, text in hunk.body if tag != "-"]
-        pairs, o, n = [], 0, 0
-        for tag, _ in hunk.body:
-            if tag == " ":
-                pairs.append((o, n))
-            o += tag != "+"
-            n += tag != "-"
+        ops = "".join(tag for tag, _ in hunk.body)
         final = None
         if hunk.new_no_newline != hunk.old_no_newline:
             final = not hunk.new_no_newline
-        edits.append(Edit(path, _join(old), _join(new), line_hint=hunk.start, group=group, pairs=tuple(pairs),
-                          final_newline=final, move_to=move if k == len(diff.hunks) - 1 else None))
+        # A hunk whose counts disagree with its body lost or gained lines; if it also ends in an
+        # insertion, only the file's end (where git's hunks without trailing context go) is safe.
+        at_end = hunk.miscounted and " " in ops and ops.endswith("+")
+        edits.append(Edit(path, _join(old), _join(new), line_hint=hunk.start, group=group, ops=ops,
+                          damaged=hunk.miscounted, final_newline=final, at_end=at_end,
+                          move_to=move if k == len(diff.hunks) - 1 else None))
     return edits
 
 

@@ -29,6 +29,17 @@ class Source:
         self.lines = text.split("\n")
         self.ascii = data.isascii()
         self._byte_lines: list[bytes] | None = None
+        self._line_starts: list[int] | None = None
+
+    def line_starts(self) -> list[int]:
+        """Byte offset of each line's start (for bisect: line of offset b = bisect_right(starts, b))."""
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _NEWLINE.finditer(self.data)]
+        return self._line_starts
+
+    def line_of(self, offset: int) -> int:
+        """The 1-based line of a byte offset."""
+        return bisect_right(self.line_starts(), offset)
 
     def col(self, row: int, byte_col: int) -> int:
         """The 1-based character column of a 0-based (row, byte column) point."""
@@ -99,6 +110,7 @@ def syntax_errors(root) -> list[str]:
     return found
 
 
+_NEWLINE = re.compile(rb"\n")
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}|<[^<>]*>")
 _DOTTED = re.compile(r"[\w.:$]*")
 
@@ -139,7 +151,8 @@ def unique_ids(symbols: list[Symbol]) -> list[Symbol]:
 
 
 def code_chunks(src: Source, module_id: str, spans: list[tuple[int, int, Symbol]]) -> list[Chunk]:
-    """Chunks for retrieval: one per outermost function or container, a container over
+    """Chunks for retrieval: one per outermost function ("function") or container ("class":
+    classes, structs, traits, namespaces...), a container over
     CHUNK_MAX_LINES split into a header chunk (its lines outside its members) and its
     members, and the module-level rest (lines outside every chunk).
 
@@ -158,7 +171,7 @@ def code_chunks(src: Source, module_id: str, spans: list[tuple[int, int, Symbol]
         if sym.kind in CONTAINER_KINDS and last - first + 1 > CHUNK_MAX_LINES:
             bigs.append((first, last, sym))
             continue
-        chunks.append(Chunk("function" if sym.kind == "method" else sym.kind, first, last,
+        chunks.append(Chunk("function" if sym.kind in ("function", "method") else "class", first, last,
                             "\n".join(lines[first - 1:last]), sym.id, sym.qualname))
         roots.append((first, last))
         root_end = last

@@ -18,6 +18,7 @@ indexed:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from operator import attrgetter
 
@@ -37,28 +38,33 @@ from codewright.graph.languages.base import (
 
 LANGUAGE = Language(tree_sitter_python.language())
 
-# Capture names: def.* definitions, ref.* identifiers with a reference kind, id every
-# identifier (plain loads are the ids with no other role), skip identifiers that bind
-# rather than read, type annotation ranges, import statements.
+# Capture names: def.* definitions (assignments for def.var/def.attr), ref.* identifiers
+# with a reference kind, id every identifier (plain loads are the ids with no other
+# role), skip identifiers that bind rather than read, receiver the receivers of
+# attribute accesses that are not dotted names (`f(x).y`), type annotation ranges,
+# import statements. Cheaper than capturing them, some roles are read from the bytes
+# around each identifier: after "." an attribute, before "(" a call, before "=" (not
+# "==") a keyword argument, default or assignment target; names of definitions and
+# identifiers inside import statements are dropped by position.
 QUERY_SCM = r"""
 (function_definition) @def.function
 (class_definition) @def.class
-(module (expression_statement (assignment left: (identifier) @def.var)))
-(module (expression_statement (assignment left: (pattern_list (identifier) @def.var))))
-(module (if_statement consequence: (block (expression_statement (assignment left: (identifier) @def.var)))))
-(module (if_statement alternative: (else_clause body: (block (expression_statement (assignment left: (identifier) @def.var))))))
-(module (try_statement body: (block (expression_statement (assignment left: (identifier) @def.var)))))
-(module (try_statement (except_clause (block (expression_statement (assignment left: (identifier) @def.var))))))
-(class_definition body: (block (expression_statement (assignment left: (identifier) @def.attr))))
+(decorated_definition) @decorated
+(module (expression_statement (assignment left: [(identifier) (pattern_list)]) @def.var))
+(module (if_statement consequence: (block (expression_statement (assignment left: (identifier)) @def.var))))
+(module (if_statement alternative: (else_clause body: (block (expression_statement (assignment left: (identifier)) @def.var)))))
+(module (try_statement body: (block (expression_statement (assignment left: (identifier)) @def.var))))
+(module (try_statement (except_clause (block (expression_statement (assignment left: (identifier)) @def.var)))))
+(class_definition body: (block (expression_statement (assignment left: (identifier)) @def.attr)))
 
 (import_statement) @import
 (import_from_statement) @import
 (future_import_statement) @import
 
 (identifier) @id
-(call function: (identifier) @ref.call)
-(call function: (attribute attribute: (identifier) @ref.call))
-(attribute attribute: (identifier) @ref.attr)
+(attribute object: [(call) (subscript) (parenthesized_expression) (string) (concatenated_string) (list)
+  (dictionary) (set) (integer) (float) (list_comprehension) (dictionary_comprehension) (set_comprehension)
+  (generator_expression) (await) (true) (false) (none) (ellipsis) (binary_operator) (unary_operator)] @receiver)
 (decorator (identifier) @ref.dec)
 (decorator (attribute attribute: (identifier) @ref.dec))
 (decorator (call function: (identifier) @ref.dec))
@@ -67,17 +73,13 @@ QUERY_SCM = r"""
 (class_definition superclasses: (argument_list (attribute attribute: (identifier) @ref.base)))
 (type) @type
 
-(function_definition name: (identifier) @skip)
-(class_definition name: (identifier) @skip)
 (parameters (identifier) @skip)
 (lambda_parameters (identifier) @skip)
-(default_parameter name: (identifier) @skip)
 (typed_parameter . (identifier) @skip)
 (typed_default_parameter name: (identifier) @skip)
 (list_splat_pattern (identifier) @skip)
 (dictionary_splat_pattern (identifier) @skip)
-(keyword_argument name: (identifier) @skip)
-(assignment left: (identifier) @skip)
+(assignment left: (identifier) @skip type: (_))
 (assignment left: (pattern_list (identifier) @skip))
 (assignment left: (tuple_pattern (identifier) @skip))
 (assignment left: (list_pattern (identifier) @skip))
@@ -91,8 +93,6 @@ QUERY_SCM = r"""
 (global_statement (identifier) @skip)
 (nonlocal_statement (identifier) @skip)
 (named_expression name: (identifier) @skip)
-(dotted_name (identifier) @skip)
-(aliased_import alias: (identifier) @skip)
 """
 
 QUERY = Query(LANGUAGE, QUERY_SCM)
@@ -111,46 +111,49 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     caps = QueryCursor(QUERY).captures(root)
     module_id = path + "::"
     facts = FileFacts(path, "python", errors=syntax_errors(root))
-    symbols, spans, scope_ranges = _symbols(src, caps, module, module_id)
+    symbols, spans, scope_ranges, declared = _symbols(src, caps, module, module_id)
     last_line = len(src.lines) - 1 if len(src.lines) > 1 and not src.lines[-1] else len(src.lines)
     mod_sym = Symbol(module_id, module.rsplit(".", 1)[-1], module, "module", 1, last_line,
                      1, max(1, len(src.lines[last_line - 1])), "", _docstring(src, root), None)
     facts.symbols = [mod_sym] + unique_ids(symbols)
     scopes = ScopeMap(module_id, scope_ranges)
     facts.imports = _imports(src, sorted(caps.get("import", _EMPTY), key=_start_byte), scopes, module_id)
-    facts.references = _references(src, caps, scopes)
+    facts.references = _references(src, caps, scopes, declared)
     facts.chunks = code_chunks(src, module, spans)
     return facts
 
 
 def _symbols(src: Source, caps, module: str, module_id: str):
-    """Symbols in document order, their chunk spans, and (start, end, id) scope ranges."""
-    path = module_id
-    defs = [(n.start_byte, 0, n) for n in caps.get("def.function", _EMPTY)]
-    defs += [(n.start_byte, 1, n) for n in caps.get("def.class", _EMPTY)]
-    defs += [(n.start_byte, 2, n) for n in caps.get("def.var", _EMPTY)]
-    defs += [(n.start_byte, 3, n) for n in caps.get("def.attr", _EMPTY)]
-    defs.sort(key=lambda d: d[0])
+    """Symbols in document order, their chunk spans, (start, end, id) scope ranges and the
+    start bytes of the names they declare.
+
+    Uses only captured nodes and their children: `Node.parent` walks down from the root
+    in tree-sitter, which would make large flat files quadratic.
+    """
+    decorated: dict[int, list[int]] = {}  # end byte → start bytes of decorated definitions ending there
+    for node in caps.get("decorated", _EMPTY):
+        decorated.setdefault(node.end_byte, []).append(node.start_byte)
+    defs = []  # (start byte, role, statement node, name node)
+    for role, capture in enumerate(("def.function", "def.class")):
+        for node in caps.get(capture, _EMPTY):
+            defs.append((node.start_byte, role, node, node.child_by_field_name("name")))
+    for role, capture in ((2, "def.var"), (3, "def.attr")):
+        for node in caps.get(capture, _EMPTY):
+            left = node.child_by_field_name("left")
+            targets = [left] if left is None or left.type == "identifier" else \
+                [t for t in left.named_children if t.type == "identifier"]
+            defs.extend((node.start_byte, role, node, t) for t in targets)
+    defs.sort(key=lambda d: (d[0], -d[2].end_byte))
     symbols: list[Symbol] = []
     spans = []
     ranges = []
     stack: list[tuple[int, Symbol, str]] = []  # (end byte, symbol, qual) of open scopes
     seen_vars: set[str] = set()
-    for _, role, node in defs:
-        if role >= 2:
-            stmt = node.parent
-            while stmt.parent is not None and stmt.parent.type == "assignment":
-                stmt = stmt.parent
-            stmt = stmt.parent if stmt.parent is not None else stmt
-            name_node, body, outer = node, None, stmt
-        else:
-            name_node = node.child_by_field_name("name")
-            body = node.child_by_field_name("body")
-            outer = node.parent if node.parent is not None and node.parent.type == "decorated_definition" else node
-            stmt = node
+    declared: set[int] = set()
+    for start, role, stmt, name_node in defs:
         if name_node is None:
             continue
-        start = stmt.start_byte
+        declared.add(name_node.start_byte)
         while stack and stack[-1][0] <= start:
             stack.pop()
         parent_sym = stack[-1][1] if stack else None
@@ -161,42 +164,42 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             kind = "method" if parent_sym is not None and parent_sym.kind == "class" else "function"
         elif role == 1:
             kind = "class"
-        elif role == 2:
-            if qual in seen_vars:
-                continue
-            seen_vars.add(qual)
-            kind = "constant" if name.isupper() else "variable"
+        elif qual in seen_vars:
+            continue
         else:
-            if qual in seen_vars:
-                continue
             seen_vars.add(qual)
-            kind = "attribute"
+            kind = "attribute" if role == 3 else "constant" if name.isupper() else "variable"
         srow, scol = stmt.start_point
         erow, ecol = stmt.end_point
+        body = stmt.child_by_field_name("body") if role <= 1 else None
         if body is not None:
-            signature = compact(src.slice(stmt.start_byte, body.start_byte)).rstrip(":").rstrip()
+            signature = compact(src.slice(start, body.start_byte)).rstrip(":").rstrip()
             doc = _docstring(src, body)
         else:
-            signature = compact(src.slice(stmt.start_byte, stmt.end_byte))
+            signature = compact(src.slice(start, min(stmt.end_byte, start + 800)))
             if len(signature) > 200:
                 signature = signature[:197] + "..."
             doc = ""
-        sym = Symbol(path + qual, name, f"{module}.{qual}" if module else qual, kind, srow + 1, erow + 1,
+        sym = Symbol(module_id + qual, name, f"{module}.{qual}" if module else qual, kind, srow + 1, erow + 1,
                      src.col(srow, scol), src.col(erow, ecol) - 1, signature, doc,
                      parent_sym.id if parent_sym is not None else module_id)
         symbols.append(sym)
         ranges.append((start, stmt.end_byte, sym.id))
         if role <= 1:
-            spans.append((outer.start_point[0] + 1, erow + 1, sym))
+            first = max((d for d in decorated.get(stmt.end_byte, _EMPTY) if d <= start), default=start)
+            spans.append((src.line_of(first), erow + 1, sym))
             stack.append((stmt.end_byte, sym, qual))
-    return symbols, spans, ranges
+    return symbols, spans, ranges, declared
 
 
 def _docstring(src: Source, block) -> str:
     """First non-empty line of a docstring: the string that opens a module or body."""
-    first = block.named_child(0) if block.named_child_count else None
+    count = block.named_child_count
+    i = 0
+    first = block.named_child(0) if count else None
     while first is not None and first.type == "comment":
-        first = first.next_named_sibling
+        i += 1
+        first = block.named_child(i) if i < count else None
     if first is None or first.type != "expression_statement":
         return ""
     string = first.named_child(0)
@@ -264,58 +267,104 @@ def _item_import(src: Source, item, module: str, line: int, scope, level: int) -
     return Import(name, [], alias, line, 0, scope)
 
 
-def _references(src: Source, caps, scopes: ScopeMap) -> list[Reference]:
-    """One Reference per identifier read, in document order of each kind."""
+def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list[Reference]:
+    """One Reference per identifier read, in document order.
+
+    The hot loop of indexing (hundreds of thousands of identifiers in a large repository):
+    each identifier costs one `start_byte` and byte tests around it; names, lines and
+    qualifiers come from the source bytes. An identifier after "." is an attribute; its
+    qualifier runs back through the chain of identifiers before it, or to the start of
+    a captured complex receiver (`f(x).g` → "f()"). `declared` holds the start bytes of
+    definition names.
+    """
     data = src.data
     skip = {n.start_byte for n in caps.get("skip", _EMPTY)}
-    special: dict[int, str] = {}
-    for capture, kind in (("ref.attr", "attribute"), ("ref.call", "call"), ("ref.base", "base"),
-                          ("ref.dec", "decorator")):
-        for n in caps.get(capture, _EMPTY):
-            special[n.start_byte] = kind
-    type_starts: list[int] = []
-    type_ends: list[int] = []
-    for t in sorted(caps.get("type", _EMPTY), key=_start_byte):  # outermost annotation ranges only
-        if not type_ends or t.start_byte >= type_ends[-1]:
-            type_starts.append(t.start_byte)
-            type_ends.append(t.end_byte)
-    bounds = scopes.bounds
-    ids = scopes.ids
-    col = src.col
+    skip |= declared
+    ids = [(start, n) for n in caps.get("id", _EMPTY) if (start := n.start_byte) not in skip]
+    ids.sort()
+    special = {n.start_byte: "decorator" for n in caps.get("ref.dec", _EMPTY)}
+    special.update((n.start_byte, "base") for n in caps.get("ref.base", _EMPTY))
+    receivers = {n.end_byte: n.start_byte for n in caps.get("receiver", _EMPTY)}
+    annotations = _outermost(caps.get("type", _EMPTY))
+    imports = _outermost(caps.get("import", _EMPTY)) or ([], [])
+    imports[0].append(1 << 62)
+    imports[1].append(1 << 62)
+    next_import = 0
+    import_start, import_end = imports[0][0], imports[1][0]
+    bounds, scope_ids = scopes.bounds, scopes.ids
+    lines = src.line_starts()
     ascii_src = src.ascii
     names: dict[bytes, str] = {}
+    quals: dict[bytes, str] = {}
     refs: list[Reference] = []
     append = refs.append
-    for node in caps.get("id", _EMPTY):
-        start = node.start_byte
-        if start in skip:
-            continue
-        raw = node.text
-        kind = special.get(start)
-        if kind is None:
-            if raw in _NOT_REFERENCES:
+    word = _WORD.match
+    prev_end = -1
+    prev_chain = 0
+    for start, node in ids:
+        if start >= import_start:
+            while start >= import_end:
+                next_import += 1
+                import_start, import_end = imports[0][next_import], imports[1][next_import]
+            if start >= import_start:
                 continue
-            kind = "name"
-            qual = ""
-        else:
-            prev = node.prev_sibling
-            if prev is not None and prev.type == ".":
-                qual = qualifier(data[node.parent.start_byte:prev.start_byte].decode("utf-8", "replace"))
-            else:
-                qual = ""
+        match = word(data, start)
+        end = match.end(1)
+        raw = match.group(1)
+        if not ascii_src and (not raw or end < len(data) and data[end] >= 0x80):
+            raw = node.text  # a non-ASCII identifier: \w on bytes stops at its first such letter
+            end = start + len(raw)
+            match = word(data, end)
+        kind = special.get(start)
+        in_annotation = False
+        if annotations is not None:
+            i = bisect_right(annotations[0], start) - 1
+            in_annotation = i >= 0 and start < annotations[1][i]
+        chain = start
+        qual = ""
+        dot = start - 1
+        while dot >= 0 and data[dot] in _SPACE:
+            dot -= 1
+        if dot >= 0 and data[dot] == 46:  # "."
+            recv_end = dot
+            while recv_end > 0 and data[recv_end - 1] in _SPACE:
+                recv_end -= 1
+            chain = prev_chain if recv_end == prev_end else receivers.get(recv_end, start)
+            if chain < start:
+                text = data[chain:dot]
+                qual = quals.get(text)
+                if qual is None:
+                    qual = quals[text] = qualifier(text.decode("utf-8", "replace"))
+            if kind is None:
+                kind = "annotation" if in_annotation else "call" if match.start(2) >= 0 else "attribute"
+        elif kind is None:
+            if raw in _NOT_REFERENCES or (match.start(3) >= 0 and not in_annotation):
+                prev_end, prev_chain = end, start  # self, cls, or a name bound by "="
+                continue
+            kind = "annotation" if in_annotation else "call" if match.start(2) >= 0 else "name"
+        prev_end, prev_chain = end, chain
         name = names.get(raw)
         if name is None:
             name = names[raw] = raw.decode("utf-8", "replace")
-        if type_starts:
-            i = bisect_right(type_starts, start) - 1
-            if i >= 0 and start < type_ends[i] and kind in ("name", "attribute"):
-                kind = "annotation"
-        row, bcol = node.start_point
-        append(Reference(name, row + 1, bcol + 1 if ascii_src else col(row, bcol), kind, qual,
-                         ids[bisect_right(bounds, start) - 1]))
-    refs.sort(key=_position)
+        row = bisect_right(lines, start)
+        col = start - lines[row - 1] + 1 if ascii_src else src.col(row - 1, start - lines[row - 1])
+        append(Reference(name, row, col, kind, qual, scope_ids[bisect_right(bounds, start) - 1]))
     return refs
 
 
+def _outermost(nodes) -> tuple[list[int], list[int]] | None:
+    """(starts, ends) of the outermost of possibly nested ranges, or None when there are none."""
+    if not nodes:
+        return None
+    starts: list[int] = []
+    ends: list[int] = []
+    for start, end in sorted((n.start_byte, n.end_byte) for n in nodes):
+        if not ends or start >= ends[-1]:
+            starts.append(start)
+            ends.append(end)
+    return starts, ends
+
+
+_WORD = re.compile(rb"(\w*)[ \t]*(?:(\()|(=)(?!=))?")
+_SPACE = frozenset(b" \t\r\n\\\f")
 _start_byte = attrgetter("start_byte")
-_position = attrgetter("line", "col")

@@ -46,6 +46,7 @@ REFS_SCM = r"""
 (attribute_item (attribute (identifier) @ref.decorator))
 (parameter pattern: (identifier) @skip)
 (enum_variant name: (identifier) @skip)
+(mod_item name: (identifier) @skip)
 (let_declaration pattern: (identifier) @skip)
 (closure_parameters (identifier) @skip)
 (for_expression pattern: (identifier) @skip)

@@ -704,7 +704,10 @@ class ModuleBuilder:
         e = self.e
         if e.kinds[o] != "cont":
             return None
+        if o in e.derived:  # a slice of a slice: keep it bounded
+            return o
         new = e.container(e.data[o], ("slice", o, tuple(bounds)))
+        e.derived.add(new)
         lo, hi = bounds
         precise = lo is not False and hi is not False and sl.step is None
         for key, node in e.fields_of(o):

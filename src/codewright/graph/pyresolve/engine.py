@@ -30,6 +30,7 @@ PROTOCOL_BUILTINS = {"len": "__len__", "str": "__str__", "repr": "__repr__", "bo
                      "hash": "__hash__", "abs": "__abs__", "iter": "__iter__", "next": "__next__",
                      "format": "__format__", "reversed": "__reversed__"}
 MAX_CONST_STR = 200
+MAX_EXT_DEPTH = 5  # dots in an external name
 
 
 @dataclass(eq=False)
@@ -59,6 +60,7 @@ class Engine(Graph):
         self.fields: dict[tuple[int, object], int] = {}  # (container or instance, key) -> node
         self.any_nodes: dict[int, int] = {}
         self.keys_of: dict[int, list] = {}
+        self.derived: set[int] = set()  # containers made by slicing
         self.fallbacks: list = []  # watchers to complete when their input stayed empty
         self.mro_users: list[tuple[ClassInfo, list]] = []
 
@@ -188,7 +190,9 @@ class Engine(Graph):
         elif kind == "module":
             self.program.module_attr(self.data[o], name, dst)
         elif kind == "ext":
-            self.add_one(dst, self.ext(f"{self.data[o]}.{name}"))
+            base = self.data[o]
+            # a bounded chain: `n = n.parent` in a loop must not mint names forever
+            self.add_one(dst, self.ext(f"{base}.{name}") if base.count(".") < MAX_EXT_DEPTH else o)
         elif kind == "super":
             cls, self_node = self.data[o]
             self.watch(self_node, SuperLoad(self, cls, name, dst, ctx, line, col))

@@ -1,0 +1,54 @@
+"""`codewright apply FILE|-`: apply a model's edits (any supported format) to a working tree."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from codewright.errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("apply", help="apply edits (search/replace, diff, patch, JSON, whole file)")
+    parser.add_argument("file", help="the edits, or - for standard input")
+    parser.add_argument("--repo", type=Path, default=Path("."), help="working tree to change (default: .)")
+    parser.add_argument("--format", help="search-replace, udiff, patch, json or whole (default: detect)")
+    parser.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    parser.set_defaults(func=_handler)
+
+
+def _handler(args: argparse.Namespace) -> int:
+    from codewright.edit import EditError, apply_text
+
+    if not args.repo.is_dir():
+        raise UsageError(f"--repo {args.repo}: not a folder")
+    text = _read(args.file)
+    try:
+        result = apply_text(args.repo, text, format=args.format, dry_run=args.dry_run)
+    except EditError as exc:
+        if not args.json:
+            raise
+        print(json.dumps({"ok": False, "dry_run": args.dry_run, "format": args.format, "changes": [],
+                          "error": str(exc)}))
+        return 1
+    if args.json:
+        print(json.dumps(result.to_json()))
+        return 0
+    print(result.summary())
+    for change in result.changes:
+        sys.stdout.write(change.diff)
+    return 0
+
+
+def _read(name: str) -> str:
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"{name}: cannot read the edits ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UsageError(f"{name}: the edits are not UTF-8 text") from None

@@ -1,0 +1,156 @@
+"""The embedded local model behind the gateway's Provider interface.
+
+Requests and responses are OpenAI-shaped inside llama.cpp's server, so we reuse the
+OpenAI provider's payload and usage mapping. Two things are local-specific:
+
+- Tool calls from a small model: when tools are offered, decoding is constrained to a
+  JSON Schema that admits exactly `{"name": TOOL, "arguments": {...}}` for one of the
+  tools, so every call parses and matches its schema. The JSON is turned into a normal
+  `ToolCall`; text that is not such JSON stays text (the agent still repairs JSON
+  written in plain text).
+- Prefix reuse: the runtime lives as long as the process and llama.cpp keeps its KV
+  cache, so a turn recomputes only what follows the prefix it shares with the last
+  one; `usage.cache_read_tokens` reports the reused tokens like a provider's cache.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from codewright.gateway.assemble import Assembler
+from codewright.gateway.local.catalog import weights_path
+from codewright.gateway.local.runtime import RuntimeOptions, default_threads, runtime_for
+from codewright.gateway.openai import parse_usage, to_payload
+from codewright.gateway.provider import ProviderError
+from codewright.gateway.types import Completed, Request, Response, StreamEvent, ToolCall, ToolSpec
+
+_DONE = object()
+
+
+def tool_call_schema(tools: list[ToolSpec]) -> dict[str, Any]:
+    """A schema admitting one call of any offered tool, with that tool's own argument schema."""
+    return {
+        "anyOf": [
+            {
+                "type": "object",
+                "properties": {"name": {"const": tool.name}, "arguments": tool.parameters},
+                "required": ["name", "arguments"],
+            }
+            for tool in tools
+        ]
+    }
+
+
+def parse_tool_call(text: str, tools: list[ToolSpec], call_id: str) -> ToolCall | None:
+    """The constrained output as a ToolCall, or None when it is not a call of an offered tool."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return None
+    names = {tool.name for tool in tools}
+    if not isinstance(value, dict) or value.get("name") not in names or not isinstance(value.get("arguments"), dict):
+        return None
+    return ToolCall(call_id, value["name"], json.dumps(value["arguments"], ensure_ascii=False))
+
+
+class LocalProvider:
+    """One local model. `model` is a catalog name (qwen2.5-coder-1.5b) or a path to a .gguf file."""
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        threads: int | None = None,
+        n_ctx: int = 16384,
+        backend: str = "xllamacpp",
+        max_tokens: int = 2048,
+    ) -> None:
+        self.model = model
+        self.max_tokens = max_tokens
+        self._options = RuntimeOptions(weights_path(model), threads or default_threads(), n_ctx, backend)
+        self._calls = 0
+
+    def __repr__(self) -> str:
+        return f"LocalProvider({self.model!r}, threads={self._options.threads})"
+
+    def _runtime(self):
+        if not self._options.path.is_file():
+            raise ProviderError(
+                f"local model {self.model} is not installed: run `codewright models install {self.model}`",
+                "bad_request",
+            )
+        return runtime_for(self._options)
+
+    def _body(self, request: Request, stream: bool) -> dict[str, Any]:
+        body = to_payload(request, self.model, stream=stream, max_tokens=self.max_tokens)
+        body.pop("tool_choice", None)
+        if request.tools and request.tool_choice != "none":
+            schema = tool_call_schema(request.tools)
+            body["response_format"] = {"type": "json_schema", "json_schema": {"name": "tool_call", "schema": schema}}
+        return body
+
+    def _finish(self, request: Request, response: Response) -> Response:
+        """Turn constrained JSON output into a tool call, as an HTTP provider would report it."""
+        if request.tools and not response.tool_calls:
+            self._calls += 1
+            call = parse_tool_call(response.text, request.tools, f"call_{self._calls}")
+            if call:
+                response.tool_calls = [call]
+                response.text = ""
+                response.finish_reason = "tool_calls"
+        response.model = self.model
+        return response
+
+    def complete(self, request: Request) -> Response:
+        started = time.monotonic()
+        raw = self._runtime().chat(self._body(request, stream=False))
+        choice = raw["choices"][0]
+        asm = Assembler(started)
+        asm.add_text(choice["message"].get("content") or "")
+        response = asm.response(parse_usage(raw.get("usage")), choice.get("finish_reason") or "stop", self.model)
+        response.ttft_s = None
+        return self._finish(request, response)
+
+    def stream(self, request: Request) -> Iterator[StreamEvent]:
+        """Stream deltas; closing the iterator (Ctrl-C, cancel) stops generation at the next token."""
+        runtime = self._runtime()
+        chunks: queue.Queue[Any] = queue.Queue()
+        cancel = threading.Event()
+
+        def on_chunk(chunk: dict[str, Any]) -> bool:
+            chunks.put(chunk)
+            return cancel.is_set()
+
+        def work() -> None:
+            try:
+                runtime.chat(self._body(request, stream=True), on_chunk)
+            except Exception as exc:  # reported to the consumer, not lost in the thread
+                chunks.put(exc)
+            chunks.put(_DONE)
+
+        asm = Assembler()
+        worker = threading.Thread(target=work, name="codewright-local-model", daemon=True)
+        worker.start()
+        usage, finish = None, "stop"
+        try:
+            while (chunk := chunks.get()) is not _DONE:
+                if isinstance(chunk, Exception):
+                    raise ProviderError(f"local model failed: {chunk}", "server", started=asm.has_output)
+                usage = chunk.get("usage") or usage
+                for choice in chunk.get("choices") or []:
+                    finish = choice.get("finish_reason") or finish
+                    text = (choice.get("delta") or {}).get("content")
+                    if text:
+                        yield asm.add_text(text)
+        finally:
+            cancel.set()
+        response = asm.response(parse_usage(usage), finish, self.model)
+        yield Completed(self._finish(request, response))
+
+    def close(self) -> None:
+        """The runtime stays loaded for the process: its KV cache is what later sessions reuse."""

@@ -1,0 +1,315 @@
+"""The context engine: static-first layout, cache breakpoints, compaction, persistence, secrets."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from codewright.context import ContextEngine, Ledger, ProjectFacts
+from codewright.context.prompt import TOOL_CALL_FORMAT
+from codewright.errors import LimitReached
+from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
+
+TOOLS = [
+    ToolSpec("read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}},
+                                           "required": ["path"]}),
+    ToolSpec("run_command", "Run a command.", {"type": "object", "properties": {"command": {"type": "string"}}}),
+]
+FACTS = ProjectFacts(stack=["Python >=3.10"], test_command="python -m pytest", conventions="Use type hints.",
+                     convention_files=["AGENTS.md"])
+REPO_MAP = "src/app.py:\n  def main()\n  class Server"
+
+
+def make(window: int = 8000, *, native: bool = True, ledger: Ledger | None = None) -> ContextEngine:
+    return ContextEngine(Path("."), system="You are codewright, a coding agent.", tools=TOOLS, window=window,
+                         facts=FACTS, repo_map=REPO_MAP, native_tools=native, ledger=ledger)
+
+
+def file_text(lines: int, seed: int = 0) -> str:
+    return "".join(f"def function_{seed}_{i}(value):\n    return value * {i}  # line {i}\n" for i in range(lines // 2))
+
+
+def step(engine: ContextEngine, n: int, *, kind: str = "file_read", size: int = 80, text: str = "") -> ToolCall:
+    """One model turn: an assistant message with a call, and the call's result."""
+    call = ToolCall(f"call-{n}", "read_file", json.dumps({"path": f"src/m{n}.py"}))
+    engine.add_assistant(Message("assistant", text or f"Reading module {n}.", [call]))
+    engine.add_tool_result(call, file_text(size, n), kind=kind, path=f"src/m{n}.py")
+    return call
+
+
+def check_pairs(request: Request) -> None:
+    """Every tool message follows the assistant message that made its call (or a sibling result)."""
+    open_ids: set[str] = set()
+    for msg in request.messages:
+        if msg.role == "tool":
+            assert msg.tool_call_id in open_ids, f"result {msg.tool_call_id} separated from its call"
+            open_ids.discard(msg.tool_call_id)
+            continue
+        assert not open_ids, f"calls {open_ids} left without results"
+        open_ids = {c.id for c in msg.tool_calls} if msg.role == "assistant" else set()
+
+
+# ----- layout -----
+
+
+def test_static_prefix_order_and_content() -> None:
+    engine = make()
+    engine.add_user("Fix the failing test.")
+    request = engine.build("test-model")
+    system = request.messages[0]
+    assert system.role == "system" and system.cache_breakpoint
+    text = system.content
+    order = ["You are codewright", "How you work", "Output format", "# Project facts", "Use type hints.",
+             "# Repository map", "class Server"]
+    positions = [text.index(marker) for marker in order]
+    assert positions == sorted(positions)
+    assert "read_file" not in text  # native tools travel in request.tools, not in the text
+    assert request.tools == TOOLS
+
+
+def test_text_tool_format_when_not_native() -> None:
+    engine = make(native=False)
+    engine.add_user("List the files.")
+    call = ToolCall("c1", "run_command", '{"command": "ls"}')
+    engine.add_assistant(Message("assistant", "", [call]))
+    engine.add_tool_result(call, "a.py\nb.py")
+    request = engine.build("m")
+    assert TOOL_CALL_FORMAT in request.messages[0].content
+    assert '"required":["path"]' in request.messages[0].content  # the schema, as text
+    assert request.tools == []
+    assert all(m.role in ("system", "user", "assistant") and not m.tool_calls for m in request.messages)
+    assistant = request.messages[-2]
+    assert '{"tool_calls": [{"name": "run_command", "arguments": {"command": "ls"}}]}' in assistant.content
+    assert request.messages[-1].content.startswith("Tool result (call c1, run_command):\na.py")
+
+
+def test_static_prefix_is_byte_identical_across_turns_and_history_is_a_prefix() -> None:
+    ledger = Ledger()
+    ledger.record("commit", sha="abc1234", subject="Add the parser")
+    engine = make(window=200_000, ledger=ledger)
+    engine.add_user("Refactor the parser.")
+    previous = engine.build("m")
+    for n in range(8):
+        step(engine, n)
+        if n == 2:
+            engine.set_plan([{"step": "read", "status": "done"}, {"step": "refactor", "status": "pending"}])
+        if n == 4:
+            ledger.record("process", command="python -m http.server", pid=99, port=8000)
+        request = engine.build("m")
+        assert request.messages[0].content == previous.messages[0].content
+        # every message but the volatile tail of the previous request is still there, byte for byte
+        stable = [m for m in previous.messages if not m.content.startswith("# Updates")]
+        if stable[-1].role == "user" and "# Updates" in stable[-1].content:
+            stable = stable[:-1]
+        assert [(m.role, m.content) for m in request.messages[: len(stable)]] == [(m.role, m.content) for m in stable]
+        previous = request
+    assert engine.compactions == 0
+
+
+def test_ledger_and_plan_in_state_block_and_tail() -> None:
+    ledger = Ledger()
+    ledger.record("commit", sha="abc1234", subject="Add the parser")
+    engine = make(window=200_000, ledger=ledger)
+    engine.add_user("Do it.")
+    first = engine.build("m")
+    assert first.messages[1].content.startswith("# Session state\n## Side effects so far")
+    assert first.messages[1].content.endswith("Do it.")
+    step(engine, 1)
+    engine.set_plan("1. [done] read\n2. [pending] fix")
+    ledger.record("chmod", path="run.sh", mode="+x")
+    request = engine.build("m")
+    tail = request.messages[-1]
+    assert tail.role == "user" and tail.content.startswith("# Updates")
+    assert "2. [pending] fix" in tail.content and "chmod +x run.sh" in tail.content
+    assert "abc1234" not in tail.content  # already in the frozen state block
+
+
+def test_cache_breakpoints_static_and_last_stable_message() -> None:
+    engine = make(window=200_000)
+    engine.add_user("Go.")
+    engine.build("m")
+    step(engine, 1)
+    engine.set_plan("1. go")
+    request = engine.build("m")
+    marked = [i for i, m in enumerate(request.messages) if m.cache_breakpoint]
+    assert marked == [0, len(request.messages) - 2]  # system, and the last tool result before the tail
+    assert request.messages[-2].role == "tool"
+
+
+def test_user_words_come_last_with_retrieved_context_before_them() -> None:
+    engine = make(window=200_000)
+    engine.set_retrieved("src/app.py:10 def main(): ...")
+    engine.add_user("Why does main crash?")
+    request = engine.build("m")
+    last = request.messages[-1].content
+    assert last.index("<retrieved_context>") < last.index("Why does main crash?")
+    assert last.endswith("Why does main crash?")
+
+
+def test_user_message_waits_for_the_tool_results() -> None:
+    engine = make(window=200_000)
+    engine.add_user("Go.")
+    calls = [ToolCall("a", "read_file", '{"path": "x"}'), ToolCall("b", "read_file", '{"path": "y"}')]
+    engine.add_assistant(Message("assistant", "", calls))
+    engine.add_tool_result(calls[0], "x")
+    engine.add_user("Your second call could not be read.")
+    engine.add_tool_result(calls[1], "y")
+    request = engine.build("m")
+    check_pairs(request)
+    assert [m.role for m in request.messages[-4:]] == ["assistant", "tool", "tool", "user"]
+
+
+# ----- budget and compaction -----
+
+
+def test_compaction_keeps_every_request_within_the_window_and_pairs_intact() -> None:
+    rng = random.Random(7)
+    ledger = Ledger()
+    ledger.record("commit", sha="abc1234", subject="Start the rewrite")
+    engine = make(window=6000, ledger=ledger)
+    engine.add_user("Rewrite the module.")
+    engine.build("m")
+    compactions = 0
+    for n in range(60):
+        kind = rng.choice(["file_read", "output", "error", "file_written"])
+        step(engine, n, kind=kind, size=rng.randint(4, 90))
+        if n == 5:
+            ledger.record("process", command="npm run dev", pid=4242, port=3000)
+        request = engine.build("m")
+        assert engine.measure() <= engine.budget("m")
+        check_pairs(request)
+        if engine.last_compaction:
+            compactions += 1
+            info = engine.last_compaction
+            assert info.tokens_after < info.tokens_before
+            assert info.detail.startswith(f"{info.tokens_before} -> {info.tokens_after} tokens")
+        text = "\n".join(m.content for m in request.messages)
+        assert "npm run dev` pid 4242 port 3000" in text or n < 5  # the ledger survives every compaction
+        assert "abc1234 Start the rewrite" in text
+    assert compactions >= 3
+    assert engine.compactions == compactions
+    # compaction is rare: far fewer rebuilds than turns
+    assert compactions < 20
+
+
+def test_rederivable_results_become_references_first() -> None:
+    engine = make(window=7000)
+    engine.add_user("Read everything.")
+    for n in range(3):
+        step(engine, n, size=150)
+    engine.build("m")
+    for n in range(3, 6):
+        step(engine, n, size=150)
+    request = engine.build("m")
+    info = engine.last_compaction
+    assert info is not None and info.dropped
+    assert info.dropped[0] == "[file src/m0.py read at turn 1: 150 lines; read it again if needed]"
+    assert any(m.content == info.dropped[0] for m in request.messages)
+
+
+def test_written_code_in_old_calls_is_replaced_by_a_reference() -> None:
+    engine = make(window=6000)
+    engine.add_user("Write modules.")
+    n = 0
+    while not engine.compactions:
+        content = file_text(60, n)
+        call = ToolCall(f"w{n}", "create_file", json.dumps({"path": f"src/w{n}.py", "content": content}))
+        engine.add_assistant(Message("assistant", "Writing.", [call]))
+        engine.add_tool_result(call, f"wrote src/w{n}.py", kind="file_written", path=f"src/w{n}.py")
+        engine.build("m")
+        n += 1
+    assert "code written in turn 1" in engine.last_compaction.dropped
+    first_call = engine.history[1].message.tool_calls[0]
+    assert first_call.id == "w0"
+    assert json.loads(first_call.arguments) == {
+        "path": "src/w0.py", "content": "[60 lines written at turn 1; the repository holds them now]"}
+    newest = engine.history[-2].message.tool_calls[0]
+    assert json.loads(newest.arguments)["content"] == file_text(60, n - 1)  # recent turns stay whole
+
+
+def test_summary_fields_after_folding_turns() -> None:
+    engine = make(window=5000)
+    engine.add_user("Make the tests pass.")
+    call = ToolCall("e1", "run_command", '{"command": "pytest"}')
+    engine.add_assistant(Message("assistant", "Running the tests first. Then I fix them.", [call]))
+    engine.add_tool_result(call, "FAILED tests/test_x.py::test_a - AssertionError", kind="error")
+    for n in range(12):
+        step(engine, n, kind="error" if n == 3 else "file_read", size=60)
+        engine.build("m")
+    call = ToolCall("e2", "run_command", '{"command": "pytest"}')
+    engine.add_assistant(Message("assistant", "Again.", [call]))
+    engine.add_tool_result(call, "1 passed", kind="output")
+    compactions, n = engine.compactions, 12
+    while engine.compactions == compactions:
+        step(engine, n, size=60)
+        engine.build("m")
+        n += 1
+    summary = engine.summary.render()
+    assert "Goal: Make the tests pass." in summary
+    assert "Running the tests first." in summary and "[run_command pytest]" in summary
+    fixed = summary.split("Errors fixed:\n", 1)[1]
+    assert "- run_command at turn 1: FAILED tests/test_x.py::test_a" in fixed  # open until pytest passed
+    assert "Open items" not in summary
+    assert "Files touched: src/m0.py (read)" in summary
+    request = engine.build("m")
+    assert "## Earlier turns\nSummary of turns 1-" in request.messages[1].content
+
+
+def test_oversized_recent_result_is_cut_to_fit() -> None:
+    engine = make(window=4000)
+    engine.add_user("Show the log.")
+    call = ToolCall("big", "run_command", '{"command": "cat log"}')
+    engine.add_assistant(Message("assistant", "", [call]))
+    engine.add_tool_result(call, file_text(2000), kind="output")
+    request = engine.build("m")
+    assert engine.measure() <= engine.budget("m")
+    assert "tokens cut to fit the context window" in request.messages[-1].content
+    assert engine.last_compaction and engine.last_compaction.truncated == 1
+
+
+def test_static_part_too_large_for_the_window_is_a_limit() -> None:
+    engine = ContextEngine(".", system="x " * 3000, tools=TOOLS, window=2000, facts=FACTS, repo_map="")
+    engine.add_user("hi")
+    with pytest.raises(LimitReached, match="too large for this model"):
+        engine.build("m")
+
+
+def test_known_model_windows_cap_the_budget() -> None:
+    engine = make(window=1_000_000)
+    assert engine.budget("anthropic/claude-sonnet-4") < 200_000 < engine.budget("unknown-model")
+
+
+# ----- persistence and secrets -----
+
+
+def test_round_trip_rebuilds_the_same_request() -> None:
+    ledger = Ledger()
+    ledger.record("commit", sha="abc", subject="x")
+    engine = make(window=5000, ledger=ledger)
+    engine.add_user("Go.")
+    for n in range(10):
+        step(engine, n, size=60)
+        engine.set_plan(f"1. step {n}")
+        engine.build("m")
+    data = json.loads(json.dumps(engine.to_dict()))
+    copy = ContextEngine.from_dict(data)
+    assert copy.build("m") == engine.build("m")
+    fresh = ContextEngine.from_dict(data, ".", repo_map="new map")
+    assert "new map" in fresh.static_prefix and len(fresh.history) == len(engine.history)
+
+
+def test_secrets_are_redacted_in_results_and_stored_sessions() -> None:
+    engine = make(window=200_000)
+    engine.add_user("My key is sk-abcdefghijklmnopqrstuvwxyz0123, use it.")
+    call = ToolCall("c", "run_command", json.dumps({"command": "echo AKIAIOSFODNN7EXAMPLE"}))
+    engine.add_assistant(Message("assistant", "", [call]))
+    engine.add_tool_result(call, "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+    request = engine.build("m")
+    assert "wJalrXUtnFEMI" not in request.messages[-1].content  # tool output never reaches the model
+    stored = json.dumps(engine.to_dict())
+    for secret in ("sk-abcdefghijklmnop", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI"):
+        assert secret not in stored
+    json.loads(engine.to_dict()["history"][1]["message"]["tool_calls"][0]["arguments"])  # still JSON

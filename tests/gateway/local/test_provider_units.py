@@ -1,0 +1,56 @@
+"""The local provider's pure parts: the tool-call schema, parsing constrained output, threads."""
+
+from __future__ import annotations
+
+import os
+
+import jsonschema
+import pytest
+
+from codewright.gateway.local.provider import parse_tool_call, tool_call_schema
+from codewright.gateway.local.runtime import default_threads
+from codewright.gateway.types import ToolSpec
+
+TOOLS = [
+    ToolSpec("read_file", "Read", {"type": "object", "properties": {"path": {"type": "string"}},
+                                   "required": ["path"]}),
+    ToolSpec("finish", "Done", {"type": "object", "properties": {"summary": {"type": "string"}}}),
+]
+
+
+@pytest.mark.parametrize(
+    ("value", "valid"),
+    [
+        ({"name": "read_file", "arguments": {"path": "a.py"}}, True),
+        ({"name": "finish", "arguments": {}}, True),
+        ({"name": "read_file", "arguments": {}}, False),  # the tool's own required field
+        ({"name": "delete_all", "arguments": {}}, False),  # not an offered tool
+        ({"arguments": {"path": "a.py"}}, False),
+    ],
+)
+def test_schema_admits_exactly_calls_of_offered_tools(value: dict, valid: bool) -> None:
+    validator = jsonschema.Draft202012Validator(tool_call_schema(TOOLS))
+    assert validator.is_valid(value) is valid
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"name": "read_file", "arguments": {"path": "a.py"}}', ("read_file", '{"path": "a.py"}')),
+        ('{\n  "name": "finish",\n  "arguments": {"summary": "ok"}\n}', ("finish", '{"summary": "ok"}')),
+        ("I will read the file.", None),
+        ('{"name": "rm", "arguments": {}}', None),
+        ('{"name": "finish", "arguments": "x"}', None),
+    ],
+)
+def test_constrained_output_becomes_a_tool_call(text: str, expected: tuple[str, str] | None) -> None:
+    call = parse_tool_call(text, TOOLS, "call_7")
+    if expected is None:
+        assert call is None
+    else:
+        assert call is not None and (call.id, call.name, call.arguments) == ("call_7", *expected)
+
+
+def test_default_threads_leave_busy_cores_alone() -> None:
+    expected = max(1, (os.cpu_count() or 1) - round(os.getloadavg()[0]))
+    assert default_threads() == expected

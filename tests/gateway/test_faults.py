@@ -1,0 +1,180 @@
+"""Each injected fault: what the caller sees, and what was retried where."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from codewright.gateway import Completed, ContextOverflow, GatewayError, Message, Request, StreamInterrupted
+from codewright.gateway import TextDelta
+from tests.gateway.conftest import deployment, gateway
+from tests.support.model_server import Fault, ModelServer, Turn, closed_url
+
+PROTOCOLS = ["openai", "anthropic", "ollama"]
+
+
+def _req() -> Request:
+    return Request([Message("user", "hello")])
+
+
+def _pair(protocol: str, servers: list[ModelServer], **router: object):
+    return gateway({"main": [deployment(protocol, servers[0]), deployment(protocol, servers[1], model="m2")]},
+                   router=dict(router))
+
+
+def _stream_text(gw, request: Request) -> tuple[str, object]:
+    events = list(gw.stream(request))
+    return "".join(e.text for e in events if isinstance(e, TextDelta)), events[-1]
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+@pytest.mark.parametrize("fault", [Fault.rate_limit(), Fault.server_error(500), Fault.server_error(502),
+                                   Fault.server_error(503), Fault.drop(), Fault.malformed()],
+                         ids=["429", "500", "502", "503", "drop", "malformed"])
+def test_failure_on_one_deployment_is_retried_on_the_other(servers, protocol: str, fault: Fault) -> None:
+    servers[0].script(fault, fault)
+    servers[1].script(Turn("from two"))
+    gw = gateway({"main": [deployment(protocol, servers[0])]}, router={})  # warm: noop
+    gw = _pair(protocol, servers)
+    gw.router.rng.seed(1)  # any order: whichever fails first, the other answers
+    for attempt in (gw.complete, lambda r: [e for e in gw.stream(r)][-1].response):
+        servers[0].script(fault)
+        servers[1].script(Turn("from two"))
+        for s in servers[:2]:
+            s.requests.clear()
+        response = attempt(_req())
+        assert response.text in ("from two", "ok")
+        if servers[0].count():
+            assert response.deployment.endswith("/m2")
+            assert gw.session.calls[-1].attempts == 2
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_429_retry_after_is_honoured_on_a_single_deployment(server: ModelServer, protocol: str) -> None:
+    server.script(Fault.rate_limit(retry_after=0.4), Turn("late"))
+    gw = gateway({"main": [deployment(protocol, server)]})
+    started = time.monotonic()
+    response = gw.complete(_req())
+    assert response.text == "late" and server.count() == 2
+    assert server.requests[1].time - server.requests[0].time >= 0.4
+
+
+def test_429_without_retry_after_backs_off_and_retries(server: ModelServer) -> None:
+    server.script(Fault.rate_limit(), Fault.rate_limit(), Turn("third time"))
+    gw = gateway({"main": [deployment("openai", server)]}, router={"backoff_base": 0.1, "backoff_max": 1})
+    assert gw.complete(_req()).text == "third time"
+    gaps = [b.time - a.time for a, b in zip(server.requests, server.requests[1:])]
+    assert gaps[0] >= 0.05 and gaps[1] >= 0.1  # 0.1*2^(n-1) with jitter in [0.5, 1]
+    assert [a.outcome for a in gw.session.calls and []] == []
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_attempts_are_capped_and_listed(server: ModelServer, protocol: str) -> None:
+    server.script(*[Fault.server_error(503)] * 5)
+    gw = gateway({"main": [deployment(protocol, server)]})
+    with pytest.raises(GatewayError) as info:
+        gw.complete(_req())
+    assert server.count() == 3
+    assert [a.outcome for a in info.value.attempts] == ["server"] * 3
+    assert "503" in info.value.attempts[0].message
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_connection_refused_falls_back_to_the_next_group(server: ModelServer, protocol: str) -> None:
+    gw = gateway({"main": {"deployments": [deployment(protocol, closed_url())], "fallbacks": ["backup"]},
+                  "backup": [deployment(protocol, server)]})
+    response = gw.complete(_req())
+    assert response.text == "ok" and response.deployment == f"{protocol}/m"
+    call = gw.session.calls[-1]
+    assert call.attempts == 2 and call.alias == "main"
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_hang_hits_the_read_timeout_and_is_retried(servers, protocol: str) -> None:
+    servers[0].script(Fault.hang(2.0), Fault.hang(2.0))
+    gw = gateway({"main": {"deployments": [deployment(protocol, servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment(protocol, servers[1])]}, router={"read_timeout": 0.3})
+    started = time.monotonic()
+    assert gw.complete(_req()).text == "ok"
+    assert time.monotonic() - started < 1.5
+    assert servers[0].count() == 1 and servers[1].count() == 1
+
+
+def test_total_deadline_bounds_the_whole_request(server: ModelServer) -> None:
+    server.script(*[Fault.hang(1.0)] * 3)
+    gw = gateway({"main": [deployment("openai", server)]}, router={"read_timeout": 5, "total_timeout": 0.5})
+    started = time.monotonic()
+    with pytest.raises(GatewayError) as info:
+        gw.complete(_req())
+    assert time.monotonic() - started < 1.0
+    assert info.value.attempts[0].outcome == "timeout"
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_stream_cut_before_first_token_is_retried_elsewhere(servers, protocol: str) -> None:
+    # after headers (and, except for Ollama, a first event carrying no token yet)
+    servers[0].script(Turn("", fault=Fault.cut(after_chunks=0 if protocol == "ollama" else 1)))
+    servers[1].script(Turn("complete answer"))
+    gw = gateway({"main": {"deployments": [deployment(protocol, servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment(protocol, servers[1])]})
+    text, last = _stream_text(gw, _req())
+    assert text == "complete answer" and isinstance(last, Completed)
+    assert servers[0].count() == 1 and servers[1].count() == 1
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_stream_cut_midway_is_reported_not_truncated(servers, protocol: str) -> None:
+    long = "one two three four five six seven eight nine ten"
+    servers[0].script(Turn(long, fault=Fault.cut(after_chunks=4), chunk_size=5))
+    gw = gateway({"main": {"deployments": [deployment(protocol, servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment(protocol, servers[1])]})
+    seen = []
+    with pytest.raises(StreamInterrupted) as info:
+        for event in gw.stream(_req()):
+            seen.append(event)
+    assert seen and not any(isinstance(e, Completed) for e in seen)
+    assert servers[1].count() == 0  # not retried once output had been shown
+    assert info.value.attempts[-1].outcome == "stream_cut"
+    assert gw.session.calls == []
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_malformed_event_midway_is_reported(server: ModelServer, protocol: str) -> None:
+    server.script(Turn("alpha beta gamma delta", fault=Fault.malformed(after_chunks=3), chunk_size=4))
+    gw = gateway({"main": [deployment(protocol, server)]})
+    with pytest.raises(StreamInterrupted, match="malformed"):
+        list(gw.stream(_req()))
+    assert server.count() == 1
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_context_overflow_falls_back_to_a_larger_model(protocol: str) -> None:
+    with ModelServer(context_window=5) as small, ModelServer() as large:
+        gw = gateway({"main": {"deployments": [deployment(protocol, small), deployment(protocol, small, "m3")],
+                               "context_fallbacks": ["long"]},
+                      "long": [deployment(protocol, large, model="big")]})
+        response = gw.complete(Request([Message("user", "a prompt that is far too long for five tokens")]))
+        assert response.deployment == f"{protocol}/big"
+        assert small.count() == 1  # the sibling with the same window is not tried
+        assert gw.session.calls[-1].attempts == 2
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_context_overflow_without_fallback_raises_context_overflow(protocol: str) -> None:
+    with ModelServer(context_window=3) as small:
+        gw = gateway({"main": [deployment(protocol, small)]})
+        with pytest.raises(ContextOverflow) as info:
+            gw.complete(Request([Message("user", "this prompt is too long")]))
+        assert info.value.attempts[0].outcome == "context_overflow" and small.count() == 1
+
+
+def test_auth_failure_skips_that_deployment(servers) -> None:
+    locked = ModelServer(api_key="other-key")
+    try:
+        gw = gateway({"main": {"deployments": [deployment("openai", locked)], "fallbacks": ["b"]},
+                      "b": [deployment("openai", servers[0])]})
+        assert gw.complete(_req()).text == "ok"
+        assert locked.count() == 1
+    finally:
+        locked.stop()

@@ -1,0 +1,116 @@
+"""Each provider's stream and non-stream answers, normalised: text, tool calls, reasoning, usage."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from codewright.gateway import Completed, Message, Request, TextDelta, ToolCallDelta, ToolSpec
+from tests.gateway.conftest import deployment, gateway
+from tests.support.model_server import ModelServer, ToolUse, Turn
+
+PROTOCOLS = ["openai", "anthropic", "ollama"]
+TOOLS = [ToolSpec("read_file", "Read a file", {"type": "object", "properties": {"path": {"type": "string"}}})]
+TWO_CALLS = Turn(
+    text="Let me look at both files.",
+    tool_calls=[ToolUse("read_file", {"path": "src/a.py"}), ToolUse("read_file", {"path": "src/b.py", "n": [1, 2]})],
+    chunk_size=3,
+)
+
+
+def _ask(text: str = "fix the bug") -> Request:
+    return Request([Message("system", "You are a coding agent."), Message("user", text)], tools=TOOLS)
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_streamed_tool_calls_arrive_intact(server: ModelServer, protocol: str) -> None:
+    server.script(TWO_CALLS)
+    gw = gateway({"main": [deployment(protocol, server)]})
+    events = list(gw.stream(_ask()))
+    assert isinstance(events[-1], Completed) and not any(isinstance(e, Completed) for e in events[:-1])
+    response = events[-1].response
+    assert response.text == "Let me look at both files."
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == response.text
+    assert [(c.name, json.loads(c.arguments)) for c in response.tool_calls] == [
+        ("read_file", {"path": "src/a.py"}), ("read_file", {"path": "src/b.py", "n": [1, 2]})]
+    assert len({c.id for c in response.tool_calls}) == 2
+    assert response.finish_reason == "tool_calls"
+    fragments = [e for e in events if isinstance(e, ToolCallDelta)]
+    by_index = {i: "".join(f.arguments for f in fragments if f.index == i) for i in (0, 1)}
+    assert by_index == {0: response.tool_calls[0].arguments, 1: response.tool_calls[1].arguments}
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_complete_matches_stream(server: ModelServer, protocol: str) -> None:
+    server.script(TWO_CALLS, TWO_CALLS)
+    gw = gateway({"main": [deployment(protocol, server)]})
+    whole = gw.complete(_ask())
+    streamed = [e for e in gw.stream(_ask()) if isinstance(e, Completed)][0].response
+    for r in (whole, streamed):
+        assert r.text == "Let me look at both files."
+        assert [json.loads(c.arguments) for c in r.tool_calls] == [{"path": "src/a.py"},
+                                                                    {"path": "src/b.py", "n": [1, 2]}]
+        assert r.usage.output_tokens > 0 and r.usage.input_tokens == server.requests[0].prompt_tokens
+
+
+@pytest.mark.parametrize("protocol", ["openai", "anthropic"])
+def test_malformed_tool_arguments_are_passed_through_verbatim(server: ModelServer, protocol: str) -> None:
+    broken = '{"path": "a.py", "lines": [1, 2'
+    server.script(Turn(tool_calls=[ToolUse("read_file", broken)]))
+    gw = gateway({"main": [deployment(protocol, server)]})
+    response = [e for e in gw.stream(_ask()) if isinstance(e, Completed)][0].response
+    assert response.tool_calls[0].arguments == broken  # the repair layer gets what the model wrote
+    assert server.count() == 1  # a model's output is not a transport fault: no retry
+
+
+def test_openai_request_asks_for_streamed_usage(server: ModelServer) -> None:
+    gw = gateway({"main": [deployment("openai", server)]})
+    list(gw.stream(_ask()))
+    body = server.requests[0].body
+    assert body["stream"] is True and body["stream_options"] == {"include_usage": True}
+    assert body["tools"][0]["function"]["name"] == "read_file"
+    assert server.requests[0].headers["authorization"] == "Bearer sk-test-123"
+
+
+def test_tool_results_are_sent_back_per_protocol(server: ModelServer) -> None:
+    for protocol in PROTOCOLS:
+        server.script(Turn(tool_calls=[ToolUse("read_file", {"path": "a.py"})]), Turn("done"))
+        gw = gateway({"main": [deployment(protocol, server)]})
+        first = gw.complete(_ask())
+        call = first.tool_calls[0]
+        follow = _ask()
+        follow.messages += [first.as_message(), Message("tool", "print(1)", tool_call_id=call.id, name=call.name)]
+        assert gw.complete(follow).text == "done"
+        sent = server.requests[-1].messages
+        assert sent[-1]["role"] == "tool" and sent[-1]["content"] == "print(1)"
+        if protocol != "ollama":
+            assert sent[-1]["tool_call_id"] == call.id
+
+
+def test_deepseek_reasoning_content_and_cache_hits() -> None:
+    with ModelServer(flavor="deepseek") as srv:
+        srv.script(Turn("answer", reasoning="first I think", chunk_size=4), Turn("again"))
+        gw = gateway({"main": [deployment("openai", srv, model="deepseek-chat")]})
+        events = list(gw.stream(_ask()))
+        response = events[-1].response
+        assert response.reasoning[0].text == "first I think"
+        assert response.usage.reasoning_tokens == 3
+        second = gw.complete(_ask())
+        assert second.usage.cache_read_tokens == srv.requests[1].cached_tokens > 0
+
+
+def test_openai_reports_reasoning_tokens_without_text(server: ModelServer) -> None:
+    server.script(Turn("42", reasoning="hidden chain of thought here"))
+    response = gateway({"main": [deployment("openai", server)]}).complete(_ask())
+    assert response.reasoning == [] and response.usage.reasoning_tokens == 5
+
+
+def test_ollama_thinking_and_options(server: ModelServer) -> None:
+    server.script(Turn("ok", reasoning="hmm"))
+    request = _ask()
+    request.max_tokens, request.thinking_budget, request.stop = 50, 100, ["\n\n"]
+    response = gateway({"main": [deployment("ollama", server)]}).complete(request)
+    assert response.reasoning[0].text == "hmm"
+    body = server.requests[0].body
+    assert body["options"] == {"num_predict": 50, "stop": ["\n\n"]} and body["think"] is True

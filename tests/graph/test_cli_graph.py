@@ -1,0 +1,121 @@
+"""The graph commands end to end, as a user runs them: real processes, JSON validated against docs/cli.md."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from store_repo import PYTHON_REPO, make_repo
+
+from support.cli_schema import validate
+
+
+def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "codewright", *args], capture_output=True, text=True, cwd=cwd,
+                          timeout=120, check=False)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_repo(tmp_path_factory.mktemp("cli") / "repo", PYTHON_REPO, git=True)
+
+
+def run_json(command: str, *args: str) -> dict:
+    out = cli(command, *args, "--json")
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    validate(command, obj)
+    return obj
+
+
+def test_index_json_then_unchanged_run_parses_nothing(repo: Path) -> None:
+    first = run_json("index", str(repo))
+    assert first["files"] == 5 and first["notices"] == []
+    second = run_json("index", str(repo))
+    assert (second["parsed"], second["unchanged"]) == (0, 5)
+
+
+def test_index_defaults_to_current_directory_and_is_quiet_off_terminal(repo: Path) -> None:
+    out = cli("index", cwd=repo)
+    assert out.returncode == 0 and out.stderr == ""
+    assert out.stdout.startswith("indexed 5 files")
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "check"),
+    [
+        ("symbols", ["mkusr"], lambda o: o["symbols"][0]["id"] == "pkg/models.py::make_user"),
+        ("def", ["pkg.models.User"], lambda o: [d["id"] for d in o["definitions"]] == ["pkg/models.py::User"]),
+        ("def", ["pkg/views.py:9:16"], lambda o: o["definitions"][0]["id"] == "pkg/models.py::make_user"),
+        ("refs", ["pkg/models.py::make_user"], lambda o: [(r["path"], r["line"]) for r in o["references"]]
+         == [("pkg/views.py", 7), ("pkg/views.py", 9)]),
+        ("outline", ["pkg/models.py"], lambda o: [s["name"] for s in o["symbols"]]
+         == ["User", "__init__", "get_user_name", "make_user"]),
+        ("stats", [], lambda o: o["files"] == 5 and o["languages"]["python"] == 4),
+        ("map", ["--tokens", "40"], lambda o: 0 < o["tokens"] <= 40 and o["files"][0] == "pkg/models.py"),
+        ("map", ["--tokens", "200", "--focus", "show"], lambda o: o["files"][0] == "pkg/views.py"),
+    ],
+)
+def test_query_commands_json(repo: Path, command: str, args: list[str], check) -> None:
+    obj = run_json(command, *args, "--repo", str(repo))
+    assert check(obj), obj
+
+
+def test_query_builds_index_first_when_there_is_none(tmp_path: Path) -> None:
+    fresh = make_repo(tmp_path / "fresh", PYTHON_REPO)
+    obj = run_json("symbols", "show", "--repo", str(fresh))
+    assert obj["symbols"][0]["id"] == "pkg/views.py::show"
+    assert (fresh / ".codewright" / "index.db").exists()
+
+
+def test_outline_accepts_a_path_relative_to_the_current_directory(repo: Path) -> None:
+    out = cli("outline", "models.py", "--repo", str(repo), cwd=repo / "pkg")
+    assert out.returncode == 0 and "class User" in out.stdout
+
+
+def test_map_text_output_fits_budget(repo: Path) -> None:
+    from codewright.graph.repomap import token_counter
+
+    out = cli("map", "--tokens", "60", "--repo", str(repo))
+    assert out.returncode == 0 and out.stdout.startswith("pkg/models.py:")
+    assert token_counter()(out.stdout) <= 60
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["index", "{missing}"], ["stats", "--repo", "{missing}"], ["map", "--repo", "{missing}", "--json"]],
+)
+def test_missing_path_is_one_line_and_exit_2(tmp_path: Path, args: list[str]) -> None:
+    out = cli(*[a.format(missing=tmp_path / "nope") for a in args])
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.count("\n") == 1 and "no such directory" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_def_not_found_exits_1_with_one_line(repo: Path) -> None:
+    out = cli("def", "no_such_symbol", "--repo", str(repo))
+    assert out.returncode == 1 and out.stderr == "codewright: no definition found for no_such_symbol\n"
+
+
+def test_corrupted_index_is_rebuilt_with_a_message_on_stderr(tmp_path: Path) -> None:
+    broken = make_repo(tmp_path / "b", PYTHON_REPO)
+    (broken / ".codewright").mkdir()
+    (broken / ".codewright" / "index.db").write_bytes(b"garbage" * 500)
+    out = cli("index", str(broken), "--json")
+    assert out.returncode == 0 and "rebuilding the index" in out.stderr
+    obj = json.loads(out.stdout)
+    validate("index", obj)
+    assert obj["files"] == 5 and "corrupted" in obj["notices"][0]
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
+def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    many = make_repo(tmp_path / "many", {f"m{n}.py": f"def f{n}():\n    pass\n" for n in range(80)})
+    child = pexpect.spawn(sys.executable, ["-m", "codewright", "index", str(many)], env={**os.environ,
+                          "COLUMNS": "120", "TERM": "xterm"}, timeout=60, encoding="utf-8")
+    child.expect(pexpect.EOF)
+    assert "indexing" in child.before and "indexed 80 files" in child.before

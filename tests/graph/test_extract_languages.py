@@ -1,0 +1,359 @@
+"""Every tree-sitter language on a small fixture: exact ids, spans, imports and references.
+
+Each case is (symbols, imports, references) with ids and scopes relative to the file
+(`Square.area` for `<path>::Square.area`, "" for the module symbol `<path>::`):
+  symbol:    (qual, qualname, kind, start_line, start_col, end_line, end_col, parent)
+  import:    (module, names, alias, line, level)
+  reference: (name, kind, line, col, qualifier, scope)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codewright.graph.extract import extract
+
+FIXTURES = Path(__file__).parent / "fixtures" / "extract"
+FILES = {
+    "javascript": "javascript/shapes.js", "typescript": "typescript/shapes.ts", "tsx": "tsx/App.tsx",
+    "go": "go/shapes.go", "java": "java/Square.java", "rust": "rust/shapes.rs", "c": "c/shapes.c",
+    "cpp": "cpp/shapes.cpp",
+}
+
+EXPECTED = {
+    "javascript": (
+        [
+            ('', 'shapes.js', 'module', 1, 1, 19, 21, None),
+            ('util', 'util', 'variable', 3, 7, 3, 28, ''),
+            ('add', 'add', 'function', 6, 8, 8, 1, ''),
+            ('Shape', 'Shape', 'class', 10, 1, 16, 1, ''),
+            ('Shape.constructor', 'Shape.constructor', 'method', 11, 3, 14, 3, 'Shape'),
+            ('Shape.area', 'Shape.area', 'method', 15, 3, 15, 41, 'Shape'),
+            ('square', 'square', 'function', 18, 7, 18, 27, ''),
+        ],
+        [
+            ('fs', ['join'], None, 1, 0),
+            ('fs', ['default'], 'fs', 1, 0),
+            ('fs', ['readFile'], 'rf', 1, 0),
+            ('./path.js', ['*'], 'path', 2, 0),
+            ('util', [], None, 3, 0),
+        ],
+        [
+            ('require', 'call', 3, 14, '', 'util'),
+            ('util', 'name', 7, 10, '', 'add'),
+            ('format', 'call', 7, 15, 'util', 'add'),
+            ('a', 'name', 7, 22, '', 'add'),
+            ('b', 'name', 7, 26, '', 'add'),
+            ('Base', 'base', 10, 21, '', 'Shape'),
+            ('side', 'attribute', 13, 10, 'this', 'Shape.constructor'),
+            ('side', 'name', 13, 17, '', 'Shape.constructor'),
+            ('side', 'attribute', 15, 24, 'this', 'Shape.area'),
+            ('helper', 'call', 15, 31, '', 'Shape.area'),
+            ('x', 'name', 18, 23, '', 'square'),
+            ('x', 'name', 18, 27, '', 'square'),
+            ('Shape', 'name', 19, 16, '', ''),
+        ],
+    ),
+    "typescript": (
+        [
+            ('', 'shapes.ts', 'module', 1, 1, 26, 1, None),
+            ('Shape', 'Shape', 'interface', 5, 8, 7, 1, ''),
+            ('Shape.area', 'Shape.area', 'method', 6, 3, 6, 29, 'Shape'),
+            ('Id', 'Id', 'type', 9, 8, 9, 33, ''),
+            ('Color', 'Color', 'enum', 11, 1, 11, 25, ''),
+            ('Square', 'Square', 'class', 13, 8, 18, 1, ''),
+            ('Square.side', 'Square.side', 'attribute', 14, 3, 14, 26, 'Square'),
+            ('Square.area', 'Square.area', 'method', 15, 3, 17, 3, 'Square'),
+            ('make', 'make', 'function', 20, 8, 22, 1, ''),
+            ('Geo', 'Geo', 'namespace', 24, 1, 26, 1, ''),
+            ('Geo.ORIGIN', 'Geo.ORIGIN', 'constant', 25, 16, 25, 25, 'Geo'),
+        ],
+        [
+            ('./thing', ['Thing'], None, 1, 0),
+            ('../opts', ['Opt'], None, 2, 0),
+        ],
+        [
+            ('Thing', 'base', 5, 32, '', 'Shape'),
+            ('Shape', 'base', 13, 32, '', 'Square'),
+            ('Math', 'name', 16, 12, '', 'Square.area'),
+            ('pow', 'call', 16, 17, 'Math', 'Square.area'),
+            ('side', 'attribute', 16, 26, 'this', 'Square.area'),
+            ('scale', 'name', 16, 37, '', 'Square.area'),
+            ('Opt', 'type', 20, 27, '', 'make'),
+            ('Square', 'type', 20, 33, '', 'make'),
+            ('Square', 'call', 21, 14, '', 'make'),
+        ],
+    ),
+    "tsx": (
+        [
+            ('', 'App.tsx', 'module', 1, 1, 12, 63, None),
+            ('Props', 'Props', 'type', 4, 1, 4, 31, ''),
+            ('App', 'App', 'function', 7, 8, 10, 1, ''),
+            ('Header', 'Header', 'function', 12, 14, 12, 62, ''),
+        ],
+        [
+            ('react', ['useState'], None, 1, 0),
+            ('react', ['default'], 'React', 1, 0),
+            ('./Button', ['Button'], None, 2, 0),
+        ],
+        [
+            ('Props', 'type', 7, 32, '', 'App'),
+            ('useState', 'call', 8, 29, '', 'App'),
+            ('Button', 'call', 9, 11, '', 'App'),
+            ('title', 'name', 9, 25, '', 'App'),
+            ('setCount', 'call', 9, 47, '', 'App'),
+            ('count', 'name', 9, 56, '', 'App'),
+            ('Props', 'type', 12, 31, '', 'Header'),
+            ('props', 'name', 12, 46, '', 'Header'),
+            ('title', 'attribute', 12, 52, 'props', 'Header'),
+        ],
+    ),
+    "go": (
+        [
+            ('', 'shapes', 'module', 1, 1, 27, 1, None),
+            ('Square', 'shapes.Square', 'struct', 10, 6, 12, 1, ''),
+            ('Shape', 'shapes.Shape', 'interface', 14, 6, 16, 1, ''),
+            ('Shape.Area', 'shapes.Shape.Area', 'method', 15, 2, 15, 15, 'Shape'),
+            ('Unit', 'shapes.Unit', 'constant', 18, 7, 18, 17, ''),
+            ('Square.Area', 'shapes.Square.Area', 'method', 21, 1, 23, 1, 'Square'),
+            ('Describe', 'shapes.Describe', 'function', 25, 1, 27, 1, ''),
+        ],
+        [
+            ('fmt', [], None, 5, 0),
+            ('math', [], 'm', 6, 0),
+        ],
+        [
+            ('float64', 'type', 11, 7, '', 'Square'),
+            ('float64', 'type', 15, 9, '', 'Shape.Area'),
+            ('Square', 'type', 21, 10, '', 'Square.Area'),
+            ('float64', 'type', 21, 25, '', 'Square.Area'),
+            ('m', 'name', 22, 9, '', 'Square.Area'),
+            ('Pow', 'call', 22, 11, 'm', 'Square.Area'),
+            ('s', 'name', 22, 15, '', 'Square.Area'),
+            ('Side', 'attribute', 22, 17, 's', 'Square.Area'),
+            ('Shape', 'type', 25, 18, '', 'Describe'),
+            ('string', 'type', 25, 25, '', 'Describe'),
+            ('fmt', 'name', 26, 9, '', 'Describe'),
+            ('Sprintf', 'call', 26, 13, 'fmt', 'Describe'),
+            ('sh', 'name', 26, 30, '', 'Describe'),
+            ('Area', 'call', 26, 33, 'sh', 'Describe'),
+            ('Unit', 'name', 26, 41, '', 'Describe'),
+        ],
+    ),
+    "java": (
+        [
+            ('', 'com.example.shapes', 'module', 1, 1, 24, 1, None),
+            ('Square', 'com.example.shapes.Square', 'class', 8, 1, 24, 1, ''),
+            ('Square.side', 'com.example.shapes.Square.side', 'attribute', 9, 5, 9, 24, 'Square'),
+            ('Square.Square', 'com.example.shapes.Square.Square', 'method', 11, 5, 13, 5, 'Square'),
+            ('Square.area', 'com.example.shapes.Square.area', 'method', 16, 5, 19, 5, 'Square'),
+            ('Square.Visitor', 'com.example.shapes.Square.Visitor', 'interface', 21, 5, 21, 47, 'Square'),
+            ('Square.Visitor.visit', 'com.example.shapes.Square.Visitor.visit', 'method', 21, 25, 21, 45, 'Square.Visitor'),
+            ('Square.Kind', 'com.example.shapes.Square.Kind', 'enum', 23, 5, 23, 22, 'Square'),
+        ],
+        [
+            ('java.util', ['List'], None, 3, 0),
+            ('java.lang.Math', ['pow'], None, 4, 0),
+            ('java.io', ['*'], None, 5, 0),
+        ],
+        [
+            ('Base', 'base', 8, 29, '', 'Square'),
+            ('Shape', 'base', 8, 45, '', 'Square'),
+            ('side', 'attribute', 12, 14, 'this', 'Square.Square'),
+            ('side', 'name', 12, 21, '', 'Square.Square'),
+            ('Override', 'decorator', 16, 6, '', 'Square.area'),
+            ('pow', 'call', 18, 16, '', 'Square.area'),
+            ('side', 'name', 18, 20, '', 'Square.area'),
+            ('helper', 'name', 18, 31, '', 'Square.area'),
+            ('scale', 'call', 18, 38, 'helper', 'Square.area'),
+            ('List', 'name', 18, 44, '', 'Square.area'),
+            ('of', 'call', 18, 49, 'List', 'Square.area'),
+            ('Square', 'type', 21, 36, '', 'Square.Visitor.visit'),
+        ],
+    ),
+    "rust": (
+        [
+            ('', 'shapes.rs', 'module', 1, 1, 30, 13, None),
+            ('Square', 'Square', 'struct', 5, 1, 7, 1, ''),
+            ('Shape', 'Shape', 'trait', 9, 1, 11, 1, ''),
+            ('Shape.area', 'Shape::area', 'method', 10, 5, 10, 26, 'Shape'),
+            ('Square.area', 'Square::area', 'method', 14, 5, 16, 5, 'Square'),
+            ('Kind', 'Kind', 'enum', 19, 1, 19, 22, ''),
+            ('UNIT', 'UNIT', 'constant', 21, 1, 21, 24, ''),
+            ('inner', 'inner', 'module', 23, 1, 25, 1, ''),
+            ('inner.f', 'inner::f', 'function', 24, 5, 24, 36, 'inner'),
+            ('sq', 'sq', 'macro', 27, 1, 27, 45, ''),
+            ('g', 'g', 'function', 29, 1, 29, 67, ''),
+        ],
+        [
+            ('std::collections', ['HashMap'], None, 1, 0),
+            ('crate::geo', ['Point'], None, 2, 0),
+            ('crate::geo', ['Line'], 'L', 2, 0),
+            ('geometry', [], None, 30, 0),
+        ],
+        [
+            ('Shape', 'base', 13, 6, '', ''),
+            ('side', 'attribute', 15, 14, 'self', 'Square.area'),
+            ('powi', 'call', 15, 19, 'self.side', 'Square.area'),
+            ('helpers', 'name', 15, 29, '', 'Square.area'),
+            ('scale', 'call', 15, 38, 'helpers', 'Square.area'),
+            ('g', 'call', 24, 32, 'super', 'inner.f'),
+            ('HashMap', 'type', 29, 24, '', 'g'),
+            ('HashMap', 'name', 29, 44, '', 'g'),
+            ('new', 'call', 29, 53, 'HashMap', 'g'),
+            ('sq', 'call', 29, 60, '', 'g'),
+        ],
+    ),
+    "c": (
+        [
+            ('', 'shapes.c', 'module', 1, 1, 23, 1, None),
+            ('UNIT', 'UNIT', 'constant', 4, 1, 4, 17, ''),
+            ('square', 'square', 'struct', 7, 1, 9, 1, ''),
+            ('square_t', 'square_t', 'type', 11, 1, 11, 31, ''),
+            ('kind', 'kind', 'enum', 13, 1, 13, 18, ''),
+            ('area', 'area', 'function', 15, 1, 17, 1, ''),
+            ('main', 'main', 'function', 19, 1, 23, 1, ''),
+        ],
+        [
+            ('stdio.h', [], None, 1, 0),
+            ('shapes.h', [], None, 2, 1),
+        ],
+        [
+            ('square', 'type', 11, 16, '', 'square_t'),
+            ('square', 'type', 15, 33, '', 'area'),
+            ('pow', 'call', 16, 12, '', 'area'),
+            ('s', 'name', 16, 16, '', 'area'),
+            ('side', 'attribute', 16, 19, 's', 'area'),
+            ('helper', 'call', 16, 30, '', 'area'),
+            ('s', 'name', 16, 37, '', 'area'),
+            ('square_t', 'type', 20, 5, '', 'main'),
+            ('printf', 'call', 21, 5, '', 'main'),
+            ('area', 'call', 21, 23, '', 'main'),
+            ('sq', 'name', 21, 29, '', 'main'),
+            ('UNIT', 'name', 21, 34, '', 'main'),
+        ],
+    ),
+    "cpp": (
+        [
+            ('', 'shapes.cpp', 'module', 1, 1, 30, 1, None),
+            ('geo', 'geo', 'namespace', 4, 1, 24, 1, ''),
+            ('geo.Square', 'geo::Square', 'class', 7, 1, 13, 1, 'geo'),
+            ('geo.Square.Square', 'geo::Square::Square', 'method', 9, 3, 9, 47, 'geo.Square'),
+            ('geo.Square.side_', 'geo::Square::side_', 'attribute', 12, 3, 12, 15, 'geo.Square'),
+            ('geo.Square.area', 'geo::Square::area', 'method', 15, 1, 17, 1, 'geo.Square'),
+            ('geo.twice', 'geo::twice', 'function', 20, 1, 20, 30, 'geo'),
+            ('geo.Point', 'geo::Point', 'struct', 22, 1, 22, 23, 'geo'),
+            ('geo.Point.x', 'geo::Point::x', 'attribute', 22, 16, 22, 21, 'geo.Point'),
+            ('main', 'main', 'function', 26, 1, 30, 1, ''),
+        ],
+        [
+            ('vector', [], None, 1, 0),
+            ('shape.hpp', [], None, 2, 1),
+        ],
+        [
+            ('Shape', 'base', 7, 23, '', 'geo.Square'),
+            ('side_', 'attribute', 9, 34, '', 'geo.Square.Square'),
+            ('side', 'name', 9, 40, '', 'geo.Square.Square'),
+            ('std', 'name', 16, 10, '', 'geo.Square.area'),
+            ('pow', 'call', 16, 15, 'std', 'geo.Square.area'),
+            ('side_', 'name', 16, 19, '', 'geo.Square.area'),
+            ('util', 'name', 16, 31, '', 'geo.Square.area'),
+            ('scale', 'call', 16, 37, 'util', 'geo.Square.area'),
+            ('side_', 'attribute', 16, 49, 'this', 'geo.Square.area'),
+            ('T', 'type', 20, 1, '', 'geo.twice'),
+            ('T', 'type', 20, 9, '', 'geo.twice'),
+            ('x', 'name', 20, 23, '', 'geo.twice'),
+            ('geo', 'name', 27, 3, '', 'main'),
+            ('Square', 'type', 27, 8, 'geo', 'main'),
+            ('std', 'name', 28, 3, '', 'main'),
+            ('vector', 'type', 28, 8, '', 'main'),
+            ('s', 'name', 29, 10, '', 'main'),
+            ('area', 'call', 29, 12, 's', 'main'),
+        ],
+    ),
+}
+
+
+def _local(sid: str | None) -> str | None:
+    return None if sid is None else sid.split("::", 1)[1]
+
+
+@pytest.fixture(scope="module", params=sorted(FILES))
+def case(request):
+    lang = request.param
+    path = FILES[lang]
+    return lang, extract(path, (FIXTURES / path).read_bytes()), EXPECTED[lang]
+
+
+def test_language_and_no_errors(case):
+    lang, facts, _ = case
+    assert (facts.language, facts.errors) == (lang, [])
+
+
+def test_symbols(case):
+    _, facts, (symbols, _, _) = case
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in facts.symbols]
+    assert got == symbols
+
+
+def test_imports(case):
+    _, facts, (_, imports, _) = case
+    assert [(i.module, i.names, i.alias, i.line, i.level) for i in facts.imports] == imports
+
+
+def test_references(case):
+    _, facts, (_, _, references) = case
+    got = [(r.name, r.kind, r.line, r.col, r.qualifier, _local(r.scope)) for r in facts.references]
+    assert got == references
+
+
+def test_chunks_cover_every_symbol_line(case):
+    """Each line of the file is in at most one chunk, and every function's lines are in one."""
+    _, facts, _ = case
+    seen: set[int] = set()
+    for chunk in facts.chunks:
+        if chunk.kind == "module":
+            continue
+        lines = set(range(chunk.start_line, chunk.end_line + 1))
+        assert not lines & seen
+        seen |= lines
+    for sym in facts.symbols:
+        if sym.kind in ("function", "method"):
+            assert set(range(sym.start_line, sym.end_line + 1)) <= seen, sym.id
+
+
+@pytest.mark.parametrize("lang, sid, signature, doc", [
+    ("javascript", "add", "function add(a, b)", "Adds numbers."),
+    ("typescript", "Shape", "interface Shape extends Thing", "A shape."),
+    ("typescript", "Square.area", "area(scale: number): number", ""),
+    ("tsx", "App", "function App({ title }: Props)", "The application shell."),
+    ("go", "Square.Area", "func (s *Square) Area() float64", "Area returns the area."),
+    ("go", "", "", "Package shapes computes areas."),
+    ("java", "Square.area", "@Override public double area()", "The area."),
+    ("rust", "Square", "pub struct Square", "A square."),
+    ("c", "area", "static double area(const struct square *s)", ""),
+    ("c", "square", "struct square", "A square."),
+    ("cpp", "geo.Square.area", "double Square::area() const", ""),
+    ("cpp", "geo.Square", "class Square : public Shape", "A square."),
+])
+def test_signature_and_doc(lang, sid, signature, doc):
+    path = FILES[lang]
+    facts = extract(path, (FIXTURES / path).read_bytes())
+    sym = next(s for s in facts.symbols if s.id == f"{path}::{sid}")
+    assert (sym.signature, sym.doc) == (signature, doc)
+
+
+@pytest.mark.parametrize("path, source, expected", [
+    ("a.h", b"int area(int side);\nstruct s;\n", [("area", "function", "int area(int side);")]),
+    ("a.c", b"int f(void);\nint f(void) { return 1; }\n", [("f", "function", "int f(void)")]),
+    ("a.cpp", b"class A { void m(); };\nvoid A::m() {}\n", [("A", "class", "class A"), ("A.m", "method", "void A::m()")]),
+    ("a.rs", b"impl<T> Wrap<T> { fn new() -> Self { todo!() } }\n", [("Wrap.new", "method", "fn new() -> Self")]),
+    ("a.go", b"package p\nfunc (l *List[T]) Len() int { return 0 }\n", [("List.Len", "method", "func (l *List[T]) Len() int")]),
+    ("a.js", b"export const f = async () => 1;\nexport default class {}\n", [("f", "function", "f = async ()")]),
+])
+def test_declaration_forms(path, source, expected):
+    facts = extract(path, source)
+    assert [(_local(s.id), s.kind, s.signature) for s in facts.symbols[1:]] == expected

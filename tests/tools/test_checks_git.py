@@ -1,0 +1,60 @@
+"""Lint (ruff and the syntax check), git status/diff/log, finish, and argument validation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.tools.conftest import git
+
+
+def test_lint_python_with_ruff(make_box, workspace: Path) -> None:
+    (workspace / "src/bad.py").write_text("import os\nx = undefined_name\n")
+    result = make_box().call("lint", {"paths": ["src/bad.py"]})
+    assert not result.ok
+    assert "src/bad.py:2:5: F821 Undefined name `undefined_name`" in result.content
+    clean = make_box().call("lint", {"paths": ["tests/test_app.py"]})
+    assert clean.ok and "All checks passed" in clean.content
+
+
+def test_lint_other_languages_with_the_syntax_check(make_box, workspace: Path) -> None:
+    (workspace / "src/bad.js").write_text("function (\n")
+    result = make_box().call("lint", {"paths": ["src/bad.js", "src/util.js"]})
+    assert not result.ok and result.content.startswith("src/bad.js: line 1:")
+    assert make_box().call("lint", {"paths": ["src/util.js"]}).content == "syntax OK: src/util.js"
+
+
+def test_lint_defaults_to_changed_files(make_box) -> None:
+    box = make_box()
+    assert box.call("lint", {}).content.startswith("nothing to lint")
+    box.call("create_file", {"path": "src/new.py", "content": "import sys\n"})
+    result = box.call("lint", {})
+    assert "src/new.py:1:8: F401" in result.content
+    assert box.call("lint", {"paths": ["missing.py"]}).content == "not found: missing.py"
+
+
+def test_git_tools(make_box, workspace: Path) -> None:
+    box = make_box()
+    (workspace / "README.md").write_text("# demo\nmore\n")
+    assert " M README.md" in box.call("git_status", {}).content
+    diff = box.call("git_diff", {"path": "README.md"}).content
+    assert "+more" in diff
+    git(workspace, "commit", "-qam", "docs: more readme")
+    log = box.call("git_log", {"n": 5}).content.splitlines()
+    assert log[0].endswith("t: docs: more readme") and log[1].endswith("t: initial commit")
+    bad = box.call("git_diff", {"ref": "--output=/tmp/x"})
+    assert not bad.ok and "is not a commit" in bad.content
+
+
+def test_finish_and_validation_messages(make_box) -> None:
+    box = make_box()
+    assert box.call("finish", {"summary": "done"}).content == "finished: done"
+    assert box.call("read_file", {}).content == "invalid arguments for read_file: missing required argument(s): path"
+    unknown = box.call("read_file", {"path": "README.md", "colour": "red"})
+    assert unknown.content.startswith("invalid arguments for read_file: unknown argument(s) colour")
+    assert box.call("frobnicate", {}).content.startswith("unknown tool 'frobnicate'; available: apply_patch")
+    assert {s.name for s in box.specs()} >= {"read_file", "list_dir", "create_file", "edit_file", "apply_patch",
+                                             "search", "find_symbol", "find_definition", "find_references",
+                                             "run_command", "lint", "run_tests", "git_status", "git_diff",
+                                             "git_log", "finish"}
+    for spec in box.specs():
+        assert spec.parameters["type"] == "object" and spec.description

@@ -1,0 +1,140 @@
+"""File tools: reading windows, listing, creating, editing in every format, deleting; their failures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from codewright.graph.index import Index
+
+
+def test_read_window_with_line_numbers(make_box) -> None:
+    box = make_box()
+    result = box.call("read_file", {"path": "src/app.py", "start_line": 4, "end_line": 5})
+    assert result.ok and result.kind == "file_read"
+    assert result.content == "src/app.py (lines 4-5 of 10)\n4 | def greet(name):\n5 |     return f'hello {name}'\n" \
+                             "[5 more lines: read with start_line=6]"
+    assert result.meta == {"path": "src/app.py", "lines": 10}
+
+
+def test_read_failures(make_box, workspace: Path) -> None:
+    box = make_box()
+    (workspace / "blob.bin").write_bytes(b"\x00\x01\x02")
+    cases = {
+        "src/ap.py": "src/ap.py does not exist; did you mean src/app.py?",
+        "src": "src is a directory: use list_dir",
+        "blob.bin": "blob.bin is a binary file (3 bytes): it cannot be shown as text",
+    }
+    for path, message in cases.items():
+        result = box.call("read_file", {"path": path})
+        assert (result.ok, result.kind, result.content) == (False, "error", message)
+    past = box.call("read_file", {"path": "README.md", "start_line": 9})
+    assert past.content == "README.md has 1 lines: start_line 9 is past the end"
+
+
+def test_secret_and_outside_paths_are_refused(make_box) -> None:
+    box = make_box()
+    secret = box.call("read_file", {"path": ".env"})
+    assert (secret.ok, secret.kind) == (False, "denied") and "may hold secrets" in secret.content
+    outside = box.call("read_file", {"path": "../../etc/passwd"})
+    assert outside.kind == "denied" and "outside the workspace" in outside.content
+    allowed = make_box(allow=["path:.env"]).call("read_file", {"path": ".env"})
+    assert allowed.ok and "API_KEY" in allowed.content
+
+
+def test_list_dir(make_box) -> None:
+    result = make_box().call("list_dir", {"path": "src"})
+    assert result.ok and result.kind == "listing"
+    assert result.content.splitlines() == ["src/", "app.py (124 bytes)", "util.js (65 bytes)"]
+    top = make_box().call("list_dir", {"depth": 1})
+    assert "src/ (2 entries)" in top.content and ".git" not in top.content
+
+
+def test_create_refuses_to_overwrite_then_overwrites(make_box, workspace: Path) -> None:
+    box = make_box()
+    result = box.call("create_file", {"path": "src/new/mod.py", "content": "X = 1\n"})
+    assert result.ok and result.files_changed == ["src/new/mod.py"] and result.kind == "file_written"
+    assert (workspace / "src/new/mod.py").read_text() == "X = 1\n"
+    again = box.call("create_file", {"path": "src/new/mod.py", "content": "X = 2\n"})
+    assert not again.ok and "already exists" in again.content
+    assert box.call("create_file", {"path": "src/new/mod.py", "content": "X = 2\n", "overwrite": True}).ok
+    assert (workspace / "src/new/mod.py").read_text() == "X = 2\n"
+
+
+def test_edit_file_and_a_failed_match_changes_nothing(make_box, workspace: Path) -> None:
+    box = make_box()
+    ok = box.call("edit_file", {"path": "src/app.py", "old_string": "    return f'hello {name}'\n",
+                                "new_string": "    return f'hi {name}'\n"})
+    assert ok.ok and "modify src/app.py" in ok.content
+    before = (workspace / "src/app.py").read_bytes()
+    bad = box.call("edit_file", {"path": "src/app.py", "old_string": "nothing like this\n", "new_string": "x\n"})
+    assert not bad.ok and "No file was changed" in bad.content
+    assert (workspace / "src/app.py").read_bytes() == before
+
+
+def test_syntax_error_introduced_by_an_edit_is_reported_at_once(make_box, workspace: Path) -> None:
+    box = make_box()
+    result = box.call("edit_file", {"path": "src/util.js", "old_string": "  return a + b;\n",
+                                    "new_string": "  return a + (b;\n"})
+    assert not result.ok and result.kind == "file_written"
+    assert "SYNTAX ERROR after this edit in src/util.js: line" in result.content
+    assert result.meta["syntax_errors"]["src/util.js"]
+    fixed = box.call("edit_file", {"path": "src/util.js", "old_string": "  return a + (b;\n",
+                                   "new_string": "  return a + b;\n"})
+    assert fixed.ok and "SYNTAX" not in fixed.content
+
+
+def test_already_broken_file_does_not_repeat_old_errors(make_box, workspace: Path) -> None:
+    (workspace / "src/broken.py").write_text("def f(:\n    pass\n\nX = 1\n")
+    result = make_box().call("edit_file", {"path": "src/broken.py", "old_string": "X = 1\n", "new_string": "X = 2\n"})
+    assert result.ok and "SYNTAX" not in result.content
+
+
+PATCHES = {
+    "search-replace": "src/app.py\n```python\n<<<<<<< SEARCH\nimport os\n=======\nimport sys\n>>>>>>> REPLACE\n```\n",
+    "udiff": "--- a/src/app.py\n+++ b/src/app.py\n@@ -1,3 +1,3 @@\n-import os\n+import sys\n \n \n",
+    "patch": "*** Begin Patch\n*** Update File: src/app.py\n@@\n-import os\n+import sys\n*** End Patch\n",
+}
+
+
+def test_apply_patch_in_every_format(make_box, workspace: Path) -> None:
+    original = (workspace / "src/app.py").read_text()
+    for name, text in PATCHES.items():
+        (workspace / "src/app.py").write_text(original)
+        result = make_box().call("apply_patch", {"text": text})
+        assert result.ok, (name, result.content)
+        assert (workspace / "src/app.py").read_text().startswith("import sys\n"), name
+
+
+def test_apply_patch_checks_every_target_path(make_box, workspace: Path) -> None:
+    text = "*** Begin Patch\n*** Add File: migrations/0002.py\n+X = 1\n*** End Patch\n"
+    result = make_box(deny=["path:migrations/**"]).call("apply_patch", {"text": text})
+    assert result.kind == "denied" and not (workspace / "migrations/0002.py").exists()
+
+
+def test_writes_ask_in_ask_mode_and_no_answer_means_no(make_box, workspace: Path) -> None:
+    box = make_box("ask", answer=False)
+    result = box.call("create_file", {"path": "x.py", "content": "x = 1\n"})
+    assert result.kind == "denied" and "not approved" in result.content and not (workspace / "x.py").exists()
+    assert str(box.asked[0]) == "Write 'x.py' (write; ask mode asks before writes)?"
+    headless = make_box("ask", answer=None).call("create_file", {"path": "x.py", "content": "x = 1\n"})
+    assert headless.kind == "denied"
+    assert make_box("plan").call("create_file", {"path": "x.py", "content": ""}).content == \
+        "denied: plan mode is read-only"
+
+
+def test_delete_records_the_ledger(make_box, workspace: Path) -> None:
+    box = make_box()
+    assert box.call("delete_file", {"path": "README.md"}).ok
+    assert not (workspace / "README.md").exists()
+    assert "deleted README.md" in box.ledger.render()
+
+
+def test_index_is_updated_after_every_write(make_box, workspace: Path) -> None:
+    with Index.open(workspace) as index:
+        index.build()
+        box = make_box(index=index)
+        assert not index.symbols("brand_new_function")
+        box.call("create_file", {"path": "src/extra.py", "content": "def brand_new_function():\n    return 1\n"})
+        assert [s.path for s in index.symbols("brand_new_function")] == ["src/extra.py"]
+        found = box.call("find_symbol", {"query": "brand_new_function"})
+        assert "function extra.brand_new_function def brand_new_function() at src/extra.py:1-2" in found.content

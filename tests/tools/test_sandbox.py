@@ -1,0 +1,60 @@
+"""The OS sandbox: in the auto modes a command cannot write outside the workspace or reach the network.
+
+Where bubblewrap is missing, the status must say so plainly: that is asserted instead (no skips).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+from codewright.tools.sandbox import sandbox_status
+
+
+def test_status_is_plain_about_availability() -> None:
+    status = sandbox_status()
+    if shutil.which("bwrap") is None:
+        assert not status.available
+        assert str(status).startswith("sandbox unavailable: bubblewrap (bwrap) is not installed")
+    else:
+        assert status.available, status.detail
+        assert str(status) == ("sandbox: bubblewrap (workspace writable, everything else read-only, "
+                               "private /tmp, no network unless allowed)")
+
+
+def test_write_outside_the_workspace_fails(make_box, workspace: Path, tmp_path: Path) -> None:
+    box = make_box("full-auto")
+    if not box.sandbox.available:  # never try a write outside for real: the status must say so instead
+        result = box.call("run_command", {"command": "echo inside > inside.txt"})
+        assert not result.meta["sandboxed"] and box.sandbox.detail.startswith("sandbox unavailable")
+        return
+    outside = tmp_path / "outside.txt"  # under the real /tmp, which the sandbox replaces with its own
+    system = Path("/etc/codewright-sandbox-test")
+    command = f"echo x > {outside}; echo x > {system}; echo inside > inside.txt"
+    result = box.call("run_command", {"command": command})
+    assert result.meta["sandboxed"]
+    assert (workspace / "inside.txt").read_text() == "inside\n"
+    assert not outside.exists() and not system.exists()
+    assert f"{system}: Read-only file system" in result.content
+
+
+def test_no_network_unless_allowed(make_box) -> None:
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        probe = (f"python3 -c \"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2); "
+                 f"print('connected')\"")
+        blocked = make_box("full-auto").call("run_command", {"command": probe})
+        allowed = make_box("full-auto", network=True).call("run_command", {"command": probe})
+    assert allowed.ok and "\nconnected\n" in allowed.content
+    if sandbox_status().available:
+        assert not blocked.ok and "\nconnected\n" not in blocked.content
+    else:
+        assert blocked.ok  # unconfined: the status above is what tells the user
+
+
+def test_ask_mode_runs_unsandboxed_after_approval(make_box) -> None:
+    result = make_box("ask", answer=True).call("run_command", {"command": "true"})
+    assert result.ok and result.meta["sandboxed"] is False

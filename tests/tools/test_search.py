@@ -1,0 +1,74 @@
+"""Keyword/regex search (ripgrep or Python) and the graph lookups."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codewright.graph.index import Index
+from codewright.tools import search as search_module
+
+
+@pytest.fixture(params=["rg", "python"])
+def finder(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Run each search test with ripgrep (when installed) and with the Python fallback."""
+    if request.param == "python":
+        monkeypatch.setattr(search_module.shutil, "which", lambda name: None)
+    elif search_module.shutil.which("rg") is None:
+        assert request.param == "rg"
+        monkeypatch.setattr(search_module.shutil, "which", lambda name: None)
+    return request.param
+
+
+def test_keyword_search(make_box, finder) -> None:
+    result = make_box().call("search", {"pattern": "GREET"})
+    assert result.ok and result.kind == "search"
+    assert result.content.splitlines() == [
+        "src/app.py:4: def greet(name):",
+        "src/app.py:10: return greet('server')",
+        "tests/test_app.py:1: from src.app import greet",
+        "tests/test_app.py:4: def test_greet():",
+        "tests/test_app.py:5: assert greet('x') == 'hello x'",
+    ]
+
+
+def test_regex_glob_and_case(make_box, finder) -> None:
+    box = make_box()
+    assert box.call("search", {"pattern": r"def \w+\(self", "regex": True}).content == \
+        "src/app.py:9: def start(self):"
+    assert box.call("search", {"pattern": "return", "glob": "*.js"}).content == "src/util.js:2: return a + b;"
+    assert box.call("search", {"pattern": "GREET", "case_sensitive": True}).content == \
+        "no matches for 'GREET' in ."
+
+
+def test_secret_files_never_appear(make_box, finder) -> None:
+    assert "no matches" in make_box().call("search", {"pattern": "API_KEY"}).content
+
+
+def test_limit_and_bad_regex(make_box, finder) -> None:
+    box = make_box()
+    limited = box.call("search", {"pattern": "greet", "max_results": 1})
+    assert limited.content.endswith("[4 more matches: narrow the pattern or the path]")
+    bad = box.call("search", {"pattern": "(", "regex": True})
+    assert not bad.ok and bad.content.startswith("invalid regular expression '('")
+
+
+def test_graph_lookups(make_box, workspace: Path) -> None:
+    with Index.open(workspace) as index:
+        index.build()
+        box = make_box(index=index)
+        assert "method app.Server.start def start(self) at src/app.py:9-10" in \
+            box.call("find_symbol", {"query": "start"}).content
+        definition = box.call("find_definition", {"target": "greet"})
+        assert definition.content.startswith("function app.greet def greet(name) at src/app.py:4-5")
+        refs = box.call("find_references", {"name": "greet"}).content.splitlines()
+        assert "src/app.py:10:16 call greet (in src/app.py::Server.start)" in refs
+        outline = box.call("outline", {"path": "src/app.py"}).content.splitlines()
+        assert outline[:2] == ["4-5 function app.greet def greet(name)", "8-10 class app.Server class Server"]
+        assert box.call("find_definition", {"target": "nope_nothing"}).content.startswith("no definition found")
+
+
+def test_graph_lookup_without_an_index(make_box) -> None:
+    result = make_box().call("find_symbol", {"query": "greet"})
+    assert not result.ok and result.content == "the code index is not available in this session: use search instead"

@@ -1,0 +1,167 @@
+"""Commands: capped output, timeouts that kill the whole process group, background servers, the ledger."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+
+from codewright.tools import process
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_exit_code_and_output(make_box) -> None:
+    result = make_box().call("run_command", {"command": "echo out; echo err >&2; exit 3"})
+    assert not result.ok and result.kind == "output"
+    assert result.content.startswith("$ echo out; echo err >&2; exit 3\nout\nerr\n[exit code 3, ")
+    assert result.meta["exit_code"] == 3
+
+
+def test_output_is_capped_keeping_head_and_tail(make_box) -> None:
+    result = make_box().call("run_command", {"command": "seq 1 200000"})
+    assert result.ok
+    lines = result.content.splitlines()
+    assert lines[1:4] == ["1", "2", "3"]
+    assert lines[-2] == "200000"
+    assert "characters omitted" in result.content
+    assert len(result.content) < process.HEAD_CHARS + process.TAIL_CHARS + 200
+
+
+def test_timeout_kills_the_whole_process_group(make_box, workspace: Path) -> None:
+    started = time.monotonic()
+    command = "sleep 60 & echo $! > child.pid; sleep 60"
+    result = make_box("full-auto").call("run_command", {"command": command, "timeout": 1})
+    assert time.monotonic() - started < 10
+    assert not result.ok and result.meta["timed_out"]
+    assert "[timed out after 1s: the command and its child processes were killed]" in result.content
+    child = int((workspace / "child.pid").read_text())
+    if not result.meta["sandboxed"]:  # inside the sandbox the pid belongs to its own pid namespace
+        assert not _alive(child)
+
+
+def test_timeout_kills_group_unsandboxed(tmp_path: Path) -> None:
+    out = process.run(["bash", "-c", f"sleep 60 & echo $! > {tmp_path}/pid; trap '' TERM; sleep 60"],
+                      cwd=tmp_path, env=dict(os.environ), timeout=1)
+    assert out.timed_out and out.exit_code is None
+    assert not _alive(int((tmp_path / "pid").read_text()))
+
+
+def test_leftover_children_of_a_finished_command_do_not_hang_it(tmp_path: Path) -> None:
+    started = time.monotonic()
+    out = process.run(["bash", "-c", "(sleep 60 &); echo done"], cwd=tmp_path, env=dict(os.environ), timeout=30)
+    assert out.output == "done\n" and out.exit_code == 0
+    assert time.monotonic() - started < 10
+
+
+def test_interrupt_ends_the_group_and_propagates(tmp_path: Path) -> None:
+    import signal
+    import threading
+
+    pid_file = tmp_path / "pid"
+    threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    try:
+        process.run(["bash", "-c", f"sleep 60 & echo $! > {pid_file}; wait"], cwd=tmp_path, env=dict(os.environ),
+                    timeout=30)
+    except KeyboardInterrupt:
+        pass
+    else:
+        raise AssertionError("KeyboardInterrupt was swallowed")
+    assert not _alive(int(pid_file.read_text()))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_background_server_is_tracked_and_stopped(make_box) -> None:
+    box = make_box()
+    port = _free_port()
+    result = box.call("run_command", {"command": f"python3 -m http.server {port} --bind 127.0.0.1",
+                                      "background": True})
+    assert result.ok, result.content
+    pid = result.meta["pid"]
+    assert port in result.meta["ports"]
+    assert f"started in the background: pid {pid}, listening on port {port}" in result.content
+    assert f"pid {pid} port {port}, running" in box.ledger.render()
+    with socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
+    stopped = box.call("stop_process", {"pid": pid})
+    assert stopped.ok and not box.background
+    assert f"pid {pid} port {port}, stopped" in box.ledger.render()
+    assert box.call("stop_process", {"pid": pid}).content == f"pid {pid} was not started by this session (running: none)"
+
+
+def test_background_process_that_exits_at_once(make_box) -> None:
+    result = make_box().call("run_command", {"command": "echo boom; exit 4", "background": True})
+    assert not result.ok and "[exited at once with code 4]" in result.content and "boom" in result.content
+
+
+def test_close_stops_background_processes(make_box) -> None:
+    box = make_box()
+    result = box.call("run_command", {"command": "sleep 60", "background": True})
+    bg = box.background[result.meta["pid"]]
+    box.close()
+    assert bg.process.poll() is not None
+    assert "stopped pid" in box.ledger.render()
+
+
+def test_side_effects_go_to_the_ledger_and_exports_persist(make_box, workspace: Path) -> None:
+    box = make_box()
+    (workspace / "run.sh").write_text("echo hi\n")
+    box.call("run_command", {"command": "chmod +x run.sh && rm README.md && export APP_MODE=test"})
+    assert os.access(workspace / "run.sh", os.X_OK)
+    second = box.call("run_command", {"command": "echo mode=$APP_MODE"})
+    assert "mode=test" in second.content
+    rendered = box.ledger.render()
+    for line in ("chmod +x run.sh", "deleted README.md", "set env APP_MODE=test"):
+        assert line in rendered
+
+
+def test_package_installs_are_recorded_when_allowed(make_box, workspace: Path) -> None:
+    bin_dir = workspace / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "pip").write_text("#!/bin/sh\necho Successfully installed $2\n")
+    (bin_dir / "pip").chmod(0o755)
+    box = make_box(allow=["pip install*"])
+    box.call("run_command", {"command": f"export PATH={bin_dir}:$PATH"})
+    result = box.call("run_command", {"command": "pip install fakepkg==1.0 --quiet > install.log"})
+    assert result.ok, result.content
+    assert box.ledger.entries[-1].fields == {"manager": "pip", "names": ["fakepkg==1.0"]}
+    assert "installed with pip: fakepkg==1.0" in box.ledger.render()
+
+
+def test_destructive_command_asks_and_denial_is_reported(make_box, workspace: Path) -> None:
+    box = make_box("full-auto", answer=False)
+    result = box.call("run_command", {"command": "rm -rf src"})
+    assert result.kind == "denied" and (workspace / "src").is_dir()
+    assert box.asked[0].reason == "the command deletes recursively or forcibly"
+
+
+def test_provider_keys_are_not_passed_to_commands(make_box, monkeypatch) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-should-not-leak-0000000000")
+    result = make_box().call("run_command", {"command": "echo key=${OPENAI_API_KEY:-none}"})
+    assert "key=none" in result.content
+
+
+def test_run_tests_uses_the_project_command(make_box, workspace: Path) -> None:
+    (workspace / "Makefile").write_text("test:\n\t@echo 3 passed\n")
+    box = make_box()
+    box.facts.test_command = "make test"
+    result = box.call("run_tests", {})
+    assert result.ok and result.meta["passed"] and "3 passed" in result.content
+    failing = box.call("run_tests", {"command": "python3 -c 'import sys; sys.exit(1)'"})
+    assert not failing.ok and failing.meta["passed"] is False
