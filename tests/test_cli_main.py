@@ -26,3 +26,11 @@ def test_no_command_prints_help_and_exits_2() -> None:
     out = run_cli()
     assert out.returncode == 2
     assert "usage: codewright" in out.stdout
+
+
+def test_command_table_names_exactly_what_each_module_registers() -> None:
+    from codewright.cli.main import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert sorted(sub.choices) == sorted(COMMANDS)

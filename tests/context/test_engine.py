@@ -135,8 +135,12 @@ def test_cache_breakpoints_static_and_last_stable_message() -> None:
     engine.set_plan("1. go")
     request = engine.build("m")
     marked = [i for i, m in enumerate(request.messages) if m.cache_breakpoint]
-    assert marked == [0, len(request.messages) - 2]  # system, and the last tool result before the tail
+    # system; last turn's breakpoint (the user message: read now); the last tool result before the tail
+    assert marked == [0, 1, len(request.messages) - 2]
     assert request.messages[-2].role == "tool"
+    step(engine, 2)
+    again = engine.build("m")
+    assert [i for i, m in enumerate(again.messages) if m.cache_breakpoint] == [0, 3, len(again.messages) - 2]
 
 
 def test_user_words_come_last_with_retrieved_context_before_them() -> None:

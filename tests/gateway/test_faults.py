@@ -18,11 +18,6 @@ def _req() -> Request:
     return Request([Message("user", "hello")])
 
 
-def _pair(protocol: str, servers: list[ModelServer], **router: object):
-    return gateway({"main": [deployment(protocol, servers[0]), deployment(protocol, servers[1], model="m2")]},
-                   router=dict(router))
-
-
 def _stream_text(gw, request: Request) -> tuple[str, object]:
     events = list(gw.stream(request))
     return "".join(e.text for e in events if isinstance(e, TextDelta)), events[-1]
@@ -33,28 +28,21 @@ def _stream_text(gw, request: Request) -> tuple[str, object]:
                                    Fault.server_error(503), Fault.drop(), Fault.malformed()],
                          ids=["429", "500", "502", "503", "drop", "malformed"])
 def test_failure_on_one_deployment_is_retried_on_the_other(servers, protocol: str, fault: Fault) -> None:
-    servers[0].script(fault, fault)
-    servers[1].script(Turn("from two"))
-    gw = gateway({"main": [deployment(protocol, servers[0])]}, router={})  # warm: noop
-    gw = _pair(protocol, servers)
-    gw.router.rng.seed(1)  # any order: whichever fails first, the other answers
-    for attempt in (gw.complete, lambda r: [e for e in gw.stream(r)][-1].response):
+    gw = gateway({"main": {"deployments": [deployment(protocol, servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment(protocol, servers[1], model="m2")]})
+    for call in (gw.complete, lambda r: list(gw.stream(r))[-1].response):
         servers[0].script(fault)
         servers[1].script(Turn("from two"))
-        for s in servers[:2]:
-            s.requests.clear()
-        response = attempt(_req())
-        assert response.text in ("from two", "ok")
-        if servers[0].count():
-            assert response.deployment.endswith("/m2")
-            assert gw.session.calls[-1].attempts == 2
+        response = call(_req())
+        assert response.text == "from two" and response.deployment == f"{protocol}/m2"
+        assert gw.session.calls[-1].attempts == 2
+    assert servers[0].count() == 2 and servers[1].count() == 2
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_429_retry_after_is_honoured_on_a_single_deployment(server: ModelServer, protocol: str) -> None:
     server.script(Fault.rate_limit(retry_after=0.4), Turn("late"))
     gw = gateway({"main": [deployment(protocol, server)]})
-    started = time.monotonic()
     response = gw.complete(_req())
     assert response.text == "late" and server.count() == 2
     assert server.requests[1].time - server.requests[0].time >= 0.4
@@ -66,7 +54,7 @@ def test_429_without_retry_after_backs_off_and_retries(server: ModelServer) -> N
     assert gw.complete(_req()).text == "third time"
     gaps = [b.time - a.time for a, b in zip(server.requests, server.requests[1:])]
     assert gaps[0] >= 0.05 and gaps[1] >= 0.1  # 0.1*2^(n-1) with jitter in [0.5, 1]
-    assert [a.outcome for a in gw.session.calls and []] == []
+    assert gw.session.calls[-1].attempts == 3
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
@@ -141,7 +129,7 @@ def test_stream_cut_midway_is_reported_not_truncated(servers, protocol: str) -> 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_malformed_event_midway_is_reported(server: ModelServer, protocol: str) -> None:
-    server.script(Turn("alpha beta gamma delta", fault=Fault.malformed(after_chunks=3), chunk_size=4))
+    server.script(Turn("alpha beta gamma delta", fault=Fault.malformed(after_chunks=5), chunk_size=4))
     gw = gateway({"main": [deployment(protocol, server)]})
     with pytest.raises(StreamInterrupted, match="malformed"):
         list(gw.stream(_req()))

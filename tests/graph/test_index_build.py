@@ -151,6 +151,16 @@ def test_update_api_reindexes_given_paths_only(index: Index, repo: Path) -> None
     assert rows(index, "SELECT count(*) FROM refs WHERE file_id NOT IN (SELECT id FROM files)") == [(0,)]
 
 
+def test_update_leaves_ignored_new_files_out(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {".gitignore": "gen/\n", "a.py": "A = 1\n"}, git=True)
+    with Index.open(repo) as ix:
+        ix.build()
+        (repo / "gen").mkdir()
+        (repo / "gen" / "out.py").write_text("B = 2\n")
+        assert ix.update(["gen/out.py"]).parsed == 0
+        assert rows(ix, "SELECT path FROM files ORDER BY path") == [(".gitignore",), ("a.py",)]
+
+
 def test_removed_file_unresolves_the_imports_and_references_into_it(index: Index, repo: Path) -> None:
     (repo / "pkg" / "models.py").unlink()
     stats = index.build()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from store_repo import make_repo
 
-from codewright.graph.files import discover
+from codewright.graph.files import discover, is_ignored
 
 TREE = {
     ".gitignore": "*.log\nbuild/\n!keep.log\n",
@@ -51,3 +51,14 @@ def test_size_cap_is_a_parameter(tmp_path: Path) -> None:
     found = discover(repo, size_cap=10)
     assert [f.path for f in found.files] == ["b.py"]
     assert [(s.path, s.reason) for s in found.skipped] == [("a.py", "over size cap (50 > 10 bytes)")]
+
+
+@pytest.mark.parametrize("git", [False, True])
+@pytest.mark.parametrize(
+    ("path", "ignored"),
+    [("x.log", True), ("keep.log", False), ("build/out.py", True), ("src/gen_1.py", True), ("src/m.py", False),
+     ("docs/draft.md", True), ("docs/final.md", False), (".codewright/index.db", True)],
+)
+def test_is_ignored_agrees_with_discovery(tmp_path: Path, git: bool, path: str, ignored: bool) -> None:
+    repo = make_repo(tmp_path / "r", TREE, git=git)
+    assert is_ignored(repo, path) is ignored

@@ -11,7 +11,7 @@ def test_read_window_with_line_numbers(make_box) -> None:
     box = make_box()
     result = box.call("read_file", {"path": "src/app.py", "start_line": 4, "end_line": 5})
     assert result.ok and result.kind == "file_read"
-    assert result.content == "src/app.py (lines 4-5 of 10)\n4 | def greet(name):\n5 |     return f'hello {name}'\n" \
+    assert result.content == "src/app.py (lines 4-5 of 10)\n4\tdef greet(name):\n5\t    return f'hello {name}'\n" \
                              "[5 more lines: read with start_line=6]"
     assert result.meta == {"path": "src/app.py", "lines": 10}
 

@@ -2,8 +2,9 @@
 
 Each layer that offers commands has a `cli` module with `register(subparsers)`; this
 module only wires them together and maps errors to exit codes, so a command's logic
-lives beside the code it drives. Command modules import their heavy dependencies
-inside the handlers: `codewright --help` and quick commands stay fast.
+lives beside the code it drives. A command imports only the module that owns it (the
+table below), so `codewright index` on an unchanged tree does not pay for the agent's
+imports; help and unknown commands load them all.
 """
 
 from __future__ import annotations
@@ -15,26 +16,24 @@ import sys
 from codewright import __version__
 from codewright.errors import EXIT_INTERRUPTED, CodewrightError
 
-COMMAND_MODULES = (
-    "codewright.graph.cli",
-    "codewright.graph.callgraph_cli",
-    "codewright.gateway.cli",
-    "codewright.edit.cli",
-    "codewright.agent.cli",
-    "codewright.retrieve.cli",
-    "codewright.eval.cli",
-)
+COMMANDS = {
+    **dict.fromkeys(("index", "symbols", "def", "refs", "outline", "stats", "map"), "codewright.graph.cli"),
+    **dict.fromkeys(("callers", "callees", "impact", "callgraph"), "codewright.graph.callgraph_cli"),
+    "models": "codewright.gateway.cli",
+    "apply": "codewright.edit.cli",
+    **dict.fromkeys(("run", "chat", "sessions", "undo", "rewind"), "codewright.agent.cli"),
+    "find": "codewright.retrieve.cli",
+    "eval": "codewright.eval.cli",
+}
 
 
-class _Parser(argparse.ArgumentParser):
-    """argparse exits 2 on usage errors already; keep its one-line message style."""
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="codewright", description="A coding agent that understands your whole repository.")
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser for `command` alone when it is known, else for every command."""
+    parser = argparse.ArgumentParser(prog="codewright", description="A coding agent that understands your whole repository.")
     parser.add_argument("--version", action="version", version=f"codewright {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
+    owner = COMMANDS.get(command or "")
+    for name in [owner] if owner else dict.fromkeys(COMMANDS.values()):
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a layer still being built in this checkout
@@ -46,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv[0] if argv else None)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

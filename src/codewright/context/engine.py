@@ -44,7 +44,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = 1
-MARGIN = 0.1  # share of the window kept free for tokenizer differences between us and the provider
+MARGIN = 0.1  # share of the window kept free for tokenizer differences between o200k and the provider's
+EXACT_MARGIN = 0.02  # the same when the caller passed the provider's own counter
 COMPACT_TO = 0.5  # after compacting, the request fills about this share of the budget
 SUMMARISE_ABOVE = 0.7  # turns are summarised only when dropping re-derivable content left more than this
 KEEP_RECENT_GROUPS = 2  # the newest groups (call + results) are never dropped or summarised
@@ -82,6 +83,7 @@ class ContextEngine:
         self.repo_map = repo_map
         self.native_tools = native_tools
         self.count = count_tokens or _count
+        self.margin = EXACT_MARGIN if count_tokens else MARGIN
         self.ledger = ledger if ledger is not None else Ledger()
         self.reserve_output = reserve_output if reserve_output is not None else min(8192, max(window // 8, 256))
         self.allow_secrets = allow_secrets
@@ -94,6 +96,7 @@ class ContextEngine:
         self._snapshot: tuple[int, str] | None = None  # (ledger length, plan) frozen into the state block
         self._pending_retrieved: str | None = None
         self._deferred: list[str] = []  # user messages waiting for tool results (see add_user)
+        self._marked: Entry | None = None  # the history entry carrying the last turn's cache breakpoint
         self._static = render_static(system, self.tools, native_tools, facts.render(), repo_map)
         self._static_tokens = self.count(self._static) + MESSAGE_OVERHEAD
         self._tool_tokens = self.count(_tools_json(self.tools)) if native_tools else 0
@@ -171,7 +174,7 @@ class ContextEngine:
     def budget(self, model: str = "") -> int:
         """Most prompt tokens a request to `model` may carry: window minus reply reserve and margin."""
         window = window_for(model, self.window) if model else self.window
-        return int(window * (1 - MARGIN)) - self.reserve_output
+        return int(window * (1 - self.margin)) - self.reserve_output
 
     def build(self, model: str, **request_fields: Any) -> Request:
         """The request for the next model call; compacts first when it would not fit the budget."""
@@ -196,27 +199,38 @@ class ContextEngine:
                 + (self.count(tail) + MESSAGE_OVERHEAD if tail else 0))
 
     def _messages(self) -> list[Message]:
-        messages = [Message("system", self._static, cache_breakpoint=True)]
         history = [_copy(e.message) for e in self.history]
+        offset = 0
         state = self._state_text()
         if state:
             if history and history[0].role == "user":
                 history[0].content = f"{state}\n\n{history[0].content}"
             else:
                 history.insert(0, Message("user", state))
+                offset = 1
+        tail = self._tail()
+        merge_tail = bool(tail) and bool(self.history) and self.history[-1].message.role == "user"
+        self._mark_breakpoints(history, offset, len(self.history) - merge_tail)
         if not self.native_tools:
             history = _as_text_conversation(history)
-        stable = len(history)
-        tail = self._tail()
-        if tail:
-            if history and history[-1].role == "user":
-                history[-1].content = f"{tail}\n\n{history[-1].content}"
-                stable -= 1
-            else:
-                history.append(Message("user", tail))
-        if stable > 0:
-            history[stable - 1].cache_breakpoint = True
-        return messages + history
+        if merge_tail:
+            history[-1].content = f"{tail}\n\n{history[-1].content}"
+        elif tail:
+            history.append(Message("user", tail))
+        return [Message("system", self._static, cache_breakpoint=True), *history]
+
+    def _mark_breakpoints(self, history: list[Message], offset: int, stable: int) -> None:
+        """Mark the last message that stays byte-identical next turn (written to the cache now) and the
+        one marked last time (read from the cache now): providers with explicit breakpoints, like
+        Anthropic's, only hit a prefix that ends at a breakpoint both requests share."""
+        if stable <= 0:
+            return
+        current = self.history[stable - 1]
+        for entry in (self._marked, current):
+            index = next((i for i, e in enumerate(self.history[:stable]) if e is entry), None)
+            if index is not None:
+                history[offset + index].cache_breakpoint = True
+        self._marked = current
 
     def _state_text(self) -> str:
         if self._snapshot is None:
@@ -388,13 +402,15 @@ def _as_text_conversation(messages: list[Message]) -> list[Message]:
                 calls = [{"name": c.name, "arguments": _loads(c.arguments)} for c in msg.tool_calls]
                 block = json.dumps({"tool_calls": calls}, ensure_ascii=False)
                 content = f"{content}\n```json\n{block}\n```".lstrip()
-            out.append(Message("assistant", content, reasoning=list(msg.reasoning)))
+            out.append(Message("assistant", content, reasoning=list(msg.reasoning),
+                               cache_breakpoint=msg.cache_breakpoint))
         elif msg.role == "tool":
             block = f"Tool result (call {msg.tool_call_id}, {msg.name}):\n{msg.content}"
             if out and out[-1].role == "user" and out[-1].content.startswith("Tool result"):
                 out[-1].content += "\n\n" + block
+                out[-1].cache_breakpoint |= msg.cache_breakpoint
             else:
-                out.append(Message("user", block))
+                out.append(Message("user", block, cache_breakpoint=msg.cache_breakpoint))
         else:
             out.append(msg)
     return out

@@ -14,8 +14,10 @@ from difflib import SequenceMatcher
 
 from rapidfuzz import fuzz
 
-FUZZY_THRESHOLD = 0.85
-"""Similarity (0..1, whitespace-collapsed text) a window needs to count as a fuzzy match."""
+FUZZY_THRESHOLD = 0.8
+"""Line-level similarity (0..1) a window needs to count as a fuzzy match (see `_fuzzy`)."""
+ALTERED_LINE = 0.75
+"""How alike a misremembered line must be to the file's to stand for it."""
 
 
 @dataclass
@@ -28,6 +30,7 @@ class Match:
     prefix: str | None = None
     score: float = 1.0
     window_end: int = -1
+    window_start: int = -1
 
 
 def find_all(lines: list[str], old: list[str], removed: set[int],
@@ -97,45 +100,52 @@ def _blank_lines(lines, old, removed):
 
 
 def _fuzzy(lines, old, removed):
-    """Windows of len(old)-1..+1 lines whose collapsed text is similar enough.
+    """Windows of len(old)-1..+1 lines that line up with the edit's lines well enough.
 
-    Only context may differ: every line the edit removes must be in the window as written
-    (whitespace aside), so a fuzzy match can never delete a line the model did not quote.
+    A window's similarity is (lines equal + the similarity of lines paired but altered) over the
+    longer of the two, whitespace collapsed; it must reach FUZZY_THRESHOLD. Only context may
+    differ: every line the edit removes must be in the window as written (whitespace aside), so
+    a fuzzy match never deletes a line the model did not quote.
     """
     size = len(old)
     if sum(1 for o in old if o.strip()) < 2:
         return []
     norm = [_collapse(line) for line in lines]
     old_norm = [_collapse(o) for o in old]
-    text = "\n".join(old_norm)
-    wanted = {o for o in old_norm if o}
+    wanted = set(old_norm)
     hits = [0]
     for line in norm:
         hits.append(hits[-1] + (line in wanted))
-    need = (len(wanted) + 1) // 2
     scored = []
     for width in (size - 1, size, size + 1):
+        longest = max(size, width)
+        need = FUZZY_THRESHOLD * longest - 1
         for i in range(max(0, len(lines) - width + 1)):
             if width < 1 or hits[i + width] - hits[i] < need:
                 continue
-            score = fuzz.ratio(text, "\n".join(norm[i:i + width]), score_cutoff=FUZZY_THRESHOLD * 100)
-            if score:
-                scored.append((score / 100, i, i + width))
-    found = []
-    for score, start, end in _non_overlapping(sorted(scored, key=lambda s: (-s[0], s[1]))):
-        match = _align(lines, old, norm, old_norm, start, end, removed, score)
-        if match:
+            match = _align(lines, old, norm, old_norm, i, i + width, removed)
+            if match and match.score >= FUZZY_THRESHOLD:
+                scored.append(match)
+    found: list[Match] = []
+    for match in sorted(scored, key=lambda m: (-m.score, m.start)):
+        if all(match.window_end <= f.window_start or f.window_end <= match.window_start for f in found):
             found.append(match)
     return found
 
 
-def _align(lines, old, norm, old_norm, start, end, removed, score):
+def _align(lines, old, norm, old_norm, start, end, removed):
     mapping: list[int | None] = [None] * len(old)
+    same = 0.0
     matcher = SequenceMatcher(None, old_norm, norm[start:end], autojunk=False)
     for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+        if tag == "equal":
+            same += a2 - a1
         if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
             for k in range(a2 - a1):
-                mapping[a1 + k] = start + b1 + k
+                likeness = 1.0 if tag == "equal" else fuzz.ratio(old_norm[a1 + k], norm[start + b1 + k]) / 100
+                if likeness >= ALTERED_LINE:
+                    mapping[a1 + k] = start + b1 + k
+                    same += likeness if tag == "replace" else 0
     for k in removed:
         if mapping[k] is None or norm[mapping[k]] != old_norm[k]:
             if old_norm[k]:
@@ -144,9 +154,10 @@ def _align(lines, old, norm, old_norm, start, end, removed, score):
     placed = [m for m in mapping if m is not None]
     if not placed:
         return None
-    match = Match(min(placed), max(placed) + 1, "fuzzy", mapping, score=score, window_end=end)
-    same = [m if m is not None and norm[m] == old_norm[k] else None for k, m in enumerate(mapping)]
-    return match if _set_shift(match, lines, old, same) else None
+    score = same / max(len(old), end - start)
+    match = Match(min(placed), max(placed) + 1, "fuzzy", mapping, score=score, window_start=start, window_end=end)
+    equal = [m if m is not None and norm[m] == old_norm[k] else None for k, m in enumerate(mapping)]
+    return match if _set_shift(match, lines, old, equal) else None
 
 
 def _pair_blanks(lines: list[str], old: list[str], mapping: list[int | None]) -> None:

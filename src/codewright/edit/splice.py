@@ -71,7 +71,9 @@ def _place(lines, endings, span: range, gone: list[int], segment: str, added: li
            strict: bool, at_end: bool) -> list[tuple[str, str]]:
     """What replaces the file lines in `span` for one run of removals and additions."""
     extras = [i for i in span if i not in gone]
-    new = [(line, "") for line in added]
+    # A changed line keeps the ending of the line it replaces; further new lines get the file's.
+    reused = [endings[i] for i in gone] + [""] * max(0, len(added) - len(gone))
+    new = list(zip(added, reused))
     if not gone:
         shown = [lines[i] for i in extras]
         if extras and new and not at_end and shown + added != added + shown:

@@ -57,11 +57,32 @@ def discover(root: Path, size_cap: int = SIZE_CAP) -> Discovery:
     for rel in sorted(set(listed)):
         if rel.startswith(INDEX_DIR + "/") or rules.ignored(rel):
             continue
-        _add(root, rel, size_cap, found)
+        add_entry(root, rel, size_cap, found)
     return found
 
 
-def _add(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
+def is_ignored(root: Path, rel: str) -> bool:
+    """Whether discovery would leave out `rel` (for single files the agent creates)."""
+    if rel.startswith(INDEX_DIR + "/"):
+        return True
+    parts = rel.split("/")
+    ancestors = ["/".join(parts[:i]) for i in range(len(parts))]
+    codewright = [f"{a}/{IGNORE_FILE}" if a else IGNORE_FILE for a in ancestors]
+    if _IgnoreRules(root, IGNORE_FILE, [p for p in codewright if (root / p).is_file()]).ignored(rel):
+        return True
+    try:
+        out = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "--", rel], capture_output=True,
+                             check=False)
+    except FileNotFoundError:
+        out = None
+    if out is not None and out.returncode in (0, 1):  # 0 ignored, 1 not ignored; 128: not a git tree
+        return out.returncode == 0
+    gitignores = [f"{a}/.gitignore" if a else ".gitignore" for a in ancestors]
+    return _IgnoreRules(root, ".gitignore", [p for p in gitignores if (root / p).is_file()]).ignored(rel)
+
+
+def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
+    """Stat one file into `found`: an entry, a skip with its reason, or nothing when it is gone."""
     try:
         st = os.stat(root / rel)
     except OSError as exc:

@@ -151,7 +151,8 @@ class Index:
             jobs, removed, skipped = [], [], {}
             for rel in wanted:
                 one = discovery.Discovery()
-                discovery._add(self.root, rel, discovery.SIZE_CAP, one)
+                if rel in known or not discovery.is_ignored(self.root, rel):
+                    discovery.add_entry(self.root, rel, discovery.SIZE_CAP, one)
                 if one.files:
                     entries[rel] = one.files[0]
                     all_paths.add(rel)
@@ -237,6 +238,7 @@ class Index:
         lap("link")
         if cold:
             store.create_indexes(conn)
+            conn.execute("PRAGMA analysis_limit=400")
             conn.execute("ANALYZE")
             lap("create indexes")
         if paths_changed or cold:

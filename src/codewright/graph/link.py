@@ -84,11 +84,19 @@ class _Memory:
     top: dict[str, dict[str, str]]
     members: dict[str, dict[str, str]]
     imports: dict[str, list[ImportRow]]
+    names: set[str]  # every name a reference can resolve through: symbol names and import bindings
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports)
+        found = cls({}, defaultdict(dict), writer.imports, set())
+        for rows in writer.imports.values():
+            for imp in rows:
+                found.names.update(n.partition(" as ")[2] or n.partition(" as ")[0] for n in imp.names)
+                found.names.update(imp.module.replace("::", ".").replace("/", ".").split("."))
+                if imp.alias:
+                    found.names.add(imp.alias)
         for item in parsed:
+            found.names.update(s[1] for s in item.symbols)
             module_sid = f"{item.path}::"
             top: dict[str, str] = {}
             for sid, name, _q, kind, *_rest, parent in item.symbols:
@@ -173,11 +181,16 @@ class Linker:
 
     def insert_refs(self, parsed: list[Parsed]) -> None:
         resolve = self.resolver.resolve_ref
+        names = self.memory.names if self.memory else None
         rows = []
         for item in parsed:
             fid = self.file_ids[item.path]
+            path = item.path
             for name, line, col, kind, qualifier, scope in item.refs:
-                target = resolve(item.path, name, qualifier, scope)
+                if names is not None and name not in names:  # can name nothing in the tree
+                    rows.append((fid, name, line, col, kind, qualifier, scope, None, None))
+                    continue
+                target = resolve(path, name, qualifier, scope)
                 rows.append((fid, name, line, col, kind, qualifier, scope, target, self._target_file(target)))
         self.conn.executemany(
             "INSERT INTO refs (file_id, name, line, col, kind, qualifier, scope, target, target_file)"

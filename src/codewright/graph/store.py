@@ -82,11 +82,10 @@ CREATE INDEX IF NOT EXISTS symbols_name ON symbols(name);
 CREATE INDEX IF NOT EXISTS symbols_sid ON symbols(sid);
 CREATE INDEX IF NOT EXISTS symbols_parent ON symbols(parent);
 CREATE INDEX IF NOT EXISTS imports_file ON imports(file_id);
-CREATE INDEX IF NOT EXISTS imports_target ON imports(target);
+CREATE INDEX IF NOT EXISTS imports_target ON imports(target) WHERE target IS NOT NULL;
 CREATE INDEX IF NOT EXISTS refs_file ON refs(file_id, line, col);
 CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
-CREATE INDEX IF NOT EXISTS refs_target ON refs(target);
-CREATE INDEX IF NOT EXISTS refs_edges ON refs(target_file, file_id);
+CREATE INDEX IF NOT EXISTS refs_target ON refs(target) WHERE target IS NOT NULL;
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS errors_file ON errors(file_id);
 """

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 
+from codewright.repair import fastpath
 from codewright.repair.errors import NoJSONFound, TooDeep
 from codewright.repair.lookahead import UNQUOTED_KEY, WS, NeedMore
 from codewright.repair.strings import QUOTES, Str, StringScanner, Unquoted
@@ -117,6 +118,7 @@ class Engine(StringScanner):
         self.top_phase = _SCAN
         self.top_comma = False
         self._fail_at = -1
+        self._budget = 0
         self._found: dict[str, tuple[int, int, int]] = {}
 
     # ----------------------------------------------------------------- driving
@@ -230,15 +232,10 @@ class Engine(StringScanner):
         if len(self.stack) >= MAX_DEPTH:
             raise TooDeep(MAX_DEPTH, self.pos)
         if self.fast and self.pos > self._fail_at:
-            try:
-                value, end = _DECODER.raw_decode(self.buf, self.pos)
-            except json.JSONDecodeError as exc:
-                self._fail_at = exc.pos
-            except (ValueError, RecursionError):
-                self._fail_at = len(self.buf)
-            else:
-                self.pos = end
-                self._emit(value)
+            whole = self._c_decode(_DECODER.raw_decode, self.pos)
+            if whole is not None:
+                self.pos += whole[1]
+                self._emit(whole[0])
                 return
         self.pos += 1
         if c == "{":
@@ -365,7 +362,51 @@ class Engine(StringScanner):
         else:
             self._object_key(fr, c)
 
+    def _fast_members(self, fr: Obj) -> bool:
+        """Take plain `key: scalar` members whole (see fastpath); False when none was taken."""
+        buf, d, taken = self.buf, fr.d, False
+        while True:
+            m = fastpath.MEMBER.match(buf, self.pos)
+            if m is None or (not self.final and m.end() + 2 > len(buf)):
+                return taken
+            key = fastpath.key(m)
+            if fr.in_array and key in d:
+                return taken
+            d[key] = fastpath.scalar(m, 4)
+            fr.members += 1
+            fr.phase = AFTER
+            taken = True
+            sep = fastpath.SEPARATOR.match(buf, m.end())
+            if sep is None or sep.end() >= len(buf):
+                self.pos = m.end()
+                return True
+            self.pos = sep.end()
+            fr.phase = KEY
+            fr.after_comma = True
+
+    def _fast_items(self, fr: Arr) -> bool:
+        """Take plain scalar items whole (see fastpath); False when none was taken."""
+        buf, items, taken = self.buf, fr.items, False
+        while True:
+            m = fastpath.ITEM.match(buf, self.pos)
+            if m is None or (not self.final and m.end() + 2 > len(buf)):
+                return taken
+            value = fastpath.scalar(m, 1)
+            items.append(value)
+            fr.last_empty = value == ""
+            fr.phase = AFTER
+            taken = True
+            sep = fastpath.SEPARATOR.match(buf, m.end())
+            if sep is None or sep.end() >= len(buf):
+                self.pos = m.end()
+                return True
+            self.pos = sep.end()
+            fr.phase = VALUE
+            fr.last_empty = False
+
     def _object_key(self, fr: Obj, c: str | None) -> None:
+        if c is not None and (c in "\"'" or c.isalpha()) and self._fast_members(fr):
+            return
         if c is None:
             self._close_object(fr)
         elif c == "}":
@@ -511,6 +552,8 @@ class Engine(StringScanner):
             self._close_array(fr, c)
         elif c == ",":
             self.pos += 1
+        elif (c in "\"'-tfnTFN" or c.isdigit()) and self._fast_items(fr):
+            return
         elif c in QUOTES and self._key_at(self.pos):
             if fr.object_value and fr.items and not any(isinstance(v, (dict, list)) for v in fr.items):
                 self._close_array(fr, None)  # `["a", "b", "next": ...`: the array ended early

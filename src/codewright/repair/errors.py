@@ -7,6 +7,10 @@ from __future__ import annotations
 class RepairError(ValueError):
     """The text could not be turned into a JSON value."""
 
+    def for_model(self) -> str:
+        """A short text to hand back to the model as the tool result."""
+        return f"The tool arguments could not be read as JSON: {self}. Send them again as one JSON object."
+
 
 class NoJSONFound(RepairError):
     """Nothing in the text starts a JSON object or array."""

@@ -9,7 +9,9 @@ the next occurrence of each character, which keeps repeated look-aheads linear.
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Callable
 
 WS = re.compile(r"\s*")
 UNQUOTED_KEY = re.compile(r"[^\s:,{}\[\]\"'/#`]+")
@@ -27,6 +29,8 @@ class Lookahead:
     buf: str
     pos: int
     final: bool
+    _budget: int
+    _fail_at: int
     _found: dict[str, tuple[int, int, int]]
 
     def _ch(self, i: int) -> str | None:
@@ -52,6 +56,35 @@ class Lookahead:
         if not self.final and (m is None or m.end() + margin > len(self.buf)):
             raise NeedMore
         return m
+
+    def _c_decode(self, decode: Callable[[str], tuple], start: int) -> tuple | None:
+        """Run a C decoder on text from `start`, or return None (then `_fail_at` says where it broke).
+
+        The decoder gets a window that grows fourfold while it runs off the window's end,
+        never the whole buffer: json's errors count the lines before their position, which
+        on a large buffer would cost O(position) per attempt. A budget of twice the text
+        bounds the total work however many attempts fail.
+        """
+        buf = self.buf
+        width = 1024
+        while self._budget > 0:
+            piece = buf[start : start + width]
+            self._budget -= len(piece)
+            try:
+                return decode(piece)
+            except json.JSONDecodeError as exc:
+                cut_short = start + width < len(buf) and (
+                    exc.pos >= len(piece) - 8 or exc.msg.startswith("Unterminated")
+                )
+                if not cut_short:
+                    self._fail_at = start + exc.pos
+                    return None
+                width *= 4
+            except (ValueError, RecursionError):
+                self._fail_at = start + len(piece)
+                return None
+        self._fail_at = len(buf)
+        return None
 
     def _starts_with(self, i: int, prefix: str) -> bool:
         if not self.final and len(self.buf) < i + len(prefix) and prefix.startswith(self.buf[i:]):

@@ -88,14 +88,23 @@ class StringScanner(Lookahead):
         fr = Str(ctx, close, start, doubled)
         self.pos = start
         if self.fast and close == '"' and not doubled:
-            try:
-                text, end = scanstring(buf, start, False)
-            except ValueError:
-                pass
-            else:
-                if buf.find('\\\\"', start, end) < 0:
-                    self._scanned(fr, text, end)
+            self._scan_in_c(fr)
         self.stack.append(fr)
+
+    def _scan_in_c(self: Engine, fr: Str) -> None:
+        """The common case at C speed: text up to the next quote, or json's scanstring."""
+        buf, start = self.buf, fr.start
+        q = self._find('"', start)
+        if q < 0:
+            return
+        if buf.find("\\", start, q) < 0:
+            self._scanned(fr, buf[start:q], q + 1)
+            return
+        if start <= self._fail_at:
+            return
+        scanned = self._c_decode(lambda piece: scanstring(piece, 0, False), start)
+        if scanned is not None and buf.find('\\\\"', start, start + scanned[1]) < 0:
+            self._scanned(fr, scanned[0], start + scanned[1])
 
     def _scanned(self: Engine, fr: Str, text: str, end: int) -> None:
         """The common case, read in C: only the closing quote at end-1 still needs a decision."""
@@ -175,7 +184,7 @@ class StringScanner(Lookahead):
         if self._ch(end) != fr.close:
             return False
         run = end - pos
-        if run % 2 == 0 and self._next_char(end + 1) in (",", ":", "}", "]", None):
+        if run % 2 == 0 and self._next_char(end + 1) in (",", "}", "]", None):
             fr.parts.append("\\" * (run // 2))
             self.pos = end
             return True

@@ -81,8 +81,8 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     end = min(total, int(args.get("end_line") or start + READ_LINES - 1))
     if total and start > total:
         return ToolResult.error(f"{rel} has {total} lines: start_line {start} is past the end")
-    width = len(str(end))
-    body = "\n".join(f"{n:>{width}} | {_clip_line(lines[n - 1])}" for n in range(start, end + 1))
+    width = len(str(end))  # `cat -n` layout: a tab after the number costs no token of its own
+    body = "\n".join(f"{n:>{width}}\t{_clip_line(lines[n - 1])}" for n in range(start, end + 1))
     header = f"{rel} (lines {start}-{end} of {total})" if total else f"{rel} (empty file)"
     more = f"\n[{total - end} more lines: read with start_line={end + 1}]" if end < total else ""
     return ToolResult(f"{header}\n{body}{more}", kind="file_read", meta={"path": rel, "lines": total})

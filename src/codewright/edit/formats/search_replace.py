@@ -56,23 +56,32 @@ def _until(lines: list[str], i: int, marker: re.Pattern, name: str) -> tuple[lis
 
 
 def _path_before(lines: list[str], i: int) -> str | None:
-    """The nearest plausible path among the three lines above the block (fences and blanks skipped)."""
+    """The nearest plausible path among the three lines above the block (fences and blanks skipped).
+
+    Scanning stops at the previous block's end: a block without its own path reuses the last one.
+    """
     seen = 0
     for line in reversed(lines[max(0, i - 4):i]):
+        if _TAIL.match(line) or _DIVIDER.match(line) or _HEAD.match(line):
+            return None
         bare = line.strip()
         if bare.startswith("```"):
             bare = bare[3:].strip()
-            if not bare or " " in bare or ("." not in bare and "/" not in bare):
+            if not _plausible(bare):
                 continue
         if not bare:
             continue
         seen += 1
         candidate = bare.strip("*`#:").strip()
-        if candidate and " " not in candidate and not _TAIL.match(line) and not _DIVIDER.match(line):
+        if _plausible(candidate):
             return candidate
         if seen >= 3:
             break
     return None
+
+
+def _plausible(name: str) -> bool:
+    return bool(name) and " " not in name and ("." in name or "/" in name or name.endswith("file"))
 
 
 def _join(lines: list[str]) -> str:

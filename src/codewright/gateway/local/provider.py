@@ -69,9 +69,11 @@ class LocalProvider:
         n_ctx: int = 16384,
         backend: str = "xllamacpp",
         max_tokens: int = 2048,
+        reuse_prefix: bool = True,
     ) -> None:
         self.model = model
         self.max_tokens = max_tokens
+        self.reuse_prefix = reuse_prefix  # False recomputes every prompt in full (for measuring the gain)
         self._options = RuntimeOptions(weights_path(model), threads or default_threads(), n_ctx, backend)
         self._calls = 0
 
@@ -89,6 +91,7 @@ class LocalProvider:
     def _body(self, request: Request, stream: bool) -> dict[str, Any]:
         body = to_payload(request, self.model, stream=stream, max_tokens=self.max_tokens)
         body.pop("tool_choice", None)
+        body["cache_prompt"] = self.reuse_prefix
         if request.tools and request.tool_choice != "none":
             schema = tool_call_schema(request.tools)
             body["response_format"] = {"type": "json_schema", "json_schema": {"name": "tool_call", "schema": schema}}

@@ -40,9 +40,10 @@ LANGUAGE = Language(tree_sitter_python.language())
 
 # Capture names: def.* definitions (assignments for def.var/def.attr), ref.* identifiers
 # with a reference kind, id every identifier (plain loads are the ids with no other
-# role), skip identifiers that bind rather than read, receiver the receivers of
-# attribute accesses that are not dotted names (`f(x).y`), type annotation ranges,
-# import statements. Cheaper than capturing them, some roles are read from the bytes
+# role), skip identifiers that bind rather than read, attr attribute expressions (where
+# a qualifier starts), type annotation ranges, import statements. Top-level if/try
+# blocks (def.block) are searched for assignments in Python: nested query patterns and
+# [alternations] cost more than the whole capture of every identifier. Cheaper than capturing them, some roles are read from the bytes
 # around each identifier: after "." an attribute, before "(" a call, before "=" (not
 # "==") a keyword argument, default or assignment target; names of definitions and
 # identifiers inside import statements are dropped by position.
@@ -50,11 +51,10 @@ QUERY_SCM = r"""
 (function_definition) @def.function
 (class_definition) @def.class
 (decorated_definition) @decorated
-(module (expression_statement (assignment left: [(identifier) (pattern_list)]) @def.var))
-(module (if_statement consequence: (block (expression_statement (assignment left: (identifier)) @def.var))))
-(module (if_statement alternative: (else_clause body: (block (expression_statement (assignment left: (identifier)) @def.var)))))
-(module (try_statement body: (block (expression_statement (assignment left: (identifier)) @def.var))))
-(module (try_statement (except_clause (block (expression_statement (assignment left: (identifier)) @def.var)))))
+(module (expression_statement (assignment left: (identifier)) @def.var))
+(module (expression_statement (assignment left: (pattern_list)) @def.var))
+(module (if_statement) @def.block)
+(module (try_statement) @def.block)
 (class_definition body: (block (expression_statement (assignment left: (identifier)) @def.attr)))
 
 (import_statement) @import
@@ -62,9 +62,7 @@ QUERY_SCM = r"""
 (future_import_statement) @import
 
 (identifier) @id
-(attribute object: [(call) (subscript) (parenthesized_expression) (string) (concatenated_string) (list)
-  (dictionary) (set) (integer) (float) (list_comprehension) (dictionary_comprehension) (set_comprehension)
-  (generator_expression) (await) (true) (false) (none) (ellipsis) (binary_operator) (unary_operator)] @receiver)
+(attribute) @attr
 (decorator (identifier) @ref.dec)
 (decorator (attribute attribute: (identifier) @ref.dec))
 (decorator (call function: (identifier) @ref.dec))
@@ -137,12 +135,14 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     for role, capture in enumerate(("def.function", "def.class")):
         for node in caps.get(capture, _EMPTY):
             defs.append((node.start_byte, role, node, node.child_by_field_name("name")))
-    for role, capture in ((2, "def.var"), (3, "def.attr")):
-        for node in caps.get(capture, _EMPTY):
-            left = node.child_by_field_name("left")
-            targets = [left] if left is None or left.type == "identifier" else \
-                [t for t in left.named_children if t.type == "identifier"]
-            defs.extend((node.start_byte, role, node, t) for t in targets)
+    assignments = [(2, n) for n in caps.get("def.var", _EMPTY)]
+    assignments += [(2, n) for n in _block_assignments(caps.get("def.block", _EMPTY))]
+    assignments += [(3, n) for n in caps.get("def.attr", _EMPTY)]
+    for role, node in assignments:
+        left = node.child_by_field_name("left")
+        targets = [left] if left is None or left.type == "identifier" else \
+            [t for t in left.named_children if t.type == "identifier"]
+        defs.extend((node.start_byte, role, node, t) for t in targets)
     defs.sort(key=lambda d: (d[0], -d[2].end_byte))
     symbols: list[Symbol] = []
     spans = []
@@ -190,6 +190,21 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             spans.append((src.line_of(first), erow + 1, sym))
             stack.append((stmt.end_byte, sym, qual))
     return symbols, spans, ranges, declared
+
+
+def _block_assignments(blocks) -> list:
+    """Assignments directly inside the clauses of top-level if/try statements."""
+    found = []
+    for statement in blocks:
+        for clause in statement.named_children:
+            body = clause if clause.type == "block" else next(
+                (c for c in clause.named_children if c.type == "block"), None)
+            for child in body.named_children if body is not None else _EMPTY:
+                if child.type == "expression_statement" and child.named_child_count:
+                    inner = child.named_child(0)
+                    if inner.type == "assignment":
+                        found.append(inner)
+    return found
 
 
 def _docstring(src: Source, block) -> str:
@@ -273,9 +288,8 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
     The hot loop of indexing (hundreds of thousands of identifiers in a large repository):
     each identifier costs one `start_byte` and byte tests around it; names, lines and
     qualifiers come from the source bytes. An identifier after "." is an attribute; its
-    qualifier runs back through the chain of identifiers before it, or to the start of
-    a captured complex receiver (`f(x).g` → "f()"). `declared` holds the start bytes of
-    definition names.
+    qualifier is the text of the attribute expression it ends (`f(x).g` → "f()").
+    `declared` holds the start bytes of definition names.
     """
     data = src.data
     skip = {n.start_byte for n in caps.get("skip", _EMPTY)}
@@ -284,7 +298,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
     ids.sort()
     special = {n.start_byte: "decorator" for n in caps.get("ref.dec", _EMPTY)}
     special.update((n.start_byte, "base") for n in caps.get("ref.base", _EMPTY))
-    receivers = {n.end_byte: n.start_byte for n in caps.get("receiver", _EMPTY)}
+    chains = {n.end_byte: n.start_byte for n in caps.get("attr", _EMPTY)}  # attribute's end → its start
     annotations = _outermost(caps.get("type", _EMPTY))
     imports = _outermost(caps.get("import", _EMPTY)) or ([], [])
     imports[0].append(1 << 62)
@@ -299,8 +313,6 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
     refs: list[Reference] = []
     append = refs.append
     word = _WORD.match
-    prev_end = -1
-    prev_chain = 0
     for start, node in ids:
         if start >= import_start:
             while start >= import_end:
@@ -309,40 +321,35 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
             if start >= import_start:
                 continue
         match = word(data, start)
-        end = match.end(1)
-        raw = match.group(1)
+        raw, follows = match.group(1, 2)
+        end = start + len(raw)
         if not ascii_src and (not raw or end < len(data) and data[end] >= 0x80):
             raw = node.text  # a non-ASCII identifier: \w on bytes stops at its first such letter
             end = start + len(raw)
             match = word(data, end)
+            follows = match.group(2)
         kind = special.get(start)
         in_annotation = False
         if annotations is not None:
             i = bisect_right(annotations[0], start) - 1
             in_annotation = i >= 0 and start < annotations[1][i]
-        chain = start
         qual = ""
         dot = start - 1
-        while dot >= 0 and data[dot] in _SPACE:
+        while data[dot] in _BLANK and dot > 0:
             dot -= 1
-        if dot >= 0 and data[dot] == 46:  # "."
-            recv_end = dot
-            while recv_end > 0 and data[recv_end - 1] in _SPACE:
-                recv_end -= 1
-            chain = prev_chain if recv_end == prev_end else receivers.get(recv_end, start)
+        if data[dot] == 46 and dot >= 0:  # "." before: an attribute
+            chain = chains.get(end, start)
             if chain < start:
                 text = data[chain:dot]
                 qual = quals.get(text)
                 if qual is None:
                     qual = quals[text] = qualifier(text.decode("utf-8", "replace"))
             if kind is None:
-                kind = "annotation" if in_annotation else "call" if match.start(2) >= 0 else "attribute"
+                kind = "annotation" if in_annotation else "call" if follows == b"(" else "attribute"
         elif kind is None:
-            if raw in _NOT_REFERENCES or (match.start(3) >= 0 and not in_annotation):
-                prev_end, prev_chain = end, start  # self, cls, or a name bound by "="
-                continue
-            kind = "annotation" if in_annotation else "call" if match.start(2) >= 0 else "name"
-        prev_end, prev_chain = end, chain
+            if raw in _NOT_REFERENCES or (follows == b"=" and not in_annotation):
+                continue  # self, cls, or a name bound by "=" (keyword argument, default, target)
+            kind = "annotation" if in_annotation else "call" if follows == b"(" else "name"
         name = names.get(raw)
         if name is None:
             name = names[raw] = raw.decode("utf-8", "replace")
@@ -365,6 +372,6 @@ def _outermost(nodes) -> tuple[list[int], list[int]] | None:
     return starts, ends
 
 
-_WORD = re.compile(rb"(\w*)[ \t]*(?:(\()|(=)(?!=))?")
-_SPACE = frozenset(b" \t\r\n\\\f")
+_WORD = re.compile(rb"(\w*)[ \t]*(\(|=(?!=))?")  # the name, then "(" or "=" (not "==") after it
+_BLANK = frozenset(b" \t")
 _start_byte = attrgetter("start_byte")

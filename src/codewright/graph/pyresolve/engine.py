@@ -30,7 +30,8 @@ PROTOCOL_BUILTINS = {"len": "__len__", "str": "__str__", "repr": "__repr__", "bo
                      "hash": "__hash__", "abs": "__abs__", "iter": "__iter__", "next": "__next__",
                      "format": "__format__", "reversed": "__reversed__"}
 MAX_CONST_STR = 200
-MAX_EXT_DEPTH = 5  # dots in an external name
+MAX_EXT_DEPTH = 4  # dots in an external name
+MAX_EXT_PER_NODE = 16
 
 
 @dataclass(eq=False)
@@ -61,6 +62,7 @@ class Engine(Graph):
         self.any_nodes: dict[int, int] = {}
         self.keys_of: dict[int, list] = {}
         self.derived: set[int] = set()  # containers made by slicing
+        self.ext_count: dict[int, int] = {}
         self.fallbacks: list = []  # watchers to complete when their input stayed empty
         self.mro_users: list[tuple[ClassInfo, list]] = []
 
@@ -96,6 +98,21 @@ class Engine(Graph):
         if n is None:
             n = self.any_nodes[obj] = self.node()
         return n
+
+    def add_ext(self, dst: int, base: int, name: str) -> None:
+        """`base.name` for an external object, bounded: chains stop at MAX_EXT_DEPTH dots
+        (`n = n.parent` in a loop must not mint names forever) and one node holds at most
+        MAX_EXT_PER_NODE external names (beyond that the names say nothing useful)."""
+        count = self.ext_count.get(dst, 0)
+        if count >= MAX_EXT_PER_NODE:
+            return
+        text = self.data[base]
+        if text.count(".") >= MAX_EXT_DEPTH:
+            return
+        o = self.ext(f"{text}.{name}")
+        if o not in self.pts[dst]:
+            self.ext_count[dst] = count + 1
+            self.add(dst, (o,))
 
     def var_union(self, scope: Scope, name: str) -> int:
         var = scope.vars.get(name)
@@ -190,9 +207,7 @@ class Engine(Graph):
         elif kind == "module":
             self.program.module_attr(self.data[o], name, dst)
         elif kind == "ext":
-            base = self.data[o]
-            # a bounded chain: `n = n.parent` in a loop must not mint names forever
-            self.add_one(dst, self.ext(f"{base}.{name}") if base.count(".") < MAX_EXT_DEPTH else o)
+            self.add_ext(dst, o, name)
         elif kind == "super":
             cls, self_node = self.data[o]
             self.watch(self_node, SuperLoad(self, cls, name, dst, ctx, line, col))
@@ -250,7 +265,8 @@ class Engine(Graph):
             self.program.builtin_call(name, args, dst, site)
         elif kind == "ext":
             site.targets.add(self.data[o])
-            if dst is not None:
+            if dst is not None and self.ext_count.get(dst, 0) < MAX_EXT_PER_NODE:
+                self.ext_count[dst] = self.ext_count.get(dst, 0) + 1
                 self.add_one(dst, o)
         elif kind == "cmeth":
             cont, name = self.data[o]

@@ -93,7 +93,7 @@ def _protocol(e: E.Engine, o: int, dunder: str, dst, site) -> None:
 
 def _dynamic_attr(e: E.Engine, name: str, pos, dst, site, key: int) -> None:
     ck = E.const_key(e, key)
-    if ck is None or ck[0] != "str" or pos[0] is None:
+    if ck is None or ck[0] != "str" or pos[0] is None or not ck[1].isidentifier():
         return
     if name == "getattr":
         e.watch(pos[0], E.AttrLoad(e, ck[1], dst, site.caller, site.line, site.col))

@@ -1,0 +1,117 @@
+"""All-or-nothing writes, and the bytes an edit must not disturb: encoding, BOM, line endings,
+final newline, mode. One behaviour per case."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from codewright.edit import Edit, EditError, apply_edits
+
+PRESERVE = [
+    ("utf-8", "naïve = 1\nb = 2\n".encode(), "naïve = 1\nb = 3\n".encode()),
+    ("utf-8 with BOM", b"\xef\xbb\xbfa = 1\nb = 2\n", b"\xef\xbb\xbfa = 1\nb = 3\n"),
+    ("latin-1", "café = 1\nb = 2\n".encode("latin-1"), "café = 1\nb = 3\n".encode("latin-1")),
+    ("utf-16 LE with BOM", "\ufeffa = 1\nb = 2\n".encode("utf-16-le"), "\ufeffa = 1\nb = 3\n".encode("utf-16-le")),
+    ("utf-16 BE with BOM", "\ufeffa = 1\nb = 2\n".encode("utf-16-be"), "\ufeffa = 1\nb = 3\n".encode("utf-16-be")),
+    ("CRLF", b"a = 1\r\nb = 2\r\n", b"a = 1\r\nb = 3\r\n"),
+    ("mixed endings kept per line", b"a = 1\r\nb = 2\nc = 4\r\n", b"a = 1\r\nb = 3\nc = 4\r\n"),
+    ("no final newline", b"a = 1\nb = 2", b"a = 1\nb = 3"),
+]
+
+
+@pytest.mark.parametrize(("label", "before", "after"), PRESERVE, ids=[p[0] for p in PRESERVE])
+def test_edit_keeps_encoding_bom_and_line_endings(tree, label, before, after):
+    root = tree({"f.txt": before})
+    apply_edits(root, [Edit("f.txt", "b = 2\n", "b = 3\n")])
+    assert (root / "f.txt").read_bytes() == after
+
+
+def test_added_lines_take_the_files_line_ending(tree):
+    root = tree({"f.txt": b"a\r\nb\r\n"})
+    apply_edits(root, [Edit("f.txt", "a\n", "a\nx\ny\n")])
+    assert (root / "f.txt").read_bytes() == b"a\r\nx\r\ny\r\nb\r\n"
+
+
+def test_appending_after_a_last_line_without_newline(tree):
+    root = tree({"f.txt": b"a\nb"})
+    apply_edits(root, [Edit("f.txt", "b\n", "b\nc\n")])
+    assert (root / "f.txt").read_bytes() == b"a\nb\nc"
+
+
+def test_whole_file_write_keeps_crlf_and_bom(tree):
+    root = tree({"w.txt": b"\xef\xbb\xbfold\r\n"})
+    apply_edits(root, [Edit.whole("w.txt", "new\nlines\n")])
+    assert (root / "w.txt").read_bytes() == b"\xef\xbb\xbfnew\r\nlines\r\n"
+
+
+def test_mode_is_kept(tree):
+    root = tree({"run.sh": "echo hi\n"})
+    os.chmod(root / "run.sh", 0o751)
+    apply_edits(root, [Edit("run.sh", "echo hi\n", "echo bye\n")])
+    assert stat.S_IMODE(os.stat(root / "run.sh").st_mode) == 0o751
+
+
+def test_writes_through_a_symlink_inside_the_root(tree):
+    root = tree({"real.txt": "a\n"})
+    os.symlink("real.txt", root / "link.txt")
+    apply_edits(root, [Edit("link.txt", "a\n", "b\n")])
+    assert (root / "real.txt").read_text() == "b\n" and (root / "link.txt").is_symlink()
+
+
+def test_symlink_leaving_the_root_is_refused(tree, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.txt"
+    outside.write_text("keep\n")
+    root = tree({"x.txt": "x\n"})
+    os.symlink(outside, root / "escape.txt")
+    with pytest.raises(EditError, match="outside the repository"):
+        apply_edits(root, [Edit("escape.txt", "keep\n", "lost\n")])
+    assert outside.read_text() == "keep\n"
+
+
+def test_a_failed_write_restores_the_files_already_written(tree, snapshot):
+    """The third file cannot be written (its temporary name is too long for the file system):
+    the two files written before it, the created file and its new folder must all be undone."""
+    long_name = "n" * 250 + ".py"
+    root = tree({"a.py": "a = 1\n", "b.py": b"b = 1\r\n", long_name: "c = 1\n"})
+    os.chmod(root / "b.py", 0o600)
+    before = snapshot(root)
+    edits = [Edit("a.py", "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n"),
+             Edit.whole("new/dir/c.py", "new\n"), Edit(long_name, "c = 1\n", "c = 2\n")]
+    with pytest.raises(EditError, match="could not be written .*every file was restored"):
+        apply_edits(root, edits)
+    assert snapshot(root) == before
+    assert not (root / "new").exists()
+    assert stat.S_IMODE(os.stat(root / "b.py").st_mode) == 0o600
+    assert not [p for p in root.iterdir() if p.name.endswith(".cw-tmp")]
+
+
+def test_a_file_replaced_by_a_directory_mid_way_is_restored(tree, snapshot, monkeypatch):
+    """Between planning and writing, `z.py` becomes a directory (a real file-system change made
+    just before the real commit runs): os.replace fails on it and `a.py` is put back."""
+    from codewright.edit import apply as apply_module
+    from codewright.edit.transaction import commit
+
+    root = tree({"a.py": "a = 1\n", "z.py": "z = 1\n"})
+    before = snapshot(root)
+
+    def swap_then_commit(writes, base):
+        (root / "z.py").unlink()
+        (root / "z.py").mkdir()
+        return commit(writes, base)
+
+    monkeypatch.setattr(apply_module, "commit", swap_then_commit)
+    with pytest.raises(EditError, match="z.py: could not be written"):
+        apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n"), Edit("z.py", "z = 1\n", "z = 2\n")])
+    assert (root / "a.py").read_bytes() == before["a.py"]
+    assert (root / "z.py").is_dir()
+
+
+def test_dry_run_writes_nothing_but_reports_the_diff(tree, snapshot):
+    root = tree({"a.py": "a = 1\n"})
+    before = snapshot(root)
+    result = apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n")], dry_run=True)
+    assert snapshot(root) == before
+    assert result.dry_run and "-a = 1\n+a = 2\n" in result.changes[0].diff

@@ -1,0 +1,64 @@
+"""Failure messages: what the model is told, and that nothing was written."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from codewright.edit import Edit, EditError, apply_edits, apply_text
+
+SOURCE = "".join(f"value_{i} = compute({i})\n" for i in range(1, 30))
+
+CASES = [
+    ("not found, with the closest lines",
+     [Edit("m.py", "value_7 = compute(77)\nvalue_8 = compute(88)\n", "x\n")],
+     [r"edit 1: the lines to replace were not found", r"Did you mean:", r"lines 7-8 \(\d+% similar\)",
+      r"     7\| value_7 = compute\(7\)", "No file was changed"]),
+    ("ambiguous, with every place",
+     [Edit("d.py", "same\n", "other\n")],
+     [r"occur 2 times \(exact match at lines 1-1, 3-3\)", "Include more surrounding lines"]),
+    ("missing file", [Edit("nope.py", "a\n", "b\n")], [r"nope.py: edit 1 changes a file that does not exist"]),
+    ("outside the root", [Edit("../escape.py", None, "x\n")], [r"is outside the repository"]),
+    ("absolute path outside", [Edit("/etc/passwd", "root", "toor")], [r"is outside the repository"]),
+    ("binary file", [Edit("b.bin", "a", "b")], [r"b.bin: is a binary file"]),
+    ("a directory", [Edit("sub", "a", "b")], [r"sub: is a directory"]),
+    ("second edit fails", [Edit("m.py", "value_1 = compute(1)\n", "v1\n"), Edit("m.py", "zzz\n", "y\n")],
+     [r"m.py: edit 2: the lines to replace were not found"]),
+    ("latin-1 cannot store the new text", [Edit("l.txt", "caf\xe9\n", "caf\u2192\n")],
+     [r"cannot store"]),
+    ("overlapping hunks", [Edit("m.py", "value_3 = compute(3)\nvalue_4 = compute(4)\n", "a\n", group=1),
+                           Edit("m.py", "value_4 = compute(4)\nvalue_5 = compute(5)\n", "b\n", group=1)],
+     [r"edits 1 and 2 overlap"]),
+    ("nothing to apply", [], [r"No edits found"]),
+]
+
+
+@pytest.mark.parametrize(("label", "edits", "patterns"), CASES, ids=[c[0] for c in CASES])
+def test_failure_message_and_nothing_written(tree, snapshot, label, edits, patterns):
+    root = tree({"m.py": SOURCE, "d.py": "same\nx\nsame\n", "b.bin": b"a\x00b", "sub/keep.txt": "k\n",
+                 "l.txt": "caf\xe9\n".encode("latin-1")})
+    before = snapshot(root)
+    with pytest.raises(EditError) as caught:
+        apply_edits(root, edits)
+    for pattern in patterns:
+        assert re.search(pattern, str(caught.value)), str(caught.value)
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize(("text", "pattern"), [
+    ("just some prose", "Could not recognise the edits"),
+    ("a.py\n<<<<<<< SEARCH\nx\n", "missing its `=======` line"),
+    ("@@ -1 +1 @@\n-a\n+b\n", "before any `--- a/FILE`"),
+    ("*** Begin Patch\n*** Frobnicate: x\n*** End Patch\n", "Unexpected line in the patch"),
+    ('{"file_path": "a.py", "old_string": "", "new_string": "x"}', "old_string is empty"),
+])
+def test_unparseable_input_is_explained(tree, text, pattern):
+    root = tree({"a.py": "x\n"})
+    with pytest.raises(EditError, match=pattern):
+        apply_text(root, text)
+
+
+def test_unknown_format_name_is_refused(tree):
+    with pytest.raises(EditError, match="Unknown edit format 'xml'"):
+        apply_text(tree({}), "x", format="xml")

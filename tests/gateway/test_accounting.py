@@ -1,0 +1,112 @@
+"""Cost against hand-computed figures, session totals, speed figures and the budget."""
+
+from __future__ import annotations
+
+import pytest
+
+from codewright.errors import LimitReached
+from codewright.gateway import Message, Request, Usage
+from codewright.gateway.accounting import tokens_per_second
+from codewright.gateway.prices import BUILTIN, Price, cost, lookup
+from tests.gateway.conftest import deployment, gateway
+from tests.support.model_server import ModelServer, Turn
+
+
+def test_cost_uncached_and_cached_by_hand() -> None:
+    sonnet = BUILTIN["claude-sonnet-4"]  # $3 in, $15 out, $0.30 cache read, $3.75 cache write per MTok
+    # 10,000 prompt tokens, none cached, 500 out: 10000*3 + 500*15 = 37,500 per M = $0.0375
+    assert cost(Usage(10_000, 500), sonnet) == pytest.approx(0.0375)
+    # same prompt, 8,000 read from cache: 2000*3 + 8000*0.30 + 500*15 = 15,900 per M = $0.0159
+    assert cost(Usage(10_000, 500, cache_read_tokens=8_000), sonnet) == pytest.approx(0.0159)
+    # first call writing 8,000 to the cache: 2000*3 + 8000*3.75 + 500*15 = 43,500 per M
+    assert cost(Usage(10_000, 500, cache_write_tokens=8_000), sonnet) == pytest.approx(0.0435)
+    gpt4o = BUILTIN["gpt-4o"]  # $2.50 in, $1.25 cached, $10 out
+    assert cost(Usage(4_000, 100, cache_read_tokens=3_000), gpt4o) == pytest.approx(
+        (1_000 * 2.5 + 3_000 * 1.25 + 100 * 10) / 1e6)
+
+
+def test_price_lookup_prefers_overrides_and_longest_prefix() -> None:
+    assert lookup("claude-sonnet-4-5-20250929") == BUILTIN["claude-sonnet-4"]
+    assert lookup("gpt-4o-mini-2024-07-18") == BUILTIN["gpt-4o-mini"]
+    mine = Price(1, 2, 0.1, 1.5)
+    assert lookup("gpt-4o", {"gpt-4o": mine}) is mine
+    assert lookup("no-such-model") is None
+
+
+def test_call_costs_from_served_usage_with_cache_hits(server: ModelServer) -> None:
+    prices = {"m": {"input": 2.0, "output": 8.0, "cache_read": 0.5, "cache_write": 2.0}}
+    gw = gateway({"main": [deployment("openai", server)]}, prices=prices)
+    long_prompt = Request([Message("system", "rules " * 50), Message("user", "task one")])
+    server.script(Turn("first answer here"), Turn("second"))
+    first = gw.complete(long_prompt)
+    second = gw.complete(Request([Message("system", "rules " * 50), Message("user", "task two")]))
+    p0, p1 = (r.prompt_tokens for r in server.requests)
+    cached = server.requests[1].cached_tokens
+    assert first.usage.cache_read_tokens == 0 and cached > 50
+    assert first.cost == pytest.approx((p0 * 2.0 + first.usage.output_tokens * 8.0) / 1e6)
+    assert second.cost == pytest.approx(((p1 - cached) * 2.0 + cached * 0.5 + second.usage.output_tokens * 8) / 1e6)
+    assert gw.session.cost == pytest.approx(first.cost + second.cost)
+    assert gw.session.usage.input_tokens == p0 + p1
+    assert gw.session.usage.cache_read_tokens == cached
+
+
+def test_anthropic_cache_write_and_read_costs(server: ModelServer) -> None:
+    gw = gateway({"main": [deployment("anthropic", server, model="claude-sonnet-4-5")]})
+    msgs = [Message("system", "a long static prompt " * 30, cache_breakpoint=True), Message("user", "go")]
+    first = gw.complete(Request(msgs))
+    second = gw.complete(Request(msgs))
+    w = first.usage.cache_write_tokens
+    assert w > 0 and second.usage.cache_read_tokens == w
+    fresh = first.usage.input_tokens - w
+    out1, out2 = first.usage.output_tokens, second.usage.output_tokens
+    assert first.cost == pytest.approx((fresh * 3 + w * 3.75 + out1 * 15) / 1e6)
+    assert second.cost == pytest.approx((fresh * 3 + w * 0.30 + out2 * 15) / 1e6)
+
+
+def test_local_providers_cost_nothing(server: ModelServer) -> None:
+    gw = gateway({"main": [deployment("ollama", server, model="qwen2.5-coder")]})
+    assert gw.complete(Request([Message("user", "hi")])).cost == 0.0
+
+
+def test_ttft_and_tokens_per_second(server: ModelServer) -> None:
+    server.script(Turn("one two three four five six", delay=0.05, chunk_delay=0.01, chunk_size=4))
+    gw = gateway({"main": [deployment("openai", server)]})
+    list(gw.stream(Request([Message("user", "hi")])))
+    call = gw.session.calls[0]
+    assert call.stream and call.ttft_s >= 0.05 and call.latency_s > call.ttft_s
+    assert call.tokens_per_s == pytest.approx(6 / (call.latency_s - call.ttft_s))
+    assert tokens_per_second(10, 2.0, None) == 5.0
+
+
+def test_budget_stops_with_a_clear_message(server: ModelServer) -> None:
+    prices = {"m": {"input": 1000.0, "output": 1000.0}}
+    gw = gateway({"main": [deployment("openai", server)]}, prices=prices, budget={"max_usd": 0.001})
+    gw.complete(Request([Message("user", "hello there")]))
+    with pytest.raises(LimitReached, match=r"cost budget reached: \$0\.00[0-9]+ spent of \$0\.00"):
+        gw.complete(Request([Message("user", "again")]))
+    assert server.count() == 1
+
+
+def test_budget_downgrades_to_the_cheaper_alias(servers) -> None:
+    prices = {"m": {"input": 1000.0, "output": 1000.0}}
+    gw = gateway({"main": [deployment("openai", servers[0])], "cheap": [deployment("ollama", servers[1])]},
+                 prices=prices, budget={"max_usd": 0.001, "downgrade_to": "cheap"})
+    assert gw.complete(Request([Message("user", "hello")])).deployment == "openai/m"
+    assert gw.complete(Request([Message("user", "hello")])).deployment == "ollama/m"
+    assert gw.session.downgraded and servers[1].count() == 1
+
+
+def test_token_budget(server: ModelServer) -> None:
+    gw = gateway({"main": [deployment("openai", server)]}, budget={"max_tokens": 3})
+    gw.complete(Request([Message("user", "one two three")]))
+    with pytest.raises(LimitReached, match="token budget"):
+        gw.complete(Request([Message("user", "x")]))
+
+
+def test_sessions_are_separate_but_share_breakers(server: ModelServer) -> None:
+    gw = gateway({"main": [deployment("openai", server)]})
+    other = gw.with_session()
+    gw.complete(Request([Message("user", "a")]))
+    other.complete(Request([Message("user", "b")]))
+    assert len(gw.session.calls) == 1 and len(other.session.calls) == 1
+    assert other.router is gw.router

@@ -1,0 +1,88 @@
+"""`codewright models` and `models check`: output validated against docs/cli.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+
+from codewright.cli.main import main
+from tests.support.cli_schema import DOC
+from tests.support.model_server import Fault, ModelServer, closed_url
+
+
+def validate(command: str, doc: object) -> None:
+    """Validate against the schema under `### codewright COMMAND` exactly.
+
+    tests/support/cli_schema.py's heading pattern stops at the first word, so it cannot
+    tell `models` from `models check`; this looks the heading up line by line.
+    """
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(f"\n### codewright {command}\n")
+    block = text.index("```json\n", start) + len("```json\n")
+    jsonschema.validate(doc, json.loads(text[block:text.index("\n```", block)]))
+
+
+def _project(tmp_path: Path, srv: ModelServer) -> Path:
+    (tmp_path / "codewright.toml").write_text(f"""
+default_model = "main"
+[models.main]
+fallbacks = ["spare"]
+[[models.main.deployments]]
+provider = "openai"
+model = "m"
+base_url = "{srv.openai_base}"
+[[models.main.deployments]]
+provider = "anthropic"
+model = "claude-sonnet-4-5"
+base_url = "{srv.anthropic_base}"
+api_key_env = "CW_TEST_KEY"
+[models.spare]
+deployments = [{{provider = "ollama", model = "q", base_url = "{closed_url()}"}}]
+""", encoding="utf-8")
+    return tmp_path
+
+
+def test_models_lists_configuration(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CW_TEST_KEY", "sk-hidden")
+    with ModelServer() as srv:
+        project = _project(tmp_path, srv)
+        assert main(["models", "--json", "--project", str(project)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    validate("models", doc)
+    main_alias = next(a for a in doc["aliases"] if a["alias"] == "main")
+    assert [d["provider"] for d in main_alias["deployments"]] == ["openai", "anthropic"]
+    assert main_alias["deployments"][1]["key_set"] is True and "sk-hidden" not in json.dumps(doc)
+
+
+def test_models_check_probes_each_deployment(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with ModelServer() as srv:
+        project = _project(tmp_path, srv)
+        srv.script(Fault.server_error(503))
+        code = main(["models", "check", "--json", "--project", str(project), "--timeout", "2"])
+        doc = json.loads(capsys.readouterr().out)
+        validate("models check", doc)
+        assert code == 1 and doc["ok"] is False
+        outcome = {r["deployment"]: r["error_kind"] for r in doc["results"]}
+        assert outcome == {"openai/m": "server", "anthropic/claude-sonnet-4-5": None, "ollama/q": "connect"}
+        assert srv.requests[0].body["max_tokens"] == 1
+
+
+def test_unknown_model_is_a_usage_error(capsys) -> None:
+    assert main(["models", "--model", "nonsense"]) == 2
+    assert "unknown model 'nonsense'" in capsys.readouterr().err
+
+
+def test_import_is_fast() -> None:
+    code = "import time; t = time.perf_counter(); import codewright.gateway; print(time.perf_counter() - t)"
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
+             for _ in range(3)]
+    assert min(times) < 0.150, times
+    leaked = subprocess.run([sys.executable, "-c", "import sys, codewright.gateway; print('httpx' in sys.modules)"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    assert leaked == "False"

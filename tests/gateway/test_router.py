@@ -1,0 +1,145 @@
+"""Routing decisions: breakers, weights, latency, concurrency caps, abandoned streams."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+
+from codewright.gateway import GatewayError, Message, Request, TextDelta
+from codewright.gateway.breaker import Breaker
+from tests.gateway.conftest import deployment, gateway
+from tests.support.model_server import Fault, ModelServer, Turn, closed_url
+
+
+def _req() -> Request:
+    return Request([Message("user", "hello")])
+
+
+def test_breaker_states() -> None:
+    b = Breaker(failures=2, cooldown=10)
+    b.failure(0.0)
+    assert b.state == "closed" and b.can_try(0.0)
+    b.failure(1.0)
+    assert b.state == "open" and not b.can_try(5.0) and b.wait_s(5.0) == 6.0
+    assert b.can_try(11.0)
+    b.acquire(11.0)
+    assert b.state == "half_open" and not b.can_try(11.0)  # one probe at a time
+    b.failure(12.0)
+    assert b.state == "open" and not b.can_try(21.0) and b.can_try(22.0)
+    b.acquire(22.0)
+    b.success()
+    assert b.state == "closed" and b.failures == 0
+
+
+def test_open_breaker_skips_a_dead_deployment(server: ModelServer) -> None:
+    dead = closed_url()
+    gw = gateway({"main": [deployment("openai", dead, model="dead"), deployment("openai", server)]},
+                 router={"breaker_failures": 2, "breaker_cooldown": 60})
+    for _ in range(30):
+        assert gw.complete(_req()).text == "ok"
+    dead_tries = sum(1 for c in gw.session.calls if c.attempts == 2)
+    assert dead_tries == 2  # after two refusals the breaker keeps requests away
+    assert {h["deployment"]: h["breaker"] for h in gw.router.health()}["openai/dead"] == "open"
+
+
+def test_single_deployment_breaker_fails_fast_then_probes() -> None:
+    with ModelServer() as srv:
+        gw = gateway({"main": [deployment("openai", srv)]},
+                     router={"breaker_failures": 2, "breaker_cooldown": 0.3, "max_attempts": 2})
+        srv.script(Fault.server_error(500), Fault.server_error(500))
+        try:
+            gw.complete(_req())
+        except GatewayError:
+            pass
+        assert srv.count() == 2
+        started = time.monotonic()
+        assert gw.complete(_req()).text == "ok"  # waits for the cooldown, then the probe succeeds
+        assert time.monotonic() - started >= 0.25 and srv.count() == 3
+        assert gw.router.health()[0]["breaker"] == "closed"
+
+
+def test_breaker_open_beyond_deadline_fails_fast() -> None:
+    with ModelServer() as srv:
+        gw = gateway({"main": [deployment("openai", srv)]},
+                     router={"breaker_failures": 1, "breaker_cooldown": 30, "max_attempts": 1, "total_timeout": 2})
+        srv.script(Fault.server_error(503))
+        for _ in range(2):
+            started = time.monotonic()
+            try:
+                gw.complete(_req())
+            except GatewayError as exc:
+                assert time.monotonic() - started < 0.5
+                last = exc
+        assert srv.count() == 1 and "deadline" in str(last)
+
+
+def test_weighted_choice_follows_weights(servers) -> None:
+    gw = gateway({"main": [deployment("openai", servers[0], model="a", weight=3),
+                           deployment("openai", servers[1], model="b", weight=1)]})
+    counts = Counter(gw.complete(_req()).deployment for _ in range(200))
+    assert 0.65 < counts["openai/a"] / 200 < 0.85
+
+
+def test_latency_strategy_prefers_the_fast_deployment(servers) -> None:
+    servers[0].responder = lambda rec: Turn("slow", delay=0.05)
+    gw = gateway({"main": {"strategy": "latency", "deployments": [deployment("openai", servers[0], model="slow"),
+                                                                   deployment("openai", servers[1], model="fast")]}})
+    counts = Counter(gw.complete(_req()).deployment for _ in range(20))
+    assert counts["openai/fast"] >= 18  # each measured once, then the fast one
+
+
+def test_concurrency_cap_per_deployment(servers) -> None:
+    active, peak, lock = [0], [0], threading.Lock()
+
+    def slow(rec):
+        with lock:
+            active[0] += 1
+            peak[0] = max(peak[0], active[0])
+        time.sleep(0.05)
+        with lock:
+            active[0] -= 1
+        return Turn("ok")
+
+    servers[0].responder = slow
+    gw = gateway({"main": [deployment("openai", servers[0], max_concurrent=2)]})
+    threads = [threading.Thread(target=gw.complete, args=(_req(),)) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert servers[0].count() == 8 and peak[0] == 2
+
+
+def test_concurrency_cap_overflows_to_the_sibling(servers) -> None:
+    servers[0].responder = lambda rec: Turn("a", delay=0.1)
+    servers[1].responder = lambda rec: Turn("b", delay=0.1)
+    gw = gateway({"main": [deployment("openai", servers[0], model="a", max_concurrent=1),
+                           deployment("openai", servers[1], model="b", max_concurrent=1)]})
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.append(gw.complete(_req()).text)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == ["a", "b"]
+
+
+def test_abandoned_stream_frees_its_slot(server: ModelServer) -> None:
+    server.script(Turn("many words in this reply", chunk_size=2))
+    gw = gateway({"main": [deployment("openai", server, max_concurrent=1)]})
+    stream = gw.stream(_req())
+    assert isinstance(next(stream), TextDelta)
+    stream.close()
+    assert gw.router.health()[0]["in_flight"] == 0
+    assert gw.complete(_req()).text == "ok"
+
+
+def test_fallback_chain_is_followed_in_order(servers) -> None:
+    for s in servers[:2]:
+        s.script(Fault.server_error(503))
+    gw = gateway({"main": {"deployments": [deployment("openai", servers[0])], "fallbacks": ["second"]},
+                  "second": {"deployments": [deployment("openai", servers[1], model="m2")], "fallbacks": ["third"]},
+                  "third": [deployment("openai", servers[2], model="m3")]})
+    assert gw.complete(_req()).deployment == "openai/m3"
+    assert [s.count() for s in servers] == [1, 1, 1]

@@ -1,0 +1,79 @@
+"""Streaming: partial values while text arrives, and the same final value as one-shot."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+import pytest
+
+from codewright.repair import RepairError, StreamParser, loads
+
+
+def _feed_all(text: str, sizes: list[int]) -> tuple[StreamParser, list[object]]:
+    parser, snaps, i = StreamParser(), [], 0
+    for size in sizes:
+        snaps.append(json.dumps(parser.feed(text[i : i + size])))
+        i += size
+    if i < len(text):
+        snaps.append(json.dumps(parser.feed(text[i:])))
+    return parser, snaps
+
+
+def test_snapshot_shows_partial_string() -> None:
+    parser = StreamParser()
+    parser.feed('{"path": "src/a.py", "content": "def f(')
+    assert parser.snapshot() == {"path": "src/a.py", "content": "def f("}
+    parser.feed('):\\n    return 1"}')
+    assert parser.close() == {"path": "src/a.py", "content": "def f():\n    return 1"}
+
+
+def test_snapshot_shows_partial_array_items() -> None:
+    parser = StreamParser()
+    assert parser.feed('{"files": ["a.py", "b.') == {"files": ["a.py", "b."]}
+    assert parser.feed('py", "c') == {"files": ["a.py", "b.py", "c"]}
+
+
+def test_snapshot_before_any_container_is_none() -> None:
+    assert StreamParser().feed("Sure, here") is None
+
+
+def test_feed_after_close_is_an_error() -> None:
+    parser = StreamParser()
+    parser.feed("[1]")
+    parser.close()
+    with pytest.raises(RuntimeError):
+        parser.feed("[2]")
+
+
+def _cases(eval_data) -> list[str]:
+    texts = [json.loads(line)["input"] for line in (eval_data / "json_repair_py_cases.jsonl").open()]
+    for line in (eval_data / "jsontestsuite.jsonl").open():
+        row = json.loads(line)
+        raw = row["content_utf8"]
+        texts.append(raw if raw is not None else base64.b64decode(row["content_b64"]).decode("utf-8", "replace"))
+    return texts
+
+
+def _result(fn) -> tuple[str, str]:
+    try:
+        return "value", json.dumps(fn(), sort_keys=True)
+    except RepairError as exc:
+        return type(exc).__name__, ""
+
+
+def test_streamed_equals_one_shot_on_every_eval_case(eval_data) -> None:
+    rng = random.Random(11)
+    for text in _cases(eval_data):
+        expected = _result(lambda: loads(text))
+        for _ in range(3):
+            sizes = [rng.randint(1, 12) for _ in range(len(text))]
+            parser, _ = _feed_all(text, sizes)
+            assert _result(parser.close) == expected, text
+
+
+def test_one_character_chunks(eval_data) -> None:
+    for text in _cases(eval_data)[:241]:
+        parser, _ = _feed_all(text, [1] * len(text))
+        assert _result(parser.close) == _result(lambda: loads(text)), text
