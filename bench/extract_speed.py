@@ -2,15 +2,17 @@
 
     python bench/extract_speed.py --mirrors /work/.mirror [--repo swe-bench/django__django] [--profile]
 
-Extracts every file `language_for` knows (plus docs) on one core and prints files/s,
-lines/s and CPU seconds next to ctags' wall time; the store's own figures (two
-workers, SQLite writes) are in bench/RESULTS.md under issue 3.
+Extracts every file `language_for` knows (plus docs), on one core or `--workers N`
+processes, and prints files/s, lines/s and CPU seconds next to ctags' wall time on the
+same tree. Extraction only: the store's figures (SQLite writes included) are in
+bench/RESULTS.md under issue 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import multiprocessing
 import os
 import pstats
 import shutil
@@ -37,12 +39,23 @@ def checkout(mirrors: Path, repo: str, dest: Path) -> Path:
     sys.exit(f"no mirror of {repo} under {mirrors}")
 
 
+COUNTED = ("symbols", "references", "imports", "chunks", "errors")
+
+
+def _count(item: tuple[str, bytes]) -> tuple[list[int], float]:
+    """Extracts one file; returns how many of each fact it found and the CPU seconds it took."""
+    start = time.process_time()
+    facts = extract(*item)
+    return [len(getattr(facts, key)) for key in COUNTED], time.process_time() - start
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mirrors", type=Path, default=Path("/work/.mirror"))
     parser.add_argument("--repo", default="swe-bench/django__django")
     parser.add_argument("--tree", type=Path, help="an already extracted tree (skips the export)")
     parser.add_argument("--language", help="only files of this language (e.g. python)")
+    parser.add_argument("--workers", type=int, default=1, help="extract in this many processes (wall time)")
     parser.add_argument("--profile", action="store_true", help="print the top cProfile entries")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,20 +76,31 @@ def main() -> int:
                            capture_output=True, check=False)
             ctags_s = time.perf_counter() - start
         profile = cProfile.Profile() if args.profile else None
-        counts = {"symbols": 0, "references": 0, "imports": 0, "chunks": 0, "errors": 0}
+        counts = dict.fromkeys(COUNTED, 0)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         if profile:
             profile.enable()
-        for rel, data in files:
-            facts = extract(rel, data)
-            for key in counts:
-                counts[key] += len(getattr(facts, key))
+        if args.workers > 1:
+            with multiprocessing.get_context("fork").Pool(args.workers) as pool:
+                results = pool.imap_unordered(_count, files, chunksize=16)
+                cpu = 0.0
+                for file_counts, file_cpu in results:
+                    cpu += file_cpu
+                    for key, value in zip(COUNTED, file_counts):
+                        counts[key] += value
+        else:
+            for item in files:
+                for key, value in zip(COUNTED, _count(item)[0]):
+                    counts[key] += value
         if profile:
             profile.disable()
-        cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+        wall = time.perf_counter() - wall0
+        if args.workers <= 1:
+            cpu = time.process_time() - cpu0
     lines = sum(data.count(b"\n") for _, data in files)
     print(f"{args.repo}: {len(files)} files, {lines} lines, {sum(len(d) for _, d in files) / 1e6:.1f} MB")
-    print(f"extract (1 core): {wall:.2f} s wall, {cpu:.2f} s CPU, {len(files) / wall:.0f} files/s, "
+    print(f"extract ({args.workers} process{'es' if args.workers > 1 else ''}): {wall:.2f} s wall, "
+          f"{cpu:.2f} s CPU, {len(files) / wall:.0f} files/s, "
           f"{lines / wall:.0f} lines/s")
     print("  " + ", ".join(f"{v} {k}" for k, v in counts.items()))
     if ctags_s is not None:

@@ -9,6 +9,7 @@ Writes:
 - tool_argument_100kb.json: one ~100 KB tool-call argument in the Python-literal style
   weaker models use (single quotes, True/None, trailing commas), cut off at the end the
   way a streamed call looks before its last chunk.
+- tool_argument_json_100kb.json: the same argument as proper JSON, only cut off.
 """
 
 from __future__ import annotations
@@ -18,10 +19,36 @@ import json
 import random
 from pathlib import Path
 
-WORDS = (
-    "alpha beta gamma delta parser token stream buffer model agent file path line column symbol "
-    "index graph query retry fallback cache budget patch hunk commit branch test fixture"
-).split()
+WORDS = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "parser",
+    "token",
+    "stream",
+    "buffer",
+    "model",
+    "agent",
+    "file",
+    "path",
+    "line",
+    "column",
+    "symbol",
+    "index",
+    "graph",
+    "query",
+    "retry",
+    "fallback",
+    "cache",
+    "budget",
+    "patch",
+    "hunk",
+    "commit",
+    "branch",
+    "test",
+    "fixture",
+]
 
 
 def _sentence(rng: random.Random, n: int) -> str:
@@ -58,7 +85,9 @@ DAMAGES = {
     "trailing comma": lambda t, r: t[:-1] + ",}",
     "single quotes": lambda t, r: _single_quotes(t),
     "unquoted keys": lambda t, r: _unquote_keys(t),
-    "python literals": lambda t, r: t.replace("true", "True").replace("false", "False").replace("null", "None"),
+    "python literals": lambda t, r: (
+        t.replace("true", "True").replace("false", "False").replace("null", "None")
+    ),
     "comment": lambda t, r: t[:-1] + ", // reviewed\n}",
     "missing closing brace": lambda t, r: t[:-1],
     "unescaped inner quotes": lambda t, r: t.replace('\\"quoted\\"', '"quoted"'),
@@ -79,13 +108,23 @@ def document(size: int, rng: random.Random) -> str:
     return "[" + ",\n".join(parts)  # cut off: no closing bracket
 
 
-def tool_argument(size: int, rng: random.Random) -> str:
+def _edits(size: int, rng: random.Random) -> dict:
     edits: list[dict] = []
     while len(repr(edits)) < size:
-        old = "\n".join(f"    {rng.choice(WORDS)} = {rng.choice(WORDS)}({rng.randint(0, 99)})" for _ in range(4))
+        old = "\n".join(
+            f"    {rng.choice(WORDS)} = {rng.choice(WORDS)}({rng.randint(0, 99)})" for _ in range(4)
+        )
         edits.append({"old_string": old, "new_string": old.replace("(", "(x, "), "replace_all": False})
-    text = repr({"path": "src/codewright/repair/engine.py", "edits": edits, "dry_run": None})
+    return {"path": "src/codewright/repair/engine.py", "edits": edits, "dry_run": None}
+
+
+def tool_argument(size: int, rng: random.Random) -> str:
+    text = repr(_edits(size, rng))
     return text[:-3].replace("}", ",}")  # trailing commas, and the end not yet written
+
+
+def tool_argument_json(size: int, rng: random.Random) -> str:
+    return json.dumps(_edits(size, rng))[:-3]
 
 
 def main() -> None:
@@ -96,6 +135,9 @@ def main() -> None:
     args.outdir.mkdir(parents=True, exist_ok=True)
     (args.outdir / "document_1mb.json").write_text(document(1_000_000, random.Random(args.seed)))
     (args.outdir / "tool_argument_100kb.json").write_text(tool_argument(100_000, random.Random(args.seed)))
+    (args.outdir / "tool_argument_json_100kb.json").write_text(
+        tool_argument_json(100_000, random.Random(args.seed))
+    )
 
 
 if __name__ == "__main__":

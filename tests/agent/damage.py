@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-KINDS = ("indentation", "blank-lines", "altered-line", "trailing-whitespace")
+KINDS = ("none", "indentation", "blank-lines", "altered-line", "trailing-whitespace")
 UNFINISHED = 'raise NotImplementedError("first draft")'
 _DEF = re.compile(r"^(?P<indent>[ \t]*)def (?P<name>\w+)\(.*\)(\s*->.+)?:[ \t]*(#.*)?$")
 
@@ -20,6 +20,8 @@ _DEF = re.compile(r"^(?P<indent>[ \t]*)def (?P<name>\w+)\(.*\)(\s*->.+)?:[ \t]*(
 def damage(block: str, kind: str) -> str:
     """`block` (whole lines) as a drifting model would quote it."""
     lines = block.splitlines()
+    if kind == "none":
+        return block
     if kind == "trailing-whitespace":
         return "\n".join(line.rstrip() for line in lines) + "\n"
     if kind == "indentation":
@@ -32,8 +34,7 @@ def damage(block: str, kind: str) -> str:
             lines.insert(1, "")
         return "\n".join(lines) + "\n"
     if kind == "altered-line":
-        candidates = [i for i, line in enumerate(lines) if line.strip()]
-        i = candidates[len(candidates) // 2]
+        i = max(i for i, line in enumerate(lines) if line.strip())  # the last line: context in our edits
         lines[i] = lines[i].rstrip() + "  # (as I remember it)"
         return "\n".join(lines) + "\n"
     raise ValueError(kind)
@@ -41,12 +42,15 @@ def damage(block: str, kind: str) -> str:
 
 def damage_edit(old: str, new: str, kind: str) -> tuple[str, str]:
     """An edit's (search, replace) as a drifting model writes them. A model that quotes the file at an
-    indentation offset writes its replacement at the same offset, and a misremembered context line is
+    indentation offset, or with a blank line dropped or doubled after the first line, writes its
+    replacement the same way (the edit layer undoes the drift in both), and a misremembered context line is
     misremembered the same way in both (the edit layer keeps the file's own version of context)."""
-    if kind == "indentation":
+    if kind in ("indentation", "blank-lines"):  # drift the same way in both, as models do
         return damage(old, kind), damage(new, kind)
     if kind != "altered-line":
         return damage(old, kind), new
+    if sum(1 for line in old.splitlines() if line.strip()) < 5:  # too short to recognise with a wrong line
+        return damage_edit(old, new, "indentation")
     damaged = damage(old, kind).splitlines()
     for was, now in zip(old.splitlines(), damaged):
         if was != now:

@@ -10,25 +10,25 @@ BASE = "import os\n\n\ndef greet(name):\n    print('hi', name)\n    return name\
 GREETED = BASE.replace("print('hi', name)", "print('hello', name)")
 
 CASES = [
-    ("search-replace", "app.py\n```python\n<<<<<<< SEARCH\n    print('hi', name)\n=======\n"
-     "    print('hello', name)\n>>>>>>> REPLACE\n```\n", GREETED),
-    ("search-replace", "Here is the change:\n\n`app.py`\n<<<<<<< SEARCH\n    print('hi', name)\n=======\n"
-     "    print('hello', name)\n>>>>>>> REPLACE\n", GREETED),
-    ("json", '{"file_path": "app.py", "old_string": "print(\'hi\', name)", '
-     '"new_string": "print(\'hello\', name)"}', GREETED),
-    ("json", '{"file_path": "app.py", "edits": [{"old_string": "    print(\'hi\', name)\\n", '
-     '"new_string": "    print(\'hello\', name)\\n"}]}', GREETED),
+    ("search-replace", ("app.py\n```python\n<<<<<<< SEARCH\n    print('hi', name)\n=======\n"
+     "    print('hello', name)\n>>>>>>> REPLACE\n```\n"), GREETED),
+    ("search-replace", ("Here is the change:\n\n`app.py`\n<<<<<<< SEARCH\n    print('hi', name)\n=======\n"
+     "    print('hello', name)\n>>>>>>> REPLACE\n"), GREETED),
+    ("json", ('{"file_path": "app.py", "old_string": "print(\'hi\', name)", '
+     '"new_string": "print(\'hello\', name)"}'), GREETED),
+    ("json", ('{"file_path": "app.py", "edits": [{"old_string": "    print(\'hi\', name)\\n", '
+     '"new_string": "    print(\'hello\', name)\\n"}]}'), GREETED),
     ("json", '[{"path": "app.py", "old_str": "return 0", "new_str": "return 1"}]',
      BASE.replace("return 0", "return 1")),
-    ("udiff", "diff --git a/app.py b/app.py\nindex 1..2 100644\n--- a/app.py\n+++ b/app.py\n"
+    ("udiff", ("diff --git a/app.py b/app.py\nindex 1..2 100644\n--- a/app.py\n+++ b/app.py\n"
      "@@ -4,3 +4,3 @@ import os\n def greet(name):\n-    print('hi', name)\n+    print('hello', name)\n"
-     "     return name\n", GREETED),
-    ("udiff", "--- app.py\n+++ app.py\n@@ ... @@\n def greet(name):\n-    print('hi', name)\n"
-     "+    print('hello', name)\n", GREETED),
-    ("udiff", "```diff\n--- a/app.py\n+++ b/app.py\n@@\n def greet(name):\n-    print('hi', name)\n"
-     "+    print('hello', name)\n     return name\n```\n", GREETED),
-    ("patch", "*** Begin Patch\n*** Update File: app.py\n@@ def greet(name):\n-    print('hi', name)\n"
-     "+    print('hello', name)\n*** End Patch\n", GREETED),
+     "     return name\n"), GREETED),
+    ("udiff", ("--- app.py\n+++ app.py\n@@ ... @@\n def greet(name):\n-    print('hi', name)\n"
+     "+    print('hello', name)\n"), GREETED),
+    ("udiff", ("```diff\n--- a/app.py\n+++ b/app.py\n@@\n def greet(name):\n-    print('hi', name)\n"
+     "+    print('hello', name)\n     return name\n```\n"), GREETED),
+    ("patch", ("*** Begin Patch\n*** Update File: app.py\n@@ def greet(name):\n-    print('hi', name)\n"
+     "+    print('hello', name)\n*** End Patch\n"), GREETED),
     ("whole", "app.py\n```python\n" + GREETED + "```\n", GREETED),
 ]
 

@@ -151,7 +151,7 @@ def test_polyglot_solutions_apply_through_every_damage(eval_data: Path, tmp_path
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x",
                            *[str(p) for p in sorted(tmp_path.glob("*/clean"))]],
-                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240)
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=240, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
     assert " passed" in proc.stdout and "failed" not in proc.stdout
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tests.support.model_server import ModelServer
 
 from codewright.gateway import Gateway
 from codewright.gateway.config import parse_config
-from tests.support.model_server import ModelServer
 
 BASE = {"openai": "openai_base", "anthropic": "anthropic_base", "ollama": "ollama_host"}
 FAST = {"backoff_base": 0.01, "backoff_max": 0.05, "read_timeout": 2.0, "connect_timeout": 1.0}

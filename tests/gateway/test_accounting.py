@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from tests.gateway.conftest import deployment, gateway
+from tests.support.model_server import ModelServer, Turn
 
 from codewright.errors import LimitReached
 from codewright.gateway import Message, Request, Usage
 from codewright.gateway.accounting import tokens_per_second
 from codewright.gateway.prices import BUILTIN, Price, cost, lookup
-from tests.gateway.conftest import deployment, gateway
-from tests.support.model_server import ModelServer, Turn
 
 
 def test_cost_uncached_and_cached_by_hand() -> None:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from codewright.gateway import Completed, GatewayError, Message, Request
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, ToolUse, Turn
+
+from codewright.gateway import Completed, GatewayError, Message, Request
 
 
 def _conversation() -> list[Message]:
@@ -19,7 +19,7 @@ def test_thinking_blocks_round_trip_on_tool_turns(server: ModelServer) -> None:
                   Turn("Found it."))
     gw = gateway({"main": [deployment("anthropic", server)]})
     request = Request(_conversation(), thinking_budget=2048)
-    first = [e for e in gw.stream(request) if isinstance(e, Completed)][0].response
+    first = next(e for e in gw.stream(request) if isinstance(e, Completed)).response
     assert first.reasoning[0].text == "The test file is tests/x.py."
     assert first.reasoning[0].signature.startswith("sig-")
     call = first.tool_calls[0]

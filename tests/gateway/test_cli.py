@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import jsonschema
-
-from codewright.cli.main import main
 from tests.support.cli_schema import DOC
 from tests.support.model_server import Fault, ModelServer, closed_url
+
+from codewright.cli.main import main
 
 
 def validate(command: str, doc: object) -> None:

@@ -7,12 +7,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.support.model_server import ModelServer
 
 from codewright.errors import UsageError
 from codewright.gateway import DEFAULT_MODEL, Gateway, Message, Request
 from codewright.gateway.config import load_config, ollama_url
 from codewright.gateway.factory import LOCAL_MODULE
-from tests.support.model_server import ModelServer
 
 SECRET = "sk-very-secret-0123456789"
 

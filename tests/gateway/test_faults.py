@@ -5,11 +5,18 @@ from __future__ import annotations
 import time
 
 import pytest
-
-from codewright.gateway import Completed, ContextOverflow, GatewayError, Message, Request, StreamInterrupted
-from codewright.gateway import TextDelta
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import Fault, ModelServer, Turn, closed_url
+
+from codewright.gateway import (
+    Completed,
+    ContextOverflow,
+    GatewayError,
+    Message,
+    Request,
+    StreamInterrupted,
+    TextDelta,
+)
 
 PROTOCOLS = ["openai", "anthropic", "ollama"]
 
@@ -120,7 +127,7 @@ def test_stream_cut_midway_is_reported_not_truncated(servers, protocol: str) -> 
     seen = []
     with pytest.raises(StreamInterrupted) as info:
         for event in gw.stream(_req()):
-            seen.append(event)
+            seen.append(event)  # noqa: PERF402 (the events before the failure are the point)
     assert seen and not any(isinstance(e, Completed) for e in seen)
     assert servers[1].count() == 0  # not retried once output had been shown
     assert info.value.attempts[-1].outcome == "stream_cut"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from codewright.gateway import Completed, Message, Request, TextDelta, ToolCallDelta, ToolSpec
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, ToolUse, Turn
+
+from codewright.gateway import Completed, Message, Request, TextDelta, ToolCallDelta, ToolSpec
 
 PROTOCOLS = ["openai", "anthropic", "ollama"]
 TOOLS = [ToolSpec("read_file", "Read a file", {"type": "object", "properties": {"path": {"type": "string"}}})]
@@ -46,7 +46,7 @@ def test_complete_matches_stream(server: ModelServer, protocol: str) -> None:
     server.script(TWO_CALLS, TWO_CALLS)
     gw = gateway({"main": [deployment(protocol, server)]})
     whole = gw.complete(_ask())
-    streamed = [e for e in gw.stream(_ask()) if isinstance(e, Completed)][0].response
+    streamed = next(e for e in gw.stream(_ask()) if isinstance(e, Completed)).response
     for r in (whole, streamed):
         assert r.text == "Let me look at both files."
         assert [json.loads(c.arguments) for c in r.tool_calls] == [{"path": "src/a.py"},
@@ -59,7 +59,7 @@ def test_malformed_tool_arguments_are_passed_through_verbatim(server: ModelServe
     broken = '{"path": "a.py", "lines": [1, 2'
     server.script(Turn(tool_calls=[ToolUse("read_file", broken)]))
     gw = gateway({"main": [deployment(protocol, server)]})
-    response = [e for e in gw.stream(_ask()) if isinstance(e, Completed)][0].response
+    response = next(e for e in gw.stream(_ask()) if isinstance(e, Completed)).response
     assert response.tool_calls[0].arguments == broken  # the repair layer gets what the model wrote
     assert server.count() == 1  # a model's output is not a transport fault: no retry
 

@@ -268,7 +268,7 @@ EXPECTED = {
             ('geo', 'name', 27, 3, '', 'main'),
             ('Square', 'type', 27, 8, 'geo', 'main'),
             ('std', 'name', 28, 3, '', 'main'),
-            ('vector', 'type', 28, 8, '', 'main'),
+            ('vector', 'type', 28, 8, 'std', 'main'),
             ('s', 'name', 29, 10, '', 'main'),
             ('area', 'call', 29, 12, 's', 'main'),
         ],
@@ -357,3 +357,30 @@ def test_signature_and_doc(lang, sid, signature, doc):
 def test_declaration_forms(path, source, expected):
     facts = extract(path, source)
     assert [(_local(s.id), s.kind, s.signature) for s in facts.symbols[1:]] == expected
+
+
+@pytest.mark.parametrize("source, language", [
+    (b"int f(void);\n", "c"),
+    (b"namespace geo { int f(); }\n", "cpp"),
+    (b"class A {\n public:\n  int x;\n};\n", "cpp"),
+    (b"template <typename T> T id(T x);\n", "cpp"),
+])
+def test_header_is_c_unless_it_reads_as_cpp(source, language):
+    assert extract("include/a.h", source).language == language
+
+
+@pytest.mark.parametrize("path, source, sid, doc, chunk_start", [
+    ("a.rs", b"/// Doc line.\n/// More.\n#[derive(Debug)]\nstruct S;\n", "S", "Doc line.", 1),
+    ("a.rs", b"#[test]\n/// After the attribute.\nfn t() {}\n", "t", "After the attribute.", 1),
+    ("a.c", b"int x; /* trailing */\nint f(void) { return 1; }\n", "f", "", 2),
+    ("a.c", b"/* Not attached. */\n\nint f(void) { return 1; }\n", "f", "", 3),
+    ("a.go", b"package p\n\n// F does it.\n// Really.\nfunc F() {}\n", "F", "F does it.", 3),
+    ("a.ts", b"/** Exported. */\nexport default class C {}\n", "C", "Exported.", 1),
+    ("a.cpp", b"/// Twice.\ntemplate <typename T>\nT twice(T x) { return x; }\n", "twice", "Twice.", 1),
+    ("a.js", b"function f() {\n  return 1; // end\n}\n// g's doc\nfunction g() {}\n", "g", "g's doc", 4),
+])
+def test_doc_comments_and_chunk_starts(path, source, sid, doc, chunk_start):
+    facts = extract(path, source)
+    sym = next(s for s in facts.symbols if s.id == f"{path}::{sid}")
+    chunk = next(c for c in facts.chunks if c.symbol == sym.id)
+    assert (sym.doc, chunk.start_line) == (doc, chunk_start)

@@ -25,10 +25,20 @@ COERCIONS = [
     ("enum number from string", {"enum": [1, 2]}, "2", 2),
     ("const matches", {"const": "x"}, "x", "x"),
     ("nullable", {"type": "string", "nullable": True}, None, None),
-    ("anyOf prefers the branch that fits as is", {"anyOf": [{"type": "integer"}, {"type": "string"}]}, "x", "x"),
+    (
+        "anyOf prefers the branch that fits as is",
+        {"anyOf": [{"type": "integer"}, {"type": "string"}]},
+        "x",
+        "x",
+    ),
     ("anyOf converts when no branch fits as is", {"anyOf": [{"type": "integer"}, {"type": "array"}]}, "7", 7),
     ("oneOf", {"oneOf": [{"type": "boolean"}, {"type": "integer"}]}, "false", False),
-    ("default filled", {"type": "object", "properties": {"n": {"type": "integer", "default": 3}}}, {}, {"n": 3}),
+    (
+        "default filled",
+        {"type": "object", "properties": {"n": {"type": "integer", "default": 3}}},
+        {},
+        {"n": 3},
+    ),
     (
         "nested property coerced",
         {"type": "object", "properties": {"o": {"type": "object", "properties": {"n": {"type": "integer"}}}}},
@@ -41,7 +51,12 @@ COERCIONS = [
         {"x": "1"},
         {"x": 1},
     ),
-    ("tuple items", {"type": "array", "items": [{"type": "integer"}, {"type": "string"}]}, ["1", 2], [1, "2"]),
+    (
+        "tuple items",
+        {"type": "array", "items": [{"type": "integer"}, {"type": "string"}]},
+        ["1", 2],
+        [1, "2"],
+    ),
 ]
 
 
@@ -76,7 +91,12 @@ ERRORS = [
     ("too long", {"n": 1, "name": "abcdef"}, "/name", "must be at most 5 characters long"),
     ("too few items", {"n": 1, "tags": []}, "/tags", "needs at least 1 items, got 0"),
     ("too many items", {"n": 1, "tags": ["a", "b", "c"]}, "/tags", "allows at most 2 items, got 3"),
-    ("not in enum", {"n": 1, "mode": "medium"}, "/mode", 'must be one of "fast", "slow"; got string "medium"'),
+    (
+        "not in enum",
+        {"n": 1, "mode": "medium"},
+        "/mode",
+        'must be one of "fast", "slow"; got string "medium"',
+    ),
     ("not the const", {"n": 1, "kind": "write"}, "/kind", 'must be "edit", got string "write"'),
     ("no anyOf branch", {"n": 1, "pick": "x"}, "/pick", "matches none of the 2 allowed forms"),
     ("pattern via jsonschema", {"n": 1, "code": "x1"}, "/code", "does not match"),

@@ -22,6 +22,8 @@ from codewright.agent.session import data_dir
 from codewright.errors import CodewrightError, UsageError
 
 BRANCH = "refs/heads/checkpoints"
+EXCLUDE = ("/.codewright/", "/.git/", "__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
+"""Never checkpointed: codewright's own data, the user's repository, and caches tools rebuild."""
 _IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false"]
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
@@ -57,7 +59,7 @@ class ShadowRepo:
         self._git("symbolic-ref", "HEAD", BRANCH)
         exclude = self.git_dir / "info" / "exclude"
         exclude.parent.mkdir(parents=True, exist_ok=True)
-        exclude.write_text("/.codewright/\n/.git/\n", encoding="utf-8")
+        exclude.write_text("\n".join(EXCLUDE) + "\n", encoding="utf-8")
 
     def head(self) -> str | None:
         out = self._git("rev-parse", "--verify", "--quiet", BRANCH, check=False).strip()

@@ -146,7 +146,8 @@ class Agent:
                     continue
                 nudged = False
                 outcome = self._run_calls(calls, errors)
-                self.checkpoint("after step %d" % self.totals.steps)
+                if any(self._may_change_files(call.name) for call in calls):
+                    self.checkpoint("after step %d" % self.totals.steps)
                 self._save()
                 if outcome:
                     return outcome
@@ -311,6 +312,10 @@ class Agent:
                 self._answer(call, content, ok=False, kind="error")
 
     # ------------------------------------------------------------------ checkpoints and state
+
+    def _may_change_files(self, name: str) -> bool:
+        """Writes and commands may change files (a command's changes are found by the checkpoint)."""
+        return name in self.specs and name != PLAN_TOOL.name and self.toolbox.access(name) != "read"
 
     def checkpoint(self, label: str) -> None:
         made = self.shadow.checkpoint(f"{self.session}: {label}")

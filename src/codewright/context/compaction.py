@@ -26,6 +26,7 @@ from codewright.gateway.types import Message, Reasoning, ToolCall
 REDERIVABLE = {"file_read", "file_written", "retrieved", "search", "output", "listing", "lookup"}
 MIN_DROP_TOKENS = 48  # results shorter than this are cheaper kept than referenced
 BIG_ARGUMENT_CHARS = 240  # tool-call string arguments longer than this are code the repository holds
+NEWEST_FIRST = True
 SUMMARY_LIMITS = {"decisions": 14, "errors_fixed": 8, "open_items": 8, "files": 40}
 
 
@@ -138,9 +139,14 @@ def reference(entry: Entry, name: str) -> str:
 
 def drop_rederivable(entries: list[Entry], protect_from: int, measure: Measure, target: int,
                      count: Count) -> list[str]:
-    """Stage 1: replace re-derivable content older than `protect_from`, oldest first, until under `target`."""
+    """Stage 1: replace re-derivable content older than `protect_from` until under `target`.
+
+    `newest_first` walks back from the protected turns: the provider's cache holds the prompt up
+    to the first changed message, so changing the newest unprotected results first keeps the
+    long old prefix cached and re-sends only what follows the change."""
     dropped: list[str] = []
-    for i in range(protect_from):
+    order = range(protect_from - 1, -1, -1) if NEWEST_FIRST else range(protect_from)
+    for i in order:
         if measure() <= target:
             break
         entry = entries[i]

@@ -278,12 +278,13 @@ class ContextEngine:
         before = self.measure()
         target = int(budget * COMPACT_TO)
         info = CompactionInfo(turn=self.turn, tokens_before=before, tokens_after=before)
-        self._snapshot = (len(self.ledger), self.plan)  # the state block is re-rendered: fold the tail in
         protect = self._protect_from()
         info.dropped = compaction.drop_rederivable(self.history, protect, self.measure, target, self.count)
         if self.measure() > budget * SUMMARISE_ABOVE:
+            # the front of the history changes anyway: re-render the state block with the tail folded in
+            self._snapshot = (len(self.ledger), self.plan)
             info.summarised_turns = self._summarise(target)
-        compaction.settle_open_items(self.summary, self.history)
+            compaction.settle_open_items(self.summary, self.history)
         if self.measure() > budget:
             info.truncated = compaction.truncate_to_fit(self.history, self.measure, budget, self.count)
         info.tokens_after = self.measure()

@@ -9,6 +9,7 @@ matter and their line numbers serve only to choose among equal candidates.
 from __future__ import annotations
 
 import difflib
+import itertools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,7 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
         run = _run_at(edits, k)
         state = _state(root, run[0].path, states, order)
         for edit in run:
-            if state.current is None and not (edit.is_whole or (edit.old == "" and edit.new is not None)):
+            if state.current is None and not (edit.old is None or (edit.old == "" and edit.new is not None)):
                 raise EditError(_no_file(state, k + 1))
         if len(run) == 1 and run[0].old is None:
             _whole_or_delete(state, run[0])
@@ -66,7 +67,7 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
         if run[-1].move_to:
             _move(root, state, run[-1].move_to, states, order)
         k += len(run)
-    changes, writes = _changes(root, [states[p] for p in order])
+    changes, writes = _changes([states[p] for p in order])
     if not dry_run:
         commit(writes, root)
     return ApplyResult(changes, dry_run, format)
@@ -122,8 +123,7 @@ def _whole_or_delete(state: _FileState, edit: Edit) -> None:
     if state.current is None:
         state.current = TextFile.new(edit.new.replace("\r\n", "\n"))
     else:
-        final = None if edit.final_newline is None else edit.final_newline
-        state.current = state.current.replace(lines, [""] * len(lines), final)
+        state.current = state.current.replace(lines, [""] * len(lines), edit.final_newline)
     state.tiers.append("whole-file")
 
 
@@ -168,7 +168,7 @@ def _apply_group(state: _FileState, run: list[Edit], number: int) -> None:
     for i, item in enumerate(items):
         item.chosen = _empty_old(state, item) if not item.old else _choose(tf.lines, items, i, state)
     placed = sorted(((item.chosen, item) for item in items), key=lambda p: (p[0].start, p[0].end))
-    for (a, ia), (b, ib) in zip(placed, placed[1:]):
+    for (a, ia), (b, ib) in itertools.pairwise(placed):
         if b.start < a.end or (b.start == a.start and a.start == a.end):
             raise EditError(f"{state.rel}: edits {ia.number} and {ib.number} overlap at lines "
                             f"{b.start + 1}-{a.end}; merge them into one edit.")
@@ -266,27 +266,25 @@ def _splice_all(state: _FileState, placed: list[tuple[Match, _Located]]) -> None
     state.current = tf.replace(lines, endings, final)
 
 
-def _changes(root: Path, states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
+def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
+    """One FileChange per file whose bytes change (a move's source is part of the move), and the writes."""
+    moved_away = {st.moved_from for st in states if st.moved_from}
     changes, writes = [], []
     for st in states:
         after = None if st.current is None else st.current.encode(st.rel)
         if after == st.before:
             continue
+        writes.append(Write(st.path, after, st.before, st.mode))
+        if after is None and st.rel in moved_away:
+            continue
         if after is None:
             action = "delete"
-        elif st.moved_from:
-            action = "move"
         else:
-            action = "create" if st.before is None else "modify"
-        if action == "delete" and any(c.moved_from == st.rel for c in changes) or (
-                action == "delete" and any(s.moved_from == st.rel for s in states)):
-            writes.append(Write(st.path, None, st.before, st.mode))
-            continue
+            action = "move" if st.moved_from else "create" if st.before is None else "modify"
         before_text = TextFile.decode(st.before, st.rel).text() if st.before is not None else ""
         after_text = st.current.text() if st.current is not None else ""
-        changes.append(FileChange(st.rel, action, _diff(st.moved_from or st.rel, st.rel, before_text,
-                                                        after_text), st.tiers, st.moved_from))
-        writes.append(Write(st.path, after, st.before, st.mode))
+        diff = _diff(st.moved_from or st.rel, st.rel, before_text, after_text)
+        changes.append(FileChange(st.rel, action, diff, st.tiers, st.moved_from))
     return changes, writes
 
 

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz
 FUZZY_THRESHOLD = 0.8
 """Line-level similarity (0..1) a window needs to count as a fuzzy match (see `_fuzzy`)."""
 ALTERED_LINE = 0.75
-"""How alike a misremembered line must be to the file's to stand for it."""
+"""How alike a misremembered line must be to the file's to stand for it (unless held in place)."""
 
 
 @dataclass
@@ -136,14 +136,16 @@ def _fuzzy(lines, old, removed):
 def _align(lines, old, norm, old_norm, start, end, removed):
     mapping: list[int | None] = [None] * len(old)
     same = 0.0
-    matcher = SequenceMatcher(None, old_norm, norm[start:end], autojunk=False)
-    for tag, a1, a2, b1, b2 in matcher.get_opcodes():
+    opcodes = SequenceMatcher(None, old_norm, norm[start:end], autojunk=False).get_opcodes()
+    for n, (tag, a1, a2, b1, b2) in enumerate(opcodes):
         if tag == "equal":
             same += a2 - a1
+        # Altered lines pair up when alike, or when equal lines hold them in place on both sides.
+        held = 0 < n < len(opcodes) - 1 and opcodes[n - 1][0] == opcodes[n + 1][0] == "equal"
         if tag == "equal" or (tag == "replace" and a2 - a1 == b2 - b1):
             for k in range(a2 - a1):
                 likeness = 1.0 if tag == "equal" else fuzz.ratio(old_norm[a1 + k], norm[start + b1 + k]) / 100
-                if likeness >= ALTERED_LINE:
+                if held or likeness >= ALTERED_LINE:
                     mapping[a1 + k] = start + b1 + k
                     same += likeness if tag == "replace" else 0
     for k in removed:

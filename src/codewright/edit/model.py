@@ -31,7 +31,7 @@ class Edit:
     the hunk's old start, only used to choose among equal candidates), `group` (hunks of one file
     in one diff: located together against the original text, never overlapping), `ops` (the
     hunk body's tags: ' ' kept, '-' removed, '+' added; derived with difflib when absent),
-    `damaged` (the hunk's counts disagree with its body: place nothing uncertain) and
+    `damaged` (the hunk's counts show it lost context lines: place nothing uncertain) and
     `final_newline` (from `\\ No newline at end of file`; None keeps the file's).
     `anchor` is a line that must precede `old` (the `@@ def f():` of a `*** Begin Patch`);
     `at_end` says `old` ends at the end of the file (`*** End of File`, or a damaged diff hunk
@@ -99,7 +99,8 @@ class ApplyResult:
         lines = [f"{verb} {len(self.changes)} file(s):"]
         for change in self.changes:
             moved = f" (from {change.moved_from})" if change.moved_from else ""
-            tiers = f" [{', '.join(sorted(set(change.tiers), key=TIERS.index))}]" if change.tiers else ""
+            order = sorted(set(change.tiers), key=lambda t: TIERS.index(t) if t in TIERS else len(TIERS))
+            tiers = f" [{', '.join(order)}]" if change.tiers else ""
             lines.append(f"  {change.action} {change.path}{moved}{tiers}")
         return "\n".join(lines)
 

@@ -59,6 +59,9 @@ def splice(lines: list[str], endings: list[str], match: Match, ops: str, new: li
         dels, adds = segment.count("-"), segment.count("+")
         stop = match.end if end == len(ops) else _next_placed(match, o + dels)
         gone = [m for m in match.mapping[o:o + dels] if m is not None]
+        if strict and len(gone) < dels:
+            raise EditError(f"{where}: a line the edit removes is not in the file at that place; quote the "
+                            "lines to remove exactly.")
         added = [reindent(line, match) for line in new[n:n + adds]]
         out.extend(_place(lines, endings, range(cursor, stop), gone, segment, added, where, strict,
                           at_end and end == len(ops)))

@@ -103,6 +103,5 @@ def model_lines(text: str) -> list[str]:
     text = text.replace("\r\n", "\n")
     if not text:
         return []
-    if text.endswith("\n"):
-        text = text[:-1]
+    text = text.removesuffix("\n")
     return text.split("\n")

@@ -61,8 +61,8 @@ def _handler(args: argparse.Namespace) -> int:
 
 def format_table(summary: dict) -> str:
     """Markdown: per kind, each tool's correct share, wrong and refused counts."""
-    lines = [f"{summary['patches']} patches; {summary['clean']} apply cleanly with `git apply` at their base "
-             f"commit ({len(summary['not_clean'])} do not). Cells: correct % (wrong / refused).", "",
+    lines = [(f"{summary['patches']} patches; {summary['clean']} apply cleanly with `git apply` at their base "
+             f"commit ({len(summary['not_clean'])} do not). Cells: correct % (wrong / refused)."), "",
              "| damage | n | " + " | ".join(TOOLS) + " |", "|---|---:|" + "---:|" * len(TOOLS)]
     for kind, row in summary["kinds"].items():
         cells = []
@@ -85,7 +85,7 @@ def apply_with(tool: str, workdir: Path, patch_file: Path, text: str) -> tuple[b
             return False, str(exc)
         return True, ""
     proc = subprocess.run([*PEER_COMMANDS[tool], str(patch_file)], cwd=workdir, capture_output=True,
-                          text=True, timeout=120, stdin=subprocess.DEVNULL)
+                          text=True, timeout=120, stdin=subprocess.DEVNULL, check=False)
     return proc.returncode == 0, (proc.stderr or proc.stdout)[-500:]
 
 
@@ -174,7 +174,8 @@ def run_patch(task: dict, seed: int) -> dict:
         work, patch_file = root / "work", root / "change.patch"
         materialise(work, files)
         patch_file.write_text(patch, encoding="utf-8")
-        proc = subprocess.run(["git", "apply", str(patch_file)], cwd=work, capture_output=True, text=True)
+        proc = subprocess.run(["git", "apply", str(patch_file)], cwd=work, capture_output=True, text=True,
+                              check=False)
         record = {"key": task["key"], "clean": proc.returncode == 0, "kinds": {}}
         if proc.returncode:
             record["why"] = proc.stderr.strip()[-300:]
@@ -212,19 +213,14 @@ def run_all(data: Path, mirrors: Path, jobs: int, seed: int, limit: int | None, 
             record = json.loads(line)
             done[record["key"]] = record
     todo = [t for t in tasks if t["key"] not in done]
-    sink = open(cache, "a", encoding="utf-8") if cache else None
-    try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-            for n, record in enumerate(pool.map(run_patch, todo, [seed] * len(todo), chunksize=4), 1):
-                done[record["key"]] = record
-                if sink:
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        for n, record in enumerate(pool.map(run_patch, todo, [seed] * len(todo), chunksize=4), 1):
+            done[record["key"]] = record
+            if cache:
+                with open(cache, "a", encoding="utf-8") as sink:
                     sink.write(json.dumps(record) + "\n")
-                    sink.flush()
-                if progress and n % 50 == 0:
-                    print(f"{n}/{len(todo)} patches", file=progress)
-    finally:
-        if sink:
-            sink.close()
+            if progress and n % 50 == 0:
+                print(f"{n}/{len(todo)} patches", file=progress)
     return summarise([done[t["key"]] for t in tasks], seed)
 
 

@@ -189,5 +189,7 @@ def _print_table(summary: dict) -> None:
         notes = ", ".join(f"{k}: {v}" for k, v in sorted(group["outcomes"].items()))
         if "engine_only_ok" in group:
             notes += f"; engine alone: {group['engine_only_ok']}"
-        table.add_row(f"JSONTestSuite {name}", str(group["cases"]), passed, str(group["streaming_equal"]), notes)
+        table.add_row(
+            f"JSONTestSuite {name}", str(group["cases"]), passed, str(group["streaming_equal"]), notes
+        )
     Console().print(table)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 
 class Breaker:
-    def __init__(self, failures: int = 3, cooldown: float = 30.0) -> None:
+    def __init__(self, failures: int = 5, cooldown: float = 30.0) -> None:
         self.threshold = max(1, failures)
         self.cooldown = cooldown
         self.state = "closed"
@@ -32,8 +32,12 @@ class Breaker:
         return 0.0
 
     def acquire(self, now: float) -> None:
-        """Called when a request is sent; an expired open breaker lets this one probe."""
-        if self.state == "open" and now >= self.opened_at + self.cooldown:
+        """Called when a request is sent; to an open breaker, it is the half-open probe.
+
+        The router sends to an open breaker only once its cooldown has passed, or early
+        when every alternative is open too.
+        """
+        if self.state == "open":
             self.state = "half_open"
         if self.state == "half_open":
             self.probing = True

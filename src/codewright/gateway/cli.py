@@ -113,11 +113,11 @@ def _list(args: argparse.Namespace) -> int:
 def _probe(config: Any, alias: Any, dep: Any, timeout: float) -> dict[str, Any]:
     import os
 
+    from codewright.errors import UsageError
     from codewright.gateway.deadline import deadline_at
     from codewright.gateway.factory import build_provider
     from codewright.gateway.provider import ProviderError
     from codewright.gateway.types import Message, Request
-    from codewright.errors import UsageError
 
     started = time.monotonic()
     result: dict[str, Any] = {"alias": alias.name, "deployment": dep.name, "ok": False, "latency_s": None,

@@ -113,7 +113,7 @@ class RouterSettings:
     total_timeout: float = 600.0
     backoff_base: float = 0.5
     backoff_max: float = 8.0
-    breaker_failures: int = 3
+    breaker_failures: int = 5
     breaker_cooldown: float = 30.0
     max_retry_after: float = 60.0
 

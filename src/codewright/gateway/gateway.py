@@ -19,7 +19,7 @@ from pathlib import Path
 
 from codewright.gateway import prices
 from codewright.gateway.accounting import CallRecord, Session, tokens_per_second
-from codewright.gateway.config import GatewayConfig, load_config
+from codewright.gateway.config import Deployment, GatewayConfig, load_config
 from codewright.gateway.errors import Attempt
 from codewright.gateway.router import Router
 from codewright.gateway.types import Request, Response, StreamEvent
@@ -40,6 +40,7 @@ class Gateway:
         self.router = router or Router(config, os.environ if env is None else env, rng)
         self.session = session or Session(config.budget)
         self.on_call = on_call
+        self._prices: dict[str, prices.Price | None] = {}
 
     def __repr__(self) -> str:
         return f"Gateway(default_model={self.config.default_model!r}, aliases={sorted(self.config.aliases)})"
@@ -91,10 +92,7 @@ class Gateway:
 
     def _account(self, alias: str, response: Response, attempts: list[Attempt], stream: bool) -> None:
         dep = self.router.deployment(response.deployment)
-        price = prices.lookup(dep.model, self.config.prices)
-        if price is None and dep.provider in prices.FREE_PROVIDERS:
-            price = prices.Price(0.0, 0.0)
-        response.cost = prices.cost(response.usage, price)
+        response.cost = prices.cost(response.usage, self._price(dep))
         record = CallRecord(
             alias=alias,
             deployment=response.deployment,
@@ -110,6 +108,14 @@ class Gateway:
         self.session.record(record)
         if self.on_call:
             self.on_call(record)
+
+    def _price(self, dep: Deployment) -> prices.Price | None:
+        if dep.name not in self._prices:
+            price = prices.lookup(dep.model, self.config.prices)
+            if price is None and dep.provider in prices.FREE_PROVIDERS:
+                price = prices.Price(0.0, 0.0)
+            self._prices[dep.name] = price
+        return self._prices[dep.name]
 
     def close(self) -> None:
         self.router.close()

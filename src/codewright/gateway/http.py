@@ -142,6 +142,7 @@ class HttpProvider:
         self.max_tokens = max_tokens
         self.name = name or f"{self.protocol}/{model}"
         self._client: httpx.Client | None = None
+        self._urls: dict[str, httpx.URL] = {}  # parsed once: URL parsing is a visible share of a local call
 
     def __repr__(self) -> str:
         key = "set" if self._api_key else "none"
@@ -161,21 +162,32 @@ class HttpProvider:
             self._client = httpx.Client(headers=self.headers(), limits=limits, timeout=self.timeout(), verify=verify)
         return self._client
 
-    def timeout(self) -> httpx.Timeout:
+    def timeout(self) -> Any:
+        """The client's timeouts, capped at the time left before the router's deadline."""
         import httpx
 
         left = time_left()
+        if self._client is not None and (left is None or left >= max(self.connect_timeout, self.read_timeout)):
+            return httpx.USE_CLIENT_DEFAULT
         connect, read = self.connect_timeout, self.read_timeout
         if left is not None:
             connect, read = min(connect, left), min(read, left)
         return httpx.Timeout(connect=connect, read=read, write=read, pool=read)
+
+    def url(self, path: str) -> httpx.URL:
+        found = self._urls.get(path)
+        if found is None:
+            import httpx
+
+            found = self._urls[path] = httpx.URL(self.base_url + path)
+        return found
 
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """One non-streamed call: the parsed JSON answer, or a classified ProviderError."""
         import httpx
 
         try:
-            r = self.client.post(self.base_url + path, json=payload, timeout=self.timeout())
+            r = self.client.post(self.url(path), json=payload, timeout=self.timeout())
         except httpx.HTTPError as exc:
             raise transport_error(exc, False) from exc
         if r.status_code >= 400:
@@ -191,7 +203,7 @@ class HttpProvider:
         import httpx
 
         try:
-            with self.client.stream("POST", self.base_url + path, json=payload, timeout=self.timeout()) as r:
+            with self.client.stream("POST", self.url(path), json=payload, timeout=self.timeout()) as r:
                 if r.status_code >= 400:
                     r.read()
                     raise classify_status(r.status_code, r.text, r.headers)

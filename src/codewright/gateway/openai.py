@@ -15,7 +15,16 @@ from typing import Any
 from codewright.gateway.assemble import Assembler
 from codewright.gateway.http import HttpProvider, iter_sse, parse_json
 from codewright.gateway.provider import ProviderError
-from codewright.gateway.types import Completed, Message, Request, Response, StreamEvent, ToolCall, Usage
+from codewright.gateway.types import (
+    Completed,
+    Message,
+    Reasoning,
+    Request,
+    Response,
+    StreamEvent,
+    ToolCall,
+    Usage,
+)
 
 _FINISH = {"tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length",
            "content_filter": "content_filter", "stop": "stop"}
@@ -95,8 +104,6 @@ class OpenAIProvider(HttpProvider):
             ToolCall(c.get("id") or f"call_{i}", c["function"].get("name", ""), c["function"].get("arguments") or "")
             for i, c in enumerate(msg.get("tool_calls") or [])
         ]
-        from codewright.gateway.types import Reasoning
-
         thought = msg.get("reasoning_content") or msg.get("reasoning")
         finish = _FINISH.get(choices[0].get("finish_reason") or "stop", "stop")
         return Response(

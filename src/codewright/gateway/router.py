@@ -5,7 +5,9 @@ attempt the router prefers, in order: an untried deployment of the current group
 untried one of a fallback group, then a deployment already tried (after exponential
 backoff with jitter, never sooner than its Retry-After). A deployment is skipped while its
 breaker is open, while a Retry-After it sent is running, or while it has `max_concurrent`
-requests in flight. A context-window overflow moves on to `context_fallbacks` (then the
+requests in flight. When every deployment the request could use has an open breaker, the
+one that opened first gets an early half-open probe: with nowhere else to go, one more try
+is better than failing outright. A context-window overflow moves on to `context_fallbacks` (then the
 other fallbacks). A stream is retried only before its first token; a failure after it is
 raised as `StreamInterrupted`, never passed off as a short answer.
 """
@@ -81,9 +83,10 @@ class _Try:
                     slot.in_flight += 1
                     slot.breaker.acquire(now)
                     return slot
-                if now + wait >= self.deadline:
+                if (now + wait if slot is not None else now) >= self.deadline:
                     raise GatewayError("no deployment could answer before the deadline", self.attempts)
-                router.cond.wait(wait if slot is not None else min(wait, 0.05))
+                # a busy, cooling or probing deployment frees up with a notify; poll as a fallback
+                router.cond.wait(wait if slot is not None else min(wait, 0.05, self.deadline - now))
 
     def _pick(self, now: float) -> tuple[Slot | None, float]:
         groups = [[s for s in self.router.slots(a) if s not in self.excluded] for a in self.plan]
@@ -96,9 +99,15 @@ class _Try:
             if ready:
                 slot = min(ready, key=lambda s: self.retry_at.get(s, 0.0))
                 return slot, self.retry_at.get(slot, 0.0) - now
-        waits = [s.wait_s(now) for g in groups for s in g]
-        if not waits:
+        every = [s for g in groups for s in g]
+        if not every:
             raise GatewayError(f"no usable deployment for {self.alias.name!r}", self.attempts)
+        if all(s.breaker.state == "open" for s in every):
+            # Nothing left but open breakers: probe the one that opened first rather than
+            # fail a request that has nowhere else to go (a "panic" probe, one at a time).
+            probe = min(every, key=lambda s: s.breaker.opened_at)
+            return probe, max(probe.cool_until, self.retry_at.get(probe, 0.0)) - now
+        waits = [s.wait_s(now) for s in every]
         positive = [w for w in waits if w > 0]
         return None, min(positive) if positive else 0.01
 

@@ -15,7 +15,9 @@ Conventions (see facts.py for the fields):
 - columns are 1-based characters; spans are the definition's own (decorators excluded),
   chunks include decorators;
 - documentation files (README*, *.md, *.rst, docs/**/*.txt) get language None and
-  "doc" chunks split by heading.
+  "doc" chunks split by heading;
+- a `.h` file is C unless it reads as C++ (class, namespace, template, `::`, access
+  labels): then FileFacts.language is "cpp" although `language_for` says "c".
 
 Per-language details are in the modules of `codewright.graph.languages`.
 """
@@ -33,6 +35,7 @@ from codewright.graph.languages.docs import doc_chunks, is_doc
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _BINARY_SNIFF = 8192
+_CPP_HINTS = re.compile(rb"^[ \t]*(?:class|namespace|template)\b|::|^[ \t]*(?:public|private|protected):", re.MULTILINE)
 
 
 def language_for(path: str) -> str | None:
@@ -66,6 +69,8 @@ def extract(path: str, source: bytes, module: str | None = None) -> FileFacts:
     src = Source(data, text)
     if language is None:
         return FileFacts(path, None, chunks=doc_chunks(path, src), errors=notes)
+    if language == "c" and path.endswith(".h") and _CPP_HINTS.search(data):
+        language = "cpp"  # a C++ header: .h is shared by both, and a C parse of C++ is mostly errors
     if module is None:
         module = module_name(path)
     facts = module_for(language).extract(path, src, module, language)
@@ -77,8 +82,7 @@ def _decode(source: bytes, language: str | None) -> tuple[str, bytes, list[str]]
     """(text, UTF-8 bytes to parse, notes). The bytes differ from `source` only when it was
     not UTF-8 or began with a byte-order mark; positions are reported in lines and
     characters, which re-encoding preserves."""
-    if source.startswith(codecs.BOM_UTF8):
-        source = source[len(codecs.BOM_UTF8):]
+    source = source.removeprefix(codecs.BOM_UTF8)
     try:
         return source.decode("utf-8"), source, []
     except UnicodeDecodeError as exc:

@@ -7,11 +7,13 @@ A build is discover -> compare -> parse -> write -> resolve, in one write transa
 - parse: changed files go to `parse.parse_file`, in a process pool on all cores when
   there are many (a cold index), in this process when there are few (an edit).
 - resolve: imports of changed files are resolved against the whole tree (all imports
-  when files were added or removed, since that can change what a module name means);
-  references of changed files, of the files importing them, and every reference that
-  pointed at a symbol which no longer exists are resolved again. That is "only that file
-  and the edges that point into it", and it is what `Index.update(paths)` does for the
-  agent after each edit.
+  when files were added or removed, since that can change what a module name means).
+  References of changed files are resolved; elsewhere only the edges that can point into
+  them are redone: references to symbols that vanished, open references named like
+  symbols that appeared, and, when a changed file's own imports changed (re-exports pass
+  through them), every reference of the files importing it. That is "only that file and
+  the edges that point into it", and it is what `Index.update(paths)` does for the agent
+  after each edit.
 """
 
 from __future__ import annotations
@@ -22,10 +24,8 @@ import posixpath
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
-from multiprocessing import get_context
 from pathlib import Path
 
 from codewright.errors import UsageError
@@ -252,9 +252,13 @@ class Index:
         """Extract `jobs`, handing each result to `sink` as it arrives (writes overlap parsing)."""
         work = [(str(self.root), p, modules.get(p)) for p in jobs]
         run = partial(parse_file, extractor=self.extractor)
-        if len(work) < POOL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        if len(work) < POOL_THRESHOLD or cores < 2:
             return _collect(map(run, work), len(work), sink, progress)
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("fork")) as pool:
+        from concurrent.futures import ProcessPoolExecutor  # only a cold build needs a pool
+        from multiprocessing import get_context
+
+        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context("fork")) as pool:
             return _collect(pool.map(run, work, chunksize=8), len(work), sink, progress)
 
     def _write_skipped(self, skipped: dict[str, str]) -> None:

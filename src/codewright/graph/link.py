@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
-from codewright.graph.resolve import ImportRow, ModuleMap, Resolver
+from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver
 
 
 class FactsWriter:
@@ -186,12 +186,16 @@ class Linker:
         for item in parsed:
             fid = self.file_ids[item.path]
             path = item.path
+            seen: dict[tuple, tuple] = {}  # within a file the answer depends on name and qualifier only
             for name, line, col, kind, qualifier, scope in item.refs:
                 if names is not None and name not in names:  # can name nothing in the tree
                     rows.append((fid, name, line, col, kind, qualifier, scope, None, None))
                     continue
-                target = resolve(path, name, qualifier, scope)
-                rows.append((fid, name, line, col, kind, qualifier, scope, target, self._target_file(target)))
+                key = (name, qualifier, scope) if qualifier in SELF_NAMES else (name, qualifier)
+                if key not in seen:
+                    target = resolve(path, name, qualifier, scope)
+                    seen[key] = (target, self._target_file(target))
+                rows.append((fid, name, line, col, kind, qualifier, scope, *seen[key]))
         self.conn.executemany(
             "INSERT INTO refs (file_id, name, line, col, kind, qualifier, scope, target, target_file)"
             " VALUES (?,?,?,?,?,?,?,?,?)",

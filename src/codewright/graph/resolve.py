@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
-_SELF_NAMES = ("self", "cls", "this")
+SELF_NAMES = ("self", "cls", "this")
 
 
 def python_module(path: str, paths: set[str]) -> str | None:
@@ -272,7 +272,7 @@ class Resolver:
             for candidate in (sub + ".py", sub + "/__init__.py"):
                 if self._has_file(candidate):
                     return ("file", candidate)
-        return ("file", target) if posixpath.basename(target).split(".")[0] == name else ("none", "")
+        return ("file", target) if _module_name_of(target) == name else ("none", "")
 
     def lookup(self, path: str, name: str) -> str | None:
         """A top-level name of `path`, following re-exports (`from .x import Name`)."""
@@ -288,14 +288,14 @@ class Resolver:
             if sid:
                 return sid
             binding = self.bindings(path).names.get(name)
-            if binding:
+            if binding and not (binding[0] == "file" and self._files_in_dir(binding[1])):  # a package dir
                 return _binding_sid(binding)
             for star in self.bindings(path).stars:
                 sid = self.top(star).get(name)
                 if sid:
                     return sid
             return None
-        if qualifier in _SELF_NAMES:
+        if qualifier in SELF_NAMES:
             owner = _enclosing_class(scope)
             return self.members(owner).get(name) if owner else None
         binding = self.bindings(path).names.get(qualifier)
@@ -308,6 +308,14 @@ class Resolver:
         if kind == "sym":
             return self.members(value).get(name)
         return None
+
+
+def _module_name_of(path: str) -> str:
+    """The name a file is imported by: its stem, or its directory's for __init__.py, mod.rs, index.ts."""
+    stem = posixpath.basename(path).split(".")[0]
+    if stem in ("__init__", "mod", "index"):
+        return posixpath.basename(posixpath.dirname(path))
+    return stem
 
 
 def _binding_sid(binding: tuple[str, str]) -> str | None:

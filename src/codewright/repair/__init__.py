@@ -1,10 +1,10 @@
 """Tolerant model output: JSON repair, schema coercion and streaming partial JSON.
 
-    loads(text) -> value            repair and parse (valid JSON: json.loads's value)
-    repair_json(text) -> str        the repaired JSON text
-    StreamParser().feed(chunk)      partial value after each chunk; .close() -> final value
-    coerce(value, schema)           fit a value to a tool's JSON Schema or raise SchemaError
-    parse_arguments(text, schema)   both steps for a tool call; errors have .for_model()
+loads(text) -> value            repair and parse (valid JSON: json.loads's value)
+repair_json(text) -> str        the repaired JSON text
+StreamParser().feed(chunk)      partial value after each chunk; .close() -> final value
+coerce(value, schema)           fit a value to a tool's JSON Schema or raise SchemaError
+parse_arguments(text, schema)   both steps for a tool call; errors have .for_model()
 """
 
 from codewright.repair.coerce import Problem, SchemaError, coerce, parse_arguments

@@ -205,7 +205,9 @@ class _Coercer:
             folded = [a for a in allowed if isinstance(a, str) and a.lower() == value.strip().lower()]
             if len(folded) == 1:
                 return folded[0]
-            numeric = [a for a in allowed if not isinstance(a, (str, bool)) and json.dumps(a) == value.strip()]
+            numeric = [
+                a for a in allowed if not isinstance(a, (str, bool)) and json.dumps(a) == value.strip()
+            ]
             if len(numeric) == 1:
                 return numeric[0]
         choices = ", ".join(json.dumps(a) for a in allowed)
@@ -237,7 +239,9 @@ class _Coercer:
         items = schema.get("items", True)
         if isinstance(items, list):
             rest = schema.get("additionalItems", True)
-            out = [self.fit(v, items[i] if i < len(items) else rest, f"{path}/{i}") for i, v in enumerate(value)]
+            out = [
+                self.fit(v, items[i] if i < len(items) else rest, f"{path}/{i}") for i, v in enumerate(value)
+            ]
         else:
             out = [self.fit(v, items, f"{path}/{i}") for i, v in enumerate(value)]
         if len(out) < schema.get("minItems", 0):
@@ -272,11 +276,12 @@ def _escape(key: str) -> str:
 def _validate(value: object, schema: dict | bool) -> list[Problem]:
     """Everything else the schema says, checked by jsonschema when it is installed."""
     try:
-        from jsonschema.validators import validator_for
+        from jsonschema.validators import Draft7Validator, validator_for
     except ImportError:  # the subset above is then all that is enforced
         return []
-    validator = validator_for(schema)(schema)
+    validator = validator_for(schema, default=Draft7Validator)(schema)
     return [
         Problem("".join(f"/{_escape(str(p))}" for p in error.absolute_path), error.message)
         for error in validator.iter_errors(value)
+        if not (error.instance is None and isinstance(error.schema, dict) and error.schema.get("nullable"))
     ]

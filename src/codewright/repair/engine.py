@@ -20,7 +20,7 @@ import re
 
 from codewright.repair import fastpath
 from codewright.repair.errors import NoJSONFound, TooDeep
-from codewright.repair.lookahead import UNQUOTED_KEY, WS, NeedMore
+from codewright.repair.lookahead import UNQUOTED_KEY, NeedMore
 from codewright.repair.strings import QUOTES, Str, StringScanner, Unquoted
 
 MAX_DEPTH = 512
@@ -39,7 +39,7 @@ _DECODER = json.JSONDecoder()
 class Obj:
     """An object being filled. `phase`: waiting for a key, a colon, a value, or a separator."""
 
-    __slots__ = ("d", "phase", "key", "after_comma", "in_array", "orphans", "members")
+    __slots__ = ("after_comma", "d", "in_array", "key", "members", "orphans", "phase")
 
     def __init__(self, d: dict, in_array: bool) -> None:
         self.d = d
@@ -54,7 +54,7 @@ class Obj:
 class Arr:
     """An array being filled; `merge` marks rows that continue the previous member's array."""
 
-    __slots__ = ("items", "phase", "merge", "object_value", "last_empty")
+    __slots__ = ("items", "last_empty", "merge", "object_value", "phase")
 
     def __init__(self, merge: bool, object_value: bool) -> None:
         self.items: list = []
@@ -117,7 +117,6 @@ class Engine(StringScanner):
         self.last_top: object = None
         self.top_phase = _SCAN
         self.top_comma = False
-        self._fail_at = -1
         self._budget = 0
         self._found: dict[str, tuple[int, int, int]] = {}
 
@@ -158,7 +157,9 @@ class Engine(StringScanner):
         if type(top) is Str and top.ctx == CTX_KEY:
             cut = min(cut, top.start)
         if cut < 4096 or cut * 2 < len(self.buf):
-            self.buf += chunk
+            buf, self.buf = self.buf, ""
+            buf += chunk  # sole reference: CPython extends the string in place
+            self.buf = buf
             return
         self.buf = self.buf[cut:] + chunk
         self.pos -= cut
@@ -219,9 +220,7 @@ class Engine(StringScanner):
             tops.append(value)
         elif any(t is value for t in tops[-1:]) or _empty(value):
             return
-        elif not comma and same_shape(tops[-1], value):
-            tops[-1] = value
-        elif _empty(tops[-1]):
+        elif not comma and same_shape(tops[-1], value) or _empty(tops[-1]):
             tops[-1] = value
         else:
             tops.append(value)
@@ -231,7 +230,7 @@ class Engine(StringScanner):
         """Push an object or array at pos, or take it whole with raw_decode when it is valid."""
         if len(self.stack) >= MAX_DEPTH:
             raise TooDeep(MAX_DEPTH, self.pos)
-        if self.fast and self.pos > self._fail_at:
+        if self.fast:
             whole = self._c_decode(_DECODER.raw_decode, self.pos)
             if whole is not None:
                 self.pos += whole[1]
@@ -335,13 +334,10 @@ class Engine(StringScanner):
         literal = _LITERALS.get(word.lower(), ...)
         if literal is ... and word in _CONSTANTS:
             literal = _CONSTANTS[word]
-        if literal is not ...:
-            after = self.buf[m.end()] if m.end() < len(self.buf) else None
-            if ctx == CTX_ITEM or not self._prose_follows(m.end()):
-                if after is None or not (after.isalnum() or after == "_"):
-                    self.pos = m.end()
-                    self._emit(literal)
-                    return
+        if literal is not ... and (ctx == CTX_ITEM or not self._prose_follows(m.end())):
+            self.pos = m.end()
+            self._emit(literal)
+            return
         self.stack.append(Unquoted(ctx, self.pos))
 
     def _prose_follows(self, i: int) -> bool:
@@ -364,36 +360,35 @@ class Engine(StringScanner):
 
     def _fast_members(self, fr: Obj) -> bool:
         """Take plain `key: scalar` members whole (see fastpath); False when none was taken."""
-        buf, d, taken = self.buf, fr.d, False
-        while True:
-            m = fastpath.MEMBER.match(buf, self.pos)
-            if m is None or (not self.final and m.end() + 2 > len(buf)):
-                return taken
+        d = fr.d
+
+        def take(m: re.Match) -> bool:
             key = fastpath.key(m)
-            if fr.in_array and key in d:
-                return taken
+            if fr.in_array and key in d:  # a repeated key may start the next object
+                return False
             d[key] = fastpath.scalar(m, 4)
             fr.members += 1
-            fr.phase = AFTER
-            taken = True
-            sep = fastpath.SEPARATOR.match(buf, m.end())
-            if sep is None or sep.end() >= len(buf):
-                self.pos = m.end()
-                return True
-            self.pos = sep.end()
-            fr.phase = KEY
-            fr.after_comma = True
+            return True
+
+        return self._take_plain(fr, fastpath.MEMBER, take, KEY)
 
     def _fast_items(self, fr: Arr) -> bool:
         """Take plain scalar items whole (see fastpath); False when none was taken."""
-        buf, items, taken = self.buf, fr.items, False
-        while True:
-            m = fastpath.ITEM.match(buf, self.pos)
-            if m is None or (not self.final and m.end() + 2 > len(buf)):
-                return taken
+
+        def take(m: re.Match) -> bool:
             value = fastpath.scalar(m, 1)
-            items.append(value)
+            fr.items.append(value)
             fr.last_empty = value == ""
+            return True
+
+        return self._take_plain(fr, fastpath.ITEM, take, VALUE)
+
+    def _take_plain(self, fr: Obj | Arr, pattern: re.Pattern, take, next_phase: int) -> bool:
+        buf, taken = self.buf, False
+        while True:
+            m = pattern.match(buf, self.pos)
+            if m is None or (not self.final and m.end() + 2 > len(buf)) or not take(m):
+                return taken
             fr.phase = AFTER
             taken = True
             sep = fastpath.SEPARATOR.match(buf, m.end())
@@ -401,8 +396,11 @@ class Engine(StringScanner):
                 self.pos = m.end()
                 return True
             self.pos = sep.end()
-            fr.phase = VALUE
-            fr.last_empty = False
+            fr.phase = next_phase
+            if type(fr) is Obj:
+                fr.after_comma = True
+            else:
+                fr.last_empty = False
 
     def _object_key(self, fr: Obj, c: str | None) -> None:
         if c is not None and (c in "\"'" or c.isalpha()) and self._fast_members(fr):
@@ -554,22 +552,26 @@ class Engine(StringScanner):
             self.pos += 1
         elif (c in "\"'-tfnTFN" or c.isdigit()) and self._fast_items(fr):
             return
-        elif c in QUOTES and self._key_at(self.pos):
-            if fr.object_value and fr.items and not any(isinstance(v, (dict, list)) for v in fr.items):
-                self._close_array(fr, None)  # `["a", "b", "next": ...`: the array ended early
-            else:
-                if len(self.stack) >= MAX_DEPTH:
-                    raise TooDeep(MAX_DEPTH, self.pos)
-                obj = Obj({}, in_array=True)
-                self._place(obj.d)
-                self.stack.append(obj)
         else:
             self._start_value(c, CTX_ITEM, fr)
+
+    def item_became_key(self, text: str, placed: bool) -> None:
+        """`["key": value` - a string in an array turned out to be a key."""
+        arr = self.stack[-1]
+        if placed:
+            arr.items.pop()
+        if arr.object_value and arr.items and not any(isinstance(v, (dict, list)) for v in arr.items):
+            self._close_array(arr, None)  # `{"a": ["x", "y", "b": 1}`: the array ended early
+        else:
+            if len(self.stack) >= MAX_DEPTH:
+                raise TooDeep(MAX_DEPTH, self.pos)
+            obj = Obj({}, in_array=True)
+            self._place(obj.d)
+            self.stack.append(obj)
+        self.key_done(text)
 
     def _close_array(self, fr: Arr, c: str | None) -> None:
         if c is not None:
             self.pos += 1
         self.stack.pop()
         self._emit(fr.items, placed=not fr.merge)
-
-

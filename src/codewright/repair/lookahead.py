@@ -30,7 +30,6 @@ class Lookahead:
     pos: int
     final: bool
     _budget: int
-    _fail_at: int
     _found: dict[str, tuple[int, int, int]]
 
     def _ch(self, i: int) -> str | None:
@@ -58,11 +57,11 @@ class Lookahead:
         return m
 
     def _c_decode(self, decode: Callable[[str], tuple], start: int) -> tuple | None:
-        """Run a C decoder on text from `start`, or return None (then `_fail_at` says where it broke).
+        """Run a C decoder on text from `start`; None when the text there is not valid as it stands.
 
         The decoder gets a window that grows fourfold while it runs off the window's end,
         never the whole buffer: json's errors count the lines before their position, which
-        on a large buffer would cost O(position) per attempt. A budget of twice the text
+        on a large buffer would cost O(position) per attempt. A budget of eight times the text (set by the caller)
         bounds the total work however many attempts fail.
         """
         buf = self.buf
@@ -77,13 +76,10 @@ class Lookahead:
                     exc.pos >= len(piece) - 8 or exc.msg.startswith("Unterminated")
                 )
                 if not cut_short:
-                    self._fail_at = start + exc.pos
                     return None
                 width *= 4
             except (ValueError, RecursionError):
-                self._fail_at = start + len(piece)
                 return None
-        self._fail_at = len(buf)
         return None
 
     def _starts_with(self, i: int, prefix: str) -> bool:
@@ -153,4 +149,3 @@ class Lookahead:
                 self.pos = end if end >= 0 else len(buf)
             else:
                 return
-

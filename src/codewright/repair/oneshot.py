@@ -23,7 +23,7 @@ def loads(text: str | bytes) -> object:
         pass
     engine = Engine(final=True)
     engine.buf = text
-    engine._budget = 2 * len(text) + 65536
+    engine._budget = 8 * len(text) + 65536
     engine.run()
     return engine.result()
 

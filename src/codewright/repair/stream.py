@@ -32,6 +32,7 @@ class StreamParser:
         self._engine = Engine(final=False)
         self._error: RepairError | None = None
         self._chunks: list[str] = []
+        self._closed = False
 
     @property
     def text(self) -> str:
@@ -41,7 +42,7 @@ class StreamParser:
     def feed(self, chunk: str) -> object:
         """Add text; returns the snapshot (None until an object or array has started)."""
         engine = self._engine
-        if engine.final:
+        if self._closed:
             raise RuntimeError("StreamParser.feed after close")
         self._chunks.append(chunk)
         if self._error is None:
@@ -69,6 +70,7 @@ class StreamParser:
     def close(self) -> object:
         """The final value, equal to `loads(self.text)`; raises RepairError like `loads`."""
         engine = self._engine
+        self._closed = True
         try:
             return json.loads(self.text)
         except (ValueError, RecursionError):

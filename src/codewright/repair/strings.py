@@ -29,13 +29,21 @@ _RUNS = {
     for close in set(QUOTES.values())
     for ctx, special in _CTX_SPECIAL.items()
 }
+# In double-quoted strings a run may also hold JSON's one-character escapes (not `\\`,
+# whose runs before a quote need `_over_escaped`): scanstring decodes the run in C.
+_RUNS.update(
+    {
+        ('"', ctx): re.compile(r'(?:[^"\\' + re.escape(special) + r']|\\["/bfnrt])*')
+        for ctx, special in _CTX_SPECIAL.items()
+    }
+)
 _UNQUOTED_RUNS = {"value": re.compile(r'[^,{}"]*'), "item": re.compile(r'[^,\]}"]*')}
 
 
 class Str:
     """A quoted string being read. `inner`: an unescaped quotation is open inside it."""
 
-    __slots__ = ("ctx", "close", "parts", "inner", "doubled", "start", "colon_at", "placed")
+    __slots__ = ("close", "colon_at", "ctx", "doubled", "inner", "parts", "placed", "start")
 
     def __init__(self, ctx: str, close: str, start: int, doubled: bool = False) -> None:
         self.ctx = ctx
@@ -51,7 +59,7 @@ class Str:
 class Unquoted:
     """A value the model wrote without quotes; `braces` counts `{` it opened as text."""
 
-    __slots__ = ("ctx", "parts", "braces", "start", "placed")
+    __slots__ = ("braces", "ctx", "parts", "placed", "start")
 
     def __init__(self, ctx: str, start: int) -> None:
         self.ctx = ctx
@@ -100,8 +108,6 @@ class StringScanner(Lookahead):
         if buf.find("\\", start, q) < 0:
             self._scanned(fr, buf[start:q], q + 1)
             return
-        if start <= self._fail_at:
-            return
         scanned = self._c_decode(lambda piece: scanstring(piece, 0, False), start)
         if scanned is not None and buf.find('\\\\"', start, start + scanned[1]) < 0:
             self._scanned(fr, scanned[0], start + scanned[1])
@@ -130,7 +136,8 @@ class StringScanner(Lookahead):
         buf = self.buf
         end = _RUNS[fr.close, fr.ctx].match(buf, self.pos).end()  # type: ignore[union-attr]
         if end > self.pos:
-            fr.parts.append(buf[self.pos : end])
+            text = buf[self.pos : end]
+            fr.parts.append(scanstring(text + '"', 0, False)[0] if "\\" in text else text)
             self.pos = end
         if end >= len(buf):
             if not self.final:
@@ -154,7 +161,7 @@ class StringScanner(Lookahead):
             self.pos = end + 1
 
     def _escape(self: Engine, fr: Str) -> None:
-        buf, pos = self.buf, self.pos
+        pos = self.pos
         c1 = self._ch(pos + 1)
         if c1 == "\\" and self._over_escaped(fr):
             return
@@ -202,7 +209,11 @@ class StringScanner(Lookahead):
             return
         code = int(buf[pos + 2 : pos + 6], 16)
         self.pos = pos + 6
-        if 0xD800 <= code < 0xDC00 and buf.startswith("\\u", pos + 6) and _HEX4.fullmatch(buf, pos + 8, pos + 12):
+        if (
+            0xD800 <= code < 0xDC00
+            and buf.startswith("\\u", pos + 6)
+            and _HEX4.fullmatch(buf, pos + 8, pos + 12)
+        ):
             low = int(buf[pos + 8 : pos + 12], 16)
             if 0xDC00 <= low < 0xE000:
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
@@ -218,9 +229,9 @@ class StringScanner(Lookahead):
             return
         j = self._ws(q + 1)
         f = self._ch(j)
-        verdict = {"key": self._key_verdict, "value": self._value_verdict, "item": self._item_verdict}[fr.ctx](
-            fr, q, j, f
-        )
+        verdict = {"key": self._key_verdict, "value": self._value_verdict, "item": self._item_verdict}[
+            fr.ctx
+        ](fr, q, j, f)
         if verdict == "close":
             self.pos = q + 1
             self._finish(fr)
@@ -231,6 +242,10 @@ class StringScanner(Lookahead):
         elif verdict == "before":  # this quote opens the next key: the string lost its own
             text = "".join(fr.parts).rstrip()
             self._pop_deliver(fr, text[:-1].rstrip() if text.endswith(",") else text)
+        elif verdict == "key":
+            self.pos = q + 1
+            self.stack.pop()
+            self.item_became_key("".join(fr.parts), fr.placed)
         else:  # "colon": `"key:"value"` - the key ended at its colon
             self._backtrack_key(fr)
 
@@ -255,6 +270,8 @@ class StringScanner(Lookahead):
         return "text"
 
     def _item_verdict(self: Engine, fr: Str, q: int, j: int, f: str | None) -> str:
+        if f == ":":
+            return "key"
         if f is None or f in ",]}`":
             return "close"
         if f in QUOTES:  # `"a" "b"` closes; `"x" ", ` is a quotation whose own close follows
@@ -329,4 +346,3 @@ class StringScanner(Lookahead):
         else:
             fr.parts.append(c)
             self.pos = end + 1
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from itertools import count
+from itertools import count, pairwise
 
 from codewright.edit.model import Edit, EditError
 
@@ -27,7 +27,7 @@ class _Hunk:
     blank: list[bool] = field(default_factory=list)
     old_no_newline: bool = False
     new_no_newline: bool = False
-    miscounted: bool = False
+    lost_context: bool = False
 
 
 @dataclass
@@ -42,7 +42,7 @@ class _FileDiff:
 def looks_like(text: str) -> bool:
     lines = text.splitlines()
     return any(line.startswith("@@") for line in lines) or any(
-        a.startswith("--- ") and b.startswith("+++ ") for a, b in zip(lines, lines[1:]))
+        a.startswith("--- ") and b.startswith("+++ ") for a, b in pairwise(lines))
 
 
 def parse(text: str) -> list[Edit]:
@@ -127,7 +127,7 @@ def _path(raw: str) -> str | None:
 
 
 def _strip_prefix(path: str, prefix: str) -> str:
-    return path[len(prefix):] if path.startswith(prefix) else path
+    return path.removeprefix(prefix)
 
 
 def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
@@ -168,7 +168,9 @@ def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
         hunk.blank.pop()
         old_n -= 1
         new_n -= 1
-    hunk.miscounted = hunk.old_len is not None and (old_n, new_n) != (hunk.old_len, hunk.new_len)
+    # Counts that exceed the body by the same number on both sides mean context lines went
+    # missing (a model skipping lines it quotes); other miscounts are just miscounts.
+    hunk.lost_context = hunk.old_len is not None and hunk.old_len - old_n == hunk.new_len - new_n > 0
     return hunk, i
 
 
@@ -195,11 +197,11 @@ def _edits(diff: _FileDiff) -> list[Edit]:
         final = None
         if hunk.new_no_newline != hunk.old_no_newline:
             final = not hunk.new_no_newline
-        # A hunk whose counts disagree with its body lost or gained lines; if it also ends in an
-        # insertion, only the file's end (where git's hunks without trailing context go) is safe.
-        at_end = hunk.miscounted and " " in ops and ops.endswith("+")
+        # A hunk that lost context lines and ends in an insertion: only the file's end (where
+        # git's hunks without trailing context go) is a safe place for it.
+        at_end = hunk.lost_context and " " in ops and ops.endswith("+")
         edits.append(Edit(path, _join(old), _join(new), line_hint=hunk.start, group=group, ops=ops,
-                          damaged=hunk.miscounted, final_newline=final, at_end=at_end,
+                          damaged=hunk.lost_context, final_newline=final, at_end=at_end,
                           move_to=move if k == len(diff.hunks) - 1 else None))
     return edits
 

@@ -56,6 +56,13 @@ class Source:
         return self.data[start:end].decode("utf-8", "replace")
 
 
+def module_symbol(src: Source, module_id: str, name: str, qualname: str, doc: str) -> Symbol:
+    """The file's own symbol (`path::`), spanning every line of the file."""
+    lines = src.lines
+    last = len(lines) - 1 if len(lines) > 1 and not lines[-1] else len(lines)
+    return Symbol(module_id, name, qualname, "module", 1, last, 1, max(1, len(lines[last - 1])), "", doc, None)
+
+
 class ScopeMap:
     """Maps a byte offset to the id of the innermost symbol containing it, by one bisect.
 

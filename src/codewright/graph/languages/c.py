@@ -33,6 +33,7 @@ DEFS_SCM = rf"""
 
 REFS_SCM = r"""
 (identifier) @ref.name
+(field_expression argument: (_) @receiver)
 (type_identifier) @ref.type
 (call_expression function: (identifier) @ref.call)
 (call_expression function: (field_expression field: (field_identifier) @ref.call))

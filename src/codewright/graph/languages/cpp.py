@@ -21,6 +21,7 @@ CPP_DEFS_SCM = DEFS_SCM + rf"""
 """
 
 CPP_REFS_SCM = REFS_SCM + r"""
+(qualified_identifier scope: (_) @receiver)
 (namespace_identifier) @ref.name
 (call_expression function: (qualified_identifier name: (identifier) @ref.call))
 (call_expression function: (template_function name: (identifier) @ref.call))

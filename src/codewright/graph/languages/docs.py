@@ -16,6 +16,7 @@ from codewright.graph.languages.base import Source
 
 SECTION_MAX_LINES = 150
 _DOC_EXTENSIONS = (".md", ".markdown", ".rst")
+_README_EXTENSIONS = ("", ".md", ".markdown", ".rst", ".txt", ".adoc", ".org")
 _ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 _UNDERLINE = re.compile(r"^([=\-~^\"'`#*+<>:._])\1{2,}[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(```|~~~)")
@@ -25,7 +26,7 @@ def is_doc(path: str) -> bool:
     """README files anywhere, Markdown and reST files, and docs/**/*.txt (Sphinx sources)."""
     name = posixpath.basename(path).lower()
     if name.startswith("readme"):
-        return True
+        return posixpath.splitext(name)[1] in _README_EXTENSIONS
     if name.endswith(_DOC_EXTENSIONS):
         return True
     return name.endswith(".txt") and (path.startswith("docs/") or "/docs/" in path)

@@ -33,6 +33,8 @@ DEFS_SCM = r"""
 
 REFS_SCM = r"""
 (identifier) @ref.name
+(selector_expression operand: (_) @receiver)
+(qualified_type package: (_) @receiver)
 (type_identifier) @ref.type
 (qualified_type name: (type_identifier) @ref.type)
 (call_expression function: (identifier) @ref.call)

@@ -27,6 +27,9 @@ DEFS_SCM = r"""
 
 REFS_SCM = r"""
 (identifier) @ref.name
+(field_access object: (_) @receiver)
+(method_invocation object: (_) @receiver)
+(scoped_type_identifier . (_) @receiver)
 (type_identifier) @ref.type
 (method_invocation name: (identifier) @ref.call)
 (object_creation_expression type: (type_identifier) @ref.call)

@@ -4,11 +4,11 @@ CommonJS imports, references. Qualnames are `Class.method`."""
 from __future__ import annotations
 
 import tree_sitter_javascript
+from tree_sitter import Language, Node
 
 from codewright.graph.facts import FileFacts, Import
 from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
-from tree_sitter import Language, Node
 
 # Definitions shared with TypeScript (whose class and function names are in the same fields).
 DEFS_SCM = r"""
@@ -30,6 +30,7 @@ DEFS_SCM = r"""
 # in TypeScript (bases wrapped in extends_clause, parameters in required_parameter).
 REFS_SCM = r"""
 (identifier) @ref.name
+(member_expression object: (_) @receiver)
 (call_expression function: (identifier) @ref.call)
 (call_expression function: (member_expression property: (property_identifier) @ref.call))
 (new_expression constructor: (identifier) @ref.call)
@@ -81,10 +82,10 @@ def es_imports(src: Source, node: Node) -> list[Import]:
     module = module_path(src, source) if source is not None else ""
     plain: list[str] = []
     found: list[Import] = []
-    stack = list(node.named_children)
+    stack = [(node.type, child) for child in node.named_children]
     while stack:
-        child = stack.pop(0)
-        if child.type == "identifier" and child.parent.type == "import_clause":
+        parent_type, child = stack.pop(0)
+        if child.type == "identifier" and parent_type == "import_clause":
             found.append(Import(module, ["default"], _text(src, child)))
         elif child.type == "namespace_import" or child.type == "namespace_export":
             alias = child.named_child(0)
@@ -96,7 +97,7 @@ def es_imports(src: Source, node: Node) -> list[Import]:
             else:
                 found.append(Import(module, [_text(src, name)], _text(src, alias)))
         elif child.type in ("import_clause", "named_imports", "export_clause"):
-            stack[0:0] = child.named_children
+            stack[0:0] = [(child.type, grandchild) for grandchild in child.named_children]
     if node.type == "export_statement" and not plain and not found:
         plain.append("*")
     if plain or not found:

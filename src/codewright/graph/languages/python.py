@@ -1,8 +1,7 @@
 """Python: symbols, imports, references and chunks from one tree-sitter query.
 
-One query, compiled once, runs once per file; its captures arrive grouped by name and
-in document order, so the Python side only loops over lists (no tree walks). What is
-indexed:
+One query, compiled once, runs once per file; its captures arrive grouped by name, so
+the Python side only sorts and loops over lists (no tree walks). What is indexed:
 
 - symbols: the module, classes, functions (nested ones as `outer.inner`), methods,
   module-level assignments to plain names (kind "constant" when UPPER_CASE, else
@@ -31,6 +30,7 @@ from codewright.graph.languages.base import (
     Source,
     code_chunks,
     compact,
+    module_symbol,
     qualifier,
     syntax_errors,
     unique_ids,
@@ -99,10 +99,6 @@ _NOT_REFERENCES = frozenset({b"self", b"cls"})
 _EMPTY: list = []
 
 
-def parse(data: bytes):
-    return _PARSER.parse(data)
-
-
 def extract(path: str, src: Source, module: str, language: str = "python") -> FileFacts:
     tree = _PARSER.parse(src.data)
     root = tree.root_node
@@ -110,10 +106,8 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     module_id = path + "::"
     facts = FileFacts(path, "python", errors=syntax_errors(root))
     symbols, spans, scope_ranges, declared = _symbols(src, caps, module, module_id)
-    last_line = len(src.lines) - 1 if len(src.lines) > 1 and not src.lines[-1] else len(src.lines)
-    mod_sym = Symbol(module_id, module.rsplit(".", 1)[-1], module, "module", 1, last_line,
-                     1, max(1, len(src.lines[last_line - 1])), "", _docstring(src, root), None)
-    facts.symbols = [mod_sym] + unique_ids(symbols)
+    facts.symbols = [module_symbol(src, module_id, module.rsplit(".", 1)[-1], module, _docstring(src, root))]
+    facts.symbols += unique_ids(symbols)
     scopes = ScopeMap(module_id, scope_ranges)
     facts.imports = _imports(src, sorted(caps.get("import", _EMPTY), key=_start_byte), scopes, module_id)
     facts.references = _references(src, caps, scopes, declared)
@@ -226,8 +220,7 @@ def _docstring(src: Source, block) -> str:
     for quote in ('"""', "'''", '"', "'"):
         if text.startswith(quote):
             text = text[len(quote):]
-            if text.endswith(quote):
-                text = text[: -len(quote)]
+            text = text.removesuffix(quote)
             break
     for line in text.split("\n"):
         line = line.strip()
@@ -305,8 +298,11 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
     imports[1].append(1 << 62)
     next_import = 0
     import_start, import_end = imports[0][0], imports[1][0]
-    bounds, scope_ids = scopes.bounds, scopes.ids
-    lines = src.line_starts()
+    bounds = scopes.bounds + [1 << 62]
+    scope_ids = scopes.ids
+    scope = 0
+    lines = src.line_starts() + [1 << 62]
+    row = 0  # ids are sorted, so the line and the scope only move forward
     ascii_src = src.ascii
     names: dict[bytes, str] = {}
     quals: dict[bytes, str] = {}
@@ -353,9 +349,12 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
         name = names.get(raw)
         if name is None:
             name = names[raw] = raw.decode("utf-8", "replace")
-        row = bisect_right(lines, start)
-        col = start - lines[row - 1] + 1 if ascii_src else src.col(row - 1, start - lines[row - 1])
-        append(Reference(name, row, col, kind, qual, scope_ids[bisect_right(bounds, start) - 1]))
+        while lines[row + 1] <= start:
+            row += 1
+        while bounds[scope + 1] <= start:
+            scope += 1
+        col = start - lines[row] + 1 if ascii_src else src.col(row, start - lines[row])
+        append(Reference(name, row + 1, col, kind, qual, scope_ids[scope]))
     return refs
 
 

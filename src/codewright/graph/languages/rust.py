@@ -32,6 +32,9 @@ DEFS_SCM = r"""
 
 REFS_SCM = r"""
 (identifier) @ref.name
+(field_expression value: (_) @receiver)
+(scoped_identifier path: (_) @receiver)
+(scoped_type_identifier path: (_) @receiver)
 (type_identifier) @ref.type
 (scoped_type_identifier name: (type_identifier) @ref.type)
 (call_expression function: (identifier) @ref.call)

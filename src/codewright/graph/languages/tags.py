@@ -18,13 +18,16 @@ Capture names in REFS queries:
   @ref.KIND     an identifier used (KIND: call, attribute, type, base, decorator, name)
   @skip         an identifier that declares rather than uses
   @skip.range   a node inside which nothing is a reference (import statements)
+  @receiver     the object of a member access (`a.b` in `a.b.c`), whose text is the
+                qualifier of the identifier after the separator that follows it
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from operator import attrgetter
 
 from tree_sitter import Language, Node, Parser, Query, QueryCursor
@@ -36,16 +39,17 @@ from codewright.graph.languages.base import (
     Source,
     code_chunks,
     compact,
+    module_symbol,
     qualifier,
     syntax_errors,
 )
 
-SEPARATORS = frozenset({".", "->", "::", "?."})
+_BLANK = frozenset(b" \t\r\n")
 _REF_PRIORITY = {"skip": 9, "decorator": 7, "base": 6, "call": 5, "type": 4, "attribute": 3, "name": 1}
 _SIGNATURE_MAX = 200
-_position = attrgetter("line", "col")
 METHOD_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
 _GENERIC_KINDS = {"variable": 0, "type": 1}  # a definition also matched by a specific pattern
+_WRAPPER_PREFIX = 512  # bytes a wrapper may start before what it wraps (`template <...>`)
 _VALUE_KINDS = frozenset({"variable", "constant", "attribute"})
 
 
@@ -62,14 +66,22 @@ class Spec:
     wrappers: frozenset[str] = frozenset()  # nodes wrapping one definition (export, template)
     comments: frozenset[str] = frozenset({"comment"})
     attributes: frozenset[str] = frozenset()  # nodes before a definition that belong to it
-    defs: Query = field(init=False)
-    refs: Query = field(init=False)
-    parser: Parser = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.defs = Query(self.language, self.defs_scm)
-        self.refs = Query(self.language, self.refs_scm)
-        self.parser = Parser(self.language)
+    # Compiled on first use: a large grammar's queries take a few hundred milliseconds,
+    # which a process that never meets the language should not pay.
+    @cached_property
+    def defs(self) -> Query:
+        extra = [f"({t}) @wrapper" for t in sorted(self.wrappers)]
+        extra += [f"({t}) @comment" for t in sorted(self.comments | self.attributes)]
+        return Query(self.language, self.defs_scm + "\n".join(extra))
+
+    @cached_property
+    def refs(self) -> Query:
+        return Query(self.language, self.refs_scm)
+
+    @cached_property
+    def parser(self) -> Parser:
+        return Parser(self.language)
 
 
 @dataclass
@@ -86,13 +98,11 @@ def extract(spec: Spec, path: str, src: Source) -> FileFacts:
     root = tree.root_node
     module_id = path + "::"
     facts = FileFacts(path, spec.name, errors=syntax_errors(root))
-    defs, import_nodes, package = _collect_defs(spec, src, root)
-    symbols, spans, ranges = _symbols(spec, src, defs, module_id, package)
+    defs, import_nodes, package, context = _collect_defs(spec, src, root)
+    symbols, spans, ranges = _symbols(spec, src, defs, module_id, package, context)
     module_name = path.rsplit("/", 1)[-1]
-    last_line = len(src.lines) - 1 if len(src.lines) > 1 and not src.lines[-1] else len(src.lines)
-    module_sym = Symbol(module_id, module_name, package or module_name, "module", 1, last_line, 1,
-                        max(1, len(src.lines[last_line - 1])), "", _file_doc(spec, src, root), None)
-    facts.symbols = [module_sym] + symbols
+    facts.symbols = [module_symbol(src, module_id, module_name, package or module_name, _file_doc(spec, src, root))]
+    facts.symbols += symbols
     scopes = ScopeMap(module_id, ranges)
     kinds = {sym.id: sym for sym in symbols}
     for node in import_nodes:
@@ -109,11 +119,31 @@ def extract(spec: Spec, path: str, src: Source) -> FileFacts:
     return facts
 
 
-def _collect_defs(spec: Spec, src: Source, root: Node) -> tuple[list[_Def], list[Node], str]:
+@dataclass
+class _Context:
+    """Nodes around definitions, found by the query rather than by walking up the tree:
+    `Node.parent` and the sibling accessors walk down from the root in tree-sitter, which
+    makes them quadratic over a large flat file."""
+
+    wrappers: list[tuple[int, int, Node]]  # (start, end, node) sorted
+    leading: list[tuple[int, int, int, int, bool]]  # (end, start, start row, end row, is comment) sorted
+
+
+def _collect_defs(spec: Spec, src: Source, root: Node) -> tuple[list[_Def], list[Node], str, _Context]:
     defs: list[_Def] = []
     imports: list[Node] = []
     package = ""
+    context = _Context([], [])
     for _, caps in QueryCursor(spec.defs).matches(root):
+        if "wrapper" in caps:
+            node = caps["wrapper"][0]
+            context.wrappers.append((node.start_byte, node.end_byte, node))
+            continue
+        if "comment" in caps:
+            node = caps["comment"][0]
+            context.leading.append((node.end_byte, node.start_byte, node.start_point[0], node.end_point[0],
+                                    node.type in spec.comments))
+            continue
         if "import" in caps:
             imports.extend(caps["import"])
             continue
@@ -132,7 +162,9 @@ def _collect_defs(spec: Spec, src: Source, root: Node) -> tuple[list[_Def], list
                                  src.slice(*_span(receiver[0])) if receiver else ""))
                 break
     imports.sort(key=attrgetter("start_byte"))
-    return _dedupe(defs), imports, package
+    context.wrappers.sort(key=lambda w: (w[0], -w[1]))
+    context.leading.sort()
+    return _dedupe(defs), imports, package, context
 
 
 def _dedupe(defs: list[_Def]) -> list[_Def]:
@@ -151,7 +183,7 @@ def _span(node: Node) -> tuple[int, int]:
     return node.start_byte, node.end_byte
 
 
-def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package: str):
+def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package: str, context: _Context):
     """Symbols with ids from nesting (and qualified names), chunk spans, scope ranges."""
     sep = spec.separator
     symbols: list[Symbol] = []
@@ -188,7 +220,8 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
                 stack.append((node.end_byte, qual_parts, old, old.kind in METHOD_CONTAINERS))
                 continue
             symbols.remove(by_id.pop(sid))  # the definition replaces its prototype
-        outer = _outer(spec, node)
+        outer_start = _outer(context.wrappers, node)
+        first_row, doc = _leading(src, context.leading, outer_start)
         srow, scol = node.start_point
         erow, ecol = node.end_point
         end_col = src.col(erow, ecol) - 1
@@ -199,12 +232,12 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         sym = Symbol(sid, parts[-1], sep.join(([package] if package else []) + qual_parts), kind,
                      srow + 1, erow + 1, src.col(srow, scol), end_col,
                      _signature(src, node) + (";" if d.kind == "prototype" else ""),
-                     _doc(spec, src, outer), parent_id)
+                     doc, parent_id)
         symbols.append(sym)
         by_id[sid] = sym
         ranges.append((node.start_byte, node.end_byte, sid))
         if kind in CHUNK_KINDS and d.kind != "prototype":
-            spans.append((_leading(spec, outer).start_point[0] + 1, erow + 1, sym))
+            spans.append((first_row + 1, erow + 1, sym))
         stack.append((node.end_byte, qual_parts, sym, kind in METHOD_CONTAINERS))
     for sym in symbols:  # a parent outside this file (Go receiver, C++ Class::method) is the module
         if sym.parent not in by_id:
@@ -216,37 +249,45 @@ def _is_prototype(sym: Symbol) -> bool:
     return sym.signature.endswith(";")
 
 
-def _outer(spec: Spec, node: Node) -> Node:
-    """The node that holds the definition's doc comment: an `export`/`template` wrapper or
-    a declaration holding only this definition."""
-    outer = node
-    while outer.parent is not None and outer.parent.type in spec.wrappers and outer.parent.named_child_count <= 2:
-        outer = outer.parent
-    return outer
+def _outer(wrappers: list[tuple[int, int, Node]], node: Node) -> int:
+    """Start byte of the node holding the definition's doc comment: the `export`/`template`
+    wrappers or single-definition declarations around it, climbed as far as they nest."""
+    start, end = node.start_byte, node.end_byte
+    i = bisect_right(wrappers, (start, 1 << 62)) - 1
+    while i >= 0 and wrappers[i][0] >= start - _WRAPPER_PREFIX:
+        w_start, w_end, wrapper = wrappers[i]
+        i -= 1
+        if w_start <= start and end <= w_end and (w_start, w_end) != (start, end) \
+                and wrapper.named_child_count <= 2 \
+                and any(c.start_byte == start and c.end_byte == end for c in wrapper.named_children):
+            start, end = w_start, w_end
+    return start
 
 
-def _leading(spec: Spec, node: Node) -> Node:
-    """The first of the doc comments and attributes directly above a definition."""
-    first = node
-    prev = node.prev_named_sibling
-    while prev is not None and (prev.type in spec.comments or prev.type in spec.attributes) \
-            and prev.end_point[0] >= first.start_point[0] - 1:
-        first = prev
-        prev = prev.prev_named_sibling
-    return first
-
-
-def _doc(spec: Spec, src: Source, outer: Node) -> str:
-    """First line of the comment block directly above the definition (attributes skipped)."""
-    prev = outer.prev_named_sibling
-    while prev is not None and prev.type in spec.attributes:
-        prev = prev.prev_named_sibling
-    top = None
-    below = outer
-    while prev is not None and prev.type in spec.comments and prev.end_point[0] >= below.start_point[0] - 1:
-        top, below = prev, prev
-        prev = prev.prev_named_sibling
-    return comment_line(src.slice(*_span(top))) if top is not None else ""
+def _leading(src: Source, items: list[tuple[int, int, int, int, bool]], start: int) -> tuple[int, str]:
+    """(0-based first row, doc) of a definition starting at byte `start`: the first row of
+    the comments and attributes directly above it (nothing but whitespace between), and
+    the first line of the topmost comment in the run of comments nearest to it."""
+    data = src.data
+    first_row = src.line_of(start) - 1
+    i = bisect_right(items, (start, 1 << 62)) - 1
+    top: tuple[int, int] | None = None
+    comments_done = False  # an attribute above the nearest comments ends the doc block
+    cur = start
+    while i >= 0:
+        end, item_start, srow, erow, is_comment = items[i]
+        if end > cur or erow < first_row - 1 or cur - end > 256 or data[end:cur].strip():
+            break
+        line_start = src.line_starts()[srow]
+        if item_start - line_start > 256 or data[line_start:item_start].strip():
+            break  # a comment trailing code on its line belongs to that code
+        if is_comment and not comments_done:
+            top = (item_start, end)
+        elif not is_comment and top is not None:
+            comments_done = True
+        first_row, cur = srow, item_start
+        i -= 1
+    return first_row, comment_line(src.slice(*top)) if top is not None else ""
 
 
 def _file_doc(spec: Spec, src: Source, root: Node) -> str:
@@ -288,6 +329,16 @@ def _signature(src: Source, node: Node) -> str:
     return text if len(text) <= _SIGNATURE_MAX else text[: _SIGNATURE_MAX - 3] + "..."
 
 
+def _separator_before(data: bytes, start: int) -> int:
+    """Where the member separator (".", "->", "::", "?.") before an identifier starts, or -1."""
+    p = start
+    while p > 0 and data[p - 1] in _BLANK:
+        p -= 1
+    if data[p - 2:p] in (b"->", b"::", b"?."):
+        return p - 2
+    return p - 1 if p > 0 and data[p - 1] == 46 else -1
+
+
 def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
     merged: list[tuple[int, int]] = []
     for start, end in sorted(ranges):
@@ -304,30 +355,53 @@ def _references(spec: Spec, src: Source, root: Node, scopes: ScopeMap, names: li
     caps = QueryCursor(spec.refs).captures(root)
     skip_ranges = _union(names + [_span(n) for n in caps.pop("skip.range", [])])
     skip_starts = [a for a, _ in skip_ranges]
+    receivers = {n.end_byte: n.start_byte for n in caps.pop("receiver", [])}
     best: dict[int, tuple[int, str, Node]] = {}
     for capture, nodes in caps.items():
-        kind = capture[4:] if capture.startswith("ref.") else capture
+        kind = capture.removeprefix("ref.")
         priority = _REF_PRIORITY.get(kind, 0)
         for node in nodes:
             start = node.start_byte
             old = best.get(start)
             if old is None or old[0] < priority:
                 best[start] = (priority, kind, node)
-    refs: list[Reference] = []
     data = src.data
-    for start, (_, kind, node) in best.items():
+    ascii_src = src.ascii
+    lines = src.line_starts() + [1 << 62]
+    bounds = scopes.bounds + [1 << 62]
+    skip_starts.append(1 << 62)
+    skip_ranges.append((1 << 62, 1 << 62))
+    row = scope = next_skip = 0
+    names: dict[bytes, str] = {}
+    quals: dict[bytes, str] = {}
+    refs: list[Reference] = []
+    for start, (_, kind, node) in sorted(best.items()):  # in document order: rows and scopes move forward
         if kind == "skip":
             continue
-        if skip_starts:
-            i = bisect_right(skip_starts, start) - 1
-            if i >= 0 and start < skip_ranges[i][1]:
-                continue
+        while skip_ranges[next_skip][1] <= start:
+            next_skip += 1
+        if skip_starts[next_skip] <= start:
+            continue
+        raw = data[start:node.end_byte]
+        name = names.get(raw)
+        if name is None:
+            name = names[raw] = raw.decode("utf-8", "replace")
         qual = ""
-        prev = node.prev_sibling
-        if prev is not None and prev.type in SEPARATORS:
-            qual = qualifier(data[node.parent.start_byte:prev.start_byte].decode("utf-8", "replace"))
-        row, bcol = node.start_point
-        refs.append(Reference(src.slice(start, node.end_byte), row + 1, src.col(row, bcol), kind, qual,
-                              scopes.at(start)))
-    refs.sort(key=_position)
+        sep = _separator_before(data, start)
+        if sep >= 0:
+            recv_end = sep
+            while recv_end > 0 and data[recv_end - 1] in _BLANK:
+                recv_end -= 1
+            recv_start = receivers.get(recv_end)
+            if recv_start is not None:
+                text = data[recv_start:sep]
+                qual = quals.get(text)
+                if qual is None:
+                    qual = quals[text] = qualifier(text.decode("utf-8", "replace"))
+        while lines[row + 1] <= start:
+            row += 1
+        while bounds[scope + 1] <= start:
+            scope += 1
+        col = start - lines[row] + 1 if ascii_src else src.col(row, start - lines[row])
+        refs.append(Reference(name, row + 1, col, kind, qual, scopes.ids[scope]))
     return refs

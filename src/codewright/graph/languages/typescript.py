@@ -29,6 +29,7 @@ TS_DEFS_SCM = DEFS_SCM + r"""
 TS_REFS_SCM = REFS_SCM + r"""
 (type_identifier) @ref.type
 (nested_type_identifier name: (type_identifier) @ref.type)
+(nested_type_identifier module: (_) @receiver)
 (extends_clause value: (identifier) @ref.base)
 (extends_clause value: (member_expression property: (property_identifier) @ref.base))
 (implements_clause (type_identifier) @ref.base)

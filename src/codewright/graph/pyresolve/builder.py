@@ -966,7 +966,8 @@ class ModuleBuilder:
 
     def x_Call(self, x: ast.Call) -> int:
         e = self.e
-        fn = self.expr(x.func)
+        method = isinstance(x.func, ast.Attribute)
+        fn = self.expr(x.func.value if method else x.func)
         args = E.Args()
         for a in x.args:
             if isinstance(a, ast.Starred):
@@ -985,7 +986,11 @@ class ModuleBuilder:
         dst = e.node()
         if fn is not None:
             site = e.site(self.ctx, x.lineno, x.col_offset + 1)
-            e.watch(fn, E.Call(e, args, dst, site))
+            if method:
+                f = x.func
+                e.watch(fn, E.MethodCall(e, f.attr, args, dst, site, f.lineno, f.end_col_offset - len(f.attr) + 1))
+            else:
+                e.watch(fn, E.Call(e, args, dst, site))
         self.flow.over.clear()
         self._update_override(x, args)
         return dst

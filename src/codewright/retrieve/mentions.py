@@ -1,0 +1,94 @@
+"""What a task's text names: files, traceback frames, dotted names and identifiers.
+
+Bug reports name the code they are about far more often than their words suggest: a
+traceback's frames, a `module.Class.method` in prose, an identifier in backticks, an
+import line in a code block. Each kind of mention is kept apart because each points at
+the code with its own strength; the ranker weighs them.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+_FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?')
+_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyx|pyi|js|jsx|ts|tsx|go|java|rs|c|h|cc|cpp|hpp|rst|md|txt|cfg|toml|ini|json|yaml|yml))\b")
+_DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
+_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.S)
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.M)
+_FILE_SUFFIXES = (".py", ".txt", ".rst", ".md", ".cfg", ".toml", ".json", ".html", ".js", ".css")
+_NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "True", "False", "None", "print", "len", "str", "int", "list",
+                                    "dict", "set", "tuple", "object", "type", "isinstance", "range", "http", "https",
+                                    "www", "com", "org", "github", "python", "pip", "import", "from", "def", "class"}
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str
+    line: int
+    func: str | None
+    depth: int  # 0 for the outermost frame; the last frame is nearest the error
+
+
+@dataclass
+class Mentions:
+    paths: list[str] = field(default_factory=list)
+    frames: list[Frame] = field(default_factory=list)
+    dotted: list[str] = field(default_factory=list)
+    code_names: Counter[str] = field(default_factory=Counter)  # identifiers in code blocks and spans
+    prose_names: Counter[str] = field(default_factory=Counter)  # identifier-shaped words in prose
+    imports: list[tuple[str, str | None]] = field(default_factory=list)  # (module, name) from import lines
+
+    def names(self) -> Counter[str]:
+        """Every identifier mentioned, code and prose together, with the last part of dotted names."""
+        found = Counter(self.code_names) + Counter(self.prose_names)
+        for dotted in self.dotted:
+            found[dotted.rsplit(".", 1)[-1]] += 1
+        for frame in self.frames:
+            if frame.func and frame.func.isidentifier():
+                found[frame.func] += 1
+        return found
+
+
+def parse_mentions(text: str) -> Mentions:
+    found = Mentions()
+    for i, m in enumerate(_FRAME.finditer(text)):
+        found.frames.append(Frame(m["path"].replace("\\", "/"), int(m["line"]), m["func"], i))
+    found.paths = _unique(m.group(1) for m in _PATH.finditer(text) if "://" not in text[max(0, m.start() - 8):m.start()])
+    found.dotted = _unique(d for d in _DOTTED.findall(text) if _is_code_dotted(d))
+    code = _FRAME.sub(" ", "\n".join(_CODE_BLOCK.findall(text) + _CODE_SPAN.findall(text)))
+    found.code_names = Counter(n for n in _IDENT.findall(code) if _is_name(n))
+    prose = _CODE_SPAN.sub(" ", _CODE_BLOCK.sub(" ", text))
+    found.prose_names = Counter(n for n in _IDENT.findall(prose) if _is_name(n) and _looks_like_code(n))
+    for m in _IMPORT.finditer(code):
+        if m.group(1):
+            for part in m.group(2).strip("() ").split(","):
+                if name := part.split()[0] if part.split() else "":
+                    found.imports.append((m.group(1), name))
+        else:
+            found.imports.extend((mod.strip().split(" as ")[0], None) for mod in m.group(3).split(","))
+    return found
+
+
+def _unique(items) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _is_name(name: str) -> bool:
+    return len(name) > 2 and name not in _NOT_NAMES and not name.isdigit()
+
+
+def _looks_like_code(word: str) -> bool:
+    """snake_case, camelCase, CamelCase with two humps, or UPPER_CASE: not an English word."""
+    return "_" in word.strip("_") or bool(re.search(r"[a-z][A-Z]", word)) or bool(re.match(r"[A-Z][a-z]+[A-Z]", word))
+
+
+def _is_code_dotted(dotted: str) -> bool:
+    if dotted.endswith(_FILE_SUFFIXES) or dotted.count(".") > 8:
+        return False
+    parts = dotted.split(".")
+    return all(p and not p[0].isdigit() for p in parts) and not (len(parts) == 2 and parts[0].islower() and parts[1] in {"e", "g"})

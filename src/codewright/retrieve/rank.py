@@ -1,0 +1,101 @@
+"""Combine the signals into one ranking of files and one of functions, with reasons.
+
+A score is a weighted sum of signal values; the weights come from leave-one-repository-
+out fitting on the development instances (bench/fit_localize.py) and are the only
+tuned numbers. A function's score also takes its file's rank, since a function is
+rarely the change when its file is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codewright.retrieve.signals import Candidates, Features
+
+FILE_WEIGHTS: dict[str, float] = {
+    "lexical": 1.0,
+    "path_mention": 2.0,
+    "frame": 1.5,
+    "module_mention": 1.5,
+    "defines_mentioned": 1.5,
+    "stem_mention": 0.8,
+    "graph_neighbour": 0.2,
+    "test": -1.5,
+    "doc": -1.0,
+    "vendored": -1.0,
+}
+FUNCTION_WEIGHTS: dict[str, float] = {
+    "file": 2.0,
+    "lexical": 1.0,
+    "name_mention": 1.5,
+    "qualified_mention": 1.5,
+    "frame": 1.5,
+    "test": -1.5,
+}
+
+
+@dataclass
+class Reason:
+    signal: str
+    detail: str
+    weight: float  # this signal's contribution to the score
+
+    def to_json(self) -> dict:
+        return {"signal": self.signal, "detail": self.detail, "weight": round(self.weight, 4)}
+
+
+@dataclass
+class FileHit:
+    path: str
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"path": self.path, "score": round(self.score, 4), "reasons": [r.to_json() for r in self.reasons]}
+
+
+@dataclass
+class FunctionHit:
+    id: str
+    path: str
+    line: int
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "path": self.path, "line": self.line, "score": round(self.score, 4),
+                "reasons": [r.to_json() for r in self.reasons]}
+
+
+@dataclass
+class Ranking:
+    files: list[FileHit]
+    functions: list[FunctionHit]
+
+    def to_json(self) -> dict:
+        return {"files": [f.to_json() for f in self.files], "functions": [f.to_json() for f in self.functions]}
+
+
+def score(features: Features, weights: dict[str, float]) -> tuple[float, list[Reason]]:
+    reasons = [
+        Reason(signal, features.details.get(signal, signal), weights[signal] * value)
+        for signal, value in features.values.items()
+        if value and weights.get(signal)
+    ]
+    reasons.sort(key=lambda r: -abs(r.weight))
+    return sum(r.weight for r in reasons), reasons
+
+
+def rank(cands: Candidates, k: int, file_weights=FILE_WEIGHTS, function_weights=FUNCTION_WEIGHTS) -> Ranking:
+    files = [FileHit(path, *score(f, file_weights)) for path, f in cands.files.items()]
+    files.sort(key=lambda h: (-h.score, h.path))
+    file_rank = {hit.path: i for i, hit in enumerate(files)}
+    functions = []
+    for sid, feats in cands.functions.items():
+        path, line = cands.lines[sid]
+        position = file_rank.get(path)
+        if position is not None:
+            feats.add("file", 1.0 / (1 + position), f"its file ranks {position + 1}")
+        functions.append(FunctionHit(sid, path, line, *score(feats, function_weights)))
+    functions.sort(key=lambda h: (-h.score, h.id))
+    return Ranking(files[:k], functions[:k])

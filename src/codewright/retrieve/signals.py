@@ -1,0 +1,250 @@
+"""The evidence that a file or function is where a task lands, one number per signal.
+
+Each signal is computed independently from the index and the task's mentions and kept
+in a `Features` row, so the ranker can weigh them (weights fitted on development data,
+see docs/retrieval.md) and explain every result by the signals that lifted it.
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import re
+import sqlite3
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+from codewright.graph.store import split_identifier
+from codewright.retrieve.mentions import Mentions
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_STOPWORDS = frozenset(
+    "the and for that this with from are was were has have had not but when what which who how can could would should "
+    "will into than then there their them they its it's also any all some more most other such only same very just "
+    "about after before because been being both does did doing each few further here into itself may might must our "
+    "out over own shall she should since so still those through too under until upon use used using while whom why "
+    "you your yes get got like one two see seems seem want way well work works working expected actual issue problem "
+    "example following code error line file python version def return import self none true false".split()
+)
+FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
+_TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
+_DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
+_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor)(/|$)")
+
+
+@dataclass
+class Features:
+    values: dict[str, float] = field(default_factory=dict)
+    details: dict[str, str] = field(default_factory=dict)
+
+    def add(self, signal: str, value: float, detail: str) -> None:
+        if value > self.values.get(signal, 0.0):
+            self.values[signal] = value
+            self.details[signal] = detail
+
+
+@dataclass
+class Candidates:
+    files: dict[str, Features]  # path -> features
+    functions: dict[str, Features]  # symbol id -> features
+    lines: dict[str, tuple[str, int]]  # symbol id -> (path, line)
+
+
+def is_test(path: str) -> bool:
+    return bool(_TEST.search(path))
+
+
+def is_doc(path: str) -> bool:
+    return bool(_DOC.search(path))
+
+
+def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidates:
+    """Every signal for every file and function that has any evidence."""
+    files: dict[str, Features] = defaultdict(Features)
+    functions: dict[str, Features] = defaultdict(Features)
+    paths = {row[0]: row[1] for row in conn.execute("SELECT path, module FROM files WHERE status='indexed'")}
+    _lexical(conn, text, files, functions)
+    _path_mentions(paths, mentions, files)
+    _frames(conn, paths, mentions, files, functions)
+    _modules(paths, mentions, files)
+    _definitions(conn, mentions, files, functions)
+    _stems(paths, mentions, files)
+    _neighbours(conn, files)
+    for path, feats in files.items():
+        feats.values["test"] = 1.0 if is_test(path) else 0.0
+        feats.values["doc"] = 1.0 if is_doc(path) else 0.0
+        feats.values["vendored"] = 1.0 if _VENDORED.search(path) else 0.0
+    lines = _symbol_lines(conn, functions)
+    for sid in list(functions):
+        if sid not in lines:
+            del functions[sid]
+        else:
+            functions[sid].values["test"] = 1.0 if is_test(lines[sid][0]) else 0.0
+    return Candidates(dict(files), dict(functions), lines)
+
+
+def _lexical(conn, text, files, functions) -> None:
+    """BM25 over chunks (text, titles, split identifiers); a file scores its best chunk plus a little of the rest."""
+    query = " OR ".join(f'"{w}"' for w in query_terms(text))
+    if not query:
+        return
+    rows = conn.execute(
+        "SELECT f.path, c.symbol, -bm25(chunks_fts, 4.0, 1.0, 2.0) FROM chunks_fts"
+        " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id"
+        " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 4.0, 1.0, 2.0) LIMIT ?",
+        (query, FTS_LIMIT),
+    ).fetchall()
+    if not rows:
+        return
+    top = rows[0][2] or 1.0
+    per_file: dict[str, list[float]] = defaultdict(list)
+    for path, symbol, score in rows:
+        per_file[path].append(score / top)
+        if symbol:
+            functions[symbol].add("lexical", score / top, f"BM25 {score:.1f}")
+    for path, scores in per_file.items():
+        scores.sort(reverse=True)
+        value = scores[0] + 0.1 * sum(scores[1:4])
+        files[path].add("lexical", value, f"BM25 best chunk {scores[0]:.2f} of the top")
+
+
+def query_terms(text: str, limit: int = 64) -> list[str]:
+    """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; rarest-looking first."""
+    text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
+    counts: Counter[str] = Counter()
+    for ident in _WORD.findall(text):
+        for word in {ident.lower(), *split_identifier(ident)}:
+            if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
+                counts[word] += 1
+    return [w for w, _ in counts.most_common(limit)]
+
+
+def _suffix_match(mentioned: str, paths) -> list[str]:
+    """Files whose path ends with the mentioned path (component-wise), longest overlap first."""
+    parts = [p for p in mentioned.replace("\\", "/").split("/") if p not in ("", ".")]
+    for start in range(len(parts)):
+        tail = "/".join(parts[start:])
+        found = [p for p in paths if p == tail or p.endswith("/" + tail)]
+        if found:
+            return found
+    return []
+
+
+def _path_mentions(paths, mentions: Mentions, files) -> None:
+    for mentioned in mentions.paths:
+        found = _suffix_match(mentioned, paths)
+        for path in found:
+            files[path].add("path_mention", 1.0 / len(found), f"path {mentioned} is mentioned")
+
+
+def _frames(conn, paths, mentions: Mentions, files, functions) -> None:
+    """Traceback frames: the file of each frame, and the function whose span holds the frame's line."""
+    frames = mentions.frames
+    for frame in frames:
+        found = _suffix_match(frame.path, paths)
+        if not found or len(found) > 3:
+            continue
+        nearness = (frame.depth + 1) / len(frames)  # the last frame is nearest the error
+        for path in found:
+            files[path].add("frame", 0.5 + 0.5 * nearness, f"traceback frame {frame.path}:{frame.line}")
+            row = conn.execute(
+                "SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN"
+                " ('function','method') AND s.start_line <= ? AND s.end_line >= ? ORDER BY s.start_line DESC LIMIT 1",
+                (path, frame.line, frame.line),
+            ).fetchone()
+            if row:
+                functions[row[0]].add("frame", 0.5 + 0.5 * nearness, f"traceback frame line {frame.line}")
+
+
+def _modules(paths, mentions: Mentions, files) -> None:
+    """Dotted names and import lines that name a module of the tree (`pkg.mod.Class.attr` -> pkg/mod.py)."""
+    by_module = {module: path for path, module in paths.items() if module}
+    names = list(mentions.dotted) + [m for m, _ in mentions.imports]
+    names += [f"{m}.{n}" for m, n in mentions.imports if n]
+    for dotted in names:
+        parts = dotted.split(".")
+        for end in range(len(parts), 0, -1):
+            path = by_module.get(".".join(parts[:end]))
+            if path:
+                if end > 1:
+                    files[path].add("module_mention", 1.0, f"module {'.'.join(parts[:end])} is mentioned")
+                break
+
+
+def _definitions(conn, mentions: Mentions, files, functions) -> None:
+    """Files and symbols that define a mentioned name; rare names count more (1 / number of definitions)."""
+    weights = Counter()
+    for name, count in mentions.code_names.items():
+        weights[name] += 1.0 + math.log(count)
+    for name, count in mentions.prose_names.items():
+        weights[name] += 0.5
+    for dotted in mentions.dotted:
+        weights[dotted.rsplit(".", 1)[-1]] += 1.0
+    qualified = {d.split(".", len(d.split(".")) - 2)[-1] for d in mentions.dotted if d.count(".") >= 1}
+    if not weights:
+        return
+    names = list(weights)
+    found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
+    for start in range(0, len(names), 500):
+        batch = names[start:start + 500]
+        marks = ",".join("?" * len(batch))
+        for name, sid, kind, path, qualname in conn.execute(
+            "SELECT s.name, s.sid, s.kind, f.path, s.qualname FROM symbols s JOIN files f ON f.id = s.file_id"
+            f" WHERE s.name IN ({marks}) AND s.kind != 'module'", batch,
+        ):
+            found[name].append((sid, kind, path, qualname))
+    for name, defs in found.items():
+        rarity = weights[name] / len(defs)
+        for sid, kind, path, qualname in defs:
+            files[path].add("defines_mentioned", rarity, f"defines {name}")
+            functions[sid].add("name_mention", rarity, f"{name} is mentioned")
+            tail = sid.split("::", 1)[1]
+            if any(tail.endswith(q) for q in qualified if "." in q):
+                functions[sid].add("qualified_mention", 1.0, f"{tail} is mentioned with its class")
+    for feats in files.values():
+        if "defines_mentioned" in feats.values:
+            feats.values["defines_mentioned"] = min(1.0, feats.values["defines_mentioned"])
+
+
+def _stems(paths, mentions: Mentions, files) -> None:
+    """A file whose name is a mentioned word (`separable` -> separable.py) is likely the module meant."""
+    words = {w.lower() for w in mentions.names()}
+    words |= {p.lower() for d in mentions.dotted for p in d.split(".")}
+    for path in paths:
+        stem = posixpath.splitext(posixpath.basename(path))[0].lower()
+        if stem in words and stem not in ("__init__", "base", "utils", "core"):
+            files[path].add("stem_mention", 1.0, f"file name {stem} is mentioned")
+        elif stem == "__init__" and posixpath.basename(posixpath.dirname(path)).lower() in words:
+            files[path].add("stem_mention", 0.5, "package name is mentioned")
+
+
+def _neighbours(conn, files) -> None:
+    """Personalised PageRank, one step: files importing or imported by the strongly mentioned ones."""
+    seeds = {p for p, f in files.items() if {"path_mention", "frame", "module_mention"} & f.values.keys()}
+    if not seeds or len(seeds) > 50:
+        return
+    marks = ",".join("?" * len(seeds))
+    rows = conn.execute(
+        f"SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id"
+        f" WHERE i.target IS NOT NULL AND (f.path IN ({marks}) OR i.target IN ({marks}))",
+        [*seeds, *seeds],
+    ).fetchall()
+    for src, dst in rows:
+        other = dst if src in seeds else src
+        if other not in seeds:
+            files[other].add("graph_neighbour", 1.0, f"imports or is imported by {src if src in seeds else dst}")
+
+
+def _symbol_lines(conn, functions) -> dict[str, tuple[str, int]]:
+    ids = list(functions)
+    lines: dict[str, tuple[str, int]] = {}
+    for start in range(0, len(ids), 500):
+        batch = ids[start:start + 500]
+        marks = ",".join("?" * len(batch))
+        for sid, path, line, kind in conn.execute(
+            f"SELECT s.sid, f.path, s.start_line, s.kind FROM symbols s JOIN files f ON f.id = s.file_id"
+            f" WHERE s.sid IN ({marks})", batch,
+        ):
+            if kind in ("function", "method", "class"):
+                lines[sid] = (path, line)
+    return lines

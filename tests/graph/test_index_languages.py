@@ -1,0 +1,81 @@
+"""Beyond Python: imports and references resolved through each language's own import forms."""
+
+from __future__ import annotations
+
+import pytest
+from store_repo import make_repo
+
+from codewright.graph.index import Index
+
+FILES = {
+    "web/util.ts": "export function helper(x: number): number { return x; }\nexport function other(): number { return 1; }\n",
+    "web/app.ts": 'import { helper, other as o } from "./util";\nimport * as ns from "./util";\n'
+                  "export function main(): number { return helper(1) + o() + ns.helper(2); }\n",
+    "go.mod": "module example.com/app\n\ngo 1.21\n",
+    "internal/store/store.go": "package store\n\nfunc Open() int { return 1 }\n",
+    "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
+               "func main() { fmt.Println(st.Open()) }\n",
+    "src/local.h": "int helper(int x);\n",
+    "src/main.c": '#include "local.h"\n#include <stdio.h>\nint main(void) { return helper(1); }\n',
+    "java/src/com/acme/util/Widget.java": "package com.acme.util;\npublic class Widget { public void spin() {} }\n",
+    "java/src/com/acme/Main.java": "package com.acme;\nimport com.acme.util.Widget;\n"
+                                   "public class Main { void run() { Widget w = new Widget(); w.spin(); } }\n",
+    "rs/src/util.rs": "pub fn helper() {}\n",
+    "rs/src/net/mod.rs": "pub mod tcp;\n",
+    "rs/src/net/tcp.rs": "pub struct Conn;\npub fn listen() {}\n",
+    "rs/src/main.rs": "mod net;\nmod util;\nuse crate::util::helper;\nuse crate::net::tcp::{Conn, listen};\n"
+                      "fn main() { helper(); let c = Conn; listen(); }\n",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    with Index.open(make_repo(tmp_path_factory.mktemp("langs") / "repo", FILES)) as ix:
+        ix.build()
+        yield ix
+
+
+def resolved(index: Index, path: str) -> list[tuple]:
+    return index.conn.execute(
+        "SELECT r.qualifier, r.name, r.line, r.col, r.target FROM refs r JOIN files f ON f.id=r.file_id"
+        " WHERE f.path=? AND r.target IS NOT NULL ORDER BY r.line, r.col", (path,)).fetchall()
+
+
+@pytest.mark.parametrize(
+    ("path", "imports"),
+    [
+        ("web/app.ts", [("./util", "web/util.ts")] * 3),
+        ("main.go", [("fmt", None), ("example.com/app/internal/store", "internal/store")]),
+        ("src/main.c", [("local.h", "src/local.h"), ("stdio.h", None)]),
+        ("java/src/com/acme/Main.java", [("com.acme.util", "java/src/com/acme/util")]),
+        ("rs/src/main.rs", [("net", "rs/src/net/mod.rs"), ("util", "rs/src/util.rs"),
+                            ("crate::util", "rs/src/util.rs"), ("crate::net::tcp", "rs/src/net/tcp.rs"),
+                            ("crate::net::tcp", "rs/src/net/tcp.rs")]),
+    ],
+)
+def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
+    got = index.conn.execute("SELECT i.module, i.target FROM imports i JOIN files f ON f.id=i.file_id"
+                             " WHERE f.path=? ORDER BY i.line, i.id", (path,)).fetchall()
+    assert got == imports
+
+
+@pytest.mark.parametrize(
+    ("path", "refs"),
+    [
+        ("web/app.ts", [("", "helper", 3, 41, "web/util.ts::helper"), ("", "o", 3, 53, "web/util.ts::other"),
+                        ("", "ns", 3, 59, "web/util.ts::"), ("ns", "helper", 3, 62, "web/util.ts::helper")]),
+        ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
+        ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
+        ("java/src/com/acme/Main.java", [("", "Widget", 3, 34, "java/src/com/acme/util/Widget.java::Widget"),
+                                         ("", "Widget", 3, 49, "java/src/com/acme/util/Widget.java::Widget")]),
+        ("rs/src/main.rs", [("", "helper", 5, 13, "rs/src/util.rs::helper"),
+                            ("", "Conn", 5, 31, "rs/src/net/tcp.rs::Conn"),
+                            ("", "listen", 5, 37, "rs/src/net/tcp.rs::listen")]),
+    ],
+)
+def test_references_resolve_through_imports(index: Index, path: str, refs: list[tuple]) -> None:
+    assert resolved(index, path) == refs
+
+
+def test_definition_across_languages_by_position(index: Index) -> None:
+    assert [s.id for s in index.definitions("main.go:8:30")] == ["internal/store/store.go::Open"]
