@@ -8,13 +8,13 @@ from tests.support.model_server import ModelServer, Recorded, Turn
 
 from .harness import Script, call, last_result, run_agent
 
-WINDOW = 8_000
-READS = 14
+WINDOW = 12_000
+READS = 16
 
 
 def big_module(n: int) -> str:
     return "".join(f"def handler_{n}_{i}(request):\n    return {{'status': {i}, 'body': request.get('k{i}')}}\n\n\n"
-                   for i in range(60))
+                   for i in range(30))
 
 
 def test_overflowing_session_compacts_and_keeps_the_ledger(tmp_path: Path) -> None:
@@ -28,7 +28,7 @@ def test_overflowing_session_compacts_and_keeps_the_ledger(tmp_path: Path) -> No
     def reader(n: int):  # type: ignore[no-untyped-def]
         def step(rec: Recorded) -> Turn:
             if n:
-                assert f"handler_{n - 1}_59" in last_result(rec), "the file was not really read"
+                assert f"handler_{n - 1}_29" in last_result(rec), "the file was not really read"
             return Turn(text=f"Reading module {n}.", tool_calls=[call("read_file", path=f"mod{n}.py")])
         return step
 

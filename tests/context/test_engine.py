@@ -86,7 +86,11 @@ def test_text_tool_format_when_not_native() -> None:
     assert request.messages[-1].content.startswith("Tool result (call c1, run_command):\na.py")
 
 
-def test_static_prefix_is_byte_identical_across_turns_and_history_is_a_prefix() -> None:
+def _shape(messages: list[Message]) -> list[tuple]:
+    return [(m.role, m.content, [(c.id, c.name, c.arguments) for c in m.tool_calls]) for m in messages]
+
+
+def test_each_request_extends_the_previous_one_byte_for_byte() -> None:
     ledger = Ledger()
     ledger.record("commit", sha="abc1234", subject="Add the parser")
     engine = make(window=200_000, ledger=ledger)
@@ -100,16 +104,12 @@ def test_static_prefix_is_byte_identical_across_turns_and_history_is_a_prefix() 
             ledger.record("process", command="python -m http.server", pid=99, port=8000)
         request = engine.build("m")
         assert request.messages[0].content == previous.messages[0].content
-        # every message but the volatile tail of the previous request is still there, byte for byte
-        stable = [m for m in previous.messages if not m.content.startswith("# Updates")]
-        if stable[-1].role == "user" and "# Updates" in stable[-1].content:
-            stable = stable[:-1]
-        assert [(m.role, m.content) for m in request.messages[: len(stable)]] == [(m.role, m.content) for m in stable]
+        assert _shape(request.messages[: len(previous.messages)]) == _shape(previous.messages)
         previous = request
     assert engine.compactions == 0
 
 
-def test_ledger_and_plan_in_state_block_and_tail() -> None:
+def test_plan_and_side_effects_enter_the_history_once_as_notes() -> None:
     ledger = Ledger()
     ledger.record("commit", sha="abc1234", subject="Add the parser")
     engine = make(window=200_000, ledger=ledger)
@@ -121,26 +121,30 @@ def test_ledger_and_plan_in_state_block_and_tail() -> None:
     engine.set_plan("1. [done] read\n2. [pending] fix")
     ledger.record("chmod", path="run.sh", mode="+x")
     request = engine.build("m")
-    tail = request.messages[-1]
-    assert tail.role == "user" and tail.content.startswith("# Updates")
-    assert "2. [pending] fix" in tail.content and "chmod +x run.sh" in tail.content
-    assert "abc1234" not in tail.content  # already in the frozen state block
+    note = request.messages[-1]
+    assert note.role == "user" and note.content.startswith("# Updates\n## Plan (current)\n1. [done] read")
+    assert "chmod +x run.sh" in note.content and "abc1234" not in note.content
+    step(engine, 2)
+    again = engine.build("m")
+    assert sum(m.content.startswith("# Updates") for m in again.messages) == 1  # sent once, then cached
+    engine.set_plan("1. [done] read\n2. [done] fix")
+    engine.add_user("Also update the docs.")
+    last = engine.build("m").messages[-1].content
+    assert last.startswith("# Updates\n## Plan (current)") and last.endswith("Also update the docs.")
 
 
-def test_cache_breakpoints_static_and_last_stable_message() -> None:
+def test_cache_breakpoints_static_previous_and_last() -> None:
     engine = make(window=200_000)
     engine.add_user("Go.")
     engine.build("m")
     step(engine, 1)
-    engine.set_plan("1. go")
     request = engine.build("m")
     marked = [i for i, m in enumerate(request.messages) if m.cache_breakpoint]
-    # system; last turn's breakpoint (the user message: read now); the last tool result before the tail
-    assert marked == [0, 1, len(request.messages) - 2]
-    assert request.messages[-2].role == "tool"
+    # system; last turn's breakpoint (read from the cache now); the last message (written now)
+    assert marked == [0, 1, len(request.messages) - 1]
     step(engine, 2)
     again = engine.build("m")
-    assert [i for i, m in enumerate(again.messages) if m.cache_breakpoint] == [0, 3, len(again.messages) - 2]
+    assert [i for i, m in enumerate(again.messages) if m.cache_breakpoint] == [0, 3, len(again.messages) - 1]
 
 
 def test_user_words_come_last_with_retrieved_context_before_them() -> None:
@@ -210,7 +214,8 @@ def test_rederivable_results_become_references_first() -> None:
     request = engine.build("m")
     info = engine.last_compaction
     assert info is not None and info.dropped
-    assert info.dropped[0] == "[file src/m0.py read at turn 1: 150 lines; read it again if needed]"
+    # the newest unprotected result goes first: the cached prefix before it stays valid
+    assert info.dropped[0] == "[file src/m3.py read at turn 4: 150 lines; read it again if needed]"
     assert any(m.content == info.dropped[0] for m in request.messages)
 
 

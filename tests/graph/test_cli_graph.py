@@ -119,3 +119,10 @@ def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
                           "COLUMNS": "120", "TERM": "xterm"}, timeout=60, encoding="utf-8")
     child.expect(pexpect.EOF)
     assert "indexing" in child.before and "indexed 80 files" in child.before
+
+
+def test_index_location_that_cannot_be_created_is_one_line_exit_1(tmp_path: Path) -> None:
+    blocked = make_repo(tmp_path / "blocked", {"a.py": "A = 1\n", ".codewright": "a file, not a directory"})
+    out = cli("index", str(blocked))
+    assert out.returncode == 1 and out.stderr.startswith("codewright: cannot open the index")
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr

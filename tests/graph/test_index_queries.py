@@ -85,6 +85,21 @@ def test_outline_lists_symbols_in_order(index: Index) -> None:
         index.outline("missing.py")
 
 
+def test_search_returns_ranked_chunks_with_text(index: Index) -> None:
+    hits = index.search("make user")
+    assert hits[0].symbol == "pkg/models.py::make_user" and hits[0].text.startswith("def make_user(name):")
+    assert hits[0].score >= hits[-1].score
+
+
+def test_imports_and_importers(index: Index) -> None:
+    assert [(i.line, i.module, i.names, i.alias, i.target) for i in index.imports("pkg/views.py")] == [
+        (1, "pkg.models", ["make_user"], None, "pkg/models.py"),
+        (2, ".", ["models"], None, "pkg/__init__.py"),
+        (3, "pkg.models", [], "m", "pkg/models.py"),
+    ]
+    assert index.importers("pkg/models.py") == ["pkg/__init__.py", "pkg/views.py"]
+
+
 def test_stats_counts(index: Index) -> None:
     stats = index.stats()
     assert (stats["files"], stats["symbols"], stats["imports"], stats["imports_resolved"]) == (5, 9, 5, 5)

@@ -10,6 +10,7 @@ from codewright.repair import loads, repair_json
 
 CASES = [
     # brackets
+    ("missing opening brace", '"a": 1, "b": [2]}', {"a": 1, "b": [2]}),
     ("missing closing brace", '{"a": 1', {"a": 1}),
     ("missing closing bracket", "[1, 2", [1, 2]),
     ("missing both at the end", '{"a": [1, {"b": 2', {"a": [1, {"b": 2}]}),

@@ -39,6 +39,13 @@ def test_snapshot_before_any_container_is_none() -> None:
     assert StreamParser().feed("Sure, here") is None
 
 
+def test_missing_opening_brace_streamed() -> None:
+    parser = StreamParser()
+    parser.feed('"a": 1, ')
+    parser.feed('"b": [2]}')
+    assert parser.close() == loads('"a": 1, "b": [2]}') == {"a": 1, "b": [2]}
+
+
 def test_feed_after_close_is_an_error() -> None:
     parser = StreamParser()
     parser.feed("[1]")

@@ -7,18 +7,19 @@ A request is built in this order (static first):
    output format, project facts, repository map. Byte-identical on every turn and marked
    as the first cache breakpoint.
 2. the *session state* (ledger of side effects, plan, summary of compacted turns),
-   rendered at the start of the history and frozen between compactions, so it does not
-   break the cache of the history behind it;
-3. the history: user turns (with the context retrieved for them), assistant turns, tool
-   results. The last stable message is the second cache breakpoint;
-4. a small *tail* with what changed since the state block was frozen: the current plan
-   and new ledger entries. It merges into the final user message (so the user's words
-   stay last) or follows the tool results as a user message, and is never stored, so
-   the next turn's prefix still matches.
+   rendered at the start of the history and frozen until turns are summarised, so it
+   does not break the cache of the history behind it;
+3. the history: user turns (the context retrieved for them, then their words), assistant
+   turns, tool results, and *update notes*: when the plan changes or side effects are
+   recorded, one note with the change is appended before the next call, so it is sent
+   once and cached after (nothing volatile is re-sent every turn). The last message and
+   the one marked on the previous turn are cache breakpoints.
 
 When a request would not fit the budget (window minus the reply's reserve, minus a
 margin for tokenizer drift), the history is compacted in one large step down to about
 half the budget (see `compaction`), so the cache is rebuilt rarely, not every turn.
+Ledger and plan are never lost: notes are not dropped, and summarising re-renders the
+state block with everything recorded so far.
 """
 
 from __future__ import annotations
@@ -94,6 +95,8 @@ class ContextEngine:
         self.compactions = 0
         self.last_compaction: CompactionInfo | None = None
         self._snapshot: tuple[int, str] | None = None  # (ledger length, plan) frozen into the state block
+        self._shown: tuple[int, str] = (0, "")  # (ledger length, plan) the model has seen, in state or notes
+        self._sent = 0  # history entries included in the last request
         self._pending_retrieved: str | None = None
         self._deferred: list[str] = []  # user messages waiting for tool results (see add_user)
         self._marked: Entry | None = None  # the history entry carrying the last turn's cache breakpoint
@@ -179,24 +182,46 @@ class ContextEngine:
     def build(self, model: str, **request_fields: Any) -> Request:
         """The request for the next model call; compacts first when it would not fit the budget."""
         self.last_compaction = None
+        if self._snapshot is None:
+            self._snapshot = self._shown = (len(self.ledger), self.plan)
         if self._pending_retrieved and self.history and self.history[-1].message.role != "user":
             self._append(Entry(Message("user", self._pending_retrieved), self.turn, "retrieved"))
             self._pending_retrieved = None
-        if self._snapshot is None:
-            self._snapshot = (len(self.ledger), self.plan)
+        self._note_updates()
         budget = self.budget(model)
         if self.measure() > budget:
             self._compact(budget)
         request_fields.setdefault("max_tokens", self.reserve_output)
-        return Request(self._messages(), model=model, tools=self.tools if self.native_tools else [],
-                       **request_fields)
+        messages = self._messages()
+        self._sent = len(self.history)
+        return Request(messages, model=model, tools=self.tools if self.native_tools else [], **request_fields)
 
     def measure(self) -> int:
         """Estimated prompt tokens of the request `build` would make now."""
-        tail = self._tail()
         return (self._static_tokens + self._tool_tokens + self._state_tokens()
-                + sum(e.tokens or self._retoken(e) for e in self.history)
-                + (self.count(tail) + MESSAGE_OVERHEAD if tail else 0))
+                + sum(e.tokens or self._retoken(e) for e in self.history))
+
+    def _note_updates(self) -> None:
+        """Plan changes and new side effects enter the history once, as a note, so they are cached from
+        then on (a volatile block re-sent every turn would cost its tokens uncached each time). A user
+        message not yet sent gets the note in front of its words, which stay last."""
+        ledger_len, plan = self._shown
+        parts = []
+        if self.plan != plan:
+            parts.append("## Plan (current)\n" + (self.plan or "(cleared)"))
+        if len(self.ledger) > ledger_len:
+            parts.append("## New side effects\n" + self.ledger.render(ledger_len))
+        if not parts:
+            return
+        self._shown = (len(self.ledger), self.plan)
+        note = "# Updates\n" + "\n\n".join(parts)
+        last = self.history[-1] if self.history else None
+        if last is not None and last.message.role == "user" and len(self.history) > self._sent:
+            last.words = last.words if last.words is not None else last.message.content
+            last.message.content = f"{note}\n\n{last.message.content}"
+            last.tokens = 0
+        else:
+            self._append(Entry(Message("user", note), self.turn, "note"))
 
     def _messages(self) -> list[Message]:
         history = [_copy(e.message) for e in self.history]
@@ -208,26 +233,20 @@ class ContextEngine:
             else:
                 history.insert(0, Message("user", state))
                 offset = 1
-        tail = self._tail()
-        merge_tail = bool(tail) and bool(self.history) and self.history[-1].message.role == "user"
-        self._mark_breakpoints(history, offset, len(self.history) - merge_tail)
+        self._mark_breakpoints(history, offset)
         if not self.native_tools:
             history = _as_text_conversation(history)
-        if merge_tail:
-            history[-1].content = f"{tail}\n\n{history[-1].content}"
-        elif tail:
-            history.append(Message("user", tail))
         return [Message("system", self._static, cache_breakpoint=True), *history]
 
-    def _mark_breakpoints(self, history: list[Message], offset: int, stable: int) -> None:
-        """Mark the last message that stays byte-identical next turn (written to the cache now) and the
-        one marked last time (read from the cache now): providers with explicit breakpoints, like
-        Anthropic's, only hit a prefix that ends at a breakpoint both requests share."""
-        if stable <= 0:
+    def _mark_breakpoints(self, history: list[Message], offset: int) -> None:
+        """Mark the last message (written to the cache now) and the one marked last time (read from the
+        cache now): providers with explicit breakpoints, like Anthropic's, only hit a prefix that ends
+        at a breakpoint both requests share."""
+        if not self.history:
             return
-        current = self.history[stable - 1]
+        current = self.history[-1]
         for entry in (self._marked, current):
-            index = next((i for i, e in enumerate(self.history[:stable]) if e is entry), None)
+            index = next((i for i, e in enumerate(self.history) if e is entry), None)
             if index is not None:
                 history[offset + index].cache_breakpoint = True
         self._marked = current
@@ -250,18 +269,6 @@ class ContextEngine:
         state = self._state_text()
         return self.count(state) + MESSAGE_OVERHEAD if state else 0
 
-    def _tail(self) -> str:
-        """What changed since the state block was frozen: kept small and out of the cached prefix."""
-        if self._snapshot is None:
-            return ""
-        ledger_len, plan = self._snapshot
-        parts = []
-        if self.plan and self.plan != plan:
-            parts.append("## Plan (current)\n" + self.plan)
-        if len(self.ledger) > ledger_len:
-            parts.append("## New side effects\n" + self.ledger.render(ledger_len))
-        return "# Updates\n" + "\n\n".join(parts) if parts else ""
-
     def _entry_tokens(self, entry: Entry) -> int:
         msg = entry.message
         calls = sum(self.count(c.name) + self.count(c.arguments) + MESSAGE_OVERHEAD for c in msg.tool_calls)
@@ -281,8 +288,8 @@ class ContextEngine:
         protect = self._protect_from()
         info.dropped = compaction.drop_rederivable(self.history, protect, self.measure, target, self.count)
         if self.measure() > budget * SUMMARISE_ABOVE:
-            # the front of the history changes anyway: re-render the state block with the tail folded in
-            self._snapshot = (len(self.ledger), self.plan)
+            # the front of the history changes anyway: re-render the state block, notes folded in
+            self._snapshot = self._shown = (len(self.ledger), self.plan)
             info.summarised_turns = self._summarise(target)
             compaction.settle_open_items(self.summary, self.history)
         if self.measure() > budget:
@@ -348,6 +355,8 @@ class ContextEngine:
             "turn": self.turn,
             "compactions": self.compactions,
             "snapshot": list(self._snapshot) if self._snapshot else None,
+            "shown": list(self._shown),
+            "sent": self._sent,
             "pending_retrieved": self._pending_retrieved,
             "deferred": [redact(t) for t in self._deferred],
         }
@@ -373,6 +382,8 @@ class ContextEngine:
         engine.compactions = data["compactions"]
         engine._snapshot = tuple(data["snapshot"]) if data["snapshot"] else None  # type: ignore[assignment]
         engine._pending_retrieved = data["pending_retrieved"]
+        engine._shown = tuple(data["shown"])  # type: ignore[assignment]
+        engine._sent = data["sent"]
         engine._deferred = list(data.get("deferred", []))
         for item in data["history"]:
             engine._append(Entry.from_dict(item))

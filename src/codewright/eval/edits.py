@@ -40,18 +40,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=5, help="seed of the damage generators")
     parser.add_argument("--limit", type=int, help="only the first N patches")
     parser.add_argument("--cache", type=Path, help="JSONL of per-patch results; a rerun resumes from it")
+    parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS))
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(func=_handler)
 
 
 def _handler(args: argparse.Namespace) -> int:
-    for tool in ("git", "patch"):
+    tools = tuple(t for t in args.tools.split(",") if t)
+    if not tools or set(tools) - set(TOOLS):
+        raise UsageError(f"--tools {args.tools}: choose among {','.join(TOOLS)}")
+    for tool in {"git", *tools} - {"codewright"}:
         if shutil.which(tool) is None:
             raise UsageError(f"`{tool}` is not installed; it is a peer in this evaluation")
     if not args.mirrors.is_dir():
         raise UsageError(f"--mirrors {args.mirrors}: not a folder")
     summary = run_all(args.data, args.mirrors, args.jobs, args.seed, args.limit, args.cache,
-                      progress=None if args.json else sys.stderr)
+                      progress=None if args.json else sys.stderr, tools=tools)
     if args.json:
         print(json.dumps(summary, indent=1))
     else:
@@ -63,10 +67,10 @@ def format_table(summary: dict) -> str:
     """Markdown: per kind, each tool's correct share, wrong and refused counts."""
     lines = [(f"{summary['patches']} patches; {summary['clean']} apply cleanly with `git apply` at their base "
              f"commit ({len(summary['not_clean'])} do not). Cells: correct % (wrong / refused)."), "",
-             "| damage | n | " + " | ".join(TOOLS) + " |", "|---|---:|" + "---:|" * len(TOOLS)]
+             "| damage | n | " + " | ".join(summary["tools"]) + " |", "|---|---:|" + "---:|" * len(summary["tools"])]
     for kind, row in summary["kinds"].items():
         cells = []
-        for tool in TOOLS:
+        for tool in summary["tools"]:
             t = row[tool]
             share = 100 * t["correct"] / row["n"] if row["n"] else 0.0
             cells.append(f"{share:.1f}% ({t['wrong']} / {t['refused']})")
@@ -164,7 +168,7 @@ def _tasks(data: Path, mirrors: Path, limit: int | None) -> list[dict]:
     return tasks[:limit] if limit else tasks
 
 
-def run_patch(task: dict, seed: int) -> dict:
+def run_patch(task: dict, seed: int, tools: tuple[str, ...] = TOOLS) -> dict:
     """Every kind and tool on one patch; the outcomes as a JSON-ready record."""
     patch = task["patch"]
     paths = touched_paths(patch)
@@ -176,7 +180,8 @@ def run_patch(task: dict, seed: int) -> dict:
         patch_file.write_text(patch, encoding="utf-8")
         proc = subprocess.run(["git", "apply", str(patch_file)], cwd=work, capture_output=True, text=True,
                               check=False)
-        record = {"key": task["key"], "clean": proc.returncode == 0, "kinds": {}}
+        record = {"key": task["key"], "seed": seed, "tools": list(tools), "clean": proc.returncode == 0,
+                  "kinds": {}}
         if proc.returncode:
             record["why"] = proc.stderr.strip()[-300:]
             return record
@@ -187,7 +192,7 @@ def run_patch(task: dict, seed: int) -> dict:
                 continue
             patch_file.write_text(text, encoding="utf-8")
             outcomes = {}
-            for tool in TOOLS:
+            for tool in tools:
                 materialise(work, files)
                 applied, message = apply_with(tool, work, patch_file, text)
                 after = read_back(work, paths)
@@ -205,38 +210,39 @@ def run_patch(task: dict, seed: int) -> dict:
 
 
 def run_all(data: Path, mirrors: Path, jobs: int, seed: int, limit: int | None, cache: Path | None,
-            progress=None) -> dict:
+            progress=None, tools: tuple[str, ...] = TOOLS) -> dict:
     tasks = _tasks(data, mirrors, limit)
     done: dict[str, dict] = {}
     if cache and cache.exists():
         for line in cache.read_text(encoding="utf-8").splitlines():
             record = json.loads(line)
-            done[record["key"]] = record
+            if record.get("seed") == seed and record.get("tools") == list(tools):
+                done[record["key"]] = record
     todo = [t for t in tasks if t["key"] not in done]
     with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        for n, record in enumerate(pool.map(run_patch, todo, [seed] * len(todo), chunksize=4), 1):
+        for n, record in enumerate(pool.map(run_patch, todo, [seed] * len(todo), [tools] * len(todo), chunksize=4), 1):
             done[record["key"]] = record
             if cache:
                 with open(cache, "a", encoding="utf-8") as sink:
                     sink.write(json.dumps(record) + "\n")
             if progress and n % 50 == 0:
                 print(f"{n}/{len(todo)} patches", file=progress)
-    return summarise([done[t["key"]] for t in tasks], seed)
+    return summarise([done[t["key"]] for t in tasks], seed, tools)
 
 
-def summarise(records: list[dict], seed: int) -> dict:
+def summarise(records: list[dict], seed: int, tools: tuple[str, ...] = TOOLS) -> dict:
     kinds: dict[str, dict] = {}
     failures = []
     for record in records:
         for kind, outcomes in record["kinds"].items():
-            row = kinds.setdefault(kind, {"n": 0, **{t: {"correct": 0, "wrong": 0, "refused": 0} for t in TOOLS}})
+            row = kinds.setdefault(kind, {"n": 0, **{t: {"correct": 0, "wrong": 0, "refused": 0} for t in tools}})
             row["n"] += 1
-            for tool in TOOLS:
+            for tool in tools:
                 row[tool][outcomes[tool].split("-")[0]] += 1
             if outcomes["codewright"] != "correct":
                 failures.append({"key": record["key"], "kind": kind, "outcome": outcomes["codewright"],
                                  "message": outcomes.get("message", "")})
     order = ("clean", *KINDS)
-    return {"seed": seed, "patches": len(records), "clean": sum(r["clean"] for r in records),
+    return {"seed": seed, "tools": list(tools), "patches": len(records), "clean": sum(r["clean"] for r in records),
             "not_clean": [{"key": r["key"], "why": r.get("why", "")} for r in records if not r["clean"]],
             "kinds": {k: kinds[k] for k in order if k in kinds}, "codewright_failures": failures}

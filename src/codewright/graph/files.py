@@ -84,6 +84,12 @@ def is_ignored(root: Path, rel: str) -> bool:
 def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
     """Stat one file into `found`: an entry, a skip with its reason, or nothing when it is gone."""
     try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:  # a name os gave us as surrogates: SQLite and JSON cannot hold it
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        found.skipped.append(Skipped(shown, "file name is not valid UTF-8"))
+        return
+    try:
         st = os.stat(root / rel)
     except OSError as exc:
         if exc.errno == errno.ELOOP:

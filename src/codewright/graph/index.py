@@ -337,7 +337,14 @@ class Index:
         return queries.outline(self.conn, self._relative(path))
 
     def search(self, text: str, limit: int = 20) -> list[queries.ChunkHit]:
+        """Chunks (functions, classes, module rest, doc sections) ranked by BM25."""
         return queries.search(self.conn, text, limit)
+
+    def imports(self, path: str) -> list[queries.ImportInfo]:
+        return queries.imports(self.conn, self._relative(path))
+
+    def importers(self, path: str) -> list[str]:
+        return queries.importers(self.conn, self._relative(path))
 
     def stats(self) -> dict:
         return queries.stats(self.conn, self.root)

@@ -63,6 +63,20 @@ class ChunkHit:
     symbol: str | None
     title: str
     score: float  # BM25, higher is better
+    text: str
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class ImportInfo:
+    path: str  # the importing file
+    line: int
+    module: str  # as written
+    names: list[str]
+    alias: str | None
+    target: str | None  # the imported file (a directory for Go and Java packages), when in the tree
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -178,12 +192,30 @@ def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[ChunkHi
     if not query:
         return []
     rows = conn.execute(
-        "SELECT f.path, c.kind, c.start_line, c.end_line, c.symbol, c.title, -bm25(chunks_fts, 4.0, 1.0, 2.0)"
+        "SELECT f.path, c.kind, c.start_line, c.end_line, c.symbol, c.title, -bm25(chunks_fts, 4.0, 1.0, 2.0),"
+        " chunks_fts.text"
         " FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id"
         " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 4.0, 1.0, 2.0) LIMIT ?",
         (query, limit),
     )
     return [ChunkHit(*r) for r in rows]
+
+
+def imports(conn: sqlite3.Connection, path: str) -> list[ImportInfo]:
+    """What `path` imports, in line order."""
+    rows = conn.execute(
+        "SELECT f.path, i.line, i.module, i.names, i.alias, i.target FROM imports i JOIN files f ON f.id=i.file_id"
+        " WHERE f.path=? ORDER BY i.line, i.id", (path,))
+    return [ImportInfo(p, ln, m, n.split(",") if n else [], a, t) for p, ln, m, n, a, t in rows]
+
+
+def importers(conn: sqlite3.Connection, path: str) -> list[str]:
+    """The files importing `path` (or its package directory)."""
+    parent = path.rsplit("/", 1)[0] if "/" in path else ""
+    rows = conn.execute(
+        "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)"
+        " AND f.path != ? ORDER BY f.path", (path, parent, path))
+    return [r[0] for r in rows]
 
 
 def stats(conn: sqlite3.Connection, root: Path) -> dict:

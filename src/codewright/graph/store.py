@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from codewright.errors import CodewrightError
+
 SCHEMA_VERSION = 1
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
@@ -101,11 +103,16 @@ def index_dir(root: Path) -> Path:
 
 
 def connect(root: Path, notices: list[str]) -> sqlite3.Connection:
-    """Open (creating or rebuilding as needed) the index database of `root`.
+    """Open (creating or rebuilding as needed) the index database of `root`."""
+    try:
+        return _connect(root, notices)
+    except (OSError, sqlite3.OperationalError) as exc:
+        raise CodewrightError(f"cannot open the index in {index_dir(root)}: {exc}") from exc
 
-    Creating and deleting happen under the writer lock, re-checked there: a second process
-    that sees a database still being created must wait for it, not delete it.
-    """
+
+def _connect(root: Path, notices: list[str]) -> sqlite3.Connection:
+    """Creating and deleting happen under the writer lock, re-checked there: a second process
+    that sees a database still being created must wait for it, not delete it."""
     path = index_dir(root) / DB_NAME
     if path.exists() and _problem(path) is None:
         return _open(path)

@@ -280,19 +280,12 @@ class Engine(StringScanner):
         fr.phase = AFTER
 
     def _drop_placed(self) -> None:
-        """A container turned out to be noise (`[{]`): take it back out of its parent."""
-        if not self.stack:
-            self.open_top = None
-            return
+        """An object in an array turned out to be noise (`[{]`): take it back out."""
         parent = self.stack[-1]
-        if type(parent) is Arr:
-            parent.items.pop()
-            parent.phase = AFTER
-        else:
-            del parent.d[parent.key]
-            parent.phase = AFTER
+        parent.items.pop()
+        parent.phase = AFTER
 
-    def _start_value(self, c: str, ctx: str, fr: Obj | Arr) -> None:
+    def _start_value(self, c: str, ctx: str) -> None:
         """Dispatch on the first character of a value inside an object or array."""
         if c == "{" or c == "[":
             self._open_container(c, in_array=ctx == CTX_ITEM, object_value=ctx == CTX_VALUE)
@@ -338,7 +331,7 @@ class Engine(StringScanner):
             self.pos = m.end()
             self._emit(literal)
             return
-        self.stack.append(Unquoted(ctx, self.pos))
+        self.stack.append(Unquoted(ctx))
 
     def _prose_follows(self, i: int) -> bool:
         c = self._next_char(i)
@@ -494,7 +487,7 @@ class Engine(StringScanner):
         elif c == "]":
             self.pos += 1
         else:
-            self._start_value(c, CTX_VALUE, fr)
+            self._start_value(c, CTX_VALUE)
 
     def _object_after(self, fr: Obj, c: str | None) -> None:
         if c is None:
@@ -553,7 +546,7 @@ class Engine(StringScanner):
         elif (c in "\"'-tfnTFN" or c.isdigit()) and self._fast_items(fr):
             return
         else:
-            self._start_value(c, CTX_ITEM, fr)
+            self._start_value(c, CTX_ITEM)
 
     def item_became_key(self, text: str, placed: bool) -> None:
         """`["key": value` - a string in an array turned out to be a key."""

@@ -7,6 +7,23 @@ import json
 from codewright.repair.engine import Engine
 from codewright.repair.errors import NoJSONFound
 
+NOT_JSON = object()
+
+
+def as_json(text: str) -> object:
+    """json.loads's value when the text is JSON, or is JSON but for its opening brace
+    (`"a": 1, "b": 2}`); otherwise NOT_JSON. Both parsers start here, so they agree."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        pass
+    if text.lstrip()[:1] == '"' and text.rstrip()[-1:] == "}":
+        try:
+            return json.loads("{" + text)
+        except (ValueError, RecursionError):
+            pass
+    return NOT_JSON
+
 
 def loads(text: str | bytes) -> object:
     """Parse JSON as a model wrote it, repairing what is broken.
@@ -17,10 +34,9 @@ def loads(text: str | bytes) -> object:
     """
     if isinstance(text, (bytes, bytearray)):
         text = bytes(text).decode("utf-8", errors="replace")
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError):
-        pass
+    value = as_json(text)
+    if value is not NOT_JSON:
+        return value
     engine = Engine(final=True)
     engine.buf = text
     engine._budget = 8 * len(text) + 65536

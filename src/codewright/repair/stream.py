@@ -8,10 +8,9 @@ the same engine and every look-ahead pauses until the text it needs has arrived.
 
 from __future__ import annotations
 
-import json
-
 from codewright.repair.engine import Arr, Engine, Obj
 from codewright.repair.errors import RepairError
+from codewright.repair.oneshot import NOT_JSON, as_json
 from codewright.repair.strings import Str, Unquoted
 
 
@@ -71,10 +70,9 @@ class StreamParser:
         """The final value, equal to `loads(self.text)`; raises RepairError like `loads`."""
         engine = self._engine
         self._closed = True
-        try:
-            return json.loads(self.text)
-        except (ValueError, RecursionError):
-            pass
+        value = as_json(self.text)
+        if value is not NOT_JSON:
+            return value
         if self._error is not None:
             raise self._error
         engine.final = True

@@ -59,13 +59,12 @@ class Str:
 class Unquoted:
     """A value the model wrote without quotes; `braces` counts `{` it opened as text."""
 
-    __slots__ = ("braces", "ctx", "parts", "placed", "start")
+    __slots__ = ("braces", "ctx", "parts", "placed")
 
-    def __init__(self, ctx: str, start: int) -> None:
+    def __init__(self, ctx: str) -> None:
         self.ctx = ctx
         self.parts: list[str] = []
         self.braces = 0
-        self.start = start
         self.placed = False
 
 

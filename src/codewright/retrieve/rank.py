@@ -19,6 +19,7 @@ FILE_WEIGHTS: dict[str, float] = {
     "module_mention": 1.5,
     "defines_mentioned": 1.5,
     "stem_mention": 0.8,
+    "stem_word": 0.3,
     "graph_neighbour": 0.2,
     "test": -1.5,
     "doc": -1.0,

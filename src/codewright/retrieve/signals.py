@@ -26,6 +26,7 @@ _STOPWORDS = frozenset(
     "you your yes get got like one two see seems seem want way well work works working expected actual issue problem "
     "example following code error line file python version def return import self none true false".split()
 )
+_GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "models", "test", "tests", "setup", ""})
 FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
@@ -68,7 +69,7 @@ def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidat
     _frames(conn, paths, mentions, files, functions)
     _modules(paths, mentions, files)
     _definitions(conn, mentions, files, functions)
-    _stems(paths, mentions, files)
+    _stems(paths, text, mentions, files)
     _neighbours(conn, files)
     for path, feats in files.items():
         feats.values["test"] = 1.0 if is_test(path) else 0.0
@@ -206,16 +207,20 @@ def _definitions(conn, mentions: Mentions, files, functions) -> None:
             feats.values["defines_mentioned"] = min(1.0, feats.values["defines_mentioned"])
 
 
-def _stems(paths, mentions: Mentions, files) -> None:
-    """A file whose name is a mentioned word (`separable` -> separable.py) is likely the module meant."""
-    words = {w.lower() for w in mentions.names()}
-    words |= {p.lower() for d in mentions.dotted for p in d.split(".")}
+def _stems(paths, text: str, mentions: Mentions, files) -> None:
+    """A file named by a mentioned identifier (`separable` -> separable.py), or by a plain word of the task."""
+    code_words = {w.lower() for w in mentions.names()} | {p.lower() for d in mentions.dotted for p in d.split(".")}
+    plain_words = {w.lower() for w in _WORD.findall(text) if len(w) > 3}
     for path in paths:
         stem = posixpath.splitext(posixpath.basename(path))[0].lower()
-        if stem in words and stem not in ("__init__", "base", "utils", "core"):
-            files[path].add("stem_mention", 1.0, f"file name {stem} is mentioned")
-        elif stem == "__init__" and posixpath.basename(posixpath.dirname(path)).lower() in words:
-            files[path].add("stem_mention", 0.5, "package name is mentioned")
+        if stem == "__init__":
+            stem = posixpath.basename(posixpath.dirname(path)).lower()
+        if stem in _GENERIC_STEMS:
+            continue
+        if stem in code_words:
+            files[path].add("stem_mention", 1.0, f"file name {stem} is mentioned as code")
+        elif stem in plain_words:
+            files[path].add("stem_word", 1.0, f"file name {stem} is a word of the task")
 
 
 def _neighbours(conn, files) -> None:

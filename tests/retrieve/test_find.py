@@ -1,0 +1,106 @@
+"""`find` on a small repository: each signal lifts the code it should."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from codewright.graph.index import Index
+from codewright.retrieve.find import find
+from tests.support.cli_schema import validate
+
+FILES = {
+    "shop/__init__.py": "",
+    "shop/pricing.py": (
+        "from shop.rules import discount_rate\n\n\n"
+        "def total(prices, code=None):\n"
+        "    subtotal = sum(prices)\n"
+        "    return apply_discount(subtotal, code)\n\n\n"
+        "def apply_discount(subtotal, code):\n"
+        "    rate = discount_rate(code)\n"
+        "    return subtotal * (1 + rate)\n"
+    ),
+    "shop/rules.py": "RATES = {'SUMMER': 0.1}\n\n\ndef discount_rate(code):\n    return RATES.get(code, 0.0)\n",
+    "shop/cart.py": (
+        "from shop.pricing import total\n\n\n"
+        "class Cart:\n"
+        "    def __init__(self):\n        self.items = []\n\n"
+        "    def add(self, price):\n        self.items.append(price)\n\n"
+        "    def checkout(self, code=None):\n        return total(self.items, code)\n"
+    ),
+    "shop/shipping.py": "def shipping_cost(weight):\n    return 5 + weight * 0.5\n",
+    "tests/test_pricing.py": "from shop.pricing import total\n\n\ndef test_total():\n    assert total([1, 2]) == 3\n",
+    "docs/discounts.md": "# Discounts\n\nA discount code lowers the total price of a cart.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("shop")
+    for path, text in FILES.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    with Index.open(root) as idx:
+        idx.build()
+        yield idx
+
+
+def test_a_traceback_points_at_its_innermost_frame(index: Index) -> None:
+    text = ('Checkout crashes:\nTraceback (most recent call last):\n'
+            '  File "/srv/app/shop/cart.py", line 12, in checkout\n'
+            '  File "/srv/app/shop/pricing.py", line 10, in apply_discount\nKeyError: x\n')
+    ranking = find(index, text, k=5)
+    assert ranking.files[0].path == "shop/pricing.py"
+    assert ranking.functions[0].id == "shop/pricing.py::apply_discount"
+    assert any(r.signal == "frame" for r in ranking.functions[0].reasons)
+
+
+def test_a_mentioned_method_points_at_its_definition(index: Index) -> None:
+    ranking = find(index, "`Cart.checkout` ignores the discount code", k=5)
+    assert ranking.functions[0].id == "shop/cart.py::Cart.checkout"
+    assert ranking.files[0].path == "shop/cart.py"
+
+
+def test_a_mentioned_module_points_at_its_file(index: Index) -> None:
+    ranking = find(index, "Something is off in shop.rules when the code is unknown", k=3)
+    assert ranking.files[0].path == "shop/rules.py"
+
+
+def test_words_alone_rank_by_bm25(index: Index) -> None:
+    ranking = find(index, "shipping cost grows too fast with weight", k=3)
+    assert ranking.files[0].path == "shop/shipping.py"
+
+
+def test_tests_and_docs_rank_below_the_code_they_describe(index: Index) -> None:
+    ranking = find(index, "discount total price is wrong", k=10)
+    paths = [h.path for h in ranking.files]
+    assert paths.index("shop/pricing.py") < paths.index("tests/test_pricing.py")
+    assert paths.index("shop/pricing.py") < paths.index("docs/discounts.md")
+
+
+def test_every_result_says_why(index: Index) -> None:
+    ranking = find(index, "`apply_discount` adds instead of subtracting", k=3)
+    for hit in ranking.files + ranking.functions:
+        assert hit.reasons and all(r.signal and r.detail for r in hit.reasons)
+
+
+def test_cli_json_matches_its_schema(index: Index) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "codewright", "find", "apply_discount is wrong", "--repo", str(index.root),
+         "--json", "-k", "3"], capture_output=True, text=True,
+    )
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    validate("find", doc)
+    assert doc["functions"][0]["id"] == "shop/pricing.py::apply_discount"
+
+
+def test_cli_without_a_task_is_a_usage_error(tmp_path: Path) -> None:
+    out = subprocess.run([sys.executable, "-m", "codewright", "find", "--repo", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
