@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
+
 from codewright.agent.events import Event
 from codewright.agent.loop import Limits, Outcome
 from codewright.agent.runner import Options, open_agent
 from codewright.gateway.gateway import Gateway
-from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
 MODEL = "openai/test-model"
 Step = Callable[[Recorded], Turn]

@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 import pexpect
-
 from tests.support.model_server import ModelServer, Recorded, Turn
 
 from .harness import MODEL, Script, call, last_result

@@ -71,13 +71,15 @@ def test_rewind_n_goes_n_checkpoints_back_and_keeps_later_state(repo: Path) -> N
 
 
 def test_unchanged_files_make_no_checkpoint_and_user_git_is_untouched(repo: Path) -> None:
-    user_git = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    user_git = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
+                              check=True).stdout
     shadow = ShadowRepo(repo)
     assert shadow.checkpoint("start") is not None
     assert shadow.checkpoint("again") is None
-    after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True).stdout
+    after = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True,
+                           check=True).stdout
     assert after == user_git  # .codewright/ ignores itself
-    assert not subprocess.run(["git", "log"], cwd=repo, capture_output=True).returncode == 0  # still no commits
+    assert subprocess.run(["git", "log"], cwd=repo, capture_output=True, check=False).returncode != 0  # no commits
 
 
 def test_rewind_past_the_first_checkpoint_is_a_usage_error(repo: Path) -> None:

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import jsonschema
-
 from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, Turn
 
@@ -140,12 +139,15 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
     assert changed == {("crlf.txt", "modified"), ("gone.py", "deleted"), ("tool.sh", "modified"),
                        ("out/new.txt", "added")}
     assert snapshot(tmp_path) != before
+    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
+                             capture_output=True, text=True, check=True)
+    assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["done"]
 
     undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--json", "--repo", str(tmp_path)],
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert undo.returncode == 0, undo.stderr
     validate("undo", json.loads(undo.stdout))
     assert snapshot(tmp_path) == before
     again = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)],
-                           capture_output=True, text=True)
+                           capture_output=True, text=True, check=False)
     assert again.returncode == 2 and "Traceback" not in again.stderr  # nothing earlier than the start

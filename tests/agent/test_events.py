@@ -15,7 +15,7 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
 
 def documented_schema() -> dict:
     text = DOC.read_text(encoding="utf-8")
-    block = re.search(r"## JSON Schema.*?```json\n(.*?)\n```", text, re.S)
+    block = re.search(r"## JSON Schema.*?```json\n(.*?)\n```", text, re.DOTALL)
     assert block, "docs/events.md has no JSON Schema block"
     return json.loads(block.group(1))
 

@@ -6,11 +6,13 @@ recovers from each; others are denied a command, reach a limit, or get stuck.
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
-from codewright.agent.loop import Limits
 from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
+
+from codewright.agent.loop import Limits
 
 from .harness import Script, call, last_result, run_agent
 
@@ -141,4 +143,26 @@ def test_a_model_without_native_tools_calls_them_in_text(tmp_path: Path) -> None
         run = run_agent(root, server, "read calc", mode="full-auto", text_tools=True)
     assert script.problems == []
     assert run.outcome.outcome == "done"
-    assert [e.name for e in run.of_type("tool_call_requested")][0] == "read_file"
+    assert next(e.name for e in run.of_type("tool_call_requested")) == "read_file"
+
+
+def test_secrets_are_redacted_in_events_the_store_and_the_prompt(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    key = "AKIA" + "ABCDEFGHIJKLMNOP"
+    (root / "settings.py").write_text(f'AWS_ACCESS_KEY_ID = "{key}"\n')
+
+    def read(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("read_file", path="settings.py")])
+
+    def finish(rec: Recorded) -> Turn:
+        assert key not in json.dumps(rec.body), "the key reached the model"
+        return Turn(text=f"The key is {key}.", tool_calls=[call("finish", summary=f"found {key}")])
+
+    script = Script([read, finish])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "find the key", mode="full-auto")
+    assert script.problems == []
+    assert key not in json.dumps([e.to_dict() for e in run.events])
+    assert any("[redacted" in e.output for e in run.of_type("tool_call_finished"))
+    stored = b"".join(p.read_bytes() for p in (root / ".codewright").glob("sessions.db*"))
+    assert key.encode() not in stored

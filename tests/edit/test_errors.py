@@ -62,3 +62,10 @@ def test_unparseable_input_is_explained(tree, text, pattern):
 def test_unknown_format_name_is_refused(tree):
     with pytest.raises(EditError, match="Unknown edit format 'xml'"):
         apply_text(tree({}), "x", format="xml")
+
+
+def test_non_uniform_indentation_is_explained(tree):
+    root = tree({"i.py": "def f():\n    a = 1\n    b = 2\n"})
+    with pytest.raises(EditError, match="differ only in whitespace") as caught:
+        apply_edits(root, [Edit("i.py", "def f():\n  a = 1\n    b = 2\n", "def f():\n  a = 3\n    b = 2\n")])
+    assert "lines 1-3 (100% similar)" in str(caught.value)

@@ -79,7 +79,8 @@ def test_unknown_model_is_a_usage_error(capsys) -> None:
 
 
 def test_import_is_fast() -> None:
-    code = "import time; t = time.perf_counter(); import codewright.gateway; print(time.perf_counter() - t)"
+    # CPU time, not wall time: the figure is the import's own cost, not the machine's load
+    code = "import time; t = time.process_time(); import codewright.gateway; print(time.process_time() - t)"
     times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
              for _ in range(3)]
     assert min(times) < 0.150, times

@@ -173,3 +173,22 @@ def test_auth_failure_skips_that_deployment(servers) -> None:
         assert locked.count() == 1
     finally:
         locked.stop()
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_stream_stalling_midway_times_out_and_is_reported(server: ModelServer, protocol: str) -> None:
+    server.script(Turn("alpha beta gamma delta epsilon", fault=Fault.hang(2.0, after_chunks=5), chunk_size=4))
+    gw = gateway({"main": [deployment(protocol, server)]}, router={"read_timeout": 0.3})
+    started = time.monotonic()
+    with pytest.raises(StreamInterrupted) as info:
+        list(gw.stream(_req()))
+    assert time.monotonic() - started < 1.5
+    assert info.value.attempts[-1].outcome == "timeout" and server.count() == 1
+
+
+def test_tool_without_arguments_streams_as_empty_object(server: ModelServer) -> None:
+    from tests.support.model_server import ToolUse
+
+    server.script(Turn(tool_calls=[ToolUse("list_files", {})]))
+    response = list(gateway({"main": [deployment("anthropic", server)]}).stream(_req()))[-1].response
+    assert response.tool_calls[0].arguments == "{}"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import httpx
-
-from codewright.gateway import Message, Request
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, PrefixCache, Turn, count_tokens, tokenize
+
+from codewright.gateway import Message, Request
 
 
 def test_tokenizer_is_words_and_punctuation() -> None:

@@ -114,3 +114,12 @@ def test_ollama_thinking_and_options(server: ModelServer) -> None:
     assert response.reasoning[0].text == "hmm"
     body = server.requests[0].body
     assert body["options"] == {"num_predict": 50, "stop": ["\n\n"]} and body["think"] is True
+
+
+def test_openai_official_api_gets_max_completion_tokens(server: ModelServer) -> None:
+    from codewright.gateway.openai import OpenAIProvider
+
+    request = Request([Message("user", "hi")], max_tokens=7)
+    assert OpenAIProvider("gpt-5", "https://api.openai.com/v1").payload(request, False)["max_completion_tokens"] == 7
+    gateway({"main": [deployment("openai", server)]}).complete(request)
+    assert server.requests[0].body["max_tokens"] == 7  # compatible servers keep the classic field

@@ -126,3 +126,11 @@ def test_long_flat_file_is_linear(path):
     t_large, facts = timed(4000)
     assert len([s for s in facts.symbols if s.kind in ("function", "method")]) == 4000
     assert t_large < 16 * 5 * max(t_small, 2e-3), (t_small, t_large)
+
+
+def test_minified_chain_with_a_huge_receiver_stays_fast():
+    source = b"var x = f(" + b"a+" * 100000 + b"1)" + b"".join(b".m%d()" % i for i in range(2000)) + b";\n"
+    start = time.process_time()
+    facts = extract("min.js", source)
+    assert time.process_time() - start < 20
+    assert len([r for r in facts.references if r.kind == "call"]) == 2001

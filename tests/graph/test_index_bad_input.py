@@ -81,7 +81,8 @@ def test_symlink_loop_inside_git_repo(tmp_path: Path) -> None:
 @pytest.mark.parametrize("git", [False, True])
 def test_file_name_that_is_not_utf8_is_skipped(tmp_path: Path, git: bool) -> None:
     repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n"}, git=git)
-    (Path(os.fsencode(repo)) / b"bad\xff.py").write_bytes(b"B = 2\n")
+    with open(os.path.join(os.fsencode(repo), b"bad\xff.py"), "wb") as handle:
+        handle.write(b"B = 2\n")
     ix, stats = build(repo)
     assert stats.files == 1
     assert {"path": "bad\ufffd.py", "reason": "file name is not valid UTF-8"} in stats.skipped_files

@@ -189,3 +189,21 @@ def test_gitignored_files_stay_out_and_index_dir_is_excluded_from_git(tmp_path: 
         assert [r[0] for r in rows(ix, "SELECT path FROM files ORDER BY path")] == [".gitignore", "src/m.py"]
     exclude = (repo / ".git" / "info" / "exclude").read_text().splitlines()
     assert exclude.count(".codewright/") == 1
+
+
+def test_cold_build_with_a_pool_inside_a_threaded_process(tmp_path: Path) -> None:
+    import threading
+
+    repo = make_repo(tmp_path / "many", {f"m{n}.py": f"def f{n}():\n    return {n}\n" for n in range(60)})
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)  # an agent's thread, alive during the build
+    other.start()
+    try:
+        with Index.open(repo) as ix:
+            seen: list[int] = []
+            stats = ix.build(lambda done, total: seen.append(done))
+            assert ix.definitions("f59")[0].id == "m59.py::f59"
+    finally:
+        stop.set()
+        other.join()
+    assert stats.parsed == 60 and seen[-1] == 60

@@ -66,8 +66,10 @@ def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) ->
 
 
 def test_references_by_id_name_and_qualified_name(index: Index) -> None:
-    by_id = [(r.path, r.line, r.col) for r in index.references("pkg/models.py::make_user")]
-    assert by_id == [("pkg/views.py", 7, 12), ("pkg/views.py", 9, 14)]
+    by_id = [(r.path, r.line, r.col, r.kind, r.scope) for r in index.references("pkg/models.py::make_user")]
+    assert by_id == [("pkg/views.py", 7, 12, "call", "pkg/views.py::show"),
+                     ("pkg/views.py", 9, 14, "call", "pkg/views.py::show")]
+    assert [r.scope for r in index.references("User") if r.path == "main.py"] == ["main.py::"]
     assert [(r.path, r.line) for r in index.references("User")] == [
         ("main.py", 3), ("pkg/models.py", 12), ("pkg/views.py", 8)]
     assert [(r.path, r.line) for r in index.references("pkg.models.make_user")] == [

@@ -86,3 +86,48 @@ def test_one_character_chunks(eval_data) -> None:
     for text in _cases(eval_data)[:241]:
         parser = _feed_all(text, [1] * len(text))
         assert _result(parser.close) == _result(lambda text=text: loads(text)), text
+
+
+FRAGMENTS = list("{}[]:,\"'  \n\\/*#`tfnu0123456789.-+eEabcxyz") + [
+    "true",
+    "null",
+    '"a":',
+    "```json",
+    "\u201c",
+    "\u201d",
+    "//",
+    "/*",
+    "*/",
+    '\\"',
+    '\\\\"',
+    "NaN",
+    "None",
+    '{"k": "v", "n": 1}',
+    '[1, "x", true]',
+]
+
+
+def _random_texts(seed: int, count: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(FRAGMENTS) for _ in range(rng.randint(0, 40))) for _ in range(count)]
+
+
+def test_streamed_equals_one_shot_on_random_fragments() -> None:
+    rng = random.Random(3)
+    for text in _random_texts(seed=7, count=3000):
+        parser = _feed_all(text, [rng.randint(1, 5) for _ in range(len(text))])
+        assert _result(parser.close) == _result(lambda text=text: loads(text)), text
+
+
+def test_c_fast_paths_never_change_a_result() -> None:
+    from codewright.repair.engine import Engine
+
+    def engine(text: str, fast: bool) -> tuple[str, str]:
+        parser = Engine(final=True)
+        parser.fast = fast
+        parser.buf = text
+        parser._budget = 8 * len(text) + 65536
+        return _result(lambda: (parser.run(), parser.result())[1])
+
+    for text in _random_texts(seed=8, count=3000):
+        assert engine(text, fast=True) == engine(text, fast=False), text

@@ -25,6 +25,12 @@ Usage::
         srv.requests         # list[Recorded]: every request received, in order
         srv.requests[0].body # the parsed JSON the client sent
 
+Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek",
+api_key=None (when set, requests without it get 401), cache_block=1, cache_min=0,
+model="test-model")`. Also `srv.count(protocol=None)`, `srv.pending` (scripted replies not
+yet served), `srv.stop()`; each `Recorded` has `.protocol`, `.path`, `.headers` (lowercased),
+`.body`, `.stream`, `.prompt_tokens`, `.cached_tokens`, `.reply` (the Turn served), `.time`.
+
 Deciding replies from the request: pass `responder=fn` (or set `srv.responder`). When the
 script queue is empty, `fn(recorded)` is called for each request and returns a `Turn`, a
 plain string (a text reply) or a `Fault`. Without script or responder the reply is
@@ -158,7 +164,7 @@ class Turn:
     chunk_size: int = 8  # characters per streamed text/argument fragment
 
 
-Reply = Union[Turn, Fault, str]
+Reply = Union[Turn, Fault, str]  # noqa: UP007 (a runtime alias; `|` on classes needs 3.10)
 
 
 @dataclass
@@ -409,7 +415,7 @@ class ModelServer:
             _shutdown(conn)
         self._thread.join(timeout=2)
 
-    def __enter__(self) -> ModelServer:
+    def __enter__(self) -> ModelServer:  # noqa: PYI034
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -807,10 +813,10 @@ class _Anthropic(_Protocol):
                     return f"unexpected `tool_use_id` found in `tool_result` blocks: {b.get('tool_use_id')}"
                 if b.get("type") == "thinking" and b.get("signature") not in self.owner._signatures:
                     return "Invalid `signature` in `thinking` block"
-            if thinking and m.get("role") == "assistant" and any(b.get("type") == "tool_use" for b in blocks):
-                if blocks[0].get("type") not in ("thinking", "redacted_thinking"):
-                    return ("Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` "
-                            "is enabled, a final `assistant` message must start with a thinking block")
+            uses_tools = m.get("role") == "assistant" and any(b.get("type") == "tool_use" for b in blocks)
+            if thinking and uses_tools and blocks[0].get("type") not in ("thinking", "redacted_thinking"):
+                return ("Expected `thinking` or `redacted_thinking`, but found `tool_use`. When `thinking` "
+                        "is enabled, a final `assistant` message must start with a thinking block")
         marks = sum(1 for _, mark in _prompt_segments(self.name, self.body) if mark)
         if marks > 4:
             return f"A maximum of 4 blocks with cache_control may be provided. Found {marks}."
@@ -843,7 +849,7 @@ class _Anthropic(_Protocol):
             out.append({"type": "text", "text": turn.text})
         for c in turn.tool_calls:
             out.append({"type": "tool_use", "id": c.id or self.owner._next_id("toolu_"), "name": c.name,
-                        "input": c.arguments if isinstance(c.arguments, dict) else c.arguments})
+                        "input": c.arguments})  # a str stays raw: the streamed deltas carry it verbatim
         return out
 
     def message(self, turn: Turn, content: list[dict[str, Any]], usage: dict[str, int]) -> dict[str, Any]:

@@ -47,7 +47,7 @@ class ShadowRepo:
 
     def _git(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(
-            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True
+            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False
         )
         if check and done.returncode != 0:
             raise CodewrightError(f"checkpoint: git {args[0]} failed: {done.stderr.strip()}")

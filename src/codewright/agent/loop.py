@@ -22,7 +22,14 @@ from codewright.agent.emitter import Emitter
 from codewright.agent.prompt import PLAN_TOOL
 from codewright.agent.stuck import StuckDetector
 from codewright.agent.toolcalls import BadToolCall, from_text, parse_arguments, plan_steps
-from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_LIMIT, EXIT_OK, CodewrightError, LimitReached
+from codewright.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_LIMIT,
+    EXIT_OK,
+    CodewrightError,
+    LimitReached,
+)
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
 
 NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
@@ -146,15 +153,14 @@ class Agent:
                     continue
                 nudged = False
                 outcome = self._run_calls(calls, errors)
-                if any(self._may_change_files(call.name) for call in calls):
-                    self.checkpoint("after step %d" % self.totals.steps)
-                self._save()
                 if outcome:
                     return outcome
+                if any(self._may_change_files(call.name) for call in calls):
+                    self.checkpoint(f"after step {self.totals.steps}")
+                self._save()
         except KeyboardInterrupt:
             self._answer_unanswered("interrupted by the user before this call finished")
             self.totals.seconds = base_seconds + time.monotonic() - started
-            self.checkpoint("interrupted")
             return self._finish("interrupted", "interrupted by the user (Ctrl-C)", EXIT_INTERRUPTED)
 
     def resume(self, text: str = "") -> Outcome:
@@ -346,6 +352,8 @@ class Agent:
                         cache_read_tokens=t.cache_read_tokens, cost=t.cost)
 
     def _finish(self, outcome: str, reason: str, exit_code: int) -> Outcome:
+        """End the run: checkpoint what is on disk, save the session, report. The repository is left as is."""
+        self.checkpoint(outcome)
         self._save(outcome, reason)
         t = self.totals
         self.emit(ev.Finished(outcome=outcome, reason=reason, exit_code=exit_code, steps=t.steps,

@@ -45,7 +45,7 @@ def open_agent(
     gateway: Any = None,
 ) -> Iterator[Agent]:
     """A ready agent for a new session (`task`) or a saved one (`resume`); everything is closed after."""
-    from codewright.context.engine import ContextEngine, Ledger, scan_project
+    from codewright.context.engine import ContextEngine, Ledger, redact, scan_project
     from codewright.gateway.gateway import Gateway
     from codewright.graph.index import Index
     from codewright.tools.toolbox import Toolbox
@@ -96,7 +96,7 @@ def open_agent(
                 tools=Agent.tool_specs(toolbox, mode),
                 window=window,
                 facts=facts,
-                repo_map=index.repo_map(REPO_MAP_TOKENS),
+                repo_map=redact(index.repo_map(REPO_MAP_TOKENS)),  # the map quotes constants' values
                 native_tools=native,
                 ledger=ledger,
             )

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 REPEATS = 3
-_VOLATILE = re.compile(r"\d+(\.\d+)?s\b|0x[0-9a-f]+|pid \d+", re.I)
+_VOLATILE = re.compile(r"\d+(\.\d+)?s\b|0x[0-9a-f]+|pid \d+", re.IGNORECASE)
 
 
 def _digest(*parts: str) -> str:

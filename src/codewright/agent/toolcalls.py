@@ -17,7 +17,7 @@ from typing import Any
 from codewright import repair
 from codewright.gateway.types import ToolCall, ToolSpec
 
-_BLOCK = re.compile(r"```(?:tool|json)[^\n]*\n(.*?)(?:\n```|\Z)", re.S)
+_BLOCK = re.compile(r"```(?:tool|json)[^\n]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
 STATUSES = ("pending", "in_progress", "done", "skipped")
 _CALL_HINT = re.compile(r'"(?:tool_calls|name)"\s*:')
 

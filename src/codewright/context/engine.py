@@ -49,7 +49,8 @@ MARGIN = 0.1  # share of the window kept free for tokenizer differences between 
 EXACT_MARGIN = 0.02  # the same when the caller passed the provider's own counter
 COMPACT_TO = 0.5  # after compacting, the request fills about this share of the budget
 SUMMARISE_ABOVE = 0.7  # turns are summarised only when dropping re-derivable content left more than this
-KEEP_RECENT_GROUPS = 2  # the newest groups (call + results) are never dropped or summarised
+KEEP_WHOLE_GROUPS = 1  # the newest group (the call and the results the model is about to see) stays whole
+KEEP_RECENT_GROUPS = 2  # the newest groups are never summarised
 
 
 class ContextEngine:
@@ -285,7 +286,7 @@ class ContextEngine:
         before = self.measure()
         target = int(budget * COMPACT_TO)
         info = CompactionInfo(turn=self.turn, tokens_before=before, tokens_after=before)
-        protect = self._protect_from()
+        protect = self._protect_from(KEEP_WHOLE_GROUPS)
         info.dropped = compaction.drop_rederivable(self.history, protect, self.measure, target, self.count)
         if self.measure() > budget * SUMMARISE_ABOVE:
             # the front of the history changes anyway: re-render the state block, notes folded in
@@ -303,9 +304,9 @@ class ContextEngine:
         self.compactions += 1
         self.last_compaction = info
 
-    def _protect_from(self) -> int:
+    def _protect_from(self, groups: int) -> int:
         spans = compaction.groups(self.history)
-        keep = spans[-KEEP_RECENT_GROUPS:] if spans else []
+        keep = spans[-groups:] if spans else []
         return keep[0][0] if keep else len(self.history)
 
     def _summarise(self, target: int) -> int:

@@ -302,6 +302,9 @@ def _not_found(state: _FileState, item: _Located) -> str:
     if not near or near[0][0] < 0.5:
         return head + " Re-read the file and quote its current lines exactly. No file was changed."
     parts = [head, "Did you mean:"]
+    if near[0][0] == 1.0:
+        parts[0] += (" The closest lines differ only in whitespace, but their indentation is not shifted by"
+                     " one uniform amount.")
     for score, start, end in near:
         if score < 0.5:
             break

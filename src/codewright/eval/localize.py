@@ -110,9 +110,7 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
 
 def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None) -> tuple[dict, Path]:
     from codewright.graph.index import Index
-    from codewright.retrieve.mentions import parse_mentions
-    from codewright.retrieve.rank import rank
-    from codewright.retrieve.signals import collect
+    from codewright.retrieve.find import locate
 
     saved = cache_dir() / "indexes" / row["repo"].replace("/", "+") / f"{row['base_commit']}.db"
     (tree / ".codewright").mkdir()
@@ -124,9 +122,7 @@ def _with_find(tree: Path, row: dict, previous: Path | None, features: str | Non
         index.build()
         indexed = time.perf_counter() - started
         started = time.perf_counter()
-        mentions = parse_mentions(row["problem_statement"])
-        cands = collect(index.conn, row["problem_statement"], mentions)
-        ranking = rank(cands, k=50)
+        cands, ranking = locate(index.conn, row["problem_statement"])
         seconds = time.perf_counter() - started
         gold_functions = _gold_functions(index.conn, row)
         if features:

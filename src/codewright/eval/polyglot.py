@@ -98,7 +98,7 @@ def run_tests(row: dict[str, Any], folder: Path, timeout: float) -> tuple[bool, 
     try:
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
-            cwd=folder, capture_output=True, text=True, timeout=max(timeout, 5),
+            cwd=folder, capture_output=True, text=True, timeout=max(timeout, 5), check=False,
         )
     except subprocess.TimeoutExpired:
         return False, f"the tests did not finish in {timeout:.0f}s"
@@ -122,7 +122,7 @@ def run_exercise(row: dict[str, Any], folder: Path, model: str, cap: float, max_
     files = " ".join(row["solution_files"])
     started = time.monotonic()
     result = ExerciseResult(row["exercise"], False, False, 0, "", 0, 0, 0, 0.0, 0.0)
-    session = None
+    session, output = None, ""
     with (folder / "events.jsonl").open("a", encoding="utf-8") as log:
         for attempt in (1, 2):
             left = cap - (time.monotonic() - started)

@@ -168,7 +168,10 @@ class AnthropicProvider(HttpProvider):
         if not state.stopped:
             raise ProviderError("stream ended before message_stop", "stream_cut" if asm.has_output else "server",
                                 started=asm.has_output)
-        yield Completed(asm.response(parse_usage(state.usage, state.output), state.finish, state.model))
+        response = asm.response(parse_usage(state.usage, state.output), state.finish, state.model)
+        for call in response.tool_calls:  # a tool without arguments streams no input_json_delta
+            call.arguments = call.arguments or "{}"
+        yield Completed(response)
 
 
 class _StreamState:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import json
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -142,6 +143,7 @@ class HttpProvider:
         self.max_tokens = max_tokens
         self.name = name or f"{self.protocol}/{model}"
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()
         self._urls: dict[str, httpx.URL] = {}  # parsed once: URL parsing is a visible share of a local call
 
     def __repr__(self) -> str:
@@ -154,12 +156,20 @@ class HttpProvider:
     @property
     def client(self) -> httpx.Client:
         if self._client is None:
+            with self._client_lock:
+                return self._new_client()
+        return self._client
+
+    def _new_client(self) -> httpx.Client:
+        if self._client is None:
             import httpx
 
             limits = httpx.Limits(max_connections=self.max_connections, max_keepalive_connections=32)
             # plain-http endpoints (local servers) skip loading the CA bundle: ~100 ms saved
             verify = not self.base_url.startswith("http://")
-            self._client = httpx.Client(headers=self.headers(), limits=limits, timeout=self.timeout(), verify=verify)
+            read = self.read_timeout
+            default = httpx.Timeout(connect=self.connect_timeout, read=read, write=read, pool=read)
+            self._client = httpx.Client(headers=self.headers(), limits=limits, timeout=default, verify=verify)
         return self._client
 
     def timeout(self) -> Any:

@@ -46,7 +46,11 @@ def _message(m: Message) -> dict[str, Any]:
     return out
 
 
-def to_payload(request: Request, model: str, stream: bool, max_tokens: int | None = None) -> dict[str, Any]:
+def to_payload(
+    request: Request, model: str, stream: bool, max_tokens: int | None = None, limit_field: str = "max_tokens"
+) -> dict[str, Any]:
+    """The chat-completions body. OpenAI's own API wants `max_completion_tokens` (its reasoning
+    models refuse `max_tokens`); compatible servers mostly know only `max_tokens`."""
     body: dict[str, Any] = {"model": model, "messages": [_message(m) for m in request.messages]}
     if request.tools:
         body["tools"] = [
@@ -60,7 +64,7 @@ def to_payload(request: Request, model: str, stream: bool, max_tokens: int | Non
         )
     limit = request.max_tokens or max_tokens
     if limit:
-        body["max_tokens"] = limit
+        body[limit_field] = limit
     if request.temperature is not None:
         body["temperature"] = request.temperature
     if request.stop:
@@ -94,8 +98,13 @@ class OpenAIProvider(HttpProvider):
     def headers(self) -> dict[str, str]:
         return {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
 
+    def payload(self, request: Request, stream: bool) -> dict[str, Any]:
+        official = self.base_url.startswith("https://api.openai.com")
+        field = "max_completion_tokens" if official else "max_tokens"
+        return to_payload(request, self.model, stream, self.max_tokens, field)
+
     def complete(self, request: Request) -> Response:
-        obj = self.post(self.path, to_payload(request, self.model, False, self.max_tokens))
+        obj = self.post(self.path, self.payload(request, False))
         choices = obj.get("choices") or []
         if not choices:
             raise ProviderError("malformed response: no choices", "malformed")
@@ -118,7 +127,7 @@ class OpenAIProvider(HttpProvider):
     def stream(self, request: Request) -> Iterator[StreamEvent]:
         asm = Assembler()
         usage, finish, model, done = Usage(), "stop", self.model, False
-        with self.open_stream(self.path, to_payload(request, self.model, True, self.max_tokens)) as r:
+        with self.open_stream(self.path, self.payload(request, True)) as r:
             for _, data in iter_sse(self.lines(r, lambda: asm.has_output)):
                 if data == "[DONE]":
                     done = True

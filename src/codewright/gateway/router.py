@@ -44,11 +44,14 @@ class Slot:
         self.latency: float | None = None
         self._router = router
         self._provider: Provider | None = None
+        self._building = threading.Lock()
 
     @property
     def provider(self) -> Provider:
         if self._provider is None:
-            self._provider = build_provider(self.dep, self._router.settings, self._router.env)
+            with self._building:  # concurrent first calls must share one provider (one pool)
+                if self._provider is None:
+                    self._provider = build_provider(self.dep, self._router.settings, self._router.env)
         return self._provider
 
     def ready(self, now: float) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,12 +170,18 @@ def _build(index: Index, quiet: bool) -> BuildStats:
 
     columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
-    with Progress(*columns, transient=True) as bar:
+    # Refreshed from the callback, not by rich's thread, so the parse pool can fork safely.
+    with Progress(*columns, transient=True, auto_refresh=False) as bar:
         task = bar.add_task("index", total=None, rate="")
+        shown = [0.0]
 
         def progress(done: int, total: int) -> None:
             speed = bar.tasks[0].speed
             bar.update(task, completed=done, total=total, rate=f"{speed:,.0f} files/s" if speed else "")
+            now = time.monotonic()
+            if now - shown[0] > 0.1 or done == total:
+                shown[0] = now
+                bar.refresh()
 
         return index.build(progress)
 

@@ -255,10 +255,14 @@ class Index:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
         if len(work) < POOL_THRESHOLD or cores < 2:
             return _collect(map(run, work), len(work), sink, progress)
+        import threading
         from concurrent.futures import ProcessPoolExecutor  # only a cold build needs a pool
         from multiprocessing import get_context
 
-        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context("fork")) as pool:
+        # fork is fastest, but forking a process that runs other threads (an agent's) can
+        # deadlock the children on a lock held at that instant: then start them clean.
+        method = "fork" if threading.active_count() == 1 else "forkserver"
+        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context(method)) as pool:
             return _collect(pool.map(run, work, chunksize=8), len(work), sink, progress)
 
     def _write_skipped(self, skipped: dict[str, str]) -> None:

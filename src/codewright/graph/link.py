@@ -31,6 +31,8 @@ class FactsWriter:
         self.imports: dict[str, list[ImportRow]] = {}
         self.languages: dict[str, str | None] = {}
         self.chunk_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
+        self.symbol_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
+        self.symbol_ids: dict[str, dict[str, int]] = {}  # path -> sid -> symbols.id, for reference scopes
 
     def write(self, item: Parsed) -> None:
         entry = self.entries[item.path]
@@ -62,10 +64,13 @@ class FactsWriter:
             " VALUES (?,?,?,?,?,?,?,?)",
             [(file_id, *i, t) for i, t in zip(item.imports, targets)],
         )
+        first = self.symbol_id
+        self.symbol_id += len(item.symbols)
+        self.symbol_ids[item.path] = {s[0]: first + n for n, s in enumerate(item.symbols)}
         conn.executemany(
-            "INSERT INTO symbols (file_id, sid, name, qualname, kind, start_line, end_line, start_col,"
-            " end_col, signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            [(file_id, *s) for s in item.symbols],
+            "INSERT INTO symbols (id, file_id, sid, name, qualname, kind, start_line, end_line, start_col,"
+            " end_col, signature, doc, parent) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(first + n, file_id, *s) for n, s in enumerate(item.symbols)],
         )
         conn.executemany("INSERT INTO errors VALUES (?,?)", [(file_id, e) for e in item.errors])
         chunk_rows, fts_rows = [], []
@@ -117,6 +122,7 @@ class Linker:
                  parsed: list[Parsed], cold: bool) -> None:
         self.conn = conn
         self.file_ids = dict(writer.ids)
+        self.symbol_ids = writer.symbol_ids
         self.all_paths = all_paths
         self._by_dir: dict[str, list[str]] | None = None
         self.resolver = Resolver(
@@ -186,16 +192,17 @@ class Linker:
         for item in parsed:
             fid = self.file_ids[item.path]
             path = item.path
+            scope_id = self.symbol_ids.get(path, {}).get
             seen: dict[tuple, tuple] = {}  # within a file the answer depends on name and qualifier only
             for name, line, col, kind, qualifier, scope in item.refs:
                 if names is not None and name not in names:  # can name nothing in the tree
-                    rows.append((fid, name, line, col, kind, qualifier, scope, None, None))
+                    rows.append((fid, name, line, col, kind, qualifier, scope_id(scope), None, None))
                     continue
                 key = (name, qualifier, scope) if qualifier in SELF_NAMES else (name, qualifier)
                 if key not in seen:
                     target = resolve(path, name, qualifier, scope)
                     seen[key] = (target, self._target_file(target))
-                rows.append((fid, name, line, col, kind, qualifier, scope, *seen[key]))
+                rows.append((fid, name, line, col, kind, qualifier, scope_id(scope), *seen[key]))
         self.conn.executemany(
             "INSERT INTO refs (file_id, name, line, col, kind, qualifier, scope, target, target_file)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
@@ -218,7 +225,10 @@ class Linker:
                 "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)",
                 (path, posixpath.dirname(path))))
         redo -= changed
-        select = "SELECT r.id, f.path, r.name, r.qualifier, r.scope FROM refs r JOIN files f ON f.id=r.file_id WHERE "
+        select = (
+            "SELECT r.id, f.path, r.name, r.qualifier, s.sid FROM refs r JOIN files f ON f.id=r.file_id"
+            " LEFT JOIN symbols s ON s.id=r.scope WHERE "
+        )
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
         for name in appeared:
             stale.update((row[0], row) for row in conn.execute(select + "r.name=? AND r.target IS NULL", (name,)))

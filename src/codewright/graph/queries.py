@@ -166,8 +166,8 @@ def _has_table(conn: sqlite3.Connection, name: str) -> bool:
 def references(conn: sqlite3.Connection, name: str) -> list[RefInfo]:
     """Uses of a symbol: by id (`path::Qual`) or qualified name exactly, else every use of the identifier."""
     base = (
-        "SELECT f.path, r.line, r.col, r.name, r.kind, r.qualifier, r.scope, r.target FROM refs r"
-        " JOIN files f ON f.id=r.file_id WHERE "
+        "SELECT f.path, r.line, r.col, r.name, r.kind, r.qualifier, s.sid, r.target FROM refs r"
+        " JOIN files f ON f.id=r.file_id LEFT JOIN symbols s ON s.id=r.scope WHERE "
     )
     order = " ORDER BY f.path, r.line, r.col"
     if "::" in name or "." in name:

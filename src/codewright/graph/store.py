@@ -64,7 +64,8 @@ CREATE TABLE refs (
     id INTEGER PRIMARY KEY,
     file_id INTEGER NOT NULL,
     name TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL,
-    kind TEXT NOT NULL, qualifier TEXT NOT NULL, scope TEXT,
+    kind TEXT NOT NULL, qualifier TEXT NOT NULL,
+    scope INTEGER,            -- symbols.id of the enclosing symbol (an id, not the text: a third of the size)
     target TEXT,              -- sid of the symbol it names, where the file's imports make it clear
     target_file INTEGER       -- files.id of that symbol's file
 );

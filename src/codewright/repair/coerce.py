@@ -186,7 +186,7 @@ class _Coercer:
         attempts = []
         for branch in branches:
             trial: list[Problem] = []
-            fitted = _Coercer(trial).fit(copy.deepcopy(value), branch, path)
+            fitted = _Coercer(trial).fit(value, branch, path)  # fit builds new containers
             if not trial and fitted == value:
                 return fitted
             attempts.append((trial, fitted))

@@ -37,6 +37,7 @@ _RUNS.update(
         for ctx, special in _CTX_SPECIAL.items()
     }
 )
+_VERDICTS = {"key": "_key_verdict", "value": "_value_verdict", "item": "_item_verdict"}
 _UNQUOTED_RUNS = {"value": re.compile(r'[^,{}"]*'), "item": re.compile(r'[^,\]}"]*')}
 
 
@@ -228,9 +229,7 @@ class StringScanner(Lookahead):
             return
         j = self._ws(q + 1)
         f = self._ch(j)
-        verdict = {"key": self._key_verdict, "value": self._value_verdict, "item": self._item_verdict}[
-            fr.ctx
-        ](fr, q, j, f)
+        verdict = getattr(self, _VERDICTS[fr.ctx])(fr, q, j, f)
         if verdict == "close":
             self.pos = q + 1
             self._finish(fr)

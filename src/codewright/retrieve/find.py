@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import sqlite3
+
 from codewright.graph.index import Index
 from codewright.retrieve.mentions import parse_mentions
-from codewright.retrieve.rank import Ranking, rank
-from codewright.retrieve.signals import collect
+from codewright.retrieve.rank import Ranking, rank_files, rank_functions
+from codewright.retrieve.signals import Candidates, collect, expand_functions
+
+EXPAND_FILES = 20  # every function of this many best files is a candidate
+
+
+def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
+    """All candidates with their signals, and the full rankings (the evaluation keeps both)."""
+    cands = collect(conn, text, parse_mentions(text))
+    files = rank_files(cands)
+    expand_functions(conn, text, cands, [hit.path for hit in files[:EXPAND_FILES]])
+    return cands, Ranking(files, rank_functions(cands, files))
 
 
 def find(index: Index, text: str, k: int = 10) -> Ranking:
     """Rank the indexed tree's files and functions for the task described by `text`."""
-    return rank(collect(index.conn, text, parse_mentions(text)), k)
+    _, ranking = locate(index.conn, text)
+    return Ranking(ranking.files[:k], ranking.functions[:k])

@@ -28,6 +28,7 @@ FILE_WEIGHTS: dict[str, float] = {
 FUNCTION_WEIGHTS: dict[str, float] = {
     "file": 2.0,
     "lexical": 1.0,
+    "lexical_local": 1.0,
     "name_mention": 1.5,
     "qualified_mention": 1.5,
     "frame": 1.5,
@@ -87,9 +88,13 @@ def score(features: Features, weights: dict[str, float]) -> tuple[float, list[Re
     return sum(r.weight for r in reasons), reasons
 
 
-def rank(cands: Candidates, k: int, file_weights=FILE_WEIGHTS, function_weights=FUNCTION_WEIGHTS) -> Ranking:
-    files = [FileHit(path, *score(f, file_weights)) for path, f in cands.files.items()]
+def rank_files(cands: Candidates, weights=FILE_WEIGHTS) -> list[FileHit]:
+    files = [FileHit(path, *score(f, weights)) for path, f in cands.files.items()]
     files.sort(key=lambda h: (-h.score, h.path))
+    return files
+
+
+def rank_functions(cands: Candidates, files: list[FileHit], weights=FUNCTION_WEIGHTS) -> list[FunctionHit]:
     file_rank = {hit.path: i for i, hit in enumerate(files)}
     functions = []
     for sid, feats in cands.functions.items():
@@ -97,6 +102,6 @@ def rank(cands: Candidates, k: int, file_weights=FILE_WEIGHTS, function_weights=
         position = file_rank.get(path)
         if position is not None:
             feats.add("file", 1.0 / (1 + position), f"its file ranks {position + 1}")
-        functions.append(FunctionHit(sid, path, line, *score(feats, function_weights)))
+        functions.append(FunctionHit(sid, path, line, *score(feats, weights)))
     functions.sort(key=lambda h: (-h.score, h.id))
-    return Ranking(files[:k], functions[:k])
+    return functions

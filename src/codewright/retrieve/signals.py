@@ -75,13 +75,42 @@ def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidat
         feats.values["test"] = 1.0 if is_test(path) else 0.0
         feats.values["doc"] = 1.0 if is_doc(path) else 0.0
         feats.values["vendored"] = 1.0 if _VENDORED.search(path) else 0.0
-    lines = _symbol_lines(conn, functions)
-    for sid in list(functions):
-        if sid not in lines:
-            del functions[sid]
-        else:
-            functions[sid].values["test"] = 1.0 if is_test(lines[sid][0]) else 0.0
-    return Candidates(dict(files), dict(functions), lines)
+    return Candidates(dict(files), dict(functions), {})
+
+
+def expand_functions(conn: sqlite3.Connection, text: str, cands: Candidates, top_paths: list[str]) -> None:
+    """Make every function, method and class of the best files a candidate, with BM25 inside those files.
+
+    A method of a small class has no chunk of its own: it takes the score of the chunk
+    that holds it. Afterwards candidates that are not functions, methods or classes are
+    dropped and each keeps its (path, line).
+    """
+    functions = defaultdict(Features, cands.functions)
+    query = " OR ".join(f'"{w}"' for w in query_terms(text))
+    if top_paths:
+        marks = ",".join("?" * len(top_paths))
+        spans: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
+        if query:
+            top = None
+            for path, start, end, score in conn.execute(
+                "SELECT f.path, c.start_line, c.end_line, -bm25(chunks_fts, 4.0, 1.0, 2.0) FROM chunks_fts"
+                " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id"
+                f" WHERE chunks_fts MATCH ? AND f.path IN ({marks}) ORDER BY bm25(chunks_fts, 4.0, 1.0, 2.0)",
+                [query, *top_paths],
+            ):
+                top = top or score or 1.0
+                spans[path].append((start, end, score / top))
+        for sid, path, line in conn.execute(
+            "SELECT s.sid, f.path, s.start_line FROM symbols s JOIN files f ON f.id = s.file_id"
+            f" WHERE f.path IN ({marks}) AND s.kind IN ('function','method','class')", top_paths,
+        ):
+            holding = [(end - start, score) for start, end, score in spans.get(path, ()) if start <= line <= end]
+            value = min(holding)[1] if holding else 0.0
+            functions[sid].add("lexical_local", value, f"BM25 {value:.2f} within the best files")
+    cands.lines = _symbol_lines(conn, functions)
+    cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
+    for sid, feats in cands.functions.items():
+        feats.values["test"] = 1.0 if is_test(cands.lines[sid][0]) else 0.0
 
 
 def _lexical(conn, text, files, functions) -> None:

@@ -7,7 +7,7 @@ session store.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -88,6 +88,8 @@ class TerminalRenderer:
         self._print(f"[red]✘ {escape(e.name)} denied[/]: {escape(e.reason)}")
 
     def _tool_done(self, e: ev.ToolCallFinished) -> None:
+        if e.kind == "denied":  # the denial was drawn already
+            return
         mark = "[green]✔[/]" if e.ok else "[red]✘[/]"
         self._print(f"{mark} [dim]{escape(_short(e.output))}[/]")
 

@@ -118,6 +118,7 @@ def syntax_errors(root) -> list[str]:
 
 
 _NEWLINE = re.compile(rb"\n")
+_RECEIVER_MAX = 2000
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}|<[^<>]*>")
 _DOTTED = re.compile(r"[\w.:$]*")
 
@@ -130,6 +131,8 @@ def qualifier(text: str) -> str:
     text = text.rstrip().rstrip(".:->?").rstrip()
     if _DOTTED.fullmatch(text):
         return text
+    if len(text) > _RECEIVER_MAX:
+        return ""  # a receiver spanning pages (a minified call chain): not worth its cost
     text = "".join(text.split())
     for _ in range(20):
         elided = _BRACKETS.sub(lambda m: m.group(0)[0] + m.group(0)[-1], text)
@@ -141,6 +144,8 @@ def qualifier(text: str) -> str:
 
 def compact(text: str) -> str:
     """A signature on one line: whitespace runs collapsed, no space inside brackets."""
+    if "\n" not in text and "  " not in text and "\t" not in text:
+        return text.strip()  # the common one-line signature: nothing to compact
     text = " ".join(text.split())
     return text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
 

@@ -128,7 +128,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     defs = []  # (start byte, role, statement node, name node)
     for role, capture in enumerate(("def.function", "def.class")):
         for node in caps.get(capture, _EMPTY):
-            defs.append((node.start_byte, role, node, node.child_by_field_name("name")))
+            defs.append((node.start_byte, -node.end_byte, len(defs), role, node, node.child_by_field_name("name")))
     assignments = [(2, n) for n in caps.get("def.var", _EMPTY)]
     assignments += [(2, n) for n in _block_assignments(caps.get("def.block", _EMPTY))]
     assignments += [(3, n) for n in caps.get("def.attr", _EMPTY)]
@@ -136,15 +136,18 @@ def _symbols(src: Source, caps, module: str, module_id: str):
         left = node.child_by_field_name("left")
         targets = [left] if left is None or left.type == "identifier" else \
             [t for t in left.named_children if t.type == "identifier"]
-        defs.extend((node.start_byte, role, node, t) for t in targets)
-    defs.sort(key=lambda d: (d[0], -d[2].end_byte))
+        end = -node.end_byte
+        defs.extend((node.start_byte, end, len(defs) + i, role, node, t) for i, t in enumerate(targets))
+    defs.sort()  # document order, outer before inner; the index keeps nodes out of comparisons
     symbols: list[Symbol] = []
     spans = []
     ranges = []
     stack: list[tuple[int, Symbol, str]] = []  # (end byte, symbol, qual) of open scopes
     seen_vars: set[str] = set()
     declared: set[int] = set()
-    for start, role, stmt, name_node in defs:
+    col = src.col
+    ascii_src = src.ascii
+    for start, neg_end, _, role, stmt, name_node in defs:
         if name_node is None:
             continue
         declared.add(name_node.start_byte)
@@ -165,24 +168,30 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             kind = "attribute" if role == 3 else "constant" if name.isupper() else "variable"
         srow, scol = stmt.start_point
         erow, ecol = stmt.end_point
+        if ascii_src:
+            scol, ecol = scol + 1, ecol
+        else:
+            scol, ecol = col(srow, scol), col(erow, ecol) - 1
+        end = -neg_end
         body = stmt.child_by_field_name("body") if role <= 1 else None
         if body is not None:
             signature = compact(src.slice(start, body.start_byte)).rstrip(":").rstrip()
             doc = _docstring(src, body)
         else:
-            signature = compact(src.slice(start, min(stmt.end_byte, start + 800)))
+            signature = compact(src.slice(start, min(end, start + 800)))
             if len(signature) > 200:
                 signature = signature[:197] + "..."
             doc = ""
         sym = Symbol(module_id + qual, name, f"{module}.{qual}" if module else qual, kind, srow + 1, erow + 1,
-                     src.col(srow, scol), src.col(erow, ecol) - 1, signature, doc,
-                     parent_sym.id if parent_sym is not None else module_id)
+                     scol, ecol, signature, doc, parent_sym.id if parent_sym is not None else module_id)
         symbols.append(sym)
-        ranges.append((start, stmt.end_byte, sym.id))
+        ranges.append((start, end, sym.id))
         if role <= 1:
-            first = max((d for d in decorated.get(stmt.end_byte, _EMPTY) if d <= start), default=start)
-            spans.append((src.line_of(first), erow + 1, sym))
-            stack.append((stmt.end_byte, sym, qual))
+            first = start
+            if end in decorated:
+                first = max((d for d in decorated[end] if d <= start), default=start)
+            spans.append((src.line_of(first) if first != start else srow + 1, erow + 1, sym))
+            stack.append((end, sym, qual))
     return symbols, spans, ranges, declared
 
 
