@@ -29,13 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from codewright.agent.prompt import system_prompt  # noqa: E402
-from codewright.context import ContextEngine, Ledger, scan_project  # noqa: E402
-from codewright.gateway.anthropic import AnthropicProvider  # noqa: E402
-from codewright.gateway.openai import OpenAIProvider  # noqa: E402
-from codewright.graph.index import Index  # noqa: E402
-from codewright.tools import Permissions, Toolbox  # noqa: E402
-from tests.support.model_server import ModelServer, ToolUse, Turn, count_tokens  # noqa: E402
+from tests.support.model_server import ModelServer, ToolUse, Turn, count_tokens
+
+from codewright.agent.prompt import system_prompt
+from codewright.context import ContextEngine, Ledger, scan_project
+from codewright.gateway.anthropic import AnthropicProvider
+from codewright.gateway.openai import OpenAIProvider
+from codewright.graph.index import Index
+from codewright.tools import Permissions, Toolbox
 
 WINDOW = 16_000
 SOURCES = ["context", "tools", "edit", "gateway/types.py", "errors.py"]

@@ -11,7 +11,8 @@ protocol on 127.0.0.1), so the client under test does not share its interpreter 
    Also run with 6 attempts: with independent 30% failures, 3 attempts cannot pass more
    than 1 - 0.3^3 = 97.3% of requests, whatever the router does.
 2. overhead: the same request sent alternately by a bare httpx client and by the gateway
-   to one healthy server, sequentially; median added latency as a share of the direct call.
+   to one healthy server, sequentially; median added latency as a share of the direct call,
+   for a whole answer and for a streamed one (SSE lines parsed by both).
 3. one deployment down hard: p99 with three healthy deployments, then with one killed
    (connection refused), measured once its breaker has opened.
 """
@@ -150,7 +151,22 @@ def availability(args: argparse.Namespace, attempts: int) -> dict[str, float]:
         servers.close()
 
 
-def overhead(args: argparse.Namespace, rounds: int = 1500) -> dict[str, float]:
+def _direct_stream(client: object, url: str) -> None:
+    """What a hand-written client does: POST, read the SSE lines, parse each event."""
+    with client.stream("POST", url, json=to_payload(REQUEST, "m0", True)) as r:
+        r.raise_for_status()
+        for line in r.iter_lines():
+            if line.startswith("data: ") and line != "data: [DONE]":
+                json.loads(line[6:])
+
+
+def _direct_complete(client: object, url: str) -> None:
+    r = client.post(url, json=to_payload(REQUEST, "m0", False))
+    r.raise_for_status()
+    r.json()
+
+
+def overhead(args: argparse.Namespace, stream: bool, rounds: int = 1500) -> dict[str, float]:
     import httpx
 
     servers = Servers(1, 0.0, args.seed)
@@ -158,14 +174,14 @@ def overhead(args: argparse.Namespace, rounds: int = 1500) -> dict[str, float]:
         gw = gateway(servers.urls, args.seed)
         client = httpx.Client(verify=False)
         url = servers.urls[0] + "/chat/completions"
+        plain = _direct_stream if stream else _direct_complete
+        through_gateway = (lambda: list(gw.stream(REQUEST))) if stream else (lambda: gw.complete(REQUEST))
         direct, through = [], []
         for i in range(rounds + 200):
             t0 = time.perf_counter()
-            r = client.post(url, json=to_payload(REQUEST, "m0", False))
-            r.raise_for_status()
-            r.json()
+            plain(client, url)
             t1 = time.perf_counter()
-            gw.complete(REQUEST)
+            through_gateway()
             t2 = time.perf_counter()
             if i >= 200:  # warm-up excluded
                 direct.append(t1 - t0)
@@ -208,7 +224,8 @@ def main() -> None:
     parts = {
         "availability_3_attempts": lambda: availability(args, 3),
         "availability_6_attempts": lambda: availability(args, 6),
-        "overhead": lambda: overhead(args),
+        "overhead": lambda: overhead(args, stream=False),
+        "overhead_stream": lambda: overhead(args, stream=True),
         "down_hard": lambda: down_hard(args),
     }
     results = {name: run() for name, run in parts.items() if not args.only or name.startswith(args.only)}

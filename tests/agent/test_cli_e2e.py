@@ -151,3 +151,25 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
     again = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)],
                            capture_output=True, text=True, check=False)
     assert again.returncode == 2 and "Traceback" not in again.stderr  # nothing earlier than the start
+
+
+def test_headless_run_denies_what_would_ask_and_reports_it(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+
+    def write(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")])
+
+    def finish(rec: Recorded) -> Turn:
+        assert "not approved" in tool_results(rec)[0]["content"]
+        return Turn(tool_calls=[call("finish", summary="could not write")])
+
+    script = Script([write, finish])
+    with ModelServer(script) as server:
+        done = cli("run", "bump x", "--model", MODEL, "--json", "--repo", str(tmp_path), server=server)
+        out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    events = check_lines(out.splitlines())
+    denied = [e for e in events if e["type"] == "tool_call_denied"]
+    assert len(denied) == 1 and "no terminal" in denied[0]["reason"]
+    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+    assert script.problems == []

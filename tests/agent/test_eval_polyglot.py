@@ -8,8 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
-from tests.support.cli_schema import DOC
+from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, Turn
 
 from .damage import break_one_function
@@ -42,15 +41,6 @@ def responder(rows: dict[str, dict]):  # type: ignore[no-untyped-def]
     return reply
 
 
-def validate_summary(summary: dict) -> None:
-    """Against `### codewright eval polyglot ...`: cli_schema.validate keys headings by their first word
-    only, so every `eval NAME` section would be `eval`."""
-    text = DOC.read_text(encoding="utf-8")
-    start = text.index("\n### codewright eval polyglot ")
-    block = text.index("```json\n", start) + len("```json\n")
-    jsonschema.validate(summary, json.loads(text[block:text.index("\n```", block)]))
-
-
 def run_eval(tmp_path: Path, server: ModelServer) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **server.env()}
     return subprocess.run(
@@ -66,7 +56,7 @@ def test_two_tries_scored_and_a_rerun_resumes(eval_data: Path, tmp_path: Path) -
         done = run_eval(tmp_path, server)
         assert done.returncode == 0, done.stderr
         summary = json.loads(done.stdout.strip().splitlines()[-1])
-        validate_summary(summary)
+        validate("eval polyglot", summary)
         assert summary["exercises"] == 2 and summary["errors"] == 0
         assert summary["pass_rate_1"] == 0.5 and summary["pass_rate_2"] == 1.0
         assert summary["input_tokens"] > 0 and summary["cache_read_tokens"] > 0

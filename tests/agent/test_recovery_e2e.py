@@ -101,10 +101,17 @@ def test_a_denied_command_is_reported_and_the_run_goes_on(tmp_path: Path) -> Non
 def test_the_same_error_three_times_stops_the_run_as_stuck(tmp_path: Path) -> None:
     root = project(tmp_path)
     bad = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
-    script = Script([lambda rec: Turn(tool_calls=[bad])] * 3)
+    seen: list[str] = []
+
+    def again(rec: Recorded) -> Turn:
+        seen.append(last_result(rec) if len(seen) else "")
+        return Turn(tool_calls=[bad])
+
+    script = Script([again] * 3)
     with ModelServer(script) as server:
         run = run_agent(root, server, "loop", mode="full-auto")
     assert run.outcome.outcome == "stuck" and run.outcome.exit_code == 1
+    assert "come back before" not in seen[1] and "come back before" in seen[2]  # warned once, then stopped
     assert "3 times" in run.outcome.reason
     assert (root / "calc.py").read_text() == CALC
 
@@ -166,3 +173,24 @@ def test_secrets_are_redacted_in_events_the_store_and_the_prompt(tmp_path: Path)
     assert any("[redacted" in e.output for e in run.of_type("tool_call_finished"))
     stored = b"".join(p.read_bytes() for p in (root / ".codewright").glob("sessions.db*"))
     assert key.encode() not in stored
+
+
+def test_budget_limit_exits_3_once_the_priced_cost_is_spent(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    (root / "codewright.toml").write_text('[prices."test-model"]\ninput = 100.0\noutput = 100.0\n')
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")])] * 5)
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "spend", mode="full-auto", limits=Limits(budget=0.5))
+    assert run.outcome.outcome == "limit" and run.outcome.exit_code == 3
+    assert "budget" in run.outcome.reason
+    costs = [e.cost for e in run.of_type("model_call_finished")]
+    assert costs and all(c > 0 for c in costs) and sum(costs) >= 0.5 and sum(costs[:-1]) < 0.5
+
+
+def test_time_limit_exits_3(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("run_command", command="sleep 0.6")])] * 5)
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "wait", mode="full-auto", limits=Limits(max_seconds=1.0))
+    assert run.outcome.outcome == "limit" and "time limit" in run.outcome.reason
+    assert script.served < 5

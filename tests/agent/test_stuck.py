@@ -41,3 +41,11 @@ def test_state_survives_a_round_trip() -> None:
     d.observe("edit", "{}", "boom", False)
     again = StuckDetector.from_dict(d.to_dict())
     assert again.observe("edit", "{}", "boom", False)
+
+
+def test_a_second_occurrence_is_flagged_before_the_third_stops() -> None:
+    d = StuckDetector()
+    d.observe("edit", '{"n": 1}', "no match", False)
+    assert not d.repeated("no match")
+    d.observe("edit", '{"n": 2}', "no match", False)
+    assert d.repeated("no match") and not d.repeated("other error")

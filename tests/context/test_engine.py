@@ -140,11 +140,11 @@ def test_cache_breakpoints_static_previous_and_last() -> None:
     step(engine, 1)
     request = engine.build("m")
     marked = [i for i, m in enumerate(request.messages) if m.cache_breakpoint]
-    # system; last turn's breakpoint (read from the cache now); the last message (written now)
-    assert marked == [0, 1, len(request.messages) - 1]
+    # system; last turn's last message (read from the cache now); the newest call and the last message
+    assert marked == [0, 1, 2, 3]
     step(engine, 2)
     again = engine.build("m")
-    assert [i for i, m in enumerate(again.messages) if m.cache_breakpoint] == [0, 3, len(again.messages) - 1]
+    assert [i for i, m in enumerate(again.messages) if m.cache_breakpoint] == [0, 3, 4, 5]
 
 
 def test_user_words_come_last_with_retrieved_context_before_them() -> None:
@@ -215,7 +215,7 @@ def test_rederivable_results_become_references_first() -> None:
     info = engine.last_compaction
     assert info is not None and info.dropped
     # the newest unprotected result goes first: the cached prefix before it stays valid
-    assert info.dropped[0] == "[file src/m3.py read at turn 4: 150 lines; read it again if needed]"
+    assert info.dropped[0] == "[file src/m4.py read at turn 5: 150 lines; read it again if needed]"
     assert any(m.content == info.dropped[0] for m in request.messages)
 
 
@@ -230,13 +230,12 @@ def test_written_code_in_old_calls_is_replaced_by_a_reference() -> None:
         engine.add_tool_result(call, f"wrote src/w{n}.py", kind="file_written", path=f"src/w{n}.py")
         engine.build("m")
         n += 1
-    assert "code written in turn 1" in engine.last_compaction.dropped
-    first_call = engine.history[1].message.tool_calls[0]
-    assert first_call.id == "w0"
-    assert json.loads(first_call.arguments) == {
-        "path": "src/w0.py", "content": "[60 lines written at turn 1; the repository holds them now]"}
     newest = engine.history[-2].message.tool_calls[0]
-    assert json.loads(newest.arguments)["content"] == file_text(60, n - 1)  # recent turns stay whole
+    assert json.loads(newest.arguments)["content"] == file_text(60, n - 1)  # the newest call stays whole
+    before = engine.history[-4].message.tool_calls[0]
+    assert f"code written in turn {n - 1}" in engine.last_compaction.dropped
+    assert json.loads(before.arguments) == {
+        "path": f"src/w{n - 2}.py", "content": f"[60 lines written at turn {n - 1}; the repository holds them now]"}
 
 
 def test_summary_fields_after_folding_turns() -> None:
@@ -260,7 +259,7 @@ def test_summary_fields_after_folding_turns() -> None:
             break
     summary = engine.summary.render()
     assert "Goal: Make the tests pass." in summary
-    assert "Again. [run_command pytest]" in summary
+    assert "- turn 1: Running the tests first. [run_command pytest]" in summary
     assert summary.count("\n- turn ") <= 14  # decisions: the newest are kept
     fixed = summary.split("Errors fixed:\n", 1)[1]
     assert "- run_command at turn 1: FAILED tests/test_x.py::test_a" in fixed  # open until pytest passed

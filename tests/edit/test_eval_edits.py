@@ -50,7 +50,7 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
 def _schema() -> dict:
     text = DOC.read_text(encoding="utf-8")
     section = text[text.index("### codewright eval edits"):]
-    return json.loads(re.search(r"```json\n(.*?)\n```", section, re.S).group(1))
+    return json.loads(re.search(r"```json\n(.*?)\n```", section, re.DOTALL).group(1))
 
 
 def test_eval_edits_counts_clean_patches_and_every_damage(tmp_path):

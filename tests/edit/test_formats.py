@@ -57,7 +57,7 @@ def test_replace_all_replaces_every_occurrence(tree):
 
 def test_old_string_must_be_unique_without_replace_all(tree):
     root = tree({"a.py": "x = 1\ny = 1\nx = 1\n"})
-    with pytest.raises(EditError, match=r"occur 2 times .*lines 1-1, 3-3"):
+    with pytest.raises(EditError, match=r"old_string occurs 2 times \(at lines 1, 3\)"):
         apply_text(root, '{"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"}')
 
 
@@ -137,3 +137,31 @@ def test_empty_search_creates_a_new_file(tree):
 def test_parse_text_reports_the_detected_format():
     name, edits = parse_text("*** Begin Patch\n*** Delete File: x\n*** End Patch\n")
     assert name == "patch" and edits[0].is_delete
+
+
+def test_old_string_may_be_part_of_a_line(tree):
+    root = tree({"a.py": "def area(w, h):\r\n    return w * h\r\n"})
+    result = apply_text(root, '{"file_path": "a.py", "old_string": "w * h", "new_string": "w * h / 2"}')
+    assert (root / "a.py").read_bytes() == b"def area(w, h):\r\n    return w * h / 2\r\n"
+    assert result.changes[0].tiers == ["exact"]
+
+
+def test_old_string_spanning_lines_keeps_crlf(tree):
+    root = tree({"a.py": "a = 1\r\nb = 2\r\nc = 3\r\n"})
+    apply_text(root, '{"file_path": "a.py", "old_string": "1\\nb = 2", "new_string": "1\\nb = 20\\nbb = 3"}')
+    assert (root / "a.py").read_bytes() == b"a = 1\r\nb = 20\r\nbb = 3\r\nc = 3\r\n"
+
+
+def test_old_string_falls_back_to_the_tiers(tree):
+    root = tree({"a.py": "    if x:\n        go()   \n"})
+    result = apply_text(root, '{"file_path": "a.py", "old_string": "if x:\\n    go()\\n", '
+                              '"new_string": "if x:\\n    stop()\\n"}')
+    assert (root / "a.py").read_text() == "    if x:\n        stop()\n"
+    assert result.changes[0].tiers == ["indentation"]
+
+
+def test_context_line_without_its_leading_space_stays_in_the_hunk(tree):
+    root = tree({"a.py": "def f():\n    return 1\ndef g():\n    return 3\n"})
+    apply_text(root, "--- a.py\n+++ a.py\n@@ ... @@\n def f():\n-    return 1\n+    return 2\ndef g():\n"
+                     "-    return 3\n+    return 4\n\nThat fixes both.\n")
+    assert (root / "a.py").read_text() == "def f():\n    return 2\ndef g():\n    return 4\n"

@@ -72,3 +72,10 @@ def test_fuzzy_candidates_that_tie_are_ambiguous(tree):
     with pytest.raises(EditError, match="occur 2 times"):
         apply_edits(root, [Edit("h.py", "def f():\n    x = lod()\n    y = x + 1\n    return y\n",
                                 "def f():\n    x = lod()\n    y = x + 2\n    return y\n")])
+
+
+def test_fuzzy_refuses_when_the_slip_may_be_in_the_removed_line(tree):
+    """`f5`'s body misquoted, or `f6`'s header? Equally likely: refuse rather than edit f6."""
+    root = tree({"k.py": "".join(f"def f{i}(x):\n    return x + {i}\n\n" for i in range(10))})
+    with pytest.raises(EditError, match="not found"):
+        apply_edits(root, [Edit("k.py", "def f5(x):\n    return x + 6\n\n", "def f5(x):\n    return 0\n\n")])

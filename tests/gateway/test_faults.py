@@ -189,6 +189,13 @@ def test_stream_stalling_midway_times_out_and_is_reported(server: ModelServer, p
 def test_tool_without_arguments_streams_as_empty_object(server: ModelServer) -> None:
     from tests.support.model_server import ToolUse
 
-    server.script(Turn(tool_calls=[ToolUse("list_files", {})]))
+    server.script(Turn(tool_calls=[ToolUse("list_files", "")]))  # no input_json_delta at all
     response = list(gateway({"main": [deployment("anthropic", server)]}).stream(_req()))[-1].response
     assert response.tool_calls[0].arguments == "{}"
+
+
+def test_wrong_path_on_one_deployment_falls_back(server: ModelServer) -> None:
+    wrong = deployment("openai", server.url + "/nowhere")  # answers 404
+    gw = gateway({"main": {"deployments": [wrong], "fallbacks": ["b"]}, "b": [deployment("openai", server)]})
+    assert gw.complete(_req()).text == "ok"
+    assert gw.session.calls[-1].attempts == 2 and server.requests[0].path == "/nowhere/chat/completions"

@@ -161,6 +161,15 @@ def test_update_leaves_ignored_new_files_out(tmp_path: Path) -> None:
         assert rows(ix, "SELECT path FROM files ORDER BY path") == [(".gitignore",), ("a.py",)]
 
 
+def test_file_turning_binary_is_skipped_and_its_edges_dropped(index: Index, repo: Path) -> None:
+    (repo / "pkg" / "models.py").write_bytes(b"\0\x01binary now")
+    stats = index.update(["pkg/models.py"])
+    assert stats.parsed == 1
+    assert rows(index, "SELECT status, reason FROM files WHERE path='pkg/models.py'") == [("skipped", "binary")]
+    assert rows(index, "SELECT count(*) FROM symbols WHERE sid LIKE 'pkg/models.py::%'") == [(0,)]
+    assert refs_of(index, "pkg/views.py") == []
+
+
 def test_removed_file_unresolves_the_imports_and_references_into_it(index: Index, repo: Path) -> None:
     (repo / "pkg" / "models.py").unlink()
     stats = index.build()

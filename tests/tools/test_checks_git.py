@@ -48,7 +48,11 @@ def test_git_tools(make_box, workspace: Path) -> None:
 def test_finish_and_validation_messages(make_box) -> None:
     box = make_box()
     assert box.call("finish", {"summary": "done"}).content == "finished: done"
-    assert box.call("read_file", {}).content == "invalid arguments for read_file: missing required argument(s): path"
+    assert box.call("read_file", {}).content == "invalid arguments for read_file: /path: missing required property"
+    coerced = box.call("read_file", {"path": "README.md", "start_line": "1"})  # "1" fits the schema as 1
+    assert coerced.ok and coerced.content.startswith("README.md (lines 1-1 of 1)")
+    wrong = box.call("read_file", {"path": "README.md", "start_line": "first"})
+    assert wrong.content == 'invalid arguments for read_file: /start_line: expected integer, got string "first"'
     unknown = box.call("read_file", {"path": "README.md", "colour": "red"})
     assert unknown.content.startswith("invalid arguments for read_file: unknown argument(s) colour")
     assert box.call("frobnicate", {}).content.startswith("unknown tool 'frobnicate'; available: apply_patch")

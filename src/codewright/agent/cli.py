@@ -109,7 +109,7 @@ def _chat(args: argparse.Namespace) -> int:
     options = Options(model=args.model, mode=args.mode, yes=args.yes, chat=True)
     with open_agent(_root(args), options, _renderers(args), task="chat", resume=args.resume) as agent:
         while True:
-            text = read_message()
+            text = read_message("" if args.json else "you> ")  # --json keeps stdout to event lines
             if text is None:
                 return 0
             if text.strip():

@@ -1,8 +1,8 @@
 """The agent loop: ask the model, run the tools it calls, feed back what happened, until done.
 
 One `Agent` drives one session. Each step builds the request from the context engine,
-streams the model's answer, and runs every tool call it holds (plan and finish are the
-loop's own; the rest go to the toolbox, which asks for permission through `approve`).
+streams the model's answer, and runs every tool call it holds (`plan` is the loop's own;
+the rest go to the toolbox, which asks for permission through `approve`).
 Failures (a malformed call, an edit that did not apply, a failing test) go back to the
 model as the tool's result, with the precise message: the run goes on. It stops on
 `finish`, on a limit (exit 3), when stuck, or on Ctrl-C (exit 130), and after every step
@@ -33,6 +33,8 @@ from codewright.errors import (
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
 
 NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
+REPEATED = ("This error has come back before: the last approach did not work. Re-read the relevant code "
+            "and try something different (a third time ends the run as stuck).")
 RESUMED = "The session was interrupted and is now resumed: continue the task where you left off."
 
 
@@ -298,8 +300,10 @@ class Agent:
 
     def _observe(self, call: ToolCall, content: str, *, ok: bool, kind: str, path: str | None = None,
                  duration: float = 0.0) -> Outcome | None:
-        self._answer(call, content, ok=ok, kind=kind, path=path, duration=duration)
         stuck = self.stuck.observe(call.name, call.arguments, content, ok)
+        if not ok and not stuck and self.stuck.repeated(content):
+            content += f"\n\n{REPEATED}"
+        self._answer(call, content, ok=ok, kind=kind, path=path, duration=duration)
         if stuck:
             self._answer_unanswered("not run: the session stopped")
             return self._finish("stuck", stuck, EXIT_FAILED)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from codewright.agent.events import Event
+from codewright.context.secrets import redact
 from codewright.errors import UsageError
 
 _SCHEMA = """
@@ -98,7 +99,7 @@ class SessionStore:
         now = time.time()
         self.db.execute(
             "INSERT INTO sessions (id, task, model, mode, kind, created, updated) VALUES (?,?,?,?,?,?,?)",
-            (session_id, task, model, mode, kind, now, now),
+            (session_id, redact(task), model, mode, kind, now, now),
         )
         return session_id
 
@@ -110,7 +111,8 @@ class SessionStore:
         )
 
     def save(self, session_id: str, state: dict[str, Any], **totals: Any) -> None:
-        """Store the loop's state and its running totals (outcome, steps, tokens, cost)."""
+        """Store the loop's state and its running totals (outcome, steps, tokens, cost); text is redacted."""
+        totals = {k: redact(v) if isinstance(v, str) else v for k, v in totals.items()}
         sets = ", ".join(f"{name} = ?" for name in totals)
         self.db.execute(
             f"UPDATE sessions SET state = ?, updated = ?{', ' + sets if sets else ''} WHERE id = ?",

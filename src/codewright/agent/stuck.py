@@ -39,12 +39,20 @@ class StuckDetector:
         if len(self.recent) == REPEATS and len(set(self.recent)) == 1:
             return f"the same {name} call returned the same result {REPEATS} times in a row"
         if not ok:
-            key = _digest(observation.strip()[:2000])
+            key = self._error_key(output)
             self.errors[key] = self.errors.get(key, 0) + 1
             if self.errors[key] >= REPEATS:
                 first = output.strip().splitlines()[0][:200] if output.strip() else name
                 return f"the same error came back {REPEATS} times: {first}"
         return None
+
+    def repeated(self, output: str) -> bool:
+        """Has this error been seen more than once (the model should change its approach)?"""
+        return self.errors.get(self._error_key(output), 0) > 1
+
+    @staticmethod
+    def _error_key(output: str) -> str:
+        return _digest(_VOLATILE.sub("#", output).strip()[:2000])
 
     def to_dict(self) -> dict:
         return {"recent": self.recent, "errors": self.errors}

@@ -14,6 +14,17 @@ from codewright.context.secrets import is_secret_path, redact, redact_json
 from codewright.context.tokens import count_tokens, window_for
 
 __all__ = [
-    "CompactionInfo", "ContextEngine", "Ledger", "LedgerEntry", "ProjectFacts", "Summary", "TOOL_CALL_FORMAT",
-    "count_tokens", "is_secret_path", "redact", "redact_json", "scan_project", "window_for",
+    "TOOL_CALL_FORMAT",
+    "CompactionInfo",
+    "ContextEngine",
+    "Ledger",
+    "LedgerEntry",
+    "ProjectFacts",
+    "Summary",
+    "count_tokens",
+    "is_secret_path",
+    "redact",
+    "redact_json",
+    "scan_project",
+    "window_for",
 ]

@@ -184,7 +184,7 @@ def _shrink_arguments(entry: Entry) -> bool:
                 changed = True
         if changed:
             call.arguments = json.dumps(args, ensure_ascii=False)
-    entry.compacted = True
+    entry.compacted = changed  # unchanged calls stay byte-identical, so a cache breakpoint on them still hits
     return changed
 
 
@@ -245,7 +245,7 @@ def _call_label(call: ToolCall) -> str:
 
 
 def _first_sentence(text: str) -> str:
-    text = re.sub(r"```.*?(```|\Z)", "", text, flags=re.S).strip()
+    text = re.sub(r"```.*?(```|\Z)", "", text, flags=re.DOTALL).strip()
     first = re.split(r"(?<=[.!?])\s|\n", text, maxsplit=1)[0] if text else ""
     return _clip(first, 180)
 

@@ -24,6 +24,7 @@ state block with everything recorded so far.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from pathlib import Path
@@ -40,8 +41,14 @@ from codewright.errors import LimitReached
 from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
 
 __all__ = [
-    "CompactionInfo", "ContextEngine", "Ledger", "ProjectFacts", "TOOL_CALL_FORMAT",
-    "is_secret_path", "redact", "scan_project",
+    "TOOL_CALL_FORMAT",
+    "CompactionInfo",
+    "ContextEngine",
+    "Ledger",
+    "ProjectFacts",
+    "is_secret_path",
+    "redact",
+    "scan_project",
 ]
 
 SCHEMA_VERSION = 1
@@ -100,7 +107,7 @@ class ContextEngine:
         self._sent = 0  # history entries included in the last request
         self._pending_retrieved: str | None = None
         self._deferred: list[str] = []  # user messages waiting for tool results (see add_user)
-        self._marked: Entry | None = None  # the history entry carrying the last turn's cache breakpoint
+        self._written: dict[int, tuple[Entry, str]] = {}  # entries marked as breakpoints: prefix digest then
         self._static = render_static(system, self.tools, native_tools, facts.render(), repo_map)
         self._static_tokens = self.count(self._static) + MESSAGE_OVERHEAD
         self._tool_tokens = self.count(_tools_json(self.tools)) if native_tools else 0
@@ -240,17 +247,28 @@ class ContextEngine:
         return [Message("system", self._static, cache_breakpoint=True), *history]
 
     def _mark_breakpoints(self, history: list[Message], offset: int) -> None:
-        """Mark the last message (written to the cache now) and the one marked last time (read from the
-        cache now): providers with explicit breakpoints, like Anthropic's, only hit a prefix that ends
-        at a breakpoint both requests share."""
+        """Cache breakpoints for providers that only hit a prefix ending at a breakpoint both requests
+        mark (Anthropic). Written now: the last message, and the newest call (its results are what
+        the next compaction drops first). Read now: the newest message marked by an earlier request
+        whose whole prefix is still byte-identical (the last turn's end; after a compaction, the
+        point where the history first changed). With the system message, four at most."""
         if not self.history:
             return
-        current = self.history[-1]
-        for entry in (self._marked, current):
-            index = next((i for i, e in enumerate(self.history) if e is entry), None)
-            if index is not None:
-                history[offset + index].cache_breakpoint = True
-        self._marked = current
+        digests, running = [], hashlib.sha1()
+        for message in history[offset:]:
+            running.update(repr((message.role, message.content, [(c.id, c.name, c.arguments)
+                                                                  for c in message.tool_calls])).encode())
+            digests.append(running.hexdigest())
+        read = next((i for i in range(len(self.history) - 1, -1, -1)
+                     if self._written.get(id(self.history[i]), (None, ""))[1] == digests[i]), None)
+        newest = compaction.groups(self.history)[-1]
+        marks = {len(self.history) - 1} | ({newest[0]} if len(newest) > 1 else set())
+        for index in marks | ({read} if read is not None else set()):
+            history[offset + index].cache_breakpoint = True
+        live = {id(e) for e in self.history}
+        self._written = {k: v for k, v in self._written.items() if k in live}
+        for index in marks:
+            self._written[id(self.history[index])] = (self.history[index], digests[index])
 
     def _state_text(self) -> str:
         if self._snapshot is None:

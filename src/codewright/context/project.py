@@ -134,11 +134,11 @@ def _go(root: Path, facts: ProjectFacts) -> None:
     text = _read(root / "go.mod")
     if text is None:
         return
-    module = re.search(r"^module\s+(\S+)", text, re.M)
-    version = re.search(r"^go\s+(\S+)", text, re.M)
+    module = re.search(r"^module\s+(\S+)", text, re.MULTILINE)
+    version = re.search(r"^go\s+(\S+)", text, re.MULTILINE)
     facts.stack.append(f"Go {version.group(1) if version else ''}".rstrip()
                        + f" (go.mod: {module.group(1) if module else ''})")
-    facts.dependencies += re.findall(r"^\s+([\w./\-]+ v[\w.\-+]+)", text, re.M)
+    facts.dependencies += re.findall(r"^\s+([\w./\-]+ v[\w.\-+]+)", text, re.MULTILINE)
     _set_test(facts, "go test ./...")
 
 
@@ -172,7 +172,7 @@ def _ruby(root: Path, facts: ProjectFacts) -> None:
 
 def _make(root: Path, facts: ProjectFacts) -> None:
     text = _read(root / "Makefile")
-    if text is not None and re.search(r"^test\s*:", text, re.M):
+    if text is not None and re.search(r"^test\s*:", text, re.MULTILINE):
         _set_test(facts, "make test")
 
 

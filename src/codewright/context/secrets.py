@@ -48,7 +48,7 @@ SECRET_DIRS = (".ssh", ".aws", ".gnupg", ".docker")
 
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("private key", re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)", re.S)),
+        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)", re.DOTALL)),
     ("aws key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
     ("openai key", re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}")),
     ("github token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})")),
@@ -94,9 +94,7 @@ def _looks_like_credential(value: str) -> bool:
     """An unquoted value is code (`password=password`, `token=get()`) unless it mixes letters and digits."""
     if any(c in value for c in "([.") or value.isdigit():
         return False
-    if _IDENTIFIER.match(value) and not re.search(r"\d", value):
-        return False
-    return True
+    return not (_IDENTIFIER.match(value) and not re.search(r"\d", value))
 
 
 def redact_json(text: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 from codewright.edit.match import Match, closest, find_all
 from codewright.edit.model import ApplyResult, Edit, EditError, FileChange
 from codewright.edit.splice import derive_ops, removed_lines, splice
-from codewright.edit.textfile import TextFile, model_lines
+from codewright.edit.textfile import TextFile, model_lines, split_lines
 from codewright.edit.transaction import Write, commit
 
 
@@ -60,6 +60,8 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
                 raise EditError(_no_file(state, k + 1))
         if len(run) == 1 and run[0].old is None:
             _whole_or_delete(state, run[0])
+        elif len(run) == 1 and run[0].text_match and _substring(state, run[0], k + 1):
+            pass
         elif len(run) == 1 and run[0].replace_all:
             _replace_all(state, run[0], k + 1)
         else:
@@ -153,6 +155,31 @@ def _replace_all(state: _FileState, edit: Edit, number: int) -> None:
         if not taken or match.start >= taken[-1].end:
             taken.append(match)
     _splice_all(state, [(m, item) for m in taken])
+
+
+def _substring(state: _FileState, edit: Edit, number: int) -> bool:
+    """An `old_string` found verbatim in the file (line endings aside) is replaced there; False if absent."""
+    tf = state.current
+    text = tf.text()
+    old, new = edit.old.replace("\r\n", "\n"), edit.new.replace("\r\n", "\n")
+    if tf.newline == "\r\n":
+        old, new = old.replace("\n", "\r\n"), new.replace("\n", "\r\n")
+    count = text.count(old) if old else 0
+    if not count:
+        return False
+    if count > 1 and not edit.replace_all:
+        starts, at = [], text.find(old)
+        while at >= 0:
+            starts.append(str(text.count("\n", 0, at) + 1))
+            at = text.find(old, at + len(old))
+        raise EditError(f"{state.rel}: edit {number}: old_string occurs {count} times (at lines "
+                        f"{', '.join(starts[:8])}{' and more' if count > 8 else ''}). Include more surrounding "
+                        "text so that it is unique, or set replace_all to replace every one. No file was changed.")
+    changed = text.replace(old, new) if edit.replace_all else text.replace(old, new, 1)
+    lines, endings = split_lines(changed)
+    state.current = TextFile(lines, endings, tf.encoding, tf.bom)
+    state.tiers.append("exact")
+    return True
 
 
 def _apply_group(state: _FileState, run: list[Edit], number: int) -> None:

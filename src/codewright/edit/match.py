@@ -16,6 +16,8 @@ from rapidfuzz import fuzz
 
 FUZZY_THRESHOLD = 0.8
 """Line-level similarity (0..1) a window needs to count as a fuzzy match (see `_fuzzy`)."""
+FUZZY_MARGIN = 0.05
+"""A place this close to the best fuzzy place that needs a removed line misquoted makes the match unsafe."""
 ALTERED_LINE = 0.75
 """How alike a misremembered line must be to the file's to stand for it (unless held in place)."""
 
@@ -105,7 +107,9 @@ def _fuzzy(lines, old, removed):
     A window's similarity is (lines equal + the similarity of lines paired but altered) over the
     longer of the two, whitespace collapsed; it must reach FUZZY_THRESHOLD. Only context may
     differ: every line the edit removes must be in the window as written (whitespace aside), so
-    a fuzzy match never deletes a line the model did not quote.
+    a fuzzy match never deletes a line the model did not quote; and when the best place, or one
+    within FUZZY_MARGIN of it, would need a removed line misquoted, nothing matches: the model's
+    slip may be in that line rather than in the context.
     """
     size = len(old)
     if sum(1 for o in old if o.strip()) < 2:
@@ -123,13 +127,22 @@ def _fuzzy(lines, old, removed):
         for i in range(max(0, len(lines) - width + 1)):
             if width < 1 or hits[i + width] - hits[i] < need:
                 continue
-            match = _align(lines, old, norm, old_norm, i, i + width, removed)
+            match = _align(lines, old, norm, old_norm, i, i + width, set())
             if match and match.score >= FUZZY_THRESHOLD:
                 scored.append(match)
-    found: list[Match] = []
+    places: list[Match] = []
     for match in sorted(scored, key=lambda m: (-m.score, m.start)):
-        if all(match.window_end <= f.window_start or f.window_end <= match.window_start for f in found):
-            found.append(match)
+        if all(match.window_end <= f.window_start or f.window_end <= match.window_start for f in places):
+            places.append(match)
+    # Places that would remove a line not quoted as written drop out; but if one of them is nearly
+    # as good as the best place, the model may have misquoted that line: no safe reading.
+    found = []
+    for place in places:
+        checked = _align(lines, old, norm, old_norm, place.window_start, place.window_end, removed)
+        if checked is None and place.score >= places[0].score - FUZZY_MARGIN:
+            return []
+        if checked is not None:
+            found.append(checked)
     return found
 
 

@@ -35,7 +35,8 @@ class Edit:
     `final_newline` (from `\\ No newline at end of file`; None keeps the file's).
     `anchor` is a line that must precede `old` (the `@@ def f():` of a `*** Begin Patch`);
     `at_end` says `old` ends at the end of the file (`*** End of File`, or a damaged diff hunk
-    whose insertion has no trailing context).
+    whose insertion has no trailing context). `text_match`: `old` is plain text (a tool's
+    `old_string`) that may start or end mid-line; an exact occurrence in the file is tried first.
     """
 
     path: str
@@ -49,6 +50,7 @@ class Edit:
     final_newline: bool | None = None
     anchor: str | None = None
     at_end: bool = False
+    text_match: bool = False
     move_to: str | None = None
 
     @classmethod

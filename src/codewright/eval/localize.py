@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--instances", nargs="*", help="only these instance ids")
     parser.add_argument("--baseline", action="store_true", help="plain BM25 over whole files instead of find")
     parser.add_argument("--features", type=Path, help="also write every candidate's signals here (for fitting)")
+    parser.add_argument("--reuse-indexes", action="store_true",
+                        help="run find over the cached per-commit indexes as they are (no tree, no build); "
+                             "instances without one are skipped: for fast reruns while tuning signals")
     parser.set_defaults(func=_run)
 
 
@@ -63,6 +66,8 @@ def _run(args: argparse.Namespace) -> int:
         groups.setdefault(row["repo"], []).append(row)
     results_path.parent.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    if args.reuse_indexes:
+        mode = "reuse"
     jobs = [(repo, group, str(args.mirrors), mode, str(args.features) if args.features else None)
             for repo, group in sorted(groups.items(), key=lambda g: -len(g[1]))]
     with open(results_path, "a", encoding="utf-8") as out:
@@ -76,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
                 out.writelines(_evaluate_group(*job))
                 out.flush()
     results = [r for r in _load_results(results_path).values() if r["instance_id"] in {x["instance_id"] for x in rows}]
-    summary = summarise(results, mode, time.perf_counter() - started)
+    summary = summarise(results, "find" if mode == "reuse" else mode, time.perf_counter() - started)
     _print_summary(summary)
     return 0
 
@@ -98,6 +103,10 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
     lines = []
     previous: Path | None = None
     for row in rows:
+        if mode == "reuse":
+            result = _with_cached_index(row, features)
+            lines.extend([json.dumps(result) + "\n"] if result else [])
+            continue
         with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
             tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
             if mode == "baseline":
@@ -110,9 +119,8 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
 
 def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None) -> tuple[dict, Path]:
     from codewright.graph.index import Index
-    from codewright.retrieve.find import locate
 
-    saved = cache_dir() / "indexes" / row["repo"].replace("/", "+") / f"{row['base_commit']}.db"
+    saved = _saved_index(row)
     (tree / ".codewright").mkdir()
     seed = saved if saved.is_file() else previous
     if seed and seed.is_file():
@@ -120,18 +128,42 @@ def _with_find(tree: Path, row: dict, previous: Path | None, features: str | Non
     started = time.perf_counter()
     with Index.open(tree) as index:
         index.build()
-        indexed = time.perf_counter() - started
-        started = time.perf_counter()
-        cands, ranking = locate(index.conn, row["problem_statement"])
-        seconds = time.perf_counter() - started
-        gold_functions = _gold_functions(index.conn, row)
-        if features:
-            _write_features(Path(features), row, cands, gold_functions)
+        result = _locate_and_score(index.conn, row, features, time.perf_counter() - started)
     saved.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(tree / ".codewright" / "index.db", saved)
-    result = _score(row, [h.path for h in ranking.files], [h.id for h in ranking.functions], gold_functions)
-    result.update(seconds=round(seconds, 3), index_seconds=round(indexed, 2))
+    partial = saved.with_suffix(".partial")
+    shutil.copyfile(tree / ".codewright" / "index.db", partial)
+    partial.replace(saved)  # a reader never sees a half-copied index
     return result, saved
+
+
+def _saved_index(row: dict) -> Path:
+    return cache_dir() / "indexes" / row["repo"].replace("/", "+") / f"{row['base_commit']}.db"
+
+
+def _with_cached_index(row: dict, features: str | None) -> dict | None:
+    """find over the commit's cached index, read-only; None when there is none (or it is still being written)."""
+    saved = _saved_index(row)
+    if not saved.is_file() or time.time() - saved.stat().st_mtime < 60:
+        return None
+    conn = sqlite3.connect(f"file:{saved}?mode=ro", uri=True)
+    try:
+        return _locate_and_score(conn, row, features, index_seconds=0.0)
+    finally:
+        conn.close()
+
+
+def _locate_and_score(conn: sqlite3.Connection, row: dict, features: str | None, index_seconds: float) -> dict:
+    from codewright.retrieve.find import locate
+
+    started = time.perf_counter()
+    cands, ranking = locate(conn, row["problem_statement"])
+    seconds = time.perf_counter() - started
+    gold_functions = _gold_functions(conn, row)
+    if features:
+        _write_features(Path(features), row, cands, gold_functions)
+    result = _score(row, [h.path for h in ranking.files], [h.id for h in ranking.functions], gold_functions)
+    result.update(seconds=round(seconds, 3), index_seconds=round(index_seconds, 2))
+    return result
 
 
 def _gold_files(row: dict) -> list[str]:

@@ -158,12 +158,14 @@ class AnthropicProvider(HttpProvider):
         asm = Assembler()
         state = _StreamState(self.model)
         with self.open_stream(self.path, to_payload(request, self.model, True, self.max_tokens)) as r:
-            for event, data in iter_sse(self.lines(r, lambda: asm.has_output)):
+            reader = self.lines(r, lambda: asm.has_output)
+            for event, data in iter_sse(reader):
                 obj = parse_json(data, asm.has_output, f"{event} event")
                 if not isinstance(obj, dict):
                     raise ProviderError(f"malformed {event} event", "malformed", started=asm.has_output)
                 yield from state.handle(asm, obj)
                 if state.stopped:
+                    reader.drain()
                     break
         if not state.stopped:
             raise ProviderError("stream ended before message_stop", "stream_cut" if asm.has_output else "server",

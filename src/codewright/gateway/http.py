@@ -11,7 +11,7 @@ import email.utils
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +41,8 @@ def classify_status(status: int, body: str, headers: Any) -> ProviderError:
         kind = "rate_limit"
     elif status in (401, 403):
         kind = "auth"
+    elif status == 404:  # an unknown model or path: this deployment's configuration, not the request
+        kind = "not_found"
     elif status == 408:
         kind = "timeout"
     elif status >= 500:
@@ -221,21 +223,44 @@ class HttpProvider:
         except httpx.HTTPError as exc:
             raise transport_error(exc, False) from exc
 
-    def lines(self, response: httpx.Response, assembler_started: Any) -> Iterator[str]:
-        """The body's lines; transport failures mid-way become ProviderErrors (`started` known)."""
-        import httpx
-
-        try:
-            for line in response.iter_lines():
-                left = time_left()
-                if left is not None and left <= 0:
-                    raise ProviderError("deadline passed while streaming", "timeout",
-                                        started=assembler_started())
-                yield line
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, assembler_started()) from exc
+    def lines(self, response: httpx.Response, started: Callable[[], bool]) -> LineReader:
+        return LineReader(response, started)
 
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
             self._client = None
+
+
+class LineReader:
+    """A streamed body's lines; transport failures become ProviderErrors (`started` known).
+
+    `drain()` reads what follows the provider's last event (the chunked terminator), so
+    the connection returns to the pool: dropping it costs the next call a new connection.
+    """
+
+    def __init__(self, response: httpx.Response, started: Callable[[], bool]) -> None:
+        import httpx
+
+        self._lines = response.iter_lines()
+        self._started = started
+        self._error = httpx.HTTPError
+
+    def __iter__(self) -> LineReader:
+        return self
+
+    def __next__(self) -> str:
+        left = time_left()
+        if left is not None and left <= 0:
+            raise ProviderError("deadline passed while streaming", "timeout", started=self._started())
+        try:
+            return next(self._lines)
+        except self._error as exc:
+            raise transport_error(exc, self._started()) from exc
+
+    def drain(self) -> None:
+        try:
+            for _ in self._lines:
+                pass
+        except self._error:
+            pass  # the answer was complete; a connection closed early only misses the pool

@@ -88,7 +88,8 @@ class OllamaProvider(HttpProvider):
         asm = Assembler()
         calls, final = 0, None
         with self.open_stream(self.path, to_payload(request, self.model, True, self.max_tokens)) as r:
-            for line in self.lines(r, lambda: asm.has_output):
+            reader = self.lines(r, lambda: asm.has_output)
+            for line in reader:
                 if not line.strip():
                     continue
                 obj = parse_json(line, asm.has_output, "NDJSON line")
@@ -101,6 +102,7 @@ class OllamaProvider(HttpProvider):
                 calls += len(msg.get("tool_calls") or [])
                 if obj.get("done"):
                     final = obj
+                    reader.drain()
                     break
         if final is None:
             raise ProviderError("stream ended before done", "stream_cut" if asm.has_output else "server",

@@ -128,9 +128,11 @@ class OpenAIProvider(HttpProvider):
         asm = Assembler()
         usage, finish, model, done = Usage(), "stop", self.model, False
         with self.open_stream(self.path, self.payload(request, True)) as r:
-            for _, data in iter_sse(self.lines(r, lambda: asm.has_output)):
+            reader = self.lines(r, lambda: asm.has_output)
+            for _, data in iter_sse(reader):
                 if data == "[DONE]":
                     done = True
+                    reader.drain()
                     break
                 chunk = parse_json(data, asm.has_output, "stream event")
                 if not isinstance(chunk, dict):

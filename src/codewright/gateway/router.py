@@ -132,7 +132,7 @@ class _Try:
         self.retry_at[slot] = now + router.backoff(self.failed[slot])
         if exc.kind == "context_overflow":
             self._past_overflow(slot)
-        elif exc.kind == "auth":
+        elif exc.kind in ("auth", "not_found"):  # wrong key or model here: try the others
             self.excluded.add(slot)
         elif not exc.retryable:
             raise GatewayError(f"{slot.name} refused the request: {exc}", self.attempts) from exc

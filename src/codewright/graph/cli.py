@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codewright.errors import CodewrightError
+from codewright.errors import CodewrightError, UsageError
 
 if TYPE_CHECKING:
     from codewright.graph.index import BuildStats, Index
@@ -117,7 +117,7 @@ def cmd_map(args: argparse.Namespace) -> int:
     from codewright.graph.repomap import repo_map
 
     if args.tokens < 0:
-        raise CodewrightError("--tokens must be zero or more")
+        raise UsageError("--tokens must be zero or more")
     index = _ready(args)
     result = repo_map(index.conn, args.tokens, args.focus)
     if args.json:

@@ -52,6 +52,9 @@ class BuildStats:
     phases: dict[str, float] = field(default_factory=dict)  # seconds per step, for benchmarks
     skipped_files: list[dict] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.lap = _Laps(self.phases)  # not a field: stays out of to_json
+
     def to_json(self) -> dict:
         return asdict(self)
 
@@ -108,7 +111,7 @@ class Index:
         started = time.perf_counter()
         with store.lock(self.root):
             stats = BuildStats()
-            lap = _Laps(stats.phases)
+            lap = stats.lap
             found = discovery.discover(self.root)
             known = self._known()
             jobs: list[str] = []
@@ -131,7 +134,9 @@ class Index:
             with store.transaction(self.conn):
                 self.conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE id=?", restamp)
                 if jobs or removed or newly_skipped:
-                    self._apply(known, set(entries), jobs, removed, skipped, entries, stats, progress)
+                    unchanged_skips = {p for p, r in known.items() if r.status == "skipped" and p in entries}
+                    indexed = set(entries) - (unchanged_skips - set(jobs))
+                    self._apply(known, indexed, jobs, removed, skipped, entries, stats, progress)
             if cold:  # fold the write-ahead log into the file once, so its size is the index's
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             lap("commit")
@@ -146,7 +151,7 @@ class Index:
         with store.lock(self.root):
             wanted = {self._relative(p) for p in paths}
             known = {p: row for p, row in self._known(wanted).items()}
-            all_paths = {r[0] for r in self.conn.execute("SELECT path FROM files")}
+            all_paths = {r[0] for r in self.conn.execute("SELECT path FROM files WHERE status='indexed'")}
             entries: dict[str, discovery.FileEntry] = {}
             jobs, removed, skipped = [], [], {}
             for rel in wanted:
@@ -204,7 +209,7 @@ class Index:
     ) -> None:
         """Everything that changes rows, inside the caller's transaction."""
         conn = self.conn
-        lap = _Laps(stats.phases)
+        lap = stats.lap
         cold = self.is_empty
         modules, mmap = self._layout(all_paths)
         was_indexed = [known[p].id for p in [*jobs, *skipped] if p in known and known[p].status == "indexed"]
@@ -227,7 +232,7 @@ class Index:
         )
         changed = {p.path for p in parsed}
         retarget = relink_imports(conn, mmap, modules, changed) if paths_changed and not cold else set()
-        linker = Linker(conn, all_paths, writer, parsed, cold)
+        linker = Linker(conn, all_paths - {p.path for p in parsed if p.skipped}, writer, parsed, cold)
         linker.insert_refs(parsed)
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}

@@ -181,11 +181,6 @@ class Resolver:
         self._members: dict[str, dict[str, str]] = {}
         self._bindings: dict[str, Bindings] = {}
 
-    def forget(self, path: str) -> None:
-        self._top.pop(path, None)
-        self._bindings.pop(path, None)
-        self._members.clear()
-
     def top(self, path: str) -> dict[str, str]:
         """Top-level names of a file, or of every file of a (Go/Java package) directory."""
         if path not in self._top:
@@ -280,7 +275,16 @@ class Resolver:
         if sid:
             return sid
         bound = self.bindings(path).names.get(name)
-        return _binding_sid(bound) if bound else None
+        return self._binding_sid(bound) if bound else None
+
+    def _binding_sid(self, binding: tuple[str, str]) -> str | None:
+        """The symbol a binding names: a symbol, or an indexed file's module (never a skipped one)."""
+        kind, value = binding
+        if kind == "sym":
+            return value
+        if kind == "file" and self._has_file(value):
+            return module_sid(value)
+        return None
 
     def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None) -> str | None:
         if not qualifier:
@@ -289,7 +293,7 @@ class Resolver:
                 return sid
             binding = self.bindings(path).names.get(name)
             if binding and not (binding[0] == "file" and self._files_in_dir(binding[1])):  # a package dir
-                return _binding_sid(binding)
+                return self._binding_sid(binding)
             for star in self.bindings(path).stars:
                 sid = self.top(star).get(name)
                 if sid:
@@ -304,7 +308,7 @@ class Resolver:
             return self.members(own).get(name) if own else None
         kind, value = binding
         if kind == "file":
-            return _binding_sid(self._member_or_submodule(value, name))
+            return self._binding_sid(self._member_or_submodule(value, name))
         if kind == "sym":
             return self.members(value).get(name)
         return None
@@ -318,13 +322,6 @@ def _module_name_of(path: str) -> str:
     return stem
 
 
-def _binding_sid(binding: tuple[str, str]) -> str | None:
-    kind, value = binding
-    if kind == "sym":
-        return value
-    if kind == "file":
-        return module_sid(value)
-    return None
 
 
 def module_sid(path: str) -> str:

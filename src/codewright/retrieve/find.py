@@ -14,9 +14,10 @@ EXPAND_FILES = 20  # every function of this many best files is a candidate
 
 def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
     """All candidates with their signals, and the full rankings (the evaluation keeps both)."""
-    cands = collect(conn, text, parse_mentions(text))
+    mentions = parse_mentions(text)
+    cands = collect(conn, text, mentions)
     files = rank_files(cands)
-    expand_functions(conn, text, cands, [hit.path for hit in files[:EXPAND_FILES]])
+    expand_functions(conn, text, mentions, cands, [hit.path for hit in files[:EXPAND_FILES]])
     return cands, Ranking(files, rank_functions(cands, files))
 
 

@@ -30,7 +30,9 @@ _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "
 FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
-_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor)(/|$)")
+_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
+MAX_TERM_SHARE = 0.05  # a word in more than this share of chunks barely moves BM25 but costs the most time
+_MESSAGE = re.compile(r"""^\s*(?:[\w.]*(?:Error|Exception|Warning|Exit)):\s*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
 
 
 @dataclass
@@ -71,6 +73,9 @@ def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidat
     _definitions(conn, mentions, files, functions)
     _stems(paths, text, mentions, files)
     _neighbours(conn, files)
+    _messages(conn, text, files, functions)
+    _tested_source(conn, files)
+    _calls(conn, functions, files)
     for path, feats in files.items():
         feats.values["test"] = 1.0 if is_test(path) else 0.0
         feats.values["doc"] = 1.0 if is_doc(path) else 0.0
@@ -78,7 +83,8 @@ def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidat
     return Candidates(dict(files), dict(functions), {})
 
 
-def expand_functions(conn: sqlite3.Connection, text: str, cands: Candidates, top_paths: list[str]) -> None:
+def expand_functions(conn: sqlite3.Connection, text: str, mentions: Mentions, cands: Candidates,
+                     top_paths: list[str]) -> None:
     """Make every function, method and class of the best files a candidate, with BM25 inside those files.
 
     A method of a small class has no chunk of its own: it takes the score of the chunk
@@ -86,7 +92,8 @@ def expand_functions(conn: sqlite3.Connection, text: str, cands: Candidates, top
     dropped and each keeps its (path, line).
     """
     functions = defaultdict(Features, cands.functions)
-    query = " OR ".join(f'"{w}"' for w in query_terms(text))
+    weights = term_weights(conn, text)
+    query = fts_or(weights)
     if top_paths:
         marks = ",".join("?" * len(top_paths))
         spans: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
@@ -100,22 +107,63 @@ def expand_functions(conn: sqlite3.Connection, text: str, cands: Candidates, top
             ):
                 top = top or score or 1.0
                 spans[path].append((start, end, score / top))
-        for sid, path, line in conn.execute(
-            "SELECT s.sid, f.path, s.start_line FROM symbols s JOIN files f ON f.id = s.file_id"
+        texts = _chunk_texts(conn, top_paths)
+        for sid, path, line, last in conn.execute(
+            "SELECT s.sid, f.path, s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id"
             f" WHERE f.path IN ({marks}) AND s.kind IN ('function','method','class')", top_paths,
         ):
             holding = [(end - start, score) for start, end, score in spans.get(path, ()) if start <= line <= end]
             value = min(holding)[1] if holding else 0.0
             functions[sid].add("lexical_local", value, f"BM25 {value:.2f} within the best files")
-    cands.lines = _symbol_lines(conn, functions)
+            own = _own_words(texts.get(path, ()), line, last)
+            if own and weights:
+                value = sum(w for t, w in weights.items() if t in own) / sum(weights.values())
+                functions[sid].add("own_words", value, f"its own code holds {value:.0%} of the task's word weight")
+    kinds = _symbol_lines(conn, functions, cands.lines)
     cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
+    words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
+    classes = {n for n in mentions.names() if n[:1].isupper()}
     for sid, feats in cands.functions.items():
         feats.values["test"] = 1.0 if is_test(cands.lines[sid][0]) else 0.0
+        feats.values["is_class"] = 1.0 if kinds[sid] == "class" else 0.0
+        qualname = sid.split("::", 1)[1]
+        name = qualname.rsplit(".", 1)[-1]
+        parts = [p for p in split_identifier(name) if len(p) > 2] or [name.lower()]
+        share = sum(p in words for p in parts) / len(parts)
+        if share:
+            feats.add("name_words", share, f"{share:.0%} of the words of {name} are in the task")
+        if "." in qualname and qualname.rsplit(".", 2)[-2] in classes:
+            feats.add("in_mentioned_class", 1.0, f"a member of the mentioned {qualname.rsplit('.', 2)[-2]}")
+
+
+def _chunk_texts(conn, paths: list[str]) -> dict[str, list[tuple[int, int, str]]]:
+    marks = ",".join("?" * len(paths))
+    texts: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
+    for path, start, end, text in conn.execute(
+        "SELECT f.path, c.start_line, c.end_line, t.text FROM chunks c JOIN files f ON f.id = c.file_id"
+        f" JOIN chunks_fts t ON t.rowid = c.id WHERE f.path IN ({marks}) AND c.kind != 'module'", paths,
+    ):
+        texts[path].append((start, end, text))
+    return texts
+
+
+def _own_words(chunks, first: int, last: int) -> set[str]:
+    """The words of lines first..last, cut from the smallest chunk holding them (split identifiers included)."""
+    holding = [(end - start, start, text) for start, end, text in chunks if start <= first and last <= end]
+    if not holding:
+        return set()
+    _, start, text = min(holding)
+    body = "\n".join(text.splitlines()[first - start:last - start + 1])
+    words = set()
+    for ident in set(_WORD.findall(body)):
+        words.add(ident.lower())
+        words.update(split_identifier(ident))
+    return words
 
 
 def _lexical(conn, text, files, functions) -> None:
     """BM25 over chunks (text, titles, split identifiers); a file scores its best chunk plus a little of the rest."""
-    query = " OR ".join(f'"{w}"' for w in query_terms(text))
+    query = fts_or(term_weights(conn, text))
     if not query:
         return
     rows = conn.execute(
@@ -147,6 +195,79 @@ def query_terms(text: str, limit: int = 64) -> list[str]:
             if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
                 counts[word] += 1
     return [w for w, _ in counts.most_common(limit)]
+
+
+def term_weights(conn: sqlite3.Connection, text: str) -> dict[str, float]:
+    """The task's words with their IDF over chunks, leaving out words found in most chunks or never indexed."""
+    terms = query_terms(text)
+    if not terms:
+        return {}
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
+    total = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 1
+    marks = ",".join("?" * len(terms))
+    df = dict(conn.execute(f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", terms).fetchall())
+    kept = [w for w in terms if 0 < df.get(w, 0) <= MAX_TERM_SHARE * total]
+    kept = kept or sorted((w for w in terms if df.get(w)), key=lambda w: df[w])[:3]
+    return {w: math.log(1 + total / df[w]) for w in kept}
+
+
+def fts_or(weights: dict[str, float]) -> str:
+    """Words as an FTS5 OR-query, each quoted alone: the index's detail=column rejects phrases (see query_terms)."""
+    return " OR ".join(f'"{w}"' for w in weights)
+
+
+def _messages(conn, text: str, files, functions) -> None:
+    """Error messages and quoted strings of the task found in a chunk: every word of the message in one chunk."""
+    for m in _MESSAGE.finditer(text):
+        message = m.group(1) or m.group("quoted")
+        words = [w.lower() for w in _WORD.findall(message) if len(w) > 2]
+        words = list(dict.fromkeys(w for w in words if "_" not in w))
+        if len(words) < 3:
+            continue
+        query = " AND ".join(f'"{w}"' for w in words[:12])
+        rows = conn.execute(
+            "SELECT f.path, c.symbol FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
+            " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
+        for path, symbol in rows:
+            files[path].add("message", 1.0 / len(rows) ** 0.5, f"holds the words of '{message[:40]}'")
+            if symbol:
+                functions[symbol].add("message", 1.0 / len(rows) ** 0.5, f"holds '{message[:40]}'")
+
+
+def _tested_source(conn, files) -> None:
+    """A mentioned test file points at the source files it imports."""
+    tests = [p for p, f in files.items() if is_test(p) and {"path_mention", "frame"} & f.values.keys()]
+    if not tests:
+        return
+    marks = ",".join("?" * len(tests))
+    for src, target in conn.execute(
+        f"SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id"
+        f" WHERE i.target IS NOT NULL AND f.path IN ({marks})", tests,
+    ):
+        if not is_test(target):
+            files[target].add("tested_by_mentioned", 1.0, f"imported by the mentioned test {src}")
+
+
+def _calls(conn, functions, files) -> None:
+    """Callers and callees of the functions named or framed in the task, through the references' targets."""
+    named = [sid for sid, f in functions.items() if {"name_mention", "frame"} & f.values.keys()
+             and max(f.values.get("name_mention", 0), f.values.get("frame", 0)) >= 0.5][:50]
+    if not named:
+        return
+    marks = ",".join("?" * len(named))
+    scope = conn.execute("SELECT typeof(scope) FROM refs WHERE scope IS NOT NULL LIMIT 1").fetchone()
+    on = "s.sid = r.scope" if scope and scope[0] == "text" else "s.id = r.scope"  # older indexes keep the sid
+    rows = conn.execute(
+        f"SELECT s.sid, r.target FROM refs r JOIN symbols s ON {on}"
+        f" WHERE r.kind = 'call' AND r.target IN ({marks}) LIMIT 500", named).fetchall()
+    rows += conn.execute(
+        f"SELECT r.target, s.sid FROM symbols s JOIN refs r ON {on}"
+        f" WHERE s.sid IN ({marks}) AND r.kind = 'call' AND r.target IS NOT NULL LIMIT 500", named).fetchall()
+    for caller, callee in rows:
+        for sid, other in ((caller, callee), (callee, caller)):
+            if sid not in named:
+                functions[sid].add("calls_mentioned", 1.0, f"calls or is called by {other}")
+                files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, f"calls or is called by {other}")
 
 
 def _suffix_match(mentioned: str, paths) -> list[str]:
@@ -269,9 +390,10 @@ def _neighbours(conn, files) -> None:
             files[other].add("graph_neighbour", 1.0, f"imports or is imported by {src if src in seeds else dst}")
 
 
-def _symbol_lines(conn, functions) -> dict[str, tuple[str, int]]:
+def _symbol_lines(conn, functions, lines: dict[str, tuple[str, int]]) -> dict[str, str]:
+    """Fill `lines` with each function, method and class candidate's (path, line); return their kinds."""
     ids = list(functions)
-    lines: dict[str, tuple[str, int]] = {}
+    kinds: dict[str, str] = {}
     for start in range(0, len(ids), 500):
         batch = ids[start:start + 500]
         marks = ",".join("?" * len(batch))
@@ -281,4 +403,5 @@ def _symbol_lines(conn, functions) -> dict[str, tuple[str, int]]:
         ):
             if kind in ("function", "method", "class"):
                 lines[sid] = (path, line)
-    return lines
+                kinds[sid] = kind
+    return kinds

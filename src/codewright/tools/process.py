@@ -208,7 +208,7 @@ def _group_pids(pgid: int) -> list[int]:
     return pids
 
 
-_PORT_IN_TEXT = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::\]|port)[: ](\d{2,5})\b", re.I)
+_PORT_IN_TEXT = re.compile(r"(?:localhost|127\.0\.0\.1|0\.0\.0\.0|\[::\]|port)[: ](\d{2,5})\b", re.IGNORECASE)
 
 
 def ports_in_log(text: str) -> list[int]:

@@ -189,15 +189,11 @@ def _validate(spec: ToolSpec, arguments: Any) -> dict[str, Any]:
     from codewright import repair
 
     if not isinstance(arguments, dict):
-        raise ValueError(f"arguments must be a JSON object, got {type(arguments).__name__}")
-    coerce = getattr(repair, "coerce", None)  # codewright.repair's schema coercion, once it is exported
+        raise ValueError(f"arguments must be a JSON object, got {type(arguments).__name__}")  # noqa: TRY004
     try:
-        value = coerce(arguments, spec.parameters) if coerce else dict(arguments)
-    except Exception as exc:  # noqa: BLE001 - repair describes the mismatch for the model
+        value = repair.coerce(arguments, spec.parameters)
+    except repair.SchemaError as exc:  # every mismatch, by JSON pointer: "/path: missing required property"
         raise ValueError(str(exc)) from exc
-    missing = [k for k in spec.parameters.get("required", []) if k not in value]
-    if missing:
-        raise ValueError(f"missing required argument(s): {', '.join(missing)}")
     unknown = [k for k in value if k not in spec.parameters.get("properties", {})]
     if unknown:
         known = ", ".join(spec.parameters.get("properties", {})) or "none"

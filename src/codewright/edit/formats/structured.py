@@ -51,7 +51,7 @@ def _from_object(item: object, path: str | None) -> list[Edit]:
         if not old:
             raise EditError(f"{path}: old_string is empty; to create or overwrite the file, send its whole "
                             "content instead.")
-        return [Edit(path, old, new, replace_all=bool(item.get("replace_all", False)))]
+        return [Edit(path, old, new, replace_all=bool(item.get("replace_all", False)), text_match=True)]
     if isinstance(item.get("content"), str):
         return [Edit.whole(path, item["content"])]
     raise EditError(f"{path}: an edit needs old_string and new_string (strings), or content.")

@@ -153,7 +153,7 @@ def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
             continue
         if line == "" or line[0] in " +-":
             tag, body = (" ", "") if line == "" else (line[0], line[1:])
-        elif not complete and not line.startswith("```"):
+        elif not line.startswith("```") and (not complete or _continues(lines, i + 1)):
             tag, body = " ", line  # a context line that lost its leading space
         else:
             break
@@ -172,6 +172,14 @@ def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
     # missing (a model skipping lines it quotes); other miscounts are just miscounts.
     hunk.lost_context = hunk.old_len is not None and hunk.old_len - old_n == hunk.new_len - new_n > 0
     return hunk, i
+
+
+def _continues(lines: list[str], i: int) -> bool:
+    """Whether the hunk goes on at line i (a body line that is not a header), so the line before it,
+    though unprefixed, is one of its context lines rather than the prose after it."""
+    if i >= len(lines) or not lines[i] or lines[i][0] not in " +-" or lines[i].startswith("@@"):
+        return False
+    return not (lines[i].startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "))
 
 
 def _edits(diff: _FileDiff) -> list[Edit]:

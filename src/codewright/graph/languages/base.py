@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 
+from tree_sitter import Query, QueryCursor
+
 from codewright.graph.facts import Chunk, Symbol
 
 MAX_ERRORS = 20  # syntax errors reported per file; the rest are counted
@@ -18,6 +20,18 @@ CHUNK_MAX_LINES = 80  # a class longer than this is split into a header and its 
 REST_MAX_LINES = 120  # module-level leftovers are grouped into chunks of at most this many lines
 CONTAINER_KINDS = frozenset({"class", "interface", "struct", "enum", "trait", "impl", "union", "namespace", "module"})
 CHUNK_KINDS = CONTAINER_KINDS | {"function", "method"}
+
+
+MAX_QUERY_DEPTH = 60000  # tree-sitter's query cursor degrades past a depth of 65535
+
+
+def cursor(query: Query) -> QueryCursor:
+    """A query cursor that starts no match deeper than MAX_QUERY_DEPTH: past a depth of
+    65535 (a generated `a + a + ... + a` of that many terms) tree-sitter's cursor truncates
+    and slows down by orders of magnitude; stopping short costs those few captures only."""
+    qc = QueryCursor(query)
+    qc.set_max_start_depth(MAX_QUERY_DEPTH)
+    return qc
 
 
 class Source:

@@ -36,8 +36,10 @@ REFS_SCM = r"""
 (field_expression argument: (_) @receiver)
 (type_identifier) @ref.type
 (call_expression function: (identifier) @ref.call)
-(call_expression function: (field_expression field: (field_identifier) @ref.call))
-(field_expression field: (field_identifier) @ref.attribute)
+(field_identifier) @ref.member
+(field_declaration declarator: (field_identifier) @skip)
+(field_declaration declarator: (pointer_declarator declarator: (field_identifier) @skip))
+(field_declaration declarator: (array_declarator declarator: (field_identifier) @skip))
 (parameter_declaration declarator: (identifier) @skip)
 (parameter_declaration declarator: (pointer_declarator declarator: (identifier) @skip))
 (parameter_declaration declarator: (array_declarator declarator: (identifier) @skip))

@@ -38,8 +38,8 @@ REFS_SCM = r"""
 (type_identifier) @ref.type
 (qualified_type name: (type_identifier) @ref.type)
 (call_expression function: (identifier) @ref.call)
-(call_expression function: (selector_expression field: (field_identifier) @ref.call))
-(selector_expression field: (field_identifier) @ref.attribute)
+(field_identifier) @ref.member
+(field_declaration name: (field_identifier) @skip)
 (composite_literal type: (type_identifier) @ref.call)
 (parameter_declaration name: (identifier) @skip)
 (variadic_parameter_declaration name: (identifier) @skip)

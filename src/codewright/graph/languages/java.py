@@ -31,9 +31,7 @@ REFS_SCM = r"""
 (method_invocation object: (_) @receiver)
 (scoped_type_identifier . (_) @receiver)
 (type_identifier) @ref.type
-(method_invocation name: (identifier) @ref.call)
 (object_creation_expression type: (type_identifier) @ref.call)
-(field_access field: (identifier) @ref.attribute)
 (superclass (type_identifier) @ref.base)
 (super_interfaces (type_list (type_identifier) @ref.base))
 (extends_interfaces (type_list (type_identifier) @ref.base))

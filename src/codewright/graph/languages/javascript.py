@@ -32,10 +32,9 @@ REFS_SCM = r"""
 (identifier) @ref.name
 (member_expression object: (_) @receiver)
 (call_expression function: (identifier) @ref.call)
-(call_expression function: (member_expression property: (property_identifier) @ref.call))
 (new_expression constructor: (identifier) @ref.call)
-(new_expression constructor: (member_expression property: (property_identifier) @ref.call))
-(member_expression property: (property_identifier) @ref.attribute)
+(property_identifier) @ref.member
+(pair key: (property_identifier) @skip)
 (decorator (identifier) @ref.decorator)
 (decorator (call_expression function: (identifier) @ref.decorator))
 (arrow_function parameter: (identifier) @skip)
@@ -55,6 +54,7 @@ JSX_REFS_SCM = r"""
 (jsx_opening_element name: (identifier) @skip (#match? @skip "^[a-z]"))
 (jsx_self_closing_element name: (identifier) @skip (#match? @skip "^[a-z]"))
 (jsx_closing_element name: (identifier) @skip)
+(jsx_attribute (property_identifier) @skip)
 """
 
 JS_REFS_SCM = r"""

@@ -22,7 +22,7 @@ from bisect import bisect_right
 from operator import attrgetter
 
 import tree_sitter_python
-from tree_sitter import Language, Parser, Query, QueryCursor
+from tree_sitter import Language, Parser, Query
 
 from codewright.graph.facts import FileFacts, Import, Reference, Symbol
 from codewright.graph.languages.base import (
@@ -30,6 +30,7 @@ from codewright.graph.languages.base import (
     Source,
     code_chunks,
     compact,
+    cursor,
     module_symbol,
     qualifier,
     syntax_errors,
@@ -102,7 +103,7 @@ _EMPTY: list = []
 def extract(path: str, src: Source, module: str, language: str = "python") -> FileFacts:
     tree = _PARSER.parse(src.data)
     root = tree.root_node
-    caps = QueryCursor(QUERY).captures(root)
+    caps = cursor(QUERY).captures(root)
     module_id = path + "::"
     facts = FileFacts(path, "python", errors=syntax_errors(root))
     symbols, spans, scope_ranges, declared = _symbols(src, caps, module, module_id)
@@ -169,7 +170,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
         srow, scol = stmt.start_point
         erow, ecol = stmt.end_point
         if ascii_src:
-            scol, ecol = scol + 1, ecol
+            scol += 1  # ecol, 0-based exclusive, is already the 1-based inclusive column
         else:
             scol, ecol = col(srow, scol), col(erow, ecol) - 1
         end = -neg_end

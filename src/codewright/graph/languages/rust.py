@@ -39,11 +39,11 @@ REFS_SCM = r"""
 (scoped_type_identifier name: (type_identifier) @ref.type)
 (call_expression function: (identifier) @ref.call)
 (call_expression function: (scoped_identifier name: (identifier) @ref.call))
-(call_expression function: (field_expression field: (field_identifier) @ref.call))
 (call_expression function: (generic_function function: (identifier) @ref.call))
 (macro_invocation macro: (identifier) @ref.call)
 (struct_expression name: (type_identifier) @ref.call)
-(field_expression field: (field_identifier) @ref.attribute)
+(field_identifier) @ref.member
+(field_declaration name: (field_identifier) @skip)
 (impl_item trait: (type_identifier) @ref.base)
 (trait_bounds (type_identifier) @ref.base)
 (attribute_item (attribute (identifier) @ref.decorator))

@@ -15,7 +15,12 @@ Capture names in DEFS queries:
   @import       an import statement, handed to Spec.imports
   @package      the package or namespace prefix of every qualname (Go, Java)
 Capture names in REFS queries:
-  @ref.KIND     an identifier used (KIND: call, attribute, type, base, decorator, name)
+  @ref.KIND     an identifier used (KIND: call, attribute, type, base, decorator, name;
+                `member` for a field or property name). A name or member after a
+                separator (".", "->", "::") is an attribute, and either one before "("
+                is a call: read from the bytes, because a pattern such as
+                `(member_expression property: ...)` holds a query state open across the
+                whole object subtree, which is quadratic on long call chains.
   @skip         an identifier that declares rather than uses
   @skip.range   a node inside which nothing is a reference (import statements)
   @receiver     the object of a member access (`a.b` in `a.b.c`), whose text is the
@@ -30,7 +35,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from operator import attrgetter
 
-from tree_sitter import Language, Node, Parser, Query, QueryCursor
+from tree_sitter import Language, Node, Parser, Query
 
 from codewright.graph.facts import FileFacts, Import, Reference, Symbol
 from codewright.graph.languages.base import (
@@ -39,13 +44,14 @@ from codewright.graph.languages.base import (
     Source,
     code_chunks,
     compact,
+    cursor,
     module_symbol,
     qualifier,
     syntax_errors,
 )
 
 _BLANK = frozenset(b" \t\r\n")
-_REF_PRIORITY = {"skip": 9, "decorator": 7, "base": 6, "call": 5, "type": 4, "attribute": 3, "name": 1}
+_REF_PRIORITY = {"skip": 9, "decorator": 7, "base": 6, "call": 5, "type": 4, "attribute": 3, "member": 2, "name": 1}
 _SIGNATURE_MAX = 200
 METHOD_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
 _GENERIC_KINDS = {"variable": 0, "type": 1}  # a definition also matched by a specific pattern
@@ -134,7 +140,7 @@ def _collect_defs(spec: Spec, src: Source, root: Node) -> tuple[list[_Def], list
     imports: list[Node] = []
     package = ""
     context = _Context([], [])
-    for _, caps in QueryCursor(spec.defs).matches(root):
+    for _, caps in cursor(spec.defs).matches(root):
         if "wrapper" in caps:
             node = caps["wrapper"][0]
             context.wrappers.append((node.start_byte, node.end_byte, node))
@@ -352,7 +358,7 @@ def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def _references(spec: Spec, src: Source, root: Node, scopes: ScopeMap, names: list[tuple[int, int]]) -> list[Reference]:
     """Identifiers captured as ref.*, the highest-priority capture of each, minus
     declarations (@skip, definition names) and anything inside a @skip.range."""
-    caps = QueryCursor(spec.refs).captures(root)
+    caps = cursor(spec.refs).captures(root)
     skip_ranges = _union(names + [_span(n) for n in caps.pop("skip.range", [])])
     skip_starts = [a for a, _ in skip_ranges]
     receivers = {n.end_byte: n.start_byte for n in caps.pop("receiver", [])}
@@ -388,6 +394,14 @@ def _references(spec: Spec, src: Source, root: Node, scopes: ScopeMap, names: li
             name = names[raw] = raw.decode("utf-8", "replace")
         qual = ""
         sep = _separator_before(data, start)
+        if kind == "name" or kind == "member":
+            after = node.end_byte
+            while data[after:after + 1] in (b" ", b"\t"):
+                after += 1
+            if data[after:after + 1] == b"(":
+                kind = "call"
+            elif sep >= 0 or kind == "member":
+                kind = "attribute"
         if sep >= 0:
             recv_end = sep
             while recv_end > 0 and data[recv_end - 1] in _BLANK:

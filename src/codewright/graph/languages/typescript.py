@@ -36,6 +36,9 @@ TS_REFS_SCM = REFS_SCM + r"""
 (extends_type_clause type: (type_identifier) @ref.base)
 (required_parameter pattern: (identifier) @skip)
 (optional_parameter pattern: (identifier) @skip)
+(enum_body name: (property_identifier) @skip)
+(enum_assignment name: (property_identifier) @skip)
+(property_signature name: (property_identifier) @skip)
 """
 
 _WRAPPERS = WRAPPERS | {"expression_statement", "ambient_declaration"}

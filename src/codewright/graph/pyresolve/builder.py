@@ -72,8 +72,9 @@ class ModuleBuilder:
         self.body(self.tree.body)
         while self.pending:
             if time.monotonic() > self.deadline:
+                if self.mod.complete:
+                    self.mod.errors.append("time bound reached: the module was analysed in part")
                 self.mod.complete = False
-                self.mod.errors.append("time bound reached: some function bodies were not analysed")
                 return
             self._function_body(*self.pending.pop(0))
 
@@ -83,6 +84,8 @@ class ModuleBuilder:
     def body(self, stmts: list[ast.stmt]) -> None:
         for st in stmts:
             if time.monotonic() > self.deadline:
+                if self.mod.complete:
+                    self.mod.errors.append("time bound reached: the module was analysed in part")
                 self.mod.complete = False
                 return
             try:
@@ -345,18 +348,16 @@ class ModuleBuilder:
         ends = []
         for h in st.handlers:
             self.flow = self._handler_entry(start, log)
-            caught = None
+            caught = self.e.node()
             if h.type is not None:
                 t = self.expr(h.type)
-                if t is not None:
-                    caught = self.e.node()
-                    self.e.watch(t, E.Copy(self.e, caught, self._instance_of))
-                    self.e.watch(t, E.Elements(self.e, caught, None))
+                if t is not None:  # a class, or a tuple of classes: their instances are caught
+                    classes = self.e.node()
+                    self.e.edge(t, classes)
+                    self.e.watch(t, E.Elements(self.e, classes, None))
+                    self.e.watch(classes, E.Copy(self.e, caught, self._instance_of))
             if h.name:
-                inst = self.e.node()
-                if caught is not None:
-                    self.e.watch(caught, E.Copy(self.e, inst, self._instance_of))
-                self.bind(h.name, inst)
+                self.bind(h.name, caught)
             self.body(h.body)
             ends.append(self.flow)
         self.flow = after_try
@@ -636,7 +637,10 @@ class ModuleBuilder:
         return None
 
     def x_Name(self, x: ast.Name) -> int | None:
-        return self.read(x.id)
+        node = self.read(x.id)
+        if node is not None and self.p.record_refs:
+            self.mod.refs.append((x.lineno, x.col_offset + 1, node))
+        return node
 
     def x_Constant(self, x: ast.Constant) -> int | None:
         return self._const_node(x.value)
@@ -651,7 +655,10 @@ class ModuleBuilder:
         if base is None:
             return None
         dst = self.e.node()
-        self.e.watch(base, E.AttrLoad(self.e, x.attr, dst, self.ctx, x.lineno, x.col_offset + 1))
+        col = x.end_col_offset - len(x.attr) + 1 if x.end_lineno == x.lineno else x.col_offset + 1
+        self.e.watch(base, E.AttrLoad(self.e, x.attr, dst, self.ctx, x.lineno, col))
+        if self.p.record_refs:
+            self.mod.refs.append((x.end_lineno or x.lineno, col, dst))
         return dst
 
     def x_Subscript(self, x: ast.Subscript) -> int | None:
@@ -988,7 +995,8 @@ class ModuleBuilder:
             site = e.site(self.ctx, x.lineno, x.col_offset + 1)
             if method:
                 f = x.func
-                e.watch(fn, E.MethodCall(e, f.attr, args, dst, site, f.lineno, f.end_col_offset - len(f.attr) + 1))
+                site.ref = (f.end_lineno or f.lineno, f.end_col_offset - len(f.attr) + 1)
+                e.watch(fn, E.MethodCall(e, f.attr, args, dst, site, *site.ref))
             else:
                 e.watch(fn, E.Call(e, args, dst, site))
         self.flow.over.clear()

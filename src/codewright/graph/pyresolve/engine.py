@@ -43,6 +43,7 @@ class CallSite:
     col: int
     targets: set[str] = field(default_factory=set)
     defs: set[object] = field(default_factory=set)  # in-tree FuncInfo/ClassInfo reached
+    ref: tuple[int, int] | None = None  # position of the method name in `obj.name(...)`
 
 
 @dataclass(eq=False)

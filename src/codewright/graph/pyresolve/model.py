@@ -46,6 +46,7 @@ class ModuleInfo:
     errors: list[str] = field(default_factory=list)
     lambdas: int = 0
     complete: bool = True  # False when the time bound cut its analysis short
+    refs: list[tuple[int, int, int]] = field(default_factory=list)  # (line, col, node) of name uses
 
     @property
     def qual(self) -> str:

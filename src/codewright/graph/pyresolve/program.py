@@ -43,6 +43,7 @@ class Program:
         self.trees: dict[str, ast.Module | None] = {}
         self.defs: list[FuncInfo | ClassInfo] = []
         self.follow = False
+        self.record_refs = False  # keep (line, col, node) of every name use, for the index
         self._holders: dict[int, int] = {}
         self._exports: dict[str, list[str]] = {}
         self.scans: dict[str, dict] = {}
@@ -71,8 +72,10 @@ class Program:
         return prog
 
     @classmethod
-    def for_tree(cls, root: Path, paths: list[str], limits: Limits | None = None) -> Program:
+    def for_tree(cls, root: Path, paths: list[str], limits: Limits | None = None,
+                 record_refs: bool = False) -> Program:
         prog = cls(root, limits)
+        prog.record_refs = record_refs
         with_init = {os.path.dirname(p) for p in paths if os.path.basename(p) == "__init__.py"}
         for rel in sorted(paths):
             d = os.path.dirname(rel)

@@ -1,0 +1,129 @@
+"""`codewright callgraph | callers | callees | impact`: the Python call graph on the command line.
+
+`callgraph` analyses entry files directly (PyCG's JSON format). The other three read the
+index's `calls` table (`.codewright/index.db`), indexing and resolving first if needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from codewright.errors import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("callgraph", help="the call graph of Python entry files (PyCG's JSON format)")
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("--format", choices=["pycg"], default="pycg")
+    p.add_argument("--package", type=Path, default=None, help="module names are relative to this (default: .)")
+    p.add_argument("-o", "--output", type=Path, default=None)
+    p.set_defaults(func=run_callgraph)
+    for name, text in (("callers", "who calls SYMBOL"), ("callees", "what SYMBOL calls"),
+                       ("impact", "transitive callers of SYMBOL")):
+        q = sub.add_parser(name, help=text)
+        q.add_argument("symbol", metavar="SYMBOL", help="path::Qual.name, a dotted qualname or a bare name")
+        q.add_argument("--repo", type=Path, default=Path("."), metavar="PATH")
+        q.add_argument("--json", action="store_true")
+        if name == "impact":
+            q.add_argument("--depth", type=int, default=3)
+        q.set_defaults(func=run_query, query=name)
+
+
+def run_callgraph(args: argparse.Namespace) -> int:
+    from codewright.graph.pyresolve import analyze_package, pycg_callgraph
+
+    package = (args.package or Path(".")).resolve()
+    if not package.is_dir():
+        raise UsageError(f"not a directory: {args.package}")
+    for f in args.files:
+        if not f.is_file():
+            raise UsageError(f"no such file: {f}")
+    graph = pycg_callgraph(analyze_package(package, [f.resolve() for f in args.files]))
+    text = json.dumps(graph, indent=2)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+def _open(repo: Path):
+    from codewright.graph.index import Index
+    from codewright.graph.pyresolve import integrate
+
+    index = Index.open(repo)
+    if index.is_empty:
+        index.build()
+    integrate.ensure(index.conn, index.root)
+    return index
+
+
+def resolve_symbol(conn, text: str) -> str:
+    """A symbol id for SYMBOL; several matches are a usage error that lists them."""
+    if "::" in text:
+        return text
+    rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE qualname=? ORDER BY sid", (text,))]
+    if not rows:
+        rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE name=? ORDER BY sid", (text,))]
+    if not rows:
+        rows = sorted({r[0] for r in conn.execute(
+            "SELECT callee FROM calls WHERE callee=? OR callee LIKE ? UNION "
+            "SELECT caller FROM calls WHERE caller LIKE ?", (text, f"%.{text}", f"%::{text}"))})
+    rows = list(dict.fromkeys(rows))
+    if not rows:
+        raise UsageError(f"no symbol named {text!r}")
+    if len(rows) > 1:
+        listing = "\n  ".join(rows[:50])
+        raise UsageError(f"{text!r} is ambiguous; use one of:\n  {listing}")
+    return rows[0]
+
+
+def callers(conn, symbol: str) -> list[dict]:
+    return [{"id": c, "path": p, "line": ln, "col": col} for c, p, ln, col in conn.execute(
+        "SELECT DISTINCT caller, path, line, col FROM calls WHERE callee=? ORDER BY path, line, col", (symbol,))]
+
+
+def callees(conn, symbol: str) -> list[dict]:
+    return [{"id": c, "external": bool(x), "path": p, "line": ln, "col": col} for c, x, p, ln, col in conn.execute(
+        "SELECT DISTINCT callee, external, path, line, col FROM calls WHERE caller=? ORDER BY line, col, callee",
+        (symbol,))]
+
+
+def impact(conn, symbol: str, depth: int) -> list[dict]:
+    seen = {symbol: 0}
+    frontier = [symbol]
+    for d in range(1, depth + 1):
+        nxt = []
+        for s in frontier:
+            for (c,) in conn.execute("SELECT DISTINCT caller FROM calls WHERE callee=?", (s,)):
+                if c not in seen:
+                    seen[c] = d
+                    nxt.append(c)
+        frontier = nxt
+    return [{"id": s, "distance": d} for s, d in sorted(seen.items(), key=lambda x: (x[1], x[0])) if d > 0]
+
+
+def run_query(args: argparse.Namespace) -> int:
+    if args.query == "impact" and args.depth < 1:
+        raise UsageError("--depth must be at least 1")
+    with _open(args.repo) as index:
+        symbol = resolve_symbol(index.conn, args.symbol)
+        if args.query == "callers":
+            out = {"symbol": symbol, "callers": callers(index.conn, symbol)}
+            lines = [f"{r['id']}  {r['path']}:{r['line']}:{r['col']}" for r in out["callers"]]
+        elif args.query == "callees":
+            out = {"symbol": symbol, "callees": callees(index.conn, symbol)}
+            lines = [f"{r['id']}{'  (external)' if r['external'] else ''}  line {r['line']}" for r in out["callees"]]
+        else:
+            out = {"symbol": symbol, "depth": args.depth, "callers": impact(index.conn, symbol, args.depth)}
+            lines = [f"{'  ' * (r['distance'] - 1)}{r['id']}" for r in out["callers"]]
+    if args.json:
+        print(json.dumps(out))
+    else:
+        print(symbol)
+        for line in lines:
+            print("  " + line)
+    return 0

@@ -1,0 +1,99 @@
+"""The commands end to end, through the index: JSON validated against docs/cli.md."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from codewright.cli.main import main
+from codewright.graph.index import Index
+from tests.support.cli_schema import validate
+
+from .support import write_tree
+
+REPO = {
+    "src/shop/__init__.py": "",
+    "src/shop/tax.py": "def rate():\n    return 0.2\n",
+    "src/shop/cart.py": "from .tax import rate\n\nclass Cart:\n    def total(self):\n        return rate()\n",
+    "app.py": "from shop.cart import Cart\n\ndef checkout():\n    return Cart().total()\n\ncheckout()\n",
+    "other.py": "def rate():\n    pass\n",
+}
+
+
+def run_json(capsys, *argv) -> dict:
+    assert main(list(argv)) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.fixture
+def repo(tmp_path):
+    write_tree(tmp_path, REPO)
+    return tmp_path
+
+
+def test_callers_callees_impact(repo, capsys):
+    out = run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
+    validate("callers", out)
+    assert out["callers"] == [{"id": "src/shop/cart.py::Cart.total", "path": "src/shop/cart.py", "line": 5,
+                               "col": 16}]
+    out = run_json(capsys, "callees", "app.checkout", "--repo", str(repo), "--json")
+    validate("callees", out)
+    assert {(c["id"], c["external"]) for c in out["callees"]} == {("src/shop/cart.py::Cart.total", False)}
+    out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
+    validate("impact", out)
+    assert out["callers"] == [
+        {"id": "src/shop/cart.py::Cart.total", "distance": 1},
+        {"id": "app.py::checkout", "distance": 2},
+        {"id": "app.py::", "distance": 3},
+    ]
+    out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json", "--depth", "1")
+    assert [c["id"] for c in out["callers"]] == ["src/shop/cart.py::Cart.total"]
+
+
+def test_ambiguous_name_lists_candidates(repo, capsys):
+    assert main(["callers", "rate", "--repo", str(repo)]) == 2
+    err = capsys.readouterr().err
+    assert "other.py::rate" in err and "src/shop/tax.py::rate" in err
+
+
+def test_incremental_update_re_resolves_importers(repo, capsys):
+    run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
+    tax = repo / "src/shop/tax.py"
+    tax.write_text("def rate():\n    return 0.2\n\ndef vat():\n    return rate()\n")
+    cart = repo / "src/shop/cart.py"
+    cart.write_text("from .tax import vat as rate\n\nclass Cart:\n    def total(self):\n        return rate()\n")
+    for f in (tax, cart):
+        os.utime(f, ns=(f.stat().st_mtime_ns + 10**9,) * 2)
+    with Index.open(repo) as index:
+        index.update(["src/shop/tax.py", "src/shop/cart.py"])
+    out = run_json(capsys, "callees", "src/shop/cart.py::Cart.total", "--repo", str(repo), "--json")
+    assert [c["id"] for c in out["callees"]] == ["src/shop/tax.py::vat"]
+    out = run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
+    assert [c["id"] for c in out["callers"]] == ["src/shop/tax.py::vat"]
+
+
+def test_resolved_refs_table(repo, capsys):
+    run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
+    with Index.open(repo) as index:
+        rows = set(index.conn.execute("SELECT path, line, col, target, external FROM resolved_refs"))
+    assert ("src/shop/cart.py", 5, 16, "src/shop/tax.py::rate", 0) in rows
+    assert ("app.py", 4, 12, "src/shop/cart.py::Cart", 0) in rows
+    assert ("app.py", 4, 19, "src/shop/cart.py::Cart.total", 0) in rows
+
+
+def test_callgraph_pycg_format(repo, capsys, tmp_path):
+    out_file = tmp_path / "cg.json"
+    argv = ["callgraph", "--format", "pycg", "--package", str(repo / "src"), str(repo / "src/shop/cart.py"),
+            "-o", str(out_file)]
+    assert main(argv) == 0
+    graph = json.loads(out_file.read_text())
+    validate("callgraph", graph)
+    assert graph["shop.cart.Cart.total"] == ["shop.tax.rate"]
+    assert graph["shop.tax.rate"] == []
+
+
+def test_callgraph_missing_file_is_usage_error(tmp_path, capsys):
+    assert main(["callgraph", str(tmp_path / "nope.py")]) == 2
+    assert "no such file" in capsys.readouterr().err
