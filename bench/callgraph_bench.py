@@ -75,7 +75,8 @@ def child_ours(root: Path, files: list[str]) -> dict:
 def run_child(args: list[str], timeout: float) -> dict:
     start = time.perf_counter()
     try:
-        proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=timeout,
+                              check=False)
     except subprocess.TimeoutExpired:
         return {"outcome": f"timed out after {timeout:.0f} s", "seconds": round(time.perf_counter() - start, 1)}
     seconds = round(time.perf_counter() - start, 2)
@@ -91,9 +92,9 @@ def child_pycg(target: Path, root: Path, files: list[str], package: str) -> dict
     link_dir = Path(tempfile.mkdtemp(prefix="pycg-path-"))
     (link_dir / "pycg").symlink_to(target / "PyCG")
     sys.path[:0] = [str(link_dir), str(target)]
-    from pycg import formats  # noqa: E402 - PyCG lives outside our dependencies
-    from pycg.pycg import CallGraphGenerator  # noqa: E402
-    from pycg.utils.constants import CALL_GRAPH_OP  # noqa: E402
+    from pycg import formats
+    from pycg.pycg import CallGraphGenerator
+    from pycg.utils.constants import CALL_GRAPH_OP
 
     start = time.perf_counter()
     cg = CallGraphGenerator([str(root / f) for f in files], str(root), -1, CALL_GRAPH_OP)

@@ -87,3 +87,8 @@ def test_rewind_past_the_first_checkpoint_is_a_usage_error(repo: Path) -> None:
     shadow.checkpoint("only")
     with pytest.raises(UsageError, match="earlier checkpoint"):
         shadow.rewind(1)
+
+
+def test_rewind_without_any_checkpoint_says_so(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="no checkpoints yet"):
+        ShadowRepo(tmp_path).rewind(1)

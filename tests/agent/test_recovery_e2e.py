@@ -10,6 +10,7 @@ import json
 import sys
 from pathlib import Path
 
+import pytest
 from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
 from codewright.agent.loop import Limits
@@ -18,7 +19,7 @@ from .harness import Script, call, last_result, run_agent
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
 TESTS = "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
-PYTEST = f"{sys.executable} -m pytest -q -p no:cacheprovider test_calc.py"
+PYTEST = f"PYTEST_DISABLE_PLUGIN_AUTOLOAD=1 {sys.executable} -m pytest -q -p no:cacheprovider test_calc.py"
 
 
 def project(tmp_path: Path) -> Path:
@@ -194,3 +195,25 @@ def test_time_limit_exits_3(tmp_path: Path) -> None:
         run = run_agent(root, server, "wait", mode="full-auto", limits=Limits(max_seconds=1.0))
     assert run.outcome.outcome == "limit" and "time limit" in run.outcome.reason
     assert script.served < 5
+
+
+def test_yes_approves_what_the_mode_would_ask_and_says_so(tmp_path: Path) -> None:
+    root = project(tmp_path)
+
+    def act(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("read_file", path="calc.py"),
+                                call("edit_file", path="calc.py", old_string="    return a - b\n",
+                                     new_string="    return a + b\n"),
+                                call("run_command", command=PYTEST)])
+
+    def finish(rec: Recorded) -> Turn:
+        assert "2 passed" in last_result(rec)
+        return Turn(tool_calls=[call("finish", summary="fixed")])
+
+    script = Script([act, finish])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "fix add", mode="ask", yes=True,
+                        approve=lambda request: pytest.fail(f"asked despite --yes: {request}"))
+    assert script.problems == []
+    by = {e.name: e.by for e in run.of_type("tool_call_approved")}
+    assert by == {"read_file": "mode", "edit_file": "yes", "run_command": "yes", "finish": "mode"}

@@ -165,3 +165,27 @@ def test_context_line_without_its_leading_space_stays_in_the_hunk(tree):
     apply_text(root, "--- a.py\n+++ a.py\n@@ ... @@\n def f():\n-    return 1\n+    return 2\ndef g():\n"
                      "-    return 3\n+    return 4\n\nThat fixes both.\n")
     assert (root / "a.py").read_text() == "def f():\n    return 2\ndef g():\n    return 4\n"
+
+
+DUPLICATED = "".join(f"line {i}\n" for i in range(1, 11)) + "if x:\n    y()\n" + "".join(
+    f"mid {i}\n" for i in range(1, 31)) + "unique\nmore\n" + "".join(f"tail {i}\n" for i in range(1, 11)) + (
+    "if x:\n    y()\n" + "".join(f"end {i}\n" for i in range(1, 31)))
+
+
+def test_unnumbered_hunks_use_their_order_among_equal_candidates(tree):
+    root = tree({"d.py": DUPLICATED})
+    apply_text(root, "--- a/d.py\n+++ b/d.py\n@@ ... @@\n unique\n-more\n+MORE\n@@ ... @@\n if x:\n-    y()\n+    z()\n")
+    text = (root / "d.py").read_text()
+    assert text.count("    y()\n") == 1 and text.index("    y()") < text.index("MORE") < text.index("    z()")
+
+
+def test_wrong_line_numbers_are_corrected_by_the_hunks_that_match_once(tree):
+    """Every header is 30 lines too low; the unique first hunk shows it, so the second picks the
+    later `if x:` although its raw number points nearer the earlier one."""
+    root = tree({"d.py": DUPLICATED})
+    start_unique, start_dup = DUPLICATED.split("\n").index("unique") + 1, 55
+    diff = (f"--- a/d.py\n+++ b/d.py\n@@ -{start_unique - 30},2 +{start_unique - 30},2 @@\n unique\n-more\n+MORE\n"
+            f"@@ -{start_dup - 30},2 +{start_dup - 30},2 @@\n if x:\n-    y()\n+    z()\n")
+    apply_text(root, diff)
+    text = (root / "d.py").read_text()
+    assert text.index("    y()") < text.index("MORE") < text.index("    z()")

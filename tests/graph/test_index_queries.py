@@ -127,6 +127,11 @@ def test_repo_map_focus_brings_a_file_forward(index: Index) -> None:
     assert index.repo_map(4000, focus=["pkg/views.py"]).splitlines()[:2] == ["pkg/views.py:", "  def show(name)"]
 
 
+def test_repo_map_focus_on_a_name_shows_it_with_its_public_members_first(index: Index) -> None:
+    assert index.repo_map(20, focus=["User"]).splitlines() == [
+        "pkg/models.py:", "  class User", "      def get_user_name(self)"]
+
+
 def test_token_counter_matches_cl100k() -> None:
     import bpe_openai
 

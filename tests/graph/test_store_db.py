@@ -117,5 +117,6 @@ def test_identifier_words_only_adds_compound_identifiers() -> None:
 def test_fts_query_never_raises_on_syntax(tmp_path: Path) -> None:
     with Index.open(make_repo(tmp_path / "r", PYTHON_REPO)) as ix:
         ix.build()
-        for text in ['"unbalanced', "a AND OR", "NEAR(", "*", ""]:
+        for text in ['"unbalanced', "a AND OR", "NEAR(", "*", "", "get_user_name", "a.b-c", "x::y"]:
             ix.search(text)
+        assert ix.search("get_user_name")[0].title == "pkg.models.User"

@@ -102,6 +102,8 @@ class ShadowRepo:
         history = self.log()
         if steps < 1:
             raise UsageError("rewind: N must be at least 1")
+        if not history:
+            raise UsageError("no checkpoints yet: codewright run or chat makes them")
         if steps >= len(history):
             raise UsageError(f"rewind: only {len(history) - 1} earlier checkpoint(s) to go back to")
         target = history[steps]

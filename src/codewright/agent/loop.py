@@ -12,6 +12,7 @@ any point.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -280,12 +281,25 @@ class Agent:
             if result.kind == "denied":
                 self.emit(ev.ToolCallDenied(call_id=call.id, name=call.name, reason=result.content))
             else:
-                self.emit(ev.ToolCallApproved(call_id=call.id, name=call.name, by="mode"))
+                self.emit(ev.ToolCallApproved(call_id=call.id, name=call.name, by=self._approved_by(call, arguments)))
         outcome = self._observe(call, result.content, ok=result.ok, kind=result.kind,
                                 path=(result.meta or {}).get("path"), duration=time.monotonic() - started)
         if result.kind == "finish" and result.ok:
             return self._finish("done", arguments.get("summary", result.content), EXIT_OK)
         return outcome
+
+    def _approved_by(self, call: ToolCall, arguments: dict) -> str:
+        """`yes` when the mode alone would have asked (so --yes let it through), else `mode`."""
+        permissions = self.toolbox.permissions
+        access = self.toolbox.access(call.name)
+        if not permissions.yes or access == "read":
+            return "mode"
+        strict = dataclasses.replace(permissions, yes=False)
+        if access == "command":
+            decision = strict.check_command(str(arguments.get("command", "")))
+        else:
+            decision = strict.check_path(self.toolbox.root, str(arguments.get("path", ".")), write=True)
+        return "yes" if decision.action == "ask" else "mode"
 
     def approve(self, request: Any, answer: bool, by: str) -> bool:
         """Record the answer to a permission question (the CLI's approve callable reports here)."""

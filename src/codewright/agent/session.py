@@ -89,6 +89,7 @@ class SessionStore:
         self.path = data_dir(root) / "sessions.db"
         self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")  # survives a crash of codewright; one fsync per checkpoint
         self.db.executescript(_SCHEMA)
 
     def close(self) -> None:

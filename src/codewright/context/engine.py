@@ -17,7 +17,7 @@ A request is built in this order (static first):
 
 When a request would not fit the budget (window minus the reply's reserve, minus a
 margin for tokenizer drift), the history is compacted in one large step down to about
-half the budget (see `compaction`), so the cache is rebuilt rarely, not every turn.
+a third of the budget (see `compaction`), so the cache is rebuilt rarely, not every turn.
 Ledger and plan are never lost: notes are not dropped, and summarising re-renders the
 state block with everything recorded so far.
 """
@@ -54,8 +54,10 @@ __all__ = [
 SCHEMA_VERSION = 1
 MARGIN = 0.1  # share of the window kept free for tokenizer differences between o200k and the provider's
 EXACT_MARGIN = 0.02  # the same when the caller passed the provider's own counter
-COMPACT_TO = 0.5  # after compacting, the request fills about this share of the budget
-SUMMARISE_ABOVE = 0.7  # turns are summarised only when dropping re-derivable content left more than this
+# Compaction goes deep: every compaction re-sends what it keeps uncached once, so a few deep steps
+# cost less than many shallow ones (bench/context_cache_bench.py: 0.25-0.35 all give ~86% hits).
+COMPACT_TO = 0.3  # after compacting, the request fills about this share of the budget
+SUMMARISE_ABOVE = 0.5  # turns are summarised only when dropping re-derivable content left more than this
 KEEP_WHOLE_GROUPS = 1  # the newest group (the call and the results the model is about to see) stays whole
 KEEP_RECENT_GROUPS = 2  # the newest groups are never summarised
 
@@ -290,7 +292,7 @@ class ContextEngine:
 
     def _entry_tokens(self, entry: Entry) -> int:
         msg = entry.message
-        calls = sum(self.count(c.name) + self.count(c.arguments) + MESSAGE_OVERHEAD for c in msg.tool_calls)
+        calls = sum(self.count(_wire_call(c)) for c in msg.tool_calls)
         reasoning = sum(self.count(r.text) for r in msg.reasoning)
         return MESSAGE_OVERHEAD + self.count(msg.content) + calls + reasoning
 
@@ -413,8 +415,13 @@ def _count(text: str) -> int:
     return count_tokens(text)
 
 
+def _wire_call(call: ToolCall) -> str:
+    """A call as providers put it on the wire (arguments JSON-escaped inside JSON): what it costs."""
+    return json.dumps({"id": call.id, "type": "function", "function": {"name": call.name, "arguments": call.arguments}})
+
+
 def _tools_json(tools: list[ToolSpec]) -> str:
-    return json.dumps([asdict(t) for t in tools], sort_keys=True, separators=(",", ":"))
+    return json.dumps([{"type": "function", "function": asdict(t)} for t in tools], sort_keys=True)
 
 
 def _copy(message: Message) -> Message:

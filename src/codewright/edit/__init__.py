@@ -10,6 +10,9 @@ Public API (the agent's tools import these names)::
                                 Edit.whole("NEWS.md", "text\\n"), Edit.delete("old.txt")], dry_run=True)
     result.changes  # [FileChange(path, action, diff, tiers, moved_from)], result.summary()
 
+    # A tool call's old_string/new_string (text, not whole lines; unique unless replace_all):
+    apply_edits(root, [Edit("src/a.py", old_string, new_string, replace_all=False, text_match=True)])
+
 - Formats: aider search/replace blocks; `old_string`/`new_string` JSON (unique match unless
   `replace_all`); unified diffs (git or plain, hunk headers with or without line numbers);
   `*** Begin Patch` (Add/Update/Delete/Move); whole files (a path line and a fenced block).

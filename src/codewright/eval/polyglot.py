@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import threading
@@ -99,6 +100,7 @@ def run_tests(row: dict[str, Any], folder: Path, timeout: float) -> tuple[bool, 
         done = subprocess.run(
             [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *tests],
             cwd=folder, capture_output=True, text=True, timeout=max(timeout, 5), check=False,
+            env={**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},  # plain unittest files: no plugins needed
         )
     except subprocess.TimeoutExpired:
         return False, f"the tests did not finish in {timeout:.0f}s"

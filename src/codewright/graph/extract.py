@@ -12,8 +12,18 @@ Conventions (see facts.py for the fields):
   its chunk);
 - Reference.scope is the id of the innermost enclosing symbol, the module symbol
   `path::` at top level; Import.scope is None at module level;
-- columns are 1-based characters; spans are the definition's own (decorators excluded),
-  chunks include decorators;
+- columns are 1-based characters, end_col inclusive; spans are the definition's own
+  (decorators excluded), chunks include decorators and doc comments above;
+- chunks: one per outermost function ("function") or container ("class"), a container
+  over 80 lines split into a header chunk (its lines outside its members, kind
+  "class") and its members, and the module rest ("module": the lines outside every
+  chunk, grouped up to 120 lines; start/end are the first and last of them);
+- a Reference's qualifier is its receiver as written, call and index arguments elided
+  (`os.path`, `self.get()`, `f().g[]`); kind is call | attribute | name | annotation |
+  decorator | base | type;
+- Imports: module as written (`.models`, `./util`, `java.util`, `std::collections`,
+  `stdio.h`) and the names taken from it; an aliased name gets its own Import;
+  `level` is Python's dots, and 1 for a C/C++ "quoted" include;
 - documentation files (README*, *.md, *.rst, docs/**/*.txt) get language None and
   "doc" chunks split by heading;
 - a `.h` file is C unless it reads as C++ (class, namespace, template, `::`, access

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+_TRAILING_COMMENT = re.compile(r":\s+#.*$")
 DAMPING = 0.85
 ITERATIONS = 40
 FOCUS_BOOST = 10.0
@@ -55,12 +57,27 @@ def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str]) -> RepoMap
     focus_files, focus_names = _focus(conn, focus, paths)
     file_rank = pagerank(paths, edges, focus_files, focus_names)
     ranked = _symbol_ranks(edges, file_rank, focus_names)
-    marks = ",".join("?" * len(focus_files))
-    defined_in_focus = [s for (s,) in conn.execute(
-        f"SELECT sid FROM symbols WHERE file_id IN ({marks}) AND kind != 'module' ORDER BY file_id, start_line",
-        list(focus_files))]
-    order = _dedupe([*defined_in_focus[:50], *ranked, *_top_level(conn, file_rank, paths, tokens)])
+    fallback = _top_level(conn, file_rank, paths, tokens)
+    focused = _focused(conn, focus_files, focus_names, paths)
+    order = [s for s in _dedupe([*focused, *ranked, *fallback]) if _worth_showing(s)]
     return _pack(conn, order, file_rank, paths, tokens)
+
+
+def _focused(conn: sqlite3.Connection, files: set[int], names: set[str], paths: dict[int, str]) -> list[str]:
+    """What the user pointed at comes first: each focused name's definitions with their members
+    (public ones first), then the top-level definitions (and members) of each focused file that defines no focused name."""
+    found: list[str] = []
+    for name in sorted(names):
+        for (sid,) in conn.execute("SELECT sid FROM symbols WHERE name=? AND kind != 'module'", (name,)):
+            found.append(sid)
+            found.extend(r[0] for r in conn.execute(
+                "SELECT sid FROM symbols WHERE parent=? ORDER BY substr(name, 1, 1) = '_', start_line", (sid,)))
+    named_in = {sid.split("::", 1)[0] for sid in found}
+    for file_id in sorted(files, key=lambda i: paths[i]):
+        if paths[file_id] not in named_in:
+            found.extend(r[0] for r in conn.execute(
+                "SELECT sid FROM symbols WHERE file_id=? AND kind != 'module' ORDER BY start_line", (file_id,)))
+    return found
 
 
 def _top_level(conn: sqlite3.Connection, file_rank: dict[int, float], paths: dict[int, str], budget: int) -> list[str]:
@@ -154,6 +171,13 @@ def _symbol_ranks(
     return sorted(score, key=lambda s: (-score[s], s))
 
 
+def _worth_showing(sid: str) -> bool:
+    """Modules are shown by their file header; `__all__` and other dunders say little."""
+    name = _name(sid)
+    return not sid.endswith("::") and not (name.startswith("__") and name.endswith("__") and "." not in
+                                            sid.split("::", 1)[1])
+
+
 def _name(sid: str) -> str:
     return sid.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
 
@@ -203,9 +227,6 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     """Files by rank; in each, the chosen symbols in line order, methods under their class."""
     by_file: dict[str, dict[str, _Sym]] = defaultdict(dict)
     for sym in chosen:
-        by_file[sym.path]
-        if sym.kind == "module":  # the file header already stands for it
-            continue
         by_file[sym.path][sym.sid] = sym
         parent = info.get(sym.parent or "")
         if parent and parent.kind != "module":
@@ -217,7 +238,8 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
         for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
             depth = sym.sid.split("::", 1)[1].count(".")
             signature = sym.signature.strip() or f"{sym.kind} {_name(sym.sid)}"
-            lines.append(f"{'    ' * depth}  {signature.splitlines()[0]}")
+            signature = _TRAILING_COMMENT.sub("", signature.splitlines()[0])
+            lines.append(f"{'    ' * depth}  {signature}")
     return ("\n".join(lines) + "\n" if lines else ""), files
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: refs.scope holds symbols.id
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
@@ -75,8 +75,7 @@ CREATE TABLE chunks (
     kind TEXT NOT NULL, start_line INTEGER NOT NULL, end_line INTEGER NOT NULL,
     symbol TEXT, title TEXT NOT NULL
 );
--- detail=column: BM25 ranks the same at half the size (queries are OR-ed terms, never phrases)
-CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, idents, tokenize = 'unicode61', detail = column);
+CREATE VIRTUAL TABLE chunks_fts USING fts5(title, text, idents, tokenize = 'unicode61');
 """
 
 # Created after a cold bulk insert (cheaper than maintaining them row by row).
@@ -236,7 +235,7 @@ def fts_query(text: str) -> str:
     """A user's words as an FTS5 OR-query over split identifiers (never an FTS syntax error)."""
     words: list[str] = []
     for ident in _WORD.findall(text) + re.findall(r"\d+", text):
-        for word in [ident.lower(), *split_identifier(ident)]:
-            if word not in words:
+        for word in [*ident.lower().split("_"), *split_identifier(ident)]:  # one FTS token each
+            if word and word not in words:
                 words.append(word)
     return " OR ".join(f'"{w}"' for w in words)

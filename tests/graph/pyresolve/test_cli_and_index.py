@@ -6,10 +6,10 @@ import json
 import os
 
 import pytest
+from tests.support.cli_schema import validate
 
 from codewright.cli.main import main
 from codewright.graph.index import Index
-from tests.support.cli_schema import validate
 
 from .support import write_tree
 

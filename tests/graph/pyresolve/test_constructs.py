@@ -171,3 +171,17 @@ CASES = {
 def test_construct(tmp_path, name):
     files, expected = CASES[name]
     assert edges_of(tmp_path, files) == expected
+
+
+def test_iterating_a_dict_gives_keys_not_values(tmp_path):
+    files = {"m.py": "def a():\n    pass\ntable = {'k': a}\nfor name in table:\n    name()\n"}
+    assert edges_of(tmp_path, files) == set()
+    files = {"n.py": "def a():\n    pass\ntable = {'k': a}\nfor fn in table.values():\n    fn()\n"}
+    assert edges_of(tmp_path, files) == {("n", "<**PyDict**>.values"), ("n", "n.a")}
+
+
+def test_class_of_instance_reaches_class_attributes(tmp_path):
+    files = {"m.py": "class A:\n    @classmethod\n    def make(cls):\n        pass\n"
+                     "    def again(self):\n        self.__class__.make()\n        type(self).make()\nA().again()\n"}
+    assert edges_of(tmp_path, files) == {("m", "m.A.again"), ("m.A.again", "m.A.make"),
+                                         ("m.A.again", "<builtin>.type")}

@@ -326,24 +326,27 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
                 import_start, import_end = imports[0][next_import], imports[1][next_import]
             if start >= import_start:
                 continue
-        match = word(data, start)
-        raw, follows = match.group(1, 2)
+        match = word(data, start - 1) if start else _WORD_AT_0.match(data)
+        raw, follows = match.group(2, 3)
         end = start + len(raw)
         if not ascii_src and (not raw or end < len(data) and data[end] >= 0x80):
             raw = node.text  # a non-ASCII identifier: \w on bytes stops at its first such letter
             end = start + len(raw)
-            match = word(data, end)
-            follows = match.group(2)
+            follows = _AFTER.match(data, end).group(1)
+        dot = start - 1 if match.group(1) else -1  # where the "." before an attribute name is
+        if dot < 0 and start and data[start - 1] in _BLANK:  # "a . b"
+            back = start - 1
+            while back > 0 and data[back] in _BLANK:
+                back -= 1
+            if data[back] == 46:
+                dot = back
         kind = special.get(start)
         in_annotation = False
         if annotations is not None:
             i = bisect_right(annotations[0], start) - 1
             in_annotation = i >= 0 and start < annotations[1][i]
         qual = ""
-        dot = start - 1
-        while data[dot] in _BLANK and dot > 0:
-            dot -= 1
-        if data[dot] == 46 and dot >= 0:  # "." before: an attribute
+        if dot >= 0:  # an attribute
             chain = chains.get(end, start)
             if chain < start:
                 text = data[chain:dot]
@@ -381,6 +384,10 @@ def _outermost(nodes) -> tuple[list[int], list[int]] | None:
     return starts, ends
 
 
-_WORD = re.compile(rb"(\w*)[ \t]*(\(|=(?!=))?")  # the name, then "(" or "=" (not "==") after it
+# At the byte before an identifier: a "." (else any byte), the name, then "(" or "="
+# (not "==") after blanks.
+_WORD = re.compile(rb"(?:(\.)|.)(\w*)[ \t]*(\(|=(?!=))?", re.DOTALL)
+_WORD_AT_0 = re.compile(rb"(\.)?(\w*)[ \t]*(\(|=(?!=))?")  # the same without a byte before
+_AFTER = re.compile(rb"[ \t]*(\(|=(?!=))?")
 _BLANK = frozenset(b" \t")
 _start_byte = attrgetter("start_byte")

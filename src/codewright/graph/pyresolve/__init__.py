@@ -16,8 +16,17 @@ from pathlib import Path
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, full_name
 from codewright.graph.pyresolve.program import Limits, Program
 
-__all__ = ["Limits", "Program", "analyze_package", "analyze_tree", "pycg_callgraph", "full_name",
-           "ClassInfo", "FuncInfo", "ModuleInfo"]
+__all__ = [
+    "ClassInfo",
+    "FuncInfo",
+    "Limits",
+    "ModuleInfo",
+    "Program",
+    "analyze_package",
+    "analyze_tree",
+    "full_name",
+    "pycg_callgraph",
+]
 
 _STACK_BYTES = 512 * 1024 * 1024
 
@@ -32,7 +41,7 @@ def _with_deep_stack(fn):
         sys.setrecursionlimit(max(old, 60_000))
         try:
             result.append(fn())
-        except BaseException as exc:  # re-raised in the caller's thread
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             error.append(exc)
         finally:
             sys.setrecursionlimit(old)

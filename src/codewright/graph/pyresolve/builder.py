@@ -39,7 +39,7 @@ def _const_path(node: ast.AST) -> tuple[str, tuple] | None:
 class _Flow:
     """The state of one scope's walk: reaching definition per local name, container overrides."""
 
-    __slots__ = ("names", "over", "dead")
+    __slots__ = ("dead", "names", "over")
 
     def __init__(self, names=None, over=None, dead=False) -> None:
         self.names: dict[str, int | None] = dict(names or {})
@@ -114,9 +114,8 @@ class ModuleBuilder:
             return self.p.global_name(self.mod, name)
         if name in scope.nonlocal_names:
             return self._enclosing(name, scope.parent)
-        if name in scope.local_names:
-            if scope.kind == "function" or name in scope.rebound_inside or scope.kind == "module":
-                return self.e.var_union(scope, name)
+        if name in scope.local_names and scope.kind != "class":  # a class body falls back to globals
+            return self.e.var_union(scope, name)
         if scope.kind == "module":
             return self.p.global_name(self.mod, name)
         return self._enclosing(name, scope.parent)
@@ -773,7 +772,7 @@ class ModuleBuilder:
             if k is None:  # {**other}
                 if vn is not None:
                     any_vals = e.node()
-                    self.e.watch(vn, E.Elements(e, any_vals, None))
+                    self.e.watch(vn, E.Elements(e, any_vals, None, values=True))
                     e.edge(any_vals, e.field(o, "*"))
                 continue
             key = None
@@ -940,7 +939,6 @@ class ModuleBuilder:
             elif isinstance(op, (ast.In, ast.NotIn)) and right is not None:
                 self._dunder(right, ["__contains__"], left, self.e.node(), x)
             left = right
-        return None
 
     def x_Await(self, x: ast.Await) -> int | None:
         v = self.expr(x.value)
@@ -962,7 +960,6 @@ class ModuleBuilder:
             v = self.expr(x.value)
             if v is not None and self.func is not None:
                 self.e.edge(v, self.func.yld)
-        return None
 
     def x_YieldFrom(self, x: ast.YieldFrom) -> int | None:
         v = self.expr(x.value)

@@ -32,6 +32,7 @@ PROTOCOL_BUILTINS = {"len": "__len__", "str": "__str__", "repr": "__repr__", "bo
 MAX_CONST_STR = 200
 MAX_EXT_DEPTH = 4  # dots in an external name
 MAX_EXT_PER_NODE = 16
+MAX_BASE_OBJS = 4
 
 
 @dataclass(eq=False)
@@ -144,6 +145,8 @@ class Engine(Graph):
     def _bases(self, cls: ClassInfo) -> list:
         out: list = []
         for b in cls.bases:
+            if len(self.pts[b]) > MAX_BASE_OBJS:  # a base expression is one class: this one is too vague
+                continue
             for o in sorted(self.pts[b]):
                 kind = self.kinds[o]
                 if kind == "class" and self.data[o] is not cls:
@@ -201,6 +204,9 @@ class Engine(Graph):
         kind = self.kinds[o]
         if kind == "inst":
             cls = self.data[o]
+            if name == "__class__":
+                self.add_one(dst, cls.obj)
+                return
             self.edge(self.field(o, name), dst)
             self._class_attr(cls, name, dst, ctx, line, col, self_obj=o)
         elif kind == "class":
@@ -337,7 +343,7 @@ class Engine(Graph):
             rest += list(f.kwonly.values())
             for s in spread:
                 elems = self.node()
-                self.watch(s, Elements(self, elems, None))
+                self.watch(s, Elements(self, elems, None, values=s in args.dstar))
                 for p in rest:
                     self.edge(elems, p)
         if dst is None:
@@ -373,7 +379,7 @@ class Copy(Watcher):
 
 
 class AttrLoad(Watcher):
-    __slots__ = ("name", "dst", "ctx", "line", "col")
+    __slots__ = ("col", "ctx", "dst", "line", "name")
 
     def __init__(self, e, name, dst, ctx, line, col) -> None:
         self.e, self.name, self.dst, self.ctx, self.line, self.col = e, name, dst, ctx, line, col
@@ -401,7 +407,7 @@ class Bind(Watcher):
     __iter__, __enter__ ...); properties are called on access.
     """
 
-    __slots__ = ("cls", "self_obj", "dst", "ctx", "line", "col", "invoke", "static_new")
+    __slots__ = ("cls", "col", "ctx", "dst", "invoke", "line", "self_obj", "static_new")
 
     def __init__(self, e, cls, self_obj, dst, ctx, line, col, invoke=None, static_new=False) -> None:
         self.e, self.cls, self.self_obj, self.dst = e, cls, self_obj, dst
@@ -445,7 +451,7 @@ class Bind(Watcher):
 
 
 class SuperLoad(Watcher):
-    __slots__ = ("cls", "name", "dst", "ctx", "line", "col")
+    __slots__ = ("cls", "col", "ctx", "dst", "line", "name")
 
     def __init__(self, e, cls, name, dst, ctx, line, col) -> None:
         self.e, self.cls, self.name, self.dst, self.ctx, self.line, self.col = e, cls, name, dst, ctx, line, col
@@ -476,7 +482,7 @@ class MethodCall(Watcher):
     """`base.name(args)`: calls the method for each receiver without minting bound-method
     or container-method objects that would then flow (and pile up) through the graph."""
 
-    __slots__ = ("name", "args", "dst", "site", "line", "col", "tmp")
+    __slots__ = ("args", "col", "dst", "line", "name", "site", "tmp")
 
     def __init__(self, e, name, args, dst, site, line, col) -> None:
         self.e, self.name, self.args, self.dst, self.site = e, name, args, dst, site
@@ -513,7 +519,7 @@ class MethodCall(Watcher):
 class MethodOf(Watcher):
     """The objects a class attribute holds, called as a method of one receiver."""
 
-    __slots__ = ("cls", "self_obj", "call")
+    __slots__ = ("call", "cls", "self_obj")
 
     def __init__(self, e, cls, self_obj, call: MethodCall) -> None:
         self.e, self.cls, self.self_obj, self.call = e, cls, self_obj, call
@@ -542,7 +548,7 @@ class MethodOf(Watcher):
 class Decorate(Watcher):
     """`@dec def f`: f names what dec(f) returns; descriptors and unknown decorators keep f."""
 
-    __slots__ = ("src", "dst", "site")
+    __slots__ = ("dst", "site", "src")
 
     def __init__(self, e, src, dst, site) -> None:
         self.e, self.src, self.dst, self.site = e, src, dst, site
@@ -583,16 +589,21 @@ class Store(Watcher):
 class Elements(Watcher):
     """What iterating over an object yields (containers, generators, __iter__/__next__)."""
 
-    __slots__ = ("dst", "site", "after_iter")
+    __slots__ = ("after_iter", "dst", "site", "values")
 
-    def __init__(self, e, dst, site, after_iter=False) -> None:
-        self.e, self.dst, self.site, self.after_iter = e, dst, site, after_iter
+    def __init__(self, e, dst, site, after_iter=False, values=False) -> None:
+        self.e, self.dst, self.site, self.after_iter, self.values = e, dst, site, after_iter, values
 
     def fire(self, objs) -> None:
         e = self.e
         for o in objs:
             kind = e.kinds[o]
-            if kind == "cont":
+            if kind == "cont" and e.data[o] == "dict" and not self.values:  # iterating a dict gives its keys
+                for key in e.keys_of.get(o, ()):
+                    c = e.const(key[1]) if isinstance(key, tuple) else None
+                    if c is not None:
+                        e.add_one(self.dst, c)
+            elif kind == "cont":
                 e.edge(e.any_node(o), self.dst)
             elif kind == "gen":
                 e.edge(e.data[o], self.dst)
@@ -617,7 +628,7 @@ def const_key(e: Engine, o: int):
 class SubLoad(Watcher):
     """`dst = base[key]`: watches the base; a KeyWatch on the key node re-reads new keys."""
 
-    __slots__ = ("base", "key", "dst", "site", "read_any")
+    __slots__ = ("base", "dst", "key", "read_any", "site")
 
     def __init__(self, e, base, key, dst, site) -> None:
         self.e, self.base, self.key, self.dst, self.site = e, base, key, dst, site
@@ -681,7 +692,7 @@ class KeyWatch(Watcher):
 
 
 class SubStore(Watcher):
-    __slots__ = ("key", "src", "site", "store_any", "base")
+    __slots__ = ("base", "key", "site", "src", "store_any")
 
     def __init__(self, e, base, key, src, site) -> None:
         self.e, self.base, self.key, self.src, self.site = e, base, key, src, site

@@ -69,6 +69,21 @@ def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def _importers(changed: set[str], importers: dict[str, set[str]]) -> set[str]:
+    """The changed files and those importing them; through a package's __init__.py (a
+    re-export) the importers of the package too, transitively."""
+    seen = set(changed)
+    todo = list(changed)
+    while todo:
+        path = todo.pop()
+        for imp in importers.get(path, ()):
+            if imp not in seen:
+                seen.add(imp)
+                if imp.endswith("__init__.py"):
+                    todo.append(imp)
+    return seen
+
+
 def ensure(conn: sqlite3.Connection, root: Path) -> int:
     """Resolve the files changed since the last query; returns how many were re-resolved."""
     create_tables(conn)
@@ -82,7 +97,7 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
         for t in _expand(target, present):
             imports.setdefault(src, set()).add(t)
             importers.setdefault(t, set()).add(src)
-    redo = _closure(dirty & present, importers) | {p for p in dirty if p in present}
+    redo = _importers(dirty & present, importers)
     context = _closure(redo, imports) & present
     with conn:
         for p in dirty | redo:

@@ -23,6 +23,8 @@ from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Sc
 from codewright.graph.pyresolve.scan import module_all, scan
 
 MAX_FILE_BYTES = 5_000_000
+MAX_ROUNDS = 50  # solve, then complete what stayed unknown (decorators, keys), and solve again
+MAX_MRO_ROUNDS = 3
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Program:
         self.scans: dict[str, dict] = {}
         self.complete = True
         self.errors: list[str] = []
+        self.timings: dict[str, float] = {}
 
     # -- construction ----------------------------------------------------------
     @classmethod
@@ -289,6 +292,7 @@ class Program:
                     mod.defined.update(self.exports(target))
 
     def run(self) -> Program:
+        started = time.perf_counter()
         self._link_star_imports()
         for rel in sorted(self.modules):
             mod = self.modules[rel]
@@ -305,30 +309,32 @@ class Program:
             mod.source = ""
             if not mod.complete:
                 self.complete = False
+        self.timings["generate"] = round(time.perf_counter() - started, 2)
         self._solve()
+        self.timings["solve"] = round(time.perf_counter() - started - self.timings["generate"], 2)
         return self
 
     def _solve(self) -> None:
         deadline = time.monotonic() + self.limits.solve_s
-        for _ in range(50):
+        mro_rounds = 0
+        for _ in range(MAX_ROUNDS):
             if not self.e.solve(deadline):
                 self.complete = False
                 self.errors.append("time bound reached while solving: results are partial")
                 return
-            if self._refresh_mros():
+            if mro_rounds < MAX_MRO_ROUNDS and self._refresh_mros():
+                mro_rounds += 1
                 continue
-            if not any([w.fallback() for w in self.e.fallbacks]):
+            if not any([w.fallback() for w in self.e.fallbacks]):  # noqa: C419 - run every fallback
                 return
 
     def _refresh_mros(self) -> bool:
         """Class bases resolve during solving: recompute MROs and redo lookups that used stale ones."""
-        changed = []
-        for d in self.defs:
-            if isinstance(d, ClassInfo) and d.mro is not None:
-                old = d.mro
-                d.mro = None
-                if self.e.mro(d) != old:
-                    changed.append(d)
+        classes = [d for d in self.defs if isinstance(d, ClassInfo) and d.mro is not None]
+        old = {id(c): c.mro for c in classes}
+        for c in classes:
+            c.mro = None
+        changed = [c for c in classes if self.e.mro(c) != old[id(c)]]
         if not changed:
             return False
         objs = set()
@@ -336,10 +342,15 @@ class Program:
             if isinstance(c, ClassInfo) and c.mro and any(x in c.mro for x in changed):
                 objs.update((c.obj, c.inst))
         e = self.e
+        seen: set[int] = set()
         for n, pts in enumerate(e.pts):
-            hit = pts & objs if pts else None
-            if hit and e.watchers[n]:
-                for w in tuple(e.watchers[n]):
+            ws = e.watchers[n]
+            if not ws or not pts or id(pts) in seen:
+                continue
+            seen.add(id(pts))  # nodes collapsed into one cycle share their set and watchers
+            hit = pts & objs
+            if hit:
+                for w in tuple(ws):
                     w.fire(tuple(hit))
         return True
 

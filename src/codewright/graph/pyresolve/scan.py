@@ -98,9 +98,7 @@ def scan(tree: ast.Module) -> dict[int, ScopeScan]:
                 f.rebound_inside.update(node.names)
         elif isinstance(node, (ast.Yield, ast.YieldFrom)):
             cur.has_yield = True
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            cur.bound.add(node.name)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+        elif isinstance(node, ast.ExceptHandler) and node.name or isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
             cur.bound.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             cur.bound.add(node.rest)
