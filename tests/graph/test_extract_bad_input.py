@@ -137,3 +137,10 @@ def test_generated_expression_deeper_than_the_query_cursor_stays_fast(path, head
     facts = extract(path, source)
     assert time.process_time() - start < 20
     assert len([r for r in facts.references if r.name.startswith("m") and r.kind == "call"]) == 2000
+
+
+def test_non_ascii_identifiers_keep_names_kinds_and_character_columns():
+    source = "def f():\n    return caf\u00e9.x(1) + \u00e9t\u00e9(2) + a . b\n".encode()
+    got = [(r.name, r.kind, r.col, r.qualifier) for r in extract("u.py", source).references]
+    assert got == [("caf\u00e9", "name", 12, ""), ("x", "call", 17, "caf\u00e9"), ("\u00e9t\u00e9", "call", 24, ""),
+                   ("a", "name", 33, ""), ("b", "attribute", 37, "a")]
