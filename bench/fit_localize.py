@@ -62,26 +62,29 @@ def file_metric(insts: list[Instance], w: np.ndarray) -> tuple[float, float]:
     return acc5 / len(insts), rr / len(insts)
 
 
-def function_scores(inst: Instance, wf: np.ndarray, wfn: np.ndarray, file_col: int) -> np.ndarray:
-    _, rank = file_ranks(inst, wf)
-    position = {p: rank[i] for i, p in enumerate(inst.paths)}
-    feats = inst.functions.copy()
-    feats[:, file_col] = [1.0 / (1 + position[p]) if p in position else 0.0 for p in inst.function_file]
-    return feats @ wfn
-
-
-def function_metric(insts: list[Instance], wf: np.ndarray, wfn: np.ndarray, file_col: int, k: int = 10) -> float:
-    hits = n = 0
+def function_matrices(insts: list[Instance], wf: np.ndarray, file_col: int) -> list[tuple[np.ndarray, list[int]]]:
+    """Each instance's function signals with the `file` column filled from the file ranking under `wf`."""
+    out = []
     for inst in insts:
         if not inst.gold_functions:
             continue
-        n += 1
-        if min(inst.gold_functions) < 0:
+        _, rank = file_ranks(inst, wf)
+        position = {p: rank[i] for i, p in enumerate(inst.paths)}
+        feats = inst.functions.copy()
+        feats[:, file_col] = [1.0 / (1 + position[p]) if p in position else 0.0 for p in inst.function_file]
+        out.append((feats, inst.gold_functions))
+    return out
+
+
+def function_metric(matrices: list[tuple[np.ndarray, list[int]]], wfn: np.ndarray, k: int = 10) -> float:
+    """Share of instances (with gold functions) whose every gold function is in the top k."""
+    hits = 0
+    for feats, gold in matrices:
+        if min(gold) < 0:
             continue
-        scores = function_scores(inst, wf, wfn, file_col)
-        top = set(np.argsort(-scores, kind="stable")[:k])
-        hits += all(g in top for g in inst.gold_functions)
-    return hits / n if n else 0.0
+        top = set(np.argsort(-(feats @ wfn), kind="stable")[:k])
+        hits += all(g in top for g in gold)
+    return hits / len(matrices) if matrices else 0.0
 
 
 def ascend(objective, w: np.ndarray, passes: int = 3) -> np.ndarray:
@@ -105,7 +108,8 @@ def fit(insts: list[Instance], file_signals, function_signals):
     wf = ascend(lambda w: tuple(file_metric(insts, w)), wf)
     file_col = function_signals.index("file")
     wfn = np.array([FUNCTION_WEIGHTS.get(s, 0.0) for s in function_signals])
-    wfn = ascend(lambda w: function_metric(insts, wf, w, file_col), wfn)
+    matrices = function_matrices(insts, wf, file_col)
+    wfn = ascend(lambda w: function_metric(matrices, w), wfn)
     return wf, wfn
 
 
@@ -131,7 +135,7 @@ def main() -> None:
         wf, wfn = fit(train, file_signals, function_signals)
         acc5, mrr = file_metric(held, wf)
         n_fn = sum(1 for i in held if i.gold_functions)
-        fn = function_metric(held, wf, wfn, file_col)
+        fn = function_metric(function_matrices(held, wf, file_col), wfn)
         out_of_fold["file_acc@5"] += acc5 * len(held)
         out_of_fold["file_mrr"] += mrr * len(held)
         out_of_fold["function_acc@10"] += fn * n_fn

@@ -53,3 +53,17 @@ def test_overflowing_session_compacts_and_keeps_the_ledger(tmp_path: Path) -> No
     for rec in requests[-calls_after:]:
         text = "\n".join(m["content"] for m in rec.messages)
         assert "serve.sh" in text and "APP_MODE" in text, "the ledger was dropped by compaction"
+
+
+def test_a_provider_window_smaller_than_believed_compacts_and_retries(tmp_path: Path) -> None:
+    """The engine thinks the window is 12k; the provider rejects prompts over 7k (its own count)."""
+    for n in range(6):
+        (tmp_path / f"mod{n}.py").write_text(big_module(n))
+    steps = [lambda rec, n=n: Turn(tool_calls=[call("read_file", path=f"mod{n}.py")]) for n in range(6)]
+    script = Script([*steps, lambda rec: Turn(tool_calls=[call("finish", summary="done")])])
+    with ModelServer(script, context_window=7_000) as server:
+        run = run_agent(root=tmp_path, server=server, task="read", mode="full-auto", window=WINDOW)
+    assert run.outcome.outcome == "done", run.outcome
+    overflows = [e for e in run.of_type("error") if e.kind == "context_overflow"]
+    assert overflows and all(e.recoverable for e in overflows)
+    assert run.of_type("compaction")

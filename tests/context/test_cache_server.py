@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from tests.support.model_server import ModelServer, ToolUse, Turn, count_tokens
 
 from codewright.context import ContextEngine, Ledger, ProjectFacts
 from codewright.gateway.anthropic import AnthropicProvider
 from codewright.gateway.openai import OpenAIProvider
 from codewright.gateway.types import ToolSpec
-from tests.support.model_server import ModelServer, ToolUse, Turn, count_tokens
 
 WINDOW = 4000
 TOOLS = [ToolSpec("read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}},
@@ -34,7 +34,10 @@ def test_session_stays_cached_and_inside_the_window(protocol: str) -> None:
         engine.add_user("Refactor every handler.")
         for n in range(30):
             srv.script(Turn(text=f"Reading part {n}.", tool_calls=[ToolUse("read_file", {"path": f"h{n}.py"})]))
-            response = provider.complete(engine.build("m"))
+            request = engine.build("m")
+            estimate = engine.measure()
+            response = provider.complete(request)
+            assert srv.requests[-1].prompt_tokens <= estimate  # the budget is never underestimated
             engine.add_assistant(response.as_message())
             for call in response.tool_calls:
                 engine.add_tool_result(call, source(n), kind="file_read", path=json.loads(call.arguments)["path"])

@@ -165,3 +165,15 @@ def test_module_given_by_store_wins():
     facts = extract("src/x/__init__.py", b"def f(): pass\n", module="x")
     assert [(s.id, s.qualname) for s in facts.symbols] == [("src/x/__init__.py::", "x"),
                                                           ("src/x/__init__.py::f", "x.f")]
+
+
+def test_large_class_inside_a_large_class_is_split_at_both_levels():
+    def methods(indent, count):
+        return "".join(f"{indent}def m{i}(self):\n" + f"{indent}    x = 1\n" * 8 for i in range(count))
+    inner = "    class Inner:\n        A = 1\n" + methods("        ", 9)  # lines 3-85
+    source = "class Outer:\n    B = 2\n" + inner + methods("    ", 1)  # Outer.m0 at 86-94
+    chunks = extract("n.py", source.encode()).chunks
+    got = [(c.kind, c.start_line, c.end_line, c.symbol.split("::")[1], c.text.count("\n") + 1) for c in chunks]
+    assert got == [("class", 1, 2, "Outer", 2), ("class", 3, 4, "Outer.Inner", 2)] + [
+        ("function", 5 + 9 * i, 13 + 9 * i, f"Outer.Inner.m{i}", 9) for i in range(9)] + [
+        ("function", 86, 94, "Outer.m0", 9)]

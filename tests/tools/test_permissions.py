@@ -35,6 +35,9 @@ MATRIX = [
     ("full-auto", "read", ".env", "deny"),
     ("full-auto", "write", "config/prod.pem", "deny"),
     ("ask", "read", ".env.example", "allow"),
+    ("full-auto", "command", "cat .env", "ask"),
+    ("full-auto", "command", "grep KEY config/.env.local | head", "ask"),
+    ("full-auto", "command", "cp .env.example .env.test && ls", "ask"),
 ]
 
 
@@ -69,7 +72,8 @@ RULES = [
     ("ask", ["path:docs/**"], [], "write", "docs/guide.md", "allow"),
     ("full-auto", ["path:.env.test"], [], "read", ".env.test", "allow"),  # a rule lets a secret file in
     ("full-auto", ["path:**"], [], "write", "../x", "deny"),  # never outside the workspace
-    ("plan", ["pytest*"], [], "command", "pytest", "deny"),  # plan mode stays read-only
+    ("plan", ["pytest*"], [], "command", "pytest", "deny"),
+    ("full-auto", ["path:.env"], [], "command", "cat .env", "allow"),  # plan mode stays read-only
 ]
 
 

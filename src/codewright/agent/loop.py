@@ -31,6 +31,7 @@ from codewright.errors import (
     CodewrightError,
     LimitReached,
 )
+from codewright.gateway.errors import ContextOverflow
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
 
 NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
@@ -183,6 +184,16 @@ class Agent:
     # ------------------------------------------------------------------ the model
 
     def _model_step(self) -> Response:
+        """One model call. When the provider finds the prompt too long (its tokenizer or window differ
+        from ours), the engine's window shrinks by a fifth and the call is retried once, compacted."""
+        try:
+            return self._call_model()
+        except ContextOverflow as exc:
+            self.emit(ev.ErrorEvent(kind="context_overflow", message=str(exc), recoverable=True))
+            self.engine.window = int(self.engine.window * 0.8)
+            return self._call_model()
+
+    def _call_model(self) -> Response:
         request = self.engine.build(self.model)
         self._report_compaction()
         step = self.totals.steps + 1

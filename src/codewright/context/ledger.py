@@ -15,12 +15,10 @@ from typing import Any
 
 from codewright.context.secrets import redact
 
-KINDS = ("commit", "chmod", "process", "process_stopped", "env", "package", "delete", "note")
-
 
 @dataclass
 class LedgerEntry:
-    kind: str  # one of KINDS; other kinds are kept and rendered generically
+    kind: str  # commit, chmod, process, process_stopped, env, package, delete, note; others render generically
     fields: dict[str, Any] = field(default_factory=dict)
     turn: int = 0
 

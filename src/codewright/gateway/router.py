@@ -14,6 +14,7 @@ raised as `StreamInterrupted`, never passed off as a short answer.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
 from codewright.gateway.breaker import Breaker
-from codewright.gateway.config import Alias, Deployment, GatewayConfig
+from codewright.gateway.config import Alias, Deployment, GatewayConfig, RouterSettings
 from codewright.gateway.deadline import deadline_at
 from codewright.gateway.errors import Attempt, ContextOverflow, GatewayError, StreamInterrupted
 from codewright.gateway.factory import build_provider
@@ -62,6 +63,14 @@ class Slot:
         return max(self.cool_until - now, self.breaker.wait_s(now), 0.0)
 
 
+def _total_timeout(settings: RouterSettings, alias: Alias) -> float:
+    """The request's deadline budget. An all-local alias has none: its model computes on this
+    machine, where a deadline could only cut a slow (busy-CPU) but healthy answer short."""
+    if all(d.protocol == "local" for d in alias.deployments):
+        return math.inf
+    return settings.total_timeout
+
+
 class _Try:
     """One request's progress through the plan: groups, attempts, what was tried."""
 
@@ -73,7 +82,7 @@ class _Try:
         self.failed: dict[Slot, int] = {}
         self.retry_at: dict[Slot, float] = {}  # backoff: when a failed slot may be tried again
         self.excluded: set[Slot] = set()
-        self.deadline = time.monotonic() + router.settings.total_timeout
+        self.deadline = time.monotonic() + _total_timeout(router.settings, alias)
 
     def next_slot(self) -> Slot:
         """Take (reserve) the slot for the next attempt, waiting when all are busy or cooling."""

@@ -31,7 +31,7 @@ FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
-MAX_TERM_SHARE = 0.05  # a word in more than this share of chunks barely moves BM25 but costs the most time
+MAX_TERM_SHARE = 0.02  # a word in more than this share of chunks barely moves BM25 but costs the most time
 _MESSAGE = re.compile(r"""^\s*(?:[\w.]*(?:Error|Exception|Warning|Exit)):\s*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
 
 
@@ -186,7 +186,7 @@ def _lexical(conn, text, files, functions) -> None:
         files[path].add("lexical", value, f"BM25 best chunk {scores[0]:.2f} of the top")
 
 
-def query_terms(text: str, limit: int = 64) -> list[str]:
+def query_terms(text: str, limit: int = 32) -> list[str]:
     """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; rarest-looking first."""
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()

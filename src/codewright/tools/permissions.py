@@ -146,7 +146,7 @@ class Permissions:
         unruled = [p for p in parts if not self._command_rule(p, self.allow)]
         if not unruled:
             return Decision("allow", "allowed by a rule")
-        risks = [r for r in (command_risk(p) for p in unruled) if r]
+        risks = [r for r in (command_risk(p) for p in unruled) if r] + self._secret_risks(unruled)
         if risks:
             return self._ask(f"the command {risks[0]}")
         if self.mode == "full-auto":
@@ -155,6 +155,11 @@ class Permissions:
 
     def _ask(self, reason: str) -> Decision:
         return Decision("allow", f"{reason}; --yes answered yes") if self.yes else Decision("ask", reason)
+
+    def _secret_risks(self, parts: list[str]) -> list[str]:
+        """A command naming a secret file (`cat .env`) would put it in front of the model: ask first."""
+        named = {w for p in parts for w in _words(p) if is_secret_path(w) and not self._path_rule(w, self.allow)}
+        return [f"reads a file that may hold secrets ({', '.join(sorted(named))})"] if named else []
 
     @staticmethod
     def _path_rule(rel: str, rules: list[str]) -> bool:
@@ -183,12 +188,16 @@ def _normal(text: str) -> str:
     return " ".join(text.split())
 
 
+def _words(part: str) -> list[str]:
+    try:
+        return shlex.split(part)
+    except ValueError:
+        return part.split()
+
+
 def _strip_env(part: str) -> str:
     """`FOO=1 BAR=2 cmd args` -> `cmd args`, so rules and risks see the program."""
-    try:
-        words = shlex.split(part)
-    except ValueError:
-        return part
+    words = _words(part)
     i = 0
     while i < len(words) - 1 and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[i]):
         i += 1

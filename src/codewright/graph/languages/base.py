@@ -9,7 +9,7 @@ on every file of large repositories.
 from __future__ import annotations
 
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 
 from tree_sitter import Query, QueryCursor
 
@@ -176,7 +176,7 @@ def unique_ids(symbols: list[Symbol]) -> list[Symbol]:
     return kept
 
 
-def code_chunks(src: Source, module_id: str, spans: list[tuple[int, int, Symbol]]) -> list[Chunk]:
+def code_chunks(src: Source, module_title: str, spans: list[tuple[int, int, Symbol]]) -> list[Chunk]:
     """Chunks for retrieval: one per outermost function ("function") or container ("class":
     classes, structs, traits, namespaces...), a container over
     CHUNK_MAX_LINES split into a header chunk (its lines outside its members) and its
@@ -201,14 +201,18 @@ def code_chunks(src: Source, module_id: str, spans: list[tuple[int, int, Symbol]
                             "\n".join(lines[first - 1:last]), sym.id, sym.qualname))
         roots.append((first, last))
         root_end = last
-    for first, last, sym in bigs:
-        inner = [(a, b) for a, b in roots if first <= a and b <= last]
-        inner += [(a, b) for a, b, s in bigs if first <= a and b <= last and s is not sym]
+    for i, (first, last, sym) in enumerate(bigs):  # both lists are sorted by first line
+        inner = roots[bisect_left(roots, (first, 0)):bisect_right(roots, (last, 1 << 62))]
+        inner += [(a, b) for a, b, _ in bigs[i + 1:bisect_right(bigs, (last, 1 << 62), key=_span_key)]]
         chunks.extend(_rest_chunks(lines, first, last, inner, "class", sym.id, sym.qualname))
     covered = roots + [(a, b) for a, b, _ in bigs]
-    chunks.extend(_rest_chunks(lines, 1, len(lines), covered, "module", None, module_id))
+    chunks.extend(_rest_chunks(lines, 1, len(lines), covered, "module", None, module_title))
     chunks.sort(key=lambda c: (c.start_line, -c.end_line))
     return chunks
+
+
+def _span_key(item: tuple) -> tuple[int, int]:
+    return item[0], item[1]
 
 
 def _rest_chunks(lines, first, last, covered, kind, symbol, title) -> list[Chunk]:
