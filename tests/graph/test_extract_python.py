@@ -177,3 +177,11 @@ def test_large_class_inside_a_large_class_is_split_at_both_levels():
     assert got == [("class", 1, 2, "Outer", 2), ("class", 3, 4, "Outer.Inner", 2)] + [
         ("function", 5 + 9 * i, 13 + 9 * i, f"Outer.Inner.m{i}", 9) for i in range(9)] + [
         ("function", 86, 94, "Outer.m0", 9)]
+
+
+def test_long_module_level_run_is_split_into_bounded_chunks():
+    source = "TABLE = {\n" + "".join(f"    'k{i}': {i},\n" for i in range(300)) + "}\n"
+    chunks = extract("t.py", source.encode()).chunks
+    assert [(c.kind, c.start_line, c.end_line) for c in chunks] == [
+        ("module", 1, 120), ("module", 121, 240), ("module", 241, 302)]
+    assert "\n".join(c.text for c in chunks) == source.rstrip("\n")

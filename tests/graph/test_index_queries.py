@@ -57,14 +57,21 @@ def test_definitions(index: Index, target: str, ids: list[str]) -> None:
 def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) -> None:
     with Index.open(make_repo(tmp_path / "r", PYTHON_REPO)) as ix:
         ix.build()
+        # `user` at views.py:9:24 is a local: our tables cannot tell what it is, the call graph can
+        assert ix.definitions("pkg/views.py:9:24") == []
         # the call graph (issue 8) owns this table; it may or may not have created it during build
         ix.conn.execute("CREATE TABLE IF NOT EXISTS resolved_refs (path, line, col, target, external)")
         ix.conn.execute("DELETE FROM resolved_refs")
         ix.conn.execute("INSERT INTO resolved_refs (path, line, col, target, external) VALUES ('pkg/views.py',"
-                        " 9, 29, 'pkg/models.py::User.get_user_name', 0)")
-        assert [s.id for s in ix.definitions("pkg/views.py:9:29")] == ["pkg/models.py::User.get_user_name"]
+                        " 9, 24, 'pkg/models.py::User', 0)")
+        ix.conn.execute("DROP TABLE IF EXISTS pyresolve_dirty")
+        assert [s.id for s in ix.definitions("pkg/views.py:9:24")] == ["pkg/models.py::User"]
         # no row at that spot: falls back to our own reference table
         assert [s.id for s in ix.definitions("pkg/views.py:7:12")] == ["pkg/models.py::make_user"]
+        # rows of a file the call graph has not re-resolved since it changed are not trusted
+        ix.conn.execute("CREATE TABLE pyresolve_dirty (path TEXT PRIMARY KEY)")
+        ix.conn.execute("INSERT INTO pyresolve_dirty VALUES ('pkg/views.py')")
+        assert ix.definitions("pkg/views.py:9:24") == []
 
 
 def test_references_by_id_name_and_qualified_name(index: Index) -> None:

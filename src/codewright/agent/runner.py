@@ -142,7 +142,11 @@ def model_traits(gateway: Any, model: str) -> tuple[bool, int]:
     from codewright.context.tokens import window_for
 
     deployment = gateway.config.resolve(model).deployments[0]
-    native = deployment.protocol != "local" and not deployment.options.get("text_tools", False)
+    native = not deployment.options.get("text_tools", False)  # the local model's calls are schema-constrained
+    if deployment.protocol == "local":
+        from codewright.gateway.local.runtime import DEFAULT_N_CTX
+
+        return native, deployment.context_window or deployment.options.get("n_ctx", DEFAULT_N_CTX)
     return native, deployment.context_window or window_for(deployment.model, DEFAULT_WINDOW)
 
 

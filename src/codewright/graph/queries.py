@@ -135,8 +135,12 @@ def _order(found: list[SymbolInfo]) -> list[SymbolInfo]:
 
 
 def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> list[SymbolInfo]:
-    """The call graph's resolution when it has one for this spot, else our reference or symbol there."""
-    if _has_table(conn, "resolved_refs"):
+    """The call graph's resolution when it has a current one for this spot, else our reference or symbol there.
+
+    The call graph resolves lazily: a file it has marked dirty since (`pyresolve_dirty`) may have
+    moved lines, so its old rows for that file are not trusted.
+    """
+    if _has_table(conn, "resolved_refs") and not _marked_dirty(conn, path):
         row = conn.execute(
             "SELECT target FROM resolved_refs WHERE path=? AND line=? AND col<=? ORDER BY col DESC LIMIT 1",
             (path, line, col),
@@ -157,6 +161,12 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             return definitions(conn, name)
     here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module'", (path, line))
     return here[:1]
+
+
+def _marked_dirty(conn: sqlite3.Connection, path: str) -> bool:
+    if not _has_table(conn, "pyresolve_dirty"):
+        return False
+    return conn.execute("SELECT 1 FROM pyresolve_dirty WHERE path=?", (path,)).fetchone() is not None
 
 
 def _has_table(conn: sqlite3.Connection, name: str) -> bool:

@@ -31,7 +31,8 @@ FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
-MAX_TERM_SHARE = 0.02  # a word in more than this share of chunks barely moves BM25 but costs the most time
+MAX_TERM_SHARE = 0.05  # a word in more than this share of chunks barely moves BM25 but costs the most time
+MAX_POSTINGS = 4000  # BM25 is computed for every matching chunk: the rarest words up to this many matches
 _MESSAGE = re.compile(r"""^\s*(?:[\w.]*(?:Error|Exception|Warning|Exit)):\s*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
 
 
@@ -186,7 +187,7 @@ def _lexical(conn, text, files, functions) -> None:
         files[path].add("lexical", value, f"BM25 best chunk {scores[0]:.2f} of the top")
 
 
-def query_terms(text: str, limit: int = 32) -> list[str]:
+def query_terms(text: str, limit: int = 64) -> list[str]:
     """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; rarest-looking first."""
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()
@@ -206,9 +207,14 @@ def term_weights(conn: sqlite3.Connection, text: str) -> dict[str, float]:
     total = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 1
     marks = ",".join("?" * len(terms))
     df = dict(conn.execute(f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", terms).fetchall())
-    kept = [w for w in terms if 0 < df.get(w, 0) <= MAX_TERM_SHARE * total]
-    kept = kept or sorted((w for w in terms if df.get(w)), key=lambda w: df[w])[:3]
-    return {w: math.log(1 + total / df[w]) for w in kept}
+    known = sorted((w for w in terms if df.get(w)), key=lambda w: df[w])
+    kept, postings = [], 0
+    for w in known:
+        if df[w] > MAX_TERM_SHARE * total or (kept and postings + df[w] > MAX_POSTINGS):
+            break
+        kept.append(w)
+        postings += df[w]
+    return {w: math.log(1 + total / df[w]) for w in kept or known[:1]}
 
 
 def fts_or(weights: dict[str, float]) -> str:

@@ -19,7 +19,8 @@ a `path:` prefix, over a workspace-relative path. A compound command (`a && b | 
 judged part by part. Whatever the mode and rules, nothing is written outside the
 workspace, and secret files (.env, keys) are refused unless a `path:` rule allows them.
 Destructive (rm -r, git push, git reset --hard ...) and network commands (curl, wget,
-package installs ...) ask unless a rule allows them. `yes=True` answers yes wherever the
+package installs ...) ask unless a rule allows them, and so does a command naming a secret
+file (`cat .env`). `yes=True` answers yes wherever the
 mode would ask, but never to a denied command.
 """
 
@@ -158,7 +159,8 @@ class Permissions:
 
     def _secret_risks(self, parts: list[str]) -> list[str]:
         """A command naming a secret file (`cat .env`) would put it in front of the model: ask first."""
-        named = {w for p in parts for w in _words(p) if is_secret_path(w) and not self._path_rule(w, self.allow)}
+        named = {w for p in parts for w in shell_words(p)
+                 if is_secret_path(w) and not self._path_rule(w, self.allow)}
         return [f"reads a file that may hold secrets ({', '.join(sorted(named))})"] if named else []
 
     @staticmethod
@@ -188,7 +190,8 @@ def _normal(text: str) -> str:
     return " ".join(text.split())
 
 
-def _words(part: str) -> list[str]:
+def shell_words(part: str) -> list[str]:
+    """The words of a simple command as the shell splits them (plain split when quotes do not close)."""
     try:
         return shlex.split(part)
     except ValueError:
@@ -197,7 +200,7 @@ def _words(part: str) -> list[str]:
 
 def _strip_env(part: str) -> str:
     """`FOO=1 BAR=2 cmd args` -> `cmd args`, so rules and risks see the program."""
-    words = _words(part)
+    words = shell_words(part)
     i = 0
     while i < len(words) - 1 and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[i]):
         i += 1

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from codewright.gateway.types import ToolSpec
 from codewright.tools import process
-from codewright.tools.permissions import command_risk, split_command
+from codewright.tools.permissions import command_risk, shell_words, split_command
 from codewright.tools.result import ToolResult
 
 if TYPE_CHECKING:
@@ -151,7 +151,7 @@ def _existing_targets(box: Toolbox, command: str) -> set[str]:
     """Paths an `rm` will target that exist now, to record which it really deleted."""
     targets = set()
     for part in split_command(command):
-        words = _words(part)
+        words = shell_words(part)
         if words[:1] == ["rm"]:
             targets |= {w for w in words[1:] if not w.startswith("-") and (box.root / w).exists()}
     return targets
@@ -159,7 +159,7 @@ def _existing_targets(box: Toolbox, command: str) -> set[str]:
 
 def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
     for part in split_command(command):
-        words = _words(part)
+        words = shell_words(part)
         if not words:
             continue
         if words[0] == "chmod" and len(words) >= 3:
@@ -190,13 +190,6 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
 def _expand(value: str, env: dict[str, str]) -> str:
     """`$VAR` and `${VAR}` expanded the way the shell did (the export ran in a shell now gone)."""
     return re.sub(r"\$(?:\{(\w+)\}|(\w+))", lambda m: env.get(m.group(1) or m.group(2), ""), value)
-
-
-def _words(part: str) -> list[str]:
-    try:
-        return shlex.split(part)
-    except ValueError:
-        return part.split()
 
 
 HANDLERS = {"run_command": (run_command, "command"), "stop_process": (stop_process, "read"),

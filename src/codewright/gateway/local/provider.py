@@ -24,7 +24,7 @@ from typing import Any
 
 from codewright.gateway.assemble import Assembler
 from codewright.gateway.local.catalog import weights_path
-from codewright.gateway.local.runtime import RuntimeOptions, default_threads, runtime_for
+from codewright.gateway.local.runtime import DEFAULT_N_CTX, RuntimeOptions, default_threads, runtime_for
 from codewright.gateway.openai import parse_usage, to_payload
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import Completed, Request, Response, StreamEvent, ToolCall, ToolSpec
@@ -66,7 +66,7 @@ class LocalProvider:
         model: str,
         *,
         threads: int | None = None,
-        n_ctx: int = 16384,
+        n_ctx: int = DEFAULT_N_CTX,
         backend: str = "xllamacpp",
         max_tokens: int = 2048,
         reuse_prefix: bool = True,

@@ -19,6 +19,7 @@ from typing import Any
 from codewright.errors import CodewrightError, UsageError
 
 Chunk = dict[str, Any]
+DEFAULT_N_CTX = 16384  # tokens of context: the KV cache costs about 0.5 GB at this size for a 1.5B model
 
 
 def default_threads() -> int:
@@ -35,7 +36,7 @@ def default_threads() -> int:
 class RuntimeOptions:
     path: Path
     threads: int
-    n_ctx: int = 16384
+    n_ctx: int = DEFAULT_N_CTX
     backend: str = "xllamacpp"  # or "llama-cpp-python"
 
 

@@ -233,13 +233,13 @@ def _rest_chunks(lines, first, last, covered, kind, symbol, title) -> list[Chunk
             a += 1
         while b >= a and not lines[b - 1].strip():
             b -= 1
-        if a > b:
-            continue
-        if group and size + (b - a + 1) > REST_MAX_LINES:
-            chunks.append(_group_chunk(lines, group, kind, symbol, title))
-            group, size = [], 0
-        group.append((a, b))
-        size += b - a + 1
+        for part in range(a, b + 1, REST_MAX_LINES):  # a long run (a generated table) in parts
+            part_end = min(b, part + REST_MAX_LINES - 1)
+            if group and size + (part_end - part + 1) > REST_MAX_LINES:
+                chunks.append(_group_chunk(lines, group, kind, symbol, title))
+                group, size = [], 0
+            group.append((part, part_end))
+            size += part_end - part + 1
     if group:
         chunks.append(_group_chunk(lines, group, kind, symbol, title))
     return chunks
