@@ -31,8 +31,8 @@ FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
-MAX_TERM_SHARE = 0.05  # a word in more than this share of chunks barely moves BM25 but costs the most time
-MAX_POSTINGS = 4000  # BM25 is computed for every matching chunk: the rarest words up to this many matches
+MAX_TERM_SHARE = 1.0  # a word in more than this share of chunks barely moves BM25 but costs the most time
+MAX_POSTINGS = 10**9  # BM25 is computed for every matching chunk: the rarest words up to this many matches
 _MESSAGE = re.compile(r"""^\s*(?:[\w.]*(?:Error|Exception|Warning|Exit)):\s*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
 
 

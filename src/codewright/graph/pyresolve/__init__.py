@@ -9,6 +9,7 @@ call sites and references on the returned `Program`.
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 from pathlib import Path
@@ -39,12 +40,16 @@ def _with_deep_stack(fn):
     def target() -> None:
         old = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old, 60_000))
+        gc_was_on = gc.isenabled()
+        gc.disable()  # millions of small sets and tuples, few cycles: collection passes only cost time
         try:
             result.append(fn())
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             error.append(exc)
         finally:
             sys.setrecursionlimit(old)
+            if gc_was_on:
+                gc.enable()
 
     old_size = threading.stack_size()
     try:
