@@ -30,6 +30,7 @@ TREES = {
     "requests": ("psf/requests", "36453b95b13079296776d11b09cab2567ea3e703", "requests"),  # psf__requests-3362
 }
 PYCG_CAP_S = 600
+PYCG_MEMORY_CAP = 8 << 30  # bytes of address space
 
 
 def find_mirror(mirrors: Path, repo: str) -> Path:
@@ -89,6 +90,8 @@ def run_child(args: list[str], timeout: float) -> dict:
 
 
 def child_pycg(target: Path, root: Path, files: list[str], package: str) -> dict:
+    # PyCG has grown past 20 GB here and met the OOM killer; on a shared machine, cap it instead
+    resource.setrlimit(resource.RLIMIT_AS, (PYCG_MEMORY_CAP, PYCG_MEMORY_CAP))
     link_dir = Path(tempfile.mkdtemp(prefix="pycg-path-"))
     (link_dir / "pycg").symlink_to(target / "PyCG")
     sys.path[:0] = [str(link_dir), str(target)]

@@ -59,6 +59,7 @@ def test_apply_failure_as_json(tree, capsys):
 @pytest.mark.parametrize("argv", [
     ["apply", "/no/such/file.diff"],
     ["apply", "-", "--repo", "/no/such/dir"],
+    ["apply", "/no/such/file.diff", "--format", "rewrite"],
 ])
 def test_usage_errors_exit_2(capsys, argv):
     code, _, err = run(capsys, *argv)

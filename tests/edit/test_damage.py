@@ -27,7 +27,7 @@ def _clean_patch(tmp_path) -> str:
     (tmp_path / "b" / "m.py").write_text(changed)
     proc = subprocess.run(["git", "diff", "--no-index", "--no-prefix", "a/m.py", "b/m.py"], cwd=tmp_path,
                           capture_output=True, text=True, check=False)
-    return proc.stdout.replace("--- a/m.py", "--- a/m.py").replace("+++ b/m.py", "+++ b/m.py")
+    return proc.stdout
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -41,7 +41,7 @@ def test_damage_is_reproducible_and_changes_the_patch(tmp_path, kind):
 def test_codewright_applies_each_damage_correctly_or_refuses(tmp_path, kind):
     patch = _clean_patch(tmp_path)
     expected = (tmp_path / "b" / "m.py").read_text()
-    outcomes = set()
+    correct = 0
     for seed in range(12):
         text = patch if kind == "clean" else damage(kind, patch, seed, "k")
         work = tmp_path / f"w{seed}"
@@ -51,11 +51,12 @@ def test_codewright_applies_each_damage_correctly_or_refuses(tmp_path, kind):
             apply_text(work, text)
         except EditError:
             assert (work / "m.py").read_text() == ORIGINAL
-            outcomes.add("refused")
             continue
         assert (work / "m.py").read_text() == expected, text
-        outcomes.add("correct")
-    assert "correct" in outcomes
+        correct += 1
+    # A refusal is safe but counts against the eval's 95% target. On this small file a missing
+    # context line leaves 2 of the 12 seeds' hunks genuinely ambiguous; every other kind applies.
+    assert correct >= 10, f"{kind}: {correct} of 12 applied"
 
 
 def test_shifted_line_numbers_move_every_header_alike():

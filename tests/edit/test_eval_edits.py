@@ -10,10 +10,12 @@ import subprocess
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from codewright.cli.main import main
 from codewright.eval.damage import KINDS
-from codewright.eval.edits import find_mirror, run_all
+from codewright.eval.edits import run_all
+from codewright.eval.mirrors import find_mirror
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 SOURCE = "".join(f"def f{i}(x):\n    y = x * {i}\n    return y + {i}\n\n\n" for i in range(1, 15))
@@ -83,7 +85,26 @@ def test_eval_edits_command_prints_the_table(tmp_path, capsys):
     assert code == 0 and "| clean | 1 | 100.0% (0 / 0) | 100.0% (0 / 0) |" in out
 
 
+def test_peers_alone_are_summarised_without_codewright(tmp_path):
+    data, mirrors = _setup(tmp_path)
+    summary = run_all(data, mirrors, 1, 5, None, None, tools=("git",))
+    assert summary["kinds"]["clean"]["git"]["correct"] == 1 and summary["codewright_failures"] == []
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--limit", "0"], "--limit 0: give at least 1"),
+    (["--jobs", "0"], "--jobs 0: give at least 1"),
+    (["--cache", "/nonexistent/cache.jsonl"], "the folder /nonexistent does not exist"),
+    (["--data", "/nonexistent"], "missing /nonexistent/swe_bench_lite_test.jsonl"),
+])
+def test_bad_arguments_are_one_line_usage_errors(tmp_path, capsys, extra, message):
+    data, mirrors = _setup(tmp_path)
+    assert main(["eval", "edits", "--mirrors", str(mirrors), "--data", str(data), *extra]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("codewright: ") and message in err and err.count("\n") == 1
+
+
 def test_mirror_is_found_in_either_layout(tmp_path):
-    (tmp_path / "swe-bench+big__repo" / "repo").mkdir(parents=True)
+    (tmp_path / "swe-bench+big__repo" / "repo" / "objects").mkdir(parents=True)
     (tmp_path / "swe-bench+big__repo" / "repo" / "HEAD").write_text("ref: refs/heads/main\n")
     assert find_mirror(tmp_path, "big/repo") == tmp_path / "swe-bench+big__repo" / "repo"

@@ -145,7 +145,6 @@ def test_polyglot_solutions_apply_through_every_damage(eval_data: Path, tmp_path
                 for test_name, test_text in ex["test_files"].items():
                     (work / test_name).write_text(test_text, encoding="utf-8")
     assert not failures, "\n".join(failures)
-    print(counted)
     assert counted["clean"] == 34 and min(counted.values()) >= 5, counted
     # Every damaged result is byte-identical to the clean one; the exercises' tests run once on those.
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}

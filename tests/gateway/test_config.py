@@ -73,6 +73,11 @@ def test_no_files_gives_the_local_default(tmp_path: Path) -> None:
     ('[router]\nretries = 3', "unknown key"),
     ('[models.x]\nfallbacks = []', "at least one"),
     ('default_model = ', "invalid TOML"),
+    ('models = 3', "models should be a table"),
+    ('prices = "cheap"', "prices should be a table"),
+    ('[models.x]\ndeployments = [{provider = "openai", model = "m", weight = "heavy"}]', "weight = 'heavy'"),
+    ('[router]\nmax_attempts = true', "max_attempts = True should be of type int"),
+    ('[models.x]\nfallbacks = "y"\ndeployments = [{provider = "openai", model = "m"}]', "fallbacks"),
 ])
 def test_bad_configuration_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:
     _write(tmp_path / "codewright.toml", text)
@@ -99,6 +104,17 @@ def test_zero_config_conventions() -> None:
 def test_missing_key_for_a_hosted_api_is_a_usage_error() -> None:
     gw = Gateway.from_model_string("anthropic/claude-sonnet-4-5", env={})
     with pytest.raises(UsageError, match="ANTHROPIC_API_KEY is not set"):
+        gw.complete(Request([Message("user", "hi")]))
+
+
+@pytest.mark.parametrize("url, message", [
+    ("127.0.0.1:9/v1", "is not an http:// or https:// URL"),
+    ("ftp://127.0.0.1/v1", "is not an http:// or https:// URL"),
+    ("http://[::1", "is not a URL"),
+])
+def test_a_bad_base_url_is_a_usage_error_not_a_retried_failure(url: str, message: str) -> None:
+    gw = Gateway.from_model_string("openai/gpt-4o", env={"OPENAI_BASE_URL": url, "OPENAI_API_KEY": "k"})
+    with pytest.raises(UsageError, match=message):
         gw.complete(Request([Message("user", "hi")]))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, PrefixCache, Turn, count_tokens, tokenize
 
@@ -51,8 +52,5 @@ def test_stopped_server_refuses_connections() -> None:
     srv = ModelServer()
     url = srv.url
     srv.stop()
-    try:
+    with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/v1/models", timeout=1)
-        raise AssertionError("expected a refused connection")
-    except httpx.ConnectError:
-        pass

@@ -41,7 +41,7 @@ def _nested(depth: int) -> object:
     return value
 
 
-NOTHING = ["", "   ", "just prose", "]", '"', "}{"[0]]
+NOTHING = ["", "   ", "just prose", "]", '"', "}"]
 
 
 @pytest.mark.parametrize("text", NOTHING)

@@ -114,7 +114,7 @@ class Agent:
         self.totals = totals or Totals()
         self.stuck = stuck or StuckDetector()
         self.plan: list[dict[str, str]] = []
-        self.specs = {spec.name: spec for spec in self.tool_specs(toolbox, mode)}
+        self.specs = {spec.name: spec for spec in engine.tools}  # the runner chose them for this model
         self._turn = _Turn()
 
     @staticmethod
@@ -125,8 +125,21 @@ class Agent:
 
     # ------------------------------------------------------------------ running
 
+    def _retrieve(self, text: str) -> None:
+        """Put the code `find` ranks highest for this message beside it, so the model starts from it."""
+        index = getattr(self.toolbox, "index", None)
+        if index is None:
+            return
+        from codewright.retrieve.find import find
+        from codewright.retrieve.snippets import render
+
+        retrieved = render(index.root, index.conn, find(index, text, k=5))
+        if retrieved:
+            self.engine.set_retrieved(retrieved)
+
     def run(self, user_text: str) -> Outcome:
         """Carry out one user message: steps until finish (run) or a prose reply (chat), or a stop."""
+        self._retrieve(user_text)
         self.engine.add_user(user_text)
         started = time.monotonic()
         base_seconds = self.totals.seconds

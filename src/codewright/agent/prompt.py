@@ -41,6 +41,13 @@ PLAN_TOOL = ToolSpec(
     },
 )
 
+SMALL_MODEL_TOOLS = frozenset(
+    {"plan", "read_file", "list_dir", "search", "edit_file", "create_file", "run_tests", "run_command", "finish"}
+)
+"""What a small model is offered: every tool's schema costs prompt tokens it reads slowly, and
+fewer choices keep it on the read-edit-test path."""
+
+
 def system_prompt(*, chat: bool) -> str:
     """The role text the context engine puts first; its way-of-working and formats follow it."""
     return f"{SYSTEM}\n\n{CHAT}" if chat else SYSTEM

@@ -16,7 +16,7 @@ from codewright.agent import events as ev
 from codewright.agent.checkpoint import ShadowRepo
 from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
-from codewright.agent.prompt import system_prompt
+from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
 from codewright.agent.session import SessionStore
 
 DEFAULT_MODE = "ask"
@@ -72,7 +72,7 @@ def open_agent(
         stack.callback(index.close)
         index.build()
         facts = scan_project(root)
-        native, window = model_traits(gateway, model)
+        native, window, only = model_traits(gateway, model)
         holder: dict[str, Agent] = {}
         ledger = Ledger.from_dict(state["context"]["ledger"]) if state else Ledger()
         if not state:
@@ -93,7 +93,7 @@ def open_agent(
             engine = ContextEngine(
                 root,
                 system=system_prompt(chat=options.chat),
-                tools=Agent.tool_specs(toolbox, mode),
+                tools=[t for t in Agent.tool_specs(toolbox, mode) if only is None or t.name in only],
                 window=window,
                 facts=facts,
                 repo_map=redact(index.repo_map(REPO_MAP_TOKENS)),  # the map quotes constants' values
@@ -137,17 +137,20 @@ def _toml(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path}: {exc}") from None
 
 
-def model_traits(gateway: Any, model: str) -> tuple[bool, int]:
-    """Whether `model` calls tools natively, and its context window (configured, known, or a default)."""
+def model_traits(gateway: Any, model: str) -> tuple[bool, int, frozenset[str] | None]:
+    """Whether `model` calls tools natively, its context window (configured, known, or a default),
+    and the tools it is offered (None: all). The embedded local model's calls are schema-constrained,
+    so they count as native; being small, it gets the few tools a fix needs (option `tools`)."""
     from codewright.context.tokens import window_for
 
     deployment = gateway.config.resolve(model).deployments[0]
-    native = not deployment.options.get("text_tools", False)  # the local model's calls are schema-constrained
+    native = not deployment.options.get("text_tools", False)
     if deployment.protocol == "local":
         from codewright.gateway.local.runtime import DEFAULT_N_CTX
 
-        return native, deployment.context_window or deployment.options.get("n_ctx", DEFAULT_N_CTX)
-    return native, deployment.context_window or window_for(deployment.model, DEFAULT_WINDOW)
+        window = deployment.context_window or deployment.options.get("n_ctx", DEFAULT_N_CTX)
+        return native, window, frozenset(deployment.options.get("tools", SMALL_MODEL_TOOLS))
+    return native, deployment.context_window or window_for(deployment.model, DEFAULT_WINDOW), None
 
 
 def _approve(agent: Agent, request: Any, options: Options) -> bool:

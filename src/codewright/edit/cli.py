@@ -21,10 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _handler(args: argparse.Namespace) -> int:
-    from codewright.edit import EditError, apply_text
+    from codewright.edit import FORMATS, EditError, apply_text
 
     if not args.repo.is_dir():
         raise UsageError(f"--repo {args.repo}: not a folder")
+    if args.format is not None and args.format not in FORMATS:
+        raise UsageError(f"--format {args.format}: use one of {', '.join(FORMATS)}")
     text = _read(args.file)
     try:
         result = apply_text(args.repo, text, format=args.format, dry_run=args.dry_run)

@@ -62,10 +62,6 @@ class Edit:
         return cls(path, None, None)
 
     @property
-    def is_whole(self) -> bool:
-        return self.old is None and self.new is not None
-
-    @property
     def is_delete(self) -> bool:
         return self.old is None and self.new is None
 

@@ -23,8 +23,11 @@ from pathlib import Path
 
 from codewright.errors import UsageError
 from codewright.eval.damage import KINDS, damage
+from codewright.eval.mirrors import find_mirror
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data"
+TASKS = "swe_bench_lite_test.jsonl"  # instance -> repository and base commit
+PATCHES = "swe_bench_agent_resolving_patches.jsonl"
 TOOLS = ("codewright", "git", "patch")
 PEER_COMMANDS = {
     "git": ["git", "apply", "--recount", "-C1", "--ignore-whitespace"],
@@ -54,6 +57,15 @@ def _handler(args: argparse.Namespace) -> int:
             raise UsageError(f"`{tool}` is not installed; it is a peer in this evaluation")
     if not args.mirrors.is_dir():
         raise UsageError(f"--mirrors {args.mirrors}: not a folder")
+    for name in (TASKS, PATCHES):
+        if not (args.data / name).is_file():
+            raise UsageError(f"missing {args.data / name} (pass --data DIR)")
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit {args.limit}: give at least 1, or leave it out for every patch")
+    if args.jobs < 1:
+        raise UsageError(f"--jobs {args.jobs}: give at least 1")
+    if args.cache and not args.cache.parent.is_dir():
+        raise UsageError(f"--cache {args.cache}: the folder {args.cache.parent} does not exist")
     summary = run_all(args.data, args.mirrors, args.jobs, args.seed, args.limit, args.cache,
                       progress=None if args.json else sys.stderr, tools=tools)
     if args.json:
@@ -111,16 +123,6 @@ def scratch() -> Path:
     return Path(tempfile.mkdtemp(prefix="cw-eval-edits-"))
 
 
-def find_mirror(mirrors: Path, repo: str) -> Path:
-    """The bare repository for `owner/name`: DIR/owner+name or DIR/swe-bench+owner__name, or their `repo`."""
-    owner, name = repo.split("/")
-    for folder in (mirrors / f"{owner}+{name}", mirrors / f"swe-bench+{owner}__{name}"):
-        for candidate in (folder, folder / "repo"):
-            if (candidate / "HEAD").is_file() or (candidate / ".git").exists():
-                return candidate
-    raise UsageError(f"no mirror of {repo} in {mirrors} (looked for {owner}+{name} and swe-bench+{owner}__{name})")
-
-
 def touched_paths(patch: str) -> list[str]:
     """Every old and new path a diff names (prefix a/ or b/ removed), in order."""
     found: list[str] = []
@@ -154,18 +156,18 @@ def read_at(mirror: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
 
 def _tasks(data: Path, mirrors: Path, limit: int | None) -> list[dict]:
     base = {}
-    with open(data / "swe_bench_lite_test.jsonl", encoding="utf-8") as handle:
+    with open(data / TASKS, encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
             base[row["instance_id"]] = (row["repo"], row["base_commit"])
+    with open(data / PATCHES, encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle][:limit]  # only the mirrors these need must exist
     tasks = []
-    with open(data / "swe_bench_agent_resolving_patches.jsonl", encoding="utf-8") as handle:
-        for k, line in enumerate(handle):
-            row = json.loads(line)
-            repo, commit = base[row["instance_id"]]
-            tasks.append({"key": f"{k}:{row['instance_id']}:{row['submission']}", "patch": row["patch"],
-                          "mirror": str(find_mirror(mirrors, repo)), "commit": commit})
-    return tasks[:limit] if limit else tasks
+    for k, row in enumerate(rows):
+        repo, commit = base[row["instance_id"]]
+        tasks.append({"key": f"{k}:{row['instance_id']}:{row['submission']}", "patch": row["patch"],
+                      "mirror": str(find_mirror(mirrors, repo)), "commit": commit})
+    return tasks
 
 
 def run_patch(task: dict, seed: int, tools: tuple[str, ...] = TOOLS) -> dict:
@@ -239,7 +241,7 @@ def summarise(records: list[dict], seed: int, tools: tuple[str, ...] = TOOLS) ->
             row["n"] += 1
             for tool in tools:
                 row[tool][outcomes[tool].split("-")[0]] += 1
-            if outcomes["codewright"] != "correct":
+            if outcomes.get("codewright", "correct") != "correct":
                 failures.append({"key": record["key"], "kind": kind, "outcome": outcomes["codewright"],
                                  "message": outcomes.get("message", "")})
     order = ("clean", *KINDS)

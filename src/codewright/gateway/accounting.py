@@ -29,9 +29,6 @@ class CallRecord:
     attempts: int
     stream: bool
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 def tokens_per_second(output_tokens: int, latency_s: float, ttft_s: float | None) -> float:
     """Generation speed: output tokens over the time spent producing them (after the first token)."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
-import sys
 import time
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -148,5 +147,5 @@ def _check(args: argparse.Namespace) -> int:
     else:
         for r in results:
             status = f"ok in {r['latency_s']:.2f}s" if r["ok"] else f"FAILED ({r['error_kind']}): {r['error']}"
-            print(f"{r['alias']}  {r['deployment']}  {status}", file=sys.stdout)
+            print(f"{r['alias']}  {r['deployment']}  {status}")
     return 0 if ok else 1

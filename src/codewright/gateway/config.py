@@ -211,6 +211,32 @@ def load_config(
     return config
 
 
+_TOML_TYPES: dict[str, tuple[type, ...]] = {
+    "str": (str,), "int": (int,), "float": (int, float), "bool": (bool,), "list": (list,), "dict": (dict,),
+}
+
+
+def _has_type(value: Any, annotation: str) -> bool:
+    """Whether a TOML value fits a field's annotation (a string: the module defers annotations).
+
+    Checked here so that `weight = "heavy"` is reported with its key, not as a TypeError deep in
+    the router; annotations naming other types (`Any`, a dataclass) are not checked.
+    """
+    accepted = tuple(t for part in annotation.split("|") for t in _TOML_TYPES.get(part.strip().split("[")[0], ()))
+    if not accepted:
+        return True
+    if isinstance(value, bool):  # a bool is an int to isinstance, never to the user
+        return bool in accepted
+    return isinstance(value, accepted)
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key) or {}
+    if not isinstance(value, dict):
+        raise UsageError(f"{where}: {key} should be a table ([{key}.NAME]), not {value!r}")
+    return value
+
+
 def _settings(cls: type, data: Any, where: str) -> Any:
     if not isinstance(data, dict):
         raise UsageError(f"{where}: expected a table")
@@ -220,6 +246,9 @@ def _settings(cls: type, data: Any, where: str) -> Any:
     unknown = sorted(set(data) - known)
     if unknown:
         raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    for f in fields(cls):
+        if f.name in data and not _has_type(data[f.name], str(f.type)):
+            raise UsageError(f"{where}: {f.name} = {data[f.name]!r} should be of type {f.type}")
     try:
         return cls(**data)
     except TypeError as exc:
@@ -235,9 +264,9 @@ def parse_config(data: dict[str, Any], where: str = "configuration") -> GatewayC
         router=_settings(RouterSettings, data.get("router", {}), f"{where} [router]"),
         budget=_settings(Budget, data.get("budget", {}), f"{where} [budget]"),
     )
-    for model, price in (data.get("prices") or {}).items():
+    for model, price in _table(data, "prices", where).items():
         config.prices[model] = _settings(Price, price, f"{where} [prices.{model!r}]")
-    for name, table in (data.get("models") or {}).items():
+    for name, table in _table(data, "models", where).items():
         config.aliases[name] = _alias(name, table, f"{where} [models.{name}]")
     return config
 

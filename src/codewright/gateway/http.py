@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
+from codewright.errors import UsageError
 from codewright.gateway.deadline import time_left
 from codewright.gateway.provider import ProviderError
 
@@ -191,7 +192,13 @@ class HttpProvider:
         if found is None:
             import httpx
 
-            found = self._urls[path] = httpx.URL(self.base_url + path)
+            try:
+                found = httpx.URL(self.base_url + path)
+            except httpx.InvalidURL as exc:
+                raise UsageError(f"{self.name}: base_url {self.base_url!r} is not a URL ({exc})") from None
+            if found.scheme not in ("http", "https"):  # a configuration mistake: no retry can help
+                raise UsageError(f"{self.name}: base_url {self.base_url!r} is not an http:// or https:// URL")
+            self._urls[path] = found
         return found
 
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:

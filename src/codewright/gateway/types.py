@@ -8,7 +8,7 @@ Ollama chat, the embedded local model), so the agent never sees a provider's qui
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal, Union
+from typing import Any, Literal
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -134,4 +134,4 @@ class Completed:
     response: Response
 
 
-StreamEvent = Union[TextDelta, ReasoningDelta, ToolCallDelta, Completed]
+StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Completed

@@ -9,8 +9,8 @@ Anything else is a `Problem` naming the field (a JSON pointer) and what is wrong
 Supported: type (one or a list), properties, required, additionalProperties, items
 (one schema or a list), enum, const, default, anyOf / oneOf / allOf, nullable,
 minimum / maximum (and exclusive), minLength / maxLength, minItems / maxItems.
-When jsonschema is installed it then validates the coerced value against the full
-schema (formats ignored), so keywords outside this subset are still enforced.
+jsonschema then validates the coerced value against the full schema (formats ignored),
+so keywords outside this subset are still enforced.
 """
 
 from __future__ import annotations
@@ -274,11 +274,10 @@ def _escape(key: str) -> str:
 
 
 def _validate(value: object, schema: dict | bool) -> list[Problem]:
-    """Everything else the schema says, checked by jsonschema when it is installed."""
-    try:
-        from jsonschema.validators import Draft7Validator, validator_for
-    except ImportError:  # the subset above is then all that is enforced
-        return []
+    """Everything else the schema says. jsonschema is imported here, on first use: it takes
+    longer to import than most tool calls take to coerce."""
+    from jsonschema.validators import Draft7Validator, validator_for
+
     validator = validator_for(schema, default=Draft7Validator)(schema)
     return [
         Problem("".join(f"/{_escape(str(p))}" for p in error.absolute_path), error.message)

@@ -31,9 +31,9 @@ FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
-MAX_TERM_SHARE = 1.0  # a word in more than this share of chunks barely moves BM25 but costs the most time
-MAX_POSTINGS = 10**9  # BM25 is computed for every matching chunk: the rarest words up to this many matches
-_MESSAGE = re.compile(r"""^\s*(?:[\w.]*(?:Error|Exception|Warning|Exit)):\s*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
+MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
+BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
+_MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
 
 
 @dataclass
@@ -62,6 +62,10 @@ def is_doc(path: str) -> bool:
     return bool(_DOC.search(path))
 
 
+def is_vendored(path: str) -> bool:
+    return bool(_VENDORED.search(path))
+
+
 def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidates:
     """Every signal for every file and function that has any evidence."""
     files: dict[str, Features] = defaultdict(Features)
@@ -77,10 +81,11 @@ def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidat
     _messages(conn, text, files, functions)
     _tested_source(conn, files)
     _calls(conn, functions, files)
+    _priors(conn, files)
     for path, feats in files.items():
         feats.values["test"] = 1.0 if is_test(path) else 0.0
         feats.values["doc"] = 1.0 if is_doc(path) else 0.0
-        feats.values["vendored"] = 1.0 if _VENDORED.search(path) else 0.0
+        feats.values["vendored"] = 1.0 if is_vendored(path) else 0.0
     return Candidates(dict(files), dict(functions), {})
 
 
@@ -181,10 +186,12 @@ def _lexical(conn, text, files, functions) -> None:
         per_file[path].append(score / top)
         if symbol:
             functions[symbol].add("lexical", score / top, f"BM25 {score:.1f}")
+    most = max(len(scores) for scores in per_file.values())
     for path, scores in per_file.items():
         scores.sort(reverse=True)
         value = scores[0] + 0.1 * sum(scores[1:4])
         files[path].add("lexical", value, f"BM25 best chunk {scores[0]:.2f} of the top")
+        files[path].add("lexical_hits", math.log1p(len(scores)) / math.log1p(most), f"{len(scores)} of the best chunks")
 
 
 def query_terms(text: str, limit: int = 64) -> list[str]:
@@ -208,13 +215,9 @@ def term_weights(conn: sqlite3.Connection, text: str) -> dict[str, float]:
     marks = ",".join("?" * len(terms))
     df = dict(conn.execute(f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", terms).fetchall())
     known = sorted((w for w in terms if df.get(w)), key=lambda w: df[w])
-    kept, postings = [], 0
-    for w in known:
-        if df[w] > MAX_TERM_SHARE * total or (kept and postings + df[w] > MAX_POSTINGS):
-            break
-        kept.append(w)
-        postings += df[w]
-    return {w: math.log(1 + total / df[w]) for w in kept or known[:1]}
+    if total >= BIG_INDEX:
+        known = [w for w in known if df[w] <= MAX_TERM_SHARE * total] or known[:1]
+    return {w: math.log(1 + total / df[w]) for w in known}
 
 
 def fts_or(weights: dict[str, float]) -> str:
@@ -274,6 +277,28 @@ def _calls(conn, functions, files) -> None:
             if sid not in named:
                 functions[sid].add("calls_mentioned", 1.0, f"calls or is called by {other}")
                 files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, f"calls or is called by {other}")
+
+
+def _priors(conn, files) -> None:
+    """How central and how large each candidate is: core modules imported everywhere change more often."""
+    paths = list(files)
+    if not paths:
+        return
+    indegree: Counter[str] = Counter()
+    lines: dict[str, int] = {}
+    for start in range(0, len(paths), 500):
+        batch = paths[start:start + 500]
+        marks = ",".join("?" * len(batch))
+        indegree.update(dict(conn.execute(
+            f"SELECT target, count(DISTINCT file_id) FROM imports WHERE target IN ({marks}) GROUP BY target", batch)))
+        lines.update(conn.execute(f"SELECT path, lines FROM files WHERE path IN ({marks})", batch))
+    top_in = math.log1p(max(indegree.values(), default=0)) or 1.0
+    top_lines = math.log1p(max(lines.values(), default=0)) or 1.0
+    for path in paths:
+        if indegree[path]:
+            files[path].add("imported_by", math.log1p(indegree[path]) / top_in, f"imported by {indegree[path]} files")
+        if lines.get(path):
+            files[path].add("size", math.log1p(lines[path]) / top_lines, f"{lines[path]} lines")
 
 
 def _suffix_match(mentioned: str, paths) -> list[str]:

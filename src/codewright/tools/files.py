@@ -150,7 +150,7 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     rel = box.authorize_path(args["path"], write=True)
     if not (box.root / rel).exists() and args["old_string"]:
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
-    edit = Edit(rel, args["old_string"], args["new_string"], replace_all=bool(args.get("replace_all")))
+    edit = Edit(rel, args["old_string"], args["new_string"], replace_all=bool(args.get("replace_all")), text_match=True)
     return box.write([rel], lambda: apply_edits(box.root, [edit]))
 
 

@@ -21,11 +21,13 @@ TOOLS = [
 @pytest.mark.parametrize(
     ("value", "valid"),
     [
-        ({"name": "read_file", "arguments": {"path": "a.py"}}, True),
-        ({"name": "finish", "arguments": {}}, True),
-        ({"name": "read_file", "arguments": {}}, False),  # the tool's own required field
-        ({"name": "delete_all", "arguments": {}}, False),  # not an offered tool
-        ({"arguments": {"path": "a.py"}}, False),
+        ({"thought": "read it", "name": "read_file", "arguments": {"path": "a.py"}}, True),
+        ({"thought": "", "name": "finish", "arguments": {}}, True),
+        ({"name": "finish", "arguments": {}}, False),  # the thought comes first, always
+        ({"thought": "x" * 401, "name": "finish", "arguments": {}}, False),  # and stays short
+        ({"thought": "", "name": "read_file", "arguments": {}}, False),  # the tool's own required field
+        ({"thought": "", "name": "delete_all", "arguments": {}}, False),  # not an offered tool
+        ({"thought": "", "arguments": {"path": "a.py"}}, False),
     ],
 )
 def test_schema_admits_exactly_calls_of_offered_tools(value: dict, valid: bool) -> None:
@@ -36,19 +38,22 @@ def test_schema_admits_exactly_calls_of_offered_tools(value: dict, valid: bool) 
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('{"name": "read_file", "arguments": {"path": "a.py"}}', ("read_file", '{"path": "a.py"}')),
-        ('{\n  "name": "finish",\n  "arguments": {"summary": "ok"}\n}', ("finish", '{"summary": "ok"}')),
+        ('{"thought": "look", "name": "read_file", "arguments": {"path": "a.py"}}',
+         ("look", "read_file", '{"path": "a.py"}')),
+        ('{\n  "name": "finish",\n  "arguments": {"summary": "ok"}\n}', ("", "finish", '{"summary": "ok"}')),
         ("I will read the file.", None),
         ('{"name": "rm", "arguments": {}}', None),
         ('{"name": "finish", "arguments": "x"}', None),
     ],
 )
-def test_constrained_output_becomes_a_tool_call(text: str, expected: tuple[str, str] | None) -> None:
-    call = parse_tool_call(text, TOOLS, "call_7")
+def test_constrained_output_becomes_a_tool_call(text: str, expected: tuple[str, str, str] | None) -> None:
+    parsed = parse_tool_call(text, TOOLS, "call_7")
     if expected is None:
-        assert call is None
+        assert parsed is None
     else:
-        assert call is not None and (call.id, call.name, call.arguments) == ("call_7", *expected)
+        assert parsed is not None
+        thought, call = parsed
+        assert (thought, call.id, call.name, call.arguments) == (expected[0], "call_7", *expected[1:])
 
 
 def test_default_threads_leave_busy_cores_alone() -> None:

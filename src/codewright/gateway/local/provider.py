@@ -32,22 +32,33 @@ from codewright.gateway.types import Completed, Request, Response, StreamEvent, 
 _DONE = object()
 
 
+THOUGHT_CHARS = 400
+
+
 def tool_call_schema(tools: list[ToolSpec]) -> dict[str, Any]:
-    """A schema admitting one call of any offered tool, with that tool's own argument schema."""
+    """A schema admitting one call of any offered tool, with that tool's own argument schema.
+
+    A short `thought` comes first: a small model that must name the tool in its first
+    token commits before it has reasoned; a sentence of thinking first picks better calls.
+    """
     return {
         "anyOf": [
             {
                 "type": "object",
-                "properties": {"name": {"const": tool.name}, "arguments": tool.parameters},
-                "required": ["name", "arguments"],
+                "properties": {
+                    "thought": {"type": "string", "maxLength": THOUGHT_CHARS},
+                    "name": {"const": tool.name},
+                    "arguments": tool.parameters,
+                },
+                "required": ["thought", "name", "arguments"],
             }
             for tool in tools
         ]
     }
 
 
-def parse_tool_call(text: str, tools: list[ToolSpec], call_id: str) -> ToolCall | None:
-    """The constrained output as a ToolCall, or None when it is not a call of an offered tool."""
+def parse_tool_call(text: str, tools: list[ToolSpec], call_id: str) -> tuple[str, ToolCall] | None:
+    """The constrained output as (thought, ToolCall), or None when it is not a call of an offered tool."""
     try:
         value = json.loads(text)
     except ValueError:
@@ -55,7 +66,8 @@ def parse_tool_call(text: str, tools: list[ToolSpec], call_id: str) -> ToolCall 
     names = {tool.name for tool in tools}
     if not isinstance(value, dict) or value.get("name") not in names or not isinstance(value.get("arguments"), dict):
         return None
-    return ToolCall(call_id, value["name"], json.dumps(value["arguments"], ensure_ascii=False))
+    thought = value.get("thought") if isinstance(value.get("thought"), str) else ""
+    return thought, ToolCall(call_id, value["name"], json.dumps(value["arguments"], ensure_ascii=False))
 
 
 class LocalProvider:
@@ -101,10 +113,10 @@ class LocalProvider:
         """Turn constrained JSON output into a tool call, as an HTTP provider would report it."""
         if request.tools and not response.tool_calls:
             self._calls += 1
-            call = parse_tool_call(response.text, request.tools, f"call_{self._calls}")
-            if call:
+            parsed = parse_tool_call(response.text, request.tools, f"call_{self._calls}")
+            if parsed:
+                response.text, call = parsed
                 response.tool_calls = [call]
-                response.text = ""
                 response.finish_reason = "tool_calls"
         response.model = self.model
         return response

@@ -1,0 +1,107 @@
+"""Each signal, on a small tree: the task's evidence lands on the file or function it names."""
+
+from __future__ import annotations
+
+import pytest
+
+from codewright.graph.index import Index
+from codewright.retrieve.find import locate
+from codewright.retrieve.signals import is_doc, is_test, is_vendored
+
+FILES = {
+    "inv/__init__.py": "",
+    "inv/stock.py": (
+        "from inv.audit import record\n\n\n"
+        "class Warehouse:\n"
+        "    def __init__(self):\n        self.levels = {}\n\n"
+        "    def remove(self, sku, count):\n"
+        "        if self.levels.get(sku, 0) < count:\n"
+        "            raise ValueError('not enough units left in the warehouse')\n"
+        "        self.levels[sku] -= count\n"
+        "        record(sku, -count)\n\n"
+        "    def restock(self, sku, count):\n        self.levels[sku] = self.levels.get(sku, 0) + count\n"
+    ),
+    "inv/audit.py": "LOG = []\n\n\ndef record(sku, delta):\n    LOG.append((sku, delta))\n",
+    "inv/report.py": "from inv.audit import LOG\n\n\ndef summary():\n    return len(LOG)\n",
+    "inv/packages/six.py": "def reraise(tp, value):\n    raise value\n",
+    "tests/test_stock.py": (
+        "from inv.stock import Warehouse\n\n\n"
+        "def test_remove():\n    w = Warehouse()\n    w.restock('a', 1)\n    w.remove('a', 1)\n"
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("inv")
+    for path, text in FILES.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(text)
+    with Index.open(root) as idx:
+        idx.build()
+        yield idx
+
+
+FILE_CASES = [
+    # (task, file, signal that must lift it)
+    ('Traceback (most recent call last):\n  File "/x/inv/stock.py", line 10, in remove\nValueError: boom',
+     "inv/stock.py", "frame"),
+    ("see inv/audit.py for the log", "inv/audit.py", "path_mention"),
+    ("`inv.audit.record` drops entries", "inv/audit.py", "module_mention"),
+    ("`Warehouse.remove` is wrong", "inv/stock.py", "defines_mentioned"),
+    ("the audit module loses entries", "inv/audit.py", "stem_word"),
+    ("I get ValueError: not enough units left in the warehouse", "inv/stock.py", "message"),
+    ("tests/test_stock.py fails on an empty store", "inv/stock.py", "tested_by_mentioned"),
+    ('File "/x/inv/stock.py", line 12, in remove', "inv/audit.py", "graph_neighbour"),
+    ("`remove` forgets something", "inv/audit.py", "calls_mentioned"),
+    ("units removed from the warehouse", "inv/stock.py", "lexical"),
+    ("units removed from the warehouse", "inv/stock.py", "lexical_hits"),
+    ("the audit record of each sku", "inv/audit.py", "imported_by"),
+    ("units removed from the warehouse", "inv/stock.py", "size"),
+]
+
+
+@pytest.mark.parametrize("task, path, signal", FILE_CASES, ids=[c[2] for c in FILE_CASES])
+def test_file_signal(index: Index, task: str, path: str, signal: str) -> None:
+    cands, _ = locate(index.conn, task)
+    assert cands.files[path].values.get(signal, 0) > 0, cands.files[path].values
+
+
+FUNCTION_CASES = [
+    ('Traceback (most recent call last):\n  File "/x/inv/stock.py", line 10, in remove\nValueError: boom',
+     "inv/stock.py::Warehouse.remove", "frame"),
+    ("`Warehouse.restock` overflows", "inv/stock.py::Warehouse.restock", "qualified_mention"),
+    ("`restock` overflows", "inv/stock.py::Warehouse.restock", "name_mention"),
+    ("`Warehouse` loses units when you restock", "inv/stock.py::Warehouse.restock", "in_mentioned_class"),
+    ("`remove` forgets something", "inv/audit.py::record", "calls_mentioned"),
+    ("the stock restock count is off", "inv/stock.py::Warehouse.restock", "name_words"),
+    ("levels get count wrong for a sku in the warehouse", "inv/stock.py::Warehouse.remove", "own_words"),
+]
+
+
+@pytest.mark.parametrize("task, sid, signal", FUNCTION_CASES, ids=[c[2] for c in FUNCTION_CASES])
+def test_function_signal(index: Index, task: str, sid: str, signal: str) -> None:
+    cands, _ = locate(index.conn, task)
+    assert sid in cands.functions, sorted(cands.functions)
+    assert cands.functions[sid].values.get(signal, 0) > 0, cands.functions[sid].values
+
+
+def test_own_words_tell_methods_of_one_class_apart(index: Index) -> None:
+    cands, _ = locate(index.conn, "levels get count wrong for a sku in the warehouse when not enough units")
+    remove = cands.functions["inv/stock.py::Warehouse.remove"].values["own_words"]
+    restock = cands.functions["inv/stock.py::Warehouse.restock"].values.get("own_words", 0)
+    assert remove > restock
+
+
+@pytest.mark.parametrize("path, test, doc, vendored", [
+    ("inv/stock.py", False, False, False),
+    ("tests/test_stock.py", True, False, False),
+    ("pkg/conftest.py", True, False, False),
+    ("docs/conf.py", False, True, False),
+    ("README.rst", False, True, False),
+    ("inv/packages/six.py", False, False, True),
+    ("lib/_vendor/x.py", False, False, True),
+    ("packages/app.py", False, False, False),
+])
+def test_path_kinds(path: str, test: bool, doc: bool, vendored: bool) -> None:
+    assert (is_test(path), is_doc(path), is_vendored(path)) == (test, doc, vendored)
