@@ -51,62 +51,17 @@ def run_callgraph(args: argparse.Namespace) -> int:
 
 
 def _open(repo: Path):
+    from codewright.graph.calls import ensure_calls
     from codewright.graph.index import Index
-    from codewright.graph.pyresolve import integrate
 
     index = Index.open(repo)
-    if index.is_empty:
-        index.build()
-    integrate.ensure(index.conn, index.root)
+    ensure_calls(index)
     return index
 
 
-def resolve_symbol(conn, text: str) -> str:
-    """A symbol id for SYMBOL; several matches are a usage error that lists them."""
-    if "::" in text:
-        return text
-    rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE qualname=? ORDER BY sid", (text,))]
-    if not rows:
-        rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE name=? ORDER BY sid", (text,))]
-    if not rows:
-        rows = sorted({r[0] for r in conn.execute(
-            "SELECT callee FROM calls WHERE callee=? OR callee LIKE ? UNION "
-            "SELECT caller FROM calls WHERE caller LIKE ?", (text, f"%.{text}", f"%::{text}"))})
-    rows = list(dict.fromkeys(rows))
-    if not rows:
-        raise UsageError(f"no symbol named {text!r}")
-    if len(rows) > 1:
-        listing = "\n  ".join(rows[:50])
-        raise UsageError(f"{text!r} is ambiguous; use one of:\n  {listing}")
-    return rows[0]
-
-
-def callers(conn, symbol: str) -> list[dict]:
-    return [{"id": c, "path": p, "line": ln, "col": col} for c, p, ln, col in conn.execute(
-        "SELECT DISTINCT caller, path, line, col FROM calls WHERE callee=? ORDER BY path, line, col", (symbol,))]
-
-
-def callees(conn, symbol: str) -> list[dict]:
-    return [{"id": c, "external": bool(x), "path": p, "line": ln, "col": col} for c, x, p, ln, col in conn.execute(
-        "SELECT DISTINCT callee, external, path, line, col FROM calls WHERE caller=? ORDER BY line, col, callee",
-        (symbol,))]
-
-
-def impact(conn, symbol: str, depth: int) -> list[dict]:
-    seen = {symbol: 0}
-    frontier = [symbol]
-    for d in range(1, depth + 1):
-        nxt = []
-        for s in frontier:
-            for (c,) in conn.execute("SELECT DISTINCT caller FROM calls WHERE callee=?", (s,)):
-                if c not in seen:
-                    seen[c] = d
-                    nxt.append(c)
-        frontier = nxt
-    return [{"id": s, "distance": d} for s, d in sorted(seen.items(), key=lambda x: (x[1], x[0])) if d > 0]
-
-
 def run_query(args: argparse.Namespace) -> int:
+    from codewright.graph.calls import callees, callers, impact, resolve_symbol
+
     if args.query == "impact" and args.depth < 1:
         raise UsageError("--depth must be at least 1")
     with _open(args.repo) as index:

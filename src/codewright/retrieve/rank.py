@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from codewright.retrieve.signals import Candidates, Features
 
+# Fitted by `python bench/fit_localize.py FEATURES.jsonl` on every instance whose index was cached on
+# 2026-11-25 (111 SWE-bench Lite instances of django, sympy and requests); see docs/retrieval.md.
 FILE_WEIGHTS: dict[str, float] = {
     "frame": 4.0,
     "doc": -3.0,

@@ -50,6 +50,20 @@ SPECS = {
         "required": ["name"]}),
     "outline": ToolSpec("outline", "The symbols a file defines, with their lines.", {
         "type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}),
+    "callers": ToolSpec("callers", "Python functions that call a symbol (id path::Qual.name, qualified or "
+                        "bare name), with the call sites.", {
+        "type": "object", "properties": {"symbol": {"type": "string"}}, "required": ["symbol"]}),
+    "impact": ToolSpec("impact", "What a change to a Python symbol can reach: its transitive callers.", {
+        "type": "object",
+        "properties": {"symbol": {"type": "string"},
+                       "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3}},
+        "required": ["symbol"]}),
+    "find": ToolSpec("find", "Rank the files and functions a task or bug report will most likely touch "
+                     "(traceback frames, mentioned names, BM25, the graph), with reasons.", {
+        "type": "object",
+        "properties": {"text": {"type": "string", "description": "the task, bug report or traceback"},
+                       "k": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}},
+        "required": ["text"]}),
 }
 
 
@@ -160,6 +174,45 @@ def outline(box: Toolbox, args: dict[str, Any]) -> ToolResult:
                                 f"{' ' + s.signature if s.signature else ''}" for s in found), kind="lookup")
 
 
+def _call_graph(box: Toolbox, symbol: str):  # type: ignore[no-untyped-def]
+    """The index with its call graph up to date, and SYMBOL as an id (ambiguity is the model's to fix)."""
+    from codewright.graph.calls import ensure_calls, resolve_symbol
+
+    index = _index(box)
+    ensure_calls(index)
+    return index.conn, resolve_symbol(index.conn, symbol)
+
+
+def callers(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.graph.calls import callers as query
+
+    conn, symbol = _call_graph(box, args["symbol"])
+    found = query(conn, symbol)
+    if not found:
+        return ToolResult(f"no Python caller of {symbol} in the index", kind="lookup")
+    return ToolResult("\n".join(f"{c['id']} at {c['path']}:{c['line']}:{c['col']}" for c in found), kind="lookup")
+
+
+def impact(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.graph.calls import impact as query
+
+    conn, symbol = _call_graph(box, args["symbol"])
+    found = query(conn, symbol, int(args.get("depth") or 3))
+    if not found:
+        return ToolResult(f"nothing in the index calls {symbol}", kind="lookup")
+    return ToolResult("\n".join(f"{'  ' * (c['distance'] - 1)}{c['id']}" for c in found), kind="lookup")
+
+
+def find(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.retrieve.find import find as rank
+
+    ranking = rank(_index(box), args["text"], k=int(args.get("k") or 10))
+    lines = ["files:"] + [f"  {h.path} ({'; '.join(r.detail for r in h.reasons[:2])})" for h in ranking.files]
+    lines += ["functions:"] + [f"  {h.id} line {h.line}" for h in ranking.functions]
+    return ToolResult("\n".join(lines), kind="lookup")
+
+
 HANDLERS = {"search": (search, "read"), "find_symbol": (find_symbol, "read"),
             "find_definition": (find_definition, "read"), "find_references": (find_references, "read"),
-            "outline": (outline, "read")}
+            "outline": (outline, "read"), "callers": (callers, "read"), "impact": (impact, "read"),
+            "find": (find, "read")}

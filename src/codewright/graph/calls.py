@@ -1,0 +1,66 @@
+"""Questions about the Python call graph: who calls a symbol, what it calls, what a change reaches.
+
+The resolver (`codewright.graph.pyresolve`) fills the index's `calls` table lazily;
+`ensure_calls` brings it up to date before a question. The CLI and the agent's tools
+both ask through here.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from codewright.errors import UsageError
+
+
+def ensure_calls(index) -> None:
+    """Resolve the files changed since the last question (the whole program on first use)."""
+    from codewright.graph.pyresolve import integrate
+
+    if index.is_empty:
+        index.build()
+    integrate.ensure(index.conn, index.root)
+
+
+def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
+    """A symbol id for SYMBOL; several matches are a usage error that lists them."""
+    if "::" in text:
+        return text
+    rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE qualname=? ORDER BY sid", (text,))]
+    if not rows:
+        rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE name=? ORDER BY sid", (text,))]
+    if not rows:
+        rows = sorted({r[0] for r in conn.execute(
+            "SELECT callee FROM calls WHERE callee=? OR callee LIKE ? UNION "
+            "SELECT caller FROM calls WHERE caller LIKE ?", (text, f"%.{text}", f"%::{text}"))})
+    rows = list(dict.fromkeys(rows))
+    if not rows:
+        raise UsageError(f"no symbol named {text!r}")
+    if len(rows) > 1:
+        listing = "\n  ".join(rows[:50])
+        raise UsageError(f"{text!r} is ambiguous; use one of:\n  {listing}")
+    return rows[0]
+
+
+def callers(conn: sqlite3.Connection, symbol: str) -> list[dict]:
+    return [{"id": c, "path": p, "line": ln, "col": col} for c, p, ln, col in conn.execute(
+        "SELECT DISTINCT caller, path, line, col FROM calls WHERE callee=? ORDER BY path, line, col", (symbol,))]
+
+
+def callees(conn: sqlite3.Connection, symbol: str) -> list[dict]:
+    return [{"id": c, "external": bool(x), "path": p, "line": ln, "col": col} for c, x, p, ln, col in conn.execute(
+        "SELECT DISTINCT callee, external, path, line, col FROM calls WHERE caller=? ORDER BY line, col, callee",
+        (symbol,))]
+
+
+def impact(conn: sqlite3.Connection, symbol: str, depth: int) -> list[dict]:
+    seen = {symbol: 0}
+    frontier = [symbol]
+    for d in range(1, depth + 1):
+        nxt = []
+        for s in frontier:
+            for (c,) in conn.execute("SELECT DISTINCT caller FROM calls WHERE callee=?", (s,)):
+                if c not in seen:
+                    seen[c] = d
+                    nxt.append(c)
+        frontier = nxt
+    return [{"id": s, "distance": d} for s, d in sorted(seen.items(), key=lambda x: (x[1], x[0])) if d > 0]
