@@ -142,9 +142,10 @@ def main() -> None:
     parser.add_argument("--ablation", action="store_true", help="out-of-fold figures without each signal in turn")
     args = parser.parse_args()
     records = {}
-    for line in open(args.features, encoding="utf-8"):
-        record = json.loads(line)
-        records[record["instance_id"]] = record
+    with open(args.features, encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            records[record["instance_id"]] = record
     file_signals = sorted({s for r in records.values() for f in r["files"].values() for s in f})
     function_signals = sorted({s for r in records.values() for _, f in r["functions"].values() for s in f} | {"file"})
     if args.ablation:

@@ -20,8 +20,7 @@ import pytest
 from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
-TASK = ("The test test_total_with_discount in test_pricing.py fails. "
-        "Fix the bug in pricing.py so that all tests pass.")
+TASK = "The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all tests pass."
 
 
 @pytest.fixture

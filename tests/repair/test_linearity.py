@@ -54,7 +54,7 @@ def _doubling_ratio(fn, make, n: int) -> float:
     small, large = make(n), make(2 * n)
     calls = max(1, round(0.02 / _per_call(fn, small, 1)))
     ratio = float("inf")
-    for _ in range(3):
+    for _ in range(5):
         t_small = t_large = float("inf")
         for _ in range(3):
             t_small = min(t_small, _per_call(fn, small, calls))

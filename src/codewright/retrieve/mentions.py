@@ -17,9 +17,9 @@ _FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<fu
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyx|pyi|js|jsx|ts|tsx|go|java|rs|c|h|cc|cpp|hpp|rst|md|txt|cfg|toml|ini|json|yaml|yml))\b")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.S)
+_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.M)
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.MULTILINE)
 _FILE_SUFFIXES = (".py", ".txt", ".rst", ".md", ".cfg", ".toml", ".json", ".html", ".js", ".css")
 _NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "True", "False", "None", "print", "len", "str", "int", "list",
                                     "dict", "set", "tuple", "object", "type", "isinstance", "range", "http", "https",

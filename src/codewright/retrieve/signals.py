@@ -33,7 +33,7 @@ _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|tx
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
-_MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.M)
+_MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
 
 
 @dataclass
