@@ -1,0 +1,30 @@
+"""How `eval localize` scores one instance: all non-added gold files within k, every gold function within k."""
+
+from __future__ import annotations
+
+import pytest
+
+from codewright.eval.localize import _score, summarise
+
+ROW = {"instance_id": "o__r-1", "repo": "o/r", "edited_files": ["a.py", "b.py", "new.py"], "added_files": ["new.py"]}
+
+
+@pytest.mark.parametrize("files, acc1, acc3, rr", [
+    (["a.py", "b.py", "c.py"], False, True, 1.0),
+    (["c.py", "b.py", "a.py"], False, True, 0.5),
+    (["c.py", "d.py", "e.py", "a.py", "b.py"], False, False, 0.25),
+    (["c.py"], False, False, 0.0),
+])
+def test_file_scores(files: list[str], acc1: bool, acc3: bool, rr: float) -> None:
+    result = _score(ROW, files, [], None)
+    assert (result["file_acc@1"], result["file_acc@3"], result["file_rr"]) == (acc1, acc3, rr)
+    assert result["gold_files"] == ["a.py", "b.py"]  # an added file cannot be found, so it is not asked for
+
+
+def test_function_scores_need_every_gold_function() -> None:
+    result = _score(ROW, ["a.py", "b.py"], ["a.py::f"] + [f"x.py::g{i}" for i in range(9)] + ["b.py::h"],
+                    ["a.py::f", "b.py::h"])
+    assert result["function_acc@10"] is False and result["function_recall@10"] == 0.5
+    other = _score(ROW, ["a.py", "b.py"], [], None)
+    summary = summarise([dict(result, seconds=0.2), dict(other, seconds=0.1)], "find", 1.0)
+    assert summary["function_instances"] == 1 and summary["function_left_out"] == 1
