@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import pytest
 from tests.support.model_server import ModelServer
 
-from codewright.errors import UsageError
+from codewright.errors import CodewrightError, UsageError
 from codewright.gateway import DEFAULT_MODEL, Gateway, Message, Request
 from codewright.gateway.config import load_config, ollama_url
-from codewright.gateway.factory import LOCAL_MODULE
 
 SECRET = "sk-very-secret-0123456789"
 
@@ -140,8 +138,8 @@ def test_key_never_appears_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixt
             assert SECRET not in text  # ...and shown nowhere
 
 
-def test_local_provider_missing_module_message(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, LOCAL_MODULE, None)  # as if the local layer were absent
+def test_local_model_not_installed_names_the_install_command(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # no weights there
     gw = Gateway.from_model_string("local/qwen2.5-coder-1.5b", env={})
-    with pytest.raises(UsageError, match="embedded local model"):
+    with pytest.raises(CodewrightError, match="codewright models install qwen2.5-coder-1.5b"):
         gw.complete(Request([Message("user", "hi")]))

@@ -15,8 +15,8 @@ from pathlib import Path
 import jsonschema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
-_SECTION = re.compile(r"^###\s+`?codewright ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*)`?(?:\s+.*)?$", re.M)
-_BLOCK = re.compile(r"```json\n(.*?)\n```", re.S)
+_SECTION = re.compile(r"^###\s+`?codewright ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*)`?(?:\s+.*)?$", re.MULTILINE)
+_BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 
 
 @lru_cache(maxsize=1)

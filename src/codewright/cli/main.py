@@ -34,13 +34,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     owner = COMMANDS.get(command or "")
     for name in [owner] if owner else dict.fromkeys(COMMANDS.values()):
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a layer still being built in this checkout
-            if exc.name != name:
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(name).register(sub)
     return parser
 
 

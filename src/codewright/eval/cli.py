@@ -18,11 +18,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("eval", help="run an evaluation on the development sets")
     evals = parser.add_subparsers(dest="eval_name", metavar="NAME")
     for name in EVAL_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # an evaluation still being built in this checkout
-            if exc.name != name:
-                raise
-            continue
-        module.register(evals)
+        importlib.import_module(name).register(evals)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)

@@ -7,10 +7,8 @@ The local-model layer adds `models install` / `models remove` through
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import time
-from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,24 +22,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     _common(check)
     check.add_argument("--timeout", type=float, default=20.0, help="seconds per probe (default 20)")
     check.set_defaults(func=_check)
-    local_cli = _optional("codewright.gateway.local.cli")
-    if local_cli is not None:
-        local_cli.register(models_sub)
+    from codewright.gateway.local import cli as local_cli
+
+    local_cli.register(models_sub)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="an alias or PROVIDER/NAME to include (default: all configured)")
     parser.add_argument("--project", type=Path, default=None, help="project directory (default: current)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
-
-
-def _optional(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (name, name.rsplit(".", 1)[0]):
-            raise
-        return None
 
 
 def _config(args: argparse.Namespace) -> Any:
@@ -78,16 +67,9 @@ def _aliases(config: Any, only: str | None) -> list[Any]:
 
 
 def _installed() -> list[dict[str, Any]]:
-    catalog = _optional("codewright.gateway.local.catalog")
-    if catalog is None:
-        return []
-    items = []
-    for item in catalog.installed():
-        if is_dataclass(item) and not isinstance(item, type):
-            item = asdict(item)
-        items.append({k: str(v) if isinstance(v, Path) else v for k, v in item.items()}
-                     if isinstance(item, dict) else {"name": str(item)})
-    return items
+    from codewright.gateway.local import catalog
+
+    return [{"name": m.name, "path": str(m.path), "size": m.size} for m in catalog.installed()]
 
 
 def _list(args: argparse.Namespace) -> int:

@@ -9,8 +9,6 @@ from codewright.errors import UsageError
 from codewright.gateway.config import CONVENTIONS, Deployment, RouterSettings
 from codewright.gateway.provider import Provider
 
-LOCAL_MODULE = "codewright.gateway.local.provider"
-
 
 def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, str]) -> Provider:
     if dep.protocol == "local":
@@ -33,13 +31,7 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
 
 
 def _local(dep: Deployment) -> Provider:
-    try:
-        module = importlib.import_module(LOCAL_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name not in (LOCAL_MODULE, "codewright.gateway.local"):
-            raise
-        raise UsageError(
-            f"{dep.name}: the embedded local model (codewright.gateway.local) is not available in this "
-            "install; pick a hosted model with --model openai/NAME, anthropic/NAME or ollama/NAME"
-        ) from None
-    return module.LocalProvider(dep.model, **dep.options)
+    """Imported here: the local runtime is heavy and most sessions use a hosted model."""
+    from codewright.gateway.local.provider import LocalProvider
+
+    return LocalProvider(dep.model, **dep.options)

@@ -18,14 +18,16 @@ from codewright.graph.store import split_identifier
 from codewright.retrieve.mentions import Mentions
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_STOPWORDS = frozenset(
-    "the and for that this with from are was were has have had not but when what which who how can could would should "
-    "will into than then there their them they its it's also any all some more most other such only same very just "
-    "about after before because been being both does did doing each few further here into itself may might must our "
-    "out over own shall she should since so still those through too under until upon use used using while whom why "
-    "you your yes get got like one two see seems seem want way well work works working expected actual issue problem "
-    "example following code error line file python version def return import self none true false".split()
-)
+_STOPWORD_TEXT = """
+the and for that this with from are was were has have had not but when what which who how can could
+would should will into than then there their them they its it's also any all some more most other such
+only same very just about after before because been being both does did doing each few further here into
+itself may might must our out over own shall she should since so still those through too under until
+upon use used using while whom why you your yes get got like one two see seems seem want way well work
+works working expected actual issue problem example following code error line file python version def
+return import self none true false
+"""
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "models", "test", "tests", "setup", ""})
 FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")

