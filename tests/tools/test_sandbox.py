@@ -9,6 +9,8 @@ import shutil
 import socket
 from pathlib import Path
 
+import pytest
+
 from codewright.tools.sandbox import sandbox_status
 
 
@@ -58,3 +60,27 @@ def test_no_network_unless_allowed(make_box) -> None:
 def test_ask_mode_runs_unsandboxed_after_approval(make_box) -> None:
     result = make_box("ask", answer=True).call("run_command", {"command": "true"})
     assert result.ok and result.meta["sandboxed"] is False
+
+
+def test_a_virtualenv_under_tmp_stays_usable_in_the_sandbox(tmp_path: Path) -> None:
+    """CI clones into a temporary folder: its .venv under /tmp must survive the sandbox's private /tmp."""
+    import subprocess
+    import sys
+
+    from codewright.tools.sandbox import wrap
+
+    venv, workspace = tmp_path / "venv", tmp_path / "ws"  # the venv is outside the (writable) workspace
+    workspace.mkdir()
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    code = "import sys; print(sys.prefix)"
+    probe = [str(python), "-c", f"import subprocess, sys; sys.path.insert(0, {str(Path(__file__).parents[2] / 'src')!r});"
+             "from pathlib import Path; from codewright.tools.sandbox import wrap;"
+             f"print(subprocess.run(wrap([sys.executable, '-c', {code!r}], Path({str(workspace)!r}),"
+             f" cwd=Path({str(workspace)!r}), network=False), capture_output=True, text=True).stdout, end='')"]
+    if not sandbox_status().available:
+        with pytest.raises(RuntimeError, match="^sandbox unavailable"):
+            wrap(["true"], workspace, cwd=workspace, network=False)
+        return
+    done = subprocess.run(probe, capture_output=True, text=True, check=False)
+    assert done.stdout.strip() == str(venv.resolve()), done.stderr

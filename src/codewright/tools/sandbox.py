@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -47,14 +48,26 @@ def sandbox_status() -> SandboxStatus:
                          "private /tmp, no network unless allowed)")
 
 
+def _interpreter_dirs_under_tmp() -> list[str]:
+    """The running Python's environment folders that the private /tmp would hide."""
+    found = []
+    for prefix in dict.fromkeys((sys.prefix, sys.base_prefix)):
+        path = str(Path(prefix).resolve())
+        if path == "/tmp" or path.startswith("/tmp/"):
+            found.append(path)
+    return found
+
+
 def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool) -> list[str]:
     """`argv` run inside bubblewrap: / read-only, `root` writable, fresh /tmp and /dev, own pid namespace."""
     status = sandbox_status()
     if not status.available or status.tool is None:
         raise RuntimeError(status.detail)
     root = root.resolve()
-    cmd = [status.tool, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-           "--bind", str(root), str(root), "--unshare-pid", "--die-with-parent",
+    cmd = [status.tool, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
+    for keep in _interpreter_dirs_under_tmp():  # a virtualenv in /tmp must stay visible under the private /tmp
+        cmd += ["--ro-bind", keep, keep]
+    cmd += ["--bind", str(root), str(root), "--unshare-pid", "--die-with-parent",
            "--setenv", "XDG_CACHE_HOME", "/tmp/.cache", "--setenv", "TMPDIR", "/tmp"]
     if not network:
         cmd.append("--unshare-net")
