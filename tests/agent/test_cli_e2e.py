@@ -104,6 +104,7 @@ def test_ctrl_c_during_a_command_saves_the_session_and_resume_finishes(tmp_path:
         events2 = check_lines(out.splitlines())
         assert events2[0]["type"] == "session_started" and events2[0]["resumed"] is True
         assert events2[0]["mode"] == "full-auto"  # the saved session's mode
+        assert events2[0]["sandbox"].startswith(("sandbox: bubblewrap", "sandbox unavailable"))  # said plainly
         assert events2[0]["seq"] > events[-1]["seq"]
         assert events2[-1]["outcome"] == "done"
     assert script.problems == []

@@ -40,6 +40,7 @@ class SessionStarted(Event):
     mode: str
     repo: str
     resumed: bool = False
+    sandbox: str = ""  # whether commands run confined, in one plain sentence
 
 
 @dataclass(kw_only=True)

@@ -109,7 +109,7 @@ def open_agent(
             agent.restore(state)
         holder["agent"] = agent
         emit(ev.SessionStarted(task=store.get(session).task, model=model, mode=mode, repo=str(root),
-                               resumed=bool(resume)))
+                               resumed=bool(resume), sandbox=toolbox.sandbox.detail))
         agent.checkpoint("session start")
         yield agent
 

@@ -61,6 +61,8 @@ class TerminalRenderer:
     def _session(self, e: ev.SessionStarted) -> None:
         verb = "resuming" if e.resumed else "session"
         self._print(f"[bold]{verb} {e.session}[/] · {escape(e.model)} · mode {e.mode} · {escape(e.repo)}")
+        if e.sandbox:
+            self._print(f"[dim]{escape(e.sandbox)}[/]")
 
     def _plan(self, e: ev.PlanUpdated) -> None:
         self._print("[bold]plan[/]")
