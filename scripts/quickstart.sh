@@ -14,8 +14,12 @@ git -C "$work" add -A
 git -C "$work" -c user.name=codewright -c user.email=quickstart@codewright.invalid commit -qm "example with a bug"
 echo "Example repository: $work (test_apply_discount fails)"
 cd "$work"
+set +e
 "$OLDPWD/.venv/bin/codewright" run "The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all tests pass." --yes
+status=$?
 echo "--- the change codewright made:"
 git --no-pager diff
 echo "--- the tests now:"
-"$OLDPWD/.venv/bin/python" -m pytest -q
+"$OLDPWD/.venv/bin/python" -m pytest -q -p no:cacheprovider
+tests=$?
+[ "$status" -eq 0 ] && [ "$tests" -eq 0 ]
