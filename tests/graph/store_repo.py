@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-from pathlib import Path
+from tests.support.repos import make_repo  # noqa: F401 - re-exported for the graph tests
 
 PYTHON_REPO = {
     "pkg/__init__.py": "from .models import User\n",
@@ -35,18 +34,3 @@ PYTHON_REPO = {
     "main.py": "from pkg import User\n\nprint(User('x'))\n",
     "README.md": "# Demo\n\nA demo.\n\n## Usage\n\nRun it.\n",
 }
-
-
-def make_repo(root: Path, files: dict[str, str | bytes], git: bool = False) -> Path:
-    """Write `files` under root (and `git init` it when asked: ls-files sees untracked files)."""
-    root.mkdir(parents=True, exist_ok=True)
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    if git:
-        subprocess.run(["git", "init", "-q", str(root)], check=True)
-    return root

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.cli_schema import validate
+from tests.support.repos import make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import find
@@ -40,10 +41,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("shop")
-    for path, text in FILES.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
+    root = make_repo(tmp_path_factory.mktemp("shop"), FILES)
     with Index.open(root) as idx:
         idx.build()
         yield idx

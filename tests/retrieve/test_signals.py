@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tests.support.repos import make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
@@ -33,10 +34,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    root = tmp_path_factory.mktemp("inv")
-    for path, text in FILES.items():
-        (root / path).parent.mkdir(parents=True, exist_ok=True)
-        (root / path).write_text(text)
+    root = make_repo(tmp_path_factory.mktemp("inv"), FILES)
     with Index.open(root) as idx:
         idx.build()
         yield idx
