@@ -73,11 +73,16 @@ def test_a_virtualenv_under_tmp_stays_usable_in_the_sandbox(tmp_path: Path) -> N
     workspace.mkdir()
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    code = "import sys; print(sys.prefix)"
-    probe = [str(python), "-c", f"import subprocess, sys; sys.path.insert(0, {str(Path(__file__).parents[2] / 'src')!r});"
-             "from pathlib import Path; from codewright.tools.sandbox import wrap;"
-             f"print(subprocess.run(wrap([sys.executable, '-c', {code!r}], Path({str(workspace)!r}),"
-             f" cwd=Path({str(workspace)!r}), network=False), capture_output=True, text=True).stdout, end='')"]
+    src = Path(__file__).parents[2] / "src"
+    script = (
+        f"import subprocess, sys; sys.path.insert(0, {str(src)!r})\n"
+        "from pathlib import Path\n"
+        "from codewright.tools.sandbox import wrap\n"
+        f"ws = Path({str(workspace)!r})\n"
+        "cmd = wrap([sys.executable, '-c', 'import sys; print(sys.prefix)'], ws, cwd=ws, network=False)\n"
+        "print(subprocess.run(cmd, capture_output=True, text=True).stdout, end='')\n"
+    )
+    probe = [str(python), "-c", script]
     if not sandbox_status().available:
         with pytest.raises(RuntimeError, match="^sandbox unavailable"):
             wrap(["true"], workspace, cwd=workspace, network=False)
