@@ -7,7 +7,7 @@ yet fix the bug reliably (bench/RESULTS.md, "Local model"); it becomes a CI test
 Prints one JSON line: outcome, whether the tests pass afterwards, which files changed, steps,
 tokens and seconds.
 
-    python bench/local_agent_smoke.py [--runs 1]
+    python bench/local_agent_smoke.py [--runs 1] [--events DIR]
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def tests_pass(root: Path) -> bool:
     return done.returncode == 0
 
 
-def run_once(max_steps: int) -> dict:
+def run_once(max_steps: int, events_file: Path | None = None) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         root = fresh_repo(Path(tmp))
         started = time.perf_counter()
@@ -51,6 +51,8 @@ def run_once(max_steps: int) -> dict:
              "--model", f"local/{DEFAULT_MODEL}", "--max-steps", str(max_steps)],
             cwd=root, capture_output=True, text=True,
         )
+        if events_file is not None:
+            events_file.write_text(run.stdout)
         events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
         finished = next((e for e in reversed(events) if e["type"] == "finished"), {})
         return {
@@ -71,11 +73,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--max-steps", type=int, default=12)
+    parser.add_argument("--events", type=Path, help="keep each run's JSON Lines events in this folder")
     args = parser.parse_args()
     if not weights_path(DEFAULT_MODEL).is_file():
         raise SystemExit("run `codewright models install` first")
-    for _ in range(args.runs):
-        print(json.dumps(run_once(args.max_steps)), flush=True)
+    if args.events:
+        args.events.mkdir(parents=True, exist_ok=True)
+    for n in range(args.runs):
+        events_file = args.events / f"run-{n + 1}.jsonl" if args.events else None
+        print(json.dumps(run_once(args.max_steps, events_file)), flush=True)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,24 @@ def test_edit_file_and_a_failed_match_changes_nothing(make_box, workspace: Path)
     assert (workspace / "src/app.py").read_bytes() == before
 
 
+def test_repeating_an_edit_already_made_says_so_and_changes_nothing(make_box, workspace: Path) -> None:
+    box = make_box()
+    edit = {"path": "src/app.py", "old_string": "    return f'hello {name}'\n", "new_string": "    return f'hi {name}'\n"}
+    assert box.call("edit_file", edit).ok
+    after = (workspace / "src/app.py").read_bytes()
+    again = box.call("edit_file", edit)
+    assert again.ok and again.files_changed == []
+    assert again.content.startswith("already applied: app.py has no old_string but already contains new_string "
+                                    "(from line 5)")
+    assert (workspace / "src/app.py").read_bytes() == after
+
+
+def test_a_missing_old_string_with_a_repeated_new_string_is_still_an_error(make_box, workspace: Path) -> None:
+    box = make_box()
+    result = box.call("edit_file", {"path": "src/app.py", "old_string": "absent\n", "new_string": "\n"})
+    assert not result.ok and "No file was changed" in result.content
+
+
 def test_syntax_error_introduced_by_an_edit_is_reported_at_once(make_box, workspace: Path) -> None:
     box = make_box()
     result = box.call("edit_file", {"path": "src/util.js", "old_string": "  return a + b;\n",

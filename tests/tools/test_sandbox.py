@@ -89,3 +89,25 @@ def test_a_virtualenv_under_tmp_stays_usable_in_the_sandbox(tmp_path: Path) -> N
         return
     done = subprocess.run(probe, capture_output=True, text=True, check=False)
     assert done.stdout.strip() == str(venv.resolve()), done.stderr
+
+
+def test_a_sandboxed_background_server_is_reachable_from_later_commands_only(make_box) -> None:
+    """Without network, a session's commands share one private loopback: the tests reach the server they
+    started, while the host (and the outside) cannot be reached from it, nor it from the host."""
+    box = make_box("full-auto")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = box.call("run_command", {"command": f"python3 -m http.server {port} --bind 127.0.0.1",
+                                      "background": True})
+    try:
+        assert server.ok and port in server.meta["ports"], server.content
+        client = f"python3 -c \"import urllib.request as u; print(u.urlopen('http://127.0.0.1:{port}/').status)\""
+        reached = box.call("run_command", {"command": client})
+        assert reached.ok and "\n200\n" in reached.content, reached.content
+        if not sandbox_status().available:
+            return  # unconfined: the plain status (first test) is what tells the user
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    finally:
+        box.close()

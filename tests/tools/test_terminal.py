@@ -88,7 +88,7 @@ def _free_port() -> int:
 
 
 def test_background_server_is_tracked_and_stopped(make_box) -> None:
-    box = make_box()
+    box = make_box(network=True)  # reached from this process below (test_sandbox covers the private network)
     port = _free_port()
     result = box.call("run_command", {"command": f"python3 -m http.server {port} --bind 127.0.0.1",
                                       "background": True})

@@ -9,6 +9,7 @@ inside the workspace, not a secret file, allowed by the mode.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codewright.gateway.types import ToolSpec
@@ -150,8 +151,31 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     rel = box.authorize_path(args["path"], write=True)
     if not (box.root / rel).exists() and args["old_string"]:
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
+    done = _already_applied(box.root / rel, args["old_string"], args["new_string"])
+    if done:
+        return ToolResult(done, kind="output", meta={"path": rel})
     edit = Edit(rel, args["old_string"], args["new_string"], replace_all=bool(args.get("replace_all")), text_match=True)
     return box.write([rel], lambda: apply_edits(box.root, [edit]))
+
+
+def _already_applied(path: Path, old: str, new: str) -> str | None:
+    """A note when the file holds `new` but not `old`: the edit was made already (models repeat edits).
+
+    Answering "done, nothing to change" instead of "old_string not found" keeps a model that lost
+    track of its own earlier edit from retrying it, or rewriting the fixed lines once more.
+    """
+    if not old.strip() or not new.strip() or old == new or not path.is_file():
+        return None
+    try:
+        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
+    except (OSError, UnicodeDecodeError):
+        return None
+    old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
+    if old in text or new in text[text.find(new) + 1:] or new not in text:
+        return None
+    line = text.count("\n", 0, text.find(new)) + 1
+    return (f"already applied: {path.name} has no old_string but already contains new_string (from line {line}); "
+            "nothing was changed. Go on with the next step (run the tests, or finish).")
 
 
 def apply_patch(box: Toolbox, args: dict[str, Any]) -> ToolResult:

@@ -171,26 +171,33 @@ def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
 
 
 def listening_ports(pgid: int) -> list[int]:
-    """TCP ports in LISTEN state held by any process of group `pgid` (Linux /proc; [] elsewhere)."""
+    """TCP ports in LISTEN state held by any process of group `pgid` (Linux /proc; [] elsewhere).
+
+    The socket tables are read through the processes themselves: a sandboxed server lives in
+    a network namespace of its own, whose tables /proc/net does not show.
+    """
     inodes: set[str] = set()
+    tables: dict[str, int] = {}  # network namespace -> one pid in it
     for pid in _group_pids(pgid):
         try:
             for fd in os.listdir(f"/proc/{pid}/fd"):
                 target = os.readlink(f"/proc/{pid}/fd/{fd}")
                 if target.startswith("socket:["):
                     inodes.add(target[8:-1])
+            tables.setdefault(os.readlink(f"/proc/{pid}/ns/net"), pid)
         except OSError:
             continue
     ports: set[int] = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            cols = line.split()
-            if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:
-                ports.add(int(cols[1].rsplit(":", 1)[1], 16))
+    for pid in tables.values():
+        for table in (f"/proc/{pid}/net/tcp", f"/proc/{pid}/net/tcp6"):
+            try:
+                lines = Path(table).read_text().splitlines()[1:]
+            except OSError:
+                continue
+            for line in lines:
+                cols = line.split()
+                if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:
+                    ports.add(int(cols[1].rsplit(":", 1)[1], 16))
     return sorted(ports)
 
 

@@ -5,13 +5,19 @@ cannot write outside the workspace (a private /tmp is given, the real one is not
 touched) and, unless the configuration allows it, cannot reach the network. Where
 bubblewrap is missing or cannot create namespaces, `sandbox_status()` says so plainly
 and the agent reports it: commands then run unconfined.
+
+Without network, every command of a session shares one private network namespace (only
+loopback, see `PrivateNetwork`): a server started in the background is reachable from the
+tests run after it, and neither reaches anything outside.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -58,8 +64,13 @@ def _interpreter_dirs_under_tmp() -> list[str]:
     return found
 
 
-def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool) -> list[str]:
-    """`argv` run inside bubblewrap: / read-only, `root` writable, fresh /tmp and /dev, own pid namespace."""
+def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
+         private_net: PrivateNetwork | None = None) -> list[str]:
+    """`argv` run inside bubblewrap: / read-only, `root` writable, fresh /tmp and /dev, own pid namespace.
+
+    Without `network` the command joins `private_net` when one is given (and running), else a
+    network namespace of its own.
+    """
     status = sandbox_status()
     if not status.available or status.tool is None:
         raise RuntimeError(status.detail)
@@ -69,7 +80,84 @@ def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool) -> list[str]:
         cmd += ["--ro-bind", keep, keep]
     cmd += ["--bind", str(root), str(root), "--unshare-pid", "--die-with-parent",
            "--setenv", "XDG_CACHE_HOME", "/tmp/.cache", "--setenv", "TMPDIR", "/tmp"]
+    enter: list[str] = []
     if not network:
-        cmd.append("--unshare-net")
+        enter = private_net.enter() if private_net is not None else []
+        if not enter:
+            cmd.append("--unshare-net")
     cmd += ["--chdir", str(cwd), "--", *argv]
-    return cmd
+    return enter + cmd
+
+
+# Runs as the holder of a private network namespace: brings loopback up (a fresh namespace has
+# it down), then waits until its parent closes the pipe, so the namespace dies with the session.
+_HOLDER = """
+import fcntl, socket, struct, sys
+with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+    flags = struct.unpack("16sh", fcntl.ioctl(s, 0x8913, struct.pack("16sh", b"lo", 0)))[1]
+    fcntl.ioctl(s, 0x8914, struct.pack("16sh", b"lo", flags | 1))
+print("ready", flush=True)
+sys.stdin.read()
+"""
+
+
+class PrivateNetwork:
+    """One network namespace with only loopback, shared by a session's sandboxed commands.
+
+    A bubblewrap `--unshare-net` gives each command its own namespace, so a server started in
+    the background could not be reached by the next command. Instead a small holder process
+    (util-linux `unshare`, with a user namespace when not root) keeps one namespace alive and
+    every command enters it with `nsenter` before bubblewrap starts. Started on first use;
+    where it cannot start, `enter()` is empty and `problem` says why.
+    """
+
+    def __init__(self) -> None:
+        self._holder: subprocess.Popen | None = None
+        self.problem: str | None = None
+
+    def enter(self) -> list[str]:
+        """The argv prefix that runs a command inside the namespace; [] where there is none."""
+        if self._holder is None and self.problem is None:
+            self._start()
+        if self._holder is None or self._holder.poll() is not None:
+            return []
+        joined = ["--user", "--net", "--preserve-credentials"] if os.geteuid() != 0 else ["--net"]
+        return ["nsenter", "--target", str(self._holder.pid), *joined, "--"]
+
+    def _start(self) -> None:
+        unshare, nsenter = shutil.which("unshare"), shutil.which("nsenter")
+        if unshare is None or nsenter is None:
+            self.problem = "util-linux unshare/nsenter not found"
+            return
+        userns = ["--user", "--map-root-user"] if os.geteuid() != 0 else []
+        try:
+            holder = subprocess.Popen([unshare, *userns, "--net", "--", sys.executable, "-c", _HOLDER],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True)
+        except OSError as exc:
+            self.problem = f"unshare could not start ({exc})"
+            return
+        if holder.stdout is None or holder.stdout.readline().strip() != "ready":
+            err = holder.stderr.read().strip().splitlines() if holder.stderr else []
+            holder.kill()
+            holder.wait()
+            self.problem = f"unshare failed ({err[-1] if err else f'exit {holder.returncode}'})"
+            return
+        self._holder = holder
+
+    def close(self) -> None:
+        """End the holder; the namespace goes when the last process in it does."""
+        holder, self._holder = self._holder, None
+        if holder is None:
+            return
+        if holder.stdin is not None:
+            holder.stdin.close()
+        deadline = time.monotonic() + 2
+        while holder.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+        for stream in (holder.stdout, holder.stderr):
+            if stream is not None:
+                stream.close()

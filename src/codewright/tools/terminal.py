@@ -64,7 +64,7 @@ def argv_for(box: Toolbox, command: str, cwd_rel: str, *, network: bool) -> list
     if box.permissions.sandboxed and box.sandbox.available:
         from codewright.tools.sandbox import wrap
 
-        return wrap(argv, box.root, cwd=box.root / cwd_rel, network=network)
+        return wrap(argv, box.root, cwd=box.root / cwd_rel, network=network, private_net=box.private_net)
     return argv
 
 
@@ -99,8 +99,7 @@ def execute(box: Toolbox, command: str, cwd: str, timeout: int) -> ToolResult:
 
 
 def _background(box: Toolbox, command: str, cwd: str) -> ToolResult:
-    # A server must be reachable from later commands, so background processes keep the host network.
-    argv = argv_for(box, command, cwd, network=True)
+    argv = argv_for(box, command, cwd, network=box.permissions.network)
     bg = process.start_background(argv, command, cwd=box.root / cwd, env=command_env(box), log_dir=box.log_dir)
     box.background[bg.pid] = bg
     deadline = time.monotonic() + PORT_WAIT_S
@@ -117,7 +116,11 @@ def _background(box: Toolbox, command: str, cwd: str) -> ToolResult:
     port = bg.ports[0] if bg.ports else None
     box.ledger.record("process", command=command, pid=bg.pid, port=port)
     where = f", listening on port {', '.join(map(str, bg.ports))}" if bg.ports else ", no listening port seen yet"
-    return ToolResult(f"started in the background: pid {bg.pid}{where}. Stop it with stop_process.\n"
+    alone = ""
+    if box.private_net.problem and argv[0] != "bash" and not box.permissions.network:
+        alone = (f"\nnote: it runs in a network namespace of its own ({box.private_net.problem}), so later "
+                 "commands cannot connect to it; allow network in the configuration to reach it.")
+    return ToolResult(f"started in the background: pid {bg.pid}{where}. Stop it with stop_process.{alone}\n"
                       f"output so far:\n{log.rstrip() or '(none)'}", kind="output",
                       meta={"pid": bg.pid, "ports": bg.ports, "log": str(bg.log)})
 

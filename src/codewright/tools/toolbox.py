@@ -25,7 +25,7 @@ from codewright.tools import checks, files, git, search, terminal
 from codewright.tools.permissions import ApprovalRequest, Decision, Permissions
 from codewright.tools.process import Background, kill_group
 from codewright.tools.result import ToolResult
-from codewright.tools.sandbox import SandboxStatus, sandbox_status
+from codewright.tools.sandbox import PrivateNetwork, SandboxStatus, sandbox_status
 
 Handler = Callable[["Toolbox", dict[str, Any]], ToolResult]
 
@@ -61,6 +61,7 @@ class Toolbox:
         self.approve = approve
         self.facts = facts or scan_project(self.root)
         self.sandbox: SandboxStatus = sandbox_status()
+        self.private_net = PrivateNetwork()  # shared by the session's sandboxed commands without network
         self.env: dict[str, str] = {}  # variables exported by earlier commands
         self.changed: set[str] = set()  # files written in this session
         self.background: dict[int, Background] = {}
@@ -102,6 +103,7 @@ class Toolbox:
             kill_group(bg.process)
             self.ledger.record("process_stopped", pid=pid)
         self.background.clear()
+        self.private_net.close()
         if self._log_dir is not None:
             shutil.rmtree(self._log_dir, ignore_errors=True)
 
