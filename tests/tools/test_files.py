@@ -64,7 +64,9 @@ def test_edit_file_and_a_failed_match_changes_nothing(make_box, workspace: Path)
     box = make_box()
     ok = box.call("edit_file", {"path": "src/app.py", "old_string": "    return f'hello {name}'\n",
                                 "new_string": "    return f'hi {name}'\n"})
-    assert ok.ok and "modify src/app.py" in ok.content
+    assert ok.ok and ok.content.splitlines() == [
+        "changed 1 file(s):", "  modify src/app.py [exact]", "src/app.py @@ -2,7 +2,7 @@",
+        "-    return f'hello {name}'", "+    return f'hi {name}'", "The edit is saved: do not repeat it."]
     before = (workspace / "src/app.py").read_bytes()
     bad = box.call("edit_file", {"path": "src/app.py", "old_string": "nothing like this\n", "new_string": "x\n"})
     assert not bad.ok and "No file was changed" in bad.content

@@ -160,7 +160,7 @@ class Toolbox:
                 new = checks.new_syntax_errors(before.get(change.moved_from or change.path, []), after)
                 if new:
                     broken[change.path] = new
-        text = message or result.summary()
+        text = message or f"{result.summary()}{_shown_changes(result.changes)}"
         for path, errors in broken.items():
             notes.append(f"SYNTAX ERROR after this edit in {path}: {'; '.join(errors)}. "
                          f"The file is saved as edited: fix it now.")
@@ -213,3 +213,26 @@ def _failure_text(name: str, exc: Exception) -> str:
     if isinstance(exc, OSError):
         return f"{name} failed: {exc.strerror or exc} ({exc.filename or ''})".replace(" ()", "")
     return f"{name} failed: {type(exc).__name__}: {exc}"
+
+
+def _shown_changes(changes: list[Any], limit: int = 24) -> str:
+    """The lines an edit changed, as diff hunks: the model sees what now stands in the file.
+
+    A bare "modified x.py" leaves small models unsure the edit landed, and they repeat it;
+    the hunks (capped at `limit` lines) confirm it at a cost of a few tokens.
+    """
+    shown: list[str] = []
+    for change in changes:
+        if change.action != "modify":
+            continue
+        for line in change.diff.splitlines():
+            if line.startswith(("+++", "---")):
+                continue
+            if line.startswith("@@"):
+                shown.append(f"{change.path} {line.split(' @@')[0]} @@")
+            elif line.startswith(("+", "-")):
+                shown.append(line)
+    if not shown:
+        return ""
+    more = f"\n[{len(shown) - limit} more changed lines]" if len(shown) > limit else ""
+    return "\n" + "\n".join(shown[:limit]) + more + "\nThe edit is saved: do not repeat it."
