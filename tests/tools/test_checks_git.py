@@ -62,3 +62,41 @@ def test_finish_and_validation_messages(make_box) -> None:
                                              "git_log", "finish"}
     for spec in box.specs():
         assert spec.parameters["type"] == "object" and spec.description
+
+
+def test_first_finish_after_untested_edits_runs_the_tests(make_box, workspace: Path) -> None:
+    box = make_box()
+    box.facts.test_command = "python3 -m pytest -q -p no:cacheprovider tests"
+    broken = {"path": "src/app.py", "old_string": "f'hello {name}'", "new_string": "f'bye {name}'"}
+    assert box.call("edit_file", broken).ok
+    refused = box.call("finish", {"summary": "done"})
+    assert (refused.ok, refused.kind) == (False, "error")
+    assert refused.content.startswith("not finished: the tests fail after your changes.\n$ python3 -m pytest")
+    assert "1 failed" in refused.content
+    assert box.call("finish", {"summary": "gave up"}).content == "finished: gave up"  # the second is taken
+
+
+def test_finish_runs_no_tests_when_they_passed_since_the_last_edit(make_box, workspace: Path) -> None:
+    box = make_box()
+    box.facts.test_command = "python3 -m pytest -q -p no:cacheprovider tests"
+    fine = {"path": "src/app.py", "old_string": "class Server:", "new_string": "class Server:  # the server"}
+    assert box.call("edit_file", fine).ok and box.unverified
+    assert box.call("run_tests", {}).ok and not box.unverified
+    (workspace / "tests/test_app.py").write_text("def test_x():\n    assert False\n")  # not the agent's write
+    assert box.call("finish", {"summary": "done"}).content == "finished: done"
+
+
+def test_finish_with_untested_edits_that_pass(make_box, workspace: Path) -> None:
+    box = make_box()
+    box.facts.test_command = "python3 -m pytest -q -p no:cacheprovider tests"
+    assert box.call("edit_file", {"path": "README.md", "old_string": "# demo", "new_string": "# demo app"}).ok
+    assert box.call("finish", {"summary": "done"}).content == "finished: done"
+    assert not box.unverified
+
+
+def test_a_failing_suite_is_run_again_before_the_first_finish(make_box, workspace: Path) -> None:
+    box = make_box()
+    box.facts.test_command = "python3 -m pytest -q -p no:cacheprovider tests"
+    (workspace / "tests/test_app.py").write_text("def test_x():\n    assert False\n")
+    assert not box.call("run_tests", {}).ok and box.unverified
+    assert box.call("finish", {"summary": "done"}).content.startswith("not finished: the tests fail")

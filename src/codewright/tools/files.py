@@ -151,6 +151,9 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     rel = box.authorize_path(args["path"], write=True)
     if not (box.root / rel).exists() and args["old_string"]:
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
+    if args["old_string"] == args["new_string"]:
+        return ToolResult.error("old_string and new_string are the same, so this edit changes nothing: "
+                                "new_string must hold the corrected text")
     done = _already_applied(box.root / rel, args["old_string"], args["new_string"])
     if done:
         return ToolResult(done, kind="output", meta={"path": rel})

@@ -65,6 +65,8 @@ class Toolbox:
         self.env: dict[str, str] = {}  # variables exported by earlier commands
         self.changed: set[str] = set()  # files written in this session
         self.background: dict[int, Background] = {}
+        self.unverified = False  # files written, or the test suite failed, since it last passed
+        self._checked_finish = False
         self._log_dir: Path | None = None
         self._tools: dict[str, tuple[ToolSpec, Handler, str]] = {}
         for module in (files, search, terminal, checks, git):
@@ -145,6 +147,7 @@ class Toolbox:
 
     def _after_write(self, result: Any, before: dict[str, list[str]], message: str | None) -> ToolResult:
         changed = [c.path for c in result.changes] + [c.moved_from for c in result.changes if c.moved_from]
+        self.unverified = self.unverified or bool(changed)
         self.changed.update(p for p in changed if (self.root / p).exists())
         self.changed.difference_update(p for p in changed if not (self.root / p).exists())
         notes = []
@@ -183,7 +186,28 @@ class Toolbox:
 
 
 def _finish(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    refused = _test_before_finish(box)
+    if refused is not None:
+        return refused
     return ToolResult(f"finished: {args['summary']}", kind="finish", files_changed=sorted(box.changed))
+
+
+def _test_before_finish(box: Toolbox) -> ToolResult | None:
+    """Once per session, changes no passing test run has seen (or a failing suite) are tested before the end.
+
+    Models, small ones above all, declare success without checking. When the project has a
+    test command, the first `finish` after untested writes runs it; if the tests fail, the
+    model gets their output instead of the end of the run. A second `finish` is taken as is:
+    the model may have judged the failures unrelated, and that is its call to report.
+    """
+    if not box.unverified or box._checked_finish or not box.facts.test_command:
+        return None
+    box._checked_finish = True
+    tests = box.call("run_tests", {})
+    if tests.ok or tests.kind == "denied":
+        return None
+    return ToolResult.error(f"not finished: the tests fail after your changes.\n{tests.content}\n"
+                            "Fix the failure, then call finish again (a second finish ends the run as it is).")
 
 
 def _validate(spec: ToolSpec, arguments: Any) -> dict[str, Any]:

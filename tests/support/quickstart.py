@@ -1,0 +1,66 @@
+"""The quickstart scenario run for real: the agent with the embedded local model on a copy of examples/quickstart.
+
+Shared by the CI smoke test (tests/agent/test_local_model_smoke.py) and the repeated
+measurement in bench/local_agent_smoke.py, so both judge the same run the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from codewright.gateway.local.catalog import DEFAULT_MODEL
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
+TASK = "The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all tests pass."
+
+
+def fresh_repo(folder: Path) -> Path:
+    """A git repository holding the example, committed with its bug."""
+    root = folder / "quickstart"
+    shutil.copytree(EXAMPLE, root)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bug"]):
+        subprocess.run([*git, *args], check=True)
+    return root
+
+
+def suite_passes(root: Path) -> bool:
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=root,
+                          capture_output=True, text=True, check=False)
+    return done.returncode == 0
+
+
+def run_agent(root: Path, max_steps: int = 12) -> dict[str, Any]:
+    """`codewright run` on `root` in full-auto with the local model; what happened, from its JSON events."""
+    started = time.perf_counter()
+    run = subprocess.run(
+        [sys.executable, "-m", "codewright", "run", TASK, "--yes", "--json", "--mode", "full-auto",
+         "--model", f"local/{DEFAULT_MODEL}", "--max-steps", str(max_steps)],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]
+    finished = next((e for e in reversed(events) if e["type"] == "finished"), {})
+    changed = subprocess.run(["git", "-C", str(root), "status", "--porcelain"], capture_output=True, text=True,
+                             check=True).stdout.split("\n")
+    return {
+        "exit_code": run.returncode,
+        "outcome": finished.get("outcome"),
+        "reason": finished.get("reason"),
+        "tests_pass_after": suite_passes(root),
+        "files_changed": sorted({e["path"] for e in events if e["type"] == "file_changed"}),
+        "git_status": sorted(line[3:] for line in changed if line.strip()),
+        "tool_calls": [{"name": e["name"], "arguments": e.get("arguments")} for e in events
+                       if e["type"] == "tool_call_requested"],
+        "steps": finished.get("steps"),
+        "input_tokens": finished.get("input_tokens"),
+        "cache_read_tokens": finished.get("cache_read_tokens"),
+        "seconds": round(time.perf_counter() - started, 1),
+        "stderr_tail": run.stderr[-2000:],
+        "events": run.stdout,
+    }
