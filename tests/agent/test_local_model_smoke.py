@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
 from tests.support.quickstart import fresh_repo, run_agent, suite_passes
 
 
+@pytest.mark.timeout(900)  # a few minutes on two cores; the agent has its own step limit
 def test_the_local_model_fixes_the_quickstart_bug(tmp_path: Path) -> None:
     assert weights_path(DEFAULT_MODEL).is_file(), "run `codewright models install` (scripts/test.sh does)"
     root = fresh_repo(tmp_path)

@@ -30,6 +30,10 @@ CASES = [
     ("rust", {"Cargo.toml": '[package]\nname = "cli"\nedition = "2021"\n[dependencies]\nserde = "1"\n'},
      "Rust edition 2021 (Cargo.toml: cli)", "cargo test", "serde 1"),
     ("make", {"Makefile": "test:\n\t./run-tests\n"}, None, "make test", None),
+    ("loose python tests", {"pricing.py": "X = 1\n", "test_pricing.py": "def test_x():\n    pass\n"},
+     "Python (no manifest; test files at the top level)", "python -m pytest", None),
+    ("loose tests beside a setup.py", {"setup.py": "", "app_test.py": ""}, "Python (setup.py/setup.cfg)",
+     "python -m pytest", None),
 ]
 
 

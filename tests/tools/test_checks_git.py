@@ -100,3 +100,11 @@ def test_a_failing_suite_is_run_again_before_the_first_finish(make_box, workspac
     (workspace / "tests/test_app.py").write_text("def test_x():\n    assert False\n")
     assert not box.call("run_tests", {}).ok and box.unverified
     assert box.call("finish", {"summary": "done"}).content.startswith("not finished: the tests fail")
+
+
+def test_finish_asks_nobody_to_run_the_tests(make_box, workspace: Path) -> None:
+    box = make_box("auto-edit", answer=False)  # commands would need a question: finish does not ask it
+    box.facts.test_command = "python3 -m pytest -q -p no:cacheprovider tests"
+    assert box.call("edit_file", {"path": "src/app.py", "old_string": "hello", "new_string": "bye"}).ok
+    assert box.call("finish", {"summary": "done"}).content == "finished: done"
+    assert box.asked == []

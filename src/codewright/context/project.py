@@ -104,12 +104,22 @@ def _python(root: Path, facts: ProjectFacts) -> None:
         if not any(s.startswith("Python") for s in facts.stack):
             facts.stack.append("Python (requirements.txt)")
         deps += [ln.strip() for ln in requirements.splitlines() if ln.strip() and not ln.startswith(("#", "-"))]
+    if not facts.stack and _loose_python_tests(root):
+        facts.stack.append("Python (no manifest; test files at the top level)")
     if any(s.startswith("Python") for s in facts.stack):
+        if _loose_python_tests(root):
+            _set_test(facts, "python -m pytest")
         if (root / "tox.ini").is_file() and not (root / "tests").is_dir():
             _set_test(facts, "tox")
         elif (root / "tests").is_dir() or (root / "test").is_dir():
             _set_test(facts, "python -m pytest")
     facts.dependencies += [re.split(r"[;\s]", d, maxsplit=1)[0] for d in deps]
+
+
+def _loose_python_tests(root: Path) -> bool:
+    """test_*.py or *_test.py files beside the code at the top (a script folder, a kata, an example):
+    pytest runs them, unittest-style ones included, with no manifest to say so."""
+    return any(root.glob("test_*.py")) or any(root.glob("*_test.py"))
 
 
 def _node(root: Path, facts: ProjectFacts) -> None:

@@ -198,10 +198,14 @@ def _test_before_finish(box: Toolbox) -> ToolResult | None:
     Models, small ones above all, declare success without checking. When the project has a
     test command, the first `finish` after untested writes runs it; if the tests fail, the
     model gets their output instead of the end of the run. A second `finish` is taken as is:
-    the model may have judged the failures unrelated, and that is its call to report.
+    the model may have judged the failures unrelated, and that is its call to report. Only
+    where the mode and rules let the test command run without asking.
     """
-    if not box.unverified or box._checked_finish or not box.facts.test_command:
+    command = box.facts.test_command
+    if not box.unverified or box._checked_finish or not command:
         return None
+    if box.permissions.check_command(command).action != "allow":
+        return None  # running it would need a question the model did not ask for
     box._checked_finish = True
     tests = box.call("run_tests", {})
     if tests.ok or tests.kind == "denied":
