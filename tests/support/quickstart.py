@@ -7,6 +7,7 @@ measurement in bench/local_agent_smoke.py, so both judge the same run the same w
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -20,13 +21,28 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 TASK = "The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all tests pass."
 
 
+# One thread, whatever the load: llama.cpp's sums come out bit-identical only with the same thread
+# count, and greedy decoding then gives the same run every time on a machine.
+CONFIG = """\
+default_model = "smoke"
+
+[[models.smoke.deployments]]
+provider = "local"
+model = "%s"
+options = { threads = 1 }
+""" % DEFAULT_MODEL
+FIXED_DATE = "2026-01-01T00:00:00+00:00"  # the commit's sha reaches the prompt (the ledger's commits)
+
+
 def fresh_repo(folder: Path) -> Path:
-    """A git repository holding the example, committed with its bug."""
+    """A git repository holding the example and a config pinning the model, committed with its bug."""
     root = folder / "quickstart"
     shutil.copytree(EXAMPLE, root)
+    (root / "codewright.toml").write_text(CONFIG)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
-    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "bug"]):
-        subprocess.run([*git, *args], check=True)
+    env = {**os.environ, "GIT_AUTHOR_DATE": FIXED_DATE, "GIT_COMMITTER_DATE": FIXED_DATE}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "bug"]):
+        subprocess.run([*git, *args], check=True, env=env)
     return root
 
 
@@ -37,11 +53,11 @@ def suite_passes(root: Path) -> bool:
 
 
 def run_agent(root: Path, max_steps: int = 12) -> dict[str, Any]:
-    """`codewright run` on `root` in full-auto with the local model; what happened, from its JSON events."""
+    """`codewright run` on `root` in full-auto with the local model (its config); what happened, from its events."""
     started = time.perf_counter()
     run = subprocess.run(
         [sys.executable, "-m", "codewright", "run", TASK, "--yes", "--json", "--mode", "full-auto",
-         "--model", f"local/{DEFAULT_MODEL}", "--max-steps", str(max_steps)],
+         "--max-steps", str(max_steps)],
         cwd=root, capture_output=True, text=True, check=False,
     )
     events = [json.loads(line) for line in run.stdout.splitlines() if line.startswith("{")]

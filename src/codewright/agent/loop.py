@@ -134,8 +134,26 @@ class Agent:
         from codewright.retrieve.snippets import render
 
         retrieved = render(index.root, index.conn, find(index, text, k=5))
+        if self.totals.steps == 0 and not self.chat:
+            retrieved = "\n\n".join(filter(None, [retrieved, self._reproduce(index.conn, text)]))
         if retrieved:
             self.engine.set_retrieved(retrieved)
+
+    def _reproduce(self, conn: Any, text: str) -> str:
+        """Run the tests the task names first (see agent/reproduce.py), as events like any tool call."""
+        from codewright.agent import reproduce
+
+        tests = reproduce.runnable_tests(self.toolbox, conn, text)
+        if not tests:
+            return ""
+        call_id, arguments = "reproduce-1", {"paths": tests}
+        self.emit(ev.ToolCallRequested(call_id=call_id, name="run_tests", arguments=arguments))
+        self.emit(ev.ToolCallApproved(call_id=call_id, name="run_tests", by="mode"))
+        started = time.monotonic()
+        result = self.toolbox.call("run_tests", arguments)
+        self.emit(ev.ToolCallFinished(call_id=call_id, name="run_tests", ok=result.ok, kind=result.kind,
+                                      output=result.content[:4000], duration_s=round(time.monotonic() - started, 3)))
+        return reproduce.report(result)
 
     def run(self, user_text: str) -> Outcome:
         """Carry out one user message: steps until finish (run) or a prose reply (chat), or a stop."""
