@@ -1,0 +1,83 @@
+"""How fast `find` answers on a warm django index, beside the plain BM25 baseline, in one run.
+
+The find issue's speed gate: warm and in-process on an indexed django, the p95 latency of
+`find` over the django instances' problem statements must be at most 1/10 of the time the
+plain BM25 baseline of `codewright eval localize --baseline` needs per instance, its index
+building included. Both run here on the same tree: django at the first SWE-bench Lite django
+instance's base commit (materialised from the mirror), indexed by codewright first (not
+timed). The CLI time (`codewright find`, process start and index check included) is
+reported beside it.
+
+    python bench/find_speed.py --mirrors /work/.mirror [--baseline-runs 5] [--cli-runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from codewright.eval.localize import _baseline  # noqa: E402
+from codewright.eval.mirrors import find_mirror, materialize  # noqa: E402
+from codewright.graph.index import Index  # noqa: E402
+from codewright.retrieve.find import find  # noqa: E402
+
+DATASET = ROOT.parent / "shared" / "eval-data" / "swe_bench_lite_test.jsonl"
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mirrors", type=Path, required=True)
+    parser.add_argument("--dataset", type=Path, default=DATASET)
+    parser.add_argument("--baseline-runs", type=int, default=5)
+    parser.add_argument("--cli-runs", type=int, default=3)
+    args = parser.parse_args()
+    rows = [json.loads(line) for line in args.dataset.read_text().splitlines() if line.strip()]
+    django = [r for r in rows if r["repo"] == "django/django"]
+    with tempfile.TemporaryDirectory() as tmp:
+        tree = materialize(find_mirror(args.mirrors, "django/django"), django[0]["base_commit"], Path(tmp) / "django")
+        started = time.perf_counter()
+        index = Index.open(tree)
+        index.build()
+        build = time.perf_counter() - started
+        find(index, django[0]["problem_statement"])  # warm: caches, pages, the vocabulary table
+        times = []
+        for row in django:
+            t0 = time.perf_counter()
+            find(index, row["problem_statement"])
+            times.append(time.perf_counter() - t0)
+        index.close()
+        baseline = [_baseline(tree, row)["seconds"] for row in django[:args.baseline_runs]]
+        cli = []
+        for row in django[1:1 + args.cli_runs]:
+            query = Path(tmp) / "task.txt"
+            query.write_text(row["problem_statement"])
+            t0 = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "codewright", "find", "--query-file", str(query), "--repo",
+                            str(tree), "--json"], check=True, capture_output=True)
+            cli.append(time.perf_counter() - t0)
+    p95, base = percentile(times, 0.95), statistics.median(baseline)
+    print(json.dumps({
+        "instances": len(times), "index_build_s": round(build, 1),
+        "find_median_s": round(statistics.median(times), 4), "find_p95_s": round(p95, 4),
+        "find_max_s": round(max(times), 4), "baseline_median_s": round(base, 3),
+        "p95_over_baseline": round(p95 / base, 3), "target": 0.1,
+        "cli_median_s": round(statistics.median(cli), 3) if cli else None,
+    }))
+
+
+if __name__ == "__main__":
+    main()
