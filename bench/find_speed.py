@@ -25,17 +25,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from codewright.eval.localize import _baseline  # noqa: E402
-from codewright.eval.mirrors import find_mirror, materialize  # noqa: E402
-from codewright.graph.index import Index  # noqa: E402
-from codewright.retrieve.find import find  # noqa: E402
+from codewright.eval.localize import _baseline
+from codewright.eval.mirrors import find_mirror, materialize
+from codewright.graph.index import Index
+from codewright.retrieve.find import find
 
 DATASET = ROOT.parent / "shared" / "eval-data" / "swe_bench_lite_test.jsonl"
 
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -21,8 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path  # noqa: E402
-from tests.support.quickstart import fresh_repo, run_agent  # noqa: E402
+from tests.support.quickstart import fresh_repo, run_agent
+
+from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
 
 
 def main() -> None:

@@ -3,11 +3,13 @@
 A 10-turn scripted session laid out by the context engine (static prefix first), run
 twice on the same model in one process: once keeping llama.cpp's KV cache across turns
 (the default), once recomputing every prompt in full (`reuse_prefix=False`). Each turn
-the model must answer with a schema-constrained tool call; the tool result it gets back
-is scripted, so both runs see the same conversation. Prints per-turn latency, prompt and
-cached tokens, and the speed-up from turn 3 on.
+the model reads the prompt and writes a schema-constrained tool call (at most
+--reply-tokens); then the history gets a scripted call (`read_file`) and a scripted tool
+result of about 300 tokens, whatever the model wrote, so both runs see exactly the same
+conversation and it grows as a real one does. Prints per-turn latency, prompt and cached
+tokens, and the speed-up from turn 3 on.
 
-    python bench/local_latency_bench.py [--model qwen2.5-coder-1.5b] [--turns 10] [--threads N]
+    python bench/local_latency_bench.py [--model qwen2.5-coder-1.5b] [--turns 10] [--threads N] [--reply-tokens 64]
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from codewright.context.engine import ContextEngine
 from codewright.context.project import ProjectFacts
 from codewright.gateway.local.provider import LocalProvider
-from codewright.gateway.types import ToolSpec
+from codewright.gateway.types import Message, ToolCall, ToolSpec
 
 SYSTEM = (
     "You are codewright, a coding agent working in a Python repository. Work in small steps: read the code "
@@ -53,28 +55,27 @@ def repo_map(files: int = 40) -> str:
 
 
 def tool_output(turn: int) -> str:
-    body = "\n".join(f"{n:4d}  total += item.price * item.quantity  # line {n} of turn {turn}" for n in range(1, 13))
-    return f"src/shop/module_{turn}.py lines 1-12:\n{body}"
+    """About 300 tokens of file window, different every turn."""
+    body = "\n".join(f"{n:4d}  subtotal_{turn} += item.price * item.quantity - discount(item, rate={n})  # {turn}.{n}"
+                     for n in range(1, 17))
+    return f"src/shop/module_{turn}.py lines 1-16:\n{body}"
 
 
-def run(provider: LocalProvider, turns: int) -> list[dict]:
+def run(provider: LocalProvider, turns: int, reply_tokens: int) -> list[dict]:
     engine = ContextEngine(".", system=SYSTEM, tools=TOOLS, window=16384, facts=ProjectFacts(),
                            repo_map=repo_map(), native_tools=True)
     engine.add_user("The order total is wrong when a discount applies. Find the cause and fix it.")
     rows = []
     for turn in range(1, turns + 1):
-        request = engine.build("local", temperature=0.0, max_tokens=48)
+        request = engine.build("local", temperature=0.0, max_tokens=reply_tokens)
         started = time.perf_counter()
         response = provider.complete(request)
         elapsed = time.perf_counter() - started
         rows.append({"turn": turn, "seconds": round(elapsed, 2), "prompt": response.usage.input_tokens,
-                     "cached": response.usage.cache_read_tokens, "output": response.usage.output_tokens,
-                     "tool": response.tool_calls[0].name if response.tool_calls else None})
-        engine.add_assistant(response.as_message())
-        for call in response.tool_calls:
-            engine.add_tool_result(call, tool_output(turn))
-        if not response.tool_calls:
-            engine.add_user("Continue with one tool call.")
+                     "cached": response.usage.cache_read_tokens, "output": response.usage.output_tokens})
+        call = ToolCall(f"call_{turn}", "read_file", json.dumps({"path": f"src/shop/module_{turn}.py"}))
+        engine.add_assistant(Message("assistant", "", tool_calls=[call]))
+        engine.add_tool_result(call, tool_output(turn))
     return rows
 
 
@@ -83,12 +84,13 @@ def main() -> None:
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--turns", type=int, default=10)
     parser.add_argument("--threads", type=int, default=None)
+    parser.add_argument("--reply-tokens", type=int, default=64)
     args = parser.parse_args()
     results = {}
     for mode, reuse in (("reuse", True), ("afresh", False)):
         provider = LocalProvider(args.model, threads=args.threads, n_ctx=16384, reuse_prefix=reuse)
         provider.complete(engine_warmup_request())  # load the weights outside the timed turns
-        results[mode] = run(provider, args.turns)
+        results[mode] = run(provider, args.turns, args.reply_tokens)
         for row in results[mode]:
             print(mode, json.dumps(row), flush=True)
     later = [a["seconds"] / b["seconds"] for a, b in zip(results["afresh"][2:], results["reuse"][2:])]

@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.quickstart import fresh_repo, run_agent, suite_passes
 
 from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
-from tests.support.quickstart import fresh_repo, run_agent, suite_passes
 
 
 @pytest.mark.timeout(900)  # a few minutes on two cores; the agent has its own step limit

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.repos import make_repo
 
 from codewright.agent.reproduce import HEADER, named_tests, report, runnable_tests
 from codewright.graph.index import Index
 from codewright.tools import Permissions, Toolbox
-from tests.support.repos import make_repo
 
 FILES = {
     "pricing.py": "def apply_discount(price, percent):\n    return price + price * percent / 100\n",

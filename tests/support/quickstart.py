@@ -23,14 +23,14 @@ TASK = "The test test_apply_discount in test_pricing.py fails. Fix the bug in pr
 
 # One thread, whatever the load: llama.cpp's sums come out bit-identical only with the same thread
 # count, and greedy decoding then gives the same run every time on a machine.
-CONFIG = """\
+CONFIG = f"""\
 default_model = "smoke"
 
 [[models.smoke.deployments]]
 provider = "local"
-model = "%s"
-options = { threads = 1 }
-""" % DEFAULT_MODEL
+model = "{DEFAULT_MODEL}"
+options = {{ threads = 1 }}
+"""
 FIXED_DATE = "2026-01-01T00:00:00+00:00"  # the commit's sha reaches the prompt (the ledger's commits)
 
 

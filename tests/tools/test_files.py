@@ -88,8 +88,9 @@ def test_repeating_an_edit_already_made_says_so_and_changes_nothing(make_box, wo
 def test_an_edit_that_changes_nothing_is_refused(make_box, workspace: Path) -> None:
     same = "    return f'hello {name}'\n"
     result = make_box().call("edit_file", {"path": "src/app.py", "old_string": same, "new_string": same})
-    assert (result.ok, result.content) == (False, "old_string and new_string are the same, so this edit changes "
-                                                  "nothing: new_string must hold the corrected text")
+    message = "old_string and new_string are the same, so this edit changes nothing: new_string must hold the " \
+              "corrected text"
+    assert (result.ok, result.content) == (False, message)
 
 
 def test_a_missing_old_string_with_a_repeated_new_string_is_still_an_error(make_box, workspace: Path) -> None:
