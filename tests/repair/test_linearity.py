@@ -20,6 +20,8 @@ ADVERSARIAL = {
     "long run of garbage": lambda n: "x}]" * n,
     "deep nesting": lambda n: "[" * n,
     "broken members": lambda n: "[" + '{"a": 1 "b": [2, 3,}, ' * n,
+    "valid items, cut off": lambda n: "[" + '{"old": "x = 1\\n", "new": [1, 2]}, ' * n,
+    "valid items then one that never closes": lambda n: "[" + '{"a": [1], "b": "c"}, ' * n + '{"a": [' + "1, " * n,
 }
 
 

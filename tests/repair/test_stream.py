@@ -35,6 +35,31 @@ def test_snapshot_shows_partial_array_items() -> None:
     assert parser.feed('py", "c') == {"files": ["a.py", "b.py", "c"]}
 
 
+def test_a_list_item_appears_whole_once_complete() -> None:
+    """Objects in a list are taken whole (C raw_decode) when they have arrived, at most ITEM_WAIT late."""
+    from codewright.repair.engine import ITEM_WAIT
+
+    item = {"old_string": "x = 1\n" * 20, "new_string": "x = 2\n" * 20}
+    text = json.dumps({"path": "a.py", "edits": [item] * 6})
+    parser, seen = StreamParser(), []
+    for i in range(0, len(text), 10):
+        snapshot = parser.feed(text[i:i + 10])
+        edits = snapshot.get("edits", []) if isinstance(snapshot, dict) else []
+        assert all(e == item for e in edits)  # never half an item
+        seen.append((i + 10, len(edits)))
+    item_chars = len(json.dumps(item)) + 2
+    for fed, shown in seen:
+        complete = max(0, (fed - len('{"path": "a.py", "edits": [') - ITEM_WAIT) // item_chars)
+        assert shown >= min(complete, 6)
+    assert parser.close() == json.loads(text)
+
+
+def test_broken_list_items_are_still_repaired_while_streaming() -> None:
+    text = '[{"a": 1,}, {"b": 2 "c": 3}, {"d": [4, 5,]}, {"e": "f'
+    for size in (1, 3, 7, 100):
+        assert _feed_all(text, [size] * len(text)).close() == loads(text)
+
+
 def test_snapshot_before_any_container_is_none() -> None:
     assert StreamParser().feed("Sure, here") is None
 

@@ -24,6 +24,12 @@ from codewright.repair.lookahead import UNQUOTED_KEY, NeedMore
 from codewright.repair.strings import QUOTES, Str, StringScanner, Unquoted
 
 MAX_DEPTH = 512
+WHOLE_ITEM_LIMIT = 2048
+"""Streaming: an array item (object or array) still arriving within this many characters is
+taken whole by C `raw_decode` once complete instead of step by step (see `_whole_item`)."""
+ITEM_WAIT = 512
+"""Streaming: the text a waiting item needs to grow by before it is decoded again (at least
+as much as it has already): the most a snapshot can lag behind a completed item."""
 
 _TOP_SKIP = re.compile(r"[^{\[]*")
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -34,6 +40,8 @@ _NUMBER_TAIL = re.compile(r"(?:[eE][-+]?|[-+])$")
 _LITERALS = {"true": True, "false": False, "null": None, "none": None}
 _CONSTANTS = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
 _DECODER = json.JSONDecoder()
+_NEXT_ITEM = re.compile(r"\s*,\s*(?=[{\[])")
+_WAIT = object()  # _decode_item: the item has not fully arrived yet
 
 
 class Obj:
@@ -119,6 +127,8 @@ class Engine(StringScanner):
         self.top_comma = False
         self._budget = 0
         self._found: dict[str, tuple[int, int, int]] = {}
+        self.resume_at = 0  # streaming: a buffer shorter than this cannot get further (see _whole_item)
+        self.waiting = False
 
     # ----------------------------------------------------------------- driving
     def run(self) -> None:
@@ -126,7 +136,9 @@ class Engine(StringScanner):
         try:
             step = self._step
             while step():
-                pass
+                if self.waiting:  # an array item is still arriving (see _whole_item)
+                    self.waiting = False
+                    return
         except NeedMore:
             pass
 
@@ -163,6 +175,7 @@ class Engine(StringScanner):
             return
         self.buf = self.buf[cut:] + chunk
         self.pos -= cut
+        self.resume_at -= cut
         if type(top) is Str:
             top.start -= cut
             top.colon_at = top.colon_at - cut if top.colon_at >= 0 else -1
@@ -236,6 +249,8 @@ class Engine(StringScanner):
                 self.pos += whole[1]
                 self._emit(whole[0])
                 return
+        elif in_array and not self.final and self._whole_item():
+            return
         self.pos += 1
         if c == "{":
             fr: Obj | Arr = Obj({}, in_array)
@@ -245,6 +260,56 @@ class Engine(StringScanner):
             live = fr.items
         self._place(live)
         self.stack.append(fr)
+
+    def _whole_item(self) -> bool:
+        """Streaming: take an array item whole with `raw_decode` (C) once it has fully arrived.
+
+        Items of a list (the edits of a tool call, say) are mostly valid JSON, and stepping
+        through them in Python is what makes streaming cost more than the one-shot parse.
+        An item still arriving (no closing bracket yet, or the decoder stops at the end of
+        the text) is waited for: the run stops with nothing consumed, and no new attempt until
+        the text has grown by as much as the item has so far (at least ITEM_WAIT characters),
+        so the attempts cost O(item) in all. An item that is not valid JSON, or that grows
+        past WHOLE_ITEM_LIMIT, is parsed step by step as before. Snapshots show such an item
+        when it is complete, at most ITEM_WAIT characters late; its value is raw_decode's, as
+        in the one-shot parse.
+        """
+        whole = self._decode_item(self.pos)
+        if whole is None:
+            return False
+        if whole is _WAIT:
+            self.waiting = True  # run() stops here; nothing consumed
+            return True
+        self.pos += whole[1]
+        self._emit(whole[0])
+        while (m := _NEXT_ITEM.match(self.buf, self.pos)) is not None:  # the items right behind it, in this loop
+            whole = self._decode_item(m.end())
+            if whole is None or whole is _WAIT:
+                return True  # the comma stays for the next step: the frame is after an item, as _emit left it
+            self.pos = m.end() + whole[1]
+            self._emit(whole[0])
+        return True
+
+    def _decode_item(self, pos: int):
+        """(value, length) of the valid item at pos; None if invalid or too long; _WAIT if still arriving."""
+        buf = self.buf
+        rest = len(buf) - pos
+        if rest > WHOLE_ITEM_LIMIT:
+            return None
+        if buf.find("}" if buf[pos] == "{" else "]", pos) < 0:
+            return self._wait_for(rest)
+        try:
+            return _DECODER.raw_decode(buf[pos:])
+        except json.JSONDecodeError as exc:
+            if exc.pos >= rest - 8 or exc.msg.startswith("Unterminated"):
+                return self._wait_for(rest)
+            return None
+        except (ValueError, RecursionError):
+            return None
+
+    def _wait_for(self, rest: int) -> object:
+        self.resume_at = len(self.buf) + max(ITEM_WAIT, rest)
+        return _WAIT
 
     def _place(self, live: object) -> None:
         """Show a container in its parent while it is being filled (for snapshots)."""

@@ -32,6 +32,7 @@ class StreamParser:
         self._error: RepairError | None = None
         self._chunks: list[str] = []
         self._closed = False
+        self._shown: object = None
 
     @property
     def text(self) -> str:
@@ -46,11 +47,14 @@ class StreamParser:
         self._chunks.append(chunk)
         if self._error is None:
             engine.append(chunk)
+            if len(engine.buf) < engine.resume_at:  # waiting for a list item to complete: nothing new to show
+                return self._shown
             try:
                 engine.run()
             except RepairError as exc:
                 self._error = exc
-        return self.snapshot()
+        self._shown = self.snapshot()
+        return self._shown
 
     def snapshot(self) -> object:
         """The partial value: containers so far, the string being read included."""
