@@ -217,3 +217,38 @@ def test_yes_approves_what_the_mode_would_ask_and_says_so(tmp_path: Path) -> Non
     assert script.problems == []
     by = {e.name: e.by for e in run.of_type("tool_call_approved")}
     assert by == {"read_file": "mode", "edit_file": "yes", "run_command": "yes", "finish": "mode"}
+
+
+def test_the_named_test_runs_first_and_a_repeated_plan_is_turned_back(tmp_path: Path) -> None:
+    """Reproduce first: the failing test the task names is in the first request; a plan sent twice
+    unchanged is answered with a push to act; a finish after untested edits runs the tests."""
+    root = project(tmp_path)
+    steps = [{"step": "fix add in calc.py", "status": "in_progress"}]
+    seen: dict[str, str] = {}
+
+    def plan(rec: Recorded) -> Turn:
+        seen["first"] = "\n".join(str(m.get("content")) for m in rec.messages)
+        return Turn(tool_calls=[call("plan", steps=steps)])
+
+    def same_plan(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("plan", steps=steps)])
+
+    def fix(rec: Recorded) -> Turn:
+        seen["again"] = last_result(rec)
+        return Turn(tool_calls=[call("edit_file", path="calc.py", old_string="    return a - b\n",
+                                     new_string="    return a + b\n")])
+
+    def finish(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("finish", summary="fixed add")])
+
+    script = Script([plan, same_plan, fix, finish])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    assert script.problems == []
+    assert "The test(s) the task names, run before you start (they fail)" in seen["first"]
+    assert "test_calc.py::test_add" in seen["first"] and "assert -1 == 5" in seen["first"]
+    assert seen["again"].startswith("plan unchanged")
+    assert len(run.of_type("plan_updated")) == 1
+    requested = [(e.call_id, e.name) for e in run.of_type("tool_call_requested")]
+    assert requested[0] == ("reproduce-1", "run_tests")
+    assert run.outcome.outcome == "done"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from tests.support.repos import make_repo
 
-from codewright.agent.reproduce import HEADER, named_tests, report, runnable_tests
+from codewright.agent.reproduce import HEADER, arguments, named_tests, report, runnable_tests
 from codewright.graph.index import Index
 from codewright.tools import Permissions, Toolbox
 
@@ -56,9 +56,11 @@ def test_the_named_failing_test_is_run_and_reported(repo) -> None:
     assert box.facts.test_command == "python -m pytest"
     tests = runnable_tests(box, index.conn, "test_apply_discount in test_pricing.py fails")
     assert tests == ["test_pricing.py::test_apply_discount"]
-    text = report(box.call("run_tests", {"paths": tests}))
-    assert text.startswith(f"{HEADER} (they fail):\n$ python -m pytest test_pricing.py::test_apply_discount")
+    text = report(box.call("run_tests", arguments(box, tests)))
+    assert text.startswith(f"{HEADER} (they fail):\n$ python -m pytest -q --tb=short -p no:cacheprovider "
+                           "test_pricing.py::test_apply_discount")
     assert "assert 220.0 == 180" in text and "1 failed" in text
+    assert "platform linux" not in text  # -q: no header for the model to read past
 
 
 @pytest.mark.parametrize("mode", ["ask", "auto-edit", "plan"])

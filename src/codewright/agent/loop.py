@@ -146,7 +146,7 @@ class Agent:
         tests = reproduce.runnable_tests(self.toolbox, conn, text)
         if not tests:
             return ""
-        call_id, arguments = "reproduce-1", {"paths": tests}
+        call_id, arguments = "reproduce-1", reproduce.arguments(self.toolbox, tests)
         self.emit(ev.ToolCallRequested(call_id=call_id, name="run_tests", arguments=arguments))
         self.emit(ev.ToolCallApproved(call_id=call_id, name="run_tests", by="mode"))
         started = time.monotonic()
@@ -309,6 +309,10 @@ class Agent:
         return self._call_toolbox(call, arguments)
 
     def _update_plan(self, call: ToolCall, steps: list[dict[str, str]]) -> Outcome | None:
+        if steps == self.plan:  # small models re-send their plan instead of acting on it
+            self._answer(call, "plan unchanged (it is recorded already): act on its first step that is not done, "
+                               "with a tool call other than plan", ok=True)
+            return None
         self.plan = steps
         self.engine.set_plan(plan_text(self.plan))
         self.emit(ev.PlanUpdated(steps=self.plan))

@@ -40,6 +40,11 @@ def named_tests(conn: sqlite3.Connection, text: str) -> list[str]:
     return narrow[:MAX_TESTS]
 
 
+def arguments(toolbox: Any, tests: list[str]) -> dict[str, Any]:
+    """run_tests arguments: quiet, short tracebacks, so the failure is most of what the model reads."""
+    return {"command": f"{toolbox.facts.test_command} -q --tb=short -p no:cacheprovider", "paths": tests}
+
+
 def runnable_tests(toolbox: Any, conn: sqlite3.Connection, text: str) -> list[str]:
     """The named tests, where the project runs pytest and the mode lets it run unasked; else []."""
     command = toolbox.facts.test_command or ""
