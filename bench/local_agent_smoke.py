@@ -1,7 +1,7 @@
 """Does the embedded local model, driven by the agent, fix the quickstart's one-line bug? Run it N times.
 
-The scenario of the CI smoke test (tests/agent/test_local_model_smoke.py), repeated to measure
-how reliably it passes: Qwen2.5-Coder-1.5B in-process on the CPU, greedy decoding, tool calls
+The scenario the local-model issue wants as a CI smoke test, repeated to measure how reliably it
+passes: Qwen2.5-Coder-1.5B in-process on the CPU (one thread), greedy decoding, tool calls
 constrained to the tools' schemas, on a fresh copy of examples/quickstart each time. Prints one
 JSON line per run: outcome, whether the tests pass afterwards, which files changed, the tool
 calls, steps, tokens and seconds.

@@ -252,3 +252,19 @@ def test_the_named_test_runs_first_and_a_repeated_plan_is_turned_back(tmp_path: 
     requested = [(e.call_id, e.name) for e in run.of_type("tool_call_requested")]
     assert requested[0] == ("reproduce-1", "run_tests")
     assert run.outcome.outcome == "done"
+
+
+def test_finishing_with_the_named_test_still_failing_runs_the_tests_first(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    seen: list[str] = []
+
+    def finish(rec: Recorded) -> Turn:
+        seen.append(last_result(rec) if seen else "")
+        return Turn(tool_calls=[call("finish", summary="nothing to do")])
+
+    script = Script([finish, finish])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    assert script.problems == []
+    assert seen[1].startswith("not finished: the tests fail after your changes.")
+    assert run.outcome.outcome == "done"  # the second finish is taken as it is

@@ -1,7 +1,7 @@
 """The quickstart scenario run for real: the agent with the embedded local model on a copy of examples/quickstart.
 
-Shared by the CI smoke test (tests/agent/test_local_model_smoke.py) and the repeated
-measurement in bench/local_agent_smoke.py, so both judge the same run the same way.
+bench/local_agent_smoke.py repeats it to measure how often the model fixes the bug; the
+real-model CI smoke test the local-model issue asks for will use it once that rate allows.
 """
 
 from __future__ import annotations
