@@ -18,6 +18,7 @@ A build is discover -> compare -> parse -> write -> resolve, in one write transa
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import posixpath
@@ -267,7 +268,9 @@ class Index:
         # fork is fastest, but forking a process that runs other threads (an agent's) can
         # deadlock the children on a lock held at that instant: then start them clean.
         method = "fork" if threading.active_count() == 1 else "forkserver"
-        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context(method)) as pool:
+        # The workers only allocate (syntax trees, rows) and exit: the cyclic GC's passes over
+        # their young objects find nothing to free, so it is off there (~4% of their time).
+        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context(method), initializer=gc.disable) as pool:
             return _collect(pool.map(run, work, chunksize=8), len(work), sink, progress)
 
     def _write_skipped(self, skipped: dict[str, str]) -> None:
