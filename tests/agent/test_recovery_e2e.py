@@ -10,9 +10,11 @@ import json
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
+from codewright.agent import events as ev
 from codewright.agent.loop import Limits
 
 from .harness import Script, call, last_result, run_agent
@@ -251,6 +253,9 @@ def test_the_named_test_runs_first_and_a_repeated_plan_is_turned_back(tmp_path: 
     assert len(run.of_type("plan_updated")) == 1
     requested = [(e.call_id, e.name) for e in run.of_type("tool_call_requested")]
     assert requested[0] == ("reproduce-1", "run_tests")
+    schema = ev.json_schema()
+    for event in run.events:  # the agent's own run_tests call is an event like any other, renderers included
+        jsonschema.validate(event.to_dict(), schema)
     assert run.outcome.outcome == "done"
 
 

@@ -13,6 +13,7 @@ any point.
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,7 +148,7 @@ class Agent:
         if not tests:
             return ""
         call_id, arguments = "reproduce-1", reproduce.arguments(self.toolbox, tests)
-        self.emit(ev.ToolCallRequested(call_id=call_id, name="run_tests", arguments=arguments))
+        self.emit(ev.ToolCallRequested(call_id=call_id, name="run_tests", arguments=json.dumps(arguments)))
         self.emit(ev.ToolCallApproved(call_id=call_id, name="run_tests", by="mode"))
         started = time.monotonic()
         result = self.toolbox.call("run_tests", arguments)
