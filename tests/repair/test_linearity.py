@@ -34,7 +34,8 @@ rest of a 100K buffer per token costs microseconds per character, not nanosecond
 
 
 def _per_call(fn, text: str, calls: int) -> float:
-    """CPU seconds per call: on a loaded machine wall time counts the time other processes ran.
+    """CPU seconds per call of this thread: on a loaded machine wall time counts the time other
+    processes ran, and process time the threads earlier tests left running (servers, readers).
 
     The cyclic GC is paused while timing: its full collections scan every object the test
     process holds, so their cost depends on the rest of the suite, not on the parser.
@@ -42,13 +43,13 @@ def _per_call(fn, text: str, calls: int) -> float:
     gc.collect()
     gc.disable()
     try:
-        start = time.process_time()
+        start = time.thread_time()
         for _ in range(calls):
             try:
                 fn(text)
             except RepairError:
                 pass
-        return (time.process_time() - start) / calls
+        return (time.thread_time() - start) / calls
     finally:
         gc.enable()
 
