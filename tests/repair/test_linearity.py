@@ -78,12 +78,17 @@ def _doubling_ratio(fn, make, n: int) -> float:
     return ratio
 
 
+OBJECT_DENSE = {"valid items, cut off", "valid items then one that never closes"}
+"""Inputs that stream at C speed into many small objects (about 12 bytes of text per object): their heap
+outgrows the CPU caches at a quarter of MAX_CHARS, so they double from a smaller size."""
+
+
 @pytest.mark.parametrize("name", ADVERSARIAL)
 @pytest.mark.parametrize("mode", ["one-shot", "streaming"])
 def test_doubling_the_input_at_most_doubles_the_time(name: str, mode: str) -> None:
     make = ADVERSARIAL[name]
     fn = loads if mode == "one-shot" else _stream
-    n = 1000
-    while len(make(4 * n)) <= MAX_CHARS:
+    n, cap = 1000, MAX_CHARS // 4 if name in OBJECT_DENSE else MAX_CHARS
+    while len(make(4 * n)) <= cap:
         n *= 2
     assert _doubling_ratio(fn, make, n) <= 2.2
