@@ -108,3 +108,13 @@ def test_finish_asks_nobody_to_run_the_tests(make_box, workspace: Path) -> None:
     assert box.call("edit_file", {"path": "src/app.py", "old_string": "hello", "new_string": "bye"}).ok
     assert box.call("finish", {"summary": "done"}).content == "finished: done"
     assert box.asked == []
+
+
+def test_a_failing_partial_run_marks_the_session_unverified_and_only_the_suite_clears_it(make_box, workspace: Path) -> None:
+    box = make_box()
+    box.facts.test_command = "python3 -m pytest -q -p no:cacheprovider"
+    (workspace / "tests/test_red.py").write_text("def test_red():\n    assert False\n")
+    assert not box.call("run_tests", {"paths": ["tests/test_red.py"]}).ok and box.unverified
+    assert box.call("run_tests", {"paths": ["tests/test_app.py"]}).ok and box.unverified  # a part: still unverified
+    (workspace / "tests/test_red.py").unlink()
+    assert box.call("run_tests", {}).ok and not box.unverified

@@ -55,7 +55,7 @@ def runnable_tests(toolbox: Any, conn: sqlite3.Connection, text: str) -> list[st
 
 def report(result: Any) -> str:
     """The run's output as context for the first turn; "" when the tests could not run at all."""
-    if result.kind in ("denied", "error") and "exit code" not in result.content:
+    if "exit_code" not in result.meta:  # refused or failed to start: nothing ran
         return ""
     output = result.content
     if len(output) > OUTPUT_CHARS:

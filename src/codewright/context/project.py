@@ -104,10 +104,11 @@ def _python(root: Path, facts: ProjectFacts) -> None:
         if not any(s.startswith("Python") for s in facts.stack):
             facts.stack.append("Python (requirements.txt)")
         deps += [ln.strip() for ln in requirements.splitlines() if ln.strip() and not ln.startswith(("#", "-"))]
-    if not facts.stack and _loose_python_tests(root):
+    loose = _loose_python_tests(root)
+    if not facts.stack and loose:
         facts.stack.append("Python (no manifest; test files at the top level)")
     if any(s.startswith("Python") for s in facts.stack):
-        if _loose_python_tests(root):
+        if loose:
             _set_test(facts, "python -m pytest")
         if (root / "tox.ini").is_file() and not (root / "tests").is_dir():
             _set_test(facts, "tox")

@@ -167,7 +167,7 @@ def _already_applied(path: Path, old: str, new: str) -> str | None:
     Answering "done, nothing to change" instead of "old_string not found" keeps a model that lost
     track of its own earlier edit from retrying it, or rewriting the fixed lines once more.
     """
-    if not old.strip() or not new.strip() or old == new or not path.is_file():
+    if not old.strip() or not new.strip() or not path.is_file():
         return None
     try:
         text = path.read_text(encoding="utf-8").replace("\r\n", "\n")

@@ -147,8 +147,10 @@ def run_tests(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     timeout = min(int(args.get("timeout") or 600), MAX_TIMEOUT)
     result = execute(box, command, ".", timeout)
     result.meta["passed"] = result.ok
-    if not paths and args.get("command") in (None, "", box.facts.test_command):  # the whole suite
-        box.unverified = not result.ok
+    if not result.ok:  # any failing run, the named tests a task starts from included
+        box.unverified = True
+    elif not paths and args.get("command") in (None, "", box.facts.test_command):  # only the whole suite clears it
+        box.unverified = False
     return result
 
 

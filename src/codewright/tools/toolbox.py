@@ -65,7 +65,7 @@ class Toolbox:
         self.env: dict[str, str] = {}  # variables exported by earlier commands
         self.changed: set[str] = set()  # files written in this session
         self.background: dict[int, Background] = {}
-        self.unverified = False  # files written, or the test suite failed, since it last passed
+        self.unverified = False  # files written, or a test run failed, since the whole suite last passed
         self._checked_finish = False
         self._log_dir: Path | None = None
         self._tools: dict[str, tuple[ToolSpec, Handler, str]] = {}
@@ -193,7 +193,7 @@ def _finish(box: Toolbox, args: dict[str, Any]) -> ToolResult:
 
 
 def _test_before_finish(box: Toolbox) -> ToolResult | None:
-    """Once per session, changes no passing test run has seen (or a failing suite) are tested before the end.
+    """Once per session, changes no passing suite has seen (or a failed test run) are tested before the end.
 
     Models, small ones above all, declare success without checking. When the project has a
     test command, the first `finish` after untested writes runs it; if the tests fail, the
