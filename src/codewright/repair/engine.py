@@ -20,7 +20,7 @@ import re
 
 from codewright.repair import fastpath
 from codewright.repair.errors import NoJSONFound, TooDeep
-from codewright.repair.lookahead import UNQUOTED_KEY, NeedMore
+from codewright.repair.lookahead import UNQUOTED_KEY, NeedMore, ran_off_the_end
 from codewright.repair.strings import QUOTES, Str, StringScanner, Unquoted
 
 MAX_DEPTH = 512
@@ -301,7 +301,7 @@ class Engine(StringScanner):
         try:
             return _DECODER.raw_decode(buf[pos:])
         except json.JSONDecodeError as exc:
-            if exc.pos >= rest - 8 or exc.msg.startswith("Unterminated"):
+            if ran_off_the_end(exc, rest):
                 return self._wait_for(rest)
             return None
         except (ValueError, RecursionError):

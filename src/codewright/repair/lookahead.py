@@ -23,6 +23,11 @@ class NeedMore(Exception):
     """A decision needs text that has not been fed yet."""
 
 
+def ran_off_the_end(exc: json.JSONDecodeError, length: int) -> bool:
+    """Whether json's decoder failed because the text of `length` stopped, not on a real error."""
+    return exc.pos >= length - 8 or exc.msg.startswith("Unterminated")
+
+
 class Lookahead:
     """Position, buffer and the look-ahead primitives shared by the parser's parts."""
 
@@ -72,10 +77,7 @@ class Lookahead:
             try:
                 return decode(piece)
             except json.JSONDecodeError as exc:
-                cut_short = start + width < len(buf) and (
-                    exc.pos >= len(piece) - 8 or exc.msg.startswith("Unterminated")
-                )
-                if not cut_short:
+                if not (start + width < len(buf) and ran_off_the_end(exc, len(piece))):
                     return None
                 width *= 4
             except (ValueError, RecursionError):
