@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from tests.support.repos import make_repo
 
 
 @pytest.fixture
@@ -12,14 +13,7 @@ def tree(tmp_path: Path):
     """Write {path: text|bytes} under tmp_path and return the root."""
 
     def make(files: dict[str, str | bytes]) -> Path:
-        for rel, content in files.items():
-            target = tmp_path / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if isinstance(content, bytes):
-                target.write_bytes(content)
-            else:
-                target.write_bytes(content.encode("utf-8"))
-        return tmp_path
+        return make_repo(tmp_path, files)
 
     return make
 

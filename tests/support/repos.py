@@ -12,10 +12,7 @@ def make_repo(root: Path, files: dict[str, str | bytes], git: bool = False) -> P
     for rel, content in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
+        path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))  # bytes as given
     if git:
         subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
