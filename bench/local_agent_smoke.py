@@ -29,7 +29,7 @@ from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--max-steps", type=int, default=12)
+    parser.add_argument("--max-steps", type=int, default=20)
     parser.add_argument("--events", type=Path, help="keep each run's JSON Lines events in this folder")
     args = parser.parse_args()
     if not weights_path(DEFAULT_MODEL).is_file():

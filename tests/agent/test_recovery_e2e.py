@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -112,11 +113,59 @@ def test_the_same_error_three_times_stops_the_run_as_stuck(tmp_path: Path) -> No
 
     script = Script([again] * 3)
     with ModelServer(script) as server:
-        run = run_agent(root, server, "loop", mode="full-auto")
+        run = run_agent(root, server, "loop", mode="full-auto", limits=Limits(max_steps=40, attempts=1))
     assert run.outcome.outcome == "stuck" and run.outcome.exit_code == 1
     assert "come back before" not in seen[1] and "come back before" in seen[2]  # warned once, then stopped
     assert "3 times" in run.outcome.reason
     assert (root / "calc.py").read_text() == CALC
+
+
+def test_a_stuck_attempt_is_undone_and_the_task_starts_afresh_with_what_failed(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    wrong = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return b - a\n")
+    bad = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
+    seen: list[Recorded] = []
+
+    def script_turn(turn: Turn) -> Callable[[Recorded], Turn]:
+        def answer(rec: Recorded) -> Turn:
+            seen.append(rec)
+            return turn
+        return answer
+
+    fix = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return a + b\n")
+    turns = [Turn(tool_calls=[wrong])] + [Turn(tool_calls=[bad])] * 3 + [Turn(tool_calls=[fix]),
+                                                                          Turn(tool_calls=[call("finish", summary="ok")])]
+    script = Script([script_turn(t) for t in turns])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    assert script.problems == []
+    assert run.outcome.outcome == "done" and (root / "calc.py").read_text() == CALC.replace("a - b", "a + b")
+    (restart,) = run.of_type("attempt_restarted")
+    assert (restart.attempt, restart.files) == (2, ["calc.py"])
+    assert restart.reason == "the same edit_file call returned the same result 3 times in a row"
+    fresh = seen[4].messages  # attempt 2's first request: the task and the note, none of attempt 1's turns
+    assert [m["role"] for m in fresh] == ["system", "user"]
+    note = fresh[-1]["content"]
+    assert "test_add fails; fix it\n\nNote: attempt 1 at this task went wrong (the same edit_file call" in note
+    assert "- edit_file calc.py: 'return a - b' -> 'return b - a'" in note
+    assert "files are as they were at the start" in note and "test_calc.py::test_add" in note
+    assert seen[0].messages[-1]["content"] in note  # the same prompt, so a provider's cache still holds it
+
+
+def test_finishing_twice_with_failing_tests_starts_a_fresh_attempt(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    wrong = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return 5\n")
+    fix = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return a + b\n")
+    give_up = call("finish", summary="cannot fix")
+    turns = [[wrong], [call("edit_file", path="calc.py", old_string="    return 5\n", new_string="    return 6\n")],
+             [give_up], [give_up], [fix], [call("finish", summary="fixed")]]
+    script = Script([lambda rec, t=t: Turn(tool_calls=t) for t in turns])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    assert script.problems == []
+    (restart,) = run.of_type("attempt_restarted")
+    assert restart.reason == "cannot fix" and restart.files == ["calc.py"]
+    assert run.outcome.outcome == "done" and run.outcome.reason == "fixed"
 
 
 def test_step_limit_exits_3_and_saves_the_session(tmp_path: Path) -> None:
@@ -222,8 +271,8 @@ def test_yes_approves_what_the_mode_would_ask_and_says_so(tmp_path: Path) -> Non
 
 
 def test_the_named_test_runs_first_and_a_repeated_plan_is_turned_back(tmp_path: Path) -> None:
-    """Reproduce first: the failing test the task names is in the first request; a plan sent twice
-    unchanged is answered with a push to act; a finish after untested edits runs the tests."""
+    """Reproduce first: the failing test the task names is in the first request and is rerun after
+    each edit; a plan sent twice unchanged is answered with a push to act."""
     root = project(tmp_path)
     steps = [{"step": "fix add in calc.py", "status": "in_progress"}]
     seen: dict[str, str] = {}
@@ -241,6 +290,7 @@ def test_the_named_test_runs_first_and_a_repeated_plan_is_turned_back(tmp_path: 
                                      new_string="    return a + b\n")])
 
     def finish(rec: Recorded) -> Turn:
+        seen["edited"] = last_result(rec)
         return Turn(tool_calls=[call("finish", summary="fixed add")])
 
     script = Script([plan, same_plan, fix, finish])
@@ -251,6 +301,7 @@ def test_the_named_test_runs_first_and_a_repeated_plan_is_turned_back(tmp_path: 
     assert "test_calc.py::test_add" in seen["first"] and "assert -1 == 5" in seen["first"]
     assert seen["again"].startswith("plan unchanged")
     assert len(run.of_type("plan_updated")) == 1
+    assert seen["edited"].endswith("pass now (test_calc.py::test_add): run the whole suite, then finish.")
     requested = [(e.call_id, e.name) for e in run.of_type("tool_call_requested")]
     assert requested[0] == ("reproduce-1", "run_tests")
     schema = ev.json_schema()
@@ -269,7 +320,8 @@ def test_finishing_with_the_named_test_still_failing_runs_the_tests_first(tmp_pa
 
     script = Script([finish, finish])
     with ModelServer(script) as server:
-        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto",
+                        limits=Limits(max_steps=40, attempts=1))
     assert script.problems == []
     assert seen[1].startswith("not finished: the tests fail after your changes.")
     assert run.outcome.outcome == "done"  # the second finish is taken as it is

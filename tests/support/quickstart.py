@@ -52,7 +52,7 @@ def suite_passes(root: Path) -> bool:
     return done.returncode == 0
 
 
-def run_agent(root: Path, max_steps: int = 12) -> dict[str, Any]:
+def run_agent(root: Path, max_steps: int = 20) -> dict[str, Any]:
     """`codewright run` on `root` in full-auto with the local model (its config); what happened, from its events."""
     started = time.perf_counter()
     run = subprocess.run(

@@ -118,3 +118,23 @@ def test_a_failing_partial_run_marks_the_session_unverified_and_only_the_suite_c
     assert box.call("run_tests", {"paths": ["tests/test_app.py"]}).ok and box.unverified  # a part: still unverified
     (workspace / "tests/test_red.py").unlink()
     assert box.call("run_tests", {}).ok and not box.unverified
+
+
+def test_watched_failing_tests_are_rerun_after_each_write_and_reported_with_it(make_box, workspace: Path) -> None:
+    box = make_box()
+    (workspace / "tests/test_app.py").write_text(
+        "from src.app import greet\n\n\ndef test_greet():\n    assert greet('x') == 'hi x'\n")
+    box.watch({"command": "python3 -m pytest -q --tb=short -p no:cacheprovider", "paths": ["tests/test_app.py"]})
+    wrong = box.call("edit_file", {"path": "src/app.py", "old_string": "f'hello {name}'", "new_string": "f'hey {name}'"})
+    assert wrong.ok and "+    return f'hey {name}'" in wrong.content
+    assert "The test(s) the task names still fail after this edit (tests/test_app.py):" in wrong.content
+    assert "E   AssertionError: assert 'hey x' == 'hi x'" in wrong.content
+    right = box.call("edit_file", {"path": "src/app.py", "old_string": "f'hey {name}'", "new_string": "f'hi {name}'"})
+    assert right.content.endswith("The failing test(s) the task names pass now (tests/test_app.py): "
+                                  "run the whole suite, then finish.")
+    assert box.unverified  # a part of the suite passing verifies nothing: finish still runs the whole suite
+
+
+def test_no_watched_tests_means_no_test_run_after_a_write(make_box) -> None:
+    result = make_box().call("edit_file", {"path": "src/app.py", "old_string": "hello", "new_string": "bye"})
+    assert "test(s)" not in result.content and result.content.endswith("The edit is saved: do not repeat it.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from codewright.graph.index import Index
 
 
@@ -91,6 +93,23 @@ def test_an_edit_that_changes_nothing_is_refused(make_box, workspace: Path) -> N
     message = "old_string and new_string are the same, so this edit changes nothing: new_string must hold the " \
               "corrected text"
     assert (result.ok, result.content) == (False, message)
+
+
+@pytest.mark.parametrize(("old", "new"), [
+    ("   5|     return f'hello {name}'", "   5|     return f'hi {name}'"),  # a snippet's numbers
+    ("5\t    return f'hello {name}'", "5\t    return f'hi {name}'"),  # read_file's
+    ("lines 5-5 (92% similar):\n     5|     return f'hello {name}'", "    return f'hi {name}'"),  # a suggestion
+])
+def test_line_numbers_copied_with_the_code_are_dropped(make_box, workspace: Path, old: str, new: str) -> None:
+    result = make_box().call("edit_file", {"path": "src/app.py", "old_string": old, "new_string": new})
+    assert result.ok, result.content
+    assert "    return f'hi {name}'\n" in (workspace / "src/app.py").read_text()
+
+
+def test_numbers_that_are_in_the_file_are_kept(make_box, workspace: Path) -> None:
+    (workspace / "table.md").write_text("1| one\n2| two\n")
+    result = make_box().call("edit_file", {"path": "table.md", "old_string": "2| two", "new_string": "2| deux"})
+    assert result.ok and (workspace / "table.md").read_text() == "1| one\n2| deux\n"
 
 
 def test_a_missing_old_string_with_a_repeated_new_string_is_still_an_error(make_box, workspace: Path) -> None:

@@ -107,10 +107,17 @@ class ShadowRepo:
         if steps >= len(history):
             raise UsageError(f"rewind: only {len(history) - 1} earlier checkpoint(s) to go back to")
         target = history[steps]
+        return target, self.restore(target.commit)
+
+    def restore(self, commit: str) -> list[tuple[str, str]]:
+        """Put the files of checkpoint `commit` back on disk; what is there now stays reachable under
+        refs/codewright/before-rewind/. Returns what changed on disk."""
         current = self._snapshot_tree()
         stamp = str(int(time.time() * 1000))
-        saved = self._git("commit-tree", current, "-p", history[0].commit, "-m", "state before rewind").strip()
+        parent = self.head()
+        saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
+                          "state before rewind").strip()
         self._git("update-ref", f"refs/codewright/before-rewind/{stamp}", saved)
-        self._git("read-tree", "-u", "--reset", target.commit)
-        self._git("update-ref", BRANCH, target.commit)
-        return target, self._changes(saved, target.commit)
+        self._git("read-tree", "-u", "--reset", commit)
+        self._git("update-ref", BRANCH, commit)
+        return self._changes(saved, commit)

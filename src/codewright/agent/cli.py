@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N model calls (exit 3)")
     run.add_argument("--max-seconds", type=_positive_float, metavar="S", help="stop after S seconds (exit 3)")
     run.add_argument("--budget", type=_positive_float, metavar="USD", help="stop once the cost reaches USD (exit 3)")
+    run.add_argument("--attempts", type=_positive_int, metavar="N",
+                     help="start afresh, changes undone, when a run gets stuck or ends with failing tests, "
+                          "until N attempts were made (default 2)")
     run.set_defaults(func=_run)
 
     chat = sub.add_parser("chat", help="work on the repository in a conversation")
@@ -95,7 +98,8 @@ def _run(args: argparse.Namespace) -> int:
 
     if not args.task and not args.resume:
         raise UsageError('run needs a TASK (codewright run "fix the failing test") or --resume ID')
-    limits = Limits(max_steps=args.max_steps, max_seconds=args.max_seconds, budget=args.budget)
+    limits = Limits(max_steps=args.max_steps, max_seconds=args.max_seconds, budget=args.budget,
+                    attempts=args.attempts or Limits.attempts)
     options = Options(model=args.model, mode=args.mode, yes=args.yes, limits=limits)
     with open_agent(_root(args), options, _renderers(args), task=args.task, resume=args.resume) as agent:
         outcome = agent.resume(args.task) if args.resume else agent.run(args.task)

@@ -147,6 +147,17 @@ class Compacted(Event):
 
 
 @dataclass(kw_only=True)
+class AttemptRestarted(Event):
+    """The attempt went wrong (stuck, or finished with the tests failing): its file changes were undone
+    and a fresh attempt starts from the task, told what the failed one tried."""
+
+    type: ClassVar[str] = "attempt_restarted"
+    attempt: int  # the attempt starting now: 2, 3, ...
+    reason: str
+    files: list[str]  # what was restored to its state at the start
+
+
+@dataclass(kw_only=True)
 class ErrorEvent(Event):
     """A problem the run reports; `recoverable` ones went back to the model and the run went on."""
 
@@ -192,6 +203,7 @@ EVENT_TYPES: tuple[type[Event], ...] = (
     FileChanged,
     CheckpointMade,
     Compacted,
+    AttemptRestarted,
     ErrorEvent,
     AssistantMessage,
     Finished,

@@ -12,6 +12,7 @@ any point.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 import time
@@ -38,6 +39,8 @@ from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDe
 NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
 REPEATED = ("This error has come back before: the last approach did not work. Re-read the relevant code "
             "and try something different (a third time ends the run as stuck).")
+TRIED_CHARS = 160
+MAX_TRIED = 6
 RESUMED = "The session was interrupted and is now resumed: continue the task where you left off."
 
 
@@ -46,6 +49,7 @@ class Limits:
     max_steps: int | None = None
     max_seconds: float | None = None
     budget: float | None = None  # USD
+    attempts: int = 2  # a task run that goes wrong starts afresh until this many attempts were made
 
 
 @dataclass
@@ -70,6 +74,27 @@ class Totals:
         self.output_tokens += response.usage.output_tokens
         self.cache_read_tokens += response.usage.cache_read_tokens
         self.cost += response.cost
+
+
+@dataclass
+class _Start:
+    """Where a task run began: the files' checkpoint and the conversation before the task."""
+
+    commit: str
+    task: str
+    snapshot: Any
+
+    @classmethod
+    def take(cls, agent: Agent, task: str) -> _Start | None:
+        commit = agent.shadow.head()
+        if commit is None:
+            return None
+        ledger = agent.engine.ledger  # shared with the toolbox: side effects outlive an attempt
+        return cls(commit, task, copy.deepcopy(agent.engine, {id(ledger): ledger}))
+
+    def engine(self) -> Any:
+        ledger = self.snapshot.ledger
+        return copy.deepcopy(self.snapshot, {id(ledger): ledger})
 
 
 @dataclass
@@ -117,6 +142,9 @@ class Agent:
         self.plan: list[dict[str, str]] = []
         self.specs = {spec.name: spec for spec in engine.tools}  # the runner chose them for this model
         self._turn = _Turn()
+        self._steps_here = 0  # model calls in the current `run`, across its attempts
+        self._attempts = 1
+        self._tried: list[str] = []  # the current attempt's writes, for the next one's note
 
     @staticmethod
     def tool_specs(toolbox: Any, mode: str) -> list:
@@ -152,52 +180,93 @@ class Agent:
         self.emit(ev.ToolCallApproved(call_id=call_id, name="run_tests", by="mode"))
         started = time.monotonic()
         result = self.toolbox.call("run_tests", arguments)  # a failure marks the run unverified (tools/terminal.py)
+        if not result.ok and "exit_code" in result.meta:
+            self.toolbox.watch(arguments)  # and they are rerun after every edit (tools/toolbox.py)
         self.emit(ev.ToolCallFinished(call_id=call_id, name="run_tests", ok=result.ok, kind=result.kind,
                                       output=result.content[:4000], duration_s=round(time.monotonic() - started, 3)))
         return reproduce.report(result)
 
     def run(self, user_text: str) -> Outcome:
-        """Carry out one user message: steps until finish (run) or a prose reply (chat), or a stop."""
+        """Carry out one user message: steps until finish (run) or a prose reply (chat), or a stop.
+
+        A task run that ends stuck, or finished with its tests failing, gets a fresh attempt while
+        `limits.attempts` allows (see `_restart`)."""
         self._retrieve(user_text)
+        start = _Start.take(self, user_text) if not self.chat and self.totals.steps == 0 else None
         self.engine.add_user(user_text)
-        started = time.monotonic()
-        base_seconds = self.totals.seconds
-        steps_here = 0
-        nudged = False
+        started, base_seconds = time.monotonic(), self.totals.seconds
+        self._steps_here = 0
         try:
-            while True:
-                self.totals.seconds = base_seconds + time.monotonic() - started
-                limit = self._limit_reached(steps_here)
-                if limit:
-                    return self._finish("limit", limit, EXIT_LIMIT)
-                steps_here += 1
-                try:
-                    response = self._model_step()
-                except LimitReached as exc:  # the window or the gateway's own budget
-                    return self._finish("limit", str(exc), EXIT_LIMIT)
-                except CodewrightError as exc:  # no deployment could answer: saved, resumable
-                    self.emit(ev.ErrorEvent(kind="model", message=str(exc), recoverable=False))
-                    return self._finish("failed", f"the model call failed: {exc}", EXIT_FAILED)
-                calls, errors = self._calls_of(response)
-                if not calls and not errors:
-                    if self.chat or nudged:
-                        self.emit(ev.AssistantMessage(text=response.text))
-                        return self._finish("replied" if self.chat else "done", "the model ended its turn", EXIT_OK)
-                    nudged = True
-                    self.engine.add_user(NUDGE)
-                    self._save()
-                    continue
-                nudged = False
-                outcome = self._run_calls(calls, errors)
-                if outcome:
-                    return outcome
-                if any(self._may_change_files(call.name) for call in calls):
-                    self.checkpoint(f"after step {self.totals.steps}")
-                self._save()
+            outcome = self._attempt(started, base_seconds)
+            while start is not None and self._attempts < self.limits.attempts and self._went_wrong(outcome):
+                self._restart(start, outcome)
+                outcome = self._attempt(started, base_seconds)
         except KeyboardInterrupt:
             self._answer_unanswered("interrupted by the user before this call finished")
+            outcome = Outcome("interrupted", "interrupted by the user (Ctrl-C)", EXIT_INTERRUPTED)
+        self.totals.seconds = base_seconds + time.monotonic() - started
+        return self._finish(outcome)
+
+    def _attempt(self, started: float, base_seconds: float) -> Outcome:
+        """Model calls and their tools until an outcome: finish, a limit, stuck, a failed model, a reply."""
+        nudged = False
+        while True:
             self.totals.seconds = base_seconds + time.monotonic() - started
-            return self._finish("interrupted", "interrupted by the user (Ctrl-C)", EXIT_INTERRUPTED)
+            limit = self._limit_reached(self._steps_here)
+            if limit:
+                return Outcome("limit", limit, EXIT_LIMIT)
+            self._steps_here += 1
+            try:
+                response = self._model_step()
+            except LimitReached as exc:  # the window or the gateway's own budget
+                return Outcome("limit", str(exc), EXIT_LIMIT)
+            except CodewrightError as exc:  # no deployment could answer: saved, resumable
+                self.emit(ev.ErrorEvent(kind="model", message=str(exc), recoverable=False))
+                return Outcome("failed", f"the model call failed: {exc}", EXIT_FAILED)
+            calls, errors = self._calls_of(response)
+            if not calls and not errors:
+                if self.chat or nudged:
+                    self.emit(ev.AssistantMessage(text=response.text))
+                    return Outcome("replied" if self.chat else "done", "the model ended its turn", EXIT_OK)
+                nudged = True
+                self.engine.add_user(NUDGE)
+                self._save()
+                continue
+            nudged = False
+            outcome = self._run_calls(calls, errors)
+            if outcome:
+                return outcome
+            if any(self._may_change_files(call.name) for call in calls):
+                self.checkpoint(f"after step {self.totals.steps}")
+            self._save()
+
+    def _went_wrong(self, outcome: Outcome) -> bool:
+        """Stuck, or done although the tests failed at the finish check and still fail."""
+        if outcome.outcome == "stuck":
+            return True
+        return outcome.outcome == "done" and self.toolbox.failing_at_finish()
+
+    def _restart(self, start: _Start, outcome: Outcome) -> None:
+        """Undo the attempt's file changes and begin again from the task, told what the failed attempt did.
+
+        A model that went wrong keeps seeing its own wrong edits and repeats them (with greedy
+        decoding, word for word). A fresh context holding only the task and a short account of
+        what did not work is what makes it choose differently; the files go back so the new
+        attempt does not build on the broken ones. The step and time limits cover all attempts.
+        """
+        self._attempts += 1
+        self.checkpoint(f"attempt {self._attempts - 1}: {outcome.outcome}")
+        changes = self.shadow.restore(start.commit)
+        self.emit(ev.AttemptRestarted(attempt=self._attempts, reason=outcome.reason,
+                                      files=[path for path, _ in changes]))
+        for path, change in changes:
+            self.emit(ev.FileChanged(path=path, change=change))
+        note = _retry_note(self._attempts - 1, outcome, self._tried)
+        self.engine = start.engine()
+        self.engine.add_user(f"{start.task}\n\n{note}")
+        self.toolbox.new_attempt()
+        self.stuck, self.plan, self._tried = StuckDetector(), [], []
+        self._save()
 
     def resume(self, text: str = "") -> Outcome:
         """Continue a saved session, with the user's new words or a note that it was resumed."""
@@ -331,8 +400,10 @@ class Agent:
                 self.emit(ev.ToolCallApproved(call_id=call.id, name=call.name, by=self._approved_by(call, arguments)))
         outcome = self._observe(call, result.content, ok=result.ok, kind=result.kind,
                                 path=(result.meta or {}).get("path"), duration=time.monotonic() - started)
+        if result.ok and self.toolbox.access(call.name) == "write":
+            self._tried.append(_tried_line(call.name, arguments))
         if result.kind == "finish" and result.ok:
-            return self._finish("done", arguments.get("summary", result.content), EXIT_OK)
+            return Outcome("done", arguments.get("summary", result.content), EXIT_OK)
         return outcome
 
     def _approved_by(self, call: ToolCall, arguments: dict) -> str:
@@ -367,7 +438,7 @@ class Agent:
         self._answer(call, content, ok=ok, kind=kind, path=path, duration=duration)
         if stuck:
             self._answer_unanswered("not run: the session stopped")
-            return self._finish("stuck", stuck, EXIT_FAILED)
+            return Outcome("stuck", stuck, EXIT_FAILED)
         return None
 
     def _answer(self, call: ToolCall, content: str, *, ok: bool, kind: str = "text", path: str | None = None,
@@ -416,15 +487,33 @@ class Agent:
                         input_tokens=t.input_tokens, output_tokens=t.output_tokens,
                         cache_read_tokens=t.cache_read_tokens, cost=t.cost)
 
-    def _finish(self, outcome: str, reason: str, exit_code: int) -> Outcome:
+    def _finish(self, outcome: Outcome) -> Outcome:
         """End the run: checkpoint what is on disk, save the session, report. The repository is left as is."""
-        self.checkpoint(outcome)
-        self._save(outcome, reason)
+        self.checkpoint(outcome.outcome)
+        self._save(outcome.outcome, outcome.reason)
         t = self.totals
-        self.emit(ev.Finished(outcome=outcome, reason=reason, exit_code=exit_code, steps=t.steps,
-                              input_tokens=t.input_tokens, output_tokens=t.output_tokens,
+        self.emit(ev.Finished(outcome=outcome.outcome, reason=outcome.reason, exit_code=outcome.exit_code,
+                              steps=t.steps, input_tokens=t.input_tokens, output_tokens=t.output_tokens,
                               cache_read_tokens=t.cache_read_tokens, cost=t.cost))
-        return Outcome(outcome, reason, exit_code)
+        return outcome
+
+
+def _tried_line(name: str, arguments: dict) -> str:
+    """One write of a failed attempt, short: what the next attempt is told not to repeat."""
+    def clip(text: Any) -> str:
+        text = str(text).strip()
+        return text if len(text) <= TRIED_CHARS else text[:TRIED_CHARS] + "..."
+
+    if "old_string" in arguments:
+        return f"{name} {arguments.get('path')}: {clip(arguments['old_string'])!r} -> {clip(arguments['new_string'])!r}"
+    return f"{name} {clip(arguments.get('path') or '')}".rstrip()
+
+
+def _retry_note(attempt: int, outcome: Outcome, tried: list[str]) -> str:
+    edits = "\n".join(f"- {line}" for line in tried[-MAX_TRIED:]) or "- (no file was changed)"
+    return (f"Note: attempt {attempt} at this task went wrong ({outcome.reason}). Its changes were undone: "
+            f"the files are as they were at the start. It made these changes, which did not solve the task:\n"
+            f"{edits}\nDo not repeat them. Look at the failure again and make a different fix.")
 
 
 def plan_text(steps: list[dict[str, str]]) -> str:

@@ -9,6 +9,7 @@ inside the workspace, not a secret file, allowed by the mode.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,14 +152,45 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     rel = box.authorize_path(args["path"], write=True)
     if not (box.root / rel).exists() and args["old_string"]:
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
-    if args["old_string"] == args["new_string"]:
+    old, new = _without_line_numbers(box.root / rel, args["old_string"], args["new_string"])
+    if old == new:
         return ToolResult.error("old_string and new_string are the same, so this edit changes nothing: "
                                 "new_string must hold the corrected text")
-    done = _already_applied(box.root / rel, args["old_string"], args["new_string"])
+    done = _already_applied(box.root / rel, old, new)
     if done:
         return ToolResult(done, kind="output", meta={"path": rel})
-    edit = Edit(rel, args["old_string"], args["new_string"], replace_all=bool(args.get("replace_all")), text_match=True)
+    edit = Edit(rel, old, new, replace_all=bool(args.get("replace_all")), text_match=True)
     return box.write([rel], lambda: apply_edits(box.root, [edit]))
+
+
+_NUMBERED = re.compile(r"^ *\d+(?:\t|\| ?)")  # read_file's `cat -n` lines, snippets' and suggestions' `  5| `
+_SUGGESTION_HEADER = re.compile(r"^lines \d+-\d+ \(\d+% similar\):$")
+
+
+def _without_line_numbers(path: Path, old: str, new: str) -> tuple[str, str]:
+    """old_string and new_string without the line numbers a model copied along with the code.
+
+    Small models quote what they were shown, `  11|     return x` and the "lines 11-11 (92%
+    similar):" header of a suggestion included. Only when old_string is not in the file as
+    written and every one of its lines carries a number; new_string loses its numbers if all
+    of its lines have them too.
+    """
+    try:
+        if not old.strip() or old in path.read_text(encoding="utf-8", errors="replace"):
+            return old, new
+    except OSError:
+        return old, new
+    bare_old = _unnumbered(old)
+    if bare_old is None:
+        return old, new
+    return bare_old, _unnumbered(new) or new
+
+
+def _unnumbered(text: str) -> str | None:
+    lines = [line for line in text.split("\n") if not _SUGGESTION_HEADER.match(line)]
+    if not any(line.strip() for line in lines) or not all(_NUMBERED.match(line) for line in lines if line.strip()):
+        return None
+    return "\n".join(_NUMBERED.sub("", line, count=1) for line in lines)
 
 
 def _already_applied(path: Path, old: str, new: str) -> str | None:

@@ -33,6 +33,9 @@ FINISH = ToolSpec("finish", "Finish the task: a short summary of what was done (
     "type": "object", "properties": {"summary": {"type": "string"}}, "required": ["summary"]})
 
 
+WATCH_CHARS = 1500  # the tail of a watched test run shown with an edit: the failures and summary
+
+
 class Refused(Exception):
     """A permission check said no; carries the result to hand back."""
 
@@ -66,6 +69,7 @@ class Toolbox:
         self.changed: set[str] = set()  # files written in this session
         self.background: dict[int, Background] = {}
         self.unverified = False  # files written, or a test run failed, since the whole suite last passed
+        self.watched: dict[str, Any] | None = None  # run_tests arguments of the failing tests the task named
         self._checked_finish = False
         self._log_dir: Path | None = None
         self._tools: dict[str, tuple[ToolSpec, Handler, str]] = {}
@@ -167,10 +171,44 @@ class Toolbox:
         for path, errors in broken.items():
             notes.append(f"SYNTAX ERROR after this edit in {path}: {'; '.join(errors)}. "
                          f"The file is saved as edited: fix it now.")
-        content = "\n".join([text, *notes])
+        if changed and not broken and self.watched is not None:
+            notes.append(self._watched_verdict())
+        content = "\n".join(filter(None, [text, *notes]))
         path = changed[0] if len(changed) == 1 else None
         return ToolResult(content, ok=not broken, kind="file_written", files_changed=changed,
                           meta={"path": path, "syntax_errors": broken})
+
+    def watch(self, arguments: dict[str, Any]) -> None:
+        """Rerun these tests (the failing ones the task named) after every write, and report them with it.
+
+        A small model rarely runs the tests between edits and cannot tell a wrong fix from a
+        right one by reading its own diff; seeing "still fails: assert 220.0 == 180" in the
+        edit's own result is what makes it try something else. The tests the task names are
+        few and already ran once, so the rerun is cheap.
+        """
+        self.watched = arguments
+
+    def failing_at_finish(self) -> bool:
+        """Did the model finish although the finish check showed failing tests, and do they still fail?"""
+        if not (self._checked_finish and self.unverified):
+            return False
+        return not self.call("run_tests", {}).ok
+
+    def new_attempt(self) -> None:
+        """The files are back as they were at the start (agent/loop.py `_restart`): so is what we know of them."""
+        self.changed.clear()
+        self.unverified = self.watched is not None  # the named tests failed at the start
+        self._checked_finish = False
+
+    def _watched_verdict(self) -> str:
+        tests = self.call("run_tests", dict(self.watched or {}))
+        if tests.kind == "denied" or "exit_code" not in tests.meta:
+            return ""
+        names = ", ".join(self.watched["paths"]) if self.watched else ""
+        if tests.ok:
+            return f"The failing test(s) the task names pass now ({names}): run the whole suite, then finish."
+        tail = tests.content if len(tests.content) <= WATCH_CHARS else "[...]\n" + tests.content[-WATCH_CHARS:]
+        return f"The test(s) the task names still fail after this edit ({names}):\n{tail}"
 
     def suggest_path(self, rel: str) -> str:
         """'; did you mean X?' for a path that does not exist, from the files nearby."""

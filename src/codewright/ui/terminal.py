@@ -41,6 +41,7 @@ class TerminalRenderer:
             ev.FileChanged: self._file,
             ev.CheckpointMade: self._checkpoint,
             ev.Compacted: self._compacted,
+            ev.AttemptRestarted: self._restarted,
             ev.ErrorEvent: self._error,
             ev.AssistantMessage: self._message,
             ev.Finished: self._finished,
@@ -100,6 +101,10 @@ class TerminalRenderer:
 
     def _checkpoint(self, e: ev.CheckpointMade) -> None:
         self._print(f"[dim]checkpoint {e.commit[:10]} ({e.files} file(s)): {escape(e.label)}[/]")
+
+    def _restarted(self, e: ev.AttemptRestarted) -> None:
+        undone = f"; undone: {', '.join(e.files)}" if e.files else ""
+        self._print(f"[yellow]attempt {e.attempt}: starting again ({escape(e.reason)}){escape(undone)}[/]")
 
     def _compacted(self, e: ev.Compacted) -> None:
         self._print(f"[magenta]compacted context: {e.tokens_before} → {e.tokens_after} tokens[/]")
