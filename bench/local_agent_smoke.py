@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.support.quickstart import fresh_repo, run_agent
+from tests.support.quickstart import EXAMPLE, TASK, fresh_repo, run_agent
 
 from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
 
@@ -31,6 +31,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--max-steps", type=int, default=20)
     parser.add_argument("--events", type=Path, help="keep each run's JSON Lines events in this folder")
+    parser.add_argument("--example", type=Path, default=EXAMPLE, help="the buggy repository (default: the quickstart's)")
+    parser.add_argument("--task", default=TASK, help="the task given to the agent")
     args = parser.parse_args()
     if not weights_path(DEFAULT_MODEL).is_file():
         raise SystemExit("run `codewright models install` first")
@@ -38,7 +40,7 @@ def main() -> None:
         args.events.mkdir(parents=True, exist_ok=True)
     for n in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            result = run_agent(fresh_repo(Path(tmp)), args.max_steps)
+            result = run_agent(fresh_repo(Path(tmp), args.example), args.max_steps, args.task)
         events = result.pop("events")
         if args.events:
             (args.events / f"run-{n + 1}.jsonl").write_text(events)

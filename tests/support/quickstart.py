@@ -34,10 +34,10 @@ options = {{ threads = 1 }}
 FIXED_DATE = "2026-01-01T00:00:00+00:00"  # the commit's sha reaches the prompt (the ledger's commits)
 
 
-def fresh_repo(folder: Path) -> Path:
+def fresh_repo(folder: Path, example: Path = EXAMPLE) -> Path:
     """A git repository holding the example and a config pinning the model, committed with its bug."""
     root = folder / "quickstart"
-    shutil.copytree(EXAMPLE, root)
+    shutil.copytree(example, root)
     (root / "codewright.toml").write_text(CONFIG)
     git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
     env = {**os.environ, "GIT_AUTHOR_DATE": FIXED_DATE, "GIT_COMMITTER_DATE": FIXED_DATE}
@@ -52,11 +52,11 @@ def suite_passes(root: Path) -> bool:
     return done.returncode == 0
 
 
-def run_agent(root: Path, max_steps: int = 20) -> dict[str, Any]:
+def run_agent(root: Path, max_steps: int = 20, task: str = TASK) -> dict[str, Any]:
     """`codewright run` on `root` in full-auto with the local model (its config); what happened, from its events."""
     started = time.perf_counter()
     run = subprocess.run(
-        [sys.executable, "-m", "codewright", "run", TASK, "--yes", "--json", "--mode", "full-auto",
+        [sys.executable, "-m", "codewright", "run", task, "--yes", "--json", "--mode", "full-auto",
          "--max-steps", str(max_steps)],
         cwd=root, capture_output=True, text=True, check=False,
     )

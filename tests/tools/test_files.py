@@ -185,3 +185,26 @@ def test_index_is_updated_after_every_write(make_box, workspace: Path) -> None:
         assert [s.path for s in index.symbols("brand_new_function")] == ["src/extra.py"]
         found = box.call("find_symbol", {"query": "brand_new_function"})
         assert "function extra.brand_new_function def brand_new_function() at src/extra.py:1-2" in found.content
+
+
+def test_an_edit_to_a_guessed_directory_lands_in_the_one_file_of_that_name(make_box, workspace: Path) -> None:
+    with Index.open(workspace) as index:
+        index.build()
+        box = make_box(index=index)
+        result = box.call("edit_file", {"path": "lib/app.py", "old_string": "hello", "new_string": "hi"})
+        assert result.ok and result.content.startswith(
+            "note: lib/app.py does not exist: this edits src/app.py, the one file of that name.\nchanged 1 file(s):")
+        assert "f'hi {name}'" in (workspace / "src/app.py").read_text()
+        assert not (workspace / "lib").exists()
+
+
+def test_a_missing_path_suggests_the_files_of_that_name(make_box, workspace: Path) -> None:
+    (workspace / "docs").mkdir()
+    (workspace / "docs/app.py").write_text("x = 1\n")
+    with Index.open(workspace) as index:
+        index.build()
+        box = make_box(index=index)
+        edit = box.call("edit_file", {"path": "lib/app.py", "old_string": "hello", "new_string": "hi"})
+        assert edit.content == "lib/app.py does not exist; did you mean docs/app.py or src/app.py?; create it with create_file"
+        read = box.call("read_file", {"path": "app.py"})
+        assert read.content == "app.py does not exist; did you mean docs/app.py or src/app.py?"

@@ -150,17 +150,24 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     from codewright.edit import Edit, apply_edits
 
     rel = box.authorize_path(args["path"], write=True)
+    moved = ""
     if not (box.root / rel).exists() and args["old_string"]:
-        return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
+        others = box.same_name(rel)
+        if len(others) != 1:
+            return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
+        moved = f"note: {rel} does not exist: this edits {others[0]}, the one file of that name.\n"
+        rel = box.authorize_path(others[0], write=True)
     old, new = _without_line_numbers(box.root / rel, args["old_string"], args["new_string"])
     if old == new:
         return ToolResult.error("old_string and new_string are the same, so this edit changes nothing: "
                                 "new_string must hold the corrected text")
     done = _already_applied(box.root / rel, old, new)
     if done:
-        return ToolResult(done, kind="output", meta={"path": rel})
+        return ToolResult(moved + done, kind="output", meta={"path": rel})
     edit = Edit(rel, old, new, replace_all=bool(args.get("replace_all")), text_match=True)
-    return box.write([rel], lambda: apply_edits(box.root, [edit]))
+    result = box.write([rel], lambda: apply_edits(box.root, [edit]))
+    result.content = moved + result.content
+    return result
 
 
 _NUMBERED = re.compile(r"^ *\d+(?:\t|\| ?)")  # read_file's `cat -n` lines, snippets' and suggestions' `  5| `

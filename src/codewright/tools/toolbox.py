@@ -211,16 +211,27 @@ class Toolbox:
         return f"The test(s) the task names still fail after this edit ({names}):\n{tail}"
 
     def suggest_path(self, rel: str) -> str:
-        """'; did you mean X?' for a path that does not exist, from the files nearby."""
+        """'; did you mean X?' for a path that does not exist: a close name beside it, or the files of
+        that name elsewhere (models guess directories: `src/x.py` for a top-level `x.py`)."""
         parent = (self.root / rel).parent
-        if not parent.is_dir():
+        close = difflib.get_close_matches(Path(rel).name, [p.name for p in parent.iterdir()], n=1) \
+            if parent.is_dir() else []
+        if close:
+            return f"; did you mean {(parent / close[0]).relative_to(self.root).as_posix()}?"
+        others = self.same_name(rel)
+        if not others:
             return ""
-        names = [p.name for p in parent.iterdir()]
-        close = difflib.get_close_matches(Path(rel).name, names, n=1)
-        if not close:
-            return ""
-        suggestion = (parent / close[0]).relative_to(self.root).as_posix()
-        return f"; did you mean {suggestion}?"
+        return f"; did you mean {' or '.join(others[:5])}?"
+
+    def same_name(self, rel: str) -> list[str]:
+        """Indexed files named like `rel`'s last part, in any directory."""
+        if self.index is None:
+            return []
+        name = Path(rel).name
+        rows = self.index.conn.execute(
+            "SELECT path FROM files WHERE status='indexed' AND (path = ? OR path LIKE ? ESCAPE '\\') ORDER BY path",
+            (name, "%/" + name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")))
+        return [r[0] for r in rows]
 
 
 def _finish(box: Toolbox, args: dict[str, Any]) -> ToolResult:
