@@ -1,12 +1,13 @@
-"""Does the embedded local model, driven by the agent, fix the quickstart's one-line bug? Run it N times.
+"""Does the embedded local model, driven by the agent, fix a one-line bug? Run it N times.
 
-The scenario the local-model issue wants as a CI smoke test, repeated to measure how reliably it
-passes: Qwen2.5-Coder-1.5B in-process on the CPU (one thread), greedy decoding, tool calls
-constrained to the tools' schemas, on a fresh copy of examples/quickstart each time. Prints one
-JSON line per run: outcome, whether the tests pass afterwards, which files changed, the tool
-calls, steps, tokens and seconds.
+The CI smoke test's scenario (examples/quickstart: `add` subtracts), or a harder one
+(bench/fixtures/discount: `apply_discount` adds, and `total` calls it), repeated to measure how
+reliably it passes: Qwen2.5-Coder-1.5B in-process on the CPU (one thread), greedy decoding, tool
+calls constrained to the tools' schemas, on a fresh copy each time. Prints one JSON line per run:
+outcome, whether the tests pass afterwards, which files changed, the tool calls, steps, tokens
+and seconds.
 
-    python bench/local_agent_smoke.py [--runs 1] [--events DIR]
+    python bench/local_agent_smoke.py [--runs 1] [--scenario quickstart|discount] [--events DIR]
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "src"))
 
-from tests.support.quickstart import EXAMPLE, TASK, fresh_repo, run_agent
+from tests.support.quickstart import DISCOUNT, DISCOUNT_TASK, EXAMPLE, TASK, fresh_repo, run_agent
 
 from codewright.gateway.local.catalog import DEFAULT_MODEL, weights_path
+
+SCENARIOS = {"quickstart": (EXAMPLE, TASK), "discount": (DISCOUNT, DISCOUNT_TASK)}
 
 
 def main() -> None:
@@ -31,8 +34,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--max-steps", type=int, default=20)
     parser.add_argument("--events", type=Path, help="keep each run's JSON Lines events in this folder")
-    parser.add_argument("--example", type=Path, default=EXAMPLE, help="the buggy repository (default: the quickstart's)")
-    parser.add_argument("--task", default=TASK, help="the task given to the agent")
+    parser.add_argument("--scenario", choices=sorted(SCENARIOS), default="quickstart",
+                        help="quickstart (examples/quickstart, as in CI) or discount (bench/fixtures/discount)")
     args = parser.parse_args()
     if not weights_path(DEFAULT_MODEL).is_file():
         raise SystemExit("run `codewright models install` first")
@@ -40,7 +43,8 @@ def main() -> None:
         args.events.mkdir(parents=True, exist_ok=True)
     for n in range(args.runs):
         with tempfile.TemporaryDirectory() as tmp:
-            result = run_agent(fresh_repo(Path(tmp), args.example), args.max_steps, args.task)
+            example, task = SCENARIOS[args.scenario]
+            result = run_agent(fresh_repo(Path(tmp), example), args.max_steps, task)
         events = result.pop("events")
         if args.events:
             (args.events / f"run-{n + 1}.jsonl").write_text(events)

@@ -12,10 +12,10 @@ cp -r examples/quickstart "$work"
 git -C "$work" init -q
 git -C "$work" add -A
 git -C "$work" -c user.name=codewright -c user.email=quickstart@codewright.invalid commit -qm "example with a bug"
-echo "Example repository: $work (test_apply_discount fails)"
+echo "Example repository: $work (test_add fails)"
 cd "$work"
 set +e
-"$OLDPWD/.venv/bin/codewright" run "The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all tests pass." --yes
+"$OLDPWD/.venv/bin/codewright" run "The test test_add in test_calc.py fails. Fix the bug in calc.py." --yes
 status=$?
 echo "--- the change codewright made:"
 git --no-pager diff

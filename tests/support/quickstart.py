@@ -1,7 +1,8 @@
 """The quickstart scenario run for real: the agent with the embedded local model on a copy of examples/quickstart.
 
-bench/local_agent_smoke.py repeats it to measure how often the model fixes the bug; the
-real-model CI smoke test the local-model issue asks for will use it once that rate allows.
+The real-model smoke test (tests/agent/test_local_model_smoke.py) runs it once;
+bench/local_agent_smoke.py repeats it, or the harder discount case, to measure how often
+the model fixes the bug.
 """
 
 from __future__ import annotations
@@ -17,8 +18,13 @@ from typing import Any
 
 from codewright.gateway.local.catalog import DEFAULT_MODEL
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
-TASK = "The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all tests pass."
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "examples" / "quickstart"
+TASK = "The test test_add in test_calc.py fails. Fix the bug in calc.py."
+# A harder case for the bench: two functions, and the failing one is called by the other.
+DISCOUNT = REPO / "bench" / "fixtures" / "discount"
+DISCOUNT_TASK = ("The test test_apply_discount in test_pricing.py fails. Fix the bug in pricing.py so that all "
+                 "tests pass.")
 
 
 # One thread, whatever the load: llama.cpp's sums come out bit-identical only with the same thread

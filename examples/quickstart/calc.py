@@ -1,0 +1,6 @@
+"""Arithmetic helpers."""
+
+
+def add(a: int, b: int) -> int:
+    """The sum of `a` and `b`."""
+    return a - b
