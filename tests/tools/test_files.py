@@ -193,7 +193,8 @@ def test_an_edit_to_a_guessed_directory_lands_in_the_one_file_of_that_name(make_
         box = make_box(index=index)
         result = box.call("edit_file", {"path": "lib/app.py", "old_string": "hello", "new_string": "hi"})
         assert result.ok and result.content.startswith(
-            "note: lib/app.py does not exist: this edits src/app.py, the one file of that name.\nchanged 1 file(s):")
+            "note: the file is src/app.py (the one file of that name; there is no lib/app.py): this edit went there."
+            "\nchanged 1 file(s):")
         assert "f'hi {name}'" in (workspace / "src/app.py").read_text()
         assert not (workspace / "lib").exists()
 

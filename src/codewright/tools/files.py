@@ -155,7 +155,7 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
         others = box.same_name(rel)
         if len(others) != 1:
             return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
-        moved = f"note: {rel} does not exist: this edits {others[0]}, the one file of that name.\n"
+        moved = f"note: the file is {others[0]} (the one file of that name; there is no {rel}): this edit went there.\n"
         rel = box.authorize_path(others[0], write=True)
     old, new = _without_line_numbers(box.root / rel, args["old_string"], args["new_string"])
     if old == new:

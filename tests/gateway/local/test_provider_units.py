@@ -1,4 +1,4 @@
-"""The local provider's pure parts: the tool-call schema, parsing constrained output, threads."""
+"""The local provider's pure parts: the tool-call schema, parsing constrained output, threads, the request body."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import os
 import jsonschema
 import pytest
 
-from codewright.gateway.local.provider import parse_tool_call, tool_call_schema
+from codewright.gateway.local.provider import LocalProvider, parse_tool_call, tool_call_schema
 from codewright.gateway.local.runtime import default_threads
-from codewright.gateway.types import ToolSpec
+from codewright.gateway.types import Message, Request, ToolSpec
 
 TOOLS = [
     ToolSpec("read_file", "Read", {"type": "object", "properties": {"path": {"type": "string"}},
@@ -59,3 +59,19 @@ def test_constrained_output_becomes_a_tool_call(text: str, expected: tuple[str, 
 def test_default_threads_leave_busy_cores_alone() -> None:
     expected = max(1, (os.cpu_count() or 1) - round(os.getloadavg()[0]))
     assert default_threads() == expected
+
+
+@pytest.mark.parametrize(
+    ("options", "requested", "sent"),
+    [
+        ({}, None, 0.0),  # greedy by default: llama.cpp's own default samples at 0.8
+        ({"temperature": 0.7}, None, 0.7),  # the deployment's choice
+        ({}, 0.3, 0.3),  # the request's, above both
+    ],
+)
+def test_decoding_is_greedy_unless_asked_otherwise(options: dict, requested: float | None, sent: float) -> None:
+    provider = LocalProvider("qwen2.5-coder-1.5b", threads=1, **options)
+    request = Request([Message("user", "hi")], tools=TOOLS, temperature=requested)
+    body = provider._body(request, stream=False)
+    assert body["temperature"] == sent
+    assert body["response_format"]["json_schema"]["schema"] == tool_call_schema(TOOLS)

@@ -82,9 +82,14 @@ class LocalProvider:
         backend: str = "xllamacpp",
         max_tokens: int = 2048,
         reuse_prefix: bool = True,
+        temperature: float = 0.0,
     ) -> None:
         self.model = model
         self.max_tokens = max_tokens
+        # Greedy unless a request or the deployment says otherwise: llama.cpp's own default
+        # samples at 0.8 with a random seed, and a small model's tool calls are at their best
+        # (and a run repeatable) when each token is the most likely one.
+        self.temperature = temperature
         self.reuse_prefix = reuse_prefix  # False recomputes every prompt in full (for measuring the gain)
         self._options = RuntimeOptions(weights_path(model), threads or default_threads(), n_ctx, backend)
         self._calls = 0
@@ -103,6 +108,7 @@ class LocalProvider:
     def _body(self, request: Request, stream: bool) -> dict[str, Any]:
         body = to_payload(request, self.model, stream=stream, max_tokens=self.max_tokens)
         body.pop("tool_choice", None)
+        body.setdefault("temperature", self.temperature)
         body["cache_prompt"] = self.reuse_prefix
         if request.tools and request.tool_choice != "none":
             schema = tool_call_schema(request.tools)
