@@ -47,3 +47,27 @@ def test_a_missing_field_fails_validation() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("an event without its fields validated")
+
+
+def test_a_failing_renderer_is_switched_off_and_the_session_keeps_every_event(tmp_path: Path, capsys) -> None:
+    from codewright.agent.emitter import Emitter
+    from codewright.agent.session import SessionStore
+
+    drawn: list[str] = []
+
+    def broken(event: ev.Event) -> None:
+        if event.type == "plan_updated":
+            raise ValueError("cannot draw this")
+
+    store = SessionStore(tmp_path)
+    try:
+        session = store.create("task", "m", "ask", kind="run")
+        emit = Emitter(store, session, [broken, lambda e: drawn.append(e.type)])
+        emit(ev.PlanUpdated(steps=[{"step": "a", "status": "pending"}]))
+        emit(ev.AssistantMessage(text="done"))
+        assert drawn == ["plan_updated", "assistant_message"]  # the other renderer saw both
+        assert [e["type"] for e in store.events(session)] == ["plan_updated", "assistant_message"]
+    finally:
+        store.close()
+    err = capsys.readouterr().err
+    assert err.count("a renderer failed") == 1 and "ValueError: cannot draw this" in err

@@ -4,11 +4,14 @@ The loop calls `emit(SomeEvent(...))`; the emitter stamps the session id and seq
 number, masks credential-looking values (context.secrets.redact), appends the event to
 the session store and passes it to each renderer. Streamed fragments go to renderers
 only: the finished model call carries their text, so storing every fragment is waste.
+A renderer that raises is dropped with one line on stderr: drawing must never end a
+session whose work and store are fine.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,6 +46,11 @@ class Emitter:
         event = dataclasses.replace(event, **changes)
         if not isinstance(event, ModelStreamed):
             self.store.append(event)
-        for render in self.renderers:
-            render(event)
+        for render in list(self.renderers):
+            try:
+                render(event)
+            except Exception as exc:  # noqa: BLE001 - a drawing bug must not end the session
+                self.renderers.remove(render)
+                print(f"codewright: a renderer failed on a {event.type} event ({type(exc).__name__}: {exc}); "
+                      f"it is switched off, the session goes on and keeps every event", file=sys.stderr)
         return event
