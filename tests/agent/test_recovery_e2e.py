@@ -325,3 +325,28 @@ def test_finishing_with_the_named_test_still_failing_runs_the_tests_first(tmp_pa
     assert script.problems == []
     assert seen[1].startswith("not finished: the tests fail after your changes.")
     assert run.outcome.outcome == "done"  # the second finish is taken as it is
+
+
+def test_a_resumed_session_still_reruns_the_named_tests_after_an_edit(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    seen: list[str] = []
+
+    def read(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("read_file", path="calc.py")])
+
+    def fix(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="calc.py", old_string="    return a - b\n",
+                                     new_string="    return a + b\n")])
+
+    def finish(rec: Recorded) -> Turn:
+        seen.append(last_result(rec))
+        return Turn(tool_calls=[call("finish", summary="fixed")])
+
+    script = Script([read, fix, finish])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "test_add fails; fix it", mode="full-auto", limits=Limits(max_steps=1))
+        assert first.outcome.outcome == "limit"
+        again = run_agent(root, server, "", mode="full-auto", resume=first.session)
+    assert script.problems == []
+    assert again.outcome.outcome == "done"
+    assert seen[0].endswith("pass now (test_calc.py::test_add): run the whole suite, then finish.")

@@ -473,6 +473,7 @@ class Agent:
             "plan": self.plan,
             "totals": self.totals.__dict__,
             "stuck": self.stuck.to_dict(),
+            "watched": self.toolbox.watched,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -480,6 +481,8 @@ class Agent:
         self.plan = state.get("plan", [])
         self.totals = Totals(**state.get("totals", {}))
         self.stuck = StuckDetector.from_dict(state.get("stuck", {}))
+        if state.get("watched"):
+            self.toolbox.watch(state["watched"])
 
     def _save(self, outcome: str = "running", reason: str = "") -> None:
         t = self.totals
