@@ -248,6 +248,18 @@ def test_time_limit_exits_3(tmp_path: Path) -> None:
     assert script.served < 5
 
 
+def test_a_reply_still_streaming_at_the_time_limit_is_cut_there(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    slow = Turn(text="thinking " * 400, chunk_delay=0.01, chunk_size=4)  # ~9 s if streamed to the end
+    script = Script([lambda rec: slow])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "think", mode="full-auto", limits=Limits(max_seconds=1.0))
+    assert run.outcome.outcome == "limit" and run.outcome.exit_code == 3
+    assert run.outcome.reason == "time limit reached (1s) during a model call"
+    (finished,) = run.of_type("finished")
+    assert finished.steps == 0  # the cut reply is not part of the session: --resume asks again
+
+
 def test_yes_approves_what_the_mode_would_ask_and_says_so(tmp_path: Path) -> None:
     root = project(tmp_path)
 

@@ -143,6 +143,7 @@ class Agent:
         self.specs = {spec.name: spec for spec in engine.tools}  # the runner chose them for this model
         self._turn = _Turn()
         self._steps_here = 0  # model calls in the current `run`, across its attempts
+        self._deadline = float("inf")  # monotonic time at which limits.max_seconds is reached
         self._attempts = 1
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
 
@@ -196,6 +197,8 @@ class Agent:
         self.engine.add_user(user_text)
         started, base_seconds = time.monotonic(), self.totals.seconds
         self._steps_here = 0
+        if self.limits.max_seconds is not None:  # also checked while a reply streams (see `_stream`)
+            self._deadline = started + self.limits.max_seconds - base_seconds
         try:
             outcome = self._attempt(started, base_seconds)
             while start is not None and self._attempts < self.limits.attempts and self._went_wrong(outcome):
@@ -218,7 +221,7 @@ class Agent:
             self._steps_here += 1
             try:
                 response = self._model_step()
-            except LimitReached as exc:  # the window or the gateway's own budget
+            except LimitReached as exc:  # the window, the gateway's own budget, or the time limit mid-reply
                 return Outcome("limit", str(exc), EXIT_LIMIT)
             except CodewrightError as exc:  # no deployment could answer: saved, resumable
                 self.emit(ev.ErrorEvent(kind="model", message=str(exc), recoverable=False))
@@ -312,9 +315,13 @@ class Agent:
         return response
 
     def _stream(self, request: Any) -> Response:
+        """The reply, its fragments emitted as they come. A reply still streaming at the time limit is
+        cut there (a local model can write for minutes); the call is made again on --resume."""
         stream = self.gateway.stream(request)
         try:
             for item in stream:
+                if time.monotonic() > self._deadline:
+                    raise LimitReached(f"time limit reached ({self.limits.max_seconds:g}s) during a model call")
                 if isinstance(item, Completed):
                     return item.response
                 if isinstance(item, TextDelta):
