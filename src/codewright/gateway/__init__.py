@@ -10,6 +10,7 @@ from codewright.gateway.gateway import Gateway
 from codewright.gateway.types import (
     Completed,
     Message,
+    PromptProgress,
     Reasoning,
     ReasoningDelta,
     Request,
@@ -30,6 +31,7 @@ __all__ = [
     "GatewayConfig",
     "GatewayError",
     "Message",
+    "PromptProgress",
     "Reasoning",
     "ReasoningDelta",
     "Request",

@@ -3,7 +3,8 @@
     gateway = Gateway.load(model=args.model)          # config files + --model (alias or PROVIDER/NAME)
     response = gateway.complete(Request(messages))     # retries, fallback, breakers inside
     for event in gateway.stream(Request(messages)):    # TextDelta | ReasoningDelta | ToolCallDelta
-        ...                                            # ... then exactly one Completed
+        ...                                            # (PromptProgress first, from a local model)
+                                                       # ... then exactly one Completed
     gateway.session.summary()                          # tokens, cache, cost of this session
 
 `request.model` picks the alias per call (empty: the gateway's default model). Each

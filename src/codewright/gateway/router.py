@@ -27,7 +27,7 @@ from codewright.gateway.deadline import deadline_at
 from codewright.gateway.errors import Attempt, ContextOverflow, GatewayError, StreamInterrupted
 from codewright.gateway.factory import build_provider
 from codewright.gateway.provider import Provider, ProviderError
-from codewright.gateway.types import Completed, Request, Response, StreamEvent
+from codewright.gateway.types import Completed, PromptProgress, Request, Response, StreamEvent
 
 T = TypeVar("T")
 _EWMA = 0.3
@@ -275,10 +275,12 @@ class Router:
         """
         started = time.monotonic()
         (event, events), slot, attempt = self._attempt(alias, lambda p: _first_event(p, request))
-        ttft = time.monotonic() - started
+        ttft = None
         settled = False
         try:
             while not isinstance(event, Completed):
+                if ttft is None and not isinstance(event, PromptProgress):  # reading the prompt is no token
+                    ttft = time.monotonic() - started
                 yield event
                 event = next(events, None)
                 if event is None:
@@ -286,9 +288,10 @@ class Router:
                 if time.monotonic() > attempt.deadline:
                     raise ProviderError("deadline passed mid-stream", "timeout", started=True)
             response = event.response
-            response.latency_s, response.ttft_s = time.monotonic() - started, ttft
+            response.latency_s = time.monotonic() - started
+            response.ttft_s = response.latency_s if ttft is None else ttft
             settled = True
-            attempt.success(slot, response, ttft)
+            attempt.success(slot, response, response.ttft_s)
             done(response, attempt.attempts)
             yield event
         except ProviderError as exc:

@@ -134,4 +134,16 @@ class Completed:
     response: Response
 
 
-StreamEvent = TextDelta | ReasoningDelta | ToolCallDelta | Completed
+@dataclass
+class PromptProgress:
+    """How much of the prompt the model has read, before its first token.
+
+    A local model on a slow CPU can read a long prompt for minutes without a token: this
+    event lets the consumer keep its time limit, Ctrl-C or a progress bar meanwhile.
+    """
+
+    processed: int
+    total: int
+
+
+StreamEvent = PromptProgress | TextDelta | ReasoningDelta | ToolCallDelta | Completed

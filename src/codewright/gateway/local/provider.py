@@ -27,7 +27,15 @@ from codewright.gateway.local.catalog import weights_path
 from codewright.gateway.local.runtime import DEFAULT_N_CTX, RuntimeOptions, default_threads, runtime_for
 from codewright.gateway.openai import parse_usage, to_payload
 from codewright.gateway.provider import ProviderError
-from codewright.gateway.types import Completed, Request, Response, StreamEvent, ToolCall, ToolSpec
+from codewright.gateway.types import (
+    Completed,
+    PromptProgress,
+    Request,
+    Response,
+    StreamEvent,
+    ToolCall,
+    ToolSpec,
+)
 
 _DONE = object()
 
@@ -138,7 +146,8 @@ class LocalProvider:
         return self._finish(request, response)
 
     def stream(self, request: Request) -> Iterator[StreamEvent]:
-        """Stream deltas; closing the iterator (Ctrl-C, cancel) stops generation at the next token."""
+        """Stream deltas, after the prompt's reading progress batch by batch; closing the iterator
+        (Ctrl-C, a time limit) stops the model at its next batch or token."""
         runtime = self._runtime()
         chunks: queue.Queue[Any] = queue.Queue()
         cancel = threading.Event()
@@ -149,7 +158,7 @@ class LocalProvider:
 
         def work() -> None:
             try:
-                runtime.chat(self._body(request, stream=True), on_chunk)
+                runtime.chat({**self._body(request, stream=True), "return_progress": True}, on_chunk)
             except Exception as exc:  # noqa: BLE001 - reported to the consumer, not lost in the thread
                 chunks.put(exc)
             chunks.put(_DONE)
@@ -163,6 +172,8 @@ class LocalProvider:
                 if isinstance(chunk, Exception):
                     raise ProviderError(f"local model failed: {chunk}", "server", started=asm.has_output)
                 usage = chunk.get("usage") or usage
+                if progress := chunk.get("prompt_progress"):
+                    yield PromptProgress(progress["processed"], progress["total"])
                 for choice in chunk.get("choices") or []:
                     finish = choice.get("finish_reason") or finish
                     text = (choice.get("delta") or {}).get("content")

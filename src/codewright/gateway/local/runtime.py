@@ -20,6 +20,9 @@ from codewright.errors import CodewrightError, UsageError
 
 Chunk = dict[str, Any]
 DEFAULT_N_CTX = 16384  # tokens of context: the KV cache costs about 0.5 GB at this size for a 1.5B model
+# Prompt tokens read per batch. The server reports progress, and a closed stream stops, only between
+# batches: llama.cpp's 2048 meant minutes without either on a slow CPU; 256 reads as fast (measured).
+PROMPT_BATCH = 256
 
 
 def default_threads() -> int:
@@ -84,6 +87,7 @@ def _load_xllamacpp(options: RuntimeOptions):
     params.model.path = str(options.path)
     params.n_ctx = options.n_ctx
     params.n_parallel = 1
+    params.n_batch = PROMPT_BATCH
     params.cpuparams.n_threads = options.threads
     params.cpuparams_batch.n_threads = options.threads
     params.use_jinja = True
