@@ -68,18 +68,14 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     if args.reuse_indexes:
         mode = "reuse"
-    jobs = [(repo, group, str(args.mirrors), mode, str(args.features) if args.features else None)
+    jobs = [(repo, group, str(args.mirrors), mode, str(args.features) if args.features else None, str(results_path))
             for repo, group in sorted(groups.items(), key=lambda g: -len(g[1]))]
-    with open(results_path, "a", encoding="utf-8") as out:
-        if args.jobs > 1:
-            with ProcessPoolExecutor(args.jobs) as pool:
-                for lines in pool.map(_evaluate_group, *zip(*jobs)):
-                    out.writelines(lines)
-                    out.flush()
-        else:
-            for job in jobs:
-                out.writelines(_evaluate_group(*job))
-                out.flush()
+    if args.jobs > 1:
+        with ProcessPoolExecutor(args.jobs) as pool:
+            list(pool.map(_evaluate_group, *zip(*jobs)))
+    else:
+        for job in jobs:
+            _evaluate_group(*job)
     results = [r for r in _load_results(results_path).values() if r["instance_id"] in {x["instance_id"] for x in rows}]
     summary = summarise(results, "find" if mode == "reuse" else mode, time.perf_counter() - started)
     _print_summary(summary)
@@ -97,24 +93,24 @@ def _load_results(path: Path) -> dict[str, dict]:
     return found
 
 
-def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, features: str | None) -> list[str]:
-    """Evaluate one repository's instances in commit order, each index seeded from the last."""
+def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, features: str | None, results: str) -> None:
+    """Evaluate one repository's instances in commit order, each index seeded from the last.
+
+    Each result is appended as soon as it is known, so a stopped run resumes at the next instance."""
     git_dir = find_mirror(Path(mirrors), repo)
-    lines = []
     previous: Path | None = None
     for row in rows:
         if mode == "reuse":
             result = _with_cached_index(row, features)
-            lines.extend([json.dumps(result) + "\n"] if result else [])
-            continue
-        with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
-            tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
-            if mode == "baseline":
-                result = _baseline(tree, row)
-            else:
-                result, previous = _with_find(tree, row, previous, features)
-        lines.append(json.dumps(result) + "\n")
-    return lines
+        else:
+            with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
+                tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
+                if mode == "baseline":
+                    result = _baseline(tree, row)
+                else:
+                    result, previous = _with_find(tree, row, previous, features)
+        if result:
+            _append_line(Path(results), result)
 
 
 def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None) -> tuple[dict, Path]:
@@ -206,8 +202,17 @@ def _write_features(path: Path, row: dict, cands, gold_functions: list[str] | No
         "files": {p: f.values for p, f in cands.files.items()},
         "functions": {sid: [cands.lines[sid][0], f.values] for sid, f in cands.functions.items()},
     }
-    with open(path, "a", encoding="utf-8") as out:
-        out.write(json.dumps(record) + "\n")
+    _append_line(path, record)
+
+
+def _append_line(path: Path, record: dict) -> None:
+    """One JSON line in one write(2) on an O_APPEND descriptor: parallel workers append to the same
+    files, and a buffered file object would split a long line into several writes that can interleave."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, (json.dumps(record) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 def _baseline(tree: Path, row: dict) -> dict:
