@@ -66,7 +66,6 @@ class Request:
     stop: list[str] = field(default_factory=list)
     response_format: dict[str, Any] | None = None  # e.g. {"type": "json_schema", "json_schema": {...}}
     thinking_budget: int | None = None
-    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
