@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 import pytest
 from tests.support.repos import make_repo
 
-from codewright.errors import UsageError
 from codewright.eval.localize import _evaluate_group, _score, summarise
 
 ROW = {"instance_id": "o__r-1", "repo": "o/r", "edited_files": ["a.py", "b.py", "new.py"], "added_files": ["new.py"]}
@@ -35,20 +35,40 @@ def test_function_scores_need_every_gold_function() -> None:
     assert summary["function_instances"] == 1 and summary["function_left_out"] == 1
 
 
-def test_each_result_is_on_disk_before_the_next_instance_runs(tmp_path, monkeypatch) -> None:
-    """A stopped run resumes at the next instance, not at the next repository."""
+@pytest.fixture
+def mirrored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, str]:
+    """A mirrors folder holding `o/r` with one commit, and that commit; caches under tmp_path."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     work = make_repo(tmp_path / "work", {"pkg/cart.py": "def total(items):\n    return sum(items)\n"}, git=True)
     git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
     subprocess.run([*git, "add", "-A"], check=True)
     subprocess.run([*git, "commit", "-qm", "one"], check=True)
     commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
-    mirror = tmp_path / "mirrors" / "o+r"
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(mirror)], check=True)
-    row = {"repo": "o/r", "problem_statement": "total() of the cart is wrong", "edited_files": ["pkg/cart.py"]}
-    rows = [dict(row, instance_id="o__r-1", base_commit=commit), dict(row, instance_id="o__r-2", base_commit="f" * 40)]
+    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(tmp_path / "mirrors" / "o+r")], check=True)
+    return tmp_path / "mirrors", commit
+
+
+TASK = {"repo": "o/r", "problem_statement": "total() of the cart is wrong", "edited_files": ["pkg/cart.py"]}
+
+
+def test_each_result_is_on_disk_before_the_next_instance_runs(mirrored: tuple[Path, str], tmp_path: Path) -> None:
+    """A stopped run resumes at the next instance, not at the next repository."""
+    mirrors, commit = mirrored
+    crashing = {k: v for k, v in TASK.items() if k != "problem_statement"}  # find fails on this one
+    rows = [dict(TASK, instance_id="o__r-1", base_commit=commit), dict(crashing, instance_id="o__r-2", base_commit=commit)]
     results = tmp_path / "results.jsonl"
-    with pytest.raises(UsageError):  # the second instance's commit is not in the mirror
-        _evaluate_group("o/r", rows, str(tmp_path / "mirrors"), "find", None, str(results))
+    with pytest.raises(KeyError):
+        _evaluate_group("o/r", rows, str(mirrors), "find", None, str(results))
     (first,) = [json.loads(line) for line in results.read_text().splitlines()]
     assert first["instance_id"] == "o__r-1" and first["file_acc@1"] is True
+
+
+def test_an_instance_the_mirror_cannot_materialise_is_skipped_and_named(
+    mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mirrors, commit = mirrored
+    rows = [dict(TASK, instance_id="o__r-1", base_commit="f" * 40), dict(TASK, instance_id="o__r-2", base_commit=commit)]
+    results = tmp_path / "results.jsonl"
+    _evaluate_group("o/r", rows, str(mirrors), "find", None, str(results))
+    assert [json.loads(line)["instance_id"] for line in results.read_text().splitlines()] == ["o__r-2"]
+    assert capsys.readouterr().err.startswith("o__r-1: skipped: ")

@@ -17,6 +17,7 @@ import os
 import shutil
 import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -96,7 +97,8 @@ def _load_results(path: Path) -> dict[str, dict]:
 def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, features: str | None, results: str) -> None:
     """Evaluate one repository's instances in commit order, each index seeded from the last.
 
-    Each result is appended as soon as it is known, so a stopped run resumes at the next instance."""
+    Each result is appended as soon as it is known, so a stopped run resumes at the next instance. An
+    instance whose tree cannot be materialised is skipped with one line on stderr (a rerun tries it again)."""
     git_dir = find_mirror(Path(mirrors), repo)
     previous: Path | None = None
     for row in rows:
@@ -104,7 +106,11 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
             result = _with_cached_index(row, features)
         else:
             with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
-                tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
+                try:
+                    tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
+                except UsageError as exc:  # e.g. a mirror without the commit or a large blob: skip, say so
+                    print(f"{row['instance_id']}: skipped: {exc}", file=sys.stderr, flush=True)
+                    continue
                 if mode == "baseline":
                     result = _baseline(tree, row)
                 else:
