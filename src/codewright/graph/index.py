@@ -223,6 +223,7 @@ class Index:
         writer = FactsWriter(conn, mmap, modules, entries)
         lap("prepare")
         parsed = self._parse(jobs, modules, progress, writer.write)
+        writer.finish()
         lap("parse+write")
         self.parsed_total += len(parsed)
         stats.parsed, stats.removed = len(parsed), len(removed)

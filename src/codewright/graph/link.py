@@ -18,8 +18,17 @@ from codewright.graph.parse import Parsed
 from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver
 
 
+FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
+
+
 class FactsWriter:
-    """Writes each parsed file's rows as soon as it arrives; keeps what resolution needs."""
+    """Writes each parsed file's rows as soon as it arrives; keeps what resolution needs.
+
+    Chunks for full-text search are buffered and inserted in batches: FTS5 writes its
+    pending terms out as a new segment at every statement savepoint (the next file's
+    upsert opens one), so inserting them file by file made thousands of tiny segments
+    to merge, and cost more than all other inserts together. `finish` writes the rest.
+    """
 
     def __init__(self, conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str],
                  entries: dict[str, FileEntry]) -> None:
@@ -33,6 +42,8 @@ class FactsWriter:
         self.chunk_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
         self.symbol_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
         self.symbol_ids: dict[str, dict[str, int]] = {}  # path -> sid -> symbols.id, for reference scopes
+        self.fts_rows: list[tuple[int, str, str, str]] = []
+        self.fts_chars = 0
 
     def write(self, item: Parsed) -> None:
         entry = self.entries[item.path]
@@ -73,13 +84,20 @@ class FactsWriter:
             [(first + n, file_id, *s) for n, s in enumerate(item.symbols)],
         )
         conn.executemany("INSERT INTO errors VALUES (?,?)", [(file_id, e) for e in item.errors])
-        chunk_rows, fts_rows = [], []
+        chunk_rows = []
         for kind, start, end, symbol, title, text, idents in item.chunks:
             chunk_rows.append((self.chunk_id, file_id, kind, start, end, symbol, title))
-            fts_rows.append((self.chunk_id, title, text, idents))
+            self.fts_rows.append((self.chunk_id, title, text, idents))
+            self.fts_chars += len(text)
             self.chunk_id += 1
         conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)", chunk_rows)
-        conn.executemany("INSERT INTO chunks_fts (rowid, title, text, idents) VALUES (?,?,?,?)", fts_rows)
+        if self.fts_chars > FTS_BATCH_CHARS:
+            self.finish()
+
+    def finish(self) -> None:
+        """Write the buffered full-text rows."""
+        self.conn.executemany("INSERT INTO chunks_fts (rowid, title, text, idents) VALUES (?,?,?,?)", self.fts_rows)
+        self.fts_rows, self.fts_chars = [], 0
 
 
 @dataclass
