@@ -17,7 +17,6 @@ from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
 from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver
 
-
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 
 
