@@ -2,7 +2,7 @@
 
 `FactsWriter` writes each parsed file's rows the moment a worker hands them over (so
 SQLite inserts overlap parsing) and keeps in memory what linking needs on a cold build.
-`Linker` then resolves references: on a cold build entirely from memory, on an update
+`Linker` then sets the targets of references: on a cold build entirely from memory, on an update
 from the database, and only for the references whose answer can have changed.
 """
 
@@ -24,9 +24,9 @@ FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 class FactsWriter:
     """Writes each parsed file's rows as soon as it arrives; keeps what resolution needs.
 
-References are inserted here too, without targets (the linker fills those in once
-every file is known): their rows are most of the index, and written now they overlap
-the workers' parsing instead of lengthening the serial link step.
+    References are inserted here too, without targets (the linker fills those in once
+    every file is known): their rows are most of the index, and written now they overlap
+    the workers' parsing instead of lengthening the serial link step.
 
     Chunks for full-text search are buffered and inserted in batches: FTS5 writes its
     pending terms out as a new segment at every statement savepoint (the next file's
