@@ -223,6 +223,7 @@ class Index:
         writer = FactsWriter(conn, mmap, modules, entries)
         lap("prepare")
         parsed = self._parse(jobs, modules, progress, writer.write)
+        writer.finish()
         lap("parse+write")
         self.parsed_total += len(parsed)
         stats.parsed, stats.removed = len(parsed), len(removed)
@@ -234,7 +235,7 @@ class Index:
         changed = {p.path for p in parsed}
         retarget = relink_imports(conn, mmap, modules, changed) if paths_changed and not cold else set()
         linker = Linker(conn, all_paths - {p.path for p in parsed if p.skipped}, writer, parsed, cold)
-        linker.insert_refs(parsed)
+        linker.resolve_refs(parsed)
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}
             moved = old_imports != self._import_rows([writer.ids[p] for p in changed])

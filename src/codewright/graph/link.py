@@ -2,7 +2,7 @@
 
 `FactsWriter` writes each parsed file's rows the moment a worker hands them over (so
 SQLite inserts overlap parsing) and keeps in memory what linking needs on a cold build.
-`Linker` then resolves references: on a cold build entirely from memory, on an update
+`Linker` then sets the targets of references: on a cold build entirely from memory, on an update
 from the database, and only for the references whose answer can have changed.
 """
 
@@ -12,14 +12,27 @@ import posixpath
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass
+from itertools import count, repeat
 
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
 from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver
 
+FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
+
 
 class FactsWriter:
-    """Writes each parsed file's rows as soon as it arrives; keeps what resolution needs."""
+    """Writes each parsed file's rows as soon as it arrives; keeps what resolution needs.
+
+    References are inserted here too, without targets (the linker fills those in once
+    every file is known): their rows are most of the index, and written now they overlap
+    the workers' parsing instead of lengthening the serial link step.
+
+    Chunks for full-text search are buffered and inserted in batches: FTS5 writes its
+    pending terms out as a new segment at every statement savepoint (the next file's
+    upsert opens one), so inserting them file by file made thousands of tiny segments
+    to merge, and cost more than all other inserts together. `finish` writes the rest.
+    """
 
     def __init__(self, conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str],
                  entries: dict[str, FileEntry]) -> None:
@@ -33,6 +46,10 @@ class FactsWriter:
         self.chunk_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
         self.symbol_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
         self.symbol_ids: dict[str, dict[str, int]] = {}  # path -> sid -> symbols.id, for reference scopes
+        self.ref_id = (conn.execute("SELECT max(id) FROM refs").fetchone()[0] or 0) + 1
+        self.first_ref: dict[str, int] = {}  # path -> refs.id of its first reference
+        self.fts_rows: list[tuple[int, str, str, str]] = []
+        self.fts_chars = 0
 
     def write(self, item: Parsed) -> None:
         entry = self.entries[item.path]
@@ -73,13 +90,30 @@ class FactsWriter:
             [(first + n, file_id, *s) for n, s in enumerate(item.symbols)],
         )
         conn.executemany("INSERT INTO errors VALUES (?,?)", [(file_id, e) for e in item.errors])
-        chunk_rows, fts_rows = [], []
+        self._refs(file_id, item)
+        chunk_rows = []
         for kind, start, end, symbol, title, text, idents in item.chunks:
             chunk_rows.append((self.chunk_id, file_id, kind, start, end, symbol, title))
-            fts_rows.append((self.chunk_id, title, text, idents))
+            self.fts_rows.append((self.chunk_id, title, text, idents))
+            self.fts_chars += len(text)
             self.chunk_id += 1
         conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)", chunk_rows)
-        conn.executemany("INSERT INTO chunks_fts (rowid, title, text, idents) VALUES (?,?,?,?)", fts_rows)
+        if self.fts_chars > FTS_BATCH_CHARS:
+            self.finish()
+
+    def _refs(self, file_id: int, item: Parsed) -> None:
+        names, lines, cols, kinds, qualifiers, scopes = item.refs
+        first = self.first_ref[item.path] = self.ref_id
+        self.ref_id += len(names)
+        rows = zip(count(first), repeat(file_id), names, lines, cols, kinds, qualifiers,
+                   map(self.symbol_ids[item.path].get, scopes))  # columns zipped in C, no loop here
+        self.conn.executemany(
+            "INSERT INTO refs (id, file_id, name, line, col, kind, qualifier, scope) VALUES (?,?,?,?,?,?,?,?)", rows)
+
+    def finish(self) -> None:
+        """Write the buffered full-text rows."""
+        self.conn.executemany("INSERT INTO chunks_fts (rowid, title, text, idents) VALUES (?,?,?,?)", self.fts_rows)
+        self.fts_rows, self.fts_chars = [], 0
 
 
 @dataclass
@@ -122,7 +156,7 @@ class Linker:
                  parsed: list[Parsed], cold: bool) -> None:
         self.conn = conn
         self.file_ids = dict(writer.ids)
-        self.symbol_ids = writer.symbol_ids
+        self.first_ref = writer.first_ref
         self.all_paths = all_paths
         self._by_dir: dict[str, list[str]] | None = None
         self.resolver = Resolver(
@@ -185,29 +219,28 @@ class Linker:
             self.file_ids[path] = row[0] if row else None
         return self.file_ids[path]
 
-    def insert_refs(self, parsed: list[Parsed]) -> None:
+    def resolve_refs(self, parsed: list[Parsed]) -> None:
+        """Fill in the targets of the parsed files' references (written without by FactsWriter)."""
         resolve = self.resolver.resolve_ref
-        names = self.memory.names if self.memory else None
-        rows = []
+        known = self.memory.names if self.memory else None
+        updates = []
         for item in parsed:
-            fid = self.file_ids[item.path]
             path = item.path
-            scope_id = self.symbol_ids.get(path, {}).get
-            seen: dict[tuple, tuple] = {}  # within a file the answer depends on name and qualifier only
-            for name, line, col, kind, qualifier, scope in item.refs:
-                if names is not None and name not in names:  # can name nothing in the tree
-                    rows.append((fid, name, line, col, kind, qualifier, scope_id(scope), None, None))
+            first = self.first_ref[path]
+            names, qualifiers, scopes = item.refs[0], item.refs[4], item.refs[5]
+            seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
+            for n, name in enumerate(names):
+                if known is not None and name not in known:  # can name nothing in the tree
                     continue
-                key = (name, qualifier, scope) if qualifier in SELF_NAMES else (name, qualifier)
+                qualifier = qualifiers[n]
+                key = (name, qualifier, scopes[n]) if qualifier in SELF_NAMES else (name, qualifier)
                 if key not in seen:
-                    target = resolve(path, name, qualifier, scope)
-                    seen[key] = (target, self._target_file(target))
-                rows.append((fid, name, line, col, kind, qualifier, scope_id(scope), *seen[key]))
-        self.conn.executemany(
-            "INSERT INTO refs (file_id, name, line, col, kind, qualifier, scope, target, target_file)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            rows,
-        )
+                    target = resolve(path, name, qualifier, scopes[n])
+                    seen[key] = (target, self._target_file(target)) if target else None
+                found = seen[key]
+                if found:
+                    updates.append((*found, first + n))
+        self.conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
 
     def relink(self, importers_of: set[str], retarget: set[str], vanished: set[str], appeared: set[str],
                changed: set[str]) -> int:

@@ -3,17 +3,22 @@
 Runs in a process pool on a cold index, so it returns plain tuples (cheap to pickle)
 rather than the FileFacts dataclasses, and it already computes what the writer would
 otherwise spend the main process on: line counts and the split identifiers for FTS.
+References, the bulk, travel as columns that the writer zips into rows in C.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
 from codewright.graph.facts import FileFacts
 from codewright.graph.files import read_file
 from codewright.graph.store import identifier_words
+
+_REF_COLUMNS = ("name", "line", "col", "kind", "qualifier", "scope")
+NO_REFS: tuple = ((),) * len(_REF_COLUMNS)
 
 Extractor = Callable[[str, bytes, "str | None"], FileFacts]
 
@@ -27,7 +32,7 @@ class Parsed:
     skipped: str | None = None  # reason the file was left out (binary, unreadable)
     symbols: list[tuple] = field(default_factory=list)
     imports: list[tuple] = field(default_factory=list)
-    refs: list[tuple] = field(default_factory=list)
+    refs: tuple = NO_REFS  # columns, one tuple each: names, lines, cols, kinds, qualifiers, scopes
     chunks: list[tuple] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
@@ -67,7 +72,7 @@ def flatten(facts: FileFacts, hash_: str, lines: int) -> Parsed:
             for s in facts.symbols
         ],
         imports=[(i.module, ",".join(i.names), i.alias, i.line, i.level, i.scope) for i in facts.imports],
-        refs=[(r.name, r.line, r.col, r.kind, r.qualifier, r.scope) for r in facts.references],
+        refs=tuple(tuple(map(attrgetter(column), facts.references)) for column in _REF_COLUMNS),
         chunks=[
             (c.kind, c.start_line, c.end_line, c.symbol, c.title, c.text, identifier_words(c.text))
             for c in facts.chunks

@@ -17,6 +17,7 @@ import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 
 from codewright.errors import CodewrightError
@@ -222,13 +223,18 @@ def split_identifier(name: str) -> list[str]:
 
 def identifier_words(text: str) -> str:
     """The split words of every compound identifier in `text`, for the FTS `idents` column."""
-    words: list[str] = []
-    for ident in dict.fromkeys(_WORD.findall(text)):
-        if "_" in ident.strip("_") or not (ident.islower() or ident.isupper()):  # compound: split it
-            parts = split_identifier(ident)
-            if len(parts) > 1:
-                words.extend(parts)
-    return " ".join(words)
+    return " ".join(filter(None, map(_compound_words, dict.fromkeys(_WORD.findall(text)))))
+
+
+@lru_cache(maxsize=1 << 17)
+def _compound_words(ident: str) -> str:
+    """`get_user` -> "get user"; "" for a plain word. Cached: a tree repeats its identifiers
+    in every file, and splitting them was a tenth of a cold index's extraction time."""
+    if "_" in ident.strip("_") or not (ident.islower() or ident.isupper()):
+        parts = split_identifier(ident)
+        if len(parts) > 1:
+            return " ".join(parts)
+    return ""
 
 
 def fts_query(text: str) -> str:

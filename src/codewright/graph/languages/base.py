@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from typing import Generic, TypeVar
 
 from tree_sitter import Query, QueryCursor
 
 from codewright.graph.facts import Chunk, Symbol
+
+T = TypeVar("T")
 
 MAX_ERRORS = 20  # syntax errors reported per file; the rest are counted
 CHUNK_MAX_LINES = 80  # a class longer than this is split into a header and its members
@@ -77,29 +80,30 @@ def module_symbol(src: Source, module_id: str, name: str, qualname: str, doc: st
     return Symbol(module_id, name, qualname, "module", 1, last, 1, max(1, len(lines[last - 1])), "", doc, None)
 
 
-class ScopeMap:
-    """Maps a byte offset to the id of the innermost symbol containing it, by one bisect.
+class ScopeMap(Generic[T]):
+    """Maps a byte offset to the id of the innermost range containing it, by one bisect.
 
-    Nested byte ranges are flattened once per file into boundaries where the
-    innermost symbol changes.
+    Nested byte ranges are flattened once per file into boundaries where the innermost
+    range changes. Ids are symbol ids for scopes (`outer` is the module's), or anything
+    else kept per range (Python's sets of local names).
     """
 
-    def __init__(self, module_id: str, ranges: list[tuple[int, int, str]]):
+    def __init__(self, outer: T, ranges: list[tuple[int, int, T]]):
         self.bounds = bounds = [0]
-        self.ids = ids = [module_id]
-        stack: list[tuple[int, str]] = []
+        self.ids = ids = [outer]
+        stack: list[tuple[int, T]] = []
         for start, end, sid in sorted(ranges, key=lambda r: (r[0], -r[1])):
             while stack and stack[-1][0] <= start:
                 bounds.append(stack.pop()[0])
-                ids.append(stack[-1][1] if stack else module_id)
+                ids.append(stack[-1][1] if stack else outer)
             stack.append((end, sid))
             bounds.append(start)
             ids.append(sid)
         while stack:
             bounds.append(stack.pop()[0])
-            ids.append(stack[-1][1] if stack else module_id)
+            ids.append(stack[-1][1] if stack else outer)
 
-    def at(self, offset: int) -> str:
+    def at(self, offset: int) -> T:
         return self.ids[bisect_right(self.bounds, offset) - 1]
 
 

@@ -12,7 +12,9 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
 - references: every identifier that is read: calls, attribute accesses (including
   `self.x = ...`), decorators, base classes, names inside annotations, plain loads.
   Not references: definitions, parameters, assignment/loop/with/except targets,
-  keyword-argument names, import statements, and `self`/`cls`.
+  keyword-argument names, import statements, `self`/`cls`, and plain names that are
+  local where they are read (see `_local_names`): no symbol of the graph can be meant
+  there, and they were over a third of all references.
 """
 
 from __future__ import annotations
@@ -41,8 +43,10 @@ LANGUAGE = Language(tree_sitter_python.language())
 
 # Capture names: def.* definitions (assignments for def.var/def.attr), ref.* identifiers
 # with a reference kind, id every identifier (plain loads are the ids with no other
-# role), skip identifiers that bind rather than read, attr attribute expressions (where
-# a qualifier starts), type annotation ranges, import statements. Top-level if/try
+# role), skip identifiers that bind rather than read, bind those that do both (`n += 1`),
+# global names declared global, local.scope lambdas and comprehensions (scopes of their
+# own), attr attribute expressions (where a qualifier starts), type annotation ranges,
+# import statements. Top-level if/try
 # blocks (def.block) are searched for assignments in Python: nested query patterns and
 # [alternations] cost more than the whole capture of every identifier. Cheaper than capturing them, some roles are read from the bytes
 # around each identifier: after "." an attribute, before "(" a call, before "=" (not
@@ -75,10 +79,11 @@ QUERY_SCM = r"""
 (parameters (identifier) @skip)
 (lambda_parameters (identifier) @skip)
 (typed_parameter . (identifier) @skip)
+(default_parameter name: (identifier) @skip)
 (typed_default_parameter name: (identifier) @skip)
 (list_splat_pattern (identifier) @skip)
 (dictionary_splat_pattern (identifier) @skip)
-(assignment left: (identifier) @skip type: (_))
+(assignment left: (identifier) @skip)
 (assignment left: (pattern_list (identifier) @skip))
 (assignment left: (tuple_pattern (identifier) @skip))
 (assignment left: (list_pattern (identifier) @skip))
@@ -89,9 +94,16 @@ QUERY_SCM = r"""
 (for_in_clause left: (pattern_list (identifier) @skip))
 (for_in_clause left: (tuple_pattern (identifier) @skip))
 (as_pattern_target (identifier) @skip)
-(global_statement (identifier) @skip)
+(global_statement (identifier) @global)
 (nonlocal_statement (identifier) @skip)
 (named_expression name: (identifier) @skip)
+(augmented_assignment left: (identifier) @bind)
+
+(lambda) @local.scope
+(list_comprehension) @local.scope
+(set_comprehension) @local.scope
+(dictionary_comprehension) @local.scope
+(generator_expression) @local.scope
 """
 
 QUERY = Query(LANGUAGE, QUERY_SCM)
@@ -111,7 +123,7 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     facts.symbols += unique_ids(symbols)
     scopes = ScopeMap(module_id, scope_ranges)
     facts.imports = _imports(src, sorted(caps.get("import", _EMPTY), key=_start_byte), scopes, module_id)
-    facts.references = _references(src, caps, scopes, declared)
+    facts.references = _references(src, caps, scopes, declared, _local_names(src.data, caps))
     facts.chunks = code_chunks(src, module, spans)
     return facts
 
@@ -285,8 +297,10 @@ def _item_import(src: Source, item, module: str, line: int, scope, level: int) -
     return Import(name, [], alias, line, 0, scope)
 
 
-def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list[Reference]:
-    """One Reference per identifier read, in document order.
+def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
+                local_names: ScopeMap[frozenset[bytes]]) -> list[Reference]:
+    """One Reference per identifier read, in document order, but for plain names local
+    where they are read.
 
     The hot loop of indexing (hundreds of thousands of identifiers in a large repository):
     each identifier costs one `start_byte` and byte tests around it; names, lines and
@@ -295,7 +309,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
     `declared` holds the start bytes of definition names.
     """
     data = src.data
-    skip = {n.start_byte for n in caps.get("skip", _EMPTY)}
+    skip = {n.start_byte for capture in ("skip", "global") for n in caps.get(capture, _EMPTY)}
     skip |= declared
     ids = [(start, n) for n in caps.get("id", _EMPTY) if (start := n.start_byte) not in skip]
     ids.sort()
@@ -311,6 +325,9 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
     bounds = scopes.bounds + [1 << 62]
     scope_ids = scopes.ids
     scope = 0
+    local_bounds = local_names.bounds + [1 << 62]
+    local_sets = local_names.ids
+    here = 0  # index of the local names in effect
     lines = src.line_starts() + [1 << 62]
     row = 0  # ids are sorted, so the line and the scope only move forward
     ascii_src = src.ascii
@@ -358,7 +375,14 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
         elif kind is None:
             if raw in _NOT_REFERENCES or (follows == b"=" and not in_annotation):
                 continue  # self, cls, or a name bound by "=" (keyword argument, default, target)
-            kind = "annotation" if in_annotation else "call" if follows == b"(" else "name"
+            if in_annotation:
+                kind = "annotation"
+            else:
+                while local_bounds[here + 1] <= start:
+                    here += 1
+                if raw in local_sets[here]:
+                    continue
+                kind = "call" if follows == b"(" else "name"
         name = names.get(raw)
         if name is None:
             name = names[raw] = raw.decode("utf-8", "replace")
@@ -369,6 +393,57 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int]) -> list
         col = start - lines[row] + 1 if ascii_src else src.col(row, start - lines[row])
         append(Reference(name, row + 1, col, kind, qual, scope_ids[scope]))
     return refs
+
+
+_NO_NAMES: frozenset[bytes] = frozenset()
+
+
+def _local_names(data: bytes, caps) -> ScopeMap[frozenset[bytes]]:
+    """The names local at each byte: bound (parameter, assignment, loop, with/except
+    target, walrus, `n += 1`) in the enclosing function, lambda or comprehension or in
+    the functions around it, and not declared global there. Python's rule: a name bound
+    anywhere in a function is local in all of it. A class body's own names are its
+    attributes (symbols), so it binds nothing here; module level binds nothing either.
+
+    Defaults of parameters are read outside the function: its names start at its body.
+    Names bound by import statements, nested defs and classes stay references (they name
+    modules and symbols).
+    """
+    regions = []  # (start, end, start of the names' range, is a class)
+    for node in caps.get("def.function", _EMPTY):
+        body = node.child_by_field_name("body")
+        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, False))
+    for node in caps.get("local.scope", _EMPTY):
+        body = node.child_by_field_name("body") if node.type == "lambda" else None
+        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, False))
+    regions += [(n.start_byte, n.end_byte, n.start_byte, True) for n in caps.get("def.class", _EMPTY)]
+    if not regions:
+        return ScopeMap(_NO_NAMES, [])
+    regions.sort(key=lambda r: (r[0], -r[1]))
+    innermost = ScopeMap(-1, [(start, end, i) for i, (start, end, _, _) in enumerate(regions)])
+    bound: list[set[bytes]] = [set() for _ in regions]
+    declared_global: list[set[bytes]] = [set() for _ in regions]
+    for found, captures in ((bound, ("skip", "bind")), (declared_global, ("global",))):
+        for capture in captures:
+            for node in caps.get(capture, _EMPTY):
+                i = innermost.at(node.start_byte)
+                if i >= 0:
+                    found[i].add(data[node.start_byte:node.end_byte])
+    names: list[frozenset[bytes]] = []
+    open_regions: list[int] = []
+    for i, (start, end, names_start, is_class) in enumerate(regions):
+        while open_regions and regions[open_regions[-1]][1] <= start:
+            open_regions.pop()
+        parent = next((j for j in reversed(open_regions) if regions[j][2] <= start), None)
+        outer = names[parent] if parent is not None else _NO_NAMES
+        if is_class:
+            names.append(outer - bound[i] if bound[i] else outer)
+        elif bound[i] or declared_global[i]:
+            names.append((outer | bound[i]) - declared_global[i])
+        else:
+            names.append(outer)
+        open_regions.append(i)
+    return ScopeMap(_NO_NAMES, [(names_start, end, names[i]) for i, (_, end, names_start, _) in enumerate(regions)])
 
 
 def _outermost(nodes) -> tuple[list[int], list[int]] | None:
