@@ -36,11 +36,12 @@ class Chunk:
 
 @dataclass(frozen=True)
 class Member:
-    """A function, method or class of a file, with the words of its own lines (split identifiers included)."""
+    """A function, method or class of a file, with the words of its own lines (split identifiers included)
+    and the chunks of its file that hold its first line, as (lines spanned - 1, chunk id), smallest first."""
     sid: str
     line: int
-    last: int
     words: frozenset[str]
+    holders: tuple[tuple[int, int], ...]
 
 
 def corpus(conn: sqlite3.Connection) -> Corpus:
@@ -192,7 +193,10 @@ class Corpus:
             "SELECT s.sid, f.path, s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id"
             f" WHERE f.path IN ({marks}) AND s.kind IN {MEMBER_KINDS}", paths,
         ):
-            self._members[path].append(Member(sid, line, last, own_words(texts.get(path, ()), line, last)))
+            holders = sorted((self.chunks[cid].end - self.chunks[cid].start, cid)
+                             for cid in self.file_chunks.get(path, ())
+                             if self.chunks[cid].start <= line <= self.chunks[cid].end)
+            self._members[path].append(Member(sid, line, own_words(texts.get(path, ()), line, last), tuple(holders)))
 
 
 def own_words(chunks, first: int, last: int) -> frozenset[str]:

@@ -116,19 +116,14 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     dropped and each keeps its (path, line).
     """
     functions = defaultdict(Features, cands.functions)
-    weights = lexical.weights
-    spans = _local_spans(corpus, lexical, top_paths)
-    total = sum(weights.values())
-    for path, members in corpus.members(top_paths).items():
+    top = _local_top(corpus, lexical, top_paths)
+    for members in corpus.members(top_paths).values():
         for member in members:
-            holding = [(end - start, score) for start, end, score in spans.get(path, ())
-                       if start <= member.line <= end]
-            value = min(holding)[1] if holding else 0.0
+            held = [(size, lexical.scores[cid]) for size, cid in member.holders if cid in lexical.scores]
+            value = min(held)[1] / top if held else 0.0
             functions[member.sid].add("lexical_local", value, f"BM25 {value:.2f} within the best files")
-            if member.words and weights:
-                value = sum(w for t, w in weights.items() if t in member.words) / total
-                functions[member.sid].add("own_words", value,
-                                          f"its own code holds {value:.0%} of the task's word weight")
+            value = _word_share(member.words, lexical.weights)
+            functions[member.sid].add("own_words", value, f"its own code holds {value:.0%} of the task's word weight")
     kinds = _symbol_lines(corpus, functions, cands.lines)
     cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
     words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
@@ -146,16 +141,19 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
             feats.add("in_mentioned_class", 1.0, f"a member of the mentioned {qualname.rsplit('.', 2)[-2]}")
 
 
-def _local_spans(corpus: Corpus, lexical: Lexical, paths: list[str]) -> dict[str, list[tuple[int, int, float]]]:
-    """(start, end, BM25 relative to the best of them) of the matching chunks of these files."""
-    scored = [(cid, lexical.scores[cid]) for path in paths for cid in corpus.file_chunks.get(path, ())
-              if cid in lexical.scores]
-    top = max((score for _, score in scored), default=0.0) or 1.0
-    spans: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
-    for cid, score in scored:
-        chunk = corpus.chunks[cid]
-        spans[chunk.path].append((chunk.start, chunk.end, score / top))
-    return spans
+def _local_top(corpus: Corpus, lexical: Lexical, paths: list[str]) -> float:
+    """The best BM25 of a chunk of these files (1 when none matches): `lexical_local` is relative to it."""
+    scores = lexical.scores
+    return max((scores[cid] for path in paths for cid in corpus.file_chunks.get(path, ()) if cid in scores),
+               default=0.0) or 1.0
+
+
+def _word_share(words: frozenset[str], weights: dict[str, float]) -> float:
+    """The share of the task's word weight among `words`, summed in the task's word order."""
+    present = words.intersection(weights)
+    if not present:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
 
 
 @lru_cache(maxsize=1 << 16)
@@ -228,7 +226,7 @@ def _messages(corpus: Corpus, text: str, files, functions) -> None:
 
 def _tested_source(corpus: Corpus, files) -> None:
     """A mentioned test file points at the source files it imports."""
-    tests = {p for p, f in files.items() if is_test(p) and {"path_mention", "frame"} & f.values.keys()}
+    tests = {p for p, f in files.items() if {"path_mention", "frame"} & f.values.keys() and is_test(p)}
     if not tests:
         return
     for src, target in corpus.imports:
