@@ -116,8 +116,8 @@ class Ranking:
 
 def score(features: Features, weights: dict[str, float]) -> tuple[float, Evidence]:
     """The weighted sum of the signals, summed largest contribution first, and that evidence."""
-    contributions = [(signal, weights[signal] * value) for signal, value in features.values.items()
-                     if value and weights.get(signal)]
+    contributions = [(signal, weight * value) for signal, value in features.values.items()
+                     if value and (weight := weights.get(signal))]
     contributions.sort(key=lambda c: -abs(c[1]))
     return sum(weight for _, weight in contributions), Evidence(contributions, features.details)
 

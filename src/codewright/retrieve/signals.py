@@ -119,11 +119,13 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     top = _local_top(corpus, lexical, top_paths)
     for members in corpus.members(top_paths).values():
         for member in members:
+            feats = functions[member.sid]  # a candidate even without evidence of its own
             held = [(size, lexical.scores[cid]) for size, cid in member.holders if cid in lexical.scores]
-            value = min(held)[1] / top if held else 0.0
-            functions[member.sid].add("lexical_local", value, f"BM25 {value:.2f} within the best files")
-            value = _word_share(member.words, lexical.weights)
-            functions[member.sid].add("own_words", value, f"its own code holds {value:.0%} of the task's word weight")
+            if held:
+                value = min(held)[1] / top
+                feats.add("lexical_local", value, f"BM25 {value:.2f} within the best files")
+            if share := _word_share(member.words, lexical.weights):
+                feats.add("own_words", share, f"its own code holds {share:.0%} of the task's word weight")
     kinds = _symbol_lines(corpus, functions, cands.lines)
     cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
     words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
