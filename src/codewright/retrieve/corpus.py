@@ -14,8 +14,8 @@ import posixpath
 import re
 import sqlite3
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 from codewright.graph.store import split_identifier
 from codewright.retrieve.lexicon import Lexicon
@@ -26,16 +26,14 @@ _CACHE: OrderedDict[int, Corpus] = OrderedDict()
 MEMBER_KINDS = ("function", "method", "class")
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):  # a tuple: django has 24k of them, made at once
     path: str
     symbol: str | None
     start: int
     end: int
 
 
-@dataclass(frozen=True)
-class Member:
+class Member(NamedTuple):
     """A function, method or class of a file, with the words of its own lines (split identifiers included)
     and the chunks of its file that hold its first line, as (lines spanned - 1, chunk id), smallest first."""
     sid: str
@@ -118,8 +116,9 @@ class Corpus:
 
     @cached_property
     def chunks(self) -> dict[int, Chunk]:
-        return {cid: Chunk(*rest) for cid, *rest in self.conn.execute(
-            "SELECT c.id, f.path, c.symbol, c.start_line, c.end_line FROM chunks c JOIN files f ON f.id = c.file_id")}
+        rows = self.conn.execute(
+            "SELECT c.id, f.path, c.symbol, c.start_line, c.end_line FROM chunks c JOIN files f ON f.id = c.file_id")
+        return {cid: Chunk(path, symbol, start, end) for cid, path, symbol, start, end in rows}
 
     @cached_property
     def file_chunks(self) -> dict[str, list[int]]:
