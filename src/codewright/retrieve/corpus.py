@@ -51,9 +51,7 @@ def corpus(conn: sqlite3.Connection) -> Corpus:
     stamp = _stamp(conn)
     cached = _CACHE.get(id(conn))
     if cached is None or cached.conn is not conn or cached.stamp != stamp:
-        cached = Corpus(conn)
-        cached.stamp = _stamp(conn)  # after its temporary tables, should creating them count
-        _CACHE[id(conn)] = cached
+        cached = _CACHE[id(conn)] = Corpus(conn, stamp)
     _CACHE.move_to_end(id(conn))
     while len(_CACHE) > _CACHED:
         _CACHE.popitem(last=False)
@@ -61,6 +59,7 @@ def corpus(conn: sqlite3.Connection) -> Corpus:
 
 
 def _stamp(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Moves with every commit of another connection and every row this one writes (not with temp tables)."""
     return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
 
 
@@ -73,9 +72,9 @@ def split(ident: str) -> tuple[str, ...]:
 class Corpus:
     """The task-independent tables of one index, each read on first use."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, stamp: tuple[int, int]):
         self.conn = conn
-        self.stamp: tuple[int, int] = (0, 0)
+        self.stamp = stamp  # the index's version this corpus was read from
         self._members: dict[str, list[Member]] = {}
 
     @cached_property

@@ -68,12 +68,6 @@ def is_test(path: str) -> bool:
     return bool(_TEST.search(path))
 
 
-@lru_cache(maxsize=1 << 16)
-def _file_kinds(path: str) -> tuple[float, float, float]:
-    """(test, doc, vendored) as 0/1: asked for every candidate file of every query."""
-    return float(is_test(path)), float(is_doc(path)), float(is_vendored(path))
-
-
 def is_doc(path: str) -> bool:
     return bool(_DOC.search(path))
 
@@ -82,7 +76,14 @@ def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
 
 
+@lru_cache(maxsize=1 << 16)
+def _file_kinds(path: str) -> tuple[float, float, float]:
+    """(test, doc, vendored) as 0/1: asked for every candidate file of every query."""
+    return float(is_test(path)), float(is_doc(path)), float(is_vendored(path))
+
+
 def match(corpus: Corpus, text: str) -> Lexical:
+    """The task's words and the chunks' BM25 for them: computed once, read by `collect` and `expand_functions`."""
     weights = term_weights(corpus, text)
     return Lexical(weights, corpus.lexicon.scores(list(weights)))
 
