@@ -118,6 +118,8 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     """
     functions = defaultdict(Features, cands.functions)
     top = _local_top(corpus, lexical, top_paths)
+    order = {word: i for i, word in enumerate(lexical.weights)}
+    total = sum(lexical.weights.values())
     for members in corpus.members(top_paths).values():
         for member in members:
             feats = functions[member.sid]  # a candidate even without evidence of its own
@@ -125,7 +127,7 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
             if held:
                 value = min(held)[1] / top
                 feats.add("lexical_local", value, f"BM25 {value:.2f} within the best files")
-            if share := _word_share(member.words, lexical.weights):
+            if share := _word_share(member.words, lexical.weights, order, total):
                 feats.add("own_words", share, f"its own code holds {share:.0%} of the task's word weight")
     kinds = _symbol_lines(corpus, functions, cands.lines)
     cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
@@ -151,12 +153,12 @@ def _local_top(corpus: Corpus, lexical: Lexical, paths: list[str]) -> float:
                default=0.0) or 1.0
 
 
-def _word_share(words: frozenset[str], weights: dict[str, float]) -> float:
-    """The share of the task's word weight among `words`, summed in the task's word order."""
+def _word_share(words: frozenset[str], weights: dict[str, float], order: dict[str, int], total: float) -> float:
+    """The share of the task's word weight (`total`) among `words`, summed in the task's word order (`order`)."""
     present = words.intersection(weights)
     if not present:
         return 0.0
-    return sum(w for t, w in weights.items() if t in present) / sum(weights.values())
+    return sum(weights[word] for word in sorted(present, key=order.__getitem__)) / total
 
 
 @lru_cache(maxsize=1 << 16)
