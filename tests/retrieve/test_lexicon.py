@@ -64,6 +64,13 @@ def test_a_word_the_index_lacks_has_no_chunks(index: Index) -> None:
     assert corpus(index.conn).lexicon.df(["missing", "balance"])["missing"] == 0
 
 
+def test_an_index_without_chunks_scores_nothing(tmp_path) -> None:
+    root = make_repo(tmp_path / "bare", {"notes.bin": b"\x00\x01"})
+    with Index.open(root) as idx:
+        idx.build()
+        assert corpus(idx.conn).lexicon.scores(["notes"]) == {}
+
+
 BEST_CASES = [
     # (case, scores, n, expected chunk ids in order)
     ("highest first", {1: 0.5, 2: 2.0, 3: 1.0}, 3, [2, 3, 1]),

@@ -51,7 +51,7 @@ class Lexicon:
         conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances"
                      " USING fts5vocab(main, chunks_fts, 'instance')")
         row = conn.execute("SELECT block FROM chunks_fts_data WHERE id = 1").fetchone()  # FTS5's averages record
-        averages = varints(row[0]) if row else [0]
+        averages = (varints(row[0]) if row else []) or [0]  # an empty table's record is empty
         self.rows = averages[0]  # FTS5's row count, its N
         avgdl = sum(averages[1:]) / self.rows if self.rows else 1.0
         self._norm = {  # per chunk, the length part of the denominator (D: its tokens in all columns)
