@@ -5,19 +5,22 @@ from __future__ import annotations
 import sqlite3
 
 from codewright.graph.index import Index
+from codewright.retrieve.corpus import corpus
 from codewright.retrieve.mentions import parse_mentions
 from codewright.retrieve.rank import Ranking, rank_files, rank_functions
-from codewright.retrieve.signals import Candidates, collect, expand_functions
+from codewright.retrieve.signals import Candidates, collect, expand_functions, match
 
 EXPAND_FILES = 20  # every function of this many best files is a candidate
 
 
 def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
     """All candidates with their signals, and the full rankings (the evaluation keeps both)."""
+    warm = corpus(conn)
     mentions = parse_mentions(text)
-    cands = collect(conn, text, mentions)
+    lexical = match(warm, text)
+    cands = collect(warm, text, mentions, lexical)
     files = rank_files(cands)
-    expand_functions(conn, text, mentions, cands, [hit.path for hit in files[:EXPAND_FILES]])
+    expand_functions(warm, text, mentions, lexical, cands, [hit.path for hit in files[:EXPAND_FILES]])
     return cands, Ranking(files, rank_functions(cands, files))
 
 

@@ -61,10 +61,28 @@ class Reason:
 
 
 @dataclass
+class Evidence:
+    """Each signal's contribution (weight x value), largest first, with the signals' details.
+
+    The `Reason` objects are made only when asked for: a query ranks thousands of
+    candidates and explains a few.
+    """
+    contributions: list[tuple[str, float]] = field(default_factory=list)
+    details: dict[str, str] = field(default_factory=dict)
+
+    def reasons(self) -> list[Reason]:
+        return [Reason(signal, self.details.get(signal, signal), weight) for signal, weight in self.contributions]
+
+
+@dataclass
 class FileHit:
     path: str
     score: float
-    reasons: list[Reason] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=Evidence, repr=False)
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return self.evidence.reasons()
 
     def to_json(self) -> dict:
         return {"path": self.path, "score": round(self.score, 4), "reasons": [r.to_json() for r in self.reasons]}
@@ -76,7 +94,11 @@ class FunctionHit:
     path: str
     line: int
     score: float
-    reasons: list[Reason] = field(default_factory=list)
+    evidence: Evidence = field(default_factory=Evidence, repr=False)
+
+    @property
+    def reasons(self) -> list[Reason]:
+        return self.evidence.reasons()
 
     def to_json(self) -> dict:
         return {"id": self.id, "path": self.path, "line": self.line, "score": round(self.score, 4),
@@ -92,14 +114,12 @@ class Ranking:
         return {"files": [f.to_json() for f in self.files], "functions": [f.to_json() for f in self.functions]}
 
 
-def score(features: Features, weights: dict[str, float]) -> tuple[float, list[Reason]]:
-    reasons = [
-        Reason(signal, features.details.get(signal, signal), weights[signal] * value)
-        for signal, value in features.values.items()
-        if value and weights.get(signal)
-    ]
-    reasons.sort(key=lambda r: -abs(r.weight))
-    return sum(r.weight for r in reasons), reasons
+def score(features: Features, weights: dict[str, float]) -> tuple[float, Evidence]:
+    """The weighted sum of the signals, summed largest contribution first, and that evidence."""
+    contributions = [(signal, weight * value) for signal, value in features.values.items()
+                     if value and (weight := weights.get(signal))]
+    contributions.sort(key=lambda c: -abs(c[1]))
+    return sum(weight for _, weight in contributions), Evidence(contributions, features.details)
 
 
 def rank_files(cands: Candidates, weights=FILE_WEIGHTS) -> list[FileHit]:

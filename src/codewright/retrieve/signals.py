@@ -8,13 +8,13 @@ see docs/retrieval.md) and explain every result by the signals that lifted it.
 from __future__ import annotations
 
 import math
-import posixpath
 import re
-import sqlite3
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from codewright.graph.store import split_identifier
+from codewright.retrieve.corpus import Corpus, split
+from codewright.retrieve.lexicon import best
 from codewright.retrieve.mentions import Mentions
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -29,10 +29,11 @@ return import self none true false
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "models", "test", "tests", "setup", ""})
-FTS_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
+LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
+CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
 _MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
@@ -47,6 +48,13 @@ class Features:
         if value > self.values.get(signal, 0.0):
             self.values[signal] = value
             self.details[signal] = detail
+
+
+@dataclass
+class Lexical:
+    """The task's words with their IDF weights, and the BM25 of every chunk holding any of them."""
+    weights: dict[str, float]
+    scores: dict[int, float]
 
 
 @dataclass
@@ -68,30 +76,39 @@ def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
 
 
-def collect(conn: sqlite3.Connection, text: str, mentions: Mentions) -> Candidates:
+@lru_cache(maxsize=1 << 16)
+def _file_kinds(path: str) -> tuple[float, float, float]:
+    """(test, doc, vendored) as 0/1: asked for every candidate file of every query."""
+    return float(is_test(path)), float(is_doc(path)), float(is_vendored(path))
+
+
+def match(corpus: Corpus, text: str) -> Lexical:
+    """The task's words and the chunks' BM25 for them: computed once, read by `collect` and `expand_functions`."""
+    weights = term_weights(corpus, text)
+    return Lexical(weights, corpus.lexicon.scores(list(weights)))
+
+
+def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> Candidates:
     """Every signal for every file and function that has any evidence."""
     files: dict[str, Features] = defaultdict(Features)
     functions: dict[str, Features] = defaultdict(Features)
-    paths = {row[0]: row[1] for row in conn.execute("SELECT path, module FROM files WHERE status='indexed'")}
-    _lexical(conn, text, files, functions)
-    _path_mentions(paths, mentions, files)
-    _frames(conn, paths, mentions, files, functions)
-    _modules(paths, mentions, files)
-    _definitions(conn, mentions, files, functions)
-    _stems(paths, text, mentions, files)
-    _neighbours(conn, files)
-    _messages(conn, text, files, functions)
-    _tested_source(conn, files)
-    _calls(conn, functions, files)
-    _priors(conn, files)
+    _lexical(corpus, lexical, files, functions)
+    _path_mentions(corpus, mentions, files)
+    _frames(corpus, mentions, files, functions)
+    _modules(corpus, mentions, files)
+    _definitions(corpus, mentions, files, functions)
+    _stems(corpus, text, mentions, files)
+    _neighbours(corpus, files)
+    _messages(corpus, text, files, functions)
+    _tested_source(corpus, files)
+    _calls(corpus, functions, files)
+    _priors(corpus, files)
     for path, feats in files.items():
-        feats.values["test"] = 1.0 if is_test(path) else 0.0
-        feats.values["doc"] = 1.0 if is_doc(path) else 0.0
-        feats.values["vendored"] = 1.0 if is_vendored(path) else 0.0
+        feats.values["test"], feats.values["doc"], feats.values["vendored"] = _file_kinds(path)
     return Candidates(dict(files), dict(functions), {})
 
 
-def expand_functions(conn: sqlite3.Connection, text: str, mentions: Mentions, cands: Candidates,
+def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical, cands: Candidates,
                      top_paths: list[str]) -> None:
     """Make every function, method and class of the best files a candidate, with BM25 inside those files.
 
@@ -100,43 +117,28 @@ def expand_functions(conn: sqlite3.Connection, text: str, mentions: Mentions, ca
     dropped and each keeps its (path, line).
     """
     functions = defaultdict(Features, cands.functions)
-    weights = term_weights(conn, text)
-    query = fts_or(weights)
-    if top_paths:
-        marks = ",".join("?" * len(top_paths))
-        spans: dict[str, list[tuple[int, int, float]]] = defaultdict(list)
-        if query:
-            top = None
-            for path, start, end, score in conn.execute(
-                "SELECT f.path, c.start_line, c.end_line, -bm25(chunks_fts, 4.0, 1.0, 2.0) FROM chunks_fts"
-                " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id"
-                f" WHERE chunks_fts MATCH ? AND f.path IN ({marks}) ORDER BY bm25(chunks_fts, 4.0, 1.0, 2.0)",
-                [query, *top_paths],
-            ):
-                top = top or score or 1.0
-                spans[path].append((start, end, score / top))
-        texts = _chunk_texts(conn, top_paths)
-        for sid, path, line, last in conn.execute(
-            "SELECT s.sid, f.path, s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE f.path IN ({marks}) AND s.kind IN ('function','method','class')", top_paths,
-        ):
-            holding = [(end - start, score) for start, end, score in spans.get(path, ()) if start <= line <= end]
-            value = min(holding)[1] if holding else 0.0
-            functions[sid].add("lexical_local", value, f"BM25 {value:.2f} within the best files")
-            own = _own_words(texts.get(path, ()), line, last)
-            if own and weights:
-                value = sum(w for t, w in weights.items() if t in own) / sum(weights.values())
-                functions[sid].add("own_words", value, f"its own code holds {value:.0%} of the task's word weight")
-    kinds = _symbol_lines(conn, functions, cands.lines)
+    top = _local_top(corpus, lexical, top_paths)
+    order = {word: i for i, word in enumerate(lexical.weights)}
+    total = sum(lexical.weights.values())
+    for members in corpus.members(top_paths).values():
+        for member in members:
+            feats = functions[member.sid]  # a candidate even without evidence of its own
+            held = [(size, lexical.scores[cid]) for size, cid in member.holders if cid in lexical.scores]
+            if held:
+                value = min(held)[1] / top
+                feats.add("lexical_local", value, f"BM25 {value:.2f} within the best files")
+            if share := _word_share(member.words, lexical.weights, order, total):
+                feats.add("own_words", share, f"its own code holds {share:.0%} of the task's word weight")
+    kinds = _symbol_lines(corpus, functions, cands.lines)
     cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
     words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
     classes = {n for n in mentions.names() if n[:1].isupper()}
     for sid, feats in cands.functions.items():
-        feats.values["test"] = 1.0 if is_test(cands.lines[sid][0]) else 0.0
+        feats.values["test"] = _file_kinds(cands.lines[sid][0])[0]
         feats.values["is_class"] = 1.0 if kinds[sid] == "class" else 0.0
         qualname = sid.split("::", 1)[1]
         name = qualname.rsplit(".", 1)[-1]
-        parts = [p for p in split_identifier(name) if len(p) > 2] or [name.lower()]
+        parts = _name_parts(name)
         share = sum(p in words for p in parts) / len(parts)
         if share:
             feats.add("name_words", share, f"{share:.0%} of the words of {name} are in the task")
@@ -144,42 +146,31 @@ def expand_functions(conn: sqlite3.Connection, text: str, mentions: Mentions, ca
             feats.add("in_mentioned_class", 1.0, f"a member of the mentioned {qualname.rsplit('.', 2)[-2]}")
 
 
-def _chunk_texts(conn, paths: list[str]) -> dict[str, list[tuple[int, int, str]]]:
-    marks = ",".join("?" * len(paths))
-    texts: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-    for path, start, end, text in conn.execute(
-        "SELECT f.path, c.start_line, c.end_line, t.text FROM chunks c JOIN files f ON f.id = c.file_id"
-        f" JOIN chunks_fts t ON t.rowid = c.id WHERE f.path IN ({marks}) AND c.kind != 'module'", paths,
-    ):
-        texts[path].append((start, end, text))
-    return texts
+def _local_top(corpus: Corpus, lexical: Lexical, paths: list[str]) -> float:
+    """The best BM25 of a chunk of these files (1 when none matches): `lexical_local` is relative to it."""
+    scores = lexical.scores
+    return max((scores[cid] for path in paths for cid in corpus.file_chunks.get(path, ()) if cid in scores),
+               default=0.0) or 1.0
 
 
-def _own_words(chunks, first: int, last: int) -> set[str]:
-    """The words of lines first..last, cut from the smallest chunk holding them (split identifiers included)."""
-    holding = [(end - start, start, text) for start, end, text in chunks if start <= first and last <= end]
-    if not holding:
-        return set()
-    _, start, text = min(holding)
-    body = "\n".join(text.splitlines()[first - start:last - start + 1])
-    words = set()
-    for ident in set(_WORD.findall(body)):
-        words.add(ident.lower())
-        words.update(split_identifier(ident))
-    return words
+def _word_share(words: frozenset[str], weights: dict[str, float], order: dict[str, int], total: float) -> float:
+    """The share of the task's word weight (`total`) among `words`, summed in the task's word order (`order`)."""
+    present = words.intersection(weights)
+    if not present:
+        return 0.0
+    return sum(weights[word] for word in sorted(present, key=order.__getitem__)) / total
 
 
-def _lexical(conn, text, files, functions) -> None:
+@lru_cache(maxsize=1 << 16)
+def _name_parts(name: str) -> tuple[str, ...]:
+    """The words of a function's name that `name_words` looks for in the task."""
+    return tuple(p for p in split(name) if len(p) > 2) or (name.lower(),)
+
+
+def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
     """BM25 over chunks (text, titles, split identifiers); a file scores its best chunk plus a little of the rest."""
-    query = fts_or(term_weights(conn, text))
-    if not query:
-        return
-    rows = conn.execute(
-        "SELECT f.path, c.symbol, -bm25(chunks_fts, 4.0, 1.0, 2.0) FROM chunks_fts"
-        " JOIN chunks c ON c.id = chunks_fts.rowid JOIN files f ON f.id = c.file_id"
-        " WHERE chunks_fts MATCH ? ORDER BY bm25(chunks_fts, 4.0, 1.0, 2.0) LIMIT ?",
-        (query, FTS_LIMIT),
-    ).fetchall()
+    chunks = corpus.chunks
+    rows = [(chunks[cid].path, chunks[cid].symbol, score) for cid, score in best(lexical.scores, LEXICAL_LIMIT)]
     if not rows:
         return
     top = rows[0][2] or 1.0
@@ -201,33 +192,26 @@ def query_terms(text: str, limit: int = 64) -> list[str]:
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()
     for ident in _WORD.findall(text):
-        for word in {ident.lower(), *split_identifier(ident)}:
+        for word in {ident.lower(), *split(ident)}:
             if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
                 counts[word] += 1
     return [w for w, _ in counts.most_common(limit)]
 
 
-def term_weights(conn: sqlite3.Connection, text: str) -> dict[str, float]:
+def term_weights(corpus: Corpus, text: str) -> dict[str, float]:
     """The task's words with their IDF over chunks, leaving out words found in most chunks or never indexed."""
     terms = query_terms(text)
     if not terms:
         return {}
-    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
-    total = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 1
-    marks = ",".join("?" * len(terms))
-    df = dict(conn.execute(f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", terms).fetchall())
-    known = sorted((w for w in terms if df.get(w)), key=lambda w: df[w])
+    total = corpus.lexicon.max_rowid or 1
+    df = corpus.lexicon.df(terms)
+    known = sorted((w for w in terms if df[w]), key=lambda w: df[w])
     if total >= BIG_INDEX:
         known = [w for w in known if df[w] <= MAX_TERM_SHARE * total] or known[:1]
     return {w: math.log(1 + total / df[w]) for w in known}
 
 
-def fts_or(weights: dict[str, float]) -> str:
-    """Words as an FTS5 OR-query, each quoted alone: the index's detail=column rejects phrases (see query_terms)."""
-    return " OR ".join(f'"{w}"' for w in weights)
-
-
-def _messages(conn, text: str, files, functions) -> None:
+def _messages(corpus: Corpus, text: str, files, functions) -> None:
     """Error messages and quoted strings of the task found in a chunk: every word of the message in one chunk."""
     for m in _MESSAGE.finditer(text):
         message = m.group(1) or m.group("quoted")
@@ -236,7 +220,7 @@ def _messages(conn, text: str, files, functions) -> None:
         if len(words) < 3:
             continue
         query = " AND ".join(f'"{w}"' for w in words[:12])
-        rows = conn.execute(
+        rows = corpus.conn.execute(
             "SELECT f.path, c.symbol FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
             " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
         for path, symbol in rows:
@@ -245,35 +229,29 @@ def _messages(conn, text: str, files, functions) -> None:
                 functions[symbol].add("message", 1.0 / len(rows) ** 0.5, f"holds '{message[:40]}'")
 
 
-def _tested_source(conn, files) -> None:
+def _tested_source(corpus: Corpus, files) -> None:
     """A mentioned test file points at the source files it imports."""
-    tests = [p for p, f in files.items() if is_test(p) and {"path_mention", "frame"} & f.values.keys()]
+    tests = {p for p, f in files.items() if {"path_mention", "frame"} & f.values.keys() and is_test(p)}
     if not tests:
         return
-    marks = ",".join("?" * len(tests))
-    for src, target in conn.execute(
-        f"SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id"
-        f" WHERE i.target IS NOT NULL AND f.path IN ({marks})", tests,
-    ):
-        if not is_test(target):
+    for src, target in corpus.imports:
+        if src in tests and not is_test(target):
             files[target].add("tested_by_mentioned", 1.0, f"imported by the mentioned test {src}")
 
 
-def _calls(conn, functions, files) -> None:
-    """Callers and callees of the functions named or framed in the task, through the references' targets."""
+def _calls(corpus: Corpus, functions, files) -> None:
+    """Callers and callees of the functions named or framed in the task, through the references' targets.
+
+    At most CALL_EDGES of each, taken in callee then reference order (as the SQL queries this
+    replaced did through the `refs_target` index), so a popular function cannot flood the candidates.
+    """
     named = [sid for sid, f in functions.items() if {"name_mention", "frame"} & f.values.keys()
              and max(f.values.get("name_mention", 0), f.values.get("frame", 0)) >= 0.5][:50]
     if not named:
         return
-    marks = ",".join("?" * len(named))
-    scope = conn.execute("SELECT typeof(scope) FROM refs WHERE scope IS NOT NULL LIMIT 1").fetchone()
-    on = "s.sid = r.scope" if scope and scope[0] == "text" else "s.id = r.scope"  # older indexes keep the sid
-    rows = conn.execute(
-        f"SELECT s.sid, r.target FROM refs r JOIN symbols s ON {on}"
-        f" WHERE r.kind = 'call' AND r.target IN ({marks}) LIMIT 500", named).fetchall()
-    rows += conn.execute(
-        f"SELECT r.target, s.sid FROM symbols s JOIN refs r ON {on}"
-        f" WHERE s.sid IN ({marks}) AND r.kind = 'call' AND r.target IS NOT NULL LIMIT 500", named).fetchall()
+    called = [(caller, callee) for callee in sorted(named) for caller in corpus.callers.get(callee, ())]
+    calling = sorted((callee, ref, caller) for caller in named for callee, ref in corpus.callees.get(caller, ()))
+    rows = called[:CALL_EDGES] + [(callee, caller) for callee, _, caller in calling[:CALL_EDGES]]
     for caller, callee in rows:
         for sid, other in ((caller, callee), (callee, caller)):
             if sid not in named:
@@ -281,19 +259,13 @@ def _calls(conn, functions, files) -> None:
                 files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, f"calls or is called by {other}")
 
 
-def _priors(conn, files) -> None:
+def _priors(corpus: Corpus, files) -> None:
     """How central and how large each candidate is: core modules imported everywhere change more often."""
     paths = list(files)
     if not paths:
         return
-    indegree: Counter[str] = Counter()
-    lines: dict[str, int] = {}
-    for start in range(0, len(paths), 500):
-        batch = paths[start:start + 500]
-        marks = ",".join("?" * len(batch))
-        indegree.update(dict(conn.execute(
-            f"SELECT target, count(DISTINCT file_id) FROM imports WHERE target IN ({marks}) GROUP BY target", batch)))
-        lines.update(conn.execute(f"SELECT path, lines FROM files WHERE path IN ({marks})", batch))
+    indegree = {path: corpus.imported_by.get(path, 0) for path in paths}
+    lines = {path: corpus.lines[path] for path in paths if path in corpus.lines}
     top_in = math.log1p(max(indegree.values(), default=0)) or 1.0
     top_lines = math.log1p(max(lines.values(), default=0)) or 1.0
     for path in paths:
@@ -303,9 +275,10 @@ def _priors(conn, files) -> None:
             files[path].add("size", math.log1p(lines[path]) / top_lines, f"{lines[path]} lines")
 
 
-def _suffix_match(mentioned: str, paths) -> list[str]:
+def _suffix_match(mentioned: str, corpus: Corpus) -> list[str]:
     """Files whose path ends with the mentioned path (component-wise), longest overlap first."""
     parts = [p for p in mentioned.replace("\\", "/").split("/") if p not in ("", ".")]
+    paths = corpus.by_basename.get(parts[-1], []) if parts else []  # a match ends in the same file name
     for start in range(len(parts)):
         tail = "/".join(parts[start:])
         found = [p for p in paths if p == tail or p.endswith("/" + tail)]
@@ -314,24 +287,24 @@ def _suffix_match(mentioned: str, paths) -> list[str]:
     return []
 
 
-def _path_mentions(paths, mentions: Mentions, files) -> None:
+def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
     for mentioned in mentions.paths:
-        found = _suffix_match(mentioned, paths)
+        found = _suffix_match(mentioned, corpus)
         for path in found:
             files[path].add("path_mention", 1.0 / len(found), f"path {mentioned} is mentioned")
 
 
-def _frames(conn, paths, mentions: Mentions, files, functions) -> None:
+def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     """Traceback frames: the file of each frame, and the function whose span holds the frame's line."""
     frames = mentions.frames
     for frame in frames:
-        found = _suffix_match(frame.path, paths)
+        found = _suffix_match(frame.path, corpus)
         if not found or len(found) > 3:
             continue
         nearness = (frame.depth + 1) / len(frames)  # the last frame is nearest the error
         for path in found:
             files[path].add("frame", 0.5 + 0.5 * nearness, f"traceback frame {frame.path}:{frame.line}")
-            row = conn.execute(
+            row = corpus.conn.execute(
                 "SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN"
                 " ('function','method') AND s.start_line <= ? AND s.end_line >= ? ORDER BY s.start_line DESC LIMIT 1",
                 (path, frame.line, frame.line),
@@ -340,9 +313,9 @@ def _frames(conn, paths, mentions: Mentions, files, functions) -> None:
                 functions[row[0]].add("frame", 0.5 + 0.5 * nearness, f"traceback frame line {frame.line}")
 
 
-def _modules(paths, mentions: Mentions, files) -> None:
+def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
     """Dotted names and import lines that name a module of the tree (`pkg.mod.Class.attr` -> pkg/mod.py)."""
-    by_module = {module: path for path, module in paths.items() if module}
+    by_module = corpus.by_module
     names = list(mentions.dotted) + [m for m, _ in mentions.imports]
     names += [f"{m}.{n}" for m, n in mentions.imports if n]
     for dotted in names:
@@ -355,7 +328,7 @@ def _modules(paths, mentions: Mentions, files) -> None:
                 break
 
 
-def _definitions(conn, mentions: Mentions, files, functions) -> None:
+def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     """Files and symbols that define a mentioned name; rare names count more (1 / number of definitions)."""
     weights = Counter()
     for name, count in mentions.code_names.items():
@@ -372,7 +345,7 @@ def _definitions(conn, mentions: Mentions, files, functions) -> None:
     for start in range(0, len(names), 500):
         batch = names[start:start + 500]
         marks = ",".join("?" * len(batch))
-        for name, sid, kind, path, qualname in conn.execute(
+        for name, sid, kind, path, qualname in corpus.conn.execute(
             "SELECT s.name, s.sid, s.kind, f.path, s.qualname FROM symbols s JOIN files f ON f.id = s.file_id"
             f" WHERE s.name IN ({marks}) AND s.kind != 'module'", batch,
         ):
@@ -390,51 +363,36 @@ def _definitions(conn, mentions: Mentions, files, functions) -> None:
             feats.values["defines_mentioned"] = min(1.0, feats.values["defines_mentioned"])
 
 
-def _stems(paths, text: str, mentions: Mentions, files) -> None:
+def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
     """A file named by a mentioned identifier (`separable` -> separable.py), or by a plain word of the task."""
     code_words = {w.lower() for w in mentions.names()} | {p.lower() for d in mentions.dotted for p in d.split(".")}
-    plain_words = {w.lower() for w in _WORD.findall(text) if len(w) > 3}
-    for path in paths:
-        stem = posixpath.splitext(posixpath.basename(path))[0].lower()
-        if stem == "__init__":
-            stem = posixpath.basename(posixpath.dirname(path)).lower()
-        if stem in _GENERIC_STEMS:
-            continue
-        if stem in code_words:
-            files[path].add("stem_mention", 1.0, f"file name {stem} is mentioned as code")
-        elif stem in plain_words:
-            files[path].add("stem_word", 1.0, f"file name {stem} is a word of the task")
+    plain_words = {w.lower() for w in _WORD.findall(text) if len(w) > 3} - code_words
+    for words, signal, detail in ((code_words, "stem_mention", "is mentioned as code"),
+                                  (plain_words, "stem_word", "is a word of the task")):
+        for stem in words - _GENERIC_STEMS:
+            for path in corpus.by_stem.get(stem, ()):
+                files[path].add(signal, 1.0, f"file name {stem} {detail}")
 
 
-def _neighbours(conn, files) -> None:
+def _neighbours(corpus: Corpus, files) -> None:
     """Personalised PageRank, one step: files importing or imported by the strongly mentioned ones."""
     seeds = {p for p, f in files.items() if {"path_mention", "frame", "module_mention"} & f.values.keys()}
     if not seeds or len(seeds) > 50:
         return
-    marks = ",".join("?" * len(seeds))
-    rows = conn.execute(
-        f"SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id"
-        f" WHERE i.target IS NOT NULL AND (f.path IN ({marks}) OR i.target IN ({marks}))",
-        [*seeds, *seeds],
-    ).fetchall()
-    for src, dst in rows:
+    for src, dst in corpus.imports:
+        if src not in seeds and dst not in seeds:
+            continue
         other = dst if src in seeds else src
         if other not in seeds:
             files[other].add("graph_neighbour", 1.0, f"imports or is imported by {src if src in seeds else dst}")
 
 
-def _symbol_lines(conn, functions, lines: dict[str, tuple[str, int]]) -> dict[str, str]:
+def _symbol_lines(corpus: Corpus, functions, lines: dict[str, tuple[str, int]]) -> dict[str, str]:
     """Fill `lines` with each function, method and class candidate's (path, line); return their kinds."""
-    ids = list(functions)
     kinds: dict[str, str] = {}
-    for start in range(0, len(ids), 500):
-        batch = ids[start:start + 500]
-        marks = ",".join("?" * len(batch))
-        for sid, path, line, kind in conn.execute(
-            f"SELECT s.sid, f.path, s.start_line, s.kind FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE s.sid IN ({marks})", batch,
-        ):
-            if kind in ("function", "method", "class"):
-                lines[sid] = (path, line)
-                kinds[sid] = kind
+    for sid in functions:
+        found = corpus.symbols.get(sid)
+        if found:
+            lines[sid] = found[:2]
+            kinds[sid] = found[2]
     return kinds

@@ -1,0 +1,111 @@
+"""BM25 over the index's chunks, in memory, scoring exactly as FTS5's bm25() does.
+
+FTS5 computes bm25() for every chunk that matches any word of an OR-query before it can
+order them: with ~45 words a task over django's ~24k chunks that was half of `find`.
+Here each word's postings (chunk, column-weighted count) are read once from FTS5's own
+vocabulary table, so the tokenizer is FTS5's, and kept with the query-independent part of
+the formula folded in; a query then adds idf x that part per posting. Constants, formula
+and summation order are FTS5's (`fts5Bm25Function` in fts5_aux.c), so the scores are the
+same doubles and the ranking is the same.
+
+Postings are loaded per word on first use (a query pays only for its new words), so a
+one-off `codewright find` costs about what the FTS5 query did and a warm index answers
+from memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sqlite3
+from array import array
+
+K1 = 1.2  # FTS5's bm25 constants
+B = 0.75
+COLUMN_WEIGHTS = {"title": 4.0, "text": 1.0, "idents": 2.0}  # bm25(chunks_fts, 4.0, 1.0, 2.0)
+_WEIGHTED_COUNT = " + ".join(f"{w!r} * (col = '{c}')" for c, w in COLUMN_WEIGHTS.items())
+
+
+def varints(blob: bytes) -> list[int]:
+    """FTS5's varints (SQLite's: big-endian 7-bit groups, a ninth byte of 8 bits), as in its shadow tables."""
+    values, value, length = [], 0, 0
+    for byte in blob:
+        length += 1
+        if length == 9:
+            values.append((value << 8) | byte)
+            value, length = 0, 0
+        elif byte & 0x80:
+            value = (value << 7) | (byte & 0x7F)
+        else:
+            values.append((value << 7) | byte)
+            value, length = 0, 0
+    return values
+
+
+class Lexicon:
+    """The BM25 statistics of `chunks_fts` (documents are chunks; columns title, text, idents)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
+        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances"
+                     " USING fts5vocab(main, chunks_fts, 'instance')")
+        row = conn.execute("SELECT block FROM chunks_fts_data WHERE id = 1").fetchone()  # FTS5's averages record
+        averages = (varints(row[0]) if row else []) or [0]  # an empty table's record is empty
+        self.rows = averages[0]  # FTS5's row count, its N
+        avgdl = sum(averages[1:]) / self.rows if self.rows else 1.0
+        self._norm = {  # per chunk, the length part of the denominator (D: its tokens in all columns)
+            chunk: K1 * (1 - B + B * sum(varints(sizes)) / avgdl)
+            for chunk, sizes in conn.execute("SELECT id, sz FROM chunks_fts_docsize")
+        }
+        self.max_rowid = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 0
+        self._df: dict[str, int] = {}
+        self._postings: dict[str, tuple[array, array]] = {}  # word -> (chunk ids, tf part of each term)
+
+    def df(self, words: list[str]) -> dict[str, int]:
+        """How many chunks hold each word (0 when none): FTS5's vocabulary, cached."""
+        new = [w for w in dict.fromkeys(words) if w not in self._df]
+        if new:
+            marks = ",".join("?" * len(new))
+            found = dict(self.conn.execute(f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", new))
+            self._df.update((w, found.get(w, 0)) for w in new)
+        return {w: self._df[w] for w in words}
+
+    def scores(self, words: list[str]) -> dict[int, float]:
+        """Every chunk holding any of `words` -> its bm25 for the OR-query of the words in this order.
+
+        The same value as `-bm25(chunks_fts, 4.0, 1.0, 2.0)` for `"w1" OR "w2" ...`: per word, the
+        same idf (floored at 1e-6) times the same tf part, summed in the query's word order.
+        """
+        self._load([w for w in words if w not in self._postings])
+        scores: dict[int, float] = {}
+        get = scores.get
+        for word in words:
+            chunks, parts = self._postings[word]
+            hits = len(chunks)
+            idf = math.log((self.rows - hits + 0.5) / (hits + 0.5))
+            if idf <= 0.0:
+                idf = 1e-6
+            for chunk, part in zip(chunks, parts):
+                scores[chunk] = get(chunk, 0.0) + idf * part
+        return scores
+
+    def _load(self, words: list[str]) -> None:
+        """Read each word's postings (a statement a word: cheaper than one sorting all of them)."""
+        norm = self._norm
+        for word in words:
+            chunks, parts = self._postings[word] = (array("q"), array("d"))
+            for chunk, count in self.conn.execute(
+                f"SELECT doc, sum({_WEIGHTED_COUNT}) FROM temp.chunks_instances WHERE term = ? GROUP BY doc", (word,),
+            ):
+                chunks.append(chunk)
+                parts.append((count * (K1 + 1.0)) / (count + norm[chunk]))
+
+
+def best(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+    """The n highest (chunk, score), best first, ties to the lower chunk id (FTS5's scan order, as SQLite keeps)."""
+    items = scores.items()
+    if len(scores) > n:
+        floor = heapq.nlargest(n, scores.values())[-1]
+        items = [(chunk, score) for chunk, score in items if score >= floor]
+    return sorted(items, key=lambda item: (-item[1], item[0]))[:n]

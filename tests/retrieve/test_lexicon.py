@@ -1,0 +1,132 @@
+"""The in-memory BM25 scores exactly as FTS5's bm25() does, and the warm corpus follows the index."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from tests.support.repos import make_repo
+
+from codewright.graph.index import Index
+from codewright.retrieve.corpus import corpus
+from codewright.retrieve.lexicon import best, varints
+
+FILES = {
+    "ledger/__init__.py": "",
+    "ledger/accounts.py": (
+        "class AccountBalance:\n"
+        "    '''The balance of one account; common to every ledger.'''\n\n"
+        "    def credit(self, amount):\n        self.balance = self.balance + amount  # common credit\n\n"
+        "    def debit(self, amount):\n        self.balance -= amount\n"
+    ),
+    "ledger/journal.py": (
+        "from ledger.accounts import AccountBalance\n\n\n"
+        "def post_entry(journal, account, amount):\n"
+        "    '''Post a common journal entry: credit one account, debit another.'''\n"
+        "    journal.append((account, amount))\n    AccountBalance().credit(amount)\n"
+    ),
+    "ledger/report.py": "def balance_report(accounts):\n    return [a.balance for a in accounts]  # common\n",
+    "README.md": "# Ledger\n\nA common ledger: accounts, a journal, a balance report.\n",
+}
+
+QUERIES = [
+    # (case, words of the OR-query, in the order the query names them)
+    ("one word, several columns", ["balance"]),
+    ("rare word first", ["journal", "balance", "credit"]),
+    ("common word: idf floored", ["common", "account"]),
+    ("split identifier only", ["entry", "post"]),
+    ("word in no chunk", ["missing", "ledger"]),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory):
+    root = make_repo(tmp_path_factory.mktemp("ledger"), FILES)
+    with Index.open(root) as idx:
+        idx.build()
+        yield idx
+
+
+def fts5_scores(conn: sqlite3.Connection, words: list[str]) -> dict[int, float]:
+    query = " OR ".join(f'"{w}"' for w in words)
+    return dict(conn.execute(
+        "SELECT rowid, -bm25(chunks_fts, 4.0, 1.0, 2.0) FROM chunks_fts WHERE chunks_fts MATCH ?", (query,)))
+
+
+@pytest.mark.parametrize("case, words", QUERIES, ids=[q[0] for q in QUERIES])
+def test_scores_are_fts5_bm25_to_the_bit(index: Index, case: str, words: list[str]) -> None:
+    expected = fts5_scores(index.conn, words)
+    assert expected, "the fixture should match something"
+    assert corpus(index.conn).lexicon.scores(words) == expected
+
+
+def test_a_word_the_index_lacks_has_no_chunks(index: Index) -> None:
+    assert corpus(index.conn).lexicon.df(["missing", "balance"])["missing"] == 0
+
+
+def test_an_index_without_chunks_scores_nothing(tmp_path) -> None:
+    root = make_repo(tmp_path / "bare", {"notes.bin": b"\x00\x01"})
+    with Index.open(root) as idx:
+        idx.build()
+        assert corpus(idx.conn).lexicon.scores(["notes"]) == {}
+
+
+BEST_CASES = [
+    # (case, scores, n, expected chunk ids in order)
+    ("highest first", {1: 0.5, 2: 2.0, 3: 1.0}, 3, [2, 3, 1]),
+    ("cut at n", {1: 0.5, 2: 2.0, 3: 1.0}, 2, [2, 3]),
+    ("ties to the lower id", {9: 1.0, 4: 1.0, 7: 3.0}, 3, [7, 4, 9]),
+    ("a tie at the cut keeps the lower id", {9: 1.0, 4: 1.0, 7: 3.0}, 2, [7, 4]),
+    ("nothing scored", {}, 5, []),
+]
+
+
+@pytest.mark.parametrize("case, scores, n, expected", BEST_CASES, ids=[c[0] for c in BEST_CASES])
+def test_best(case: str, scores: dict[int, float], n: int, expected: list[int]) -> None:
+    assert [chunk for chunk, _ in best(scores, n)] == expected
+
+
+VARINT_CASES = [
+    # (case, bytes, values): SQLite's varints, as FTS5 keeps its sizes and row count
+    ("one byte each", b"\x03\x1e\x00", [3, 30, 0]),
+    ("two and three bytes", b"\x81\x00\x81\xbe\x31", [128, 24369]),
+    ("nine bytes: the last one carries 8 bits", b"\x81" * 8 + b"\xff", [(((1 << 56) - 1) // 127 << 8) | 0xFF]),
+]
+
+
+@pytest.mark.parametrize("case, blob, values", VARINT_CASES, ids=[c[0] for c in VARINT_CASES])
+def test_varints(case: str, blob: bytes, values: list[int]) -> None:
+    assert varints(blob) == values
+
+
+def _update_here(idx: Index) -> None:
+    (idx.root / "ledger" / "audit.py").write_text("def audit_trail(ledger):\n    return 'quarterly audit'\n")
+    idx.update(["ledger/audit.py"])
+
+
+def _build_elsewhere(idx: Index) -> None:
+    (idx.root / "ledger" / "audit.py").write_text("def audit_trail(ledger):\n    return 'quarterly audit'\n")
+    with Index.open(idx.root) as other:
+        other.build()
+
+
+CHANGES = [
+    # (case, how the index changes while a corpus is warm)
+    ("Index.update on the same connection", _update_here),
+    ("a build through another connection", _build_elsewhere),
+]
+
+
+@pytest.mark.parametrize("case, change", CHANGES, ids=[c[0] for c in CHANGES])
+def test_the_corpus_follows_the_index(tmp_path, case: str, change) -> None:
+    root = make_repo(tmp_path / "ledger", FILES)
+    with Index.open(root) as idx:
+        idx.build()
+        warm = corpus(idx.conn)
+        assert warm.lexicon.scores(["quarterly"]) == {}
+        assert corpus(idx.conn) is warm  # unchanged index: the same corpus
+        change(idx)
+        fresh = corpus(idx.conn)
+        assert fresh is not warm
+        assert fresh.lexicon.scores(["quarterly"]) == fts5_scores(idx.conn, ["quarterly"]) != {}
+        assert "ledger/audit.py" in fresh.paths
