@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import os
+import subprocess
+import sys
+
 import pytest
 from tests.support.repos import make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
-from codewright.retrieve.signals import is_doc, is_test, is_vendored
+from codewright.retrieve.signals import is_doc, is_test, is_vendored, query_terms
 
 FILES = {
     "inv/__init__.py": "",
@@ -103,3 +108,18 @@ def test_own_words_tell_methods_of_one_class_apart(index: Index) -> None:
 ])
 def test_path_kinds(path: str, test: bool, doc: bool, vendored: bool) -> None:
     assert (is_test(path), is_doc(path), is_vendored(path)) == (test, doc, vendored)
+
+
+def test_the_query_words_do_not_depend_on_the_hash_seed() -> None:
+    """More distinct words than the cut, each once: which make it must not change from one process to the next."""
+    words = ["".join(p) for p in itertools.product("bcdfgk", "aeiou", "lmnrst")][:80]
+    pairs = (f"{a}{b.capitalize()}" for a, b in zip(words[::2], words[1::2]))  # three new words each
+    text = " ".join(pairs) + " widgetValue widgetValue"
+    script = f"from codewright.retrieve.signals import query_terms; print(query_terms({text!r}))"
+    outputs = {
+        subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(outputs) == 1
+    assert query_terms(text)[:3] == ["widgetvalue", "widget", "value"]  # most repeated first, then as they appear

@@ -188,11 +188,13 @@ def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
 
 
 def query_terms(text: str, limit: int = 64) -> list[str]:
-    """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; rarest-looking first."""
+    """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; the `limit` most
+    repeated, ties in order of first appearance (a set's order would change with the hash seed, and so would
+    which tied words make the cut and the ranking, from one process to the next)."""
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()
     for ident in _WORD.findall(text):
-        for word in {ident.lower(), *split(ident)}:
+        for word in dict.fromkeys((ident.lower(), *split(ident))):
             if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
                 counts[word] += 1
     return [w for w, _ in counts.most_common(limit)]
