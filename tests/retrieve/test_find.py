@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from tests.support.cli_schema import validate
-from tests.support.repos import make_repo
+from tests.support.repos import indexed_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import find
@@ -41,9 +41,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    root = make_repo(tmp_path_factory.mktemp("shop"), FILES)
-    with Index.open(root) as idx:
-        idx.build()
+    with indexed_repo(tmp_path_factory.mktemp("shop"), FILES) as idx:
         yield idx
 
 

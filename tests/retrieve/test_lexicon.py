@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from tests.support.repos import make_repo
+from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.corpus import corpus
@@ -41,9 +41,7 @@ QUERIES = [
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    root = make_repo(tmp_path_factory.mktemp("ledger"), FILES)
-    with Index.open(root) as idx:
-        idx.build()
+    with indexed_repo(tmp_path_factory.mktemp("ledger"), FILES) as idx:
         yield idx
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from tests.support.repos import make_repo
+from tests.support.repos import indexed_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
@@ -39,9 +39,7 @@ FILES = {
 
 @pytest.fixture(scope="module")
 def index(tmp_path_factory: pytest.TempPathFactory):
-    root = make_repo(tmp_path_factory.mktemp("inv"), FILES)
-    with Index.open(root) as idx:
-        idx.build()
+    with indexed_repo(tmp_path_factory.mktemp("inv"), FILES) as idx:
         yield idx
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+from codewright.graph.index import Index
 
 
 def make_repo(root: Path, files: dict[str, str | bytes], git: bool = False) -> Path:
@@ -16,3 +20,11 @@ def make_repo(root: Path, files: dict[str, str | bytes], git: bool = False) -> P
     if git:
         subprocess.run(["git", "init", "-q", str(root)], check=True)
     return root
+
+
+@contextmanager
+def indexed_repo(root: Path, files: dict[str, str | bytes]) -> Iterator[Index]:
+    """`files` written under root and indexed: the open index, for a module's tests to share."""
+    with Index.open(make_repo(root, files)) as index:
+        index.build()
+        yield index
