@@ -97,16 +97,16 @@ def test_two_concurrent_index_runs_neither_corrupt_nor_lose_an_update(repo: Path
 @pytest.mark.parametrize(
     ("name", "words"),
     [
-        ("getUserName", ["get", "user", "name"]),
-        ("get_user_name", ["get", "user", "name"]),
-        ("GetUserName", ["get", "user", "name"]),
-        ("HTTPServer", ["http", "server"]),
-        ("parse2json", ["parse", "2", "json"]),
-        ("__init__", ["init"]),
-        ("x", ["x"]),
+        ("getUserName", ("get", "user", "name")),
+        ("get_user_name", ("get", "user", "name")),
+        ("GetUserName", ("get", "user", "name")),
+        ("HTTPServer", ("http", "server")),
+        ("parse2json", ("parse", "2", "json")),
+        ("__init__", ("init",)),
+        ("x", ("x",)),
     ],
 )
-def test_split_identifier(name: str, words: list[str]) -> None:
+def test_split_identifier(name: str, words: tuple[str, ...]) -> None:
     assert store.split_identifier(name) == words
 
 

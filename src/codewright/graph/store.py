@@ -216,9 +216,12 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-def split_identifier(name: str) -> list[str]:
-    """`getUserName`, `get_user_name`, `GetUserName` -> ['get', 'user', 'name']; `HTTPServer` -> http server."""
-    return [p.lower() for p in _PARTS.findall(name)]
+@lru_cache(maxsize=1 << 17)
+def split_identifier(name: str) -> tuple[str, ...]:
+    """`getUserName`, `get_user_name`, `GetUserName` -> ('get', 'user', 'name'); `HTTPServer` -> http server.
+
+    Cached (so a tuple): indexing and `find` meet the same identifiers in file after file."""
+    return tuple(p.lower() for p in _PARTS.findall(name))
 
 
 def identifier_words(text: str) -> str:
@@ -229,7 +232,7 @@ def identifier_words(text: str) -> str:
 @lru_cache(maxsize=1 << 17)
 def _compound_words(ident: str) -> str:
     """`get_user` -> "get user"; "" for a plain word. Cached: a tree repeats its identifiers
-    in every file, and splitting them was a tenth of a cold index's extraction time."""
+    in every file, and splitting and joining them was a tenth of a cold index's extraction time."""
     if "_" in ident.strip("_") or not (ident.islower() or ident.isupper()):
         parts = split_identifier(ident)
         if len(parts) > 1:

@@ -14,7 +14,7 @@ import posixpath
 import re
 import sqlite3
 from collections import OrderedDict, defaultdict
-from functools import cached_property, lru_cache
+from functools import cached_property
 from typing import NamedTuple
 
 from codewright.graph.store import split_identifier
@@ -61,12 +61,6 @@ def corpus(conn: sqlite3.Connection) -> Corpus:
 def _stamp(conn: sqlite3.Connection) -> tuple[int, int]:
     """Moves with every commit of another connection and every row this one writes (not with temp tables)."""
     return conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes
-
-
-@lru_cache(maxsize=1 << 16)
-def split(ident: str) -> tuple[str, ...]:
-    """`split_identifier`, remembered: a query meets the same identifiers thousands of times."""
-    return tuple(split_identifier(ident))
 
 
 class Corpus:
@@ -207,5 +201,5 @@ def own_words(chunks, first: int, last: int) -> frozenset[str]:
     words = set()
     for ident in set(_WORD.findall(body)):
         words.add(ident.lower())
-        words.update(split(ident))
+        words.update(split_identifier(ident))
     return frozenset(words)

@@ -13,7 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from codewright.retrieve.corpus import Corpus, split
+from codewright.graph.store import split_identifier
+from codewright.retrieve.corpus import Corpus
 from codewright.retrieve.lexicon import best
 from codewright.retrieve.mentions import Mentions
 
@@ -164,7 +165,7 @@ def _word_share(words: frozenset[str], weights: dict[str, float], order: dict[st
 @lru_cache(maxsize=1 << 16)
 def _name_parts(name: str) -> tuple[str, ...]:
     """The words of a function's name that `name_words` looks for in the task."""
-    return tuple(p for p in split(name) if len(p) > 2) or (name.lower(),)
+    return tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),)
 
 
 def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
@@ -194,7 +195,7 @@ def query_terms(text: str, limit: int = 64) -> list[str]:
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()
     for ident in _WORD.findall(text):
-        for word in dict.fromkeys((ident.lower(), *split(ident))):
+        for word in dict.fromkeys((ident.lower(), *split_identifier(ident))):
             if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
                 counts[word] += 1
     return [w for w, _ in counts.most_common(limit)]
