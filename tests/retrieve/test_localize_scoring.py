@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -72,3 +73,19 @@ def test_an_instance_the_mirror_cannot_materialise_is_skipped_and_named(
     _evaluate_group("o/r", rows, str(mirrors), "find", None, str(results))
     assert [json.loads(line)["instance_id"] for line in results.read_text().splitlines()] == ["o__r-2"]
     assert capsys.readouterr().err.startswith("o__r-1: skipped: ")
+
+
+def test_a_rerun_over_the_cached_indexes_ranks_as_the_first_run(mirrored: tuple[Path, str], tmp_path: Path) -> None:
+    """`--reuse-indexes` reads each commit's index from the cache (read ahead in the background), builds
+    nothing, and skips an instance that has none."""
+    mirrors, commit = mirrored
+    row = dict(TASK, instance_id="o__r-1", base_commit=commit)
+    first, again = tmp_path / "first.jsonl", tmp_path / "again.jsonl"
+    _evaluate_group("o/r", [row], str(mirrors), "find", None, str(first))
+    for index in (tmp_path / "cache" / "codewright" / "localize" / "indexes" / "o+r").glob("*.db"):
+        os.utime(index, (0, 0))  # older than a minute: no longer being written
+    missing = dict(row, instance_id="o__r-2", base_commit="e" * 40)
+    _evaluate_group("o/r", [row, missing], str(mirrors), "reuse", None, str(again))
+    (built,), (reused,) = ([json.loads(line) for line in path.read_text().splitlines()] for path in (first, again))
+    assert reused["top_files"] == built["top_files"] == ["pkg/cart.py"]
+    assert (reused["index_seconds"], reused["instance_id"]) == (0.0, "o__r-1")
