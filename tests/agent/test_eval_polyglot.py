@@ -11,6 +11,8 @@ from pathlib import Path
 from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, Turn
 
+from codewright.eval.polyglot import machine
+
 from .damage import break_one_function
 from .harness import MODEL, call, last_result
 from .test_polyglot_e2e import exercises
@@ -63,6 +65,7 @@ def test_two_tries_scored_and_a_rerun_resumes(eval_data: Path, tmp_path: Path) -
         results = (tmp_path / "work" / "results-openai_test-model.jsonl").read_text().splitlines()
         by_name = {json.loads(line)["exercise"]: json.loads(line) for line in results}
         assert by_name["proverb"]["tries"] == 1 and by_name["transpose"]["tries"] == 2
+        assert summary["machines"] == [machine()] == [by_name["proverb"]["machine"]]  # where each part ran
         served = len(server.requests)
         again = run_eval(tmp_path, server)
         assert again.returncode == 0, again.stderr

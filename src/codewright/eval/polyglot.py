@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import subprocess
 import sys
 import threading
@@ -55,6 +56,20 @@ class ExerciseResult:
     seconds: float
     session: str = ""
     error: str = ""
+    machine: str = ""  # where it ran: a baseline taken in parts may span machines of different speeds
+
+
+def machine() -> str:
+    """The CPU's model name and core count (seconds per exercise mean little without them)."""
+    name = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                name = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass  # not Linux: platform's name stands
+    return f"{name}, {os.cpu_count()} cores"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -123,7 +138,7 @@ def run_exercise(row: dict[str, Any], folder: Path, model: str, cap: float, max_
     write_exercise(row, folder)
     files = " ".join(row["solution_files"])
     started = time.monotonic()
-    result = ExerciseResult(row["exercise"], False, False, 0, "", 0, 0, 0, 0.0, 0.0)
+    result = ExerciseResult(row["exercise"], False, False, 0, "", 0, 0, 0, 0.0, 0.0, machine=machine())
     session, output = None, ""
     with (folder / "events.jsonl").open("a", encoding="utf-8") as log:
         for attempt in (1, 2):
@@ -168,6 +183,7 @@ def summarise(model: str, results: list[ExerciseResult]) -> dict[str, Any]:
         "cost": round(sum(r.cost for r in results), 6),
         "seconds": round(sum(r.seconds for r in results), 2),
         "errors": sum(1 for r in results if r.error),
+        "machines": sorted({r.machine for r in results if r.machine}),
     }
 
 
