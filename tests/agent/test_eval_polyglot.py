@@ -66,6 +66,10 @@ def test_two_tries_scored_and_a_rerun_resumes(eval_data: Path, tmp_path: Path) -
         by_name = {json.loads(line)["exercise"]: json.loads(line) for line in results}
         assert by_name["proverb"]["tries"] == 1 and by_name["transpose"]["tries"] == 2
         assert summary["machines"] == [machine()] == [by_name["proverb"]["machine"]]  # where each part ran
+        exercise = tmp_path / "work" / "openai_test-model" / "proverb"
+        assert not list(exercise.glob("*.jsonl"))  # the agent's tree holds no log of itself
+        log = exercise.with_name("proverb.events.jsonl").read_text().splitlines()
+        assert json.loads(log[0])["type"] == "session_started"
         served = len(server.requests)
         again = run_eval(tmp_path, server)
         assert again.returncode == 0, again.stderr

@@ -140,7 +140,9 @@ def run_exercise(row: dict[str, Any], folder: Path, model: str, cap: float, max_
     started = time.monotonic()
     result = ExerciseResult(row["exercise"], False, False, 0, "", 0, 0, 0, 0.0, 0.0, machine=machine())
     session, output = None, ""
-    with (folder / "events.jsonl").open("a", encoding="utf-8") as log:
+    # The event log goes beside the exercise, not in it: in the folder the agent would see it change
+    # after every step, index it and show it in its repository map.
+    with folder.with_name(f"{folder.name}.events.jsonl").open("a", encoding="utf-8") as log:
         for attempt in (1, 2):
             left = cap - (time.monotonic() - started)
             if left <= 0:
