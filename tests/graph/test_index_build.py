@@ -190,6 +190,22 @@ def test_added_file_makes_an_unresolved_import_resolve(tmp_path: Path) -> None:
         assert refs_of(ix, "a.py") == [("f", 3, 1, "call", "", "b.py::f")]
 
 
+def test_imports_through_a_namespace_package_resolve(tmp_path: Path) -> None:
+    """`ns/` has no __init__.py (PEP 420): `ns.tools.fmt` still names ns/tools/fmt.py, whose own module stays
+    `tools.fmt`."""
+    repo = make_repo(tmp_path / "r", {
+        "ns/tools/__init__.py": "", "ns/tools/fmt.py": "def pretty(x):\n    return x\n",
+        "app.py": "from ns.tools.fmt import pretty\nimport ns.tools.fmt as f\n\npretty(1)\nf.pretty(2)\n",
+    })
+    with Index.open(repo) as ix:
+        ix.build()
+        assert rows(ix, "SELECT i.module, i.target FROM imports i JOIN files f ON f.id=i.file_id"
+                        " WHERE f.path='app.py' ORDER BY i.line") == [("ns.tools.fmt", "ns/tools/fmt.py")] * 2
+        assert rows(ix, "SELECT module FROM files WHERE path='ns/tools/fmt.py'") == [("tools.fmt",)]
+        assert [(name, line, target) for name, line, _, _, _, target in refs_of(ix, "app.py")] == [
+            ("pretty", 4, "ns/tools/fmt.py::pretty"), ("f", 5, "ns/tools/fmt.py::"), ("pretty", 5, "ns/tools/fmt.py::pretty")]
+
+
 def test_gitignored_files_stay_out_and_index_dir_is_excluded_from_git(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "g", {".gitignore": "build/\n*.log\n", "build/x.py": "", "a.log": "x",
                                       "src/m.py": "X = 1\n"}, git=True)

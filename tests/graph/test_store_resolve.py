@@ -9,6 +9,7 @@ from codewright.graph.resolve import ModuleMap, python_module
 PATHS = {
     "pkg/__init__.py", "pkg/models.py", "pkg/sub/__init__.py", "pkg/sub/deep.py", "src/lib/__init__.py",
     "src/lib/core.py", "scripts/tool.py", "scripts/helper.py",
+    "lib/ns/plug/__init__.py", "lib/ns/plug/fmt.py", "lib/ns/top.py", "vendor/pkg/models.py", "other/pkg/__init__.py", "other/pkg/sub/__init__.py",
     "web/app.ts", "web/util.ts", "web/components/index.tsx", "web/legacy.js",
     "go.mod", "main.go", "internal/store/store.go", "internal/store/db.go",
     "include/config.h", "src/main.c", "src/local.h",
@@ -16,7 +17,7 @@ PATHS = {
     "rs/src/main.rs", "rs/src/net/mod.rs", "rs/src/net/tcp.rs", "rs/src/util.rs",
 }
 OWN_MODULE = {p: m for p in PATHS if (m := python_module(p, PATHS))}
-MMAP = ModuleMap.build(PATHS, {m: p for p, m in OWN_MODULE.items()}, "module example.com/app\n\ngo 1.21\n")
+MMAP = ModuleMap.build(PATHS, OWN_MODULE, "module example.com/app\n\ngo 1.21\n")
 
 
 @pytest.mark.parametrize(
@@ -27,6 +28,7 @@ MMAP = ModuleMap.build(PATHS, {m: p for p, m in OWN_MODULE.items()}, "module exa
         ("pkg/sub/deep.py", "pkg.sub.deep"),
         ("src/lib/core.py", "lib.core"),
         ("scripts/tool.py", "tool"),
+        ("lib/ns/plug/fmt.py", "plug.fmt"),  # a file's own name stops below the namespace package
         ("web/app.ts", None),
     ],
 )
@@ -46,6 +48,13 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("src/lib/core.py", "python", "lib", 0, "src/lib/__init__.py"),
         ("scripts/tool.py", "python", "helper", 0, "scripts/helper.py"),
         ("pkg/models.py", "python", "os.path", 0, None),
+        ("pkg/models.py", "python", "ns.plug.fmt", 0, "lib/ns/plug/fmt.py"),  # ns/ is a namespace package
+        ("pkg/models.py", "python", "ns.top", 0, "lib/ns/top.py"),
+        ("pkg/models.py", "python", "lib.ns.top", 0, "lib/ns/top.py"),
+        ("scripts/tool.py", "python", "pkg.models", 0, "pkg/models.py"),  # an own name wins over a longer one
+        ("scripts/tool.py", "python", "vendor.pkg.models", 0, "vendor/pkg/models.py"),
+        ("scripts/tool.py", "python", "pkg.sub", 0, "pkg/sub/__init__.py"),  # the own name nearest the root
+        ("scripts/tool.py", "python", "scripts.helper", 0, "scripts/helper.py"),
         ("web/app.ts", "typescript", "./util", 0, "web/util.ts"),
         ("web/app.ts", "typescript", "./components", 0, "web/components/index.tsx"),
         ("web/app.ts", "typescript", "./util.js", 0, "web/util.ts"),

@@ -287,7 +287,7 @@ class Index:
         key = frozenset(all_paths)
         if self._layout_cache is None or self._layout_cache[0] != key:
             modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
-            mmap = ModuleMap.build(all_paths, {m: p for p, m in modules.items()}, self._go_mod(all_paths))
+            mmap = ModuleMap.build(all_paths, modules, self._go_mod(all_paths))
             self._layout_cache = (key, modules, mmap)
         return self._layout_cache[1], self._layout_cache[2]
 

@@ -40,6 +40,27 @@ def python_module(path: str, paths: set[str]) -> str | None:
     return ".".join(parts[start:]) or None
 
 
+def namespace_names(path: str, module: str) -> list[str]:
+    """The longer dotted names a file has when the folders above its package are namespace packages.
+
+    A folder without __init__.py is a namespace package (PEP 420) when the tree's root is on
+    sys.path, so `mpl_toolkits/mplot3d/axes3d.py` is imported as `mpl_toolkits.mplot3d.axes3d`
+    although its own name stops at `mplot3d.axes3d`. Which folders are meant that way and which
+    are source roots (`src/`) the tree does not say, so each longer name is offered for imports to
+    resolve, and the file keeps its own name.
+    """
+    parts = path.removesuffix(".py").split("/")
+    if parts[-1] == "__init__":
+        parts.pop()
+    parents = parts[: len(parts) - len(module.split("."))]  # the folders above the file's own name
+    names = []
+    for start in range(len(parents) - 1, -1, -1):
+        if not parents[start].isidentifier():
+            break
+        names.append(".".join([*parents[start:], module]))
+    return names
+
+
 @dataclass
 class ModuleMap:
     """Every file of the tree, indexed the ways imports name them."""
@@ -50,8 +71,17 @@ class ModuleMap:
     dirs: set[str] = field(default_factory=set)
 
     @classmethod
-    def build(cls, paths: set[str], modules: dict[str, str], go_mod_text: str | None) -> ModuleMap:
-        found = cls(paths, modules)
+    def build(cls, paths: set[str], own_modules: dict[str, str], go_mod_text: str | None) -> ModuleMap:
+        """`own_modules` maps each .py file to its own dotted name. Where files share a name, the one
+        nearest the root owns it (then the first by path: the same owner in every run); the longer
+        names that namespace packages give files come after all own names (see `namespace_names`)."""
+        order = sorted(own_modules, key=lambda p: (p.count("/"), p))
+        found = cls(paths)
+        for path in order:
+            found.modules.setdefault(own_modules[path], path)
+        for path in order:
+            for name in namespace_names(path, own_modules[path]):
+                found.modules.setdefault(name, path)
         found.dirs = {posixpath.dirname(p) for p in paths}
         if go_mod_text:
             for line in go_mod_text.splitlines():
