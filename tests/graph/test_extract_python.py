@@ -44,6 +44,17 @@ def test_signature_and_doc(facts, sid, signature, doc):
     assert (sym.signature, sym.doc) == (signature, doc)
 
 
+@pytest.mark.parametrize("source, signature", [
+    ("def f(a,  # the first\n      b):  # noqa: E501\n    pass\n", "def f(a, b)"),
+    ("def g(x='#', y=\"#\"):  # why\n    pass\n", "def g(x='#', y=\"#\")"),
+    ("class C(Base):  # a comment\n    pass\n", "class C(Base)"),
+    ("async def h(\n    a,  # one\n    # a line of its own\n) -> int:\n    return a\n", "async def h(a,) -> int"),
+])
+def test_signatures_leave_comments_out(source, signature):
+    (sym,) = [s for s in extract("m.py", source.encode()).symbols if s.kind != "module"]
+    assert sym.signature == signature
+
+
 def test_imports(facts):
     got = [(i.module, i.names, i.alias, i.line, i.level, i.scope) for i in facts.imports]
     assert got == [

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError
 
-SCHEMA_VERSION = 2  # 2: refs.scope holds symbols.id
+SCHEMA_VERSION = 3  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
