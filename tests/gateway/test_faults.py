@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -104,6 +105,8 @@ def test_total_deadline_bounds_the_whole_request(server: ModelServer) -> None:
         gw.complete(_req())
     assert time.monotonic() - started < 1.0
     assert info.value.attempts[0].outcome == "timeout"
+    assert 0.3 < info.value.attempts[0].elapsed_s < 1.0
+    assert re.search(r"timeout after 0\.[3-9] s", str(info.value))
 
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)

@@ -1,7 +1,7 @@
 """What a caller of the gateway sees when a request cannot be answered.
 
 Every error here is a `CodewrightError`, so the CLI prints one line (exit 1); each one
-lists the attempts made, so "what was retried where" is never a guess.
+lists the attempts made and how long each took, so "what was retried where" is never a guess.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class GatewayError(CodewrightError):
 
     def __init__(self, message: str, attempts: list[Attempt] | None = None) -> None:
         self.attempts = list(attempts or [])
-        tried = "; ".join(f"{a.deployment}: {a.outcome}" for a in self.attempts)
+        tried = "; ".join(f"{a.deployment}: {a.outcome} after {a.elapsed_s:.1f} s" for a in self.attempts)
         super().__init__(f"{message} (attempts: {tried})" if tried else message)
 
 

@@ -19,14 +19,12 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-_TRAILING_COMMENT = re.compile(r":\s+#.*$")
 DAMPING = 0.85
 ITERATIONS = 40
 FOCUS_BOOST = 10.0
@@ -238,8 +236,7 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
         for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
             depth = sym.sid.split("::", 1)[1].count(".")
             signature = sym.signature.strip() or f"{sym.kind} {_name(sym.sid)}"
-            signature = _TRAILING_COMMENT.sub("", signature.splitlines()[0])
-            lines.append(f"{'    ' * depth}  {signature}")
+            lines.append(f"{'    ' * depth}  {signature.splitlines()[0]}")
     return ("\n".join(lines) + "\n" if lines else ""), files
 
 
