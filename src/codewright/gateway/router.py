@@ -245,9 +245,11 @@ class Router:
             ]
 
     # -- calls
-    def _attempt(self, alias: Alias, call: Callable[[Provider], T]) -> tuple[T, Slot, _Try]:
-        """Run `call` on deployments until one succeeds; the winning slot stays reserved."""
-        attempt = _Try(self, alias)
+    def _attempt(self, alias: Alias, call: Callable[[Provider], T], attempt: _Try | None = None
+                 ) -> tuple[T, Slot, _Try]:
+        """Run `call` on deployments until one succeeds; the winning slot stays reserved. `attempt` carries
+        the tries already made for this request (a stream that failed before its first token)."""
+        attempt = attempt or _Try(self, alias)
         while True:
             slot = attempt.next_slot()
             started = time.monotonic()
@@ -271,38 +273,46 @@ class Router:
                ) -> Iterator[StreamEvent]:
         """Yield the stream of the first deployment that produces a token; `done` gets the result.
 
+        A stream that fails before its first token (a local model's prompt progress is no token) is
+        retried on the next deployment as a failed request would be: the caller has nothing to discard.
         Latency and time to first token are measured from the request, retries included.
         """
         started = time.monotonic()
-        (event, events), slot, attempt = self._attempt(alias, lambda p: _first_event(p, request))
-        ttft = None
-        settled = False
-        try:
-            while not isinstance(event, Completed):
-                if ttft is None and not isinstance(event, PromptProgress):  # reading the prompt is no token
-                    ttft = time.monotonic() - started
+        attempt: _Try | None = None
+        while True:
+            (event, events), slot, attempt = self._attempt(alias, lambda p: _first_event(p, request), attempt)
+            ttft = None
+            settled = False
+            try:
+                while not isinstance(event, Completed):
+                    if ttft is None and not isinstance(event, PromptProgress):  # reading the prompt is no token
+                        ttft = time.monotonic() - started
+                    yield event
+                    event = next(events, None)
+                    if event is None:
+                        raise ProviderError("stream ended without a completed response", "stream_cut", started=True)
+                    if time.monotonic() > attempt.deadline:
+                        raise ProviderError("deadline passed mid-stream", "timeout", started=True)
+                response = event.response
+                response.latency_s = time.monotonic() - started
+                response.ttft_s = response.latency_s if ttft is None else ttft
+                settled = True
+                attempt.success(slot, response, response.ttft_s)
+                done(response, attempt.attempts)
                 yield event
-                event = next(events, None)
-                if event is None:
-                    raise ProviderError("stream ended without a completed response", "stream_cut", started=True)
-                if time.monotonic() > attempt.deadline:
-                    raise ProviderError("deadline passed mid-stream", "timeout", started=True)
-            response = event.response
-            response.latency_s = time.monotonic() - started
-            response.ttft_s = response.latency_s if ttft is None else ttft
-            settled = True
-            attempt.success(slot, response, response.ttft_s)
-            done(response, attempt.attempts)
-            yield event
-        except ProviderError as exc:
-            settled = True
-            self._interrupted(attempt, slot, exc, started)
-        finally:
-            if not settled:  # the caller stopped reading early
-                attempt.release(slot)
-            close = getattr(events, "close", None)
-            if close:
-                close()
+                return
+            except ProviderError as exc:
+                settled = True
+                if ttft is None and exc.retryable:
+                    attempt.failure(slot, exc, time.monotonic() - started)  # raises when the request must stop
+                    continue
+                self._interrupted(attempt, slot, exc, started)
+            finally:
+                if not settled:  # the caller stopped reading early
+                    attempt.release(slot)
+                close = getattr(events, "close", None)
+                if close:
+                    close()
 
     def _interrupted(self, attempt: _Try, slot: Slot, exc: ProviderError, started: float) -> None:
         attempt.attempts.append(Attempt(slot.name, exc.kind, str(exc), time.monotonic() - started))
