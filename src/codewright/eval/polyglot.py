@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import platform
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -76,7 +76,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("polyglot", help="Aider polyglot exercises (Python) with a real model")
     parser.add_argument("--model", required=True, help="model alias or provider/name")
     parser.add_argument("--exercises", help="comma-separated exercise names (default: all 34)")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="exercises run at once")
+    parser.add_argument("-j", "--jobs", type=int, default=1, help="exercises run at once, each in its own process")
     parser.add_argument("--data", default=str(DATA), help="the exercises (JSON Lines)")
     parser.add_argument("--workdir", default=".codewright/eval/polyglot", help="exercise folders and results")
     parser.add_argument("--results", help="results file (default: WORKDIR/results-MODEL.jsonl); reruns resume it")
@@ -212,27 +212,42 @@ def _main(args: argparse.Namespace) -> int:
     results_path.parent.mkdir(parents=True, exist_ok=True)
     done = _load_results(results_path)
     todo = [r for r in rows if r["exercise"] not in done]
-    lock = threading.Lock()
-
-    def one(row: dict[str, Any]) -> ExerciseResult:
-        folder = workdir / safe_model / row["exercise"]
-        try:
-            result = run_exercise(row, folder, args.model, args.time_cap, args.max_steps)
-        except Exception as exc:  # noqa: BLE001 - one broken exercise must not end the eval
-            result = ExerciseResult(row["exercise"], False, False, 0, "error", 0, 0, 0, 0.0, 0.0,
-                                    error=f"{type(exc).__name__}: {exc}")
-        with lock:
-            with results_path.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(asdict(result)) + "\n")
-            _print_result(result, args.json)
-        return result
-
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        for result in pool.map(one, todo):
-            done[result.exercise] = result
+    jobs = [(row, workdir / safe_model / row["exercise"], args.model, args.time_cap, args.max_steps) for row in todo]
+    for result in _run_all(jobs, args.jobs):
+        with results_path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(asdict(result)) + "\n")
+        _print_result(result, args.json)
+        done[result.exercise] = result
     results = [done[r["exercise"]] for r in rows if r["exercise"] in done]
     print(json.dumps(summarise(args.model, results)))
     return 0
+
+
+def _run_all(jobs: list[tuple], workers: int):
+    """Each exercise's result as it ends. With -j N they run in N processes, each with 1/N of the cores: an
+    embedded model is one runtime per process, serving one request at a time, so threads would queue."""
+    if workers == 1:
+        yield from (_run_one(*job) for job in jobs)
+        return
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=spawn, initializer=share_cores, initargs=(workers,)) as pool:
+        for future in as_completed([pool.submit(_run_one, *job) for job in jobs]):
+            yield future.result()
+
+
+def _run_one(row: dict[str, Any], folder: Path, model: str, cap: float, max_steps: int) -> ExerciseResult:
+    try:
+        return run_exercise(row, folder, model, cap, max_steps)
+    except Exception as exc:  # noqa: BLE001 - one broken exercise must not end the eval
+        return ExerciseResult(row["exercise"], False, False, 0, "error", 0, 0, 0, 0.0, 0.0,
+                              error=f"{type(exc).__name__}: {exc}", machine=machine())
+
+
+def share_cores(workers: int) -> None:
+    """In an exercise process: an embedded model's default threads are at most this process's share."""
+    from codewright.gateway.local import runtime
+
+    runtime.CORE_SHARE = workers
 
 
 def _print_result(r: ExerciseResult, as_json: bool) -> None:

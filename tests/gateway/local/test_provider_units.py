@@ -7,6 +7,7 @@ import os
 import jsonschema
 import pytest
 
+from codewright.gateway.local import runtime
 from codewright.gateway.local.provider import LocalProvider, parse_tool_call, tool_call_schema
 from codewright.gateway.local.runtime import default_threads
 from codewright.gateway.types import Message, Request, ToolSpec
@@ -59,6 +60,13 @@ def test_constrained_output_becomes_a_tool_call(text: str, expected: tuple[str, 
 def test_default_threads_leave_busy_cores_alone() -> None:
     expected = max(1, (os.cpu_count() or 1) - round(os.getloadavg()[0]))
     assert default_threads() == expected
+
+
+@pytest.mark.parametrize("share", [2, 4, 64])
+def test_default_threads_keep_to_a_process_share_of_the_cores(monkeypatch, share: int) -> None:
+    monkeypatch.setattr(runtime, "CORE_SHARE", share)
+    cores = os.cpu_count() or 1
+    assert default_threads() == max(1, min(cores - round(os.getloadavg()[0]), cores // share))
 
 
 @pytest.mark.parametrize(

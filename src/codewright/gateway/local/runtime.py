@@ -25,14 +25,18 @@ DEFAULT_N_CTX = 16384  # tokens of context: the KV cache costs about 0.5 GB at t
 PROMPT_BATCH = 256
 
 
+CORE_SHARE = 1  # processes sharing the cores, each running its own model (`eval polyglot -j N` sets N)
+
+
 def default_threads() -> int:
-    """The cores not already busy: on a loaded 2-core machine one thread beats two by far."""
+    """The cores not already busy, and at most this process's share of them: on a loaded 2-core machine one
+    thread beats two by far, and N processes started at once all see the load before any of them runs."""
     cores = os.cpu_count() or 1
     try:
         busy = round(os.getloadavg()[0])
     except OSError:
         busy = 0
-    return max(1, cores - busy)
+    return max(1, min(cores - busy, cores // CORE_SHARE))
 
 
 @dataclass(frozen=True)
