@@ -11,6 +11,9 @@ OpenAI provider's payload and usage mapping. Two things are local-specific:
 - Prefix reuse: the runtime lives as long as the process and llama.cpp keeps its KV
   cache, so a turn recomputes only what follows the prefix it shares with the last
   one; `usage.cache_read_tokens` reports the reused tokens like a provider's cache.
+- Loops: greedy decoding can fall into repeating one block until the token limit; the
+  stream stops as soon as the repetition is unmistakable (`loops.py`), minutes sooner on
+  a CPU, and ends the way the limit would have.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 
 from codewright.gateway.assemble import Assembler
 from codewright.gateway.local.catalog import weights_path
+from codewright.gateway.local.loops import LoopWatch
 from codewright.gateway.local.runtime import DEFAULT_N_CTX, RuntimeOptions, default_threads, runtime_for
 from codewright.gateway.openai import parse_usage, to_payload
 from codewright.gateway.provider import ProviderError
@@ -167,18 +171,26 @@ class LocalProvider:
         worker = threading.Thread(target=work, name="codewright-local-model", daemon=True)
         worker.start()
         usage, finish = None, "stop"
+        watch = LoopWatch()
         try:
             while (chunk := chunks.get()) is not _DONE:
                 if isinstance(chunk, Exception):
+                    if cancel.is_set():  # stopped in a loop: what was written stands
+                        continue
                     raise ProviderError(f"local model failed: {chunk}", "server", started=asm.has_output)
                 usage = chunk.get("usage") or usage
                 if progress := chunk.get("prompt_progress"):
                     yield PromptProgress(progress["processed"], progress["total"])
                 for choice in chunk.get("choices") or []:
-                    finish = choice.get("finish_reason") or finish
                     text = (choice.get("delta") or {}).get("content")
+                    if cancel.is_set():
+                        continue  # the rest of a loop, until the model stops; its usage is still read
+                    finish = choice.get("finish_reason") or finish
                     if text:
                         yield asm.add_text(text)
+                        if watch.add(text):  # repeating itself to the token limit: end as the limit would
+                            cancel.set()
+                            finish = "length"
         finally:
             cancel.set()
         response = asm.response(parse_usage(usage), finish, self.model)

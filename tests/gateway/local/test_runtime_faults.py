@@ -1,11 +1,13 @@
-"""A local model that fails while it reads the prompt: the request moves on, as a failed request would.
+"""The local model's runtime misbehaving: failing while it reads the prompt or after a token, or looping.
 
-The runtime (llama.cpp) is replaced by one that reports reading progress and then fails, as a crash or an
-out-of-memory error would; the local provider, the router and the fallback server are the real ones.
+The runtime (llama.cpp) is replaced by a scripted one: it reports reading progress, writes what it is given
+and then fails, as a crash or an out-of-memory error would, or repeats itself as a greedy small model can;
+the local provider, the router and the fallback server are the real ones.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +33,26 @@ class FailingRuntime:
         if self.written:
             on_chunk({"choices": [{"delta": {"content": self.written}}]})
         raise RuntimeError("decode failed: out of memory")
+
+
+class LoopingRuntime:
+    """Writes a start, then one step of a plan over and over, a token every 2 ms (a real model on a CPU takes
+    30-250), until told to stop or 2,000 tokens are out; then reports usage as llama.cpp does."""
+
+    STEP = '{"step": "Refine the function to handle every combination of books.", "status": "pending"}, '
+
+    def __init__(self) -> None:
+        self.tokens = 0
+
+    def chat(self, body: dict[str, Any], on_chunk=None) -> None:
+        pieces = ['{"plan": ['] + [self.STEP[i:i + 4] for i in range(0, len(self.STEP), 4)] * 200
+        for piece in pieces[:2000]:
+            self.tokens += 1
+            time.sleep(0.002)
+            if on_chunk({"choices": [{"delta": {"content": piece}, "finish_reason": None}]}):
+                break
+        on_chunk({"choices": [{"delta": {}, "finish_reason": "stop"}],
+                  "usage": {"prompt_tokens": 50, "completion_tokens": self.tokens}})
 
 
 @pytest.fixture
@@ -69,4 +91,17 @@ def test_failing_after_a_token_is_reported_not_retried(weights, server, monkeypa
     with pytest.raises(StreamInterrupted) as info:
         next(stream)
     assert "out of memory" in str(info.value)
+    assert server.count() == 0
+
+
+def test_a_looping_model_is_stopped_as_its_token_limit_would_stop_it(weights, server, monkeypatch) -> None:
+    runtime = LoopingRuntime()
+    monkeypatch.setattr(local_provider, "runtime_for", lambda options: runtime)
+    events = list(_gateway(weights, server).stream(_req()))
+    text = "".join(e.text for e in events if isinstance(e, TextDelta))
+    response = events[-1].response
+    assert response.finish_reason == "length" and response.text == text
+    assert text.startswith('{"plan": [') and text.count(LoopingRuntime.STEP) >= 4
+    assert len(text) < 2500 and runtime.tokens < 700  # stopped within a few repeats, not at 2,000 tokens
+    assert response.usage.output_tokens == runtime.tokens  # the usage llama.cpp reported after stopping
     assert server.count() == 0
