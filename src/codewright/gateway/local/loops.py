@@ -32,22 +32,23 @@ def loop_period(text: str) -> int | None:
 
 
 class LoopWatch:
-    """Checks the growing output every CHECK_EVERY characters (a check costs up to a few hundred µs)."""
+    """Checks the growing output every CHECK_EVERY characters (a check costs up to a few hundred µs), over
+    the only part a loop can be seen in: its last WINDOW characters."""
 
     CHECK_EVERY = 64
+    WINDOW = MAX_PERIOD * MIN_REPEATS
 
     def __init__(self) -> None:
-        self._parts: list[str] = []
-        self._length = 0
-        self._checked = 0
+        self._tail = ""
+        self._pending: list[str] = []
+        self._unchecked = 0
 
     def add(self, text: str) -> bool:
         """Add streamed text; True once the output has fallen into a loop."""
-        self._parts.append(text)
-        self._length += len(text)
-        if self._length - self._checked < self.CHECK_EVERY:
+        self._pending.append(text)
+        self._unchecked += len(text)
+        if self._unchecked < self.CHECK_EVERY:
             return False
-        self._checked = self._length
-        joined = "".join(self._parts)
-        self._parts = [joined]
-        return loop_period(joined[-MAX_PERIOD * MIN_REPEATS:]) is not None
+        self._tail = (self._tail + "".join(self._pending))[-self.WINDOW:]
+        self._pending, self._unchecked = [], 0
+        return loop_period(self._tail) is not None

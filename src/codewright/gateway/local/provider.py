@@ -182,10 +182,10 @@ class LocalProvider:
                 if progress := chunk.get("prompt_progress"):
                     yield PromptProgress(progress["processed"], progress["total"])
                 for choice in chunk.get("choices") or []:
-                    text = (choice.get("delta") or {}).get("content")
                     if cancel.is_set():
                         continue  # the rest of a loop, until the model stops; its usage is still read
                     finish = choice.get("finish_reason") or finish
+                    text = (choice.get("delta") or {}).get("content")
                     if text:
                         yield asm.add_text(text)
                         if watch.add(text):  # repeating itself to the token limit: end as the limit would
