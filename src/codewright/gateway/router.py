@@ -280,6 +280,7 @@ class Router:
         started = time.monotonic()
         attempt: _Try | None = None
         while True:
+            opened = time.monotonic()  # this try's time, for its Attempt; latency counts from `started`
             (event, events), slot, attempt = self._attempt(alias, lambda p: _first_event(p, request), attempt)
             ttft = None
             settled = False
@@ -304,9 +305,9 @@ class Router:
             except ProviderError as exc:
                 settled = True
                 if ttft is None and exc.retryable:
-                    attempt.failure(slot, exc, time.monotonic() - started)  # raises when the request must stop
+                    attempt.failure(slot, exc, time.monotonic() - opened)  # raises when the request must stop
                     continue
-                self._interrupted(attempt, slot, exc, started)
+                self._interrupted(attempt, slot, exc, opened)
             finally:
                 if not settled:  # the caller stopped reading early
                     attempt.release(slot)
