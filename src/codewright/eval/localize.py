@@ -102,10 +102,12 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
     instance whose tree cannot be materialised is skipped with one line on stderr (a rerun tries it again)."""
     git_dir = find_mirror(Path(mirrors), repo)
     previous: Path | None = None
+    if mode == "reuse" and rows:
+        _read_ahead(_saved_index(rows[0]))
     for i, row in enumerate(rows):
         if mode == "reuse":
-            for ahead in ([row] if i == 0 else []) + rows[i + 1:i + 2]:  # this one first, then the next
-                _read_ahead(_saved_index(ahead))
+            if i + 1 < len(rows):
+                _read_ahead(_saved_index(rows[i + 1]))  # while this one is scored
             result = _with_cached_index(row, features)
         else:
             with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:

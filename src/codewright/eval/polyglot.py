@@ -45,15 +45,15 @@ Fix the code in {files} to resolve the errors, then call `finish`."""
 @dataclass
 class ExerciseResult:
     exercise: str
-    passed_1: bool
-    passed_2: bool
-    tries: int
-    outcome: str  # the agent's last outcome (done, limit, stuck, failed, error)
-    input_tokens: int
-    output_tokens: int
-    cache_read_tokens: int
-    cost: float
-    seconds: float
+    passed_1: bool = False
+    passed_2: bool = False
+    tries: int = 0
+    outcome: str = ""  # the agent's last outcome (done, limit, stuck, failed, error)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cost: float = 0.0
+    seconds: float = 0.0
     session: str = ""
     error: str = ""
     machine: str = ""  # where it ran: a baseline taken in parts may span machines of different speeds
@@ -138,7 +138,7 @@ def run_exercise(row: dict[str, Any], folder: Path, model: str, cap: float, max_
     write_exercise(row, folder)
     files = " ".join(row["solution_files"])
     started = time.monotonic()
-    result = ExerciseResult(row["exercise"], False, False, 0, "", 0, 0, 0, 0.0, 0.0, machine=machine())
+    result = ExerciseResult(row["exercise"], machine=machine())
     session, output = None, ""
     # The event log goes beside the exercise, not in it: in the folder the agent would see it change
     # after every step, index it and show it in its repository map.
@@ -239,8 +239,7 @@ def _run_one(row: dict[str, Any], folder: Path, model: str, cap: float, max_step
     try:
         return run_exercise(row, folder, model, cap, max_steps)
     except Exception as exc:  # noqa: BLE001 - one broken exercise must not end the eval
-        return ExerciseResult(row["exercise"], False, False, 0, "error", 0, 0, 0, 0.0, 0.0,
-                              error=f"{type(exc).__name__}: {exc}", machine=machine())
+        return ExerciseResult(row["exercise"], outcome="error", error=f"{type(exc).__name__}: {exc}", machine=machine())
 
 
 def share_cores(workers: int) -> None:
