@@ -47,7 +47,7 @@ def run_eval(tmp_path: Path, server: ModelServer) -> subprocess.CompletedProcess
     env = {**os.environ, **server.env()}
     return subprocess.run(
         [sys.executable, "-m", "codewright", "eval", "polyglot", "--model", MODEL, "--exercises", ",".join(PICK),
-         "-j", "2", "--workdir", str(tmp_path / "work"), "--time-cap", "120"],
+         "-j", "2", "--workdir", str(tmp_path / "work"), "--time-cap", "120", "--json"],
         env=env, capture_output=True, text=True, timeout=300, check=False,
     )
 
@@ -57,8 +57,11 @@ def test_two_tries_scored_and_a_rerun_resumes(eval_data: Path, tmp_path: Path) -
     with ModelServer(responder(rows)) as server:
         done = run_eval(tmp_path, server)
         assert done.returncode == 0, done.stderr
-        summary = json.loads(done.stdout.strip().splitlines()[-1])
-        validate("eval polyglot", summary)
+        lines = [json.loads(line) for line in done.stdout.strip().splitlines()]
+        for line in lines:  # each exercise's line, then the summary
+            validate("eval polyglot", line)
+        assert sorted(line["exercise"] for line in lines[:-1]) == sorted(PICK)
+        summary = lines[-1]
         assert summary["exercises"] == 2 and summary["errors"] == 0
         assert summary["pass_rate_1"] == 0.5 and summary["pass_rate_2"] == 1.0
         assert summary["input_tokens"] > 0 and summary["cache_read_tokens"] > 0
