@@ -19,12 +19,12 @@ from collections import defaultdict
 
 import numpy as np
 
-# Where the ascent starts: every piece of evidence counts 1, kinds and priors 0. A fixed start, not rank.py's
+# Where the ascent starts: every piece of evidence counts 1, kinds 0. A fixed start, not rank.py's
 # weights: those were fitted on every repository and would leak into the folds. Evidence (a mention, a frame,
-# BM25) may only lift a candidate; only the kinds of file and the priors may take either sign. Without these
+# BM25) may only lift a candidate; only the kinds of file (and `lexical_hits`) may take either sign. Without these
 # constraints a signal that no training instance happens to need drifts to 0 or below, and a traceback or a
 # mentioned method stops pointing at its code.
-SIGNED = frozenset({"test", "doc", "vendored", "is_class", "size", "imported_by", "lexical_hits"})
+SIGNED = frozenset({"test", "doc", "vendored", "is_class", "lexical_hits"})
 
 
 # The first version's hand-set weights (set before any fitting), a third start.

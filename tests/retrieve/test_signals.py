@@ -57,8 +57,6 @@ FILE_CASES = [
     ("`remove` forgets something", "inv/audit.py", "calls_mentioned"),
     ("units removed from the warehouse", "inv/stock.py", "lexical"),
     ("units removed from the warehouse", "inv/stock.py", "lexical_hits"),
-    ("the audit record of each sku", "inv/audit.py", "imported_by"),
-    ("units removed from the warehouse", "inv/stock.py", "size"),
 ]
 
 

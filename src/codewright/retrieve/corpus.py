@@ -104,10 +104,6 @@ class Corpus:
         return dict(found)
 
     @cached_property
-    def lines(self) -> dict[str, int]:
-        return dict(self.conn.execute("SELECT path, lines FROM files"))
-
-    @cached_property
     def chunks(self) -> dict[int, Chunk]:
         rows = self.conn.execute(
             "SELECT c.id, f.path, c.symbol, c.start_line, c.end_line FROM chunks c JOIN files f ON f.id = c.file_id")
@@ -128,17 +124,27 @@ class Corpus:
             f" WHERE s.kind IN {MEMBER_KINDS} ORDER BY s.id")}
 
     @cached_property
-    def imports(self) -> list[tuple[str, str]]:
+    def imports_of(self) -> dict[str, list[str]]:
+        """Path -> the paths its resolved imports name."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for src, target in self._imports:
+            found[src].append(target)
+        return dict(found)
+
+    @cached_property
+    def importers(self) -> dict[str, list[str]]:
+        """Path -> the paths whose resolved imports name it."""
+        found: dict[str, list[str]] = defaultdict(list)
+        for src, target in self._imports:
+            found[target].append(src)
+        return dict(found)
+
+    @cached_property
+    def _imports(self) -> list[tuple[str, str]]:
         """(importing path, imported path) of every resolved import."""
         return self.conn.execute(
             "SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id WHERE i.target IS NOT NULL"
         ).fetchall()
-
-    @cached_property
-    def imported_by(self) -> dict[str, int]:
-        """Path -> how many files import it."""
-        return dict(self.conn.execute(
-            "SELECT target, count(DISTINCT file_id) FROM imports WHERE target IS NOT NULL GROUP BY target"))
 
     @cached_property
     def calls(self) -> list[tuple[str, int, str]]:

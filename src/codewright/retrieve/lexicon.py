@@ -10,15 +10,17 @@ same doubles and the ranking is the same.
 
 Postings are loaded per word on first use (a query pays only for its new words), so a
 one-off `codewright find` costs about what the FTS5 query did and a warm index answers
-from memory.
+from memory. Scores live in one dense array indexed by chunk id: a word's postings are
+added to it in one vectorised step (each chunk once per word, so the additions are the
+same doubles in the same order as a loop's).
 """
 
 from __future__ import annotations
 
-import heapq
 import math
 import sqlite3
-from array import array
+
+import numpy as np
 
 K1 = 1.2  # FTS5's bm25 constants
 B = 0.75
@@ -59,8 +61,10 @@ class Lexicon:
             for chunk, sizes in conn.execute("SELECT id, sz FROM chunks_fts_docsize")
         }
         self.max_rowid = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 0
+        chunks = conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0
+        self.size = 1 + max(self.max_rowid, chunks)  # of a scores array: every chunk id indexes it
         self._df: dict[str, int] = {}
-        self._postings: dict[str, tuple[array, array]] = {}  # word -> (chunk ids, tf part of each term)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # word -> (chunk ids, tf part of each)
 
     def df(self, words: list[str]) -> dict[str, int]:
         """How many chunks hold each word (0 when none): FTS5's vocabulary, cached."""
@@ -71,41 +75,41 @@ class Lexicon:
             self._df.update((w, found.get(w, 0)) for w in new)
         return {w: self._df[w] for w in words}
 
-    def scores(self, words: list[str]) -> dict[int, float]:
-        """Every chunk holding any of `words` -> its bm25 for the OR-query of the words in this order.
+    def scores(self, words: list[str]) -> np.ndarray:
+        """Each chunk's bm25 for the OR-query of `words` in this order, by chunk id (0 where none matches).
 
         The same value as `-bm25(chunks_fts, 4.0, 1.0, 2.0)` for `"w1" OR "w2" ...`: per word, the
-        same idf (floored at 1e-6) times the same tf part, summed in the query's word order.
+        same idf (floored at 1e-6) times the same tf part, summed in the query's word order. A
+        matching chunk scores above 0 (a tf part is positive, an idf at least 1e-6).
         """
         self._load([w for w in words if w not in self._postings])
-        scores: dict[int, float] = {}
-        get = scores.get
+        scores = np.zeros(self.size)
         for word in words:
             chunks, parts = self._postings[word]
             hits = len(chunks)
             idf = math.log((self.rows - hits + 0.5) / (hits + 0.5))
             if idf <= 0.0:
                 idf = 1e-6
-            for chunk, part in zip(chunks, parts):
-                scores[chunk] = get(chunk, 0.0) + idf * part
+            scores[chunks] += idf * parts
         return scores
 
     def _load(self, words: list[str]) -> None:
         """Read each word's postings (a statement a word: cheaper than one sorting all of them)."""
         norm = self._norm
         for word in words:
-            chunks, parts = self._postings[word] = (array("q"), array("d"))
-            for chunk, count in self.conn.execute(
+            rows = self.conn.execute(
                 f"SELECT doc, sum({_WEIGHTED_COUNT}) FROM temp.chunks_instances WHERE term = ? GROUP BY doc", (word,),
-            ):
-                chunks.append(chunk)
-                parts.append((count * (K1 + 1.0)) / (count + norm[chunk]))
+            ).fetchall()
+            self._postings[word] = (np.array([chunk for chunk, _ in rows], dtype=np.int64),
+                                    np.array([(count * (K1 + 1.0)) / (count + norm[chunk]) for chunk, count in rows]))
 
 
-def best(scores: dict[int, float], n: int) -> list[tuple[int, float]]:
+def best(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
     """The n highest (chunk, score), best first, ties to the lower chunk id (FTS5's scan order, as SQLite keeps)."""
-    items = scores.items()
-    if len(scores) > n:
-        floor = heapq.nlargest(n, scores.values())[-1]
-        items = [(chunk, score) for chunk, score in items if score >= floor]
-    return sorted(items, key=lambda item: (-item[1], item[0]))[:n]
+    found = np.flatnonzero(scores)
+    values = scores[found]
+    if len(found) > n:
+        keep = values >= np.partition(values, len(values) - n)[len(values) - n]
+        found, values = found[keep], values[keep]
+    order = np.lexsort((found, -values))[:n]  # by score, highest first, then by chunk id
+    return list(zip(found[order].tolist(), values[order].tolist()))

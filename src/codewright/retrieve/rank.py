@@ -59,45 +59,44 @@ class Reason:
         return {"signal": self.signal, "detail": self.detail, "weight": round(self.weight, 4)}
 
 
-@dataclass
-class Evidence:
-    """Each signal's contribution (weight x value), largest first, with the signals' details.
+def explain(features: Features, weights: dict[str, float]) -> list[Reason]:
+    """Each signal's contribution (weight x value), largest first, with the signal's detail.
 
-    The `Reason` objects are made only when asked for: a query ranks thousands of
-    candidates and explains a few.
+    Made only when asked for: a query ranks thousands of candidates and explains a few.
     """
-    contributions: list[tuple[str, float]] = field(default_factory=list)
-    details: dict[str, str] = field(default_factory=dict)
+    contributions = [(signal, weight * value) for signal, value in features.values.items()
+                     if value and (weight := weights.get(signal))]
+    contributions.sort(key=lambda c: -abs(c[1]))
+    return [Reason(signal, features.detail(signal), weight) for signal, weight in contributions]
 
-    def reasons(self) -> list[Reason]:
-        return [Reason(signal, self.details.get(signal, signal), weight) for signal, weight in self.contributions]
 
-
-@dataclass
+@dataclass(slots=True)
 class FileHit:
     path: str
     score: float
-    evidence: Evidence = field(default_factory=Evidence, repr=False)
+    features: Features = field(default_factory=Features, repr=False)
+    weights: dict[str, float] = field(default_factory=dict, repr=False)  # those that made the score
 
     @property
     def reasons(self) -> list[Reason]:
-        return self.evidence.reasons()
+        return explain(self.features, self.weights)
 
     def to_json(self) -> dict:
         return {"path": self.path, "score": round(self.score, 4), "reasons": [r.to_json() for r in self.reasons]}
 
 
-@dataclass
+@dataclass(slots=True)
 class FunctionHit:
     id: str
     path: str
     line: int
     score: float
-    evidence: Evidence = field(default_factory=Evidence, repr=False)
+    features: Features = field(default_factory=Features, repr=False)
+    weights: dict[str, float] = field(default_factory=dict, repr=False)
 
     @property
     def reasons(self) -> list[Reason]:
-        return self.evidence.reasons()
+        return explain(self.features, self.weights)
 
     def to_json(self) -> dict:
         return {"id": self.id, "path": self.path, "line": self.line, "score": round(self.score, 4),
@@ -113,16 +112,14 @@ class Ranking:
         return {"files": [f.to_json() for f in self.files], "functions": [f.to_json() for f in self.functions]}
 
 
-def score(features: Features, weights: dict[str, float]) -> tuple[float, Evidence]:
-    """The weighted sum of the signals, summed largest contribution first, and that evidence."""
-    contributions = [(signal, weight * value) for signal, value in features.values.items()
-                     if value and (weight := weights.get(signal))]
-    contributions.sort(key=lambda c: -abs(c[1]))
-    return sum(weight for _, weight in contributions), Evidence(contributions, features.details)
+def score(features: Features, weights: dict[str, float]) -> float:
+    """The weighted sum of the signals."""
+    get = weights.get
+    return sum([value * get(signal, 0.0) for signal, value in features.values.items()])
 
 
 def rank_files(cands: Candidates, weights=FILE_WEIGHTS) -> list[FileHit]:
-    files = [FileHit(path, *score(f, weights)) for path, f in cands.files.items()]
+    files = [FileHit(path, score(f, weights), f, weights) for path, f in cands.files.items()]
     files.sort(key=lambda h: (-h.score, h.path))
     return files
 
@@ -134,7 +131,7 @@ def rank_functions(cands: Candidates, files: list[FileHit], weights=FUNCTION_WEI
         path, line = cands.lines[sid]
         position = file_rank.get(path)
         if position is not None:
-            feats.add("file", 1.0 / (1 + position), f"its file ranks {position + 1}")
-        functions.append(FunctionHit(sid, path, line, *score(feats, weights)))
+            feats.add("file", 1.0 / (1 + position), "its file ranks {}", position + 1)
+        functions.append(FunctionHit(sid, path, line, score(feats, weights), feats, weights))
     functions.sort(key=lambda h: (-h.score, h.id))
     return functions

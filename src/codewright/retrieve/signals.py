@@ -13,6 +13,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import Corpus
 from codewright.retrieve.lexicon import best
@@ -40,22 +42,32 @@ BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small an
 _MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
 
 
-@dataclass
+@dataclass(slots=True)
 class Features:
-    values: dict[str, float] = field(default_factory=dict)
-    details: dict[str, str] = field(default_factory=dict)
+    """A candidate's value per signal, and what each value was found in.
 
-    def add(self, signal: str, value: float, detail: str) -> None:
+    A detail is kept as a `str.format` template and its arguments, and written out only when
+    a reason is shown: a query sets thousands of values and explains a few.
+    """
+    values: dict[str, float] = field(default_factory=dict)
+    details: dict[str, tuple] = field(default_factory=dict)
+
+    def add(self, signal: str, value: float, detail: str, *args) -> None:
+        """Keep the largest value a signal finds for this candidate, with its detail."""
         if value > self.values.get(signal, 0.0):
             self.values[signal] = value
-            self.details[signal] = detail
+            self.details[signal] = (detail, args)
+
+    def detail(self, signal: str) -> str:
+        template, args = self.details.get(signal, (signal, ()))
+        return template.format(*args)
 
 
 @dataclass
 class Lexical:
-    """The task's words with their IDF weights, and the BM25 of every chunk holding any of them."""
+    """The task's words with their IDF weights, and every chunk's BM25 for them (by chunk id, 0: no match)."""
     weights: dict[str, float]
-    scores: dict[int, float]
+    scores: np.ndarray
 
 
 @dataclass
@@ -103,7 +115,6 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     _messages(corpus, text, files, functions)
     _tested_source(corpus, files)
     _calls(corpus, functions, files)
-    _priors(corpus, files)
     for path, feats in files.items():
         feats.values["test"], feats.values["doc"], feats.values["vendored"] = _file_kinds(path)
     return Candidates(dict(files), dict(functions), {})
@@ -118,18 +129,20 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     dropped and each keeps its (path, line).
     """
     functions = defaultdict(Features, cands.functions)
-    top = _local_top(corpus, lexical, top_paths)
-    order = {word: i for i, word in enumerate(lexical.weights)}
-    total = sum(lexical.weights.values())
+    scores = lexical.scores.tolist()  # read once per holder below: a list indexes faster than an array
+    top = _local_top(corpus, scores, top_paths)
+    weights = lexical.weights
+    total = sum(weights.values())
     for members in corpus.members(top_paths).values():
         for member in members:
             feats = functions[member.sid]  # a candidate even without evidence of its own
-            held = [(size, lexical.scores[cid]) for size, cid in member.holders if cid in lexical.scores]
+            held = [(size, score) for size, cid in member.holders if (score := scores[cid])]
             if held:
                 value = min(held)[1] / top
-                feats.add("lexical_local", value, f"BM25 {value:.2f} within the best files")
-            if share := _word_share(member.words, lexical.weights, order, total):
-                feats.add("own_words", share, f"its own code holds {share:.0%} of the task's word weight")
+                feats.add("lexical_local", value, "BM25 {:.2f} within the best files", value)
+            if present := member.words.intersection(weights):
+                share = math.fsum(map(weights.__getitem__, present)) / total  # exact: no order to fix
+                feats.add("own_words", share, "its own code holds {:.0%} of the task's word weight", share)
     kinds = _symbol_lines(corpus, functions, cands.lines)
     cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
     words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
@@ -137,35 +150,26 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     for sid, feats in cands.functions.items():
         feats.values["test"] = _file_kinds(cands.lines[sid][0])[0]
         feats.values["is_class"] = 1.0 if kinds[sid] == "class" else 0.0
-        qualname = sid.split("::", 1)[1]
-        name = qualname.rsplit(".", 1)[-1]
-        parts = _name_parts(name)
-        share = sum(p in words for p in parts) / len(parts)
+        name, parts, owner = _name_of(sid)
+        share = sum(map(words.__contains__, parts)) / len(parts)
         if share:
-            feats.add("name_words", share, f"{share:.0%} of the words of {name} are in the task")
-        if "." in qualname and qualname.rsplit(".", 2)[-2] in classes:
-            feats.add("in_mentioned_class", 1.0, f"a member of the mentioned {qualname.rsplit('.', 2)[-2]}")
+            feats.add("name_words", share, "{:.0%} of the words of {} are in the task", share, name)
+        if owner in classes:
+            feats.add("in_mentioned_class", 1.0, "a member of the mentioned {}", owner)
 
 
-def _local_top(corpus: Corpus, lexical: Lexical, paths: list[str]) -> float:
+def _local_top(corpus: Corpus, scores: list[float], paths: list[str]) -> float:
     """The best BM25 of a chunk of these files (1 when none matches): `lexical_local` is relative to it."""
-    scores = lexical.scores
-    return max((scores[cid] for path in paths for cid in corpus.file_chunks.get(path, ()) if cid in scores),
-               default=0.0) or 1.0
+    return max((scores[cid] for path in paths for cid in corpus.file_chunks.get(path, ())), default=0.0) or 1.0
 
 
-def _word_share(words: frozenset[str], weights: dict[str, float], order: dict[str, int], total: float) -> float:
-    """The share of the task's word weight (`total`) among `words`, summed in the task's word order (`order`)."""
-    present = words.intersection(weights)
-    if not present:
-        return 0.0
-    return sum(weights[word] for word in sorted(present, key=order.__getitem__)) / total
-
-
-@lru_cache(maxsize=1 << 16)
-def _name_parts(name: str) -> tuple[str, ...]:
-    """The words of a function's name that `name_words` looks for in the task."""
-    return tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),)
+@lru_cache(maxsize=1 << 17)
+def _name_of(sid: str) -> tuple[str, tuple[str, ...], str | None]:
+    """A symbol's own name, the words of it that `name_words` looks for in the task, and its class (if a member)."""
+    qualname = sid.split("::", 1)[1]
+    name = qualname.rsplit(".", 1)[-1]
+    parts = tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),)
+    return name, parts, qualname.rsplit(".", 2)[-2] if "." in qualname else None
 
 
 def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
@@ -179,13 +183,13 @@ def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
     for path, symbol, score in rows:
         per_file[path].append(score / top)
         if symbol:
-            functions[symbol].add("lexical", score / top, f"BM25 {score:.1f}")
+            functions[symbol].add("lexical", score / top, "BM25 {:.1f}", score)
     most = max(len(scores) for scores in per_file.values())
     for path, scores in per_file.items():
         scores.sort(reverse=True)
         value = scores[0] + 0.1 * sum(scores[1:4])
-        files[path].add("lexical", value, f"BM25 best chunk {scores[0]:.2f} of the top")
-        files[path].add("lexical_hits", math.log1p(len(scores)) / math.log1p(most), f"{len(scores)} of the best chunks")
+        files[path].add("lexical", value, "BM25 best chunk {:.2f} of the top", scores[0])
+        files[path].add("lexical_hits", math.log1p(len(scores)) / math.log1p(most), "{} of the best chunks", len(scores))
 
 
 def query_terms(text: str, limit: int = 64) -> list[str]:
@@ -227,9 +231,9 @@ def _messages(corpus: Corpus, text: str, files, functions) -> None:
             "SELECT f.path, c.symbol FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
             " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
         for path, symbol in rows:
-            files[path].add("message", 1.0 / len(rows) ** 0.5, f"holds the words of '{message[:40]}'")
+            files[path].add("message", 1.0 / len(rows) ** 0.5, "holds the words of '{}'", message[:40])
             if symbol:
-                functions[symbol].add("message", 1.0 / len(rows) ** 0.5, f"holds '{message[:40]}'")
+                functions[symbol].add("message", 1.0 / len(rows) ** 0.5, "holds '{}'", message[:40])
 
 
 def _tested_source(corpus: Corpus, files) -> None:
@@ -237,9 +241,10 @@ def _tested_source(corpus: Corpus, files) -> None:
     tests = {p for p, f in files.items() if {"path_mention", "frame"} & f.values.keys() and is_test(p)}
     if not tests:
         return
-    for src, target in corpus.imports:
-        if src in tests and not is_test(target):
-            files[target].add("tested_by_mentioned", 1.0, f"imported by the mentioned test {src}")
+    for src in tests:
+        for target in corpus.imports_of.get(src, ()):
+            if not is_test(target):
+                files[target].add("tested_by_mentioned", 1.0, "imported by the mentioned test {}", src)
 
 
 def _calls(corpus: Corpus, functions, files) -> None:
@@ -255,27 +260,14 @@ def _calls(corpus: Corpus, functions, files) -> None:
     called = [(caller, callee) for callee in sorted(named) for caller in corpus.callers.get(callee, ())]
     calling = sorted((callee, ref, caller) for caller in named for callee, ref in corpus.callees.get(caller, ()))
     rows = called[:CALL_EDGES] + [(callee, caller) for callee, _, caller in calling[:CALL_EDGES]]
+    partner: dict[str, str] = {}  # each function on an edge -> the first named one it meets (a detail)
     for caller, callee in rows:
-        for sid, other in ((caller, callee), (callee, caller)):
-            if sid not in named:
-                functions[sid].add("calls_mentioned", 1.0, f"calls or is called by {other}")
-                files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, f"calls or is called by {other}")
-
-
-def _priors(corpus: Corpus, files) -> None:
-    """How central and how large each candidate is: core modules imported everywhere change more often."""
-    paths = list(files)
-    if not paths:
-        return
-    indegree = {path: corpus.imported_by.get(path, 0) for path in paths}
-    lines = {path: corpus.lines[path] for path in paths if path in corpus.lines}
-    top_in = math.log1p(max(indegree.values(), default=0)) or 1.0
-    top_lines = math.log1p(max(lines.values(), default=0)) or 1.0
-    for path in paths:
-        if indegree[path]:
-            files[path].add("imported_by", math.log1p(indegree[path]) / top_in, f"imported by {indegree[path]} files")
-        if lines.get(path):
-            files[path].add("size", math.log1p(lines[path]) / top_lines, f"{lines[path]} lines")
+        partner.setdefault(caller, callee)
+        partner.setdefault(callee, caller)
+    for sid, other in partner.items():
+        if sid not in named:
+            functions[sid].add("calls_mentioned", 1.0, "calls or is called by {}", other)
+            files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, "calls or is called by {}", other)
 
 
 def _suffix_match(mentioned: str, corpus: Corpus) -> list[str]:
@@ -294,7 +286,7 @@ def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
     for mentioned in mentions.paths:
         found = _suffix_match(mentioned, corpus)
         for path in found:
-            files[path].add("path_mention", 1.0 / len(found), f"path {mentioned} is mentioned")
+            files[path].add("path_mention", 1.0 / len(found), "path {} is mentioned", mentioned)
 
 
 def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
@@ -306,14 +298,14 @@ def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
             continue
         nearness = (frame.depth + 1) / len(frames)  # the last frame is nearest the error
         for path in found:
-            files[path].add("frame", 0.5 + 0.5 * nearness, f"traceback frame {frame.path}:{frame.line}")
+            files[path].add("frame", 0.5 + 0.5 * nearness, "traceback frame {}:{}", frame.path, frame.line)
             row = corpus.conn.execute(
                 "SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN"
                 " ('function','method') AND s.start_line <= ? AND s.end_line >= ? ORDER BY s.start_line DESC LIMIT 1",
                 (path, frame.line, frame.line),
             ).fetchone()
             if row:
-                functions[row[0]].add("frame", 0.5 + 0.5 * nearness, f"traceback frame line {frame.line}")
+                functions[row[0]].add("frame", 0.5 + 0.5 * nearness, "traceback frame line {}", frame.line)
 
 
 def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
@@ -327,7 +319,7 @@ def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
             path = by_module.get(".".join(parts[:end]))
             if path:
                 if end > 1:
-                    files[path].add("module_mention", 1.0, f"module {'.'.join(parts[:end])} is mentioned")
+                    files[path].add("module_mention", 1.0, "module {} is mentioned", ".".join(parts[:end]))
                 break
 
 
@@ -356,11 +348,11 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     for name, defs in found.items():
         rarity = weights[name] / len(defs)
         for sid, kind, path, qualname in defs:
-            files[path].add("defines_mentioned", rarity, f"defines {name}")
-            functions[sid].add("name_mention", rarity, f"{name} is mentioned")
+            files[path].add("defines_mentioned", rarity, "defines {}", name)
+            functions[sid].add("name_mention", rarity, "{} is mentioned", name)
             tail = sid.split("::", 1)[1]
             if any(tail.endswith(q) for q in qualified if "." in q):
-                functions[sid].add("qualified_mention", 1.0, f"{tail} is mentioned with its class")
+                functions[sid].add("qualified_mention", 1.0, "{} is mentioned with its class", tail)
     for feats in files.values():
         if "defines_mentioned" in feats.values:
             feats.values["defines_mentioned"] = min(1.0, feats.values["defines_mentioned"])
@@ -374,7 +366,7 @@ def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
                                   (plain_words, "stem_word", "is a word of the task")):
         for stem in words - _GENERIC_STEMS:
             for path in corpus.by_stem.get(stem, ()):
-                files[path].add(signal, 1.0, f"file name {stem} {detail}")
+                files[path].add(signal, 1.0, "file name {} {}", stem, detail)
 
 
 def _neighbours(corpus: Corpus, files) -> None:
@@ -382,12 +374,10 @@ def _neighbours(corpus: Corpus, files) -> None:
     seeds = {p for p, f in files.items() if {"path_mention", "frame", "module_mention"} & f.values.keys()}
     if not seeds or len(seeds) > 50:
         return
-    for src, dst in corpus.imports:
-        if src not in seeds and dst not in seeds:
-            continue
-        other = dst if src in seeds else src
-        if other not in seeds:
-            files[other].add("graph_neighbour", 1.0, f"imports or is imported by {src if src in seeds else dst}")
+    for seed in seeds:
+        for other in (*corpus.imports_of.get(seed, ()), *corpus.importers.get(seed, ())):
+            if other not in seeds:
+                files[other].add("graph_neighbour", 1.0, "imports or is imported by {}", seed)
 
 
 def _symbol_lines(corpus: Corpus, functions, lines: dict[str, tuple[str, int]]) -> dict[str, str]:
