@@ -56,13 +56,12 @@ class Lexicon:
         averages = (varints(row[0]) if row else []) or [0]  # an empty table's record is empty
         self.rows = averages[0]  # FTS5's row count, its N
         avgdl = sum(averages[1:]) / self.rows if self.rows else 1.0
-        self._norm = {  # per chunk, the length part of the denominator (D: its tokens in all columns)
-            chunk: K1 * (1 - B + B * sum(varints(sizes)) / avgdl)
-            for chunk, sizes in conn.execute("SELECT id, sz FROM chunks_fts_docsize")
-        }
         self.max_rowid = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 0
         chunks = conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0
         self.size = 1 + max(self.max_rowid, chunks)  # of a scores array: every chunk id indexes it
+        self._norm = np.zeros(self.size)  # per chunk, the length part of the denominator (D: its tokens, all columns)
+        for chunk, sizes in conn.execute("SELECT id, sz FROM chunks_fts_docsize"):
+            self._norm[chunk] = K1 * (1 - B + B * sum(varints(sizes)) / avgdl)
         self._df: dict[str, int] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # word -> (chunk ids, tf part of each)
 
@@ -95,13 +94,12 @@ class Lexicon:
 
     def _load(self, words: list[str]) -> None:
         """Read each word's postings (a statement a word: cheaper than one sorting all of them)."""
-        norm = self._norm
         for word in words:
-            rows = self.conn.execute(
+            rows = np.array(self.conn.execute(
                 f"SELECT doc, sum({_WEIGHTED_COUNT}) FROM temp.chunks_instances WHERE term = ? GROUP BY doc", (word,),
-            ).fetchall()
-            self._postings[word] = (np.array([chunk for chunk, _ in rows], dtype=np.int64),
-                                    np.array([(count * (K1 + 1.0)) / (count + norm[chunk]) for chunk, count in rows]))
+            ).fetchall(), dtype=np.float64).reshape(-1, 2)
+            chunks, counts = rows[:, 0].astype(np.int64), rows[:, 1]
+            self._postings[word] = (chunks, (counts * (K1 + 1.0)) / (counts + self._norm[chunks]))
 
 
 def best(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
