@@ -184,7 +184,7 @@ class Corpus:
             "SELECT f.path, c.start_line, c.end_line, t.text FROM chunks c JOIN files f ON f.id = c.file_id"
             f" JOIN chunks_fts t ON t.rowid = c.id WHERE f.path IN ({marks}) AND c.kind != 'module'", paths,
         ):
-            texts[path].append((start, end, text))
+            texts[path].append((start, end, text.splitlines()))  # split once, sliced per member
         for path in paths:
             self._members[path] = []
         for sid, path, line, last in self.conn.execute(
@@ -198,14 +198,15 @@ class Corpus:
 
 
 def own_words(chunks, first: int, last: int) -> frozenset[str]:
-    """The words of lines first..last, cut from the smallest chunk holding them (split identifiers included)."""
-    holding = [(end - start, start, text) for start, end, text in chunks if start <= first and last <= end]
+    """The words of lines first..last, cut from the smallest chunk holding them (split identifiers included).
+
+    `chunks` are the file's (start, end, lines) with the chunk text split into lines."""
+    holding = [(end - start, start, lines) for start, end, lines in chunks if start <= first and last <= end]
     if not holding:
         return frozenset()
-    _, start, text = min(holding)
-    body = "\n".join(text.splitlines()[first - start:last - start + 1])
+    _, start, lines = min(holding, key=lambda h: h[:2])
     words = set()
-    for ident in set(_WORD.findall(body)):
+    for ident in set(_WORD.findall("\n".join(lines[first - start:last - start + 1]))):
         words.add(ident.lower())
         words.update(split_identifier(ident))
     return frozenset(words)
