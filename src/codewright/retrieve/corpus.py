@@ -14,8 +14,9 @@ import posixpath
 import re
 import sqlite3
 from collections import OrderedDict, defaultdict
+from collections.abc import Iterable
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from codewright.graph.store import split_identifier
 from codewright.retrieve.lexicon import Lexicon
@@ -24,6 +25,8 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CACHED = 2  # corpora kept (by connection): the agent's index, and one more for an evaluation's
 _CACHE: OrderedDict[int, Corpus] = OrderedDict()
 MEMBER_KINDS = ("function", "method", "class")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 class Chunk(NamedTuple):  # a tuple: django has 24k of them, made at once
@@ -111,10 +114,7 @@ class Corpus:
 
     @cached_property
     def file_chunks(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = defaultdict(list)
-        for cid, chunk in self.chunks.items():
-            found[chunk.path].append(cid)
-        return dict(found)
+        return grouped((chunk.path, cid) for cid, chunk in self.chunks.items())
 
     @cached_property
     def symbols(self) -> dict[str, tuple[str, int, str]]:
@@ -126,18 +126,12 @@ class Corpus:
     @cached_property
     def imports_of(self) -> dict[str, list[str]]:
         """Path -> the paths its resolved imports name."""
-        found: dict[str, list[str]] = defaultdict(list)
-        for src, target in self._imports:
-            found[src].append(target)
-        return dict(found)
+        return grouped(self._imports)
 
     @cached_property
     def importers(self) -> dict[str, list[str]]:
         """Path -> the paths whose resolved imports name it."""
-        found: dict[str, list[str]] = defaultdict(list)
-        for src, target in self._imports:
-            found[target].append(src)
-        return dict(found)
+        return grouped((target, src) for src, target in self._imports)
 
     @cached_property
     def _imports(self) -> list[tuple[str, str]]:
@@ -158,17 +152,11 @@ class Corpus:
 
     @cached_property
     def callers(self) -> dict[str, list[str]]:
-        found: dict[str, list[str]] = defaultdict(list)
-        for callee, _, caller in self.calls:
-            found[callee].append(caller)
-        return dict(found)
+        return grouped((callee, caller) for callee, _, caller in self.calls)
 
     @cached_property
     def callees(self) -> dict[str, list[tuple[str, int]]]:
-        found: dict[str, list[tuple[str, int]]] = defaultdict(list)
-        for callee, ref, caller in self.calls:
-            found[caller].append((callee, ref))
-        return dict(found)
+        return grouped((caller, (callee, ref)) for callee, ref, caller in self.calls)
 
     def members(self, paths: list[str]) -> dict[str, list[Member]]:
         """The functions, methods and classes of these files with their own words, read once per file."""
@@ -195,6 +183,14 @@ class Corpus:
                              for cid in self.file_chunks.get(path, ())
                              if self.chunks[cid].start <= line <= self.chunks[cid].end)
             self._members[path].append(Member(sid, line, own_words(texts.get(path, ()), line, last), tuple(holders)))
+
+
+def grouped(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
+    """(key, value) pairs -> each key's values, in the pairs' order."""
+    found: dict[K, list[V]] = defaultdict(list)
+    for key, value in pairs:
+        found[key].append(value)
+    return dict(found)
 
 
 def own_words(chunks, first: int, last: int) -> frozenset[str]:
