@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -82,6 +83,17 @@ def test_every_result_says_why(index: Index) -> None:
     ranking = find(index, "`apply_discount` adds instead of subtracting", k=3)
     for hit in ranking.files + ranking.functions:
         assert hit.reasons and all(r.signal and r.detail for r in hit.reasons)
+
+
+@pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])
+def test_a_query_leaves_the_cycle_collector_as_it_found_it(index: Index, enabled: bool) -> None:
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        find(index, "the discount is added to the total instead of taken off")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()
 
 
 def test_cli_json_matches_its_schema(index: Index) -> None:
