@@ -86,10 +86,7 @@ class Corpus:
     @cached_property
     def by_basename(self) -> dict[str, list[str]]:
         """File name -> the indexed paths ending in it, in `paths` order (a path suffix match starts here)."""
-        found: dict[str, list[str]] = defaultdict(list)
-        for path in self.paths:
-            found[posixpath.basename(path)].append(path)
-        return dict(found)
+        return grouped((posixpath.basename(path), path) for path in self.paths)
 
     @cached_property
     def by_module(self) -> dict[str, str]:
@@ -98,13 +95,7 @@ class Corpus:
     @cached_property
     def by_stem(self) -> dict[str, list[str]]:
         """A file's name without suffix (a package's directory name for `__init__`) -> the paths."""
-        found: dict[str, list[str]] = defaultdict(list)
-        for path in self.paths:
-            stem = posixpath.splitext(posixpath.basename(path))[0].lower()
-            if stem == "__init__":
-                stem = posixpath.basename(posixpath.dirname(path)).lower()
-            found[stem].append(path)
-        return dict(found)
+        return grouped((_stem(path), path) for path in self.paths)
 
     @cached_property
     def chunks(self) -> dict[int, Chunk]:
@@ -167,12 +158,10 @@ class Corpus:
 
     def _load_members(self, paths: list[str]) -> None:
         marks = ",".join("?" * len(paths))
-        texts: dict[str, list[tuple[int, int, str]]] = defaultdict(list)
-        for path, start, end, text in self.conn.execute(
+        texts = grouped((path, (start, end, text.splitlines()))  # split once, sliced per member
+                        for path, start, end, text in self.conn.execute(
             "SELECT f.path, c.start_line, c.end_line, t.text FROM chunks c JOIN files f ON f.id = c.file_id"
-            f" JOIN chunks_fts t ON t.rowid = c.id WHERE f.path IN ({marks}) AND c.kind != 'module'", paths,
-        ):
-            texts[path].append((start, end, text.splitlines()))  # split once, sliced per member
+            f" JOIN chunks_fts t ON t.rowid = c.id WHERE f.path IN ({marks}) AND c.kind != 'module'", paths))
         for path in paths:
             self._members[path] = []
         for sid, path, line, last in self.conn.execute(
@@ -183,6 +172,12 @@ class Corpus:
                              for cid in self.file_chunks.get(path, ())
                              if self.chunks[cid].start <= line <= self.chunks[cid].end)
             self._members[path].append(Member(sid, line, own_words(texts.get(path, ()), line, last), tuple(holders)))
+
+
+def _stem(path: str) -> str:
+    """A file's name without suffix, lowercased; a package's directory name for its `__init__`."""
+    stem = posixpath.splitext(posixpath.basename(path))[0].lower()
+    return posixpath.basename(posixpath.dirname(path)).lower() if stem == "__init__" else stem
 
 
 def grouped(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
