@@ -362,3 +362,42 @@ def test_a_resumed_session_still_reruns_the_named_tests_after_an_edit(tmp_path: 
     assert script.problems == []
     assert again.outcome.outcome == "done"
     assert seen[0].endswith("pass now (test_calc.py::test_add): run the whole suite, then finish.")
+
+
+def test_a_call_cut_off_at_the_output_limit_is_not_run_and_the_model_is_told(tmp_path: Path) -> None:
+    """JSON repair would close the cut arguments into a valid call and write a truncated file."""
+    root = project(tmp_path)
+    cut = '{"path": "calc.py", "overwrite": true, "content": "def add(a, b):\\n    return a + b\\n\\n\\ndef mu'
+    seen: list[Recorded] = []
+
+    def cut_write(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[ToolUse("create_file", cut)], finish_reason="length")
+
+    def fix(rec: Recorded) -> Turn:
+        seen.append(rec)
+        return Turn(tool_calls=[call("edit_file", path="calc.py", old_string="    return a - b\n",
+                                     new_string="    return a + b\n")])
+
+    script = Script([cut_write, fix, lambda rec: Turn(tool_calls=[call("finish", summary="fixed")])])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "fix add", mode="full-auto")
+    assert script.problems == []  # the cut call was answered, as a provider requires
+    assert "not run: the reply was cut off" in last_result(seen[0])
+    assert "cut off at the output limit" in seen[0].messages[-1]["content"]
+    assert [e.kind for e in run.of_type("error")] == ["cut_off"]
+    assert run.outcome.outcome == "done" and (root / "calc.py").read_text() == CALC.replace("a - b", "a + b")
+
+
+def test_replies_cut_off_three_times_in_a_row_end_the_attempt_as_stuck(tmp_path: Path) -> None:
+    """A cut-off reply with no call (a constrained call that never closed, a loop stopped by the provider) is
+    not the model ending its turn: the run does not report `done`."""
+    root = project(tmp_path)
+    looping = Turn(text='{"thought": "plan", "name": "plan", "arguments": {"steps": [' + '{"step": "Write it."}, ' * 20,
+                   finish_reason="length")
+    script = Script([lambda rec: looping] * 3)
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "fix add", mode="full-auto", limits=Limits(max_steps=10, attempts=1))
+    assert script.problems == []
+    assert run.outcome.outcome == "stuck" and run.outcome.exit_code == 1
+    assert "cut off at the output limit 3 times in a row" in run.outcome.reason
+    assert (root / "calc.py").read_text() == CALC

@@ -42,6 +42,9 @@ REPEATED = ("This error has come back before: the last approach did not work. Re
 TRIED_CHARS = 160
 MAX_TRIED = 6
 RESUMED = "The session was interrupted and is now resumed: continue the task where you left off."
+CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run (a reply that repeats itself "
+           "runs into the limit). Reply again, shorter: one tool call.")
+MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
 
 
 @dataclass
@@ -212,7 +215,7 @@ class Agent:
 
     def _attempt(self, started: float, base_seconds: float) -> Outcome:
         """Model calls and their tools until an outcome: finish, a limit, stuck, a failed model, a reply."""
-        nudged = False
+        nudged, cut_off = False, 0
         while True:
             self.totals.seconds = base_seconds + time.monotonic() - started
             limit = self._limit_reached(self._steps_here)
@@ -227,6 +230,14 @@ class Agent:
                 self.emit(ev.ErrorEvent(kind="model", message=str(exc), recoverable=False))
                 return Outcome("failed", f"the model call failed: {exc}", EXIT_FAILED)
             calls, errors = self._calls_of(response)
+            if response.finish_reason == "length" and (calls or errors or not self.chat):
+                cut_off += 1
+                self._refuse_cut_off(calls)
+                if cut_off == MAX_CUT_OFF:
+                    return Outcome("stuck", f"the model's reply was cut off at the output limit {cut_off} times "
+                                            "in a row", EXIT_FAILED)
+                continue
+            cut_off = 0
             if not calls and not errors:
                 if self.chat or nudged:
                     self.emit(ev.AssistantMessage(text=response.text))
@@ -354,6 +365,18 @@ class Agent:
         return parsed.calls, parsed.errors
 
     # ------------------------------------------------------------------ tools
+
+    def _refuse_cut_off(self, calls: list[ToolCall]) -> None:
+        """Run nothing from a reply cut off at the output limit. Its last call's arguments are cut too, and
+        JSON repair would close them into a valid call: a file written from them would be truncated. A
+        reply with no call at all is no end of the turn either: it is a constrained call that did not end
+        or a loop the provider stopped. The model is told why, to answer shorter."""
+        self._turn = _Turn(calls=list(calls))
+        self._answer_unanswered("not run: the reply was cut off at the output limit")
+        self.emit(ev.ErrorEvent(kind="cut_off", message="the reply was cut off at the output limit; nothing "
+                                                        "in it was run", recoverable=True))
+        self.engine.add_user(CUT_OFF)
+        self._save()
 
     def _run_calls(self, calls: list[ToolCall], errors: list[str]) -> Outcome | None:
         self._turn = _Turn(calls=list(calls))

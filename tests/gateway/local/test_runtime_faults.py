@@ -36,8 +36,9 @@ class FailingRuntime:
 
 
 class LoopingRuntime:
-    """Writes a start, then one step of a plan over and over, a token every 2 ms (a real model on a CPU takes
-    30-250), until told to stop or 2,000 tokens are out; then reports usage as llama.cpp does."""
+    """Reads the prompt (most of it cached), writes a start, then one step of a plan over and over, a token every
+    2 ms (a real model on a CPU takes 30-250), until told to stop or 2,000 tokens are out. As llama.cpp does, it
+    reports usage only in a last chunk, after the token limit, which a stopped stream never gets."""
 
     STEP = '{"step": "Refine the function to handle every combination of books.", "status": "pending"}, '
 
@@ -45,14 +46,16 @@ class LoopingRuntime:
         self.tokens = 0
 
     def chat(self, body: dict[str, Any], on_chunk=None) -> None:
+        on_chunk({"prompt_progress": {"total": 900, "cache": 640, "processed": 900}})
         pieces = ['{"plan": ['] + [self.STEP[i:i + 4] for i in range(0, len(self.STEP), 4)] * 200
         for piece in pieces[:2000]:
             self.tokens += 1
             time.sleep(0.002)
             if on_chunk({"choices": [{"delta": {"content": piece}, "finish_reason": None}]}):
-                break
-        on_chunk({"choices": [{"delta": {}, "finish_reason": "stop"}],
-                  "usage": {"prompt_tokens": 50, "completion_tokens": self.tokens}})
+                return
+        on_chunk({"choices": [{"delta": {}, "finish_reason": "length"}]})
+        on_chunk({"choices": [], "usage": {"prompt_tokens": 900, "completion_tokens": self.tokens,
+                                           "prompt_tokens_details": {"cached_tokens": 640}}})
 
 
 @pytest.fixture
@@ -103,5 +106,7 @@ def test_a_looping_model_is_stopped_as_its_token_limit_would_stop_it(weights, se
     assert response.finish_reason == "length" and response.text == text
     assert text.startswith('{"plan": [') and text.count(LoopingRuntime.STEP) >= 4
     assert len(text) < 2500 and runtime.tokens < 700  # stopped within a few repeats, not at 2,000 tokens
-    assert response.usage.output_tokens == runtime.tokens  # the usage llama.cpp reported after stopping
+    # llama.cpp's usage never came: the tokens are counted from the stream, not lost
+    usage = response.usage
+    assert (usage.input_tokens, usage.cache_read_tokens, usage.output_tokens) == (900, 640, runtime.tokens)
     assert server.count() == 0

@@ -23,6 +23,7 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
@@ -39,9 +40,23 @@ from codewright.gateway.types import (
     StreamEvent,
     ToolCall,
     ToolSpec,
+    Usage,
 )
 
 _DONE = object()
+
+
+@dataclass
+class _Tally:
+    """The usage a stream showed on its way, for one stopped before its end: llama.cpp sends its usage in
+    the last chunk only, which a stream stopped in a loop never gets (its tokens would count as none)."""
+
+    prompt: int = 0
+    cached: int = 0
+    pieces: int = 0  # one streamed piece per generated token (llama.cpp sends each token as it comes)
+
+    def usage(self) -> Usage:
+        return Usage(input_tokens=self.prompt, output_tokens=self.pieces, cache_read_tokens=self.cached)
 
 
 THOUGHT_CHARS = 400
@@ -171,7 +186,7 @@ class LocalProvider:
         worker = threading.Thread(target=work, name="codewright-local-model", daemon=True)
         worker.start()
         usage, finish = None, "stop"
-        watch = LoopWatch()
+        watch, tally = LoopWatch(), _Tally()
         try:
             while (chunk := chunks.get()) is not _DONE:
                 if isinstance(chunk, Exception):
@@ -180,12 +195,14 @@ class LocalProvider:
                     raise ProviderError(f"local model failed: {chunk}", "server", started=asm.has_output)
                 usage = chunk.get("usage") or usage
                 if progress := chunk.get("prompt_progress"):
+                    tally.prompt, tally.cached = progress["total"], progress.get("cache", 0)
                     yield PromptProgress(progress["processed"], progress["total"])
                 for choice in chunk.get("choices") or []:
-                    if cancel.is_set():
-                        continue  # the rest of a loop, until the model stops; its usage is still read
-                    finish = choice.get("finish_reason") or finish
                     text = (choice.get("delta") or {}).get("content")
+                    tally.pieces += bool(text)
+                    if cancel.is_set():
+                        continue  # pieces already written when the loop was seen: counted, not shown
+                    finish = choice.get("finish_reason") or finish
                     if text:
                         yield asm.add_text(text)
                         if watch.add(text):  # repeating itself to the token limit: end as the limit would
@@ -193,7 +210,7 @@ class LocalProvider:
                             finish = "length"
         finally:
             cancel.set()
-        response = asm.response(parse_usage(usage), finish, self.model)
+        response = asm.response(parse_usage(usage) if usage else tally.usage(), finish, self.model)
         yield Completed(self._finish(request, response))
 
     def close(self) -> None:
