@@ -55,6 +55,7 @@ FILE_CASES = [
     ("tests/test_stock.py fails on an empty store", "inv/stock.py", "tested_by_mentioned"),
     ('File "/x/inv/stock.py", line 12, in remove', "inv/audit.py", "graph_neighbour"),
     ("`remove` forgets something", "inv/audit.py", "calls_mentioned"),
+    ("inv/report.py is wrong", "inv/stock.py", "pagerank"),
     ("units removed from the warehouse", "inv/stock.py", "lexical"),
     ("units removed from the warehouse", "inv/stock.py", "lexical_hits"),
 ]
@@ -64,6 +65,14 @@ FILE_CASES = [
 def test_file_signal(index: Index, task: str, path: str, signal: str) -> None:
     cands, _ = locate(index.conn, task)
     assert cands.files[path].values.get(signal, 0) > 0, cands.files[path].values
+
+
+def test_pagerank_reaches_past_the_direct_neighbours(index: Index) -> None:
+    """report.py imports audit.py, which stock.py imports too: stock.py is two steps from the mention."""
+    cands, _ = locate(index.conn, "inv/report.py is wrong")
+    stock = cands.files["inv/stock.py"].values
+    assert "graph_neighbour" not in stock and stock["pagerank"] > 0
+    assert cands.files["inv/audit.py"].values["pagerank"] > stock["pagerank"]
 
 
 FUNCTION_CASES = [

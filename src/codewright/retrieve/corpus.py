@@ -20,6 +20,7 @@ from typing import NamedTuple, TypeVar
 
 from codewright.graph.store import split_identifier
 from codewright.retrieve.lexicon import Lexicon
+from codewright.retrieve.pagerank import FileGraph
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CACHED = 2  # corpora kept (by connection): the agent's index, and one more for an evaluation's
@@ -148,6 +149,12 @@ class Corpus:
     @cached_property
     def callees(self) -> dict[str, list[tuple[str, int]]]:
         return grouped((caller, (callee, ref)) for callee, ref, caller in self.calls)
+
+    @cached_property
+    def file_graph(self) -> FileGraph:
+        """Files joined by their resolved imports and calls, for the personalised PageRank signal."""
+        calls = ((callee.split("::", 1)[0], caller.split("::", 1)[0]) for callee, _, caller in self.calls)
+        return FileGraph.build(self.paths, [*self._imports, *calls])
 
     def members(self, paths: list[str]) -> dict[str, list[Member]]:
         """The functions, methods and classes of these files with their own words, read once per file."""

@@ -13,21 +13,22 @@ from dataclasses import dataclass, field
 from codewright.retrieve.signals import Candidates, Features
 
 # Fitted by `python bench/fit_localize.py FEATURES.jsonl` on all 298 SWE-bench Lite instances that can be
-# materialised (12 repositories; out of fold, leaving one repository out: file Acc@5 80.9, function Acc@10
-# 55.2); see docs/retrieval.md. Signals at 0 are left out.
+# materialised (12 repositories; out of fold, leaving one repository out: file Acc@5 82.9, function Acc@10
+# 57.0); see docs/retrieval.md. Signals at 0 are left out.
 FILE_WEIGHTS: dict[str, float] = {
     "lexical": 3.0,
     "path_mention": 3.0,
+    "defines_mentioned": 1.5,
     "message": 1.5,
-    "defines_mentioned": 1.0,
     "frame": 1.0,
-    "calls_mentioned": 0.5,
-    "module_mention": 0.5,
-    "stem_mention": 0.5,
-    "graph_neighbour": 0.25,
-    "lexical_hits": 0.25,
-    "stem_word": 0.25,
+    "lexical_hits": 1.0,
+    "stem_mention": 0.8,
+    "stem_word": 0.3,
+    "calls_mentioned": 0.25,
+    "module_mention": 0.25,
+    "pagerank": 0.25,
     "tested_by_mentioned": 0.25,
+    "graph_neighbour": 0.2,
     "doc": -3.0,
     "test": -3.0,
     "vendored": -3.0,
@@ -40,11 +41,11 @@ FUNCTION_WEIGHTS: dict[str, float] = {
     "calls_mentioned": 1.0,
     "frame": 1.0,
     "lexical": 1.0,
-    "name_words": 1.0,
     "qualified_mention": 1.0,
     "in_mentioned_class": 0.5,
     "name_mention": 0.25,
-    "is_class": -1.0,
+    "name_words": 0.25,
+    "is_class": -0.5,
     "test": -3.0,
 }
 

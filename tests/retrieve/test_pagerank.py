@@ -1,0 +1,69 @@
+"""Personalised PageRank over the file graph: mass flows from the seeds along links, nearest first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from codewright.retrieve.pagerank import FileGraph
+
+CHAIN = ["a.py", "b.py", "c.py", "d.py"]  # a - b - c - d
+
+
+def chain() -> FileGraph:
+    return FileGraph.build(CHAIN, [("a.py", "b.py"), ("b.py", "c.py"), ("c.py", "d.py")])
+
+
+def test_mass_falls_with_distance_from_the_seed() -> None:
+    rank = chain().walk({"a.py": 1.0})
+    assert rank[1] > rank[2] > rank[3] > 0  # (the seed's one neighbour also gets back what passes through it)
+    assert rank.sum() == pytest.approx(1.0)
+
+
+def test_links_count_both_ways() -> None:
+    """An import joins both files: a change can land on either end of it."""
+    rank = chain().walk({"d.py": 1.0})
+    assert rank[2] > rank[1] > rank[0] > 0
+
+
+def test_a_file_many_seeds_use_outranks_one_that_a_single_seed_uses() -> None:
+    graph = FileGraph.build(["s1.py", "s2.py", "s3.py", "core.py", "leaf.py"],
+                            [("s1.py", "core.py"), ("s2.py", "core.py"), ("s3.py", "core.py"), ("s1.py", "leaf.py")])
+    rank = graph.walk({"s1.py": 1.0, "s2.py": 1.0, "s3.py": 1.0})
+    assert rank[graph.index["core.py"]] > rank[graph.index["leaf.py"]]
+
+
+def test_repeated_links_weigh_more() -> None:
+    """Two imports and a call between two files are a stronger tie than one stray call."""
+    graph = FileGraph.build(["s.py", "strong.py", "weak.py"],
+                            [("s.py", "strong.py")] * 3 + [("s.py", "weak.py")])
+    rank = graph.walk({"s.py": 1.0})
+    assert rank[graph.index["strong.py"]] == pytest.approx(3 * rank[graph.index["weak.py"]])
+
+
+def test_seed_weights_share_the_restart() -> None:
+    graph = FileGraph.build(["x.py", "y.py"], [])
+    assert graph.walk({"x.py": 3.0, "y.py": 1.0}).tolist() == pytest.approx([0.75, 0.25])
+
+
+@pytest.mark.parametrize("seeds", [{}, {"elsewhere.py": 1.0}], ids=["none", "unknown"])
+def test_no_known_seed_gives_no_mass(seeds: dict[str, float]) -> None:
+    assert not chain().walk(seeds).any()
+
+
+def test_self_links_and_unknown_files_are_ignored() -> None:
+    graph = FileGraph.build(["a.py", "b.py"], [("a.py", "a.py"), ("a.py", "gone.py"), ("a.py", "b.py")])
+    assert graph.source.tolist() == [0, 1] and graph.target.tolist() == [1, 0]
+    assert np.allclose(graph.share, 1.0)
+
+
+def test_a_seed_without_links_keeps_its_mass() -> None:
+    graph = FileGraph.build(["lone.py", "a.py", "b.py"], [("a.py", "b.py")])
+    rank = graph.walk({"lone.py": 1.0})
+    assert rank.tolist() == pytest.approx([1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("n, expected", [(2, [3, 1]), (3, [3, 1, 2]), (9, [3, 1, 2, 4])])
+def test_nearest_takes_the_most_mass_first_and_ties_in_file_order(n: int, expected: list[int]) -> None:
+    rank = np.array([0.0, 0.2, 0.2, 0.5, 0.1])
+    assert chain().nearest(rank, n) == expected
