@@ -1,9 +1,9 @@
-"""Personalised PageRank over the file graph: how close a file is to the files a task names.
+"""Personalised PageRank over the file graph: how close a file is to the files a task names or matches best.
 
 One step over imports (`graph_neighbour`) reaches only direct neighbours. A walk that
-restarts at the mentioned files reaches further along imports and calls, and weighs each
-file by how many short paths lead to it: a core module that the mentioned files and their
-neighbours all use collects more than a leaf that one of them imports. The graph is
+restarts at the seed files (`signals._pagerank` picks them) reaches further along imports
+and calls, and weighs each file by how many short paths lead to it: a core module that
+the seeds and their neighbours all use collects more than a leaf that one of them imports. The graph is
 undirected (a change can land on either end of an import or a call) and weighted by how
 many imports and calls join two files, so one strong link counts more than one stray call.
 """
