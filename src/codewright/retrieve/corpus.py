@@ -15,7 +15,7 @@ import re
 import sqlite3
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple, TypeVar
 
 from codewright.graph.store import split_identifier
@@ -203,8 +203,11 @@ def own_words(chunks, first: int, last: int) -> frozenset[str]:
     if not holding:
         return frozenset()
     _, start, lines = min(holding, key=lambda h: h[:2])
-    words = set()
-    for ident in set(_WORD.findall("\n".join(lines[first - start:last - start + 1]))):
-        words.add(ident.lower())
-        words.update(split_identifier(ident))
-    return frozenset(words)
+    idents = set(_WORD.findall("\n".join(lines[first - start:last - start + 1])))
+    return frozenset().union(*map(_ident_words, idents))
+
+
+@lru_cache(maxsize=1 << 17)
+def _ident_words(ident: str) -> tuple[str, ...]:
+    """An identifier lowercased and its split words: asked for every identifier of every member loaded."""
+    return ident.lower(), *split_identifier(ident)
