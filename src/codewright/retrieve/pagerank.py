@@ -28,6 +28,7 @@ class FileGraph:
     source: np.ndarray  # edge ends, both directions of every link
     target: np.ndarray
     share: np.ndarray  # the link's weight over its source's total: the chance the walk takes it
+    alone: np.ndarray  # files without links: their mass goes back to the seeds
 
     @classmethod
     def build(cls, paths: Iterable[str], links: Iterable[tuple[str, str]]) -> FileGraph:
@@ -37,13 +38,13 @@ class FileGraph:
         pairs = [(index[a], index[b]) for a, b in links if a != b and a in index and b in index]
         if not pairs:
             empty = np.zeros(0, dtype=np.int64)
-            return cls(paths, index, empty, empty, np.zeros(0))
+            return cls(paths, index, empty, empty, np.zeros(0), np.ones(len(paths), dtype=bool))
         ends = np.array(pairs, dtype=np.int64)
         both = np.concatenate([ends, ends[:, ::-1]])
         keys, weight = np.unique(both[:, 0] * len(paths) + both[:, 1], return_counts=True)
         source, target = keys // len(paths), keys % len(paths)
         total = np.bincount(source, weights=weight, minlength=len(paths))
-        return cls(paths, index, source, target, weight / total[source])
+        return cls(paths, index, source, target, weight / total[source], total == 0)
 
     def walk(self, seeds: dict[str, float]) -> np.ndarray:
         """Each file's personalised PageRank for a restart spread over `seeds` in proportion to their weights.
@@ -56,18 +57,9 @@ class FileGraph:
         if not restart.sum():
             return restart
         restart /= restart.sum()
-        alone = np.ones(len(self.paths), dtype=bool)
-        alone[self.source] = False
         rank = restart.copy()
         for _ in range(ITERATIONS):
             moved = np.bincount(self.target, weights=rank[self.source] * self.share, minlength=len(self.paths))
-            stranded = rank[alone].sum()
+            stranded = rank[self.alone].sum()
             rank = (1 - DAMPING) * restart + DAMPING * (moved + stranded * restart)
         return rank
-
-    def nearest(self, rank: np.ndarray, n: int) -> list[int]:
-        """The n files with the most mass (above 0), the most first; ties to the earlier file."""
-        top = np.flatnonzero(rank)
-        if len(top) > n:  # all above the n-th largest value, and those equal to it: ties are cut after sorting
-            top = top[rank[top] >= np.partition(rank[top], len(top) - n)[len(top) - n]]
-        return sorted(top.tolist(), key=lambda i: (-rank[i], i))[:n]

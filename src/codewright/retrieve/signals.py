@@ -36,8 +36,8 @@ LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these hav
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
-SEEDS = frozenset({"path_mention", "frame", "module_mention", "defines_mentioned"})  # where the walk restarts,
-LEXICAL_SEEDS = 10  # with this many of the best BM25 files
+SEEDS = frozenset({"path_mention", "frame", "module_mention", "defines_mentioned"})  # files the walk restarts at,
+LEXICAL_SEEDS = 10  # and this many of the best BM25 files
 PAGERANK_FILES = 50  # files the walk makes candidates, the nearest first
 CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
@@ -399,9 +399,9 @@ def _pagerank(corpus: Corpus, files) -> None:
         return
     graph = corpus.file_graph
     rank = graph.walk(seeds)
-    nearest = graph.nearest(rank, PAGERANK_FILES)
-    for i in nearest:
-        value = float(rank[i] / rank[nearest[0]])
+    nearest = best(rank, PAGERANK_FILES)  # the most mass first, ties to the earlier file
+    for i, mass in nearest:
+        value = mass / nearest[0][1]
         files[graph.paths[i]].add("pagerank", value, "near the mentioned and best-matching files ({:.0%} of the "
                                                      "nearest)", value)
 
