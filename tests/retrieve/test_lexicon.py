@@ -69,6 +69,17 @@ def test_a_word_the_index_lacks_has_no_chunks(index: Index) -> None:
     assert corpus(index.conn).lexicon.df(["missing", "balance"])["missing"] == 0
 
 
+@pytest.mark.parametrize("word, variants", [
+    ("credits", ["credit"]),  # the indexed word for a plural
+    ("balanced", ["balance"]),
+    ("posting", ["post"]),
+    ("credit", []),  # the word itself is not its own variant
+    ("ledgerless", []),  # another stem: nothing
+])
+def test_variants_share_the_stem(index: Index, word: str, variants: list[str]) -> None:
+    assert corpus(index.conn).lexicon.variants(word) == variants
+
+
 def test_an_index_without_chunks_scores_nothing(tmp_path) -> None:
     root = make_repo(tmp_path / "bare", {"notes.bin": b"\x00\x01"})
     with Index.open(root) as idx:

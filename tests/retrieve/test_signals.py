@@ -12,7 +12,7 @@ from tests.support.repos import indexed_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
-from codewright.retrieve.signals import is_doc, is_test, is_vendored, query_terms
+from codewright.retrieve.signals import is_doc, is_migration, is_test, is_vendored, query_terms, title_of
 
 FILES = {
     "inv/__init__.py": "",
@@ -58,6 +58,8 @@ FILE_CASES = [
     ("inv/report.py is wrong", "inv/stock.py", "pagerank"),
     ("units removed from the warehouse", "inv/stock.py", "lexical"),
     ("units removed from the warehouse", "inv/stock.py", "lexical_hits"),
+    ("Warehouse units go missing\n\nThe report shows fewer.", "inv/stock.py", "title"),
+    ("restocking overflows", "inv/stock.py", "stemmed"),  # the code says restock
 ]
 
 
@@ -84,6 +86,7 @@ FUNCTION_CASES = [
     ("`remove` forgets something", "inv/audit.py::record", "calls_mentioned"),
     ("the stock restock count is off", "inv/stock.py::Warehouse.restock", "name_words"),
     ("levels get count wrong for a sku in the warehouse", "inv/stock.py::Warehouse.remove", "own_words"),
+    ("Warehouse removal of units fails\n\nsee inv/stock.py", "inv/stock.py::Warehouse.remove", "title_local"),
 ]
 
 
@@ -101,18 +104,36 @@ def test_own_words_tell_methods_of_one_class_apart(index: Index) -> None:
     assert remove > restock
 
 
-@pytest.mark.parametrize("path, test, doc, vendored", [
-    ("inv/stock.py", False, False, False),
-    ("tests/test_stock.py", True, False, False),
-    ("pkg/conftest.py", True, False, False),
-    ("docs/conf.py", False, True, False),
-    ("README.rst", False, True, False),
-    ("inv/packages/six.py", False, False, True),
-    ("lib/_vendor/x.py", False, False, True),
-    ("packages/app.py", False, False, False),
+@pytest.mark.parametrize("path, test, doc, vendored, migration", [
+    ("inv/stock.py", False, False, False, False),
+    ("tests/test_stock.py", True, False, False, False),
+    ("pkg/conftest.py", True, False, False, False),
+    ("docs/conf.py", False, True, False, False),
+    ("README.rst", False, True, False, False),
+    ("inv/packages/six.py", False, False, True, False),
+    ("lib/_vendor/x.py", False, False, True, False),
+    ("packages/app.py", False, False, False, False),
+    ("app/static/js/jquery-3.5.1.js", False, False, True, False),
+    ("app/static/app.min.js", False, False, True, False),
+    ("app/static/app.js", False, False, False, False),
+    ("shop/migrations/0001_initial.py", False, False, False, True),
+    ("db/migrate/20240101120000_add_users.rb", False, False, False, True),
+    ("alembic/versions/3f2a_add_users.py", False, False, False, True),
+    ("django/db/migrations/autodetector.py", False, False, False, False),  # the framework, not a migration
+    ("shop/migrations/__init__.py", False, False, False, False),
 ])
-def test_path_kinds(path: str, test: bool, doc: bool, vendored: bool) -> None:
-    assert (is_test(path), is_doc(path), is_vendored(path)) == (test, doc, vendored)
+def test_path_kinds(path: str, test: bool, doc: bool, vendored: bool, migration: bool) -> None:
+    assert (is_test(path), is_doc(path), is_vendored(path), is_migration(path)) == (test, doc, vendored, migration)
+
+
+@pytest.mark.parametrize("text, title", [
+    ("Fix the parser\n\nIt fails on tabs.", "Fix the parser"),
+    ("\n  \nFirst real line\nsecond", "First real line"),
+    ("one line only", "one line only"),
+    ("", ""),
+])
+def test_title_is_the_first_non_blank_line(text: str, title: str) -> None:
+    assert title_of(text) == title
 
 
 def test_the_query_words_do_not_depend_on_the_hash_seed() -> None:

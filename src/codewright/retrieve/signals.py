@@ -17,7 +17,7 @@ import numpy as np
 
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import Corpus
-from codewright.retrieve.lexicon import best
+from codewright.retrieve.lexicon import Lexicon, best
 from codewright.retrieve.mentions import Mentions
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -35,7 +35,11 @@ _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "
 LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
-_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/")
+_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/"
+                       r"|\.min\.(js|css)$|(^|/)jquery[^/]*\.js$")  # and bundled or minified web libraries
+# Schema history written by a framework's migration command (Django's app/migrations/0001_initial.py, Alembic's
+# alembic/versions/, Rails' db/migrate/): a fix changes the models, rarely a migration already released.
+_MIGRATION = re.compile(r"(^|/)(migrations|migrate)/\d+_?\w*\.\w+$|(^|/)alembic/versions/[^/]+$")
 SEEDS = frozenset({"path_mention", "frame", "module_mention", "defines_mentioned"})  # files the walk restarts at,
 LEXICAL_SEEDS = 10  # and this many of the best BM25 files
 PAGERANK_FILES = 50  # files the walk makes candidates, the nearest first
@@ -68,9 +72,12 @@ class Features:
 
 @dataclass
 class Lexical:
-    """The task's words with their IDF weights, and every chunk's BM25 for them (by chunk id, 0: no match)."""
+    """The task's words with their IDF weights, and every chunk's BM25 for them (by chunk id, 0: no match);
+    the same for the words of the task's first line alone, and for the words with their indexed variants."""
     weights: dict[str, float]
     scores: np.ndarray
+    title: np.ndarray
+    stemmed: np.ndarray  # the task's words and every indexed word that shares a stem with one
 
 
 @dataclass
@@ -92,16 +99,37 @@ def is_vendored(path: str) -> bool:
     return bool(_VENDORED.search(path))
 
 
+def is_migration(path: str) -> bool:
+    return bool(_MIGRATION.search(path))
+
+
 @lru_cache(maxsize=1 << 16)
-def _file_kinds(path: str) -> tuple[float, float, float]:
-    """(test, doc, vendored) as 0/1: asked for every candidate file of every query."""
-    return float(is_test(path)), float(is_doc(path)), float(is_vendored(path))
+def _file_kinds(path: str) -> tuple[float, float, float, float]:
+    """(test, doc, vendored, migration) as 0/1: asked for every candidate file of every query."""
+    return float(is_test(path)), float(is_doc(path)), float(is_vendored(path)), float(is_migration(path))
 
 
 def match(corpus: Corpus, text: str) -> Lexical:
     """The task's words and the chunks' BM25 for them: computed once, read by `collect` and `expand_functions`."""
-    weights = term_weights(corpus, text)
-    return Lexical(weights, corpus.lexicon.scores(list(weights)))
+    terms = query_terms(text)
+    weights = term_weights(corpus, terms)
+    title = [w for w in query_terms(title_of(text)) if w in weights]
+    lexicon = corpus.lexicon
+    family = dict.fromkeys(weights)
+    for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
+        family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
+    return Lexical(weights, lexicon.scores(list(weights)), lexicon.scores(title), lexicon.scores(list(family)))
+
+
+def _kept(lexicon: Lexicon, word: str) -> bool:
+    """Whether an indexed word is rare enough to count in BM25 (see MAX_TERM_SHARE)."""
+    total = lexicon.max_rowid or 1
+    return total < BIG_INDEX or lexicon.df([word])[word] <= MAX_TERM_SHARE * total
+
+
+def title_of(text: str) -> str:
+    """The task's first non-blank line: an issue's title, a request's summary."""
+    return next((line for line in text.splitlines() if line.strip()), "")
 
 
 def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> Candidates:
@@ -109,6 +137,7 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     files: dict[str, Features] = defaultdict(Features)
     functions: dict[str, Features] = defaultdict(Features)
     _lexical(corpus, lexical, files, functions)
+    _title_and_stemmed(corpus, lexical, files, functions)
     _path_mentions(corpus, mentions, files)
     _frames(corpus, mentions, files, functions)
     _modules(corpus, mentions, files)
@@ -120,7 +149,8 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     _tested_source(corpus, files)
     _calls(corpus, functions, files)
     for path, feats in files.items():
-        feats.values["test"], feats.values["doc"], feats.values["vendored"] = _file_kinds(path)
+        values = feats.values
+        values["test"], values["doc"], values["vendored"], values["migration"] = _file_kinds(path)
     return Candidates(dict(files), dict(functions), {})
 
 
@@ -134,7 +164,9 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     """
     functions = defaultdict(Features, cands.functions)
     scores = lexical.scores.tolist()  # read once per holder below: a list indexes faster than an array
+    titles = lexical.title.tolist()
     top = _local_top(corpus, scores, top_paths)
+    top_title = _local_top(corpus, titles, top_paths)
     weights = lexical.weights
     total = sum(weights.values())
     for members in corpus.members(top_paths).values():
@@ -144,6 +176,10 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
             if held:
                 value = min(held)[1] / top
                 feats.add("lexical_local", value, "BM25 {:.2f} within the best files", value)
+                held = [(size, score) for size, cid in member.holders if (score := titles[cid])]
+                if held:
+                    value = min(held)[1] / top_title
+                    feats.add("title_local", value, "title BM25 {:.2f} within the best files", value)
             if present := member.words.intersection(weights):
                 share = math.fsum(map(weights.__getitem__, present)) / total  # exact: no order to fix
                 feats.add("own_words", share, "its own code holds {:.0%} of the task's word weight", share)
@@ -196,6 +232,20 @@ def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
         files[path].add("lexical_hits", math.log1p(len(scores)) / math.log1p(most), "{} of the best chunks", len(scores))
 
 
+def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files, functions) -> None:
+    """BM25 for the words of the title alone (the words an issue's author chose to sum it up), and for the
+    task's words with their indexed variants (`deleting` finds `delete`)."""
+    chunks = corpus.chunks
+    for signal, scores in (("title", lexical.title), ("stemmed", lexical.stemmed)):
+        rows = best(scores, LEXICAL_LIMIT)
+        top = rows[0][1] if rows else 1.0
+        for cid, score in rows:
+            chunk = chunks[cid]
+            files[chunk.path].add(signal, score / top, signal + " BM25 {:.1f}", score)
+            if chunk.symbol:
+                functions[chunk.symbol].add(signal, score / top, signal + " BM25 {:.1f}", score)
+
+
 def query_terms(text: str, limit: int = 64) -> list[str]:
     """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; the `limit` most
     repeated, ties in order of first appearance (a set's order would change with the hash seed, and so would
@@ -209,16 +259,15 @@ def query_terms(text: str, limit: int = 64) -> list[str]:
     return [w for w, _ in counts.most_common(limit)]
 
 
-def term_weights(corpus: Corpus, text: str) -> dict[str, float]:
+def term_weights(corpus: Corpus, terms: list[str]) -> dict[str, float]:
     """The task's words with their IDF over chunks, leaving out words found in most chunks or never indexed."""
-    terms = query_terms(text)
     if not terms:
         return {}
-    total = corpus.lexicon.max_rowid or 1
-    df = corpus.lexicon.df(terms)
+    lexicon = corpus.lexicon
+    total = lexicon.max_rowid or 1
+    df = lexicon.df(terms)
     known = sorted((w for w in terms if df[w]), key=lambda w: df[w])
-    if total >= BIG_INDEX:
-        known = [w for w in known if df[w] <= MAX_TERM_SHARE * total] or known[:1]
+    known = [w for w in known if _kept(lexicon, w)] or known[:1]
     return {w: math.log(1 + total / df[w]) for w in known}
 
 
