@@ -176,6 +176,7 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
             if held:
                 value = min(held)[1] / top
                 feats.add("lexical_local", value, "BM25 {:.2f} within the best files", value)
+                # the title's words are some of the task's, so only a chunk that matched can match them
                 held = [(size, score) for size, cid in member.holders if (score := titles[cid])]
                 if held:
                     value = min(held)[1] / top_title
