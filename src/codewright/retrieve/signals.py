@@ -242,7 +242,7 @@ def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files, functions) -> No
         top = rows[0][1] if rows else 1.0
         for cid, score in rows:
             chunk = chunks[cid]
-            files[chunk.path].add(signal, score / top, signal + " BM25 {:.1f}", score)
+            files[chunk.path].add(signal, score / top, signal + " BM25 best chunk {:.2f} of the top", score / top)
             if chunk.symbol:
                 functions[chunk.symbol].add(signal, score / top, signal + " BM25 {:.1f}", score)
 
