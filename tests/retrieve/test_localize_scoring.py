@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
+import sqlite3
 import subprocess
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 from tests.support.repos import make_repo
 
 from codewright.eval.localize import _evaluate_group, _score, summarise
+from codewright.graph import history
 
 ROW = {"instance_id": "o__r-1", "repo": "o/r", "edited_files": ["a.py", "b.py", "new.py"], "added_files": ["new.py"]}
 
@@ -82,10 +84,25 @@ def test_a_rerun_over_the_cached_indexes_ranks_as_the_first_run(mirrored: tuple[
     row = dict(TASK, instance_id="o__r-1", base_commit=commit)
     first, again = tmp_path / "first.jsonl", tmp_path / "again.jsonl"
     _evaluate_group("o/r", [row], str(mirrors), "find", None, str(first))
-    for index in (tmp_path / "cache" / "codewright" / "localize" / "indexes" / "o+r").glob("*.db"):
-        os.utime(index, (0, 0))  # older than a minute: no longer being written
     missing = dict(row, instance_id="o__r-2", base_commit="e" * 40)
     _evaluate_group("o/r", [row, missing], str(mirrors), "reuse", None, str(again))
     (built,), (reused,) = ([json.loads(line) for line in path.read_text().splitlines()] for path in (first, again))
     assert reused["top_files"] == built["top_files"] == ["pkg/cart.py"]
     assert (reused["index_seconds"], reused["instance_id"]) == (0.0, "o__r-1")
+
+
+def test_an_instance_sees_the_history_before_its_commit_only(mirrored: tuple[Path, str], tmp_path: Path) -> None:
+    """The tree is materialised without .git: the commits come from the mirror, and never the later fix."""
+    mirrors, commit = mirrored
+    work = tmp_path / "work"
+    git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    (work / "pkg" / "tax.py").write_text("RATE = 0.2\n")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "Fixed tax rounding"], check=True)
+    subprocess.run([*git, "push", "-q", str(mirrors / "o+r"), "HEAD"], check=True)
+    rows = [dict(TASK, instance_id="o__r-1", base_commit=commit)]
+    _evaluate_group("o/r", rows, str(mirrors), "find", None, str(tmp_path / "results.jsonl"))
+    (index,) = (tmp_path / "cache" / "codewright" / "localize" / "indexes" / "o+r").glob("*.db")
+    with closing(sqlite3.connect(index)) as conn:
+        assert history.stored_head(conn) == commit
+        assert [files for _, _, files, _ in history.similar_commits(conn, '"one" OR "tax"', 5)] == [["pkg/cart.py"]]

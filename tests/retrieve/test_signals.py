@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from tests.support.repos import indexed_repo
+from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
@@ -67,6 +67,22 @@ FILE_CASES = [
 def test_file_signal(index: Index, task: str, path: str, signal: str) -> None:
     cands, _ = locate(index.conn, task)
     assert cands.files[path].values.get(signal, 0) > 0, cands.files[path].values
+
+
+def test_history_lifts_what_past_commits_like_the_task_changed(tmp_path) -> None:
+    root = make_repo(tmp_path / "inv", FILES, git=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "-A"], cwd=root, check=True)
+    subprocess.run([*git, "commit", "-qm", "Initial import"], cwd=root, check=True)
+    (root / "inv/report.py").write_text("from inv.audit import LOG\n\n\ndef summary():\n    return len(set(LOG))\n")
+    subprocess.run([*git, "commit", "-qam", "Summary counted duplicated entries twice"], cwd=root, check=True)
+    with Index.open(root) as index:
+        index.build()
+        cands, _ = locate(index.conn, "The summary counts some entries twice")
+    history = {path: f.values.get("history", 0) for path, f in cands.files.items()}
+    assert history["inv/report.py"] == 1.0
+    assert max(v for path, v in history.items() if path != "inv/report.py") < 1.0
+    assert "Summary counted" in cands.files["inv/report.py"].detail("history")
 
 
 def test_pagerank_reaches_past_the_direct_neighbours(index: Index) -> None:

@@ -22,6 +22,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from pathlib import Path
 
 from codewright.errors import UsageError
@@ -108,7 +109,7 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
         if mode == "reuse":
             if i + 1 < len(rows):
                 _read_ahead(_saved_index(rows[i + 1]))  # while this one is scored
-            result = _with_cached_index(row, features)
+            result = _with_cached_index(row, features, git_dir)
         else:
             with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
                 try:
@@ -119,12 +120,12 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
                 if mode == "baseline":
                     result = _baseline(tree, row)
                 else:
-                    result, previous = _with_find(tree, row, previous, features)
+                    result, previous = _with_find(tree, row, previous, features, git_dir)
         if result:
             _append_line(Path(results), result)
 
 
-def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None) -> tuple[dict, Path]:
+def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None, git_dir: Path) -> tuple[dict, Path]:
     from codewright.graph.index import Index
 
     saved = _saved_index(row)
@@ -135,6 +136,7 @@ def _with_find(tree: Path, row: dict, previous: Path | None, features: str | Non
     started = time.perf_counter()
     with Index.open(tree) as index:
         index.build()
+        _add_history(index.conn, git_dir, row["base_commit"])
         result = _locate_and_score(index.conn, row, features, time.perf_counter() - started)
     saved.parent.mkdir(parents=True, exist_ok=True)
     partial = saved.with_suffix(".partial")
@@ -147,11 +149,24 @@ def _saved_index(row: dict) -> Path:
     return cache_dir() / "indexes" / row["repo"].replace("/", "+") / f"{row['base_commit']}.db"
 
 
-def _with_cached_index(row: dict, features: str | None) -> dict | None:
-    """find over the commit's cached index, read-only; None when there is none (or it is still being written)."""
+def _add_history(conn: sqlite3.Connection, git_dir: Path, commit: str) -> None:
+    """The materialised tree has no .git: its history comes from the mirror, up to the instance's commit."""
+    from codewright.graph import history
+
+    if history.stored_head(conn) != commit:
+        history.store(conn, commit, history.read_commits(git_dir, commit))
+
+
+def _with_cached_index(row: dict, features: str | None, git_dir: Path) -> dict | None:
+    """find over the commit's cached index, read-only (once its history is stored); None when there is none.
+
+    A cached index is only ever replaced whole (renamed into place), and SQLite's locks order
+    the history's write against other readers, so a reader never sees half of either."""
     saved = _saved_index(row)
-    if not saved.is_file() or time.time() - saved.stat().st_mtime < 60:
+    if not saved.is_file():
         return None
+    with closing(sqlite3.connect(saved, isolation_level=None)) as conn:
+        _add_history(conn, git_dir, row["base_commit"])  # an index cached before histories were kept
     conn = sqlite3.connect(f"file:{saved}?mode=ro", uri=True)
     try:
         return _locate_and_score(conn, row, features, index_seconds=0.0)

@@ -14,6 +14,9 @@ A build is discover -> compare -> parse -> write -> resolve, in one write transa
   through them), every reference of the files importing it. That is "only that file and
   the edges that point into it", and it is what `Index.update(paths)` does for the agent
   after each edit.
+
+In a git work tree whose HEAD moved since the last build, `git log` runs beside all of this
+and its commits are stored afterwards (`history`), in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from codewright.errors import UsageError
 from codewright.graph import files as discovery
-from codewright.graph import queries, store
+from codewright.graph import history, queries, store
 from codewright.graph.link import FactsWriter, Linker, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
 from codewright.graph.resolve import ModuleMap, python_module
@@ -113,6 +116,7 @@ class Index:
         with store.lock(self.root):
             stats = BuildStats()
             lap = stats.lap
+            reading = history.start_reading(self.root, self.conn)  # git log runs while the files are parsed
             found = discovery.discover(self.root)
             known = self._known()
             jobs: list[str] = []
@@ -138,6 +142,9 @@ class Index:
                     unchanged_skips = {p for p, r in known.items() if r.status == "skipped" and p in entries}
                     indexed = set(entries) - (unchanged_skips - set(jobs))
                     self._apply(known, indexed, jobs, removed, skipped, entries, stats, progress)
+            if reading:
+                reading.store(self.conn)
+                lap("history")
             if cold:  # fold the write-ahead log into the file once, so its size is the index's
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             lap("commit")

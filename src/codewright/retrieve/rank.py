@@ -13,46 +13,46 @@ from dataclasses import dataclass, field
 from codewright.retrieve.signals import Candidates, Features
 
 # Fitted by `python bench/fit_localize.py FEATURES.jsonl` on all 298 SWE-bench Lite instances that can be
-# materialised (12 repositories; out of fold, leaving one repository out: file Acc@5 83.6, function Acc@10
-# 57.7); see docs/retrieval.md. Signals at 0 are left out.
+# materialised (12 repositories; out of fold, leaving one repository out: file Acc@5 83.9, function Acc@10
+# 60.9); see docs/retrieval.md. Signals at 0 are left out.
 FILE_WEIGHTS: dict[str, float] = {
-    "lexical": 2.0,
     "path_mention": 2.0,
     "title": 2.0,
     "defines_mentioned": 1.5,
     "frame": 1.5,
-    "lexical_hits": 1.5,
-    "stemmed": 1.0,
-    "graph_neighbour": 0.5,
-    "message": 0.5,
-    "pagerank": 0.5,
-    "stem_mention": 0.5,
+    "history": 1.5,
+    "pagerank": 1.5,
+    "stemmed": 1.5,
+    "lexical": 1.0,
+    "message": 1.0,
+    "stem_mention": 1.0,
+    "stem_word": 1.0,
+    "lexical_hits": 0.5,
     "calls_mentioned": 0.25,
+    "graph_neighbour": 0.25,
     "module_mention": 0.25,
-    "stem_word": 0.25,
     "tested_by_mentioned": 0.25,
     "doc": -3.0,
     "test": -3.0,
     "vendored": -3.0,
-    "migration": -0.5,
 }
 FUNCTION_WEIGHTS: dict[str, float] = {
     "lexical_local": 3.0,
-    "file": 2.0,
-    "calls_mentioned": 1.5,
-    "own_words": 1.5,
+    "own_words": 3.0,
+    "title_local": 2.0,
+    "message": 1.5,
+    "file": 1.0,
     "frame": 1.0,
-    "message": 1.0,
-    "name_words": 1.0,
+    "lexical": 1.0,
     "qualified_mention": 1.0,
-    "stemmed": 1.0,
-    "title": 1.0,
-    "title_local": 1.0,
-    "lexical": 0.5,
+    "calls_mentioned": 0.5,
+    "in_mentioned_class": 0.5,
     "name_mention": 0.5,
-    "in_mentioned_class": 0.25,
-    "is_class": -3.0,
+    "name_words": 0.25,
+    "stemmed": 0.25,
+    "title": 0.25,
     "test": -3.0,
+    "is_class": -0.5,
 }
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from codewright.graph.history import similar_commits
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import Corpus
 from codewright.retrieve.lexicon import Lexicon, best
@@ -43,6 +44,7 @@ _MIGRATION = re.compile(r"(^|/)(migrations|migrate)/\d+_?\w*\.\w+$|(^|/)alembic/
 SEEDS = frozenset({"path_mention", "frame", "module_mention", "defines_mentioned"})  # files the walk restarts at,
 LEXICAL_SEEDS = 10  # and this many of the best BM25 files
 PAGERANK_FILES = 50  # files the walk makes candidates, the nearest first
+HISTORY_COMMITS = 20  # the past commits most like the task, whose changed files the `history` signal lifts
 CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
@@ -148,6 +150,7 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     _messages(corpus, text, files, functions)
     _tested_source(corpus, files)
     _calls(corpus, functions, files)
+    _history(corpus, text, files)
     for path, feats in files.items():
         values = feats.values
         values["test"], values["doc"], values["vendored"], values["migration"] = _file_kinds(path)
@@ -322,6 +325,26 @@ def _calls(corpus: Corpus, functions, files) -> None:
         if sid not in named:
             functions[sid].add("calls_mentioned", 1.0, "calls or is called by {}", other)
             files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, "calls or is called by {}", other)
+
+
+def _history(corpus: Corpus, text: str, files) -> None:
+    """Files changed by the past commits whose messages read most like the task (BM25 over the messages).
+
+    Each commit's score is shared among the files it changed, so a sweeping refactor says
+    little about any one file; a file sums its shares over the commits, relative to the best
+    file (BugLocator's similar-report score). Files no longer in the tree are left out."""
+    query = " OR ".join(f'"{word}"' for word in query_terms(text))
+    votes: dict[str, float] = defaultdict(float)
+    example: dict[str, tuple[str, str]] = {}
+    indexed = corpus.paths
+    for sha, subject, changed, score in similar_commits(corpus.conn, query, HISTORY_COMMITS):
+        for path in changed:
+            if path in indexed:
+                votes[path] += score / len(changed)
+                example.setdefault(path, (sha[:10], subject[:60]))
+    top = max(votes.values(), default=0.0)
+    for path, vote in votes.items():
+        files[path].add("history", vote / top, "changed by past commits like the task, e.g. {} {}", *example[path])
 
 
 def _suffix_match(mentioned: str, corpus: Corpus) -> list[str]:

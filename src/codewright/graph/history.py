@@ -1,0 +1,124 @@
+"""The commits that led to the tree: each one's message and the files it changed, kept in the index.
+
+A task often resembles an earlier change: the same feature broken another way, a bug next
+to one fixed before. The files those earlier commits changed are where the new change
+lands (the "similar bug reports" of BugLocator, Zhou et al., ICSE 2012). Git holds that
+history; it is read once per HEAD (the newest HISTORY_LIMIT commits, merges left out) into
+two tables of the index, with FTS5 over the messages, so that `find` can ask which past
+commits read like a task. The tables are created on first write: an index without them
+(not a git work tree, or made before they existed) simply has no history.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from codewright.graph.store import identifier_words, transaction
+
+HISTORY_LIMIT = 10_000  # newest commits read: django's last ~4 years, 1-2 s of `git log`
+_TABLES = (
+    "CREATE TABLE IF NOT EXISTS commits (id INTEGER PRIMARY KEY, sha TEXT NOT NULL, files TEXT NOT NULL)",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS commits_fts USING fts5(message, idents, tokenize = 'unicode61')",
+)
+_LOG_FORMAT = "--format=%x01%H%n%s%n%b%x02"  # \x01 sha, subject and body \x02, then the changed files
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    message: str
+    files: tuple[str, ...]  # relative to the indexed tree's root
+
+
+class Reading:
+    """`git log` running beside a build (a process of its own, so it overlaps the parsing)."""
+
+    def __init__(self, head: str, process: subprocess.Popen[str]):
+        self.head = head
+        self.process = process
+
+    def store(self, conn: sqlite3.Connection) -> None:
+        """Wait for git and keep what it read; a git that fails leaves the stored history as it was."""
+        out, _ = self.process.communicate()
+        if self.process.returncode == 0:
+            store(conn, self.head, parse_log(out))
+
+
+def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:
+    """Start reading the history of the git work tree at `root`, unless it is stored for its HEAD already.
+
+    Paths are made relative to `root` (`--relative`), so a tree inside a larger repository
+    keeps only its own files. None outside git, or in a repository without commits."""
+    git = ["git", "-C", str(root)]
+    try:
+        found = subprocess.run([*git, "rev-parse", "--verify", "-q", "HEAD"], capture_output=True, text=True,
+                               check=False)
+    except OSError:  # no git on this machine
+        return None
+    head = found.stdout.strip()
+    if found.returncode != 0 or not head or head == stored_head(conn):
+        return None
+    return Reading(head, _log(git + ["log", "--relative"], head))
+
+
+def read_commits(git_dir: Path, rev: str) -> list[Commit]:
+    """The history of `rev` in the repository at `git_dir` (a bare mirror, for evaluations)."""
+    process = _log(["git", "--git-dir", str(git_dir), "log"], rev)
+    out, _ = process.communicate()
+    return parse_log(out) if process.returncode == 0 else []
+
+
+def _log(command: list[str], rev: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*command, rev, "-n", str(HISTORY_LIMIT), "--no-merges", _LOG_FORMAT, "--name-only"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, errors="replace")
+
+
+def parse_log(out: str) -> list[Commit]:
+    """`git log` output in `_LOG_FORMAT` with `--name-only` -> commits, newest first; those that changed no file
+    (empty commits) are left out."""
+    commits = []
+    for block in out.split("\x01")[1:]:
+        head, _, names = block.partition("\x02")
+        sha, _, message = head.partition("\n")
+        files = tuple(name for name in names.split("\n") if name.strip())
+        if files:
+            commits.append(Commit(sha, message.strip(), files))
+    return commits
+
+
+def stored_head(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'history_head'").fetchone()
+    return row[0] if row else None
+
+
+def store(conn: sqlite3.Connection, head: str, commits: list[Commit]) -> None:
+    """Replace the stored history with `commits`, read at `head`."""
+    with transaction(conn):
+        for statement in _TABLES:
+            conn.execute(statement)
+        conn.execute("DELETE FROM commits")
+        conn.execute("DELETE FROM commits_fts")
+        conn.executemany("INSERT INTO commits VALUES (?, ?, ?)",
+                         ((i, c.sha, "\n".join(c.files)) for i, c in enumerate(commits, 1)))
+        conn.executemany("INSERT INTO commits_fts (rowid, message, idents) VALUES (?, ?, ?)",
+                         ((i, c.message, identifier_words(c.message)) for i, c in enumerate(commits, 1)))
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('history_head', ?)", (head,))
+
+
+def has_history(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'commits_fts'").fetchone() is not None
+
+
+def similar_commits(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[str, str, list[str], float]]:
+    """The `limit` stored commits whose messages best match the FTS5 `query` (BM25, the message's words and
+    its split identifiers), best first, as (sha, subject, files, score > 0)."""
+    if not query or not has_history(conn):
+        return []
+    rows = conn.execute(
+        "SELECT c.sha, commits_fts.message, c.files, -bm25(commits_fts) FROM commits_fts"
+        " JOIN commits c ON c.id = commits_fts.rowid WHERE commits_fts MATCH ? ORDER BY bm25(commits_fts)"
+        " LIMIT ?", (query, limit)).fetchall()
+    return [(sha, message.partition("\n")[0], files.split("\n"), score) for sha, message, files, score in rows]

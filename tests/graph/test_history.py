@@ -1,0 +1,96 @@
+"""The commit history kept in the index: read from git at each new HEAD, searchable by message."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from tests.support.repos import make_repo
+
+from codewright.graph import history
+from codewright.graph.index import Index
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=root, check=True,
+                          capture_output=True, text=True).stdout.strip()
+
+
+def commit(root: Path, files: dict[str, str], message: str) -> str:
+    make_repo(root, files)
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", message)
+    return git(root, "rev-parse", "HEAD")
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    root = make_repo(tmp_path / "repo", {}, git=True)
+    commit(root, {"app/config.py": "X = 1\n", "app/cli.py": "Y = 2\n"}, "Initial layout")
+    commit(root, {"app/config.py": "X = 2\n"}, "Fixed crash when the config file is empty\n\nParse nothing as {}.")
+    commit(root, {"app/cli.py": "Y = 3\n", "README.md": "# app\n"}, "Added a --verbose flag to the command line")
+    return root
+
+
+LOG_CASES = [
+    # (git log output, commits parsed)
+    ("", []),
+    ("\x01abc\nSubject\nBody line\n\x02\n\na.py\nb/c.py\n",
+     [history.Commit("abc", "Subject\nBody line", ("a.py", "b/c.py"))]),
+    ("\x01e1\nEmpty commit\n\x02\n\x01f2\nTwo\n\x02\n\nx.py\n",  # a commit that changed no file is left out
+     [history.Commit("f2", "Two", ("x.py",))]),
+]
+
+
+@pytest.mark.parametrize("out, commits", LOG_CASES, ids=["nothing", "one commit", "empty commit left out"])
+def test_parse_log(out: str, commits: list[history.Commit]) -> None:
+    assert history.parse_log(out) == commits
+
+
+def test_a_build_stores_the_history_of_head(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        assert history.stored_head(index.conn) == git(repo, "rev-parse", "HEAD")
+        found = history.similar_commits(index.conn, '"config" OR "empty"', 5)
+    assert [(subject, files) for _, subject, files, _ in found] == [
+        ("Fixed crash when the config file is empty", ["app/config.py"])]
+    assert found[0][3] > 0
+
+
+def test_an_unchanged_head_is_not_read_again(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        assert history.start_reading(repo, index.conn) is None
+        commit(repo, {"app/cli.py": "Y = 4\n"}, "Renamed the verbose flag to --loud")
+        index.build()
+        assert history.stored_head(index.conn) == git(repo, "rev-parse", "HEAD")
+        found = history.similar_commits(index.conn, '"loud"', 5)
+    assert [files for _, _, files, _ in found] == [["app/cli.py"]]
+
+
+def test_a_tree_inside_a_repository_keeps_its_own_paths(repo: Path) -> None:
+    with Index.open(repo / "app") as index:
+        index.build()
+        found = history.similar_commits(index.conn, '"verbose" OR "config"', 5)
+    assert sorted(path for _, _, files, _ in found for path in files) == ["cli.py", "config.py"]
+
+
+@pytest.mark.parametrize("setup", ["not a repository", "no commits yet"])
+def test_no_history_without_commits(tmp_path: Path, setup: str) -> None:
+    root = make_repo(tmp_path / "tree", {"a.py": "A = 1\n"}, git=setup == "no commits yet")
+    with Index.open(root) as index:
+        index.build()
+        assert history.stored_head(index.conn) is None
+        assert not history.has_history(index.conn)
+        assert history.similar_commits(index.conn, '"a"', 5) == []
+
+
+def test_read_commits_from_a_bare_mirror_stops_at_the_commit(repo: Path, tmp_path: Path) -> None:
+    middle = git(repo, "rev-parse", "HEAD~1")
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(repo), str(mirror)], check=True)
+    commits = history.read_commits(mirror, middle)
+    assert [c.message.splitlines()[0] for c in commits] == ["Fixed crash when the config file is empty",
+                                                           "Initial layout"]
+    assert history.read_commits(mirror, "0" * 40) == []  # a commit the mirror lacks: no history, no error
