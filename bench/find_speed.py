@@ -5,7 +5,7 @@ The find issue's speed gate: warm and in-process on an indexed django, the p95 l
 plain BM25 baseline of `codewright eval localize --baseline` needs per instance, its index
 building included. Both run here on the same tree: django at the first SWE-bench Lite django
 instance's base commit (materialised from the mirror), indexed by codewright first (not
-timed). The CLI time (`codewright find`, process start and index check included) is
+timed), with its commit history from the mirror. The CLI time (`codewright find`, process start and index check included) is
 reported beside it.
 
     python bench/find_speed.py --mirrors /work/.mirror [--baseline-runs 5] [--cli-runs 3]
@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from codewright.eval.localize import _baseline
+from codewright.eval.localize import _add_history, _baseline
 from codewright.eval.mirrors import find_mirror, materialize
 from codewright.graph.index import Index
 from codewright.retrieve.find import find
@@ -48,11 +48,13 @@ def main() -> None:
     rows = [json.loads(line) for line in args.dataset.read_text().splitlines() if line.strip()]
     django = [r for r in rows if r["repo"] == "django/django"]
     with tempfile.TemporaryDirectory() as tmp:
-        tree = materialize(find_mirror(args.mirrors, "django/django"), django[0]["base_commit"], Path(tmp) / "django")
+        git_dir = find_mirror(args.mirrors, "django/django")
+        tree = materialize(git_dir, django[0]["base_commit"], Path(tmp) / "django")
         started = time.perf_counter()
         index = Index.open(tree)
         index.build()
         build = time.perf_counter() - started
+        _add_history(index.conn, git_dir, django[0]["base_commit"])  # the tree has no .git: as the evaluation does
         find(index, django[0]["problem_statement"])  # warm: caches, pages, the vocabulary table
         times = []
         for row in django:

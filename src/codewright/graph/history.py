@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from codewright.graph.store import identifier_words, transaction
 
@@ -34,17 +36,22 @@ class Commit:
 
 
 class Reading:
-    """`git log` running beside a build (a process of its own, so it overlaps the parsing)."""
+    """`git log` running beside a build (a process of its own, so it overlaps the parsing).
 
-    def __init__(self, head: str, process: subprocess.Popen[str]):
+    Its output goes to a temporary file, not a pipe: django's 10,000 commits are 3.4 MB, and
+    a pipe nobody reads until the build ends would stop git at its first 64 KB."""
+
+    def __init__(self, head: str, process: subprocess.Popen[bytes], out: IO[bytes]):
         self.head = head
         self.process = process
+        self.out = out
 
     def store(self, conn: sqlite3.Connection) -> None:
         """Wait for git and keep what it read; a git that fails leaves the stored history as it was."""
-        out, _ = self.process.communicate()
-        if self.process.returncode == 0:
-            store(conn, self.head, parse_log(out))
+        with self.out:
+            if self.process.wait() == 0:
+                self.out.seek(0)
+                store(conn, self.head, parse_log(self.out.read().decode("utf-8", errors="replace")))
 
 
 def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:
@@ -61,19 +68,20 @@ def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:
     head = found.stdout.strip()
     if found.returncode != 0 or not head or head == stored_head(conn):
         return None
-    return Reading(head, _log(git + ["log", "--relative"], head))
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this call; Reading.store closes it
+    return Reading(head, subprocess.Popen([*git, "log", "--relative", *_log_args(head)], stdout=out,
+                                          stderr=subprocess.DEVNULL), out)
 
 
 def read_commits(git_dir: Path, rev: str) -> list[Commit]:
     """The history of `rev` in the repository at `git_dir` (a bare mirror, for evaluations)."""
-    process = _log(["git", "--git-dir", str(git_dir), "log"], rev)
-    out, _ = process.communicate()
-    return parse_log(out) if process.returncode == 0 else []
+    done = subprocess.run(["git", "--git-dir", str(git_dir), "log", *_log_args(rev)], capture_output=True,
+                          check=False)
+    return parse_log(done.stdout.decode("utf-8", errors="replace")) if done.returncode == 0 else []
 
 
-def _log(command: list[str], rev: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*command, rev, "-n", str(HISTORY_LIMIT), "--no-merges", _LOG_FORMAT, "--name-only"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, errors="replace")
+def _log_args(rev: str) -> list[str]:
+    return [rev, "-n", str(HISTORY_LIMIT), "--no-merges", _LOG_FORMAT, "--name-only"]
 
 
 def parse_log(out: str) -> list[Commit]:

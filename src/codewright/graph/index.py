@@ -142,12 +142,13 @@ class Index:
                     unchanged_skips = {p for p, r in known.items() if r.status == "skipped" and p in entries}
                     indexed = set(entries) - (unchanged_skips - set(jobs))
                     self._apply(known, indexed, jobs, removed, skipped, entries, stats, progress)
+            lap("commit")
             if reading:
                 reading.store(self.conn)
                 lap("history")
             if cold:  # fold the write-ahead log into the file once, so its size is the index's
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            lap("commit")
+                lap("checkpoint")
         stats.seconds = round(time.perf_counter() - started, 3)
         self._finish(stats, found)
         return stats
