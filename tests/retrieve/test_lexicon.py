@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import subprocess
 
 import numpy as np
 import pytest
@@ -148,3 +149,27 @@ def test_the_corpus_follows_the_index(tmp_path, case: str, change) -> None:
         assert fresh is not warm
         assert matched(fresh.lexicon.scores(["quarterly"])) == fts5_scores(idx.conn, ["quarterly"]) != {}
         assert "ledger/audit.py" in fresh.paths
+
+
+def test_commit_messages_score_as_fts5_does(tmp_path) -> None:
+    """The same class scores the kept commit messages for the history signal."""
+    root = make_repo(tmp_path / "ledger", FILES, git=True)
+    git = ["git", "-C", str(root), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "Initial ledger"], check=True)
+    for message in ("Fixed the balance report for closed accounts", "postEntry credits twice",
+                    "Journal entries keep their order\n\nA common complaint about the journal."):
+        (root / "ledger" / "report.py").write_text(f"# {message}\n")
+        subprocess.run([*git, "commit", "-qam", message], check=True)
+    with Index.open(root) as idx:
+        idx.build()
+        words = ["journal", "balance", "entry", "common", "missing"]
+        expected = dict(idx.conn.execute(
+            "SELECT rowid, -bm25(commits_fts) FROM commits_fts WHERE commits_fts MATCH ?",
+            (" OR ".join(f'"{w}"' for w in words),)))
+        assert len(expected) == 3
+        assert matched(corpus(idx.conn).history.scores(words)) == expected
+
+
+def test_an_index_without_history_has_no_history_lexicon(index: Index) -> None:
+    assert corpus(index.conn).history is None

@@ -25,6 +25,7 @@ _TABLES = (
     "CREATE TABLE IF NOT EXISTS commits (id INTEGER PRIMARY KEY, sha TEXT NOT NULL, files TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS commits_fts USING fts5(message, idents, tokenize = 'unicode61')",
 )
+COLUMN_WEIGHTS = {"message": 1.0, "idents": 1.0}  # of `commits_fts`, for BM25
 _LOG_FORMAT = "--format=%x01%H%n%s%n%b%x02"  # \x01 sha, subject and body \x02, then the changed files
 
 
@@ -120,13 +121,9 @@ def has_history(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'commits_fts'").fetchone() is not None
 
 
-def similar_commits(conn: sqlite3.Connection, query: str, limit: int) -> list[tuple[str, str, list[str], float]]:
-    """The `limit` stored commits whose messages best match the FTS5 `query` (BM25, the message's words and
-    its split identifiers), best first, as (sha, subject, files, score > 0)."""
-    if not query or not has_history(conn):
-        return []
-    rows = conn.execute(
-        "SELECT c.sha, commits_fts.message, c.files, -bm25(commits_fts) FROM commits_fts"
-        " JOIN commits c ON c.id = commits_fts.rowid WHERE commits_fts MATCH ? ORDER BY bm25(commits_fts)"
-        " LIMIT ?", (query, limit)).fetchall()
-    return [(sha, message.partition("\n")[0], files.split("\n"), score) for sha, message, files, score in rows]
+def commits(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str, list[str]]]:
+    """Stored commits by id (the rowid of `commits_fts`) -> (sha, subject, changed files)."""
+    marks = ",".join("?" * len(ids))
+    return {cid: (sha, message.partition("\n")[0], files.split("\n")) for cid, sha, message, files in conn.execute(
+        f"SELECT c.id, c.sha, t.message, c.files FROM commits c JOIN commits_fts t ON t.rowid = c.id"
+        f" WHERE c.id IN ({marks})", ids)}

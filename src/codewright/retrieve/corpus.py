@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from functools import cached_property, lru_cache
 from typing import NamedTuple, TypeVar
 
+from codewright.graph import history
 from codewright.graph.store import split_identifier
 from codewright.retrieve.lexicon import Lexicon
 from codewright.retrieve.pagerank import FileGraph
@@ -78,6 +79,13 @@ class Corpus:
     @cached_property
     def lexicon(self) -> Lexicon:
         return Lexicon(self.conn)
+
+    @cached_property
+    def history(self) -> Lexicon | None:
+        """BM25 over the messages of the commits the index keeps (None when it keeps none)."""
+        if not history.has_history(self.conn):
+            return None
+        return Lexicon(self.conn, "commits_fts", history.COLUMN_WEIGHTS, rows_of="commits")
 
     @cached_property
     def paths(self) -> dict[str, str | None]:

@@ -13,6 +13,9 @@ one-off `codewright find` costs about what the FTS5 query did and a warm index a
 from memory. Scores live in one dense array indexed by chunk id: a word's postings are
 added to it in one vectorised step (each chunk once per word, so the additions are the
 same doubles in the same order as a loop's).
+
+The same class scores the commit messages the index keeps (`graph/history.py`) for the
+`history` signal: FTS5 took 6 ms a query over django's 10,000 messages.
 """
 
 from __future__ import annotations
@@ -28,7 +31,6 @@ K1 = 1.2  # FTS5's bm25 constants
 B = 0.75
 COLUMN_WEIGHTS = {"title": 4.0, "text": 1.0, "idents": 2.0}  # bm25(chunks_fts, 4.0, 1.0, 2.0)
 _STEMMER = snowballstemmer.stemmer("english")  # Porter's English stemmer (its C build, PyStemmer, when installed)
-_COLUMN_WEIGHT = "CASE col " + " ".join(f"WHEN '{c}' THEN {w!r}" for c, w in COLUMN_WEIGHTS.items()) + " END"
 
 
 def varints(blob: bytes) -> list[int]:
@@ -48,23 +50,27 @@ def varints(blob: bytes) -> list[int]:
 
 
 class Lexicon:
-    """The BM25 statistics of `chunks_fts` (documents are chunks; columns title, text, idents)."""
+    """The BM25 statistics of an FTS5 table: by default `chunks_fts` (documents are chunks; columns title, text,
+    idents, weighted as `find` weighs them); any other with `table`, its `weights` per column and the table
+    whose ids its rowids are (`rows_of`)."""
 
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, table: str = "chunks_fts",
+                 weights: dict[str, float] = COLUMN_WEIGHTS, rows_of: str = "chunks"):
         self.conn = conn
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_vocab USING fts5vocab(main, chunks_fts, 'row')")
-        conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.chunks_instances"
-                     " USING fts5vocab(main, chunks_fts, 'instance')")
-        row = conn.execute("SELECT block FROM chunks_fts_data WHERE id = 1").fetchone()  # FTS5's averages record
+        self._vocab, self._instances = f"temp.{table}_vocab", f"temp.{table}_instances"
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self._vocab} USING fts5vocab(main, {table}, 'row')")
+        conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS {self._instances} USING fts5vocab(main, {table}, 'instance')")
+        self._column_weight = "CASE col " + " ".join(f"WHEN '{c}' THEN {w!r}" for c, w in weights.items()) + " END"
+        row = conn.execute(f"SELECT block FROM {table}_data WHERE id = 1").fetchone()  # FTS5's averages record
         averages = (varints(row[0]) if row else []) or [0]  # an empty table's record is empty
         self.rows = averages[0]  # FTS5's row count, its N
         avgdl = sum(averages[1:]) / self.rows if self.rows else 1.0
-        self.max_rowid = conn.execute("SELECT max(rowid) FROM chunks_fts").fetchone()[0] or 0
-        chunks = conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0
-        self.size = 1 + max(self.max_rowid, chunks)  # of a scores array: every chunk id indexes it
-        self._norm = np.zeros(self.size)  # per chunk, the length part of the denominator (D: its tokens, all columns)
-        for chunk, sizes in conn.execute("SELECT id, sz FROM chunks_fts_docsize"):
-            self._norm[chunk] = K1 * (1 - B + B * sum(varints(sizes)) / avgdl)
+        self.max_rowid = conn.execute(f"SELECT max(rowid) FROM {table}").fetchone()[0] or 0
+        ids = conn.execute(f"SELECT max(id) FROM {rows_of}").fetchone()[0] or 0
+        self.size = 1 + max(self.max_rowid, ids)  # of a scores array: every row id indexes it
+        self._norm = np.zeros(self.size)  # per row, the length part of the denominator (D: its tokens, all columns)
+        for rowid, sizes in conn.execute(f"SELECT id, sz FROM {table}_docsize"):
+            self._norm[rowid] = K1 * (1 - B + B * sum(varints(sizes)) / avgdl)
         self._df: dict[str, int] = {}
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # word -> (chunk ids, tf part of each)
 
@@ -73,7 +79,7 @@ class Lexicon:
         new = [w for w in dict.fromkeys(words) if w not in self._df]
         if new:
             marks = ",".join("?" * len(new))
-            found = dict(self.conn.execute(f"SELECT term, doc FROM temp.chunks_vocab WHERE term IN ({marks})", new))
+            found = dict(self.conn.execute(f"SELECT term, doc FROM {self._vocab} WHERE term IN ({marks})", new))
             self._df.update((w, found.get(w, 0)) for w in new)
         return {w: self._df[w] for w in words}
 
@@ -86,7 +92,7 @@ class Lexicon:
     def _families(self) -> dict[str, list[str]]:
         """Stem -> the indexed words with that stem, most frequent first: the whole vocabulary, stemmed once
         (django's 36k words in about 0.1 s with PyStemmer), where a query's words would each need a search."""
-        rows = self.conn.execute("SELECT term, doc FROM temp.chunks_vocab").fetchall()
+        rows = self.conn.execute(f"SELECT term, doc FROM {self._vocab}").fetchall()
         terms = [term for term, _ in rows]
         families: dict[str, list[tuple[int, str]]] = {}
         for (term, doc), stem in zip(rows, _STEMMER.stemWords(terms)):
@@ -116,7 +122,7 @@ class Lexicon:
         """Read each word's postings (a statement a word: cheaper than one sorting all of them)."""
         for word in words:
             rows = np.array(self.conn.execute(
-                f"SELECT doc, sum({_COLUMN_WEIGHT}) FROM temp.chunks_instances WHERE term = ? GROUP BY doc", (word,),
+                f"SELECT doc, sum({self._column_weight}) FROM {self._instances} WHERE term = ? GROUP BY doc", (word,),
             ).fetchall(), dtype=np.float64).reshape(-1, 2)
             chunks, counts = rows[:, 0].astype(np.int64), rows[:, 1]
             self._postings[word] = (chunks, (counts * (K1 + 1.0)) / (counts + self._norm[chunks]))

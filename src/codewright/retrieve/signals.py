@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from codewright.graph.history import similar_commits
+from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import Corpus
 from codewright.retrieve.lexicon import Lexicon, best
@@ -333,11 +333,15 @@ def _history(corpus: Corpus, text: str, files) -> None:
     Each commit's score is shared among the files it changed, so a sweeping refactor says
     little about any one file; a file sums its shares over the commits, relative to the best
     file (BugLocator's similar-report score). Files no longer in the tree are left out."""
-    query = " OR ".join(f'"{word}"' for word in query_terms(text))
+    if corpus.history is None:
+        return
+    similar = best(corpus.history.scores(query_terms(text)), HISTORY_COMMITS)
+    found = commits(corpus.conn, [cid for cid, _ in similar])
     votes: dict[str, float] = defaultdict(float)
     example: dict[str, tuple[str, str]] = {}
     indexed = corpus.paths
-    for sha, subject, changed, score in similar_commits(corpus.conn, query, HISTORY_COMMITS):
+    for cid, score in similar:
+        sha, subject, changed = found[cid]
         for path in changed:
             if path in indexed:
                 votes[path] += score / len(changed)
