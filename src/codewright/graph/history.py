@@ -20,7 +20,7 @@ from typing import IO
 
 from codewright.graph.store import identifier_words, transaction
 
-HISTORY_LIMIT = 10_000  # newest commits read: django's last ~4 years, 1-2 s of `git log`
+HISTORY_LIMIT = 10_000  # newest commits read: django's last ~4 years, 0.6 s of `git log` and 3.4 MB
 _TABLES = (
     "CREATE TABLE IF NOT EXISTS commits (id INTEGER PRIMARY KEY, sha TEXT NOT NULL, files TEXT NOT NULL)",
     "CREATE VIRTUAL TABLE IF NOT EXISTS commits_fts USING fts5(message, idents, tokenize = 'unicode61')",
