@@ -98,3 +98,10 @@ def test_read_commits_from_a_bare_mirror_stops_at_the_commit(repo: Path, tmp_pat
     assert [c.message.splitlines()[0] for c in commits] == ["Fixed crash when the config file is empty",
                                                            "Initial layout"]
     assert history.read_commits(mirror, "0" * 40) == []  # a commit the mirror lacks: no history, no error
+
+
+def test_a_non_ascii_path_is_kept_as_the_index_names_it(repo: Path) -> None:
+    commit(repo, {"app/café.py": "Z = 1\n"}, "Added the café module")
+    with Index.open(repo) as index:
+        index.build()
+        assert matching(index.conn, '"café"') == [("Added the café module", ["app/café.py"])]

@@ -26,6 +26,7 @@ _TABLES = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS commits_fts USING fts5(message, idents, tokenize = 'unicode61')",
 )
 COLUMN_WEIGHTS = {"message": 1.0, "idents": 1.0}  # of `commits_fts`, for BM25
+_RAW_PATHS = ("-c", "core.quotePath=false")  # `café.py`, not `"caf\\303\\251.py"`: as the index names it
 _LOG_FORMAT = "--format=%x01%H%n%s%n%b%x02"  # \x01 sha, subject and body \x02, then the changed files
 
 
@@ -60,7 +61,7 @@ def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:
 
     Paths are made relative to `root` (`--relative`), so a tree inside a larger repository
     keeps only its own files. None outside git, or in a repository without commits."""
-    git = ["git", "-C", str(root)]
+    git = ["git", "-C", str(root), *_RAW_PATHS]
     try:
         found = subprocess.run([*git, "rev-parse", "--verify", "-q", "HEAD"], capture_output=True, text=True,
                                check=False)
@@ -76,7 +77,7 @@ def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:
 
 def read_commits(git_dir: Path, rev: str) -> list[Commit]:
     """The history of `rev` in the repository at `git_dir` (a bare mirror, for evaluations)."""
-    done = subprocess.run(["git", "--git-dir", str(git_dir), "log", *_log_args(rev)], capture_output=True,
+    done = subprocess.run(["git", "--git-dir", str(git_dir), *_RAW_PATHS, "log", *_log_args(rev)], capture_output=True,
                           check=False)
     return parse_log(done.stdout.decode("utf-8", errors="replace")) if done.returncode == 0 else []
 
