@@ -76,6 +76,7 @@ class Features:
 class Lexical:
     """The task's words with their IDF weights, and every chunk's BM25 for them (by chunk id, 0: no match);
     the same for the words of the task's first line alone, and for the words with their indexed variants."""
+    terms: list[str]  # the task's words (`query_terms`), before the index's rarity rule keeps some of them
     weights: dict[str, float]
     scores: np.ndarray
     title: np.ndarray
@@ -120,7 +121,7 @@ def match(corpus: Corpus, text: str) -> Lexical:
     family = dict.fromkeys(weights)
     for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
         family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
-    return Lexical(weights, lexicon.scores(list(weights)), lexicon.scores(title), lexicon.scores(list(family)))
+    return Lexical(terms, weights, lexicon.scores(list(weights)), lexicon.scores(title), lexicon.scores(list(family)))
 
 
 def _kept(lexicon: Lexicon, word: str) -> bool:
@@ -150,7 +151,7 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     _messages(corpus, text, files, functions)
     _tested_source(corpus, files)
     _calls(corpus, functions, files)
-    _history(corpus, text, files)
+    _history(corpus, lexical, files)
     for path, feats in files.items():
         values = feats.values
         values["test"], values["doc"], values["vendored"], values["migration"] = _file_kinds(path)
@@ -327,7 +328,7 @@ def _calls(corpus: Corpus, functions, files) -> None:
             files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, "calls or is called by {}", other)
 
 
-def _history(corpus: Corpus, text: str, files) -> None:
+def _history(corpus: Corpus, lexical: Lexical, files) -> None:
     """Files changed by the past commits whose messages read most like the task (BM25 over the messages).
 
     Each commit's score is shared among the files it changed, so a sweeping refactor says
@@ -335,7 +336,7 @@ def _history(corpus: Corpus, text: str, files) -> None:
     file (BugLocator's similar-report score). Files no longer in the tree are left out."""
     if corpus.history is None:
         return
-    similar = best(corpus.history.scores(query_terms(text)), HISTORY_COMMITS)
+    similar = best(corpus.history.scores(lexical.terms), HISTORY_COMMITS)
     found = commits(corpus.conn, [cid for cid, _ in similar])
     votes: dict[str, float] = defaultdict(float)
     example: dict[str, tuple[str, str]] = {}
