@@ -49,7 +49,7 @@ def main() -> None:
     django = [r for r in rows if r["repo"] == "django/django"]
     with tempfile.TemporaryDirectory() as tmp:
         git_dir = find_mirror(args.mirrors, "django/django")
-        tree = materialize(git_dir, django[0]["base_commit"], Path(tmp) / "django")
+        tree = materialize(git_dir, django[0]["base_commit"], Path(tmp) / "django").path
         started = time.perf_counter()
         index = Index.open(tree)
         index.build()

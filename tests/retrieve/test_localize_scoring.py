@@ -106,3 +106,45 @@ def test_an_instance_sees_the_history_before_its_commit_only(mirrored: tuple[Pat
     with closing(sqlite3.connect(index)) as conn:
         assert history.stored_head(conn) == commit
         assert [sha for sha, _, _ in history.commits(conn, [1, 2]).values()] == [commit]  # the later fix is not kept
+
+
+def _commit_with_a_blob_the_mirror_lacks(mirrors: Path, tmp_path: Path, path: str) -> str:
+    """A new commit adding `path`, pushed to the mirror, whose copy of that blob is then deleted."""
+    work = tmp_path / "work"
+    git = ["git", "-C", str(work), "-c", "user.name=t", "-c", "user.email=t@t.invalid"]
+    (work / path).parent.mkdir(parents=True, exist_ok=True)
+    (work / path).write_bytes(b"\x00large test data\x00")
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "data"], check=True)
+    subprocess.run([*git, "push", "-q", str(mirrors / "o+r"), "HEAD"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True).stdout.strip()
+    blob = subprocess.run(["git", "--git-dir", str(mirrors / "o+r"), "rev-parse", f"{commit}:{path}"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    (mirrors / "o+r" / "objects" / blob[:2] / blob[2:]).unlink()
+    return commit
+
+
+def test_a_file_the_mirror_lacks_is_left_out_and_named(
+    mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A snapshot mirror leaves its largest files out; the instance is still scored without them."""
+    mirrors, _ = mirrored
+    commit = _commit_with_a_blob_the_mirror_lacks(mirrors, tmp_path, "data/big.bin")
+    results = tmp_path / "results.jsonl"
+    _evaluate_group("o/r", [dict(TASK, instance_id="o__r-1", base_commit=commit)], str(mirrors), "find", None,
+                    str(results))
+    (result,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert result["top_files"][0] == "pkg/cart.py"
+    assert capsys.readouterr().err == "o__r-1: left out 1 file(s) the mirror lacks: data/big.bin\n"
+
+
+def test_an_instance_whose_edited_file_the_mirror_lacks_is_skipped(
+    mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mirrors, _ = mirrored
+    commit = _commit_with_a_blob_the_mirror_lacks(mirrors, tmp_path, "pkg/big.py")
+    results = tmp_path / "results.jsonl"
+    row = dict(TASK, instance_id="o__r-1", base_commit=commit, edited_files=["pkg/big.py"])
+    _evaluate_group("o/r", [row], str(mirrors), "find", None, str(results))
+    assert not results.exists()
+    assert capsys.readouterr().err == "o__r-1: skipped: the mirror lacks the edited file(s) pkg/big.py\n"

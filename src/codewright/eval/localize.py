@@ -113,8 +113,8 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
         else:
             with tempfile.TemporaryDirectory(prefix="codewright-localize-") as tmp:
                 try:
-                    tree = materialize(git_dir, row["base_commit"], Path(tmp) / "tree")
-                except UsageError as exc:  # e.g. a mirror without the commit or a large blob: skip, say so
+                    tree = _materialize(git_dir, row, Path(tmp) / "tree")
+                except UsageError as exc:  # e.g. a mirror without the commit: skip, say so
                     print(f"{row['instance_id']}: skipped: {exc}", file=sys.stderr, flush=True)
                     continue
                 if mode == "baseline":
@@ -123,6 +123,19 @@ def _evaluate_group(repo: str, rows: list[dict], mirrors: str, mode: str, featur
                     result, previous = _with_find(tree, row, previous, features, git_dir)
         if result:
             _append_line(Path(results), result)
+
+
+def _materialize(git_dir: Path, row: dict, dest: Path) -> Path:
+    """The instance's tree; files the mirror lacks are left out and named, unless the fix edits one."""
+    tree = materialize(git_dir, row["base_commit"], dest)
+    if tree.absent:
+        edited = sorted(set(tree.absent) & set(_gold_files(row)))
+        if edited:
+            raise UsageError(f"the mirror lacks the edited file(s) {', '.join(edited)}")
+        shown = ", ".join(tree.absent[:3]) + (f" and {len(tree.absent) - 3} more" if len(tree.absent) > 3 else "")
+        print(f"{row['instance_id']}: left out {len(tree.absent)} file(s) the mirror lacks: {shown}",
+              file=sys.stderr, flush=True)
+    return tree.path
 
 
 def _with_find(tree: Path, row: dict, previous: Path | None, features: str | None, git_dir: Path) -> tuple[dict, Path]:
