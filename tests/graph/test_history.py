@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from tests.support.repos import make_repo
 
+from codewright.graph import files as discovery
 from codewright.graph import history
 from codewright.graph.index import Index
 
@@ -64,14 +65,76 @@ def test_a_build_stores_the_history_of_head(repo: Path) -> None:
             ("Fixed crash when the config file is empty", ["app/config.py"])]
 
 
+def subjects(conn) -> list[str]:
+    """The stored commits' subjects, oldest first."""
+    return [message.partition("\n")[0] for (message,) in conn.execute("SELECT message FROM commits_fts ORDER BY rowid")]
+
+
 def test_an_unchanged_head_is_not_read_again(repo: Path) -> None:
     with Index.open(repo) as index:
         index.build()
         assert history.start_reading(repo, index.conn) is None
+
+
+def test_after_new_commits_only_they_are_read(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        stored = history.stored_head(index.conn)
         commit(repo, {"app/cli.py": "Y = 4\n"}, "Renamed the verbose flag to --loud")
+        with history.start_reading(repo, index.conn) as reading:
+            assert reading.since == stored
         index.build()
         assert history.stored_head(index.conn) == git(repo, "rev-parse", "HEAD")
+        assert subjects(index.conn) == ["Initial layout", "Fixed crash when the config file is empty",
+                                        "Added a --verbose flag to the command line", "Renamed the verbose flag to --loud"]
         assert matching(index.conn, '"loud"') == [("Renamed the verbose flag to --loud", ["app/cli.py"])]
+
+
+def test_new_commits_push_the_oldest_out(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(history, "HISTORY_LIMIT", 2)
+    with Index.open(repo) as index:
+        index.build()
+        commit(repo, {"app/cli.py": "Y = 4\n"}, "Renamed the verbose flag to --loud")
+        index.build()
+        assert subjects(index.conn) == ["Added a --verbose flag to the command line", "Renamed the verbose flag to --loud"]
+        assert matching(index.conn, '"config"') == []
+
+
+def test_a_rewritten_history_is_read_again_in_full(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        git(repo, "reset", "-q", "--hard", "HEAD~1")
+        commit(repo, {"app/cli.py": "Y = 5\n"}, "Added a --quiet flag instead")
+        with history.start_reading(repo, index.conn) as reading:
+            assert reading.since is None  # the stored HEAD is not an ancestor any more
+        index.build()
+        assert subjects(index.conn) == ["Initial layout", "Fixed crash when the config file is empty",
+                                        "Added a --quiet flag instead"]
+
+
+def test_an_index_that_numbered_commits_newest_first_reads_them_again(repo: Path) -> None:
+    with Index.open(repo) as index:
+        index.build()
+        index.conn.execute("DELETE FROM meta WHERE key = 'history_order'")  # as indexes made before it was kept
+        assert history.stored_head(index.conn) is None
+        index.build()
+        assert history.stored_head(index.conn) == git(repo, "rev-parse", "HEAD")
+        assert len(subjects(index.conn)) == 3
+
+
+def test_a_failed_build_stops_git_and_drops_its_output(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readings = []
+    start = history.start_reading
+    monkeypatch.setattr(history, "start_reading", lambda *args: readings.append(start(*args)) or readings[-1])
+
+    def fail(root: Path) -> None:
+        raise OSError("the disk went away")
+
+    monkeypatch.setattr(discovery, "discover", fail)
+    with Index.open(repo) as index, pytest.raises(OSError):
+        index.build()
+    (reading,) = readings
+    assert reading.process.returncode is not None and reading.out.closed
 
 
 def test_a_tree_inside_a_repository_keeps_its_own_paths(repo: Path) -> None:

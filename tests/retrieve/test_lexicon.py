@@ -89,20 +89,21 @@ def test_an_index_without_chunks_scores_nothing(tmp_path) -> None:
 
 
 BEST_CASES = [
-    # (case, scores, n, expected chunk ids in order)
-    ("highest first", {1: 0.5, 2: 2.0, 3: 1.0}, 3, [2, 3, 1]),
-    ("cut at n", {1: 0.5, 2: 2.0, 3: 1.0}, 2, [2, 3]),
-    ("ties to the lower id", {9: 1.0, 4: 1.0, 7: 3.0}, 3, [7, 4, 9]),
-    ("a tie at the cut keeps the lower id", {9: 1.0, 4: 1.0, 7: 3.0}, 2, [7, 4]),
-    ("nothing scored", {}, 5, []),
+    # (case, scores, n, ties to the higher id, expected chunk ids in order)
+    ("highest first", {1: 0.5, 2: 2.0, 3: 1.0}, 3, False, [2, 3, 1]),
+    ("cut at n", {1: 0.5, 2: 2.0, 3: 1.0}, 2, False, [2, 3]),
+    ("ties to the lower id", {9: 1.0, 4: 1.0, 7: 3.0}, 3, False, [7, 4, 9]),
+    ("a tie at the cut keeps the lower id", {9: 1.0, 4: 1.0, 7: 3.0}, 2, False, [7, 4]),
+    ("ties to the higher id, asked", {9: 1.0, 4: 1.0, 7: 3.0}, 2, True, [7, 9]),
+    ("nothing scored", {}, 5, False, []),
 ]
 
 
-@pytest.mark.parametrize("case, scores, n, expected", BEST_CASES, ids=[c[0] for c in BEST_CASES])
-def test_best(case: str, scores: dict[int, float], n: int, expected: list[int]) -> None:
+@pytest.mark.parametrize("case, scores, n, to_higher, expected", BEST_CASES, ids=[c[0] for c in BEST_CASES])
+def test_best(case: str, scores: dict[int, float], n: int, to_higher: bool, expected: list[int]) -> None:
     dense = np.zeros(10)
     dense[list(scores)] = list(scores.values())
-    assert [chunk for chunk, _ in best(dense, n)] == expected
+    assert [chunk for chunk, _ in best(dense, n, ties_to_higher=to_higher)] == expected
 
 
 VARINT_CASES = [

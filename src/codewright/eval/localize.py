@@ -178,13 +178,15 @@ def _with_cached_index(row: dict, features: str | None, git_dir: Path) -> dict |
     saved = _saved_index(row)
     if not saved.is_file():
         return None
-    with closing(sqlite3.connect(saved, isolation_level=None)) as conn:
-        _add_history(conn, git_dir, row["base_commit"])  # an index cached before histories were kept
-    conn = sqlite3.connect(f"file:{saved}?mode=ro", uri=True)
-    try:
+    from codewright.graph import history
+
+    with closing(sqlite3.connect(f"file:{saved}?mode=ro", uri=True)) as conn:
+        stored = history.stored_head(conn)
+    if stored != row["base_commit"]:  # cached before histories were kept, or numbered the old way
+        with closing(sqlite3.connect(saved, isolation_level=None)) as conn:
+            _add_history(conn, git_dir, row["base_commit"])
+    with closing(sqlite3.connect(f"file:{saved}?mode=ro", uri=True)) as conn:
         return _locate_and_score(conn, row, features, index_seconds=0.0)
-    finally:
-        conn.close()
 
 
 def _read_ahead(path: Path) -> None:

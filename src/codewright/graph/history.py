@@ -3,10 +3,12 @@
 A task often resembles an earlier change: the same feature broken another way, a bug next
 to one fixed before. The files those earlier commits changed are where the new change
 lands (the "similar bug reports" of BugLocator, Zhou et al., ICSE 2012). Git holds that
-history; it is read once per HEAD (the newest HISTORY_LIMIT commits, merges left out) into
-two tables of the index, with FTS5 over the messages, so that `find` can ask which past
-commits read like a task. The tables are created on first write: an index without them
-(not a git work tree, or made before they existed) simply has no history.
+history; it is kept in two tables of the index (the newest HISTORY_LIMIT commits, merges
+left out), with FTS5 over the messages, so that `find` can ask which past commits read like
+a task. When HEAD moves on from the stored one, only the new commits are read and the oldest
+dropped: an agent that commits after each step does not pay for the whole log again. The
+tables are created on first write: an index without them (not a git work tree, or made
+before they existed) simply has no history.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 from codewright.graph.store import identifier_words, transaction
 
@@ -28,6 +30,9 @@ _TABLES = (
 COLUMN_WEIGHTS = {"message": 1.0, "idents": 1.0}  # of `commits_fts`, for BM25
 _RAW_PATHS = ("-c", "core.quotePath=false")  # `café.py`, not `"caf\\303\\251.py"`: as the index names it
 _LOG_FORMAT = "--format=%x01%H%n%s%n%b%x02"  # \x01 sha, subject and body \x02, then the changed files
+# Commits are numbered oldest first, so that newer ones are appended; indexes that numbered them
+# newest first (before this key) read their history afresh.
+_ORDER = ("history_order", "oldest-first")
 
 
 @dataclass(frozen=True)
@@ -41,38 +46,60 @@ class Reading:
     """`git log` running beside a build (a process of its own, so it overlaps the parsing).
 
     Its output goes to a temporary file, not a pipe: django's 10,000 commits are 3.4 MB, and
-    a pipe nobody reads until the build ends would stop git at its first 64 KB."""
+    a pipe nobody reads until the build ends would stop git at its first 64 KB. `since` is
+    the stored HEAD when only the commits after it are read."""
 
-    def __init__(self, head: str, process: subprocess.Popen[bytes], out: IO[bytes]):
+    def __init__(self, head: str, since: str | None, process: subprocess.Popen[bytes], out: IO[bytes]):
         self.head = head
+        self.since = since
         self.process = process
         self.out = out
 
     def store(self, conn: sqlite3.Connection) -> None:
         """Wait for git and keep what it read; a git that fails leaves the stored history as it was."""
-        with self.out:
+        with self:
             if self.process.wait() == 0:
                 self.out.seek(0)
-                store(conn, self.head, parse_log(self.out.read().decode("utf-8", errors="replace")))
+                commits = parse_log(self.out.read().decode("utf-8", errors="replace"))
+                (extend if self.since else store)(conn, self.head, commits)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Stop git if it still runs (the build failed) and drop its output."""
+        if self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+        self.out.close()
 
 
 def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:
     """Start reading the history of the git work tree at `root`, unless it is stored for its HEAD already.
 
-    Paths are made relative to `root` (`--relative`), so a tree inside a larger repository
-    keeps only its own files. None outside git, or in a repository without commits."""
+    Only the commits since the stored HEAD are read when HEAD has moved on from it (a
+    rebase or a switch to another branch reads it all). Paths are made relative to `root`
+    (`--relative`), so a tree inside a larger repository keeps only its own files. None
+    outside git, or in a repository without commits."""
     git = ["git", "-C", str(root), *_RAW_PATHS]
     try:
         found = subprocess.run([*git, "rev-parse", "--verify", "-q", "HEAD"], capture_output=True, text=True,
                                check=False)
     except OSError:  # no git on this machine
         return None
-    head = found.stdout.strip()
-    if found.returncode != 0 or not head or head == stored_head(conn):
+    head, stored = found.stdout.strip(), stored_head(conn)
+    if found.returncode != 0 or not head or head == stored:
         return None
-    out = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this call; Reading.store closes it
-    return Reading(head, subprocess.Popen([*git, "log", "--relative", *_log_args(head)], stdout=out,
-                                          stderr=subprocess.DEVNULL), out)
+    since = stored if stored and _is_ancestor(git, stored, head) else None
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - outlives this call; closed when the Reading exits
+    rev = f"{since}..{head}" if since else head
+    return Reading(head, since, subprocess.Popen([*git, "log", "--relative", *_log_args(rev)], stdout=out,
+                                                 stderr=subprocess.DEVNULL), out)
+
+
+def _is_ancestor(git: list[str], old: str, new: str) -> bool:
+    return subprocess.run([*git, "merge-base", "--is-ancestor", old, new], capture_output=True,
+                          check=False).returncode == 0
 
 
 def read_commits(git_dir: Path, rev: str) -> list[Commit]:
@@ -100,22 +127,38 @@ def parse_log(out: str) -> list[Commit]:
 
 
 def stored_head(conn: sqlite3.Connection) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'history_head'").fetchone()
-    return row[0] if row else None
+    """The HEAD whose history is stored, or None (none stored, or numbered the old way)."""
+    found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('history_head', ?)", _ORDER[:1]).fetchall())
+    return found.get("history_head") if found.get(_ORDER[0]) == _ORDER[1] else None
 
 
 def store(conn: sqlite3.Connection, head: str, commits: list[Commit]) -> None:
-    """Replace the stored history with `commits`, read at `head`."""
+    """Replace the stored history with `commits` (newest first), read at `head`."""
     with transaction(conn):
         for statement in _TABLES:
             conn.execute(statement)
         conn.execute("DELETE FROM commits")
         conn.execute("DELETE FROM commits_fts")
-        conn.executemany("INSERT INTO commits VALUES (?, ?, ?)",
-                         ((i, c.sha, "\n".join(c.files)) for i, c in enumerate(commits, 1)))
-        conn.executemany("INSERT INTO commits_fts (rowid, message, idents) VALUES (?, ?, ?)",
-                         ((i, c.message, identifier_words(c.message)) for i, c in enumerate(commits, 1)))
-        conn.execute("INSERT OR REPLACE INTO meta VALUES ('history_head', ?)", (head,))
+        _append(conn, head, commits, 0)
+
+
+def extend(conn: sqlite3.Connection, head: str, newer: list[Commit]) -> None:
+    """Add the commits made since the stored HEAD (newest first), now at `head`, and drop the oldest beyond
+    HISTORY_LIMIT."""
+    with transaction(conn):
+        last = conn.execute("SELECT coalesce(max(id), 0) FROM commits").fetchone()[0]
+        _append(conn, head, newer, last)
+        oldest_kept = last + len(newer) - HISTORY_LIMIT
+        conn.execute("DELETE FROM commits WHERE id <= ?", (oldest_kept,))
+        conn.execute("DELETE FROM commits_fts WHERE rowid <= ?", (oldest_kept,))
+
+
+def _append(conn: sqlite3.Connection, head: str, commits: list[Commit], last: int) -> None:
+    numbered = list(enumerate(reversed(commits), last + 1))  # oldest first
+    conn.executemany("INSERT INTO commits VALUES (?, ?, ?)", ((i, c.sha, "\n".join(c.files)) for i, c in numbered))
+    conn.executemany("INSERT INTO commits_fts (rowid, message, idents) VALUES (?, ?, ?)",
+                     ((i, c.message, identifier_words(c.message)) for i, c in numbered))
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("history_head", head), _ORDER])
 
 
 def has_history(conn: sqlite3.Connection) -> bool:

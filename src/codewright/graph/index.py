@@ -28,6 +28,7 @@ import posixpath
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -113,10 +114,10 @@ class Index:
     def build(self, progress: Progress | None = None) -> BuildStats:
         """Bring the whole index up to date with the tree (cold or incremental)."""
         started = time.perf_counter()
-        with store.lock(self.root):
+        # git log runs while the files are parsed (and is stopped if the build fails)
+        with store.lock(self.root), history.start_reading(self.root, self.conn) or nullcontext() as reading:
             stats = BuildStats()
             lap = stats.lap
-            reading = history.start_reading(self.root, self.conn)  # git log runs while the files are parsed
             found = discovery.discover(self.root)
             known = self._known()
             jobs: list[str] = []

@@ -128,12 +128,13 @@ class Lexicon:
             self._postings[word] = (chunks, (counts * (K1 + 1.0)) / (counts + self._norm[chunks]))
 
 
-def best(scores: np.ndarray, n: int) -> list[tuple[int, float]]:
-    """The n highest (chunk, score), best first, ties to the lower chunk id (FTS5's scan order, as SQLite keeps)."""
+def best(scores: np.ndarray, n: int, ties_to_higher: bool = False) -> list[tuple[int, float]]:
+    """The n highest (chunk, score), best first, ties to the lower chunk id (FTS5's scan order, as SQLite keeps)
+    or, asked, to the higher."""
     found = np.flatnonzero(scores)
     values = scores[found]
     if len(found) > n:
         keep = values >= np.partition(values, len(values) - n)[len(values) - n]
         found, values = found[keep], values[keep]
-    order = np.lexsort((found, -values))[:n]  # by score, highest first, then by chunk id
+    order = np.lexsort((-found if ties_to_higher else found, -values))[:n]  # by score, highest first, then by id
     return list(zip(found[order].tolist(), values[order].tolist()))

@@ -336,7 +336,7 @@ def _history(corpus: Corpus, lexical: Lexical, files) -> None:
     file (BugLocator's similar-report score). Files no longer in the tree are left out."""
     if corpus.history is None:
         return
-    similar = best(corpus.history.scores(lexical.terms), HISTORY_COMMITS)
+    similar = best(corpus.history.scores(lexical.terms), HISTORY_COMMITS, ties_to_higher=True)  # to the newer
     found = commits(corpus.conn, [cid for cid, _ in similar])
     votes: dict[str, float] = defaultdict(float)
     example: dict[str, tuple[str, str]] = {}
