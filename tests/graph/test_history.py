@@ -112,10 +112,10 @@ def test_a_rewritten_history_is_read_again_in_full(repo: Path) -> None:
                                         "Added a --quiet flag instead"]
 
 
-def test_an_index_that_numbered_commits_newest_first_reads_them_again(repo: Path) -> None:
+def test_an_index_whose_history_was_read_the_old_way_reads_it_again(repo: Path) -> None:
     with Index.open(repo) as index:
         index.build()
-        index.conn.execute("DELETE FROM meta WHERE key = 'history_order'")  # as indexes made before it was kept
+        index.conn.execute("DELETE FROM meta WHERE key = 'history_format'")  # as indexes made before it was kept
         assert history.stored_head(index.conn) is None
         index.build()
         assert history.stored_head(index.conn) == git(repo, "rev-parse", "HEAD")
@@ -161,6 +161,24 @@ def test_read_commits_from_a_bare_mirror_stops_at_the_commit(repo: Path, tmp_pat
     assert [c.message.splitlines()[0] for c in commits] == ["Fixed crash when the config file is empty",
                                                            "Initial layout"]
     assert history.read_commits(mirror, "0" * 40) == []  # a commit the mirror lacks: no history, no error
+
+
+def test_a_mirror_that_lacks_a_renamed_files_blob_still_gives_the_history(repo: Path, tmp_path: Path) -> None:
+    """A snapshot mirror leaves large blobs out; telling a rename from its contents would need them."""
+    old_blob = git(repo, "rev-parse", "HEAD:app/config.py")
+    git(repo, "mv", "app/config.py", "app/settings.py")
+    commit(repo, {"app/settings.py": "X = 3\n"}, "Renamed config to settings")
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", "--no-local", str(repo), str(mirror)], check=True)
+    for pack in (mirror / "objects" / "pack").glob("*.pack"):  # unpacked, so that one blob can be taken away
+        moved = pack.rename(tmp_path / pack.name)
+        pack.with_suffix(".idx").unlink()
+        with moved.open("rb") as objects:
+            subprocess.run(["git", "-C", str(mirror), "unpack-objects", "-q"], stdin=objects, check=True)
+    (mirror / "objects" / old_blob[:2] / old_blob[2:]).unlink()
+    commits = history.read_commits(mirror, "HEAD")
+    assert commits[0] == history.Commit(commits[0].sha, "Renamed config to settings",
+                                        ("app/config.py", "app/settings.py"))
 
 
 def test_a_non_ascii_path_is_kept_as_the_index_names_it(repo: Path) -> None:

@@ -30,9 +30,9 @@ _TABLES = (
 COLUMN_WEIGHTS = {"message": 1.0, "idents": 1.0}  # of `commits_fts`, for BM25
 _RAW_PATHS = ("-c", "core.quotePath=false")  # `café.py`, not `"caf\\303\\251.py"`: as the index names it
 _LOG_FORMAT = "--format=%x01%H%n%s%n%b%x02"  # \x01 sha, subject and body \x02, then the changed files
-# Commits are numbered oldest first, so that newer ones are appended; indexes that numbered them
-# newest first (before this key) read their history afresh.
-_ORDER = ("history_order", "oldest-first")
+# How the stored history was read: numbered oldest first (newer commits are appended) and renames
+# listed as the old and the new path. An index whose history was read otherwise reads it afresh.
+_FORMAT = ("history_format", "2")
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,9 @@ def read_commits(git_dir: Path, rev: str) -> list[Commit]:
 
 
 def _log_args(rev: str) -> list[str]:
-    return [rev, "-n", str(HISTORY_LIMIT), "--no-merges", _LOG_FORMAT, "--name-only"]
+    """`--no-renames`: a renamed file is listed under both names (the index ignores the old one), and git
+    never compares blob contents, which is faster and works in a mirror that lacks some blobs."""
+    return [rev, "-n", str(HISTORY_LIMIT), "--no-merges", "--no-renames", _LOG_FORMAT, "--name-only"]
 
 
 def parse_log(out: str) -> list[Commit]:
@@ -127,9 +129,9 @@ def parse_log(out: str) -> list[Commit]:
 
 
 def stored_head(conn: sqlite3.Connection) -> str | None:
-    """The HEAD whose history is stored, or None (none stored, or numbered the old way)."""
-    found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('history_head', ?)", _ORDER[:1]).fetchall())
-    return found.get("history_head") if found.get(_ORDER[0]) == _ORDER[1] else None
+    """The HEAD whose history is stored, or None (none stored, or read the old way)."""
+    found = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('history_head', ?)", _FORMAT[:1]).fetchall())
+    return found.get("history_head") if found.get(_FORMAT[0]) == _FORMAT[1] else None
 
 
 def store(conn: sqlite3.Connection, head: str, commits: list[Commit]) -> None:
@@ -158,7 +160,7 @@ def _append(conn: sqlite3.Connection, head: str, commits: list[Commit], last: in
     conn.executemany("INSERT INTO commits VALUES (?, ?, ?)", ((i, c.sha, "\n".join(c.files)) for i, c in numbered))
     conn.executemany("INSERT INTO commits_fts (rowid, message, idents) VALUES (?, ?, ?)",
                      ((i, c.message, identifier_words(c.message)) for i, c in numbered))
-    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("history_head", head), _ORDER])
+    conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", [("history_head", head), _FORMAT])
 
 
 def has_history(conn: sqlite3.Connection) -> bool:
