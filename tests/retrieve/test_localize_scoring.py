@@ -124,30 +124,22 @@ def _commit_with_a_blob_the_mirror_lacks(mirrors: Path, tmp_path: Path, path: st
     return commit
 
 
-def test_a_file_the_mirror_lacks_is_left_out_and_named(
-    mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """A snapshot mirror leaves its largest files out; the instance is still scored without them."""
+@pytest.mark.parametrize("absent, edited, scored, err", [
+    ("data/big.bin", ["pkg/cart.py"], True, "o__r-1: left out 1 file(s) the mirror lacks: data/big.bin\n"),
+    ("pkg/big.py", ["pkg/big.py"], False, "o__r-1: skipped: the mirror lacks the edited file(s) pkg/big.py\n"),
+], ids=["left out and named", "an edited file: the instance is skipped"])
+def test_a_file_the_mirror_lacks(mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                 absent: str, edited: list[str], scored: bool, err: str) -> None:
+    """A snapshot mirror leaves its largest files out: the instance is scored without them, unless the fix edits
+    one."""
     mirrors, _ = mirrored
-    commit = _commit_with_a_blob_the_mirror_lacks(mirrors, tmp_path, "data/big.bin")
+    commit = _commit_with_a_blob_the_mirror_lacks(mirrors, tmp_path, absent)
     results = tmp_path / "results.jsonl"
-    _evaluate_group("o/r", [dict(TASK, instance_id="o__r-1", base_commit=commit)], str(mirrors), "find", None,
-                    str(results))
-    (result,) = [json.loads(line) for line in results.read_text().splitlines()]
-    assert result["top_files"][0] == "pkg/cart.py"
-    assert capsys.readouterr().err == "o__r-1: left out 1 file(s) the mirror lacks: data/big.bin\n"
-
-
-def test_an_instance_whose_edited_file_the_mirror_lacks_is_skipped(
-    mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    mirrors, _ = mirrored
-    commit = _commit_with_a_blob_the_mirror_lacks(mirrors, tmp_path, "pkg/big.py")
-    results = tmp_path / "results.jsonl"
-    row = dict(TASK, instance_id="o__r-1", base_commit=commit, edited_files=["pkg/big.py"])
+    row = dict(TASK, instance_id="o__r-1", base_commit=commit, edited_files=edited)
     _evaluate_group("o/r", [row], str(mirrors), "find", None, str(results))
-    assert not results.exists()
-    assert capsys.readouterr().err == "o__r-1: skipped: the mirror lacks the edited file(s) pkg/big.py\n"
+    found = [json.loads(line)["top_files"] for line in results.read_text().splitlines()] if results.exists() else []
+    assert found == ([["pkg/cart.py"]] if scored else [])
+    assert capsys.readouterr().err == err
 
 
 def test_without_span_lists_the_gold_functions_come_from_the_patch(mirrored: tuple[Path, str], tmp_path: Path) -> None:

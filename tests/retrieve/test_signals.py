@@ -120,6 +120,15 @@ def test_own_words_tell_methods_of_one_class_apart(index: Index) -> None:
     assert remove > restock
 
 
+def test_size_prefers_the_longer_function_the_longest_at_one(index: Index) -> None:
+    """A longer function is more often the one a fix changes (size is a prior, as in defect prediction)."""
+    cands, _ = locate(index.conn, "the warehouse stock is wrong")
+    size = {sid: f.values["size"] for sid, f in cands.functions.items()}
+    assert size["inv/stock.py::Warehouse"] == max(size.values()) == 1.0  # the class spans 11 lines
+    assert size["inv/stock.py::Warehouse.remove"] > size["inv/stock.py::Warehouse.restock"] > 0  # 5 and 2 lines
+    assert cands.functions["inv/stock.py::Warehouse.remove"].detail("size") == "5 lines long"
+
+
 @pytest.mark.parametrize("path, test, doc, vendored, migration", [
     ("inv/stock.py", False, False, False, False),
     ("tests/test_stock.py", True, False, False, False),

@@ -117,10 +117,11 @@ class Corpus:
         return grouped((chunk.path, cid) for cid, chunk in self.chunks.items())
 
     @cached_property
-    def symbols(self) -> dict[str, tuple[str, int, str]]:
-        """Function, method and class id -> (path, line, kind); of rows sharing an id the last one counts."""
-        return {sid: (path, line, kind) for sid, path, line, kind in self.conn.execute(
-            "SELECT s.sid, f.path, s.start_line, s.kind FROM symbols s JOIN files f ON f.id = s.file_id"
+    def symbols(self) -> dict[str, tuple[str, int, str, int]]:
+        """Function, method and class id -> (path, line, kind, lines spanned); of rows sharing an id the last one
+        counts."""
+        return {sid: (path, line, kind, last - line + 1) for sid, path, line, kind, last in self.conn.execute(
+            "SELECT s.sid, f.path, s.start_line, s.kind, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id"
             f" WHERE s.kind IN {MEMBER_KINDS} ORDER BY s.id")}
 
     @cached_property
