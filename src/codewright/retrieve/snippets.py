@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codewright.retrieve.rank import Ranking
+from codewright.retrieve.rank import PRIORS, Ranking
 
 WHOLE_FILE_LINES = 80  # files up to this long are shown whole rather than cut into functions
 MAX_FUNCTIONS = 3  # beyond the best few, more code costs the model more than it helps
@@ -46,7 +46,7 @@ def render(root: Path, conn, ranking: Ranking, budget_chars: int = 6000) -> str:
 
 def _spans(conn, ranking: Ranking):
     """(path, start, end) of the best functions, then the best files (end None: the whole file if small)."""
-    own_evidence = [h for h in ranking.functions if any(r.signal != "file" and r.weight > 0 for r in h.reasons)]
+    own_evidence = [h for h in ranking.functions if any(r.signal not in PRIORS and r.weight > 0 for r in h.reasons)]
     for hit in own_evidence[:MAX_FUNCTIONS]:
         row = conn.execute("SELECT start_line, end_line FROM symbols WHERE sid = ?", (hit.id,)).fetchone()
         if row:
