@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from tests.support.repos import make_repo
 
+from codewright.cli.main import main
 from codewright.eval.localize import _evaluate_group, _score, summarise
 from codewright.graph import history
 
@@ -151,3 +152,21 @@ def test_without_span_lists_the_gold_functions_come_from_the_patch(mirrored: tup
     (result,) = [json.loads(line) for line in results.read_text().splitlines()]
     assert (result["gold_functions"], result["function_gold"]) == (["pkg/cart.py::total"], "patch")
     assert summarise([result], "find", 1.0)["function_gold_from_patch"] == 1
+
+
+def test_a_repository_without_a_mirror_is_left_out_and_named(
+    mirrored: tuple[Path, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One repository's missing mirror does not stop the others; none at all is a usage error (exit 2)."""
+    mirrors, commit = mirrored
+    dataset = tmp_path / "dataset.jsonl"
+    rows = [dict(TASK, instance_id="o__r-1", base_commit=commit),
+            dict(TASK, instance_id="x__y-1", repo="x/y", base_commit=commit)]
+    dataset.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    results = tmp_path / "results.jsonl"
+    assert main(["eval", "localize", "--dataset", str(dataset), "--mirrors", str(mirrors), "--results",
+                 str(results)]) == 0
+    assert [json.loads(line)["instance_id"] for line in results.read_text().splitlines()] == ["o__r-1"]
+    assert "skipped 1 instance(s): no mirror of x/y in " in capsys.readouterr().err
+    assert main(["eval", "localize", "--dataset", str(dataset), "--mirrors", str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err.startswith("codewright: no mirror of ")

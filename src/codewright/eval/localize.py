@@ -62,9 +62,7 @@ def _run(args: argparse.Namespace) -> int:
     mode = "baseline" if args.baseline else "find"
     results_path = args.results or cache_dir() / f"results-{args.dataset.stem}-{mode}.jsonl"
     done = _load_results(results_path)
-    todo = [r for r in rows if r["instance_id"] not in done]
-    for repo in {r["repo"] for r in todo}:
-        find_mirror(args.mirrors, repo)  # fail early on a missing mirror
+    todo = _with_mirrors(args.mirrors, [r for r in rows if r["instance_id"] not in done])
     groups: dict[str, list[dict]] = {}
     for row in sorted(todo, key=lambda r: (r["repo"], r.get("created_at", ""))):
         groups.setdefault(row["repo"], []).append(row)
@@ -84,6 +82,23 @@ def _run(args: argparse.Namespace) -> int:
     summary = summarise(results, "find" if mode == "reuse" else mode, time.perf_counter() - started)
     _print_summary(summary)
     return 0
+
+
+def _with_mirrors(mirrors: Path, rows: list[dict]) -> list[dict]:
+    """The rows whose repository has a mirror. Another repository's rows are left out, each repository named
+    in one line; when none has one (most likely a wrong `--mirrors`), that is a usage error."""
+    repos = sorted({r["repo"] for r in rows})
+    missing: dict[str, UsageError] = {}
+    for repo in repos:
+        try:
+            find_mirror(mirrors, repo)
+        except UsageError as exc:
+            missing[repo] = exc
+    if missing and len(missing) == len(repos):
+        raise next(iter(missing.values()))
+    for repo, exc in missing.items():
+        print(f"skipped {sum(r['repo'] == repo for r in rows)} instance(s): {exc}", file=sys.stderr)
+    return [r for r in rows if r["repo"] not in missing]
 
 
 def _load_results(path: Path) -> dict[str, dict]:
