@@ -198,7 +198,7 @@ def _with_cached_index(row: dict, features: str | None, git_dir: Path) -> dict |
 
     with closing(sqlite3.connect(f"file:{saved}?mode=ro", uri=True)) as conn:
         stored = history.stored_head(conn)
-    if stored != row["base_commit"]:  # cached before histories were kept, or numbered the old way
+    if stored != row["base_commit"]:  # cached before histories were kept, or read the old way
         with closing(sqlite3.connect(saved, isolation_level=None)) as conn:
             _add_history(conn, git_dir, row["base_commit"])
     with closing(sqlite3.connect(f"file:{saved}?mode=ro", uri=True)) as conn:
