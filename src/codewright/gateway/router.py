@@ -123,8 +123,9 @@ class _Try:
         positive = [w for w in waits if w > 0]
         return None, min(positive) if positive else 0.01
 
-    def failure(self, slot: Slot, exc: ProviderError, elapsed: float) -> None:
-        """Record a failed attempt; raise when this request must stop."""
+    def settle_failure(self, slot: Slot, exc: ProviderError, elapsed: float) -> float:
+        """Record a failed attempt and free its slot (a fault of the request's own does not count against the
+        deployment); the time it was settled."""
         router = self.router
         self.attempts.append(Attempt(slot.name, exc.kind, str(exc), elapsed))
         now = time.monotonic()
@@ -137,6 +138,12 @@ class _Try:
             if exc.retry_after:
                 slot.cool_until = max(slot.cool_until, now + min(exc.retry_after, router.settings.max_retry_after))
             router.cond.notify_all()
+        return now
+
+    def failure(self, slot: Slot, exc: ProviderError, elapsed: float) -> None:
+        """Record a failed attempt; raise when this request must stop."""
+        router = self.router
+        now = self.settle_failure(slot, exc, elapsed)
         self.failed[slot] = self.failed.get(slot, 0) + 1
         self.retry_at[slot] = now + router.backoff(self.failed[slot])
         if exc.kind == "context_overflow":
@@ -316,11 +323,7 @@ class Router:
                     close()
 
     def _interrupted(self, attempt: _Try, slot: Slot, exc: ProviderError, started: float) -> None:
-        attempt.attempts.append(Attempt(slot.name, exc.kind, str(exc), time.monotonic() - started))
-        with self.cond:
-            slot.in_flight -= 1
-            slot.breaker.failure(time.monotonic())
-            self.cond.notify_all()
+        attempt.settle_failure(slot, exc, time.monotonic() - started)
         raise StreamInterrupted(f"the stream from {slot.name} failed after it had started: {exc}",
                                 attempt.attempts) from exc
 
