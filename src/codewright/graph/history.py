@@ -47,7 +47,8 @@ class Reading:
 
     Its output goes to a temporary file, not a pipe: django's 10,000 commits are 3.4 MB, and
     a pipe nobody reads until the build ends would stop git at its first 64 KB. `since` is
-    the stored HEAD when only the commits after it are read."""
+    the stored HEAD when only the commits after it are read. Used as a context manager: its
+    exit stops git if it still runs and drops the output."""
 
     def __init__(self, head: str, since: str | None, process: subprocess.Popen[bytes], out: IO[bytes]):
         self.head = head
@@ -57,11 +58,10 @@ class Reading:
 
     def store(self, conn: sqlite3.Connection) -> None:
         """Wait for git and keep what it read; a git that fails leaves the stored history as it was."""
-        with self:
-            if self.process.wait() == 0:
-                self.out.seek(0)
-                commits = parse_log(self.out.read().decode("utf-8", errors="replace"))
-                (extend if self.since else store)(conn, self.head, commits)
+        if self.process.wait() == 0:
+            self.out.seek(0)
+            commits = parse_log(self.out.read().decode("utf-8", errors="replace"))
+            (extend if self.since else store)(conn, self.head, commits)
 
     def __enter__(self) -> Self:
         return self
