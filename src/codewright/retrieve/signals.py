@@ -188,15 +188,17 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
             if present := member.words.intersection(weights):
                 share = math.fsum(map(weights.__getitem__, present)) / total  # exact: no order to fix
                 feats.add("own_words", share, "its own code holds {:.0%} of the task's word weight", share)
-    kinds, sizes = _symbol_lines(corpus, functions, cands.lines)
-    cands.functions = {sid: f for sid, f in functions.items() if sid in cands.lines}
+    symbols = corpus.symbols
+    cands.functions = {sid: f for sid, f in functions.items() if sid in symbols}
+    cands.lines.update((sid, symbols[sid][:2]) for sid in cands.functions)
     words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
     classes = {n for n in mentions.names() if n[:1].isupper()}
-    longest = math.log1p(max(sizes.values(), default=0)) or 1.0
+    longest = math.log1p(max((symbols[sid][3] for sid in cands.functions), default=0)) or 1.0
     for sid, feats in cands.functions.items():
-        feats.values["test"] = _file_kinds(cands.lines[sid][0])[0]
-        feats.values["is_class"] = 1.0 if kinds[sid] == "class" else 0.0
-        feats.add("size", math.log1p(sizes[sid]) / longest, "{} lines long", sizes[sid])
+        path, _, kind, span = symbols[sid]
+        feats.values["test"] = _file_kinds(path)[0]
+        feats.values["is_class"] = 1.0 if kind == "class" else 0.0
+        feats.add("size", math.log1p(span) / longest, "{} lines long", span)
         name, parts, owner = _name_of(sid)
         share = sum(map(words.__contains__, parts)) / len(parts)
         if share:
@@ -485,15 +487,3 @@ def _pagerank(corpus: Corpus, files) -> None:
         files[graph.paths[i]].add("pagerank", value, "near the mentioned and best-matching files ({:.0%} of the "
                                                      "nearest)", value)
 
-
-def _symbol_lines(corpus: Corpus, functions, lines: dict[str, tuple[str, int]]) -> tuple[dict[str, str], dict[str, int]]:
-    """Fill `lines` with each function, method and class candidate's (path, line); return their kinds and the
-    lines each spans."""
-    kinds: dict[str, str] = {}
-    sizes: dict[str, int] = {}
-    for sid in functions:
-        found = corpus.symbols.get(sid)
-        if found:
-            lines[sid] = found[:2]
-            kinds[sid], sizes[sid] = found[2:]
-    return kinds, sizes
