@@ -35,7 +35,8 @@ def _no_cycle_collection() -> Iterator[None]:
     A warm corpus is about a million container objects; a query makes tens of thousands
     more that live until it ends, which is what sets off full collections, and each one
     walks the whole corpus: that was half of the p95 latency on django. The query's objects
-    form no cycles and are freed by reference counting when it returns.
+    form no cycles and are freed by reference counting when it returns. Holds nest: only
+    the outermost one turns the collector back on.
     """
     enabled = gc.isenabled()
     gc.disable()
@@ -47,6 +48,14 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def find(index: Index, text: str, k: int = 10) -> Ranking:
-    """Rank the indexed tree's files and functions for the task described by `text`."""
-    _, ranking = locate(index.conn, text)
+    """Rank the indexed tree's files and functions for the task described by `text`.
+
+    The collector stays off until all but the top k are freed: turned on while the full
+    candidate lists were alive, it walked them all at the next allocation (a young-generation
+    collection of a query's survivors, 4 ms of a 40 ms query on django)."""
+    with _no_cycle_collection():
+        return _top(locate(index.conn, text)[1], k)
+
+
+def _top(ranking: Ranking, k: int) -> Ranking:
     return Ranking(ranking.files[:k], ranking.functions[:k])
