@@ -32,9 +32,10 @@ def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
 def _no_cycle_collection() -> Iterator[None]:
     """Hold Python's cycle collector off for one query.
 
-    A warm corpus is about a million container objects; a query makes tens of thousands
-    more that live until it ends, which is what sets off full collections, and each one
-    walks the whole corpus: that was half of the p95 latency on django. The query's objects
+    A warm corpus holds about 120,000 objects the collector tracks (django, every table
+    loaded); a query makes tens of thousands more that live until it ends, which is what
+    sets off full collections, and each one walks the whole corpus: that was half of the
+    p95 latency on django. The query's objects
     form no cycles and are freed by reference counting when it returns. Holds nest: only
     the outermost one turns the collector back on.
     """
