@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,11 @@ def test_cli_without_a_task_is_a_usage_error(tmp_path: Path) -> None:
                          check=False, capture_output=True, text=True)
     assert out.returncode == 2
     assert "Traceback" not in out.stderr
+
+
+def test_a_functions_bm25_reason_is_relative_to_the_best_chunk(index: Index) -> None:
+    """Raw BM25 is near 0 in a small repository (most words are in half its chunks): shown raw it read "0.0"."""
+    ranking = find(index, "apply_discount adds the discount rate to the subtotal", k=5)
+    details = [r.detail for hit in ranking.functions for r in hit.reasons if r.signal in ("lexical", "title", "stemmed")]
+    assert details and all(re.fullmatch(r"(title |stemmed )?BM25 [01]\.\d\d of the top", d) for d in details)
+    assert any(d.endswith("1.00 of the top") for d in details)

@@ -232,7 +232,7 @@ def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
     for path, symbol, score in rows:
         per_file[path].append(score / top)
         if symbol:
-            functions[symbol].add("lexical", score / top, "BM25 {:.1f}", score)
+            functions[symbol].add("lexical", score / top, "BM25 {:.2f} of the top", score / top)
     most = max(len(scores) for scores in per_file.values())
     for path, scores in per_file.items():
         scores.sort(reverse=True)
@@ -252,7 +252,7 @@ def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files, functions) -> No
             chunk = chunks[cid]
             files[chunk.path].add(signal, score / top, signal + " BM25 best chunk {:.2f} of the top", score / top)
             if chunk.symbol:
-                functions[chunk.symbol].add(signal, score / top, signal + " BM25 {:.1f}", score)
+                functions[chunk.symbol].add(signal, score / top, signal + " BM25 {:.2f} of the top", score / top)
 
 
 def query_terms(text: str, limit: int = 64) -> list[str]:
