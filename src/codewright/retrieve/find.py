@@ -35,9 +35,8 @@ def _no_cycle_collection() -> Iterator[None]:
     A warm corpus holds about 120,000 objects the collector tracks (django, every table
     loaded); a query makes tens of thousands more that live until it ends, which is what
     sets off full collections, and each one walks the whole corpus: that was half of the
-    p95 latency on django. The query's objects
-    form no cycles and are freed by reference counting when it returns. Holds nest: only
-    the outermost one turns the collector back on.
+    p95 latency on django. The query's objects form no cycles and are freed by reference
+    counting when it returns. Holds nest: only the outermost one turns the collector back on.
     """
     enabled = gc.isenabled()
     gc.disable()
