@@ -33,16 +33,16 @@ import time
 from pathlib import Path
 
 import numpy as np
+from fit_localize import SIGNED  # the signals that are not evidence (kinds of file, `lexical_hits`)
 
 DEMOTED = ("test", "doc", "vendored")
-NOT_EVIDENCE = frozenset({*DEMOTED, "migration", "lexical_hits"})
 
 
 def pool_of(files: dict[str, dict[str, float]], size: int) -> list[str]:
     """The candidate files with the most evidence: weight-free, so the trial leaks no fit."""
     def evidence(path: str) -> float:
         f = files[path]
-        return sum(v for k, v in f.items() if k not in NOT_EVIDENCE) - 3 * sum(f.get(k, 0.0) for k in DEMOTED)
+        return sum(v for k, v in f.items() if k not in SIGNED) - 3 * sum(f.get(k, 0.0) for k in DEMOTED)
     return sorted(files, key=lambda p: (-evidence(p), p))[:size]
 
 

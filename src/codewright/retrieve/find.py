@@ -58,4 +58,5 @@ def find(index: Index, text: str, k: int = 10) -> Ranking:
 
 
 def _top(ranking: Ranking, k: int) -> Ranking:
+    """The top k of a ranking; a function of its own so that `find` holds no reference to the full one."""
     return Ranking(ranking.files[:k], ranking.functions[:k])
