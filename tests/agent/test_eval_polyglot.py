@@ -73,6 +73,9 @@ def test_two_tries_scored_and_a_rerun_resumes(eval_data: Path, tmp_path: Path) -
         assert not list(exercise.glob("*.jsonl"))  # the agent's tree holds no log of itself
         log = exercise.with_name("proverb.events.jsonl").read_text().splitlines()
         assert json.loads(log[0])["type"] == "session_started"
+        offered = {tool["function"]["name"] for rec in server.requests for tool in rec.body.get("tools", [])}
+        assert {"read_file", "create_file", "finish"} <= offered  # the harness runs the tests: no tool that
+        assert not offered & {"run_tests", "run_command"}  # runs a command is offered, in either try
         served = len(server.requests)
         again = run_eval(tmp_path, server)
         assert again.returncode == 0, again.stderr

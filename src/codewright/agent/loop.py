@@ -151,10 +151,11 @@ class Agent:
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
 
     @staticmethod
-    def tool_specs(toolbox: Any, mode: str) -> list:
-        """The toolbox's tools (only the read tools in plan mode) plus the loop's own `plan`."""
-        tools = [spec for spec in toolbox.specs() if mode != "plan" or toolbox.access(spec.name) == "read"]
-        return [PLAN_TOOL, *tools]
+    def tool_specs(toolbox: Any, mode: str, commands: bool = True) -> list:
+        """The toolbox's tools plus the loop's own `plan`: only the read tools in plan mode, and none
+        that runs a command without `commands` (a tool refused at every call costs a step per try)."""
+        accesses = ("read",) if mode == "plan" else ("read", "write", "command") if commands else ("read", "write")
+        return [PLAN_TOOL, *(spec for spec in toolbox.specs() if toolbox.access(spec.name) in accesses)]
 
     # ------------------------------------------------------------------ running
 

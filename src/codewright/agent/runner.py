@@ -32,6 +32,7 @@ class Options:
     limits: Limits = field(default_factory=Limits)
     chat: bool = False
     approve: Any = None  # callable(question) -> bool; default: ask on the terminal, no terminal means no
+    commands: bool = True  # offer the tools that run commands; False where the caller runs the tests itself
 
 
 @contextmanager
@@ -93,7 +94,7 @@ def open_agent(
             engine = ContextEngine(
                 root,
                 system=system_prompt(chat=options.chat),
-                tools=[t for t in Agent.tool_specs(toolbox, mode) if only is None or t.name in only],
+                tools=[t for t in Agent.tool_specs(toolbox, mode, options.commands) if only is None or t.name in only],
                 window=window,
                 facts=facts,
                 repo_map=redact(index.repo_map(REPO_MAP_TOKENS)),  # the map quotes constants' values

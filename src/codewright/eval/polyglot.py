@@ -149,7 +149,8 @@ def run_exercise(row: dict[str, Any], folder: Path, model: str, cap: float, max_
                 result.outcome = "limit"
                 break
             limits = Limits(max_steps=max_steps, max_seconds=left)
-            options = Options(model=model, mode="auto-edit", limits=limits, approve=lambda request: False)
+            options = Options(model=model, mode="auto-edit", limits=limits, approve=lambda request: False,
+                              commands=False)  # the harness runs the tests, as aider's benchmark does
             prompt = FIRST.format(instructions=instructions(row), files=files) if attempt == 1 else \
                 SECOND.format(output=output, files=files)
             with open_agent(folder, options, [JsonLinesRenderer(log)], task=prompt, resume=session) as agent:
