@@ -27,6 +27,7 @@ def test_binary_file_is_recorded_as_skipped_and_the_rest_indexed(tmp_path: Path)
     ix, stats = build(repo)
     assert status(ix, "logo.png") == ("skipped", "binary")
     assert stats.files == 1 and ix.definitions("f")[0].id == "a.py::f"
+    assert (stats.parsed, stats.skipped) == (1, 1)  # read to find it binary, but not parsed
 
 
 def test_invalid_utf8_is_indexed_with_a_decode_note(tmp_path: Path) -> None:

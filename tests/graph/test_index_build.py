@@ -164,7 +164,7 @@ def test_update_leaves_ignored_new_files_out(tmp_path: Path) -> None:
 def test_file_turning_binary_is_skipped_and_its_edges_dropped(index: Index, repo: Path) -> None:
     (repo / "pkg" / "models.py").write_bytes(b"\0\x01binary now")
     stats = index.update(["pkg/models.py"])
-    assert stats.parsed == 1
+    assert stats.parsed == 0  # read, found binary, not parsed
     assert rows(index, "SELECT status, reason FROM files WHERE path='pkg/models.py'") == [("skipped", "binary")]
     assert rows(index, "SELECT count(*) FROM symbols WHERE sid LIKE 'pkg/models.py::%'") == [(0,)]
     assert refs_of(index, "pkg/views.py") == []

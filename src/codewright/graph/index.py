@@ -234,8 +234,8 @@ class Index:
         parsed = self._parse(jobs, modules, progress, writer.write)
         writer.finish()
         lap("parse+write")
-        self.parsed_total += len(parsed)
-        stats.parsed, stats.removed = len(parsed), len(removed)
+        stats.parsed, stats.removed = sum(not p.skipped for p in parsed), len(removed)  # binary: read, not parsed
+        self.parsed_total += stats.parsed
         paths_changed = (
             bool(removed)
             or any(p not in known or known[p].status != "indexed" for p in jobs)
