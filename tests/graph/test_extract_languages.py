@@ -359,6 +359,19 @@ def test_declaration_forms(path, source, expected):
     assert [(_local(s.id), s.kind, s.signature) for s in facts.symbols[1:]] == expected
 
 
+@pytest.mark.parametrize("path, source, signature", [
+    ("a.js", b"export const app = make(  // the app\n  a, b\n);\n", "app = make(a, b)"),
+    ("a.js", b'const url = "http://x";\n', 'url = "http://x"'),  # a marker inside a string stays
+    ("a.ts", b"function f(a: number, /* first */\n b: number): number { return a }\n", "function f(a: number, b: number): number"),
+    ("a.go", b"package m\nfunc F(a int, // first\n b int) int { return a }\n", "func F(a int, b int) int"),
+    ("a.rs", b"fn f(a: i32, // first\n b: i32) -> i32 { a }\n", "fn f(a: i32, b: i32) -> i32"),
+    ("a.c", b"int f(int a, // first\n int b) { return a; }\n", "int f(int a, int b)"),
+    ("A.java", b"class A { int f(int a, // first\n int b) { return a; } }\n", "int f(int a, int b)"),
+])
+def test_signatures_leave_comments_out(path, source, signature):
+    assert extract(path, source).symbols[-1].signature == signature
+
+
 @pytest.mark.parametrize("source, language", [
     (b"int f(void);\n", "c"),
     (b"namespace geo { int f(); }\n", "cpp"),

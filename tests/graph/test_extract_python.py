@@ -49,6 +49,8 @@ def test_signature_and_doc(facts, sid, signature, doc):
     ("def g(x='#', y=\"#\"):  # why\n    pass\n", "def g(x='#', y=\"#\")"),
     ("class C(Base):  # a comment\n    pass\n", "class C(Base)"),
     ("async def h(\n    a,  # one\n    # a line of its own\n) -> int:\n    return a\n", "async def h(a,) -> int"),
+    ("app: App = Proxy(  # type: ignore[assignment]\n    _cv, 'app'\n)\n", "app: App = Proxy(_cv, 'app')"),
+    ("SEP = '#'  # the separator\n", "SEP = '#'"),
 ])
 def test_signatures_leave_comments_out(source, signature):
     (sym,) = [s for s in extract("m.py", source.encode()).symbols if s.kind != "module"]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from tree_sitter import Query, QueryCursor
+from tree_sitter import Node, Query, QueryCursor
 
 from codewright.graph.facts import Chunk, Symbol
 
@@ -166,6 +167,36 @@ def compact(text: str) -> str:
         return text.strip()  # the common one-line signature: nothing to compact
     text = " ".join(text.split())
     return text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
+
+
+def code_only(src: Source, node: Node, start: int, end: int, markers: tuple[str, ...] = ("#",)) -> str:
+    """`src[start:end]` (within `node`) without the comments in it: a header's `# noqa`, a comment
+    after each parameter or after the `(` of a value spread over lines.
+
+    Only text holding a comment marker is walked (little does); the tree tells a comment
+    from a marker inside a string."""
+    text = src.slice(start, end)
+    if not any(marker in text for marker in markers):
+        return text
+    pieces, pos = [], start
+    for comment in _comments(node, end):
+        if comment.start_byte >= pos:
+            pieces.append(src.slice(pos, comment.start_byte))
+            pos = comment.end_byte
+    pieces.append(src.slice(pos, end))
+    return "".join(pieces)
+
+
+def _comments(node: Node, end: int) -> Iterator[Node]:
+    """The comment nodes under `node` that start before `end`, in document order (`comment`,
+    `line_comment`, `block_comment`: each grammar names its own)."""
+    for child in node.children:
+        if child.start_byte >= end:
+            return
+        if "comment" in child.type:
+            yield child
+        elif child.child_count:
+            yield from _comments(child, end)
 
 
 def unique_ids(symbols: list[Symbol]) -> list[Symbol]:

@@ -31,6 +31,7 @@ from codewright.graph.languages.base import (
     ScopeMap,
     Source,
     code_chunks,
+    code_only,
     compact,
     cursor,
     module_symbol,
@@ -188,10 +189,10 @@ def _symbols(src: Source, caps, module: str, module_id: str):
         end = -neg_end
         body = stmt.child_by_field_name("body") if role <= 1 else None
         if body is not None:
-            signature = compact(_code_only(src, stmt, start, body.start_byte)).rstrip(":").rstrip()
+            signature = compact(code_only(src, stmt, start, body.start_byte)).rstrip(":").rstrip()
             doc = _docstring(src, body)
         else:
-            signature = compact(src.slice(start, min(end, start + 800)))
+            signature = compact(code_only(src, stmt, start, min(end, start + 800)))
             if len(signature) > 200:
                 signature = signature[:197] + "..."
             doc = ""
@@ -206,32 +207,6 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             spans.append((src.line_of(first) if first != start else srow + 1, erow + 1, sym))
             stack.append((end, sym, qual))
     return symbols, spans, ranges, declared
-
-
-def _code_only(src: Source, node, start: int, end: int) -> str:
-    """`src[start:end]` without the comments in it: a header's `# noqa`, a comment after each parameter.
-
-    Only headers holding a `#` are walked (few do); the tree tells a comment from a `#` in a string."""
-    text = src.slice(start, end)
-    if "#" not in text:
-        return text
-    pieces, pos = [], start
-    for comment in _comments(node, end):
-        pieces.append(src.slice(pos, comment.start_byte))
-        pos = comment.end_byte
-    pieces.append(src.slice(pos, end))
-    return "".join(pieces)
-
-
-def _comments(node, end: int):
-    """The comment nodes under `node` that start before `end`, in document order."""
-    for child in node.children:
-        if child.start_byte >= end:
-            return
-        if child.type == "comment":
-            yield child
-        elif child.child_count:
-            yield from _comments(child, end)
 
 
 def _block_assignments(blocks) -> list:

@@ -43,6 +43,7 @@ from codewright.graph.languages.base import (
     ScopeMap,
     Source,
     code_chunks,
+    code_only,
     compact,
     cursor,
     module_symbol,
@@ -320,15 +321,19 @@ def comment_line(text: str) -> str:
     return ""
 
 
+_COMMENT_MARKERS = ("//", "/*")  # a comment in every language of this module starts so
+
+
 def _signature(src: Source, node: Node) -> str:
     body = node.child_by_field_name("body")
     if body is None:
         value = node.child_by_field_name("value")
         body = value.child_by_field_name("body") if value is not None else None
     if body is not None and body.start_byte > node.start_byte:
-        text = src.slice(node.start_byte, body.start_byte)
+        text = code_only(src, node, node.start_byte, body.start_byte, _COMMENT_MARKERS)
     else:
-        text = src.slice(node.start_byte, min(node.end_byte, node.start_byte + 4 * _SIGNATURE_MAX))
+        end = min(node.end_byte, node.start_byte + 4 * _SIGNATURE_MAX)
+        text = code_only(src, node, node.start_byte, end, _COMMENT_MARKERS)
         brace = text.find("{")
         text = text[:brace] if brace > 0 else text
     text = compact(text).rstrip(";{ ").removesuffix("=>").rstrip()
