@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,45 @@ def test_rewind_past_the_first_checkpoint_is_a_usage_error(repo: Path) -> None:
 def test_rewind_without_any_checkpoint_says_so(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no checkpoints yet"):
         ShadowRepo(tmp_path).rewind(1)
+
+
+CTRL_C_DURING_CHECKPOINT = """
+import os, signal, sys, threading, time
+from pathlib import Path
+from codewright.agent.checkpoint import ShadowRepo
+
+root = Path(sys.argv[1])
+lock = root / ".codewright" / "shadow.git" / "index.lock"
+shadow = ShadowRepo(root)
+sent = threading.Event()
+
+def press_ctrl_c_while_git_adds():  # as a terminal does: to the whole foreground process group
+    deadline = time.monotonic() + 30
+    while not lock.exists() and time.monotonic() < deadline:
+        time.sleep(0.0002)
+    os.killpg(os.getpgid(0), signal.SIGINT)
+    sent.set()
+
+threading.Thread(target=press_ctrl_c_while_git_adds, daemon=True).start()
+try:
+    shadow.checkpoint("cut short?")
+    print("not interrupted")
+except KeyboardInterrupt:
+    print("interrupted after the checkpoint" if sent.is_set() else "interrupted before git ran")
+"""
+
+
+def test_ctrl_c_during_a_checkpoint_waits_for_it_then_interrupts(tmp_path: Path) -> None:
+    """Killed mid-`git add`, git left index.lock behind and every later checkpoint failed on it."""
+    for i in range(3000):
+        (tmp_path / f"f{i}.txt").write_text(f"{i}\n" * 50)
+    src = str(Path(__file__).parents[2] / "src")
+    done = subprocess.run([sys.executable, "-c", CTRL_C_DURING_CHECKPOINT, str(tmp_path)], capture_output=True,
+                          text=True, timeout=120, check=False, start_new_session=True,  # its own process group
+                          env={**os.environ, "PYTHONPATH": os.pathsep.join([src, os.environ.get("PYTHONPATH", "")])})
+    assert done.stdout.strip() == "interrupted after the checkpoint", done.stderr
+    shadow = ShadowRepo(tmp_path)
+    assert not (shadow.git_dir / "index.lock").exists()
+    assert [c.label for c in shadow.log()] == ["cut short?"]
+    (tmp_path / "f0.txt").write_text("changed\n")
+    assert shadow.checkpoint("next") is not None  # and the next one works

@@ -175,3 +175,33 @@ def test_headless_run_denies_what_would_ask_and_reports_it(tmp_path: Path) -> No
     assert len(denied) == 1 and "no terminal" in denied[0]["reason"]
     assert (tmp_path / "a.py").read_text() == "x = 1\n"
     assert script.problems == []
+
+
+def test_a_second_ctrl_c_while_the_run_winds_up_still_saves_it(tmp_path: Path) -> None:
+    """Ctrl-C pressed twice: the second, arriving during the final checkpoint, used to kill git and
+    Python mid-write, leaving the session "running" and, at times, the shadow index locked."""
+    for i in range(3000):  # enough files that the final checkpoint's `git add` can be seen running
+        (tmp_path / f"f{i}.txt").write_text(f"{i}\n")
+    lock = tmp_path / ".codewright" / "shadow.git" / "index.lock"
+    with ModelServer(Script([lambda rec: Turn(text="thinking...", delay=60)])) as server:
+        proc = cli("run", "think hard", "--model", MODEL, "--json", "--repo", str(tmp_path), server=server,
+                   start_new_session=True)  # its own process group, which a terminal's Ctrl-C goes to
+        deadline = time.monotonic() + 30
+        while not server.requests and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.requests, "the run never called the model"
+        os.killpg(proc.pid, signal.SIGINT)
+        deadline = time.monotonic() + 10
+        while not lock.exists() and time.monotonic() < deadline:
+            time.sleep(0.0002)
+        assert lock.exists(), "the final checkpoint was never seen running"
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    finished = check_lines(out.splitlines())[-1]
+    assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
+    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
+                             capture_output=True, text=True, check=True)
+    assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["interrupted"]
+    assert not lock.exists()

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from codewright.agent.interrupts import held
 from codewright.agent.session import data_dir
 from codewright.errors import CodewrightError, UsageError
 
@@ -46,8 +47,9 @@ class ShadowRepo:
             self._init()
 
     def _git(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(
-            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False
+        done = subprocess.run(  # in a session of its own: the terminal's Ctrl-C must not kill git mid-write
+            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False,
+            start_new_session=True,
         )
         if check and done.returncode != 0:
             raise CodewrightError(f"checkpoint: git {args[0]} failed: {done.stderr.strip()}")
@@ -69,6 +71,7 @@ class ShadowRepo:
         self._git("add", "--all")
         return self._git("write-tree").strip()
 
+    @held()
     def checkpoint(self, label: str) -> Checkpoint | None:
         """Commit the current files if they differ from the last checkpoint; None when unchanged."""
         tree = self._snapshot_tree()
@@ -109,6 +112,7 @@ class ShadowRepo:
         target = history[steps]
         return target, self.restore(target.commit)
 
+    @held()
     def restore(self, commit: str) -> list[tuple[str, str]]:
         """Put the files of checkpoint `commit` back on disk; what is there now stays reachable under
         refs/codewright/before-rewind/. Returns what changed on disk."""

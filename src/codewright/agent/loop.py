@@ -22,6 +22,7 @@ from typing import Any
 from codewright.agent import events as ev
 from codewright.agent.checkpoint import ShadowRepo
 from codewright.agent.emitter import Emitter
+from codewright.agent.interrupts import held
 from codewright.agent.prompt import PLAN_TOOL
 from codewright.agent.stuck import StuckDetector
 from codewright.agent.toolcalls import BadToolCall, from_text, parse_arguments, plan_steps
@@ -521,6 +522,7 @@ class Agent:
                         input_tokens=t.input_tokens, output_tokens=t.output_tokens,
                         cache_read_tokens=t.cache_read_tokens, cost=t.cost)
 
+    @held()  # a second Ctrl-C waits until the outcome is saved, then ends the process
     def _finish(self, outcome: Outcome) -> Outcome:
         """End the run: checkpoint what is on disk, save the session, report. The repository is left as is."""
         self.checkpoint(outcome.outcome)
