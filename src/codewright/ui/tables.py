@@ -8,20 +8,34 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+_COLUMNS = {"id": 22, "when": 11, "outcome": 11, "steps": 5, "tokens": 6, "cost": 7}  # the widths their values take
+_LEFT = {"id", "when", "outcome"}
+
 
 def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -> None:
-    table = Table(box=None, header_style="bold")
-    for column in ("id", "when", "outcome", "steps", "tokens in", "cached", "cost", "task"):
-        table.add_column(column, justify="right" if column in {"steps", "tokens in", "cached", "cost"} else "left")
+    """Every column but the task is kept whole, the id above all (`--resume ID`); on a narrow
+    terminal the task is cut short. Token counts are rounded (`sessions --json` has them exactly)."""
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column, width in _COLUMNS.items():
+        table.add_column(column, justify="left" if column in _LEFT else "right", no_wrap=True, min_width=width)
+    table.add_column("task", no_wrap=True, overflow="ellipsis")
     for row in rows:
         table.add_row(
             row["id"],
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(row["created"])),
+            time.strftime("%m-%d %H:%M", time.localtime(row["created"])),
             row["outcome"],
             str(row["steps"]),
-            str(row["input_tokens"]),
-            str(row["cache_read_tokens"]),
+            _compact(row["input_tokens"]),
             f"${row['cost']:.4f}",
             row["task"][:60],
         )
     (console or Console(highlight=False)).print(table if rows else "no sessions yet")
+
+
+def _compact(count: int) -> str:
+    """A token count in at most six characters: 950, 33.1k, 2.24M."""
+    if count < 1000:
+        return str(count)
+    if count < 999_500:
+        return f"{count / 1000:.1f}k" if count < 99_950 else f"{count / 1000:.0f}k"
+    return f"{count / 1e6:.2f}M"

@@ -1,0 +1,38 @@
+"""The sessions listing: ids whole at any width, one line per session, token counts rounded."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from codewright.ui.tables import _compact, print_sessions
+
+ROW = {"created": 1796503181.0, "outcome": "interrupted", "steps": 7, "input_tokens": 33_119,
+       "cache_read_tokens": 27_739, "cost": 0.0123, "task": "add a docstring to url_for and explain every argument"}
+
+
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_every_session_id_is_whole_on_one_line(width: int) -> None:
+    rows = [{**ROW, "id": f"20261205-20510{i}-36e80{i}"} for i in range(3)]
+    out = io.StringIO()
+    print_sessions(rows, Console(file=out, width=width, highlight=False))
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 1 + len(rows)
+    for row, line in zip(rows, lines[1:]):
+        assert line.startswith(row["id"] + " ")
+
+
+def test_a_wide_terminal_shows_the_whole_row() -> None:
+    out = io.StringIO()
+    print_sessions([{**ROW, "id": "20261205-205100-36e807"}], Console(file=out, width=160, highlight=False))
+    assert out.getvalue().splitlines()[1].split()[4:] == ["7", "33.1k", "$0.0123", *ROW["task"].split()]
+
+
+@pytest.mark.parametrize("count, shown", [
+    (0, "0"), (999, "999"), (1000, "1.0k"), (33_119, "33.1k"), (99_949, "99.9k"), (99_950, "100k"),
+    (999_499, "999k"), (999_500, "1.00M"), (2_237_917, "2.24M"),
+])
+def test_token_counts_fit_six_characters(count: int, shown: str) -> None:
+    assert _compact(count) == shown and len(shown) <= 6
