@@ -85,8 +85,17 @@ def test_unchanged_files_make_no_checkpoint_and_user_git_is_untouched(repo: Path
 
 def test_rewind_past_the_first_checkpoint_is_a_usage_error(repo: Path) -> None:
     shadow = ShadowRepo(repo)
-    shadow.checkpoint("only")
-    with pytest.raises(UsageError, match="earlier checkpoint"):
+    shadow.checkpoint("first")
+    (repo / "a.py").write_text("changed\n")
+    shadow.checkpoint("second")
+    with pytest.raises(UsageError, match="only 1 earlier checkpoint"):
+        shadow.rewind(2)
+
+
+def test_undo_with_one_checkpoint_says_there_is_nothing_to_go_back_to(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("session start")
+    with pytest.raises(UsageError, match=r"^nothing to go back to: the one checkpoint \(session start\)"):
         shadow.rewind(1)
 
 

@@ -107,8 +107,10 @@ class ShadowRepo:
             raise UsageError("rewind: N must be at least 1")
         if not history:
             raise UsageError("no checkpoints yet: codewright run or chat makes them")
+        if len(history) == 1:
+            raise UsageError(f"nothing to go back to: there is one checkpoint ({history[0].label}) and none before it")
         if steps >= len(history):
-            raise UsageError(f"rewind: only {len(history) - 1} earlier checkpoint(s) to go back to")
+            raise UsageError(f"only {len(history) - 1} earlier checkpoint(s) to go back to")
         target = history[steps]
         return target, self.restore(target.commit)
 
