@@ -95,7 +95,7 @@ def test_rewind_past_the_first_checkpoint_is_a_usage_error(repo: Path) -> None:
 def test_undo_with_one_checkpoint_says_there_is_nothing_to_go_back_to(repo: Path) -> None:
     shadow = ShadowRepo(repo)
     shadow.checkpoint("session start")
-    with pytest.raises(UsageError, match=r"^nothing to go back to: the one checkpoint \(session start\)"):
+    with pytest.raises(UsageError, match=r"^nothing to go back to: there is one checkpoint \(session start\) and none before it$"):
         shadow.rewind(1)
 
 
