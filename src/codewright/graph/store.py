@@ -22,7 +22,8 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError
 
-SCHEMA_VERSION = 3  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports
+SCHEMA_VERSION = 4  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+# 4: values' signatures without comments too, and every language's
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
