@@ -115,6 +115,14 @@ def test_cli_without_a_task_is_a_usage_error(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+def test_cli_says_when_nothing_matches(tmp_path: Path) -> None:
+    (tmp_path / "logo.bin").write_bytes(b"\0\1\2")
+    out = subprocess.run([sys.executable, "-m", "codewright", "find", "the total is wrong", "--repo", str(tmp_path)],
+                         check=False, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith(f"nothing indexed under {tmp_path.resolve()} matches the task")
+
+
 def test_a_functions_bm25_reason_is_relative_to_the_best_chunk(index: Index) -> None:
     """Raw BM25 is near 0 in a small repository (most words are in half its chunks): shown raw it read "0.0"."""
     ranking = find(index, "apply_discount adds the discount rate to the subtotal", k=5)

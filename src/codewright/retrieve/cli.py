@@ -32,6 +32,9 @@ def _find(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(ranking.to_json()))
         return 0
+    if not ranking.files and not ranking.functions:
+        print(f"nothing indexed under {index.root} matches the task (`codewright stats` shows what is indexed)")
+        return 0
     print("files:")
     for hit in ranking.files:
         print(f"  {hit.score:6.2f}  {hit.path}  ({_why(hit.reasons)})")
