@@ -85,6 +85,17 @@ def test_map_text_output_fits_budget(repo: Path) -> None:
     assert token_counter()(out.stdout) <= 60
 
 
+@pytest.mark.parametrize("files, tokens, why", [
+    ({"logo.bin": b"\0\1"}, "1024", "no symbols are indexed under {root}"),
+    (PYTHON_REPO, "2", "no file fits in 2 tokens"),
+])
+def test_an_empty_map_says_why_on_stderr(tmp_path: Path, files: dict, tokens: str, why: str) -> None:
+    root = make_repo(tmp_path / "r", files)
+    out = cli("map", "--tokens", tokens, "--repo", str(root))
+    assert (out.returncode, out.stdout) == (0, "")
+    assert out.stderr == f"codewright: the map is empty: {why.format(root=root.resolve())}\n"
+
+
 @pytest.mark.parametrize(
     "args",
     [["index", "{missing}"], ["stats", "--repo", "{missing}"], ["map", "--repo", "{missing}", "--json"]],

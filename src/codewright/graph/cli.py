@@ -123,8 +123,12 @@ def cmd_map(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"budget": args.tokens, "tokens": result.tokens, "files": result.files,
                      "symbols": result.symbols, "text": result.text})
-    else:
+    elif result.text:
         sys.stdout.write(result.text)
+    else:  # said on stderr: stdout stays the map, empty, for a caller that pipes it
+        symbols = index.conn.execute("SELECT count(*) FROM symbols WHERE kind != 'module'").fetchone()[0]
+        why = f"no file fits in {args.tokens} tokens" if symbols else f"no symbols are indexed under {index.root}"
+        print(f"codewright: the map is empty: {why}", file=sys.stderr)
     return 0
 
 
