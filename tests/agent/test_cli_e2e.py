@@ -205,3 +205,30 @@ def test_a_second_ctrl_c_while_the_run_winds_up_still_saves_it(tmp_path: Path) -
                              capture_output=True, text=True, check=True)
     assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["interrupted"]
     assert not lock.exists()
+
+
+def test_without_a_terminal_the_refusals_to_come_are_said_up_front(tmp_path: Path) -> None:
+    """A run in ask mode with no terminal had every edit refused, one step at a time, and never said why up front."""
+    (tmp_path / "notes.txt").write_text("one\n")
+    def finish(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("finish", summary="nothing to do")])
+
+    script = Script([finish] * 4)
+    with ModelServer(script) as server:
+        said = {}
+        for mode, extra in (("ask", []), ("auto-edit", []), ("ask", ["--yes"]), ("full-auto", [])):
+            proc = cli("run", "look around", "--model", MODEL, "--mode", mode, *extra, "--json", "--repo",
+                       str(tmp_path), server=server)
+            out, err = proc.communicate(timeout=60)
+            assert proc.returncode == 0, err
+            events = check_lines(out.splitlines())
+            said[(mode, *extra)] = [e["message"] for e in events if e["type"] == "error" and e["kind"] == "no_terminal"]
+    assert script.problems == []
+    assert said == {
+        ("ask",): [("ask mode will refuse every write and command that no rule allows, with no terminal to ask; "
+                    "pass --yes, --mode auto-edit (writes) or --mode full-auto (commands too)")],
+        ("auto-edit",): [("auto-edit mode will refuse every command that no rule allows, with no terminal to ask; "
+                          "pass --yes or --mode full-auto to let them run")],
+        ("ask", "--yes"): [],
+        ("full-auto",): [],
+    }

@@ -111,8 +111,24 @@ def open_agent(
         holder["agent"] = agent
         emit(ev.SessionStarted(task=store.get(session).task, model=model, mode=mode, repo=str(root),
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
+        if refused := unasked(mode, options):
+            emit(ev.ErrorEvent(kind="no_terminal", message=refused, recoverable=True))
         agent.checkpoint("session start")
         yield agent
+
+
+def unasked(mode: str, options: Options) -> str:
+    """What the session will refuse for want of someone to ask, said once up front ("" when nothing):
+    without a terminal, a run in ask mode had every edit refused, one step at a time."""
+    from codewright.ui.prompt import interactive
+
+    if options.yes or options.approve is not None or mode not in ("ask", "auto-edit") or interactive():
+        return ""
+    if mode == "ask":
+        return ("ask mode will refuse every write and command that no rule allows, with no terminal to ask; "
+                "pass --yes, --mode auto-edit (writes) or --mode full-auto (commands too)")
+    return ("auto-edit mode will refuse every command that no rule allows, with no terminal to ask; "
+            "pass --yes or --mode full-auto to let them run")
 
 
 def permissions(root: Path, mode: str, yes: bool) -> Any:
