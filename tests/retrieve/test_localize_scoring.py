@@ -170,3 +170,14 @@ def test_a_repository_without_a_mirror_is_left_out_and_named(
     assert "skipped 1 instance(s): no mirror of x/y in " in capsys.readouterr().err
     assert main(["eval", "localize", "--dataset", str(dataset), "--mirrors", str(tmp_path / "nowhere")]) == 2
     assert capsys.readouterr().err.startswith("codewright: no mirror of ")
+
+
+def test_an_unknown_instance_id_is_a_usage_error(mirrored: tuple[Path, str], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped id evaluated nothing and printed an all-zero summary with exit 0."""
+    mirrors, commit = mirrored
+    dataset = tmp_path / "dataset.jsonl"
+    dataset.write_text(json.dumps(dict(TASK, instance_id="o__r-1", base_commit=commit)) + "\n")
+    args = ["eval", "localize", "--dataset", str(dataset), "--mirrors", str(mirrors), "--instances"]
+    assert main([*args, "o__r-1", "o__r-2", "o__r-0"]) == 2
+    assert capsys.readouterr().err == f"codewright: not in {dataset}: o__r-0, o__r-2\n"

@@ -58,6 +58,9 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"no dataset at {args.dataset}")
     rows = [json.loads(line) for line in args.dataset.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.instances:
+        unknown = sorted(set(args.instances) - {r["instance_id"] for r in rows})
+        if unknown:
+            raise UsageError(f"not in {args.dataset}: {', '.join(unknown)}")
         rows = [r for r in rows if r["instance_id"] in set(args.instances)]
     mode = "baseline" if args.baseline else "find"
     results_path = args.results or cache_dir() / f"results-{args.dataset.stem}-{mode}.jsonl"
