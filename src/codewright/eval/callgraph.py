@@ -98,7 +98,10 @@ def load_rows(path: Path, case_filter: str | None) -> list[dict]:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as exc:
                 raise UsageError(f"{path}:{n}: not JSON ({exc.msg})") from None
-    return [r for r in rows if case_filter is None or case_filter in r["case"]]
+    chosen = [r for r in rows if case_filter is None or case_filter in r["case"]]
+    if not chosen:
+        raise UsageError(f"no case of {path} matches --case {case_filter!r}" if case_filter else f"{path} holds no case")
+    return chosen
 
 
 def run(args: argparse.Namespace) -> int:

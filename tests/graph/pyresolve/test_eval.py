@@ -28,3 +28,10 @@ def test_eval_command_prints_summary_line(eval_data, capsys):
 def test_eval_missing_data_is_usage_error(tmp_path, capsys):
     assert main(["eval", "callgraph", "--data", str(tmp_path / "none.jsonl")]) == 2
     assert "not found" in capsys.readouterr().err
+
+
+def test_a_case_filter_matching_nothing_is_usage_error(eval_data, capsys):
+    """It scored 0 cases as precision and recall 1.0, exit 0."""
+    data = eval_data / "pycg_micro_benchmark.jsonl"
+    assert main(["eval", "callgraph", "--data", str(data), "--case", "no-such-case"]) == 2
+    assert capsys.readouterr().err == f"codewright: no case of {data} matches --case 'no-such-case'\n"
