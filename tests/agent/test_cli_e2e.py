@@ -232,3 +232,30 @@ def test_without_a_terminal_the_refusals_to_come_are_said_up_front(tmp_path: Pat
         ("ask", "--yes"): [],
         ("full-auto",): [],
     }
+
+
+def test_a_run_killed_with_sigterm_winds_up_as_ctrl_c_does(tmp_path: Path) -> None:
+    """`kill` (or a closed terminal) ended the process mid-step: its commands ran on and the session read "running"."""
+    (tmp_path / "notes.txt").write_text("one\n")
+
+    def long_command(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command=f"sleep {MARKER}")])
+
+    with ModelServer(Script([long_command])) as server:
+        proc = cli("run", "build it", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server)
+        deadline = time.monotonic() + 30
+        while not sleepers() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert sleepers(), "the command never started"
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    time.sleep(0.2)
+    assert sleepers() == [], "the command's process group outlived the run"
+    finished = check_lines(out.splitlines())[-1]
+    assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
+    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
+                             capture_output=True, text=True, check=True)
+    assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["interrupted"]

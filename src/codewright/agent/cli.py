@@ -92,6 +92,7 @@ def _renderers(args: argparse.Namespace) -> list:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from codewright.agent.interrupts import stop_like_ctrl_c
     from codewright.agent.loop import Limits
     from codewright.agent.runner import Options, open_agent
     from codewright.errors import UsageError
@@ -101,6 +102,7 @@ def _run(args: argparse.Namespace) -> int:
     limits = Limits(max_steps=args.max_steps, max_seconds=args.max_seconds, budget=args.budget,
                     attempts=args.attempts or Limits.attempts)
     options = Options(model=args.model, mode=args.mode, yes=args.yes, limits=limits)
+    stop_like_ctrl_c()
     with open_agent(_root(args), options, _renderers(args), task=args.task, resume=args.resume) as agent:
         outcome = agent.resume(args.task) if args.resume else agent.run(args.task)
     return outcome.exit_code

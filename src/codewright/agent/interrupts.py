@@ -1,4 +1,4 @@
-"""Ctrl-C held off while work that must not be cut in half finishes."""
+"""Ctrl-C and termination: held off while work that must not be cut in half finishes."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+STOPS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
+"""Ctrl-C, `kill`, and the terminal closing."""
+
 
 @contextmanager
 def held() -> Iterator[None]:
-    """Defer Ctrl-C (SIGINT) to the end of the block, then raise it as usual.
+    """Defer Ctrl-C, SIGTERM and SIGHUP to the end of the block, then act on them as usual.
 
     For work that leaves damage when cut: a checkpoint whose `git add` is killed leaves an
     index.lock that fails every later checkpoint; an undo cut inside `read-tree` leaves the
@@ -22,10 +25,28 @@ def held() -> Iterator[None]:
         yield
         return
     pressed: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: pressed.append(signum))
+    previous = {stop: signal.signal(stop, lambda signum, frame: pressed.append(signum)) for stop in STOPS}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
-    if pressed and callable(previous):  # not where SIGINT is ignored (SIG_IGN) or left to the OS (SIG_DFL)
-        previous(signal.SIGINT, None)
+        for stop, handler in previous.items():
+            signal.signal(stop, handler)
+    for stop in dict.fromkeys(pressed):
+        handler = previous[stop]
+        if callable(handler):  # Python's own for Ctrl-C raises KeyboardInterrupt
+            handler(stop, None)
+        elif handler == signal.SIG_DFL:  # the process ends now, as it would have
+            signal.raise_signal(stop)
+
+
+def stop_like_ctrl_c() -> None:
+    """Let SIGTERM and SIGHUP wind a run up as Ctrl-C does (KeyboardInterrupt): a killed run then
+    stops its commands' processes and saves its outcome instead of vanishing mid-step. Not for
+    chat, where Ctrl-C ends a turn and the conversation goes on."""
+    for stop in STOPS:
+        if stop != signal.SIGINT and signal.getsignal(stop) == signal.SIG_DFL:
+            signal.signal(stop, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(signal.Signals(signum).name)
