@@ -40,6 +40,31 @@ def sleepers() -> list[int]:
     return found
 
 
+def stop_mid_command(proc: subprocess.Popen, stop: int) -> str:
+    """Once the run's `sleep` command is running, send `stop`; the run must wind up (exit 130, no
+    traceback, the command's process group gone). Returns its standard output."""
+    deadline = time.monotonic() + 30
+    while not sleepers() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sleepers(), "the command never started"
+    proc.send_signal(stop)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    time.sleep(0.2)
+    assert sleepers() == [], "the command's process group outlived the run"
+    return out
+
+
+def sessions(root: Path) -> list[dict]:
+    """`codewright sessions --json`, validated."""
+    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(root)],
+                             capture_output=True, text=True, check=True)
+    rows = json.loads(listing.stdout)
+    validate("sessions", rows)
+    return rows["sessions"]
+
+
 def check_lines(lines: list[str]) -> list[dict]:
     events = [json.loads(line) for line in lines if line.strip()]
     schema = documented_schema()
@@ -75,28 +100,15 @@ def test_ctrl_c_during_a_command_saves_the_session_and_resume_finishes(tmp_path:
             lines.append(line)
             if '"tool_call_requested"' in line and "run_command" in line:
                 break
-        deadline = time.monotonic() + 15
-        while not sleepers() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert sleepers(), "the command never started"
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out = stop_mid_command(proc, signal.SIGINT)
         lines += out.splitlines()
-        assert proc.returncode == 130, err
-        assert "Traceback" not in err
-        time.sleep(0.2)
-        assert sleepers() == [], "the command's process group outlived Ctrl-C"
         events = check_lines(lines)
         finished = events[-1]
         assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
         session = finished["session"]
         assert (tmp_path / "notes.txt").read_text() == "two\n"
 
-        listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
-                                 capture_output=True, text=True, check=True)
-        rows = json.loads(listing.stdout)
-        validate("sessions", rows)
-        assert [(r["id"], r["outcome"]) for r in rows["sessions"]] == [(session, "interrupted")]
+        assert [(r["id"], r["outcome"]) for r in sessions(tmp_path)] == [(session, "interrupted")]
 
         resumed = cli("run", "--resume", session, "--json", "--yes", "--repo", str(tmp_path), server=server)
         out, err = resumed.communicate(timeout=60)
@@ -201,9 +213,7 @@ def test_a_second_ctrl_c_while_the_run_winds_up_still_saves_it(tmp_path: Path) -
     assert "Traceback" not in err
     finished = check_lines(out.splitlines())[-1]
     assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
-    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
-                             capture_output=True, text=True, check=True)
-    assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["interrupted"]
+    assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]
     assert not lock.exists()
 
 
@@ -244,18 +254,7 @@ def test_a_run_killed_with_sigterm_winds_up_as_ctrl_c_does(tmp_path: Path) -> No
     with ModelServer(Script([long_command])) as server:
         proc = cli("run", "build it", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
                    server=server)
-        deadline = time.monotonic() + 30
-        while not sleepers() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert sleepers(), "the command never started"
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "Traceback" not in err
-    time.sleep(0.2)
-    assert sleepers() == [], "the command's process group outlived the run"
+        out = stop_mid_command(proc, signal.SIGTERM)
     finished = check_lines(out.splitlines())[-1]
     assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
-    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
-                             capture_output=True, text=True, check=True)
-    assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["interrupted"]
+    assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]
