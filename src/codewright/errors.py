@@ -25,6 +25,11 @@ class LimitReached(CodewrightError):
     exit_code = 3
 
 
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP during a run or chat (`agent/interrupts.py`): wound up as Ctrl-C is (exit 130),
+    but never taken as "clear the line" or "no" at a prompt, nor as the end of one chat turn."""
+
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2

@@ -258,3 +258,23 @@ def test_a_run_killed_with_sigterm_winds_up_as_ctrl_c_does(tmp_path: Path) -> No
     finished = check_lines(out.splitlines())[-1]
     assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
     assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]
+
+
+def test_a_chat_killed_with_sigterm_ends_instead_of_reading_on(tmp_path: Path) -> None:
+    """In a chat, Ctrl-C ends the turn and the chat goes on; SIGTERM must end the chat, wound up the same way."""
+    def long_command(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command=f"sleep {MARKER}")])
+
+    with ModelServer(Script([long_command])) as server:
+        env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                                 "--json", "--repo", str(tmp_path)], env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdin is not None
+        proc.stdin.write("build it\n")
+        proc.stdin.flush()  # a chat that read on would find the end of input and exit 0
+        out = stop_mid_command(proc, signal.SIGTERM)
+    finished = check_lines(out.splitlines())[-1]
+    assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
+    assert finished["reason"] == "interrupted by SIGTERM"
+    assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]

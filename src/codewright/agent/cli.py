@@ -109,10 +109,13 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _chat(args: argparse.Namespace) -> int:
+    from codewright.agent.interrupts import stop_like_ctrl_c
     from codewright.agent.runner import Options, open_agent
+    from codewright.errors import Stopped
     from codewright.ui.prompt import read_message
 
     options = Options(model=args.model, mode=args.mode, yes=args.yes, chat=True)
+    stop_like_ctrl_c()
     with open_agent(_root(args), options, _renderers(args), task="chat", resume=args.resume) as agent:
         while True:
             text = read_message("" if args.json else "you> ")  # --json keeps stdout to event lines
@@ -121,6 +124,8 @@ def _chat(args: argparse.Namespace) -> int:
             if text.strip():
                 try:
                     agent.run(text)
+                except Stopped:
+                    raise
                 except KeyboardInterrupt:  # between steps: the turn is over, the chat goes on
                     continue
 

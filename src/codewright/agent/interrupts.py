@@ -7,6 +7,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from codewright.errors import Stopped
+
 STOPS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
 """Ctrl-C, `kill`, and the terminal closing."""
 
@@ -40,13 +42,13 @@ def held() -> Iterator[None]:
 
 
 def stop_like_ctrl_c() -> None:
-    """Let SIGTERM and SIGHUP wind a run up as Ctrl-C does (KeyboardInterrupt): a killed run then
-    stops its commands' processes and saves its outcome instead of vanishing mid-step. Not for
-    chat, where Ctrl-C ends a turn and the conversation goes on."""
+    """Let SIGTERM and SIGHUP wind a run or chat up as Ctrl-C does (raising `Stopped`, a
+    KeyboardInterrupt): a killed session then stops its commands' processes and saves its outcome
+    instead of vanishing mid-step."""
     for stop in STOPS:
         if stop != signal.SIGINT and signal.getsignal(stop) == signal.SIG_DFL:
             signal.signal(stop, _interrupt)
 
 
 def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+    raise Stopped(signal.Signals(signum).name)

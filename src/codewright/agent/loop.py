@@ -33,6 +33,7 @@ from codewright.errors import (
     EXIT_OK,
     CodewrightError,
     LimitReached,
+    Stopped,
 )
 from codewright.gateway.errors import ContextOverflow
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
@@ -204,16 +205,22 @@ class Agent:
         self._steps_here = 0
         if self.limits.max_seconds is not None:  # also checked while a reply streams (see `_stream`)
             self._deadline = started + self.limits.max_seconds - base_seconds
+        stopped: Stopped | None = None
         try:
             outcome = self._attempt(started, base_seconds)
             while start is not None and self._attempts < self.limits.attempts and self._went_wrong(outcome):
                 self._restart(start, outcome)
                 outcome = self._attempt(started, base_seconds)
-        except KeyboardInterrupt:
-            self._answer_unanswered("interrupted by the user before this call finished")
-            outcome = Outcome("interrupted", "interrupted by the user (Ctrl-C)", EXIT_INTERRUPTED)
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (`Stopped`)
+            stopped = exc if isinstance(exc, Stopped) else None
+            by = f"{exc}" if stopped else "the user"
+            self._answer_unanswered(f"interrupted by {by} before this call finished")
+            outcome = Outcome("interrupted", f"interrupted by {by}" + ("" if stopped else " (Ctrl-C)"), EXIT_INTERRUPTED)
         self.totals.seconds = base_seconds + time.monotonic() - started
-        return self._finish(outcome)
+        outcome = self._finish(outcome)
+        if stopped is not None:
+            raise stopped  # wound up and saved; the process is to end, not a chat to read on
+        return outcome
 
     def _attempt(self, started: float, base_seconds: float) -> Outcome:
         """Model calls and their tools until an outcome: finish, a limit, stuck, a failed model, a reply."""

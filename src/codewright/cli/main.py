@@ -50,8 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     except CodewrightError as exc:
         print(f"codewright: {exc}", file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("codewright: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP in a run or chat (named)
+        print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0

@@ -10,6 +10,8 @@ import sys
 
 from rich.console import Console
 
+from codewright.errors import Stopped
+
 _console = Console(stderr=True, highlight=False)
 
 
@@ -24,6 +26,8 @@ def read_message(prompt: str = "you> ") -> str | None:
             text = input(prompt)
         except EOFError:
             return None
+        except Stopped:
+            raise
         except KeyboardInterrupt:
             print()
             continue
@@ -38,6 +42,8 @@ def confirm(question: str) -> bool:
         return False
     try:
         answer = _console.input(f"[bold yellow]{question}[/] [y/N] ")
+    except Stopped:
+        raise
     except (EOFError, KeyboardInterrupt):
         return False
     return answer.strip().lower() in {"y", "yes"}
