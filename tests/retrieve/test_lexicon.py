@@ -11,7 +11,7 @@ from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.corpus import corpus
-from codewright.retrieve.lexicon import best, varints
+from codewright.retrieve.lexicon import _STEMMER, best, varints
 
 FILES = {
     "ledger/__init__.py": "",
@@ -79,6 +79,30 @@ def test_a_word_the_index_lacks_has_no_chunks(index: Index) -> None:
 ])
 def test_variants_share_the_stem(index: Index, word: str, variants: list[str]) -> None:
     assert corpus(index.conn).lexicon.variants(word) == variants
+
+
+STEMS = {  # words whose stems are found by a vocabulary range, and the three the stemmer rewrites whole
+    "stems/words.md": "delete deleted deleting deletion deletes del dying die died dies lying lies tying tie happy "
+                      "happiness happily possibility possibly possible relational relate skies sky cries",
+}
+
+
+@pytest.mark.parametrize("words_first", [False, True])
+def test_a_stems_family_is_the_same_by_its_range_or_by_the_whole_vocabulary(tmp_path, monkeypatch,
+                                                                            words_first: bool) -> None:
+    """One-off queries read each stem's range of the vocabulary; a warm corpus stems all of it: the same families."""
+    with indexed_repo(tmp_path / "stems", STEMS) as idx:
+        lexicon = corpus(idx.conn).lexicon
+        counts = dict(idx.conn.execute(f"SELECT term, doc FROM {lexicon._vocab}"))
+        if words_first:  # past RANGE_STEMS, the whole vocabulary is stemmed at the next new stem
+            monkeypatch.setattr("codewright.retrieve.lexicon.RANGE_STEMS", 0)
+        got = {word: lexicon.variants(word) for word in counts}
+        assert lexicon._every_stem is words_first
+    stems = dict(zip(counts, _STEMMER.stemWords(list(counts))))
+    expected = {word: sorted((v for v in counts if stems[v] == stems[word] and v != word),
+                             key=lambda v: (-counts[v], v)) for word in counts}
+    assert got == expected
+    assert got["dying"] == ["die", "died", "dies"] and "dying" in got["die"]  # a stem that is not a prefix
 
 
 def test_an_index_without_chunks_scores_nothing(tmp_path) -> None:
