@@ -62,6 +62,7 @@ def open_agent(
         if resume:
             row = store.get(resume)
             state = store.state(resume)
+            store.claim(row.id)
             session, model, mode = row.id, options.model or row.model, options.mode or row.mode
             options.chat = options.chat or row.kind == "chat"
         else:

@@ -9,6 +9,7 @@ written after every step so a crash or Ctrl-C loses at most the step in flight a
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 import uuid
@@ -36,7 +37,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
     cost REAL NOT NULL DEFAULT 0,
-    state TEXT NOT NULL DEFAULT '{}'
+    state TEXT NOT NULL DEFAULT '{}',
+    pid INTEGER  -- the process that runs it now or ran it last
 );
 CREATE TABLE IF NOT EXISTS events (
     session TEXT NOT NULL,
@@ -91,6 +93,17 @@ class SessionStore:
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")  # survives a crash of codewright; one fsync per checkpoint
         self.db.executescript(_SCHEMA)
+        self._add_pid_column()
+
+    def _add_pid_column(self) -> None:
+        """Stores made before sessions kept their process id get the column."""
+        if "pid" in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}:
+            return
+        try:
+            self.db.execute("ALTER TABLE sessions ADD COLUMN pid INTEGER")
+        except sqlite3.OperationalError:  # another process added it first
+            if "pid" not in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}:
+                raise
 
     def close(self) -> None:
         self.db.close()
@@ -99,10 +112,14 @@ class SessionStore:
         session_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         now = time.time()
         self.db.execute(
-            "INSERT INTO sessions (id, task, model, mode, kind, created, updated) VALUES (?,?,?,?,?,?,?)",
-            (session_id, redact(task), model, mode, kind, now, now),
+            "INSERT INTO sessions (id, task, model, mode, kind, created, updated, pid) VALUES (?,?,?,?,?,?,?,?)",
+            (session_id, redact(task), model, mode, kind, now, now, os.getpid()),
         )
         return session_id
+
+    def claim(self, session_id: str) -> None:
+        """This process now runs the session (`--resume`)."""
+        self.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (os.getpid(), session_id))
 
     def append(self, event: Event) -> None:
         data = event.to_dict()
@@ -121,10 +138,10 @@ class SessionStore:
         )
 
     def get(self, session_id: str) -> SessionRow:
-        row = self.db.execute(f"SELECT {_COLUMNS} FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS}, pid FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise UsageError(f"no session {session_id!r} in {self.path}")
-        return SessionRow(*row)
+        return _session(row)
 
     def state(self, session_id: str) -> dict[str, Any]:
         self.get(session_id)
@@ -140,5 +157,27 @@ class SessionStore:
         return [json.loads(text) for (text,) in rows]
 
     def list(self, limit: int = 50) -> list[SessionRow]:
-        rows = self.db.execute(f"SELECT {_COLUMNS} FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
-        return [SessionRow(*row) for row in rows]
+        rows = self.db.execute(f"SELECT {_COLUMNS}, pid FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
+        return [_session(row) for row in rows]
+
+
+def _session(row: tuple) -> SessionRow:
+    """A stored row; one that reads "running" though its process is gone is "stopped" (killed, or crashed,
+    before it could save an outcome: `--resume` continues it from its last step)."""
+    session = SessionRow(*row[:-1])
+    if session.outcome == "running" and not _alive(row[-1]):
+        session.outcome = "stopped"
+        session.reason = "its process ended without saving an outcome (killed or crashed)"
+    return session
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:  # saved before sessions kept their process
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -1,0 +1,51 @@
+"""The sessions listing tells a session still running from one whose process is gone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from codewright.agent.session import SessionStore
+
+SRC = str(Path(__file__).parents[2] / "src")
+
+
+def create_in_a_process_that_ends(root: Path) -> str:
+    """A session made by another process that then exits without an outcome, as a killed run does."""
+    code = "import sys; from codewright.agent.session import SessionStore; print(SessionStore(sys.argv[1]).create('t', 'm', 'ask'))"
+    done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True,
+                          env={**os.environ, "PYTHONPATH": SRC})
+    return done.stdout.strip()
+
+
+def outcomes(store: SessionStore) -> dict[str, str]:
+    return {row.id: row.outcome for row in store.list()}
+
+
+def test_a_session_whose_process_is_gone_reads_stopped(tmp_path: Path) -> None:
+    gone = create_in_a_process_that_ends(tmp_path)
+    store = SessionStore(tmp_path)
+    here = store.create("t", "m", "ask")
+    assert outcomes(store) == {gone: "stopped", here: "running"}
+    assert store.get(gone).reason == "its process ended without saving an outcome (killed or crashed)"
+    store.claim(gone)  # resumed in this process: running again
+    assert outcomes(store) == {gone: "running", here: "running"}
+
+
+def test_a_saved_outcome_stands_after_the_process_ends(tmp_path: Path) -> None:
+    gone = create_in_a_process_that_ends(tmp_path)
+    store = SessionStore(tmp_path)
+    store.save(gone, {}, outcome="interrupted")
+    assert outcomes(store) == {gone: "interrupted"}
+
+
+def test_a_store_from_before_process_ids_gets_the_column(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    store.db.execute("ALTER TABLE sessions DROP COLUMN pid")  # as stores were made before
+    store.db.execute("INSERT INTO sessions (id, task, model, mode, created, updated) VALUES ('old', 't', 'm', 'ask', 1, 1)")
+    store.close()
+    again = SessionStore(tmp_path)
+    assert "pid" in {row[1] for row in again.db.execute("PRAGMA table_info(sessions)")}
+    assert outcomes(again) == {"old": "stopped"}  # no process known: nothing can be running it
