@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from codewright.agent.checkpoint import ShadowRepo
+from codewright.agent.checkpoint import ShadowRepo, _status
 from codewright.errors import UsageError
 
 
@@ -107,7 +107,7 @@ def test_rewind_without_any_checkpoint_says_so(tmp_path: Path) -> None:
 CTRL_C_DURING_CHECKPOINT = """
 import os, signal, sys, threading, time
 from pathlib import Path
-from codewright.agent.checkpoint import ShadowRepo
+from codewright.agent.checkpoint import ShadowRepo, _status
 
 root = Path(sys.argv[1])
 lock = root / ".codewright" / "shadow.git" / "index.lock"
@@ -144,3 +144,9 @@ def test_ctrl_c_during_a_checkpoint_waits_for_it_then_interrupts(tmp_path: Path)
     assert [c.label for c in shadow.log()] == ["cut short?"]
     (tmp_path / "f0.txt").write_text("changed\n")
     assert shadow.checkpoint("next") is not None  # and the next one works
+
+
+@pytest.mark.parametrize("code, said", [(128, "exit 128"), (1, "exit 1"), (-2, "killed by SIGINT"), (-9, "killed by SIGKILL")])
+def test_a_failed_git_says_how_it_ended(code: int, said: str) -> None:
+    """"git add failed: " with nothing after it was all a killed git left to go on."""
+    assert _status(code) == said

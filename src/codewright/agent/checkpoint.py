@@ -13,6 +13,7 @@ tree comes back byte for byte. The state being left is kept under refs/codewrigh
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -52,7 +53,7 @@ class ShadowRepo:
             start_new_session=True,
         )
         if check and done.returncode != 0:
-            raise CodewrightError(f"checkpoint: git {args[0]} failed: {done.stderr.strip()}")
+            raise CodewrightError(f"checkpoint: git {args[0]} failed ({_status(done.returncode)}): {done.stderr.strip()}")
         return done.stdout
 
     def _init(self) -> None:
@@ -127,3 +128,8 @@ class ShadowRepo:
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
         return self._changes(saved, commit)
+
+
+def _status(code: int) -> str:
+    """git's exit status as words: a negative code is the signal that ended it."""
+    return f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
