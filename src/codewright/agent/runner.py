@@ -18,10 +18,12 @@ from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
 from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
 from codewright.agent.session import SessionStore
+from codewright.gateway.local.runtime import settle
 
 DEFAULT_MODE = "ask"
 REPO_MAP_TOKENS = 1024
 DEFAULT_WINDOW = 32_768
+SETTLE_SECONDS = 30.0  # how long a session's end waits for a stopped local model to finish its batch
 
 
 @dataclass
@@ -53,6 +55,7 @@ def open_agent(
 
     root = Path(root).resolve()
     with ExitStack() as stack:
+        stack.callback(settle, SETTLE_SECONDS)  # the last thing done, however the session ends
         store = SessionStore(root)
         stack.callback(store.close)
         if gateway is None:

@@ -29,7 +29,13 @@ from typing import Any
 from codewright.gateway.assemble import Assembler
 from codewright.gateway.local.catalog import weights_path
 from codewright.gateway.local.loops import LoopWatch
-from codewright.gateway.local.runtime import DEFAULT_N_CTX, RuntimeOptions, default_threads, runtime_for
+from codewright.gateway.local.runtime import (
+    DEFAULT_N_CTX,
+    RuntimeOptions,
+    default_threads,
+    runtime_for,
+    signals_blocked,
+)
 from codewright.gateway.openai import parse_usage, to_payload
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import (
@@ -156,7 +162,9 @@ class LocalProvider:
 
     def complete(self, request: Request) -> Response:
         started = time.monotonic()
-        raw = self._runtime().chat(self._body(request, stream=False))
+        runtime = self._runtime()
+        with signals_blocked():  # for the model's threads; Python takes a Ctrl-C here only after the call anyway
+            raw = runtime.chat(self._body(request, stream=False))
         choice = raw["choices"][0]
         asm = Assembler(started)
         asm.add_text(choice["message"].get("content") or "")
@@ -177,7 +185,8 @@ class LocalProvider:
 
         def work() -> None:
             try:
-                runtime.chat({**self._body(request, stream=True), "return_progress": True}, on_chunk)
+                with signals_blocked():  # the model's threads leave Ctrl-C to the main thread
+                    runtime.chat({**self._body(request, stream=True), "return_progress": True}, on_chunk)
             except Exception as exc:  # noqa: BLE001 - reported to the consumer, not lost in the thread
                 chunks.put(exc)
             chunks.put(_DONE)

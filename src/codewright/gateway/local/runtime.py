@@ -10,8 +10,11 @@ llama-cpp-python can be chosen instead where it is installed (`backend=`).
 from __future__ import annotations
 
 import os
+import signal
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,15 +64,53 @@ class Runtime:
             return self._chat(body, on_chunk)
 
 
+_STOPS = {sig for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig}
+
+
+@contextmanager
+def signals_blocked() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP blocked in this thread for the block, and for good in the threads it starts.
+
+    llama.cpp's own threads must never take the process's signals. A Ctrl-C delivered to one
+    of them while the model was loading left the load waiting for ever (a run that ignored
+    Ctrl-C): blocked there, the signal waits for the main thread, where Python raises it once
+    the load returns."""
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to steer
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 _RUNTIMES: dict[RuntimeOptions, Runtime] = {}
 _RUNTIMES_LOCK = threading.Lock()
 
 
 def runtime_for(options: RuntimeOptions) -> Runtime:
+    """The process's runtime for these options, loaded on first use.
+
+    Loaded with Ctrl-C held back (see `signals_blocked`) until it is kept: a model dropped
+    just after loading, by a Ctrl-C raised between the two, hung its server's shutdown."""
     with _RUNTIMES_LOCK:
         if options not in _RUNTIMES:
-            _RUNTIMES[options] = Runtime(options)
+            with signals_blocked():  # here, and in every thread llama.cpp starts while loading
+                _RUNTIMES[options] = Runtime(options)
         return _RUNTIMES[options]
+
+
+def settle(timeout: float) -> bool:
+    """Wait until no loaded model is running a request (a stopped stream ends at its next batch or
+    token); False if one still is after `timeout` seconds. For the end of a process: a model still
+    computing while the interpreter exits can crash it."""
+    deadline = time.monotonic() + timeout
+    for runtime in list(_RUNTIMES.values()):
+        if not runtime._lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            return False
+        runtime._lock.release()
+    return True
 
 
 def _load(options: RuntimeOptions) -> Callable[[dict[str, Any], Callable[[Chunk], bool] | None], Any]:
