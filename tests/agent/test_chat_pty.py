@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -58,3 +59,28 @@ def test_two_turns_and_ctrl_c_cancels_only_the_stream(tmp_path: Path) -> None:
         assert child.exitstatus == 0, child.before
     assert script.problems == []
     assert script.served == 4
+
+
+def test_sigterm_at_an_approval_prompt_ends_the_run_instead_of_answering_no(tmp_path: Path) -> None:
+    """The prompt took any KeyboardInterrupt as "no": a SIGTERM there was a refused edit and the run went on."""
+    (tmp_path / "notes.txt").write_text("one\n")
+
+    def edit(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
+
+    script = Script([edit, edit])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "run", "change the notes", "--model", MODEL,
+                                               "--mode", "ask", "--repo", str(tmp_path)], env=env, encoding="utf-8",
+                              timeout=30, dimensions=(40, 200))
+        try:
+            child.expect(r"\[y/N\]")
+            child.kill(signal.SIGTERM)
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 130, child.before
+        assert "interrupted by SIGTERM" in child.before
+    assert (tmp_path / "notes.txt").read_text() == "one\n"
+    assert script.served == 1  # the refused edit did not go back to the model

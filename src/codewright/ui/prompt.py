@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
+from rich.markup import escape
 
 from codewright.errors import Stopped
 
@@ -41,7 +42,7 @@ def confirm(question: str) -> bool:
     if not interactive():
         return False
     try:
-        answer = _console.input(f"[bold yellow]{question}[/] [y/N] ")
+        answer = _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ")  # not markup: shown as is
     except Stopped:
         raise
     except (EOFError, KeyboardInterrupt):
