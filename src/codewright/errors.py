@@ -6,6 +6,8 @@ readable line. Anything else escaping is a bug in codewright and keeps its trace
 
 from __future__ import annotations
 
+import signal
+
 
 class CodewrightError(Exception):
     """The task, apply or check failed (exit 1)."""
@@ -28,6 +30,11 @@ class LimitReached(CodewrightError):
 class Stopped(KeyboardInterrupt):
     """SIGTERM or SIGHUP during a run or chat (`agent/interrupts.py`): wound up as Ctrl-C is (exit 130),
     but never taken as "clear the line" or "no" at a prompt, nor as the end of one chat turn."""
+
+
+STOP_SIGNALS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
+"""Ctrl-C, `kill` and the terminal closing: what the agent holds off (`interrupts.held`) and the local
+model's threads never take (`runtime.signals_blocked`)."""
 
 
 EXIT_OK = 0

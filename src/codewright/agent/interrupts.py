@@ -7,10 +7,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from codewright.errors import Stopped
-
-STOPS = tuple(s for s in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if s)
-"""Ctrl-C, `kill`, and the terminal closing."""
+from codewright.errors import STOP_SIGNALS, Stopped
 
 
 @contextmanager
@@ -27,7 +24,7 @@ def held() -> Iterator[None]:
         yield
         return
     pressed: list[int] = []
-    previous = {stop: signal.signal(stop, lambda signum, frame: pressed.append(signum)) for stop in STOPS}
+    previous = {stop: signal.signal(stop, lambda signum, frame: pressed.append(signum)) for stop in STOP_SIGNALS}
     try:
         yield
     finally:
@@ -45,7 +42,7 @@ def stop_like_ctrl_c() -> None:
     """Let SIGTERM and SIGHUP wind a run or chat up as Ctrl-C does (raising `Stopped`, a
     KeyboardInterrupt): a killed session then stops its commands' processes and saves its outcome
     instead of vanishing mid-step."""
-    for stop in STOPS:
+    for stop in STOP_SIGNALS:
         if stop != signal.SIGINT and signal.getsignal(stop) == signal.SIG_DFL:
             signal.signal(stop, _interrupt)
 

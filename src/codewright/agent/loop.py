@@ -213,7 +213,7 @@ class Agent:
                 outcome = self._attempt(started, base_seconds)
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (`Stopped`)
             stopped = exc if isinstance(exc, Stopped) else None
-            by = f"{exc}" if stopped else "the user"
+            by = str(exc) if stopped else "the user"
             self._answer_unanswered(f"interrupted by {by} before this call finished")
             outcome = Outcome("interrupted", f"interrupted by {by}" + ("" if stopped else " (Ctrl-C)"), EXIT_INTERRUPTED)
         self.totals.seconds = base_seconds + time.monotonic() - started

@@ -97,13 +97,16 @@ class SessionStore:
 
     def _add_pid_column(self) -> None:
         """Stores made before sessions kept their process id get the column."""
-        if "pid" in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}:
+        if self._has_pid():
             return
         try:
             self.db.execute("ALTER TABLE sessions ADD COLUMN pid INTEGER")
-        except sqlite3.OperationalError:  # another process added it first
-            if "pid" not in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}:
+        except sqlite3.OperationalError:
+            if not self._has_pid():  # unless another process added it first
                 raise
+
+    def _has_pid(self) -> bool:
+        return "pid" in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
 
     def close(self) -> None:
         self.db.close()

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from codewright.errors import CodewrightError, UsageError
+from codewright.errors import STOP_SIGNALS, CodewrightError, UsageError
 
 Chunk = dict[str, Any]
 DEFAULT_N_CTX = 16384  # tokens of context: the KV cache costs about 0.5 GB at this size for a 1.5B model
@@ -64,9 +64,6 @@ class Runtime:
             return self._chat(body, on_chunk)
 
 
-_STOPS = {sig for sig in (signal.SIGINT, getattr(signal, "SIGTERM", None), getattr(signal, "SIGHUP", None)) if sig}
-
-
 @contextmanager
 def signals_blocked() -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP blocked in this thread for the block, and for good in the threads it starts.
@@ -78,7 +75,7 @@ def signals_blocked() -> Iterator[None]:
     if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to steer
         yield
         return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
     try:
         yield
     finally:
