@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+from tests.support.cli_schema import validate
 
 from codewright.agent.session import SessionStore
 
@@ -49,3 +52,12 @@ def test_a_store_from_before_process_ids_gets_the_column(tmp_path: Path) -> None
     again = SessionStore(tmp_path)
     assert "pid" in {row[1] for row in again.db.execute("PRAGMA table_info(sessions)")}
     assert outcomes(again) == {"old": "stopped"}  # no process known: nothing can be running it
+
+
+def test_sessions_json_lists_a_stopped_session_as_its_schema_says(tmp_path: Path) -> None:
+    gone = create_in_a_process_that_ends(tmp_path)
+    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
+                             capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": SRC})
+    rows = json.loads(listing.stdout)
+    validate("sessions", rows)
+    assert [(r["id"], r["outcome"]) for r in rows["sessions"]] == [(gone, "stopped")]
