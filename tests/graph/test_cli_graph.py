@@ -111,6 +111,17 @@ def test_def_not_found_exits_1_with_one_line(repo: Path) -> None:
     assert out.returncode == 1 and out.stderr == "codewright: no definition found for no_such_symbol\n"
 
 
+@pytest.mark.parametrize(("args", "line"), [
+    (["symbols", "zzz"], "no symbol's name matches 'zzz'"),
+    (["refs", "zzz"], "no uses of 'zzz' are indexed"),
+    (["refs", "pkg.models.User.get_user"],
+     "no use is resolved to 'pkg.models.User.get_user' (`codewright refs get_user` lists every use of the name)"),
+])
+def test_a_query_matching_nothing_says_so_in_one_line(repo: Path, args: list[str], line: str) -> None:
+    out = cli(*args, "--repo", str(repo))
+    assert (out.returncode, out.stdout, out.stderr) == (0, line + "\n", "")
+
+
 def test_corrupted_index_is_rebuilt_with_a_message_on_stderr(tmp_path: Path) -> None:
     broken = make_repo(tmp_path / "b", PYTHON_REPO)
     (broken / ".codewright").mkdir()

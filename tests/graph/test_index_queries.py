@@ -27,14 +27,19 @@ def index(tmp_path_factory: pytest.TempPathFactory):
         ("get_user", "pkg/models.py::User.get_user_name"),  # prefix
         ("gun", "pkg/models.py::User.get_user_name"),  # subsequence
         ("mkusr", "pkg/models.py::make_user"),
+        ("User.get", "pkg/models.py::User.get_user_name"),  # a dotted query matches the qualified name's tail
+        ("models.make", "pkg/models.py::make_user"),
+        ("user.gun", "pkg/models.py::User.get_user_name"),
+        ("User.__init__", "pkg/models.py::User.__init__"),
     ],
 )
 def test_symbols_fuzzy(index: Index, query: str, first: str) -> None:
     assert index.symbols(query)[0].id == first
 
 
-def test_symbols_no_match(index: Index) -> None:
-    assert index.symbols("zzz") == []
+@pytest.mark.parametrize("query", ["zzz", "views.User"])  # User is in models, not in views
+def test_symbols_no_match(index: Index, query: str) -> None:
+    assert index.symbols(query) == []
 
 
 @pytest.mark.parametrize(

@@ -66,6 +66,8 @@ def cmd_symbols(args: argparse.Namespace) -> int:
         _print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
     for s in [] if args.json else found:
         print(f"{s.path}:{s.start_line}:{s.start_col}  {s.kind:<9} {s.qualname}")
+    if not found and not args.json:
+        print(f"no symbol's name matches {args.query!r}")
     return 0
 
 
@@ -87,6 +89,12 @@ def cmd_refs(args: argparse.Namespace) -> int:
     for r in [] if args.json else found:
         target = f"  -> {r.target}" if r.target else ""
         print(f"{r.path}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
+    if not found and not args.json:
+        bare = args.name.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+        if bare == args.name:
+            print(f"no uses of {args.name!r} are indexed")
+        else:
+            print(f"no use is resolved to {args.name!r} (`codewright refs {bare}` lists every use of the name)")
     return 0
 
 

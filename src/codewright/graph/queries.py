@@ -88,23 +88,29 @@ def _symbols(conn: sqlite3.Connection, where: str, params: tuple) -> list[Symbol
 
 
 def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[SymbolInfo]:
-    """Fuzzy by name: exact, then prefix, then substring, then subsequence; shorter names first."""
+    """Fuzzy by name: exact, then prefix, then substring, then subsequence; shorter names first.
+
+    A dotted query (`Command.exec`, `models.Q`) is matched the same way against as many of the
+    qualified name's last parts, so a method is found through its class and a name through its module."""
     needle = query.strip()
     if not needle:
         return []
+    parts = needle.count(".") + 1
+    column = "s.qualname" if parts > 1 else "s.name"
     pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
-    found = _symbols(conn, "s.name LIKE ? ESCAPE '\\' AND s.kind != 'module'", (pattern,))
+    found = _symbols(conn, f"{column} LIKE ? ESCAPE '\\' AND s.kind != 'module'", (pattern,))
     words = split_identifier(needle)
 
     def score(s: SymbolInfo) -> tuple:
-        name = s.name.lower()
+        shown = s.name if parts == 1 else ".".join(s.qualname.split(".")[-parts:])
+        name = shown.lower()
         lowered = needle.lower()
         rank = (
-            0 if s.name == needle else 1 if name == lowered else 2 if name.startswith(lowered)
-            else 3 if lowered in name else 4 if words and split_identifier(s.name)[: len(words)] == words
+            0 if shown == needle else 1 if name == lowered else 2 if name.startswith(lowered)
+            else 3 if lowered in name else 4 if words and split_identifier(shown)[: len(words)] == words
             else 5
         )
-        return (rank, len(s.name), s.path, s.start_line)
+        return (rank, needle not in shown, len(shown), s.path, s.start_line)
 
     return sorted(found, key=score)[:limit]
 
