@@ -353,6 +353,10 @@ def test_signature_and_doc(lang, sid, signature, doc):
     ("a.rs", b"impl<T> Wrap<T> { fn new() -> Self { todo!() } }\n", [("Wrap.new", "method", "fn new() -> Self")]),
     ("a.go", b"package p\nfunc (l *List[T]) Len() int { return 0 }\n", [("List.Len", "method", "func (l *List[T]) Len() int")]),
     ("a.js", b"export const f = async () => 1;\nexport default class {}\n", [("f", "function", "f = async ()")]),
+    ("a.js", b"res.send = function send(body) {}\n", [("res.send", "method", "res.send = function send(body)")]),
+    ("a.js", b"Router.prototype.handle = (req) => req;\n", [("Router.handle", "method", "Router.prototype.handle = (req)")]),
+    ("a.js", b"function f() { x.y = function () {}; }\n", [("f", "function", "function f()")]),  # top level only
+    ("a.ts", b"app.use = function (fn: Fn): App { return this; };\n", [("app.use", "method", "app.use = function (fn: Fn): App")]),
 ])
 def test_declaration_forms(path, source, expected):
     facts = extract(path, source)
@@ -397,3 +401,9 @@ def test_doc_comments_and_chunk_starts(path, source, sid, doc, chunk_start):
     sym = next(s for s in facts.symbols if s.id == f"{path}::{sid}")
     chunk = next(c for c in facts.chunks if c.symbol == sym.id)
     assert (sym.doc, chunk.start_line) == (doc, chunk_start)
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.ts"])
+def test_a_function_expressions_name_declares_it(path):
+    facts = extract(path, b"const g = function h(n) { return h(n - 1); };\n")
+    assert [(r.name, r.kind, r.col) for r in facts.references] == [("h", "call", 34), ("n", "name", 36)]

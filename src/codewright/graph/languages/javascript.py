@@ -1,5 +1,7 @@
 """JavaScript (and JSX): functions, classes, methods, top-level constants, ES and
-CommonJS imports, references. Qualnames are `Class.method`."""
+CommonJS imports, references. Qualnames are `Class.method`; a function assigned at the top
+level to an object's property (`res.send = function send(body)`, CommonJS style) or to a
+prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`."""
 
 from __future__ import annotations
 
@@ -18,6 +20,15 @@ DEFS_SCM = r"""
 (method_definition name: (_) @name) @def.function
 (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function
 (program (lexical_declaration (variable_declarator name: (identifier) @name) @def.variable))
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
+  right: [(arrow_function) (function_expression)]) @def.function))
+(program (expression_statement (assignment_expression
+  left: (member_expression
+    object: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
+    property: (property_identifier) @name)
+  right: [(arrow_function) (function_expression)]) @def.function)
+  (#eq? @_prototype "prototype"))
 (program (variable_declaration (variable_declarator name: (identifier) @name) @def.variable))
 (program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name) @def.variable)))
 (import_statement) @import
@@ -38,6 +49,7 @@ REFS_SCM = r"""
 (decorator (identifier) @ref.decorator)
 (decorator (call_expression function: (identifier) @ref.decorator))
 (arrow_function parameter: (identifier) @skip)
+(function_expression name: (identifier) @skip)
 (variable_declarator name: (identifier) @skip)
 (catch_clause parameter: (identifier) @skip)
 (array_pattern (identifier) @skip)

@@ -10,7 +10,8 @@ Capture names in DEFS queries:
                 attribute; `prototype` is a function declared without a body, dropped
                 when the file also defines it)
   @name         its name (may be qualified: `Square::area` nests under `Square`)
-  @receiver     a Go method's receiver type, its parent in the id
+  @receiver     a Go method's receiver type or the object a JS function is assigned to,
+                its parent in the id
   @scope        a container that is not a symbol (a Rust `impl`), @scope.name its type
   @import       an import statement, handed to Spec.imports
   @package      the package or namespace prefix of every qualname (Go, Java)
@@ -327,7 +328,7 @@ _COMMENT_MARKERS = ("//", "/*")  # a comment in every language of this module st
 def _signature(src: Source, node: Node) -> str:
     body = node.child_by_field_name("body")
     if body is None:
-        value = node.child_by_field_name("value")
+        value = node.child_by_field_name("value") or node.child_by_field_name("right")  # `x.f = function`
         body = value.child_by_field_name("body") if value is not None else None
     if body is not None and body.start_byte > node.start_byte:
         text = code_only(src, node, node.start_byte, body.start_byte, _COMMENT_MARKERS)
