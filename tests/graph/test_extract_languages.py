@@ -353,6 +353,9 @@ def test_signature_and_doc(lang, sid, signature, doc):
     ("a.rs", b"impl<T> Wrap<T> { fn new() -> Self { todo!() } }\n", [("Wrap.new", "method", "fn new() -> Self")]),
     ("a.go", b"package p\nfunc (l *List[T]) Len() int { return 0 }\n", [("List.Len", "method", "func (l *List[T]) Len() int")]),
     ("a.js", b"export const f = async () => 1;\nexport default class {}\n", [("f", "function", "f = async ()")]),
+    ("a.go", b"package p\ntype T struct{}\ntype (\n\tA int\n\tB = string\n)\nconst C = 1\nvar v = 2\n",
+     [("T", "struct", "type T struct"), ("A", "type", "type A int"), ("B", "type", "type B = string"),
+      ("C", "constant", "const C = 1"), ("v", "variable", "var v = 2")]),  # the group's keyword, as Go reads
     ("a.js", b"res.send = function send(body) {}\n", [("res.send", "method", "res.send = function send(body)")]),
     ("a.js", b"Router.prototype.handle = (req) => req;\n", [("Router.handle", "method", "Router.prototype.handle = (req)")]),
     ("a.js", b"function f() { x.y = function () {}; }\n", [("f", "function", "function f()")]),  # top level only

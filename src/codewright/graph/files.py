@@ -16,6 +16,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import re
 import stat
 import subprocess
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ INDEX_DIR = ".codewright"
 IGNORE_FILE = ".codewrightignore"
 SIZE_CAP = 1_000_000  # bytes; generated or vendored files beyond this cost more than they tell
 _BINARY_PROBE = 8192
+_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/"
+                       r"|\.min\.(js|css)$|(^|/)jquery[^/]*\.js$")  # and bundled or minified web libraries
 
 
 @dataclass
@@ -45,6 +48,11 @@ class Discovery:
     files: list[FileEntry] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     in_git: bool = False
+
+
+def is_vendored(path: str) -> bool:
+    """Someone else's code kept in the tree (vendor/, third_party/, bundled or minified web libraries)."""
+    return bool(_VENDORED.search(path))
 
 
 def discover(root: Path, size_cap: int = SIZE_CAP) -> Discovery:

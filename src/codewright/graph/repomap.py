@@ -3,7 +3,8 @@
 One idea, from aider's repomap: a definition matters as much as the code that uses it.
 Files are nodes of a graph with an edge A -> B for each symbol of B that A references
 (weighted by the square root of the number of uses, so one chatty caller cannot dominate;
-private `_names` count a tenth). PageRank over that graph says which files the rest of
+private `_names` count a tenth): the targets imports resolve and, outside Python, uses
+matched to definitions by name (`_name_edges`). PageRank over that graph says which files the rest of
 the tree leans on; each file then hands its rank to the symbols it references, in
 proportion to its edges, and those symbols are what the map shows.
 
@@ -24,6 +25,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from codewright.graph.files import is_vendored
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -90,17 +93,72 @@ def _top_level(conn: sqlite3.Connection, file_rank: dict[int, float], paths: dic
 
 
 def _edges(conn: sqlite3.Connection) -> dict[int, dict[str, float]]:
-    """file id -> {target symbol id: weight}, from resolved references to other files."""
+    """file id -> {target symbol id: weight}, from resolved references to other files and,
+    where the language has no deep resolver, from unresolved uses matched by name."""
     found: dict[int, dict[str, float]] = defaultdict(dict)
     rows = conn.execute(
         "SELECT file_id, target, count(*) FROM refs WHERE target_file IS NOT NULL AND target_file != file_id"
         " GROUP BY file_id, target"
     )
     for file_id, target, uses in rows:
-        name = target.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
-        weight = math.sqrt(uses) * (PRIVATE_WEIGHT if name.startswith("_") else 1.0)
-        found[file_id][target] = weight
+        found[file_id][target] = _weight(_name(target), uses)
+    for file_id, target, weight in _name_edges(conn):
+        found[file_id][target] = found[file_id].get(target, 0.0) + weight
     return found
+
+
+def _weight(name: str, uses: int) -> float:
+    return math.sqrt(uses) * (PRIVATE_WEIGHT if name.startswith("_") else 1.0)
+
+
+def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
+    """Edges from the uses that imports could not resolve, in every language but Python.
+
+    Python's resolver follows imports, classes and calls, so its unresolved uses are mostly
+    attributes of values it cannot type, where a name says little. The other languages resolve
+    only what imports name, yet most of their uses cross files another way: a Go package spans
+    its folder, a CommonJS module hands out an object. There a use of `send` leans on the files
+    that define `send`, as in ctags-based maps: each of the k definitions (in the same language
+    family, other files) gets 1/k of the use's weight, so a name defined everywhere adds little.
+    JavaScript's top-level variables are left out: a module's `const path = require(...)` is
+    its own, and other files' uses of a `path` are theirs. So are vendored and minified files
+    (jQuery's `e` and `t` are not the tree's) and names of one or two characters.
+    """
+    families = {
+        file_id: _FAMILY.get(language, language)
+        for file_id, path, language in conn.execute(
+            "SELECT id, path, language FROM files WHERE status='indexed' AND language IS NOT NULL"
+            " AND language != 'python'")
+        if not is_vendored(path)
+    }
+    if not families:
+        return []
+    definers = _definers(conn, families)
+    edges = []
+    for file_id, family in families.items():
+        for name, uses in conn.execute(
+                "SELECT name, count(*) FROM refs WHERE file_id=? AND target IS NULL GROUP BY name", (file_id,)):
+            defs = [(sid, where) for sid, where in definers.get((family, name), ()) if where != file_id]
+            edges.extend((file_id, sid, _weight(name, uses) / len(defs)) for sid, _ in defs)
+    return edges
+
+
+def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str], list[tuple[str, int]]]:
+    """(language family, name) -> [(symbol id, file id)] of the definitions a use may name."""
+    found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
+    for name, sid, file_id, kind in conn.execute("SELECT name, sid, file_id, kind FROM symbols WHERE kind != 'module'"):
+        family = families.get(file_id)
+        if family is None or len(name) < _MATCHED_NAME_MIN:
+            continue
+        if not (family == "javascript" and (kind in _MODULE_PRIVATE or name in _COMMONJS)):
+            found[(family, name)].append((sid, file_id))
+    return found
+
+
+_FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # languages that use each other's names
+_MODULE_PRIVATE = frozenset({"variable", "constant"})  # a JS module's top-level `const x = ...` is its own
+_COMMONJS = frozenset({"module", "exports"})  # so is its `module.exports = function ...`
+_MATCHED_NAME_MIN = 3
 
 
 def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str]]:

@@ -24,7 +24,8 @@ from codewright.errors import CodewrightError
 
 SCHEMA_VERSION = 5  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
-# 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols
+# 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
+# type, const and var signatures start with their keyword
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from codewright.graph.files import is_vendored
 from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import Corpus
@@ -36,8 +37,6 @@ _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "
 LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 _TEST = re.compile(r"(^|/)(tests?|testing)(/|$)|(^|/)test_[^/]*$|_tests?\.py$|(^|/)conftest\.py$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
-_VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/"
-                       r"|\.min\.(js|css)$|(^|/)jquery[^/]*\.js$")  # and bundled or minified web libraries
 # Schema history written by a framework's migration command (Django's app/migrations/0001_initial.py, Alembic's
 # alembic/versions/, Rails' db/migrate/): a fix changes the models, rarely a migration already released.
 _MIGRATION = re.compile(r"(^|/)(migrations|migrate)/\d+_?\w*\.\w+$|(^|/)alembic/versions/[^/]+$")
@@ -96,10 +95,6 @@ def is_test(path: str) -> bool:
 
 def is_doc(path: str) -> bool:
     return bool(_DOC.search(path))
-
-
-def is_vendored(path: str) -> bool:
-    return bool(_VENDORED.search(path))
 
 
 def is_migration(path: str) -> bool:

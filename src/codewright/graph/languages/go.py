@@ -62,7 +62,8 @@ def imports(src: Source, node: Node) -> list[Import]:
 
 
 SPEC = tags.Spec("go", Language(tree_sitter_go.language()), DEFS_SCM, REFS_SCM, imports,
-                 wrappers=frozenset({"type_declaration", "const_declaration", "var_declaration"}))
+                 wrappers=frozenset({"type_declaration", "const_declaration", "var_declaration"}),
+                 keywords={"type_spec": "type ", "type_alias": "type ", "const_spec": "const ", "var_spec": "var "})
 
 
 def extract(path: str, src: Source, module: str, language: str) -> FileFacts:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from operator import attrgetter
 
@@ -74,6 +74,7 @@ class Spec:
     wrappers: frozenset[str] = frozenset()  # nodes wrapping one definition (export, template)
     comments: frozenset[str] = frozenset({"comment"})
     attributes: frozenset[str] = frozenset()  # nodes before a definition that belong to it
+    keywords: dict[str, str] = field(default_factory=dict)  # node type -> the keyword its group's wrapper holds
 
     # Compiled on first use: a large grammar's queries take a few hundred milliseconds,
     # which a process that never meets the language should not pay.
@@ -239,7 +240,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         parent_id = module_id + ".".join(qual_parts[:-1])  # checked against the file's ids below
         sym = Symbol(sid, parts[-1], sep.join(([package] if package else []) + qual_parts), kind,
                      srow + 1, erow + 1, src.col(srow, scol), end_col,
-                     _signature(src, node) + (";" if d.kind == "prototype" else ""),
+                     spec.keywords.get(node.type, "") + _signature(src, node) + (";" if d.kind == "prototype" else ""),
                      doc, parent_id)
         symbols.append(sym)
         by_id[sid] = sym

@@ -1,0 +1,62 @@
+"""The repo map beyond Python: where imports leave uses unresolved (a Go package spans its folder,
+a CommonJS module hands out an object), uses matched by name still rank the files they lean on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from store_repo import make_repo
+
+from codewright.graph.index import Index
+
+GO_PACKAGE = {  # one package: no file imports another, every call crosses files by name
+    "alpha.go": "package app\n\nfunc Alpha() int { return 1 }\n",
+    "beta.go": "package app\n\nfunc Beta() { Serve(Alpha()) }\n",
+    "gamma.go": "package app\n\nfunc Gamma() { Serve(2) }\n",
+    "serve.go": "package app\n\nfunc Serve(n int) {}\n",
+}
+
+COMMONJS = {  # the library's methods are reached through the object `require` returns
+    "examples/a.js": "const path = require('path');\nconst app = require('../lib/app');\napp.use(path.sep);\n",
+    "lib/app.js": "const core = require('./core');\nexports.use = function use(fn) {\n  return core.start(fn);\n};\n",
+    "lib/core.js": "exports.start = function start(fn) {\n  return fn;\n};\n",
+}
+
+# lib/paths.js's parameter `path` is its own: the examples' `const path = require(...)` are theirs,
+# and so is each module's `module.exports`
+OWN_VARIABLES = {
+    "examples/a.js": "const path = require('path');\n",
+    "examples/b.js": "const path = require('path');\n",
+    "examples/c.js": "module.exports = function () {};\n",
+    "lib/core.js": "exports.start = function start() {};\n",
+    "lib/paths.js": "exports.join = function join(path) {\n  return [path, path, path, path, path, path].concat(x.start());\n};\n",
+}
+
+# a bundled library's definitions are not the tree's, nor is a one- or two-character name what a use means
+NOT_MATCHED = {
+    "assets/vendor/lib.min.js": "exports.render=function(){};",
+    "aa.js": "exports.ab = function ab() {};\n",
+    "main.js": "x.render();\nx.ab(); x.ab(); x.ab(); x.ab();\n",
+    "view.js": "exports.render = function render() {};\n",
+}
+
+
+@pytest.mark.parametrize(("files", "first"), [
+    (GO_PACKAGE, ["serve.go:", "  func Serve(n int)"]),
+    (COMMONJS, ["lib/core.js:", "      exports.start = function start(fn)"]),
+    (OWN_VARIABLES, ["lib/core.js:", "      exports.start = function start()"]),
+    (NOT_MATCHED, ["view.js:", "      exports.render = function render()"]),
+])
+def test_uses_matched_by_name_rank_the_defining_file_first(tmp_path: Path, files: dict, first: list[str]) -> None:
+    with Index.open(make_repo(tmp_path / "r", files)) as index:
+        index.build()
+        assert index.repo_map(4000).splitlines()[:2] == first
+
+
+def test_a_name_defined_in_another_language_is_not_a_match(tmp_path: Path) -> None:
+    files = {**GO_PACKAGE, "aardvark.js": "exports.Serve = function Serve() {};\n", "z.js": "x.Serve();\n"}
+    with Index.open(make_repo(tmp_path / "r", files)) as index:
+        index.build()
+        lines = index.repo_map(4000).splitlines()
+    assert lines.index("serve.go:") < lines.index("aardvark.js:")
