@@ -38,7 +38,7 @@ EXPECTED = {
             ('fs', ['default'], 'fs', 1, 0),
             ('fs', ['readFile'], 'rf', 1, 0),
             ('./path.js', ['*'], 'path', 2, 0),
-            ('util', [], None, 3, 0),
+            ('util', [], 'util', 3, 0),
         ],
         [
             ('require', 'call', 3, 14, '', 'util'),
@@ -410,3 +410,16 @@ def test_doc_comments_and_chunk_starts(path, source, sid, doc, chunk_start):
 def test_a_function_expressions_name_declares_it(path):
     facts = extract(path, b"const g = function h(n) { return h(n - 1); };\n")
     assert [(r.name, r.kind, r.col) for r in facts.references] == [("h", "call", 34), ("n", "name", 36)]
+
+
+@pytest.mark.parametrize("source, imports", [
+    (b"const a = require('./a');\n", [("./a", [], "a")]),
+    (b"const {b, c: d} = require('./b');\n", [("./b", ["b"], None), ("./b", ["c"], "d")]),
+    (b"const {c: d} = require('./b');\n", [("./b", ["c"], "d")]),
+    (b"const e = require('./e').f;\n", [("./e", ["f"], "e")]),
+    (b"const g = require('./g').g;\n", [("./g", ["g"], None)]),
+    (b"require('./side');\n", [("./side", [], None)]),
+    (b"module.exports = require('./lib');\n", [("./lib", [], None)]),
+])
+def test_what_a_require_binds(source, imports):
+    assert [(i.module, i.names, i.alias) for i in extract("a.js", source).imports] == imports

@@ -11,6 +11,9 @@ FILES = {
     "web/util.ts": "export function helper(x: number): number { return x; }\nexport function other(): number { return 1; }\n",
     "web/app.ts": 'import { helper, other as o } from "./util";\nimport * as ns from "./util";\n'
                   "export function main(): number { return helper(1) + o() + ns.helper(2); }\n",
+    "node/lib/util.js": "exports.helper = function helper(x) { return x; };\nexports.other = () => 1;\n",
+    "node/app.js": "const util = require('./lib/util');\nconst { other } = require('./lib/util');\n"
+                   "function main() { return util.helper(1) + other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
     "internal/store/store.go": "package store\n\nfunc Open() int { return 1 }\n",
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
@@ -45,6 +48,7 @@ def resolved(index: Index, path: str) -> list[tuple]:
     ("path", "imports"),
     [
         ("web/app.ts", [("./util", "web/util.ts")] * 3),
+        ("node/app.js", [("./lib/util", "node/lib/util.js")] * 2),
         ("main.go", [("fmt", None), ("example.com/app/internal/store", "internal/store")]),
         ("src/main.c", [("local.h", "src/local.h"), ("stdio.h", None)]),
         ("java/src/com/acme/Main.java", [("com.acme.util", "java/src/com/acme/util")]),
@@ -64,6 +68,9 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
     [
         ("web/app.ts", [("", "helper", 3, 41, "web/util.ts::helper"), ("", "o", 3, 53, "web/util.ts::other"),
                         ("", "ns", 3, 59, "web/util.ts::"), ("ns", "helper", 3, 62, "web/util.ts::helper")]),
+        ("node/app.js", [("", "util", 3, 26, "node/app.js::util"),
+                         ("util", "helper", 3, 31, "node/lib/util.js::exports.helper"),
+                         ("", "other", 3, 43, "node/lib/util.js::exports.other")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
         ("java/src/com/acme/Main.java", [("", "Widget", 3, 34, "java/src/com/acme/util/Widget.java::Widget"),

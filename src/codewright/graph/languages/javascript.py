@@ -89,8 +89,7 @@ def es_imports(src: Source, node: Node) -> list[Import]:
     """`import d, {a as b, c} from "m"` → m [default] as d, m [c], m [a] as b; `require("m")` → m."""
     source = node.child_by_field_name("source")
     if node.type == "call_expression":
-        args = node.child_by_field_name("arguments")
-        return [Import(module_path(src, args.named_child(0)))]
+        return _required(src, node)
     module = module_path(src, source) if source is not None else ""
     plain: list[str] = []
     found: list[Import] = []
@@ -115,6 +114,33 @@ def es_imports(src: Source, node: Node) -> list[Import]:
     if plain or not found:
         found.insert(0, Import(module, plain))
     return found
+
+
+def _required(src: Source, call: Node) -> list[Import]:
+    """What a CommonJS `require` binds: `const x = require("m")` the module as x,
+    `const {a, b: c} = require("m")` its members a and b (as c), `const f = require("m").g`
+    its member g as f. A `require` whose value is not kept binds no name."""
+    module = module_path(src, call.child_by_field_name("arguments").named_child(0))
+    holder, member = call.parent, None
+    if holder is not None and holder.type == "member_expression":
+        prop = holder.child_by_field_name("property")
+        member, holder = _text(src, prop), holder.parent
+    name = holder.child_by_field_name("name") if holder is not None and holder.type == "variable_declarator" else None
+    if name is None:
+        return [Import(module, [member] if member else [])]
+    if name.type == "identifier":
+        local = _text(src, name)
+        return [Import(module, [member], None if local == member else local) if member else Import(module, [], local)]
+    if name.type != "object_pattern" or member:
+        return [Import(module, [member] if member else [])]
+    plain, renamed = [], []
+    for part in name.named_children:
+        if part.type == "shorthand_property_identifier_pattern":
+            plain.append(_text(src, part))
+        elif part.type == "pair_pattern" and part.child_by_field_name("value").type == "identifier":
+            renamed.append(Import(module, [_text(src, part.child_by_field_name("key"))],
+                                  _text(src, part.child_by_field_name("value"))))
+    return [Import(module, plain), *renamed] if plain or not renamed else renamed
 
 
 def _text(src: Source, node: Node) -> str:
