@@ -79,6 +79,18 @@ def run_query(args: argparse.Namespace) -> int:
         print(json.dumps(out))
     else:
         print(symbol)
-        for line in lines:
+        for line in lines or [_nothing(args.query, symbol)]:
             print("  " + line)
     return 0
+
+
+def _nothing(query: str, symbol: str) -> str:
+    """The line that stands for an empty list, saying why where the reason is known."""
+    found = "calls nothing in the call graph" if query == "callees" else "no callers in the call graph"
+    path = symbol.split("::", 1)[0]
+    if path.endswith((".py", ".pyi")):
+        return f"({found})"
+    if query == "callees":
+        return f"({found}: it covers Python only)"
+    name = symbol.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+    return f"({found}: it covers Python only; `codewright refs {name}` lists this name's uses)"

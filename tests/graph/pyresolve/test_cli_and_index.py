@@ -52,6 +52,21 @@ def test_callers_callees_impact(repo, capsys):
     assert [c["id"] for c in out["callers"]] == ["src/shop/cart.py::Cart.total"]
 
 
+@pytest.mark.parametrize(("argv", "line"), [
+    (["callers", "other.py::rate"], "  (no callers in the call graph)"),
+    (["callees", "other.py::rate"], "  (calls nothing in the call graph)"),
+    (["callers", "web/app.js::start"],
+     "  (no callers in the call graph: it covers Python only; `codewright refs start` lists this name's uses)"),
+    (["impact", "web/app.js::start"],
+     "  (no callers in the call graph: it covers Python only; `codewright refs start` lists this name's uses)"),
+    (["callees", "web/app.js::start"], "  (calls nothing in the call graph: it covers Python only)"),
+])
+def test_an_empty_answer_says_so(repo, capsys, argv, line):
+    write_tree(repo, {"web/app.js": "function start() { return go(); }\nstart();\n"})
+    assert main([*argv, "--repo", str(repo)]) == 0
+    assert capsys.readouterr().out.splitlines() == [argv[1], line]
+
+
 def test_ambiguous_name_lists_candidates(repo, capsys):
     assert main(["callers", "rate", "--repo", str(repo)]) == 2
     err = capsys.readouterr().err
