@@ -41,12 +41,34 @@ NOT_MATCHED = {
     "view.js": "exports.render = function render() {};\n",
 }
 
+GO_IMPORTED = {  # fmt.Println is fmt's, whatever the tree defines by that name
+    "alpha.go": 'package app\n\nimport "fmt"\n\nfunc A() { fmt.Println(); fmt.Println(); fmt.Println(); help() }\n',
+    "help.go": "package app\n\nfunc help() {}\n",
+    "printer.go": "package app\n\ntype P struct{}\n\nfunc (p P) Println() {}\n",
+}
+
+JS_MEMBERS_ONLY = {  # a bare `send()` cannot name another module's `res.send`
+    "a.js": "send(); send(); send();\n",
+    "b.js": "res.send = function send() {};\n",
+    "c.js": "exports.start = function start() {};\n",
+    "d.js": "x.start();\n",
+}
+
+FUNCTION_LOCAL = {  # the getter inside make's object literal is make's own
+    "a.ts": "export const make = () => ({\n  get url() { return 1; },\n});\n",
+    "b.ts": "export class Page {\n  open(): void {}\n}\n",
+    "c.ts": "x.url; x.url; x.url; x.open();\n",
+}
+
 
 @pytest.mark.parametrize(("files", "first"), [
     (GO_PACKAGE, ["serve.go:", "  func Serve(n int)"]),
     (COMMONJS, ["lib/core.js:", "      exports.start = function start(fn)"]),
     (OWN_VARIABLES, ["lib/core.js:", "      exports.start = function start()"]),
     (NOT_MATCHED, ["view.js:", "      exports.render = function render()"]),
+    (GO_IMPORTED, ["help.go:", "  func help()"]),
+    (JS_MEMBERS_ONLY, ["c.js:", "      exports.start = function start()"]),
+    (FUNCTION_LOCAL, ["b.ts:", "  class Page"]),
 ])
 def test_uses_matched_by_name_rank_the_defining_file_first(tmp_path: Path, files: dict, first: list[str]) -> None:
     with Index.open(make_repo(tmp_path / "r", files)) as index:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib.util
 import math
+import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -120,9 +121,12 @@ def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
     its folder, a CommonJS module hands out an object. There a use of `send` leans on the files
     that define `send`, as in ctags-based maps: each of the k definitions (in the same language
     family, other files) gets 1/k of the use's weight, so a name defined everywhere adds little.
-    JavaScript's top-level variables are left out: a module's `const path = require(...)` is
-    its own, and other files' uses of a `path` are theirs. So are vendored and minified files
-    (jQuery's `e` and `t` are not the tree's) and names of one or two characters.
+    Only what a use can name is matched. Not a name the file's imports bind, nor a member of
+    one (`test` from 'ava', `fmt.Println`): the import says what it is, in the tree or not. Not
+    a definition inside a function, which is the function's own. In JavaScript, whose modules
+    (CommonJS and ES alike) keep their top-level names to themselves, only a member (`x.send`)
+    matches a member (`res.send`, `exports.send`, `Router.send`). Not vendored or minified
+    files (jQuery's `e` and `t` are not the tree's), nor names of one or two characters.
     """
     families = {
         file_id: _FAMILY.get(language, language)
@@ -136,28 +140,41 @@ def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
     definers = _definers(conn, families)
     edges = []
     for file_id, family in families.items():
-        for name, uses in conn.execute(
-                "SELECT name, count(*) FROM refs WHERE file_id=? AND target IS NULL GROUP BY name", (file_id,)):
+        bound = _imported_names(conn, file_id)
+        for name, qualifier, uses in conn.execute("SELECT name, qualifier, count(*) FROM refs WHERE file_id=?"
+                                                  " AND target IS NULL GROUP BY name, qualifier", (file_id,)):
+            if name in bound or qualifier.split(".", 1)[0] in bound or (family == "javascript" and not qualifier):
+                continue
             defs = [(sid, where) for sid, where in definers.get((family, name), ()) if where != file_id]
             edges.extend((file_id, sid, _weight(name, uses) / len(defs)) for sid, _ in defs)
     return edges
 
 
+def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
+    """The local names a file's imports bind: aliases, imported names, Go's package names."""
+    found: set[str] = set()
+    for module, names, alias in conn.execute("SELECT module, names, alias FROM imports WHERE file_id=?", (file_id,)):
+        found.add(alias or re.split(r"[/.:]", module.rstrip("/"))[-1])
+        found.update(n for n in names.split(",") if n not in ("", "*", "default"))
+    return found
+
+
 def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str], list[tuple[str, int]]]:
     """(language family, name) -> [(symbol id, file id)] of the definitions a use may name."""
     found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
-    for name, sid, file_id, kind in conn.execute("SELECT name, sid, file_id, kind FROM symbols WHERE kind != 'module'"):
+    rows = conn.execute("SELECT s.name, s.sid, s.file_id FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
+                        " WHERE s.kind != 'module' AND (p.kind IS NULL OR p.kind NOT IN ('function', 'method'))")
+    for name, sid, file_id in rows:
         family = families.get(file_id)
         if family is None or len(name) < _MATCHED_NAME_MIN:
             continue
-        if not (family == "javascript" and (kind in _MODULE_PRIVATE or name in _COMMONJS)):
+        if family != "javascript" or ("." in sid.split("::", 1)[1] and name not in _COMMONJS):
             found[(family, name)].append((sid, file_id))
     return found
 
 
 _FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # languages that use each other's names
-_MODULE_PRIVATE = frozenset({"variable", "constant"})  # a JS module's top-level `const x = ...` is its own
-_COMMONJS = frozenset({"module", "exports"})  # so is its `module.exports = function ...`
+_COMMONJS = frozenset({"exports"})  # each module's `module.exports = function ...` is its own
 _MATCHED_NAME_MIN = 3
 
 
