@@ -15,7 +15,8 @@ FILES = {
     "node/app.js": "const util = require('./lib/util');\nconst { other } = require('./lib/util');\n"
                    "function main() { return util.helper(1) + other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
-    "internal/store/store.go": "package store\n\nfunc Open() int { return 1 }\n",
+    "internal/store/store.go": "package store\n\nfunc Open() int { return defaultSize() }\n",
+    "internal/store/size.go": "package store\n\nfunc defaultSize() int { return 1 }\n",
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
                "func main() { fmt.Println(st.Open()) }\n",
     "src/local.h": "int helper(int x);\n",
@@ -23,6 +24,7 @@ FILES = {
     "java/src/com/acme/util/Widget.java": "package com.acme.util;\npublic class Widget { public void spin() {} }\n",
     "java/src/com/acme/Main.java": "package com.acme;\nimport com.acme.util.Widget;\n"
                                    "public class Main { void run() { Widget w = new Widget(); w.spin(); } }\n",
+    "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
     "rs/src/net/mod.rs": "pub mod tcp;\n",
     "rs/src/net/tcp.rs": "pub struct Conn;\npub fn listen() {}\n",
@@ -72,6 +74,8 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
                          ("util", "helper", 3, 31, "node/lib/util.js::exports.helper"),
                          ("", "other", 3, 43, "node/lib/util.js::exports.other")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
+        ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
+        ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
         ("java/src/com/acme/Main.java", [("", "Widget", 3, 34, "java/src/com/acme/util/Widget.java::Widget"),
                                          ("", "Widget", 3, 49, "java/src/com/acme/util/Widget.java::Widget")]),
@@ -86,3 +90,18 @@ def test_references_resolve_through_imports(index: Index, path: str, refs: list[
 
 def test_definition_across_languages_by_position(index: Index) -> None:
     assert [s.id for s in index.definitions("main.go:8:30")] == ["internal/store/store.go::Open"]
+
+
+def test_a_go_package_name_follows_its_definition_across_updates(tmp_path) -> None:
+    root = make_repo(tmp_path / "r", {"p/store.go": "package p\n\nfunc Open() int { return size() }\n",
+                                      "p/size.go": "package p\n\nfunc other() int { return 1 }\n"})
+    query = "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='p/store.go' AND r.name='size'"
+    targets = []
+    with Index.open(root) as index:
+        index.build()
+        for path, text in [("p/size.go", "func size() int { return 1 }"), ("p/size.go", "func other() int { return 1 }"),
+                           ("p/extra.go", "func size() int { return 2 }")]:
+            (root / path).write_text(f"package p\n\n{text}\n")
+            index.update([path])
+            targets.append(index.conn.execute(query).fetchone()[0])
+    assert targets == ["p/size.go::size", None, "p/extra.go::size"]

@@ -8,8 +8,9 @@ Two steps, both pure lookups in tables built from the whole tree:
    quoted includes, Java packages and classes, Rust `crate::`/`super::` paths and `mod`.
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
-   bindings (`Resolver.resolve_ref`). Only targets the imports make clear are recorded: no
-   guessing across the tree by bare name.
+   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`). Only
+   targets the imports or the package make clear are recorded: no guessing across the tree by
+   bare name.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
 SELF_NAMES = ("self", "cls", "this")
+_PACKAGE_SCOPED = frozenset({"go", "java"})
 
 
 def python_module(path: str, paths: set[str]) -> str | None:
@@ -210,6 +212,7 @@ class Resolver:
         self._top: dict[str, dict[str, str]] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._bindings: dict[str, Bindings] = {}
+        self._package_scoped: dict[str, bool] = {}
 
     def top(self, path: str) -> dict[str, str]:
         """Top-level names of a file, or of every file of a (Go/Java package) directory."""
@@ -307,6 +310,15 @@ class Resolver:
         bound = self.bindings(path).names.get(name)
         return self._binding_sid(bound) if bound else None
 
+    def _in_package(self, path: str, name: str) -> str | None:
+        """A Go or Java file sees every top-level name of its package (its folder) without an import."""
+        scoped = self._package_scoped.get(path)
+        if scoped is None:
+            scoped = self._package_scoped[path] = self._language_of(path) in _PACKAGE_SCOPED
+        if not scoped:
+            return None
+        return self.top(posixpath.dirname(path)).get(name)
+
     def _binding_sid(self, binding: tuple[str, str]) -> str | None:
         """The symbol a binding names: a symbol, or an indexed file's module (never a skipped one)."""
         kind, value = binding
@@ -328,7 +340,7 @@ class Resolver:
                 sid = self.top(star).get(name)
                 if sid:
                     return sid
-            return None
+            return self._in_package(path, name)
         if qualifier in SELF_NAMES:
             owner = _enclosing_class(scope)
             return self.members(owner).get(name) if owner else None
