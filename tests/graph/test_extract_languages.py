@@ -26,7 +26,6 @@ EXPECTED = {
     "javascript": (
         [
             ('', 'shapes.js', 'module', 1, 1, 19, 21, None),
-            ('util', 'util', 'variable', 3, 7, 3, 28, ''),
             ('add', 'add', 'function', 6, 8, 8, 1, ''),
             ('Shape', 'Shape', 'class', 10, 1, 16, 1, ''),
             ('Shape.constructor', 'Shape.constructor', 'method', 11, 3, 14, 3, 'Shape'),
@@ -41,7 +40,7 @@ EXPECTED = {
             ('util', [], 'util', 3, 0),
         ],
         [
-            ('require', 'call', 3, 14, '', 'util'),
+            ('require', 'call', 3, 14, '', ''),  # `const util = require(...)` is an import, no symbol
             ('util', 'name', 7, 10, '', 'add'),
             ('format', 'call', 7, 15, 'util', 'add'),
             ('a', 'name', 7, 22, '', 'add'),

@@ -16,7 +16,8 @@ FILES = {
                    "function main() { return util.helper(1) + other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
     "internal/store/store.go": "package store\n\nfunc Open() int { return defaultSize() }\n",
-    "internal/store/size.go": "package store\n\nfunc defaultSize() int { return 1 }\n",
+    "internal/store/size.go": "package store\n\nfunc defaultSize() int { return jsOnly() }\n",
+    "internal/store/web.js": "function jsOnly() {}\n",  # beside the package, not in it
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
                "func main() { fmt.Println(st.Open()) }\n",
     "src/local.h": "int helper(int x);\n",
@@ -70,11 +71,12 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
     [
         ("web/app.ts", [("", "helper", 3, 41, "web/util.ts::helper"), ("", "o", 3, 53, "web/util.ts::other"),
                         ("", "ns", 3, 59, "web/util.ts::"), ("ns", "helper", 3, 62, "web/util.ts::helper")]),
-        ("node/app.js", [("", "util", 3, 26, "node/app.js::util"),
+        ("node/app.js", [("", "util", 3, 26, "node/lib/util.js::"),
                          ("util", "helper", 3, 31, "node/lib/util.js::exports.helper"),
                          ("", "other", 3, 43, "node/lib/util.js::exports.other")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
+        ("internal/store/size.go", []),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
         ("java/src/com/acme/Main.java", [("", "Widget", 3, 34, "java/src/com/acme/util/Widget.java::Widget"),

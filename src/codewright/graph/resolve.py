@@ -212,16 +212,17 @@ class Resolver:
         self._top: dict[str, dict[str, str]] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._bindings: dict[str, Bindings] = {}
-        self._package_scoped: dict[str, bool] = {}
+        self._scoped: dict[str, bool] = {}
 
     def top(self, path: str) -> dict[str, str]:
-        """Top-level names of a file, or of every file of a (Go/Java package) directory."""
+        """Top-level names of a file, or of every Go or Java file of a (package) directory."""
         if path not in self._top:
             files = self._files_in_dir(path)
             if files:
                 merged: dict[str, str] = {}
                 for f in files:
-                    merged.update(self.top(f))
+                    if self._package_scoped(f):
+                        merged.update(self.top(f))
                 self._top[path] = merged
             else:
                 self._top[path] = self._load_top(path)
@@ -312,12 +313,14 @@ class Resolver:
 
     def _in_package(self, path: str, name: str) -> str | None:
         """A Go or Java file sees every top-level name of its package (its folder) without an import."""
-        scoped = self._package_scoped.get(path)
-        if scoped is None:
-            scoped = self._package_scoped[path] = self._language_of(path) in _PACKAGE_SCOPED
-        if not scoped:
-            return None
-        return self.top(posixpath.dirname(path)).get(name)
+        return self.top(posixpath.dirname(path)).get(name) if self._package_scoped(path) else None
+
+    def _package_scoped(self, path: str) -> bool:
+        """Whether the file belongs to a package that is its folder (Go, Java)."""
+        found = self._scoped.get(path)
+        if found is None:
+            found = self._scoped[path] = self._language_of(path) in _PACKAGE_SCOPED
+        return found
 
     def _binding_sid(self, binding: tuple[str, str]) -> str | None:
         """The symbol a binding names: a symbol, or an indexed file's module (never a skipped one)."""

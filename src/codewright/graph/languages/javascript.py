@@ -1,5 +1,5 @@
 """JavaScript (and JSX): functions, classes, methods, top-level constants, ES and
-CommonJS imports, references. Qualnames are `Class.method`; a function assigned at the top
+CommonJS imports, references. `const x = require("m")` is an import, not a constant. Qualnames are `Class.method`; a function assigned at the top
 level to an object's property (`res.send = function send(body)`, CommonJS style) or to a
 prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`."""
 
@@ -19,7 +19,8 @@ DEFS_SCM = r"""
 (class_declaration name: (_) @name) @def.class
 (method_definition name: (_) @name) @def.function
 (variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function
-(program (lexical_declaration (variable_declarator name: (identifier) @name) @def.variable))
+(program (lexical_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable)
+  (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
   right: [(arrow_function) (function_expression)]) @def.function))
@@ -29,8 +30,11 @@ DEFS_SCM = r"""
     property: (property_identifier) @name)
   right: [(arrow_function) (function_expression)]) @def.function)
   (#eq? @_prototype "prototype"))
-(program (variable_declaration (variable_declarator name: (identifier) @name) @def.variable))
-(program (export_statement (lexical_declaration (variable_declarator name: (identifier) @name) @def.variable)))
+(program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable)
+  (#not-match? @_value "^require\\s*\\("))
+(program (export_statement (lexical_declaration
+  (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable))
+  (#not-match? @_value "^require\\s*\\("))
 (import_statement) @import
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
