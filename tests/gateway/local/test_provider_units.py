@@ -8,9 +8,9 @@ import jsonschema
 import pytest
 
 from codewright.gateway.local import runtime
-from codewright.gateway.local.provider import LocalProvider, parse_tool_call, tool_call_schema
+from codewright.gateway.local.provider import LocalProvider, ThoughtFirst, parse_tool_call, tool_call_schema
 from codewright.gateway.local.runtime import default_threads
-from codewright.gateway.types import Message, Request, ToolSpec
+from codewright.gateway.types import Message, Request, TextDelta, ToolCallDelta, ToolSpec
 
 TOOLS = [
     ToolSpec("read_file", "Read", {"type": "object", "properties": {"path": {"type": "string"}},
@@ -55,6 +55,15 @@ def test_constrained_output_becomes_a_tool_call(text: str, expected: tuple[str, 
         assert parsed is not None
         thought, call = parsed
         assert (thought, call.id, call.name, call.arguments) == (expected[0], "call_7", *expected[1:])
+
+
+def test_a_streamed_call_shows_its_thought_as_text_and_the_rest_as_call_fragments() -> None:
+    chunks = ['{\n  "', 'thought', '": "The ', 'sum \\"adds\\"', '.", "', 'name": "finish', '", "arguments": {}}']
+    split = ThoughtFirst()
+    events = [split.feed(chunk) for chunk in chunks]
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == 'The sum "adds".'
+    assert [e.arguments for e in events if isinstance(e, ToolCallDelta)] == ['{\n  "', 'thought', 'name": "finish',
+                                                                             '", "arguments": {}}']
 
 
 def test_default_threads_leave_busy_cores_alone() -> None:

@@ -7,7 +7,8 @@ OpenAI provider's payload and usage mapping. Two things are local-specific:
   JSON Schema that admits exactly `{"name": TOOL, "arguments": {...}}` for one of the
   tools, so every call parses and matches its schema. The JSON is turned into a normal
   `ToolCall`; text that is not such JSON stays text (the agent still repairs JSON
-  written in plain text).
+  written in plain text). While it streams, the call's `thought` comes out as text and
+  the rest as tool-call fragments, as a hosted model's reply would (`ThoughtFirst`).
 - Prefix reuse: the runtime lives as long as the process and llama.cpp keeps its KV
   cache, so a turn recomputes only what follows the prefix it shares with the last
   one; `usage.cache_read_tokens` reports the reused tokens like a provider's cache.
@@ -44,12 +45,35 @@ from codewright.gateway.types import (
     Request,
     Response,
     StreamEvent,
+    TextDelta,
     ToolCall,
+    ToolCallDelta,
     ToolSpec,
     Usage,
 )
+from codewright.repair.stream import StreamParser
 
 _DONE = object()
+
+
+class ThoughtFirst:
+    """Splits a constrained reply as it streams: the `thought` as text, the rest as tool-call fragments.
+
+    A renderer draws text and shows a tool call once it is complete; drawn as text, the raw JSON of
+    every reply was noise between the steps, where a hosted model's reply shows its words.
+    """
+
+    def __init__(self) -> None:
+        self._parser = StreamParser()
+        self._shown = 0
+
+    def feed(self, chunk: str) -> TextDelta | ToolCallDelta:
+        value = self._parser.feed(chunk)
+        thought = value.get("thought") if isinstance(value, dict) else None
+        if isinstance(thought, str) and len(thought) > self._shown:
+            new, self._shown = thought[self._shown:], len(thought)
+            return TextDelta(new)
+        return ToolCallDelta(0, None, None, chunk)
 
 
 @dataclass
@@ -192,6 +216,7 @@ class LocalProvider:
             chunks.put(_DONE)
 
         asm = Assembler()
+        split = ThoughtFirst() if request.tools and request.tool_choice != "none" else None
         worker = threading.Thread(target=work, name="codewright-local-model", daemon=True)
         worker.start()
         usage, finish = None, "stop"
@@ -213,7 +238,8 @@ class LocalProvider:
                         continue  # pieces already written when the loop was seen: counted, not shown
                     finish = choice.get("finish_reason") or finish
                     if text:
-                        yield asm.add_text(text)
+                        delta = asm.add_text(text)
+                        yield split.feed(text) if split else delta
                         if watch.add(text):  # repeating itself to the token limit: end as the limit would
                             cancel.set()
                             finish = "length"
