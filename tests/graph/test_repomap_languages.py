@@ -29,16 +29,16 @@ OWN_VARIABLES = {
     "examples/a.js": "const path = require('path');\n",
     "examples/b.js": "const path = require('path');\n",
     "examples/c.js": "module.exports = function () {};\n",
-    "lib/core.js": "exports.start = function start() {};\n",
-    "lib/paths.js": "exports.join = function join(path) {\n  return [path, path, path, path, path, path].concat(x.start());\n};\n",
+    "lib/core.js": "const core = {};\ncore.start = function start() {};\nmodule.exports = core;\n",
+    "lib/paths.js": "exports.join = function join(path) {\n  return [path, path, path, path, path].concat(core.start());\n};\n",
 }
 
 # a bundled library's definitions are not the tree's, nor is a one- or two-character name what a use means
 NOT_MATCHED = {
-    "assets/vendor/lib.min.js": "exports.render=function(){};",
-    "aa.js": "exports.ab = function ab() {};\n",
+    "assets/vendor/lib.min.js": "x.render=function(){};",
+    "aa.js": "x.ab = function ab() {};\n",
     "main.js": "x.render();\nx.ab(); x.ab(); x.ab(); x.ab();\n",
-    "view.js": "exports.render = function render() {};\n",
+    "view.js": "x.render = function render() {};\n",
 }
 
 GO_IMPORTED = {  # fmt.Println is fmt's, whatever the tree defines by that name
@@ -47,38 +47,46 @@ GO_IMPORTED = {  # fmt.Println is fmt's, whatever the tree defines by that name
     "printer.go": "package app\n\ntype P struct{}\n\nfunc (p P) Println() {}\n",
 }
 
-JS_MEMBERS_ONLY = {  # a bare `send()` cannot name another module's `res.send`
-    "a.js": "send(); send(); send();\n",
+JS_THROUGH_THE_OBJECT = {  # `res.send = ...` is named as res.send: not by a bare `send()`, nor `req.send()`
+    "a.js": "send(); send(); send();\nreq.send(); req.send();\n",
     "b.js": "res.send = function send() {};\n",
-    "c.js": "exports.start = function start() {};\n",
-    "d.js": "x.start();\n",
+    "c.js": "res.start = function start() {};\n",
+    "d.js": "res.start();\n",
 }
 
 FUNCTION_LOCAL = {  # the getter inside make's object literal is make's own
     "a.ts": "export const make = () => ({\n  get url() { return 1; },\n});\n",
-    "b.ts": "export class Page {\n  open(): void {}\n}\n",
-    "c.ts": "x.url; x.url; x.url; x.open();\n",
+    "b.ts": "export const page = {\n  open() {},\n};\n",
+    "c.ts": "make.url; make.url; make.url; page.open();\n",
+}
+
+CLASS_MEMBERS = {  # reached through values no import names, as in Python: left to the resolver
+    "a.ts": "export class Page {\n  open(): void {}\n}\n",
+    "b.ts": "export const page = {\n  close() {},\n};\n",
+    "c.ts": "page.open(); page.open(); page.open(); page.close();\n",
 }
 
 
 @pytest.mark.parametrize(("files", "first"), [
     (GO_PACKAGE, ["serve.go:", "  func Serve(n int)"]),
     (COMMONJS, ["lib/core.js:", "      exports.start = function start(fn)"]),
-    (OWN_VARIABLES, ["lib/core.js:", "      exports.start = function start()"]),
-    (NOT_MATCHED, ["view.js:", "      exports.render = function render()"]),
+    (OWN_VARIABLES, ["lib/core.js:", "  core =", "      core.start = function start()"]),
+    (NOT_MATCHED, ["view.js:", "      x.render = function render()"]),
     (GO_IMPORTED, ["help.go:", "  func help()"]),
-    (JS_MEMBERS_ONLY, ["c.js:", "      exports.start = function start()"]),
-    (FUNCTION_LOCAL, ["b.ts:", "  class Page"]),
+    (JS_THROUGH_THE_OBJECT, ["c.js:", "      res.start = function start()"]),
+    (FUNCTION_LOCAL, ["b.ts:", "  page =", "      open()"]),
+    (CLASS_MEMBERS, ["b.ts:", "  page =", "      close()"]),
 ])
 def test_uses_matched_by_name_rank_the_defining_file_first(tmp_path: Path, files: dict, first: list[str]) -> None:
     with Index.open(make_repo(tmp_path / "r", files)) as index:
         index.build()
-        assert index.repo_map(4000).splitlines()[:2] == first
+        assert index.repo_map(4000).splitlines()[: len(first)] == first
 
 
 def test_a_name_defined_in_another_language_is_not_a_match(tmp_path: Path) -> None:
-    files = {**GO_PACKAGE, "aardvark.js": "exports.Serve = function Serve() {};\n", "z.js": "x.Serve();\n"}
+    files = {"aa.c": "int Render(void) { return 0; }\n", "b.go": "package app\n\nfunc B() { x.Render(); x.Render() }\n",
+             "r.go": "package app\n\ntype T struct{}\n\nfunc (t T) Render() {}\n"}
     with Index.open(make_repo(tmp_path / "r", files)) as index:
         index.build()
         lines = index.repo_map(4000).splitlines()
-    assert lines.index("serve.go:") < lines.index("aardvark.js:")
+    assert lines.index("r.go:") < lines.index("aa.c:")

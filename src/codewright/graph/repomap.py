@@ -124,9 +124,11 @@ def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
     Only what a use can name is matched. Not a name the file's imports bind, nor a member of
     one (`test` from 'ava', `fmt.Println`): the import says what it is, in the tree or not. Not
     a definition inside a function, which is the function's own. In JavaScript, whose modules
-    (CommonJS and ES alike) keep their top-level names to themselves, only a member (`x.send`)
-    matches a member (`res.send`, `exports.send`, `Router.send`). Not vendored or minified
-    files (jQuery's `e` and `t` are not the tree's), nor names of one or two characters.
+    (CommonJS and ES alike) keep their top-level names to themselves, a use matches only a member
+    assigned to an object (`_js_member`) and only through that object's name, as CommonJS code
+    writes it in every module: `res.send(...)` names `res.send = function`, `router.handle(...)`
+    names `Router.prototype.handle = ...`; `arr.length` names no `$state.length`. Not vendored
+    or minified files (jQuery's `e` and `t` are not the tree's), nor names of one or two characters.
     """
     families = {
         file_id: _FAMILY.get(language, language)
@@ -143,9 +145,10 @@ def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
         bound = _imported_names(conn, file_id)
         for name, qualifier, uses in conn.execute("SELECT name, qualifier, count(*) FROM refs WHERE file_id=?"
                                                   " AND target IS NULL GROUP BY name, qualifier", (file_id,)):
-            if name in bound or qualifier.split(".", 1)[0] in bound or (family == "javascript" and not qualifier):
+            if name in bound or qualifier.split(".", 1)[0] in bound:
                 continue
-            defs = [(sid, where) for sid, where in definers.get((family, name), ()) if where != file_id]
+            owner = qualifier.rsplit(".", 1)[-1].lower() if family == "javascript" else ""
+            defs = [(sid, where) for sid, where in definers.get((family, name, owner), ()) if where != file_id]
             edges.extend((file_id, sid, _weight(name, uses) / len(defs)) for sid, _ in defs)
     return edges
 
@@ -159,23 +162,37 @@ def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
     return found
 
 
-def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str], list[tuple[str, int]]]:
-    """(language family, name) -> [(symbol id, file id)] of the definitions a use may name."""
-    found: dict[tuple[str, str], list[tuple[str, int]]] = defaultdict(list)
-    rows = conn.execute("SELECT s.name, s.sid, s.file_id FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
-                        " WHERE s.kind != 'module' AND (p.kind IS NULL OR p.kind NOT IN ('function', 'method'))")
-    for name, sid, file_id in rows:
+def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str, str], list[tuple[str, int]]]:
+    """(language family, name, owner) -> [(symbol id, file id)] of the definitions a use may name;
+    the owner, JavaScript's only, is the lowercased object a member is assigned to."""
+    found: dict[tuple[str, str, str], list[tuple[str, int]]] = defaultdict(list)
+    rows = conn.execute(
+        "SELECT s.name, s.sid, s.file_id, p.kind FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
+        " WHERE s.kind != 'module' AND NOT (p.kind IN ('function', 'method')"
+        " AND s.start_line BETWEEN p.start_line AND p.end_line)")  # a function's own definitions
+    for name, sid, file_id, parent_kind in rows:
         family = families.get(file_id)
         if family is None or len(name) < _MATCHED_NAME_MIN:
             continue
-        if family != "javascript" or ("." in sid.split("::", 1)[1] and name not in _COMMONJS):
-            found[(family, name)].append((sid, file_id))
+        if family != "javascript":
+            found[(family, name, "")].append((sid, file_id))
+        elif _js_member(sid, name, parent_kind):
+            found[(family, name, sid.split("::", 1)[1].split(".", 1)[0].lower())].append((sid, file_id))
     return found
+
+
+def _js_member(sid: str, name: str, parent_kind: str | None) -> bool:
+    """A JavaScript definition another module reaches by name: a member assigned to an object or
+    prototype (`res.send = ...`, `exports.send = ...`, `Router.prototype.send = ...`). Top-level
+    names stay in their module; a class's members are reached through values no import names,
+    as in Python, which is left to the resolver."""
+    return "." in sid.split("::", 1)[1] and name not in _COMMONJS and parent_kind not in _CLASSES
 
 
 _FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # languages that use each other's names
 _COMMONJS = frozenset({"exports"})  # each module's `module.exports = function ...` is its own
 _MATCHED_NAME_MIN = 3
+_CLASSES = frozenset({"class", "interface"})
 
 
 def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str]]:
