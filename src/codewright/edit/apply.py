@@ -323,6 +323,10 @@ def _diff(old_name: str, new_name: str, before: str, after: str) -> str:
 
 def _not_found(state: _FileState, item: _Located) -> str:
     lines = state.current.lines if state.current else []
+    applied = _applied_at(lines, item)
+    if applied is not None:
+        return (f"{state.rel}: edit {item.number} looks applied already: its lines to replace are not in the file,"
+                f" and lines {applied + 1}-{applied + len(item.new)} hold its new lines. No file was changed.")
     head = (f"{state.rel}: edit {item.number}: the lines to replace were not found in the file "
             "(not even ignoring whitespace, indentation and blank lines, or approximately).")
     near = closest(lines, item.old)
@@ -339,6 +343,17 @@ def _not_found(state: _FileState, item: _Located) -> str:
         parts.extend(f"{n + 1:>6}| {lines[n]}" for n in range(start, end))
     parts.append("Quote the file's lines exactly and try again. No file was changed.")
     return "\n".join(parts)
+
+
+def _applied_at(lines: list[str], item: _Located) -> int | None:
+    """Where the file holds the edit's new lines once (ignoring trailing whitespace), for an edit
+    that adds or changes some: a patch applied twice, or an edit a model repeats."""
+    new = [line.rstrip() for line in item.new]
+    if not any(new) or new == [line.rstrip() for line in item.old]:
+        return None
+    stripped = [line.rstrip() for line in lines]
+    found = [k for k in range(len(stripped) - len(new) + 1) if stripped[k] == new[0] and stripped[k:k + len(new)] == new]
+    return found[0] if len(found) == 1 else None
 
 
 def _ambiguous(state: _FileState, item: _Located) -> str:
