@@ -157,6 +157,7 @@ class Linker:
         self.conn = conn
         self.file_ids = dict(writer.ids)
         self.first_ref = writer.first_ref
+        self.languages = writer.languages
         self.all_paths = all_paths
         self._by_dir: dict[str, list[str]] | None = None
         self.resolver = Resolver(
@@ -171,6 +172,8 @@ class Linker:
         self.memory = _Memory.of(parsed, writer) if cold else None
 
     def _language(self, path: str) -> str | None:
+        if path in self.languages:  # a file parsed now
+            return self.languages[path]
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
         return row[0] if row else None
 
