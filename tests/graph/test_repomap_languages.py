@@ -47,6 +47,23 @@ GO_IMPORTED = {  # fmt.Println is fmt's, whatever the tree defines by that name
     "printer.go": "package app\n\ntype P struct{}\n\nfunc (p P) Println() {}\n",
 }
 
+GO_MEMBERS = {  # x.Count() calls a method: not the package-level func Count of another package
+    "a/a.go": "package a\n\nfunc A() { x.Count(); x.Count(); x.Count() }\n",
+    "b/count.go": "package b\n\nfunc Count() int { return 0 }\n",
+    "b/list.go": "package b\n\ntype L struct{}\n\nfunc (l L) Count() int { return 0 }\n",
+}
+
+RUST_FIELDS = {  # a field named in a struct literal is a member's name, not a function's
+    "a.rs": "fn a() { let o = Opts { depth: 1 }; let p = Opts { depth: 2 }; }\n",
+    "b.rs": "pub fn depth() {}\n",
+    "c.rs": "pub struct W;\nimpl W {\n    pub fn depth(&self) {}\n}\n",
+}
+
+JAVA_IMPLICIT_THIS = {  # a bare call in Java can name an (inherited) method
+    "a/A.java": "package a;\nclass A { void run() { helper(); helper(); } }\n",
+    "b/B.java": "package b;\npublic class B { void helper() {} }\n",
+}
+
 JS_THROUGH_THE_OBJECT = {  # `res.send = ...` is named as res.send: not by a bare `send()`, nor `req.send()`
     "a.js": "send(); send(); send();\nreq.send(); req.send();\n",
     "b.js": "res.send = function send() {};\n",
@@ -73,6 +90,9 @@ CLASS_MEMBERS = {  # reached through values no import names, as in Python: left 
     (OWN_VARIABLES, ["lib/core.js:", "  core =", "      core.start = function start()"]),
     (NOT_MATCHED, ["view.js:", "      x.render = function render()"]),
     (GO_IMPORTED, ["help.go:", "  func help()"]),
+    (GO_MEMBERS, ["b/list.go:", "  type L struct", "      func (l L) Count() int"]),
+    (RUST_FIELDS, ["c.rs:", "  pub struct W", "      pub fn depth(&self)"]),
+    (JAVA_IMPLICIT_THIS, ["b/B.java:"]),
     (JS_THROUGH_THE_OBJECT, ["c.js:", "      res.start = function start()"]),
     (FUNCTION_LOCAL, ["b.ts:", "  page =", "      open()"]),
     (CLASS_MEMBERS, ["b.ts:", "  page =", "      close()"]),

@@ -143,14 +143,26 @@ def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
     edges = []
     for file_id, family in families.items():
         bound = _imported_names(conn, file_id)
-        for name, qualifier, uses in conn.execute("SELECT name, qualifier, count(*) FROM refs WHERE file_id=?"
-                                                  " AND target IS NULL GROUP BY name, qualifier", (file_id,)):
+        for name, qualifier, member, uses in conn.execute(
+                "SELECT name, qualifier, kind = 'attribute', count(*) FROM refs WHERE file_id=? AND target IS NULL"
+                " GROUP BY name, qualifier, kind = 'attribute'", (file_id,)):
             if name in bound or qualifier.split(".", 1)[0] in bound:
                 continue
-            owner = qualifier.rsplit(".", 1)[-1].lower() if family == "javascript" else ""
-            defs = [(sid, where) for sid, where in definers.get((family, name, owner), ()) if where != file_id]
+            defs = [(sid, where) for owner in _owners(family, qualifier, member)
+                    for sid, where in definers.get((family, name, owner), ()) if where != file_id]
             edges.extend((file_id, sid, _weight(name, uses) / len(defs)) for sid, _ in defs)
     return edges
+
+
+def _owners(family: str, qualifier: str, member: bool) -> tuple[str, ...]:
+    """The owners (see `_definers`) of what a use can name: `x.name` (or a field named in a struct
+    literal) a member, a bare `name` a top-level definition, or in Java and C++ a member too (of
+    `this`, implicit)."""
+    if family == "javascript":
+        return (qualifier.rsplit(".", 1)[-1].lower(),)
+    if qualifier or member:
+        return (_MEMBER,)
+    return ("", _MEMBER) if family in _IMPLICIT_THIS else ("",)
 
 
 def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
@@ -163,19 +175,21 @@ def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
 
 
 def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str, str], list[tuple[str, int]]]:
-    """(language family, name, owner) -> [(symbol id, file id)] of the definitions a use may name;
-    the owner, JavaScript's only, is the lowercased object a member is assigned to."""
+    """(language family, name, owner) -> [(symbol id, file id)] of the definitions a use may name.
+    The owner is "" for a top-level definition and "." for a member (a method, a field, what a
+    class or struct holds); in JavaScript, the lowercased object a member is assigned to."""
     found: dict[tuple[str, str, str], list[tuple[str, int]]] = defaultdict(list)
     rows = conn.execute(
-        "SELECT s.name, s.sid, s.file_id, p.kind FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
+        "SELECT s.name, s.sid, s.file_id, s.kind, p.kind FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
         " WHERE s.kind != 'module' AND NOT (p.kind IN ('function', 'method')"
         " AND s.start_line BETWEEN p.start_line AND p.end_line)")  # a function's own definitions
-    for name, sid, file_id, parent_kind in rows:
+    for name, sid, file_id, kind, parent_kind in rows:
         family = families.get(file_id)
         if family is None or len(name) < _MATCHED_NAME_MIN:
             continue
         if family != "javascript":
-            found[(family, name, "")].append((sid, file_id))
+            member = kind in _MEMBER_KINDS or parent_kind in _CONTAINERS
+            found[(family, name, _MEMBER if member else "")].append((sid, file_id))
         elif _js_member(sid, name, parent_kind):
             found[(family, name, sid.split("::", 1)[1].split(".", 1)[0].lower())].append((sid, file_id))
     return found
@@ -193,6 +207,10 @@ _FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # langu
 _COMMONJS = frozenset({"exports"})  # each module's `module.exports = function ...` is its own
 _MATCHED_NAME_MIN = 3
 _CLASSES = frozenset({"class", "interface"})
+_MEMBER = "."
+_MEMBER_KINDS = frozenset({"method", "attribute"})
+_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
+_IMPLICIT_THIS = frozenset({"java", "c"})  # C++ shares C's family
 
 
 def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str]]:
