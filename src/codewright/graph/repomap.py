@@ -4,7 +4,7 @@ One idea, from aider's repomap: a definition matters as much as the code that us
 Files are nodes of a graph with an edge A -> B for each symbol of B that A references
 (weighted by the square root of the number of uses, so one chatty caller cannot dominate;
 private `_names` count a tenth): the targets imports resolve and, outside Python, uses
-matched to definitions by name (`_name_edges`). PageRank over that graph says which files the rest of
+matched to definitions by name (`name_match.py`). PageRank over that graph says which files the rest of
 the tree leans on; each file then hands its rank to the symbols it references, in
 proportion to its edges, and those symbols are what the map shows.
 
@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import importlib.util
 import math
-import re
 import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from codewright.graph.files import is_vendored
+from codewright.graph.name_match import name_edges
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -103,114 +102,13 @@ def _edges(conn: sqlite3.Connection) -> dict[int, dict[str, float]]:
     )
     for file_id, target, uses in rows:
         found[file_id][target] = _weight(_name(target), uses)
-    for file_id, target, weight in _name_edges(conn):
-        found[file_id][target] = found[file_id].get(target, 0.0) + weight
+    for file_id, target, uses, share in name_edges(conn):
+        found[file_id][target] = found[file_id].get(target, 0.0) + _weight(_name(target), uses) * share
     return found
 
 
 def _weight(name: str, uses: int) -> float:
     return math.sqrt(uses) * (PRIVATE_WEIGHT if name.startswith("_") else 1.0)
-
-
-def _name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, float]]:
-    """Edges from the uses that imports could not resolve, in every language but Python.
-
-    Python's resolver follows imports, classes and calls, so its unresolved uses are mostly
-    attributes of values it cannot type, where a name says little. The other languages resolve
-    only what imports name, yet most of their uses cross files another way: a Go package spans
-    its folder, a CommonJS module hands out an object. There a use of `send` leans on the files
-    that define `send`, as in ctags-based maps: each of the k definitions (in the same language
-    family, other files) gets 1/k of the use's weight, so a name defined everywhere adds little.
-    Only what a use can name is matched. Not a name the file's imports bind, nor a member of
-    one (`test` from 'ava', `fmt.Println`): the import says what it is, in the tree or not. Not
-    a definition inside a function, which is the function's own. In JavaScript, whose modules
-    (CommonJS and ES alike) keep their top-level names to themselves, a use matches only a member
-    assigned to an object (`_js_member`) and only through that object's name, as CommonJS code
-    writes it in every module: `res.send(...)` names `res.send = function`, `router.handle(...)`
-    names `Router.prototype.handle = ...`; `arr.length` names no `$state.length`. Not vendored
-    or minified files (jQuery's `e` and `t` are not the tree's), nor names of one or two characters.
-    """
-    families = {
-        file_id: _FAMILY.get(language, language)
-        for file_id, path, language in conn.execute(
-            "SELECT id, path, language FROM files WHERE status='indexed' AND language IS NOT NULL"
-            " AND language != 'python'")
-        if not is_vendored(path)
-    }
-    if not families:
-        return []
-    definers = _definers(conn, families)
-    edges = []
-    for file_id, family in families.items():
-        bound = _imported_names(conn, file_id)
-        for name, qualifier, member, uses in conn.execute(
-                "SELECT name, qualifier, kind = 'attribute', count(*) FROM refs WHERE file_id=? AND target IS NULL"
-                " GROUP BY name, qualifier, kind = 'attribute'", (file_id,)):
-            if name in bound or qualifier.split(".", 1)[0] in bound:
-                continue
-            defs = [(sid, where) for owner in _owners(family, qualifier, member)
-                    for sid, where in definers.get((family, name, owner), ()) if where != file_id]
-            edges.extend((file_id, sid, _weight(name, uses) / len(defs)) for sid, _ in defs)
-    return edges
-
-
-def _owners(family: str, qualifier: str, member: bool) -> tuple[str, ...]:
-    """The owners (see `_definers`) of what a use can name: `x.name` (or a field named in a struct
-    literal) a member, a bare `name` a top-level definition, or in Java and C++ a member too (of
-    `this`, implicit)."""
-    if family == "javascript":
-        return (qualifier.rsplit(".", 1)[-1].lower(),)
-    if qualifier or member:
-        return (_MEMBER,)
-    return ("", _MEMBER) if family in _IMPLICIT_THIS else ("",)
-
-
-def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
-    """The local names a file's imports bind: aliases, imported names, Go's package names."""
-    found: set[str] = set()
-    for module, names, alias in conn.execute("SELECT module, names, alias FROM imports WHERE file_id=?", (file_id,)):
-        found.add(alias or re.split(r"[/.:]", module.rstrip("/"))[-1])
-        found.update(n for n in names.split(",") if n not in ("", "*", "default"))
-    return found
-
-
-def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str, str], list[tuple[str, int]]]:
-    """(language family, name, owner) -> [(symbol id, file id)] of the definitions a use may name.
-    The owner is "" for a top-level definition and "." for a member (a method, a field, what a
-    class or struct holds); in JavaScript, the lowercased object a member is assigned to."""
-    found: dict[tuple[str, str, str], list[tuple[str, int]]] = defaultdict(list)
-    rows = conn.execute(
-        "SELECT s.name, s.sid, s.file_id, s.kind, p.kind FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
-        " WHERE s.kind != 'module' AND NOT (p.kind IN ('function', 'method')"
-        " AND s.start_line BETWEEN p.start_line AND p.end_line)")  # a function's own definitions
-    for name, sid, file_id, kind, parent_kind in rows:
-        family = families.get(file_id)
-        if family is None or len(name) < _MATCHED_NAME_MIN:
-            continue
-        if family != "javascript":
-            member = kind in _MEMBER_KINDS or parent_kind in _CONTAINERS
-            found[(family, name, _MEMBER if member else "")].append((sid, file_id))
-        elif _js_member(sid, name, parent_kind):
-            found[(family, name, sid.split("::", 1)[1].split(".", 1)[0].lower())].append((sid, file_id))
-    return found
-
-
-def _js_member(sid: str, name: str, parent_kind: str | None) -> bool:
-    """A JavaScript definition another module reaches by name: a member assigned to an object or
-    prototype (`res.send = ...`, `exports.send = ...`, `Router.prototype.send = ...`). Top-level
-    names stay in their module; a class's members are reached through values no import names,
-    as in Python, which is left to the resolver."""
-    return "." in sid.split("::", 1)[1] and name not in _COMMONJS and parent_kind not in _CLASSES
-
-
-_FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # languages that use each other's names
-_COMMONJS = frozenset({"exports"})  # each module's `module.exports = function ...` is its own
-_MATCHED_NAME_MIN = 3
-_CLASSES = frozenset({"class", "interface"})
-_MEMBER = "."
-_MEMBER_KINDS = frozenset({"method", "attribute"})
-_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
-_IMPLICIT_THIS = frozenset({"java", "c"})  # C++ shares C's family
 
 
 def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str]]:
