@@ -278,3 +278,16 @@ def test_a_chat_killed_with_sigterm_ends_instead_of_reading_on(tmp_path: Path) -
     assert finished["type"] == "finished" and finished["outcome"] == "interrupted"
     assert finished["reason"] == "interrupted by SIGTERM"
     assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]
+
+
+def test_a_model_that_cannot_be_used_is_a_usage_error_before_any_session(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}
+    for model, line in [("openai/gpt-4o", "codewright: OPENAI_API_KEY is not set: export it to use openai/gpt-4o\n"),
+                        ("local/qwen2.5-coder-1.5b", ("codewright: local model qwen2.5-coder-1.5b is not installed:"
+                                                      " run `codewright models install qwen2.5-coder-1.5b`\n"))]:
+        out = subprocess.run([sys.executable, "-m", "codewright", "run", "--model", model, "--repo", str(tmp_path),
+                              "fix it"], capture_output=True, text=True, env={**env, "XDG_CACHE_HOME": str(tmp_path)},
+                             check=False, timeout=60)
+        assert (out.returncode, out.stdout, out.stderr) == (2, "", line)
+    assert not (tmp_path / ".codewright" / "sessions.db").exists() or sessions(tmp_path) == []

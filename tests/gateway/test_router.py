@@ -6,9 +6,11 @@ import threading
 import time
 from collections import Counter
 
+import pytest
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import Fault, ModelServer, Turn, closed_url
 
+from codewright.errors import UsageError
 from codewright.gateway import GatewayError, Message, Request, TextDelta
 from codewright.gateway.breaker import Breaker
 
@@ -154,3 +156,20 @@ def test_fallback_chain_is_followed_in_order(servers) -> None:
                   "third": [deployment("openai", servers[2], model="m3")]})
     assert gw.complete(_req()).deployment == "openai/m3"
     assert [s.count() for s in servers] == [1, 1, 1]
+
+
+NO_KEY = {"provider": "openai", "model": "gpt-x", "api_key_env": "UNSET_KEY"}  # the hosted endpoint, no key
+
+
+def test_a_deployment_without_its_key_hands_the_request_to_the_fallback(server: ModelServer) -> None:
+    gw = gateway({"main": {"deployments": [NO_KEY], "fallbacks": ["second"]},
+                  "second": [deployment("openai", server, model="m2")]})
+    gw.check()
+    response = gw.complete(_req())
+    assert (response.deployment, server.count()) == ("openai/m2", 1)
+
+
+def test_check_says_why_no_deployment_can_be_used() -> None:
+    gw = gateway({"main": [NO_KEY]})
+    with pytest.raises(UsageError, match=r"^UNSET_KEY is not set: export it to use openai/gpt-x$"):
+        gw.check()

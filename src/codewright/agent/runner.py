@@ -61,6 +61,7 @@ def open_agent(
         if gateway is None:
             gateway = Gateway.load(model=options.model, project_dir=root)
             stack.callback(gateway.close)
+        gateway.check(options.model or (store.get(resume).model if resume else None))
         state: dict[str, Any] = {}
         if resume:
             row = store.get(resume)

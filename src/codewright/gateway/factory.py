@@ -32,6 +32,9 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
 
 def _local(dep: Deployment) -> Provider:
     """Imported here: the local runtime is heavy and most sessions use a hosted model."""
+    from codewright.gateway.local.catalog import not_installed
     from codewright.gateway.local.provider import LocalProvider
 
+    if missing := not_installed(dep.model):
+        raise UsageError(missing)
     return LocalProvider(dep.model, **dep.options)

@@ -78,6 +78,11 @@ class Gateway:
         return Gateway(self.config, session=session or Session(self.config.budget), on_call=self.on_call,
                        router=self.router)
 
+    def check(self, model: str | None = None) -> None:
+        """Raise UsageError when the model can be used through no deployment (a key not set): said
+        before a session starts, instead of by its first model call."""
+        self.router.check(self.config.resolve(model or self.config.default_model).name)
+
     # -- calls
     def complete(self, request: Request) -> Response:
         alias = self.config.resolve(self.session.admit(request.model or self.config.default_model))

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 
+from codewright.errors import UsageError
 from codewright.gateway.breaker import Breaker
 from codewright.gateway.config import Alias, Deployment, GatewayConfig, RouterSettings
 from codewright.gateway.deadline import deadline_at
@@ -49,10 +50,15 @@ class Slot:
 
     @property
     def provider(self) -> Provider:
+        """Built on first use; a deployment that cannot be built (its key is not set) fails as a wrong
+        key would, so the request goes on to the other deployments and fallbacks."""
         if self._provider is None:
             with self._building:  # concurrent first calls must share one provider (one pool)
                 if self._provider is None:
-                    self._provider = build_provider(self.dep, self._router.settings, self._router.env)
+                    try:
+                        self._provider = build_provider(self.dep, self._router.settings, self._router.env)
+                    except UsageError as exc:
+                        raise ProviderError(str(exc), "auth") from exc
         return self._provider
 
     def ready(self, now: float) -> bool:
@@ -209,6 +215,18 @@ class Router:
 
     def deployment(self, name: str) -> Deployment:
         return self._named[name]
+
+    def check(self, name: str) -> None:
+        """Raise UsageError when no deployment of the alias or its fallbacks can be built at all."""
+        problems = []
+        for alias in self.plan(self.alias(name)):
+            for slot in self.slots(alias):
+                try:
+                    slot.provider  # noqa: B018 - built for the check, kept for the calls
+                    return
+                except ProviderError as exc:
+                    problems.append(str(exc))
+        raise UsageError("; ".join(dict.fromkeys(problems)) or f"model {name} has no deployment")
 
     def close(self) -> None:
         for slots in self._slots.values():

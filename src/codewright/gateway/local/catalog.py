@@ -77,6 +77,13 @@ def spec_for(name: str) -> ModelSpec:
         raise UsageError(f"unknown local model {name!r}; known: {known}, or give a path to a .gguf file") from None
 
 
+def not_installed(model: str) -> str | None:
+    """What to say when `model`'s weights are not on disk; None when they are."""
+    if weights_path(model).is_file():
+        return None
+    return f"local model {model} is not installed: run `codewright models install {model}`"
+
+
 def weights_path(model: str) -> Path:
     """The GGUF file for `model`: a path to a .gguf file, or a catalog name's file in models_dir()."""
     if model.endswith(".gguf"):

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
-from codewright.gateway.local.catalog import weights_path
+from codewright.gateway.local.catalog import not_installed, weights_path
 from codewright.gateway.local.loops import LoopWatch
 from codewright.gateway.local.runtime import (
     DEFAULT_N_CTX,
@@ -155,11 +155,8 @@ class LocalProvider:
         return f"LocalProvider({self.model!r}, threads={self._options.threads})"
 
     def _runtime(self):
-        if not self._options.path.is_file():
-            raise ProviderError(
-                f"local model {self.model} is not installed: run `codewright models install {self.model}`",
-                "bad_request",
-            )
+        if missing := not_installed(self.model):
+            raise ProviderError(missing, "bad_request")
         return runtime_for(self._options)
 
     def _body(self, request: Request, stream: bool) -> dict[str, Any]:
