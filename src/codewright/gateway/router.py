@@ -50,15 +50,15 @@ class Slot:
 
     @property
     def provider(self) -> Provider:
-        """Built on first use; a deployment that cannot be built (its key is not set) fails as a wrong
-        key would, so the request goes on to the other deployments and fallbacks."""
+        """Built on first use; a deployment that cannot be built (its key is not set) fails as
+        `unusable`, and the request goes on to the other deployments and fallbacks."""
         if self._provider is None:
             with self._building:  # concurrent first calls must share one provider (one pool)
                 if self._provider is None:
                     try:
                         self._provider = build_provider(self.dep, self._router.settings, self._router.env)
                     except UsageError as exc:
-                        raise ProviderError(str(exc), "auth") from exc
+                        raise ProviderError(str(exc), "unusable") from exc
         return self._provider
 
     def ready(self, now: float) -> bool:
@@ -118,6 +118,8 @@ class _Try:
                 slot = min(ready, key=lambda s: self.retry_at.get(s, 0.0))
                 return slot, self.retry_at.get(slot, 0.0) - now
         every = [s for g in groups for s in g]
+        if not every and self.attempts and all(a.outcome == "unusable" for a in self.attempts):
+            raise UsageError("; ".join(dict.fromkeys(a.message for a in self.attempts)))  # the setup, not the service
         if not every:
             raise GatewayError(f"no usable deployment for {self.alias.name!r}", self.attempts)
         if all(s.breaker.state == "open" for s in every):
@@ -137,8 +139,8 @@ class _Try:
         now = time.monotonic()
         with router.cond:
             slot.in_flight -= 1
-            if exc.kind in ("context_overflow", "bad_request"):
-                slot.breaker.success()  # it answered; the request is at fault
+            if exc.kind in ("context_overflow", "bad_request", "unusable"):
+                slot.breaker.success()  # it answered, or was never asked; the request or the setup is at fault
             else:
                 slot.breaker.failure(now)
             if exc.retry_after:
@@ -154,7 +156,7 @@ class _Try:
         self.retry_at[slot] = now + router.backoff(self.failed[slot])
         if exc.kind == "context_overflow":
             self._past_overflow(slot)
-        elif exc.kind in ("auth", "not_found"):  # wrong key or model here: try the others
+        elif exc.kind in ("auth", "not_found", "unusable"):  # wrong key or model here: try the others
             self.excluded.add(slot)
         elif not exc.retryable:
             raise GatewayError(f"{slot.name} refused the request: {exc}", self.attempts) from exc
