@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import jsonschema
+import pytest
 from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, Turn
 
@@ -291,3 +292,22 @@ def test_a_model_that_cannot_be_used_is_a_usage_error_before_any_session(tmp_pat
                              check=False, timeout=60)
         assert (out.returncode, out.stdout, out.stderr) == (2, "", line)
     assert not (tmp_path / ".codewright" / "sessions.db").exists() or sessions(tmp_path) == []
+
+
+@pytest.mark.parametrize("json_lines", [False, True])
+def test_a_run_whose_output_is_closed_goes_on_and_is_saved(tmp_path: Path, json_lines: bool) -> None:
+    """`codewright run ... | head -1`: the reader leaves after one line; the run must not die with it."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    steps = [lambda rec, i=i: Turn(tool_calls=[call("run_command", command=f"echo step{i}")]) for i in range(4)]
+    script = Script([*steps, lambda rec: Turn(tool_calls=[call("finish", summary="done")])])
+    with ModelServer(script) as server:
+        proc = cli("run", "echo things", "--model", MODEL, "--mode", "full-auto", "--yes", "--repo", str(tmp_path),
+                   *(["--json"] if json_lines else []), server=server)
+        proc.stdout.readline()
+        proc.stdout.close()  # the reader is gone
+        err = proc.stderr.read()
+        proc.wait(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "standard output was closed" in err
+    assert [s["outcome"] for s in sessions(tmp_path)] == ["done"]
+    assert script.served == 5

@@ -7,6 +7,7 @@ import sys
 from typing import TextIO
 
 from codewright.agent.events import Event
+from codewright.ui.stdout import closed
 
 
 class JsonLinesRenderer:
@@ -14,5 +15,8 @@ class JsonLinesRenderer:
         self.out = out or sys.stdout
 
     def __call__(self, event: Event) -> None:
-        self.out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
-        self.out.flush()
+        try:
+            self.out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+            self.out.flush()
+        except BrokenPipeError:
+            raise closed() from None

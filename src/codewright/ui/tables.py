@@ -8,6 +8,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from codewright.ui.stdout import PipeSafeConsole
+
 _COLUMNS = {"id": 22, "when": 11, "outcome": 11, "steps": 5, "tokens": 6, "cost": 7}  # the widths their values take
 _LEFT = {"id", "when", "outcome"}
 
@@ -29,7 +31,7 @@ def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -
             f"${row['cost']:.4f}",
             row["task"][:60],
         )
-    (console or Console(highlight=False)).print(table if rows else "no sessions yet")
+    (console or PipeSafeConsole(highlight=False)).print(table if rows else "no sessions yet")
 
 
 def _compact(count: int) -> str:

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from codewright.agent import events as ev
+from codewright.ui.stdout import PipeSafeConsole
 
 _STATUS = {"done": "[green]✔[/]", "in_progress": "[yellow]▶[/]", "pending": "[dim]○[/]", "skipped": "[dim]–[/]"}
 _CHANGE = {"added": "[green]+[/]", "modified": "[yellow]~[/]", "deleted": "[red]-[/]"}
@@ -27,7 +28,7 @@ def _short(text: str, lines: int = 6, width: int = 160) -> str:
 
 class TerminalRenderer:
     def __init__(self, console: Console | None = None, *, stream: bool = True) -> None:
-        self.console = console or Console(highlight=False)
+        self.console = console or PipeSafeConsole(highlight=False)
         self.stream = stream
         self._streaming = False
         self._draw: dict[type, Callable[[ev.Event], None]] = {
