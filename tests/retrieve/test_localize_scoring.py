@@ -181,3 +181,5 @@ def test_an_unknown_instance_id_is_a_usage_error(mirrored: tuple[Path, str], tmp
     args = ["eval", "localize", "--dataset", str(dataset), "--mirrors", str(mirrors), "--instances"]
     assert main([*args, "o__r-1", "o__r-2", "o__r-0"]) == 2
     assert capsys.readouterr().err == f"codewright: not in {dataset}: o__r-0, o__r-2\n"
+    assert main([*args, "o__r-1,o__r-2"]) == 2  # a comma-separated list is read as the ids it holds
+    assert capsys.readouterr().err == f"codewright: not in {dataset}: o__r-2\n"

@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--mirrors", type=Path, required=True, help="folder of git mirrors (owner+name)")
     parser.add_argument("-j", "--jobs", type=int, default=1, help="repositories evaluated in parallel")
     parser.add_argument("--results", type=Path, help="JSON Lines results file (resumes from it)")
-    parser.add_argument("--instances", nargs="*", help="only these instance ids")
+    parser.add_argument("--instances", nargs="*", help="only these instance ids (separated by spaces or commas)")
     parser.add_argument("--baseline", action="store_true", help="plain BM25 over whole files instead of find")
     parser.add_argument("--features", type=Path, help="also write every candidate's signals here (for fitting)")
     parser.add_argument("--reuse-indexes", action="store_true",
@@ -58,10 +58,11 @@ def _run(args: argparse.Namespace) -> int:
         raise UsageError(f"no dataset at {args.dataset}")
     rows = [json.loads(line) for line in args.dataset.read_text(encoding="utf-8").splitlines() if line.strip()]
     if args.instances:
-        unknown = sorted(set(args.instances) - {r["instance_id"] for r in rows})
+        wanted = {i for item in args.instances for i in item.split(",") if i}
+        unknown = sorted(wanted - {r["instance_id"] for r in rows})
         if unknown:
             raise UsageError(f"not in {args.dataset}: {', '.join(unknown)}")
-        rows = [r for r in rows if r["instance_id"] in set(args.instances)]
+        rows = [r for r in rows if r["instance_id"] in wanted]
     mode = "baseline" if args.baseline else "find"
     results_path = args.results or cache_dir() / f"results-{args.dataset.stem}-{mode}.jsonl"
     done = _load_results(results_path)
