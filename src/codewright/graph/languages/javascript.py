@@ -1,7 +1,8 @@
 """JavaScript (and JSX): functions, classes, methods, top-level constants, ES and
-CommonJS imports, references. `const x = require("m")` is an import, not a constant. Qualnames are `Class.method`; a function assigned at the top
+CommonJS imports, references. Qualnames are `Class.method`; a function assigned at the top
 level to an object's property (`res.send = function send(body)`, CommonJS style) or to a
-prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`."""
+prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`.
+`const x = require("m")` is an import, not a constant."""
 
 from __future__ import annotations
 
