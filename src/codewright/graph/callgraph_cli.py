@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from codewright.errors import UsageError
+from codewright.graph.store import bare_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -92,5 +93,4 @@ def _nothing(query: str, symbol: str) -> str:
         return f"({found})"
     if query == "callees":
         return f"({found}: it covers Python only)"
-    name = symbol.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
-    return f"({found}: it covers Python only; `codewright refs {name}` lists this name's uses)"
+    return f"({found}: it covers Python only; `codewright refs {bare_name(symbol)}` lists this name's uses)"

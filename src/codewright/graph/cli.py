@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codewright.errors import CodewrightError, UsageError
+from codewright.graph.store import bare_name
 
 if TYPE_CHECKING:
     from codewright.graph.index import BuildStats, Index
@@ -90,7 +91,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
         target = f"  -> {r.target}" if r.target else ""
         print(f"{r.path}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
     if not found and not args.json:
-        bare = args.name.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+        bare = bare_name(args.name)
         if bare == args.name:
             print(f"no uses of {args.name!r} are indexed")
         else:

@@ -248,7 +248,7 @@ class Index:
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}
             moved = old_imports != self._import_rows([writer.ids[p] for p in changed])
-            appeared = {sid.rsplit("::", 1)[-1].rsplit(".", 1)[-1] for sid in new_sids - old_sids}
+            appeared = {store.bare_name(sid) for sid in new_sids - old_sids}
             importers_too = changed | set(removed) if moved else set()
             linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed)
         lap("link")

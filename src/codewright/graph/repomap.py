@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from codewright.graph.name_match import name_edges
+from codewright.graph.store import bare_name
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -101,9 +102,9 @@ def _edges(conn: sqlite3.Connection) -> dict[int, dict[str, float]]:
         " GROUP BY file_id, target"
     )
     for file_id, target, uses in rows:
-        found[file_id][target] = _weight(_name(target), uses)
+        found[file_id][target] = _weight(bare_name(target), uses)
     for file_id, target, uses, share in name_edges(conn):
-        found[file_id][target] = found[file_id].get(target, 0.0) + _weight(_name(target), uses) * share
+        found[file_id][target] = found[file_id].get(target, 0.0) + _weight(bare_name(target), uses) * share
     return found
 
 
@@ -124,7 +125,7 @@ def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) ->
         if under:
             files.update(under)
             continue
-        name = item.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+        name = bare_name(item)
         names.add(name)
         files.update(r[0] for r in conn.execute("SELECT file_id FROM symbols WHERE name=?", (name,)))
     return files, names
@@ -145,7 +146,7 @@ def pagerank(
         for sid, weight in targets.items():
             dst = file_of.get(sid.split("::", 1)[0])
             if dst is not None:
-                boost = FOCUS_BOOST if _name(sid) in focus_names else 1.0
+                boost = FOCUS_BOOST if bare_name(sid) in focus_names else 1.0
                 out[src][dst] += weight * boost
     restart = {n: 1.0 for n in (focus_files & set(nodes))} or {n: 1.0 for n in nodes}
     total = sum(restart.values())
@@ -170,7 +171,7 @@ def _symbol_ranks(
 ) -> list[str]:
     score: dict[str, float] = defaultdict(float)
     for src, targets in edges.items():
-        boosted = {sid: w * (FOCUS_BOOST if _name(sid) in focus_names else 1.0) for sid, w in targets.items()}
+        boosted = {sid: w * (FOCUS_BOOST if bare_name(sid) in focus_names else 1.0) for sid, w in targets.items()}
         total = sum(boosted.values())
         for sid, weight in boosted.items():
             score[sid] += file_rank.get(src, 0.0) * weight / total
@@ -179,13 +180,9 @@ def _symbol_ranks(
 
 def _worth_showing(sid: str) -> bool:
     """Modules are shown by their file header; `__all__` and other dunders say little."""
-    name = _name(sid)
+    name = bare_name(sid)
     return not sid.endswith("::") and not (name.startswith("__") and name.endswith("__") and "." not in
                                             sid.split("::", 1)[1])
-
-
-def _name(sid: str) -> str:
-    return sid.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -243,7 +240,7 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
         lines.append(f"{path}:")
         for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
             depth = sym.sid.split("::", 1)[1].count(".")
-            signature = sym.signature.strip() or f"{sym.kind} {_name(sym.sid)}"
+            signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"
             lines.append(f"{'    ' * depth}  {signature.splitlines()[0]}")
     return ("\n".join(lines) + "\n" if lines else ""), files
 
