@@ -61,16 +61,16 @@ def open_agent(
         if gateway is None:
             gateway = Gateway.load(model=options.model, project_dir=root)
             stack.callback(gateway.close)
-        gateway.check(options.model or (store.get(resume).model if resume else None))
+        row = store.get(resume) if resume else None
+        model = options.model or (row.model if row else gateway.config.default_model)
+        gateway.check(model)  # a missing key or model is a usage error, before any session is written
         state: dict[str, Any] = {}
-        if resume:
-            row = store.get(resume)
-            state = store.state(resume)
+        if row:
+            state = store.state(row.id)
             store.claim(row.id)
-            session, model, mode = row.id, options.model or row.model, options.mode or row.mode
+            session, mode = row.id, options.mode or row.mode
             options.chat = options.chat or row.kind == "chat"
         else:
-            model = options.model or gateway.config.default_model
             mode = options.mode or DEFAULT_MODE
             session = store.create(task, model, mode, kind="chat" if options.chat else "run")
         emit = Emitter(store, session, renderers, seq=store.last_seq(session))

@@ -18,9 +18,9 @@ class ProviderError(Exception):
     """One failed attempt.
 
     kind: rate_limit | server | timeout | connect | context_overflow | auth | not_found |
-    bad_request | malformed | stream_cut | unusable (the deployment cannot be built: a key not set). `retry_after` is seconds from a Retry-After header, when given;
-    `started` is True when a stream had already yielded tokens (it must not be retried
-    silently).
+    bad_request | malformed | stream_cut | unusable (the deployment cannot be built: a key not
+    set). `retry_after` is seconds from a Retry-After header, when given; `started` is True when
+    a stream had already yielded tokens (it must not be retried silently).
     """
 
     def __init__(
