@@ -89,6 +89,30 @@ def test_incremental_update_re_resolves_importers(repo, capsys):
     assert [c["id"] for c in out["callers"]] == ["src/shop/tax.py::vat"]
 
 
+def test_namespace_packages_name_their_modules(tmp_path, capsys):
+    """Folders without __init__.py above a module (PEP 420): imports name it by the longer name."""
+    write_tree(tmp_path, {"ns/sub/util.py": "def helper():\n    return 1\n",
+                          "app/main.py": "from ns.sub.util import helper\nimport ns.sub.util as u\n\n"
+                                         "def main():\n    return helper() + u.helper()\n"})
+    out = run_json(capsys, "callers", "ns/sub/util.py::helper", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["col"]) for c in out["callers"]] == [("app/main.py::main", 12), ("app/main.py::main", 23)]
+
+
+def test_a_new_package_renames_the_modules_below_it(tmp_path, capsys):
+    """`import fmt` names tools/fmt.py while tools/ is a plain folder (a script's own folder); once
+    tools/__init__.py appears the module is `tools.fmt`, and main.py's call is re-resolved although
+    neither file changed."""
+    write_tree(tmp_path, {"tools/fmt.py": "def pretty():\n    return 1\n",
+                          "tools/main.py": "import fmt\n\ndef run():\n    return fmt.pretty()\n"})
+    out = run_json(capsys, "callees", "tools/main.py::run", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["external"]) for c in out["callees"]] == [("tools/fmt.py::pretty", False)]
+    write_tree(tmp_path, {"tools/__init__.py": ""})
+    with Index.open(tmp_path) as index:
+        index.update(["tools/__init__.py"])
+    out = run_json(capsys, "callees", "tools/main.py::run", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["external"]) for c in out["callees"]] == [("fmt.pretty", True)]
+
+
 def test_resolved_refs_table(repo, capsys):
     run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
     with Index.open(repo) as index:

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS calls (
     path TEXT NOT NULL, line INTEGER NOT NULL, col INTEGER NOT NULL, external INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS pyresolve_dirty (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pyresolve_packages (path TEXT PRIMARY KEY);
 CREATE INDEX IF NOT EXISTS resolved_refs_path ON resolved_refs(path, line, col);
 CREATE INDEX IF NOT EXISTS resolved_refs_target ON resolved_refs(target);
 CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller);
@@ -97,7 +98,11 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
         for t in _expand(target, present):
             imports.setdefault(src, set()).add(t)
             importers.setdefault(t, set()).add(src)
-    redo = _importers(dirty & present, importers)
+    packages = {p for p in present if p.endswith("__init__.py")}
+    if packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
+        redo = present  # a package appeared or went: the modules below it have other names now
+    else:
+        redo = _importers(dirty & present, importers)
     context = _closure(redo, imports) & present
     with conn:
         for p in dirty | redo:
@@ -106,6 +111,8 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
         if redo:
             write(conn, root, sorted(context), redo)
         conn.execute("DELETE FROM pyresolve_dirty")
+        conn.execute("DELETE FROM pyresolve_packages")
+        conn.executemany("INSERT INTO pyresolve_packages(path) VALUES (?)", [(p,) for p in sorted(packages)])
     return len(redo)
 
 

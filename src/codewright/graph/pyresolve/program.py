@@ -21,6 +21,7 @@ from codewright.graph.pyresolve.builder import ModuleBuilder
 from codewright.graph.pyresolve.fallback import build_fallback
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope
 from codewright.graph.pyresolve.scan import module_all, scan
+from codewright.graph.resolve import namespace_names
 
 MAX_FILE_BYTES = 5_000_000
 MAX_ROUNDS = 50  # solve, then complete what stayed unknown (decorators, keys), and solve again
@@ -86,7 +87,16 @@ class Program:
                 d = os.path.dirname(d)
             sub = rel[len(d) + 1:] if d else rel
             prog._load(rel, prog._dotted(sub), d)
+        prog._name_namespace_packages()
         return prog
+
+    def _name_namespace_packages(self) -> None:
+        """Let imports find a module by the longer names that namespace packages (folders without __init__.py
+        above it) give it: `from ns.sub.util import f` names ns/sub/util.py, whose own name is `util`. As the
+        index's import resolution does (`namespace_names`): own names first, then the module nearest the root."""
+        for mod in sorted(self.modules.values(), key=lambda m: (m.path.count("/"), m.path)):
+            for name in namespace_names(mod.path, mod.name) if mod.name else ():
+                self.by_name.setdefault(name, [mod])
 
     def _rel(self, f: Path) -> str:
         f = f.resolve()
