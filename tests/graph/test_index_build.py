@@ -206,6 +206,32 @@ def test_imports_through_a_namespace_package_resolve(tmp_path: Path) -> None:
             ("pretty", 4, "ns/tools/fmt.py::pretty"), ("f", 5, "ns/tools/fmt.py::"), ("pretty", 5, "ns/tools/fmt.py::pretty")]
 
 
+def _names(ix: Index) -> list[tuple]:
+    return rows(ix, "SELECT f.path, f.module, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
+                    " WHERE s.kind='function' ORDER BY f.path")
+
+
+@pytest.mark.parametrize("how", ["build", "update"])
+def test_a_package_appearing_or_going_renames_the_modules_below_it(tmp_path: Path, how: str) -> None:
+    """tools/fmt.py is module `fmt` in a plain folder and `tools.fmt` once tools/__init__.py exists: the
+    unchanged file is re-extracted, so the incremental index says what a cold build says."""
+    repo = make_repo(tmp_path / "r", {"tools/fmt.py": "def pretty(x):\n    return x\n",
+                                      "tools/sub/deep.py": "def low():\n    pass\n"})
+    with Index.open(repo) as ix:
+        ix.build()
+        assert _names(ix) == [("tools/fmt.py", "fmt", "fmt.pretty"), ("tools/sub/deep.py", "deep", "deep.low")]
+        for change, expected in [
+            (lambda: (repo / "tools/__init__.py").write_text(""), "tools."),
+            (lambda: (repo / "tools/__init__.py").unlink(), ""),
+        ]:
+            change()
+            stats = ix.build() if how == "build" else ix.update(["tools/__init__.py"])
+            assert _names(ix) == [("tools/fmt.py", f"{expected}fmt", f"{expected}fmt.pretty"),
+                                  ("tools/sub/deep.py", "deep", "deep.low")]
+            assert stats.parsed == 1 + bool(expected)  # fmt.py, and the new __init__.py
+            assert stats.unchanged == (1 if how == "build" else 0)  # deep.py
+
+
 def test_gitignored_files_stay_out_and_index_dir_is_excluded_from_git(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "g", {".gitignore": "build/\n*.log\n", "build/x.py": "", "a.log": "x",
                                       "src/m.py": "X = 1\n"}, git=True)

@@ -222,6 +222,12 @@ class Index:
         lap = stats.lap
         cold = self.is_empty
         modules, mmap = self._layout(all_paths)
+        renamed = [] if cold else self._renamed(modules, known, jobs, [*removed, *skipped])
+        if renamed:  # re-extracted like changed files: their symbols' qualified names change
+            known = {**known, **self._known(set(renamed))}
+            entries = {**entries, **self._entries(renamed)}
+            jobs = [*jobs, *(p for p in renamed if p in entries)]
+            stats.unchanged -= min(stats.unchanged, len(renamed))  # a build had counted them unchanged
         was_indexed = [known[p].id for p in [*jobs, *skipped] if p in known and known[p].status == "indexed"]
         gone = [known[p].id for p in removed if p in known]
         old_sids = self._sids(was_indexed + gone)
@@ -282,6 +288,24 @@ class Index:
         # their young objects find nothing to free, so it is off there (~4% of their time).
         with ProcessPoolExecutor(max_workers=cores, mp_context=get_context(method), initializer=gc.disable) as pool:
             return _collect(pool.map(run, work, chunksize=8), len(work), sink, progress)
+
+    def _renamed(self, modules: dict[str, str], known: dict[str, _FileRow], jobs: list[str],
+                 gone: list[str]) -> list[str]:
+        """Unchanged Python files whose module name changes because a package's __init__.py appeared or went
+        (`tools/fmt.py` is `fmt` in a plain folder, `tools.fmt` in a package)."""
+        appeared = [p for p in jobs if p not in known or known[p].status != "indexed"]
+        if not any(posixpath.basename(p) == "__init__.py" for p in [*appeared, *gone]):
+            return []
+        busy = {*jobs, *gone}
+        rows = self.conn.execute("SELECT path, module FROM files WHERE status='indexed' AND module IS NOT NULL")
+        return sorted(p for p, module in rows if p not in busy and modules.get(p) != module)
+
+    def _entries(self, paths: list[str]) -> dict[str, discovery.FileEntry]:
+        """The files' current entries (size, time, hash), as discovery makes them."""
+        found = discovery.Discovery()
+        for rel in paths:
+            discovery.add_entry(self.root, rel, discovery.SIZE_CAP, found)
+        return {e.path: e for e in found.files}
 
     def _write_skipped(self, skipped: dict[str, str]) -> None:
         self.conn.executemany(
