@@ -206,6 +206,23 @@ def test_imports_through_a_namespace_package_resolve(tmp_path: Path) -> None:
             ("pretty", 4, "ns/tools/fmt.py::pretty"), ("f", 5, "ns/tools/fmt.py::"), ("pretty", 5, "ns/tools/fmt.py::pretty")]
 
 
+def test_a_module_re_exported_by_its_package_resolves_the_same_cold_and_incremental(tmp_path: Path) -> None:
+    """`from . import json as json` in the package, `from pkg import json; json.dumps()` elsewhere: the call
+    names pkg/json/__init__.py::dumps. A cold build had left it unresolved, an update of app.py resolved it."""
+    repo = make_repo(tmp_path / "r", {
+        "pkg/__init__.py": "from . import json as json\n",
+        "pkg/json/__init__.py": "def dumps(x):\n    return x\n",
+        "app.py": "from pkg import json\n\njson.dumps(1)\n",
+    })
+    with Index.open(repo) as ix:
+        ix.build()
+        cold = refs_of(ix, "app.py")
+        (repo / "app.py").write_text("from pkg import json\n\njson.dumps(1)\n\n")
+        ix.update(["app.py"])
+        assert refs_of(ix, "app.py") == cold == [("json", 3, 1, "name", "", "pkg/json/__init__.py::"),
+                                                 ("dumps", 3, 6, "call", "json", "pkg/json/__init__.py::dumps")]
+
+
 def _names(ix: Index) -> list[tuple]:
     return rows(ix, "SELECT f.path, f.module, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
                     " WHERE s.kind='function' ORDER BY f.path")

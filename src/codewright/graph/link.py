@@ -146,6 +146,7 @@ class _Memory:
                 else:
                     found.members[parent].setdefault(name, sid)
             found.top[item.path] = top
+            found.members[module_sid] = top  # a module's members are its top-level names, as `parent=?` reads them
         return found
 
 

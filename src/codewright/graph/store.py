@@ -22,10 +22,11 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError
 
-SCHEMA_VERSION = 5  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 6  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
-# type, const and var signatures start with their keyword
+# type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
+# its package re-exports (`from . import json as json`), as an update did
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
