@@ -56,7 +56,7 @@ class FactsWriter:
         status, reason = ("skipped", item.skipped) if item.skipped else ("indexed", None)
         if not item.skipped and item.errors:
             reason = item.errors[0]
-        module = self.modules.get(item.path)
+        module = None if item.skipped else self.modules.get(item.path)  # as `_write_skipped` leaves it
         file_id = self.conn.execute(
             "INSERT INTO files (path, language, module, size, mtime_ns, hash, lines, status, reason)"
             " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET language=excluded.language,"
