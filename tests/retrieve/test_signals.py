@@ -135,7 +135,7 @@ def test_size_prefers_the_longer_function_the_longest_at_one(index: Index) -> No
     ("pkg/conftest.py", True, False, False, False),
     ("command_test.go", True, False, False, False),
     ("cmd/testdata/input.go", True, False, False, False),
-    ("net/url_unittest.cc", False, False, False, False),
+    ("net/url_unittest.cc", True, False, False, False),
     ("base/strings_test.cc", True, False, False, False),
     ("source/utils.test.ts", True, False, False, False),
     ("src/button.spec.jsx", True, False, False, False),

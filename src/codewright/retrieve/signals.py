@@ -36,9 +36,10 @@ _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "models", "test", "tests", "setup", ""})
 LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 # Test code by the conventions of the indexed languages: test folders (Go's testdata, Jest's __tests__), pytest's
-# test_*.py and conftest.py, Go's and C++'s *_test.go / *_test.cc, JavaScript's and TypeScript's *.test.ts / *.spec.js.
+# test_*.py and conftest.py, Go's and C++'s *_test.go / *_test.cc / *_unittest.cc, JavaScript's and TypeScript's
+# *.test.ts / *.spec.js.
 _TEST = re.compile(r"(^|/)(tests?|testing|testdata|__tests__)(/|$)|(^|/)test_[^/]*$|(^|/)conftest\.py$"
-                   r"|_tests?\.(py|go|rs|c|cc|cpp|cxx|[cm]?[jt]sx?)$|\.(test|spec)\.[cm]?[jt]sx?$")
+                   r"|_(unit)?tests?\.(py|go|rs|c|cc|cpp|cxx|[cm]?[jt]sx?)$|\.(test|spec)\.[cm]?[jt]sx?$")
 _DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
 # Schema history written by a framework's migration command (Django's app/migrations/0001_initial.py, Alembic's
 # alembic/versions/, Rails' db/migrate/): a fix changes the models, rarely a migration already released.
