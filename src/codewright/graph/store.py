@@ -220,12 +220,12 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
-@lru_cache(maxsize=1 << 17)
 def bare_name(target: str) -> str:
     """The name a symbol id, qualified or dotted name ends with: `a.py::C.m`, `pkg.C.m` -> `m`."""
     return target.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
 
 
+@lru_cache(maxsize=1 << 17)
 def split_identifier(name: str) -> tuple[str, ...]:
     """`getUserName`, `get_user_name`, `GetUserName` -> ('get', 'user', 'name'); `HTTPServer` -> http server.
 
