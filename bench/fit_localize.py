@@ -208,7 +208,7 @@ def listwise(blocks: list[np.ndarray], golds: list[list[int]], signals: list[str
     so fitted the training repositories' accidents (out of fold 60.5 against 65.5 in sample). The loss
     is smooth and convex and counts every gold candidate's distance to the top, with no
     hyperparameter: out of fold 62.3 on the same features (bench/RESULTS.md, session 16)."""
-    start = np.array([0.0 if s in SIGNED else 1.0 for s in signals])
+    start = starts(signals)[0]  # every piece of evidence at 1, kinds at 0
     if not blocks:
         return start
     bounds = [(None, None) if s in SIGNED else (FLOORS.get(s, 0.0), None) for s in signals]
