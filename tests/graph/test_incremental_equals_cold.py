@@ -99,3 +99,30 @@ def test_incremental_index_equals_a_cold_build(tmp_path: Path, files: dict, suff
             with Index.open(cold) as fresh:
                 fresh.build()
             assert _rows(work) == _rows(cold), f"step {step}"
+
+
+IMPORTER = "import b\nfrom b import f\n\n\ndef g():\n    return b.f() + f()\n"
+MODULE = b"def f():\n    return 1\n"
+BINARY = b"\x00\x01not text"
+
+
+@pytest.mark.parametrize("start, edits", [
+    pytest.param({}, [("b.py", BINARY)], id="binary-file-added"),
+    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("b.py", MODULE)], id="binary-then-text-again"),
+    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("a.py", IMPORTER.encode() + b"\n")],
+                 id="importer-edited-while-binary"),
+    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("b.py", None)], id="binary-then-removed"),
+])
+def test_binary_module_edits_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """A file read but not parsed (binary) is still one imports name; its module appears when it is text again."""
+    work = make_repo(tmp_path / "work", {"a.py": IMPORTER, **{p: data.decode() for p, data in start.items()}})
+    with Index.open(work) as index:
+        index.build()
+        for path, data in edits:
+            (work / path).unlink() if data is None else (work / path).write_bytes(data)
+            index.build()
+    cold = tmp_path / "cold"
+    shutil.copytree(work, cold, ignore=shutil.ignore_patterns(".codewright"))
+    with Index.open(cold) as fresh:
+        fresh.build()
+    assert _rows(work) == _rows(cold)

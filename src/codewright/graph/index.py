@@ -140,9 +140,8 @@ class Index:
             with store.transaction(self.conn):
                 self.conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE id=?", restamp)
                 if jobs or removed or newly_skipped:
-                    unchanged_skips = {p for p, r in known.items() if r.status == "skipped" and p in entries}
-                    indexed = set(entries) - (unchanged_skips - set(jobs))
-                    self._apply(known, indexed, jobs, removed, skipped, entries, stats, progress)
+                    unparsed = {p for p, r in known.items() if r.status == "skipped" and p in entries} - set(jobs)
+                    self._apply(known, set(entries), unparsed, jobs, removed, skipped, entries, stats, progress)
             lap("commit")
             if reading:
                 reading.store(self.conn)
@@ -161,7 +160,9 @@ class Index:
         with store.lock(self.root):
             wanted = {self._relative(p) for p in paths}
             known = {p: row for p, row in self._known(wanted).items()}
-            all_paths = {r[0] for r in self.conn.execute("SELECT path FROM files WHERE status='indexed'")}
+            # a file read but not parsed (binary) still exists: imports resolve to it, as in a cold build
+            unparsed = {r[0] for r in self.conn.execute("SELECT path FROM files WHERE status='skipped' AND hash IS NOT NULL")}
+            all_paths = unparsed | {r[0] for r in self.conn.execute("SELECT path FROM files WHERE status='indexed'")}
             entries: dict[str, discovery.FileEntry] = {}
             jobs, removed, skipped = [], [], {}
             for rel in wanted:
@@ -179,7 +180,7 @@ class Index:
                     all_paths.discard(rel)
             all_paths -= set(skipped)
             with store.transaction(self.conn):
-                self._apply(known, all_paths, jobs, removed, skipped, entries, stats, None)
+                self._apply(known, all_paths, unparsed - set(jobs), jobs, removed, skipped, entries, stats, None)
         stats.seconds = round(time.perf_counter() - started, 3)
         stats.files = self.conn.execute("SELECT count(*) FROM files WHERE status='indexed'").fetchone()[0]
         return stats
@@ -210,6 +211,7 @@ class Index:
         self,
         known: dict[str, _FileRow],
         all_paths: set[str],
+        unparsed: set[str],
         jobs: list[str],
         removed: list[str],
         skipped: dict[str, str],
@@ -217,7 +219,10 @@ class Index:
         stats: BuildStats,
         progress: Progress | None,
     ) -> None:
-        """Everything that changes rows, inside the caller's transaction."""
+        """Everything that changes rows, inside the caller's transaction.
+
+        `all_paths` are the tree's files that imports may name, `unparsed` those of them read by an earlier build
+        but not parsed (binary): they have no symbols to link references to."""
         conn = self.conn
         lap = stats.lap
         cold = self.is_empty
@@ -249,13 +254,15 @@ class Index:
         )
         changed = {p.path for p in parsed}
         retarget = relink_imports(conn, mmap, modules, changed) if paths_changed and not cold else set()
-        linker = Linker(conn, all_paths - {p.path for p in parsed if p.skipped}, writer, parsed, cold)
+        linker = Linker(conn, all_paths - unparsed - {p.path for p in parsed if p.skipped}, writer, parsed, cold)
         linker.resolve_refs(parsed)
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}
             moved = old_imports != self._import_rows([writer.ids[p] for p in changed])
             appeared = {store.bare_name(sid) for sid in new_sids - old_sids}
             importers_too = changed | set(removed) if moved else set()
+            # a module that appears (a file no longer binary) is named by its importers, not by its bare name
+            importers_too |= {sid[:-2] for sid in new_sids - old_sids if sid.endswith("::")}
             linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed)
         lap("link")
         if cold:
