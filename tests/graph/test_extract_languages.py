@@ -52,7 +52,7 @@ EXPECTED = {
             ('helper', 'call', 15, 31, '', 'Shape.area'),
             ('x', 'name', 18, 23, '', 'square'),
             ('x', 'name', 18, 27, '', 'square'),
-            ('Shape', 'name', 19, 16, '', ''),
+            ('Shape', 'export', 19, 16, '', ''),  # export default Shape
         ],
     ),
     "typescript": (
@@ -411,6 +411,22 @@ def test_a_function_expressions_name_declares_it(path):
     assert [(r.name, r.kind, r.col) for r in facts.references] == [("h", "call", 34), ("n", "name", 36)]
 
 
+@pytest.mark.parametrize("path, source, exported", [
+    ("a.js", b"function f() {}\nexport default f;\n", [("f", 2)]),
+    ("a.js", b"export default function f() {}\n", [("f", 1)]),
+    ("a.ts", b"export default class K {}\n", [("K", 1)]),
+    ("a.js", b"const f = 1;\nexport { f as default };\n", [("f", 2)]),
+    ("a.ts", b"const f = 1;\nexport { f as default };\n", [("f", 2)]),
+    ("a.js", b"const f = 1;\nexport { f as g };\nexport { f as default } from './b';\n", []),
+    ("a.js", b"function app() {}\nexports = module.exports = app;\n", [("app", 2)]),
+    ("a.js", b"module.exports.app = app;\nexport default () => 1;\n", []),
+])
+def test_what_a_module_exports_by_default(path, source, exported):
+    """References of kind `export` say what a module's default export names, even a definition's own name."""
+    refs = extract(path, source).references
+    assert [(r.name, r.line) for r in refs if r.kind == "export"] == exported
+
+
 @pytest.mark.parametrize("source, imports", [
     (b"const a = require('./a');\n", [("./a", [], "a")]),
     (b"const {b, c: d} = require('./b');\n", [("./b", ["b"], None), ("./b", ["c"], "d")]),
@@ -418,7 +434,8 @@ def test_a_function_expressions_name_declares_it(path):
     (b"const e = require('./e').f;\n", [("./e", ["f"], "e")]),
     (b"const g = require('./g').g;\n", [("./g", ["g"], None)]),
     (b"require('./side');\n", [("./side", [], None)]),
-    (b"module.exports = require('./lib');\n", [("./lib", [], None)]),
+    (b"module.exports = require('./lib');\n", [("./lib", ["*"], None), ("./lib", ["default"], None)]),  # re-exports
+    (b"exports.x = require('./lib');\n", [("./lib", [], None)]),
 ])
 def test_what_a_require_binds(source, imports):
     assert [(i.module, i.names, i.alias) for i in extract("a.js", source).imports] == imports

@@ -101,21 +101,10 @@ def test_incremental_index_equals_a_cold_build(tmp_path: Path, files: dict, suff
             assert _rows(work) == _rows(cold), f"step {step}"
 
 
-IMPORTER = "import b\nfrom b import f\n\n\ndef g():\n    return b.f() + f()\n"
-MODULE = b"def f():\n    return 1\n"
-BINARY = b"\x00\x01not text"
 
-
-@pytest.mark.parametrize("start, edits", [
-    pytest.param({}, [("b.py", BINARY)], id="binary-file-added"),
-    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("b.py", MODULE)], id="binary-then-text-again"),
-    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("a.py", IMPORTER.encode() + b"\n")],
-                 id="importer-edited-while-binary"),
-    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("b.py", None)], id="binary-then-removed"),
-])
-def test_binary_module_edits_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
-    """A file read but not parsed (binary) is still one imports name; its module appears when it is text again."""
-    work = make_repo(tmp_path / "work", {"a.py": IMPORTER, **{p: data.decode() for p, data in start.items()}})
+def _after_edits(tmp_path: Path, start: dict[str, str], edits: list[tuple[str, bytes | None]]) -> None:
+    """Build, apply each edit (new bytes, or None to delete) with a build after it, compare with a cold build."""
+    work = make_repo(tmp_path / "work", start)
     with Index.open(work) as index:
         index.build()
         for path, data in edits:
@@ -126,3 +115,39 @@ def test_binary_module_edits_equal_a_cold_build(tmp_path: Path, start: dict, edi
     with Index.open(cold) as fresh:
         fresh.build()
     assert _rows(work) == _rows(cold)
+
+
+IMPORTER = "import b\nfrom b import f\n\n\ndef g():\n    return b.f() + f()\n"
+MODULE = "def f():\n    return 1\n"
+BINARY = b"\x00\x01not text"
+
+
+@pytest.mark.parametrize("start, edits", [
+    pytest.param({}, [("b.py", BINARY)], id="binary-file-added"),
+    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("b.py", MODULE.encode())], id="binary-then-text-again"),
+    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("a.py", IMPORTER.encode() + b"\n")],
+                 id="importer-edited-while-binary"),
+    pytest.param({"b.py": MODULE}, [("b.py", BINARY), ("b.py", None)], id="binary-then-removed"),
+])
+def test_binary_module_edits_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """A file read but not parsed (binary) is still one imports name; its module appears when it is text again."""
+    _after_edits(tmp_path, {"a.py": IMPORTER, **start}, edits)
+
+
+TWO = "function foo() { return 1; }\nfunction bar() { return 2; }\n"
+
+
+@pytest.mark.parametrize("start, edits", [
+    pytest.param({"a.js": TWO + "export default foo;\n", "use.js": "import f from './a';\nf();\n"},
+                 [("a.js", (TWO + "export default bar;\n").encode())], id="es-default-moves"),
+    pytest.param({"a.js": TWO + "module.exports = foo;\n", "use.js": "const f = require('./a');\nf();\n"},
+                 [("a.js", (TWO + "module.exports = bar;\n").encode())], id="commonjs-module-exports-moves"),
+    pytest.param({"a.js": TWO + "export { foo as default };\n", "use.js": "import f from './a';\nf();\n"},
+                 [("a.js", TWO.encode())], id="default-export-goes"),
+    pytest.param({"a.js": TWO, "use.js": "import { foo } from './b';\nfoo();\n", "b.js": "export * from './c';\n",
+                  "c.js": "export function foo() {}\n"},
+                 [("b.js", b"export * from './a';\n")], id="star-re-export-moves"),
+])
+def test_default_and_star_exports_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """What an importer's names resolve to follows a module's default export and star re-exports as they change."""
+    _after_edits(tmp_path, start, edits)

@@ -223,6 +223,24 @@ def test_a_module_re_exported_by_its_package_resolves_the_same_cold_and_incremen
                                                  ("dumps", 3, 6, "call", "json", "pkg/json/__init__.py::dumps")]
 
 
+def test_names_resolve_through_chains_of_star_imports(tmp_path: Path) -> None:
+    """`from .core import *` in a package re-exports core's public names, through further star imports; a
+    `_private` name is not brought in, and a cycle of star imports ends."""
+    repo = make_repo(tmp_path / "r", {
+        "pkg/__init__.py": "from .core import *\n",
+        "pkg/core/__init__.py": "from .numbers import *\nfrom pkg import *\n",
+        "pkg/core/numbers.py": "def Integer(x):\n    return x\n\n\ndef _hidden():\n    pass\n",
+        "app.py": "from pkg import Integer, _hidden\nimport pkg\nfrom pkg.core import *\n\n"
+                  "Integer(1) + pkg.Integer(2) + _hidden() + pkg.missing()\n",
+    })
+    with Index.open(repo) as ix:
+        ix.build()
+        assert refs_of(ix, "app.py") == [("Integer", 5, 1, "call", "", "pkg/core/numbers.py::Integer"),
+                                         ("pkg", 5, 14, "name", "", "pkg/__init__.py::"),
+                                         ("Integer", 5, 18, "call", "pkg", "pkg/core/numbers.py::Integer"),
+                                         ("pkg", 5, 43, "name", "", "pkg/__init__.py::")]
+
+
 def _names(ix: Index) -> list[tuple]:
     return rows(ix, "SELECT f.path, f.module, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
                     " WHERE s.kind='function' ORDER BY f.path")

@@ -14,6 +14,15 @@ FILES = {
     "node/lib/util.js": "exports.helper = function helper(x) { return x; };\nexports.other = () => 1;\n",
     "node/app.js": "const util = require('./lib/util');\nconst { other } = require('./lib/util');\n"
                    "function main() { return util.helper(1) + other(); }\n",
+    "web/shape.ts": "export default class Shape { area(): number { return 0; } }\n",
+    "web/count.ts": "function count(): number { return 1; }\nexport { count as default };\n",
+    "web/all.ts": 'export * from "./util";\n',
+    "web/use.ts": 'import Shape from "./shape";\nimport count from "./count";\nimport { other } from "./all";\n'
+                  "export function run(): number { return count() + other() + new Shape().area(); }\n",
+    "node/lib/res.js": "const res = {};\nres.send = function send(body) { return body; };\nmodule.exports = res;\n",
+    "node/lib/index.js": "module.exports = require('./util');\n",
+    "node/server.js": "const res = require('./lib/res');\nconst lib = require('./lib');\n"
+                      "function reply() { return res.send(1) + lib.other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
     "internal/store/store.go": "package store\n\nfunc Open() int { return defaultSize() }\n",
     "internal/store/size.go": "package store\n\nfunc defaultSize() int { return jsOnly() }\n",
@@ -74,6 +83,14 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("node/app.js", [("", "util", 3, 26, "node/lib/util.js::"),
                          ("util", "helper", 3, 31, "node/lib/util.js::exports.helper"),
                          ("", "other", 3, 43, "node/lib/util.js::exports.other")]),
+        # a default import names what the module's default export names; `export *` re-exports
+        ("web/use.ts", [("", "count", 4, 40, "web/count.ts::count"), ("", "other", 4, 50, "web/util.ts::other"),
+                        ("", "Shape", 4, 64, "web/shape.ts::Shape")]),
+        ("web/count.ts", [("", "count", 2, 10, "web/count.ts::count")]),
+        # a CommonJS module is what it assigns to module.exports, `module.exports = require(m)` m's exports
+        ("node/server.js", [("", "res", 3, 27, "node/lib/res.js::res"), ("res", "send", 3, 31, "node/lib/res.js::res.send"),
+                            ("", "lib", 3, 41, "node/lib/index.js::"),
+                            ("lib", "other", 3, 45, "node/lib/util.js::exports.other")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),

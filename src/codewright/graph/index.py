@@ -332,10 +332,14 @@ class Index:
         return self._layout_cache[1], self._layout_cache[2]
 
     def _import_rows(self, file_ids: list[int]) -> set[tuple]:
+        """What the files import and what they export by default: when either changes, their importers'
+        references are redone (re-exports pass through them)."""
         rows: set[tuple] = set()
         for fid in file_ids:
             rows.update(self.conn.execute(
                 "SELECT file_id, module, names, alias, level, target FROM imports WHERE file_id=?", (fid,)))
+            rows.update(self.conn.execute(
+                "SELECT file_id, 'export', name, qualifier FROM refs WHERE file_id=? AND kind='export'", (fid,)))
         return rows
 
     def _sids(self, file_ids: list[int]) -> set[str]:

@@ -124,10 +124,11 @@ class _Memory:
     members: dict[str, dict[str, str]]
     imports: dict[str, list[ImportRow]]
     names: set[str]  # every name a reference can resolve through: symbol names and import bindings
+    exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, set())
+        found = cls({}, defaultdict(dict), writer.imports, set(), {})
         for rows in writer.imports.values():
             for imp in rows:
                 found.names.update(n.partition(" as ")[2] or n.partition(" as ")[0] for n in imp.names)
@@ -147,6 +148,9 @@ class _Memory:
                     found.members[parent].setdefault(name, sid)
             found.top[item.path] = top
             found.members[module_sid] = top  # a module's members are its top-level names, as `parent=?` reads them
+            names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
+            if "export" in kinds:
+                found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
         return found
 
 
@@ -168,6 +172,7 @@ class Linker:
             self._load_imports,
             self._files_in_dir,
             all_paths.__contains__,
+            self._load_exports,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -213,6 +218,14 @@ class Linker:
             (path,),
         )
         return [ImportRow(m, n.split(",") if n else [], a, lv, t) for m, n, a, lv, t in rows]
+
+    def _load_exports(self, path: str) -> list[tuple[str, str]]:
+        """(name, qualifier) of the references that say what the file's default export is."""
+        if self.memory:
+            return self.memory.exports.get(path, [])
+        return self.conn.execute(
+            "SELECT r.name, r.qualifier FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=? AND r.kind='export'"
+            " ORDER BY r.id", (path,)).fetchall()
 
     def _target_file(self, target: str | None) -> int | None:
         if not target:

@@ -22,6 +22,9 @@ from dataclasses import dataclass, field
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
 SELF_NAMES = ("self", "cls", "this")
 _PACKAGE_SCOPED = frozenset({"go", "java"})
+# Languages whose star imports re-export (`from .core import *` in a package, `export * from "./a"`), so a name
+# is looked for through chains of them; a C include's own includes are not followed (a header's closure is large).
+_STARS_CHAIN = frozenset({"python", "javascript", "typescript", "tsx"})
 
 
 def python_module(path: str, paths: set[str]) -> str | None:
@@ -202,6 +205,7 @@ class Resolver:
         load_imports: Callable[[str], list[ImportRow]],
         files_in_dir: Callable[[str], list[str]],
         has_file: Callable[[str], bool],
+        load_exports: Callable[[str], list[tuple[str, str]]] = lambda path: [],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -209,10 +213,15 @@ class Resolver:
         self._load_imports = load_imports
         self._files_in_dir = files_in_dir
         self._has_file = has_file
+        self._load_exports = load_exports
+        self._defaults: dict[str, str | None] = {}
         self._top: dict[str, dict[str, str]] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._bindings: dict[str, Bindings] = {}
         self._scoped: dict[str, bool] = {}
+        self._stars_memo: dict[tuple[str, str], str | None] = {}
+        self._stars_open: set[tuple[str, str]] = set()  # the star searches under way
+        self._stars_cycle = False  # whether they met one of themselves
 
     def top(self, path: str) -> dict[str, str]:
         """Top-level names of a file, or of every Go or Java file of a (package) directory."""
@@ -273,7 +282,10 @@ class Resolver:
             found.names[imp.alias or last] = self._member_or_submodule(target, last)
         elif language == "go":
             found.names[imp.alias or imp.module.rsplit("/", 1)[-1]] = ("file", target)
-        else:  # python `import a.b [as m]`, JS side-effect or namespace imports
+        elif language in _STARS_CHAIN and language != "python" and imp.alias:  # `const m = require("./m")`
+            default = self.lookup(target, "default")  # a CommonJS module is what it assigns to module.exports
+            found.names[imp.alias] = ("sym", default) if default else ("file", target)
+        else:  # python `import a.b [as m]`, JS side-effect imports
             found.names[imp.alias or imp.module] = ("file", target)
             if language == "python" and not imp.alias:
                 self._bind_packages(found, imp.module, target)
@@ -304,12 +316,56 @@ class Resolver:
         return ("file", target) if _module_name_of(target) == name else ("none", "")
 
     def lookup(self, path: str, name: str) -> str | None:
-        """A top-level name of `path`, following re-exports (`from .x import Name`)."""
+        """A top-level name of `path`, following re-exports (`from .x import Name`, `from .x import *`)."""
         sid = self.top(path).get(name)
         if sid:
             return sid
         bound = self.bindings(path).names.get(name)
-        return self._binding_sid(bound) if bound else None
+        if bound:
+            return self._binding_sid(bound)
+        if name == "default":
+            return self.default_export(path)
+        return self._starred(path, name) if self._chains_stars(path) else None
+
+    def default_export(self, path: str) -> str | None:
+        """The symbol a JavaScript or TypeScript module's default export names (`export default foo`,
+        `module.exports = foo`), resolved in that module; None for a cycle of re-exported defaults."""
+        if path not in self._defaults:
+            self._defaults[path] = None  # placeholder: a cycle finds nothing
+            for name, qualifier in self._load_exports(path):
+                found = self.resolve_ref(path, name, qualifier, None)
+                if found:
+                    self._defaults[path] = found
+                    break
+        return self._defaults[path]
+
+    def _chains_stars(self, path: str) -> bool:
+        return self._language_of(path) in _STARS_CHAIN
+
+    def _starred(self, path: str, name: str) -> str | None:
+        """A name that one of the file's star imports brings in, through further star imports: the public
+        names only (Python's `*` leaves out `_private`, JavaScript's `export *` the default export).
+        Remembered per (file, name), since every unresolved name of a file with a star import asks, but
+        not when the search met a cycle of star imports: its answer then depends on where it started."""
+        key = (path, name)
+        if key in self._stars_memo:
+            return self._stars_memo[key]
+        if key in self._stars_open:
+            self._stars_cycle = True
+            return None
+        self._stars_open.add(key)
+        found = None
+        if not name.startswith("_") and name != "default":
+            for star in self.bindings(path).stars:
+                found = self.lookup(star, name)
+                if found:
+                    break
+        self._stars_open.discard(key)
+        if not self._stars_cycle:
+            self._stars_memo[key] = found
+        elif not self._stars_open:  # the outermost search of a cycle: the next one starts clean
+            self._stars_cycle = False
+        return found
 
     def _in_package(self, path: str, name: str) -> str | None:
         """A Go or Java file sees every top-level name of its package (its folder) without an import."""
@@ -339,10 +395,15 @@ class Resolver:
             binding = self.bindings(path).names.get(name)
             if binding and not (binding[0] == "file" and self._files_in_dir(binding[1])):  # a package dir
                 return self._binding_sid(binding)
-            for star in self.bindings(path).stars:
-                sid = self.top(star).get(name)
+            if self._chains_stars(path):
+                sid = self._starred(path, name)
                 if sid:
                     return sid
+            else:
+                for star in self.bindings(path).stars:  # a C include: the header's own names
+                    sid = self.top(star).get(name)
+                    if sid:
+                        return sid
             return self._in_package(path, name)
         if qualifier in SELF_NAMES:
             owner = _enclosing_class(scope)

@@ -22,11 +22,13 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError
 
-SCHEMA_VERSION = 6  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 7  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
-# its package re-exports (`from . import json as json`), as an update did
+# its package re-exports (`from . import json as json`), as an update did; 7: names resolve through chains of
+# star imports (Python's `from .core import *`, `export * from`), JS/TS default exports (`export default`,
+# `module.exports = x`, references of kind `export`)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

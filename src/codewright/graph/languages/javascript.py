@@ -43,7 +43,9 @@ DEFS_SCM = r"""
 """
 
 # References shared with TypeScript; JS_REFS_SCM holds the patterns whose shape differs
-# in TypeScript (bases wrapped in extends_clause, parameters in required_parameter).
+# in TypeScript (bases wrapped in extends_clause, parameters in required_parameter, `default` an identifier).
+# `export`: the name a module's default export stands for (`export default foo`, `export default function
+# foo`, `export { foo as default }`, CommonJS `module.exports = foo`), which an import of the default names.
 REFS_SCM = r"""
 (identifier) @ref.name
 (member_expression object: (_) @receiver)
@@ -61,6 +63,13 @@ REFS_SCM = r"""
 (for_in_statement left: (identifier) @skip)
 (import_statement) @skip.range
 (export_statement source: (string)) @skip.range
+(export_statement "default" value: (identifier) @ref.export)
+(export_statement "default" declaration: [(function_declaration name: (identifier) @ref.export)
+                                          (class_declaration name: (_) @ref.export)])
+(assignment_expression
+  left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+  right: (identifier) @ref.export
+  (#eq? @_module "module") (#eq? @_exports "exports"))
 """
 
 # JSX (JavaScript and TSX, not plain TypeScript): a component used is a call; intrinsic
@@ -75,6 +84,7 @@ JSX_REFS_SCM = r"""
 """
 
 JS_REFS_SCM = r"""
+(export_statement !source (export_clause (export_specifier name: (identifier) @ref.export "default")))
 (formal_parameters (identifier) @skip)
 (formal_parameters (assignment_pattern left: (identifier) @skip))
 (class_heritage (identifier) @ref.base)
@@ -132,6 +142,8 @@ def _required(src: Source, call: Node) -> list[Import]:
         member, holder = _text(src, prop), holder.parent
     name = holder.child_by_field_name("name") if holder is not None and holder.type == "variable_declarator" else None
     if name is None:
+        if not member and _is_module_exports(src, holder):  # `module.exports = require("m")`: m's exports
+            return [Import(module, ["*"]), Import(module, ["default"])]
         return [Import(module, [member] if member else [])]
     if name.type == "identifier":
         local = _text(src, name)
@@ -146,6 +158,12 @@ def _required(src: Source, call: Node) -> list[Import]:
             renamed.append(Import(module, [_text(src, part.child_by_field_name("key"))],
                                   _text(src, part.child_by_field_name("value"))))
     return [Import(module, plain), *renamed] if plain or not renamed else renamed
+
+
+def _is_module_exports(src: Source, node: Node | None) -> bool:
+    """Whether `node` assigns to `module.exports` (a CommonJS module's whole value)."""
+    left = node.child_by_field_name("left") if node is not None and node.type == "assignment_expression" else None
+    return left is not None and _text(src, left) == "module.exports"
 
 
 def _text(src: Source, node: Node) -> str:

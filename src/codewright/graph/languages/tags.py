@@ -17,7 +17,8 @@ Capture names in DEFS queries:
   @package      the package or namespace prefix of every qualname (Go, Java)
 Capture names in REFS queries:
   @ref.KIND     an identifier used (KIND: call, attribute, type, base, decorator, name;
-                `member` for a field or property name). A name or member after a
+                `member` for a field or property name; `export` for what a module's default
+                export names, kept even where it is a definition's own name). A name or member after a
                 separator (".", "->", "::") is an attribute, and either one before "("
                 is a call: read from the bytes, because a pattern such as
                 `(member_expression property: ...)` holds a query state open across the
@@ -53,7 +54,7 @@ from codewright.graph.languages.base import (
 )
 
 _BLANK = frozenset(b" \t\r\n")
-_REF_PRIORITY = {"skip": 9, "decorator": 7, "base": 6, "call": 5, "type": 4, "attribute": 3, "member": 2, "name": 1}
+_REF_PRIORITY = {"export": 10, "skip": 9, "decorator": 7, "base": 6, "call": 5, "type": 4, "attribute": 3, "member": 2, "name": 1}
 _SIGNATURE_MAX = 200
 METHOD_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
 _GENERIC_KINDS = {"variable": 0, "type": 1}  # a definition also matched by a specific pattern
@@ -371,6 +372,8 @@ def _references(spec: Spec, src: Source, root: Node, scopes: ScopeMap, names: li
     receivers = {n.end_byte: n.start_byte for n in caps.pop("receiver", [])}
     best: dict[int, tuple[int, str, Node]] = {}
     for capture, nodes in caps.items():
+        if capture[0] == "_":  # a predicate's operand (`@_module` in `module.exports = ...`), not a reference
+            continue
         kind = capture.removeprefix("ref.")
         priority = _REF_PRIORITY.get(kind, 0)
         for node in nodes:
@@ -393,7 +396,7 @@ def _references(spec: Spec, src: Source, root: Node, scopes: ScopeMap, names: li
             continue
         while skip_ranges[next_skip][1] <= start:
             next_skip += 1
-        if skip_starts[next_skip] <= start:
+        if skip_starts[next_skip] <= start and kind != "export":  # `export default function f`: f is its name
             continue
         raw = data[start:node.end_byte]
         name = names.get(raw)

@@ -27,6 +27,8 @@ TS_DEFS_SCM = DEFS_SCM + r"""
 """
 
 TS_REFS_SCM = REFS_SCM + r"""
+(export_statement !source (export_clause (export_specifier name: (identifier) @ref.export
+  alias: (identifier) @_alias (#eq? @_alias "default"))))
 (type_identifier) @ref.type
 (nested_type_identifier name: (type_identifier) @ref.type)
 (nested_type_identifier module: (_) @receiver)
