@@ -10,7 +10,10 @@ Two steps, both pure lookups in tables built from the whole tree:
    when its name (or its qualifier's head) is bound by the file itself or by one of those
    bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`). Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
-   bare name.
+   bare name. Re-exports are followed: `from .x import Name` and chains of star imports in
+   Python, `export * from` and default exports in JavaScript and TypeScript (`export default
+   f` and CommonJS `module.exports = f` are the `export` references a default import or a
+   `require` of the module resolves through).
 """
 
 from __future__ import annotations
