@@ -62,3 +62,21 @@ def test_size_cap_is_a_parameter(tmp_path: Path) -> None:
 def test_is_ignored_agrees_with_discovery(tmp_path: Path, git: bool, path: str, ignored: bool) -> None:
     repo = make_repo(tmp_path / "r", TREE, git=git)
     assert is_ignored(repo, path) is ignored
+
+
+GENERATED = {"app.py": "", "venv/pyvenv.cfg": "home = /usr/bin\n", "venv/lib/site.py": "",
+             "web/app.js": "", "web/node_modules/left-pad/index.js": "", "pkg/__pycache__/m.cpython-311.pyc": "",
+             "pkg/m.py": ""}
+
+
+def test_outside_git_folders_that_tools_write_stay_out(tmp_path: Path) -> None:
+    """A virtual environment (found by its pyvenv.cfg, whatever its name), node_modules and __pycache__."""
+    repo = make_repo(tmp_path / "r", GENERATED)
+    assert [f.path for f in discover(repo).files] == ["app.py", "pkg/m.py", "web/app.js"]
+    assert [is_ignored(repo, p) for p in ["venv/lib/new.py", "web/node_modules/a.js", "pkg/new.py"]] == [
+        True, True, False]
+
+
+def test_inside_git_what_git_tracks_counts_even_in_such_folders(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", GENERATED, git=True)
+    assert len(discover(repo).files) == len(GENERATED)

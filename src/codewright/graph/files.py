@@ -4,8 +4,10 @@ Inside a git work tree the answer is git's own: the files git tracks or would tr
 (`git ls-files -co --exclude-standard`), so .gitignore, .git/info/exclude and the user's
 global excludes all apply exactly as git applies them. Outside git every file counts,
 minus what the .gitignore files found in the tree exclude (matched with pathspec's
-gitignore semantics, deeper files overriding shallower ones). `.codewrightignore` files
-apply in both cases, and `.codewright/` itself is never indexed.
+gitignore semantics, deeper files overriding shallower ones) and the folders that tools
+write rather than people (`_generated`: a virtual environment, node_modules, __pycache__),
+which a repository's .gitignore would leave out. `.codewrightignore` files apply in both
+cases, and `.codewright/` itself is never indexed.
 
 Discovery only stats files; reading, binary detection and hashing happen in `read_file`,
 which the indexer calls only for files whose size or mtime changed.
@@ -26,6 +28,7 @@ INDEX_DIR = ".codewright"
 IGNORE_FILE = ".codewrightignore"
 SIZE_CAP = 1_000_000  # bytes; generated or vendored files beyond this cost more than they tell
 _BINARY_PROBE = 8192
+_GENERATED_NAMES = frozenset({"node_modules", "__pycache__"})
 _VENDORED = re.compile(r"(^|/)(vendor|vendored|third_party|externals?|_vendor|extern)(/|$)|^[^/]+/packages/"
                        r"|\.min\.(js|css)$|(^|/)jquery[^/]*\.js$")  # and bundled or minified web libraries
 
@@ -85,8 +88,17 @@ def is_ignored(root: Path, rel: str) -> bool:
         out = None
     if out is not None and out.returncode in (0, 1):  # 0 ignored, 1 not ignored; 128: not a git tree
         return out.returncode == 0
+    if any(_generated(root / a) for a in ancestors if a):
+        return True
     gitignores = [f"{a}/.gitignore" if a else ".gitignore" for a in ancestors]
     return _IgnoreRules(root, ".gitignore", [p for p in gitignores if (root / p).is_file()]).ignored(rel)
+
+
+def _generated(directory: Path) -> bool:
+    """A folder of installed or compiled code (a virtual environment, holding pyvenv.cfg; node_modules;
+    __pycache__): tens of thousands of files that are not the project's, which outside git no .gitignore may
+    mention."""
+    return directory.name in _GENERATED_NAMES or (directory / "pyvenv.cfg").is_file()
 
 
 def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
@@ -161,7 +173,7 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
             except OSError:
                 is_dir = False
             if is_dir:
-                if not rules.ignored(child + "/"):
+                if not rules.ignored(child + "/") and not _generated(Path(entry.path)):
                     visit(Path(entry.path), child)
             elif not rules.ignored(child):
                 found.append(child)
