@@ -147,7 +147,19 @@ TWO = "function foo() { return 1; }\nfunction bar() { return 2; }\n"
     pytest.param({"a.js": TWO, "use.js": "import { foo } from './b';\nfoo();\n", "b.js": "export * from './c';\n",
                   "c.js": "export function foo() {}\n"},
                  [("b.js", b"export * from './a';\n")], id="star-re-export-moves"),
+    pytest.param({"a.js": TWO + "module.exports = foo;\n", "b.js": "module.exports = require('./a');\n",
+                  "use.js": "const x = require('./b');\nx();\n"},
+                 [("a.js", (TWO + "module.exports = bar;\n").encode())], id="default-moves-two-modules-away"),
+    pytest.param({"pkg/__init__.py": "from .mid import f\n", "pkg/mid.py": "from .low import f\n",
+                  "pkg/low.py": "def f():\n    pass\n", "pkg/other.py": "def f():\n    pass\n",
+                  "use.py": "from pkg import f\nimport pkg\nf()\npkg.f()\n"},
+                 [("pkg/mid.py", b"from .other import f\n")], id="python-re-export-chain-moves"),
+    pytest.param({"pkg/__init__.py": "from .mid import *\n", "pkg/mid.py": "from .low import *\n",
+                  "pkg/low.py": "def f():\n    pass\n", "pkg/other.py": "def f():\n    pass\n",
+                  "use.py": "from pkg import f\nf()\n"},
+                 [("pkg/mid.py", b"from .other import *\n")], id="python-star-chain-moves"),
 ])
-def test_default_and_star_exports_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
-    """What an importer's names resolve to follows a module's default export and star re-exports as they change."""
+def test_re_exports_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """What an importer's names resolve to follows a module's default export and its re-exports as they change,
+    however many modules lie between."""
     _after_edits(tmp_path, start, edits)

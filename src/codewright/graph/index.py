@@ -36,7 +36,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph import files as discovery
 from codewright.graph import history, queries, store
-from codewright.graph.link import FactsWriter, Linker, relink_imports, write_dirs
+from codewright.graph.link import FactsWriter, Linker, rebound_names, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
 from codewright.graph.resolve import ModuleMap, python_module
 
@@ -258,12 +258,14 @@ class Index:
         linker.resolve_refs(parsed)
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}
-            moved = old_imports != self._import_rows([writer.ids[p] for p in changed])
+            new_imports = self._import_rows([writer.ids[p] for p in changed])
+            moved = old_imports != new_imports
             appeared = {store.bare_name(sid) for sid in new_sids - old_sids}
             importers_too = changed | set(removed) if moved else set()
+            rebound = rebound_names(conn, old_imports, new_imports) if moved else set()
             # a module that appears (a file no longer binary) is named by its importers, not by its bare name
             importers_too |= {sid[:-2] for sid in new_sids - old_sids if sid.endswith("::")}
-            linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed)
+            linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed, rebound)
         lap("link")
         if cold:
             store.create_indexes(conn)

@@ -8,6 +8,7 @@ from the database, and only for the references whose answer can have changed.
 
 from __future__ import annotations
 
+import json
 import posixpath
 import sqlite3
 from collections import defaultdict
@@ -260,13 +261,15 @@ class Linker:
         self.conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
 
     def relink(self, importers_of: set[str], retarget: set[str], vanished: set[str], appeared: set[str],
-               changed: set[str]) -> int:
+               changed: set[str], rebound: set[str] = frozenset()) -> int:
         """Re-resolve the references whose answer the change can alter; returns how many.
 
         Those are: references anywhere to a symbol that vanished; open references anywhere
         named like a symbol that appeared; all references of files whose import targets
-        moved (`retarget`); and all references of the files importing `importers_of` (the
-        changed files whose own imports changed, since re-exports pass through them).
+        moved (`retarget`); all references of the files importing `importers_of` (the
+        changed files whose own imports changed, since re-exports pass through them); and,
+        in the files importing those files in turn, at any depth, the references that
+        use a name in `rebound` (the names the changed imports bind: re-export chains).
         """
         conn = self.conn
         redo = set(retarget)
@@ -280,6 +283,8 @@ class Linker:
             " LEFT JOIN symbols s ON s.id=r.scope WHERE "
         )
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
+        if importers_of and rebound:
+            stale.update((row[0], row) for row in self._through_reexports(select, importers_of, rebound))
         for name in appeared:
             stale.update((row[0], row) for row in conn.execute(select + "r.name=? AND r.target IS NULL", (name,)))
         for path in redo:
@@ -292,6 +297,52 @@ class Linker:
             updates.append((target, self._target_file(target), rid))
         conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
         return len(updates)
+
+
+    def _through_reexports(self, select: str, moved: set[str], names: set[str]) -> list[tuple]:
+        """The references, in the files that import the moved files at any depth, that use one of `names`
+        as their name or as their qualifier's head (`json.dumps` once `json` is bound anew)."""
+        conn = self.conn
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS relink_names (name TEXT PRIMARY KEY)")
+        conn.execute("DELETE FROM temp.relink_names")
+        conn.executemany("INSERT OR IGNORE INTO temp.relink_names VALUES (?)", [(n,) for n in names])
+        closure = (
+            "WITH RECURSIVE up(path) AS (SELECT value FROM json_each(?) UNION SELECT f.path FROM imports i"
+            " JOIN files f ON f.id=i.file_id JOIN up ON i.target = up.path) "
+        )
+        head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
+        return conn.execute(
+            closure + select + f"f.path IN (SELECT path FROM up) AND (r.name IN temp.relink_names"
+            f" OR (r.qualifier != '' AND {head} IN temp.relink_names))", (json.dumps(sorted(moved)),)).fetchall()
+
+
+def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple]) -> set[str]:
+    """The names whose meaning can change for files importing a changed file, from its import rows and
+    `export` references before and after (rows as `Index._import_rows` reads them, file id first).
+
+    The names its changed imports of the tree's files bind (each name, alias and part of the module; an
+    import of code outside the tree can change no target); for a star import, the
+    top-level names of the file it names; for a changed default export, the names that importers bind
+    a default or a required module to (an importer chooses that name)."""
+    names: set[str] = set()
+    for row in {r[1:] for r in before} ^ {r[1:] for r in after}:
+        if row[0] == "export":
+            names.update(a for (a,) in conn.execute(
+                "SELECT DISTINCT alias FROM imports WHERE alias IS NOT NULL AND names IN ('', 'default')"))
+            continue
+        module, bound, alias, _level, target = row
+        if not target:  # a name bound to code outside the tree resolves to nothing, through any chain
+            continue
+        parts = [n.partition(" as ") for n in bound.split(",") if n]
+        names.update(local or name for name, _, local in parts)
+        names.update(p for p in module.replace("::", ".").replace("/", ".").split(".") if p)
+        if alias:
+            names.add(alias)
+        if target and any(name == "*" for name, _, _ in parts):
+            names.update(n for (n,) in conn.execute(
+                "SELECT s.name FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=? AND s.parent=?",
+                (target, f"{target}::")))
+    return names
 
 
 def relink_imports(conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str], changed: set[str]) -> set[str]:
