@@ -57,6 +57,20 @@ def test_a_traceback_points_at_its_innermost_frame(index: Index) -> None:
     assert any(r.signal == "frame" for r in ranking.functions[0].reasons)
 
 
+def test_a_node_stack_trace_points_at_its_innermost_frame(tmp_path) -> None:
+    files = {"lib/router.js": "function handle(req) {\n  return req.user.name;\n}\nmodule.exports = handle;\n",
+             "lib/view.js": "function render(page) {\n  return page.title;\n}\nmodule.exports = render;\n",
+             "index.js": "const handle = require('./lib/router');\nhandle({});\n"}
+    text = ("Crash on start\nTypeError: Cannot read properties of undefined (reading 'name')\n"
+            "    at handle (/srv/app/lib/router.js:2:19)\n    at Object.<anonymous> (/srv/app/index.js:2:1)\n")
+    with indexed_repo(tmp_path, files) as idx:
+        ranking = find(idx, text, k=3)
+    frames = {h.path: r.weight for h in ranking.files for r in h.reasons if r.signal == "frame"}
+    assert frames["lib/router.js"] > frames["index.js"] > 0  # the innermost frame counts most
+    assert ranking.functions[0].id == "lib/router.js::handle"  # the function holding the frame's line
+    assert any(r.signal == "frame" for r in ranking.functions[0].reasons)
+
+
 def test_a_mentioned_method_points_at_its_definition(index: Index) -> None:
     ranking = find(index, "`Cart.checkout` ignores the discount code", k=5)
     assert ranking.functions[0].id == "shop/cart.py::Cart.checkout"

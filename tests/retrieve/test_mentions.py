@@ -23,6 +23,32 @@ def test_traceback_frames_keep_path_line_function_and_depth() -> None:
     ]
 
 
+STACKS = [
+    ("node", ("TypeError: x is undefined\n    at Router.handle (/srv/app/lib/router.js:10:5)\n"
+             "    at async Promise.all (index 0)\n    at /srv/app/index.js:3:1\n"
+             "    at Object.<anonymous> (file:///srv/app/src/main.ts:7:3)\n"),
+     [("/srv/app/src/main.ts", 7, None), ("/srv/app/index.js", 3, None), ("/srv/app/lib/router.js", 10, "handle")]),
+    ("java", ("java.lang.NullPointerException\n\tat com.acme.util.Widget.spin(Widget.java:42)\n"
+             "\tat com.acme.Main.run(Main.java:10)\n"),
+     [("com/acme/Main.java", 10, "run"), ("com/acme/util/Widget.java", 42, "spin")]),
+    ("go", ("panic: runtime error\n\ngoroutine 1 [running]:\nmain.(*Server).Serve(0xc000010000)\n"
+           "\t/home/u/app/server.go:88 +0x1d\nmain.main()\n\t/home/u/app/main.go:12 +0x25\nexit status 2\n"),
+     [("/home/u/app/main.go", 12, "main"), ("/home/u/app/server.go", 88, "Serve")]),
+    ("rust", ("thread 'main' panicked at src/main.rs:10:5:\nboom\nstack backtrace:\n   3: app::server::serve\n"
+             "             at ./src/server.rs:88:5\n"),
+     [("./src/server.rs", 88, "serve"), ("src/main.rs", 10, None)]),
+]
+
+
+@pytest.mark.parametrize(("text", "frames"), [c[1:] for c in STACKS], ids=[c[0] for c in STACKS])
+def test_other_languages_stack_frames_innermost_last(text: str, frames: list[tuple]) -> None:
+    """They print the innermost frame first; as Python's, they are kept outermost first (the last is nearest the
+    error), with the function's own name and, for Java, the folders its package names."""
+    found = parse_mentions(text).frames
+    assert [(f.path, f.line, f.func) for f in found] == frames
+    assert [f.depth for f in found] == list(range(len(frames)))
+
+
 @pytest.mark.parametrize(
     ("text", "kind", "expected"),
     [

@@ -14,6 +14,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 _FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?')
+# Stack traces of other languages, which list the innermost frame first (Python's list it last):
+_STACK_FRAMES = (
+    # Node: "    at Router.handle (/srv/app/lib/router.js:10:5)", "    at /srv/app/index.js:3:1"
+    re.compile(r"^[ \t]*at (?:(?:async )?(?P<func>[^\s()]+)(?: \[as [^\]]+\])? \()?(?:file://)?"
+               r"(?P<path>[^\s()]+\.(?:[cm]?js|jsx|ts|tsx)):(?P<line>\d+):\d+\)?[ \t]*$", re.MULTILINE),
+    # Java, Kotlin, Scala: "\tat com.acme.Widget.spin(Widget.java:42)"
+    re.compile(r"^[ \t]*at (?P<func>[\w$.<>]+)\((?P<path>[\w$]+\.(?:java|kt|scala)):(?P<line>\d+)\)", re.MULTILINE),
+    # Go: "main.(*Server).Serve(0xc000010000)" then "\t/home/u/app/server.go:88 +0x1d"
+    re.compile(r"^(?P<func>[\w./*()-]+)\([^\n]*\)\n[ \t]+(?P<path>[^\s:]+\.go):(?P<line>\d+)\b", re.MULTILINE),
+    # Rust: "  3: app::server::serve" then "        at ./src/server.rs:88:5"; "panicked at src/main.rs:10:5"
+    re.compile(r"(?:^[ \t]*\d+: (?P<func>[\w:<>]+)\n)?[ \t]*(?:panicked )?at (?P<path>[\w./-]+\.rs):(?P<line>\d+):\d+",
+               re.MULTILINE),
+)
+_FUNC_NAME = re.compile(r"[A-Za-z_]\w*$")
 _PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyx|pyi|js|jsx|ts|tsx|go|java|rs|c|h|cc|cpp|hpp|rst|md|txt|cfg|toml|ini|json|yaml|yml))\b")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
@@ -56,8 +70,7 @@ class Mentions:
 
 def parse_mentions(text: str) -> Mentions:
     found = Mentions()
-    for i, m in enumerate(_FRAME.finditer(text)):
-        found.frames.append(Frame(m["path"].replace("\\", "/"), int(m["line"]), m["func"], i))
+    found.frames = _frames(text)
     found.paths = _unique(m.group(1) for m in _PATH.finditer(text) if "://" not in text[max(0, m.start() - 8):m.start()])
     found.dotted = _unique(d for d in _DOTTED.findall(text) if _is_code_dotted(d))
     code = _FRAME.sub(" ", "\n".join(_CODE_BLOCK.findall(text) + _CODE_SPAN.findall(text)))
@@ -72,6 +85,30 @@ def parse_mentions(text: str) -> Mentions:
         else:
             found.imports.extend((mod.strip().split(" as ")[0], None) for mod in m.group(3).split(","))
     return found
+
+
+def _frames(text: str) -> list[Frame]:
+    """Traceback frames, outermost first (depth 0), whatever order the language prints them in."""
+    python = [(m["path"], m["line"], m["func"]) for m in _FRAME.finditer(text)]
+    stacks = [(_frame_path(m["path"], m["func"]), m["line"], _own_name(m["func"]))
+              for pattern in _STACK_FRAMES for m in pattern.finditer(text)]
+    ordered = python + stacks[::-1]
+    return [Frame(path.replace("\\", "/"), int(line), func, depth) for depth, (path, line, func) in enumerate(ordered)]
+
+
+def _own_name(func: str | None) -> str | None:
+    """The function's own name in a qualified one (`Router.handle`, `main.(*Server).Serve`, `app::serve`)."""
+    name = _FUNC_NAME.search(func or "")
+    return name.group() if name else None
+
+
+def _frame_path(path: str, func: str | None) -> str:
+    """A Java frame names its file without folders; its class's package gives them (com.acme.Widget.spin in
+    Widget.java -> com/acme/Widget.java)."""
+    if func and path.endswith((".java", ".kt", ".scala")) and "/" not in path:
+        package = [p for p in func.split(".")[:-2] if p.isidentifier() and p[0].islower()]
+        return "/".join([*package, path])
+    return path
 
 
 def _unique(items) -> list[str]:
