@@ -411,6 +411,25 @@ def test_a_function_expressions_name_declares_it(path):
     assert [(r.name, r.kind, r.col) for r in facts.references] == [("h", "call", 34), ("n", "name", 36)]
 
 
+FUNCTION_VALUES = (b"class Button {\n  handleClick = () => { this.render(); };\n  size = 1;\n  render() {}\n}\n"
+                   b"module.exports = {\n  parse(text) { return text; },\n  format: function (x) { return x; },\n"
+                   b"  pretty: (x) => x,\n  level: 3,\n};\nconst options = { onClick: () => 1 };\n")
+
+
+@pytest.mark.parametrize("path, symbols", [
+    ("a.js", [("Button", "class"), ("Button.handleClick", "method"), ("Button.render", "method"),
+              ("parse", "function"), ("format", "function"), ("pretty", "function"), ("options", "variable")]),
+    ("a.ts", [("Button", "class"), ("Button.handleClick", "method"), ("Button.size", "attribute"),
+              ("Button.render", "method"), ("parse", "function"), ("format", "function"), ("pretty", "function"),
+              ("options", "variable")]),
+])
+def test_functions_held_by_class_fields_and_module_exports(path, symbols):
+    """A class field holding a function is a method; the functions of the object assigned to module.exports are
+    the module's; a function in any other object literal is not a symbol."""
+    found = [(s.qualname, s.kind) for s in extract(path, FUNCTION_VALUES).symbols if s.kind != "module"]
+    assert found == symbols
+
+
 @pytest.mark.parametrize("path, source, exported", [
     ("a.js", b"function f() {}\nexport default f;\n", [("f", 2)]),
     ("a.js", b"export default function f() {}\n", [("f", 1)]),

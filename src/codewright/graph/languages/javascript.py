@@ -1,7 +1,9 @@
 """JavaScript (and JSX): functions, classes, methods, top-level constants, ES and
 CommonJS imports, references. Qualnames are `Class.method`; a function assigned at the top
 level to an object's property (`res.send = function send(body)`, CommonJS style) or to a
-prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`.
+prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`; a
+class field holding a function is a method; the functions of an object assigned to
+`module.exports` are the module's functions, as its methods written `parse() {}` are.
 `const x = require("m")` is an import, not a constant."""
 
 from __future__ import annotations
@@ -36,10 +38,19 @@ DEFS_SCM = r"""
 (program (export_statement (lexical_declaration
   (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable))
   (#not-match? @_value "^require\\s*\\("))
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+  right: (object (pair key: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function))
+  (#eq? @_module "module") (#eq? @_exports "exports")))
 (import_statement) @import
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
   arguments: (arguments . (string))) @import
+"""
+
+# A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
+JS_DEFS_SCM = DEFS_SCM + r"""
+(field_definition property: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function
 """
 
 # References shared with TypeScript; JS_REFS_SCM holds the patterns whose shape differs
@@ -170,7 +181,7 @@ def _text(src: Source, node: Node) -> str:
     return src.slice(node.start_byte, node.end_byte)
 
 
-SPEC = tags.Spec("javascript", Language(tree_sitter_javascript.language()), DEFS_SCM, REFS_SCM + JS_REFS_SCM + JSX_REFS_SCM,
+SPEC = tags.Spec("javascript", Language(tree_sitter_javascript.language()), JS_DEFS_SCM, REFS_SCM + JS_REFS_SCM + JSX_REFS_SCM,
                  es_imports,
                  wrappers=WRAPPERS, attributes=frozenset({"decorator"}))
 

@@ -57,7 +57,7 @@ _BLANK = frozenset(b" \t\r\n")
 _REF_PRIORITY = {"export": 10, "skip": 9, "decorator": 7, "base": 6, "call": 5, "type": 4, "attribute": 3, "member": 2, "name": 1}
 _SIGNATURE_MAX = 200
 METHOD_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
-_GENERIC_KINDS = {"variable": 0, "type": 1}  # a definition also matched by a specific pattern
+_GENERIC_KINDS = {"variable": 0, "attribute": 0, "type": 1}  # a definition also matched by a specific pattern
 _WRAPPER_PREFIX = 512  # bytes a wrapper may start before what it wraps (`template <...>`)
 _VALUE_KINDS = frozenset({"variable", "constant", "attribute"})
 

@@ -22,6 +22,7 @@ TS_DEFS_SCM = DEFS_SCM + r"""
 (abstract_method_signature name: (_) @name) @def.function
 (function_signature name: (_) @name) @def.function
 (public_field_definition name: (_) @name) @def.attribute
+(public_field_definition name: (_) @name value: [(arrow_function) (function_expression)]) @def.function
 (internal_module body: (statement_block (export_statement (lexical_declaration
   (variable_declarator name: (identifier) @name) @def.variable))))
 """
