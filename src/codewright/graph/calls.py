@@ -24,6 +24,11 @@ def ensure_calls(index) -> None:
 def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
     """A symbol id for SYMBOL; several matches are a usage error that lists them."""
     if "::" in text:
+        known = conn.execute("SELECT 1 FROM symbols WHERE sid=? UNION ALL SELECT 1 FROM calls WHERE callee=? LIMIT 1",
+                             (text, text)).fetchone()
+        if not known:
+            raise UsageError(f"no symbol with the id {text!r} (ids are path::Qual.name; `codewright symbols NAME` "
+                             "finds them)")
         return text
     rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE qualname=? ORDER BY sid", (text,))]
     if not rows:

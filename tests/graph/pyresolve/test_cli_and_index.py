@@ -73,6 +73,12 @@ def test_ambiguous_name_lists_candidates(repo, capsys):
     assert "other.py::rate" in err and "src/shop/tax.py::rate" in err
 
 
+@pytest.mark.parametrize("sid", ["src/shop/tax.py::rat", "::", "nowhere.py::rate"])
+def test_an_unknown_id_is_a_usage_error(repo, capsys, sid):
+    assert main(["impact", sid, "--repo", str(repo)]) == 2
+    assert f"no symbol with the id {sid!r}" in capsys.readouterr().err
+
+
 def test_incremental_update_re_resolves_importers(repo, capsys):
     run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
     tax = repo / "src/shop/tax.py"
