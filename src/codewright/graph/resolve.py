@@ -208,7 +208,7 @@ class Resolver:
         load_imports: Callable[[str], list[ImportRow]],
         files_in_dir: Callable[[str], list[str]],
         has_file: Callable[[str], bool],
-        load_exports: Callable[[str], list[tuple[str, str]]] = lambda path: [],
+        load_exports: Callable[[str], list[tuple[str, str]]],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
