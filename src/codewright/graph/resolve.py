@@ -350,6 +350,9 @@ class Resolver:
         names only (Python's `*` leaves out `_private`, JavaScript's `export *` the default export).
         Remembered per (file, name), since every unresolved name of a file with a star import asks, but
         not when the search met a cycle of star imports: its answer then depends on where it started."""
+        stars = self.bindings(path).stars
+        if not stars or name.startswith("_") or name == "default":
+            return None
         key = (path, name)
         if key in self._stars_memo:
             return self._stars_memo[key]
@@ -358,11 +361,10 @@ class Resolver:
             return None
         self._stars_open.add(key)
         found = None
-        if not name.startswith("_") and name != "default":
-            for star in self.bindings(path).stars:
-                found = self.lookup(star, name)
-                if found:
-                    break
+        for star in stars:
+            found = self.lookup(star, name)
+            if found:
+                break
         self._stars_open.discard(key)
         if not self._stars_cycle:
             self._stars_memo[key] = found
