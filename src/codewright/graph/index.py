@@ -36,6 +36,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph import files as discovery
 from codewright.graph import history, queries, store
+from codewright.graph.jsresolve import is_layout_file
 from codewright.graph.link import FactsWriter, Linker, rebound_names, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
 from codewright.graph.resolve import ModuleMap, python_module
@@ -226,6 +227,9 @@ class Index:
         conn = self.conn
         lap = stats.lap
         cold = self.is_empty
+        relayout = any(p == "go.mod" or is_layout_file(p) for p in [*jobs, *removed, *skipped])
+        if relayout:  # their text, not only the set of paths, says what imports resolve to
+            self._layout_cache = None
         modules, mmap = self._layout(all_paths)
         renamed = [] if cold else self._renamed(modules, known, jobs, [*removed, *skipped])
         if renamed:  # re-extracted like changed files: their symbols' qualified names change
@@ -248,7 +252,8 @@ class Index:
         stats.parsed, stats.removed = sum(not p.skipped for p in parsed), len(removed)  # binary: read, not parsed
         self.parsed_total += stats.parsed
         paths_changed = (
-            bool(removed)
+            relayout
+            or bool(removed)
             or any(p not in known or known[p].status != "indexed" for p in jobs)
             or any(p not in known or known[p].status != "skipped" for p in skipped)
         )
@@ -329,7 +334,9 @@ class Index:
         key = frozenset(all_paths)
         if self._layout_cache is None or self._layout_cache[0] != key:
             modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
-            mmap = ModuleMap.build(all_paths, modules, self._go_mod(all_paths))
+            js_texts = {p: text for p in all_paths if is_layout_file(p) and (text := self._text(p)) is not None}
+            mmap = ModuleMap.build(all_paths, modules, self._text("go.mod") if "go.mod" in all_paths else None,
+                                   js_texts)
             self._layout_cache = (key, modules, mmap)
         return self._layout_cache[1], self._layout_cache[2]
 
@@ -350,11 +357,10 @@ class Index:
             sids.update(r[0] for r in self.conn.execute("SELECT sid FROM symbols WHERE file_id=?", (fid,)))
         return sids
 
-    def _go_mod(self, paths: set[str]) -> str | None:
-        if "go.mod" not in paths:
-            return None
+    def _text(self, path: str) -> str | None:
+        """A layout file's text (go.mod, tsconfig.json, package.json), None when it cannot be read."""
         try:
-            return (self.root / "go.mod").read_text(encoding="utf-8", errors="replace")
+            return (self.root / path).read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
 

@@ -22,6 +22,8 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from codewright.graph.jsresolve import JsLayout
+
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
 SELF_NAMES = ("self", "cls", "this")
 _PACKAGE_SCOPED = frozenset({"go", "java"})
@@ -77,14 +79,17 @@ class ModuleMap:
     modules: dict[str, str] = field(default_factory=dict)  # python dotted -> path
     go_module: str | None = None
     dirs: set[str] = field(default_factory=set)
+    js: JsLayout = field(default_factory=JsLayout)
 
     @classmethod
-    def build(cls, paths: set[str], own_modules: dict[str, str], go_mod_text: str | None) -> ModuleMap:
+    def build(cls, paths: set[str], own_modules: dict[str, str], go_mod_text: str | None,
+              js_texts: dict[str, str] | None = None) -> ModuleMap:
         """`own_modules` maps each .py file to its own dotted name. Where files share a name, the one
         nearest the root owns it (then the first by path: the same owner in every run); the longer
-        names that namespace packages give files come after all own names (see `namespace_names`)."""
+        names that namespace packages give files come after all own names (see `namespace_names`).
+        `js_texts` holds the text of the tree's tsconfig, jsconfig and package.json files, by path."""
         order = sorted(own_modules, key=lambda p: (p.count("/"), p))
-        found = cls(paths)
+        found = cls(paths, js=JsLayout.build(js_texts or {}))
         for path in order:
             found.modules.setdefault(own_modules[path], path)
         for path in order:
@@ -113,9 +118,12 @@ class ModuleMap:
         return self.modules.get(module)
 
     def _js(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
-        if not module.startswith("."):
-            return None
-        base = posixpath.normpath(posixpath.join(posixpath.dirname(path), module))
+        if not module.startswith("."):  # a path alias, a package of the workspace, or a dependency
+            return self.js.resolve(path, module, self._js_file)
+        return self._js_file(posixpath.normpath(posixpath.join(posixpath.dirname(path), module)))
+
+    def _js_file(self, base: str) -> str | None:
+        """The file a JS/TS import of `base` (a path from the root) loads: itself, with an extension, or an index."""
         candidates = [base, *(base + e for e in _JS_EXTS), *(f"{base}/index{e}" for e in _JS_EXTS)]
         if base.endswith(".js"):  # TS sources imported by their compiled name
             candidates += [base[:-3] + ".ts", base[:-3] + ".tsx"]

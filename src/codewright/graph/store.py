@@ -29,7 +29,8 @@ SCHEMA_VERSION = 7  # 2: refs.scope holds symbols.id; 3: signatures without comm
 # its package re-exports (`from . import json as json`), as an update did; 7: names resolve through chains of
 # star imports (Python's `from .core import *`, `export * from`), JS/TS default exports (`export default`,
 # `module.exports = x`, references of kind `export`); JS/TS class fields holding a function are methods and the
-# functions of an object assigned to module.exports are the module's
+# functions of an object assigned to module.exports are the module's; bare JS/TS specifiers resolve through
+# tsconfig/jsconfig path aliases and the workspace's packages
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
