@@ -458,3 +458,13 @@ def test_what_a_module_exports_by_default(path, source, exported):
 ])
 def test_what_a_require_binds(source, imports):
     assert [(i.module, i.names, i.alias) for i in extract("a.js", source).imports] == imports
+
+
+@pytest.mark.parametrize("path, source, imports", [
+    ("a.js", b"const Page = lazy(() => import('./Page'));\n", [("./Page", [], None)]),
+    ("a.js", b"const m = await import('./m');\n", [("./m", [], "m")]),
+    ("a.ts", b"const { f } = await import('./m');\n", [("./m", ["f"], None)]),
+    ("a.ts", b"import x = require('./m');\n", [("./m", [], "x")]),
+])
+def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
+    assert [(i.module, i.names, i.alias) for i in extract(path, source).imports] == imports

@@ -46,6 +46,7 @@ DEFS_SCM = r"""
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
   arguments: (arguments . (string))) @import
+(call_expression function: (import) arguments: (arguments . (string))) @import
 """
 
 # A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
@@ -112,10 +113,17 @@ def module_path(src: Source, node: Node) -> str:
 
 
 def es_imports(src: Source, node: Node) -> list[Import]:
-    """`import d, {a as b, c} from "m"` → m [default] as d, m [c], m [a] as b; `require("m")` → m."""
+    """`import d, {a as b, c} from "m"` → m [default] as d, m [c], m [a] as b; `require("m")` → m; a dynamic
+    `import("m")` → m (the module loaded on demand: `lazy(() => import("./Page"))`); TypeScript's
+    `import x = require("m")` → m as x."""
     source = node.child_by_field_name("source")
     if node.type == "call_expression":
         return _required(src, node)
+    clause = next((c for c in node.named_children if c.type == "import_require_clause"), None)
+    if clause is not None and clause.child_by_field_name("source") is not None:
+        local = next((c for c in clause.named_children if c.type == "identifier"), None)
+        return [Import(module_path(src, clause.child_by_field_name("source")), [],
+                       _text(src, local) if local is not None else None)]
     module = module_path(src, source) if source is not None else ""
     plain: list[str] = []
     found: list[Import] = []
@@ -143,11 +151,13 @@ def es_imports(src: Source, node: Node) -> list[Import]:
 
 
 def _required(src: Source, call: Node) -> list[Import]:
-    """What a CommonJS `require` binds: `const x = require("m")` the module as x,
-    `const {a, b: c} = require("m")` its members a and b (as c), `const f = require("m").g`
-    its member g as f. A `require` whose value is not kept binds no name."""
+    """What a CommonJS `require` (or a dynamic `import()`, awaited) binds: `const x = require("m")` the module
+    as x, `const {a, b: c} = require("m")` its members a and b (as c), `const f = require("m").g` its member g
+    as f. A call whose value is not kept binds no name."""
     module = module_path(src, call.child_by_field_name("arguments").named_child(0))
     holder, member = call.parent, None
+    if holder is not None and holder.type == "await_expression":  # `const m = await import("m")`
+        holder = holder.parent
     if holder is not None and holder.type == "member_expression":
         prop = holder.child_by_field_name("property")
         member, holder = _text(src, prop), holder.parent
