@@ -433,6 +433,7 @@ def test_functions_held_by_class_fields_and_module_exports(path, symbols):
 @pytest.mark.parametrize("path, source, exported", [
     ("a.js", b"function f() {}\nexport default f;\n", [("f", 2)]),
     ("a.js", b"export default function f() {}\n", [("f", 1)]),
+    ("a.js", b"export default async function f() {}\nexport default function* g() {}\n", [("f", 1), ("g", 2)]),
     ("a.ts", b"export default class K {}\n", [("K", 1)]),
     ("a.js", b"const f = 1;\nexport { f as default };\n", [("f", 2)]),
     ("a.ts", b"const f = 1;\nexport { f as default };\n", [("f", 2)]),

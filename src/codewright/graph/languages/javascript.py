@@ -77,6 +77,7 @@ REFS_SCM = r"""
 (export_statement source: (string)) @skip.range
 (export_statement "default" value: (identifier) @ref.export)
 (export_statement "default" declaration: [(function_declaration name: (identifier) @ref.export)
+                                          (generator_function_declaration name: (identifier) @ref.export)
                                           (class_declaration name: (_) @ref.export)])
 (assignment_expression
   left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
