@@ -298,7 +298,6 @@ class Linker:
         conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
         return len(updates)
 
-
     def _through_reexports(self, select: str, moved: set[str], names: set[str]) -> list[tuple]:
         """The references, in the files that import the moved files at any depth, that use one of `names`
         as their name or as their qualifier's head (`json.dumps` once `json` is bound anew)."""
@@ -325,10 +324,12 @@ def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple
     top-level names of the file it names; for a changed default export, the names that importers bind
     a default or a required module to (an importer chooses that name)."""
     names: set[str] = set()
-    for row in {r[1:] for r in before} ^ {r[1:] for r in after}:
+    changed = {r[1:] for r in before} ^ {r[1:] for r in after}
+    if any(row[0] == "export" for row in changed):
+        names.update(a for (a,) in conn.execute(
+            "SELECT DISTINCT alias FROM imports WHERE alias IS NOT NULL AND names IN ('', 'default')"))
+    for row in changed:
         if row[0] == "export":
-            names.update(a for (a,) in conn.execute(
-                "SELECT DISTINCT alias FROM imports WHERE alias IS NOT NULL AND names IN ('', 'default')"))
             continue
         module, bound, alias, _level, target = row
         if not target:  # a name bound to code outside the tree resolves to nothing, through any chain
@@ -338,7 +339,7 @@ def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple
         names.update(p for p in module.replace("::", ".").replace("/", ".").split(".") if p)
         if alias:
             names.add(alias)
-        if target and any(name == "*" for name, _, _ in parts):
+        if any(name == "*" for name, _, _ in parts):
             names.update(n for (n,) in conn.execute(
                 "SELECT s.name FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=? AND s.parent=?",
                 (target, f"{target}::")))

@@ -29,7 +29,8 @@ SELF_NAMES = ("self", "cls", "this")
 _PACKAGE_SCOPED = frozenset({"go", "java"})
 # Languages whose star imports re-export (`from .core import *` in a package, `export * from "./a"`), so a name
 # is looked for through chains of them; a C include's own includes are not followed (a header's closure is large).
-_STARS_CHAIN = frozenset({"python", "javascript", "typescript", "tsx"})
+_JS = frozenset({"javascript", "typescript", "tsx"})
+_STARS_CHAIN = _JS | {"python"}
 
 
 def python_module(path: str, paths: set[str]) -> str | None:
@@ -293,7 +294,7 @@ class Resolver:
             found.names[imp.alias or last] = self._member_or_submodule(target, last)
         elif language == "go":
             found.names[imp.alias or imp.module.rsplit("/", 1)[-1]] = ("file", target)
-        elif language in _STARS_CHAIN and language != "python" and imp.alias:  # `const m = require("./m")`
+        elif language in _JS and imp.alias:  # `const m = require("./m")`
             default = self.lookup(target, "default")  # a CommonJS module is what it assigns to module.exports
             found.names[imp.alias] = ("sym", default) if default else ("file", target)
         else:  # python `import a.b [as m]`, JS side-effect imports
