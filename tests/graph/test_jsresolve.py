@@ -88,6 +88,7 @@ def test_an_edited_config_re_resolves_imports_as_a_cold_build_does(repo: Path, t
 
 @pytest.mark.parametrize("text, value", [
     ('{"a": 1, // note\n "b": "http://x//y", /* block */ "c": [1, 2,],}', {"a": 1, "b": "http://x//y", "c": [1, 2]}),
+    ('{"a": "x, }", "b": "// no comment", "c": [1,],}', {"a": "x, }", "b": "// no comment", "c": [1]}),
     ("{ broken", None),
 ])
 def test_config_text_is_json_with_comments(text: str, value: object) -> None:

@@ -34,7 +34,8 @@ def is_layout_file(path: str) -> bool:
 
 _ENTRY_FIELDS = ("source", "types", "typings", "module", "main")
 _JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
-_TRAILING_COMMA = re.compile(r",(\s*[}\]])")
+_TRAILING_COMMA = re.compile(r'("(?:\\.|[^"\\])*")|,(?=\s*[}\]])')  # strings kept whole, as in _JSONC_NOISE
+_BUILT = re.compile(r"\.(d\.ts|[cm]?js|jsx|tsx?)$")  # the suffix of a package's entry file
 
 
 @dataclass
@@ -107,7 +108,7 @@ class JsLayout:
         if rest:
             return find(_join(folder, "src", rest)) or find(_join(folder, rest))
         for entry in entries:
-            stem = re.sub(r"\.(d\.ts|[cm]?js|jsx|tsx?)$", "", entry)
+            stem = _BUILT.sub("", entry)
             hit = find(entry) or find(stem.replace("/dist/", "/src/", 1).replace("/lib/", "/src/", 1)) or find(stem)
             if hit:
                 return hit
@@ -116,11 +117,16 @@ class JsLayout:
 
 def parse_jsonc(text: str) -> object:
     """JSON with // and /* */ comments and trailing commas, as tsconfig files are written; None if broken."""
-    cleaned = _TRAILING_COMMA.sub(r"\1", _JSONC_NOISE.sub(lambda m: m.group(1) or "", text))
+    cleaned = _TRAILING_COMMA.sub(_string_or_nothing, _JSONC_NOISE.sub(_string_or_nothing, text))
     try:
         return json.loads(cleaned)
     except ValueError:
         return None
+
+
+def _string_or_nothing(match: re.Match) -> str:
+    """A matched string literal unchanged; anything else matched (a comment, a trailing comma) removed."""
+    return match.group(1) or ""
 
 
 def _aliases(path: str, parsed: dict[str, dict], seen: frozenset[str] = frozenset()) -> Aliases:
