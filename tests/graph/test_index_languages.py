@@ -124,3 +124,16 @@ def test_a_go_package_name_follows_its_definition_across_updates(tmp_path) -> No
             index.update([path])
             targets.append(index.conn.execute(query).fetchone()[0])
     assert targets == ["p/size.go::size", None, "p/extra.go::size"]
+
+
+def test_an_edited_go_mod_re_resolves_imports(tmp_path) -> None:
+    """go.mod's module path is what Go imports start with: editing it changes their targets, as a cold build says."""
+    repo = make_repo(tmp_path / "r", {"go.mod": "module example.com/app\n", "main.go": FILES["main.go"],
+                                      "internal/store/store.go": FILES["internal/store/store.go"]})
+    with Index.open(repo) as ix:
+        ix.build()
+        target = "SELECT i.target FROM imports i JOIN files f ON f.id=i.file_id WHERE i.module LIKE 'example.com/%'"
+        assert ix.conn.execute(target).fetchall() == [("internal/store",)]
+        (repo / "go.mod").write_text("module example.com/other\n")
+        ix.build()
+        assert ix.conn.execute(target).fetchall() == [(None,)]

@@ -17,7 +17,7 @@ PATHS = {
     "rs/src/main.rs", "rs/src/net/mod.rs", "rs/src/net/tcp.rs", "rs/src/util.rs",
 }
 OWN_MODULE = {p: m for p in PATHS if (m := python_module(p, PATHS))}
-MMAP = ModuleMap.build(PATHS, OWN_MODULE, "module example.com/app\n\ngo 1.21\n")
+MMAP = ModuleMap.build(PATHS, OWN_MODULE, {"go.mod": "module example.com/app\n\ngo 1.21\n"})
 
 
 @pytest.mark.parametrize(

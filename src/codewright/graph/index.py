@@ -36,10 +36,9 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph import files as discovery
 from codewright.graph import history, queries, store
-from codewright.graph.jsresolve import is_layout_file
 from codewright.graph.link import FactsWriter, Linker, rebound_names, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
-from codewright.graph.resolve import ModuleMap, python_module
+from codewright.graph.resolve import ModuleMap, is_layout_file, python_module
 
 POOL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
 
@@ -227,7 +226,7 @@ class Index:
         conn = self.conn
         lap = stats.lap
         cold = self.is_empty
-        relayout = any(p == "go.mod" or is_layout_file(p) for p in [*jobs, *removed, *skipped])
+        relayout = any(map(is_layout_file, [*jobs, *removed, *skipped]))
         if relayout:  # their text, not only the set of paths, says what imports resolve to
             self._layout_cache = None
         modules, mmap = self._layout(all_paths)
@@ -334,9 +333,8 @@ class Index:
         key = frozenset(all_paths)
         if self._layout_cache is None or self._layout_cache[0] != key:
             modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
-            js_texts = {p: text for p in all_paths if is_layout_file(p) and (text := self._text(p)) is not None}
-            mmap = ModuleMap.build(all_paths, modules, self._text("go.mod") if "go.mod" in all_paths else None,
-                                   js_texts)
+            texts = {p: text for p in all_paths if is_layout_file(p) and (text := self._text(p)) is not None}
+            mmap = ModuleMap.build(all_paths, modules, texts)
             self._layout_cache = (key, modules, mmap)
         return self._layout_cache[1], self._layout_cache[2]
 

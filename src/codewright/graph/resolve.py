@@ -22,8 +22,10 @@ import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from codewright.graph import jsresolve
 from codewright.graph.jsresolve import JsLayout
 
+GO_MOD = "go.mod"  # at the root: the module path Go imports start with
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
 SELF_NAMES = ("self", "cls", "this")
 _PACKAGE_SCOPED = frozenset({"go", "java"})
@@ -31,6 +33,12 @@ _PACKAGE_SCOPED = frozenset({"go", "java"})
 # is looked for through chains of them; a C include's own includes are not followed (a header's closure is large).
 _JS = frozenset({"javascript", "typescript", "tsx"})
 _STARS_CHAIN = _JS | {"python"}
+
+
+def is_layout_file(path: str) -> bool:
+    """Whether the file's text, not only its path, changes what imports resolve to (go.mod, a tsconfig, a
+    package.json)."""
+    return path == GO_MOD or jsresolve.is_layout_file(path)
 
 
 def python_module(path: str, paths: set[str]) -> str | None:
@@ -83,22 +91,21 @@ class ModuleMap:
     js: JsLayout = field(default_factory=JsLayout)
 
     @classmethod
-    def build(cls, paths: set[str], own_modules: dict[str, str], go_mod_text: str | None,
-              js_texts: dict[str, str] | None = None) -> ModuleMap:
+    def build(cls, paths: set[str], own_modules: dict[str, str], texts: dict[str, str]) -> ModuleMap:
         """`own_modules` maps each .py file to its own dotted name. Where files share a name, the one
         nearest the root owns it (then the first by path: the same owner in every run); the longer
         names that namespace packages give files come after all own names (see `namespace_names`).
-        `js_texts` holds the text of the tree's tsconfig, jsconfig and package.json files, by path."""
+        `texts` holds the text of the tree's layout files (`is_layout_file`) by path."""
         order = sorted(own_modules, key=lambda p: (p.count("/"), p))
-        found = cls(paths, js=JsLayout.build(js_texts or {}))
+        found = cls(paths, js=JsLayout.build({p: t for p, t in texts.items() if p != GO_MOD}))
         for path in order:
             found.modules.setdefault(own_modules[path], path)
         for path in order:
             for name in namespace_names(path, own_modules[path]):
                 found.modules.setdefault(name, path)
         found.dirs = {posixpath.dirname(p) for p in paths}
-        if go_mod_text:
-            for line in go_mod_text.splitlines():
+        if GO_MOD in texts:
+            for line in texts[GO_MOD].splitlines():
                 if line.startswith("module "):
                     found.go_module = line.split()[1].strip('"')
         return found
