@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -79,4 +80,19 @@ def test_outside_git_folders_that_tools_write_stay_out(tmp_path: Path) -> None:
 
 def test_inside_git_what_git_tracks_counts_even_in_such_folders(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", GENERATED, git=True)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
     assert len(discover(repo).files) == len(GENERATED)
+    assert is_ignored(repo, "venv/lib/site.py") is False
+
+
+def test_inside_git_untracked_files_in_such_folders_stay_out(tmp_path: Path) -> None:
+    """`python -m venv .venv` or `npm install` in a repository whose .gitignore does not name the folder."""
+    repo = make_repo(tmp_path / "r", {"app.py": "", "web/app.js": ""}, git=True)
+    for rel, text in [("venv/pyvenv.cfg", "home = /usr/bin\n"), ("venv/lib/python3.11/site.py", ""),
+                      ("web/node_modules/left-pad/index.js", ""), ("pkg/__pycache__/m.cpython-311.pyc", ""),
+                      ("pkg/m.py", ""), ("notes.md", "")]:
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    assert [f.path for f in discover(repo).files] == ["app.py", "notes.md", "pkg/m.py", "web/app.js"]
+    assert [is_ignored(repo, p) for p in ["venv/lib/new.py", "web/node_modules/a.js", "pkg/new.py"]] == [
+        True, True, False]

@@ -4,10 +4,11 @@ Inside a git work tree the answer is git's own: the files git tracks or would tr
 (`git ls-files -co --exclude-standard`), so .gitignore, .git/info/exclude and the user's
 global excludes all apply exactly as git applies them. Outside git every file counts,
 minus what the .gitignore files found in the tree exclude (matched with pathspec's
-gitignore semantics, deeper files overriding shallower ones) and the folders that tools
-write rather than people (`_generated`: a virtual environment, node_modules, __pycache__),
-which a repository's .gitignore would leave out. `.codewrightignore` files apply in both
-cases, and `.codewright/` itself is never indexed.
+gitignore semantics, deeper files overriding shallower ones). In both, the folders that
+tools write rather than people (`_generated`: a virtual environment, node_modules,
+__pycache__) stay out unless git tracks their files: a `python -m venv venv` that nobody
+added to .gitignore is tens of thousands of files that are not the project's.
+`.codewrightignore` files apply in both cases, and `.codewright/` itself is never indexed.
 
 Discovery only stats files; reading, binary detection and hashing happen in `read_file`,
 which the indexer calls only for files whose size or mtime changed.
@@ -86,18 +87,20 @@ def is_ignored(root: Path, rel: str) -> bool:
                              check=False)
     except FileNotFoundError:
         out = None
-    if out is not None and out.returncode in (0, 1):  # 0 ignored, 1 not ignored; 128: not a git tree
-        return out.returncode == 0
-    if any(_generated(root / a) for a in ancestors if a):
+    in_git = out is not None and out.returncode in (0, 1)  # 0 ignored, 1 not ignored; 128: not a git tree
+    if in_git and out.returncode == 0:
         return True
+    if any(_generated(root / a) for a in ancestors if a):
+        return not (in_git and _tracked(root, rel))
+    if in_git:
+        return False
     gitignores = [f"{a}/.gitignore" if a else ".gitignore" for a in ancestors]
     return _IgnoreRules(root, ".gitignore", [p for p in gitignores if (root / p).is_file()]).ignored(rel)
 
 
 def _generated(directory: Path) -> bool:
     """A folder of installed or compiled code (a virtual environment, holding pyvenv.cfg; node_modules;
-    __pycache__): tens of thousands of files that are not the project's, which outside git no .gitignore may
-    mention."""
+    __pycache__): tens of thousands of files that are not the project's, which no .gitignore may mention."""
     return directory.name in _GENERATED_NAMES or (directory / "pyvenv.cfg").is_file()
 
 
@@ -126,10 +129,11 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
 
 
 def _git_files(root: Path) -> list[str] | None:
-    """Tracked plus untracked-but-not-ignored files, or None when `root` is not in a git work tree."""
+    """Tracked plus untracked-but-not-ignored files (those outside generated folders), or None when `root` is
+    not in a git work tree. `-t` tags each path: `? ` for an untracked one, a letter for a tracked one."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-z"],
+            ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-t", "-z"],
             capture_output=True,
             check=False,
         )
@@ -137,7 +141,26 @@ def _git_files(root: Path) -> list[str] | None:
         return None
     if out.returncode != 0:
         return None
-    return [p for p in out.stdout.decode("utf-8", "surrogateescape").split("\0") if p]
+    generated: dict[str, bool] = {}  # folder -> whether it or a folder above it is generated
+    return [
+        entry[2:] for entry in out.stdout.decode("utf-8", "surrogateescape").split("\0")
+        if entry and not (entry[0] == "?" and _in_generated(root, entry[2:], generated))
+    ]
+
+
+def _in_generated(root: Path, rel: str, memo: dict[str, bool]) -> bool:
+    """Whether a folder above `rel` is generated; `memo` keeps each folder's answer across one listing."""
+    folder = rel.rpartition("/")[0]
+    if not folder:
+        return False
+    if folder not in memo:
+        memo[folder] = _in_generated(root, folder, memo) or _generated(root / folder)
+    return memo[folder]
+
+
+def _tracked(root: Path, rel: str) -> bool:
+    out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", rel], capture_output=True, check=False)
+    return bool(out.stdout)
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
