@@ -126,6 +126,22 @@ def test_reference_kinds(source, expected):
 
 
 @pytest.mark.parametrize("source, expected", [
+    ("__all__ = ['a', \"b\"]", [("a", 1, 13), ("b", 1, 18)]),
+    ("__all__: list[str] = ('a',)", [("a", 1, 24)]),
+    ("__all__ = ['a']\n__all__ += ['b']\n__all__.extend(('c',))\n__all__.append('d')",
+     [("a", 1, 13), ("b", 2, 14), ("c", 3, 18), ("d", 4, 17)]),
+    ("__all__ = ['a']\n__all__ = ['b']", [("b", 2, 13)]),  # the later list replaces the earlier
+    ("__all__ = ['a']\n__all__ += core.__all__", []),  # not all literal: unknown, so no list at all
+    ("__all__ = [f'{x}']", []),
+    ("if X:\n    __all__ = ['a']", []),  # only top-level statements count
+    ("names = ['__all__', 'a']", []),
+])
+def test_dunder_all_strings_are_export_references(source, expected):
+    refs = extract("m.py", source.encode()).references
+    assert [(r.name, r.line, r.col) for r in refs if r.kind == "export"] == expected
+
+
+@pytest.mark.parametrize("source, expected", [
     ("def f(a):\n    return a, b", ["b"]),  # a parameter
     ("def f():\n    g(x)\n    x = 1", ["g"]),  # assigned anywhere in the function: local in all of it
     ("def f():\n    for i in r: yield i", ["r"]),

@@ -135,6 +135,8 @@ def test_binary_module_edits_equal_a_cold_build(tmp_path: Path, start: dict, edi
 
 
 TWO = "function foo() { return 1; }\nfunction bar() { return 2; }\n"
+ALL_LOW = "def f():\n    pass\n\n\ndef g():\n    pass\n\n\n"
+USE_STAR = "from pkg import f, g\nf()\ng()\n"
 
 
 @pytest.mark.parametrize("start, edits", [
@@ -158,6 +160,16 @@ TWO = "function foo() { return 1; }\nfunction bar() { return 2; }\n"
                   "pkg/low.py": "def f():\n    pass\n", "pkg/other.py": "def f():\n    pass\n",
                   "use.py": "from pkg import f\nf()\n"},
                  [("pkg/mid.py", b"from .other import *\n")], id="python-star-chain-moves"),
+    pytest.param({"pkg/__init__.py": "from .low import *\n", "pkg/low.py": ALL_LOW + "__all__ = ['f']\n",
+                  "use.py": USE_STAR},
+                 [("pkg/low.py", (ALL_LOW + "__all__ = ['g']\n").encode())], id="python-all-changes"),
+    pytest.param({"pkg/__init__.py": "from .low import *\n", "pkg/low.py": ALL_LOW + "__all__ = ['f']\n",
+                  "use.py": USE_STAR},
+                 [("pkg/low.py", ALL_LOW.encode())], id="python-all-goes"),
+    pytest.param({"pkg/__init__.py": "from .low import *\n", "pkg/low.py": ALL_LOW, "pkg/mid.py": ALL_LOW,
+                  "use.py": USE_STAR},
+                 [("pkg/low.py", (ALL_LOW + "from .mid import g\n__all__ = ['f', 'g']\n").encode())],
+                 id="python-all-comes-with-an-import"),
 ])
 def test_re_exports_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """What an importer's names resolve to follows a module's default export and its re-exports as they change,

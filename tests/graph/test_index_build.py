@@ -241,6 +241,26 @@ def test_names_resolve_through_chains_of_star_imports(tmp_path: Path) -> None:
                                          ("pkg", 5, 43, "name", "", "pkg/__init__.py::")]
 
 
+def test_a_star_import_takes_what_all_lists(tmp_path: Path) -> None:
+    """With `__all__`, `from m import *` takes the names it lists (a `_private` one too) and no other public
+    name; its strings are `export` references to what they name. A `__all__` built from other modules' lists
+    cannot be read, so every public name is taken."""
+    repo = make_repo(tmp_path / "r", {
+        "pkg/__init__.py": "from .dynamic import *\n",
+        "pkg/listed.py": "def shown():\n    pass\n\n\ndef unlisted():\n    pass\n\n\ndef _kept():\n    pass\n\n\n"
+                         "__all__ = ['shown', '_kept']\n",
+        "pkg/dynamic.py": "from pkg import listed\n\n\ndef other():\n    pass\n\n\n__all__ = listed.__all__ + ['other']\n",
+        "app.py": "from pkg.listed import *\nfrom pkg import other\n\nshown() + unlisted() + _kept() + other()\n",
+    })
+    with Index.open(repo) as ix:
+        ix.build()
+        assert refs_of(ix, "app.py") == [("shown", 4, 1, "call", "", "pkg/listed.py::shown"),
+                                         ("_kept", 4, 24, "call", "", "pkg/listed.py::_kept"),
+                                         ("other", 4, 34, "call", "", "pkg/dynamic.py::other")]
+        assert [r for r in refs_of(ix, "pkg/listed.py") if r[3] == "export"] == [
+            ("shown", 13, 13, "export", "", "pkg/listed.py::shown"), ("_kept", 13, 22, "export", "", "pkg/listed.py::_kept")]
+
+
 def _names(ix: Index) -> list[tuple]:
     return rows(ix, "SELECT f.path, f.module, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
                     " WHERE s.kind='function' ORDER BY f.path")

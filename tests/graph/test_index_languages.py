@@ -107,6 +107,18 @@ def test_references_resolve_through_imports(index: Index, path: str, refs: list[
     assert resolved(index, path) == refs
 
 
+def test_export_star_takes_underscored_names_too(tmp_path) -> None:
+    """JavaScript has no private-name convention: `export *` re-exports `_internal`, but not the default."""
+    repo = make_repo(tmp_path / "r", {
+        "a.ts": "export function _internal() {}\nexport default function main() {}\n",
+        "b.ts": 'export * from "./a";\n',
+        "use.ts": 'import { _internal, default as d } from "./b";\n_internal();\n',
+    })
+    with Index.open(repo) as ix:
+        ix.build()
+        assert resolved(ix, "use.ts") == [("", "_internal", 2, 1, "a.ts::_internal")]
+
+
 def test_definition_across_languages_by_position(index: Index) -> None:
     assert [s.id for s in index.definitions("main.go:8:30")] == ["internal/store/store.go::Open"]
 

@@ -41,7 +41,7 @@ class Reference:
     name: str  # the identifier used ("join")
     line: int
     col: int
-    kind: str  # call | attribute | name | annotation | decorator | base | type | member | export (a JS default)
+    kind: str  # call | attribute | name | annotation | decorator | base | type | member | export (JS default, __all__)
     qualifier: str = ""  # dotted receiver as written ("os.path" for os.path.join(...))
     scope: str | None = None  # id of the enclosing symbol
 

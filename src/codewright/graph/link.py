@@ -221,7 +221,8 @@ class Linker:
         return [ImportRow(m, n.split(",") if n else [], a, lv, t) for m, n, a, lv, t in rows]
 
     def _load_exports(self, path: str) -> list[tuple[str, str]]:
-        """(name, qualifier) of the references that say what the file's default export is."""
+        """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
+        `__all__`."""
         if self.memory:
             return self.memory.exports.get(path, [])
         return self.conn.execute(
@@ -322,27 +323,43 @@ def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple
     The names its changed imports of the tree's files bind (each name, alias and part of the module; an
     import of code outside the tree can change no target); for a star import, the
     top-level names of the file it names; for a changed default export, the names that importers bind
-    a default or a required module to (an importer chooses that name)."""
+    a default or a required module to (an importer chooses that name); for a changed `__all__`, every
+    name the file defines or imports at its top (a star import of it takes all or some of them)."""
     names: set[str] = set()
     changed = {r[1:] for r in before} ^ {r[1:] for r in after}
-    if any(row[0] == "export" for row in changed):
+    if any(len(row) == 3 for row in changed):  # an export row: ("export", name, qualifier)
         names.update(a for (a,) in conn.execute(
             "SELECT DISTINCT alias FROM imports WHERE alias IS NOT NULL AND names IN ('', 'default')"))
+    exporting = {r[0] for r in before ^ after if len(r) == 4}
+    for row in (r for r in before | after if r[0] in exporting):
+        names.update(_bound_names(row[1:]) if len(row) != 4 else [row[2]])
+    for fid in exporting:
+        names.update(n for (n,) in conn.execute(
+            "SELECT s.name FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.id=? AND s.parent=f.path || '::'",
+            (fid,)))
     for row in changed:
-        if row[0] == "export":
+        if len(row) == 3:
             continue
-        module, bound, alias, _level, target = row
+        target = row[4]
         if not target:  # a name bound to code outside the tree resolves to nothing, through any chain
             continue
-        parts = [n.partition(" as ") for n in bound.split(",") if n]
-        names.update(local or name for name, _, local in parts)
-        names.update(p for p in module.replace("::", ".").replace("/", ".").split(".") if p)
-        if alias:
-            names.add(alias)
-        if any(name == "*" for name, _, _ in parts):
+        names.update(_bound_names(row))
+        if any(n.partition(" as ")[0] == "*" for n in row[1].split(",")):
             names.update(n for (n,) in conn.execute(
                 "SELECT s.name FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=? AND s.parent=?",
                 (target, f"{target}::")))
+    return names
+
+
+def _bound_names(row: tuple) -> set[str]:
+    """The names an import row (module, names, alias, level, target) binds: each name or its alias, each part
+    of the module, the module's alias."""
+    module, bound, alias = row[:3]
+    parts = [n.partition(" as ") for n in bound.split(",") if n]
+    names = {local or name for name, _, local in parts}
+    names.update(p for p in module.replace("::", ".").replace("/", ".").split(".") if p)
+    if alias:
+        names.add(alias)
     return names
 
 

@@ -11,9 +11,10 @@ Two steps, both pure lookups in tables built from the whole tree:
    bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`). Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
    bare name. Re-exports are followed: `from .x import Name` and chains of star imports in
-   Python, `export * from` and default exports in JavaScript and TypeScript (`export default
-   f` and CommonJS `module.exports = f` are the `export` references a default import or a
-   `require` of the module resolves through).
+   Python (the names `__all__` lists, or every public one), `export * from` and default exports
+   in JavaScript and TypeScript. A module's `export` references say what it exports: the
+   strings of Python's `__all__`; `export default f` and CommonJS `module.exports = f`, which a
+   default import or a `require` of the module resolves through.
 """
 
 from __future__ import annotations
@@ -234,6 +235,7 @@ class Resolver:
         self._has_file = has_file
         self._load_exports = load_exports
         self._defaults: dict[str, str | None] = {}
+        self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._bindings: dict[str, Bindings] = {}
@@ -342,7 +344,7 @@ class Resolver:
         bound = self.bindings(path).names.get(name)
         if bound:
             return self._binding_sid(bound)
-        if name == "default":
+        if name == "default" and self._language_of(path) in _JS:
             return self.default_export(path)
         return self._starred(path, name) if self._chains_stars(path) else None
 
@@ -362,12 +364,12 @@ class Resolver:
         return self._language_of(path) in _STARS_CHAIN
 
     def _starred(self, path: str, name: str) -> str | None:
-        """A name that one of the file's star imports brings in, through further star imports: the public
-        names only (Python's `*` leaves out `_private`, JavaScript's `export *` the default export).
+        """A name that one of the file's star imports brings in, through further star imports, where each
+        module on the way exports it (`_star_exports`).
         Remembered per (file, name), since every unresolved name of a file with a star import asks, but
         not when the search met a cycle of star imports: its answer then depends on where it started."""
         stars = self.bindings(path).stars
-        if not stars or name.startswith("_") or name == "default":
+        if not stars:
             return None
         key = (path, name)
         if key in self._stars_memo:
@@ -378,7 +380,7 @@ class Resolver:
         self._stars_open.add(key)
         found = None
         for star in stars:
-            found = self.lookup(star, name)
+            found = self.lookup(star, name) if self._star_exports(star, name) else None
             if found:
                 break
         self._stars_open.discard(key)
@@ -387,6 +389,17 @@ class Resolver:
         elif not self._stars_open:  # the outermost search of a cycle: the next one starts clean
             self._stars_cycle = False
         return found
+
+    def _star_exports(self, path: str, name: str) -> bool:
+        """Whether a star import of `path` takes `name`: in Python the names its `__all__` lists (its `export`
+        references), or without one every name not starting with `_`; in JavaScript every name but the
+        default export."""
+        if self._language_of(path) != "python":
+            return name != "default"
+        if path not in self._all:
+            self._all[path] = frozenset(n for n, _ in self._load_exports(path)) or None
+        listed = self._all[path]
+        return name in listed if listed is not None else not name.startswith("_")
 
     def _in_package(self, path: str, name: str) -> str | None:
         """A Go or Java file sees every top-level name of its package (its folder) without an import."""

@@ -125,6 +125,9 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     scopes = ScopeMap(module_id, scope_ranges)
     facts.imports = _imports(src, sorted(caps.get("import", _EMPTY), key=_start_byte), scopes, module_id)
     facts.references = _references(src, caps, scopes, declared, _local_names(src.data, caps))
+    exported = _dunder_all(src, root, module_id)
+    if exported:  # rare: merged into document order
+        facts.references = sorted([*facts.references, *exported], key=attrgetter("line", "col"))
     facts.chunks = code_chunks(src, module, spans)
     return facts
 
@@ -394,6 +397,66 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
         col = start - lines[row] + 1 if ascii_src else src.col(row, start - lines[row])
         append(Reference(name, row + 1, col, kind, qual, scope_ids[scope]))
     return refs
+
+
+def _dunder_all(src: Source, root, module_id: str) -> list[Reference]:
+    """The names a module's `__all__` lists, as `export` references at their strings: what `from m import *`
+    takes from it. Read from the module's top-level statements (`__all__ = [...]`, `+= [...]`,
+    `.extend([...])`, `.append("x")`); when any of them is not made of plain strings (`__all__ =
+    core.__all__ + [...]`) nothing is returned, and `*` takes every public name, as it does without `__all__`."""
+    if b"__all__" not in src.data:
+        return []
+    strings: list = []
+    for statement in root.named_children:
+        if statement.type != "expression_statement" or not statement.named_child_count:
+            continue
+        node = statement.named_children[0]
+        if node.type in ("assignment", "augmented_assignment"):
+            if _text(node.child_by_field_name("left")) != b"__all__":
+                continue
+            if node.type == "assignment":
+                strings = []  # a later assignment replaces the list
+            items = _strings(node.child_by_field_name("right"))
+        elif node.type == "call" and _text(node.child_by_field_name("function")) in _ALL_METHODS:
+            args = node.child_by_field_name("arguments")
+            arg = args.named_children[0] if args is not None and args.named_child_count == 1 else None
+            items = _strings(arg) if _text(node.child_by_field_name("function")) == b"__all__.extend" else (
+                _strings(arg, single=True))
+        else:
+            continue
+        if items is None:
+            return []
+        strings += items
+    refs = []
+    for content in strings:
+        row, byte_col = content.start_point
+        refs.append(Reference(content.text.decode("utf-8", "replace"), row + 1, src.col(row, byte_col), "export",
+                              "", module_id))
+    return refs
+
+
+_ALL_METHODS = frozenset({b"__all__.extend", b"__all__.append"})
+
+
+def _text(node) -> bytes | None:
+    return node.text if node is not None else None
+
+
+def _strings(node, single: bool = False) -> list | None:
+    """The content nodes of a list or tuple of plain string literals (of one string when `single`); None
+    for anything else."""
+    if node is None:
+        return None
+    items = [node] if single else node.named_children if node.type in ("list", "tuple") else None
+    if items is None:
+        return None
+    found = []
+    for item in items:
+        parts = item.named_children if item.type == "string" else None
+        if not parts or [p.type for p in parts] != ["string_start", "string_content", "string_end"]:
+            return None
+        found.append(parts[1])
+    return found
 
 
 _NO_NAMES: frozenset[bytes] = frozenset()
