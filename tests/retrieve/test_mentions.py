@@ -55,6 +55,9 @@ def test_other_languages_stack_frames_innermost_last(text: str, frames: list[tup
         ("see src/shop/pricing.py for details", "paths", ["src/shop/pricing.py"]),
         ("calls shop.pricing.total twice", "dotted", ["shop.pricing.total"]),
         ("the file is README.md", "dotted", []),  # a file name, not a dotted name
+        ("set it in pytest.ini, src/main.ts and wcs.c", "dotted", []),  # every suffix a path can end with
+        ("set it in pytest.ini, src/main.ts and wcs.c", "paths", ["pytest.ini", "src/main.ts", "wcs.c"]),
+        ("the base.html template", "dotted", []),
         ("`apply_discount` returns None", "code_names", ["apply_discount"]),
         ("```python\nfrom shop.pricing import total as t, Cart\n```", "imports",
          [("shop.pricing", "total"), ("shop.pricing", "Cart")]),

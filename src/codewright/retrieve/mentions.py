@@ -28,13 +28,17 @@ _STACK_FRAMES = (
                re.MULTILINE),
 )
 _FUNC_NAME = re.compile(r"[A-Za-z_]\w*$")
-_PATH = re.compile(r"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:py|pyx|pyi|js|jsx|ts|tsx|go|java|rs|c|h|cc|cpp|hpp|rst|md|txt|cfg|toml|ini|json|yaml|yml))\b")
+# What a mentioned file's name ends with: such a word is a path (`pytest.ini`, `wcs.c`), not a dotted code name.
+# A web file's suffix makes no path (`django.utils.html` is a module), but no dotted name either (`base.html`).
+_FILE_EXTS = ("py", "pyx", "pyi", "js", "jsx", "ts", "tsx", "go", "java", "rs", "c", "h", "cc", "cpp", "hpp", "rst", "md",
+              "txt", "cfg", "toml", "ini", "json", "yaml", "yml")
+_PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:{'|'.join(_FILE_EXTS)}))\b")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.MULTILINE)
-_FILE_SUFFIXES = (".py", ".txt", ".rst", ".md", ".cfg", ".toml", ".json", ".html", ".js", ".css")
+_FILE_SUFFIXES = tuple(f".{ext}" for ext in (*_FILE_EXTS, "html", "css"))
 _NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "True", "False", "None", "print", "len", "str", "int", "list",
                                     "dict", "set", "tuple", "object", "type", "isinstance", "range", "http", "https",
                                     "www", "com", "org", "github", "python", "pip", "import", "from", "def", "class"}
