@@ -184,3 +184,13 @@ def test_the_query_words_do_not_depend_on_the_hash_seed() -> None:
     }
     assert len(outputs) == 1
     assert query_terms(text)[:3] == ["widgetvalue", "widget", "value"]  # most repeated first, then as they appear
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("the re-writer of built-ins", ["writer", "rewriter", "built", "ins", "builtins"]),  # joined after its parts
+    ("time-zone and x-axis", ["time", "zone", "timezone", "axis", "xaxis"]),
+    ("the --dry-run flag", ["dry", "run", "dryrun", "flag"]),
+    ("my_func-call", ["func", "call"]),  # only words of letters are joined
+])
+def test_hyphenated_words_also_count_joined(text: str, words: list[str]) -> None:
+    assert query_terms(text) == words

@@ -23,6 +23,7 @@ from codewright.retrieve.lexicon import Lexicon, best
 from codewright.retrieve.mentions import Mentions
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*")  # words, and words joined by hyphens
 _STOPWORD_TEXT = """
 the and for that this with from are was were has have had not but when what which who how can could
 would should will into than then there their them they its it's also any all some more most other such
@@ -257,12 +258,19 @@ def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files, functions) -> No
 def query_terms(text: str, limit: int = 64) -> list[str]:
     """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; the `limit` most
     repeated, ties in order of first appearance (a set's order would change with the hash seed, and so would
-    which tied words make the cut and the ranking, from one process to the next)."""
+    which tied words make the cut and the ranking, from one process to the next). A hyphenated word also
+    counts joined, as code writes it (`re-writer`: rewriter, `built-in`: builtin, `x-axis`: xaxis)."""
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()
-    for ident in _WORD.findall(text):
-        for word in dict.fromkeys((ident.lower(), *split_identifier(ident))):
-            if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
+    for compound in _COMPOUND.findall(text):
+        idents = compound.split("-")
+        joined = [compound.replace("-", "").lower()] if len(idents) > 1 and all(map(str.isalpha, idents)) else []
+        for ident in idents:
+            for word in dict.fromkeys((ident.lower(), *split_identifier(ident))):
+                if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
+                    counts[word] += 1
+        for word in joined:
+            if word not in _STOPWORDS:
                 counts[word] += 1
     return [w for w, _ in counts.most_common(limit)]
 
