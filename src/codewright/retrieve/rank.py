@@ -14,10 +14,11 @@ from codewright.retrieve.signals import Candidates, Features
 
 # Fitted by `python bench/fit_localize.py FEATURES.jsonl` on all 300 SWE-bench Lite instances (12
 # repositories) on index format 5: file weights by coordinate ascent on a grid, function weights by a listwise
-# loss (hence not round). Out of fold, leaving one repository out, on format 7: file Acc@5 84.3, function
-# Acc@10 60.5. The refits on formats 6 and 7 moved the file weights by factors of two to six; format 6's lost
-# in sample and ranked docs above code on tests/retrieve, format 7's lost on the held-out dev split; neither
-# shipped. See docs/retrieval.md and bench/RESULTS.md "Session 16" and "Session 17". Signals at 0 are left out.
+# loss (hence not round). Out of fold, leaving one repository out, on format 9: file Acc@5 84.7, function
+# Acc@10 60.9. The refits on formats 6, 7 and 9 moved the file weights by factors of two to six; format 6's
+# lost in sample and ranked docs above code on tests/retrieve, format 7's and 9's lost on the held-out dev
+# split; none shipped. See docs/retrieval.md and bench/RESULTS.md "Session 16" to "Session 18". Signals at 0
+# are left out.
 FILE_WEIGHTS: dict[str, float] = {
     "path_mention": 2.0,
     "title": 2.0,
