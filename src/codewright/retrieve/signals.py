@@ -264,14 +264,13 @@ def query_terms(text: str, limit: int = 64) -> list[str]:
     counts: Counter[str] = Counter()
     for compound in _COMPOUND.findall(text):
         idents = compound.split("-")
-        joined = [compound.replace("-", "").lower()] if len(idents) > 1 and all(map(str.isalpha, idents)) else []
         for ident in idents:
             for word in dict.fromkeys((ident.lower(), *split_identifier(ident))):
                 if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
                     counts[word] += 1
-        for word in joined:
-            if word not in _STOPWORDS:
-                counts[word] += 1
+        joined = compound.replace("-", "").lower()
+        if len(idents) > 1 and all(map(str.isalpha, idents)) and joined not in _STOPWORDS:
+            counts[joined] += 1
     return [w for w, _ in counts.most_common(limit)]
 
 

@@ -417,11 +417,10 @@ def _dunder_all(src: Source, root, module_id: str) -> list[Reference]:
             if node.type == "assignment":
                 strings = []  # a later assignment replaces the list
             items = _strings(node.child_by_field_name("right"))
-        elif node.type == "call" and _text(node.child_by_field_name("function")) in _ALL_METHODS:
+        elif node.type == "call" and (method := _text(node.child_by_field_name("function"))) in _ALL_METHODS:
             args = node.child_by_field_name("arguments")
             arg = args.named_children[0] if args is not None and args.named_child_count == 1 else None
-            items = _strings(arg) if _text(node.child_by_field_name("function")) == b"__all__.extend" else (
-                _strings(arg, single=True))
+            items = _strings(arg, single=method == b"__all__.append")
         else:
             continue
         if items is None:
