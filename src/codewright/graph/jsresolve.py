@@ -25,17 +25,17 @@ from dataclasses import dataclass, field
 CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")  # in TypeScript's order of preference
 MANIFEST = "package.json"
 _LAYOUT_FILE = re.compile(r"(^|/)((ts|js)config[\w.-]*\.json|package\.json)$")  # tsconfig.base.json for `extends`
+_ENTRY_FIELDS = ("source", "types", "typings", "module", "main")
+_STRING = r'("(?:\\.|[^"\\])*")'  # a JSON string, matched whole so that what looks like a comment in it stays
+_JSONC_NOISE = re.compile(_STRING + r"|//[^\n]*|/\*.*?\*/", re.DOTALL)
+_TRAILING_COMMA = re.compile(_STRING + r"|,(?=\s*[}\]])")
+_BUILT = re.compile(r"\.(d\.ts|[cm]?js|jsx|tsx?)$")  # the suffix of a package's entry file
 
 
 def is_layout_file(path: str) -> bool:
     """Whether the file's text changes what JS/TS imports resolve to: a tsconfig or jsconfig (the ones named
     otherwise are read when a config extends them), a package.json."""
     return bool(_LAYOUT_FILE.search(path))
-
-_ENTRY_FIELDS = ("source", "types", "typings", "module", "main")
-_JSONC_NOISE = re.compile(r'("(?:\\.|[^"\\])*")|//[^\n]*|/\*.*?\*/', re.DOTALL)
-_TRAILING_COMMA = re.compile(r'("(?:\\.|[^"\\])*")|,(?=\s*[}\]])')  # strings kept whole, as in _JSONC_NOISE
-_BUILT = re.compile(r"\.(d\.ts|[cm]?js|jsx|tsx?)$")  # the suffix of a package's entry file
 
 
 @dataclass
