@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from codewright.graph.resolve import ModuleMap, python_module
+from codewright.graph.resolve import ModuleMap, python_modules
 
 PATHS = {
     "pkg/__init__.py", "pkg/models.py", "pkg/sub/__init__.py", "pkg/sub/deep.py", "src/lib/__init__.py",
@@ -16,7 +16,7 @@ PATHS = {
     "java/src/com/acme/Widget.java", "java/src/com/acme/Main.java",
     "rs/src/main.rs", "rs/src/net/mod.rs", "rs/src/net/tcp.rs", "rs/src/util.rs",
 }
-OWN_MODULE = {p: m for p in PATHS if (m := python_module(p, PATHS))}
+OWN_MODULE = python_modules(PATHS)
 MMAP = ModuleMap.build(PATHS, OWN_MODULE, {"go.mod": "module example.com/app\n\ngo 1.21\n"})
 
 
@@ -33,7 +33,7 @@ MMAP = ModuleMap.build(PATHS, OWN_MODULE, {"go.mod": "module example.com/app\n\n
     ],
 )
 def test_python_module_names(path: str, module: str | None) -> None:
-    assert python_module(path, PATHS) == module
+    assert OWN_MODULE.get(path) == module
 
 
 @pytest.mark.parametrize(

@@ -38,7 +38,7 @@ from codewright.graph import files as discovery
 from codewright.graph import history, queries, store
 from codewright.graph.link import FactsWriter, Linker, rebound_names, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
-from codewright.graph.resolve import ModuleMap, is_layout_file, python_module
+from codewright.graph.resolve import ModuleMap, is_layout_file, python_modules
 
 POOL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
 
@@ -332,7 +332,7 @@ class Index:
         """Python module names and the import resolution map, cached while the set of paths holds."""
         key = frozenset(all_paths)
         if self._layout_cache is None or self._layout_cache[0] != key:
-            modules = {p: m for p in all_paths if (m := python_module(p, all_paths))}
+            modules = python_modules(all_paths)
             texts = {p: text for p in all_paths if is_layout_file(p) and (text := self._text(p)) is not None}
             mmap = ModuleMap.build(all_paths, modules, texts)
             self._layout_cache = (key, modules, mmap)

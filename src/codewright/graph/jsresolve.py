@@ -35,7 +35,7 @@ _BUILT = re.compile(r"\.(d\.ts|[cm]?js|jsx|tsx?)$")  # the suffix of a package's
 def is_layout_file(path: str) -> bool:
     """Whether the file's text changes what JS/TS imports resolve to: a tsconfig or jsconfig (the ones named
     otherwise are read when a config extends them), a package.json."""
-    return bool(_LAYOUT_FILE.search(path))
+    return path.endswith(".json") and bool(_LAYOUT_FILE.search(path))
 
 
 @dataclass

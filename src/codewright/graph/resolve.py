@@ -42,22 +42,27 @@ def is_layout_file(path: str) -> bool:
     return path == GO_MOD or jsresolve.is_layout_file(path)
 
 
-def python_module(path: str, paths: set[str]) -> str | None:
-    """Dotted module of a .py file: climb while the directory is a package (has __init__.py).
+def python_modules(paths: set[str]) -> dict[str, str]:
+    """Dotted module of each .py file: climb while the folder is a package (has __init__.py).
 
     `django/db/models/query.py` -> `django.db.models.query`; `src/pkg/mod.py` -> `pkg.mod`
     (src/ is no package); `pkg/__init__.py` -> `pkg`; a script in a plain folder -> its stem.
+    The package folders are found once for the whole tree: the map is rebuilt whenever its set
+    of paths changes, so this runs on the first update of every session.
     """
-    if not path.endswith(".py"):
-        return None
-    parts = path[:-3].split("/")
-    if parts[-1] == "__init__":
-        parts.pop()
-    dirs = path.split("/")[:-1]
-    start = len(dirs)
-    while start > 0 and "/".join(dirs[:start]) + "/__init__.py" in paths:
-        start -= 1
-    return ".".join(parts[start:]) or None
+    packages = {p[:-12] for p in paths if p.endswith("/__init__.py")}
+    modules = {}
+    for path in paths:
+        if not path.endswith(".py"):
+            continue
+        folder, _, stem = path[:-3].rpartition("/")
+        parts = [] if stem == "__init__" else [stem]
+        while folder in packages:
+            folder, _, name = folder.rpartition("/")
+            parts.append(name)
+        if parts:
+            modules[path] = ".".join(reversed(parts))
+    return modules
 
 
 def namespace_names(path: str, module: str) -> list[str]:
@@ -104,7 +109,7 @@ class ModuleMap:
         for path in order:
             for name in namespace_names(path, own_modules[path]):
                 found.modules.setdefault(name, path)
-        found.dirs = {posixpath.dirname(p) for p in paths}
+        found.dirs = {p.rpartition("/")[0] for p in paths}
         if GO_MOD in texts:
             for line in texts[GO_MOD].splitlines():
                 if line.startswith("module "):
