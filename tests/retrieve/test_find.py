@@ -87,6 +87,13 @@ def test_words_alone_rank_by_bm25(index: Index) -> None:
     assert ranking.files[0].path == "shop/shipping.py"
 
 
+def test_a_pasted_package_listing_is_no_evidence(index: Index) -> None:
+    text = ("Shipping cost is wrong for heavy parcels\n\nThe weight is ignored.\n\nPackage   Version\n"
+            "--------- -------\ncart      1.0.4\ncheckout  3.1.0\ndiscount  1.2.0\npricing   0.3.1\ntotal     0.9.2\n")
+    ranking = find(index, text, k=5)
+    assert [h.path for h in ranking.files] == ["shop/shipping.py"]  # cart, checkout, pricing... named packages
+
+
 def test_tests_and_docs_rank_below_the_code_they_describe(index: Index) -> None:
     ranking = find(index, "discount total price is wrong", k=10)
     paths = [h.path for h in ranking.files]

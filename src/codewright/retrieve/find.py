@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from codewright.graph.index import Index
 from codewright.retrieve.corpus import corpus
+from codewright.retrieve.listings import without_listings
 from codewright.retrieve.mentions import parse_mentions
 from codewright.retrieve.rank import Ranking, rank_files, rank_functions
 from codewright.retrieve.signals import Candidates, collect, expand_functions, match
@@ -17,7 +18,9 @@ EXPAND_FILES = 20  # every function of this many best files is a candidate
 
 
 def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
-    """All candidates with their signals, and the full rankings (the evaluation keeps both)."""
+    """All candidates with their signals, and the full rankings (the evaluation keeps both). The task's
+    environment listings (`pip list`, `show_versions()`) are read by no signal."""
+    text = without_listings(text)
     with _no_cycle_collection():
         warm = corpus(conn)
         mentions = parse_mentions(text)
