@@ -23,6 +23,36 @@ def test_traceback_frames_keep_path_line_function_and_depth() -> None:
     ]
 
 
+
+PYTHON_FRAMES = [
+    ("ipython 8", ("StopIteration   Traceback (most recent call last)\nCell In [1], line 4\n----> 4 ax.bar([1])\n\n"
+                   "File ~/env/site-packages/shop/cart.py:12, in Cart.checkout(self, code)\n     11 def f():\n"
+                   "---> 12     total(items)\n\nFile ~/env/site-packages/shop/pricing.py:40, in total(items)\n"),
+     [("~/env/site-packages/shop/cart.py", 12, "Cart.checkout"), ("~/env/site-packages/shop/pricing.py", 40, "total")]),
+    ("ipython 7", ("IndexError   Traceback (most recent call last)\n<ipython-input-3-81609fd8d2ca> in <module>\n"
+                   "----> 1 Cart().checkout()\n\n~/env/site-packages/shop/cart.py in checkout(self, code)\n"
+                   "     10     def checkout(self, code):\n---> 11         return total(self.items)\n     12 \n\n"
+                   "~/env/site-packages/shop/pricing.py in total(items)\n     39 \n-> 40     return x[3]\n"),
+     [("~/env/site-packages/shop/cart.py", 11, "checkout"), ("~/env/site-packages/shop/pricing.py", 40, "total")]),
+    ("pytest", ("/usr/lib/site-packages/shop/cart.py:12: in checkout\n    return total(self.items)\n"
+                "/usr/lib/site-packages/shop/pricing.py:40: KeyError\n"),
+     [("/usr/lib/site-packages/shop/cart.py", 12, "checkout"), ("/usr/lib/site-packages/shop/pricing.py", 40, None)]),
+    ("warning", "/usr/lib/site-packages/shop/pricing.py:730: DeprecationWarning: rates are floats\n  rate = x\n",
+     [("/usr/lib/site-packages/shop/pricing.py", 730, None)]),
+]
+
+
+@pytest.mark.parametrize(("text", "frames"), [c[1:] for c in PYTHON_FRAMES], ids=[c[0] for c in PYTHON_FRAMES])
+def test_python_frames_as_other_tools_print_them(text: str, frames: list[tuple]) -> None:
+    found = parse_mentions(text).frames
+    assert [(f.path, f.line, f.func) for f in found] == frames
+    assert [f.depth for f in found] == list(range(len(frames)))
+
+
+def test_a_path_and_line_in_prose_is_no_frame() -> None:
+    text = "shop/pricing.py:40: it rounds down\nsee shop/cart.py:12: in checkout\nshop/cart.py in checkout(), no marker\n"
+    assert parse_mentions(text).frames == []
+
 STACKS = [
     ("node", ("TypeError: x is undefined\n    at Router.handle (/srv/app/lib/router.js:10:5)\n"
              "    at async Promise.all (index 0)\n    at /srv/app/index.js:3:1\n"

@@ -14,6 +14,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 _FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?')
+# Python frames as other tools print them, outermost first too:
+_PY_FRAMES = (
+    _FRAME,
+    # IPython 8: "File ~/env/site-packages/pkg/mod.py:1423, in Axes.bar(self, x)"
+    re.compile(r'^[ \t]*File (?P<path>[^\s"]+\.py):(?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?', re.MULTILINE),
+    # pytest's "src/pkg/mod.py:341: in from_call", its last frame's "src/pkg/mod.py:40: KeyError", and where a
+    # warning was raised: "pkg/colors.py:730: DeprecationWarning: ..."
+    re.compile(r'^[ \t]*(?P<path>[^\s:"<>]+\.py):(?P<line>\d+):(?: in (?P<func>[\w<>.]+)[ \t]*$| \w*(?:Error|Exception|Warning)\b)',
+               re.MULTILINE),
+    # IPython 7: "~/env/site-packages/pkg/mod.py in fit(self, X)", its lines, the frame's own marked "-> 2194"
+    re.compile(r"^(?P<path>[^\s:\"<>]+\.py) in (?P<func>[\w<>.]+)\(.*\n(?:(?![^\n]*\.py in )[^\n]*\n){0,40}?[ \t]*-+> ?(?P<line>\d+)",
+               re.MULTILINE),
+)
 # Stack traces of other languages, which list the innermost frame first (Python's list it last):
 _STACK_FRAMES = (
     # Node: "    at Router.handle (/srv/app/lib/router.js:10:5)", "    at /srv/app/index.js:3:1"
@@ -93,7 +106,8 @@ def parse_mentions(text: str) -> Mentions:
 
 def _frames(text: str) -> list[Frame]:
     """Traceback frames, outermost first (depth 0), whatever order the language prints them in."""
-    python = [(m["path"], m["line"], m["func"]) for m in _FRAME.finditer(text)]
+    python = [(m["path"], m["line"], m["func"]) for m in sorted(
+        (m for pattern in _PY_FRAMES for m in pattern.finditer(text)), key=lambda m: m.start())]
     stacks = [(_frame_path(m["path"], m["func"]), m["line"], _own_name(m["func"]))
               for pattern in _STACK_FRAMES for m in pattern.finditer(text)]
     ordered = python + stacks[::-1]
