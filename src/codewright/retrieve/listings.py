@@ -10,6 +10,7 @@ one such line ("pytest 6.0.0rc0") is prose, and stays.
 from __future__ import annotations
 
 import re
+from itertools import groupby
 
 MIN_RUN = 3
 # name, then a version after "==", ":" or "=" (`numpy==1.19.1`, `numpy: 1.19.1`, `numpy=1.19.1=py38h`), or after
@@ -24,17 +25,9 @@ _LISTED = re.compile(
 
 def without_listings(text: str) -> str:
     """`text` less its environment listings; everything else, line breaks included, as it was."""
-    lines = text.splitlines(keepends=True)
-    listed = [bool(_LISTED.match(line.rstrip())) for line in lines]
     kept: list[str] = []
-    start = 0
-    while start < len(lines):
-        end = start
-        while end < len(lines) and listed[end]:
-            end += 1
-        if end - start >= MIN_RUN:
-            start = end
-            continue
-        kept.extend(lines[start:max(end, start + 1)])
-        start = max(end, start + 1)
+    for listed, group in groupby(text.splitlines(keepends=True), key=lambda line: bool(_LISTED.match(line.rstrip()))):
+        lines = list(group)
+        if not listed or len(lines) < MIN_RUN:
+            kept.extend(lines)
     return "".join(kept)
