@@ -37,6 +37,8 @@ PYTHON_FRAMES = [
     ("pytest", ("/usr/lib/site-packages/shop/cart.py:12: in checkout\n    return total(self.items)\n"
                 "/usr/lib/site-packages/shop/pricing.py:40: KeyError\n"),
      [("/usr/lib/site-packages/shop/cart.py", 12, "checkout"), ("/usr/lib/site-packages/shop/pricing.py", 40, None)]),
+    ("pytest, CRLF", "/usr/lib/site-packages/shop/cart.py:12: in checkout\r\n    return total(self.items)\r\n",
+     [("/usr/lib/site-packages/shop/cart.py", 12, "checkout")]),
     ("warning", "/usr/lib/site-packages/shop/pricing.py:730: DeprecationWarning: rates are floats\n  rate = x\n",
      [("/usr/lib/site-packages/shop/pricing.py", 730, None)]),
 ]
