@@ -85,6 +85,10 @@ def test_other_languages_stack_frames_innermost_last(text: str, frames: list[tup
     ("text", "kind", "expected"),
     [
         ("see src/shop/pricing.py for details", "paths", ["src/shop/pricing.py"]),
+        ("it is in /home/me/proj/shop/pricing.py, or ~/proj/shop/cart.py", "paths",
+         ["/home/me/proj/shop/pricing.py", "~/proj/shop/cart.py"]),
+        ("from https://github.com/acme/shop/blob/main/shop/pricing.py", "paths", []),
+        (TRACEBACK, "paths", []),  # an absolute path in a frame is the frame's
         ("calls shop.pricing.total twice", "dotted", ["shop.pricing.total"]),
         ("the file is README.md", "dotted", []),  # a file name, not a dotted name
         ("set it in pytest.ini, src/main.ts and wcs.c", "dotted", []),  # every suffix a path can end with

@@ -45,7 +45,7 @@ _FUNC_NAME = re.compile(r"[A-Za-z_]\w*$")
 # A web file's suffix makes no path (`django.utils.html` is a module), but no dotted name either (`base.html`).
 _FILE_EXTS = ("py", "pyx", "pyi", "js", "jsx", "ts", "tsx", "go", "java", "rs", "c", "h", "cc", "cpp", "hpp", "rst", "md",
               "txt", "cfg", "toml", "ini", "json", "yaml", "yml")
-_PATH = re.compile(rf"(?<![\w/.-])((?:[\w.-]+/)*[\w.-]+\.(?:{'|'.join(_FILE_EXTS)}))\b")
+_PATH = re.compile(rf"(?<![\w/.~-])((?:~?/)?(?:[\w.-]+/)*[\w.-]+\.(?:{'|'.join(_FILE_EXTS)}))\b")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 _CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
@@ -88,7 +88,7 @@ class Mentions:
 def parse_mentions(text: str) -> Mentions:
     found = Mentions()
     found.frames = _frames(text)
-    found.paths = _unique(m.group(1) for m in _PATH.finditer(text) if "://" not in text[max(0, m.start() - 8):m.start()])
+    found.paths = _paths(text, {frame.path for frame in found.frames})
     found.dotted = _unique(d for d in _DOTTED.findall(text) if _is_code_dotted(d))
     code = _FRAME.sub(" ", "\n".join(_CODE_BLOCK.findall(text) + _CODE_SPAN.findall(text)))
     found.code_names = Counter(n for n in _IDENT.findall(code) if _is_name(n))
@@ -102,6 +102,13 @@ def parse_mentions(text: str) -> Mentions:
         else:
             found.imports.extend((mod.strip().split(" as ")[0], None) for mod in m.group(3).split(","))
     return found
+
+
+def _paths(text: str, framed: set[str]) -> list[str]:
+    """Paths the text names, not in URLs. An absolute one that a frame names is that frame's (the reporter's
+    machine's path to the code); in prose (`/home/me/proj/app/models.py`) it is a mention like a relative one."""
+    found = (m.group(1) for m in _PATH.finditer(text) if "://" not in text[max(0, m.start() - 8):m.start()])
+    return _unique(p for p in found if not (p.startswith(("/", "~")) and any(f.endswith(p) for f in framed)))
 
 
 def _frames(text: str) -> list[Frame]:
