@@ -87,6 +87,14 @@ def test_words_alone_rank_by_bm25(index: Index) -> None:
     assert ranking.files[0].path == "shop/shipping.py"
 
 
+def test_an_absolute_path_points_at_its_file_when_its_folder_matches_too(index: Index) -> None:
+    ranking = find(index, "Wrong result, see /home/me/venv/site-packages/shop/rules.py", k=5)
+    assert ranking.files[0].path == "shop/rules.py"
+    assert any(r.signal == "path_mention" for r in ranking.files[0].reasons)
+    ranking = find(index, "My own script /home/me/bot/rules.py fails", k=5)  # another project's file
+    assert not any(r.signal == "path_mention" for h in ranking.files for r in h.reasons)
+
+
 def test_a_pasted_package_listing_is_no_evidence(index: Index) -> None:
     text = ("Shipping cost is wrong for heavy parcels\n\nThe weight is ignored.\n\nPackage   Version\n"
             "--------- -------\ncart      1.0.4\ncheckout  3.1.0\ndiscount  1.2.0\npricing   0.3.1\ntotal     0.9.2\n")

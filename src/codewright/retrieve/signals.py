@@ -362,11 +362,12 @@ def _history(corpus: Corpus, lexical: Lexical, files) -> None:
         files[path].add("history", vote / top, "changed by past commits like the task, e.g. {} {}", *example[path])
 
 
-def _suffix_match(mentioned: str, corpus: Corpus) -> list[str]:
-    """Files whose path ends with the mentioned path (component-wise), longest overlap first."""
+def _suffix_match(mentioned: str, corpus: Corpus, min_parts: int = 1) -> list[str]:
+    """Files whose path ends with the mentioned path (component-wise), longest overlap first, sharing at
+    least `min_parts` components with it."""
     parts = [p for p in mentioned.replace("\\", "/").split("/") if p not in ("", ".")]
     paths = corpus.by_basename.get(parts[-1], []) if parts else []  # a match ends in the same file name
-    for start in range(len(parts)):
+    for start in range(len(parts) - min_parts + 1):
         tail = "/".join(parts[start:])
         found = [p for p in paths if p == tail or p.endswith("/" + tail)]
         if found:
@@ -375,8 +376,10 @@ def _suffix_match(mentioned: str, corpus: Corpus) -> list[str]:
 
 
 def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
+    """A mentioned path's files. An absolute path must match in its folder too: it is on the reporter's
+    machine, often in their own project (`/Users/me/bot/logging.py`), so its file name alone says little."""
     for mentioned in mentions.paths:
-        found = _suffix_match(mentioned, corpus)
+        found = _suffix_match(mentioned, corpus, 2 if mentioned.startswith(("/", "~")) else 1)
         for path in found:
             files[path].add("path_mention", 1.0 / len(found), "path {} is mentioned", mentioned)
 
