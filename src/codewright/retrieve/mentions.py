@@ -108,7 +108,12 @@ def _paths(text: str, framed: set[str]) -> list[str]:
     """Paths the text names, not in URLs. An absolute one that a frame names is that frame's (the reporter's
     machine's path to the code); in prose (`/home/me/proj/app/models.py`) it is a mention like a relative one."""
     found = (m.group(1) for m in _PATH.finditer(text) if "://" not in text[max(0, m.start() - 8):m.start()])
-    return _unique(p for p in found if not (p.startswith(("/", "~")) and any(f.endswith(p) for f in framed)))
+    return _unique(p for p in found if not (is_absolute(p) and any(f.endswith(p) for f in framed)))
+
+
+def is_absolute(path: str) -> bool:
+    """A path from the root or the home folder of the machine where the task was written."""
+    return path.startswith(("/", "~"))
 
 
 def _frames(text: str) -> list[Frame]:

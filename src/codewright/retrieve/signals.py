@@ -20,7 +20,7 @@ from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import Corpus
 from codewright.retrieve.lexicon import Lexicon, best
-from codewright.retrieve.mentions import Mentions
+from codewright.retrieve.mentions import Mentions, is_absolute
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*")  # words, and words joined by hyphens
@@ -379,7 +379,7 @@ def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
     """A mentioned path's files. An absolute path must match in its folder too: it is on the reporter's
     machine, often in their own project (`/Users/me/bot/logging.py`), so its file name alone says little."""
     for mentioned in mentions.paths:
-        found = _suffix_match(mentioned, corpus, 2 if mentioned.startswith(("/", "~")) else 1)
+        found = _suffix_match(mentioned, corpus, 2 if is_absolute(mentioned) else 1)
         for path in found:
             files[path].add("path_mention", 1.0 / len(found), "path {} is mentioned", mentioned)
 
