@@ -37,8 +37,6 @@ PYTHON_FRAMES = [
     ("pytest", ("/usr/lib/site-packages/shop/cart.py:12: in checkout\n    return total(self.items)\n"
                 "/usr/lib/site-packages/shop/pricing.py:40: KeyError\n"),
      [("/usr/lib/site-packages/shop/cart.py", 12, "checkout"), ("/usr/lib/site-packages/shop/pricing.py", 40, None)]),
-    ("pytest, CRLF", "/usr/lib/site-packages/shop/cart.py:12: in checkout\r\n    return total(self.items)\r\n",
-     [("/usr/lib/site-packages/shop/cart.py", 12, "checkout")]),
     ("warning", "/usr/lib/site-packages/shop/pricing.py:730: DeprecationWarning: rates are floats\n  rate = x\n",
      [("/usr/lib/site-packages/shop/pricing.py", 730, None)]),
 ]
@@ -109,3 +107,10 @@ def test_each_kind_of_mention(text: str, kind: str, expected: list) -> None:
 def test_traceback_lines_are_not_taken_as_code_names() -> None:
     text = "```\n" + TRACEBACK + "```"
     assert "usr" not in parse_mentions(text).code_names
+
+
+@pytest.mark.parametrize(("text", "frames"), [c[1:] for c in PYTHON_FRAMES + STACKS],
+                         ids=[c[0] for c in PYTHON_FRAMES + STACKS])
+def test_frames_of_text_with_crlf_line_ends(text: str, frames: list[tuple]) -> None:
+    found = parse_mentions(text.replace("\n", "\r\n")).frames
+    assert [(f.path, f.line, f.func) for f in found] == frames

@@ -21,7 +21,7 @@ _PY_FRAMES = (
     re.compile(r'^[ \t]*File (?P<path>[^\s"]+\.py):(?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?', re.MULTILINE),
     # pytest's "src/pkg/mod.py:341: in from_call", its last frame's "src/pkg/mod.py:40: KeyError", and where a
     # warning was raised: "pkg/colors.py:730: DeprecationWarning: ..."
-    re.compile(r'^[ \t]*(?P<path>[^\s:"<>]+\.py):(?P<line>\d+):(?: in (?P<func>[\w<>.]+)[ \t\r]*$| \w*(?:Error|Exception|Warning)\b)',
+    re.compile(r'^[ \t]*(?P<path>[^\s:"<>]+\.py):(?P<line>\d+):(?: in (?P<func>[\w<>.]+)[ \t]*$| \w*(?:Error|Exception|Warning)\b)',
                re.MULTILINE),
     # IPython 7: "~/env/site-packages/pkg/mod.py in fit(self, X)", its lines, the frame's own marked "-> 2194"
     re.compile(r"^(?P<path>[^\s:\"<>]+\.py) in (?P<func>[\w<>.]+)\(.*\n(?:(?![^\n]*\.py in )[^\n]*\n){0,40}?[ \t]*-+> ?(?P<line>\d+)",
@@ -86,6 +86,7 @@ class Mentions:
 
 
 def parse_mentions(text: str) -> Mentions:
+    text = text.replace("\r\n", "\n")  # pasted from Windows or a browser: the line-anchored patterns expect "\n"
     found = Mentions()
     found.frames = _frames(text)
     found.paths = _paths(text, {frame.path for frame in found.frames})
