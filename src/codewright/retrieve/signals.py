@@ -23,7 +23,7 @@ from codewright.retrieve.lexicon import Lexicon, best
 from codewright.retrieve.mentions import Mentions, is_absolute
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_COMPOUND = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z_][A-Za-z0-9_]*)*")  # words, and words joined by hyphens
+_COMPOUND = re.compile(rf"{_WORD.pattern}(?:-{_WORD.pattern})*")  # words, and words joined by hyphens
 _STOPWORD_TEXT = """
 the and for that this with from are was were has have had not but when what which who how can could
 would should will into than then there their them they its it's also any all some more most other such
