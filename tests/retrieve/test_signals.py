@@ -12,7 +12,15 @@ from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
-from codewright.retrieve.signals import is_doc, is_migration, is_test, is_vendored, query_terms, title_of
+from codewright.retrieve.signals import (
+    Features,
+    is_doc,
+    is_migration,
+    is_test,
+    is_vendored,
+    query_terms,
+    title_of,
+)
 
 FILES = {
     "inv/__init__.py": "",
@@ -93,6 +101,18 @@ def test_pagerank_reaches_past_the_direct_neighbours(index: Index) -> None:
     assert cands.files["inv/audit.py"].values["pagerank"] > stock["pagerank"]
 
 
+def test_a_path_naming_many_files_is_not_a_neighbours_seed(tmp_path) -> None:
+    """`models.py` names every app's models.py, so none of them: their imports are not the task's neighbours,
+    and so many seeds do not switch the step off for the frame's file (at most 50 seeds take it)."""
+    apps = {f"app{i}/models.py": f"from app{i}.fields import F{i}\n" for i in range(60)}
+    apps |= {f"app{i}/fields.py": f"class F{i}:\n    pass\n" for i in range(60)}
+    with indexed_repo(tmp_path / "apps", FILES | apps) as idx:
+        cands, _ = locate(idx.conn, 'File "/x/inv/stock.py", line 12, in remove\n\nSee models.py.')
+    assert cands.files["app7/models.py"].values["path_mention"] == 1 / 60
+    assert "graph_neighbour" not in cands.files.get("app7/fields.py", Features()).values
+    assert cands.files["inv/audit.py"].values["graph_neighbour"] == 1.0
+
+
 FUNCTION_CASES = [
     ('Traceback (most recent call last):\n  File "/x/inv/stock.py", line 10, in remove\nValueError: boom',
      "inv/stock.py::Warehouse.remove", "frame"),
@@ -144,6 +164,9 @@ def test_size_prefers_the_longer_function_the_longest_at_one(index: Index) -> No
     ("lib/latest.js", False, False, False, False),
     (".github/workflows/run_tests.yml", False, False, False, False),
     ("docs/conf.py", False, True, False, False),
+    ("tutorials/intermediate/legend_guide.py", False, True, False, False),  # sphinx-gallery's scripts
+    ("galleries/users_explain/axes/axes_intro.py", False, True, False, False),
+    ("src/gallery_view.py", False, False, False, False),
     ("README.rst", False, True, False, False),
     ("inv/packages/six.py", False, False, True, False),
     ("lib/_vendor/x.py", False, False, True, False),

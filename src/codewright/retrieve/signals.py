@@ -41,7 +41,8 @@ LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these hav
 # *.test.ts / *.spec.js.
 _TEST = re.compile(r"(^|/)(tests?|testing|testdata|__tests__)(/|$)|(^|/)test_[^/]*$|(^|/)conftest\.py$"
                    r"|_(unit)?tests?\.(py|go|rs|c|cc|cpp|cxx|[cm]?[jt]sx?)$|\.(test|spec)\.[cm]?[jt]sx?$")
-_DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|benchmarks?)(/|$)|\.(rst|md|txt)$")
+# Documentation, including sphinx-gallery's tutorials and galleries (scripts that show the library, not it).
+_DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|tutorials?|galler(y|ies)|benchmarks?)(/|$)|\.(rst|md|txt)$")
 # Schema history written by a framework's migration command (Django's app/migrations/0001_initial.py, Alembic's
 # alembic/versions/, Rails' db/migrate/): a fix changes the models, rarely a migration already released.
 _MIGRATION = re.compile(r"(^|/)(migrations|migrate)/\d+_?\w*\.\w+$|(^|/)alembic/versions/[^/]+$")
@@ -49,6 +50,7 @@ SEEDS = frozenset({"path_mention", "frame", "module_mention", "defines_mentioned
 LEXICAL_SEEDS = 10  # and this many of the best BM25 files
 PAGERANK_FILES = 50  # files the walk makes candidates, the nearest first
 HISTORY_COMMITS = 20  # the past commits most like the task, whose changed files the `history` signal lifts
+MAX_PATH_MATCHES = 3  # a mentioned path or frame matching more files than this names none of them
 CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
@@ -389,7 +391,7 @@ def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     frames = mentions.frames
     for frame in frames:
         found = _suffix_match(frame.path, corpus)
-        if not found or len(found) > 3:
+        if not found or len(found) > MAX_PATH_MATCHES:
             continue
         nearness = (frame.depth + 1) / len(frames)  # the last frame is nearest the error
         for path in found:
@@ -466,7 +468,8 @@ def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
 
 def _neighbours(corpus: Corpus, files) -> None:
     """Personalised PageRank, one step: files importing or imported by the strongly mentioned ones."""
-    seeds = {p for p, f in files.items() if {"path_mention", "frame", "module_mention"} & f.values.keys()}
+    seeds = {p for p, f in files.items() if {"frame", "module_mention"} & f.values.keys()
+             or f.values.get("path_mention", 0.0) >= 1 / MAX_PATH_MATCHES}
     if not seeds or len(seeds) > 50:
         return
     for seed in seeds:
