@@ -102,6 +102,16 @@ def test_a_pasted_package_listing_is_no_evidence(index: Index) -> None:
     assert [h.path for h in ranking.files] == ["shop/shipping.py"]  # cart, checkout, pricing... named packages
 
 
+def test_a_task_pasted_with_crlf_reads_as_with_lf(index: Index) -> None:
+    """Windows and browsers paste CRLF: the ranking and every reason are those of the LF text (a reason quoting
+    a line with its \r would send a terminal's cursor back over it)."""
+    text = "Discount is off\n\nValueError: discount rate subtotal\nin shop/pricing.py\n"
+    lf, crlf = find(index, text, k=5), find(index, text.replace("\n", "\r\n"), k=5)
+    assert any(r.signal == "message" for r in crlf.files[0].reasons)
+    assert [(h.path, h.score, h.reasons) for h in crlf.files] == [(h.path, h.score, h.reasons) for h in lf.files]
+    assert [(h.id, h.score, h.reasons) for h in crlf.functions] == [(h.id, h.score, h.reasons) for h in lf.functions]
+
+
 def test_tests_and_docs_rank_below_the_code_they_describe(index: Index) -> None:
     ranking = find(index, "discount total price is wrong", k=10)
     paths = [h.path for h in ranking.files]

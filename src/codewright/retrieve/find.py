@@ -19,8 +19,9 @@ EXPAND_FILES = 20  # every function of this many best files is a candidate
 
 def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
     """All candidates with their signals, and the full rankings (the evaluation keeps both). The task's
-    environment listings (`pip list`, `show_versions()`) are read by no signal."""
-    text = without_listings(text)
+    environment listings (`pip list`, `show_versions()`) are read by no signal; CRLF line ends (pasted from
+    Windows or a browser) are read as LF by every signal, so that no reason quotes a line with its carriage return."""
+    text = without_listings(text.replace("\r\n", "\n"))
     with _no_cycle_collection():
         warm = corpus(conn)
         mentions = parse_mentions(text)
