@@ -104,7 +104,7 @@ def test_a_pasted_package_listing_is_no_evidence(index: Index) -> None:
 
 def test_a_task_pasted_with_crlf_reads_as_with_lf(index: Index) -> None:
     """Windows and browsers paste CRLF: the ranking and every reason are those of the LF text (a reason quoting
-    a line with its \r would send a terminal's cursor back over it)."""
+    a line with its carriage return would send a terminal's cursor back over it)."""
     text = "Discount is off\n\nValueError: discount rate subtotal\nin shop/pricing.py\n"
     lf, crlf = find(index, text, k=5), find(index, text.replace("\n", "\r\n"), k=5)
     assert any(r.signal == "message" for r in crlf.files[0].reasons)
