@@ -9,6 +9,7 @@ headline. Finally weights fitted on every repository are printed, to be copied i
 src/codewright/retrieve/rank.py.
 
     python bench/fit_localize.py FEATURES.jsonl
+    python bench/fit_localize.py FEATURES.jsonl --held-fixed OTHER.jsonl   # a change's own effect, see `paired`
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from functools import partial
 
 import numpy as np
 from scipy.optimize import minimize
@@ -228,12 +230,13 @@ def main() -> None:
     parser.add_argument("features")
     parser.add_argument("--without", nargs="*", default=[], help="leave these signals out (ablation)")
     parser.add_argument("--ablation", action="store_true", help="out-of-fold figures without each signal in turn")
+    parser.add_argument("--held-fixed", metavar="OTHER", help="score OTHER's features (the same instances, other "
+                        "code) under the fold weights fitted on FEATURES, beside FEATURES' own")
     args = parser.parse_args()
-    records = {}
-    with open(args.features, encoding="utf-8") as lines:
-        for line in lines:
-            record = json.loads(line)
-            records[record["instance_id"]] = record
+    records = _records(args.features)
+    if args.held_fixed:
+        paired(records, _records(args.held_fixed))
+        return
     file_signals = sorted({s for r in records.values() for f in r["files"].values() for s in f})
     function_signals = sorted({s for r in records.values() for _, f in r["functions"].values() for s in f} | {"file"})
     if args.ablation:
@@ -248,6 +251,41 @@ def main() -> None:
     wf, wfn = fit(insts, file_signals, function_signals)
     print("FILE_WEIGHTS =", json.dumps({s: float(v) for s, v in zip(file_signals, wf)}))
     print("FUNCTION_WEIGHTS =", json.dumps({s: round(float(v), 3) for s, v in zip(function_signals, wfn)}))
+
+
+def _records(path: str) -> dict[str, dict]:
+    records = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            records[record["instance_id"]] = record
+    return records
+
+
+def paired(records: dict, other: dict) -> None:
+    """Out-of-fold file Acc@5 of two feature sets under the same fold weights (fitted on `records`), with every
+    instance whose held-out gold rank differs.
+
+    The refit moves whole folds' weights when one instance changes, so two codes' headline figures differ by a
+    few instances even when neither code's evidence ranks any gold file differently. Holding the fold weights
+    fixed shows what a change of the signals itself does; run it both ways round (each set's weights)."""
+    signals = sorted({s for r in (*records.values(), *other.values()) for f in r["files"].values() for s in f})
+    ids = [k for k in records if k in other]
+    by_repo = defaultdict(list)
+    for k in ids:
+        by_repo[records[k]["repo"]].append(k)
+    hits = [0, 0]
+    for repo, held in sorted(by_repo.items()):
+        train = file_stack([Instance(records[k], signals, ["file"]) for k in ids if records[k]["repo"] != repo])
+        w = best_ascent(partial(file_metric, train), signals)
+        ranks = [file_stack([Instance(feats[k], signals, ["file"]) for k in held]).gold_ranks(w)[0]
+                 for feats in (records, other)]
+        for k, a, b in zip(held, *ranks):
+            hits[0] += int(a < 5)
+            hits[1] += int(b < 5)
+            if a != b:
+                print(f"{k:40s} gold rank {int(a) + 1} -> {int(b) + 1}", flush=True)
+    print(json.dumps({"instances": len(ids), "file_acc@5_hits": hits[0], "other_file_acc@5_hits": hits[1]}))
 
 
 def cross_validate(records: dict, file_signals: list[str], function_signals: list[str], without: set[str],
