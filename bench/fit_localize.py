@@ -17,10 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import TypeVar
 
 import numpy as np
 from scipy.optimize import minimize
+
+T = TypeVar("T")
 
 # Where the ascent starts: every piece of evidence counts 1, kinds 0. A fixed start, not rank.py's
 # weights: those were fitted on every repository and would leak into the folds. Evidence (a mention, a frame,
@@ -237,7 +241,7 @@ def main() -> None:
     if args.held_fixed:
         paired(records, _records(args.held_fixed))
         return
-    file_signals = sorted({s for r in records.values() for f in r["files"].values() for s in f})
+    file_signals = _file_signals(records)
     function_signals = sorted({s for r in records.values() for _, f in r["functions"].values() for s in f} | {"file"})
     if args.ablation:
         for signal in ["(none)", *sorted((set(file_signals) | set(function_signals)) - {"file"})]:
@@ -262,6 +266,21 @@ def _records(path: str) -> dict[str, dict]:
     return records
 
 
+def _file_signals(*feature_sets: dict) -> list[str]:
+    """Every file signal any candidate of these feature sets has, sorted."""
+    return sorted({s for records in feature_sets for r in records.values() for f in r["files"].values() for s in f})
+
+
+def folds(items: list[T], repo_of: Callable[[T], str]) -> Iterator[tuple[str, list[T], list[T]]]:
+    """Leave one repository out: each repository (in name order) with its items, held out, and every other
+    repository's, to fit on."""
+    by_repo = defaultdict(list)
+    for item in items:
+        by_repo[repo_of(item)].append(item)
+    for repo, held in sorted(by_repo.items()):
+        yield repo, held, [item for item in items if repo_of(item) != repo]
+
+
 def paired(records: dict, other: dict) -> None:
     """Out-of-fold file Acc@5 of two feature sets under the same fold weights (fitted on `records`), with every
     instance whose held-out gold rank differs.
@@ -269,22 +288,19 @@ def paired(records: dict, other: dict) -> None:
     The refit moves whole folds' weights when one instance changes, so two codes' headline figures differ by a
     few instances even when neither code's evidence ranks any gold file differently. Holding the fold weights
     fixed shows what a change of the signals itself does; run it both ways round (each set's weights)."""
-    signals = sorted({s for r in (*records.values(), *other.values()) for f in r["files"].values() for s in f})
+    signals = _file_signals(records, other)
     ids = [k for k in records if k in other]
-    by_repo = defaultdict(list)
-    for k in ids:
-        by_repo[records[k]["repo"]].append(k)
+    mine = [Instance(records[k], signals, []) for k in ids]
+    theirs = [Instance(other[k], signals, []) for k in ids]
     hits = [0, 0]
-    for repo, held in sorted(by_repo.items()):
-        train = file_stack([Instance(records[k], signals, ["file"]) for k in ids if records[k]["repo"] != repo])
-        w = best_ascent(partial(file_metric, train), signals)
-        ranks = [file_stack([Instance(feats[k], signals, ["file"]) for k in held]).gold_ranks(w)[0]
-                 for feats in (records, other)]
-        for k, a, b in zip(held, *ranks):
+    for _, held, train in folds(list(range(len(ids))), lambda i: mine[i].repo):
+        w = best_ascent(partial(file_metric, file_stack([mine[i] for i in train])), signals)
+        ranks = [file_stack([insts[i] for i in held]).gold_ranks(w)[0] for insts in (mine, theirs)]
+        for i, a, b in zip(held, *ranks):
             hits[0] += int(a < 5)
             hits[1] += int(b < 5)
             if a != b:
-                print(f"{k:40s} gold rank {int(a) + 1} -> {int(b) + 1}", flush=True)
+                print(f"{ids[i]:40s} gold rank {int(a) + 1} -> {int(b) + 1}", flush=True)
     print(json.dumps({"instances": len(ids), "file_acc@5_hits": hits[0], "other_file_acc@5_hits": hits[1]}))
 
 
@@ -294,13 +310,9 @@ def cross_validate(records: dict, file_signals: list[str], function_signals: lis
     file_signals = [s for s in file_signals if s not in without]
     function_signals = [s for s in function_signals if s not in without or s == "file"]
     insts = [Instance(r, file_signals, function_signals) for r in records.values()]
-    by_repo = defaultdict(list)
-    for inst in insts:
-        by_repo[inst.repo].append(inst)
     file_col = function_signals.index("file")
     out_of_fold = {"file_acc@5": 0.0, "file_mrr": 0.0, "function_acc@10": 0.0, "function_n": 0}
-    for repo, held in sorted(by_repo.items()):
-        train = [i for i in insts if i.repo != repo]
+    for repo, held, train in folds(insts, lambda inst: inst.repo):
         wf, wfn = fit(train, file_signals, function_signals)
         acc5, mrr = file_metric(file_stack(held), wf)
         n_fn = sum(1 for i in held if i.gold_functions)
@@ -314,7 +326,7 @@ def cross_validate(records: dict, file_signals: list[str], function_signals: lis
                   f"{100 * fn:5.1f} (n={n_fn})", flush=True)
     n = len(insts)
     return {
-        "instances": n, "repositories": len(by_repo),
+        "instances": n, "repositories": len({inst.repo for inst in insts}),
         "out_of_fold_file_acc@5": round(100 * out_of_fold["file_acc@5"] / n, 1),
         "out_of_fold_file_mrr": round(out_of_fold["file_mrr"] / n, 4),
         "out_of_fold_function_acc@10": round(100 * out_of_fold["function_acc@10"] / max(1, out_of_fold["function_n"]), 1),
