@@ -11,6 +11,9 @@ PIP_FREEZE = "attrs==19.3.0\nimportlib-metadata==1.3.0\nmore-itertools==8.0.2\n"
 SHOW_VERSIONS = "INSTALLED VERSIONS\n------------------\nxarray: 0.15.1\npandas: 1.0.3\nnetCDF4: 1.4.2\n"
 CONDA_LIST = "# Name  Version  Build  Channel\nnumpy  1.19.1  py38h30dfecb_0  conda-forge\nscipy  1.5.2  py38h8c5af15_0\nzlib  1.2.11  h516909a_1010  conda-forge\n"
 BULLETED = "Versions:\n- astropy 5.1\n- Numpy 1.24.1\n- Scipy 1.10.0\n"
+PIP_INSTALL = ("$ pip install -e .\nRequirement already satisfied: six in ./venv/lib/python3.11/site-packages (1.16.0)\n"
+               "Installing collected packages: zipp, PyYAML, watchdog\n"
+               "Successfully installed PyYAML-6.0 watchdog-3.0.0 zipp-3.15.0\nThen pytest fails:\n")
 
 
 @pytest.mark.parametrize(
@@ -21,6 +24,7 @@ BULLETED = "Versions:\n- astropy 5.1\n- Numpy 1.24.1\n- Scipy 1.10.0\n"
         (SHOW_VERSIONS, "INSTALLED VERSIONS\n------------------\n"),
         (CONDA_LIST, "# Name  Version  Build  Channel\n"),
         (BULLETED, "Versions:\n"),
+        (PIP_INSTALL, "$ pip install -e .\nThen pytest fails:\n"),  # each of pip's lines naming packages
         ("Broken since\r\nattrs 19.1.0\r\npluggy 0.13.1\r\npy 1.8.1\r\nsee above\r\n", "Broken since\r\nsee above\r\n"),
     ],
 )
@@ -36,6 +40,7 @@ def test_a_listing_is_cut(text: str, kept: str) -> None:
         "max_iter = 100\nn_jobs = 2\ntol = 0.001\n",  # code: assignments
         "    return 1\n    return 2\n    return 3\n",  # a blank-separated number without a dot is no version
         "timeout: 30 seconds and more\nretries: 3 times when it fails\nlimit: 5 of them at most\n",  # prose after
+        "The fix was successfully installed in 2.0, see the requirement: already satisfied\n",  # pip's words in prose
         "",
     ],
 )

@@ -4,7 +4,9 @@ Bug reports paste `pip list`, `pip freeze`, `conda list` or a `show_versions()` 
 dependency names, each once. They name the reporter's environment, not the code at fault, yet their words
 crowd the task's own out of the BM25 query (whose length is capped) and match code that imports those
 packages. A listing is a run of at least `MIN_RUN` lines that each hold a name and a version and little else:
-one such line ("pytest 6.0.0rc0") is prose, and stays.
+one such line ("pytest 6.0.0rc0") is prose, and stays. pip's own progress lines that name the packages it installs
+(`Installing collected packages: a, b, ...`, `Successfully installed a-1.0 b-2.0 ...`, `Requirement already
+satisfied: ...`) are listings by themselves: each one can name a hundred packages.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ _LISTED = re.compile(
     r"(?:[ \t]*(?:==|:)[ \t]*v?\d[\w.+\-!]*|=\d[\w.+\-!=]*|[ \t]+v?\d+\.[\w.+\-!]*)"
     r"(?:[ \t]+\S+){0,2}[ \t]*$"
 )
+_PIP = re.compile(r"^[ \t]*(?:Installing collected packages:|Successfully installed |Requirement already satisfied:)")
 
 
 def without_listings(text: str) -> str:
@@ -29,5 +32,5 @@ def without_listings(text: str) -> str:
     for listed, group in groupby(text.splitlines(keepends=True), key=lambda line: bool(_LISTED.match(line.rstrip()))):
         lines = list(group)
         if not listed or len(lines) < MIN_RUN:
-            kept.extend(lines)
+            kept.extend(line for line in lines if not _PIP.match(line))
     return "".join(kept)
