@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -34,3 +40,31 @@ def test_command_table_names_exactly_what_each_module_registers() -> None:
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert sorted(sub.choices) == sorted(COMMANDS)
+
+
+def _cli_bytes(args: list[bytes], cwd: Path, stdout=subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable.encode(), b"-m", b"codewright", *args], cwd=cwd, stdout=stdout,
+                          stderr=subprocess.PIPE, check=False, env={**os.environ, "PYTHONPATH": SRC})
+
+
+@pytest.mark.parametrize("command", [b"symbols", b"def", b"refs", b"callers", b"impact", b"outline"])
+def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path, command: bytes) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = _cli_bytes([command, b"x\xffy"], tmp_path)
+    assert (out.returncode, out.stderr) == (2, "codewright: 'x\ufffdy' is not valid UTF-8\n".encode())
+
+
+def test_a_current_directory_that_was_removed_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    script = (f"import os, runpy, sys; os.chdir({str(gone)!r}); os.rmdir({str(gone)!r});"
+              " sys.argv = ['codewright', 'stats']; runpy.run_module('codewright', run_name='__main__')")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False, env={**os.environ, "PYTHONPATH": SRC})
+    assert (out.returncode, out.stderr) == (2, "codewright: the current directory no longer exists\n")
+
+
+def test_a_full_disk_under_the_output_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    with open("/dev/full", "wb") as full:
+        out = _cli_bytes([b"stats"], tmp_path, stdout=full)
+    assert (out.returncode, out.stderr) == (1, b"codewright: no space left on device\n")

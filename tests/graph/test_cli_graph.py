@@ -111,6 +111,24 @@ def test_def_not_found_exits_1_with_one_line(repo: Path) -> None:
     assert out.returncode == 1 and out.stderr == "codewright: no definition found for no_such_symbol\n"
 
 
+def test_def_at_a_line_beyond_any_file_is_not_found(repo: Path) -> None:
+    target = "pkg/models.py:99999999999999999999999:1"
+    out = cli("def", target, "--repo", str(repo))
+    assert out.returncode == 1 and out.stderr == f"codewright: no definition found for {target}\n"
+
+
+@pytest.mark.parametrize(("name", "make", "why"), [
+    ("loop1", lambda repo: ((repo / "loop1").symlink_to("loop2"), (repo / "loop2").symlink_to("loop1")), "symlink loop"),
+    ("blob.py", lambda repo: (repo / "blob.py").write_bytes(b"\0\1\2" * 100), "binary"),
+])
+def test_outline_of_a_file_the_index_left_out_says_why(tmp_path: Path, name: str, make, why: str) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    make(repo)
+    out = cli("outline", name, cwd=repo)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.startswith(f"codewright: {name} is not indexed: {why}") and out.stderr.count("\n") == 1
+
+
 @pytest.mark.parametrize(("args", "line"), [
     (["symbols", "zzz"], "no symbol's name matches 'zzz'"),
     (["refs", "zzz"], "no uses of 'zzz' are indexed"),

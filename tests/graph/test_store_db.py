@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from store_repo import PYTHON_REPO, make_repo
 
+from codewright.errors import CodewrightError
 from codewright.graph import store
 from codewright.graph.index import Index
 
@@ -68,6 +69,19 @@ def test_current_index_opens_silently(repo: Path) -> None:
     with Index.open(repo) as ix:
         assert ix.notices == []
         assert ix.conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_an_index_that_cannot_be_written_is_one_message_and_stays_as_it_was(repo: Path) -> None:
+    with Index.open(repo) as ix:
+        ix.build()
+    (repo / "new.py").write_text("def added():\n    pass\n")
+    read_only = sqlite3.connect(db_path(repo).resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None)
+    with pytest.raises(CodewrightError, match=r"cannot write the index .*index\.db: attempt to write a readonly"):
+        Index(repo, read_only, [], None).build()
+    read_only.close()
+    with Index.open(repo) as ix:
+        assert ix.conn.execute("SELECT count(*) FROM files").fetchone() == (5,)
+        assert ix.build().parsed == 1
 
 
 _RACER = """

@@ -41,6 +41,12 @@ def test_deeper_gitignore_can_reinclude(tmp_path: Path) -> None:
     assert [f.path for f in discover(repo).files] == [".gitignore", "sub/.gitignore", "sub/notes.txt"]
 
 
+@pytest.mark.parametrize("bad", ["!", "\\", "[z-a]"])
+def test_an_ignore_line_git_cannot_read_is_skipped_and_the_others_hold(tmp_path: Path, bad: str) -> None:
+    repo = make_repo(tmp_path / "r", {".gitignore": f"*.log\n{bad}\n", "a.py": "", "x.log": ""})
+    assert [f.path for f in discover(repo).files] == [".gitignore", "a.py"]
+
+
 def test_entries_carry_size_and_mtime(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {"a.py": "abc"})
     (entry,) = discover(repo).files

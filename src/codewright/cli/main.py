@@ -10,11 +10,13 @@ imports; help and unknown commands load them all.
 from __future__ import annotations
 
 import argparse
+import errno
 import importlib
+import os
 import sys
 
 from codewright import __version__
-from codewright.errors import EXIT_INTERRUPTED, CodewrightError
+from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CodewrightError
 
 COMMANDS = {
     **dict.fromkeys(("index", "symbols", "def", "refs", "outline", "stats", "map"), "codewright.graph.cli"),
@@ -46,15 +48,42 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        os.getcwd()
+    except FileNotFoundError:
+        print("codewright: the current directory no longer exists", file=sys.stderr)
+        return EXIT_USAGE
+    try:
         return int(args.func(args) or 0)
     except CodewrightError as exc:
         print(f"codewright: {exc}", file=sys.stderr)
         return exc.exit_code
+    except UnicodeEncodeError as exc:
+        if "surrogates not allowed" not in str(exc):
+            raise
+        # argv is decoded with surrogateescape: bytes that are not UTF-8 reach no file, name or database
+        bad = next((arg for arg in argv if not _is_utf8(arg)), exc.object)
+        print(f"codewright: {bad.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')!r} is not valid UTF-8",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:
+        if exc.errno != errno.ENOSPC:
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
+        print(f"codewright: no space left on device{f' for {exc.filename}' if exc.filename else ''}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP in a run or chat (named)
         print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

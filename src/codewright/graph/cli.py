@@ -160,12 +160,12 @@ def _ready(args: argparse.Namespace) -> Index:
 
 def _tree_path(index: Index, file: str) -> str:
     """FILE as given relative to the current directory, or already relative to the tree."""
-    here = Path(file).resolve()
-    if here.exists():
-        try:
+    try:
+        here = Path(file).resolve()
+        if here.exists():
             return here.relative_to(index.root).as_posix()
-        except ValueError:
-            pass
+    except (OSError, RuntimeError, ValueError):  # a symlink loop, or a file outside the tree
+        pass
     return Path(file).as_posix()
 
 

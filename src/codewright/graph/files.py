@@ -223,7 +223,10 @@ class _IgnoreRules:
         except OSError:
             return
         base = rel.rsplit("/", 1)[0] if "/" in rel else ""
-        self.specs[base] = pathspec.GitIgnoreSpec.from_lines(lines)
+        try:
+            self.specs[base] = pathspec.GitIgnoreSpec.from_lines(lines)
+        except (ValueError, re.error):  # a line git cannot read either (`!`, `[z-a]`): git skips it, so do we
+            self.specs[base] = pathspec.GitIgnoreSpec.from_lines(line for line in lines if _readable(pathspec, line))
 
     def ignored(self, rel: str) -> bool:
         if not self.specs:
@@ -240,6 +243,14 @@ class _IgnoreRules:
             if result.include is not None:
                 verdict = result.include
         return verdict
+
+
+def _readable(pathspec, line: str) -> bool:
+    try:
+        pathspec.GitIgnoreSpec.from_lines([line])
+    except (ValueError, re.error):
+        return False
+    return True
 
 
 @dataclass

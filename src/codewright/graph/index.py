@@ -25,6 +25,7 @@ import gc
 import importlib
 import os
 import posixpath
+import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
@@ -291,16 +292,17 @@ class Index:
         if len(work) < POOL_THRESHOLD or cores < 2:
             return _collect(map(run, work), len(work), sink, progress)
         import threading
-        from concurrent.futures import ProcessPoolExecutor  # only a cold build needs a pool
-        from multiprocessing import get_context
+        from multiprocessing import get_context  # only a cold build needs a pool
 
         # fork is fastest, but forking a process that runs other threads (an agent's) can
         # deadlock the children on a lock held at that instant: then start them clean.
         method = "fork" if threading.active_count() == 1 else "forkserver"
-        # The workers only allocate (syntax trees, rows) and exit: the cyclic GC's passes over
-        # their young objects find nothing to free, so it is off there (~4% of their time).
-        with ProcessPoolExecutor(max_workers=cores, mp_context=get_context(method), initializer=gc.disable) as pool:
-            return _collect(pool.map(run, work, chunksize=8), len(work), sink, progress)
+        # A pool, not a ProcessPoolExecutor: on Ctrl-C (or any error) leaving the block terminates
+        # the workers at once. The executor waited for them instead, and when Ctrl-C had reached
+        # them too (it goes to the terminal's whole process group) one could die holding its
+        # queue's lock while another blocked writing a result nobody read: the build never ended.
+        with get_context(method).Pool(cores, initializer=_start_worker) as pool:
+            return _collect(pool.imap(run, work, chunksize=8), len(work), sink, progress)
 
     def _renamed(self, modules: dict[str, str], known: dict[str, _FileRow], jobs: list[str],
                  gone: list[str]) -> list[str]:
@@ -429,6 +431,15 @@ class _Laps:
         now = time.perf_counter()
         self.phases[name] = round(self.phases.get(name, 0.0) + now - self.last, 3)
         self.last = now
+
+
+def _start_worker() -> None:
+    """A parse worker leaves Ctrl-C to the build that started it, which stops the pool (see `_parse`).
+
+    The workers only allocate (syntax trees, rows) and exit: the cyclic GC's passes over
+    their young objects find nothing to free, so it is off there (~4% of their time)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    gc.disable()
 
 
 def _collect(

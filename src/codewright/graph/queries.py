@@ -11,9 +11,10 @@ import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from codewright.errors import UsageError
 from codewright.graph.store import DB_NAME, fts_query, index_dir, split_identifier
 
-_POSITION = re.compile(r"^(.+):(\d+):(\d+)$")
+_POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
 _SYMBOL_COLS = (
     "s.sid, s.name, s.qualname, s.kind, f.path, s.start_line, s.end_line, s.start_col, s.end_col,"
     " s.signature, s.doc, s.parent"
@@ -194,11 +195,15 @@ def references(conn: sqlite3.Connection, name: str) -> list[RefInfo]:
 
 
 def outline(conn: sqlite3.Connection, path: str) -> list[SymbolInfo]:
+    """The symbols of one file; a file the index left out (binary, too big, a symlink loop) says why."""
     found = _symbols(conn, "f.path=? AND s.kind != 'module' ORDER BY s.start_line, s.start_col", (path,))
-    if not found and conn.execute("SELECT 1 FROM files WHERE path=?", (path,)).fetchone() is None:
-        from codewright.errors import UsageError
-
+    if found:
+        return found
+    row = conn.execute("SELECT status, reason FROM files WHERE path=?", (path,)).fetchone()
+    if row is None:
         raise UsageError(f"{path} is not in the index")
+    if row[0] != "indexed":
+        raise UsageError(f"{path} is not indexed: {row[1]}")
     return found
 
 

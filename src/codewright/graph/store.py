@@ -198,15 +198,28 @@ def lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
+# SQLite's words for a database it cannot write: a read-only file or folder, a full disk
+_UNWRITABLE = ("readonly database", "database or disk is full", "disk I/O error")
+
+
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    conn.execute("BEGIN IMMEDIATE")
+    """One write transaction, rolled back on any error. An index that cannot be written (read-only, or its disk
+    full) is the user's to fix: one line naming it, the index left as it was."""
     try:
-        yield conn
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            if conn.in_transaction:  # SQLite may have rolled back already (a full disk)
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+    except sqlite3.OperationalError as exc:
+        if not any(words in str(exc) for words in _UNWRITABLE):
+            raise
+        database = conn.execute("PRAGMA database_list").fetchone()[2]
+        raise CodewrightError(f"cannot write the index {database}: {exc}") from exc
 
 
 def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
