@@ -78,6 +78,15 @@ def test_unknown_model_is_a_usage_error(capsys) -> None:
     assert "unknown model 'nonsense'" in capsys.readouterr().err
 
 
+def test_a_project_file_that_is_not_utf8_is_a_usage_error(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "codewright.toml").write_bytes(b"\xff\xfe")
+    assert main(["models", "--project", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"codewright: {tmp_path / 'codewright.toml'}: invalid TOML: "
+                                       "not UTF-8 text (byte 0xff at offset 0)\n")
+
+
 def test_import_is_fast() -> None:
     # CPU time, not wall time: the figure is the import's own cost, not the machine's load
     code = "import time; t = time.process_time(); import codewright.gateway; print(time.process_time() - t)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from pathlib import Path
 
@@ -51,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _session_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="model alias or provider/name (default: codewright.toml)")
+    parser.add_argument("--model", type=_model_name,
+                        help="model alias or provider/name (default: codewright.toml)")
     parser.add_argument("--mode", choices=MODES, default=None, help="what may run without asking (default: ask)")
     parser.add_argument("--yes", action="store_true", help="answer yes wherever the mode would ask")
     parser.add_argument("--json", action="store_true", help="print events as JSON Lines")
@@ -59,17 +61,33 @@ def _session_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
+    """A count (steps, attempts, checkpoints); argparse would name this function in a ValueError's message."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
     return value
 
 
 def _positive_float(text: str) -> float:
-    value = float(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    """A limit in seconds or dollars: `nan` would never be reached and `inf` is no limit (leave it out)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, not {text!r}")
     return value
+
+
+def _model_name(text: str) -> str:
+    """`--model ""` would fall back to the default model unsaid: an empty name is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a model (an alias or PROVIDER/NAME); "
+                                         "leave it out for the default")
+    return text
 
 
 def _root(args: argparse.Namespace) -> Path:
@@ -97,6 +115,8 @@ def _run(args: argparse.Namespace) -> int:
     from codewright.agent.runner import Options, open_agent
     from codewright.errors import UsageError
 
+    if args.task and not args.task.strip():  # as `find` refuses one: a blank task is no task
+        raise UsageError('the task is blank: say what to do (codewright run "fix the failing test")')
     if not args.task and not args.resume:
         raise UsageError('run needs a TASK (codewright run "fix the failing test") or --resume ID')
     limits = Limits(max_steps=args.max_steps, max_seconds=args.max_seconds, budget=args.budget,

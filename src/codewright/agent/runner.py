@@ -138,25 +138,12 @@ def unasked(mode: str, options: Options) -> str:
 
 def permissions(root: Path, mode: str, yes: bool) -> Any:
     """The session's permissions: the mode and --yes, refined by `[permissions]` in codewright.toml."""
-    from codewright.gateway.config import find_project_file
+    from codewright.gateway.config import find_project_file, read_toml
     from codewright.tools.permissions import Permissions
 
     path = find_project_file(root)
-    table = _toml(path).get("permissions") if path else None
+    table = read_toml(path).get("permissions") if path else None
     return Permissions.from_config(mode, table, yes=yes)
-
-
-def _toml(path: Path) -> dict[str, Any]:
-    try:
-        import tomllib
-    except ModuleNotFoundError:  # Python 3.10
-        import tomli as tomllib  # type: ignore[no-redef]
-    from codewright.errors import UsageError
-
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UsageError(f"{path}: {exc}") from None
 
 
 def model_traits(gateway: Any, model: str) -> tuple[bool, int, frozenset[str] | None]:

@@ -77,6 +77,9 @@ _COLUMNS = ", ".join(SessionRow.__dataclass_fields__)
 def data_dir(root: Path) -> Path:
     """`.codewright/` in the repository, made on first use and ignored by the user's git."""
     path = Path(root) / ".codewright"
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} is not a folder: codewright keeps its sessions and checkpoints there; "
+                         "it was left as it is: move it aside and run again")
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():
@@ -89,11 +92,16 @@ class SessionStore:
 
     def __init__(self, root: Path) -> None:
         self.path = data_dir(root) / "sessions.db"
-        self.db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")  # survives a crash of codewright; one fsync per checkpoint
-        self.db.executescript(_SCHEMA)
-        self._add_pid_column()
+        self.db = _connect(self.path)
+        try:
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # survives a crash of codewright; one fsync per checkpoint
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(_SCHEMA)
+            self._add_pid_column()
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            raise _unreadable(self.path, exc) from None
 
     def _add_pid_column(self) -> None:
         """Stores made before sessions kept their process id get the column."""
@@ -162,6 +170,25 @@ class SessionStore:
     def list(self, limit: int = 50) -> list[SessionRow]:
         rows = self.db.execute(f"SELECT {_COLUMNS}, pid FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
         return [_session(row) for row in rows]
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Autocommit (every write commits at once), shared by the emitter's and the loop's threads."""
+    try:
+        return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+    except sqlite3.DatabaseError as exc:  # e.g. a folder where the file should be
+        raise _unreadable(path, exc) from None
+
+
+def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> Exception:
+    """A store SQLite cannot open or read (random bytes, a folder, a truncated file) as a usage error that
+    names it. The sessions are the user's data: the file is never deleted or replaced, so the message says
+    what to do with it. A store locked by another process is not unreadable: that error stays as it is."""
+    if "locked" in str(exc):
+        return exc
+    reason = "it is a folder" if path.is_dir() else str(exc)
+    return UsageError(f"{path} is not a readable sessions database ({reason}); it was left as it is: "
+                      "move it aside (or restore it from a backup) and run again to start a new one")
 
 
 def _session(row: tuple) -> SessionRow:

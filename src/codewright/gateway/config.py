@@ -168,7 +168,9 @@ def find_project_file(start: Path) -> Path | None:
     return None
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
+    """A configuration file's tables; one that is not UTF-8 TOML is a usage error naming it (TOML is UTF-8
+    by definition, so other bytes are as invalid as a syntax error, and reported the same way)."""
     try:
         import tomllib
     except ModuleNotFoundError:  # Python 3.10
@@ -178,6 +180,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{path}: invalid TOML: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
+                         f"{exc.start})") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read it: {exc.strerror}") from None
 
 
 def merge(low: dict[str, Any], high: dict[str, Any]) -> dict[str, Any]:
@@ -204,7 +211,7 @@ def load_config(
     sources = []
     for path in (user_path or user_config_path(env), find_project_file((project_dir or Path.cwd()).resolve())):
         if path is not None and path.is_file():
-            data = merge(data, _read_toml(path))
+            data = merge(data, read_toml(path))
             sources.append(path)
     config = parse_config(data, where=" / ".join(str(s) for s in sources) or "configuration")
     config.sources = sources

@@ -1,0 +1,118 @@
+"""A user's mistake in what `run`, `chat`, `sessions` and `rewind` are given is one readable line and exit 2:
+an unreadable sessions store (kept as it is), a codewright.toml that is not UTF-8, a blank task, an empty model
+name, a count or limit that is no positive finite number. No model runs: each is refused before one would."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from codewright.agent.runner import permissions
+from codewright.cli.main import main
+from codewright.errors import UsageError
+
+NOT_SQLITE = bytes(range(256)) * 12  # no SQLite header: "file is not a database"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test in its own repository with no user configuration; `run` and `chat` install SIGTERM and
+    SIGHUP handlers, put back after so the rest of the test session keeps its own."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    yield
+    for stop, handler in saved.items():
+        signal.signal(stop, handler)
+
+
+def _bytes_store(store: Path) -> None:
+    store.write_bytes(NOT_SQLITE)
+
+
+def _folder_store(store: Path) -> None:
+    store.mkdir()
+    (store / "keep.txt").write_text("mine\n")
+
+
+@pytest.mark.parametrize("make, reason", [(_bytes_store, "file is not a database"), (_folder_store, "it is a folder")],
+                         ids=["random-bytes", "folder"])
+@pytest.mark.parametrize("argv", [["sessions"], ["run", "fix the test"], ["chat"]], ids=lambda a: a[0])
+def test_an_unreadable_sessions_store_is_refused_and_left_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], make: Callable[[Path], None], reason: str, argv: list[str]
+) -> None:
+    store = tmp_path / ".codewright" / "sessions.db"
+    store.parent.mkdir()
+    make(store)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"codewright: {store} is not a readable sessions database ({reason}); it was left as it is" in err
+    assert store.read_bytes() == NOT_SQLITE if store.is_file() else (store / "keep.txt").read_text() == "mine\n"
+    assert sorted(p.name for p in store.parent.iterdir()) == [".gitignore", "sessions.db"]  # no -wal, no -shm
+
+
+def test_a_file_where_the_data_folder_goes_is_refused_and_left_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / ".codewright").write_text("notes\n")
+    assert main(["sessions"]) == 2
+    assert f"codewright: {tmp_path / '.codewright'} is not a folder" in capsys.readouterr().err
+    assert (tmp_path / ".codewright").read_text() == "notes\n"
+
+
+def test_a_project_file_that_is_not_utf8_stops_a_run_before_any_model(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "codewright.toml").write_bytes(b"\xff\xfe")
+    assert main(["run", "fix the test"]) == 2
+    assert f"{tmp_path / 'codewright.toml'}: invalid TOML: not UTF-8 text (byte 0xff at offset 0)" in \
+        capsys.readouterr().err
+
+
+def test_the_permissions_of_a_project_file_that_is_not_utf8_are_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "codewright.toml").write_bytes(b'[permissions]\nallow = ["\xe9"]\n')
+    with pytest.raises(UsageError, match=r"codewright\.toml: invalid TOML: not UTF-8 text \(byte 0xe9"):
+        permissions(tmp_path, "ask", yes=False)
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "   "],
+    ["run", "\n\t"],
+    ["run", " ", "--resume", "20250101-000000-abcdef"],
+])
+def test_a_blank_task_is_refused_before_anything_is_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    assert main(argv) == 2
+    assert 'codewright: the task is blank: say what to do (codewright run "fix the failing test")' in \
+        capsys.readouterr().err
+    assert not (tmp_path / ".codewright").exists()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["run", "fix it", "--model", ""], "argument --model: must name a model"),
+    (["run", "fix it", "--model", "  "], "argument --model: must name a model"),
+    (["chat", "--model", ""], "argument --model: must name a model"),
+    (["rewind", "abc"], "argument N: must be a whole number of at least 1, not 'abc'"),
+    (["sessions", "--limit", "ten"], "argument --limit: must be a whole number of at least 1, not 'ten'"),
+    (["run", "fix it", "--max-steps", "2.5"], "argument --max-steps: must be a whole number of at least 1, not '2.5'"),
+    (["run", "fix it", "--attempts", "two"], "argument --attempts: must be a whole number of at least 1, not 'two'"),
+    (["run", "fix it", "--max-seconds", "abc"], "argument --max-seconds: must be a finite number greater than 0, not 'abc'"),
+    (["run", "fix it", "--max-seconds", "nan"], "argument --max-seconds: must be a finite number greater than 0, not 'nan'"),
+    (["run", "fix it", "--max-seconds", "inf"], "argument --max-seconds: must be a finite number greater than 0, not 'inf'"),
+    (["run", "fix it", "--budget", "nan"], "argument --budget: must be a finite number greater than 0, not 'nan'"),
+    (["run", "fix it", "--budget", "inf"], "argument --budget: must be a finite number greater than 0, not 'inf'"),
+])
+def test_an_argument_that_is_no_valid_value_is_refused_in_plain_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert message in err and "_positive" not in err and "_model" not in err
+    assert not (tmp_path / ".codewright").exists()

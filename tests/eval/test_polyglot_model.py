@@ -1,0 +1,34 @@
+"""`codewright eval polyglot` refuses a model no exercise could use before it runs or writes anything:
+it used to run every exercise, each failing alike, exit 0, and keep the failures as the model's results."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from codewright.cli.main import main
+
+EXERCISE = {"exercise": "hello", "instructions": "Say hello.", "solution_files": {"hello.py": ""},
+            "test_files": {"hello_test.py": "import hello\n"}}
+
+
+@pytest.mark.parametrize("model, message", [
+    ("foo/bar", "unknown model 'foo/bar': not a configured alias"),
+    ("nonsense", "unknown model 'nonsense'"),
+    ("  ", "--model is empty: give a model alias or PROVIDER/NAME"),
+    ("openai/gpt-4o", "OPENAI_API_KEY is not set"),
+])
+def test_a_model_no_exercise_could_use_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], model: str, message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    (tmp_path / "data.jsonl").write_text(json.dumps(EXERCISE) + "\n", encoding="utf-8")
+    assert main(["eval", "polyglot", "--model", model, "--data", "data.jsonl"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and captured.out == ""
+    assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]  # no .codewright/eval/polyglot
