@@ -7,8 +7,12 @@ index's `calls` table (`.codewright/index.db`), indexing and resolving first if 
 from __future__ import annotations
 
 import argparse
+import codecs
+import io
 import json
+import os
 import sys
+import tokenize
 from pathlib import Path
 
 from codewright.errors import UsageError
@@ -39,16 +43,73 @@ def run_callgraph(args: argparse.Namespace) -> int:
     package = (args.package or Path(".")).resolve()
     if not package.is_dir():
         raise UsageError(f"not a directory: {args.package}")
-    for f in args.files:
-        if not f.is_file():
-            raise UsageError(f"no such file: {f}")
-    graph = pycg_callgraph(analyze_package(package, [f.resolve() for f in args.files]))
-    text = json.dumps(graph, indent=2)
+    entries = _entries(args.files)
     if args.output:
-        args.output.write_text(text + "\n", encoding="utf-8")
-    else:
-        sys.stdout.write(text + "\n")
+        _check_output(args.output, entries)
+    prog = analyze_package(package, [f.resolve() for f in entries])
+    text = json.dumps(pycg_callgraph(prog), indent=2) + "\n"
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    _check_output(args.output, [package / p for p in prog.modules])  # imported modules were read too
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     return 0
+
+
+def _entries(files: list[Path]) -> list[Path]:
+    """The FILEs worth analysing. The resolver would take a binary, UTF-16 or oversized file for an empty
+    module and print `{}`, so those are left out with a warning, and are a usage error when nothing is left."""
+    for f in files:
+        if not f.exists():
+            raise UsageError(f"no such file: {f}")
+        if not f.is_file():
+            kind = "a directory; give the Python files in it" if f.is_dir() else "not a regular file"
+            raise UsageError(f"{f} is {kind}")
+    problems = {f: why for f in files if (why := _not_python_text(f))}
+    ok = [f for f in files if f not in problems]
+    if not ok:
+        listing = "; ".join(f"{f}: {why}" for f, why in problems.items())
+        raise UsageError(f"cannot analyse {listing}")
+    for f, why in problems.items():
+        print(f"codewright: warning: skipped {f}: {why}", file=sys.stderr)
+    return ok
+
+
+def _not_python_text(path: Path) -> str | None:
+    """Why the resolver cannot read PATH as Python source, or None when it can."""
+    from codewright.graph.pyresolve.program import MAX_FILE_BYTES
+
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            return f"over the {MAX_FILE_BYTES:,}-byte size limit"
+        data = path.read_bytes()
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+        return "UTF-16 or UTF-32 text; Python source must be UTF-8 or declare its encoding"
+    if b"\0" in data:
+        return "binary content (NUL bytes)"
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):
+        return "not UTF-8 text, nor in the encoding it declares"
+    return None
+
+
+def _check_output(out: Path, sources: list[Path]) -> None:
+    """Refuse an -o that cannot be written before the analysis runs, and one that is a file the graph is
+    made from: writing there would replace source code with JSON."""
+    if out.is_dir():
+        raise UsageError(f"cannot write {out}: it is a directory; give a file name")
+    if not out.parent.is_dir():
+        raise UsageError(f"cannot write {out}: no such directory: {out.parent}")
+    for src in sources:
+        if out.resolve() == src.resolve() or (out.exists() and src.exists() and os.path.samefile(out, src)):
+            raise UsageError(f"refusing to write the call graph to {out}: it is one of the files analysed")
 
 
 def _open(repo: Path):

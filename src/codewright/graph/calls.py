@@ -58,9 +58,14 @@ def callees(conn: sqlite3.Connection, symbol: str) -> list[dict]:
 
 
 def impact(conn: sqlite3.Connection, symbol: str, depth: int) -> list[dict]:
+    """SYMBOL's callers, theirs, and so on up to `depth` calls away, each with its distance.
+
+    The walk stops as soon as a level reaches nobody new, so a huge `depth` costs no more than the graph."""
     seen = {symbol: 0}
     frontier = [symbol]
-    for d in range(1, depth + 1):
+    d = 0
+    while frontier and d < depth:
+        d += 1
         nxt = []
         for s in frontier:
             for (c,) in conn.execute("SELECT DISTINCT caller FROM calls WHERE callee=?", (s,)):

@@ -30,6 +30,34 @@ __all__ = [
 ]
 
 _STACK_BYTES = 512 * 1024 * 1024
+_STACK_PER_LEVEL = 8 * 1024
+"""C stack one level of Python recursion may take, with room to spare: a Python call made through C code
+(a visitor, a dunder) takes a few KB, and CPython's C parts that honour the recursion limit (the syntax tree's
+conversion to Python objects allows three levels per unit of it) take less."""
+
+
+def _recursion_limit(stack_bytes: int) -> int:
+    """A recursion limit the thread's stack can hold, so deep code raises RecursionError, not SIGSEGV."""
+    return max(sys.getrecursionlimit(), stack_bytes // _STACK_PER_LEVEL)
+
+
+def _run_in_thread(target) -> None:
+    """Run target(stack bytes) in a thread with a large stack, or with the default one (and then the default
+    recursion limit) where the platform refuses it. The size counts for threads started while it is set."""
+    for size in (_STACK_BYTES, 0):
+        old_size = threading.stack_size()
+        try:
+            threading.stack_size(size)
+            thread = threading.Thread(target=target, args=(size,), name="pyresolve")
+            thread.start()
+        except (ValueError, RuntimeError):
+            if not size:
+                raise
+            continue
+        finally:
+            threading.stack_size(old_size)
+        thread.join()
+        return
 
 
 def _with_deep_stack(fn):
@@ -37,9 +65,10 @@ def _with_deep_stack(fn):
     result: list = []
     error: list = []
 
-    def target() -> None:
+    def target(stack_bytes: int) -> None:
         old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, 60_000))
+        if stack_bytes:
+            sys.setrecursionlimit(_recursion_limit(stack_bytes))
         gc_was_on = gc.isenabled()
         gc.disable()  # millions of small sets and tuples, few cycles: collection passes only cost time
         try:
@@ -51,14 +80,7 @@ def _with_deep_stack(fn):
             if gc_was_on:
                 gc.enable()
 
-    old_size = threading.stack_size()
-    try:
-        threading.stack_size(_STACK_BYTES)
-        t = threading.Thread(target=target, name="pyresolve")
-    finally:
-        threading.stack_size(old_size)
-    t.start()
-    t.join()
+    _run_in_thread(target)
     if error:
         raise error[0]
     return result[0]
