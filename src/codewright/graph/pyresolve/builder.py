@@ -18,6 +18,8 @@ from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Sc
 from codewright.graph.pyresolve.scan import ScopeScan, arg_names
 
 _OVERRIDE_KEYS = (int, str)
+_MAX_KEYS = 16  # a longer chain of constant subscripts is not followed key by key: each of its levels would
+# walk the rest of it again, and a generated `x[0][0]...` thousands deep took time and memory by the square
 _CONTEXT_DECORATORS = {"setter": "setter", "deleter": "setter", "getter": "property"}
 
 
@@ -25,6 +27,8 @@ def _const_path(node: ast.AST) -> tuple[str, tuple] | None:
     """`d["a"][1]` as ("d", (("str","a"), ("int",1))), for flow-precise container reads."""
     keys = []
     while isinstance(node, ast.Subscript):
+        if len(keys) == _MAX_KEYS:
+            return None
         k = node.slice
         if not (isinstance(k, ast.Constant) and isinstance(k.value, _OVERRIDE_KEYS)
                 and not isinstance(k.value, bool)):
