@@ -68,3 +68,10 @@ def test_a_full_disk_under_the_output_is_one_line_and_exit_1(tmp_path: Path) -> 
     with open("/dev/full", "wb") as full:
         out = _cli_bytes([b"stats"], tmp_path, stdout=full)
     assert (out.returncode, out.stderr) == (1, b"codewright: no space left on device\n")
+
+
+def test_an_unknown_option_of_a_command_shows_that_commands_usage() -> None:
+    out = run_cli("index", "--bogus")
+    assert out.returncode == 2 and out.stdout == ""
+    assert out.stderr.startswith("usage: codewright index ")
+    assert out.stderr.endswith("codewright index: error: unrecognized arguments: --bogus\n")

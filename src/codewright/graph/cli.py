@@ -62,6 +62,8 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_symbols(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
     found = _ready(args).symbols(args.query, args.limit)
     if args.json:
         _print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
@@ -129,6 +131,8 @@ def cmd_map(args: argparse.Namespace) -> int:
         raise UsageError("--tokens must be zero or more")
     index = _ready(args)
     result = repo_map(index.conn, args.tokens, args.focus)
+    for item in result.unmatched:  # the map is still made: the other items, or none, bend it
+        print(f"codewright: --focus {item} names no indexed file, folder or symbol", file=sys.stderr)
     if args.json:
         _print_json({"budget": args.tokens, "tokens": result.tokens, "files": result.files,
                      "symbols": result.symbols, "text": result.text})

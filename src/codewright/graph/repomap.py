@@ -41,6 +41,7 @@ class RepoMap:
     tokens: int
     files: list[str] = field(default_factory=list)
     symbols: list[str] = field(default_factory=list)
+    unmatched: list[str] = field(default_factory=list)  # focus items naming no indexed file, folder or symbol
 
 
 @dataclass
@@ -56,13 +57,15 @@ class _Sym:
 def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str]) -> RepoMap:
     edges = _edges(conn)
     paths = dict(conn.execute("SELECT id, path FROM files WHERE status='indexed'"))
-    focus_files, focus_names = _focus(conn, focus, paths)
+    focus_files, focus_names, unmatched = _focus(conn, focus, paths)
     file_rank = pagerank(paths, edges, focus_files, focus_names)
     ranked = _symbol_ranks(edges, file_rank, focus_names)
     fallback = _top_level(conn, file_rank, paths, tokens)
     focused = _focused(conn, focus_files, focus_names, paths)
     order = [s for s in _dedupe([*focused, *ranked, *fallback]) if _worth_showing(s)]
-    return _pack(conn, order, file_rank, paths, tokens)
+    packed = _pack(conn, order, file_rank, paths, tokens)
+    packed.unmatched = unmatched
+    return packed
 
 
 def _focused(conn: sqlite3.Connection, files: set[int], names: set[str], paths: dict[int, str]) -> list[str]:
@@ -112,10 +115,12 @@ def _weight(name: str, uses: int) -> float:
     return math.sqrt(uses) * (PRIVATE_WEIGHT if name.startswith("_") else 1.0)
 
 
-def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str]]:
+def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str], list[str]]:
+    """The focused files (a path, or every file under a folder) and names, and the items that matched neither."""
     by_path = {p: i for i, p in paths.items()}
     files: set[int] = set()
     names: set[str] = set()
+    unmatched: list[str] = []
     for item in focus:
         item = item.strip().strip("/")
         if item in by_path:
@@ -127,8 +132,11 @@ def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) ->
             continue
         name = bare_name(item)
         names.add(name)
-        files.update(r[0] for r in conn.execute("SELECT file_id FROM symbols WHERE name=?", (name,)))
-    return files, names
+        defining = {r[0] for r in conn.execute("SELECT file_id FROM symbols WHERE name=?", (name,))}
+        files.update(defining)
+        if not defining:
+            unmatched.append(item)
+    return files, names, unmatched
 
 
 def pagerank(
