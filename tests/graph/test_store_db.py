@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import sqlite3
 import subprocess
 import sys
@@ -90,6 +91,17 @@ from codewright.graph.index import Index
 with Index.open(sys.argv[1]) as ix:
     print(ix.build().parsed)
 """
+
+
+def test_a_run_that_waits_for_the_lock_says_so_then_finishes(repo: Path) -> None:
+    with store.lock(repo):  # another codewright writing
+        proc = subprocess.Popen([sys.executable, "-c", _RACER, str(repo)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        ready, _, _ = select.select([proc.stderr], [], [], 60)
+        said = proc.stderr.readline() if ready else "(nothing said in 60 s)"
+    out, err = proc.communicate(timeout=120)
+    assert said == f"codewright: waiting for another codewright to finish writing {repo / '.codewright'}\n"
+    assert (proc.returncode, out, err) == (0, "5\n", "")
 
 
 def test_two_concurrent_index_runs_neither_corrupt_nor_lose_an_update(repo: Path) -> None:
