@@ -28,6 +28,8 @@ def test_binary_file_is_recorded_as_skipped_and_the_rest_indexed(tmp_path: Path)
     assert status(ix, "logo.png") == ("skipped", "binary")
     assert stats.files == 1 and ix.definitions("f")[0].id == "a.py::f"
     assert (stats.parsed, stats.skipped) == (1, 1)  # read to find it binary, but not parsed
+    again = ix.build()
+    assert (again.files, again.parsed, again.unchanged, again.skipped) == (1, 0, 1, 1)  # it counts once, as skipped
 
 
 def test_invalid_utf8_is_indexed_with_a_decode_note(tmp_path: Path) -> None:

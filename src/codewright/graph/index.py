@@ -127,7 +127,7 @@ class Index:
             for entry in found.files:
                 row = known.get(entry.path)
                 if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
-                    stats.unchanged += 1
+                    stats.unchanged += row.status == "indexed"  # an unchanged binary file counts as skipped
                 elif row and row.hash and row.status == "indexed" and self._same_hash(entry.path, row):
                     restamp.append((entry.size, entry.mtime_ns, row.id))
                     stats.unchanged += 1
