@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from codewright.agent.checkpoint import ShadowRepo, _status
-from codewright.errors import UsageError
+from codewright.errors import CodewrightError, UsageError
 
 
 def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
@@ -102,6 +102,14 @@ def test_undo_with_one_checkpoint_says_there_is_nothing_to_go_back_to(repo: Path
 def test_rewind_without_any_checkpoint_says_so(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no checkpoints yet"):
         ShadowRepo(tmp_path).rewind(1)
+
+
+def test_a_shadow_repository_git_cannot_read_is_an_error_not_an_empty_history(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("session start")
+    (shadow.git_dir / "HEAD").write_text("garbage\n")
+    with pytest.raises(CodewrightError, match=r"^checkpoint: cannot read .*shadow\.git \(exit 128\): fatal: "):
+        ShadowRepo(repo).rewind(1)
 
 
 CTRL_C_DURING_CHECKPOINT = """

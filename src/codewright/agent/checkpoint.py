@@ -47,12 +47,15 @@ class ShadowRepo:
         if not (self.git_dir / "HEAD").exists():
             self._init()
 
-    def _git(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run(  # in a session of its own: the terminal's Ctrl-C must not kill git mid-write
+    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # in a session of its own: the terminal's Ctrl-C must not kill git mid-write
             ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False,
             start_new_session=True,
         )
-        if check and done.returncode != 0:
+
+    def _git(self, *args: str) -> str:
+        done = self._run(*args)
+        if done.returncode != 0:
             raise CodewrightError(f"checkpoint: git {args[0]} failed ({_status(done.returncode)}): {done.stderr.strip()}")
         return done.stdout
 
@@ -65,8 +68,13 @@ class ShadowRepo:
         exclude.write_text("\n".join(EXCLUDE) + "\n", encoding="utf-8")
 
     def head(self) -> str | None:
-        out = self._git("rev-parse", "--verify", "--quiet", BRANCH, check=False).strip()
-        return out or None
+        """The last checkpoint; None before the first. A shadow repository git cannot read is an error, not
+        "no checkpoints yet": the user's history may be in it."""
+        done = self._run("rev-parse", "--verify", "--quiet", BRANCH)
+        if done.returncode not in (0, 1):  # 1: no such branch yet
+            raise CodewrightError(f"checkpoint: cannot read {self.git_dir} ({_status(done.returncode)}): "
+                                  f"{done.stderr.strip()}")
+        return done.stdout.strip() or None
 
     def _snapshot_tree(self) -> str:
         self._git("add", "--all")
