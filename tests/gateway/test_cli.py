@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 from tests.support.cli_schema import DOC
 from tests.support.model_server import Fault, ModelServer, closed_url
 
@@ -85,6 +86,27 @@ def test_a_project_file_that_is_not_utf8_is_a_usage_error(tmp_path: Path, capsys
     assert main(["models", "--project", str(tmp_path)]) == 2
     assert capsys.readouterr().err == (f"codewright: {tmp_path / 'codewright.toml'}: invalid TOML: "
                                        "not UTF-8 text (byte 0xff at offset 0)\n")
+
+
+@pytest.mark.parametrize("command", [["models"], ["models", "check"]])
+@pytest.mark.parametrize("name", ["missing", "notes.txt"])
+def test_a_project_that_is_not_a_directory_is_a_usage_error(tmp_path: Path, capsys, monkeypatch,
+                                                             command: list[str], name: str) -> None:
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # no user file, no local model to probe
+        monkeypatch.setenv(var, str(tmp_path))
+    (tmp_path / "notes.txt").write_text("not a project\n", encoding="utf-8")
+    project = tmp_path / name
+    assert main([*command, "--project", str(project)]) == 2
+    assert capsys.readouterr().err == f"codewright: --project {project}: not a directory\n"
+
+
+def test_a_setting_out_of_range_is_one_line_and_exit_2(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    (tmp_path / "codewright.toml").write_text("[router]\nmax_attempts = -1\n", encoding="utf-8")
+    assert main(["models", "--project", str(tmp_path)]) == 2
+    assert capsys.readouterr().err == (f"codewright: {tmp_path / 'codewright.toml'} [router]: "
+                                       "max_attempts must be at least 1, not -1\n")
 
 
 def test_import_is_fast() -> None:

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import logging
+import re
+from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.support.model_server import ModelServer
 
 from codewright.errors import CodewrightError, UsageError
 from codewright.gateway import DEFAULT_MODEL, Gateway, Message, Request
-from codewright.gateway.config import load_config, ollama_url
+from codewright.gateway.config import (
+    Budget,
+    Deployment,
+    LocalOptions,
+    RouterSettings,
+    load_config,
+    ollama_url,
+    parse_config,
+)
+from codewright.gateway.prices import Price
 
 SECRET = "sk-very-secret-0123456789"
 
@@ -81,6 +93,106 @@ def test_bad_configuration_is_a_usage_error(tmp_path: Path, text: str, message: 
     _write(tmp_path / "codewright.toml", text)
     with pytest.raises(UsageError, match=message):
         load_config(tmp_path, env={"HOME": str(tmp_path)})
+
+
+DEP = '{provider = "openai", model = "m"'
+"""The start of an inline deployment table; a case adds its own keys and the closing brace."""
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[budget]\nmax_usd = -3", "[budget]: max_usd must be a finite number greater than 0, not -3"),
+    ("[budget]\nmax_usd = 0", "[budget]: max_usd must be a finite number greater than 0, not 0"),
+    ("[budget]\nmax_tokens = 0", "[budget]: max_tokens must be at least 1, not 0"),
+    ("[router]\nmax_attempts = -1", "[router]: max_attempts must be at least 1, not -1"),
+    ("[router]\nmax_attempts = 0", "[router]: max_attempts must be at least 1, not 0"),
+    ("[router]\nread_timeout = -5", "[router]: read_timeout must be a finite number greater than 0, not -5"),
+    ("[router]\nconnect_timeout = 0", "[router]: connect_timeout must be a finite number greater than 0, not 0"),
+    ("[router]\ntotal_timeout = inf", "[router]: total_timeout must be a finite number greater than 0, not inf"),
+    ("[router]\nbackoff_max = nan", "[router]: backoff_max must be a finite number of at least 0, not nan"),
+    ("[router]\nbreaker_failures = 0", "[router]: breaker_failures must be at least 1, not 0"),
+    ("[router]\nmax_retry_after = -1", "[router]: max_retry_after must be a finite number of at least 0, not -1"),
+    (f"[models.x]\ndeployments = [{DEP}, read_timeout = -5}}]",
+     "[models.x].deployments[0]: read_timeout must be a finite number greater than 0, not -5"),
+    (f"[models.x]\ndeployments = [{DEP}, connect_timeout = 0}}]",
+     "[models.x].deployments[0]: connect_timeout must be a finite number greater than 0, not 0"),
+    (f"[models.x]\ndeployments = [{DEP}, weight = -1}}]",
+     "[models.x].deployments[0]: weight must be a finite number of at least 0, not -1"),
+    (f"[models.x]\ndeployments = [{DEP}, max_concurrent = 0}}]",
+     "[models.x].deployments[0]: max_concurrent must be at least 1, not 0"),
+    (f"[models.x]\ndeployments = [{DEP}, options = {{threads = 0}}}}]",
+     "[models.x].deployments[0].options: threads must be at least 1, not 0"),
+    (f"[models.x]\ndeployments = [{DEP}, options = {{temperature = -0.5}}}}]",
+     "[models.x].deployments[0].options: temperature must be a finite number of at least 0, not -0.5"),
+    (f"[models.x]\ndeployments = [{DEP}, options = {{n_ctx = \"big\"}}}}]",
+     "[models.x].deployments[0].options: n_ctx = 'big' should be of type int | None"),
+    ('[prices."m"]\ninput = -1\noutput = 1',
+     "[prices.'m']: input must be a finite number of at least 0, not -1"),
+    (f'[models.x]\nfallbacks = ["nope"]\ndeployments = [{DEP}}}]',
+     "[models.x]: fallbacks must name a configured alias (x) or PROVIDER/NAME, not 'nope'"),
+    (f'[models.x]\ncontext_fallbacks = ["big/"]\ndeployments = [{DEP}}}]',
+     "[models.x]: context_fallbacks must name a configured alias (x) or PROVIDER/NAME, not 'big/'"),
+    (f'[models.x]\nfallbacks = [1]\ndeployments = [{DEP}}}]',
+     "[models.x]: fallbacks must name a configured alias (x) or PROVIDER/NAME, not 1"),
+    ('[budget]\ndowngrade_to = "cheap"',
+     "[budget]: downgrade_to must name a configured alias (none) or PROVIDER/NAME, not 'cheap'"),
+])
+def test_a_value_out_of_range_is_a_usage_error_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
+    path = _write(tmp_path / "codewright.toml", text)
+    with pytest.raises(UsageError) as info:
+        load_config(tmp_path, env={"HOME": str(tmp_path)})
+    assert str(info.value) == f"{path} {message}"
+
+
+def _with(cls: type, key: str, value: Any) -> dict[str, Any]:
+    """A configuration that sets `key` of the table `cls` describes to `value`, all else valid."""
+    if cls is RouterSettings:
+        return {"router": {key: value}}
+    if cls is Budget:
+        return {"budget": {key: value}}
+    if cls is Price:
+        return {"prices": {"m": {"input": 1.0, "output": 1.0, key: value}}}
+    deployment: dict[str, Any] = {"provider": "local", "model": "m"}
+    deployment.update({key: value} if cls is Deployment else {"options": {key: value}})
+    return {"models": {"x": {"deployments": [deployment]}}}
+
+
+NUMERIC = [(cls, f.name, str(f.type)) for cls in (RouterSettings, Budget, Deployment, Price, LocalOptions)
+           for f in fields(cls) if re.search(r"\b(int|float)\b", str(f.type))]
+"""Every numeric setting of the schema: a new one fails the test below until it has a range."""
+
+
+@pytest.mark.parametrize("cls, key, value", [
+    pytest.param(cls, key, value, id=f"{cls.__name__}.{key}={value}")
+    for cls, key, annotation in NUMERIC
+    for value in (-1, *((float("nan"), float("inf")) if "float" in annotation else ()))
+])
+def test_every_numeric_setting_refuses_negative_and_non_finite_values(cls: type, key: str, value: Any) -> None:
+    with pytest.raises(UsageError, match=rf"^codewright\.toml \[.*: {key} must be .*, not {value!r}$"):
+        parse_config(_with(cls, key, value), where="codewright.toml")
+
+
+@pytest.mark.parametrize("config", [
+    {"router": {"max_attempts": 1, "backoff_base": 0, "backoff_max": 0, "breaker_cooldown": 0,
+                "max_retry_after": 0}},
+    {"budget": {"max_usd": 0.01, "max_tokens": 1, "downgrade_to": ""}},
+    {"budget": {"downgrade_to": "ollama/qwen2.5-coder:7b"}},
+    {"prices": {"m": {"input": 0, "output": 0.0, "cache_read": 0, "cache_write": 0}}},
+    {"models": {"x": {"deployments": [{"provider": "local", "model": "m", "weight": 0,
+                                       "options": {"temperature": 0, "text_tools": True}}]}}},
+    {"models": {"x": {"fallbacks": ["y", "openai/gpt-4.1"], "context_fallbacks": ["y"],
+                      "deployments": [{"provider": "openai", "model": "m"}]},
+                "y": {"deployments": [{"provider": "openai", "model": "big"}]}}},
+], ids=["router-zero-waits", "budget-least", "downgrade-to-model-string", "free-prices", "standby-weight",
+        "fallback-defined-later-or-model-string"])
+def test_values_the_docs_give_a_meaning_still_load(config: dict[str, Any]) -> None:
+    parse_config(config)
+
+
+def test_a_fallback_may_name_an_alias_from_the_user_file(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    _write(home / ".config/codewright/config.toml", '[models.cheap]\ndeployments = [{provider = "ollama", model = "q"}]')
+    _write(tmp_path / "repo/codewright.toml", f'[models.x]\nfallbacks = ["cheap"]\ndeployments = [{DEP}}}]')
+    assert load_config(tmp_path / "repo", env={"HOME": str(home)}).aliases["x"].fallbacks == ["cheap"]
 
 
 def test_zero_config_conventions() -> None:

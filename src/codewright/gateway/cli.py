@@ -34,8 +34,13 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _config(args: argparse.Namespace) -> Any:
+    """The configuration as `run` would read it from --project; a --project that is no directory is refused,
+    since the search upwards from it would otherwise show some other folder's files (or none) as its own."""
+    from codewright.errors import UsageError
     from codewright.gateway.config import load_config
 
+    if args.project is not None and not args.project.is_dir():
+        raise UsageError(f"--project {args.project}: not a directory")
     config = load_config(args.project)
     if args.model:
         config.default_model = args.model

@@ -12,6 +12,7 @@ With no file at all, a model string works by convention: `openai/NAME`, `anthrop
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -139,16 +140,22 @@ class GatewayConfig:
         model = model or self.default_model
         if model in self.aliases:
             return self.aliases[model]
-        provider, sep, name = model.partition("/")
-        if not sep or not name or provider not in CONVENTIONS:
+        if not is_model_string(model):
             aliases = ", ".join(sorted(self.aliases)) or "none configured"
             raise UsageError(
                 f"unknown model {model!r}: not a configured alias ({aliases}) and not PROVIDER/NAME "
                 f"with PROVIDER one of {', '.join(sorted(CONVENTIONS))}"
             )
+        provider, _, name = model.partition("/")
         alias = Alias(model, [Deployment(provider, name)])
         self.aliases[model] = alias
         return alias
+
+
+def is_model_string(model: str) -> bool:
+    """Whether `model` is PROVIDER/NAME with a known provider, which works with no configuration."""
+    provider, sep, name = model.partition("/")
+    return bool(sep and name) and provider in CONVENTIONS
 
 
 # ---------------------------------------------------------------- reading files
@@ -237,6 +244,72 @@ def _has_type(value: Any, annotation: str) -> bool:
     return isinstance(value, accepted)
 
 
+@dataclass
+class LocalOptions:
+    """The numeric `options` of a deployment, which the local model provider reads (docs/config.md); typed
+    here so that they are checked like every other setting. Only these keys are checked: the table carries
+    other options too (read by the agent), which pass through as they are."""
+
+    threads: int | None = None
+    n_ctx: int | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The range of a numeric setting: above `least`, or from it where `least` itself has a meaning; and
+    finite, since TOML can write inf and nan and no count, duration or price means anything at either."""
+
+    least: float
+    inclusive: bool
+    text: str  # as in "max_attempts must be TEXT, not -1"
+
+    def admits(self, value: float) -> bool:
+        return math.isfinite(value) and (value >= self.least if self.inclusive else value > self.least)
+
+
+COUNT = Bound(1, True, "at least 1")
+"""A count where 0 would mean none at all: attempts, failures before a breaker opens, tokens, threads."""
+POSITIVE = Bound(0, False, "a finite number greater than 0")
+"""A duration or amount where 0 would fail or stop at once (or, for a deployment, silently mean the default)."""
+NON_NEGATIVE = Bound(0, True, "a finite number of at least 0")
+"""A quantity where 0 has a meaning: no wait, no share of traffic, free, greedy decoding."""
+
+BOUNDS: dict[type, dict[str, Bound]] = {
+    RouterSettings: {
+        "max_attempts": COUNT, "connect_timeout": POSITIVE, "read_timeout": POSITIVE, "total_timeout": POSITIVE,
+        "backoff_base": NON_NEGATIVE, "backoff_max": NON_NEGATIVE,  # 0: retry without waiting
+        "breaker_failures": COUNT, "breaker_cooldown": NON_NEGATIVE,  # 0: probe again at once
+        "max_retry_after": NON_NEGATIVE,  # 0: a server's Retry-After is not waited for
+    },
+    Budget: {"max_usd": POSITIVE, "max_tokens": COUNT},  # 0 is spent before the first call: every run stops
+    Deployment: {
+        "weight": NON_NEGATIVE,  # 0: a standby, chosen only when no sibling is ready
+        "max_concurrent": COUNT, "connect_timeout": POSITIVE, "read_timeout": POSITIVE,
+        "context_window": COUNT, "max_tokens": COUNT,
+    },
+    Price: {"input": NON_NEGATIVE, "output": NON_NEGATIVE, "cache_read": NON_NEGATIVE, "cache_write": NON_NEGATIVE},
+    LocalOptions: {"threads": COUNT, "n_ctx": COUNT, "max_tokens": COUNT, "temperature": NON_NEGATIVE},
+}
+"""Every numeric setting's range, by the table it is written in."""
+
+
+def _check_values(cls: type, data: dict[str, Any], where: str) -> None:
+    """Each given value's type, then its range (BOUNDS), reported with its key: not a TypeError deep in the
+    router, nor a run that stops at once or a timeout that fires before any answer."""
+    bounds = BOUNDS.get(cls, {})
+    for f in fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if not _has_type(value, str(f.type)):
+            raise UsageError(f"{where}: {f.name} = {value!r} should be of type {f.type}")
+        bound = bounds.get(f.name)
+        if bound is not None and not bound.admits(value):
+            raise UsageError(f"{where}: {f.name} must be {bound.text}, not {value!r}")
+
+
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     value = data.get(key) or {}
     if not isinstance(value, dict):
@@ -253,9 +326,7 @@ def _settings(cls: type, data: Any, where: str) -> Any:
     unknown = sorted(set(data) - known)
     if unknown:
         raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    for f in fields(cls):
-        if f.name in data and not _has_type(data[f.name], str(f.type)):
-            raise UsageError(f"{where}: {f.name} = {data[f.name]!r} should be of type {f.type}")
+    _check_values(cls, data, where)
     try:
         return cls(**data)
     except TypeError as exc:
@@ -275,7 +346,27 @@ def parse_config(data: dict[str, Any], where: str = "configuration") -> GatewayC
         config.prices[model] = _settings(Price, price, f"{where} [prices.{model!r}]")
     for name, table in _table(data, "models", where).items():
         config.aliases[name] = _alias(name, table, f"{where} [models.{name}]")
+    _check_references(config, where)
     return config
+
+
+def _check_references(config: GatewayConfig, where: str) -> None:
+    """Fallbacks and the budget's downgrade must name a model: a typo would otherwise surface only when it
+    is needed, mid-run, once the primary fails or the budget is spent. An empty downgrade_to means none."""
+    for alias in config.aliases.values():
+        for key in ("fallbacks", "context_fallbacks"):
+            for name in getattr(alias, key):
+                _check_reference(config, name, f"{where} [models.{alias.name}]", key)
+    if config.budget.downgrade_to:
+        _check_reference(config, config.budget.downgrade_to, f"{where} [budget]", "downgrade_to")
+
+
+def _check_reference(config: GatewayConfig, name: Any, where: str, key: str) -> None:
+    """`name` is what `GatewayConfig.resolve` accepts: a configured alias or PROVIDER/NAME."""
+    if isinstance(name, str) and (name in config.aliases or is_model_string(name)):
+        return
+    aliases = ", ".join(sorted(config.aliases)) or "none"
+    raise UsageError(f"{where}: {key} must name a configured alias ({aliases}) or PROVIDER/NAME, not {name!r}")
 
 
 def _alias(name: str, table: Any, where: str) -> Alias:
@@ -285,7 +376,7 @@ def _alias(name: str, table: Any, where: str) -> Alias:
     raw = body.pop("deployments", None)
     if not raw or not isinstance(raw, list):
         raise UsageError(f"{where}: needs at least one [[models.{name}.deployments]]")
-    deployments = [_settings(Deployment, d, f"{where}.deployments[{i}]") for i, d in enumerate(raw)]
+    deployments = [_deployment(d, f"{where}.deployments[{i}]") for i, d in enumerate(raw)]
     seen: set[str] = set()
     for d in deployments:
         if d.name in seen:
@@ -295,3 +386,11 @@ def _alias(name: str, table: Any, where: str) -> Alias:
     if alias.strategy not in ("weighted", "latency"):
         raise UsageError(f"{where}: strategy must be 'weighted' or 'latency', not {alias.strategy!r}")
     return alias
+
+
+def _deployment(data: Any, where: str) -> Deployment:
+    """A deployment with its local-model options checked too: a bad `threads` would otherwise surface only
+    when the model is loaded, as the runtime's error."""
+    deployment = _settings(Deployment, data, where)
+    _check_values(LocalOptions, deployment.options, f"{where}.options")
+    return deployment
