@@ -70,3 +70,54 @@ def test_named_format_is_used(tree, capsys):
     root = tree({"a.py": "x = 1\n", "w.txt": "a.py\n```\nx = 2\n```\n"})
     code, _out, _ = run(capsys, "apply", str(root / "w.txt"), "--repo", str(root), "--format", "whole")
     assert code == 0 and (root / "a.py").read_text() == "x = 2\n"
+
+
+LATIN_1 = DIFF.replace("y = 3", "y = '\xe9'").encode("latin-1")
+NOT_TEXT = {
+    "NUL bytes": (DIFF.encode() + b"\x00", f"is not text: it contains NUL bytes (the first at offset {len(DIFF)})"),
+    "Latin-1": (LATIN_1, f"is not text: byte 0xe9 at offset {LATIN_1.index(0xe9)} is not UTF-8"),
+    "UTF-16": (DIFF.encode("utf-16"), "is not text: it is UTF-16; save it as UTF-8"),
+}
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+@pytest.mark.parametrize(("data", "reason"), NOT_TEXT.values(), ids=NOT_TEXT.keys())
+def test_edits_that_are_not_text_are_refused_alike_from_a_file_and_stdin(tree, capsys, monkeypatch, source, data,
+                                                                         reason):
+    root = tree({"a.py": "x = 1\ny = 2\n", "fix.diff": data})
+    name, label = (str(root / "fix.diff"),) * 2 if source == "file" else ("-", "standard input")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(data)))
+    code, out, err = run(capsys, "apply", name, "--repo", str(root))
+    assert (code, out, err) == (2, "", f"codewright: {label} {reason}\n")
+    assert (root / "a.py").read_text() == "x = 1\ny = 2\n"
+
+
+def _block(path: str, old: str, new: str) -> str:
+    return f"{path}\n<<<<<<< SEARCH\n{old}\n=======\n{new}\n>>>>>>> REPLACE\n"
+
+
+NO_FILE_PATH = ("A SEARCH/REPLACE block has no file path: put the path alone on the line before the block's "
+                "opening fence.")
+PATH_LINES = {
+    "a folder named alone": (_block("sub", "hello", "x"), "sub: is a directory, not a file."),
+    "a folder after a block for another file": (
+        _block("a.py", "hello", "x") + _block("sub", "world", "y"), "sub: is a directory, not a file."),
+    "a name too long for the file system": (
+        _block("n" * 300 + ".py", "hello", "x"), f"{'n' * 300}.py: cannot be used as a file path (File name too long)."),
+    "a long word that is not in the tree": (_block("n" * 300, "hello", "x"), NO_FILE_PATH),
+}
+
+
+@pytest.mark.parametrize(("text", "reason"), PATH_LINES.values(), ids=PATH_LINES.keys())
+def test_a_blocks_path_line_that_names_no_file_is_refused_by_name(tree, snapshot, capsys, text, reason):
+    root = tree({"a.py": "hello\nworld\n", "sub/keep.txt": "k\n", "fix.txt": text})
+    before = snapshot(root)
+    assert run(capsys, "apply", str(root / "fix.txt"), "--repo", str(root)) == (1, "", f"codewright: {reason}\n")
+    assert snapshot(root) == before
+
+
+def test_a_blocks_path_line_may_name_a_file_without_a_dot(tree, capsys):
+    root = tree({"LICENSE": "MIT\n", "fix.txt": _block("LICENSE", "MIT", "BSD")})
+    code, out, _ = run(capsys, "apply", str(root / "fix.txt"), "--repo", str(root))
+    assert code == 0 and "modify LICENSE [exact]" in out
+    assert (root / "LICENSE").read_text() == "BSD\n"

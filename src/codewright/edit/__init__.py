@@ -40,5 +40,5 @@ __all__ = ["FORMATS", "TIERS", "ApplyResult", "Edit", "EditError", "FileChange",
 
 def apply_text(root: Path | str, text: str, format: str | None = None, dry_run: bool = False) -> ApplyResult:
     """Parse a model's edits in any supported format and apply them all-or-nothing under `root`."""
-    name, edits = parse_text(text, format)
+    name, edits = parse_text(text, format, root=Path(root))
     return apply_edits(root, edits, dry_run=dry_run, format=name)

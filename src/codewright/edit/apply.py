@@ -92,7 +92,11 @@ def resolve(root: Path, rel: str) -> tuple[str, Path]:
     full = (root / rel).resolve()
     if full != root and root not in full.parents:
         raise EditError(f"{rel}: is outside the repository ({root}); refusing to touch it.")
-    if full == root or full.is_dir():
+    try:
+        folder = full == root or full.is_dir()
+    except OSError as exc:  # a name too long for the file system, a parent we may not enter
+        raise EditError(f"{rel}: cannot be used as a file path ({exc.strerror}).") from None
+    if folder:
         raise EditError(f"{rel}: is a directory, not a file.")
     return full.relative_to(root).as_posix(), full
 

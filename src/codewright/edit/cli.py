@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from codewright.cli.inputs import read_input
 from codewright.errors import UsageError
 
 
@@ -27,7 +28,7 @@ def _handler(args: argparse.Namespace) -> int:
         raise UsageError(f"--repo {args.repo}: not a folder")
     if args.format is not None and args.format not in FORMATS:
         raise UsageError(f"--format {args.format}: use one of {', '.join(FORMATS)}")
-    text = _read(args.file)
+    text = read_input(args.file)
     try:
         result = apply_text(args.repo, text, format=args.format, dry_run=args.dry_run)
     except EditError as exc:
@@ -43,14 +44,3 @@ def _handler(args: argparse.Namespace) -> int:
     for change in result.changes:
         sys.stdout.write(change.diff)
     return 0
-
-
-def _read(name: str) -> str:
-    try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
-    except OSError as exc:
-        raise UsageError(f"{name}: cannot read the edits ({exc.strerror})") from None
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise UsageError(f"{name}: the edits are not UTF-8 text") from None

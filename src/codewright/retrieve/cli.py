@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from codewright.errors import UsageError
 
@@ -12,7 +11,7 @@ from codewright.errors import UsageError
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("find", help="rank the files and functions a task will most likely touch")
     parser.add_argument("text", nargs="?", help="the task: a bug report, an issue, a feature request")
-    parser.add_argument("--query-file", type=Path, help="read the task from this file")
+    parser.add_argument("--query-file", metavar="F", help="read the task from file F, or - for standard input")
     parser.add_argument("--repo", default=".", help="repository root (default: .)")
     parser.add_argument("-k", type=int, default=10, help="how many files and functions (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -23,9 +22,9 @@ def _find(args: argparse.Namespace) -> int:
     from codewright.graph.index import Index
     from codewright.retrieve.find import find
 
-    text = _task_text(args)
     if args.k < 1:
         raise UsageError("-k must be at least 1")
+    text = _task_text(args)
     with Index.open(args.repo) as index:
         index.build()
         ranking = find(index, text, k=args.k)
@@ -45,13 +44,13 @@ def _find(args: argparse.Namespace) -> int:
 
 
 def _task_text(args: argparse.Namespace) -> str:
-    if args.query_file:
-        try:
-            text = args.query_file.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            raise UsageError(f"cannot read {args.query_file}: {exc.strerror}") from None
-    else:
-        text = args.text or ""
+    """The task from TEXT or --query-file (read as `apply` reads its edits: `cli/inputs.py`); giving both
+    is refused, as either one would otherwise be dropped unseen."""
+    from codewright.cli.inputs import read_input
+
+    if args.text is not None and args.query_file is not None:
+        raise UsageError("give the task as TEXT or with --query-file, not both")
+    text = read_input(args.query_file) if args.query_file is not None else args.text or ""
     if not text.strip():
         raise UsageError("give the task as an argument or with --query-file")
     return text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from functools import partial
+from pathlib import Path
+
 from codewright.edit.formats import begin_patch, search_replace, structured, unified, whole
 from codewright.edit.model import Edit, EditError
 
@@ -16,8 +19,12 @@ ALIASES = {"apply-patch": "patch", "begin-patch": "patch", "diff": "udiff", "uni
            "search": "search-replace", "sr": "search-replace", "old-new": "json"}
 
 
-def parse_text(text: str, format: str | None = None) -> tuple[str, list[Edit]]:
-    """(format name, edits); the format is detected (in FORMATS' order) unless named."""
+def parse_text(text: str, format: str | None = None, root: Path | None = None) -> tuple[str, list[Edit]]:
+    """(format name, edits); the format is detected (in FORMATS' order) unless named.
+
+    `root`, the tree the edits are for, lets a search/replace block's path line name a file or folder
+    without a dot or slash (`LICENSE`, `sub`); the other formats mark their paths and ignore it.
+    """
     if format is not None:
         name = ALIASES.get(format, format)
         if name not in FORMATS:
@@ -28,7 +35,8 @@ def parse_text(text: str, format: str | None = None) -> tuple[str, list[Edit]]:
             raise EditError("Could not recognise the edits: send SEARCH/REPLACE blocks, a unified diff, a "
                             "`*** Begin Patch` patch, JSON old_string/new_string, or a path line followed by "
                             "a fenced whole file.")
-    edits = FORMATS[name].parse(text)
+    parse = partial(search_replace.parse, root=root) if name == "search-replace" else FORMATS[name].parse
+    edits = parse(text)
     if not edits:
         raise EditError(f"No edits found in the input (read as {name}); nothing changed.")
     return name, edits

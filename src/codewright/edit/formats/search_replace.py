@@ -11,7 +11,9 @@ usually inside a code fence. A block without its own path line reuses the previo
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from codewright.edit.model import Edit, EditError
 
@@ -24,7 +26,9 @@ def looks_like(text: str) -> bool:
     return any(_HEAD.match(line) for line in text.splitlines())
 
 
-def parse(text: str) -> list[Edit]:
+def parse(text: str, root: Path | None = None) -> list[Edit]:
+    """The blocks' edits; with `root`, a path line naming something in the tree counts even without a
+    dot or slash (see `_in_tree`)."""
     lines = text.replace("\r\n", "\n").split("\n")
     edits: list[Edit] = []
     path = None
@@ -33,7 +37,7 @@ def parse(text: str) -> list[Edit]:
         if not _HEAD.match(lines[i]):
             i += 1
             continue
-        path = _path_before(lines, i) or path
+        path = _path_before(lines, i, root) or path
         if path is None:
             raise EditError("A SEARCH/REPLACE block has no file path: put the path alone on the line "
                             "before the block's opening fence.")
@@ -55,7 +59,7 @@ def _until(lines: list[str], i: int, marker: re.Pattern, name: str) -> tuple[lis
     return lines[start:i], i
 
 
-def _path_before(lines: list[str], i: int) -> str | None:
+def _path_before(lines: list[str], i: int, root: Path | None = None) -> str | None:
     """The nearest plausible path among the three lines above the block (fences and blanks skipped).
 
     Scanning stops at the previous block's end: a block without its own path reuses the last one.
@@ -73,7 +77,7 @@ def _path_before(lines: list[str], i: int) -> str | None:
             continue
         seen += 1
         candidate = bare.strip("*`#:").strip()
-        if _plausible(candidate):
+        if _plausible(candidate) or _in_tree(root, candidate):
             return candidate
         if seen >= 3:
             break
@@ -82,6 +86,13 @@ def _path_before(lines: list[str], i: int) -> str | None:
 
 def _plausible(name: str) -> bool:
     return bool(name) and " " not in name and ("." in name or "/" in name or name.endswith("file"))
+
+
+def _in_tree(root: Path | None, name: str) -> bool:
+    """Whether `name` (`LICENSE`, `sub`) exists in the tree: then it is the block's path, not prose, and a
+    folder is refused by name when applied instead of the block seeming to have no path at all, or
+    silently taking the previous block's."""
+    return root is not None and bool(name) and " " not in name and os.path.exists(root / name)
 
 
 def _join(lines: list[str]) -> str:

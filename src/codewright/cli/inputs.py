@@ -1,0 +1,36 @@
+"""Text a command reads from a file or from standard input (`apply FILE|-`, `find --query-file F|-`).
+
+One rule for all of them, so a pipe and a file never read differently: UTF-8, a byte-order mark
+dropped; NUL bytes or UTF-16 mean a binary or mis-saved file, refused by name with exit 2 rather
+than read as garbage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from codewright.errors import UsageError
+
+
+def read_input(name: str) -> str:
+    """The text of file `name`, or of standard input for `-`."""
+    label = "standard input" if name == "-" else name
+    try:
+        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
+    return _decode(data, label)
+
+
+def _decode(data: bytes, label: str) -> str:
+    """UTF-8 text, else a UsageError saying why not (UTF-16 first: its text has NUL bytes too)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UsageError(f"{label} is not text: it is UTF-16; save it as UTF-8")
+    if b"\x00" in data:
+        raise UsageError(f"{label} is not text: it contains NUL bytes (the first at offset {data.index(0)})")
+    try:
+        return data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"{label} is not text: byte {data[exc.start]:#04x} at offset {exc.start} "
+                         "is not UTF-8") from None
