@@ -57,3 +57,8 @@ def test_text_and_query_file_together_is_a_usage_error(capsys, monkeypatch, tmp_
     code, out, err = run(capsys, monkeypatch, tmp_path, None, "shipping is slow", "--query-file", str(query))
     assert (code, out) == (2, "")
     assert err == "codewright: give the task as TEXT or with --query-file, not both\n"
+
+
+def test_an_empty_query_file_name_is_a_usage_error(capsys, monkeypatch, tmp_path):
+    code, out, err = run(capsys, monkeypatch, tmp_path, None, "--query-file", "")
+    assert (code, out, err) == (2, "", "codewright: the file name is empty (give a file, or - for standard input)\n")

@@ -15,6 +15,8 @@ from codewright.errors import UsageError
 
 def read_input(name: str) -> str:
     """The text of file `name`, or of standard input for `-`."""
+    if not name:
+        raise UsageError("the file name is empty (give a file, or - for standard input)")
     label = "standard input" if name == "-" else name
     try:
         data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
