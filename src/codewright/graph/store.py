@@ -274,9 +274,7 @@ def _compound_words(ident: str) -> str:
 
 def fts_query(text: str) -> str:
     """A user's words as an FTS5 OR-query over split identifiers (never an FTS syntax error)."""
-    words: list[str] = []
+    words: dict[str, None] = {}  # ordered, and a lookup that does not grow with the text (a list's did)
     for ident in _WORD.findall(text) + re.findall(r"\d+", text):
-        for word in [*ident.lower().split("_"), *split_identifier(ident)]:  # one FTS token each
-            if word and word not in words:
-                words.append(word)
+        words.update(dict.fromkeys(w for w in [*ident.lower().split("_"), *split_identifier(ident)] if w))
     return " OR ".join(f'"{w}"' for w in words)

@@ -35,10 +35,14 @@ _STACK_FRAMES = (
     # Java, Kotlin, Scala: "\tat com.acme.Widget.spin(Widget.java:42)"
     re.compile(r"^[ \t]*at (?P<func>[\w$.<>]+)\((?P<path>[\w$]+\.(?:java|kt|scala)):(?P<line>\d+)\)", re.MULTILINE),
     # Go: "main.(*Server).Serve(0xc000010000)" then "\t/home/u/app/server.go:88 +0x1d"
-    re.compile(r"^(?P<func>[\w./*()-]+)\([^\n]*\)\n[ \t]+(?P<path>[^\s:]+\.go):(?P<line>\d+)\b", re.MULTILINE),
+    # (the look-ahead first: the name's parentheses overlap the call's, and on other lines full of them the
+    # search backtracked to each one, rescanning the line from there)
+    re.compile(r"^(?=[^\n]*\)\n[ \t]+[^\s:]+\.go:\d)(?P<func>[\w./*()-]+)\([^\n]*\)\n[ \t]+(?P<path>[^\s:]+\.go)"
+               r":(?P<line>\d+)\b", re.MULTILINE),
     # Rust: "  3: app::server::serve" then "        at ./src/server.rs:88:5"; "panicked at src/main.rs:10:5"
-    re.compile(r"(?:^[ \t]*\d+: (?P<func>[\w:<>]+)\n)?[ \t]*(?:panicked )?at (?P<path>[\w./-]+\.rs):(?P<line>\d+):\d+",
-               re.MULTILINE),
+    # (blanks are entered at their start only: from inside a long run each position rescanned the rest of it)
+    re.compile(r"(?:^[ \t]*\d+: (?P<func>[\w:<>]+)\n)?(?<![ \t])[ \t]*(?:panicked )?at (?P<path>[\w./-]+\.rs)"
+               r":(?P<line>\d+):\d+", re.MULTILINE),
 )
 _FUNC_NAME = re.compile(r"[A-Za-z_]\w*$")
 # What a mentioned file's name ends with: such a word is a path (`pytest.ini`, `wcs.c`), not a dotted code name.
@@ -48,9 +52,9 @@ _FILE_EXTS = ("py", "pyx", "pyi", "js", "jsx", "ts", "tsx", "go", "java", "rs", 
 _PATH = re.compile(rf"(?<![\w/.~-])((?:~?/)?(?:[\w.-]+/)*[\w.-]+\.(?:{'|'.join(_FILE_EXTS)}))\b")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_CODE_BLOCK = re.compile(r"```[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_CODE_BLOCK = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)  # an info string has no backtick
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
-_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.MULTILINE)
+_IMPORT = re.compile(r"^[ \t]*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.MULTILINE)
 _FILE_SUFFIXES = tuple(f".{ext}" for ext in (*_FILE_EXTS, "html", "css"))
 _NOT_NAMES = set(keyword.kwlist) | {"self", "cls", "True", "False", "None", "print", "len", "str", "int", "list",
                                     "dict", "set", "tuple", "object", "type", "isinstance", "range", "http", "https",
@@ -109,7 +113,8 @@ def _paths(text: str, framed: set[str]) -> list[str]:
     """Paths the text names, not in URLs. An absolute one that a frame names is that frame's (the reporter's
     machine's path to the code); in prose (`/home/me/proj/app/models.py`) it is a mention like a relative one."""
     found = (m.group(1) for m in _PATH.finditer(text) if "://" not in text[max(0, m.start() - 8):m.start()])
-    return _unique(p for p in found if not (is_absolute(p) and any(f.endswith(p) for f in framed)))
+    tails = {f[i:] for f in framed for i, c in enumerate(f) if c in "/~"}  # what an absolute path can end
+    return _unique(p for p in found if not (is_absolute(p) and p in tails))
 
 
 def is_absolute(path: str) -> bool:

@@ -51,6 +51,7 @@ LEXICAL_SEEDS = 10  # and this many of the best BM25 files
 PAGERANK_FILES = 50  # files the walk makes candidates, the nearest first
 HISTORY_COMMITS = 20  # the past commits most like the task, whose changed files the `history` signal lifts
 MAX_PATH_MATCHES = 3  # a frame, or a path as a neighbours' seed, matching more files than this names none of them
+MAX_MODULE_PARTS = 16  # a dotted name is looked up by its first this many parts (each prefix is joined anew)
 CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
@@ -290,6 +291,7 @@ def term_weights(corpus: Corpus, terms: list[str]) -> dict[str, float]:
 
 def _messages(corpus: Corpus, text: str, files, functions) -> None:
     """Error messages and quoted strings of the task found in a chunk: every word of the message in one chunk."""
+    found: dict[str, list] = {}  # query -> its rows: a log repeats one message with other numbers in it
     for m in _MESSAGE.finditer(text):
         message = m.group(1) or m.group("quoted")
         words = [w.lower() for w in _WORD.findall(message) if len(w) > 2]
@@ -297,9 +299,11 @@ def _messages(corpus: Corpus, text: str, files, functions) -> None:
         if len(words) < 3:
             continue
         query = " AND ".join(f'"{w}"' for w in words[:12])
-        rows = corpus.conn.execute(
-            "SELECT f.path, c.symbol FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
-            " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
+        if query not in found:
+            found[query] = corpus.conn.execute(
+                "SELECT f.path, c.symbol FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
+                " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
+        rows = found[query]
         for path, symbol in rows:
             files[path].add("message", 1.0 / len(rows) ** 0.5, "holds the words of '{}'", message[:40])
             if symbol:
@@ -411,7 +415,7 @@ def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
     names = list(mentions.dotted) + [m for m, _ in mentions.imports]
     names += [f"{m}.{n}" for m, n in mentions.imports if n]
     for dotted in names:
-        parts = dotted.split(".")
+        parts = dotted.split(".")[:MAX_MODULE_PARTS]
         for end in range(len(parts), 0, -1):
             path = by_module.get(".".join(parts[:end]))
             if path:
