@@ -35,6 +35,8 @@ return import self none true false
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "models", "test", "tests", "setup", ""})
+QUERY_TERMS = 64  # the task's most repeated words that BM25 reads
+EVERY_TERM = 1000  # and the most it keeps for `name_words`
 LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
 # Test code by the conventions of the indexed languages: test folders (Go's testdata, Jest's __tests__), pytest's
 # test_*.py and conftest.py, Go's and C++'s *_test.go / *_test.cc / *_unittest.cc, JavaScript's and TypeScript's
@@ -84,6 +86,7 @@ class Lexical:
     """The task's words with their IDF weights, and every chunk's BM25 for them (by chunk id, 0: no match);
     the same for the words of the task's first line alone, and for the words with their indexed variants."""
     terms: list[str]  # the task's words (`query_terms`), before the index's rarity rule keeps some of them
+    every: list[str]  # up to EVERY_TERM of them, the words `name_words` looks for in a function's name
     weights: dict[str, float]
     scores: np.ndarray
     title: np.ndarray
@@ -117,14 +120,16 @@ def _file_kinds(path: str) -> tuple[float, float, float, float]:
 
 def match(corpus: Corpus, text: str) -> Lexical:
     """The task's words and the chunks' BM25 for them: computed once, read by `collect` and `expand_functions`."""
-    terms = query_terms(text)
+    every = query_terms(text, limit=EVERY_TERM)
+    terms = every[:QUERY_TERMS]  # the same words query_terms(text) gives: most_common(n) is a stable cut
     weights = term_weights(corpus, terms)
     title = [w for w in query_terms(title_of(text)) if w in weights]
     lexicon = corpus.lexicon
     family = dict.fromkeys(weights)
     for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
         family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
-    return Lexical(terms, weights, lexicon.scores(list(weights)), lexicon.scores(title), lexicon.scores(list(family)))
+    return Lexical(terms, every, weights, lexicon.scores(list(weights)), lexicon.scores(title),
+                   lexicon.scores(list(family)))
 
 
 def _kept(lexicon: Lexicon, word: str) -> bool:
@@ -194,7 +199,7 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     symbols = corpus.symbols
     cands.functions = {sid: f for sid, f in functions.items() if sid in symbols}
     cands.lines.update((sid, symbols[sid][:2]) for sid in cands.functions)
-    words = {w.lower() for w in _WORD.findall(text)} | set(query_terms(text, limit=1000))
+    words = {w.lower() for w in _WORD.findall(text)} | set(lexical.every)
     classes = {n for n in mentions.names() if n[:1].isupper()}
     longest = math.log1p(max((symbols[sid][3] for sid in cands.functions), default=0)) or 1.0
     for sid, feats in cands.functions.items():
@@ -258,7 +263,7 @@ def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files, functions) -> No
                 functions[chunk.symbol].add(signal, score / top, signal + " BM25 {:.2f} of the top", score / top)
 
 
-def query_terms(text: str, limit: int = 64) -> list[str]:
+def query_terms(text: str, limit: int = QUERY_TERMS) -> list[str]:
     """The task's words for BM25: identifiers split into words, no stopwords, URLs or hex runs; the `limit` most
     repeated, ties in order of first appearance (a set's order would change with the hash seed, and so would
     which tied words make the cut and the ranking, from one process to the next). A hyphenated word also
