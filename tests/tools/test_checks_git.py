@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from tests.tools.conftest import git
 
 
@@ -43,6 +44,40 @@ def test_git_tools(make_box, workspace: Path) -> None:
     assert log[0].endswith("t: docs: more readme") and log[1].endswith("t: initial commit")
     bad = box.call("git_diff", {"ref": "--output=/tmp/x"})
     assert not bad.ok and "is not a commit" in bad.content
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+@pytest.mark.parametrize(("name", "arguments", "said"), [
+    (["read_file"], {"path": "README.md"}, "unknown tool ['read_file']"),
+    ("read_file", {1: "README.md"}, "invalid arguments for read_file: "),
+    ("read_file", {"path": _nested(100_000)}, "invalid arguments for read_file: "),
+], ids=["a name that is a list", "a key that is no string", "an argument nested 100,000 deep"])
+def test_arguments_that_break_validation_are_an_error_result_not_an_exception(make_box, name, arguments,
+                                                                              said) -> None:
+    result = make_box().call(name, arguments)
+    assert not result.ok and result.content.startswith(said)
+
+
+def test_the_tools_never_write_gits_or_codewrights_own_files(make_box, workspace) -> None:
+    """A `core.fsmonitor` written into .git/config ran its command at the next git_status, outside the sandbox."""
+    box = make_box("full-auto")
+    config = (workspace / ".git" / "config").read_text()
+    hostile = '[core]\n\tfsmonitor = "touch pwned; false"\n'
+    for call, args in [("create_file", {"path": ".git/config", "content": hostile, "overwrite": True}),
+                       ("create_file", {"path": ".git/hooks/pre-commit", "content": "#!/bin/sh\ntouch pwned\n"}),
+                       ("edit_file", {"path": ".git/config", "old_string": "[core]", "new_string": hostile}),
+                       ("delete_file", {"path": ".git/HEAD"})]:
+        result = box.call(call, args)
+        assert not result.ok and "git's or codewright's own" in result.content, (call, result.content)
+    box.call("git_status", {})
+    assert (workspace / ".git" / "config").read_text() == config and (workspace / ".git" / "HEAD").exists()
+    assert not (workspace / "pwned").exists() and not (workspace / ".git" / "hooks" / "pre-commit").exists()
 
 
 def test_finish_and_validation_messages(make_box) -> None:

@@ -38,6 +38,13 @@ MATRIX = [
     ("full-auto", "command", "cat .env", "ask"),
     ("full-auto", "command", "grep KEY config/.env.local | head", "ask"),
     ("full-auto", "command", "cp .env.example .env.test && ls", "ask"),
+    ("full-auto", "write", ".git/config", "deny"),  # core.fsmonitor runs at the next git_status
+    ("full-auto", "write", ".git/hooks/pre-commit", "deny"),
+    ("full-auto", "write", "vendor/lib/.git/config", "deny"),  # a submodule's
+    ("full-auto", "write", ".codewright/shadow.git/config", "deny"),  # the checkpoints' git reads it
+    ("full-auto", "read", ".git/config", "allow"),
+    ("full-auto", "write", "src/git/config.py", "allow"),
+    ("full-auto", "write", "docs/.gitignore", "allow"),
 ]
 
 

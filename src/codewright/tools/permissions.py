@@ -124,6 +124,9 @@ class Permissions:
             return Decision("deny", f"{path} is outside the workspace: the tools work inside it only")
         if self._path_rule(rel, self.deny):
             return Decision("deny", f"{rel} matches a deny rule")
+        if write and _runs_commands(rel):
+            return Decision("deny", f"{rel} is git's or codewright's own: a config or hook written there runs "
+                            "commands, so the tools never write it in any mode")
         allowed = self._path_rule(rel, self.allow)
         if is_secret_path(rel) and not allowed:
             return Decision("deny", f"{rel} may hold secrets: it is not sent to the model "
@@ -205,6 +208,13 @@ def _strip_env(part: str) -> str:
     while i < len(words) - 1 and re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", words[i]):
         i += 1
     return " ".join(words[i:]) if i else part
+
+
+def _runs_commands(rel: str) -> bool:
+    """Inside a `.git` folder (the repository's, a submodule's) or `.codewright/` (its shadow repository): git
+    runs what their config and hooks name (`core.fsmonitor`, `pre-commit`) at the next git_status or checkpoint."""
+    parts = rel.split("/")
+    return ".git" in parts or parts[0] == ".codewright"
 
 
 def _relative(root: Path, path: str) -> str:

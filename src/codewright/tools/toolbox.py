@@ -89,13 +89,15 @@ class Toolbox:
 
     def call(self, name: str, arguments: dict[str, Any]) -> ToolResult:
         """Run one tool; never raises for bad arguments, refusals or failures: the result says what happened."""
-        if name not in self._tools:
+        if not isinstance(name, str) or name not in self._tools:
             return ToolResult.error(f"unknown tool {name!r}; available: {', '.join(sorted(self._tools))}")
         spec, handler, _ = self._tools[name]
         try:
             args = _validate(spec, arguments)
         except ValueError as exc:
             return ToolResult.error(f"invalid arguments for {name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - keys that are not strings, nesting too deep to describe
+            return ToolResult.error(f"invalid arguments for {name}: {type(exc).__name__}: {exc}")
         try:
             return handler(self, args)
         except Refused as refused:
