@@ -158,6 +158,13 @@ def test_apply_patch_checks_every_target_path(make_box, workspace: Path) -> None
     assert result.kind == "denied" and not (workspace / "migrations/0002.py").exists()
 
 
+def test_a_patch_against_a_secret_file_is_refused_before_the_file_is_read(make_box) -> None:
+    """The dry run's "did you mean" quoted the closest lines of .env, the secret it then refused."""
+    text = ".env\n<<<<<<< SEARCH\nAPI_KEY=nearly-the-key\n=======\nX=1\n>>>>>>> REPLACE\n"
+    result = make_box().call("apply_patch", {"text": text})
+    assert result.kind == "denied" and "may hold secrets" in result.content and "sk-" not in result.content
+
+
 def test_writes_ask_in_ask_mode_and_no_answer_means_no(make_box, workspace: Path) -> None:
     box = make_box("ask", answer=False)
     result = box.call("create_file", {"path": "x.py", "content": "x = 1\n"})
