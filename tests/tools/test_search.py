@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,15 @@ def test_regex_glob_and_case(make_box, finder) -> None:
 
 def test_secret_files_never_appear(make_box, finder) -> None:
     assert "no matches" in make_box().call("search", {"pattern": "API_KEY"}).content
+
+
+def test_a_symlink_out_of_the_workspace_and_a_fifo_are_not_searched(make_box, workspace: Path, tmp_path: Path,
+                                                                    finder) -> None:
+    outside = tmp_path / "outside.txt"
+    outside.write_text("TOP SECRET OUTSIDE\n")
+    (workspace / "link_out").symlink_to(outside)
+    os.mkfifo(workspace / "pipe.txt")  # reading it would wait for a writer forever
+    assert make_box().call("search", {"pattern": "TOP SECRET"}).content == "no matches for 'TOP SECRET' in ."
 
 
 def test_limit_and_bad_regex(make_box, finder) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import stat
 import subprocess
 from typing import TYPE_CHECKING, Any
 
@@ -117,7 +118,9 @@ def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         files += [os.path.join(dirpath, f) for f in sorted(filenames) if not glob or fnmatch.fnmatch(f, glob)]
     for file in files:
-        try:
+        try:  # as rg does: no symlink followed (one may lead out of the workspace), no FIFO waited on
+            if not stat.S_ISREG(os.lstat(file).st_mode):
+                continue
             data = open(file, "rb").read()  # noqa: SIM115 - read whole, closed by refcount
         except OSError:
             continue
