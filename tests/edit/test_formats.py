@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from codewright.edit import EditError, apply_text, parse_text
@@ -59,6 +61,15 @@ def test_old_string_must_be_unique_without_replace_all(tree):
     root = tree({"a.py": "x = 1\ny = 1\nx = 1\n"})
     with pytest.raises(EditError, match=r"old_string occurs 2 times \(at lines 1, 3\)"):
         apply_text(root, '{"file_path": "a.py", "old_string": "x = 1", "new_string": "x = 2"}')
+
+
+def test_an_old_string_found_everywhere_in_a_big_file_is_reported_at_once(tree):
+    """Naming the lines of 200,000 occurrences counted lines from the start for each one: minutes of work."""
+    root = tree({"big.txt": "0123456789\n" * 200_000})
+    started = time.perf_counter()
+    with pytest.raises(EditError, match=r"occurs 200000 times \(at lines 1, 2, 3, 4, 5, 6, 7, 8 and more\)"):
+        apply_text(root, '{"file_path": "big.txt", "old_string": "0123456789", "new_string": "x"}')
+    assert time.perf_counter() - started < 5
 
 
 def test_udiff_creates_deletes_and_renames(tree):
