@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,18 @@ def test_a_patch_against_a_secret_file_is_refused_before_the_file_is_read(make_b
     text = ".env\n<<<<<<< SEARCH\nAPI_KEY=nearly-the-key\n=======\nX=1\n>>>>>>> REPLACE\n"
     result = make_box().call("apply_patch", {"text": text})
     assert result.kind == "denied" and "may hold secrets" in result.content and "sk-" not in result.content
+
+
+def test_edit_file_with_an_empty_old_string_creates_a_new_file(make_box, workspace: Path) -> None:
+    result = make_box().call("edit_file", {"path": "brand_new.py", "old_string": "", "new_string": "x = 1\n"})
+    assert result.ok, result.content
+    assert (workspace / "brand_new.py").read_text() == "x = 1\n"
+
+
+def test_read_file_of_a_fifo_says_so_rather_than_wait_for_a_writer(make_box, workspace: Path) -> None:
+    os.mkfifo(workspace / "pipe.txt")
+    result = make_box().call("read_file", {"path": "pipe.txt"})
+    assert (result.ok, result.content) == (False, "pipe.txt is not a regular file: it cannot be read as text")
 
 
 def test_writes_ask_in_ask_mode_and_no_answer_means_no(make_box, workspace: Path) -> None:

@@ -162,8 +162,11 @@ def _replace_all(state: _FileState, edit: Edit, number: int) -> None:
 
 
 def _substring(state: _FileState, edit: Edit, number: int) -> bool:
-    """An `old_string` found verbatim in the file (line endings aside) is replaced there; False if absent."""
+    """An `old_string` found verbatim in the file (line endings aside) is replaced there; False if absent
+    (or the file does not exist yet: an empty `old_string` then creates it, as the other tiers do)."""
     tf = state.current
+    if tf is None:
+        return False
     text = tf.text()
     old, new = edit.old.replace("\r\n", "\n"), edit.new.replace("\r\n", "\n")
     if tf.newline == "\r\n":
