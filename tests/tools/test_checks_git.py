@@ -80,6 +80,16 @@ def test_the_tools_never_write_gits_or_codewrights_own_files(make_box, workspace
     assert not (workspace / "pwned").exists() and not (workspace / ".git" / "hooks" / "pre-commit").exists()
 
 
+@pytest.mark.parametrize("args", [{}, {"ref": "4b825dc642cb6eb9a060e54bf8d69288fbee4904"}],
+                         ids=["the working tree", "against the empty tree"])
+def test_a_diff_leaves_out_the_files_read_file_refuses(make_box, workspace: Path, args: dict) -> None:
+    (workspace / ".env").write_text("API_KEY=sk-changedchangedchangedchanged99\n")
+    (workspace / "README.md").write_text("# demo\nmore\n")
+    diff = make_box().call("git_diff", args)
+    assert diff.ok and "+more" in diff.content and "API_KEY" not in diff.content
+    assert diff.content.endswith("\n[left out, as read_file would refuse them: .env]")
+
+
 def test_finish_and_validation_messages(make_box) -> None:
     box = make_box()
     assert box.call("finish", {"summary": "done"}).content == "finished: done"

@@ -53,9 +53,21 @@ def git_diff(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     if ref and ref.startswith("-"):
         return ToolResult.error(f"ref {ref!r} is not a commit (it starts with '-')")
     cmd += [ref] if ref else []
-    if args.get("path"):
-        cmd += ["--", box.authorize_path(args["path"], write=False)]
-    return _git(box, *cmd)
+    scope = [box.authorize_path(args["path"], write=False)] if args.get("path") else ["."]
+    hidden = _unreadable(box, [*cmd, "--name-only", "-z", "--", *scope])
+    result = _git(box, *cmd, "--", *scope, *(f":(exclude,literal){p}" for p in hidden))
+    if hidden and result.ok:
+        result.content += f"\n[left out, as read_file would refuse them: {', '.join(hidden)}]"
+    return result
+
+
+def _unreadable(box: Toolbox, names_cmd: list[str]) -> list[str]:
+    """The changed files the model may not read (secrets, deny rules): a diff of the whole tree showed their
+    lines, though read_file refuses them."""
+    found = subprocess.run(["git", *names_cmd], cwd=box.root, capture_output=True, text=True, timeout=60,
+                           check=False, errors="replace")
+    names = [n for n in found.stdout.split("\0") if n] if found.returncode == 0 else []
+    return [n for n in names if box.permissions.check_path(box.root, n, write=False).action == "deny"]
 
 
 def git_log(box: Toolbox, args: dict[str, Any]) -> ToolResult:
