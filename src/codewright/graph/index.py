@@ -301,7 +301,14 @@ class Index:
         # the workers at once. The executor waited for them instead, and when Ctrl-C had reached
         # them too (it goes to the terminal's whole process group) one could die holding its
         # queue's lock while another blocked writing a result nobody read: the build never ended.
-        with get_context(method).Pool(cores, initializer=_start_worker) as pool:
+        # SIGINT is blocked while the workers are forked, so none can take Ctrl-C before it ignores it; one that
+        # came meanwhile is taken here once the block below is entered, which then stops the pool.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = get_context(method).Pool(cores, initializer=_start_worker)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with pool:
             return _collect(pool.imap(run, work, chunksize=8), len(work), sink, progress)
 
     def _renamed(self, modules: dict[str, str], known: dict[str, _FileRow], jobs: list[str],
@@ -434,11 +441,15 @@ class _Laps:
 
 
 def _start_worker() -> None:
-    """A parse worker leaves Ctrl-C to the build that started it, which stops the pool (see `_parse`).
+    """A parse worker leaves Ctrl-C to the build that started it, which stops the pool (see `_parse`), and
+    ends quietly when the pool is stopped.
 
     The workers only allocate (syntax trees, rows) and exit: the cyclic GC's passes over
     their young objects find nothing to free, so it is off there (~4% of their time)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it forked
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # the pool's terminate() sends SIGTERM: a handler forked
+        signal.signal(stop, signal.SIG_DFL)  # from an agent's run raised there and printed a traceback
     gc.disable()
 
 
