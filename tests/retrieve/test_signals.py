@@ -12,15 +12,9 @@ from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
 from codewright.retrieve.find import locate
-from codewright.retrieve.signals import (
-    Features,
-    is_doc,
-    is_migration,
-    is_test,
-    is_vendored,
-    query_terms,
-    title_of,
-)
+from codewright.retrieve.evidence import Features
+from codewright.retrieve.kinds import is_doc, is_migration, is_test, is_vendored
+from codewright.retrieve.signals import query_terms, title_of
 
 FILES = {
     "inv/__init__.py": "",

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from codewright.retrieve.kinds import is_test
 from codewright.retrieve.mentions import parse_mentions
-from codewright.retrieve.signals import is_test
 
 MAX_TESTS = 5
 OUTPUT_CHARS = 3000  # the tail of pytest's report: the failures and the summary line

@@ -286,7 +286,7 @@ def _write_features(path: Path, row: dict, cands, gold_functions: list[str] | No
         "instance_id": row["instance_id"], "repo": row["repo"], "gold_files": _gold_files(row),
         "gold_functions": gold_functions,
         "files": {p: f.values for p, f in cands.files.items()},
-        "functions": {sid: [cands.lines[sid][0], f.values] for sid, f in cands.functions.items()},
+        "functions": {sid: [cands.place(sid)[0], f.values] for sid, f in cands.functions.items()},
     }
     _append_line(path, record)
 
@@ -304,7 +304,7 @@ def _append_line(path: Path, record: dict) -> None:
 def _baseline(tree: Path, row: dict) -> dict:
     """Plain BM25 over whole non-test source files, its FTS index built for this instance (timed)."""
     from codewright.graph.store import fts_query
-    from codewright.retrieve.signals import is_test
+    from codewright.retrieve.kinds import is_test
 
     started = time.perf_counter()
     conn = sqlite3.connect(":memory:")

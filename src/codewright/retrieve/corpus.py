@@ -18,8 +18,12 @@ from collections.abc import Iterable
 from functools import cached_property, lru_cache
 from typing import NamedTuple, TypeVar
 
+import numpy as np
+
 from codewright.graph import history
 from codewright.graph.store import split_identifier
+from codewright.retrieve.evidence import Keys
+from codewright.retrieve.kinds import KINDS, file_kinds
 from codewright.retrieve.lexicon import Lexicon
 from codewright.retrieve.pagerank import FileGraph
 
@@ -27,24 +31,54 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CACHED = 2  # corpora kept (by connection): the agent's index, and one more for an evaluation's
 _CACHE: OrderedDict[int, Corpus] = OrderedDict()
 MEMBER_KINDS = ("function", "method", "class")
+NO_CHUNK = 1 << 40  # the lines of the chunk that pads a member's holders: more than any spans
 K = TypeVar("K")
 V = TypeVar("V")
 
 
-class Chunk(NamedTuple):  # a tuple: django has 24k of them, made at once
-    path: str
-    symbol: str | None
-    start: int
-    end: int
+class Members(NamedTuple):
+    """The functions, methods and classes of some files, as arrays with one row per member.
+
+    `holders` are the chunks of its file that hold its first line, smallest first (chunk 0,
+    which never matches, pads the rows), and `holder_lines` their lines spanned - 1 (padded
+    with more than any chunk spans). A member's own words (the words of its lines, split
+    identifiers included) are the ids in `words` whose `word_row` is its position."""
+    rows: np.ndarray  # the members' symbol rows
+    holders: np.ndarray
+    holder_lines: np.ndarray
+    word_row: np.ndarray
+    words: np.ndarray
 
 
-class Member(NamedTuple):
-    """A function, method or class of a file, with the words of its own lines (split identifiers included)
-    and the chunks of its file that hold its first line, as (lines spanned - 1, chunk id), smallest first."""
-    sid: str
-    line: int
-    words: frozenset[str]
-    holders: tuple[tuple[int, int], ...]
+class Names(NamedTuple):
+    """Symbols' names as `name_words` reads them: the word ids of its parts (longer than two letters; the
+    name itself when none is), `count[row]` of them from `start[row]` (-1: not read yet), and the id of its
+    class's name (0: none)."""
+    parts: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    owner: np.ndarray
+
+
+class Symbols(NamedTuple):
+    """Every symbol of the index (the last row of an id counts), by row: what a function candidate is."""
+    keys: Keys
+    path: list[str]
+    line: np.ndarray
+    span: np.ndarray  # lines spanned
+    file: np.ndarray  # its file's row in `Corpus.files`
+    member: np.ndarray  # a function, method or class (the candidates `find` ranks)
+    is_class: np.ndarray
+    test: np.ndarray  # in a test file
+
+
+class Chunks(NamedTuple):
+    """Every chunk by id: its file's row (-1 for none), its symbol's row (-1 for none), its lines."""
+    file: np.ndarray
+    symbol: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    of_file: dict[str, np.ndarray]  # path -> its chunks' ids
 
 
 def corpus(conn: sqlite3.Connection) -> Corpus:
@@ -74,7 +108,10 @@ class Corpus:
     def __init__(self, conn: sqlite3.Connection, stamp: tuple[int, int]):
         self.conn = conn
         self.stamp = stamp  # the index's version this corpus was read from
-        self._members: dict[str, list[Member]] = {}
+        self._members: dict[str, Members] = {}
+        self._names: Names | None = None
+        self.words: dict[str, int] = {}  # the members' own words and name words, by id
+        self.owners: dict[str | None, int] = {None: 0}  # the members' classes' names, by id
 
     @cached_property
     def lexicon(self) -> Lexicon:
@@ -107,22 +144,46 @@ class Corpus:
         return grouped((_stem(path), path) for path in self.paths)
 
     @cached_property
-    def chunks(self) -> dict[int, Chunk]:
-        rows = self.conn.execute(
-            "SELECT c.id, f.path, c.symbol, c.start_line, c.end_line FROM chunks c JOIN files f ON f.id = c.file_id")
-        return {cid: Chunk(path, symbol, start, end) for cid, path, symbol, start, end in rows}
+    def files(self) -> Keys:
+        """Every file a candidate can be: the indexed ones in `paths` order (the file graph's), then the others."""
+        others = [path for (path,) in self.conn.execute("SELECT path FROM files WHERE status != 'indexed'")]
+        return Keys([*self.paths, *others])
 
     @cached_property
-    def file_chunks(self) -> dict[str, list[int]]:
-        return grouped((chunk.path, cid) for cid, chunk in self.chunks.items())
+    def file_kinds(self) -> np.ndarray:
+        """Each file row's kinds (test, doc, vendored, migration) as 0/1."""
+        return np.array([file_kinds(path) for path in self.files.names]).reshape(-1, len(KINDS))
 
     @cached_property
-    def symbols(self) -> dict[str, tuple[str, int, str, int]]:
-        """Function, method and class id -> (path, line, kind, lines spanned); of rows sharing an id the last one
-        counts."""
-        return {sid: (path, line, kind, last - line + 1) for sid, path, line, kind, last in self.conn.execute(
-            "SELECT s.sid, f.path, s.start_line, s.kind, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE s.kind IN {MEMBER_KINDS} ORDER BY s.id")}
+    def chunks(self) -> Chunks:
+        rows = self.conn.execute("SELECT c.id, f.path, c.symbol, c.start_line, c.end_line FROM chunks c"
+                                 " JOIN files f ON f.id = c.file_id ORDER BY c.id").fetchall()
+        size = 1 + max((row[0] for row in rows), default=0)
+        chunk_file, chunk_symbol = np.full(size, -1, dtype=np.int64), np.full(size, -1, dtype=np.int64)
+        start, end = np.zeros(size, dtype=np.int64), np.zeros(size, dtype=np.int64)
+        file_row, symbol_row = self.files.row, self.symbols.keys.row
+        for cid, path, symbol, first, last in rows:
+            chunk_file[cid] = file_row.get(path, -1)
+            chunk_symbol[cid] = symbol_row.get(symbol, -1) if symbol else -1
+            start[cid], end[cid] = first, last
+        of_file = {path: np.array(ids, dtype=np.int64) for path, ids in grouped((row[1], row[0]) for row in rows).items()}
+        return Chunks(chunk_file, chunk_symbol, start, end, of_file)
+
+    @cached_property
+    def symbols(self) -> Symbols:
+        found = {sid: (path, line, last, kind) for sid, path, line, last, kind in self.conn.execute(
+            "SELECT s.sid, f.path, s.start_line, s.end_line, s.kind FROM symbols s JOIN files f ON f.id = s.file_id"
+            " ORDER BY s.id")}
+        facts = list(found.values())
+        paths = [fact[0] for fact in facts]
+        line = np.array([fact[1] for fact in facts], dtype=np.int64)
+        span = np.array([fact[2] for fact in facts], dtype=np.int64) - line + 1
+        kinds = [fact[3] for fact in facts]
+        file_row = self.files.row
+        return Symbols(Keys(list(found)), paths, line, span, np.array([file_row.get(p, -1) for p in paths], dtype=np.int64),
+                       np.array([k in MEMBER_KINDS for k in kinds], dtype=bool),
+                       np.array([k == "class" for k in kinds], dtype=bool),
+                       np.array([file_kinds(path)[0] for path in paths], dtype=bool))
 
     @cached_property
     def imports_of(self) -> dict[str, list[str]]:
@@ -165,12 +226,25 @@ class Corpus:
         calls = ((callee.split("::", 1)[0], caller.split("::", 1)[0]) for callee, _, caller in self.calls)
         return FileGraph.build(self.paths, [*self._imports, *calls])
 
-    def members(self, paths: list[str]) -> dict[str, list[Member]]:
-        """The functions, methods and classes of these files with their own words, read once per file."""
+    def members(self, paths: list[str]) -> Members:
+        """The functions, methods and classes of these files, in this order, read once per file."""
         new = [p for p in paths if p not in self._members]
         if new:
             self._load_members(new)
-        return {p: self._members[p] for p in paths}
+        blocks = [self._members[p] for p in paths]
+        return _joined(blocks or [_members([], [], [])])
+
+    def preload(self) -> None:
+        """Read every table a query may need, the members of every file included, so that no later query pays
+        for its first use: what a long-lived process does once it has an index (an agent's session)."""
+        self.file_graph, self.callers, self.callees, self.imports_of, self.importers  # noqa: B018
+        self.by_basename, self.by_module, self.by_stem, self.file_kinds  # noqa: B018
+        self.names(np.arange(len(self.symbols.keys.names)))
+        self.members([p for p in self.paths if p not in self._members])
+        self.lexicon.load_all()
+        self.lexicon.stem_vocabulary()
+        if self.history is not None:
+            self.history.load_all()
 
     def _load_members(self, paths: list[str]) -> None:
         marks = ",".join("?" * len(paths))
@@ -178,16 +252,88 @@ class Corpus:
                         for path, start, end, text in self.conn.execute(
             "SELECT f.path, c.start_line, c.end_line, t.text FROM chunks c JOIN files f ON f.id = c.file_id"
             f" JOIN chunks_fts t ON t.rowid = c.id WHERE f.path IN ({marks}) AND c.kind != 'module'", paths))
-        for path in paths:
-            self._members[path] = []
+        found: dict[str, list[tuple[str, int, int]]] = {path: [] for path in paths}
         for sid, path, line, last in self.conn.execute(
             "SELECT s.sid, f.path, s.start_line, s.end_line FROM symbols s JOIN files f ON f.id = s.file_id"
             f" WHERE f.path IN ({marks}) AND s.kind IN {MEMBER_KINDS}", paths,
         ):
-            holders = sorted((self.chunks[cid].end - self.chunks[cid].start, cid)
-                             for cid in self.file_chunks.get(path, ())
-                             if self.chunks[cid].start <= line <= self.chunks[cid].end)
-            self._members[path].append(Member(sid, line, own_words(texts.get(path, ()), line, last), tuple(holders)))
+            found[path].append((sid, line, last))
+        chunks, symbol_row = self.chunks, self.symbols.keys.row
+        for path, members in found.items():
+            ids = chunks.of_file.get(path, np.zeros(0, dtype=np.int64))
+            starts, ends = chunks.start[ids], chunks.end[ids]
+            rows, holders, words = [], [], []
+            for sid, line, last in members:
+                held = (starts <= line) & (line <= ends)
+                rows.append(symbol_row[sid])
+                holders.append(sorted(zip((ends[held] - starts[held]).tolist(), ids[held].tolist())))
+                words.append([self._word_id(w) for w in own_words(texts.get(path, ()), line, last)])
+            self._members[path] = _members(rows, holders, words)
+
+    def names(self, rows: np.ndarray) -> Names:
+        """The names of symbols, read for these rows where not yet (splitting all of django's 47,000 names was a
+        fifth of a one-off `codewright find`)."""
+        if self._names is None:
+            size = len(self.symbols.keys.names)
+            self._names = Names(np.zeros(0, dtype=np.int64), np.zeros(size, dtype=np.int64),
+                                np.full(size, -1, dtype=np.int64), np.zeros(size, dtype=np.int64))
+        names = self._names
+        new = np.unique(rows[names.count[rows] < 0])
+        if len(new):
+            parts = []
+            for i, row in enumerate(new.tolist()):
+                name_parts, owner = _name_of(self.symbols.keys.names[row])
+                parts.append([self._word_id(w) for w in name_parts])
+                names.owner[new[i]] = self.owners.setdefault(owner, len(self.owners)) if owner else 0
+            counts = np.array(list(map(len, parts)), dtype=np.int64)
+            names.start[new] = len(names.parts) + np.cumsum(counts) - counts
+            names.count[new] = counts
+            self._names = names = names._replace(parts=np.concatenate([names.parts, _flat(parts)[1]]))
+        return names
+
+    def _word_id(self, word: str) -> int:
+        return self.words.setdefault(word, len(self.words))
+
+
+def _members(rows: list[int], holders: list[list[tuple[int, int]]], words: list[list[int]]) -> Members:
+    """The arrays of one file's members."""
+    width = max(map(len, holders), default=0) or 1
+    holder_ids = np.zeros((len(rows), width), dtype=np.int64)
+    holder_lines = np.full((len(rows), width), NO_CHUNK, dtype=np.int64)
+    for i, held in enumerate(holders):
+        for j, (lines, cid) in enumerate(held):
+            holder_lines[i, j], holder_ids[i, j] = lines, cid
+    return Members(np.array(rows, dtype=np.int64), holder_ids, holder_lines, *_flat(words))
+
+
+def _flat(lists: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of ids as (the position of each id's list, the ids)."""
+    return (np.repeat(np.arange(len(lists), dtype=np.int64), list(map(len, lists))),
+            np.array([i for ids in lists for i in ids], dtype=np.int64))
+
+
+def _joined(blocks: list[Members]) -> Members:
+    """Several files' members as one block."""
+    sizes = [len(block.rows) for block in blocks]
+    holders = np.zeros((sum(sizes), max(block.holders.shape[1] for block in blocks)), dtype=np.int64)
+    holder_lines = np.full(holders.shape, NO_CHUNK, dtype=np.int64)
+    start = 0
+    for block, size in zip(blocks, sizes):
+        holders[start:start + size, :block.holders.shape[1]] = block.holders
+        holder_lines[start:start + size, :block.holders.shape[1]] = block.holder_lines
+        start += size
+    offsets = np.repeat(np.cumsum(sizes) - sizes, [len(block.words) for block in blocks])
+    return Members(np.concatenate([b.rows for b in blocks]), holders, holder_lines,
+                   np.concatenate([b.word_row for b in blocks]) + offsets, np.concatenate([b.words for b in blocks]))
+
+
+@lru_cache(maxsize=1 << 17)
+def _name_of(sid: str) -> tuple[tuple[str, ...], str | None]:
+    """The words of a symbol's own name that `name_words` looks for in the task, and its class (if a member)."""
+    qualname = sid.split("::", 1)[1]
+    name = qualname.rsplit(".", 1)[-1]
+    parts = tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),)
+    return parts, qualname.rsplit(".", 2)[-2] if "." in qualname else None
 
 
 def _stem(path: str) -> str:

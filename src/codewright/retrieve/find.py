@@ -11,14 +11,15 @@ from codewright.graph.index import Index
 from codewright.retrieve.corpus import corpus
 from codewright.retrieve.listings import without_listings
 from codewright.retrieve.mentions import parse_mentions
-from codewright.retrieve.rank import Ranking, rank_files, rank_functions
+from codewright.retrieve.rank import FILE_WEIGHTS, Ranking, rank, ranked
 from codewright.retrieve.signals import Candidates, collect, expand_functions, match
 
 EXPAND_FILES = 20  # every function of this many best files is a candidate
 
 
-def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
-    """All candidates with their signals, and the full rankings (the evaluation keeps both). The task's
+def locate(conn: sqlite3.Connection, text: str, k: int | None = None) -> tuple[Candidates, Ranking]:
+    """All candidates with their signals, and the top k of the rankings (all of them for None: the evaluation
+    keeps both). The task's
     environment listings (`pip list`, `show_versions()`) are read by no signal; CRLF line ends (pasted from
     Windows or a browser) are read as LF by every signal, so that no reason quotes a line with its carriage return."""
     text = without_listings(text.replace("\r\n", "\n"))
@@ -27,9 +28,10 @@ def locate(conn: sqlite3.Connection, text: str) -> tuple[Candidates, Ranking]:
         mentions = parse_mentions(text)
         lexical = match(warm, text)
         cands = collect(warm, text, mentions, lexical)
-        files = rank_files(cands)
-        expand_functions(warm, text, mentions, lexical, cands, [hit.path for hit in files[:EXPAND_FILES]])
-        return cands, Ranking(files, rank_functions(cands, files))
+        file_order = ranked(cands.files, FILE_WEIGHTS)
+        top_files = list(map(cands.files.name, file_order[0][:EXPAND_FILES].tolist()))
+        expand_functions(warm, text, mentions, lexical, cands, top_files)
+        return cands, rank(cands, file_order, k)
 
 
 @contextmanager
@@ -52,15 +54,5 @@ def _no_cycle_collection() -> Iterator[None]:
 
 
 def find(index: Index, text: str, k: int = 10) -> Ranking:
-    """Rank the indexed tree's files and functions for the task described by `text`.
-
-    The collector stays off until all but the top k are freed: turned on while the full
-    candidate lists were alive, it walked them all at the next allocation (a young-generation
-    collection of a query's survivors, 4 ms of a 40 ms query on django)."""
-    with _no_cycle_collection():
-        return _top(locate(index.conn, text)[1], k)
-
-
-def _top(ranking: Ranking, k: int) -> Ranking:
-    """The top k of a ranking; a function of its own so that `find` holds no reference to the full one."""
-    return Ranking(ranking.files[:k], ranking.functions[:k])
+    """Rank the indexed tree's files and functions for the task described by `text`: the top k of each."""
+    return locate(index.conn, text, k)[1]

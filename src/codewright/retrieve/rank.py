@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from codewright.retrieve.signals import Candidates, Features
+import numpy as np
+
+from codewright.retrieve.evidence import Evidence, Features
+from codewright.retrieve.signals import Candidates
 
 # Fitted by `python bench/fit_localize.py FEATURES.jsonl` on all 300 SWE-bench Lite instances (12
 # repositories) on index format 9 with session 19's text handling: file weights by coordinate ascent on a grid,
@@ -126,26 +129,41 @@ class Ranking:
         return {"files": [f.to_json() for f in self.files], "functions": [f.to_json() for f in self.functions]}
 
 
-def score(features: Features, weights: dict[str, float]) -> float:
-    """The weighted sum of the signals."""
-    get = weights.get
-    return sum([value * get(signal, 0.0) for signal, value in features.values.items()])
+def scores(evidence: Evidence, rows: np.ndarray, weights: dict[str, float]) -> np.ndarray:
+    """The weighted sum of the signals for these rows, the signals added in `weights` order."""
+    total = np.zeros(len(rows))
+    for signal, weight in weights.items():
+        column = evidence.columns.get(signal)
+        if column is not None and weight:
+            total += weight * column[rows]
+    return total
 
 
-def rank_files(cands: Candidates, weights=FILE_WEIGHTS) -> list[FileHit]:
-    files = [FileHit(path, score(f, weights), f, weights) for path, f in cands.files.items()]
-    files.sort(key=lambda h: (-h.score, h.path))
-    return files
+def ranked(evidence: Evidence, weights: dict[str, float]) -> tuple[np.ndarray, np.ndarray]:
+    """The candidates' rows from the best score down (ties to the smaller key), with their scores."""
+    rows = evidence.rows()
+    total = scores(evidence, rows, weights)
+    order = np.lexsort((evidence.order(rows), -total))
+    return rows[order], total[order]
 
 
-def rank_functions(cands: Candidates, files: list[FileHit], weights=FUNCTION_WEIGHTS) -> list[FunctionHit]:
-    file_rank = {hit.path: i for i, hit in enumerate(files)}
-    functions = []
-    for sid, feats in cands.functions.items():
-        path, line = cands.lines[sid]
-        position = file_rank.get(path)
-        if position is not None:
-            feats.add("file", 1.0 / (1 + position), "its file ranks {}", position + 1)
-        functions.append(FunctionHit(sid, path, line, score(feats, weights), feats, weights))
-    functions.sort(key=lambda h: (-h.score, h.id))
-    return functions
+def rank(cands: Candidates, file_order: tuple[np.ndarray, np.ndarray], k: int | None = None,
+         function_weights: dict[str, float] = FUNCTION_WEIGHTS) -> Ranking:
+    """The top k files and functions (all of them for None), the files in `file_order` (`ranked` with
+    FILE_WEIGHTS). A function's `file` signal is its file's rank."""
+    files, functions, symbols = cands.files, cands.functions, cands.symbols
+    file_rows, file_scores = file_order
+    place = np.full(files.size, -1)
+    place[file_rows] = np.arange(len(file_rows))
+    rows = functions.rows()
+    found = place[symbols.file[rows]]
+    ranked_file = found >= 0
+    functions.add_many("file", rows[ranked_file], 1.0 / (1 + found[ranked_file]), "its file ranks {}",
+                       lambda row, value: (round(1 / value),))
+    function_rows, function_scores = ranked(functions, function_weights)
+    return Ranking(
+        [FileHit(files.name(row), score, Features(evidence=files, row=row), FILE_WEIGHTS)
+         for row, score in zip(file_rows[:k].tolist(), file_scores[:k].tolist())],
+        [FunctionHit(functions.name(row), symbols.path[row], int(symbols.line[row]), score,
+                     Features(evidence=functions, row=row), function_weights)
+         for row, score in zip(function_rows[:k].tolist(), function_scores[:k].tolist())])

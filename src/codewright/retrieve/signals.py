@@ -1,7 +1,7 @@
 """The evidence that a file or function is where a task lands, one number per signal.
 
 Each signal is computed independently from the index and the task's mentions and kept
-in a `Features` row, so the ranker can weigh them (weights fitted on development data,
+in a column of an `Evidence` table, so the ranker can weigh them (weights fitted on development data,
 see docs/retrieval.md) and explain every result by the signals that lifted it.
 """
 
@@ -10,15 +10,15 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 
 import numpy as np
 
-from codewright.graph.files import is_vendored
 from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
-from codewright.retrieve.corpus import Corpus
+from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols
+from codewright.retrieve.evidence import Evidence
+from codewright.retrieve.kinds import KINDS, file_kinds, is_test
 from codewright.retrieve.lexicon import Lexicon, best
 from codewright.retrieve.mentions import Mentions, is_absolute
 
@@ -38,16 +38,6 @@ _GENERIC_STEMS = frozenset({"base", "utils", "util", "core", "common", "main", "
 QUERY_TERMS = 64  # the task's most repeated words that BM25 reads
 EVERY_TERM = 1000  # and the most it keeps for `name_words`
 LEXICAL_LIMIT = 400  # chunks read from the BM25 ranking; files beyond these have no lexical evidence
-# Test code by the conventions of the indexed languages: test folders (Go's testdata, Jest's __tests__), pytest's
-# test_*.py and conftest.py, Go's and C++'s *_test.go / *_test.cc / *_unittest.cc, JavaScript's and TypeScript's
-# *.test.ts / *.spec.js.
-_TEST = re.compile(r"(^|/)(tests?|testing|testdata|__tests__)(/|$)|(^|/)test_[^/]*$|(^|/)conftest\.py$"
-                   r"|_(unit)?tests?\.(py|go|rs|c|cc|cpp|cxx|[cm]?[jt]sx?)$|\.(test|spec)\.[cm]?[jt]sx?$")
-# Documentation, including sphinx-gallery's tutorials and galleries (scripts that show the library, not it).
-_DOC = re.compile(r"(^|/)(docs?|doc_src|examples?|tutorials?|galler(y|ies)|benchmarks?)(/|$)|\.(rst|md|txt)$")
-# Schema history written by a framework's migration command (Django's app/migrations/0001_initial.py, Alembic's
-# alembic/versions/, Rails' db/migrate/): a fix changes the models, rarely a migration already released.
-_MIGRATION = re.compile(r"(^|/)(migrations|migrate)/\d+_?\w*\.\w+$|(^|/)alembic/versions/[^/]+$")
 SEEDS = frozenset({"path_mention", "frame", "module_mention", "defines_mentioned"})  # files the walk restarts at,
 LEXICAL_SEEDS = 10  # and this many of the best BM25 files
 PAGERANK_FILES = 50  # files the walk makes candidates, the nearest first
@@ -58,27 +48,6 @@ CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
 _MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
-
-
-@dataclass(slots=True)
-class Features:
-    """A candidate's value per signal, and what each value was found in.
-
-    A detail is kept as a `str.format` template and its arguments, and written out only when
-    a reason is shown: a query sets thousands of values and explains a few.
-    """
-    values: dict[str, float] = field(default_factory=dict)
-    details: dict[str, tuple] = field(default_factory=dict)
-
-    def add(self, signal: str, value: float, detail: str, *args) -> None:
-        """Keep the largest value a signal finds for this candidate, with its detail."""
-        if value > self.values.get(signal, 0.0):
-            self.values[signal] = value
-            self.details[signal] = (detail, args)
-
-    def detail(self, signal: str) -> str:
-        template, args = self.details.get(signal, (signal, ()))
-        return template.format(*args)
 
 
 @dataclass
@@ -95,27 +64,14 @@ class Lexical:
 
 @dataclass
 class Candidates:
-    files: dict[str, Features]  # path -> features
-    functions: dict[str, Features]  # symbol id -> features
-    lines: dict[str, tuple[str, int]]  # symbol id -> (path, line)
+    files: Evidence  # by path
+    functions: Evidence  # by symbol id
+    symbols: Symbols
 
-
-def is_test(path: str) -> bool:
-    return bool(_TEST.search(path))
-
-
-def is_doc(path: str) -> bool:
-    return bool(_DOC.search(path))
-
-
-def is_migration(path: str) -> bool:
-    return bool(_MIGRATION.search(path))
-
-
-@lru_cache(maxsize=1 << 16)
-def _file_kinds(path: str) -> tuple[float, float, float, float]:
-    """(test, doc, vendored, migration) as 0/1: asked for every candidate file of every query."""
-    return float(is_test(path)), float(is_doc(path)), float(is_vendored(path)), float(is_migration(path))
+    def place(self, sid: str) -> tuple[str, int]:
+        """A function candidate's (path, line)."""
+        row = self.symbols.keys.row[sid]
+        return self.symbols.path[row], int(self.symbols.line[row])
 
 
 def match(corpus: Corpus, text: str) -> Lexical:
@@ -145,8 +101,8 @@ def title_of(text: str) -> str:
 
 def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> Candidates:
     """Every signal for every file and function that has any evidence."""
-    files: dict[str, Features] = defaultdict(Features)
-    functions: dict[str, Features] = defaultdict(Features)
+    files = Evidence(corpus.files, always=KINDS)
+    functions = Evidence(corpus.symbols.keys, always=("test", "is_class"), closed=True)
     _lexical(corpus, lexical, files, functions)
     _title_and_stemmed(corpus, lexical, files, functions)
     _path_mentions(corpus, mentions, files)
@@ -160,10 +116,15 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     _tested_source(corpus, files)
     _calls(corpus, functions, files)
     _history(corpus, lexical, files)
-    for path, feats in files.items():
-        values = feats.values
-        values["test"], values["doc"], values["vendored"], values["migration"] = _file_kinds(path)
-    return Candidates(dict(files), dict(functions), {})
+    rows = files.rows()
+    base = rows < len(corpus.files.names)
+    kinds = np.zeros((len(rows), len(KINDS)))
+    kinds[base] = corpus.file_kinds[rows[base]]
+    for i, row in zip(np.flatnonzero(~base).tolist(), rows[~base].tolist()):
+        kinds[i] = file_kinds(files.name(row))
+    for i, kind in enumerate(KINDS):
+        files.set(kind, rows, kinds[:, i])
+    return Candidates(files, functions, corpus.symbols)
 
 
 def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical, cands: Candidates,
@@ -172,95 +133,145 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
 
     A method of a small class has no chunk of its own: it takes the score of the chunk
     that holds it. Afterwards candidates that are not functions, methods or classes are
-    dropped and each keeps its (path, line).
+    dropped.
     """
-    functions = defaultdict(Features, cands.functions)
-    scores = lexical.scores.tolist()  # read once per holder below: a list indexes faster than an array
-    titles = lexical.title.tolist()
-    top = _local_top(corpus, scores, top_paths)
-    top_title = _local_top(corpus, titles, top_paths)
-    weights = lexical.weights
-    total = sum(weights.values())
-    for members in corpus.members(top_paths).values():
-        for member in members:
-            feats = functions[member.sid]  # a candidate even without evidence of its own
-            held = [(size, score) for size, cid in member.holders if (score := scores[cid])]
-            if held:
-                value = min(held)[1] / top
-                feats.add("lexical_local", value, "BM25 {:.2f} within the best files", value)
-                # the title's words are some of the task's, so only a chunk that matched can match them
-                held = [(size, score) for size, cid in member.holders if (score := titles[cid])]
-                if held:
-                    value = min(held)[1] / top_title
-                    feats.add("title_local", value, "title BM25 {:.2f} within the best files", value)
-            if present := member.words.intersection(weights):
-                share = math.fsum(map(weights.__getitem__, present)) / total  # exact: no order to fix
-                feats.add("own_words", share, "its own code holds {:.0%} of the task's word weight", share)
-    symbols = corpus.symbols
-    cands.functions = {sid: f for sid, f in functions.items() if sid in symbols}
-    cands.lines.update((sid, symbols[sid][:2]) for sid in cands.functions)
-    words = {w.lower() for w in _WORD.findall(text)} | set(lexical.every)
-    classes = {n for n in mentions.names() if n[:1].isupper()}
-    longest = math.log1p(max((symbols[sid][3] for sid in cands.functions), default=0)) or 1.0
-    for sid, feats in cands.functions.items():
-        path, _, kind, span = symbols[sid]
-        feats.values["test"] = _file_kinds(path)[0]
-        feats.values["is_class"] = 1.0 if kind == "class" else 0.0
-        feats.add("size", math.log1p(span) / longest, "{} lines long", span)
-        name, parts, owner = _name_of(sid)
-        share = sum(map(words.__contains__, parts)) / len(parts)
-        if share:
-            feats.add("name_words", share, "{:.0%} of the words of {} are in the task", share, name)
-        if owner in classes:
-            feats.add("in_mentioned_class", 1.0, "a member of the mentioned {}", owner)
+    functions, symbols = cands.functions, corpus.symbols
+    members = corpus.members(top_paths)
+    functions.touch(members.rows)  # a candidate even without evidence of its own
+    _local_bm25(corpus, lexical, functions, members, top_paths)
+    _own_words(corpus, lexical, functions, members)
+    functions.touched &= symbols.member
+    rows = functions.rows()
+    functions.set("test", rows, symbols.test[rows])
+    functions.set("is_class", rows, symbols.is_class[rows])
+    spans = symbols.span[rows]
+    longest = math.log1p(int(spans.max(initial=0))) or 1.0
+    functions.add_many("size", rows, np.log1p(spans) / longest, "{} lines long",
+                       lambda row, _: (int(symbols.span[row]),))
+    _name_words(corpus, text, mentions, lexical, functions, rows)
 
 
-def _local_top(corpus: Corpus, scores: list[float], paths: list[str]) -> float:
-    """The best BM25 of a chunk of these files (1 when none matches): `lexical_local` is relative to it."""
-    return max((scores[cid] for path in paths for cid in corpus.file_chunks.get(path, ())), default=0.0) or 1.0
+def _local_bm25(corpus: Corpus, lexical: Lexical, functions: Evidence, members: Members, top_paths: list[str]) -> None:
+    """`lexical_local` and `title_local`: the BM25 of the smallest chunk that holds a member and matches, relative
+    to the best chunk of the best files (the title's words are some of the task's, so only a chunk that matched
+    can match them)."""
+    matched, value = _smallest_match(lexical.scores[members.holders], members)
+    functions.add_many("lexical_local", members.rows[matched], value[matched] / _local_top(corpus, lexical.scores,
+                       top_paths), "BM25 {:.2f} within the best files")
+    titled, value = _smallest_match(np.where(matched[:, None], lexical.title[members.holders], 0.0), members)
+    functions.add_many("title_local", members.rows[titled], value[titled] / _local_top(corpus, lexical.title,
+                       top_paths), "title BM25 {:.2f} within the best files")
 
 
-@lru_cache(maxsize=1 << 17)
-def _name_of(sid: str) -> tuple[str, tuple[str, ...], str | None]:
-    """A symbol's own name, the words of it that `name_words` looks for in the task, and its class (if a member)."""
-    qualname = sid.split("::", 1)[1]
-    name = qualname.rsplit(".", 1)[-1]
-    parts = tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),)
-    return name, parts, qualname.rsplit(".", 2)[-2] if "." in qualname else None
+def _smallest_match(held: np.ndarray, members: Members) -> tuple[np.ndarray, np.ndarray]:
+    """For each member, whether a chunk holding it matched, and the score of the smallest that did (of equally
+    small ones, the lowest score)."""
+    lines = np.where(held > 0, members.holder_lines, NO_CHUNK)
+    smallest = lines.min(axis=1, initial=NO_CHUNK)
+    value = np.where(lines == smallest[:, None], held, np.inf).min(axis=1, initial=np.inf)
+    return smallest < NO_CHUNK, value
 
 
-def _lexical(corpus: Corpus, lexical: Lexical, files, functions) -> None:
-    """BM25 over chunks (text, titles, split identifiers); a file scores its best chunk plus a little of the rest."""
-    chunks = corpus.chunks
-    rows = [(chunks[cid].path, chunks[cid].symbol, score) for cid, score in best(lexical.scores, LEXICAL_LIMIT)]
-    if not rows:
+def _own_words(corpus: Corpus, lexical: Lexical, functions: Evidence, members: Members) -> None:
+    """The share of the task's word weight (IDF) that a member's own lines hold."""
+    weights = np.zeros(len(corpus.words))
+    for word, weight in lexical.weights.items():
+        if (found := corpus.words.get(word)) is not None:
+            weights[found] = weight
+    total = sum(lexical.weights.values())
+    if not total:
         return
-    top = rows[0][2] or 1.0
-    per_file: dict[str, list[float]] = defaultdict(list)
-    for path, symbol, score in rows:
-        per_file[path].append(score / top)
-        if symbol:
-            functions[symbol].add("lexical", score / top, "BM25 {:.2f} of the top", score / top)
-    most = max(len(scores) for scores in per_file.values())
-    for path, scores in per_file.items():
-        scores.sort(reverse=True)
-        value = scores[0] + 0.1 * sum(scores[1:4])
-        files[path].add("lexical", value, "BM25 best chunk {:.2f} of the top", scores[0])
-        files[path].add("lexical_hits", math.log1p(len(scores)) / math.log1p(most), "{} of the best chunks", len(scores))
+    share = np.bincount(members.word_row, weights=weights[members.words], minlength=len(members.rows)) / total
+    held = share > 0
+    functions.add_many("own_words", members.rows[held], share[held], "its own code holds {:.0%} of the task's word weight")
 
 
-def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files, functions) -> None:
+def _name_words(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical, functions: Evidence,
+                rows: np.ndarray) -> None:
+    """`name_words`: the share of the words of a candidate's name found in the task; `in_mentioned_class`: a
+    member of a class the task names."""
+    names = corpus.names(rows)
+    task_words = np.zeros(len(corpus.words), dtype=bool)
+    for word in {w.lower() for w in _WORD.findall(text)} | set(lexical.every):
+        if (found := corpus.words.get(word)) is not None:
+            task_words[found] = True
+    counts = names.count[rows]
+    owner = np.repeat(np.arange(len(rows)), counts)
+    entries = names.start[rows][owner] + np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    share = np.bincount(owner, weights=task_words[names.parts[entries]], minlength=len(rows)) / counts
+    named = share > 0
+    functions.add_many("name_words", rows[named], share[named], "{:.0%} of the words of {} are in the task",
+                       lambda row, value: (value, _own_name(functions.name(row))))
+    classes = np.zeros(len(corpus.owners), dtype=bool)
+    for name in mentions.names():
+        if name[:1].isupper() and (found := corpus.owners.get(name)):
+            classes[found] = True
+    members = rows[classes[names.owner[rows]]]
+    functions.add_many("in_mentioned_class", members, np.ones(len(members)), "a member of the mentioned {}",
+                       lambda row, _: (_owner_name(functions.name(row)),))
+
+
+def _own_name(sid: str) -> str:
+    return sid.split("::", 1)[1].rsplit(".", 1)[-1]
+
+
+def _owner_name(sid: str) -> str:
+    return sid.split("::", 1)[1].rsplit(".", 2)[-2]
+
+
+def _local_top(corpus: Corpus, scores: np.ndarray, paths: list[str]) -> float:
+    """The best BM25 of a chunk of these files (1 when none matches): `lexical_local` is relative to it."""
+    of_file = corpus.chunks.of_file
+    ids = [of_file[path] for path in paths if path in of_file]
+    return (float(scores[np.concatenate(ids)].max(initial=0.0)) if ids else 0.0) or 1.0
+
+
+def _lexical(corpus: Corpus, lexical: Lexical, files: Evidence, functions: Evidence) -> None:
+    """BM25 over chunks (text, titles, split identifiers); a file scores its best chunk plus a little of the rest."""
+    ids, scores = best(lexical.scores, LEXICAL_LIMIT)
+    if not len(ids):
+        return
+    scores = scores / (scores[0] or 1.0)
+    chunks = corpus.chunks
+    _to_functions(functions, "lexical", chunks.symbol[ids], scores, "BM25 {:.2f} of the top")
+    file_rows = chunks.file[ids]
+    order = np.argsort(file_rows, kind="stable")  # each file's chunks together, the best first
+    grouped_rows, grouped = file_rows[order], scores[order]
+    starts = np.flatnonzero(np.r_[True, grouped_rows[1:] != grouped_rows[:-1]])
+    counts = np.diff(np.r_[starts, len(order)])
+    rank = np.arange(len(order)) - np.repeat(starts, counts)  # a chunk's place among its file's
+    group = np.repeat(np.arange(len(starts)), counts)
+    rest = np.zeros(len(starts))
+    for place in (1, 2, 3):  # the next three chunks, added in order as `sum` did
+        rest[group[rank == place]] += grouped[rank == place]
+    first_seen = np.argsort(order[starts], kind="stable")  # the files in the order their best chunks rank
+    rows, best_chunk, hits = grouped_rows[starts][first_seen], grouped[starts][first_seen], counts[first_seen]
+    rest = rest[first_seen]
+    detail = dict(zip(rows.tolist(), zip(best_chunk.tolist(), hits.tolist())))
+    files.add_many("lexical", rows, best_chunk + 0.1 * rest, "BM25 best chunk {:.2f} of the top",
+                   lambda row, _: detail[row][:1])
+    most = math.log1p(int(hits.max()))
+    files.add_many("lexical_hits", rows, np.array([math.log1p(n) / most for n in hits.tolist()]),
+                   "{} of the best chunks", lambda row, _: detail[row][1:])
+
+
+def _to_functions(functions: Evidence, signal: str, symbols: np.ndarray, values: np.ndarray, template: str) -> None:
+    """A chunk's value for the function (or class) that it is, where it is one."""
+    own = symbols >= 0
+    functions.add_many(signal, symbols[own], values[own], template)
+
+
+def _title_and_stemmed(corpus: Corpus, lexical: Lexical, files: Evidence, functions: Evidence) -> None:
     """BM25 for the words of the title alone (the words an issue's author chose to sum it up), and for the
     task's words with their indexed variants (`deleting` finds `delete`)."""
     chunks = corpus.chunks
     for signal, scores in (("title", lexical.title), ("stemmed", lexical.stemmed)):
-        rows = best(scores, LEXICAL_LIMIT)
-        top = rows[0][1] if rows else 1.0
-        for cid, score in rows:
-            chunk = chunks[cid]
-            files[chunk.path].add(signal, score / top, signal + " BM25 best chunk {:.2f} of the top", score / top)
-            if chunk.symbol:
-                functions[chunk.symbol].add(signal, score / top, signal + " BM25 {:.2f} of the top", score / top)
+        ids, values = best(scores, LEXICAL_LIMIT)
+        if not len(ids):
+            continue
+        values = values / values[0]
+        files.add_many(signal, chunks.file[ids], values, signal + " BM25 best chunk {:.2f} of the top")
+        _to_functions(functions, signal, chunks.symbol[ids], values, signal + " BM25 {:.2f} of the top")
 
 
 def query_terms(text: str, limit: int = QUERY_TERMS) -> list[str]:
@@ -310,20 +321,18 @@ def _messages(corpus: Corpus, text: str, files, functions) -> None:
                 " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
         rows = found[query]
         for path, symbol in rows:
-            files[path].add("message", 1.0 / len(rows) ** 0.5, "holds the words of '{}'", message[:40])
+            files.add("message", path, 1.0 / len(rows) ** 0.5, "holds the words of '{}'", message[:40])
             if symbol:
-                functions[symbol].add("message", 1.0 / len(rows) ** 0.5, "holds '{}'", message[:40])
+                functions.add("message", symbol, 1.0 / len(rows) ** 0.5, "holds '{}'", message[:40])
 
 
-def _tested_source(corpus: Corpus, files) -> None:
+def _tested_source(corpus: Corpus, files: Evidence) -> None:
     """A mentioned test file points at the source files it imports."""
-    tests = {p for p, f in files.items() if {"path_mention", "frame"} & f.values.keys() and is_test(p)}
-    if not tests:
-        return
-    for src in tests:
+    mentioned = np.flatnonzero((files.column("path_mention") > 0) | (files.column("frame") > 0))
+    for src in {path for path in map(files.name, mentioned.tolist()) if is_test(path)}:
         for target in corpus.imports_of.get(src, ()):
             if not is_test(target):
-                files[target].add("tested_by_mentioned", 1.0, "imported by the mentioned test {}", src)
+                files.add("tested_by_mentioned", target, 1.0, "imported by the mentioned test {}", src)
 
 
 def _calls(corpus: Corpus, functions, files) -> None:
@@ -332,8 +341,9 @@ def _calls(corpus: Corpus, functions, files) -> None:
     At most CALL_EDGES of each, taken in callee then reference order (as the SQL queries this
     replaced did through the `refs_target` index), so a popular function cannot flood the candidates.
     """
-    named = [sid for sid, f in functions.items() if {"name_mention", "frame"} & f.values.keys()
-             and max(f.values.get("name_mention", 0), f.values.get("frame", 0)) >= 0.5][:50]
+    touched = functions.rows()  # in the order they were found, as the first 50 are taken
+    strong = np.maximum(functions.column("name_mention")[touched], functions.column("frame")[touched]) >= 0.5
+    named = [functions.name(row) for row in touched[strong][:50].tolist()]
     if not named:
         return
     called = [(caller, callee) for callee in sorted(named) for caller in corpus.callers.get(callee, ())]
@@ -345,8 +355,8 @@ def _calls(corpus: Corpus, functions, files) -> None:
         partner.setdefault(callee, caller)
     for sid, other in partner.items():
         if sid not in named:
-            functions[sid].add("calls_mentioned", 1.0, "calls or is called by {}", other)
-            files[sid.split("::", 1)[0]].add("calls_mentioned", 1.0, "calls or is called by {}", other)
+            functions.add("calls_mentioned", sid, 1.0, "calls or is called by {}", other)
+            files.add("calls_mentioned", sid.split("::", 1)[0], 1.0, "calls or is called by {}", other)
 
 
 def _history(corpus: Corpus, lexical: Lexical, files) -> None:
@@ -357,8 +367,9 @@ def _history(corpus: Corpus, lexical: Lexical, files) -> None:
     file (BugLocator's similar-report score). Files no longer in the tree are left out."""
     if corpus.history is None:
         return
-    similar = best(corpus.history.scores(lexical.terms), HISTORY_COMMITS, ties_to_higher=True)  # to the newer
-    found = commits(corpus.conn, [cid for cid, _ in similar])
+    ids, scores = best(corpus.history.scores(lexical.terms), HISTORY_COMMITS, ties_to_higher=True)  # to the newer
+    similar = list(zip(ids.tolist(), scores.tolist()))
+    found = commits(corpus.conn, ids.tolist())
     votes: dict[str, float] = defaultdict(float)
     example: dict[str, tuple[str, str]] = {}
     indexed = corpus.paths
@@ -370,7 +381,7 @@ def _history(corpus: Corpus, lexical: Lexical, files) -> None:
                 example.setdefault(path, (sha[:10], subject[:60]))
     top = max(votes.values(), default=0.0)
     for path, vote in votes.items():
-        files[path].add("history", vote / top, "changed by past commits like the task, e.g. {} {}", *example[path])
+        files.add("history", path, vote / top, "changed by past commits like the task, e.g. {} {}", *example[path])
 
 
 def _suffix_match(mentioned: str, corpus: Corpus, min_parts: int = 1) -> list[str]:
@@ -392,7 +403,7 @@ def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
     for mentioned in mentions.paths:
         found = _suffix_match(mentioned, corpus, 2 if is_absolute(mentioned) else 1)
         for path in found:
-            files[path].add("path_mention", 1.0 / len(found), "path {} is mentioned", mentioned)
+            files.add("path_mention", path, 1.0 / len(found), "path {} is mentioned", mentioned)
 
 
 def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
@@ -404,14 +415,14 @@ def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
             continue
         nearness = (frame.depth + 1) / len(frames)  # the last frame is nearest the error
         for path in found:
-            files[path].add("frame", 0.5 + 0.5 * nearness, "traceback frame {}:{}", frame.path, frame.line)
+            files.add("frame", path, 0.5 + 0.5 * nearness, "traceback frame {}:{}", frame.path, frame.line)
             row = corpus.conn.execute(
                 "SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN"
                 " ('function','method') AND s.start_line <= ? AND s.end_line >= ? ORDER BY s.start_line DESC LIMIT 1",
                 (path, frame.line, frame.line),
             ).fetchone()
             if row:
-                functions[row[0]].add("frame", 0.5 + 0.5 * nearness, "traceback frame line {}", frame.line)
+                functions.add("frame", row[0], 0.5 + 0.5 * nearness, "traceback frame line {}", frame.line)
 
 
 def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
@@ -425,7 +436,7 @@ def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
             path = by_module.get(".".join(parts[:end]))
             if path:
                 if end > 1:
-                    files[path].add("module_mention", 1.0, "module {} is mentioned", ".".join(parts[:end]))
+                    files.add("module_mention", path, 1.0, "module {} is mentioned", ".".join(parts[:end]))
                 break
 
 
@@ -439,6 +450,7 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     for dotted in mentions.dotted:
         weights[dotted.rsplit(".", 1)[-1]] += 1.0
     qualified = {d.split(".", len(d.split(".")) - 2)[-1] for d in mentions.dotted if d.count(".") >= 1}
+    with_class = tuple(q for q in qualified if "." in q)
     if not weights:
         return
     names = list(weights)
@@ -454,14 +466,12 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     for name, defs in found.items():
         rarity = weights[name] / len(defs)
         for sid, kind, path, qualname in defs:
-            files[path].add("defines_mentioned", rarity, "defines {}", name)
-            functions[sid].add("name_mention", rarity, "{} is mentioned", name)
+            files.add("defines_mentioned", path, rarity, "defines {}", name)
+            functions.add("name_mention", sid, rarity, "{} is mentioned", name)
             tail = sid.split("::", 1)[1]
-            if any(tail.endswith(q) for q in qualified if "." in q):
-                functions[sid].add("qualified_mention", 1.0, "{} is mentioned with its class", tail)
-    for feats in files.values():
-        if "defines_mentioned" in feats.values:
-            feats.values["defines_mentioned"] = min(1.0, feats.values["defines_mentioned"])
+            if tail.endswith(with_class):
+                functions.add("qualified_mention", sid, 1.0, "{} is mentioned with its class", tail)
+    np.minimum(files.column("defines_mentioned"), 1.0, out=files.column("defines_mentioned"))
 
 
 def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
@@ -472,19 +482,20 @@ def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
                                   (plain_words, "stem_word", "is a word of the task")):
         for stem in words - _GENERIC_STEMS:
             for path in corpus.by_stem.get(stem, ()):
-                files[path].add(signal, 1.0, "file name {} {}", stem, detail)
+                files.add(signal, path, 1.0, "file name {} {}", stem, detail)
 
 
 def _neighbours(corpus: Corpus, files) -> None:
     """Personalised PageRank, one step: files importing or imported by the strongly mentioned ones."""
-    seeds = {p for p, f in files.items() if {"frame", "module_mention"} & f.values.keys()
-             or f.values.get("path_mention", 0.0) >= 1 / MAX_PATH_MATCHES}
+    strong = ((files.column("frame") > 0) | (files.column("module_mention") > 0)
+              | (files.column("path_mention") >= 1 / MAX_PATH_MATCHES))
+    seeds = set(map(files.name, np.flatnonzero(strong).tolist()))
     if not seeds or len(seeds) > 50:
         return
     for seed in seeds:
         for other in (*corpus.imports_of.get(seed, ()), *corpus.importers.get(seed, ())):
             if other not in seeds:
-                files[other].add("graph_neighbour", 1.0, "imports or is imported by {}", seed)
+                files.add("graph_neighbour", other, 1.0, "imports or is imported by {}", seed)
 
 
 def _pagerank(corpus: Corpus, files) -> None:
@@ -494,17 +505,17 @@ def _pagerank(corpus: Corpus, files) -> None:
     The best BM25 files are seeds as well as the mentioned ones: a core module that several of them
     use, but whose own words match the task less well, is what the walk finds (measured in
     docs/retrieval.md; seeded by the mentions alone it did not help)."""
-    seeds = {p: max(f.values.get(s, 0.0) for s in SEEDS) for p, f in files.items() if SEEDS & f.values.keys()}
-    lexical = sorted(((f.values["lexical"], p) for p, f in files.items() if "lexical" in f.values), reverse=True)
-    for value, path in lexical[:LEXICAL_SEEDS]:
-        seeds[path] = max(seeds.get(path, 0.0), value)
+    strength = np.max([files.column(signal) for signal in SEEDS], axis=0)
+    seeds = dict(zip(map(files.name, np.flatnonzero(strength).tolist()), strength[strength > 0].tolist()))
+    lexical = files.column("lexical")
+    matched = np.flatnonzero(lexical)
+    for row in matched[np.lexsort((-files.order(matched), -lexical[matched]))][:LEXICAL_SEEDS].tolist():
+        path = files.name(row)  # the best, ties to the later path
+        seeds[path] = max(seeds.get(path, 0.0), float(lexical[row]))
     if not seeds:
         return
-    graph = corpus.file_graph
-    rank = graph.walk(seeds)
-    nearest = best(rank, PAGERANK_FILES)  # the most mass first, ties to the earlier file
-    for i, mass in nearest:
-        value = mass / nearest[0][1]
-        files[graph.paths[i]].add("pagerank", value, "near the mentioned and best-matching files ({:.0%} of the "
-                                                     "nearest)", value)
+    graph = corpus.file_graph  # its files are the first rows of `files`, in the same order
+    ids, mass = best(graph.walk(seeds), PAGERANK_FILES)  # the most mass first, ties to the earlier file
+    files.add_many("pagerank", ids, mass / mass[0] if len(ids) else mass,
+                   "near the mentioned and best-matching files ({:.0%} of the nearest)")
 

@@ -1,0 +1,213 @@
+"""The signal values of one kind of candidate (files, or functions), held by column.
+
+A query on django sets about 9,000 values over some 1,500 files and 1,500 functions. Kept
+as one dictionary per candidate, making, filling, scoring and freeing those dictionaries
+was most of `find`'s time; kept as one array per signal over every file (or symbol) of
+the index, the bulk signals are set, and the candidates scored and sorted, a few numpy
+calls at a time. A candidate is a row that some signal looked at (`touched`), even where
+the value it found was 0, as a key of the dictionaries used to be.
+
+A value's detail (what it was found in) is formatted only when a reason is shown: a
+signal set one value at a time keeps each row's template and arguments, a signal set in
+bulk one template and a function that gives a row's arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+
+import numpy as np
+
+Args = Callable[[int, float], tuple]  # (row, value) -> the detail's arguments
+
+
+class Keys:
+    """The rows of one kind of candidate: each key's row, and each row's rank in the keys' string order."""
+
+    def __init__(self, names: list[str]):
+        self.names = names
+        self.row = {name: i for i, name in enumerate(names)}
+        self._order: np.ndarray | None = None
+
+    def order(self) -> np.ndarray:
+        """Each row's rank among the keys sorted as strings (a ranking's ties go to the smaller key)."""
+        if self._order is None:
+            self._order = np.empty(len(self.names), dtype=np.int64)
+            self._order[sorted(range(len(self.names)), key=self.names.__getitem__)] = np.arange(len(self.names))
+        return self._order
+
+
+class Features:
+    """One candidate's values by signal (those above 0, and those `always` shown) and each one's detail."""
+
+    __slots__ = ("_evidence", "_row", "_values")
+
+    def __init__(self, values: dict[str, float] | None = None, evidence: Evidence | None = None, row: int = -1):
+        self._values, self._evidence, self._row = values, evidence, row
+
+    @property
+    def values(self) -> dict[str, float]:
+        if self._values is None:
+            self._values = self._evidence.values(self._row) if self._evidence else {}
+        return self._values
+
+    def detail(self, signal: str) -> str:
+        return self._evidence.detail(signal, self._row) if self._evidence else signal
+
+
+class Evidence(Mapping[str, Features]):
+    """Each signal's value for every row of `keys` (plus rows added for keys outside them), the largest found.
+
+    A signal is set either one value at a time (`add`) or in bulk (`add_many`), not both. A `closed` table
+    ignores keys outside `keys` (a symbol id the index lacks cannot be a function candidate)."""
+
+    def __init__(self, keys: Keys, always: tuple[str, ...] = (), closed: bool = False):
+        self.keys = keys
+        self.always = always  # signals a candidate's `values` shows even at 0 (what kind of file it is)
+        self.closed = closed
+        self.size = len(keys.names)
+        self.extra: dict[str, int] = {}  # keys outside `keys` (an import of a file that is not indexed), by row
+        self.columns: dict[str, np.ndarray] = {}
+        self.touched = np.zeros(self.size, dtype=bool)
+        self.first = np.zeros(self.size, dtype=np.int64)  # the order in which rows were first touched
+        self._touches = 0
+        self.notes: dict[str, dict[int, tuple[str, tuple]]] = {}  # per signal set one at a time: row -> detail
+        self.formats: dict[str, tuple[str, Args]] = {}  # per signal set in bulk: template, arguments
+        # `add`s not yet in the columns: rows touched, and per signal each row's largest value with its detail
+        self._pending_rows: list[int] = []
+        self._pending: dict[str, dict[int, tuple[float, tuple[str, tuple]]]] = {}
+
+    # -- setting values
+
+    def row(self, key: str) -> int:
+        """The row of a key, a new one for a key outside `keys`."""
+        found = self.keys.row.get(key)
+        if found is None:
+            found = self.extra.get(key)
+        if found is None:
+            found = self.extra[key] = self.size
+            self.size += 1
+            for name, column in self.columns.items():
+                self.columns[name] = np.append(column, 0.0)
+            self.touched, self.first = np.append(self.touched, False), np.append(self.first, 0)
+        return found
+
+    def name(self, row: int) -> str:
+        if row < len(self.keys.names):
+            return self.keys.names[row]
+        return next(key for key, r in self.extra.items() if r == row)
+
+    def column(self, signal: str) -> np.ndarray:
+        """A signal's values by row (0 where it found nothing)."""
+        self._flush()
+        column = self.columns.get(signal)
+        if column is None:
+            column = self.columns[signal] = np.zeros(self.size)
+        return column
+
+    def touch(self, rows: np.ndarray) -> None:
+        """Make these rows candidates, in this order where they are new."""
+        self._flush()
+        self._touch(rows)
+
+    def _touch(self, rows: np.ndarray) -> None:
+        new = rows[~self.touched[rows]]
+        if len(new):
+            new = new[np.sort(np.unique(new, return_index=True)[1])]  # once each, in order
+            self.touched[new] = True
+            self.first[new] = np.arange(self._touches, self._touches + len(new))
+            self._touches += len(new)
+
+    def add(self, signal: str, key: str, value: float, template: str, *args) -> None:
+        """Keep the largest value the signal finds for this key, with its detail."""
+        row = self.keys.row.get(key)
+        if row is None:
+            if self.closed:
+                return
+            row = self.row(key)
+        self._pending_rows.append(row)
+        found = self._pending.get(signal)
+        if found is None:
+            found = self._pending[signal] = {}
+        if value > found.get(row, (0.0,))[0]:
+            found[row] = (value, (template, args))
+
+    def _flush(self) -> None:
+        """Put the pending `add`s in the columns (plain dictionaries took them faster than arrays)."""
+        if not self._pending_rows:
+            return
+        rows, pending = np.array(self._pending_rows, dtype=np.int64), self._pending
+        self._pending_rows, self._pending = [], {}
+        self._touch(rows)
+        for signal, found in pending.items():
+            column = self.columns.get(signal)
+            if column is None:
+                column = self.columns[signal] = np.zeros(self.size)
+            ids = np.fromiter(found, dtype=np.int64, count=len(found))
+            values = np.array([value for value, _ in found.values()])
+            larger = values > column[ids]
+            column[ids[larger]] = values[larger]
+            notes = self.notes.setdefault(signal, {})
+            for row in ids[larger].tolist():
+                notes[row] = found[row][1]
+
+    def add_many(self, signal: str, rows: np.ndarray, values: np.ndarray, template: str,
+                 args: Args = lambda row, value: (value,)) -> None:
+        """`add` for many rows at once (a row may repeat: it keeps its largest value); every row's detail is
+        `template` with `args(row, value)`."""
+        self.touch(rows)
+        np.maximum.at(self.column(signal), rows, values)  # (touch has put the pending adds in)
+        self.formats[signal] = (template, args)
+
+    def set(self, signal: str, rows: np.ndarray, values: np.ndarray | float) -> None:
+        """Overwrite a signal's values (a value that is not evidence, such as what kind of file it is)."""
+        self.column(signal)[rows] = values
+
+    # -- reading them
+
+    def rows(self) -> np.ndarray:
+        """The candidates' rows, in the order they were first touched."""
+        self._flush()
+        rows = np.flatnonzero(self.touched)
+        return rows[np.argsort(self.first[rows], kind="stable")]
+
+    def order(self, rows: np.ndarray) -> np.ndarray:
+        """The rank of these rows' keys in string order, to break ties."""
+        if not self.extra:
+            return self.keys.order()[rows]
+        names = [self.name(row) for row in rows.tolist()]
+        ranks = np.empty(len(rows), dtype=np.int64)
+        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+        return ranks
+
+    def values(self, row: int) -> dict[str, float]:
+        self._flush()
+        found = {name: float(column[row]) for name, column in self.columns.items() if column[row]}
+        found.update((name, float(self.columns[name][row]) if name in self.columns else 0.0) for name in self.always)
+        return found
+
+    def detail(self, signal: str, row: int) -> str:
+        self._flush()
+        note = self.notes.get(signal, {}).get(row)
+        if note is not None:
+            return note[0].format(*note[1])
+        if signal in self.formats and signal in self.columns:
+            template, args = self.formats[signal]
+            return template.format(*args(row, float(self.columns[signal][row])))
+        return signal
+
+    # -- a mapping of the candidates' keys to their features
+
+    def __getitem__(self, key: str) -> Features:
+        self._flush()
+        row = self.keys.row.get(key, self.extra.get(key))
+        if row is None or not self.touched[row]:
+            raise KeyError(key)
+        return Features(evidence=self, row=row)
+
+    def __iter__(self) -> Iterator[str]:
+        return map(self.name, self.rows().tolist())
+
+    def __len__(self) -> int:
+        self._flush()
+        return int(self.touched.sum())
