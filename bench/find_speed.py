@@ -5,8 +5,13 @@ The find issue's speed gate: warm and in-process on an indexed django, the p95 l
 plain BM25 baseline of `codewright eval localize --baseline` needs per instance, its index
 building included. Both run here on the same tree: django at the first SWE-bench Lite django
 instance's base commit (materialised from the mirror), indexed by codewright first (not
-timed), with its commit history from the mirror. The CLI time (`codewright find`, process start and index check included) is
-reported beside it.
+timed), with its commit history from the mirror.
+
+"Warm" is measured two ways, each over all the django problem statements: after one query
+(each later query still reads the tables and postings it is the first to need), and after
+`Corpus.preload` (what a long-lived process does once: every table and posting read, the
+gate's figure). The CLI time (`codewright find`, process start and index check included) is
+reported beside them.
 
     python bench/find_speed.py --mirrors /work/.mirror [--baseline-runs 5] [--cli-runs 3]
 """
@@ -28,6 +33,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from codewright.eval.localize import _add_history, _baseline
 from codewright.eval.mirrors import find_mirror, materialize
 from codewright.graph.index import Index
+from codewright.retrieve.corpus import corpus
 from codewright.retrieve.find import find
 
 DATASET = ROOT.parent / "shared" / "eval-data" / "swe_bench_lite_test.jsonl"
@@ -56,11 +62,11 @@ def main() -> None:
         build = time.perf_counter() - started
         _add_history(index.conn, git_dir, django[0]["base_commit"])  # the tree has no .git: as the evaluation does
         find(index, django[0]["problem_statement"])  # warm: caches, pages, the vocabulary table
-        times = []
-        for row in django:
-            t0 = time.perf_counter()
-            find(index, row["problem_statement"])
-            times.append(time.perf_counter() - t0)
+        first_use = timed(index, django)
+        started = time.perf_counter()
+        corpus(index.conn).preload()
+        preload = time.perf_counter() - started
+        times = timed(index, django)
         index.close()
         baseline = [_baseline(tree, row)["seconds"] for row in django[:args.baseline_runs]]
         cli = []
@@ -73,12 +79,24 @@ def main() -> None:
             cli.append(time.perf_counter() - t0)
     p95, base = percentile(times, 0.95), statistics.median(baseline)
     print(json.dumps({
-        "instances": len(times), "index_build_s": round(build, 1),
+        "instances": len(times), "index_build_s": round(build, 1), "preload_s": round(preload, 2),
+        "after_one_query_median_s": round(statistics.median(first_use), 4),
+        "after_one_query_p95_s": round(percentile(first_use, 0.95), 4),
         "find_median_s": round(statistics.median(times), 4), "find_p95_s": round(p95, 4),
         "find_max_s": round(max(times), 4), "baseline_median_s": round(base, 3),
         "p95_over_baseline": round(p95 / base, 3), "target": 0.1,
         "cli_median_s": round(statistics.median(cli), 3) if cli else None,
     }))
+
+
+def timed(index: Index, rows: list[dict]) -> list[float]:
+    """Seconds `find` takes for each problem statement."""
+    times = []
+    for row in rows:
+        started = time.perf_counter()
+        find(index, row["problem_statement"])
+        times.append(time.perf_counter() - started)
+    return times
 
 
 if __name__ == "__main__":

@@ -130,18 +130,15 @@ class Corpus:
         return dict(self.conn.execute("SELECT path, module FROM files WHERE status='indexed'"))
 
     @cached_property
-    def by_basename(self) -> dict[str, list[str]]:
-        """File name -> the indexed paths ending in it, in `paths` order (a path suffix match starts here)."""
-        return grouped((posixpath.basename(path), path) for path in self.paths)
+    def by_suffix(self) -> dict[str, list[str]]:
+        """Every trailing run of a path's components (`c.py`, `b/c.py`, `a/b/c.py`) -> the indexed paths ending in
+        it, in `paths` order: a mentioned path is matched by looking up its own trailing runs."""
+        return grouped(("/".join(parts[start:]), path) for path in self.paths
+                       for parts in [path.split("/")] for start in range(len(parts)))
 
     @cached_property
     def by_module(self) -> dict[str, str]:
         return {module: path for path, module in self.paths.items() if module}
-
-    @cached_property
-    def by_stem(self) -> dict[str, list[str]]:
-        """A file's name without suffix (a package's directory name for `__init__`) -> the paths."""
-        return grouped((_stem(path), path) for path in self.paths)
 
     @cached_property
     def files(self) -> Keys:
@@ -186,6 +183,14 @@ class Corpus:
                        np.array([file_kinds(path)[0] for path in paths], dtype=bool))
 
     @cached_property
+    def definitions(self) -> dict[str, np.ndarray]:
+        """A name -> the rows of the symbols (but modules) that define it, in the index's order."""
+        row = self.symbols.keys.row
+        return {name: np.array(rows, dtype=np.int64) for name, rows in grouped(
+            (name, row[sid]) for name, sid in self.conn.execute(
+                "SELECT name, sid FROM symbols WHERE kind != 'module' ORDER BY id")).items()}
+
+    @cached_property
     def imports_of(self) -> dict[str, list[str]]:
         """Path -> the paths its resolved imports name."""
         return grouped(self._imports)
@@ -201,6 +206,13 @@ class Corpus:
         return self.conn.execute(
             "SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id WHERE i.target IS NOT NULL"
         ).fetchall()
+
+    @cached_property
+    def stem_rows(self) -> dict[str, np.ndarray]:
+        """A file's name without suffix (a package's directory name for `__init__`) -> the rows of the indexed
+        files (the first rows of `files`) so named."""
+        return {stem: np.array(rows, dtype=np.int64)
+                for stem, rows in grouped((file_stem(path), row) for row, path in enumerate(self.paths)).items()}
 
     @cached_property
     def calls(self) -> list[tuple[str, int, str]]:
@@ -238,7 +250,7 @@ class Corpus:
         """Read every table a query may need, the members of every file included, so that no later query pays
         for its first use: what a long-lived process does once it has an index (an agent's session)."""
         self.file_graph, self.callers, self.callees, self.imports_of, self.importers  # noqa: B018
-        self.by_basename, self.by_module, self.by_stem, self.file_kinds  # noqa: B018
+        self.by_suffix, self.by_module, self.stem_rows, self.file_kinds, self.definitions  # noqa: B018
         self.names(np.arange(len(self.symbols.keys.names)))
         self.members([p for p in self.paths if p not in self._members])
         self.lexicon.load_all()
@@ -336,7 +348,7 @@ def _name_of(sid: str) -> tuple[tuple[str, ...], str | None]:
     return parts, qualname.rsplit(".", 2)[-2] if "." in qualname else None
 
 
-def _stem(path: str) -> str:
+def file_stem(path: str) -> str:
     """A file's name without suffix, lowercased; a package's directory name for its `__init__`."""
     stem = posixpath.splitext(posixpath.basename(path))[0].lower()
     return posixpath.basename(posixpath.dirname(path)).lower() if stem == "__init__" else stem

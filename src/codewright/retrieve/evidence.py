@@ -58,8 +58,9 @@ class Features:
 class Evidence(Mapping[str, Features]):
     """Each signal's value for every row of `keys` (plus rows added for keys outside them), the largest found.
 
-    A signal is set either one value at a time (`add`) or in bulk (`add_many`), not both. A `closed` table
-    ignores keys outside `keys` (a symbol id the index lacks cannot be a function candidate)."""
+    A signal is set either with a detail for each value (`add`, `add_rows`) or with one for all (`add_many`), not
+    both. A `closed` table ignores keys outside `keys` (a symbol id the index lacks cannot be a function
+    candidate)."""
 
     def __init__(self, keys: Keys, always: tuple[str, ...] = (), closed: bool = False):
         self.keys = keys
@@ -71,11 +72,8 @@ class Evidence(Mapping[str, Features]):
         self.touched = np.zeros(self.size, dtype=bool)
         self.first = np.zeros(self.size, dtype=np.int64)  # the order in which rows were first touched
         self._touches = 0
-        self.notes: dict[str, dict[int, tuple[str, tuple]]] = {}  # per signal set one at a time: row -> detail
+        self.notes: dict[str, dict[int, tuple[str, tuple]]] = {}  # per signal with a detail per value: row -> it
         self.formats: dict[str, tuple[str, Args]] = {}  # per signal set in bulk: template, arguments
-        # `add`s not yet in the columns: rows touched, and per signal each row's largest value with its detail
-        self._pending_rows: list[int] = []
-        self._pending: dict[str, dict[int, tuple[float, tuple[str, tuple]]]] = {}
 
     # -- setting values
 
@@ -99,7 +97,6 @@ class Evidence(Mapping[str, Features]):
 
     def column(self, signal: str) -> np.ndarray:
         """A signal's values by row (0 where it found nothing)."""
-        self._flush()
         column = self.columns.get(signal)
         if column is None:
             column = self.columns[signal] = np.zeros(self.size)
@@ -107,56 +104,57 @@ class Evidence(Mapping[str, Features]):
 
     def touch(self, rows: np.ndarray) -> None:
         """Make these rows candidates, in this order where they are new."""
-        self._flush()
-        self._touch(rows)
-
-    def _touch(self, rows: np.ndarray) -> None:
         new = rows[~self.touched[rows]]
         if len(new):
-            new = new[np.sort(np.unique(new, return_index=True)[1])]  # once each, in order
             self.touched[new] = True
-            self.first[new] = np.arange(self._touches, self._touches + len(new))
+            self.first[new] = np.iinfo(np.int64).max  # then a row met twice keeps the first of its places:
+            np.minimum.at(self.first, new, np.arange(self._touches, self._touches + len(new)))
             self._touches += len(new)
 
-    def add(self, signal: str, key: str, value: float, template: str, *args) -> None:
-        """Keep the largest value the signal finds for this key, with its detail."""
-        row = self.keys.row.get(key)
-        if row is None:
-            if self.closed:
-                return
-            row = self.row(key)
-        self._pending_rows.append(row)
-        found = self._pending.get(signal)
-        if found is None:
-            found = self._pending[signal] = {}
-        if value > found.get(row, (0.0,))[0]:
-            found[row] = (value, (template, args))
+    def add(self, signal: str, keys: list[str], values: list[float] | float, template: str,
+            args: list[tuple]) -> None:
+        """Keep, for each key, the largest value the signal finds, with the detail (`template` with the `args`
+        given beside it) of the first that found it; keys and values in the order found."""
+        rows, kept = self._rows_of(keys)
+        found = np.full(len(kept), values) if isinstance(values, float) else np.array(values, dtype=float)[kept]
+        self.add_rows(signal, rows, found, template, lambda i: args[kept[i]])
 
-    def _flush(self) -> None:
-        """Put the pending `add`s in the columns (plain dictionaries took them faster than arrays)."""
-        if not self._pending_rows:
-            return
-        rows, pending = np.array(self._pending_rows, dtype=np.int64), self._pending
-        self._pending_rows, self._pending = [], {}
-        self._touch(rows)
-        for signal, found in pending.items():
-            column = self.columns.get(signal)
-            if column is None:
-                column = self.columns[signal] = np.zeros(self.size)
-            ids = np.fromiter(found, dtype=np.int64, count=len(found))
-            values = np.array([value for value, _ in found.values()])
-            larger = values > column[ids]
-            column[ids[larger]] = values[larger]
-            notes = self.notes.setdefault(signal, {})
-            for row in ids[larger].tolist():
-                notes[row] = found[row][1]
+    def _keep_largest(self, signal: str, rows: np.ndarray, values: np.ndarray,
+                      note: Callable[[int], tuple[str, tuple]]) -> None:
+        """Raise the signal's values to these, each row keeping the detail (`note(position)`) of the first
+        of its largest values, where that is larger than the value it had."""
+        column = self.column(signal)
+        order = np.lexsort((-values, rows))  # by row, its largest value first, then as given (a stable sort)
+        first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
+        first = first[values[first] > column[rows[first]]]
+        column[rows[first]] = values[first]
+        notes = self.notes.setdefault(signal, {})
+        for i, row in zip(first.tolist(), rows[first].tolist()):
+            notes[row] = note(i)
+
+    def add_rows(self, signal: str, rows: np.ndarray, values: np.ndarray, template: str,
+                 args: Callable[[int], tuple]) -> None:
+        """`add` for many rows at once, given in the order found: each value's detail is `template` with
+        `args(its position)`."""
+        self.touch(rows)
+        self._keep_largest(signal, rows, values, lambda i: (template, args(i)))
+
+    def _rows_of(self, keys: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of these keys, and the positions of the keys that have one (a closed table drops the others;
+        an open one gives them new rows)."""
+        found = [self.keys.row.get(key) for key in keys]
+        if None not in found:
+            return np.array(found, dtype=np.int64), np.arange(len(found))
+        kept = [i for i, row in enumerate(found) if row is not None or not self.closed]
+        rows = [found[i] if found[i] is not None else self.row(keys[i]) for i in kept]
+        return np.array(rows, dtype=np.int64), np.array(kept, dtype=np.int64)
 
     def add_many(self, signal: str, rows: np.ndarray, values: np.ndarray, template: str,
                  args: Args = lambda row, value: (value,)) -> None:
         """`add` for many rows at once (a row may repeat: it keeps its largest value); every row's detail is
         `template` with `args(row, value)`."""
         self.touch(rows)
-        np.maximum.at(self.column(signal), rows, values)  # (touch has put the pending adds in)
+        np.maximum.at(self.column(signal), rows, values)
         self.formats[signal] = (template, args)
 
     def set(self, signal: str, rows: np.ndarray, values: np.ndarray | float) -> None:
@@ -167,7 +165,6 @@ class Evidence(Mapping[str, Features]):
 
     def rows(self) -> np.ndarray:
         """The candidates' rows, in the order they were first touched."""
-        self._flush()
         rows = np.flatnonzero(self.touched)
         return rows[np.argsort(self.first[rows], kind="stable")]
 
@@ -181,13 +178,11 @@ class Evidence(Mapping[str, Features]):
         return ranks
 
     def values(self, row: int) -> dict[str, float]:
-        self._flush()
         found = {name: float(column[row]) for name, column in self.columns.items() if column[row]}
         found.update((name, float(self.columns[name][row]) if name in self.columns else 0.0) for name in self.always)
         return found
 
     def detail(self, signal: str, row: int) -> str:
-        self._flush()
         note = self.notes.get(signal, {}).get(row)
         if note is not None:
             return note[0].format(*note[1])
@@ -199,7 +194,6 @@ class Evidence(Mapping[str, Features]):
     # -- a mapping of the candidates' keys to their features
 
     def __getitem__(self, key: str) -> Features:
-        self._flush()
         row = self.keys.row.get(key, self.extra.get(key))
         if row is None or not self.touched[row]:
             raise KeyError(key)
@@ -209,5 +203,4 @@ class Evidence(Mapping[str, Features]):
         return map(self.name, self.rows().tolist())
 
     def __len__(self) -> int:
-        self._flush()
         return int(self.touched.sum())

@@ -24,6 +24,7 @@ import itertools
 import math
 import operator
 import sqlite3
+from collections.abc import Iterable
 
 import numpy as np
 import snowballstemmer
@@ -144,6 +145,23 @@ class Lexicon:
                 idf = 1e-6
             scores[chunks] += idf * parts
         return scores
+
+    def loaded(self, words: Iterable[str]) -> bool:
+        """Whether these words' postings are in memory."""
+        return self._all_loaded or all(word in self._postings for word in words)
+
+    def rows_with_all(self, words: Iterable[str]) -> np.ndarray:
+        """The rows that hold every one of these words, in row id order (as an FTS5 AND-query returns them)."""
+        words = list(words)
+        self._load([w for w in words if w not in self._postings])
+        postings = sorted((self._postings[word][0] for word in words), key=len)  # the rarest word first
+        found = postings[0] if postings else np.zeros(0, dtype=np.int64)
+        for rows in postings[1:]:  # keep the rows this word's (sorted) postings also hold
+            if not len(found):
+                break
+            at = np.searchsorted(rows, found).clip(max=len(rows) - 1)
+            found = found[rows[at] == found]
+        return found
 
     def _load(self, words: list[str]) -> None:
         """Read each word's postings (a statement a word: cheaper than one sorting all of them)."""

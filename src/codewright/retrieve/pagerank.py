@@ -58,8 +58,14 @@ class FileGraph:
             return restart
         restart /= restart.sum()
         rank = restart.copy()
-        for _ in range(ITERATIONS):
-            moved = np.bincount(self.target, weights=rank[self.source] * self.share, minlength=len(self.paths))
-            stranded = rank[self.alone].sum()
-            rank = (1 - DAMPING) * restart + DAMPING * (moved + stranded * restart)
+        base = (1 - DAMPING) * restart
+        alone = np.flatnonzero(self.alone)
+        flow = np.empty(len(self.source))
+        for _ in range(ITERATIONS):  # rank = base + DAMPING * (moved + stranded * restart), in place
+            np.multiply(rank.take(self.source), self.share, out=flow)
+            moved = np.bincount(self.target, weights=flow, minlength=len(self.paths))
+            np.multiply(restart, rank.take(alone).sum(), out=rank)
+            rank += moved
+            rank *= DAMPING
+            rank += base
         return rank

@@ -16,7 +16,7 @@ import numpy as np
 
 from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
-from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols
+from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols, file_stem
 from codewright.retrieve.evidence import Evidence
 from codewright.retrieve.kinds import KINDS, file_kinds, is_test
 from codewright.retrieve.lexicon import Lexicon, best
@@ -46,6 +46,7 @@ MAX_PATH_MATCHES = 3  # a frame, or a path as a neighbours' seed, matching more 
 MAX_MODULE_PARTS = 16  # a dotted name is looked up by its first this many parts (each prefix is joined anew)
 CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
+MESSAGE_CHUNKS = 20  # chunks a message is looked up in at most: one found in more says little
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
 _MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
 
@@ -305,34 +306,48 @@ def term_weights(corpus: Corpus, terms: list[str]) -> dict[str, float]:
     return {w: math.log(1 + total / df[w]) for w in known}
 
 
-def _messages(corpus: Corpus, text: str, files, functions) -> None:
+def _messages(corpus: Corpus, text: str, files: Evidence, functions: Evidence) -> None:
     """Error messages and quoted strings of the task found in a chunk: every word of the message in one chunk."""
-    found: dict[str, list] = {}  # query -> its rows: a log repeats one message with other numbers in it
+    found: dict[tuple[str, ...], np.ndarray] = {}  # words -> their chunks: a log repeats one message with other numbers
+    ids_of, messages = [], []  # each message's chunks, and the message
     for m in _MESSAGE.finditer(text):
         message = m.group(1) or m.group("quoted")
         words = [w.lower() for w in _WORD.findall(message) if len(w) > 2]
-        words = list(dict.fromkeys(w for w in words if "_" not in w))
+        words = tuple(dict.fromkeys(w for w in words if "_" not in w))[:12]
         if len(words) < 3:
             continue
-        query = " AND ".join(f'"{w}"' for w in words[:12])
-        if query not in found:
-            found[query] = corpus.conn.execute(
-                "SELECT f.path, c.symbol FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid"
-                " JOIN files f ON f.id = c.file_id WHERE chunks_fts MATCH ? LIMIT 20", (query,)).fetchall()
-        rows = found[query]
-        for path, symbol in rows:
-            files.add("message", path, 1.0 / len(rows) ** 0.5, "holds the words of '{}'", message[:40])
-            if symbol:
-                functions.add("message", symbol, 1.0 / len(rows) ** 0.5, "holds '{}'", message[:40])
+        if words not in found:
+            found[words] = _chunks_with_all(corpus, words)
+        ids_of.append(found[words])
+        messages.append(message[:40])
+    if not ids_of:
+        return
+    ids = np.concatenate(ids_of)
+    which = np.repeat(np.arange(len(ids_of)), list(map(len, ids_of)))  # each chunk's message, by position
+    values = np.repeat([1.0 / max(1, len(found)) ** 0.5 for found in ids_of], list(map(len, ids_of)))
+    files.add_rows("message", corpus.chunks.file[ids], values, "holds the words of '{}'", lambda i: (messages[which[i]],))
+    symbols = corpus.chunks.symbol[ids]
+    own = np.flatnonzero(symbols >= 0)
+    functions.add_rows("message", symbols[own], values[own], "holds '{}'", lambda i: (messages[which[own[i]]],))
+
+
+def _chunks_with_all(corpus: Corpus, words: tuple[str, ...]) -> np.ndarray:
+    """The first MESSAGE_CHUNKS chunks (by id) that hold every one of these words: from the postings in memory
+    when all are loaded (a warm index), else by an FTS5 query (which reads a common word's postings faster)."""
+    if corpus.lexicon.loaded(words):
+        return corpus.lexicon.rows_with_all(words)[:MESSAGE_CHUNKS]
+    query = " AND ".join(f'"{w}"' for w in words)
+    rows = corpus.conn.execute("SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?", (query, MESSAGE_CHUNKS))
+    return np.array([cid for (cid,) in rows], dtype=np.int64)
 
 
 def _tested_source(corpus: Corpus, files: Evidence) -> None:
     """A mentioned test file points at the source files it imports."""
     mentioned = np.flatnonzero((files.column("path_mention") > 0) | (files.column("frame") > 0))
-    for src in {path for path in map(files.name, mentioned.tolist()) if is_test(path)}:
-        for target in corpus.imports_of.get(src, ()):
-            if not is_test(target):
-                files.add("tested_by_mentioned", target, 1.0, "imported by the mentioned test {}", src)
+    found = [(target, src) for src in {path for path in map(files.name, mentioned.tolist()) if is_test(path)}
+             for target in corpus.imports_of.get(src, ()) if not is_test(target)]
+    files.add("tested_by_mentioned", [target for target, _ in found], 1.0, "imported by the mentioned test {}",
+              [(src,) for _, src in found])
 
 
 def _calls(corpus: Corpus, functions, files) -> None:
@@ -353,10 +368,10 @@ def _calls(corpus: Corpus, functions, files) -> None:
     for caller, callee in rows:
         partner.setdefault(caller, callee)
         partner.setdefault(callee, caller)
-    for sid, other in partner.items():
-        if sid not in named:
-            functions.add("calls_mentioned", sid, 1.0, "calls or is called by {}", other)
-            files.add("calls_mentioned", sid.split("::", 1)[0], 1.0, "calls or is called by {}", other)
+    found = [(sid, (other,)) for sid, other in partner.items() if sid not in named]
+    args = [other for _, other in found]
+    functions.add("calls_mentioned", [sid for sid, _ in found], 1.0, "calls or is called by {}", args)
+    files.add("calls_mentioned", [sid.split("::", 1)[0] for sid, _ in found], 1.0, "calls or is called by {}", args)
 
 
 def _history(corpus: Corpus, lexical: Lexical, files) -> None:
@@ -380,18 +395,17 @@ def _history(corpus: Corpus, lexical: Lexical, files) -> None:
                 votes[path] += score / len(changed)
                 example.setdefault(path, (sha[:10], subject[:60]))
     top = max(votes.values(), default=0.0)
-    for path, vote in votes.items():
-        files.add("history", path, vote / top, "changed by past commits like the task, e.g. {} {}", *example[path])
+    files.add("history", list(votes), [vote / top for vote in votes.values()],
+              "changed by past commits like the task, e.g. {} {}", [example[path] for path in votes])
 
 
 def _suffix_match(mentioned: str, corpus: Corpus, min_parts: int = 1) -> list[str]:
     """Files whose path ends with the mentioned path (component-wise), longest overlap first, sharing at
     least `min_parts` components with it."""
     parts = [p for p in mentioned.replace("\\", "/").split("/") if p not in ("", ".")]
-    paths = corpus.by_basename.get(parts[-1], []) if parts else []  # a match ends in the same file name
+    by_suffix = corpus.by_suffix
     for start in range(len(parts) - min_parts + 1):
-        tail = "/".join(parts[start:])
-        found = [p for p in paths if p == tail or p.endswith("/" + tail)]
+        found = by_suffix.get("/".join(parts[start:]))
         if found:
             return found
     return []
@@ -400,29 +414,41 @@ def _suffix_match(mentioned: str, corpus: Corpus, min_parts: int = 1) -> list[st
 def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
     """A mentioned path's files. An absolute path must match in its folder too: it is on the reporter's
     machine, often in their own project (`/Users/me/bot/logging.py`), so its file name alone says little."""
+    paths, values, args = [], [], []
     for mentioned in mentions.paths:
         found = _suffix_match(mentioned, corpus, 2 if is_absolute(mentioned) else 1)
-        for path in found:
-            files.add("path_mention", path, 1.0 / len(found), "path {} is mentioned", mentioned)
+        paths += found
+        values += [1.0 / max(1, len(found))] * len(found)
+        args += [(mentioned,)] * len(found)
+    files.add("path_mention", paths, values, "path {} is mentioned", args)
 
 
 def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     """Traceback frames: the file of each frame, and the function whose span holds the frame's line."""
     frames = mentions.frames
+    in_files: list[tuple[str, float, tuple]] = []  # (path, value, detail's arguments)
+    in_functions: list[tuple[str, float, tuple]] = []
     for frame in frames:
         found = _suffix_match(frame.path, corpus)
         if not found or len(found) > MAX_PATH_MATCHES:
             continue
-        nearness = (frame.depth + 1) / len(frames)  # the last frame is nearest the error
+        value = 0.5 + 0.5 * (frame.depth + 1) / len(frames)  # the last frame is nearest the error
         for path in found:
-            files.add("frame", path, 0.5 + 0.5 * nearness, "traceback frame {}:{}", frame.path, frame.line)
+            in_files.append((path, value, (frame.path, frame.line)))
             row = corpus.conn.execute(
                 "SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN"
                 " ('function','method') AND s.start_line <= ? AND s.end_line >= ? ORDER BY s.start_line DESC LIMIT 1",
                 (path, frame.line, frame.line),
             ).fetchone()
             if row:
-                functions.add("frame", row[0], 0.5 + 0.5 * nearness, "traceback frame line {}", frame.line)
+                in_functions.append((row[0], value, (frame.line,)))
+    files.add("frame", *_columns(in_files, "traceback frame {}:{}"))
+    functions.add("frame", *_columns(in_functions, "traceback frame line {}"))
+
+
+def _columns(found: list[tuple[str, float, tuple]], template: str) -> tuple[list, list, str, list]:
+    """(key, value, arguments) rows as `Evidence.add`'s arguments."""
+    return [key for key, _, _ in found], [value for _, value, _ in found], template, [args for _, _, args in found]
 
 
 def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
@@ -430,14 +456,16 @@ def _modules(corpus: Corpus, mentions: Mentions, files) -> None:
     by_module = corpus.by_module
     names = list(mentions.dotted) + [m for m, _ in mentions.imports]
     names += [f"{m}.{n}" for m, n in mentions.imports if n]
+    found = []
     for dotted in names:
         parts = dotted.split(".")[:MAX_MODULE_PARTS]
         for end in range(len(parts), 0, -1):
             path = by_module.get(".".join(parts[:end]))
             if path:
                 if end > 1:
-                    files.add("module_mention", path, 1.0, "module {} is mentioned", ".".join(parts[:end]))
+                    found.append((path, 1.0, (".".join(parts[:end]),)))
                 break
+    files.add("module_mention", *_columns(found, "module {} is mentioned"))
 
 
 def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
@@ -450,27 +478,24 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     for dotted in mentions.dotted:
         weights[dotted.rsplit(".", 1)[-1]] += 1.0
     qualified = {d.split(".", len(d.split(".")) - 2)[-1] for d in mentions.dotted if d.count(".") >= 1}
-    with_class = tuple(q for q in qualified if "." in q)
+    with_class = tuple(q for q in qualified if "." in q)  # `Class.method`: a definition's id may end with it
     if not weights:
         return
-    names = list(weights)
-    found: dict[str, list[tuple[str, str, str, str]]] = defaultdict(list)
-    for start in range(0, len(names), 500):
-        batch = names[start:start + 500]
-        marks = ",".join("?" * len(batch))
-        for name, sid, kind, path, qualname in corpus.conn.execute(
-            "SELECT s.name, s.sid, s.kind, f.path, s.qualname FROM symbols s JOIN files f ON f.id = s.file_id"
-            f" WHERE s.name IN ({marks}) AND s.kind != 'module'", batch,
-        ):
-            found[name].append((sid, kind, path, qualname))
-    for name, defs in found.items():
-        rarity = weights[name] / len(defs)
-        for sid, kind, path, qualname in defs:
-            files.add("defines_mentioned", path, rarity, "defines {}", name)
-            functions.add("name_mention", sid, rarity, "{} is mentioned", name)
-            tail = sid.split("::", 1)[1]
-            if tail.endswith(with_class):
-                functions.add("qualified_mention", sid, 1.0, "{} is mentioned with its class", tail)
+    definitions, symbols = corpus.definitions, corpus.symbols
+    names = sorted(name for name in weights if name in definitions)  # each name's definitions in the index's order
+    if not names:
+        return
+    found = [definitions[name] for name in names]
+    rows = np.concatenate(found)
+    named = np.repeat(np.arange(len(names)), list(map(len, found)))  # each definition's name, by position
+    rarity = np.repeat([weights[name] / len(defs) for name, defs in zip(names, found)], list(map(len, found)))
+    files.add_rows("defines_mentioned", symbols.file[rows], rarity, "defines {}", lambda i: (names[named[i]],))
+    functions.add_rows("name_mention", rows, rarity, "{} is mentioned", lambda i: (names[named[i]],))
+    if with_class:
+        tails = [functions.name(row).split("::", 1)[1] for row in rows.tolist()]
+        marked = np.array([i for i, tail in enumerate(tails) if tail.endswith(with_class)], dtype=np.int64)
+        functions.add_rows("qualified_mention", rows[marked], np.ones(len(marked)),
+                           "{} is mentioned with its class", lambda i: (tails[marked[i]],))
     np.minimum(files.column("defines_mentioned"), 1.0, out=files.column("defines_mentioned"))
 
 
@@ -480,9 +505,10 @@ def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
     plain_words = {w.lower() for w in _WORD.findall(text) if len(w) > 3} - code_words
     for words, signal, detail in ((code_words, "stem_mention", "is mentioned as code"),
                                   (plain_words, "stem_word", "is a word of the task")):
-        for stem in words - _GENERIC_STEMS:
-            for path in corpus.by_stem.get(stem, ()):
-                files.add(signal, path, 1.0, "file name {} {}", stem, detail)
+        found = [rows for stem in words - _GENERIC_STEMS if (rows := corpus.stem_rows.get(stem)) is not None]
+        rows = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
+        files.add_many(signal, rows, np.ones(len(rows)), "file name {} " + detail,
+                       lambda row, _: (file_stem(files.name(row)),))
 
 
 def _neighbours(corpus: Corpus, files) -> None:
@@ -492,10 +518,10 @@ def _neighbours(corpus: Corpus, files) -> None:
     seeds = set(map(files.name, np.flatnonzero(strong).tolist()))
     if not seeds or len(seeds) > 50:
         return
-    for seed in seeds:
-        for other in (*corpus.imports_of.get(seed, ()), *corpus.importers.get(seed, ())):
-            if other not in seeds:
-                files.add("graph_neighbour", other, 1.0, "imports or is imported by {}", seed)
+    found = [(other, seed) for seed in seeds
+             for other in (*corpus.imports_of.get(seed, ()), *corpus.importers.get(seed, ())) if other not in seeds]
+    files.add("graph_neighbour", [other for other, _ in found], 1.0, "imports or is imported by {}",
+              [(seed,) for _, seed in found])
 
 
 def _pagerank(corpus: Corpus, files) -> None:
