@@ -78,7 +78,7 @@ class Lexicon:
         self._df: dict[str, int] = {}
         self._families: dict[str, list[str]] = {}  # stem -> its indexed words (`_family`)
         self._every_stem = False  # whether `_families` holds every stem of the vocabulary
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # word -> (chunk ids, tf part of each)
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # word -> (chunk ids, BM25 part of each)
         self._all_loaded = False  # whether `_postings` holds every word (`load_all`)
 
     def df(self, words: list[str]) -> dict[str, int]:
@@ -128,22 +128,19 @@ class Lexicon:
         self._df.update(rows)
         self._families, self._every_stem = _families(rows), True
 
-    def scores(self, words: list[str]) -> np.ndarray:
-        """Each chunk's bm25 for the OR-query of `words` in this order, by chunk id (0 where none matches).
+    def scores(self, words: list[str], start: np.ndarray | None = None) -> np.ndarray:
+        """Each chunk's bm25 for the OR-query of `words` in this order, by chunk id (0 where none matches); with
+        `start` (the scores of the words an OR-query has before these), for that whole query.
 
         The same value as `-bm25(chunks_fts, 4.0, 1.0, 2.0)` for `"w1" OR "w2" ...`: per word, the
         same idf (floored at 1e-6) times the same tf part, summed in the query's word order. A
         matching chunk scores above 0 (a tf part is positive, an idf at least 1e-6).
         """
         self._load([w for w in words if w not in self._postings])
-        scores = np.zeros(self.size)
+        scores = np.zeros(self.size) if start is None else start.copy()
         for word in words:
-            chunks, parts = self._postings[word]
-            hits = len(chunks)
-            idf = math.log((self.rows - hits + 0.5) / (hits + 0.5))
-            if idf <= 0.0:
-                idf = 1e-6
-            scores[chunks] += idf * parts
+            chunks, weighted = self._postings[word]
+            scores[chunks] += weighted
         return scores
 
     def loaded(self, words: Iterable[str]) -> bool:
@@ -184,10 +181,14 @@ class Lexicon:
         self._all_loaded = True
 
     def _keep(self, word: str, rows: list[tuple[int, float]]) -> None:
-        """A word's postings from its (chunk, column-weighted count) rows, the tf part of BM25 folded in."""
+        """A word's postings from its (chunk, column-weighted count) rows, with each one's part of BM25 (idf x the
+        tf part)."""
         found = np.array(rows, dtype=np.float64).reshape(-1, 2)
         chunks, counts = found[:, 0].astype(np.int64), found[:, 1]
-        self._postings[word] = (chunks, (counts * (K1 + 1.0)) / (counts + self._norm[chunks]))
+        idf = math.log((self.rows - len(chunks) + 0.5) / (len(chunks) + 0.5))
+        if idf <= 0.0:
+            idf = 1e-6
+        self._postings[word] = (chunks, idf * ((counts * (K1 + 1.0)) / (counts + self._norm[chunks])))
 
 
 def _families(rows: list[tuple[str, int]]) -> dict[str, list[str]]:

@@ -52,6 +52,8 @@ _FILE_EXTS = ("py", "pyx", "pyi", "js", "jsx", "ts", "tsx", "go", "java", "rs", 
 _PATH = re.compile(rf"(?<![\w/.~-])((?:~?/)?(?:[\w.-]+/)*[\w.-]+\.(?:{'|'.join(_FILE_EXTS)}))\b")
 _DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
 _IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
+_HUMP = re.compile(r"[a-z][A-Z]")  # camelCase
+_TWO_HUMPS = re.compile(r"[A-Z][a-z]+[A-Z]")  # CamelCase with two humps
 _CODE_BLOCK = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)  # an info string has no backtick
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _IMPORT = re.compile(r"^[ \t]*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.MULTILINE)
@@ -96,9 +98,10 @@ def parse_mentions(text: str) -> Mentions:
     found.paths = _paths(text, {frame.path for frame in found.frames})
     found.dotted = _unique(d for d in _DOTTED.findall(text) if _is_code_dotted(d))
     code = _FRAME.sub(" ", "\n".join(_CODE_BLOCK.findall(text) + _CODE_SPAN.findall(text)))
-    found.code_names = Counter(n for n in _IDENT.findall(code) if _is_name(n))
+    found.code_names = Counter({n: k for n, k in Counter(_IDENT.findall(code)).items() if _is_name(n)})
     prose = _CODE_SPAN.sub(" ", _CODE_BLOCK.sub(" ", text))
-    found.prose_names = Counter(n for n in _IDENT.findall(prose) if _is_name(n) and _looks_like_code(n))
+    found.prose_names = Counter({n: k for n, k in Counter(_IDENT.findall(prose)).items()
+                                 if _is_name(n) and _looks_like_code(n)})
     for m in _IMPORT.finditer(code):
         if m.group(1):
             for part in m.group(2).strip("() ").split(","):
@@ -157,7 +160,7 @@ def _is_name(name: str) -> bool:
 
 def _looks_like_code(word: str) -> bool:
     """snake_case, camelCase, CamelCase with two humps, or UPPER_CASE: not an English word."""
-    return "_" in word.strip("_") or bool(re.search(r"[a-z][A-Z]", word)) or bool(re.match(r"[A-Z][a-z]+[A-Z]", word))
+    return "_" in word.strip("_") or bool(_HUMP.search(word)) or bool(_TWO_HUMPS.match(word))
 
 
 def _is_code_dotted(dotted: str) -> bool:

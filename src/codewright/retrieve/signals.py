@@ -11,6 +11,7 @@ import math
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -85,8 +86,9 @@ def match(corpus: Corpus, text: str) -> Lexical:
     family = dict.fromkeys(weights)
     for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
         family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
-    return Lexical(terms, every, weights, lexicon.scores(list(weights)), lexicon.scores(title),
-                   lexicon.scores(list(family)))
+    scores = lexicon.scores(list(weights))
+    variants = list(family)[len(weights):]  # the family's words start with the task's, in the same order
+    return Lexical(terms, every, weights, scores, lexicon.scores(title), lexicon.scores(variants, start=scores))
 
 
 def _kept(lexicon: Lexicon, word: str) -> bool:
@@ -282,16 +284,24 @@ def query_terms(text: str, limit: int = QUERY_TERMS) -> list[str]:
     counts joined, as code writes it (`re-writer`: rewriter, `built-in`: builtin, `x-axis`: xaxis)."""
     text = re.sub(r"https?://\S+|\b[0-9a-f]{12,}\b", " ", text)
     counts: Counter[str] = Counter()
-    for compound in _COMPOUND.findall(text):
-        idents = compound.split("-")
-        for ident in idents:
-            for word in dict.fromkeys((ident.lower(), *split_identifier(ident))):
-                if len(word) > 2 and word not in _STOPWORDS and "_" not in word:
-                    counts[word] += 1
-        joined = compound.replace("-", "").lower()
-        if len(idents) > 1 and all(map(str.isalpha, idents)) and joined not in _STOPWORDS:
-            counts[joined] += 1
+    for compound, times in Counter(_COMPOUND.findall(text)).items():  # each compound once, as first met
+        for word in _compound_words(compound):
+            counts[word] += times
     return [w for w, _ in counts.most_common(limit)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _compound_words(compound: str) -> tuple[str, ...]:
+    """The words one occurrence of a compound counts, in order, a word once for each identifier holding it."""
+    found = []
+    idents = compound.split("-")
+    for ident in idents:
+        found += [w for w in dict.fromkeys((ident.lower(), *split_identifier(ident)))
+                  if len(w) > 2 and w not in _STOPWORDS and "_" not in w]
+    joined = compound.replace("-", "").lower()
+    if len(idents) > 1 and all(map(str.isalpha, idents)) and joined not in _STOPWORDS:
+        found.append(joined)
+    return tuple(found)
 
 
 def term_weights(corpus: Corpus, terms: list[str]) -> dict[str, float]:
@@ -435,15 +445,20 @@ def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
         value = 0.5 + 0.5 * (frame.depth + 1) / len(frames)  # the last frame is nearest the error
         for path in found:
             in_files.append((path, value, (frame.path, frame.line)))
-            row = corpus.conn.execute(
-                "SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE f.path = ? AND s.kind IN"
-                " ('function','method') AND s.start_line <= ? AND s.end_line >= ? ORDER BY s.start_line DESC LIMIT 1",
-                (path, frame.line, frame.line),
-            ).fetchone()
-            if row:
-                in_functions.append((row[0], value, (frame.line,)))
+            if (row := _innermost_function(corpus, path, frame.line)) is not None:
+                in_functions.append((corpus.symbols.keys.names[row], value, (frame.line,)))
     files.add("frame", *_columns(in_files, "traceback frame {}:{}"))
     functions.add("frame", *_columns(in_functions, "traceback frame line {}"))
+
+
+def _innermost_function(corpus: Corpus, path: str, line: int) -> int | None:
+    """The row of the function or method of this file whose lines hold this one and start last (the first of
+    the index's rows among equals), if any."""
+    symbols = corpus.symbols
+    rows = np.flatnonzero(symbols.file == corpus.files.row.get(path, -1))
+    first, span = symbols.line[rows], symbols.span[rows]
+    rows = rows[symbols.member[rows] & ~symbols.is_class[rows] & (first <= line) & (line <= first + span - 1)]
+    return int(rows[np.argmax(symbols.line[rows])]) if len(rows) else None
 
 
 def _columns(found: list[tuple[str, float, tuple]], template: str) -> tuple[list, list, str, list]:
