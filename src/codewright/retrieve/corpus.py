@@ -72,6 +72,19 @@ class Symbols(NamedTuple):
     test: np.ndarray  # in a test file
 
 
+class CallEdges(NamedTuple):
+    """The resolved calls as arrays, one entry per call in `Corpus.calls` order (by callee, then reference).
+    A function is its id's place among all ids on an edge in string order (`names`, `key`); `by_caller`
+    orders the entries by caller (then as they come), `caller_sorted` is `caller` in that order."""
+    names: list[str]
+    key: dict[str, int]
+    callee: np.ndarray
+    ref: np.ndarray
+    caller: np.ndarray
+    by_caller: np.ndarray
+    caller_sorted: np.ndarray
+
+
 class Chunks(NamedTuple):
     """Every chunk by id: its file's row (-1 for none), its symbol's row (-1 for none), its lines."""
     file: np.ndarray
@@ -225,12 +238,14 @@ class Corpus:
             " WHERE r.kind = 'call' AND r.target IS NOT NULL ORDER BY r.target, r.id").fetchall()
 
     @cached_property
-    def callers(self) -> dict[str, list[str]]:
-        return grouped((callee, caller) for callee, _, caller in self.calls)
-
-    @cached_property
-    def callees(self) -> dict[str, list[tuple[str, int]]]:
-        return grouped((caller, (callee, ref)) for callee, ref, caller in self.calls)
+    def call_edges(self) -> CallEdges:
+        names = sorted({sid for callee, _, caller in self.calls for sid in (callee, caller)})
+        key = {sid: i for i, sid in enumerate(names)}
+        callee = np.array([key[c] for c, _, _ in self.calls], dtype=np.int64)
+        caller = np.array([key[c] for _, _, c in self.calls], dtype=np.int64)
+        by_caller = np.argsort(caller, kind="stable")
+        return CallEdges(names, key, callee, np.array([r for _, r, _ in self.calls], dtype=np.int64), caller,
+                         by_caller, caller[by_caller])
 
     @cached_property
     def file_graph(self) -> FileGraph:
@@ -249,7 +264,7 @@ class Corpus:
     def preload(self) -> None:
         """Read every table a query may need, the members of every file included, so that no later query pays
         for its first use: what a long-lived process does once it has an index (an agent's session)."""
-        self.file_graph, self.callers, self.callees, self.imports_of, self.importers  # noqa: B018
+        self.file_graph, self.call_edges, self.imports_of, self.importers  # noqa: B018
         self.by_suffix, self.by_module, self.stem_rows, self.file_kinds, self.definitions  # noqa: B018
         self.names(np.arange(len(self.symbols.keys.names)))
         self.members([p for p in self.paths if p not in self._members])

@@ -371,17 +371,32 @@ def _calls(corpus: Corpus, functions, files) -> None:
     named = [functions.name(row) for row in touched[strong][:50].tolist()]
     if not named:
         return
-    called = [(caller, callee) for callee in sorted(named) for caller in corpus.callers.get(callee, ())]
-    calling = sorted((callee, ref, caller) for caller in named for callee, ref in corpus.callees.get(caller, ()))
-    rows = called[:CALL_EDGES] + [(callee, caller) for callee, _, caller in calling[:CALL_EDGES]]
-    partner: dict[str, str] = {}  # each function on an edge -> the first named one it meets (a detail)
-    for caller, callee in rows:
-        partner.setdefault(caller, callee)
-        partner.setdefault(callee, caller)
+    edges = corpus.call_edges
+    keys = np.array(sorted(k for sid in named if (k := edges.key.get(sid)) is not None), dtype=np.int64)
+    # the named functions' callers, by callee (ids in string order, as `keys` are) then reference
+    called = _ranges(np.searchsorted(edges.callee, keys), np.searchsorted(edges.callee, keys, side="right"))
+    called = called[:CALL_EDGES]
+    # and their callees, sorted by (callee, reference, caller)
+    calling = edges.by_caller[_ranges(np.searchsorted(edges.caller_sorted, keys),
+                                      np.searchsorted(edges.caller_sorted, keys, side="right"))]
+    calling = calling[np.lexsort((edges.caller[calling], edges.ref[calling], edges.callee[calling]))][:CALL_EDGES]
+    # each function on an edge -> the first named one it meets (a detail): pairs (caller, callee) of the
+    # callers, then (callee, caller) of the callees, each end taking the other where it has none yet
+    ends = np.concatenate([np.stack([edges.caller[called], edges.callee[called]], axis=1),
+                           np.stack([edges.callee[calling], edges.caller[calling]], axis=1)])
+    met, other = ends.ravel(), ends[:, ::-1].ravel()
+    first = np.sort(np.unique(met, return_index=True)[1])
+    partner = {edges.names[a]: edges.names[b] for a, b in zip(met[first].tolist(), other[first].tolist())}
     found = [(sid, (other,)) for sid, other in partner.items() if sid not in named]
     args = [other for _, other in found]
     functions.add("calls_mentioned", [sid for sid, _ in found], 1.0, "calls or is called by {}", args)
     files.add("calls_mentioned", [sid.split("::", 1)[0] for sid, _ in found], 1.0, "calls or is called by {}", args)
+
+
+def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """The positions of these ranges, one after another."""
+    counts = ends - starts
+    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
 
 
 def _history(corpus: Corpus, lexical: Lexical, files) -> None:
