@@ -168,3 +168,31 @@ def test_a_functions_bm25_reason_is_relative_to_the_best_chunk(index: Index) -> 
     details = [r.detail for hit in ranking.functions for r in hit.reasons if r.signal in ("lexical", "title", "stemmed")]
     assert details and all(re.fullmatch(r"(title |stemmed )?BM25 [01]\.\d\d of the top", d) for d in details)
     assert any(d.endswith("1.00 of the top") for d in details)
+
+
+PRELOAD_TASKS = [
+    'Traceback (most recent call last):\n  File "/srv/app/shop/pricing.py", line 10, in apply_discount\nKeyError: x',
+    "`Cart.checkout` ignores the discount code; see shop/rules.py",
+    'The total is wrong: "a discount code lowers the total price" says the docs, but it raises it',
+    "shipping cost for heavy parcels",
+]
+
+
+def _answers(idx: Index) -> list:
+    rankings = [find(idx, text, k=10) for text in PRELOAD_TASKS]
+    return [[(h.path, h.score, [(r.signal, r.detail, r.weight) for r in h.reasons]) for h in r.files]
+            + [(h.id, h.score, [(r.signal, r.detail, r.weight) for r in h.reasons]) for h in r.functions]
+            for r in rankings]
+
+
+def test_a_preloaded_corpus_answers_as_one_read_on_first_use(tmp_path) -> None:
+    """`Corpus.preload` (a long-lived process) reads every table and posting at once; a query then takes other
+    paths (messages from the postings in memory, words the vocabulary lacks known without a query) to the same
+    rankings, scores and reasons."""
+    from codewright.retrieve.corpus import corpus
+
+    with indexed_repo(tmp_path / "shop", FILES) as idx:
+        first_use = _answers(idx)
+    with indexed_repo(tmp_path / "shop", FILES) as idx:
+        corpus(idx.conn).preload()
+        assert _answers(idx) == first_use

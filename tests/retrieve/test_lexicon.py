@@ -198,3 +198,41 @@ def test_commit_messages_score_as_fts5_does(tmp_path) -> None:
 
 def test_an_index_without_history_has_no_history_lexicon(index: Index) -> None:
     assert corpus(index.conn).history is None
+
+
+@pytest.mark.parametrize("case, words", QUERIES, ids=[q[0] for q in QUERIES])
+def test_every_posting_read_at_once_scores_the_same(tmp_path, case: str, words: list[str]) -> None:
+    """`load_all` (a long-lived process's preload) reads the postings a query would read word by word."""
+    root = make_repo(tmp_path / "ledger", FILES)
+    with Index.open(root) as idx:
+        idx.build()
+        per_word = matched(corpus(idx.conn).lexicon.scores(words))
+    with Index.open(root) as idx:
+        lexicon = corpus(idx.conn).lexicon
+        lexicon.load_all()
+        assert matched(lexicon.scores(words)) == per_word == fts5_scores(idx.conn, words)
+
+
+ALL_OF = [
+    # (case, words every chunk found must hold)
+    ("two words", ["balance", "account"]),
+    ("three words, one rare", ["credit", "balance", "amount"]),
+    ("a word in no chunk", ["balance", "missing"]),
+    ("split identifier words", ["post", "entry"]),
+]
+
+
+@pytest.mark.parametrize("case, words", ALL_OF, ids=[c[0] for c in ALL_OF])
+def test_rows_with_all_words_are_fts5s_and_query(index: Index, case: str, words: list[str]) -> None:
+    query = " AND ".join(f'"{w}"' for w in words)
+    expected = [rowid for (rowid,) in index.conn.execute(
+        "SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ?", (query,))]
+    assert expected or "missing" in words, "the fixture should match something"
+    assert corpus(index.conn).lexicon.rows_with_all(words).tolist() == expected
+
+
+def test_the_whole_vocabulary_read_answers_for_words_it_lacks(index: Index) -> None:
+    lexicon = corpus(index.conn).lexicon
+    lexicon.stem_vocabulary()
+    assert lexicon.df(["balance", "nowhere"]) == {"balance": dict(index.conn.execute(
+        "SELECT term, doc FROM temp.chunks_fts_vocab WHERE term = 'balance'"))["balance"], "nowhere": 0}

@@ -11,8 +11,8 @@ import pytest
 from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
-from codewright.retrieve.find import locate
 from codewright.retrieve.evidence import Features
+from codewright.retrieve.find import locate
 from codewright.retrieve.kinds import is_doc, is_migration, is_test, is_vendored
 from codewright.retrieve.signals import query_terms, title_of
 
