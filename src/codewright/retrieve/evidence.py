@@ -72,7 +72,9 @@ class Evidence(Mapping[str, Features]):
         self.touched = np.zeros(self.size, dtype=bool)
         self.first = np.zeros(self.size, dtype=np.int64)  # the order in which rows were first touched
         self._touches = 0
-        self.notes: dict[str, dict[int, tuple[str, tuple]]] = {}  # per signal with a detail per value: row -> it
+        # per signal with a detail per value, each call's (rows it raised, their positions in the call, note):
+        # a row's detail is found when shown, in the last call that raised it
+        self.notes: dict[str, list[tuple[np.ndarray, np.ndarray, Callable[[int], tuple[str, tuple]]]]] = {}
         self.formats: dict[str, tuple[str, Args]] = {}  # per signal set in bulk: template, arguments
 
     # -- setting values
@@ -128,9 +130,7 @@ class Evidence(Mapping[str, Features]):
         first = order[np.r_[True, rows[order][1:] != rows[order][:-1]]] if len(order) else order
         first = first[values[first] > column[rows[first]]]
         column[rows[first]] = values[first]
-        notes = self.notes.setdefault(signal, {})
-        for i, row in zip(first.tolist(), rows[first].tolist()):
-            notes[row] = note(i)
+        self.notes.setdefault(signal, []).append((rows[first], first, note))
 
     def add_rows(self, signal: str, rows: np.ndarray, values: np.ndarray, template: str,
                  args: Callable[[int], tuple]) -> None:
@@ -183,9 +183,11 @@ class Evidence(Mapping[str, Features]):
         return found
 
     def detail(self, signal: str, row: int) -> str:
-        note = self.notes.get(signal, {}).get(row)
-        if note is not None:
-            return note[0].format(*note[1])
+        for rows, positions, note in reversed(self.notes.get(signal, ())):
+            found = np.flatnonzero(rows == row)
+            if len(found):
+                template, args = note(int(positions[found[0]]))
+                return template.format(*args)
         if signal in self.formats and signal in self.columns:
             template, args = self.formats[signal]
             return template.format(*args(row, float(self.columns[signal][row])))

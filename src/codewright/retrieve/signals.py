@@ -521,9 +521,11 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     rarity = np.repeat([weights[name] / len(defs) for name, defs in zip(names, found)], list(map(len, found)))
     files.add_rows("defines_mentioned", symbols.file[rows], rarity, "defines {}", lambda i: (names[named[i]],))
     functions.add_rows("name_mention", rows, rarity, "{} is mentioned", lambda i: (names[named[i]],))
-    if with_class:
-        tails = [functions.name(row).split("::", 1)[1] for row in rows.tolist()]
-        marked = np.array([i for i, tail in enumerate(tails) if tail.endswith(with_class)], dtype=np.int64)
+    if with_class:  # only a definition of a `method` that the task names as `Class.method` can end with it
+        methods = {q.rsplit(".", 1)[1] for q in with_class}
+        candidates = np.flatnonzero(np.isin(named, [i for i, name in enumerate(names) if name in methods]))
+        tails = {i: functions.name(rows[i]).split("::", 1)[1] for i in candidates.tolist()}
+        marked = np.array([i for i, tail in tails.items() if tail.endswith(with_class)], dtype=np.int64)
         functions.add_rows("qualified_mention", rows[marked], np.ones(len(marked)),
                            "{} is mentioned with its class", lambda i: (tails[marked[i]],))
     np.minimum(files.column("defines_mentioned"), 1.0, out=files.column("defines_mentioned"))
