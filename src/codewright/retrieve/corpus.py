@@ -31,6 +31,7 @@ _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CACHED = 2  # corpora kept (by connection): the agent's index, and one more for an evaluation's
 _CACHE: OrderedDict[int, Corpus] = OrderedDict()
 MEMBER_KINDS = ("function", "method", "class")
+_NONE = np.zeros(0, dtype=np.int64)
 NO_CHUNK = 1 << 40  # the lines of the chunk that pads a member's holders: more than any spans
 K = TypeVar("K")
 V = TypeVar("V")
@@ -63,13 +64,11 @@ class Names(NamedTuple):
 class Symbols(NamedTuple):
     """Every symbol of the index (the last row of an id counts), by row: what a function candidate is."""
     keys: Keys
-    path: list[str]
     line: np.ndarray
     span: np.ndarray  # lines spanned
     file: np.ndarray  # its file's row in `Corpus.files`
     member: np.ndarray  # a function, method or class (the candidates `find` ranks)
     is_class: np.ndarray
-    test: np.ndarray  # in a test file
 
 
 class CallEdges(NamedTuple):
@@ -123,6 +122,9 @@ class Corpus:
         self.stamp = stamp  # the index's version this corpus was read from
         self._members: dict[str, Members] = {}
         self._names: Names | None = None
+        self._kinds: np.ndarray | None = None
+        self._definitions: dict[str, np.ndarray] = {}
+        self._every_definition = False
         self.words: dict[str, int] = {}  # the members' own words and name words, by id
         self.owners: dict[str | None, int] = {None: 0}  # the members' classes' names, by id
 
@@ -159,10 +161,14 @@ class Corpus:
         others = [path for (path,) in self.conn.execute("SELECT path FROM files WHERE status != 'indexed'")]
         return Keys([*self.paths, *others])
 
-    @cached_property
-    def file_kinds(self) -> np.ndarray:
-        """Each file row's kinds (test, doc, vendored, migration) as 0/1."""
-        return np.array([file_kinds(path) for path in self.files.names]).reshape(-1, len(KINDS))
+    def kinds(self, rows: np.ndarray) -> np.ndarray:
+        """These file rows' kinds (test, doc, vendored, migration) as 0/1, one row each, read once per file."""
+        if self._kinds is None:
+            self._kinds = np.full((len(self.files.names), len(KINDS)), np.nan)
+        new = np.unique(rows[np.isnan(self._kinds[rows, 0])])
+        if len(new):
+            self._kinds[new] = [file_kinds(self.files.names[row]) for row in new.tolist()]
+        return self._kinds[rows]
 
     @cached_property
     def chunks(self) -> Chunks:
@@ -181,27 +187,37 @@ class Corpus:
 
     @cached_property
     def symbols(self) -> Symbols:
-        found = {sid: (path, line, last, kind) for sid, path, line, last, kind in self.conn.execute(
-            "SELECT s.sid, f.path, s.start_line, s.end_line, s.kind FROM symbols s JOIN files f ON f.id = s.file_id"
-            " ORDER BY s.id")}
-        facts = list(found.values())
-        paths = [fact[0] for fact in facts]
-        line = np.array([fact[1] for fact in facts], dtype=np.int64)
-        span = np.array([fact[2] for fact in facts], dtype=np.int64) - line + 1
-        kinds = [fact[3] for fact in facts]
-        file_row = self.files.row
-        return Symbols(Keys(list(found)), paths, line, span, np.array([file_row.get(p, -1) for p in paths], dtype=np.int64),
+        found = {sid: facts for sid, *facts in self.conn.execute(
+            "SELECT sid, file_id, start_line, end_line, kind FROM symbols ORDER BY id")}
+        file_row = {file_id: self.files.row.get(path, -1) for file_id, path in self.conn.execute(
+            "SELECT id, path FROM files")}
+        files, line, last, kinds = zip(*found.values()) if found else ((), (), (), ())
+        line = np.array(line, dtype=np.int64)
+        return Symbols(Keys(list(found)), line, np.array(last, dtype=np.int64) - line + 1,
+                       np.array([file_row[f] for f in files], dtype=np.int64),
                        np.array([k in MEMBER_KINDS for k in kinds], dtype=bool),
-                       np.array([k == "class" for k in kinds], dtype=bool),
-                       np.array([file_kinds(path)[0] for path in paths], dtype=bool))
+                       np.array([k == "class" for k in kinds], dtype=bool))
 
-    @cached_property
-    def definitions(self) -> dict[str, np.ndarray]:
-        """A name -> the rows of the symbols (but modules) that define it, in the index's order."""
+    def definitions(self, names: list[str]) -> dict[str, np.ndarray]:
+        """These names -> the rows of the symbols (but modules) that define each, in the index's order; a name
+        nothing defines has none. Read once per name (every name at once by `preload`)."""
+        new = [name for name in dict.fromkeys(names) if name not in self._definitions]
+        if new and not self._every_definition:
+            row = self.symbols.keys.row
+            for start in range(0, len(new), 500):
+                batch = new[start:start + 500]
+                found = grouped((name, row[sid]) for name, sid in self.conn.execute(
+                    f"SELECT name, sid FROM symbols WHERE name IN ({','.join('?' * len(batch))}) AND kind != 'module'"
+                    " ORDER BY id", batch))
+                self._definitions.update((name, np.array(found.get(name, ()), dtype=np.int64)) for name in batch)
+        return {name: self._definitions.get(name, _NONE) for name in names}
+
+    def _read_every_definition(self) -> None:
         row = self.symbols.keys.row
-        return {name: np.array(rows, dtype=np.int64) for name, rows in grouped(
-            (name, row[sid]) for name, sid in self.conn.execute(
-                "SELECT name, sid FROM symbols WHERE kind != 'module' ORDER BY id")).items()}
+        found = grouped((name, row[sid]) for name, sid in self.conn.execute(
+            "SELECT name, sid FROM symbols WHERE kind != 'module' ORDER BY id"))
+        self._definitions = {name: np.array(rows, dtype=np.int64) for name, rows in found.items()}
+        self._every_definition = True
 
     @cached_property
     def imports_of(self) -> dict[str, list[str]]:
@@ -265,7 +281,9 @@ class Corpus:
         """Read every table a query may need, the members of every file included, so that no later query pays
         for its first use: what a long-lived process does once it has an index (an agent's session)."""
         self.file_graph, self.call_edges, self.imports_of, self.importers  # noqa: B018
-        self.by_suffix, self.by_module, self.stem_rows, self.file_kinds, self.definitions  # noqa: B018
+        self.by_suffix, self.by_module, self.stem_rows  # noqa: B018
+        self.kinds(np.arange(len(self.files.names)))
+        self._read_every_definition()
         self.names(np.arange(len(self.symbols.keys.names)))
         self.members([p for p in self.paths if p not in self._members])
         self.lexicon.load_all()

@@ -164,6 +164,6 @@ def rank(cands: Candidates, file_order: tuple[np.ndarray, np.ndarray], k: int | 
     return Ranking(
         [FileHit(files.name(row), score, Features(evidence=files, row=row), FILE_WEIGHTS)
          for row, score in zip(file_rows[:k].tolist(), file_scores[:k].tolist())],
-        [FunctionHit(functions.name(row), symbols.path[row], int(symbols.line[row]), score,
+        [FunctionHit(functions.name(row), files.keys.names[symbols.file[row]], int(symbols.line[row]), score,
                      Features(evidence=functions, row=row), function_weights)
          for row, score in zip(function_rows[:k].tolist(), function_scores[:k].tolist())])

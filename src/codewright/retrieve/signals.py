@@ -73,7 +73,7 @@ class Candidates:
     def place(self, sid: str) -> tuple[str, int]:
         """A function candidate's (path, line)."""
         row = self.symbols.keys.row[sid]
-        return self.symbols.path[row], int(self.symbols.line[row])
+        return self.files.keys.names[self.symbols.file[row]], int(self.symbols.line[row])
 
 
 def match(corpus: Corpus, text: str) -> Lexical:
@@ -122,7 +122,7 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     rows = files.rows()
     base = rows < len(corpus.files.names)
     kinds = np.zeros((len(rows), len(KINDS)))
-    kinds[base] = corpus.file_kinds[rows[base]]
+    kinds[base] = corpus.kinds(rows[base])
     for i, row in zip(np.flatnonzero(~base).tolist(), rows[~base].tolist()):
         kinds[i] = file_kinds(files.name(row))
     for i, kind in enumerate(KINDS):
@@ -145,7 +145,7 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     _own_words(corpus, lexical, functions, members)
     functions.touched &= symbols.member
     rows = functions.rows()
-    functions.set("test", rows, symbols.test[rows])
+    functions.set("test", rows, corpus.kinds(symbols.file[rows])[:, 0])
     functions.set("is_class", rows, symbols.is_class[rows])
     spans = symbols.span[rows]
     longest = math.log1p(int(spans.max(initial=0))) or 1.0
@@ -511,8 +511,8 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     with_class = tuple(q for q in qualified if "." in q)  # `Class.method`: a definition's id may end with it
     if not weights:
         return
-    definitions, symbols = corpus.definitions, corpus.symbols
-    names = sorted(name for name in weights if name in definitions)  # each name's definitions in the index's order
+    definitions, symbols = corpus.definitions(list(weights)), corpus.symbols
+    names = sorted(name for name in weights if len(definitions[name]))  # each name's definitions in the index's order
     if not names:
         return
     found = [definitions[name] for name in names]
