@@ -92,6 +92,11 @@ class Lexicon:
             self._df.update((w, found.get(w, 0)) for w in new)
         return {w: self._df[w] for w in words}
 
+    def doc_count(self, word: str) -> int:
+        """`df` of one word (asked for each stem variant of each query word: the dictionary first)."""
+        found = self._df.get(word)
+        return self.df([word])[word] if found is None else found
+
     def variants(self, word: str) -> list[str]:
         """The indexed words with the same English stem as `word`, but for itself (`deleting`: delete,
         deleted, deletion, ...), most frequent first."""
@@ -137,6 +142,10 @@ class Lexicon:
         matching chunk scores above 0 (a tf part is positive, an idf at least 1e-6).
         """
         self._load([w for w in words if w not in self._postings])
+        if start is None and words:  # the same additions in the same order, in one pass
+            postings = [self._postings[word] for word in words]
+            return np.bincount(np.concatenate([chunks for chunks, _ in postings]),
+                               weights=np.concatenate([weighted for _, weighted in postings]), minlength=self.size)
         scores = np.zeros(self.size) if start is None else start.copy()
         for word in words:
             chunks, weighted = self._postings[word]

@@ -17,7 +17,7 @@ import numpy as np
 
 from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
-from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols, file_stem
+from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols, file_stem, ranges
 from codewright.retrieve.evidence import Evidence
 from codewright.retrieve.kinds import KINDS, file_kinds, is_test
 from codewright.retrieve.lexicon import Lexicon, best
@@ -94,7 +94,7 @@ def match(corpus: Corpus, text: str) -> Lexical:
 def _kept(lexicon: Lexicon, word: str) -> bool:
     """Whether an indexed word is rare enough to count in BM25 (see MAX_TERM_SHARE)."""
     total = lexicon.max_rowid or 1
-    return total < BIG_INDEX or lexicon.df([word])[word] <= MAX_TERM_SHARE * total
+    return total < BIG_INDEX or lexicon.doc_count(word) <= MAX_TERM_SHARE * total
 
 
 def title_of(text: str) -> str:
@@ -374,10 +374,10 @@ def _calls(corpus: Corpus, functions, files) -> None:
     edges = corpus.call_edges
     keys = np.array(sorted(k for sid in named if (k := edges.key.get(sid)) is not None), dtype=np.int64)
     # the named functions' callers, by callee (ids in string order, as `keys` are) then reference
-    called = _ranges(np.searchsorted(edges.callee, keys), np.searchsorted(edges.callee, keys, side="right"))
+    called = ranges(np.searchsorted(edges.callee, keys), np.searchsorted(edges.callee, keys, side="right"))
     called = called[:CALL_EDGES]
     # and their callees, sorted by (callee, reference, caller)
-    calling = edges.by_caller[_ranges(np.searchsorted(edges.caller_sorted, keys),
+    calling = edges.by_caller[ranges(np.searchsorted(edges.caller_sorted, keys),
                                       np.searchsorted(edges.caller_sorted, keys, side="right"))]
     calling = calling[np.lexsort((edges.caller[calling], edges.ref[calling], edges.callee[calling]))][:CALL_EDGES]
     # each function on an edge -> the first named one it meets (a detail): pairs (caller, callee) of the
@@ -391,12 +391,6 @@ def _calls(corpus: Corpus, functions, files) -> None:
     args = [other for _, other in found]
     functions.add("calls_mentioned", [sid for sid, _ in found], 1.0, "calls or is called by {}", args)
     files.add("calls_mentioned", [sid.split("::", 1)[0] for sid, _ in found], 1.0, "calls or is called by {}", args)
-
-
-def _ranges(starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """The positions of these ranges, one after another."""
-    counts = ends - starts
-    return np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
 
 
 def _history(corpus: Corpus, lexical: Lexical, files) -> None:
