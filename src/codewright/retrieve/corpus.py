@@ -71,6 +71,13 @@ class Symbols(NamedTuple):
     is_class: np.ndarray
 
 
+class SymbolsByFile(NamedTuple):
+    """The symbols' rows sorted by file (`order`, each file's in the index's order) and their files (`file`):
+    one file's symbols are a range of them."""
+    file: np.ndarray
+    order: np.ndarray
+
+
 class CallEdges(NamedTuple):
     """The resolved calls as arrays, one entry per call in `Corpus.calls` order (by callee, then reference).
     A function is its id's place among all ids on an edge in string order (`names`, `key`); `by_caller`
@@ -199,6 +206,11 @@ class Corpus:
                        np.array([k in MEMBER_KINDS for k in kinds], dtype=bool),
                        np.array([k == "class" for k in kinds], dtype=bool))
 
+    @cached_property
+    def symbols_by_file(self) -> SymbolsByFile:
+        order = np.argsort(self.symbols.file, kind="stable")
+        return SymbolsByFile(self.symbols.file[order], order)
+
     def definitions(self, names: list[str]) -> dict[str, np.ndarray]:
         """These names -> the rows of the symbols (but modules) that define each, in the index's order; a name
         nothing defines has none. Read once per name (every name at once by `preload`)."""
@@ -284,7 +296,7 @@ class Corpus:
         """Read every table a query may need, the members of every file included, so that no later query pays
         for its first use: what a long-lived process does once it has an index (an agent's session)."""
         self.file_graph, self.call_edges, self.imports_of, self.importers  # noqa: B018
-        self.by_suffix, self.by_module, self.stem_rows  # noqa: B018
+        self.by_suffix, self.by_module, self.stem_rows, self.symbols_by_file  # noqa: B018
         self.kinds(np.arange(len(self.files.names)))
         self._read_every_definition()
         self.names(np.arange(len(self.symbols.keys.names)))

@@ -54,6 +54,10 @@ class FileGraph:
         for path, weight in seeds.items():
             if path in self.index:
                 restart[self.index[path]] += weight
+        return self.walk_from(restart)
+
+    def walk_from(self, restart: np.ndarray) -> np.ndarray:
+        """`walk` for the seeds' weights by file index (changed in place)."""
         if not restart.sum():
             return restart
         restart /= restart.sum()

@@ -463,8 +463,9 @@ def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
 def _innermost_function(corpus: Corpus, path: str, line: int) -> int | None:
     """The row of the function or method of this file whose lines hold this one and start last (the first of
     the index's rows among equals), if any."""
-    symbols = corpus.symbols
-    rows = np.flatnonzero(symbols.file == corpus.files.row.get(path, -1))
+    symbols, by_file = corpus.symbols, corpus.symbols_by_file
+    row = corpus.files.row.get(path, -1)
+    rows = by_file.order[np.searchsorted(by_file.file, row):np.searchsorted(by_file.file, row, side="right")]
     first, span = symbols.line[rows], symbols.span[rows]
     rows = rows[symbols.member[rows] & ~symbols.is_class[rows] & (first <= line) & (line <= first + span - 1)]
     return int(rows[np.argmax(symbols.line[rows])]) if len(rows) else None
@@ -557,17 +558,16 @@ def _pagerank(corpus: Corpus, files) -> None:
     The best BM25 files are seeds as well as the mentioned ones: a core module that several of them
     use, but whose own words match the task less well, is what the walk finds (measured in
     docs/retrieval.md; seeded by the mentions alone it did not help)."""
-    strength = np.max([files.column(signal) for signal in SEEDS], axis=0)
-    seeds = dict(zip(map(files.name, np.flatnonzero(strength).tolist()), strength[strength > 0].tolist()))
+    seeds = np.max([files.column(signal) for signal in SEEDS], axis=0)  # by file row
     lexical = files.column("lexical")
     matched = np.flatnonzero(lexical)
-    for row in matched[np.lexsort((-files.order(matched), -lexical[matched]))][:LEXICAL_SEEDS].tolist():
-        path = files.name(row)  # the best, ties to the later path
-        seeds[path] = max(seeds.get(path, 0.0), float(lexical[row]))
-    if not seeds:
+    top = matched[np.lexsort((-files.order(matched), -lexical[matched]))][:LEXICAL_SEEDS]  # ties to the later path
+    seeds[top] = np.maximum(seeds[top], lexical[top])
+    if not seeds.any():
         return
     graph = corpus.file_graph  # its files are the first rows of `files`, in the same order
-    ids, mass = best(graph.walk(seeds), PAGERANK_FILES)  # the most mass first, ties to the earlier file
+    ids, mass = best(graph.walk_from(seeds[:len(graph.paths)]), PAGERANK_FILES)  # the most mass first, ties to
+    # the earlier file
     files.add_many("pagerank", ids, mass / mass[0] if len(ids) else mass,
                    "near the mentioned and best-matching files ({:.0%} of the nearest)")
 
