@@ -89,6 +89,8 @@ class CallEdges(NamedTuple):
     caller: np.ndarray
     by_caller: np.ndarray
     caller_sorted: np.ndarray
+    symbol: np.ndarray  # each function's symbol row (-1: not a symbol of the index)
+    file: np.ndarray  # its file's row in `Corpus.files` (-1: none)
 
 
 class Chunks(NamedTuple):
@@ -273,8 +275,11 @@ class Corpus:
         callee = np.array([key[c] for c, _, _ in self.calls], dtype=np.int64)
         caller = np.array([key[c] for _, _, c in self.calls], dtype=np.int64)
         by_caller = np.argsort(caller, kind="stable")
+        symbol_row, file_row = self.symbols.keys.row, self.files.row
         return CallEdges(names, key, callee, np.array([r for _, r, _ in self.calls], dtype=np.int64), caller,
-                         by_caller, caller[by_caller])
+                         by_caller, caller[by_caller],
+                         np.array([symbol_row.get(sid, -1) for sid in names], dtype=np.int64),
+                         np.array([file_row.get(sid.split("::", 1)[0], -1) for sid in names], dtype=np.int64))
 
     @cached_property
     def file_graph(self) -> FileGraph:

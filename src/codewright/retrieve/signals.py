@@ -355,7 +355,7 @@ def _tested_source(corpus: Corpus, files: Evidence) -> None:
     """A mentioned test file points at the source files it imports."""
     mentioned = np.flatnonzero((files.column("path_mention") > 0) | (files.column("frame") > 0))
     found = [(target, src) for src in {path for path in map(files.name, mentioned.tolist()) if is_test(path)}
-             for target in corpus.imports_of.get(src, ()) if not is_test(target)]
+             for target in corpus.imports_of.get(src, ()) if not file_kinds(target)[0]]  # (kinds are cached)
     files.add("tested_by_mentioned", [target for target, _ in found], 1.0, "imported by the mentioned test {}",
               [(src,) for _, src in found])
 
@@ -386,11 +386,18 @@ def _calls(corpus: Corpus, functions, files) -> None:
                            np.stack([edges.callee[calling], edges.caller[calling]], axis=1)])
     met, other = ends.ravel(), ends[:, ::-1].ravel()
     first = np.sort(np.unique(met, return_index=True)[1])
-    partner = {edges.names[a]: edges.names[b] for a, b in zip(met[first].tolist(), other[first].tolist())}
-    found = [(sid, (other,)) for sid, other in partner.items() if sid not in named]
-    args = [other for _, other in found]
-    functions.add("calls_mentioned", [sid for sid, _ in found], 1.0, "calls or is called by {}", args)
-    files.add("calls_mentioned", [sid.split("::", 1)[0] for sid, _ in found], 1.0, "calls or is called by {}", args)
+    first = first[~np.isin(met[first], keys)]  # the named functions themselves take nothing
+    met, other = met[first], other[first]
+    template = "calls or is called by {}"
+    own = np.flatnonzero(edges.symbol[met] >= 0)
+    functions.add_rows("calls_mentioned", edges.symbol[met[own]], np.ones(len(own)), template,
+                       lambda i: (edges.names[other[own[i]]],))
+    known = np.flatnonzero(edges.file[met] >= 0)  # a file outside the index's gets a row of its own
+    files.add_rows("calls_mentioned", edges.file[met[known]], np.ones(len(known)), template,
+                   lambda i: (edges.names[other[known[i]]],))
+    outside = np.flatnonzero(edges.file[met] < 0).tolist()
+    files.add("calls_mentioned", [edges.names[met[i]].split("::", 1)[0] for i in outside], 1.0, template,
+              [(edges.names[other[i]],) for i in outside])
 
 
 def _history(corpus: Corpus, lexical: Lexical, files) -> None:
