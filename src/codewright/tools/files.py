@@ -225,18 +225,18 @@ def _already_applied(path: Path, old: str, new: str) -> str | None:
 def apply_patch(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     """Every path the edits name is authorised before any is read: the dry run's "did you mean" quotes the
     file, so a patch against `.env` would otherwise show the secret it was refused."""
-    from codewright.edit import apply_text
+    from codewright.edit import apply_edits
     from codewright.edit.formats import parse_text
 
-    _, edits = parse_text(args["text"], args.get("format"), root=box.root)
+    name, edits = parse_text(args["text"], args.get("format"), root=box.root)  # once: the edits are frozen
     for edit in edits:
         for path in filter(None, (edit.path, edit.move_to)):
             box.authorize_path(path, write=True)
-    preview = apply_text(box.root, args["text"], format=args.get("format"), dry_run=True)
+    preview = apply_edits(box.root, edits, dry_run=True, format=name)
     paths = [c.path for c in preview.changes] + [c.moved_from for c in preview.changes if c.moved_from]
     for path in paths:
         box.authorize_path(path, write=True)
-    return box.write(paths, lambda: apply_text(box.root, args["text"], format=args.get("format")))
+    return box.write(paths, lambda: apply_edits(box.root, edits, format=name))
 
 
 def delete_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:

@@ -27,10 +27,15 @@ SPECS = {
 }
 
 
+def _run(box: Toolbox, args: list[str]) -> subprocess.CompletedProcess[str]:
+    """git in the tree, its output as text (raises OSError or TimeoutExpired where it cannot run)."""
+    return subprocess.run(["git", *args], cwd=box.root, capture_output=True, text=True, timeout=60, check=False,
+                          errors="replace")
+
+
 def _git(box: Toolbox, *args: str) -> ToolResult:
     try:
-        out = subprocess.run(["git", *args], cwd=box.root, capture_output=True, text=True, timeout=60,
-                             check=False, errors="replace")
+        out = _run(box, list(args))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return ToolResult.error(f"git could not run: {exc}")
     if out.returncode != 0:
@@ -64,8 +69,10 @@ def git_diff(box: Toolbox, args: dict[str, Any]) -> ToolResult:
 def _unreadable(box: Toolbox, names_cmd: list[str]) -> list[str]:
     """The changed files the model may not read (secrets, deny rules): a diff of the whole tree showed their
     lines, though read_file refuses them."""
-    found = subprocess.run(["git", *names_cmd], cwd=box.root, capture_output=True, text=True, timeout=60,
-                           check=False, errors="replace")
+    try:
+        found = _run(box, names_cmd)
+    except (OSError, subprocess.TimeoutExpired):
+        return []  # then the diff itself fails and says why
     names = [n for n in found.stdout.split("\0") if n] if found.returncode == 0 else []
     return [n for n in names if box.permissions.check_path(box.root, n, write=False).action == "deny"]
 
