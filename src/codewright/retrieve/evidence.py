@@ -8,8 +8,9 @@ calls at a time. A candidate is a row that some signal looked at (`touched`), ev
 the value it found was 0, as a key of the dictionaries used to be.
 
 A value's detail (what it was found in) is formatted only when a reason is shown: a
-signal set one value at a time keeps each row's template and arguments, a signal set in
-bulk one template and a function that gives a row's arguments.
+signal with a detail per value keeps, for each call that set it, the rows it raised and a
+function that gives their template and arguments; a signal with one detail for all keeps
+one template and a function that gives a row's arguments.
 """
 
 from __future__ import annotations
