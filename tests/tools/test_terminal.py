@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import time
 from pathlib import Path
+
+import pytest
 
 from codewright.tools import process
 
@@ -63,6 +66,28 @@ def test_leftover_children_of_a_finished_command_do_not_hang_it(tmp_path: Path) 
     out = process.run(["bash", "-c", "(sleep 60 &); echo done"], cwd=tmp_path, env=dict(os.environ), timeout=30)
     assert out.output == "done\n" and out.exit_code == 0
     assert time.monotonic() - started < 10
+
+
+@pytest.mark.parametrize("command", [
+    "setsid sleep 20 & echo done",  # a new session: out of the group that is killed
+    "setsid bash -c 'while true; do echo tick; sleep 0.05; done' & echo done",  # and it keeps writing
+], ids=["silent", "writing"])
+def test_a_process_that_leaves_the_group_does_not_hold_the_command(tmp_path: Path, command: str) -> None:
+    """It keeps the output pipe open, so reading to its end would wait for it; the command returns anyway."""
+    started = time.monotonic()
+    out = process.run(["bash", "-c", command], cwd=tmp_path, env=dict(os.environ), timeout=30)
+    try:
+        assert time.monotonic() - started < 10
+        assert out.exit_code == 0 and "done" in out.output
+    finally:
+        subprocess.run(["pkill", "-f", "sleep 20|while true; do echo tick"], check=False)
+
+
+def test_a_character_split_between_reads_is_kept_whole(tmp_path: Path) -> None:
+    command = "printf 'a%.0s' $(seq 65535); printf '\\xc3'; sleep 0.3; printf '\\xa9 end'"
+    out = process.run(["bash", "-c", command], cwd=tmp_path, env=dict(os.environ), timeout=30,
+                      head=10, tail=10)
+    assert out.output.endswith("\u00e9 end")
 
 
 def test_interrupt_ends_the_group_and_propagates(tmp_path: Path) -> None:

@@ -9,8 +9,10 @@ are tracked with their pid and listening ports until stopped.
 
 from __future__ import annotations
 
+import codecs
 import os
 import re
+import select
 import signal
 import subprocess
 import tempfile
@@ -23,6 +25,7 @@ from pathlib import Path
 HEAD_CHARS = 4000
 TAIL_CHARS = 8000
 KILL_GRACE_S = 2.0
+DRAIN_S = 1.0  # output read after the command ends, at most, while a process outside its group still writes
 
 
 @dataclass
@@ -124,7 +127,8 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
     capped = _Capped(head, tail)
     assert process.stdout is not None
     stream = process.stdout
-    reader = threading.Thread(target=_pump, args=(stream, capped), daemon=True)
+    done = threading.Event()
+    reader = threading.Thread(target=_pump, args=(stream.fileno(), capped, done), daemon=True)
     reader.start()
     timed_out = False
     try:
@@ -138,16 +142,34 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
     finally:
         if not timed_out and _group_alive(process.pid):
             kill_group(process, grace=0.5)  # leftovers of a finished shell would hold the pipe open
-        reader.join(timeout=5)
+        done.set()
+        reader.join()
         stream.close()
     text, omitted = capped.text()
     return CommandOutput(text, None if timed_out else process.returncode, timed_out,
                          round(time.monotonic() - started, 3), omitted)
 
 
-def _pump(stream, capped: _Capped) -> None:  # type: ignore[no-untyped-def]
-    for chunk in iter(lambda: stream.read1(65536), b""):
-        capped.add(chunk.decode("utf-8", "replace"))
+def _pump(fd: int, capped: _Capped, done: threading.Event) -> None:
+    """Read the output until its end or, once the command is `done`, until it has been quiet for a moment or
+    DRAIN_S have passed: a process that left the group (`setsid`) keeps the pipe open, and reading to its end
+    waited for it. A character split between two reads is decoded whole."""
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    poller = select.poll()  # (select() fails on a descriptor numbered above 1023)
+    poller.register(fd, select.POLLIN)
+    deadline = None
+    while True:
+        if done.is_set() and deadline is None:
+            deadline = time.monotonic() + DRAIN_S
+        ready = poller.poll(50)
+        if ready:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            capped.add(decoder.decode(chunk))
+        if deadline is not None and (not ready or time.monotonic() > deadline):
+            break
+    capped.add(decoder.decode(b"", final=True))
 
 
 def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str, str],
