@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 
 import pytest
 
@@ -50,6 +52,17 @@ def test_failure_message_and_nothing_written(tree, snapshot, label, edits, patte
     for pattern in patterns:
         assert re.search(pattern, str(caught.value)), str(caught.value)
     assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("edit", [Edit("pipe", "a", "b"), Edit("pipe", None, "whole\n"), Edit.delete("pipe")],
+                         ids=["replace", "write whole", "delete"])
+def test_a_named_pipe_is_refused_without_blocking(tree, snapshot, edit):
+    """Reading a FIFO blocks until something writes to it: the edit must not wait, nor replace it."""
+    root = tree({"m.py": SOURCE})
+    os.mkfifo(root / "pipe")
+    with pytest.raises(EditError, match="pipe: is not a regular file"):
+        apply_edits(root, [edit])
+    assert stat.S_ISFIFO(os.lstat(root / "pipe").st_mode)
 
 
 @pytest.mark.parametrize(("text", "pattern"), [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -172,10 +173,21 @@ def test_edit_file_with_an_empty_old_string_creates_a_new_file(make_box, workspa
     assert (workspace / "brand_new.py").read_text() == "x = 1\n"
 
 
-def test_read_file_of_a_fifo_says_so_rather_than_wait_for_a_writer(make_box, workspace: Path) -> None:
+@pytest.mark.parametrize("tool, args", [
+    ("read_file", {"path": "pipe.txt"}),
+    ("create_file", {"path": "pipe.txt", "content": "x\n", "overwrite": True}),
+    ("edit_file", {"path": "pipe.txt", "old_string": "a", "new_string": "b"}),
+    ("apply_patch", {"text": "--- a/pipe.txt\n+++ b/pipe.txt\n@@ -1 +1 @@\n-a\n+b\n"}),
+    ("delete_file", {"path": "pipe.txt"}),
+    ("lint", {"paths": ["pipe.txt"]}),
+], ids=lambda v: v if isinstance(v, str) else "")
+def test_a_fifo_is_refused_rather_than_waited_on(make_box, workspace: Path, tool: str, args: dict) -> None:
+    """Reading a FIFO waits for a writer forever (and a write tool reads the file first)."""
     os.mkfifo(workspace / "pipe.txt")
-    result = make_box().call("read_file", {"path": "pipe.txt"})
-    assert (result.ok, result.content) == (False, "pipe.txt is not a regular file: it cannot be read as text")
+    result = make_box().call(tool, args)
+    assert not result.ok
+    assert "pipe.txt is not a regular file (a pipe, socket or device)" in result.content
+    assert stat.S_ISFIFO(os.lstat(workspace / "pipe.txt").st_mode)
 
 
 def test_writes_ask_in_ask_mode_and_no_answer_means_no(make_box, workspace: Path) -> None:

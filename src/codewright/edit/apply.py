@@ -94,10 +94,13 @@ def resolve(root: Path, rel: str) -> tuple[str, Path]:
         raise EditError(f"{rel}: is outside the repository ({root}); refusing to touch it.")
     try:
         folder = full == root or full.is_dir()
+        special = not folder and full.exists() and not full.is_file()
     except OSError as exc:  # a name too long for the file system, a parent we may not enter
         raise EditError(f"{rel}: cannot be used as a file path ({exc.strerror}).") from None
     if folder:
         raise EditError(f"{rel}: is a directory, not a file.")
+    if special:  # a FIFO would block the read until something wrote to it; a device or socket is no text
+        raise EditError(f"{rel}: is not a regular file (a pipe, socket or device); nothing changed.")
     return full.relative_to(root).as_posix(), full
 
 

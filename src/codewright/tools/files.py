@@ -70,8 +70,6 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     full = box.root / rel
     if full.is_dir():
         return ToolResult.error(f"{rel} is a directory: use list_dir")
-    if full.exists() and not full.is_file():  # a FIFO would wait for a writer forever, a device never end
-        return ToolResult.error(f"{rel} is not a regular file: it cannot be read as text")
     try:
         data = full.read_bytes()
     except FileNotFoundError:

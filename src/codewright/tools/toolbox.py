@@ -129,9 +129,13 @@ class Toolbox:
         self._settle(decision, ApprovalRequest("write", "write", path, decision.reason))
         full = (self.root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
         try:
-            return full.relative_to(self.root).as_posix() or "."
+            rel = full.relative_to(self.root).as_posix() or "."
         except ValueError:
             raise Refused(ToolResult.denied(f"{path} is outside the workspace")) from None
+        if full.exists() and not (full.is_file() or full.is_dir()):  # reading a FIFO waits for a writer forever
+            raise Refused(ToolResult.error(f"{rel} is not a regular file (a pipe, socket or device): no tool "
+                                           "reads or writes it"))
+        return rel
 
     def authorize_command(self, tool: str, command: str) -> None:
         decision = self.permissions.check_command(command)
