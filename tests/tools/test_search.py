@@ -82,3 +82,15 @@ def test_graph_lookups(make_box, workspace: Path) -> None:
 def test_graph_lookup_without_an_index(make_box) -> None:
     result = make_box().call("find_symbol", {"query": "greet"})
     assert not result.ok and result.content == "the code index is not available in this session: use search instead"
+
+
+def test_a_backtracking_pattern_stops_at_the_time_limit_without_ripgrep(make_box, workspace: Path,
+                                                                         monkeypatch) -> None:
+    """`(a|aa)+$` against a long run of a's that does not end the line takes exponential time: `re` held the
+    session for hours; the fallback's matching has a time limit and says why it stopped."""
+    monkeypatch.setattr(search_module.shutil, "which", lambda name: None)
+    monkeypatch.setattr(search_module, "SEARCH_SECONDS", 1)
+    (workspace / "runs.txt").write_text("a" * 60 + "!\n")
+    result = make_box().call("search", {"pattern": "(a|aa)+$", "regex": True})
+    assert not result.ok
+    assert result.content.startswith("the search for '(a|aa)+$' stopped after 1 s: the pattern backtracks")

@@ -12,6 +12,7 @@ import re
 import shutil
 import stat
 import subprocess
+import time
 from typing import TYPE_CHECKING, Any
 
 from codewright.context.secrets import is_secret_path
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from codewright.tools.toolbox import Toolbox
 
 MAX_HITS = 100
+SEARCH_SECONDS = 20  # the search without ripgrep stops after this long (a pattern that backtracks)
 MAX_HIT_CHARS = 300
 
 SPECS = {
@@ -83,7 +85,11 @@ def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
             return ToolResult.error(f"invalid regular expression {pattern!r}: {exc}")
     finder = _ripgrep if shutil.which("rg") else _python_search
     found = finder(box, rel, pattern, regex, case, args.get("glob"))
-    hits = sorted((h for h in found if not is_secret_path(h[0])), key=lambda h: (h[0], h[1]))
+    try:
+        hits = sorted((h for h in found if not is_secret_path(h[0])), key=lambda h: (h[0], h[1]))
+    except TimeoutError:
+        return ToolResult.error(f"the search for {pattern!r} stopped after {SEARCH_SECONDS} s: the pattern "
+                                "backtracks too much on some line (nested repetition such as `(a|aa)+`); simplify it")
     shown = hits[:limit]
     if not shown:
         return ToolResult(f"no matches for {pattern!r} in {rel}", kind="search", meta={"hits": 0})
@@ -108,10 +114,15 @@ def _ripgrep(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob
 
 
 def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
+    """Without ripgrep: the `regex` module, whose matching can be given a time limit (a backtracking pattern
+    held `re` for hours, and the session with it); TimeoutError once SEARCH_SECONDS have passed."""
     import fnmatch
 
-    flags = 0 if case else re.IGNORECASE
-    matcher = re.compile(pattern if regex else re.escape(pattern), flags)
+    import regex as timed_re
+
+    flags = 0 if case else timed_re.IGNORECASE
+    matcher = timed_re.compile(pattern if regex else timed_re.escape(pattern), flags)
+    deadline = time.monotonic() + SEARCH_SECONDS
     base = box.root / rel
     files = [base] if base.is_file() else []
     for dirpath, dirnames, filenames in os.walk(base) if base.is_dir() else ():
@@ -128,7 +139,7 @@ def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool
             continue
         path = os.path.relpath(file, box.root).replace(os.sep, "/")
         for number, text in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-            if matcher.search(text):
+            if matcher.search(text, timeout=max(0.001, deadline - time.monotonic())):
                 yield path, number, text
 
 
