@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from codewright.graph.index import Index
+from codewright.tools import toolbox
 
 
 def test_read_window_with_line_numbers(make_box) -> None:
@@ -241,3 +242,13 @@ def test_a_missing_path_suggests_the_files_of_that_name(make_box, workspace: Pat
         assert edit.content == "lib/app.py does not exist; did you mean docs/app.py or src/app.py?; create it with create_file"
         read = box.call("read_file", {"path": "app.py"})
         assert read.content == "app.py does not exist; did you mean docs/app.py or src/app.py?"
+
+
+def test_a_result_too_long_keeps_its_start_and_end_and_says_how_much_was_left_out(make_box, workspace: Path) -> None:
+    """The linter's report on a generated file (one finding a line, 4,000 lines) came back whole."""
+    (workspace / "generated.py").write_text("".join(f"import module_{i}\n" for i in range(4000)))
+    result = make_box().call("lint", {"paths": ["generated.py"]})
+    assert not result.ok
+    assert len(result.content) < toolbox.MAX_RESULT_CHARS + 200
+    assert "characters omitted: the result was too long; ask for less" in result.content
+    assert "generated.py:1:" in result.content[:200] and "module_3999" in result.content[-300:]

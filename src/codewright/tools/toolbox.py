@@ -34,6 +34,7 @@ FINISH = ToolSpec("finish", "Finish the task: a short summary of what was done (
 
 
 WATCH_CHARS = 1500  # the tail of a watched test run shown with an edit: the failures and summary
+MAX_RESULT_CHARS = 60_000  # about 15,000 tokens: a longer result keeps its start and end (`_capped`)
 
 
 class Refused(Exception):
@@ -99,7 +100,7 @@ class Toolbox:
         except Exception as exc:  # noqa: BLE001 - keys that are not strings, nesting too deep to describe
             return ToolResult.error(f"invalid arguments for {name}: {type(exc).__name__}: {exc}")
         try:
-            return handler(self, args)
+            return _capped(handler(self, args))
         except Refused as refused:
             return refused.result
         except Exception as exc:  # noqa: BLE001 - every failure goes back to the model, the session survives
@@ -284,6 +285,18 @@ def _validate(spec: ToolSpec, arguments: Any) -> dict[str, Any]:
         known = ", ".join(spec.parameters.get("properties", {})) or "none"
         raise ValueError(f"unknown argument(s) {', '.join(unknown)}; this tool takes: {known}")
     return value
+
+
+def _capped(result: ToolResult) -> ToolResult:
+    """A result of at most MAX_RESULT_CHARS: its start and end, and how much was left out between. A file of one
+    long line, a linter's report on a generated file or a diff of a minified bundle came back whole, megabytes
+    the session stored and the context engine had to cut anyway."""
+    text = result.content
+    if len(text) > MAX_RESULT_CHARS:
+        head, tail = text[:MAX_RESULT_CHARS * 2 // 3], text[-(MAX_RESULT_CHARS // 3):]
+        result.content = (f"{head}\n[... {len(text) - len(head) - len(tail)} characters omitted: the result was too "
+                          f"long; ask for less (a line range, a narrower pattern or path) ...]\n{tail}")
+    return result
 
 
 def _failure_text(name: str, exc: Exception) -> str:
