@@ -190,3 +190,16 @@ def test_run_tests_uses_the_project_command(make_box, workspace: Path) -> None:
     assert result.ok and result.meta["passed"] and "3 passed" in result.content
     failing = box.call("run_tests", {"command": "python3 -c 'import sys; sys.exit(1)'"})
     assert not failing.ok and failing.meta["passed"] is False
+
+
+@pytest.mark.parametrize("path, refused", [
+    ("../outside/test_x.py", "is outside the workspace"),
+    ("/etc/test_x.py::test_y", "is outside the workspace"),
+    (".env", "denied"),
+])
+def test_run_tests_paths_are_workspace_paths(make_box, workspace: Path, path: str, refused: str) -> None:
+    (workspace / ".env").write_text("API_KEY=x\n")
+    box = make_box()
+    box.facts.test_command = "echo ran"
+    result = box.call("run_tests", {"paths": [path]})
+    assert not result.ok and refused in result.content and "ran" not in result.content
