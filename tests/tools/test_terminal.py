@@ -203,3 +203,14 @@ def test_run_tests_paths_are_workspace_paths(make_box, workspace: Path, path: st
     box.facts.test_command = "echo ran"
     result = box.call("run_tests", {"paths": [path]})
     assert not result.ok and refused in result.content and "ran" not in result.content
+
+
+def test_a_huge_background_log_is_read_from_its_end(tmp_path: Path) -> None:
+    log = tmp_path / "server.log"
+    log.write_bytes(b"request served\n" * 2_000_000 + "last line \u00e9\n".encode())  # 30 MB
+    text = process.read_log(log)
+    assert text.startswith("[... earlier output omitted: the log holds 30000013 bytes ...]\n")
+    assert text.endswith("last line \u00e9\n") and len(text) < process.HEAD_CHARS + 100
+    assert process.read_log(tmp_path / "missing.log") == ""
+    (tmp_path / "short.log").write_text("started\n")
+    assert process.read_log(tmp_path / "short.log") == "started\n"

@@ -184,12 +184,19 @@ def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str,
 
 
 def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
+    """The last `limit` characters of a background process's log, reading only its end (a server's log can
+    grow to gigabytes)."""
     try:
-        data = path.read_bytes()
+        with path.open("rb") as log:
+            size = log.seek(0, os.SEEK_END)
+            log.seek(max(0, size - 4 * limit))  # a character is at most 4 bytes
+            data = log.read()
     except OSError:
         return ""
     text = data.decode("utf-8", "replace")
-    return text if len(text) <= limit else f"[... {len(text) - limit} characters omitted ...]\n{text[-limit:]}"
+    if size > len(data) or len(text) > limit:  # (a character cut at the start of the read is dropped too)
+        return f"[... earlier output omitted: the log holds {size} bytes ...]\n{text[-limit:]}"
+    return text
 
 
 def listening_ports(pgid: int) -> list[int]:
