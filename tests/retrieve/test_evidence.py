@@ -52,7 +52,7 @@ def test_add_many_keeps_each_rows_largest_and_formats_its_detail() -> None:
 def test_rows_come_in_the_order_first_touched() -> None:
     found = evidence()
     found.add_many("x", np.array([3, 1, 3]), np.ones(3), "{}")
-    found.add("y", ["b.py", "d.py", "c.py"], 1.0, "{}", [(1,), (2,), (3,)])
+    found.add("y", ["b.py", "d.py", "c.py"], [1.0] * 3, "{}", [(1,), (2,), (3,)])
     assert list(found) == ["d.py", "a.py", "b.py", "c.py"]
 
 

@@ -196,3 +196,21 @@ def test_a_preloaded_corpus_answers_as_one_read_on_first_use(tmp_path) -> None:
     with indexed_repo(tmp_path / "shop", FILES) as idx:
         corpus(idx.conn).preload()
         assert _answers(idx) == first_use
+
+
+def test_a_querys_tables_are_freed_without_the_cycle_collector(index: Index) -> None:
+    """The collector is off during a query, so a cycle (a detail's function holding its own table) would keep
+    both candidate tables alive until some later collection."""
+    import weakref
+
+    from codewright.retrieve.find import locate
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        cands, ranking = locate(index.conn, "`Cart.checkout` ignores the discount code; see shop/rules.py", 10)
+        tables = [weakref.ref(cands.files), weakref.ref(cands.functions)]
+        del cands, ranking
+        assert [table() for table in tables] == [None, None]
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -114,13 +114,11 @@ class Evidence(Mapping[str, Features]):
             np.minimum.at(self.first, new, np.arange(self._touches, self._touches + len(new)))
             self._touches += len(new)
 
-    def add(self, signal: str, keys: list[str], values: list[float] | float, template: str,
-            args: list[tuple]) -> None:
+    def add(self, signal: str, keys: list[str], values: list[float], template: str, args: list[tuple]) -> None:
         """Keep, for each key, the largest value the signal finds, with the detail (`template` with the `args`
         given beside it) of the first that found it; keys and values in the order found."""
         rows, kept = self._rows_of(keys)
-        found = np.full(len(kept), values) if isinstance(values, float) else np.array(values, dtype=float)[kept]
-        self.add_rows(signal, rows, found, template, lambda i: args[kept[i]])
+        self.add_rows(signal, rows, np.array(values, dtype=float)[kept], template, lambda i: args[kept[i]])
 
     def _keep_largest(self, signal: str, rows: np.ndarray, values: np.ndarray,
                       note: Callable[[int], tuple[str, tuple]]) -> None:

@@ -193,7 +193,7 @@ def _name_words(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical,
                 rows: np.ndarray) -> None:
     """`name_words`: the share of the words of a candidate's name found in the task; `in_mentioned_class`: a
     member of a class the task names."""
-    names = corpus.names(rows)
+    names, sids = corpus.names(rows), corpus.symbols.keys.names  # (details read ids, not the table: no cycle)
     task_words = np.zeros(len(corpus.words), dtype=bool)
     for word in {w.lower() for w in _WORD.findall(text)} | set(lexical.every):
         if (found := corpus.words.get(word)) is not None:
@@ -204,14 +204,14 @@ def _name_words(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical,
     share = np.bincount(owner, weights=task_words[names.parts[entries]], minlength=len(rows)) / counts
     named = share > 0
     functions.add_many("name_words", rows[named], share[named], "{:.0%} of the words of {} are in the task",
-                       lambda row, value: (value, _own_name(functions.name(row))))
+                       lambda row, value: (value, _own_name(sids[row])))
     classes = np.zeros(len(corpus.owners), dtype=bool)
     for name in mentions.names():
         if name[:1].isupper() and (found := corpus.owners.get(name)):
             classes[found] = True
     members = rows[classes[names.owner[rows]]]
     functions.add_many("in_mentioned_class", members, np.ones(len(members)), "a member of the mentioned {}",
-                       lambda row, _: (_owner_name(functions.name(row)),))
+                       lambda row, _: (_owner_name(sids[row]),))
 
 
 def _own_name(sid: str) -> str:
@@ -354,10 +354,9 @@ def _chunks_with_all(corpus: Corpus, words: tuple[str, ...]) -> np.ndarray:
 def _tested_source(corpus: Corpus, files: Evidence) -> None:
     """A mentioned test file points at the source files it imports."""
     mentioned = np.flatnonzero((files.column("path_mention") > 0) | (files.column("frame") > 0))
-    found = [(target, src) for src in {path for path in map(files.name, mentioned.tolist()) if is_test(path)}
+    found = [(target, 1.0, (src,)) for src in {path for path in map(files.name, mentioned.tolist()) if is_test(path)}
              for target in corpus.imports_of.get(src, ()) if not file_kinds(target)[0]]  # (kinds are cached)
-    files.add("tested_by_mentioned", [target for target, _ in found], 1.0, "imported by the mentioned test {}",
-              [(src,) for _, src in found])
+    files.add("tested_by_mentioned", *_columns(found, "imported by the mentioned test {}"))
 
 
 def _calls(corpus: Corpus, functions, files) -> None:
@@ -396,7 +395,8 @@ def _calls(corpus: Corpus, functions, files) -> None:
     files.add_rows("calls_mentioned", edges.file[met[known]], np.ones(len(known)), template,
                    lambda i: (edges.names[other[known[i]]],))
     outside = np.flatnonzero(edges.file[met] < 0).tolist()
-    files.add("calls_mentioned", [edges.names[met[i]].split("::", 1)[0] for i in outside], 1.0, template,
+    files.add("calls_mentioned", [edges.names[met[i]].split("::", 1)[0] for i in outside], [1.0] * len(outside),
+              template,
               [(edges.names[other[i]],) for i in outside])
 
 
@@ -440,13 +440,11 @@ def _suffix_match(mentioned: str, corpus: Corpus, min_parts: int = 1) -> list[st
 def _path_mentions(corpus: Corpus, mentions: Mentions, files) -> None:
     """A mentioned path's files. An absolute path must match in its folder too: it is on the reporter's
     machine, often in their own project (`/Users/me/bot/logging.py`), so its file name alone says little."""
-    paths, values, args = [], [], []
+    found = []
     for mentioned in mentions.paths:
-        found = _suffix_match(mentioned, corpus, 2 if is_absolute(mentioned) else 1)
-        paths += found
-        values += [1.0 / max(1, len(found))] * len(found)
-        args += [(mentioned,)] * len(found)
-    files.add("path_mention", paths, values, "path {} is mentioned", args)
+        paths = _suffix_match(mentioned, corpus, 2 if is_absolute(mentioned) else 1)
+        found += [(path, 1.0 / len(paths), (mentioned,)) for path in paths]
+    files.add("path_mention", *_columns(found, "path {} is mentioned"))
 
 
 def _frames(corpus: Corpus, mentions: Mentions, files, functions) -> None:
@@ -542,7 +540,7 @@ def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
         found = [rows for stem in words - _GENERIC_STEMS if (rows := corpus.stem_rows.get(stem)) is not None]
         rows = np.concatenate(found) if found else np.zeros(0, dtype=np.int64)
         files.add_many(signal, rows, np.ones(len(rows)), "file name {} " + detail,
-                       lambda row, _: (file_stem(files.name(row)),))
+                       lambda row, _: (file_stem(corpus.files.names[row]),))
 
 
 def _neighbours(corpus: Corpus, files) -> None:
@@ -552,10 +550,9 @@ def _neighbours(corpus: Corpus, files) -> None:
     seeds = set(map(files.name, np.flatnonzero(strong).tolist()))
     if not seeds or len(seeds) > 50:
         return
-    found = [(other, seed) for seed in seeds
+    found = [(other, 1.0, (seed,)) for seed in seeds
              for other in (*corpus.imports_of.get(seed, ()), *corpus.importers.get(seed, ())) if other not in seeds]
-    files.add("graph_neighbour", [other for other, _ in found], 1.0, "imports or is imported by {}",
-              [(seed,) for _, seed in found])
+    files.add("graph_neighbour", *_columns(found, "imports or is imported by {}"))
 
 
 def _pagerank(corpus: Corpus, files) -> None:
