@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from codewright.gateway.types import ToolSpec
 from codewright.tools.process import HEAD_CHARS, TAIL_CHARS
-from codewright.tools.result import ToolResult
+from codewright.tools.result import ToolResult, cut_middle
 
 if TYPE_CHECKING:
     from codewright.tools.toolbox import Toolbox
@@ -40,10 +40,7 @@ def _git(box: Toolbox, *args: str) -> ToolResult:
         return ToolResult.error(f"git could not run: {exc}")
     if out.returncode != 0:
         return ToolResult.error(f"git {' '.join(args)} failed: {out.stderr.strip()}")
-    text = out.stdout.rstrip()
-    limit = HEAD_CHARS + TAIL_CHARS
-    if len(text) > limit:
-        text = f"{text[:HEAD_CHARS]}\n[... {len(text) - limit} characters omitted ...]\n{text[-TAIL_CHARS:]}"
+    text = cut_middle(out.stdout.rstrip(), HEAD_CHARS, TAIL_CHARS)
     return ToolResult(text or "(nothing)", kind="output")
 
 

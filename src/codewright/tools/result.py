@@ -30,3 +30,12 @@ class ToolResult:
     @classmethod
     def denied(cls, reason: str) -> ToolResult:
         return cls(f"denied: {reason}", ok=False, kind="denied")
+
+
+def cut_middle(text: str, head: int, tail: int, advice: str = "") -> str:
+    """`text` whole if it has at most head + tail characters, else its first `head` and last `tail` with how many
+    were left out between (and `advice`, after a colon, on asking for less)."""
+    if len(text) <= head + tail:
+        return text
+    why = f": {advice}" if advice else ""
+    return f"{text[:head]}\n[... {len(text) - head - tail} characters omitted{why} ...]\n{text[-tail:]}"

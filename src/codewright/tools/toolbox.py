@@ -24,7 +24,7 @@ from codewright.gateway.types import ToolSpec
 from codewright.tools import checks, files, git, search, terminal
 from codewright.tools.permissions import ApprovalRequest, Decision, Permissions
 from codewright.tools.process import Background, kill_group
-from codewright.tools.result import ToolResult
+from codewright.tools.result import ToolResult, cut_middle
 from codewright.tools.sandbox import PrivateNetwork, SandboxStatus, sandbox_status
 
 Handler = Callable[["Toolbox", dict[str, Any]], ToolResult]
@@ -291,11 +291,8 @@ def _capped(result: ToolResult) -> ToolResult:
     """A result of at most MAX_RESULT_CHARS: its start and end, and how much was left out between. A file of one
     long line, a linter's report on a generated file or a diff of a minified bundle came back whole, megabytes
     the session stored and the context engine had to cut anyway."""
-    text = result.content
-    if len(text) > MAX_RESULT_CHARS:
-        head, tail = text[:MAX_RESULT_CHARS * 2 // 3], text[-(MAX_RESULT_CHARS // 3):]
-        result.content = (f"{head}\n[... {len(text) - len(head) - len(tail)} characters omitted: the result was too "
-                          f"long; ask for less (a line range, a narrower pattern or path) ...]\n{tail}")
+    result.content = cut_middle(result.content, MAX_RESULT_CHARS * 2 // 3, MAX_RESULT_CHARS // 3,
+                                "the result was too long; ask for less (a line range, a narrower pattern or path)")
     return result
 
 
