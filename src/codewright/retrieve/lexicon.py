@@ -133,24 +133,19 @@ class Lexicon:
         self._df.update(rows)
         self._families, self._every_stem = _families(rows), True
 
-    def scores(self, words: list[str], start: np.ndarray | None = None) -> np.ndarray:
-        """Each chunk's bm25 for the OR-query of `words` in this order, by chunk id (0 where none matches); with
-        `start` (the scores of the words an OR-query has before these), for that whole query.
+    def scores(self, words: list[str]) -> np.ndarray:
+        """Each chunk's bm25 for the OR-query of `words` in this order, by chunk id (0 where none matches).
 
         The same value as `-bm25(chunks_fts, 4.0, 1.0, 2.0)` for `"w1" OR "w2" ...`: per word, the
-        same idf (floored at 1e-6) times the same tf part, summed in the query's word order. A
+        same idf (floored at 1e-6) times the same tf part, summed in the query's word order (one
+        `bincount` over the words' postings in turn makes the same additions in the same order). A
         matching chunk scores above 0 (a tf part is positive, an idf at least 1e-6).
         """
         self._load([w for w in words if w not in self._postings])
-        if start is None and words:  # the same additions in the same order, in one pass
-            postings = [self._postings[word] for word in words]
-            return np.bincount(np.concatenate([chunks for chunks, _ in postings]),
-                               weights=np.concatenate([weighted for _, weighted in postings]), minlength=self.size)
-        scores = np.zeros(self.size) if start is None else start.copy()
-        for word in words:
-            chunks, weighted = self._postings[word]
-            scores[chunks] += weighted
-        return scores
+        postings = [self._postings[word] for word in words]
+        return np.bincount(np.concatenate([chunks for chunks, _ in postings] or [np.zeros(0, dtype=np.int64)]),
+                           weights=np.concatenate([weighted for _, weighted in postings] or [np.zeros(0)]),
+                           minlength=self.size)
 
     def loaded(self, words: Iterable[str]) -> bool:
         """Whether these words' postings are in memory."""

@@ -86,9 +86,8 @@ def match(corpus: Corpus, text: str) -> Lexical:
     family = dict.fromkeys(weights)
     for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
         family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
-    scores = lexicon.scores(list(weights))
-    variants = list(family)[len(weights):]  # the family's words start with the task's, in the same order
-    return Lexical(terms, every, weights, scores, lexicon.scores(title), lexicon.scores(variants, start=scores))
+    return Lexical(terms, every, weights, lexicon.scores(list(weights)), lexicon.scores(title),
+                   lexicon.scores(list(family)))
 
 
 def _kept(lexicon: Lexicon, word: str) -> bool:
