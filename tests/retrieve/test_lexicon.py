@@ -130,6 +130,19 @@ def test_best(case: str, scores: dict[int, float], n: int, to_higher: bool, expe
     assert best(dense, n, ties_to_higher=to_higher)[0].tolist() == expected
 
 
+@pytest.mark.parametrize("matching", [0.003, 0.05, 0.7, 1.0])
+@pytest.mark.parametrize("n", [1, 20, 400])
+@pytest.mark.parametrize("to_higher", [False, True])
+def test_best_of_many_is_the_sorted_top(matching: float, n: int, to_higher: bool) -> None:
+    """Over many scores `best` sorts only those from a sampled bound up: the same top n as sorting all, the
+    ties at the cut included (scores are few distinct values)."""
+    rng = np.random.default_rng(7)
+    scores = np.where(rng.random(20_000) < matching, rng.integers(1, 60, 20_000) / 8, 0.0)
+    ids = sorted(np.flatnonzero(scores).tolist(), key=lambda i: (-scores[i], -i if to_higher else i))[:n]
+    found, values = best(scores, n, ties_to_higher=to_higher)
+    assert found.tolist() == ids and values.tolist() == scores[ids].tolist()
+
+
 VARINT_CASES = [
     # (case, bytes, values): SQLite's varints, as FTS5 keeps its sizes and row count
     ("one byte each", b"\x03\x1e\x00", [3, 30, 0]),

@@ -30,7 +30,7 @@ def locate(conn: sqlite3.Connection, text: str, k: int | None = None) -> tuple[C
         cands = collect(warm, text, mentions, lexical)
         file_order = ranked(cands.files, FILE_WEIGHTS)
         top_files = list(map(cands.files.name, file_order[0][:EXPAND_FILES].tolist()))
-        expand_functions(warm, text, mentions, lexical, cands, top_files)
+        expand_functions(warm, mentions, lexical, cands, top_files)
         return cands, rank(cands, file_order, k)
 
 

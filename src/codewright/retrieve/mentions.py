@@ -11,38 +11,42 @@ from __future__ import annotations
 import keyword
 import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 _FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?')
-# Python frames as other tools print them, outermost first too:
+# Python frames as other tools print them, outermost first too, each with the text that every match holds (a
+# task without it is not scanned: the patterns try every line, or every position, of a long text):
 _PY_FRAMES = (
-    _FRAME,
+    (('File "',), _FRAME),
     # IPython 8: "File ~/env/site-packages/pkg/mod.py:1423, in Axes.bar(self, x)"
-    re.compile(r'^[ \t]*File (?P<path>[^\s"]+\.py):(?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?', re.MULTILINE),
+    ((".py:",), re.compile(r'^[ \t]*File (?P<path>[^\s"]+\.py):(?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?', re.MULTILINE)),
     # pytest's "src/pkg/mod.py:341: in from_call", its last frame's "src/pkg/mod.py:40: KeyError", and where a
     # warning was raised: "pkg/colors.py:730: DeprecationWarning: ..."
-    re.compile(r'^[ \t]*(?P<path>[^\s:"<>]+\.py):(?P<line>\d+):(?: in (?P<func>[\w<>.]+)[ \t]*$| \w*(?:Error|Exception|Warning)\b)',
-               re.MULTILINE),
+    ((".py:",), re.compile(r'^[ \t]*(?P<path>[^\s:"<>]+\.py):(?P<line>\d+):(?: in (?P<func>[\w<>.]+)[ \t]*$| \w*(?:Error|Exception|Warning)\b)',
+                           re.MULTILINE)),
     # IPython 7: "~/env/site-packages/pkg/mod.py in fit(self, X)", its lines, the frame's own marked "-> 2194"
-    re.compile(r"^(?P<path>[^\s:\"<>]+\.py) in (?P<func>[\w<>.]+)\(.*\n(?:(?![^\n]*\.py in )[^\n]*\n){0,40}?[ \t]*-+> ?(?P<line>\d+)",
-               re.MULTILINE),
+    ((".py in ",), re.compile(r"^(?P<path>[^\s:\"<>]+\.py) in (?P<func>[\w<>.]+)\(.*\n(?:(?![^\n]*\.py in )[^\n]*\n){0,40}?[ \t]*-+> ?(?P<line>\d+)",
+                              re.MULTILINE)),
 )
 # Stack traces of other languages, which list the innermost frame first (Python's list it last):
 _STACK_FRAMES = (
     # Node: "    at Router.handle (/srv/app/lib/router.js:10:5)", "    at /srv/app/index.js:3:1"
-    re.compile(r"^[ \t]*at (?:(?:async )?(?P<func>[^\s()]+)(?: \[as [^\]]+\])? \()?(?:file://)?"
-               r"(?P<path>[^\s()]+\.(?:[cm]?js|jsx|ts|tsx)):(?P<line>\d+):\d+\)?[ \t]*$", re.MULTILINE),
+    (("js:", "ts:", "tsx:", "jsx:"),
+     re.compile(r"^[ \t]*at (?:(?:async )?(?P<func>[^\s()]+)(?: \[as [^\]]+\])? \()?(?:file://)?"
+                r"(?P<path>[^\s()]+\.(?:[cm]?js|jsx|ts|tsx)):(?P<line>\d+):\d+\)?[ \t]*$", re.MULTILINE)),
     # Java, Kotlin, Scala: "\tat com.acme.Widget.spin(Widget.java:42)"
-    re.compile(r"^[ \t]*at (?P<func>[\w$.<>]+)\((?P<path>[\w$]+\.(?:java|kt|scala)):(?P<line>\d+)\)", re.MULTILINE),
+    ((".java:", ".kt:", ".scala:"),
+     re.compile(r"^[ \t]*at (?P<func>[\w$.<>]+)\((?P<path>[\w$]+\.(?:java|kt|scala)):(?P<line>\d+)\)", re.MULTILINE)),
     # Go: "main.(*Server).Serve(0xc000010000)" then "\t/home/u/app/server.go:88 +0x1d"
     # (the look-ahead first: the name's parentheses overlap the call's, and on other lines full of them the
     # search backtracked to each one, rescanning the line from there)
-    re.compile(r"^(?=[^\n]*\)\n[ \t]+[^\s:]+\.go:\d)(?P<func>[\w./*()-]+)\([^\n]*\)\n[ \t]+(?P<path>[^\s:]+\.go)"
-               r":(?P<line>\d+)\b", re.MULTILINE),
+    ((".go:",), re.compile(r"^(?=[^\n]*\)\n[ \t]+[^\s:]+\.go:\d)(?P<func>[\w./*()-]+)\([^\n]*\)\n[ \t]+(?P<path>[^\s:]+\.go)"
+                           r":(?P<line>\d+)\b", re.MULTILINE)),
     # Rust: "  3: app::server::serve" then "        at ./src/server.rs:88:5"; "panicked at src/main.rs:10:5"
     # (blanks are entered at their start only: from inside a long run each position rescanned the rest of it)
-    re.compile(r"(?:^[ \t]*\d+: (?P<func>[\w:<>]+)\n)?(?<![ \t])[ \t]*(?:panicked )?at (?P<path>[\w./-]+\.rs)"
-               r":(?P<line>\d+):\d+", re.MULTILINE),
+    ((".rs:",), re.compile(r"(?:^[ \t]*\d+: (?P<func>[\w:<>]+)\n)?(?<![ \t])[ \t]*(?:panicked )?at (?P<path>[\w./-]+\.rs)"
+                           r":(?P<line>\d+):\d+", re.MULTILINE)),
 )
 _FUNC_NAME = re.compile(r"[A-Za-z_]\w*$")
 # What a mentioned file's name ends with: such a word is a path (`pytest.ini`, `wcs.c`), not a dotted code name.
@@ -127,12 +131,17 @@ def is_absolute(path: str) -> bool:
 
 def _frames(text: str) -> list[Frame]:
     """Traceback frames, outermost first (depth 0), whatever order the language prints them in."""
-    python = [(m["path"], m["line"], m["func"]) for m in sorted(
-        (m for pattern in _PY_FRAMES for m in pattern.finditer(text)), key=lambda m: m.start())]
-    stacks = [(_frame_path(m["path"], m["func"]), m["line"], _own_name(m["func"]))
-              for pattern in _STACK_FRAMES for m in pattern.finditer(text)]
+    python = [(m["path"], m["line"], m["func"]) for m in sorted(_scan(_PY_FRAMES, text), key=lambda m: m.start())]
+    stacks = [(_frame_path(m["path"], m["func"]), m["line"], _own_name(m["func"])) for m in _scan(_STACK_FRAMES, text)]
     ordered = python + stacks[::-1]
     return [Frame(path.replace("\\", "/"), int(line), func, depth) for depth, (path, line, func) in enumerate(ordered)]
+
+
+def _scan(patterns: tuple[tuple[tuple[str, ...], re.Pattern], ...], text: str) -> Iterator[re.Match]:
+    """The matches of each pattern in turn, of those whose needed text the task holds."""
+    for needles, pattern in patterns:
+        if any(needle in text for needle in needles):
+            yield from pattern.finditer(text)
 
 
 def _own_name(func: str | None) -> str | None:

@@ -62,6 +62,7 @@ class Lexical:
     scores: np.ndarray
     title: np.ndarray
     stemmed: np.ndarray  # the task's words and every indexed word that shares a stem with one
+    lowered: set[str]  # every word of the text as it is written (an identifier whole), lowercased
 
 
 @dataclass
@@ -87,7 +88,7 @@ def match(corpus: Corpus, text: str) -> Lexical:
     for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
         family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
     return Lexical(terms, every, weights, lexicon.scores(list(weights)), lexicon.scores(title),
-                   lexicon.scores(list(family)))
+                   lexicon.scores(list(family)), set(map(str.lower, _WORD.findall(text))))
 
 
 def _kept(lexicon: Lexicon, word: str) -> bool:
@@ -111,7 +112,7 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     _frames(corpus, mentions, files, functions)
     _modules(corpus, mentions, files)
     _definitions(corpus, mentions, files, functions)
-    _stems(corpus, text, mentions, files)
+    _stems(corpus, lexical, mentions, files)
     _neighbours(corpus, files)
     _pagerank(corpus, files)
     _messages(corpus, text, files, functions)
@@ -129,7 +130,7 @@ def collect(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical) -> 
     return Candidates(files, functions, corpus.symbols)
 
 
-def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical, cands: Candidates,
+def expand_functions(corpus: Corpus, mentions: Mentions, lexical: Lexical, cands: Candidates,
                      top_paths: list[str]) -> None:
     """Make every function, method and class of the best files a candidate, with BM25 inside those files.
 
@@ -150,7 +151,7 @@ def expand_functions(corpus: Corpus, text: str, mentions: Mentions, lexical: Lex
     longest = math.log1p(int(spans.max(initial=0))) or 1.0
     functions.add_many("size", rows, np.log1p(spans) / longest, "{} lines long",
                        lambda row, _: (int(symbols.span[row]),))
-    _name_words(corpus, text, mentions, lexical, functions, rows)
+    _name_words(corpus, mentions, lexical, functions, rows)
 
 
 def _local_bm25(corpus: Corpus, lexical: Lexical, functions: Evidence, members: Members, top_paths: list[str]) -> None:
@@ -188,13 +189,12 @@ def _own_words(corpus: Corpus, lexical: Lexical, functions: Evidence, members: M
     functions.add_many("own_words", members.rows[held], share[held], "its own code holds {:.0%} of the task's word weight")
 
 
-def _name_words(corpus: Corpus, text: str, mentions: Mentions, lexical: Lexical, functions: Evidence,
-                rows: np.ndarray) -> None:
+def _name_words(corpus: Corpus, mentions: Mentions, lexical: Lexical, functions: Evidence, rows: np.ndarray) -> None:
     """`name_words`: the share of the words of a candidate's name found in the task; `in_mentioned_class`: a
     member of a class the task names."""
     names, sids = corpus.names(rows), corpus.symbols.keys.names  # (details read ids, not the table: no cycle)
     task_words = np.zeros(len(corpus.words), dtype=bool)
-    for word in {w.lower() for w in _WORD.findall(text)} | set(lexical.every):
+    for word in lexical.lowered.union(lexical.every):
         if (found := corpus.words.get(word)) is not None:
             task_words[found] = True
     counts = names.count[rows]
@@ -523,17 +523,18 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
     if with_class:  # only a definition of a `method` that the task names as `Class.method` can end with it
         methods = {q.rsplit(".", 1)[1] for q in with_class}
         candidates = np.flatnonzero(np.isin(named, [i for i, name in enumerate(names) if name in methods]))
-        tails = {i: functions.name(rows[i]).split("::", 1)[1] for i in candidates.tolist()}
-        marked = np.array([i for i, tail in tails.items() if tail.endswith(with_class)], dtype=np.int64)
+        sids = symbols.keys.names  # an id ends with `Class.method` where its qualified name does (no ":" in it)
+        marked = np.array([i for i, row in zip(candidates.tolist(), rows[candidates].tolist())
+                           if sids[row].endswith(with_class)], dtype=np.int64)
         functions.add_rows("qualified_mention", rows[marked], np.ones(len(marked)),
-                           "{} is mentioned with its class", lambda i: (tails[marked[i]],))
+                           "{} is mentioned with its class", lambda i: (sids[rows[marked[i]]].split("::", 1)[1],))
     np.minimum(files.column("defines_mentioned"), 1.0, out=files.column("defines_mentioned"))
 
 
-def _stems(corpus: Corpus, text: str, mentions: Mentions, files) -> None:
+def _stems(corpus: Corpus, lexical: Lexical, mentions: Mentions, files) -> None:
     """A file named by a mentioned identifier (`separable` -> separable.py), or by a plain word of the task."""
     code_words = {w.lower() for w in mentions.names()} | {p.lower() for d in mentions.dotted for p in d.split(".")}
-    plain_words = {w.lower() for w in _WORD.findall(text) if len(w) > 3} - code_words
+    plain_words = {w for w in lexical.lowered if len(w) > 3} - code_words
     for words, signal, detail in ((code_words, "stem_mention", "is mentioned as code"),
                                   (plain_words, "stem_word", "is a word of the task")):
         found = [rows for stem in words - _GENERIC_STEMS if (rows := corpus.stem_rows.get(stem)) is not None]
