@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from tests.tools.conftest import FILES
 
 from codewright.graph.index import Index
 from codewright.tools import toolbox
@@ -34,6 +35,54 @@ def test_read_failures(make_box, workspace: Path) -> None:
         assert (result.ok, result.kind, result.content) == (False, "error", message)
     past = box.call("read_file", {"path": "README.md", "start_line": 9})
     assert past.content == "README.md has 1 lines: start_line 9 is past the end"
+
+
+READ_ENCODINGS = [
+    # (case, file bytes, the header's note, the lines shown)
+    ("UTF-16 with its BOM", "héllo\nwörld\n".encode("utf-16"), ", utf-16-le with BOM", ["héllo", "wörld"]),
+    ("UTF-8 with a BOM", b"\xef\xbb\xbfone\r\ntwo\r\n", ", utf-8 with BOM", ["one", "two"]),
+    ("not UTF-8: Latin-1, as an edit reads it", b"caf\xe9\n", ", latin-1", ["café"]),
+    ("a lone CR ends no line, as for an edit", b"a\rb\nc\n", "", ["a\rb", "c"]),
+]
+
+
+@pytest.mark.parametrize("case, data, note, lines", READ_ENCODINGS, ids=[c[0] for c in READ_ENCODINGS])
+def test_read_shows_the_lines_an_edit_matches(make_box, workspace: Path, case: str, data: bytes, note: str,
+                                               lines: list[str]) -> None:
+    (workspace / "f.txt").write_bytes(data)
+    result = make_box().call("read_file", {"path": "f.txt"})
+    assert result.ok, result.content
+    header, *shown = result.content.split("\n")
+    assert header == f"f.txt (lines 1-{len(lines)} of {len(lines)}{note})"
+    assert shown == [f"{n}\t{line}" for n, line in enumerate(lines, 1)]
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(make_box) -> None:
+    result = make_box().call("read_file", {"path": "src/app.py", "start_line": 5, "end_line": 2})
+    assert (result.ok, result.content) == (False, "end_line 2 is before start_line 5")
+
+
+def test_a_binary_file_is_deleted(make_box, workspace: Path) -> None:
+    (workspace / "blob.bin").write_bytes(b"\x00\x01\x02")
+    result = make_box().call("delete_file", {"path": "blob.bin"})
+    assert (result.ok, result.content, result.files_changed) == (True, "deleted blob.bin", ["blob.bin"])
+    assert not (workspace / "blob.bin").exists()
+
+
+def test_deleting_a_symbolic_link_is_refused_and_its_target_kept(make_box, workspace: Path) -> None:
+    (workspace / "link.py").symlink_to("src/app.py")
+    result = make_box().call("delete_file", {"path": "link.py"})
+    assert not result.ok and result.content.startswith("link.py is a symbolic link to src/app.py: ")
+    assert (workspace / "link.py").is_symlink() and (workspace / "src/app.py").read_text() == FILES["src/app.py"]
+
+
+@pytest.mark.parametrize("tool, args", [("read_file", {}), ("edit_file", {"old_string": "a", "new_string": "b"}),
+                                        ("delete_file", {})], ids=["read", "edit", "delete"])
+def test_a_loop_of_symbolic_links_is_a_readable_error(make_box, workspace: Path, tool: str, args: dict) -> None:
+    (workspace / "one").symlink_to("two")
+    (workspace / "two").symlink_to("one")
+    result = make_box().call(tool, {"path": "one", **args})
+    assert (result.ok, result.content) == (False, "one is a symbolic link that leads back to itself: no file is there")
 
 
 def test_secret_and_outside_paths_are_refused(make_box) -> None:

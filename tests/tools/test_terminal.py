@@ -214,3 +214,27 @@ def test_a_huge_background_log_is_read_from_its_end(tmp_path: Path) -> None:
     assert process.read_log(tmp_path / "missing.log") == ""
     (tmp_path / "short.log").write_text("started\n")
     assert process.read_log(tmp_path / "short.log") == "started\n"
+
+
+AS_READ = [
+    # (case, output, what the model reads)
+    ("colours", "\x1b[1;31mFAILED\x1b[0m test_x", "FAILED test_x"),
+    ("a window title", "\x1b]0;make: building\x07done", "done"),
+    ("a link", "see \x1b]8;;https://x.org\x1b\\the docs\x1b]8;;\x1b\\ now", "see the docs now"),
+    ("cursor moves and charset switches", "\x1b[?25l\x1b[2K\x1b(Bhidden", "hidden"),
+    ("a progress bar: the line as last drawn", "get  10%\rget  60%\rget 100%\nok", "get 100%\nok"),
+    ("CRLF line ends", "one\r\ntwo\r\n", "one\ntwo\n"),
+    ("a bell and a stray escape", "ding\x07 \x1b", "ding "),
+    ("an OSC left open ends with its line", "\x1b]0;title\nnext", "\nnext"),
+    ("tabs stay", "a\tb", "a\tb"),
+]
+
+
+@pytest.mark.parametrize("case, output, shown", AS_READ, ids=[c[0] for c in AS_READ])
+def test_output_is_read_as_a_terminal_shows_it(case: str, output: str, shown: str) -> None:
+    assert process.as_read(output) == shown
+
+
+def test_a_commands_colours_and_redraws_do_not_reach_the_model(make_box) -> None:
+    result = make_box().call("run_command", {"command": r"printf '\033[32m50%%\r100%%\033[0m\n'"})
+    assert result.content.splitlines()[1] == "100%"

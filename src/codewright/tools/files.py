@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codewright.edit.model import ApplyResult, EditError, FileChange
+from codewright.edit.textfile import TextFile
 from codewright.gateway.types import ToolSpec
 from codewright.tools.result import ToolResult
 
@@ -71,21 +73,23 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     if full.is_dir():
         return ToolResult.error(f"{rel} is a directory: use list_dir")
     try:
-        data = full.read_bytes()
+        text = _text(full)
     except FileNotFoundError:
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
-    if b"\0" in data[:8192]:
-        return ToolResult.error(f"{rel} is a binary file ({len(data)} bytes): it cannot be shown as text")
-    text = data.decode("utf-8", "replace")
-    lines = text.splitlines()
+    if text is None:
+        return ToolResult.error(f"{rel} is a binary file ({full.stat().st_size} bytes): it cannot be shown as text")
+    lines = text.lines
     total = len(lines)
     start = max(1, int(args.get("start_line") or 1))
     end = min(total, int(args.get("end_line") or start + READ_LINES - 1))
+    if args.get("end_line") and int(args["end_line"]) < start:
+        return ToolResult.error(f"end_line {args['end_line']} is before start_line {start}")
     if total and start > total:
         return ToolResult.error(f"{rel} has {total} lines: start_line {start} is past the end")
     width = len(str(end))  # `cat -n` layout: a tab after the number costs no token of its own
     body = "\n".join(f"{n:>{width}}\t{_clip_line(lines[n - 1])}" for n in range(start, end + 1))
-    header = f"{rel} (lines {start}-{end} of {total})" if total else f"{rel} (empty file)"
+    encoding = "" if text.encoding == "utf-8" and not text.bom else f", {text.encoding}" + (" with BOM" if text.bom else "")
+    header = f"{rel} (lines {start}-{end} of {total}{encoding})" if total else f"{rel} (empty file{encoding})"
     more = f"\n[{total - end} more lines: read with start_line={end + 1}]" if end < total else ""
     return ToolResult(f"{header}\n{body}{more}", kind="file_read", meta={"path": rel, "lines": total})
 
@@ -241,11 +245,33 @@ def delete_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     from codewright.edit import Edit, apply_edits
 
     rel = box.authorize_path(args["path"], write=True)
+    if (box.root / args["path"]).is_symlink():  # the tools read and write through a link: deleting the target
+        # through it would surprise, and the link's own path is not what the checks above authorised
+        return ToolResult.error(f"{args['path']} is a symbolic link to {rel}: delete_file deletes files, not links "
+                                f"(remove the link with `rm {args['path']}`, or delete {rel} by its own path)")
     if not (box.root / rel).is_file():
         return ToolResult.error(f"{rel} is not a file{box.suggest_path(rel)}")
-    result = box.write([rel], lambda: apply_edits(box.root, [Edit.delete(rel)]), f"deleted {rel}")
+    if _text(box.root / rel) is None:  # the edit layer reads the files it changes as text
+        result = box.write([rel], lambda: _delete_binary(box.root, rel), f"deleted {rel}")
+    else:
+        result = box.write([rel], lambda: apply_edits(box.root, [Edit.delete(rel)]), f"deleted {rel}")
     box.ledger.record("delete", path=rel)
     return result
+
+
+def _text(path: Path) -> TextFile | None:
+    """The file decoded as the edit tools decode it, None for a binary file (what read_file shows are the lines
+    that edit_file matches)."""
+    data = path.read_bytes()
+    try:
+        return TextFile.decode(data)
+    except (EditError, UnicodeDecodeError):
+        return None
+
+
+def _delete_binary(root: Path, rel: str) -> ApplyResult:
+    (root / rel).unlink()
+    return ApplyResult([FileChange(rel, "delete", f"Binary file {rel} deleted\n")])
 
 
 HANDLERS = {"read_file": (read_file, "read"), "list_dir": (list_dir, "read"), "create_file": (create_file, "write"),

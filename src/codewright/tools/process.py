@@ -26,6 +26,10 @@ HEAD_CHARS = 4000
 TAIL_CHARS = 8000
 KILL_GRACE_S = 2.0
 DRAIN_S = 1.0  # output read after the command ends, at most, while a process outside its group still writes
+# a terminal's escape sequences: CSI (colours, cursor moves), OSC (window titles, links) and the like to the end of
+# their line at most, and the two- or three-character ones (`ESC ( B`, `ESC =`)
+_ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[PX^_][^\x1b\n]*(?:\x1b\\)?|[ -/]*[0-~])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, line feed and carriage return
 
 
 @dataclass
@@ -146,8 +150,17 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
         reader.join()
         stream.close()
     text, omitted = capped.text()
-    return CommandOutput(text, None if timed_out else process.returncode, timed_out,
+    return CommandOutput(as_read(text), None if timed_out else process.returncode, timed_out,
                          round(time.monotonic() - started, 3), omitted)
+
+
+def as_read(output: str) -> str:
+    """Output as a terminal leaves it to be read: colours, cursor moves and titles dropped, a line redrawn after
+    carriage returns (a progress bar, a spinner) as last drawn, other control characters dropped. The model
+    reads what a person would see, without the hundreds of redraws that cost tokens (rich's `Text.from_ansi`
+    shows an OSC title's text and drops a line ended by CRLF)."""
+    text = _CONTROL.sub("", _ESCAPE.sub("", output))
+    return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
 def _pump(fd: int, capped: _Capped, done: threading.Event) -> None:
@@ -193,7 +206,7 @@ def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
             data = log.read()
     except OSError:
         return ""
-    text = data.decode("utf-8", "replace")
+    text = as_read(data.decode("utf-8", "replace"))
     if size > len(data) or len(text) > limit:  # (a character cut at the start of the read is dropped too)
         return f"[... earlier output omitted: the log holds {size} bytes ...]\n{text[-limit:]}"
     return text

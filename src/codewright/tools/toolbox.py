@@ -126,7 +126,11 @@ class Toolbox:
 
     def authorize_path(self, path: str, *, write: bool) -> str:
         """The workspace-relative path, or Refused (outside the workspace, secret, denied or not approved)."""
-        decision = self.permissions.check_path(self.root, path, write=write)
+        try:
+            decision = self.permissions.check_path(self.root, path, write=write)
+        except RuntimeError:  # how Path.resolve reports a loop of symbolic links before Python 3.13
+            raise Refused(ToolResult.error(f"{path} is a symbolic link that leads back to itself: no file is "
+                                           "there")) from None
         self._settle(decision, ApprovalRequest("write", "write", path, decision.reason))
         full = (self.root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
         try:
