@@ -11,6 +11,7 @@ import pytest
 from tests.support.repos import indexed_repo, make_repo
 
 from codewright.graph.index import Index
+from codewright.retrieve.corpus import corpus
 from codewright.retrieve.evidence import Features
 from codewright.retrieve.find import locate
 from codewright.retrieve.kinds import is_doc, is_migration, is_test, is_vendored
@@ -71,7 +72,8 @@ def test_file_signal(index: Index, task: str, path: str, signal: str) -> None:
     assert cands.files[path].values.get(signal, 0) > 0, cands.files[path].values
 
 
-def test_history_lifts_what_past_commits_like_the_task_changed(tmp_path) -> None:
+@pytest.mark.parametrize("preload", [False, True], ids=["read on use", "preloaded"])
+def test_history_lifts_what_past_commits_like_the_task_changed(tmp_path, preload: bool) -> None:
     root = make_repo(tmp_path / "inv", FILES, git=True)
     git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
     subprocess.run([*git, "add", "-A"], cwd=root, check=True)
@@ -80,6 +82,8 @@ def test_history_lifts_what_past_commits_like_the_task_changed(tmp_path) -> None
     subprocess.run([*git, "commit", "-qam", "Summary counted duplicated entries twice"], cwd=root, check=True)
     with Index.open(root) as index:
         index.build()
+        if preload:
+            corpus(index.conn).preload()
         cands, _ = locate(index.conn, "The summary counts some entries twice")
     history = {path: f.values.get("history", 0) for path, f in cands.files.items()}
     assert history["inv/report.py"] == 1.0

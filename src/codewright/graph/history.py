@@ -167,9 +167,9 @@ def has_history(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'commits_fts'").fetchone() is not None
 
 
-def commits(conn: sqlite3.Connection, ids: list[int]) -> dict[int, tuple[str, str, list[str]]]:
-    """Stored commits by id (the rowid of `commits_fts`) -> (sha, subject, changed files)."""
-    marks = ",".join("?" * len(ids))
+def commits(conn: sqlite3.Connection, ids: list[int] | None) -> dict[int, tuple[str, str, list[str]]]:
+    """Stored commits by id (the rowid of `commits_fts`) -> (sha, subject, changed files); all of them for None."""
+    where = "" if ids is None else f" WHERE c.id IN ({','.join('?' * len(ids))})"
     return {cid: (sha, message.partition("\n")[0], files.split("\n")) for cid, sha, message, files in conn.execute(
-        f"SELECT c.id, c.sha, t.message, c.files FROM commits c JOIN commits_fts t ON t.rowid = c.id"
-        f" WHERE c.id IN ({marks})", ids)}
+        f"SELECT c.id, c.sha, t.message, c.files FROM commits c JOIN commits_fts t ON t.rowid = c.id{where}",
+        ids or ())}

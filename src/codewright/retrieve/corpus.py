@@ -135,6 +135,7 @@ class Corpus:
         self._kinds: np.ndarray | None = None
         self._definitions: dict[str, np.ndarray] = {}
         self._every_definition = False
+        self._commits: dict[int, tuple[str, str, list[str]]] = {}  # the stored commits read so far
         self.words: dict[str, int] = {}  # the members' own words and name words, by id
         self.owners: dict[str | None, int] = {None: 0}  # the members' classes' names, by id
 
@@ -148,6 +149,14 @@ class Corpus:
         if not history.has_history(self.conn):
             return None
         return Lexicon(self.conn, "commits_fts", history.COLUMN_WEIGHTS, rows_of="commits")
+
+    def commits(self, ids: list[int]) -> dict[int, tuple[str, str, list[str]]]:
+        """Stored commits by id -> (sha, subject, changed files), each read once: reading 20 of them joins the
+        messages' FTS5 table, 0.3 ms a query."""
+        new = [cid for cid in ids if cid not in self._commits]
+        if new:
+            self._commits.update(history.commits(self.conn, new))
+        return {cid: self._commits[cid] for cid in ids if cid in self._commits}
 
     @cached_property
     def paths(self) -> dict[str, str | None]:
@@ -310,6 +319,7 @@ class Corpus:
         self.lexicon.stem_vocabulary()
         if self.history is not None:
             self.history.load_all()
+            self._commits = history.commits(self.conn, None)
 
     def _load_members(self, paths: list[str]) -> None:
         marks = ",".join("?" * len(paths))

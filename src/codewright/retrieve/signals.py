@@ -15,7 +15,6 @@ from functools import lru_cache
 
 import numpy as np
 
-from codewright.graph.history import commits
 from codewright.graph.store import split_identifier
 from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols, file_stem, ranges
 from codewright.retrieve.evidence import Evidence
@@ -409,7 +408,7 @@ def _history(corpus: Corpus, lexical: Lexical, files) -> None:
         return
     ids, scores = best(corpus.history.scores(lexical.terms), HISTORY_COMMITS, ties_to_higher=True)  # to the newer
     similar = list(zip(ids.tolist(), scores.tolist()))
-    found = commits(corpus.conn, ids.tolist())
+    found = corpus.commits(ids.tolist())
     votes: dict[str, float] = defaultdict(float)
     example: dict[str, tuple[str, str]] = {}
     indexed = corpus.paths
