@@ -238,3 +238,22 @@ def test_output_is_read_as_a_terminal_shows_it(case: str, output: str, shown: st
 def test_a_commands_colours_and_redraws_do_not_reach_the_model(make_box) -> None:
     result = make_box().call("run_command", {"command": r"printf '\033[32m50%%\r100%%\033[0m\n'"})
     assert result.content.splitlines()[1] == "100%"
+
+
+def test_a_background_log_keeps_its_newest_half_at_its_limit(tmp_path: Path) -> None:
+    """A server that logs every request, left running through a long session, must not fill the disk."""
+    limit = 64 * 1024
+    bg = process.start_background(["bash", "-c", "seq 1 100000; echo the end; sleep 30"], "noisy", cwd=tmp_path,
+                                  env=dict(os.environ), log_dir=tmp_path, log_limit=limit)
+    try:
+        deadline = time.monotonic() + 10
+        while b"the end" not in bg.log.read_bytes() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        data = bg.log.read_bytes()
+    finally:
+        process.kill_group(bg.process)
+    total = len("".join(f"{i}\n" for i in range(1, 100001))) + len("the end\n")
+    note, _, kept = data.partition(b" ...]\n")
+    assert note == f"[... {total - len(kept)} earlier bytes of output dropped".encode()
+    assert kept.endswith(b"99999\n100000\nthe end\n") and len(data) <= limit
+    assert process.read_log(bg.log).endswith("100000\nthe end\n")

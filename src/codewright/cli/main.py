@@ -34,6 +34,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="codewright", description="A coding agent that understands your whole repository.")
     parser.add_argument("--version", action="version", version=f"codewright {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.set_defaults(command_parsers=sub.choices)  # each command's own parser, by name (filled below)
     owner = COMMANDS.get(command or "")
     for name in [owner] if owner else dict.fromkeys(COMMANDS.values()):
         importlib.import_module(name).register(sub)
@@ -45,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser(argv[0] if argv else None)
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's own parser, so the usage shown is the command's
-        _command_parser(parser, args.command).error(f"unrecognized arguments: {' '.join(extra)}")
+        args.command_parsers.get(args.command, parser).error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
@@ -78,11 +79,6 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except BrokenPipeError:
         return 0
-
-
-def _command_parser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    return sub.choices.get(command, parser) if command else parser
 
 
 def _is_utf8(text: str) -> bool:

@@ -48,7 +48,8 @@ CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 MESSAGE_CHUNKS = 20  # chunks a message is looked up in at most: one found in more says little
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
-_MESSAGE = re.compile(r"""\b\w*(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
+# an error's message (`ValueError: ...`, found by the name's suffix alone: the name is not kept) or a quoted string
+_MESSAGE = re.compile(r"""(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
 
 
 @dataclass

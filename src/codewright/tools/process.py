@@ -21,10 +21,12 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 HEAD_CHARS = 4000
 TAIL_CHARS = 8000
 KILL_GRACE_S = 2.0
+LOG_LIMIT = 16 * 1024 * 1024  # bytes a background process's log holds at most
 DRAIN_S = 1.0  # output read after the command ends, at most, while a process outside its group still writes
 # a terminal's escape sequences: CSI (colours, cursor moves), OSC (window titles, links) and the like to the end of
 # their line at most, and the two- or three-character ones (`ESC ( B`, `ESC =`)
@@ -186,14 +188,39 @@ def _pump(fd: int, capped: _Capped, done: threading.Event) -> None:
 
 
 def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str, str],
-                     log_dir: Path | None = None) -> Background:
-    """Start a long-running process (a server) in its own group, output to a log file."""
+                     log_dir: Path | None = None, log_limit: int = LOG_LIMIT) -> Background:
+    """Start a long-running process (a server) in its own group, its output copied to a log file of at most
+    `log_limit` bytes."""
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="codewright-bg-"))
     log = log_dir / f"bg-{time.time_ns()}.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=out,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+    log.touch()
+    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, start_new_session=True)
+    assert process.stdout is not None
+    threading.Thread(target=_keep_log, args=(process.stdout, log, log_limit), daemon=True).start()
     return Background(process.pid, command, log, process)
+
+
+def _keep_log(stream: IO[bytes], log: Path, limit: int) -> None:
+    """Copy a background process's output to its log until the output ends. When the log would pass `limit`
+    bytes it keeps the newest half, after a line saying how much came before: a server that logs every
+    request, left running through a long session, filled the disk. (Copied by this thread rather than
+    written by the process itself, so that the log can be cut without a hole where the process writes.)"""
+    received = kept = 0  # bytes of output: all of them, and those in the log
+    with stream, log.open("r+b") as out:
+        while chunk := stream.read1(65536):
+            received += len(chunk)
+            if out.tell() + len(chunk) > limit:
+                out.seek(-min(kept, limit // 2), os.SEEK_END)
+                tail = (out.read() + chunk)[-(limit // 2):]
+                kept = len(tail)
+                out.seek(0)
+                out.truncate()
+                out.write(f"[... {received - kept} earlier bytes of output dropped ...]\n".encode() + tail)
+            else:
+                out.write(chunk)
+                kept += len(chunk)
+            out.flush()
 
 
 def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
