@@ -257,3 +257,29 @@ def test_a_background_log_keeps_its_newest_half_at_its_limit(tmp_path: Path) -> 
     assert note == f"[... {total - len(kept)} earlier bytes of output dropped".encode()
     assert kept.endswith(b"99999\n100000\nthe end\n") and len(data) <= limit
     assert process.read_log(bg.log).endswith("100000\nthe end\n")
+
+
+def test_ctrl_c_while_the_output_reader_starts_still_ends_the_command(tmp_path: Path, monkeypatch) -> None:
+    """`Thread.start` waits for the new thread: a Ctrl-C (or a SIGTERM made one) arriving there left the command
+    running after the run had wound up."""
+    import threading
+
+    marker = "317.25"
+
+    def interrupted(self) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(threading.Thread, "start", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        process.run(["bash", "-c", f"sleep {marker}"], cwd=tmp_path, env=dict(os.environ), timeout=60)
+    monkeypatch.undo()
+    running = [pid for pid in os.listdir("/proc") if pid.isdigit() and _alive(int(pid))
+               and marker.encode() in _cmdline(pid)]
+    assert running == []
+
+
+def _cmdline(pid: str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""

@@ -130,14 +130,11 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
     started = time.monotonic()
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
-    capped = _Capped(head, tail)
-    assert process.stdout is not None
-    stream = process.stdout
-    done = threading.Event()
+    stream, capped, done, timed_out = process.stdout, _Capped(head, tail), threading.Event(), False
+    assert stream is not None
     reader = threading.Thread(target=_pump, args=(stream.fileno(), capped, done), daemon=True)
-    reader.start()
-    timed_out = False
-    try:
+    try:  # the reader is started in here: Ctrl-C while `start` waits for it must end the group too
+        reader.start()
         process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         timed_out = True
@@ -149,7 +146,8 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
         if not timed_out and _group_alive(process.pid):
             kill_group(process, grace=0.5)  # leftovers of a finished shell would hold the pipe open
         done.set()
-        reader.join()
+        if reader.ident is not None:
+            reader.join()
         stream.close()
     text, omitted = capped.text()
     return CommandOutput(as_read(text), None if timed_out else process.returncode, timed_out,
@@ -197,7 +195,11 @@ def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str,
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
     assert process.stdout is not None
-    threading.Thread(target=_keep_log, args=(process.stdout, log, log_limit), daemon=True).start()
+    try:
+        threading.Thread(target=_keep_log, args=(process.stdout, log, log_limit), daemon=True).start()
+    except BaseException:  # Ctrl-C while `start` waits: nobody would know of the process to stop it
+        kill_group(process)
+        raise
     return Background(process.pid, command, log, process)
 
 
