@@ -227,6 +227,7 @@ AS_READ = [
     ("a bell and a stray escape", "ding\x07 \x1b", "ding "),
     ("an OSC left open ends with its line", "\x1b]0;title\nnext", "\nnext"),
     ("tabs stay", "a\tb", "a\tb"),
+    ("NUL separators (`-z`, `-print0`) end lines", "a.py\0b.py\0", "a.py\nb.py\n"),
 ]
 
 
@@ -283,3 +284,20 @@ def _cmdline(pid: str) -> bytes:
         return Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return b""
+
+
+def test_an_unwritable_log_does_not_kill_the_process_that_writes_it(tmp_path: Path) -> None:
+    """A full disk (here: a log whose folder is gone) must not close the pipe: the process would die of SIGPIPE
+    at its next write."""
+    writer = subprocess.Popen(["bash", "-c", "for i in $(seq 1 20000); do echo line $i; done"], stdout=subprocess.PIPE)
+    assert writer.stdout is not None
+    process._keep_log(writer.stdout, tmp_path / "gone" / "bg.log", process.LOG_LIMIT)
+    assert writer.wait(timeout=10) == 0
+
+
+def test_a_background_process_that_exits_leaves_its_last_words_in_what_is_read(tmp_path: Path) -> None:
+    """Its output reaches the log through a pipe and a thread: once it has exited, what is read waits for them."""
+    bg = process.start_background(["bash", "-c", "head -c 200000 /dev/zero | tr '\\0' a; echo; echo FATAL; exit 3"],
+                                  "dies", cwd=tmp_path, env=dict(os.environ), log_dir=tmp_path)
+    assert bg.process.wait(timeout=10) == 3
+    assert bg.output().endswith("FATAL\n")

@@ -27,11 +27,12 @@ HEAD_CHARS = 4000
 TAIL_CHARS = 8000
 KILL_GRACE_S = 2.0
 LOG_LIMIT = 16 * 1024 * 1024  # bytes a background process's log holds at most
+LOG_SETTLE_S = 1.0  # after a background process exits, how long its last output may take to reach the log
 DRAIN_S = 1.0  # output read after the command ends, at most, while a process outside its group still writes
 # a terminal's escape sequences: CSI (colours, cursor moves), OSC (window titles, links) and the like to the end of
 # their line at most, and the two- or three-character ones (`ESC ( B`, `ESC =`)
 _ESCAPE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|[PX^_][^\x1b\n]*(?:\x1b\\)?|[ -/]*[0-~])")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but tab, line feed and carriage return
+_CONTROL = re.compile(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")  # all but NUL, tab, line feed and carriage return
 
 
 @dataclass
@@ -50,10 +51,19 @@ class Background:
     log: Path
     process: subprocess.Popen[bytes]
     ports: list[int] = field(default_factory=list)
+    copier: threading.Thread | None = None  # copies its output to the log (`_keep_log`)
 
     @property
     def running(self) -> bool:
         return self.process.poll() is None
+
+    def output(self, settle: float = LOG_SETTLE_S) -> str:
+        """The end of its log (`read_log`); once it has exited, after the copier has written what the pipe still
+        held (at most `settle` seconds: a child of it may hold the pipe open), so that the error it stopped on
+        is in what is read."""
+        if self.copier is not None and not self.running:
+            self.copier.join(settle)
+        return read_log(self.log)
 
 
 class _Capped:
@@ -156,10 +166,11 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
 
 def as_read(output: str) -> str:
     """Output as a terminal leaves it to be read: colours, cursor moves and titles dropped, a line redrawn after
-    carriage returns (a progress bar, a spinner) as last drawn, other control characters dropped. The model
+    carriage returns (a progress bar, a spinner) as last drawn, other control characters dropped but NUL. The model
     reads what a person would see, without the hundreds of redraws that cost tokens (rich's `Text.from_ansi`
-    shows an OSC title's text and drops a line ended by CRLF)."""
-    text = _CONTROL.sub("", _ESCAPE.sub("", output))
+    shows an OSC title's text and drops a line ended by CRLF). A NUL, the separator of `-z` and `-print0`
+    listings, ends a line."""
+    text = _CONTROL.sub("", _ESCAPE.sub("", output)).replace("\0", "\n")
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 
 
@@ -195,21 +206,33 @@ def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str,
     process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
     assert process.stdout is not None
+    copier = threading.Thread(target=_keep_log, args=(process.stdout, log, log_limit), daemon=True)
     try:
-        threading.Thread(target=_keep_log, args=(process.stdout, log, log_limit), daemon=True).start()
+        copier.start()
     except BaseException:  # Ctrl-C while `start` waits: nobody would know of the process to stop it
         kill_group(process)
         raise
-    return Background(process.pid, command, log, process)
+    return Background(process.pid, command, log, process, copier=copier)
 
 
 def _keep_log(stream: IO[bytes], log: Path, limit: int) -> None:
     """Copy a background process's output to its log until the output ends. When the log would pass `limit`
     bytes it keeps the newest half, after a line saying how much came before: a server that logs every
     request, left running through a long session, filled the disk. (Copied by this thread rather than
-    written by the process itself, so that the log can be cut without a hole where the process writes.)"""
+    written by the process itself, so that the log can be cut without a hole where the process writes.)
+    Where the log cannot be written (a full disk), the output is read on and dropped: a closed pipe would
+    kill the process at its next write."""
+    with stream:
+        try:
+            _copy_capped(stream, log, limit)
+        except OSError:
+            while stream.read1(65536):
+                pass
+
+
+def _copy_capped(stream: IO[bytes], log: Path, limit: int) -> None:
     received = kept = 0  # bytes of output: all of them, and those in the log
-    with stream, log.open("r+b") as out:
+    with log.open("r+b") as out:
         while chunk := stream.read1(65536):
             received += len(chunk)
             if out.tell() + len(chunk) > limit:

@@ -106,7 +106,7 @@ def _background(box: Toolbox, command: str, cwd: str) -> ToolResult:
     while time.monotonic() < deadline and bg.running and not bg.ports:
         bg.ports = process.listening_ports(bg.pid)
         time.sleep(0.1)
-    log = process.read_log(bg.log)
+    log = bg.output()
     if not bg.running:
         box.background.pop(bg.pid, None)
         code = bg.process.returncode
@@ -133,7 +133,7 @@ def stop_process(box: Toolbox, args: dict[str, Any]) -> ToolResult:
         return ToolResult.error(f"pid {pid} was not started by this session (running: {known})")
     process.kill_group(bg.process)
     box.ledger.record("process_stopped", pid=pid)
-    return ToolResult(f"stopped pid {pid} (`{bg.command}`)\nlast output:\n{process.read_log(bg.log).rstrip()}",
+    return ToolResult(f"stopped pid {pid} (`{bg.command}`)\nlast output:\n{bg.output().rstrip()}",
                       kind="output")
 
 

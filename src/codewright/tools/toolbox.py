@@ -12,6 +12,8 @@ goes on.
 from __future__ import annotations
 
 import difflib
+import errno
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -43,6 +45,17 @@ class Refused(Exception):
     def __init__(self, result: ToolResult) -> None:
         super().__init__(result.content)
         self.result = result
+
+
+_LOOP = "{} is a symbolic link that leads back to itself: no file is there"
+
+
+def _in_a_loop(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
 
 
 class Toolbox:
@@ -129,10 +142,11 @@ class Toolbox:
         try:
             decision = self.permissions.check_path(self.root, path, write=write)
         except RuntimeError:  # how Path.resolve reports a loop of symbolic links before Python 3.13
-            raise Refused(ToolResult.error(f"{path} is a symbolic link that leads back to itself: no file is "
-                                           "there")) from None
+            raise Refused(ToolResult.error(_LOOP.format(path))) from None
         self._settle(decision, ApprovalRequest("write", "write", path, decision.reason))
         full = (self.root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
+        if _in_a_loop(full):  # from Python 3.13 resolve leaves a loop as it is, and using it fails
+            raise Refused(ToolResult.error(_LOOP.format(path)))
         try:
             rel = full.relative_to(self.root).as_posix() or "."
         except ValueError:
