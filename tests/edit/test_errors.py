@@ -30,6 +30,10 @@ CASES = [
     ("outside the root", [Edit("../escape.py", None, "x\n")], [r"is outside the repository"]),
     ("absolute path outside", [Edit("/etc/passwd", "root", "toor")], [r"is outside the repository"]),
     ("binary file", [Edit("b.bin", "a", "b")], [r"b.bin: is a binary file"]),
+    ("a binary file is not moved onto", [Edit("m.py", "value_1 = compute(1)\n", "v1\n", move_to="b.bin")],
+     [r"m.py: cannot be moved to b.bin, which already exists"]),
+    ("a UTF-16 mark on bytes that are not UTF-16", [Edit("u.txt", "a", "b")],
+     [r"u.txt: starts with a utf-16-le byte-order mark but is not utf-16-le text"]),
     ("a directory", [Edit("sub", "a", "b")], [r"sub: is a directory"]),
     ("second edit fails", [Edit("m.py", "value_1 = compute(1)\n", "v1\n"), Edit("m.py", "zzz\n", "y\n")],
      [r"m.py: edit 2: the lines to replace were not found"]),
@@ -45,7 +49,7 @@ CASES = [
 @pytest.mark.parametrize(("label", "edits", "patterns"), CASES, ids=[c[0] for c in CASES])
 def test_failure_message_and_nothing_written(tree, snapshot, label, edits, patterns):
     root = tree({"m.py": SOURCE, "d.py": "same\nx\nsame\n", "b.bin": b"a\x00b", "sub/keep.txt": "k\n",
-                 "l.txt": "caf\xe9\n".encode("latin-1")})
+                 "l.txt": "caf\xe9\n".encode("latin-1"), "u.txt": b"\xff\xfe\x00"})
     before = snapshot(root)
     with pytest.raises(EditError) as caught:
         apply_edits(root, edits)
@@ -88,3 +92,11 @@ def test_non_uniform_indentation_is_explained(tree):
     with pytest.raises(EditError, match="differ only in whitespace") as caught:
         apply_edits(root, [Edit("i.py", "def f():\n  a = 1\n    b = 2\n", "def f():\n  a = 3\n    b = 2\n")])
     assert "lines 1-3 (100% similar)" in str(caught.value)
+
+
+def test_a_binary_file_can_be_deleted(tree):
+    """Deleting is the one edit a file that is not text can take (an image, a build product)."""
+    root = tree({"b.bin": b"a\x00b", "m.py": SOURCE})
+    result = apply_edits(root, [Edit.delete("b.bin")])
+    assert [(c.path, c.action, c.diff) for c in result.changes] == [("b.bin", "delete", "Binary file b.bin deleted\n")]
+    assert not (root / "b.bin").exists()

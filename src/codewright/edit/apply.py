@@ -30,6 +30,7 @@ class _FileState:
     current: TextFile | None
     tiers: list[str] = field(default_factory=list)
     moved_from: str | None = None
+    binary: EditError | None = None  # why the file cannot be read as text: deleting it is all an edit may do
 
 
 @dataclass
@@ -55,6 +56,8 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
     while k < len(edits):
         run = _run_at(edits, k)
         state = _state(root, run[0].path, states, order)
+        if state.binary and not all(edit.is_delete for edit in run):
+            raise state.binary
         for edit in run:
             if state.current is None and not (edit.old is None or (edit.old == "" and edit.new is not None)):
                 raise EditError(_no_file(state, k + 1))
@@ -108,11 +111,15 @@ def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]
     rel, full = resolve(root, rel)
     if rel not in states:
         before, mode, current = None, None, None
+        binary = None
         if full.exists():
             before = full.read_bytes()
             mode = os.stat(full).st_mode & 0o7777
-            current = TextFile.decode(before, rel)
-        states[rel] = _FileState(rel, full, before, mode, current)
+            try:
+                current = TextFile.decode(before, rel)
+            except EditError as exc:
+                binary = exc
+        states[rel] = _FileState(rel, full, before, mode, current, binary=binary)
         order.append(rel)
     return states[rel]
 
@@ -124,7 +131,7 @@ def _no_file(state: _FileState, number: int) -> str:
 
 def _whole_or_delete(state: _FileState, edit: Edit) -> None:
     if edit.is_delete:
-        if state.current is None:
+        if state.current is None and not state.binary:
             raise EditError(f"{state.rel}: cannot be deleted, it does not exist.")
         state.current = None
         return
@@ -139,7 +146,7 @@ def _whole_or_delete(state: _FileState, edit: Edit) -> None:
 def _move(root: Path, state: _FileState, target: str, states, order) -> None:
     rel, _ = resolve(root, target)
     dest = _state(root, rel, states, order)
-    if dest.current is not None and dest is not state:
+    if (dest.current is not None or dest.binary) and dest is not state:
         raise EditError(f"{state.rel}: cannot be moved to {rel}, which already exists.")
     dest.current, dest.moved_from, dest.tiers = state.current, state.rel, state.tiers
     state.current = None
@@ -318,9 +325,12 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
             action = "delete"
         else:
             action = "move" if st.moved_from else "create" if st.before is None else "modify"
-        before_text = TextFile.decode(st.before, st.rel).text() if st.before is not None else ""
-        after_text = st.current.text() if st.current is not None else ""
-        diff = _diff(st.moved_from or st.rel, st.rel, before_text, after_text)
+        if st.binary:  # deleted: nothing else may be done to it
+            diff = f"Binary file {st.rel} deleted\n"
+        else:
+            before_text = TextFile.decode(st.before, st.rel).text() if st.before is not None else ""
+            after_text = st.current.text() if st.current is not None else ""
+            diff = _diff(st.moved_from or st.rel, st.rel, before_text, after_text)
         changes.append(FileChange(st.rel, action, diff, st.tiers, st.moved_from))
     return changes, writes
 

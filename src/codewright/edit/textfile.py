@@ -37,7 +37,11 @@ class TextFile:
             except UnicodeDecodeError:
                 text, encoding = body.decode("latin-1"), "latin-1"
         else:
-            text = body.decode(encoding)
+            try:
+                text = body.decode(encoding)
+            except UnicodeDecodeError:
+                raise EditError(f"{path}: starts with a {encoding} byte-order mark but is not {encoding} text; "
+                                "it cannot be edited as text.") from None
         lines, endings = split_lines(text)
         return cls(lines, endings, encoding, bom)
 

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codewright.edit.model import ApplyResult, EditError, FileChange
+from codewright.edit.model import EditError
 from codewright.edit.textfile import TextFile
 from codewright.gateway.types import ToolSpec
 from codewright.tools.result import ToolResult
@@ -251,10 +251,7 @@ def delete_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
                                 f"(remove the link with `rm {args['path']}`, or delete {rel} by its own path)")
     if not (box.root / rel).is_file():
         return ToolResult.error(f"{rel} is not a file{box.suggest_path(rel)}")
-    if _text(box.root / rel) is None:  # the edit layer reads the files it changes as text
-        result = box.write([rel], lambda: _delete_binary(box.root, rel), f"deleted {rel}")
-    else:
-        result = box.write([rel], lambda: apply_edits(box.root, [Edit.delete(rel)]), f"deleted {rel}")
+    result = box.write([rel], lambda: apply_edits(box.root, [Edit.delete(rel)]), f"deleted {rel}")
     box.ledger.record("delete", path=rel)
     return result
 
@@ -265,13 +262,8 @@ def _text(path: Path) -> TextFile | None:
     data = path.read_bytes()
     try:
         return TextFile.decode(data)
-    except (EditError, UnicodeDecodeError):
+    except EditError:
         return None
-
-
-def _delete_binary(root: Path, rel: str) -> ApplyResult:
-    (root / rel).unlink()
-    return ApplyResult([FileChange(rel, "delete", f"Binary file {rel} deleted\n")])
 
 
 HANDLERS = {"read_file": (read_file, "read"), "list_dir": (list_dir, "read"), "create_file": (create_file, "write"),
