@@ -166,10 +166,10 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
 
 def as_read(output: str) -> str:
     """Output as a terminal leaves it to be read: colours, cursor moves and titles dropped, a line redrawn after
-    carriage returns (a progress bar, a spinner) as last drawn, other control characters dropped but NUL. The model
-    reads what a person would see, without the hundreds of redraws that cost tokens (rich's `Text.from_ansi`
-    shows an OSC title's text and drops a line ended by CRLF). A NUL, the separator of `-z` and `-print0`
-    listings, ends a line."""
+    carriage returns (a progress bar, a spinner) as last drawn, other control characters dropped (a NUL, the
+    separator of `-z` and `-print0` listings, ends a line). The model reads what a person would see, without
+    the hundreds of redraws that cost tokens (rich's `Text.from_ansi` shows an OSC title's text and drops a
+    line ended by CRLF)."""
     text = _CONTROL.sub("", _ESCAPE.sub("", output)).replace("\0", "\n")
     return "\n".join(line.rstrip("\r").rsplit("\r", 1)[-1] for line in text.split("\n"))
 

@@ -15,6 +15,7 @@ import difflib
 import errno
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -50,12 +51,15 @@ class Refused(Exception):
 _LOOP = "{} is a symbolic link that leads back to itself: no file is there"
 
 
-def _in_a_loop(path: Path) -> bool:
+def _stat(path: Path) -> os.stat_result | None:
+    """The file's status (None where there is none yet); a loop of symbolic links is refused. From Python 3.13
+    `Path.resolve` leaves a loop as it is, and only using the path fails."""
     try:
-        os.stat(path)
+        return os.stat(path)
     except OSError as exc:
-        return exc.errno == errno.ELOOP
-    return False
+        if exc.errno == errno.ELOOP:
+            raise Refused(ToolResult.error(_LOOP.format(path))) from None
+        return None
 
 
 class Toolbox:
@@ -145,13 +149,12 @@ class Toolbox:
             raise Refused(ToolResult.error(_LOOP.format(path))) from None
         self._settle(decision, ApprovalRequest("write", "write", path, decision.reason))
         full = (self.root / path).resolve() if not Path(path).is_absolute() else Path(path).resolve()
-        if _in_a_loop(full):  # from Python 3.13 resolve leaves a loop as it is, and using it fails
-            raise Refused(ToolResult.error(_LOOP.format(path)))
         try:
             rel = full.relative_to(self.root).as_posix() or "."
         except ValueError:
             raise Refused(ToolResult.denied(f"{path} is outside the workspace")) from None
-        if full.exists() and not (full.is_file() or full.is_dir()):  # reading a FIFO waits for a writer forever
+        found = _stat(full)
+        if found and not (stat.S_ISREG(found.st_mode) or stat.S_ISDIR(found.st_mode)):  # a FIFO: a read waits forever
             raise Refused(ToolResult.error(f"{rel} is not a regular file (a pipe, socket or device): no tool "
                                            "reads or writes it"))
         return rel
