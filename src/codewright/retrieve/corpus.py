@@ -429,10 +429,19 @@ def _joined(blocks: list[Members]) -> Members:
 @lru_cache(maxsize=1 << 17)
 def _name_of(sid: str) -> tuple[tuple[str, ...], str | None]:
     """The words of a symbol's own name that `name_words` looks for in the task, and its class (if a member)."""
+    name = own_name(sid)
+    return tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),), owner_name(sid)
+
+
+def own_name(sid: str) -> str:
+    """A symbol's own name (`pkg/mod.py::Class.method` -> method)."""
+    return sid.split("::", 1)[1].rsplit(".", 1)[-1]
+
+
+def owner_name(sid: str) -> str | None:
+    """The name of the class (or function) a symbol is defined in, if any (`pkg/mod.py::Class.method` -> Class)."""
     qualname = sid.split("::", 1)[1]
-    name = qualname.rsplit(".", 1)[-1]
-    parts = tuple(p for p in split_identifier(name) if len(p) > 2) or (name.lower(),)
-    return parts, qualname.rsplit(".", 2)[-2] if "." in qualname else None
+    return qualname.rsplit(".", 2)[-2] if "." in qualname else None
 
 
 def file_stem(path: str) -> str:

@@ -33,9 +33,15 @@ class Keys:
     def order(self) -> np.ndarray:
         """Each row's rank among the keys sorted as strings (a ranking's ties go to the smaller key)."""
         if self._order is None:
-            self._order = np.empty(len(self.names), dtype=np.int64)
-            self._order[sorted(range(len(self.names)), key=self.names.__getitem__)] = np.arange(len(self.names))
+            self._order = string_ranks(self.names)
         return self._order
+
+
+def string_ranks(names: list[str]) -> np.ndarray:
+    """Each name's rank among them sorted as strings."""
+    ranks = np.empty(len(names), dtype=np.int64)
+    ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+    return ranks
 
 
 class Features:
@@ -171,10 +177,7 @@ class Evidence(Mapping[str, Features]):
         """The rank of these rows' keys in string order, to break ties."""
         if not self.extra:
             return self.keys.order()[rows]
-        names = [self.name(row) for row in rows.tolist()]
-        ranks = np.empty(len(rows), dtype=np.int64)
-        ranks[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
-        return ranks
+        return string_ranks([self.name(row) for row in rows.tolist()])
 
     def values(self, row: int) -> dict[str, float]:
         found = {name: float(column[row]) for name, column in self.columns.items() if column[row]}

@@ -16,7 +16,16 @@ from functools import lru_cache
 import numpy as np
 
 from codewright.graph.store import split_identifier
-from codewright.retrieve.corpus import NO_CHUNK, Corpus, Members, Symbols, file_stem, ranges
+from codewright.retrieve.corpus import (
+    NO_CHUNK,
+    Corpus,
+    Members,
+    Symbols,
+    file_stem,
+    own_name,
+    owner_name,
+    ranges,
+)
 from codewright.retrieve.evidence import Evidence
 from codewright.retrieve.kinds import KINDS, file_kinds, is_test
 from codewright.retrieve.lexicon import Lexicon, best
@@ -203,22 +212,14 @@ def _name_words(corpus: Corpus, mentions: Mentions, lexical: Lexical, functions:
     share = np.bincount(owner, weights=task_words[names.parts[entries]], minlength=len(rows)) / counts
     named = share > 0
     functions.add_many("name_words", rows[named], share[named], "{:.0%} of the words of {} are in the task",
-                       lambda row, value: (value, _own_name(sids[row])))
+                       lambda row, value: (value, own_name(sids[row])))
     classes = np.zeros(len(corpus.owners), dtype=bool)
     for name in mentions.names():
         if name[:1].isupper() and (found := corpus.owners.get(name)):
             classes[found] = True
     members = rows[classes[names.owner[rows]]]
     functions.add_many("in_mentioned_class", members, np.ones(len(members)), "a member of the mentioned {}",
-                       lambda row, _: (_owner_name(sids[row]),))
-
-
-def _own_name(sid: str) -> str:
-    return sid.split("::", 1)[1].rsplit(".", 1)[-1]
-
-
-def _owner_name(sid: str) -> str:
-    return sid.split("::", 1)[1].rsplit(".", 2)[-2]
+                       lambda row, _: (owner_name(sids[row]),))
 
 
 def _local_top(corpus: Corpus, scores: np.ndarray, paths: list[str]) -> float:
@@ -333,7 +334,7 @@ def _messages(corpus: Corpus, text: str, files: Evidence, functions: Evidence) -
         return
     ids = np.concatenate(ids_of)
     which = np.repeat(np.arange(len(ids_of)), list(map(len, ids_of)))  # each chunk's message, by position
-    values = np.repeat([1.0 / max(1, len(found)) ** 0.5 for found in ids_of], list(map(len, ids_of)))
+    values = np.repeat([1.0 / max(1, len(chunks)) ** 0.5 for chunks in ids_of], list(map(len, ids_of)))
     files.add_rows("message", corpus.chunks.file[ids], values, "holds the words of '{}'", lambda i: (messages[which[i]],))
     symbols = corpus.chunks.symbol[ids]
     own = np.flatnonzero(symbols >= 0)
