@@ -227,21 +227,22 @@ class Corpus:
         nothing defines has none. Read once per name (every name at once by `preload`)."""
         new = [name for name in dict.fromkeys(names) if name not in self._definitions]
         if new and not self._every_definition:
-            row = self.symbols.keys.row
             for start in range(0, len(new), 500):
                 batch = new[start:start + 500]
-                found = grouped((name, row[sid]) for name, sid in self.conn.execute(
-                    f"SELECT name, sid FROM symbols WHERE name IN ({','.join('?' * len(batch))}) AND kind != 'module'"
-                    " ORDER BY id", batch))
-                self._definitions.update((name, np.array(found.get(name, ()), dtype=np.int64)) for name in batch)
+                found = self._defining(f"name IN ({','.join('?' * len(batch))}) AND", batch)
+                self._definitions.update((name, found.get(name, _NONE)) for name in batch)
         return {name: self._definitions.get(name, _NONE) for name in names}
 
     def _read_every_definition(self) -> None:
+        self._definitions, self._every_definition = self._defining("", []), True
+
+    def _defining(self, condition: str, args: list[str]) -> dict[str, np.ndarray]:
+        """Name -> the rows of the symbols (but modules) that define it, in the index's order, for the names
+        that `condition` (a SQL condition on symbols, ending in AND) keeps."""
         row = self.symbols.keys.row
-        found = grouped((name, row[sid]) for name, sid in self.conn.execute(
-            "SELECT name, sid FROM symbols WHERE kind != 'module' ORDER BY id"))
-        self._definitions = {name: np.array(rows, dtype=np.int64) for name, rows in found.items()}
-        self._every_definition = True
+        return {name: np.array(rows, dtype=np.int64) for name, rows in grouped((name, row[sid]) for name, sid in
+                self.conn.execute(f"SELECT name, sid FROM symbols WHERE {condition} kind != 'module' ORDER BY id",
+                                  args)).items()}
 
     @cached_property
     def imports_of(self) -> dict[str, list[str]]:
