@@ -102,3 +102,24 @@ def test_inside_git_untracked_files_in_such_folders_stay_out(tmp_path: Path) -> 
     assert [f.path for f in discover(repo).files] == ["app.py", "notes.md", "pkg/m.py", "web/app.js"]
     assert [is_ignored(repo, p) for p in ["venv/lib/new.py", "web/node_modules/a.js", "pkg/new.py"]] == [
         True, True, False]
+
+
+PATTERNS = ["*.log", "/build/", "!keep.log", "docs/**/draft*", "a?c.py", "[0-9]*.tmp", "\\#lit", "**/gen/",
+            "sub/*.py", "!sub/keep.py", "name with space", "trailing\\ "]
+PATHS = ["x.log", "keep.log", "d/keep.log", "build/", "build/x.py", "src/build/", "docs/a/b/draft1.md", "docs/draft",
+         "abc.py", "a/abc.py", "7.tmp", "x7.tmp", "#lit", "p/gen/", "p/gen/m.py", "sub/m.py", "sub/keep.py",
+         "sub/deep/m.py", "name with space", "trailing ", "plain.py"]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_quick_any_pattern_test_never_changes_a_verdict(tmp_path: Path, path: str) -> None:
+    """Rules skip pathspec when one joined expression says no pattern matches: the verdict must be pathspec's."""
+    import pathspec
+
+    from codewright.graph.files import _IgnoreRules
+
+    (tmp_path / ".gitignore").write_text("\n".join(PATTERNS) + "\n")
+    rules = _IgnoreRules(tmp_path, ".gitignore", [".gitignore"])
+    assert rules.any_pattern[""] is not None
+    expected = pathspec.GitIgnoreSpec.from_lines(PATTERNS).check_file(path).include
+    assert rules.ignored(path) is bool(expected)
