@@ -21,7 +21,8 @@ def test_status_is_plain_about_availability() -> None:
         assert str(status).startswith("sandbox unavailable: bubblewrap (bwrap) is not installed")
     else:
         assert status.available, status.detail
-        assert str(status) == ("sandbox: bubblewrap (workspace writable, everything else read-only, "
+        assert str(status) == ("sandbox: bubblewrap (workspace writable but for .git and .codewright, "
+                               "everything else read-only, "
                                "private /tmp, no network unless allowed)")
 
 
@@ -73,11 +74,13 @@ def test_a_virtualenv_under_tmp_stays_usable_in_the_sandbox(tmp_path: Path) -> N
     workspace.mkdir()
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    src = Path(__file__).parents[2] / "src"
-    script = (
-        f"import subprocess, sys; sys.path.insert(0, {str(src)!r})\n"
+    module = Path(__file__).parents[2] / "src" / "codewright" / "tools" / "sandbox.py"
+    script = (  # the module alone, by its file: the bare venv lacks the package's dependencies
+        "import importlib.util, subprocess, sys\n"
+        f"spec = importlib.util.spec_from_file_location('sandbox', {str(module)!r})\n"
+        "sandbox = sys.modules['sandbox'] = importlib.util.module_from_spec(spec)\n"
+        "spec.loader.exec_module(sandbox); wrap = sandbox.wrap\n"
         "from pathlib import Path\n"
-        "from codewright.tools.sandbox import wrap\n"
         f"ws = Path({str(workspace)!r})\n"
         "cmd = wrap([sys.executable, '-c', 'import sys; print(sys.prefix)'], ws, cwd=ws, network=False)\n"
         "print(subprocess.run(cmd, capture_output=True, text=True).stdout, end='')\n"
@@ -111,3 +114,19 @@ def test_a_sandboxed_background_server_is_reachable_from_later_commands_only(mak
             socket.create_connection(("127.0.0.1", port), timeout=2).close()
     finally:
         box.close()
+
+
+def test_git_and_codewright_folders_stay_read_only(make_box, workspace: Path) -> None:
+    """Their configuration names programs git runs later, unsandboxed (core.fsmonitor): writing it is an escape."""
+    (workspace / ".git").mkdir(exist_ok=True)
+    (workspace / ".codewright").mkdir(exist_ok=True)
+    box = make_box("full-auto")
+    command = "echo x > .git/config-probe; echo x > .codewright/probe; echo inside > inside.txt"
+    result = box.call("run_command", {"command": command})
+    assert (workspace / "inside.txt").read_text() == "inside\n"
+    if not box.sandbox.available:  # unconfined, and the status says so
+        assert not result.meta["sandboxed"] and box.sandbox.detail.startswith("sandbox unavailable")
+        return
+    assert result.meta["sandboxed"]
+    assert not (workspace / ".git" / "config-probe").exists() and not (workspace / ".codewright" / "probe").exists()
+    assert ".git/config-probe: Read-only file system" in result.content

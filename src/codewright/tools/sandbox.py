@@ -2,7 +2,12 @@
 
 In the auto modes nobody reads a command before it runs, so the command runs where it
 cannot write outside the workspace (a private /tmp is given, the real one is not
-touched) and, unless the configuration allows it, cannot reach the network. Where
+touched) and, unless the configuration allows it, cannot reach the network. Inside the
+workspace `.git` and `.codewright` stay read-only too: their configuration names
+programs that git runs later, outside any sandbox (`core.fsmonitor` runs on every
+`git status`, the user's or codewright's own checkpoint), so writing there is writing
+outside. A command that commits fails with a read-only file system; the file tools
+refuse those folders for the same reason. Where
 bubblewrap is missing or cannot create namespaces, `sandbox_status()` says so plainly
 and the agent reports it: commands then run unconfined.
 
@@ -21,6 +26,9 @@ import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+
+PROTECTED = (".git", ".codewright")
+"""Read-only inside the writable workspace: what git and codewright read their configuration from."""
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,8 @@ def sandbox_status() -> SandboxStatus:
         reason = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else f"exit {probe.returncode}"
         return SandboxStatus(False, None, f"sandbox unavailable: bwrap failed ({reason}); "
                              "commands run without OS confinement")
-    return SandboxStatus(True, tool, "sandbox: bubblewrap (workspace writable, everything else read-only, "
-                         "private /tmp, no network unless allowed)")
+    return SandboxStatus(True, tool, "sandbox: bubblewrap (workspace writable but for .git and .codewright, "
+                         "everything else read-only, private /tmp, no network unless allowed)")
 
 
 def _interpreter_dirs_under_tmp() -> list[str]:
@@ -66,7 +74,8 @@ def _interpreter_dirs_under_tmp() -> list[str]:
 
 def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
          private_net: PrivateNetwork | None = None) -> list[str]:
-    """`argv` run inside bubblewrap: / read-only, `root` writable, fresh /tmp and /dev, own pid namespace.
+    """`argv` run inside bubblewrap: / read-only, `root` writable but for `PROTECTED`, fresh /tmp and /dev, own
+    pid namespace.
 
     Without `network` the command joins `private_net` when one is given (and running), else a
     network namespace of its own.
@@ -78,7 +87,11 @@ def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
     cmd = [status.tool, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]
     for keep in _interpreter_dirs_under_tmp():  # a virtualenv in /tmp must stay visible under the private /tmp
         cmd += ["--ro-bind", keep, keep]
-    cmd += ["--bind", str(root), str(root), "--unshare-pid", "--die-with-parent",
+    cmd += ["--bind", str(root), str(root)]
+    for name in PROTECTED:
+        if os.path.lexists(root / name):
+            cmd += ["--ro-bind", str(root / name), str(root / name)]
+    cmd += ["--unshare-pid", "--die-with-parent",
            "--setenv", "XDG_CACHE_HOME", "/tmp/.cache", "--setenv", "TMPDIR", "/tmp"]
     enter: list[str] = []
     if not network:
