@@ -158,3 +158,34 @@ def test_ctrl_c_during_a_checkpoint_waits_for_it_then_interrupts(tmp_path: Path)
 def test_a_failed_git_says_how_it_ended(code: int, said: str) -> None:
     """"git add failed: " with nothing after it was all a killed git left to go on."""
     assert _status(code) == said
+
+
+@pytest.mark.parametrize("name", ["precious.csv", "[ab]*.csv"])
+def test_rewind_keeps_a_file_the_restored_ignore_rules_leave_out(repo: Path, name: str) -> None:
+    """The agent dropped `data/` from .gitignore: a later checkpoint holds the user's data, the earlier one could
+    not; going back must not delete it (nor anything its name matches as a pattern)."""
+    (repo / ".gitignore").write_text("data/\n")
+    (repo / "data").mkdir()
+    (repo / "data" / name).write_text("user data\n")
+    (repo / "data" / "other.csv").write_text("other\n")
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    (repo / ".gitignore").write_text("*.log\n")
+    (repo / "new.py").write_text("new\n")
+    assert ("data/" + name, "added") in shadow.checkpoint("edit").changes
+    _, changes = shadow.rewind(1)
+    assert (repo / "data" / name).read_text() == "user data\n" and (repo / "data" / "other.csv").exists()
+    assert not (repo / "new.py").exists() and (repo / ".gitignore").read_text() == "data/\n"
+    assert sorted(changes) == [(".gitignore", "modified"), ("new.py", "deleted")]
+    (repo / "more.py").write_text("more\n")
+    assert shadow.checkpoint("after").changes == [("more.py", "added")]  # the kept files are untracked again
+
+
+def test_a_file_name_that_is_not_utf8_is_checkpointed_and_restored(repo: Path) -> None:
+    odd = os.fsdecode(b"caf\xe9.py")
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    (repo / odd).write_text("x = 1\n")
+    assert shadow.checkpoint("edit").changes == [(odd, "added")]
+    _, changes = shadow.rewind(1)
+    assert changes == [(odd, "deleted")] and not (repo / odd).exists()

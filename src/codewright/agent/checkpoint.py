@@ -8,6 +8,12 @@ on its `refs/heads/checkpoints` branch, made only when the files differ from the
 Restoring uses `git read-tree -u --reset`: with the index holding the current files, git
 rewrites changed files, restores deleted ones and removes files the target lacks, so the
 tree comes back byte for byte. The state being left is kept under refs/codewright/ first.
+One exception: a file the target's ignore rules leave out stays on disk. The target could
+not have recorded it, so its absence there says nothing; it shows in a later checkpoint
+only because a .gitignore changed since (the agent dropped `data/` from it, say), and
+removing it would delete the user's data.
+
+git's own output is decoded with surrogateescape: a file name is bytes, not always UTF-8.
 """
 
 from __future__ import annotations
@@ -26,7 +32,8 @@ from codewright.errors import CodewrightError, UsageError
 BRANCH = "refs/heads/checkpoints"
 EXCLUDE = ("/.codewright/", "/.git/", "__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
 """Never checkpointed: codewright's own data, the user's repository, and caches tools rebuild."""
-_IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false"]
+_IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false",
+             "-c", "core.fsmonitor=false"]  # a program the configuration names never runs on our behalf
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
 
@@ -47,14 +54,14 @@ class ShadowRepo:
         if not (self.git_dir / "HEAD").exists():
             self._init()
 
-    def _run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def _run(self, *args: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # in a session of its own: the terminal's Ctrl-C must not kill git mid-write
-            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, text=True, check=False,
-            start_new_session=True,
+            ["git", *_IDENTITY, *args], cwd=self.root, env=self.env, capture_output=True, input=given,
+            encoding="utf-8", errors="surrogateescape", check=False, start_new_session=True,
         )
 
-    def _git(self, *args: str) -> str:
-        done = self._run(*args)
+    def _git(self, *args: str, given: str | None = None) -> str:
+        done = self._run(*args, given=given)
         if done.returncode != 0:
             raise CodewrightError(f"checkpoint: git {args[0]} failed ({_status(done.returncode)}): {done.stderr.strip()}")
         return done.stdout
@@ -135,7 +142,25 @@ class ShadowRepo:
         self._git("update-ref", f"refs/codewright/before-rewind/{stamp}", saved)
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
-        return self._changes(saved, commit)
+        changes = self._changes(saved, commit)
+        kept = self._keep_ignored(saved, [path for path, what in changes if what == "deleted"])
+        return [change for change in changes if change[0] not in kept]
+
+    def _keep_ignored(self, saved: str, removed: list[str]) -> set[str]:
+        """Put back, from `saved`, the removed files that the restored tree's ignore rules leave out (see the
+        module's docstring), untracked again; returns them."""
+        if not removed:
+            return set()
+        done = self._run("check-ignore", "--no-index", "-z", "--stdin", given="\0".join(removed) + "\0")
+        if done.returncode not in (0, 1):  # 1: none of them is ignored
+            raise CodewrightError(f"checkpoint: git check-ignore failed ({_status(done.returncode)}): "
+                                  f"{done.stderr.strip()}")
+        ignored = [path for path in done.stdout.split("\0") if path]
+        if ignored:
+            listed = "".join(f":(literal){path}\0" for path in ignored)  # names, not patterns
+            self._git("checkout", saved, "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
+            self._git("rm", "--cached", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
+        return set(ignored)
 
 
 def _status(code: int) -> str:
