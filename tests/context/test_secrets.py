@@ -66,3 +66,14 @@ PATHS = [
 @pytest.mark.parametrize("path,secret", PATHS, ids=[p[0] for p in PATHS])
 def test_secret_paths(path: str, secret: bool) -> None:
     assert is_secret_path(path) is secret
+
+
+@pytest.mark.parametrize("run", ["x", ".", "ab-", "0123456789abcdef"])
+def test_a_long_run_of_name_characters_is_redacted_in_linear_time(run: str) -> None:
+    """A hex dump or a line of dots: the assignment pattern once tried every start inside the run (20k: minutes)."""
+    import time
+
+    text = run * (60_000 // len(run))
+    started = time.perf_counter()
+    assert redact(text) == text
+    assert time.perf_counter() - started < 1.0

@@ -62,6 +62,7 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 # The keyword must end the name, so `max_tokens = 4096` and `tokenizer = "o200k"` are left alone.
 _ASSIGNMENT = re.compile(
     r"""(?ix)
+    (?<![A-Za-z0-9_.\-])  # from where a name starts: a later start would be tried on each letter of it
     (?P<name>["']?[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)
        ["']?)(?![A-Za-z0-9_])
     (?P<sep>\s*[:=]\s*)
