@@ -12,6 +12,7 @@ from functools import lru_cache
 
 TokenCounter = Callable[[str], int]
 
+PIECE = 100_000  # characters: at most that many tokens, half bpe-openai's limit of a call
 MESSAGE_OVERHEAD = 4  # role and separators per message, as chat templates add them
 
 # Known context windows by model-name prefix (longest prefix wins); anything else uses the caller's window.
@@ -38,10 +39,23 @@ def _encoding():  # type: ignore[no-untyped-def]
 
 @lru_cache(maxsize=8192)
 def count_tokens(text: str) -> int:
-    """Tokens in `text` under o200k (special-token text is counted as ordinary text)."""
+    """Tokens in `text` under o200k (special-token text is counted as ordinary text); a text over `PIECE`
+    characters is counted in pieces cut after a newline where it has one (bpe-openai refuses a text of a million
+    characters or of 200,000 tokens, and a model may write either: a generated file, a pasted log)."""
     if not text:
         return 0
+    if len(text) > PIECE:
+        return sum(count_tokens(piece) for piece in _pieces(text))
     return len(_encoding().encode_ordinary(text))
+
+
+def _pieces(text: str) -> list[str]:
+    pieces, start = [], 0
+    while len(text) - start > PIECE:
+        cut = text.rfind("\n", start + PIECE // 2, start + PIECE) + 1 or start + PIECE
+        pieces.append(text[start:cut])
+        start = cut
+    return [*pieces, text[start:]]
 
 
 def window_for(model: str, default: int) -> int:
