@@ -119,3 +119,44 @@ def _crash_on_b(path: str, source: bytes, module: str | None):
     if path == "b.py":
         raise RuntimeError("boom")
     return extract(path, source, module)
+
+
+def indexed(ix: Index) -> list[str]:
+    return sorted(p for (p,) in ix.conn.execute("SELECT path FROM files WHERE status='indexed'"))
+
+
+@pytest.mark.parametrize("git", [False, True])
+def test_a_symlink_out_of_the_tree_is_not_followed(tmp_path: Path, git: bool) -> None:
+    """The agent's tools read nothing outside the workspace: nor does the index (a link to credentials)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "creds.py").write_text('AWS_SECRET = "hunter2"\n')
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n"}, git=git)  # git lists the untracked links
+    os.symlink(outside / "creds.py", repo / "config.py")
+    os.symlink(outside, repo / "shared")
+    ix, stats = build(repo)
+    assert indexed(ix) == ["a.py"]
+    reasons = {s["path"]: s["reason"] for s in stats.skipped_files}
+    assert reasons["config.py"] == "symlink to outside the tree"
+    assert git or reasons["shared"] == "symlink to outside the tree"  # git lists a link to a folder as a file
+
+
+def test_outside_git_a_symlinked_folder_in_the_tree_leaves_its_files_at_their_own_path(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"src/r.py": "def r():\n    pass\n"})
+    os.symlink("src", repo / "a_link")  # sorts before src: it used to take src's place
+    ix, stats = build(repo)
+    assert indexed(ix) == ["src/r.py"]
+    assert {"path": "a_link", "reason": "symlink to src (indexed there)"} in stats.skipped_files
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("git", [False, True])
+def test_an_ignore_file_that_is_not_a_regular_file_is_not_read(tmp_path: Path, git: bool) -> None:
+    """A FIFO would block the read forever, a link to /dev/zero fill memory."""
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n", "sub/b.py": "B = 2\n"}, git=git)
+    if git:
+        os.symlink("/dev/zero", repo / "sub" / ".codewrightignore")  # git lists a link, never a FIFO
+    else:
+        os.mkfifo(repo / "sub" / ".codewrightignore")
+    ix, _ = build(repo)
+    assert indexed(ix) == ["a.py", "sub/b.py"]

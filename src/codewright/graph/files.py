@@ -113,8 +113,14 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
         shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         found.skipped.append(Skipped(shown, "file name is not valid UTF-8"))
         return
+    path = os.path.join(root, rel)  # not `root / rel`: pathlib's join was a quarter of discovery
     try:
-        st = os.stat(os.path.join(root, rel))  # not `root / rel`: pathlib's join was a quarter of discovery
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            if not _inside(root, path):
+                found.skipped.append(Skipped(rel, "symlink to outside the tree"))
+                return
+            st = os.stat(path)
     except OSError as exc:
         if exc.errno == errno.ELOOP:
             found.skipped.append(Skipped(rel, "symlink loop"))
@@ -127,6 +133,21 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
         found.skipped.append(Skipped(rel, f"over size cap ({st.st_size} > {size_cap} bytes)"))
         return
     found.files.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+
+
+def _inside(root: Path, link: str) -> bool:
+    """Whether a symlink's target is in the tree: the index, like the agent's tools, reads nothing outside it (a
+    link to ~/.aws/credentials would put them in the map), and git never follows a link either. A link that
+    cannot be resolved (a loop) counts as inside, for its stat to report."""
+    try:
+        target = os.path.realpath(link, strict=True)
+    except OSError:
+        return True
+    return _within(target, os.path.realpath(root))
+
+
+def _within(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
 def _git_files(root: Path) -> list[str] | None:
@@ -165,7 +186,9 @@ def _tracked(root: Path, rel: str) -> bool:
 
 
 def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
-    """Every file under root outside git, following symlinked directories once each."""
+    """Every file under root outside git. A symlinked directory is not followed, as git does not: one into the
+    tree names files indexed at their own path (an alias found first in sorted order used to take their place),
+    one out of it would index what is not the project's (`ln -s / root` walked the whole machine)."""
     found: list[str] = []
     rules = _IgnoreRules(root, ".gitignore", [])
     seen: set[tuple[int, int]] = set()
@@ -196,7 +219,9 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
                 is_dir = False
-            if is_dir:
+            if is_dir and entry.is_symlink():
+                skipped.append(Skipped(child, _linked_folder(root, entry.path)))
+            elif is_dir:
                 if not rules.ignored(child + "/") and not _generated(entry.path):
                     visit(entry.path, child)
             elif not rules.ignored(child):
@@ -204,6 +229,16 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
 
     visit(str(root), "")
     return found
+
+
+def _linked_folder(root: Path, link: str) -> str:
+    """Why a symlinked directory is not walked."""
+    target, top = os.path.realpath(link), os.path.realpath(root)
+    if not _within(target, top):
+        return "symlink to outside the tree"
+    if _within(os.path.realpath(os.path.dirname(link)), target):
+        return "symlink loop"  # to a folder above it
+    return f"symlink to {os.path.relpath(target, top)} (indexed there)"
 
 
 class _IgnoreRules:
@@ -220,8 +255,12 @@ class _IgnoreRules:
     def add(self, rel: str) -> None:
         import pathspec  # only when an ignore file exists: keeps `codewright index` quick to start
 
-        try:
-            lines = (self.root / rel).read_text(encoding="utf-8", errors="replace").splitlines()
+        path = os.path.join(self.root, rel)
+        try:  # a FIFO or a link to /dev/zero by this name would hang or fill memory
+            if not _inside(self.root, path) or not stat.S_ISREG(os.stat(path).st_mode):
+                return
+            with open(path, "rb") as handle:
+                lines = handle.read(SIZE_CAP).decode("utf-8", errors="replace").splitlines()
         except OSError:
             return
         base = rel.rsplit("/", 1)[0] if "/" in rel else ""
