@@ -160,3 +160,15 @@ def test_an_ignore_file_that_is_not_a_regular_file_is_not_read(tmp_path: Path, g
         os.mkfifo(repo / "sub" / ".codewrightignore")
     ix, _ = build(repo)
     assert indexed(ix) == ["a.py", "sub/b.py"]
+
+
+def test_a_file_left_out_as_unreadable_is_indexed_once_it_can_be_read(tmp_path: Path) -> None:
+    """chmod moves neither size nor mtime: the stored stamp alone must not keep the file out."""
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n", "b.py": "B = 2\n"})
+    ix, _ = build(repo)
+    ix.conn.execute("UPDATE files SET status='skipped', reason='unreadable: Permission denied', hash=''"
+                    " WHERE path='a.py'")  # what a run that could not read it stored
+    ix.conn.commit()
+    assert ix.build().parsed == 1
+    assert indexed(ix) == ["a.py", "b.py"]
+    assert ix.build().parsed == 0

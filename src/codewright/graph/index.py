@@ -126,7 +126,8 @@ class Index:
             restamp: list[tuple[int, int, int]] = []
             for entry in found.files:
                 row = known.get(entry.path)
-                if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns:
+                if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns and not self._readable_again(
+                        entry.path, row):
                     stats.unchanged += row.status == "indexed"  # an unchanged binary file counts as skipped
                 elif row and row.hash and row.status == "indexed" and self._same_hash(entry.path, row):
                     restamp.append((entry.size, entry.mtime_ns, row.id))
@@ -201,6 +202,11 @@ class Index:
             return {r[0]: _FileRow(*r[1:]) for r in self.conn.execute(sql)}
         rows = (self.conn.execute(sql + " WHERE path=?", (p,)).fetchone() for p in only)
         return {r[0]: _FileRow(*r[1:]) for r in rows if r}
+
+    def _readable_again(self, path: str, row: _FileRow) -> bool:
+        """A file left out as unreadable (no hash: it was never read) that can be read now: `chmod` moves neither
+        its size nor its mtime, so the stamp alone kept it out until its next edit."""
+        return row.status == "skipped" and not row.hash and os.access(self.root / path, os.R_OK)
 
     def _same_hash(self, path: str, row: _FileRow) -> bool:
         try:
