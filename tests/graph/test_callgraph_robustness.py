@@ -144,3 +144,19 @@ def test_a_long_subscript_chain_is_analysed_with_the_other_files(tmp_path):
     out = cli("callgraph", "deep.py", "ok.py", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["ok.main"] == ["ok.helper"]
+
+
+JOIN = "import os\n\ndef f():\n    return os.path.join('a', 'b')\n"
+
+
+@pytest.mark.parametrize(("name", "code", "why"), [
+    ("path_join", 2, "no symbol named 'path_join'"),  # `_` is no wildcard
+    ("p%n", 2, "no symbol named 'p%n'"),  # nor `%`
+    ("a" * 50_000, 2, "(50000 characters)"),  # SQLite's LIKE refused the pattern with a traceback
+    ("join", 0, ""),  # a name matches the end of a qualified callee
+])
+def test_a_callers_name_is_matched_literally(tmp_path, name, code, why):
+    (tmp_path / "m.py").write_text(JOIN)
+    out = cli("callers", name, cwd=tmp_path)
+    assert out.returncode == code, out.stderr
+    assert why in out.stderr and "Traceback" not in out.stderr and len(out.stderr) < 400

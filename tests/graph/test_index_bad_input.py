@@ -172,3 +172,13 @@ def test_a_file_left_out_as_unreadable_is_indexed_once_it_can_be_read(tmp_path: 
     assert ix.build().parsed == 1
     assert indexed(ix) == ["a.py", "b.py"]
     assert ix.build().parsed == 0
+
+
+def test_an_unwritable_git_exclude_file_does_not_fail_the_build(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n"}, git=True)
+    info = repo / ".git" / "info"
+    (info / "exclude").unlink(missing_ok=True)
+    info.rmdir()
+    info.write_text("")  # info/exclude cannot be made, even by root
+    ix, _ = build(repo)
+    assert indexed(ix) == ["a.py"]

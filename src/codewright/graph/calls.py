@@ -34,12 +34,13 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
     if not rows:
         rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE name=? ORDER BY sid", (text,))]
     if not rows:
-        rows = sorted({r[0] for r in conn.execute(
-            "SELECT callee FROM calls WHERE callee=? OR callee LIKE ? UNION "
-            "SELECT caller FROM calls WHERE caller LIKE ?", (text, f"%.{text}", f"%::{text}"))})
+        rows = sorted({r[0] for r in conn.execute(  # ends with, by substr: LIKE would read % and _ as wildcards
+            "SELECT callee FROM calls WHERE callee=? OR substr(callee, -?)=? UNION "
+            "SELECT caller FROM calls WHERE substr(caller, -?)=?",
+            (text, len(text) + 1, f".{text}", len(text) + 2, f"::{text}"))})
     rows = list(dict.fromkeys(rows))
     if not rows:
-        raise UsageError(f"no symbol named {text!r}")
+        raise UsageError(f"no symbol named {text[:200]!r}" + (f" ({len(text)} characters)" if len(text) > 200 else ""))
     if len(rows) > 1:
         listing = "\n  ".join(rows[:50])
         raise UsageError(f"{text!r} is ambiguous; use one of:\n  {listing}")

@@ -348,9 +348,12 @@ def exclude_index_dir(root: Path) -> None:
     if not exclude.is_absolute():
         exclude = root / exclude
     line = INDEX_DIR + "/"
-    text = exclude.read_text(encoding="utf-8") if exclude.exists() else ""
-    if line in text.splitlines():
+    try:  # bookkeeping: a read-only .git leaves `.codewright/` in git status, which is no reason to fail
+        text = exclude.read_text(encoding="utf-8", errors="replace") if exclude.exists() else ""
+        if line in text.splitlines():
+            return
+        exclude.parent.mkdir(parents=True, exist_ok=True)
+        sep = "" if not text or text.endswith("\n") else "\n"
+        exclude.write_text(f"{text}{sep}{line}\n", encoding="utf-8")
+    except OSError:
         return
-    exclude.parent.mkdir(parents=True, exist_ok=True)
-    sep = "" if not text or text.endswith("\n") else "\n"
-    exclude.write_text(f"{text}{sep}{line}\n", encoding="utf-8")

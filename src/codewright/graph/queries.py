@@ -99,6 +99,8 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
     parts = needle.count(".") + 1
     column = "s.qualname" if parts > 1 else "s.name"
     pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
+    if len(pattern.encode("utf-8")) > _LIKE_LIMIT:
+        return []  # no name holds that many letters (and SQLite refuses the pattern)
     found = _symbols(conn, f"{column} LIKE ? ESCAPE '\\' AND s.kind != 'module'", (pattern,))
     words = split_identifier(needle)
 
@@ -114,6 +116,9 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
         return (rank, needle not in shown, len(shown), s.path, s.start_line)
 
     return sorted(found, key=score)[:limit]
+
+
+_LIKE_LIMIT = 50_000  # bytes: SQLite's longest LIKE pattern (SQLITE_MAX_LIKE_PATTERN_LENGTH)
 
 
 def _escape_like(ch: str) -> str:
