@@ -189,3 +189,19 @@ def test_a_file_name_that_is_not_utf8_is_checkpointed_and_restored(repo: Path) -
     assert shadow.checkpoint("edit").changes == [(odd, "added")]
     _, changes = shadow.rewind(1)
     assert changes == [(odd, "deleted")] and not (repo / odd).exists()
+
+
+def test_two_processes_checkpointing_one_repository_at_once_both_succeed(repo: Path) -> None:
+    """Two sessions in one repository: git's index.lock made one of them fail."""
+    code = ("import sys; from pathlib import Path; from codewright.agent.checkpoint import ShadowRepo\n"
+            "root = Path(sys.argv[1]); name = sys.argv[2]\n"
+            "for i in range(15):\n"
+            "    (root / f'{name}.txt').write_text(str(i)); ShadowRepo(root).checkpoint(f'{name} {i}')\n")
+    src = str(Path(__file__).parents[2] / "src")
+    env = {**os.environ, "PYTHONPATH": src}
+    runs = [subprocess.Popen([sys.executable, "-c", code, str(repo), name], env=env, stderr=subprocess.PIPE,
+                             text=True) for name in ("one", "two")]
+    errors = [run.communicate(timeout=120)[1] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], errors
+    assert (repo / "one.txt").read_text() == (repo / "two.txt").read_text() == "14"
+    assert len(ShadowRepo(repo).log()) >= 16

@@ -311,3 +311,47 @@ def test_a_run_whose_output_is_closed_goes_on_and_is_saved(tmp_path: Path, json_
     assert "Traceback" not in err and "standard output was closed" in err
     assert [s["outcome"] for s in sessions(tmp_path)] == ["done"]
     assert script.served == 5
+
+
+def test_a_session_killed_before_its_first_save_resumes_with_its_task(tmp_path: Path) -> None:
+    """Its stored state is {}: the resumed prompt must carry the task, not only "it was resumed"."""
+    from codewright.agent.session import SessionStore
+
+    store = SessionStore(tmp_path)
+    session = store.create("rename notes.txt to todo.txt", MODEL, "full-auto")
+    store.close()
+
+    def first(rec: Recorded) -> Turn:
+        assert "rename notes.txt to todo.txt" in json.dumps(rec.messages[-1])
+        assert "and keep its content" in json.dumps(rec.messages[-1])
+        return Turn(tool_calls=[call("finish", summary="done")])
+
+    script = Script([first])
+    with ModelServer(script) as server:
+        resumed = cli("run", "--resume", session, "and keep its content", "--json", "--repo", str(tmp_path),
+                      server=server)
+        _, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 0, err
+    assert script.problems == []
+
+
+@pytest.mark.parametrize(("state", "why"), [
+    ("not json", "not JSON: Expecting value: line 1 column 1 (char 0)"),
+    ("[]", "a JSON list, not an object"),
+    ('{"context": {}}', "KeyError: 'ledger'"),  # from another version
+])
+def test_a_damaged_saved_state_is_one_line_and_stays_as_it_was(tmp_path: Path, state: str, why: str) -> None:
+    from codewright.agent.session import SessionStore
+
+    store = SessionStore(tmp_path)
+    session = store.create("a task", MODEL, "full-auto")
+    store.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session))
+    store.close()
+    with ModelServer(Script([])) as server:
+        resumed = cli("run", "--resume", session, "--json", "--repo", str(tmp_path), server=server)
+        _, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 2 and "Traceback" not in err and err.count("\n") == 1
+    assert f"session {session} cannot be resumed: its saved state is unreadable ({why})" in err
+    store = SessionStore(tmp_path)
+    assert store.db.execute("SELECT state FROM sessions WHERE id = ?", (session,)).fetchone()[0] == state
+    store.close()

@@ -61,3 +61,21 @@ def test_sessions_json_lists_a_stopped_session_as_its_schema_says(tmp_path: Path
     rows = json.loads(listing.stdout)
     validate("sessions", rows)
     assert [(r["id"], r["outcome"]) for r in rows["sessions"]] == [(gone, "stopped")]
+
+
+def test_a_session_another_live_process_runs_cannot_be_claimed(tmp_path: Path) -> None:
+    """Two runs of one session overwrote each other's events and state: the second is refused."""
+    import pytest
+
+    from codewright.errors import UsageError
+
+    store = SessionStore(tmp_path)
+    session = store.create("t", "m", "ask")
+    with subprocess.Popen(["sleep", "30"]) as other:
+        store.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (other.pid, session))
+        with pytest.raises(UsageError, match=f"session {session} is running in process {other.pid}"):
+            store.claim(session)
+        other.kill()
+    other.wait()
+    store.claim(session)  # its process is gone: resumable
+    assert outcomes(store) == {session: "running"}

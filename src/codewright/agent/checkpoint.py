@@ -18,10 +18,13 @@ git's own output is decoded with surrogateescape: a file name is bytes, not alwa
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,8 +54,20 @@ class ShadowRepo:
         self.git_dir = data_dir(self.root) / "shadow.git"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
-        if not (self.git_dir / "HEAD").exists():
-            self._init()
+        with self._locked():
+            if not (self.git_dir / "HEAD").exists():
+                self._init()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """One writer at a time: two sessions in one repository checkpointed at once, and one of them died of
+        git's `index.lock: File exists`. Checkpoints take a fraction of a second, so the other simply waits."""
+        fd = os.open(self.git_dir.parent / "shadow.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # which releases the lock
 
     def _run(self, *args: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # in a session of its own: the terminal's Ctrl-C must not kill git mid-write
@@ -90,6 +105,10 @@ class ShadowRepo:
     @held()
     def checkpoint(self, label: str) -> Checkpoint | None:
         """Commit the current files if they differ from the last checkpoint; None when unchanged."""
+        with self._locked():
+            return self._commit(label)
+
+    def _commit(self, label: str) -> Checkpoint | None:
         tree = self._snapshot_tree()
         parent = self.head()
         if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
@@ -134,6 +153,10 @@ class ShadowRepo:
     def restore(self, commit: str) -> list[tuple[str, str]]:
         """Put the files of checkpoint `commit` back on disk; what is there now stays reachable under
         refs/codewright/before-rewind/. Returns what changed on disk."""
+        with self._locked():
+            return self._restore(commit)
+
+    def _restore(self, commit: str) -> list[tuple[str, str]]:
         current = self._snapshot_tree()
         stamp = str(int(time.time() * 1000))
         parent = self.head()

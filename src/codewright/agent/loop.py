@@ -292,7 +292,10 @@ class Agent:
         self._save()
 
     def resume(self, text: str = "") -> Outcome:
-        """Continue a saved session, with the user's new words or a note that it was resumed."""
+        """Continue a saved session, with the user's new words or a note that it was resumed. A session killed
+        before its first save kept nothing of its conversation: it starts over from its task (and the words)."""
+        if not self.engine.history and not self.engine.turn:
+            return self.run("\n\n".join(filter(None, [self.store.get(self.session).task, text])))
         return self.run(text or RESUMED)
 
     def _limit_reached(self, steps_here: int) -> str | None:

@@ -17,7 +17,7 @@ from codewright.agent.checkpoint import ShadowRepo
 from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
 from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
-from codewright.agent.session import SessionStore
+from codewright.agent.session import SessionStore, UnreadableState
 from codewright.gateway.local.runtime import settle
 
 DEFAULT_MODE = "ask"
@@ -80,7 +80,8 @@ def open_agent(
         facts = scan_project(root)
         native, window, only = model_traits(gateway, model)
         holder: dict[str, Agent] = {}
-        ledger = Ledger.from_dict(state["context"]["ledger"]) if state else Ledger()
+        with _saved_state(session):
+            ledger = Ledger.from_dict(state["context"]["ledger"]) if state else Ledger()
         if not state:
             ledger.record_commits(root)
         toolbox = Toolbox(
@@ -93,7 +94,8 @@ def open_agent(
         )
         stack.callback(toolbox.close)
         if state:
-            engine = ContextEngine.from_dict(state["context"])
+            with _saved_state(session):
+                engine = ContextEngine.from_dict(state["context"])
             engine.ledger = ledger
         else:
             engine = ContextEngine(
@@ -112,7 +114,8 @@ def open_agent(
             mode=mode,
         )
         if state:
-            agent.restore(state)
+            with _saved_state(session):
+                agent.restore(state)
         holder["agent"] = agent
         emit(ev.SessionStarted(task=store.get(session).task, model=model, mode=mode, repo=str(root),
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
@@ -120,6 +123,16 @@ def open_agent(
             emit(ev.ErrorEvent(kind="no_terminal", message=refused, recoverable=True))
         agent.checkpoint("session start")
         yield agent
+
+
+@contextmanager
+def _saved_state(session: str) -> Iterator[None]:
+    """Reading a saved state that lacks a key or holds a wrong type (damaged, or from another version) is a
+    usage error that names the session, not a traceback."""
+    try:
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise UnreadableState(session, f"{type(exc).__name__}: {exc}") from None
 
 
 def unasked(mode: str, options: Options) -> str:

@@ -129,7 +129,11 @@ class SessionStore:
         return session_id
 
     def claim(self, session_id: str) -> None:
-        """This process now runs the session (`--resume`)."""
+        """This process now runs the session (`--resume`); one that another live process runs is refused (two
+        runs of one session overwrote each other's events and saved state)."""
+        (pid,) = self.db.execute("SELECT pid FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if pid is not None and pid != os.getpid() and _alive(pid) and self.get(session_id).outcome == "running":
+            raise UsageError(f"session {session_id} is running in process {pid}: stop it first, or start a new one")
         self.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (os.getpid(), session_id))
 
     def append(self, event: Event) -> None:
@@ -155,9 +159,16 @@ class SessionStore:
         return _session(row)
 
     def state(self, session_id: str) -> dict[str, Any]:
+        """The loop's saved state ({} before its first save); one that cannot be read is a usage error."""
         self.get(session_id)
         (text,) = self.db.execute("SELECT state FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        return json.loads(text)
+        try:
+            state = json.loads(text or "{}")
+        except ValueError as exc:
+            raise UnreadableState(session_id, f"not JSON: {exc}") from None
+        if not isinstance(state, dict):
+            raise UnreadableState(session_id, f"a JSON {type(state).__name__}, not an object")
+        return state
 
     def last_seq(self, session_id: str) -> int:
         (seq,) = self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE session = ?", (session_id,)).fetchone()
@@ -170,6 +181,15 @@ class SessionStore:
     def list(self, limit: int = 50) -> list[SessionRow]:
         rows = self.db.execute(f"SELECT {_COLUMNS}, pid FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
         return [_session(row) for row in rows]
+
+
+class UnreadableState(UsageError):
+    """A saved session this codewright cannot continue (damaged, or written by another version); the store keeps
+    it as it is."""
+
+    def __init__(self, session_id: str, why: str) -> None:
+        super().__init__(f"session {session_id} cannot be resumed: its saved state is unreadable ({why}); it was "
+                         "left as it is: start a new session (its events stay readable with `codewright sessions`)")
 
 
 def _connect(path: Path) -> sqlite3.Connection:
