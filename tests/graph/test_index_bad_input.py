@@ -182,3 +182,14 @@ def test_an_unwritable_git_exclude_file_does_not_fail_the_build(tmp_path: Path) 
     info.write_text("")  # info/exclude cannot be made, even by root
     ix, _ = build(repo)
     assert indexed(ix) == ["a.py"]
+
+
+@pytest.mark.parametrize("ending", ["\n", "\r\n", "\r"])
+def test_every_line_ending_python_reads_gives_the_same_lines(tmp_path: Path, ending: str) -> None:
+    """Old Mac files end lines with a lone CR: tree-sitter put every symbol of them on line 1."""
+    code = ending.join(["def a():", "    pass", "", "def b():", "    return 1", ""])
+    repo = make_repo(tmp_path / "r", {"m.py": code.encode()})
+    ix, _ = build(repo)
+    spans = ix.conn.execute("SELECT name, start_line, end_line FROM symbols WHERE kind='function' ORDER BY id")
+    assert spans.fetchall() == [("a", 1, 2), ("b", 4, 5)]
+    assert ix.conn.execute("SELECT lines, reason FROM files WHERE path='m.py'").fetchone() == (5, None)

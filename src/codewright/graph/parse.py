@@ -8,6 +8,7 @@ References, the bulk, travel as columns that the writer zips into rows in C.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -37,6 +38,11 @@ class Parsed:
     errors: list[str] = field(default_factory=list)
 
 
+_LONE_CR = re.compile(rb"\r(?!\n)")
+"""A line ending of old Mac files that Python reads as one but tree-sitter does not (every symbol of such a file
+was on line 1, the file a syntax error): each becomes \n, one byte for one, so offsets and columns hold."""
+
+
 def default_extractor() -> Extractor:
     from codewright.graph.extract import extract
 
@@ -52,9 +58,10 @@ def parse_file(job: tuple[str, str, str | None], extractor: Extractor | None = N
         return Parsed(path, "", 0, None, skipped=f"unreadable: {exc.strerror}")
     if content.binary:
         return Parsed(path, content.hash, 0, None, skipped="binary")
-    lines = content.data.count(b"\n") + (0 if content.data.endswith(b"\n") or not content.data else 1)
+    data = _LONE_CR.sub(b"\n", content.data) if b"\r" in content.data else content.data
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
     try:
-        facts = (extractor or default_extractor())(path, content.data, module)
+        facts = (extractor or default_extractor())(path, data, module)
     except Exception as exc:  # noqa: BLE001 - an extractor bug must not lose the rest of the tree
         return Parsed(path, content.hash, lines, None, errors=[f"extraction failed: {exc!r}"])
     return flatten(facts, content.hash, lines)
