@@ -315,11 +315,10 @@ def test_a_run_whose_output_is_closed_goes_on_and_is_saved(tmp_path: Path, json_
 
 def test_a_session_killed_before_its_first_save_resumes_with_its_task(tmp_path: Path) -> None:
     """Its stored state is {}: the resumed prompt must carry the task, not only "it was resumed"."""
-    from codewright.agent.session import SessionStore
-
-    store = SessionStore(tmp_path)
-    session = store.create("rename notes.txt to todo.txt", MODEL, "full-auto")
-    store.close()
+    code = ("import sys; from codewright.agent.session import SessionStore\n"
+            f"print(SessionStore(sys.argv[1]).create('rename notes.txt to todo.txt', {MODEL!r}, 'full-auto'))")
+    made = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    session = made.stdout.strip()  # by a process that ended without saving, as a killed run does
 
     def first(rec: Recorded) -> Turn:
         assert "rename notes.txt to todo.txt" in json.dumps(rec.messages[-1])
@@ -345,7 +344,7 @@ def test_a_damaged_saved_state_is_one_line_and_stays_as_it_was(tmp_path: Path, s
 
     store = SessionStore(tmp_path)
     session = store.create("a task", MODEL, "full-auto")
-    store.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (state, session))
+    store.db.execute("UPDATE sessions SET state = ?, outcome = 'interrupted' WHERE id = ?", (state, session))
     store.close()
     with ModelServer(Script([])) as server:
         resumed = cli("run", "--resume", session, "--json", "--repo", str(tmp_path), server=server)

@@ -87,3 +87,23 @@ def test_ctrl_c_reaching_only_the_workers_does_not_break_the_build(tmp_path: Pat
     with Index.open(tree) as index:
         stats = index.build(progress)
     assert stats.parsed == FILES + 1
+
+
+def test_sigterm_to_the_index_command_winds_it_up_as_ctrl_c_does(tmp_path: Path) -> None:
+    """Killed with SIGTERM (a supervisor, `timeout`), `codewright index` ended at once and left its parse workers
+    printing broken-pipe tracebacks; it now stops as after Ctrl-C: exit 130, one line, no worker left."""
+    tree = _tree(tmp_path / "tree")
+    proc = subprocess.Popen([sys.executable, "-m", "codewright", "index", str(tree)], start_new_session=True,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not (tree / ".codewright" / "index.db").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.3)  # the workers are parsing
+    proc.send_signal(signal.SIGTERM)  # to the command alone, not its group
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines()[-1] == "codewright: interrupted by SIGTERM" and "Traceback" not in err
+    deadline = time.monotonic() + 10
+    while not _group_gone(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _group_gone(proc.pid), "a parse worker outlived the stopped build"

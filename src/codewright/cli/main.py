@@ -55,6 +55,10 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError:
         print("codewright: the current directory no longer exists", file=sys.stderr)
         return EXIT_USAGE
+    from codewright.agent.interrupts import stop_like_ctrl_c
+
+    stop_like_ctrl_c()  # every command winds up on SIGTERM or SIGHUP as on Ctrl-C (a killed index left its
+    # parse workers printing broken-pipe tracebacks)
     try:
         return int(args.func(args) or 0)
     except CodewrightError as exc:
