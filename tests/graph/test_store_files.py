@@ -123,3 +123,17 @@ def test_the_quick_any_pattern_test_never_changes_a_verdict(tmp_path: Path, path
     assert rules.any_pattern[""] is not None
     expected = pathspec.GitIgnoreSpec.from_lines(PATTERNS).check_file(path).include
     assert rules.ignored(path) is bool(expected)
+
+
+def test_a_project_its_enclosing_repository_ignores_is_walked(tmp_path: Path) -> None:
+    """A dotfiles repository in $HOME ignoring `*`: git lists nothing under it, which left the index empty."""
+    home = make_repo(tmp_path / "home", {".gitignore": "*\n"}, git=True)
+    project = make_repo(home / "proj", {"a.py": "", "build/out.py": "", ".gitignore": "build/\n"})
+    found = discover(project)
+    assert not found.in_git and [f.path for f in found.files] == [".gitignore", "a.py"]
+
+
+def test_is_ignored_agrees_with_discovery_in_a_project_its_enclosing_repository_ignores(tmp_path: Path) -> None:
+    home = make_repo(tmp_path / "home", {".gitignore": "*\n"}, git=True)
+    project = make_repo(home / "proj", {"a.py": "", ".gitignore": "build/\n"})
+    assert (is_ignored(project, "new.py"), is_ignored(project, "build/x.py")) == (False, True)

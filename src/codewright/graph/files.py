@@ -90,7 +90,9 @@ def is_ignored(root: Path, rel: str) -> bool:
         out = None
     in_git = out is not None and out.returncode in (0, 1)  # 0 ignored, 1 not ignored; 128: not a git tree
     if in_git and out.returncode == 0:
-        return True
+        if not _ignored_by_enclosing_repo(root):
+            return True
+        in_git = False  # discovery walks such a tree as outside git: so does this
     if any(_generated(root / a) for a in ancestors if a):
         return not (in_git and _tracked(root, rel))
     if in_git:
@@ -161,13 +163,20 @@ def _git_files(root: Path) -> list[str] | None:
         )
     except FileNotFoundError:  # no git on this machine
         return None
-    if out.returncode != 0:
+    if out.returncode != 0 or not out.stdout and _ignored_by_enclosing_repo(root):
         return None
     generated: dict[str, bool] = {}  # folder -> whether it or a folder above it is generated
     return [
         entry[2:] for entry in out.stdout.decode("utf-8", "surrogateescape").split("\0")
         if entry and not (entry[0] == "?" and _in_generated(root, entry[2:], generated))
     ]
+
+
+def _ignored_by_enclosing_repo(root: Path) -> bool:
+    """A project in a folder its enclosing repository ignores (a dotfiles repository in $HOME ignoring `*`): git
+    lists none of its files, which does not make them nobody's, so the tree is walked as outside git."""
+    done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True, check=False)
+    return done.returncode == 0
 
 
 def _in_generated(root: Path, rel: str, memo: dict[str, bool]) -> bool:
