@@ -281,6 +281,21 @@ def test_oversized_recent_result_is_cut_to_fit() -> None:
     assert engine.last_compaction and engine.last_compaction.truncated == 1
 
 
+def test_an_oversized_argument_of_the_latest_call_is_cut_to_fit() -> None:
+    """A model that wrote a huge file in one call kept it in every request: it is cut as a huge result is."""
+    engine = make(window=4000)
+    engine.add_user("Write the data file.")
+    content = file_text(4000)
+    call = ToolCall("big", "create_file", json.dumps({"path": "data.py", "content": content}))
+    engine.add_assistant(Message("assistant", "", [call]))
+    engine.add_tool_result(call, "wrote data.py", kind="file_written", path="data.py")
+    request = engine.build("m")
+    assert engine.measure() <= engine.budget("m")
+    sent = json.loads(request.messages[-2].tool_calls[0].arguments)
+    assert sent["path"] == "data.py" and "tokens cut to fit the context window" in sent["content"]
+    assert sent["content"].startswith(content[:40]) and sent["content"].endswith(content[-40:])
+
+
 def test_static_part_too_large_for_the_window_is_a_limit() -> None:
     engine = ContextEngine(".", system="x " * 3000, tools=TOOLS, window=2000, facts=FACTS, repo_map="")
     engine.add_user("hi")

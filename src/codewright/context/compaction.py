@@ -171,19 +171,13 @@ def _shrink_arguments(entry: Entry) -> bool:
     """Replace long string arguments of an assistant's tool calls (code it wrote) with a reference."""
     changed = False
     for call in entry.message.tool_calls:
-        try:
-            args = json.loads(call.arguments)
-        except ValueError:
-            continue
-        if not isinstance(args, dict):
-            continue
-        for key, value in args.items():
-            if isinstance(value, str) and len(value) > BIG_ARGUMENT_CHARS:
-                lines = len(value.splitlines())
-                args[key] = f"[{lines} lines written at turn {entry.turn}; the repository holds them now]"
-                changed = True
-        if changed:
+        args = _arguments(call)
+        big = [key for key, value in args.items() if isinstance(value, str) and len(value) > BIG_ARGUMENT_CHARS]
+        for key in big:
+            args[key] = f"[{len(args[key].splitlines())} lines written at turn {entry.turn}; the repository holds them now]"
+        if big:
             call.arguments = json.dumps(args, ensure_ascii=False)
+            changed = True
     entry.compacted = changed  # unchanged calls stay byte-identical, so a cache breakpoint on them still hits
     return changed
 
@@ -235,12 +229,8 @@ def _note_file(summary: Summary, entry: Entry) -> None:
 
 
 def _call_label(call: ToolCall) -> str:
-    try:
-        args = json.loads(call.arguments)
-    except ValueError:
-        args = {}
-    target = next((str(args[k]) for k in ("path", "command", "query", "symbol", "name") if isinstance(args, dict)
-                   and k in args), "")
+    args = _arguments(call)
+    target = next((str(args[k]) for k in ("path", "command", "query", "symbol", "name") if k in args), "")
     return f"{call.name} {_clip(target, 60)}".strip()
 
 
@@ -256,24 +246,51 @@ def _clip(text: str, limit: int) -> str:
 
 
 def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: Count) -> int:
-    """Last resort: cut the largest tool results (head and tail kept) until the request fits `limit`."""
+    """Last resort: cut the largest tool results, user messages and string arguments of tool calls (head and tail
+    kept) until the request fits `limit`. A call's arguments count too: a model that wrote a 5 MB file in one
+    create_file call kept those megabytes in every later request, and nothing else could be cut to fit."""
     cut: set[int] = set()
-    candidates = sorted((i for i, e in enumerate(entries) if e.message.role in ("tool", "user")),
-                        key=lambda i: -count(entries[i].message.content))
-    for i in candidates:
+    pieces = [(i, None) for i, e in enumerate(entries) if e.message.role in ("tool", "user")]
+    pieces += [(i, call) for i, e in enumerate(entries) for call in e.message.tool_calls]
+    for i, call in sorted(pieces, key=lambda piece: -count(_piece(entries[piece[0]], piece[1]))):
         for _ in range(4):  # the chars-per-token estimate is rough: re-measure and cut again
             excess = measure() - limit
             if excess <= 0:
                 return len(cut)
-            entry = entries[i]
-            text = entry.message.content
+            text = _piece(entries[i], call)
             size = count(text)
             if size <= 64:
                 break
             keep_tokens = max(size - excess - 64 - size // 20, 32)
             keep_chars = max(int(len(text) * keep_tokens / size), 80)
             head, tail = text[: keep_chars // 2], text[-(keep_chars // 2):]
-            entry.message.content = f"{head}\n[... about {size - keep_tokens} tokens cut to fit the context window ...]\n{tail}"
-            entry.tokens = 0
+            _replace(entries[i], call, f"{head}\n[... about {size - keep_tokens} tokens cut to fit the context window ...]\n{tail}")
+            entries[i].tokens = 0
             cut.add(i)
     return len(cut)
+
+
+def _piece(entry: Entry, call: ToolCall | None) -> str:
+    """What `truncate_to_fit` may cut: a message's text, or a call's longest string argument ("" if none)."""
+    if call is None:
+        return entry.message.content
+    arguments = _arguments(call)
+    return max((v for v in arguments.values() if isinstance(v, str)), key=len, default="")
+
+
+def _replace(entry: Entry, call: ToolCall | None, text: str) -> None:
+    if call is None:
+        entry.message.content = text
+        return
+    arguments = _arguments(call)
+    longest = max((k for k, v in arguments.items() if isinstance(v, str)), key=lambda k: len(arguments[k]))
+    call.arguments = json.dumps({**arguments, longest: text}, ensure_ascii=False)
+
+
+def _arguments(call: ToolCall) -> dict[str, Any]:
+    """A call's arguments as an object ({} when the model wrote something else)."""
+    try:
+        arguments = json.loads(call.arguments)
+    except ValueError:
+        return {}
+    return arguments if isinstance(arguments, dict) else {}

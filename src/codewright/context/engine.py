@@ -317,10 +317,10 @@ class ContextEngine:
             info.truncated = compaction.truncate_to_fit(self.history, self.measure, budget, self.count)
         info.tokens_after = self.measure()
         if info.tokens_after > budget:
-            raise LimitReached(
-                f"the prompt needs {info.tokens_after} tokens but the window allows {budget}: "
-                "the system prompt, tools and repository map alone are too large for this model"
-            )
+            static = self._static_tokens + self._tool_tokens
+            why = ("the system prompt, tools and repository map alone are too large for this model" if static > budget
+                   else f"compaction cut all it could (the system prompt, tools and repository map take {static})")
+            raise LimitReached(f"the prompt needs {info.tokens_after} tokens but the window allows {budget}: {why}")
         self.compactions += 1
         self.last_compaction = info
 
