@@ -354,3 +354,19 @@ def test_a_damaged_saved_state_is_one_line_and_stays_as_it_was(tmp_path: Path, s
     store = SessionStore(tmp_path)
     assert store.db.execute("SELECT state FROM sessions WHERE id = ?", (session,)).fetchone()[0] == state
     store.close()
+
+
+def test_a_chat_message_that_is_not_utf8_is_sent_with_replacement_characters(tmp_path: Path) -> None:
+    """Latin-1 bytes on stdin arrived as surrogates that no request can carry: the chat ended with exit 2 and a
+    message quoting the whole request."""
+    def replied(rec: Recorded) -> Turn:
+        assert "caf\ufffd au lait" in json.dumps(rec.messages[-1], ensure_ascii=False)
+        return Turn(text="noted")
+
+    script = Script([replied])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1"}
+        done = subprocess.run([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--repo", str(tmp_path)],
+                              input=b"caf\xe9 au lait\n", env=env, capture_output=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert script.problems == []

@@ -47,5 +47,21 @@ def stop_like_ctrl_c() -> None:
             signal.signal(stop, _interrupt)
 
 
+@contextmanager
+def stopping_like_ctrl_c() -> Iterator[None]:
+    """`stop_like_ctrl_c` for a block, the handlers before it put back after (`main` runs in-process in tests);
+    off the main thread, where no handler can be set, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    saved = {stop: signal.getsignal(stop) for stop in STOP_SIGNALS}
+    stop_like_ctrl_c()
+    try:
+        yield
+    finally:
+        for stop, handler in saved.items():
+            signal.signal(stop, handler)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise Stopped(signal.Signals(signum).name)

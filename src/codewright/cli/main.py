@@ -55,10 +55,14 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError:
         print("codewright: the current directory no longer exists", file=sys.stderr)
         return EXIT_USAGE
-    from codewright.agent.interrupts import stop_like_ctrl_c
+    from codewright.agent.interrupts import stopping_like_ctrl_c
 
-    stop_like_ctrl_c()  # every command winds up on SIGTERM or SIGHUP as on Ctrl-C (a killed index left its
-    # parse workers printing broken-pipe tracebacks)
+    with stopping_like_ctrl_c():  # every command winds up on SIGTERM or SIGHUP as on Ctrl-C (a killed index
+        return _call(args, argv)  # left its parse workers printing broken-pipe tracebacks)
+
+
+def _call(args: argparse.Namespace, argv: list[str]) -> int:
+    """The command, its errors each told in one line with its exit code."""
     try:
         return int(args.func(args) or 0)
     except CodewrightError as exc:
@@ -68,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if "surrogates not allowed" not in str(exc):
             raise
         # argv is decoded with surrogateescape: bytes that are not UTF-8 reach no file, name or database
-        bad = next((arg for arg in argv if not _is_utf8(arg)), exc.object)
+        bad = next((arg for arg in argv if not _is_utf8(arg)), exc.object[max(exc.start - 40, 0):exc.end + 40])
         print(f"codewright: {bad.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')!r} is not valid UTF-8",
               file=sys.stderr)
         return EXIT_USAGE
@@ -78,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
         print(f"codewright: no space left on device{f' for {exc.filename}' if exc.filename else ''}", file=sys.stderr)
         return EXIT_FAILED
-    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP in a run or chat (named)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (named)
         print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:

@@ -34,7 +34,13 @@ def read_message(prompt: str = "you> ") -> str | None:
             continue
         if text.strip() in {"/exit", "/quit"}:
             return None
-        return text
+        return _as_utf8(text)
+
+
+def _as_utf8(text: str) -> str:
+    """Bytes of another encoding read from stdin arrive as surrogates, which no request can carry (the chat
+    ended on them): each shows as U+FFFD, the rest of the message stays."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def confirm(question: str) -> bool:
