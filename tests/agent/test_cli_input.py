@@ -116,3 +116,11 @@ def test_an_argument_that_is_no_valid_value_is_refused_in_plain_words(
     err = capsys.readouterr().err
     assert message in err and "_positive" not in err and "_model" not in err
     assert not (tmp_path / ".codewright").exists()
+
+
+def test_a_run_has_a_step_limit_unless_given_one() -> None:
+    """A model looping on ever new calls ran 387 of them in 90 s with no end: a run stops at 200 by default."""
+    from codewright.cli.main import build_parser
+
+    assert build_parser("run").parse_args(["run", "fix it"]).max_steps == 200
+    assert build_parser("run").parse_args(["run", "fix it", "--max-steps", "7"]).max_steps == 7

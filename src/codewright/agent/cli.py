@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
+DEFAULT_MAX_STEPS = 200  # model calls: a model looping on ever new calls ran 387 of them in 90 s, with no end
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("task", nargs="?", default="", help="the task in plain language")
     _session_options(run)
     run.add_argument("--resume", metavar="ID", help="continue session ID (after a crash, Ctrl-C or a limit)")
-    run.add_argument("--max-steps", type=_positive_int, metavar="N", help="stop after N model calls (exit 3)")
+    run.add_argument("--max-steps", type=_positive_int, metavar="N", default=DEFAULT_MAX_STEPS,
+                     help=f"stop after N model calls (exit 3; default {DEFAULT_MAX_STEPS})")
     run.add_argument("--max-seconds", type=_positive_float, metavar="S", help="stop after S seconds (exit 3)")
     run.add_argument("--budget", type=_positive_float, metavar="USD", help="stop once the cost reaches USD (exit 3)")
     run.add_argument("--attempts", type=_positive_int, metavar="N",
