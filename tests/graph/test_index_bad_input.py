@@ -193,3 +193,10 @@ def test_every_line_ending_python_reads_gives_the_same_lines(tmp_path: Path, end
     spans = ix.conn.execute("SELECT name, start_line, end_line FROM symbols WHERE kind='function' ORDER BY id")
     assert spans.fetchall() == [("a", 1, 2), ("b", 4, 5)]
     assert ix.conn.execute("SELECT lines, reason FROM files WHERE path='m.py'").fetchone() == (5, None)
+
+
+def test_outside_git_an_ignored_symlinked_folder_is_not_reported(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n", ".gitignore": "venv/\n"})
+    os.symlink(tmp_path, repo / "venv")  # a link to an environment elsewhere, ignored as the project says
+    _, stats = build(repo)
+    assert [s["path"] for s in stats.skipped_files] == []

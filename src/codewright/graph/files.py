@@ -228,10 +228,12 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
                 is_dir = entry.is_dir()  # follows symlinks
             except OSError:
                 is_dir = False
-            if is_dir and entry.is_symlink():
-                skipped.append(Skipped(child, _linked_folder(root, entry.path)))
-            elif is_dir:
-                if not rules.ignored(child + "/") and not _generated(entry.path):
+            if is_dir:
+                if rules.ignored(child + "/"):
+                    continue
+                if entry.is_symlink():
+                    skipped.append(Skipped(child, _linked_folder(root, entry.path)))
+                elif not _generated(entry.path):
                     visit(entry.path, child)
             elif not rules.ignored(child):
                 found.append(child)
