@@ -370,3 +370,11 @@ def test_a_chat_message_that_is_not_utf8_is_sent_with_replacement_characters(tmp
                               input=b"caf\xe9 au lait\n", env=env, capture_output=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert script.problems == []
+
+
+def test_undo_where_no_session_ran_says_so_and_writes_nothing(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    done = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert (done.returncode, done.stderr) == (2, "codewright: no checkpoints yet: codewright run or chat makes them\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]

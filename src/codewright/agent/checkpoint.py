@@ -40,6 +40,14 @@ _IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhos
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
 
+NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
+
+
+def has_shadow(root: Path) -> bool:
+    """Whether a session ever checkpointed here, found without making `.codewright/` (as `data_dir` would)."""
+    return (Path(root) / ".codewright" / "shadow.git" / "HEAD").exists()
+
+
 @dataclass
 class Checkpoint:
     commit: str
@@ -141,7 +149,7 @@ class ShadowRepo:
         if steps < 1:
             raise UsageError("rewind: N must be at least 1")
         if not history:
-            raise UsageError("no checkpoints yet: codewright run or chat makes them")
+            raise UsageError(NO_CHECKPOINTS)
         if len(history) == 1:
             raise UsageError(f"nothing to go back to: there is one checkpoint ({history[0].label}) and none before it")
         if steps >= len(history):

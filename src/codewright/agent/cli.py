@@ -168,10 +168,13 @@ def _sessions(args: argparse.Namespace) -> int:
 
 
 def _undo(args: argparse.Namespace) -> int:
-    from codewright.agent.checkpoint import ShadowRepo
+    from codewright.agent.checkpoint import NO_CHECKPOINTS, ShadowRepo, has_shadow
+    from codewright.errors import UsageError
 
-    shadow = ShadowRepo(_root(args))
-    target, changes = shadow.rewind(args.steps)
+    root = _root(args)
+    if not has_shadow(root):  # nothing to undo: no folder is made to say so
+        raise UsageError(NO_CHECKPOINTS)
+    target, changes = ShadowRepo(root).rewind(args.steps)
     result = {
         "checkpoint": target.commit,
         "label": target.label,
