@@ -92,6 +92,18 @@ def test_edits_that_are_not_text_are_refused_alike_from_a_file_and_stdin(tree, c
     assert (root / "a.py").read_text() == "x = 1\ny = 2\n"
 
 
+@pytest.mark.parametrize("source", ["/dev/zero", "stdin"])
+def test_input_over_the_limit_is_refused_without_reading_it_whole(tree, capsys, monkeypatch, source):
+    """/dev/zero given as edits (or a task) was read to the end of memory."""
+    from codewright.cli.inputs import INPUT_LIMIT
+
+    root = tree({"a.py": "x = 1\n"})
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"y" * (INPUT_LIMIT + 1))))
+    name, label = (source, source) if source != "stdin" else ("-", "standard input")
+    code, out, err = run(capsys, "apply", name, "--repo", str(root))
+    assert (code, out, err) == (2, "", f"codewright: {label} is over 64 MB: give the task or edits, not a dump\n")
+
+
 def _block(path: str, old: str, new: str) -> str:
     return f"{path}\n<<<<<<< SEARCH\n{old}\n=======\n{new}\n>>>>>>> REPLACE\n"
 

@@ -8,9 +8,10 @@ than read as garbage.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 from codewright.errors import UsageError
+
+INPUT_LIMIT = 64 * 2**20  # bytes of a task, a query or edits
 
 
 def read_input(name: str) -> str:
@@ -19,9 +20,15 @@ def read_input(name: str) -> str:
         raise UsageError("the file name is empty (give a file, or - for standard input)")
     label = "standard input" if name == "-" else name
     try:
-        data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+        if name == "-":
+            data = sys.stdin.buffer.read(INPUT_LIMIT + 1)
+        else:
+            with open(name, "rb") as handle:
+                data = handle.read(INPUT_LIMIT + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {label}: {exc.strerror or exc}") from None
+    if len(data) > INPUT_LIMIT:  # /dev/zero, or a log given by mistake: read whole, it filled memory
+        raise UsageError(f"{label} is over {INPUT_LIMIT // 2**20} MB: give the task or edits, not a dump")
     return _decode(data, label)
 
 
