@@ -378,3 +378,22 @@ def test_undo_where_no_session_ran_says_so_and_writes_nothing(tmp_path: Path) ->
                           text=True, timeout=60, check=False)
     assert (done.returncode, done.stderr) == (2, "codewright: no checkpoints yet: codewright run or chat makes them\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
+def test_a_nested_git_repository_is_named_as_not_checkpointed(tmp_path: Path) -> None:
+    """git records a folder with its own .git as a commit id: undo could not restore the files in it, silently."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "m.py").write_text("v = 1\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path / "lib", check=True)
+    subprocess.run(["git", "add", "m.py"], cwd=tmp_path / "lib", check=True)
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "i"], cwd=tmp_path / "lib",
+                   check=True)
+    with ModelServer(Script([lambda rec: Turn(tool_calls=[call("finish", summary="done")])])) as server:
+        proc = cli("run", "look", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server)
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    (notice,) = [e for e in check_lines(out.splitlines()) if e["type"] == "error"]
+    assert notice["kind"] == "not_checkpointed" and notice["recoverable"]
+    assert notice["message"].startswith("lib: a git repository of its own inside this one")

@@ -127,6 +127,12 @@ class ShadowRepo:
         changes = self._changes(parent, commit) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
 
+    def nested(self) -> list[str]:
+        """Folders holding a git repository of their own, as of the last checkpoint: git records such a folder as
+        a commit id (a gitlink), not its files, so no checkpoint covers them and undo cannot restore them."""
+        out = self._git("ls-files", "--stage", "-z")
+        return [entry.split("\t", 1)[1] for entry in out.split("\0") if entry.startswith("160000 ")]
+
     def _changes(self, old: str, new: str) -> list[tuple[str, str]]:
         out = self._git("diff-tree", "-r", "--no-renames", "--name-status", "-z", old, new)
         parts = [p for p in out.split("\0") if p]

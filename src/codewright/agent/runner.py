@@ -122,6 +122,10 @@ def open_agent(
         if refused := unasked(mode, options):
             emit(ev.ErrorEvent(kind="no_terminal", message=refused, recoverable=True))
         agent.checkpoint("session start")
+        if nested := agent.shadow.nested():
+            emit(ev.ErrorEvent(kind="not_checkpointed", recoverable=True, message=(
+                f"{', '.join(nested[:5])}{' and more' if len(nested) > 5 else ''}: a git repository of its own "
+                "inside this one; checkpoints do not cover its files, so undo cannot restore them")))
         yield agent
 
 
