@@ -205,3 +205,24 @@ def test_two_processes_checkpointing_one_repository_at_once_both_succeed(repo: P
     assert [run.returncode for run in runs] == [0, 0], errors
     assert (repo / "one.txt").read_text() == (repo / "two.txt").read_text() == "14"
     assert len(ShadowRepo(repo).log()) >= 16
+
+
+def test_a_shadow_repository_deleted_mid_session_is_made_again(repo: Path) -> None:
+    import shutil
+
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    shutil.rmtree(repo / ".codewright")  # by a command, or the user
+    (repo / "a.py").write_text("changed\n")
+    assert shadow.checkpoint("after") is not None and [c.label for c in shadow.log()] == ["after"]
+
+
+def test_a_repository_deleted_mid_session_is_an_error_that_says_so(tmp_path: Path) -> None:
+    import shutil
+
+    root = tmp_path / "r"
+    root.mkdir()
+    shadow = ShadowRepo(root)
+    shutil.rmtree(root)
+    with pytest.raises(CodewrightError, match=f"^checkpoint: the repository {root} no longer exists$"):
+        shadow.checkpoint("after")

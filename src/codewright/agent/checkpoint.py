@@ -62,17 +62,22 @@ class ShadowRepo:
         self.git_dir = data_dir(self.root) / "shadow.git"
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
-        with self._locked():
-            if not (self.git_dir / "HEAD").exists():
-                self._init()
+        with self._locked():  # made here when missing
+            pass
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
         """One writer at a time: two sessions in one repository checkpointed at once, and one of them died of
-        git's `index.lock: File exists`. Checkpoints take a fraction of a second, so the other simply waits."""
-        fd = os.open(self.git_dir.parent / "shadow.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        git's `index.lock: File exists`. Checkpoints take a fraction of a second, so the other simply waits.
+        A shadow repository deleted meanwhile (`rm -rf .codewright`) is made again; a repository deleted is an
+        error that says so."""
+        if not self.root.is_dir():
+            raise CodewrightError(f"checkpoint: the repository {self.root} no longer exists")
+        fd = os.open(data_dir(self.root) / "shadow.lock", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            if not (self.git_dir / "HEAD").exists():
+                self._init()
             yield
         finally:
             os.close(fd)  # which releases the lock
