@@ -33,6 +33,18 @@ def test_corrupted_index_is_rebuilt_with_a_message(repo: Path) -> None:
         assert ix.build().files == 5
 
 
+@pytest.mark.timeout(60)
+def test_a_fifo_where_the_index_goes_is_replaced_with_a_message(repo: Path) -> None:
+    """SQLite's open of a FIFO blocks forever."""
+    import os
+
+    db_path(repo).parent.mkdir()
+    os.mkfifo(db_path(repo))
+    with Index.open(repo) as ix:
+        assert ix.notices == [f"{db_path(repo)}: not a regular file; rebuilding the index"]
+        assert ix.build().files == 5
+
+
 def test_truncated_index_is_rebuilt(repo: Path) -> None:
     with Index.open(repo) as ix:
         ix.build()

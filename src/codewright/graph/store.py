@@ -157,6 +157,8 @@ def _has_meta(conn: sqlite3.Connection) -> bool:
 
 def _problem(path: Path) -> str | None:
     """Why an existing index.db cannot be used, or None when it can."""
+    if not path.is_file():  # a FIFO there blocked SQLite's open forever
+        return "not a regular file"
     try:
         conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=60)
         try:
