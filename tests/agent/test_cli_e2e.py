@@ -344,7 +344,7 @@ def test_a_damaged_saved_state_is_one_line_and_stays_as_it_was(tmp_path: Path, s
 
     store = SessionStore(tmp_path)
     session = store.create("a task", MODEL, "full-auto")
-    store.db.execute("UPDATE sessions SET state = ?, outcome = 'interrupted' WHERE id = ?", (state, session))
+    store.db.execute("UPDATE sessions SET state = ?, outcome = 'interrupted', pid = NULL WHERE id = ?", (state, session))
     store.close()
     with ModelServer(Script([])) as server:
         resumed = cli("run", "--resume", session, "--json", "--repo", str(tmp_path), server=server)

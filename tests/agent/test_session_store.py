@@ -79,3 +79,22 @@ def test_a_session_another_live_process_runs_cannot_be_claimed(tmp_path: Path) -
     other.wait()
     store.claim(session)  # its process is gone: resumable
     assert outcomes(store) == {session: "running"}
+
+
+def test_a_released_session_is_claimable_and_a_held_one_is_not(tmp_path: Path) -> None:
+    """A chat between two messages reads "replied" but its process still runs it: only its release frees it."""
+    import pytest
+
+    from codewright.errors import UsageError
+
+    store = SessionStore(tmp_path)
+    session = store.create("chat", "m", "ask", kind="chat")
+    store.save(session, {}, outcome="replied")
+    with subprocess.Popen(["sleep", "30"]) as other:
+        store.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (other.pid, session))
+        with pytest.raises(UsageError, match="is running in process"):
+            store.claim(session)
+        other.kill()
+    store.claim(session)
+    store.release(session)
+    assert store.db.execute("SELECT pid FROM sessions WHERE id = ?", (session,)).fetchone() == (None,)

@@ -73,6 +73,7 @@ def open_agent(
         else:
             mode = options.mode or DEFAULT_MODE
             session = store.create(task, model, mode, kind="chat" if options.chat else "run")
+        stack.callback(store.release, session)
         emit = Emitter(store, session, renderers, seq=store.last_seq(session))
         index = Index.open(root)
         stack.callback(index.close)

@@ -131,10 +131,16 @@ class SessionStore:
     def claim(self, session_id: str) -> None:
         """This process now runs the session (`--resume`); one that another live process runs is refused (two
         runs of one session overwrote each other's events and saved state)."""
+        self.get(session_id)
         (pid,) = self.db.execute("SELECT pid FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        if pid is not None and pid != os.getpid() and _alive(pid) and self.get(session_id).outcome == "running":
+        if pid is not None and pid != os.getpid() and _alive(pid):
             raise UsageError(f"session {session_id} is running in process {pid}: stop it first, or start a new one")
         self.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (os.getpid(), session_id))
+
+    def release(self, session_id: str) -> None:
+        """This process no longer runs the session: a chat waiting for its next message is claimed (its outcome
+        reads "replied"), one that ended is not, even once another process has its process id."""
+        self.db.execute("UPDATE sessions SET pid = NULL WHERE id = ? AND pid = ?", (session_id, os.getpid()))
 
     def append(self, event: Event) -> None:
         data = event.to_dict()
