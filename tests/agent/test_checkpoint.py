@@ -226,3 +226,16 @@ def test_a_repository_deleted_mid_session_is_an_error_that_says_so(tmp_path: Pat
     shutil.rmtree(root)
     with pytest.raises(CodewrightError, match=f"^checkpoint: the repository {root} no longer exists$"):
         shadow.checkpoint("after")
+
+
+def test_files_changed_since_the_last_checkpoint_are_named_before_a_rewind(repo: Path) -> None:
+    """Hand edits after a session go back with an undo: `undo` names them (kept under before-rewind/)."""
+    shadow = ShadowRepo(repo)
+    assert shadow.unsaved() == []  # no checkpoint yet
+    shadow.checkpoint("start")
+    (repo / "a.py").write_text("agent\n")
+    shadow.checkpoint("edit")
+    assert shadow.unsaved() == []
+    (repo / "sub" / "b.txt").write_text("by hand\n")
+    (repo / "mine.py").write_text("mine\n")
+    assert shadow.unsaved() == ["mine.py", "sub/b.txt"]

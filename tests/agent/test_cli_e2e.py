@@ -162,6 +162,7 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
                           capture_output=True, text=True, check=False)
     assert undo.returncode == 0, undo.stderr
     validate("undo", json.loads(undo.stdout))
+    assert json.loads(undo.stdout)["unsaved"] == []
     assert snapshot(tmp_path) == before
     again = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)],
                            capture_output=True, text=True, check=False)
@@ -397,3 +398,23 @@ def test_a_nested_git_repository_is_named_as_not_checkpointed(tmp_path: Path) ->
     (notice,) = [e for e in check_lines(out.splitlines()) if e["type"] == "error"]
     assert notice["kind"] == "not_checkpointed" and notice["recoverable"]
     assert notice["message"].startswith("lib: a git repository of its own inside this one")
+
+
+def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    with ModelServer(Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ])) as server:
+        done = cli("run", "edit", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server)
+        _, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    (tmp_path / "notes.txt").write_text("mine, edited after the run\n")
+    undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,
+                          text=True, check=False)
+    assert undo.returncode == 0, undo.stderr
+    assert ("1 file(s) had changed since the last checkpoint (notes.txt): those changes are kept in "
+            ".codewright/shadow.git under refs/codewright/before-rewind/") in undo.stdout
+    assert (tmp_path / "notes.txt").read_text() == "mine\n" and (tmp_path / "a.py").read_text() == "x = 1\n"

@@ -132,6 +132,16 @@ class ShadowRepo:
         changes = self._changes(parent, commit) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
 
+    def unsaved(self) -> list[str]:
+        """Files that differ from the last checkpoint now (edited by hand since the session, say): going back
+        rolls them back too, so `undo` names them."""
+        head = self.head()
+        if head is None:
+            return []
+        with self._locked():
+            tree = self._snapshot_tree()
+        return [path for path, _ in self._changes(head, tree)]
+
     def nested(self) -> list[str]:
         """Folders holding a git repository of their own, as of the last checkpoint: git records such a folder as
         a commit id (a gitlink), not its files, so no checkpoint covers them and undo cannot restore them."""

@@ -174,12 +174,15 @@ def _undo(args: argparse.Namespace) -> int:
     root = _root(args)
     if not has_shadow(root):  # nothing to undo: no folder is made to say so
         raise UsageError(NO_CHECKPOINTS)
-    target, changes = ShadowRepo(root).rewind(args.steps)
+    shadow = ShadowRepo(root)
+    unsaved = shadow.unsaved()
+    target, changes = shadow.rewind(args.steps)
     result = {
         "checkpoint": target.commit,
         "label": target.label,
         "steps": args.steps,
         "changes": [{"path": path, "change": change} for path, change in changes],
+        "unsaved": unsaved,
     }
     if args.json:
         print(json.dumps(result, indent=2))
@@ -187,5 +190,9 @@ def _undo(args: argparse.Namespace) -> int:
     print(f"restored checkpoint {target.commit[:10]} ({target.label}): {len(changes)} file(s) changed")
     for path, change in changes:
         print(f"  {change:8} {path}")
+    if unsaved:
+        print(f"{len(unsaved)} file(s) had changed since the last checkpoint ({', '.join(unsaved[:5])}"
+              f"{', ...' if len(unsaved) > 5 else ''}): those changes are kept in .codewright/shadow.git under "
+              "refs/codewright/before-rewind/")
     sys.stdout.flush()
     return 0
