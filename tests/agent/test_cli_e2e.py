@@ -418,3 +418,21 @@ def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
     assert ("1 file(s) had changed since the last checkpoint (notes.txt): those changes are kept in "
             ".codewright/shadow.git under refs/codewright/before-rewind/") in undo.stdout
     assert (tmp_path / "notes.txt").read_text() == "mine\n" and (tmp_path / "a.py").read_text() == "x = 1\n"
+
+
+def test_a_sessions_store_deleted_mid_run_is_reported_at_the_end(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+
+    def delete_the_store(rec: Recorded) -> Turn:
+        for path in (tmp_path / ".codewright").glob("sessions.db*"):
+            path.unlink()
+        return Turn(tool_calls=[call("finish", summary="done")])
+
+    with ModelServer(Script([delete_the_store])) as server:
+        done = cli("run", "look", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server)
+        out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    events = check_lines(out.splitlines())
+    assert events[-2]["type"] == "error" and events[-2]["kind"] == "store_lost"
+    assert events[-1]["type"] == "finished"

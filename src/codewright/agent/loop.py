@@ -537,6 +537,10 @@ class Agent:
         """End the run: checkpoint what is on disk, save the session, report. The repository is left as is."""
         self.checkpoint(outcome.outcome)
         self._save(outcome.outcome, outcome.reason)
+        if not self.store.path.exists():  # SQLite went on writing to the deleted file: nothing says so but this
+            self.emit(ev.ErrorEvent(kind="store_lost", recoverable=True, message=(
+                f"{self.store.path} was deleted during the session: its record (events, state) is gone and it "
+                "cannot be resumed; the checkpoints are kept")))
         t = self.totals
         self.emit(ev.Finished(outcome=outcome.outcome, reason=outcome.reason, exit_code=outcome.exit_code,
                               steps=t.steps, input_tokens=t.input_tokens, output_tokens=t.output_tokens,
