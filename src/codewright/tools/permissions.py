@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from codewright.context.secrets import is_secret_path
+from codewright.tools.sandbox import RUNS_COMMANDS
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
 Action = Literal["allow", "ask", "deny"]
@@ -211,10 +212,11 @@ def _strip_env(part: str) -> str:
 
 
 def _runs_commands(rel: str) -> bool:
-    """Inside a `.git` folder (the repository's, a submodule's) or `.codewright/` (its shadow repository): git
-    runs what their config and hooks name (`core.fsmonitor`, `pre-commit`) at the next git_status or checkpoint."""
+    """Inside a `.git` folder (the repository's, a submodule's) or `.codewright/` (its shadow repository): see
+    `sandbox.RUNS_COMMANDS`."""
     parts = rel.split("/")
-    return ".git" in parts or parts[0] == ".codewright"
+    git, codewright = RUNS_COMMANDS
+    return git in parts or parts[0] == codewright
 
 
 def _relative(root: Path, path: str) -> str:

@@ -27,8 +27,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-PROTECTED = (".git", ".codewright")
-"""Read-only inside the writable workspace: what git and codewright read their configuration from."""
+RUNS_COMMANDS = (".git", ".codewright")
+"""Folders whose config and hooks name what git runs (`core.fsmonitor`, `pre-commit`) at the next git_status or
+checkpoint, outside any sandbox: read-only to a sandboxed command, and no tool writes in them (`permissions`).
+(Kept here, where only the standard library is imported: a bare virtualenv loads this module alone.)"""
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ def _interpreter_dirs_under_tmp() -> list[str]:
 
 def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
          private_net: PrivateNetwork | None = None) -> list[str]:
-    """`argv` run inside bubblewrap: / read-only, `root` writable but for `PROTECTED`, fresh /tmp and /dev, own
+    """`argv` run inside bubblewrap: / read-only, `root` writable but for `RUNS_COMMANDS`, fresh /tmp and /dev, own
     pid namespace.
 
     Without `network` the command joins `private_net` when one is given (and running), else a
@@ -88,7 +90,7 @@ def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
     for keep in _interpreter_dirs_under_tmp():  # a virtualenv in /tmp must stay visible under the private /tmp
         cmd += ["--ro-bind", keep, keep]
     cmd += ["--bind", str(root), str(root)]
-    for name in PROTECTED:
+    for name in RUNS_COMMANDS:
         if os.path.lexists(root / name):
             cmd += ["--ro-bind", str(root / name), str(root / name)]
     cmd += ["--unshare-pid", "--die-with-parent",
