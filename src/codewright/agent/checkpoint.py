@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codewright.agent.interrupts import held
-from codewright.agent.session import data_dir
+from codewright.agent.session import DATA_DIR, data_dir
 from codewright.errors import CodewrightError, UsageError
 
 BRANCH = "refs/heads/checkpoints"
@@ -41,11 +41,12 @@ _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 
 
 NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
+SHADOW = "shadow.git"  # the shadow repository, in the data folder
 
 
 def has_shadow(root: Path) -> bool:
     """Whether a session ever checkpointed here, found without making `.codewright/` (as `data_dir` would)."""
-    return (Path(root) / ".codewright" / "shadow.git" / "HEAD").exists()
+    return (Path(root) / DATA_DIR / SHADOW / "HEAD").exists()
 
 
 @dataclass
@@ -59,7 +60,7 @@ class Checkpoint:
 class ShadowRepo:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
-        self.git_dir = data_dir(self.root) / "shadow.git"
+        self.git_dir = data_dir(self.root) / SHADOW
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
         with self._locked():  # made here when missing

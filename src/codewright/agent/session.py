@@ -74,9 +74,12 @@ class SessionRow:
 _COLUMNS = ", ".join(SessionRow.__dataclass_fields__)
 
 
+DATA_DIR = ".codewright"
+
+
 def data_dir(root: Path) -> Path:
     """`.codewright/` in the repository, made on first use and ignored by the user's git."""
-    path = Path(root) / ".codewright"
+    path = Path(root) / DATA_DIR
     if path.exists() and not path.is_dir():
         raise UsageError(f"{path} is not a folder: codewright keeps its sessions and checkpoints there; "
                          "it was left as it is: move it aside and run again")

@@ -275,7 +275,8 @@ def _piece(entry: Entry, call: ToolCall | None) -> str:
     if call is None:
         return entry.message.content
     arguments = _arguments(call)
-    return max((v for v in arguments.values() if isinstance(v, str)), key=len, default="")
+    key = _longest(arguments)
+    return arguments[key] if key is not None else ""
 
 
 def _replace(entry: Entry, call: ToolCall | None, text: str) -> None:
@@ -283,8 +284,12 @@ def _replace(entry: Entry, call: ToolCall | None, text: str) -> None:
         entry.message.content = text
         return
     arguments = _arguments(call)
-    longest = max((k for k, v in arguments.items() if isinstance(v, str)), key=lambda k: len(arguments[k]))
-    call.arguments = json.dumps({**arguments, longest: text}, ensure_ascii=False)
+    call.arguments = json.dumps({**arguments, _longest(arguments): text}, ensure_ascii=False)
+
+
+def _longest(arguments: dict[str, Any]) -> str | None:
+    """The key of the longest string argument (None where no argument is a string)."""
+    return max((k for k, v in arguments.items() if isinstance(v, str)), key=lambda k: len(arguments[k]), default=None)
 
 
 def _arguments(call: ToolCall) -> dict[str, Any]:
