@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from tests.support.repos import make_repo
 
-from codewright.graph import files as discovery
-from codewright.graph import history
+from codewright.graph import history, store
 from codewright.graph.index import Index
 
 
@@ -122,19 +121,45 @@ def test_an_index_whose_history_was_read_the_old_way_reads_it_again(repo: Path) 
         assert len(subjects(index.conn)) == 3
 
 
-def test_a_failed_build_stops_git_and_drops_its_output(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    readings = []
+def recorded(monkeypatch: pytest.MonkeyPatch) -> list[history.Reading]:
+    """The readings builds start from now on."""
+    readings: list[history.Reading] = []
     start = history.start_reading
     monkeypatch.setattr(history, "start_reading", lambda *args: readings.append(start(*args)) or readings[-1])
+    return readings
 
-    def fail(root: Path) -> None:
+
+def test_a_failed_build_stops_git_and_drops_its_output(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    readings = recorded(monkeypatch)
+
+    def fail(conn: object) -> None:
         raise OSError("the disk went away")
 
-    monkeypatch.setattr(discovery, "discover", fail)
+    monkeypatch.setattr(store, "create_indexes", fail)  # after the parse, while git log runs
     with Index.open(repo) as index, pytest.raises(OSError):
         index.build()
     (reading,) = readings
     assert reading.process.returncode is not None and reading.out.closed
+
+
+def test_git_log_starts_once_the_files_are_parsed(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run beside the parse workers, it took a core from them; after the parse it has one to itself."""
+    readings = recorded(monkeypatch)
+    started_while_parsing = []
+    with Index.open(repo) as index:
+        index.build(progress=lambda done, total: started_while_parsing.append(len(readings)))
+        assert started_while_parsing == [0, 0, 0]  # a call for each of the three files
+        assert len(readings) == 1 and len(subjects(index.conn)) == 3
+
+
+def test_a_build_that_parses_nothing_still_reads_a_new_head(repo: Path) -> None:
+    make_repo(repo, {"app/cli.py": "Y = 4\n"})
+    with Index.open(repo) as index:
+        index.build()
+    git(repo, "commit", "-qam", "Bumped the flag")  # what the index has already seen
+    with Index.open(repo) as index:
+        assert index.build().parsed == 0
+        assert subjects(index.conn)[-1] == "Bumped the flag"
 
 
 def test_a_tree_inside_a_repository_keeps_its_own_paths(repo: Path) -> None:

@@ -43,7 +43,7 @@ class Commit:
 
 
 class Reading:
-    """`git log` running beside a build (a process of its own, so it overlaps the parsing).
+    """`git log` running beside a build (a process of its own, so it overlaps the steps after parsing).
 
     Its output goes to a temporary file, not a pipe: django's 10,000 commits are 3.4 MB, and
     a pipe nobody reads until the build ends would stop git at its first 64 KB. `since` is

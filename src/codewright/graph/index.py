@@ -15,8 +15,8 @@ A build is discover -> compare -> parse -> write -> resolve, in one write transa
   the edges that point into it", and it is what `Index.update(paths)` does for the agent
   after each edit.
 
-In a git work tree whose HEAD moved since the last build, `git log` runs beside all of this
-and its commits are stored afterwards (`history`), in a transaction of their own.
+In a git work tree whose HEAD moved since the last build, `git log` runs beside the steps after
+parsing and its commits are stored afterwards (`history`), in a transaction of their own.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
-from contextlib import nullcontext
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -115,9 +115,12 @@ class Index:
     def build(self, progress: Progress | None = None) -> BuildStats:
         """Bring the whole index up to date with the tree (cold or incremental)."""
         started = time.perf_counter()
-        # git log runs while the files are parsed (and is stopped if the build fails)
-        with store.lock(self.root), history.start_reading(self.root, self.conn) or nullcontext() as reading:
+        with store.lock(self.root), ExitStack() as running:
             stats = BuildStats()
+            reading: list[history.Reading | None] = []  # git log, once started
+            # It starts once the files are parsed: it then runs on a core the serial rest of the build (linking,
+            # indexes, commit) leaves idle, not against the parse workers. Stopped if the build fails.
+            read_history = partial(self._start_history, running, reading)
             lap = stats.lap
             found = discovery.discover(self.root)
             known = self._known()
@@ -143,10 +146,12 @@ class Index:
                 self.conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE id=?", restamp)
                 if jobs or removed or newly_skipped:
                     unparsed = {p for p, r in known.items() if r.status == "skipped" and p in entries} - set(jobs)
-                    self._apply(known, set(entries), unparsed, jobs, removed, skipped, entries, stats, progress)
+                    self._apply(known, set(entries), unparsed, jobs, removed, skipped, entries, stats, progress,
+                                read_history)
             lap("commit")
-            if reading:
-                reading.store(self.conn)
+            read_history()  # when nothing was parsed
+            if reading[0]:
+                reading[0].store(self.conn)
                 lap("history")
             if cold:  # fold the write-ahead log into the file once, so its size is the index's
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -187,6 +192,12 @@ class Index:
         stats.files = self.conn.execute("SELECT count(*) FROM files WHERE status='indexed'").fetchone()[0]
         return stats
 
+    def _start_history(self, running: ExitStack, started: list[history.Reading | None]) -> None:
+        """Start `git log` once (it is a no-op when the stored history is HEAD's)."""
+        if not started:
+            reading = history.start_reading(self.root, self.conn)
+            started.append(running.enter_context(reading) if reading else None)
+
     def _relative(self, path: str | Path) -> str:
         p = Path(path)
         if p.is_absolute():
@@ -225,6 +236,7 @@ class Index:
         entries: dict[str, discovery.FileEntry],
         stats: BuildStats,
         progress: Progress | None,
+        parsed_hook: Callable[[], None] | None = None,
     ) -> None:
         """Everything that changes rows, inside the caller's transaction.
 
@@ -254,6 +266,8 @@ class Index:
         lap("prepare")
         parsed = self._parse(jobs, modules, progress, writer.write)
         writer.finish()
+        if parsed_hook:
+            parsed_hook()
         lap("parse+write")
         stats.parsed, stats.removed = sum(not p.skipped for p in parsed), len(removed)  # binary: read, not parsed
         self.parsed_total += stats.parsed
