@@ -333,6 +333,9 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
     local_sets = local_names.ids
     here = 0  # index of the local names in effect
     lines = src.line_starts() + [1 << 62]
+    # "a . b": the "." before blanks, by the byte after them (found in one pass: walking back over the blanks
+    # before every identifier went over each line's indentation)
+    spaced_dots = {m.end(): m.start() for m in _SPACED_DOT.finditer(data)}
     row = 0  # ids are sorted, so the line and the scope only move forward
     ascii_src = src.ascii
     names: dict[bytes, str] = {}
@@ -354,13 +357,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
             raw = node.text  # a non-ASCII identifier: \w on bytes stops at its first such letter
             end = start + len(raw)
             follows = _AFTER.match(data, end).group(1)
-        dot = start - 1 if match.group(1) else -1  # where the "." before an attribute name is
-        if dot < 0 and start and data[start - 1] in _BLANK:  # "a . b"
-            back = start - 1
-            while back > 0 and data[back] in _BLANK:
-                back -= 1
-            if data[back] == 46:
-                dot = back
+        dot = start - 1 if match.group(1) else spaced_dots.get(start, -1)  # where the "." before an attribute is
         kind = special.get(start)
         in_annotation = False
         if annotations is not None:
@@ -527,5 +524,5 @@ def _outermost(nodes) -> tuple[list[int], list[int]] | None:
 _WORD = re.compile(rb"(?:(\.)|.)(\w*)[ \t]*(\(|=(?!=))?", re.DOTALL)
 _WORD_AT_0 = re.compile(rb"(\.)?(\w*)[ \t]*(\(|=(?!=))?")  # the same without a byte before
 _AFTER = re.compile(rb"[ \t]*(\(|=(?!=))?")
-_BLANK = frozenset(b" \t")
+_SPACED_DOT = re.compile(rb"\.[ \t]+")
 _start_byte = attrgetter("start_byte")
