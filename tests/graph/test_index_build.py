@@ -168,6 +168,15 @@ def test_file_turning_binary_is_skipped_and_its_edges_dropped(index: Index, repo
     assert rows(index, "SELECT status, reason FROM files WHERE path='pkg/models.py'") == [("skipped", "binary")]
     assert rows(index, "SELECT count(*) FROM symbols WHERE sid LIKE 'pkg/models.py::%'") == [(0,)]
     assert refs_of(index, "pkg/views.py") == []
+    assert rows(index, "SELECT path, files FROM dirs ORDER BY path") == [("", 2), ("pkg", 2)]  # indexed files left
+
+
+def test_file_turning_text_again_is_counted_again(index: Index, repo: Path) -> None:
+    (repo / "pkg" / "models.py").write_bytes(b"\0\x01binary now")
+    index.build()
+    (repo / "pkg" / "models.py").write_text("def made():\n    pass\n")
+    index.build()
+    assert rows(index, "SELECT path, files FROM dirs ORDER BY path") == [("", 2), ("pkg", 3)]
 
 
 def test_removed_file_unresolves_the_imports_and_references_into_it(index: Index, repo: Path) -> None:

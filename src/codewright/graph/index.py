@@ -297,7 +297,8 @@ class Index:
             conn.execute("PRAGMA analysis_limit=400")
             conn.execute("ANALYZE")
             lap("create indexes")
-        if paths_changed or cold:
+        turned_binary = any(p.skipped and p.path in known and known[p.path].status == "indexed" for p in parsed)
+        if paths_changed or cold or turned_binary:  # the folders' counts of indexed files moved
             write_dirs(conn)
         self._integrate(changed, set(removed) | set(skipped))
         lap("integrate")
