@@ -54,6 +54,22 @@ def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path, com
     assert (out.returncode, out.stderr) == (2, "codewright: 'x\ufffdy' is not valid UTF-8\n".encode())
 
 
+EMPTY_TREE_PATHS = [  # every command that takes a tree: "" would have been the current folder
+    ["index", ""], ["symbols", "x", "--repo", ""], ["callers", "x", "--repo", ""], ["find", "q", "--repo", ""],
+    ["run", "a task", "--repo", ""], ["chat", "--repo", ""], ["sessions", "--repo", ""], ["undo", "--repo", ""],
+    ["rewind", "--repo", ""], ["apply", "-", "--repo", ""],
+]
+
+
+@pytest.mark.parametrize("args", EMPTY_TREE_PATHS, ids=lambda args: args[0])
+def test_an_empty_tree_path_is_a_usage_error_and_touches_nothing(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = _cli_bytes([a.encode() for a in args], tmp_path)
+    assert out.returncode == 2 and b"Traceback" not in out.stderr
+    assert out.stderr.endswith(b": the path is empty (give a folder, or . for the current one)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
+
+
 def test_a_current_directory_that_was_removed_is_one_line_and_exit_2(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()

@@ -12,6 +12,8 @@ import math
 import sys
 from pathlib import Path
 
+from codewright.cli.inputs import folder
+
 MODES = ("plan", "ask", "auto-edit", "full-auto")
 DEFAULT_MAX_STEPS = 200  # model calls: a model looping on ever new calls ran 387 of them in 90 s, with no end
 
@@ -36,19 +38,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat.set_defaults(func=_chat)
 
     sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
-    sessions.add_argument("--repo", default=".", help="repository root (default: .)")
+    sessions.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
     sessions.add_argument("--limit", type=_positive_int, default=50)
     sessions.add_argument("--json", action="store_true", help="print one JSON document")
     sessions.set_defaults(func=_sessions)
 
     undo = sub.add_parser("undo", help="undo the last checkpointed change")
-    undo.add_argument("--repo", default=".", help="repository root (default: .)")
+    undo.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
     undo.add_argument("--json", action="store_true", help="print one JSON document")
     undo.set_defaults(func=_undo, steps=1)
 
     rewind = sub.add_parser("rewind", help="go N checkpoints back")
     rewind.add_argument("steps", type=_positive_int, metavar="N")
-    rewind.add_argument("--repo", default=".", help="repository root (default: .)")
+    rewind.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
     rewind.add_argument("--json", action="store_true", help="print one JSON document")
     rewind.set_defaults(func=_undo)
 
@@ -59,7 +61,7 @@ def _session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--mode", choices=MODES, default=None, help="what may run without asking (default: ask)")
     parser.add_argument("--yes", action="store_true", help="answer yes wherever the mode would ask")
     parser.add_argument("--json", action="store_true", help="print events as JSON Lines")
-    parser.add_argument("--repo", default=".", help="repository root (default: .)")
+    parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
 
 
 def _positive_int(text: str) -> int:

@@ -7,11 +7,21 @@ than read as garbage.
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
 from codewright.errors import UsageError
 
 INPUT_LIMIT = 64 * 2**20  # bytes of a task, a query or edits
+
+
+def folder(text: str) -> Path:
+    """An argparse type for a tree's path (`index PATH`, `--repo`): an empty one is refused. Python reads "" as the
+    current folder, so `--repo "$UNSET"` indexed, or let an agent edit, whatever folder the shell was in."""
+    if not text:
+        raise argparse.ArgumentTypeError("the path is empty (give a folder, or . for the current one)")
+    return Path(text)
 
 
 def read_input(name: str) -> str:

@@ -7,14 +7,14 @@ import json
 import sys
 from pathlib import Path
 
-from codewright.cli.inputs import read_input
+from codewright.cli.inputs import folder, read_input
 from codewright.errors import UsageError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("apply", help="apply edits (search/replace, diff, patch, JSON, whole file)")
     parser.add_argument("file", help="the edits, or - for standard input")
-    parser.add_argument("--repo", type=Path, default=Path("."), help="working tree to change (default: .)")
+    parser.add_argument("--repo", type=folder, default=Path("."), help="working tree to change (default: .)")
     parser.add_argument("--format", help="search-replace, udiff, patch, json or whole (default: detect)")
     parser.add_argument("--dry-run", action="store_true", help="show what would change, write nothing")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")

@@ -15,6 +15,7 @@ import sys
 import tokenize
 from pathlib import Path
 
+from codewright.cli.inputs import folder
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name
 
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        ("impact", "transitive callers of SYMBOL")):
         q = sub.add_parser(name, help=text)
         q.add_argument("symbol", metavar="SYMBOL", help="path::Qual.name, a dotted qualname or a bare name")
-        q.add_argument("--repo", type=Path, default=Path("."), metavar="PATH")
+        q.add_argument("--repo", type=folder, default=Path("."), metavar="PATH")
         q.add_argument("--json", action="store_true")
         if name == "impact":
             q.add_argument("--depth", type=int, default=3)

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codewright.cli.inputs import folder
 from codewright.errors import CodewrightError, UsageError
 from codewright.graph.store import bare_name
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="build or update PATH/.codewright/index.db")
-    p.add_argument("path", nargs="?", default=".", metavar="PATH")
+    p.add_argument("path", nargs="?", type=folder, default=".", metavar="PATH")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_index)
 
@@ -31,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         q = sub.add_parser(name, help=help_)
         if arg:
             q.add_argument(arg, help=arg_help)
-        q.add_argument("--repo", default=".", metavar="PATH", help="the indexed tree (default: .)")
+        q.add_argument("--repo", type=folder, default=".", metavar="PATH", help="the indexed tree (default: .)")
         q.add_argument("--json", action="store_true", help="print one JSON document")
         q.set_defaults(func=func)
         return q

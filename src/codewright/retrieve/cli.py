@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from codewright.cli.inputs import folder
 from codewright.errors import UsageError
 
 
@@ -12,7 +13,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("find", help="rank the files and functions a task will most likely touch")
     parser.add_argument("text", nargs="?", help="the task: a bug report, an issue, a feature request")
     parser.add_argument("--query-file", metavar="F", help="read the task from file F, or - for standard input")
-    parser.add_argument("--repo", default=".", help="repository root (default: .)")
+    parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
     parser.add_argument("-k", type=int, default=10, help="how many files and functions (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=_find)
