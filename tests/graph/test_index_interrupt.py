@@ -107,3 +107,23 @@ def test_sigterm_to_the_index_command_winds_it_up_as_ctrl_c_does(tmp_path: Path)
     while not _group_gone(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _group_gone(proc.pid), "a parse worker outlived the stopped build"
+
+
+def test_sigkill_to_the_build_takes_its_workers_with_it(tmp_path: Path) -> None:
+    """SIGKILL (the OOM killer, `kill -9`) cannot be caught: the workers died only when they next wrote a result,
+    each printing a broken-pipe traceback. They now go with the build, silently."""
+    tree = _tree(tmp_path / "tree")
+    marker = tmp_path / "parsing"
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(tree), str(marker)], start_new_session=True,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), proc.communicate()[1]
+    proc.kill()  # to the build alone, not its group
+    _, err = proc.communicate(timeout=30)  # read to the end: until every worker has closed its stderr
+    assert proc.returncode == -signal.SIGKILL and err == ""
+    deadline = time.monotonic() + 10
+    while not _group_gone(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _group_gone(proc.pid), "a parse worker outlived the killed build"
