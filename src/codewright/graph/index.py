@@ -473,6 +473,7 @@ def _start_worker() -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it forked
     for stop in (signal.SIGTERM, signal.SIGHUP):  # the pool's terminate() sends SIGTERM: a handler forked
         signal.signal(stop, signal.SIG_DFL)  # from an agent's run raised there and printed a traceback
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a result written to a build that is gone ends it without a word
     gc.disable()
 
 
@@ -482,7 +483,7 @@ _PR_SET_PDEATHSIG = 1
 def _die_with_parent() -> None:
     """Linux: a worker gets SIGKILL when the build that forked it dies. A build killed outright (`kill -9`, the OOM
     killer) cannot stop its pool, and its workers went on parsing until they next wrote a result, each dying then of
-    a broken pipe with a traceback on the terminal. Elsewhere they still end that way."""
+    a broken pipe with a traceback on the terminal. Elsewhere they still go on until then (and die of SIGPIPE)."""
     if not sys.platform.startswith("linux"):
         return
     import ctypes  # only a worker needs it
