@@ -322,3 +322,13 @@ def test_cold_build_with_a_pool_inside_a_threaded_process(tmp_path: Path) -> Non
         stop.set()
         other.join()
     assert stats.parsed == 60 and seen[-1] == 60
+
+
+def test_the_cycle_collector_is_off_while_building_and_back_after(repo: Path) -> None:
+    """A cold build keeps every parsed file for linking: collections walked them all, hundreds of times."""
+    import gc
+
+    seen = []
+    with Index.open(repo) as ix:
+        ix.build(progress=lambda done, total: seen.append(gc.isenabled()))
+    assert seen == [False] * 5 and gc.isenabled()

@@ -35,6 +35,7 @@ from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 
+from codewright.cycles import no_cycle_collection
 from codewright.errors import UsageError
 from codewright.graph import files as discovery
 from codewright.graph import history, queries, store
@@ -116,7 +117,7 @@ class Index:
     def build(self, progress: Progress | None = None) -> BuildStats:
         """Bring the whole index up to date with the tree (cold or incremental)."""
         started = time.perf_counter()
-        with store.lock(self.root), ExitStack() as running:
+        with store.lock(self.root), ExitStack() as running, no_cycle_collection():  # 500 runs on django, for nothing
             stats = BuildStats()
             reading: list[history.Reading | None] = []  # git log, once started
             # It starts once the files are parsed: it then runs on a core the serial rest of the build (linking,
