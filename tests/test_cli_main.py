@@ -70,6 +70,19 @@ def test_an_empty_tree_path_is_a_usage_error_and_touches_nothing(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
 
 
+@pytest.mark.parametrize("args", [["outline", "big.py"], ["symbols", "f", "--limit", "3000"], ["refs", "helper"],
+                                  ["refs", "helper", "--json"]], ids=lambda args: " ".join(args))
+def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, args: list[str]) -> None:
+    """`codewright refs NAME | head`: output past what the reader took is dropped, exit 0, no traceback."""
+    (tmp_path / "big.py").write_text("".join(f"def f{n}():\n    return helper()\n\n" for n in range(3000)))
+    _cli_bytes([b"index"], tmp_path)
+    proc = subprocess.Popen([sys.executable, "-m", "codewright", *args], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": SRC})
+    assert proc.stdout.read(10)  # more than a pipe holds is on its way
+    proc.stdout.close()
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")
+
+
 def test_a_current_directory_that_was_removed_is_one_line_and_exit_2(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()

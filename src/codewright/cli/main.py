@@ -76,17 +76,23 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"codewright: {bad.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')!r} is not valid UTF-8",
               file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # the reader left (`| head`): what it wanted it has; before OSError, which it is
+        _drop_stdout()
+        return 0
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush would fail again
+        _drop_stdout()
         print(f"codewright: no space left on device{f' for {exc.filename}' if exc.filename else ''}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (named)
         print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        return 0
+
+
+def _drop_stdout() -> None:
+    """Standard output goes nowhere from now on: the flush at exit would fail again, and print a traceback."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _is_utf8(text: str) -> bool:
