@@ -83,6 +83,21 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, args
     assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")
 
 
+@pytest.mark.parametrize("args", [["def", ""], ["refs", " "], ["symbols", ""], ["outline", ""], ["callers", ""],
+                                  ["impact", ""], ["callees", ""]], ids=lambda args: args[0])
+def test_an_empty_name_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = _cli_bytes([a.encode() for a in args], tmp_path)
+    assert out.returncode == 2 and out.stderr.endswith(b": it is empty\n")
+
+
+@pytest.mark.parametrize("position", ["a.py:0:1", "a.py:1:0"])
+def test_a_position_before_line_or_column_1_is_a_usage_error(tmp_path: Path, position: str) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = _cli_bytes([b"def", position.encode()], tmp_path)
+    assert (out.returncode, out.stderr) == (2, f"codewright: {position}: lines and columns start at 1\n".encode())
+
+
 def test_a_current_directory_that_was_removed_is_one_line_and_exit_2(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()

@@ -24,6 +24,14 @@ def folder(text: str) -> Path:
     return Path(text)
 
 
+def nonempty(text: str) -> str:
+    """An argparse type for a name or query (`def NAME`, `callers SYMBOL`): an empty one is refused, where it
+    found nothing and said so as if a name had been looked up."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("it is empty")
+    return text
+
+
 def read_input(name: str) -> str:
     """The text of file `name`, or of standard input for `-`."""
     if not name:

@@ -15,7 +15,7 @@ import sys
 import tokenize
 from pathlib import Path
 
-from codewright.cli.inputs import folder
+from codewright.cli.inputs import folder, nonempty
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name
 
@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, text in (("callers", "who calls SYMBOL"), ("callees", "what SYMBOL calls"),
                        ("impact", "transitive callers of SYMBOL")):
         q = sub.add_parser(name, help=text)
-        q.add_argument("symbol", metavar="SYMBOL", help="path::Qual.name, a dotted qualname or a bare name")
+        q.add_argument("symbol", type=nonempty, metavar="SYMBOL", help="path::Qual.name, a dotted qualname or a bare name")
         q.add_argument("--repo", type=folder, default=Path("."), metavar="PATH")
         q.add_argument("--json", action="store_true")
         if name == "impact":

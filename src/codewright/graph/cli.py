@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codewright.cli.inputs import folder
+from codewright.cli.inputs import folder, nonempty
 from codewright.errors import CodewrightError, UsageError
 from codewright.graph.store import bare_name
 
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     def query(name: str, help_: str, func: Any, arg: str | None, arg_help: str = "") -> argparse.ArgumentParser:
         q = sub.add_parser(name, help=help_)
         if arg:
-            q.add_argument(arg, help=arg_help)
+            q.add_argument(arg, type=nonempty, help=arg_help)
         q.add_argument("--repo", type=folder, default=".", metavar="PATH", help="the indexed tree (default: .)")
         q.add_argument("--json", action="store_true", help="print one JSON document")
         q.set_defaults(func=func)

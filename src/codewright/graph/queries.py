@@ -129,7 +129,10 @@ def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     """Where NAME, Qual.name, pkg.mod.name, path::Qual or FILE:LINE:COL is defined."""
     position = _POSITION.match(target)
     if position:
-        return _definition_at(conn, position.group(1), int(position.group(2)), int(position.group(3)))
+        line, col = int(position.group(2)), int(position.group(3))
+        if line < 1 or col < 1:
+            raise UsageError(f"{target}: lines and columns start at 1")
+        return _definition_at(conn, position.group(1), line, col)
     if "::" in target:
         return _symbols(conn, "s.sid = ?", (target,))
     if "." in target:
