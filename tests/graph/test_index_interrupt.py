@@ -40,6 +40,17 @@ def _tree(root: Path) -> Path:
     return root
 
 
+def _parsing(tree: Path, marker: Path) -> subprocess.Popen[str]:
+    """A cold build of `tree` in a session of its own, once its workers are parsing."""
+    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(tree), str(marker)], start_new_session=True,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert marker.exists(), proc.communicate()[1]
+    return proc
+
+
 def _group_gone(pgid: int) -> bool:
     try:
         os.killpg(pgid, 0)
@@ -51,13 +62,7 @@ def _group_gone(pgid: int) -> bool:
 def test_ctrl_c_to_the_process_group_stops_the_build_and_its_workers(tmp_path: Path) -> None:
     tree = _tree(tmp_path / "tree")
     for attempt in range(3):  # the hang it guards against came one time in seven or so
-        marker = tmp_path / f"parsing{attempt}"
-        proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(tree), str(marker)], start_new_session=True,
-                                stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + 60
-        while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)
-        assert marker.exists(), proc.communicate()[1]
+        proc = _parsing(tree, tmp_path / f"parsing{attempt}")
         os.killpg(proc.pid, signal.SIGINT)  # as the terminal sends Ctrl-C
         try:
             _, err = proc.communicate(timeout=30)
@@ -112,14 +117,7 @@ def test_sigterm_to_the_index_command_winds_it_up_as_ctrl_c_does(tmp_path: Path)
 def test_sigkill_to_the_build_takes_its_workers_with_it(tmp_path: Path) -> None:
     """SIGKILL (the OOM killer, `kill -9`) cannot be caught: the workers died only when they next wrote a result,
     each printing a broken-pipe traceback. They now go with the build, silently."""
-    tree = _tree(tmp_path / "tree")
-    marker = tmp_path / "parsing"
-    proc = subprocess.Popen([sys.executable, "-c", DRIVER, str(tree), str(marker)], start_new_session=True,
-                            stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while not marker.exists() and proc.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert marker.exists(), proc.communicate()[1]
+    proc = _parsing(_tree(tmp_path / "tree"), tmp_path / "parsing")
     proc.kill()  # to the build alone, not its group
     _, err = proc.communicate(timeout=30)  # read to the end: until every worker has closed its stderr
     assert proc.returncode == -signal.SIGKILL and err == ""
