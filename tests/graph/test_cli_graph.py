@@ -171,6 +171,7 @@ def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
                           "COLUMNS": "120", "TERM": "xterm"}, timeout=60, encoding="utf-8")
     child.expect(pexpect.EOF)
     assert "indexing" in child.before and "indexed 80 files" in child.before
+    assert "linking and writing" in child.before  # after the last file, before the end
 
 
 def test_index_location_that_cannot_be_created_is_one_line_exit_1(tmp_path: Path) -> None:

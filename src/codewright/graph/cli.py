@@ -186,16 +186,19 @@ def _build(index: Index, quiet: bool) -> BuildStats:
         TimeRemainingColumn,
     )
 
-    columns = (TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TaskProgressColumn(),
                TextColumn("{task.fields[rate]}"), TimeRemainingColumn())
     # Refreshed from the callback, not by rich's thread, so the parse pool can fork safely.
     with Progress(*columns, transient=True, auto_refresh=False) as bar:
-        task = bar.add_task("index", total=None, rate="")
+        task = bar.add_task("indexing", total=None, rate="")
         shown = [0.0]
 
         def progress(done: int, total: int) -> None:
             speed = bar.tasks[0].speed
-            bar.update(task, completed=done, total=total, rate=f"{speed:,.0f} files/s" if speed else "")
+            # the last file parsed, linking and writing take a fifth of a cold build: said, not a bar standing still
+            what = "linking and writing" if done == total else "indexing"
+            bar.update(task, completed=done, total=total, rate=f"{speed:,.0f} files/s" if speed else "",
+                       description=what)
             now = time.monotonic()
             if now - shown[0] > 0.1 or done == total:
                 shown[0] = now
