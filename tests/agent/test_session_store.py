@@ -11,6 +11,7 @@ from pathlib import Path
 from tests.support.cli_schema import validate
 
 from codewright.agent.session import SessionStore
+from codewright.errors import UsageError
 
 SRC = str(Path(__file__).parents[2] / "src")
 
@@ -21,6 +22,13 @@ def create_in_a_process_that_ends(root: Path) -> str:
     done = subprocess.run([sys.executable, "-c", code, str(root)], capture_output=True, text=True, check=True,
                           env={**os.environ, "PYTHONPATH": SRC})
     return done.stdout.strip()
+
+
+def runs_in(store: SessionStore, session: str, pid: int) -> None:
+    """Record process `pid` as the one running `session`, as its `claim` would have."""
+    from codewright.agent.session import process_start
+
+    store.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?", (pid, process_start(pid), session))
 
 
 def outcomes(store: SessionStore) -> dict[str, str]:
@@ -44,14 +52,24 @@ def test_a_saved_outcome_stands_after_the_process_ends(tmp_path: Path) -> None:
     assert outcomes(store) == {gone: "interrupted"}
 
 
-def test_a_store_from_before_process_ids_gets_the_column(tmp_path: Path) -> None:
+def test_a_store_from_before_process_ids_gets_the_columns(tmp_path: Path) -> None:
     store = SessionStore(tmp_path)
-    store.db.execute("ALTER TABLE sessions DROP COLUMN pid")  # as stores were made before
+    for column in ("pid", "pid_started"):  # as stores were made before
+        store.db.execute(f"ALTER TABLE sessions DROP COLUMN {column}")
     store.db.execute("INSERT INTO sessions (id, task, model, mode, created, updated) VALUES ('old', 't', 'm', 'ask', 1, 1)")
     store.close()
     again = SessionStore(tmp_path)
-    assert "pid" in {row[1] for row in again.db.execute("PRAGMA table_info(sessions)")}
+    assert {"pid", "pid_started"} <= {row[1] for row in again.db.execute("PRAGMA table_info(sessions)")}
     assert outcomes(again) == {"old": "stopped"}  # no process known: nothing can be running it
+
+
+def test_a_store_from_before_process_starts_still_tells_a_live_process(tmp_path: Path) -> None:
+    store = SessionStore(tmp_path)
+    session = store.create("t", "m", "ask")
+    store.db.execute("ALTER TABLE sessions DROP COLUMN pid_started")  # as stores were made before
+    store.close()
+    again = SessionStore(tmp_path)
+    assert outcomes(again) == {session: "running"}  # its own process: no start recorded, the id decides
 
 
 def test_sessions_json_lists_a_stopped_session_as_its_schema_says(tmp_path: Path) -> None:
@@ -72,13 +90,36 @@ def test_a_session_another_live_process_runs_cannot_be_claimed(tmp_path: Path) -
     store = SessionStore(tmp_path)
     session = store.create("t", "m", "ask")
     with subprocess.Popen(["sleep", "30"]) as other:
-        store.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (other.pid, session))
+        runs_in(store, session, other.pid)
         with pytest.raises(UsageError, match=f"session {session} is running in process {other.pid}"):
             store.claim(session)
         other.kill()
     other.wait()
     store.claim(session)  # its process is gone: resumable
     assert outcomes(store) == {session: "running"}
+
+
+def test_a_session_whose_process_id_another_process_took_reads_stopped_and_resumes(tmp_path: Path) -> None:
+    """A crashed run's process id, taken by another process (as after a container's restart), kept its session
+    "running" and its resume refused: the process's start tells the two apart."""
+    import pytest
+
+    from codewright.agent.session import process_start
+
+    if process_start(os.getpid()) is None:
+        pytest.skip("process starts are read from Linux's /proc")
+    store = SessionStore(tmp_path)
+    session = store.create("t", "m", "ask")
+    with subprocess.Popen(["sleep", "30"]) as other:
+        started = process_start(other.pid)
+        store.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?", (other.pid, started - 1, session))
+        assert outcomes(store) == {session: "stopped"}
+        store.claim(session)  # not refused: its process is gone, whatever runs under its id now
+        assert outcomes(store) == {session: "running"}
+        store.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?", (other.pid, started, session))
+        with pytest.raises(UsageError, match="is running in process"):  # the very process: refused
+            store.claim(session)
+        other.kill()
 
 
 def test_a_released_session_is_claimable_and_a_held_one_is_not(tmp_path: Path) -> None:
@@ -91,7 +132,7 @@ def test_a_released_session_is_claimable_and_a_held_one_is_not(tmp_path: Path) -
     session = store.create("chat", "m", "ask", kind="chat")
     store.save(session, {}, outcome="replied")
     with subprocess.Popen(["sleep", "30"]) as other:
-        store.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (other.pid, session))
+        runs_in(store, session, other.pid)
         with pytest.raises(UsageError, match="is running in process"):
             store.claim(session)
         other.kill()

@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS sessions (
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
     cost REAL NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT '{}',
-    pid INTEGER  -- the process that runs it now or ran it last
+    pid INTEGER,  -- the process that runs it now or ran it last
+    pid_started INTEGER  -- when that process started (`process_start`): a process id is reused once it is free
 );
 CREATE TABLE IF NOT EXISTS events (
     session TEXT NOT NULL,
@@ -101,23 +102,24 @@ class SessionStore:
             # survives a crash of codewright; one fsync per checkpoint
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
-            self._add_pid_column()
+            for column in ("pid", "pid_started"):
+                self._add_column(column)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _unreadable(self.path, exc) from None
 
-    def _add_pid_column(self) -> None:
-        """Stores made before sessions kept their process id get the column."""
-        if self._has_pid():
+    def _add_column(self, name: str) -> None:
+        """Stores made before sessions kept their process (its id, then its start) get the column."""
+        if self._has(name):
             return
         try:
-            self.db.execute("ALTER TABLE sessions ADD COLUMN pid INTEGER")
+            self.db.execute(f"ALTER TABLE sessions ADD COLUMN {name} INTEGER")
         except sqlite3.OperationalError:
-            if not self._has_pid():  # unless another process added it first
+            if not self._has(name):  # unless another process added it first
                 raise
 
-    def _has_pid(self) -> bool:
-        return "pid" in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
+    def _has(self, column: str) -> bool:
+        return column in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
 
     def close(self) -> None:
         self.db.close()
@@ -126,8 +128,9 @@ class SessionStore:
         session_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         now = time.time()
         self.db.execute(
-            "INSERT INTO sessions (id, task, model, mode, kind, created, updated, pid) VALUES (?,?,?,?,?,?,?,?)",
-            (session_id, redact(task), model, mode, kind, now, now, os.getpid()),
+            "INSERT INTO sessions (id, task, model, mode, kind, created, updated, pid, pid_started)"
+            " VALUES (?,?,?,?,?,?,?,?,?)",
+            (session_id, redact(task), model, mode, kind, now, now, os.getpid(), process_start(os.getpid())),
         )
         return session_id
 
@@ -135,15 +138,17 @@ class SessionStore:
         """This process now runs the session (`--resume`); one that another live process runs is refused (two
         runs of one session overwrote each other's events and saved state)."""
         self.get(session_id)
-        (pid,) = self.db.execute("SELECT pid FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        pid, started = self.db.execute("SELECT pid, pid_started FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        if pid is not None and pid != os.getpid() and _alive(pid, started):
             raise UsageError(f"session {session_id} is running in process {pid}: stop it first, or start a new one")
-        self.db.execute("UPDATE sessions SET pid = ? WHERE id = ?", (os.getpid(), session_id))
+        self.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?",
+                        (os.getpid(), process_start(os.getpid()), session_id))
 
     def release(self, session_id: str) -> None:
         """This process no longer runs the session: a chat waiting for its next message is claimed (its outcome
         reads "replied"), one that ended is not, even once another process has its process id."""
-        self.db.execute("UPDATE sessions SET pid = NULL WHERE id = ? AND pid = ?", (session_id, os.getpid()))
+        self.db.execute("UPDATE sessions SET pid = NULL, pid_started = NULL WHERE id = ? AND pid = ?",
+                        (session_id, os.getpid()))
 
     def append(self, event: Event) -> None:
         data = event.to_dict()
@@ -162,7 +167,8 @@ class SessionStore:
         )
 
     def get(self, session_id: str) -> SessionRow:
-        row = self.db.execute(f"SELECT {_COLUMNS}, pid FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS}, pid, pid_started FROM sessions WHERE id = ?",
+                              (session_id,)).fetchone()
         if row is None:
             raise UsageError(f"no session {session_id!r} in {self.path}")
         return _session(row)
@@ -188,7 +194,8 @@ class SessionStore:
         return [json.loads(text) for (text,) in rows]
 
     def list(self, limit: int = 50) -> list[SessionRow]:
-        rows = self.db.execute(f"SELECT {_COLUMNS}, pid FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
+        rows = self.db.execute(f"SELECT {_COLUMNS}, pid, pid_started FROM sessions ORDER BY created DESC LIMIT ?",
+                               (limit,))
         return [_session(row) for row in rows]
 
 
@@ -223,14 +230,17 @@ def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> Exception:
 def _session(row: tuple) -> SessionRow:
     """A stored row; one that reads "running" though its process is gone is "stopped" (killed, or crashed,
     before it could save an outcome: `--resume` continues it from its last step)."""
-    session = SessionRow(*row[:-1])
-    if session.outcome == "running" and not _alive(row[-1]):
+    session = SessionRow(*row[:-2])
+    if session.outcome == "running" and not _alive(*row[-2:]):
         session.outcome = "stopped"
         session.reason = "its process ended without saving an outcome (killed or crashed)"
     return session
 
 
-def _alive(pid: int | None) -> bool:
+def _alive(pid: int | None, started: int | None = None) -> bool:
+    """Whether the process that ran a session still runs: one with its id, started when it started (a crashed
+    run's id taken by another process, as after a container's restart, had kept its session "running" and
+    refused its resume). Where a start is not known (not Linux, or saved before starts were), the id decides."""
     if pid is None:  # saved before sessions kept their process
         return False
     try:
@@ -238,5 +248,16 @@ def _alive(pid: int | None) -> bool:
     except ProcessLookupError:
         return False
     except PermissionError:  # another user's process
-        return True
-    return True
+        pass
+    now = process_start(pid)
+    return started is None or now is None or now == started
+
+
+def process_start(pid: int) -> int | None:
+    """When process `pid` started, in clock ticks since boot (Linux's /proc); None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return None
+    fields = stat.rpartition(b")")[2].split()  # after the command's name, which may hold spaces and ")"
+    return int(fields[19]) if len(fields) > 19 else None
