@@ -118,8 +118,17 @@ def _open(repo: Path):
     from codewright.graph.index import Index
 
     index = Index.open(repo)
-    ensure_calls(index)
+    ensure_calls(index, _say_when_long)
     return index
+
+
+NOTICE_FILES = 200  # changed Python files from which resolving them is said first (django's 2,548 take a minute)
+
+
+def _say_when_long(files: int) -> None:
+    """One line on standard error before a resolution that takes long: a silent minute read as a hang."""
+    if files >= NOTICE_FILES:
+        print(f"codewright: resolving the call graph of {files} changed Python files first", file=sys.stderr)
 
 
 def run_query(args: argparse.Namespace) -> int:

@@ -8,16 +8,20 @@ both ask through here.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 
 from codewright.errors import UsageError
 
 
-def ensure_calls(index) -> None:
-    """Resolve the files changed since the last question (the whole program on first use)."""
+def ensure_calls(index, before: Callable[[int], None] | None = None) -> None:
+    """Resolve the files changed since the last question (the whole program on first use); `before` is told how
+    many changed files there are first (on django's first question that takes a minute)."""
     from codewright.graph.pyresolve import integrate
 
     if index.is_empty:
         index.build()
+    if before:
+        before(integrate.dirty_count(index.conn))
     integrate.ensure(index.conn, index.root)
 
 

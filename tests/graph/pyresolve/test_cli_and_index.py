@@ -142,3 +142,15 @@ def test_callgraph_pycg_format(repo, capsys, tmp_path):
 def test_callgraph_missing_file_is_usage_error(tmp_path, capsys):
     assert main(["callgraph", str(tmp_path / "nope.py")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_a_long_first_resolution_is_said_once_on_stderr(tmp_path, capsys):
+    """django's first question resolves 2,548 files for a minute: silent, it read as a hang."""
+    from codewright.graph.callgraph_cli import NOTICE_FILES
+
+    write_tree(tmp_path, {f"m{n}.py": f"def f{n}():\n    return {n}\n" for n in range(NOTICE_FILES)})
+    assert main(["callers", "f1", "--repo", str(tmp_path), "--json"]) == 0
+    first = capsys.readouterr().err
+    assert first == f"codewright: resolving the call graph of {NOTICE_FILES} changed Python files first\n"
+    assert main(["callers", "f1", "--repo", str(tmp_path), "--json"]) == 0
+    assert capsys.readouterr().err == ""  # resolved already: nothing to say

@@ -85,6 +85,12 @@ def _importers(changed: set[str], importers: dict[str, set[str]]) -> set[str]:
     return seen
 
 
+def dirty_count(conn: sqlite3.Connection) -> int:
+    """The files changed since the call graph was last resolved (the next `ensure` redoes at least these)."""
+    create_tables(conn)
+    return conn.execute("SELECT count(*) FROM pyresolve_dirty").fetchone()[0]
+
+
 def ensure(conn: sqlite3.Connection, root: Path) -> int:
     """Resolve the files changed since the last query; returns how many were re-resolved."""
     create_tables(conn)
