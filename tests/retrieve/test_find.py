@@ -77,6 +77,17 @@ def test_a_mentioned_method_points_at_its_definition(index: Index) -> None:
     assert ranking.files[0].path == "shop/cart.py"
 
 
+def test_a_named_method_whose_name_many_classes_share_still_points_at_it(tmp_path: Path) -> None:
+    """`name_mention` is divided by the name's definitions: `Cart.filter` among twenty `filter`s said little."""
+    files = {f"shop/view{n}.py": f"class View{n}:\n    def filter(self, rows):\n        return rows\n" for n in range(20)}
+    files["shop/cart.py"] = ("class Cart:\n    def filter(self, items):\n        return [i for i in items if i]\n\n"
+                             "    def drop(self, rows, items, empty):\n        return rows or items or empty\n")
+    with indexed_repo(tmp_path, files) as idx:
+        ranking = find(idx, "Cart.filter() drops rows when the items list is empty", k=5)
+    ids = [hit.id for hit in ranking.functions]
+    assert ids.index("shop/cart.py::Cart.filter") < ids.index("shop/cart.py::Cart.drop")  # its words match as well
+
+
 def test_a_mentioned_module_points_at_its_file(index: Index) -> None:
     ranking = find(index, "Something is off in shop.rules when the code is unknown", k=3)
     assert ranking.files[0].path == "shop/rules.py"
