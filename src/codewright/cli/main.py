@@ -17,6 +17,7 @@ import sys
 
 from codewright import __version__
 from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CodewrightError
+from codewright.utf8 import replaced
 
 COMMANDS = {
     **dict.fromkeys(("index", "symbols", "def", "refs", "outline", "stats", "map"), "codewright.graph.cli"),
@@ -73,8 +74,7 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
             raise
         # argv is decoded with surrogateescape: bytes that are not UTF-8 reach no file, name or database
         bad = next((arg for arg in argv if not _is_utf8(arg)), exc.object[max(exc.start - 40, 0):exc.end + 40])
-        print(f"codewright: {bad.encode('utf-8', 'surrogateescape').decode('utf-8', 'replace')!r} is not valid UTF-8",
-              file=sys.stderr)
+        print(f"codewright: {replaced(bad)!r} is not valid UTF-8", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # the reader left (`| head`): what it wanted it has; before OSError, which it is
         _drop_stdout()

@@ -25,6 +25,8 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codewright.utf8 import replaced
+
 INDEX_DIR = ".codewright"
 IGNORE_FILE = ".codewrightignore"
 SIZE_CAP = 1_000_000  # bytes; generated or vendored files beyond this cost more than they tell
@@ -112,8 +114,7 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:  # a name os gave us as surrogates: SQLite and JSON cannot hold it
-        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        found.skipped.append(Skipped(shown, "file name is not valid UTF-8"))
+        found.skipped.append(Skipped(replaced(rel), "file name is not valid UTF-8"))
         return
     path = os.path.join(root, rel)  # not `root / rel`: pathlib's join was a quarter of discovery
     try:

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from codewright.errors import Stopped
+from codewright.utf8 import replaced
 
 _console = Console(stderr=True, highlight=False)
 
@@ -40,7 +41,7 @@ def read_message(prompt: str = "you> ") -> str | None:
 def _as_utf8(text: str) -> str:
     """Bytes of another encoding read from stdin arrive as surrogates, which no request can carry (the chat
     ended on them): each shows as U+FFFD, the rest of the message stays."""
-    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return replaced(text)
 
 
 def confirm(question: str) -> bool:
