@@ -16,6 +16,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Self
@@ -72,6 +73,31 @@ class Reading:
             self.process.kill()
             self.process.wait()
         self.out.close()
+
+
+class BuildHistory:
+    """The history read of one build: `git log` started at most once, when the build says (`start`), and
+    stored at its end (`store`). `running` stops git if the build fails before that."""
+
+    def __init__(self, root: Path, conn: sqlite3.Connection, running: ExitStack) -> None:
+        self.root = root
+        self.conn = conn
+        self.running = running
+        self.started = False
+        self.reading: Reading | None = None
+
+    def start(self) -> None:
+        if not self.started:
+            self.started = True
+            reading = start_reading(self.root, self.conn)
+            self.reading = self.running.enter_context(reading) if reading else None
+
+    def store(self) -> bool:
+        """Start git if the build has not (it parsed nothing), wait for it and keep what it read; whether it ran."""
+        self.start()
+        if self.reading:
+            self.reading.store(self.conn)
+        return self.reading is not None
 
 
 def start_reading(root: Path, conn: sqlite3.Connection) -> Reading | None:

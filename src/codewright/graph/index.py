@@ -119,10 +119,9 @@ class Index:
         started = time.perf_counter()
         with store.lock(self.root), ExitStack() as running, no_cycle_collection():  # 500 runs on django, for nothing
             stats = BuildStats()
-            reading: list[history.Reading | None] = []  # git log, once started
-            # It starts once the files are parsed: it then runs on a core the serial rest of the build (linking,
-            # indexes, commit) leaves idle, not against the parse workers. Stopped if the build fails.
-            read_history = partial(self._start_history, running, reading)
+            # git log starts once the files are parsed: it then runs on a core the serial rest of the build
+            # (linking, indexes, commit) leaves idle, not against the parse workers. Stopped if the build fails.
+            commits = history.BuildHistory(self.root, self.conn, running)
             lap = stats.lap
             found = discovery.discover(self.root)
             known = self._known()
@@ -149,11 +148,9 @@ class Index:
                 if jobs or removed or newly_skipped:
                     unparsed = {p for p, r in known.items() if r.status == "skipped" and p in entries} - set(jobs)
                     self._apply(known, set(entries), unparsed, jobs, removed, skipped, entries, stats, progress,
-                                read_history)
+                                commits.start)
             lap("commit")
-            read_history()  # when nothing was parsed
-            if reading[0]:
-                reading[0].store(self.conn)
+            if commits.store():
                 lap("history")
             if cold:  # fold the write-ahead log into the file once, so its size is the index's
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -193,12 +190,6 @@ class Index:
         stats.seconds = round(time.perf_counter() - started, 3)
         stats.files = self.conn.execute("SELECT count(*) FROM files WHERE status='indexed'").fetchone()[0]
         return stats
-
-    def _start_history(self, running: ExitStack, started: list[history.Reading | None]) -> None:
-        """Start `git log` once (it is a no-op when the stored history is HEAD's)."""
-        if not started:
-            reading = history.start_reading(self.root, self.conn)
-            started.append(running.enter_context(reading) if reading else None)
 
     def _relative(self, path: str | Path) -> str:
         p = Path(path)
