@@ -46,7 +46,8 @@ def test_rewind_restores_modified_deleted_and_removes_added_files(repo: Path) ->
     assert made is not None
     assert sorted(made.changes) == [("a.py", "modified"), ("keep.bin", "modified"),
                                     ("new.py", "added"), ("sub/b.txt", "deleted")]
-    target, changes = shadow.rewind(1)
+    target, restored = shadow.rewind(1)
+    changes = restored.changes
     assert target.label == "start"
     assert snapshot(repo) == before
     assert ("new.py", "deleted") in changes
@@ -173,7 +174,7 @@ def test_rewind_keeps_a_file_the_restored_ignore_rules_leave_out(repo: Path, nam
     (repo / ".gitignore").write_text("*.log\n")
     (repo / "new.py").write_text("new\n")
     assert ("data/" + name, "added") in shadow.checkpoint("edit").changes
-    _, changes = shadow.rewind(1)
+    changes = shadow.rewind(1)[1].changes
     assert (repo / "data" / name).read_text() == "user data\n" and (repo / "data" / "other.csv").exists()
     assert not (repo / "new.py").exists() and (repo / ".gitignore").read_text() == "data/\n"
     assert sorted(changes) == [(".gitignore", "modified"), ("new.py", "deleted")]
@@ -187,8 +188,7 @@ def test_a_file_name_that_is_not_utf8_is_checkpointed_and_restored(repo: Path) -
     shadow.checkpoint("start")
     (repo / odd).write_text("x = 1\n")
     assert shadow.checkpoint("edit").changes == [(odd, "added")]
-    _, changes = shadow.rewind(1)
-    assert changes == [(odd, "deleted")] and not (repo / odd).exists()
+    assert shadow.rewind(1)[1].changes == [(odd, "deleted")] and not (repo / odd).exists()
 
 
 def test_two_processes_checkpointing_one_repository_at_once_both_succeed(repo: Path) -> None:
@@ -228,14 +228,20 @@ def test_a_repository_deleted_mid_session_is_an_error_that_says_so(tmp_path: Pat
         shadow.checkpoint("after")
 
 
-def test_files_changed_since_the_last_checkpoint_are_named_before_a_rewind(repo: Path) -> None:
+def test_files_changed_since_the_last_checkpoint_are_named_by_a_rewind(repo: Path) -> None:
     """Hand edits after a session go back with an undo: `undo` names them (kept under before-rewind/)."""
     shadow = ShadowRepo(repo)
-    assert shadow.unsaved() == []  # no checkpoint yet
     shadow.checkpoint("start")
     (repo / "a.py").write_text("agent\n")
     shadow.checkpoint("edit")
-    assert shadow.unsaved() == []
     (repo / "sub" / "b.txt").write_text("by hand\n")
     (repo / "mine.py").write_text("mine\n")
-    assert shadow.unsaved() == ["mine.py", "sub/b.txt"]
+    assert shadow.rewind(1)[1].unsaved == ["mine.py", "sub/b.txt"]
+
+
+def test_a_rewind_right_after_a_checkpoint_names_no_unsaved_file(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    (repo / "a.py").write_text("agent\n")
+    shadow.checkpoint("edit")
+    assert shadow.rewind(1)[1].unsaved == []

@@ -57,6 +57,14 @@ class Checkpoint:
     changes: list[tuple[str, str]]  # (path, added|modified|deleted) against the previous checkpoint
 
 
+@dataclass
+class Restored:
+    changes: list[tuple[str, str]]  # (path, added|modified|deleted): what changed on disk
+    # Files that differed from the last checkpoint before it (edited by hand since the session, say): they went
+    # back too, their state kept under refs/codewright/before-rewind/, so `undo` names them.
+    unsaved: list[str]
+
+
 class ShadowRepo:
     def __init__(self, root: Path) -> None:
         self.root = Path(root).resolve()
@@ -133,16 +141,6 @@ class ShadowRepo:
         changes = self._changes(parent, commit) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
 
-    def unsaved(self) -> list[str]:
-        """Files that differ from the last checkpoint now (edited by hand since the session, say): going back
-        rolls them back too, so `undo` names them."""
-        head = self.head()
-        if head is None:
-            return []
-        with self._locked():
-            tree = self._snapshot_tree()
-        return [path for path, _ in self._changes(head, tree)]
-
     def nested(self) -> list[str]:
         """Folders holding a git repository of their own, as of the last checkpoint: git records such a folder as
         a commit id (a gitlink), not its files, so no checkpoint covers them and undo cannot restore them."""
@@ -165,7 +163,7 @@ class ShadowRepo:
             found.append(Checkpoint(commit, label, float(stamp), []))
         return found
 
-    def rewind(self, steps: int) -> tuple[Checkpoint, list[tuple[str, str]]]:
+    def rewind(self, steps: int) -> tuple[Checkpoint, Restored]:
         """Restore the files of the checkpoint `steps` before the last; return it and what changed on disk."""
         history = self.log()
         if steps < 1:
@@ -180,16 +178,17 @@ class ShadowRepo:
         return target, self.restore(target.commit)
 
     @held()
-    def restore(self, commit: str) -> list[tuple[str, str]]:
+    def restore(self, commit: str) -> Restored:
         """Put the files of checkpoint `commit` back on disk; what is there now stays reachable under
-        refs/codewright/before-rewind/. Returns what changed on disk."""
+        refs/codewright/before-rewind/."""
         with self._locked():
             return self._restore(commit)
 
-    def _restore(self, commit: str) -> list[tuple[str, str]]:
-        current = self._snapshot_tree()
+    def _restore(self, commit: str) -> Restored:
+        current = self._snapshot_tree()  # once: it is what `unsaved` and before-rewind/ are made of
         stamp = str(int(time.time() * 1000))
         parent = self.head()
+        unsaved = [path for path, _ in self._changes(parent, current)] if parent else []
         saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
                           "state before rewind").strip()
         self._git("update-ref", f"refs/codewright/before-rewind/{stamp}", saved)
@@ -197,7 +196,7 @@ class ShadowRepo:
         self._git("update-ref", BRANCH, commit)
         changes = self._changes(saved, commit)
         kept = self._keep_ignored(saved, [path for path, what in changes if what == "deleted"])
-        return [change for change in changes if change[0] not in kept]
+        return Restored([change for change in changes if change[0] not in kept], unsaved)
 
     def _keep_ignored(self, saved: str, removed: list[str]) -> set[str]:
         """Put back, from `saved`, the removed files that the restored tree's ignore rules leave out (see the

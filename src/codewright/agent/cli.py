@@ -177,8 +177,8 @@ def _undo(args: argparse.Namespace) -> int:
     if not has_shadow(root):  # nothing to undo: no folder is made to say so
         raise UsageError(NO_CHECKPOINTS)
     shadow = ShadowRepo(root)
-    unsaved = shadow.unsaved()
-    target, changes = shadow.rewind(args.steps)
+    target, restored = shadow.rewind(args.steps)
+    changes, unsaved = restored.changes, restored.unsaved
     result = {
         "checkpoint": target.commit,
         "label": target.label,

@@ -279,7 +279,7 @@ class Agent:
         """
         self._attempts += 1
         self.checkpoint(f"attempt {self._attempts - 1}: {outcome.outcome}")
-        changes = self.shadow.restore(start.commit)
+        changes = self.shadow.restore(start.commit).changes
         self.emit(ev.AttemptRestarted(attempt=self._attempts, reason=outcome.reason,
                                       files=[path for path, _ in changes]))
         for path, change in changes:
