@@ -139,3 +139,29 @@ def test_a_released_session_is_claimable_and_a_held_one_is_not(tmp_path: Path) -
     store.claim(session)
     store.release(session)
     assert store.db.execute("SELECT pid FROM sessions WHERE id = ?", (session,)).fetchone() == (None,)
+
+
+_CLAIM_SLOWLY = """
+import sys, time
+from codewright.agent import session
+from codewright.errors import UsageError
+real = session.process_start
+session.process_start = lambda pid: (time.sleep(1.0), real(pid))[1]  # between the check and the claim
+store = session.SessionStore(sys.argv[1])
+try:
+    store.claim(sys.argv[2])
+except UsageError:
+    print("refused")
+else:
+    print("claimed")
+    time.sleep(2.0)  # still running it while the other one looks
+"""
+
+
+def test_of_two_processes_resuming_one_session_at_once_one_is_refused(tmp_path: Path) -> None:
+    """Both had read "nobody runs it" before either wrote its claim, and both ran the session."""
+    session = create_in_a_process_that_ends(tmp_path)
+    runs = [subprocess.Popen([sys.executable, "-c", _CLAIM_SLOWLY, str(tmp_path), session], stdout=subprocess.PIPE,
+                             text=True, env={**os.environ, "PYTHONPATH": SRC}) for _ in range(2)]
+    said = sorted(run.communicate(timeout=60)[0].strip() for run in runs)
+    assert said == ["claimed", "refused"]

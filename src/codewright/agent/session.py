@@ -137,12 +137,20 @@ class SessionStore:
     def claim(self, session_id: str) -> None:
         """This process now runs the session (`--resume`); one that another live process runs is refused (two
         runs of one session overwrote each other's events and saved state)."""
-        self.get(session_id)
-        pid, started = self.db.execute("SELECT pid, pid_started FROM sessions WHERE id = ?", (session_id,)).fetchone()
-        if pid is not None and pid != os.getpid() and _alive(pid, started):
-            raise UsageError(f"session {session_id} is running in process {pid}: stop it first, or start a new one")
-        self.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?",
-                        (os.getpid(), process_start(os.getpid()), session_id))
+        self.db.execute("BEGIN IMMEDIATE")  # the check and the claim in one write: of two resumes, one is refused
+        try:
+            row = self.db.execute("SELECT pid, pid_started FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None:
+                raise self._missing(session_id)
+            pid, started = row
+            if pid is not None and pid != os.getpid() and _alive(pid, started):
+                raise UsageError(f"session {session_id} is running in process {pid}: stop it first, or start a new one")
+            self.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?",
+                            (os.getpid(), process_start(os.getpid()), session_id))
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def release(self, session_id: str) -> None:
         """This process no longer runs the session: a chat waiting for its next message is claimed (its outcome
@@ -170,8 +178,11 @@ class SessionStore:
         row = self.db.execute(f"SELECT {_COLUMNS}, pid, pid_started FROM sessions WHERE id = ?",
                               (session_id,)).fetchone()
         if row is None:
-            raise UsageError(f"no session {session_id!r} in {self.path}")
+            raise self._missing(session_id)
         return _session(row)
+
+    def _missing(self, session_id: str) -> UsageError:
+        return UsageError(f"no session {session_id!r} in {self.path}")
 
     def state(self, session_id: str) -> dict[str, Any]:
         """The loop's saved state ({} before its first save); one that cannot be read is a usage error."""
