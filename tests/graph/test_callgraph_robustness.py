@@ -154,6 +154,8 @@ JOIN = "import os\n\ndef f():\n    return os.path.join('a', 'b')\n"
     ("p%n", 2, "no symbol named 'p%n'"),  # nor `%`
     ("a" * 50_000, 2, "(50000 characters)"),  # SQLite's LIKE refused the pattern with a traceback
     ("join", 0, ""),  # a name matches the end of a qualified callee
+    ("m.py", 2, "m.py is a file, not a symbol: name one of its functions or classes (`codewright outline m.py`"),
+    ("./m.py", 2, "./m.py is a file, not a symbol"),
 ])
 def test_a_callers_name_is_matched_literally(tmp_path, name, code, why):
     (tmp_path / "m.py").write_text(JOIN)

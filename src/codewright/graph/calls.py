@@ -43,6 +43,9 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
             "SELECT caller FROM calls WHERE substr(caller, -?)=?",
             (text, len(text) + 1, f".{text}", len(text) + 2, f"::{text}"))})
     rows = list(dict.fromkeys(rows))
+    if not rows and conn.execute("SELECT 1 FROM files WHERE path=?", (text.removeprefix("./"),)).fetchone():
+        raise UsageError(f"{text} is a file, not a symbol: name one of its functions or classes "
+                         f"(`codewright outline {text}` lists them)")
     if not rows:
         raise UsageError(f"no symbol named {text[:200]!r}" + (f" ({len(text)} characters)" if len(text) > 200 else ""))
     if len(rows) > 1:
