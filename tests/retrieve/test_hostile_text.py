@@ -14,6 +14,7 @@ from tests.support.repos import indexed_repo
 from codewright.graph.store import fts_query
 from codewright.retrieve.find import find
 from codewright.retrieve.mentions import parse_mentions
+from codewright.retrieve.signals import task_messages
 
 SECONDS = 5.0
 MENTIONS = {
@@ -37,6 +38,12 @@ def _seconds(work, *args) -> float:
 @pytest.mark.parametrize("text", MENTIONS.values(), ids=MENTIONS.keys())
 def test_mentions_are_read_in_time_linear_in_the_text(text: str) -> None:
     assert _seconds(parse_mentions, text) < SECONDS
+
+
+def test_error_messages_after_runs_of_blanks_are_read_in_linear_time() -> None:
+    """Each blank after `Error:` gave a message too long to match another try: 1-2 s per MB."""
+    text = ("ValueError:" + " " * 2000 + "x" * 250 + "\n") * 4000
+    assert _seconds(lambda: list(task_messages(text))) < SECONDS
 
 
 def test_an_fts_query_of_many_distinct_words_is_made_in_linear_time() -> None:

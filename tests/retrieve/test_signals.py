@@ -15,7 +15,7 @@ from codewright.retrieve.corpus import corpus
 from codewright.retrieve.evidence import Features
 from codewright.retrieve.find import locate
 from codewright.retrieve.kinds import is_doc, is_migration, is_test, is_vendored
-from codewright.retrieve.signals import query_terms, title_of
+from codewright.retrieve.signals import query_terms, task_messages, title_of
 
 FILES = {
     "inv/__init__.py": "",
@@ -215,3 +215,18 @@ def test_the_query_words_do_not_depend_on_the_hash_seed() -> None:
 ])
 def test_hyphenated_words_also_count_joined(text: str, words: list[str]) -> None:
     assert query_terms(text) == words
+
+
+@pytest.mark.parametrize(("text", "messages"), [
+    ("ValueError: the discount does not match\n", ["the discount does not match"]),
+    ("SystemExit:\t  exit status two from here", ["exit status two from here"]),
+    ("Error: too short", []),  # a message has 12 characters at least
+    ("Error:   abc def gh\n", ["  abc def gh"]),  # under 12 after the blanks: the line's last 12, blanks and all
+    ('it printed "cannot import name foo" and stopped', ["cannot import name foo"]),
+    ("Error: " + "x" * 201, []),  # over 200 characters: no message
+    ("Error: " + "x" * 190 + ' "a quoted string" ' + "y" * 30, ["a quoted string"]),  # but quotes in it count
+    ("KeyError: 'missing key here'\nWarning: second message on its line", ["'missing key here'",
+                                                                           "second message on its line"]),
+])
+def test_error_messages_and_quoted_strings_of_a_task(text: str, messages: list[str]) -> None:
+    assert list(task_messages(text)) == messages

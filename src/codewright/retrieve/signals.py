@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -57,8 +58,15 @@ CALL_EDGES = 500  # callers, and callees, of the named functions taken at most
 MAX_TERM_SHARE = 0.25  # a word in more than this share of chunks adds almost nothing to BM25 but costs time
 MESSAGE_CHUNKS = 20  # chunks a message is looked up in at most: one found in more says little
 BIG_INDEX = 2000  # chunks: below this, every word is kept (the cost is small anyway)
-# an error's message (`ValueError: ...`, found by the name's suffix alone: the name is not kept) or a quoted string
-_MESSAGE = re.compile(r"""(?:Error|Exception|Warning|Exit):[ \t]*(.{12,200})$|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
+# An error's message (`ValueError: ...`, found by the name's suffix alone: the name is not kept) or a quoted string.
+# The blanks after the colon are taken whole, atomically (a lookahead's capture, matched again): given back one by
+# one, as a plain `[ \t]*` does, each blank before a message too long to match cost another try of `.{12,200}`,
+# and a pasted log of such lines took 1-2 s per MB. When under 12 characters follow the blanks, the message is the
+# line's last 12 (`short`): what giving blanks back matched.
+_MESSAGE = re.compile(
+    r"(?:Error|Exception|Warning|Exit):(?:(?=(?P<blanks>[ \t]*))(?P=blanks)(?P<message>.{12,200})$"
+    r"|(?=[^\n]{12})(?=(?P<blanks2>[ \t]*))(?P=blanks2)(?P<short>[^\n]{0,11})$)"
+    r"""|["'](?P<quoted>[^"'\n]{12,200})["']""", re.MULTILINE)
 
 
 @dataclass
@@ -320,8 +328,7 @@ def _messages(corpus: Corpus, text: str, files: Evidence, functions: Evidence) -
     """Error messages and quoted strings of the task found in a chunk: every word of the message in one chunk."""
     found: dict[tuple[str, ...], np.ndarray] = {}  # words -> their chunks: a log repeats one message with other numbers
     ids_of, messages = [], []  # each message's chunks, and the message
-    for m in _MESSAGE.finditer(text):
-        message = m.group(1) or m.group("quoted")
+    for message in task_messages(text):
         words = [w.lower() for w in _WORD.findall(message) if len(w) > 2]
         words = tuple(dict.fromkeys(w for w in words if "_" not in w))[:12]
         if len(words) < 3:
@@ -339,6 +346,12 @@ def _messages(corpus: Corpus, text: str, files: Evidence, functions: Evidence) -
     symbols = corpus.chunks.symbol[ids]
     own = np.flatnonzero(symbols >= 0)
     functions.add_rows("message", symbols[own], values[own], "holds '{}'", lambda i: (messages[which[own[i]]],))
+
+
+def task_messages(text: str) -> Iterator[str]:
+    """The error messages and quoted strings of a task's text, in order."""
+    for m in _MESSAGE.finditer(text):
+        yield m.group("message") or m.group("quoted") or m.group(0)[-12:]
 
 
 def _chunks_with_all(corpus: Corpus, words: tuple[str, ...]) -> np.ndarray:
