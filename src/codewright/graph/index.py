@@ -492,6 +492,7 @@ def _collect(
     results = []
     for n, item in enumerate(stream, 1):
         sink(item)
+        item.chunks = []  # written; linking needs the rest, and a cold build would keep every file's text
         results.append(item)
         if progress:
             progress(n, total)
