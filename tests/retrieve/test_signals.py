@@ -230,3 +230,25 @@ def test_hyphenated_words_also_count_joined(text: str, words: list[str]) -> None
 ])
 def test_error_messages_and_quoted_strings_of_a_task(text: str, messages: list[str]) -> None:
     assert list(task_messages(text)) == messages
+
+
+_SIGNALS = """
+import sys
+from codewright.graph.index import Index
+from codewright.retrieve.find import locate
+with Index.open(sys.argv[1]) as index:
+    cands, _ = locate(index.conn, sys.argv[2])
+for found in (cands.files, cands.functions):
+    print(sorted((found.name(r), repr(sorted(found.values(r).items()))) for r in found.rows().tolist()))
+"""
+
+
+def test_the_signals_do_not_depend_on_the_hash_seed(index: Index) -> None:
+    """`own_words` summed a member's word weights in a set's order: its last bit moved from one process to the next."""
+    task = "units removed from the warehouse stock audit log entries report restock overflow record missing store"
+    outputs = {
+        subprocess.run([sys.executable, "-c", _SIGNALS, str(index.root), task], capture_output=True, text=True,
+                       check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+        for seed in map(str, range(6))
+    }
+    assert len(outputs) == 1

@@ -459,16 +459,18 @@ def grouped(pairs: Iterable[tuple[K, V]]) -> dict[K, list[V]]:
     return dict(found)
 
 
-def own_words(chunks, first: int, last: int) -> frozenset[str]:
+def own_words(chunks, first: int, last: int) -> list[str]:
     """The words of lines first..last, cut from the smallest chunk holding them (split identifiers included).
 
-    `chunks` are the file's (start, end, lines) with the chunk text split into lines."""
+    `chunks` are the file's (start, end, lines) with the chunk text split into lines. Sorted: `own_words` sums
+    their weights in this order, and a set's order, which changes with Python's hash seed, moved the sum's last
+    bit from one process to the next."""
     holding = [(end - start, start, lines) for start, end, lines in chunks if start <= first and last <= end]
     if not holding:
-        return frozenset()
+        return []
     _, start, lines = min(holding, key=lambda h: h[:2])
     idents = set(_WORD.findall("\n".join(lines[first - start:last - start + 1])))
-    return frozenset().union(*map(_ident_words, idents))
+    return sorted(frozenset().union(*map(_ident_words, idents)))
 
 
 @lru_cache(maxsize=1 << 17)
