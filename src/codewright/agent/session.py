@@ -73,6 +73,7 @@ class SessionRow:
 
 
 _COLUMNS = ", ".join(SessionRow.__dataclass_fields__)
+_ROW = f"{_COLUMNS}, pid, pid_started"  # what `_session` reads: the row, and the process that runs it
 
 
 DATA_DIR = ".codewright"
@@ -130,7 +131,7 @@ class SessionStore:
         self.db.execute(
             "INSERT INTO sessions (id, task, model, mode, kind, created, updated, pid, pid_started)"
             " VALUES (?,?,?,?,?,?,?,?,?)",
-            (session_id, redact(task), model, mode, kind, now, now, os.getpid(), process_start(os.getpid())),
+            (session_id, redact(task), model, mode, kind, now, now, *_this_process()),
         )
         return session_id
 
@@ -146,7 +147,7 @@ class SessionStore:
             if pid is not None and pid != os.getpid() and _alive(pid, started):
                 raise UsageError(f"session {session_id} is running in process {pid}: stop it first, or start a new one")
             self.db.execute("UPDATE sessions SET pid = ?, pid_started = ? WHERE id = ?",
-                            (os.getpid(), process_start(os.getpid()), session_id))
+                            (*_this_process(), session_id))
         except BaseException:
             self.db.execute("ROLLBACK")
             raise
@@ -175,8 +176,7 @@ class SessionStore:
         )
 
     def get(self, session_id: str) -> SessionRow:
-        row = self.db.execute(f"SELECT {_COLUMNS}, pid, pid_started FROM sessions WHERE id = ?",
-                              (session_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_ROW} FROM sessions WHERE id = ?", (session_id,)).fetchone()
         if row is None:
             raise self._missing(session_id)
         return _session(row)
@@ -205,8 +205,7 @@ class SessionStore:
         return [json.loads(text) for (text,) in rows]
 
     def list(self, limit: int = 50) -> list[SessionRow]:
-        rows = self.db.execute(f"SELECT {_COLUMNS}, pid, pid_started FROM sessions ORDER BY created DESC LIMIT ?",
-                               (limit,))
+        rows = self.db.execute(f"SELECT {_ROW} FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
         return [_session(row) for row in rows]
 
 
@@ -262,6 +261,11 @@ def _alive(pid: int | None, started: int | None = None) -> bool:
         pass
     now = process_start(pid)
     return started is None or now is None or now == started
+
+
+def _this_process() -> tuple[int, int | None]:
+    """This process as a session stores it: its id and its start."""
+    return os.getpid(), process_start(os.getpid())
 
 
 def process_start(pid: int) -> int | None:
