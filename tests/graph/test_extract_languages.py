@@ -62,6 +62,8 @@ EXPECTED = {
             ('Shape.area', 'Shape.area', 'method', 6, 3, 6, 29, 'Shape'),
             ('Id', 'Id', 'type', 9, 8, 9, 33, ''),
             ('Color', 'Color', 'enum', 11, 1, 11, 25, ''),
+            ('Color.Red', 'Color.Red', 'constant', 11, 14, 11, 16, 'Color'),
+            ('Color.Green', 'Color.Green', 'constant', 11, 19, 11, 23, 'Color'),
             ('Square', 'Square', 'class', 13, 8, 18, 1, ''),
             ('Square.side', 'Square.side', 'attribute', 14, 3, 14, 26, 'Square'),
             ('Square.area', 'Square.area', 'method', 15, 3, 17, 3, 'Square'),
@@ -151,6 +153,8 @@ EXPECTED = {
             ('Square.Visitor', 'com.example.shapes.Square.Visitor', 'interface', 21, 5, 21, 47, 'Square'),
             ('Square.Visitor.visit', 'com.example.shapes.Square.Visitor.visit', 'method', 21, 25, 21, 45, 'Square.Visitor'),
             ('Square.Kind', 'com.example.shapes.Square.Kind', 'enum', 23, 5, 23, 22, 'Square'),
+            ('Square.Kind.A', 'com.example.shapes.Square.Kind.A', 'constant', 23, 17, 23, 17, 'Square.Kind'),
+            ('Square.Kind.B', 'com.example.shapes.Square.Kind.B', 'constant', 23, 20, 23, 20, 'Square.Kind'),
         ],
         [
             ('java.util', ['List'], None, 3, 0),
@@ -180,6 +184,8 @@ EXPECTED = {
             ('Shape.area', 'Shape::area', 'method', 10, 5, 10, 26, 'Shape'),
             ('Square.area', 'Square::area', 'method', 14, 5, 16, 5, 'Square'),
             ('Kind', 'Kind', 'enum', 19, 1, 19, 22, ''),
+            ('Kind.A', 'Kind::A', 'constant', 19, 17, 19, 17, 'Kind'),
+            ('Kind.B', 'Kind::B', 'constant', 19, 20, 19, 20, 'Kind'),
             ('UNIT', 'UNIT', 'constant', 21, 1, 21, 24, ''),
             ('inner', 'inner', 'module', 23, 1, 25, 1, ''),
             ('inner.f', 'inner::f', 'function', 24, 5, 24, 36, 'inner'),
@@ -212,6 +218,8 @@ EXPECTED = {
             ('square', 'square', 'struct', 7, 1, 9, 1, ''),
             ('square_t', 'square_t', 'type', 11, 1, 11, 31, ''),
             ('kind', 'kind', 'enum', 13, 1, 13, 18, ''),
+            ('kind.A', 'kind.A', 'constant', 13, 13, 13, 13, 'kind'),
+            ('kind.B', 'kind.B', 'constant', 13, 16, 13, 16, 'kind'),
             ('area', 'area', 'function', 15, 1, 17, 1, ''),
             ('main', 'main', 'function', 19, 1, 23, 1, ''),
         ],
@@ -383,6 +391,10 @@ def test_signatures_leave_comments_out(path, source, signature):
     (b"namespace geo { int f(); }\n", "cpp"),
     (b"class A {\n public:\n  int x;\n};\n", "cpp"),
     (b"template <typename T> T id(T x);\n", "cpp"),
+    (b"struct Shape {\n  virtual double area() const = 0;\n};\n", "cpp"),
+    (b"enum class Kind { A, B };\n", "cpp"),
+    (b"struct S { S() = default; };\n", "cpp"),
+    (b"struct S { int (*virtual_fn)(void); };\n", "c"),
 ])
 def test_header_is_c_unless_it_reads_as_cpp(source, language):
     assert extract("include/a.h", source).language == language
@@ -469,3 +481,99 @@ def test_what_a_require_binds(source, imports):
 ])
 def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
     assert [(i.module, i.names, i.alias) for i in extract(path, source).imports] == imports
+
+
+@pytest.mark.parametrize("path, source, expected", [
+    # C and C++: declarations in include guards, `#ifdef`, `extern "C"` and namespaces are the file's
+    ("a.h", b"#ifndef A_H\n#define A_H\nint parse(const char *s);\nextern int counter;\n#endif\n",
+     [("A_H", "constant", 2, ""), ("parse", "function", 3, ""), ("counter", "variable", 4, "")]),
+    ("a.cpp", (b'namespace ns { int counter = 0; void helper(int x); }\nextern "C" { int c_api(void); }\n'
+              b'extern "C" int one(void);\n'),
+     [("ns", "namespace", 1, ""), ("ns.counter", "variable", 1, "ns"), ("ns.helper", "function", 1, "ns"),
+      ("c_api", "function", 2, ""), ("one", "function", 3, "")]),
+    ("a.c", b"void f(void) {\n#ifdef X\n  int local = 1;\n  void g(void);\n#endif\n}\n", [("f", "function", 1, "")]),
+    # C: pointers, arrays and function pointers; a typedef's struct is not nested in it; several names
+    ("a.c", (b"typedef struct node *node_ptr;\ntypedef int (*callback_t)(int);\ntypedef int vec3[3];\n"
+            b"static const char *names[] = {\"a\"};\nint *gp;\nint (*cb)(int);\nint width = 1, height = 2;\n"),
+     [("node_ptr", "type", 1, ""), ("callback_t", "type", 2, ""), ("vec3", "type", 3, ""), ("names", "variable", 4, ""),
+      ("gp", "variable", 5, ""), ("cb", "variable", 6, ""), ("width", "variable", 7, ""), ("height", "variable", 7, "")]),
+    ("a.c", b"typedef struct node { int x; } node_t;\nenum color { RED, GREEN = 2 };\n",
+     [("node_t", "type", 1, ""), ("node", "struct", 1, ""), ("color", "enum", 2, ""), ("color.RED", "constant", 2, "color"),
+      ("color.GREEN", "constant", 2, "color")]),
+    # C++: constructors, destructors, conversions, member templates, references, template classes
+    ("a.cpp", (b"class W {\n public:\n  W();\n  ~W();\n  operator bool() const;\n  template <typename T> void put(T v);\n"
+              b"  int& ref();\n};\nint& W::ref() { return n; }\nint&& moved();\n"),
+     [("W", "class", 1, ""), ("W.W", "method", 3, "W"), ("W.~W", "method", 4, "W"), ("W.operator bool", "method", 5, "W"),
+      ("W.put", "method", 6, "W"), ("W.ref", "method", 9, "W"), ("moved", "function", 10, "")]),
+    ("a.cpp", (b"template <typename T> struct Vec { void push(); };\ntemplate <typename T> void Vec<T>::push() {}\n"
+              b"template <> struct Vec<bool> { void flip(); };\nstruct Point { int x, y; };\n"),
+     [("Vec", "struct", 1, ""), ("Vec.push", "method", 2, "Vec"), ("Vec.flip", "method", 3, "Vec"),
+      ("Point", "struct", 4, ""), ("Point.x", "attribute", 4, "Point"), ("Point.y", "attribute", 4, "Point")]),
+    # Go: grouped and multi-name var and const specs
+    ("a.go", b"package p\nvar (\n\ta = 1\n\tb, c = 2, 3\n)\nconst X, Y = 1, 2\n",
+     [("a", "variable", 3, ""), ("b", "variable", 4, ""), ("c", "variable", 4, ""), ("X", "constant", 6, ""),
+      ("Y", "constant", 6, "")]),
+    # Java: several fields in one declaration, annotation elements, a record's compact constructor, enum constants
+    ("P.java", (b"class P { static int ORIGIN = 0, UNIT = 1; }\n@interface Tag { String value(); }\n"
+               b"record R(int x) { public R { } }\nenum Op { ADD { int apply() { return 1; } }, SUB; abstract int apply(); }\n"),
+     [("P", "class", 1, ""), ("P.ORIGIN", "attribute", 1, "P"), ("P.UNIT", "attribute", 1, "P"), ("Tag", "interface", 2, ""),
+      ("Tag.value", "method", 2, "Tag"), ("R", "class", 3, ""), ("R.R", "method", 3, "R"), ("Op", "enum", 4, ""),
+      ("Op.ADD", "constant", 4, "Op"), ("Op.ADD.apply", "method", 4, "Op.ADD"), ("Op.SUB", "constant", 4, "Op"),
+      ("Op.apply", "method", 4, "Op")]),
+    # TypeScript: an overload's signatures give way to the implementation; ambient declarations; enum members
+    ("a.ts", (b"function parse(x: string): number;\nfunction parse(x: any) { return 1; }\nclass S {\n"
+             b"  load(id: string): void;\n  load(id: any): void {}\n}\ninterface I { m(): void }\n"),
+     [("parse", "function", 2, ""), ("S", "class", 3, ""), ("S.load", "method", 5, "S"), ("I", "interface", 7, ""),
+      ("I.m", "method", 7, "I")]),
+    ("a.ts", b'declare module "lib.name" { export function f(): void; }\ndeclare const VERSION: string;\nenum E { A, B = 2 }\n',
+     [("lib.name", "namespace", 1, ""), ("lib.name.f", "function", 1, "lib.name"), ("VERSION", "constant", 2, ""),
+      ("E", "enum", 3, ""), ("E.A", "constant", 3, "E"), ("E.B", "constant", 3, "E")]),
+    # JavaScript: CommonJS exports are the module's functions; a chain of assignments names each
+    ("a.js", (b"res.contentType = res.type = function contentType(t) {};\nmodule.exports.format = function (o) {};\n"
+             b"exports.parse = (s) => s;\nexport var VERSION = '1';\n"),
+     [("res.contentType", "method", 1, ""), ("res.type", "method", 1, ""), ("format", "function", 2, ""),
+      ("parse", "function", 3, ""), ("VERSION", "constant", 4, "")]),
+    # Rust: impls of references, paths and trait objects; associated types; enum variants
+    ("lib.rs", (b"impl Show for &W { fn show(&self) {} }\nimpl<T> Clone for std::boxed::Box<T> { fn clone(&self) -> Self { x } }\n"
+               b"impl dyn Show { fn helper(&self) {} }\ntrait Show { type Out; }\nenum E { A, B(u8) }\n"),
+     [("W.show", "method", 1, ""), ("Box.clone", "method", 2, ""), ("Show.helper", "method", 3, "Show"),
+      ("Show", "trait", 4, ""), ("Show.Out", "type", 4, "Show"), ("E", "enum", 5, ""), ("E.A", "constant", 5, "E"),
+      ("E.B", "constant", 5, "E")]),
+])
+def test_definition_forms(path, source, expected):
+    facts = extract(path, source)
+    assert not facts.errors
+    assert [(_local(s.id), s.kind, s.start_line, _local(s.parent)) for s in facts.symbols[1:]] == expected
+
+
+def test_a_second_definition_of_an_id_keeps_its_own_chunk():
+    """Overloads share an id (one symbol), but each body is a chunk of its own, and its references' scope."""
+    body = b"    a += b;\n" * 85
+    source = b"class Big {\n  int sum(int a) { return a; }\n  int sum(int a, int b) {\n" + body + b"    return a;\n  }\n}\n"
+    facts = extract("Big.java", source)
+    assert [s.id for s in facts.symbols] == ["Big.java::", "Big.java::Big", "Big.java::Big.sum"]
+    assert [(c.kind, c.start_line, c.end_line, c.symbol) for c in facts.chunks] == [
+        ("class", 1, 91, "Big.java::Big"), ("function", 2, 2, "Big.java::Big.sum"), ("function", 3, 90, "Big.java::Big.sum")]
+    assert {r.scope for r in facts.references if r.line > 3} == {"Big.java::Big.sum"}
+
+
+@pytest.mark.parametrize("path, source, name, kind", [
+    ("a.js", b"g(...items);\n", "items", "name"),  # a spread
+    ("a.ts", b"const o = { ...base };\n", "base", "name"),
+    ("a.rs", b"fn f(n: u32) { for i in 0..n {} }\n", "n", "name"),  # a range
+    ("a.rs", b"fn f() -> io::Result<()> { g() }\n", "io", "name"),  # a return type's arrow
+    ("a.c", b"int f(struct s *p) { return p->size; }\n", "size", "attribute"),  # C's arrow is member access
+])
+def test_spreads_ranges_and_return_arrows_are_no_member_access(path, source, name, kind):
+    assert [r.kind for r in extract(path, source).references if r.name == name] == [kind]
+
+
+@pytest.mark.parametrize("source, imports", [
+    (b"use std::{fmt::{self, Display}};\n", [("std", ["fmt"], None), ("std::fmt", ["Display"], None)]),
+    (b"use a::b::{self as c};\n", [("a", ["b"], "c")]),
+    (b"extern crate alloc;\nextern crate foo as bar;\n", [("alloc", [], None), ("foo", [], "bar")]),
+])
+def test_rust_self_in_a_use_tree_and_extern_crates(source, imports):
+    facts = extract("lib.rs", source)
+    assert [(i.module, i.names, i.alias) for i in facts.imports] == imports
+    assert facts.references == []

@@ -81,8 +81,8 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("web/app.ts", [("", "helper", 3, 41, "web/util.ts::helper"), ("", "o", 3, 53, "web/util.ts::other"),
                         ("", "ns", 3, 59, "web/util.ts::"), ("ns", "helper", 3, 62, "web/util.ts::helper")]),
         ("node/app.js", [("", "util", 3, 26, "node/lib/util.js::"),
-                         ("util", "helper", 3, 31, "node/lib/util.js::exports.helper"),
-                         ("", "other", 3, 43, "node/lib/util.js::exports.other")]),
+                         ("util", "helper", 3, 31, "node/lib/util.js::helper"),
+                         ("", "other", 3, 43, "node/lib/util.js::other")]),
         # a default import names what the module's default export names; `export *` re-exports
         ("web/use.ts", [("", "count", 4, 40, "web/count.ts::count"), ("", "other", 4, 50, "web/util.ts::other"),
                         ("", "Shape", 4, 64, "web/shape.ts::Shape")]),
@@ -90,7 +90,7 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         # a CommonJS module is what it assigns to module.exports, `module.exports = require(m)` m's exports
         ("node/server.js", [("", "res", 3, 27, "node/lib/res.js::res"), ("res", "send", 3, 31, "node/lib/res.js::res.send"),
                             ("", "lib", 3, 41, "node/lib/index.js::"),
-                            ("lib", "other", 3, 45, "node/lib/util.js::exports.other")]),
+                            ("lib", "other", 3, 45, "node/lib/util.js::other")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),

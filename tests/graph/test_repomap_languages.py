@@ -86,7 +86,7 @@ CLASS_MEMBERS = {  # reached through values no import names, as in Python: left 
 
 @pytest.mark.parametrize(("files", "first"), [
     (GO_PACKAGE, ["serve.go:", "  func Serve(n int)"]),
-    (COMMONJS, ["lib/core.js:", "      exports.start = function start(fn)"]),
+    (COMMONJS, ["lib/core.js:", "  exports.start = function start(fn)"]),
     (OWN_VARIABLES, ["lib/core.js:", "  core =", "      core.start = function start()"]),
     (NOT_MATCHED, ["view.js:", "      x.render = function render()"]),
     (GO_IMPORTED, ["help.go:", "  func help()"]),

@@ -26,8 +26,9 @@ Conventions (see facts.py for the fields):
   `level` is Python's dots, and 1 for a C/C++ "quoted" include;
 - documentation files (README*, *.md, *.rst, docs/**/*.txt) get language None and
   "doc" chunks split by heading;
-- a `.h` file is C unless it reads as C++ (class, namespace, template, `::`, access
-  labels): then FileFacts.language is "cpp" although `language_for` says "c".
+- a `.h` file is C unless it reads as C++ (class, namespace, template, virtual, `::`, access
+  labels, `enum class`, `= default;`, `= delete;`): then FileFacts.language is "cpp" although
+  `language_for` says "c".
 
 Per-language details are in the modules of `codewright.graph.languages`.
 """
@@ -45,7 +46,8 @@ from codewright.graph.languages.docs import doc_chunks, is_doc
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
 _BINARY_SNIFF = 8192
-_CPP_HINTS = re.compile(rb"^[ \t]*(?:class|namespace|template)\b|::|^[ \t]*(?:public|private|protected):", re.MULTILINE)
+_CPP_HINTS = re.compile(rb"^[ \t]*(?:class|namespace|template|virtual)\b|::|^[ \t]*(?:public|private|protected):"
+                        rb"|\benum[ \t]+(?:class|struct)\b|=[ \t]*(?:default|delete)[ \t]*;", re.MULTILINE)
 
 
 def language_for(path: str) -> str | None:

@@ -1,5 +1,6 @@
 """C: functions (a prototype counts until the file defines the function), structs,
-unions, enums, typedefs, macros, global variables; `#include`s (level 1 for "quoted"
+unions, enums and their constants, typedefs, macros, global variables (also in an include guard, an
+`#ifdef` or `extern "C"`); `#include`s (level 1 for "quoted"
 includes, searched beside the file first, 0 for <system> ones)."""
 
 from __future__ import annotations
@@ -11,24 +12,58 @@ from codewright.graph.facts import FileFacts, Import
 from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
 
-# Definitions C++ shares; DECLARATOR matches a function's name through pointer declarators.
-DECLARATOR = r"""[
-  (function_declarator declarator: (_) @name)
-  (pointer_declarator declarator: (function_declarator declarator: (_) @name))
-  (pointer_declarator declarator: (pointer_declarator declarator: (function_declarator declarator: (_) @name)))]"""
+# Where a declaration is the file's (a prototype, a global): at the top, in a preprocessor block (an include
+# guard, `#ifdef`: `file_level` drops one inside a function's body), in `extern "C" { }` or a C++ namespace.
+FILE_PARENTS = ("translation_unit", "preproc_ifdef", "preproc_if", "preproc_else", "preproc_elif", "preproc_elifdef",
+                "declaration_list", "linkage_specification")
 
+
+def function_declarator(names: str, wrappers: tuple[str, ...] = ()) -> str:
+    """A function's declarator, its name (one of `names`) captured through pointer declarators (and the
+    `wrappers`, which have no field: C++'s reference_declarator)."""
+    plain = f"(function_declarator declarator: {names} @name)"
+    forms = [plain, f"(pointer_declarator declarator: {plain})",
+             f"(pointer_declarator declarator: (pointer_declarator declarator: {plain}))"]
+    forms += [f"({wrapper} {plain})" for wrapper in wrappers]
+    return "[\n  " + "\n  ".join(forms) + "]"
+
+
+def value_declarator(name: str) -> str:
+    """A variable's or a typedef's declarator, its name captured through pointers, arrays and a function
+    pointer's parentheses (`static const char *names[]`, `typedef int (*callback_t)(int)`)."""
+    plain = f"({name}) @name"
+    forms = [plain, f"(pointer_declarator declarator: {plain})", f"(array_declarator declarator: {plain})",
+             f"(pointer_declarator declarator: (pointer_declarator declarator: {plain}))",
+             f"(pointer_declarator declarator: (array_declarator declarator: {plain}))",
+             f"(array_declarator declarator: (array_declarator declarator: {plain}))",
+             f"(function_declarator declarator: (parenthesized_declarator (pointer_declarator declarator: {plain})))"]
+    return "[\n  " + "\n  ".join(forms) + "]"
+
+
+def file_declarations(function: str, parents: tuple[str, ...]) -> str:
+    """Prototypes and global variables under each of `parents`."""
+    variable = value_declarator("identifier")  # (an alternation nested in another loses its inner branches)
+    return "".join(f"""
+({parent} (declaration declarator: {function}) @def.prototype)
+({parent} (declaration declarator: {variable}) @def.variable)
+({parent} (declaration declarator: (init_declarator declarator: {variable})) @def.variable)"""
+                   for parent in parents)
+
+
+# Definitions C++ shares.
 DEFS_SCM = rf"""
-(function_definition declarator: {DECLARATOR}) @def.function
-(translation_unit (declaration declarator: {DECLARATOR}) @def.prototype)
 (struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.struct
 (union_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.union
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @def.enum
-(type_definition declarator: (type_identifier) @name) @def.type
+(enumerator name: (identifier) @name) @def.constant
+(type_definition declarator: {value_declarator("type_identifier")}) @def.type
 (preproc_def name: (identifier) @name) @def.constant
 (preproc_function_def name: (identifier) @name) @def.macro
-(translation_unit (declaration declarator: (init_declarator declarator: (identifier) @name)) @def.variable)
-(translation_unit (declaration declarator: (identifier) @name) @def.variable)
 (preproc_include) @import
+"""
+FUNCTION = function_declarator("(identifier)")
+C_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, FILE_PARENTS) + f"""
+(function_definition declarator: {FUNCTION}) @def.function
 """
 
 REFS_SCM = r"""
@@ -66,7 +101,8 @@ def imports(src: Source, node: Node) -> list[Import]:
     return [Import(text.strip('"<> '), level=1 if quoted else 0)]
 
 
-SPEC = tags.Spec("c", Language(tree_sitter_c.language()), DEFS_SCM, REFS_SCM, imports)
+SPEC = tags.Spec("c", Language(tree_sitter_c.language()), C_DEFS_SCM, REFS_SCM, imports, arrow=True,
+                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}))
 
 
 def extract(path: str, src: Source, module: str, language: str) -> FileFacts:

@@ -9,13 +9,29 @@ from tree_sitter import Language
 from codewright.graph.facts import FileFacts
 from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
-from codewright.graph.languages.c import DECLARATOR, DEFS_SCM, REFS_SCM, imports
+from codewright.graph.languages.c import (
+    DEFS_SCM,
+    FILE_PARENTS,
+    REFS_SCM,
+    file_declarations,
+    function_declarator,
+    imports,
+)
 
-CPP_DEFS_SCM = DEFS_SCM + rf"""
-(class_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.class
-(struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.struct
+# A C++ function's name may be qualified (`Box::area`), a destructor, an operator or a template's; its declarator
+# may be a reference (`int& ref()`); class bodies declare constructors and operators as plain declarations.
+NAMES = "[(identifier) (field_identifier) (qualified_identifier) (destructor_name) (operator_name) (template_function)]"
+FUNCTION = function_declarator(NAMES, ("reference_declarator",))
+CPP_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, (*FILE_PARENTS, "template_declaration")) + rf"""
+(function_definition declarator: {FUNCTION}) @def.function
+(function_definition declarator: [(operator_cast) (qualified_identifier name: (operator_cast))] @name) @def.function
+(class_specifier name: [(type_identifier) (template_type)] @name body: (field_declaration_list)) @def.class
+(struct_specifier name: (template_type) @name body: (field_declaration_list)) @def.struct
 (namespace_definition name: (_) @name) @def.namespace
-(field_declaration declarator: {DECLARATOR}) @def.prototype
+(field_declaration declarator: {FUNCTION}) @def.prototype
+(field_declaration_list (declaration declarator: {FUNCTION}) @def.prototype)
+(field_declaration_list (declaration declarator: (operator_cast) @name) @def.prototype)
+(field_declaration_list (template_declaration (declaration declarator: {FUNCTION}) @def.prototype))
 (field_declaration declarator: (field_identifier) @name) @def.attribute
 (alias_declaration name: (type_identifier) @name) @def.type
 """
@@ -36,7 +52,8 @@ CPP_REFS_SCM = REFS_SCM + r"""
 """
 
 SPEC = tags.Spec("cpp", Language(tree_sitter_cpp.language()), CPP_DEFS_SCM, CPP_REFS_SCM, imports,
-                 separator="::", wrappers=frozenset({"template_declaration"}))
+                 separator="::", wrappers=frozenset({"template_declaration"}), arrow=True,
+                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}))
 
 
 def extract(path: str, src: Source, module: str, language: str) -> FileFacts:

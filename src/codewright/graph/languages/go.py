@@ -26,8 +26,9 @@ DEFS_SCM = r"""
 (type_spec name: (type_identifier) @name) @def.type
 (type_alias name: (type_identifier) @name) @def.type
 (method_elem name: (field_identifier) @name) @def.function
-(source_file (const_declaration (const_spec name: (identifier) @name) @def.constant))
+(source_file (const_declaration (const_spec (identifier) @name) @def.constant))  ; `name:` takes only the first of `X, Y`
 (source_file (var_declaration (var_spec name: (identifier) @name) @def.variable))
+(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name) @def.variable)))
 (import_spec) @import
 """
 
@@ -45,7 +46,7 @@ REFS_SCM = r"""
 (variadic_parameter_declaration name: (identifier) @skip)
 (short_var_declaration left: (expression_list (identifier) @skip))
 (var_spec name: (identifier) @skip)
-(const_spec name: (identifier) @skip)
+(const_spec (identifier) @skip)
 (range_clause left: (expression_list (identifier) @skip))
 (labeled_statement label: (label_name) @skip)
 (import_declaration) @skip.range
@@ -62,7 +63,7 @@ def imports(src: Source, node: Node) -> list[Import]:
 
 
 SPEC = tags.Spec("go", Language(tree_sitter_go.language()), DEFS_SCM, REFS_SCM, imports,
-                 wrappers=frozenset({"type_declaration", "const_declaration", "var_declaration"}),
+                 wrappers=frozenset({"type_declaration", "const_declaration", "var_declaration", "var_spec_list"}),
                  keywords={"type_spec": "type ", "type_alias": "type ", "const_spec": "const ", "var_spec": "var "})
 
 

@@ -1,5 +1,5 @@
-"""Java: classes, interfaces, enums, records, annotation types, methods, constructors
-and fields; imports split into module and name (`java.util` [List]); qualnames start
+"""Java: classes, interfaces, enums and their constants, records, annotation types and their elements,
+methods, constructors (a record's compact one too) and fields; imports split into module and name (`java.util` [List]); qualnames start
 with the package: `com.example.Square.area`."""
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ DEFS_SCM = r"""
 (enum_declaration name: (identifier) @name) @def.enum
 (method_declaration name: (identifier) @name) @def.method
 (constructor_declaration name: (identifier) @name) @def.method
+(compact_constructor_declaration name: (identifier) @name) @def.method
+(annotation_type_element_declaration name: (identifier) @name) @def.method
+(enum_constant name: (identifier) @name) @def.constant
 (field_declaration declarator: (variable_declarator name: (identifier) @name)) @def.attribute
 (constant_declaration declarator: (variable_declarator name: (identifier) @name)) @def.constant
 (import_declaration) @import

@@ -1,8 +1,9 @@
 """JavaScript (and JSX): functions, classes, methods, top-level constants, ES and
 CommonJS imports, references. Qualnames are `Class.method`; a function assigned at the top
 level to an object's property (`res.send = function send(body)`, CommonJS style) or to a
-prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`; a
-class field holding a function is a method; the functions of an object assigned to
+prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`, and so is each
+of a chain (`res.type = res.contentType = function`, spanning the function: both its names are siblings); one assigned to `exports.f` or `module.exports.f` is the
+module's function `f`; a class field holding a function is a method; the functions of an object assigned to
 `module.exports` are the module's functions, as its methods written `parse() {}` are.
 `const x = require("m")` is an import, not a constant."""
 
@@ -26,7 +27,26 @@ DEFS_SCM = r"""
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
-  right: [(arrow_function) (function_expression)]) @def.function))
+  right: [(arrow_function) (function_expression)]) @def.function)
+  (#not-eq? @receiver "exports"))
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
+  right: (assignment_expression right: [(arrow_function) (function_expression)] @def.function)))
+  (#not-eq? @receiver "exports"))
+(program (expression_statement (assignment_expression right: (assignment_expression
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
+  right: [(arrow_function) (function_expression)] @def.function)))
+  (#not-eq? @receiver "exports"))
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @_exports property: (property_identifier) @name)
+  right: [(arrow_function) (function_expression)]) @def.function)
+  (#eq? @_exports "exports"))
+(program (expression_statement (assignment_expression
+  left: (member_expression
+    object: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+    property: (property_identifier) @name)
+  right: [(arrow_function) (function_expression)]) @def.function)
+  (#eq? @_module "module") (#eq? @_exports "exports"))
 (program (expression_statement (assignment_expression
   left: (member_expression
     object: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
@@ -36,6 +56,9 @@ DEFS_SCM = r"""
 (program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable)
   (#not-match? @_value "^require\\s*\\("))
 (program (export_statement (lexical_declaration
+  (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable))
+  (#not-match? @_value "^require\\s*\\("))
+(program (export_statement (variable_declaration
   (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable))
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression

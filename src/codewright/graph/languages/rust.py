@@ -1,6 +1,7 @@
-"""Rust: functions, methods (inside `impl Type` they nest under Type), structs, enums,
-unions, traits, type aliases, consts, statics, inline modules and macros; `use` trees
-flattened to one Import per path (`crate::geo` [Point]); `mod x;` is an import of x.
+"""Rust: functions, methods (inside `impl Type` they nest under Type, also `impl Show for &Type`, `[Type]`
+and `dyn Type`), structs, enums and their variants, unions, traits and their associated types, type aliases, consts, statics, inline modules and macros; `use` trees
+flattened to one Import per path (`crate::geo` [Point]; `a::b::{self}` as `a` [b]); `mod x;` and
+`extern crate x;` import x.
 Qualnames use `::` (`inner::f`, `Square::area`), without the crate name."""
 
 from __future__ import annotations
@@ -12,11 +13,20 @@ from codewright.graph.facts import FileFacts, Import
 from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
 
-DEFS_SCM = r"""
+# What an `impl` block's methods nest under: its type's name, through generics, a path, a reference, a pointer,
+# a slice (`impl Show for [W]`) or a trait object (`impl dyn Show`).
+_TYPE_NAMES = ("(type_identifier) @scope.name", "(generic_type type: (type_identifier) @scope.name)",
+               "(generic_type type: (scoped_type_identifier name: (type_identifier) @scope.name))",
+               "(scoped_type_identifier name: (type_identifier) @scope.name)")
+_WRAPPED = ("reference_type type:", "pointer_type type:", "array_type element:", "dynamic_type trait:")
+IMPL_TARGET = "[\n  " + "\n  ".join([*_TYPE_NAMES, *(f"({w} {t})" for w in _WRAPPED for t in _TYPE_NAMES)]) + "]"
+
+DEFS_SCM = rf"""
 (function_item name: (identifier) @name) @def.function
 (function_signature_item name: (identifier) @name) @def.function
 (struct_item name: (type_identifier) @name) @def.struct
 (enum_item name: (type_identifier) @name) @def.enum
+(enum_variant name: (identifier) @name) @def.constant
 (union_item name: (type_identifier) @name) @def.union
 (trait_item name: (type_identifier) @name) @def.trait
 (type_item name: (type_identifier) @name) @def.type
@@ -24,9 +34,10 @@ DEFS_SCM = r"""
 (static_item name: (identifier) @name) @def.constant
 (mod_item name: (identifier) @name body: (declaration_list)) @def.module
 (macro_definition name: (identifier) @name) @def.macro
-(impl_item type: [(type_identifier) @scope.name (generic_type type: (type_identifier) @scope.name)
-                  (scoped_type_identifier name: (type_identifier) @scope.name)]) @scope
+(associated_type name: (type_identifier) @name) @def.type
+(impl_item type: {IMPL_TARGET}) @scope
 (use_declaration) @import
+(extern_crate_declaration) @import
 (mod_item name: (identifier) !body) @import
 """
 
@@ -55,6 +66,7 @@ REFS_SCM = r"""
 (for_expression pattern: (identifier) @skip)
 (tuple_pattern (identifier) @skip)
 (use_declaration) @skip.range
+(extern_crate_declaration) @skip.range
 (macro_definition) @skip.range
 """
 
@@ -64,6 +76,9 @@ def imports(src: Source, node: Node) -> list[Import]:
     if node.type == "mod_item":
         name = node.child_by_field_name("name")
         return [Import(src.slice(name.start_byte, name.end_byte))]
+    if node.type == "extern_crate_declaration":  # `extern crate alloc as a;`
+        name, alias = node.child_by_field_name("name"), node.child_by_field_name("alias")
+        return [Import(_text(src, name), [], _text(src, alias) if alias is not None else None)] if name else []
     found: list[Import] = []
     stack: list[tuple[str, Node]] = [("", node.child_by_field_name("argument"))]
     while stack:
@@ -97,7 +112,8 @@ def _join(prefix: str, path: str) -> str:
 
 
 def _split(path: str) -> tuple[str, str]:
-    module, _, name = path.rpartition("::")
+    """`a::b` → (a, b); `a::b::self` (`use a::b::{self}`) names b as well."""
+    module, _, name = path.removesuffix("::self").rpartition("::")
     return module, name
 
 

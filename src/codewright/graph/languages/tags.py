@@ -31,6 +31,7 @@ Capture names in REFS queries:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -76,6 +77,9 @@ class Spec:
     comments: frozenset[str] = frozenset({"comment"})
     attributes: frozenset[str] = frozenset()  # nodes before a definition that belong to it
     keywords: dict[str, str] = field(default_factory=dict)  # node type -> the keyword its group's wrapper holds
+    arrow: bool = False  # "->" separates a member from its object (C, C++), not a return type (Rust)
+    flat: frozenset[str] = frozenset()  # definition nodes that hold no symbol (C's typedef of a struct)
+    file_level: frozenset[str] = frozenset()  # kinds (C's variables, prototypes) never defined inside a function
 
     # Compiled on first use: a large grammar's queries take a few hundred milliseconds,
     # which a process that never meets the language should not pay.
@@ -200,36 +204,34 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
     by_id: dict[str, Symbol] = {}
     spans = []
     ranges = []
-    stack: list[tuple[int, list[str], Symbol | None, bool]] = []  # (end byte, qual parts, symbol, container)
+    stack: list[_Open] = []
     for d in defs:
         node = d.node
-        while stack and stack[-1][0] <= node.start_byte:
+        span = _span(node)
+        while stack and (stack[-1].end <= span[0] or stack[-1].span == span):  # one node, several names: siblings
             stack.pop()
-        parent_parts = stack[-1][1] if stack else []
+        parent_parts = stack[-1].parts if stack else []
         raw = src.slice(*_span(d.name_node)) if d.name_node is not None else ""
-        parts = [p for p in "".join(raw.split()).replace("::", ".").split(".") if p]
+        parts = name_parts(raw)
         if d.receiver:
             parts = [d.receiver] + parts
         if not parts:
             continue
         qual_parts = parent_parts + parts
         if d.is_scope:
-            stack.append((node.end_byte, qual_parts, None, True))
+            stack.append(_Open(span, qual_parts, None, True))
             continue
+        if d.kind in spec.file_level and stack and stack[-1].symbol is not None \
+                and stack[-1].symbol.kind in ("function", "method"):
+            continue  # a local variable or prototype, inside a function's preprocessor block
         kind = d.kind
-        if kind in ("function", "prototype") and (len(parts) > 1 or (stack and stack[-1][3])):
+        if kind in ("function", "prototype") and (len(parts) > 1 or (stack and stack[-1].container)):
             kind = "method"
         elif kind == "prototype":
             kind = "function"
         elif kind == "variable" and parts[-1].isupper():
             kind = "constant"
         sid = module_id + ".".join(qual_parts)
-        old = by_id.get(sid)
-        if old is not None:
-            if not (_is_prototype(old) and d.kind != "prototype"):
-                stack.append((node.end_byte, qual_parts, old, old.kind in METHOD_CONTAINERS))
-                continue
-            symbols.remove(by_id.pop(sid))  # the definition replaces its prototype
         outer_start = _outer(context.wrappers, node)
         first_row, doc = _leading(src, context.leading, outer_start)
         srow, scol = node.start_point
@@ -238,6 +240,16 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         if ecol == 0 and erow > srow:  # a node that ends with its newline (#define) ends on the line before
             erow -= 1
             end_col = len(src.lines[erow].rstrip("\r"))
+        old = by_id.get(sid)
+        if old is not None:
+            if not (_is_prototype(old) and d.kind != "prototype"):
+                # an overload or a second impl's method: one symbol per id, but its body is still its own chunk
+                if kind in CHUNK_KINDS and d.kind != "prototype" and old.kind in CHUNK_KINDS:
+                    spans.append((first_row + 1, erow + 1, old))
+                    ranges.append((span[0], span[1], sid))
+                stack.append(_Open(span, qual_parts, old, old.kind in METHOD_CONTAINERS))
+                continue
+            symbols.remove(by_id.pop(sid))  # the definition replaces its prototype
         parent_id = module_id + ".".join(qual_parts[:-1])  # checked against the file's ids below
         sym = Symbol(sid, parts[-1], sep.join(([package] if package else []) + qual_parts), kind,
                      srow + 1, erow + 1, src.col(srow, scol), end_col,
@@ -248,11 +260,52 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         ranges.append((node.start_byte, node.end_byte, sid))
         if kind in CHUNK_KINDS and d.kind != "prototype":
             spans.append((first_row + 1, erow + 1, sym))
-        stack.append((node.end_byte, qual_parts, sym, kind in METHOD_CONTAINERS))
+        if node.type not in spec.flat:
+            stack.append(_Open(span, qual_parts, sym, kind in METHOD_CONTAINERS))
     for sym in symbols:  # a parent outside this file (Go receiver, C++ Class::method) is the module
         if sym.parent not in by_id:
             sym.parent = module_id
     return symbols, spans, ranges
+
+
+@dataclass
+class _Open:
+    """A definition whose node the next ones may lie in: they nest under it."""
+
+    span: tuple[int, int]
+    parts: list[str]
+    symbol: Symbol | None  # None for a scope that is no symbol (a Rust impl)
+    container: bool
+
+    @property
+    def end(self) -> int:
+        return self.span[1]
+
+
+_TEMPLATE_ARGUMENTS = re.compile(r"<[^<>]*>")
+
+
+def name_parts(raw: str) -> list[str]:
+    """A definition's name as written, split into its qualname parts: `a.b`, `ns::Vec<T>::push` → ns, Vec, push
+    (template arguments dropped), `W::operator bool() const` → W, operator bool, `"lib.name"` → lib.name; blanks
+    dropped elsewhere."""
+    text = " ".join(raw.split())
+    if text[:1] in ("'", '"'):  # TypeScript's `declare module "lib.name"`
+        return [text[1:-1]] if len(text) > 2 else []
+    op = text.find("operator")
+    head, tail = (text[:op], text[op:]) if op >= 0 else (text, "")
+    head = head.replace(" ", "")
+    while "<" in head:
+        stripped = _TEMPLATE_ARGUMENTS.sub("", head)
+        if stripped == head:
+            break
+        head = stripped
+    if tail[8:9] == " " and tail[9:10].isalpha():  # a conversion: `operator bool() const` is `operator bool`
+        tail = "operator " + tail[9:].split("(", 1)[0].strip()
+    else:
+        tail = tail.replace(" ", "")
+    parts = [p for p in head.replace("::", ".").split(".") if p]
+    return parts + [tail] if tail else parts
 
 
 def _is_prototype(sym: Symbol) -> bool:
@@ -343,14 +396,16 @@ def _signature(src: Source, node: Node) -> str:
     return text if len(text) <= _SIGNATURE_MAX else text[: _SIGNATURE_MAX - 3] + "..."
 
 
-def _separator_before(data: bytes, start: int) -> int:
-    """Where the member separator (".", "->", "::", "?.") before an identifier starts, or -1."""
+def _separator_before(data: bytes, start: int, arrow: bool) -> int:
+    """Where the member separator (".", "::", "?.", and "->" where `arrow`) before an identifier starts, or -1.
+    Two dots are no separator: a spread (`...items`) or a range (`0..limit`)."""
     p = start
     while p > 0 and data[p - 1] in _BLANK:
         p -= 1
-    if data[p - 2:p] in (b"->", b"::", b"?."):
+    two = data[p - 2:p]
+    if two in (b"::", b"?.") or (arrow and two == b"->"):
         return p - 2
-    return p - 1 if p > 0 and data[p - 1] == 46 else -1
+    return p - 1 if p > 0 and data[p - 1] == 46 and two != b".." else -1
 
 
 def _union(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -403,7 +458,7 @@ def _references(spec: Spec, src: Source, root: Node, scopes: ScopeMap, names: li
         if name is None:
             name = names[raw] = raw.decode("utf-8", "replace")
         qual = ""
-        sep = _separator_before(data, start)
+        sep = _separator_before(data, start, spec.arrow)
         if kind == "name" or kind == "member":
             after = node.end_byte
             while data[after:after + 1] in (b" ", b"\t"):

@@ -1,5 +1,7 @@
-"""TypeScript and TSX: JavaScript's definitions plus interfaces, type aliases, enums,
-namespaces and signatures; type names are references of kind "type"."""
+"""TypeScript and TSX: JavaScript's definitions plus interfaces, type aliases, enums (their members are
+constants), namespaces, ambient declarations (`declare const`, `declare module "m"`) and signatures; an
+overload's signature (`function f(x: string): number;`) is a prototype, which the implementation after it
+replaces; type names are references of kind "type"."""
 
 from __future__ import annotations
 
@@ -18,9 +20,15 @@ TS_DEFS_SCM = DEFS_SCM + r"""
 (enum_declaration name: (_) @name) @def.enum
 (internal_module name: (_) @name) @def.namespace
 (module name: (_) @name) @def.namespace
-(method_signature name: (_) @name) @def.function
+(interface_body (method_signature name: (_) @name) @def.function)
+(object_type (method_signature name: (_) @name) @def.function)
+(class_body (method_signature name: (_) @name) @def.prototype)
 (abstract_method_signature name: (_) @name) @def.function
-(function_signature name: (_) @name) @def.function
+(function_signature name: (_) @name) @def.prototype
+(enum_body name: (property_identifier) @name @def.constant)
+(enum_body (enum_assignment name: (property_identifier) @name) @def.constant)
+(program (ambient_declaration [(lexical_declaration (variable_declarator name: (identifier) @name) @def.variable)
+                               (variable_declaration (variable_declarator name: (identifier) @name) @def.variable)]))
 (public_field_definition name: (_) @name) @def.attribute
 (public_field_definition name: (_) @name value: [(arrow_function) (function_expression)]) @def.function
 (internal_module body: (statement_block (export_statement (lexical_declaration
