@@ -31,6 +31,8 @@ class _FileState:
     tiers: list[str] = field(default_factory=list)
     moved_from: str | None = None
     binary: EditError | None = None  # why the file cannot be read as text: deleting it is all an edit may do
+    new_mode: int | None = None  # permission bits to set (a diff's mode line, a move's source); None keeps `mode`
+    source_before: bytes | None = None  # a move's destination: what its source held, for the diff shown
 
 
 @dataclass
@@ -58,6 +60,9 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
         state = _state(root, run[0].path, states, order)
         if state.binary and not all(edit.is_delete for edit in run):
             raise state.binary
+        if run[0].is_delete and (root / run[0].path).is_symlink():
+            raise EditError(f"{run[0].path}: is a symbolic link (to {state.rel}); deleting through it would delete "
+                            "the file it points to. Remove the link itself with a command; nothing changed.")
         for edit in run:
             if state.current is None and not (edit.old is None or (edit.old == "" and edit.new is not None)):
                 raise EditError(_no_file(state, k + 1))
@@ -69,6 +74,8 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
             _replace_all(state, run[0], k + 1)
         else:
             _apply_group(state, run, k + 1)
+        if run[-1].mode is not None:
+            state.new_mode = run[-1].mode
         if run[-1].move_to:
             _move(root, state, run[-1].move_to, states, order)
         k += len(run)
@@ -88,13 +95,23 @@ def _run_at(edits: list[Edit], k: int) -> list[Edit]:
     return run
 
 
+_NEVER_WRITTEN = frozenset({".git", ".codewright"})
+
+
 def resolve(root: Path, rel: str) -> tuple[str, Path]:
     """The repository-relative POSIX path and the real path; paths leaving the root are refused."""
-    if not rel or "\x00" in rel:
+    if not rel or "\x00" in rel or rel.endswith(("/", "\\")):
         raise EditError(f"{rel!r}: is not a valid file path.")
-    full = (root / rel).resolve()
+    try:
+        full = (root / rel).resolve()
+    except (OSError, RuntimeError) as exc:  # a symlink loop (RuntimeError before Python 3.13)
+        raise EditError(f"{rel}: cannot be resolved ({getattr(exc, 'strerror', None) or exc}); nothing changed.") from None
     if full != root and root not in full.parents:
         raise EditError(f"{rel}: is outside the repository ({root}); refusing to touch it.")
+    inside = full.relative_to(root).parts
+    if inside and not set(inside).isdisjoint(_NEVER_WRITTEN):
+        raise EditError(f"{rel}: is inside {'/'.join(p for p in inside if p in _NEVER_WRITTEN)}/, which edits never "
+                        "touch (git's and codewright's own data); nothing changed.")
     try:
         folder = full == root or full.is_dir()
         special = not folder and full.exists() and not full.is_file()
@@ -113,8 +130,11 @@ def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]
         before, mode, current = None, None, None
         binary = None
         if full.exists():
-            before = full.read_bytes()
-            mode = os.stat(full).st_mode & 0o7777
+            try:
+                before = full.read_bytes()
+                mode = os.stat(full).st_mode & 0o7777
+            except OSError as exc:
+                raise EditError(f"{rel}: cannot be read ({exc.strerror}); nothing changed.") from None
             try:
                 current = TextFile.decode(before, rel)
             except EditError as exc:
@@ -133,14 +153,25 @@ def _whole_or_delete(state: _FileState, edit: Edit) -> None:
     if edit.is_delete:
         if state.current is None and not state.binary:
             raise EditError(f"{state.rel}: cannot be deleted, it does not exist.")
+        if edit.expect is not None and not state.binary and _unlike(state.current.text(), edit.expect):
+            raise EditError(f"{state.rel}: the diff deletes this file, but the lines it shows removed are not the "
+                            "file's content; nothing changed. Re-read the file, or delete it by name.")
         state.current = None
         return
     lines = model_lines(edit.new)
+    if edit.create and (state.binary or (state.current is not None and _unlike(state.current.text(), edit.new))):
+        raise EditError(f"{state.rel}: already exists, and the edit creates it anew; nothing changed. Edit the "
+                        "file instead, or write its whole content to replace it.")
     if state.current is None:
-        state.current = TextFile.new(edit.new.replace("\r\n", "\n"))
+        state.current = TextFile.new(edit.new)  # the content's own line endings: a new .bat file keeps its CRLF
     else:
         state.current = state.current.replace(lines, [""] * len(lines), edit.final_newline)
     state.tiers.append("whole-file")
+
+
+def _unlike(text: str, quoted: str) -> bool:
+    """Whether a file's text differs from what an edit quotes of it, line endings and trailing blanks aside."""
+    return [line.rstrip() for line in model_lines(text)] != [line.rstrip() for line in model_lines(quoted)]
 
 
 def _move(root: Path, state: _FileState, target: str, states, order) -> None:
@@ -149,6 +180,8 @@ def _move(root: Path, state: _FileState, target: str, states, order) -> None:
     if (dest.current is not None or dest.binary) and dest is not state:
         raise EditError(f"{state.rel}: cannot be moved to {rel}, which already exists.")
     dest.current, dest.moved_from, dest.tiers = state.current, state.rel, state.tiers
+    dest.new_mode = state.new_mode if state.new_mode is not None else state.mode  # a script stays executable
+    dest.source_before = state.before
     state.current = None
 
 
@@ -316,9 +349,10 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
     changes, writes = [], []
     for st in states:
         after = None if st.current is None else st.current.encode(st.rel)
-        if after == st.before:
+        chmod = after is not None and st.new_mode is not None and st.new_mode != st.mode
+        if after == st.before and not chmod:
             continue
-        writes.append(Write(st.path, after, st.before, st.mode))
+        writes.append(Write(st.path, after, st.before, st.mode, st.new_mode))
         if after is None and st.rel in moved_away:
             continue
         if after is None:
@@ -328,9 +362,12 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
         if st.binary:  # deleted: nothing else may be done to it
             diff = f"Binary file {st.rel} deleted\n"
         else:
-            before_text = TextFile.decode(st.before, st.rel).text() if st.before is not None else ""
+            base = st.source_before if st.moved_from else st.before
+            before_text = TextFile.decode(base, st.rel).text() if base is not None else ""
             after_text = st.current.text() if st.current is not None else ""
             diff = _diff(st.moved_from or st.rel, st.rel, before_text, after_text)
+            if chmod and st.mode is not None:
+                diff = f"old mode {st.mode:o}\nnew mode {st.new_mode:o}\n" + diff
         changes.append(FileChange(st.rel, action, diff, st.tiers, st.moved_from))
     return changes, writes
 

@@ -8,6 +8,7 @@ version of every context line, so a drifted context line is never written back.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -33,6 +34,7 @@ class Match:
     score: float = 1.0
     window_end: int = -1
     window_start: int = -1
+    style: str | None = None  # "\t" or " ": the file indents with that alone and the edit with the other
 
 
 def find_all(lines: list[str], old: list[str], removed: set[int],
@@ -60,7 +62,7 @@ def closest(lines: list[str], old: list[str], limit: int = 3) -> list[tuple[floa
     scored = []
     for i in range(max(1, len(lines) - size + 1)):
         scored.append((fuzz.ratio(text, "\n".join(norm[i:i + size])) / 100, i, min(len(lines), i + size)))
-    return _non_overlapping(sorted(scored, key=lambda s: (-s[0], s[1])))[:limit]
+    return _non_overlapping(sorted(scored, key=lambda s: (-s[0], s[1])), limit)
 
 
 def _exact(lines, old, removed):
@@ -130,10 +132,9 @@ def _fuzzy(lines, old, removed):
             match = _align(lines, old, norm, old_norm, i, i + width, set())
             if match and match.score >= FUZZY_THRESHOLD:
                 scored.append(match)
-    places: list[Match] = []
-    for match in sorted(scored, key=lambda m: (-m.score, m.start)):
-        if all(match.window_end <= f.window_start or f.window_end <= match.window_start for f in places):
-            places.append(match)
+    ranked = sorted(scored, key=lambda m: (-m.score, m.start))
+    places = [ranked[item[3]] for item in _non_overlapping(
+        [(m.score, m.window_start, m.window_end, k) for k, m in enumerate(ranked)])]
     # Places that would remove a line not quoted as written drop out; but if one of them is nearly
     # as good as the best place, the model may have misquoted that line: no safe reading.
     found = []
@@ -220,13 +221,19 @@ def _find(keyed: list[str], old: list[str]) -> list[int]:
 
 
 def _set_shift(match: Match, lines: list[str], old: list[str], mapping=None) -> bool:
-    """Record the uniform indentation offset between file and edit; False when it is not uniform."""
+    """Record the uniform indentation offset between file and edit; False when it is not uniform.
+
+    A tab counts four columns. When the file indents with tabs alone and the edit with spaces (or the
+    reverse), `style` records the file's character, in which added lines are then indented."""
     shifts, prefixes, tabs = set(), set(), False
+    file_chars, edit_chars = set(), set()
     for k, m in enumerate(match.mapping if mapping is None else mapping):
         if m is None or not old[k].strip():
             continue
         have, want = _lead(lines[m]), _lead(old[k])
         tabs = tabs or "\t" in have
+        file_chars.update(have)
+        edit_chars.update(want)
         shifts.add(len(have.expandtabs(4)) - len(want.expandtabs(4)))
         prefixes.add(have[: len(have) - len(want)] if have.endswith(want) else None)
     if len(shifts) > 1:
@@ -234,12 +241,22 @@ def _set_shift(match: Match, lines: list[str], old: list[str], mapping=None) -> 
     match.shift = shifts.pop() if shifts else 0
     prefix = prefixes.pop() if len(prefixes) == 1 else None
     match.prefix = prefix if prefix is not None else ("\t" * (match.shift // 4) if tabs else " " * match.shift)
+    if len(file_chars) == 1 and edit_chars - file_chars:
+        match.style = file_chars.pop()
     return True
 
 
 def reindent(line: str, match: Match) -> str:
-    """Move an added line by the offset the file's indentation has from the edit's."""
-    if not match.shift or not line.strip():
+    """Move an added line by the offset the file's indentation has from the edit's (in the file's
+    indentation character, when the edit used the other)."""
+    if not line.strip():
+        return line
+    if match.style is not None:
+        lead = _lead(line)
+        columns = max(0, len(lead.expandtabs(4)) + match.shift)
+        indent = "\t" * (columns // 4) + " " * (columns % 4) if match.style == "\t" else " " * columns
+        return indent + line[len(lead):]
+    if not match.shift:
         return line
     if match.shift > 0:
         return match.prefix + line
@@ -259,9 +276,17 @@ def _collapse(line: str) -> str:
     return " ".join(line.split())
 
 
-def _non_overlapping(scored):
-    kept = []
+def _non_overlapping(scored, limit: int | None = None):
+    """The (score, start, end, ...) items, best first, that overlap no better one: by bisection among the
+    kept ranges (a file of one repeated line has a window at every line)."""
+    kept, starts, ends = [], [], []
     for item in scored:
-        if all(item[2] <= k[1] or k[2] <= item[1] for k in kept):
-            kept.append(item)
+        at = bisect_right(starts, item[1])
+        if (at and ends[at - 1] > item[1]) or (at < len(starts) and starts[at] < item[2]):
+            continue
+        starts.insert(at, item[1])
+        ends.insert(at, item[2])
+        kept.append(item)
+        if limit is not None and len(kept) == limit:
+            break
     return kept

@@ -37,6 +37,10 @@ class Edit:
     `at_end` says `old` ends at the end of the file (`*** End of File`, or a damaged diff hunk
     whose insertion has no trailing context). `text_match`: `old` is plain text (a tool's
     `old_string`) that may start or end mid-line; an exact occurrence in the file is tried first.
+    `create`: a whole file that must be new (a diff from /dev/null, `*** Add File:`): an existing
+    file is refused unless it already holds exactly that. `expect`: for a delete, the content the
+    diff shows removed; a file that holds something else is refused. `mode`: the permission bits to
+    give the file (`new file mode 100755`, `new mode`); None keeps the file's (a move keeps its own).
     """
 
     path: str
@@ -52,10 +56,14 @@ class Edit:
     at_end: bool = False
     text_match: bool = False
     move_to: str | None = None
+    create: bool = False
+    expect: str | None = None
+    mode: int | None = None
 
     @classmethod
     def whole(cls, path: str, content: str) -> Edit:
-        return cls(path, None, content)
+        """The file's full content, its final newline (or its absence) included."""
+        return cls(path, None, content, final_newline=content.endswith("\n") if content else None)
 
     @classmethod
     def delete(cls, path: str) -> Edit:

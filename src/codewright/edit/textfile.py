@@ -52,9 +52,9 @@ class TextFile:
 
     @property
     def newline(self) -> str:
-        """The dominant line ending, given to lines an edit adds."""
+        """The dominant line ending, given to lines an edit adds (a last line without one does not count)."""
         crlf = sum(e == "\r\n" for e in self.endings)
-        return "\r\n" if crlf * 2 > len(self.endings) else "\n"
+        return "\r\n" if crlf * 2 > sum(e != "" for e in self.endings) else "\n"
 
     @property
     def final_newline(self) -> bool:

@@ -27,12 +27,14 @@ _NEW_FILE_MODE = 0o666 & ~_umask()
 
 @dataclass
 class Write:
-    """Set `path` to `data` (None: delete it); `before` is what it held (None: absent)."""
+    """Set `path` to `data` (None: delete it); `before` is what it held (None: absent) with permission bits
+    `mode`, which the new data keeps unless `new_mode` is given."""
 
     path: Path
     data: bytes | None
     before: bytes | None
     mode: int | None = None
+    new_mode: int | None = None
 
 
 def commit(writes: list[Write], root: Path) -> None:
@@ -44,7 +46,7 @@ def commit(writes: list[Write], root: Path) -> None:
                 os.unlink(write.path)
             else:
                 made_dirs.extend(_make_parents(write.path.parent, root))
-                atomic_write(write.path, write.data, write.mode)
+                atomic_write(write.path, write.data, write.mode if write.new_mode is None else write.new_mode)
         except OSError as exc:
             problems = _rollback(done, made_dirs)
             rel = write.path.relative_to(root).as_posix()

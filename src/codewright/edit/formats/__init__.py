@@ -23,7 +23,8 @@ def parse_text(text: str, format: str | None = None, root: Path | None = None) -
     """(format name, edits); the format is detected (in FORMATS' order) unless named.
 
     `root`, the tree the edits are for, lets a search/replace block's path line name a file or folder
-    without a dot or slash (`LICENSE`, `sub`); the other formats mark their paths and ignore it.
+    without a dot or slash (`LICENSE`, `sub`), and a plain diff's two names pick the one that exists;
+    the other formats mark their paths and ignore it.
     """
     if format is not None:
         name = ALIASES.get(format, format)
@@ -35,7 +36,7 @@ def parse_text(text: str, format: str | None = None, root: Path | None = None) -
             raise EditError("Could not recognise the edits: send SEARCH/REPLACE blocks, a unified diff, a "
                             "`*** Begin Patch` patch, JSON old_string/new_string, or a path line followed by "
                             "a fenced whole file.")
-    parse = partial(search_replace.parse, root=root) if name == "search-replace" else FORMATS[name].parse
+    parse = partial(FORMATS[name].parse, root=root) if name in ("search-replace", "udiff") else FORMATS[name].parse
     edits = parse(text)
     if not edits:
         raise EditError(f"No edits found in the input (read as {name}); nothing changed.")

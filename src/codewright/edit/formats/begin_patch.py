@@ -41,7 +41,7 @@ def parse(text: str) -> list[Edit]:
             if bad:
                 raise EditError(f"*** Add File: {line[len(_ADD):].strip()}: every line must start with `+`; "
                                 f"found {bad[0]!r}.")
-            edits.append(Edit.whole(line[len(_ADD):].strip(), "".join(b[1:] + "\n" for b in body)))
+            edits.append(Edit(line[len(_ADD):].strip(), None, "".join(b[1:] + "\n" for b in body), create=True))
         elif line.startswith(_DELETE):
             edits.append(Edit.delete(line[len(_DELETE):].strip()))
             i += 1

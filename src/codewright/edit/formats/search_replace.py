@@ -17,9 +17,10 @@ from pathlib import Path
 
 from codewright.edit.model import Edit, EditError
 
-_HEAD = re.compile(r"^\s*<{5,9} ?SEARCH\b.*$")
+# Models drift: more or fewer marker characters, blanks, lower case, aider's older ORIGINAL/UPDATED.
+_HEAD = re.compile(r"^\s*<{4,12}[ \t]*(?:SEARCH|ORIGINAL)\b.*$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^\s*={5,9}\s*$")
-_TAIL = re.compile(r"^\s*>{5,9} ?REPLACE\b.*$")
+_TAIL = re.compile(r"^\s*>{4,12}[ \t]*(?:REPLACE|UPDATED)\b.*$", re.IGNORECASE)
 
 
 def looks_like(text: str) -> bool:

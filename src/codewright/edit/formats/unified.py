@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import count, pairwise
+from pathlib import Path
 
 from codewright.edit.model import Edit, EditError
 
@@ -37,15 +38,21 @@ class _FileDiff:
     created: bool = False
     deleted: bool = False
     hunks: list[_Hunk] = field(default_factory=list)
+    git: bool = False  # from a `diff --git` header: only its `rename from`/`rename to` lines rename
+    renamed: bool = False
+    mode: int | None = None  # `new file mode` or `new mode`
 
 
 def looks_like(text: str) -> bool:
     lines = text.splitlines()
-    return any(line.startswith("@@") for line in lines) or any(
+    return any(line.startswith(("@@", "diff --git ")) for line in lines) or any(
         a.startswith("--- ") and b.startswith("+++ ") for a, b in pairwise(lines))
 
 
-def parse(text: str) -> list[Edit]:
+def parse(text: str, root: Path | None = None) -> list[Edit]:
+    """The diff's edits. A plain diff (not git's) never renames: of its two names (`--- m.py`, `+++ m.py.new` as
+    `diff -u` writes them, or `+++ b/m.py` beside an unprefixed `---`), the one that exists under `root` is the
+    file, else the old one."""
     lines = text.replace("\r\n", "\n").split("\n")
     if lines[-1] == "":
         lines.pop()  # what follows the text's last newline is not a line
@@ -54,7 +61,7 @@ def parse(text: str) -> list[Edit]:
     while i < len(lines):
         line = lines[i]
         if line.startswith("diff --git "):
-            files.append(_FileDiff(*_git_paths(line[11:])))
+            files.append(_FileDiff(*_git_paths(line[11:]), git=True))
         elif line.startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ "):
             old, new = _clean_pair(line[4:], lines[i + 1][4:])
             if not files or files[-1].hunks or (files[-1].old is not None and not _same_file(files[-1], old, new)):
@@ -64,8 +71,13 @@ def parse(text: str) -> list[Edit]:
             current.created = current.created or old is None
             current.deleted = current.deleted or new is None
             i += 1
-        elif files and line.startswith(("new file mode", "deleted file mode", "rename from ", "rename to ")):
+        elif files and line.startswith(("new file mode", "deleted file mode", "rename from ", "rename to ",
+                                         "new mode ")):
             _metadata(files[-1], line)
+        elif line.startswith(("GIT binary patch", "Binary files ")):
+            name = files[-1].new or files[-1].old if files else None
+            raise EditError(f"The diff changes a binary file{f' ({name})' if name else ''}; binary patches are not "
+                            "applied. Nothing changed.")
         elif line.startswith("@@"):
             if not files:
                 raise EditError("The diff has a hunk (`@@`) before any `--- a/FILE` / `+++ b/FILE` header; "
@@ -78,8 +90,20 @@ def parse(text: str) -> list[Edit]:
         raise EditError("No file headers (`--- a/FILE`, `+++ b/FILE`) found in the diff.")
     edits: list[Edit] = []
     for diff in files:
+        if not diff.git and diff.old is not None and diff.new is not None and diff.old != diff.new:
+            diff.old = diff.new = _plain_name(diff.old, diff.new, root)
         edits.extend(_edits(diff))
     return edits
+
+
+def _plain_name(old: str, new: str, root: Path | None) -> str:
+    """The file a plain diff with two different names edits (see `parse`)."""
+    names = [old, new, old.removeprefix("a/"), new.removeprefix("b/")]
+    if root is not None:
+        found = next((name for name in names if (root / name).is_file()), None)
+        if found:
+            return found
+    return names[2] if names[2] == names[3] else old
 
 
 def _same_file(diff: _FileDiff, old, new) -> bool:
@@ -87,27 +111,30 @@ def _same_file(diff: _FileDiff, old, new) -> bool:
 
 
 def _metadata(diff: _FileDiff, line: str) -> None:
-    if line.startswith("new file mode"):
-        diff.created = True
+    if line.startswith(("new file mode", "new mode ")):
+        diff.created = diff.created or line.startswith("new file mode")
+        digits = line.rsplit(" ", 1)[-1].strip()
+        if digits.isdigit():
+            diff.mode = int(digits, 8) & 0o777
     elif line.startswith("deleted file mode"):
         diff.deleted = True
     elif line.startswith("rename from "):
-        diff.old = line[12:].strip()
+        diff.old, diff.renamed = unquote(line[12:].strip()), True
     else:
-        diff.new = line[10:].strip()
+        diff.new, diff.renamed = unquote(line[10:].strip()), True
 
 
 def _git_paths(rest: str) -> tuple[str | None, str | None]:
     rest = rest.strip()
-    if rest.startswith('"'):
-        parts = re.findall(r'"((?:[^"\\]|\\.)*)"|(\S+)', rest)
+    if rest.startswith('"') or rest.endswith('"'):
+        parts = re.findall(r'("(?:[^"\\]|\\.)*")|(\S+)', rest)
         names = [a or b for a, b in parts]
     else:
         half = rest.find(" b/")
         names = [rest[:half], rest[half + 1:]] if half > 0 else rest.split(" ", 1)
     if len(names) != 2:
         return None, None
-    return _strip_prefix(names[0], "a/"), _strip_prefix(names[1], "b/")
+    return _strip_prefix(unquote(names[0]), "a/"), _strip_prefix(unquote(names[1]), "b/")
 
 
 def _clean_pair(old: str, new: str) -> tuple[str | None, str | None]:
@@ -120,10 +147,33 @@ def _clean_pair(old: str, new: str) -> tuple[str | None, str | None]:
 
 
 def _path(raw: str) -> str | None:
-    raw = raw.split("\t")[0].strip()
-    if raw.startswith('"') and raw.endswith('"') and len(raw) > 1:
-        raw = raw[1:-1].encode("latin-1", "backslashreplace").decode("unicode_escape")
+    raw = unquote(raw.split("\t")[0].strip())
     return None if raw in ("/dev/null", "") else raw
+
+
+_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def unquote(name: str) -> str:
+    """A path as git quotes one (`"\\303\\274.txt"`: C escapes, octal for each byte of a non-ASCII name) as text;
+    an unquoted name as it is."""
+    if len(name) < 2 or name[0] != '"' or name[-1] != '"':
+        return name
+    out, body, k = bytearray(), name[1:-1], 0
+    while k < len(body):
+        char = body[k]
+        if char == "\\" and k + 1 < len(body):
+            octal = body[k + 1:k + 4]
+            if len(octal) == 3 and all(c in "01234567" for c in octal):
+                out.append(int(octal, 8) & 0xFF)
+                k += 4
+                continue
+            out.append(_ESCAPES.get(body[k + 1], ord("?")))
+            k += 2
+            continue
+        out += char.encode("utf-8", "surrogateescape")
+        k += 1
+    return out.decode("utf-8", "surrogateescape")
 
 
 def _strip_prefix(path: str, prefix: str) -> str:
@@ -152,7 +202,7 @@ def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
             i += 1
             continue
         if line == "" or line[0] in " +-":
-            tag, body = (" ", "") if line == "" else (line[0], line[1:])
+            tag, body = (" ", "") if line == "" else (line[0], line[1:].removeprefix("\ufeff"))  # git shows a BOM
         elif not line.startswith("```") and (not complete or _continues(lines, i + 1)):
             tag, body = " ", line  # a context line that lost its leading space
         else:
@@ -187,15 +237,16 @@ def _edits(diff: _FileDiff) -> list[Edit]:
     if path is None:
         raise EditError("A diff section names no file (`--- /dev/null` and `+++ /dev/null`).")
     if diff.deleted:
-        return [Edit.delete(path)]
+        shown = [text for hunk in diff.hunks for tag, text in hunk.body if tag != "+"]
+        return [Edit(path, None, None, expect="".join(line + "\n" for line in shown) if diff.hunks else None)]
     if diff.created:
         body = [text for hunk in diff.hunks for tag, text in hunk.body if tag != "-"]
         no_final = bool(diff.hunks) and diff.hunks[-1].new_no_newline
         content = "\n".join(body) + ("" if no_final or not body else "\n")
-        return [Edit.whole(diff.new or path, content)]
-    move = diff.new if diff.new and diff.new != path else None
+        return [Edit(diff.new or path, None, content, final_newline=not no_final, create=True, mode=diff.mode)]
+    move = diff.new if diff.renamed and diff.new and diff.new != path else None
     if not diff.hunks:
-        return [Edit(path, "", "", move_to=move)] if move else []
+        return [Edit(path, "", "", move_to=move, mode=diff.mode)] if move or diff.mode is not None else []
     group = next(_GROUPS)
     edits = []
     for k, hunk in enumerate(diff.hunks):
@@ -208,10 +259,21 @@ def _edits(diff: _FileDiff) -> list[Edit]:
         # A hunk that lost context lines and ends in an insertion: only the file's end (where
         # git's hunks without trailing context go) is a safe place for it.
         at_end = hunk.lost_context and " " in ops and ops.endswith("+")
+        last = k == len(diff.hunks) - 1
         edits.append(Edit(path, _join(old), _join(new), line_hint=hunk.start, group=group, ops=ops,
                           damaged=hunk.lost_context, final_newline=final, at_end=at_end,
-                          move_to=move if k == len(diff.hunks) - 1 else None))
+                          move_to=move if last else None, mode=diff.mode if last else None))
     return edits
+
+
+def bare_hunk(path: str, body: list[str]) -> list[Edit]:
+    """A hunk without its headers (a fenced ```diff block under a path line): its ` `, `-` and `+` lines."""
+    hunk, end = _read_hunk(["@@ @@", *body], 0)
+    if end != len(body) + 1 or not any(tag != " " for tag, _ in hunk.body):
+        raise EditError(f"{path}: the diff block has no `---`/`+++`/`@@` lines and is not a plain hunk of ` `, `-` "
+                        "and `+` lines; send a unified diff with its headers, or SEARCH/REPLACE blocks. Nothing "
+                        "changed.")
+    return _edits(_FileDiff(path, path, hunks=[hunk]))
 
 
 def _join(lines: list[str]) -> str:

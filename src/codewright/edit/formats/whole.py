@@ -1,12 +1,22 @@
-"""Whole-file writes: a path alone on a line, then a fenced block with the file's full content."""
+"""Whole-file writes: a path alone on a line, then a fenced block with the file's full content.
+
+A fence cannot say whether the content ends with a newline, so an existing file keeps its own
+final newline (or lack of one). Two shapes that look like whole files are not taken as such,
+since writing them would replace the file with an edit's text: a block holding `<<<<<<<` and
+`>>>>>>>` lines (a SEARCH/REPLACE block whose markers drifted past recognition) is refused, and
+a ```diff block under a path line is read as a bare hunk of that file.
+"""
 
 from __future__ import annotations
 
 import re
 
-from codewright.edit.model import Edit
+from codewright.edit.formats.unified import bare_hunk
+from codewright.edit.model import Edit, EditError
 
-_FENCE = re.compile(r"^(`{3,}|~{3,})")
+_FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
+_MARKERS = (re.compile(r"^\s*<{4,}"), re.compile(r"^\s*>{4,}"))
+_DIFF_TAGS = frozenset({"diff", "patch", "udiff"})
 
 
 def looks_like(text: str) -> bool:
@@ -14,10 +24,21 @@ def looks_like(text: str) -> bool:
 
 
 def parse(text: str) -> list[Edit]:
-    return [Edit.whole(path, content) for path, content in _blocks(text)]
+    edits: list[Edit] = []
+    for path, tag, lines in _blocks(text):
+        if tag in _DIFF_TAGS and not path.endswith((".diff", ".patch")):
+            edits.extend(bare_hunk(path, lines))
+            continue
+        if all(any(marker.match(line) for line in lines) for marker in _MARKERS):
+            raise EditError(f"{path}: the block holds `<<<<<<<` and `>>>>>>>` lines but no SEARCH/REPLACE block this "
+                            "parser knows; write `<<<<<<< SEARCH`, `=======` and `>>>>>>> REPLACE` exactly. Nothing "
+                            "changed (the block was not written as the whole file).")
+        edits.append(Edit(path, None, "".join(line + "\n" for line in lines)))
+    return edits
 
 
-def _blocks(text: str) -> list[tuple[str, str]]:
+def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
+    """(path, the fence's language tag, the lines inside) of each fenced block under a path line."""
     lines = text.replace("\r\n", "\n").split("\n")
     found = []
     i = 0
@@ -30,7 +51,7 @@ def _blocks(text: str) -> list[tuple[str, str]]:
         end = next((k for k in range(i + 1, len(lines)) if lines[k].strip() == fence.group(1)), None)
         if end is None:
             break
-        found.append((path, "".join(line + "\n" for line in lines[i + 1:end])))
+        found.append((path, fence.group(2).lower(), lines[i + 1:end]))
         i = end + 1
     return found
 

@@ -1,0 +1,200 @@
+"""Inputs that once replaced, deleted or moved a file the edit did not mean to touch, each now applied as
+meant or refused with nothing written (found by a probe of `codewright apply`; one behaviour per case)."""
+
+from __future__ import annotations
+
+import os
+import stat
+import time
+
+import pytest
+
+from codewright.edit import EditError, apply_text
+from codewright.edit.match import _non_overlapping
+
+BASE = "def f():\n    return 1\n"
+
+
+@pytest.mark.parametrize("head, tail", [
+    ("<<<<<<<  SEARCH", ">>>>>>>  REPLACE"),
+    ("<<<<<<< search", ">>>>>>> replace"),
+    ("<<<< SEARCH", ">>>> REPLACE"),
+    ("<<<<<<<<<< SEARCH", ">>>>>>>>>> REPLACE"),
+    ("<<<<<<<\tSEARCH", ">>>>>>>\tREPLACE"),
+    ("<<<<<<< ORIGINAL", ">>>>>>> UPDATED"),
+])
+def test_drifted_search_replace_markers_are_read_as_markers(tree, head, tail):
+    root = tree({"m.py": BASE})
+    result = apply_text(root, f"m.py\n```python\n{head}\n    return 1\n=======\n    return 2\n{tail}\n```\n")
+    assert result.format == "search-replace"
+    assert (root / "m.py").read_text() == "def f():\n    return 2\n"
+
+
+def test_a_fenced_block_of_unknown_markers_is_not_written_as_the_whole_file(tree, snapshot):
+    root = tree({"m.py": BASE})
+    before = snapshot(root)
+    with pytest.raises(EditError, match=r"m.py: the block holds `<<<<<<<` and `>>>>>>>` lines"):
+        apply_text(root, "m.py\n```python\n<<<<<<< BEFORE\n    return 1\n=======\n    return 2\n>>>>>>> AFTER\n```\n")
+    assert snapshot(root) == before
+
+
+def test_a_fenced_diff_without_headers_is_a_hunk_of_the_file_above_it(tree):
+    root = tree({"m.py": BASE})
+    apply_text(root, "m.py\n```diff\n def f():\n-    return 1\n+    return 2\n```\n")
+    assert (root / "m.py").read_text() == "def f():\n    return 2\n"
+
+
+def test_a_fenced_diff_that_is_no_hunk_is_refused(tree, snapshot):
+    root = tree({"m.py": BASE})
+    before = snapshot(root)
+    with pytest.raises(EditError, match=r"m.py: the diff block has no `---`/`\+\+\+`/`@@` lines"):
+        apply_text(root, "m.py\n```diff\nthis is prose, not a hunk\n```\n")
+    assert snapshot(root) == before
+
+
+@pytest.mark.parametrize("text", [
+    "--- /dev/null\n+++ b/keep.txt\n@@ -0,0 +1 @@\n+new\n",
+    "*** Begin Patch\n*** Add File: keep.txt\n+new\n*** End Patch\n",
+])
+def test_creating_a_file_that_exists_is_refused(tree, snapshot, text):
+    root = tree({"keep.txt": "important\ndata\n"})
+    before = snapshot(root)
+    with pytest.raises(EditError, match="keep.txt: already exists, and the edit creates it anew"):
+        apply_text(root, text)
+    assert snapshot(root) == before
+
+
+def test_creating_a_file_that_already_holds_that_content_changes_nothing(tree):
+    root = tree({"keep.txt": "new\n"})
+    assert apply_text(root, "--- /dev/null\n+++ b/keep.txt\n@@ -0,0 +1 @@\n+new\n").changes == []
+
+
+def test_a_deletion_diff_must_show_the_files_content(tree, snapshot):
+    root = tree({"keep.txt": "important\ndata\n"})
+    before = snapshot(root)
+    with pytest.raises(EditError, match="the lines it shows removed are not the file's content"):
+        apply_text(root, "--- a/keep.txt\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-something else entirely\n")
+    assert snapshot(root) == before
+    apply_text(root, "--- a/keep.txt\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-important\n-data\n")
+    assert not (root / "keep.txt").exists()
+
+
+def test_deleting_through_a_symlink_is_refused(tree, snapshot):
+    root = tree({"real.txt": "x\n"})
+    (root / "link.txt").symlink_to("real.txt")
+    before = snapshot(root)
+    with pytest.raises(EditError, match="link.txt: is a symbolic link"):
+        apply_text(root, "*** Begin Patch\n*** Delete File: link.txt\n*** End Patch\n")
+    assert snapshot(root) == before and (root / "link.txt").is_symlink()
+
+
+@pytest.mark.parametrize("path", [".git/config", ".codewright/index.db", "sub/.git/hooks/pre-commit"])
+def test_git_and_codewright_data_is_never_written(tree, path):
+    root = tree({"a.txt": "a\n"})
+    with pytest.raises(EditError, match="which edits never touch"):
+        apply_text(root, f"*** Begin Patch\n*** Add File: {path}\n+x\n*** End Patch\n")
+    assert not (root / path).exists()
+
+
+def test_a_symlink_loop_is_a_readable_refusal(tree):
+    root = tree({})
+    (root / "l1.txt").symlink_to("l2.txt")
+    (root / "l2.txt").symlink_to("l1.txt")
+    with pytest.raises(EditError, match="l1.txt: cannot be resolved"):
+        apply_text(root, "l1.txt\n```\nx\n```\n")
+
+
+def test_a_path_ending_in_a_slash_is_no_file(tree):
+    root = tree({})
+    with pytest.raises(EditError, match="is not a valid file path"):
+        apply_text(root, "*** Begin Patch\n*** Add File: newdir/\n+x\n*** End Patch\n")
+    assert not (root / "newdir").exists()
+
+
+@pytest.mark.parametrize("name", ["ü.txt", "a b.txt", 'q"uote.txt'])
+def test_git_quoted_paths_are_unquoted(tree, name):
+    quoted = '"' + "".join(f"\\{b:03o}" if b > 127 else ('\\"' if b == 34 else chr(b)) for b in name.encode()) + '"'
+    root = tree({name: "old\n"})
+    apply_text(root, f"diff --git {quoted[0]}a/{quoted[1:]} {quoted[0]}b/{quoted[1:]}\n--- {quoted[0]}a/{quoted[1:]}\n"
+                     f"+++ {quoted[0]}b/{quoted[1:]}\n@@ -1 +1 @@\n-old\n+new\n")
+    assert sorted(p.name for p in root.iterdir() if p.name != ".git") == [name]
+    assert (root / name).read_text() == "new\n"
+
+
+@pytest.mark.parametrize("old, new", [("m.py", "b/m.py"), ("m.py\t2024-01-01", "m.py.new\t2024-01-02"),
+                                      ("m.py.orig", "m.py")])
+def test_a_plain_diffs_two_names_edit_the_file_that_exists(tree, old, new):
+    root = tree({"m.py": "a\nb\n"})
+    result = apply_text(root, f"--- {old}\n+++ {new}\n@@ -1,2 +1,2 @@\n a\n-b\n+c\n")
+    assert [(c.action, c.path) for c in result.changes] == [("modify", "m.py")]
+    assert sorted(p.name for p in root.iterdir() if p.name != ".git") == ["m.py"]
+
+
+def test_a_binary_patch_is_refused_with_the_rest(tree, snapshot):
+    root = tree({"t.txt": "x\n"})
+    before = snapshot(root)
+    with pytest.raises(EditError, match=r"binary file \(b.bin\); binary patches are not applied"):
+        apply_text(root, "diff --git a/b.bin b/b.bin\nindex 1..2 100644\nGIT binary patch\nliteral 1\nIcmZ?d00001\n\n"
+                         "diff --git a/t.txt b/t.txt\n--- a/t.txt\n+++ b/t.txt\n@@ -1 +1 @@\n-x\n+y\n")
+    assert snapshot(root) == before
+
+
+def test_a_rename_only_diff_is_recognised_and_keeps_the_mode(tree):
+    root = tree({"run.sh": "#!/bin/sh\necho a\n"})
+    (root / "run.sh").chmod(0o755)
+    result = apply_text(root, "diff --git a/run.sh b/moved.sh\nsimilarity index 100%\nrename from run.sh\n"
+                              "rename to moved.sh\n")
+    assert result.format == "udiff"
+    assert stat.S_IMODE(os.stat(root / "moved.sh").st_mode) == 0o755 and not (root / "run.sh").exists()
+    assert [(c.action, c.diff) for c in result.changes] == [("move", "")]  # the content did not change
+
+
+def test_mode_lines_are_applied(tree):
+    root = tree({})
+    apply_text(root, "diff --git a/new.sh b/new.sh\nnew file mode 100755\n--- /dev/null\n+++ b/new.sh\n"
+                     "@@ -0,0 +1 @@\n+echo\n")
+    assert stat.S_IMODE(os.stat(root / "new.sh").st_mode) == 0o755
+    result = apply_text(root, "diff --git a/new.sh b/new.sh\nold mode 100755\nnew mode 100644\n")
+    assert stat.S_IMODE(os.stat(root / "new.sh").st_mode) == 0o644
+    assert result.changes[0].diff.startswith("old mode 755\nnew mode 644\n")
+
+
+def test_a_diff_touching_a_bom_files_first_line(tree):
+    root = tree({"b.txt": b"\xef\xbb\xbfone\ntwo\n"})
+    apply_text(root, "--- a/b.txt\n+++ b/b.txt\n@@ -1,2 +1,2 @@\n-\ufeffone\n+\ufeffuno\n two\n")
+    assert (root / "b.txt").read_bytes() == b"\xef\xbb\xbfuno\ntwo\n"
+
+
+@pytest.mark.parametrize("before, search, replace, after", [
+    ("def f():\n\tx = 1\n\treturn x\n", "def f():\n    x = 1\n    return x\n",
+     "def f():\n    x = 2\n    if x:\n        return x\n", "def f():\n\tx = 2\n\tif x:\n\t\treturn x\n"),
+    ("class A:\n\tdef f(self):\n\t\treturn 1\n", "    def f(self):\n        return 1\n",
+     "    def f(self):\n        return 2\n", "class A:\n\tdef f(self):\n\t\treturn 2\n"),
+    ("def g():\n    y = 1\n    return y\n", "\ty = 1\n", "\ty = 2\n\tz = 3\n", "def g():\n    y = 2\n    z = 3\n    return y\n"),
+])
+def test_added_lines_take_the_files_indentation_character(tree, before, search, replace, after):
+    root = tree({"m.py": before})
+    apply_text(root, f"m.py\n<<<<<<< SEARCH\n{search}=======\n{replace}>>>>>>> REPLACE\n")
+    assert (root / "m.py").read_text() == after
+
+
+@pytest.mark.parametrize("before, text, after", [
+    (b"a\r\nb", "f.txt\n<<<<<<< SEARCH\nb\n=======\nb\nc\n>>>>>>> REPLACE\n", b"a\r\nb\r\nc"),
+    (None, '{"path": "f.txt", "content": "@echo off\\r\\necho hi\\r\\n"}', b"@echo off\r\necho hi\r\n"),
+    (b"a\nb", '{"path": "f.txt", "content": "x\\ny\\n"}', b"x\ny\n"),
+    (b"a\nb\n", '{"path": "f.txt", "content": "x\\ny"}', b"x\ny"),
+    (b"a\nb", "f.txt\n```\nx\ny\n```\n", b"x\ny"),  # a fence cannot say: the file keeps its own
+])
+def test_line_endings_and_final_newlines(tree, before, text, after):
+    root = tree({} if before is None else {"f.txt": before})
+    apply_text(root, text)
+    assert (root / "f.txt").read_bytes() == after
+
+
+def test_choosing_among_many_disjoint_windows_is_not_quadratic():
+    """A file of one repeated pair of lines has a fuzzy window at every line: 200,000 kept places were checked
+    each against every one kept before."""
+    started = time.perf_counter()
+    kept = _non_overlapping([(1.0, k, k + 1) for k in range(200_000)])
+    assert len(kept) == 200_000
+    assert time.perf_counter() - started < 5
