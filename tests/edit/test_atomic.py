@@ -4,6 +4,7 @@ final newline, mode. One behaviour per case."""
 from __future__ import annotations
 
 import os
+import signal
 import stat
 
 import pytest
@@ -86,6 +87,40 @@ def test_a_failed_write_restores_the_files_already_written(tree, snapshot):
     assert not (root / "new").exists()
     assert stat.S_IMODE(os.stat(root / "b.py").st_mode) == 0o600
     assert not [p for p in root.iterdir() if p.name.endswith(".cw-tmp")]
+
+
+def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot, monkeypatch):
+    """A real SIGINT arrives while the third of four files is being written: the two written before it, the
+    third and the new folder are put back, and the interruption goes on to the caller."""
+    from codewright.edit import transaction
+
+    root = tree({"a.py": "a = 1\n", "b.py": "b = 1\n", "c.py": "c = 1\n"})
+    before = snapshot(root)
+    synced = []
+
+    def fsync_then_interrupt(fd):
+        os.fsync(fd)
+        synced.append(fd)
+        if len(synced) == 3:
+            signal.raise_signal(signal.SIGINT)
+
+    edits = [Edit.whole("new/d.py", "d\n"), Edit("a.py", "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n"),
+             Edit("c.py", "c = 1\n", "c = 2\n")]
+    monkeypatch.setattr(transaction, "os", _OsWith(fsync_then_interrupt))
+    with pytest.raises(KeyboardInterrupt):
+        apply_edits(root, edits)
+    assert snapshot(root) == before
+    assert not (root / "new").exists()
+
+
+class _OsWith:
+    """The os module with one function swapped (the transaction calls os.fsync through its module)."""
+
+    def __init__(self, fsync):
+        self.fsync = fsync
+
+    def __getattr__(self, name):
+        return getattr(os, name)
 
 
 def test_a_file_replaced_by_a_directory_mid_way_is_restored(tree, snapshot, monkeypatch):

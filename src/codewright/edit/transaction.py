@@ -1,15 +1,18 @@
 """Write several files all-or-nothing, each one atomically.
 
 Each file is written to a temporary file in its own directory and renamed over the old one
-(`os.replace`), so a reader never sees half a file. If any write fails, the files already
-written are put back from the bytes read before, and new files and directories removed:
-a failed call leaves the tree byte-identical.
+(`os.replace`), so a reader never sees half a file. If any write fails, or the writing is
+interrupted (Ctrl-C, a SIGTERM the CLI turns into one), the files already written are put back
+from the bytes read before, and new files and directories removed: a failed call leaves the tree
+byte-identical. The putting back itself is not interrupted.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +56,9 @@ def commit(writes: list[Write], root: Path) -> None:
             tail = ("every file was restored; nothing changed." if not problems
                     else "restoring failed for " + ", ".join(problems) + ".")
             raise EditError(f"{rel}: could not be written ({exc.strerror or exc}); {tail}") from None
+        except BaseException:  # interrupted: the files written so far go back before the interruption goes on
+            _rollback(done + [write], made_dirs)
+            raise
         done.append(write)
 
 
@@ -84,11 +90,28 @@ def _make_parents(parent: Path, root: Path) -> list[Path]:
 
 
 def _rollback(done: list[Write], made_dirs: list[Path]) -> list[str]:
+    """Put back what `done` wrote (the last of them perhaps only in part), with Ctrl-C held off meanwhile."""
+    held = _hold_interrupts()
+    try:
+        return _put_back(done, made_dirs)
+    finally:
+        if held is not None:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _hold_interrupts():
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
+
+
+def _put_back(done: list[Write], made_dirs: list[Path]) -> list[str]:
     problems = []
     for write in reversed(done):
         try:
             if write.before is None:
-                os.unlink(write.path)
+                if write.path.exists():  # an interrupted write may not have made it
+                    os.unlink(write.path)
             else:
                 atomic_write(write.path, write.before, write.mode)
         except OSError:
