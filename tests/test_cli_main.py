@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -119,3 +120,48 @@ def test_an_unknown_option_of_a_command_shows_that_commands_usage() -> None:
     assert out.returncode == 2 and out.stdout == ""
     assert out.stderr.startswith("usage: codewright index ")
     assert out.stderr.endswith("codewright index: error: unrecognized arguments: --bogus\n")
+
+
+def _with_closed(stream: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The command run with one standard stream closed when it starts (`>&-`, `2>&-`, `<&-`)."""
+    redirect = {"stdout": ">&-", "stderr": "2>&-", "stdin": "<&-"}[stream]
+    command = " ".join(["exec", sys.executable, "-m", "codewright", *args, redirect])
+    return subprocess.run(["sh", "-c", command], cwd=cwd, capture_output=stream != "stdout", text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": SRC},
+                          stderr=subprocess.PIPE if stream == "stdout" else None)
+
+
+@pytest.mark.parametrize("args", [["index", "."], ["stats", "--json"], ["map"], ["symbols", "f", "--json"]],
+                         ids=lambda args: args[0])
+def test_a_closed_stdout_is_no_traceback(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    out = _with_closed("stdout", args, tmp_path)
+    assert (out.returncode, out.stderr) == (0, "")
+
+
+def test_a_closed_stderr_keeps_notices_out_of_the_json(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    (tmp_path / ".codewright").mkdir()
+    (tmp_path / ".codewright" / "index.db").write_bytes(b"")  # rebuilt with a notice on stderr
+    out = _with_closed("stderr", ["stats", "--json"], tmp_path)
+    assert out.returncode == 0
+    assert json.loads(out.stdout)["files"] == 1
+
+
+@pytest.mark.parametrize("args", [["apply", "-"], ["find", "--query-file", "-"]], ids=lambda args: args[0])
+def test_a_closed_stdin_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    out = _with_closed("stdin", args, tmp_path)
+    assert (out.returncode, out.stderr) == (2, "codewright: cannot read standard input: it is closed\n")
+
+
+@pytest.mark.parametrize("name, text, args, message", [
+    ("edits.json", "[" * 1000 + "]" * 1000, ["apply", "edits.json"], "codewright: Could not recognise the edits"),
+    ("codewright.toml", "x = " + "[" * 1000 + "]" * 1000, ["models", "--project", "."], "invalid TOML: nested too deeply"),
+])
+def test_deeply_nested_input_is_one_line(tmp_path: Path, name: str, text: str, args: list[str], message: str) -> None:
+    (tmp_path / name).write_text(text)
+    out = subprocess.run([sys.executable, "-m", "codewright", *args], cwd=tmp_path, capture_output=True, text=True,
+                         check=False, env={**os.environ, "PYTHONPATH": SRC})
+    assert out.returncode in (1, 2) and "Traceback" not in out.stderr
+    assert message in out.stderr and out.stderr.count("\n") == 1

@@ -5,6 +5,7 @@ name, a count or limit that is no positive finite number. No model runs: each is
 from __future__ import annotations
 
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -124,3 +125,19 @@ def test_a_run_has_a_step_limit_unless_given_one() -> None:
 
     assert build_parser("run").parse_args(["run", "fix it"]).max_steps == 200
     assert build_parser("run").parse_args(["run", "fix it", "--max-steps", "7"]).max_steps == 7
+
+
+def test_another_programs_sessions_database_is_refused_and_left_as_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Listing sessions had added our columns and tables to it, then failed on the columns it lacked."""
+    store = tmp_path / ".codewright" / "sessions.db"
+    store.parent.mkdir()
+    conn = sqlite3.connect(store)
+    conn.execute("CREATE TABLE sessions (id TEXT, foo TEXT)")
+    conn.commit()
+    conn.close()
+    assert main(["sessions", "--repo", str(tmp_path)]) == 2
+    assert "is another program's SQLite database (its sessions table has no created," in capsys.readouterr().err
+    assert sqlite3.connect(store).execute("SELECT sql FROM sqlite_master").fetchall() == [
+        ("CREATE TABLE sessions (id TEXT, foo TEXT)",)]

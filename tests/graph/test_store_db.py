@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from store_repo import PYTHON_REPO, make_repo
 
-from codewright.errors import CodewrightError
+from codewright.errors import CodewrightError, UsageError
 from codewright.graph import store
 from codewright.graph.index import Index
 
@@ -65,15 +65,55 @@ def test_older_schema_version_is_rebuilt(repo: Path) -> None:
         assert ix.build().parsed == 5
 
 
-def test_foreign_sqlite_file_is_rebuilt(repo: Path) -> None:
+def test_another_programs_database_is_refused_and_left_as_it_is(repo: Path) -> None:
     db_path(repo).parent.mkdir()
     conn = sqlite3.connect(db_path(repo))
     conn.execute("CREATE TABLE files (path TEXT)")
+    conn.execute("INSERT INTO files VALUES ('mine')")
+    conn.commit()
+    conn.close()
+    with pytest.raises(UsageError, match=r"index.db is another program's SQLite database \(tables: files\)"):
+        Index.open(repo)
+    assert sqlite3.connect(db_path(repo)).execute("SELECT path FROM files").fetchall() == [("mine",)]
+
+
+def test_an_index_from_before_the_meta_table_is_rebuilt(repo: Path) -> None:
+    db_path(repo).parent.mkdir()
+    conn = sqlite3.connect(db_path(repo))
+    conn.execute("CREATE TABLE files (path TEXT)")
+    conn.execute("CREATE TABLE symbols (sid TEXT)")
     conn.commit()
     conn.close()
     with Index.open(repo) as ix:
         assert ix.notices and "older format" in ix.notices[0]
         assert ix.build().files == 5
+
+
+def test_an_empty_index_file_is_rebuilt_as_empty(repo: Path) -> None:
+    db_path(repo).parent.mkdir()
+    db_path(repo).write_bytes(b"")
+    with Index.open(repo) as ix:
+        assert ix.notices == [f"{db_path(repo)}: empty; rebuilding the index"]
+        assert ix.build().files == 5
+
+
+def test_queries_work_in_a_read_only_index_folder(repo: Path) -> None:
+    """SQLite cannot make a WAL database's shared-memory file there; the index was judged corrupted and its
+    deletion tried. Run without the root's power to write anywhere, which these machines' tests have."""
+    import os
+
+    with Index.open(repo) as ix:
+        ix.build()
+    db_path(repo).parent.chmod(0o555)
+    drop = [] if os.geteuid() else ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
+                                    "--inh-caps=-dac_override,-dac_read_search,-fowner"]
+    try:
+        out = subprocess.run([*drop, sys.executable, "-m", "codewright", "symbols", "helper", "--repo", str(repo)],
+                             capture_output=True, text=True, check=False)
+    finally:
+        db_path(repo).parent.chmod(0o755)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert "helper" in out.stdout
 
 
 def test_current_index_opens_silently(repo: Path) -> None:

@@ -50,6 +50,9 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
+_OURS = {"sessions": {"id", "task", "model", "mode", "created", "updated", "outcome", "state"},
+         "events": {"session", "seq", "type", "data"}}
+
 
 @dataclass
 class SessionRow:
@@ -99,6 +102,7 @@ class SessionStore:
         self.path = data_dir(root) / "sessions.db"
         self.db = _connect(self.path)
         try:
+            self._refuse_others()
             self.db.execute("PRAGMA journal_mode=WAL")
             # survives a crash of codewright; one fsync per checkpoint
             self.db.execute("PRAGMA synchronous=NORMAL")
@@ -108,6 +112,17 @@ class SessionStore:
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _unreadable(self.path, exc) from None
+
+    def _refuse_others(self) -> None:
+        """Another program's database at this path is left untouched: its `sessions` table was given our
+        columns, and a listing then failed on the ones it lacked."""
+        for table, needed in _OURS.items():
+            columns = self._columns(table)
+            if columns and not needed <= columns:
+                self.db.close()
+                raise UsageError(f"{self.path} is another program's SQLite database (its {table} table has no "
+                                 f"{', '.join(sorted(needed - columns))}); it was left as it is: move it aside and run "
+                                 "again to start a new one")
 
     def _add_column(self, name: str) -> None:
         """Stores made before sessions kept their process (its id, then its start) get the column."""
@@ -120,7 +135,10 @@ class SessionStore:
                 raise
 
     def _has(self, column: str) -> bool:
-        return column in {row[1] for row in self.db.execute("PRAGMA table_info(sessions)")}
+        return column in self._columns("sessions")
+
+    def _columns(self, table: str) -> set[str]:
+        return {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
 
     def close(self) -> None:
         self.db.close()

@@ -39,6 +39,8 @@ def read_input(name: str) -> str:
     label = "standard input" if name == "-" else name
     try:
         if name == "-":
+            if sys.stdin is None:  # closed when the command started (`<&-`)
+                raise UsageError("cannot read standard input: it is closed")
             data = sys.stdin.buffer.read(INPUT_LIMIT + 1)
         else:
             with open(name, "rb") as handle:

@@ -44,6 +44,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    _closed_streams_to_devnull()
     parser = build_parser(argv[0] if argv else None)
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's own parser, so the usage shown is the command's
@@ -88,6 +89,15 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (named)
         print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
+
+
+def _closed_streams_to_devnull() -> None:
+    """A stream closed when the command started (`>&-`, `2>&-`) is None in Python: writes to a closed stdout
+    raised AttributeError, and print(file=None) to a closed stderr wrote the message into stdout, so into a
+    --json document. Output goes nowhere instead; a closed stdin reads as empty."""
+    for name, mode in (("stdout", "w"), ("stderr", "w")):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 - for the process's life
 
 
 def _drop_stdout() -> None:

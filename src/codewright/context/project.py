@@ -64,7 +64,7 @@ def scan_project(root: str | Path) -> ProjectFacts:
     for scanner in (_python, _node, _go, _rust, _java, _ruby, _make):
         try:
             scanner(root, facts)
-        except (OSError, ValueError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        except (OSError, ValueError, UnicodeDecodeError, RecursionError, tomllib.TOMLDecodeError):
             continue
     facts.dependencies = facts.dependencies[:DEPENDENCY_LIMIT]
     _conventions(root, facts)

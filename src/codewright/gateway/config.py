@@ -187,6 +187,8 @@ def read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(f)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"{path}: invalid TOML: nested too deeply to read") from None
     except UnicodeDecodeError as exc:
         raise UsageError(f"{path}: invalid TOML: not UTF-8 text (byte {exc.object[exc.start]:#04x} at offset "
                          f"{exc.start})") from None

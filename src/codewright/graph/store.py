@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
-from codewright.errors import CodewrightError
+from codewright.errors import CodewrightError, UsageError
 
 SCHEMA_VERSION = 10  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
@@ -116,11 +116,12 @@ def index_dir(root: Path) -> Path:
 
 
 def connect(root: Path, notices: list[str]) -> sqlite3.Connection:
-    """Open (creating or rebuilding as needed) the index database of `root`."""
+    """Open (creating or rebuilding as needed) the index database of `root`. What stops it (a file where the
+    folder goes, a folder it may not write) is the user's to fix: a usage error, as for sessions.db."""
     try:
         return _connect(root, notices)
     except (OSError, sqlite3.OperationalError) as exc:
-        raise CodewrightError(f"cannot open the index in {index_dir(root)}: {exc}") from exc
+        raise UsageError(f"cannot open the index in {index_dir(root)}: {exc}") from exc
 
 
 def _connect(root: Path, notices: list[str]) -> sqlite3.Connection:
@@ -144,12 +145,25 @@ def _connect(root: Path, notices: list[str]) -> sqlite3.Connection:
 
 
 def _open(path: Path) -> sqlite3.Connection:
+    if _read_only(path):  # queries still work; a build says it cannot write
+        return sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
     conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA temp_store=MEMORY")
     conn.execute("PRAGMA cache_size=-65536")
     return conn
+
+
+def _read_only(path: Path) -> bool:
+    """Whether the index's folder cannot be written: SQLite then cannot make the shared-memory file that even a
+    reader of a WAL database needs, unless told that nothing can change the file (no writer could make its WAL
+    there either)."""
+    return path.exists() and not os.access(path.parent, os.W_OK)
+
+
+def _read_only_uri(path: Path) -> str:
+    return path.resolve().as_uri() + ("?mode=ro&immutable=1" if _read_only(path) else "?mode=ro")
 
 
 def _has_meta(conn: sqlite3.Connection) -> bool:
@@ -162,10 +176,10 @@ def _problem(path: Path) -> str | None:
     if not path.is_file():  # a FIFO there blocked SQLite's open forever
         return "not a regular file"
     try:
-        conn = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=60)
+        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=60)
         try:
             if not _has_meta(conn):
-                return "not a codewright index (older format)"
+                return _not_ours(conn, path)
             row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
             if row is None or row[0] != str(SCHEMA_VERSION):
                 found = row[0] if row else "none"
@@ -176,6 +190,19 @@ def _problem(path: Path) -> str | None:
     except sqlite3.DatabaseError as exc:
         return f"corrupted ({exc})"
     return None
+
+
+def _not_ours(conn: sqlite3.Connection, path: Path) -> str:
+    """Why a database without codewright's meta table may be rebuilt (empty, or an index from before the meta
+    table); another program's database is refused and left as it is."""
+    tables = [row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+    if not tables:
+        return "empty"
+    if {"files", "symbols"} <= set(tables):
+        return "not a codewright index (older format)"
+    raise UsageError(f"{path} is another program's SQLite database (tables: {', '.join(tables[:5])}"
+                     f"{', ...' if len(tables) > 5 else ''}), where codewright keeps its index: move it aside and "
+                     "run again; it was left as it is")
 
 
 def create_indexes(conn: sqlite3.Connection) -> None:

@@ -18,7 +18,7 @@ def looks_like(text: str) -> bool:
         return False
     try:
         json.loads(bare)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
     return True
 
@@ -28,6 +28,8 @@ def parse(text: str) -> list[Edit]:
         data = json.loads(text.strip())
     except ValueError as exc:
         raise EditError(f"The edit is not valid JSON: {exc}.") from None
+    except RecursionError:
+        raise EditError("The edit is JSON nested too deeply to read.") from None
     items = data if isinstance(data, list) else [data]
     edits: list[Edit] = []
     for item in items:
