@@ -34,9 +34,7 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
             raise UsageError(f"no symbol with the id {text!r} (ids are path::Qual.name; `codewright symbols NAME` "
                              "finds them)")
         return text
-    rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE qualname=? ORDER BY sid", (text,))]
-    if not rows:
-        rows = [r[0] for r in conn.execute("SELECT sid FROM symbols WHERE name=? ORDER BY sid", (text,))]
+    rows = _python_symbols(conn, "qualname", text) or _python_symbols(conn, "name", text)
     if not rows:
         rows = sorted({r[0] for r in conn.execute(  # ends with, by substr: LIKE would read % and _ as wildcards
             "SELECT callee FROM calls WHERE callee=? OR substr(callee, -?)=? UNION "
@@ -47,11 +45,23 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
         raise UsageError(f"{text} is a file, not a symbol: name one of its functions or classes "
                          f"(`codewright outline {text}` lists them)")
     if not rows:
+        other = conn.execute("SELECT s.sid, f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.qualname=? "
+                             "OR s.name=? ORDER BY s.sid LIMIT 1", (text, text)).fetchone()
+        if other:
+            raise UsageError(f"{text[:200]!r} is a {other[1]} symbol ({other[0]}): the call graph covers Python only")
         raise UsageError(f"no symbol named {text[:200]!r}" + (f" ({len(text)} characters)" if len(text) > 200 else ""))
     if len(rows) > 1:
         listing = "\n  ".join(rows[:50])
         raise UsageError(f"{text!r} is ambiguous; use one of:\n  {listing}")
     return rows[0]
+
+
+def _python_symbols(conn: sqlite3.Connection, column: str, text: str) -> list[str]:
+    """The ids of Python symbols whose `column` (qualname or name) is `text`: a JavaScript function of the same
+    bare name (its qualname is the name itself) would otherwise be chosen over the Python one."""
+    return [row[0] for row in conn.execute(
+        f"SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.{column}=? AND f.language='python' "
+        "ORDER BY s.sid", (text,))]
 
 
 def callers(conn: sqlite3.Connection, symbol: str) -> list[dict]:

@@ -73,6 +73,16 @@ def test_ambiguous_name_lists_candidates(repo, capsys):
     assert "other.py::rate" in err and "src/shop/tax.py::rate" in err
 
 
+def test_a_bare_name_means_the_python_symbol_not_a_javascript_one(tmp_path, capsys):
+    """A JavaScript function's qualname is its bare name, which matched before the Python `m.helper`."""
+    write_tree(tmp_path, {"a.js": "function helper() {}\nfunction only() {}\n",
+                          "m.py": "def helper():\n    pass\n\ndef user():\n    helper()\n"})
+    assert main(["callers", "helper", "--repo", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "m.py::helper\n  m.py::user  m.py:5:5\n"
+    assert main(["impact", "only", "--repo", str(tmp_path)]) == 2
+    assert "'only' is a javascript symbol (a.js::only): the call graph covers Python only" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize("sid", ["src/shop/tax.py::rat", "::", "nowhere.py::rate"])
 def test_an_unknown_id_is_a_usage_error(repo, capsys, sid):
     assert main(["impact", sid, "--repo", str(repo)]) == 2
