@@ -165,3 +165,16 @@ def test_deeply_nested_input_is_one_line(tmp_path: Path, name: str, text: str, a
                          check=False, env={**os.environ, "PYTHONPATH": SRC})
     assert out.returncode in (1, 2) and "Traceback" not in out.stderr
     assert message in out.stderr and out.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding", ["", "utf-8:strict"], ids=["default", "strict"])
+def test_a_tree_whose_path_is_not_utf8_is_shown_with_fffd_in_json(tmp_path: Path, encoding: str) -> None:
+    tree = os.fsencode(tmp_path) + b"/t\xff"
+    os.mkdir(tree)
+    with open(tree + b"/a.py", "wb") as handle:
+        handle.write(b"def f():\n    pass\n")
+    env = {**os.environ, "PYTHONPATH": SRC, **({"PYTHONIOENCODING": encoding} if encoding else {})}
+    out = subprocess.run([sys.executable.encode(), b"-m", b"codewright", b"index", tree, b"--json"], capture_output=True,
+                         check=False, env=env)
+    assert (out.returncode, out.stderr) == (0, b"")
+    assert json.loads(out.stdout.decode("utf-8"))["root"] == str(tmp_path) + "/t\ufffd"

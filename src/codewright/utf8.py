@@ -6,6 +6,22 @@ surrogate, which keeps the bytes but which no UTF-8 encoder (SQLite, JSON, an HT
 
 from __future__ import annotations
 
+import codecs
+
+FFFD = "codewright-fffd"
+"""An encoding error handler: what cannot be encoded (a lone surrogate) is written as U+FFFD, or as "?" where the
+encoding has no U+FFFD."""
+
+
+def _fffd(error: UnicodeEncodeError) -> tuple[bytes | str, int]:
+    count = error.end - error.start
+    if codecs.lookup(error.encoding).name == "utf-8":  # a str replacement must be ASCII for the UTF-8 encoder
+        return "\ufffd".encode() * count, error.end
+    return "?" * count, error.end
+
+
+codecs.register_error(FFFD, _fffd)
+
 
 def replaced(text: str) -> str:
     """`text` with each escaped byte shown as U+FFFD and the rest unchanged."""

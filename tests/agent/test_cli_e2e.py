@@ -436,3 +436,23 @@ def test_a_sessions_store_deleted_mid_run_is_reported_at_the_end(tmp_path: Path)
     events = check_lines(out.splitlines())
     assert events[-2]["type"] == "error" and events[-2]["kind"] == "store_lost"
     assert events[-1]["type"] == "finished"
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_undo_of_a_file_whose_name_is_not_utf8_is_shown_with_fffd(tmp_path: Path, as_json: bool) -> None:
+    """Under a strict locale the restored file's name raised after the restore, and the command said exit 2."""
+    from codewright.agent.checkpoint import ShadowRepo
+
+    (tmp_path / "a.py").write_text("a = 1\n")
+    ShadowRepo(tmp_path).checkpoint("start")
+    odd = os.fsencode(tmp_path) + b"/odd\xffname.py"
+    with open(odd, "wb") as handle:
+        handle.write(b"x\n")
+    ShadowRepo(tmp_path).checkpoint("step")
+    done = subprocess.run([sys.executable, "-m", "codewright", "undo", *(["--json"] if as_json else []), "--repo",
+                           str(tmp_path)], capture_output=True, check=False,
+                          env={**os.environ, "PYTHONIOENCODING": "utf-8:strict"})
+    assert (done.returncode, done.stderr) == (0, b"")
+    assert not os.path.exists(odd)
+    shown = json.loads(done.stdout)["changes"][0]["path"] if as_json else done.stdout.decode().splitlines()[1].split()[-1]
+    assert shown == "odd\ufffdname.py"

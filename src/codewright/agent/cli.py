@@ -187,7 +187,7 @@ def _undo(args: argparse.Namespace) -> int:
         "unsaved": unsaved,
     }
     if args.json:
-        print(json.dumps(result, indent=2))
+        print(json.dumps(result, indent=2, ensure_ascii=False))  # a name that was not UTF-8 as U+FFFD, not \\udcff
         return 0
     print(f"restored checkpoint {target.commit[:10]} ({target.label}): {len(changes)} file(s) changed")
     for path, change in changes:

@@ -17,7 +17,7 @@ import sys
 
 from codewright import __version__
 from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CodewrightError
-from codewright.utf8 import replaced
+from codewright.utf8 import FFFD, replaced
 
 COMMANDS = {
     **dict.fromkeys(("index", "symbols", "def", "refs", "outline", "stats", "map"), "codewright.graph.cli"),
@@ -45,6 +45,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _closed_streams_to_devnull()
+    _shown_as_fffd()
     parser = build_parser(argv[0] if argv else None)
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's own parser, so the usage shown is the command's
@@ -98,6 +99,15 @@ def _closed_streams_to_devnull() -> None:
     for name, mode in (("stdout", "w"), ("stderr", "w")):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 - for the process's life
+
+
+def _shown_as_fffd() -> None:
+    """Bytes that were not UTF-8 in a path (a tree named `t\\xff`, a file a checkpoint restored) reach the output
+    as lone surrogates: written as they came they made --json documents that are not UTF-8, and under a strict
+    locale the print raised after the work was done. Every stream shows them as U+FFFD instead."""
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=FFFD)
 
 
 def _drop_stdout() -> None:
