@@ -111,6 +111,12 @@ def test_def_not_found_exits_1_with_one_line(repo: Path) -> None:
     assert out.returncode == 1 and out.stderr == "codewright: no definition found for no_such_symbol\n"
 
 
+@pytest.mark.parametrize("form", ["./pkg/views.py", "{repo}/pkg/views.py", "../repo/pkg/views.py"])
+def test_def_at_a_position_takes_the_file_as_outline_does(repo: Path, form: str) -> None:
+    out = cli("def", form.format(repo=repo) + ":9:16", cwd=repo)
+    assert (out.returncode, out.stdout) == (0, "pkg/models.py:11:1  def make_user(name)\n")
+
+
 def test_def_at_a_line_beyond_any_file_is_not_found(repo: Path) -> None:
     target = "pkg/models.py:99999999999999999999999:1"
     out = cli("def", target, "--repo", str(repo))
@@ -174,8 +180,8 @@ def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
     assert "linking and writing" in child.before  # after the last file, before the end
 
 
-def test_index_location_that_cannot_be_created_is_one_line_exit_1(tmp_path: Path) -> None:
+def test_index_location_that_cannot_be_created_is_one_line_exit_2(tmp_path: Path) -> None:
     blocked = make_repo(tmp_path / "blocked", {"a.py": "A = 1\n", ".codewright": "a file, not a directory"})
     out = cli("index", str(blocked))
-    assert out.returncode == 1 and out.stderr.startswith("codewright: cannot open the index")
+    assert out.returncode == 2 and out.stderr.startswith("codewright: cannot open the index")
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr

@@ -76,7 +76,12 @@ def cmd_symbols(args: argparse.Namespace) -> int:
 
 
 def cmd_def(args: argparse.Namespace) -> int:
-    found = _ready(args).definitions(args.target)
+    from codewright.graph.queries import POSITION
+
+    index = _ready(args)
+    position = POSITION.match(args.target)  # FILE:LINE:COL's file as `outline` takes one: ./m.py, an absolute path
+    target = f"{_tree_path(index, position.group(1))}:{position.group(2)}:{position.group(3)}" if position else args.target
+    found = index.definitions(target)
     if args.json:
         _print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
     for s in [] if args.json else found:

@@ -14,7 +14,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph.store import DB_NAME, fts_query, index_dir, split_identifier
 
-_POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
+POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
 _SYMBOL_COLS = (
     "s.sid, s.name, s.qualname, s.kind, f.path, s.start_line, s.end_line, s.start_col, s.end_col,"
     " s.signature, s.doc, s.parent"
@@ -127,7 +127,7 @@ def _escape_like(ch: str) -> str:
 
 def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     """Where NAME, Qual.name, pkg.mod.name, path::Qual or FILE:LINE:COL is defined."""
-    position = _POSITION.match(target)
+    position = POSITION.match(target)
     if position:
         line, col = int(position.group(2)), int(position.group(3))
         if line < 1 or col < 1:
