@@ -113,6 +113,15 @@ def test_a_shadow_repository_git_cannot_read_is_an_error_not_an_empty_history(re
         ShadowRepo(repo).rewind(1)
 
 
+
+def test_a_damaged_branch_of_checkpoints_is_an_error_not_an_empty_history(repo: Path) -> None:
+    """git reads a ref file holding garbage as no branch at all: "no checkpoints yet" hid the history."""
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("session start")
+    (shadow.git_dir / "refs" / "heads" / "checkpoints").write_text("garbage\n")
+    with pytest.raises(CodewrightError, match=r"refs/heads/checkpoints names no commit \(it is damaged\)"):
+        ShadowRepo(repo).rewind(1)
+
 CTRL_C_DURING_CHECKPOINT = """
 import os, signal, sys, threading, time
 from pathlib import Path

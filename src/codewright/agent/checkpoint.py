@@ -118,7 +118,21 @@ class ShadowRepo:
         if done.returncode not in (0, 1):  # 1: no such branch yet
             raise CodewrightError(f"checkpoint: cannot read {self.git_dir} ({_status(done.returncode)}): "
                                   f"{done.stderr.strip()}")
+        if done.returncode == 1 and self._branch_written():
+            raise CodewrightError(f"checkpoint: cannot read {self.git_dir}: {BRANCH} names no commit (it is damaged); "
+                                  f"the checkpoints may still be in it (`git --git-dir {self.git_dir} fsck --lost-found`"
+                                  " finds them)")
         return done.stdout.strip() or None
+
+    def _branch_written(self) -> bool:
+        """Whether the branch of checkpoints exists, as a file or a packed line, though git cannot read it."""
+        if (self.git_dir / BRANCH).exists():
+            return True
+        try:
+            packed = (self.git_dir / "packed-refs").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+        return any(line.split(" ", 1)[-1].strip() == BRANCH for line in packed.splitlines())
 
     def _snapshot_tree(self) -> str:
         self._git("add", "--all")
