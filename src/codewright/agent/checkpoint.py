@@ -125,14 +125,9 @@ class ShadowRepo:
         return done.stdout.strip() or None
 
     def _branch_written(self) -> bool:
-        """Whether the branch of checkpoints exists, as a file or a packed line, though git cannot read it."""
-        if (self.git_dir / BRANCH).exists():
-            return True
-        try:
-            packed = (self.git_dir / "packed-refs").read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
-        return any(line.split(" ", 1)[-1].strip() == BRANCH for line in packed.splitlines())
+        """Whether the branch of checkpoints has a file, though git cannot read it (a damaged line in packed-refs
+        is an error of git's own)."""
+        return (self.git_dir / BRANCH).exists()
 
     def _snapshot_tree(self) -> str:
         self._git("add", "--all")
