@@ -162,6 +162,16 @@ def test_an_ignore_file_that_is_not_a_regular_file_is_not_read(tmp_path: Path, g
     assert indexed(ix) == ["a.py", "sub/b.py"]
 
 
+@pytest.mark.timeout(60)
+def test_a_gitignore_that_is_a_fifo_in_a_git_tree_is_a_usage_error_not_a_hang(tmp_path: Path, monkeypatch) -> None:
+    """git itself opens it and waits for a writer for ever; the build waited on git."""
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n"}, git=True)
+    os.mkfifo(repo / ".gitignore")
+    monkeypatch.setattr(discovery, "GIT_LIST_TIMEOUT", 3.0)  # a setting: ten minutes in use
+    with pytest.raises(UsageError, match=r"git ls-files has not listed the files of .* in 3 s; git waits for ever on"):
+        build(repo)
+
+
 def test_a_file_left_out_as_unreadable_is_indexed_once_it_can_be_read(tmp_path: Path) -> None:
     """chmod moves neither size nor mtime: the stored stamp alone must not keep the file out."""
     repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n", "b.py": "B = 2\n"})

@@ -25,6 +25,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codewright.errors import UsageError
 from codewright.utf8 import replaced
 
 INDEX_DIR = ".codewright"
@@ -153,6 +154,9 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+GIT_LIST_TIMEOUT = 600.0  # seconds: git lists the largest trees in seconds, and one blocked on a FIFO never ends
+
+
 def _git_files(root: Path) -> list[str] | None:
     """Tracked plus untracked-but-not-ignored files (those outside generated folders), or None when `root` is
     not in a git work tree. `-t` tags each path: `? ` for an untracked one, a letter for a tracked one."""
@@ -161,9 +165,13 @@ def _git_files(root: Path) -> list[str] | None:
             ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-t", "-z"],
             capture_output=True,
             check=False,
+            timeout=GIT_LIST_TIMEOUT,
         )
     except FileNotFoundError:  # no git on this machine
         return None
+    except subprocess.TimeoutExpired:
+        raise UsageError(f"git ls-files has not listed the files of {root} in {GIT_LIST_TIMEOUT:g} s; git waits for "
+                         "ever on an ignore file that is a named pipe (a FIFO named .gitignore)") from None
     if out.returncode != 0 or not out.stdout and _ignored_by_enclosing_repo(root):
         return None
     generated: dict[str, bool] = {}  # folder -> whether it or a folder above it is generated
