@@ -58,7 +58,8 @@ def test_an_argument_that_is_not_utf8_is_one_line_and_exit_2(tmp_path: Path, com
 EMPTY_TREE_PATHS = [  # every command that takes a tree: "" would have been the current folder
     ["index", ""], ["symbols", "x", "--repo", ""], ["callers", "x", "--repo", ""], ["find", "q", "--repo", ""],
     ["run", "a task", "--repo", ""], ["chat", "--repo", ""], ["sessions", "--repo", ""], ["undo", "--repo", ""],
-    ["rewind", "--repo", ""], ["apply", "-", "--repo", ""],
+    ["rewind", "--repo", ""], ["apply", "-", "--repo", ""], ["models", "--project", ""],
+    ["callgraph", "a.py", "--package", ""],
 ]
 
 
@@ -178,3 +179,24 @@ def test_a_tree_whose_path_is_not_utf8_is_shown_with_fffd_in_json(tmp_path: Path
                          check=False, env=env)
     assert (out.returncode, out.stderr) == (0, b"")
     assert json.loads(out.stdout.decode("utf-8"))["root"] == str(tmp_path) + "/t\ufffd"
+
+
+@pytest.mark.parametrize("args", [["callgraph", ""], ["callgraph", "a.py", "-o", ""]], ids=["FILE", "-o"])
+def test_an_empty_file_path_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
+    """Read as the current folder, it was said to be one: `. is a directory`."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    out = _cli_bytes([a.encode() for a in args], tmp_path)
+    assert out.returncode == 2 and out.stderr.endswith(b": the path is empty\n")
+
+
+@pytest.mark.parametrize("args, message", [
+    (["find", "--query-file", "empty.txt"], "codewright: empty.txt is empty: it holds no task\n"),
+    (["map", "--focus", "/"], "codewright: --focus / names no indexed file, folder or symbol\n"),
+    (["def", "x" * 300], f"codewright: no definition found for {'x' * 200}... (300 characters)\n"),
+])
+def test_messages_name_what_was_given(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    (tmp_path / "empty.txt").write_text("")
+    out = subprocess.run([sys.executable, "-m", "codewright", *args], cwd=tmp_path, capture_output=True, text=True,
+                         check=False, env={**os.environ, "PYTHONPATH": SRC})
+    assert out.stderr.endswith(message)

@@ -24,6 +24,14 @@ def folder(text: str) -> Path:
     return Path(text)
 
 
+def file_path(text: str) -> Path:
+    """An argparse type for a file's path (`callgraph FILE -o OUT`): an empty one is refused, where Python read it
+    as the current folder and the command said `. is a directory`."""
+    if not text:
+        raise argparse.ArgumentTypeError("the path is empty")
+    return Path(text)
+
+
 def nonempty(text: str) -> str:
     """An argparse type for a name or query (`def NAME`, `callers SYMBOL`): an empty one is refused, where it
     found nothing and said so as if a name had been looked up."""

@@ -9,8 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from pathlib import Path
 from typing import Any
+
+from codewright.cli.inputs import folder
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", help="an alias or PROVIDER/NAME to include (default: all configured)")
-    parser.add_argument("--project", type=Path, default=None, help="project directory (default: current)")
+    parser.add_argument("--project", type=folder, default=None, help="project directory (default: current)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 

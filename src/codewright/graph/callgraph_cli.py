@@ -15,17 +15,17 @@ import sys
 import tokenize
 from pathlib import Path
 
-from codewright.cli.inputs import folder, nonempty
+from codewright.cli.inputs import file_path, folder, nonempty
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("callgraph", help="the call graph of Python entry files (PyCG's JSON format)")
-    p.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    p.add_argument("files", nargs="+", type=file_path, metavar="FILE")
     p.add_argument("--format", choices=["pycg"], default="pycg")
-    p.add_argument("--package", type=Path, default=None, help="module names are relative to this (default: .)")
-    p.add_argument("-o", "--output", type=Path, default=None)
+    p.add_argument("--package", type=folder, default=None, help="module names are relative to this (default: .)")
+    p.add_argument("-o", "--output", type=file_path, default=None)
     p.set_defaults(func=run_callgraph)
     for name, text in (("callers", "who calls SYMBOL"), ("callees", "what SYMBOL calls"),
                        ("impact", "transitive callers of SYMBOL")):

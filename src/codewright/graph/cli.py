@@ -86,8 +86,9 @@ def cmd_def(args: argparse.Namespace) -> int:
         _print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
     for s in [] if args.json else found:
         print(f"{s.path}:{s.start_line}:{s.start_col}  {s.signature or s.qualname}")
-    if not found and not args.json:
-        raise CodewrightError(f"no definition found for {args.target}")
+    if not found and not args.json:  # a pasted page is named by its start, as callers names one
+        shown = args.target if len(args.target) <= 200 else f"{args.target[:200]}... ({len(args.target)} characters)"
+        raise CodewrightError(f"no definition found for {shown}")
     return 0 if found else 1
 
 

@@ -121,8 +121,8 @@ def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) ->
     files: set[int] = set()
     names: set[str] = set()
     unmatched: list[str] = []
-    for item in focus:
-        item = item.strip().strip("/")
+    for given in focus:
+        item = given.strip().strip("/")
         if item in by_path:
             files.add(by_path[item])
             continue
@@ -135,7 +135,7 @@ def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) ->
         defining = {r[0] for r in conn.execute("SELECT file_id FROM symbols WHERE name=?", (name,))}
         files.update(defining)
         if not defining:
-            unmatched.append(item)
+            unmatched.append(given)  # as the user wrote it: `/` stripped to nothing was said as an empty name
     return files, names, unmatched
 
 
