@@ -54,6 +54,7 @@ def test_apply_failure_as_json(tree, capsys):
     document = json.loads(out)
     validate("apply", document)
     assert code == 1 and not document["ok"] and "not found" in document["error"]
+    assert document["format"] == "udiff"  # the format the edits were read in, though not applied
 
 
 @pytest.mark.parametrize("argv", [

@@ -198,3 +198,21 @@ def test_choosing_among_many_disjoint_windows_is_not_quadratic():
     kept = _non_overlapping([(1.0, k, k + 1) for k in range(200_000)])
     assert len(kept) == 200_000
     assert time.perf_counter() - started < 5
+
+
+def test_search_replace_blocks_beside_a_whole_file_block_are_refused(tree, snapshot):
+    """The whole file was dropped unseen, the blocks applied."""
+    root = tree({"a.py": "x = 1\n"})
+    before = snapshot(root)
+    text = ("a.py\n```python\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n\n"
+            "new/c.py\n```python\nprint('c')\n```\n")
+    with pytest.raises(EditError, match=r"mix SEARCH/REPLACE blocks with a whole file \(new/c.py in a fenced block\)"):
+        apply_text(root, text)
+    assert snapshot(root) == before
+
+
+def test_a_shell_session_beside_search_replace_blocks_is_prose(tree):
+    root = tree({"a.py": "x = 1\n"})
+    apply_text(root, "a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n\nThen run tests/test_a.py:\n"
+                     "tests/test_a.py\n```bash\npytest tests/test_a.py\n```\n")
+    assert (root / "a.py").read_text() == "x = 2\n"

@@ -22,20 +22,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _handler(args: argparse.Namespace) -> int:
-    from codewright.edit import FORMATS, EditError, apply_text
+    from codewright.edit import FORMATS, EditError, apply_edits, parse_text
 
     if not args.repo.is_dir():
         raise UsageError(f"--repo {args.repo}: not a folder")
     if args.format is not None and args.format not in FORMATS:
         raise UsageError(f"--format {args.format}: use one of {', '.join(FORMATS)}")
     text = read_input(args.file)
+    detected = args.format
     try:
-        result = apply_text(args.repo, text, format=args.format, dry_run=args.dry_run)
+        detected, edits = parse_text(text, args.format, root=args.repo)
+        result = apply_edits(args.repo, edits, dry_run=args.dry_run, format=detected)
     except EditError as exc:
         if not args.json:
             raise
-        print(json.dumps({"ok": False, "dry_run": args.dry_run, "format": args.format, "changes": [],
-                          "error": str(exc)}))
+        print(json.dumps({"ok": False, "dry_run": args.dry_run, "format": detected, "changes": [],
+                          "error": str(exc)}))  # the format read, when the edits were read and not applied
         return 1
     if args.json:
         print(json.dumps(result.to_json()))

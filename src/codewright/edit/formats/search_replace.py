@@ -15,6 +15,7 @@ import os
 import re
 from pathlib import Path
 
+from codewright.edit.formats.whole import written_whole
 from codewright.edit.model import Edit, EditError
 
 # Models drift: more or fewer marker characters, blanks, lower case, aider's older ORIGINAL/UPDATED.
@@ -46,6 +47,11 @@ def parse(text: str, root: Path | None = None) -> list[Edit]:
         replace, i = _until(lines, i + 1, _TAIL, ">>>>>>> REPLACE")
         edits.append(Edit(path, _join(search), _join(replace)))
         i += 1
+    whole_files = written_whole(text)
+    if edits and whole_files:
+        raise EditError(f"The edits mix SEARCH/REPLACE blocks with a whole file ({whole_files[0]} in a fenced block); "
+                        "send them in one format (a SEARCH/REPLACE block with an empty SEARCH creates a file). "
+                        "Nothing changed.")
     return edits
 
 

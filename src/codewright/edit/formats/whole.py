@@ -17,6 +17,7 @@ from codewright.edit.model import Edit, EditError
 _FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 _MARKERS = (re.compile(r"^\s*<{4,}"), re.compile(r"^\s*>{4,}"))
 _DIFF_TAGS = frozenset({"diff", "patch", "udiff"})
+_SHELL_TAGS = frozenset({"bash", "sh", "shell", "console", "sh-session"})
 
 
 def looks_like(text: str) -> bool:
@@ -35,6 +36,13 @@ def parse(text: str) -> list[Edit]:
                             "changed (the block was not written as the whole file).")
         edits.append(Edit(path, None, "".join(line + "\n" for line in lines)))
     return edits
+
+
+def written_whole(text: str) -> list[str]:
+    """The paths of the blocks that read as whole files (no conflict-style markers, no shell session): another
+    format's parser must not drop them unseen."""
+    return [path for path, tag, lines in _blocks(text) if tag not in _SHELL_TAGS
+            and not any(marker.match(line) for marker in _MARKERS for line in lines)]
 
 
 def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
