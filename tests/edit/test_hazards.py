@@ -30,11 +30,37 @@ def test_drifted_search_replace_markers_are_read_as_markers(tree, head, tail):
     assert (root / "m.py").read_text() == "def f():\n    return 2\n"
 
 
-def test_a_fenced_block_of_unknown_markers_is_not_written_as_the_whole_file(tree, snapshot):
-    root = tree({"m.py": BASE})
+REFUSALS = [
+    ("unknown markers are not written as the whole file", {"m.py": BASE},
+     "m.py\n```python\n<<<<<<< BEFORE\n    return 1\n=======\n    return 2\n>>>>>>> AFTER\n```\n",
+     r"m.py: the block holds `<<<<<<<` and `>>>>>>>` lines"),
+    ("a fenced diff that is no hunk", {"m.py": BASE}, "m.py\n```diff\nthis is prose, not a hunk\n```\n",
+     r"m.py: the diff block has no `---`/`\+\+\+`/`@@` lines"),
+    ("a diff creating a file that exists", {"keep.txt": "important\ndata\n"},
+     "--- /dev/null\n+++ b/keep.txt\n@@ -0,0 +1 @@\n+new\n", "keep.txt: already exists, and the edit creates it anew"),
+    ("Add File over a file that exists", {"keep.txt": "important\ndata\n"},
+     "*** Begin Patch\n*** Add File: keep.txt\n+new\n*** End Patch\n",
+     "keep.txt: already exists, and the edit creates it anew"),
+    ("a deletion diff misquoting the file", {"keep.txt": "important\ndata\n"},
+     "--- a/keep.txt\n+++ /dev/null\n@@ -1,1 +0,0 @@\n-something else entirely\n",
+     "the lines it shows removed are not the file's content"),
+    ("a binary patch, with the rest", {"t.txt": "x\n"},
+     ("diff --git a/b.bin b/b.bin\nindex 1..2 100644\nGIT binary patch\nliteral 1\nIcmZ?d00001\n\n"
+      "diff --git a/t.txt b/t.txt\n--- a/t.txt\n+++ b/t.txt\n@@ -1 +1 @@\n-x\n+y\n"),
+     r"binary file \(b.bin\); binary patches are not applied"),
+    ("SEARCH/REPLACE beside a whole file (dropped unseen before)", {"a.py": "x = 1\n"},
+     ("a.py\n```python\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n\n"
+      "new/c.py\n```python\nprint('c')\n```\n"),
+     r"mix SEARCH/REPLACE blocks with a whole file \(new/c.py in a fenced block\)"),
+]
+
+
+@pytest.mark.parametrize("label, files, text, pattern", REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_refused_and_nothing_written(tree, snapshot, label, files, text, pattern):
+    root = tree(files)
     before = snapshot(root)
-    with pytest.raises(EditError, match=r"m.py: the block holds `<<<<<<<` and `>>>>>>>` lines"):
-        apply_text(root, "m.py\n```python\n<<<<<<< BEFORE\n    return 1\n=======\n    return 2\n>>>>>>> AFTER\n```\n")
+    with pytest.raises(EditError, match=pattern):
+        apply_text(root, text)
     assert snapshot(root) == before
 
 
@@ -42,26 +68,6 @@ def test_a_fenced_diff_without_headers_is_a_hunk_of_the_file_above_it(tree):
     root = tree({"m.py": BASE})
     apply_text(root, "m.py\n```diff\n def f():\n-    return 1\n+    return 2\n```\n")
     assert (root / "m.py").read_text() == "def f():\n    return 2\n"
-
-
-def test_a_fenced_diff_that_is_no_hunk_is_refused(tree, snapshot):
-    root = tree({"m.py": BASE})
-    before = snapshot(root)
-    with pytest.raises(EditError, match=r"m.py: the diff block has no `---`/`\+\+\+`/`@@` lines"):
-        apply_text(root, "m.py\n```diff\nthis is prose, not a hunk\n```\n")
-    assert snapshot(root) == before
-
-
-@pytest.mark.parametrize("text", [
-    "--- /dev/null\n+++ b/keep.txt\n@@ -0,0 +1 @@\n+new\n",
-    "*** Begin Patch\n*** Add File: keep.txt\n+new\n*** End Patch\n",
-])
-def test_creating_a_file_that_exists_is_refused(tree, snapshot, text):
-    root = tree({"keep.txt": "important\ndata\n"})
-    before = snapshot(root)
-    with pytest.raises(EditError, match="keep.txt: already exists, and the edit creates it anew"):
-        apply_text(root, text)
-    assert snapshot(root) == before
 
 
 def test_creating_a_file_that_already_holds_that_content_changes_nothing(tree):
@@ -130,15 +136,6 @@ def test_a_plain_diffs_two_names_edit_the_file_that_exists(tree, old, new):
     assert sorted(p.name for p in root.iterdir() if p.name != ".git") == ["m.py"]
 
 
-def test_a_binary_patch_is_refused_with_the_rest(tree, snapshot):
-    root = tree({"t.txt": "x\n"})
-    before = snapshot(root)
-    with pytest.raises(EditError, match=r"binary file \(b.bin\); binary patches are not applied"):
-        apply_text(root, "diff --git a/b.bin b/b.bin\nindex 1..2 100644\nGIT binary patch\nliteral 1\nIcmZ?d00001\n\n"
-                         "diff --git a/t.txt b/t.txt\n--- a/t.txt\n+++ b/t.txt\n@@ -1 +1 @@\n-x\n+y\n")
-    assert snapshot(root) == before
-
-
 def test_a_rename_only_diff_is_recognised_and_keeps_the_mode(tree):
     root = tree({"run.sh": "#!/bin/sh\necho a\n"})
     (root / "run.sh").chmod(0o755)
@@ -198,17 +195,6 @@ def test_choosing_among_many_disjoint_windows_is_not_quadratic():
     kept = _non_overlapping([(1.0, k, k + 1) for k in range(200_000)])
     assert len(kept) == 200_000
     assert time.perf_counter() - started < 5
-
-
-def test_search_replace_blocks_beside_a_whole_file_block_are_refused(tree, snapshot):
-    """The whole file was dropped unseen, the blocks applied."""
-    root = tree({"a.py": "x = 1\n"})
-    before = snapshot(root)
-    text = ("a.py\n```python\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n\n"
-            "new/c.py\n```python\nprint('c')\n```\n")
-    with pytest.raises(EditError, match=r"mix SEARCH/REPLACE blocks with a whole file \(new/c.py in a fenced block\)"):
-        apply_text(root, text)
-    assert snapshot(root) == before
 
 
 def test_a_shell_session_beside_search_replace_blocks_is_prose(tree):
