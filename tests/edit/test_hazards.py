@@ -202,3 +202,14 @@ def test_a_shell_session_beside_search_replace_blocks_is_prose(tree):
     apply_text(root, "a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n\nThen run tests/test_a.py:\n"
                      "tests/test_a.py\n```bash\npytest tests/test_a.py\n```\n")
     assert (root / "a.py").read_text() == "x = 2\n"
+
+
+@pytest.mark.parametrize("block, content", [
+    ("```markdown\n# T\n\n```bash\nrun\n```\n\nmore\n```\n", "# T\n\n```bash\nrun\n```\n\nmore\n"),
+    ("````markdown\n# U\n```\ncode\n```\nend\n````\n", "# U\n```\ncode\n```\nend\n"),
+])
+def test_a_whole_file_holding_fenced_blocks_is_written_whole(tree, block, content):
+    """The first bare fence inside ended the file there, and the rest was dropped unseen."""
+    root = tree({"README.md": "# old\n"})
+    apply_text(root, "README.md\n" + block)
+    assert (root / "README.md").read_text() == content

@@ -56,12 +56,33 @@ def _blocks(text: str) -> list[tuple[str, str, list[str]]]:
         if not path:
             i += 1
             continue
-        end = next((k for k in range(i + 1, len(lines)) if lines[k].strip() == fence.group(1)), None)
+        end = _closing(lines, i + 1, fence.group(1))
         if end is None:
             break
         found.append((path, fence.group(2).lower(), lines[i + 1:end]))
         i = end + 1
     return found
+
+
+def _closing(lines: list[str], start: int, opener: str) -> int | None:
+    """The line that closes a block opened by `opener` (a run of backticks or tildes). A fence with a language
+    tag inside it opens a nested block (a README's ```bash example), which its own bare fence closes: the first
+    bare fence had ended the file there, and what followed was dropped unseen. A bare fence shorter than the
+    opener is content, as CommonMark reads it."""
+    depth = 0
+    for k in range(start, len(lines)):
+        fence = _FENCE.match(lines[k])
+        if not fence or fence.group(1)[0] != opener[0]:
+            continue
+        if fence.group(2):
+            depth += 1
+        elif lines[k].strip() == fence.group(1) and len(fence.group(1)) >= len(opener):
+            if depth == 0:
+                return k
+            depth -= 1
+        elif lines[k].strip() == fence.group(1) and depth:
+            depth -= 1
+    return None
 
 
 def _path(line: str) -> str | None:
