@@ -96,9 +96,9 @@ def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[
 
 def _js_member(sid: str, name: str, parent_kind: str | None) -> bool:
     """A JavaScript definition another module reaches by name: a member assigned to an object or
-    prototype (`res.send = ...`, `exports.send = ...`, `Router.prototype.send = ...`). Top-level
-    names stay in their module; a class's members are reached through values no import names,
-    as in Python, which is left to the resolver."""
+    prototype (`res.send = ...`, `Router.prototype.send = ...`). Top-level names stay in their
+    module (`exports.send = ...` defines the module's `send`, which imports resolve); a class's
+    members are reached through values no import names, as in Python, which is left to the resolver."""
     return "." in sid.split("::", 1)[1] and name not in _COMMONJS and parent_kind not in _CLASSES
 
 
