@@ -172,6 +172,20 @@ def test_a_gitignore_that_is_a_fifo_in_a_git_tree_is_a_usage_error_not_a_hang(tm
         build(repo)
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("git", [False, True])
+def test_pipes_and_links_to_them_are_listed_as_skipped(tmp_path: Path, git: bool) -> None:
+    """They were left out without a word (git lists the link, never the FIFO itself)."""
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n"}, git=git)
+    os.mkfifo(repo / "pipe")
+    os.symlink("pipe", repo / "to_pipe")
+    ix, stats = build(repo)
+    assert indexed(ix) == ["a.py"]
+    reason = "not a regular file (a pipe, socket or device)"
+    expected = [] if git else [{"path": "pipe", "reason": reason}]
+    assert sorted(stats.skipped_files, key=lambda s: s["path"]) == [*expected, {"path": "to_pipe", "reason": reason}]
+
+
 def test_a_file_left_out_as_unreadable_is_indexed_once_it_can_be_read(tmp_path: Path) -> None:
     """chmod moves neither size nor mtime: the stored stamp alone must not keep the file out."""
     repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n", "b.py": "B = 2\n"})

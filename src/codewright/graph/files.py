@@ -131,8 +131,11 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
         elif exc.errno != errno.ENOENT:  # deleted but still in git's index: simply gone
             found.skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
         return
-    if not stat.S_ISREG(st.st_mode):
+    if stat.S_ISDIR(st.st_mode):
         return  # submodules and symlinks to directories: git does not descend either
+    if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read; said, as every file left out is
+        found.skipped.append(Skipped(rel, "not a regular file (a pipe, socket or device)"))
+        return
     if st.st_size > size_cap:
         found.skipped.append(Skipped(rel, f"over size cap ({st.st_size} > {size_cap} bytes)"))
         return
