@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
-from codewright.gateway.http import HttpProvider, iter_sse, parse_json
+from codewright.gateway.http import HttpProvider, iter_sse, parse_json, shaped
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import (
     Completed,
@@ -26,6 +26,7 @@ from codewright.gateway.types import (
     StreamEvent,
     ToolCall,
     Usage,
+    token_count,
 )
 
 API_VERSION = "2023-06-01"
@@ -108,12 +109,12 @@ def to_payload(request: Request, model: str, stream: bool, max_tokens: int | Non
     return body
 
 
-def parse_usage(u: dict[str, Any] | None, output: int | None = None) -> Usage:
-    u = u or {}
-    read = u.get("cache_read_input_tokens") or 0
-    write = u.get("cache_creation_input_tokens") or 0
+def parse_usage(u: Any, output: int | None = None) -> Usage:
+    """The usage a server reports; a part of the wrong shape counts as missing (the reply itself is still good)."""
+    u = u if isinstance(u, dict) else {}
+    read, write = token_count(u.get("cache_read_input_tokens")), token_count(u.get("cache_creation_input_tokens"))
     return Usage(
-        input_tokens=(u.get("input_tokens") or 0) + read + write,
+        input_tokens=token_count(u.get("input_tokens")) + read + write,
         output_tokens=output if output is not None else u.get("output_tokens") or 0,
         cache_read_tokens=read,
         cache_write_tokens=write,
@@ -134,6 +135,10 @@ class AnthropicProvider(HttpProvider):
         obj = self.post(self.path, to_payload(request, self.model, False, self.max_tokens))
         if obj.get("type") == "error":
             raise ProviderError(f"error: {obj.get('error')}", "server")
+        with shaped("response body", False):
+            return self._response(obj)
+
+    def _response(self, obj: dict[str, Any]) -> Response:
         text, calls, reasoning = [], [], []
         for b in obj.get("content") or []:
             kind = b.get("type")
@@ -163,14 +168,16 @@ class AnthropicProvider(HttpProvider):
                 obj = parse_json(data, asm.has_output, f"{event} event")
                 if not isinstance(obj, dict):
                     raise ProviderError(f"malformed {event} event", "malformed", started=asm.has_output)
-                yield from state.handle(asm, obj)
+                with shaped(f"{event} event", asm.has_output):
+                    yield from state.handle(asm, obj)
                 if state.stopped:
                     reader.drain()
                     break
         if not state.stopped:
             raise ProviderError("stream ended before message_stop", "stream_cut" if asm.has_output else "server",
                                 started=asm.has_output)
-        response = asm.response(parse_usage(state.usage, state.output), state.finish, state.model)
+        with shaped("usage", True):
+            response = asm.response(parse_usage(state.usage, state.output), state.finish, state.model)
         for call in response.tool_calls:  # a tool without arguments streams no input_json_delta
             call.arguments = call.arguments or "{}"
         yield Completed(response)

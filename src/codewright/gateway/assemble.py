@@ -42,6 +42,7 @@ class Assembler:
             self.ttft_s = time.monotonic() - self.started
 
     def add_text(self, text: str) -> TextDelta:
+        _text(text, "text")
         self._mark()
         self._text.append(text)
         return TextDelta(text)
@@ -51,6 +52,7 @@ class Assembler:
         self._reasoning.append(Reasoning())
 
     def add_reasoning(self, text: str) -> ReasoningDelta:
+        _text(text, "reasoning")
         self._mark()
         if not self._reasoning:
             self.start_reasoning()
@@ -66,6 +68,9 @@ class Assembler:
         self._reasoning.append(Reasoning(redacted=data))
 
     def add_tool(self, index: int, id: str | None, name: str | None, arguments: str) -> ToolCallDelta:
+        _text(arguments, "tool call arguments")
+        if not isinstance(index, int) or not all(isinstance(v, str) for v in (id or "", name or "")):
+            raise TypeError(f"a tool call's index, id or name of the wrong type ({index!r}, {id!r}, {name!r})")
         self._mark()
         call = self._calls.setdefault(index, ["", ""])
         if id:
@@ -96,3 +101,10 @@ class Assembler:
             latency_s=time.monotonic() - self.started,
             ttft_s=self.ttft_s,
         )
+
+
+def _text(value: object, what: str) -> None:
+    """A provider's piece of text that is no text (a number, an object) is refused as it arrives, where the
+    provider reports a malformed answer; joined at the end it failed with a traceback."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is a {type(value).__name__}, not a string")

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from codewright.errors import UsageError
 from codewright.gateway.deadline import time_left
 from codewright.gateway.provider import ProviderError
+from codewright.utf8 import FFFD
 
 if TYPE_CHECKING:
     import httpx
@@ -113,11 +114,32 @@ def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
         yield event or "message", "\n".join(data)
 
 
+_JSON = {"content-type": "application/json"}
+
+
+def request_body(payload: dict[str, Any]) -> bytes:
+    """The payload as httpx would send it, except that a lone surrogate (a model's own `"\\udcff"` escape, read
+    back into the conversation, or a file name that was not UTF-8) goes as U+FFFD: httpx's encoding raised on it,
+    and every later request of the session held it too."""
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return text.encode("utf-8", FFFD)
+
+
 def parse_json(text: str, started: bool, where: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
         raise ProviderError(f"malformed {where}: {text[:120]!r}", "malformed", started=started) from None
+
+
+@contextmanager
+def shaped(where: str, started: bool) -> Iterator[None]:
+    """Reading a server's JSON that has the wrong shape (a string where an object goes, a number for the text, a
+    list for the usage) is a malformed answer, handled as unparseable JSON is, not a traceback."""
+    try:
+        yield
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise ProviderError(f"malformed {where}: {exc}", "malformed", started=started) from None
 
 
 class HttpProvider:
@@ -206,7 +228,7 @@ class HttpProvider:
         import httpx
 
         try:
-            r = self.client.post(self.url(path), json=payload, timeout=self.timeout())
+            r = self.client.post(self.url(path), content=request_body(payload), headers=_JSON, timeout=self.timeout())
         except httpx.HTTPError as exc:
             raise transport_error(exc, False) from exc
         if r.status_code >= 400:
@@ -222,7 +244,8 @@ class HttpProvider:
         import httpx
 
         try:
-            with self.client.stream("POST", self.url(path), json=payload, timeout=self.timeout()) as r:
+            with self.client.stream("POST", self.url(path), content=request_body(payload), headers=_JSON,
+                                    timeout=self.timeout()) as r:
                 if r.status_code >= 400:
                     r.read()
                     raise classify_status(r.status_code, r.text, r.headers)

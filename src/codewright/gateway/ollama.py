@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
-from codewright.gateway.http import HttpProvider, parse_json
+from codewright.gateway.http import HttpProvider, parse_json, shaped
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import Completed, Message, Request, Response, StreamEvent, Usage
 
@@ -78,9 +78,10 @@ class OllamaProvider(HttpProvider):
         obj = self.post(self.path, to_payload(request, self.model, False, self.max_tokens))
         if "error" in obj:
             raise ProviderError(f"error: {obj['error']}", "server")
-        for _ in self._message(asm, obj.get("message") or {}, 0):
-            pass
-        response = asm.response(_usage(obj), _finish(obj), obj.get("model") or self.model)
+        with shaped("response body", False):
+            for _ in self._message(asm, obj.get("message") or {}, 0):
+                pass
+            response = asm.response(_usage(obj), _finish(obj), obj.get("model") or self.model)
         response.ttft_s = None
         return response
 
@@ -97,9 +98,10 @@ class OllamaProvider(HttpProvider):
                     raise ProviderError("malformed NDJSON line", "malformed", started=asm.has_output)
                 if "error" in obj:
                     raise ProviderError(f"error in stream: {obj['error']}", "server", started=asm.has_output)
-                msg = obj.get("message") or {}
-                yield from self._message(asm, msg, calls)
-                calls += len(msg.get("tool_calls") or [])
+                with shaped("NDJSON line", asm.has_output):
+                    msg = obj.get("message") or {}
+                    yield from self._message(asm, msg, calls)
+                    calls += len(msg.get("tool_calls") or [])
                 if obj.get("done"):
                     final = obj
                     reader.drain()
@@ -107,7 +109,9 @@ class OllamaProvider(HttpProvider):
         if final is None:
             raise ProviderError("stream ended before done", "stream_cut" if asm.has_output else "server",
                                 started=asm.has_output)
-        yield Completed(asm.response(_usage(final), _finish(final), final.get("model") or self.model))
+        with shaped("NDJSON line", True):
+            response = asm.response(_usage(final), _finish(final), final.get("model") or self.model)
+        yield Completed(response)
 
     @staticmethod
     def _message(asm: Assembler, msg: dict[str, Any], first_call: int) -> Iterator[StreamEvent]:

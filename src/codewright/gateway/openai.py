@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
-from codewright.gateway.http import HttpProvider, iter_sse, parse_json
+from codewright.gateway.http import HttpProvider, iter_sse, parse_json, shaped
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import (
     Completed,
@@ -77,18 +77,22 @@ def to_payload(
     return body
 
 
-def parse_usage(u: dict[str, Any] | None) -> Usage:
-    if not u:
-        return Usage()
-    cached = (u.get("prompt_tokens_details") or {}).get("cached_tokens")
+def parse_usage(u: Any) -> Usage:
+    """The usage a server reports; parts of the wrong shape count as missing (the reply itself is still good)."""
+    u = _table(u)
+    cached = _table(u.get("prompt_tokens_details")).get("cached_tokens")
     if cached is None:
         cached = u.get("prompt_cache_hit_tokens", 0)
     return Usage(
         input_tokens=u.get("prompt_tokens") or 0,
         output_tokens=u.get("completion_tokens") or 0,
         cache_read_tokens=cached or 0,
-        reasoning_tokens=(u.get("completion_tokens_details") or {}).get("reasoning_tokens") or 0,
+        reasoning_tokens=_table(u.get("completion_tokens_details")).get("reasoning_tokens") or 0,
     )
+
+
+def _table(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 class OpenAIProvider(HttpProvider):
@@ -105,6 +109,10 @@ class OpenAIProvider(HttpProvider):
 
     def complete(self, request: Request) -> Response:
         obj = self.post(self.path, self.payload(request, False))
+        with shaped("response body", False):
+            return self._response(obj)
+
+    def _response(self, obj: dict[str, Any]) -> Response:
         choices = obj.get("choices") or []
         if not choices:
             raise ProviderError("malformed response: no choices", "malformed")
@@ -140,13 +148,14 @@ class OpenAIProvider(HttpProvider):
                                         started=asm.has_output)
                 if "error" in chunk:
                     raise ProviderError(f"error in stream: {chunk['error']}", "server", started=asm.has_output)
-                model = chunk.get("model") or model
-                if chunk.get("usage"):
-                    usage = parse_usage(chunk["usage"])
-                for choice in chunk.get("choices") or []:
-                    yield from self._deltas(asm, choice.get("delta") or {})
-                    if choice.get("finish_reason"):
-                        finish = _FINISH.get(choice["finish_reason"], "stop")
+                with shaped("stream event", asm.has_output):
+                    model = chunk.get("model") or model
+                    if chunk.get("usage"):
+                        usage = parse_usage(chunk["usage"])
+                    for choice in chunk.get("choices") or []:
+                        yield from self._deltas(asm, choice.get("delta") or {})
+                        if choice.get("finish_reason"):
+                            finish = _FINISH.get(choice["finish_reason"], "stop")
         if not done:
             raise ProviderError("stream ended before [DONE]", "stream_cut" if asm.has_output else "server",
                                 started=asm.has_output)

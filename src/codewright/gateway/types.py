@@ -78,6 +78,12 @@ class Usage:
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
 
+    def __post_init__(self) -> None:
+        """A count that is no count (negative, a string, a list) reads 0: one reply reporting -10**9 tokens took the
+        totals below zero, and a budget never stopped the run; a string failed the sum with a traceback."""
+        for name in _COUNTS:
+            object.__setattr__(self, name, token_count(getattr(self, name)))
+
     def __add__(self, other: Usage) -> Usage:
         return Usage(
             self.input_tokens + other.input_tokens,
@@ -86,6 +92,16 @@ class Usage:
             self.cache_write_tokens + other.cache_write_tokens,
             self.reasoning_tokens + other.reasoning_tokens,
         )
+
+
+def token_count(value: object) -> int:
+    """A count of tokens as a server reported it, or 0 where it is no count (negative, a string, a list, NaN)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1e15:
+        return 0
+    return int(value)
+
+
+_COUNTS = ("input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "reasoning_tokens")
 
 
 @dataclass
