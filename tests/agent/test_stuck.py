@@ -49,3 +49,10 @@ def test_a_second_occurrence_is_flagged_before_the_third_stops() -> None:
     assert not d.repeated("no match")
     d.observe("edit", '{"n": 2}', "no match", False)
     assert d.repeated("no match") and not d.repeated("other error")
+
+
+def test_arguments_nested_past_the_recursion_limit_are_compared_as_written() -> None:
+    """json.loads raised RecursionError there, which ended the run with a traceback."""
+    deep = "[" * 100_000 + "]" * 100_000
+    detector = StuckDetector()
+    assert [detector.observe("read_file", deep, "error: nested too deeply", False) for _ in range(3)][-1] is not None

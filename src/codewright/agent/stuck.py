@@ -21,9 +21,11 @@ def _digest(*parts: str) -> str:
 
 
 def _canonical(arguments: str) -> str:
+    """The arguments with keys in order, or as written where they are no JSON this can read (nested past the
+    recursion limit too: the call's own error already went back to the model)."""
     try:
         return json.dumps(json.loads(arguments), sort_keys=True)
-    except ValueError:
+    except (ValueError, RecursionError):
         return arguments.strip()
 
 
