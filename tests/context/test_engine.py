@@ -339,3 +339,29 @@ def test_secrets_are_redacted_in_results_and_stored_sessions() -> None:
     for secret in ("sk-abcdefghijklmnop", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI"):
         assert secret not in stored
     json.loads(engine.to_dict()["history"][1]["message"]["tool_calls"][0]["arguments"])  # still JSON
+
+
+def test_a_call_whose_arguments_nest_past_the_recursion_limit_is_built_and_compacted() -> None:
+    """Reading those arguments raised RecursionError while the prompt was built (in the text tool format) and while
+    old calls were shrunk or summarised: the run ended with a traceback."""
+    deep = "[" * 100_000 + "]" * 100_000
+    engine = make(window=6000, native=False)
+    engine.add_user("Rewrite the module.")
+    call = ToolCall("call-deep", "read_file", deep)
+    engine.add_assistant(Message("assistant", "Trying.", [call]))
+    engine.add_tool_result(call, "error: the arguments are nested deeper than 512 levels", kind="error")
+    for n in range(40):
+        step(engine, n, size=60)
+        check_pairs(engine.build("m"))
+    assert engine.compactions >= 1
+
+
+def test_a_reply_of_megabytes_of_prose_is_cut_to_fit() -> None:
+    """The model's own text was no piece the last resort could cut: the run stopped at 'the window allows'."""
+    engine = make(window=6000)
+    engine.add_user("Rewrite the module.")
+    engine.add_assistant(Message("assistant", "word " * 2_000_000, []))
+    engine.add_user("Go on.")
+    request = engine.build("m")
+    assert engine.measure() <= engine.budget("m")
+    assert "cut to fit the context window" in request.messages[-2].content

@@ -246,11 +246,12 @@ def _clip(text: str, limit: int) -> str:
 
 
 def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: Count) -> int:
-    """Last resort: cut the largest tool results, user messages and string arguments of tool calls (head and tail
-    kept) until the request fits `limit`. A call's arguments count too: a model that wrote a 5 MB file in one
-    create_file call kept those megabytes in every later request, and nothing else could be cut to fit."""
+    """Last resort: cut the largest messages (tool results, the user's, the model's own prose) and string arguments
+    of tool calls (head and tail kept) until the request fits `limit`. A call's arguments count too: a model that
+    wrote a 5 MB file in one create_file call kept those megabytes in every later request, and nothing else could
+    be cut to fit; so do a reply of 10 MB of prose, and arguments that are no JSON object (cut as written)."""
     cut: set[int] = set()
-    pieces = [(i, None) for i, e in enumerate(entries) if e.message.role in ("tool", "user")]
+    pieces = [(i, None) for i, e in enumerate(entries) if e.message.role in ("tool", "user", "assistant")]
     pieces += [(i, call) for i, e in enumerate(entries) for call in e.message.tool_calls]
     for i, call in sorted(pieces, key=lambda piece: -count(_piece(entries[piece[0]], piece[1]))):
         for _ in range(4):  # the chars-per-token estimate is rough: re-measure and cut again
@@ -271,9 +272,12 @@ def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: C
 
 
 def _piece(entry: Entry, call: ToolCall | None) -> str:
-    """What `truncate_to_fit` may cut: a message's text, or a call's longest string argument ("" if none)."""
+    """What `truncate_to_fit` may cut: a message's text, or a call's longest string argument ("" if none), or its
+    arguments as written when they are no JSON object."""
     if call is None:
         return entry.message.content
+    if not isinstance(_parsed(call), dict):
+        return call.arguments
     arguments = _arguments(call)
     key = _longest(arguments)
     return arguments[key] if key is not None else ""
@@ -283,8 +287,14 @@ def _replace(entry: Entry, call: ToolCall | None, text: str) -> None:
     if call is None:
         entry.message.content = text
         return
-    arguments = _arguments(call)
+    arguments = _parsed(call)
+    if not isinstance(arguments, dict):  # kept as valid JSON, which every provider's request needs
+        call.arguments = json.dumps({_AS_WRITTEN: text}, ensure_ascii=False)
+        return
     call.arguments = json.dumps({**arguments, _longest(arguments): text}, ensure_ascii=False)
+
+
+_AS_WRITTEN = "arguments_as_written"
 
 
 def _longest(arguments: dict[str, Any]) -> str | None:
@@ -294,8 +304,14 @@ def _longest(arguments: dict[str, Any]) -> str | None:
 
 def _arguments(call: ToolCall) -> dict[str, Any]:
     """A call's arguments as an object ({} when the model wrote something else)."""
-    try:
-        arguments = json.loads(call.arguments)
-    except ValueError:
-        return {}
+    arguments = _parsed(call)
     return arguments if isinstance(arguments, dict) else {}
+
+
+def _parsed(call: ToolCall) -> Any:
+    """A call's arguments read as JSON, None where they are none (nested past the limit too: a model's mistake,
+    told to it already)."""
+    try:
+        return json.loads(call.arguments)
+    except (ValueError, RecursionError):
+        return None

@@ -457,5 +457,5 @@ def _as_text_conversation(messages: list[Message]) -> list[Message]:
 def _loads(text: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text

@@ -102,9 +102,9 @@ def redact_json(text: str) -> str:
     """`redact` applied to the string values of a JSON document, which stays valid JSON."""
     try:
         data = json.loads(text)
-    except ValueError:
+        cleaned = _redact_value(data)
+    except (ValueError, RecursionError):  # not JSON, or nested past what can be read: redacted as text
         return redact(text)
-    cleaned = _redact_value(data)
     return text if cleaned == data else json.dumps(cleaned, ensure_ascii=False)
 
 
