@@ -401,3 +401,14 @@ def test_replies_cut_off_three_times_in_a_row_end_the_attempt_as_stuck(tmp_path:
     assert run.outcome.outcome == "stuck" and run.outcome.exit_code == 1
     assert "cut off at the output limit 3 times in a row" in run.outcome.reason
     assert (root / "calc.py").read_text() == CALC
+
+
+@pytest.mark.parametrize("second, outcome, code", [("", "failed", 1), ("The answer is 4.", "done", 0)],
+                         ids=["nothing twice", "an answer after the nudge"])
+def test_a_run_whose_model_says_nothing_twice_fails(tmp_path: Path, second: str, outcome: str, code: int) -> None:
+    """An empty reply, then another after the nudge, ended the run as done with exit 0: nothing was done."""
+    root = project(tmp_path)
+    with ModelServer() as server:
+        server.script(Turn(text=""), Turn(text=second))
+        run = run_agent(root, server, "what is 2 + 2?")
+    assert (run.outcome.outcome, run.outcome.exit_code) == (outcome, code)

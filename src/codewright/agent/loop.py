@@ -248,6 +248,9 @@ class Agent:
                 continue
             cut_off = 0
             if not calls and not errors:
+                if nudged and not self.chat and not response.text.strip():  # nothing done, nothing said: no success
+                    return Outcome("failed", "the model replied with nothing, no text and no tool call, even after "
+                                             "being asked to go on or finish", EXIT_FAILED)
                 if self.chat or nudged:
                     self.emit(ev.AssistantMessage(text=response.text))
                     return Outcome("replied" if self.chat else "done", "the model ended its turn", EXIT_OK)
