@@ -36,3 +36,12 @@ def test_a_wide_terminal_shows_the_whole_row() -> None:
 ])
 def test_token_counts_fit_six_characters(count: int, shown: str) -> None:
     assert _compact(count) == shown and len(shown) <= 6
+
+
+def test_a_task_is_shown_as_written_without_markup_or_terminal_control() -> None:
+    """`[/bold]` in a task raised rich's MarkupError; an ESC sequence reached the terminal."""
+    out = io.StringIO()
+    task = "fix [/bold] the \x1b[2J screen"
+    print_sessions([{**ROW, "id": "20261205-205100-36e807", "task": task}], Console(file=out, width=160))
+    assert out.getvalue().splitlines()[1].endswith("fix [/bold] the [2J screen")
+    assert "\x1b" not in out.getvalue()

@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from codewright.ui.stdout import PipeSafeConsole
+from codewright.ui.terminal import escape
 
 _COLUMNS = {"id": 22, "when": 11, "outcome": 11, "steps": 5, "tokens": 6, "cost": 7}  # the widths their values take
 _LEFT = {"id", "when", "outcome"}
@@ -29,7 +30,7 @@ def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -
             str(row["steps"]),
             _compact(row["input_tokens"]),
             f"${row['cost']:.4f}",
-            row["task"][:60],
+            escape(row["task"][:60]),  # the user's words: `[/x]` is no markup, ESC drives no terminal
         )
     (console or PipeSafeConsole(highlight=False)).print(table if rows else "no sessions yet")
 

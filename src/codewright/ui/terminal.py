@@ -9,14 +9,30 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import re
+
 from rich.console import Console
-from rich.markup import escape
+from rich.markup import escape as _markup_escape
 
 from codewright.agent import events as ev
 from codewright.ui.stdout import PipeSafeConsole
 
 _STATUS = {"done": "[green]✔[/]", "in_progress": "[yellow]▶[/]", "pending": "[dim]○[/]", "skipped": "[dim]–[/]"}
 _CHANGE = {"added": "[green]+[/]", "modified": "[yellow]~[/]", "deleted": "[red]-[/]"}
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text from the model or from the repository's files, without the control characters that would drive the
+    terminal (ESC sequences move the cursor, erase lines, set the clipboard: they could hide a denial above)."""
+    return _CONTROL.sub("", text)
+
+
+def escape(text: str) -> str:
+    """`shown` text, its rich markup escaped."""
+    return _markup_escape(shown(text))
 
 
 def _short(text: str, lines: int = 6, width: int = 160) -> str:
@@ -75,7 +91,7 @@ class TerminalRenderer:
     def _streamed(self, e: ev.ModelStreamed) -> None:
         if not self.stream or e.kind != "text":
             return
-        self.console.out(e.text, end="", highlight=False)
+        self.console.out(shown(e.text), end="", highlight=False)
         self._streaming = True
 
     def _model_done(self, e: ev.ModelCallFinished) -> None:

@@ -1,0 +1,30 @@
+"""The terminal renderer draws text from the model and from the repository's files without the control
+characters that would drive the terminal (ESC sequences move the cursor, erase lines, set the clipboard)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from codewright.agent import events as ev
+from codewright.ui.terminal import TerminalRenderer
+
+HOSTILE = "ok\x1b[1A\x1b[2K\x1b]52;c;cHduZWQ=\x07\r\x9bJ done"
+EVENTS = [
+    ev.ModelStreamed(session="s", seq=1, kind="text", text=HOSTILE),
+    ev.ToolCallFinished(session="s", seq=2, call_id="c", name="read_file", ok=True, kind="file_read", output=HOSTILE,
+                        duration_s=0.1),
+    ev.PlanUpdated(session="s", seq=3, steps=[{"step": HOSTILE, "status": "pending"}]),
+    ev.AssistantMessage(session="s", seq=4, text=HOSTILE),
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.type)
+def test_text_drawn_without_terminal_control_characters(event: ev.Event) -> None:
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None), stream=event.type == "model_streamed")(event)
+    drawn = out.getvalue()
+    assert "ok[1A[2K]52;c;cHduZWQ=J done" in drawn.replace("\n", "")  # tool output is split at the CR
+    assert not any(char in drawn for char in "\x1b\x07\r\x9b")
