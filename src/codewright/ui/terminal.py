@@ -7,9 +7,8 @@ session store.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import re
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.markup import escape as _markup_escape
