@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -412,3 +413,17 @@ def test_a_run_whose_model_says_nothing_twice_fails(tmp_path: Path, second: str,
         server.script(Turn(text=""), Turn(text=second))
         run = run_agent(root, server, "what is 2 + 2?")
     assert (run.outcome.outcome, run.outcome.exit_code) == (outcome, code)
+
+
+def test_the_time_limit_holds_while_the_model_sends_nothing(tmp_path: Path) -> None:
+    """The gateway waited out its read timeout on every retry (3 x 120 s by default) past --max-seconds."""
+    from tests.support.model_server import Fault
+
+    root = project(tmp_path)
+    with ModelServer() as server:
+        server.script(*[Fault.hang(20.0)] * 3)
+        started = time.monotonic()
+        run = run_agent(root, server, "fix it", limits=Limits(max_steps=40, max_seconds=2))
+    assert (run.outcome.outcome, run.outcome.exit_code) == ("limit", 3)
+    assert "time limit reached (2s)" in run.outcome.reason
+    assert time.monotonic() - started < 10

@@ -35,6 +35,7 @@ from codewright.errors import (
     LimitReached,
     Stopped,
 )
+from codewright.gateway.deadline import deadline_at
 from codewright.gateway.errors import ContextOverflow
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
 
@@ -343,6 +344,17 @@ class Agent:
     def _stream(self, request: Any) -> Response:
         """The reply, its fragments emitted as they come. A reply still streaming at the time limit is
         cut there (a local model can write for minutes); the call is made again on --resume."""
+        with deadline_at(None if self._deadline == float("inf") else self._deadline):
+            try:
+                return self._streamed(request)
+            except LimitReached:
+                raise
+            except CodewrightError:  # the gateway gave up at the time limit: waiting on a server that sent nothing
+                if time.monotonic() >= self._deadline:
+                    raise LimitReached(f"time limit reached ({self.limits.max_seconds:g}s) during a model call") from None
+                raise
+
+    def _streamed(self, request: Any) -> Response:
         stream = self.gateway.stream(request)
         try:
             for item in stream:

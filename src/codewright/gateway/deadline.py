@@ -25,6 +25,11 @@ def deadline_at(when: float | None) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def current() -> float | None:
+    """The deadline the caller set (an agent's time limit), or None."""
+    return _DEADLINE.get()
+
+
 def time_left() -> float | None:
     """Seconds before the current deadline (never negative), or None when there is none."""
     when = _DEADLINE.get()

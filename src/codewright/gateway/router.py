@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 from codewright.errors import UsageError
 from codewright.gateway.breaker import Breaker
 from codewright.gateway.config import Alias, Deployment, GatewayConfig, RouterSettings
+from codewright.gateway.deadline import current as current_deadline
 from codewright.gateway.deadline import deadline_at
 from codewright.gateway.errors import Attempt, ContextOverflow, GatewayError, StreamInterrupted
 from codewright.gateway.factory import build_provider
@@ -88,7 +89,9 @@ class _Try:
         self.failed: dict[Slot, int] = {}
         self.retry_at: dict[Slot, float] = {}  # backoff: when a failed slot may be tried again
         self.excluded: set[Slot] = set()
-        self.deadline = time.monotonic() + _total_timeout(router.settings, alias)
+        outer = current_deadline()  # the caller's (an agent's --max-seconds): waits and retries end there too
+        self.deadline = min(time.monotonic() + _total_timeout(router.settings, alias),
+                            math.inf if outer is None else outer)
 
     def next_slot(self) -> Slot:
         """Take (reserve) the slot for the next attempt, waiting when all are busy or cooling."""
