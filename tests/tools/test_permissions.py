@@ -116,3 +116,33 @@ def test_command_splitting_and_risk() -> None:
     assert command_risk("python -m pip install x") == "installs packages"
     assert command_risk("rm file.txt") is None
     assert command_risk("wget http://x") == "uses the network"
+
+
+@pytest.mark.parametrize("command, risk", [
+    ("/bin/rm -rf data", "deletes recursively or forcibly"),
+    ("command rm -rf data", "deletes recursively or forcibly"),
+    ("env -u X A=1 rm -rf data", "deletes recursively or forcibly"),
+    ("\\rm -rf data", "deletes recursively or forcibly"),
+    ("rm data -rf", "deletes recursively or forcibly"),
+    ("xargs -n 1 rm -rf", "deletes recursively or forcibly"),
+    ("bash -c \"rm -rf data\"", "deletes recursively or forcibly"),
+    ("sh -c 'cd x && rm -rf y'", "deletes recursively or forcibly"),
+    ("eval \"rm -rf data\"", "deletes recursively or forcibly"),
+    ("(rm -rf data)", "deletes recursively or forcibly"),
+    ("timeout 5 rm -rf data", "deletes recursively or forcibly"),
+    ("nice -n 5 time rm -rf data", "deletes recursively or forcibly"),
+    ("find . -name '*.tmp' -delete", "deletes files (find)"),
+    ("find . -exec rm {} +", "deletes files (find)"),
+    ("git -C . push origin main", "pushes to a remote"),
+    ("/usr/bin/curl http://example.com", "uses the network"),
+    ("sudo -u bob ls", "runs as root"),
+    ("rm file.txt", None),
+    ("echo rm -rf data", None),
+    ("grep -rf patterns .", None),
+    ("find . -name '*.py'", None),
+    ("git -C sub status", None),
+    ("bash script.sh", None),
+])
+def test_a_risk_is_seen_through_paths_wrappers_and_shells(command: str, risk: str | None) -> None:
+    """Each of these spellings ran unasked in full-auto: the check read only the command's first word."""
+    assert command_risk(command) == risk

@@ -41,7 +41,8 @@ Action = Literal["allow", "ask", "deny"]
 
 _SPLIT = re.compile(r"\s*(?:&&|\|\||;|\||\n|&(?!>))\s*")
 _DESTRUCTIVE = [
-    (re.compile(r"^(sudo\s+)?rm\s+(-\w*[rRf]\w*\s+|--recursive\s+|--force\s+)"), "deletes recursively or forcibly"),
+    (re.compile(r"^rm\b.*\s(-\w*[rRf]\w*|--recursive|--force)(\s|$)"), "deletes recursively or forcibly"),
+    (re.compile(r"^find\b.*\s(-delete|-exec(dir)?\s+rm)(\s|$)"), "deletes files (find)"),
     (re.compile(r"^git\s+push\b"), "pushes to a remote"),
     (re.compile(r"^git\s+reset\s+--hard\b"), "discards work (git reset --hard)"),
     (re.compile(r"^git\s+clean\b.*-\w*f"), "deletes untracked files (git clean)"),
@@ -183,11 +184,66 @@ def split_command(command: str) -> list[str]:
 
 
 def command_risk(part: str) -> str | None:
-    """Why a simple command is destructive or uses the network, or None."""
-    for pattern, why in _DESTRUCTIVE + _NETWORK:
-        if pattern.search(part):
-            return why
+    """Why a simple command is destructive or uses the network, or None. The program is read as the shell would
+    run it: its path (`/bin/rm`), a leading backslash or parenthesis, wrappers (`command`, `env`, `exec`, `time`,
+    `nice`, `nohup`, `timeout`, `xargs`, `sudo`) and git's own options (`git -C . push`) do not hide it, and
+    the commands of `sh -c "..."` and `eval` are read too. A pattern, not a proof: the sandbox is the wall."""
+    for command in _effective(part, 0):
+        for pattern, why in _DESTRUCTIVE + _NETWORK:
+            if pattern.search(command):
+                return why
     return None
+
+
+_WRAPPERS = {"command": (), "builtin": (), "exec": (), "time": (), "nohup": (), "sudo": ("-u", "-g"),
+             "env": ("-u", "-C", "-S"), "nice": ("-n",), "ionice": ("-c", "-n"), "timeout": ("-s", "-k"),
+             "xargs": ("-n", "-I", "-L", "-P", "-s", "-d", "-E", "-a")}  # wrapper -> its options that take a value
+_SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh"})
+_GIT_VALUED = frozenset({"-C", "-c", "--git-dir", "--work-tree", "--namespace"})
+
+
+def _effective(part: str, depth: int) -> list[str]:
+    """The commands a simple command runs, wrappers removed, each as `program args` (see `command_risk`)."""
+    words = [w for w in shell_words(part) if w]
+    found: list[str] = []
+    while words:
+        first = words[0].lstrip("\\({")
+        if not first:
+            words = words[1:]
+            continue
+        name = first.rsplit("/", 1)[-1]
+        if name == "sudo":
+            found.append("sudo " + " ".join(words[1:]))  # itself a risk: runs as root
+        if name not in _WRAPPERS:
+            break
+        words = _after_options(words[1:], _WRAPPERS[name], assignments=name == "env", count=name == "timeout")
+    if not words:
+        return found or [part]
+    name = words[0].lstrip("\\({").rsplit("/", 1)[-1]
+    args = _git_subcommand(words[1:]) if name == "git" else words[1:]
+    found.append(" ".join([name, *args]))
+    if depth < 3 and name in _SHELLS and "-c" in args[:-1]:
+        found += [c for inner in split_command(args[args.index("-c") + 1]) for c in _effective(inner, depth + 1)]
+    elif depth < 3 and name == "eval" and args:
+        found += [c for inner in split_command(" ".join(args)) for c in _effective(inner, depth + 1)]
+    return found
+
+
+def _after_options(words: list[str], valued: tuple[str, ...], assignments: bool, count: bool) -> list[str]:
+    """A wrapper's arguments from its program on: its options (with their values) and `env`'s `VAR=value`s
+    skipped, and `timeout`'s duration."""
+    i = 0
+    while i < len(words) and (words[i].startswith("-") or (assignments and "=" in words[i])):
+        i += 2 if words[i] in valued else 1
+    return words[i + 1:] if count and i < len(words) else words[i:]
+
+
+def _git_subcommand(args: list[str]) -> list[str]:
+    """git's arguments from its subcommand on: `git -C . -c k=v --no-pager push` reads as `git push`."""
+    i = 0
+    while i < len(args) and args[i].startswith("-"):
+        i += 2 if args[i] in _GIT_VALUED else 1
+    return args[i:]
 
 
 def _normal(text: str) -> str:
