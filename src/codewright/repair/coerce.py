@@ -35,7 +35,11 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path or '(arguments)'}: {self.message}"
+        message = self.message if len(self.message) <= _MESSAGE_MAX else self.message[:_MESSAGE_MAX] + "..."
+        return f"{self.path or '(arguments)'}: {message}"
+
+
+_MESSAGE_MAX = 300  # jsonschema's messages quote the whole value: a 1 MB string went back to the model whole
 
 
 class SchemaError(RepairError):
@@ -56,9 +60,16 @@ class SchemaError(RepairError):
 def coerce(value: object, schema: dict | bool) -> object:
     """Return `value` fitted to `schema`, or raise SchemaError listing every problem."""
     problems: list[Problem] = []
-    result = _Coercer(problems).fit(value, schema, "")
-    if not problems:
-        problems.extend(_validate(result, schema))
+    try:
+        result = _Coercer(problems).fit(value, schema, "")
+        if not problems:
+            problems.extend(_validate(result, schema))
+    except RecursionError:  # a recursive schema ($ref "#") checked against arguments nested hundreds deep
+        raise SchemaError([Problem("", "nested too deeply to check against the schema")]) from None
+    except ValueError as exc:
+        if "digits" not in str(exc):
+            raise
+        raise SchemaError([Problem("", "holds a number too long to read (over 4300 digits)")]) from None
     if problems:
         raise SchemaError(problems)
     return result

@@ -31,7 +31,10 @@ def scalar(m: re.Match, first: int) -> object:
     if single is not None:
         return single
     if number is not None:
-        return float(number) if any(ch in number for ch in ".eE") else int(number)
+        try:
+            return float(number) if any(ch in number for ch in ".eE") else int(number)
+        except ValueError:  # over Python's 4300 digits: kept as written, as the general parser keeps it
+            return number
     return LITERALS[literal]
 
 

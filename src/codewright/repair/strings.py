@@ -42,9 +42,10 @@ _UNQUOTED_RUNS = {"value": re.compile(r'[^,{}"]*'), "item": re.compile(r'[^,\]}"
 
 
 class Str:
-    """A quoted string being read. `inner`: an unescaped quotation is open inside it."""
+    """A quoted string being read. `inner`: an unescaped quotation is open inside it; `twice`: it has shown
+    JSON escaped twice (an even run of backslashes before a quote inside it)."""
 
-    __slots__ = ("close", "colon_at", "ctx", "doubled", "inner", "parts", "placed", "start")
+    __slots__ = ("close", "colon_at", "ctx", "doubled", "inner", "parts", "placed", "start", "twice")
 
     def __init__(self, ctx: str, close: str, start: int, doubled: bool = False) -> None:
         self.ctx = ctx
@@ -55,6 +56,7 @@ class Str:
         self.start = start
         self.colon_at = -1
         self.placed = False
+        self.twice = False
 
 
 class Unquoted:
@@ -126,7 +128,7 @@ class StringScanner(Lookahead):
             return False
         try:
             value = json.loads(self.buf[start + 7 : end])
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past what json.loads reads: the block is text
             return False
         self.pos = end + 4
         self._emit(value)
@@ -180,23 +182,38 @@ class StringScanner(Lookahead):
             self.pos = pos + 1
 
     def _over_escaped(self: Engine, fr: Str) -> bool:
-        """`\\\\"` and `\\\\\\"` before a quote that does not end the string: JSON escaped twice.
+        """A run of two or more backslashes, read whole (pair by pair, each pair rescanned the rest of the run).
 
-        The model meant a plain quote. An even run before a quote that does end the string
-        is an escaped backslash followed by the closing quote, as in JSON.
+        Before a quote: an even run before a quote that ends the string is escaped backslashes, then the
+        closing quote; before one that does not, it is JSON escaped twice (`\\\\"`), and the model meant a
+        plain quote. An odd run (`\\\\\\"`) is JSON's own, a backslash then a quote (code's `"\\"hi\\""` written
+        as a JSON string), decoded as JSON decodes it, unless the string has shown JSON escaped twice: then it
+        is a quote escaped twice. Before anything else, the pairs are backslashes and a last odd one is read
+        with what follows it.
         """
         pos = end = self.pos
         while self._ch(end) == "\\":
             end += 1
-        if self._ch(end) != fr.close:
-            return False
         run = end - pos
-        if run % 2 == 0 and self._next_char(end + 1) in (",", "}", "]", None):
+        if end >= len(self.buf) and not self.final:
+            raise NeedMore
+        if self._ch(end) != fr.close:
+            fr.parts.append("\\" * (run // 2))
+            self.pos = end - run % 2
+            return True
+        after = self._next_char(end + 1)
+        if after is None and not run % 2 and not self.final:
+            raise NeedMore  # whether the quote ends the string depends on what comes next
+        if run % 2 and not fr.twice:
+            fr.parts.append("\\" * (run // 2) + fr.close)
+            self.pos = end + 1
+        elif not run % 2 and after in (",", "}", "]", None):
             fr.parts.append("\\" * (run // 2))
             self.pos = end
-            return True
-        fr.parts.append(fr.close)
-        self.pos = end + 1
+        else:
+            fr.twice = True
+            fr.parts.append(fr.close)
+            self.pos = end + 1
         return True
 
     def _unicode_escape(self: Engine, fr: Str) -> None:
