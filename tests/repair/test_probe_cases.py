@@ -68,3 +68,11 @@ def test_a_long_run_of_backslashes_costs_linear_time() -> None:
     started = time.perf_counter()
     assert loads('{"a": "' + "\\" * 64_000) == {"a": "\\" * 32_000}
     assert time.perf_counter() - started < 2
+
+
+@pytest.mark.parametrize("text, value", [
+    ('{"line\\n": 1,}', {"line\n": 1}),  # an escaped newline is the key's own
+    ('{"line\n": 1,}', {"line": 1}),  # a line break that ran into the closing quote is not
+])
+def test_a_keys_escaped_newline_is_kept(text: str, value: dict) -> None:
+    assert loads(text) == value

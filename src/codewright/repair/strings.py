@@ -296,8 +296,11 @@ class StringScanner(Lookahead):
         return "close" if j > q + 1 and not self.buf[q - 1].isspace() else "text"
 
     def _finish(self: Engine, fr: Str) -> None:
+        """A closed string; a key that a line break ran into its closing quote loses the break, one whose
+        text ends in an escaped `\\n` (a JSON key may hold one) keeps it."""
         text = "".join(fr.parts)
-        if fr.ctx == "key" and text.endswith("\n"):
+        quote = self.pos - (2 if fr.doubled else 1)
+        if fr.ctx == "key" and text.endswith("\n") and self.buf[quote - 1] in "\r\n\t ":
             text = text.rstrip()
         self._pop_deliver(fr, text)
 
