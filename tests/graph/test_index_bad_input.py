@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -224,3 +225,24 @@ def test_outside_git_an_ignored_symlinked_folder_is_not_reported(tmp_path: Path)
     os.symlink(tmp_path, repo / "venv")  # a link to an environment elsewhere, ignored as the project says
     _, stats = build(repo)
     assert [s["path"] for s in stats.skipped_files] == []
+
+
+def test_a_folder_git_cannot_open_is_listed_as_skipped(tmp_path: Path) -> None:
+    """Its untracked files were left out without a word in a git tree (outside git the walk said so). Run without
+    the root's power to read anywhere, which these machines' tests have."""
+    import subprocess
+    import sys
+
+    repo = make_repo(tmp_path / "r", {"a.py": "A = 1\n"}, git=True)
+    (repo / "secret").mkdir()
+    (repo / "secret" / "b.py").write_text("B = 2\n")  # untracked: only a listing of the folder finds it
+    (repo / "secret").chmod(0o000)
+    drop = [] if os.geteuid() else ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
+                                    "--inh-caps=-dac_override,-dac_read_search,-fowner"]
+    try:
+        out = subprocess.run([*drop, sys.executable, "-m", "codewright", "index", str(repo), "--json"],
+                             capture_output=True, text=True, check=False)
+    finally:
+        (repo / "secret").chmod(0o755)
+    assert out.returncode == 0, out.stderr
+    assert {"path": "secret", "reason": "unreadable: Permission denied"} in json.loads(out.stdout)["skipped_files"]

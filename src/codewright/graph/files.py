@@ -65,8 +65,9 @@ def is_vendored(path: str) -> bool:
 
 def discover(root: Path, size_cap: int = SIZE_CAP) -> Discovery:
     """List the files to index under `root`, with the ones left out and why."""
-    listed = _git_files(root)
-    found = Discovery(in_git=listed is not None)
+    found = Discovery()
+    listed = _git_files(root, found.skipped)
+    found.in_git = listed is not None
     if listed is None:
         listed = _walk(root, found.skipped)
     rules = _IgnoreRules(root, IGNORE_FILE, [p for p in listed if p.rsplit("/", 1)[-1] == IGNORE_FILE])
@@ -157,18 +158,21 @@ def _within(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
+_UNOPENED = re.compile(r"^warning: could not open directory '(.+)': (.+)$", re.MULTILINE)
 GIT_LIST_TIMEOUT = 600.0  # seconds: git lists the largest trees in seconds, and one blocked on a FIFO never ends
 
 
-def _git_files(root: Path) -> list[str] | None:
+def _git_files(root: Path, skipped: list[Skipped]) -> list[str] | None:
     """Tracked plus untracked-but-not-ignored files (those outside generated folders), or None when `root` is
-    not in a git work tree. `-t` tags each path: `? ` for an untracked one, a letter for a tracked one."""
+    not in a git work tree. `-t` tags each path: `? ` for an untracked one, a letter for a tracked one. A folder
+    git could not open (its untracked files unknown) goes into `skipped`, as the walk outside git puts it."""
     try:
         out = subprocess.run(
             ["git", "-C", str(root), "ls-files", "-co", "--exclude-standard", "-t", "-z"],
             capture_output=True,
             check=False,
             timeout=GIT_LIST_TIMEOUT,
+            env={**os.environ, "LC_ALL": "C"},  # its warnings in English: _UNOPENED reads them
         )
     except FileNotFoundError:  # no git on this machine
         return None
@@ -177,6 +181,8 @@ def _git_files(root: Path) -> list[str] | None:
                          "ever on an ignore file that is a named pipe (a FIFO named .gitignore)") from None
     if out.returncode != 0 or not out.stdout and _ignored_by_enclosing_repo(root):
         return None
+    for folder, why in _UNOPENED.findall(out.stderr.decode("utf-8", "surrogateescape")):
+        skipped.append(Skipped(replaced(folder.rstrip("/")), f"unreadable: {why.strip()}"))
     generated: dict[str, bool] = {}  # folder -> whether it or a folder above it is generated
     return [
         entry[2:] for entry in out.stdout.decode("utf-8", "surrogateescape").split("\0")
