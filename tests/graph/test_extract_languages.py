@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from codewright.graph.extract import extract
+from codewright.graph.languages.tags import name_parts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 FILES = {
@@ -577,3 +578,16 @@ def test_rust_self_in_a_use_tree_and_extern_crates(source, imports):
     facts = extract("lib.rs", source)
     assert [(i.module, i.names, i.alias) for i in facts.imports] == imports
     assert facts.references == []
+
+
+@pytest.mark.parametrize("raw, parts", [
+    ("a.b", ["a", "b"]),
+    ("ns::Vec<std::pair<int,int>>::push", ["ns", "Vec", "push"]),
+    ("W::operator bool() const", ["W", "operator bool"]),
+    ("Vec<T>::operator==", ["Vec", "operator=="]),
+    ("operators.list", ["operators", "list"]),  # a name that starts with the word, not C++'s keyword
+    ("operator_name", ["operator_name"]),
+    ('"lib.name"', ["lib.name"]),
+])
+def test_a_definitions_name_split_into_its_qualname_parts(raw: str, parts: list[str]) -> None:
+    assert name_parts(raw) == parts

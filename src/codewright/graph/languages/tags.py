@@ -283,6 +283,7 @@ class _Open:
 
 
 _TEMPLATE_ARGUMENTS = re.compile(r"<[^<>]*>")
+_OPERATOR = re.compile(r"(?<!\w)operator(?!\w)")  # C++'s keyword, not `operators.list` or `operator_name`
 
 
 def name_parts(raw: str) -> list[str]:
@@ -292,7 +293,8 @@ def name_parts(raw: str) -> list[str]:
     text = " ".join(raw.split())
     if text[:1] in ("'", '"'):  # TypeScript's `declare module "lib.name"`
         return [text[1:-1]] if len(text) > 2 else []
-    op = text.find("operator")
+    found = _OPERATOR.search(text)
+    op = found.start() if found else -1
     head, tail = (text[:op], text[op:]) if op >= 0 else (text, "")
     head = head.replace(" ", "")
     while "<" in head:
