@@ -139,6 +139,25 @@ def test_search_block_reuses_previous_path(tree):
     assert (root / "a.py").read_text() == "1\n2\n"
 
 
+RST = "Title\n=======\n\nSome text.\n"
+DIVIDER_CASES = [
+    # the file's own ======= line is in SEARCH: the divider is the one after the text the file holds
+    ("Title\n=======\n\nSome text.\n=======\nNew Title\n=========\n\nSome text.\n",
+     "New Title\n=========\n\nSome text.\n"),
+    # a ======= line only in REPLACE (a heading added): the first divider, as always
+    ("Some text.\n=======\nSome text.\n\nMore\n=======\n", "Title\n=======\n\nSome text.\n\nMore\n=======\n"),
+    # SEARCH ends with the file's ======= line
+    ("Title\n=======\n=======\nHeading\n=======\n", "Heading\n=======\n\nSome text.\n"),
+]
+
+
+@pytest.mark.parametrize(("block", "expected"), DIVIDER_CASES)
+def test_search_block_divider_is_told_from_the_files_own_equals_lines(tree, block, expected):
+    root = tree({"doc.rst": RST})
+    apply_text(root, f"doc.rst\n```\n<<<<<<< SEARCH\n{block}>>>>>>> REPLACE\n```\n")
+    assert (root / "doc.rst").read_text() == expected
+
+
 def test_empty_search_creates_a_new_file(tree):
     root = tree({})
     apply_text(root, "pkg/new.py\n```python\n<<<<<<< SEARCH\n=======\nvalue = 1\n>>>>>>> REPLACE\n```\n")

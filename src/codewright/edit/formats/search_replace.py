@@ -43,8 +43,7 @@ def parse(text: str, root: Path | None = None) -> list[Edit]:
         if path is None:
             raise EditError("A SEARCH/REPLACE block has no file path: put the path alone on the line "
                             "before the block's opening fence.")
-        search, i = _until(lines, i + 1, _DIVIDER, "=======")
-        replace, i = _until(lines, i + 1, _TAIL, ">>>>>>> REPLACE")
+        search, replace, i = _block(lines, i + 1, _text(root, path))
         edits.append(Edit(path, _join(search), _join(replace)))
         i += 1
     whole_files = written_whole(text)
@@ -55,15 +54,44 @@ def parse(text: str, root: Path | None = None) -> list[Edit]:
     return edits
 
 
-def _until(lines: list[str], i: int, marker: re.Pattern, name: str) -> tuple[list[str], int]:
-    start = i
-    while i < len(lines) and not marker.match(lines[i]):
-        if _HEAD.match(lines[i]):
-            break
+def _block(lines: list[str], start: int, text: str | None) -> tuple[list[str], list[str], int]:
+    """The block's SEARCH and REPLACE lines and the index of its closing marker.
+
+    A file with `=======` lines of its own (reStructuredText headings, conflict markers) puts them in the
+    block too, so a block may hold several divider lines. The divider is the last one whose SEARCH part
+    is in the file as written: taking the first made `Title` alone the SEARCH of a heading's edit, and the
+    heading was written twice.
+    """
+    i, dividers = start, []
+    while i < len(lines) and not _TAIL.match(lines[i]) and not _HEAD.match(lines[i]):
+        if _DIVIDER.match(lines[i]):
+            dividers.append(i)
         i += 1
-    if i >= len(lines) or not marker.match(lines[i]):
-        raise EditError(f"A SEARCH/REPLACE block starting near line {start} is missing its `{name}` line.")
-    return lines[start:i], i
+    if not dividers:
+        raise EditError(f"A SEARCH/REPLACE block starting near line {start} is missing its `=======` line.")
+    if i >= len(lines) or not _TAIL.match(lines[i]):
+        raise EditError(f"A SEARCH/REPLACE block starting near line {start} is missing its `>>>>>>> REPLACE` "
+                        "line.")
+    found = [d for d in dividers if text is not None and _contains(text, lines[start:d])]
+    divider = found[-1] if found else dividers[0]
+    return lines[start:divider], lines[divider + 1:i], i
+
+
+def _text(root: Path | None, path: str) -> str | None:
+    """The file's text as the divider choice needs it, or None where it cannot be read."""
+    if root is None:
+        return None
+    try:
+        return (root / path).read_text(encoding="utf-8", errors="replace")
+    except (OSError, ValueError):
+        return None
+
+
+def _contains(text: str, search: list[str]) -> bool:
+    """Whether the SEARCH lines are consecutive lines of `text`, trailing blanks aside."""
+    wanted = "\n".join(line.rstrip() for line in search)
+    written = "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").split("\n"))
+    return bool(wanted) and f"\n{wanted}\n" in f"\n{written}\n"
 
 
 def _path_before(lines: list[str], i: int, root: Path | None = None) -> str | None:
