@@ -102,6 +102,32 @@ def test_git_and_codewright_data_is_never_written(tree, path):
     assert not (root / path).exists()
 
 
+READ_ONLY_EDITS = [
+    ("a search/replace", "ro.py\n```\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n"),
+    ("a whole file", "ro.py\n```python\nx = 2\n```\n"),
+    ("a deletion", "*** Begin Patch\n*** Delete File: ro.py\n*** End Patch\n"),
+]
+
+
+@pytest.mark.parametrize(("label", "text"), READ_ONLY_EDITS)
+def test_a_read_only_file_is_not_changed(tree, snapshot, label, text):
+    root = tree({"ro.py": "x = 1\n"})
+    (root / "ro.py").chmod(0o444)
+    before = snapshot(root)
+    with pytest.raises(EditError, match=r"ro.py: is read-only \(mode 444\)"):
+        apply_text(root, text)
+    assert snapshot(root) == before
+
+
+def test_a_read_only_file_may_be_moved_or_made_writable(tree):
+    root = tree({"ro.py": "x = 1\n"})
+    (root / "ro.py").chmod(0o444)
+    apply_text(root, "diff --git a/ro.py b/moved.py\nsimilarity index 100%\nrename from ro.py\nrename to moved.py\n")
+    apply_text(root, "diff --git a/moved.py b/moved.py\nold mode 100444\nnew mode 100644\n--- a/moved.py\n"
+                     "+++ b/moved.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n")
+    assert (root / "moved.py").read_text() == "x = 2\n"
+
+
 def test_a_symlink_loop_is_a_readable_refusal(tree):
     root = tree({})
     (root / "l1.txt").symlink_to("l2.txt")

@@ -352,6 +352,8 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
         chmod = after is not None and st.new_mode is not None and st.new_mode != st.mode
         if after == st.before and not chmod:
             continue
+        if after != st.before and not (after is None and st.rel in moved_away):  # mv needs no write bit
+            _writable(st)
         writes.append(Write(st.path, after, st.before, st.mode, st.new_mode))
         if after is None and st.rel in moved_away:
             continue
@@ -370,6 +372,16 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
                 diff = f"old mode {st.mode:o}\nnew mode {st.new_mode:o}\n" + diff
         changes.append(FileChange(st.rel, action, diff, st.tiers, st.moved_from))
     return changes, writes
+
+
+def _writable(st: _FileState) -> None:
+    """Refuse to change a file nobody may write (mode 444): its owner made it read-only, and a rename
+    would replace it all the same, even for root, where nothing else stops it. A diff that grants the
+    write bit with its `new mode` line may."""
+    mode = st.new_mode if st.new_mode is not None and st.before is not None else st.mode
+    if st.before is not None and mode is not None and not mode & 0o222:
+        raise EditError(f"{st.rel}: is read-only (mode {st.mode:o}); nothing changed. Make it writable "
+                        "first (chmod u+w) if it is meant to change.")
 
 
 def _diff(old_name: str, new_name: str, before: str, after: str) -> str:
