@@ -128,6 +128,13 @@ def test_a_read_only_file_may_be_moved_or_made_writable(tree):
     assert (root / "moved.py").read_text() == "x = 2\n"
 
 
+@pytest.mark.parametrize("header", ["@@ -1,99999999999999999999 +1,1 @@", f"@@ -{'9' * 5000} +1 @@"])
+def test_hunk_numbers_too_large_to_be_lines_leave_the_hunk_unnumbered(tree, header):
+    root = tree({"m.txt": "a\nb\nc\n"})
+    apply_text(root, f"--- a/m.txt\n+++ b/m.txt\n{header}\n a\n-b\n+B\n c\n")
+    assert (root / "m.txt").read_text() == "a\nB\nc\n"
+
+
 def test_a_symlink_loop_is_a_readable_refusal(tree):
     root = tree({})
     (root / "l1.txt").symlink_to("l2.txt")

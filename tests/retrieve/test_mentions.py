@@ -39,6 +39,8 @@ PYTHON_FRAMES = [
      [("/usr/lib/site-packages/shop/cart.py", 12, "checkout"), ("/usr/lib/site-packages/shop/pricing.py", 40, None)]),
     ("warning", "/usr/lib/site-packages/shop/pricing.py:730: DeprecationWarning: rates are floats\n  rate = x\n",
      [("/usr/lib/site-packages/shop/pricing.py", 730, None)]),
+    ("a line number no file has (past int()'s 4300 digits)", f'  File "shop/cart.py", line {"9" * 5000}, in checkout\n',
+     [("shop/cart.py", 0, "checkout")]),
 ]
 
 

@@ -134,7 +134,13 @@ def _frames(text: str) -> list[Frame]:
     python = [(m["path"], m["line"], m["func"]) for m in sorted(_scan(_PY_FRAMES, text), key=lambda m: m.start())]
     stacks = [(_frame_path(m["path"], m["func"]), m["line"], _own_name(m["func"])) for m in _scan(_STACK_FRAMES, text)]
     ordered = python + stacks[::-1]
-    return [Frame(path.replace("\\", "/"), int(line), func, depth) for depth, (path, line, func) in enumerate(ordered)]
+    return [Frame(path.replace("\\", "/"), _line(line), func, depth) for depth, (path, line, func) in enumerate(ordered)]
+
+
+def _line(digits: str) -> int:
+    """A frame's line number; one too long to be a line (past Python's 4300-digit int limit, pasted garbage)
+    reads 0, which no span holds, and the frame still names its path and function."""
+    return int(digits) if len(digits) <= 9 else 0
 
 
 def _scan(patterns: tuple[tuple[tuple[str, ...], re.Pattern], ...], text: str) -> Iterator[re.Match]:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from codewright.edit.model import Edit, EditError
 
-_NUMBERS = re.compile(r"-(\d+)(?:,(\d+))?\s+\+(\d+)(?:,(\d+))?")
+_NUMBERS = re.compile(r"-(\d{1,18})(?:,(\d{1,18}))?\s+\+(\d{1,18})(?:,(\d{1,18}))?")  # longer: no line number
 _GROUPS = count(1)
 
 
