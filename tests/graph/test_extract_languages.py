@@ -426,19 +426,22 @@ def test_a_function_expressions_name_declares_it(path):
 
 FUNCTION_VALUES = (b"class Button {\n  handleClick = () => { this.render(); };\n  size = 1;\n  render() {}\n}\n"
                    b"module.exports = {\n  parse(text) { return text; },\n  format: function (x) { return x; },\n"
-                   b"  pretty: (x) => x,\n  level: 3,\n};\nconst options = { onClick: () => 1 };\n")
+                   b"  pretty: (x) => x,\n  level: 3,\n};\nconst options = { onClick: () => 1, onHover() {} };\n"
+                   b"$.ajax({ success: function () {} });\n")
 
 
 @pytest.mark.parametrize("path, symbols", [
     ("a.js", [("Button", "class"), ("Button.handleClick", "method"), ("Button.render", "method"),
-              ("parse", "function"), ("format", "function"), ("pretty", "function"), ("options", "variable")]),
+              ("parse", "function"), ("format", "function"), ("pretty", "function"), ("options", "variable"),
+              ("options.onClick", "function"), ("options.onHover", "function")]),
     ("a.ts", [("Button", "class"), ("Button.handleClick", "method"), ("Button.size", "attribute"),
               ("Button.render", "method"), ("parse", "function"), ("format", "function"), ("pretty", "function"),
-              ("options", "variable")]),
+              ("options", "variable"), ("options.onClick", "function"), ("options.onHover", "function")]),
 ])
 def test_functions_held_by_class_fields_and_module_exports(path, symbols):
     """A class field holding a function is a method; the functions of the object assigned to module.exports are
-    the module's; a function in any other object literal is not a symbol."""
+    the module's; those of an object a variable holds are the variable's, written either way; a function in an
+    object passed as an argument is not a symbol."""
     found = [(s.qualname, s.kind) for s in extract(path, FUNCTION_VALUES).symbols if s.kind != "module"]
     assert found == symbols
 

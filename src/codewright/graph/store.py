@@ -23,7 +23,7 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError, UsageError
 
-SCHEMA_VERSION = 10  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 11  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -35,6 +35,7 @@ SCHEMA_VERSION = 10  # 2: refs.scope holds symbols.id; 3: signatures without com
 # Python's `__all__` are `export` references and a star import takes only what they list; JS `export *` takes `_x`
 # 10: C/C++ declarations in include guards, #ifdef, extern "C" and namespaces, C++ constructors, operators and template
 # members, enum constants in every language, Go's grouped vars, TS overloads as prototypes, CommonJS `exports.f` as f
+# 11: the functions of a JS/TS object a variable holds (`const api = {get: function () {}}`) are `api.get`
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -4,7 +4,9 @@ level to an object's property (`res.send = function send(body)`, CommonJS style)
 prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`, and so is each
 of a chain (`res.type = res.contentType = function`, spanning the function: both its names are siblings); one assigned to `exports.f` or `module.exports.f` is the
 module's function `f`; a class field holding a function is a method; the functions of an object assigned to
-`module.exports` are the module's functions, as its methods written `parse() {}` are.
+`module.exports` are the module's functions, as its methods written `parse() {}` are, and those of an object
+held by a variable (`const api = {get: function (url) {}}`) are the variable's (`api.get`), like `post(url) {}`
+beside them.
 `const x = require("m")` is an import, not a constant."""
 
 from __future__ import annotations
@@ -65,6 +67,8 @@ DEFS_SCM = r"""
   left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
   right: (object (pair key: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function))
   (#eq? @_module "module") (#eq? @_exports "exports")))
+(variable_declarator value: (object
+  (pair key: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function))
 (import_statement) @import
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
