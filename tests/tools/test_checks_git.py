@@ -24,6 +24,20 @@ def test_lint_other_languages_with_the_syntax_check(make_box, workspace: Path) -
     assert make_box().call("lint", {"paths": ["src/util.js"]}).content == "syntax OK: src/util.js"
 
 
+def test_lint_says_which_files_it_cannot_check(make_box, workspace: Path) -> None:
+    (workspace / "data.json").write_text("{broken")
+    result = make_box().call("lint", {"paths": ["data.json", "src/util.js"]})
+    assert result.content == "syntax OK: src/util.js\nnot checked (no linter for these files): data.json"
+
+
+def test_lint_never_runs_a_ruff_package_of_the_workspace(make_box, workspace: Path) -> None:
+    (workspace / "ruff").mkdir()
+    (workspace / "ruff" / "__init__.py").write_text("")
+    (workspace / "ruff" / "__main__.py").write_text("open('pwned', 'w').close()\n")
+    result = make_box("plan").call("lint", {"paths": ["src/app.py"]})
+    assert not (workspace / "pwned").exists() and "F401" in result.content
+
+
 def test_lint_defaults_to_changed_files(make_box) -> None:
     box = make_box()
     assert box.call("lint", {}).content.startswith("nothing to lint")

@@ -50,6 +50,12 @@ def new_syntax_errors(before: list[str], after: list[str]) -> list[str]:
     return [e for e in after if e not in before] or after
 
 
+def _checkable(rel: str) -> bool:
+    from codewright.graph.extract import language_for
+
+    return language_for(rel) is not None
+
+
 def lint(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     paths = [box.authorize_path(p, write=False) for p in args.get("paths") or []] or sorted(box.changed)
     if not paths:
@@ -64,18 +70,24 @@ def lint(box: Toolbox, args: dict[str, Any]) -> ToolResult:
         text, clean = _ruff(box.root, python)
         sections.append(text)
         ok &= clean
-    for rel in others:
+    checked = [rel for rel in others if _checkable(rel)]
+    for rel in checked:
         errors = syntax_errors(box.root, rel)
         if errors:
             ok = False
             sections.append(f"{rel}: " + "; ".join(errors))
-    if ok and not python:
-        sections.append(f"syntax OK: {', '.join(others)}")
+    if ok and checked:
+        sections.append(f"syntax OK: {', '.join(checked)}")
+    unchecked = [rel for rel in others if rel not in checked]
+    if unchecked:
+        sections.append(f"not checked (no linter for these files): {', '.join(unchecked)}")
     return ToolResult("\n".join(sections), ok=ok, kind="output", meta={"clean": ok})
 
 
 def _ruff(root: Path, paths: list[str]) -> tuple[str, bool]:
-    cmd = [sys.executable, "-m", "ruff", "check", "--output-format", "concise", "--no-cache", "--", *paths]
+    # -I: `python -m` would put the working folder first on sys.path, and a `ruff` package the model wrote
+    # there would run, unasked and outside the sandbox, as a read-only tool.
+    cmd = [sys.executable, "-I", "-m", "ruff", "check", "--output-format", "concise", "--no-cache", "--", *paths]
     try:
         out = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=120, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
