@@ -80,6 +80,26 @@ def test_the_permissions_of_a_project_file_that_is_not_utf8_are_a_usage_error(tm
         permissions(tmp_path, "ask", yes=False)
 
 
+def test_a_project_files_permissions_table_is_read_and_the_models_still_load(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The gateway refused `[permissions]` as an unknown top-level key: no run could start with one."""
+    (tmp_path / "codewright.toml").write_text('[permissions]\nallow = ["make test"]\nnetwork = true\n')
+    assert main(["models"]) == 0
+    perms = permissions(tmp_path, "ask", yes=False)
+    assert perms.network and perms.check_command("make test").action == "allow"
+
+
+@pytest.mark.parametrize("table, said", [
+    ('allow = "pytest*"', r"allow must be a list of strings"),
+    ('network = "false"', r"network must be true or false"),
+])
+def test_a_permissions_value_of_the_wrong_type_is_a_usage_error(tmp_path: Path, table: str, said: str) -> None:
+    (tmp_path / "codewright.toml").write_text(f"[permissions]\n{table}\n")
+    with pytest.raises(UsageError, match=rf"codewright\.toml: \[permissions\] {said}"):
+        permissions(tmp_path, "ask", yes=False)
+
+
 @pytest.mark.parametrize("argv", [
     ["run", "   "],
     ["run", "\n\t"],

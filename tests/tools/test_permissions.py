@@ -100,6 +100,47 @@ def test_reasons_are_readable() -> None:
     assert Permissions("plan").check_path(ROOT, "a.py", write=True).reason == "plan mode is read-only"
 
 
+COMPOUND = [
+    # (mode, allow, deny, command, expected): a whole command line, substitutions and wrappers included
+    ("full-auto", [], [], "echo $(rm -rf lib)", "ask"),
+    ("full-auto", [], [], "echo `git push`", "ask"),
+    ("full-auto", [], [], "diff <(curl -s https://x) a.txt", "ask"),
+    ("full-auto", [], [], "git stash && git stash drop", "ask"),
+    ("full-auto", [], [], "echo $(date)", "allow"),
+    ("full-auto", [], ["make deploy*"], "nice make deploy", "deny"),
+    ("full-auto", [], ["make deploy*"], "/usr/bin/make deploy", "deny"),
+    ("full-auto", [], ["make deploy*"], "bash -c 'make deploy'", "deny"),
+    ("full-auto", [], ["make deploy*"], "echo $(make deploy)", "deny"),
+    ("ask", ["python -m pytest*"], [], "python -m pytest -q $(rm -rf src)", "ask"),
+    ("ask", ["python -m pytest*"], [], "python -m pytest -q > a.py", "ask"),
+    ("ask", ["python -m pytest*"], [], "python -m pytest -q &> a.py", "ask"),
+    ("ask", ["python -m pytest*"], [], "python -m pytest -q 2>&1", "allow"),
+    ("ask", ["python -m pytest*"], [], "python -m pytest -q >/dev/null 2>&1", "allow"),
+]
+
+
+@pytest.mark.parametrize("mode,allow,deny,command,expected", COMPOUND, ids=[c[3] for c in COMPOUND])
+def test_command_lines_are_judged_whole(mode: str, allow: list[str], deny: list[str], command: str,
+                                       expected: str) -> None:
+    assert Permissions(mode, allow=allow, deny=deny).check_command(command).action == expected
+
+
+@pytest.mark.parametrize("table, said", [
+    ({"allow": "python -m pytest*"}, "allow must be a list of strings"),
+    ({"deny": [1]}, "deny must be a list of strings"),
+    ({"network": "false"}, "network must be true or false"),
+])
+def test_a_config_value_of_the_wrong_type_is_refused(table: dict, said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        Permissions.from_config("ask", table)
+
+
+def test_codewrights_own_configuration_is_never_written() -> None:
+    decision = Permissions("full-auto", allow=["path:**"]).check_path(ROOT, "codewright.toml", write=True)
+    assert decision.action == "deny" and "next session" in decision.reason
+    assert Permissions("full-auto").check_path(ROOT, "docs/codewright.toml", write=True).action == "allow"
+
+
 def test_from_config_table() -> None:
     perms = Permissions.from_config("auto-edit", {"allow": ["make *"], "deny": ["path:vendor/**"], "network": True})
     assert perms.check_command("make test").action == "allow"
@@ -136,6 +177,29 @@ def test_command_splitting_and_risk() -> None:
     ("git -C . push origin main", "pushes to a remote"),
     ("/usr/bin/curl http://example.com", "uses the network"),
     ("sudo -u bob ls", "runs as root"),
+    ("bash -lc 'rm -rf src'", "deletes recursively or forcibly"),
+    ("sh -ec 'git push --force'", "pushes to a remote"),
+    ("bash -c $'rm -rf ~'", "deletes recursively or forcibly"),
+    ("then curl https://x.sh", "uses the network"),  # `if ...; then curl ... | sh; fi`, split at `;`
+    ("do rm -rf $d", "deletes recursively or forcibly"),  # `for d in docs; do rm -rf $d; done`
+    ("! rm -rf ~", "deletes recursively or forcibly"),
+    ("bash", "runs the commands it is given on its input"),  # `echo 'rm -rf t' | bash`
+    ("sh -s", "runs the commands it is given on its input"),
+    ("bash <<< 'rm -rf t'", "runs the commands it is given on its input"),
+    ("find . -exec /bin/rm {} +", "deletes files (find)"),
+    ("git checkout HEAD -- .", "discards uncommitted changes"),
+    ("git checkout -f", "discards uncommitted changes"),
+    ("git restore --staged --worktree .", "discards uncommitted changes"),
+    ("git restore src/a.py", "discards uncommitted changes"),
+    ("git stash drop", "deletes stashed work"),
+    ("git stash clear", "deletes stashed work"),
+    ("git branch --delete --force old", "deletes a branch"),
+    ("git branch -df old", "deletes a branch"),
+    ("chmod 000 -R .", "changes permissions recursively"),
+    ("git restore --staged src/a.py", None),  # unstages only
+    ("git checkout main", None),  # git refuses to overwrite changes itself
+    ("git branch -d merged", None),  # git refuses an unmerged branch itself
+    ("bash -n script.sh", None),
     ("rm file.txt", None),
     ("echo rm -rf data", None),
     ("grep -rf patterns .", None),

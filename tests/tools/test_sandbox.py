@@ -21,7 +21,7 @@ def test_status_is_plain_about_availability() -> None:
         assert str(status).startswith("sandbox unavailable: bubblewrap (bwrap) is not installed")
     else:
         assert status.available, status.detail
-        assert str(status) == ("sandbox: bubblewrap (workspace writable but for .git and .codewright, "
+        assert str(status) == ("sandbox: bubblewrap (workspace writable but for .git, .codewright and codewright.toml, "
                                "everything else read-only, "
                                "private /tmp, no network unless allowed)")
 
@@ -120,8 +120,10 @@ def test_git_and_codewright_folders_stay_read_only(make_box, workspace: Path) ->
     """Their configuration names programs git runs later, unsandboxed (core.fsmonitor): writing it is an escape."""
     (workspace / ".git").mkdir(exist_ok=True)
     (workspace / ".codewright").mkdir(exist_ok=True)
+    (workspace / "codewright.toml").write_text("[permissions]\n")
     box = make_box("full-auto")
-    command = "echo x > .git/config-probe; echo x > .codewright/probe; echo inside > inside.txt"
+    command = ("echo x > .git/config-probe; echo x > .codewright/probe; echo 'allow = [\"*\"]' >> codewright.toml; "
+               "echo inside > inside.txt")
     result = box.call("run_command", {"command": command})
     assert (workspace / "inside.txt").read_text() == "inside\n"
     if not box.sandbox.available:  # unconfined, and the status says so
@@ -129,4 +131,5 @@ def test_git_and_codewright_folders_stay_read_only(make_box, workspace: Path) ->
         return
     assert result.meta["sandboxed"]
     assert not (workspace / ".git" / "config-probe").exists() and not (workspace / ".codewright" / "probe").exists()
+    assert (workspace / "codewright.toml").read_text() == "[permissions]\n"
     assert ".git/config-probe: Read-only file system" in result.content

@@ -18,6 +18,7 @@ from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
 from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
 from codewright.agent.session import SessionStore, UnreadableState
+from codewright.errors import UsageError
 from codewright.gateway.local.runtime import settle
 
 DEFAULT_MODE = "ask"
@@ -161,7 +162,12 @@ def permissions(root: Path, mode: str, yes: bool) -> Any:
 
     path = find_project_file(root)
     table = read_toml(path).get("permissions") if path else None
-    return Permissions.from_config(mode, table, yes=yes)
+    if table is not None and not isinstance(table, dict):
+        raise UsageError(f"{path}: permissions must be a table ([permissions])")
+    try:
+        return Permissions.from_config(mode, table, yes=yes)
+    except ValueError as exc:
+        raise UsageError(f"{path}: {exc}") from None
 
 
 def model_traits(gateway: Any, model: str) -> tuple[bool, int, frozenset[str] | None]:

@@ -336,7 +336,8 @@ def _settings(cls: type, data: Any, where: str) -> Any:
 
 
 def parse_config(data: dict[str, Any], where: str = "configuration") -> GatewayConfig:
-    unknown = sorted(set(data) - {"default_model", "models", "router", "budget", "prices"})
+    # [permissions] is the agent's (tools.permissions reads and checks it), not the gateway's
+    unknown = sorted(set(data) - {"default_model", "models", "router", "budget", "prices", "permissions"})
     if unknown:
         raise UsageError(f"{where}: unknown top-level key(s) {', '.join(unknown)}")
     config = GatewayConfig(

@@ -34,23 +34,29 @@ from pathlib import Path
 from typing import Literal
 
 from codewright.context.secrets import is_secret_path
+from codewright.gateway.config import PROJECT_FILE
 from codewright.tools.sandbox import RUNS_COMMANDS
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
 Action = Literal["allow", "ask", "deny"]
 
-_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\||\n|&(?!>))\s*")
+_SPLIT = re.compile(r"\s*(?:&&|\|\||;|\||\n|(?<![<>])&(?!>))\s*")  # `2>&1` and `&>` are redirections
 _DESTRUCTIVE = [
     (re.compile(r"^rm\b.*\s(-\w*[rRf]\w*|--recursive|--force)(\s|$)"), "deletes recursively or forcibly"),
-    (re.compile(r"^find\b.*\s(-delete|-exec(dir)?\s+rm)(\s|$)"), "deletes files (find)"),
+    (re.compile(r"^find\b.*\s(-delete|-exec(dir)?\s+(\S*/)?rm)(\s|$)"), "deletes files (find)"),
     (re.compile(r"^git\s+push\b"), "pushes to a remote"),
     (re.compile(r"^git\s+reset\s+--hard\b"), "discards work (git reset --hard)"),
     (re.compile(r"^git\s+clean\b.*-\w*f"), "deletes untracked files (git clean)"),
-    (re.compile(r"^git\s+(checkout|restore)\s+(--\s|\.)"), "discards uncommitted changes"),
-    (re.compile(r"^git\s+branch\s+-D\b"), "deletes a branch"),
+    (re.compile(r"^git\s+checkout\b.*\s(--|\.|-\w*f\w*|--force)(\s|$)"), "discards uncommitted changes"),
+    (re.compile(r"^git\s+restore\b(?!(?=.*\s--staged(\s|$))(?!.*\s(-\w*W|--worktree)(\s|$)))"),
+     "discards uncommitted changes"),
+    (re.compile(r"^git\s+stash\s+(drop|clear)\b"), "deletes stashed work"),
+    (re.compile(r"^git\s+branch\b.*\s(-D|-\w*d\w*f\w*|-\w*f\w*d\w*)(\s|$)"), "deletes a branch"),
+    (re.compile(r"^git\s+branch\b(?=.*\s(-d|--delete)(\s|$))(?=.*\s(-f|--force)(\s|$))"), "deletes a branch"),
     (re.compile(r"^(sudo\s+)?(mkfs|dd|shred|fdisk|parted)\b"), "writes to disks"),
-    (re.compile(r"^(sudo\s+)?(chmod|chown)\s+-\w*R"), "changes permissions recursively"),
+    (re.compile(r"^(sudo\s+)?(chmod|chown)\b.*\s(-\w*R\w*|--recursive)(\s|$)"), "changes permissions recursively"),
     (re.compile(r"^(sudo\s+)?(shutdown|reboot|halt|poweroff)\b"), "stops the machine"),
+    (re.compile(r"^(sh|bash|dash|zsh|ksh) <input>$"), "runs the commands it is given on its input"),
     (re.compile(r"^sudo\b"), "runs as root"),
 ]
 _NETWORK = [
@@ -106,10 +112,20 @@ class Permissions:
 
     @classmethod
     def from_config(cls, mode: str, table: dict | None, *, yes: bool = False) -> Permissions:
-        """From the config's `[permissions]` table (allow, deny, network)."""
+        """From the config's `[permissions]` table (allow, deny, network); ValueError for a value of the wrong
+        type: `allow = "pytest*"` was read as one rule per character, `*` among them, which allowed everything,
+        and `network = "false"` switched the network on."""
         table = table or {}
-        return cls(mode, yes=yes, allow=list(table.get("allow", [])), deny=list(table.get("deny", [])),
-                   network=bool(table.get("network", False)))
+        rules = {}
+        for key in ("allow", "deny"):
+            value = table.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(rule, str) for rule in value):
+                raise ValueError(f"[permissions] {key} must be a list of strings, like {key} = [\"make test\"]")
+            rules[key] = list(value)
+        network = table.get("network", False)
+        if not isinstance(network, bool):
+            raise ValueError("[permissions] network must be true or false")
+        return cls(mode, yes=yes, allow=rules["allow"], deny=rules["deny"], network=network)
 
     @property
     def sandboxed(self) -> bool:
@@ -129,6 +145,9 @@ class Permissions:
         if write and _runs_commands(rel):
             return Decision("deny", f"{rel} is git's or codewright's own: a config or hook written there runs "
                             "commands, so the tools never write it in any mode")
+        if write and rel == PROJECT_FILE:
+            return Decision("deny", f"{rel} is codewright's configuration: its permissions and model endpoints "
+                            "apply to the next session, so the tools never write it in any mode")
         allowed = self._path_rule(rel, self.allow)
         if is_secret_path(rel) and not allowed:
             return Decision("deny", f"{rel} may hold secrets: it is not sent to the model "
@@ -143,13 +162,14 @@ class Permissions:
 
     def check_command(self, command: str) -> Decision:
         """May this command line run? Deny rules win; then allow rules; then risk and the mode."""
-        parts = split_command(command)
+        parts = split_command(command) + [p for inner in substitutions(command) for p in split_command(inner)]
         for part in parts:
-            if self._command_rule(part, self.deny):
-                return Decision("deny", f"`{part}` matches a deny rule")
+            for run in dict.fromkeys([part, *_effective(part, 0)]):  # `nice make deploy` runs `make deploy`
+                if self._command_rule(run, self.deny):
+                    return Decision("deny", f"`{part}` matches a deny rule")
         if self.mode == "plan":
             return Decision("deny", "plan mode runs no commands")
-        unruled = [p for p in parts if not self._command_rule(p, self.allow)]
+        unruled = [p for p in parts if not (self._command_rule(p, self.allow) and not _UNRULED.search(p))]
         if not unruled:
             return Decision("allow", "allowed by a rule")
         risks = [r for r in (command_risk(p) for p in unruled) if r] + self._secret_risks(unruled)
@@ -177,6 +197,24 @@ class Permissions:
         return any(not r.startswith("path:") and fnmatch.fnmatchcase(part, _normal(r)) for r in rules)
 
 
+# What an allow rule's `*` must not swallow: a command substitution runs a command of its own, and a redirection
+# writes a file (`pytest* > a.py`); those to /dev/null or another descriptor do not.
+_UNRULED = re.compile(r"\$\(|`|[<>]\(|(?<![<>\d])>(?!&|\s*/dev/null\b)|\d>(?!&|\s*/dev/null\b)")
+_SUBSTITUTION = re.compile(r"[$<>]\(([^()]*)\)|`([^`]*)`")
+
+
+def substitutions(command: str) -> list[str]:
+    """The commands inside `$(...)`, `<(...)`, `>(...)` and backticks, innermost first: the shell runs them
+    whatever command they are an argument of (`echo $(rm -rf lib)`)."""
+    found, text = [], command
+    while True:
+        inner = [m.group(1) if m.group(1) is not None else m.group(2) for m in _SUBSTITUTION.finditer(text)]
+        if not inner:
+            return found
+        found += inner
+        text = _SUBSTITUTION.sub(" ", text)
+
+
 def split_command(command: str) -> list[str]:
     """The simple commands of a command line (split at &&, ||, ;, |, newlines), whitespace normalised."""
     parts = [_normal(p) for p in _SPLIT.split(command)]
@@ -195,7 +233,9 @@ def command_risk(part: str) -> str | None:
     return None
 
 
-_WRAPPERS = {"command": (), "builtin": (), "exec": (), "time": (), "nohup": (), "sudo": ("-u", "-g"),
+_WRAPPERS = {"command": (), "builtin": (), "exec": (), "time": (), "nohup": (), "sudo": ("-u", "-g"), "setsid": (),
+             # the shell's own words before a command: `if x; then rm -rf y; fi` runs `rm -rf y`
+             "if": (), "then": (), "else": (), "elif": (), "do": (), "while": (), "until": (), "!": (),
              "env": ("-u", "-C", "-S"), "nice": ("-n",), "ionice": ("-c", "-n"), "timeout": ("-s", "-k"),
              "xargs": ("-n", "-I", "-L", "-P", "-s", "-d", "-E", "-a")}  # wrapper -> its options that take a value
 _SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh"})
@@ -222,11 +262,34 @@ def _effective(part: str, depth: int) -> list[str]:
     name = words[0].lstrip("\\({").rsplit("/", 1)[-1]
     args = _git_subcommand(words[1:]) if name == "git" else words[1:]
     found.append(" ".join([name, *args]))
-    if depth < 3 and name in _SHELLS and "-c" in args[:-1]:
-        found += [c for inner in split_command(args[args.index("-c") + 1]) for c in _effective(inner, depth + 1)]
+    script = _shell_script(args) if name in _SHELLS else None
+    if name in _SHELLS and script is None and _reads_input(args):
+        found.append(f"{name} <input>")  # `echo 'rm -rf x' | bash`, `bash <<< '...'`: commands from its input
+    if depth < 3 and script:
+        found += [c for inner in split_command(script) for c in _effective(inner, depth + 1)]
     elif depth < 3 and name == "eval" and args:
         found += [c for inner in split_command(" ".join(args)) for c in _effective(inner, depth + 1)]
     return found
+
+
+def _reads_input(args: list[str]) -> bool:
+    """Whether a shell without `-c` runs what its input holds: no script named before a redirection."""
+    for arg in args:
+        if arg.startswith("<"):
+            return True
+        if not arg.startswith(("-", "+")):
+            return False
+    return True
+
+
+def _shell_script(args: list[str]) -> str | None:
+    """The command string of `sh -c "..."`, `bash -lc`, `sh -ec`: the word after the option cluster holding c."""
+    for i, arg in enumerate(args[:-1]):
+        if re.fullmatch(r"-[a-zA-Z]*c[a-zA-Z]*", arg):
+            return args[i + 1]
+        if not arg.startswith(("-", "+")):
+            return None
+    return None
 
 
 def _after_options(words: list[str], valued: tuple[str, ...], assignments: bool, count: bool) -> list[str]:
@@ -253,7 +316,7 @@ def _normal(text: str) -> str:
 def shell_words(part: str) -> list[str]:
     """The words of a simple command as the shell splits them (plain split when quotes do not close)."""
     try:
-        return shlex.split(part)
+        return shlex.split(part.replace("$'", "'"))  # bash's $'...' quoting, read close enough to judge it
     except ValueError:
         return part.split()
 

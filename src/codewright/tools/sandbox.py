@@ -60,7 +60,7 @@ def sandbox_status() -> SandboxStatus:
         reason = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else f"exit {probe.returncode}"
         return SandboxStatus(False, None, f"sandbox unavailable: bwrap failed ({reason}); "
                              "commands run without OS confinement")
-    return SandboxStatus(True, tool, "sandbox: bubblewrap (workspace writable but for .git and .codewright, "
+    return SandboxStatus(True, tool, "sandbox: bubblewrap (workspace writable but for .git, .codewright and codewright.toml, "
                          "everything else read-only, private /tmp, no network unless allowed)")
 
 
@@ -90,7 +90,7 @@ def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
     for keep in _interpreter_dirs_under_tmp():  # a virtualenv in /tmp must stay visible under the private /tmp
         cmd += ["--ro-bind", keep, keep]
     cmd += ["--bind", str(root), str(root)]
-    for name in RUNS_COMMANDS:
+    for name in (*RUNS_COMMANDS, "codewright.toml"):  # the project's permissions and model endpoints too
         if os.path.lexists(root / name):
             cmd += ["--ro-bind", str(root / name), str(root / name)]
     cmd += ["--unshare-pid", "--die-with-parent",
