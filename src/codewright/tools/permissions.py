@@ -123,7 +123,7 @@ class Permissions:
                 raise ValueError(f"[permissions] {key} must be a list of strings, like {key} = [\"make test\"]")
             rules[key] = list(value)
         network = table.get("network", False)
-        if not isinstance(network, bool):
+        if type(network) is not bool:  # a config value, so a ValueError like the others
             raise ValueError("[permissions] network must be true or false")
         return cls(mode, yes=yes, allow=rules["allow"], deny=rules["deny"], network=network)
 
