@@ -43,6 +43,14 @@ def test_regex_glob_and_case(make_box, finder) -> None:
         "no matches for 'GREET' in ."
 
 
+def test_a_pattern_ripgrep_refuses_is_an_error_not_no_matches(make_box, monkeypatch) -> None:
+    if search_module.shutil.which("rg") is None:  # the Python search reads look-behind; nothing to refuse
+        assert make_box().call("search", {"pattern": r"(?<=def )greet", "regex": True}).ok
+        return
+    result = make_box().call("search", {"pattern": r"(?<=def )greet", "regex": True})
+    assert not result.ok and "look-around" in result.content
+
+
 def test_secret_files_never_appear(make_box, finder) -> None:
     assert "no matches" in make_box().call("search", {"pattern": "API_KEY"}).content
 
@@ -54,6 +62,32 @@ def test_a_symlink_out_of_the_workspace_and_a_fifo_are_not_searched(make_box, wo
     (workspace / "link_out").symlink_to(outside)
     os.mkfifo(workspace / "pipe.txt")  # reading it would wait for a writer forever
     assert make_box().call("search", {"pattern": "TOP SECRET"}).content == "no matches for 'TOP SECRET' in ."
+
+
+def test_every_match_of_a_file_is_counted(make_box, workspace: Path, finder) -> None:
+    (workspace / "many.txt").write_text("hit\n" * 200)
+    result = make_box().call("search", {"pattern": "hit", "path": "many.txt"})
+    assert result.meta["hits"] == 200 and result.content.endswith("[100 more matches: narrow the pattern or the path]")
+
+
+def test_names_with_colons_globs_with_folders_and_line_numbers(make_box, workspace: Path, finder) -> None:
+    (workspace / "pkg").mkdir()
+    (workspace / "pkg" / "a:b.py").write_text("x = 1\n")
+    (workspace / "pkg" / "f.py").write_text("a = 1\fb = 2\n\u2028c = 3\nneedle = 4\n")  # form feed, U+2028
+    box = make_box()
+    assert box.call("search", {"pattern": "x = 1"}).content == "pkg/a:b.py:1: x = 1"
+    assert box.call("search", {"pattern": "needle"}).content == "pkg/f.py:3: needle = 4"
+    for glob in ("**/*.py", "pkg/*.py", "f.py"):
+        assert box.call("search", {"pattern": "needle", "glob": glob}).content == "pkg/f.py:3: needle = 4", glob
+
+
+def test_a_denied_path_is_not_shown_and_a_missing_one_is_an_error(make_box, workspace: Path, finder) -> None:
+    (workspace / "private").mkdir()
+    (workspace / "private" / "notes.txt").write_text("the plan\n")
+    box = make_box(deny=["path:private/**"])
+    assert box.call("search", {"pattern": "the plan"}).content == "no matches for 'the plan' in ."
+    missing = box.call("search", {"pattern": "x", "path": "nowhere"})
+    assert not missing.ok and missing.content.startswith("nowhere does not exist")
 
 
 def test_limit_and_bad_regex(make_box, finder) -> None:

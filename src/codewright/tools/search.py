@@ -83,13 +83,18 @@ def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
             re.compile(pattern)
         except re.error as exc:
             return ToolResult.error(f"invalid regular expression {pattern!r}: {exc}")
+    if not os.path.lexists(box.root / rel):
+        return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
     finder = _ripgrep if shutil.which("rg") else _python_search
     found = finder(box, rel, pattern, regex, case, args.get("glob"))
+    readable = _Readable(box)
     try:
-        hits = sorted((h for h in found if not is_secret_path(h[0])), key=lambda h: (h[0], h[1]))
+        hits = sorted((h for h in found if readable(h[0])), key=lambda h: (h[0], h[1]))
     except TimeoutError:
         return ToolResult.error(f"the search for {pattern!r} stopped after {SEARCH_SECONDS} s: the pattern "
                                 "backtracks too much on some line (nested repetition such as `(a|aa)+`); simplify it")
+    except SearchFailed as exc:
+        return ToolResult.error(str(exc))
     shown = hits[:limit]
     if not shown:
         return ToolResult(f"no matches for {pattern!r} in {rel}", kind="search", meta={"hits": 0})
@@ -98,26 +103,47 @@ def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     return ToolResult("\n".join(lines) + more, kind="search", meta={"hits": len(hits)})
 
 
+class SearchFailed(Exception):
+    """The search program refused the search (a pattern of syntax it lacks): the model must hear why."""
+
+
+class _Readable:
+    """Whether read_file may show a path: the hits of a search obey the same deny rules and secret names."""
+
+    def __init__(self, box: Toolbox) -> None:
+        self.box, self.seen = box, {}
+
+    def __call__(self, path: str) -> bool:
+        if path not in self.seen:
+            self.seen[path] = not is_secret_path(path) and self.box.permissions.check_path(
+                self.box.root, path, write=False).allowed
+        return self.seen[path]
+
+
 def _ripgrep(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
-    cmd = ["rg", "--line-number", "--no-heading", "--color", "never", "--max-columns", "400", "--max-count", "50",
+    """ripgrep's hits, every one (no per-file cap: a file's 200 matches showed as 50), paths split off at the NUL
+    `--null` puts after them (a `:` in a file name cut the line wrongly); SearchFailed when rg refuses the pattern
+    (look-behind, backreferences), which read as 'no matches' before."""
+    cmd = ["rg", "--line-number", "--with-filename", "--no-heading", "--null", "--color", "never", "--max-columns", "400",
            "--hidden", "--glob", "!.git"]
     cmd += [] if regex else ["--fixed-strings"]
     cmd += [] if case else ["--ignore-case"]
     cmd += ["--glob", glob] if glob else []
     cmd += ["--", pattern, rel]
     out = subprocess.run(cmd, cwd=box.root, capture_output=True, timeout=60, check=False)
-    for line in out.stdout.decode("utf-8", "replace").splitlines():
-        path, _, rest = line.partition(":")
+    if out.returncode == 2 and not out.stdout:
+        said = out.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise SearchFailed(f"the search for {pattern!r} failed: {' '.join(said[-3:]) or 'ripgrep exit 2'}")
+    for line in out.stdout.decode("utf-8", "replace").split("\n"):
+        path, nul, rest = line.partition("\0")
         number, _, text = rest.partition(":")
-        if number.isdigit():
+        if nul and number.isdigit():
             yield path.removeprefix("./"), int(number), text
 
 
 def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
     """Without ripgrep: the `regex` module, whose matching can be given a time limit (a backtracking pattern
     held `re` for hours, and the session with it); TimeoutError once SEARCH_SECONDS have passed."""
-    import fnmatch
-
     import regex as timed_re
 
     flags = 0 if case else timed_re.IGNORECASE
@@ -127,7 +153,8 @@ def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool
     files = [base] if base.is_file() else []
     for dirpath, dirnames, filenames in os.walk(base) if base.is_dir() else ():
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        files += [os.path.join(dirpath, f) for f in sorted(filenames) if not glob or fnmatch.fnmatch(f, glob)]
+        files += [os.path.join(dirpath, f) for f in sorted(filenames)
+                  if not glob or _glob_matches(os.path.relpath(os.path.join(dirpath, f), base), glob)]
     for file in files:
         try:  # as rg does: no symlink followed (one may lead out of the workspace), no FIFO waited on
             if not stat.S_ISREG(os.lstat(file).st_mode):
@@ -138,9 +165,23 @@ def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool
         if b"\0" in data[:8192]:
             continue
         path = os.path.relpath(file, box.root).replace(os.sep, "/")
-        for number, text in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        # lines end at \n only, as read_file counts them (splitlines also split at form feeds and U+2028)
+        for number, text in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+            text = text.removesuffix("\r")
             if matcher.search(text, timeout=max(0.001, deadline - time.monotonic())):
                 yield path, number, text
+
+
+def _glob_matches(rel: str, glob: str) -> bool:
+    """ripgrep's reading of a glob: without a `/` it matches a file's name, with one the path below the searched
+    folder, `**/` spanning any folders (none included)."""
+    import fnmatch
+
+    rel = rel.replace(os.sep, "/")
+    if "/" not in glob:
+        return fnmatch.fnmatchcase(rel.rsplit("/", 1)[-1], glob)
+    glob = glob.removeprefix("/")
+    return fnmatch.fnmatchcase(rel, glob) or fnmatch.fnmatchcase(rel, glob.replace("**/", ""))
 
 
 def _index(box: Toolbox):  # type: ignore[no-untyped-def]
