@@ -135,6 +135,25 @@ def test_background_process_that_exits_at_once(make_box) -> None:
     assert not result.ok and "[exited at once with code 4]" in result.content and "boom" in result.content
 
 
+def test_a_background_command_that_backgrounds_itself_leaves_nothing_running(make_box, workspace: Path) -> None:
+    # unsandboxed (ask mode, answered yes): in the sandbox the pid namespace ends with the shell
+    result = make_box("ask").call("run_command", {"command": "sleep 987 & echo $! > child.pid", "background": True})
+    assert not result.ok and "the processes it left running were stopped" in result.content
+    child = int((workspace / "child.pid").read_text())
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _alive(child):
+        time.sleep(0.05)
+    assert not _alive(child)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def test_close_stops_background_processes(make_box) -> None:
     box = make_box()
     result = box.call("run_command", {"command": "sleep 60", "background": True})
@@ -190,6 +209,15 @@ def test_run_tests_uses_the_project_command(make_box, workspace: Path) -> None:
     assert result.ok and result.meta["passed"] and "3 passed" in result.content
     failing = box.call("run_tests", {"command": "python3 -c 'import sys; sys.exit(1)'"})
     assert not failing.ok and failing.meta["passed"] is False
+    piped = box.call("run_tests", {"command": "python3 -c 'import sys; print(\"1 failed\"); sys.exit(1)' | tail -3"})
+    assert not piped.ok and piped.meta["passed"] is False
+
+
+def test_an_exported_path_does_not_stop_later_commands_from_starting(make_box) -> None:
+    box = make_box()
+    box.call("run_command", {"command": "export PATH=.venv/bin"})
+    result = box.call("run_command", {"command": "echo still here; export PATH=/usr/bin:/bin"})
+    assert result.ok and "still here" in result.content, result.content
 
 
 @pytest.mark.parametrize("path, refused", [

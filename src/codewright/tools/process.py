@@ -112,16 +112,16 @@ def kill_group(process: subprocess.Popen[bytes], grace: float = KILL_GRACE_S) ->
             return
         try:
             process.wait(timeout=wait)
-            if not _group_alive(pgid):
+            if not group_alive(pgid):
                 return
         except subprocess.TimeoutExpired:
             continue
         deadline = time.monotonic() + wait
-        while time.monotonic() < deadline and _group_alive(pgid):
+        while time.monotonic() < deadline and group_alive(pgid):
             time.sleep(0.05)
 
 
-def _group_alive(pgid: int) -> bool:
+def group_alive(pgid: int) -> bool:
     """Any live (non-zombie) process left in the group? Zombies nobody reaps must not count."""
     if os.path.isdir("/proc"):
         return bool(_group_pids(pgid))
@@ -153,7 +153,7 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
         kill_group(process)
         raise
     finally:
-        if not timed_out and _group_alive(process.pid):
+        if not timed_out and group_alive(process.pid):
             kill_group(process, grace=0.5)  # leftovers of a finished shell would hold the pipe open
         done.set()
         if reader.ident is not None:

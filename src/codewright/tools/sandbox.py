@@ -137,7 +137,7 @@ class PrivateNetwork:
         if self._holder is None or self._holder.poll() is not None:
             return []
         joined = ["--user", "--net", "--preserve-credentials"] if os.geteuid() != 0 else ["--net"]
-        return ["nsenter", "--target", str(self._holder.pid), *joined, "--"]
+        return [shutil.which("nsenter") or "nsenter", "--target", str(self._holder.pid), *joined, "--"]
 
     def _start(self) -> None:
         unshare, nsenter = shutil.which("unshare"), shutil.which("nsenter")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import shutil
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT = 120
 MAX_TIMEOUT = 1800
 PORT_WAIT_S = 5.0
+# The shell by its full path, found with codewright's own PATH: the session's `export PATH=.venv/bin` made every
+# later command fail to start ("No such file or directory"), the one that would put PATH back included.
+BASH = shutil.which("bash") or "/bin/bash"
 _PROVIDER_SECRETS = re.compile(
     r"^(OPENAI|ANTHROPIC|DEEPSEEK|GEMINI|GOOGLE|MISTRAL|GROQ|OPENROUTER|TOGETHER|FIREWORKS|CODEWRIGHT)_\w*(KEY|TOKEN)$")
 
@@ -59,8 +63,8 @@ def command_env(box: Toolbox) -> dict[str, str]:
     return env
 
 
-def argv_for(box: Toolbox, command: str, cwd_rel: str, *, network: bool) -> list[str]:
-    argv = ["bash", "-c", command]
+def argv_for(box: Toolbox, command: str, cwd_rel: str, *, network: bool, pipefail: bool = False) -> list[str]:
+    argv = [BASH, *(["-o", "pipefail"] if pipefail else []), "-c", command]
     if box.permissions.sandboxed and box.sandbox.available:
         from codewright.tools.sandbox import wrap
 
@@ -80,10 +84,10 @@ def run_command(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     return execute(box, command, cwd, timeout)
 
 
-def execute(box: Toolbox, command: str, cwd: str, timeout: int) -> ToolResult:
+def execute(box: Toolbox, command: str, cwd: str, timeout: int, *, pipefail: bool = False) -> ToolResult:
     """Run an authorised command and record its lasting side effects."""
     before = _existing_targets(box, command)
-    argv = argv_for(box, command, cwd, network=box.permissions.network)
+    argv = argv_for(box, command, cwd, network=box.permissions.network, pipefail=pipefail)
     out = process.run(argv, cwd=box.root / cwd, env=command_env(box), timeout=timeout)
     if out.timed_out:
         status = f"[timed out after {timeout}s: the command and its child processes were killed]"
@@ -95,7 +99,7 @@ def execute(box: Toolbox, command: str, cwd: str, timeout: int) -> ToolResult:
     body = out.output.rstrip() or "(no output)"
     return ToolResult(f"$ {command}\n{body}\n{status}", ok=ok, kind="output",
                       meta={"exit_code": out.exit_code, "timed_out": out.timed_out, "seconds": out.seconds,
-                            "sandboxed": argv[0] != "bash"})
+                            "sandboxed": argv[0] != BASH})
 
 
 def _background(box: Toolbox, command: str, cwd: str) -> ToolResult:
@@ -110,14 +114,18 @@ def _background(box: Toolbox, command: str, cwd: str) -> ToolResult:
     if not bg.running:
         box.background.pop(bg.pid, None)
         code = bg.process.returncode
-        return ToolResult(f"$ {command} (background)\n{log.rstrip()}\n[exited at once with code {code}]",
+        left = process.group_alive(bg.process.pid)  # `server &` leaves the server running, untracked, for ever
+        process.kill_group(bg.process)
+        note = (" and the processes it left running were stopped: with background=true, write the command "
+                "without a trailing `&`") if left else ""
+        return ToolResult(f"$ {command} (background)\n{log.rstrip()}\n[exited at once with code {code}{note}]",
                           ok=False, kind="output", meta={"exit_code": code})
     bg.ports = bg.ports or process.ports_in_log(log)
     port = bg.ports[0] if bg.ports else None
     box.ledger.record("process", command=command, pid=bg.pid, port=port)
     where = f", listening on port {', '.join(map(str, bg.ports))}" if bg.ports else ", no listening port seen yet"
     alone = ""
-    if box.private_net.problem and argv[0] != "bash" and not box.permissions.network:
+    if box.private_net.problem and argv[0] != BASH and not box.permissions.network:
         alone = (f"\nnote: it runs in a network namespace of its own ({box.private_net.problem}), so later "
                  "commands cannot connect to it; allow network in the configuration to reach it.")
     return ToolResult(f"started in the background: pid {bg.pid}{where}. Stop it with stop_process.{alone}\n"
@@ -147,7 +155,7 @@ def run_tests(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     command = " ".join([command, *paths])
     box.authorize_command("run_tests", command)
     timeout = min(int(args.get("timeout") or 600), MAX_TIMEOUT)
-    result = execute(box, command, ".", timeout)
+    result = execute(box, command, ".", timeout, pipefail=True)  # `pytest | tail -3` fails when pytest does
     result.meta["passed"] = result.ok
     if not result.ok:  # any failing run, the named tests a task starts from included
         box.unverified = True
