@@ -105,6 +105,30 @@ def test_list_dir(make_box) -> None:
     assert "src/ (2 entries)" in top.content and ".git" not in top.content
 
 
+def test_list_dir_puts_each_folders_entries_under_it(make_box, workspace: Path) -> None:
+    for rel in ("tree/alpha/a1.py", "tree/alpha/a2.py", "tree/beta/b1.py", "tree/gamma/g.py", "tree/top.txt"):
+        (workspace / rel).parent.mkdir(parents=True, exist_ok=True)
+        (workspace / rel).write_text("")
+    assert make_box().call("list_dir", {"path": "tree"}).content.splitlines() == [
+        "tree/", "top.txt (empty)", "alpha/", "  a1.py (empty)", "  a2.py (empty)", "beta/", "  b1.py (empty)",
+        "gamma/", "  g.py (empty)"]
+
+
+def test_a_large_file_is_read_line_by_line_with_the_same_numbers(make_box, workspace: Path, monkeypatch) -> None:
+    from codewright.tools import files
+
+    text = "".join(f"line {n}\r\n" if n % 3 else f"line {n} é\n" for n in range(1, 1001)) + "last, unterminated"
+    (workspace / "big.log").write_text(text, newline="")
+    box = make_box()
+    whole = box.call("read_file", {"path": "big.log", "start_line": 995, "end_line": 1001})
+    monkeypatch.setattr(files, "STREAM_BYTES", 1000)
+    streamed = box.call("read_file", {"path": "big.log", "start_line": 995, "end_line": 1001})
+    assert streamed.content.split("\n", 1)[1] == whole.content.split("\n", 1)[1]
+    assert streamed.content.startswith("big.log (lines 995-1001 of 1001, read as UTF-8 line by line (a large file))")
+    (workspace / "big.bin").write_bytes(b"\0" * 2000)
+    assert box.call("read_file", {"path": "big.bin"}).content.startswith("big.bin is a binary file")
+
+
 def test_create_refuses_to_overwrite_then_overwrites(make_box, workspace: Path) -> None:
     box = make_box()
     result = box.call("create_file", {"path": "src/new/mod.py", "content": "X = 1\n"})

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from codewright.tools.toolbox import Toolbox
 
 READ_LINES = 400  # default window
+STREAM_BYTES = 32 * 1024 * 1024  # larger files are read line by line, never whole
 MAX_LINE_CHARS = 2000
 LIST_LIMIT = 300
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".codewright", ".mypy_cache",
@@ -72,26 +73,59 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     full = box.root / rel
     if full.is_dir():
         return ToolResult.error(f"{rel} is a directory: use list_dir")
-    try:
-        text = _text(full)
-    except FileNotFoundError:
-        return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
-    if text is None:
-        return ToolResult.error(f"{rel} is a binary file ({full.stat().st_size} bytes): it cannot be shown as text")
-    lines = text.lines
-    total = len(lines)
     start = max(1, int(args.get("start_line") or 1))
-    end = min(total, int(args.get("end_line") or start + READ_LINES - 1))
     if args.get("end_line") and int(args["end_line"]) < start:
         return ToolResult.error(f"end_line {args['end_line']} is before start_line {start}")
+    wanted = int(args.get("end_line") or start + READ_LINES - 1)
+    try:
+        window = _streamed(full, start, wanted) if full.stat().st_size > STREAM_BYTES else _decoded(full)
+    except FileNotFoundError:
+        return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
+    if window is None:
+        return ToolResult.error(f"{rel} is a binary file ({full.stat().st_size} bytes): it cannot be shown as text")
+    lines, total, encoding = window
+    end = min(total, wanted)
     if total and start > total:
         return ToolResult.error(f"{rel} has {total} lines: start_line {start} is past the end")
     width = len(str(end))  # `cat -n` layout: a tab after the number costs no token of its own
     body = "\n".join(f"{n:>{width}}\t{_clip_line(lines[n - 1])}" for n in range(start, end + 1))
-    encoding = "" if text.encoding == "utf-8" and not text.bom else f", {text.encoding}" + (" with BOM" if text.bom else "")
     header = f"{rel} (lines {start}-{end} of {total}{encoding})" if total else f"{rel} (empty file{encoding})"
     more = f"\n[{total - end} more lines: read with start_line={end + 1}]" if end < total else ""
     return ToolResult(f"{header}\n{body}{more}", kind="file_read", meta={"path": rel, "lines": total})
+
+
+def _decoded(full: Path) -> tuple[Any, int, str] | None:
+    """The file's lines as the edit tools decode them (what read_file shows is what edit_file matches)."""
+    text = _text(full)
+    if text is None:
+        return None
+    encoding = "" if text.encoding == "utf-8" and not text.bom else f", {text.encoding}" + (" with BOM" if text.bom else "")
+    return text.lines, len(text.lines), encoding
+
+
+class _Window(dict):
+    """Lines start..end of a streamed file by number; `lines[n - 1]` reads line n."""
+
+    def __getitem__(self, index: int) -> str:
+        return super().__getitem__(index + 1)
+
+
+def _streamed(full: Path, start: int, end: int) -> tuple[_Window, int, str] | None:
+    """Lines start..end of a file too large to decode whole (a log of gigabytes took minutes and its size
+    several times over in memory), read piece by piece as UTF-8; the total is counted on the way."""
+    window, number, at_start = _Window(), 0, True
+    with open(full, "rb") as stream:
+        if b"\0" in stream.read(8192):
+            return None
+        stream.seek(0)
+        for piece in iter(lambda: stream.readline(1 << 20), b""):
+            number += at_start
+            if start <= number <= end:
+                kept = window.get(number, "")
+                if len(kept) <= MAX_LINE_CHARS:
+                    window[number] = kept + piece.rstrip(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+            at_start = piece.endswith(b"\n")
+    return window, number, ", read as UTF-8 line by line (a large file)"
 
 
 def _clip_line(line: str) -> str:
@@ -105,23 +139,41 @@ def list_dir(box: Toolbox, args: dict[str, Any]) -> ToolResult:
         return ToolResult.error(f"{rel} is not a directory{box.suggest_path(rel)}")
     depth = int(args.get("depth") or 2)
     out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        level = len(os.path.relpath(dirpath, base).split(os.sep)) if dirpath != str(base) else 0
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        indent = "  " * level
-        for name in sorted(filenames):
-            out.append(f"{indent}{name}{_size_note(os.path.join(dirpath, name))}")
-        if level + 1 >= depth:
-            out += [f"{indent}{d}/ ({_count_entries(os.path.join(dirpath, d))} entries)" for d in dirnames]
-            dirnames[:] = []
-        else:
-            for d in dirnames:
-                out.append(f"{indent}{d}/")
-        if len(out) > LIST_LIMIT:
-            break
+    _list_tree(str(base), 0, depth, out)
     extra = f"\n[... listing cut at {LIST_LIMIT} entries: list a subdirectory]" if len(out) > LIST_LIMIT else ""
     title = "." if rel == "." else rel + "/"
     return ToolResult(f"{title}\n" + "\n".join(out[:LIST_LIMIT]) + extra, kind="listing", meta={"path": rel})
+
+
+def _list_tree(folder: str, level: int, depth: int, out: list[str]) -> None:
+    """A folder's files, then each subfolder followed by its own entries, indented under it (depth first: listing
+    every sibling folder before any of their files put those files under the last folder). A link to a folder is
+    listed, never entered."""
+    try:
+        with os.scandir(folder) as entries:
+            found = sorted(entries, key=lambda e: e.name)
+    except OSError:
+        return
+    indent = "  " * level
+    folders = [e for e in found if _is_folder(e) and e.name not in SKIP_DIRS and not e.name.endswith(".egg-info")]
+    for entry in found:
+        if not _is_folder(entry):
+            out.append(f"{indent}{entry.name}{_size_note(entry.path)}")
+    for entry in folders:
+        if len(out) > LIST_LIMIT:
+            return
+        if level + 1 >= depth or entry.is_symlink():
+            out.append(f"{indent}{entry.name}/ ({_count_entries(entry.path)} entries)")
+        else:
+            out.append(f"{indent}{entry.name}/")
+            _list_tree(entry.path, level + 1, depth, out)
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _size_note(path: str) -> str:
