@@ -18,6 +18,21 @@ REDACTED = [
     ("quoted secret", '"client_secret": "Zx9-long-value"', "Zx9-long-value"),
     ("url password", "postgres://app:hunter22@db:5432/x", "hunter22"),
     ("slack token", "xoxb-1234567890-abcdefghij", "xoxb-1234567890"),
+    ("django secret key", "SECRET_KEY=django-insecure-8f2k3j4h5g6", "django-insecure"),
+    ("short name", "DB_PASS=Zq9xLm2Pw7", "Zq9xLm2Pw7"),
+    ("signing key", 'JWT_SIGNING_KEY = "f00dfeedbeef1234"', "f00dfeedbeef1234"),
+    ("letters only, environment file", "DB_PASSWORD=correcthorsebatterystaple", "correcthorse"),
+    ("url, empty user", "redis://:s3cret99@cache:6379", "s3cret99"),
+    ("url, @ in the password", "https://bob:p@ss@example.com/x", "ss@example"),
+    ("escaped quote", '"password": "ab\\"cdefgh1"', "cdefgh1"),
+    ("pgp key", "-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQdGBF\n-----END PGP PRIVATE KEY BLOCK-----", "lQdGBF"),
+    ("key in a printed json string", '"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n-----END PRIVATE KEY-----\\n"',
+     "MIIEvQ"),
+    ("bearer header", "curl -H 'Authorization: Bearer abcdef123456789'", "abcdef123456789"),
+    ("gitlab token", "glpat-abcdefghij1234567890", "glpat-abcdefghij"),
+    ("stripe test key", "sk_test_abcdefghij1234567890", "sk_test_abcdef"),
+    ("curl user", "curl -u admin:hunter22 https://x", "hunter22"),
+    ("mysql", "mysql -u root -phunter22 app", "hunter22"),
 ]
 
 KEPT = [
@@ -28,6 +43,13 @@ KEPT = [
     ("counts", "max_tokens = 4096"),
     ("other names", 'tokenizer = "o200k_base"'),
     ("prose", "the password must be at least 8 characters"),
+    ("a key header in code", 'if text.startswith("-----BEGIN RSA PRIVATE KEY-----"):\n    parse(text)\n    return 1\n'),
+    ("a constant naming itself", 'ACCESS_TOKEN = "access_token"'),
+    ("a schema's type", '{"password": "string"}'),
+    ("a template", 'csrf_token = "{{ csrf_token() }}"'),
+    ("a pointer", "token = obj->tok"),
+    ("a branch slug", "git checkout sk-add-retry-logic-for-uploads"),
+    ("a user and group id", "docker run -u 1000:1000 image"),
 ]
 
 
@@ -55,7 +77,7 @@ def test_redact_json_stays_valid_json() -> None:
 
 
 PATHS = [
-    (".env", True), ("config/.env.production", True), ("deploy/prod.env", True), (".envrc", True),
+    (".env", True), (".ENV", True), ("config/.Env.Local", True), ("config/.env.production", True), ("deploy/prod.env", True), (".envrc", True),
     ("certs/server.pem", True), ("keys/id_ed25519", True), ("home/.ssh/config", True), (".aws/credentials", True),
     (".npmrc", True), ("terraform.tfvars", True),
     (".env.example", False), ("keys/id_ed25519.pub", False), ("src/env.py", False), ("docs/keys.md", False),

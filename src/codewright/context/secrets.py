@@ -46,31 +46,49 @@ SECRET_NAME_GLOBS = (
 SAFE_NAME_GLOBS = (".env.example", ".env.sample", ".env.template", "*.env.example", "*.pub")
 SECRET_DIRS = (".ssh", ".aws", ".gnupg", ".docker")
 
+_KEY_LINE = r"(?:\r?\n|\\n)"  # a real line break, or `\n` inside a JSON string printed as it is
+_KEY_HEAD = r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"
 _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # the header, the base64 (and `Proc-Type:`) lines after it and the END line if there is one; a header alone,
+    # as code that looks for one has it, is no key (it masked everything after it up to the end of the text)
     ("private key", re.compile(
-        r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----.*?(?:-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----|\Z)", re.DOTALL)),
+        rf"{_KEY_HEAD}(?:{_KEY_LINE}(?:[A-Za-z0-9+/=]+|[A-Za-z-]+: [^\n]*))+"
+        rf"(?:{_KEY_LINE}-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----)?")),
     ("aws key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("openai key", re.compile(r"\bsk-(?:proj-|ant-)?[A-Za-z0-9_\-]{20,}")),
+    # a key holds a long run of letters and digits; a slug (`sk-add-retry-logic-for-uploads`) does not
+    ("openai key", re.compile(r"\bsk-(?:proj-|ant-)?(?=[A-Za-z0-9_\-]*[A-Za-z0-9]{16})[A-Za-z0-9_\-]{20,}")),
     ("github token", re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})")),
+    ("gitlab token", re.compile(r"\bglpat-[A-Za-z0-9_\-]{20,}")),
     ("slack token", re.compile(r"\bxox[abprs]-[A-Za-z0-9\-]{10,}")),
     ("google key", re.compile(r"\bAIza[0-9A-Za-z_\-]{35}")),
-    ("stripe key", re.compile(r"\b[rs]k_live_[0-9A-Za-z]{20,}")),
+    ("stripe key", re.compile(r"\b[rsp]k_(?:live|test)_[0-9A-Za-z]{20,}")),
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
-    ("url password", re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)")),
+    # user (perhaps empty) and password up to the last @ before the host: `p@ss` is one password
+    ("url password", re.compile(r"(?<=://)[^/\s:@]*:[^/\s]+(?=@[^@/\s]+)")),
+    ("credentials", re.compile(r"(?i)(?<=\bauthorization:)\s*(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=\-]{8,}")),
+    ("credentials", re.compile(r"(?i)(?<=\bproxy-authorization:)\s*(?:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")),
+]
+# Passwords on a command line: `curl -u user:PASSWORD`, `mysql -pPASSWORD` (the rest of the line kept).
+_COMMAND_PASSWORDS = [
+    re.compile(r"(\bcurl\b[^\n]*?\s(?:-u|--user)\s+[^\s:]+:)(\S+)"),
+    re.compile(r"(\bmysql(?:dump|admin)?\b[^\n]*?\s-p)(\S+)"),
 ]
 # `password = "hunter2"`, `API_KEY: abc`, `"client_secret": "..."`: the value is masked, the name kept.
 # The keyword must end the name, so `max_tokens = 4096` and `tokenizer = "o200k"` are left alone.
 _ASSIGNMENT = re.compile(
     r"""(?ix)
     (?<![A-Za-z0-9_.\-])  # from where a name starts: a later start would be tried on each letter of it
-    (?P<name>["']?[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key)
+    (?P<name>["']?(?:[A-Za-z0-9_.\-]*(?:password|passwd|pwd|secret|token|api[_-]?key|access[_-]?key|
+       private[_-]?key|secret[_-]?key|signing[_-]?key|encryption[_-]?key|auth[_-]?key)|(?:[A-Za-z0-9_.\-]*[_.\-])?pass)
        ["']?)(?![A-Za-z0-9_])
     (?P<sep>\s*[:=]\s*)
-    (?P<value>"[^"\n]{4,}"|'[^'\n]{4,}'|[^\s"',;)\]}]{4,})
+    (?P<value>"(?:[^"\\\n]|\\.){4,}"|'(?:[^'\\\n]|\\.){4,}'|[^\s"',;)\]}]{4,})
     """
 )
 _PLACEHOLDER = re.compile(r"(?i)^(?:\*+|x+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|none|null|true|false|"
-                          r"changeme|your[_-].*|example.*|\[redacted[^\]]*\])$")
+                          r"changeme|your[_-].*|example.*|\[redacted[^\]]*\]|string|text|"
+                          r"\{\{.*\}\}|\{%.*%\}|%\(\w+\)s|"  # a template's field, a schema's type
+                          r"(?:[a-z]+[_-])*(?:password|passwd|pass|pwd|secret|token|key)(?:[_-][a-z]+)*)$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -78,6 +96,8 @@ def redact(text: str) -> str:
     """Mask credential-looking values: `[redacted aws key]`, or `password=[redacted]` keeping the name."""
     for label, pattern in _PATTERNS:
         text = pattern.sub(f"[redacted {label}]", text)
+    for pattern in _COMMAND_PASSWORDS:
+        text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
     return _ASSIGNMENT.sub(_mask_assignment, text)
 
 
@@ -85,7 +105,11 @@ def _mask_assignment(match: re.Match[str]) -> str:
     value = match.group("value")
     quoted = value[0] in "\"'"
     bare = value.strip("\"'")
-    if _PLACEHOLDER.match(bare) or (not quoted and not _looks_like_credential(bare)):
+    name = match.group("name").strip("\"'")
+    # `DB_PASSWORD=correcthorse` (an environment file's line) is a value whatever its letters
+    environment = not quoted and name.isupper() and match.group("sep") == "="
+    if _PLACEHOLDER.match(bare) or bare.lower() == name.lower() or (
+            not quoted and not environment and not _looks_like_credential(bare)):
         return match.group(0)
     quote = value[0] if quoted else ""
     return f"{match.group('name')}{match.group('sep')}{quote}[redacted]{quote}"
@@ -93,7 +117,7 @@ def _mask_assignment(match: re.Match[str]) -> str:
 
 def _looks_like_credential(value: str) -> bool:
     """An unquoted value is code (`password=password`, `token=get()`) unless it mixes letters and digits."""
-    if any(c in value for c in "([.") or value.isdigit():
+    if any(c in value for c in "([.") or "->" in value or value.isdigit():
         return False
     return not (_IDENTIFIER.match(value) and not re.search(r"\d", value))
 
@@ -123,9 +147,9 @@ def is_secret_path(path: str) -> bool:
     parts = PurePosixPath(str(path).replace("\\", "/")).parts
     if not parts:
         return False
-    name = parts[-1]
-    if any(fnmatch.fnmatch(name, glob) for glob in SAFE_NAME_GLOBS):
+    name = parts[-1].lower()  # `.ENV` is `.env` on a file system that ignores case
+    if any(fnmatch.fnmatchcase(name, glob) for glob in SAFE_NAME_GLOBS):
         return False
-    if any(part in SECRET_DIRS for part in parts[:-1]):
+    if any(part.lower() in SECRET_DIRS for part in parts[:-1]):
         return True
-    return any(fnmatch.fnmatch(name, glob) for glob in SECRET_NAME_GLOBS)
+    return any(fnmatch.fnmatchcase(name, glob) for glob in SECRET_NAME_GLOBS)
