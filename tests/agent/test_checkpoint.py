@@ -254,3 +254,31 @@ def test_a_rewind_right_after_a_checkpoint_names_no_unsaved_file(repo: Path) -> 
     (repo / "a.py").write_text("agent\n")
     shadow.checkpoint("edit")
     assert shadow.rewind(1)[1].unsaved == []
+
+@pytest.mark.parametrize("attributes, content", [
+    ("* text=auto\n", b"crlf\r\nline\r\n"),
+    ("*.txt text eol=crlf\n", b"lf\nline\n"),
+    ("*.txt ident\n", b"$Id$\n"),
+], ids=["text=auto", "eol=crlf", "ident"])
+def test_a_rewind_is_byte_for_byte_whatever_the_projects_gitattributes_say(repo: Path, attributes: str,
+                                                                           content: bytes) -> None:
+    (repo / ".gitattributes").write_text(attributes)
+    (repo / "w.txt").write_bytes(content)
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    (repo / "w.txt").write_bytes(b"edited\n")
+    shadow.checkpoint("edit")
+    shadow.rewind(1)
+    assert (repo / "w.txt").read_bytes() == content
+
+
+def test_a_nested_repository_without_a_commit_is_left_out_not_a_failure(repo: Path) -> None:
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    subprocess.run(["git", "init", "-q", "newproj"], cwd=repo, check=True)
+    (repo / "newproj" / "x.txt").write_text("new\n")
+    (repo / "a.py").write_text("edited\n")
+    assert shadow.checkpoint("edit") is not None
+    shadow.rewind(1)
+    assert (repo / "a.py").read_bytes() == b"print('a')  \r\n\tx = 1\n"
+    assert (repo / "newproj" / "x.txt").read_text() == "new\n"

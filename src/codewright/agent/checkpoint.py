@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import signal
 import subprocess
 import time
@@ -35,6 +36,9 @@ from codewright.errors import CodewrightError, UsageError
 BRANCH = "refs/heads/checkpoints"
 EXCLUDE = ("/.codewright/", "/.git/", "__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
 """Never checkpointed: codewright's own data, the user's repository, and caches tools rebuild."""
+VERBATIM = "* -text -eol -ident -filter -working-tree-encoding\n"
+_NO_COMMIT = re.compile(r"'(.+?)/?' does not have a commit checked out")
+MAX_UNADDABLE = 50
 _IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false",
              "-c", "core.fsmonitor=false"]  # a program the configuration names never runs on our behalf
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
@@ -87,6 +91,7 @@ class ShadowRepo:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if not (self.git_dir / "HEAD").exists():
                 self._init()
+            self._verbatim()
             yield
         finally:
             os.close(fd)  # which releases the lock
@@ -111,6 +116,15 @@ class ShadowRepo:
         exclude.parent.mkdir(parents=True, exist_ok=True)
         exclude.write_text("\n".join(EXCLUDE) + "\n", encoding="utf-8")
 
+    def _verbatim(self) -> None:
+        """Files are kept and put back byte for byte: the project's .gitattributes (`* text=auto`, `eol=crlf`,
+        `ident`, filters) made undo turn CRLF into LF, LF into CRLF and expand `$Id$`. The repository's own
+        attributes file outranks the work tree's."""
+        attributes = self.git_dir / "info" / "attributes"
+        if not attributes.exists() or attributes.read_text(encoding="utf-8") != VERBATIM:
+            attributes.parent.mkdir(parents=True, exist_ok=True)
+            attributes.write_text(VERBATIM, encoding="utf-8")
+
     def head(self) -> str | None:
         """The last checkpoint; None before the first. A shadow repository git cannot read is an error, not
         "no checkpoints yet": the user's history may be in it."""
@@ -130,7 +144,18 @@ class ShadowRepo:
         return (self.git_dir / BRANCH).exists()
 
     def _snapshot_tree(self) -> str:
-        self._git("add", "--all")
+        """The work tree as a tree object. A folder holding a git repository with no commit yet (`git init new`)
+        cannot be added at all, and git's refusal failed every checkpoint and undo after it: such folders are
+        left out, as nested repositories' files are."""
+        skipped: list[str] = []
+        for _ in range(MAX_UNADDABLE):
+            done = self._run("add", "--all", "--", ".", *(f":(exclude,literal){path}" for path in skipped))
+            unaddable = _NO_COMMIT.findall(done.stderr)
+            if done.returncode == 0 or not unaddable or set(unaddable) <= set(skipped):
+                break
+            skipped += [path for path in unaddable if path not in skipped]
+        if done.returncode != 0:
+            raise CodewrightError(f"checkpoint: git add failed ({_status(done.returncode)}): {done.stderr.strip()}")
         return self._git("write-tree").strip()
 
     @held()
