@@ -63,6 +63,16 @@ def test_commits_from_git_log(tmp_path: Path) -> None:
     assert line.index("step 2") < line.index("step 1") and "step 0" not in line
 
 
+def test_a_commit_subject_that_is_not_utf8_is_recorded_with_a_replacement(tmp_path: Path) -> None:
+    _git(tmp_path, "init", "-q")
+    (tmp_path / "f.txt").write_text("x")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "café au lait")
+    _git(tmp_path, "config", "i18n.logOutputEncoding", "ISO-8859-1")  # git log now writes b"caf\xe9"
+    ledger = Ledger()
+    assert ledger.record_commits(tmp_path) == 1 and "caf\ufffd au lait" in ledger.render()
+
+
 def test_commits_outside_a_repository(tmp_path: Path) -> None:
     assert Ledger().record_commits(tmp_path) == 0
 

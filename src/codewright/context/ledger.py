@@ -41,11 +41,12 @@ class Ledger:
         return entry
 
     def record_commits(self, root: str | Path, limit: int = 10) -> int:
-        """Record the user's recent commit subjects from `git log`; returns how many (0 outside a repository)."""
+        """Record the user's recent commit subjects from `git log`; returns how many (0 outside a repository). A
+        subject that is not UTF-8 (git keeps the bytes it was given) shows U+FFFD; it stopped every session."""
         try:
             out = subprocess.run(
                 ["git", "log", f"-{limit}", "--no-merges", "--format=%h%x09%s"],
-                cwd=root, capture_output=True, text=True, timeout=10, check=False,
+                cwd=root, capture_output=True, encoding="utf-8", errors="replace", timeout=10, check=False,
             )
         except (OSError, subprocess.TimeoutExpired):
             return 0

@@ -37,16 +37,37 @@ def _encoding():  # type: ignore[no-untyped-def]
     return bpe_openai.get_encoding("o200k_base")
 
 
-@lru_cache(maxsize=8192)
 def count_tokens(text: str) -> int:
     """Tokens in `text` under o200k (special-token text is counted as ordinary text); a text over `PIECE`
     characters is counted in pieces cut after a newline where it has one (bpe-openai refuses a text of a million
-    characters or of 200,000 tokens, and a model may write either: a generated file, a pasted log)."""
-    if not text:
-        return 0
-    if len(text) > PIECE:
-        return sum(count_tokens(piece) for piece in _pieces(text))
-    return len(_encoding().encode_ordinary(text))
+    characters or of 200,000 tokens, and a model may write either: a generated file, a pasted log).
+
+    Counts are remembered, each build counts the same history again; a long text by its hash and length, not
+    by itself: a cache keyed on the texts kept every tool output ever counted alive (1.3 GB after sixty
+    outputs of 20 MB)."""
+    if len(text) <= _SHORT:
+        return _count_short(text)
+    key = (hash(text), len(text))
+    found = _LONG.get(key)
+    if found is None:
+        found = _LONG[key] = sum(_count(piece) for piece in _pieces(text))
+        while len(_LONG) > _LONG_KEPT:
+            del _LONG[next(iter(_LONG))]
+    return found
+
+
+_SHORT = 4096
+_LONG: dict[tuple[int, int], int] = {}
+_LONG_KEPT = 4096
+
+
+@lru_cache(maxsize=8192)
+def _count_short(text: str) -> int:
+    return _count(text)
+
+
+def _count(text: str) -> int:
+    return len(_encoding().encode_ordinary(text)) if text else 0
 
 
 def _pieces(text: str) -> list[str]:
