@@ -34,7 +34,8 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
             raise UsageError(f"no symbol with the id {text!r} (ids are path::Qual.name; `codewright symbols NAME` "
                              "finds them)")
         return text
-    rows = _python_symbols(conn, "qualname", text) or _python_symbols(conn, "name", text)
+    rows = (_python_symbols(conn, "qualname", text) or _python_symbols(conn, "name", text)
+            or _python_symbols(conn, "qualname", text, modules=True))
     if not rows:
         rows = sorted({r[0] for r in conn.execute(  # ends with, by substr: LIKE would read % and _ as wildcards
             "SELECT callee FROM calls WHERE callee=? OR substr(callee, -?)=? UNION "
@@ -56,12 +57,13 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
     return rows[0]
 
 
-def _python_symbols(conn: sqlite3.Connection, column: str, text: str) -> list[str]:
+def _python_symbols(conn: sqlite3.Connection, column: str, text: str, modules: bool = False) -> list[str]:
     """The ids of Python symbols whose `column` (qualname or name) is `text`: a JavaScript function of the same
-    bare name (its qualname is the name itself) would otherwise be chosen over the Python one."""
+    bare name (its qualname is the name itself) would otherwise be chosen over the Python one. Modules only when
+    asked: `callers main` meant the function main, not the module main.py that holds it."""
     return [row[0] for row in conn.execute(
         f"SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.{column}=? AND f.language='python' "
-        "ORDER BY s.sid", (text,))]
+        f"AND (s.kind='module') = ? ORDER BY s.sid", (text, modules))]
 
 
 def callers(conn: sqlite3.Connection, symbol: str) -> list[dict]:

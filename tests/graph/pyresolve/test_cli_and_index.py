@@ -83,6 +83,14 @@ def test_a_bare_name_means_the_python_symbol_not_a_javascript_one(tmp_path, caps
     assert "'only' is a javascript symbol (a.js::only): the call graph covers Python only" in capsys.readouterr().err
 
 
+def test_a_bare_name_means_the_function_not_the_module_of_that_name(tmp_path, capsys):
+    """`main` is also the qualname of the module main.py, which was chosen, and had no callers."""
+    write_tree(tmp_path, {"main.py": "def main():\n    pass\n", "app.py": "from main import main\n\n\ndef run():\n"
+                          "    main()\n"})
+    assert main(["callers", "main", "--repo", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "main.py::main\n  app.py::run  app.py:5:5\n"
+
+
 @pytest.mark.parametrize("sid", ["src/shop/tax.py::rat", "::", "nowhere.py::rate"])
 def test_an_unknown_id_is_a_usage_error(repo, capsys, sid):
     assert main(["impact", sid, "--repo", str(repo)]) == 2
