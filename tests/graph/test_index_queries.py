@@ -80,6 +80,18 @@ def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) ->
         assert ix.definitions("pkg/views.py:9:24") == []
 
 
+@pytest.mark.parametrize(("col", "expected"), [(12, ["pkg/models.py::make_user"]), (20, ["pkg/models.py::make_user"]),
+                                                (21, []), (26, []), (200, [])])
+def test_definition_at_a_position_is_the_name_under_it_only(tmp_path: Path, col: int, expected: list[str]) -> None:
+    """Line 7 is `    user = make_user(name)`: `(` (21), `)` (26) and a column past the line are on no name."""
+    from codewright.graph.pyresolve import integrate
+
+    with Index.open(make_repo(tmp_path / "r", PYTHON_REPO)) as ix:
+        ix.build()
+        integrate.ensure(ix.conn, ix.root)  # the call graph's rows too, as `codewright def` has them
+        assert [s.id for s in ix.definitions(f"pkg/views.py:7:{col}")] == expected
+
+
 def test_references_by_id_name_and_qualified_name(index: Index) -> None:
     by_id = [(r.path, r.line, r.col, r.kind, r.scope) for r in index.references("pkg/models.py::make_user")]
     assert by_id == [("pkg/views.py", 7, 12, "call", "pkg/views.py::show"),

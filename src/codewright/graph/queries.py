@@ -155,10 +155,11 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
     The call graph resolves lazily: a file it has marked dirty since (`pyresolve_dirty`) may have
     moved lines, so its old rows for that file are not trusted.
     """
-    if _has_table(conn, "resolved_refs") and not _marked_dirty(conn, path):
+    span = _name_at(conn, path, line, col)
+    if span and _has_table(conn, "resolved_refs") and not _marked_dirty(conn, path):
         row = conn.execute(
-            "SELECT target FROM resolved_refs WHERE path=? AND line=? AND col<=? ORDER BY col DESC LIMIT 1",
-            (path, line, col),
+            "SELECT target FROM resolved_refs WHERE path=? AND line=? AND col BETWEEN ? AND ? ORDER BY col DESC LIMIT 1",
+            (path, line, *span),
         ).fetchone()
         if row and row[0]:
             found = _symbols(conn, "s.sid = ?", (row[0],)) or definitions(conn, row[0])
@@ -176,6 +177,19 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             return definitions(conn, name)
     here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module'", (path, line))
     return here[:1]
+
+
+def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[int, int] | None:
+    """The 1-based columns of the name under (line, col), read from the file; None when the column is on no name
+    (a parenthesis, an argument's comma, past the line's end: each answered with the name before it) or the file
+    cannot be read, where the call graph's rows would be guessed at."""
+    database = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    try:
+        with open(Path(database).parent.parent / path, encoding="utf-8", errors="replace") as source:
+            text = next((t for n, t in enumerate(source, 1) if n == line), "")
+    except (OSError, ValueError):
+        return None
+    return next(((m.start() + 1, m.end()) for m in re.finditer(r"\w+", text) if m.start() < col <= m.end()), None)
 
 
 def _marked_dirty(conn: sqlite3.Connection, path: str) -> bool:
