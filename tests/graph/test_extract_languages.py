@@ -594,3 +594,12 @@ def test_rust_self_in_a_use_tree_and_extern_crates(source, imports):
 ])
 def test_a_definitions_name_split_into_its_qualname_parts(raw: str, parts: list[str]) -> None:
     assert name_parts(raw) == parts
+
+
+@pytest.mark.parametrize("path", ["a.py", "a.js"])
+def test_a_long_attribute_chain_keeps_its_qualifiers_short(path):
+    """Each of 10,000 links kept the whole chain before it as its qualifier: a 20 KB file made a 100 MB index."""
+    chain = "o" + ".a" * 10_000
+    source = (f"def f(o):\n    return {chain}\n" if path == "a.py" else f"function f(o) {{ return {chain}; }}\n")
+    refs = extract(path, source.encode()).references
+    assert len(refs) >= 10_000 and sum(len(r.qualifier) for r in refs) < 200 * 200

@@ -138,6 +138,7 @@ def syntax_errors(root) -> list[str]:
 
 _NEWLINE = re.compile(rb"\n")
 _RECEIVER_MAX = 2000
+_DOTTED_MAX = 200
 _BRACKETS = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|\{[^{}]*\}|<[^<>]*>")
 _DOTTED = re.compile(r"[\w.:$]*")
 
@@ -148,8 +149,8 @@ def qualifier(text: str) -> str:
     "os.path." → "os.path"; "self.get(\n  x,\n)." → "self.get()".
     """
     text = text.rstrip().rstrip(".:->?").rstrip()
-    if _DOTTED.fullmatch(text):
-        return text
+    if _DOTTED.fullmatch(text):  # a longer chain names no module or class: each of its thousands of links kept
+        return text if len(text) <= _DOTTED_MAX else ""  # all of it before it, and the index grew quadratically
     if len(text) > _RECEIVER_MAX:
         return ""  # a receiver spanning pages (a minified call chain): not worth its cost
     text = "".join(text.split())
