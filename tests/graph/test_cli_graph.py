@@ -147,6 +147,22 @@ def test_a_focus_naming_nothing_is_said_and_the_map_still_made(repo: Path) -> No
                           "codewright: --focus no_such_name names no indexed file, folder or symbol\n")
 
 
+@pytest.mark.parametrize("given", ["./pkg/views.py", "ABSOLUTE"])
+def test_a_focus_path_is_read_as_outline_reads_it(repo: Path, given: str) -> None:
+    given = str(repo / "pkg" / "views.py") if given == "ABSOLUTE" else given
+    out = cli("map", "--focus", given, "--tokens", "200", "--json", cwd=repo)
+    assert out.returncode == 0 and out.stderr == "" and json.loads(out.stdout)["files"][0] == "pkg/views.py"
+
+
+def test_one_signature_of_pages_leaves_the_rest_of_the_map(tmp_path: Path) -> None:
+    files = {f"m{n}.py": f"def f{n}(x):\n    return x\n" for n in range(5)}
+    files["big.py"] = "def big(x=" + " + ".join(["'word'"] * 3000) + "):\n    return x\n"
+    root = make_repo(tmp_path / "r", files)
+    out = cli("map", "--tokens", "2048", "--json", "--repo", str(root))
+    assert out.returncode == 0, out.stderr
+    assert sorted(json.loads(out.stdout)["files"]) == ["big.py", "m0.py", "m1.py", "m2.py", "m3.py", "m4.py"]
+
+
 @pytest.mark.parametrize(("args", "line"), [
     (["symbols", "zzz"], "no symbol's name matches 'zzz'"),
     (["refs", "zzz"], "no uses of 'zzz' are indexed"),

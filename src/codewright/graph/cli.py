@@ -137,7 +137,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     if args.tokens < 0:
         raise UsageError("--tokens must be zero or more")
     index = _ready(args)
-    result = repo_map(index.conn, args.tokens, args.focus)
+    focus = [_tree_path(index, item) for item in args.focus]  # ./pkg/a.py and absolute paths, as outline reads them
+    result = repo_map(index.conn, args.tokens, focus)
     for item in result.unmatched:  # the map is still made: the other items, or none, bend it
         print(f"codewright: --focus {item} names no indexed file, folder or symbol", file=sys.stderr)
     if args.json:

@@ -32,6 +32,7 @@ from codewright.graph.store import bare_name
 DAMPING = 0.85
 ITERATIONS = 40
 FOCUS_BOOST = 10.0
+MAX_SIGNATURE = 240  # characters of a signature shown
 PRIVATE_WEIGHT = 0.1
 
 
@@ -220,6 +221,12 @@ def _pack(
     return best
 
 
+def _clipped(signature: str) -> str:
+    """A signature the map can afford: one of pages (`def big(x="word " * 3000)`) outgrew every budget, and as
+    the map is a prefix of the ranking, the files after it were left out too, down to an empty map."""
+    return signature if len(signature) <= MAX_SIGNATURE else signature[: MAX_SIGNATURE - 3] + "..."
+
+
 def _load(conn: sqlite3.Connection, sids: list[str]) -> dict[str, _Sym]:
     found: dict[str, _Sym] = {}
     for start in range(0, len(sids), 500):
@@ -249,7 +256,7 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
         for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
             depth = sym.sid.split("::", 1)[1].count(".")
             signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"
-            lines.append(f"{'    ' * depth}  {signature.splitlines()[0]}")
+            lines.append(f"{'    ' * depth}  {_clipped(signature.splitlines()[0])}")
     return ("\n".join(lines) + "\n" if lines else ""), files
 
 
