@@ -219,6 +219,32 @@ def test_rederivable_results_become_references_first() -> None:
     assert any(m.content == info.dropped[0] for m in request.messages)
 
 
+@pytest.mark.parametrize("after", ["plan", "side effect", "user message"])
+def test_the_results_the_model_has_not_seen_are_never_dropped(after: str) -> None:
+    """A note or a user message after the newest results was the one group compaction kept whole."""
+    ledger = Ledger()
+    engine = make(window=12000, ledger=ledger)
+    engine.add_user("Fix the bug.")
+    engine.build("m")
+    for n in range(8):
+        step(engine, n, size=40)
+        engine.build("m")
+    call = ToolCall("big", "read_file", json.dumps({"path": "src/big.py"}))
+    engine.add_assistant(Message("assistant", "Reading.", [call]))
+    if after == "user message":
+        engine.add_user("Your tool call could not be read: send it again.")
+    engine.add_tool_result(call, file_text(600, 99), kind="file_read", path="src/big.py")
+    if after == "plan":
+        engine.set_plan("1. [in_progress] read big.py")
+    elif after == "side effect":
+        ledger.record("env", name="DEBUG", value="1")
+    request = engine.build("m")
+    assert engine.last_compaction is not None
+    result = next(m for m in request.messages if m.role == "tool" and m.tool_call_id == "big")
+    assert result.content.startswith("def function_99_0(value):")
+    check_pairs(request)
+
+
 def test_written_code_in_old_calls_is_replaced_by_a_reference() -> None:
     engine = make(window=6000)
     engine.add_user("Write modules.")

@@ -325,9 +325,18 @@ class ContextEngine:
         self.last_compaction = info
 
     def _protect_from(self, groups: int) -> int:
+        """Where the history compaction may not touch begins: the newest `groups` groups, and always the model's
+        latest turn with its results, which it has not seen yet. An `# Updates` note or a user message queued
+        after them is a group of its own, and the results it followed were dropped first: the model was asked
+        to read again what it had just read."""
         spans = compaction.groups(self.history)
         keep = spans[-groups:] if spans else []
-        return keep[0][0] if keep else len(self.history)
+        start = keep[0][0] if keep else len(self.history)
+        latest = next((i for i in range(len(self.history) - 1, -1, -1)
+                       if self.history[i].message.role == "assistant"), None)
+        if latest is not None:
+            start = min(start, next((span[0] for span in spans if latest in span), latest))
+        return start
 
     def _summarise(self, target: int) -> int:
         """Fold whole groups, oldest first, until under target; the newest groups always stay."""
