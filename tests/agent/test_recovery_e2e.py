@@ -153,6 +153,28 @@ def test_a_stuck_attempt_is_undone_and_the_task_starts_afresh_with_what_failed(t
     assert seen[0].messages[-1]["content"] in note  # the same prompt, so a provider's cache still holds it
 
 
+def test_a_restarted_attempt_keeps_what_the_user_changed_meanwhile(tmp_path: Path) -> None:
+    """The restart put back the whole tree: the user's edit to notes.txt and their new mine.txt went too."""
+    root = project(tmp_path)
+    (root / "notes.txt").write_text("v1\n")
+    wrong = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return b - a\n")
+    bad = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
+
+    def user_edits_while_the_model_thinks(rec: Recorded) -> Turn:
+        (root / "notes.txt").write_text("v2, the user's\n")
+        (root / "mine.txt").write_text("new\n")
+        return Turn(tool_calls=[bad])
+
+    turns = [lambda rec: Turn(tool_calls=[wrong]), user_edits_while_the_model_thinks] + \
+        [lambda rec: Turn(tool_calls=[bad])] * 2 + [lambda rec: Turn(tool_calls=[call("finish", summary="ok")])]
+    script = Script(turns)
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    (restart,) = run.of_type("attempt_restarted")
+    assert restart.files == ["calc.py"] and (root / "calc.py").read_text() == CALC
+    assert (root / "notes.txt").read_text() == "v2, the user's\n" and (root / "mine.txt").read_text() == "new\n"
+
+
 def test_finishing_twice_with_failing_tests_starts_a_fresh_attempt(tmp_path: Path) -> None:
     root = project(tmp_path)
     wrong = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return 5\n")

@@ -232,6 +232,27 @@ class ShadowRepo:
         kept = self._keep_ignored(saved, [path for path, what in changes if what == "deleted"])
         return Restored([change for change in changes if change[0] not in kept], unsaved)
 
+    @held()
+    def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:
+        """Put back only `paths` as checkpoint `commit` had them (a path it lacked is deleted), then checkpoint the
+        result as `label`: the other files stay as they are, the user's edits made meanwhile among them. What was
+        there before stays reachable under refs/codewright/before-rewind/."""
+        with self._locked():
+            current = self._snapshot_tree()
+            parent = self.head()
+            saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
+                              "state before rewind").strip()
+            self._git("update-ref", f"refs/codewright/before-rewind/{int(time.time() * 1000)}", saved)
+            kept = set(self._git("ls-tree", "-r", "-z", "--name-only", commit).split("\0")) & set(paths)
+            if kept:
+                self._git("checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
+                          given="".join(f":(literal){path}\0" for path in sorted(kept)))
+            for path in paths:
+                if path not in kept and os.path.lexists(self.root / path) and not (self.root / path).is_dir():
+                    os.unlink(self.root / path)
+            made = self._commit(label)
+            return Restored(made.changes if made else [], [])
+
     def _keep_ignored(self, saved: str, removed: list[str]) -> set[str]:
         """Put back, from `saved`, the removed files that the restored tree's ignore rules leave out (see the
         module's docstring), untracked again; returns them."""

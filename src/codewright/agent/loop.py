@@ -151,6 +151,7 @@ class Agent:
         self._steps_here = 0  # model calls in the current `run`, across its attempts
         self._deadline = float("inf")  # monotonic time at which limits.max_seconds is reached
         self._attempts = 1
+        self._attempt_paths: set[str] = set()  # what this attempt's steps changed, undone by a restart
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
 
     @staticmethod
@@ -260,11 +261,14 @@ class Agent:
                 self._save()
                 continue
             nudged = False
+            changing = any(self._may_change_files(call.name) for call in calls)
+            if changing:  # the user's edits made while the model thought are theirs, not the step's
+                self.shadow.checkpoint(f"{self.session}: before step {self.totals.steps + 1}")
             outcome = self._run_calls(calls, errors)
             if outcome:
                 return outcome
-            if any(self._may_change_files(call.name) for call in calls):
-                self.checkpoint(f"after step {self.totals.steps}")
+            if changing:
+                self.checkpoint(f"after step {self.totals.steps}", counted=True)
             self._save()
 
     def _went_wrong(self, outcome: Outcome) -> bool:
@@ -283,7 +287,9 @@ class Agent:
         """
         self._attempts += 1
         self.checkpoint(f"attempt {self._attempts - 1}: {outcome.outcome}")
-        changes = self.shadow.restore(start.commit).changes
+        changes = self.shadow.restore_paths(start.commit, sorted(self._attempt_paths),
+                                            f"{self.session}: attempt {self._attempts - 1} undone").changes
+        self._attempt_paths = set()
         self.emit(ev.AttemptRestarted(attempt=self._attempts, reason=outcome.reason,
                                       files=[path for path, _ in changes]))
         for path, change in changes:
@@ -516,10 +522,14 @@ class Agent:
         """Writes and commands may change files (a command's changes are found by the checkpoint)."""
         return name in self.specs and name != PLAN_TOOL.name and self.toolbox.access(name) != "read"
 
-    def checkpoint(self, label: str) -> None:
+    def checkpoint(self, label: str, counted: bool = False) -> None:
+        """Checkpoint the files; `counted`: a step's own changes, which a restarted attempt undoes (and only
+        those: it put back the whole tree, the user's own edits made during the run and their new files too)."""
         made = self.shadow.checkpoint(f"{self.session}: {label}")
         if made is None:
             return
+        if counted:
+            self._attempt_paths.update(path for path, _ in made.changes)
         for path, change in made.changes:
             self.emit(ev.FileChanged(path=path, change=change))
         self.emit(ev.CheckpointMade(commit=made.commit, label=made.label, files=len(made.changes)))
