@@ -271,6 +271,19 @@ def test_time_limit_exits_3(tmp_path: Path) -> None:
     assert script.served < 5
 
 
+def test_a_session_stopped_by_its_time_limit_resumes_with_a_limit_of_its_own(tmp_path: Path) -> None:
+    """Limits count from each invocation's start: the resumed run stopped at once, the first run's seconds
+    counted against it."""
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("run_command", command="sleep 0.6")])] * 2
+                    + [lambda rec: Turn(tool_calls=[call("finish", summary="waited")])])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "wait", mode="full-auto", limits=Limits(max_seconds=1.0))
+        assert first.outcome.outcome == "limit"
+        again = run_agent(root, server, "", mode="full-auto", resume=first.session, limits=Limits(max_seconds=1.0))
+    assert again.outcome.outcome == "done", again.outcome.reason
+
+
 def test_a_reply_still_streaming_at_the_time_limit_is_cut_there(tmp_path: Path) -> None:
     root = project(tmp_path)
     slow = Turn(text="thinking " * 400, chunk_delay=0.01, chunk_size=4)  # ~9 s if streamed to the end

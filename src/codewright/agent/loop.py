@@ -150,6 +150,7 @@ class Agent:
         self._turn = _Turn()
         self._steps_here = 0  # model calls in the current `run`, across its attempts
         self._deadline = float("inf")  # monotonic time at which limits.max_seconds is reached
+        self._base = (0.0, 0.0)  # the session's seconds and cost when this invocation began
         self._attempts = 1
         self._attempt_paths: set[str] = set()  # what this attempt's steps changed, undone by a restart
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
@@ -204,9 +205,10 @@ class Agent:
         start = _Start.take(self, user_text) if not self.chat and self.totals.steps == 0 else None
         self.engine.add_user(user_text)
         started, base_seconds = time.monotonic(), self.totals.seconds
+        self._base = (base_seconds, self.totals.cost)  # limits count from this invocation's start, as documented
         self._steps_here = 0
         if self.limits.max_seconds is not None:  # also checked while a reply streams (see `_stream`)
-            self._deadline = started + self.limits.max_seconds - base_seconds
+            self._deadline = started + self.limits.max_seconds
         stopped: Stopped | None = None
         try:
             outcome = self._attempt(started, base_seconds)
@@ -312,10 +314,11 @@ class Agent:
         lim = self.limits
         if lim.max_steps is not None and steps_here >= lim.max_steps:
             return f"step limit reached ({lim.max_steps} model calls)"
-        if lim.max_seconds is not None and self.totals.seconds >= lim.max_seconds:
+        seconds, cost = self.totals.seconds - self._base[0], self.totals.cost - self._base[1]
+        if lim.max_seconds is not None and seconds >= lim.max_seconds:
             return f"time limit reached ({lim.max_seconds:g}s)"
-        if lim.budget is not None and self.totals.cost >= lim.budget:
-            return f"budget reached (${self.totals.cost:.4f} of ${lim.budget:.4f})"
+        if lim.budget is not None and cost >= lim.budget:
+            return f"budget reached (${cost:.4f} of ${lim.budget:.4f} in this run)"
         return None
 
     # ------------------------------------------------------------------ the model
