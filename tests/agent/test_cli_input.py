@@ -13,7 +13,7 @@ import pytest
 
 from codewright.agent.runner import permissions
 from codewright.cli.main import main
-from codewright.errors import UsageError
+from codewright.errors import CodewrightError, UsageError
 
 NOT_SQLITE = bytes(range(256)) * 12  # no SQLite header: "file is not a database"
 
@@ -54,6 +54,27 @@ def test_an_unreadable_sessions_store_is_refused_and_left_as_it_is(
     assert f"codewright: {store} is not a readable sessions database ({reason}); it was left as it is" in err
     assert store.read_bytes() == NOT_SQLITE if store.is_file() else (store / "keep.txt").read_text() == "mine\n"
     assert sorted(p.name for p in store.parent.iterdir()) == [".gitignore", "sessions.db"]  # no -wal, no -shm
+
+
+def test_a_sessions_store_another_program_holds_locked_is_said_plainly(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from codewright.agent import session
+
+    store = session.SessionStore(tmp_path)
+    store.close()
+    holder = sqlite3.connect(tmp_path / ".codewright" / "sessions.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    monkeypatch.setattr(session, "BUSY_SECONDS", 0.2)
+    try:
+        with pytest.raises(CodewrightError, match=r"sessions\.db is locked by another program \(waited 0\.2 s\)"):
+            session.SessionStore(tmp_path).create("task", "m", "ask")
+    finally:
+        holder.close()
+
+
+def test_a_huge_sessions_limit_is_read_as_all_of_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sessions", "--limit", "9223372036854775808"]) == 0
 
 
 def test_a_file_where_the_data_folder_goes_is_refused_and_left_as_it_is(

@@ -64,6 +64,9 @@ def _session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
 
 
+MAX_COUNT = 2**31 - 1
+
+
 def _positive_int(text: str) -> int:
     """A count (steps, attempts, checkpoints); argparse would name this function in a ValueError's message."""
     try:
@@ -72,7 +75,7 @@ def _positive_int(text: str) -> int:
         value = 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return value
+    return min(value, MAX_COUNT)  # SQLite's LIMIT and range() take no more: 2**63 was an OverflowError
 
 
 def _positive_float(text: str) -> float:

@@ -19,7 +19,7 @@ from typing import Any
 
 from codewright.agent.events import Event
 from codewright.context.secrets import redact
-from codewright.errors import UsageError
+from codewright.errors import CodewrightError, UsageError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -146,11 +146,14 @@ class SessionStore:
     def create(self, task: str, model: str, mode: str, kind: str = "run") -> str:
         session_id = time.strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:6]
         now = time.time()
-        self.db.execute(
-            "INSERT INTO sessions (id, task, model, mode, kind, created, updated, pid, pid_started)"
-            " VALUES (?,?,?,?,?,?,?,?,?)",
-            (session_id, redact(task), model, mode, kind, now, now, *_this_process()),
-        )
+        try:
+            self.db.execute(
+                "INSERT INTO sessions (id, task, model, mode, kind, created, updated, pid, pid_started)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                (session_id, redact(task), model, mode, kind, now, now, *_this_process()),
+            )
+        except sqlite3.OperationalError as exc:  # locked: the first write of a run
+            raise _unreadable(self.path, exc) from None
         return session_id
 
     def claim(self, session_id: str) -> None:
@@ -239,17 +242,21 @@ class UnreadableState(UsageError):
 def _connect(path: Path) -> sqlite3.Connection:
     """Autocommit (every write commits at once), shared by the emitter's and the loop's threads."""
     try:
-        return sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
+        return sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
     except sqlite3.DatabaseError as exc:  # e.g. a folder where the file should be
         raise _unreadable(path, exc) from None
+
+
+BUSY_SECONDS = 30.0  # how long a write waits for another process's lock on the store
 
 
 def _unreadable(path: Path, exc: sqlite3.DatabaseError) -> Exception:
     """A store SQLite cannot open or read (random bytes, a folder, a truncated file) as a usage error that
     names it. The sessions are the user's data: the file is never deleted or replaced, so the message says
-    what to do with it. A store locked by another process is not unreadable: that error stays as it is."""
+    what to do with it. A store another program holds locked past the 30 s wait is not unreadable: it says so."""
     if "locked" in str(exc):
-        return exc
+        return CodewrightError(f"{path} is locked by another program (waited {BUSY_SECONDS:g} s); close it, or let "
+                               "it finish, and run again")
     reason = "it is a folder" if path.is_dir() else str(exc)
     return UsageError(f"{path} is not a readable sessions database ({reason}); it was left as it is: "
                       "move it aside (or restore it from a backup) and run again to start a new one")
