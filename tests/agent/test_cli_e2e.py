@@ -357,6 +357,32 @@ def test_a_damaged_saved_state_is_one_line_and_stays_as_it_was(tmp_path: Path, s
     store.close()
 
 
+@pytest.mark.parametrize(("path", "value", "why"), [
+    (("totals", "cost"), None, "TypeError: totals.cost is NoneType, not a number"),
+    (("context", "window"), "x", "TypeError: context.window is str, not int"),
+])
+def test_a_saved_state_holding_a_wrong_type_is_refused_before_it_runs(tmp_path: Path, path: tuple, value: object,
+                                                                      why: str) -> None:
+    """It was read, then failed mid-run with a traceback (None + 0.01)."""
+    from codewright.agent.session import SessionStore
+
+    with ModelServer(Script([lambda rec: Turn(tool_calls=[call("list_dir")])])) as server:
+        first = cli("run", "look", "--max-steps", "1", "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                    server=server)
+        out, _ = first.communicate(timeout=60)
+    session = json.loads(out.splitlines()[0])["session"]
+    store = SessionStore(tmp_path)
+    state = json.loads(store.db.execute("SELECT state FROM sessions WHERE id = ?", (session,)).fetchone()[0])
+    state[path[0]][path[1]] = value
+    store.db.execute("UPDATE sessions SET state = ? WHERE id = ?", (json.dumps(state), session))
+    store.close()
+    with ModelServer(Script([])) as server:
+        resumed = cli("run", "--resume", session, "--json", "--repo", str(tmp_path), server=server)
+        _, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 2 and "Traceback" not in err
+    assert f"session {session} cannot be resumed: its saved state is unreadable ({why})" in err
+
+
 def test_a_chat_message_that_is_not_utf8_is_sent_with_replacement_characters(tmp_path: Path) -> None:
     """Latin-1 bytes on stdin arrived as surrogates that no request can carry: the chat ended with exit 2 and a
     message quoting the whole request."""

@@ -74,6 +74,12 @@ class Totals:
     cost: float = 0.0
     seconds: float = 0.0
 
+    def __post_init__(self) -> None:
+        """Totals read back from a saved state are numbers, or the state is unreadable (TypeError)."""
+        for name, value in self.__dict__.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"totals.{name} is {type(value).__name__}, not a number")
+
     def add(self, response: Response) -> None:
         self.steps += 1
         self.input_tokens += response.usage.input_tokens

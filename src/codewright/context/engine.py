@@ -395,6 +395,9 @@ class ContextEngine:
     def from_dict(cls, data: dict[str, Any], root: str | Path | None = None, **overrides: Any) -> ContextEngine:
         """Rebuild a saved engine. Keyword `overrides` (system, tools, window, facts, repo_map, native_tools,
         count_tokens, ...) replace the saved static inputs, e.g. a fresh repository map on resume."""
+        for key, kind in _SAVED_TYPES.items():  # a wrong type failed later, mid-run, as a traceback
+            if not isinstance(data[key], kind) or isinstance(data[key], bool) and kind is not bool:
+                raise TypeError(f"context.{key} is {type(data[key]).__name__}, not {getattr(kind, '__name__', kind)}")
         args: dict[str, Any] = {
             "system": data["system"],
             "tools": [ToolSpec(**t) for t in data["tools"]],
@@ -418,6 +421,13 @@ class ContextEngine:
         for item in data["history"]:
             engine._append(Entry.from_dict(item))
         return engine
+
+
+_SAVED_TYPES: dict[str, type | tuple[type, ...]] = {
+    "system": str, "tools": list, "window": int, "facts": dict, "repo_map": str, "native_tools": bool,
+    "reserve_output": int, "ledger": dict, "plan": str, "summary": dict, "turn": int, "compactions": int,
+    "snapshot": (list, type(None)), "pending_retrieved": (str, type(None)), "shown": list, "sent": int,
+    "history": list}
 
 
 def _count(text: str) -> int:
