@@ -71,3 +71,32 @@ def test_a_failing_renderer_is_switched_off_and_the_session_keeps_every_event(tm
         store.close()
     err = capsys.readouterr().err
     assert err.count("a renderer failed") == 1 and "ValueError: cannot draw this" in err
+
+
+class _HungUp:
+    """A terminal after SIGHUP: every write fails with EIO."""
+
+    def write(self, text: str) -> int:
+        raise OSError(5, "Input/output error")
+
+    def flush(self) -> None:
+        raise OSError(5, "Input/output error")
+
+
+def test_a_renderer_failing_on_a_hung_up_terminal_leaves_the_events_kept(tmp_path: Path, monkeypatch) -> None:
+    from codewright.agent.emitter import Emitter
+    from codewright.agent.session import SessionStore
+
+    def terminal(event: ev.Event) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("sys.stderr", _HungUp())
+    store = SessionStore(tmp_path)
+    try:
+        session = store.create("task", "m", "ask", kind="run")
+        emit = Emitter(store, session, [terminal])
+        emit(ev.AssistantMessage(text="one"))
+        emit(ev.AssistantMessage(text="two"))
+        assert [e["text"] for e in store.events(session)] == ["one", "two"]
+    finally:
+        store.close()

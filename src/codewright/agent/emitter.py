@@ -51,6 +51,9 @@ class Emitter:
                 render(event)
             except Exception as exc:  # noqa: BLE001 - a drawing bug must not end the session
                 self.renderers.remove(render)
-                print(f"codewright: a renderer failed on a {event.type} event ({type(exc).__name__}: {exc}); "
-                      f"it is switched off, the session goes on and keeps every event", file=sys.stderr)
+                try:  # the terminal hung up (EIO): stderr is gone with it, and the wind-up must go on
+                    print(f"codewright: a renderer failed on a {event.type} event ({type(exc).__name__}: {exc}); "
+                          f"it is switched off, the session goes on and keeps every event", file=sys.stderr)
+                except OSError:
+                    pass
         return event

@@ -10,6 +10,7 @@ imports; help and unknown commands load them all.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import errno
 import importlib
 import os
@@ -88,7 +89,8 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"codewright: no space left on device{f' for {exc.filename}' if exc.filename else ''}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (named)
-        print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
+        with contextlib.suppress(OSError):  # after a hang-up the terminal is gone: writing to it fails (EIO)
+            print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
         return EXIT_INTERRUPTED
 
 
