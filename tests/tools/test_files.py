@@ -129,6 +129,20 @@ def test_a_large_file_is_read_line_by_line_with_the_same_numbers(make_box, works
     assert box.call("read_file", {"path": "big.bin"}).content.startswith("big.bin is a binary file")
 
 
+@pytest.mark.parametrize(("call", "args", "said"), [
+    ("create_file", {"path": "src/n.py", "content": "x = '\0'\n"}, "content holds a NUL character"),
+    ("edit_file", {"path": "src/app.py", "old_string": "import os", "new_string": "import os\0"},
+     "new_string holds a NUL character"),
+    ("edit_file", {"path": "src/app.py", "old_string": "", "new_string": "x = 1\n"}, "old_string is empty, and"),
+])
+def test_writes_that_would_spoil_a_file_are_refused(make_box, workspace: Path, call: str, args: dict,
+                                                    said: str) -> None:
+    before = (workspace / "src/app.py").read_bytes()
+    result = make_box().call(call, args)
+    assert not result.ok and said in result.content
+    assert (workspace / "src/app.py").read_bytes() == before and not (workspace / "src/n.py").exists()
+
+
 def test_create_refuses_to_overwrite_then_overwrites(make_box, workspace: Path) -> None:
     box = make_box()
     result = box.call("create_file", {"path": "src/new/mod.py", "content": "X = 1\n"})

@@ -198,6 +198,8 @@ def create_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     if (box.root / rel).exists() and not args.get("overwrite"):
         return ToolResult.error(f"{rel} already exists: edit it with edit_file, or pass overwrite=true")
     content = args["content"]
+    if "\0" in content:
+        return ToolResult.error(_NUL_REFUSED.format(what="content"))
     lines = len(content.splitlines())
     return box.write([rel], lambda: apply_edits(box.root, [Edit.whole(rel, content)]), f"wrote {rel} ({lines} lines)")
 
@@ -213,6 +215,11 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
             return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}; create it with create_file")
         moved = f"note: the file is {others[0]} (the one file of that name; there is no {rel}): this edit went there.\n"
         rel = box.authorize_path(others[0], write=True)
+    if "\0" in args["new_string"]:
+        return ToolResult.error(_NUL_REFUSED.format(what="new_string"))
+    if not args["old_string"] and (box.root / rel).is_file() and (box.root / rel).stat().st_size:
+        return ToolResult.error(f"old_string is empty, and {rel} is not: quote the lines to replace (to add at the "
+                                "end, quote the last lines and repeat them in new_string before the new ones)")
     old, new = _without_line_numbers(box.root / rel, args["old_string"], args["new_string"])
     if old == new:
         return ToolResult.error("old_string and new_string are the same, so this edit changes nothing: "
@@ -226,6 +233,9 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     return result
 
 
+# A NUL makes the file binary, which read_file and edit_file then refuse: the model could not see or fix it again.
+_NUL_REFUSED = ("{what} holds a NUL character (\\0), which would make the file binary to every tool after it; "
+                "write it as an escape sequence of the file's language instead")
 _NUMBERED = re.compile(r"^ *\d+(?:\t|\| ?)")  # read_file's `cat -n` lines, snippets' and suggestions' `  5| `
 _SUGGESTION_HEADER = re.compile(r"^lines \d+-\d+ \(\d+% similar\):$")
 
