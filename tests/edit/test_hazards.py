@@ -52,6 +52,9 @@ REFUSALS = [
      ("a.py\n```python\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n\n"
       "new/c.py\n```python\nprint('c')\n```\n"),
      r"mix SEARCH/REPLACE blocks with a whole file \(new/c.py in a fenced block\)"),
+    ("a diff making a symbolic link (a file of mode 000 before)", {"t.txt": "x\n"},
+     "diff --git a/l b/l\nnew file mode 120000\n--- /dev/null\n+++ b/l\n@@ -0,0 +1 @@\n+t.txt\n",
+     r"l: the diff makes a symbolic link \(mode 120000\)"),
 ]
 
 

@@ -110,10 +110,17 @@ def _same_file(diff: _FileDiff, old, new) -> bool:
     return (diff.old, diff.new) == (old, new) or diff.old in (old, new) or diff.new in (old, new)
 
 
+_KINDS = {0o12: "symbolic link (mode 120000)", 0o16: "submodule (mode 160000)"}
+
+
 def _metadata(diff: _FileDiff, line: str) -> None:
     if line.startswith(("new file mode", "new mode ")):
         diff.created = diff.created or line.startswith("new file mode")
         digits = line.rsplit(" ", 1)[-1].strip()
+        if digits.isdigit() and int(digits, 8) >> 12 in (0o12, 0o16):  # 120000, 160000: no file of text
+            raise EditError(f"{diff.new or diff.old}: the diff makes a {_KINDS[int(digits, 8) >> 12]}, which an "
+                            "edit does not write (it became a regular file of mode 000); nothing changed. Use a "
+                            "command (ln -s) for it.")
         if digits.isdigit():
             diff.mode = int(digits, 8) & 0o777
     elif line.startswith("deleted file mode"):
