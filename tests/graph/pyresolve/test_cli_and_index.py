@@ -113,6 +113,43 @@ def test_incremental_update_re_resolves_importers(repo, capsys):
     assert [c["id"] for c in out["callers"]] == ["src/shop/tax.py::vat"]
 
 
+INCREMENTAL_CASES = [
+    # (files, then files changed (None: deleted), the caller): incremental answers must be a cold build's
+    ("a deleted module", {"a.py": "def f():\n    return 1\n", "b.py": "from a import f\ndef g():\n    return f()\n"},
+     {"a.py": None}, "b.py::g"),
+    ("a method renamed in a base class reached through another module",
+     {"base.py": "class Base:\n    def helper(self):\n        return 1\n",
+      "child.py": "from base import Base\nclass Child(Base):\n    pass\n",
+      "use.py": "from child import Child\ndef run():\n    Child().helper()\n"},
+     {"base.py": "class Base:\n    def helper2(self):\n        return 1\n"}, "use.py::run"),
+    ("a function renamed behind a chain of re-exports",
+     {"pkg/__init__.py": "from pkg.mid import helper\n", "pkg/mid.py": "from pkg.helpers import helper\n",
+      "pkg/helpers.py": "def helper():\n    return 1\n", "use.py": "from pkg import helper\ndef main():\n    helper()\n"},
+     {"pkg/helpers.py": "def helperX():\n    return 1\n"}, "use.py::main"),
+]
+
+
+@pytest.mark.parametrize(("label", "files", "changes", "caller"), INCREMENTAL_CASES, ids=[c[0] for c in INCREMENTAL_CASES])
+def test_an_update_leaves_no_call_into_what_is_gone(tmp_path, capsys, label, files, changes, caller):
+    """The call graph kept edges into a deleted module or a renamed definition: only the changed files' importers
+    of today were redone."""
+    cold = tmp_path / "cold"
+    for root in (tmp_path / "inc", cold):
+        write_tree(root, files)
+    run_json(capsys, "callees", caller, "--repo", str(tmp_path / "inc"), "--json")
+    for root in (tmp_path / "inc", cold):
+        for path, text in changes.items():
+            if text is None:
+                (root / path).unlink()
+            else:
+                write_tree(root, {path: text})
+                os.utime(root / path, ns=((root / path).stat().st_mtime_ns + 10**9,) * 2)
+    assert main(["index", str(tmp_path / "inc")]) == 0
+    capsys.readouterr()
+    incremental = run_json(capsys, "callees", caller, "--repo", str(tmp_path / "inc"), "--json")["callees"]
+    assert incremental == run_json(capsys, "callees", caller, "--repo", str(cold), "--json")["callees"]
+
+
 def test_namespace_packages_name_their_modules(tmp_path, capsys):
     """Folders without __init__.py above a module (PEP 420): imports name it by the longer name."""
     write_tree(tmp_path, {"ns/sub/util.py": "def helper():\n    return 1\n",
