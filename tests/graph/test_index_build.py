@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -230,6 +231,36 @@ def test_a_module_re_exported_by_its_package_resolves_the_same_cold_and_incremen
         ix.update(["app.py"])
         assert refs_of(ix, "app.py") == cold == [("json", 3, 1, "name", "", "pkg/json/__init__.py::"),
                                                  ("dumps", 3, 6, "call", "json", "pkg/json/__init__.py::dumps")]
+
+
+RELINK_CASES = [
+    # (files, edits in order, the file whose references are compared with a cold build's)
+    ("an alias's definition goes and comes back",
+     {"pkg/helpers.py": "def helper(x):\n    return x\n", "pkg/__init__.py": "from .helpers import helper as help_alias\n",
+      "use.py": "from pkg import help_alias\nhelp_alias(3)\n"},
+     [("pkg/helpers.py", "def helperX(x):\n    return x\n"), ("pkg/helpers.py", "def helper(x):\n    return x\n")],
+     "use.py"),
+    ("a package stops re-exporting a name read through `import pkg.sub`",
+     {"pkg/__init__.py": "from pkg.b import f\n", "pkg/b.py": "def f():\n    return 1\n", "pkg/sub/__init__.py": "",
+      "use.py": "import pkg.sub\npkg.f()\n"},
+     [("pkg/__init__.py", "# f no longer re-exported\n")], "use.py"),
+]
+
+
+@pytest.mark.parametrize(("label", "files", "edits", "compared"), RELINK_CASES, ids=[c[0] for c in RELINK_CASES])
+def test_an_update_resolves_as_a_cold_build(tmp_path: Path, label: str, files: dict, edits: list, compared: str) -> None:
+    repo = make_repo(tmp_path / "r", files)
+    with Index.open(repo) as ix:
+        ix.build()
+        for path, text in edits:
+            (repo / path).write_text(text)
+            os.utime(repo / path, ns=((repo / path).stat().st_mtime_ns + 10**9,) * 2)
+            ix.update([path])
+        incremental = refs_of(ix, compared)
+    (repo / ".codewright" / "index.db").unlink()
+    with Index.open(repo) as ix:
+        ix.build()
+        assert incremental == refs_of(ix, compared)
 
 
 def test_names_resolve_through_chains_of_star_imports(tmp_path: Path) -> None:

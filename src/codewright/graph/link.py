@@ -278,6 +278,11 @@ class Linker:
             redo.update(r[0] for r in conn.execute(
                 "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)",
                 (path, posixpath.dirname(path))))
+            if path.endswith("/__init__.py"):  # `import pkg.sub` binds `pkg` too: its `pkg.f` reads pkg/__init__.py
+                folder = posixpath.dirname(path)
+                redo.update(r[0] for r in conn.execute(
+                    "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.names = '' AND "
+                    "i.alias IS NULL AND i.target > ? AND i.target < ?", (f"{folder}/", f"{folder}0")))
         redo -= changed
         select = (
             "SELECT r.id, f.path, r.name, r.qualifier, s.sid FROM refs r JOIN files f ON f.id=r.file_id"
@@ -288,6 +293,9 @@ class Linker:
             stale.update((row[0], row) for row in self._through_reexports(select, importers_of, rebound))
         for name in appeared:
             stale.update((row[0], row) for row in conn.execute(select + "r.name=? AND r.target IS NULL", (name,)))
+        aliases = self._aliases_of(appeared, changed)
+        if aliases:  # `from .helpers import helper as help_alias`: the uses of the alias, through re-exports too
+            stale.update((row[0], row) for row in self._through_reexports(select, changed, aliases))
         for path in redo:
             stale.update((row[0], row) for row in conn.execute(select + "f.path=?", (path,)))
         updates = []
@@ -298,6 +306,16 @@ class Linker:
             updates.append((target, self._target_file(target), rid))
         conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
         return len(updates)
+
+    def _aliases_of(self, names: set[str], files: set[str]) -> set[str]:
+        """The names other files import `names` of `files` under (`import helper as help_alias`): a use of the
+        alias stayed unresolved when `helper` went and came back, as only uses named `helper` were redone."""
+        if not names or not files:
+            return set()
+        targets = sorted(files | {posixpath.dirname(path) for path in files})
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT alias FROM imports WHERE alias IS NOT NULL AND names IN (SELECT value FROM json_each(?))"
+            " AND target IN (SELECT value FROM json_each(?))", (json.dumps(sorted(names)), json.dumps(targets)))}
 
     def _through_reexports(self, select: str, moved: set[str], names: set[str]) -> list[tuple]:
         """The references, in the files that import the moved files at any depth, that use one of `names`
