@@ -295,6 +295,24 @@ def test_summary_fields_after_folding_turns() -> None:
     assert "## Earlier turns\nSummary of turns 1-" in request.messages[1].content
 
 
+def test_the_agents_own_notes_are_no_goals_in_the_summary() -> None:
+    engine = make(window=5000)
+    engine.add_user("Add a --verbose flag.")
+    for n in range(4):
+        step(engine, n, size=60)
+        engine.add_user("You replied without a tool call: go on, or call finish.", kind="note")
+        engine.build("m")
+    engine.add_user("Make the parser accept YAML too.")
+    n = 4
+    while not (engine.last_compaction and engine.last_compaction.summarised_turns):
+        step(engine, n, size=60)
+        engine.build("m")
+        n += 1
+    summary = engine.summary.render()
+    assert "Add a --verbose flag." in summary and "accept YAML" in summary
+    assert "replied without a tool call" not in summary
+
+
 def test_oversized_recent_result_is_cut_to_fit() -> None:
     engine = make(window=4000)
     engine.add_user("Show the log.")

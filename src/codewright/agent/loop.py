@@ -265,7 +265,7 @@ class Agent:
                     self.emit(ev.AssistantMessage(text=response.text))
                     return Outcome("replied" if self.chat else "done", "the model ended its turn", EXIT_OK)
                 nudged = True
-                self.engine.add_user(NUDGE)
+                self.engine.add_user(NUDGE, kind="note")
                 self._save()
                 continue
             nudged = False
@@ -417,14 +417,14 @@ class Agent:
         self._answer_unanswered("not run: the reply was cut off at the output limit")
         self.emit(ev.ErrorEvent(kind="cut_off", message="the reply was cut off at the output limit; nothing "
                                                         "in it was run", recoverable=True))
-        self.engine.add_user(CUT_OFF)
+        self.engine.add_user(CUT_OFF, kind="note")
         self._save()
 
     def _run_calls(self, calls: list[ToolCall], errors: list[str]) -> Outcome | None:
         self._turn = _Turn(calls=list(calls))
         for message in errors:
             self.emit(ev.ErrorEvent(kind="malformed_tool_call", message=message, recoverable=True))
-            self.engine.add_user(f"Your tool call could not be read: {message}")
+            self.engine.add_user(f"Your tool call could not be read: {message}", kind="note")
         outcome = None
         for call in calls:
             if outcome is not None:  # finish or stuck: answer the remaining calls without running them

@@ -108,7 +108,7 @@ class ContextEngine:
         self._shown: tuple[int, str] = (0, "")  # (ledger length, plan) the model has seen, in state or notes
         self._sent = 0  # history entries included in the last request
         self._pending_retrieved: str | None = None
-        self._deferred: list[str] = []  # user messages waiting for tool results (see add_user)
+        self._deferred: list[str | list[str]] = []  # messages waiting for tool results: text, or [text, kind]
         self._written: dict[int, tuple[Entry, str]] = {}  # entries marked as breakpoints: prefix digest then
         self._static = render_static(system, self.tools, native_tools, facts.render(), repo_map)
         self._static_tokens = self.count(self._static) + MESSAGE_OVERHEAD
@@ -134,18 +134,20 @@ class ContextEngine:
         history, so it stays cached for the turn's model calls) and dropped first by compaction."""
         self._pending_retrieved = self._clean(text.strip()) or None
 
-    def add_user(self, text: str) -> None:
-        """The user's words (or the agent's note to the model). While the last assistant turn still has
-        unanswered tool calls, the message waits until they are answered: a call and its results stay adjacent."""
+    def add_user(self, text: str, *, kind: str = "user") -> None:
+        """The user's words, or with kind "note" the agent's own note to the model (go on, a call that could not
+        be read): a note is no goal of the user's when turns are summarised, and it pushed the user's later
+        requests out of the summary. While the last assistant turn still has unanswered tool calls, the message
+        waits until they are answered: a call and its results stay adjacent."""
         if self._unanswered():
-            self._deferred.append(text)
+            self._deferred.append(text if kind == "user" else [text, kind])
             return
         retrieved, self._pending_retrieved = self._pending_retrieved, None
         if retrieved:
             content = f"<retrieved_context>\n{retrieved}\n</retrieved_context>\n\n{text}"
-            self._append(Entry(Message("user", content), self.turn + 1, "user", words=text))
+            self._append(Entry(Message("user", content), self.turn + 1, kind, words=text))
         else:
-            self._append(Entry(Message("user", text), self.turn + 1, "user"))
+            self._append(Entry(Message("user", text), self.turn + 1, kind))
 
     def add_assistant(self, message: Message) -> None:
         self.turn += 1
@@ -161,8 +163,9 @@ class ContextEngine:
         self._append(Entry(message, self.turn, kind, path=path))
         if self._deferred and not self._unanswered():
             deferred, self._deferred = self._deferred, []
-            for text in deferred:
-                self.add_user(text)
+            for item in deferred:
+                text, kind = (item, "user") if isinstance(item, str) else item
+                self.add_user(text, kind=kind)
 
     def _unanswered(self) -> set[str]:
         """Ids of the last assistant turn's tool calls that have no result yet."""
@@ -388,7 +391,7 @@ class ContextEngine:
             "shown": list(self._shown),
             "sent": self._sent,
             "pending_retrieved": self._pending_retrieved,
-            "deferred": [redact(t) for t in self._deferred],
+            "deferred": [redact(t) if isinstance(t, str) else [redact(t[0]), t[1]] for t in self._deferred],
         }
 
     @classmethod
