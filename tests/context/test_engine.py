@@ -325,6 +325,19 @@ def test_oversized_recent_result_is_cut_to_fit() -> None:
     assert engine.last_compaction and engine.last_compaction.truncated == 1
 
 
+@pytest.mark.parametrize("times", [2, 20, 50])
+def test_a_result_many_times_the_window_keeps_most_of_what_fits(times: int) -> None:
+    """The margin was a twentieth of the piece: at 20 times the budget or more it kept 46 tokens of it."""
+    engine = make(window=8000)
+    engine.add_user("Show the log.")
+    call = ToolCall("big", "run_command", '{"command": "cat log"}')
+    engine.add_assistant(Message("assistant", "", [call]))
+    budget = engine.budget("m")
+    engine.add_tool_result(call, file_text(budget * times // 6), kind="output")
+    engine.build("m")
+    assert budget * 0.8 <= engine.measure() <= budget
+
+
 def test_an_oversized_argument_of_the_latest_call_is_cut_to_fit() -> None:
     """A model that wrote a huge file in one call kept it in every request: it is cut as a huge result is."""
     engine = make(window=4000)

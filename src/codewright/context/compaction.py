@@ -262,7 +262,8 @@ def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: C
             size = count(text)
             if size <= 64:
                 break
-            keep_tokens = max(size - excess - 64 - size // 20, 32)
+            room = size - excess  # what this piece may keep; a twentieth of it spare, for the rough estimate (a
+            keep_tokens = max(room - 64 - max(room, 0) // 20, 32)  # twentieth of the piece: 46 tokens of 600,000)
             keep_chars = max(int(len(text) * keep_tokens / size), 80)
             head, tail = text[: keep_chars // 2], text[-(keep_chars // 2):]
             _replace(entries[i], call, f"{head}\n[... about {size - keep_tokens} tokens cut to fit the context window ...]\n{tail}")
