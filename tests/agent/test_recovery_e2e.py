@@ -271,6 +271,25 @@ def test_time_limit_exits_3(tmp_path: Path) -> None:
     assert script.served < 5
 
 
+def test_a_background_process_stopped_at_the_end_is_saved_as_stopped(tmp_path: Path) -> None:
+    """The processes were stopped after the last save: a resumed session read them as still running."""
+    from codewright.agent.session import SessionStore
+    from codewright.context import Ledger
+
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("run_command", command="sleep 300", background=True)]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="started")])])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "start a server", mode="full-auto")
+    store = SessionStore(root)
+    try:
+        ledger = Ledger.from_dict(store.state(run.session)["context"]["ledger"])
+    finally:
+        store.close()
+    assert [e.kind for e in ledger.entries if e.kind.startswith("process")] == ["process", "process_stopped"]
+    assert ledger.running_processes() == []
+
+
 def test_a_session_stopped_by_its_time_limit_resumes_with_a_limit_of_its_own(tmp_path: Path) -> None:
     """Limits count from each invocation's start: the resumed run stopped at once, the first run's seconds
     counted against it."""

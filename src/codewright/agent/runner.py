@@ -119,6 +119,7 @@ def open_agent(
             with _saved_state(session):
                 agent.restore(state)
         holder["agent"] = agent
+        stack.callback(_stop_background, agent)
         emit(ev.SessionStarted(task=store.get(session).task, model=model, mode=mode, repo=str(root),
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
         if refused := unasked(mode, options):
@@ -129,6 +130,15 @@ def open_agent(
                 f"{', '.join(nested[:5])}{' and more' if len(nested) > 5 else ''}: a git repository of its own "
                 "inside this one; checkpoints do not cover its files, so undo cannot restore them")))
         yield agent
+
+
+def _stop_background(agent: Agent) -> None:
+    """Stop the session's background processes and save the ledger that says so: they were stopped after the
+    last save, and a resumed session still read them as running."""
+    running = bool(agent.toolbox.background)
+    agent.toolbox.close()
+    if running:
+        agent.store.save(agent.session, agent.state())
 
 
 @contextmanager
