@@ -367,8 +367,8 @@ def test_a_saved_state_holding_a_wrong_type_is_refused_before_it_runs(tmp_path: 
     from codewright.agent.session import SessionStore
 
     with ModelServer(Script([lambda rec: Turn(tool_calls=[call("list_dir")])])) as server:
-        first = cli("run", "look", "--max-steps", "1", "--mode", "full-auto", "--json", "--repo", str(tmp_path),
-                    server=server)
+        first = cli("run", "look", "--model", MODEL, "--max-steps", "1", "--mode", "full-auto", "--json", "--repo",
+                    str(tmp_path), server=server)
         out, _ = first.communicate(timeout=60)
     session = json.loads(out.splitlines()[0])["session"]
     store = SessionStore(tmp_path)
