@@ -398,6 +398,20 @@ def test_secrets_are_redacted_in_results_and_stored_sessions() -> None:
     json.loads(engine.to_dict()["history"][1]["message"]["tool_calls"][0]["arguments"])  # still JSON
 
 
+def test_secrets_in_the_ledger_plan_summary_and_project_facts_are_not_stored_or_sent() -> None:
+    token = "ghp_" + "a1B2c3D4" * 5
+    ledger = Ledger()
+    ledger.record("env", name="GH", value=token)
+    engine = ContextEngine(Path("."), system="s", tools=TOOLS, window=8000, repo_map="",
+                           facts=ProjectFacts(conventions=f"Deploy with GITHUB_TOKEN={token}"), ledger=ledger)
+    engine.add_user("Fix it.")
+    engine.set_plan(f"1. [pending] push with {token}")
+    engine.summary.goal.append(f"use {token}")
+    request = engine.build("m")
+    assert token not in request.messages[0].content
+    assert token not in json.dumps(engine.to_dict())
+
+
 def test_a_call_whose_arguments_nest_past_the_recursion_limit_is_built_and_compacted() -> None:
     """Reading those arguments raised RecursionError while the prompt was built (in the text tool format) and while
     old calls were shrunk or summarised: the run ended with a traceback."""

@@ -175,6 +175,15 @@ def test_side_effects_go_to_the_ledger_and_exports_persist(make_box, workspace: 
         assert line in rendered
 
 
+def test_an_export_from_the_environment_is_recorded_as_written(make_box, monkeypatch) -> None:
+    """The ledger showed the model the value the shell expanded: a password it was never meant to see."""
+    monkeypatch.setenv("DATABASE_PASSWORD", "Zq9xLm2Pw7")
+    box = make_box()
+    box.call("run_command", {"command": "export DBPW=${DATABASE_PASSWORD}"})
+    assert "set env DBPW=${DATABASE_PASSWORD}" in box.ledger.render() and "Zq9x" not in box.ledger.render()
+    assert "pw=Zq9xLm2Pw7" in box.call("run_command", {"command": "echo pw=$DBPW"}).content  # the shell has it
+
+
 def test_package_installs_are_recorded_when_allowed(make_box, workspace: Path) -> None:
     bin_dir = workspace / "bin"
     bin_dir.mkdir()

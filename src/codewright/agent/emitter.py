@@ -13,23 +13,12 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from codewright.agent.events import Event, ModelStreamed
 from codewright.agent.session import SessionStore
-from codewright.context.secrets import redact
+from codewright.context.secrets import redact_value
 
 Renderer = Callable[[Event], None]
-
-
-def _redacted(value: Any) -> Any:
-    if isinstance(value, str):
-        return redact(value)
-    if isinstance(value, list):
-        return [_redacted(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _redacted(v) for k, v in value.items()}
-    return value
 
 
 class Emitter:
@@ -41,7 +30,7 @@ class Emitter:
 
     def __call__(self, event: Event) -> Event:
         self.seq += 1
-        changes = {f.name: _redacted(getattr(event, f.name)) for f in dataclasses.fields(event)}
+        changes = {f.name: redact_value(getattr(event, f.name)) for f in dataclasses.fields(event)}
         changes.update(session=self.session, seq=self.seq)
         event = dataclasses.replace(event, **changes)
         if not isinstance(event, ModelStreamed):

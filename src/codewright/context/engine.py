@@ -35,7 +35,7 @@ from codewright.context.compaction import CompactionInfo, Entry, Summary
 from codewright.context.ledger import Ledger
 from codewright.context.project import ProjectFacts, scan_project
 from codewright.context.prompt import TOOL_CALL_FORMAT, render_static
-from codewright.context.secrets import is_secret_path, redact, redact_json
+from codewright.context.secrets import is_secret_path, redact, redact_json, redact_value
 from codewright.context.tokens import MESSAGE_OVERHEAD, TokenCounter, count_tokens, window_for
 from codewright.errors import LimitReached
 from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
@@ -110,7 +110,8 @@ class ContextEngine:
         self._pending_retrieved: str | None = None
         self._deferred: list[str | list[str]] = []  # messages waiting for tool results: text, or [text, kind]
         self._written: dict[int, tuple[Entry, str]] = {}  # entries marked as breakpoints: prefix digest then
-        self._static = render_static(system, self.tools, native_tools, facts.render(), repo_map)
+        # the project's own files quote what they hold: a token in a requirements URL, a password in AGENTS.md
+        self._static = render_static(system, self.tools, native_tools, redact(facts.render()), repo_map)
         self._static_tokens = self.count(self._static) + MESSAGE_OVERHEAD
         self._tool_tokens = self.count(_tools_json(self.tools)) if native_tools else 0
 
@@ -377,20 +378,20 @@ class ContextEngine:
             "system": self.system,
             "tools": [asdict(t) for t in self.tools],
             "window": self.window,
-            "facts": self.facts.to_dict(),
+            "facts": redact_value(self.facts.to_dict()),
             "repo_map": self.repo_map,
             "native_tools": self.native_tools,
             "reserve_output": self.reserve_output,
             "plan": redact(self.plan),
             "history": history,
-            "summary": asdict(self.summary),
-            "ledger": self.ledger.to_dict(),
+            "summary": redact_value(asdict(self.summary)),  # the user's words are its goals
+            "ledger": redact_value(self.ledger.to_dict()),  # commands and values: a token in an export
             "turn": self.turn,
             "compactions": self.compactions,
-            "snapshot": list(self._snapshot) if self._snapshot else None,
-            "shown": list(self._shown),
+            "snapshot": [self._snapshot[0], redact(self._snapshot[1])] if self._snapshot else None,
+            "shown": [self._shown[0], redact(self._shown[1])],  # (ledger length, plan)
             "sent": self._sent,
-            "pending_retrieved": self._pending_retrieved,
+            "pending_retrieved": redact(self._pending_retrieved) if self._pending_retrieved else None,
             "deferred": [redact(t) if isinstance(t, str) else [redact(t[0]), t[1]] for t in self._deferred],
         }
 

@@ -126,19 +126,20 @@ def redact_json(text: str) -> str:
     """`redact` applied to the string values of a JSON document, which stays valid JSON."""
     try:
         data = json.loads(text)
-        cleaned = _redact_value(data)
+        cleaned = redact_value(data)
     except (ValueError, RecursionError):  # not JSON, or nested past what can be read: redacted as text
         return redact(text)
     return text if cleaned == data else json.dumps(cleaned, ensure_ascii=False)
 
 
-def _redact_value(value: Any) -> Any:
+def redact_value(value: Any) -> Any:
+    """`redact` applied to every string of nested lists and dicts (keys kept)."""
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, list):
-        return [_redact_value(v) for v in value]
+        return [redact_value(v) for v in value]
     if isinstance(value, dict):
-        return {k: _redact_value(v) for k, v in value.items()}
+        return {k: redact_value(v) for k, v in value.items()}
     return value
 
 

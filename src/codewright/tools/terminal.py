@@ -187,8 +187,8 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
             for assignment in words[1:]:
                 name, eq, value = assignment.partition("=")
                 if eq:
-                    value = _expand(value, {**command_env(box), "PWD": str(box.root)})
-                    box.env[name] = value
+                    box.env[name] = _expand(value, {**command_env(box), "PWD": str(box.root)})
+                    # as written: `export DBPW=${DATABASE_PASSWORD}` put the password itself in front of the model
                     box.ledger.record("env", name=name, value=value)
         elif words[0] == "unset":
             for name in words[1:]:
