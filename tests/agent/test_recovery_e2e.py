@@ -290,6 +290,27 @@ def test_a_background_process_stopped_at_the_end_is_saved_as_stopped(tmp_path: P
     assert ledger.running_processes() == []
 
 
+def test_a_plan_mode_session_resumed_in_full_auto_gets_the_edit_tools(tmp_path: Path) -> None:
+    root = project(tmp_path)
+    offered: list[set[str]] = []
+
+    def look(rec: Recorded) -> Turn:
+        offered.append({t["function"]["name"] for t in rec.body.get("tools", [])})
+        return Turn(tool_calls=[call("read_file", path="calc.py")])
+
+    def fix(rec: Recorded) -> Turn:
+        offered.append({t["function"]["name"] for t in rec.body.get("tools", [])})
+        return Turn(tool_calls=[call("edit_file", path="calc.py", old_string="    return a - b\n",
+                                     new_string="    return a + b\n")])
+
+    script = Script([look, fix, lambda rec: Turn(tool_calls=[call("finish", summary="fixed")])])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "plan the fix", mode="plan", limits=Limits(max_steps=1))
+        again = run_agent(root, server, "now do it", mode="full-auto", resume=first.session)
+    assert "edit_file" not in offered[0] and "edit_file" in offered[1]
+    assert again.outcome.outcome == "done" and "a + b" in (root / "calc.py").read_text()
+
+
 def test_a_session_stopped_by_its_time_limit_resumes_with_a_limit_of_its_own(tmp_path: Path) -> None:
     """Limits count from each invocation's start: the resumed run stopped at once, the first run's seconds
     counted against it."""

@@ -95,15 +95,16 @@ def open_agent(
             facts=facts,
         )
         stack.callback(toolbox.close)
-        if state:
+        tools = [t for t in Agent.tool_specs(toolbox, mode, options.commands) if only is None or t.name in only]
+        if state:  # the tools of this run's mode: a plan-mode session resumed in full-auto had no edit tools
             with _saved_state(session):
-                engine = ContextEngine.from_dict(state["context"])
+                engine = ContextEngine.from_dict(state["context"], tools=tools)
             engine.ledger = ledger
         else:
             engine = ContextEngine(
                 root,
                 system=system_prompt(chat=options.chat),
-                tools=[t for t in Agent.tool_specs(toolbox, mode, options.commands) if only is None or t.name in only],
+                tools=tools,
                 window=window,
                 facts=facts,
                 repo_map=redact(index.repo_map(REPO_MAP_TOKENS)),  # the map quotes constants' values
