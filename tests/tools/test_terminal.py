@@ -175,6 +175,13 @@ def test_side_effects_go_to_the_ledger_and_exports_persist(make_box, workspace: 
         assert line in rendered
 
 
+def test_redirections_are_no_paths_of_a_recorded_chmod(make_box, workspace: Path) -> None:
+    (workspace / "run.sh").write_text("echo hi\n")
+    box = make_box()
+    box.call("run_command", {"command": "chmod +x run.sh 2>/dev/null > log.txt"})
+    assert [e.fields for e in box.ledger.entries if e.kind == "chmod"] == [{"path": "run.sh", "mode": "+x"}]
+
+
 def test_an_export_from_the_environment_is_recorded_as_written(make_box, monkeypatch) -> None:
     """The ledger showed the model the value the shell expanded: a password it was never meant to see."""
     monkeypatch.setenv("DATABASE_PASSWORD", "Zq9xLm2Pw7")

@@ -176,7 +176,7 @@ def _existing_targets(box: Toolbox, command: str) -> set[str]:
 
 def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
     for part in split_command(command):
-        words = shell_words(part)
+        words = _without_redirections(shell_words(part))
         if not words:
             continue
         if words[0] == "chmod" and len(words) >= 3:
@@ -202,6 +202,25 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
     for path in sorted(existed):
         if not (box.root / path).exists():
             box.ledger.record("delete", path=path)
+
+
+_REDIRECTION = re.compile(r"^(\d*|&)(>>?|<<?<?|>&|<&)(.*)$")
+
+
+def _without_redirections(words: list[str]) -> list[str]:
+    """A command's words without its redirections: `chmod +x run.sh 2>/dev/null` recorded `2>/dev/null` as a
+    path, and `> log` recorded `>` and `log`."""
+    kept, skip = [], False
+    for word in words:
+        if skip:
+            skip = False
+            continue
+        found = _REDIRECTION.match(word)
+        if found:
+            skip = not found.group(3)  # `> log`: the target is the next word
+            continue
+        kept.append(word)
+    return kept
 
 
 def _expand(value: str, env: dict[str, str]) -> str:
