@@ -195,9 +195,7 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
                 box.env.pop(name, None)
                 box.ledger.record("env", name=name, value="(unset)")
         elif command_risk(part) == "installs packages":
-            args = words[2:]
-            args = args[: next((i for i, w in enumerate(args) if w[:1] in "<>|&" or w[1:2] == ">"), len(args))]
-            names = [w for w in args if not w.startswith("-") and w not in ("install", "add", "pip")]
+            names = [w for w in words[2:] if not w.startswith("-") and w not in ("install", "add", "pip")]
             box.ledger.record("package", manager=words[0], names=names)
     for path in sorted(existed):
         if not (box.root / path).exists():
