@@ -37,6 +37,15 @@ def test_symbols_fuzzy(index: Index, query: str, first: str) -> None:
     assert index.symbols(query)[0].id == first
 
 
+@pytest.mark.parametrize(("query", "found"), [("Ünïcode", "Ünïcode"), ("ünïcode", "Ünïcode"), ("CAFÉ", "café"),
+                                              ("ünï", "Ünïcode"), ("cafe", None)])
+def test_symbols_fold_the_case_of_letters_beyond_ascii(tmp_path: Path, query: str, found: str | None) -> None:
+    """SQLite's LIKE folds ASCII letters only: `symbols ünïcode` found nothing named Ünïcode."""
+    with Index.open(make_repo(tmp_path / "r", {"m.py": "class Ünïcode:\n    pass\n\n\ndef café():\n    pass\n"})) as ix:
+        ix.build()
+        assert [s.name for s in ix.symbols(query)][:1] == ([found] if found else [])
+
+
 @pytest.mark.parametrize("query", ["zzz", "views.User", "u" * 25_000])  # User is in models, not in views; no name is
 # that long (SQLite refused the pattern with an error)
 def test_symbols_no_match(index: Index, query: str) -> None:

@@ -98,10 +98,15 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
         return []
     parts = needle.count(".") + 1
     column = "s.qualname" if parts > 1 else "s.name"
-    pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
+    if needle.isascii():
+        pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
+        test = f"{column} LIKE ? ESCAPE '\\'"
+    else:  # LIKE folds ASCII letters only: `Ünïcode` never matched `ünïcode`; GLOB's sets hold both cases
+        pattern = "*" + "*".join(_either_case(c) for c in needle) + "*"
+        test = f"{column} GLOB ?"
     if len(pattern.encode("utf-8")) > _LIKE_LIMIT:
         return []  # no name holds that many letters (and SQLite refuses the pattern)
-    found = _symbols(conn, f"{column} LIKE ? ESCAPE '\\' AND s.kind != 'module'", (pattern,))
+    found = _symbols(conn, f"{test} AND s.kind != 'module'", (pattern,))
     words = split_identifier(needle)
 
     def score(s: SymbolInfo) -> tuple:
@@ -119,6 +124,14 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
 
 
 _LIKE_LIMIT = 50_000  # bytes: SQLite's longest LIKE pattern (SQLITE_MAX_LIKE_PATTERN_LENGTH)
+
+
+def _either_case(ch: str) -> str:
+    """One character as a GLOB set of its cases (`[Üü]`); any other sign than a letter, digit, `_` or `.` matches
+    any one character (`^`, `]` and `*` have meanings of their own in a set)."""
+    if not (ch.isalnum() or ch in "_."):
+        return "?"
+    return "[" + "".join(dict.fromkeys([ch, ch.lower(), ch.upper()] if len(ch.upper()) == 1 else [ch, ch.lower()])) + "]"
 
 
 def _escape_like(ch: str) -> str:
