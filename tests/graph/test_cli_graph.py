@@ -166,6 +166,7 @@ def test_one_signature_of_pages_leaves_the_rest_of_the_map(tmp_path: Path) -> No
 @pytest.mark.parametrize(("args", "line"), [
     (["symbols", "zzz"], "no symbol's name matches 'zzz'"),
     (["refs", "zzz"], "no uses of 'zzz' are indexed"),
+    (["refs", "Engine."], "no uses of 'Engine.' are indexed"),  # no `codewright refs ` with an empty name
     (["refs", "pkg.models.User.get_user"],
      "no use is resolved to 'pkg.models.User.get_user' (`codewright refs get_user` lists every use of the name)"),
 ])

@@ -101,7 +101,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
         print(f"{r.path}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
     if not found and not args.json:
         bare = bare_name(args.name)
-        if bare == args.name:
+        if bare in (args.name, ""):  # `Engine.` names no use to suggest
             print(f"no uses of {args.name!r} are indexed")
         else:
             print(f"no use is resolved to {args.name!r} (`codewright refs {bare}` lists every use of the name)")
