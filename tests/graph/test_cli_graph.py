@@ -186,6 +186,15 @@ def test_corrupted_index_is_rebuilt_with_a_message_on_stderr(tmp_path: Path) -> 
     assert obj["files"] == 5 and "corrupted" in obj["notices"][0]
 
 
+@pytest.mark.parametrize("args", [["find", "make a user"], ["callers", "make_user"], ["symbols", "User"]])
+def test_every_command_says_when_it_rebuilds_a_corrupted_index(tmp_path: Path, args: list[str]) -> None:
+    broken = make_repo(tmp_path / "b", PYTHON_REPO)
+    (broken / ".codewright").mkdir()
+    (broken / ".codewright" / "index.db").write_bytes(b"garbage" * 500)
+    out = cli(*args, "--repo", str(broken))
+    assert out.returncode == 0 and "rebuilding the index" in out.stderr, out.stderr
+
+
 @pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal")
 def test_progress_shows_on_a_terminal(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")

@@ -115,9 +115,9 @@ def _check_output(out: Path, sources: list[Path]) -> None:
 
 def _open(repo: Path):
     from codewright.graph.calls import ensure_calls
-    from codewright.graph.index import Index
+    from codewright.graph.cli import open_index
 
-    index = Index.open(repo)
+    index = open_index(repo)
     ensure_calls(index, _say_when_long)
     return index
 

@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    index = _open(args.path)
+    index = open_index(args.path)
     stats = _build(index, quiet=args.json)
     if args.json:
         _print_json({"root": str(index.root), "db": str(index.root / ".codewright" / "index.db"),
@@ -153,7 +153,9 @@ def cmd_map(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(path: str) -> Index:
+def open_index(path: str | Path) -> Index:
+    """The index at `path`, its notices (an older or corrupted index.db rebuilt) said on stderr: every command
+    that opens one says them, `find` and `callers` too."""
     from codewright.graph.index import Index
 
     index = Index.open(path)
@@ -164,7 +166,7 @@ def _open(path: str) -> Index:
 
 def _ready(args: argparse.Namespace) -> Index:
     """The index of --repo, built first when there is none yet."""
-    index = _open(args.repo)
+    index = open_index(args.repo)
     if index.is_empty:
         _build(index, quiet=args.json)
     return index

@@ -20,13 +20,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _find(args: argparse.Namespace) -> int:
-    from codewright.graph.index import Index
+    from codewright.graph.cli import open_index
     from codewright.retrieve.find import find
 
     if args.k < 1:
         raise UsageError("-k must be at least 1")
     text = _task_text(args)
-    with Index.open(args.repo) as index:
+    with open_index(args.repo) as index:
         index.build()
         ranking = find(index, text, k=args.k)
     if args.json:
