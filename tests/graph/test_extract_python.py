@@ -181,6 +181,15 @@ def test_symbol_kinds(source, expected):
     assert [(s.id.split("::")[1], s.kind) for s in syms] == expected
 
 
+@pytest.mark.parametrize("decorator", ["@overload", "@typing.overload", "@t.overload"])
+def test_overload_signatures_give_way_to_the_implementation(decorator):
+    """`def go` was the first signature stub (line 3, span 3-3), and the body's uses were outside its span."""
+    source = (f"import typing\n\n{decorator}\ndef go(x: int) -> int: ...\n{decorator}\ndef go(x: str) -> str: ...\n"
+              "def go(x):\n    return x\n")
+    (go,) = [s for s in extract("m.py", source.encode()).symbols if s.name == "go"]
+    assert (go.start_line, go.end_line, go.signature) == (7, 8, "def go(x)")
+
+
 def test_large_class_is_split_by_method():
     methods = "".join(f"    def m{i}(self):\n" + "        x = 1\n" * 8 + "\n" for i in range(10))
     source = "import os\n\n\nclass Big:\n    '''Big.'''\n    limit = 3\n\n" + methods + "\nZ = 1\n"

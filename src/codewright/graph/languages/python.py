@@ -162,6 +162,8 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     stack: list[tuple[int, Symbol, str]] = []  # (end byte, symbol, qual) of open scopes
     seen_vars: set[str] = set()
     declared: set[int] = set()
+    stubs: set[str] = set()  # ids with an @overload signature: the implementation after them is the symbol
+    signatures: set[int] = set()  # the @overload symbols themselves, by object
     col = src.col
     ascii_src = src.ascii
     for start, neg_end, _, role, stmt, name_node in defs:
@@ -207,9 +209,18 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             first = start
             if end in decorated:
                 first = max((d for d in decorated[end] if d <= start), default=start)
+                if _OVERLOAD.search(src.slice(first, start)):
+                    stubs.add(sym.id)
+                    signatures.add(id(sym))
             spans.append((src.line_of(first) if first != start else srow + 1, erow + 1, sym))
             stack.append((end, sym, qual))
+    if stubs:  # the signatures give way to the implementation where there is one
+        implemented = {sym.id for sym in symbols if sym.id in stubs and id(sym) not in signatures}
+        symbols = [sym for sym in symbols if sym.id not in implemented or id(sym) not in signatures]
     return symbols, spans, ranges, declared
+
+
+_OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
 
 
 def _block_assignments(blocks) -> list:
