@@ -543,6 +543,9 @@ def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
      [("W.show", "method", 1, ""), ("Box.clone", "method", 2, ""), ("Show.helper", "method", 3, "Show"),
       ("Show", "trait", 4, ""), ("Show.Out", "type", 4, "Show"), ("E", "enum", 5, ""), ("E.A", "constant", 5, "E"),
       ("E.B", "constant", 5, "E")]),
+    # Rust: impls of primitive types (their methods were top-level functions)
+    ("prim.rs", b"impl Tr for u8 { fn req(&self) {} }\nimpl Tr for &str { fn req(&self) {} }\n",
+     [("u8.req", "method", 1, ""), ("str.req", "method", 2, "")]),
 ])
 def test_definition_forms(path, source, expected):
     facts = extract(path, source)

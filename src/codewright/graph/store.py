@@ -36,7 +36,8 @@ SCHEMA_VERSION = 11  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 10: C/C++ declarations in include guards, #ifdef, extern "C" and namespaces, C++ constructors, operators and template
 # members, enum constants in every language, Go's grouped vars, TS overloads as prototypes, CommonJS `exports.f` as f
 # 11: the functions of a JS/TS object a variable holds (`const api = {get: function () {}}`) are `api.get`; a
-# Python @overload signature gives way to the implementation; a dotted qualifier over 200 characters is dropped
+# Python @overload signature gives way to the implementation; a dotted qualifier over 200 characters is dropped;
+# Rust impls of primitive types (impl Tr for u8) hold their methods
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -14,12 +14,14 @@ from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
 
 # What an `impl` block's methods nest under: its type's name, through generics, a path, a reference, a pointer,
-# a slice (`impl Show for [W]`) or a trait object (`impl dyn Show`).
+# a slice (`impl Show for [W]`) or a trait object (`impl dyn Show`); a primitive type too (`impl Show for u8`).
 _TYPE_NAMES = ("(type_identifier) @scope.name", "(generic_type type: (type_identifier) @scope.name)",
                "(generic_type type: (scoped_type_identifier name: (type_identifier) @scope.name))",
                "(scoped_type_identifier name: (type_identifier) @scope.name)")
 _WRAPPED = ("reference_type type:", "pointer_type type:", "array_type element:", "dynamic_type trait:")
-IMPL_TARGET = "[\n  " + "\n  ".join([*_TYPE_NAMES, *(f"({w} {t})" for w in _WRAPPED for t in _TYPE_NAMES)]) + "]"
+_PRIMITIVE = ["(primitive_type) @scope.name", *(f"({w} (primitive_type) @scope.name)" for w in _WRAPPED[:3])]
+IMPL_TARGET = "[\n  " + "\n  ".join([*_TYPE_NAMES, *(f"({w} {t})" for w in _WRAPPED for t in _TYPE_NAMES),
+                                     *_PRIMITIVE]) + "]"
 
 DEFS_SCM = rf"""
 (function_item name: (identifier) @name) @def.function
