@@ -129,6 +129,8 @@ _LIKE_LIMIT = 50_000  # bytes: SQLite's longest LIKE pattern (SQLITE_MAX_LIKE_PA
 def _either_case(ch: str) -> str:
     """One character as a GLOB set of its cases (`[Üü]`); any other sign than a letter, digit, `_` or `.` matches
     any one character (`^`, `]` and `*` have meanings of their own in a set)."""
+    if "\ud800" <= ch <= "\udfff":  # an argument's byte that was not UTF-8: kept, so it is refused as such
+        return ch
     if not (ch.isalnum() or ch in "_."):
         return "?"
     return "[" + "".join(dict.fromkeys([ch, ch.lower(), ch.upper()] if len(ch.upper()) == 1 else [ch, ch.lower()])) + "]"
