@@ -35,6 +35,8 @@ def test_read_failures(make_box, workspace: Path) -> None:
         assert (result.ok, result.kind, result.content) == (False, "error", message)
     past = box.call("read_file", {"path": "README.md", "start_line": 9})
     assert past.content == "README.md has 1 lines: start_line 9 is past the end"
+    # a path is never its own suggestion
+    assert box.call("list_dir", {"path": "README.md"}).content == "README.md is not a directory"
 
 
 READ_ENCODINGS = [

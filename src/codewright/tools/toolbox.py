@@ -241,12 +241,13 @@ class Toolbox:
     def suggest_path(self, rel: str) -> str:
         """'; did you mean X?' for a path that does not exist: a close name beside it, or the files of
         that name elsewhere (models guess directories: `src/x.py` for a top-level `x.py`)."""
-        parent = (self.root / rel).parent
-        close = difflib.get_close_matches(Path(rel).name, [p.name for p in parent.iterdir()], n=1) \
+        parent, name = (self.root / rel).parent, Path(rel).name
+        # never the path itself: `list_dir a.py` said "a.py is not a directory; did you mean a.py?"
+        close = difflib.get_close_matches(name, [p.name for p in parent.iterdir() if p.name != name], n=1) \
             if parent.is_dir() else []
         if close:
             return f"; did you mean {(parent / close[0]).relative_to(self.root).as_posix()}?"
-        others = self.same_name(rel)
+        others = [path for path in self.same_name(rel) if path != Path(rel).as_posix()]
         if not others:
             return ""
         return f"; did you mean {' or '.join(others[:5])}?"
