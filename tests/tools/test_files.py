@@ -252,6 +252,14 @@ def test_apply_patch_checks_every_target_path(make_box, workspace: Path) -> None
     assert result.kind == "denied" and not (workspace / "migrations/0002.py").exists()
 
 
+def test_apply_patch_asks_once_per_file_in_ask_mode(make_box, workspace: Path) -> None:
+    text = ("*** Begin Patch\n*** Update File: src/app.py\n@@\n-import os\n+import sys\n"
+            "*** Add File: src/new.py\n+X = 1\n*** End Patch\n")
+    box = make_box("ask")
+    assert box.call("apply_patch", {"text": text}).ok
+    assert sorted(request.target for request in box.asked) == ["src/app.py", "src/new.py"]
+
+
 def test_a_patch_against_a_secret_file_is_refused_before_the_file_is_read(make_box) -> None:
     """The dry run's "did you mean" quoted the closest lines of .env, the secret it then refused."""
     text = ".env\n<<<<<<< SEARCH\nAPI_KEY=nearly-the-key\n=======\nX=1\n>>>>>>> REPLACE\n"

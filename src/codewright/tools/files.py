@@ -293,13 +293,12 @@ def apply_patch(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     from codewright.edit.formats import parse_text
 
     name, edits = parse_text(args["text"], args.get("format"), root=box.root)  # once: the edits are frozen
-    for edit in edits:
-        for path in filter(None, (edit.path, edit.move_to)):
-            box.authorize_path(path, write=True)
+    allowed = {box.authorize_path(path, write=True) for edit in edits for path in filter(None, (edit.path, edit.move_to))}
     preview = apply_edits(box.root, edits, dry_run=True, format=name)
     paths = [c.path for c in preview.changes] + [c.moved_from for c in preview.changes if c.moved_from]
-    for path in paths:
-        box.authorize_path(path, write=True)
+    for path in dict.fromkeys(paths):
+        if path not in allowed:  # each file asked about once (ask mode asked twice for every file)
+            box.authorize_path(path, write=True)
     return box.write(paths, lambda: apply_edits(box.root, edits, format=name))
 
 
