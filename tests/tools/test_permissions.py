@@ -135,6 +135,11 @@ def test_a_config_value_of_the_wrong_type_is_refused(table: dict, said: str) -> 
         Permissions.from_config("ask", table)
 
 
+def test_a_path_with_a_nul_is_said_to_be_no_file_name() -> None:
+    decision = Permissions("full-auto").check_path(ROOT, "src/a\0.py", write=False)
+    assert decision.action == "deny" and "holds a NUL character" in decision.reason
+
+
 def test_codewrights_own_configuration_is_never_written() -> None:
     decision = Permissions("full-auto", allow=["path:**"]).check_path(ROOT, "codewright.toml", write=True)
     assert decision.action == "deny" and "next session" in decision.reason

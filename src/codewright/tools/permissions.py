@@ -134,6 +134,8 @@ class Permissions:
 
     def check_path(self, root: Path, path: str, *, write: bool) -> Decision:
         """May `path` (relative to the workspace `root`, or absolute) be read or written?"""
+        if "\0" in path:  # resolving it raises as a path outside the workspace does: it was said to be one
+            return Decision("deny", f"{path!r} holds a NUL character, which no file name has")
         try:
             rel = _relative(root, path)
         except ValueError:
