@@ -186,6 +186,7 @@ def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
     """Stage 2: fold entries[:upto] into `summary` (the caller removes them)."""
     later = entries[upto:]
     settle_open_items(summary, entries)
+    label = _result_labels(entries)
     for entry in entries[:upto]:
         summary.first_turn = summary.first_turn or max(entry.turn, 1)
         summary.last_turn = max(summary.last_turn, entry.turn)
@@ -200,8 +201,8 @@ def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
         elif msg.role == "tool":
             _note_file(summary, entry)
             if entry.kind == "error":
-                line = f"{msg.name or 'tool'} at turn {entry.turn}: {_clip(msg.content.strip().splitlines()[0] if msg.content.strip() else '', 160)}"
-                fixed = any(e.message.role == "tool" and e.message.name == msg.name and e.kind != "error" for e in later)
+                line = f"{label(entry)} at turn {entry.turn}: {_clip(msg.content.strip().splitlines()[0] if msg.content.strip() else '', 160)}"
+                fixed = any(e.message.role == "tool" and e.kind != "error" and label(e) == label(entry) for e in later)
                 (summary.errors_fixed if fixed else summary.open_items).append(line)
     for key in ("decisions", "errors_fixed", "open_items"):
         items = getattr(summary, key)
@@ -210,8 +211,10 @@ def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
 
 
 def settle_open_items(summary: Summary, entries: list[Entry]) -> None:
-    """Errors left open by an earlier compaction count as fixed once the same tool has succeeded since."""
-    succeeded = {e.message.name for e in entries if e.message.role == "tool" and e.kind != "error"}
+    """Errors left open by an earlier compaction count as fixed once the same call (tool and target: the command,
+    the path) has succeeded since; by the tool alone, a failing pytest was fixed by a later `ls`."""
+    label = _result_labels(entries)
+    succeeded = {label(e) for e in entries if e.message.role == "tool" and e.kind != "error"}
     fixed = [item for item in summary.open_items if item.split(" at turn ", 1)[0] in succeeded]
     summary.open_items = [item for item in summary.open_items if item not in fixed]
     summary.errors_fixed += fixed
@@ -226,6 +229,17 @@ def _note_file(summary: Summary, entry: Entry) -> None:
         actions.append(action)
     if len(summary.files) > SUMMARY_LIMITS["files"]:
         summary.files.pop(next(iter(summary.files)))
+
+
+def _result_labels(entries: list[Entry]):  # type: ignore[no-untyped-def]
+    """A function naming a tool result by the call that made it (`run_command python -m pytest`)."""
+    calls = {call.id: call for entry in entries for call in entry.message.tool_calls}
+
+    def label(entry: Entry) -> str:
+        call = calls.get(entry.message.tool_call_id or "")
+        return _call_label(call) if call is not None else entry.message.name or "tool"
+
+    return label
 
 
 def _call_label(call: ToolCall) -> str:
