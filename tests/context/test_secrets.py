@@ -29,6 +29,7 @@ REDACTED = [
     ("key in a printed json string", '"private_key": "-----BEGIN PRIVATE KEY-----\\nMIIEvQ\\n-----END PRIVATE KEY-----\\n"',
      "MIIEvQ"),
     ("bearer header", "curl -H 'Authorization: Bearer abcdef123456789'", "abcdef123456789"),
+    ("proxy header", "Proxy-Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA"),
     ("gitlab token", "glpat-abcdefghij1234567890", "glpat-abcdefghij"),
     ("stripe test key", "sk_test_abcdefghij1234567890", "sk_test_abcdef"),
     ("curl user", "curl -u admin:hunter22 https://x", "hunter22"),

@@ -65,8 +65,8 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("jwt", re.compile(r"\beyJ[A-Za-z0-9_\-]{10,}\.eyJ[A-Za-z0-9_\-]{10,}\.[A-Za-z0-9_\-]{10,}")),
     # user (perhaps empty) and password up to the last @ before the host: `p@ss` is one password
     ("url password", re.compile(r"(?<=://)[^/\s:@]*:[^/\s]+(?=@[^@/\s]+)")),
+    # `Authorization:` and `Proxy-Authorization:` alike (`\b` falls after the hyphen)
     ("credentials", re.compile(r"(?i)(?<=\bauthorization:)\s*(?:bearer|basic|token)\s+[A-Za-z0-9._~+/=\-]{8,}")),
-    ("credentials", re.compile(r"(?i)(?<=\bproxy-authorization:)\s*(?:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")),
 ]
 # Passwords on a command line: `curl -u user:PASSWORD`, `mysql -pPASSWORD` (the rest of the line kept).
 _COMMAND_PASSWORDS = [
