@@ -76,7 +76,7 @@ class ShadowRepo:
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
         with self._locked():  # made here when missing
-            pass
+            self._verbatim()  # a shadow repository made by an earlier version lacks it
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -91,7 +91,6 @@ class ShadowRepo:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if not (self.git_dir / "HEAD").exists():
                 self._init()
-            self._verbatim()
             yield
         finally:
             os.close(fd)  # which releases the lock
@@ -115,6 +114,7 @@ class ShadowRepo:
         exclude = self.git_dir / "info" / "exclude"
         exclude.parent.mkdir(parents=True, exist_ok=True)
         exclude.write_text("\n".join(EXCLUDE) + "\n", encoding="utf-8")
+        self._verbatim()
 
     def _verbatim(self) -> None:
         """Files are kept and put back byte for byte: the project's .gitattributes (`* text=auto`, `eol=crlf`,
@@ -219,13 +219,7 @@ class ShadowRepo:
             return self._restore(commit)
 
     def _restore(self, commit: str) -> Restored:
-        current = self._snapshot_tree()  # once: it is what `unsaved` and before-rewind/ are made of
-        stamp = str(int(time.time() * 1000))
-        parent = self.head()
-        unsaved = [path for path, _ in self._changes(parent, current)] if parent else []
-        saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
-                          "state before rewind").strip()
-        self._git("update-ref", f"refs/codewright/before-rewind/{stamp}", saved)
+        saved, unsaved = self._keep_current()
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
         changes = self._changes(saved, commit)
@@ -238,11 +232,7 @@ class ShadowRepo:
         result as `label`: the other files stay as they are, the user's edits made meanwhile among them. What was
         there before stays reachable under refs/codewright/before-rewind/."""
         with self._locked():
-            current = self._snapshot_tree()
-            parent = self.head()
-            saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
-                              "state before rewind").strip()
-            self._git("update-ref", f"refs/codewright/before-rewind/{int(time.time() * 1000)}", saved)
+            self._keep_current()
             kept = set(self._git("ls-tree", "-r", "-z", "--name-only", commit).split("\0")) & set(paths)
             if kept:
                 self._git("checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
@@ -252,6 +242,17 @@ class ShadowRepo:
                     os.unlink(self.root / path)
             made = self._commit(label)
             return Restored(made.changes if made else [], [])
+
+    def _keep_current(self) -> tuple[str, list[str]]:
+        """Commit the files as they are now under refs/codewright/before-rewind/ (a restore overwrites them); returns
+        that commit and the files that differ from the last checkpoint."""
+        current = self._snapshot_tree()  # once: it is what `unsaved` and before-rewind/ are made of
+        parent = self.head()
+        unsaved = [path for path, _ in self._changes(parent, current)] if parent else []
+        saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
+                          "state before rewind").strip()
+        self._git("update-ref", f"refs/codewright/before-rewind/{int(time.time() * 1000)}", saved)
+        return saved, unsaved
 
     def _keep_ignored(self, saved: str, removed: list[str]) -> set[str]:
         """Put back, from `saved`, the removed files that the restored tree's ignore rules leave out (see the
