@@ -244,6 +244,14 @@ RELINK_CASES = [
      {"pkg/__init__.py": "from pkg.b import f\n", "pkg/b.py": "def f():\n    return 1\n", "pkg/sub/__init__.py": "",
       "use.py": "import pkg.sub\npkg.f()\n"},
      [("pkg/__init__.py", "# f no longer re-exported\n")], "use.py"),
+    ("a module that re-exports through a star import is deleted",
+     {"pkg/helpers.py": "def helper(x):\n    return x\n", "pkg/mid.py": "from .helpers import helper\n",
+      "pkg/__init__.py": "from .mid import *\n", "use.py": "from pkg import helper\nhelper(3)\n"},
+     [("pkg/mid.py", None)], "use.py"),
+    ("a subpackage read through `import pkg.b` goes and comes back",
+     {"pkg/__init__.py": "", "pkg/b.py": "", "pkg/sub/__init__.py": "def x():\n    pass\n",
+      "use.py": "import pkg.b\n\n\ndef caller():\n    pkg.sub.x()\n"},
+     [("pkg/sub/__init__.py", None), ("pkg/sub/__init__.py", "def x():\n    pass\n")], "use.py"),
 ]
 
 
@@ -252,9 +260,12 @@ def test_an_update_resolves_as_a_cold_build(tmp_path: Path, label: str, files: d
     repo = make_repo(tmp_path / "r", files)
     with Index.open(repo) as ix:
         ix.build()
-        for path, text in edits:
-            (repo / path).write_text(text)
-            os.utime(repo / path, ns=((repo / path).stat().st_mtime_ns + 10**9,) * 2)
+        for path, text in edits:  # None deletes the file
+            if text is None:
+                (repo / path).unlink()
+            else:
+                (repo / path).write_text(text)
+                os.utime(repo / path, ns=((repo / path).stat().st_mtime_ns + 10**9,) * 2)
             ix.update([path])
         incremental = refs_of(ix, compared)
     (repo / ".codewright" / "index.db").unlink()

@@ -271,14 +271,16 @@ class Index:
             or any(p not in known or known[p].status != "skipped" for p in skipped)
         )
         changed = {p.path for p in parsed}
-        retarget = relink_imports(conn, mmap, modules, changed) if paths_changed and not cold else set()
+        retarget = relink_imports(conn, mmap, modules, changed) if paths_changed and not cold else {}
         linker = Linker(conn, all_paths - unparsed - {p.path for p in parsed if p.skipped}, writer, parsed, cold)
         linker.resolve_refs(parsed)
         if not cold:
             new_sids = {s[0] for item in parsed for s in item.symbols}
             new_imports = self._import_rows([writer.ids[p] for p in changed])
             moved = old_imports != new_imports
-            appeared = {store.bare_name(sid) for sid in new_sids - old_sids}
+            # a module that appears is named by the last part of its dotted name (`pkg.sub.x()` after `import pkg.b`)
+            appeared = {store.bare_name(sid) or modules.get(sid[:-2], "").rpartition(".")[2]
+                        for sid in new_sids - old_sids} - {""}
             importers_too = changed | set(removed) if moved else set()
             rebound = rebound_names(conn, old_imports, new_imports) if moved else set()
             # a module that appears (a file no longer binary) is named by its importers, not by its bare name

@@ -261,7 +261,7 @@ class Linker:
                     updates.append((*found, first + n))
         self.conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
 
-    def relink(self, importers_of: set[str], retarget: set[str], vanished: set[str], appeared: set[str],
+    def relink(self, importers_of: set[str], retarget: dict[str, set[str]], vanished: set[str], appeared: set[str],
                changed: set[str], rebound: set[str] = frozenset()) -> int:
         """Re-resolve the references whose answer the change can alter; returns how many.
 
@@ -270,7 +270,8 @@ class Linker:
         moved (`retarget`); all references of the files importing `importers_of` (the
         changed files whose own imports changed, since re-exports pass through them); and,
         in the files importing those files in turn, at any depth, the references that
-        use a name in `rebound` (the names the changed imports bind: re-export chains).
+        use a name in `rebound` (the names the changed imports bind: re-export chains), and
+        likewise above the files of `retarget`, for the names their moved imports bind.
         """
         conn = self.conn
         redo = set(retarget)
@@ -291,6 +292,9 @@ class Linker:
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
         if importers_of and rebound:
             stale.update((row[0], row) for row in self._through_reexports(select, importers_of, rebound))
+        if retarget:  # `pkg/__init__.py` star-imported a module that is gone: `from pkg import helper` elsewhere
+            moved_names = rebound.union(*retarget.values())
+            stale.update((row[0], row) for row in self._through_reexports(select, set(retarget), moved_names))
         for name in appeared:
             stale.update((row[0], row) for row in conn.execute(select + "r.name=? AND r.target IS NULL", (name,)))
         aliases = self._aliases_of(appeared, changed)
@@ -363,9 +367,7 @@ def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple
             continue
         names.update(_bound_names(row))
         if any(n.partition(" as ")[0] == "*" for n in row[1].split(",")):
-            names.update(n for (n,) in conn.execute(
-                "SELECT s.name FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=? AND s.parent=?",
-                (target, f"{target}::")))
+            names.update(_top_names(conn, [target]))
     return names
 
 
@@ -381,25 +383,36 @@ def _bound_names(row: tuple) -> set[str]:
     return names
 
 
-def relink_imports(conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str], changed: set[str]) -> set[str]:
+def relink_imports(conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str, str],
+                   changed: set[str]) -> dict[str, set[str]]:
     """Re-resolve the other files' imports after files were added or removed.
 
-    Returns the files whose import targets changed: their references must be redone.
+    Returns the files whose import targets changed, each with the names those imports bind (for a star
+    import, the top-level names of the file it named and of the one it names now): the files' references
+    must be redone, and so must the uses of those names in the files importing them, at any depth.
     """
     rows = conn.execute(
-        "SELECT i.id, f.path, f.language, i.module, i.level, i.target FROM imports i JOIN files f"
+        "SELECT i.id, f.path, f.language, i.module, i.names, i.alias, i.level, i.target FROM imports i JOIN files f"
         " ON f.id = i.file_id"
     ).fetchall()
-    updates, retarget = [], set()
-    for iid, path, language, module, level, old in rows:
+    updates, retarget = [], defaultdict(set)
+    for iid, path, language, module, names, alias, level, old in rows:
         if path in changed:
             continue
         target = mmap.resolve(path, language, module, level, modules.get(path))
         if target != old:
             updates.append((target, iid))
-            retarget.add(path)
+            retarget[path].update(_bound_names((module, names, alias)))
+            if any(n.partition(" as ")[0] == "*" for n in names.split(",")):
+                retarget[path].update(_top_names(conn, [t for t in (old, target) if t]))
     conn.executemany("UPDATE imports SET target=? WHERE id=?", updates)
     return retarget
+
+
+def _top_names(conn: sqlite3.Connection, paths: list[str]) -> set[str]:
+    """The names defined at the top of these files (what a star import of one takes, or more)."""
+    return {n for path in paths for (n,) in conn.execute(
+        "SELECT s.name FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=? AND s.parent=?", (path, f"{path}::"))}
 
 
 def write_dirs(conn: sqlite3.Connection) -> None:
