@@ -51,8 +51,11 @@ def test_a_pattern_ripgrep_refuses_is_an_error_not_no_matches(make_box, monkeypa
     assert not result.ok and "look-around" in result.content
 
 
-def test_secret_files_never_appear(make_box, finder) -> None:
+def test_secret_files_appear_only_where_a_rule_allows_reading_them(make_box, finder) -> None:
+    """The hits obey read_file's rule: `.env` is hidden, unless the user allowed it with `path:.env`."""
     assert "no matches" in make_box().call("search", {"pattern": "API_KEY"}).content
+    allowed = make_box(allow=["path:.env"]).call("search", {"pattern": "API_KEY"}).content
+    assert allowed.startswith(".env:1: API_KEY="), allowed
 
 
 def test_a_symlink_out_of_the_workspace_and_a_fifo_are_not_searched(make_box, workspace: Path, tmp_path: Path,

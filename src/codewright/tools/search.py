@@ -15,7 +15,6 @@ import subprocess
 import time
 from typing import TYPE_CHECKING, Any
 
-from codewright.context.secrets import is_secret_path
 from codewright.gateway.types import ToolSpec
 from codewright.tools.files import SKIP_DIRS
 from codewright.tools.result import ToolResult
@@ -115,8 +114,7 @@ class _Readable:
 
     def __call__(self, path: str) -> bool:
         if path not in self.seen:
-            self.seen[path] = not is_secret_path(path) and self.box.permissions.check_path(
-                self.box.root, path, write=False).allowed
+            self.seen[path] = self.box.permissions.check_path(self.box.root, path, write=False).allowed
         return self.seen[path]
 
 
