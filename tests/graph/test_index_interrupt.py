@@ -125,3 +125,33 @@ def test_sigkill_to_the_build_takes_its_workers_with_it(tmp_path: Path) -> None:
     while not _group_gone(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _group_gone(proc.pid), "a parse worker outlived the killed build"
+
+
+KILLS_A_WORKER = """
+import multiprocessing, os, signal, sys
+from codewright.graph.index import Index
+from codewright.graph.workers import WorkerFailed
+
+def progress(done, total):
+    if done == 20:
+        os.kill(multiprocessing.active_children()[0].pid, signal.SIGKILL)  # as the OOM killer would
+try:
+    with Index.open(sys.argv[1]) as index:
+        index.build(progress)
+except WorkerFailed as exc:
+    print(exc)
+    sys.exit(1)
+"""
+
+
+def test_a_parse_worker_that_dies_stops_the_build_with_a_message(tmp_path: Path) -> None:
+    """A worker killed outright (the OOM killer, a crash in a parser) lost its tasks, and the build waited for
+    them forever; it now stops at once, says so, and the next build starts afresh."""
+    tree = _tree(tmp_path / "tree")
+    proc = subprocess.run([sys.executable, "-c", KILLS_A_WORKER, str(tree)], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.strip() == "a parse worker died (killed by signal 9; out of memory?)"
+    with Index.open(tree) as index:
+        stats = index.build()
+    assert stats.files == FILES + 1 and stats.parsed == FILES + 1

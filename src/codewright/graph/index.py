@@ -308,24 +308,14 @@ class Index:
         if len(work) < POOL_THRESHOLD or cores < 2:
             return _collect(map(run, work), len(work), sink, progress)
         import threading
-        from multiprocessing import get_context  # only a cold build needs a pool
+
+        from codewright.graph.workers import Workers  # only a cold build needs them
 
         # fork is fastest, but forking a process that runs other threads (an agent's) can
         # deadlock the children on a lock held at that instant: then start them clean.
         method = "fork" if threading.active_count() == 1 else "forkserver"
-        # A pool, not a ProcessPoolExecutor: on Ctrl-C (or any error) leaving the block terminates
-        # the workers at once. The executor waited for them instead, and when Ctrl-C had reached
-        # them too (it goes to the terminal's whole process group) one could die holding its
-        # queue's lock while another blocked writing a result nobody read: the build never ended.
-        # SIGINT is blocked while the workers are forked, so none can take Ctrl-C before it ignores it; one that
-        # came meanwhile is taken here once the block below is entered, which then stops the pool.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            pool = get_context(method).Pool(cores, initializer=_start_worker)
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        with pool:
-            return _collect(pool.imap(run, work, chunksize=8), len(work), sink, progress)
+        with Workers(run, cores, method, _start_worker) as workers:
+            return _collect(workers.results(work), len(work), sink, progress)
 
     def _renamed(self, modules: dict[str, str], known: dict[str, _FileRow], jobs: list[str],
                  gone: list[str]) -> list[str]:
@@ -457,16 +447,16 @@ class _Laps:
 
 
 def _start_worker() -> None:
-    """A parse worker leaves Ctrl-C to the build that started it, which stops the pool (see `_parse`), and
-    ends quietly when the pool is stopped.
+    """A parse worker leaves Ctrl-C to the build that started it, which stops the workers (see `workers`), and
+    ends quietly when it is stopped.
 
     The workers only allocate (syntax trees, rows) and exit: the cyclic GC's passes over
     their young objects find nothing to free, so it is off there (~4% of their time)."""
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked by the parent while it forked
-    for stop in (signal.SIGTERM, signal.SIGHUP):  # the pool's terminate() sends SIGTERM: a handler forked
-        signal.signal(stop, signal.SIG_DFL)  # from an agent's run raised there and printed a traceback
+    for stop in (signal.SIGTERM, signal.SIGHUP):  # a handler forked from an agent's run raised there and
+        signal.signal(stop, signal.SIG_DFL)  # printed a traceback
     signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # a result written to a build that is gone ends it without a word
     gc.disable()
 
