@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from codewright.agent.runner import permissions
+from codewright.agent.session import SessionStore
 from codewright.cli.main import main
 from codewright.errors import CodewrightError, UsageError
 
@@ -74,7 +75,19 @@ def test_a_sessions_store_another_program_holds_locked_is_said_plainly(tmp_path:
 
 
 def test_a_huge_sessions_limit_is_read_as_all_of_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    SessionStore(tmp_path).close()
     assert main(["sessions", "--limit", "9223372036854775808"]) == 0
+
+
+@pytest.mark.parametrize("argv, said", [(["sessions"], "no sessions yet\n"),
+                                        (["sessions", "--json"], '{\n  "sessions": []\n}\n')], ids=["text", "json"])
+def test_listing_where_no_session_ran_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """`codewright sessions` in any folder left a `.codewright/` there, with an empty store in it."""
+    assert main(argv) == 0
+    assert capsys.readouterr().out == said
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_file_where_the_data_folder_goes_is_refused_and_left_as_it_is(

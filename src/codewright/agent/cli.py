@@ -158,11 +158,13 @@ def _chat(args: argparse.Namespace) -> int:
 
 
 def _sessions(args: argparse.Namespace) -> int:
-    from codewright.agent.session import SessionStore
+    from codewright.agent.session import SessionStore, has_store
 
-    store = SessionStore(_root(args))
-    rows = [row.to_dict() for row in store.list(args.limit)]
-    store.close()
+    root, rows = _root(args), []
+    if has_store(root):  # a listing makes nothing where no session ran
+        store = SessionStore(root)
+        rows = [row.to_dict() for row in store.list(args.limit)]
+        store.close()
     if args.json:
         print(json.dumps({"sessions": rows}, indent=2))
         return 0

@@ -82,12 +82,12 @@ _ROW = f"{_COLUMNS}, pid, pid_started"  # what `_session` reads: the row, and th
 DATA_DIR = ".codewright"
 
 
+STORE = "sessions.db"  # the sessions, in the data folder
+
+
 def data_dir(root: Path) -> Path:
     """`.codewright/` in the repository, made on first use and ignored by the user's git."""
-    path = Path(root) / DATA_DIR
-    if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} is not a folder: codewright keeps its sessions and checkpoints there; "
-                         "it was left as it is: move it aside and run again")
+    path = _refuse_a_file(Path(root) / DATA_DIR)
     path.mkdir(parents=True, exist_ok=True)
     ignore = path / ".gitignore"
     if not ignore.exists():
@@ -95,11 +95,25 @@ def data_dir(root: Path) -> Path:
     return path
 
 
+def has_store(root: Path) -> bool:
+    """Whether a session was ever stored here, found without making `.codewright/` (as `data_dir` would):
+    `codewright sessions` made the folder and an empty store in every folder it listed."""
+    return (_refuse_a_file(Path(root) / DATA_DIR) / STORE).exists()
+
+
+def _refuse_a_file(path: Path) -> Path:
+    """The data folder's path; something else in its place is the user's, left as it is."""
+    if path.exists() and not path.is_dir():
+        raise UsageError(f"{path} is not a folder: codewright keeps its sessions and checkpoints there; "
+                         "it was left as it is: move it aside and run again")
+    return path
+
+
 class SessionStore:
     """One SQLite file per repository; every write commits at once (a crash keeps what was written)."""
 
     def __init__(self, root: Path) -> None:
-        self.path = data_dir(root) / "sessions.db"
+        self.path = data_dir(root) / STORE
         self.db = _connect(self.path)
         try:
             self._refuse_others()
