@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -177,6 +178,7 @@ def test_rewind_keeps_a_file_the_restored_ignore_rules_leave_out(repo: Path, nam
     (repo / ".gitignore").write_text("data/\n")
     (repo / "data").mkdir()
     (repo / "data" / name).write_text("user data\n")
+    os.chmod(repo / "data" / name, 0o600)
     (repo / "data" / "other.csv").write_text("other\n")
     shadow = ShadowRepo(repo)
     shadow.checkpoint("start")
@@ -185,10 +187,56 @@ def test_rewind_keeps_a_file_the_restored_ignore_rules_leave_out(repo: Path, nam
     assert ("data/" + name, "added") in shadow.checkpoint("edit").changes
     changes = shadow.rewind(1)[1].changes
     assert (repo / "data" / name).read_text() == "user data\n" and (repo / "data" / "other.csv").exists()
+    assert (repo / "data" / name).stat().st_mode & 0o777 == 0o600
     assert not (repo / "new.py").exists() and (repo / ".gitignore").read_text() == "data/\n"
     assert sorted(changes) == [(".gitignore", "modified"), ("new.py", "deleted")]
     (repo / "more.py").write_text("more\n")
     assert shadow.checkpoint("after").changes == [("more.py", "added")]  # the kept files are untracked again
+
+
+def _edit(path: Path) -> None:
+    path.write_text("edited by the agent\n")
+
+
+def _delete(path: Path) -> None:
+    path.unlink()
+
+
+def _make_executable(path: Path) -> None:
+    os.chmod(path, 0o700)
+    _edit(path)
+
+
+def _make_not_executable(path: Path) -> None:
+    os.chmod(path, 0o600)
+    _edit(path)
+
+
+def _rewind(shadow: ShadowRepo, start: str) -> None:
+    shadow.rewind(1)
+
+
+def _restore_paths(shadow: ShadowRepo, start: str) -> None:  # as a restarted attempt undoes its own changes
+    shadow.restore_paths(start, ["creds.ini"], "attempt undone")
+
+
+@pytest.mark.parametrize("undo", [_rewind, _restore_paths], ids=["rewind", "restore_paths"])
+@pytest.mark.parametrize("bits, change", [
+    (0o600, _edit), (0o640, _edit), (0o600, _delete), (0o700, _delete), (0o600, _make_executable),
+    (0o700, _make_not_executable),
+], ids=lambda value: oct(value) if isinstance(value, int) else value.__name__.strip("_"))
+def test_a_restored_file_keeps_its_permission_bits(repo: Path, bits: int, change: Callable[[Path], None],
+                                                   undo: Callable[[ShadowRepo, str], None]) -> None:
+    """git records 644 or 755 only: undo made a private 0600 file world-readable 0644."""
+    creds = repo / "creds.ini"
+    creds.write_text("token=abc\n")
+    os.chmod(creds, bits)
+    shadow = ShadowRepo(repo)
+    start = shadow.checkpoint("start").commit
+    change(creds)
+    shadow.checkpoint("edit")
+    undo(shadow, start)
+    assert (creds.read_text(), oct(creds.stat().st_mode & 0o777)) == ("token=abc\n", oct(bits))
 
 
 def test_a_file_name_that_is_not_utf8_is_checkpointed_and_restored(repo: Path) -> None:

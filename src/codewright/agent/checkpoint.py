@@ -13,15 +13,21 @@ not have recorded it, so its absence there says nothing; it shows in a later che
 only because a .gitignore changed since (the agent dropped `data/` from it, say), and
 removing it would delete the user's data.
 
+git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
+permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
+recorded in its message, which names every file whose bits are not what git would give it).
+
 git's own output is decoded with surrogateescape: a file name is bytes, not always UTF-8.
 """
 
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import time
 from collections.abc import Iterator
@@ -42,6 +48,7 @@ MAX_UNADDABLE = 50
 _IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false",
              "-c", "core.fsmonitor=false"]  # a program the configuration names never runs on our behalf
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
+MODES = "modes: "  # the line of a checkpoint's message that records its files' permission bits (JSON)
 
 
 NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
@@ -169,11 +176,43 @@ class ShadowRepo:
         parent = self.head()
         if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
-        args = ["commit-tree", tree, "-m", label] + (["-p", parent] if parent else [])
+        args = ["commit-tree", tree, "-m", label, *self._modes_message()] + (["-p", parent] if parent else [])
         commit = self._git(*args).strip()
         self._git("update-ref", BRANCH, commit)
         changes = self._changes(parent, commit) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
+
+    def _modes_message(self) -> list[str]:
+        """A second paragraph for the message of a checkpoint of the index: the files whose permission bits are not
+        what git gives the file it writes (a private 0600 file), which a restore of a deleted file puts back."""
+        mask = _umask()
+        default = {"100644": 0o666 & ~mask, "100755": 0o777 & ~mask}
+        odd = {}
+        for entry in filter(None, self._git("ls-files", "--stage", "-z").split("\0")):
+            mode, path = entry.split(" ", 1)[0], entry.split("\t", 1)[1]
+            bits = _bits(self.root / path)
+            if mode in default and bits is not None and bits != default[mode]:
+                odd[path] = f"{bits:o}"
+        return ["-m", MODES + json.dumps(odd, sort_keys=True)] if odd else []
+
+    def _recorded_modes(self, commit: str) -> dict[str, int]:
+        """The permission bits checkpoint `commit` recorded (`_modes_message`)."""
+        for line in self._git("log", "-1", "--format=%B", commit).splitlines():
+            if line.startswith(MODES):
+                return {path: int(bits, 8) for path, bits in json.loads(line[len(MODES):]).items()}
+        return {}
+
+    def _put_modes(self, before: dict[str, int], commit: str, paths: list[str]) -> None:
+        """Give the files a restore wrote anew the bits they had: `before`, for those that were there (their
+        executable bits as the checkpoint has them), or those `commit` recorded."""
+        recorded = self._recorded_modes(commit)
+        for path in paths:
+            now = _bits(self.root / path)
+            if now is None:
+                continue
+            bits = _executable(before[path], now & 0o100 != 0) if path in before else recorded.get(path, now)
+            if bits != now:
+                os.chmod(self.root / path, bits)
 
     def nested(self) -> list[str]:
         """Folders holding a git repository of their own, as of the last checkpoint: git records such a folder as
@@ -220,10 +259,12 @@ class ShadowRepo:
 
     def _restore(self, commit: str) -> Restored:
         saved, unsaved = self._keep_current()
+        changes = self._changes(saved, commit)
+        before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
-        changes = self._changes(saved, commit)
         kept = self._keep_ignored(saved, [path for path, what in changes if what == "deleted"])
+        self._put_modes(before, commit, [path for path, _ in changes])
         return Restored([change for change in changes if change[0] not in kept], unsaved)
 
     @held()
@@ -235,8 +276,10 @@ class ShadowRepo:
             self._keep_current()
             kept = set(self._git("ls-tree", "-r", "-z", "--name-only", commit).split("\0")) & set(paths)
             if kept:
+                before = _modes(self.root, sorted(kept))
                 self._git("checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
                           given="".join(f":(literal){path}\0" for path in sorted(kept)))
+                self._put_modes(before, commit, sorted(kept))
             for path in paths:
                 if path not in kept and os.path.lexists(self.root / path) and not (self.root / path).is_dir():
                     os.unlink(self.root / path)
@@ -269,6 +312,42 @@ class ShadowRepo:
             self._git("checkout", saved, "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
             self._git("rm", "--cached", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
         return set(ignored)
+
+
+def _bits(path: Path) -> int | None:
+    """The permission bits of the regular file at `path`; None for anything else (no file, a symbolic link)."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return None
+    return stat.S_IMODE(found.st_mode) if stat.S_ISREG(found.st_mode) else None
+
+
+def _modes(root: Path, paths: list[str]) -> dict[str, int]:
+    """The permission bits of those of `paths` that are regular files now."""
+    found = {path: _bits(root / path) for path in paths}
+    return {path: bits for path, bits in found.items() if bits is not None}
+
+
+def _executable(bits: int, executable: bool) -> int:
+    """`bits` with the executable bits git records: one for each read bit (as chmod +x gives), or none."""
+    if executable:
+        return bits if bits & 0o100 else bits | (bits & 0o444) >> 2
+    return bits & ~0o111
+
+
+def _umask() -> int:
+    """This process's umask, which the files git writes for it get. Read from /proc where it can be: setting
+    it to learn it would change it for the other threads meanwhile."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _status(code: int) -> str:
