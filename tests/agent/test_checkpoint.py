@@ -165,6 +165,41 @@ def test_ctrl_c_during_a_checkpoint_waits_for_it_then_interrupts(tmp_path: Path)
     assert shadow.checkpoint("next") is not None  # and the next one works
 
 
+@pytest.mark.parametrize("lock", ["index.lock", "refs/heads/checkpoints.lock"])
+def test_a_git_lock_that_no_process_holds_is_removed_and_checkpoints_go_on(repo: Path, lock: str) -> None:
+    """A git killed mid-write (SIGKILL, a machine that went down) left its lock: every later checkpoint and undo
+    failed on "index.lock: File exists"."""
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    (repo / "a.py").write_text("edited\n")
+    (shadow.git_dir / lock).write_text("")
+    assert shadow.checkpoint("edit") is not None
+    (shadow.git_dir / lock).write_text("")
+    assert shadow.rewind(1)[0].label == "start" and (repo / "a.py").read_bytes() == b"print('a')  \r\n\tx = 1\n"
+    assert not (shadow.git_dir / lock).exists()
+
+
+def test_a_git_lock_a_live_process_holds_is_waited_for_then_named(repo: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The git of a killed run goes on to its end: its lock is not stale, and removing it would break the index."""
+    from codewright.agent import checkpoint
+
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    lock = shadow.git_dir / "index.lock"
+    monkeypatch.setattr(checkpoint, "LOCK_WAIT", 0.3)
+    with lock.open("w") as held:
+        holder = subprocess.Popen(["sleep", "60"], stdout=held)
+    try:
+        with pytest.raises(CodewrightError, match=rf"^checkpoint: {lock} is held by process {holder.pid} \(sleep 60\), "
+                                                  r"still at work on the shadow repository after 0\.3 s; let it finish"):
+            shadow.checkpoint("edit")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert lock.exists()
+
+
 @pytest.mark.parametrize("code, said", [(128, "exit 128"), (1, "exit 1"), (-2, "killed by SIGINT"), (-9, "killed by SIGKILL")])
 def test_a_failed_git_says_how_it_ended(code: int, said: str) -> None:
     """"git add failed: " with nothing after it was all a killed git left to go on."""

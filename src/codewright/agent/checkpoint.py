@@ -48,6 +48,8 @@ MAX_UNADDABLE = 50
 _IDENTITY = ["-c", "user.name=codewright", "-c", "user.email=codewright@localhost", "-c", "commit.gpgsign=false",
              "-c", "core.fsmonitor=false"]  # a program the configuration names never runs on our behalf
 _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
+LOCKS = ("index.lock", f"{BRANCH}.lock")  # git's own, in the shadow repository: what a killed git leaves behind
+LOCK_WAIT = 10.0  # seconds a git still at work on them (a killed run's) is waited for
 MODES = "modes: "  # the line of a checkpoint's message that records its files' permission bits (JSON)
 
 
@@ -98,9 +100,25 @@ class ShadowRepo:
             fcntl.flock(fd, fcntl.LOCK_EX)
             if not (self.git_dir / "HEAD").exists():
                 self._init()
+            for name in LOCKS:
+                self._clear_stale(self.git_dir / name)
             yield
         finally:
             os.close(fd)  # which releases the lock
+
+    def _clear_stale(self, lock: Path) -> None:
+        """Remove git's `lock` where no live process holds it: a git killed mid-write (SIGKILL, a machine that went
+        down) left index.lock, and every later checkpoint and undo failed on it. No git of ours runs while we hold
+        shadow.lock; one still holding it (a killed run's git, which goes on to its end) is waited for, then named."""
+        deadline = time.monotonic() + LOCK_WAIT
+        while os.path.lexists(lock):
+            holders = _holders(lock)
+            if holders == []:
+                lock.unlink(missing_ok=True)
+            elif time.monotonic() >= deadline:
+                raise CodewrightError(_held(lock, holders))
+            else:
+                time.sleep(0.1)
 
     def _run(self, *args: str, given: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(  # in a session of its own: the terminal's Ctrl-C must not kill git mid-write
@@ -348,6 +366,40 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+def _holders(path: Path) -> list[int] | None:
+    """The processes that have `path` open, from Linux's /proc (git holds its lock file open until it is done);
+    None where that cannot be known."""
+    if not os.path.isdir("/proc/self/fd"):
+        return None
+    target, found = str(path), []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
+        except OSError:  # it ended meanwhile, or it is another user's
+            continue
+        if target in links:
+            found.append(int(pid))
+    return found
+
+
+def _held(lock: Path, holders: list[int] | None) -> str:
+    """Why `lock` stays: the processes that hold it, or that none could be told."""
+    if holders is None:
+        return (f"checkpoint: {lock} exists: a git process still runs in the shadow repository, or one was killed and "
+                "left it; if no git runs, remove it and run again")
+    named = ", ".join(f"{pid} ({_command(pid)})" for pid in holders)
+    return (f"checkpoint: {lock} is held by process {named}, still at work on the shadow repository after "
+            f"{LOCK_WAIT:g} s; let it finish or stop it, then run again")
+
+
+def _command(pid: int) -> str:
+    """Process `pid`'s command line, as far as it can be read."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError:
+        return "?"
 
 
 def _status(code: int) -> str:
