@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -300,8 +301,6 @@ def test_two_processes_checkpointing_one_repository_at_once_both_succeed(repo: P
 
 
 def test_a_shadow_repository_deleted_mid_session_is_made_again(repo: Path) -> None:
-    import shutil
-
     shadow = ShadowRepo(repo)
     shadow.checkpoint("start")
     shutil.rmtree(repo / ".codewright")  # by a command, or the user
@@ -310,8 +309,6 @@ def test_a_shadow_repository_deleted_mid_session_is_made_again(repo: Path) -> No
 
 
 def test_a_repository_deleted_mid_session_is_an_error_that_says_so(tmp_path: Path) -> None:
-    import shutil
-
     root = tmp_path / "r"
     root.mkdir()
     shadow = ShadowRepo(root)
@@ -365,3 +362,37 @@ def test_a_nested_repository_without_a_commit_is_left_out_not_a_failure(repo: Pa
     shadow.rewind(1)
     assert (repo / "a.py").read_bytes() == b"print('a')  \r\n\tx = 1\n"
     assert (repo / "newproj" / "x.txt").read_text() == "new\n"
+
+
+@pytest.mark.parametrize("folders", [["empty"], ["logs/old", "logs/new"], ["a b/c"]])
+def test_an_empty_folder_deleted_is_made_again(repo: Path, folders: list[str]) -> None:
+    """git holds no folder, only files: an empty folder the agent removed was gone for good after undo."""
+    for folder in folders:
+        (repo / folder).mkdir(parents=True)
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    for folder in folders:
+        shutil.rmtree(repo / folder.split("/")[0], ignore_errors=True)
+    (repo / "a.py").write_text("edited\n")
+    shadow.checkpoint("edit")
+    restored = shadow.rewind(1)[1]
+    assert all((repo / folder).is_dir() for folder in folders)
+    assert sorted(restored.changes) == sorted([("a.py", "modified"), *((f"{f}/", "added") for f in folders)])
+    assert restored.unrestored == []
+
+
+def test_a_nested_repository_deleted_is_named_as_not_restored(repo: Path) -> None:
+    """git records a folder holding a repository of its own by its commit: undo could not bring back its files,
+    and said nothing (the folder came back empty, reported as added)."""
+    lib = repo / "vendor" / "lib"
+    lib.mkdir(parents=True)
+    (lib / "lib.py").write_text("x = 1\n")
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (["init", "-q"], ["add", "lib.py"], [*identity, "commit", "-qm", "i"]):
+        subprocess.run(["git", *args], cwd=lib, check=True)
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    shutil.rmtree(repo / "vendor")
+    shadow.checkpoint("edit")
+    restored = shadow.rewind(1)[1]
+    assert (restored.changes, restored.unrestored) == ([], ["vendor/lib"])

@@ -482,3 +482,29 @@ def test_undo_of_a_file_whose_name_is_not_utf8_is_shown_with_fffd(tmp_path: Path
     assert not os.path.exists(odd)
     shown = json.loads(done.stdout)["changes"][0]["path"] if as_json else done.stdout.decode().splitlines()[1].split()[-1]
     assert shown == "odd\ufffdname.py"
+
+
+
+@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+def test_undo_names_a_nested_repository_it_could_not_restore(tmp_path: Path, as_json: bool) -> None:
+    """A folder holding a git repository of its own, deleted: undo brought back an empty folder and said nothing."""
+    from codewright.agent.checkpoint import ShadowRepo
+
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "m.py").write_text("v = 1\n")
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (["init", "-q"], ["add", "m.py"], [*identity, "commit", "-qm", "i"]):
+        subprocess.run(["git", *args], cwd=tmp_path / "lib", check=True)
+    ShadowRepo(tmp_path).checkpoint("start")
+    subprocess.run(["rm", "-rf", str(tmp_path / "lib")], check=True)
+    ShadowRepo(tmp_path).checkpoint("step")
+    undo = subprocess.run([sys.executable, "-m", "codewright", "undo", *(["--json"] if as_json else []), "--repo",
+                           str(tmp_path)], capture_output=True, text=True, check=False)
+    assert undo.returncode == 0, undo.stderr
+    if as_json:
+        validate("undo", json.loads(undo.stdout))
+        assert (json.loads(undo.stdout)["changes"], json.loads(undo.stdout)["unrestored"]) == ([], ["lib"])
+    else:
+        assert undo.stdout.splitlines()[1:] == [(
+            "1 folder(s) could not be restored (lib): a git repository of its own, of which a checkpoint holds the "
+            "commit and not the files, or an empty folder with a file in its place")]

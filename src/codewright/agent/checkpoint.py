@@ -15,7 +15,9 @@ removing it would delete the user's data.
 
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
-recorded in its message, which names every file whose bits are not what git would give it).
+recorded in its message, which names every file whose bits are not what git would give it). Empty folders,
+which git cannot hold, are named there too and made again. A folder holding a git repository of its own is
+recorded as its commit id only: a restore cannot bring back its files, and says so (`Restored.unrestored`).
 
 git's own output is decoded with surrogateescape: a file name is bytes, not always UTF-8.
 """
@@ -32,8 +34,9 @@ import subprocess
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from codewright.agent.interrupts import held
 from codewright.agent.session import DATA_DIR, data_dir
@@ -51,6 +54,7 @@ _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 LOCKS = ("index.lock", f"{BRANCH}.lock")  # git's own, in the shadow repository: what a killed git leaves behind
 LOCK_WAIT = 10.0  # seconds a git still at work on them (a killed run's) is waited for
 MODES = "modes: "  # the line of a checkpoint's message that records its files' permission bits (JSON)
+FOLDERS = "empty folders: "  # the line that records the folders holding nothing (JSON)
 
 
 NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
@@ -76,6 +80,9 @@ class Restored:
     # Files that differed from the last checkpoint before it (edited by hand since the session, say): they went
     # back too, their state kept under refs/codewright/before-rewind/, so `undo` names them.
     unsaved: list[str]
+    # Folders holding a git repository of their own that differ from the checkpoint (deleted, say): it records
+    # their commit, not their files, so they could not be put back.
+    unrestored: list[str] = field(default_factory=list)
 
 
 class ShadowRepo:
@@ -194,7 +201,8 @@ class ShadowRepo:
         parent = self.head()
         if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
-        args = ["commit-tree", tree, "-m", label, *self._modes_message()] + (["-p", parent] if parent else [])
+        args = ["commit-tree", tree, "-m", label, *self._modes_message(), *self._folders_message()]
+        args += ["-p", parent] if parent else []
         commit = self._git(*args).strip()
         self._git("update-ref", BRANCH, commit)
         changes = self._changes(parent, commit) if parent else []
@@ -213,12 +221,43 @@ class ShadowRepo:
                 odd[path] = f"{bits:o}"
         return ["-m", MODES + json.dumps(odd, sort_keys=True)] if odd else []
 
+    def _folders_message(self) -> list[str]:
+        """A paragraph for the message of a checkpoint of the index: the empty folders, which git cannot hold (the
+        agent's rm -r of an empty logs/ was not undone). After `git add --all` the folders git lists as untracked
+        and not ignored are those holding no file, or a nested repository without a commit (left out)."""
+        listed = self._git("ls-files", "--others", "--directory", "--exclude-standard", "-z").split("\0")
+        empty = [found for top in listed if top.endswith("/") for found in _empty_folders(self.root, top)]
+        return ["-m", FOLDERS + json.dumps(empty)] if empty else []
+
+    def _recorded(self, commit: str, line: str) -> Any:
+        """What checkpoint `commit` recorded on the `line` of its message (MODES, FOLDERS); None where nothing."""
+        for text in self._git("log", "-1", "--format=%B", commit).splitlines():
+            if text.startswith(line):
+                return json.loads(text[len(line):])
+        return None
+
     def _recorded_modes(self, commit: str) -> dict[str, int]:
         """The permission bits checkpoint `commit` recorded (`_modes_message`)."""
-        for line in self._git("log", "-1", "--format=%B", commit).splitlines():
-            if line.startswith(MODES):
-                return {path: int(bits, 8) for path, bits in json.loads(line[len(MODES):]).items()}
-        return {}
+        return {path: int(bits, 8) for path, bits in (self._recorded(commit, MODES) or {}).items()}
+
+    def _make_folders(self, commit: str) -> tuple[list[tuple[str, str]], list[str]]:
+        """Make the empty folders checkpoint `commit` recorded that are missing; returns them as changes, and those
+        that could not be made (a file in the way)."""
+        made, failed = [], []
+        for folder in self._recorded(commit, FOLDERS) or []:
+            if not os.path.lexists(self.root / folder):
+                try:
+                    os.makedirs(self.root / folder)
+                except OSError:
+                    failed.append(folder + "/")
+                    continue
+                made.append((folder + "/", "added"))
+        return made, failed
+
+    def _gitlinks(self, commit: str) -> set[str]:
+        """The folders holding a git repository of their own in checkpoint `commit` (recorded by commit id)."""
+        out = self._git("ls-tree", "-r", "-z", commit)
+        return {entry.split("\t", 1)[1] for entry in out.split("\0") if entry.startswith("160000 ")}
 
     def _put_modes(self, before: dict[str, int], commit: str, paths: list[str]) -> None:
         """Give the files a restore wrote anew the bits they had: `before`, for those that were there (their
@@ -283,7 +322,10 @@ class ShadowRepo:
         self._git("update-ref", BRANCH, commit)
         kept = self._keep_ignored(saved, [path for path, what in changes if what == "deleted"])
         self._put_modes(before, commit, [path for path, _ in changes])
-        return Restored([change for change in changes if change[0] not in kept], unsaved)
+        unrestored = sorted((self._gitlinks(saved) | self._gitlinks(commit)) & {path for path, _ in changes})
+        changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
+        made, failed = self._make_folders(commit)
+        return Restored(changes + made, unsaved, unrestored + failed)
 
     @held()
     def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:
@@ -330,6 +372,18 @@ class ShadowRepo:
             self._git("checkout", saved, "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
             self._git("rm", "--cached", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
         return set(ignored)
+
+
+def _empty_folders(root: Path, top: str) -> list[str]:
+    """The innermost folders under `top` (relative to `root`) where it holds no file at all; none where it does
+    (a nested repository without a commit)."""
+    leaves = []
+    for folder, subfolders, files in os.walk(root / top):
+        if files:
+            return []
+        if not subfolders:
+            leaves.append(Path(folder).relative_to(root).as_posix())
+    return leaves
 
 
 def _bits(path: Path) -> int | None:

@@ -183,13 +183,14 @@ def _undo(args: argparse.Namespace) -> int:
         raise UsageError(NO_CHECKPOINTS)
     shadow = ShadowRepo(root)
     target, restored = shadow.rewind(args.steps)
-    changes, unsaved = restored.changes, restored.unsaved
+    changes, unsaved, unrestored = restored.changes, restored.unsaved, restored.unrestored
     result = {
         "checkpoint": target.commit,
         "label": target.label,
         "steps": args.steps,
         "changes": [{"path": path, "change": change} for path, change in changes],
         "unsaved": unsaved,
+        "unrestored": unrestored,
     }
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))  # a name that was not UTF-8 as U+FFFD, not \\udcff
@@ -201,5 +202,9 @@ def _undo(args: argparse.Namespace) -> int:
         print(f"{len(unsaved)} file(s) had changed since the last checkpoint ({', '.join(unsaved[:5])}"
               f"{', ...' if len(unsaved) > 5 else ''}): those changes are kept in .codewright/shadow.git under "
               "refs/codewright/before-rewind/")
+    if unrestored:
+        print(f"{len(unrestored)} folder(s) could not be restored ({', '.join(unrestored)}): a git repository of its "
+              "own, of which a checkpoint holds the commit and not the files, or an empty folder with a file in its "
+              "place")
     sys.stdout.flush()
     return 0
