@@ -396,3 +396,41 @@ def test_a_nested_repository_deleted_is_named_as_not_restored(repo: Path) -> Non
     shadow.checkpoint("edit")
     restored = shadow.rewind(1)[1]
     assert (restored.changes, restored.unrestored) == ([], ["vendor/lib"])
+
+
+def _rewind_past_it(shadow: ShadowRepo, start: str) -> None:
+    shadow.rewind(2)
+
+
+def _restore_the_steps_paths(shadow: ShadowRepo, start: str) -> None:  # a restarted attempt
+    shadow.restore_paths(start, ["a.py", "local.cfg"], "attempt undone")
+
+
+@pytest.mark.parametrize("undo", [_rewind, _rewind_past_it, _restore_the_steps_paths],
+                         ids=["rewind", "rewind-past-it", "restore_paths"])
+@pytest.mark.parametrize("change", [_edit, _delete], ids=["edit", "delete"])
+def test_an_ignored_file_kept_before_a_write_comes_back(repo: Path, change: Callable[[Path], None],
+                                                        undo: Callable[[ShadowRepo, str], None]) -> None:
+    """No checkpoint held an ignored file (a local config): undo could not bring back what a tool overwrote or
+    deleted. `keep`, called before the write, records it on top of the last checkpoint."""
+    (repo / ".gitignore").write_text("local.cfg\n")
+    (repo / "local.cfg").write_text("db=mine\n")
+    shadow = ShadowRepo(repo)
+    start = shadow.checkpoint("start").commit
+    (repo / "a.py").write_text("an earlier call of the step\n")
+    kept = shadow.keep(["local.cfg", "a.py", "new.py"], "ignored files before a write")
+    assert kept.changes == [("local.cfg", "added")]
+    change(repo / "local.cfg")
+    shadow.checkpoint("step")
+    undo(shadow, start)
+    assert (repo / "local.cfg").read_text() == "db=mine\n"
+    assert (repo / "a.py").read_bytes() == b"print('a')  \r\n\tx = 1\n"
+
+
+def test_keep_checkpoints_nothing_where_no_path_is_an_ignored_file(repo: Path) -> None:
+    (repo / ".gitignore").write_text("build/\n")
+    (repo / "build").mkdir()
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    assert shadow.keep(["a.py", "build", "build/new.o", "missing.py"], "ignored files before a write") is None
+    assert len(shadow.log()) == 1

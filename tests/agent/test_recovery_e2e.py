@@ -502,3 +502,54 @@ def test_the_time_limit_holds_while_the_model_sends_nothing(tmp_path: Path) -> N
     assert (run.outcome.outcome, run.outcome.exit_code) == ("limit", 3)
     assert "time limit reached (2s)" in run.outcome.reason
     assert time.monotonic() - started < 10
+
+
+IGNORED = {"local.cfg": "db=mine\n", "build/config.mk": "CFLAGS=-O2\n", "notes.local": "mine\n",
+           "settings.local": "debug=1\n"}
+
+
+def ignored_project(tmp_path: Path) -> Path:
+    """calc, and files the project's .gitignore leaves out: the user's, which no checkpoint holds."""
+    root = project(tmp_path)
+    (root / ".gitignore").write_text("local.cfg\nbuild/\n*.local\n")
+    (root / "build").mkdir()
+    for path, text in IGNORED.items():
+        (root / path).write_text(text)
+    return root
+
+
+def test_ignored_files_the_file_tools_overwrite_or_delete_come_back_with_undo(tmp_path: Path) -> None:
+    """Undo could not bring back an ignored file (a local config) that create_file, edit_file, apply_patch or
+    delete_file changed: no checkpoint held it."""
+    from codewright.agent.checkpoint import ShadowRepo
+
+    root = ignored_project(tmp_path)
+    writes = [call("create_file", path="local.cfg", content="db=theirs\n", overwrite=True),
+              call("edit_file", path="build/config.mk", old_string="-O2", new_string="-O0"),
+              call("apply_patch", text="*** Begin Patch\n*** Update File: settings.local\n@@\n-debug=1\n+debug=0\n"
+                                       "*** End Patch\n"),
+              call("delete_file", path="notes.local"),
+              call("edit_file", path="calc.py", old_string="a - b", new_string="a + b")]
+    script = Script([lambda rec: Turn(tool_calls=writes), lambda rec: Turn(tool_calls=[call("finish", summary="ok")])])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "tidy up", mode="full-auto")
+    assert script.problems == [] and run.outcome.outcome == "done"
+    assert not (root / "notes.local").exists() and (root / "local.cfg").read_text() == "db=theirs\n"
+    ShadowRepo(root).rewind(1)
+    assert {path: (root / path).read_text() for path in IGNORED} == IGNORED
+    assert (root / "calc.py").read_text() == CALC
+
+
+def test_a_restarted_attempt_puts_back_the_ignored_files_it_changed(tmp_path: Path) -> None:
+    """The restart undoes the attempt's own changes: an ignored file it had edited must come back, not be deleted
+    (the checkpoint it goes back to never held it)."""
+    root = ignored_project(tmp_path)
+    wrong = call("edit_file", path="local.cfg", old_string="db=mine", new_string="db=wrong")
+    bad = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
+    turns = [Turn(tool_calls=[wrong])] + [Turn(tool_calls=[bad])] * 3 + [Turn(tool_calls=[call("finish", summary="ok")])]
+    script = Script([lambda rec, turn=turn: turn for turn in turns])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "fix calc", mode="full-auto")
+    (restart,) = run.of_type("attempt_restarted")
+    assert restart.files == ["local.cfg"]
+    assert {path: (root / path).read_text() for path in IGNORED} == IGNORED

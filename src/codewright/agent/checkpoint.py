@@ -11,7 +11,12 @@ tree comes back byte for byte. The state being left is kept under refs/codewrigh
 One exception: a file the target's ignore rules leave out stays on disk. The target could
 not have recorded it, so its absence there says nothing; it shows in a later checkpoint
 only because a .gitignore changed since (the agent dropped `data/` from it, say), and
-removing it would delete the user's data.
+removing it would delete the user's data. It comes back as the first checkpoint after the target recorded it:
+the nearest state known of it.
+
+An ignored file the agent's own file tools are about to overwrite or delete (a local config) is checkpointed
+first, forced in (`keep`): no checkpoint held it, so undo could not bring it back. It stays in the checkpoints
+from then on.
 
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
@@ -32,7 +37,7 @@ import signal
 import stat
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,7 +202,10 @@ class ShadowRepo:
             return self._commit(label)
 
     def _commit(self, label: str) -> Checkpoint | None:
-        tree = self._snapshot_tree()
+        return self._commit_index(self._snapshot_tree(), label)
+
+    def _commit_index(self, tree: str, label: str) -> Checkpoint | None:
+        """Checkpoint `tree`, the index written, unless it is the last checkpoint's."""
         parent = self.head()
         if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
@@ -320,10 +328,12 @@ class ShadowRepo:
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
-        kept = self._keep_ignored(saved, [path for path, what in changes if what == "deleted"])
+        recorded = self._first_recorded(commit, saved)
+        kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
         self._put_modes(before, commit, [path for path, _ in changes])
         unrestored = sorted((self._gitlinks(saved) | self._gitlinks(commit)) & {path for path, _ in changes})
         changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
+        changes += [(path, change) for path, change in kept.items() if change]
         made, failed = self._make_folders(commit)
         return Restored(changes + made, unsaved, unrestored + failed)
 
@@ -333,13 +343,14 @@ class ShadowRepo:
         result as `label`: the other files stay as they are, the user's edits made meanwhile among them. What was
         there before stays reachable under refs/codewright/before-rewind/."""
         with self._locked():
-            self._keep_current()
+            saved, _ = self._keep_current()
             kept = set(self._git("ls-tree", "-r", "-z", "--name-only", commit).split("\0")) & set(paths)
             if kept:
                 before = _modes(self.root, sorted(kept))
-                self._git("checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul",
-                          given="".join(f":(literal){path}\0" for path in sorted(kept)))
+                self._git("checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul", given=_literal(kept))
                 self._put_modes(before, commit, sorted(kept))
+            kept |= set(self._keep_ignored([path for path in paths if path not in kept],
+                                           self._first_recorded(commit, saved), saved))
             for path in paths:
                 if path not in kept and os.path.lexists(self.root / path) and not (self.root / path).is_dir():
                     os.unlink(self.root / path)
@@ -357,21 +368,70 @@ class ShadowRepo:
         self._git("update-ref", f"refs/codewright/before-rewind/{int(time.time() * 1000)}", saved)
         return saved, unsaved
 
-    def _keep_ignored(self, saved: str, removed: list[str]) -> set[str]:
-        """Put back, from `saved`, the removed files that the restored tree's ignore rules leave out (see the
-        module's docstring), untracked again; returns them."""
-        if not removed:
-            return set()
-        done = self._run("check-ignore", "--no-index", "-z", "--stdin", given="\0".join(removed) + "\0")
+    def _keep_ignored(self, paths: list[str], recorded: dict[str, str], saved: str) -> dict[str, str | None]:
+        """Put back those of `paths` that the restored tree's ignore rules leave out (see the module's docstring)
+        as `recorded` has them (`_first_recorded`), untracked again. Returns each with its change against `saved`,
+        the state the restore left (None: none)."""
+        sources = {path: recorded[path] for path in self._ignored([p for p in paths if p in recorded], "--no-index")}
+        kept: dict[str, str | None] = {}
+        for source in dict.fromkeys(sources.values()):
+            group = [path for path, found in sources.items() if found == source]
+            before = _modes(self.root, group)
+            self._git("checkout", source, "--pathspec-from-file=-", "--pathspec-file-nul", given=_literal(group))
+            self._put_modes(before, source, group)
+            differ = dict(self._changes(saved, source))
+            kept.update((path, differ.get(path)) for path in group)
+        if sources:
+            self._git("rm", "--cached", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul",
+                      given=_literal(sources))
+        return kept
+
+    def _first_recorded(self, since: str, upto: str) -> dict[str, str]:
+        """Every file a checkpoint after `since` up to `upto` added, with the first one that did. The checkpoints
+        are a line: for a file `since` lacks, that is the first one that holds it."""
+        found: dict[str, str] = {}
+        out = self._git("log", "--reverse", "--ancestry-path", "--no-renames", "--diff-filter=A", "--name-only",
+                        "-z", "--format=%x01%H", f"{since}..{upto}")
+        commit, first = "", False
+        for token in out.split("\0"):
+            if token.startswith("\x01"):  # a commit; the names it added follow, the first after a newline
+                commit, first = token[1:], True
+                continue
+            name, first = token.removeprefix("\n") if first else token, False
+            if name:
+                found.setdefault(name, commit)
+        return found
+
+    def _ignored(self, paths: list[str], *options: str) -> list[str]:
+        """Those of `paths` the ignore rules leave out (not tracked ones, unless `--no-index`)."""
+        if not paths:
+            return []
+        done = self._run("check-ignore", *options, "-z", "--stdin", given="\0".join(paths) + "\0")
         if done.returncode not in (0, 1):  # 1: none of them is ignored
             raise CodewrightError(f"checkpoint: git check-ignore failed ({_status(done.returncode)}): "
                                   f"{done.stderr.strip()}")
-        ignored = [path for path in done.stdout.split("\0") if path]
-        if ignored:
-            listed = "".join(f":(literal){path}\0" for path in ignored)  # names, not patterns
-            self._git("checkout", saved, "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
-            self._git("rm", "--cached", "--quiet", "--pathspec-from-file=-", "--pathspec-file-nul", given=listed)
-        return set(ignored)
+        return [path for path in done.stdout.split("\0") if path]
+
+    @held()
+    def keep(self, paths: list[str], label: str) -> Checkpoint | None:
+        """Before the agent's file tools write `paths`, checkpoint as `label` those of them that are there and that
+        the ignore rules leave out (see the module's docstring); None where there are none. The checkpoint is the
+        last one with them added, not the files as they are now: the calls of a step before this write are undone
+        with the step, as are the writes of ignored files after it."""
+        with self._locked():
+            there = [path for path in paths if os.path.lexists(self.root / path) and not (self.root / path).is_dir()]
+            ignored = self._ignored(there)
+            if not ignored:
+                return None
+            if head := self.head():
+                self._git("read-tree", "-m", head)  # -m: the files git already read are not read again
+            self._git("add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul", given=_literal(ignored))
+            return self._commit_index(self._git("write-tree").strip(), label) if head else None
+
+
+def _literal(paths: Iterable[str]) -> str:
+    """`paths` for --pathspec-from-file with --pathspec-file-nul: as names, not patterns."""
+    return "".join(f":(literal){path}\0" for path in sorted(paths))
 
 
 def _empty_folders(root: Path, top: str) -> list[str]:

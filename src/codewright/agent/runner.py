@@ -86,6 +86,7 @@ def open_agent(
             ledger = Ledger.from_dict(state["context"]["ledger"]) if state else Ledger()
         if not state:
             ledger.record_commits(root)
+        shadow = ShadowRepo(root)
         toolbox = Toolbox(
             root,
             index=index,
@@ -93,6 +94,8 @@ def open_agent(
             permissions=permissions(root, mode, options.yes),
             approve=lambda request: _approve(holder["agent"], request, options),
             facts=facts,
+            # an ignored file a tool overwrites or deletes could not be undone: it is checkpointed first
+            before_write=lambda paths: shadow.keep(paths, f"{session}: ignored files before a write"),
         )
         stack.callback(toolbox.close)
         tools = [t for t in Agent.tool_specs(toolbox, mode, options.commands) if only is None or t.name in only]
@@ -113,7 +116,7 @@ def open_agent(
             )
         agent = Agent(
             session=session, model=model, gateway=gateway, engine=engine, toolbox=toolbox, emit=emit, store=store,
-            shadow=ShadowRepo(root), native_tools=engine.native_tools, limits=options.limits, chat=options.chat,
+            shadow=shadow, native_tools=engine.native_tools, limits=options.limits, chat=options.chat,
             mode=mode,
         )
         if state:

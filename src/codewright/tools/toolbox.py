@@ -74,8 +74,10 @@ class Toolbox:
         permissions: Permissions,
         approve: Callable[[ApprovalRequest], bool] | None = None,
         facts: ProjectFacts | None = None,
+        before_write: Callable[[list[str]], Any] | None = None,
     ) -> None:
         self.root = Path(root).resolve()
+        self.before_write = before_write  # given the paths a write is about to change (agent/runner.py: checkpoints)
         self.index = index
         self.ledger = ledger if ledger is not None else Ledger()
         self.permissions = permissions
@@ -175,6 +177,8 @@ class Toolbox:
         """Run `apply` (returning an edit.ApplyResult) on authorised `paths`, then update the index and
         syntax-check what changed, reporting only errors the write introduced."""
         before = {p: checks.syntax_errors(self.root, p) for p in paths}
+        if self.before_write is not None:
+            self.before_write(paths)
         return self._after_write(apply(), before, message)
 
     def _after_write(self, result: Any, before: dict[str, list[str]], message: str | None) -> ToolResult:
