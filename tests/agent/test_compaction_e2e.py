@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.model_server import ModelServer, Recorded, Turn
+import pytest
+from tests.support.model_server import Fault, ModelServer, Recorded, Turn
+
+from codewright.agent.loop import OVERFLOW_RETRIES
 
 from .harness import Script, call, last_result, run_agent
 
@@ -55,15 +58,30 @@ def test_overflowing_session_compacts_and_keeps_the_ledger(tmp_path: Path) -> No
         assert "serve.sh" in text and "APP_MODE" in text, "the ledger was dropped by compaction"
 
 
-def test_a_provider_window_smaller_than_believed_compacts_and_retries(tmp_path: Path) -> None:
-    """The engine thinks the window is 12k; the provider rejects prompts over 7k (its own count)."""
+@pytest.mark.parametrize("provider_window", [7_000, 5_000])
+def test_a_provider_window_smaller_than_believed_compacts_and_retries(tmp_path: Path, provider_window: int) -> None:
+    """The engine thinks the window is 12k; the provider rejects prompts over 7k, or 5k (its own count): one retry
+    at a window a fifth smaller still held the prompt refused, and the run failed."""
     for n in range(6):
         (tmp_path / f"mod{n}.py").write_text(big_module(n))
     steps = [lambda rec, n=n: Turn(tool_calls=[call("read_file", path=f"mod{n}.py")]) for n in range(6)]
     script = Script([*steps, lambda rec: Turn(tool_calls=[call("finish", summary="done")])])
-    with ModelServer(script, context_window=7_000) as server:
+    with ModelServer(script, context_window=provider_window) as server:
         run = run_agent(root=tmp_path, server=server, task="read", mode="full-auto", window=WINDOW)
     assert run.outcome.outcome == "done", run.outcome
     overflows = [e for e in run.of_type("error") if e.kind == "context_overflow"]
     assert overflows and all(e.recoverable for e in overflows)
     assert run.of_type("compaction")
+
+
+def test_a_prompt_refused_at_every_size_is_a_limit_after_a_few_retries(tmp_path: Path) -> None:
+    for n in range(3):
+        (tmp_path / f"mod{n}.py").write_text(big_module(n))
+    reads = [lambda rec, n=n: Turn(tool_calls=[call("read_file", path=f"mod{n}.py")]) for n in range(3)]
+    script = Script([*reads, *[lambda rec: Turn(fault=Fault.overflow())] * 10])
+    with ModelServer(script, context_window=WINDOW) as server:
+        run = run_agent(root=tmp_path, server=server, task="read", mode="full-auto", window=WINDOW)
+        refused = sum(1 for r in server.requests if r.reply and r.reply.fault)
+    assert run.outcome.outcome == "limit", run.outcome
+    assert 2 <= refused <= OVERFLOW_RETRIES + 1
+    assert len(run.of_type("compaction")) >= 1

@@ -48,6 +48,7 @@ RESUMED = "The session was interrupted and is now resumed: continue the task whe
 CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run (a reply that repeats itself "
            "runs into the limit). Reply again, shorter: one tool call.")
 MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
+OVERFLOW_RETRIES = 5  # a prompt the provider refused as too long is compacted and sent again this many times
 
 
 @dataclass
@@ -330,14 +331,22 @@ class Agent:
     # ------------------------------------------------------------------ the model
 
     def _model_step(self) -> Response:
-        """One model call. When the provider finds the prompt too long (its tokenizer or window differ
-        from ours), the engine's window shrinks by a fifth and the call is retried once, compacted."""
+        """One model call. When the provider finds the prompt too long (its tokenizer or window differ from ours),
+        the engine's window shrinks below the prompt it refused and the call is retried, compacted, up to
+        `OVERFLOW_RETRIES` times (one retry with the window a fifth smaller could still hold the prompt refused,
+        when the provider's window was a third of ours: it was sent again as it was and the run failed). A
+        prompt refused at every size is a limit that says so."""
+        for _ in range(OVERFLOW_RETRIES):
+            try:
+                return self._call_model()
+            except ContextOverflow as exc:
+                self.emit(ev.ErrorEvent(kind="context_overflow", message=str(exc), recoverable=True))
+                self.engine.shrink_window(self.model)
         try:
             return self._call_model()
         except ContextOverflow as exc:
-            self.emit(ev.ErrorEvent(kind="context_overflow", message=str(exc), recoverable=True))
-            self.engine.window = int(self.engine.window * 0.8)
-            return self._call_model()
+            raise LimitReached(f"the model refused the prompt as too long {OVERFLOW_RETRIES + 1} times, the last "
+                               f"compacted to {self.engine.measure()} tokens: {exc}") from exc
 
     def _call_model(self) -> Response:
         request = self.engine.build(self.model)

@@ -60,6 +60,7 @@ COMPACT_TO = 0.3  # after compacting, the request fills about this share of the 
 SUMMARISE_ABOVE = 0.5  # turns are summarised only when dropping re-derivable content left more than this
 KEEP_WHOLE_GROUPS = 1  # the newest group (the call and the results the model is about to see) stays whole
 KEEP_RECENT_GROUPS = 2  # the newest groups are never summarised
+OVERFLOW_SHRINK = 0.2  # a prompt the provider refused as too long: the next is at least this share smaller
 
 
 class ContextEngine:
@@ -192,6 +193,14 @@ class ContextEngine:
         """Most prompt tokens a request to `model` may carry: window minus reply reserve and margin."""
         window = window_for(model, self.window) if model else self.window
         return int(window * (1 - self.margin)) - self.reserve_output
+
+    def shrink_window(self, model: str) -> None:
+        """The provider refused the last request as too long (its tokenizer or window differ from ours): the window
+        becomes one whose budget is a fifth under what that request measured, so the next build compacts it. A
+        window cut by a fifth of itself could still hold the refused prompt, sent again unchanged."""
+        target = int(self.measure() * (1 - OVERFLOW_SHRINK))
+        fitting = int((target + self.reserve_output) / (1 - self.margin))
+        self.window = min(fitting, int(window_for(model, self.window) * (1 - OVERFLOW_SHRINK)))
 
     def build(self, model: str, **request_fields: Any) -> Request:
         """The request for the next model call; compacts first when it would not fit the budget."""
