@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from codewright.context import ContextEngine, Ledger, ProjectFacts
+from codewright.context import ContextEngine, Ledger, ProjectFacts, count_tokens
+from codewright.context.engine import STATE_SHARE
 from codewright.context.prompt import TOOL_CALL_FORMAT
 from codewright.errors import LimitReached
 from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
@@ -312,6 +313,32 @@ def test_the_agents_own_notes_are_no_goals_in_the_summary() -> None:
     summary = engine.summary.render()
     assert "Add a --verbose flag." in summary and "accept YAML" in summary
     assert "replied without a tool call" not in summary
+
+
+@pytest.mark.parametrize(("task", "reply", "error"), [
+    ("Fix the login module. " * 20, "I run the deploy script to check whether login is fixed. " * 4,
+     "error: connection refused, the database server cannot be reached. " * 6),
+    ("修复登录模块中的错误" * 40, "我现在运行部署脚本来检查登录模块中的错误是否已经修复。" * 6,
+     "错误：连接被拒绝，无法访问数据库服务器。" * 10),  # items clipped in characters: three times the tokens
+])
+def test_the_session_state_keeps_within_a_share_of_the_budget(task: str, reply: str, error: str) -> None:
+    """The ledger only grows and every request carries it: 475 chmods ended a session in a limit."""
+    ledger = Ledger()
+    ledger.record("process", command="npm run dev", pid=41, port=3000)
+    engine = make(window=8000, ledger=ledger)
+    engine.add_user(task)
+    for n in range(300):
+        call = ToolCall(f"c{n}", "run_command", json.dumps({"command": f"chmod +x scripts/deploy_{n:03d}.sh"}))
+        engine.add_assistant(Message("assistant", reply, [call]))
+        ledger.record("chmod", path=f"scripts/deploy_{n:03d}.sh", mode="+x")
+        engine.add_tool_result(call, error, kind="error")
+        request = engine.build("m")
+    first = engine.history[0].message.content
+    state = request.messages[1].content.removesuffix(first)
+    assert engine.summary.last_turn and count_tokens(state) <= STATE_SHARE * engine.budget("m") + 8
+    assert "`npm run dev` pid 41 port 3000, running" in state  # a running server is never left out
+    assert "chmod x" in state and "chmod +x scripts/deploy_" in state  # the oldest counted, the newest listed
+    assert "Goal: " + task[:20] in state
 
 
 def test_oversized_recent_result_is_cut_to_fit() -> None:

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 from codewright.context.ledger import Ledger
+from codewright.context.tokens import count_tokens
 
 
 def _git(root: Path, *args: str) -> None:
@@ -40,6 +41,23 @@ def test_stopped_processes_are_marked_and_not_running() -> None:
     ledger.record("process_stopped", pid=1)
     assert [e.fields["pid"] for e in ledger.running_processes()] == [2]
     assert "`a` pid 1, stopped" in ledger.render()
+
+
+def test_a_long_ledger_counts_its_oldest_effects_and_lists_the_running_processes() -> None:
+    ledger = Ledger()
+    ledger.record("commit", sha="abc1234", subject="Add the parser")
+    ledger.record("process", command="npm run dev", pid=41, port=3000)
+    for n in range(200):
+        ledger.record("chmod", path=f"run_{n}.sh", mode="+x")
+        ledger.record("delete", path=f"old_{n}.txt")
+    text = ledger.render_within(300, count_tokens)
+    assert count_tokens(text) <= 300 < count_tokens(ledger.render())
+    lines = text.splitlines()
+    assert lines[0] == "- user's recent commits (newest first): abc1234 Add the parser"
+    assert lines[1].startswith("- earlier, not listed: chmod x1") and ", delete x1" in lines[1]
+    assert lines[2] == "- started `npm run dev` pid 41 port 3000, running"
+    assert lines[-1] == "- deleted old_199.txt"
+    assert ledger.render_within(10_000, count_tokens) == ledger.render()
 
 
 def test_render_from_index_and_secrets_masked() -> None:

@@ -84,6 +84,23 @@ class Summary:
             lines.append(f"Files touched: {touched}")
         return "\n".join(lines)
 
+    def render_within(self, tokens: int, count: Count) -> str:
+        """`render()` in about `tokens`: its oldest decisions, files, errors fixed, later goals and then open items
+        are left out while it is longer. Its items are clipped in characters, which Chinese text fills with three
+        times the tokens of English: the summary alone took 4,000 tokens of a 16k window. The first goal stays."""
+        kept = Summary(self.first_turn, self.last_turn, list(self.goal), list(self.decisions), dict(self.files),
+                       list(self.errors_fixed), list(self.open_items))
+        text = kept.render()
+        for items, first in ((kept.decisions, 0), (kept.files, 0), (kept.errors_fixed, 0), (kept.goal, 1),
+                             (kept.open_items, 0)):
+            while count(text) > tokens and len(items) > first:
+                if isinstance(items, dict):
+                    items.pop(next(iter(items)))
+                else:
+                    del items[first]
+                text = kept.render()
+        return text
+
 
 @dataclass
 class CompactionInfo:

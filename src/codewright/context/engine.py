@@ -19,7 +19,9 @@ When a request would not fit the budget (window minus the reply's reserve, minus
 margin for tokenizer drift), the history is compacted in one large step down to about
 a third of the budget (see `compaction`), so the cache is rebuilt rarely, not every turn.
 Ledger and plan are never lost: notes are not dropped, and summarising re-renders the
-state block with everything recorded so far.
+state block with everything recorded so far. The block takes at most a quarter of the
+budget: past that, the oldest side effects are counted instead of listed (never a process
+still running) and the summary's oldest items are left out.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ COMPACT_TO = 0.3  # after compacting, the request fills about this share of the 
 SUMMARISE_ABOVE = 0.5  # turns are summarised only when dropping re-derivable content left more than this
 KEEP_WHOLE_GROUPS = 1  # the newest group (the call and the results the model is about to see) stays whole
 KEEP_RECENT_GROUPS = 2  # the newest groups are never summarised
+STATE_SHARE = 0.25  # the session state (ledger, plan, summary) takes at most this share of the budget
 OVERFLOW_SHRINK = 0.2  # a prompt the provider refused as too long: the next is at least this share smaller
 
 
@@ -108,6 +111,7 @@ class ContextEngine:
         self._snapshot: tuple[int, str] | None = None  # (ledger length, plan) frozen into the state block
         self._shown: tuple[int, str] = (0, "")  # (ledger length, plan) the model has seen, in state or notes
         self._sent = 0  # history entries included in the last request
+        self._state: tuple[Any, str] = (None, "")  # the state block rendered, and what it was rendered from
         self._pending_retrieved: str | None = None
         self._deferred: list[str | list[str]] = []  # messages waiting for tool results: text, or [text, kind]
         self._written: dict[int, tuple[Entry, str]] = {}  # entries marked as breakpoints: prefix digest then
@@ -286,17 +290,28 @@ class ContextEngine:
             self._written[id(self.history[index])] = (self.history[index], digests[index])
 
     def _state_text(self) -> str:
+        """The session-state block, in at most `STATE_SHARE` of the budget: the ledger only grows and the summary's
+        items are clipped in characters, so unbounded they filled the window and a long session ended in a limit
+        blamed on the system prompt. The plan stays whole; the ledger gets at least half of what remains."""
         if self._snapshot is None:
             return ""
-        ledger_len, plan = self._snapshot
-        parts = []
+        key = (self._snapshot, self.window, repr(self.summary))
+        if self._state[0] != key:
+            self._state = (key, self._render_state(*self._snapshot, int(max(self.budget(), 0) * STATE_SHARE)))
+        return self._state[1]
+
+    def _render_state(self, ledger_len: int, plan: str, tokens: int) -> str:
+        plan_part = "## Plan\n" + plan if plan else ""
+        summary = "" if self.summary.empty() else "## Earlier turns\n" + self.summary.render()
+        room = tokens - self.count(plan_part)
+        ledger = ""
         if ledger_len:
-            rendered = Ledger(self.ledger.entries[:ledger_len]).render()
-            parts.append("## Side effects so far (ledger; kept across compaction)\n" + rendered)
-        if plan:
-            parts.append("## Plan\n" + plan)
-        if not self.summary.empty():
-            parts.append("## Earlier turns\n" + self.summary.render())
+            rendered = Ledger(self.ledger.entries[:ledger_len]).render_within(
+                max(room - self.count(summary), room // 2), self.count)
+            ledger = "## Side effects so far (ledger; kept across compaction)\n" + rendered
+        if summary:
+            summary = "## Earlier turns\n" + self.summary.render_within(room - self.count(ledger), self.count)
+        parts = [part for part in (ledger, plan_part, summary) if part]
         return "# Session state\n" + "\n\n".join(parts) if parts else ""
 
     def _state_tokens(self) -> int:
@@ -332,7 +347,8 @@ class ContextEngine:
         if info.tokens_after > budget:
             static = self._static_tokens + self._tool_tokens
             why = ("the system prompt, tools and repository map alone are too large for this model" if static > budget
-                   else f"compaction cut all it could (the system prompt, tools and repository map take {static})")
+                   else f"compaction cut all it could (the system prompt, tools and repository map take {static}, "
+                        f"the session state {self._state_tokens()})")
             raise LimitReached(f"the prompt needs {info.tokens_after} tokens but the window allows {budget}: {why}")
         self.compactions += 1
         self.last_compaction = info

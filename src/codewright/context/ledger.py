@@ -9,11 +9,15 @@ messages are recorded at the start too: they say what the user is working toward
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from codewright.context.secrets import redact
+
+FOLD_LINE_TOKENS = 40  # the line counting the effects not listed, by kind
 
 
 @dataclass
@@ -75,6 +79,33 @@ class Ledger:
             lines.append(f"- user's recent commits (newest first): {subjects}")
         stopped = {e.fields.get("pid") for e in self.entries if e.kind == "process_stopped"}
         lines += [f"- {_render_entry(e, stopped)}" for e in entries if e.kind != "commit"]
+        return redact("\n".join(lines))
+
+    def render_within(self, tokens: int, count: Callable[[str], int]) -> str:
+        """`render()` in about `tokens`: when the whole list is longer, the oldest effects are counted in one line
+        instead of listed. The ledger only grows, and every prompt carries it: 475 chmods in a long session filled
+        a 16k window by themselves. Processes still running are always listed (a model that forgets a server
+        starts a second one on its port), and so are the user's commits (one line, ten at most)."""
+        whole = self.render()
+        if count(whole) <= tokens:
+            return whole
+        stopped = {e.fields.get("pid") for e in self.entries if e.kind == "process_stopped"}
+        running = {id(e) for e in self.running_processes()}
+        commits = [line for line in whole.splitlines() if line.startswith("- user's recent commits")]
+        effects = [(e, f"- {_render_entry(e, stopped)}") for e in self.entries if e.kind != "commit"]
+        room = tokens - sum(count(line) + 1 for line in commits) - FOLD_LINE_TOKENS
+        room -= sum(count(line) + 1 for e, line in effects if id(e) in running)
+        listed: set[int] = set(running)
+        for entry, line in reversed(effects):
+            if id(entry) in listed:
+                continue
+            room -= count(line) + 1
+            if room < 0:
+                break
+            listed.add(id(entry))
+        folded = Counter(e.kind for e, _ in effects if id(e) not in listed)
+        fold = ["- earlier, not listed: " + ", ".join(f"{kind} x{n}" for kind, n in folded.items())] if folded else []
+        lines = [*commits, *fold, *(line for e, line in effects if id(e) in listed)]
         return redact("\n".join(lines))
 
     def __len__(self) -> int:
