@@ -171,6 +171,41 @@ def test_user_message_waits_for_the_tool_results() -> None:
     assert [m.role for m in request.messages[-4:]] == ["assistant", "tool", "tool", "user"]
 
 
+@pytest.mark.parametrize("ids", [["call_0", "call_0"], ["", ""], ["call_0", "call_0-2", "call_0"]])
+def test_calls_sharing_an_id_get_ids_of_their_own(ids: list[str]) -> None:
+    """A server that numbers a reply's calls alike: the waiting note came between the two results."""
+    engine = make(window=200_000)
+    engine.add_user("Go.")
+    calls = [ToolCall(i, "read_file", json.dumps({"path": f"f{n}"})) for n, i in enumerate(ids)]
+    engine.add_assistant(Message("assistant", "", calls))
+    engine.add_user("Your last call could not be read.")
+    for call in calls:
+        engine.add_tool_result(call, call.arguments)
+    request = engine.build("m")
+    check_pairs(request)
+    assert len({c.id for c in calls}) == len(calls) and all(calls)
+    assert [m.role for m in request.messages[-len(ids) - 1:]] == ["tool"] * len(ids) + ["user"]
+
+
+def test_an_id_reused_every_turn_names_each_result_by_its_own_call() -> None:
+    """Ollama's calls are call_0 every turn: the failing pytest was summarised as fixed by a later read_file."""
+    engine = make(window=5000)
+    engine.add_user("Make the tests pass.")
+    call = ToolCall("call_0", "run_command", '{"command": "pytest"}')
+    engine.add_assistant(Message("assistant", "Running the tests.", [call]))
+    engine.add_tool_result(call, "FAILED tests/test_x.py::test_a - AssertionError", kind="error")
+    n = 0
+    while not (engine.last_compaction and engine.last_compaction.summarised_turns):
+        call = ToolCall("call_0", "read_file", json.dumps({"path": f"src/m{n}.py"}))
+        engine.add_assistant(Message("assistant", f"Reading module {n}.", [call]))
+        engine.add_tool_result(call, file_text(60, n), kind="file_read", path=f"src/m{n}.py")
+        request = engine.build("m")
+        n += 1
+    check_pairs(request)
+    assert "Open items:\n- run_command pytest at turn 1: FAILED" in engine.summary.render()
+    assert "Errors fixed" not in engine.summary.render()
+
+
 # ----- budget and compaction -----
 
 

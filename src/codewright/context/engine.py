@@ -156,8 +156,17 @@ class ContextEngine:
             self._append(Entry(Message("user", text), self.turn + 1, kind))
 
     def add_assistant(self, message: Message) -> None:
+        """The model's reply. A call whose id the history holds already, or an empty one, gets a fresh id, set on
+        `message`'s calls themselves so the caller answers them by it: results are paired with calls by id, and
+        servers repeat ids (Ollama's calls are call_0 every turn; some number a reply's calls alike). Two calls
+        of one id let a waiting note in between their results, and a failing pytest was summarised as fixed by
+        a later read_file of the same id."""
         self.turn += 1
         self.ledger.turn = self.turn
+        taken = {c.id for e in self.history for c in e.message.tool_calls}
+        for call in message.tool_calls:
+            call.id = _fresh_id(call.id, taken)
+            taken.add(call.id)
         calls = [ToolCall(c.id, c.name, c.arguments) for c in message.tool_calls]
         copy = Message("assistant", message.content, calls, reasoning=list(message.reasoning))
         self._append(Entry(copy, self.turn, "assistant"))
@@ -461,6 +470,16 @@ _SAVED_TYPES: dict[str, type | tuple[type, ...]] = {
 
 def _count(text: str) -> int:
     return count_tokens(text)
+
+
+def _fresh_id(call_id: str, taken: set[str]) -> str:
+    """`call_id` itself, or when it is empty or taken the first of `call_id-2`, `call_id-3`, ... that is not."""
+    if call_id and call_id not in taken:
+        return call_id
+    base, n = call_id or "call", 2
+    while f"{base}-{n}" in taken:
+        n += 1
+    return f"{base}-{n}"
 
 
 def _wire_call(call: ToolCall) -> str:
