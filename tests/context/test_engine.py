@@ -255,6 +255,33 @@ def test_rederivable_results_become_references_first() -> None:
     assert any(m.content == info.dropped[0] for m in request.messages)
 
 
+@pytest.mark.parametrize("words", ["Now, why does helper crash?", None])
+def test_retrieved_context_is_dropped_first_and_the_words_beside_it_stay(words: str | None) -> None:
+    """In a user's message retrieved context was never dropped; alone (no words came with it) it was kept while
+    the side-effect note put in front of it was dropped."""
+    ledger = Ledger()
+    engine = make(window=9000, ledger=ledger)
+    engine.add_user("Read the modules.")
+    for n in range(3):
+        step(engine, n, size=60)
+    engine.build("m")
+    engine.set_retrieved("".join(f"src/mod.py:{i} def helper_{i}(x): return x * {i}\n" for i in range(120)))
+    ledger.record("chmod", path="deploy.sh", mode="+x")
+    if words:
+        engine.add_user(words)
+    engine.build("m")
+    n = 3
+    while not engine.compactions:
+        step(engine, n, size=60)
+        request = engine.build("m")
+        n += 1
+    dropped = engine.last_compaction.dropped
+    assert dropped[0].startswith("[context retrieved at turn ") and ": 120 lines dropped;" in dropped[0]
+    message = next(m.content for m in request.messages if dropped[0] in m.content)
+    assert "helper_7" not in message and "chmod +x deploy.sh" in message
+    assert message.endswith(words or dropped[0])
+
+
 @pytest.mark.parametrize("after", ["plan", "side effect", "user message"])
 def test_the_results_the_model_has_not_seen_are_never_dropped(after: str) -> None:
     """A note or a user message after the newest results was the one group compaction kept whole."""

@@ -139,15 +139,33 @@ def groups(entries: list[Entry]) -> list[list[int]]:
     return result
 
 
-def reference(entry: Entry, name: str) -> str:
-    """The one-line stand-in for a dropped result, saying how to get it back."""
-    lines = len(entry.message.content.splitlines())
+def wrap_retrieved(text: str) -> str:
+    """Retrieved context as a user message carries it: tagged, so compaction finds it beside the user's words."""
+    return f"<retrieved_context>\n{text}\n</retrieved_context>"
+
+
+_RETRIEVED = re.compile(r"<retrieved_context>\n(.*)\n</retrieved_context>", re.DOTALL)
+
+
+def _retrieved_block(entry: Entry) -> re.Match[str] | None:
+    """Where a user message holds retrieved context: before the user's words (a note may come before it), or
+    all of a message of retrieved context alone. None for other messages."""
+    content = entry.message.content
+    if entry.message.role != "user" or entry.kind != "retrieved" and entry.words is None:
+        return None
+    return _RETRIEVED.search(content if entry.kind == "retrieved" else content[: len(content) - len(entry.words)])
+
+
+def reference(entry: Entry, name: str, text: str | None = None) -> str:
+    """The one-line stand-in for a dropped result (`text`, all of the message by default), saying how to get it
+    back."""
+    lines = len((entry.message.content if text is None else text).splitlines())
     where = f"at turn {entry.turn}"
     if entry.kind == "file_read" and entry.path:
         return f"[file {entry.path} read {where}: {lines} lines; read it again if needed]"
     if entry.kind == "file_written" and entry.path:
         return f"[result of {name} on {entry.path} {where}: the file is in the repository now; read it if needed]"
-    if entry.kind == "retrieved":
+    if entry.kind == "retrieved" or entry.message.role == "user":
         return f"[context retrieved {where}: {lines} lines dropped; search again if needed]"
     if entry.kind == "search":
         return f"[{name} results {where}: {lines} lines dropped; search again if needed]"
@@ -156,17 +174,20 @@ def reference(entry: Entry, name: str) -> str:
 
 def drop_rederivable(entries: list[Entry], protect_from: int, measure: Measure, target: int,
                      count: Count) -> list[str]:
-    """Stage 1: replace re-derivable content older than `protect_from` until under `target`.
+    """Stage 1: replace re-derivable content older than `protect_from` until under `target`, context retrieved
+    for a user's message first. Only its tagged block goes: the user's words and a note before them stay (within
+    a user's message it was never dropped, and alone it was kept while a note put in front of it was dropped).
 
     `newest_first` walks back from the protected turns: the provider's cache holds the prompt up
     to the first changed message, so changing the newest unprotected results first keeps the
     long old prefix cached and re-sends only what follows the change."""
     dropped: list[str] = []
     order = range(protect_from - 1, -1, -1) if NEWEST_FIRST else range(protect_from)
-    for i in order:
+    blocks = {i: _retrieved_block(entries[i]) for i in order}
+    for i in sorted(order, key=lambda i: blocks[i] is None):  # retrieved context first: `find`'s guesses
         if measure() <= target:
             break
-        entry = entries[i]
+        entry, block = entries[i], blocks[i]
         if entry.compacted:
             continue
         if entry.message.role == "assistant":
@@ -174,10 +195,12 @@ def drop_rederivable(entries: list[Entry], protect_from: int, measure: Measure, 
                 entry.tokens = 0
                 dropped.append(f"code written in turn {entry.turn}")
             continue
-        if entry.kind not in REDERIVABLE or count(entry.message.content) < MIN_DROP_TOKENS:
+        text = block.group(1) if block else entry.message.content
+        if block is None and entry.kind not in REDERIVABLE or count(text) < MIN_DROP_TOKENS:
             continue
-        ref = reference(entry, entry.message.name or "a tool")
-        entry.message.content = ref if entry.words is None else f"{ref}\n\n{entry.words}"
+        ref = reference(entry, entry.message.name or "a tool", text)
+        content = entry.message.content
+        entry.message.content = f"{content[:block.start()]}{ref}{content[block.end():]}" if block else ref
         entry.compacted = True
         entry.tokens = 0
         dropped.append(ref)

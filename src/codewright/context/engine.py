@@ -150,7 +150,7 @@ class ContextEngine:
             return
         retrieved, self._pending_retrieved = self._pending_retrieved, None
         if retrieved:
-            content = f"<retrieved_context>\n{retrieved}\n</retrieved_context>\n\n{text}"
+            content = f"{compaction.wrap_retrieved(retrieved)}\n\n{text}"
             self._append(Entry(Message("user", content), self.turn + 1, kind, words=text))
         else:
             self._append(Entry(Message("user", text), self.turn + 1, kind))
@@ -221,7 +221,8 @@ class ContextEngine:
         if self._snapshot is None:
             self._snapshot = self._shown = (len(self.ledger), self.plan)
         if self._pending_retrieved and self.history and self.history[-1].message.role != "user":
-            self._append(Entry(Message("user", self._pending_retrieved), self.turn, "retrieved"))
+            self._append(Entry(Message("user", compaction.wrap_retrieved(self._pending_retrieved)), self.turn,
+                               "retrieved"))
             self._pending_retrieved = None
         self._note_updates()
         budget = self.budget(model)
