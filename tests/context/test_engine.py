@@ -12,7 +12,7 @@ from codewright.context import ContextEngine, Ledger, ProjectFacts, count_tokens
 from codewright.context.engine import STATE_SHARE
 from codewright.context.prompt import TOOL_CALL_FORMAT
 from codewright.errors import LimitReached
-from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
+from codewright.gateway.types import Message, Reasoning, Request, ToolCall, ToolSpec
 
 TOOLS = [
     ToolSpec("read_file", "Read a file.", {"type": "object", "properties": {"path": {"type": "string"}},
@@ -441,6 +441,40 @@ def test_an_oversized_argument_of_the_latest_call_is_cut_to_fit() -> None:
     sent = json.loads(request.messages[-2].tool_calls[0].arguments)
     assert sent["path"] == "data.py" and "tokens cut to fit the context window" in sent["content"]
     assert sent["content"].startswith(content[:40]) and sent["content"].endswith(content[-40:])
+
+
+def test_the_latest_turns_long_reasoning_is_cut_to_fit() -> None:
+    """A reasoning model's thinking was measured but never cut: the request could not be made to fit."""
+    engine = make(window=8000)
+    engine.add_user("Go.")
+    call = ToolCall("c1", "read_file", '{"path": "a"}')
+    thought = "".join(f"Step {i}: let me think about the parser.\n" for i in range(2000))
+    engine.add_assistant(Message("assistant", "", [call], reasoning=[Reasoning(thought)]))
+    engine.add_tool_result(call, "ok")
+    request = engine.build("m")
+    assert engine.measure() <= engine.budget("m")
+    sent = request.messages[-2].reasoning[0].text
+    assert "tokens cut to fit the context window" in sent
+    assert sent.startswith(thought[:40]) and sent.endswith(thought[-40:])
+
+
+def test_long_reasoning_of_old_turns_becomes_a_stub_and_signed_reasoning_stays() -> None:
+    engine = make(window=9000)
+    engine.add_user("Read everything.")
+    thought = "".join(f"Step {i}: the module may hold the parser.\n" for i in range(150))
+    n = 0
+    while not engine.compactions:
+        call = ToolCall(f"c{n}", "read_file", json.dumps({"path": f"src/m{n}.py"}))
+        signed = [Reasoning("Signed thinking. " * 40, signature="sig")] if n == 0 else []
+        engine.add_assistant(Message("assistant", "Reading.", [call], reasoning=[*signed, Reasoning(thought)]))
+        engine.add_tool_result(call, "x = 1", kind="file_read", path=f"src/m{n}.py")
+        engine.build("m")
+        n += 1
+    kept = [e.message.reasoning for e in engine.history if e.message.role == "assistant"]
+    assert "reasoning of turn 1" in engine.last_compaction.dropped
+    assert kept[0][0] == Reasoning("Signed thinking. " * 40, signature="sig")
+    assert kept[0][1].text == "[150 lines of reasoning at turn 1 left out]"
+    assert kept[-1][0].text == thought  # the newest turn, which the model has not answered yet
 
 
 def test_static_part_too_large_for_the_window_is_a_limit() -> None:

@@ -3,7 +3,7 @@
 Two stages, cheapest loss first. (1) Drop what can be re-derived: file contents read,
 code the agent wrote (it is in the repository and the index now), command output and
 retrieved context become one-line references the model can act on ("read it again if
-needed"). (2) Fold the oldest turns into a summary with fixed fields (goal, decisions,
+needed"), and the model's long reasoning of old turns a stub. (2) Fold the oldest turns into a summary with fixed fields (goal, decisions,
 files touched, errors fixed, open items), extracted deterministically: no model call,
 so compaction is instant, free and testable. A tool call and its results form one group
 that is kept or folded whole, so no provider ever sees an unanswered call. A last stage
@@ -191,9 +191,13 @@ def drop_rederivable(entries: list[Entry], protect_from: int, measure: Measure, 
         if entry.compacted:
             continue
         if entry.message.role == "assistant":
-            if _shrink_arguments(entry):
-                entry.tokens = 0
+            wrote, thought = _shrink_arguments(entry), _shrink_reasoning(entry)
+            if wrote or thought:  # an unchanged turn stays byte-identical: a cache breakpoint on it still hits
+                entry.compacted, entry.tokens = True, 0
+            if wrote:
                 dropped.append(f"code written in turn {entry.turn}")
+            if thought:
+                dropped.append(f"reasoning of turn {entry.turn}")
             continue
         text = block.group(1) if block else entry.message.content
         if block is None and entry.kind not in REDERIVABLE or count(text) < MIN_DROP_TOKENS:
@@ -218,8 +222,22 @@ def _shrink_arguments(entry: Entry) -> bool:
         if big:
             call.arguments = json.dumps(args, ensure_ascii=False)
             changed = True
-    entry.compacted = changed  # unchanged calls stay byte-identical, so a cache breakpoint on them still hits
     return changed
+
+
+def _shrink_reasoning(entry: Entry) -> bool:
+    """Replace the long reasoning of an old assistant turn with a stub: the model's thinking of a step long done,
+    never cut before (a reasoning model's 10,000 tokens of it stayed in every request). Signed reasoning
+    (Anthropic's) stays as it is: its signature covers the text."""
+    long = [r for r in entry.message.reasoning if _cuttable(r) and len(r.text) > BIG_ARGUMENT_CHARS]
+    for reasoning in long:
+        reasoning.text = f"[{len(reasoning.text.splitlines())} lines of reasoning at turn {entry.turn} left out]"
+    return bool(long)
+
+
+def _cuttable(reasoning: Reasoning) -> bool:
+    """Reasoning whose text may be changed: no signature covers it."""
+    return not reasoning.signature and not reasoning.redacted
 
 
 def summarise(entries: list[Entry], upto: int, summary: Summary) -> None:
@@ -300,13 +318,16 @@ def _clip(text: str, limit: int) -> str:
 
 
 def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: Count) -> int:
-    """Last resort: cut the largest messages (tool results, the user's, the model's own prose) and string arguments
-    of tool calls (head and tail kept) until the request fits `limit`. A call's arguments count too: a model that
-    wrote a 5 MB file in one create_file call kept those megabytes in every later request, and nothing else could
-    be cut to fit; so do a reply of 10 MB of prose, and arguments that are no JSON object (cut as written)."""
+    """Last resort: cut the largest messages (tool results, the user's, the model's own prose and reasoning) and
+    string arguments of tool calls (head and tail kept) until the request fits `limit`. A call's arguments count
+    too: a model that wrote a 5 MB file in one create_file call kept those megabytes in every later request, and
+    nothing else could be cut to fit; so do a reply of 10 MB of prose, and arguments that are no JSON object (cut
+    as written), and the newest turn's reasoning (signed reasoning excepted: its signature covers the text)."""
     cut: set[int] = set()
-    pieces = [(i, None) for i, e in enumerate(entries) if e.message.role in ("tool", "user", "assistant")]
+    pieces: list[tuple[int, Part]] = [(i, None) for i, e in enumerate(entries)
+                                      if e.message.role in ("tool", "user", "assistant")]
     pieces += [(i, call) for i, e in enumerate(entries) for call in e.message.tool_calls]
+    pieces += [(i, r) for i, e in enumerate(entries) for r in e.message.reasoning if _cuttable(r)]
     for i, call in sorted(pieces, key=lambda piece: -count(_piece(entries[piece[0]], piece[1]))):
         for _ in range(4):  # the chars-per-token estimate is rough: re-measure and cut again
             excess = measure() - limit
@@ -326,11 +347,16 @@ def truncate_to_fit(entries: list[Entry], measure: Measure, limit: int, count: C
     return len(cut)
 
 
-def _piece(entry: Entry, call: ToolCall | None) -> str:
-    """What `truncate_to_fit` may cut: a message's text, or a call's longest string argument ("" if none), or its
-    arguments as written when they are no JSON object."""
+Part = ToolCall | Reasoning | None  # what of a message `truncate_to_fit` cuts: a call, reasoning, or its text
+
+
+def _piece(entry: Entry, call: Part) -> str:
+    """What `truncate_to_fit` may cut: a message's text, or its reasoning, or a call's longest string argument
+    ("" if none), or its arguments as written when they are no JSON object."""
     if call is None:
         return entry.message.content
+    if isinstance(call, Reasoning):
+        return call.text
     if not isinstance(_parsed(call), dict):
         return call.arguments
     arguments = _arguments(call)
@@ -338,9 +364,12 @@ def _piece(entry: Entry, call: ToolCall | None) -> str:
     return arguments[key] if key is not None else ""
 
 
-def _replace(entry: Entry, call: ToolCall | None, text: str) -> None:
+def _replace(entry: Entry, call: Part, text: str) -> None:
     if call is None:
         entry.message.content = text
+        return
+    if isinstance(call, Reasoning):
+        call.text = text
         return
     arguments = _parsed(call)
     if not isinstance(arguments, dict):  # kept as valid JSON, which every provider's request needs

@@ -40,7 +40,7 @@ from codewright.context.prompt import TOOL_CALL_FORMAT, render_static
 from codewright.context.secrets import is_secret_path, redact, redact_json, redact_value
 from codewright.context.tokens import MESSAGE_OVERHEAD, TokenCounter, count_tokens, window_for
 from codewright.errors import LimitReached
-from codewright.gateway.types import Message, Request, ToolCall, ToolSpec
+from codewright.gateway.types import Message, Reasoning, Request, ToolCall, ToolSpec
 
 __all__ = [
     "TOOL_CALL_FORMAT",
@@ -168,7 +168,8 @@ class ContextEngine:
             call.id = _fresh_id(call.id, taken)
             taken.add(call.id)
         calls = [ToolCall(c.id, c.name, c.arguments) for c in message.tool_calls]
-        copy = Message("assistant", message.content, calls, reasoning=list(message.reasoning))
+        reasoning = [Reasoning(r.text, r.signature, r.redacted) for r in message.reasoning]  # compaction cuts its own
+        copy = Message("assistant", message.content, calls, reasoning=reasoning)
         self._append(Entry(copy, self.turn, "assistant"))
 
     def add_tool_result(self, call: ToolCall, content: str, *, kind: str = "output", path: str | None = None) -> None:
