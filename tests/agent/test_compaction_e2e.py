@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,32 @@ def test_overflowing_session_compacts_and_keeps_the_ledger(tmp_path: Path) -> No
     for rec in requests[-calls_after:]:
         text = "\n".join(m["content"] for m in rec.messages)
         assert "serve.sh" in text and "APP_MODE" in text, "the ledger was dropped by compaction"
+
+
+@pytest.mark.parametrize("form", ["single", "list"])
+def test_code_written_through_text_calls_is_sent_once_and_compacted(tmp_path: Path, form: str) -> None:
+    """A model without native tool calls writes them in its text: the code stayed there after compaction had
+    replaced it in the call, and a call in the single form ({"name", "arguments"}) was shown twice."""
+    def write(n: int):  # type: ignore[no-untyped-def]
+        def step(rec: Recorded) -> Turn:
+            one = {"name": "create_file", "arguments": {"path": f"mod{n}.py", "content": big_module(n)}}
+            block = json.dumps(one if form == "single" else {"tool_calls": [one]})
+            return Turn(text=f"Writing module {n}.\n```json\n{block}\n```")
+        return step
+
+    finish = json.dumps({"tool_calls": [{"name": "finish", "arguments": {"summary": "written"}}]})
+    script = Script([write(n) for n in range(8)] + [lambda rec: Turn(text=f"```json\n{finish}\n```")])
+    with ModelServer(script) as server:
+        run = run_agent(root=tmp_path, server=server, task="write the modules", mode="full-auto", window=WINDOW,
+                        text_tools=True)
+        requests = [r for r in server.requests if r.protocol == "openai"]
+    assert script.problems == [] and run.outcome.outcome == "done"
+    assert run.of_type("compaction")
+    for rec in requests:
+        replies = [m["content"] for m in rec.messages if m["role"] == "assistant"]
+        assert all(reply.count("```json") == 1 for reply in replies), "a call was shown twice"
+    sent = "\n".join(m["content"] for m in requests[-1].messages)
+    assert "handler_0_29" not in sent and "lines written at turn 1; the repository holds them now" in sent
 
 
 @pytest.mark.parametrize("provider_window", [7_000, 5_000])

@@ -43,12 +43,14 @@ def test_text_calls_in_the_context_engines_format_and_singly() -> None:
     found = from_text(text, "t3")
     assert [(c.id, c.name) for c in found.calls] == [("t3-1", "read_file"), ("t3-2", "list_dir"), ("t3-3", "finish")]
     assert found.errors == []
+    assert found.prose == "Let me look.\n\nand"  # the engine writes the calls after it, in its own format
 
 
 def test_json_that_is_not_a_call_is_left_alone_and_broken_calls_are_reported() -> None:
     assert from_text('```json\n{"port": 8080}\n```', "t").calls == []
     found = from_text('```json\n{"tool_calls": [{"name": 7}]}\n```', "t")
     assert found.calls == [] and "needs" in found.errors[0]
+    assert found.prose == '```json\n{"tool_calls": [{"name": 7}]}\n```'  # the model sees what it wrote
 
 
 def test_plan_steps_tolerate_strings_and_unknown_statuses() -> None:

@@ -412,6 +412,8 @@ class Agent:
         parsed = from_text(response.text, f"call{self.totals.steps}")
         message = response.as_message()
         message.tool_calls = parsed.calls
+        if parsed.calls:  # the engine writes them after the text in its own format: once, and compactable
+            message.content = parsed.prose
         self.engine.add_assistant(message)
         return parsed.calls, parsed.errors
 

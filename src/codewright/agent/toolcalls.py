@@ -30,6 +30,7 @@ class BadToolCall(ValueError):
 class TextCalls:
     calls: list[ToolCall]
     errors: list[str]  # one message per block that could not be read as a call
+    prose: str  # the text less the blocks read as calls, which the context engine writes in its own format
 
 
 def parse_arguments(call: ToolCall, spec: ToolSpec | None) -> dict[str, Any]:
@@ -65,12 +66,17 @@ def plan_steps(arguments: dict[str, Any]) -> list[dict[str, str]]:
 
 def from_text(text: str, prefix: str) -> TextCalls:
     """Calls written as fenced JSON blocks, `{"tool_calls": [{"name", "arguments"}, ...]}` (the
-    context engine's format) or a single `{"name", "arguments"}`; ids are `prefix-N`."""
+    context engine's format) or a single `{"name", "arguments"}`; ids are `prefix-N`. The text without
+    those blocks is `prose`: kept with the blocks, the code a call wrote stayed in every request after
+    compaction had replaced it in the call, and a single call was shown twice."""
     calls: list[ToolCall] = []
     errors: list[str] = []
-    for block in _BLOCK.findall(text):
+    prose, end = [], 0
+    for match in _BLOCK.finditer(text):
+        block = match.group(1)
         if not _CALL_HINT.search(block):
             continue  # JSON shown for another reason (a config file, an example), not a call
+        read = len(calls)
         try:
             value = repair.loads(block)
         except ValueError as exc:
@@ -84,4 +90,8 @@ def from_text(text: str, prefix: str) -> TextCalls:
             arguments = item.get("arguments", {})
             text_args = arguments if isinstance(arguments, str) else json.dumps(arguments)
             calls.append(ToolCall(f"{prefix}-{len(calls) + 1}", item["name"], text_args))
-    return TextCalls(calls, errors)
+        if len(calls) > read:
+            prose.append(text[end:match.start()])
+            end = match.end()
+    prose.append(text[end:])
+    return TextCalls(calls, errors, re.sub(r"\n{3,}", "\n\n", "".join(prose)).strip())

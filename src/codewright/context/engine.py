@@ -499,13 +499,14 @@ def _copy(message: Message) -> Message:
 
 
 def _as_text_conversation(messages: list[Message]) -> list[Message]:
-    """For models without native tool calling: calls stay in the assistant's text (as it wrote them, or in
-    the prompt's JSON format), and consecutive tool results become one user message."""
+    """For models without native tool calling: calls go after the assistant's text in the prompt's JSON format
+    (the agent keeps its text without the blocks it read them from), and consecutive tool results become one
+    user message."""
     out: list[Message] = []
     for msg in messages:
         if msg.role == "assistant":
             content = msg.content
-            if msg.tool_calls and '"tool_calls"' not in content:
+            if msg.tool_calls:
                 calls = [{"name": c.name, "arguments": _loads(c.arguments)} for c in msg.tool_calls]
                 block = json.dumps({"tool_calls": calls}, ensure_ascii=False)
                 content = f"{content}\n```json\n{block}\n```".lstrip()
