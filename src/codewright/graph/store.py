@@ -23,7 +23,7 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError, UsageError
 
-SCHEMA_VERSION = 11  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -38,6 +38,7 @@ SCHEMA_VERSION = 11  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 11: the functions of a JS/TS object a variable holds (`const api = {get: function () {}}`) are `api.get`; a
 # Python @overload signature gives way to the implementation; a dotted qualifier over 200 characters is dropped;
 # Rust impls of primitive types (impl Tr for u8) hold their methods
+# 12: constructing a Python class is a call of the class (the calls table)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -40,7 +40,8 @@ def test_callers_callees_impact(repo, capsys):
                                "col": 16}]
     out = run_json(capsys, "callees", "app.checkout", "--repo", str(repo), "--json")
     validate("callees", out)
-    assert {(c["id"], c["external"]) for c in out["callees"]} == {("src/shop/cart.py::Cart.total", False)}
+    assert {(c["id"], c["external"]) for c in out["callees"]} == {("src/shop/cart.py::Cart", False),
+                                                                 ("src/shop/cart.py::Cart.total", False)}
     out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
     validate("impact", out)
     assert out["callers"] == [
@@ -50,6 +51,28 @@ def test_callers_callees_impact(repo, capsys):
     ]
     out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json", "--depth", "1")
     assert [c["id"] for c in out["callers"]] == ["src/shop/cart.py::Cart.total"]
+
+
+CONSTRUCTED = {
+    "m.py": "from dataclasses import dataclass\n\n@dataclass\nclass Point:\n    x: int = 0\n\nclass Plain:\n    pass\n\n"
+            "class WithInit:\n    def __init__(self):\n        pass\n\nclass Failed(Exception):\n    pass\n",
+    "use.py": "import m\nfrom m import Point, Plain, WithInit\n\ndef make():\n    return Point(1), Plain(), m.WithInit()\n\n"
+              "def fail():\n    raise m.Failed\n",
+}
+
+
+@pytest.mark.parametrize(("symbol", "callers"), [
+    ("m.py::Point", [("use.py::make", 5, 12)]),
+    ("m.py::Plain", [("use.py::make", 5, 22)]),
+    ("m.py::WithInit", [("use.py::make", 5, 31)]),
+    ("m.py::WithInit.__init__", [("use.py::make", 5, 31)]),
+    ("m.py::Failed", [("use.py::fail", 8, 11)]),
+])
+def test_constructing_a_class_calls_it(tmp_path, capsys, symbol, callers):
+    """A class had no callers: only the __init__ a construction runs had one, and a class without one had none."""
+    write_tree(tmp_path, CONSTRUCTED)
+    out = run_json(capsys, "callers", symbol, "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["line"], c["col"]) for c in out["callers"]] == callers
 
 
 @pytest.mark.parametrize(("argv", "line"), [

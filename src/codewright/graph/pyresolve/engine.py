@@ -44,6 +44,9 @@ class CallSite:
     col: int
     targets: set[str] = field(default_factory=set)
     defs: set[object] = field(default_factory=set)  # in-tree FuncInfo/ClassInfo reached
+    # in-tree classes constructed here: the index's edges to them (`callers Cls`; one without __init__ had none),
+    # kept out of `targets`, as PyCG's format names only the __init__ a construction runs
+    classes: set[object] = field(default_factory=set)
     ref: tuple[int, int] | None = None  # position of the method name in `obj.name(...)`
 
 
@@ -287,6 +290,7 @@ class Engine(Graph):
         site.defs.add(defn)
 
     def instantiate(self, cls: ClassInfo, args: Args, dst: int | None, site: CallSite) -> None:
+        site.classes.add(cls)
         if dst is not None:
             self.add_one(dst, cls.inst)
         for name in ("__new__", "__init__"):

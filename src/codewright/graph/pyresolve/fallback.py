@@ -93,6 +93,7 @@ def _record(e: E.Engine, site: E.CallSite, targets: list) -> None:
         if isinstance(target, str):
             site.targets.add(target)
         elif isinstance(target, ClassInfo):
+            site.classes.add(target)
             init = e.lookup(target, "__init__")
             if init is not None and init[0] != "ext":
                 e.watch(init[1], E.Bind(e, target, target.inst, None, None, 0, 0, invoke=(E.Args(), site)))

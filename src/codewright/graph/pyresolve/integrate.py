@@ -153,7 +153,7 @@ def write(conn: sqlite3.Connection, root: Path, paths: list[str], keep: set[str]
     for site in e.sites:
         caller = site.caller
         path = caller.path if isinstance(caller, ModuleInfo) else caller.module.path
-        if path not in keep or not site.targets:
+        if path not in keep or not (site.targets or site.classes):
             continue
         in_tree = {full_name(d): d for d in site.defs}
         for name in sorted(site.targets):
@@ -162,6 +162,8 @@ def write(conn: sqlite3.Connection, root: Path, paths: list[str], keep: set[str]
             call_rows.append((sid(caller), target, path, site.line, site.col, external))
             if site.ref is not None:  # `obj.method(...)`: the method name refers to the callee
                 ref_rows.append((path, site.ref[0], site.ref[1], target, external))
+        call_rows.extend((sid(caller), target, path, site.line, site.col, 0)
+                         for target in sorted(map(sid, site.classes)))  # a construction calls its class
     conn.executemany("INSERT INTO calls VALUES (?,?,?,?,?,?)", call_rows)
     for mod in prog.analysed():
         if mod.path not in keep:
