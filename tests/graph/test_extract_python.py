@@ -51,6 +51,7 @@ def test_signature_and_doc(facts, sid, signature, doc):
     ("async def h(\n    a,  # one\n    # a line of its own\n) -> int:\n    return a\n", "async def h(a,) -> int"),
     ("app: App = Proxy(  # type: ignore[assignment]\n    _cv, 'app'\n)\n", "app: App = Proxy(_cv, 'app')"),
     ("SEP = '#'  # the separator\n", "SEP = '#'"),
+    ("type Pair[T] = tuple[T, T]  # two of a kind\n", "type Pair[T] = tuple[T, T]"),
 ])
 def test_signatures_leave_comments_out(source, signature):
     (sym,) = [s for s in extract("m.py", source.encode()).symbols if s.kind != "module"]
@@ -175,6 +176,8 @@ def test_local_names_are_not_references(source, expected):
     ("def f():\n    class L:\n        def m(self): pass\n",
      [("f", "function"), ("f.L", "class"), ("f.L.m", "method")]),
     ("async def a():\n    pass\n", [("a", "function")]),
+    ("type Alias = list[int]\ntype Pair[T] = tuple[T, T]\nclass C:\n    type Inner = int\n",
+     [("Alias", "type"), ("Pair", "type"), ("C", "class"), ("C.Inner", "type")]),
 ])
 def test_symbol_kinds(source, expected):
     syms = extract("m.py", source.encode()).symbols[1:]

@@ -38,7 +38,7 @@ SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 11: the functions of a JS/TS object a variable holds (`const api = {get: function () {}}`) are `api.get`; a
 # Python @overload signature gives way to the implementation; a dotted qualifier over 200 characters is dropped;
 # Rust impls of primitive types (impl Tr for u8) hold their methods
-# 12: constructing a Python class is a call of the class (the calls table)
+# 12: constructing a Python class is a call of the class (the calls table); Python `type X = ...` is a symbol (kind type)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

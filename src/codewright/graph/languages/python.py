@@ -6,7 +6,8 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
 - symbols: the module, classes, functions (nested ones as `outer.inner`), methods,
   module-level assignments to plain names (kind "constant" when UPPER_CASE, else
   "variable"; also inside a top-level if/try) and class-body assignments (kind
-  "attribute", e.g. Django model fields). The first definition of a name wins the id.
+  "attribute", e.g. Django model fields), and type alias statements there (`type Alias = ...`,
+  kind "type"). The first definition of a name wins the id.
 - imports: one Import per `import a.b [as c]` item; one per `from m import ...`
   statement for its plain names, plus one per aliased name (so `alias` is unambiguous).
 - references: every identifier that is read: calls, attribute accesses (including
@@ -62,6 +63,8 @@ QUERY_SCM = r"""
 (module (if_statement) @def.block)
 (module (try_statement) @def.block)
 (class_definition body: (block (expression_statement (assignment left: (identifier)) @def.attr)))
+(module (type_alias_statement) @def.alias)
+(class_definition body: (block (type_alias_statement) @def.alias))
 
 (import_statement) @import
 (import_from_statement) @import
@@ -149,8 +152,11 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     assignments = [(2, n) for n in caps.get("def.var", _EMPTY)]
     assignments += [(2, n) for n in _block_assignments(caps.get("def.block", _EMPTY))]
     assignments += [(3, n) for n in caps.get("def.attr", _EMPTY)]
+    assignments += [(4, n) for n in caps.get("def.alias", _EMPTY)]
     for role, node in assignments:
         left = node.child_by_field_name("left")
+        if role == 4:  # `type Alias[T] = ...`: the name is the first identifier of the left-hand type
+            left = _alias_name(left)
         targets = [left] if left is None or left.type == "identifier" else \
             [t for t in left.named_children if t.type == "identifier"]
         end = -node.end_byte
@@ -184,7 +190,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             continue
         else:
             seen_vars.add(qual)
-            kind = "attribute" if role == 3 else "constant" if name.isupper() else "variable"
+            kind = "type" if role == 4 else "attribute" if role == 3 else "constant" if name.isupper() else "variable"
         srow, scol = stmt.start_point
         erow, ecol = stmt.end_point
         if ascii_src:
@@ -221,6 +227,14 @@ def _symbols(src: Source, caps, module: str, module_id: str):
 
 
 _OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
+
+
+def _alias_name(left):
+    """The identifier a type alias statement names: `Alias` of `type Alias = ...` and of `type Alias[T] = ...`."""
+    node = left.named_child(0) if left is not None and left.named_child_count else None
+    if node is not None and node.type == "generic_type":
+        node = node.named_child(0)
+    return node if node is not None and node.type == "identifier" else None
 
 
 def _block_assignments(blocks) -> list:
