@@ -171,6 +171,7 @@ def test_local_names_are_not_references(source, expected):
     ("X = 1\nif DEBUG:\n    Y = 2\nelse:\n    Y = 3\ntry:\n    import z\nexcept ImportError:\n    z = None\n",
      [("X", "constant"), ("Y", "constant"), ("z", "variable")]),
     ("a, B = 1, 2\n", [("a", "variable"), ("B", "constant")]),
+    ("if X:\n    obj.attr = 1\n    d[k] = 2\n    Y = 3\n", [("Y", "constant")]),  # an attribute or item names nothing
     ("class C:\n    @property\n    def p(self): pass\n    @p.setter\n    def p(self, v): pass\n",
      [("C", "class"), ("C.p", "method")]),
     ("def f():\n    class L:\n        def m(self): pass\n",

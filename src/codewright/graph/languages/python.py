@@ -158,7 +158,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
         if role == 4:  # `type Alias[T] = ...`: the name is the first identifier of the left-hand type
             left = _alias_name(left)
         targets = [left] if left is None or left.type == "identifier" else \
-            [t for t in left.named_children if t.type == "identifier"]
+            [t for t in left.named_children if t.type == "identifier"] if left.type in _UNPACKING else _EMPTY
         end = -node.end_byte
         defs.extend((node.start_byte, end, len(defs) + i, role, node, t) for i, t in enumerate(targets))
     defs.sort()  # document order, outer before inner; the index keeps nodes out of comparisons
@@ -226,6 +226,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     return symbols, spans, ranges, declared
 
 
+_UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern"})  # `a, b = ...`: `a.x = ...` names nothing
 _OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
 
 
