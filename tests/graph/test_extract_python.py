@@ -185,6 +185,25 @@ def test_symbol_kinds(source, expected):
     assert [(s.id.split("::")[1], s.kind) for s in syms] == expected
 
 
+def test_every_name_of_a_chained_assignment_is_a_symbol():
+    """`f = g = 5` gave f only."""
+    source = "f = g = 5\nA = B = C = 1\nif X:\n    m = n = 3\nclass K:\n    a = b = 4\ndef fn():\n    p = q = 5\n"
+    syms = extract("m.py", source.encode()).symbols[1:]
+    assert [(s.id, s.kind, s.start_line, s.start_col, s.end_col, s.signature) for s in syms] == [
+        ("m.py::f", "variable", 1, 1, 9, "f = g = 5"),
+        ("m.py::g", "variable", 1, 5, 9, "g = 5"),
+        ("m.py::A", "constant", 2, 1, 13, "A = B = C = 1"),
+        ("m.py::B", "constant", 2, 5, 13, "B = C = 1"),
+        ("m.py::C", "constant", 2, 9, 13, "C = 1"),
+        ("m.py::m", "variable", 4, 5, 13, "m = n = 3"),
+        ("m.py::n", "variable", 4, 9, 13, "n = 3"),
+        ("m.py::K", "class", 5, 1, 13, "class K"),
+        ("m.py::K.a", "attribute", 6, 5, 13, "a = b = 4"),
+        ("m.py::K.b", "attribute", 6, 9, 13, "b = 4"),
+        ("m.py::fn", "function", 7, 1, 13, "def fn()"),
+    ]
+
+
 @pytest.mark.parametrize("decorator", ["@overload", "@typing.overload", "@t.overload"])
 def test_overload_signatures_give_way_to_the_implementation(decorator):
     """`def go` was the first signature stub (line 3, span 3-3), and the body's uses were outside its span."""

@@ -39,7 +39,8 @@ SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without com
 # Python @overload signature gives way to the implementation; a dotted qualifier over 200 characters is dropped;
 # Rust impls of primitive types (impl Tr for u8) hold their methods
 # 12: constructing a Python class is a call of the class (the calls table); Python `type X = ...` is a symbol (kind type);
-# an attribute or item assigned in a top-level if/try (`obj.x = 1`, `d[k] = 1`) defines no Python symbol
+# an attribute or item assigned in a top-level if/try (`obj.x = 1`, `d[k] = 1`) defines no Python symbol;
+# each name of a Python chained assignment (`f = g = 5`) is a symbol
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -4,7 +4,7 @@ One query, compiled once, runs once per file; its captures arrive grouped by nam
 the Python side only sorts and loops over lists (no tree walks). What is indexed:
 
 - symbols: the module, classes, functions (nested ones as `outer.inner`), methods,
-  module-level assignments to plain names (kind "constant" when UPPER_CASE, else
+  module-level assignments to plain names (each name of a chain `f = g = 5`; kind "constant" when UPPER_CASE, else
   "variable"; also inside a top-level if/try) and class-body assignments (kind
   "attribute", e.g. Django model fields), and type alias statements there (`type Alias = ...`,
   kind "type"). The first definition of a name wins the id.
@@ -64,6 +64,7 @@ QUERY_SCM = r"""
 (module (try_statement) @def.block)
 (class_definition body: (block (expression_statement (assignment left: (identifier)) @def.attr)))
 (module (type_alias_statement) @def.alias)
+(assignment right: (assignment) @def.chain)
 (class_definition body: (block (type_alias_statement) @def.alias))
 
 (import_statement) @import
@@ -153,6 +154,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     assignments += [(2, n) for n in _block_assignments(caps.get("def.block", _EMPTY))]
     assignments += [(3, n) for n in caps.get("def.attr", _EMPTY)]
     assignments += [(4, n) for n in caps.get("def.alias", _EMPTY)]
+    assignments += _chained(caps.get("def.chain", _EMPTY), assignments)
     for role, node in assignments:
         left = node.child_by_field_name("left")
         if role == 4:  # `type Alias[T] = ...`: the name is the first identifier of the left-hand type
@@ -228,6 +230,17 @@ def _symbols(src: Source, caps, module: str, module_id: str):
 
 _UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern"})  # `a, b = ...`: `a.x = ...` names nothing
 _OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
+
+
+def _chained(chains, assignments: list) -> list:
+    """The inner assignments of chains (`f = g = 5`: `g = 5`) whose outer one defines symbols, with its role.
+
+    A chain ends where its outer assignment ends, and an assignment is a statement or the right side of
+    another, so the end byte tells which outer assignment an inner one belongs to (chains are rare: no walk up)."""
+    if not chains:
+        return []
+    roles = {node.end_byte: role for role, node in assignments}
+    return [(roles[node.end_byte], node) for node in chains if node.end_byte in roles]
 
 
 def _alias_name(left):
