@@ -120,6 +120,8 @@ def test_chunks(facts):
     ("import a.b as c\nfrom . import d", []),
     ("call(key=value)", [("call", "call", ""), ("value", "name", "")]),
     ("if (n := size()) > LIMIT: pass", [("size", "call", ""), ("LIMIT", "name", "")]),
+    ("match x:\n    case [a, *b] | {'k': a, **b} | P(a, k=[*b]) as c if c: pass\n    case Color.RED | _: pass",
+     [("x", "name", ""), ("P", "call", ""), ("c", "name", ""), ("Color", "name", ""), ("RED", "attribute", "Color")]),
 ])
 def test_reference_kinds(source, expected):
     refs = extract("m.py", source.encode()).references
@@ -161,6 +163,8 @@ def test_dunder_all_strings_are_export_references(source, expected):
     ("def f(x: T) -> T: return x", ["T", "T"]),  # annotations stay
     ("def f():\n    x = 1\n    class C:\n        x = 2\n        y = x", ["x"]),  # a class attribute
     ("for i in r: print(i)", ["r", "print", "i"]),  # module level: module variables are symbols
+    ("def f(x):\n    match x:\n        case [a, *r] | P(k=a, j=Q.R, r=[*r]) as c:\n            return a, r, c",
+     ["P", "Q", "R"]),  # the captures of a case pattern bind
 ])
 def test_local_names_are_not_references(source, expected):
     refs = extract("m.py", source.encode()).references

@@ -40,7 +40,8 @@ SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without com
 # Rust impls of primitive types (impl Tr for u8) hold their methods
 # 12: constructing a Python class is a call of the class (the calls table); Python `type X = ...` is a symbol (kind type);
 # an attribute or item assigned in a top-level if/try (`obj.x = 1`, `d[k] = 1`) defines no Python symbol;
-# each name of a Python chained assignment (`f = g = 5`) is a symbol
+# each name of a Python chained assignment (`f = g = 5`) is a symbol; the captures of a Python `case` pattern bind
+# (they were references), its value patterns (`Color.RED`) have their qualifier
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -12,7 +12,8 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
   statement for its plain names, plus one per aliased name (so `alias` is unambiguous).
 - references: every identifier that is read: calls, attribute accesses (including
   `self.x = ...`), decorators, base classes, names inside annotations, plain loads.
-  Not references: definitions, parameters, assignment/loop/with/except targets,
+  Not references: definitions, parameters, assignment/loop/with/except targets, the captures
+  of `case` patterns (`case [a, *rest] as whole`),
   keyword-argument names, import statements, `self`/`cls`, and plain names that are
   local where they are read (see `_local_names`): no symbol of the graph can be meant
   there, and they were over a third of all references.
@@ -103,6 +104,13 @@ QUERY_SCM = r"""
 (nonlocal_statement (identifier) @skip)
 (named_expression name: (identifier) @skip)
 (augmented_assignment left: (identifier) @bind)
+(case_pattern (dotted_name . (identifier) @skip .))
+(keyword_pattern (dotted_name . (identifier) @skip .))
+(splat_pattern (identifier) @skip)
+(as_pattern (case_pattern) (identifier) @skip)
+(case_pattern (dotted_name) @attr)
+(union_pattern (dotted_name) @attr)
+(keyword_pattern (dotted_name) @attr)
 
 (lambda) @local.scope
 (list_comprehension) @local.scope
@@ -499,7 +507,7 @@ _NO_NAMES: frozenset[bytes] = frozenset()
 
 def _local_names(data: bytes, caps) -> ScopeMap[frozenset[bytes]]:
     """The names local at each byte: bound (parameter, assignment, loop, with/except
-    target, walrus, `n += 1`) in the enclosing function, lambda or comprehension or in
+    target, walrus, `n += 1`, case pattern capture) in the enclosing function, lambda or comprehension or in
     the functions around it, and not declared global there. Python's rule: a name bound
     anywhere in a function is local in all of it. A class body's own names are its
     attributes (symbols), so it binds nothing here; module level binds nothing either.
