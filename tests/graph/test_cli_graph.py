@@ -77,6 +77,13 @@ def test_outline_accepts_a_path_relative_to_the_current_directory(repo: Path) ->
     assert out.returncode == 0 and "class User" in out.stdout
 
 
+def test_a_file_name_holding_colons_is_outlined_and_mapped_by_its_own_nesting(tmp_path: Path) -> None:
+    """Ids were split at their first `::`, inside `x::y.py`: every symbol was indented one level too deep."""
+    (tmp_path / "x::y.py").write_text("class C:\n    def m(self):\n        pass\n\ndef f():\n    pass\n")
+    assert cli("outline", "x::y.py", cwd=tmp_path).stdout == "    1  class C\n    2    def m(self)\n    5  def f()\n"
+    assert cli("map", cwd=tmp_path).stdout == "x::y.py:\n  class C\n  def f()\n"
+
+
 def test_map_text_output_fits_budget(repo: Path) -> None:
     from codewright.graph.repomap import token_counter
 

@@ -188,6 +188,19 @@ def test_split_identifier(name: str, words: tuple[str, ...]) -> None:
     assert store.split_identifier(name) == words
 
 
+@pytest.mark.parametrize(
+    ("sid", "parts"),
+    [
+        ("pkg/m.py::C.f", ("pkg/m.py", "C.f")),
+        ("pkg/m.py::", ("pkg/m.py", "")),
+        ("x::y.py::C.f", ("x::y.py", "C.f")),  # a file name may hold `::`, a qualified name never does
+        ("json.loads", ("json.loads", "")),  # an external callee: no path
+    ],
+)
+def test_split_id(sid: str, parts: tuple[str, str]) -> None:
+    assert store.split_id(sid) == parts
+
+
 def test_identifier_words_only_adds_compound_identifiers() -> None:
     assert store.identifier_words("def getUserName(x): return get_user_name + x") == "get user name get user name"
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from codewright.cli.inputs import file_path, folder, nonempty
 from codewright.errors import UsageError
-from codewright.graph.store import bare_name
+from codewright.graph.store import bare_name, split_id
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -159,7 +159,7 @@ def run_query(args: argparse.Namespace) -> int:
 def _nothing(query: str, symbol: str) -> str:
     """The line that stands for an empty list, saying why where the reason is known."""
     found = "calls nothing in the call graph" if query == "callees" else "no callers in the call graph"
-    path = symbol.split("::", 1)[0]
+    path = split_id(symbol)[0]
     if path.endswith((".py", ".pyi")):
         return f"({found})"
     if query == "callees":

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from codewright.cli.inputs import folder, nonempty
 from codewright.errors import CodewrightError, UsageError
-from codewright.graph.store import bare_name
+from codewright.graph.store import bare_name, split_id
 
 if TYPE_CHECKING:
     from codewright.graph.index import BuildStats, Index
@@ -115,7 +115,7 @@ def cmd_outline(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"path": path, "symbols": [s.to_json() for s in found]})
     for s in [] if args.json else found:
-        depth = s.id.split("::", 1)[1].count(".")
+        depth = split_id(s.id)[1].count(".")
         print(f"{s.start_line:>5}  {'  ' * depth}{s.signature or s.kind + ' ' + s.name}")
     return 0
 

@@ -18,6 +18,7 @@ from itertools import count, repeat
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
 from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver
+from codewright.graph.store import split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 
@@ -232,7 +233,7 @@ class Linker:
     def _target_file(self, target: str | None) -> int | None:
         if not target:
             return None
-        path = target.split("::", 1)[0]
+        path = split_id(target)[0]
         if path not in self.file_ids:
             row = self.conn.execute("SELECT id FROM files WHERE path=?", (path,)).fetchone()
             self.file_ids[path] = row[0] if row else None

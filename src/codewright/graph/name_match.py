@@ -24,6 +24,7 @@ import sqlite3
 from collections import defaultdict
 
 from codewright.graph.files import is_vendored
+from codewright.graph.store import split_id
 
 
 def name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, int, float]]:
@@ -90,7 +91,7 @@ def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[
             member = kind in _MEMBER_KINDS or parent_kind in _CONTAINERS
             found[(family, name, _MEMBER if member else "")].append((sid, file_id))
         elif _js_member(sid, name, parent_kind):
-            found[(family, name, sid.split("::", 1)[1].split(".", 1)[0].lower())].append((sid, file_id))
+            found[(family, name, split_id(sid)[1].split(".", 1)[0].lower())].append((sid, file_id))
     return found
 
 
@@ -99,7 +100,7 @@ def _js_member(sid: str, name: str, parent_kind: str | None) -> bool:
     prototype (`res.send = ...`, `Router.prototype.send = ...`). Top-level names stay in their
     module (`exports.send = ...` defines the module's `send`, which imports resolve); a class's
     members are reached through values no import names, as in Python, which is left to the resolver."""
-    return "." in sid.split("::", 1)[1] and name not in _COMMONJS and parent_kind not in _CLASSES
+    return "." in split_id(sid)[1] and name not in _COMMONJS and parent_kind not in _CLASSES
 
 
 _FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # languages that use each other's names

@@ -27,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from codewright.graph.name_match import name_edges
-from codewright.graph.store import bare_name
+from codewright.graph.store import bare_name, split_id
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -78,7 +78,7 @@ def _focused(conn: sqlite3.Connection, files: set[int], names: set[str], paths: 
             found.append(sid)
             found.extend(r[0] for r in conn.execute(
                 "SELECT sid FROM symbols WHERE parent=? ORDER BY substr(name, 1, 1) = '_', start_line", (sid,)))
-    named_in = {sid.split("::", 1)[0] for sid in found}
+    named_in = {split_id(sid)[0] for sid in found}
     for file_id in sorted(files, key=lambda i: paths[i]):
         if paths[file_id] not in named_in:
             found.extend(r[0] for r in conn.execute(
@@ -153,7 +153,7 @@ def pagerank(
         if src not in paths:
             continue
         for sid, weight in targets.items():
-            dst = file_of.get(sid.split("::", 1)[0])
+            dst = file_of.get(split_id(sid)[0])
             if dst is not None:
                 boost = FOCUS_BOOST if bare_name(sid) in focus_names else 1.0
                 out[src][dst] += weight * boost
@@ -191,7 +191,7 @@ def _worth_showing(sid: str) -> bool:
     """Modules are shown by their file header; `__all__` and other dunders say little."""
     name = bare_name(sid)
     return not sid.endswith("::") and not (name.startswith("__") and name.endswith("__") and "." not in
-                                            sid.split("::", 1)[1])
+                                            split_id(sid)[1])
 
 
 def _dedupe(items: list[str]) -> list[str]:
@@ -254,7 +254,7 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     for path in files:
         lines.append(f"{path}:")
         for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
-            depth = sym.sid.split("::", 1)[1].count(".")
+            depth = split_id(sym.sid)[1].count(".")
             signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"
             lines.append(f"{'    ' * depth}  {_clipped(signature.splitlines()[0])}")
     return ("\n".join(lines) + "\n" if lines else ""), files

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 from codewright.graph import jsresolve
 from codewright.graph.jsresolve import JsLayout
+from codewright.graph.store import split_id
 
 GO_MOD = "go.mod"  # at the root: the module path Go imports start with
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
@@ -477,7 +478,7 @@ def _enclosing_class(scope: str | None) -> str | None:
     """`a.py::C.m` -> `a.py::C` (the class of the method the reference sits in)."""
     if not scope or "::" not in scope:
         return None
-    path, qual = scope.split("::", 1)
+    path, qual = split_id(scope)
     if "." not in qual:
         return None
     return f"{path}::{qual.rsplit('.', 1)[0]}"

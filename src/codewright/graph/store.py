@@ -41,7 +41,8 @@ SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 12: constructing a Python class is a call of the class (the calls table); Python `type X = ...` is a symbol (kind type);
 # an attribute or item assigned in a top-level if/try (`obj.x = 1`, `d[k] = 1`) defines no Python symbol;
 # each name of a Python chained assignment (`f = g = 5`) is a symbol; the captures of a Python `case` pattern bind
-# (they were references), its value patterns (`Color.RED`) have their qualifier
+# (they were references), its value patterns (`Color.RED`) have their qualifier; an id is split at its last `::`
+# (a file named `x::y.py`)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
@@ -279,6 +280,13 @@ def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def split_id(sid: str) -> tuple[str, str]:
+    """A symbol id's (path, Qual.name), split at its last `::`: a file name may hold one (`x::y.py::f`), a
+    qualified name never does (C++'s and Rust's `::` are `.` in ids). A name without `::` is all path."""
+    path, sep, qual = sid.rpartition("::")
+    return (path, qual) if sep else (sid, "")
 
 
 def bare_name(target: str) -> str:

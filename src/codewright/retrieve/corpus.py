@@ -21,7 +21,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from codewright.graph import history
-from codewright.graph.store import split_identifier
+from codewright.graph.store import split_id, split_identifier
 from codewright.retrieve.evidence import Keys
 from codewright.retrieve.kinds import KINDS, file_kinds
 from codewright.retrieve.lexicon import Lexicon
@@ -289,12 +289,12 @@ class Corpus:
         return CallEdges(names, key, callee, np.array([r for _, r, _ in self.calls], dtype=np.int64), caller,
                          by_caller, caller[by_caller],
                          np.array([symbol_row.get(sid, -1) for sid in names], dtype=np.int64),
-                         np.array([file_row.get(sid.split("::", 1)[0], -1) for sid in names], dtype=np.int64))
+                         np.array([file_row.get(split_id(sid)[0], -1) for sid in names], dtype=np.int64))
 
     @cached_property
     def file_graph(self) -> FileGraph:
         """Files joined by their resolved imports and calls, for the personalised PageRank signal."""
-        calls = ((callee.split("::", 1)[0], caller.split("::", 1)[0]) for callee, _, caller in self.calls)
+        calls = ((split_id(callee)[0], split_id(caller)[0]) for callee, _, caller in self.calls)
         return FileGraph.build(self.paths, [*self._imports, *calls])
 
     def members(self, paths: list[str]) -> Members:
@@ -436,12 +436,12 @@ def _name_of(sid: str) -> tuple[tuple[str, ...], str | None]:
 
 def own_name(sid: str) -> str:
     """A symbol's own name (`pkg/mod.py::Class.method` -> method)."""
-    return sid.split("::", 1)[1].rsplit(".", 1)[-1]
+    return split_id(sid)[1].rsplit(".", 1)[-1]
 
 
 def owner_name(sid: str) -> str | None:
     """The name of the class (or function) a symbol is defined in, if any (`pkg/mod.py::Class.method` -> Class)."""
-    qualname = sid.split("::", 1)[1]
+    qualname = split_id(sid)[1]
     return qualname.rsplit(".", 2)[-2] if "." in qualname else None
 
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from codewright.graph.store import split_identifier
+from codewright.graph.store import split_id, split_identifier
 from codewright.retrieve.corpus import (
     NO_CHUNK,
     Corpus,
@@ -408,7 +408,7 @@ def _calls(corpus: Corpus, functions, files) -> None:
     files.add_rows("calls_mentioned", edges.file[met[known]], np.ones(len(known)), template,
                    lambda i: (edges.names[other[known[i]]],))
     outside = np.flatnonzero(edges.file[met] < 0).tolist()
-    files.add("calls_mentioned", [edges.names[met[i]].split("::", 1)[0] for i in outside], [1.0] * len(outside),
+    files.add("calls_mentioned", [split_id(edges.names[met[i]])[0] for i in outside], [1.0] * len(outside),
               template,
               [(edges.names[other[i]],) for i in outside])
 
@@ -541,7 +541,7 @@ def _definitions(corpus: Corpus, mentions: Mentions, files, functions) -> None:
         marked = np.array([i for i, row in zip(candidates.tolist(), rows[candidates].tolist())
                            if sids[row].endswith(with_class)], dtype=np.int64)
         functions.add_rows("qualified_mention", rows[marked], np.ones(len(marked)),
-                           "{} is mentioned with its class", lambda i: (sids[rows[marked[i]]].split("::", 1)[1],))
+                           "{} is mentioned with its class", lambda i: (split_id(sids[rows[marked[i]]])[1],))
     np.minimum(files.column("defines_mentioned"), 1.0, out=files.column("defines_mentioned"))
 
 
