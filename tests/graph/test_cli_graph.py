@@ -84,6 +84,27 @@ def test_a_file_name_holding_colons_is_outlined_and_mapped_by_its_own_nesting(tm
     assert cli("map", cwd=tmp_path).stdout == "x::y.py:\n  class C\n  def f()\n"
 
 
+@pytest.mark.parametrize("args", [["outline", "a.py"], ["def", "f"], ["refs", "f"], ["symbols", "f"], ["stats"],
+                                  ["map"], ["callers", "a.py::f"], ["callees", "a.py::f"], ["impact", "a.py::f"]])
+def test_a_query_on_a_stale_index_says_so_on_stderr(tmp_path: Path, args: list[str]) -> None:
+    """A query answered from the index of before an edit, and said nothing about it."""
+    for name in ("a.py", "b.py", "c.py", "d.py"):
+        (tmp_path / name).write_text("def f():\n    pass\n")
+    assert cli("index", cwd=tmp_path).returncode == 0
+    assert cli(*args, cwd=tmp_path).stderr == ""
+    (tmp_path / "a.py").write_text("def f():\n    return 1\n")
+    (tmp_path / "d.py").unlink()
+    os.utime(tmp_path / "b.py", ns=(10**9, 10**9))  # touched, its bytes the same: not changed
+    for name in ("e.py", "f.py"):
+        (tmp_path / name).write_text("")
+    out = cli(*args, cwd=tmp_path)
+    assert out.returncode == 0
+    assert out.stderr == ("codewright: 4 files changed since the last index (a.py, d.py, e.py and 1 more); answers may"
+                          " be out of date: `codewright index` updates it\n")
+    assert cli("index", cwd=tmp_path).returncode == 0
+    assert cli(*args, cwd=tmp_path).stderr == ""
+
+
 def test_map_text_output_fits_budget(repo: Path) -> None:
     from codewright.graph.repomap import token_counter
 

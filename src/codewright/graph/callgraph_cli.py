@@ -115,9 +115,11 @@ def _check_output(out: Path, sources: list[Path]) -> None:
 
 def _open(repo: Path):
     from codewright.graph.calls import ensure_calls
-    from codewright.graph.cli import open_index
+    from codewright.graph.cli import open_index, say_stale
 
     index = open_index(repo)
+    if not index.is_empty:
+        say_stale(index)
     ensure_calls(index, _say_when_long)
     return index
 

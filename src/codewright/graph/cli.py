@@ -169,7 +169,23 @@ def _ready(args: argparse.Namespace) -> Index:
     index = open_index(args.repo)
     if index.is_empty:
         _build(index, quiet=args.json)
+    else:
+        say_stale(index)
     return index
+
+
+STALE_SHOWN = 3  # changed files named in the notice
+
+
+def say_stale(index: Index) -> None:
+    """One line on stderr when the tree changed since the last build: a query answers from the index as it was
+    (only `find` and the agent update it first), and an answer from before an edit read as a wrong one."""
+    stale = index.stale_paths()
+    if stale:
+        more = f" and {len(stale) - STALE_SHOWN} more" if len(stale) > STALE_SHOWN else ""
+        print(f"codewright: {len(stale)} file{'s' if len(stale) > 1 else ''} changed since the last index "
+              f"({', '.join(stale[:STALE_SHOWN])}{more}); answers may be out of date: `codewright index` updates it",
+              file=sys.stderr)
 
 
 def _tree_path(index: Index, file: str) -> str:

@@ -191,6 +191,23 @@ class Index:
         stats.files = self.conn.execute("SELECT count(*) FROM files WHERE status='indexed'").fetchone()[0]
         return stats
 
+    def stale_paths(self) -> list[str]:
+        """The tree's files added, changed or removed since the last build, sorted: what the index does not hold
+        yet. Compared as a build compares them (size and mtime, then the hash of a file whose stamp moved), and
+        nothing is written (a query reads a tree it may not write)."""
+        found = discovery.discover(self.root)
+        known = self._known()
+        listed = {e.path for e in found.files} | {s.path for s in found.skipped}
+        stale = [e.path for e in found.files if not self._unchanged(e, known.get(e.path))]
+        return sorted(stale + [p for p in known if p not in listed])
+
+    def _unchanged(self, entry: discovery.FileEntry, row: _FileRow | None) -> bool:
+        if row is None:
+            return False
+        if row.size == entry.size and row.mtime_ns == entry.mtime_ns:
+            return True
+        return bool(row.hash) and row.status == "indexed" and self._same_hash(entry.path, row)
+
     def _relative(self, path: str | Path) -> str:
         p = Path(path)
         if p.is_absolute():
