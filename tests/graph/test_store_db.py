@@ -182,6 +182,9 @@ def test_two_concurrent_index_runs_neither_corrupt_nor_lose_an_update(repo: Path
         ("parse2json", ("parse", "2", "json")),
         ("__init__", ("init",)),
         ("x", ("x",)),
+        ("größeBerechnen", ("größe", "berechnen")),  # beyond ASCII: `re` has no class of upper-case letters
+        ("ÜBER_Straße2", ("über", "straße", "2")),
+        ("函数_名", ("函数", "名")),
     ],
 )
 def test_split_identifier(name: str, words: tuple[str, ...]) -> None:
@@ -203,6 +206,7 @@ def test_split_id(sid: str, parts: tuple[str, str]) -> None:
 
 def test_identifier_words_only_adds_compound_identifiers() -> None:
     assert store.identifier_words("def getUserName(x): return get_user_name + x") == "get user name get user name"
+    assert store.identifier_words("def größeBerechnen(): return 函数_名") == "größe berechnen 函数 名"
 
 
 def test_fts_query_never_raises_on_syntax(tmp_path: Path) -> None:

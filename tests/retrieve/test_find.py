@@ -98,6 +98,28 @@ def test_words_alone_rank_by_bm25(index: Index) -> None:
     assert ranking.files[0].path == "shop/shipping.py"
 
 
+UNICODE_FILES = {
+    "uni.py": "class Ünïcode:\n    def méthode(self):\n        return 1\n\n\ndef 函数():\n    return 2\n\n\n"
+              "def größe_berechnen():\n    return 3\n\n\ndef plain():\n    return 4\n",
+    "other.py": "def unrelated():\n    return 5\n",
+}
+
+
+@pytest.mark.parametrize(("task", "sid"), [
+    ("函数 returns the wrong value", "uni.py::函数"),
+    ("méthode returns the wrong value", "uni.py::Ünïcode.méthode"),
+    ("größe berechnen is wrong", "uni.py::größe_berechnen"),
+    ("GrößeBerechnen is wrong", "uni.py::größe_berechnen"),
+])
+def test_a_name_beyond_ascii_is_a_word_of_the_task(tmp_path: Path, task: str, sid: str) -> None:
+    """Words were ASCII only: `函数` was no word at all, `méthode` was `m` and `thode`, and no word beyond ASCII
+    met FTS5's terms, whose Latin letters lose their diacritics (methode)."""
+    with indexed_repo(tmp_path, UNICODE_FILES) as idx:
+        ranking = find(idx, task, k=3)
+    assert ranking.functions[0].id == sid
+    assert ranking.functions[0].reasons[0].signal == "title_local"
+
+
 def test_an_absolute_path_points_at_its_file_when_its_folder_matches_too(index: Index) -> None:
     ranking = find(index, "Wrong result, see /home/me/venv/site-packages/shop/rules.py", k=5)
     assert ranking.files[0].path == "shop/rules.py"

@@ -42,7 +42,7 @@ SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without com
 # an attribute or item assigned in a top-level if/try (`obj.x = 1`, `d[k] = 1`) defines no Python symbol;
 # each name of a Python chained assignment (`f = g = 5`) is a symbol; the captures of a Python `case` pattern bind
 # (they were references), its value patterns (`Color.RED`) have their qualifier; an id is split at its last `::`
-# (a file named `x::y.py`)
+# (a file named `x::y.py`); identifiers beyond ASCII (`größeBerechnen`) are split into the FTS `idents` column
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
@@ -278,7 +278,8 @@ def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
         conn.executemany(f"DELETE FROM {table} WHERE file_id=?", ids)
 
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[^\W\d]\w*")  # an identifier, Python's letters beyond ASCII too (`größe`, `函数`)
+_ASCII_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the same in ASCII text, in half the time
 _PARTS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+")
 
 
@@ -298,13 +299,24 @@ def bare_name(target: str) -> str:
 def split_identifier(name: str) -> tuple[str, ...]:
     """`getUserName`, `get_user_name`, `GetUserName` -> ('get', 'user', 'name'); `HTTPServer` -> http server.
 
-    Cached (so a tuple): indexing and `find` meet the same identifiers in file after file."""
+    Cached (so a tuple): indexing and `find` meet the same identifiers in file after file. Beyond ASCII
+    (`größeBerechnen`), the parts are found in the name's shape, each letter as an ASCII one of its case (`re`
+    has no class for an upper-case letter)."""
+    if not name.isascii():
+        shape = "".join("A" if c.isupper() else "a" if c.isalpha() else "0" if c.isdigit() else "_" for c in name)
+        return tuple(name[m.start():m.end()].lower() for m in _PARTS.finditer(shape))
     return tuple(p.lower() for p in _PARTS.findall(name))
+
+
+def identifiers(text: str) -> list[str]:
+    """The identifiers in `text`, in order: words of letters, digits and `_`, not starting with a digit (`str.isascii`
+    costs nothing: Python knows it of every string)."""
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
 
 
 def identifier_words(text: str) -> str:
     """The split words of every compound identifier in `text`, for the FTS `idents` column."""
-    return " ".join(filter(None, map(_compound_words, dict.fromkeys(_WORD.findall(text)))))
+    return " ".join(filter(None, map(_compound_words, dict.fromkeys(identifiers(text)))))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -321,6 +333,6 @@ def _compound_words(ident: str) -> str:
 def fts_query(text: str) -> str:
     """A user's words as an FTS5 OR-query over split identifiers (never an FTS syntax error)."""
     words: dict[str, None] = {}  # ordered, and a lookup that does not grow with the text (a list's did)
-    for ident in _WORD.findall(text) + re.findall(r"\d+", text):
+    for ident in identifiers(text) + re.findall(r"\d+", text):
         words.update(dict.fromkeys(w for w in [*ident.lower().split("_"), *split_identifier(ident)] if w))
     return " OR ".join(f'"{w}"' for w in words)

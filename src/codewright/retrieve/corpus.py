@@ -11,7 +11,6 @@ drops the whole corpus.
 from __future__ import annotations
 
 import posixpath
-import re
 import sqlite3
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
@@ -21,13 +20,12 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from codewright.graph import history
-from codewright.graph.store import split_id, split_identifier
+from codewright.graph.store import identifiers, split_id, split_identifier
 from codewright.retrieve.evidence import Keys
 from codewright.retrieve.kinds import KINDS, file_kinds
 from codewright.retrieve.lexicon import Lexicon
 from codewright.retrieve.pagerank import FileGraph
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CACHED = 2  # corpora kept (by connection): the agent's index, and one more for an evaluation's
 _CACHE: OrderedDict[int, Corpus] = OrderedDict()
 MEMBER_KINDS = ("function", "method", "class")
@@ -469,7 +467,7 @@ def own_words(chunks, first: int, last: int) -> list[str]:
     if not holding:
         return []
     _, start, lines = min(holding, key=lambda h: h[:2])
-    idents = set(_WORD.findall("\n".join(lines[first - start:last - start + 1])))
+    idents = set(identifiers("\n".join(lines[first - start:last - start + 1])))
     return sorted(frozenset().union(*map(_ident_words, idents)))
 
 

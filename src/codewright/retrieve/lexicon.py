@@ -83,16 +83,29 @@ class Lexicon:
         self._every_stem = False  # whether `_families` holds every stem of the vocabulary
         self._postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}  # word -> (chunk ids, BM25 part of each)
         self._all_loaded = False  # whether `_postings` holds every word (`load_all`)
+        self._terms: dict[str, str] = {}  # a word beyond ASCII -> its term in the vocabulary (`_term`)
+
+    def _term(self, word: str) -> str:
+        """The vocabulary's term for a word as written: itself in ASCII, else what FTS5's tokenizer makes of it
+        (`méthode`: methode, `Ünïcode`: unicode; diacritics go from Latin letters only), asked of FTS5 itself
+        (cached) since no rule in Python folds the same letters."""
+        if word.isascii():
+            return word
+        term = self._terms.get(word)
+        if term is None:
+            term = self._terms[word] = _fts5_term(self.conn, word)
+        return term
 
     def df(self, words: list[str]) -> dict[str, int]:
         """How many chunks hold each word (0 when none): FTS5's vocabulary, cached."""
         new = [w for w in dict.fromkeys(words) if w not in self._df]
         if new and self._every_stem:  # the whole vocabulary is read: the others are in no chunk
-            self._df.update(dict.fromkeys(new, 0))
+            self._df.update((w, self._df.get(self._term(w), 0)) for w in new)
         elif new:
+            terms = [self._term(w) for w in new]
             marks = ",".join("?" * len(new))
-            found = dict(self.conn.execute(f"SELECT term, doc FROM {self._vocab} WHERE term IN ({marks})", new))
-            self._df.update((w, found.get(w, 0)) for w in new)
+            found = dict(self.conn.execute(f"SELECT term, doc FROM {self._vocab} WHERE term IN ({marks})", terms))
+            self._df.update((w, found.get(t, 0)) for w, t in zip(new, terms))
         return {w: self._df[w] for w in words}
 
     def doc_count(self, word: str) -> int:
@@ -105,7 +118,8 @@ class Lexicon:
         deleted, deletion, ...), most frequent first (kept: a task's words recur in the next tasks)."""
         found = self._variants.get(word)
         if found is None:
-            found = self._variants[word] = [term for term in self._family(_STEMMER.stemWord(word)) if term != word]
+            term = self._term(word)
+            found = self._variants[word] = [t for t in self._family(_STEMMER.stemWord(term)) if t not in (word, term)]
         return found
 
     def _family(self, stem: str) -> list[str]:
@@ -173,11 +187,15 @@ class Lexicon:
     def _load(self, words: list[str]) -> None:
         """Read each word's postings (a statement a word: cheaper than one sorting all of them)."""
         for word in words:
+            term = self._term(word)
+            if self._all_loaded and term in self._postings:
+                self._postings[word] = self._postings[term]
+                continue
             if self._all_loaded:  # a word the vocabulary lacks is in no row
                 self._keep(word, [])
                 continue
             self._keep(word, self.conn.execute(
-                f"SELECT doc, sum({self._column_weight}) FROM {self._instances} WHERE term = ? GROUP BY doc", (word,),
+                f"SELECT doc, sum({self._column_weight}) FROM {self._instances} WHERE term = ? GROUP BY doc", (term,),
             ).fetchall())
 
     def load_all(self) -> None:
@@ -199,6 +217,20 @@ class Lexicon:
         if idf <= 0.0:
             idf = 1e-6
         self._postings[word] = (chunks, idf * ((counts * (K1 + 1.0)) / (counts + self._norm[chunks])))
+
+
+TOKENIZER = "unicode61"  # the index's FTS5 tables' (graph/store.py, graph/history.py)
+
+
+def _fts5_term(conn: sqlite3.Connection, word: str) -> str:
+    """The one term FTS5's tokenizer makes of `word` (the word itself when it makes none or several), read
+    back from a table of the connection's temporary schema, which even a read-only index can write."""
+    conn.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.cw_term USING fts5(word, tokenize = '{TOKENIZER}')")
+    conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.cw_term_vocab USING fts5vocab(temp, cw_term, 'row')")
+    conn.execute("INSERT INTO temp.cw_term(word) VALUES (?)", (word,))
+    terms = [row[0] for row in conn.execute("SELECT term FROM temp.cw_term_vocab")]
+    conn.execute("DELETE FROM temp.cw_term")
+    return terms[0] if len(terms) == 1 else word
 
 
 def _families(rows: list[tuple[str, int]]) -> dict[str, list[str]]:

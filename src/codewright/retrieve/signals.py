@@ -32,7 +32,7 @@ from codewright.retrieve.kinds import KINDS, file_kinds, is_test
 from codewright.retrieve.lexicon import Lexicon, best
 from codewright.retrieve.mentions import Mentions, is_absolute
 
-_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_WORD = re.compile(r"[^\W\d]\w*")  # an identifier, with letters beyond ASCII too
 _COMPOUND = re.compile(rf"{_WORD.pattern}(?:-{_WORD.pattern})*")  # words, and words joined by hyphens
 _STOPWORD_TEXT = """
 the and for that this with from are was were has have had not but when what which who how can could
@@ -300,12 +300,13 @@ def query_terms(text: str, limit: int = QUERY_TERMS) -> list[str]:
 
 @lru_cache(maxsize=1 << 16)
 def _compound_words(compound: str) -> tuple[str, ...]:
-    """The words one occurrence of a compound counts, in order, a word once for each identifier holding it."""
+    """The words one occurrence of a compound counts, in order, a word once for each identifier holding it: words
+    of three letters or more, or of two beyond ASCII (`函数`, a function: two characters make many a CJK word)."""
     found = []
     idents = compound.split("-")
     for ident in idents:
         found += [w for w in dict.fromkeys((ident.lower(), *split_identifier(ident)))
-                  if len(w) > 2 and w not in _STOPWORDS and "_" not in w]
+                  if (len(w) > 2 or len(w) == 2 and not w.isascii()) and w not in _STOPWORDS and "_" not in w]
     joined = compound.replace("-", "").lower()
     if len(idents) > 1 and all(map(str.isalpha, idents)) and joined not in _STOPWORDS:
         found.append(joined)
