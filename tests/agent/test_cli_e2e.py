@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -508,3 +509,39 @@ def test_undo_names_a_nested_repository_it_could_not_restore(tmp_path: Path, as_
         assert undo.stdout.splitlines()[1:] == [(
             "1 folder(s) could not be restored (lib): a git repository of its own, of which a checkpoint holds the "
             "commit and not the files, or an empty folder with a file in its place")]
+
+
+def test_a_run_stopped_while_the_session_is_set_up_is_saved_as_interrupted(tmp_path: Path) -> None:
+    """SIGTERM while the index is built (here it waits for another writer's lock) ended the process with 130, and
+    the session then read "stopped: killed or crashed"."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / ".codewright").mkdir()
+    with ModelServer(Script([])) as server, open(tmp_path / ".codewright" / "index.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another codewright writing the index: the run's build waits for it
+        proc = cli("run", "look around", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server)
+        assert proc.stderr is not None
+        assert "waiting for another codewright" in proc.stderr.readline()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err, err
+    assert [(r["outcome"], r["reason"]) for r in sessions(tmp_path)] == [
+        ("interrupted", "interrupted by SIGTERM while the session was set up")]
+
+
+def test_a_run_stopped_while_the_tests_it_names_run_first_is_saved_as_interrupted(tmp_path: Path) -> None:
+    """The tests a task names run before the first model call; SIGTERM there left no outcome ("killed or
+    crashed") and no `finished` event."""
+    (tmp_path / "pyproject.toml").write_text("[tool.pytest.ini_options]\n")  # a pytest project
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_slow.py").write_text(
+        f"import subprocess\n\n\ndef test_slow():\n    subprocess.run(['sleep', '{MARKER}'])\n    assert False\n")
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    with ModelServer(Script([])) as server:
+        proc = cli("run", "test_slow fails, fix it", "--model", MODEL, "--mode", "full-auto", "--json", "--repo",
+                   str(tmp_path), server=server)
+        out = stop_mid_command(proc, signal.SIGTERM)
+    finished = check_lines(out.splitlines())[-1]
+    assert (finished["type"], finished["outcome"], finished["reason"]) == ("finished", "interrupted",
+                                                                          "interrupted by SIGTERM")
+    assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]

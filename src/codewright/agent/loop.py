@@ -208,16 +208,18 @@ class Agent:
 
         A task run that ends stuck, or finished with its tests failing, gets a fresh attempt while
         `limits.attempts` allows (see `_restart`)."""
-        self._retrieve(user_text)
-        start = _Start.take(self, user_text) if not self.chat and self.totals.steps == 0 else None
-        self.engine.add_user(user_text)
         started, base_seconds = time.monotonic(), self.totals.seconds
         self._base = (base_seconds, self.totals.cost)  # limits count from this invocation's start, as documented
         self._steps_here = 0
         if self.limits.max_seconds is not None:  # also checked while a reply streams (see `_stream`)
             self._deadline = started + self.limits.max_seconds
         stopped: Stopped | None = None
-        try:
+        added = False
+        try:  # the tests a task names run first (`_retrieve`): a stop there is an interruption too
+            self._retrieve(user_text)
+            start = _Start.take(self, user_text) if not self.chat and self.totals.steps == 0 else None
+            self.engine.add_user(user_text)
+            added = True
             outcome = self._attempt(started, base_seconds)
             while start is not None and self._attempts < self.limits.attempts and self._went_wrong(outcome):
                 self._restart(start, outcome)
@@ -226,6 +228,8 @@ class Agent:
             stopped = exc if isinstance(exc, Stopped) else None
             by = str(exc) if stopped else "the user"
             self._answer_unanswered(f"interrupted by {by} before this call finished")
+            if not added:  # saved with the task, so a resumed session knows what it is for
+                self.engine.add_user(user_text)
             outcome = Outcome("interrupted", f"interrupted by {by}" + ("" if stopped else " (Ctrl-C)"), EXIT_INTERRUPTED)
         self.totals.seconds = base_seconds + time.monotonic() - started
         outcome = self._finish(outcome)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from codewright.graph.store import split_id
 from codewright.retrieve.kinds import is_test
 from codewright.retrieve.mentions import parse_mentions
 
@@ -33,7 +34,7 @@ def named_tests(conn: sqlite3.Connection, text: str) -> list[str]:
     found = sorted(((order[name], sid) for name, sid, path in rows if is_test(path)), key=lambda r: r[0])
     ids = []
     for _, sid in found:
-        path, qualname = sid.split("::", 1)
+        path, qualname = split_id(sid)
         ids.append(f"{path}::{qualname.replace('.', '::')}")
     ids = list(dict.fromkeys(ids))
     narrow = [i for i in ids if not any(other.startswith(f"{i}::") for other in ids)]  # the method, not its class

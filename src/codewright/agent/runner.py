@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
 from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
 from codewright.agent.session import SessionStore, UnreadableState
-from codewright.errors import UsageError
+from codewright.errors import Stopped, UsageError
 from codewright.gateway.local.runtime import settle
 
 DEFAULT_MODE = "ask"
@@ -75,13 +76,14 @@ def open_agent(
             mode = options.mode or DEFAULT_MODE
             session = store.create(task, model, mode, kind="chat" if options.chat else "run")
         stack.callback(store.release, session)
+        holder: dict[str, Any] = {}
+        stack.push(partial(_interrupted_in_setup, store, session, holder))
         emit = Emitter(store, session, renderers, seq=store.last_seq(session))
         index = Index.open(root)
         stack.callback(index.close)
         index.build()
         facts = scan_project(root)
         native, window, only = model_traits(gateway, model)
-        holder: dict[str, Agent] = {}
         with _saved_state(session):
             ledger = Ledger.from_dict(state["context"]["ledger"]) if state else Ledger()
         if not state:
@@ -133,7 +135,18 @@ def open_agent(
             emit(ev.ErrorEvent(kind="not_checkpointed", recoverable=True, message=(
                 f"{', '.join(nested[:5])}{' and more' if len(nested) > 5 else ''}: a git repository of its own "
                 "inside this one; checkpoints do not cover its files, so undo cannot restore them")))
+        holder["running"] = True  # from here on the agent saves its own outcome
         yield agent
+
+
+def _interrupted_in_setup(store: SessionStore, session: str, holder: dict[str, Any], kind: type | None,
+                          exc: BaseException | None, _tb: object) -> bool:
+    """Ctrl-C or SIGTERM while the session is set up (a large tree's index, the first checkpoint) is saved as its
+    outcome: the session read "stopped: killed or crashed" once the process had ended."""
+    if kind is not None and issubclass(kind, KeyboardInterrupt) and not holder.get("running"):
+        by = str(exc) if isinstance(exc, Stopped) else "the user (Ctrl-C)"
+        store.interrupted(session, f"interrupted by {by} while the session was set up")
+    return False
 
 
 def _stop_background(agent: Agent) -> None:

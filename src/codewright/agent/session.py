@@ -194,6 +194,12 @@ class SessionStore:
         self.db.execute("UPDATE sessions SET pid = NULL, pid_started = NULL WHERE id = ? AND pid = ?",
                         (session_id, os.getpid()))
 
+    def interrupted(self, session_id: str, reason: str) -> None:
+        """The session was stopped before its agent could run (building the index, the first checkpoint): its
+        outcome says so, where it read as killed or crashed; a saved state stays as it was."""
+        self.db.execute("UPDATE sessions SET outcome = 'interrupted', reason = ?, updated = ? WHERE id = ?",
+                        (reason, time.time(), session_id))
+
     def append(self, event: Event) -> None:
         data = event.to_dict()
         self.db.execute(
