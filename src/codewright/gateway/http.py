@@ -7,6 +7,7 @@ cheap for commands that never call a model. Every failure leaves here as a
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import threading
@@ -81,8 +82,20 @@ def retry_after(headers: Any) -> float | None:
     try:
         return max(0.0, float(value))
     except ValueError:
-        when = email.utils.parsedate_to_datetime(value) if value else None
-        return None if when is None else max(0.0, when.timestamp() - time.time())
+        return _seconds_until(value)
+
+
+def _seconds_until(date: str) -> float | None:
+    """Seconds until an HTTP date, or None for a value that is no date ("soon"): an unreadable hint is no hint,
+    where it raised ValueError out of the provider, a traceback instead of a retried 429. A date without a zone
+    (asctime's form) is GMT, as every HTTP date is; it was read as this machine's local time."""
+    try:
+        when = email.utils.parsedate_to_datetime(date)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return max(0.0, when.timestamp() - time.time())
 
 
 def transport_error(exc: Exception, started: bool) -> ProviderError:

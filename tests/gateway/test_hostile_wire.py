@@ -1,0 +1,108 @@
+"""Servers that send what a well-behaved one never does (an unreadable header, JSON nested past any parser's
+depth, bytes trickled without end), met by the real providers over a raw socket on 127.0.0.1: each gives a
+classified ProviderError or a usable answer, never a traceback or a hang. Found by a probe of the gateway."""
+
+from __future__ import annotations
+
+import email.utils
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from codewright.gateway import Message, Request
+from codewright.gateway.openai import OpenAIProvider
+from codewright.gateway.provider import ProviderError
+
+Answer = Callable[[socket.socket], None]
+
+
+class RawServer:
+    """Reads each request whole, then lets `answer` write whatever bytes it likes on the connection."""
+
+    def __init__(self, answer: Answer) -> None:
+        self.answer = answer
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.base = f"http://127.0.0.1:{self.sock.getsockname()[1]}/v1"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:  # closed
+                return
+            threading.Thread(target=self._one, args=(conn,), daemon=True).start()
+
+    def _one(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                data += conn.recv(65536) or b"\r\n\r\n"
+            head, _, body = data.partition(b"\r\n\r\n")
+            length = next((int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                           if line.lower().startswith(b"content-length:")), 0)
+            while len(body) < length:
+                body += conn.recv(65536)
+            try:
+                self.answer(conn)
+            except OSError:  # the client gave up on us: what the test is about
+                pass
+
+
+@pytest.fixture
+def serve() -> Iterator[Callable[[Answer], RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(answer: Answer) -> RawServer:
+        servers.append(RawServer(answer))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.sock.close()
+
+
+def reply(status: int, body: bytes, *headers: str, content_type: str = "application/json") -> Answer:
+    """An answer of one status, headers and body."""
+    head = [f"HTTP/1.1 {status} X", f"content-type: {content_type}", f"content-length: {len(body)}",
+            "connection: close", *headers]
+    return lambda conn: conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+
+def _complete(server: RawServer) -> object:
+    provider = OpenAIProvider("m", server.base, "k", read_timeout=2.0, connect_timeout=1.0)
+    try:
+        return provider.complete(Request([Message("user", "hi")]))
+    finally:
+        provider.close()
+
+
+@pytest.fixture
+def far_from_gmt() -> Iterator[None]:
+    """This machine's clock nine hours ahead of GMT, where a date read as local time is off by nine hours."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TZ", "UTC-9")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+@pytest.mark.parametrize("value, seconds", [
+    (lambda: "7", 7.0),
+    (lambda: email.utils.formatdate(time.time() + 3600, usegmt=True), 3600),
+    (lambda: time.asctime(time.gmtime(time.time() + 3600)), 3600),  # asctime's form names no zone: it is GMT
+    (lambda: "soon", None),
+    (lambda: "Mon, 32 Foo 2020 99:99:99 GMT", None),
+], ids=["seconds", "an HTTP date", "an asctime date", "a word", "a date out of range"])
+def test_retry_after_is_read_or_ignored_never_raised(serve, far_from_gmt, value, seconds: float | None) -> None:
+    server = serve(reply(429, b'{"error": {"message": "slow down"}}', f"retry-after: {value()}"))
+    with pytest.raises(ProviderError) as caught:
+        _complete(server)
+    assert caught.value.kind == "rate_limit" and str(caught.value) == "HTTP 429: slow down"
+    if seconds is None:
+        assert caught.value.retry_after is None
+    else:
+        assert caught.value.retry_after == pytest.approx(seconds, abs=2)
