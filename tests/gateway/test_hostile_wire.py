@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from codewright.gateway import Message, Request
+from codewright.gateway import Message, Request, ToolCall, anthropic, ollama
 from codewright.gateway.openai import OpenAIProvider
 from codewright.gateway.provider import ProviderError
 
@@ -106,3 +106,36 @@ def test_retry_after_is_read_or_ignored_never_raised(serve, far_from_gmt, value,
         assert caught.value.retry_after is None
     else:
         assert caught.value.retry_after == pytest.approx(seconds, abs=2)
+
+
+DEEP = "[" * 100_000  # past any recursion limit of the JSON parser
+
+
+def _stream(server: RawServer) -> list:
+    provider = OpenAIProvider("m", server.base, "k", read_timeout=2.0, connect_timeout=1.0)
+    try:
+        return list(provider.stream(Request([Message("user", "hi")])))
+    finally:
+        provider.close()
+
+
+@pytest.mark.parametrize("call, answer, kind", [
+    (_complete, reply(200, DEEP.encode()), "malformed"),
+    (_stream, reply(200, f"data: {DEEP}\n\n".encode(), content_type="text/event-stream"), "malformed"),
+    (_complete, reply(503, DEEP.encode()), "server"),
+], ids=["a body", "a stream event", "an error body"])
+def test_json_nested_past_the_parsers_depth_is_malformed(serve, call, answer: Answer, kind: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        call(serve(answer))
+    assert caught.value.kind == kind
+
+
+@pytest.mark.parametrize("to_payload, arguments", [
+    (anthropic.to_payload, lambda body: body["messages"][1]["content"][0]["input"]),
+    (ollama.to_payload, lambda body: body["messages"][1]["tool_calls"][0]["function"]["arguments"]),
+], ids=["anthropic", "ollama"])
+def test_a_call_whose_arguments_nest_too_deeply_is_sent_without_them(to_payload, arguments) -> None:
+    """A model looping on `[` wrote the arguments; the next request must still be built."""
+    history = [Message("user", "hi"), Message("assistant", tool_calls=[ToolCall("c1", "read", DEEP)]),
+               Message("tool", "bad arguments", tool_call_id="c1", name="read")]
+    assert arguments(to_payload(Request(history), "m", False)) == {}

@@ -38,9 +38,11 @@ _EPHEMERAL = {"type": "ephemeral"}
 
 
 def _arguments(raw: str) -> dict[str, Any]:
+    """A call's arguments as the object the API takes; text that is none (too deeply nested included) is sent
+    as no arguments, where nesting past the parser's depth raised out of building the next request."""
     try:
         value = json.loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
 

@@ -58,7 +58,7 @@ def classify_status(status: int, body: str, headers: Any) -> ProviderError:
 def _error_message(body: str) -> str:
     try:
         obj = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return body.strip()[:300]
     err = obj.get("error", obj) if isinstance(obj, dict) else obj
     if isinstance(err, dict):
@@ -139,9 +139,11 @@ def request_body(payload: dict[str, Any]) -> bytes:
 
 
 def parse_json(text: str, started: bool, where: str) -> Any:
+    """A server's JSON, or a malformed answer: nested deeper than the parser goes (`[[[[...`, a model looping
+    on one character) is as unreadable as a syntax error, where it was a RecursionError and a traceback."""
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise ProviderError(f"malformed {where}: {text[:120]!r}", "malformed", started=started) from None
 
 

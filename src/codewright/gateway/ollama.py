@@ -31,9 +31,11 @@ def _message(m: Message) -> dict[str, Any]:
 
 
 def _object(raw: str) -> Any:
+    """A call's arguments as the JSON value Ollama takes; text that is none (too deeply nested included) is sent
+    as no arguments, where nesting past the parser's depth raised out of building the next request."""
     try:
         return json.loads(raw) if raw.strip() else {}
-    except ValueError:
+    except (ValueError, RecursionError):
         return {}
 
 
