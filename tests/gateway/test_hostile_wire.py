@@ -5,6 +5,7 @@ classified ProviderError or a usable answer, never a traceback or a hang. Found 
 from __future__ import annotations
 
 import email.utils
+import json
 import socket
 import threading
 import time
@@ -12,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from codewright.gateway import Message, Request, ToolCall, anthropic, ollama
+from codewright.gateway import Completed, Message, Request, ToolCall, anthropic, ollama
 from codewright.gateway.openai import OpenAIProvider
 from codewright.gateway.provider import ProviderError
 
@@ -70,6 +71,18 @@ def reply(status: int, body: bytes, *headers: str, content_type: str = "applicat
     head = [f"HTTP/1.1 {status} X", f"content-type: {content_type}", f"content-length: {len(body)}",
             "connection: close", *headers]
     return lambda conn: conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+
+
+def pieces(body: bytes, size: int, pause: float = 0.01, content_type: str = "text/event-stream") -> Answer:
+    """A 200 whose body goes `size` bytes at a time, each its own chunk (so its own read), `pause` apart."""
+    def answer(conn: socket.socket) -> None:
+        conn.sendall(f"HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n"
+                     "connection: close\r\n\r\n".encode())
+        for i in range(0, len(body), size):
+            conn.sendall(b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size]))
+            time.sleep(pause)
+        conn.sendall(b"0\r\n\r\n")
+    return answer
 
 
 def _complete(server: RawServer) -> object:
@@ -139,3 +152,43 @@ def test_a_call_whose_arguments_nest_too_deeply_is_sent_without_them(to_payload,
     history = [Message("user", "hi"), Message("assistant", tool_calls=[ToolCall("c1", "read", DEEP)]),
                Message("tool", "bad arguments", tool_call_id="c1", name="read")]
     assert arguments(to_payload(Request(history), "m", False)) == {}
+
+
+def _sse(*chunks: dict, end: str = "\n") -> bytes:
+    """OpenAI's events as a server that writes text unescaped (ensure_ascii off, as vLLM and llama.cpp do)."""
+    events = [f"data: {json.dumps(c, ensure_ascii=False)}{end}{end}" for c in chunks]
+    return ("".join(events) + f"data: [DONE]{end}{end}").encode()
+
+
+def _ndjson(*lines: dict) -> bytes:
+    return "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
+
+
+def _openai_text(text: str, end: str = "\n") -> bytes:
+    return _sse({"choices": [{"index": 0, "delta": {"content": text}}]},
+                {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}, end=end)
+
+
+def _ollama_text(text: str) -> bytes:
+    return _ndjson({"model": "m", "message": {"role": "assistant", "content": text}, "done": False},
+                   {"model": "m", "message": {"role": "assistant", "content": ""}, "done": True})
+
+
+TEXT = "one\u2028two\u2029three\x85four"  # line separators JSON leaves unescaped, as a model may write them
+
+
+@pytest.mark.parametrize("provider, body, size", [
+    (OpenAIProvider, _openai_text(TEXT), 4096),
+    (OpenAIProvider, _openai_text(TEXT, end="\r\n"), 1),  # each CRLF split over two reads
+    (OpenAIProvider, _openai_text(TEXT, end="\r"), 3),
+    (ollama.OllamaProvider, _ollama_text(TEXT), 4096),
+    (ollama.OllamaProvider, _ollama_text(TEXT), 5),
+], ids=["openai", "openai, CRLF a byte at a time", "openai, CR", "ollama", "ollama, in pieces"])
+def test_a_line_ends_only_at_cr_or_lf(serve, provider, body: bytes, size: int) -> None:
+    server = serve(pieces(body, size, pause=0.0, content_type="application/x-ndjson"))
+    streamed = provider("m", server.base, "k", read_timeout=2.0, connect_timeout=1.0)
+    try:
+        events = list(streamed.stream(Request([Message("user", "hi")])))
+    finally:
+        streamed.close()
+    assert isinstance(events[-1], Completed) and events[-1].response.text == TEXT

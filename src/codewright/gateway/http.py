@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime
 import email.utils
 import json
+import re
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -277,6 +278,29 @@ class HttpProvider:
             self._client = None
 
 
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(pieces: Iterable[str]) -> Iterator[str]:
+    """The lines of a streamed body, ended by CRLF, LF or CR alone, as SSE and NDJSON end them. httpx's
+    iter_lines ends a line at U+2028, U+2029 and U+0085 too, which JSON carries unescaped inside a string: a
+    model's text holding one cut its event in two, and the answer was malformed."""
+    partial: list[str] = []  # the line begun and not yet ended
+    held = ""  # a CR that ended a piece: the first half of a CRLF, or a line end of its own
+    for piece in pieces:
+        piece = held + piece
+        held = "\r" if piece.endswith("\r") else ""
+        first, *ended = _LINE_END.split(piece[:-1] if held else piece)
+        partial.append(first)
+        if ended:
+            yield "".join(partial)
+            yield from ended[:-1]
+            partial = [ended[-1]]
+    last = "".join(partial)
+    if held or last:
+        yield last
+
+
 class LineReader:
     """A streamed body's lines; transport failures become ProviderErrors (`started` known).
 
@@ -287,7 +311,7 @@ class LineReader:
     def __init__(self, response: httpx.Response, started: Callable[[], bool]) -> None:
         import httpx
 
-        self._lines = response.iter_lines()
+        self._lines = split_lines(response.iter_text())
         self._started = started
         self._error = httpx.HTTPError
 
