@@ -12,8 +12,18 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
+from tests.gateway.conftest import deployment, gateway
 
-from codewright.gateway import Completed, Message, Request, ToolCall, anthropic, ollama
+from codewright.gateway import (
+    Completed,
+    GatewayError,
+    Message,
+    Request,
+    StreamInterrupted,
+    ToolCall,
+    anthropic,
+    ollama,
+)
 from codewright.gateway.openai import OpenAIProvider
 from codewright.gateway.provider import ProviderError
 
@@ -73,11 +83,15 @@ def reply(status: int, body: bytes, *headers: str, content_type: str = "applicat
     return lambda conn: conn.sendall(("\r\n".join(head) + "\r\n\r\n").encode() + body)
 
 
-def pieces(body: bytes, size: int, pause: float = 0.01, content_type: str = "text/event-stream") -> Answer:
-    """A 200 whose body goes `size` bytes at a time, each its own chunk (so its own read), `pause` apart."""
+def pieces(body: bytes, size: int, pause: float = 0.01, content_type: str = "text/event-stream",
+           first: bytes = b"") -> Answer:
+    """A 200 whose body goes `first` whole, then `size` bytes at a time, each its own chunk (so its own read),
+    `pause` apart."""
     def answer(conn: socket.socket) -> None:
         conn.sendall(f"HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\n"
                      "connection: close\r\n\r\n".encode())
+        if first:
+            conn.sendall(b"%x\r\n%s\r\n" % (len(first), first))
         for i in range(0, len(body), size):
             conn.sendall(b"%x\r\n%s\r\n" % (len(body[i:i + size]), body[i:i + size]))
             time.sleep(pause)
@@ -192,3 +206,22 @@ def test_a_line_ends_only_at_cr_or_lf(serve, provider, body: bytes, size: int) -
     finally:
         streamed.close()
     assert isinstance(events[-1], Completed) and events[-1].response.text == TEXT
+
+
+TRICKLE = b" " * 200  # a byte every 50 ms, 10 s in all: never a silence long enough for the read timeout
+
+
+@pytest.mark.parametrize("stream, first, error", [
+    (False, b'{"choices": [', GatewayError),
+    (True, _openai_text("a").split(b"\n\n")[0] + b"\n\ndata: ", StreamInterrupted),  # after a first token
+    (True, b"data: ", GatewayError),  # before any
+], ids=["a body", "a stream, midway", "a stream, its first line"])
+def test_a_server_trickling_bytes_is_stopped_at_the_deadline(serve, stream: bool, first: bytes, error) -> None:
+    server = serve(pieces(TRICKLE, 1, pause=0.05, first=first))
+    gw = gateway({"main": [deployment("openai", server.base)]}, router={"total_timeout": 1.0, "read_timeout": 2.0})
+    request = Request([Message("user", "hi")])
+    started = time.monotonic()
+    with pytest.raises(error) as caught:
+        list(gw.stream(request)) if stream else gw.complete(request)
+    assert time.monotonic() - started < 1.8
+    assert caught.value.attempts[-1].outcome == "timeout"

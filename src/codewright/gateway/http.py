@@ -241,15 +241,9 @@ class HttpProvider:
 
     def post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         """One non-streamed call: the parsed JSON answer, or a classified ProviderError."""
-        import httpx
-
-        try:
-            r = self.client.post(self.url(path), content=request_body(payload), headers=_JSON, timeout=self.timeout())
-        except httpx.HTTPError as exc:
-            raise transport_error(exc, False) from exc
-        if r.status_code >= 400:
-            raise classify_status(r.status_code, r.text, r.headers)
-        obj = parse_json(r.text, False, "response body")
+        with self.open_stream(path, payload) as r:
+            text = read_text(r)
+        obj = parse_json(text, False, "response body")
         if not isinstance(obj, dict):
             raise ProviderError("malformed response body: not an object", "malformed")
         return obj
@@ -263,8 +257,7 @@ class HttpProvider:
             with self.client.stream("POST", self.url(path), content=request_body(payload), headers=_JSON,
                                     timeout=self.timeout()) as r:
                 if r.status_code >= 400:
-                    r.read()
-                    raise classify_status(r.status_code, r.text, r.headers)
+                    raise classify_status(r.status_code, read_text(r), r.headers)
                 yield r
         except httpx.HTTPError as exc:
             raise transport_error(exc, False) from exc
@@ -301,6 +294,21 @@ def split_lines(pieces: Iterable[str]) -> Iterator[str]:
         yield last
 
 
+def within_deadline(pieces: Iterable[str], started: Callable[[], bool]) -> Iterator[str]:
+    """The pieces of a body as they arrive, until the deadline passes: httpx's read timeout bounds a silence
+    only, so a server trickling a byte at a time held a call past any deadline, for as long as it liked."""
+    for piece in pieces:
+        left = time_left()
+        if left is not None and left <= 0:
+            raise ProviderError("deadline passed while reading the answer", "timeout", started=started())
+        yield piece
+
+
+def read_text(response: httpx.Response) -> str:
+    """A whole body, read within the deadline."""
+    return "".join(within_deadline(response.iter_text(), lambda: False))
+
+
 class LineReader:
     """A streamed body's lines; transport failures become ProviderErrors (`started` known).
 
@@ -311,7 +319,7 @@ class LineReader:
     def __init__(self, response: httpx.Response, started: Callable[[], bool]) -> None:
         import httpx
 
-        self._lines = split_lines(response.iter_text())
+        self._lines = split_lines(within_deadline(response.iter_text(), started))
         self._started = started
         self._error = httpx.HTTPError
 
@@ -319,9 +327,6 @@ class LineReader:
         return self
 
     def __next__(self) -> str:
-        left = time_left()
-        if left is not None and left <= 0:
-            raise ProviderError("deadline passed while streaming", "timeout", started=self._started())
         try:
             return next(self._lines)
         except self._error as exc:

@@ -319,7 +319,8 @@ class Router:
                     if ttft is None and not isinstance(event, PromptProgress):  # reading the prompt is no token
                         ttft = time.monotonic() - started
                     yield event
-                    event = next(events, None)
+                    with deadline_at(attempt.deadline):  # the provider's reads end there too (a trickling server)
+                        event = next(events, None)
                     if event is None:
                         raise ProviderError("stream ended without a completed response", "stream_cut", started=True)
                     if time.monotonic() > attempt.deadline:
