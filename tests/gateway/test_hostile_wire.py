@@ -225,3 +225,26 @@ def test_a_server_trickling_bytes_is_stopped_at_the_deadline(serve, stream: bool
         list(gw.stream(request)) if stream else gw.complete(request)
     assert time.monotonic() - started < 1.8
     assert caught.value.attempts[-1].outcome == "timeout"
+
+
+def _calls(*deltas: list) -> bytes:
+    return _sse(*({"choices": [{"index": 0, "delta": {"tool_calls": calls}}]} for calls in deltas),
+                {"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+
+
+def _fn(name: str | None = None, arguments: str = "", id: str | None = None, **index: object) -> dict:
+    return {**index, **({"id": id, "type": "function"} if id else {}),
+            "function": {**({"name": name} if name else {}), "arguments": arguments}}
+
+
+@pytest.mark.parametrize("body", [
+    _calls([_fn("a", '{"x":1}', "c0"), _fn("b", '{"y":2}', "c1")]),
+    _calls([_fn("a", '{"x"', "c0")], [_fn(arguments=":1}")], [_fn("b", "", "c1")], [_fn(arguments='{"y":2}')]),
+    _calls([_fn("a", '{"x":1}', "c0", index=None)], [_fn("b", '{"y":2}', "c1", index=None)]),
+    _calls([_fn("b", '{"y":2}', "c1", index=1)], [_fn("a", '{"x"', "c0", index=0)], [_fn(arguments=":1}", index=0)]),
+], ids=["no index, two calls in one delta", "no index, arguments in pieces", "a null index",
+        "indexed, out of order"])
+def test_tool_calls_without_an_index_stay_apart(serve, body: bytes) -> None:
+    events = _stream(serve(reply(200, body, content_type="text/event-stream")))
+    assert [(c.id, c.name, c.arguments) for c in events[-1].response.tool_calls] == [
+        ("c0", "a", '{"x":1}'), ("c1", "b", '{"y":2}')]

@@ -81,6 +81,14 @@ class Assembler:
             call.append(arguments)
         return ToolCallDelta(index, id, name, arguments)
 
+    def tool_index(self, id: str | None) -> int:
+        """The index of a tool-call fragment that names none (Gemini's OpenAI API sends none): one with an id
+        other than the last call's begins a new call, one without continues the last call."""
+        if not self._calls:
+            return 0
+        last = max(self._calls)
+        return last + 1 if id and self._calls[last][0] and id != self._calls[last][0] else last
+
     def tool_calls(self) -> list[ToolCall]:
         return [
             ToolCall(c[0] or f"call_{i}", c[1], "".join(c[2:]))

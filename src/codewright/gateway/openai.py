@@ -170,4 +170,7 @@ class OpenAIProvider(HttpProvider):
             yield asm.add_text(delta["content"])
         for call in delta.get("tool_calls") or []:
             fn = call.get("function") or {}
-            yield asm.add_tool(call.get("index", 0), call.get("id"), fn.get("name"), fn.get("arguments") or "")
+            index = call.get("index")
+            if index is None:  # Gemini sends none: read as 0, its calls were merged into one
+                index = asm.tool_index(call.get("id"))
+            yield asm.add_tool(index, call.get("id"), fn.get("name"), fn.get("arguments") or "")
