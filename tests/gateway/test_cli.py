@@ -118,3 +118,25 @@ def test_import_is_fast() -> None:
     leaked = subprocess.run([sys.executable, "-c", "import sys, codewright.gateway; print('httpx' in sys.modules)"],
                             capture_output=True, text=True, check=True).stdout.strip()
     assert leaked == "False"
+
+
+@pytest.mark.parametrize("key, error", [
+    ("sk-hidden\n", None),  # read from a file
+    ("sk-hidden\r", None),  # a Windows .env
+    ("sk\u2010hidden", "CW_TEST_KEY holds a character no HTTP header can carry"),  # a dash pasted from a page
+    ("sk-hid\nden", "CW_TEST_KEY holds a character no HTTP header can carry"),
+], ids=["a newline after it", "a CR after it", "a non-ASCII dash", "a newline inside"])
+def test_a_key_with_what_no_header_carries_is_named_never_shown(tmp_path: Path, capsys, monkeypatch,
+                                                                key: str, error: str | None) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("CW_TEST_KEY", key)
+    with ModelServer(api_key="sk-hidden") as srv:
+        project = _project(tmp_path, srv)
+        code = main(["models", "check", "--json", "--project", str(project), "--model", "main", "--timeout", "2"])
+    out = capsys.readouterr().out
+    result = next(r for r in json.loads(out)["results"] if r["deployment"] == "anthropic/claude-sonnet-4-5")
+    assert "hid" not in out
+    if error is None:
+        assert result["ok"] is True
+    else:
+        assert code == 1 and result["error_kind"] == "config" and result["error"].startswith(error)

@@ -17,6 +17,8 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
     url = dep.url(env)
     if dep.key_env and not key and url == CONVENTIONS[dep.provider].base_url:
         raise UsageError(f"{dep.key_env} is not set: export it to use {dep.name}")
+    if key and dep.key_env:
+        key = _header_key(key, dep.key_env)
     module = importlib.import_module(f"codewright.gateway.{dep.protocol}")
     cls = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider", "ollama": "OllamaProvider"}[dep.protocol]
     return getattr(module, cls)(
@@ -28,6 +30,18 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
         max_tokens=dep.max_tokens,
         name=dep.name,
     )
+
+
+def _header_key(key: str, var: str) -> str:
+    """The key without the whitespace around it (a newline read from a file, a CR from a Windows .env), and a
+    usage error naming the variable, never the key, when it holds what no HTTP header carries (a dash or quote
+    pasted from a web page). Such a key failed every request as a server error, three retries each, with h11's
+    refusal quoting the key (printed by `models check`); a non-ASCII one was httpx's UnicodeEncodeError."""
+    key = key.strip()
+    if not (key.isascii() and key.isprintable()):
+        raise UsageError(f"{var} holds a character no HTTP header can carry (non-ASCII or a control character): "
+                         "set it again, copied as the provider shows it")
+    return key
 
 
 def _local(dep: Deployment) -> Provider:
