@@ -168,10 +168,10 @@ def test_a_call_whose_arguments_nest_too_deeply_is_sent_without_them(to_payload,
     assert arguments(to_payload(Request(history), "m", False)) == {}
 
 
-def _sse(*chunks: dict, end: str = "\n") -> bytes:
+def _sse(*chunks: dict, end: str = "\n", done: bool = True) -> bytes:
     """OpenAI's events as a server that writes text unescaped (ensure_ascii off, as vLLM and llama.cpp do)."""
     events = [f"data: {json.dumps(c, ensure_ascii=False)}{end}{end}" for c in chunks]
-    return ("".join(events) + f"data: [DONE]{end}{end}").encode()
+    return ("".join(events) + (f"data: [DONE]{end}{end}" if done else "")).encode()
 
 
 def _ndjson(*lines: dict) -> bytes:
@@ -248,3 +248,17 @@ def test_tool_calls_without_an_index_stay_apart(serve, body: bytes) -> None:
     events = _stream(serve(reply(200, body, content_type="text/event-stream")))
     assert [(c.id, c.name, c.arguments) for c in events[-1].response.tool_calls] == [
         ("c0", "a", '{"x":1}'), ("c1", "b", '{"y":2}')]
+
+
+def test_a_stream_ended_after_its_finish_reason_is_whole_without_done(serve) -> None:
+    """Some servers end the body without `data: [DONE]` (OpenAI's own client takes that as the end): the answer
+    is whole once its finish reason came, and a body ending before it is still cut."""
+    whole = _sse({"choices": [{"index": 0, "delta": {"content": "all of it"}}]},
+                 {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]},
+                 {"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2}}, done=False)
+    events = _stream(serve(reply(200, whole, content_type="text/event-stream")))
+    assert events[-1].response.text == "all of it" and events[-1].response.usage.input_tokens == 9
+    cut = whole.split(b"\n\n")[0] + b"\n\n"
+    with pytest.raises(ProviderError) as caught:
+        _stream(serve(reply(200, cut, content_type="text/event-stream")))
+    assert caught.value.kind == "stream_cut" and caught.value.started

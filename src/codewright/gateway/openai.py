@@ -134,7 +134,7 @@ class OpenAIProvider(HttpProvider):
 
     def stream(self, request: Request) -> Iterator[StreamEvent]:
         asm = Assembler()
-        usage, finish, model, done = Usage(), "stop", self.model, False
+        usage, finish, model, done = Usage(), None, self.model, False
         with self.open_stream(self.path, self.payload(request, True)) as r:
             reader = self.lines(r, lambda: asm.has_output)
             for _, data in iter_sse(reader):
@@ -156,10 +156,10 @@ class OpenAIProvider(HttpProvider):
                         yield from self._deltas(asm, choice.get("delta") or {})
                         if choice.get("finish_reason"):
                             finish = _FINISH.get(choice["finish_reason"], "stop")
-        if not done:
+        if not done and finish is None:  # a body that ended cleanly after the finish reason is whole without [DONE]
             raise ProviderError("stream ended before [DONE]", "stream_cut" if asm.has_output else "server",
                                 started=asm.has_output)
-        yield Completed(asm.response(usage, finish, model))
+        yield Completed(asm.response(usage, finish or "stop", model))
 
     @staticmethod
     def _deltas(asm: Assembler, delta: dict[str, Any]) -> Iterator[StreamEvent]:
