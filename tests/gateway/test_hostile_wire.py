@@ -262,3 +262,20 @@ def test_a_stream_ended_after_its_finish_reason_is_whole_without_done(serve) -> 
     with pytest.raises(ProviderError) as caught:
         _stream(serve(reply(200, cut, content_type="text/event-stream")))
     assert caught.value.kind == "stream_cut" and caught.value.started
+
+
+NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1>"
+             b"</center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n")
+
+
+@pytest.mark.parametrize("status, body, message", [
+    (502, NGINX_502, "HTTP 502: 502 Bad Gateway 502 Bad Gateway nginx"),
+    (503, (b"<!DOCTYPE html><html><head><style>\nbody { color: red }\n</style><script>var x = 1 < 2;</script>"
+           b"</head><body><p>Service\n  Unavailable</p></body></html>"), "HTTP 503: Service Unavailable"),
+    (400, b'{"error": {"message": "bad\\n\\nrequest:\\n  tools[0]"}}', "HTTP 400: bad request: tools[0]"),
+    (500, b"  internal\r\nerror  ", "HTTP 500: internal error"),
+], ids=["a proxy's HTML page", "HTML with a style and a script", "a JSON message of several lines", "plain text"])
+def test_an_error_body_is_one_readable_line(serve, status: int, body: bytes, message: str) -> None:
+    with pytest.raises(ProviderError) as caught:
+        _complete(serve(reply(status, body, content_type="text/html")))
+    assert str(caught.value) == message
