@@ -78,7 +78,8 @@ def test_no_files_gives_the_local_default(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("text, message", [
     ('[models.x]\ndeployments = [{provider = "openai", model = "m", api_key = "sk-1"}]', "environment only"),
-    ('[models.x]\ndeployments = [{provider = "nope", model = "m"}]', "unknown provider"),
+    ('[models.x]\ndeployments = [{provider = "nope", model = "m"}]',
+     r"codewright.toml \[models.x\].deployments\[0\]: unknown provider 'nope'"),
     ('[models.x]\nstrategy = "fastest"\ndeployments = [{provider = "openai", model = "m"}]', "strategy"),
     ('[router]\nretries = 3', "unknown key"),
     ('[models.x]\nfallbacks = []', "at least one"),

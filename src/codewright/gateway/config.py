@@ -331,7 +331,7 @@ def _settings(cls: type, data: Any, where: str) -> Any:
     _check_values(cls, data, where)
     try:
         return cls(**data)
-    except TypeError as exc:
+    except (TypeError, UsageError) as exc:  # a deployment's unknown provider said nowhere which file or table
         raise UsageError(f"{where}: {exc}") from None
 
 
