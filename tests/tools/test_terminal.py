@@ -76,11 +76,35 @@ def test_a_process_that_leaves_the_group_does_not_hold_the_command(tmp_path: Pat
     """It keeps the output pipe open, so reading to its end would wait for it; the command returns anyway."""
     started = time.monotonic()
     out = process.run(["bash", "-c", command], cwd=tmp_path, env=dict(os.environ), timeout=30)
-    try:
-        assert time.monotonic() - started < 10
-        assert out.exit_code == 0 and "done" in out.output
-    finally:
-        subprocess.run(["pkill", "-f", "sleep 20|while true; do echo tick"], check=False)
+    assert time.monotonic() - started < 10
+    assert out.exit_code == 0 and "done" in out.output
+
+
+# A process that leaves the command's group, started as a model writes it; it writes its pid to `pid` and the
+# command waits for that. (`setsid -f` forks a daemon that the command's shell is not the parent of.)
+_ESCAPES = {"setsid": "setsid sh -c 'echo $$ > pid; exec sleep 60' &",
+            "nohup setsid": "nohup setsid sh -c 'echo $$ > pid; exec sleep 60' > /dev/null 2>&1 &",
+            "daemon": "setsid -f sh -c 'echo $$ > pid; exec sleep 60';"}
+_PID_WRITTEN = "while [ ! -s pid ]; do sleep 0.05; done"
+
+
+def _outlived(pid_file: Path) -> bool:
+    """Whether the process named in `pid_file` is alive; it is killed if so (it outlived its command)."""
+    pid = int(pid_file.read_text())
+    if not _alive(pid):
+        return False
+    os.kill(pid, 9)
+    return True
+
+
+@pytest.mark.parametrize(("end", "timeout"), [("echo done", 30), ("sleep 60", 2)], ids=["exits", "times-out"])
+@pytest.mark.parametrize("escape", _ESCAPES)
+def test_no_process_of_a_command_outlives_it(tmp_path: Path, escape: str, end: str, timeout: int) -> None:
+    """It was out of the group that is killed: a server started with `setsid` ran on after the session."""
+    command = f"{_ESCAPES[escape]} {_PID_WRITTEN}; {end}"
+    out = process.run(["bash", "-c", command], cwd=tmp_path, env=dict(os.environ), timeout=timeout)
+    assert out.timed_out == (end == "sleep 60")
+    assert not _outlived(tmp_path / "pid")
 
 
 def test_a_character_split_between_reads_is_kept_whole(tmp_path: Path) -> None:
@@ -135,15 +159,20 @@ def test_background_process_that_exits_at_once(make_box) -> None:
     assert not result.ok and "[exited at once with code 4]" in result.content and "boom" in result.content
 
 
-def test_a_background_command_that_backgrounds_itself_leaves_nothing_running(make_box, workspace: Path) -> None:
+@pytest.mark.parametrize("command", [
+    "sleep 987 & echo $! > child.pid",
+    "setsid sh -c 'echo $$ > child.pid; exec sleep 987' & while [ ! -s child.pid ]; do sleep 0.05; done",
+], ids=["in-group", "setsid"])
+def test_a_background_command_that_backgrounds_itself_leaves_nothing_running(make_box, workspace: Path,
+                                                                              command: str) -> None:
     # unsandboxed (ask mode, answered yes): in the sandbox the pid namespace ends with the shell
-    result = make_box("ask").call("run_command", {"command": "sleep 987 & echo $! > child.pid", "background": True})
-    assert not result.ok and "the processes it left running were stopped" in result.content
+    result = make_box("ask").call("run_command", {"command": command, "background": True})
     child = int((workspace / "child.pid").read_text())
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline and _alive(child):
         time.sleep(0.05)
-    assert not _alive(child)
+    assert not _outlived(workspace / "child.pid")
+    assert not result.ok and "the processes it left running were stopped" in result.content
 
 
 def _alive(pid: int) -> bool:
@@ -161,6 +190,21 @@ def test_close_stops_background_processes(make_box) -> None:
     box.close()
     assert bg.process.poll() is not None
     assert "stopped pid" in box.ledger.render()
+
+
+@pytest.mark.parametrize("end", ["stop_process", "close"])
+def test_a_background_process_that_left_the_group_is_stopped_with_it(make_box, workspace: Path, end: str) -> None:
+    box = make_box("ask")  # unsandboxed: in the sandbox the pid namespace ends with the shell, and pids are its own
+    result = box.call("run_command", {"command": f"{_ESCAPES['setsid']} sleep 60", "background": True})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and not (workspace / "pid").is_file():
+        time.sleep(0.05)
+    time.sleep(0.2)  # (written by `echo` once made)
+    if end == "stop_process":
+        box.call("stop_process", {"pid": result.meta["pid"]})
+    else:
+        box.close()
+    assert not _outlived(workspace / "pid")
 
 
 def test_side_effects_go_to_the_ledger_and_exports_persist(make_box, workspace: Path) -> None:

@@ -2,7 +2,8 @@
 
 Every command starts in a new session (its own process group), so a timeout or Ctrl-C
 ends the whole tree it spawned (a test runner's workers, a shell's children), not only
-the shell. Output is read as it comes and capped, keeping the head (how it started) and
+the shell; and it runs under `reaper.py`, which ends the processes that left the group
+(`setsid`, a daemon) when the command ends or is stopped. Output is read as it comes and capped, keeping the head (how it started) and
 the tail (how it ended, where errors are). Background processes write to a log file and
 are tracked with their pid and listening ports until stopped.
 """
@@ -15,6 +16,7 @@ import re
 import select
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -26,6 +28,8 @@ from typing import IO
 HEAD_CHARS = 4000
 TAIL_CHARS = 8000
 KILL_GRACE_S = 2.0
+REAP_GRACE_S = 1.0  # the reaper's: shorter than KILL_GRACE_S, or the group's SIGKILL ends it before its own
+REAPER = Path(__file__).with_name("reaper.py")
 LOG_LIMIT = 16 * 1024 * 1024  # bytes a background process's log holds at most
 LOG_SETTLE_S = 1.0  # after a background process exits, how long its last output may take to reach the log
 DRAIN_S = 1.0  # output read after the command ends, at most, while a process outside its group still writes
@@ -52,6 +56,7 @@ class Background:
     process: subprocess.Popen[bytes]
     ports: list[int] = field(default_factory=list)
     copier: threading.Thread | None = None  # copies its output to the log (`_keep_log`)
+    report: IO[bytes] | None = None  # the reaper's: how many processes the command left running when it exited
 
     @property
     def running(self) -> bool:
@@ -64,6 +69,16 @@ class Background:
         if self.copier is not None and not self.running:
             self.copier.join(settle)
         return read_log(self.log)
+
+    def left_running(self) -> int:
+        """How many processes the command had left running when it exited (the reaper stopped them); read once
+        it has exited."""
+        if self.report is None:
+            return 0
+        with self.report:
+            text = self.report.read().strip()
+        self.report = None
+        return int(text) if text.isdigit() else 0
 
 
 class _Capped:
@@ -138,7 +153,7 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
         head: int = HEAD_CHARS, tail: int = TAIL_CHARS) -> CommandOutput:
     """Run to completion (or `timeout`), output capped; Ctrl-C ends the group and propagates."""
     started = time.monotonic()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    process = subprocess.Popen(reaped(argv), cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, start_new_session=True)
     stream, capped, done, timed_out = process.stdout, _Capped(head, tail), threading.Event(), False
     assert stream is not None
@@ -162,6 +177,12 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
     text, omitted = capped.text()
     return CommandOutput(as_read(text), None if timed_out else process.returncode, timed_out,
                          round(time.monotonic() - started, 3), omitted)
+
+
+def reaped(argv: list[str], report: int = -1) -> list[str]:
+    """`argv` run under the reaper (see `reaper.py`), which writes to the descriptor `report` how many
+    processes it left running."""
+    return [sys.executable, "-I", "-S", str(REAPER), str(REAP_GRACE_S), str(report), *argv]
 
 
 def as_read(output: str) -> str:
@@ -203,16 +224,25 @@ def start_background(argv: list[str], command: str, *, cwd: Path, env: dict[str,
     log_dir = log_dir or Path(tempfile.mkdtemp(prefix="codewright-bg-"))
     log = log_dir / f"bg-{time.time_ns()}.log"
     log.touch()
-    process = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    report, writer = os.pipe()
+    try:
+        process = subprocess.Popen(reaped(argv, writer), cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+                                   pass_fds=(writer,))
+    except BaseException:
+        os.close(report)
+        raise
+    finally:
+        os.close(writer)
     assert process.stdout is not None
     copier = threading.Thread(target=_keep_log, args=(process.stdout, log, log_limit), daemon=True)
     try:
         copier.start()
     except BaseException:  # Ctrl-C while `start` waits: nobody would know of the process to stop it
         kill_group(process)
+        os.close(report)
         raise
-    return Background(process.pid, command, log, process, copier=copier)
+    return Background(process.pid, command, log, process, copier=copier, report=os.fdopen(report, "rb"))
 
 
 def _keep_log(stream: IO[bytes], log: Path, limit: int) -> None:

@@ -114,7 +114,9 @@ def _background(box: Toolbox, command: str, cwd: str) -> ToolResult:
     if not bg.running:
         box.background.pop(bg.pid, None)
         code = bg.process.returncode
-        left = process.group_alive(bg.process.pid)  # `server &` leaves the server running, untracked, for ever
+        # `server &` would leave the server running, untracked, for ever: the reaper stopped it (or, where there is
+        # none, the group is stopped below)
+        left = bg.left_running() or process.group_alive(bg.process.pid)
         process.kill_group(bg.process)
         note = (" and the processes it left running were stopped: with background=true, write the command "
                 "without a trailing `&`") if left else ""
