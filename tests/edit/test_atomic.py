@@ -92,7 +92,7 @@ def test_a_failed_write_restores_the_files_already_written(tree, snapshot):
 def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot, monkeypatch):
     """A real SIGINT arrives while the third of four files is being written: the two written before it, the
     third and the new folder are put back, and the interruption goes on to the caller."""
-    from codewright.edit import transaction
+    from codewright.edit import confined
 
     root = tree({"a.py": "a = 1\n", "b.py": "b = 1\n", "c.py": "c = 1\n"})
     before = snapshot(root)
@@ -106,7 +106,7 @@ def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot,
 
     edits = [Edit.whole("new/d.py", "d\n"), Edit("a.py", "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n"),
              Edit("c.py", "c = 1\n", "c = 2\n")]
-    monkeypatch.setattr(transaction, "os", _OsWith(fsync_then_interrupt))
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_then_interrupt))
     with pytest.raises(KeyboardInterrupt):
         apply_edits(root, edits)
     assert snapshot(root) == before
@@ -114,7 +114,7 @@ def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot,
 
 
 class _OsWith:
-    """The os module with one function swapped (the transaction calls os.fsync through its module)."""
+    """The os module with one function swapped (the writer, `confined`, calls os.fsync through its module)."""
 
     def __init__(self, fsync):
         self.fsync = fsync
@@ -142,6 +142,35 @@ def test_a_file_replaced_by_a_directory_mid_way_is_restored(tree, snapshot, monk
         apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n"), Edit("z.py", "z = 1\n", "z = 2\n")])
     assert (root / "a.py").read_bytes() == before["a.py"]
     assert (root / "z.py").is_dir()
+
+
+@pytest.mark.parametrize("edit", [Edit.whole("d/notes.txt", "changed\n"), Edit.whole("d/new.txt", "new\n"),
+                                  Edit.delete("d/notes.txt")], ids=["overwrite", "create", "delete"])
+@pytest.mark.parametrize("target", ["outside", ".git"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_written_through(tree, snapshot, monkeypatch,
+                                                                            tmp_path_factory, edit, target):
+    """Between the check and the write, `d` becomes a link (a background command of the model's could do it):
+    the write went through it, outside the workspace or into .git (a config there runs commands)."""
+    from codewright.edit import apply as apply_module
+    from codewright.edit.transaction import commit
+
+    root = tree({"a.py": "a = 1\n", "d/notes.txt": "inside\n"})
+    elsewhere = tmp_path_factory.mktemp("outside") if target == "outside" else root / ".git"
+    elsewhere.mkdir(exist_ok=True)
+    (elsewhere / "notes.txt").write_text("elsewhere\n")
+    before = snapshot(elsewhere)
+
+    def swap_then_commit(writes, base):
+        (root / "d").rename(root / "d.real")
+        (root / "d").symlink_to(elsewhere)
+        return commit(writes, base)
+
+    monkeypatch.setattr(apply_module, "commit", swap_then_commit)
+    with pytest.raises(EditError, match="d/.*: could not be written \\(a folder or the file on its path became a "
+                                        "symbolic link after it was checked\\); every file was restored"):
+        apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n"), edit])
+    assert snapshot(elsewhere) == before
+    assert (root / "a.py").read_text() == "a = 1\n"
 
 
 def test_dry_run_writes_nothing_but_reports_the_diff(tree, snapshot):

@@ -351,3 +351,28 @@ def test_a_result_too_long_keeps_its_start_and_end_and_says_how_much_was_left_ou
     assert len(result.content) < toolbox.MAX_RESULT_CHARS + 200
     assert "characters omitted: the result was too long; ask for less" in result.content
     assert "generated.py:1:" in result.content[:200] and "module_3999" in result.content[-300:]
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_through(make_box, workspace: Path, tmp_path: Path,
+                                                                         monkeypatch, large: bool) -> None:
+    """Between the path's check and the read, `src` becomes a link to a folder outside (a background command of
+    the model's could do it): read_file showed the file there."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "app.py").write_text("SECRET = 'outside'\n")
+    if large:
+        monkeypatch.setattr("codewright.tools.files.STREAM_BYTES", 0)
+    box = make_box()
+    check = box.authorize_path
+
+    def check_then_swap(path: str, *, write: bool) -> str:
+        rel = check(path, write=write)
+        (workspace / "src").rename(workspace / "src.real")
+        (workspace / "src").symlink_to(outside)
+        return rel
+
+    monkeypatch.setattr(box, "authorize_path", check_then_swap)
+    result = box.call("read_file", {"path": "src/app.py"})
+    assert not result.ok and "SECRET" not in result.content
+    assert "became a symbolic link after it was checked" in result.content

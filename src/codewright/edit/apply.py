@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import difflib
 import itertools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from codewright.edit import confined
 from codewright.edit.match import Match, closest, find_all
 from codewright.edit.model import ApplyResult, Edit, EditError, FileChange
 from codewright.edit.splice import derive_ops, removed_lines, splice
@@ -129,12 +129,13 @@ def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]
     if rel not in states:
         before, mode, current = None, None, None
         binary = None
-        if full.exists():
-            try:
-                before = full.read_bytes()
-                mode = os.stat(full).st_mode & 0o7777
-            except OSError as exc:
-                raise EditError(f"{rel}: cannot be read ({exc.strerror}); nothing changed.") from None
+        try:
+            before, mode = confined.read(root, full)  # what is read is what the checks above looked at
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise EditError(f"{rel}: cannot be read ({exc.strerror}); nothing changed.") from None
+        if before is not None:
             try:
                 current = TextFile.decode(before, rel)
             except EditError as exc:

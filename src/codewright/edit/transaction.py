@@ -4,18 +4,20 @@ Each file is written to a temporary file in its own directory and renamed over t
 (`os.replace`), so a reader never sees half a file. If any write fails, or the writing is
 interrupted (Ctrl-C, a SIGTERM the CLI turns into one), the files already written are put back
 from the bytes read before, and new files and directories removed: a failed call leaves the tree
-byte-identical. The putting back itself is not interrupted.
+byte-identical. The putting back itself is not interrupted. Every folder on the way is opened
+without following a symbolic link (`confined`): one swapped for a link since the paths were checked
+fails the write instead of leading it outside the workspace.
 """
 
 from __future__ import annotations
 
 import os
 import signal
-import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from codewright.edit import confined
 from codewright.edit.model import EditError
 
 
@@ -41,59 +43,38 @@ class Write:
 
 
 def commit(writes: list[Write], root: Path) -> None:
+    """Make `writes` below `root` (resolved), each through `confined`: a folder on a path that has become a
+    symbolic link since it was checked fails the write, and everything is put back."""
     done: list[Write] = []
     made_dirs: list[Path] = []
     for write in writes:
         try:
             if write.data is None:
-                os.unlink(write.path)
+                confined.remove(root, write.path)
             else:
-                made_dirs.extend(_make_parents(write.path.parent, root))
-                atomic_write(write.path, write.data, write.mode if write.new_mode is None else write.new_mode)
+                mode = write.mode if write.new_mode is None else write.new_mode
+                confined.write(root, write.path, write.data, _mode(mode), made=made_dirs)
         except OSError as exc:
-            problems = _rollback(done, made_dirs)
+            problems = _rollback(done, made_dirs, root)
             rel = write.path.relative_to(root).as_posix()
             tail = ("every file was restored; nothing changed." if not problems
                     else "restoring failed for " + ", ".join(problems) + ".")
             raise EditError(f"{rel}: could not be written ({exc.strerror or exc}); {tail}") from None
         except BaseException:  # interrupted: the files written so far go back before the interruption goes on
-            _rollback(done + [write], made_dirs)
+            _rollback(done + [write], made_dirs, root)
             raise
         done.append(write)
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".cw-tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _NEW_FILE_MODE if mode is None else mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+def _mode(mode: int | None) -> int:
+    return _NEW_FILE_MODE if mode is None else mode
 
 
-def _make_parents(parent: Path, root: Path) -> list[Path]:
-    missing = []
-    while not parent.exists() and parent != root:
-        missing.append(parent)
-        parent = parent.parent
-    for folder in reversed(missing):
-        folder.mkdir()
-    return list(reversed(missing))
-
-
-def _rollback(done: list[Write], made_dirs: list[Path]) -> list[str]:
+def _rollback(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
     """Put back what `done` wrote (the last of them perhaps only in part), with Ctrl-C held off meanwhile."""
     held = _hold_interrupts()
     try:
-        return _put_back(done, made_dirs)
+        return _put_back(done, made_dirs, root)
     finally:
         if held is not None:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
@@ -105,20 +86,26 @@ def _hold_interrupts():
     return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
-def _put_back(done: list[Write], made_dirs: list[Path]) -> list[str]:
+def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
     problems = []
     for write in reversed(done):
         try:
             if write.before is None:
-                if write.path.exists():  # an interrupted write may not have made it
-                    os.unlink(write.path)
+                _remove_if_there(root, write.path)  # an interrupted write may not have made it
             else:
-                atomic_write(write.path, write.before, write.mode)
+                confined.write(root, write.path, write.before, _mode(write.mode))
         except OSError:
             problems.append(str(write.path))
     for folder in reversed(made_dirs):
         try:
-            folder.rmdir()
+            confined.remove(root, folder, is_folder=True)
         except OSError:
             pass
     return problems
+
+
+def _remove_if_there(root: Path, path: Path) -> None:
+    try:
+        confined.remove(root, path)
+    except FileNotFoundError:
+        pass

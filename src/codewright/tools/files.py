@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from codewright.edit import confined
 from codewright.edit.model import EditError
 from codewright.edit.textfile import TextFile
 from codewright.gateway.types import ToolSpec
@@ -78,11 +79,13 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
         return ToolResult.error(f"end_line {args['end_line']} is before start_line {start}")
     wanted = int(args.get("end_line") or start + READ_LINES - 1)
     try:
-        window = _streamed(full, start, wanted) if full.stat().st_size > STREAM_BYTES else _decoded(full)
+        with confined.open_file(box.root, full) as stream:  # the file checked, whatever was swapped in since
+            size = os.fstat(stream.fileno()).st_size
+            window = _streamed(stream, start, wanted) if size > STREAM_BYTES else _decoded(stream.read())
     except FileNotFoundError:
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
     if window is None:
-        return ToolResult.error(f"{rel} is a binary file ({full.stat().st_size} bytes): it cannot be shown as text")
+        return ToolResult.error(f"{rel} is a binary file ({size} bytes): it cannot be shown as text")
     lines, total, encoding = window
     end = min(total, wanted)
     if total and start > total:
@@ -94,10 +97,11 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     return ToolResult(f"{header}\n{body}{more}", kind="file_read", meta={"path": rel, "lines": total})
 
 
-def _decoded(full: Path) -> tuple[Any, int, str] | None:
+def _decoded(data: bytes) -> tuple[Any, int, str] | None:
     """The file's lines as the edit tools decode them (what read_file shows is what edit_file matches)."""
-    text = _text(full)
-    if text is None:
+    try:
+        text = TextFile.decode(data)
+    except EditError:
         return None
     encoding = "" if text.encoding == "utf-8" and not text.bom else f", {text.encoding}" + (" with BOM" if text.bom else "")
     return text.lines, len(text.lines), encoding
@@ -110,21 +114,20 @@ class _Window(dict):
         return super().__getitem__(index + 1)
 
 
-def _streamed(full: Path, start: int, end: int) -> tuple[_Window, int, str] | None:
+def _streamed(stream: IO[bytes], start: int, end: int) -> tuple[_Window, int, str] | None:
     """Lines start..end of a file too large to decode whole (a log of gigabytes took minutes and its size
     several times over in memory), read piece by piece as UTF-8; the total is counted on the way."""
     window, number, at_start = _Window(), 0, True
-    with open(full, "rb") as stream:
-        if b"\0" in stream.read(8192):
-            return None
-        stream.seek(0)
-        for piece in iter(lambda: stream.readline(1 << 20), b""):
-            number += at_start
-            if start <= number <= end:
-                kept = window.get(number, "")
-                if len(kept) <= MAX_LINE_CHARS:
-                    window[number] = kept + piece.rstrip(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
-            at_start = piece.endswith(b"\n")
+    if b"\0" in stream.read(8192):
+        return None
+    stream.seek(0)
+    for piece in iter(lambda: stream.readline(1 << 20), b""):
+        number += at_start
+        if start <= number <= end:
+            kept = window.get(number, "")
+            if len(kept) <= MAX_LINE_CHARS:
+                window[number] = kept + piece.rstrip(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
+        at_start = piece.endswith(b"\n")
     return window, number, ", read as UTF-8 line by line (a large file)"
 
 
@@ -315,16 +318,6 @@ def delete_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     result = box.write([rel], lambda: apply_edits(box.root, [Edit.delete(rel)]), f"deleted {rel}")
     box.ledger.record("delete", path=rel)
     return result
-
-
-def _text(path: Path) -> TextFile | None:
-    """The file decoded as the edit tools decode it, None for a binary file (what read_file shows are the lines
-    that edit_file matches)."""
-    data = path.read_bytes()
-    try:
-        return TextFile.decode(data)
-    except EditError:
-        return None
 
 
 HANDLERS = {"read_file": (read_file, "read"), "list_dir": (list_dir, "read"), "create_file": (create_file, "write"),

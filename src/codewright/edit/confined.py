@@ -1,0 +1,117 @@
+"""Files below a root, opened by descriptor one folder at a time, never through a symbolic link.
+
+The tools check a path (its links resolved: inside the workspace, not in .git) and read or write it
+afterwards. A process the model started (a background command) could swap a folder on that path for a
+link in between, and the write, made by name again, followed the link outside the workspace or into
+.git. Here every folder from the root down, and the file read, is opened with O_NOFOLLOW: one that has
+become a link since the check is refused, and what is read or written is where the check looked. The
+paths given are the checked ones, with their links resolved already, so no link is on them but a
+swapped one. The last name of a path is renamed over or unlinked, which never follows a link.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+
+_FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+SWAPPED = "a folder or the file on its path became a symbolic link after it was checked"
+
+
+@contextmanager
+def folder(root: Path, path: Path, *, made: list[Path] | None = None) -> Iterator[int]:
+    """A descriptor of the folder `path` below `root`; with `made`, missing folders are created and added to it."""
+    parts = path.relative_to(root).parts
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        for i, name in enumerate(parts):
+            if made is not None and not _exists(name, fd):
+                os.mkdir(name, dir_fd=fd)
+                made.append(root.joinpath(*parts[:i + 1]))
+            inner = _open(name, _FOLDER, fd)
+            os.close(fd)
+            fd = inner
+        yield fd
+    finally:
+        os.close(fd)
+
+
+def read(root: Path, path: Path) -> tuple[bytes, int]:
+    """The bytes of the file `path` below `root` and its permission bits; FileNotFoundError where there is none."""
+    with open_file(root, path) as stream:
+        return stream.read(), os.fstat(stream.fileno()).st_mode & 0o7777
+
+
+def open_file(root: Path, path: Path) -> IO[bytes]:
+    """The regular file `path` below `root`, opened for reading (O_NONBLOCK: a FIFO swapped in is refused, not
+    waited on)."""
+    with folder(root, path.parent) as parent:
+        fd = _open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError(errno.EINVAL, "it is no longer a regular file", str(path))
+    os.set_blocking(fd, True)
+    return os.fdopen(fd, "rb")
+
+
+def write(root: Path, path: Path, data: bytes, mode: int, *, made: list[Path] | None = None) -> None:
+    """`path` below `root` holds `data` with permission bits `mode`: written to a temporary file beside it and
+    renamed over it, so a reader never sees half a file. With `made`, missing folders are created (see `folder`)."""
+    with folder(root, path.parent, made=made) as parent:
+        tmp, fd = _temporary(path.name, parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+                os.fchmod(handle.fileno(), mode)
+            os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
+        except BaseException:
+            try:
+                os.unlink(tmp, dir_fd=parent)
+            except OSError:
+                pass
+            raise
+
+
+def remove(root: Path, path: Path, *, is_folder: bool = False) -> None:
+    """Unlink the file (or remove the empty folder) `path` below `root`."""
+    with folder(root, path.parent) as parent:
+        (os.rmdir if is_folder else os.unlink)(path.name, dir_fd=parent)
+
+
+def _temporary(name: str, parent: int) -> tuple[str, int]:
+    while True:
+        tmp = f".{name}.{secrets.token_hex(4)}.cw-tmp"
+        try:
+            return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
+                                dir_fd=parent)
+        except FileExistsError:
+            continue
+
+
+def _exists(name: str, parent: int) -> bool:
+    return _lstat(name, parent) is not None
+
+
+def _lstat(name: str, parent: int) -> os.stat_result | None:
+    try:
+        return os.stat(name, dir_fd=parent, follow_symlinks=False)
+    except FileNotFoundError:
+        return None
+
+
+def _open(name: str, flags: int, parent: int) -> int:
+    try:
+        return os.open(name, flags, dir_fd=parent)
+    except OSError as exc:
+        found = _lstat(name, parent) if exc.errno in (errno.ELOOP, errno.ENOTDIR) else None
+        if found is not None and stat.S_ISLNK(found.st_mode):  # where the check saw a folder or a file
+            raise OSError(exc.errno, SWAPPED, name) from None
+        raise
