@@ -376,3 +376,24 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_through(make_bo
     result = box.call("read_file", {"path": "src/app.py"})
     assert not result.ok and "SECRET" not in result.content
     assert "became a symbolic link after it was checked" in result.content
+
+
+def test_a_name_that_is_not_utf8_is_shown_as_a_command_can_use_it_and_named_so_is_refused(make_box,
+                                                                                         workspace: Path) -> None:
+    """It was shown as U+FFFD, which names no file: asked for, it "did not exist; did you mean" the same U+FFFD."""
+    from codewright.tools.files import NOT_UTF8
+
+    with open(os.fsencode(workspace / "src") + b"/caf\xe9.py", "wb") as file:
+        file.write(b"x = 1\n")
+    box = make_box()
+    cases = {
+        ("list_dir", "src"): f"\n$'caf\\xe9.py' (6 bytes)\nutil.js (65 bytes)\n{NOT_UTF8}",
+        ("read_file", "src/caf\ufffd.py"): "src/caf\ufffd.py does not exist; did you mean $'src/caf\\xe9.py'?",
+        ("read_file", "$'src/caf\\xe9.py'"): "$'src/caf\\xe9.py' is a name that is not valid UTF-8, written as bash "
+                                             "quotes it: the file tools cannot open it; a command can, with the name "
+                                             "as written (rename it to a UTF-8 name with mv first)",
+    }
+    for (tool, path), shown in cases.items():
+        assert box.call(tool, {"path": path}).content.endswith(shown)
+    renamed = box.call("run_command", {"command": "mv $'src/caf\\xe9.py' src/cafe.py && cat src/cafe.py"})
+    assert renamed.ok and "x = 1" in renamed.content

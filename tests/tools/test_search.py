@@ -9,6 +9,7 @@ import pytest
 
 from codewright.graph.index import Index
 from codewright.tools import search as search_module
+from codewright.tools.files import NOT_UTF8
 
 
 @pytest.fixture(params=["rg", "python"])
@@ -131,3 +132,11 @@ def test_a_backtracking_pattern_stops_at_the_time_limit_without_ripgrep(make_box
     result = make_box().call("search", {"pattern": "(a|aa)+$", "regex": True})
     assert not result.ok
     assert result.content.startswith("the search for '(a|aa)+$' stopped after 1 s: the pattern backtracks")
+
+
+def test_a_name_that_is_not_utf8_is_shown_as_a_command_can_use_it(make_box, workspace: Path, finder) -> None:
+    """It was shown as U+FFFD, which names no file: the model could neither open nor rename it."""
+    with open(os.fsencode(workspace / "src") + b"/caf\xe9.py", "wb") as file:
+        file.write(b"needle = 1\n")
+    result = make_box().call("search", {"pattern": "needle"})
+    assert result.content == f"$'src/caf\\xe9.py':1: needle = 1\n{NOT_UTF8}"

@@ -30,6 +30,22 @@ SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".codewrigh
              ".pytest_cache", ".ruff_cache", ".tox", ".idea", ".vscode", "target", "dist", "build", ".eggs"}
 
 
+# How a name that is not UTF-8 is shown, and why; see `shown_path`.
+NOT_UTF8 = ("[a name shown as $'...' is not valid UTF-8: the file tools cannot open it; a command can, with the "
+            "name written as shown (rename it: mv $'caf\\xe9.py' cafe.py)]")
+
+
+def shown_path(path: str) -> str:
+    """A path as the model is shown it. Bytes of a name that are not UTF-8 (os gives them as surrogates) went out
+    as U+FFFD, which names no file: asked for, it "did not exist", or was another file. Such a path is shown
+    as bash quotes it, `$'caf\\xe9.py'`, which a command understands as written (and the note NOT_UTF8 says so)."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in path):
+        return path
+    quoted = "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else "\\" + ch if ch in "\\'" else ch
+                     for ch in path)
+    return f"$'{quoted}'"
+
+
 def _path_arg(description: str = "path relative to the repository root") -> dict[str, Any]:
     return {"type": "string", "description": description}
 
@@ -144,7 +160,8 @@ def list_dir(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     out: list[str] = []
     _list_tree(str(base), 0, depth, out)
     extra = f"\n[... listing cut at {LIST_LIMIT} entries: list a subdirectory]" if len(out) > LIST_LIMIT else ""
-    title = "." if rel == "." else rel + "/"
+    extra += f"\n{NOT_UTF8}" if any(line.lstrip().startswith("$'") for line in out[:LIST_LIMIT]) else ""
+    title = "." if rel == "." else shown_path(rel) + "/"
     return ToolResult(f"{title}\n" + "\n".join(out[:LIST_LIMIT]) + extra, kind="listing", meta={"path": rel})
 
 
@@ -161,14 +178,14 @@ def _list_tree(folder: str, level: int, depth: int, out: list[str]) -> None:
     folders = [e for e in found if _is_folder(e) and e.name not in SKIP_DIRS and not e.name.endswith(".egg-info")]
     for entry in found:
         if not _is_folder(entry):
-            out.append(f"{indent}{entry.name}{_size_note(entry.path)}")
+            out.append(f"{indent}{shown_path(entry.name)}{_size_note(entry.path)}")
     for entry in folders:
         if len(out) > LIST_LIMIT:
             return
         if level + 1 >= depth or entry.is_symlink():
-            out.append(f"{indent}{entry.name}/ ({_count_entries(entry.path)} entries)")
+            out.append(f"{indent}{shown_path(entry.name)}/ ({_count_entries(entry.path)} entries)")
         else:
-            out.append(f"{indent}{entry.name}/")
+            out.append(f"{indent}{shown_path(entry.name)}/")
             _list_tree(entry.path, level + 1, depth, out)
 
 

@@ -16,7 +16,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from codewright.gateway.types import ToolSpec
-from codewright.tools.files import SKIP_DIRS
+from codewright.tools.files import NOT_UTF8, SKIP_DIRS, shown_path
 from codewright.tools.result import ToolResult
 
 if TYPE_CHECKING:
@@ -97,8 +97,9 @@ def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     shown = hits[:limit]
     if not shown:
         return ToolResult(f"no matches for {pattern!r} in {rel}", kind="search", meta={"hits": 0})
-    lines = [f"{path}:{line}: {text.strip()[:MAX_HIT_CHARS]}" for path, line, text in shown]
+    lines = [f"{shown_path(path)}:{line}: {text.strip()[:MAX_HIT_CHARS]}" for path, line, text in shown]
     more = f"\n[{len(hits) - limit} more matches: narrow the pattern or the path]" if len(hits) > limit else ""
+    more += f"\n{NOT_UTF8}" if any(line.startswith("$'") for line in lines) else ""
     return ToolResult("\n".join(lines) + more, kind="search", meta={"hits": len(hits)})
 
 
@@ -132,11 +133,11 @@ def _ripgrep(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob
     if out.returncode == 2 and not out.stdout:
         said = out.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SearchFailed(f"the search for {pattern!r} failed: {' '.join(said[-3:]) or 'ripgrep exit 2'}")
-    for line in out.stdout.decode("utf-8", "replace").split("\n"):
-        path, nul, rest = line.partition("\0")
-        number, _, text = rest.partition(":")
-        if nul and number.isdigit():
-            yield path.removeprefix("./"), int(number), text
+    for line in out.stdout.split(b"\n"):
+        path, nul, rest = line.partition(b"\0")
+        number, _, text = rest.partition(b":")
+        if nul and number.isdigit():  # the path as os gives it (see `shown_path`), the text as UTF-8
+            yield os.fsdecode(path).removeprefix("./"), int(number), text.decode("utf-8", "replace")
 
 
 def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]

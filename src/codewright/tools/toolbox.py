@@ -25,6 +25,7 @@ from codewright.context.ledger import Ledger
 from codewright.context.project import ProjectFacts, scan_project
 from codewright.gateway.types import ToolSpec
 from codewright.tools import checks, files, git, search, terminal
+from codewright.tools.files import shown_path
 from codewright.tools.permissions import ApprovalRequest, Decision, Permissions
 from codewright.tools.process import Background, kill_group
 from codewright.tools.result import ToolResult, cut_middle
@@ -145,6 +146,10 @@ class Toolbox:
 
     def authorize_path(self, path: str, *, write: bool) -> str:
         """The workspace-relative path, or Refused (outside the workspace, secret, denied or not approved)."""
+        if path.startswith("$'") and not os.path.lexists(self.root / path):  # as `files.shown_path` shows it
+            raise Refused(ToolResult.error(f"{path} is a name that is not valid UTF-8, written as bash quotes it: the "
+                                           "file tools cannot open it; a command can, with the name as written "
+                                           "(rename it to a UTF-8 name with mv first)"))
         try:
             decision = self.permissions.check_path(self.root, path, write=write)
         except RuntimeError:  # how Path.resolve reports a loop of symbolic links before Python 3.13
@@ -250,7 +255,7 @@ class Toolbox:
         close = difflib.get_close_matches(name, [p.name for p in parent.iterdir() if p.name != name], n=1) \
             if parent.is_dir() else []
         if close:
-            return f"; did you mean {(parent / close[0]).relative_to(self.root).as_posix()}?"
+            return f"; did you mean {shown_path((parent / close[0]).relative_to(self.root).as_posix())}?"
         others = [path for path in self.same_name(rel) if path != Path(rel).as_posix()]
         if not others:
             return ""
