@@ -219,6 +219,19 @@ def test_side_effects_go_to_the_ledger_and_exports_persist(make_box, workspace: 
         assert line in rendered
 
 
+@pytest.mark.parametrize("export", ["export V=$(echo ran >> runs.txt; echo a b)", "export V=`echo a b`",
+                                    "export V=\"$(echo a b)\""])
+def test_an_export_computed_by_a_command_is_not_kept_as_its_text(make_box, workspace: Path, export: str) -> None:
+    """V was kept as written, cut at a space (`$(echo`): later commands saw that text, not the value."""
+    box = make_box()
+    box.call("run_command", {"command": "export V=old"})
+    first = box.call("run_command", {"command": export})
+    assert first.content.endswith("note: V is not kept for later commands: its value comes from a command, which is "
+                                  "not run again; set it in the command that uses it, or export the value itself")
+    later = box.call("run_command", {"command": "echo \"V=$V\""})
+    assert "\nV=\n" in later.content and "V" not in box.env
+
+
 def test_redirections_are_no_paths_of_a_recorded_chmod(make_box, workspace: Path) -> None:
     (workspace / "run.sh").write_text("echo hi\n")
     box = make_box()

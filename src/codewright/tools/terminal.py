@@ -94,10 +94,9 @@ def execute(box: Toolbox, command: str, cwd: str, timeout: int, *, pipefail: boo
     else:
         status = f"[exit code {out.exit_code}, {out.seconds:.1f}s]"
     ok = out.exit_code == 0
-    if ok:
-        _record_effects(box, command, before)
+    notes = _record_effects(box, command, before) if ok else []
     body = out.output.rstrip() or "(no output)"
-    return ToolResult(f"$ {command}\n{body}\n{status}", ok=ok, kind="output",
+    return ToolResult("\n".join([f"$ {command}\n{body}\n{status}", *notes]), ok=ok, kind="output",
                       meta={"exit_code": out.exit_code, "timed_out": out.timed_out, "seconds": out.seconds,
                             "sandboxed": argv[0] != BASH})
 
@@ -176,7 +175,9 @@ def _existing_targets(box: Toolbox, command: str) -> set[str]:
     return targets
 
 
-def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
+def _record_effects(box: Toolbox, command: str, existed: set[str]) -> list[str]:
+    """Record what the command left behind; notes for the model on what could not be kept."""
+    notes = []
     for part in split_command(command):
         words = _without_redirections(shell_words(part))
         if not words:
@@ -188,7 +189,10 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
         elif words[0] == "export":
             for assignment in words[1:]:
                 name, eq, value = assignment.partition("=")
-                if eq:
+                if eq and _COMPUTED.search(value):
+                    box.env.pop(name, None)  # what an earlier export set is not its value any more
+                    notes.append(_NOT_KEPT.format(name=name))
+                elif eq:
                     box.env[name] = _expand(value, {**command_env(box), "PWD": str(box.root)})
                     # as written: `export DBPW=${DATABASE_PASSWORD}` put the password itself in front of the model
                     box.ledger.record("env", name=name, value=value)
@@ -202,6 +206,14 @@ def _record_effects(box: Toolbox, command: str, existed: set[str]) -> None:
     for path in sorted(existed):
         if not (box.root / path).exists():
             box.ledger.record("delete", path=path)
+    return notes
+
+
+# A value the shell computed by running a command (`export V=$(date)`): the exported text is not the value, and it
+# was kept as written, cut at its first space (V was `$(date`); running it again for each command would repeat it.
+_COMPUTED = re.compile(r"\$\(|`")
+_NOT_KEPT = ("note: {name} is not kept for later commands: its value comes from a command, which is not run again; "
+             "set it in the command that uses it, or export the value itself")
 
 
 _REDIRECTION = re.compile(r"^(\d*|&)(>>?|<<?<?|>&|<&)(.*)$")
