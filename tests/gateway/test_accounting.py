@@ -26,11 +26,19 @@ def test_cost_uncached_and_cached_by_hand() -> None:
 
 
 def test_price_lookup_prefers_overrides_and_longest_prefix() -> None:
-    assert lookup("claude-sonnet-4-5-20250929") == BUILTIN["claude-sonnet-4"]
+    assert lookup("claude-sonnet-4-5-20250929") == BUILTIN["claude-sonnet-4-5"]
+    assert lookup("claude-sonnet-4-6") == BUILTIN["claude-sonnet-4"]
     assert lookup("gpt-4o-mini-2024-07-18") == BUILTIN["gpt-4o-mini"]
+    assert lookup("o3-2025-04-16") == BUILTIN["o3"]
     mine = Price(1, 2, 0.1, 1.5)
     assert lookup("gpt-4o", {"gpt-4o": mine}) is mine
     assert lookup("no-such-model") is None
+
+
+@pytest.mark.parametrize("model", ["o3-mini", "o3-pro", "gpt-4o-audio-preview", "gpt-4o-realtime", "o3x"])
+def test_a_suffix_of_words_is_another_model_not_a_version(model: str) -> None:
+    """o3-mini was charged as o3 (twice its price), o3-pro as o3 (a tenth of its price)."""
+    assert lookup(model) in (None, BUILTIN.get(model))
 
 
 def test_call_costs_from_served_usage_with_cache_hits(server: ModelServer) -> None:
