@@ -6,7 +6,7 @@ import pytest
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, Turn
 
-from codewright.errors import LimitReached
+from codewright.errors import LimitReached, UsageError
 from codewright.gateway import Message, Request, Usage
 from codewright.gateway.accounting import tokens_per_second
 from codewright.gateway.prices import BUILTIN, Price, cost, lookup
@@ -93,6 +93,18 @@ def test_budget_stops_with_a_clear_message(server: ModelServer) -> None:
     with pytest.raises(LimitReached, match=r"cost budget reached: \$0\.00[0-9]+ spent of \$0\.00"):
         gw.complete(Request([Message("user", "again")]))
     assert server.count() == 1
+
+
+def test_a_cost_budget_with_a_model_of_no_known_price_is_a_usage_error(server: ModelServer) -> None:
+    """Its calls cost $0 by the table, so max_usd could never stop the run: said before the first call."""
+    unpriced = gateway({"main": [deployment("openai", server)]}, budget={"max_usd": 1.0})
+    with pytest.raises(UsageError, match=r'no price is known for m: add \[prices\."m"\]'):
+        unpriced.check("main")
+    gateway({"main": [deployment("openai", server)]}, budget={"max_usd": 1.0},
+            prices={"m": {"input": 1.0, "output": 1.0}}).check("main")
+    gateway({"main": [deployment("ollama", server)]}, budget={"max_usd": 1.0}).check("main")  # free
+    gateway({"main": [deployment("openai", server)]}).check("main")  # no cost budget to keep
+    assert server.count() == 0
 
 
 def test_budget_downgrades_to_the_cheaper_alias(servers) -> None:

@@ -18,6 +18,7 @@ import random
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
+from codewright.errors import UsageError
 from codewright.gateway import prices
 from codewright.gateway.accounting import CallRecord, Session, tokens_per_second
 from codewright.gateway.config import Deployment, GatewayConfig, load_config
@@ -81,7 +82,14 @@ class Gateway:
     def check(self, model: str | None = None) -> None:
         """Raise UsageError when the model can be used through no deployment (a key not set): said
         before a session starts, instead of by its first model call."""
-        self.router.check(self.config.resolve(model or self.config.default_model).name)
+        alias = self.config.resolve(model or self.config.default_model)
+        self.router.check(alias.name)
+        if self.config.budget.max_usd is not None:
+            unpriced = sorted({d.model for d in alias.deployments if self._price(d) is None})
+            if unpriced:  # it would cost $0 a call: the budget could never stop the run
+                raise UsageError(
+                    f"[budget] max_usd is set but no price is known for {', '.join(unpriced)}: add "
+                    f'[prices."{unpriced[0]}"] input = ..., output = ... (USD per million tokens) to codewright.toml')
 
     # -- calls
     def complete(self, request: Request) -> Response:
