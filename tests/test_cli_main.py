@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -123,12 +124,13 @@ def test_an_unknown_option_of_a_command_shows_that_commands_usage() -> None:
     assert out.stderr.endswith("codewright index: error: unrecognized arguments: --bogus\n")
 
 
-def _with_closed(stream: str, args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+def _with_closed(stream: str, args: list[str], cwd: Path, env: dict[str, str] | None = None
+                 ) -> subprocess.CompletedProcess[str]:
     """The command run with one standard stream closed when it starts (`>&-`, `2>&-`, `<&-`)."""
     redirect = {"stdout": ">&-", "stderr": "2>&-", "stdin": "<&-"}[stream]
-    command = " ".join(["exec", sys.executable, "-m", "codewright", *args, redirect])
+    command = " ".join(["exec", sys.executable, "-m", "codewright", *[shlex.quote(a) for a in args], redirect])
     return subprocess.run(["sh", "-c", command], cwd=cwd, capture_output=stream != "stdout", text=True, check=False,
-                          env={**os.environ, "PYTHONPATH": SRC},
+                          env={**os.environ, "PYTHONPATH": SRC, **(env or {})},
                           stderr=subprocess.PIPE if stream == "stdout" else None)
 
 
@@ -154,6 +156,20 @@ def test_a_closed_stdin_is_a_usage_error(tmp_path: Path, args: list[str]) -> Non
     (tmp_path / "a.py").write_text("def f():\n    pass\n")
     out = _with_closed("stdin", args, tmp_path)
     assert (out.returncode, out.stderr) == (2, "codewright: cannot read standard input: it is closed\n")
+
+
+@pytest.mark.parametrize("args", [["run", "say done"], ["run", "say done", "--mode", "auto-edit"], ["chat"]],
+                         ids=lambda args: " ".join(args[:1] + args[2:]))
+def test_a_closed_stdin_is_no_terminal_to_ask_on(tmp_path: Path, args: list[str]) -> None:
+    """Asking whether a terminal was there read sys.stdin.isatty() of None: an AttributeError traceback before
+    the first model call. Now a run goes on as without a terminal, and a chat ends as at Ctrl-D."""
+    from tests.support.model_server import ModelServer, ToolUse, Turn
+
+    with ModelServer(lambda rec: Turn(tool_calls=[ToolUse("finish", {"summary": "done"})])) as server:
+        out = _with_closed("stdin", [*args, "--model", "openai/test-model"], tmp_path,
+                           {**server.env(), "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path / "config")})
+    assert out.returncode == 0 and "Traceback" not in out.stderr, out.stderr
+    assert "no terminal to ask" in out.stdout + out.stderr
 
 
 @pytest.mark.parametrize("name, text, args, message", [

@@ -97,7 +97,8 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
 def _closed_streams_to_devnull() -> None:
     """A stream closed when the command started (`>&-`, `2>&-`) is None in Python: writes to a closed stdout
     raised AttributeError, and print(file=None) to a closed stderr wrote the message into stdout, so into a
-    --json document. Output goes nowhere instead; a closed stdin reads as empty."""
+    --json document. Output goes nowhere instead; a closed stdin stays None: reading it (`apply -`) is a usage
+    error, and it is no terminal to ask on (ui.prompt)."""
     for name, mode in (("stdout", "w"), ("stderr", "w")):
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, mode, encoding="utf-8"))  # noqa: SIM115 - for the process's life

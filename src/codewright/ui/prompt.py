@@ -18,11 +18,15 @@ _console = Console(stderr=True, highlight=False)
 
 
 def interactive() -> bool:
-    return sys.stdin.isatty()
+    """A terminal to ask on. A stdin closed when the command started (`<&-`) is None in Python: there is none."""
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def read_message(prompt: str = "you> ") -> str | None:
-    """One chat message; None at end of input (Ctrl-D). Ctrl-C at the prompt clears the line."""
+    """One chat message; None at end of input (Ctrl-D), as for a closed stdin, where input() raises
+    RuntimeError. Ctrl-C at the prompt clears the line."""
+    if sys.stdin is None:
+        return None
     while True:
         try:
             text = input(prompt)

@@ -127,7 +127,7 @@ def ensure_installed(model: str, *, yes: bool = False, interactive: bool | None 
         return path
     spec = spec_for(model)
     if interactive is None:
-        interactive = sys.stdin.isatty() and sys.stderr.isatty()
+        interactive = sys.stdin is not None and sys.stdin.isatty() and sys.stderr.isatty()  # None: closed
     notice = f"The local model {spec.name} ({_gib(spec.size)}) is not installed yet."
     if not yes:
         if not interactive:
