@@ -79,6 +79,24 @@ def test_unknown_model_is_a_usage_error(capsys) -> None:
     assert "unknown model 'nonsense'" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["models", "--model", ""], "argument --model: must name a model"),
+    (["models", "check", "--model", " "], "argument --model: must name a model"),
+    (["models", "check", "--timeout", "0"], "argument --timeout: must be a finite number greater than 0, not '0'"),
+    (["models", "check", "--timeout", "-1"], "argument --timeout: must be a finite number greater than 0, not '-1'"),
+    (["models", "check", "--timeout", "nan"], "argument --timeout: must be a finite number greater than 0, not 'nan'"),
+])
+def test_an_argument_that_is_no_valid_value_is_refused_before_any_probe(tmp_path: Path, capsys, monkeypatch,
+                                                                        argv: list[str], message: str) -> None:
+    """`--timeout 0` probed each deployment against a deadline already past and reported it FAILED (connect:
+    Operation now in progress), exit 1; `--model ""` listed or probed every model as if it were left out."""
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # no user file, no local model to probe
+        monkeypatch.setenv(var, str(tmp_path))
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2 and message in capsys.readouterr().err
+
+
 def test_a_project_file_that_is_not_utf8_is_a_usage_error(tmp_path: Path, capsys, monkeypatch) -> None:
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))

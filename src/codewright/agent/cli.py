@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
-from codewright.cli.inputs import folder
+from codewright.cli.inputs import folder, model_name, positive_int, positive_number
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
 DEFAULT_MAX_STEPS = 200  # model calls: a model looping on ever new calls ran 387 of them in 90 s, with no end
@@ -23,11 +22,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("task", nargs="?", default="", help="the task in plain language")
     _session_options(run)
     run.add_argument("--resume", metavar="ID", help="continue session ID (after a crash, Ctrl-C or a limit)")
-    run.add_argument("--max-steps", type=_positive_int, metavar="N", default=DEFAULT_MAX_STEPS,
+    run.add_argument("--max-steps", type=positive_int, metavar="N", default=DEFAULT_MAX_STEPS,
                      help=f"stop after N model calls (exit 3; default {DEFAULT_MAX_STEPS})")
-    run.add_argument("--max-seconds", type=_positive_float, metavar="S", help="stop after S seconds (exit 3)")
-    run.add_argument("--budget", type=_positive_float, metavar="USD", help="stop once the cost reaches USD (exit 3)")
-    run.add_argument("--attempts", type=_positive_int, metavar="N",
+    run.add_argument("--max-seconds", type=positive_number, metavar="S", help="stop after S seconds (exit 3)")
+    run.add_argument("--budget", type=positive_number, metavar="USD", help="stop once the cost reaches USD (exit 3)")
+    run.add_argument("--attempts", type=positive_int, metavar="N",
                      help="start afresh, changes undone, when a run gets stuck or ends with failing tests, "
                           "until N attempts were made (default 2)")
     run.set_defaults(func=_run)
@@ -39,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
     sessions.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
-    sessions.add_argument("--limit", type=_positive_int, default=50)
+    sessions.add_argument("--limit", type=positive_int, default=50)
     sessions.add_argument("--json", action="store_true", help="print one JSON document")
     sessions.set_defaults(func=_sessions)
 
@@ -49,52 +48,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     undo.set_defaults(func=_undo, steps=1)
 
     rewind = sub.add_parser("rewind", help="go N checkpoints back")
-    rewind.add_argument("steps", type=_positive_int, metavar="N")
+    rewind.add_argument("steps", type=positive_int, metavar="N")
     rewind.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
     rewind.add_argument("--json", action="store_true", help="print one JSON document")
     rewind.set_defaults(func=_undo)
 
 
 def _session_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", type=_model_name,
+    parser.add_argument("--model", type=model_name,
                         help="model alias or provider/name (default: codewright.toml)")
     parser.add_argument("--mode", choices=MODES, default=None, help="what may run without asking (default: ask)")
     parser.add_argument("--yes", action="store_true", help="answer yes wherever the mode would ask")
     parser.add_argument("--json", action="store_true", help="print events as JSON Lines")
     parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
-
-
-MAX_COUNT = 2**31 - 1
-
-
-def _positive_int(text: str) -> int:
-    """A count (steps, attempts, checkpoints); argparse would name this function in a ValueError's message."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return min(value, MAX_COUNT)  # SQLite's LIMIT and range() take no more: 2**63 was an OverflowError
-
-
-def _positive_float(text: str) -> float:
-    """A limit in seconds or dollars: `nan` would never be reached and `inf` is no limit (leave it out)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, not {text!r}")
-    return value
-
-
-def _model_name(text: str) -> str:
-    """`--model ""` would fall back to the default model unsaid: an empty name is refused."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("must name a model (an alias or PROVIDER/NAME); "
-                                         "leave it out for the default")
-    return text
 
 
 def _root(args: argparse.Namespace) -> Path:

@@ -1,4 +1,5 @@
-"""Text a command reads from a file or from standard input (`apply FILE|-`, `find --query-file F|-`).
+"""Text a command reads from a file or from standard input (`apply FILE|-`, `find --query-file F|-`), and the
+argparse types of what commands are given (paths, names, counts, limits), so each is refused alike everywhere.
 
 One rule for all of them, so a pipe and a file never read differently: UTF-8, a byte-order mark
 dropped; NUL bytes or UTF-16 mean a binary or mis-saved file, refused by name with exit 2 rather
@@ -8,6 +9,7 @@ than read as garbage.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -37,6 +39,39 @@ def nonempty(text: str) -> str:
     found nothing and said so as if a name had been looked up."""
     if not text.strip():
         raise argparse.ArgumentTypeError("it is empty")
+    return text
+
+
+MAX_COUNT = 2**31 - 1
+
+
+def positive_int(text: str) -> int:
+    """A count (steps, attempts, checkpoints); argparse would name this function in a ValueError's message."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
+    return min(value, MAX_COUNT)  # SQLite's LIMIT and range() take no more: 2**63 was an OverflowError
+
+
+def positive_number(text: str) -> float:
+    """A limit in seconds or dollars: `nan` would never be reached and `inf` is no limit (leave it out)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number greater than 0, not {text!r}")
+    return value
+
+
+def model_name(text: str) -> str:
+    """`--model ""` would fall back to the default model unsaid: an empty name is refused."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a model (an alias or PROVIDER/NAME); "
+                                         "leave it out for the default")
     return text
 
 

@@ -11,7 +11,7 @@ import json
 import time
 from typing import Any
 
-from codewright.cli.inputs import folder
+from codewright.cli.inputs import folder, model_name, positive_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
     check = models_sub.add_parser("check", help="send a one-token request to each deployment")
     _common(check)
-    check.add_argument("--timeout", type=float, default=20.0, help="seconds per probe (default 20)")
+    check.add_argument("--timeout", type=positive_number, default=20.0, help="seconds per probe (default 20)")
     check.set_defaults(func=_check)
     from codewright.gateway.local import cli as local_cli
 
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--model", help="an alias or PROVIDER/NAME to include (default: all configured)")
+    parser.add_argument("--model", type=model_name, help="an alias or PROVIDER/NAME to include (default: all configured)")
     parser.add_argument("--project", type=folder, default=None, help="project directory (default: current)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
