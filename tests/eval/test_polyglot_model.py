@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.support.model_server import closed_url
 
 from codewright.cli.main import main
 
@@ -32,3 +33,23 @@ def test_a_model_no_exercise_could_use_is_refused_before_anything_is_written(
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""
     assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]  # no .codewright/eval/polyglot
+
+
+@pytest.mark.parametrize("option, value", [("--time-cap", "0"), ("--time-cap", "-1"), ("--time-cap", "nan"),
+                                           ("--max-steps", "0"), ("--max-steps", "-3")])
+def test_a_limit_no_exercise_could_run_under_is_refused_before_anything_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    """--time-cap -1 or --max-steps 0 ended every exercise at once as a `limit` failure, exit 0, and the results
+    file kept the failures as the model's score (a rerun skipped them all)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("OPENAI_API_KEY", "test-key")  # the model is usable: only the limit is wrong
+    monkeypatch.setenv("OPENAI_BASE_URL", closed_url())
+    (tmp_path / "data.jsonl").write_text(json.dumps(EXERCISE) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as exited:
+        main(["eval", "polyglot", "--model", "openai/test-model", "--data", "data.jsonl", option, value])
+    assert exited.value.code == 2
+    assert f"argument {option}: must be " in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]

@@ -24,6 +24,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from codewright.cli.inputs import positive_int, positive_number
+
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data" / "aider_polyglot_python.jsonl"
 TEST_OUTPUT_CHARS = 6000
 FIELDS = {"exercise": str, "instructions": str, "solution_files": dict, "test_files": dict}
@@ -82,8 +84,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", default=str(DATA), help="the exercises (JSON Lines)")
     parser.add_argument("--workdir", default=".codewright/eval/polyglot", help="exercise folders and results")
     parser.add_argument("--results", help="results file (default: WORKDIR/results-MODEL.jsonl); reruns resume it")
-    parser.add_argument("--time-cap", type=float, default=600.0, help="seconds per exercise (both tries)")
-    parser.add_argument("--max-steps", type=int, default=30, help="model calls per try")
+    # a cap of 0 or less, or no step, ended every exercise at once as a failure the results file kept as its score
+    parser.add_argument("--time-cap", type=positive_number, default=600.0, help="seconds per exercise (both tries)")
+    parser.add_argument("--max-steps", type=positive_int, default=30, help="model calls per try")
     parser.add_argument("--json", action="store_true", help="print per-exercise results as JSON Lines too")
     parser.set_defaults(func=_main)
 
