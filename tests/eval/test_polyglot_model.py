@@ -53,3 +53,16 @@ def test_a_limit_no_exercise_could_run_under_is_refused_before_anything_is_writt
     assert exited.value.code == 2
     assert f"argument {option}: must be " in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]
+
+
+@pytest.mark.parametrize("names", ["", " ", ",", " , "])
+def test_exercises_that_name_none_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], names: str
+) -> None:
+    """`--exercises "$UNSET"` ran every exercise and `--exercises ,` none, exit 0 with an empty summary."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "data.jsonl").write_text(json.dumps(EXERCISE) + "\n", encoding="utf-8")
+    assert main(["eval", "polyglot", "--model", "openai/test-model", "--data", "data.jsonl", "--exercises", names]) == 2
+    assert capsys.readouterr().err == (f"codewright: --exercises {names!r} names no exercise: give comma-separated "
+                                       "names, or leave it out for all\n")
+    assert [p.name for p in tmp_path.iterdir()] == ["data.jsonl"]

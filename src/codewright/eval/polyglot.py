@@ -98,8 +98,11 @@ def load_exercises(path: Path, names: str | None = None) -> list[dict[str, Any]]
     if not path.is_file():
         raise UsageError(f"no exercises at {path} (--data)")
     rows = read_rows(path, FIELDS)
-    if names:
+    if names is not None:
         wanted = [n.strip() for n in names.split(",") if n.strip()]
+        if not wanted:  # `--exercises "$UNSET"` ran all of them, `--exercises ,` none with exit 0
+            raise UsageError(f"--exercises {names!r} names no exercise: give comma-separated names, "
+                             "or leave it out for all")
         known = {r["exercise"] for r in rows}
         unknown = [n for n in wanted if n not in known]
         if unknown:
