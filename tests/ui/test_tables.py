@@ -13,15 +13,18 @@ ROW = {"created": 1796503181.0, "outcome": "interrupted", "steps": 7, "input_tok
        "cache_read_tokens": 27_739, "cost": 0.0123, "task": "add a docstring to url_for and explain every argument"}
 
 
-@pytest.mark.parametrize("width", [60, 80, 120])
+@pytest.mark.parametrize("width", [20, 40, 60, 80, 120])
 def test_every_session_id_is_whole_on_one_line(width: int) -> None:
+    """Under the fixed columns' width rich cut the last of them, and under 22 the id itself (COLUMNS=20)."""
     rows = [{**ROW, "id": f"20261205-20510{i}-36e80{i}"} for i in range(3)]
     out = io.StringIO()
     print_sessions(rows, Console(file=out, width=width, highlight=False))
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 + len(rows)
+    assert lines[0].split()[:6] == ["id", "when", "outcome", "steps", "tokens", "cost"]
     for row, line in zip(rows, lines[1:]):
         assert line.startswith(row["id"] + " ")
+        assert line.split()[3:6] == ["interrupted", "7", "33.1k"] and "$0.0123" in line
 
 
 def test_a_wide_terminal_shows_the_whole_row() -> None:

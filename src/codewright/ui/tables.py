@@ -13,15 +13,24 @@ from codewright.ui.terminal import escape
 
 _COLUMNS = {"id": 22, "when": 11, "outcome": 11, "steps": 5, "tokens": 6, "cost": 7}  # the widths their values take
 _LEFT = {"id", "when", "outcome"}
+_FIXED_WIDTH = sum(_COLUMNS.values()) + 2 * len(_COLUMNS) + 1  # two spaces between columns, the task's "…"
 
 
 def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -> None:
     """Every column but the task is kept whole, the id above all (`--resume ID`); on a narrow
     terminal the task is cut short. Token counts are rounded (`sessions --json` has them exactly)."""
-    table = Table(box=None, header_style="bold", pad_edge=False)
+    console = console or PipeSafeConsole(highlight=False)
+    if not rows:
+        console.print("no sessions yet")
+        return
+    # rich made room for a long task by cutting the other columns, min_width or not: under 80 columns steps and
+    # tokens went, then cost, and under 22 the id itself (COLUMNS=20: 20261207-111219-f208). The task gets what
+    # the others leave; narrower than they are, the table keeps its width and the terminal wraps its lines.
+    table = Table(box=None, header_style="bold", pad_edge=False, width=_FIXED_WIDTH if console.width < _FIXED_WIDTH
+                  else None)
     for column, width in _COLUMNS.items():
         table.add_column(column, justify="left" if column in _LEFT else "right", no_wrap=True, min_width=width)
-    table.add_column("task", no_wrap=True, overflow="ellipsis")
+    table.add_column("task", no_wrap=True, overflow="ellipsis", max_width=max(console.width - _FIXED_WIDTH + 1, 1))
     for row in rows:
         table.add_row(
             row["id"],
@@ -32,7 +41,7 @@ def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -
             f"${row['cost']:.4f}",
             escape(row["task"][:60]),  # the user's words: `[/x]` is no markup, ESC drives no terminal
         )
-    (console or PipeSafeConsole(highlight=False)).print(table if rows else "no sessions yet")
+    console.print(table, crop=False)
 
 
 def _compact(count: int) -> str:
