@@ -152,6 +152,8 @@ def test_a_blank_task_is_refused_before_anything_is_written(
     (["run", "fix it", "--model", ""], "argument --model: must name a model"),
     (["run", "fix it", "--model", "  "], "argument --model: must name a model"),
     (["chat", "--model", ""], "argument --model: must name a model"),
+    (["run", "fix it", "--resume", "", "--model", "openai/test-model"], "argument --resume: it is empty"),
+    (["chat", "--resume", " ", "--model", "openai/test-model"], "argument --resume: it is empty"),
     (["rewind", "abc"], "argument N: must be a whole number of at least 1, not 'abc'"),
     (["sessions", "--limit", "ten"], "argument --limit: must be a whole number of at least 1, not 'ten'"),
     (["run", "fix it", "--max-steps", "2.5"], "argument --max-steps: must be a whole number of at least 1, not '2.5'"),

@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from codewright.cli.inputs import folder, model_name, positive_int, positive_number
+from codewright.cli.inputs import folder, model_name, nonempty, positive_int, positive_number
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
 DEFAULT_MAX_STEPS = 200  # model calls: a model looping on ever new calls ran 387 of them in 90 s, with no end
@@ -21,7 +21,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="carry out a task on the repository")
     run.add_argument("task", nargs="?", default="", help="the task in plain language")
     _session_options(run)
-    run.add_argument("--resume", metavar="ID", help="continue session ID (after a crash, Ctrl-C or a limit)")
+    run.add_argument("--resume", type=nonempty, metavar="ID", help="continue session ID (after a crash, Ctrl-C or a limit)")
     run.add_argument("--max-steps", type=positive_int, metavar="N", default=DEFAULT_MAX_STEPS,
                      help=f"stop after N model calls (exit 3; default {DEFAULT_MAX_STEPS})")
     run.add_argument("--max-seconds", type=positive_number, metavar="S", help="stop after S seconds (exit 3)")
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     chat = sub.add_parser("chat", help="work on the repository in a conversation")
     _session_options(chat)
-    chat.add_argument("--resume", metavar="ID", help="continue chat session ID")
+    chat.add_argument("--resume", type=nonempty, metavar="ID", help="continue chat session ID")
     chat.set_defaults(func=_chat)
 
     sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
