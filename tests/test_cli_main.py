@@ -101,6 +101,15 @@ def test_a_position_before_line_or_column_1_is_a_usage_error(tmp_path: Path, pos
     assert (out.returncode, out.stderr) == (2, f"codewright: {position}: lines and columns start at 1\n".encode())
 
 
+@pytest.mark.parametrize("target", ["a.py:1", "./a.py:12"])
+def test_a_position_without_its_column_is_a_usage_error(tmp_path: Path, target: str) -> None:
+    """Looked up as a name, FILE:LINE was "no definition found", exit 1, as if nothing were defined there."""
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    out = _cli_bytes([b"def", target.encode()], tmp_path)
+    assert (out.returncode, out.stderr) == (2, f"codewright: {target}: a position needs its column too: "
+                                                "FILE:LINE:COL\n".encode())
+
+
 def test_a_current_directory_that_was_removed_is_one_line_and_exit_2(tmp_path: Path) -> None:
     gone = tmp_path / "gone"
     gone.mkdir()

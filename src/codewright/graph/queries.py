@@ -15,6 +15,7 @@ from codewright.errors import UsageError
 from codewright.graph.store import DB_NAME, fts_query, index_dir, split_identifier
 
 POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
+LINE_ONLY = re.compile(r"^[^:]+:\d+$")  # FILE:LINE, as compilers print it: no name has a colon
 _SYMBOL_COLS = (
     "s.sid, s.name, s.qualname, s.kind, f.path, s.start_line, s.end_line, s.start_col, s.end_col,"
     " s.signature, s.doc, s.parent"
@@ -148,6 +149,8 @@ def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
         if line < 1 or col < 1:
             raise UsageError(f"{target}: lines and columns start at 1")
         return _definition_at(conn, position.group(1), line, col)
+    if LINE_ONLY.match(target):  # looked up as a name, it was "no definition found", exit 1
+        raise UsageError(f"{target}: a position needs its column too: FILE:LINE:COL")
     if "::" in target:
         return _symbols(conn, "s.sid = ?", (target,))
     if "." in target:
