@@ -7,24 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import jsonschema
 import pytest
-from tests.support.cli_schema import DOC
+from tests.support.cli_schema import schemas, validate
 from tests.support.model_server import Fault, ModelServer, closed_url
 
 from codewright.cli.main import main
-
-
-def validate(command: str, doc: object) -> None:
-    """Validate against the schema under `### codewright COMMAND` exactly.
-
-    tests/support/cli_schema.py's heading pattern stops at the first word, so it cannot
-    tell `models` from `models check`; this looks the heading up line by line.
-    """
-    text = DOC.read_text(encoding="utf-8")
-    start = text.index(f"\n### codewright {command}\n")
-    block = text.index("```json\n", start) + len("```json\n")
-    jsonschema.validate(doc, json.loads(text[block:text.index("\n```", block)]))
 
 
 def _project(tmp_path: Path, srv: ModelServer) -> Path:
@@ -45,6 +32,13 @@ api_key_env = "CW_TEST_KEY"
 deployments = [{{provider = "ollama", model = "q", base_url = "{closed_url()}"}}]
 """, encoding="utf-8")
     return tmp_path
+
+
+def test_the_shared_validator_finds_the_models_schemas() -> None:
+    """A heading of bare words took its block's fence as its own text: `models` and `models check` had no schema
+    for tests/support/cli_schema.py, and this file parsed docs/cli.md again to validate them."""
+    assert schemas()["models"]["required"] == ["default_model", "sources", "aliases", "local"]
+    assert schemas()["models check"]["required"] == ["ok", "results"]
 
 
 def test_models_lists_configuration(tmp_path: Path, capsys, monkeypatch) -> None:

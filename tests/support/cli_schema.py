@@ -15,7 +15,9 @@ from pathlib import Path
 import jsonschema
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
-_SECTION = re.compile(r"^###\s+`?codewright ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*)`?(?:\s+.*)?$", re.MULTILINE)
+# the rest of the heading's line only: `\s` crossed the newline, so a heading of bare words (`### codewright models`)
+# took its block's fence as its own text, and that block was never found
+_SECTION = re.compile(r"^###[ \t]+`?codewright ((?:[a-z][a-z-]*)(?: [a-z][a-z-]*)*)`?(?:[ \t]+.*)?$", re.MULTILINE)
 _BLOCK = re.compile(r"```json\n(.*?)\n```", re.DOTALL)
 
 
