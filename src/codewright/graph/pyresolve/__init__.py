@@ -90,8 +90,9 @@ def analyze_package(package: Path, entries: list[Path], limits: Limits | None = 
     return _with_deep_stack(lambda: Program.for_package(package, entries, limits).run())
 
 
-def analyze_tree(root: Path, paths: list[str], limits: Limits | None = None, record_refs: bool = False) -> Program:
-    return _with_deep_stack(lambda: Program.for_tree(root, paths, limits, record_refs).run())
+def analyze_tree(root: Path, paths: list[str], limits: Limits | None = None, record_refs: bool = False,
+                 tree: list[str] | None = None) -> Program:
+    return _with_deep_stack(lambda: Program.for_tree(root, paths, limits, record_refs, tree).run())
 
 
 def pycg_callgraph(prog: Program) -> dict[str, list[str]]:

@@ -3,7 +3,7 @@
 `update` runs inside the index's write transaction on every build; it only records which
 Python files changed (cheap, so indexing stays fast). `ensure` resolves them when a
 query needs the answers: the changed files and every file importing them (transitively),
-analysed together with what they import, their rows replaced in one transaction.
+analysed together with the modules they reach, their rows replaced in one transaction.
 """
 
 from __future__ import annotations
@@ -59,17 +59,6 @@ def _import_edges(conn: sqlite3.Connection) -> list[tuple[str, str]]:
         "SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id WHERE i.target IS NOT NULL"))
 
 
-def _closure(start: set[str], edges: dict[str, set[str]]) -> set[str]:
-    seen = set(start)
-    todo = list(start)
-    while todo:
-        for nxt in edges.get(todo.pop(), ()):
-            if nxt not in seen:
-                seen.add(nxt)
-                todo.append(nxt)
-    return seen
-
-
 def _importers(changed: set[str], importers: dict[str, set[str]]) -> set[str]:
     """The changed files and those importing them; through a package's __init__.py (a
     re-export) the importers of the package too, transitively."""
@@ -112,24 +101,21 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     if not dirty:
         return 0
     present = _indexed_python(conn)
-    imports: dict[str, set[str]] = {}
     importers: dict[str, set[str]] = {}
     for src, target in _import_edges(conn):
         for t in _expand(target, present):
-            imports.setdefault(src, set()).add(t)
             importers.setdefault(t, set()).add(src)
     packages = {p for p in present if p.endswith("__init__.py")}
     if packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
         redo = present  # a package appeared or went: the modules below it have other names now
     else:
         redo = _importers(dirty & present, importers) | (_pointing_into(conn, dirty) & present)
-    context = _closure(redo, imports) & present
     with conn:
         for p in dirty | redo:
             conn.execute("DELETE FROM resolved_refs WHERE path=?", (p,))
             conn.execute("DELETE FROM calls WHERE path=?", (p,))
         if redo:
-            write(conn, root, sorted(context), redo)
+            write(conn, root, sorted(redo), sorted(present))
         conn.execute("DELETE FROM pyresolve_dirty")
         conn.execute("DELETE FROM pyresolve_packages")
         conn.executemany("INSERT INTO pyresolve_packages(path) VALUES (?)", [(p,) for p in sorted(packages)])
@@ -143,10 +129,12 @@ def _expand(target: str, present: set[str]) -> list[str]:
     return [init] if init in present else []
 
 
-def write(conn: sqlite3.Connection, root: Path, paths: list[str], keep: set[str]) -> None:
+def write(conn: sqlite3.Connection, root: Path, paths: list[str], tree: list[str]) -> None:
+    """The rows of `paths`, analysed with the modules of the tree they reach (loaded as names resolve to them)."""
     from codewright.graph.pyresolve import analyze_tree
 
-    prog = analyze_tree(root, paths, record_refs=True)
+    prog = analyze_tree(root, paths, record_refs=True, tree=tree)
+    keep = set(paths)
     e = prog.e
     call_rows = []
     ref_rows = []

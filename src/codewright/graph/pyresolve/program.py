@@ -3,7 +3,10 @@
 Two ways in: `Program.for_package(dir, entries)` names modules relative to one package
 directory and follows imports from the entry files (PyCG's model); `Program.for_tree(root,
 paths)` takes every given file and finds each one's source root (the directory above its
-outermost `__init__.py` chain), so `src/pkg/mod.py` is module `pkg.mod`.
+outermost `__init__.py` chain), so `src/pkg/mod.py` is module `pkg.mod`. Given the whole
+tree too, it analyses `paths` and loads any other file of the tree when a name first resolves
+to it (an import, or `pkg.sub.mod` read as attributes), so what an update analyses sees the
+modules a whole-tree run would, by the same names.
 """
 
 from __future__ import annotations
@@ -41,8 +44,12 @@ class Program:
         self.e = E.Engine(self)
         self.e.program = self
         self.modules: dict[str, ModuleInfo] = {}  # by path
-        self.by_name: dict[str, list[ModuleInfo]] = {}
+        self.names: dict[str, str] = {}  # module path -> its dotted name, loaded or not
+        self.by_name: dict[str, list[str]] = {}  # dotted name -> the paths of the modules it may name
         self.src_root: dict[str, str] = {}  # module path -> its source root (relative dir)
+        self.unreadable: set[str] = set()
+        self.linked = False  # star imports linked: a module loaded from now on links its own at once
+        self.unbuilt: list[ModuleInfo] = []  # loaded after constraint generation began, not built yet
         self.trees: dict[str, ast.Module | None] = {}
         self.defs: list[FuncInfo | ClassInfo] = []
         self.follow = False
@@ -62,7 +69,8 @@ class Program:
         queue = []
         for f in entries:
             rel = prog._rel(f)
-            mod = prog._load(rel, prog._package_name(rel), "")
+            prog._register(rel, prog._package_name(rel), "")
+            mod = prog._load(rel)
             if mod is not None:
                 queue.append(mod)
         while queue:
@@ -70,33 +78,46 @@ class Program:
             for dotted in prog._imported_names(mod):
                 target = prog._find_on_disk(dotted)
                 if target is not None and target not in prog.modules:
-                    new = prog._load(target, prog._package_name(target), "")
+                    prog._register(target, prog._package_name(target), "")
+                    new = prog._load(target)
                     if new is not None:
                         queue.append(new)
         return prog
 
     @classmethod
     def for_tree(cls, root: Path, paths: list[str], limits: Limits | None = None,
-                 record_refs: bool = False) -> Program:
+                 record_refs: bool = False, tree: list[str] | None = None) -> Program:
+        """Analyse `paths`; `tree` (every Python file, `paths` when not given) names the modules, and those of
+        its files a name resolves to are loaded then. Names come from the whole tree: whether pkg/ holds an
+        __init__.py makes pkg/a.py `pkg.a` or `a`, though the update analyses pkg/a.py alone."""
         prog = cls(root, limits)
         prog.record_refs = record_refs
-        with_init = {os.path.dirname(p) for p in paths if os.path.basename(p) == "__init__.py"}
-        for rel in sorted(paths):
+        every = sorted(set(paths).union(tree or ()))
+        with_init = {os.path.dirname(p) for p in every if os.path.basename(p) == "__init__.py"}
+        for rel in every:
             d = os.path.dirname(rel)
             while d and d in with_init:
                 d = os.path.dirname(d)
             sub = rel[len(d) + 1:] if d else rel
-            prog._load(rel, prog._dotted(sub), d)
+            prog._register(rel, prog._dotted(sub), d)
         prog._name_namespace_packages()
+        for rel in sorted(paths):
+            prog._load(rel)
         return prog
+
+    def _register(self, rel: str, name: str, src_root: str) -> None:
+        if rel not in self.names:
+            self.names[rel] = name
+            self.src_root[rel] = src_root
+            self.by_name.setdefault(name, []).append(rel)
 
     def _name_namespace_packages(self) -> None:
         """Let imports find a module by the longer names that namespace packages (folders without __init__.py
         above it) give it: `from ns.sub.util import f` names ns/sub/util.py, whose own name is `util`. As the
         index's import resolution does (`namespace_names`): own names first, then the module nearest the root."""
-        for mod in sorted(self.modules.values(), key=lambda m: (m.path.count("/"), m.path)):
-            for name in namespace_names(mod.path, mod.name) if mod.name else ():
-                self.by_name.setdefault(name, [mod])
+        for rel in sorted(self.names, key=lambda p: (p.count("/"), p)):
+            for name in namespace_names(rel, self.names[rel]) if self.names[rel] else ():
+                self.by_name.setdefault(name, [rel])
 
     def _rel(self, f: Path) -> str:
         f = f.resolve()
@@ -129,17 +150,18 @@ class Program:
             return None
         return data.decode("utf-8", errors="replace")
 
-    def _load(self, rel: str, name: str, src_root: str, source: str | None = None) -> ModuleInfo | None:
+    def _load(self, rel: str) -> ModuleInfo | None:
+        """The module of a registered path, read and parsed on first use; None when it cannot be read."""
         if rel in self.modules:
             return self.modules[rel]
+        if rel in self.unreadable:
+            return None
+        source = self._read(rel)
         if source is None:
-            source = self._read(rel)
-            if source is None:
-                return None
-        mod = ModuleInfo(name, rel, rel.endswith("__init__.py"), source=source)
+            self.unreadable.add(rel)
+            return None
+        mod = ModuleInfo(self.names[rel], rel, rel.endswith("__init__.py"), source=source)
         self.modules[rel] = mod
-        self.by_name.setdefault(name, []).append(mod)
-        self.src_root[rel] = src_root
         mod.obj = self.e.obj("module", mod)
         try:
             with warnings.catch_warnings():
@@ -158,6 +180,10 @@ class Program:
             self.scans[rel] = scans
         else:
             mod.scope = Scope("module", None, mod)
+        if self.linked:  # reached while analysing: link it as `run` linked the others, build it before solving on
+            self._link_stars(mod)
+            self._extend_by_stars(mod)
+            self.unbuilt.append(mod)
         return mod
 
     def _imported_names(self, mod: ModuleInfo) -> list[str]:
@@ -200,13 +226,19 @@ class Program:
         return ".".join(parts + ([module] if module else []))
 
     def resolve(self, dotted: str, importer: ModuleInfo | None) -> ModuleInfo | None:
-        cands = self.by_name.get(dotted)
-        if not cands:
-            return None
-        if len(cands) == 1 or importer is None:
-            return cands[0]
-        own = self.src_root.get(importer.path)
-        return min(cands, key=lambda m: (self.src_root.get(m.path) != own, len(m.path), m.path))
+        """The module `dotted` names for `importer` (one in its own source root first), loaded if it was not."""
+        cands = self.by_name.get(dotted, [])
+        while cands:
+            if len(cands) == 1 or importer is None:
+                rel = cands[0]
+            else:
+                own = self.src_root.get(importer.path)
+                rel = min(cands, key=lambda p: (self.src_root.get(p) != own, len(p), p))
+            mod = self._load(rel)
+            if mod is not None:
+                return mod
+            cands = [c for c in cands if c != rel]
+        return None
 
     def holder(self, obj: int) -> int:
         n = self._holders.get(obj)
@@ -286,52 +318,73 @@ class Program:
 
     # -- the run ---------------------------------------------------------------
     def _link_star_imports(self) -> None:
-        for mod in self.modules.values():
-            tree = self.trees.get(mod.path)
-            if tree is None:
-                continue
-            for node in tree.body if isinstance(tree, ast.Module) else []:
-                for st in ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [node]:
-                    if isinstance(st, ast.ImportFrom) and any(a.name == "*" for a in st.names):
-                        base = self._absolute(mod, st.module or "", st.level)
-                        target = self.resolve(base, mod)
-                        mod.star_from.append(target if target is not None else base)
-        for mod in self.modules.values():
-            for target in mod.star_from:
-                if isinstance(target, ModuleInfo):
-                    mod.defined.update(self.exports(target))
+        linked: set[str] = set()
+        while len(linked) < len(self.modules):  # a star import's target may be loaded only now
+            for mod in [m for p, m in self.modules.items() if p not in linked]:
+                linked.add(mod.path)
+                self._link_stars(mod)
+        for mod in list(self.modules.values()):
+            self._extend_by_stars(mod)
+        self.linked = True
+
+    def _link_stars(self, mod: ModuleInfo) -> None:
+        tree = self.trees.get(mod.path)
+        for node in tree.body if isinstance(tree, ast.Module) else []:
+            for st in ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [node]:
+                if isinstance(st, ast.ImportFrom) and any(a.name == "*" for a in st.names):
+                    base = self._absolute(mod, st.module or "", st.level)
+                    target = self.resolve(base, mod)
+                    mod.star_from.append(target if target is not None else base)
+
+    def _extend_by_stars(self, mod: ModuleInfo) -> None:
+        for target in mod.star_from:
+            if isinstance(target, ModuleInfo):
+                mod.defined.update(self.exports(target))
 
     def run(self) -> Program:
         started = time.perf_counter()
         self._link_star_imports()
         for rel in sorted(self.modules):
-            mod = self.modules[rel]
-            tree = self.trees.get(rel)
-            if tree is None:
-                build_fallback(self, mod)
-                continue
-            try:
-                ModuleBuilder(self, self.e, mod, tree, self.scans.pop(rel), self.limits.per_file_s).build()
-            except RecursionError:
-                mod.complete = False
-                mod.errors.append("too deeply nested: analysed in part")
-            self.trees[rel] = None  # the syntax tree is no longer needed
-            mod.source = ""
-            if not mod.complete:
-                self.complete = False
+            self._build(self.modules[rel])
+        self._build_reached()
         self.timings["generate"] = round(time.perf_counter() - started, 2)
         self._solve()
         self.timings["solve"] = round(time.perf_counter() - started - self.timings["generate"], 2)
         return self
 
+    def _build(self, mod: ModuleInfo) -> None:
+        tree = self.trees.get(mod.path)
+        if tree is None:
+            build_fallback(self, mod)
+            return
+        try:
+            ModuleBuilder(self, self.e, mod, tree, self.scans.pop(mod.path), self.limits.per_file_s).build()
+        except RecursionError:
+            mod.complete = False
+            mod.errors.append("too deeply nested: analysed in part")
+        self.trees[mod.path] = None  # the syntax tree is no longer needed
+        mod.source = ""
+        if not mod.complete:
+            self.complete = False
+
+    def _build_reached(self) -> bool:
+        """Build the modules first reached after generation began (building one may reach more)."""
+        built = bool(self.unbuilt)
+        while self.unbuilt:
+            self._build(self.unbuilt.pop(0))
+        return built
+
     def _solve(self) -> None:
         deadline = time.monotonic() + self.limits.solve_s
-        mro_rounds = 0
-        for _ in range(MAX_ROUNDS):
+        mro_rounds = rounds = 0
+        while rounds < MAX_ROUNDS:
             if not self.e.solve(deadline):
                 self.complete = False
                 self.errors.append("time bound reached while solving: results are partial")
                 return
+            if self._build_reached():  # a module first read as `pkg.mod` while solving: not a round of its own
+                continue
+            rounds += 1
             if mro_rounds < MAX_MRO_ROUNDS and self._refresh_mros():
                 mro_rounds += 1
                 continue
