@@ -54,6 +54,25 @@ CASES = [
                   "use.py": "import pkg\n" + CALLER.format("pkg.sub.c.K()")},
                  [("use.py", "import pkg\n\n" + CALLER.format("pkg.sub.c.K()"))],
                  id="a submodule read as an attribute, never imported, is in the tree"),
+    pytest.param({"c.py": "def g():\n    return 1\n", "a.py": "from c import *\n",
+                  "b.py": "from a import *\n" + CALLER.format("f()")},
+                 [("c.py", "def g():\n    return 1\n\n\ndef f():\n    return 2\n")],
+                 id="a name star-imported through a module that is no package appears"),
+    pytest.param({"c.py": "def g():\n    return 1\n", "a.py": "from c import f\n",
+                  "b.py": "from a import f\n" + CALLER.format("f()")},
+                 [("c.py", "def f():\n    return 1\n"), ("c.py", "class f:\n    pass\n"), ("c.py", None)],
+                 id="a from-import chain's name appears, changes kind and goes with its module"),
+    pytest.param({"a.py": "def g():\n    return 1\n", "use.py": "from a import *\n" + CALLER.format("f()")},
+                 [("a.py", None)],
+                 id="a deleted module's importer that resolved nothing into it"),
+    pytest.param({"pkg/__init__.py": "", "pkg/sub/__init__.py": "", "use.py": "import pkg\n" + CALLER.format(
+        "pkg.sub.c.K()")},
+                 [("pkg/sub/c.py", "class K:\n    pass\n"), ("pkg/sub/c.py", None)],
+                 id="a submodule read as an attribute appears and goes"),
+    pytest.param({"a.py": TWO_CLASSES + "def make():\n    return A()\n",
+                  "use.py": "from a import make\n" + CALLER.format("make().m()")},
+                 [("a.py", TWO_CLASSES + "def make():\n    x = 1\n    return B()\n")],
+                 id="a return value changes"),
 ]
 
 

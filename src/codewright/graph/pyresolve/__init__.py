@@ -26,6 +26,7 @@ __all__ = [
     "analyze_package",
     "analyze_tree",
     "full_name",
+    "link_tree",
     "pycg_callgraph",
 ]
 
@@ -93,6 +94,11 @@ def analyze_package(package: Path, entries: list[Path], limits: Limits | None = 
 def analyze_tree(root: Path, paths: list[str], limits: Limits | None = None, record_refs: bool = False,
                  tree: list[str] | None = None) -> Program:
     return _with_deep_stack(lambda: Program.for_tree(root, paths, limits, record_refs, tree).run())
+
+
+def link_tree(root: Path, paths: list[str], tree: list[str]) -> Program:
+    """`paths` parsed and linked (`Program.link`), not analysed."""
+    return _with_deep_stack(lambda: Program.for_tree(root, paths, tree=tree).link())
 
 
 def pycg_callgraph(prog: Program) -> dict[str, list[str]]:

@@ -2,16 +2,20 @@
 
 `update` runs inside the index's write transaction on every build; it only records which
 Python files changed (cheap, so indexing stays fast). `ensure` resolves them when a
-query needs the answers: the changed files and every file importing them (transitively),
-analysed together with the modules they reach, their rows replaced in one transaction.
+query needs the answers: the changed files, and the importers of each module whose digest
+(`interface`: what importers can see of it) changed, transitively, analysed with what they
+reach; their rows replaced in one transaction.
 """
 
 from __future__ import annotations
 
+import gc
+import posixpath
 import sqlite3
 from pathlib import Path
 
-from codewright.graph.pyresolve.model import ModuleInfo, full_name
+from codewright.graph.pyresolve import analyze_tree, interface, link_tree
+from codewright.graph.pyresolve.model import ModuleInfo, full_name, sid
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_refs (
@@ -24,6 +28,8 @@ CREATE TABLE IF NOT EXISTS calls (
 );
 CREATE TABLE IF NOT EXISTS pyresolve_dirty (path TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS pyresolve_packages (path TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS pyresolve_digests (path TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pyresolve_imports (path TEXT NOT NULL, target TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS resolved_refs_path ON resolved_refs(path, line, col);
 CREATE INDEX IF NOT EXISTS resolved_refs_target ON resolved_refs(target);
 CREATE INDEX IF NOT EXISTS calls_caller ON calls(caller);
@@ -44,12 +50,6 @@ def update(conn: sqlite3.Connection, root: Path, changed_paths: list[str], remov
     conn.executemany("INSERT OR IGNORE INTO pyresolve_dirty(path) VALUES (?)", rows)
 
 
-def sid(defn) -> str:
-    if isinstance(defn, ModuleInfo):
-        return f"{defn.path}::"
-    return f"{defn.module.path}::{defn.qual}"
-
-
 def _indexed_python(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT path FROM files WHERE status='indexed' AND path LIKE '%.py'")}
 
@@ -57,21 +57,6 @@ def _indexed_python(conn: sqlite3.Connection) -> set[str]:
 def _import_edges(conn: sqlite3.Connection) -> list[tuple[str, str]]:
     return list(conn.execute(
         "SELECT f.path, i.target FROM imports i JOIN files f ON f.id = i.file_id WHERE i.target IS NOT NULL"))
-
-
-def _importers(changed: set[str], importers: dict[str, set[str]]) -> set[str]:
-    """The changed files and those importing them; through a package's __init__.py (a
-    re-export) the importers of the package too, transitively."""
-    seen = set(changed)
-    todo = list(changed)
-    while todo:
-        path = todo.pop()
-        for imp in importers.get(path, ()):
-            if imp not in seen:
-                seen.add(imp)
-                if imp.endswith("__init__.py"):
-                    todo.append(imp)
-    return seen
 
 
 def _pointing_into(conn: sqlite3.Connection, paths: set[str]) -> set[str]:
@@ -95,31 +80,76 @@ def dirty_count(conn: sqlite3.Connection) -> int:
 
 
 def ensure(conn: sqlite3.Connection, root: Path) -> int:
-    """Resolve the files changed since the last query; returns how many were re-resolved."""
+    """Resolve the files changed since the last query; returns how many were re-resolved.
+
+    The rows equal a cold build's as far as names, imports, re-exports and a module's syntax carry the change:
+    the fuzzer of imports, star imports, aliases and `__all__` finds no difference. Known gaps, where a cold
+    build can differ (an edit of the file concerned, or a cold build, puts it right):
+    - values that flow into a file from files that import it, or from files neither side imports (an argument
+      a caller passes, `mod.attr = x` from outside, a decorator's or a constructor's merged sets): an update
+      analyses the redone files with what they import, not with everything;
+    - a value that changes without the syntax of its module changing, seen through more than a name: a
+      module-level `x = make()` whose `make` changed elsewhere, `a.f().g()` where only what f's return holds
+      changed (the files whose rows led into the changed module are redone, new paths are not found);
+    - node sets cut at their size bound (MAX_PTS) may keep other objects than a cold build's.
+    """
     create_tables(conn)
     dirty = {r[0] for r in conn.execute("SELECT path FROM pyresolve_dirty")}
     if not dirty:
         return 0
     present = _indexed_python(conn)
+    edges = {(src, t) for src, target in _import_edges(conn) for t in _expand(target, present)}
     importers: dict[str, set[str]] = {}
-    for src, target in _import_edges(conn):
-        for t in _expand(target, present):
-            importers.setdefault(t, set()).add(src)
+    for src, target in edges | set(conn.execute("SELECT path, target FROM pyresolve_imports")):
+        importers.setdefault(target, set()).add(src)  # of today, and of the last resolution: a deleted file's
     packages = {p for p in present if p.endswith("__init__.py")}
-    if packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
-        redo = present  # a package appeared or went: the modules below it have other names now
+    stored = dict(conn.execute("SELECT path, digest FROM pyresolve_digests"))
+    if not stored or packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
+        redo = set(present)  # a package appeared or went: the modules below it have other names now
+        prog = _analyse(root, redo, present)
+        found = interface.digests(prog, redo)
     else:
-        redo = _importers(dirty & present, importers) | (_pointing_into(conn, dirty) & present)
+        redo, prog, found = _settle(conn, root, dirty, present, importers, stored)
     with conn:
         for p in dirty | redo:
-            conn.execute("DELETE FROM resolved_refs WHERE path=?", (p,))
-            conn.execute("DELETE FROM calls WHERE path=?", (p,))
-        if redo:
-            write(conn, root, sorted(redo), sorted(present))
+            for table in ("resolved_refs", "calls", "pyresolve_digests"):
+                conn.execute(f"DELETE FROM {table} WHERE path=?", (p,))
+        _write(conn, prog, redo)
+        conn.executemany("INSERT INTO pyresolve_digests(path, digest) VALUES (?, ?)", sorted(found.items()))
+        conn.execute("DELETE FROM pyresolve_imports")
+        conn.executemany("INSERT INTO pyresolve_imports(path, target) VALUES (?, ?)", sorted(edges))
         conn.execute("DELETE FROM pyresolve_dirty")
         conn.execute("DELETE FROM pyresolve_packages")
         conn.executemany("INSERT INTO pyresolve_packages(path) VALUES (?)", [(p,) for p in sorted(packages)])
     return len(redo)
+
+
+def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[str],
+            importers: dict[str, set[str]], stored: dict[str, str]):
+    """The files to redo, their analysis and digests: the changed files; a module whose digest (what importers see
+    of it) changed brings in its importers and the files whose rows lead into it, and so on until no digest
+    changes (early cutoff). A file added or deleted changes its package too: `pkg.sub.mod` is an attribute of
+    the package. The digests are syntactic, so the rounds only parse; the files settled on are analysed once."""
+    redo = dirty & present
+    changed = (dirty - present) | {p for p in redo if p not in stored}
+    changed |= {_package_of(p, present) for p in changed} - {None}
+    widened: set[str] = set()
+    while True:
+        for path in changed:
+            redo |= importers.get(path, set()) & present
+        redo |= _pointing_into(conn, changed) & present
+        widened |= changed
+        found = interface.digests(link_tree(root, sorted(redo), sorted(present)), redo)
+        changed = {p for p, digest in found.items() if digest != stored.get(p)} - widened
+        if not changed:
+            return redo, _analyse(root, redo, present), found
+
+
+def _package_of(path: str, present: set[str]) -> str | None:
+    init = f"{posixpath.dirname(path)}/__init__.py"
+    if path.endswith("/__init__.py"):
+        init = f"{posixpath.dirname(posixpath.dirname(path))}/__init__.py"
+    return init if init in present else None
 
 
 def _expand(target: str, present: set[str]) -> list[str]:
@@ -129,12 +159,23 @@ def _expand(target: str, present: set[str]) -> list[str]:
     return [init] if init in present else []
 
 
-def write(conn: sqlite3.Connection, root: Path, paths: list[str], tree: list[str]) -> None:
-    """The rows of `paths`, analysed with the modules of the tree they reach (loaded as names resolve to them)."""
-    from codewright.graph.pyresolve import analyze_tree
+def _analyse(root: Path, paths: set[str], present: set[str]):
+    return analyze_tree(root, sorted(paths), record_refs=True, tree=sorted(present))
 
-    prog = analyze_tree(root, paths, record_refs=True, tree=tree)
-    keep = set(paths)
+
+def _write(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
+    """The rows of the files in `keep`: their call edges and what their names resolve to. With the collector
+    off, as the analysis runs: its millions of objects made each collection a pass over them all (seconds)."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        _write_rows(conn, prog, keep)
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _write_rows(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
     e = prog.e
     call_rows = []
     ref_rows = []

@@ -47,6 +47,8 @@ class ModuleInfo:
     lambdas: int = 0
     complete: bool = True  # False when the time bound cut its analysis short
     refs: list[tuple[int, int, int]] = field(default_factory=list)  # (line, col, node) of name uses
+    bindings: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # how top-level names are bound
+    shape: str = ""  # a hash of the syntax importers may see (`interface.shape`)
 
     @property
     def qual(self) -> str:
@@ -109,3 +111,10 @@ def full_name(defn: object) -> str:
         return defn.name
     mod = defn.module.name  # type: ignore[attr-defined]
     return f"{mod}.{defn.qual}" if mod else defn.qual  # type: ignore[attr-defined]
+
+
+def sid(defn: object) -> str:
+    """The index's symbol id of a definition: its file's path, `::`, its qualname (nothing for a module)."""
+    if isinstance(defn, ModuleInfo):
+        return f"{defn.path}::"
+    return f"{defn.module.path}::{defn.qual}"  # type: ignore[attr-defined]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from codewright.graph.pyresolve import engine as E
-from codewright.graph.pyresolve import library
+from codewright.graph.pyresolve import interface, library
 from codewright.graph.pyresolve.builder import ModuleBuilder
 from codewright.graph.pyresolve.fallback import build_fallback
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope
@@ -177,6 +177,8 @@ class Program:
             mod.scope = Scope("module", None, mod, s.local_names, set(), set(), s.rebound_inside)
             mod.defined = set(s.local_names)
             mod.all_names = module_all(tree)
+            mod.bindings = interface.bindings(tree, lambda module, level: self._absolute(mod, module, level))
+            mod.shape = interface.shape(tree, source)
             self.scans[rel] = scans
         else:
             mod.scope = Scope("module", None, mod)
@@ -340,6 +342,12 @@ class Program:
         for target in mod.star_from:
             if isinstance(target, ModuleInfo):
                 mod.defined.update(self.exports(target))
+
+    def link(self) -> Program:
+        """Link star imports and stop: the modules' names, bindings and exports are known, nothing is analysed
+        (what `interface.digests` reads, at the cost of parsing)."""
+        self._link_star_imports()
+        return self
 
     def run(self) -> Program:
         started = time.perf_counter()

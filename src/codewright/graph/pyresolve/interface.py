@@ -1,0 +1,142 @@
+"""What a module shows the modules that import it, as one digest per module: an update's early cutoff.
+
+After an update re-analyses a module, its importers need re-analysing only when what they can see of it changed;
+otherwise their stored rows stand. A digest covers:
+
+- the module's name, its star exports (`__all__` or its public names) and where its star imports come from;
+- each top-level name's binding, followed through re-exports: `from .a import f` in b.py shows what a.py binds f
+  to (a def of a.py, a value assigned there, a submodule, an external name), so a change at the end of a chain
+  of re-exports changes the digest of every module along it, and reaches the importers of each;
+- its syntax, positions left out, with the bodies of functions that return no value reduced to what leaves
+  them (attribute and item stores, global and nonlocal names, nested definitions): a definition added, renamed
+  or removed, a class attribute, a return statement or a signature that changed changes it; a line moved or a
+  statement of a procedure does not.
+
+The digest is syntactic on purpose. The points-to sets are context-insensitive: a decorator's return value holds
+every function it decorates anywhere, a constructor's fields every value any caller passes, and cycles of copies
+share one set. An update analyses the changed files with what they import, not with what imports them, so those
+sets differ from a whole-program run's on every edit; a digest of them widened each update to the whole program.
+What the syntax does not show is a known gap of the update (see `integrate.ensure`).
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+from collections.abc import Callable
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_DEFS = (*_FUNCS, ast.ClassDef)
+
+
+def bindings(tree: ast.Module, absolute: Callable[[str, int], str]) -> dict[str, list[tuple[str, ...]]]:
+    """How each top-level name is bound (in a top-level if or try too): ("module", dotted) for an import,
+    ("from", module, name) for a from-import, ("def",) or ("value",) for what the module binds itself.
+    `absolute(module, level)` makes a relative import's module absolute."""
+    out: dict[str, list[tuple[str, ...]]] = {}
+    for node in tree.body:
+        for st in ast.walk(node) if isinstance(node, (ast.If, ast.Try)) else [node]:
+            for name, how in _bound(st, absolute):
+                out.setdefault(name, []).append(how)
+    return out
+
+
+def _bound(st: ast.AST, absolute: Callable[[str, int], str]) -> list[tuple[str, tuple[str, ...]]]:
+    if isinstance(st, ast.Import):
+        return [(a.asname or a.name.split(".")[0], ("module", a.name if a.asname else a.name.split(".")[0]))
+                for a in st.names]
+    if isinstance(st, ast.ImportFrom):
+        base = absolute(st.module or "", st.level)
+        return [(a.asname or a.name, ("from", base, a.name)) for a in st.names if a.name != "*"]
+    if isinstance(st, _DEFS):
+        return [(st.name, ("def",))]
+    if isinstance(st, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith)):
+        return [(n.id, ("value",)) for n in ast.walk(st) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    return []
+
+
+def shape(tree: ast.Module, source: str) -> str:
+    """A hash of the module's syntax as importers may see it (positions left out); of its whole text where the
+    syntax is nested too deeply to walk."""
+    try:
+        text = _shape(tree)
+    except RecursionError:
+        text = source
+    return hashlib.blake2b(text.encode(errors="replace"), digest_size=16).hexdigest()
+
+
+def _shape(node: object) -> str:
+    if isinstance(node, _FUNCS) and not _returns_value(node):
+        kept = [ast.dump(n) for n in _own(node) if _escapes(n)]
+        return f"def {node.name}({ast.dump(node.args)}){[ast.dump(d) for d in node.decorator_list]}{kept}"
+    if isinstance(node, (ast.Module, ast.ClassDef, ast.If, ast.Try)):
+        return f"{type(node).__name__}({[(k, _shape(v)) for k, v in ast.iter_fields(node)]})"
+    if isinstance(node, list):
+        return f"[{','.join(_shape(n) for n in node)}]"
+    return ast.dump(node) if isinstance(node, ast.AST) else repr(node)
+
+
+def _own(func: ast.AST) -> list[ast.AST]:
+    """The nodes of a function's body, nested definitions as whole nodes (not walked into)."""
+    out = []
+    todo = list(func.body)  # type: ignore[attr-defined]
+    while todo:
+        node = todo.pop()
+        out.append(node)
+        if not isinstance(node, (*_DEFS, ast.Lambda)):
+            todo.extend(ast.iter_child_nodes(node))
+    return out
+
+
+def _returns_value(func: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) or isinstance(n, ast.Return) and n.value is not None
+               for n in _own(func))
+
+
+def _escapes(node: ast.AST) -> bool:
+    """What a procedure's body shows outside it: stores into attributes and items, global and nonlocal names,
+    nested definitions (they have symbol ids)."""
+    if isinstance(node, (ast.Global, ast.Nonlocal, *_DEFS, ast.Lambda)):
+        return True
+    targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
+    return isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and any(
+        isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets)
+
+
+def digests(prog, paths: set[str]) -> dict[str, str]:
+    """The digest of every analysed module among `paths`."""
+    return {mod.path: _digest(prog, mod) for mod in prog.analysed() if mod.path in paths}
+
+
+def _digest(prog, mod) -> str:
+    stars = [t if isinstance(t, str) else t.path for t in mod.star_from]
+    parts = [repr((mod.name, mod.shape, sorted(set(prog.exports(mod))), stars))]
+    parts += [f"{name}={_binding(prog, mod, name, frozenset())}" for name in sorted(mod.defined)]
+    return hashlib.blake2b("\n".join(parts).encode(errors="replace"), digest_size=16).hexdigest()
+
+
+def _binding(prog, mod, name: str, seen: frozenset) -> str:
+    """What `name` of `mod` is, followed through re-exports to the module that binds it."""
+    if (mod.path, name) in seen:
+        return "cycle"
+    seen = seen | {(mod.path, name)}
+    out = []
+    for how in mod.bindings.get(name, ()):
+        if how[0] == "from":
+            target = prog.resolve(how[1], mod)
+            out.append(_binding(prog, target, how[2], seen) if target else f"ext {how[1]}.{how[2]}")
+        elif how[0] == "module":
+            target = prog.resolve(how[1], mod)
+            out.append(f"module {target.path}" if target else f"ext {how[1]}")
+        else:
+            out.append(f"{how[0]} {mod.path}::{name}")
+    if not out:  # a star import's, a submodule, or nothing
+        for star in mod.star_from:
+            if isinstance(star, str):
+                out.append(f"ext {star}.{name}")
+            elif name in star.defined:
+                out.append(_binding(prog, star, name, seen))
+        sub = prog.resolve(f"{mod.name}.{name}" if mod.name else name, mod)
+        if sub is not None:
+            out.append(f"module {sub.path}")
+    return "|".join(out)
