@@ -153,7 +153,7 @@ def _connect(root: Path, notices: list[str]) -> sqlite3.Connection:
 
 
 def _open(path: Path) -> sqlite3.Connection:
-    if _read_only(path):  # queries still work; a build says it cannot write
+    if read_only(path):  # queries still work; a build says it cannot write
         return sqlite3.connect(_read_only_uri(path), uri=True, isolation_level=None, check_same_thread=False)
     conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
@@ -163,7 +163,7 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _read_only(path: Path) -> bool:
+def read_only(path: Path) -> bool:
     """Whether the index's folder cannot be written: SQLite then cannot make the shared-memory file that even a
     reader of a WAL database needs, unless told that nothing can change the file (no writer could make its WAL
     there either)."""
@@ -171,7 +171,7 @@ def _read_only(path: Path) -> bool:
 
 
 def _read_only_uri(path: Path) -> str:
-    return path.resolve().as_uri() + ("?mode=ro&immutable=1" if _read_only(path) else "?mode=ro")
+    return path.resolve().as_uri() + ("?mode=ro&immutable=1" if read_only(path) else "?mode=ro")
 
 
 def _has_meta(conn: sqlite3.Connection) -> bool:
