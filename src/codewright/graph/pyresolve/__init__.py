@@ -9,11 +9,11 @@ call sites and references on the returned `Program`.
 
 from __future__ import annotations
 
-import gc
 import sys
 import threading
 from pathlib import Path
 
+from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, full_name
 from codewright.graph.pyresolve.program import Limits, Program
 
@@ -70,16 +70,13 @@ def _with_deep_stack(fn):
         old = sys.getrecursionlimit()
         if stack_bytes:
             sys.setrecursionlimit(_recursion_limit(stack_bytes))
-        gc_was_on = gc.isenabled()
-        gc.disable()  # millions of small sets and tuples, few cycles: collection passes only cost time
         try:
-            result.append(fn())
+            with no_cycle_collection():  # millions of small sets and tuples, few cycles: passes only cost time
+                result.append(fn())
         except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
             error.append(exc)
         finally:
             sys.setrecursionlimit(old)
-            if gc_was_on:
-                gc.enable()
 
     _run_in_thread(target)
     if error:

@@ -9,11 +9,11 @@ reach; their rows replaced in one transaction.
 
 from __future__ import annotations
 
-import gc
 import posixpath
 import sqlite3
 from pathlib import Path
 
+from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve import analyze_tree, interface, link_tree
 from codewright.graph.pyresolve.model import ModuleInfo, full_name, sid
 
@@ -166,13 +166,8 @@ def _analyse(root: Path, paths: set[str], present: set[str]):
 def _write(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
     """The rows of the files in `keep`: their call edges and what their names resolve to. With the collector
     off, as the analysis runs: its millions of objects made each collection a pass over them all (seconds)."""
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
+    with no_cycle_collection():
         _write_rows(conn, prog, keep)
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _write_rows(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
