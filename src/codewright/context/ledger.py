@@ -66,8 +66,11 @@ class Ledger:
 
     def running_processes(self) -> list[LedgerEntry]:
         """Processes started and not recorded as stopped."""
-        stopped = {e.fields.get("pid") for e in self.entries if e.kind == "process_stopped"}
+        stopped = self._stopped_pids()
         return [e for e in self.entries if e.kind == "process" and e.fields.get("pid") not in stopped]
+
+    def _stopped_pids(self) -> set[Any]:
+        return {e.fields.get("pid") for e in self.entries if e.kind == "process_stopped"}
 
     def render(self, start: int = 0) -> str:
         """One line per effect (entries from index `start` on); commits folded into one line. Secrets masked."""
@@ -77,7 +80,7 @@ class Ledger:
         if commits:
             subjects = "; ".join(f"{e.fields.get('sha', '')} {e.fields.get('subject', '')}".strip() for e in commits)
             lines.append(f"- user's recent commits (newest first): {subjects}")
-        stopped = {e.fields.get("pid") for e in self.entries if e.kind == "process_stopped"}
+        stopped = self._stopped_pids()
         lines += [f"- {_render_entry(e, stopped)}" for e in entries if e.kind != "commit"]
         return redact("\n".join(lines))
 
@@ -89,7 +92,7 @@ class Ledger:
         whole = self.render()
         if count(whole) <= tokens:
             return whole
-        stopped = {e.fields.get("pid") for e in self.entries if e.kind == "process_stopped"}
+        stopped = self._stopped_pids()
         running = {id(e) for e in self.running_processes()}
         commits = [line for line in whole.splitlines() if line.startswith("- user's recent commits")]
         effects = [(e, f"- {_render_entry(e, stopped)}") for e in self.entries if e.kind != "commit"]
