@@ -130,10 +130,10 @@ class Index:
             restamp: list[tuple[int, int, int]] = []
             for entry in found.files:
                 row = known.get(entry.path)
-                if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns and not self._readable_again(
-                        entry.path, row):
+                state = self._compare(entry, row)
+                if state == "same" and row:
                     stats.unchanged += row.status == "indexed"  # an unchanged binary file counts as skipped
-                elif row and row.hash and row.status == "indexed" and self._same_hash(entry.path, row):
+                elif state == "restamp" and row:
                     restamp.append((entry.size, entry.mtime_ns, row.id))
                     stats.unchanged += 1
                 else:
@@ -198,15 +198,18 @@ class Index:
         found = discovery.discover(self.root)
         known = self._known()
         listed = {e.path for e in found.files} | {s.path for s in found.skipped}
-        stale = [e.path for e in found.files if not self._unchanged(e, known.get(e.path))]
+        stale = [e.path for e in found.files if self._compare(e, known.get(e.path)) == "changed"]
         return sorted(stale + [p for p in known if p not in listed])
 
-    def _unchanged(self, entry: discovery.FileEntry, row: _FileRow | None) -> bool:
-        if row is None:
-            return False
-        if row.size == entry.size and row.mtime_ns == entry.mtime_ns:
-            return True
-        return bool(row.hash) and row.status == "indexed" and self._same_hash(entry.path, row)
+    def _compare(self, entry: discovery.FileEntry, row: _FileRow | None) -> str:
+        """How a file of the tree stands to its row: "same" (its size and mtime, and not an unreadable file that
+        can be read now), "restamp" (an indexed file whose stamp moved and whose bytes did not) or "changed"."""
+        if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns and not self._readable_again(
+                entry.path, row):
+            return "same"
+        if row and row.hash and row.status == "indexed" and self._same_hash(entry.path, row):
+            return "restamp"
+        return "changed"
 
     def _relative(self, path: str | Path) -> str:
         p = Path(path)
