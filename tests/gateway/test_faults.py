@@ -14,6 +14,7 @@ from codewright.gateway import (
     ContextOverflow,
     GatewayError,
     Message,
+    RateLimited,
     Request,
     StreamInterrupted,
     TextDelta,
@@ -54,6 +55,29 @@ def test_429_retry_after_is_honoured_on_a_single_deployment(server: ModelServer,
     response = gw.complete(_req())
     assert response.text == "late" and server.count() == 2
     assert server.requests[1].time - server.requests[0].time >= 0.4
+
+
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_a_retry_after_past_max_retry_after_fails_at_once_as_rate_limited(server: ModelServer, protocol: str) -> None:
+    server.script(Fault.rate_limit(retry_after=30))
+    gw = gateway({"main": [deployment(protocol, server)]}, router={"max_retry_after": 2})
+    started = time.monotonic()
+    for _ in range(2):  # the next request is refused too, without asking the server again
+        with pytest.raises(RateLimited, match=rf"^rate limited: {protocol}/m asks to wait 30 s more, "
+                                              r"longer than max_retry_after \(2 s\)") as info:
+            gw.complete(_req())
+        assert 29 < info.value.retry_after <= 30
+    assert time.monotonic() - started < 1.0 and server.count() == 1
+
+
+def test_a_deployment_asking_past_max_retry_after_is_passed_over_as_long_as_it_asked(servers) -> None:
+    servers[0].script(Fault.rate_limit(retry_after=30))
+    gw = gateway({"main": {"deployments": [deployment("openai", servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment("openai", servers[1], model="m2")]}, router={"max_retry_after": 0.2})
+    assert gw.complete(_req()).deployment == "openai/m2"
+    time.sleep(0.3)  # past max_retry_after, well within the 30 s the server asked for
+    assert gw.complete(_req()).deployment == "openai/m2"
+    assert servers[0].count() == 1
 
 
 def test_429_without_retry_after_backs_off_and_retries(server: ModelServer) -> None:

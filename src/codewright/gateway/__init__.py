@@ -5,7 +5,7 @@ cheap: httpx and the local model's runtime load on the first call that needs the
 """
 
 from codewright.gateway.config import DEFAULT_MODEL, GatewayConfig, load_config
-from codewright.gateway.errors import ContextOverflow, GatewayError, StreamInterrupted
+from codewright.gateway.errors import ContextOverflow, GatewayError, RateLimited, StreamInterrupted
 from codewright.gateway.gateway import Gateway
 from codewright.gateway.types import (
     Completed,
@@ -32,6 +32,7 @@ __all__ = [
     "GatewayError",
     "Message",
     "PromptProgress",
+    "RateLimited",
     "Reasoning",
     "ReasoningDelta",
     "Request",

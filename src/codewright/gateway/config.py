@@ -283,7 +283,7 @@ BOUNDS: dict[type, dict[str, Bound]] = {
         "max_attempts": COUNT, "connect_timeout": POSITIVE, "read_timeout": POSITIVE, "total_timeout": POSITIVE,
         "backoff_base": NON_NEGATIVE, "backoff_max": NON_NEGATIVE,  # 0: retry without waiting
         "breaker_failures": COUNT, "breaker_cooldown": NON_NEGATIVE,  # 0: probe again at once
-        "max_retry_after": NON_NEGATIVE,  # 0: a server's Retry-After is not waited for
+        "max_retry_after": NON_NEGATIVE,  # 0: a deployment sending a Retry-After is passed over until it ends
     },
     Budget: {"max_usd": POSITIVE, "max_tokens": COUNT},  # 0 is spent before the first call: every run stops
     Deployment: {

@@ -34,6 +34,15 @@ class ContextOverflow(GatewayError):
     """The prompt is larger than every reachable model's context window: compact and retry."""
 
 
+class RateLimited(GatewayError):
+    """Every deployment left asked (Retry-After) for a longer wait than `max_retry_after`: the request fails
+    now rather than waits it out. `retry_after` is the seconds until the first of them takes requests again."""
+
+    def __init__(self, message: str, attempts: list[Attempt], retry_after: float) -> None:
+        super().__init__(message, attempts)
+        self.retry_after = retry_after
+
+
 class StreamInterrupted(GatewayError):
     """A stream failed after it had yielded output; it was not retried (never silently truncated).
 

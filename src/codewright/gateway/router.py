@@ -5,7 +5,8 @@ attempt the router prefers, in order: an untried deployment of the current group
 untried one of a fallback group, then a deployment already tried (after exponential
 backoff with jitter, never sooner than its Retry-After). A deployment is skipped while its
 breaker is open, while a Retry-After it sent is running, or while it has `max_concurrent`
-requests in flight. When every deployment the request could use has an open breaker, the
+requests in flight. One whose Retry-After runs longer than `max_retry_after` is not waited
+for: the request goes elsewhere, or fails at once as `RateLimited`. When every deployment the request could use has an open breaker, the
 one that opened first gets an early half-open probe: with nowhere else to go, one more try
 is better than failing outright. A context-window overflow moves on to `context_fallbacks` (then the
 other fallbacks). A stream is retried only before its first token; a failure after it is
@@ -26,7 +27,7 @@ from codewright.gateway.breaker import Breaker
 from codewright.gateway.config import Alias, Deployment, GatewayConfig, RouterSettings
 from codewright.gateway.deadline import current as current_deadline
 from codewright.gateway.deadline import deadline_at
-from codewright.gateway.errors import Attempt, ContextOverflow, GatewayError, StreamInterrupted
+from codewright.gateway.errors import Attempt, ContextOverflow, GatewayError, RateLimited, StreamInterrupted
 from codewright.gateway.factory import build_provider
 from codewright.gateway.provider import Provider, ProviderError
 from codewright.gateway.types import Completed, PromptProgress, Request, Response, StreamEvent
@@ -110,7 +111,8 @@ class _Try:
                 router.cond.wait(wait if slot is not None else min(wait, 0.05, self.deadline - now))
 
     def _pick(self, now: float) -> tuple[Slot | None, float]:
-        groups = [[s for s in self.router.slots(a) if s not in self.excluded] for a in self.plan]
+        usable = [[s for s in self.router.slots(a) if s not in self.excluded] for a in self.plan]
+        groups = [[s for s in group if not self._held_off(s, now)] for group in usable]
         for name, group in zip(self.plan, groups):
             fresh = [s for s in group if s not in self.failed and s.ready(now)]
             if fresh:
@@ -121,6 +123,9 @@ class _Try:
                 slot = min(ready, key=lambda s: self.retry_at.get(s, 0.0))
                 return slot, self.retry_at.get(slot, 0.0) - now
         every = [s for g in groups for s in g]
+        held = [s for g in usable for s in g if self._held_off(s, now)]
+        if not every and held:
+            raise self._rate_limited(held, now)
         if not every and self.attempts and all(a.outcome == "unusable" for a in self.attempts):
             raise UsageError("; ".join(dict.fromkeys(a.message for a in self.attempts)))  # the setup, not the service
         if not every:
@@ -133,6 +138,18 @@ class _Try:
         waits = [s.wait_s(now) for s in every]
         positive = [w for w in waits if w > 0]
         return None, min(positive) if positive else 0.01
+
+    def _held_off(self, slot: Slot, now: float) -> bool:
+        """Whether the server asked (Retry-After) for a longer wait than max_retry_after: such a deployment is
+        passed over until then, not waited for. It was waited out, cut to max_retry_after, and tried again."""
+        return slot.cool_until - now > self.router.settings.max_retry_after
+
+    def _rate_limited(self, held: list[Slot], now: float) -> RateLimited:
+        waits = {s.name: s.cool_until - now for s in held}
+        asked = ", ".join(f"{name} asks to wait {math.ceil(w)} s more" for name, w in waits.items())
+        limit = self.router.settings.max_retry_after
+        return RateLimited(f"rate limited: {asked}, longer than max_retry_after ({limit:g} s)", self.attempts,
+                           min(waits.values()))
 
     def settle_failure(self, slot: Slot, exc: ProviderError, elapsed: float) -> float:
         """Record a failed attempt and free its slot (a fault of the request's own does not count against the
@@ -147,7 +164,7 @@ class _Try:
             else:
                 slot.breaker.failure(now)
             if exc.retry_after:
-                slot.cool_until = max(slot.cool_until, now + min(exc.retry_after, router.settings.max_retry_after))
+                slot.cool_until = max(slot.cool_until, now + exc.retry_after)  # however long: see _held_off
             router.cond.notify_all()
         return now
 
