@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import pytest
 from tests.gateway.conftest import deployment, gateway
-from tests.support.model_server import ModelServer, ToolUse, Turn
+from tests.support.model_server import Fault, ModelServer, ToolUse, Turn
 
 from codewright.gateway import Completed, GatewayError, Message, Request
+from codewright.gateway.anthropic import AnthropicProvider
+from codewright.gateway.provider import ProviderError
 
 
 def _conversation() -> list[Message]:
@@ -68,3 +70,25 @@ def test_required_fields_are_sent(server: ModelServer) -> None:
     rec = server.requests[0]
     assert rec.headers["x-api-key"] == "sk-test-123" and rec.headers["anthropic-version"] == "2023-06-01"
     assert rec.body["max_tokens"] > 0
+
+
+@pytest.mark.parametrize("error_type, kind", [
+    ("rate_limit_error", "rate_limit"),  # as a 429
+    ("overloaded_error", "server"),  # as a 529
+    ("api_error", "server"),  # as a 500
+    ("authentication_error", "auth"),  # as a 401: the next deployment may hold a good key
+    ("not_found_error", "not_found"),
+    ("invalid_request_error", "bad_request"),
+    ("some_new_error", "bad_request"),
+])
+def test_an_error_event_is_classed_as_its_status_would_be(server: ModelServer, error_type: str, kind: str) -> None:
+    server.script(Turn("never sent", fault=Fault.stream_error(error_type)))
+    provider = AnthropicProvider("m", server.anthropic_base, "sk-test-123")
+    try:
+        with pytest.raises(ProviderError) as caught:
+            list(provider.stream(Request([Message("user", "hi")])))
+    finally:
+        provider.close()
+    assert (caught.value.kind, caught.value.started) == (kind, False)
+    assert str(caught.value) == f"stream error: {error_type}: injected {error_type}"
+

@@ -279,3 +279,18 @@ def test_an_error_body_is_one_readable_line(serve, status: int, body: bytes, mes
     with pytest.raises(ProviderError) as caught:
         _complete(serve(reply(status, body, content_type="text/html")))
     assert str(caught.value) == message
+
+
+@pytest.mark.parametrize("error_type, kind", [("rate_limit_error", "rate_limit"), ("overloaded_error", "server"),
+                                              ("authentication_error", "auth")])
+def test_an_anthropic_error_in_a_200_body_is_classed_as_its_status_would_be(serve, error_type: str,
+                                                                             kind: str) -> None:
+    body = json.dumps({"type": "error", "error": {"type": error_type, "message": "no"}}).encode()
+    server = serve(reply(200, body))
+    provider = anthropic.AnthropicProvider("m", server.base.removesuffix("/v1"), "k", read_timeout=2.0)
+    try:
+        with pytest.raises(ProviderError) as caught:
+            provider.complete(Request([Message("user", "hi")]))
+    finally:
+        provider.close()
+    assert (caught.value.kind, str(caught.value)) == (kind, f"error: {error_type}: no")

@@ -54,6 +54,9 @@ Faults (`Fault.*`), each in the provider's real error shape:
     drop()                         the connection closes without any response
     overflow()                     the provider's context-window error (also automatic:
                                    a prompt longer than `context_window` tokens)
+    stream_error(error_type, after_chunks=1)  Anthropic only: an `event: error` of that type
+                                   (rate_limit_error, overloaded_error, ...) after N events,
+                                   ending the stream
 Connection refused: `closed_url()` gives a URL nobody listens on; `srv.stop()` makes the
 server refuse too (open keep-alive connections are shut down as well).
 
@@ -104,11 +107,12 @@ def closed_url() -> str:
 
 @dataclass
 class Fault:
-    kind: str  # rate_limit | status | hang | cut | malformed | drop | overflow
+    kind: str  # rate_limit | status | hang | cut | malformed | drop | overflow | stream_error
     status: int = 500
     retry_after: float | None = None
     seconds: float = 0.0
     after_chunks: int | None = None
+    error_type: str = ""  # stream_error: the error's type, as Anthropic names it
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = None) -> Fault:
@@ -137,6 +141,10 @@ class Fault:
     @classmethod
     def overflow(cls) -> Fault:
         return cls("overflow", 400)
+
+    @classmethod
+    def stream_error(cls, error_type: str, after_chunks: int = 1) -> Fault:
+        return cls("stream_error", after_chunks=after_chunks, error_type=error_type)
 
 
 @dataclass
@@ -643,6 +651,9 @@ class _Protocol:
                 elif fault.kind == "hang":
                     self.h._wait(fault.seconds)
                     fault = None
+                elif fault.kind == "stream_error":
+                    self.write_chunk(self.error_event(fault.error_type))
+                    break
             if turn.chunk_delay and n:
                 self.h._wait(turn.chunk_delay)
             self.write_chunk(event)
@@ -653,6 +664,9 @@ class _Protocol:
 
     def malformed_event(self) -> bytes:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
+
+    def error_event(self, error_type: str) -> bytes:
+        raise NotImplementedError(f"{self.name} has no error event")
 
     def whole_body(self, obj: Any, turn: Turn) -> None:
         fault = turn.fault
@@ -829,6 +843,10 @@ class _Anthropic(_Protocol):
 
     def overflow(self, tokens: int, window: int) -> None:
         self.error(400, "invalid_request_error", f"prompt is too long: {tokens} tokens > {window} maximum")
+
+    def error_event(self, error_type: str) -> bytes:
+        error = {"type": "error", "error": {"type": error_type, "message": f"injected {error_type}"}}
+        return b"event: error\ndata: %s\n\n" % json.dumps(error).encode()
 
     def cache(self, tokens: list[str], marks: list[int]) -> tuple[int, int]:
         return self.owner.cache.breakpoints(self.model, tokens, marks)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
-from codewright.gateway.http import HttpProvider, iter_sse, parse_json, shaped
+from codewright.gateway.http import HttpProvider, iter_sse, parse_json, shaped, status_kind
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import (
     Completed,
@@ -35,6 +35,10 @@ MAX_BREAKPOINTS = 4
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length",
            "refusal": "content_filter", "pause_turn": "stop"}
 _EPHEMERAL = {"type": "ephemeral"}
+_ERROR_STATUS = {"invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
+                 "not_found_error": 404, "request_too_large": 413, "rate_limit_error": 429, "api_error": 500,
+                 "overloaded_error": 529}
+"""The HTTP status each of Anthropic's error types comes with, for an error sent inside a 200 answer."""
 
 
 def _arguments(raw: str) -> dict[str, Any]:
@@ -45,6 +49,18 @@ def _arguments(raw: str) -> dict[str, Any]:
     except (ValueError, RecursionError):
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def api_error(obj: dict[str, Any], started: bool, where: str) -> ProviderError:
+    """An error object sent after a 200 (an `event: error` in a stream), classified as the same error sent as
+    its HTTP status would be: a rate_limit_error is rate limiting as a 429 is, an overloaded_error is a busy
+    server as a 529 is. A rate_limit_error was a server error; an authentication_error, a not_found_error
+    and a prompt too long were requests refused, where a 401, 404 or overflow goes on to the fallbacks."""
+    err = obj.get("error")
+    err = err if isinstance(err, dict) else {}
+    message = f"{where}: {err.get('type')}: {err.get('message')}"
+    kind = status_kind(_ERROR_STATUS.get(str(err.get("type")), 400), message)
+    return ProviderError(message, kind, started=started)
 
 
 def _blocks(m: Message) -> list[dict[str, Any]]:
@@ -136,7 +152,7 @@ class AnthropicProvider(HttpProvider):
     def complete(self, request: Request) -> Response:
         obj = self.post(self.path, to_payload(request, self.model, False, self.max_tokens))
         if obj.get("type") == "error":
-            raise ProviderError(f"error: {obj.get('error')}", "server")
+            raise api_error(obj, False, "error")
         with shaped("response body", False):
             return self._response(obj)
 
@@ -227,10 +243,7 @@ class _StreamState:
         elif kind == "message_stop":
             self.stopped = True
         elif kind == "error":
-            err = obj.get("error") or {}
-            overloaded = err.get("type") in ("overloaded_error", "api_error", "rate_limit_error")
-            raise ProviderError(f"stream error: {err.get('type')}: {err.get('message')}",
-                                "server" if overloaded else "bad_request", started=asm.has_output)
+            raise api_error(obj, asm.has_output, "stream error")
 
     def _delta(self, asm: Assembler, index: int, delta: dict[str, Any]) -> Iterator[StreamEvent]:
         dtype = delta.get("type")

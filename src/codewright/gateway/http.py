@@ -38,6 +38,13 @@ _OVERFLOW_MARKERS = (
 def classify_status(status: int, body: str, headers: Any) -> ProviderError:
     """Turn an HTTP error answer into the ProviderError the router acts on."""
     message = _error_message(body) or f"HTTP {status}"
+    return ProviderError(f"HTTP {status}: {message}", status_kind(status, body), status=status,
+                         retry_after=retry_after(headers))
+
+
+def status_kind(status: int, body: str) -> str:
+    """The ProviderError kind of an error answer of this status and body (a context overflow is told by its
+    words, as each server words it)."""
     lowered = body.lower()
     if status in (400, 413, 422) and any(m in lowered for m in _OVERFLOW_MARKERS):
         kind = "context_overflow"
@@ -53,7 +60,7 @@ def classify_status(status: int, body: str, headers: Any) -> ProviderError:
         kind = "server"
     else:
         kind = "bad_request"
-    return ProviderError(f"HTTP {status}: {message}", kind, status=status, retry_after=retry_after(headers))
+    return kind
 
 
 def _error_message(body: str) -> str:
