@@ -21,18 +21,62 @@ def _req() -> Request:
 
 def test_breaker_states() -> None:
     b = Breaker(failures=2, cooldown=10)
-    b.failure(0.0)
+    b.failure(0.0, 0.0)
     assert b.state == "closed" and b.can_try(0.0)
-    b.failure(1.0)
+    b.failure(1.0, 1.0)
     assert b.state == "open" and not b.can_try(5.0) and b.wait_s(5.0) == 6.0
     assert b.can_try(11.0)
     b.acquire(11.0)
     assert b.state == "half_open" and not b.can_try(11.0)  # one probe at a time
-    b.failure(12.0)
+    b.failure(12.0, 11.0)
     assert b.state == "open" and not b.can_try(21.0) and b.can_try(22.0)
     b.acquire(22.0)
-    b.success()
+    b.success(23.0)
     assert b.state == "closed" and b.failures == 0
+
+
+def _opened(b: Breaker) -> None:
+    b.failure(1.0, 1.0)
+
+
+def _probing(b: Breaker) -> None:
+    _opened(b)
+    b.acquire(11.0)
+
+
+def _closed_again(b: Breaker) -> None:
+    _probing(b)
+    b.success(12.0)
+
+
+@pytest.mark.parametrize("before, failed, sent, after", [
+    (_opened, 5.0, 0.5, ("open", 1.0, False, 1)),  # the cooldown still ends at 11, not 15
+    (_probing, 12.0, 0.5, ("half_open", 1.0, True, 1)),  # the probe's turn goes on
+    (_closed_again, 13.0, 0.5, ("closed", 1.0, False, 0)),  # no count against the new closed state
+    (_probing, 12.0, 11.0, ("open", 12.0, False, 2)),  # the probe's own failure re-opens it
+], ids=["open", "half-open", "closed again", "the probe"])
+def test_a_failure_counts_only_against_the_state_its_request_was_sent_in(before, failed: float, sent: float,
+                                                                         after: tuple) -> None:
+    b = Breaker(failures=1, cooldown=10)
+    before(b)
+    b.failure(failed, sent)
+    assert (b.state, b.opened_at, b.probing, b.failures) == after
+
+
+def test_a_late_failure_does_not_push_back_the_cooldown(servers) -> None:
+    servers[0].script(Turn(fault=Fault.server_error(503), delay=0.2), Turn(fault=Fault.server_error(503), delay=1.0))
+    gw = gateway({"main": {"deployments": [deployment("openai", servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment("openai", servers[1], model="m2")]},
+                 router={"breaker_failures": 1, "breaker_cooldown": 1.5})
+    started = time.monotonic()
+    both = [threading.Thread(target=gw.complete, args=(_req(),)) for _ in range(2)]
+    for t in both:
+        t.start()
+    for t in both:
+        t.join()
+    assert servers[0].count() == 2 and servers[1].count() == 2  # both sent before the breaker opened at 0.2 s
+    time.sleep(max(0.0, started + 2.0 - time.monotonic()))  # past 0.2 + 1.5, before 1.0 + 1.5
+    assert gw.complete(_req()).deployment == "openai/m"  # the half-open probe
 
 
 def test_open_breaker_skips_a_dead_deployment(server: ModelServer) -> None:

@@ -4,9 +4,15 @@ closed → (N consecutive failures) → open → (cooldown passed) → half-open
 probe request goes through; its success closes the breaker, its failure re-opens it for
 another cooldown. A group with a single deployment has a breaker too, so a dead endpoint
 fails fast (or falls back) instead of costing every request a timeout.
+
+A failure counts only against the state its request was sent in: requests sent before the
+breaker opened that fail after it did tell nothing new, and would otherwise re-open it,
+push its cooldown back with each one, or end the half-open probe's turn early.
 """
 
 from __future__ import annotations
+
+import math
 
 
 class Breaker:
@@ -14,6 +20,7 @@ class Breaker:
         self.threshold = max(1, failures)
         self.cooldown = cooldown
         self.state = "closed"
+        self.since = -math.inf  # when the current state began
         self.failures = 0
         self.opened_at = 0.0
         self.probing = False
@@ -38,14 +45,23 @@ class Breaker:
         when every alternative is open too.
         """
         if self.state == "open":
-            self.state = "half_open"
+            self._enter("half_open", now)
         if self.state == "half_open":
             self.probing = True
 
-    def success(self) -> None:
-        self.state, self.failures, self.probing = "closed", 0, False
+    def success(self, now: float) -> None:
+        if self.state != "closed":
+            self._enter("closed", now)
+        self.failures, self.probing = 0, False
 
-    def failure(self, now: float) -> None:
+    def failure(self, now: float, sent: float) -> None:
+        """A request sent at `sent` failed at `now`; one sent before the current state began is not counted."""
+        if sent < self.since:
+            return
         self.failures += 1
         if self.state == "half_open" or self.failures >= self.threshold:
-            self.state, self.opened_at, self.probing = "open", now, False
+            self._enter("open", now)
+            self.opened_at, self.probing = now, False
+
+    def _enter(self, state: str, now: float) -> None:
+        self.state, self.since = state, now

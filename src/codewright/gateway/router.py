@@ -90,6 +90,7 @@ class _Try:
         self.failed: dict[Slot, int] = {}
         self.retry_at: dict[Slot, float] = {}  # backoff: when a failed slot may be tried again
         self.excluded: set[Slot] = set()
+        self.sent = 0.0  # when the current attempt took its slot: a breaker counts its failure only if not older
         outer = current_deadline()  # the caller's (an agent's --max-seconds): waits and retries end there too
         self.deadline = min(time.monotonic() + _total_timeout(router.settings, alias),
                             math.inf if outer is None else outer)
@@ -104,6 +105,7 @@ class _Try:
                 if slot is not None and wait <= 0:
                     slot.in_flight += 1
                     slot.breaker.acquire(now)
+                    self.sent = now
                     return slot
                 if (now + wait if slot is not None else now) >= self.deadline:
                     raise GatewayError("no deployment could answer before the deadline", self.attempts)
@@ -160,9 +162,9 @@ class _Try:
         with router.cond:
             slot.in_flight -= 1
             if exc.kind in ("context_overflow", "bad_request", "unusable"):
-                slot.breaker.success()  # it answered, or was never asked; the request or the setup is at fault
+                slot.breaker.success(now)  # it answered, or was never asked; the request or the setup is at fault
             else:
-                slot.breaker.failure(now)
+                slot.breaker.failure(now, self.sent)
             if exc.retry_after:
                 slot.cool_until = max(slot.cool_until, now + exc.retry_after)  # however long: see _held_off
             router.cond.notify_all()
@@ -201,7 +203,7 @@ class _Try:
         speed = response.ttft_s if response.ttft_s is not None else elapsed
         with router.cond:
             slot.in_flight -= 1
-            slot.breaker.success()
+            slot.breaker.success(time.monotonic())
             slot.latency = speed if slot.latency is None else (1 - _EWMA) * slot.latency + _EWMA * speed
             router.cond.notify_all()
         response.deployment = slot.name
