@@ -477,6 +477,20 @@ def test_long_reasoning_of_old_turns_becomes_a_stub_and_signed_reasoning_stays()
     assert kept[-1][0].text == thought  # the newest turn, which the model has not answered yet
 
 
+def test_a_tool_calls_extra_content_goes_back_with_it_and_is_stored() -> None:
+    """Gemini's thought signature rides on the call (`extra_content`): the engine's copy of the reply dropped it,
+    and Gemini refused the next request of every tool loop."""
+    engine = make(window=8000)
+    engine.add_user("Go.")
+    extra = {"google": {"thought_signature": "CrICAdHt"}}
+    call = ToolCall("c1", "read_file", '{"path": "a"}', extra)
+    engine.add_assistant(Message("assistant", "", [call]))
+    engine.add_tool_result(call, "ok")
+    assert engine.build("m").messages[-2].tool_calls == [call]
+    copy = ContextEngine.from_dict(json.loads(json.dumps(engine.to_dict())))
+    assert copy.build("m").messages[-2].tool_calls == [call]
+
+
 def test_static_part_too_large_for_the_window_is_a_limit() -> None:
     engine = ContextEngine(".", system="x " * 3000, tools=TOOLS, window=2000, facts=FACTS, repo_map="")
     engine.add_user("hi")

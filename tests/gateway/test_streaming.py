@@ -123,3 +123,18 @@ def test_openai_official_api_gets_max_completion_tokens(server: ModelServer) -> 
     assert OpenAIProvider("gpt-5", "https://api.openai.com/v1").payload(request, False)["max_completion_tokens"] == 7
     gateway({"main": [deployment("openai", server)]}).complete(request)
     assert server.requests[0].body["max_tokens"] == 7  # compatible servers keep the classic field
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["complete", "stream"])
+def test_gemini_thought_signatures_go_back_with_their_tool_calls(streamed: bool) -> None:
+    with ModelServer(flavor="gemini") as srv:
+        srv.script(TWO_CALLS, Turn("Both read."))
+        gw = gateway({"main": [deployment("openai", srv)]})
+        request = _ask()
+        first = list(gw.stream(request))[-1].response if streamed else gw.complete(request)
+        signatures = [c.extra_content["google"]["thought_signature"] for c in first.tool_calls]
+        assert len(set(signatures)) == 2 and all(s.startswith("sig-") for s in signatures)
+        request.messages += [first.as_message(), *(Message("tool", "x", tool_call_id=c.id) for c in first.tool_calls)]
+        assert gw.complete(request).text == "Both read."  # Gemini refuses a tool call without its signature
+        sent = srv.requests[1].body["messages"][2]["tool_calls"]
+        assert [c["extra_content"] for c in sent] == [{"google": {"thought_signature": s}} for s in signatures]

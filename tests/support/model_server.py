@@ -25,7 +25,7 @@ Usage::
         srv.requests         # list[Recorded]: every request received, in order
         srv.requests[0].body # the parsed JSON the client sent
 
-Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek",
+Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek" | "gemini",
 api_key=None (when set, requests without it get 401), cache_block=1, cache_min=0,
 model="test-model")`. Also `srv.count(protocol=None)`, `srv.pending` (scripted replies not
 yet served), `srv.stop()`; each `Recorded` has `.protocol`, `.path`, `.headers` (lowercased),
@@ -42,7 +42,10 @@ A `Turn` holds text, tool calls (`ToolUse(name, arguments)`: a dict is serialise
 sent verbatim, so a malformed JSON string reaches the client as the model "wrote" it),
 reasoning (Anthropic thinking block with a signature; OpenAI-compatible servers send it as
 DeepSeek's `reasoning_content` when `flavor="deepseek"` and only count it otherwise;
-Ollama sends `message.thinking`), a `usage` override, delays and a `fault`.
+Ollama sends `message.thinking`), a `usage` override, delays and a `fault`. With `flavor="gemini"`
+tool calls come as Gemini's OpenAI API sends them: each whole in one stream delta without an
+index, with `extra_content.google.thought_signature`, and a request whose assistant tool calls
+lack the signatures the server gave is refused (400), as Gemini 3 refuses it.
 
 Faults (`Fault.*`), each in the provider's real error shape:
     rate_limit(retry_after=None)   429, with a Retry-After header when given
@@ -350,7 +353,7 @@ class ModelServer:
         responder: Callable[[Recorded], Reply] | None = None,
         *,
         context_window: int | None = None,
-        flavor: str = "openai",  # openai | deepseek (usage fields and reasoning_content)
+        flavor: str = "openai",  # openai | deepseek (usage fields and reasoning_content) | gemini (signed calls)
         api_key: str | None = None,  # when set, requests without it get 401
         cache_block: int = 1,
         cache_min: int = 0,
@@ -708,6 +711,12 @@ class _Protocol:
         raise NotImplementedError
 
 
+def _thought_signature(call: Any) -> Any:
+    extra = call.get("extra_content") if isinstance(call, dict) else None
+    google = extra.get("google") if isinstance(extra, dict) else None
+    return google.get("thought_signature") if isinstance(google, dict) else None
+
+
 def _fmt(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
 
@@ -729,6 +738,9 @@ class _OpenAI(_Protocol):
         for m in self.body.get("messages", []):
             for c in m.get("tool_calls") or []:
                 seen.add(c.get("id"))
+                if self.owner.flavor == "gemini" and _thought_signature(c) not in self.owner._signatures:
+                    return ("Function call is missing a thought_signature in functionCall parts. This is required "
+                            "for tools to work correctly")
             if m.get("role") == "tool" and m.get("tool_call_id") not in seen:
                 return f"tool message answers unknown tool_call_id {m.get('tool_call_id')!r}"
         return None
@@ -759,6 +771,14 @@ class _OpenAI(_Protocol):
     def tool_ids(self, turn: Turn) -> list[str]:
         return [c.id or self.owner._next_id("call_") for c in turn.tool_calls]
 
+    def call(self, call: ToolUse, tid: str) -> dict[str, Any]:
+        """A whole tool call; Gemini's carries a thought signature, which it requires back with the call."""
+        out: dict[str, Any] = {"id": tid, "type": "function",
+                               "function": {"name": call.name, "arguments": call.raw_arguments()}}
+        if self.owner.flavor == "gemini":
+            out["extra_content"] = {"google": {"thought_signature": self.owner._sign(tid, None)}}
+        return out
+
     def chunk(self, cid: str, delta: dict[str, Any], finish: str | None = None) -> bytes:
         return _sse({"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),
                      "model": self.model, "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]})
@@ -776,6 +796,9 @@ class _OpenAI(_Protocol):
             for piece in _pieces(turn.text, turn.chunk_size):
                 yield self.chunk(cid, {"content": piece})
             for i, (call, tid) in enumerate(zip(turn.tool_calls, ids)):
+                if self.owner.flavor == "gemini":  # each call whole in one delta, with no index
+                    yield self.chunk(cid, {"tool_calls": [self.call(call, tid)]})
+                    continue
                 head = {"index": i, "id": tid, "type": "function", "function": {"name": call.name, "arguments": ""}}
                 yield self.chunk(cid, {"tool_calls": [head]})
                 for piece in _pieces(call.raw_arguments(), turn.chunk_size):
@@ -793,9 +816,7 @@ class _OpenAI(_Protocol):
         if turn.reasoning and self.owner.flavor == "deepseek":
             msg["reasoning_content"] = turn.reasoning
         if turn.tool_calls:
-            msg["tool_calls"] = [{"id": tid, "type": "function",
-                                  "function": {"name": c.name, "arguments": c.raw_arguments()}}
-                                 for c, tid in zip(turn.tool_calls, self.tool_ids(turn))]
+            msg["tool_calls"] = [self.call(c, tid) for c, tid in zip(turn.tool_calls, self.tool_ids(turn))]
         obj = {"id": self.owner._next_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()),
                "model": self.model, "choices": [{"index": 0, "message": msg, "finish_reason": self.finish(turn)}],
                "usage": self.usage_obj(usage)}

@@ -167,7 +167,7 @@ class ContextEngine:
         for call in message.tool_calls:
             call.id = _fresh_id(call.id, taken)
             taken.add(call.id)
-        calls = [ToolCall(c.id, c.name, c.arguments) for c in message.tool_calls]
+        calls = [ToolCall(c.id, c.name, c.arguments, c.extra_content) for c in message.tool_calls]
         reasoning = [Reasoning(r.text, r.signature, r.redacted) for r in message.reasoning]  # compaction cuts its own
         copy = Message("assistant", message.content, calls, reasoning=reasoning)
         self._append(Entry(copy, self.turn, "assistant"))

@@ -9,6 +9,7 @@ text) always land in the right call.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from codewright.gateway.types import (
     Reasoning,
@@ -28,6 +29,7 @@ class Assembler:
         self._text: list[str] = []
         self._reasoning: list[Reasoning] = []
         self._calls: dict[int, list[str]] = {}  # index -> [id, name, arguments...]
+        self._extra: dict[int, dict[str, Any]] = {}  # index -> the call's extra_content
 
     @property
     def has_output(self) -> bool:
@@ -67,12 +69,15 @@ class Assembler:
     def add_redacted(self, data: str) -> None:
         self._reasoning.append(Reasoning(redacted=data))
 
-    def add_tool(self, index: int, id: str | None, name: str | None, arguments: str) -> ToolCallDelta:
+    def add_tool(self, index: int, id: str | None, name: str | None, arguments: str,
+                 extra_content: dict[str, Any] | None = None) -> ToolCallDelta:
         _text(arguments, "tool call arguments")
         if not isinstance(index, int) or not all(isinstance(v, str) for v in (id or "", name or "")):
             raise TypeError(f"a tool call's index, id or name of the wrong type ({index!r}, {id!r}, {name!r})")
         self._mark()
         call = self._calls.setdefault(index, ["", ""])
+        if extra_content:
+            self._extra[index] = extra_content
         if id:
             call[0] = id
         if name:
@@ -91,7 +96,7 @@ class Assembler:
 
     def tool_calls(self) -> list[ToolCall]:
         return [
-            ToolCall(c[0] or f"call_{i}", c[1], "".join(c[2:]))
+            ToolCall(c[0] or f"call_{i}", c[1], "".join(c[2:]), self._extra.get(i))
             for i, c in sorted(self._calls.items())
         ]
 

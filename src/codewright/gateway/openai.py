@@ -4,7 +4,8 @@ Streamed tool calls arrive as fragments keyed by `index`; DeepSeek's `reasoning_
 becomes reasoning (and is passed back on tool turns, which DeepSeek's thinking mode
 needs); cached prompt tokens come from `prompt_tokens_details.cached_tokens` (OpenAI) or
 `prompt_cache_hit_tokens` (DeepSeek). Cache breakpoints are ignored: these providers
-cache prefixes by themselves.
+cache prefixes by themselves. A tool call's `extra_content` (Gemini's thought signature)
+is kept and sent back with the call, as Gemini requires.
 """
 
 from __future__ import annotations
@@ -36,14 +37,25 @@ def _message(m: Message) -> dict[str, Any]:
     out: dict[str, Any] = {"role": m.role, "content": m.content}
     if m.role == "assistant" and m.tool_calls:
         out["content"] = m.content or None
-        out["tool_calls"] = [
-            {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
-            for c in m.tool_calls
-        ]
+        out["tool_calls"] = [_call(c) for c in m.tool_calls]
         thought = "".join(r.text for r in m.reasoning if not r.signature)
         if thought:
             out["reasoning_content"] = thought
     return out
+
+
+def _call(c: ToolCall) -> dict[str, Any]:
+    call: dict[str, Any] = {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+    if c.extra_content:
+        call["extra_content"] = c.extra_content
+    return call
+
+
+def _extra_content(call: dict[str, Any]) -> dict[str, Any] | None:
+    """A tool call's `extra_content` as the server sent it, to go back with the call (Gemini's thought
+    signature); it was dropped, and Gemini refused the next request of every tool loop."""
+    extra = call.get("extra_content")
+    return extra if isinstance(extra, dict) else None
 
 
 def to_payload(
@@ -118,7 +130,8 @@ class OpenAIProvider(HttpProvider):
             raise ProviderError("malformed response: no choices", "malformed")
         msg = choices[0].get("message") or {}
         calls = [
-            ToolCall(c.get("id") or f"call_{i}", c["function"].get("name", ""), c["function"].get("arguments") or "")
+            ToolCall(c.get("id") or f"call_{i}", c["function"].get("name", ""), c["function"].get("arguments") or "",
+                     _extra_content(c))
             for i, c in enumerate(msg.get("tool_calls") or [])
         ]
         thought = msg.get("reasoning_content") or msg.get("reasoning")
@@ -173,4 +186,4 @@ class OpenAIProvider(HttpProvider):
             index = call.get("index")
             if index is None:  # Gemini sends none: read as 0, its calls were merged into one
                 index = asm.tool_index(call.get("id"))
-            yield asm.add_tool(index, call.get("id"), fn.get("name"), fn.get("arguments") or "")
+            yield asm.add_tool(index, call.get("id"), fn.get("name"), fn.get("arguments") or "", _extra_content(call))

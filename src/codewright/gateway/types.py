@@ -24,11 +24,17 @@ class ToolSpec:
 
 @dataclass
 class ToolCall:
-    """One call the model asked for. `arguments` is the raw JSON text as the model wrote it."""
+    """One call the model asked for. `arguments` is the raw JSON text as the model wrote it.
+
+    `extra_content` is what an OpenAI-compatible server sent with the call beyond the standard fields, kept as
+    it came and sent back with the call: Gemini's `{"google": {"thought_signature": ...}}`, without which its
+    next request with the call's result is refused (400, "Function call is missing a thought_signature").
+    """
 
     id: str
     name: str
     arguments: str
+    extra_content: dict[str, Any] | None = None
 
 
 @dataclass
