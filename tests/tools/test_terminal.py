@@ -114,6 +114,25 @@ def test_a_character_split_between_reads_is_kept_whole(tmp_path: Path) -> None:
     assert out.output.endswith("\u00e9 end")
 
 
+NOT_UTF8_OUTPUT = [
+    # (case, what the command prints, the line the model reads): each byte that is not UTF-8 as \xNN, not U+FFFD
+    ("a latin-1 word", r"printf 'caf\xe9\n'", r"caf\xe9"),
+    ("binary bytes", r"printf '\xff\xfe\x80\n'", r"\xff\xfe\x80"),
+    ("valid UTF-8 beside them stays", r"printf '\xc3\xa9 \xe9\n'", "\u00e9 \\xe9"),
+]
+
+
+@pytest.mark.parametrize(("command", "shown"), [c[1:] for c in NOT_UTF8_OUTPUT], ids=[c[0] for c in NOT_UTF8_OUTPUT])
+def test_output_bytes_that_are_not_utf8_are_shown_escaped(make_box, command: str, shown: str) -> None:
+    """U+FFFD for each told the model nothing of what the bytes were (a latin-1 file cat'ed, a binary dumped)."""
+    assert make_box().call("run_command", {"command": command}).content.splitlines()[1] == shown
+
+
+def test_a_background_log_shows_bytes_that_are_not_utf8_escaped(tmp_path: Path) -> None:
+    (tmp_path / "server.log").write_bytes("caf\xe9 \u00e9\n".encode("latin-1") + "\u00e9\n".encode())
+    assert process.read_log(tmp_path / "server.log") == "caf\\xe9 \\xe9\n\u00e9\n"
+
+
 def test_interrupt_ends_the_group_and_propagates(tmp_path: Path) -> None:
     import signal
     import threading

@@ -31,6 +31,10 @@ KILL_GRACE_S = 2.0
 REAP_GRACE_S = 1.0  # the reaper's: shorter than KILL_GRACE_S, or the group's SIGKILL ends it before its own
 REAPER = Path(__file__).with_name("reaper.py")
 LOG_LIMIT = 16 * 1024 * 1024  # bytes a background process's log holds at most
+# Output bytes that are not UTF-8 (a latin-1 file cat'ed, a binary dumped) are shown as `\xe9` escapes, the
+# notation `files.shown_path` and bash's $'...' use: U+FFFD for each told the model nothing of what was there.
+# Valid UTF-8 around them stays as it is, which decoding the whole output as latin-1 would garble.
+UNDECODABLE = "backslashreplace"
 LOG_SETTLE_S = 1.0  # after a background process exits, how long its last output may take to reach the log
 DRAIN_S = 1.0  # output read after the command ends, at most, while a process outside its group still writes
 # a terminal's escape sequences: CSI (colours, cursor moves), OSC (window titles, links) and the like to the end of
@@ -198,8 +202,9 @@ def as_read(output: str) -> str:
 def _pump(fd: int, capped: _Capped, done: threading.Event) -> None:
     """Read the output until its end or, once the command is `done`, until it has been quiet for a moment or
     DRAIN_S have passed: a process that left the group (`setsid`) keeps the pipe open, and reading to its end
-    waited for it. A character split between two reads is decoded whole."""
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    waited for it. A character split between two reads is decoded whole; bytes that are not UTF-8 are escaped
+    (UNDECODABLE)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(UNDECODABLE)
     poller = select.poll()  # (select() fails on a descriptor numbered above 1023)
     poller.register(fd, select.POLLIN)
     deadline = None
@@ -280,7 +285,7 @@ def _copy_capped(stream: IO[bytes], log: Path, limit: int) -> None:
 
 def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
     """The last `limit` characters of a background process's log, reading only its end (a server's log can
-    grow to gigabytes)."""
+    grow to gigabytes); bytes that are not UTF-8 are escaped (UNDECODABLE)."""
     try:
         with path.open("rb") as log:
             size = log.seek(0, os.SEEK_END)
@@ -288,8 +293,9 @@ def read_log(path: Path, limit: int = HEAD_CHARS) -> str:
             data = log.read()
     except OSError:
         return ""
-    text = as_read(data.decode("utf-8", "replace"))
-    if size > len(data) or len(text) > limit:  # (a character cut at the start of the read is dropped too)
+    text = as_read(data.decode("utf-8", UNDECODABLE))
+    if size > len(data) or len(text) > limit:  # (the rest of a character cut at the start of the read, escaped,
+        # is cut off too: the read holds more than `limit` characters after it)
         return f"[... earlier output omitted: the log holds {size} bytes ...]\n{text[-limit:]}"
     return text
 
