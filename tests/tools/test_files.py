@@ -378,6 +378,29 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_through(make_bo
     assert "became a symbolic link after it was checked" in result.content
 
 
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_by_the_edits_checks(make_box, workspace: Path,
+                                                                                     tmp_path: Path, monkeypatch) -> None:
+    """edit_file's check whether the edit is made already read the file by name, through `src` become a link to a
+    folder outside: "already applied ... (from line 1)" told whether a file there held new_string, and where."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "app.py").write_text("SECRET = 'outside'\n")
+    box = make_box()
+    check = box.authorize_path
+
+    def check_then_swap(path: str, *, write: bool) -> str:
+        rel = check(path, write=write)
+        (workspace / "src").rename(workspace / "src.real")
+        (workspace / "src").symlink_to(outside)
+        return rel
+
+    monkeypatch.setattr(box, "authorize_path", check_then_swap)
+    result = box.call("edit_file", {"path": "src/app.py", "old_string": "def greet(name):",
+                                    "new_string": "SECRET = 'outside'"})
+    assert result.content == f"src/app.py: is outside the repository ({workspace}); refusing to touch it."
+    assert (outside / "app.py").read_text() == "SECRET = 'outside'\n"
+
+
 def test_a_name_that_is_not_utf8_is_shown_as_a_command_can_use_it_and_named_so_is_refused(make_box,
                                                                                          workspace: Path) -> None:
     """It was shown as U+FFFD, which names no file: asked for, it "did not exist; did you mean" the same U+FFFD."""

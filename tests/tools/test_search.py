@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from codewright.edit.confined import SWAPPED
 from codewright.graph.index import Index
 from codewright.tools import search as search_module
 from codewright.tools.files import NOT_UTF8
@@ -140,3 +141,44 @@ def test_a_name_that_is_not_utf8_is_shown_as_a_command_can_use_it(make_box, work
         file.write(b"needle = 1\n")
     result = make_box().call("search", {"pattern": "needle"})
     assert result.content == f"$'src/caf\\xe9.py':1: needle = 1\n{NOT_UTF8}"
+
+
+@pytest.mark.parametrize("path", ["src", "src/app.py"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_searched_through(make_box, workspace: Path,
+                                                                            tmp_path: Path, monkeypatch, finder,
+                                                                            path: str) -> None:
+    """Between the path's check and the search, `src` becomes a link to a folder outside holding a secret file,
+    and is put back before the hits are checked (a background command of the model's could do it): the search
+    read the file there, by name, and its hit passed as src/app.py's."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "app.py").write_text("SECRET = 'outside'\n")
+    box = make_box()
+    check, readable = box.authorize_path, search_module._Readable.__call__
+
+    def check_then_swap(path: str, *, write: bool) -> str:
+        rel = check(path, write=write)
+        (workspace / "src").rename(workspace / "src.real")
+        (workspace / "src").symlink_to(outside)
+        return rel
+
+    def swap_back_then_check(self, path: str) -> bool:  # type: ignore[no-untyped-def]
+        if (workspace / "src").is_symlink():
+            (workspace / "src").unlink()
+            (workspace / "src.real").rename(workspace / "src")
+        return readable(self, path)
+
+    monkeypatch.setattr(box, "authorize_path", check_then_swap)
+    monkeypatch.setattr(search_module._Readable, "__call__", swap_back_then_check)
+    result = box.call("search", {"pattern": "SECRET", "path": path})
+    assert result.content == f"the search in {path} failed: {SWAPPED}"
+
+
+@pytest.mark.parametrize("path", [".", "src"])
+def test_the_root_gitignore_holds_in_a_folder_searched(make_box, workspace: Path, finder, path: str) -> None:
+    """ripgrep searches a folder from within it (by its descriptor): the ignore files above it still count."""
+    (workspace / ".gitignore").write_text("*.log\n")
+    (workspace / "src" / "run.log").write_text("needle\n")
+    (workspace / "src" / "kept.txt").write_text("needle\n")
+    expected = {"rg": "src/kept.txt:1: needle", "python": "src/kept.txt:1: needle\nsrc/run.log:1: needle"}
+    assert make_box().call("search", {"pattern": "needle", "path": path}).content == expected[finder]

@@ -48,16 +48,38 @@ def read(root: Path, path: Path) -> tuple[bytes, int]:
         return stream.read(), os.fstat(stream.fileno()).st_mode & 0o7777
 
 
+def read_below(root: Path, path: str | Path) -> bytes | None:
+    """The bytes of the file `path` below `root` for a check before an edit (is it made already?), its links
+    resolved now and the file then read through `open_file`; None where no file below `root` is there or it
+    cannot be read. Read by name, a folder swapped for a link since the path's check led the check outside."""
+    try:
+        root = root.resolve()
+        full = (root / path).resolve()
+        full.relative_to(root)
+        with open_file(root, full) as stream:
+            return stream.read()
+    except (OSError, ValueError, RuntimeError):  # RuntimeError: a loop of links, as Python before 3.13 says it
+        return None
+
+
 def open_file(root: Path, path: Path) -> IO[bytes]:
     """The regular file `path` below `root`, opened for reading (O_NONBLOCK: a FIFO swapped in is refused, not
     waited on)."""
-    with folder(root, path.parent) as parent:
-        fd = _open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
+    fd = descriptor(root, path)
     if not stat.S_ISREG(os.fstat(fd).st_mode):
         os.close(fd)
         raise OSError(errno.EINVAL, "it is no longer a regular file", str(path))
     os.set_blocking(fd, True)
     return os.fdopen(fd, "rb")
+
+
+def descriptor(root: Path, path: Path) -> int:
+    """A read-only descriptor of `path` below `root` (or of `root` itself), a folder or a file, which the caller
+    closes; O_NONBLOCK, so that opening a FIFO does not wait for a writer."""
+    if path == root:
+        return os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    with folder(root, path.parent) as parent:
+        return _open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
 
 
 def write(root: Path, path: Path, data: bytes, mode: int, *, made: list[Path] | None = None) -> None:

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from codewright.edit import confined
 from codewright.gateway.types import ToolSpec
 from codewright.tools.result import ToolResult
 
@@ -35,11 +36,9 @@ def syntax_errors(root: Path, rel: str, data: bytes | None = None) -> list[str]:
 
     if language_for(rel) is None:
         return []
+    data = confined.read_below(root, rel) if data is None else data  # the file checked, not one a link leads to
     if data is None:
-        try:
-            data = (root / rel).read_bytes()
-        except OSError:
-            return []
+        return []
     return [e for e in extract(rel, data).errors if e.startswith("line ") or e.endswith("more syntax errors")]
 
 

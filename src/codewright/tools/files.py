@@ -240,11 +240,12 @@ def edit_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     if not args["old_string"] and (box.root / rel).is_file() and (box.root / rel).stat().st_size:
         return ToolResult.error(f"old_string is empty, and {rel} is not: quote the lines to replace (to add at the "
                                 "end, quote the last lines and repeat them in new_string before the new ones)")
-    old, new = _without_line_numbers(box.root / rel, args["old_string"], args["new_string"])
+    data = confined.read_below(box.root, rel)  # the checks below read what the writer will: never through a link
+    old, new = _without_line_numbers(data, args["old_string"], args["new_string"])
     if old == new:
         return ToolResult.error("old_string and new_string are the same, so this edit changes nothing: "
                                 "new_string must hold the corrected text")
-    done = _already_applied(box.root / rel, old, new)
+    done = _already_applied(rel, data, old, new)
     if done:
         return ToolResult(moved + done, kind="output", meta={"path": rel})
     edit = Edit(rel, old, new, replace_all=bool(args.get("replace_all")), text_match=True)
@@ -260,7 +261,7 @@ _NUMBERED = re.compile(r"^ *\d+(?:\t|\| ?)")  # read_file's `cat -n` lines, snip
 _SUGGESTION_HEADER = re.compile(r"^lines \d+-\d+ \(\d+% similar\):$")
 
 
-def _without_line_numbers(path: Path, old: str, new: str) -> tuple[str, str]:
+def _without_line_numbers(data: bytes | None, old: str, new: str) -> tuple[str, str]:
     """old_string and new_string without the line numbers a model copied along with the code.
 
     Small models quote what they were shown, `  11|     return x` and the "lines 11-11 (92%
@@ -268,10 +269,7 @@ def _without_line_numbers(path: Path, old: str, new: str) -> tuple[str, str]:
     written and every one of its lines carries a number; new_string loses its numbers if all
     of its lines have them too.
     """
-    try:
-        if not old.strip() or old in path.read_text(encoding="utf-8", errors="replace"):
-            return old, new
-    except OSError:
+    if data is None or not old.strip() or old in data.decode("utf-8", "replace"):
         return old, new
     bare_old = _unnumbered(old)
     if bare_old is None:
@@ -286,23 +284,23 @@ def _unnumbered(text: str) -> str | None:
     return "\n".join(_NUMBERED.sub("", line, count=1) for line in lines)
 
 
-def _already_applied(path: Path, old: str, new: str) -> str | None:
+def _already_applied(rel: str, data: bytes | None, old: str, new: str) -> str | None:
     """A note when the file holds `new` but not `old`: the edit was made already (models repeat edits).
 
     Answering "done, nothing to change" instead of "old_string not found" keeps a model that lost
     track of its own earlier edit from retrying it, or rewriting the fixed lines once more.
     """
-    if not old.strip() or not new.strip() or not path.is_file():
+    if data is None or not old.strip() or not new.strip():
         return None
     try:
-        text = path.read_text(encoding="utf-8").replace("\r\n", "\n")
-    except (OSError, UnicodeDecodeError):
+        text = data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError:
         return None
     old, new = old.replace("\r\n", "\n"), new.replace("\r\n", "\n")
     if old in text or new in text[text.find(new) + 1:] or new not in text:
         return None
     line = text.count("\n", 0, text.find(new)) + 1
-    return (f"already applied: {path.name} has no old_string but already contains new_string (from line {line}); "
+    return (f"already applied: {Path(rel).name} has no old_string but already contains new_string (from line {line}); "
             "nothing was changed. Go on with the next step (run the tests, or finish).")
 
 

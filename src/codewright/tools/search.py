@@ -13,8 +13,11 @@ import shutil
 import stat
 import subprocess
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from codewright.edit import confined
 from codewright.gateway.types import ToolSpec
 from codewright.tools.files import NOT_UTF8, SKIP_DIRS, shown_path
 from codewright.tools.result import ToolResult
@@ -84,11 +87,12 @@ def search(box: Toolbox, args: dict[str, Any]) -> ToolResult:
             return ToolResult.error(f"invalid regular expression {pattern!r}: {exc}")
     if not os.path.lexists(box.root / rel):
         return ToolResult.error(f"{rel} does not exist{box.suggest_path(rel)}")
-    finder = _ripgrep if shutil.which("rg") else _python_search
-    found = finder(box, rel, pattern, regex, case, args.get("glob"))
+    finder = _ripgrep if shutil.which("rg") and os.path.isdir(_HELD) else _python_search
     readable = _Readable(box)
     try:
-        hits = sorted((h for h in found if readable(h[0])), key=lambda h: (h[0], h[1]))
+        with _held(box, rel) as target:
+            found = finder(box, rel, target, pattern, regex, case, args.get("glob"))
+            hits = sorted((h for h in found if readable(h[0])), key=lambda h: (h[0], h[1]))
     except TimeoutError:
         return ToolResult.error(f"the search for {pattern!r} stopped after {SEARCH_SECONDS} s: the pattern "
                                 "backtracks too much on some line (nested repetition such as `(a|aa)+`); simplify it")
@@ -119,17 +123,48 @@ class _Readable:
         return self.seen[path]
 
 
-def _ripgrep(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
+_HELD = "/proc/self/fd"  # (Linux) where a descriptor this process holds is named by its number, for ripgrep
+
+
+class _Target(NamedTuple):
+    """What is searched: a descriptor of the folder or the file checked, and which of the two it is."""
+
+    fd: int
+    folder: bool
+
+
+@contextmanager
+def _held(box: Toolbox, rel: str) -> Iterator[_Target]:
+    """The folder or file `rel`, opened through `confined` (no folder on its path, nor it, a link): the search
+    reads what the path's check looked at, though a process may have swapped a folder on it for a link to one
+    outside since (by name, ripgrep and the walk followed that link). SearchFailed where it is no longer a folder
+    or a regular file."""
+    try:
+        fd = confined.descriptor(box.root, box.root / rel)
+    except OSError as exc:
+        raise SearchFailed(f"the search in {rel} failed: {exc.strerror}") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            raise SearchFailed(f"the search in {rel} failed: it is no longer a folder or a regular file")
+        yield _Target(fd, stat.S_ISDIR(mode))
+    finally:
+        os.close(fd)
+
+
+def _ripgrep(box: Toolbox, rel: str, target: _Target, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
     """ripgrep's hits, every one (no per-file cap: a file's 200 matches showed as 50), paths split off at the NUL
     `--null` puts after them (a `:` in a file name cut the line wrongly); SearchFailed when rg refuses the pattern
-    (look-behind, backreferences), which read as 'no matches' before."""
+    (look-behind, backreferences), which read as 'no matches' before. It searches the `target` held, by its
+    descriptor's name: a folder from within it, a file as itself."""
+    held = f"/proc/{os.getpid()}/fd/{target.fd}"  # this process's, which the child's /proc/self is not
     cmd = ["rg", "--line-number", "--with-filename", "--no-heading", "--null", "--color", "never", "--max-columns", "400",
            "--hidden", "--glob", "!.git"]
     cmd += [] if regex else ["--fixed-strings"]
     cmd += [] if case else ["--ignore-case"]
     cmd += ["--glob", glob] if glob else []
-    cmd += ["--", pattern, rel]
-    out = subprocess.run(cmd, cwd=box.root, capture_output=True, timeout=60, check=False)
+    cmd += ["--", pattern, "." if target.folder else held]
+    out = subprocess.run(cmd, cwd=held if target.folder else box.root, capture_output=True, timeout=60, check=False)
     if out.returncode == 2 and not out.stdout:
         said = out.stderr.decode("utf-8", "replace").strip().splitlines()
         raise SearchFailed(f"the search for {pattern!r} failed: {' '.join(said[-3:]) or 'ripgrep exit 2'}")
@@ -137,38 +172,61 @@ def _ripgrep(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob
         path, nul, rest = line.partition(b"\0")
         number, _, text = rest.partition(b":")
         if nul and number.isdigit():  # the path as os gives it (see `shown_path`), the text as UTF-8
-            yield os.fsdecode(path).removeprefix("./"), int(number), text.decode("utf-8", "replace")
+            yield _below(rel, os.fsdecode(path)) if target.folder else rel, int(number), text.decode("utf-8", "replace")
 
 
-def _python_search(box: Toolbox, rel: str, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
+def _below(rel: str, path: str) -> str:
+    """`path`, found in the folder `rel`, as a path below the root."""
+    return os.path.normpath(os.path.join(rel, path)).replace(os.sep, "/")
+
+
+def _python_search(box: Toolbox, rel: str, target: _Target, pattern: str, regex: bool, case: bool, glob: str | None):  # type: ignore[no-untyped-def]
     """Without ripgrep: the `regex` module, whose matching can be given a time limit (a backtracking pattern
-    held `re` for hours, and the session with it); TimeoutError once SEARCH_SECONDS have passed."""
+    held `re` for hours, and the session with it); TimeoutError once SEARCH_SECONDS have passed. The folders are
+    walked and the files opened by descriptor, never through a link."""
     import regex as timed_re
 
     flags = 0 if case else timed_re.IGNORECASE
     matcher = timed_re.compile(pattern if regex else timed_re.escape(pattern), flags)
     deadline = time.monotonic() + SEARCH_SECONDS
-    base = box.root / rel
-    files = [base] if base.is_file() else []
-    for dirpath, dirnames, filenames in os.walk(base) if base.is_dir() else ():
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        files += [os.path.join(dirpath, f) for f in sorted(filenames)
-                  if not glob or _glob_matches(os.path.relpath(os.path.join(dirpath, f), base), glob)]
-    for file in files:
-        try:  # as rg does: no symlink followed (one may lead out of the workspace), no FIFO waited on
-            if not stat.S_ISREG(os.lstat(file).st_mode):
-                continue
-            data = open(file, "rb").read()  # noqa: SIM115 - read whole, closed by refcount
-        except OSError:
+    for path, data in _walked(rel, target, glob) if target.folder else [(rel, _contents(target.fd))]:
+        if data is None or b"\0" in data[:8192]:
             continue
-        if b"\0" in data[:8192]:
-            continue
-        path = os.path.relpath(file, box.root).replace(os.sep, "/")
         # lines end at \n only, as read_file counts them (splitlines also split at form feeds and U+2028)
         for number, text in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
             text = text.removesuffix("\r")
             if matcher.search(text, timeout=max(0.001, deadline - time.monotonic())):
                 yield path, number, text
+
+
+def _walked(rel: str, target: _Target, glob: str | None) -> Iterator[tuple[str, bytes | None]]:
+    """The files below the folder held, each path (below the root) with its bytes (None where it is no regular
+    file: as rg does, no link followed, no FIFO waited on)."""
+    for folder, dirnames, filenames, fd in os.fwalk(".", dir_fd=target.fd):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            below = os.path.normpath(os.path.join(folder, name))
+            if not glob or _glob_matches(below, glob):
+                yield _below(rel, below), _read(name, fd)
+
+
+def _read(name: str, folder: int) -> bytes | None:
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    except OSError:
+        return None
+    try:
+        return _contents(fd)
+    finally:
+        os.close(fd)
+
+
+def _contents(fd: int) -> bytes | None:
+    """The bytes of the regular file open at `fd`, not read from yet (None where it is no regular file)."""
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        return None
+    with open(fd, "rb", closefd=False) as stream:
+        return stream.read()
 
 
 def _glob_matches(rel: str, glob: str) -> bool:

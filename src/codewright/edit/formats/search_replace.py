@@ -15,6 +15,7 @@ import os
 import re
 from pathlib import Path
 
+from codewright.edit import confined
 from codewright.edit.formats.whole import written_whole
 from codewright.edit.model import Edit, EditError
 
@@ -79,12 +80,8 @@ def _block(lines: list[str], start: int, text: str | None) -> tuple[list[str], l
 
 def _text(root: Path | None, path: str) -> str | None:
     """The file's text as the divider choice needs it, or None where it cannot be read."""
-    if root is None:
-        return None
-    try:
-        return (root / path).read_text(encoding="utf-8", errors="replace")
-    except (OSError, ValueError):
-        return None
+    data = None if root is None else confined.read_below(root, path)  # a path of the patch's, not checked yet
+    return None if data is None else data.decode("utf-8", "replace")
 
 
 def _contains(text: str, search: list[str]) -> bool:
