@@ -107,6 +107,41 @@ def test_no_process_of_a_command_outlives_it(tmp_path: Path, escape: str, end: s
     assert not _outlived(tmp_path / "pid")
 
 
+_PARENT = """
+import sys, time
+from pathlib import Path
+from codewright.tools import process
+bg = process.start_background(["bash", "-c", "echo $$ > pid; exec sleep 60"], "server", cwd=Path.cwd(), env={})
+Path("reaper").write_text(str(bg.pid))
+time.sleep(60)
+"""
+
+
+def test_a_command_does_not_outlive_codewright_killed_with_sigkill(tmp_path: Path) -> None:
+    """codewright, killed (SIGKILL: no `close`, no signal to the reaper), left the reaper waiting for a stop that
+    would never come, and the server it ran with it."""
+    import signal
+    import sys
+
+    parent = subprocess.Popen([sys.executable, "-c", _PARENT], cwd=tmp_path, env=dict(os.environ))
+    try:
+        deadline = time.monotonic() + 10
+        while not ((tmp_path / "pid").is_file() and (tmp_path / "reaper").is_file()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.2)  # (written by `echo` once made)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    reaper = int((tmp_path / "reaper").read_text())
+    deadline = time.monotonic() + 5
+    while _alive(reaper) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [_alive(reaper), _outlived(tmp_path / "pid")]
+    if left[0]:
+        os.kill(reaper, signal.SIGKILL)
+    assert left == [False, False]
+
+
 def test_a_character_split_between_reads_is_kept_whole(tmp_path: Path) -> None:
     command = "printf 'a%.0s' $(seq 65535); printf '\\xc3'; sleep 0.3; printf '\\xa9 end'"
     out = process.run(["bash", "-c", command], cwd=tmp_path, env=dict(os.environ), timeout=30,

@@ -185,8 +185,8 @@ def run(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float,
 
 def reaped(argv: list[str], report: int = -1) -> list[str]:
     """`argv` run under the reaper (see `reaper.py`), which writes to the descriptor `report` how many
-    processes it left running."""
-    return [sys.executable, "-I", "-S", str(REAPER), str(REAP_GRACE_S), str(report), *argv]
+    processes it left running, and stops them if this process dies first."""
+    return [sys.executable, "-I", "-S", str(REAPER), str(REAP_GRACE_S), str(report), str(os.getpid()), *argv]
 
 
 def as_read(output: str) -> str:

@@ -8,9 +8,12 @@ parent becomes a child of this one instead of init's, so all of them are still f
 command exits, and when this script is told to stop (SIGTERM, SIGHUP or SIGINT, as `process.kill_group`
 sends), every descendant gets SIGTERM, then after GRACE seconds SIGKILL. Then it exits with the
 command's exit code (128 + the signal that ended it, as a shell says) and writes how many processes
-the command had left running to the descriptor REPORT_FD.
+the command had left running to the descriptor REPORT_FD. When its parent, PARENT (codewright), is gone
+without telling it (SIGKILL, a crash), it stops as at SIGHUP: it outlived codewright before, and so did the
+command, a server it had started with it. It asks every PARENT_POLL_S whether its parent is still PARENT,
+rather than taking PR_SET_PDEATHSIG, which fires when the thread that started it ends, not its process.
 
-    python -I -S reaper.py GRACE REPORT_FD COMMAND [ARG...]    (REPORT_FD -1: no report)
+    python -I -S reaper.py GRACE REPORT_FD PARENT COMMAND [ARG...]    (REPORT_FD -1: no report)
 
 Standard library only: it runs isolated, without the project on its path. Where a subreaper cannot be
 had (not Linux), it becomes the command itself, which then ends only with its group, as before.
@@ -26,11 +29,12 @@ import time
 
 PR_SET_CHILD_SUBREAPER = 36
 STOPS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+PARENT_POLL_S = 0.5
 KILL_WAIT_S = 5.0  # after SIGKILL, how long to wait for a process in uninterruptible sleep before giving up
 
 
 def main(args: list[str]) -> None:
-    grace, report, command = float(args[0]), int(args[1]), args[2:]
+    grace, report, parent, command = float(args[0]), int(args[1]), int(args[2]), args[3:]
     if report >= 0:
         os.set_inheritable(report, False)  # the command's processes must not hold the report open
     if not _subreaper():
@@ -40,14 +44,19 @@ def main(args: list[str]) -> None:
     child = _start(command, wake)
     status = stopped_by = None
     while status is None and stopped_by is None:
-        signo = signal.sigwaitinfo(wake).si_signo
-        if signo in STOPS:
-            stopped_by = signo
+        woken = signal.sigtimedwait(wake, PARENT_POLL_S)
+        if woken is None:
+            stopped_by = signal.SIGHUP if os.getppid() != parent else None
+        elif woken.si_signo in STOPS:
+            stopped_by = woken.si_signo
         else:
             status, _ = _reap(child)
     left = _sweep(grace, child)
     if report >= 0:
-        os.write(report, f"{left}\n".encode())
+        try:
+            os.write(report, f"{left}\n".encode())
+        except BrokenPipeError:  # the parent is gone, and nobody reads it
+            pass
     code = 128 + stopped_by if stopped_by is not None else os.waitstatus_to_exitcode(status)
     os._exit(code if code >= 0 else 128 - code)
 
