@@ -21,7 +21,8 @@ def test_status_is_plain_about_availability() -> None:
         assert str(status).startswith("sandbox unavailable: bubblewrap (bwrap) is not installed")
     else:
         assert status.available, status.detail
-        assert str(status) == ("sandbox: bubblewrap (workspace writable but for .git, .codewright and codewright.toml, "
+        assert str(status) == ("sandbox: bubblewrap (workspace writable but for .git (nested repositories' too), "
+                               ".codewright and codewright.toml, "
                                "everything else read-only, "
                                "private /tmp, no network unless allowed)")
 
@@ -133,3 +134,41 @@ def test_git_and_codewright_folders_stay_read_only(make_box, workspace: Path) ->
     assert not (workspace / ".git" / "config-probe").exists() and not (workspace / ".codewright" / "probe").exists()
     assert (workspace / "codewright.toml").read_text() == "[permissions]\n"
     assert ".git/config-probe: Read-only file system" in result.content
+
+
+def test_a_nested_repositorys_git_stays_read_only(make_box, workspace: Path) -> None:
+    """A hook planted there runs, unsandboxed, when someone later runs git in that repository; the file tools refuse
+    it, and a command wrote it."""
+    (workspace / "vendor" / "lib" / ".git" / "hooks").mkdir(parents=True)
+    (workspace / "deps" / "mod").mkdir(parents=True)
+    (workspace / "deps" / "mod" / ".git").write_text("gitdir: ../../.git/modules/mod\n")  # a submodule's
+    box = make_box("full-auto")
+    command = ("echo x > vendor/lib/.git/hooks/post-checkout; echo 'gitdir: /tmp/evil' > deps/mod/.git; "
+               "echo inside > vendor/lib/inside.txt")
+    result = box.call("run_command", {"command": command})
+    assert (workspace / "vendor" / "lib" / "inside.txt").read_text() == "inside\n"
+    if not box.sandbox.available:  # unconfined, and the status says so
+        assert not result.meta["sandboxed"] and box.sandbox.detail.startswith("sandbox unavailable")
+        return
+    assert not (workspace / "vendor" / "lib" / ".git" / "hooks" / "post-checkout").exists()
+    assert (workspace / "deps" / "mod" / ".git").read_text() == "gitdir: ../../.git/modules/mod\n"
+    assert result.content.count("Read-only file system") == 2
+
+
+NESTED = [
+    # (case, the .git made below the workspace, whether the walk finds it)
+    ("a vendored clone", "vendor/lib/.git", True),
+    ("eight folders deep", "1/2/3/4/5/6/7/8/.git", True),
+    ("nine folders deep: past NESTED_DEPTH", "1/2/3/4/5/6/7/8/9/.git", False),
+    ("inside node_modules: a dependency tree, not searched", "node_modules/pkg/.git", False),
+    ("inside a repository's .git (its own modules are read-only with it)", ".git/modules/x/.git", False),
+]
+
+
+@pytest.mark.parametrize(("made", "found"), [c[1:] for c in NESTED], ids=[c[0] for c in NESTED])
+def test_nested_repositories_are_found_within_bounds(tmp_path: Path, made: str, found: bool) -> None:
+    from codewright.tools.sandbox import nested_git
+
+    (tmp_path / made).mkdir(parents=True)
+    (tmp_path / "link").symlink_to(tmp_path / made.rsplit("/", 2)[0])  # never followed: found once, or not
+    assert nested_git(tmp_path) == ([tmp_path / made] if found else [])

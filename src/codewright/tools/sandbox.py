@@ -6,7 +6,9 @@ touched) and, unless the configuration allows it, cannot reach the network. Insi
 workspace `.git` and `.codewright` stay read-only too: their configuration names
 programs that git runs later, outside any sandbox (`core.fsmonitor` runs on every
 `git status`, the user's or codewright's own checkpoint), so writing there is writing
-outside. A command that commits fails with a read-only file system; the file tools
+outside. So does the `.git` of a repository nested in the workspace (a vendored clone, a
+submodule's checkout), whose hooks run when someone later runs git in it; those are found by a
+bounded walk (`nested_git`). A command that commits fails with a read-only file system; the file tools
 refuse those folders for the same reason. Where
 bubblewrap is missing or cannot create namespaces, `sandbox_status()` says so plainly
 and the agent reports it: commands then run unconfined.
@@ -23,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +34,12 @@ RUNS_COMMANDS = (".git", ".codewright")
 """Folders whose config and hooks name what git runs (`core.fsmonitor`, `pre-commit`) at the next git_status or
 checkpoint, outside any sandbox: read-only to a sandboxed command, and no tool writes in them (`permissions`).
 (Kept here, where only the standard library is imported: a bare virtualenv loads this module alone.)"""
+
+
+NESTED_DEPTH = 8  # folders below the workspace's top that `nested_git` looks into
+NESTED_FOLDERS = 10_000  # and how many at most: each command's sandbox is set up with the walk
+_NOT_SEARCHED = {*RUNS_COMMANDS, "node_modules", ".venv", "venv", ".tox", "__pycache__", ".mypy_cache",
+                 ".pytest_cache", ".ruff_cache"}  # trees of installed dependencies and caches, large and not the user's
 
 
 @dataclass(frozen=True)
@@ -60,7 +69,8 @@ def sandbox_status() -> SandboxStatus:
         reason = probe.stderr.strip().splitlines()[-1] if probe.stderr.strip() else f"exit {probe.returncode}"
         return SandboxStatus(False, None, f"sandbox unavailable: bwrap failed ({reason}); "
                              "commands run without OS confinement")
-    return SandboxStatus(True, tool, "sandbox: bubblewrap (workspace writable but for .git, .codewright and codewright.toml, "
+    return SandboxStatus(True, tool, "sandbox: bubblewrap (workspace writable but for .git (nested repositories' "
+                         "too), .codewright and codewright.toml, "
                          "everything else read-only, private /tmp, no network unless allowed)")
 
 
@@ -90,9 +100,9 @@ def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
     for keep in _interpreter_dirs_under_tmp():  # a virtualenv in /tmp must stay visible under the private /tmp
         cmd += ["--ro-bind", keep, keep]
     cmd += ["--bind", str(root), str(root)]
-    for name in (*RUNS_COMMANDS, "codewright.toml"):  # the project's permissions and model endpoints too
-        if os.path.lexists(root / name):
-            cmd += ["--ro-bind", str(root / name), str(root / name)]
+    kept = [root / name for name in (*RUNS_COMMANDS, "codewright.toml")]  # its permissions and model endpoints too
+    for path in [path for path in kept if os.path.lexists(path)] + nested_git(root):
+        cmd += ["--ro-bind", str(path), str(path)]
     cmd += ["--unshare-pid", "--die-with-parent",
            "--setenv", "XDG_CACHE_HOME", "/tmp/.cache", "--setenv", "TMPDIR", "/tmp"]
     enter: list[str] = []
@@ -102,6 +112,35 @@ def wrap(argv: list[str], root: Path, *, cwd: Path, network: bool,
             cmd.append("--unshare-net")
     cmd += ["--chdir", str(cwd), "--", *argv]
     return enter + cmd
+
+
+def nested_git(root: Path) -> list[Path]:
+    """The `.git` folders (or files, a submodule's) of repositories below `root`'s top, shallowest first: a
+    breadth-first walk of at most NESTED_FOLDERS folders, NESTED_DEPTH deep, that follows no link and does not
+    enter a repository's `.git`, nor dependency trees and caches (`_NOT_SEARCHED`)."""
+    found: list[Path] = []
+    todo, looked = deque([(root, 0)]), 0
+    while todo and looked < NESTED_FOLDERS:
+        folder, depth = todo.popleft()
+        looked += 1
+        try:
+            with os.scandir(folder) as scan:
+                entries = sorted(scan, key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name == ".git" and depth and not entry.is_symlink():
+                found.append(Path(entry.path))
+            elif depth < NESTED_DEPTH and entry.name not in _NOT_SEARCHED and _is_folder(entry):
+                todo.append((Path(entry.path), depth + 1))
+    return found
+
+
+def _is_folder(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir(follow_symlinks=False)
+    except OSError:
+        return False
 
 
 # Runs as the holder of a private network namespace: brings loopback up (a fresh namespace has
