@@ -70,6 +70,42 @@ def test_assignment_keeps_the_name_and_quotes() -> None:
     assert redact('api_key: "abcd1234efgh"') == 'api_key: "[redacted]"'
 
 
+PROSE = [
+    # a secret told in prose: the value is masked, the sentence kept
+    ("the password is hunter2", "the password is [redacted]"),
+    ("The password is hunter2.", "The password is [redacted]."),
+    ("my password was s3cret99, sorry", "my password was [redacted], sorry"),
+    ("API key: 9f8e7d6c5b4a", "API key: [redacted]"),
+    ("The API key is AbCdEf123456", "The API key is [redacted]"),
+    ("the access token is ghx9k2m4p8q1", "the access token is [redacted]"),
+    ("the password for admin is hunter22", "the password for admin is [redacted]"),
+    ('the passphrase is "c0rrect-h0rse"', 'the passphrase is "[redacted]"'),
+    ("the secret key is `ab12cd34ef`.", "the secret key is `[redacted]`."),
+    ("token = abc123def", "token = [redacted]"),
+    # prose about a secret: no value of letters and digits follows
+    ("password is required", "password is required"),
+    ("the token is expired", "the token is expired"),
+    ("the API key is missing: set OPENAI_API_KEY", "the API key is missing: set OPENAI_API_KEY"),
+    ("if password is None:", "if password is None:"),
+    ("the token is sha256-hashed", "the token is sha256-hashed"),
+    ("the secret is 256-bit", "the secret is 256-bit"),
+    ("the token is sha256", "the token is sha256"),
+    ("the token is v1.2.3", "the token is v1.2.3"),
+    ("the session token is 24h", "the session token is 24h"),
+    ("the token is 12345678", "the token is 12345678"),
+    ("the password is ${DB_PASSWORD2}", "the password is ${DB_PASSWORD2}"),
+    ("the password is <password1>", "the password is <password1>"),
+    ("def f(token: np.int64):", "def f(token: np.int64):"),
+    ("the tokenizer is o200k_base", "the tokenizer is o200k_base"),
+    ("passwords is a module", "passwords is a module"),
+]
+
+
+@pytest.mark.parametrize("text,expected", PROSE, ids=[p[0] for p in PROSE])
+def test_secrets_told_in_prose(text: str, expected: str) -> None:
+    assert redact(text) == expected
+
+
 def test_redact_json_stays_valid_json() -> None:
     text = json.dumps({"path": "settings.py", "content": 'API_KEY = "abcd1234efgh5678"\n'})
     out = redact_json(text)

@@ -4,7 +4,8 @@ Two guards: `is_secret_path` refuses whole files that exist to hold secrets (`.e
 private keys, credential stores) before they are read, and `redact` masks values that
 look like credentials wherever text leaves the process (a prompt, an event, a saved
 session). Patterns are deliberately specific (known key prefixes, PEM blocks,
-`password = ...` assignments) so ordinary code is left untouched.
+`password = ...` assignments, "the password is ..." with a value of letters and digits)
+so ordinary code and prose about passwords are left untouched.
 """
 
 from __future__ import annotations
@@ -90,6 +91,20 @@ _PLACEHOLDER = re.compile(r"(?i)^(?:\*+|x+|<[^>]*>|\$\{?[A-Za-z_][A-Za-z0-9_]*\}
                           r"\{\{.*\}\}|\{%.*%\}|%\(\w+\)s|"  # a template's field, a schema's type
                           r"(?:[a-z]+[_-])*(?:password|passwd|pass|pwd|secret|token|key)(?:[_-][a-z]+)*)$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# A secret told in prose: "the password is hunter2", "API key: 9f8e7d6c5b4a", "the token for CI was 'ab12cd34'".
+# The value must mix letters and digits, so "password is required" and "the token is None" are left alone.
+_PROSE = re.compile(
+    r"""(?ix)
+    (?P<name>\b(?:(?:api|access|auth|bearer|refresh|session|secret|private|signing)\ (?:key|token)|
+       pass(?:word|phrase)|passwd|secret|token)
+       (?:\ (?:for|of)\ (?:the\ )?[\w.\-]+)?)  # "the password for admin is ..."
+    (?P<sep>\ +(?:is|was)\ +|:\ +|\ *=\ *)
+    (?P<value>"[^"\s]{4,}"|'[^'\s]{4,}'|`[^`\s]{4,}`|[^\s"'`,;)\]}]{4,})
+    """
+)
+# Words with digits that name no secret: sha256, utf8, md5, ipv6, hs256; a version; sha256-hashed, 256-bit;
+# a dotted name (a type: np.int64)
+_PROSE_WORD = re.compile(r"(?i)^(?:[a-z]{1,4}\d{1,3}|v?\d+(?:\.\d+)+|.*-[a-z]+|[a-z_]\w*(?:\.\w+)+)$")
 
 
 def redact(text: str) -> str:
@@ -98,7 +113,8 @@ def redact(text: str) -> str:
         text = pattern.sub(f"[redacted {label}]", text)
     for pattern in _COMMAND_PASSWORDS:
         text = pattern.sub(lambda m: m.group(1) + "[redacted]", text)
-    return _ASSIGNMENT.sub(_mask_assignment, text)
+    text = _ASSIGNMENT.sub(_mask_assignment, text)
+    return _PROSE.sub(_mask_prose, text)
 
 
 def _mask_assignment(match: re.Match[str]) -> str:
@@ -113,6 +129,18 @@ def _mask_assignment(match: re.Match[str]) -> str:
         return match.group(0)
     quote = value[0] if quoted else ""
     return f"{match.group('name')}{match.group('sep')}{quote}[redacted]{quote}"
+
+
+def _mask_prose(match: re.Match[str]) -> str:
+    """The value of "the password is hunter2" masked when it mixes letters and digits: prose about a password
+    ("password is required", "the token is expired") has words there. A sentence's closing stop stays."""
+    value = match.group("value")
+    quote = value[0] if value[0] in "\"'`" else ""
+    bare = value[1:-1] if quote else value.rstrip(".!?:")
+    if (len(bare) < 6 or _PLACEHOLDER.match(bare) or _PROSE_WORD.match(bare) or any(c in bare for c in "([{<$")
+            or not re.search(r"\d", bare) or not re.search(r"[A-Za-z]", bare)):
+        return match.group(0)
+    return f"{match.group('name')}{match.group('sep')}{quote}[redacted]{quote}{value[len(bare) + 2 * len(quote):]}"
 
 
 def _looks_like_credential(value: str) -> bool:
