@@ -9,8 +9,9 @@ import pytest
 from tests.support.model_server import Fault, ModelServer, Recorded, Turn
 
 from codewright.agent.loop import OVERFLOW_RETRIES
+from codewright.agent.session import SessionStore
 
-from .harness import Script, call, last_result, run_agent
+from .harness import MODEL, Script, call, last_result, run_agent
 
 WINDOW = 12_000
 READS = 16
@@ -83,6 +84,33 @@ def test_code_written_through_text_calls_is_sent_once_and_compacted(tmp_path: Pa
         assert all(reply.count("```json") == 1 for reply in replies), "a call was shown twice"
     sent = "\n".join(m["content"] for m in requests[-1].messages)
     assert "handler_0_29" not in sent and "lines written at turn 1; the repository holds them now" in sent
+
+
+def test_a_session_saved_with_text_calls_in_its_replies_shows_each_call_once_when_resumed(tmp_path: Path) -> None:
+    """Before the agent kept a reply's text calls out of its text, a saved reply held the blocks the calls were read
+    from; the engine now writes the calls after the text, so a resumed session showed each call twice. The state
+    is as codewright wrote it then (dfef8bc^, a text-tools run of two steps: a single call, then a list of one)."""
+    state = json.loads((Path(__file__).parent / "fixtures" / "text_tools_state_v1.json").read_text())
+    (tmp_path / "app.py").write_text("def add(a, b):\n    return a + b\n")
+    store = SessionStore(tmp_path)
+    session = store.create("add a docstring to add", MODEL, "full-auto")
+    store.save(session, state, outcome="limit", steps=2)
+    store.close()
+
+    def block(name: str, **arguments: str) -> str:
+        return f"```json\n{json.dumps({'tool_calls': [{'name': name, 'arguments': arguments}]})}\n```"
+
+    def replies(rec: Recorded) -> Turn:
+        assert [m["content"] for m in rec.messages if m["role"] == "assistant"] == [
+            f"I will read the module first.\n{block('read_file', path='app.py')}",
+            f"Now the files around it.\n\nThen I decide.\n{block('list_dir', path='.')}"]
+        finish = json.dumps({"tool_calls": [{"name": "finish", "arguments": {"summary": "resumed"}}]})
+        return Turn(text=f"```json\n{finish}\n```")
+
+    script = Script([replies])
+    with ModelServer(script) as server:
+        run = run_agent(root=tmp_path, server=server, task="", resume=session, text_tools=True)
+    assert script.problems == [] and run.outcome.outcome == "done"
 
 
 @pytest.mark.parametrize("provider_window", [7_000, 5_000])

@@ -522,6 +522,27 @@ def test_round_trip_rebuilds_the_same_request() -> None:
     assert "new map" in fresh.static_prefix and len(fresh.history) == len(engine.history)
 
 
+SHOWN = 'The config is:\n```json\n{"port": 8080, "debug": true}\n```'  # JSON shown, no call
+CALLED = '```json\n{"name": "read_file", "arguments": {"path": "src/m1.py"}}\n```'
+
+
+@pytest.mark.parametrize("native,version,reply,kept", [
+    (False, 1, f"Reading it.\n{CALLED}", "Reading it."),  # saved with the block its call was read from
+    (False, 1, f"{SHOWN}\n{CALLED}", SHOWN),
+    (False, 2, SHOWN, SHOWN),  # saved without it: JSON shown for another reason stays
+    (True, 1, f"Reading it.\n{CALLED}", f"Reading it.\n{CALLED}"),  # a native call was never in the text
+])
+def test_a_saved_reply_keeps_its_text_less_the_text_calls_of_version_1(native: bool, version: int, reply: str,
+                                                                        kept: str) -> None:
+    engine = make(native=native)
+    engine.add_user("Go.")
+    call = ToolCall("c1", "read_file", json.dumps({"path": "src/m1.py"}))
+    engine.add_assistant(Message("assistant", reply, [call]))
+    engine.add_tool_result(call, "x = 1", kind="file_read", path="src/m1.py")
+    data = {**json.loads(json.dumps(engine.to_dict())), "version": version}
+    assert ContextEngine.from_dict(data).history[1].message.content == kept
+
+
 def test_secrets_are_redacted_in_results_and_stored_sessions() -> None:
     engine = make(window=200_000)
     engine.add_user("My key is sk-abcdefghijklmnopqrstuvwxyz0123, use it.")

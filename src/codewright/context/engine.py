@@ -32,6 +32,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from codewright.agent.toolcalls import from_text
 from codewright.context import compaction
 from codewright.context.compaction import CompactionInfo, Entry, Summary
 from codewright.context.ledger import Ledger
@@ -53,7 +54,7 @@ __all__ = [
     "scan_project",
 ]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: a reply's text calls are kept out of its text (the engine writes them after it)
 MARGIN = 0.1  # share of the window kept free for tokenizer differences between o200k and the provider's
 EXACT_MARGIN = 0.02  # the same when the caller passed the provider's own counter
 # Compaction goes deep: every compaction re-sends what it keeps uncached once, so a few deep steps
@@ -458,8 +459,12 @@ class ContextEngine:
         engine._shown = tuple(data["shown"])  # type: ignore[assignment]
         engine._sent = data["sent"]
         engine._deferred = list(data.get("deferred", []))
+        text_calls_in_replies = data.get("version", 1) < 2 and not data["native_tools"]
         for item in data["history"]:
-            engine._append(Entry.from_dict(item))
+            entry = Entry.from_dict(item)
+            if text_calls_in_replies:
+                _take_out_text_calls(entry)
+            engine._append(entry)
         return engine
 
 
@@ -468,6 +473,14 @@ _SAVED_TYPES: dict[str, type | tuple[type, ...]] = {
     "reserve_output": int, "ledger": dict, "plan": str, "summary": dict, "turn": int, "compactions": int,
     "snapshot": (list, type(None)), "pending_retrieved": (str, type(None)), "shown": list, "sent": int,
     "history": list}
+
+
+def _take_out_text_calls(entry: Entry) -> None:
+    """A reply saved by version 1 kept the JSON blocks its text calls were read from, and the engine now writes
+    the calls after the text (as version 2 saves it, without them): a resumed session showed each call twice.
+    The blocks read as calls go, as the agent's parser takes them out of a new reply."""
+    if entry.message.role == "assistant" and entry.message.tool_calls:
+        entry.message.content = from_text(entry.message.content, "").prose
 
 
 def _count(text: str) -> int:
