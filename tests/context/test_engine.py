@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from codewright.agent.toolcalls import reply_prose
 from codewright.context import ContextEngine, Ledger, ProjectFacts, count_tokens
 from codewright.context.engine import STATE_SHARE
 from codewright.context.prompt import TOOL_CALL_FORMAT
@@ -540,7 +541,7 @@ def test_a_saved_reply_keeps_its_text_less_the_text_calls_of_version_1(native: b
     engine.add_assistant(Message("assistant", reply, [call]))
     engine.add_tool_result(call, "x = 1", kind="file_read", path="src/m1.py")
     data = {**json.loads(json.dumps(engine.to_dict())), "version": version}
-    assert ContextEngine.from_dict(data).history[1].message.content == kept
+    assert ContextEngine.from_dict(data, reply_prose=reply_prose).history[1].message.content == kept
 
 
 def test_secrets_are_redacted_in_results_and_stored_sessions() -> None:

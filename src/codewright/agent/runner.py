@@ -19,6 +19,7 @@ from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
 from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
 from codewright.agent.session import SessionStore, UnreadableState
+from codewright.agent.toolcalls import reply_prose
 from codewright.errors import Stopped, UsageError
 from codewright.gateway.local.runtime import settle
 
@@ -103,7 +104,7 @@ def open_agent(
         tools = [t for t in Agent.tool_specs(toolbox, mode, options.commands) if only is None or t.name in only]
         if state:  # the tools of this run's mode: a plan-mode session resumed in full-auto had no edit tools
             with _saved_state(session):
-                engine = ContextEngine.from_dict(state["context"], tools=tools)
+                engine = ContextEngine.from_dict(state["context"], reply_prose=reply_prose, tools=tools)
             engine.ledger = ledger
         else:
             engine = ContextEngine(

@@ -64,6 +64,11 @@ def plan_steps(arguments: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
+def reply_prose(text: str) -> str:
+    """A reply's text less the blocks read as calls: what the engine keeps of a reply (see `from_text`)."""
+    return from_text(text, "").prose
+
+
 def from_text(text: str, prefix: str) -> TextCalls:
     """Calls written as fenced JSON blocks, `{"tool_calls": [{"name", "arguments"}, ...]}` (the
     context engine's format) or a single `{"name", "arguments"}`; ids are `prefix-N`. The text without

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from codewright.agent.toolcalls import from_text
 from codewright.context import compaction
 from codewright.context.compaction import CompactionInfo, Entry, Summary
 from codewright.context.ledger import Ledger
@@ -433,9 +433,15 @@ class ContextEngine:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], root: str | Path | None = None, **overrides: Any) -> ContextEngine:
+    def from_dict(cls, data: dict[str, Any], root: str | Path | None = None,
+                  reply_prose: Callable[[str], str] | None = None, **overrides: Any) -> ContextEngine:
         """Rebuild a saved engine. Keyword `overrides` (system, tools, window, facts, repo_map, native_tools,
-        count_tokens, ...) replace the saved static inputs, e.g. a fresh repository map on resume."""
+        count_tokens, ...) replace the saved static inputs, e.g. a fresh repository map on resume.
+
+        `reply_prose` is the agent's text-call parser (a reply's text less the blocks read as calls): a version-1
+        state of a model without native tool calls kept those blocks in its replies, and the engine writes the
+        calls after the text, so a resumed session showed each call twice. The agent passes it, not imported
+        here: the engine is a foundation and knows no agent."""
         for key, kind in _SAVED_TYPES.items():  # a wrong type failed later, mid-run, as a traceback
             if not isinstance(data[key], kind) or isinstance(data[key], bool) and kind is not bool:
                 raise TypeError(f"context.{key} is {type(data[key]).__name__}, not {getattr(kind, '__name__', kind)}")
@@ -459,11 +465,11 @@ class ContextEngine:
         engine._shown = tuple(data["shown"])  # type: ignore[assignment]
         engine._sent = data["sent"]
         engine._deferred = list(data.get("deferred", []))
-        text_calls_in_replies = data.get("version", 1) < 2 and not data["native_tools"]
+        old_text_calls = data.get("version", 1) < 2 and not data["native_tools"]
         for item in data["history"]:
             entry = Entry.from_dict(item)
-            if text_calls_in_replies:
-                _take_out_text_calls(entry)
+            if old_text_calls and reply_prose and entry.message.role == "assistant" and entry.message.tool_calls:
+                entry.message.content = reply_prose(entry.message.content)
             engine._append(entry)
         return engine
 
@@ -473,14 +479,6 @@ _SAVED_TYPES: dict[str, type | tuple[type, ...]] = {
     "reserve_output": int, "ledger": dict, "plan": str, "summary": dict, "turn": int, "compactions": int,
     "snapshot": (list, type(None)), "pending_retrieved": (str, type(None)), "shown": list, "sent": int,
     "history": list}
-
-
-def _take_out_text_calls(entry: Entry) -> None:
-    """A reply saved by version 1 kept the JSON blocks its text calls were read from, and the engine now writes
-    the calls after the text (as version 2 saves it, without them): a resumed session showed each call twice.
-    The blocks read as calls go, as the agent's parser takes them out of a new reply."""
-    if entry.message.role == "assistant" and entry.message.tool_calls:
-        entry.message.content = from_text(entry.message.content, "").prose
 
 
 def _count(text: str) -> int:
