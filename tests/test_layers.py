@@ -1,0 +1,33 @@
+"""Dependencies point downward only (DEVELOPERS.md): the foundations and the tools never import the agent, the
+interfaces or the evals. A foundation that imported the agent (the engine once did, for the agent's text-call
+parser) ties the layers into one and breaks reuse below the agent."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "codewright"
+LOWER = ["graph", "retrieve", "context", "gateway", "repair", "edit", "tools"]
+UPPER = ("codewright.agent", "codewright.ui", "codewright.eval")
+
+
+def imported(path: Path) -> set[str]:
+    """The modules a file imports by absolute name, at any depth (imports inside functions count too)."""
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("layer", LOWER)
+def test_a_lower_layer_imports_nothing_above_it(layer: str) -> None:
+    files = sorted((SRC / layer).rglob("*.py"))
+    assert files
+    upward = {f"{f.relative_to(SRC)}: {name}" for f in files for name in imported(f) if name.startswith(UPPER)}
+    assert upward == set()
