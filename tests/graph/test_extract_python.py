@@ -121,7 +121,10 @@ def test_chunks(facts):
     ("call(key=value)", [("call", "call", ""), ("value", "name", "")]),
     ("if (n := size()) > LIMIT: pass", [("size", "call", ""), ("LIMIT", "name", "")]),
     ("match x:\n    case [a, *b] | {'k': a, **b} | P(a, k=[*b]) as c if c: pass\n    case Color.RED | _: pass",
-     [("x", "name", ""), ("P", "call", ""), ("c", "name", ""), ("Color", "name", ""), ("RED", "attribute", "Color")]),
+     [("x", "name", ""), ("P", "type", ""), ("c", "name", ""), ("Color", "name", ""), ("RED", "attribute", "Color")]),
+    # a class pattern tests an instance of the class: no call
+    ("match p:\n    case Point(x=0) | geo.Point(): pass\n    case [Point(), *_]: pass",
+     [("p", "name", ""), ("Point", "type", ""), ("geo", "name", ""), ("Point", "type", "geo"), ("Point", "type", "")]),
 ])
 def test_reference_kinds(source, expected):
     refs = extract("m.py", source.encode()).references

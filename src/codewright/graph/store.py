@@ -23,7 +23,7 @@ from pathlib import Path
 
 from codewright.errors import CodewrightError, UsageError
 
-SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 13  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -43,6 +43,7 @@ SCHEMA_VERSION = 12  # 2: refs.scope holds symbols.id; 3: signatures without com
 # each name of a Python chained assignment (`f = g = 5`) is a symbol; the captures of a Python `case` pattern bind
 # (they were references), its value patterns (`Color.RED`) have their qualifier; an id is split at its last `::`
 # (a file named `x::y.py`); identifiers beyond ASCII (`größeBerechnen`) are split into the FTS `idents` column
+# 13: the class of a Python `case` class pattern (`case Point(x=0)`) is a reference of kind type, not call
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -12,6 +12,8 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
   statement for its plain names, plus one per aliased name (so `alias` is unambiguous).
 - references: every identifier that is read: calls, attribute accesses (including
   `self.x = ...`), decorators, base classes, names inside annotations, plain loads.
+  The class of a `case` class pattern (`case Point(x=0)`, `case geo.Point()`) is of kind
+  "type": the pattern tests an instance of it (isinstance), it calls nothing.
   Not references: definitions, parameters, assignment/loop/with/except targets, the captures
   of `case` patterns (`case [a, *rest] as whole`),
   keyword-argument names, import statements, `self`/`cls`, and plain names that are
@@ -80,6 +82,7 @@ QUERY_SCM = r"""
 (decorator (call function: (attribute attribute: (identifier) @ref.dec)))
 (class_definition superclasses: (argument_list (identifier) @ref.base))
 (class_definition superclasses: (argument_list (attribute attribute: (identifier) @ref.base)))
+(class_pattern (dotted_name (identifier) @ref.type .))
 (type) @type
 
 (parameters (identifier) @skip)
@@ -111,6 +114,7 @@ QUERY_SCM = r"""
 (case_pattern (dotted_name) @attr)
 (union_pattern (dotted_name) @attr)
 (keyword_pattern (dotted_name) @attr)
+(class_pattern (dotted_name) @attr)
 
 (lambda) @local.scope
 (list_comprehension) @local.scope
@@ -366,6 +370,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
     ids.sort()
     special = {n.start_byte: "decorator" for n in caps.get("ref.dec", _EMPTY)}
     special.update((n.start_byte, "base") for n in caps.get("ref.base", _EMPTY))
+    special.update((n.start_byte, "type") for n in caps.get("ref.type", _EMPTY))
     chains = {n.end_byte: n.start_byte for n in caps.get("attr", _EMPTY)}  # attribute's end → its start
     annotations = _outermost(caps.get("type", _EMPTY))
     imports = _outermost(caps.get("import", _EMPTY)) or ([], [])
