@@ -211,6 +211,32 @@ def test_every_name_of_a_chained_assignment_is_a_symbol():
     ]
 
 
+@pytest.mark.parametrize("source, expected", [
+    ("a, (b, C) = v", [("a", "variable"), ("b", "variable"), ("C", "constant")]),
+    ("[a, [b, *c]] = v", [("a", "variable"), ("b", "variable"), ("c", "variable")]),
+    ("(a, b), *c = v", [("a", "variable"), ("b", "variable"), ("c", "variable")]),
+    ("if X:\n    a, (b, c) = v", [("a", "variable"), ("b", "variable"), ("c", "variable")]),
+    ("class K:\n    a, (b, c) = v\n    o.x, d[0] = v", [("K", "class"), ("K.a", "attribute"), ("K.b", "attribute"),
+                                                     ("K.c", "attribute")]),
+    ("o.x = g = 5", [("g", "variable")]),  # the chain binds g though its outer target is an attribute
+])
+def test_every_name_of_a_nested_unpacking_is_a_symbol(source, expected):
+    """`a, (b, c) = ...` gave a only, `[a, [b, *c]] = ...` nothing, a class body's unpacking nothing."""
+    syms = extract("m.py", source.encode()).symbols[1:]
+    assert [(s.id.split("::")[1], s.kind) for s in syms] == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("a, (b, c) = v\n[d, [e, *f]] = w", ["v", "w"]),
+    ("def f():\n    a, (b, c) = v\n    return a, b, c", ["v"]),
+    ("def f():\n    for a, (b, [c]) in v: yield a, b, c", ["v"]),
+    ("def f():\n    return [b + c for a, (b, c) in v]", ["v"]),
+])
+def test_names_bound_by_nested_unpacking_are_not_references(source, expected):
+    refs = extract("m.py", source.encode()).references
+    assert [r.name for r in refs] == expected
+
+
 @pytest.mark.parametrize("decorator", ["@overload", "@typing.overload", "@t.overload"])
 def test_overload_signatures_give_way_to_the_implementation(decorator):
     """`def go` was the first signature stub (line 3, span 3-3), and the body's uses were outside its span."""

@@ -43,7 +43,8 @@ SCHEMA_VERSION = 13  # 2: refs.scope holds symbols.id; 3: signatures without com
 # each name of a Python chained assignment (`f = g = 5`) is a symbol; the captures of a Python `case` pattern bind
 # (they were references), its value patterns (`Color.RED`) have their qualifier; an id is split at its last `::`
 # (a file named `x::y.py`); identifiers beyond ASCII (`größeBerechnen`) are split into the FTS `idents` column
-# 13: the class of a Python `case` class pattern (`case Point(x=0)`) is a reference of kind type, not call
+# 13: the class of a Python `case` class pattern (`case Point(x=0)`) is a reference of kind type, not call; each
+# name of a nested Python unpacking (`a, (b, *c) = ...`, in a class body too) is a symbol, and binds (no reference)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

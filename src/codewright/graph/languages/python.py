@@ -4,10 +4,10 @@ One query, compiled once, runs once per file; its captures arrive grouped by nam
 the Python side only sorts and loops over lists (no tree walks). What is indexed:
 
 - symbols: the module, classes, functions (nested ones as `outer.inner`), methods,
-  module-level assignments to plain names (each name of a chain `f = g = 5`; kind "constant" when UPPER_CASE, else
-  "variable"; also inside a top-level if/try) and class-body assignments (kind
-  "attribute", e.g. Django model fields), and type alias statements there (`type Alias = ...`,
-  kind "type"). The first definition of a name wins the id.
+  module-level assignments to plain names (each name of a chain `f = g = 5` and of an unpacking
+  `a, (b, *c) = ...`; kind "constant" when UPPER_CASE, else "variable"; also inside a top-level
+  if/try) and class-body assignments (the same names, kind "attribute", e.g. Django model fields),
+  and type alias statements there (`type Alias = ...`, kind "type"). The first definition of a name wins the id.
 - imports: one Import per `import a.b [as c]` item; one per `from m import ...`
   statement for its plain names, plus one per aliased name (so `alias` is unambiguous).
 - references: every identifier that is read: calls, attribute accesses (including
@@ -61,11 +61,10 @@ QUERY_SCM = r"""
 (function_definition) @def.function
 (class_definition) @def.class
 (decorated_definition) @decorated
-(module (expression_statement (assignment left: (identifier)) @def.var))
-(module (expression_statement (assignment left: (pattern_list)) @def.var))
+(module (expression_statement (assignment) @def.var))
 (module (if_statement) @def.block)
 (module (try_statement) @def.block)
-(class_definition body: (block (expression_statement (assignment left: (identifier)) @def.attr)))
+(class_definition body: (block (expression_statement (assignment) @def.attr)))
 (module (type_alias_statement) @def.alias)
 (assignment right: (assignment) @def.chain)
 (class_definition body: (block (type_alias_statement) @def.alias))
@@ -93,15 +92,11 @@ QUERY_SCM = r"""
 (list_splat_pattern (identifier) @skip)
 (dictionary_splat_pattern (identifier) @skip)
 (assignment left: (identifier) @skip)
-(assignment left: (pattern_list (identifier) @skip))
-(assignment left: (tuple_pattern (identifier) @skip))
-(assignment left: (list_pattern (identifier) @skip))
 (for_statement left: (identifier) @skip)
-(for_statement left: (pattern_list (identifier) @skip))
-(for_statement left: (tuple_pattern (identifier) @skip))
 (for_in_clause left: (identifier) @skip)
-(for_in_clause left: (pattern_list (identifier) @skip))
-(for_in_clause left: (tuple_pattern (identifier) @skip))
+(pattern_list (identifier) @skip)
+(tuple_pattern (identifier) @skip)
+(list_pattern (identifier) @skip)
 (as_pattern_target (identifier) @skip)
 (global_statement (identifier) @global)
 (nonlocal_statement (identifier) @skip)
@@ -171,8 +166,7 @@ def _symbols(src: Source, caps, module: str, module_id: str):
         left = node.child_by_field_name("left")
         if role == 4:  # `type Alias[T] = ...`: the name is the first identifier of the left-hand type
             left = _alias_name(left)
-        targets = [left] if left is None or left.type == "identifier" else \
-            [t for t in left.named_children if t.type == "identifier"] if left.type in _UNPACKING else _EMPTY
+        targets = _bound_names(left) if left is not None else _EMPTY
         end = -node.end_byte
         defs.extend((node.start_byte, end, len(defs) + i, role, node, t) for i, t in enumerate(targets))
     defs.sort()  # document order, outer before inner; the index keeps nodes out of comparisons
@@ -240,8 +234,18 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     return symbols, spans, ranges, declared
 
 
-_UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern"})  # `a, b = ...`: `a.x = ...` names nothing
+_UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"})
 _OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
+
+
+def _bound_names(target) -> list:
+    """The identifiers an assignment target binds, in order: `a`, and every name of `a, (b, [c, *d]) = ...` at
+    any depth of unpacking; an attribute or an item (`a.x = ...`, `d[k] = ...`) binds none."""
+    if target.type == "identifier":
+        return [target]
+    if target.type not in _UNPACKING:
+        return _EMPTY
+    return [name for part in target.named_children for name in _bound_names(part)]
 
 
 def _chained(chains, assignments: list) -> list:
