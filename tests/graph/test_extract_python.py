@@ -164,6 +164,7 @@ def test_dunder_all_strings_are_export_references(source, expected):
     ("def f():\n    import os\n    os.sep", ["os", "sep"]),  # imported names name modules
     ("def f():\n    def g(): pass\n    g()", ["g"]),  # nested definitions are symbols
     ("def f(x: T) -> T: return x", ["T", "T"]),  # annotations stay
+    ("def f(T):\n    def g(x: T) -> T: pass\n    return g", ["g"]),  # but not where they name a local
     ("def f():\n    x = 1\n    class C:\n        x = 2\n        y = x", ["x"]),  # a class attribute
     ("for i in r: print(i)", ["r", "print", "i"]),  # module level: module variables are symbols
     ("def f(x):\n    match x:\n        case [a, *r] | P(k=a, j=Q.R, r=[*r]) as c:\n            return a, r, c",
@@ -224,6 +225,23 @@ def test_every_name_of_a_nested_unpacking_is_a_symbol(source, expected):
     """`a, (b, c) = ...` gave a only, `[a, [b, *c]] = ...` nothing, a class body's unpacking nothing."""
     syms = extract("m.py", source.encode()).symbols[1:]
     assert [(s.id.split("::")[1], s.kind) for s in syms] == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def f[T](x: T) -> T:\n    y: T = x\n    return T", []),
+    ("def f[T: Bound, *Ts, **P](*a: *Ts, **k: P.kwargs) -> T: pass",
+     [("Bound", "annotation"), ("kwargs", "annotation")]),  # a bound is read
+    ("class C[T](Base[T]):\n    a: T\n    def m(self) -> T: return T", [("Base", "name")]),
+    ("type A[K: str] = dict[K, V]", [("str", "annotation"), ("dict", "annotation"), ("V", "annotation")]),
+    ("@dec(T)\ndef f[U](x: U) -> T: return U, T", [("dec", "decorator"), ("T", "name"), ("T", "annotation"),
+                                                   ("T", "name")]),  # only the definition's own parameters
+    ("def f[T](): pass\nx: T = T", [("T", "annotation"), ("T", "name")]),  # outside it, T is another name
+])
+def test_type_parameters_bind_in_their_definition(source, expected):
+    """PEP 695 type parameters were references (of kind annotation, or name in base classes) where they are
+    declared and wherever the definition used them, as if they named a module-level T."""
+    refs = extract("m.py", source.encode()).references
+    assert [(r.name, r.kind) for r in refs] == expected
 
 
 @pytest.mark.parametrize("source, expected", [

@@ -14,11 +14,13 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
   `self.x = ...`), decorators, base classes, names inside annotations, plain loads.
   The class of a `case` class pattern (`case Point(x=0)`, `case geo.Point()`) is of kind
   "type": the pattern tests an instance of it (isinstance), it calls nothing.
-  Not references: definitions, parameters, assignment/loop/with/except targets, the captures
+  Not references: definitions, parameters, PEP 695 type parameters (`T` of `def f[T]`,
+  `class C[T]`, `type A[T] = ...`), assignment/loop/with/except targets, the captures
   of `case` patterns (`case [a, *rest] as whole`),
   keyword-argument names, import statements, `self`/`cls`, and plain names that are
-  local where they are read (see `_local_names`): no symbol of the graph can be meant
-  there, and they were over a third of all references.
+  local where they are read, in annotations too (see `_local_names`; a type parameter is
+  local in its definition): no symbol of the graph can be meant there, and they were over
+  a third of all references.
 """
 
 from __future__ import annotations
@@ -50,8 +52,8 @@ LANGUAGE = Language(tree_sitter_python.language())
 # with a reference kind, id every identifier (plain loads are the ids with no other
 # role), skip identifiers that bind rather than read, bind those that do both (`n += 1`),
 # global names declared global, local.scope lambdas and comprehensions (scopes of their
-# own), attr attribute expressions (where a qualifier starts), type annotation ranges,
-# import statements. Top-level if/try
+# own), generic definitions with PEP 695 type parameters (`def f[T]`), attr attribute
+# expressions (where a qualifier starts), type annotation ranges, import statements. Top-level if/try
 # blocks (def.block) are searched for assignments in Python: nested query patterns and
 # [alternations] cost more than the whole capture of every identifier. Cheaper than capturing them, some roles are read from the bytes
 # around each identifier: after "." an attribute, before "(" a call, before "=" (not
@@ -66,6 +68,9 @@ QUERY_SCM = r"""
 (module (try_statement) @def.block)
 (class_definition body: (block (expression_statement (assignment) @def.attr)))
 (module (type_alias_statement) @def.alias)
+(function_definition type_parameters: (type_parameter)) @generic
+(class_definition type_parameters: (type_parameter)) @generic
+(type_alias_statement left: (type (generic_type (type_parameter)))) @generic
 (assignment right: (assignment) @def.chain)
 (class_definition body: (block (type_alias_statement) @def.alias))
 
@@ -135,7 +140,9 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     facts.symbols += unique_ids(symbols)
     scopes = ScopeMap(module_id, scope_ranges)
     facts.imports = _imports(src, sorted(caps.get("import", _EMPTY), key=_start_byte), scopes, module_id)
-    facts.references = _references(src, caps, scopes, declared, _local_names(src.data, caps))
+    generics = _type_parameters(caps.get("generic", _EMPTY))
+    declared.update(name.start_byte for _, names in generics for name in names)  # they bind, as definitions do
+    facts.references = _references(src, caps, scopes, declared, _local_names(src.data, caps, generics))
     exported = _dunder_all(src, root, module_id)
     if exported:  # rare: merged into document order
         facts.references = sorted([*facts.references, *exported], key=attrgetter("line", "col"))
@@ -264,6 +271,30 @@ def _alias_name(left):
     node = left.named_child(0) if left is not None and left.named_child_count else None
     if node is not None and node.type == "generic_type":
         node = node.named_child(0)
+    return node if node is not None and node.type == "identifier" else None
+
+
+def _type_parameters(generics) -> list[tuple]:
+    """(definition, identifiers) of each generic definition: the names its PEP 695 type parameters bind
+    (`T` of `def f[T: int, *Ts, **P]`, `class C[T]`, `type A[T] = ...`; bounds are read, not bound)."""
+    found = []
+    for node in generics:
+        params = node.child_by_field_name("type_parameters")
+        if params is None:  # `type A[T] = ...`: the parameters of the generic type on the left
+            generic = node.child_by_field_name("left").named_child(0)
+            params = next(c for c in generic.named_children if c.type == "type_parameter")
+        names = [_type_parameter_name(t) for t in params.named_children if t.type == "type"]
+        found.append((node, [name for name in names if name is not None]))
+    return found
+
+
+def _type_parameter_name(param):
+    """The identifier one type parameter binds: `T`, `T` of `T: int`, `Ts` of `*Ts`, `P` of `**P`."""
+    node = param.named_child(0)
+    if node is not None and node.type in ("constrained_type", "splat_type"):
+        node = node.named_child(0)
+        if node is not None and node.type == "type":
+            node = node.named_child(0)
     return node if node is not None and node.type == "identifier" else None
 
 
@@ -432,14 +463,11 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
         elif kind is None:
             if raw in _NOT_REFERENCES or (follows == b"=" and not in_annotation):
                 continue  # self, cls, or a name bound by "=" (keyword argument, default, target)
-            if in_annotation:
-                kind = "annotation"
-            else:
-                while local_bounds[here + 1] <= start:
-                    here += 1
-                if raw in local_sets[here]:
-                    continue
-                kind = "call" if follows == b"(" else "name"
+            while local_bounds[here + 1] <= start:
+                here += 1
+            if raw in local_sets[here]:
+                continue
+            kind = "annotation" if in_annotation else "call" if follows == b"(" else "name"
         name = names.get(raw)
         if name is None:
             name = names[raw] = raw.decode("utf-8", "replace")
@@ -514,30 +542,38 @@ def _strings(node, single: bool = False) -> list | None:
 _NO_NAMES: frozenset[bytes] = frozenset()
 
 
-def _local_names(data: bytes, caps) -> ScopeMap[frozenset[bytes]]:
+_TYPE_PARAMETERS, _FUNCTION, _CLASS = 0, 1, 2  # roles of regions; one of type parameters encloses its definition's
+
+
+def _local_names(data: bytes, caps, generics: list[tuple]) -> ScopeMap[frozenset[bytes]]:
     """The names local at each byte: bound (parameter, assignment, loop, with/except
     target, walrus, `n += 1`, case pattern capture) in the enclosing function, lambda or comprehension or in
     the functions around it, and not declared global there. Python's rule: a name bound
     anywhere in a function is local in all of it. A class body's own names are its
     attributes (symbols), so it binds nothing here; module level binds nothing either.
+    The type parameters of a generic definition (`generics`: `T` of `def f[T]`, `class C[T]`,
+    `type A[T] = ...`) are local in all of it, its annotations and base classes included, and in
+    what it holds (a method of `class C[T]`): a scope of their own around the definition's.
 
-    Defaults of parameters are read outside the function: its names start at its body.
+    Defaults of parameters are read outside the function: its names start at its body (type
+    parameters do not leave them out: a default naming one is not worth a hole in their range).
     Names bound by import statements, nested defs and classes stay references (they name
     modules and symbols).
     """
-    regions = []  # (start, end, start of the names' range, is a class)
+    regions = []  # (start, end, start of the names' range, role, names bound by the role itself)
     for node in caps.get("def.function", _EMPTY):
         body = node.child_by_field_name("body")
-        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, False))
+        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _FUNCTION, ()))
     for node in caps.get("local.scope", _EMPTY):
         body = node.child_by_field_name("body") if node.type == "lambda" else None
-        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, False))
-    regions += [(n.start_byte, n.end_byte, n.start_byte, True) for n in caps.get("def.class", _EMPTY)]
+        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _FUNCTION, ()))
+    regions += [(n.start_byte, n.end_byte, n.start_byte, _CLASS, ()) for n in caps.get("def.class", _EMPTY)]
+    regions += [(n.start_byte, n.end_byte, n.start_byte, _TYPE_PARAMETERS, names) for n, names in generics]
     if not regions:
         return ScopeMap(_NO_NAMES, [])
-    regions.sort(key=lambda r: (r[0], -r[1]))
-    innermost = ScopeMap(-1, [(start, end, i) for i, (start, end, _, _) in enumerate(regions)])
-    bound: list[set[bytes]] = [set() for _ in regions]
+    regions.sort(key=lambda r: (r[0], -r[1], r[3]))  # type parameters around the definition of the same range
+    innermost = ScopeMap(-1, [(start, end, i) for i, (start, end, *_) in enumerate(regions)])
+    bound: list[set[bytes]] = [{data[n.start_byte:n.end_byte] for n in region[4]} for region in regions]
     declared_global: list[set[bytes]] = [set() for _ in regions]
     for found, captures in ((bound, ("skip", "bind")), (declared_global, ("global",))):
         for capture in captures:
@@ -547,19 +583,19 @@ def _local_names(data: bytes, caps) -> ScopeMap[frozenset[bytes]]:
                     found[i].add(data[node.start_byte:node.end_byte])
     names: list[frozenset[bytes]] = []
     open_regions: list[int] = []
-    for i, (start, end, names_start, is_class) in enumerate(regions):
+    for i, (start, end, names_start, role, _) in enumerate(regions):
         while open_regions and regions[open_regions[-1]][1] <= start:
             open_regions.pop()
         parent = next((j for j in reversed(open_regions) if regions[j][2] <= start), None)
         outer = names[parent] if parent is not None else _NO_NAMES
-        if is_class:
+        if role == _CLASS:
             names.append(outer - bound[i] if bound[i] else outer)
         elif bound[i] or declared_global[i]:
             names.append((outer | bound[i]) - declared_global[i])
         else:
             names.append(outer)
         open_regions.append(i)
-    return ScopeMap(_NO_NAMES, [(names_start, end, names[i]) for i, (_, end, names_start, _) in enumerate(regions)])
+    return ScopeMap(_NO_NAMES, [(names_start, end, names[i]) for i, (_, end, names_start, *_) in enumerate(regions)])
 
 
 def _outermost(nodes) -> tuple[list[int], list[int]] | None:
