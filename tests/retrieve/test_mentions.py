@@ -106,6 +106,28 @@ def test_each_kind_of_mention(text: str, kind: str, expected: list) -> None:
     assert list(found) == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        ("`größe` is wrong", "code_names", ["größe"]),
+        ("```python\nnaïve_parse(größe=1)\n```", "code_names", ["naïve_parse", "größe"]),
+        ("the naïve_parse helper and the ÄrgerÜber class", "prose_names", ["naïve_parse", "ÄrgerÜber"]),
+        ("the größeBerechnen helper", "prose_names", ["größeBerechnen"]),
+        ("die Größe ist falsch", "prose_names", []),  # plain words beyond ASCII are not code names either
+        ("calls ärger.größe.berechne twice", "dotted", ["ärger.größe.berechne"]),
+    ],
+)
+def test_identifiers_beyond_ascii_are_mentions(text: str, kind: str, expected: list) -> None:
+    """The index holds identifiers of letters beyond ASCII; the patterns took none of them."""
+    assert list(getattr(parse_mentions(text), kind)) == expected
+
+
+def test_a_stack_frames_function_beyond_ascii_is_named_whole() -> None:
+    """Its own name was its ASCII tail: `rger` of `Router.ärger`."""
+    found = parse_mentions("    at Router.ärger (/srv/app/lib/router.js:10:5)\n").frames
+    assert [(f.path, f.line, f.func) for f in found] == [("/srv/app/lib/router.js", 10, "ärger")]
+
+
 def test_traceback_lines_are_not_taken_as_code_names() -> None:
     text = "```\n" + TRACEBACK + "```"
     assert "usr" not in parse_mentions(text).code_names

@@ -306,9 +306,15 @@ def split_identifier(name: str) -> tuple[str, ...]:
     (`größeBerechnen`), the parts are found in the name's shape, each letter as an ASCII one of its case (`re`
     has no class for an upper-case letter)."""
     if not name.isascii():
-        shape = "".join("A" if c.isupper() else "a" if c.isalpha() else "0" if c.isdigit() else "_" for c in name)
-        return tuple(name[m.start():m.end()].lower() for m in _PARTS.finditer(shape))
+        return tuple(name[m.start():m.end()].lower() for m in _PARTS.finditer(identifier_shape(name)))
     return tuple(p.lower() for p in _PARTS.findall(name))
+
+
+def identifier_shape(name: str) -> str:
+    """`name` with each letter as an ASCII one of its case, each digit as 0 and anything else as `_`
+    (`größeBerechnen` -> `aaaaaAaaaaaaaa`): where `re` finds case changes beyond ASCII (it has no class
+    for an upper-case letter)."""
+    return "".join("A" if c.isupper() else "a" if c.isalpha() else "0" if c.isdigit() else "_" for c in name)
 
 
 def identifiers(text: str) -> list[str]:

@@ -14,6 +14,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from codewright.graph.store import identifier_shape
+
 _FRAME = re.compile(r'File "(?P<path>[^"\n]+)", line (?P<line>\d+)(?:, in (?P<func>[\w<>.]+))?')
 # Python frames as other tools print them, outermost first too, each with the text that every match holds (a
 # task without it is not scanned: the patterns try every line, or every position, of a long text):
@@ -48,16 +50,18 @@ _STACK_FRAMES = (
     ((".rs:",), re.compile(r"(?:^[ \t]*\d+: (?P<func>[\w:<>]+)\n)?(?<![ \t])[ \t]*(?:panicked )?at (?P<path>[\w./-]+\.rs)"
                            r":(?P<line>\d+):\d+", re.MULTILINE)),
 )
-_FUNC_NAME = re.compile(r"[A-Za-z_]\w*$")
+# Identifiers are words of letters, digits and `_` not starting with a digit, letters beyond ASCII too (`größe`,
+# `naïve_parse`), as the index finds them in code (graph.store.identifiers): `[^\W\d]` is a letter or `_`.
+_FUNC_NAME = re.compile(r"[^\W\d]\w*$")
 # What a mentioned file's name ends with: such a word is a path (`pytest.ini`, `wcs.c`), not a dotted code name.
 # A web file's suffix makes no path (`django.utils.html` is a module), but no dotted name either (`base.html`).
 _FILE_EXTS = ("py", "pyx", "pyi", "js", "jsx", "ts", "tsx", "go", "java", "rs", "c", "h", "cc", "cpp", "hpp", "rst", "md",
               "txt", "cfg", "toml", "ini", "json", "yaml", "yml")
 _PATH = re.compile(rf"(?<![\w/.~-])((?:~?/)?(?:[\w.-]+/)*[\w.-]+\.(?:{'|'.join(_FILE_EXTS)}))\b")
-_DOTTED = re.compile(r"\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+\b")
-_IDENT = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
-_HUMP = re.compile(r"[a-z][A-Z]")  # camelCase
-_TWO_HUMPS = re.compile(r"[A-Z][a-z]+[A-Z]")  # CamelCase with two humps
+_DOTTED = re.compile(r"\b[^\W\d]\w*(?:\.[^\W\d]\w*)+\b")
+_IDENT = re.compile(r"\b[^\W\d]\w*")
+_HUMP = re.compile(r"[a-z][A-Z]")  # camelCase, in an identifier's shape (identifier_shape: `größeBerechnen` too)
+_TWO_HUMPS = re.compile(r"[A-Z][a-z]+[A-Z]")  # CamelCase with two humps, in its shape too
 _CODE_BLOCK = re.compile(r"```[^\n`]*\n(.*?)(?:```|\Z)", re.DOTALL)  # an info string has no backtick
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _IMPORT = re.compile(r"^[ \t]*(?:from\s+([\w.]+)\s+import\s+([\w ,()*]+)|import\s+([\w., ]+))", re.MULTILINE)
@@ -175,7 +179,8 @@ def _is_name(name: str) -> bool:
 
 def _looks_like_code(word: str) -> bool:
     """snake_case, camelCase, CamelCase with two humps, or UPPER_CASE: not an English word."""
-    return "_" in word.strip("_") or bool(_HUMP.search(word)) or bool(_TWO_HUMPS.match(word))
+    shape = word if word.isascii() else identifier_shape(word)
+    return "_" in word.strip("_") or bool(_HUMP.search(shape)) or bool(_TWO_HUMPS.match(shape))
 
 
 def _is_code_dotted(dotted: str) -> bool:
