@@ -74,7 +74,10 @@ class Workers:
 
         def feed(conn: Connection) -> None:
             if (batch := next(batches, None)) is not None:
-                conn.send(batch[1])
+                try:
+                    conn.send(batch[1])
+                except (BrokenPipeError, ConnectionResetError):  # it died after its last answer
+                    raise self._died(conn) from None
                 sent[conn].append(batch[0])
 
         for conn in self.conns:
@@ -94,14 +97,18 @@ class Workers:
         try:
             answer = conn.recv()
         except (EOFError, ConnectionResetError):  # reset: it died with batches it had not read yet
-            proc = self.procs[self.conns.index(conn)]
-            proc.join(timeout=1)
-            code = proc.exitcode
-            how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
-            raise WorkerFailed(f"a parse worker died ({how}; out of memory?)") from None
+            raise self._died(conn) from None
         if isinstance(answer, str):
             raise WorkerFailed(f"a parse worker failed:\n{answer}")
         return answer
+
+    def _died(self, conn: Connection) -> WorkerFailed:
+        """The error for the worker at the other end of `conn`, found dead reading from it or writing to it."""
+        proc = self.procs[self.conns.index(conn)]
+        proc.join(timeout=1)
+        code = proc.exitcode
+        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        return WorkerFailed(f"a parse worker died ({how}; out of memory?)")
 
 
 def _serve(conn: Connection, run: Callable[[Any], Any], start: Callable[[], None]) -> None:
