@@ -218,14 +218,15 @@ class ShadowRepo:
 
     def _modes_message(self) -> list[str]:
         """A second paragraph for the message of a checkpoint of the index: the files whose permission bits are not
-        what git gives the file it writes (a private 0600 file), which a restore of a deleted file puts back."""
+        what git gives the file it writes (a private 0600 file), which a restore of a deleted file puts back. git
+        records a regular file as 100755 exactly where its owner may execute it, so the bits alone say which mode
+        it has, and its names are all that is read of the index. Each file is one lstat by name from an open
+        folder: a Path made for each and the index's modes parsed cost more than the lstat itself."""
         mask = _umask()
-        default = {"100644": 0o666 & ~mask, "100755": 0o777 & ~mask}
+        plain, executable = 0o666 & ~mask, 0o777 & ~mask
         odd = {}
-        for entry in filter(None, self._git("ls-files", "--stage", "-z").split("\0")):
-            mode, path = entry.split(" ", 1)[0], entry.split("\t", 1)[1]
-            bits = _bits(self.root / path)
-            if mode in default and bits is not None and bits != default[mode]:
+        for path, bits in _regular_bits(self.root, self._git("ls-files", "-z").split("\0")):
+            if bits != (executable if bits & 0o100 else plain):
                 odd[path] = f"{bits:o}"
         return ["-m", MODES + json.dumps(odd, sort_keys=True)] if odd else []
 
@@ -444,6 +445,21 @@ def _empty_folders(root: Path, top: str) -> list[str]:
         if not subfolders:
             leaves.append(Path(folder).relative_to(root).as_posix())
     return leaves
+
+
+def _regular_bits(root: Path, paths: Iterable[str]) -> Iterator[tuple[str, int]]:
+    """Each of `paths` (relative to `root`; empty ones skipped) that is a regular file, with its permission bits."""
+    folder = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for path in filter(None, paths):
+            try:
+                found = os.lstat(path, dir_fd=folder).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(found):
+                yield path, stat.S_IMODE(found)
+    finally:
+        os.close(folder)
 
 
 def _bits(path: Path) -> int | None:
