@@ -381,6 +381,31 @@ def test_an_empty_folder_deleted_is_made_again(repo: Path, folders: list[str]) -
     assert restored.unrestored == []
 
 
+@pytest.mark.parametrize("there, made, removed, left", [
+    ([], ["new"], ["new/"], []),
+    ([], ["a/b/c"], ["a/"], []),
+    ([], ["x/one", "x/two"], ["x/"], []),
+    ([], ["x/one", "x/two/deeper"], ["x/"], []),
+    ([], ["sub/inner"], ["sub/inner/"], ["sub"]),
+    (["logs"], ["logs/new"], ["logs/new/"], ["logs"]),
+], ids=["one", "nested", "two-in-one", "two-deep-in-one", "beside-a-file", "in-an-empty-one-recorded"])
+def test_an_empty_folder_made_since_is_removed(repo: Path, there: list[str], made: list[str], removed: list[str],
+                                                left: list[str]) -> None:
+    """The agent's `mkdir -p a/b/c` stayed after undo: git holds no folder, so nothing removed it."""
+    for folder in there:
+        (repo / folder).mkdir(parents=True)
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    for folder in made:
+        (repo / folder).mkdir(parents=True)
+    (repo / "a.py").write_text("edited\n")
+    shadow.checkpoint("edit")
+    restored = shadow.rewind(1)[1]
+    assert [folder for folder in made if (repo / folder).exists()] == []
+    assert all((repo / folder).is_dir() for folder in left)
+    assert sorted(restored.changes) == sorted([("a.py", "modified"), *((f, "deleted") for f in removed)])
+
+
 def test_a_nested_repository_deleted_is_named_as_not_restored(repo: Path) -> None:
     """git records a folder holding a repository of its own by its commit: undo could not bring back its files,
     and said nothing (the folder came back empty, reported as added)."""

@@ -21,7 +21,8 @@ from then on.
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
 recorded in its message, which names every file whose bits are not what git would give it). Empty folders,
-which git cannot hold, are named there too and made again. A folder holding a git repository of its own is
+which git cannot hold, are named there too and made again; an empty folder it does not name is removed (the
+agent's `mkdir -p a/b/c`), with the folders left empty around it, up to one it names. A folder holding a git repository of its own is
 recorded as its commit id only: a restore cannot bring back its files, and says so (`Restored.unrestored`).
 
 git's own output is decoded with surrogateescape: a file name is bytes, not always UTF-8.
@@ -234,9 +235,14 @@ class ShadowRepo:
         """A paragraph for the message of a checkpoint of the index: the empty folders, which git cannot hold (the
         agent's rm -r of an empty logs/ was not undone). After `git add --all` the folders git lists as untracked
         and not ignored are those holding no file, or a nested repository without a commit (left out)."""
-        listed = self._git("ls-files", "--others", "--directory", "--exclude-standard", "-z").split("\0")
-        empty = [found for top in listed if top.endswith("/") for found in _empty_folders(self.root, top)]
+        empty = self._empty_folders()
         return ["-m", FOLDERS + json.dumps(empty)] if empty else []
+
+    def _empty_folders(self) -> list[str]:
+        """The innermost folders that hold no file, those the ignore rules leave out aside (see `_folders_message`:
+        after `git add --all` or a restore, the folders git lists as untracked)."""
+        listed = self._git("ls-files", "--others", "--directory", "--exclude-standard", "-z").split("\0")
+        return [found for top in listed if top.endswith("/") for found in _empty_folders(self.root, top)]
 
     def _recorded(self, commit: str, line: str) -> Any:
         """What checkpoint `commit` recorded on the `line` of its message (MODES, FOLDERS); None where nothing."""
@@ -262,6 +268,21 @@ class ShadowRepo:
                     continue
                 made.append((folder + "/", "added"))
         return made, failed
+
+    def _remove_folders(self, commit: str) -> list[tuple[str, str]]:
+        """Remove the empty folders that checkpoint `commit` did not record (the agent's `mkdir -p a/b/c`), and the
+        folders holding them that are left empty, up to one it recorded; returns the outermost of each as a change."""
+        recorded = set(self._recorded(commit, FOLDERS) or [])
+        removed = set()
+        for folder in self._empty_folders():
+            while folder and folder not in recorded:
+                try:
+                    os.rmdir(self.root / folder)
+                except OSError:  # a file is in it, or a folder still to be removed
+                    break
+                removed.add(folder)
+                folder = os.path.dirname(folder)
+        return [(folder + "/", "deleted") for folder in sorted(removed) if not removed & _parents(folder)]
 
     def _gitlinks(self, commit: str) -> set[str]:
         """The folders holding a git repository of their own in checkpoint `commit` (recorded by commit id)."""
@@ -336,7 +357,7 @@ class ShadowRepo:
         changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
         changes += [(path, change) for path, change in kept.items() if change]
         made, failed = self._make_folders(commit)
-        return Restored(changes + made, unsaved, unrestored + failed)
+        return Restored(changes + made + self._remove_folders(commit), unsaved, unrestored + failed)
 
     @held()
     def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:
@@ -445,6 +466,12 @@ def _empty_folders(root: Path, top: str) -> list[str]:
         if not subfolders:
             leaves.append(Path(folder).relative_to(root).as_posix())
     return leaves
+
+
+def _parents(path: str) -> set[str]:
+    """The folders `path` is in, `a` and `a/b` for `a/b/c`."""
+    parts = path.split("/")
+    return {"/".join(parts[:end]) for end in range(1, len(parts))}
 
 
 def _regular_bits(root: Path, paths: Iterable[str]) -> Iterator[tuple[str, int]]:
