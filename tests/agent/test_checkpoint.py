@@ -423,6 +423,44 @@ def test_a_nested_repository_deleted_is_named_as_not_restored(repo: Path) -> Non
     assert (restored.changes, restored.unrestored) == ([], ["vendor/lib"])
 
 
+def _nested_repository(folder: Path) -> None:
+    folder.mkdir(parents=True)
+    (folder / "lib.py").write_text("x = 1\n")
+    _commit_all(folder, ["init", "-q"])
+
+
+def _commit_all(folder: Path, *before: list[str]) -> None:
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (*before, ["add", "-A"], [*identity, "commit", "-qm", "c"]):
+        subprocess.run(["git", *args], cwd=folder, check=True)
+
+
+def _commit_in_it(repo: Path) -> None:
+    (repo / "vendor" / "lib" / "lib.py").write_text("x = 2\n")
+    _commit_all(repo / "vendor" / "lib")
+
+
+@pytest.mark.parametrize("there, change", [
+    (True, lambda repo: shutil.rmtree(repo / "vendor")),
+    (False, lambda repo: _nested_repository(repo / "vendor" / "lib")),
+    (True, _commit_in_it),
+], ids=["deleted", "added", "committed-in"])
+def test_a_nested_repository_a_restarted_attempt_cannot_restore_is_named(repo: Path, there: bool,
+                                                                           change: Callable[[Path], None]) -> None:
+    """restore_paths passed over a folder holding a repository of its own, which it cannot put back, saying nothing."""
+    if there:
+        _nested_repository(repo / "vendor" / "lib")
+    shadow = ShadowRepo(repo)
+    start = shadow.checkpoint("start").commit
+    change(repo)
+    (repo / "a.py").write_text("edited\n")
+    paths = [path for path, _ in shadow.checkpoint("step").changes]
+    restored = shadow.restore_paths(start, paths, "attempt undone")
+    assert (sorted(paths), restored.changes, restored.unrestored) == (
+        ["a.py", "vendor/lib"], [("a.py", "modified")], ["vendor/lib"])
+    assert (repo / "a.py").read_bytes() == b"print('a')  \r\n\tx = 1\n"
+
+
 def _rewind_past_it(shadow: ShadowRepo, start: str) -> None:
     shadow.rewind(2)
 

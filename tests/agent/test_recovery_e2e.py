@@ -7,6 +7,7 @@ recovers from each; others are denied a command, reach a limit, or get stuck.
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -173,6 +174,36 @@ def test_a_restarted_attempt_keeps_what_the_user_changed_meanwhile(tmp_path: Pat
     (restart,) = run.of_type("attempt_restarted")
     assert restart.files == ["calc.py"] and (root / "calc.py").read_text() == CALC
     assert (root / "notes.txt").read_text() == "v2, the user's\n" and (root / "mine.txt").read_text() == "new\n"
+
+
+def test_a_nested_repository_a_restarted_attempt_committed_in_is_named_not_undone(tmp_path: Path) -> None:
+    """The restart passed over the folder holding a repository of its own where a command had committed, and told
+    the model the files were as at the start."""
+    root = project(tmp_path)
+    (root / "lib").mkdir()
+    (root / "lib" / "m.py").write_text("v = 1\n")
+    identity = ["-c", "user.name=t", "-c", "user.email=t@t"]
+    for args in (["init", "-q"], ["add", "m.py"], [*identity, "commit", "-qm", "i"]):
+        subprocess.run(["git", *args], cwd=root / "lib", check=True)
+    wrong = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return b - a\n")
+    bad = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
+    seen: list[Recorded] = []
+
+    def answer(turn: list[ToolUse]) -> Callable[[Recorded], Turn]:
+        return lambda rec: seen.append(rec) or Turn(tool_calls=turn)
+
+    fix = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return a + b\n")
+    commit = call("run_command", command=f"cd lib && echo 'v = 2' > m.py && git {' '.join(identity)} commit -qam two")
+    turns = [[wrong, commit], [bad], [bad], [bad], [fix], [call("finish", summary="ok")]]
+    script = Script([answer(turn) for turn in turns])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    assert script.problems == []
+    (restart,) = run.of_type("attempt_restarted")
+    assert (restart.files, restart.unrestored) == (["calc.py"], ["lib"])
+    assert (root / "lib" / "m.py").read_text() == "v = 2\n"
+    assert ("the files are as they were at the start, but for lib: a git repository of its own, which stays as the "
+            "attempt left it.") in seen[4].messages[-1]["content"]
 
 
 def test_finishing_twice_with_failing_tests_starts_a_fresh_attempt(tmp_path: Path) -> None:

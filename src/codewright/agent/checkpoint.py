@@ -353,7 +353,7 @@ class ShadowRepo:
         recorded = self._first_recorded(commit, saved)
         kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
         self._put_modes(before, commit, [path for path, _ in changes])
-        unrestored = sorted((self._gitlinks(saved) | self._gitlinks(commit)) & {path for path, _ in changes})
+        unrestored = sorted(self._unrestorable(saved, commit, changes))
         changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
         changes += [(path, change) for path, change in kept.items() if change]
         made, failed = self._make_folders(commit)
@@ -363,9 +363,12 @@ class ShadowRepo:
     def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:
         """Put back only `paths` as checkpoint `commit` had them (a path it lacked is deleted), then checkpoint the
         result as `label`: the other files stay as they are, the user's edits made meanwhile among them. What was
-        there before stays reachable under refs/codewright/before-rewind/."""
+        there before stays reachable under refs/codewright/before-rewind/. A folder holding a git repository of its
+        own is left as it is and named (`Restored.unrestored`), as `restore` names it."""
         with self._locked():
             saved, _ = self._keep_current()
+            unrestored = sorted(self._unrestorable(saved, commit, self._changes(saved, commit)) & set(paths))
+            paths = [path for path in paths if path not in unrestored]
             kept = set(self._git("ls-tree", "-r", "-z", "--name-only", commit).split("\0")) & set(paths)
             if kept:
                 before = _modes(self.root, sorted(kept))
@@ -377,7 +380,12 @@ class ShadowRepo:
                 if path not in kept and os.path.lexists(self.root / path) and not (self.root / path).is_dir():
                     os.unlink(self.root / path)
             made = self._commit(label)
-            return Restored(made.changes if made else [], [])
+            return Restored(made.changes if made else [], [], unrestored)
+
+    def _unrestorable(self, saved: str, commit: str, changes: list[tuple[str, str]]) -> set[str]:
+        """The folders holding a git repository of their own among `changes` from `saved` to `commit`: either
+        records its commit, not its files, so a restore cannot make one as the other had it."""
+        return (self._gitlinks(saved) | self._gitlinks(commit)) & {path for path, _ in changes}
 
     def _keep_current(self) -> tuple[str, list[str]]:
         """Commit the files as they are now under refs/codewright/before-rewind/ (a restore overwrites them); returns

@@ -155,6 +155,9 @@ class AttemptRestarted(Event):
     attempt: int  # the attempt starting now: 2, 3, ...
     reason: str
     files: list[str]  # what was restored to its state at the start
+    # folders holding a git repository of their own that the attempt changed: a checkpoint holds their commit, not
+    # their files, so they stay as the attempt left them
+    unrestored: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -300,14 +300,14 @@ class Agent:
         """
         self._attempts += 1
         self.checkpoint(f"attempt {self._attempts - 1}: {outcome.outcome}")
-        changes = self.shadow.restore_paths(start.commit, sorted(self._attempt_paths),
-                                            f"{self.session}: attempt {self._attempts - 1} undone").changes
+        restored = self.shadow.restore_paths(start.commit, sorted(self._attempt_paths),
+                                             f"{self.session}: attempt {self._attempts - 1} undone")
         self._attempt_paths = set()
         self.emit(ev.AttemptRestarted(attempt=self._attempts, reason=outcome.reason,
-                                      files=[path for path, _ in changes]))
-        for path, change in changes:
+                                      files=[path for path, _ in restored.changes], unrestored=restored.unrestored))
+        for path, change in restored.changes:
             self.emit(ev.FileChanged(path=path, change=change))
-        note = _retry_note(self._attempts - 1, outcome, self._tried)
+        note = _retry_note(self._attempts - 1, outcome, self._tried, restored.unrestored)
         self.engine = start.engine()
         self.engine.add_user(f"{start.task}\n\n{note}")
         self.toolbox.new_attempt()
@@ -608,10 +608,12 @@ def _tried_line(name: str, arguments: dict) -> str:
     return f"{name} {clip(arguments.get('path') or '')}".rstrip()
 
 
-def _retry_note(attempt: int, outcome: Outcome, tried: list[str]) -> str:
+def _retry_note(attempt: int, outcome: Outcome, tried: list[str], unrestored: list[str]) -> str:
     edits = "\n".join(f"- {line}" for line in tried[-MAX_TRIED:]) or "- (no file was changed)"
+    kept = (f", but for {', '.join(unrestored)}: a git repository of its own, which stays as the attempt left it"
+            if unrestored else "")
     return (f"Note: attempt {attempt} at this task went wrong ({outcome.reason}). Its changes were undone: "
-            f"the files are as they were at the start. It made these changes, which did not solve the task:\n"
+            f"the files are as they were at the start{kept}. It made these changes, which did not solve the task:\n"
             f"{edits}\nDo not repeat them. Look at the failure again and make a different fix.")
 
 

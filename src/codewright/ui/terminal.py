@@ -120,6 +120,7 @@ class TerminalRenderer:
 
     def _restarted(self, e: ev.AttemptRestarted) -> None:
         undone = f"; undone: {', '.join(e.files)}" if e.files else ""
+        undone += (f"; not undone, a git repository of its own: {', '.join(e.unrestored)}" if e.unrestored else "")
         self._print(f"[yellow]attempt {e.attempt}: starting again ({escape(e.reason)}){escape(undone)}[/]")
 
     def _compacted(self, e: ev.Compacted) -> None:
