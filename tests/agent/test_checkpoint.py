@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codewright.agent.checkpoint import ShadowRepo, _status
+from codewright.agent.checkpoint import MAX_REMOVED, ShadowRepo, _status
 from codewright.errors import CodewrightError, UsageError
 
 
@@ -24,6 +24,9 @@ def snapshot(root: Path) -> dict[str, tuple[bytes, int]]:
             continue
         found[rel.as_posix()] = (path.read_bytes(), path.stat().st_mode & 0o777)
     return found
+
+
+IDENTITY = ["-c", "user.name=t", "-c", "user.email=t@t"]
 
 
 @pytest.fixture
@@ -127,7 +130,7 @@ def test_a_damaged_branch_of_checkpoints_is_an_error_not_an_empty_history(repo: 
 CTRL_C_DURING_CHECKPOINT = """
 import os, signal, sys, threading, time
 from pathlib import Path
-from codewright.agent.checkpoint import ShadowRepo, _status
+from codewright.agent.checkpoint import MAX_REMOVED, ShadowRepo, _status
 
 root = Path(sys.argv[1])
 lock = root / ".codewright" / "shadow.git" / "index.lock"
@@ -497,3 +500,90 @@ def test_keep_checkpoints_nothing_where_no_path_is_an_ignored_file(repo: Path) -
     shadow.checkpoint("start")
     assert shadow.keep(["a.py", "build", "build/new.o", "missing.py"], "ignored files before a write") is None
     assert len(shadow.log()) == 1
+
+
+def _everything(root: Path) -> list[str]:
+    """Every path under `root` but .git and .codewright, folders with a slash."""
+    return sorted(path.relative_to(root).as_posix() + ("/" if path.is_dir() and not path.is_symlink() else "")
+                  for path in root.rglob("*") if path.relative_to(root).parts[0] not in {".git", ".codewright"})
+
+
+def _write(repo: Path, name: str, size: int = 4) -> None:
+    (repo / name).parent.mkdir(parents=True, exist_ok=True)
+    (repo / name).write_bytes(b"x" * size)
+
+
+@pytest.mark.parametrize("there, made, deleted, removed, unrestored", [
+    ([], [("debug.log", 4)], [], ["debug.log"], []),
+    ([], [("out/a.o", 4), ("out/deeper/b.o", 4)], [], ["out/a.o", "out/deeper/b.o"], []),
+    ([], [("big.log", (1 << 20) + 1)], [], [], ["big.log"]),
+    ([], [("build/a.o", 4), ("build/b.o", 4)], [], [], ["build/"]),
+    (["build/old.o"], [("build/new.o", 4)], [], [], []),
+    (["keep.log"], [("new.log", 4)], [], ["new.log"], []),
+    (["local.log"], [], ["local.log"], [], ["local.log"]),
+    ([], [("pkg/__pycache__/m.cpython-311.pyc", 4), (".pytest_cache/v", 4)], [], [], []),
+], ids=["file", "files-in-new-folders", "large-file", "new-folder-git-does-not-go-into", "in-a-folder-there-before",
+        "beside-one-there-before", "deleted", "caches"])
+def test_what_the_ignore_rules_leave_out_made_since_is_removed_or_named(
+        repo: Path, there: list[str], made: list[tuple[str, int]], deleted: list[str], removed: list[str],
+        unrestored: list[str]) -> None:
+    """A command's files that .gitignore leaves out stayed after undo, unsaid: no checkpoint held them. A small one
+    made since is removed (kept under before-rewind/), the rest named, as is one deleted since."""
+    (repo / ".gitignore").write_text("*.log\n*.o\nbuild/\n")
+    for name in there:
+        _write(repo, name)
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    before = _everything(repo)
+    for name, size in made:
+        _write(repo, name, size)
+    for name in deleted:
+        (repo / name).unlink()
+    (repo / "a.py").write_text("edited\n")
+    shadow.checkpoint("step")
+    restored = shadow.rewind(1)[1]
+    assert sorted(restored.changes) == sorted([("a.py", "modified"), *((name, "deleted") for name in removed)])
+    assert restored.unrestored == unrestored
+    left = {name for name, _ in made if name not in removed}
+    assert _everything(repo) == sorted(set(before) - set(deleted) | {p for name in left for p in _with_folders(name)})
+    for name in removed:
+        saved = subprocess.run(["git", "--git-dir", str(shadow.git_dir), "log", "--all", "--format=%H", "--", name],
+                               capture_output=True, text=True, check=True).stdout.split()
+        assert len(saved) == 1  # under refs/codewright/before-rewind/
+
+
+def _with_folders(name: str) -> list[str]:
+    """`name` and the folders it is in, as `_everything` lists them."""
+    parts = name.split("/")
+    return [name, *("/".join(parts[:end]) + "/" for end in range(1, len(parts)))]
+
+
+def test_more_new_ignored_files_than_a_restore_removes_are_named_not_removed(repo: Path) -> None:
+    (repo / ".gitignore").write_text("*.log\n")
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    names = [f"run{n:03}.log" for n in range(MAX_REMOVED + 1)]
+    for name in names:
+        _write(repo, name)
+    (repo / "a.py").write_text("edited\n")
+    shadow.checkpoint("step")
+    restored = shadow.rewind(1)[1]
+    assert (restored.changes, restored.unrestored) == ([("a.py", "modified")], names)
+    assert all((repo / name).exists() for name in names)
+
+
+def test_a_checkpoint_that_recorded_no_ignored_files_removes_none(repo: Path) -> None:
+    """One made by an earlier version, or with more than MAX_IGNORED of them: what is new cannot be told."""
+    (repo / ".gitignore").write_text("*.log\n")
+    shadow = ShadowRepo(repo)
+    tree = shadow._snapshot_tree()
+    old = subprocess.run(["git", "--git-dir", str(shadow.git_dir), *IDENTITY, "commit-tree", tree, "-m", "start"],
+                         capture_output=True, text=True, check=True).stdout.strip()
+    subprocess.run(["git", "--git-dir", str(shadow.git_dir), "update-ref", "refs/heads/checkpoints", old], check=True)
+    _write(repo, "debug.log")
+    (repo / "a.py").write_text("edited\n")
+    shadow.checkpoint("step")
+    restored = shadow.rewind(1)[1]
+    assert (restored.changes, restored.unrestored) == ([("a.py", "modified")], [])
+    assert (repo / "debug.log").exists()
+

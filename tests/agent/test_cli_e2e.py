@@ -170,6 +170,35 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
     assert again.returncode == 2 and "Traceback" not in again.stderr  # nothing earlier than the start
 
 
+def test_undo_removes_what_a_command_made_that_no_checkpoint_holds(tmp_path: Path) -> None:
+    """A command's debug.log, which .gitignore leaves out, and its empty folders stayed after undo, unsaid; a
+    folder git does not go into (build/) stays, named."""
+    (tmp_path / ".gitignore").write_text("*.log\nbuild/\n")
+    (tmp_path / "a.py").write_text("x = 1\n")
+
+    def listing() -> list[str]:
+        return sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if ".codewright" not in p.parts)
+
+    before = listing()
+    command = "echo y >> a.py && echo run > debug.log && mkdir -p out/empty build && echo o > build/y.o"
+    script = Script([lambda rec: Turn(tool_calls=[call("run_command", command=command)]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="changed")])])
+    with ModelServer(script) as server:
+        done = cli("run", "change things", "--model", MODEL, "--mode", "full-auto", "--json", "--repo",
+                   str(tmp_path), server=server)
+        _, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--json", "--repo", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert undo.returncode == 0, undo.stderr
+    result = json.loads(undo.stdout)
+    validate("undo", result)
+    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [
+        ("a.py", "modified"), ("debug.log", "deleted"), ("out/", "deleted")]
+    assert result["unrestored"] == ["build/"]
+    assert listing() == sorted([*before, "build", "build/y.o"])
+
+
 def test_headless_run_denies_what_would_ask_and_reports_it(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
 
@@ -507,8 +536,10 @@ def test_undo_names_a_nested_repository_it_could_not_restore(tmp_path: Path, as_
         assert (json.loads(undo.stdout)["changes"], json.loads(undo.stdout)["unrestored"]) == ([], ["lib"])
     else:
         assert undo.stdout.splitlines()[1:] == [(
-            "1 folder(s) could not be restored (lib): a git repository of its own, of which a checkpoint holds the "
-            "commit and not the files, or an empty folder with a file in its place")]
+            "1 path(s) could not be restored (lib): a git repository of its own, of which a checkpoint holds the "
+            "commit and not the files, an empty folder with a file in its place, or what the ignore rules leave out, "
+            "which no checkpoint holds: deleted since, or made since and not a file undo removes (a folder, over "
+            "1 MiB, more than 200 files)")]
 
 
 def test_a_run_stopped_while_the_session_is_set_up_is_saved_as_interrupted(tmp_path: Path) -> None:

@@ -16,7 +16,12 @@ the nearest state known of it.
 
 An ignored file the agent's own file tools are about to overwrite or delete (a local config) is checkpointed
 first, forced in (`keep`): no checkpoint held it, so undo could not bring it back. It stays in the checkpoints
-from then on.
+from then on. A command's writes cannot be seen coming, so each checkpoint's message also lists what the ignore
+rules leave out (a folder git does not go into, a node_modules/, as one entry; at most MAX_IGNORED entries, one
+`git ls-files` walk): a restore removes the small files made since that it does not list (MAX_REMOVED of
+MAX_REMOVED_BYTES at most), kept under refs/codewright/before-rewind/ first, and names the rest, folders and large
+files made since and what it lists that is gone (`Restored.unrestored`). An ignored file a command changed is not
+seen: it would take reading them all at every checkpoint.
 
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
@@ -31,6 +36,7 @@ git's own output is decoded with surrogateescape: a file name is bytes, not alwa
 from __future__ import annotations
 
 import fcntl
+import fnmatch
 import json
 import os
 import re
@@ -61,6 +67,10 @@ LOCKS = ("index.lock", f"{BRANCH}.lock")  # git's own, in the shadow repository:
 LOCK_WAIT = 10.0  # seconds a git still at work on them (a killed run's) is waited for
 MODES = "modes: "  # the line of a checkpoint's message that records its files' permission bits (JSON)
 FOLDERS = "empty folders: "  # the line that records the folders holding nothing (JSON)
+IGNORED = "ignored: "  # the line that records what the ignore rules leave out, as git lists it (JSON)
+MAX_IGNORED = 5000  # entries a checkpoint records at most: beyond, none (a restore cannot tell what is new)
+MAX_REMOVED = 200  # new ignored files a restore removes at most: beyond, it names them
+MAX_REMOVED_BYTES = 1 << 20  # the size of the largest new ignored file a restore removes
 
 
 NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
@@ -87,7 +97,9 @@ class Restored:
     # back too, their state kept under refs/codewright/before-rewind/, so `undo` names them.
     unsaved: list[str]
     # Folders holding a git repository of their own that differ from the checkpoint (deleted, say): it records
-    # their commit, not their files, so they could not be put back.
+    # their commit, not their files, so they could not be put back. Empty folders a file stands in the way of.
+    # What the ignore rules leave out, which no checkpoint holds: made since and not removed (a folder `path/`,
+    # a large file), or gone since.
     unrestored: list[str] = field(default_factory=list)
 
 
@@ -210,7 +222,8 @@ class ShadowRepo:
         parent = self.head()
         if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
-        args = ["commit-tree", tree, "-m", label, *self._modes_message(), *self._folders_message()]
+        args = ["commit-tree", tree, "-m", label, *self._modes_message(), *self._folders_message(),
+                *self._ignored_message()]
         args += ["-p", parent] if parent else []
         commit = self._git(*args).strip()
         self._git("update-ref", BRANCH, commit)
@@ -243,6 +256,40 @@ class ShadowRepo:
         after `git add --all` or a restore, the folders git lists as untracked)."""
         listed = self._git("ls-files", "--others", "--directory", "--exclude-standard", "-z").split("\0")
         return [found for top in listed if top.endswith("/") for found in _empty_folders(self.root, top)]
+
+    def _ignored_message(self) -> list[str]:
+        """A paragraph for the message of a checkpoint: what the ignore rules leave out (`_left_out`), so that a
+        restore can tell the ignored files made since (by a command: `keep` covers the file tools' writes) from
+        those that were there. None where there is more than MAX_IGNORED of it."""
+        left_out = self._left_out()
+        return ["-m", IGNORED + json.dumps(left_out)] if len(left_out) <= MAX_IGNORED else []
+
+    def _left_out(self) -> list[str]:
+        """The files and folders the ignore rules leave out: a folder git does not go into (a node_modules/, with
+        all in it) as `path/`, and the files outside them. The caches EXCLUDE names are not listed. (git lists a
+        folder that holds nothing else both as `path/` and as what is in it: such a folder is left out.)"""
+        out = self._git("ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z")
+        listed = [entry for entry in out.split("\0") if entry]
+        inside = set().union(*(_parents(entry.rstrip("/")) for entry in listed))
+        return [entry for entry in listed if entry[:-1] not in inside and not _excluded(entry)]
+
+    def _made_since(self, commit: str) -> tuple[list[str], list[str]]:
+        """What the ignore rules leave out now that checkpoint `commit` did not record, in no folder it recorded
+        whole: the files a restore removes (small and few: MAX_REMOVED_BYTES, MAX_REMOVED) and the rest (a folder
+        git does not go into, a large file). Nothing where `commit` recorded nothing (made by an earlier version,
+        or more than MAX_IGNORED)."""
+        recorded = self._recorded(commit, IGNORED)
+        if recorded is None:
+            return [], []
+        known, folders = set(recorded), {entry[:-1] for entry in recorded if entry.endswith("/")}
+        new = [entry for entry in self._left_out() if entry not in known and not folders & _parents(entry.rstrip("/"))]
+        small = [entry for entry in new if not entry.endswith("/") and _small(self.root / entry)]
+        removed = small if len(small) <= MAX_REMOVED else []
+        return removed, [entry for entry in new if entry not in removed]
+
+    def _gone(self, commit: str) -> list[str]:
+        """What checkpoint `commit` recorded that the ignore rules leave out and that is no longer there."""
+        return [entry for entry in self._recorded(commit, IGNORED) or [] if not os.path.lexists(self.root / entry)]
 
     def _recorded(self, commit: str, line: str) -> Any:
         """What checkpoint `commit` recorded on the `line` of its message (MODES, FOLDERS); None where nothing."""
@@ -345,19 +392,21 @@ class ShadowRepo:
             return self._restore(commit)
 
     def _restore(self, commit: str) -> Restored:
-        saved, unsaved = self._keep_current()
+        removed, left = self._made_since(commit)
+        saved, unsaved = self._keep_current(removed)  # which read-tree then removes, as a file the target lacks
         changes = self._changes(saved, commit)
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
-        recorded = self._first_recorded(commit, saved)
+        recorded = {path: first for path, first in self._first_recorded(commit, saved).items() if path not in removed}
         kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
         self._put_modes(before, commit, [path for path, _ in changes])
         unrestored = sorted(self._unrestorable(saved, commit, changes))
         changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
         changes += [(path, change) for path, change in kept.items() if change]
         made, failed = self._make_folders(commit)
-        return Restored(changes + made + self._remove_folders(commit), unsaved, unrestored + failed)
+        left = [entry for entry in left if os.path.lexists(self.root / entry)] + self._gone(commit)
+        return Restored(changes + made + self._remove_folders(commit), unsaved, unrestored + failed + sorted(left))
 
     @held()
     def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:
@@ -387,12 +436,15 @@ class ShadowRepo:
         records its commit, not its files, so a restore cannot make one as the other had it."""
         return (self._gitlinks(saved) | self._gitlinks(commit)) & {path for path, _ in changes}
 
-    def _keep_current(self) -> tuple[str, list[str]]:
-        """Commit the files as they are now under refs/codewright/before-rewind/ (a restore overwrites them); returns
-        that commit and the files that differ from the last checkpoint."""
+    def _keep_current(self, ignored: Iterable[str] = ()) -> tuple[str, list[str]]:
+        """Commit the files as they are now under refs/codewright/before-rewind/ (a restore overwrites them), with
+        the `ignored` ones forced in; returns that commit and the files that differ from the last checkpoint."""
         current = self._snapshot_tree()  # once: it is what `unsaved` and before-rewind/ are made of
         parent = self.head()
         unsaved = [path for path, _ in self._changes(parent, current)] if parent else []
+        if ignored:
+            self._git("add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul", given=_literal(ignored))
+            current = self._git("write-tree").strip()
         saved = self._git("commit-tree", current, *(["-p", parent] if parent else []), "-m",
                           "state before rewind").strip()
         self._git("update-ref", f"refs/codewright/before-rewind/{int(time.time() * 1000)}", saved)
@@ -474,6 +526,25 @@ def _empty_folders(root: Path, top: str) -> list[str]:
         if not subfolders:
             leaves.append(Path(folder).relative_to(root).as_posix())
     return leaves
+
+
+def _small(path: Path) -> bool:
+    """Whether `path` is a file or a symbolic link of MAX_REMOVED_BYTES at most."""
+    try:
+        found = os.lstat(path)
+    except OSError:
+        return False
+    return (stat.S_ISREG(found.st_mode) or stat.S_ISLNK(found.st_mode)) and found.st_size <= MAX_REMOVED_BYTES
+
+
+def _excluded(entry: str) -> bool:
+    """Whether `entry` (a path, `path/` for a folder) is or is in what EXCLUDE names: caches and our own data."""
+    parts = entry.rstrip("/").split("/")
+    for pattern in EXCLUDE:
+        name = pattern.strip("/")
+        if parts[0] == name if pattern.startswith("/") else any(fnmatch.fnmatchcase(part, name) for part in parts):
+            return True
+    return False
 
 
 def _parents(path: str) -> set[str]:

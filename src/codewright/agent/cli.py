@@ -140,8 +140,19 @@ def _sessions(args: argparse.Namespace) -> int:
     return 0
 
 
+def _first(paths: list[str]) -> str:
+    """The first five of `paths`, and `...` where there are more."""
+    return ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+
+
 def _undo(args: argparse.Namespace) -> int:
-    from codewright.agent.checkpoint import NO_CHECKPOINTS, ShadowRepo, has_shadow
+    from codewright.agent.checkpoint import (
+        MAX_REMOVED,
+        MAX_REMOVED_BYTES,
+        NO_CHECKPOINTS,
+        ShadowRepo,
+        has_shadow,
+    )
     from codewright.errors import UsageError
 
     root = _root(args)
@@ -165,12 +176,12 @@ def _undo(args: argparse.Namespace) -> int:
     for path, change in changes:
         print(f"  {change:8} {path}")
     if unsaved:
-        print(f"{len(unsaved)} file(s) had changed since the last checkpoint ({', '.join(unsaved[:5])}"
-              f"{', ...' if len(unsaved) > 5 else ''}): those changes are kept in .codewright/shadow.git under "
-              "refs/codewright/before-rewind/")
+        print(f"{len(unsaved)} file(s) had changed since the last checkpoint ({_first(unsaved)}): those changes are "
+              "kept in .codewright/shadow.git under refs/codewright/before-rewind/")
     if unrestored:
-        print(f"{len(unrestored)} folder(s) could not be restored ({', '.join(unrestored)}): a git repository of its "
-              "own, of which a checkpoint holds the commit and not the files, or an empty folder with a file in its "
-              "place")
+        print(f"{len(unrestored)} path(s) could not be restored ({_first(unrestored)}): a git repository of its own, "
+              "of which a checkpoint holds the commit and not the files, an empty folder with a file in its place, "
+              "or what the ignore rules leave out, which no checkpoint holds: deleted since, or made since and not a "
+              f"file undo removes (a folder, over {MAX_REMOVED_BYTES >> 20} MiB, more than {MAX_REMOVED} files)")
     sys.stdout.flush()
     return 0
