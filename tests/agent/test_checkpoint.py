@@ -558,6 +558,20 @@ def _with_folders(name: str) -> list[str]:
     return [name, *("/".join(parts[:end]) + "/" for end in range(1, len(parts)))]
 
 
+def test_an_ignored_file_made_after_the_last_checkpoint_is_removed_and_named_as_unsaved(repo: Path) -> None:
+    """By hand after the session, say: undo removed it like the command's, and only its changes list said so."""
+    (repo / ".gitignore").write_text("*.log\n")
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    _write(repo, "step.log")
+    (repo / "a.py").write_text("edited\n")
+    shadow.checkpoint("step")
+    _write(repo, "mine.log")
+    restored = shadow.rewind(1)[1]
+    assert sorted(restored.changes) == [("a.py", "modified"), ("mine.log", "deleted"), ("step.log", "deleted")]
+    assert restored.unsaved == ["mine.log"]
+
+
 def test_more_new_ignored_files_than_a_restore_removes_are_named_not_removed(repo: Path) -> None:
     (repo / ".gitignore").write_text("*.log\n")
     shadow = ShadowRepo(repo)

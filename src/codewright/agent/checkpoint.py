@@ -393,7 +393,10 @@ class ShadowRepo:
 
     def _restore(self, commit: str) -> Restored:
         removed, left = self._made_since(commit)
+        head = self.head()
+        listed = set(self._recorded(head, IGNORED) or []) if head else set()
         saved, unsaved = self._keep_current(removed)  # which read-tree then removes, as a file the target lacks
+        unsaved = sorted(unsaved + [path for path in removed if path not in listed])  # made after the last one
         changes = self._changes(saved, commit)
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
