@@ -73,17 +73,43 @@ def test_an_empty_tree_path_is_a_usage_error_and_touches_nothing(tmp_path: Path,
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.py"]
 
 
-@pytest.mark.parametrize("args", [["outline", "big.py"], ["symbols", "f", "--limit", "3000"], ["refs", "helper"],
-                                  ["refs", "helper", "--json"]], ids=lambda args: " ".join(args))
-def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path: Path, args: list[str]) -> None:
-    """`codewright refs NAME | head`: output past what the reader took is dropped, exit 0, no traceback."""
+READER_LEAVES = [  # (command, what it exits with when its output is read): the reader's leaving is 141 alike
+    (["outline", "big.py"], 0), (["symbols", "f", "--limit", "3000"], 0), (["refs", "helper"], 0),
+    (["refs", "helper", "--json"], 0), (["apply", "garbage.txt", "--json"], 1), (["eval", "json"], 0), ([], 2),
+    (["--help"], 0), (["--version"], 0),
+]
+
+
+@pytest.mark.parametrize("buffered", [True, False], ids=["buffered", "PYTHONUNBUFFERED"])
+@pytest.mark.parametrize(("args", "read"), READER_LEAVES, ids=[" ".join(args) or "no command" for args, _ in READER_LEAVES])
+def test_a_reader_that_leaves_is_exit_141_without_a_word(tmp_path: Path, args: list[str], read: int,
+                                                          buffered: bool) -> None:
+    """`codewright refs NAME | head -1`: 141 (128 + SIGPIPE) as git and coreutils, whatever the command would have
+    said; it was 0 (a failed apply --json too), 120 and "Exception ignored" where stdout was buffered."""
+    (tmp_path / "big.py").write_text("".join(f"def f{n}():\n    return helper()\n\n" for n in range(3000)))
+    (tmp_path / "garbage.txt").write_text("no edits here\n")
+    _cli_bytes([b"index"], tmp_path)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"} | ({} if buffered else
+                                                                            {"PYTHONUNBUFFERED": "1"})
+    command = [sys.executable, "-m", "codewright", *args]
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True, env={**env, "PYTHONPATH": SRC},
+                          check=False).returncode == read
+    proc = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**env, "PYTHONPATH": SRC})
+    proc.stdout.close()  # the reader is gone before the first line (`| head -0`, or a head that was quicker)
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (141, b"")
+
+
+@pytest.mark.parametrize("args", [["outline", "big.py"], ["refs", "helper", "--json"]], ids=" ".join)
+def test_a_reader_that_leaves_after_the_first_bytes_is_exit_141(tmp_path: Path, args: list[str]) -> None:
+    """`codewright refs NAME | head`: output past what the reader took is dropped, no traceback."""
     (tmp_path / "big.py").write_text("".join(f"def f{n}():\n    return helper()\n\n" for n in range(3000)))
     _cli_bytes([b"index"], tmp_path)
     proc = subprocess.Popen([sys.executable, "-m", "codewright", *args], cwd=tmp_path, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": SRC})
     assert proc.stdout.read(10)  # more than a pipe holds is on its way
     proc.stdout.close()
-    assert (proc.wait(timeout=60), proc.stderr.read()) == (0, b"")
+    assert (proc.wait(timeout=60), proc.stderr.read()) == (141, b"")
 
 
 @pytest.mark.parametrize("args", [["def", ""], ["refs", " "], ["symbols", ""], ["outline", ""], ["callers", ""],

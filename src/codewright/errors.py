@@ -42,3 +42,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 EXIT_LIMIT = 3
 EXIT_INTERRUPTED = 130
+EXIT_OUTPUT_CLOSED = 141
+"""Standard output's reader left before the command was done (`| head`): 128 + SIGPIPE, the status a shell
+reports for git and coreutils cut short the same way. Not 0: the command stopped where its output failed, so
+that status would say a check passed, or a failed apply worked (exit 1 once it printed its --json)."""

@@ -15,9 +15,10 @@ import errno
 import importlib
 import os
 import sys
+from typing import TextIO
 
 from codewright import __version__
-from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, CodewrightError
+from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED, EXIT_USAGE, CodewrightError
 from codewright.utf8 import FFFD, replaced
 
 COMMANDS = {
@@ -33,7 +34,7 @@ COMMANDS = {
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser for `command` alone when it is known, else for every command."""
-    parser = argparse.ArgumentParser(prog="codewright", description="A coding agent that understands your whole repository.")
+    parser = _Parser(prog="codewright", description="A coding agent that understands your whole repository.")
     parser.add_argument("--version", action="version", version=f"codewright {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     parser.set_defaults(command_parsers=sub.choices)  # each command's own parser, by name (filled below)
@@ -43,10 +44,31 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse drops an OSError writing help, usage or --version: to a reader that left (`--help | head -1`)
+    that was exit 0, or 2 without help, instead of the one status main gives a closed pipe."""
+
+    def _print_message(self, message: str, file: TextIO | None = None) -> None:
+        if message:
+            (file or sys.stderr).write(message)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     _closed_streams_to_devnull()
     _shown_as_fffd()
+    try:
+        try:
+            return _parsed_and_called(argv)
+        finally:  # what is still buffered goes now, on every way out (--help's SystemExit too): at exit
+            sys.stdout.flush()  # a closed pipe printed "Exception ignored ... BrokenPipeError" and exit 120
+    except BrokenPipeError:  # the reader left (`| head`): what it took it has, the rest goes nowhere, unsaid
+        _drop_stdout()
+        return EXIT_OUTPUT_CLOSED
+
+
+def _parsed_and_called(argv: list[str]) -> int:
+    """The command named in argv, run."""
     parser = build_parser(argv[0] if argv else None)
     args, extra = parser.parse_known_args(argv)
     if extra:  # said by the command's own parser, so the usage shown is the command's
@@ -79,9 +101,6 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
         bad = next((arg for arg in argv if not _is_utf8(arg)), exc.object[max(exc.start - 40, 0):exc.end + 40])
         print(f"codewright: {replaced(bad)!r} is not valid UTF-8", file=sys.stderr)
         return EXIT_USAGE
-    except BrokenPipeError:  # the reader left (`| head`): what it wanted it has; before OSError, which it is
-        _drop_stdout()
-        return 0
     except OSError as exc:
         if exc.errno != errno.ENOSPC:
             raise

@@ -173,8 +173,9 @@ def run_suite(data: Path, seed: int = 5) -> dict:
 
 
 def _print_table(summary: dict) -> None:
-    from rich.console import Console
     from rich.table import Table
+
+    from codewright.ui.stdout import PipeSafeConsole
 
     table = Table(title="codewright eval json")
     for column in ("set", "cases", "passed", "streaming = one-shot", "notes"):
@@ -197,4 +198,4 @@ def _print_table(summary: dict) -> None:
         table.add_row(
             f"JSONTestSuite {name}", str(group["cases"]), passed, str(group["streaming_equal"]), notes
         )
-    Console().print(table)
+    PipeSafeConsole().print(table)  # rich's Console says exit 1 when its reader leaves: the check failed
