@@ -80,7 +80,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("polyglot", help="Aider polyglot exercises (Python) with a real model")
     parser.add_argument("--model", required=True, help="model alias or provider/name")
     parser.add_argument("--exercises", help="comma-separated exercise names (default: all 34)")
-    parser.add_argument("-j", "--jobs", type=int, default=1, help="exercises run at once, each in its own process")
+    parser.add_argument("-j", "--jobs", type=positive_int, default=1, metavar="N",
+                        help="exercises run at once, each in its own process")
     parser.add_argument("--data", default=str(DATA), help="the exercises (JSON Lines)")
     parser.add_argument("--workdir", default=".codewright/eval/polyglot", help="exercise folders and results")
     parser.add_argument("--results", help="results file (default: WORKDIR/results-MODEL.jsonl); reruns resume it")
@@ -211,10 +212,6 @@ def _load_results(path: Path) -> dict[str, ExerciseResult]:
 
 
 def _main(args: argparse.Namespace) -> int:
-    from codewright.errors import UsageError
-
-    if args.jobs < 1:
-        raise UsageError("-j must be at least 1")
     rows = load_exercises(Path(args.data), args.exercises)
     workdir = Path(args.workdir).resolve()
     check_model(args.model, workdir)
