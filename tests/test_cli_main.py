@@ -18,6 +18,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "codewright", *args], capture_output=True, text=True, check=False)
 
 
+def run_cli_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command run in `cwd`, with this checkout's codewright."""
+    return subprocess.run([sys.executable, "-m", "codewright", *args], cwd=cwd, capture_output=True, text=True,
+                          check=False, env={**os.environ, "PYTHONPATH": SRC})
+
+
 def test_version_prints_and_exits_zero() -> None:
     out = run_cli("--version")
     assert out.returncode == 0
@@ -251,3 +257,60 @@ def test_messages_name_what_was_given(tmp_path: Path, args: list[str], message: 
     out = subprocess.run([sys.executable, "-m", "codewright", *args], cwd=tmp_path, capture_output=True, text=True,
                          check=False, env={**os.environ, "PYTHONPATH": SRC})
     assert out.stderr.endswith(message)
+
+
+ODD_NAMES = {"a\nb.py": "def helper():\n    return 1\n", "x\x1b[31mred.py": "def other():\n    return helper()\n"}
+EDITS = "x\x1b[31mred.py\n<<<<<<< SEARCH\ndef other():\n=======\ndef another():\n>>>>>>> REPLACE\n"
+
+
+QUOTED = [  # (command, the first lines of its text output)
+    (["symbols", "helper"], ["$'a\\nb.py':1:1  function  $'a\\nb.helper'"]),
+    (["def", "helper"], ["$'a\\nb.py':1:1  def helper()"]),
+    (["refs", "helper"], ["$'x\\x1b[31mred.py':2:12  call       helper"]),
+    (["map"], ["$'a\\nb.py':", "  def helper()", "$'x\\x1b[31mred.py':", "  def other()"]),
+    (["callees", "x\x1b[31mred.py::other"], ["$'x\\x1b[31mred.py::other'"]),
+    (["apply", "--dry-run", "edits.txt"], ["would change 1 file(s):", "  modify $'x\\x1b[31mred.py' [exact]",
+                                           "--- $'a/x\\x1b[31mred.py'", "+++ $'b/x\\x1b[31mred.py'"]),
+]
+
+
+@pytest.mark.parametrize(("args", "lines"), QUOTED, ids=[args[0] for args, _ in QUOTED])
+def test_a_name_with_a_control_character_is_quoted_in_text_output(tmp_path: Path, args: list[str],
+                                                                  lines: list[str]) -> None:
+    """A newline in a file name split a line of the listing in two, and ESC drove the terminal."""
+    for name, text in ODD_NAMES.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "edits.txt").write_text(EDITS)
+    out = run_cli_in(tmp_path, *args)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[:len(lines)] == lines
+
+
+@pytest.mark.parametrize("args", [["find", "helper"], ["callers", "helper"]], ids=lambda args: args[0])
+def test_a_name_with_a_control_character_is_quoted_among_others(tmp_path: Path, args: list[str]) -> None:
+    """Lines whose order is the ranking's: each odd name stands quoted in one of them, none raw."""
+    for name, text in ODD_NAMES.items():
+        (tmp_path / name).write_text(text)
+    out = run_cli_in(tmp_path, *args)
+    assert (out.returncode, out.stderr) == (0, "")
+    assert "\x1b" not in out.stdout and "a\nb" not in out.stdout
+    assert "$'a\\nb.py" in out.stdout
+
+
+def test_a_tree_whose_path_has_a_control_character_is_quoted_by_stats(tmp_path: Path) -> None:
+    tree = tmp_path / "t\nree"
+    tree.mkdir()
+    (tree / "a.py").write_text("x = 1\n")
+    out = run_cli_in(tmp_path, "stats", "--repo", str(tree))
+    assert (out.returncode, out.stderr) == (0, "")
+    assert out.stdout.splitlines()[0] == f"root                 $'{tmp_path}/t\\nree'"
+
+
+def test_a_changed_file_named_in_the_stale_notice_is_quoted(tmp_path: Path) -> None:
+    for name, text in ODD_NAMES.items():
+        (tmp_path / name).write_text(text)
+    _cli_bytes([b"index"], tmp_path)
+    (tmp_path / "a\nb.py").write_text("def helper():\n    return 2\n")
+    out = run_cli_in(tmp_path, "symbols", "helper")
+    assert out.stderr == ("codewright: 1 file changed since the last index ($'a\\nb.py'); answers may be out of date: "
+                          "`codewright index` updates it\n")

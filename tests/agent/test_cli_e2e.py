@@ -515,6 +515,29 @@ def test_undo_of_a_file_whose_name_is_not_utf8_is_shown_with_fffd(tmp_path: Path
 
 
 
+@pytest.mark.parametrize(("as_json", "shown"), [(False, "$'odd\\nname.py'"), (True, "odd\nname.py")],
+                         ids=["text", "json"])
+def test_undo_quotes_a_name_with_a_newline_in_text_only(tmp_path: Path, as_json: bool, shown: str) -> None:
+    """Its newline split the line of the list, and of the note on files changed since the checkpoint, in two."""
+    from codewright.agent.checkpoint import ShadowRepo
+
+    (tmp_path / "a.py").write_text("a = 1\n")
+    ShadowRepo(tmp_path).checkpoint("start")
+    (tmp_path / "odd\nname.py").write_text("x = 1\n")
+    ShadowRepo(tmp_path).checkpoint("step")
+    (tmp_path / "odd\nname.py").write_text("x = 2\n")  # changed since: kept aside, and said
+    done = subprocess.run([sys.executable, "-m", "codewright", "undo", *(["--json"] if as_json else []), "--repo",
+                           str(tmp_path)], capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    if as_json:
+        result = json.loads(done.stdout)
+        assert (result["changes"], result["unsaved"]) == ([{"path": shown, "change": "deleted"}], [shown])
+    else:
+        kept = (f"1 file(s) had changed since the last checkpoint ({shown}): those changes are kept in "
+                ".codewright/shadow.git under refs/codewright/before-rewind/")
+        assert done.stdout.splitlines()[1:3] == [f"  deleted  {shown}", kept]
+
+
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 def test_undo_names_a_nested_repository_it_could_not_restore(tmp_path: Path, as_json: bool) -> None:
     """A folder holding a git repository of its own, deleted: undo brought back an empty folder and said nothing."""

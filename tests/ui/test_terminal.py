@@ -28,3 +28,13 @@ def test_text_drawn_without_terminal_control_characters(event: ev.Event) -> None
     drawn = out.getvalue()
     assert "ok[1A[2K]52;c;cHduZWQ=J done" in drawn.replace("\n", "")  # tool output is split at the CR
     assert not any(char in drawn for char in "\x1b\x07\r\x9b")
+
+
+@pytest.mark.parametrize(("path", "drawn"), [("a.py", "  ~ a.py\n"), ("a\nb.py", "  ~ $'a\\nb.py'\n"),
+                                             ("x\x1b[31m.py", "  ~ $'x\\x1b[31m.py'\n")])
+def test_a_changed_file_is_named_as_the_cli_names_it(path: str, drawn: str) -> None:
+    """Its control characters were dropped: a\\nb.py was drawn as ab.py, another file's name."""
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None))(
+        ev.FileChanged(session="s", seq=1, path=path, change="modified"))
+    assert out.getvalue() == drawn

@@ -142,7 +142,9 @@ def _sessions(args: argparse.Namespace) -> int:
 
 def _first(paths: list[str]) -> str:
     """The first five of `paths`, and `...` where there are more."""
-    return ", ".join(paths[:5]) + (", ..." if len(paths) > 5 else "")
+    from codewright.ui.names import quoted
+
+    return ", ".join(map(quoted, paths[:5])) + (", ..." if len(paths) > 5 else "")
 
 
 def _undo(args: argparse.Namespace) -> int:
@@ -172,9 +174,11 @@ def _undo(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))  # a name that was not UTF-8 as U+FFFD, not \\udcff
         return 0
+    from codewright.ui.names import quoted
+
     print(f"restored checkpoint {target.commit[:10]} ({target.label}): {len(changes)} file(s) changed")
     for path, change in changes:
-        print(f"  {change:8} {path}")
+        print(f"  {change:8} {quoted(path)}")
     if unsaved:
         print(f"{len(unsaved)} file(s) had changed since the last checkpoint ({_first(unsaved)}): those changes are "
               "kept in .codewright/shadow.git under refs/codewright/before-rewind/")

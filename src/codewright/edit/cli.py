@@ -6,9 +6,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codewright.cli.inputs import folder, read_input
 from codewright.errors import UsageError
+from codewright.ui.names import quoted
+
+if TYPE_CHECKING:
+    from codewright.edit.model import FileChange
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,7 +47,17 @@ def _handler(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result.to_json()))
         return 0
-    print(result.summary())
+    print(result.summary(quoted))
     for change in result.changes:
-        sys.stdout.write(change.diff)
+        sys.stdout.write(_shown_diff(change))
     return 0
+
+
+def _shown_diff(change: FileChange) -> str:
+    """The diff, the file names of its two header lines quoted as the summary quotes them: a name's newline split
+    the header, its ESC drove the terminal. The lines below are the file's own, shown as they are, as git does."""
+    old, new = change.moved_from or change.path, change.path
+    header = f"--- a/{old}\n+++ b/{new}\n"
+    if not change.diff.startswith(header):  # a move that changed no line has no diff
+        return change.diff
+    return f"--- {quoted('a/' + old)}\n+++ {quoted('b/' + new)}\n{change.diff[len(header):]}"

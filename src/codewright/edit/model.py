@@ -7,6 +7,7 @@ matching tiers, the all-or-nothing writer and the error messages exist once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from codewright.errors import CodewrightError
@@ -97,17 +98,18 @@ class ApplyResult:
     dry_run: bool = False
     format: str | None = None
 
-    def summary(self) -> str:
-        """One line per file, as the agent reports it to the model and the CLI prints it."""
+    def summary(self, show: Callable[[str], str] = str) -> str:
+        """One line per file, as the agent reports it to the model and the CLI prints it; `show` writes a file's
+        name (the CLI quotes one with a newline, which split its line in two)."""
         verb = "would change" if self.dry_run else "changed"
         if not self.changes:
             return "No changes: the edits leave every file as it was."
         lines = [f"{verb} {len(self.changes)} file(s):"]
         for change in self.changes:
-            moved = f" (from {change.moved_from})" if change.moved_from else ""
+            moved = f" (from {show(change.moved_from)})" if change.moved_from else ""
             order = sorted(set(change.tiers), key=lambda t: TIERS.index(t) if t in TIERS else len(TIERS))
             tiers = f" [{', '.join(order)}]" if change.tiers else ""
-            lines.append(f"  {change.action} {change.path}{moved}{tiers}")
+            lines.append(f"  {change.action} {show(change.path)}{moved}{tiers}")
         return "\n".join(lines)
 
     def to_json(self) -> dict:

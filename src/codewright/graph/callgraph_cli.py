@@ -18,6 +18,7 @@ from pathlib import Path
 from codewright.cli.inputs import file_path, folder, nonempty
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name, split_id
+from codewright.ui.names import quoted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -148,17 +149,18 @@ def run_query(args: argparse.Namespace) -> int:
         symbol = resolve_symbol(index.conn, args.symbol)
         if args.query == "callers":
             out = {"symbol": symbol, "callers": callers(index.conn, symbol)}
-            lines = [f"{r['id']}  {r['path']}:{r['line']}:{r['col']}" for r in out["callers"]]
+            lines = [f"{quoted(r['id'])}  {quoted(r['path'])}:{r['line']}:{r['col']}" for r in out["callers"]]
         elif args.query == "callees":
             out = {"symbol": symbol, "callees": callees(index.conn, symbol)}
-            lines = [f"{r['id']}{'  (external)' if r['external'] else ''}  line {r['line']}" for r in out["callees"]]
+            lines = [f"{quoted(r['id'])}{'  (external)' if r['external'] else ''}  line {r['line']}"
+                     for r in out["callees"]]
         else:
             out = {"symbol": symbol, "depth": args.depth, "callers": impact(index.conn, symbol, args.depth)}
-            lines = [f"{'  ' * (r['distance'] - 1)}{r['id']}" for r in out["callers"]]
+            lines = [f"{'  ' * (r['distance'] - 1)}{quoted(r['id'])}" for r in out["callers"]]
     if args.json:
         print(json.dumps(out))
     else:
-        print(symbol)
+        print(quoted(symbol))
         for line in lines or [_nothing(args.query, symbol)]:
             print("  " + line)
     return 0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from codewright.cli.inputs import folder, nonempty
 from codewright.errors import CodewrightError, UsageError
 from codewright.graph.store import bare_name, split_id
+from codewright.ui.names import quoted
 
 if TYPE_CHECKING:
     from codewright.graph.index import BuildStats, Index
@@ -69,7 +70,7 @@ def cmd_symbols(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
     for s in [] if args.json else found:
-        print(f"{s.path}:{s.start_line}:{s.start_col}  {s.kind:<9} {s.qualname}")
+        print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {s.kind:<9} {quoted(s.qualname)}")
     if not found and not args.json:
         print(f"no symbol's name matches {args.query!r}")
     return 0
@@ -85,7 +86,7 @@ def cmd_def(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
     for s in [] if args.json else found:
-        print(f"{s.path}:{s.start_line}:{s.start_col}  {s.signature or s.qualname}")
+        print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {quoted(s.signature or s.qualname)}")
     if not found and not args.json:  # a pasted page is named by its start, as callers names one
         shown = args.target if len(args.target) <= 200 else f"{args.target[:200]}... ({len(args.target)} characters)"
         raise CodewrightError(f"no definition found for {shown}")
@@ -97,8 +98,8 @@ def cmd_refs(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"name": args.name, "references": [r.to_json() for r in found]})
     for r in [] if args.json else found:
-        target = f"  -> {r.target}" if r.target else ""
-        print(f"{r.path}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
+        target = f"  -> {quoted(r.target)}" if r.target else ""
+        print(f"{quoted(r.path)}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
     if not found and not args.json:
         bare = bare_name(args.name)
         if bare in (args.name, ""):  # `Engine.` names no use to suggest
@@ -116,7 +117,7 @@ def cmd_outline(args: argparse.Namespace) -> int:
         _print_json({"path": path, "symbols": [s.to_json() for s in found]})
     for s in [] if args.json else found:
         depth = split_id(s.id)[1].count(".")
-        print(f"{s.start_line:>5}  {'  ' * depth}{s.signature or s.kind + ' ' + s.name}")
+        print(f"{s.start_line:>5}  {'  ' * depth}{quoted(s.signature or s.kind + ' ' + s.name)}")
     return 0
 
 
@@ -126,7 +127,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         _print_json(stats)
         return 0
     for key, value in stats.items():
-        shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else value
+        shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else quoted(str(value))
         print(f"{key:<20} {shown}")
     return 0
 
@@ -138,9 +139,9 @@ def cmd_map(args: argparse.Namespace) -> int:
         raise UsageError("--tokens must be zero or more")
     index = _ready(args)
     focus = [_tree_path(index, item) for item in args.focus]  # ./pkg/a.py and absolute paths, as outline reads them
-    result = repo_map(index.conn, args.tokens, focus)
+    result = repo_map(index.conn, args.tokens, focus, show=str if args.json else quoted)
     for item in result.unmatched:  # the map is still made: the other items, or none, bend it
-        print(f"codewright: --focus {item} names no indexed file, folder or symbol", file=sys.stderr)
+        print(f"codewright: --focus {quoted(item)} names no indexed file, folder or symbol", file=sys.stderr)
     if args.json:
         _print_json({"budget": args.tokens, "tokens": result.tokens, "files": result.files,
                      "symbols": result.symbols, "text": result.text})
@@ -184,7 +185,7 @@ def say_stale(index: Index) -> None:
     if stale:
         more = f" and {len(stale) - STALE_SHOWN} more" if len(stale) > STALE_SHOWN else ""
         print(f"codewright: {len(stale)} file{'s' if len(stale) > 1 else ''} changed since the last index "
-              f"({', '.join(stale[:STALE_SHOWN])}{more}); answers may be out of date: `codewright index` updates it",
+              f"({', '.join(map(quoted, stale[:STALE_SHOWN]))}{more}); answers may be out of date: `codewright index` updates it",
               file=sys.stderr)
 
 

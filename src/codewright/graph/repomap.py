@@ -22,6 +22,7 @@ import importlib.util
 import math
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -55,7 +56,9 @@ class _Sym:
     parent: str | None
 
 
-def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str]) -> RepoMap:
+def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str], show: Callable[[str], str] = str) -> RepoMap:
+    """The map of `tokens` at most, bent toward `focus`; `show` writes a file's name in the text (the CLI quotes a
+    name with a newline, which split the map's line for it; the model and --json get it as it is)."""
     edges = _edges(conn)
     paths = dict(conn.execute("SELECT id, path FROM files WHERE status='indexed'"))
     focus_files, focus_names, unmatched = _focus(conn, focus, paths)
@@ -64,7 +67,7 @@ def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str]) -> RepoMap
     fallback = _top_level(conn, file_rank, paths, tokens)
     focused = _focused(conn, focus_files, focus_names, paths)
     order = [s for s in _dedupe([*focused, *ranked, *fallback]) if _worth_showing(s)]
-    packed = _pack(conn, order, file_rank, paths, tokens)
+    packed = _pack(conn, order, file_rank, paths, tokens, show)
     packed.unmatched = unmatched
     return packed
 
@@ -199,7 +202,8 @@ def _dedupe(items: list[str]) -> list[str]:
 
 
 def _pack(
-    conn: sqlite3.Connection, order: list[str], file_rank: dict[int, float], paths: dict[int, str], budget: int
+    conn: sqlite3.Connection, order: list[str], file_rank: dict[int, float], paths: dict[int, str], budget: int,
+    show: Callable[[str], str],
 ) -> RepoMap:
     """The longest prefix of `order` whose rendering fits `budget` tokens (binary search)."""
     order = order[: max(budget, 0)]  # a symbol costs at least one token
@@ -211,7 +215,7 @@ def _pack(
     lo, hi = 1, len(order)
     while lo <= hi:
         mid = (lo + hi) // 2
-        text, files = _render([info[s] for s in order[:mid]], info, rank_of_path)
+        text, files = _render([info[s] for s in order[:mid]], info, rank_of_path, show)
         used = count(text)
         if used <= budget:
             best = RepoMap(text, used, files, order[:mid])
@@ -241,7 +245,8 @@ def _load(conn: sqlite3.Connection, sids: list[str]) -> dict[str, _Sym]:
     return found
 
 
-def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, float]) -> tuple[str, list[str]]:
+def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, float], show: Callable[[str], str]
+            ) -> tuple[str, list[str]]:
     """Files by rank; in each, the chosen symbols in line order, methods under their class."""
     by_file: dict[str, dict[str, _Sym]] = defaultdict(dict)
     for sym in chosen:
@@ -252,7 +257,7 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     files = sorted(by_file, key=lambda p: (-rank_of_path.get(p, 0.0), p))
     lines: list[str] = []
     for path in files:
-        lines.append(f"{path}:")
+        lines.append(f"{show(path)}:")
         for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
             depth = split_id(sym.sid)[1].count(".")
             signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"

@@ -7,6 +7,7 @@ import json
 
 from codewright.cli.inputs import folder
 from codewright.errors import UsageError
+from codewright.ui.names import quoted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,14 +34,14 @@ def _find(args: argparse.Namespace) -> int:
         print(json.dumps(ranking.to_json()))
         return 0
     if not ranking.files and not ranking.functions:
-        print(f"nothing indexed under {index.root} matches the task (`codewright stats` shows what is indexed)")
+        print(f"nothing indexed under {quoted(str(index.root))} matches the task (`codewright stats` shows what is indexed)")
         return 0
     print("files:")
     for hit in ranking.files:
-        print(f"  {hit.score:6.2f}  {hit.path}  ({_why(hit.reasons)})")
+        print(f"  {hit.score:6.2f}  {quoted(hit.path)}  ({_why(hit.reasons)})")
     print("functions:")
     for fn in ranking.functions:
-        print(f"  {fn.score:6.2f}  {fn.id}  line {fn.line}  ({_why(fn.reasons)})")
+        print(f"  {fn.score:6.2f}  {quoted(fn.id)}  line {fn.line}  ({_why(fn.reasons)})")
     return 0
 
 

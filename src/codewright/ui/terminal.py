@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 
 from codewright.agent import events as ev
+from codewright.ui.names import quoted
 from codewright.ui.stdout import PipeSafeConsole
 
 _STATUS = {"done": "[green]✔[/]", "in_progress": "[yellow]▶[/]", "pending": "[dim]○[/]", "skipped": "[dim]–[/]"}
@@ -113,7 +114,7 @@ class TerminalRenderer:
         self._print(f"{mark} [dim]{escape(_short(e.output))}[/]")
 
     def _file(self, e: ev.FileChanged) -> None:
-        self._print(f"  {_CHANGE.get(e.change, '~')} {escape(e.path)}")
+        self._print(f"  {_CHANGE.get(e.change, '~')} {escape(quoted(e.path))}")  # not `a b.py` for a\nb.py
 
     def _checkpoint(self, e: ev.CheckpointMade) -> None:
         self._print(f"[dim]checkpoint {e.commit[:10]} ({e.files} file(s)): {escape(e.label)}[/]")
