@@ -34,6 +34,17 @@ def file_text(lines: int, seed: int = 0) -> str:
     return "".join(f"def function_{seed}_{i}(value):\n    return value * {i}  # line {i}\n" for i in range(lines // 2))
 
 
+def failing_pytest(call_id: str, says: str) -> ContextEngine:
+    """An engine of a small window whose first turn ran pytest (call `call_id`, the model saying `says`) and saw
+    it fail: an open item for the summary of the turns folded after it."""
+    engine = make(window=5000)
+    engine.add_user("Make the tests pass.")
+    call = ToolCall(call_id, "run_command", '{"command": "pytest"}')
+    engine.add_assistant(Message("assistant", says, [call]))
+    engine.add_tool_result(call, "FAILED tests/test_x.py::test_a - AssertionError", kind="error")
+    return engine
+
+
 def step(engine: ContextEngine, n: int, *, kind: str = "file_read", size: int = 80, text: str = "") -> ToolCall:
     """One model turn: an assistant message with a call, and the call's result."""
     call = ToolCall(f"call-{n}", "read_file", json.dumps({"path": f"src/m{n}.py"}))
@@ -190,11 +201,7 @@ def test_calls_sharing_an_id_get_ids_of_their_own(ids: list[str]) -> None:
 
 def test_an_id_reused_every_turn_names_each_result_by_its_own_call() -> None:
     """Ollama's calls are call_0 every turn: the failing pytest was summarised as fixed by a later read_file."""
-    engine = make(window=5000)
-    engine.add_user("Make the tests pass.")
-    call = ToolCall("call_0", "run_command", '{"command": "pytest"}')
-    engine.add_assistant(Message("assistant", "Running the tests.", [call]))
-    engine.add_tool_result(call, "FAILED tests/test_x.py::test_a - AssertionError", kind="error")
+    engine = failing_pytest("call_0", "Running the tests.")
     n = 0
     while not (engine.last_compaction and engine.last_compaction.summarised_turns):
         call = ToolCall("call_0", "read_file", json.dumps({"path": f"src/m{n}.py"}))
@@ -329,11 +336,7 @@ def test_written_code_in_old_calls_is_replaced_by_a_reference() -> None:
 
 
 def test_summary_fields_after_folding_turns() -> None:
-    engine = make(window=5000)
-    engine.add_user("Make the tests pass.")
-    call = ToolCall("e1", "run_command", '{"command": "pytest"}')
-    engine.add_assistant(Message("assistant", "Running the tests first. Then I fix them.", [call]))
-    engine.add_tool_result(call, "FAILED tests/test_x.py::test_a - AssertionError", kind="error")
+    engine = failing_pytest("e1", "Running the tests first. Then I fix them.")
     for n in range(12):
         step(engine, n, kind="error" if n == 3 else "file_read", size=60)
         engine.build("m")

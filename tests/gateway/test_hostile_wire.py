@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from tests.gateway.conftest import deployment, gateway
+from tests.support.servers import serving
 
 from codewright.gateway import (
     Completed,
@@ -62,18 +63,11 @@ class RawServer:
             except OSError:  # the client gave up on us: what the test is about
                 pass
 
+    def close(self) -> None:
+        self.sock.close()
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[Answer], RawServer]]:
-    servers: list[RawServer] = []
 
-    def start(answer: Answer) -> RawServer:
-        servers.append(RawServer(answer))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.sock.close()
+serve = serving(RawServer)
 
 
 def reply(status: int, body: bytes, *headers: str, content_type: str = "application/json") -> Answer:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from tests.support.servers import serving
 
 from codewright.gateway import Completed, Message, Request
 from codewright.gateway.openai import OpenAIProvider
@@ -51,18 +51,11 @@ class _Server:
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
 
+    def close(self) -> None:
+        self.httpd.shutdown()
 
-@pytest.fixture
-def serve() -> Iterator:
-    servers: list[_Server] = []
 
-    def start(body: bytes) -> _Server:
-        servers.append(_Server(body))
-        return servers[-1]
-
-    yield start
-    for server in servers:
-        server.httpd.shutdown()
+serve = serving(_Server)
 
 
 def _stream(server: _Server, text: str = "hi") -> list:
