@@ -101,6 +101,26 @@ def test_definition_at_a_position_is_the_name_under_it_only(tmp_path: Path, col:
         assert [s.id for s in ix.definitions(f"pkg/views.py:7:{col}")] == expected
 
 
+ONE_LINERS = {"two.py": "a = 1; foo = 2\n", "two.js": "const s = 1; function jf() {}\n",
+              "cls.ts": "class C { m() { return 1; } }\n"}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("two.py:1:8", ["two.py::foo"]),  # on the name of the line's second definition
+    ("two.py:1:1", ["two.py::a"]),
+    ("two.py:1:12", ["two.py::foo"]),  # on its `=`: the statement the column is in
+    ("two.js:1:23", ["two.js::jf"]),
+    ("two.js:1:7", ["two.js::s"]),
+    ("cls.ts:1:11", ["cls.ts::C.m"]),  # a one-line class's method
+    ("cls.ts:1:7", ["cls.ts::C"]),
+])
+def test_definition_at_a_position_on_a_line_of_several(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """The first symbol of the line answered for every column of it."""
+    with Index.open(make_repo(tmp_path / "r", ONE_LINERS)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions(target)] == ids
+
+
 def test_references_by_id_name_and_qualified_name(index: Index) -> None:
     by_id = [(r.path, r.line, r.col, r.kind, r.scope) for r in index.references("pkg/models.py::make_user")]
     assert by_id == [("pkg/views.py", 7, 12, "call", "pkg/views.py::show"),

@@ -173,7 +173,8 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
     The call graph resolves lazily: a file it has marked dirty since (`pyresolve_dirty`) may have
     moved lines, so its old rows for that file are not trusted.
     """
-    span = _name_at(conn, path, line, col)
+    word = _name_at(conn, path, line, col)
+    span = word[:2] if word else None
     if span and _has_table(conn, "resolved_refs") and not _marked_dirty(conn, path):
         row = conn.execute(
             "SELECT target FROM resolved_refs WHERE path=? AND line=? AND col BETWEEN ? AND ? ORDER BY col DESC LIMIT 1",
@@ -193,21 +194,32 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             if target:
                 return _symbols(conn, "s.sid = ?", (target,))
             return definitions(conn, name)
-    here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module'", (path, line))
-    return here[:1]
+    here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module' ORDER BY s.start_col, s.id",
+                    (path, line))
+    return _defined_at(here, col, word[2] if word else None)
 
 
-def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[int, int] | None:
-    """The 1-based columns of the name under (line, col), read from the file; None when the column is on no name
-    (a parenthesis, an argument's comma, past the line's end: each answered with the name before it) or the file
-    cannot be read, where the call graph's rows would be guessed at."""
+def _defined_at(here: list[SymbolInfo], col: int, word: str | None) -> list[SymbolInfo]:
+    """Of the symbols that start on a line (by column), the one defined at `col`: the last of those named `word`
+    (the name under it) that start before it, else the last that starts before it, else the first. The first alone
+    answered for every column: `foo` in `a = 1; foo = 2` was `a`, and a one-line class's method was the class."""
+    before = [s for s in here if s.start_col <= col]
+    named = [s for s in before if s.name == word]
+    return (named or before)[-1:] if before else here[:1]
+
+
+def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[int, int, str] | None:
+    """The 1-based columns of the name under (line, col) and the name, read from the file; None when the column is
+    on no name (a parenthesis, an argument's comma, past the line's end: each answered with the name before it) or
+    the file cannot be read, where the call graph's rows would be guessed at."""
     database = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
     try:
         with open(Path(database).parent.parent / path, encoding="utf-8", errors="replace") as source:
             text = next((t for n, t in enumerate(source, 1) if n == line), "")
     except (OSError, ValueError):
         return None
-    return next(((m.start() + 1, m.end()) for m in re.finditer(r"\w+", text) if m.start() < col <= m.end()), None)
+    return next(((m.start() + 1, m.end(), m.group()) for m in re.finditer(r"\w+", text) if m.start() < col <= m.end()),
+                None)
 
 
 def _marked_dirty(conn: sqlite3.Connection, path: str) -> bool:
