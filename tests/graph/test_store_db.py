@@ -137,6 +137,27 @@ def test_an_index_that_cannot_be_written_is_one_message_and_stays_as_it_was(repo
         assert ix.build().parsed == 1
 
 
+def test_an_index_another_program_holds_locked_is_one_message_and_stays_as_it_was(repo: Path) -> None:
+    """A sqlite3 shell left in a transaction on index.db: once the connection's timeout ran out, a traceback."""
+    with Index.open(repo) as ix:
+        ix.build()
+    (repo / "new.py").write_text("def added():\n    pass\n")
+    holder = sqlite3.connect(db_path(repo), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    impatient = sqlite3.connect(db_path(repo), timeout=0.1, isolation_level=None)
+    try:
+        with pytest.raises(CodewrightError, match=r"^cannot write the index .*index\.db: database is locked \(another "
+                           r"program has a transaction open on it\)$"):
+            Index(repo, impatient, [], None).build()
+    finally:
+        impatient.close()
+        holder.rollback()
+        holder.close()
+    with Index.open(repo) as ix:
+        assert ix.conn.execute("SELECT count(*) FROM files").fetchone() == (5,)
+        assert ix.build().parsed == 1
+
+
 _RACER = """
 import sys
 from codewright.graph.index import Index

@@ -245,14 +245,15 @@ def lock(root: Path) -> Iterator[None]:
         os.close(fd)
 
 
-# SQLite's words for a database it cannot write: a read-only file or folder, a full disk
-_UNWRITABLE = ("readonly database", "database or disk is full", "disk I/O error")
+# SQLite's words for a database it cannot write: a read-only file or folder, a full disk, another program's lock
+_UNWRITABLE = ("readonly database", "database or disk is full", "disk I/O error", "database is locked")
 
 
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
-    """One write transaction, rolled back on any error. An index that cannot be written (read-only, or its disk
-    full) is the user's to fix: one line naming it, the index left as it was."""
+    """One write transaction, rolled back on any error. An index that cannot be written (read-only, its disk full,
+    or locked past the connection's timeout by another program: a sqlite3 shell in a transaction) is the user's
+    to fix: one line naming it, the index left as it was."""
     try:
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -266,7 +267,8 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if not any(words in str(exc) for words in _UNWRITABLE):
             raise
         database = conn.execute("PRAGMA database_list").fetchone()[2]
-        raise CodewrightError(f"cannot write the index {database}: {exc}") from exc
+        held = " (another program has a transaction open on it)" if "locked" in str(exc) else ""
+        raise CodewrightError(f"cannot write the index {database}: {exc}{held}") from exc
 
 
 def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
