@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -104,6 +105,17 @@ def test_empty_repository_builds_an_empty_index(tmp_path: Path, git: bool) -> No
 def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no such directory"):
         Index.open(tmp_path / "nope")
+
+
+@pytest.mark.parametrize("where", ["bare", "checkout/.git"])
+def test_a_git_repository_s_own_folder_is_a_usage_error(tmp_path: Path, where: str) -> None:
+    """It was indexed (hooks/*.sample) and .codewright/ written among git's files."""
+    subprocess.run(["git", "init", "-q", "--bare", str(tmp_path / "bare")], check=True)
+    subprocess.run(["git", "init", "-q", str(tmp_path / "checkout")], check=True)
+    with pytest.raises(UsageError, match=r"is a git repository's own folder \(a bare repository, or a \.git\), with "
+                       r"no work tree to index: give the folder of a checkout$"):
+        Index.open(tmp_path / where)
+    assert not (tmp_path / where / ".codewright").exists()
 
 
 def test_extractor_crash_is_recorded_and_the_rest_indexed(tmp_path: Path) -> None:

@@ -94,6 +94,9 @@ class Index:
             raise UsageError(f"no such directory: {root}")
         if not path.is_dir():
             raise UsageError(f"not a directory: {root}")
+        if _git_directory(path):
+            raise UsageError(f"{root} is a git repository's own folder (a bare repository, or a .git), with no work "
+                             "tree to index: give the folder of a checkout")
         notices: list[str] = []
         resolved = path.resolve()
         conn = store.connect(resolved, notices)
@@ -451,6 +454,13 @@ class Index:
         from codewright.graph.repomap import repo_map
 
         return repo_map(self.conn, tokens, list(focus)).text
+
+
+def _git_directory(path: Path) -> bool:
+    """Whether `path` is what git takes for a repository's own folder (HEAD, objects/ and refs/, as git's
+    is_git_directory checks): a bare repository given as the tree had its hooks' samples indexed and an index
+    written among git's files."""
+    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
 
 
 class _Laps:
