@@ -75,6 +75,22 @@ def test_constructing_a_class_calls_it(tmp_path, capsys, symbol, callers):
     assert [(c["id"], c["line"], c["col"]) for c in out["callers"]] == callers
 
 
+WIDE = {"m.py": "class A:\n    def m(self):\n        return 1\n\nclass B:\n    def m(self):\n        return 2\n\n"
+                "def use():\n    a = A(); s = \"日本\"; return a.m()\n"}
+
+
+def test_columns_count_characters_beyond_ascii(tmp_path, capsys):
+    """The call graph's columns counted UTF-8 bytes (col_offset): `日本` put the call 4 columns right of where `refs`
+    and editors have it, and `def` at the method's name missed the call graph's answer (both `m` were given)."""
+    write_tree(tmp_path, WIDE)
+    out = run_json(capsys, "callers", "m.py::A.m", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["line"], c["col"]) for c in out["callers"]] == [("m.py::use", 10, 31)]
+    out = run_json(capsys, "callees", "m.py::use", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["line"], c["col"]) for c in out["callees"]] == [("m.py::A", 10, 9), ("m.py::A.m", 10, 31)]
+    out = run_json(capsys, "def", "m.py:10:33", "--repo", str(tmp_path), "--json")
+    assert [d["id"] for d in out["definitions"]] == ["m.py::A.m"]
+
+
 @pytest.mark.parametrize(("argv", "line"), [
     (["callers", "other.py::rate"], "  (no callers in the call graph)"),
     (["callees", "other.py::rate"], "  (calls nothing in the call graph)"),

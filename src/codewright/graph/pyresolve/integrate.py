@@ -15,7 +15,7 @@ from pathlib import Path
 
 from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve import analyze_tree, interface, link_tree
-from codewright.graph.pyresolve.model import ModuleInfo, full_name, sid
+from codewright.graph.pyresolve.model import ModuleInfo, char_col, full_name, sid
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_refs (
@@ -176,17 +176,19 @@ def _write_rows(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
     ref_rows = []
     for site in e.sites:
         caller = site.caller
-        path = caller.path if isinstance(caller, ModuleInfo) else caller.module.path
+        mod = caller if isinstance(caller, ModuleInfo) else caller.module
+        path = mod.path
         if path not in keep or not (site.targets or site.classes):
             continue
         in_tree = {full_name(d): d for d in site.defs}
+        col = char_col(mod, site.line, site.col)  # the syntax tree counts bytes, the index characters
         for name in sorted(site.targets):
             d = in_tree.get(name)
             target, external = (sid(d), 0) if d is not None else (name, 1)
-            call_rows.append((sid(caller), target, path, site.line, site.col, external))
+            call_rows.append((sid(caller), target, path, site.line, col, external))
             if site.ref is not None:  # `obj.method(...)`: the method name refers to the callee
-                ref_rows.append((path, site.ref[0], site.ref[1], target, external))
-        call_rows.extend((sid(caller), target, path, site.line, site.col, 0)
+                ref_rows.append((path, site.ref[0], char_col(mod, *site.ref), target, external))
+        call_rows.extend((sid(caller), target, path, site.line, col, 0)
                          for target in sorted(map(sid, site.classes)))  # a construction calls its class
     conn.executemany("INSERT INTO calls VALUES (?,?,?,?,?,?)", call_rows)
     for mod in prog.analysed():
@@ -194,7 +196,7 @@ def _write_rows(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
             continue
         for line, col, node in mod.refs:
             for target, external in _targets(e, node):
-                ref_rows.append((mod.path, line, col, target, external))
+                ref_rows.append((mod.path, line, char_col(mod, line, col), target, external))
     conn.executemany("INSERT INTO resolved_refs VALUES (?,?,?,?,?)", ref_rows)
 
 

@@ -8,6 +8,7 @@ assignment to it, which is what other scopes and modules see of that variable.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 
@@ -49,6 +50,7 @@ class ModuleInfo:
     refs: list[tuple[int, int, int]] = field(default_factory=list)  # (line, col, node) of name uses
     bindings: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # how top-level names are bound
     shape: str = ""  # a hash of the syntax importers may see (`interface.shape`)
+    wide: dict[int, str] = field(default_factory=dict)  # the lines holding characters beyond ASCII (`wide_lines`)
 
     @property
     def qual(self) -> str:
@@ -118,3 +120,22 @@ def sid(defn: object) -> str:
     if isinstance(defn, ModuleInfo):
         return f"{defn.path}::"
     return f"{defn.module.path}::{defn.qual}"  # type: ignore[attr-defined]
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Python's line ends: str.splitlines also splits at \f, \x1c, \u2028...
+
+
+def wide_lines(source: str) -> dict[int, str]:
+    """The lines of `source` holding characters beyond ASCII, by number: where the syntax tree's columns, which count
+    UTF-8 bytes, are not the characters' columns the index gives (`char_col`)."""
+    if source.isascii():
+        return {}
+    return {n: line for n, line in enumerate(_LINE_BREAK.split(source), 1) if not line.isascii()}
+
+
+def char_col(mod: ModuleInfo, line: int, col: int) -> int:
+    """The 1-based character column of a 1-based UTF-8 byte column on a line of `mod`."""
+    text = mod.wide.get(line)
+    if text is None:
+        return col
+    return len(text.encode("utf-8")[: col - 1].decode("utf-8", "ignore")) + 1

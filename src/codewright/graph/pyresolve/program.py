@@ -22,7 +22,7 @@ from codewright.graph.pyresolve import engine as E
 from codewright.graph.pyresolve import interface, library
 from codewright.graph.pyresolve.builder import ModuleBuilder
 from codewright.graph.pyresolve.fallback import build_fallback
-from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope
+from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, wide_lines
 from codewright.graph.pyresolve.scan import module_all, scan
 from codewright.graph.resolve import namespace_names
 
@@ -160,7 +160,7 @@ class Program:
         if source is None:
             self.unreadable.add(rel)
             return None
-        mod = ModuleInfo(self.names[rel], rel, rel.endswith("__init__.py"), source=source)
+        mod = ModuleInfo(self.names[rel], rel, rel.endswith("__init__.py"), source=source, wide=wide_lines(source))
         self.modules[rel] = mod
         mod.obj = self.e.obj("module", mod)
         try:
