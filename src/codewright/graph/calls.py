@@ -35,7 +35,7 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
                              "finds them)")
         return text
     rows = (_python_symbols(conn, "qualname", text) or _python_symbols(conn, "name", text)
-            or _python_symbols(conn, "qualname", text, modules=True))
+            or _python_symbols(conn, "qualname", text, modules=True) or _python_tail(conn, text))
     if not rows:
         rows = sorted({r[0] for r in conn.execute(  # ends with, by substr: LIKE would read % and _ as wildcards
             "SELECT callee FROM calls WHERE callee=? OR substr(callee, -?)=? UNION "
@@ -64,6 +64,18 @@ def _python_symbols(conn: sqlite3.Connection, column: str, text: str, modules: b
     return [row[0] for row in conn.execute(
         f"SELECT s.sid FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.{column}=? AND f.language='python' "
         f"AND (s.kind='module') = ? ORDER BY s.sid", (text, modules))]
+
+
+def _python_tail(conn: sqlite3.Connection, text: str) -> list[str]:
+    """The ids of Python symbols whose qualified name ends with the dotted `text` (`Cart.total` for
+    shop.cart.Cart.total), as `def` takes one. Only a method that called something was found so (by its id's end in
+    the calls table): `callers Class.method` of one that calls nothing said there was no such symbol."""
+    if "." not in text:
+        return []
+    rows = conn.execute(
+        "SELECT s.sid, s.qualname FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.name=? "
+        "AND f.language='python' AND s.kind != 'module' ORDER BY s.sid", (text.rpartition(".")[2],))
+    return [sid for sid, qualname in rows if qualname.endswith("." + text)]
 
 
 def callers(conn: sqlite3.Connection, symbol: str) -> list[dict]:

@@ -130,6 +130,16 @@ def test_a_bare_name_means_the_function_not_the_module_of_that_name(tmp_path, ca
     assert capsys.readouterr().out == "main.py::main\n  app.py::run  app.py:5:5\n"
 
 
+@pytest.mark.parametrize(("symbol", "found"), [
+    ("Cart.total", "src/shop/cart.py::Cart.total"),  # calls something
+    ("tax.rate", "src/shop/tax.py::rate"),  # calls nothing: was "no symbol named"
+    ("shop.tax.rate", "src/shop/tax.py::rate"),
+])
+def test_a_qualified_name_s_last_parts_name_the_symbol(repo, capsys, symbol, found):
+    out = run_json(capsys, "callers", symbol, "--repo", str(repo), "--json")
+    assert out["symbol"] == found
+
+
 @pytest.mark.parametrize("sid", ["src/shop/tax.py::rat", "::", "nowhere.py::rate"])
 def test_an_unknown_id_is_a_usage_error(repo, capsys, sid):
     assert main(["impact", sid, "--repo", str(repo)]) == 2
