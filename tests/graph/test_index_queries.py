@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,18 @@ def test_definition_at_a_position_on_a_line_of_several(tmp_path: Path, target: s
     with Index.open(make_repo(tmp_path / "r", ONE_LINERS)) as ix:
         ix.build()
         assert [s.id for s in ix.definitions(target)] == ids
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("pkg/veiws.py:7:12", "pkg/veiws.py is not in the index"),  # misspelt: was "no definition found" (exit 1)
+    ("logo.png:1:1", "logo.png is not indexed: binary"),
+])
+def test_definition_at_a_position_in_a_file_the_index_lacks_is_a_usage_error(tmp_path: Path, target: str,
+                                                                              message: str) -> None:
+    with Index.open(make_repo(tmp_path / "r", {**PYTHON_REPO, "logo.png": "\0PNG"})) as ix:
+        ix.build()
+        with pytest.raises(UsageError, match=f"^{re.escape(message)}$"):
+            ix.definitions(target)
 
 
 def test_references_by_id_name_and_qualified_name(index: Index) -> None:

@@ -196,7 +196,10 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             return definitions(conn, name)
     here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module' ORDER BY s.start_col, s.id",
                     (path, line))
-    return _defined_at(here, col, word[2] if word else None)
+    found = _defined_at(here, col, word[2] if word else None)
+    if not found:  # a file misspelt, or left out, is not a spot where nothing is defined
+        _require_indexed(conn, path)
+    return found
 
 
 def _defined_at(here: list[SymbolInfo], col: int, word: str | None) -> list[SymbolInfo]:
@@ -249,14 +252,18 @@ def references(conn: sqlite3.Connection, name: str) -> list[RefInfo]:
 def outline(conn: sqlite3.Connection, path: str) -> list[SymbolInfo]:
     """The symbols of one file; a file the index left out (binary, too big, a symlink loop) says why."""
     found = _symbols(conn, "f.path=? AND s.kind != 'module' ORDER BY s.start_line, s.start_col", (path,))
-    if found:
-        return found
+    if not found:
+        _require_indexed(conn, path)
+    return found
+
+
+def _require_indexed(conn: sqlite3.Connection, path: str) -> None:
+    """A usage error when `path` is not an indexed file: not in the index, or left out (binary, too big...)."""
     row = conn.execute("SELECT status, reason FROM files WHERE path=?", (path,)).fetchone()
     if row is None:
         raise UsageError(f"{path} is not in the index")
     if row[0] != "indexed":
         raise UsageError(f"{path} is not indexed: {row[1]}")
-    return found
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[ChunkHit]:
