@@ -134,6 +134,47 @@ def test_definition_at_a_position_in_a_file_the_index_lacks_is_a_usage_error(tmp
             ix.definitions(target)
 
 
+SCOPED = {
+    "k.cpp": "namespace ns {\nclass Widget {\npublic:\n    int size() const;\n};\n\nint Widget::size() const {\n"
+             "    return 1;\n}\n}\n\nint main() { ns::Widget w; return w.size(); }\n",
+    "lib.rs": "pub struct Point {\n    pub x: i32,\n}\n\nimpl Point {\n    pub fn new(x: i32) -> Self {\n"
+              "        Point { x }\n    }\n}\n\nfn main() {\n    let p = Point::new(3);\n}\n",
+}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("ns::Widget::size", ["k.cpp::ns.Widget.size"]),  # the qualified name `symbols` shows
+    ("Widget::size", ["k.cpp::ns.Widget.size"]),
+    ("Widget.size", ["k.cpp::ns.Widget.size"]),
+    ("ns.Widget.size", ["k.cpp::ns.Widget.size"]),
+    ("k.cpp::ns.Widget.size", ["k.cpp::ns.Widget.size"]),  # an id
+    ("Point::new", ["lib.rs::Point.new"]),
+    ("Point.new", ["lib.rs::Point.new"]),
+    ("k.cpp::Widget.size", []),  # an id names its symbol whole
+])
+def test_cpp_and_rust_scoped_names(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """C++'s and Rust's qualified names hold `::` (ns::Widget::size), their ids dots: def, refs and symbols
+    found neither `Widget::size` nor `Widget.size` (nor what `symbols` showed, for def and refs)."""
+    with Index.open(make_repo(tmp_path / "r", SCOPED)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions(target)] == ids
+
+
+@pytest.mark.parametrize("query", ["ns::Widget::size", "Widget::size", "Widget.size", "W.sz"])
+def test_symbols_match_scoped_names_by_their_parts(tmp_path: Path, query: str) -> None:
+    with Index.open(make_repo(tmp_path / "r", SCOPED)) as ix:
+        ix.build()
+        assert [s.id for s in ix.symbols(query)] == ["k.cpp::ns.Widget.size"]
+
+
+@pytest.mark.parametrize("name", ["Point::new", "Point.new", "lib.rs::Point.new"])
+def test_references_by_a_scoped_name(tmp_path: Path, name: str) -> None:
+    with Index.open(make_repo(tmp_path / "r", SCOPED)) as ix:
+        ix.build()
+        assert [(r.path, r.line, r.col, r.target) for r in ix.references(name)] == [
+            ("lib.rs", 12, 20, "lib.rs::Point.new")]
+
+
 def test_references_by_id_name_and_qualified_name(index: Index) -> None:
     by_id = [(r.path, r.line, r.col, r.kind, r.scope) for r in index.references("pkg/models.py::make_user")]
     assert by_id == [("pkg/views.py", 7, 12, "call", "pkg/views.py::show"),

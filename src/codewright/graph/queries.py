@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codewright.errors import UsageError
-from codewright.graph.store import DB_NAME, fts_query, index_dir, split_identifier
+from codewright.graph.store import DB_NAME, fts_query, index_dir, split_id, split_identifier
 
 POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
 LINE_ONLY = re.compile(r"^[^:]+:\d+$")  # FILE:LINE, as compilers print it: no name has a colon
@@ -93,12 +93,13 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
     """Fuzzy by name: exact, then prefix, then substring, then subsequence; shorter names first.
 
     A dotted query (`Command.exec`, `models.Q`) is matched the same way against as many of the
-    qualified name's last parts, so a method is found through its class and a name through its module."""
-    needle = query.strip()
+    qualified name's last parts, so a method is found through its class and a name through its module. `::` counts
+    as a dot, in the query and in C++'s and Rust's qualified names (`Widget::size` finds ns::Widget::size)."""
+    needle = query.strip().replace("::", ".")
     if not needle:
         return []
     parts = needle.count(".") + 1
-    column = "s.qualname" if parts > 1 else "s.name"
+    column = "replace(s.qualname, '::', '.')" if parts > 1 else "s.name"
     if needle.isascii():
         pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
         test = f"{column} LIKE ? ESCAPE '\\'"
@@ -111,7 +112,7 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
     words = split_identifier(needle)
 
     def score(s: SymbolInfo) -> tuple:
-        shown = s.name if parts == 1 else ".".join(s.qualname.split(".")[-parts:])
+        shown = s.name if parts == 1 else ".".join(s.qualname.replace("::", ".").split(".")[-parts:])
         name = shown.lower()
         lowered = needle.lower()
         rank = (
@@ -151,16 +152,29 @@ def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
         return _definition_at(conn, position.group(1), line, col)
     if LINE_ONLY.match(target):  # looked up as a name, it was "no definition found", exit 1
         raise UsageError(f"{target}: a position needs its column too: FILE:LINE:COL")
-    if "::" in target:
-        return _symbols(conn, "s.sid = ?", (target,))
+    if "::" in target:  # an id, or a C++ or Rust scoped name (ns::Widget::size, Point::new)
+        return _symbols(conn, "s.sid = ?", (target,)) or _qualified(conn, target)
     if "." in target:
-        found = _symbols(conn, "s.qualname = ?", (target,))
-        if found:
-            return found
-        last = target.rsplit(".", 1)[1]
-        return [s for s in _symbols(conn, "s.name = ?", (last,)) if s.qualname.endswith("." + target)
-                or s.id.endswith("::" + target)]
+        return _qualified(conn, target)
     return _order(_symbols(conn, "s.name = ? AND s.kind != 'module'", (target,)))
+
+
+def _qualified(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
+    """The symbols whose qualified name is `target` or ends with it, `::` read as `.` on both sides: C++'s and
+    Rust's qualified names are scoped with `::` (ns::Widget::size), their ids with dots, and neither
+    `Widget::size` nor `Widget.size` named that method."""
+    found = _symbols(conn, "s.qualname = ?", (target,))
+    if found:
+        return found
+    dotted = target.replace("::", ".")
+    last = dotted.rsplit(".", 1)[1]
+    return [s for s in _symbols(conn, "s.name = ?", (last,))
+            if _ends_with(s.qualname.replace("::", "."), dotted) or _ends_with(split_id(s.id)[1], dotted)]
+
+
+def _ends_with(qualname: str, tail: str) -> bool:
+    """Whether dotted `qualname` is `tail` or ends with it at a dot."""
+    return qualname == tail or qualname.endswith("." + tail)
 
 
 def _order(found: list[SymbolInfo]) -> list[SymbolInfo]:
@@ -242,8 +256,8 @@ def references(conn: sqlite3.Connection, name: str) -> list[RefInfo]:
         " JOIN files f ON f.id=r.file_id LEFT JOIN symbols s ON s.id=r.scope WHERE "
     )
     order = " ORDER BY f.path, r.line, r.col"
-    if "::" in name or "." in name:
-        sids = [name] if "::" in name else [s.id for s in definitions(conn, name)]
+    if "::" in name or "." in name:  # an id, or a qualified name: dotted, or scoped (ns::Widget::size)
+        sids = list(dict.fromkeys(([name] if "::" in name else []) + [s.id for s in definitions(conn, name)]))
         marks = ",".join("?" * len(sids))
         return [RefInfo(*r) for r in conn.execute(base + f"r.target IN ({marks})" + order, sids)]
     return [RefInfo(*r) for r in conn.execute(base + "r.name=?" + order, (name,))]
