@@ -100,20 +100,36 @@ def test_an_empty_index_file_is_rebuilt_as_empty(repo: Path) -> None:
 def test_queries_work_in_a_read_only_index_folder(repo: Path) -> None:
     """SQLite cannot make a WAL database's shared-memory file there; the index was judged corrupted and its
     deletion tried. Run without the root's power to write anywhere, which these machines' tests have."""
-    import os
-
     with Index.open(repo) as ix:
         ix.build()
-    db_path(repo).parent.chmod(0o555)
-    drop = [] if os.geteuid() else ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
-                                    "--inh-caps=-dac_override,-dac_read_search,-fowner"]
-    try:
-        out = subprocess.run([*drop, sys.executable, "-m", "codewright", "symbols", "helper", "--repo", str(repo)],
-                             capture_output=True, text=True, check=False)
-    finally:
-        db_path(repo).parent.chmod(0o755)
+    out = _in_read_only_index(repo, "symbols", "helper", "--repo", str(repo))
     assert (out.returncode, out.stderr) == (0, "")
     assert "helper" in out.stdout
+
+
+def _in_read_only_index(repo: Path, *argv: str) -> subprocess.CompletedProcess[str]:
+    """`codewright ARGV` with `.codewright/` read-only, run without the root's power to write anywhere."""
+    import os
+
+    drop = [] if os.geteuid() else ["setpriv", "--bounding-set=-dac_override,-dac_read_search,-fowner",
+                                    "--inh-caps=-dac_override,-dac_read_search,-fowner"]
+    db_path(repo).parent.chmod(0o555)
+    try:
+        return subprocess.run([*drop, sys.executable, "-m", "codewright", *argv], capture_output=True, text=True,
+                              check=False)
+    finally:
+        db_path(repo).parent.chmod(0o755)
+
+
+def test_index_in_a_read_only_index_folder_without_its_lock_file_is_one_message(repo: Path) -> None:
+    """The lock file could not be made there: a traceback (PermissionError)."""
+    with Index.open(repo) as ix:
+        ix.build()
+    (repo / ".codewright" / store.LOCK_NAME).unlink()
+    (repo / "new.py").write_text("def added():\n    pass\n")
+    out = _in_read_only_index(repo, "index", str(repo))
+    assert (out.returncode, out.stdout) == (1, "")
+    assert out.stderr == f"codewright: cannot write the index in {repo / '.codewright'}: Permission denied (index.lock)\n"
 
 
 def test_current_index_opens_silently(repo: Path) -> None:

@@ -230,10 +230,14 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 @contextmanager
 def lock(root: Path) -> Iterator[None]:
-    """Exclusive writer lock: a second `codewright index` waits for the first to finish."""
+    """Exclusive writer lock: a second `codewright index` waits for the first to finish. A lock file that cannot be
+    made or opened (a read-only .codewright/ without one) is said as an index that cannot be written is."""
     directory = index_dir(root)
     directory.mkdir(parents=True, exist_ok=True)
-    fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise CodewrightError(f"cannot write the index in {directory}: {exc.strerror} ({LOCK_NAME})") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
