@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import select
 import sqlite3
 import subprocess
@@ -119,6 +120,33 @@ def _in_read_only_index(repo: Path, *argv: str) -> subprocess.CompletedProcess[s
                               check=False)
     finally:
         db_path(repo).parent.chmod(0o755)
+
+
+STALE = "codewright: 1 file changed since the last index (new.py); answers may be out of date: `codewright index` updates it\n"
+
+
+def test_find_in_a_read_only_index_folder_answers_from_the_index_as_it_is(repo: Path) -> None:
+    """It built first, and stopped: `cannot write the index` (exit 1)."""
+    with Index.open(repo) as ix:
+        ix.build()
+    (repo / "new.py").write_text("def added():\n    pass\n")
+    out = _in_read_only_index(repo, "find", "make a user", "--repo", str(repo), "--json")
+    assert (out.returncode, out.stderr) == (0, STALE)
+    assert "pkg/models.py::make_user" in [f["id"] for f in json.loads(out.stdout)["functions"]]
+
+
+def test_callers_in_a_read_only_index_folder_resolve_the_call_graph_in_memory(repo: Path) -> None:
+    """An index built (its Python files marked for the call graph) and never asked: the resolution's write was a
+    traceback (attempt to write a readonly database)."""
+    with Index.open(repo) as ix:
+        ix.build()
+    (repo / "new.py").write_text("def added():\n    pass\n")
+    out = _in_read_only_index(repo, "callers", "pkg/models.py::make_user", "--repo", str(repo), "--json")
+    assert (out.returncode, out.stderr) == (0, STALE)
+    assert [(c["id"], c["line"]) for c in json.loads(out.stdout)["callers"]] == [
+        ("pkg/views.py::show", 7), ("pkg/views.py::show", 9)]
+    with Index.open(repo) as ix:  # nothing written
+        assert ix.conn.execute("SELECT count(*) FROM calls").fetchone() == (0,)
 
 
 def test_index_in_a_read_only_index_folder_without_its_lock_file_is_one_message(repo: Path) -> None:

@@ -117,16 +117,16 @@ def _check_output(out: Path, sources: list[Path]) -> None:
 def _open(repo: Path):
     """The index brought up to date first, as `find` does: the resolver reads the files as they are now, and
     with the rows of before an edit (a `git checkout`) it mixed the two. An index that cannot be written
-    answers as it is, and says so when the tree has changed since."""
+    answers as it is, and says so when the tree has changed since; its call graph, when files are left to resolve,
+    is resolved in a copy in memory (writing it there was a traceback)."""
     from codewright.graph import store
     from codewright.graph.calls import ensure_calls
-    from codewright.graph.cli import open_index, say_stale
+    from codewright.graph.cli import open_index, up_to_date
+    from codewright.graph.pyresolve import integrate
 
     index = open_index(repo)
-    if store.read_only(store.index_dir(index.root) / store.DB_NAME):
-        say_stale(index)
-    else:
-        index.build()
+    if not up_to_date(index) and integrate.dirty_count(index.conn):
+        index.conn = store.memory_copy(index.conn)
     ensure_calls(index, _say_when_long)
     return index
 

@@ -178,6 +178,19 @@ def _ready(args: argparse.Namespace) -> Index:
 STALE_SHOWN = 3  # changed files named in the notice
 
 
+def up_to_date(index: Index) -> bool:
+    """Build the index before a question about the tree as it is now (find, callers, callees, impact); False
+    for one in a read-only .codewright/, which answers as it is, saying so when the tree changed since (a build
+    there stopped with `cannot write the index`)."""
+    from codewright.graph import store
+
+    if store.read_only(store.index_dir(index.root) / store.DB_NAME):
+        say_stale(index)
+        return False
+    index.build()
+    return True
+
+
 def say_stale(index: Index) -> None:
     """One line on stderr when the tree changed since the last build: a query answers from the index as it was
     (only `find` and the agent update it first), and an answer from before an edit read as a wrong one."""

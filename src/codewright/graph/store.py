@@ -167,6 +167,15 @@ def _open(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def memory_copy(conn: sqlite3.Connection) -> sqlite3.Connection:
+    """A copy of the database in memory, `conn` closed: what a question must write first (the call graph it
+    resolves) is written there, and dropped with it, where the index cannot be written."""
+    memory = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.backup(memory)
+    conn.close()
+    return memory
+
+
 def read_only(path: Path) -> bool:
     """Whether the index's folder cannot be written: SQLite then cannot make the shared-memory file that even a
     reader of a WAL database needs, unless told that nothing can change the file (no writer could make its WAL

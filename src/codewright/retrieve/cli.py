@@ -21,14 +21,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _find(args: argparse.Namespace) -> int:
-    from codewright.graph.cli import open_index
+    from codewright.graph.cli import open_index, up_to_date
     from codewright.retrieve.find import find
 
     if args.k < 1:
         raise UsageError("-k must be at least 1")
     text = _task_text(args)
     with open_index(args.repo) as index:
-        index.build()
+        up_to_date(index)
         ranking = find(index, text, k=args.k)
     if args.json:
         print(json.dumps(ranking.to_json()))
