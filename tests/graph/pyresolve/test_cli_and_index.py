@@ -91,6 +91,22 @@ def test_columns_count_characters_beyond_ascii(tmp_path, capsys):
     assert [d["id"] for d in out["definitions"]] == ["m.py::A.m"]
 
 
+TWO_METHODS = ("class A:\n    def m(self):\n        return 1\n\nclass B:\n    def m(self):\n        return 2\n\n"
+               "def use():\n    a = A()\n    return a.m()\n")
+
+
+@pytest.mark.parametrize("data", [
+    b"\xef\xbb\xbf" + TWO_METHODS.encode(),  # a UTF-8 BOM, as Windows editors write
+    b"# -*- coding: latin-1 -*-\n\xe9t\xe9 = 1\n" + TWO_METHODS.encode(),  # the encoding it declares
+])
+def test_source_is_decoded_as_python_decodes_it(tmp_path, capsys, data):
+    """Decoded as UTF-8 alone, the BOM was a character the parser refused, and the latin-1 é bytes it could not
+    read: the whole file went to the name-only fallback, which cannot tell which `m` `a.m()` calls."""
+    (tmp_path / "m.py").write_bytes(data)
+    out = run_json(capsys, "callees", "m.use", "--repo", str(tmp_path), "--json")
+    assert [c["id"] for c in out["callees"]] == ["m.py::A", "m.py::A.m"]
+
+
 @pytest.mark.parametrize(("argv", "line"), [
     (["callers", "other.py::rate"], "  (no callers in the call graph)"),
     (["callees", "other.py::rate"], "  (calls nothing in the call graph)"),

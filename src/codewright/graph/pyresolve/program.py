@@ -12,8 +12,11 @@ modules a whole-tree run would, by the same names.
 from __future__ import annotations
 
 import ast
+import codecs
+import io
 import os
 import time
+import tokenize
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +38,17 @@ MAX_MRO_ROUNDS = 3
 class Limits:
     per_file_s: float = 10.0  # constraint generation for one module
     solve_s: float = 300.0  # the whole fixpoint
+
+
+def _decoded(data: bytes) -> str:
+    """Python source as Python reads it: in the encoding its BOM or coding line declares, else as UTF-8 with U+FFFD
+    for what is not. Decoded as UTF-8 alone, a file that began with a UTF-8 BOM (as Windows editors write) kept it
+    as a character the parser refused: the whole file went to the name-only fallback."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, UnicodeDecodeError, LookupError):  # a bad coding line or bytes: as before, U+FFFD for them
+        return data.removeprefix(codecs.BOM_UTF8).decode("utf-8", errors="replace")
 
 
 class Program:
@@ -148,7 +162,7 @@ class Program:
         if len(data) > MAX_FILE_BYTES:
             self.errors.append(f"{rel}: over {MAX_FILE_BYTES} bytes, skipped")
             return None
-        return data.decode("utf-8", errors="replace")
+        return _decoded(data)
 
     def _load(self, rel: str) -> ModuleInfo | None:
         """The module of a registered path, read and parsed on first use; None when it cannot be read."""
