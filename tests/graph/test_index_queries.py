@@ -122,6 +122,19 @@ def test_definition_at_a_position_on_a_line_of_several(tmp_path: Path, target: s
         assert [s.id for s in ix.definitions(target)] == ids
 
 
+def test_definition_at_a_position_on_the_first_line_of_a_file_with_a_bom(tmp_path: Path) -> None:
+    """The name under the column was read with the BOM as a character: one column off on line 1, `m` of `a.m()` was
+    missed and both methods named m were given."""
+    from codewright.graph.pyresolve import integrate
+
+    files = {"m.py": "class A:\n    def m(self):\n        return 1\n\n\nclass B:\n    def m(self):\n        return 2\n",
+             "u.py": "\ufefffrom m import A; a = A(); a.m()\n"}
+    with Index.open(make_repo(tmp_path / "r", files)) as ix:
+        ix.build()
+        integrate.ensure(ix.conn, ix.root)
+        assert [s.id for s in ix.definitions("u.py:1:29")] == ["m.py::A.m"]
+
+
 @pytest.mark.parametrize(("target", "message"), [
     ("pkg/veiws.py:7:12", "pkg/veiws.py is not in the index"),  # misspelt: was "no definition found" (exit 1)
     ("logo.png:1:1", "logo.png is not indexed: binary"),

@@ -231,7 +231,8 @@ def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[
     the file cannot be read, where the call graph's rows would be guessed at."""
     database = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
     try:
-        with open(Path(database).parent.parent / path, encoding="utf-8", errors="replace") as source:
+        # utf-8-sig: a BOM is no column, as the index counts them
+        with open(Path(database).parent.parent / path, encoding="utf-8-sig", errors="replace") as source:
             text = next((t for n, t in enumerate(source, 1) if n == line), "")
     except (OSError, ValueError):
         return None
