@@ -35,6 +35,25 @@ def test_ignore_rules_apply_the_same_inside_and_outside_git(tmp_path: Path, git:
     assert [f.path for f in found.files] == EXPECTED
 
 
+@pytest.mark.parametrize("git", [False, True])
+def test_a_tree_deeper_than_the_recursion_limit_is_listed(tmp_path: Path, git: bool) -> None:
+    """1,100 folders deep (the walk outside git, the generated-folder check of git's untracked files): it was a
+    RecursionError."""
+    repo = make_repo(tmp_path / "r", {"node_modules/x/y/z.js": "", "a/node_modules/b/c.js": ""}, git=git)
+    folder = repo
+    for _ in range(1100):  # one by one: pathlib's and os's makedirs recurse too
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "deep.py").write_text("X = 1\n")
+    try:
+        assert [f.path for f in discover(repo).files] == ["d/" * 1100 + "deep.py"]
+    finally:  # taken down here: shutil.rmtree, which pytest's cleanup of old temporary folders uses, recurses too
+        (folder / "deep.py").unlink()
+        while folder != repo:
+            folder.rmdir()
+            folder = folder.parent
+
+
 def test_deeper_gitignore_can_reinclude(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {".gitignore": "*.txt\n", "sub/.gitignore": "!notes.txt\n",
                                       "a.txt": "", "sub/notes.txt": "", "sub/b.txt": ""})

@@ -198,13 +198,17 @@ def _ignored_by_enclosing_repo(root: Path) -> bool:
 
 
 def _in_generated(root: Path, rel: str, memo: dict[str, bool]) -> bool:
-    """Whether a folder above `rel` is generated; `memo` keeps each folder's answer across one listing."""
+    """Whether a folder above `rel` is generated; `memo` keeps each folder's answer across one listing. The folders
+    not yet answered are answered from the top down in a loop: recursion failed on a tree a thousand folders deep."""
+    unknown = []
     folder = rel.rpartition("/")[0]
-    if not folder:
-        return False
-    if folder not in memo:
-        memo[folder] = _in_generated(root, folder, memo) or _generated(root / folder)
-    return memo[folder]
+    while folder and folder not in memo:
+        unknown.append(folder)
+        folder = folder.rpartition("/")[0]
+    generated = memo.get(folder, False)
+    for folder in reversed(unknown):
+        generated = memo[folder] = generated or _generated(root / folder)
+    return generated
 
 
 def _tracked(root: Path, rel: str) -> bool:
@@ -215,21 +219,23 @@ def _tracked(root: Path, rel: str) -> bool:
 def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
     """Every file under root outside git. A symlinked directory is not followed, as git does not: one into the
     tree names files indexed at their own path (an alias found first in sorted order used to take their place),
-    one out of it would index what is not the project's (`ln -s / root` walked the whole machine)."""
+    one out of it would index what is not the project's (`ln -s / root` walked the whole machine). Folders wait
+    on a stack, not in recursive calls: a tree a thousand folders deep exceeded Python's recursion limit."""
     found: list[str] = []
     rules = _IgnoreRules(root, ".gitignore", [])
     seen: set[tuple[int, int]] = set()
 
-    def visit(directory: str, rel: str) -> None:  # strings, not Paths: pathlib was a third of a walk
+    def visit(directory: str, rel: str) -> list[tuple[str, str]]:  # strings, not Paths: pathlib was a third of a walk
+        """List one folder's files into `found`; returns its subfolders to walk."""
         try:
             st = os.stat(directory)
         except OSError:
             skipped.append(Skipped(rel or ".", "symlink loop or unreadable directory"))
-            return
+            return []
         key = (st.st_dev, st.st_ino)
         if key in seen:
             skipped.append(Skipped(rel, "symlink loop"))
-            return
+            return []
         seen.add(key)
         if os.path.isfile(os.path.join(directory, ".gitignore")):
             rules.add(rel + "/.gitignore" if rel else ".gitignore")
@@ -237,7 +243,8 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
             skipped.append(Skipped(rel or ".", f"unreadable: {exc.strerror}"))
-            return
+            return []
+        folders = []
         for entry in entries:
             child = f"{rel}/{entry.name}" if rel else entry.name
             if entry.name in (".git", INDEX_DIR):
@@ -252,11 +259,14 @@ def _walk(root: Path, skipped: list[Skipped]) -> list[str]:
                 if entry.is_symlink():
                     skipped.append(Skipped(child, _linked_folder(root, entry.path)))
                 elif not _generated(entry.path):
-                    visit(entry.path, child)
+                    folders.append((entry.path, child))
             elif not rules.ignored(child):
                 found.append(child)
+        return folders
 
-    visit(str(root), "")
+    pending = [(str(root), "")]
+    while pending:
+        pending.extend(reversed(visit(*pending.pop())))  # the first subfolder next: the order recursion had
     return found
 
 
