@@ -54,6 +54,27 @@ def test_a_tree_deeper_than_the_recursion_limit_is_listed(tmp_path: Path, git: b
             folder = folder.parent
 
 
+def test_folders_git_lists_as_one_entry_are_listed_as_skipped(tmp_path: Path) -> None:
+    """A submodule, a repository cloned inside the tree and a link to a folder: git lists each as one entry and
+    none of their files, which were left out without a word (`def` found nothing of a vendored clone)."""
+    repo = make_repo(tmp_path / "r", {"a.py": "", "lib/l.py": "", "nested/n.py": "", "real/r.py": ""}, git=True)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t"]
+    for folder in ("lib", "nested"):
+        subprocess.run([*git, "-C", str(repo / folder), "init", "-q"], check=True)
+    subprocess.run([*git, "-C", str(repo / "lib"), "commit", "-q", "--allow-empty", "-m", "x"], check=True)
+    head = subprocess.run(["git", "-C", str(repo / "lib"), "rev-parse", "HEAD"], capture_output=True, text=True,
+                          check=True).stdout.strip()
+    subprocess.run(["git", "-C", str(repo), "update-index", "--add", "--cacheinfo", f"160000,{head},lib"], check=True)
+    (repo / "alias").symlink_to("real")
+    found = discover(repo)
+    assert [f.path for f in found.files] == ["a.py", "real/r.py"]
+    assert [(s.path, s.reason) for s in found.skipped] == [
+        ("alias", "symlink to real (indexed there)"),
+        ("lib", "a git submodule: git lists none of its files (index it on its own)"),
+        ("nested", "a nested git repository: git lists none of its files (index it on its own)"),
+    ]
+
+
 def test_deeper_gitignore_can_reinclude(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {".gitignore": "*.txt\n", "sub/.gitignore": "!notes.txt\n",
                                       "a.txt": "", "sub/notes.txt": "", "sub/b.txt": ""})

@@ -121,7 +121,8 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
     path = os.path.join(root, rel)  # not `root / rel`: pathlib's join was a quarter of discovery
     try:
         st = os.lstat(path)
-        if stat.S_ISLNK(st.st_mode):
+        linked = stat.S_ISLNK(st.st_mode)
+        if linked:
             if not _inside(root, path):
                 found.skipped.append(Skipped(rel, "symlink to outside the tree"))
                 return
@@ -132,8 +133,11 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
         elif exc.errno != errno.ENOENT:  # deleted but still in git's index: simply gone
             found.skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
         return
-    if stat.S_ISDIR(st.st_mode):
-        return  # submodules and symlinks to directories: git does not descend either
+    if stat.S_ISDIR(st.st_mode):  # git lists a submodule, a nested repository or a link to a folder as one entry
+        why = _folder_entry(root, rel, linked)
+        if why:
+            found.skipped.append(Skipped(rel.rstrip("/"), why))
+        return
     if not stat.S_ISREG(st.st_mode):  # a FIFO would block the read; said, as every file left out is
         found.skipped.append(Skipped(rel, "not a regular file (a pipe, socket or device)"))
         return
@@ -141,6 +145,19 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
         found.skipped.append(Skipped(rel, f"over size cap ({st.st_size} > {size_cap} bytes)"))
         return
     found.files.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+
+
+def _folder_entry(root: Path, rel: str, linked: bool) -> str | None:
+    """Why a folder git listed as one entry is not indexed: git descends into none of them, and their files were
+    left out without a word (a repository cloned inside the tree, `def` finding nothing of it). None for a plain
+    folder (an uninitialised submodule, a path given to `update`)."""
+    path = os.path.join(root, rel.rstrip("/"))
+    if linked:
+        return _linked_folder(root, path)
+    if not os.path.exists(os.path.join(path, ".git")):
+        return None
+    what = "a nested git repository" if rel.endswith("/") else "a git submodule"  # untracked: `nested/`
+    return f"{what}: git lists none of its files (index it on its own)"
 
 
 def _inside(root: Path, link: str) -> bool:
