@@ -75,6 +75,17 @@ def test_folders_git_lists_as_one_entry_are_listed_as_skipped(tmp_path: Path) ->
     ]
 
 
+@pytest.mark.parametrize("git", [False, True])
+def test_a_broken_symlink_is_listed_as_skipped(tmp_path: Path, git: bool) -> None:
+    """It was left out without a word."""
+    repo = make_repo(tmp_path / "r", {"a.py": ""}, git=git)
+    (repo / "config.py").symlink_to("config.local.py")
+    found = discover(repo)
+    assert [f.path for f in found.files] == ["a.py"]
+    assert [(s.path, s.reason) for s in found.skipped] == [
+        ("config.py", "broken symlink: what it names does not exist")]
+
+
 def test_deeper_gitignore_can_reinclude(tmp_path: Path) -> None:
     repo = make_repo(tmp_path / "r", {".gitignore": "*.txt\n", "sub/.gitignore": "!notes.txt\n",
                                       "a.txt": "", "sub/notes.txt": "", "sub/b.txt": ""})

@@ -119,6 +119,7 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
         found.skipped.append(Skipped(replaced(rel), "file name is not valid UTF-8"))
         return
     path = os.path.join(root, rel)  # not `root / rel`: pathlib's join was a quarter of discovery
+    linked = False
     try:
         st = os.lstat(path)
         linked = stat.S_ISLNK(st.st_mode)
@@ -132,6 +133,8 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
             found.skipped.append(Skipped(rel, "symlink loop"))
         elif exc.errno != errno.ENOENT:  # deleted but still in git's index: simply gone
             found.skipped.append(Skipped(rel, f"unreadable: {exc.strerror}"))
+        elif linked:  # the link is there, what it names is not: said, as every file left out is
+            found.skipped.append(Skipped(rel, "broken symlink: what it names does not exist"))
         return
     if stat.S_ISDIR(st.st_mode):  # git lists a submodule, a nested repository or a link to a folder as one entry
         why = _folder_entry(root, rel, linked)
