@@ -553,6 +553,20 @@ def test_definition_forms(path, source, expected):
     assert [(_local(s.id), s.kind, s.start_line, _local(s.parent)) for s in facts.symbols[1:]] == expected
 
 
+@pytest.mark.parametrize("source, name", [
+    (b"MY_API my_t\nf6 (a_t source)\n{\n  return 0;\n}\n", "f6"),  # read as `my_t`, f6 an error after it
+    (b"static MY_INLINE my_t\nf7 (a_t source, b_t code)\n{\n  return 0;\n}\n", "f7"),
+    ((b"static GPG_ERR_INLINE gcry_error_t\ngcry_err_make (gcry_err_source_t source, gcry_err_code_t code)\n{\n"
+      b"  return gpg_err_make (source, code);\n}\n"), "gcry_err_make"),  # read as `gcry_error_t::gcry_err_make`
+])
+def test_a_cpp_function_whose_type_follows_a_macro_keeps_its_name(source, name):
+    """tree-sitter's C++ grammar recovers from the macro (`MY_API`, libgcrypt's `GPG_ERR_INLINE`) by taking the
+    type for the name: the symbols were `my_t` and `gcry_error_tgcry_err_make`, and the name a call."""
+    facts = extract("a.cpp", source)
+    assert [s.id for s in facts.symbols[1:]] == [f"a.cpp::{name}"]
+    assert name not in [r.name for r in facts.references]
+
+
 def test_a_second_definition_of_an_id_keeps_its_own_chunk():
     """Overloads share an id (one symbol), but each body is a chunk of its own, and its references' scope."""
     body = b"    a += b;\n" * 85

@@ -46,7 +46,8 @@ SCHEMA_VERSION = 13  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 13: the class of a Python `case` class pattern (`case Point(x=0)`) is a reference of kind type, not call; each
 # name of a nested Python unpacking (`a, (b, *c) = ...`, in a class body too) is a symbol, and binds (no reference)
 # Python's PEP 695 type parameters (`def f[T]`) bind in their definition, and an annotation naming a local is no reference
-# and the call graph's columns (calls, resolved_refs) count characters, as the refs' do, not UTF-8 bytes
+# and the call graph's columns (calls, resolved_refs) count characters, as the refs' do, not UTF-8 bytes; a C++
+# function whose type follows a macro (`MY_API my_t f (...)`) is named f, not my_t
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -165,7 +165,7 @@ def _collect_defs(spec: Spec, src: Source, root: Node) -> tuple[list[_Def], list
             package = package or "".join(src.slice(*_span(caps["package"][0])).split())
             continue
         names = caps.get("name") or caps.get("scope.name")
-        name_node = names[0] if names else None
+        name_node = _recovered_name(names[0]) if names else None
         if "scope" in caps:
             defs.append(_Def(caps["scope"][0], "scope", name_node, is_scope=True))
             continue
@@ -280,6 +280,20 @@ class _Open:
     @property
     def end(self) -> int:
         return self.span[1]
+
+
+def _recovered_name(node: Node) -> Node:
+    """The name a parser's error recovery set aside. tree-sitter's C++ grammar reads `MY_API my_t f (int x)` (a
+    macro before the type) as the function `my_t` with an error `f` after it, and `static MACRO my_t\nf (int x)`
+    as the function `my_t::f` with its `::` missing: the symbols were `my_t` and `my_tf`, and `f` a call."""
+    after = node.next_sibling
+    if (after is not None and after.type == "ERROR" and node.parent is not None
+            and node.parent.type == "function_declarator" and after.named_child_count == 1
+            and after.named_children[0].type == "identifier"):
+        return after.named_children[0]
+    if node.type == "qualified_identifier" and any(child.is_missing for child in node.children):
+        return node.child_by_field_name("name") or node
+    return node
 
 
 _TEMPLATE_ARGUMENTS = re.compile(r"<[^<>]*>")
