@@ -2,7 +2,8 @@
 
 Each case resolves a small tree, applies its edits (new text, or None to delete) with an index update and a
 resolution after each, then compares both tables with a cold build of a copy. The cases are what a fuzzer of
-imports, star imports, aliases and `__all__` found the update getting wrong.
+imports, star imports, aliases and `__all__` found the update getting wrong and values a caller the redone
+file does not import passes into it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from codewright.graph.index import Index
 from codewright.graph.pyresolve import integrate
 
 CALLER = "def caller():\n    {}\n"
+RUN = "class Base:\n    def run(self):\n{}        self.hook()\n\n    def hook(self):\n        pass\n"
+SUB = "from a import Base\n\n\nclass Sub(Base):\n    def hook(self):\n        pass\n\n\nSub().run()\n"
 TWO_CLASSES = "class A:\n    def m(self):\n        pass\n\n\nclass B:\n    def m(self):\n        pass\n\n\n"
 
 
@@ -73,6 +76,16 @@ CASES = [
                   "use.py": "from a import make\n" + CALLER.format("make().m()")},
                  [("a.py", TWO_CLASSES + "def make():\n    x = 1\n    return B()\n")],
                  id="a return value changes"),
+    pytest.param({"a.py": "def f(cb):\n    cb()\n", "b.py": "from a import f\n\n\ndef g():\n    pass\n\n\nf(g)\n"},
+                 [("a.py", "def f(cb):\n    x = 1\n    cb()\n")],
+                 id="a redone module's parameter keeps what a caller it does not import passes"),
+    pytest.param({"a.py": RUN.format(""), "b.py": SUB},
+                 [("a.py", RUN.format("        x = 1\n"))],
+                 id="a method of a redone base class called on a subclass's instance"),
+    pytest.param({"a.py": "handler = None\n\n\ndef fire():\n    handler()\n",
+                  "b.py": "import a\n\n\ndef g():\n    pass\n\n\na.handler = g\n"},
+                 [("a.py", "handler = None\n\n\ndef fire():\n    x = 1\n    handler()\n")],
+                 id="a module attribute another module stores"),
 ]
 
 

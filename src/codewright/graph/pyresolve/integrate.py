@@ -4,7 +4,7 @@
 Python files changed (cheap, so indexing stays fast). `ensure` resolves them when a
 query needs the answers: the changed files, and the importers of each module whose digest
 (`interface`: what importers can see of it) changed, transitively, analysed with what they
-reach; their rows replaced in one transaction.
+reach and with the files that call into them; their rows replaced in one transaction.
 """
 
 from __future__ import annotations
@@ -85,9 +85,10 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     The rows equal a cold build's as far as names, imports, re-exports and a module's syntax carry the change:
     the fuzzer of imports, star imports, aliases and `__all__` finds no difference. Known gaps, where a cold
     build can differ (an edit of the file concerned, or a cold build, puts it right):
-    - values that flow into a file from files that import it, or from files neither side imports (an argument
-      a caller passes, `mod.attr = x` from outside, a decorator's or a constructor's merged sets): an update
-      analyses the redone files with what they import, not with everything;
+    - values that flow into a file from further than the files whose rows lead into it: an update analyses the
+      redone files with what they import and with their direct callers (the files whose stored rows lead into
+      them), so what a caller's caller passes on (`h(g)` in c, `def h(cb): f(cb)` in b, f in the redone a) is
+      missing; so are values a changed file passes into files it is not redone with (its callees' parameters);
     - a value that changes without the syntax of its module changing, seen through more than a name: a
       module-level `x = make()` whose `make` changed elsewhere, `a.f().g()` where only what f's return holds
       changed (the files whose rows led into the changed module are redone, new paths are not found);
@@ -106,7 +107,7 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     stored = dict(conn.execute("SELECT path, digest FROM pyresolve_digests"))
     if not stored or packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
         redo = set(present)  # a package appeared or went: the modules below it have other names now
-        prog = _analyse(root, redo, present)
+        prog = _analyse(root, redo, present, set())
         found = interface.digests(prog, redo)
     else:
         redo, prog, found = _settle(conn, root, dirty, present, importers, stored)
@@ -142,7 +143,7 @@ def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[
         found = interface.digests(link_tree(root, sorted(redo), sorted(present)), redo)
         changed = {p for p, digest in found.items() if digest != stored.get(p)} - widened
         if not changed:
-            return redo, _analyse(root, redo, present), found
+            return redo, _analyse(root, redo, present, _pointing_into(conn, redo) & present - redo), found
 
 
 def _package_of(path: str, present: set[str]) -> str | None:
@@ -159,8 +160,11 @@ def _expand(target: str, present: set[str]) -> list[str]:
     return [init] if init in present else []
 
 
-def _analyse(root: Path, paths: set[str], present: set[str]):
-    return analyze_tree(root, sorted(paths), record_refs=True, tree=sorted(present))
+def _analyse(root: Path, paths: set[str], present: set[str], callers: set[str]):
+    """Analyse `paths` with the files that call into them (`callers`, analysed but not written): the values they
+    pass (arguments, a subclass's instance as `self`, `mod.attr = x`) reach the parameters and names of `paths`
+    as in a whole-program run, though `paths` do not import them."""
+    return analyze_tree(root, sorted(paths | callers), record_refs=True, tree=sorted(present))
 
 
 def _write(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
