@@ -2,8 +2,8 @@
 
 Each case resolves a small tree, applies its edits (new text, or None to delete) with an index update and a
 resolution after each, then compares both tables with a cold build of a copy. The cases are what a fuzzer of
-imports, star imports, aliases and `__all__` found the update getting wrong and values a caller the redone
-file does not import passes into it.
+imports, star imports, aliases and `__all__` found the update getting wrong, values a caller the redone file does
+not import passes into it, and choices that followed the order the modules were built in.
 """
 
 from __future__ import annotations
@@ -20,6 +20,9 @@ from codewright.graph.index import Index
 from codewright.graph.pyresolve import integrate
 
 CALLER = "def caller():\n    {}\n"
+MANY = "".join(f"def {{0}}{i}():\n    pass\n\n\n" for i in range(10))
+FROM_A = f"from a import {', '.join(f'g{i}' for i in range(10))}\n\n\n"
+ASSIGNED = "".join(f"h = {n}{i}\n" for n in "fg" for i in range(10)) + "\n\n"
 RUN = "class Base:\n    def run(self):\n{}        self.hook()\n\n    def hook(self):\n        pass\n"
 SUB = "from a import Base\n\n\nclass Sub(Base):\n    def hook(self):\n        pass\n\n\nSub().run()\n"
 TWO_CLASSES = "class A:\n    def m(self):\n        pass\n\n\nclass B:\n    def m(self):\n        pass\n\n\n"
@@ -86,6 +89,9 @@ CASES = [
                   "b.py": "import a\n\n\ndef g():\n    pass\n\n\na.handler = g\n"},
                  [("a.py", "handler = None\n\n\ndef fire():\n    x = 1\n    handler()\n")],
                  id="a module attribute another module stores"),
+    pytest.param({"a.py": MANY.format("g"), "z.py": FROM_A + MANY.format("f") + ASSIGNED + CALLER.format("h()")},
+                 [("z.py", FROM_A + MANY.format("f") + ASSIGNED + CALLER.format("x = 1\n    h()"))],
+                 id="a name's targets cut at their bound keep the same ones whichever module was built first"),
 ]
 
 

@@ -205,19 +205,17 @@ def _write_rows(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
 
 
 def _targets(e, node: int) -> list[tuple[str, int]]:
-    out = []
-    for o in sorted(e.pts[node])[:MAX_REF_TARGETS * 2]:
+    """What a name use refers to, the first MAX_REF_TARGETS by symbol id or external name: a cut by object number
+    kept whichever objects were made first, and an update builds the modules in another order than a cold build."""
+    out = set()
+    for o in e.pts[node]:
         kind = e.kinds[o]
         if kind in ("func", "class", "module"):
-            out.append((sid(e.data[o]), 0))
+            out.add((sid(e.data[o]), 0))
         elif kind == "bound":
-            out.append((sid(e.data[o][0]), 0))
-        elif kind == "inst":
-            continue
+            out.add((sid(e.data[o][0]), 0))
         elif kind == "ext":
-            out.append((e.data[o], 1))
+            out.add((e.data[o], 1))
         elif kind == "builtin":
-            out.append((f"<builtin>.{e.data[o]}", 1))
-    return out[:MAX_REF_TARGETS]
-
-
+            out.add((f"<builtin>.{e.data[o]}", 1))
+    return sorted(out)[:MAX_REF_TARGETS]
