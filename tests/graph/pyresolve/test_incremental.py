@@ -23,6 +23,7 @@ CALLER = "def caller():\n    {}\n"
 MANY = "".join(f"def {{0}}{i}():\n    pass\n\n\n" for i in range(10))
 FROM_A = f"from a import {', '.join(f'g{i}' for i in range(10))}\n\n\n"
 ASSIGNED = "".join(f"h = {n}{i}\n" for n in "fg" for i in range(10)) + "\n\n"
+BASES = "from b import B\nfrom a import A\n\nBase = B if B else A\n\n\nclass C(Base):\n    pass\n\n\n"
 RUN = "class Base:\n    def run(self):\n{}        self.hook()\n\n    def hook(self):\n        pass\n"
 SUB = "from a import Base\n\n\nclass Sub(Base):\n    def hook(self):\n        pass\n\n\nSub().run()\n"
 TWO_CLASSES = "class A:\n    def m(self):\n        pass\n\n\nclass B:\n    def m(self):\n        pass\n\n\n"
@@ -92,6 +93,10 @@ CASES = [
     pytest.param({"a.py": MANY.format("g"), "z.py": FROM_A + MANY.format("f") + ASSIGNED + CALLER.format("h()")},
                  [("z.py", FROM_A + MANY.format("f") + ASSIGNED + CALLER.format("x = 1\n    h()"))],
                  id="a name's targets cut at their bound keep the same ones whichever module was built first"),
+    pytest.param({"a.py": "class A:\n    def m(self):\n        pass\n", "b.py": "class B:\n    def m(self):\n        pass\n",
+                  "z.py": BASES + CALLER.format("C().m()")},
+                 [("z.py", BASES + CALLER.format("x = 1\n    C().m()"))],
+                 id="a base expression of two classes orders them the same whichever module was built first"),
 ]
 
 

@@ -13,7 +13,7 @@ import builtins
 from dataclasses import dataclass, field
 
 from codewright.graph.pyresolve.graph import Graph
-from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, Var, full_name
+from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, Var, full_name, sid
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 DESCRIPTORS = {"staticmethod": "static", "classmethod": "class", "property": "property"}
@@ -146,16 +146,21 @@ class Engine(Graph):
         return cls.mro
 
     def _bases(self, cls: ClassInfo) -> list:
+        """The classes of the base expressions, in order; those of one expression by symbol id or external name:
+        by object number the MRO followed which module was built first, and an update builds them in another
+        order than a cold build."""
         out: list = []
         for b in cls.bases:
             if len(self.pts[b]) > MAX_BASE_OBJS:  # a base expression is one class: this one is too vague
                 continue
-            for o in sorted(self.pts[b]):
+            found = []
+            for o in self.pts[b]:
                 kind = self.kinds[o]
                 if kind == "class" and self.data[o] is not cls:
-                    out.append(self.data[o])
+                    found.append((sid(self.data[o]), self.data[o]))
                 elif kind == "ext":
-                    out.append(("ext", self.data[o]))
+                    found.append((self.data[o], ("ext", self.data[o])))
+            out += [base for _, base in sorted(found, key=lambda pair: pair[0])]
         return out
 
     def _c3(self, cls: ClassInfo, active: set) -> list:
