@@ -7,10 +7,11 @@ otherwise their stored rows stand. A digest covers:
 - each top-level name's binding, followed through re-exports: `from .a import f` in b.py shows what a.py binds f
   to (a def of a.py, a value assigned there, a submodule, an external name), so a change at the end of a chain
   of re-exports changes the digest of every module along it, and reaches the importers of each;
-- its syntax, positions left out, with the bodies of functions that return no value reduced to what leaves
-  them (attribute and item stores, global and nonlocal names, nested definitions): a definition added, renamed
-  or removed, a class attribute, a return statement or a signature that changed changes it; a line moved or a
-  statement of a procedure does not.
+- its syntax, positions left out, with the bodies of functions reduced to what leaves them (attribute and item
+  stores, global and nonlocal names, nested definitions and lambdas) and to the statements a returned or yielded
+  value may depend on (those mentioning a name a return mentions, and so on), in their blocks: a definition
+  added, renamed or removed, a class attribute, a return statement, a statement it depends on or a signature
+  that changed changes it; a line moved, a statement of a procedure or one no return depends on does not.
 
 The digest is syntactic on purpose. The points-to sets are context-insensitive: a decorator's return value holds
 every function it decorates anywhere, a constructor's fields every value any caller passes, and cycles of copies
@@ -27,6 +28,8 @@ from collections.abc import Callable
 
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _DEFS = (*_FUNCS, ast.ClassDef)
+_PARTS = (ast.stmt, ast.ExceptHandler, ast.match_case)  # what a function's body is made of, block by block
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
 
 
 def bindings(tree: ast.Module, absolute: Callable[[str, int], str]) -> dict[str, list[tuple[str, ...]]]:
@@ -66,14 +69,14 @@ def shape(tree: ast.Module, source: str) -> str:
 
 
 def _shape(node: object) -> str:
-    if isinstance(node, _FUNCS) and not _returns_value(node):
-        kept = [ast.dump(n) for n in _own(node) if _escapes(n)]
-        return f"def {node.name}({ast.dump(node.args)}){[ast.dump(d) for d in node.decorator_list]}{kept}"
+    if isinstance(node, _FUNCS):
+        signature = f"{type(node).__name__} {node.name}({ast.dump(node.args)}){_dump(node.returns)}"
+        return f"{signature}{[ast.dump(d) for d in node.decorator_list]}{_body(node)}"
     if isinstance(node, (ast.Module, ast.ClassDef, ast.If, ast.Try)):
         return f"{type(node).__name__}({[(k, _shape(v)) for k, v in ast.iter_fields(node)]})"
     if isinstance(node, list):
         return f"[{','.join(_shape(n) for n in node)}]"
-    return ast.dump(node) if isinstance(node, ast.AST) else repr(node)
+    return _dump(node)
 
 
 def _own(func: ast.AST) -> list[ast.AST]:
@@ -88,15 +91,97 @@ def _own(func: ast.AST) -> list[ast.AST]:
     return out
 
 
-def _returns_value(func: ast.AST) -> bool:
-    return any(isinstance(n, (ast.Yield, ast.YieldFrom)) or isinstance(n, ast.Return) and n.value is not None
-               for n in _own(func))
+def _body(func: ast.AST) -> str:
+    """A function's body as importers may see it: what leaves it (`_escapes`), and the statements its returned or
+    yielded values may depend on: those that mention a name a return or yield mentions, and so on, in their
+    blocks (a statement moved into an `if` or a loop changes what a later read of a name sees)."""
+    parts = [n for n in _own(func) if isinstance(n, _PARTS)]
+    names = {id(n): _names(n) for n in parts}
+    mentioning: dict[str, list[ast.AST]] = {}
+    for n in parts:
+        for name in names[id(n)]:
+            mentioning.setdefault(name, []).append(n)
+    todo = [n for n in parts if _returns(n)]
+    kept = {id(n) for n in todo}
+    followed: set[str] = set()
+    while todo:
+        for name in names[id(todo.pop())] - followed:
+            followed.add(name)
+            todo += [m for m in mentioning[name] if id(m) not in kept]
+            kept.update(id(m) for m in mentioning[name])
+    kept.update(id(n) for n in parts if _escapes(n) or _holds_lambda(n))
+    return _render(func.body, kept)  # type: ignore[attr-defined]
+
+
+def _render(nodes: list, kept: set[int]) -> str:
+    """The kept statements with the blocks that hold them; a block's own line only where it is kept."""
+    out = []
+    for n in nodes:
+        if isinstance(n, _DEFS):  # reduced as the module's own definitions are
+            out.append(_shape(n))
+            continue
+        blocks = [(k, _render(v, kept)) for k, v in ast.iter_fields(n) if k in _BLOCKS and v]
+        blocks = [(k, text) for k, text in blocks if text != "[]"]
+        if id(n) in kept:
+            out.append(f"{_header(n)}{blocks}")
+        elif blocks:
+            out.append(f"{type(n).__name__}{blocks}")
+    return f"[{','.join(out)}]"
+
+
+def _header(node: ast.AST) -> str:
+    """A statement without the statements of its blocks."""
+    return f"{type(node).__name__}{[(k, _dump(v)) for k, v in ast.iter_fields(node) if k not in _BLOCKS]}"
+
+
+def _dump(value: object) -> str:
+    if isinstance(value, list):
+        return f"[{','.join(_dump(v) for v in value)}]"
+    return ast.dump(value) if isinstance(value, ast.AST) else repr(value)
+
+
+def _names(node: ast.AST) -> set[str]:
+    """The names a statement's own line mentions (its blocks left out)."""
+    out = {name for name in map(_name, _line(node)) if name}
+    if isinstance(node, (ast.Global, ast.Nonlocal)):
+        out.update(node.names)
+    return out
+
+
+def _name(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.alias):
+        return node.asname or node.name.split(".")[0]
+    if isinstance(node, (ast.ExceptHandler, ast.MatchAs, ast.MatchStar)):
+        return node.name
+    if isinstance(node, ast.MatchMapping):
+        return node.rest
+    return None
+
+
+def _line(node: ast.AST) -> list[ast.AST]:
+    """The nodes of a statement's own line (its blocks left out)."""
+    tops = [t for k, v in ast.iter_fields(node) if k not in _BLOCKS for t in (v if isinstance(v, list) else [v])]
+    return [sub for top in tops if isinstance(top, ast.AST) for sub in ast.walk(top)]
+
+
+def _returns(node: ast.AST) -> bool:
+    """A return of a value, or a statement whose own line yields."""
+    if isinstance(node, ast.Return):
+        return node.value is not None
+    return any(isinstance(sub, (ast.Yield, ast.YieldFrom)) for sub in _line(node))
+
+
+def _holds_lambda(node: ast.AST) -> bool:
+    """Lambdas have symbol ids, numbered in order: one added anywhere renumbers the others."""
+    return any(isinstance(sub, ast.Lambda) for sub in _line(node))
 
 
 def _escapes(node: ast.AST) -> bool:
-    """What a procedure's body shows outside it: stores into attributes and items, global and nonlocal names,
-    nested definitions (they have symbol ids)."""
-    if isinstance(node, (ast.Global, ast.Nonlocal, *_DEFS, ast.Lambda)):
+    """What a statement of a function's body shows outside it: stores into attributes and items, global and
+    nonlocal names, nested definitions (they have symbol ids)."""
+    if isinstance(node, (ast.Global, ast.Nonlocal, *_DEFS)):
         return True
     targets = node.targets if isinstance(node, ast.Assign) else [getattr(node, "target", None)]
     return isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and any(
