@@ -92,7 +92,11 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     - a value that changes without the syntax of its module changing, seen through more than a name: a
       module-level `x = make()` whose `make` changed elsewhere, `a.f().g()` where only what f's return holds
       changed (the files whose rows led into the changed module are redone, new paths are not found);
-    - node sets cut at their size bound (MAX_PTS) may keep other objects than a cold build's.
+    - node sets cut at their size bound (MAX_PTS objects, MAX_EXT_PER_NODE external names minted) keep what
+      reached them first; an update reaches them with other values, in another order, so it may keep others
+      (most of what still differs on django: `x.resolve` for another 16 external x, other template filters
+      where a node would hold more than 256). Keeping the least by a stable key whatever the order would take
+      objects back out of a node after they have moved on.
     """
     create_tables(conn)
     dirty = {r[0] for r in conn.execute("SELECT path FROM pyresolve_dirty")}
