@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -102,6 +103,23 @@ def test_a_diff_leaves_out_the_files_read_file_refuses(make_box, workspace: Path
     diff = make_box().call("git_diff", args)
     assert diff.ok and "+more" in diff.content and "API_KEY" not in diff.content
     assert diff.content.endswith("\n[left out, as read_file would refuse them: .env]")
+
+
+def test_a_diff_shows_bytes_that_are_not_utf8_as_escapes_as_run_command_does(make_box, workspace: Path) -> None:
+    (workspace / "README.md").write_bytes(b"# d\xe9mo\n")
+    diff = make_box().call("git_diff", {"path": "README.md"})
+    assert diff.ok and diff.content.splitlines()[-2:] == ["-# demo", "+# d\\xe9mo"]
+
+
+def test_a_secret_file_whose_name_is_not_utf8_is_left_out_of_a_diff(make_box, workspace: Path) -> None:
+    secret = os.path.join(os.fsencode(workspace), b"caf\xe9.env")
+    Path(os.fsdecode(secret)).write_text("API_KEY=one\n")
+    git(workspace, "add", "-A")
+    git(workspace, "commit", "-qm", "a secret")
+    Path(os.fsdecode(secret)).write_text("API_KEY=two\n")
+    diff = make_box().call("git_diff", {})
+    assert diff.ok and "API_KEY" not in diff.content
+    assert diff.content == "(nothing)\n[left out, as read_file would refuse them: $'caf\\xe9.env']"
 
 
 def test_finish_and_validation_messages(make_box) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from typing import TYPE_CHECKING, Any
 
 from codewright.gateway.types import ToolSpec
-from codewright.tools.process import HEAD_CHARS, TAIL_CHARS
+from codewright.tools.files import shown_path
+from codewright.tools.process import HEAD_CHARS, TAIL_CHARS, UNDECODABLE
 from codewright.tools.result import ToolResult, cut_middle
 
 if TYPE_CHECKING:
@@ -27,10 +29,9 @@ SPECS = {
 }
 
 
-def _run(box: Toolbox, args: list[str]) -> subprocess.CompletedProcess[str]:
-    """git in the tree, its output as text (raises OSError or TimeoutExpired where it cannot run)."""
-    return subprocess.run(["git", *args], cwd=box.root, capture_output=True, text=True, timeout=60, check=False,
-                          errors="replace")
+def _run(box: Toolbox, args: list[str]) -> subprocess.CompletedProcess[bytes]:
+    """git in the tree, its output as bytes (raises OSError or TimeoutExpired where it cannot run)."""
+    return subprocess.run(["git", *args], cwd=box.root, capture_output=True, timeout=60, check=False)
 
 
 def _git(box: Toolbox, *args: str) -> ToolResult:
@@ -39,8 +40,10 @@ def _git(box: Toolbox, *args: str) -> ToolResult:
     except (OSError, subprocess.TimeoutExpired) as exc:
         return ToolResult.error(f"git could not run: {exc}")
     if out.returncode != 0:
-        return ToolResult.error(f"git {' '.join(args)} failed: {out.stderr.strip()}")
-    text = cut_middle(out.stdout.rstrip(), HEAD_CHARS, TAIL_CHARS)
+        return ToolResult.error(f"git {' '.join(args)} failed: {out.stderr.decode('utf-8', UNDECODABLE).strip()}")
+    # bytes that are not UTF-8 (a latin-1 file's lines) as \xNN escapes, as run_command shows them: U+FFFD
+    # told the model nothing of what was there
+    text = cut_middle(out.stdout.decode("utf-8", UNDECODABLE).rstrip(), HEAD_CHARS, TAIL_CHARS)
     return ToolResult(text or "(nothing)", kind="output")
 
 
@@ -59,18 +62,21 @@ def git_diff(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     hidden = _unreadable(box, [*cmd, "--name-only", "-z", "--", *scope])
     result = _git(box, *cmd, "--", *scope, *(f":(exclude,literal){p}" for p in hidden))
     if hidden and result.ok:
-        result.content += f"\n[left out, as read_file would refuse them: {', '.join(hidden)}]"
+        names = ", ".join(map(shown_path, hidden))
+        result.content += f"\n[left out, as read_file would refuse them: {names}]"
     return result
 
 
 def _unreadable(box: Toolbox, names_cmd: list[str]) -> list[str]:
     """The changed files the model may not read (secrets, deny rules): a diff of the whole tree showed their
-    lines, though read_file refuses them."""
+    lines, though read_file refuses them. The names are read as os reads them (bytes that are not UTF-8 as
+    surrogates), so that each, given back to git, names its file: read with U+FFFD, a secret file whose name was
+    not UTF-8 was excluded under a name no file has, and its lines were shown."""
     try:
         found = _run(box, names_cmd)
     except (OSError, subprocess.TimeoutExpired):
         return []  # then the diff itself fails and says why
-    names = [n for n in found.stdout.split("\0") if n] if found.returncode == 0 else []
+    names = [os.fsdecode(n) for n in found.stdout.split(b"\0") if n] if found.returncode == 0 else []
     return [n for n in names if box.permissions.check_path(box.root, n, write=False).action == "deny"]
 
 
