@@ -53,6 +53,12 @@ def test_a_pattern_ripgrep_refuses_is_an_error_not_no_matches(make_box, monkeypa
     assert not result.ok and "look-around" in result.content
 
 
+def test_a_hit_shows_bytes_that_are_not_utf8_as_escapes_as_run_command_does(make_box, workspace: Path,
+                                                                            finder) -> None:
+    (workspace / "README.md").write_bytes(b"# d\xe9mo caf\xc3\xa9\n")
+    assert make_box().call("search", {"pattern": "mo caf"}).content == "README.md:1: # d\\xe9mo caf\u00e9"
+
+
 def test_secret_files_appear_only_where_a_rule_allows_reading_them(make_box, finder) -> None:
     """The hits obey read_file's rule: `.env` is hidden, unless the user allowed it with `path:.env`."""
     assert "no matches" in make_box().call("search", {"pattern": "API_KEY"}).content

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from codewright.edit import confined
 from codewright.gateway.types import ToolSpec
 from codewright.tools.files import NOT_UTF8, SKIP_DIRS, shown_path
+from codewright.tools.process import UNDECODABLE
 from codewright.tools.result import ToolResult
 
 if TYPE_CHECKING:
@@ -171,8 +172,9 @@ def _ripgrep(box: Toolbox, rel: str, target: _Target, pattern: str, regex: bool,
     for line in out.stdout.split(b"\n"):
         path, nul, rest = line.partition(b"\0")
         number, _, text = rest.partition(b":")
-        if nul and number.isdigit():  # the path as os gives it (see `shown_path`), the text as UTF-8
-            yield _below(rel, os.fsdecode(path)) if target.folder else rel, int(number), text.decode("utf-8", "replace")
+        if nul and number.isdigit():  # the path as os gives it (see `shown_path`), the text as run_command shows it
+            hit = _below(rel, os.fsdecode(path)) if target.folder else rel
+            yield hit, int(number), text.decode("utf-8", UNDECODABLE)
 
 
 def _below(rel: str, path: str) -> str:
@@ -193,7 +195,7 @@ def _python_search(box: Toolbox, rel: str, target: _Target, pattern: str, regex:
         if data is None or b"\0" in data[:8192]:
             continue
         # lines end at \n only, as read_file counts them (splitlines also split at form feeds and U+2028)
-        for number, text in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
+        for number, text in enumerate(data.decode("utf-8", UNDECODABLE).split("\n"), 1):
             text = text.removesuffix("\r")
             if matcher.search(text, timeout=max(0.001, deadline - time.monotonic())):
                 yield path, number, text
