@@ -21,6 +21,7 @@ from codewright.agent import events as ev
 from codewright.agent.loop import Limits
 
 from .harness import Script, call, last_result, run_agent
+from .test_events import documented_schema
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
 TESTS = "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
@@ -519,6 +520,21 @@ def test_a_run_whose_model_says_nothing_twice_fails(tmp_path: Path, second: str,
         server.script(Turn(text=""), Turn(text=second))
         run = run_agent(root, server, "what is 2 + 2?")
     assert (run.outcome.outcome, run.outcome.exit_code) == (outcome, code)
+
+
+@pytest.mark.parametrize("summary, reason", [(5, "5"), (1.5, "1.5")], ids=["an integer", "a number"])
+def test_a_finish_summary_written_as_a_number_ends_the_run_with_it_as_text(tmp_path: Path, summary: float,
+                                                                           reason: str) -> None:
+    """The run's reason was the summary as the model wrote it: a number broke the finished event's schema and
+    the terminal's last line (a renderer failure)."""
+    root = project(tmp_path)
+    with ModelServer() as server:
+        server.script(Turn(tool_calls=[call("finish", summary=summary)]))
+        run = run_agent(root, server, "what is 2 + 2?")
+    assert (run.outcome.outcome, run.outcome.reason) == ("done", reason)
+    finished = run.jsonl()[-1]
+    jsonschema.validate(finished, documented_schema())
+    assert (finished["type"], finished["reason"]) == ("finished", reason)
 
 
 def test_the_time_limit_holds_while_the_model_sends_nothing(tmp_path: Path) -> None:

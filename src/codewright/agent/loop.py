@@ -490,7 +490,7 @@ class Agent:
         if result.ok and self.toolbox.access(call.name) == "write":
             self._tried.append(_tried_line(call.name, arguments))
         if result.kind == "finish" and result.ok:
-            return Outcome("done", arguments.get("summary", result.content), EXIT_OK)
+            return Outcome("done", result.meta["summary"], EXIT_OK)
         return outcome
 
     def _approved_by(self, call: ToolCall, arguments: dict) -> str:

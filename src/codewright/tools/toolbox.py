@@ -276,7 +276,9 @@ def _finish(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     refused = _test_before_finish(box)
     if refused is not None:
         return refused
-    return ToolResult(f"finished: {args['summary']}", kind="finish", files_changed=sorted(box.changed))
+    # the summary as the schema reads it (a number a model wrote there is text): it becomes the run's reason
+    return ToolResult(f"finished: {args['summary']}", kind="finish", files_changed=sorted(box.changed),
+                      meta={"summary": args["summary"]})
 
 
 def _test_before_finish(box: Toolbox) -> ToolResult | None:
