@@ -356,6 +356,29 @@ def test_a_session_stopped_by_its_time_limit_resumes_with_a_limit_of_its_own(tmp
     assert again.outcome.outcome == "done", again.outcome.reason
 
 
+def test_a_resumed_session_is_told_which_files_changed_while_it_was_stopped(tmp_path: Path) -> None:
+    """The model went on from the files as it had read and edited them: nothing told it that the user had
+    changed them (or switched branches) meanwhile."""
+    root = project(tmp_path)
+
+    def told(rec: Recorded) -> Turn:
+        notes = [m["content"] for m in rec.messages if m["role"] == "user" and m["content"].startswith("Note: while")]
+        note = ("Note: while the session was stopped, files changed outside it: calc.py (modified), notes.txt "
+                "(added), test_calc.py (deleted). What you read or wrote of them before may be out of date: read "
+                "them again before you rely on them or edit them.")
+        assert notes == [note], notes
+        return Turn(tool_calls=[call("finish", summary="re-read")])
+
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]), told])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "read", limits=Limits(max_steps=1))
+        (root / "calc.py").write_text("def add(a, b):\n    return a + b\n")
+        (root / "notes.txt").write_text("mine\n")
+        (root / "test_calc.py").unlink()
+        again = run_agent(root, server, "", resume=first.session)
+    assert again.outcome.outcome == "done" and script.problems == []
+
+
 def test_a_reply_still_streaming_at_the_time_limit_is_cut_there(tmp_path: Path) -> None:
     root = project(tmp_path)
     slow = Turn(text="thinking " * 400, chunk_delay=0.01, chunk_size=4)  # ~9 s if streamed to the end

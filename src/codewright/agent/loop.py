@@ -38,6 +38,7 @@ from codewright.errors import (
 from codewright.gateway.deadline import deadline_at
 from codewright.gateway.errors import ContextOverflow
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
+from codewright.tools.files import shown_path
 
 NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
 REPEATED = ("This error has come back before: the last approach did not work. Re-read the relevant code "
@@ -48,6 +49,7 @@ RESUMED = "The session was interrupted and is now resumed: continue the task whe
 CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run (a reply that repeats itself "
            "runs into the limit). Reply again, shorter: one tool call.")
 MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
+MAX_OUTSIDE = 20  # files named in the note on what changed while a session was stopped
 OVERFLOW_RETRIES = 5  # a prompt the provider refused as too long is compacted and sent again this many times
 
 
@@ -546,17 +548,26 @@ class Agent:
         """Writes and commands may change files (a command's changes are found by the checkpoint)."""
         return name in self.specs and name != PLAN_TOOL.name and self.toolbox.access(name) != "read"
 
-    def checkpoint(self, label: str, counted: bool = False) -> None:
-        """Checkpoint the files; `counted`: a step's own changes, which a restarted attempt undoes (and only
-        those: it put back the whole tree, the user's own edits made during the run and their new files too)."""
+    def checkpoint(self, label: str, counted: bool = False) -> list[tuple[str, str]]:
+        """Checkpoint the files and return what changed since the last checkpoint; `counted`: a step's own changes,
+        which a restarted attempt undoes (and only those: it put back the whole tree, the user's own edits made
+        during the run and their new files too)."""
         made = self.shadow.checkpoint(f"{self.session}: {label}")
         if made is None:
-            return
+            return []
         if counted:
             self._attempt_paths.update(path for path, _ in made.changes)
         for path, change in made.changes:
             self.emit(ev.FileChanged(path=path, change=change))
         self.emit(ev.CheckpointMade(commit=made.commit, label=made.label, files=len(made.changes)))
+        return made.changes
+
+    def changed_outside(self, changes: list[tuple[str, str]]) -> None:
+        """Tell the model of a resumed session which files changed while it was stopped (the user's edits, a
+        branch switched): it went on from what it had read and written, and edited files that were no longer so.
+        A session that saved no conversation has read nothing (and `resume` starts it over from its task)."""
+        if changes and self.engine.history:
+            self.engine.add_user(_outside_note(changes), kind="note")
 
     def state(self) -> dict[str, Any]:
         return {
@@ -606,6 +617,13 @@ def _tried_line(name: str, arguments: dict) -> str:
     if "old_string" in arguments:
         return f"{name} {arguments.get('path')}: {clip(arguments['old_string'])!r} -> {clip(arguments['new_string'])!r}"
     return f"{name} {clip(arguments.get('path') or '')}".rstrip()
+
+
+def _outside_note(changes: list[tuple[str, str]]) -> str:
+    shown = ", ".join(f"{shown_path(path)} ({change})" for path, change in changes[:MAX_OUTSIDE])
+    more = f" and {len(changes) - MAX_OUTSIDE} more" if len(changes) > MAX_OUTSIDE else ""
+    return (f"Note: while the session was stopped, files changed outside it: {shown}{more}. What you read or "
+            "wrote of them before may be out of date: read them again before you rely on them or edit them.")
 
 
 def _retry_note(attempt: int, outcome: Outcome, tried: list[str], unrestored: list[str]) -> str:

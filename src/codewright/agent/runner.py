@@ -131,7 +131,9 @@ def open_agent(
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
         if refused := unasked(mode, options):
             emit(ev.ErrorEvent(kind="no_terminal", message=refused, recoverable=True))
-        agent.checkpoint("session start")
+        changed = agent.checkpoint("session start")
+        if state:
+            agent.changed_outside(changed)
         if nested := agent.shadow.nested():
             emit(ev.ErrorEvent(kind="not_checkpointed", recoverable=True, message=(
                 f"{', '.join(nested[:5])}{' and more' if len(nested) > 5 else ''}: a git repository of its own "
