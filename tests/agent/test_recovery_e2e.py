@@ -123,6 +123,23 @@ def test_the_same_error_three_times_stops_the_run_as_stuck(tmp_path: Path) -> No
     assert (root / "calc.py").read_text() == CALC
 
 
+def test_the_calls_after_the_one_found_stuck_are_answered_once_and_the_session_resumes(tmp_path: Path) -> None:
+    """The calls of the turn after the one found stuck were answered twice ("the session stopped", then "ended
+    before this call"): two results of one call id, which providers refuse, so the session could not go on."""
+    root = project(tmp_path)
+    read = lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")])
+    three = lambda rec: Turn(tool_calls=[call("read_file", path="calc.py"), call("finish", summary="early"),
+                                         call("git_status")])
+    script = Script([read, read, three, lambda rec: Turn(tool_calls=[call("finish", summary="resumed")])])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "read", limits=Limits(max_steps=5, attempts=1))
+        assert first.outcome.outcome == "stuck"
+        answered = [e.call_id for e in first.of_type("tool_call_finished")]
+        assert len(answered) == len(set(answered)) == 5, answered
+        again = run_agent(root, server, "", resume=first.session)
+    assert again.outcome.outcome == "done" and script.problems == []
+
+
 def test_a_stuck_attempt_is_undone_and_the_task_starts_afresh_with_what_failed(tmp_path: Path) -> None:
     root = project(tmp_path)
     wrong = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return b - a\n")

@@ -525,8 +525,7 @@ class Agent:
         if not ok and not stuck and self.stuck.repeated(content):
             content += f"\n\n{REPEATED}"
         self._answer(call, content, ok=ok, kind=kind, path=path, duration=duration)
-        if stuck:
-            self._answer_unanswered("not run: the session stopped")
+        if stuck:  # the turn's calls after this one are answered, once, by `_run_calls`
             return Outcome("stuck", stuck, EXIT_FAILED)
         return None
 
