@@ -312,6 +312,20 @@ def test_a_chat_killed_with_sigterm_ends_instead_of_reading_on(tmp_path: Path) -
     assert [r["outcome"] for r in sessions(tmp_path)] == ["interrupted"]
 
 
+def test_a_chat_turn_ends_at_the_step_limit_and_the_chat_reads_on(tmp_path: Path) -> None:
+    """A chat had no step limit: a model calling tool after tool never ended its turn, and a program driving
+    `chat --json` had no Ctrl-C to press."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    reads = [lambda rec, n=n: Turn(tool_calls=[call("read_file", path="a.py", start_line=n % 2 + 1)]) for n in range(3)]
+    with ModelServer(Script([*reads, lambda rec: Turn(text="here I am")])) as server:
+        out = subprocess.run([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                              "--json", "--max-steps", "3", "--repo", str(tmp_path)], input="read on\nstill there?\n",
+                             env={**os.environ, **server.env()}, capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 0, out.stderr
+    ends = [(e["outcome"], e["exit_code"]) for e in check_lines(out.stdout.splitlines()) if e["type"] == "finished"]
+    assert ends == [("limit", 3), ("replied", 0)]
+
+
 def test_a_model_that_cannot_be_used_is_a_usage_error_before_any_session(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     env = {k: v for k, v in os.environ.items() if k != "OPENAI_API_KEY"}

@@ -175,12 +175,14 @@ def test_an_argument_that_is_no_valid_value_is_refused_in_plain_words(
     assert not (tmp_path / ".codewright").exists()
 
 
-def test_a_run_has_a_step_limit_unless_given_one() -> None:
-    """A model looping on ever new calls ran 387 of them in 90 s with no end: a run stops at 200 by default."""
+@pytest.mark.parametrize("argv", [["run", "fix it"], ["chat"]], ids=lambda a: a[0])
+def test_a_run_and_a_chat_turn_have_a_step_limit_unless_given_one(argv: list[str]) -> None:
+    """A model looping on ever new calls ran 387 of them in 90 s with no end: a run, and each turn of a chat, stops
+    at 200 by default."""
     from codewright.cli.main import build_parser
 
-    assert build_parser("run").parse_args(["run", "fix it"]).max_steps == 200
-    assert build_parser("run").parse_args(["run", "fix it", "--max-steps", "7"]).max_steps == 7
+    assert build_parser(argv[0]).parse_args(argv).max_steps == 200
+    assert build_parser(argv[0]).parse_args([*argv, "--max-steps", "7"]).max_steps == 7
 
 
 def test_another_programs_sessions_database_is_refused_and_left_as_it_is(

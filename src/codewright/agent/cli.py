@@ -34,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat = sub.add_parser("chat", help="work on the repository in a conversation")
     _session_options(chat)
     chat.add_argument("--resume", type=nonempty, metavar="ID", help="continue chat session ID")
+    chat.add_argument("--max-steps", type=positive_int, metavar="N", default=DEFAULT_MAX_STEPS,
+                      help=f"end a message's turn after N model calls (the chat goes on; default {DEFAULT_MAX_STEPS})")
     chat.set_defaults(func=_chat)
 
     sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
@@ -103,11 +105,15 @@ def _run(args: argparse.Namespace) -> int:
 
 def _chat(args: argparse.Namespace) -> int:
     from codewright.agent.interrupts import stop_like_ctrl_c
+    from codewright.agent.loop import Limits
     from codewright.agent.runner import Options, open_agent
     from codewright.errors import Stopped
     from codewright.ui.prompt import read_message
 
-    options = Options(model=args.model, mode=args.mode, yes=args.yes, chat=True)
+    # each message's turn has the run's step limit: a model calling tool after tool had no end but Ctrl-C, and
+    # a program driving `chat --json` has none to press
+    options = Options(model=args.model, mode=args.mode, yes=args.yes, chat=True,
+                      limits=Limits(max_steps=args.max_steps))
     stop_like_ctrl_c()
     with open_agent(_root(args), options, _renderers(args), task="chat", resume=args.resume) as agent:
         while True:
