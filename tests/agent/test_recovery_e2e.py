@@ -551,15 +551,20 @@ def test_replies_cut_off_three_times_in_a_row_end_the_attempt_as_stuck(tmp_path:
     assert (root / "calc.py").read_text() == CALC
 
 
-@pytest.mark.parametrize("second, outcome, code", [("", "failed", 1), ("The answer is 4.", "done", 0)],
-                         ids=["nothing twice", "an answer after the nudge"])
-def test_a_run_whose_model_says_nothing_twice_fails(tmp_path: Path, second: str, outcome: str, code: int) -> None:
-    """An empty reply, then another after the nudge, ended the run as done with exit 0: nothing was done."""
+@pytest.mark.parametrize("chat, second, outcome, code", [
+    (False, "", "failed", 1), (False, "The answer is 4.", "done", 0),
+    (True, "", "failed", 1), (True, "The answer is 4.", "replied", 0),
+], ids=["run: nothing twice", "run: an answer after the nudge", "chat: nothing twice", "chat: an answer after the nudge"])
+def test_a_turn_whose_model_says_nothing_twice_fails(tmp_path: Path, chat: bool, second: str, outcome: str,
+                                                      code: int) -> None:
+    """An empty reply, then another after the nudge, ended the run as done with exit 0: nothing was done. A chat's
+    turn ended at the first, nothing shown to the user: it is asked again too."""
     root = project(tmp_path)
     with ModelServer() as server:
         server.script(Turn(text=""), Turn(text=second))
-        run = run_agent(root, server, "what is 2 + 2?")
+        run = run_agent(root, server, "what is 2 + 2?", chat=chat)
     assert (run.outcome.outcome, run.outcome.exit_code) == (outcome, code)
+    assert [e.text for e in run.of_type("assistant_message")] == ([second] if second else [])
 
 
 @pytest.mark.parametrize("summary, reason", [(5, "5"), (1.5, "1.5")], ids=["an integer", "a number"])

@@ -41,6 +41,7 @@ from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDe
 from codewright.tools.files import shown_path
 
 NUDGE = "You replied without a tool call. If the task is complete, call `finish`; otherwise continue with a tool."
+EMPTY_CHAT = "Your reply was empty. Answer the user, or continue with a tool."
 REPEATED = ("This error has come back before: the last approach did not work. Re-read the relevant code "
             "and try something different (a third time ends the run as stuck).")
 TRIED_CHARS = 160
@@ -265,14 +266,15 @@ class Agent:
                 continue
             cut_off = 0
             if not calls and not errors:
-                if nudged and not self.chat and not response.text.strip():  # nothing done, nothing said: no success
+                said = bool(response.text.strip())
+                if nudged and not said:  # nothing done, nothing said: no success
                     return Outcome("failed", "the model replied with nothing, no text and no tool call, even after "
                                              "being asked to go on or finish", EXIT_FAILED)
-                if self.chat or nudged:
+                if (self.chat and said) or nudged:
                     self.emit(ev.AssistantMessage(text=response.text))
                     return Outcome("replied" if self.chat else "done", "the model ended its turn", EXIT_OK)
-                nudged = True
-                self.engine.add_user(NUDGE, kind="note")
+                nudged = True  # a chat's empty reply too: it ended the turn with nothing shown
+                self.engine.add_user(EMPTY_CHAT if self.chat else NUDGE, kind="note")
                 self._save()
                 continue
             nudged = False
