@@ -41,6 +41,21 @@ def test_streamed_tool_calls_arrive_intact(server: ModelServer, protocol: str) -
     assert by_index == {0: response.tool_calls[0].arguments, 1: response.tool_calls[1].arguments}
 
 
+def test_parallel_calls_a_server_streams_all_at_index_0_stay_apart() -> None:
+    """Ollama's OpenAI API (and LiteLLM proxies) stream every parallel call at index 0, each with its own id: the
+    calls were merged into one, the last's id and name with `{...}{...}` as arguments, of which the first call's
+    was lost."""
+    with ModelServer(flavor="index0") as srv:
+        srv.script(TWO_CALLS)
+        events = list(gateway({"main": [deployment("openai", srv)]}).stream(_ask()))
+    calls = events[-1].response.tool_calls
+    assert [(c.name, json.loads(c.arguments)) for c in calls] == [
+        ("read_file", {"path": "src/a.py"}), ("read_file", {"path": "src/b.py", "n": [1, 2]})]
+    assert len({c.id for c in calls}) == 2
+    fragments = [e for e in events if isinstance(e, ToolCallDelta)]
+    assert {f.index for f in fragments} == {0, 1}
+
+
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_complete_matches_stream(server: ModelServer, protocol: str) -> None:
     server.script(TWO_CALLS, TWO_CALLS)

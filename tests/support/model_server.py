@@ -25,7 +25,7 @@ Usage::
         srv.requests         # list[Recorded]: every request received, in order
         srv.requests[0].body # the parsed JSON the client sent
 
-Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek" | "gemini",
+Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek" | "gemini" | "index0",
 api_key=None (when set, requests without it get 401), cache_block=1, cache_min=0,
 model="test-model")`. Also `srv.count(protocol=None)`, `srv.pending` (scripted replies not
 yet served), `srv.stop()`; each `Recorded` has `.protocol`, `.path`, `.headers` (lowercased),
@@ -45,7 +45,8 @@ DeepSeek's `reasoning_content` when `flavor="deepseek"` and only count it otherw
 Ollama sends `message.thinking`), a `usage` override, delays and a `fault`. With `flavor="gemini"`
 tool calls come as Gemini's OpenAI API sends them: each whole in one stream delta without an
 index, with `extra_content.google.thought_signature`, and a request whose assistant tool calls
-lack the signatures the server gave is refused (400), as Gemini 3 refuses it.
+lack the signatures the server gave is refused (400), as Gemini 3 refuses it. With `flavor="index0"` every
+streamed tool call has index 0 (each with its own id), as Ollama's OpenAI API and LiteLLM proxies send parallel calls.
 
 Faults (`Fault.*`), each in the provider's real error shape:
     rate_limit(retry_after=None)   429, with a Retry-After header when given
@@ -353,7 +354,7 @@ class ModelServer:
         responder: Callable[[Recorded], Reply] | None = None,
         *,
         context_window: int | None = None,
-        flavor: str = "openai",  # openai | deepseek (usage fields and reasoning_content) | gemini (signed calls)
+        flavor: str = "openai",  # openai | deepseek (reasoning_content) | gemini (signed calls) | index0 (all at 0)
         api_key: str | None = None,  # when set, requests without it get 401
         cache_block: int = 1,
         cache_min: int = 0,
@@ -799,10 +800,11 @@ class _OpenAI(_Protocol):
                 if self.owner.flavor == "gemini":  # each call whole in one delta, with no index
                     yield self.chunk(cid, {"tool_calls": [self.call(call, tid)]})
                     continue
-                head = {"index": i, "id": tid, "type": "function", "function": {"name": call.name, "arguments": ""}}
+                index = 0 if self.owner.flavor == "index0" else i  # Ollama's OpenAI API numbers every call 0
+                head = {"index": index, "id": tid, "type": "function", "function": {"name": call.name, "arguments": ""}}
                 yield self.chunk(cid, {"tool_calls": [head]})
                 for piece in _pieces(call.raw_arguments(), turn.chunk_size):
-                    yield self.chunk(cid, {"tool_calls": [{"index": i, "function": {"arguments": piece}}]})
+                    yield self.chunk(cid, {"tool_calls": [{"index": index, "function": {"arguments": piece}}]})
             yield self.chunk(cid, {}, self.finish(turn))
             if include_usage:
                 yield _sse({"id": cid, "object": "chat.completion.chunk", "created": int(time.time()),

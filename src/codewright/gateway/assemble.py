@@ -30,6 +30,7 @@ class Assembler:
         self._reasoning: list[Reasoning] = []
         self._calls: dict[int, list[str]] = {}  # index -> [id, name, arguments...]
         self._extra: dict[int, dict[str, Any]] = {}  # index -> the call's extra_content
+        self._keys: dict[int, int] = {}  # a server's index -> the call its fragments go to, where two share it
 
     @property
     def has_output(self) -> bool:
@@ -75,6 +76,7 @@ class Assembler:
         if not isinstance(index, int) or not all(isinstance(v, str) for v in (id or "", name or "")):
             raise TypeError(f"a tool call's index, id or name of the wrong type ({index!r}, {id!r}, {name!r})")
         self._mark()
+        index = self._key(index, id)
         call = self._calls.setdefault(index, ["", ""])
         if extra_content:
             self._extra[index] = extra_content
@@ -85,6 +87,17 @@ class Assembler:
         if arguments:
             call.append(arguments)
         return ToolCallDelta(index, id, name, arguments)
+
+    def _key(self, index: int, id: str | None) -> int:
+        """The call a fragment at `index` belongs to. Ollama's OpenAI API (and LiteLLM proxies) stream every
+        parallel call at index 0, each with its own id: merged, they made one call with the last one's id and name
+        and `{...}{...}` as arguments, of which JSON repair kept the last. A fragment whose id is not its index's
+        call's begins a new call; those after it without an id continue it."""
+        key = self._keys.get(index, index)
+        call = self._calls.get(key)
+        if call is not None and id and call[0] and id != call[0]:
+            key = self._keys[index] = max(self._calls) + 1
+        return key
 
     def tool_index(self, id: str | None) -> int:
         """The index of a tool-call fragment that names none (Gemini's OpenAI API sends none): one with an id
