@@ -320,6 +320,23 @@ def test_time_limit_exits_3(tmp_path: Path) -> None:
     assert script.served < 5
 
 
+@pytest.mark.parametrize("tool, arguments", [("run_command", {"command": "sleep 30"}),
+                                             ("run_tests", {"command": "sleep 30"})])
+def test_a_command_still_running_at_the_time_limit_is_stopped_there(tmp_path: Path, tool: str,
+                                                                     arguments: dict) -> None:
+    """A command ran to its own timeout (120 s, run_tests' 600 s) however far past --max-seconds that was."""
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call(tool, **arguments)])])
+    started = time.monotonic()
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "wait", mode="full-auto", limits=Limits(max_seconds=1.5))
+    assert time.monotonic() - started < 15
+    assert (run.outcome.outcome, run.outcome.reason) == ("limit", "time limit reached (1.5s)")
+    said = run.of_type("tool_call_finished")[-1].output
+    assert said.startswith("$ sleep 30\n(no output)\n[stopped after ") and said.endswith(
+        "s at the session's time limit: the command and its child processes were killed]"), said
+
+
 def test_a_background_process_stopped_at_the_end_is_saved_as_stopped(tmp_path: Path) -> None:
     """The processes were stopped after the last save: a resumed session read them as still running."""
     from codewright.agent.session import SessionStore

@@ -199,7 +199,8 @@ class Agent:
         self.emit(ev.ToolCallRequested(call_id=call_id, name="run_tests", arguments=json.dumps(arguments)))
         self.emit(ev.ToolCallApproved(call_id=call_id, name="run_tests", by="mode"))
         started = time.monotonic()
-        result = self.toolbox.call("run_tests", arguments)  # a failure marks the run unverified (tools/terminal.py)
+        with self._limited():  # a failure marks the run unverified (tools/terminal.py)
+            result = self.toolbox.call("run_tests", arguments)
         if not result.ok and "exit_code" in result.meta:
             self.toolbox.watch(arguments)  # and they are rerun after every edit (tools/toolbox.py)
         self.emit(ev.ToolCallFinished(call_id=call_id, name="run_tests", ok=result.ok, kind=result.kind,
@@ -376,7 +377,7 @@ class Agent:
     def _stream(self, request: Any) -> Response:
         """The reply, its fragments emitted as they come. A reply still streaming at the time limit is
         cut there (a local model can write for minutes); the call is made again on --resume."""
-        with deadline_at(None if self._deadline == float("inf") else self._deadline):
+        with self._limited():
             try:
                 return self._streamed(request)
             except LimitReached:
@@ -385,6 +386,11 @@ class Agent:
                 if time.monotonic() >= self._deadline:
                     raise LimitReached(f"time limit reached ({self.limits.max_seconds:g}s) during a model call") from None
                 raise
+
+    def _limited(self) -> Any:
+        """The time limit as the deadline that the gateway's calls and the tools' commands hold to: a command ran
+        to its own timeout (run_tests: 600 s) past --max-seconds."""
+        return deadline_at(None if self._deadline == float("inf") else self._deadline)
 
     def _streamed(self, request: Any) -> Response:
         stream = self.gateway.stream(request)
@@ -483,7 +489,8 @@ class Agent:
     def _call_toolbox(self, call: ToolCall, arguments: dict) -> Outcome | None:
         started = time.monotonic()
         self._turn.current, self._turn.approval = call, None
-        result = self.toolbox.call(call.name, arguments)
+        with self._limited():
+            result = self.toolbox.call(call.name, arguments)
         if self._turn.approval is None:  # nobody was asked: the mode or a rule decided
             if result.kind == "denied":
                 self.emit(ev.ToolCallDenied(call_id=call.id, name=call.name, reason=result.content))

@@ -16,6 +16,7 @@ import shutil
 import time
 from typing import TYPE_CHECKING, Any
 
+from codewright.gateway import deadline
 from codewright.gateway.types import ToolSpec
 from codewright.tools import process
 from codewright.tools.permissions import command_risk, shell_words, split_command
@@ -85,11 +86,17 @@ def run_command(box: Toolbox, args: dict[str, Any]) -> ToolResult:
 
 
 def execute(box: Toolbox, command: str, cwd: str, timeout: int, *, pipefail: bool = False) -> ToolResult:
-    """Run an authorised command and record its lasting side effects."""
+    """Run an authorised command and record its lasting side effects. It stops at the session's time limit
+    (gateway.deadline) if that comes before its own timeout."""
     before = _existing_targets(box, command)
     argv = argv_for(box, command, cwd, network=box.permissions.network, pipefail=pipefail)
-    out = process.run(argv, cwd=box.root / cwd, env=command_env(box), timeout=timeout)
-    if out.timed_out:
+    left = deadline.time_left()
+    limited = left is not None and left < timeout
+    out = process.run(argv, cwd=box.root / cwd, env=command_env(box), timeout=left if limited else timeout)
+    if out.timed_out and limited:
+        status = (f"[stopped after {out.seconds:.1f}s at the session's time limit: the command and its child "
+                  "processes were killed]")
+    elif out.timed_out:
         status = f"[timed out after {timeout}s: the command and its child processes were killed]"
     else:
         status = f"[exit code {out.exit_code}, {out.seconds:.1f}s]"
