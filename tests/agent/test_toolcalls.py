@@ -17,6 +17,7 @@ READ = ToolSpec("read_file", "read", {"type": "object", "properties": {"path": {
     ('{"path": "a.py",}', {"path": "a.py"}),  # trailing comma repaired
     ("{'path': 'a.py'}", {"path": "a.py"}),  # single quotes repaired
     ("", {}),  # no arguments at all
+    ('"{\\"path\\": \\"a.py\\"}"', {"path": "a.py"}),  # the object encoded twice, as a JSON string
 ])
 def test_arguments_are_repaired(raw: str, expected: dict) -> None:
     assert parse_arguments(ToolCall("c1", "read_file", raw), READ) == expected
@@ -25,6 +26,9 @@ def test_arguments_are_repaired(raw: str, expected: dict) -> None:
 @pytest.mark.parametrize("raw, message", [
     ("<<<garbage>>>", "not JSON"),
     ('["a.py"]', "must be a JSON object"),
+    ('"a.py"', "must be a JSON object, got str"),
+    ('{"path": "a.py"}{"path": "b.py"}', "hold several JSON objects, one after another: make one call for each"),
+    ('{"path": "a.py"}\n {"path": "b.py"}', "hold several JSON objects"),
 ])
 def test_unreadable_arguments_get_a_precise_message(raw: str, message: str) -> None:
     with pytest.raises(BadToolCall, match=message):

@@ -9,6 +9,7 @@ never ends a run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from dataclasses import dataclass
@@ -39,13 +40,29 @@ def parse_arguments(call: ToolCall, spec: ToolSpec | None) -> dict[str, Any]:
     if spec is None:
         raise BadToolCall(f"unknown tool {call.name!r}")
     raw = call.arguments.strip() or "{}"
+    if _several_objects(raw):
+        raise BadToolCall(f"arguments of {call.name} hold several JSON objects, one after another: make one call "
+                          f"for each: {raw[:200]}")
     try:
         value = repair.loads(raw)
     except ValueError as exc:  # RepairError and json's errors are ValueErrors
         raise BadToolCall(f"arguments of {call.name} are not JSON ({exc}): {raw[:200]}") from exc
+    if isinstance(value, str):  # the object encoded twice, as a JSON string: some chat templates send it so
+        with contextlib.suppress(ValueError):
+            value = repair.loads(value)
     if not isinstance(value, dict):
         raise BadToolCall(f"arguments of {call.name} must be a JSON object, got {type(value).__name__}")
     return value
+
+
+def _several_objects(raw: str) -> bool:
+    """Whether `raw` is a JSON object with another after it (`{...}{...}`): two calls' arguments run together.
+    Repaired, the last alone was kept, and the call ran on it, the first dropped unsaid."""
+    try:
+        first, end = json.JSONDecoder().raw_decode(raw)
+    except ValueError:
+        return False
+    return isinstance(first, dict) and raw[end:].lstrip().startswith("{")
 
 
 def plan_steps(arguments: dict[str, Any]) -> list[dict[str, str]]:
