@@ -599,6 +599,25 @@ def test_a_finish_summary_written_as_a_number_ends_the_run_with_it_as_text(tmp_p
     assert (finished["type"], finished["reason"]) == ("finished", reason)
 
 
+@pytest.mark.parametrize("cuts, outcome, retried", [(1, "done", 1), (2, "done", 2), (3, "failed", 2)],
+                         ids=["cut once", "cut twice", "cut three times"])
+def test_a_reply_whose_stream_breaks_off_is_asked_for_again(tmp_path: Path, cuts: int, outcome: str,
+                                                            retried: int) -> None:
+    """A stream cut after it had started (a connection reset) failed the run at once, though nothing of the reply
+    was kept or run."""
+    from tests.support.model_server import Fault
+
+    root = project(tmp_path)
+    edit = [call("edit_file", path="calc.py", old_string="a - b", new_string="a + b")]
+    with ModelServer() as server:
+        server.script(*[Turn(tool_calls=edit, fault=Fault.cut(after_chunks=4))] * cuts, Turn(tool_calls=edit),
+                      Turn(tool_calls=[call("finish", summary="fixed")]))
+        run = run_agent(root, server, "fix add")
+    assert run.outcome.outcome == outcome, run.outcome.reason
+    assert [e.recoverable for e in run.of_type("error")] == [True] * retried + ([False] if outcome == "failed" else [])
+    assert ("a + b" in (root / "calc.py").read_text()) == (outcome == "done")
+
+
 def test_the_time_limit_holds_while_the_model_sends_nothing(tmp_path: Path) -> None:
     """The gateway waited out its read timeout on every retry (3 x 120 s by default) past --max-seconds."""
     from tests.support.model_server import Fault

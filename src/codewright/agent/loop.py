@@ -36,7 +36,7 @@ from codewright.errors import (
     Stopped,
 )
 from codewright.gateway.deadline import deadline_at
-from codewright.gateway.errors import ContextOverflow
+from codewright.gateway.errors import ContextOverflow, StreamInterrupted
 from codewright.gateway.types import Completed, ReasoningDelta, Response, TextDelta, ToolCall, ToolCallDelta
 from codewright.tools.files import shown_path
 
@@ -51,6 +51,7 @@ CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run
            "runs into the limit). Reply again, shorter: one tool call.")
 MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
 MAX_OUTSIDE = 20  # files named in the note on what changed while a session was stopped
+STREAM_RETRIES = 2  # a reply whose stream broke off is asked for again this many times
 OVERFLOW_RETRIES = 5  # a prompt the provider refused as too long is compacted and sent again this many times
 
 
@@ -347,15 +348,27 @@ class Agent:
         prompt refused at every size is a limit that says so."""
         for _ in range(OVERFLOW_RETRIES):
             try:
-                return self._call_model()
+                return self._call_model_again_if_cut()
             except ContextOverflow as exc:
                 self.emit(ev.ErrorEvent(kind="context_overflow", message=str(exc), recoverable=True))
                 self.engine.shrink_window(self.model)
         try:
-            return self._call_model()
+            return self._call_model_again_if_cut()
         except ContextOverflow as exc:
             raise LimitReached(f"the model refused the prompt as too long {OVERFLOW_RETRIES + 1} times, the last "
                                f"compacted to {self.engine.measure()} tokens: {exc}") from exc
+
+    def _call_model_again_if_cut(self) -> Response:
+        """The model call, made again up to STREAM_RETRIES times when its stream broke off after it had started (a
+        connection reset, a proxy's timeout). The gateway does not retry such a call, as its caller has shown part
+        of the reply; nothing of the reply was kept or run, so the step can be. It failed the run at the first."""
+        for _ in range(STREAM_RETRIES):
+            try:
+                return self._call_model()
+            except StreamInterrupted as exc:
+                self.emit(ev.ErrorEvent(kind="stream_interrupted", message=f"{exc}; the call is made again",
+                                        recoverable=True))
+        return self._call_model()
 
     def _call_model(self) -> Response:
         request = self.engine.build(self.model)
