@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -103,6 +104,16 @@ def test_a_diff_leaves_out_the_files_read_file_refuses(make_box, workspace: Path
     diff = make_box().call("git_diff", args)
     assert diff.ok and "+more" in diff.content and "API_KEY" not in diff.content
     assert diff.content.endswith("\n[left out, as read_file would refuse them: .env]")
+
+
+@pytest.mark.parametrize("tool", ["git_status", "git_diff", "git_log"])
+def test_the_git_tools_outside_a_git_repository_say_so_in_one_line(make_box, workspace: Path, tool: str) -> None:
+    """git diff answered with its whole usage text (40 lines, every call) and the others with git's fatal line."""
+    shutil.rmtree(workspace / ".git")
+    result = make_box().call(tool, {})
+    said = ("the workspace is not in a git repository: git_status, git_diff and git_log have nothing to show "
+            "(read_file and search work without one)")
+    assert (result.ok, result.content) == (False, said)
 
 
 def test_a_diff_shows_bytes_that_are_not_utf8_as_escapes_as_run_command_does(make_box, workspace: Path) -> None:

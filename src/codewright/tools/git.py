@@ -39,8 +39,12 @@ def _git(box: Toolbox, *args: str) -> ToolResult:
         out = _run(box, list(args))
     except (OSError, subprocess.TimeoutExpired) as exc:
         return ToolResult.error(f"git could not run: {exc}")
+    said = out.stderr.decode("utf-8", UNDECODABLE).strip()
+    if out.returncode != 0 and "not a git repository" in said.lower():  # git diff added its whole usage text
+        return ToolResult.error("the workspace is not in a git repository: git_status, git_diff and git_log have "
+                                "nothing to show (read_file and search work without one)")
     if out.returncode != 0:
-        return ToolResult.error(f"git {' '.join(args)} failed: {out.stderr.decode('utf-8', UNDECODABLE).strip()}")
+        return ToolResult.error(f"git {' '.join(args)} failed: {said}")
     # bytes that are not UTF-8 (a latin-1 file's lines) as \xNN escapes, as run_command shows them: U+FFFD
     # told the model nothing of what was there
     text = cut_middle(out.stdout.decode("utf-8", UNDECODABLE).rstrip(), HEAD_CHARS, TAIL_CHARS)
