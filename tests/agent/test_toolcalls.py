@@ -17,6 +17,8 @@ READ = ToolSpec("read_file", "read", {"type": "object", "properties": {"path": {
     ('{"path": "a.py",}', {"path": "a.py"}),  # trailing comma repaired
     ("{'path': 'a.py'}", {"path": "a.py"}),  # single quotes repaired
     ("", {}),  # no arguments at all
+    ("{ }", {}),
+    ("\n{}\n", {}),
     ('"{\\"path\\": \\"a.py\\"}"', {"path": "a.py"}),  # the object encoded twice, as a JSON string
 ])
 def test_arguments_are_repaired(raw: str, expected: dict) -> None:
@@ -29,6 +31,9 @@ def test_arguments_are_repaired(raw: str, expected: dict) -> None:
     ('"a.py"', "must be a JSON object, got str"),
     ('{"path": "a.py"}{"path": "b.py"}', "hold several JSON objects, one after another: make one call for each"),
     ('{"path": "a.py"}\n {"path": "b.py"}', "hold several JSON objects"),
+    ("{{{{not json", "not JSON: nothing could be read from {{{{not json"),  # repaired, it was {}
+    ("{garbage}", "not JSON: nothing could be read"),
+    ("{]", "not JSON: nothing could be read"),
 ])
 def test_unreadable_arguments_get_a_precise_message(raw: str, message: str) -> None:
     with pytest.raises(BadToolCall, match=message):

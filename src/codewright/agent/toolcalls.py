@@ -52,7 +52,15 @@ def parse_arguments(call: ToolCall, spec: ToolSpec | None) -> dict[str, Any]:
             value = repair.loads(value)
     if not isinstance(value, dict):
         raise BadToolCall(f"arguments of {call.name} must be a JSON object, got {type(value).__name__}")
+    if not value and raw.strip(_EMPTY_OBJECT):
+        raise BadToolCall(f"arguments of {call.name} are not JSON: nothing could be read from {raw[:200]}")
     return value
+
+
+_EMPTY_OBJECT = "{} \t\r\n"
+"""What `{}` may be written with. Repair reads `{garbage}` or `{{{{not json` as an empty object: a tool whose
+arguments are all optional (git_diff, run_tests, list_dir) then ran on its defaults, and the model never heard
+that its call was unreadable."""
 
 
 def _several_objects(raw: str) -> bool:
