@@ -88,13 +88,21 @@ def test_a_deletion_diff_must_show_the_files_content(tree, snapshot):
     assert not (root / "keep.txt").exists()
 
 
-def test_deleting_through_a_symlink_is_refused(tree, snapshot):
+@pytest.mark.parametrize("label, text, pattern", [
+    ("a delete", "*** Begin Patch\n*** Delete File: link.txt\n*** End Patch\n", "deleting through it would delete"),
+    ("a *** Move to:", ("*** Begin Patch\n*** Update File: link.txt\n*** Move to: moved.txt\n@@\n-x\n+y\n"
+                        "*** End Patch\n"), "moving through it would move"),
+    ("git's rename lines", ("diff --git a/link.txt b/moved.txt\nsimilarity index 100%\nrename from link.txt\n"
+                            "rename to moved.txt\n"), "moving through it would move"),
+])
+def test_deleting_or_moving_through_a_symlink_is_refused(tree, snapshot, label, text, pattern):
+    """The file the link points to was deleted or moved, and the link left dangling."""
     root = tree({"real.txt": "x\n"})
     (root / "link.txt").symlink_to("real.txt")
     before = snapshot(root)
-    with pytest.raises(EditError, match="link.txt: is a symbolic link"):
-        apply_text(root, "*** Begin Patch\n*** Delete File: link.txt\n*** End Patch\n")
-    assert snapshot(root) == before and (root / "link.txt").is_symlink()
+    with pytest.raises(EditError, match=f"link.txt: is a symbolic link \\(to real.txt\\); {pattern}"):
+        apply_text(root, text)
+    assert snapshot(root) == before and (root / "link.txt").is_symlink() and not (root / "moved.txt").exists()
 
 
 @pytest.mark.parametrize("path", [".git/config", ".codewright/index.db", "sub/.git/hooks/pre-commit"])

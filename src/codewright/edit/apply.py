@@ -60,9 +60,7 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
         state = _state(root, run[0].path, states, order)
         if state.binary and not all(edit.is_delete for edit in run):
             raise state.binary
-        if run[0].is_delete and (root / run[0].path).is_symlink():
-            raise EditError(f"{run[0].path}: is a symbolic link (to {state.rel}); deleting through it would delete "
-                            "the file it points to. Remove the link itself with a command; nothing changed.")
+        _not_through_a_link(root, run, state)
         for edit in run:
             if state.current is None and not (edit.old is None or (edit.old == "" and edit.new is not None)):
                 raise EditError(_no_file(state, k + 1))
@@ -83,6 +81,15 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
     if not dry_run:
         commit(writes, root)
     return ApplyResult(changes, dry_run, format)
+
+
+def _not_through_a_link(root: Path, run: list[Edit], state: _FileState) -> None:
+    """Refuse to delete or move a file named by a symbolic link: it would delete or move the file the link
+    points to, and leave the link dangling."""
+    doing = ("deleting", "delete") if run[0].is_delete else ("moving", "move") if run[-1].move_to else None
+    if doing and (root / run[0].path).is_symlink():
+        raise EditError(f"{run[0].path}: is a symbolic link (to {state.rel}); {doing[0]} through it would {doing[1]} "
+                        "the file it points to. Change the link itself with a command; nothing changed.")
 
 
 def _run_at(edits: list[Edit], k: int) -> list[Edit]:
