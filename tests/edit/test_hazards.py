@@ -206,6 +206,22 @@ def test_a_diff_touching_a_bom_files_first_line(tree):
     assert (root / "b.txt").read_bytes() == b"\xef\xbb\xbfuno\ntwo\n"
 
 
+@pytest.mark.parametrize("label, text, after", [
+    ("a whole file", "b.txt\n```\n\ufeffuno\ntwo\n```\n", b"\xef\xbb\xbfuno\ntwo\n"),
+    ("a SEARCH/REPLACE block", "b.txt\n<<<<<<< SEARCH\n\ufeffone\n=======\n\ufeffuno\n>>>>>>> REPLACE\n",
+     b"\xef\xbb\xbfuno\ntwo\n"),
+    ("a SEARCH without the mark's REPLACE", "b.txt\n<<<<<<< SEARCH\n\ufeffone\n=======\nuno\n>>>>>>> REPLACE\n",
+     b"\xef\xbb\xbfuno\ntwo\n"),
+    ("an old_string", '{"path": "b.txt", "old_string": "\ufeffone", "new_string": "\ufeffuno"}',
+     b"\xef\xbb\xbfuno\ntwo\n"),
+])
+def test_a_bom_quoted_by_the_model_is_the_files_own(tree, label, text, after):
+    """A whole file was written with its mark twice; a quoted first line was not found."""
+    root = tree({"b.txt": b"\xef\xbb\xbfone\ntwo\n"})
+    apply_text(root, text)
+    assert (root / "b.txt").read_bytes() == after
+
+
 @pytest.mark.parametrize("before, search, replace, after", [
     ("def f():\n\tx = 1\n\treturn x\n", "def f():\n    x = 1\n    return x\n",
      "def f():\n    x = 2\n    if x:\n        return x\n", "def f():\n\tx = 2\n\tif x:\n\t\treturn x\n"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from codewright.edit import confined
@@ -58,6 +58,7 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
     while k < len(edits):
         run = _run_at(edits, k)
         state = _state(root, run[0].path, states, order)
+        run = _without_the_mark(state, run)
         if state.binary and not all(edit.is_delete for edit in run):
             raise state.binary
         _not_through_a_link(root, run, state)
@@ -81,6 +82,18 @@ def apply_edits(root: Path | str, edits: list[Edit], dry_run: bool = False,
     if not dry_run:
         commit(writes, root)
     return ApplyResult(changes, dry_run, format)
+
+
+def _without_the_mark(state: _FileState, run: list[Edit]) -> list[Edit]:
+    """A file with a byte-order mark keeps its own; a model that read the file raw quotes the mark (U+FEFF) as
+    the first character of its text, which was then no text to find, or written twice over a whole file."""
+    if state.current is None or not state.current.bom:
+        return run
+    return [replace(edit, old=_unmarked(edit.old), new=_unmarked(edit.new)) for edit in run]
+
+
+def _unmarked(text: str | None) -> str | None:
+    return None if text is None else text.removeprefix("\ufeff")
 
 
 def _not_through_a_link(root: Path, run: list[Edit], state: _FileState) -> None:
