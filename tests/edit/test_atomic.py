@@ -55,6 +55,21 @@ def test_mode_is_kept(tree):
     assert stat.S_IMODE(os.stat(root / "run.sh").st_mode) == 0o751
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root may give a file to another user")
+@pytest.mark.parametrize("label, edit, path", [
+    ("an edit", Edit("s.txt", "a\n", "b\n"), "s.txt"),
+    ("a move", Edit("s.txt", "a\n", "b\n", move_to="t.txt"), "t.txt"),
+])
+def test_owner_group_and_set_user_id_are_kept(tree, label, edit, path):
+    """The file renamed over the old one was the writer's: a file root edited became root's."""
+    root = tree({"s.txt": "a\n"})
+    os.chown(root / "s.txt", 1234, 2345)
+    os.chmod(root / "s.txt", 0o4750)
+    apply_edits(root, [edit])
+    status = os.stat(root / path)
+    assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (1234, 2345, 0o4750)
+
+
 def test_writes_through_a_symlink_inside_the_root(tree):
     root = tree({"real.txt": "a\n"})
     os.symlink("real.txt", root / "link.txt")

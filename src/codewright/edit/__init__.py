@@ -22,7 +22,7 @@ Public API (the agent's tools import these names)::
   out; otherwise `EditError` lists them. Nothing found → `EditError` shows the closest lines.
 - All-or-nothing: every edit is applied in memory first; files are then written atomically
   and restored if any write fails. Encoding (UTF-8, UTF-8/16 with BOM, Latin-1), line endings,
-  final newline and mode are kept (a diff's mode lines set it). Paths outside `root`, inside
+  final newline, mode and owner are kept (a diff's mode lines set the mode). Paths outside `root`, inside
   `.git/` or `.codewright/`, and deletes or moves through a symlink are refused.
 - Nothing is overwritten or deleted unseen: a diff or `*** Add File:` that creates an existing
   file, and a deleting diff whose removed lines are not the file's, are refused; a plain diff's

@@ -33,6 +33,7 @@ class _FileState:
     binary: EditError | None = None  # why the file cannot be read as text: deleting it is all an edit may do
     new_mode: int | None = None  # permission bits to set (a diff's mode line, a move's source); None keeps `mode`
     source_before: bytes | None = None  # a move's destination: what its source held, for the diff shown
+    owner: tuple[int, int] | None = None  # the user and group ids the file keeps (a move's destination: its source's)
 
 
 @dataclass
@@ -147,10 +148,11 @@ def resolve(root: Path, rel: str) -> tuple[str, Path]:
 def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]) -> _FileState:
     rel, full = resolve(root, rel)
     if rel not in states:
-        before, mode, current = None, None, None
+        before, mode, current, owner = None, None, None, None
         binary = None
         try:
-            before, mode = confined.read(root, full)  # what is read is what the checks above looked at
+            before, status = confined.read(root, full)  # what is read is what the checks above looked at
+            mode, owner = status.st_mode & 0o7777, (status.st_uid, status.st_gid)
         except FileNotFoundError:
             pass
         except OSError as exc:
@@ -160,7 +162,7 @@ def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]
                 current = TextFile.decode(before, rel)
             except EditError as exc:
                 binary = exc
-        states[rel] = _FileState(rel, full, before, mode, current, binary=binary)
+        states[rel] = _FileState(rel, full, before, mode, current, binary=binary, owner=owner)
         order.append(rel)
     return states[rel]
 
@@ -202,7 +204,7 @@ def _move(root: Path, state: _FileState, target: str, states, order) -> None:
         raise EditError(f"{state.rel}: cannot be moved to {rel}, which already exists.")
     dest.current, dest.moved_from, dest.tiers = state.current, state.rel, state.tiers
     dest.new_mode = state.new_mode if state.new_mode is not None else state.mode  # a script stays executable
-    dest.source_before = state.before
+    dest.source_before, dest.owner = state.before, state.owner
     state.current = None
 
 
@@ -375,7 +377,7 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
             continue
         if after != st.before and not (after is None and st.rel in moved_away):  # mv needs no write bit
             _writable(st)
-        writes.append(Write(st.path, after, st.before, st.mode, st.new_mode))
+        writes.append(Write(st.path, after, st.before, st.mode, st.new_mode, st.owner))
         if after is None and st.rel in moved_away:
             continue
         if after is None:

@@ -42,10 +42,11 @@ def folder(root: Path, path: Path, *, made: list[Path] | None = None) -> Iterato
         os.close(fd)
 
 
-def read(root: Path, path: Path) -> tuple[bytes, int]:
-    """The bytes of the file `path` below `root` and its permission bits; FileNotFoundError where there is none."""
+def read(root: Path, path: Path) -> tuple[bytes, os.stat_result]:
+    """The bytes of the file `path` below `root` and its status (permission bits, owner); FileNotFoundError where
+    there is none."""
     with open_file(root, path) as stream:
-        return stream.read(), os.fstat(stream.fileno()).st_mode & 0o7777
+        return stream.read(), os.fstat(stream.fileno())
 
 
 def read_below(root: Path, path: str | Path) -> bytes | None:
@@ -82,9 +83,11 @@ def descriptor(root: Path, path: Path) -> int:
         return _open(path.name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
 
 
-def write(root: Path, path: Path, data: bytes, mode: int, *, made: list[Path] | None = None) -> None:
-    """`path` below `root` holds `data` with permission bits `mode`: written to a temporary file beside it and
-    renamed over it, so a reader never sees half a file. With `made`, missing folders are created (see `folder`)."""
+def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, int] | None = None,
+          made: list[Path] | None = None) -> None:
+    """`path` below `root` holds `data` with permission bits `mode` (and, where we may set it, `owner`: user and
+    group ids): written to a temporary file beside it and renamed over it, so a reader never sees half a file.
+    With `made`, missing folders are created (see `folder`)."""
     with folder(root, path.parent, made=made) as parent:
         tmp, fd = _temporary(path.name, parent)
         try:
@@ -92,7 +95,9 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, made: list[Path] | 
                 handle.write(data)
                 handle.flush()
                 os.fsync(handle.fileno())
-                os.fchmod(handle.fileno(), mode)
+                if owner is not None:
+                    _own(handle.fileno(), owner)
+                os.fchmod(handle.fileno(), mode)  # after the owner: a change of owner clears set-user-id
             os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
         except BaseException:
             try:
@@ -106,6 +111,20 @@ def remove(root: Path, path: Path, *, is_folder: bool = False) -> None:
     """Unlink the file (or remove the empty folder) `path` below `root`."""
     with folder(root, path.parent) as parent:
         (os.rmdir if is_folder else os.unlink)(path.name, dir_fd=parent)
+
+
+def _own(fd: int, owner: tuple[int, int]) -> None:
+    """Give the temporary file the replaced file's owner and group, as far as we may (root may set both, a user
+    only a group it is in): renamed over the file, it was the writer's, and a file root edited became root's."""
+    made = os.fstat(fd)
+    if (made.st_uid, made.st_gid) == owner:
+        return
+    for uid, gid in (owner, (-1, owner[1])):
+        try:
+            os.fchown(fd, uid, gid)
+            return
+        except OSError:
+            continue
 
 
 def _temporary(name: str, parent: int) -> tuple[str, int]:
