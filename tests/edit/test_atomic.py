@@ -159,6 +159,34 @@ def test_a_file_replaced_by_a_directory_mid_way_is_restored(tree, snapshot, monk
     assert (root / "z.py").is_dir()
 
 
+@pytest.mark.parametrize("label, path, meanwhile, edit", [
+    ("an edited file", "z.py", b"z = 9\n", Edit("z.py", "z = 1\n", "z = 2\n")),
+    ("a deleted file", "z.py", b"z = 9\n", Edit.delete("z.py")),
+    ("a moved file", "z.py", b"z = 9\n", Edit("z.py", "", "", move_to="y.py")),
+    ("a new file", "n.py", b"made meanwhile\n", Edit.whole("n.py", "new\n")),
+])
+def test_a_file_written_by_another_program_after_it_was_read_is_not_overwritten(tree, snapshot, monkeypatch,
+                                                                                 label, path, meanwhile, edit):
+    """Between the read and the write, another program (a formatter the model started) writes the file: its
+    change was lost unseen. Now the call fails, `a.py` written before it is put back, the change stays."""
+    from codewright.edit import apply as apply_module
+    from codewright.edit.transaction import commit
+
+    root = tree({"a.py": "a = 1\n", "z.py": "z = 1\n"})
+    before = snapshot(root)
+
+    def write_then_commit(writes, base):
+        (root / path).write_bytes(meanwhile)
+        return commit(writes, base)
+
+    monkeypatch.setattr(apply_module, "commit", write_then_commit)
+    with pytest.raises(EditError, match=f"{path}: could not be written \\(it changed on disk after it was read "
+                                        "\\(another program wrote it meanwhile\\); re-read it\\); every file was "
+                                        "restored; nothing changed."):
+        apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n"), edit])
+    assert snapshot(root) == {**before, path: meanwhile}
+
+
 @pytest.mark.parametrize("edit", [Edit.whole("d/notes.txt", "changed\n"), Edit.whole("d/new.txt", "new\n"),
                                   Edit.delete("d/notes.txt")], ids=["overwrite", "create", "delete"])
 @pytest.mark.parametrize("target", ["outside", ".git"])

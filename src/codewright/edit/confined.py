@@ -22,6 +22,9 @@ from typing import IO
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 SWAPPED = "a folder or the file on its path became a symbolic link after it was checked"
+CHANGED = "it changed on disk after it was read (another program wrote it meanwhile); re-read it"
+ANY = object()
+"""`write`'s and `remove`'s `expect` where the file may hold anything (putting back what a failed call wrote)."""
 
 
 @contextmanager
@@ -84,10 +87,11 @@ def descriptor(root: Path, path: Path) -> int:
 
 
 def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, int] | None = None,
-          made: list[Path] | None = None) -> None:
+          made: list[Path] | None = None, expect: bytes | None | object = ANY) -> None:
     """`path` below `root` holds `data` with permission bits `mode` (and, where we may set it, `owner`: user and
     group ids): written to a temporary file beside it and renamed over it, so a reader never sees half a file.
-    With `made`, missing folders are created (see `folder`)."""
+    With `made`, missing folders are created (see `folder`). Unless `expect` is ANY, the file must still hold
+    `expect` (None: there must be none) when it is replaced (see `_holds`)."""
     with folder(root, path.parent, made=made) as parent:
         tmp, fd = _temporary(path.name, parent)
         try:
@@ -98,6 +102,7 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
                 if owner is not None:
                     _own(handle.fileno(), owner)
                 os.fchmod(handle.fileno(), mode)  # after the owner: a change of owner clears set-user-id
+            _holds(path.name, parent, expect)
             os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
         except BaseException:
             try:
@@ -107,10 +112,30 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
             raise
 
 
-def remove(root: Path, path: Path, *, is_folder: bool = False) -> None:
-    """Unlink the file (or remove the empty folder) `path` below `root`."""
+def remove(root: Path, path: Path, *, is_folder: bool = False, expect: bytes | object = ANY) -> None:
+    """Unlink the file (or remove the empty folder) `path` below `root`; unless `expect` is ANY, the file must
+    still hold `expect`."""
     with folder(root, path.parent) as parent:
+        _holds(path.name, parent, expect)
         (os.rmdir if is_folder else os.unlink)(path.name, dir_fd=parent)
+
+
+def _holds(name: str, parent: int, expect: bytes | None | object) -> None:
+    """Raise OSError (CHANGED) unless the file `name` holds `expect` (None: no file is there). The edits were
+    made to the bytes read before; a formatter or other command of the model's that wrote the file since then
+    would lose its change unseen. Compared just before the rename, this leaves a window of microseconds, not the
+    time every file before it took to be written and synced."""
+    if expect is ANY:
+        return
+    try:
+        fd = _open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
+    except FileNotFoundError:
+        now = None
+    else:
+        with os.fdopen(fd, "rb") as stream:
+            now = stream.read()
+    if now != expect:
+        raise OSError(errno.EBUSY, CHANGED, name)
 
 
 def _own(fd: int, owner: tuple[int, int]) -> None:

@@ -6,7 +6,8 @@ interrupted (Ctrl-C, a SIGTERM the CLI turns into one), the files already writte
 from the bytes read before, and new files and directories removed: a failed call leaves the tree
 byte-identical. The putting back itself is not interrupted. Every folder on the way is opened
 without following a symbolic link (`confined`): one swapped for a link since the paths were checked
-fails the write instead of leading it outside the workspace.
+fails the write instead of leading it outside the workspace. So does a file that no longer holds what was
+read (or a new file's name taken meanwhile): another program wrote it, and its change is not overwritten.
 """
 
 from __future__ import annotations
@@ -51,10 +52,11 @@ def commit(writes: list[Write], root: Path) -> None:
     for write in writes:
         try:
             if write.data is None:
-                confined.remove(root, write.path)
+                confined.remove(root, write.path, expect=write.before)
             else:
                 mode = write.mode if write.new_mode is None else write.new_mode
-                confined.write(root, write.path, write.data, _mode(mode), owner=write.owner, made=made_dirs)
+                confined.write(root, write.path, write.data, _mode(mode), owner=write.owner, made=made_dirs,
+                               expect=write.before)
         except OSError as exc:
             problems = _rollback(done, made_dirs, root)
             rel = write.path.relative_to(root).as_posix()
