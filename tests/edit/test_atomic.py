@@ -20,6 +20,7 @@ PRESERVE = [
     ("CRLF", b"a = 1\r\nb = 2\r\n", b"a = 1\r\nb = 3\r\n"),
     ("mixed endings kept per line", b"a = 1\r\nb = 2\nc = 4\r\n", b"a = 1\r\nb = 3\nc = 4\r\n"),
     ("no final newline", b"a = 1\nb = 2", b"a = 1\nb = 3"),
+    ("UTF-8 with a stray byte", b"\xc3\xa9 = 1\r\n\xff = 0\nb = 2\n", b"\xc3\xa9 = 1\r\n\xff = 0\nb = 3\n"),
 ]
 
 
@@ -28,6 +29,27 @@ def test_edit_keeps_encoding_bom_and_line_endings(tree, label, before, after):
     root = tree({"f.txt": before})
     apply_edits(root, [Edit("f.txt", "b = 2\n", "b = 3\n")])
     assert (root / "f.txt").read_bytes() == after
+
+
+STRAY = b"na\xc3\xafve = 1\nx = '\xff'\r\ny = 2\n"  # UTF-8 but for one byte, on a line ending in CRLF
+STRAY_EDITS = [
+    ("new text is UTF-8", Edit("m.py", "y = 2\n", "y = 'café'\n"), b"na\xc3\xafve = 1\nx = '\xff'\r\ny = 'caf\xc3\xa9'\n"),
+    ("its UTF-8 lines are found as written", Edit("m.py", "naïve = 1\n", "naive = 1\n"),
+     b"naive = 1\nx = '\xff'\r\ny = 2\n"),
+    ("the line that is not UTF-8 is Latin-1, kept as it was", Edit("m.py", "x = 'ÿ'\ny = 2\n", "x = 'ÿ'\ny = 3\n"),
+     b"na\xc3\xafve = 1\nx = '\xff'\r\ny = 3\n"),
+    ("a whole file keeps it", Edit.whole("m.py", "naïve = 1\nx = 'ÿ'\nz = 'é'\n"),
+     b"na\xc3\xafve = 1\nx = '\xff'\nz = '\xc3\xa9'\n"),
+]
+
+
+@pytest.mark.parametrize(("label", "edit", "after"), STRAY_EDITS, ids=[s[0] for s in STRAY_EDITS])
+def test_a_utf8_file_with_a_stray_byte_stays_utf8(tree, label, edit, after):
+    """Read whole as Latin-1, its text was garbled (naÃ¯ve), not found when quoted right, and new text written
+    in Latin-1 (é as byte E9) into a UTF-8 file."""
+    root = tree({"m.py": STRAY})
+    apply_edits(root, [edit])
+    assert (root / "m.py").read_bytes() == after
 
 
 def test_added_lines_take_the_files_line_ending(tree):

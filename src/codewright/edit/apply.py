@@ -250,7 +250,7 @@ def _substring(state: _FileState, edit: Edit, number: int) -> bool:
                         "text so that it is unique, or set replace_all to replace every one. No file was changed.")
     changed = text.replace(old, new) if edit.replace_all else text.replace(old, new, 1)
     lines, endings = split_lines(changed)
-    state.current = TextFile(lines, endings, tf.encoding, tf.bom)
+    state.current = TextFile(lines, endings, tf.encoding, tf.bom, tf.latin1)
     state.tiers.append("exact")
     return True
 

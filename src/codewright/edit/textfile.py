@@ -7,19 +7,25 @@ ending (CRLF, LF, mixed) and the presence of a final newline all survive a round
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from codewright.edit.model import EditError
 
 _BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+_UTF8_CHAR = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 @dataclass
 class TextFile:
+    """`latin1`: for a UTF-8 file with lines that are not (a stray byte), those lines, read as Latin-1 and
+    written back so; every other line, new ones included, is UTF-8."""
+
     lines: list[str]
     endings: list[str]
     encoding: str = "utf-8"
     bom: bytes = b""
+    latin1: frozenset[str] = frozenset()
 
     @classmethod
     def decode(cls, data: bytes, path: str = "") -> TextFile:
@@ -35,6 +41,9 @@ class TextFile:
             try:
                 text, encoding = body.decode("utf-8"), "utf-8"
             except UnicodeDecodeError:
+                mixed = _utf8_but_some_lines(body) if _UTF8_CHAR.search(body) else None
+                if mixed is not None:
+                    return mixed
                 text, encoding = body.decode("latin-1"), "latin-1"
         else:
             try:
@@ -65,6 +74,9 @@ class TextFile:
 
     def encode(self, path: str = "") -> bytes:
         try:
+            if self.latin1:
+                return b"".join(line.encode("latin-1" if line in self.latin1 else "utf-8") + end.encode()
+                                for line, end in zip(self.lines, self.endings))
             return self.bom + self.text().encode(self.encoding)
         except UnicodeEncodeError as exc:
             bad = exc.object[exc.start:exc.end]
@@ -80,7 +92,29 @@ class TextFile:
         fixed = [end or newline for end in endings]
         if fixed:
             fixed[-1] = (endings[-1] or newline) if want_final else ""
-        return TextFile(lines, fixed, self.encoding, self.bom)
+        return TextFile(lines, fixed, self.encoding, self.bom, self.latin1)
+
+
+def _utf8_but_some_lines(body: bytes) -> TextFile | None:
+    """A file of UTF-8 text with some lines that are not UTF-8 (a stray byte), each line read as what it is; None
+    where two lines read alike from different bytes, so that the text would not say which bytes to write back.
+
+    Read whole as Latin-1, its UTF-8 text was shown garbled (`naÃ¯ve`), so not found when quoted right, and the
+    new text written in Latin-1: `café` became byte E9 in a UTF-8 file.
+    """
+    texts, latin1, utf8 = [], set(), set()
+    for piece in body.split(b"\n"):
+        try:
+            text = piece.decode("utf-8")
+            utf8.add(text.removesuffix("\r"))
+        except UnicodeDecodeError:
+            text = piece.decode("latin-1")
+            latin1.add(text.removesuffix("\r"))
+        texts.append(text)
+    if latin1 & utf8:
+        return None
+    lines, endings = split_lines("\n".join(texts))
+    return TextFile(lines, endings, latin1=frozenset(latin1))
 
 
 def split_lines(text: str) -> tuple[list[str], list[str]]:
