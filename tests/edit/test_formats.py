@@ -57,6 +57,22 @@ def test_replace_all_replaces_every_occurrence(tree):
     assert (root / "a.py").read_text() == "x = 2\ny = 1\nx = 2\n"
 
 
+@pytest.mark.parametrize("flag, refusal", [
+    ('"false"', r"a.py: edit 1: old_string occurs 2 times \(at lines 1, 2\)"),
+    ("null", r"a.py: edit 1: old_string occurs 2 times \(at lines 1, 2\)"),
+    ('"maybe"', r'a.py: replace_all must be true or false, not "maybe"; nothing changed.'),
+])
+def test_replace_all_is_read_as_a_flag(tree, snapshot, flag, refusal):
+    """bool("false") is true: the string replaced every occurrence."""
+    root = tree({"a.py": "x = 1\ny = 1\n"})
+    before = snapshot(root)
+    with pytest.raises(EditError, match=refusal):
+        apply_text(root, f'{{"file_path": "a.py", "old_string": "= 1", "new_string": "= 2", "replace_all": {flag}}}')
+    assert snapshot(root) == before
+    apply_text(root, '{"file_path": "a.py", "old_string": "= 1", "new_string": "= 2", "replace_all": "True"}')
+    assert (root / "a.py").read_text() == "x = 2\ny = 2\n"
+
+
 def test_old_string_must_be_unique_without_replace_all(tree):
     root = tree({"a.py": "x = 1\ny = 1\nx = 1\n"})
     with pytest.raises(EditError, match=r"old_string occurs 2 times \(at lines 1, 3\)"):

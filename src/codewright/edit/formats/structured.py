@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from codewright.edit.model import Edit, EditError
+from codewright.repair import SchemaError, coerce
 
 _PATH_KEYS = ("file_path", "path", "filename", "file")
 
@@ -53,7 +54,19 @@ def _from_object(item: object, path: str | None) -> list[Edit]:
         if not old:
             raise EditError(f"{path}: old_string is empty; to create or overwrite the file, send its whole "
                             "content instead.")
-        return [Edit(path, old, new, replace_all=bool(item.get("replace_all", False)), text_match=True)]
+        return [Edit(path, old, new, replace_all=_flag(item.get("replace_all"), path), text_match=True)]
     if isinstance(item.get("content"), str):
         return [Edit.whole(path, item["content"])]
     raise EditError(f"{path}: an edit needs old_string and new_string (strings), or content.")
+
+
+def _flag(value: object, path: str) -> bool:
+    """`replace_all` as a flag, read as a tool call's boolean is: the string "false" (which bool() reads as true)
+    replaced every occurrence."""
+    if value is None:
+        return False
+    try:
+        return coerce(value, {"type": "boolean"})
+    except SchemaError:
+        raise EditError(f"{path}: replace_all must be true or false, not {json.dumps(value)}; nothing "
+                        "changed.") from None
