@@ -57,6 +57,32 @@ def test_replace_all_replaces_every_occurrence(tree):
     assert (root / "a.py").read_text() == "x = 2\ny = 1\nx = 2\n"
 
 
+@pytest.mark.parametrize("label, text", [
+    ("a newline written raw in a string", '{"path": "a.py", "old_string": "x = 1\n", "new_string": "x = 2\n"}'),
+    ("a trailing comma", '{"path": "a.py", "old_string": "x = 1", "new_string": "x = 2",}'),
+    ("single quotes and Python's True", ("{'path': 'a.py', 'old_string': 'x = 1', 'new_string': 'x = 2', "
+                                         "'replace_all': True}")),
+    ("a ```json fence", '```json\n[{"path": "a.py", "old_string": "x = 1", "new_string": "x = 2"}]\n```\n'),
+])
+def test_json_edits_a_model_drifted_from_are_read_as_a_tool_calls_arguments_are(tree, label, text):
+    """They were not recognised as edits at all."""
+    root = tree({"a.py": "x = 1\ny = 1\n"})
+    assert apply_text(root, text).format == "json"
+    assert (root / "a.py").read_text() == "x = 2\ny = 1\n"
+
+
+@pytest.mark.parametrize("text", [
+    '{"path": "a.py", "content": "x = 2\n',
+    '```json\n{"path": "a.py", "content": "x = 2\n\n```',
+])
+def test_a_json_edit_cut_off_is_not_repaired_into_a_whole_file(tree, snapshot, text):
+    root = tree({"a.py": "x = 1\ny = 1\n"})
+    before = snapshot(root)
+    with pytest.raises(EditError, match=r"^The JSON edit stops before its closing bracket \(was it cut off\?\)"):
+        apply_text(root, text, format="json")
+    assert snapshot(root) == before
+
+
 @pytest.mark.parametrize("flag, refusal", [
     ('"false"', r"a.py: edit 1: old_string occurs 2 times \(at lines 1, 2\)"),
     ("null", r"a.py: edit 1: old_string occurs 2 times \(at lines 1, 2\)"),

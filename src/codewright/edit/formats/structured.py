@@ -1,36 +1,44 @@
 """JSON edits, as tool calls carry them: `old_string`/`new_string` (with `replace_all`), the
 multi-edit form (`file_path` + `edits: [...]`), `old_str`/`new_str`, and whole files
 (`path` + `content`). One object, a list of them, or `{"edits": [...]}`.
+
+The JSON is read as the agent reads a tool call's arguments, with the drift models show repaired (newlines
+written raw inside strings, trailing commas, single quotes, Python's True, a ```json fence), except a text cut
+off before its closing bracket: repaired, a cut-off `content` was written as the whole file.
 """
 
 from __future__ import annotations
 
 import json
+import re
 
 from codewright.edit.model import Edit, EditError
-from codewright.repair import SchemaError, coerce
+from codewright.repair import RepairError, SchemaError, coerce, loads
 
 _PATH_KEYS = ("file_path", "path", "filename", "file")
+_FENCED = re.compile(r"```(?:json)?[ \t]*\n(.*)\n[ \t]*```", re.DOTALL | re.IGNORECASE)
 
 
 def looks_like(text: str) -> bool:
+    """Valid JSON that is an object or array, or JSON a model drifted from that holds edits."""
     bare = text.strip()
-    if not bare.startswith(("{", "[")):
-        return False
+    if bare.startswith(("{", "[")):
+        try:
+            json.loads(bare)
+            return True
+        except (ValueError, RecursionError):
+            pass
     try:
-        json.loads(bare)
-    except (ValueError, RecursionError):
+        data = _value(text)
+    except EditError:
         return False
-    return True
+    items = data if isinstance(data, list) else [data]
+    return bool(items) and all(isinstance(item, dict) and any(k in item for k in (*_PATH_KEYS, "edits"))
+                               for item in items)
 
 
 def parse(text: str) -> list[Edit]:
-    try:
-        data = json.loads(text.strip())
-    except ValueError as exc:
-        raise EditError(f"The edit is not valid JSON: {exc}.") from None
-    except RecursionError:
-        raise EditError("The edit is JSON nested too deeply to read.") from None
+    data = _value(text)
     items = data if isinstance(data, list) else [data]
     edits: list[Edit] = []
     for item in items:
@@ -58,6 +66,22 @@ def _from_object(item: object, path: str | None) -> list[Edit]:
     if isinstance(item.get("content"), str):
         return [Edit.whole(path, item["content"])]
     raise EditError(f"{path}: an edit needs old_string and new_string (strings), or content.")
+
+
+def _value(text: str) -> object:
+    """The JSON object or array of the text (see the module's docstring), or EditError."""
+    bare = text.strip()
+    fenced = _FENCED.fullmatch(bare)
+    bare = fenced.group(1).strip() if fenced else bare
+    if not bare.startswith(("{", "[")):
+        raise EditError("The edit is not a JSON object or array.")
+    if not bare.endswith(("}", "]")):
+        raise EditError("The JSON edit stops before its closing bracket (was it cut off?); send it whole. Nothing "
+                        "changed.")
+    try:
+        return loads(bare)
+    except RepairError as exc:
+        raise EditError(f"The edit is not valid JSON: {exc}.") from None
 
 
 def _flag(value: object, path: str) -> bool:
