@@ -273,3 +273,15 @@ def test_a_whole_file_holding_fenced_blocks_is_written_whole(tree, block, conten
     root = tree({"README.md": "# old\n"})
     apply_text(root, "README.md\n" + block)
     assert (root / "README.md").read_text() == content
+
+
+@pytest.mark.parametrize("line", ["### `app.py`", "**`app.py`**:", "File: app.py", "**File:** `app.py`"])
+@pytest.mark.parametrize("block", ["```python\nx = 2\n```\n",
+                                   "```python\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n```\n"],
+                         ids=["whole", "search"])
+def test_a_path_line_in_markdown_names_the_file(tree, line, block):
+    """`### `app.py`` named the file "`app.py": a whole file was written under that name beside app.py."""
+    root = tree({"app.py": "x = 1\n"})
+    apply_text(root, f"{line}\n{block}")
+    assert sorted(p.name for p in root.iterdir() if p.is_file()) == ["app.py"]
+    assert (root / "app.py").read_text() == "x = 2\n"

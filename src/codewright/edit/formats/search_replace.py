@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from codewright.edit import confined
-from codewright.edit.formats.whole import written_whole
+from codewright.edit.formats.whole import path_text, written_whole
 from codewright.edit.model import Edit, EditError
 
 # Models drift: more or fewer marker characters, blanks, lower case, aider's older ORIGINAL/UPDATED.
@@ -108,7 +108,7 @@ def _path_before(lines: list[str], i: int, root: Path | None = None) -> str | No
         if not bare:
             continue
         seen += 1
-        candidate = bare.strip("*`#:").strip()
+        candidate = path_text(bare)
         if _plausible(candidate) or _in_tree(root, candidate):
             return candidate
         if seen >= 3:

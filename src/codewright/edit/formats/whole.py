@@ -18,6 +18,8 @@ _FENCE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)")
 _MARKERS = (re.compile(r"^\s*<{4,}"), re.compile(r"^\s*>{4,}"))
 _DIFF_TAGS = frozenset({"diff", "patch", "udiff"})
 _SHELL_TAGS = frozenset({"bash", "sh", "shell", "console", "sh-session"})
+_DECORATION = "*`#: \t"  # Markdown around a path line: **app.py**, `app.py`:, ### app.py
+_LABEL = re.compile(r"(?:file(?:name)?|path)\s*:", re.IGNORECASE)
 
 
 def looks_like(text: str) -> bool:
@@ -86,7 +88,15 @@ def _closing(lines: list[str], start: int, opener: str) -> int | None:
 
 
 def _path(line: str) -> str | None:
-    bare = line.strip().strip("*`#:").strip()
+    bare = path_text(line)
     if not bare or " " in bare or ("." not in bare and "/" not in bare):
         return None
     return bare
+
+
+def path_text(line: str) -> str:
+    """A path line without its Markdown: `### `app.py``, `**app.py**:`, `File: app.py` give app.py. Stripping
+    `*`#:` and then blanks once left a backtick after a heading's `### `: a file named "`app.py" was written."""
+    bare = line.strip(_DECORATION)
+    label = _LABEL.match(bare)
+    return bare[label.end():].strip(_DECORATION) if label else bare
