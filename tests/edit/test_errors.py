@@ -94,6 +94,17 @@ def test_non_uniform_indentation_is_explained(tree):
     assert "lines 1-3 (100% similar)" in str(caught.value)
 
 
+def test_a_closest_line_of_megabytes_is_clipped(tree):
+    """A minified file's line was shown whole: a message of megabytes handed to the model."""
+    line = "x = [" + ", ".join(map(str, range(100_000))) + "]"
+    root = tree({"min.py": "import os\n" + line + "\n"})
+    with pytest.raises(EditError) as caught:
+        apply_edits(root, [Edit("min.py", line.replace("99999", "99998") + "\n", "x = []\n")])
+    shown = str(caught.value).split("\n")
+    assert shown[3] == f"     2| {line[:2000]} [... {len(line) - 2000} chars]"
+    assert len(str(caught.value)) < 2600
+
+
 def test_a_binary_file_can_be_deleted(tree):
     """Deleting is the one edit a file that is not text can take (an image, a build product)."""
     root = tree({"b.bin": b"a\x00b", "m.py": SOURCE})

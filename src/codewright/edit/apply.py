@@ -17,7 +17,7 @@ from codewright.edit import confined
 from codewright.edit.match import Match, closest, find_all
 from codewright.edit.model import ApplyResult, Edit, EditError, FileChange
 from codewright.edit.splice import derive_ops, removed_lines, splice
-from codewright.edit.textfile import TextFile, model_lines, split_lines
+from codewright.edit.textfile import TextFile, clip_line, model_lines, split_lines
 from codewright.edit.transaction import Write, commit
 
 
@@ -432,7 +432,7 @@ def _not_found(state: _FileState, item: _Located) -> str:
         if score < 0.5:
             break
         parts.append(f"lines {start + 1}-{end} ({score:.0%} similar):")
-        parts.extend(f"{n + 1:>6}| {lines[n]}" for n in range(start, end))
+        parts.extend(f"{n + 1:>6}| {clip_line(lines[n])}" for n in range(start, end))
     parts.append("Quote the file's lines exactly and try again. No file was changed.")
     return "\n".join(parts)
 

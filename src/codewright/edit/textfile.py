@@ -117,6 +117,15 @@ def _utf8_but_some_lines(body: bytes) -> TextFile | None:
     return TextFile(lines, endings, latin1=frozenset(latin1))
 
 
+MAX_LINE_CHARS = 2000
+"""The most of one line shown to the model (read_file, an edit's closest lines): a minified file's line of
+megabytes, shown whole, filled its context."""
+
+
+def clip_line(line: str) -> str:
+    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + f" [... {len(line) - MAX_LINE_CHARS} chars]"
+
+
 def split_lines(text: str) -> tuple[list[str], list[str]]:
     """Lines and their endings; only LF and CRLF end a line (as for git), a lone CR stays in the text."""
     if not text:

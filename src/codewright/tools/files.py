@@ -15,7 +15,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from codewright.edit import confined
 from codewright.edit.model import EditError
-from codewright.edit.textfile import TextFile
+from codewright.edit.textfile import MAX_LINE_CHARS, TextFile, clip_line
 from codewright.gateway.types import ToolSpec
 from codewright.tools.result import ToolResult
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 READ_LINES = 400  # default window
 STREAM_BYTES = 32 * 1024 * 1024  # larger files are read line by line, never whole
-MAX_LINE_CHARS = 2000
 LIST_LIMIT = 300
 SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv", "venv", ".codewright", ".mypy_cache",
              ".pytest_cache", ".ruff_cache", ".tox", ".idea", ".vscode", "target", "dist", "build", ".eggs"}
@@ -107,7 +106,7 @@ def read_file(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     if total and start > total:
         return ToolResult.error(f"{rel} has {total} lines: start_line {start} is past the end")
     width = len(str(end))  # `cat -n` layout: a tab after the number costs no token of its own
-    body = "\n".join(f"{n:>{width}}\t{_clip_line(lines[n - 1])}" for n in range(start, end + 1))
+    body = "\n".join(f"{n:>{width}}\t{clip_line(lines[n - 1])}" for n in range(start, end + 1))
     header = f"{rel} (lines {start}-{end} of {total}{encoding})" if total else f"{rel} (empty file{encoding})"
     more = f"\n[{total - end} more lines: read with start_line={end + 1}]" if end < total else ""
     return ToolResult(f"{header}\n{body}{more}", kind="file_read", meta={"path": rel, "lines": total})
@@ -145,10 +144,6 @@ def _streamed(stream: IO[bytes], start: int, end: int) -> tuple[_Window, int, st
                 window[number] = kept + piece.rstrip(b"\n").removesuffix(b"\r").decode("utf-8", "replace")
         at_start = piece.endswith(b"\n")
     return window, number, ", read as UTF-8 line by line (a large file)"
-
-
-def _clip_line(line: str) -> str:
-    return line if len(line) <= MAX_LINE_CHARS else line[:MAX_LINE_CHARS] + f" [... {len(line) - MAX_LINE_CHARS} chars]"
 
 
 def list_dir(box: Toolbox, args: dict[str, Any]) -> ToolResult:
