@@ -105,6 +105,14 @@ def test_a_closest_line_of_megabytes_is_clipped(tree):
     assert len(str(caught.value)) < 2600
 
 
+def test_lines_that_differ_are_never_said_to_be_100_percent_similar(tree):
+    """The score was rounded: one character in 300 changed was "100% similar", which says the same text."""
+    line = "x = '" + "a" * 300 + "'"
+    root = tree({"m.py": line + "\n"})
+    with pytest.raises(EditError, match=r"lines 1-1 \(99% similar\):"):
+        apply_edits(root, [Edit("m.py", line.replace("a'", "b'") + "\n", "x = ''\n")])
+
+
 def test_a_binary_file_can_be_deleted(tree):
     """Deleting is the one edit a file that is not text can take (an image, a build product)."""
     root = tree({"b.bin": b"a\x00b", "m.py": SOURCE})

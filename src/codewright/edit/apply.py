@@ -431,7 +431,7 @@ def _not_found(state: _FileState, item: _Located) -> str:
     for score, start, end in near:
         if score < 0.5:
             break
-        parts.append(f"lines {start + 1}-{end} ({score:.0%} similar):")
+        parts.append(f"lines {start + 1}-{end} ({int(score * 100)}% similar):")  # not rounded: 100% is the same text
         parts.extend(f"{n + 1:>6}| {clip_line(lines[n])}" for n in range(start, end))
     parts.append("Quote the file's lines exactly and try again. No file was changed.")
     return "\n".join(parts)
