@@ -285,3 +285,16 @@ def test_a_path_line_in_markdown_names_the_file(tree, line, block):
     apply_text(root, f"{line}\n{block}")
     assert sorted(p.name for p in root.iterdir() if p.is_file()) == ["app.py"]
     assert (root / "app.py").read_text() == "x = 2\n"
+
+
+@pytest.mark.parametrize("text", [
+    "*** Begin Patch\n*** Update File: x.txt\n@@\n a\n-b\n+B\n",
+    "*** Begin Patch\n*** Add File: new.txt\n+line 1\n+line",
+])
+def test_a_patch_cut_off_before_its_end_line_is_refused(tree, snapshot, text):
+    """Its last file or chunk was written in part: an Add File cut off became a file of its first lines."""
+    root = tree({"x.txt": "a\nb\nc\n"})
+    before = snapshot(root)
+    with pytest.raises(EditError, match=r"^The patch ends without its `\*\*\* End Patch` line \(was it cut off\?\)"):
+        apply_text(root, text)
+    assert snapshot(root) == before

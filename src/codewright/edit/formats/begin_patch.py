@@ -8,7 +8,8 @@
     *** End Patch
 
 Chunks of an update are separated by `@@` lines whose text, if any, names a line that comes
-before the chunk (an anchor); lines are ` ` context, `-` removed, `+` added.
+before the chunk (an anchor); lines are ` ` context, `-` removed, `+` added. A patch without its
+`*** End Patch` line is refused: cut off, its last file or chunk would be written in part.
 """
 
 from __future__ import annotations
@@ -58,6 +59,9 @@ def parse(text: str) -> list[Edit]:
                             "`*** Update File:`, `*** Delete File:` or `*** End Patch`).")
         else:
             i += 1
+    if i >= len(lines):
+        raise EditError("The patch ends without its `*** End Patch` line (was it cut off?); send it whole. Nothing "
+                        "changed.")
     return edits
 
 
