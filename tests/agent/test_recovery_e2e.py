@@ -196,7 +196,8 @@ def test_a_restarted_attempt_keeps_what_the_user_changed_meanwhile(tmp_path: Pat
 
 def test_a_nested_repository_a_restarted_attempt_committed_in_is_named_not_undone(tmp_path: Path) -> None:
     """The restart passed over the folder holding a repository of its own where a command had committed, and told
-    the model the files were as at the start."""
+    the model the files were as at the start. In ask mode (approved): there commands run outside the sandbox, which
+    keeps a nested repository's .git read-only in the auto modes."""
     root = project(tmp_path)
     (root / "lib").mkdir()
     (root / "lib" / "m.py").write_text("v = 1\n")
@@ -215,7 +216,7 @@ def test_a_nested_repository_a_restarted_attempt_committed_in_is_named_not_undon
     turns = [[wrong, commit], [bad], [bad], [bad], [fix], [call("finish", summary="ok")]]
     script = Script([answer(turn) for turn in turns])
     with ModelServer(script) as server:
-        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+        run = run_agent(root, server, "test_add fails; fix it", mode="ask", yes=True)
     assert script.problems == []
     (restart,) = run.of_type("attempt_restarted")
     assert (restart.files, restart.unrestored) == (["calc.py"], ["lib"])
