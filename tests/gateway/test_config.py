@@ -22,6 +22,7 @@ from codewright.gateway.config import (
     ollama_url,
     parse_config,
 )
+from codewright.gateway.factory import build_provider
 from codewright.gateway.prices import Price
 
 SECRET = "sk-very-secret-0123456789"
@@ -126,6 +127,11 @@ DEP = '{provider = "openai", model = "m"'
      "[models.x].deployments[0].options: temperature must be a finite number of at least 0, not -0.5"),
     (f"[models.x]\ndeployments = [{DEP}, options = {{n_ctx = \"big\"}}}}]",
      "[models.x].deployments[0].options: n_ctx = 'big' should be of type int | None"),
+    (f"[models.x]\ndeployments = [{DEP}, options = {{thread = 2}}}}]",
+     ("[models.x].deployments[0].options: unknown key(s) thread (known: backend, max_tokens, n_ctx, reuse_prefix, "
+      "temperature, text_tools, threads, tools)")),
+    (f"[models.x]\ndeployments = [{DEP}, options = {{text_tools = \"yes\"}}}}]",
+     "[models.x].deployments[0].options: text_tools = 'yes' should be of type bool | None"),
     ('[prices."m"]\ninput = -1\noutput = 1',
      "[prices.'m']: input must be a finite number of at least 0, not -1"),
     (f'[models.x]\nfallbacks = ["nope"]\ndeployments = [{DEP}}}]',
@@ -256,3 +262,13 @@ def test_local_model_not_installed_names_the_install_command(monkeypatch: pytest
     gw = Gateway.from_model_string("local/qwen2.5-coder-1.5b", env={})
     with pytest.raises(CodewrightError, match="codewright models install qwen2.5-coder-1.5b"):
         gw.complete(Request([Message("user", "hi")]))
+
+
+def test_a_local_deployment_with_the_agents_options_builds_its_provider(tmp_path: Path) -> None:
+    """`tools` and `text_tools` are the agent's (agent/runner.py): passed on to the local provider, they made
+    every use of such a deployment a TypeError traceback."""
+    weights = _write(tmp_path / "m.gguf", "not loaded here")
+    config = parse_config({"models": {"x": {"deployments": [{"provider": "local", "model": str(weights), "options": {
+        "threads": 1, "tools": ["read_file", "finish"], "text_tools": False}}]}}})
+    provider = build_provider(config.aliases["x"].deployments[0], config.router, {})
+    assert repr(provider) == f"LocalProvider({str(weights)!r}, threads=1)"

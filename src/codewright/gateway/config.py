@@ -248,14 +248,23 @@ def _has_type(value: Any, annotation: str) -> bool:
 
 @dataclass
 class LocalOptions:
-    """The numeric `options` of a deployment, which the local model provider reads (docs/config.md); typed
-    here so that they are checked like every other setting. Only these keys are checked: the table carries
-    other options too (read by the agent), which pass through as they are."""
+    """The `options` of a deployment (docs/config.md), typed here so that they are checked like every other
+    setting: a typo (`thread = 2`) is reported with its key, not as a TypeError once the model is loaded. The
+    local model provider reads all but AGENT_OPTIONS, which the agent reads for a deployment of any provider."""
 
     threads: int | None = None
     n_ctx: int | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    backend: str | None = None
+    reuse_prefix: bool | None = None
+    tools: list[str] | None = None
+    text_tools: bool | None = None
+
+
+AGENT_OPTIONS = frozenset({"tools", "text_tools"})
+"""The options the agent reads (agent/runner.py: which tools a local model is offered, tool calls written as
+text), never passed to the local model provider, whose constructor takes none of them."""
 
 
 @dataclass(frozen=True)
@@ -392,8 +401,8 @@ def _alias(name: str, table: Any, where: str) -> Alias:
 
 
 def _deployment(data: Any, where: str) -> Deployment:
-    """A deployment with its local-model options checked too: a bad `threads` would otherwise surface only
-    when the model is loaded, as the runtime's error."""
+    """A deployment with its options checked too (keys, types, ranges): a bad `threads` or an unknown key would
+    otherwise surface only when the model is loaded, as the runtime's error or a TypeError."""
     deployment = _settings(Deployment, data, where)
-    _check_values(LocalOptions, deployment.options, f"{where}.options")
+    _settings(LocalOptions, deployment.options, f"{where}.options")
     return deployment

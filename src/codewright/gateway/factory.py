@@ -6,7 +6,7 @@ import importlib
 from collections.abc import Mapping
 
 from codewright.errors import UsageError
-from codewright.gateway.config import CONVENTIONS, Deployment, RouterSettings
+from codewright.gateway.config import AGENT_OPTIONS, CONVENTIONS, Deployment, RouterSettings
 from codewright.gateway.provider import Provider
 
 
@@ -51,4 +51,4 @@ def _local(dep: Deployment) -> Provider:
 
     if missing := not_installed(dep.model):
         raise UsageError(missing)
-    return LocalProvider(dep.model, **dep.options)
+    return LocalProvider(dep.model, **{key: value for key, value in dep.options.items() if key not in AGENT_OPTIONS})
