@@ -1,4 +1,4 @@
-"""`codewright models` and `models check`: output validated against docs/cli.md."""
+"""`codewright models`, `models check`, `models install` and `models remove`: output validated against docs/cli.md."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from tests.support.cli_schema import schemas, validate
 from tests.support.model_server import Fault, ModelServer, closed_url
 
 from codewright.cli.main import main
+from codewright.gateway.local import catalog
 
 
 def _project(tmp_path: Path, srv: ModelServer) -> Path:
@@ -66,6 +67,27 @@ def test_models_check_probes_each_deployment(tmp_path: Path, capsys, monkeypatch
         outcome = {r["deployment"]: r["error_kind"] for r in doc["results"]}
         assert outcome == {"openai/m": "server", "anthropic/claude-sonnet-4-5": None, "ollama/q": "connect"}
         assert srv.requests[0].body["max_tokens"] == 1
+
+
+def test_install_of_weights_already_there_and_remove_report_as_documented(tmp_path: Path, capsys, monkeypatch) -> None:
+    """`models install` and `models remove` printed JSON that docs/cli.md had no schema for."""
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # no user file; the weights under tmp_path
+        monkeypatch.setenv(var, str(tmp_path))
+    weights = catalog.weights_path(catalog.DEFAULT_MODEL)
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"weights")  # there already: kept as they are, nothing downloaded
+    assert main(["models", "install", "--json"]) == 0
+    installed = json.loads(capsys.readouterr().out)
+    validate("models install", installed)
+    assert (installed["path"], installed["size"]) == (str(weights), 7)
+    assert main(["models", "--json", "--project", str(tmp_path)]) == 0
+    listing = json.loads(capsys.readouterr().out)
+    validate("models", listing)
+    assert listing["local"] == [{"name": catalog.DEFAULT_MODEL, "path": str(weights), "size": 7}]
+    assert main(["models", "remove", weights.name, "--json"]) == 0
+    removed = json.loads(capsys.readouterr().out)
+    validate("models remove", removed)
+    assert removed == {"removed": [str(weights)]} and not weights.exists()
 
 
 def test_unknown_model_is_a_usage_error(capsys) -> None:
