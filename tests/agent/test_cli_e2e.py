@@ -443,6 +443,49 @@ def test_a_chat_message_that_is_not_utf8_is_sent_with_replacement_characters(tmp
     assert script.problems == []
 
 
+def test_rewind_json_goes_n_checkpoints_back_as_documented(tmp_path: Path) -> None:
+    """`rewind N --json`, validated against its schema in docs/cli.md, which no test had read."""
+    (tmp_path / "a.txt").write_text("one\n")
+    script = Script([lambda rec: Turn(tool_calls=[call("edit_file", path="a.txt", old_string="one\n", new_string="two\n")]),
+                     lambda rec: Turn(tool_calls=[call("create_file", path="b.txt", content="new\n")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="changed")])])
+    with ModelServer(script) as server:
+        done = cli("run", "change things", "--model", MODEL, "--mode", "auto-edit", "--json", "--repo",
+                   str(tmp_path), server=server)
+        _, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    rewind = subprocess.run([sys.executable, "-m", "codewright", "rewind", "2", "--json", "--repo", str(tmp_path)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert rewind.returncode == 0, rewind.stderr
+    result = json.loads(rewind.stdout)
+    validate("rewind", result)
+    assert (result["label"].endswith(": session start"), result["steps"]) == (True, 2)
+    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.txt", "modified"), ("b.txt", "deleted")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".codewright", "a.txt"]
+    assert (tmp_path / "a.txt").read_text() == "one\n"
+
+
+def test_chat_json_prints_event_lines_as_documented(tmp_path: Path) -> None:
+    """`chat --json`, each line validated against its schema in docs/cli.md and docs/events.md: one turn per
+    message, each ended by the model's prose."""
+    script = Script([lambda rec: Turn(text="hello"), lambda rec: Turn(text="again")])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1"}
+        done = subprocess.run([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--json", "--repo",
+                               str(tmp_path)], input="hi\nmore\n", env=env, capture_output=True, text=True,
+                              timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    schema = documented_schema()
+    for event in events:
+        validate("chat", event)
+        jsonschema.validate(event, schema)
+    assert [(e["type"], e.get("text")) for e in events if e["type"] in ("assistant_message", "finished")] == [
+        ("assistant_message", "hello"), ("finished", None), ("assistant_message", "again"), ("finished", None)]
+    assert {e["outcome"] for e in events if e["type"] == "finished"} == {"replied"}
+    assert script.problems == []
+
+
 def test_undo_where_no_session_ran_says_so_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     done = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,
