@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tests.support.cli_schema import validate
+
 from codewright.cli.main import main
 from codewright.eval.callgraph import evaluate, load_rows
 
@@ -22,6 +24,7 @@ def test_eval_command_prints_summary_line(eval_data, capsys):
                  "--case", "mro/"]) == 0
     last = capsys.readouterr().out.strip().splitlines()[-1]
     summary = json.loads(last)
+    validate("eval callgraph", summary)
     assert summary["cases"] == 7 and summary["exact"] == 7
 
 
