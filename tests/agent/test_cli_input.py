@@ -175,6 +175,19 @@ def test_an_argument_that_is_no_valid_value_is_refused_in_plain_words(
     assert not (tmp_path / ".codewright").exists()
 
 
+def test_a_budget_that_cannot_count_the_models_cost_is_refused_before_any_model(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--budget` with a model of no known price counted every call as $0 and so never stopped the run, which
+    `[budget] max_usd` refused; it is refused alike."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert main(["run", "fix it", "--model", "openai/test-model", "--budget", "1"]) == 2
+    assert capsys.readouterr().err == ('codewright: --budget is set but no price is known for test-model: add '
+                                       '[prices."test-model"] input = ..., output = ... (USD per million tokens) '
+                                       "to codewright.toml\n")
+
+
 @pytest.mark.parametrize("argv", [["run", "fix it"], ["chat"]], ids=lambda a: a[0])
 def test_a_run_and_a_chat_turn_have_a_step_limit_unless_given_one(argv: list[str]) -> None:
     """A model looping on ever new calls ran 387 of them in 90 s with no end: a run, and each turn of a chat, stops

@@ -107,6 +107,15 @@ def test_a_cost_budget_with_a_model_of_no_known_price_is_a_usage_error(server: M
     assert server.count() == 0
 
 
+def test_a_run_budget_with_a_model_of_no_known_price_is_a_usage_error(server: ModelServer) -> None:
+    """`run --budget` could never stop a run whose calls cost $0 by the table either."""
+    with pytest.raises(UsageError, match=r'^--budget is set but no price is known for m: add \[prices\."m"\]'):
+        gateway({"main": [deployment("openai", server)]}).check("main", budget=1.0)
+    gateway({"main": [deployment("openai", server)]}, prices={"m": {"input": 1.0, "output": 1.0}}).check("main", 1.0)
+    gateway({"main": [deployment("ollama", server)]}).check("main", budget=1.0)  # free
+    assert server.count() == 0
+
+
 def test_budget_downgrades_to_the_cheaper_alias(servers) -> None:
     prices = {"m": {"input": 1000.0, "output": 1000.0}}
     gw = gateway({"main": [deployment("openai", servers[0])], "cheap": [deployment("ollama", servers[1])]},

@@ -66,7 +66,8 @@ def open_agent(
             stack.callback(gateway.close)
         row = store.get(resume) if resume else None
         model = options.model or (row.model if row else gateway.config.default_model)
-        gateway.check(model)  # a missing key or model is a usage error, before any session is written
+        gateway.check(model, options.limits.budget)  # a missing key or model, or a budget that cannot count the
+        # model's cost, is a usage error, before any session is written
         state: dict[str, Any] = {}
         if row:
             state = store.state(row.id)

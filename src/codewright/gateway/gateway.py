@@ -79,16 +79,18 @@ class Gateway:
         return Gateway(self.config, session=session or Session(self.config.budget), on_call=self.on_call,
                        router=self.router)
 
-    def check(self, model: str | None = None) -> None:
-        """Raise UsageError when the model can be used through no deployment (a key not set): said
+    def check(self, model: str | None = None, budget: float | None = None) -> None:
+        """Raise UsageError when the model can be used through no deployment (a key not set), or when a cost
+        budget is set (`[budget] max_usd`, or `budget`: run's --budget) and a deployment has no known price: said
         before a session starts, instead of by its first model call."""
         alias = self.config.resolve(model or self.config.default_model)
         self.router.check(alias.name)
-        if self.config.budget.max_usd is not None:
+        limit = "[budget] max_usd" if self.config.budget.max_usd is not None else "--budget" if budget else None
+        if limit:
             unpriced = sorted({d.model for d in alias.deployments if self._price(d) is None})
             if unpriced:  # it would cost $0 a call: the budget could never stop the run
                 raise UsageError(
-                    f"[budget] max_usd is set but no price is known for {', '.join(unpriced)}: add "
+                    f"{limit} is set but no price is known for {', '.join(unpriced)}: add "
                     f'[prices."{unpriced[0]}"] input = ..., output = ... (USD per million tokens) to codewright.toml')
 
     # -- calls
