@@ -58,8 +58,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _session_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=model_name,
-                        help="model alias or provider/name (default: codewright.toml)")
-    parser.add_argument("--mode", choices=MODES, default=None, help="what may run without asking (default: ask)")
+                        help="model alias or provider/name (default: a resumed session's, else default_model "
+                             "of codewright.toml, else local/qwen2.5-coder-1.5b)")
+    parser.add_argument("--mode", choices=MODES, default=None,
+                        help="what may run without asking (default: a resumed session's, else ask)")
     parser.add_argument("--yes", action="store_true", help="answer yes wherever the mode would ask")
     parser.add_argument("--json", action="store_true", help="print events as JSON Lines")
     parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
