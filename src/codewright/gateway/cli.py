@@ -15,7 +15,8 @@ from codewright.cli.inputs import folder, model_name, positive_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    models = sub.add_parser("models", help="list configured models; `models check` probes them")
+    models = sub.add_parser("models", help="list configured and installed models; `models check` probes them, "
+                                           "`models install` / `remove` manage local weights")
     _common(models)
     models.set_defaults(func=_list)
     models_sub = models.add_subparsers(dest="models_command", metavar="SUBCOMMAND")
