@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,9 +75,11 @@ def test_install_of_weights_already_there_and_remove_report_as_documented(tmp_pa
     """`models install` and `models remove` printed JSON that docs/cli.md had no schema for."""
     for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # no user file; the weights under tmp_path
         monkeypatch.setenv(var, str(tmp_path))
+    official = replace(catalog.spec_for(catalog.DEFAULT_MODEL), size=7, sha256=hashlib.sha256(b"weights").hexdigest())
+    monkeypatch.setitem(catalog.CATALOG, catalog.DEFAULT_MODEL, official)  # small weights of a known hash
     weights = catalog.weights_path(catalog.DEFAULT_MODEL)
     weights.parent.mkdir(parents=True)
-    weights.write_bytes(b"weights")  # there already: kept as they are, nothing downloaded
+    weights.write_bytes(b"weights")  # there already and intact: kept as they are, nothing downloaded
     assert main(["models", "install", "--json"]) == 0
     installed = json.loads(capsys.readouterr().out)
     validate("models install", installed)

