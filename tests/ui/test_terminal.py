@@ -38,3 +38,19 @@ def test_a_changed_file_is_named_as_the_cli_names_it(path: str, drawn: str) -> N
     TerminalRenderer(Console(file=out, width=200, color_system=None))(
         ev.FileChanged(session="s", seq=1, path=path, change="modified"))
     assert out.getvalue() == drawn
+
+
+@pytest.mark.parametrize(("outcome", "exit_code", "colour"), [
+    ("done", 0, "\x1b[1;32m"),
+    ("replied", 0, "\x1b[1;32m"),  # every chat turn that ends as it should: it was drawn red, as a failure
+    ("failed", 1, "\x1b[1;31m"),
+    ("stuck", 1, "\x1b[1;31m"),
+    ("limit", 3, "\x1b[1;31m"),
+    ("interrupted", 130, "\x1b[1;31m"),
+])
+def test_outcome_drawn_green_when_it_exits_0_else_red(outcome: str, exit_code: int, colour: str) -> None:
+    out = io.StringIO()
+    console = Console(file=out, width=200, force_terminal=True, color_system="standard")
+    TerminalRenderer(console)(ev.Finished(session="s", seq=1, outcome=outcome, reason="r", exit_code=exit_code,
+                                          steps=1, input_tokens=0, output_tokens=0, cache_read_tokens=0, cost=0.0))
+    assert out.getvalue().startswith(f"{colour}{outcome}\x1b[0m: r")

@@ -136,7 +136,7 @@ class TerminalRenderer:
             self._print(escape(e.text))
 
     def _finished(self, e: ev.Finished) -> None:
-        colour = "green" if e.outcome == "done" else "red"
+        colour = "green" if e.exit_code == 0 else "red"  # a chat turn's end, `replied`, is no failure
         self._print(
             f"[bold {colour}]{e.outcome}[/]: {escape(e.reason)} · {e.steps} step(s), "
             f"{e.input_tokens} in ({e.cache_read_tokens} cached), {e.output_tokens} out, ${e.cost:.4f}"
