@@ -84,3 +84,65 @@ def test_sigterm_at_an_approval_prompt_ends_the_run_instead_of_answering_no(tmp_
         assert "interrupted by SIGTERM" in child.before
     assert (tmp_path / "notes.txt").read_text() == "one\n"
     assert script.served == 1  # the refused edit did not go back to the model
+
+
+def test_ctrl_c_at_an_approval_prompt_stops_the_run(tmp_path: Path) -> None:
+    """Ctrl-C there was taken as "no": the model was told of a refusal, went on, and the run ended done, exit 0."""
+    (tmp_path / "notes.txt").write_text("one\n")
+
+    def edit(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
+
+    script = Script([edit, edit])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "run", "change the notes", "--model", MODEL,
+                                               "--mode", "ask", "--repo", str(tmp_path)], env=env, encoding="utf-8",
+                              timeout=30, dimensions=(40, 200))
+        try:
+            child.expect(r"\[y/N\] ")
+            child.sendintr()
+            assert child.expect([pexpect.EOF, "denied"]) == 0, "taken as no: the run went on"
+        finally:
+            child.close()
+        assert child.exitstatus == 130, child.before
+        assert "\r\n✘ interrupted by the user before this call finished" in child.before
+        assert "interrupted: interrupted by the user (Ctrl-C)" in child.before
+    assert (tmp_path / "notes.txt").read_text() == "one\n"
+    assert script.served == 1
+
+
+def test_ctrl_c_at_an_approval_prompt_in_a_chat_cancels_the_turn(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("one\n")
+
+    def edit(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
+
+    def answer(rec: Recorded) -> Turn:
+        assert rec.messages[-1]["content"].endswith("still there?")
+        return Turn(text="Yes, STILL-HERE.")
+
+    script = Script([edit, answer])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "ask",
+                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        try:
+            child.expect("you> ")
+            child.sendline("change the notes")
+            child.expect(r"\[y/N\] ")
+            child.sendintr()
+            assert child.expect(["interrupted by the user", "denied"]) == 0, "taken as no: the turn went on"
+            child.expect("you> ")
+            child.sendline("still there?")
+            child.expect("STILL-HERE")
+            child.expect("you> ")
+            child.sendeof()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+    assert (tmp_path / "notes.txt").read_text() == "one\n"
+    assert script.problems == []
+    assert script.served == 2

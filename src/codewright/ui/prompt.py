@@ -49,13 +49,16 @@ def _as_utf8(text: str) -> str:
 
 
 def confirm(question: str) -> bool:
-    """Ask a yes/no question on the terminal; no terminal (or Ctrl-C / Ctrl-D) means no."""
+    """Ask a yes/no question on the terminal; no terminal (or Ctrl-D) means no. Ctrl-C stops the run, or the
+    chat's turn, as it does anywhere else: taken as no, it let the model go on, ask again and end the run done."""
     if not interactive():
         return False
     try:
         answer = _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ")  # not markup: shown as is
-    except Stopped:
-        raise
-    except (EOFError, KeyboardInterrupt):
+    except EOFError:
+        _console.print()  # what is drawn next starts a line of its own
         return False
+    except KeyboardInterrupt:  # and SIGTERM or SIGHUP (Stopped)
+        _console.print()
+        raise
     return answer.strip().lower() in {"y", "yes"}
