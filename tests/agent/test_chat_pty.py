@@ -146,3 +146,20 @@ def test_ctrl_c_at_an_approval_prompt_in_a_chat_cancels_the_turn(tmp_path: Path)
     assert (tmp_path / "notes.txt").read_text() == "one\n"
     assert script.problems == []
     assert script.served == 2
+
+
+def test_ctrl_d_at_the_prompt_ends_the_chat_on_a_line_of_its_own(tmp_path: Path) -> None:
+    """The cursor stayed after `you> `: the shell's prompt came next on that line."""
+    with ModelServer(Script([])) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        try:
+            child.expect("you> ")
+            child.sendeof()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+        assert child.before == "\r\n"

@@ -31,6 +31,8 @@ def read_message(prompt: str = "you> ") -> str | None:
         try:
             text = input(prompt)
         except EOFError:
+            if prompt:  # Ctrl-D leaves the cursor after the prompt; what comes next (the shell's) starts a line
+                print()
             return None
         except Stopped:
             raise
