@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pexpect
+import pytest
 from tests.support.model_server import ModelServer, Recorded, Turn
 
 from .harness import MODEL, Script, call, last_result
@@ -148,10 +149,12 @@ def test_ctrl_c_at_an_approval_prompt_in_a_chat_cancels_the_turn(tmp_path: Path)
     assert script.served == 2
 
 
-def test_ctrl_d_at_the_prompt_ends_the_chat_on_a_line_of_its_own(tmp_path: Path) -> None:
-    """The cursor stayed after `you> `: the shell's prompt came next on that line."""
+@pytest.mark.parametrize("term", ["dumb", "xterm-256color"])
+def test_ctrl_d_at_the_prompt_ends_the_chat_on_a_line_of_its_own(tmp_path: Path, term: str) -> None:
+    """The cursor stayed after `you> `: the shell's prompt came next on that line. Where readline ends the line
+    itself (it has the terminal mark pastes, xterm), no second line break is added."""
     with ModelServer(Script([])) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        env = {**os.environ, **server.env(), "TERM": term, "COLUMNS": "200"}
         child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
                                                "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
                               dimensions=(40, 200))
@@ -162,4 +165,47 @@ def test_ctrl_d_at_the_prompt_ends_the_chat_on_a_line_of_its_own(tmp_path: Path)
         finally:
             child.close()
         assert child.exitstatus == 0, child.before
-        assert child.before == "\r\n"
+        assert child.before.replace("\x1b[?2004l\r", "") == "\r\n"
+
+
+def _chat_sends(tmp_path: Path, term: str, keys: list[str]) -> tuple[str, list[str]]:
+    """What the chat drew up to its first prompt, and the user messages of the request that `keys`, written one
+    by one at that prompt, sent the model."""
+    script = Script([lambda rec: Turn(text="GOT-IT.")])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": term, "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        try:
+            child.expect("you> ")
+            drawn = child.before
+            for key in keys:
+                child.send(key)
+            child.expect("GOT-IT")
+            child.expect("you> ")
+            child.sendeof()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert script.problems == []
+    assert script.served == 1
+    return drawn, [m["content"] for m in server.requests[-1].messages if m["role"] == "user"]
+
+
+LEFT = "\x1b[D"
+
+
+@pytest.mark.parametrize("term", ["dumb", "xterm-256color"])
+def test_arrow_keys_edit_the_message(tmp_path: Path, term: str) -> None:
+    """Without line editing the terminal passed the arrow keys on: the model got `abc\\x1b[D\\x1b[DX`."""
+    assert _chat_sends(tmp_path, term, ["abc", LEFT, LEFT, "X\r"])[1][-1] == "aXbc"
+
+
+def test_a_pasted_block_of_lines_is_one_message(tmp_path: Path) -> None:
+    """Each line of a paste was a message of its own, a model turn each. The chat asks the terminal to mark
+    pastes (bracketed paste, which a terminal does only when asked) and the block is one message, sent with Enter."""
+    paste = "\x1b[200~Traceback (most recent call last):\n  File \"a.py\", line 1\nNameError: x\n\x1b[201~"
+    drawn, sent = _chat_sends(tmp_path, "xterm-256color", [paste, "why?\r"])
+    assert "\x1b[?2004h" in drawn
+    assert sent[-1] == "Traceback (most recent call last):\n  File \"a.py\", line 1\nNameError: x\nwhy?"

@@ -6,6 +6,8 @@ denial as an event (headless runs use --yes or a permissive mode instead).
 
 from __future__ import annotations
 
+import functools
+import os
 import sys
 
 from rich.console import Console
@@ -22,16 +24,40 @@ def interactive() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+@functools.cache
+def _line_editing() -> bool:
+    """Arrow keys, history and whole pastes at the prompts, through readline: without it the terminal passed
+    the arrow keys on (the model got `abc\x1b[D`), and each line of a paste was a message, a model turn, of its
+    own. Bracketed paste, which CPython turns off for its REPL, has the terminal mark a paste: it lands in the
+    line whole, newlines and all, and Enter sends it. Whether pastes are marked: readline then ends the line
+    itself at Ctrl-D."""
+    try:
+        import readline
+    except ImportError:  # a Python built without it: input() reads as the terminal passes lines on
+        return False
+    if "libedit" in (readline.__doc__ or "") or os.environ.get("TERM", "dumb") == "dumb":
+        return False  # libedit's settings are written otherwise; readline marks nothing on a dumb terminal
+    readline.parse_and_bind("set enable-bracketed-paste on")
+    return True
+
+
+def _editing() -> bool:
+    """`_line_editing` where input() reads through readline, on a terminal (stdin and stdout) alone: whether
+    Ctrl-D ends the line by itself."""
+    return interactive() and sys.stdout is not None and sys.stdout.isatty() and _line_editing()
+
+
 def read_message(prompt: str = "you> ") -> str | None:
     """One chat message; None at end of input (Ctrl-D), as for a closed stdin, where input() raises
     RuntimeError. Ctrl-C at the prompt clears the line."""
     if sys.stdin is None:
         return None
+    ends_line = _editing()
     while True:
         try:
             text = input(prompt)
         except EOFError:
-            if prompt:  # Ctrl-D leaves the cursor after the prompt; what comes next (the shell's) starts a line
+            if prompt and not ends_line:  # Ctrl-D left the cursor after the prompt, where the shell's came next
                 print()
             return None
         except Stopped:
@@ -55,10 +81,12 @@ def confirm(question: str) -> bool:
     chat's turn, as it does anywhere else: taken as no, it let the model go on, ask again and end the run done."""
     if not interactive():
         return False
+    ends_line = _editing()
     try:
         answer = _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ")  # not markup: shown as is
     except EOFError:
-        _console.print()  # what is drawn next starts a line of its own
+        if not ends_line:  # what is drawn next starts a line of its own
+            _console.print()
         return False
     except KeyboardInterrupt:  # and SIGTERM or SIGHUP (Stopped)
         _console.print()
