@@ -87,6 +87,27 @@ def test_sigterm_at_an_approval_prompt_ends_the_run_instead_of_answering_no(tmp_
     assert script.served == 1  # the refused edit did not go back to the model
 
 
+
+def test_an_approval_prompt_shows_the_command_as_written(tmp_path: Path) -> None:
+    """rich drew emoji shortcodes in the question: `Run 'grep -n x a.py:100:5'` asked about `a.py💯5`."""
+    def grep(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("run_command", command="grep -n x a.py:100:5 :ok:")])
+
+    script = Script([grep])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "run", "look", "--model", MODEL, "--mode", "ask",
+                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        try:
+            child.expect(r"\[y/N\] ")
+            question = child.before.splitlines()[-1]
+            child.sendintr()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert question.startswith("Run 'grep -n x a.py:100:5 :ok:' (run_command; ")
+
 def test_ctrl_c_at_an_approval_prompt_stops_the_run(tmp_path: Path) -> None:
     """Ctrl-C there was taken as "no": the model was told of a refusal, went on, and the run ended done, exit 0."""
     (tmp_path / "notes.txt").write_text("one\n")

@@ -41,10 +41,12 @@ def test_token_counts_fit_six_characters(count: int, shown: str) -> None:
     assert _compact(count) == shown and len(shown) <= 6
 
 
-def test_a_task_is_shown_as_written_without_markup_or_terminal_control() -> None:
-    """`[/bold]` in a task raised rich's MarkupError; an ESC sequence reached the terminal."""
+@pytest.mark.parametrize("task, shown", [
+    ("fix [/bold] the \x1b[2J screen", "fix [/bold] the [2J screen"),  # rich's MarkupError; ESC reached the terminal
+    ("fix a.py:100:5 :ok:", "fix a.py:100:5 :ok:"),  # drawn as "fix a.py💯5 🆗", rich's emoji shortcodes
+])
+def test_a_task_is_shown_as_written_without_markup_emoji_or_terminal_control(task: str, shown: str) -> None:
     out = io.StringIO()
-    task = "fix [/bold] the \x1b[2J screen"
     print_sessions([{**ROW, "id": "20261205-205100-36e807", "task": task}], Console(file=out, width=160))
-    assert out.getvalue().splitlines()[1].endswith("fix [/bold] the [2J screen")
+    assert out.getvalue().splitlines()[1].endswith(shown)
     assert "\x1b" not in out.getvalue()

@@ -54,3 +54,26 @@ def test_outcome_drawn_green_when_it_exits_0_else_red(outcome: str, exit_code: i
     TerminalRenderer(console)(ev.Finished(session="s", seq=1, outcome=outcome, reason="r", exit_code=exit_code,
                                           steps=1, input_tokens=0, output_tokens=0, cache_read_tokens=0, cost=0.0))
     assert out.getvalue().startswith(f"{colour}{outcome}\x1b[0m: r")
+
+
+CODES = "src/a.py:100:5: E501 :ok: :cd:"  # rich drew :100: as 💯, :ok: as 🆗, :cd: as 💿
+WITH_CODES = [
+    ev.ToolCallRequested(session="s", seq=1, call_id="c", name="read_file", arguments=CODES),
+    ev.ToolCallFinished(session="s", seq=2, call_id="c", name="run_command", ok=False, kind="command", output=CODES,
+                        duration_s=0.1),
+    ev.ToolCallDenied(session="s", seq=3, call_id="c", name="run_command", reason=CODES),
+    ev.PlanUpdated(session="s", seq=4, steps=[{"step": CODES, "status": "pending"}]),
+    ev.FileChanged(session="s", seq=5, path=CODES, change="modified"),
+    ev.ErrorEvent(session="s", seq=6, kind="tool_error", message=CODES, recoverable=True),
+    ev.AssistantMessage(session="s", seq=7, text=CODES),
+    ev.Finished(session="s", seq=8, outcome="done", reason=CODES, exit_code=0, steps=1, input_tokens=0,
+                output_tokens=0, cache_read_tokens=0, cost=0.0),
+]
+
+
+@pytest.mark.parametrize("event", WITH_CODES, ids=lambda e: e.type)
+def test_emoji_codes_are_drawn_as_written(event: ev.Event) -> None:
+    """Compiler output (`file:100:5`), paths and the model's words are not rich's emoji shortcodes."""
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None), stream=False)(event)
+    assert CODES in out.getvalue()

@@ -83,7 +83,8 @@ def confirm(question: str) -> bool:
         return False
     ends_line = _editing()
     try:
-        answer = _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ")  # not markup: shown as is
+        # not markup, no emoji shortcodes (`a.py:100:5` was asked as `a.py💯5`): the question shown as is
+        answer = _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ", emoji=False)
     except EOFError:
         if not ends_line:  # what is drawn next starts a line of its own
             _console.print()

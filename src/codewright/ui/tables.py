@@ -7,9 +7,10 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from codewright.ui.stdout import PipeSafeConsole
-from codewright.ui.terminal import escape
+from codewright.ui.terminal import shown
 
 _COLUMNS = {"id": 22, "when": 11, "outcome": 11, "steps": 5, "tokens": 6, "cost": 7}  # the widths their values take
 _LEFT = {"id", "when", "outcome"}
@@ -39,7 +40,7 @@ def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -
             str(row["steps"]),
             _compact(row["input_tokens"]),
             f"${row['cost']:.4f}",
-            escape(row["task"][:60]),  # the user's words: `[/x]` is no markup, ESC drives no terminal
+            Text(shown(row["task"][:60])),  # the user's words: no markup (`[/x]`), no emoji (`:100:`), no ESC
         )
     console.print(table, crop=False)
 

@@ -74,7 +74,8 @@ class TerminalRenderer:
         draw(event)
 
     def _print(self, markup: str) -> None:
-        self.console.print(markup, soft_wrap=True)
+        # emoji off: rich drew shortcodes in what it was given, a compiler's `a.py:100:5` as `a.py💯5`
+        self.console.print(markup, soft_wrap=True, emoji=False)
 
     def _session(self, e: ev.SessionStarted) -> None:
         verb = "resuming" if e.resumed else "session"
