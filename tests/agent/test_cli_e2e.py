@@ -486,6 +486,19 @@ def test_chat_json_prints_event_lines_as_documented(tmp_path: Path) -> None:
     assert script.problems == []
 
 
+def test_a_chat_read_from_a_pipe_shows_each_message_after_its_prompt(tmp_path: Path) -> None:
+    """Nothing echoes a message that is not typed: the reply came right after `you> `, as if the user had said it."""
+    script = Script([lambda rec: Turn(text="THE-REPLY"), lambda rec: Turn(text="THE-SECOND")])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1", "COLUMNS": "200"}
+        done = subprocess.run([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                               "--repo", str(tmp_path)], input="what is it?\nand then?\n", env=env,
+                              capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert [line for line in done.stdout.splitlines() if line.startswith(("you>", "THE-"))] == [
+        "you> what is it?", "THE-REPLY", "you> and then?", "THE-SECOND", "you> "]
+
+
 def test_undo_where_no_session_ran_says_so_and_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     done = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,

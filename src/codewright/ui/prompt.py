@@ -65,9 +65,12 @@ def read_message(prompt: str = "you> ") -> str | None:
         except KeyboardInterrupt:
             print()
             continue
+        text = _as_utf8(text)
+        if prompt and not interactive():  # what no terminal echoed: the reply that follows is not the user's
+            print(text)
         if text.strip() in {"/exit", "/quit"}:
             return None
-        return _as_utf8(text)
+        return text
 
 
 def _as_utf8(text: str) -> str:
