@@ -77,3 +77,19 @@ def test_emoji_codes_are_drawn_as_written(event: ev.Event) -> None:
     out = io.StringIO()
     TerminalRenderer(Console(file=out, width=200, color_system=None), stream=False)(event)
     assert CODES in out.getvalue()
+
+
+@pytest.mark.parametrize(("streamed", "drawn"), [
+    (["It is ", "done."], "It is done.\nmodel m"),
+    (["It is done.\n"], "It is done.\nmodel m"),  # a reply that ended its line was followed by a blank one
+    (["It is done.\n", "\x1b"], "It is done.\nmodel m"),  # what is not drawn ends no line
+    (["It is done.\n\n"], "It is done.\n\nmodel m"),  # the model's own blank line stays
+])
+def test_the_next_line_after_a_streamed_reply_starts_right_below_it(streamed: list[str], drawn: str) -> None:
+    out = io.StringIO()
+    render = TerminalRenderer(Console(file=out, width=200, color_system=None))
+    for seq, text in enumerate(streamed, 1):
+        render(ev.ModelStreamed(session="s", seq=seq, kind="text", text=text))
+    render(ev.ModelCallFinished(session="s", seq=9, step=1, model="m", finish_reason="stop", input_tokens=1,
+                                output_tokens=1, cache_read_tokens=0, cache_write_tokens=0, cost=0.0, latency_s=0.1))
+    assert out.getvalue().startswith(drawn)

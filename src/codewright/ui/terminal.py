@@ -46,7 +46,7 @@ class TerminalRenderer:
     def __init__(self, console: Console | None = None, *, stream: bool = True) -> None:
         self.console = console or PipeSafeConsole(highlight=False)
         self.stream = stream
-        self._streaming = False
+        self._line_open = False  # streamed text left the cursor mid-line
         self._draw: dict[type, Callable[[ev.Event], None]] = {
             ev.SessionStarted: self._session,
             ev.PlanUpdated: self._plan,
@@ -68,9 +68,9 @@ class TerminalRenderer:
         draw = self._draw.get(type(event))
         if draw is None:
             return
-        if self._streaming and not isinstance(event, ev.ModelStreamed):
+        if self._line_open and not isinstance(event, ev.ModelStreamed):
             self.console.print()
-            self._streaming = False
+            self._line_open = False
         draw(event)
 
     def _print(self, markup: str) -> None:
@@ -90,10 +90,11 @@ class TerminalRenderer:
             self._print(f"  {mark} {escape(step.get('step', ''))}")
 
     def _streamed(self, e: ev.ModelStreamed) -> None:
-        if not self.stream or e.kind != "text":
+        text = shown(e.text)
+        if not self.stream or e.kind != "text" or not text:
             return
-        self.console.out(shown(e.text), end="", highlight=False)
-        self._streaming = True
+        self.console.out(text, end="", highlight=False)
+        self._line_open = not text.endswith("\n")  # a reply that ended its line was followed by a blank one
 
     def _model_done(self, e: ev.ModelCallFinished) -> None:
         cached = f", {e.cache_read_tokens} cached" if e.cache_read_tokens else ""
