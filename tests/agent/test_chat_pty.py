@@ -230,3 +230,23 @@ def test_a_pasted_block_of_lines_is_one_message(tmp_path: Path) -> None:
     drawn, sent = _chat_sends(tmp_path, "xterm-256color", [paste, "why?\r"])
     assert "\x1b[?2004h" in drawn
     assert sent[-1] == "Traceback (most recent call last):\n  File \"a.py\", line 1\nNameError: x\nwhy?"
+
+
+def test_a_chat_drawn_into_a_file_shows_each_typed_message_after_its_prompt(tmp_path: Path) -> None:
+    """The terminal echoes what is typed on the terminal: the file had the model's reply right after `you> `."""
+    script = Script([lambda rec: Turn(text="THE-REPLY")])
+    log = tmp_path / "chat.log"
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        command = f'exec "$0" -m codewright chat --model {MODEL} --mode full-auto --repo "$1" > "$2"'
+        child = pexpect.spawn("/bin/sh", ["-c", command, sys.executable, str(tmp_path), str(log)], env=env,
+                              encoding="utf-8", timeout=30, dimensions=(40, 200))
+        try:
+            child.sendline("what is it?")
+            child.sendeof()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+        assert child.exitstatus == 0, child.before
+    assert [line for line in log.read_text().splitlines() if line.startswith(("you>", "THE-"))] == [
+        "you> what is it?", "THE-REPLY", "you> "]

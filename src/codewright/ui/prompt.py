@@ -41,10 +41,15 @@ def _line_editing() -> bool:
     return True
 
 
+def _on_terminal() -> bool:
+    """Standard input and output both a terminal: there alone input() reads through readline, and what is typed
+    shows after the prompt."""
+    return interactive() and sys.stdout is not None and sys.stdout.isatty()
+
+
 def _editing() -> bool:
-    """`_line_editing` where input() reads through readline, on a terminal (stdin and stdout) alone: whether
-    Ctrl-D ends the line by itself."""
-    return interactive() and sys.stdout is not None and sys.stdout.isatty() and _line_editing()
+    """`_line_editing` where input() reads through readline: whether Ctrl-D ends the line by itself."""
+    return _on_terminal() and _line_editing()
 
 
 def read_message(prompt: str = "you> ") -> str | None:
@@ -66,7 +71,7 @@ def read_message(prompt: str = "you> ") -> str | None:
             print()
             continue
         text = _as_utf8(text)
-        if prompt and not interactive():  # what no terminal echoed: the reply that follows is not the user's
+        if prompt and not _on_terminal():  # not echoed after the prompt: the reply that follows is not the user's
             print(text)
         if text.strip() in {"/exit", "/quit"}:
             return None
