@@ -1,10 +1,12 @@
-"""`codewright chat` in a pseudo-terminal: two turns, and Ctrl-C cancelling a stream, not the chat."""
+"""`codewright chat` and `run` in a pseudo-terminal: turns, Ctrl-C and Ctrl-D at the prompts and while the model
+streams, line editing and pastes, what a file of the output holds."""
 
 from __future__ import annotations
 
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 import pexpect
@@ -12,6 +14,15 @@ import pytest
 from tests.support.model_server import ModelServer, Recorded, Turn
 
 from .harness import MODEL, Script, call, last_result
+
+
+def _asked(child: pexpect.spawn) -> None:
+    """Wait for a permission question and for the read of its answer: a signal that lands while input() is still
+    setting the terminal up is acted on at the next key only (CPython looks for signals when a read is
+    interrupted), and the test would wait for an exit that never comes."""
+    child.expect(r"\[y/N\] ")
+    time.sleep(0.5)
+
 
 SLOW = "counting slowly: " + " ".join(str(n) for n in range(400))
 
@@ -76,7 +87,7 @@ def test_sigterm_at_an_approval_prompt_ends_the_run_instead_of_answering_no(tmp_
                                                "--mode", "ask", "--repo", str(tmp_path)], env=env, encoding="utf-8",
                               timeout=30, dimensions=(40, 200))
         try:
-            child.expect(r"\[y/N\]")
+            _asked(child)
             child.kill(signal.SIGTERM)
             child.expect(pexpect.EOF)
         finally:
@@ -100,7 +111,7 @@ def test_an_approval_prompt_shows_the_command_as_written(tmp_path: Path) -> None
                                                "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
                               dimensions=(40, 200))
         try:
-            child.expect(r"\[y/N\] ")
+            _asked(child)
             question = child.before.splitlines()[-1]
             child.sendintr()
             child.expect(pexpect.EOF)
@@ -122,7 +133,7 @@ def test_ctrl_c_at_an_approval_prompt_stops_the_run(tmp_path: Path) -> None:
                                                "--mode", "ask", "--repo", str(tmp_path)], env=env, encoding="utf-8",
                               timeout=30, dimensions=(40, 200))
         try:
-            child.expect(r"\[y/N\] ")
+            _asked(child)
             child.sendintr()
             assert child.expect([pexpect.EOF, "denied"]) == 0, "taken as no: the run went on"
         finally:
@@ -153,7 +164,7 @@ def test_ctrl_c_at_an_approval_prompt_in_a_chat_cancels_the_turn(tmp_path: Path)
         try:
             child.expect("you> ")
             child.sendline("change the notes")
-            child.expect(r"\[y/N\] ")
+            _asked(child)
             child.sendintr()
             assert child.expect(["interrupted by the user", "denied"]) == 0, "taken as no: the turn went on"
             child.expect("you> ")
