@@ -261,3 +261,33 @@ def test_a_chat_drawn_into_a_file_shows_each_typed_message_after_its_prompt(tmp_
         assert child.exitstatus == 0, child.before
     assert [line for line in log.read_text().splitlines() if line.startswith(("you>", "THE-"))] == [
         "you> what is it?", "THE-REPLY", "you> "]
+
+
+def test_the_history_holds_messages_not_answers_to_permission_questions(tmp_path: Path) -> None:
+    """Up at the prompt brought back the `n` just answered, not the message before it."""
+    (tmp_path / "notes.txt").write_text("one\n")
+
+    def edit(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
+
+    script = Script([edit, lambda rec: Turn(text="REFUSED."), lambda rec: Turn(text="AGAIN.")])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
+        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "ask",
+                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
+                              dimensions=(40, 200))
+        try:
+            child.expect("you> ")
+            child.sendline("change the notes")
+            child.expect(r"\[y/N\] ")
+            child.sendline("n")
+            child.expect("REFUSED")
+            child.expect("you> ")
+            child.send("\x1b[A\r")  # Up, Enter
+            child.expect("AGAIN")
+            child.expect("you> ")
+            child.sendeof()
+            child.expect(pexpect.EOF)
+        finally:
+            child.close()
+    assert [m["content"] for m in server.requests[-1].messages if m["role"] == "user"][-1].endswith("\nchange the notes")

@@ -91,8 +91,7 @@ def confirm(question: str) -> bool:
         return False
     ends_line = _editing()
     try:
-        # not markup, no emoji shortcodes (`a.py:100:5` was asked as `a.py💯5`): the question shown as is
-        answer = _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ", emoji=False)
+        answer = _answer(question)
     except EOFError:
         if not ends_line:  # what is drawn next starts a line of its own
             _console.print()
@@ -101,3 +100,17 @@ def confirm(question: str) -> bool:
         _console.print()
         raise
     return answer.strip().lower() in {"y", "yes"}
+
+
+def _answer(question: str) -> str:
+    """The answer typed, kept out of readline's history: Up at the chat's prompt brought back the `n` just
+    answered, not the message before it."""
+    readline = sys.modules.get("readline")  # imported by `_line_editing` alone
+    if readline is not None:
+        readline.set_auto_history(False)
+    try:
+        # not markup, no emoji shortcodes (`a.py:100:5` was asked as `a.py💯5`): the question shown as is
+        return _console.input(f"[bold yellow]{escape(question)}[/] {escape('[y/N]')} ", emoji=False)
+    finally:
+        if readline is not None:
+            readline.set_auto_history(True)
