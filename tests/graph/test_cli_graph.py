@@ -189,6 +189,14 @@ def test_a_focus_naming_nothing_is_said_and_the_map_still_made(repo: Path) -> No
                           "codewright: --focus no_such_name names no indexed file, folder or symbol\n")
 
 
+@pytest.mark.parametrize("focus", [[""], ["show", " "]])
+def test_an_empty_focus_is_a_usage_error(repo: Path, focus: list[str]) -> None:
+    """`--focus "$UNSET"` was read as the path `.` and said to name nothing, the map made anyway."""
+    out = cli("map", "--focus", *focus, "--repo", str(repo))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr.endswith("\ncodewright map: error: argument --focus: it is empty\n")
+
+
 @pytest.mark.parametrize("given", ["./pkg/views.py", "ABSOLUTE"])
 def test_a_focus_path_is_read_as_outline_reads_it(repo: Path, given: str) -> None:
     given = str(repo / "pkg" / "views.py") if given == "ABSOLUTE" else given

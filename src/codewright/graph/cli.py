@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     query("stats", "what the index holds", cmd_stats, None)
     q = query("map", "the most important files and signatures, in N tokens", cmd_map, None)
     q.add_argument("--tokens", type=int, default=1024, help="token budget, never exceeded (default 1024)")
-    q.add_argument("--focus", nargs="+", default=[], metavar="NAME_OR_PATH", help="bend the map toward these")
+    q.add_argument("--focus", nargs="+", type=nonempty, default=[], metavar="NAME_OR_PATH",
+                   help="bend the map toward these")  # an empty one ('') read as the path `.`
 
 
 def cmd_index(args: argparse.Namespace) -> int:
