@@ -7,6 +7,8 @@ import select
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -200,6 +202,52 @@ def test_an_index_another_program_holds_locked_is_one_message_and_stays_as_it_wa
     with Index.open(repo) as ix:
         assert ix.conn.execute("SELECT count(*) FROM files").fetchone() == (5,)
         assert ix.build().parsed == 1
+
+
+_HOLDER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("PRAGMA locking_mode=EXCLUSIVE")  # the lock of its first write is never let go
+conn.execute("BEGIN EXCLUSIVE")
+conn.execute("COMMIT")
+print("held", flush=True)
+time.sleep(float(sys.argv[2]))
+"""
+
+
+@contextmanager
+def held_exclusively(db: Path, seconds: float) -> Iterator[subprocess.Popen]:
+    """Another process holding `db` in SQLite's exclusive locking mode for `seconds`, from the moment it says so."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "held\n"
+        yield holder
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_query_waiting_for_an_index_another_process_holds_says_so(repo: Path) -> None:
+    """It waited in silence (then took the lock for corruption and rebuilt the index under the other process)."""
+    with Index.open(repo) as ix:
+        ix.build()
+    with held_exclusively(db_path(repo), 4):
+        out = subprocess.run([sys.executable, "-m", "codewright", "stats", "--json", "--repo", str(repo)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert out.stderr == f"codewright: the index {db_path(repo)} is locked by another process; waiting for it\n"
+    assert (out.returncode, json.loads(out.stdout)["files"]) == (0, 5)
+
+
+def test_an_index_held_past_the_wait_is_one_message_and_kept(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Index.open(repo) as ix:
+        ix.build()
+    monkeypatch.setattr(store, "LOCK_WAIT", 3.0)
+    with held_exclusively(db_path(repo), 30), pytest.raises(
+            CodewrightError, match=r"^the index .*index\.db is still locked by another process after 3 s; run again "
+                                   r"once it has let go$"):
+        Index.open(repo)
+    with Index.open(repo) as ix:
+        assert ix.notices == [] and ix.conn.execute("SELECT count(*) FROM files").fetchone() == (5,)
 
 
 _RACER = """

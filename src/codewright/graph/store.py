@@ -198,19 +198,46 @@ def _problem(path: Path) -> str | None:
     if not path.is_file():  # a FIFO there blocked SQLite's open forever
         return "not a regular file"
     try:
-        conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=60)
         try:
-            if not _has_meta(conn):
-                return _not_ours(conn, path)
-            row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-            if row is None or row[0] != str(SCHEMA_VERSION):
-                found = row[0] if row else "none"
-                return f"index format {found} is not the current {SCHEMA_VERSION} (older format)"
-            conn.execute("SELECT count(*) FROM files").fetchone()
-        finally:
-            conn.close()
+            return _checked(path, LOCK_NOTICE_AFTER)
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+        print(f"codewright: the index {path} is locked by another process; waiting for it", file=sys.stderr)
+        try:
+            return _checked(path, LOCK_WAIT - LOCK_NOTICE_AFTER)
+        except sqlite3.OperationalError as exc:
+            if not _locked(exc):
+                raise
+            raise CodewrightError(f"the index {path} is still locked by another process after "
+                                  f"{LOCK_WAIT:g} s; run again once it has let go") from exc
     except sqlite3.DatabaseError as exc:
         return f"corrupted ({exc})"
+
+
+LOCK_NOTICE_AFTER = 2.0  # seconds another process may hold the index (exclusive locking mode) before it is said
+LOCK_WAIT = 60.0  # seconds in all before giving up
+
+
+def _locked(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite gave up waiting for another connection's lock: the index is busy, not corrupted (a locked
+    one was deleted and rebuilt under the program holding it, after two silent minutes)."""
+    return str(exc) == "database is locked"
+
+
+def _checked(path: Path, timeout: float) -> str | None:
+    """Why the index.db at `path` cannot be used, or None; SQLite's errors raised, its lock waited `timeout` s for."""
+    conn = sqlite3.connect(_read_only_uri(path), uri=True, timeout=timeout)
+    try:
+        if not _has_meta(conn):
+            return _not_ours(conn, path)
+        row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None or row[0] != str(SCHEMA_VERSION):
+            found = row[0] if row else "none"
+            return f"index format {found} is not the current {SCHEMA_VERSION} (older format)"
+        conn.execute("SELECT count(*) FROM files").fetchone()
+    finally:
+        conn.close()
     return None
 
 
