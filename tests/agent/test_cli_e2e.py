@@ -221,6 +221,25 @@ def test_headless_run_denies_what_would_ask_and_reports_it(tmp_path: Path) -> No
     assert script.problems == []
 
 
+def test_a_run_from_a_subfolder_works_on_the_project(tmp_path: Path) -> None:
+    """Run from src/ without --repo, the session was the folder's: its own .codewright/, its paths from there."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "main.py").write_text("x = 1\n")
+
+    def write(rec: Recorded) -> Turn:
+        return Turn(tool_calls=[call("edit_file", path="main.py", old_string="x = 1\n", new_string="x = 2\n")])
+
+    script = Script([write, lambda rec: Turn(tool_calls=[call("finish", summary="done")])])
+    with ModelServer(script) as server:
+        done = cli("run", "bump x", "--model", MODEL, "--mode", "full-auto", "--json", server=server, cwd=tmp_path / "src")
+        out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    assert check_lines(out.splitlines())[0]["repo"] == str(tmp_path)
+    assert (tmp_path / "main.py").read_text() == "x = 2\n" and not (tmp_path / "src" / ".codewright").exists()
+    assert script.problems == []
+
+
 def test_a_second_ctrl_c_while_the_run_winds_up_still_saves_it(tmp_path: Path) -> None:
     """Ctrl-C pressed twice: the second, arriving during the final checkpoint, used to kill git and
     Python mid-write, leaving the session "running" and, at times, the shadow index locked."""

@@ -12,8 +12,10 @@ import sys
 from pathlib import Path
 
 from codewright.cli.inputs import folder, model_name, nonempty, positive_int, positive_number
+from codewright.cli.project import tree
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
+REPO_HELP = "repository root (default: the project the current directory is in)"
 DEFAULT_MAX_STEPS = 200  # model calls: a model looping on ever new calls ran 387 of them in 90 s, with no end
 
 
@@ -39,19 +41,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     chat.set_defaults(func=_chat)
 
     sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
-    sessions.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
+    sessions.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
     sessions.add_argument("--limit", type=positive_int, default=50)
     sessions.add_argument("--json", action="store_true", help="print one JSON document")
     sessions.set_defaults(func=_sessions)
 
     undo = sub.add_parser("undo", help="undo the last checkpointed change")
-    undo.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
+    undo.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
     undo.add_argument("--json", action="store_true", help="print one JSON document")
     undo.set_defaults(func=_undo, steps=1)
 
     rewind = sub.add_parser("rewind", help="go N checkpoints back")
     rewind.add_argument("steps", type=positive_int, metavar="N")
-    rewind.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
+    rewind.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
     rewind.add_argument("--json", action="store_true", help="print one JSON document")
     rewind.set_defaults(func=_undo)
 
@@ -64,13 +66,13 @@ def _session_options(parser: argparse.ArgumentParser) -> None:
                         help="what may run without asking (default: a resumed session's, else ask)")
     parser.add_argument("--yes", action="store_true", help="answer yes wherever the mode would ask")
     parser.add_argument("--json", action="store_true", help="print events as JSON Lines")
-    parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
+    parser.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
 
 
 def _root(args: argparse.Namespace) -> Path:
     from codewright.errors import UsageError
 
-    root = Path(args.repo).resolve()
+    root = tree(args.repo).resolve()
     if not root.is_dir():
         raise UsageError(f"--repo {args.repo}: not a directory")
     return root

@@ -16,6 +16,7 @@ import tokenize
 from pathlib import Path
 
 from codewright.cli.inputs import file_path, folder, nonempty
+from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name, split_id
 from codewright.ui.names import quoted
@@ -32,7 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                        ("impact", "transitive callers of SYMBOL")):
         q = sub.add_parser(name, help=text)
         q.add_argument("symbol", type=nonempty, metavar="SYMBOL", help="path::Qual.name, a dotted qualname or a bare name")
-        q.add_argument("--repo", type=folder, default=Path("."), metavar="PATH")
+        q.add_argument("--repo", type=folder, metavar="PATH",
+                       help="the indexed tree (default: the project the current directory is in)")
         q.add_argument("--json", action="store_true")
         if name == "impact":
             q.add_argument("--depth", type=int, default=3)
@@ -145,7 +147,7 @@ def run_query(args: argparse.Namespace) -> int:
 
     if args.query == "impact" and args.depth < 1:
         raise UsageError("--depth must be at least 1")
-    with _open(args.repo) as index:
+    with _open(tree(args.repo)) as index:
         symbol = resolve_symbol(index.conn, args.symbol)
         if args.query == "callers":
             out = {"symbol": symbol, "callers": callers(index.conn, symbol)}

@@ -1,7 +1,7 @@
 """`codewright index | symbols | def | refs | outline | stats | map`: the knowledge graph's commands.
 
-Every query command works on `--repo PATH` (default: the current directory) and builds
-the index first when there is none yet. Progress shows only on a terminal and never with
+Every query command works on `--repo PATH` (default: the project the current directory is in, `cli.project`)
+and builds the index first when there is none yet. Progress shows only on a terminal and never with
 `--json`, whose output is one JSON document (schemas in docs/cli.md).
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codewright.cli.inputs import folder, nonempty
+from codewright.cli.project import tree
 from codewright.errors import CodewrightError, UsageError
 from codewright.graph.store import bare_name, split_id
 from codewright.ui.names import quoted
@@ -25,7 +26,8 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("index", help="build or update PATH/.codewright/index.db")
-    p.add_argument("path", nargs="?", type=folder, default=".", metavar="PATH")
+    p.add_argument("path", nargs="?", type=folder, metavar="PATH",
+                   help="the tree (default: the project the current directory is in)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_index)
 
@@ -33,7 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         q = sub.add_parser(name, help=help_)
         if arg:
             q.add_argument(arg, type=nonempty, help=arg_help)
-        q.add_argument("--repo", type=folder, default=".", metavar="PATH", help="the indexed tree (default: .)")
+        q.add_argument("--repo", type=folder, metavar="PATH",
+                       help="the indexed tree (default: the project the current directory is in)")
         q.add_argument("--json", action="store_true", help="print one JSON document")
         q.set_defaults(func=func)
         return q
@@ -51,14 +54,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_index(args: argparse.Namespace) -> int:
-    index = open_index(args.path)
+    index = open_index(tree(args.path))
     stats = _build(index, quiet=args.json)
     if args.json:
         _print_json({"root": str(index.root), "db": str(index.root / ".codewright" / "index.db"),
                      "notices": index.notices, **stats.to_json()})
-    else:
+    else:  # the project found above the current directory is named: it is not where the user stands
+        where = f" of {quoted(str(index.root))}" if args.path is None and index.root != Path.cwd() else ""
         print(
-            f"indexed {stats.files} files in {stats.seconds:.2f}s ({stats.parsed} parsed, {stats.unchanged}"
+            f"indexed {stats.files} files{where} in {stats.seconds:.2f}s ({stats.parsed} parsed, {stats.unchanged}"
             f" unchanged, {stats.removed} removed, {stats.skipped} skipped, {stats.errors} with errors)"
         )
     return 0
@@ -168,7 +172,7 @@ def open_index(path: str | Path) -> Index:
 
 def _ready(args: argparse.Namespace) -> Index:
     """The index of --repo, built first when there is none yet."""
-    index = open_index(args.repo)
+    index = open_index(tree(args.repo))
     if index.is_empty:
         _build(index, quiet=args.json)
     else:

@@ -94,7 +94,7 @@ def is_ignored(root: Path, rel: str) -> bool:
         out = None
     in_git = out is not None and out.returncode in (0, 1)  # 0 ignored, 1 not ignored; 128: not a git tree
     if in_git and out.returncode == 0:
-        if not _ignored_by_enclosing_repo(root):
+        if not ignored_by_enclosing_repo(root):
             return True
         in_git = False  # discovery walks such a tree as outside git: so does this
     if any(_generated(root / a) for a in ancestors if a):
@@ -199,7 +199,7 @@ def _git_files(root: Path, skipped: list[Skipped]) -> list[str] | None:
     except subprocess.TimeoutExpired:
         raise UsageError(f"git ls-files has not listed the files of {root} in {GIT_LIST_TIMEOUT:g} s; git waits for "
                          "ever on an ignore file that is a named pipe (a FIFO named .gitignore)") from None
-    if out.returncode != 0 or not out.stdout and _ignored_by_enclosing_repo(root):
+    if out.returncode != 0 or not out.stdout and ignored_by_enclosing_repo(root):
         return None
     for folder, why in _UNOPENED.findall(out.stderr.decode("utf-8", "surrogateescape")):
         skipped.append(Skipped(replaced(folder.rstrip("/")), f"unreadable: {why.strip()}"))
@@ -210,10 +210,14 @@ def _git_files(root: Path, skipped: list[Skipped]) -> list[str] | None:
     ]
 
 
-def _ignored_by_enclosing_repo(root: Path) -> bool:
+def ignored_by_enclosing_repo(root: Path) -> bool:
     """A project in a folder its enclosing repository ignores (a dotfiles repository in $HOME ignoring `*`): git
-    lists none of its files, which does not make them nobody's, so the tree is walked as outside git."""
-    done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True, check=False)
+    lists none of its files, which does not make them nobody's, so the tree is walked as outside git. Without git
+    on the machine, nothing is ignored (`cli.project` asks before anything else ran git)."""
+    try:
+        done = subprocess.run(["git", "-C", str(root), "check-ignore", "-q", "."], capture_output=True, check=False)
+    except FileNotFoundError:
+        return False
     return done.returncode == 0
 
 

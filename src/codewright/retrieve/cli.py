@@ -6,6 +6,7 @@ import argparse
 import json
 
 from codewright.cli.inputs import folder
+from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.ui.names import quoted
 
@@ -14,7 +15,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("find", help="rank the files and functions a task will most likely touch")
     parser.add_argument("text", nargs="?", help="the task: a bug report, an issue, a feature request")
     parser.add_argument("--query-file", metavar="F", help="read the task from file F, or - for standard input")
-    parser.add_argument("--repo", type=folder, default=".", help="repository root (default: .)")
+    parser.add_argument("--repo", type=folder, metavar="PATH",
+                        help="repository root (default: the project the current directory is in)")
     parser.add_argument("-k", type=int, default=10, help="how many files and functions (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=_find)
@@ -27,7 +29,7 @@ def _find(args: argparse.Namespace) -> int:
     if args.k < 1:
         raise UsageError("-k must be at least 1")
     text = _task_text(args)
-    with open_index(args.repo) as index:
+    with open_index(tree(args.repo)) as index:
         up_to_date(index)
         ranking = find(index, text, k=args.k)
     if args.json:
