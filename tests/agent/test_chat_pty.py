@@ -7,6 +7,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pexpect
@@ -22,6 +23,23 @@ def _asked(child: pexpect.spawn) -> None:
     interrupted), and the test would wait for an exit that never comes."""
     child.expect(r"\[y/N\] ")
     time.sleep(0.5)
+
+
+def _spawn(server: ModelServer, program: str, args: list[str], term: str = "dumb") -> pexpect.spawn:
+    """`program args` in a 40x200 pseudo-terminal of type `term`, with an environment that points the agent at
+    `server`: every test drives the same terminal, so what it draws does not depend on the machine's."""
+    env = {**os.environ, **server.env(), "TERM": term, "COLUMNS": "200"}
+    return pexpect.spawn(program, args, env=env, encoding="utf-8", timeout=30, dimensions=(40, 200))
+
+
+def _codewright(server: ModelServer, *args: str, term: str = "dumb") -> pexpect.spawn:
+    """`python -m codewright ARGS` in the tests' pseudo-terminal (see _spawn)."""
+    return _spawn(server, sys.executable, ["-m", "codewright", *args], term)
+
+
+def _edit_notes(rec: Recorded) -> Turn:
+    """The model's turn that changes notes.txt from `one` to `two`: an edit, so `--mode ask` asks about it."""
+    return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
 
 
 SLOW = "counting slowly: " + " ".join(str(n) for n in range(400))
@@ -47,10 +65,7 @@ def test_two_turns_and_ctrl_c_cancels_only_the_stream(tmp_path: Path) -> None:
 
     script = Script([read, answer, slow, after_cancel])
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
-                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
-                              dimensions=(40, 200))
+        child = _codewright(server, "chat", "--model", MODEL, "--mode", "full-auto", "--repo", str(tmp_path))
         try:
             child.expect("you> ")
             child.sendline("what does hello.py print?")
@@ -73,30 +88,31 @@ def test_two_turns_and_ctrl_c_cancels_only_the_stream(tmp_path: Path) -> None:
     assert script.served == 4
 
 
-def test_sigterm_at_an_approval_prompt_ends_the_run_instead_of_answering_no(tmp_path: Path) -> None:
-    """The prompt took any KeyboardInterrupt as "no": a SIGTERM there was a refused edit and the run went on."""
+def _interrupted_at_the_edit_question(tmp_path: Path, interrupt: Callable[[pexpect.spawn], object]) -> str:
+    """What `run` in ask mode drew when `interrupt` reached it at the question about its first edit. Both ways
+    of interrupting there were once taken as "no": the refusal went back to the model and the run went on; so
+    this checks that the run stopped at once (exit 130), the file unchanged and the model not asked again."""
     (tmp_path / "notes.txt").write_text("one\n")
-
-    def edit(rec: Recorded) -> Turn:
-        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
-
-    script = Script([edit, edit])
+    script = Script([_edit_notes, _edit_notes])
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "run", "change the notes", "--model", MODEL,
-                                               "--mode", "ask", "--repo", str(tmp_path)], env=env, encoding="utf-8",
-                              timeout=30, dimensions=(40, 200))
+        child = _codewright(server, "run", "change the notes", "--model", MODEL, "--mode", "ask",
+                            "--repo", str(tmp_path))
         try:
             _asked(child)
-            child.kill(signal.SIGTERM)
-            child.expect(pexpect.EOF)
+            interrupt(child)
+            assert child.expect([pexpect.EOF, "denied"]) == 0, "taken as no: the run went on"
         finally:
             child.close()
-        assert child.exitstatus == 130, child.before
-        assert "interrupted by SIGTERM" in child.before
+    assert child.exitstatus == 130, child.before
     assert (tmp_path / "notes.txt").read_text() == "one\n"
     assert script.served == 1  # the refused edit did not go back to the model
+    return child.before
 
+
+def test_sigterm_at_an_approval_prompt_ends_the_run_instead_of_answering_no(tmp_path: Path) -> None:
+    """The prompt took any KeyboardInterrupt as "no": a SIGTERM there was a refused edit and the run went on."""
+    drawn = _interrupted_at_the_edit_question(tmp_path, lambda child: child.kill(signal.SIGTERM))
+    assert "interrupted by SIGTERM" in drawn
 
 
 def test_an_approval_prompt_shows_the_command_as_written(tmp_path: Path) -> None:
@@ -106,10 +122,7 @@ def test_an_approval_prompt_shows_the_command_as_written(tmp_path: Path) -> None
 
     script = Script([grep])
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "run", "look", "--model", MODEL, "--mode", "ask",
-                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
-                              dimensions=(40, 200))
+        child = _codewright(server, "run", "look", "--model", MODEL, "--mode", "ask", "--repo", str(tmp_path))
         try:
             _asked(child)
             question = child.before.splitlines()[-1]
@@ -119,48 +132,24 @@ def test_an_approval_prompt_shows_the_command_as_written(tmp_path: Path) -> None
             child.close()
     assert question.startswith("Run 'grep -n x a.py:100:5 :ok:' (run_command; ")
 
+
 def test_ctrl_c_at_an_approval_prompt_stops_the_run(tmp_path: Path) -> None:
     """Ctrl-C there was taken as "no": the model was told of a refusal, went on, and the run ended done, exit 0."""
-    (tmp_path / "notes.txt").write_text("one\n")
-
-    def edit(rec: Recorded) -> Turn:
-        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
-
-    script = Script([edit, edit])
-    with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "run", "change the notes", "--model", MODEL,
-                                               "--mode", "ask", "--repo", str(tmp_path)], env=env, encoding="utf-8",
-                              timeout=30, dimensions=(40, 200))
-        try:
-            _asked(child)
-            child.sendintr()
-            assert child.expect([pexpect.EOF, "denied"]) == 0, "taken as no: the run went on"
-        finally:
-            child.close()
-        assert child.exitstatus == 130, child.before
-        assert "\r\n✘ interrupted by the user before this call finished" in child.before
-        assert "interrupted: interrupted by the user (Ctrl-C)" in child.before
-    assert (tmp_path / "notes.txt").read_text() == "one\n"
-    assert script.served == 1
+    drawn = _interrupted_at_the_edit_question(tmp_path, pexpect.spawn.sendintr)
+    assert "\r\n✘ interrupted by the user before this call finished" in drawn
+    assert "interrupted: interrupted by the user (Ctrl-C)" in drawn
 
 
 def test_ctrl_c_at_an_approval_prompt_in_a_chat_cancels_the_turn(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("one\n")
 
-    def edit(rec: Recorded) -> Turn:
-        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
-
     def answer(rec: Recorded) -> Turn:
         assert rec.messages[-1]["content"].endswith("still there?")
         return Turn(text="Yes, STILL-HERE.")
 
-    script = Script([edit, answer])
+    script = Script([_edit_notes, answer])
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "ask",
-                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
-                              dimensions=(40, 200))
+        child = _codewright(server, "chat", "--model", MODEL, "--mode", "ask", "--repo", str(tmp_path))
         try:
             child.expect("you> ")
             child.sendline("change the notes")
@@ -186,10 +175,8 @@ def test_ctrl_d_at_the_prompt_ends_the_chat_on_a_line_of_its_own(tmp_path: Path,
     """The cursor stayed after `you> `: the shell's prompt came next on that line. Where readline ends the line
     itself (it has the terminal mark pastes, xterm), no second line break is added."""
     with ModelServer(Script([])) as server:
-        env = {**os.environ, **server.env(), "TERM": term, "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
-                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
-                              dimensions=(40, 200))
+        child = _codewright(server, "chat", "--model", MODEL, "--mode", "full-auto",
+                            "--repo", str(tmp_path), term=term)
         try:
             child.expect("you> ")
             child.sendeof()
@@ -205,10 +192,8 @@ def _chat_sends(tmp_path: Path, term: str, keys: list[str]) -> tuple[str, list[s
     by one at that prompt, sent the model."""
     script = Script([lambda rec: Turn(text="GOT-IT.")])
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": term, "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
-                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
-                              dimensions=(40, 200))
+        child = _codewright(server, "chat", "--model", MODEL, "--mode", "full-auto",
+                            "--repo", str(tmp_path), term=term)
         try:
             child.expect("you> ")
             drawn = child.before
@@ -248,10 +233,8 @@ def test_a_chat_drawn_into_a_file_shows_each_typed_message_after_its_prompt(tmp_
     script = Script([lambda rec: Turn(text="THE-REPLY")])
     log = tmp_path / "chat.log"
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
         command = f'exec "$0" -m codewright chat --model {MODEL} --mode full-auto --repo "$1" > "$2"'
-        child = pexpect.spawn("/bin/sh", ["-c", command, sys.executable, str(tmp_path), str(log)], env=env,
-                              encoding="utf-8", timeout=30, dimensions=(40, 200))
+        child = _spawn(server, "/bin/sh", ["-c", command, sys.executable, str(tmp_path), str(log)])
         try:
             child.sendline("what is it?")
             child.sendeof()
@@ -267,15 +250,9 @@ def test_the_history_holds_messages_not_answers_to_permission_questions(tmp_path
     """Up at the prompt brought back the `n` just answered, not the message before it."""
     (tmp_path / "notes.txt").write_text("one\n")
 
-    def edit(rec: Recorded) -> Turn:
-        return Turn(tool_calls=[call("edit_file", path="notes.txt", old_string="one\n", new_string="two\n")])
-
-    script = Script([edit, lambda rec: Turn(text="REFUSED."), lambda rec: Turn(text="AGAIN.")])
+    script = Script([_edit_notes, lambda rec: Turn(text="REFUSED."), lambda rec: Turn(text="AGAIN.")])
     with ModelServer(script) as server:
-        env = {**os.environ, **server.env(), "TERM": "dumb", "COLUMNS": "200"}
-        child = pexpect.spawn(sys.executable, ["-m", "codewright", "chat", "--model", MODEL, "--mode", "ask",
-                                               "--repo", str(tmp_path)], env=env, encoding="utf-8", timeout=30,
-                              dimensions=(40, 200))
+        child = _codewright(server, "chat", "--model", MODEL, "--mode", "ask", "--repo", str(tmp_path))
         try:
             child.expect("you> ")
             child.sendline("change the notes")
