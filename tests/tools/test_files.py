@@ -10,7 +10,7 @@ import pytest
 from tests.tools.conftest import FILES
 
 from codewright.graph.index import Index
-from codewright.tools import toolbox
+from codewright.tools import Toolbox, toolbox
 
 
 def test_read_window_with_line_numbers(make_box) -> None:
@@ -353,17 +353,13 @@ def test_a_result_too_long_keeps_its_start_and_end_and_says_how_much_was_left_ou
     assert "generated.py:1:" in result.content[:200] and "module_3999" in result.content[-300:]
 
 
-@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
-def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_through(make_box, workspace: Path, tmp_path: Path,
-                                                                         monkeypatch, large: bool) -> None:
-    """Between the path's check and the read, `src` becomes a link to a folder outside (a background command of
-    the model's could do it): read_file showed the file there."""
+def _swap_src_for_a_link_after_its_check(box: Toolbox, workspace: Path, tmp_path: Path, monkeypatch) -> Path:
+    """Once the box's next path check has passed, `src` becomes a link to a folder outside that holds app.py
+    (SECRET = 'outside'): the race a background command of the model's could win between check and use. Returns
+    that folder."""
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "app.py").write_text("SECRET = 'outside'\n")
-    if large:
-        monkeypatch.setattr("codewright.tools.files.STREAM_BYTES", 0)
-    box = make_box()
     check = box.authorize_path
 
     def check_then_swap(path: str, *, write: bool) -> str:
@@ -373,6 +369,18 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_through(make_bo
         return rel
 
     monkeypatch.setattr(box, "authorize_path", check_then_swap)
+    return outside
+
+
+@pytest.mark.parametrize("large", [False, True], ids=["small", "large"])
+def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_through(make_box, workspace: Path, tmp_path: Path,
+                                                                         monkeypatch, large: bool) -> None:
+    """Between the path's check and the read, `src` becomes a link to a folder outside (a background command of
+    the model's could do it): read_file showed the file there."""
+    if large:
+        monkeypatch.setattr("codewright.tools.files.STREAM_BYTES", 0)
+    box = make_box()
+    _swap_src_for_a_link_after_its_check(box, workspace, tmp_path, monkeypatch)
     result = box.call("read_file", {"path": "src/app.py"})
     assert not result.ok and "SECRET" not in result.content
     assert "became a symbolic link after it was checked" in result.content
@@ -382,19 +390,8 @@ def test_a_folder_swapped_for_a_link_after_the_check_is_not_read_by_the_edits_ch
                                                                                      tmp_path: Path, monkeypatch) -> None:
     """edit_file's check whether the edit is made already read the file by name, through `src` become a link to a
     folder outside: "already applied ... (from line 1)" told whether a file there held new_string, and where."""
-    outside = tmp_path / "outside"
-    outside.mkdir()
-    (outside / "app.py").write_text("SECRET = 'outside'\n")
     box = make_box()
-    check = box.authorize_path
-
-    def check_then_swap(path: str, *, write: bool) -> str:
-        rel = check(path, write=write)
-        (workspace / "src").rename(workspace / "src.real")
-        (workspace / "src").symlink_to(outside)
-        return rel
-
-    monkeypatch.setattr(box, "authorize_path", check_then_swap)
+    outside = _swap_src_for_a_link_after_its_check(box, workspace, tmp_path, monkeypatch)
     result = box.call("edit_file", {"path": "src/app.py", "old_string": "def greet(name):",
                                     "new_string": "SECRET = 'outside'"})
     assert result.content == f"src/app.py: is outside the repository ({workspace}); refusing to touch it."
