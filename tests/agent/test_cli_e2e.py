@@ -76,6 +76,26 @@ def check_lines(lines: list[str]) -> list[dict]:
     return events
 
 
+def run_done(root: Path, script: Script, task: str, mode: str = "full-auto") -> list[dict]:
+    """The events, each checked, of `codewright run TASK --json` on `root` with `script` as the model, once it
+    has exited 0: the run that a test of what comes after one (undo, rewind, the store) starts from."""
+    with ModelServer(script) as server:
+        done = cli("run", task, "--model", MODEL, "--mode", mode, "--json", "--repo", str(root), server=server)
+        out, err = done.communicate(timeout=60)
+    assert done.returncode == 0, err
+    return check_lines(out.splitlines())
+
+
+def command_json(root: Path, *args: str) -> dict:
+    """What `codewright ARGS --json` says of `root`, checked to exit 0 and to match its schema in docs/cli.md."""
+    done = subprocess.run([sys.executable, "-m", "codewright", *args, "--json", "--repo", str(root)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    validate(args[0], result)
+    return result
+
+
 def test_ctrl_c_during_a_command_saves_the_session_and_resume_finishes(tmp_path: Path) -> None:
     (tmp_path / "notes.txt").write_text("one\n")
 
@@ -144,26 +164,14 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
     def finish(rec: Recorded) -> Turn:
         return Turn(tool_calls=[call("finish", summary="changed")])
 
-    script = Script([change_everything, finish])
-    with ModelServer(script) as server:
-        done = cli("run", "change things", "--model", MODEL, "--mode", "full-auto", "--json", "--repo",
-                   str(tmp_path), server=server)
-        out, err = done.communicate(timeout=60)
-    assert done.returncode == 0, err
-    events = check_lines(out.splitlines())
+    events = run_done(tmp_path, Script([change_everything, finish]), "change things")
     changed = {(e["path"], e["change"]) for e in events if e["type"] == "file_changed"}
     assert changed == {("crlf.txt", "modified"), ("gone.py", "deleted"), ("tool.sh", "modified"),
                        ("out/new.txt", "added")}
     assert snapshot(tmp_path) != before
-    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(tmp_path)],
-                             capture_output=True, text=True, check=True)
-    assert [r["outcome"] for r in json.loads(listing.stdout)["sessions"]] == ["done"]
+    assert [r["outcome"] for r in sessions(tmp_path)] == ["done"]
 
-    undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--json", "--repo", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
-    assert undo.returncode == 0, undo.stderr
-    validate("undo", json.loads(undo.stdout))
-    assert json.loads(undo.stdout)["unsaved"] == []
+    assert command_json(tmp_path, "undo")["unsaved"] == []
     assert snapshot(tmp_path) == before
     again = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)],
                            capture_output=True, text=True, check=False)
@@ -183,16 +191,8 @@ def test_undo_removes_what_a_command_made_that_no_checkpoint_holds(tmp_path: Pat
     command = "echo y >> a.py && echo run > debug.log && mkdir -p out/empty build && echo o > build/y.o"
     script = Script([lambda rec: Turn(tool_calls=[call("run_command", command=command)]),
                      lambda rec: Turn(tool_calls=[call("finish", summary="changed")])])
-    with ModelServer(script) as server:
-        done = cli("run", "change things", "--model", MODEL, "--mode", "full-auto", "--json", "--repo",
-                   str(tmp_path), server=server)
-        _, err = done.communicate(timeout=60)
-    assert done.returncode == 0, err
-    undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--json", "--repo", str(tmp_path)],
-                          capture_output=True, text=True, check=False)
-    assert undo.returncode == 0, undo.stderr
-    result = json.loads(undo.stdout)
-    validate("undo", result)
+    run_done(tmp_path, script, "change things")
+    result = command_json(tmp_path, "undo")
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [
         ("a.py", "modified"), ("debug.log", "deleted"), ("out/", "deleted")]
     assert result["unrestored"] == ["build/"]
@@ -468,16 +468,8 @@ def test_rewind_json_goes_n_checkpoints_back_as_documented(tmp_path: Path) -> No
     script = Script([lambda rec: Turn(tool_calls=[call("edit_file", path="a.txt", old_string="one\n", new_string="two\n")]),
                      lambda rec: Turn(tool_calls=[call("create_file", path="b.txt", content="new\n")]),
                      lambda rec: Turn(tool_calls=[call("finish", summary="changed")])])
-    with ModelServer(script) as server:
-        done = cli("run", "change things", "--model", MODEL, "--mode", "auto-edit", "--json", "--repo",
-                   str(tmp_path), server=server)
-        _, err = done.communicate(timeout=60)
-    assert done.returncode == 0, err
-    rewind = subprocess.run([sys.executable, "-m", "codewright", "rewind", "2", "--json", "--repo", str(tmp_path)],
-                            capture_output=True, text=True, timeout=60, check=False)
-    assert rewind.returncode == 0, rewind.stderr
-    result = json.loads(rewind.stdout)
-    validate("rewind", result)
+    run_done(tmp_path, script, "change things", mode="auto-edit")
+    result = command_json(tmp_path, "rewind", "2")
     assert (result["label"].endswith(": session start"), result["steps"]) == (True, 2)
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.txt", "modified"), ("b.txt", "deleted")]
     assert sorted(p.name for p in tmp_path.iterdir()) == [".codewright", "a.txt"]
@@ -548,14 +540,10 @@ def test_a_nested_git_repository_is_named_as_not_checkpointed(tmp_path: Path) ->
 def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "notes.txt").write_text("mine\n")
-    with ModelServer(Script([
+    run_done(tmp_path, Script([
         lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
         lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
-    ])) as server:
-        done = cli("run", "edit", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
-                   server=server)
-        _, err = done.communicate(timeout=60)
-    assert done.returncode == 0, err
+    ]), "edit")
     (tmp_path / "notes.txt").write_text("mine, edited after the run\n")
     undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,
                           text=True, check=False)
@@ -573,12 +561,7 @@ def test_a_sessions_store_deleted_mid_run_is_reported_at_the_end(tmp_path: Path)
             path.unlink()
         return Turn(tool_calls=[call("finish", summary="done")])
 
-    with ModelServer(Script([delete_the_store])) as server:
-        done = cli("run", "look", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
-                   server=server)
-        out, err = done.communicate(timeout=60)
-    assert done.returncode == 0, err
-    events = check_lines(out.splitlines())
+    events = run_done(tmp_path, Script([delete_the_store]), "look")
     assert events[-2]["type"] == "error" and events[-2]["kind"] == "store_lost"
     assert events[-1]["type"] == "finished"
 
