@@ -682,3 +682,31 @@ def test_a_restarted_attempt_puts_back_the_ignored_files_it_changed(tmp_path: Pa
     (restart,) = run.of_type("attempt_restarted")
     assert restart.files == ["local.cfg"]
     assert {path: (root / path).read_text() for path in IGNORED} == IGNORED
+
+
+def _ctrl_c(request: object) -> bool:
+    """The user presses Ctrl-C at the approval question."""
+    raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize(("first_turn", "approve", "ended"), [
+    (Turn(tool_calls=[call("finish", summary="notes.txt read")]), None, "ended (done: notes.txt read)"),
+    (Turn(tool_calls=[call("create_file", path="todo.txt", content="x\n")]), _ctrl_c,
+     "ended (interrupted: interrupted by the user (Ctrl-C))"),
+])
+def test_a_resume_without_new_words_tells_the_model_how_the_session_ended(
+        tmp_path: Path, first_turn: Turn, approve: Callable[[object], bool] | None, ended: str) -> None:
+    """The note said "interrupted" whatever the saved outcome: a session that was done went looking for work."""
+    (tmp_path / "notes.txt").write_text("hello\n")
+    seen: list[Recorded] = []
+
+    def resumed(rec: Recorded) -> Turn:
+        seen.append(rec)
+        return Turn(tool_calls=[call("finish", summary="nothing left")])
+
+    with ModelServer(Script([lambda rec: first_turn, resumed])) as server:
+        first = run_agent(tmp_path, server, "read notes.txt", mode="ask", approve=approve)
+        again = run_agent(tmp_path, server, "", mode="ask", resume=first.session)
+    assert again.outcome.outcome == "done"
+    assert seen[0].messages[-1]["content"].rsplit("\n\n", 1)[-1] == (  # after the retrieved code, if any
+        f"The session {ended} and is now resumed: continue the task where you left off.")

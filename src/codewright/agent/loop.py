@@ -46,7 +46,7 @@ REPEATED = ("This error has come back before: the last approach did not work. Re
             "and try something different (a third time ends the run as stuck).")
 TRIED_CHARS = 160
 MAX_TRIED = 6
-RESUMED = "The session was interrupted and is now resumed: continue the task where you left off."
+RESUMED = "The session {ended} and is now resumed: continue the task where you left off."
 CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run (a reply that repeats itself "
            "runs into the limit). Reply again, shorter: one tool call.")
 MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
@@ -325,7 +325,15 @@ class Agent:
         before its first save kept nothing of its conversation: it starts over from its task (and the words)."""
         if not self.engine.history and not self.engine.turn:
             return self.run("\n\n".join(filter(None, [self.store.get(self.session).task, text])))
-        return self.run(text or RESUMED)
+        return self.run(text or self._resumed_note())
+
+    def _resumed_note(self) -> str:
+        """The note a resume without new words starts with, saying how the session ended: a session that was
+        done, told it had been interrupted, went looking for work it had not left."""
+        row = self.store.get(self.session)
+        if row.outcome in ("running", "stopped"):  # claimed by this process, which the row now names
+            return RESUMED.format(ended="stopped before it could save an outcome (killed or crashed)")
+        return RESUMED.format(ended=f"ended ({row.outcome}: {row.reason})")
 
     def _limit_reached(self, steps_here: int) -> str | None:
         lim = self.limits
