@@ -183,22 +183,26 @@ def test_an_index_that_cannot_be_written_is_one_message_and_stays_as_it_was(repo
         assert ix.build().parsed == 1
 
 
-def test_an_index_another_program_holds_locked_is_one_message_and_stays_as_it_was(repo: Path) -> None:
+def test_an_index_another_program_holds_locked_is_one_message_and_stays_as_it_was(
+        repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     """A sqlite3 shell left in a transaction on index.db: once the connection's timeout ran out, a traceback."""
     with Index.open(repo) as ix:
         ix.build()
     (repo / "new.py").write_text("def added():\n    pass\n")
+    monkeypatch.setattr(store, "LOCK_NOTICE_AFTER", 0.1)
+    monkeypatch.setattr(store, "LOCK_WAIT", 0.3)
     holder = sqlite3.connect(db_path(repo), isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
-    impatient = sqlite3.connect(db_path(repo), timeout=0.1, isolation_level=None)
     try:
-        with pytest.raises(CodewrightError, match=r"^cannot write the index .*index\.db: database is locked \(another "
-                           r"program has a transaction open on it\)$"):
-            Index(repo, impatient, [], None).build()
+        with Index.open(repo) as ix, pytest.raises(
+                CodewrightError, match=r"^cannot write the index .*index\.db: database is locked \(another "
+                                       r"program has a transaction open on it\)$"):
+            ix.build()
     finally:
-        impatient.close()
         holder.rollback()
         holder.close()
+    assert capsys.readouterr().err == (f"codewright: the index {db_path(repo).resolve()} is locked by another "
+                                       f"process; waiting for it\n")
     with Index.open(repo) as ix:
         assert ix.conn.execute("SELECT count(*) FROM files").fetchone() == (5,)
         assert ix.build().parsed == 1
@@ -207,18 +211,23 @@ def test_an_index_another_program_holds_locked_is_one_message_and_stays_as_it_wa
 _HOLDER = """
 import sqlite3, sys, time
 conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("PRAGMA locking_mode=EXCLUSIVE")  # the lock of its first write is never let go
-conn.execute("BEGIN EXCLUSIVE")
-conn.execute("COMMIT")
+if sys.argv[3] == "mode":
+    conn.execute("PRAGMA locking_mode=EXCLUSIVE")  # the lock of its first write is never let go
+    conn.execute("BEGIN EXCLUSIVE")
+    conn.execute("COMMIT")
+else:  # a write transaction left open: readers go on, a writer waits
+    conn.execute("BEGIN EXCLUSIVE")
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
 """
 
 
 @contextmanager
-def held_exclusively(db: Path, seconds: float) -> Iterator[subprocess.Popen]:
-    """Another process holding `db` in SQLite's exclusive locking mode for `seconds`, from the moment it says so."""
-    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), str(seconds)], stdout=subprocess.PIPE, text=True)
+def held_exclusively(db: Path, seconds: float, how: str = "mode") -> Iterator[subprocess.Popen]:
+    """Another process holding `db` for `seconds`, from the moment it says so: in SQLite's exclusive locking mode
+    (no reader either), or in an exclusive write transaction (`how="transaction"`)."""
+    holder = subprocess.Popen([sys.executable, "-c", _HOLDER, str(db), str(seconds), how], stdout=subprocess.PIPE,
+                              text=True)
     try:
         assert holder.stdout.readline() == "held\n"
         yield holder
@@ -236,6 +245,19 @@ def test_a_query_waiting_for_an_index_another_process_holds_says_so(repo: Path) 
                              capture_output=True, text=True, timeout=120, check=False)
     assert out.stderr == f"codewright: the index {db_path(repo)} is locked by another process; waiting for it\n"
     assert (out.returncode, json.loads(out.stdout)["files"]) == (0, 5)
+
+
+def test_a_build_waiting_for_another_process_writing_the_index_says_so(repo: Path) -> None:
+    """It waited a minute in silence before its `cannot write the index` line."""
+    with Index.open(repo) as ix:
+        ix.build()
+    (repo / "new.py").write_text("def added():\n    pass\n")
+    with held_exclusively(db_path(repo), 4, "transaction"):
+        out = subprocess.run([sys.executable, "-m", "codewright", "index", "--json", str(repo)],
+                             capture_output=True, text=True, timeout=120, check=False)
+    assert out.stderr == (f"codewright: the index {db_path(repo).resolve()} is locked by another process; "
+                          f"waiting for it\n")
+    assert (out.returncode, json.loads(out.stdout)["parsed"]) == (0, 1)
 
 
 def test_an_index_held_past_the_wait_is_one_message_and_kept(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:

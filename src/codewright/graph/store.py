@@ -16,10 +16,11 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from codewright.errors import CodewrightError, UsageError
 
@@ -199,13 +200,7 @@ def _problem(path: Path) -> str | None:
         return "not a regular file"
     try:
         try:
-            return _checked(path, LOCK_NOTICE_AFTER)
-        except sqlite3.OperationalError as exc:
-            if not _locked(exc):
-                raise
-        print(f"codewright: the index {path} is locked by another process; waiting for it", file=sys.stderr)
-        try:
-            return _checked(path, LOCK_WAIT - LOCK_NOTICE_AFTER)
+            return _patiently(path, lambda timeout: _checked(path, timeout))
         except sqlite3.OperationalError as exc:
             if not _locked(exc):
                 raise
@@ -215,14 +210,27 @@ def _problem(path: Path) -> str | None:
         return f"corrupted ({exc})"
 
 
-LOCK_NOTICE_AFTER = 2.0  # seconds another process may hold the index (exclusive locking mode) before it is said
+LOCK_NOTICE_AFTER = 2.0  # seconds another process may hold the index (exclusive locking mode, a write) before it is said
 LOCK_WAIT = 60.0  # seconds in all before giving up
+T = TypeVar("T")
 
 
 def _locked(exc: sqlite3.OperationalError) -> bool:
     """Whether SQLite gave up waiting for another connection's lock: the index is busy, not corrupted (a locked
     one was deleted and rebuilt under the program holding it, after two silent minutes)."""
     return str(exc) == "database is locked"
+
+
+def _patiently(path: Path | str, attempt: Callable[[float], T]) -> T:
+    """`attempt(timeout)`, said on stderr once another process has held the index LOCK_NOTICE_AFTER s: a wait of a
+    minute in silence looks like a hang. SQLite's error when it is still held after LOCK_WAIT s is the caller's."""
+    try:
+        return attempt(LOCK_NOTICE_AFTER)
+    except sqlite3.OperationalError as exc:
+        if not _locked(exc):
+            raise
+    print(f"codewright: the index {path} is locked by another process; waiting for it", file=sys.stderr)
+    return attempt(LOCK_WAIT - LOCK_NOTICE_AFTER)
 
 
 def _checked(path: Path, timeout: float) -> str | None:
@@ -294,10 +302,10 @@ _UNWRITABLE = ("readonly database", "database or disk is full", "disk I/O error"
 @contextmanager
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """One write transaction, rolled back on any error. An index that cannot be written (read-only, its disk full,
-    or locked past the connection's timeout by another program: a sqlite3 shell in a transaction) is the user's
+    or locked past LOCK_WAIT by another program: a sqlite3 shell in a transaction) is the user's
     to fix: one line naming it, the index left as it was."""
     try:
-        conn.execute("BEGIN IMMEDIATE")
+        _begin(conn)
         try:
             yield conn
         except BaseException:
@@ -308,9 +316,27 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     except sqlite3.OperationalError as exc:
         if not any(words in str(exc) for words in _UNWRITABLE):
             raise
-        database = conn.execute("PRAGMA database_list").fetchone()[2]
         held = " (another program has a transaction open on it)" if "locked" in str(exc) else ""
-        raise CodewrightError(f"cannot write the index {database}: {exc}{held}") from exc
+        raise CodewrightError(f"cannot write the index {_database(conn)}: {exc}{held}") from exc
+
+
+def _begin(conn: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waited for as a query waits for the index: another program writing it (a sqlite3 shell in a
+    transaction) had a build or an update wait a minute in silence. The connection's own timeout is kept."""
+    timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+
+    def attempt(seconds: float) -> None:
+        conn.execute(f"PRAGMA busy_timeout={round(seconds * 1000)}")
+        conn.execute("BEGIN IMMEDIATE")
+
+    try:
+        _patiently(_database(conn), attempt)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={timeout}")
+
+
+def _database(conn: sqlite3.Connection) -> str:
+    return conn.execute("PRAGMA database_list").fetchone()[2]
 
 
 def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
