@@ -238,6 +238,18 @@ def test_a_tree_whose_path_is_not_utf8_is_shown_with_fffd_in_json(tmp_path: Path
     assert json.loads(out.stdout.decode("utf-8"))["root"] == str(tmp_path) + "/t\ufffd"
 
 
+def test_a_definition_at_a_position_in_a_tree_whose_path_is_not_utf8(tmp_path: Path) -> None:
+    """The index's own file name was read from SQLite as UTF-8 text: a traceback (Could not decode to UTF-8)."""
+    tree = os.fsencode(tmp_path) + b"/t\xff"
+    os.mkdir(tree)
+    with open(tree + b"/a.py", "wb") as handle:
+        handle.write(b"def f():\n    pass\n")
+    out = subprocess.run([sys.executable.encode(), b"-m", b"codewright", b"def", b"a.py:1:5", b"--repo", tree],
+                         cwd=tree, capture_output=True, check=False, env={**os.environ, "PYTHONPATH": SRC})
+    assert (out.returncode, out.stderr) == (0, b"")
+    assert out.stdout.decode("utf-8").startswith("a.py:1:1  def f()")
+
+
 @pytest.mark.parametrize("args", [["callgraph", ""], ["callgraph", "a.py", "-o", ""]], ids=["FILE", "-o"])
 def test_an_empty_file_path_is_a_usage_error(tmp_path: Path, args: list[str]) -> None:
     """Read as the current folder, it was said to be one: `. is a directory`."""

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from codewright.errors import UsageError
-from codewright.graph.store import DB_NAME, fts_query, index_dir, split_id, split_identifier
+from codewright.graph.store import DB_NAME, database_file, fts_query, index_dir, split_id, split_identifier
 
 POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
 LINE_ONLY = re.compile(r"^[^:]+:\d+$")  # FILE:LINE, as compilers print it: no name has a colon
@@ -229,7 +229,7 @@ def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[
     """The 1-based columns of the name under (line, col) and the name, read from the file; None when the column is
     on no name (a parenthesis, an argument's comma, past the line's end: each answered with the name before it) or
     the file cannot be read, where the call graph's rows would be guessed at."""
-    database = next((row[2] for row in conn.execute("PRAGMA database_list") if row[1] == "main"), "")
+    database = database_file(conn)
     try:
         # utf-8-sig: a BOM is no column, as the index counts them
         with open(Path(database).parent.parent / path, encoding="utf-8-sig", errors="replace") as source:

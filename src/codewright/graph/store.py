@@ -200,7 +200,7 @@ def _problem(path: Path) -> str | None:
         return "not a regular file"
     try:
         try:
-            return _patiently(path, lambda timeout: _checked(path, timeout))
+            return _patiently(lambda: path, lambda timeout: _checked(path, timeout))
         except sqlite3.OperationalError as exc:
             if not _locked(exc):
                 raise
@@ -221,15 +221,16 @@ def _locked(exc: sqlite3.OperationalError) -> bool:
     return str(exc) == "database is locked"
 
 
-def _patiently(path: Path | str, attempt: Callable[[float], T]) -> T:
-    """`attempt(timeout)`, said on stderr once another process has held the index LOCK_NOTICE_AFTER s: a wait of a
-    minute in silence looks like a hang. SQLite's error when it is still held after LOCK_WAIT s is the caller's."""
+def _patiently(where: Callable[[], Path | str], attempt: Callable[[float], T]) -> T:
+    """`attempt(timeout)`, said on stderr once another process has held the index (at `where()`, asked only then)
+    LOCK_NOTICE_AFTER s: a wait of a minute in silence looks like a hang. SQLite's error when it is still held after
+    LOCK_WAIT s is the caller's."""
     try:
         return attempt(LOCK_NOTICE_AFTER)
     except sqlite3.OperationalError as exc:
         if not _locked(exc):
             raise
-    print(f"codewright: the index {path} is locked by another process; waiting for it", file=sys.stderr)
+    print(f"codewright: the index {where()} is locked by another process; waiting for it", file=sys.stderr)
     return attempt(LOCK_WAIT - LOCK_NOTICE_AFTER)
 
 
@@ -317,7 +318,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if not any(words in str(exc) for words in _UNWRITABLE):
             raise
         held = " (another program has a transaction open on it)" if "locked" in str(exc) else ""
-        raise CodewrightError(f"cannot write the index {_database(conn)}: {exc}{held}") from exc
+        raise CodewrightError(f"cannot write the index {database_file(conn)}: {exc}{held}") from exc
 
 
 def _begin(conn: sqlite3.Connection) -> None:
@@ -330,13 +331,20 @@ def _begin(conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
 
     try:
-        _patiently(_database(conn), attempt)
+        _patiently(lambda: database_file(conn), attempt)
     finally:
         conn.execute(f"PRAGMA busy_timeout={timeout}")
 
 
-def _database(conn: sqlite3.Connection) -> str:
-    return conn.execute("PRAGMA database_list").fetchone()[2]
+def database_file(conn: sqlite3.Connection) -> str:
+    """The file of the connection's main database, as the OS names it: read as text, a path that is not UTF-8
+    (a tree named `t\\xff`) failed to decode, and the build stopped on the name of its own index."""
+    factory = conn.text_factory
+    conn.text_factory = bytes
+    try:
+        return os.fsdecode(conn.execute("PRAGMA database_list").fetchone()[2])
+    finally:
+        conn.text_factory = factory
 
 
 def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
