@@ -16,8 +16,7 @@ import os
 from pathlib import Path
 
 from codewright.graph.files import ignored_by_enclosing_repo
-
-INDEX = os.path.join(".codewright", "index.db")
+from codewright.graph.store import DB_NAME, index_dir
 
 
 def tree(given: Path | None) -> Path:
@@ -29,7 +28,7 @@ def enclosing_project(start: Path) -> Path:
     """The nearest of `start` and its parents holding an index, no higher than the top of the git work tree
     `start` is in; else that top; else `start`."""
     for folder in (start, *start.parents):
-        if os.path.lexists(folder / INDEX):
+        if os.path.lexists(index_dir(folder) / DB_NAME):
             return folder
         if os.path.lexists(folder / ".git"):  # a folder, or a file naming one (a linked worktree, a submodule)
             # a folder the repository ignores (a dotfiles repository in $HOME ignoring `*`) is outside git, as
