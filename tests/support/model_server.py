@@ -670,6 +670,8 @@ class _Protocol:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
 
     def error_event(self, error_type: str) -> bytes:
+        """Only Anthropic's wire has an in-stream error event (Fault.stream_error): a test scripting one for
+        another flavour is a mistake in the test, said at once rather than served as some other fault."""
         raise NotImplementedError(f"{self.name} has no error event")
 
     def whole_body(self, obj: Any, turn: Turn) -> None:
