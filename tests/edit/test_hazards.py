@@ -31,6 +31,10 @@ def test_drifted_search_replace_markers_are_read_as_markers(tree, head, tail):
 
 
 CUT_OFF_PATCH = r"^The patch ends without its `\*\*\* End Patch` line \(was it cut off\?\)"
+TEN = "".join(f"{c}\n" for c in "abcdefghij")
+DIFF = "--- a/x.txt\n+++ b/x.txt\n@@ -2,7 +2,8 @@\n b\n c\n d\n-e\n+E\n+extra line\n f\n g\n h\n"
+CUT_OFF_DIFF = r"^x.txt: the diff stops inside its hunk 1, `@@ -2,7 \+2,8 @@` \({} of its 7 old lines, {} of its 8 new\) " \
+               r"\(was it cut off\?\); send it whole"
 REFUSALS = [
     ("unknown markers are not written as the whole file", {"m.py": BASE},
      "m.py\n```python\n<<<<<<< BEFORE\n    return 1\n=======\n    return 2\n>>>>>>> AFTER\n```\n",
@@ -60,6 +64,15 @@ REFUSALS = [
      "*** Begin Patch\n*** Update File: x.txt\n@@\n a\n-b\n+B\n", CUT_OFF_PATCH),
     ("a patch cut off in an Add File (written as a file of its first lines)", {"x.txt": "a\nb\nc\n"},
      "*** Begin Patch\n*** Add File: new.txt\n+line 1\n+line", CUT_OFF_PATCH),
+    ("a diff cut off after a removed line (the line was removed, its replacement not added)", {"x.txt": TEN},
+     DIFF[:DIFF.index("+E")].rstrip("\n"), CUT_OFF_DIFF.format(4, 3)),
+    ("a diff cut off in an added line (its first characters were written as the line)", {"x.txt": TEN},
+     DIFF[:DIFF.index("+E") + 2], CUT_OFF_DIFF.format(4, 4)),
+    ("a diff cut off right after a hunk header", {"x.txt": TEN}, DIFF[:DIFF.index("\n b\n") + 1],
+     CUT_OFF_DIFF.format(0, 0)),
+    ("a diff cut off in its second file (the first one was written)", {"x.txt": TEN, "y.txt": "y\n"},
+     "--- a/y.txt\n+++ b/y.txt\n@@ -1 +1 @@\n-y\n+Y\n" + DIFF[:DIFF.index("+E")].rstrip("\n"),
+     CUT_OFF_DIFF.format(4, 3)),
 ]
 
 
@@ -290,3 +303,14 @@ def test_a_path_line_in_markdown_names_the_file(tree, line, block):
     apply_text(root, f"{line}\n{block}")
     assert sorted(p.name for p in root.iterdir() if p.is_file()) == ["app.py"]
     assert (root / "app.py").read_text() == "x = 2\n"
+
+
+@pytest.mark.parametrize("label, text", [
+    ("its counts met, its last line without a line end", DIFF.rstrip("\n")),
+    ("its counts short (miscounted), its last line ended", DIFF.replace(" h\n", "")),
+])
+def test_a_diff_that_is_not_cut_off_is_applied(tree, label, text):
+    """Only a hunk short of its counts whose last line has no line end stops inside itself."""
+    root = tree({"x.txt": TEN})
+    apply_text(root, text)
+    assert (root / "x.txt").read_text() == TEN.replace("e\n", "E\nextra line\n")

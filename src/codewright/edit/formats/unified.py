@@ -4,6 +4,11 @@ Hunk headers may lack line numbers (`@@ ... @@`), counts may be wrong, blank con
 may have lost their leading space: the body of a hunk runs to the next header, and counts
 are only used to tell a removed `--- x` line from a file header and to trim trailing blanks.
 Each hunk becomes an `Edit` carrying its old start as a hint and its body's ops.
+
+A diff that stops inside its last hunk is refused as cut off (a model's reply that ran out of
+tokens), not applied in part: the hunk has no lines at all, or fewer than its header counts and
+its last line no line end. A complete diff ends its last line; one that does not but whose counts
+are met is taken as whole, and so is one ending its lines whose counts are short (miscounted).
 """
 
 from __future__ import annotations
@@ -53,7 +58,8 @@ def parse(text: str, root: Path | None = None) -> list[Edit]:
     """The diff's edits. A plain diff (not git's) never renames: of its two names (`--- m.py`, `+++ m.py.new` as
     `diff -u` writes them, or `+++ b/m.py` beside an unprefixed `---`), the one that exists under `root` is the
     file, else the old one."""
-    lines = text.replace("\r\n", "\n").split("\n")
+    text = text.replace("\r\n", "\n")
+    lines = text.split("\n")
     if lines[-1] == "":
         lines.pop()  # what follows the text's last newline is not a line
     files: list[_FileDiff] = []
@@ -84,6 +90,8 @@ def parse(text: str, root: Path | None = None) -> list[Edit]:
                                 "name the file first.")
             hunk, i = _read_hunk(lines, i)
             files[-1].hunks.append(hunk)
+            if i == len(lines) and _cut_off(hunk, lines[-1], text.endswith("\n")):
+                raise EditError(_cut_off_message(files[-1], line, hunk))
             continue
         i += 1
     if not files:
@@ -229,6 +237,31 @@ def _read_hunk(lines: list[str], i: int) -> tuple[_Hunk, int]:
     # missing (a model skipping lines it quotes); other miscounts are just miscounts.
     hunk.lost_context = hunk.old_len is not None and hunk.old_len - old_n == hunk.new_len - new_n > 0
     return hunk, i
+
+
+def _cut_off(hunk: _Hunk, last: str, ended: bool) -> bool:
+    """Whether a hunk that runs to the end of the text stops inside itself (see the module's docstring); a
+    `\\ No newline at end of file` line after it says where it ends."""
+    if not hunk.body:
+        return True
+    if ended or last.startswith("\\") or hunk.old_len is None:
+        return False
+    old_n, new_n = _counts(hunk)
+    return old_n < hunk.old_len or new_n < hunk.new_len
+
+
+def _cut_off_message(diff: _FileDiff, header: str, hunk: _Hunk) -> str:
+    old_n, new_n = _counts(hunk)
+    counts = "" if hunk.old_len is None else (f" ({old_n} of its {hunk.old_len} old lines, {new_n} of its "
+                                              f"{hunk.new_len} new)")
+    return (f"{diff.new or diff.old}: the diff stops inside its hunk {len(diff.hunks)}, `{header.strip()}`{counts} "
+            "(was it cut off?); send it whole, or if it is whole, correct the counts in its `@@` line. Nothing "
+            "changed.")
+
+
+def _counts(hunk: _Hunk) -> tuple[int, int]:
+    """The old and the new lines a hunk's body holds."""
+    return sum(tag != "+" for tag, _ in hunk.body), sum(tag != "-" for tag, _ in hunk.body)
 
 
 def _continues(lines: list[str], i: int) -> bool:
