@@ -70,6 +70,8 @@ REFUSALS = [
      DIFF[:DIFF.index("+E") + 2], CUT_OFF_DIFF.format(4, 4)),
     ("a diff cut off right after a hunk header", {"x.txt": TEN}, DIFF[:DIFF.index("\n b\n") + 1],
      CUT_OFF_DIFF.format(0, 0)),
+    ("a diff cut off right after `+++ ` (the file was deleted)", {"x.txt": TEN}, "--- a/x.txt\n+++ ",
+     r"^The diff has a `\+\+\+` line that names no file \(was it cut off\?\)"),
     ("a diff cut off in its second file (the first one was written)", {"x.txt": TEN, "y.txt": "y\n"},
      "--- a/y.txt\n+++ b/y.txt\n@@ -1 +1 @@\n-y\n+Y\n" + DIFF[:DIFF.index("+E")].rstrip("\n"),
      CUT_OFF_DIFF.format(4, 3)),

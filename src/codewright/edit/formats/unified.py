@@ -153,7 +153,7 @@ def _git_paths(rest: str) -> tuple[str | None, str | None]:
 
 
 def _clean_pair(old: str, new: str) -> tuple[str | None, str | None]:
-    old, new = _path(old), _path(new)
+    old, new = _path(old, "---"), _path(new, "+++")
     prefixed = all(p is None or p.startswith(("a/", "b/")) for p in (old, new))
     if prefixed:
         old = None if old is None else old[2:]
@@ -161,9 +161,14 @@ def _clean_pair(old: str, new: str) -> tuple[str | None, str | None]:
     return old, new
 
 
-def _path(raw: str) -> str | None:
+def _path(raw: str, marker: str) -> str | None:
+    """The file a `---` or `+++` line names, None for /dev/null. A line naming nothing is no /dev/null: a diff
+    cut off right after `+++ ` deleted the file its `---` line named."""
     raw = unquote(raw.split("\t")[0].strip())
-    return None if raw in ("/dev/null", "") else raw
+    if not raw:
+        raise EditError(f"The diff has a `{marker}` line that names no file (was it cut off?); send it whole, with "
+                        "/dev/null for a file it creates or deletes. Nothing changed.")
+    return None if raw == "/dev/null" else raw
 
 
 _ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
