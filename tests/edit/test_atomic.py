@@ -3,6 +3,7 @@ final newline, mode. One behaviour per case."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import stat
@@ -109,21 +110,41 @@ def test_symlink_leaving_the_root_is_refused(tree, tmp_path_factory):
     assert outside.read_text() == "keep\n"
 
 
-def test_a_failed_write_restores_the_files_already_written(tree, snapshot):
-    """The third file cannot be written (its temporary name is too long for the file system):
-    the two files written before it, the created file and its new folder must all be undone."""
-    long_name = "n" * 250 + ".py"
-    root = tree({"a.py": "a = 1\n", "b.py": b"b = 1\r\n", long_name: "c = 1\n"})
+def test_a_failed_write_restores_the_files_already_written(tree, snapshot, monkeypatch):
+    """The fourth file cannot be written (the disk is full when it is synced): the two files written before
+    it, the created file and its new folder must all be undone."""
+    from codewright.edit import confined
+
+    root = tree({"a.py": "a = 1\n", "b.py": b"b = 1\r\n", "c.py": "c = 1\n"})
     os.chmod(root / "b.py", 0o600)
     before = snapshot(root)
+    files = []
+
+    def fsync_until_the_disk_is_full(fd):
+        files.append(fd)
+        if len(files) == 4:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(fd)
+
     edits = [Edit("a.py", "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n"),
-             Edit.whole("new/dir/c.py", "new\n"), Edit(long_name, "c = 1\n", "c = 2\n")]
-    with pytest.raises(EditError, match="could not be written .*every file was restored"):
+             Edit.whole("new/dir/c.py", "new\n"), Edit("c.py", "c = 1\n", "c = 2\n")]
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_until_the_disk_is_full))
+    with pytest.raises(EditError, match=r"^c.py: could not be written \(No space left on device\); every file was "
+                                        "restored"):
         apply_edits(root, edits)
     assert snapshot(root) == before
     assert not (root / "new").exists()
     assert stat.S_IMODE(os.stat(root / "b.py").st_mode) == 0o600
     assert not [p for p in root.iterdir() if p.name.endswith(".cw-tmp")]
+
+
+def test_a_file_name_of_250_bytes_is_edited(tree):
+    """The temporary file beside it was named after it, and went over the file system's 255 bytes."""
+    name = "n" * 247 + ".py"
+    root = tree({name: "c = 1\n"})
+    apply_edits(root, [Edit(name, "c = 1\n", "c = 2\n")])
+    assert [p.name for p in root.iterdir()] == [name]
+    assert (root / name).read_text() == "c = 2\n"
 
 
 def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot, monkeypatch):

@@ -93,7 +93,7 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
     With `made`, missing folders are created (see `folder`). Unless `expect` is ANY, the file must still hold
     `expect` (None: there must be none) when it is replaced (see `_holds`)."""
     with folder(root, path.parent, made=made) as parent:
-        tmp, fd = _temporary(path.name, parent)
+        tmp, fd = _temporary(parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -152,9 +152,11 @@ def _own(fd: int, owner: tuple[int, int]) -> None:
             continue
 
 
-def _temporary(name: str, parent: int) -> tuple[str, int]:
+def _temporary(parent: int) -> tuple[str, int]:
+    """A new file for the write, named apart from the file it replaces: named after it, a file of 238 bytes or
+    more had a temporary name over the file system's 255, and could not be edited at all."""
     while True:
-        tmp = f".{name}.{secrets.token_hex(4)}.cw-tmp"
+        tmp = f".{secrets.token_hex(8)}.cw-tmp"
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                                 dir_fd=parent)
