@@ -121,7 +121,7 @@ def test_a_failed_write_restores_the_files_already_written(tree, snapshot, monke
     files = []
 
     def fsync_until_the_disk_is_full(fd):
-        files.append(fd)
+        files.extend([fd] if _is_file(fd) else [])
         if len(files) == 4:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         os.fsync(fd)
@@ -158,7 +158,7 @@ def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot,
 
     def fsync_then_interrupt(fd):
         os.fsync(fd)
-        synced.append(fd)
+        synced.extend([fd] if _is_file(fd) else [])
         if len(synced) == 3:
             signal.raise_signal(signal.SIGINT)
 
@@ -172,13 +172,56 @@ def test_ctrl_c_while_writing_restores_the_files_already_written(tree, snapshot,
 
 
 class _OsWith:
-    """The os module with one function swapped (the writer, `confined`, calls os.fsync through its module)."""
+    """The os module with some functions swapped (the writer, `confined`, calls os.fsync and os.replace through
+    its module): the file system's failures, not ours."""
 
-    def __init__(self, fsync):
+    def __init__(self, fsync, **others):
         self.fsync = fsync
+        self.__dict__.update(others)
 
     def __getattr__(self, name):
         return getattr(os, name)
+
+
+def _is_file(fd: int) -> bool:
+    """Whether `fd`, given to os.fsync, is a file's (a folder's is synced after a rename)."""
+    return stat.S_ISREG(os.fstat(fd).st_mode)
+
+
+SYNCS = [
+    ("an edit", Edit("d/a.py", "a = 1\n", "a = 2\n"), None, ["renamed", "folder synced"], "a = 2\n"),
+    ("a delete", Edit.delete("d/a.py"), None, ["folder synced"], None),
+    ("a file system that cannot sync a folder", Edit("d/a.py", "a = 1\n", "a = 2\n"), errno.EINVAL,
+     ["renamed", "folder synced"], "a = 2\n"),
+]
+
+
+@pytest.mark.parametrize("label, edit, error, steps, after", SYNCS, ids=[s[0] for s in SYNCS])
+def test_the_folder_is_synced_after_a_rename_or_delete(tree, monkeypatch, label, edit, error, steps, after):
+    """The file's name lives in its folder: a power loss before the folder reached the disk could lose the
+    rename. A folder that cannot be synced fails nothing: the file is written already."""
+    from codewright.edit import confined
+
+    root = tree({"d/a.py": "a = 1\n"})
+    done = []
+
+    def replace(*args, **kwargs):
+        os.replace(*args, **kwargs)
+        done.append("renamed")
+
+    def fsync(fd):
+        if _is_file(fd):
+            return os.fsync(fd)
+        done.append("folder synced" if os.fstat(fd).st_ino == os.stat(root / "d").st_ino else "another folder synced")
+        if error:
+            raise OSError(error, os.strerror(error))
+        return os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync, replace=replace))
+    apply_edits(root, [edit])
+    assert done == steps
+    path = root / "d" / "a.py"
+    assert (path.read_text() if path.exists() else None) == after
 
 
 def test_a_file_replaced_by_a_directory_mid_way_is_restored(tree, snapshot, monkeypatch):

@@ -110,6 +110,7 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
             except OSError:
                 pass
             raise
+        _sync_folder(parent)
 
 
 def remove(root: Path, path: Path, *, is_folder: bool = False, expect: bytes | object = ANY) -> None:
@@ -118,6 +119,18 @@ def remove(root: Path, path: Path, *, is_folder: bool = False, expect: bytes | o
     with folder(root, path.parent) as parent:
         _holds(path.name, parent, expect)
         (os.rmdir if is_folder else os.unlink)(path.name, dir_fd=parent)
+        _sync_folder(parent)
+
+
+def _sync_folder(parent: int) -> None:
+    """Make a rename or unlink in the folder `parent` durable: the file's data was synced, but its name lives in
+    the folder, and a power loss before the folder reached the disk could lose the rename (the old file back, or
+    none). The change is made already, and seen by every reader: a folder that cannot be synced (some file systems
+    refuse, EINVAL) fails nothing, as a failure now could not be put back with the rest."""
+    try:
+        os.fsync(parent)
+    except OSError:
+        pass
 
 
 def _holds(name: str, parent: int, expect: bytes | None | object) -> None:
