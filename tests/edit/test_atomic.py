@@ -93,6 +93,48 @@ def test_owner_group_and_set_user_id_are_kept(tree, label, edit, path):
     assert (status.st_uid, status.st_gid, stat.S_IMODE(status.st_mode)) == (1234, 2345, 0o4750)
 
 
+def _noted(path) -> None:
+    """Give `path` a user.* extended attribute, or skip where the file system has none."""
+    try:
+        os.setxattr(path, "user.note", b"kept")
+    except (OSError, AttributeError) as exc:
+        pytest.skip(f"no extended attributes here ({exc})")
+
+
+@pytest.mark.parametrize("label, edit, path", [
+    ("an edit", Edit("s.txt", "a\n", "b\n"), "s.txt"),
+    ("a move", Edit("s.txt", "a\n", "b\n", move_to="t.txt"), "t.txt"),
+])
+def test_extended_attributes_are_kept(tree, label, edit, path):
+    """The file renamed over the old one had none of its extended attributes (user.* notes, an ACL, a SELinux
+    label)."""
+    root = tree({"s.txt": "a\n"})
+    _noted(root / "s.txt")
+    apply_edits(root, [edit])
+    assert os.getxattr(root / path, "user.note") == b"kept"
+
+
+def test_a_file_put_back_keeps_its_extended_attributes(tree, monkeypatch):
+    """The second file cannot be written (the disk is full): the first, written already, is put back whole."""
+    from codewright.edit import confined
+
+    root = tree({"a.py": "a = 1\n", "b.py": "b = 1\n"})
+    _noted(root / "a.py")
+    files = []
+
+    def fsync_until_the_disk_is_full(fd):
+        files.extend([fd] if _is_file(fd) else [])
+        if len(files) == 2:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_until_the_disk_is_full))
+    with pytest.raises(EditError, match="^b.py: could not be written .*every file was restored"):
+        apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n")])
+    assert (root / "a.py").read_text() == "a = 1\n"
+    assert os.getxattr(root / "a.py", "user.note") == b"kept"
+
+
 def test_writes_through_a_symlink_inside_the_root(tree):
     root = tree({"real.txt": "a\n"})
     os.symlink("real.txt", root / "link.txt")

@@ -34,6 +34,7 @@ class _FileState:
     new_mode: int | None = None  # permission bits to set (a diff's mode line, a move's source); None keeps `mode`
     source_before: bytes | None = None  # a move's destination: what its source held, for the diff shown
     owner: tuple[int, int] | None = None  # the user and group ids the file keeps (a move's destination: its source's)
+    xattrs: dict[str, bytes] | None = None  # the extended attributes it keeps (a move's destination: its source's)
 
 
 @dataclass
@@ -148,10 +149,10 @@ def resolve(root: Path, rel: str) -> tuple[str, Path]:
 def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]) -> _FileState:
     rel, full = resolve(root, rel)
     if rel not in states:
-        before, mode, current, owner = None, None, None, None
+        before, mode, current, owner, xattrs = None, None, None, None, None
         binary = None
         try:
-            before, status = confined.read(root, full)  # what is read is what the checks above looked at
+            before, status, xattrs = confined.read(root, full)  # what is read is what the checks above looked at
             mode, owner = status.st_mode & 0o7777, (status.st_uid, status.st_gid)
         except FileNotFoundError:
             pass
@@ -162,7 +163,7 @@ def _state(root: Path, rel: str, states: dict[str, _FileState], order: list[str]
                 current = TextFile.decode(before, rel)
             except EditError as exc:
                 binary = exc
-        states[rel] = _FileState(rel, full, before, mode, current, binary=binary, owner=owner)
+        states[rel] = _FileState(rel, full, before, mode, current, binary=binary, owner=owner, xattrs=xattrs)
         order.append(rel)
     return states[rel]
 
@@ -204,7 +205,7 @@ def _move(root: Path, state: _FileState, target: str, states, order) -> None:
         raise EditError(f"{state.rel}: cannot be moved to {rel}, which already exists.")
     dest.current, dest.moved_from, dest.tiers = state.current, state.rel, state.tiers
     dest.new_mode = state.new_mode if state.new_mode is not None else state.mode  # a script stays executable
-    dest.source_before, dest.owner = state.before, state.owner
+    dest.source_before, dest.owner, dest.xattrs = state.before, state.owner, state.xattrs
     state.current = None
 
 
@@ -377,7 +378,7 @@ def _changes(states: list[_FileState]) -> tuple[list[FileChange], list[Write]]:
             continue
         if after != st.before and not (after is None and st.rel in moved_away):  # mv needs no write bit
             _writable(st)
-        writes.append(Write(st.path, after, st.before, st.mode, st.new_mode, st.owner))
+        writes.append(Write(st.path, after, st.before, st.mode, st.new_mode, st.owner, st.xattrs))
         if after is None and st.rel in moved_away:
             continue
         if after is None:

@@ -45,11 +45,27 @@ def folder(root: Path, path: Path, *, made: list[Path] | None = None) -> Iterato
         os.close(fd)
 
 
-def read(root: Path, path: Path) -> tuple[bytes, os.stat_result]:
-    """The bytes of the file `path` below `root` and its status (permission bits, owner); FileNotFoundError where
-    there is none."""
+def read(root: Path, path: Path) -> tuple[bytes, os.stat_result, dict[str, bytes]]:
+    """The bytes of the file `path` below `root`, its status (permission bits, owner) and its extended attributes
+    (see `_xattrs`); FileNotFoundError where there is none."""
     with open_file(root, path) as stream:
-        return stream.read(), os.fstat(stream.fileno())
+        return stream.read(), os.fstat(stream.fileno()), _xattrs(stream.fileno())
+
+
+def _xattrs(fd: int) -> dict[str, bytes]:
+    """The extended attributes of the file `fd` (user.* notes, an ACL, a SELinux label), for its replacement to
+    keep; those we may not read, and all where the file system or OS has none, are left out."""
+    try:
+        names = os.listxattr(fd)
+    except (OSError, AttributeError):  # AttributeError: an OS without extended attributes in Python (macOS)
+        return {}
+    found = {}
+    for name in names:
+        try:
+            found[name] = os.getxattr(fd, name)
+        except OSError:
+            continue
+    return found
 
 
 def read_below(root: Path, path: str | Path) -> bytes | None:
@@ -87,9 +103,11 @@ def descriptor(root: Path, path: Path) -> int:
 
 
 def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, int] | None = None,
-          made: list[Path] | None = None, expect: bytes | None | object = ANY) -> None:
-    """`path` below `root` holds `data` with permission bits `mode` (and, where we may set it, `owner`: user and
-    group ids): written to a temporary file beside it and renamed over it, so a reader never sees half a file.
+          xattrs: dict[str, bytes] | None = None, made: list[Path] | None = None,
+          expect: bytes | None | object = ANY) -> None:
+    """`path` below `root` holds `data` with permission bits `mode` (and, where we may set them, `owner`: user and
+    group ids, and the extended attributes `xattrs`): written to a temporary file beside it and renamed over it,
+    so a reader never sees half a file.
     With `made`, missing folders are created (see `folder`). Unless `expect` is ANY, the file must still hold
     `expect` (None: there must be none) when it is replaced (see `_holds`)."""
     with folder(root, path.parent, made=made) as parent:
@@ -101,6 +119,7 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
                 os.fsync(handle.fileno())
                 if owner is not None:
                     _own(handle.fileno(), owner)
+                _give(handle.fileno(), xattrs or {})  # after the owner: a change of owner clears capabilities
                 os.fchmod(handle.fileno(), mode)  # after the owner: a change of owner clears set-user-id
             _holds(path.name, parent, expect)
             os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
@@ -162,6 +181,16 @@ def _own(fd: int, owner: tuple[int, int]) -> None:
             os.fchown(fd, uid, gid)
             return
         except OSError:
+            continue
+
+
+def _give(fd: int, xattrs: dict[str, bytes]) -> None:
+    """Give the temporary file the replaced file's extended attributes, those we may set: renamed over the file,
+    it had none of them, and a file's user.* notes, ACL or SELinux label were lost to an edit."""
+    for name, value in xattrs.items():
+        try:
+            os.setxattr(fd, name, value)
+        except OSError:  # a namespace only root may write (trusted.*), a file system without them
             continue
 
 

@@ -34,7 +34,8 @@ _NEW_FILE_MODE = 0o666 & ~_umask()
 @dataclass
 class Write:
     """Set `path` to `data` (None: delete it); `before` is what it held (None: absent) with permission bits
-    `mode`, which the new data keeps unless `new_mode` is given, and `owner` (user and group ids), which it keeps."""
+    `mode`, which the new data keeps unless `new_mode` is given, and `owner` (user and group ids) and extended
+    attributes `xattrs`, which it keeps."""
 
     path: Path
     data: bytes | None
@@ -42,6 +43,7 @@ class Write:
     mode: int | None = None
     new_mode: int | None = None
     owner: tuple[int, int] | None = None
+    xattrs: dict[str, bytes] | None = None
 
 
 def commit(writes: list[Write], root: Path) -> None:
@@ -55,8 +57,8 @@ def commit(writes: list[Write], root: Path) -> None:
                 confined.remove(root, write.path, expect=write.before)
             else:
                 mode = write.mode if write.new_mode is None else write.new_mode
-                confined.write(root, write.path, write.data, _mode(mode), owner=write.owner, made=made_dirs,
-                               expect=write.before)
+                confined.write(root, write.path, write.data, _mode(mode), owner=write.owner, xattrs=write.xattrs,
+                               made=made_dirs, expect=write.before)
         except OSError as exc:
             problems = _rollback(done, made_dirs, root)
             rel = write.path.relative_to(root).as_posix()
@@ -96,7 +98,8 @@ def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]
             if write.before is None:
                 _remove_if_there(root, write.path)  # an interrupted write may not have made it
             else:
-                confined.write(root, write.path, write.before, _mode(write.mode), owner=write.owner)
+                confined.write(root, write.path, write.before, _mode(write.mode), owner=write.owner,
+                               xattrs=write.xattrs)
         except OSError:
             problems.append(str(write.path))
     for folder in reversed(made_dirs):
