@@ -135,6 +135,100 @@ def test_a_file_put_back_keeps_its_extended_attributes(tree, monkeypatch):
     assert os.getxattr(root / "a.py", "user.note") == b"kept"
 
 
+def _linked_pair(tree):
+    """A tree of a.txt and b.txt, two hard links of one file."""
+    root = tree({"a.txt": "one\ntwo\n", "c.txt": "c\n"})
+    os.link(root / "a.txt", root / "b.txt")
+    return root
+
+
+def _still_linked(root) -> bool:
+    """a.txt and b.txt are one file still, and nothing else was left beside them (a temporary file, a backup)."""
+    names = sorted(p.name for p in root.iterdir())
+    return os.stat(root / "a.txt").st_ino == os.stat(root / "b.txt").st_ino and names == ["a.txt", "b.txt", "c.txt"]
+
+
+IN_PLACE = [
+    ("an edit", Edit("a.txt", "one\n", "uno\n"), "uno\ntwo\n", 0o640),
+    ("a shorter whole file", Edit.whole("a.txt", "1\n"), "1\n", 0o640),
+    ("a mode line", Edit("a.txt", "one\n", "uno\n", mode=0o750), "uno\ntwo\n", 0o750),
+]
+
+
+@pytest.mark.parametrize("label, edit, after, mode", IN_PLACE, ids=[p[0] for p in IN_PLACE])
+def test_a_file_of_several_hard_links_is_written_in_place(tree, label, edit, after, mode):
+    """Renamed over, the name edited became a new file and its other hard link kept the old text, split from it."""
+    root = _linked_pair(tree)
+    os.chmod(root / "a.txt", 0o640)
+    apply_edits(root, [edit])
+    assert (root / "b.txt").read_text() == after
+    assert _still_linked(root)
+    assert stat.S_IMODE(os.stat(root / "a.txt").st_mode) == mode
+
+
+def test_the_old_bytes_of_a_file_written_in_place_are_kept_beside_it_until_the_new_are_synced(tree, monkeypatch):
+    """A crash while the file is written in place leaves a copy of what it held."""
+    from codewright.edit import confined
+
+    root = _linked_pair(tree)
+    seen = []
+
+    def fsync(fd):
+        if os.fstat(fd).st_ino == os.stat(root / "a.txt").st_ino:
+            seen.append({p.suffix: p.read_text() for p in root.iterdir() if p.name.startswith(".")})
+        os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync))
+    apply_edits(root, [Edit("a.txt", "one\n", "uno\n")])
+    assert seen == [{".cw-backup": "one\ntwo\n"}]
+    assert _still_linked(root)
+
+
+def test_a_hard_linked_file_put_back_stays_linked(tree, snapshot, monkeypatch):
+    """The second file cannot be written (the disk is full): the first, written in place, is put back in place."""
+    from codewright.edit import confined
+
+    root = _linked_pair(tree)
+    before = snapshot(root)
+    failed = []
+
+    def fsync_failing_once_for_c(fd):
+        written = (root / "a.txt").read_text() == "uno\ntwo\n"
+        if not failed and written and _is_file(fd) and os.fstat(fd).st_ino != os.stat(root / "a.txt").st_ino:
+            failed.append(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_failing_once_for_c))
+    with pytest.raises(EditError, match="^c.txt: could not be written .*every file was restored"):
+        apply_edits(root, [Edit("a.txt", "one\n", "uno\n"), Edit("c.txt", "c\n", "C\n")])
+    assert snapshot(root) == before
+    assert _still_linked(root)
+
+
+def test_a_hard_linked_file_that_cannot_be_written_in_place_is_put_back(tree, snapshot, monkeypatch):
+    """The disk is full when the new bytes are synced: the old ones are written back, and the backup of them
+    removed."""
+    from codewright.edit import confined
+
+    root = _linked_pair(tree)
+    before = snapshot(root)
+    failed = []
+
+    def fsync_failing_once_for_the_file(fd):
+        if not failed and os.fstat(fd).st_ino == os.stat(root / "a.txt").st_ino:
+            failed.append(fd)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_failing_once_for_the_file))
+    with pytest.raises(EditError, match=r"^a.txt: could not be written \(No space left on device\); every file was "
+                                        "restored; nothing changed."):
+        apply_edits(root, [Edit("a.txt", "one\n", "uno\n")])
+    assert snapshot(root) == before
+    assert _still_linked(root)
+
+
 def test_writes_through_a_symlink_inside_the_root(tree):
     root = tree({"real.txt": "a\n"})
     os.symlink("real.txt", root / "link.txt")

@@ -107,29 +107,96 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
           expect: bytes | None | object = ANY) -> None:
     """`path` below `root` holds `data` with permission bits `mode` (and, where we may set them, `owner`: user and
     group ids, and the extended attributes `xattrs`): written to a temporary file beside it and renamed over it,
-    so a reader never sees half a file.
+    so a reader never sees half a file; a file of several hard links is written in place (see `_overwrite`).
     With `made`, missing folders are created (see `folder`). Unless `expect` is ANY, the file must still hold
     `expect` (None: there must be none) when it is replaced (see `_holds`)."""
     with folder(root, path.parent, made=made) as parent:
-        tmp, fd = _temporary(parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-                if owner is not None:
-                    _own(handle.fileno(), owner)
-                _give(handle.fileno(), xattrs or {})  # after the owner: a change of owner clears capabilities
-                os.fchmod(handle.fileno(), mode)  # after the owner: a change of owner clears set-user-id
-            _holds(path.name, parent, expect)
-            os.replace(tmp, path.name, src_dir_fd=parent, dst_dir_fd=parent)
-        except BaseException:
-            try:
-                os.unlink(tmp, dir_fd=parent)
-            except OSError:
-                pass
-            raise
+        if _linked(path.name, parent):
+            _overwrite(path.name, parent, data, mode, expect)
+        else:
+            _replace(path.name, parent, data, mode, owner, xattrs, expect)
         _sync_folder(parent)
+
+
+def _replace(name: str, parent: int, data: bytes, mode: int, owner: tuple[int, int] | None,
+             xattrs: dict[str, bytes] | None, expect: bytes | None | object) -> None:
+    tmp, fd = _temporary(parent, "cw-tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+            if owner is not None:
+                _own(handle.fileno(), owner)
+            _give(handle.fileno(), xattrs or {})  # after the owner: a change of owner clears capabilities
+            os.fchmod(handle.fileno(), mode)  # after the owner: a change of owner clears set-user-id
+        _holds(name, parent, expect)
+        os.replace(tmp, name, src_dir_fd=parent, dst_dir_fd=parent)
+    except BaseException:
+        _unlink_quietly(tmp, parent)
+        raise
+
+
+def _linked(name: str, parent: int) -> bool:
+    """Whether `name` is a regular file of more than one hard link: renamed over, the file its other names show
+    would keep the old text, split from this one (git and editors write such a file in place too)."""
+    found = _lstat(name, parent)
+    return found is not None and stat.S_ISREG(found.st_mode) and found.st_nlink > 1
+
+
+def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | None | object) -> None:
+    """Write `data` into the file `name` itself, so that its other hard links see it. No rename makes this one
+    step: the old bytes are first kept in a synced `.RANDOM.cw-backup` beside it, removed once the new ones are
+    synced, so that a crash in between leaves them to be found; a failure puts them back. Owner and extended
+    attributes stay the file's own."""
+    fd = _open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "it is no longer a regular file", name)
+        os.set_blocking(fd, True)
+        old = handle.read()
+        if expect is not ANY and old != expect:
+            raise OSError(errno.EBUSY, CHANGED, name)
+        backup = _backup(parent, old)
+        try:
+            _rewrite(fd, data)
+            if stat.S_IMODE(os.fstat(fd).st_mode) != mode:  # a diff's mode line, or set-user-id a write cleared
+                os.fchmod(fd, mode)
+        except BaseException:
+            _rewrite(fd, old)  # should this fail too, the backup stays: it holds them
+            os.unlink(backup, dir_fd=parent)
+            raise
+        os.unlink(backup, dir_fd=parent)
+
+
+def _backup(parent: int, old: bytes) -> str:
+    """A new file in the folder `parent` holding `old`, synced: its name."""
+    name, fd = _temporary(parent, "cw-backup")
+    try:
+        _rewrite(fd, old)
+    except BaseException:
+        _unlink_quietly(name, parent)
+        raise
+    finally:
+        os.close(fd)
+    return name
+
+
+def _rewrite(fd: int, data: bytes) -> None:
+    """The open file `fd` holds `data`, synced: written from its start, then cut to its length (never empty
+    meanwhile)."""
+    done = 0
+    while done < len(data):
+        done += os.pwrite(fd, memoryview(data)[done:], done)
+    os.ftruncate(fd, len(data))
+    os.fsync(fd)
+
+
+def _unlink_quietly(name: str, parent: int) -> None:
+    try:
+        os.unlink(name, dir_fd=parent)
+    except OSError:
+        pass
 
 
 def remove(root: Path, path: Path, *, is_folder: bool = False, expect: bytes | object = ANY) -> None:
@@ -194,11 +261,11 @@ def _give(fd: int, xattrs: dict[str, bytes]) -> None:
             continue
 
 
-def _temporary(parent: int) -> tuple[str, int]:
+def _temporary(parent: int, suffix: str) -> tuple[str, int]:
     """A new file for the write, named apart from the file it replaces: named after it, a file of 238 bytes or
     more had a temporary name over the file system's 255, and could not be edited at all."""
     while True:
-        tmp = f".{secrets.token_hex(8)}.cw-tmp"
+        tmp = f".{secrets.token_hex(8)}.{suffix}"
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                                 dir_fd=parent)
