@@ -456,11 +456,35 @@ def test_functions_held_by_class_fields_and_module_exports(path, symbols):
     ("a.js", b"const f = 1;\nexport { f as g };\nexport { f as default } from './b';\n", []),
     ("a.js", b"function app() {}\nexports = module.exports = app;\n", [("app", 2)]),
     ("a.js", b"module.exports.app = app;\nexport default () => 1;\n", []),
+    ("a.js", b"module.exports = function run() {};\n", [("run", 1)]),
+    ("a.ts", b"exports = module.exports = class Runner {};\n", [("Runner", 1)]),
+    ("a.js", b"module.exports = function () {};\n", []),
 ])
 def test_what_a_module_exports_by_default(path, source, exported):
     """References of kind `export` say what a module's default export names, even a definition's own name."""
     refs = extract(path, source).references
     assert [(r.name, r.line) for r in refs if r.kind == "export"] == exported
+
+
+@pytest.mark.parametrize("path, source, symbols", [
+    ("a.js", b"module.exports = function run(x) {\n  return x;\n};\n",
+     [("run", "run", "function", 1, 1, 3, 1, "")]),
+    ("a.ts", b"module.exports = function run(x: number) {\n  return x;\n};\n",
+     [("run", "run", "function", 1, 1, 3, 1, "")]),
+    ("a.js", b"module.exports = function () {};\nmodule.exports = () => 1;\n", []),  # as `export default function ()`
+    ("a.js", b"exports = module.exports = function run() {};\n", [("run", "run", "function", 1, 28, 1, 44, "")]),
+    ("a.js", b"module.exports = class Runner {\n  go() {}\n};\n",
+     [("Runner", "Runner", "class", 1, 1, 3, 1, ""), ("Runner.go", "Runner.go", "method", 2, 3, 2, 9, "Runner")]),
+    ("a.js", b"module.exports.run = function () {};\n", [("run", "run", "function", 1, 1, 1, 35, "")]),
+    ("a.js", b"exports.run = () => {};\n", [("run", "run", "function", 1, 1, 1, 22, "")]),
+    ("a.js", b"res.send = function send() {};\n", [("res.send", "res.send", "method", 1, 1, 1, 29, "")]),
+])
+def test_a_function_a_commonjs_module_assigns_is_named_by_itself(path, source, symbols):
+    """`module.exports = function run()` defined the method `module.exports` (its name `exports`); it is the
+    module's function `run`, as `export default function run` is, and `module.exports.run`/`exports.run` are."""
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in extract(path, source).symbols[1:]]
+    assert got == symbols
 
 
 @pytest.mark.parametrize("source, imports", [

@@ -21,6 +21,8 @@ FILES = {
                   "export function run(): number { return count() + other() + new Shape().area(); }\n",
     "node/lib/res.js": "const res = {};\nres.send = function send(body) { return body; };\nmodule.exports = res;\n",
     "node/lib/index.js": "module.exports = require('./util');\n",
+    "node/lib/run.js": "module.exports = function run(x) { return x; };\n",
+    "node/cli.js": "const run = require('./lib/run');\nrun(1);\n",
     "node/server.js": "const res = require('./lib/res');\nconst lib = require('./lib');\n"
                       "function reply() { return res.send(1) + lib.other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
@@ -91,6 +93,7 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("node/server.js", [("", "res", 3, 27, "node/lib/res.js::res"), ("res", "send", 3, 31, "node/lib/res.js::res.send"),
                             ("", "lib", 3, 41, "node/lib/index.js::"),
                             ("lib", "other", 3, 45, "node/lib/util.js::other")]),
+        ("node/cli.js", [("", "run", 2, 1, "node/lib/run.js::run")]),  # `module.exports = function run`
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),

@@ -90,21 +90,20 @@ def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[
         if family != "javascript":
             member = kind in _MEMBER_KINDS or parent_kind in _CONTAINERS
             found[(family, name, _MEMBER if member else "")].append((sid, file_id))
-        elif _js_member(sid, name, parent_kind):
+        elif _js_member(sid, parent_kind):
             found[(family, name, split_id(sid)[1].split(".", 1)[0].lower())].append((sid, file_id))
     return found
 
 
-def _js_member(sid: str, name: str, parent_kind: str | None) -> bool:
+def _js_member(sid: str, parent_kind: str | None) -> bool:
     """A JavaScript definition another module reaches by name: a member assigned to an object or
     prototype (`res.send = ...`, `Router.prototype.send = ...`). Top-level names stay in their
     module (`exports.send = ...` defines the module's `send`, which imports resolve); a class's
     members are reached through values no import names, as in Python, which is left to the resolver."""
-    return "." in split_id(sid)[1] and name not in _COMMONJS and parent_kind not in _CLASSES
+    return "." in split_id(sid)[1] and parent_kind not in _CLASSES
 
 
 _FAMILY = {"typescript": "javascript", "tsx": "javascript", "cpp": "c"}  # languages that use each other's names
-_COMMONJS = frozenset({"exports"})  # each module's `module.exports = function ...` is its own
 _MATCHED_NAME_MIN = 3
 _CLASSES = frozenset({"class", "interface"})
 _MEMBER = "."

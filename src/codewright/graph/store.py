@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from codewright.errors import CodewrightError, UsageError
 
-SCHEMA_VERSION = 13  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 14  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -49,6 +49,8 @@ SCHEMA_VERSION = 13  # 2: refs.scope holds symbols.id; 3: signatures without com
 # Python's PEP 695 type parameters (`def f[T]`) bind in their definition, and an annotation naming a local is no reference
 # and the call graph's columns (calls, resolved_refs) count characters, as the refs' do, not UTF-8 bytes; a C++
 # function whose type follows a macro (`MY_API my_t f (...)`) is named f, not my_t
+# 14: a JS/TS named function or class assigned to `module.exports` (`module.exports = function run`) is the module's
+# `run`, and its name an `export` reference; it was the method `module.exports`
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -3,7 +3,8 @@ CommonJS imports, references. Qualnames are `Class.method`; a function assigned 
 level to an object's property (`res.send = function send(body)`, CommonJS style) or to a
 prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`, and so is each
 of a chain (`res.type = res.contentType = function`, spanning the function: both its names are siblings); one assigned to `exports.f` or `module.exports.f` is the
-module's function `f`; a class field holding a function is a method; the functions of an object assigned to
+module's function `f`, and a named function or class assigned to `module.exports` (`module.exports = function
+run() {}`) is the module's `run`; a class field holding a function is a method; the functions of an object assigned to
 `module.exports` are the module's functions, as its methods written `parse() {}` are, and those of an object
 held by a variable (`const api = {get: function (url) {}}`) are the variable's (`api.get`), like `post(url) {}`
 beside them.
@@ -28,17 +29,17 @@ DEFS_SCM = r"""
 (program (lexical_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable)
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
-  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name) @_left
   right: [(arrow_function) (function_expression)]) @def.function)
-  (#not-eq? @receiver "exports"))
+  (#not-eq? @receiver "exports") (#not-eq? @_left "module.exports"))
 (program (expression_statement (assignment_expression
-  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name) @_left
   right: (assignment_expression right: [(arrow_function) (function_expression)] @def.function)))
-  (#not-eq? @receiver "exports"))
+  (#not-eq? @receiver "exports") (#not-eq? @_left "module.exports"))
 (program (expression_statement (assignment_expression right: (assignment_expression
-  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name)
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @name) @_left
   right: [(arrow_function) (function_expression)] @def.function)))
-  (#not-eq? @receiver "exports"))
+  (#not-eq? @receiver "exports") (#not-eq? @_left "module.exports"))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @_exports property: (property_identifier) @name)
   right: [(arrow_function) (function_expression)]) @def.function)
@@ -76,6 +77,26 @@ DEFS_SCM = r"""
 (call_expression function: (import) arguments: (arguments . (string))) @import
 """
 
+MODULE_EXPORTS = r"""(member_expression object: (identifier) @_module property: (property_identifier) @_exports)
+  (#eq? @_module "module") (#eq? @_exports "exports")"""
+
+
+def _module_values() -> str:
+    """A named function or class that is a CommonJS module's whole value (`module.exports = function run()`,
+    also through `exports = module.exports = ...`) is the module's `run`, as `export default function run` is;
+    an anonymous one, like an anonymous default export, is no symbol."""
+    forms = []
+    for value, kind in (("function_expression", "function"), ("class", "class")):
+        named = f"({value} name: (_) @name)"
+        forms.append(f"(program (expression_statement (assignment_expression left: {MODULE_EXPORTS}\n"
+                     f"  right: {named}) @def.{kind}))")
+        forms.append(f"(program (expression_statement (assignment_expression right: (assignment_expression\n"
+                     f"  left: {MODULE_EXPORTS} right: {named} @def.{kind}))))")
+    return "\n".join(forms) + "\n"
+
+
+DEFS_SCM += _module_values()
+
 # A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
 JS_DEFS_SCM = DEFS_SCM + r"""
 (field_definition property: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function
@@ -84,7 +105,8 @@ JS_DEFS_SCM = DEFS_SCM + r"""
 # References shared with TypeScript; JS_REFS_SCM holds the patterns whose shape differs
 # in TypeScript (bases wrapped in extends_clause, parameters in required_parameter, `default` an identifier).
 # `export`: the name a module's default export stands for (`export default foo`, `export default function
-# foo`, `export { foo as default }`, CommonJS `module.exports = foo`), which an import of the default names.
+# foo`, `export { foo as default }`, CommonJS `module.exports = foo` or `= function foo`), which an import of the
+# default names.
 REFS_SCM = r"""
 (identifier) @ref.name
 (member_expression object: (_) @receiver)
@@ -106,10 +128,8 @@ REFS_SCM = r"""
 (export_statement "default" declaration: [(function_declaration name: (identifier) @ref.export)
                                           (generator_function_declaration name: (identifier) @ref.export)
                                           (class_declaration name: (_) @ref.export)])
-(assignment_expression
-  left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
-  right: (identifier) @ref.export
-  (#eq? @_module "module") (#eq? @_exports "exports"))
+(assignment_expression left: """ + MODULE_EXPORTS + r"""
+  right: [(identifier) @ref.export (function_expression name: (_) @ref.export) (class name: (_) @ref.export)])
 """
 
 # JSX (JavaScript and TSX, not plain TypeScript): a component used is a call; intrinsic
