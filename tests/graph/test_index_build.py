@@ -244,6 +244,10 @@ RELINK_CASES = [
      {"pkg/__init__.py": "from pkg.b import f\n", "pkg/b.py": "def f():\n    return 1\n", "pkg/sub/__init__.py": "",
       "use.py": "import pkg.sub\npkg.f()\n"},
      [("pkg/__init__.py", "# f no longer re-exported\n")], "use.py"),
+    ("a stub package stops declaring a name read through `import pkg.sub`",
+     {"pkg/__init__.pyi": "from pkg.b import f\n", "pkg/b.pyi": "def f() -> int: ...\n", "pkg/sub/__init__.pyi": "",
+      "use.py": "import pkg.sub\npkg.f()\n"},
+     [("pkg/__init__.pyi", "# f no longer declared\n")], "use.py"),
     ("a module that re-exports through a star import is deleted",
      {"pkg/helpers.py": "def helper(x):\n    return x\n", "pkg/mid.py": "from .helpers import helper\n",
       "pkg/__init__.py": "from .mid import *\n", "use.py": "from pkg import helper\nhelper(3)\n"},
@@ -312,26 +316,71 @@ def test_a_star_import_takes_what_all_lists(tmp_path: Path) -> None:
             ("shown", 13, 13, "export", "", "pkg/listed.py::shown"), ("_kept", 13, 22, "export", "", "pkg/listed.py::_kept")]
 
 
+STUBS = {
+    "pkg/__init__.py": "",
+    "pkg/mod.py": "def f():\n    return 1\n",
+    "pkg/mod.pyi": "def f() -> int: ...\n",
+    "pkg/stubbed.pyi": "class X:\n    def m(self) -> int: ...\n",
+    "stubs/__init__.pyi": "def h() -> int: ...\n",
+    "stubs/api.pyi": "from . import h\n\ndef k() -> int: ...\n",
+    "deep/tools/cli.pyi": "def run() -> None: ...\n",
+    "app.py": "from pkg.mod import f\nfrom pkg.stubbed import X\nimport stubs.api\nfrom stubs import h\n\n"
+              "f() + X().m() + stubs.api.k() + h()\nfrom pkg import stubbed\nstubbed.X()\n",
+}
+
+
+def test_a_stub_is_named_as_its_module_and_imports_prefer_the_module(tmp_path: Path) -> None:
+    """A .pyi stub is the module of its name (`pkg/stubbed.pyi` is `pkg.stubbed`; `deep/tools/cli.pyi`, in plain
+    folders, `cli`), and an __init__.pyi makes its folder a package: their names were their folders' paths
+    (`deep.tools.cli.run`) and imports of them unresolved. Where the module is beside its stub, imports name the
+    module, which holds what runs."""
+    repo = make_repo(tmp_path / "r", STUBS)
+    with Index.open(repo) as ix:
+        ix.build()
+        assert rows(ix, "SELECT path, module FROM files ORDER BY path") == [
+            ("app.py", "app"), ("deep/tools/cli.pyi", "cli"), ("pkg/__init__.py", "pkg"), ("pkg/mod.py", "pkg.mod"),
+            ("pkg/mod.pyi", "pkg.mod"), ("pkg/stubbed.pyi", "pkg.stubbed"), ("stubs/__init__.pyi", "stubs"),
+            ("stubs/api.pyi", "stubs.api")]
+        assert rows(ix, "SELECT s.sid, s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col FROM symbols s"
+                        " JOIN files f ON f.id=s.file_id WHERE f.path LIKE '%.pyi' AND s.kind != 'module' ORDER BY s.sid") == [
+            ("deep/tools/cli.pyi::run", "cli.run", "function", 1, 1, 1, 22),
+            ("pkg/mod.pyi::f", "pkg.mod.f", "function", 1, 1, 1, 19),
+            ("pkg/stubbed.pyi::X", "pkg.stubbed.X", "class", 1, 1, 2, 27),
+            ("pkg/stubbed.pyi::X.m", "pkg.stubbed.X.m", "method", 2, 5, 2, 27),
+            ("stubs/__init__.pyi::h", "stubs.h", "function", 1, 1, 1, 19),
+            ("stubs/api.pyi::k", "stubs.api.k", "function", 3, 1, 3, 19)]
+        assert rows(ix, "SELECT f.path, i.module, i.target FROM imports i JOIN files f ON f.id=i.file_id"
+                        " ORDER BY f.path, i.line") == [
+            ("app.py", "pkg.mod", "pkg/mod.py"), ("app.py", "pkg.stubbed", "pkg/stubbed.pyi"),
+            ("app.py", "stubs.api", "stubs/api.pyi"), ("app.py", "stubs", "stubs/__init__.pyi"),
+            ("app.py", "pkg", "pkg/__init__.py"), ("stubs/api.pyi", ".", "stubs/__init__.pyi")]
+        assert [(name, line, col, target) for name, line, col, _, _, target in refs_of(ix, "app.py")] == [
+            ("f", 6, 1, "pkg/mod.py::f"), ("X", 6, 7, "pkg/stubbed.pyi::X"), ("stubs", 6, 17, "stubs/__init__.pyi::"),
+            ("api", 6, 23, "stubs/api.pyi::"), ("k", 6, 27, "stubs/api.pyi::k"), ("h", 6, 33, "stubs/__init__.pyi::h"),
+            ("stubbed", 8, 1, "pkg/stubbed.pyi::"), ("X", 8, 9, "pkg/stubbed.pyi::X")]
+
+
 def _names(ix: Index) -> list[tuple]:
     return rows(ix, "SELECT f.path, f.module, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
                     " WHERE s.kind='function' ORDER BY f.path")
 
 
+@pytest.mark.parametrize("init", ["__init__.py", "__init__.pyi"])
 @pytest.mark.parametrize("how", ["build", "update"])
-def test_a_package_appearing_or_going_renames_the_modules_below_it(tmp_path: Path, how: str) -> None:
-    """tools/fmt.py is module `fmt` in a plain folder and `tools.fmt` once tools/__init__.py exists: the
-    unchanged file is re-extracted, so the incremental index says what a cold build says."""
+def test_a_package_appearing_or_going_renames_the_modules_below_it(tmp_path: Path, how: str, init: str) -> None:
+    """tools/fmt.py is module `fmt` in a plain folder and `tools.fmt` once tools/__init__.py (or a stub
+    __init__.pyi) exists: the unchanged file is re-extracted, so the incremental index says what a cold build says."""
     repo = make_repo(tmp_path / "r", {"tools/fmt.py": "def pretty(x):\n    return x\n",
                                       "tools/sub/deep.py": "def low():\n    pass\n"})
     with Index.open(repo) as ix:
         ix.build()
         assert _names(ix) == [("tools/fmt.py", "fmt", "fmt.pretty"), ("tools/sub/deep.py", "deep", "deep.low")]
         for change, expected in [
-            (lambda: (repo / "tools/__init__.py").write_text(""), "tools."),
-            (lambda: (repo / "tools/__init__.py").unlink(), ""),
+            (lambda: (repo / "tools" / init).write_text(""), "tools."),
+            (lambda: (repo / "tools" / init).unlink(), ""),
         ]:
             change()
-            stats = ix.build() if how == "build" else ix.update(["tools/__init__.py"])
+            stats = ix.build() if how == "build" else ix.update([f"tools/{init}"])
             assert _names(ix) == [("tools/fmt.py", f"{expected}fmt", f"{expected}fmt.pretty"),
                                   ("tools/sub/deep.py", "deep", "deep.low")]
             assert stats.parsed == 1 + bool(expected)  # fmt.py, and the new __init__.py

@@ -10,6 +10,7 @@ PATHS = {
     "pkg/__init__.py", "pkg/models.py", "pkg/sub/__init__.py", "pkg/sub/deep.py", "src/lib/__init__.py",
     "src/lib/core.py", "scripts/tool.py", "scripts/helper.py",
     "lib/ns/plug/__init__.py", "lib/ns/plug/fmt.py", "lib/ns/top.py", "vendor/pkg/models.py", "other/pkg/__init__.py", "other/pkg/sub/__init__.py",
+    "pkg/models.pyi", "pkg/typed.pyi", "stubs/__init__.pyi", "stubs/api.pyi", "scripts/cli.pyi", "tools/cli.py",  # stubs
     "web/app.ts", "web/util.ts", "web/components/index.tsx", "web/legacy.js",
     "go.mod", "main.go", "internal/store/store.go", "internal/store/db.go",
     "include/config.h", "src/main.c", "src/local.h",
@@ -29,6 +30,11 @@ MMAP = ModuleMap.build(PATHS, OWN_MODULE, {"go.mod": "module example.com/app\n\n
         ("src/lib/core.py", "lib.core"),
         ("scripts/tool.py", "tool"),
         ("lib/ns/plug/fmt.py", "plug.fmt"),  # a file's own name stops below the namespace package
+        ("pkg/models.pyi", "pkg.models"),  # a stub is named as its module
+        ("pkg/typed.pyi", "pkg.typed"),
+        ("stubs/__init__.pyi", "stubs"),  # a stub-only package
+        ("stubs/api.pyi", "stubs.api"),
+        ("scripts/cli.pyi", "cli"),
         ("web/app.ts", None),
     ],
 )
@@ -51,7 +57,13 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("pkg/models.py", "python", "ns.plug.fmt", 0, "lib/ns/plug/fmt.py"),  # ns/ is a namespace package
         ("pkg/models.py", "python", "ns.top", 0, "lib/ns/top.py"),
         ("pkg/models.py", "python", "lib.ns.top", 0, "lib/ns/top.py"),
-        ("scripts/tool.py", "python", "pkg.models", 0, "pkg/models.py"),  # an own name wins over a longer one
+        ("scripts/tool.py", "python", "pkg.models", 0, "pkg/models.py"),  # an own name wins over a longer one;
+        # the module over its stub beside it, and a stub where it is alone
+        ("scripts/tool.py", "python", "pkg.typed", 0, "pkg/typed.pyi"),
+        ("scripts/tool.py", "python", "stubs.api", 0, "stubs/api.pyi"),
+        ("stubs/__init__.pyi", "python", ".api", 1, "stubs/api.pyi"),
+        ("stubs/api.pyi", "python", ".", 1, "stubs/__init__.pyi"),
+        ("scripts/tool.py", "python", "cli", 0, "tools/cli.py"),  # a module before a stub as near the root
         ("scripts/tool.py", "python", "vendor.pkg.models", 0, "vendor/pkg/models.py"),
         ("scripts/tool.py", "python", "pkg.sub", 0, "pkg/sub/__init__.py"),  # the own name nearest the root
         ("scripts/tool.py", "python", "scripts.helper", 0, "scripts/helper.py"),

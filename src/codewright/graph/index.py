@@ -41,7 +41,7 @@ from codewright.graph import files as discovery
 from codewright.graph import history, queries, store
 from codewright.graph.link import FactsWriter, Linker, rebound_names, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
-from codewright.graph.resolve import ModuleMap, is_layout_file, python_modules
+from codewright.graph.resolve import ModuleMap, is_layout_file, is_package_init, python_modules
 
 POOL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
 
@@ -342,10 +342,10 @@ class Index:
 
     def _renamed(self, modules: dict[str, str], known: dict[str, _FileRow], jobs: list[str],
                  gone: list[str]) -> list[str]:
-        """Unchanged Python files whose module name changes because a package's __init__.py appeared or went
-        (`tools/fmt.py` is `fmt` in a plain folder, `tools.fmt` in a package)."""
+        """Unchanged Python files whose module name changes because a package's __init__.py (or __init__.pyi)
+        appeared or went (`tools/fmt.py` is `fmt` in a plain folder, `tools.fmt` in a package)."""
         appeared = [p for p in jobs if p not in known or known[p].status != "indexed"]
-        if not any(posixpath.basename(p) == "__init__.py" for p in [*appeared, *gone]):
+        if not any(is_package_init(p) for p in [*appeared, *gone]):
             return []
         busy = {*jobs, *gone}
         rows = self.conn.execute("SELECT path, module FROM files WHERE status='indexed' AND module IS NOT NULL")

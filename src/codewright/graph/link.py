@@ -17,7 +17,7 @@ from itertools import count, repeat
 
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
-from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver
+from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver, is_package_init
 from codewright.graph.store import split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
@@ -280,7 +280,7 @@ class Linker:
             redo.update(r[0] for r in conn.execute(
                 "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)",
                 (path, posixpath.dirname(path))))
-            if path.endswith("/__init__.py"):  # `import pkg.sub` binds `pkg` too: its `pkg.f` reads pkg/__init__.py
+            if "/" in path and is_package_init(path):  # `import pkg.sub` binds `pkg` too: `pkg.f` reads its __init__
                 folder = posixpath.dirname(path)
                 redo.update(r[0] for r in conn.execute(
                     "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.names = '' AND "

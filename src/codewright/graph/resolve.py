@@ -35,6 +35,8 @@ _PACKAGE_SCOPED = frozenset({"go", "java"})
 # is looked for through chains of them; a C include's own includes are not followed (a header's closure is large).
 _JS = frozenset({"javascript", "typescript", "tsx"})
 _STARS_CHAIN = _JS | {"python"}
+_PY_SUFFIXES = (".py", ".pyi")  # a module and its stub, which has the module's name
+_PY_INITS = ("__init__.py", "__init__.pyi")  # either makes its folder a package (a stub-only package has the .pyi)
 
 
 def is_layout_file(path: str) -> bool:
@@ -43,20 +45,36 @@ def is_layout_file(path: str) -> bool:
     return path == GO_MOD or jsresolve.is_layout_file(path)
 
 
+def is_package_init(path: str) -> bool:
+    """Whether the file is a package's `__init__.py`, or its stub `__init__.pyi`."""
+    return posixpath.basename(path) in _PY_INITS
+
+
+def _without_py_suffix(path: str) -> str | None:
+    """The path of a Python module or stub without its suffix, None for any other file."""
+    for suffix in _PY_SUFFIXES:
+        if path.endswith(suffix):
+            return path[: -len(suffix)]
+    return None
+
+
 def python_modules(paths: set[str]) -> dict[str, str]:
-    """Dotted module of each .py file: climb while the folder is a package (has __init__.py).
+    """Dotted module of each .py file and .pyi stub: climb while the folder is a package (has __init__.py
+    or __init__.pyi).
 
     `django/db/models/query.py` -> `django.db.models.query`; `src/pkg/mod.py` -> `pkg.mod`
-    (src/ is no package); `pkg/__init__.py` -> `pkg`; a script in a plain folder -> its stem.
+    (src/ is no package); `pkg/__init__.py` -> `pkg`; a script in a plain folder -> its stem; a stub
+    `pkg/mod.pyi` -> `pkg.mod`, as its module (`ModuleMap.build` says which of the two imports find).
     The package folders are found once for the whole tree: the map is rebuilt whenever its set
     of paths changes, so this runs on the first update of every session.
     """
-    packages = {p[:-12] for p in paths if p.endswith("/__init__.py")}
+    packages = {p.rpartition("/")[0] for p in paths if "/" in p and is_package_init(p)}
     modules = {}
     for path in paths:
-        if not path.endswith(".py"):
+        bare = _without_py_suffix(path)
+        if bare is None:
             continue
-        folder, _, stem = path[:-3].rpartition("/")
+        folder, _, stem = bare.rpartition("/")
         parts = [] if stem == "__init__" else [stem]
         while folder in packages:
             folder, _, name = folder.rpartition("/")
@@ -75,7 +93,7 @@ def namespace_names(path: str, module: str) -> list[str]:
     are source roots (`src/`) the tree does not say, so each longer name is offered for imports to
     resolve, and the file keeps its own name.
     """
-    parts = path.removesuffix(".py").split("/")
+    parts = (_without_py_suffix(path) or path).split("/")
     if parts[-1] == "__init__":
         parts.pop()
     parents = parts[: len(parts) - len(module.split("."))]  # the folders above the file's own name
@@ -99,11 +117,12 @@ class ModuleMap:
 
     @classmethod
     def build(cls, paths: set[str], own_modules: dict[str, str], texts: dict[str, str]) -> ModuleMap:
-        """`own_modules` maps each .py file to its own dotted name. Where files share a name, the one
-        nearest the root owns it (then the first by path: the same owner in every run); the longer
+        """`own_modules` maps each .py file and .pyi stub to its own dotted name. Where files share a name,
+        the one nearest the root owns it, a module before a stub (`pkg/mod.py`, not `pkg/mod.pyi`: the module
+        holds what runs), then the first by path (the same owner in every run); the longer
         names that namespace packages give files come after all own names (see `namespace_names`).
         `texts` holds the text of the tree's layout files (`is_layout_file`) by path."""
-        order = sorted(own_modules, key=lambda p: (p.count("/"), p))
+        order = sorted(own_modules, key=lambda p: (p.count("/"), p.endswith(".pyi"), p))
         found = cls(paths, js=JsLayout.build({p: t for p, t in texts.items() if p != GO_MOD}))
         for path in order:
             found.modules.setdefault(own_modules[path], path)
@@ -125,7 +144,7 @@ class ModuleMap:
         if level:
             module = module.lstrip(".")
             package = (own_module or "").split(".")
-            if not path.endswith("__init__.py"):
+            if not is_package_init(path):
                 package = package[:-1]
             if level > 1:
                 package = package[: len(package) - (level - 1)]
@@ -318,14 +337,14 @@ class Resolver:
                 self._bind_packages(found, imp.module, target)
 
     def _bind_packages(self, found: Bindings, module: str, target: str) -> None:
-        """`import a.b.c` also binds `a` and `a.b` to their packages' __init__.py files."""
+        """`import a.b.c` also binds `a` and `a.b` to their packages' __init__.py files (or __init__.pyi stubs)."""
         directory = posixpath.dirname(target)
-        if target.endswith("/__init__.py"):
+        if is_package_init(target):
             directory = posixpath.dirname(directory)
         parts = module.split(".")[:-1]
         while parts and directory:
-            init = f"{directory}/__init__.py"
-            if not self._has_file(init):
+            init = self._first_file([f"{directory}/{name}" for name in _PY_INITS])
+            if init is None:
                 break
             found.names.setdefault(".".join(parts), ("file", init))
             parts.pop()
@@ -335,12 +354,15 @@ class Resolver:
         sid = self.lookup(target, name)
         if sid:
             return ("sym", sid)
-        if target.endswith("__init__.py"):
+        if is_package_init(target):  # a submodule: a module or package before a stub
             sub = target.rsplit("/", 1)[0] + "/" + name
-            for candidate in (sub + ".py", sub + "/__init__.py"):
-                if self._has_file(candidate):
-                    return ("file", candidate)
+            candidate = self._first_file([sub + ".py", sub + "/__init__.py", sub + ".pyi", sub + "/__init__.pyi"])
+            if candidate is not None:
+                return ("file", candidate)
         return ("file", target) if _module_name_of(target) == name else ("none", "")
+
+    def _first_file(self, candidates: list[str]) -> str | None:
+        return next((c for c in candidates if self._has_file(c)), None)
 
     def lookup(self, path: str, name: str) -> str | None:
         """A top-level name of `path`, following re-exports (`from .x import Name`, `from .x import *`)."""

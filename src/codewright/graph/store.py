@@ -50,7 +50,8 @@ SCHEMA_VERSION = 14  # 2: refs.scope holds symbols.id; 3: signatures without com
 # and the call graph's columns (calls, resolved_refs) count characters, as the refs' do, not UTF-8 bytes; a C++
 # function whose type follows a macro (`MY_API my_t f (...)`) is named f, not my_t
 # 14: a JS/TS named function or class assigned to `module.exports` (`module.exports = function run`) is the module's
-# `run`, and its name an `export` reference; it was the method `module.exports`
+# `run`, and its name an `export` reference; it was the method `module.exports`; a Python .pyi stub is named as its
+# module (`pkg/mod.pyi` is `pkg.mod`, not its folders' path), an __init__.pyi makes a package, imports find stubs
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 
