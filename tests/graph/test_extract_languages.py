@@ -577,6 +577,50 @@ def test_definition_forms(path, source, expected):
     assert [(_local(s.id), s.kind, s.start_line, _local(s.parent)) for s in facts.symbols[1:]] == expected
 
 
+GLIBC_ENUM = b"enum\n{\n  _ISupper = 1,\n#define _ISupper _ISupper\n  _ISlower = 2,\n#define _ISlower _ISlower\n  _ISalpha\n};\n"
+SOCKET_ENUM = (b"enum sock\n{\n  STREAM = 1,\t/* reliable */\n#define STREAM STREAM\n  DGRAM = 2,\n#define DGRAM DGRAM\n"
+               b"  NONBLOCK = 04000\n#define NONBLOCK NONBLOCK\n};\n")
+SOCKET_SYMBOLS = [("sock", "sock", "enum", 1, 1, 9, 1, ""), ("sock.STREAM", "sock.STREAM", "constant", 3, 3, 3, 12, "sock"),
+                  ("STREAM", "STREAM", "constant", 4, 1, 4, 21, ""), ("sock.DGRAM", "sock.DGRAM", "constant", 5, 3, 5, 11, "sock"),
+                  ("DGRAM", "DGRAM", "constant", 6, 1, 6, 19, ""),
+                  ("sock.NONBLOCK", "sock.NONBLOCK", "constant", 7, 3, 7, 18, "sock"),
+                  ("NONBLOCK", "NONBLOCK", "constant", 8, 1, 8, 25, "")]
+ENUM_DIRECTIVES = (b"enum e {\n  E1,\n#undef E1\n  E2,\n#pragma once\n  E3,\n#include \"e.def\"\n  E4,\n#define E4(x) \\\n    x\n"
+                   b"  E5, /* not a macro:\n#define E5 E5\n  */\n  E6\n};\n")
+STRUCT_DEFINE = b"struct s {\n  int a;\n#define S_A 1\n  int b;\n};\n"
+
+
+@pytest.mark.parametrize("path, source, symbols, imports", [
+    # the macros share the ids of the anonymous enum's constants: one symbol each
+    ("a.c", GLIBC_ENUM, [("_ISupper", "_ISupper", "constant", 3, 3, 3, 14, ""),
+                         ("_ISlower", "_ISlower", "constant", 5, 3, 5, 14, ""),
+                         ("_ISalpha", "_ISalpha", "constant", 7, 3, 7, 10, "")], []),
+    ("a.c", SOCKET_ENUM, SOCKET_SYMBOLS, []),  # glibc's bits/socket_type.h: a last constant with no comma
+    ("a.cpp", SOCKET_ENUM, [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in SOCKET_SYMBOLS], []),
+    ("a.c", ENUM_DIRECTIVES, [("e", "e", "enum", 1, 1, 15, 1, ""), ("e.E1", "e.E1", "constant", 2, 3, 2, 4, "e"),
+                              ("e.E2", "e.E2", "constant", 4, 3, 4, 4, "e"), ("e.E3", "e.E3", "constant", 6, 3, 6, 4, "e"),
+                              ("e.E4", "e.E4", "constant", 8, 3, 8, 4, "e"), ("E4", "E4", "macro", 9, 1, 10, 5, ""),
+                              ("e.E5", "e.E5", "constant", 11, 3, 11, 4, "e"), ("e.E6", "e.E6", "constant", 14, 3, 14, 4, "e")],
+     [("e.def", 7, 1)]),
+    ("a.c", STRUCT_DEFINE, [("s", "s", "struct", 1, 1, 5, 1, ""), ("S_A", "S_A", "constant", 3, 1, 3, 13, "")], []),
+    ("a.cpp", STRUCT_DEFINE, [("s", "s", "struct", 1, 1, 5, 1, ""), ("s.a", "s::a", "attribute", 2, 3, 2, 8, "s"),
+                              ("S_A", "S_A", "constant", 3, 1, 3, 13, ""), ("s.b", "s::b", "attribute", 4, 3, 4, 8, "s")], []),
+    ("a.c", b"int f(void) {\n#define LOCAL 1\n  return LOCAL;\n}\n",
+     [("f", "f", "function", 1, 1, 4, 1, ""), ("LOCAL", "LOCAL", "constant", 2, 1, 2, 15, "")], []),
+    ("a.cpp", b"namespace ns {\n#define M(a) a\n}\n",
+     [("ns", "ns", "namespace", 1, 1, 3, 1, ""), ("M", "M", "macro", 2, 1, 2, 14, "")], []),
+])
+def test_a_define_among_enum_constants_or_members_is_a_macro_of_the_file(path, source, symbols, imports):
+    """tree-sitter's C grammar reads a `#define` between an enum's constants as a directive a comma must follow:
+    the constant after it was lost (glibc's `_ISalpha`), the macro no symbol, the file full of syntax errors. Every
+    constant is a symbol, and each directive line what it is at the top (a macro, an include); a macro is the
+    file's wherever it is defined, in a struct, an enum, a function or a namespace (`S_A`, not `s.S_A`)."""
+    facts = extract(path, source)
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in facts.symbols[1:]]
+    assert (facts.errors, got, [(i.module, i.line, i.level) for i in facts.imports]) == ([], symbols, imports)
+
+
 @pytest.mark.parametrize("source, name", [
     (b"MY_API my_t\nf6 (a_t source)\n{\n  return 0;\n}\n", "f6"),  # read as `my_t`, f6 an error after it
     (b"static MY_INLINE my_t\nf7 (a_t source, b_t code)\n{\n  return 0;\n}\n", "f7"),

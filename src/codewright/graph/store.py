@@ -52,6 +52,8 @@ SCHEMA_VERSION = 14  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 14: a JS/TS named function or class assigned to `module.exports` (`module.exports = function run`) is the module's
 # `run`, and its name an `export` reference; it was the method `module.exports`; a Python .pyi stub is named as its
 # module (`pkg/mod.pyi` is `pkg.mod`, not its folders' path), an __init__.pyi makes a package, imports find stubs
+# a C/C++ `#define` between an enum's constants no longer loses the constant after it, and is a macro; a macro is the
+# file's wherever it is defined (`S_A`, not `s.S_A` in a struct's body)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 

@@ -1,6 +1,6 @@
 """C: functions (a prototype counts until the file defines the function), structs,
-unions, enums and their constants, typedefs, macros, global variables (also in an include guard, an
-`#ifdef` or `extern "C"`); `#include`s (level 1 for "quoted"
+unions, enums and their constants, typedefs, macros (the file's wherever defined), global variables (also in
+an include guard, an `#ifdef` or `extern "C"`); `#include`s (level 1 for "quoted"
 includes, searched beside the file first, 0 for <system> ones)."""
 
 from __future__ import annotations
@@ -101,8 +101,14 @@ def imports(src: Source, node: Node) -> list[Import]:
     return [Import(text.strip('"<> '), level=1 if quoted else 0)]
 
 
+# A macro is the file's wherever it is defined (in a struct's or an enum's body, a namespace, a function); the
+# grammar misreads a `#define` between an enum's constants (`_directive_lines` in tags.py).
+MACROS = frozenset({"preproc_def", "preproc_function_def"})
+DIRECTIVES_IN = frozenset({"enumerator_list"})
+
 SPEC = tags.Spec("c", Language(tree_sitter_c.language()), C_DEFS_SCM, REFS_SCM, imports, arrow=True,
-                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}))
+                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}),
+                 unscoped=MACROS, directives_in=DIRECTIVES_IN)
 
 
 def extract(path: str, src: Source, module: str, language: str) -> FileFacts:

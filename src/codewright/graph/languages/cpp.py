@@ -11,7 +11,9 @@ from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
 from codewright.graph.languages.c import (
     DEFS_SCM,
+    DIRECTIVES_IN,
     FILE_PARENTS,
+    MACROS,
     REFS_SCM,
     file_declarations,
     function_declarator,
@@ -53,7 +55,8 @@ CPP_REFS_SCM = REFS_SCM + r"""
 
 SPEC = tags.Spec("cpp", Language(tree_sitter_cpp.language()), CPP_DEFS_SCM, CPP_REFS_SCM, imports,
                  separator="::", wrappers=frozenset({"template_declaration"}), arrow=True,
-                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}))
+                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}),
+                 unscoped=MACROS, directives_in=DIRECTIVES_IN)
 
 
 def extract(path: str, src: Source, module: str, language: str) -> FileFacts:

@@ -15,6 +15,8 @@ Capture names in DEFS queries:
   @scope        a container that is not a symbol (a Rust `impl`), @scope.name its type
   @import       an import statement, handed to Spec.imports
   @package      the package or namespace prefix of every qualname (Go, Java)
+  @directives   a node whose preprocessor lines the grammar misreads (Spec.directives_in): they are parsed
+                apart from the rest of the file (`_directive_lines`)
 Capture names in REFS queries:
   @ref.KIND     an identifier used (KIND: call, attribute, type, base, decorator, name;
                 `member` for a field or property name; `export` for what a module's default
@@ -80,12 +82,15 @@ class Spec:
     arrow: bool = False  # "->" separates a member from its object (C, C++), not a return type (Rust)
     flat: frozenset[str] = frozenset()  # definition nodes that hold no symbol (C's typedef of a struct)
     file_level: frozenset[str] = frozenset()  # kinds (C's variables, prototypes) never defined inside a function
+    unscoped: frozenset[str] = frozenset()  # definition nodes whose names nest in nothing around them (C's macros)
+    directives_in: frozenset[str] = frozenset()  # nodes whose preprocessor lines the grammar misreads (C's enum bodies)
 
     # Compiled on first use: a large grammar's queries take a few hundred milliseconds,
     # which a process that never meets the language should not pay.
     @cached_property
     def defs(self) -> Query:
         extra = [f"({t}) @wrapper" for t in sorted(self.wrappers)]
+        extra += [f"({t}) @directives" for t in sorted(self.directives_in)]
         extra += [f"({t}) @comment" for t in sorted(self.comments | self.attributes)]
         return Query(self.language, self.defs_scm + "\n".join(extra))
 
@@ -108,11 +113,16 @@ class _Def:
 
 
 def extract(spec: Spec, path: str, src: Source) -> FileFacts:
-    tree = spec.parser.parse(src.data)
-    root = tree.root_node
+    roots = [spec.parser.parse(src.data).root_node]
+    defs, import_nodes, package, context = _collect_defs(spec, src, roots)
+    cut = _directive_lines(src, context.directives)
+    if cut:  # the file parsed again without the lines the grammar misread, and those lines apart
+        roots = [spec.parser.parse(_blanked(src.data, ranges)).root_node
+                 for ranges in (cut, _complement(cut, len(src.data)))]
+        defs, import_nodes, package, context = _collect_defs(spec, src, roots)
+    root = roots[0]
     module_id = path + "::"
-    facts = FileFacts(path, spec.name, errors=syntax_errors(root))
-    defs, import_nodes, package, context = _collect_defs(spec, src, root)
+    facts = FileFacts(path, spec.name, errors=[error for r in roots for error in syntax_errors(r)])
     symbols, spans, ranges = _symbols(spec, src, defs, module_id, package, context)
     module_name = path.rsplit("/", 1)[-1]
     facts.symbols = [module_symbol(src, module_id, module_name, package or module_name, _file_doc(spec, src, root))]
@@ -141,14 +151,18 @@ class _Context:
 
     wrappers: list[tuple[int, int, Node]]  # (start, end, node) sorted
     leading: list[tuple[int, int, int, int, bool]]  # (end, start, start row, end row, is comment) sorted
+    directives: list[Node]  # nodes whose preprocessor lines the grammar misreads
 
 
-def _collect_defs(spec: Spec, src: Source, root: Node) -> tuple[list[_Def], list[Node], str, _Context]:
+def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def], list[Node], str, _Context]:
     defs: list[_Def] = []
     imports: list[Node] = []
     package = ""
-    context = _Context([], [])
-    for _, caps in cursor(spec.defs).matches(root):
+    context = _Context([], [], [])
+    for _, caps in (match for root in roots for match in cursor(spec.defs).matches(root)):
+        if "directives" in caps:
+            context.directives.append(caps["directives"][0])
+            continue
         if "wrapper" in caps:
             node = caps["wrapper"][0]
             context.wrappers.append((node.start_byte, node.end_byte, node))
@@ -197,6 +211,47 @@ def _span(node: Node) -> tuple[int, int]:
     return node.start_byte, node.end_byte
 
 
+# A preprocessor line but a conditional (`#if`...`#endif`, which grammars read inside an enum body), with its
+# continuation lines.
+_NOT_NEWLINE = re.compile(rb"[^\n]")
+_DIRECTIVE = re.compile(rb"^[ \t]*(#)[ \t]*(?!(?:if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b)[A-Za-z_]"
+                        rb"(?:[^\n]*\\\r?\n)*[^\n]*\n?", re.MULTILINE)
+
+
+def _directive_lines(src: Source, holders: list[Node]) -> list[tuple[int, int]]:
+    """The byte ranges of the preprocessor lines in `holders` (a `#` in a comment aside), sorted.
+
+    tree-sitter's C grammar reads a `#define` in an enum body (glibc's `_ISupper = 1,\n#define _ISupper
+    _ISupper`) as a directive that a comma must follow: the enumerator after it was an error, lost, and the
+    macro no symbol. Parsed without these lines the enum is whole, and the lines parsed alone are macros."""
+    found = []
+    for node in holders:
+        for line in _DIRECTIVE.finditer(src.data, node.start_byte, node.end_byte):
+            inner = node.descendant_for_byte_range(line.start(1), line.start(1) + 1)
+            if inner is None or inner.type != "comment":
+                found.append(line.span())
+    return sorted(found)
+
+
+def _complement(ranges: list[tuple[int, int]], size: int) -> list[tuple[int, int]]:
+    """The byte ranges of [0, size) outside the sorted, disjoint `ranges`."""
+    found, start = [], 0
+    for a, b in ranges:
+        if a > start:
+            found.append((start, a))
+        start = b
+    return found + [(start, size)] if size > start else found
+
+
+def _blanked(data: bytes, ranges: list[tuple[int, int]]) -> bytes:
+    """`data` with the bytes in `ranges` turned to blanks but newlines: its tree has the file's positions.
+    (A parser's included ranges would say the same, in time quadratic in their number.)"""
+    out = bytearray(data)
+    for a, b in ranges:
+        out[a:b] = _NOT_NEWLINE.sub(b" ", data[a:b])
+    return bytes(out)
+
+
 def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package: str, context: _Context):
     """Symbols with ids from nesting (and qualified names), chunk spans, scope ranges."""
     sep = spec.separator
@@ -210,7 +265,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         span = _span(node)
         while stack and (stack[-1].end <= span[0] or stack[-1].span == span):  # one node, several names: siblings
             stack.pop()
-        parent_parts = stack[-1].parts if stack else []
+        parent_parts = stack[-1].parts if stack and node.type not in spec.unscoped else []
         raw = src.slice(*_span(d.name_node)) if d.name_node is not None else ""
         parts = name_parts(raw)
         if d.receiver:
