@@ -110,6 +110,52 @@ def test_touched_but_identical_file_is_not_reparsed(index: Index, repo: Path) ->
     assert index.build().parsed == 0
 
 
+def _copied_over_keeping_the_mtime(path: Path, text: str) -> None:  # what `cp -p` of a same-size file does
+    st = path.stat()
+    path.write_text(text)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+def _saved_by_rename_keeping_the_mtime(path: Path, text: str) -> None:  # an editor's atomic save, `rsync -t`
+    st = path.stat()
+    new = path.with_suffix(".new")
+    new.write_text(text)
+    os.utime(new, ns=(st.st_atime_ns, st.st_mtime_ns))
+    os.replace(new, path)
+
+
+@pytest.mark.parametrize("change", [_copied_over_keeping_the_mtime, _saved_by_rename_keeping_the_mtime])
+def test_a_file_changed_keeping_its_size_and_mtime_is_indexed_again(index: Index, repo: Path, change) -> None:
+    models = repo / "pkg" / "models.py"
+    change(models, models.read_text().replace("make_user", "make_used"))
+    assert index.stale_paths() == ["pkg/models.py"]
+    assert index.build().parsed == 1
+    assert rows(index, "SELECT name FROM symbols WHERE name LIKE 'make_use_'") == [("make_used",)]
+    assert (index.stale_paths(), index.build().parsed) == ([], 0)
+
+
+@pytest.mark.parametrize(("started_after_the_file", "read_again"), [(1, False), (0, True), (-1, True)])
+def test_a_file_not_older_than_the_last_build_is_read_again(
+        index: Index, repo: Path, started_after_the_file: int, read_again: bool) -> None:
+    """The row holds other bytes than the file under the same stat: what a change in the same tick of the file
+    system's clock as the build's read leaves. Only a file whose times are not older than the build's start
+    can be in that state; it alone is hashed again, and found changed."""
+    st = (repo / "pkg" / "models.py").stat()
+    index.conn.execute("UPDATE files SET hash='0' WHERE path='pkg/models.py'")
+    index.conn.execute("UPDATE meta SET value=? WHERE key='build_started_ns'",
+                       (str(max(st.st_mtime_ns, st.st_ctime_ns) + started_after_the_file),))
+    assert index.stale_paths() == (["pkg/models.py"] if read_again else [])
+    assert index.build().parsed == read_again
+    assert index.build().parsed == 0
+
+
+def test_a_touched_binary_file_is_not_stale(index: Index, repo: Path) -> None:
+    (repo / "logo.png").write_bytes(b"\x89PNG\0\x01")
+    index.build()
+    os.utime(repo / "logo.png", ns=(10**9, 10**9))  # its bytes the same
+    assert index.stale_paths() == []
+
+
 def test_one_changed_file_reparses_only_it_and_redoes_edges_into_it(index: Index, repo: Path) -> None:
     models = repo / "pkg" / "models.py"
     models.write_text(models.read_text().replace("make_user", "build_user"))

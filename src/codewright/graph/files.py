@@ -11,7 +11,7 @@ added to .gitignore is tens of thousands of files that are not the project's.
 `.codewrightignore` files apply in both cases, and `.codewright/` itself is never indexed.
 
 Discovery only stats files; reading, binary detection and hashing happen in `read_file`,
-which the indexer calls only for files whose size or mtime changed.
+which the indexer calls only for files whose stat changed or cannot be trusted (see `index`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ class FileEntry:
     path: str  # POSIX, relative to the root
     size: int
     mtime_ns: int
+    ctime_ns: int  # moved by any write, and by `cp -p` or `touch -d` that put an old mtime back
+    inode: int  # another file saved over it by a rename (an editor's atomic save)
 
 
 @dataclass
@@ -147,7 +149,7 @@ def add_entry(root: Path, rel: str, size_cap: int, found: Discovery) -> None:
     if st.st_size > size_cap:
         found.skipped.append(Skipped(rel, f"over size cap ({st.st_size} > {size_cap} bytes)"))
         return
-    found.files.append(FileEntry(rel, st.st_size, st.st_mtime_ns))
+    found.files.append(FileEntry(rel, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
 
 
 def _folder_entry(root: Path, rel: str, linked: bool) -> str | None:

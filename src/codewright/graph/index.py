@@ -2,8 +2,11 @@
 
 A build is discover -> compare -> parse -> write -> resolve, in one write transaction:
 
-- compare: a file whose size and mtime are unchanged is not even read; one whose bytes
-  hash the same is only re-stamped. So a second run on an unchanged tree parses nothing.
+- compare: a file whose stat (size, mtime, ctime, inode) is unchanged is not even read, unless its
+  times are not clearly older than the start of the build that last compared it (git's "racy clean":
+  a change in the same tick of the file system's clock keeps them); one whose bytes hash the same is
+  only re-stamped. So a second run on an unchanged tree parses nothing, and reads only files written
+  while the last build ran.
 - parse: changed files go to `parse.parse_file`, in a process pool on all cores when
   there are many (a cold index), in this process when there are few (an edit).
 - resolve: imports of changed files are resolved against the whole tree (all imports
@@ -72,6 +75,8 @@ class _FileRow:
     id: int
     size: int
     mtime_ns: int
+    ctime_ns: int
+    inode: int
     hash: str | None
     status: str
 
@@ -120,7 +125,7 @@ class Index:
     def build(self, progress: Progress | None = None) -> BuildStats:
         """Bring the whole index up to date with the tree (cold or incremental)."""
         started = time.perf_counter()
-        with store.lock(self.root), ExitStack() as running, no_cycle_collection():  # 500 runs on django, for nothing
+        with store.lock(self.root) as now, ExitStack() as running, no_cycle_collection():  # 500 runs on django, for nothing
             stats = BuildStats()
             # git log starts once the files are parsed: it then runs on a core the serial rest of the build
             # (linking, indexes, commit) leaves idle, not against the parse workers. Stopped if the build fails.
@@ -128,17 +133,17 @@ class Index:
             lap = stats.lap
             found = discovery.discover(self.root)
             known = self._known()
+            since = self._build_started()
             jobs: list[str] = []
             entries = {e.path: e for e in found.files}
-            restamp: list[tuple[int, int, int]] = []
+            restamp: list[tuple[int, ...]] = []
             for entry in found.files:
                 row = known.get(entry.path)
-                state = self._compare(entry, row)
-                if state == "same" and row:
+                state = self._compare(entry, row, since)
+                if state != "changed" and row:
                     stats.unchanged += row.status == "indexed"  # an unchanged binary file counts as skipped
-                elif state == "restamp" and row:
-                    restamp.append((entry.size, entry.mtime_ns, row.id))
-                    stats.unchanged += 1
+                    if state == "restamp":
+                        restamp.append((*_stat(entry), row.id))
                 else:
                     jobs.append(entry.path)
             lap("discover")
@@ -147,7 +152,11 @@ class Index:
             cold = self.is_empty
             newly_skipped = any(known.get(p) is None or known[p].status != "skipped" for p in skipped)
             with store.transaction(self.conn):
-                self.conn.executemany("UPDATE files SET size=?, mtime_ns=? WHERE id=?", restamp)
+                self.conn.executemany("UPDATE files SET size=?, mtime_ns=?, ctime_ns=?, inode=? WHERE id=?",
+                                      restamp)
+                # each row's file is now older than `now` or was read after it: what the next build may trust
+                self.conn.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET "
+                                  "value=excluded.value", (store.BUILD_STARTED, str(now)))
                 if jobs or removed or newly_skipped:
                     unparsed = {p for p, r in known.items() if r.status == "skipped" and p in entries} - set(jobs)
                     self._apply(known, set(entries), unparsed, jobs, removed, skipped, entries, stats, progress,
@@ -196,23 +205,36 @@ class Index:
 
     def stale_paths(self) -> list[str]:
         """The tree's files added, changed or removed since the last build, sorted: what the index does not hold
-        yet. Compared as a build compares them (size and mtime, then the hash of a file whose stamp moved), and
-        nothing is written (a query reads a tree it may not write)."""
+        yet. Compared as a build compares them (the stat, then the hash of a file whose stat moved or is not
+        clearly older than the last build), and nothing is written (a query reads a tree it may not write)."""
         found = discovery.discover(self.root)
         known = self._known()
+        since = self._build_started()
         listed = {e.path for e in found.files} | {s.path for s in found.skipped}
-        stale = [e.path for e in found.files if self._compare(e, known.get(e.path)) == "changed"]
+        stale = [e.path for e in found.files if self._compare(e, known.get(e.path), since) == "changed"]
         return sorted(stale + [p for p in known if p not in listed])
 
-    def _compare(self, entry: discovery.FileEntry, row: _FileRow | None) -> str:
-        """How a file of the tree stands to its row: "same" (its size and mtime, and not an unreadable file that
-        can be read now), "restamp" (an indexed file whose stamp moved and whose bytes did not) or "changed"."""
-        if row and row.size == entry.size and row.mtime_ns == entry.mtime_ns and not self._readable_again(
-                entry.path, row):
+    def _compare(self, entry: discovery.FileEntry, row: _FileRow | None, since: int) -> str:
+        """How a file of the tree stands to its row: "same" (its stat, trusted, and not an unreadable file
+        that can be read now), "restamp" (a file read before whose stat moved, or could not be trusted, and
+        whose bytes did not) or "changed".
+
+        A stat is trusted when its mtime and ctime are older than `since`, the file system's time when the
+        build that last compared every file started: a change after that moment moves them. Times as late as
+        `since` may hide a change in the same tick as the read the row holds, which keeps them all (git's
+        "racy clean"). The ctime moves when `cp -p` or `touch -d` puts an old mtime back; the inode when an
+        editor saves by renaming another file over it."""
+        if (row and _stat(row) == _stat(entry) and max(row.mtime_ns, row.ctime_ns) < since
+                and not self._readable_again(entry.path, row)):
             return "same"
-        if row and row.hash and row.status == "indexed" and self._same_hash(entry.path, row):
+        if row and row.hash and self._same_hash(entry.path, row):
             return "restamp"
         return "changed"
+
+    def _build_started(self) -> int:
+        """The file system's time the last build started at (`store.lock`); 0 before any: no stat trusted."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key=?", (store.BUILD_STARTED,)).fetchone()
+        return int(row[0]) if row else 0
 
     def _relative(self, path: str | Path) -> str:
         p = Path(path)
@@ -224,7 +246,7 @@ class Index:
         return posixpath.normpath(p.as_posix())
 
     def _known(self, only: set[str] | None = None) -> dict[str, _FileRow]:
-        sql = "SELECT path, id, size, mtime_ns, hash, status FROM files"
+        sql = "SELECT path, id, size, mtime_ns, ctime_ns, inode, hash, status FROM files"
         if only is None:
             return {r[0]: _FileRow(*r[1:]) for r in self.conn.execute(sql)}
         rows = (self.conn.execute(sql + " WHERE path=?", (p,)).fetchone() for p in only)
@@ -454,6 +476,11 @@ class Index:
         from codewright.graph.repomap import repo_map
 
         return repo_map(self.conn, tokens, list(focus)).text
+
+
+def _stat(file: discovery.FileEntry | _FileRow) -> tuple[int, int, int, int]:
+    """What a file's stat says of its bytes, as discovery read it or a row stored it."""
+    return file.size, file.mtime_ns, file.ctime_ns, file.inode
 
 
 def _git_directory(path: Path) -> bool:

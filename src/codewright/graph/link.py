@@ -60,11 +60,14 @@ class FactsWriter:
             reason = item.errors[0]
         module = None if item.skipped else self.modules.get(item.path)  # as `_write_skipped` leaves it
         file_id = self.conn.execute(
-            "INSERT INTO files (path, language, module, size, mtime_ns, hash, lines, status, reason)"
-            " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET language=excluded.language,"
-            " module=excluded.module, size=excluded.size, mtime_ns=excluded.mtime_ns, hash=excluded.hash,"
-            " lines=excluded.lines, status=excluded.status, reason=excluded.reason RETURNING id",
-            (item.path, item.language, module, entry.size, entry.mtime_ns, item.hash, item.lines, status, reason),
+            "INSERT INTO files (path, language, module, size, mtime_ns, ctime_ns, inode, hash, lines, status,"
+            " reason) VALUES (?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(path) DO UPDATE SET"
+            " language=excluded.language, module=excluded.module, size=excluded.size,"
+            " mtime_ns=excluded.mtime_ns, ctime_ns=excluded.ctime_ns, inode=excluded.inode,"
+            " hash=excluded.hash, lines=excluded.lines, status=excluded.status, reason=excluded.reason"
+            " RETURNING id",
+            (item.path, item.language, module, entry.size, entry.mtime_ns, entry.ctime_ns, entry.inode,
+             item.hash, item.lines, status, reason),
         ).fetchone()[0]
         self.ids[item.path] = file_id
         self.languages[item.path] = item.language

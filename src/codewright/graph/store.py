@@ -24,7 +24,7 @@ from typing import TypeVar
 
 from codewright.errors import CodewrightError, UsageError
 
-SCHEMA_VERSION = 14  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 15  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -54,8 +54,11 @@ SCHEMA_VERSION = 14  # 2: refs.scope holds symbols.id; 3: signatures without com
 # module (`pkg/mod.pyi` is `pkg.mod`, not its folders' path), an __init__.pyi makes a package, imports find stubs
 # a C/C++ `#define` between an enum's constants no longer loses the constant after it, and is a macro; a macro is the
 # file's wherever it is defined (`S_A`, not `s.S_A` in a struct's body)
+# 15: files keep their ctime and inode beside size and mtime, and meta the file system's time a build
+# started at (BUILD_STARTED): a file changed keeping its size and mtime, or in the tick it was read, is seen
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
+BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
 
 _SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -66,6 +69,8 @@ CREATE TABLE files (
     module TEXT,              -- dotted Python module name, NULL elsewhere
     size INTEGER NOT NULL,
     mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL DEFAULT 0,
+    inode INTEGER NOT NULL DEFAULT 0,
     hash TEXT,
     lines INTEGER NOT NULL DEFAULT 0,
     status TEXT NOT NULL,     -- indexed | skipped
@@ -280,9 +285,13 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 @contextmanager
-def lock(root: Path) -> Iterator[None]:
+def lock(root: Path) -> Iterator[int]:
     """Exclusive writer lock: a second `codewright index` waits for the first to finish. A lock file that cannot be
-    made or opened (a read-only .codewright/ without one) is said as an index that cannot be written is."""
+    made or opened (a read-only .codewright/ without one) is said as an index that cannot be written is.
+
+    Yields the file system's time once the lock is held: the lock file's mtime, touched. A build compares
+    the tree's times with it in the file system's own clock and granularity (whole seconds on some), as git
+    compares them with its index file's mtime: a file changed after that moment has no earlier time."""
     directory = index_dir(root)
     directory.mkdir(parents=True, exist_ok=True)
     try:
@@ -295,10 +304,20 @@ def lock(root: Path) -> Iterator[None]:
         except BlockingIOError:  # said, so that a wait of minutes (a cold build beside) does not look like a hang
             print(f"codewright: waiting for another codewright to finish writing {directory}", file=sys.stderr)
             fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        yield _now_on_disk(fd)
     finally:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
+
+
+def _now_on_disk(fd: int) -> int:
+    """The file system's time now, as the open file `fd`'s mtime once touched; 0 where the file system will
+    not set it (then no file's stat is trusted: every file is hashed, none parsed again for that)."""
+    try:
+        os.utime(fd)
+        return os.fstat(fd).st_mtime_ns
+    except OSError:
+        return 0
 
 
 # SQLite's words for a database it cannot write: a read-only file or folder, a full disk, another program's lock
