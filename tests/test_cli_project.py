@@ -51,7 +51,11 @@ def ignored_by_home_repo(folder: Path) -> None:
 CASES = {
     "git work tree, from a subfolder": ({"p": git_repo}, "p/src/pkg", "p"),
     "git work tree, at its top": ({"p": git_repo}, "p", "p"),
-    "git, an index in a subfolder is nearer than the top": ({"p": git_repo, "p/sub": index_at}, "p/sub/deep", "p/sub"),
+    "git, an index in a subfolder is not the project": ({"p": git_repo, "p/sub": index_at}, "p/sub/deep", "p"),
+    "git, an index in a subfolder, run from it": ({"p": git_repo, "p/sub": index_at}, "p/sub", "p"),
+    "git, indexes at the top and in a subfolder": ({"p": git_repo, "p/.": index_at, "p/sub": index_at}, "p/sub", "p"),
+    "nested git repositories, an index between": ({"p": git_repo, "p/vendor": index_at, "p/vendor/lib": git_repo},
+                                                  "p/vendor/lib/src", "p/vendor/lib"),
     "git, an index above the top is not reached ($HOME's)": ({"": index_at, "p": git_repo}, "p/src", "p"),
     "nested git repositories: the innermost": ({"p": git_repo, "p/vendor/lib": git_repo}, "p/vendor/lib/src", "p/vendor/lib"),
     "a linked worktree (.git is a file)": ({"wt": worktree}, "wt/src", "wt"),
@@ -136,6 +140,17 @@ def test_index_from_a_subfolder_indexes_the_project_and_names_it(tmp_path: Path)
     assert not (root / "src" / ".codewright").exists()
     at_top = cli_in(root, "index")  # where the user stands: said as before
     assert at_top.stdout.startswith("indexed 2 files in ")
+
+
+def test_an_index_of_a_subfolder_is_used_only_when_named(tmp_path: Path) -> None:
+    """An index of src/pkg alone (an earlier version's, or one a run was given) answered a query run there as if
+    it were the project's: main.py's call of top was not found."""
+    root = make_repo(tmp_path / "p", PROJECT, git=True)
+    here = root / "src" / "pkg"
+    assert cli_in(here, "index", ".").returncode == 0
+    assert cli_in(here, "refs", "top").stdout == "main.py:5:12  call       top  -> src/pkg/a.py::top\n"
+    assert cli_in(here, "refs", "top", "--repo", ".").stdout == "no uses of 'top' are indexed\n"
+    assert cli_in(here, "index").stdout.startswith(f"indexed 2 files of {root} in ")
 
 
 @pytest.mark.parametrize("command", [["index", "."], ["stats", "--repo", "."]])

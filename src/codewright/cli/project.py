@@ -1,13 +1,15 @@
 """The tree a command works on when it is given none (`index` without PATH, the others without `--repo`): the
 project the current directory is in, as git finds its work tree, not the current directory itself.
 
-Run from `src/pkg/` of a project, a query built a second index of that folder alone (`src/pkg/.codewright/`) and
-the agent worked from there, while git, the linters and the tests work from the project. So the tree is the
-nearest of the current directory and its parents that holds an index (`.codewright/index.db`), else the top of
-the git work tree the walk reaches first (the innermost, for a repository nested in another), else the current
-directory. The walk stops at that top: a `.codewright/` in $HOME or / never captures a checkout below it, and
-outside git only a folder holding an index counts, not any `.codewright/`. A tree that is given (`--repo .`,
-`index PATH`) is taken exactly as given.
+Run from `src/pkg/` of a project, a query built a second index of that folder alone (`src/pkg/.codewright/`)
+and the agent worked from there, while git, the linters and the tests work from the project. So in a git work
+tree the tree is its top (the innermost, for a repository nested in another), whatever `.codewright/` lies
+between: an index of a subfolder (an earlier version's, or one a run was given: `--repo src/pkg`) holds part
+of the project, and taken unasked it answered for that part as if for all. It is used when it is named again.
+Outside git, a folder the enclosing repository ignores included (a dotfiles repository in $HOME ignoring `*`,
+which the index walks as outside git), the tree is the nearest of the current directory and its parents that
+holds an index (`.codewright/index.db`, not any `.codewright/`), no higher than that repository's top; else
+the current directory. A tree that is given (`--repo .`, `index PATH`) is taken exactly as given.
 """
 
 from __future__ import annotations
@@ -25,13 +27,22 @@ def tree(given: Path | None) -> Path:
 
 
 def enclosing_project(start: Path) -> Path:
-    """The nearest of `start` and its parents holding an index, no higher than the top of the git work tree
-    `start` is in; else that top; else `start`."""
+    """The top of the git work tree `start` is in; outside git, the nearest of `start` and its parents holding
+    an index, no higher than the top of a repository ignoring `start`; else `start`."""
+    top = _work_tree_top(start)
+    # a folder the repository ignores (a dotfiles repository in $HOME ignoring `*`) is outside git, as the
+    # index walks it: at the top, git lists none of its files
+    if top is not None and (top == start or not ignored_by_enclosing_repo(start)):
+        return top
     for folder in (start, *start.parents):
         if os.path.lexists(index_dir(folder) / DB_NAME):
             return folder
-        if os.path.lexists(folder / ".git"):  # a folder, or a file naming one (a linked worktree, a submodule)
-            # a folder the repository ignores (a dotfiles repository in $HOME ignoring `*`) is outside git, as
-            # the index walks it: at the top, git lists none of its files
-            return start if folder != start and ignored_by_enclosing_repo(start) else folder
+        if folder == top:  # a `.codewright/` above it (in $HOME) never captures a project below
+            break
     return start
+
+
+def _work_tree_top(start: Path) -> Path | None:
+    """The nearest of `start` and its parents holding a `.git`: a folder, or a file naming one (a linked
+    worktree, a submodule)."""
+    return next((folder for folder in (start, *start.parents) if os.path.lexists(folder / ".git")), None)
