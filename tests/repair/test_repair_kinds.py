@@ -34,6 +34,11 @@ CASES = [
     ("json escaped twice", r'{"a": "{\\"k\\": 1}"}', {"a": '{"k": 1}'}),
     ("raw newline in string", '{"a": "line1\nline2"', {"a": "line1\nline2"}),
     ("surrogate pair escape", '{"a": "\\ud83d\\ude00"', {"a": "\U0001f600"}),
+    ("high surrogate escape cut before its low half", '{"a": "x\\ud83d', {"a": "x"}),
+    ("surrogate pair cut at the low half's backslash", '{"a": "x\\ud83d\\', {"a": "x"}),
+    ("surrogate pair cut inside the low half", '{"a": "x\\ud83d\\ude', {"a": "x"}),
+    ("unicode escape cut inside its digits", '{"a": "caf\\u00e', {"a": "caf"}),
+    ("lone surrogate escape the text goes on after", '{"a": "x\\ud83d y"', {"a": "x\ud83d y"}),
     # separators
     ("missing comma between members", '{"a": 1 "b": 2}', {"a": 1, "b": 2}),
     ("missing comma between items", '["a" "b" 1]', ["a", "b", 1]),

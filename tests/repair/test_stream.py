@@ -29,6 +29,13 @@ def test_snapshot_shows_partial_string() -> None:
     assert parser.close() == {"path": "src/a.py", "content": "def f():\n    return 1"}
 
 
+@pytest.mark.parametrize("text", ['{"a": "x\\ud83d', '{"a": "x\\ud83d\\ude', '{"a": "x\\ud8'])
+def test_a_string_cut_inside_a_unicode_escape_ends_with_what_is_complete(text: str) -> None:
+    parser = _feed_all(text, [1] * len(text))
+    assert parser.snapshot() == {"a": "x"}
+    assert parser.close() == {"a": "x"}
+
+
 def test_snapshot_shows_partial_array_items() -> None:
     parser = StreamParser()
     assert parser.feed('{"files": ["a.py", "b.') == {"files": ["a.py", "b."]}

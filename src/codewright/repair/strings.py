@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from codewright.repair.engine import Engine
 _SIMPLE_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
+_CUT_HEX = re.compile(r"[0-9a-fA-F]{0,3}")  # what is left of `\uXXXX` when the text breaks off inside it
+_CUT_ESCAPE = re.compile(r"(?:\\(?:u[0-9a-fA-F]{0,3})?)?")  # what is left of a low half cut off, if any
 _CTX_SPECIAL = {"key": ":", "value": "}", "item": "]"}
 _EMPTY_ENDS = {"key": (":",), "value": (",", "}"), "item": (",", "]")}
 _RUNS = {
@@ -217,15 +219,27 @@ class StringScanner(Lookahead):
         return True
 
     def _unicode_escape(self: Engine, fr: Str) -> None:
+        """`\\uXXXX`, and a surrogate pair's two escapes as one character, as json reads them.
+
+        Text that breaks off inside a character loses that character, as it loses a lone `\\` at its end:
+        `\\ud8` at the end, or a high surrogate whose low half was cut off (`\\ud83d`, `\\ud83d\\ude` at the
+        end), is dropped. Kept, the half escape was text and the high surrogate a lone one, which no UTF-8
+        encoder takes (a file written with it, the next request). A lone surrogate the text goes on after is
+        the model's own escape, kept as json.loads keeps one in valid JSON.
+        """
         buf, pos = self.buf, self.pos
         if not self.final and len(buf) < pos + 12:
             raise NeedMore
         if not _HEX4.fullmatch(buf, pos + 2, pos + 6):
-            fr.parts.append("\\")
-            self.pos = pos + 1
+            cut = _CUT_HEX.fullmatch(buf, pos + 2) is not None
+            if not cut:
+                fr.parts.append("\\")
+            self.pos = len(buf) if cut else pos + 1
             return
         code = int(buf[pos + 2 : pos + 6], 16)
         self.pos = pos + 6
+        if 0xD800 <= code < 0xDC00 and _CUT_ESCAPE.fullmatch(buf, pos + 6):
+            return  # its low half was cut off: the escape left of it, if any, is dropped by the next step
         if (
             0xD800 <= code < 0xDC00
             and buf.startswith("\\u", pos + 6)
