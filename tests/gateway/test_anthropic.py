@@ -79,7 +79,9 @@ def test_required_fields_are_sent(server: ModelServer) -> None:
     ("authentication_error", "auth"),  # as a 401: the next deployment may hold a good key
     ("not_found_error", "not_found"),
     ("invalid_request_error", "bad_request"),
-    ("some_new_error", "bad_request"),
+    ("billing_error", "bad_request"),  # as a 402
+    ("timeout_error", "server"),  # as a 504
+    ("some_new_error", "server"),  # a type added after this table: a failure on Anthropic's side
 ])
 def test_an_error_event_is_classed_as_its_status_would_be(server: ModelServer, error_type: str, kind: str) -> None:
     server.script(Turn("never sent", fault=Fault.stream_error(error_type)))
@@ -92,3 +94,13 @@ def test_an_error_event_is_classed_as_its_status_would_be(server: ModelServer, e
     assert (caught.value.kind, caught.value.started) == (kind, False)
     assert str(caught.value) == f"stream error: {error_type}: injected {error_type}"
 
+
+
+@pytest.mark.parametrize("fault", [Fault.stream_error("some_new_error"), Fault.server_error(500, "some_new_error"),
+                                   Fault.server_error(529, "some_new_error")], ids=["in the stream", "500", "529"])
+def test_an_error_of_a_type_added_later_is_retried(server: ModelServer, fault: Fault) -> None:
+    server.script(Turn("never sent", fault=fault), Turn("answered"))
+    gw = gateway({"main": [deployment("anthropic", server)]})
+    completed = list(gw.stream(Request([Message("user", "hi")])))[-1]
+    assert isinstance(completed, Completed) and completed.response.text == "answered"
+    assert server.count() == 2

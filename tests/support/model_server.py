@@ -50,7 +50,8 @@ streamed tool call has index 0 (each with its own id), as Ollama's OpenAI API an
 
 Faults (`Fault.*`), each in the provider's real error shape:
     rate_limit(retry_after=None)   429, with a Retry-After header when given
-    server_error(status=500)       500/502/503 (Anthropic also 529 overloaded)
+    server_error(status=500, error_type="")  500/502/503 (Anthropic also 529 overloaded); Anthropic
+                                   names its error `error_type` when given (a type it may add later)
     hang(seconds, after_chunks=None)  no bytes for `seconds` (before the headers, or
                                    mid-stream after N chunks); ends early on stop()
     cut(after_chunks=1)            stream (or body) cut mid-way: the socket is closed
@@ -116,15 +117,15 @@ class Fault:
     retry_after: float | None = None
     seconds: float = 0.0
     after_chunks: int | None = None
-    error_type: str = ""  # stream_error: the error's type, as Anthropic names it
+    error_type: str = ""  # stream_error, server_error: the error's type, as Anthropic names it
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = None) -> Fault:
         return cls("rate_limit", 429, retry_after=retry_after)
 
     @classmethod
-    def server_error(cls, status: int = 500) -> Fault:
-        return cls("status", status)
+    def server_error(cls, status: int = 500, error_type: str = "") -> Fault:
+        return cls("status", status, error_type=error_type)
 
     @classmethod
     def hang(cls, seconds: float = 2.0, after_chunks: int | None = None) -> Fault:
@@ -589,7 +590,7 @@ class _Protocol:
             kind = "rate_limit_error" if fault.status == 429 else "api_error"
             if fault.status == 529:
                 kind = "overloaded_error"
-            self.error(fault.status, kind, f"injected {fault.status}", headers)
+            self.error(fault.status, fault.error_type or kind, f"injected {fault.status}", headers)
             return
         read, write = self.cache(tokens, marks)  # only prompts that were served reach the cache
         self.rec.cached_tokens = read

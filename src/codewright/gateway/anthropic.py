@@ -35,9 +35,9 @@ MAX_BREAKPOINTS = 4
 _FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length",
            "refusal": "content_filter", "pause_turn": "stop"}
 _EPHEMERAL = {"type": "ephemeral"}
-_ERROR_STATUS = {"invalid_request_error": 400, "authentication_error": 401, "permission_error": 403,
-                 "not_found_error": 404, "request_too_large": 413, "rate_limit_error": 429, "api_error": 500,
-                 "overloaded_error": 529}
+_ERROR_STATUS = {"invalid_request_error": 400, "authentication_error": 401, "billing_error": 402,
+                 "permission_error": 403, "not_found_error": 404, "request_too_large": 413,
+                 "rate_limit_error": 429, "api_error": 500, "timeout_error": 504, "overloaded_error": 529}
 """The HTTP status each of Anthropic's error types comes with, for an error sent inside a 200 answer."""
 
 
@@ -55,11 +55,17 @@ def api_error(obj: dict[str, Any], started: bool, where: str) -> ProviderError:
     """An error object sent after a 200 (an `event: error` in a stream), classified as the same error sent as
     its HTTP status would be: a rate_limit_error is rate limiting as a 429 is, an overloaded_error is a busy
     server as a 529 is. A rate_limit_error was a server error; an authentication_error, a not_found_error
-    and a prompt too long were requests refused, where a 401, 404 or overflow goes on to the fallbacks."""
+    and a prompt too long were requests refused, where a 401, 404 or overflow goes on to the fallbacks.
+
+    A type not in the table (Anthropic says its types will grow) is a server error, retried as an api_error is:
+    it came with no status to go by, and a request at fault is Anthropic's invalid_request_error "also for
+    other 4XX status codes", so a new name is most likely a new way to fail on their side. It was a request
+    refused, and a new transient error ended the run where a retry would have answered. (An error answer
+    with its own HTTP status is classed by that status, whatever its type.)"""
     err = obj.get("error")
     err = err if isinstance(err, dict) else {}
     message = f"{where}: {err.get('type')}: {err.get('message')}"
-    kind = status_kind(_ERROR_STATUS.get(str(err.get("type")), 400), message)
+    kind = status_kind(_ERROR_STATUS.get(str(err.get("type")), 500), message)
     return ProviderError(message, kind, started=started)
 
 
