@@ -106,6 +106,27 @@ def test_a_diff_leaves_out_the_files_read_file_refuses(make_box, workspace: Path
     assert diff.content.endswith("\n[left out, as read_file would refuse them: .env]")
 
 
+def test_the_git_tools_run_nothing_a_repository_made_in_a_submodules_folder_names(make_box, workspace: Path,
+                                                                                  tmp_path: Path) -> None:
+    """A submodule not checked out is an empty folder a command may write in. A repository made there named a
+    program in its config (core.fsmonitor), and git_status and git_diff ran it, unsandboxed: each ran git in the
+    submodule to ask whether its files had changed."""
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    git(lib, "init", "-q")
+    git(lib, "commit", "-q", "--allow-empty", "-m", "first")
+    git(workspace, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(lib), "vendor/lib")
+    git(workspace, "commit", "-qm", "a submodule")
+    git(workspace, "submodule", "deinit", "-q", "-f", "vendor/lib")  # as a clone without --recurse-submodules has it
+    git(workspace / "vendor" / "lib", "init", "-q")  # what a command may do, sandboxed
+    ran = tmp_path / "ran"
+    git(workspace / "vendor" / "lib", "config", "core.fsmonitor", f"touch {ran}; false")
+    box = make_box()
+    for tool in ("git_status", "git_diff"):
+        assert box.call(tool, {}).ok
+        assert not ran.exists(), tool
+
+
 @pytest.mark.parametrize("tool", ["git_status", "git_diff", "git_log"])
 def test_the_git_tools_outside_a_git_repository_say_so_in_one_line(make_box, workspace: Path, tool: str) -> None:
     """git diff answered with its whole usage text (40 lines, every call) and the others with git's fatal line."""

@@ -28,6 +28,13 @@ SPECS = {
         "required": []}),
 }
 
+SUBMODULES = "--ignore-submodules=dirty"
+"""A submodule is compared by the commit checked out in it, read from its files; no git is run in it to ask
+whether its own files changed. A submodule not checked out is an empty folder a command may write in: git init
+there, and that repository's config named a program (core.fsmonitor) that each git_status and git_diff ran, here,
+outside the sandbox, through the git it ran in the submodule. Changes not committed in a submodule are not shown
+(a command can show them, sandboxed)."""
+
 
 def _run(box: Toolbox, args: list[str]) -> subprocess.CompletedProcess[bytes]:
     """git in the tree, its output as bytes (raises OSError or TimeoutExpired where it cannot run)."""
@@ -52,11 +59,11 @@ def _git(box: Toolbox, *args: str) -> ToolResult:
 
 
 def git_status(box: Toolbox, args: dict[str, Any]) -> ToolResult:
-    return _git(box, "status", "--short", "--branch")
+    return _git(box, "status", "--short", "--branch", SUBMODULES)
 
 
 def git_diff(box: Toolbox, args: dict[str, Any]) -> ToolResult:
-    cmd = ["diff", "--no-color", "--no-ext-diff"]
+    cmd = ["diff", "--no-color", "--no-ext-diff", SUBMODULES]
     cmd += ["--cached"] if args.get("staged") else []
     ref = args.get("ref")
     if ref and ref.startswith("-"):
