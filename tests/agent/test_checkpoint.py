@@ -443,6 +443,29 @@ def _commit_in_it(repo: Path) -> None:
     _commit_all(repo / "vendor" / "lib")
 
 
+def test_a_checkpoint_runs_no_program_a_nested_repository_names(repo: Path, tmp_path_factory) -> None:
+    """git add ran git status in each repository the last checkpoint recorded, to ask whether its files had
+    changed, and that git ran the repository's hooks and filters: a command could make one, sandboxed, and have
+    them run at the next checkpoint, outside the sandbox."""
+    ran = tmp_path_factory.mktemp("ran")
+    lib = repo / "vendor" / "lib"
+    _nested_repository(lib)
+    hook = lib / ".git" / "hooks" / "post-index-change"
+    hook.write_text(f"#!/bin/sh\ntouch {ran}/hook\n")
+    hook.chmod(0o755)
+    subprocess.run(["git", "config", "filter.probe.clean", f"touch {ran}/filter; cat"], cwd=lib, check=True)
+    (lib / ".gitattributes").write_text("* filter=probe\n")
+    _commit_all(lib)
+    for made in ran.iterdir():
+        made.unlink()
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    os.utime(lib / "lib.py", (1e9, 1e9))  # the same bytes, another time: its git reads them again
+    (repo / "a.py").write_text("edited\n")
+    assert shadow.checkpoint("edit").changes == [("a.py", "modified")]
+    assert sorted(made.name for made in ran.iterdir()) == []
+
+
 @pytest.mark.parametrize("there, change", [
     (True, lambda repo: shutil.rmtree(repo / "vendor")),
     (False, lambda repo: _nested_repository(repo / "vendor" / "lib")),

@@ -196,16 +196,26 @@ class ShadowRepo:
     def _snapshot_tree(self) -> str:
         """The work tree as a tree object. A folder holding a git repository with no commit yet (`git init new`)
         cannot be added at all, and git's refusal failed every checkpoint and undo after it: such folders are
-        left out, as nested repositories' files are."""
+        left out, as nested repositories' files are.
+
+        A repository the last checkpoint recorded (as its commit) is left out of `git add` too, and its commit
+        read again by `update-index`, which reads it from the repository's files. `git add` ran `git status` in
+        it to ask whether its files had changed, which changes nothing recorded, and that git ran the programs
+        the repository names, its hooks (post-index-change) and filters: a command could make one, sandboxed,
+        and have it run here, outside the sandbox, at the next step's checkpoint."""
+        recorded = [path for path in self.nested() if _holds_repository(self.root, path)]
         skipped: list[str] = []
         for _ in range(MAX_UNADDABLE):
-            done = self._run("add", "--all", "--", ".", *(f":(exclude,literal){path}" for path in skipped))
+            left_out = (f":(exclude,literal){path}" for path in [*recorded, *skipped])
+            done = self._run("add", "--all", "--", ".", *left_out)
             unaddable = _NO_COMMIT.findall(done.stderr)
             if done.returncode == 0 or not unaddable or set(unaddable) <= set(skipped):
                 break
             skipped += [path for path in unaddable if path not in skipped]
         if done.returncode != 0:
             raise CodewrightError(f"checkpoint: git add failed ({_status(done.returncode)}): {done.stderr.strip()}")
+        if recorded:
+            self._git("update-index", "-z", "--stdin", given="".join(f"{path}\0" for path in recorded))
         return self._git("write-tree").strip()
 
     @held()
@@ -517,6 +527,12 @@ class ShadowRepo:
 def _literal(paths: Iterable[str]) -> str:
     """`paths` for --pathspec-from-file with --pathspec-file-nul: as names, not patterns."""
     return "".join(f":(literal){path}\0" for path in sorted(paths))
+
+
+def _holds_repository(root: Path, path: str) -> bool:
+    """Whether the folder `path` below `root` (no link on the way) holds a git repository of its own."""
+    folder = root / path
+    return os.path.realpath(folder) == str(folder) and folder.is_dir() and os.path.lexists(folder / ".git")
 
 
 def _empty_folders(root: Path, top: str) -> list[str]:
