@@ -4,7 +4,8 @@
 Python files changed (cheap, so indexing stays fast). `ensure` resolves them when a
 query needs the answers: the changed files, and the importers of each module whose digest
 (`interface`: what importers can see of it) changed, transitively, analysed with what they
-reach and with the files that call into them; their rows replaced in one transaction.
+reach and with the files that call into them (`relay`: and those that pass their callers' values on into them);
+their rows replaced in one transaction.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve import analyze_tree, interface, link_tree
 from codewright.graph.pyresolve.model import ModuleInfo, char_col, full_name, sid
+from codewright.graph.pyresolve.relay import ids_of, relaying_callers
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_refs (
@@ -66,10 +68,9 @@ def _pointing_into(conn: sqlite3.Connection, paths: set[str]) -> set[str]:
     other module; both kept edges to what was no longer there."""
     found: set[str] = set()
     for path in paths:
-        bounds = (f"{path}::", f"{path}:;")  # every id of the file: `;` follows `:`, so a range the index serves
         for table, column in (("calls", "callee"), ("resolved_refs", "target")):
             found.update(row[0] for row in conn.execute(
-                f"SELECT DISTINCT path FROM {table} WHERE {column} >= ? AND {column} < ?", bounds))
+                f"SELECT DISTINCT path FROM {table} WHERE {column} >= ? AND {column} < ?", ids_of(path)))
     return found
 
 
@@ -85,10 +86,12 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     The rows equal a cold build's as far as names, imports, re-exports and a module's syntax carry the change:
     the fuzzer of imports, star imports, aliases and `__all__` finds no difference. Known gaps, where a cold
     build can differ (an edit of the file concerned, or a cold build, puts it right):
-    - values that flow into a file from further than the files whose rows lead into it: an update analyses the
-      redone files with what they import and with their direct callers (the files whose stored rows lead into
-      them), so what a caller's caller passes on (`h(g)` in c, `def h(cb): f(cb)` in b, f in the redone a) is
-      missing; so are values a changed file passes into files it is not redone with (its callees' parameters);
+    - values that flow into a file from further than its callers' callers: an update analyses the redone files
+      with what they import, with their direct callers (the files whose stored rows lead into them) and with the
+      callers of a function there that passes a parameter on into them as an argument (`relay`: `h(g)` in c,
+      `def h(cb): f(cb)` in b, f in the redone a); what comes from one more level up, or through a receiver or a
+      value built from a parameter (`cb.run()`, `f(cb.x)`), is missing, as are values a changed file passes into
+      files it is not redone with (its callees' parameters);
     - a value that changes without the syntax of its module changing, seen through more than a name: a
       module-level `x = make()` whose `make` changed elsewhere, `a.f().g()` where only what f's return holds
       changed (the files whose rows led into the changed module are redone, new paths are not found);
@@ -147,7 +150,8 @@ def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[
         found = interface.digests(link_tree(root, sorted(redo), sorted(present)), redo)
         changed = {p for p, digest in found.items() if digest != stored.get(p)} - widened
         if not changed:
-            return redo, _analyse(root, redo, present, _pointing_into(conn, redo) & present - redo), found
+            callers = _pointing_into(conn, redo) | relaying_callers(conn, root, redo, present)
+            return redo, _analyse(root, redo, present, callers & present - redo), found
 
 
 def _package_of(path: str, present: set[str]) -> str | None:

@@ -135,7 +135,12 @@ def wide_lines(source: str) -> dict[int, str]:
 
 def char_col(mod: ModuleInfo, line: int, col: int) -> int:
     """The 1-based character column of a 1-based UTF-8 byte column on a line of `mod`."""
-    text = mod.wide.get(line)
+    return wide_col(mod.wide, line, col)
+
+
+def wide_col(wide: dict[int, str], line: int, col: int) -> int:
+    """`char_col` on a module's `wide_lines`."""
+    text = wide.get(line)
     if text is None:
         return col
     return len(text.encode("utf-8")[: col - 1].decode("utf-8", "ignore")) + 1

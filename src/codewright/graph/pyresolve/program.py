@@ -40,7 +40,7 @@ class Limits:
     solve_s: float = 300.0  # the whole fixpoint
 
 
-def _decoded(data: bytes) -> str:
+def decoded(data: bytes) -> str:
     """Python source as Python reads it: in the encoding its BOM or coding line declares, else as UTF-8 with U+FFFD
     for what is not. Decoded as UTF-8 alone, a file that began with a UTF-8 BOM (as Windows editors write) kept it
     as a character the parser refused: the whole file went to the name-only fallback."""
@@ -162,7 +162,7 @@ class Program:
         if len(data) > MAX_FILE_BYTES:
             self.errors.append(f"{rel}: over {MAX_FILE_BYTES} bytes, skipped")
             return None
-        return _decoded(data)
+        return decoded(data)
 
     def _load(self, rel: str) -> ModuleInfo | None:
         """The module of a registered path, read and parsed on first use; None when it cannot be read."""
