@@ -155,3 +155,29 @@ def test_an_edit_in_a_function_returning_a_value_redoes_its_importers_only_where
     with Index.open(work) as index:
         index.build()
         assert integrate.ensure(index.conn, index.root) == redone
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["no file changed", "a file changed"])
+def test_a_call_graph_resolved_in_another_format_is_resolved_whole_again_once(tmp_path: Path, edited: bool) -> None:
+    """An index resolved before `FORMAT` was kept (or by another one) holds digests of another format: an update
+    widened to nearly every module, in rounds, and kept an older resolver's rows where it did not reach; with no
+    file changed it kept them all."""
+    work = make_repo(tmp_path / "work", {"a.py": TWO_CLASSES + MAKE.format("    x = A()\n"), "use.py": USE_MAKE,
+                                         "other.py": "def lone():\n    pass\n"})
+    _resolve(work)
+    conn = sqlite3.connect(work / ".codewright" / "index.db")
+    with conn:
+        conn.execute("DELETE FROM meta WHERE key=?", integrate.FORMAT[:1])
+        conn.execute("UPDATE pyresolve_digests SET digest='of another format'")
+        conn.execute("INSERT INTO calls VALUES ('other.py::lone', 'gone.py::f', 'other.py', 2, 5, 0)")
+    conn.close()
+    if edited:
+        _apply(work, "a.py", TWO_CLASSES + MAKE.format("    x = A()\n    y = 1\n"))
+    with Index.open(work) as index:
+        index.build()
+        counts = integrate.dirty_count(index.conn), integrate.ensure(index.conn, index.root)
+        again = integrate.ensure(index.conn, index.root)
+    cold = tmp_path / "cold"
+    shutil.copytree(work, cold, ignore=shutil.ignore_patterns(".codewright"))
+    assert (counts, again) == ((3, 3), 0)
+    assert _resolve(work) == _resolve(cold)

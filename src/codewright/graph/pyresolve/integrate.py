@@ -39,6 +39,11 @@ CREATE INDEX IF NOT EXISTS calls_callee ON calls(callee);
 CREATE INDEX IF NOT EXISTS calls_path ON calls(path);
 """
 MAX_REF_TARGETS = 8
+# How the rows and digests were made, in the index's meta table: a change to the resolver's rows or to what a
+# digest covers numbers a new one. An index resolved by another (or before the number was kept) is resolved whole
+# again, once, as on first use: its digests all differed from today's, so an update widened to nearly every module
+# in rounds, and kept an older resolver's rows where it did not reach.
+FORMAT = ("callgraph_format", "1")
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
@@ -75,9 +80,18 @@ def _pointing_into(conn: sqlite3.Connection, paths: set[str]) -> set[str]:
 
 
 def dirty_count(conn: sqlite3.Connection) -> int:
-    """The files changed since the call graph was last resolved (the next `ensure` redoes at least these)."""
+    """The files changed since the call graph was last resolved (the next `ensure` redoes at least these); every
+    Python file when it was resolved in another `FORMAT`."""
     create_tables(conn)
+    if not _current(conn):
+        return len(_indexed_python(conn))
     return conn.execute("SELECT count(*) FROM pyresolve_dirty").fetchone()[0]
+
+
+def _current(conn: sqlite3.Connection) -> bool:
+    """Whether the call graph stored was resolved in today's `FORMAT`."""
+    row = conn.execute("SELECT value FROM meta WHERE key=?", FORMAT[:1]).fetchone()
+    return row is not None and row[0] == FORMAT[1]
 
 
 def ensure(conn: sqlite3.Connection, root: Path) -> int:
@@ -103,7 +117,8 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     """
     create_tables(conn)
     dirty = {r[0] for r in conn.execute("SELECT path FROM pyresolve_dirty")}
-    if not dirty:
+    current = _current(conn)
+    if not dirty and current:
         return 0
     present = _indexed_python(conn)
     edges = {(src, t) for src, target in _import_edges(conn) for t in _expand(target, present)}
@@ -111,9 +126,10 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     for src, target in edges | set(conn.execute("SELECT path, target FROM pyresolve_imports")):
         importers.setdefault(target, set()).add(src)  # of today, and of the last resolution: a deleted file's
     packages = {p for p in present if p.endswith("__init__.py")}
-    stored = dict(conn.execute("SELECT path, digest FROM pyresolve_digests"))
+    stored = dict(conn.execute("SELECT path, digest FROM pyresolve_digests")) if current else {}
     if not stored or packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
-        redo = set(present)  # a package appeared or went: the modules below it have other names now
+        redo = set(present)  # first use, another FORMAT, or a package appeared or went (the modules below it have
+        # other names now)
         prog = _analyse(root, redo, present, set())
         found = interface.digests(prog, redo)
     else:
@@ -128,6 +144,7 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
         conn.executemany("INSERT INTO pyresolve_imports(path, target) VALUES (?, ?)", sorted(edges))
         conn.execute("DELETE FROM pyresolve_dirty")
         conn.execute("DELETE FROM pyresolve_packages")
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", FORMAT)
         conn.executemany("INSERT INTO pyresolve_packages(path) VALUES (?)", [(p,) for p in sorted(packages)])
     return len(redo)
 
