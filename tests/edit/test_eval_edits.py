@@ -92,7 +92,6 @@ def test_peers_alone_are_summarised_without_codewright(tmp_path):
 
 
 @pytest.mark.parametrize("extra, message", [
-    (["--limit", "0"], "--limit 0: give at least 1"),
     (["--cache", "/nonexistent/cache.jsonl"], "the folder /nonexistent does not exist"),
     (["--data", "/nonexistent"], "missing /nonexistent/swe_bench_lite_test.jsonl"),
 ])

@@ -1,7 +1,7 @@
 """`-j/--jobs` of every eval command: one argparse type, so the same mistake reads the same everywhere.
 
 eval edits said "--jobs 0: give at least 1", eval polyglot "-j must be at least 1", and eval localize took
--j 0 (or -5) as 1 without a word.
+-j 0 (or -5) as 1 without a word. Above 64 is refused too: -j 100000 forked that many processes at once.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ COMMANDS = {  # each with what it requires besides, so only -j can be wrong
 
 
 @pytest.mark.parametrize("spelling", ["-j", "--jobs"])
-@pytest.mark.parametrize("value", ["0", "-2", "two", ""])
+@pytest.mark.parametrize("value", ["0", "-2", "two", "", "65"])
 @pytest.mark.parametrize("command", sorted(COMMANDS))
 def test_jobs_that_is_no_count_is_the_same_usage_error_in_every_eval(
     capsys: pytest.CaptureFixture[str], command: str, value: str, spelling: str
@@ -27,5 +27,5 @@ def test_jobs_that_is_no_count_is_the_same_usage_error_in_every_eval(
         main(["eval", command, *COMMANDS[command], spelling, value])
     assert exited.value.code == 2
     assert capsys.readouterr().err.splitlines()[-1] == (
-        f"codewright eval {command}: error: argument -j/--jobs: must be a whole number of at least 1, not {value!r}"
+        f"codewright eval {command}: error: argument -j/--jobs: must be a whole number from 1 to 64, not {value!r}"
     )

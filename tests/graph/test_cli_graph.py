@@ -177,11 +177,6 @@ def test_outline_of_a_file_the_index_left_out_says_why(tmp_path: Path, name: str
     assert out.stderr.startswith(f"codewright: {name} is not indexed: {why}") and out.stderr.count("\n") == 1
 
 
-def test_symbols_limit_below_one_is_a_usage_error(repo: Path) -> None:
-    out = cli("symbols", "User", "--limit", "0", "--repo", str(repo))
-    assert (out.returncode, out.stdout, out.stderr) == (2, "", "codewright: --limit must be at least 1\n")
-
-
 def test_a_focus_naming_nothing_is_said_and_the_map_still_made(repo: Path) -> None:
     out = cli("map", "--focus", "nope.py", "no_such_name", "--tokens", "200", "--repo", str(repo))
     assert out.returncode == 0 and out.stdout

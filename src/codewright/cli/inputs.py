@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from codewright.errors import UsageError
@@ -43,17 +44,30 @@ def nonempty(text: str) -> str:
 
 
 MAX_COUNT = 2**31 - 1
+MAX_JOBS = 64  # -j N starts N processes at once: -j 100000 forked until the machine ran out of them
 
 
-def positive_int(text: str) -> int:
-    """A count (steps, attempts, checkpoints); argparse would name this function in a ValueError's message."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, not {text!r}")
-    return min(value, MAX_COUNT)  # SQLite's LIMIT and range() take no more: 2**63 was an OverflowError
+def whole_number(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """An argparse type for a count (steps, a limit, tokens, jobs), which says what it takes in the same words for
+    every option: `symbols --limit 0`, `find -k x` and `run --max-steps 0` were each refused in words of their own,
+    some after the index was opened. Without `maximum`, a larger count is taken as MAX_COUNT: SQLite's LIMIT and
+    range() take no more (2**63 was an OverflowError)."""
+    wanted = f"from {minimum} to {maximum}" if maximum is not None else f"of at least {minimum}"
+
+    def count(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"must be a whole number {wanted}, not {text!r}")
+        return min(value, MAX_COUNT)
+
+    return count
+
+
+positive_int = whole_number(1)  # a count of steps, attempts, checkpoints, results
+job_count = whole_number(1, MAX_JOBS)  # processes run at once (-j N)
 
 
 def positive_number(text: str) -> float:

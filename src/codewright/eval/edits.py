@@ -21,7 +21,7 @@ import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from codewright.cli.inputs import positive_int
+from codewright.cli.inputs import job_count, positive_int
 from codewright.errors import UsageError
 from codewright.eval.damage import KINDS, damage
 from codewright.eval.jsonl import read_rows
@@ -43,10 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("edits", help="apply resolving SWE-bench patches, clean and damaged, vs git and patch")
     parser.add_argument("--mirrors", type=Path, required=True, help="folder of repository mirrors")
     parser.add_argument("--data", type=Path, default=DATA, help="the eval-data folder")
-    parser.add_argument("-j", "--jobs", type=positive_int, default=1, metavar="N",
+    parser.add_argument("-j", "--jobs", type=job_count, default=1, metavar="N",
                         help="patches processed in parallel")
     parser.add_argument("--seed", type=int, default=5, help="seed of the damage generators")
-    parser.add_argument("--limit", type=int, help="only the first N patches")
+    parser.add_argument("--limit", type=positive_int, metavar="N", help="only the first N patches")
     parser.add_argument("--cache", type=Path, help="JSONL of per-patch results; a rerun resumes from it")
     parser.add_argument("--tools", default=",".join(TOOLS), help="comma-separated subset of " + ",".join(TOOLS))
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -65,8 +65,6 @@ def _handler(args: argparse.Namespace) -> int:
     for name in (TASKS, PATCHES):
         if not (args.data / name).is_file():
             raise UsageError(f"missing {args.data / name} (pass --data DIR)")
-    if args.limit is not None and args.limit < 1:
-        raise UsageError(f"--limit {args.limit}: give at least 1, or leave it out for every patch")
     if args.cache and not args.cache.parent.is_dir():
         raise UsageError(f"--cache {args.cache}: the folder {args.cache.parent} does not exist")
     summary = run_all(args.data, args.mirrors, args.jobs, args.seed, args.limit, args.cache,

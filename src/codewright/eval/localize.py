@@ -25,7 +25,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from pathlib import Path
 
-from codewright.cli.inputs import positive_int
+from codewright.cli.inputs import job_count
 from codewright.errors import UsageError
 from codewright.eval.jsonl import read_rows
 from codewright.eval.mirrors import find_mirror, materialize
@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("localize", help="file and function localisation on SWE-bench instances")
     parser.add_argument("--dataset", type=Path, required=True, help="SWE-bench JSON Lines file")
     parser.add_argument("--mirrors", type=Path, required=True, help="folder of git mirrors (owner+name)")
-    parser.add_argument("-j", "--jobs", type=positive_int, default=1, metavar="N",
+    parser.add_argument("-j", "--jobs", type=job_count, default=1, metavar="N",
                         help="repositories evaluated in parallel")
     parser.add_argument("--results", type=Path, help="JSON Lines results file (resumes from it)")
     parser.add_argument("--instances", nargs="*", help="only these instance ids (separated by spaces or commas)")

@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from codewright.cli.inputs import positive_int, positive_number
+from codewright.cli.inputs import job_count, positive_int, positive_number
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data" / "aider_polyglot_python.jsonl"
 TEST_OUTPUT_CHARS = 6000
@@ -80,7 +80,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("polyglot", help="Aider polyglot exercises (Python) with a real model")
     parser.add_argument("--model", required=True, help="model alias or provider/name")
     parser.add_argument("--exercises", help="comma-separated exercise names (default: all 34)")
-    parser.add_argument("-j", "--jobs", type=positive_int, default=1, metavar="N",
+    parser.add_argument("-j", "--jobs", type=job_count, default=1, metavar="N",
                         help="exercises run at once, each in its own process")
     parser.add_argument("--data", default=str(DATA), help="the exercises (JSON Lines)")
     parser.add_argument("--workdir", default=".codewright/eval/polyglot", help="exercise folders and results")

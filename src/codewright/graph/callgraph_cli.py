@@ -15,7 +15,7 @@ import sys
 import tokenize
 from pathlib import Path
 
-from codewright.cli.inputs import file_path, folder, nonempty
+from codewright.cli.inputs import file_path, folder, nonempty, positive_int
 from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name, split_id
@@ -37,7 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="the indexed tree (default: the project the current directory is in)")
         q.add_argument("--json", action="store_true")
         if name == "impact":
-            q.add_argument("--depth", type=int, default=3)
+            q.add_argument("--depth", type=positive_int, default=3, metavar="N")
         q.set_defaults(func=run_query, query=name)
 
 
@@ -145,8 +145,6 @@ def _say_when_long(files: int) -> None:
 def run_query(args: argparse.Namespace) -> int:
     from codewright.graph.calls import callees, callers, impact, resolve_symbol
 
-    if args.query == "impact" and args.depth < 1:
-        raise UsageError("--depth must be at least 1")
     with _open(tree(args.repo)) as index:
         symbol = resolve_symbol(index.conn, args.symbol)
         if args.query == "callers":

@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from codewright.cli.inputs import folder, nonempty
+from codewright.cli.inputs import folder, nonempty, positive_int, whole_number
 from codewright.cli.project import tree
-from codewright.errors import CodewrightError, UsageError
+from codewright.errors import CodewrightError
 from codewright.graph.store import bare_name, split_id
 from codewright.ui.names import quoted
 
@@ -42,13 +42,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         return q
 
     q = query("symbols", "find symbols by name (fuzzy)", cmd_symbols, "query", "a name or part of one")
-    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--limit", type=positive_int, default=50, metavar="N")
     query("def", "where a symbol is defined", cmd_def, "target", "NAME, Qual.name, path::Qual or FILE:LINE:COL")
     query("refs", "where a symbol is used", cmd_refs, "name", "NAME, pkg.mod.NAME or path::Qual")
     query("outline", "the symbols of one file", cmd_outline, "file", "a file of the tree")
     query("stats", "what the index holds", cmd_stats, None)
     q = query("map", "the most important files and signatures, in N tokens", cmd_map, None)
-    q.add_argument("--tokens", type=int, default=1024, help="token budget, never exceeded (default 1024)")
+    q.add_argument("--tokens", type=whole_number(0), default=1024, metavar="N", help="token budget, never exceeded (default 1024)")
     q.add_argument("--focus", nargs="+", type=nonempty, default=[], metavar="NAME_OR_PATH",
                    help="bend the map toward these")  # an empty one ('') read as the path `.`
 
@@ -69,8 +69,6 @@ def cmd_index(args: argparse.Namespace) -> int:
 
 
 def cmd_symbols(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
     found = _ready(args).symbols(args.query, args.limit)
     if args.json:
         _print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
@@ -140,8 +138,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
 def cmd_map(args: argparse.Namespace) -> int:
     from codewright.graph.repomap import repo_map
 
-    if args.tokens < 0:
-        raise UsageError("--tokens must be zero or more")
     index = _ready(args)
     focus = [_tree_path(index, item) for item in args.focus]  # ./pkg/a.py and absolute paths, as outline reads them
     result = repo_map(index.conn, args.tokens, focus, show=str if args.json else quoted)

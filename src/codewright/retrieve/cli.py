@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from codewright.cli.inputs import folder
+from codewright.cli.inputs import folder, positive_int
 from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.ui.names import quoted
@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--query-file", metavar="F", help="read the task from file F, or - for standard input")
     parser.add_argument("--repo", type=folder, metavar="PATH",
                         help="repository root (default: the project the current directory is in)")
-    parser.add_argument("-k", type=int, default=10, help="how many files and functions (default 10)")
+    parser.add_argument("-k", type=positive_int, default=10, metavar="N", help="how many files and functions (default 10)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(func=_find)
 
@@ -26,8 +26,6 @@ def _find(args: argparse.Namespace) -> int:
     from codewright.graph.cli import open_index, up_to_date
     from codewright.retrieve.find import find
 
-    if args.k < 1:
-        raise UsageError("-k must be at least 1")
     text = _task_text(args)
     with open_index(tree(args.repo)) as index:
         up_to_date(index)
