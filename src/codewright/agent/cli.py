@@ -152,7 +152,7 @@ def _sessions(args: argparse.Namespace) -> int:
 
 def _first(paths: list[str]) -> str:
     """The first five of `paths`, and `...` where there are more."""
-    from codewright.ui.names import quoted
+    from codewright.quoting import quoted
 
     return ", ".join(map(quoted, paths[:5])) + (", ..." if len(paths) > 5 else "")
 
@@ -184,7 +184,7 @@ def _undo(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result, indent=2, ensure_ascii=False))  # a name that was not UTF-8 as U+FFFD, not \\udcff
         return 0
-    from codewright.ui.names import quoted
+    from codewright.quoting import quoted
 
     print(f"restored checkpoint {target.commit[:10]} ({target.label}): {len(changes)} file(s) changed")
     for path, change in changes:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from codewright.cli.inputs import folder, read_input
 from codewright.errors import UsageError
-from codewright.ui.names import quoted
+from codewright.quoting import quoted
 
 if TYPE_CHECKING:
     from codewright.edit.model import FileChange

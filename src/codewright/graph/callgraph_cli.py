@@ -19,7 +19,7 @@ from codewright.cli.inputs import file_path, folder, nonempty, positive_int
 from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name, split_id
-from codewright.ui.names import quoted
+from codewright.quoting import quoted
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -18,7 +18,7 @@ from codewright.cli.inputs import folder, nonempty, positive_int, whole_number
 from codewright.cli.project import tree
 from codewright.errors import CodewrightError
 from codewright.graph.store import bare_name, split_id
-from codewright.ui.names import quoted
+from codewright.quoting import quoted
 
 if TYPE_CHECKING:
     from codewright.graph.index import BuildStats, Index

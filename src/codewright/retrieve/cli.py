@@ -8,7 +8,7 @@ import json
 from codewright.cli.inputs import folder, positive_int
 from codewright.cli.project import tree
 from codewright.errors import UsageError
-from codewright.ui.names import quoted
+from codewright.quoting import quoted
 
 
 def register(sub: argparse._SubParsersAction) -> None:

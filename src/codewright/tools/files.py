@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
+from codewright import quoting
 from codewright.edit import confined
 from codewright.edit.model import EditError
 from codewright.edit.textfile import MAX_LINE_CHARS, TextFile, clip_line
@@ -37,12 +38,10 @@ NOT_UTF8 = ("[a name shown as $'...' is not valid UTF-8: the file tools cannot o
 def shown_path(path: str) -> str:
     """A path as the model is shown it. Bytes of a name that are not UTF-8 (os gives them as surrogates) went out
     as U+FFFD, which names no file: asked for, it "did not exist", or was another file. Such a path is shown
-    as bash quotes it, `$'caf\\xe9.py'`, which a command understands as written (and the note NOT_UTF8 says so)."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in path):
-        return path
-    quoted = "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else "\\" + ch if ch in "\\'" else ch
-                     for ch in path)
-    return f"$'{quoted}'"
+    as bash quotes it, `$'caf\\xe9.py'`, which a command understands as written (and the note NOT_UTF8 says so).
+    Only such a name: one with a newline or a tab is valid UTF-8 and the file tools open it as the model writes it
+    in JSON, where a `$'...'` name is refused as not UTF-8 (`Toolbox.authorize_path`)."""
+    return quoting.quoted(path, quoting.NOT_UTF8)
 
 
 def _path_arg(description: str = "path relative to the repository root") -> dict[str, Any]:

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.markup import escape as _markup_escape
 
 from codewright.agent import events as ev
-from codewright.ui.names import quoted
+from codewright.quoting import quoted
 from codewright.ui.stdout import PipeSafeConsole
 
 _STATUS = {"done": "[green]✔[/]", "in_progress": "[yellow]▶[/]", "pending": "[dim]○[/]", "skipped": "[dim]–[/]"}
