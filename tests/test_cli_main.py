@@ -298,6 +298,33 @@ def test_a_name_with_a_control_character_is_quoted_in_text_output(tmp_path: Path
     assert out.stdout.splitlines()[:len(lines)] == lines
 
 
+ODD = "no\n\x1b[31mx"  # a path that does not exist, with a newline and the escape sequence that turns text red
+QUOTED_ODD = "$'no\\n\\x1b[31mx'"
+ERRORS = [  # (command, its one line on stderr)
+    (["index", ODD], f"no such directory: {QUOTED_ODD}"),
+    (["stats", "--repo", ODD], f"no such directory: {QUOTED_ODD}"),
+    (["sessions", "--repo", ODD], f"--repo {QUOTED_ODD}: not a directory"),
+    (["apply", ODD], f"cannot read {QUOTED_ODD}: No such file or directory"),
+    (["find", "--query-file", ODD], f"cannot read {QUOTED_ODD}: No such file or directory"),
+    (["outline", ODD], f"{QUOTED_ODD} is not in the index"),
+    (["def", "a\x1b[31m.py:0:1"], "$'a\\x1b[31m.py:0:1': lines and columns start at 1"),  # no newline in a position
+    (["callgraph", ODD], f"no such file: {QUOTED_ODD}"),
+    (["callgraph", "a.py", "-o", f"{ODD}/cg.json"],
+     f"cannot write $'no\\n\\x1b[31mx/cg.json': no such directory: {QUOTED_ODD}"),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), ERRORS, ids=[args[0] + (args[1] if args[1].startswith("-") else "")
+                                                           for args, _ in ERRORS])
+def test_a_path_with_a_control_character_is_quoted_in_an_error(tmp_path: Path, args: list[str],
+                                                                message: str) -> None:
+    """The path given was printed as it was: its newline split the one line of the error in two, and its escape
+    sequence turned the terminal's text red (or could rewrite what the line showed)."""
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    out = run_cli_in(tmp_path, *args)
+    assert (out.returncode, out.stdout, out.stderr) == (2, "", f"codewright: {message}\n")
+
+
 @pytest.mark.parametrize("args", [["find", "helper"], ["callers", "helper"]], ids=lambda args: args[0])
 def test_a_name_with_a_control_character_is_quoted_among_others(tmp_path: Path, args: list[str]) -> None:
     """Lines whose order is the ranking's: each odd name stands quoted in one of them, none raw."""

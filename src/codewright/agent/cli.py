@@ -71,10 +71,11 @@ def _session_options(parser: argparse.ArgumentParser) -> None:
 
 def _root(args: argparse.Namespace) -> Path:
     from codewright.errors import UsageError
+    from codewright.quoting import quoted
 
     root = tree(args.repo).resolve()
     if not root.is_dir():
-        raise UsageError(f"--repo {args.repo}: not a directory")
+        raise UsageError(f"--repo {quoted(args.repo)}: not a directory")
     return root
 
 

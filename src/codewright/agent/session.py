@@ -20,6 +20,7 @@ from typing import Any
 from codewright.agent.events import Event
 from codewright.context.secrets import redact
 from codewright.errors import CodewrightError, UsageError
+from codewright.quoting import quoted
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -104,7 +105,7 @@ def has_store(root: Path) -> bool:
 def _refuse_a_file(path: Path) -> Path:
     """The data folder's path; something else in its place is the user's, left as it is."""
     if path.exists() and not path.is_dir():
-        raise UsageError(f"{path} is not a folder: codewright keeps its sessions and checkpoints there; "
+        raise UsageError(f"{quoted(path)} is not a folder: codewright keeps its sessions and checkpoints there; "
                          "it was left as it is: move it aside and run again")
     return path
 
@@ -134,7 +135,7 @@ class SessionStore:
             columns = self._columns(table)
             if columns and not needed <= columns:
                 self.db.close()
-                raise UsageError(f"{self.path} is another program's SQLite database (its {table} table has no "
+                raise UsageError(f"{quoted(self.path)} is another program's SQLite database (its {table} table has no "
                                  f"{', '.join(sorted(needed - columns))}); it was left as it is: move it aside and run "
                                  "again to start a new one")
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from codewright.errors import UsageError
+from codewright.quoting import quoted
 
 INPUT_LIMIT = 64 * 2**20  # bytes of a task, a query or edits
 
@@ -93,7 +94,7 @@ def read_input(name: str) -> str:
     """The text of file `name`, or of standard input for `-`."""
     if not name:
         raise UsageError("the file name is empty (give a file, or - for standard input)")
-    label = "standard input" if name == "-" else name
+    label = "standard input" if name == "-" else quoted(name)
     try:
         if name == "-":
             if sys.stdin is None:  # closed when the command started (`<&-`)

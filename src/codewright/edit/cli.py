@@ -30,9 +30,9 @@ def _handler(args: argparse.Namespace) -> int:
     from codewright.edit import FORMATS, EditError, apply_edits, parse_text
 
     if not args.repo.is_dir():
-        raise UsageError(f"--repo {args.repo}: not a folder")
+        raise UsageError(f"--repo {quoted(args.repo)}: not a folder")
     if args.format is not None and args.format not in FORMATS:
-        raise UsageError(f"--format {args.format}: use one of {', '.join(FORMATS)}")
+        raise UsageError(f"--format {quoted(args.format)}: use one of {', '.join(FORMATS)}")
     text = read_input(args.file)
     detected = args.format
     try:

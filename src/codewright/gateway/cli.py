@@ -40,9 +40,10 @@ def _config(args: argparse.Namespace) -> Any:
     since the search upwards from it would otherwise show some other folder's files (or none) as its own."""
     from codewright.errors import UsageError
     from codewright.gateway.config import load_config
+    from codewright.quoting import quoted
 
     if args.project is not None and not args.project.is_dir():
-        raise UsageError(f"--project {args.project}: not a directory")
+        raise UsageError(f"--project {quoted(args.project)}: not a directory")
     config = load_config(args.project)
     if args.model:
         config.default_model = args.model

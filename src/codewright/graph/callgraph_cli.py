@@ -46,7 +46,7 @@ def run_callgraph(args: argparse.Namespace) -> int:
 
     package = (args.package or Path(".")).resolve()
     if not package.is_dir():
-        raise UsageError(f"not a directory: {args.package}")
+        raise UsageError(f"not a directory: {quoted(args.package)}")
     entries = _entries(args.files)
     if args.output:
         _check_output(args.output, entries)
@@ -59,7 +59,7 @@ def run_callgraph(args: argparse.Namespace) -> int:
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot write {quoted(args.output)}: {exc.strerror or exc}") from None
     return 0
 
 
@@ -68,17 +68,17 @@ def _entries(files: list[Path]) -> list[Path]:
     module and print `{}`, so those are left out with a warning, and are a usage error when nothing is left."""
     for f in files:
         if not f.exists():
-            raise UsageError(f"no such file: {f}")
+            raise UsageError(f"no such file: {quoted(f)}")
         if not f.is_file():
             kind = "a directory; give the Python files in it" if f.is_dir() else "not a regular file"
-            raise UsageError(f"{f} is {kind}")
+            raise UsageError(f"{quoted(f)} is {kind}")
     problems = {f: why for f in files if (why := _not_python_text(f))}
     ok = [f for f in files if f not in problems]
     if not ok:
-        listing = "; ".join(f"{f}: {why}" for f, why in problems.items())
+        listing = "; ".join(f"{quoted(f)}: {why}" for f, why in problems.items())
         raise UsageError(f"cannot analyse {listing}")
     for f, why in problems.items():
-        print(f"codewright: warning: skipped {f}: {why}", file=sys.stderr)
+        print(f"codewright: warning: skipped {quoted(f)}: {why}", file=sys.stderr)
     return ok
 
 
@@ -108,12 +108,12 @@ def _check_output(out: Path, sources: list[Path]) -> None:
     """Refuse an -o that cannot be written before the analysis runs, and one that is a file the graph is
     made from: writing there would replace source code with JSON."""
     if out.is_dir():
-        raise UsageError(f"cannot write {out}: it is a directory; give a file name")
+        raise UsageError(f"cannot write {quoted(out)}: it is a directory; give a file name")
     if not out.parent.is_dir():
-        raise UsageError(f"cannot write {out}: no such directory: {out.parent}")
+        raise UsageError(f"cannot write {quoted(out)}: no such directory: {quoted(out.parent)}")
     for src in sources:
         if out.resolve() == src.resolve() or (out.exists() and src.exists() and os.path.samefile(out, src)):
-            raise UsageError(f"refusing to write the call graph to {out}: it is one of the files analysed")
+            raise UsageError(f"refusing to write the call graph to {quoted(out)}: it is one of the files analysed")
 
 
 def _open(repo: Path):

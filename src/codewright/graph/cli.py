@@ -92,7 +92,7 @@ def cmd_def(args: argparse.Namespace) -> int:
         print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {quoted(s.signature or s.qualname)}")
     if not found and not args.json:  # a pasted page is named by its start, as callers names one
         shown = args.target if len(args.target) <= 200 else f"{args.target[:200]}... ({len(args.target)} characters)"
-        raise CodewrightError(f"no definition found for {shown}")
+        raise CodewrightError(f"no definition found for {quoted(shown)}")
     return 0 if found else 1
 
 

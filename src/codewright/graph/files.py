@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from codewright.errors import UsageError
+from codewright.quoting import quoted
 from codewright.utf8 import replaced
 
 INDEX_DIR = ".codewright"
@@ -199,7 +200,7 @@ def _git_files(root: Path, skipped: list[Skipped]) -> list[str] | None:
     except FileNotFoundError:  # no git on this machine
         return None
     except subprocess.TimeoutExpired:
-        raise UsageError(f"git ls-files has not listed the files of {root} in {GIT_LIST_TIMEOUT:g} s; git waits for "
+        raise UsageError(f"git ls-files has not listed the files of {quoted(root)} in {GIT_LIST_TIMEOUT:g} s; git waits for "
                          "ever on an ignore file that is a named pipe (a FIFO named .gitignore)") from None
     if out.returncode != 0 or not out.stdout and ignored_by_enclosing_repo(root):
         return None

@@ -45,6 +45,7 @@ from codewright.graph import history, queries, store
 from codewright.graph.link import FactsWriter, Linker, rebound_names, relink_imports, write_dirs
 from codewright.graph.parse import Extractor, Parsed, parse_file
 from codewright.graph.resolve import ModuleMap, is_layout_file, is_package_init, python_modules
+from codewright.quoting import quoted
 
 POOL_THRESHOLD = 48  # below this many files a process pool costs more than it saves
 
@@ -96,11 +97,11 @@ class Index:
     def open(cls, root: str | Path, extractor: Extractor | None = None) -> Index:
         path = Path(root)
         if not path.exists():
-            raise UsageError(f"no such directory: {root}")
+            raise UsageError(f"no such directory: {quoted(root)}")
         if not path.is_dir():
-            raise UsageError(f"not a directory: {root}")
+            raise UsageError(f"not a directory: {quoted(root)}")
         if _git_directory(path):
-            raise UsageError(f"{root} is a git repository's own folder (a bare repository, or a .git), with no work "
+            raise UsageError(f"{quoted(root)} is a git repository's own folder (a bare repository, or a .git), with no work "
                              "tree to index: give the folder of a checkout")
         notices: list[str] = []
         resolved = path.resolve()
@@ -242,7 +243,7 @@ class Index:
             try:
                 p = p.resolve().relative_to(self.root) if p.exists() else p.relative_to(self.root)
             except ValueError as exc:
-                raise UsageError(f"{path} is outside the indexed tree {self.root}") from exc
+                raise UsageError(f"{quoted(path)} is outside the indexed tree {quoted(self.root)}") from exc
         return posixpath.normpath(p.as_posix())
 
     def _known(self, only: set[str] | None = None) -> dict[str, _FileRow]:

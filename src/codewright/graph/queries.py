@@ -13,6 +13,7 @@ from pathlib import Path
 
 from codewright.errors import UsageError
 from codewright.graph.store import DB_NAME, database_file, fts_query, index_dir, split_id, split_identifier
+from codewright.quoting import quoted
 
 POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
 LINE_ONLY = re.compile(r"^[^:]+:\d+$")  # FILE:LINE, as compilers print it: no name has a colon
@@ -148,10 +149,10 @@ def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     if position:
         line, col = int(position.group(2)), int(position.group(3))
         if line < 1 or col < 1:
-            raise UsageError(f"{target}: lines and columns start at 1")
+            raise UsageError(f"{quoted(target)}: lines and columns start at 1")
         return _definition_at(conn, position.group(1), line, col)
     if LINE_ONLY.match(target):  # looked up as a name, it was "no definition found", exit 1
-        raise UsageError(f"{target}: a position needs its column too: FILE:LINE:COL")
+        raise UsageError(f"{quoted(target)}: a position needs its column too: FILE:LINE:COL")
     if "::" in target:  # an id, or a C++ or Rust scoped name (ns::Widget::size, Point::new)
         return _symbols(conn, "s.sid = ?", (target,)) or _qualified(conn, target)
     if "." in target:
@@ -276,9 +277,9 @@ def _require_indexed(conn: sqlite3.Connection, path: str) -> None:
     """A usage error when `path` is not an indexed file: not in the index, or left out (binary, too big...)."""
     row = conn.execute("SELECT status, reason FROM files WHERE path=?", (path,)).fetchone()
     if row is None:
-        raise UsageError(f"{path} is not in the index")
+        raise UsageError(f"{quoted(path)} is not in the index")
     if row[0] != "indexed":
-        raise UsageError(f"{path} is not indexed: {row[1]}")
+        raise UsageError(f"{quoted(path)} is not indexed: {row[1]}")
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[ChunkHit]:

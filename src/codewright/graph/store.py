@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from codewright.errors import CodewrightError, UsageError
+from codewright.quoting import quoted
 
 SCHEMA_VERSION = 15  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
@@ -145,7 +146,7 @@ def connect(root: Path, notices: list[str]) -> sqlite3.Connection:
     try:
         return _connect(root, notices)
     except (OSError, sqlite3.OperationalError) as exc:
-        raise UsageError(f"cannot open the index in {index_dir(root)}: {exc}") from exc
+        raise UsageError(f"cannot open the index in {quoted(index_dir(root))}: {exc}") from exc
 
 
 def _connect(root: Path, notices: list[str]) -> sqlite3.Connection:
@@ -214,7 +215,7 @@ def _problem(path: Path) -> str | None:
         except sqlite3.OperationalError as exc:
             if not _locked(exc):
                 raise
-            raise CodewrightError(f"the index {path} is still locked by another process after "
+            raise CodewrightError(f"the index {quoted(path)} is still locked by another process after "
                                   f"{LOCK_WAIT:g} s; run again once it has let go") from exc
     except sqlite3.DatabaseError as exc:
         return f"corrupted ({exc})"
@@ -268,7 +269,7 @@ def _not_ours(conn: sqlite3.Connection, path: Path) -> str:
         return "empty"
     if {"files", "symbols"} <= set(tables):
         return "not a codewright index (older format)"
-    raise UsageError(f"{path} is another program's SQLite database (tables: {', '.join(tables[:5])}"
+    raise UsageError(f"{quoted(path)} is another program's SQLite database (tables: {', '.join(tables[:5])}"
                      f"{', ...' if len(tables) > 5 else ''}), where codewright keeps its index: move it aside and "
                      "run again; it was left as it is")
 
@@ -297,7 +298,7 @@ def lock(root: Path) -> Iterator[int]:
     try:
         fd = os.open(directory / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
-        raise CodewrightError(f"cannot write the index in {directory}: {exc.strerror} ({LOCK_NAME})") from exc
+        raise CodewrightError(f"cannot write the index in {quoted(directory)}: {exc.strerror} ({LOCK_NAME})") from exc
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -342,7 +343,7 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         if not any(words in str(exc) for words in _UNWRITABLE):
             raise
         held = " (another program has a transaction open on it)" if "locked" in str(exc) else ""
-        raise CodewrightError(f"cannot write the index {database_file(conn)}: {exc}{held}") from exc
+        raise CodewrightError(f"cannot write the index {quoted(database_file(conn))}: {exc}{held}") from exc
 
 
 def _begin(conn: sqlite3.Connection) -> None:

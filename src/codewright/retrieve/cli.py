@@ -53,10 +53,11 @@ def _task_text(args: argparse.Namespace) -> str:
     if args.text is not None and args.query_file is not None:
         raise UsageError("give the task as TEXT or with --query-file, not both")
     text = read_input(args.query_file) if args.query_file is not None else args.text or ""
+    if not text.strip() and args.query_file is None:
+        raise UsageError("give the task as an argument or with --query-file")
     if not text.strip():
-        source = "standard input" if args.query_file == "-" else args.query_file
-        raise UsageError(f"{source} is empty: it holds no task" if args.query_file is not None
-                         else "give the task as an argument or with --query-file")
+        source = "standard input" if args.query_file == "-" else quoted(args.query_file)
+        raise UsageError(f"{source} is empty: it holds no task")
     return text
 
 
