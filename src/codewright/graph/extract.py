@@ -40,8 +40,8 @@ import posixpath
 import re
 
 from codewright.graph.facts import FileFacts
-from codewright.graph.languages import EXTENSIONS, module_for
-from codewright.graph.languages.base import Source
+from codewright.graph.languages import EXTENSIONS, module_for, parser_for
+from codewright.graph.languages.base import Source, syntax_errors
 from codewright.graph.languages.docs import doc_chunks, is_doc
 
 _COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)", re.MULTILINE)
@@ -81,13 +81,29 @@ def extract(path: str, source: bytes, module: str | None = None) -> FileFacts:
     src = Source(data, text)
     if language is None:
         return FileFacts(path, None, chunks=doc_chunks(path, src), errors=notes)
-    if language == "c" and path.endswith(".h") and _CPP_HINTS.search(data):
-        language = "cpp"  # a C++ header: .h is shared by both, and a C parse of C++ is mostly errors
+    language = _parsed_as(path, language, data)
     if module is None:
         module = module_name(path)
     facts = module_for(language).extract(path, src, module, language)
     facts.errors = notes + facts.errors
     return facts
+
+
+def parse_errors(path: str, source: bytes) -> list[str]:
+    """What `extract` says of where `source` does not parse ('line N: syntax error', 'line N: missing X', 'N more
+    syntax errors', a line that is not UTF-8), from a parse alone: the check after each write of the agent's ran
+    the whole extraction (scopes, references), 2.3 s of a file of 1.2 MB whose parse takes 0.3 s."""
+    language = language_for(path)
+    if language is None or b"\0" in source:  # binary: no parse, and no line to name
+        return []
+    _, data, notes = _decode(source, language)
+    return notes + syntax_errors(parser_for(_parsed_as(path, language, data)).parse(data).root_node)
+
+
+def _parsed_as(path: str, language: str, data: bytes) -> str:
+    """The grammar a file is parsed with: C++ for a .h file that is C++ (.h is shared by both, and a C parse of
+    C++ is mostly errors)."""
+    return "cpp" if language == "c" and path.endswith(".h") and _CPP_HINTS.search(data) else language
 
 
 def _decode(source: bytes, language: str | None) -> tuple[str, bytes, list[str]]:

@@ -32,14 +32,14 @@ SPECS = {
 
 def syntax_errors(root: Path, rel: str, data: bytes | None = None) -> list[str]:
     """'line N: syntax error' entries for a source file in a language the index knows; [] otherwise."""
-    from codewright.graph.extract import extract, language_for
+    from codewright.graph.extract import language_for, parse_errors
 
     if language_for(rel) is None:
         return []
     data = confined.read_below(root, rel) if data is None else data  # the file checked, not one a link leads to
     if data is None:
         return []
-    return [e for e in extract(rel, data).errors if e.startswith("line ") or e.endswith("more syntax errors")]
+    return parse_errors(rel, data)
 
 
 def new_syntax_errors(before: list[str], after: list[str]) -> list[str]:

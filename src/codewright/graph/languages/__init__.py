@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import importlib
 from types import ModuleType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tree_sitter import Parser
 
 EXTENSIONS = {
     ".py": "python", ".pyi": "python", ".pyw": "python",
@@ -29,3 +33,11 @@ _MODULES = {"tsx": "typescript"}
 def module_for(language: str) -> ModuleType:
     """The extractor module of a language returned by `EXTENSIONS`."""
     return importlib.import_module(f"{__name__}.{_MODULES.get(language, language)}")
+
+
+def parser_for(language: str) -> Parser:
+    """The tree-sitter parser the extractor of `language` parses with: python's own, or its tags.Spec's."""
+    module = module_for(language)
+    if hasattr(module, "PARSER"):
+        return module.PARSER
+    return (module.SPECS[language] if hasattr(module, "SPECS") else module.SPEC).parser

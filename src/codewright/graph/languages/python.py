@@ -124,13 +124,13 @@ QUERY_SCM = r"""
 """
 
 QUERY = Query(LANGUAGE, QUERY_SCM)
-_PARSER = Parser(LANGUAGE)
+PARSER = Parser(LANGUAGE)
 _NOT_REFERENCES = frozenset({b"self", b"cls"})
 _EMPTY: list = []
 
 
 def extract(path: str, src: Source, module: str, language: str = "python") -> FileFacts:
-    tree = _PARSER.parse(src.data)
+    tree = PARSER.parse(src.data)
     root = tree.root_node
     caps = cursor(QUERY).captures(root)
     module_id = path + "::"
