@@ -459,6 +459,7 @@ def test_functions_held_by_class_fields_and_module_exports(path, symbols):
     ("a.js", b"module.exports = function run() {};\n", [("run", 1)]),
     ("a.ts", b"exports = module.exports = class Runner {};\n", [("Runner", 1)]),
     ("a.js", b"module.exports = function () {};\n", []),
+    ("a.js", b"module.exports = function* gen() {};\n", [("gen", 1)]),
 ])
 def test_what_a_module_exports_by_default(path, source, exported):
     """References of kind `export` say what a module's default export names, even a definition's own name."""
@@ -478,6 +479,18 @@ def test_what_a_module_exports_by_default(path, source, exported):
     ("a.js", b"module.exports.run = function () {};\n", [("run", "run", "function", 1, 1, 1, 35, "")]),
     ("a.js", b"exports.run = () => {};\n", [("run", "run", "function", 1, 1, 1, 22, "")]),
     ("a.js", b"res.send = function send() {};\n", [("res.send", "res.send", "method", 1, 1, 1, 29, "")]),
+    # a generator function, wherever a function is taken
+    ("a.js", b"module.exports = function* gen() {};\n", [("gen", "gen", "function", 1, 1, 1, 35, "")]),
+    ("a.ts", b"exports = module.exports = function* gen() {};\n", [("gen", "gen", "function", 1, 28, 1, 45, "")]),
+    ("a.js", b"exports.gen = function* () {};\n", [("gen", "gen", "function", 1, 1, 1, 29, "")]),
+    ("a.ts", b"module.exports.gen = function* () {};\n", [("gen", "gen", "function", 1, 1, 1, 36, "")]),
+    ("a.js", b"module.exports = {\n  gen: function* () {},\n};\n", [("gen", "gen", "function", 2, 3, 2, 22, "")]),
+    ("a.js", b"Tree.prototype.walk = function* () {};\n", [("Tree.walk", "Tree.walk", "method", 1, 1, 1, 37, "")]),
+    ("a.js", b"const ids = function* () {};\n", [("ids", "ids", "function", 1, 7, 1, 27, "")]),
+    ("a.js", b"const api = { ids: function* () {} };\n",
+     [("api", "api", "variable", 1, 7, 1, 36, ""), ("api.ids", "api.ids", "function", 1, 15, 1, 34, "api")]),
+    ("a.js", b"class T {\n  walk = function* () {};\n}\n",
+     [("T", "T", "class", 1, 1, 3, 1, ""), ("T.walk", "T.walk", "method", 2, 3, 2, 24, "T")]),
 ])
 def test_a_function_a_commonjs_module_assigns_is_named_by_itself(path, source, symbols):
     """`module.exports = function run()` defined the method `module.exports` (its name `exports`); it is the

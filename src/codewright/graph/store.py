@@ -25,7 +25,7 @@ from typing import TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 15  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 16  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -57,6 +57,8 @@ SCHEMA_VERSION = 15  # 2: refs.scope holds symbols.id; 3: signatures without com
 # file's wherever it is defined (`S_A`, not `s.S_A` in a struct's body)
 # 15: files keep their ctime and inode beside size and mtime, and meta the file system's time a build
 # started at (BUILD_STARTED): a file changed keeping its size and mtime, or in the tick it was read, is seen
+# 16: a JS/TS generator function (`module.exports = function* gen`, `exports.gen = function* ()`) is a symbol
+# wherever a function is
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -4,7 +4,8 @@ level to an object's property (`res.send = function send(body)`, CommonJS style)
 prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`, and so is each
 of a chain (`res.type = res.contentType = function`, spanning the function: both its names are siblings); one assigned to `exports.f` or `module.exports.f` is the
 module's function `f`, and a named function or class assigned to `module.exports` (`module.exports = function
-run() {}`) is the module's `run`; a class field holding a function is a method; the functions of an object assigned to
+run() {}`) is the module's `run`; a generator function (`function* () {}`) is taken wherever a function is; a
+class field holding a function is a method; the functions of an object assigned to
 `module.exports` are the module's functions, as its methods written `parse() {}` are, and those of an object
 held by a variable (`const api = {get: function (url) {}}`) are the variable's (`api.get`), like `post(url) {}`
 beside them.
@@ -19,42 +20,45 @@ from codewright.graph.facts import FileFacts, Import
 from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
 
+# A function as a value: `function* () {}` is a generator_function, not a function_expression.
+FUNCTION_VALUE = "[(arrow_function) (function_expression) (generator_function)]"
+
 # Definitions shared with TypeScript (whose class and function names are in the same fields).
-DEFS_SCM = r"""
+DEFS_SCM = rf"""
 (function_declaration name: (identifier) @name) @def.function
 (generator_function_declaration name: (identifier) @name) @def.function
 (class_declaration name: (_) @name) @def.class
 (method_definition name: (_) @name) @def.function
-(variable_declarator name: (identifier) @name value: [(arrow_function) (function_expression)]) @def.function
+(variable_declarator name: (identifier) @name value: {FUNCTION_VALUE}) @def.function
 (program (lexical_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable)
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @name) @_left
-  right: [(arrow_function) (function_expression)]) @def.function)
+  right: {FUNCTION_VALUE}) @def.function)
   (#not-eq? @receiver "exports") (#not-eq? @_left "module.exports"))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @name) @_left
-  right: (assignment_expression right: [(arrow_function) (function_expression)] @def.function)))
+  right: (assignment_expression right: {FUNCTION_VALUE} @def.function)))
   (#not-eq? @receiver "exports") (#not-eq? @_left "module.exports"))
 (program (expression_statement (assignment_expression right: (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @name) @_left
-  right: [(arrow_function) (function_expression)] @def.function)))
+  right: {FUNCTION_VALUE} @def.function)))
   (#not-eq? @receiver "exports") (#not-eq? @_left "module.exports"))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @_exports property: (property_identifier) @name)
-  right: [(arrow_function) (function_expression)]) @def.function)
+  right: {FUNCTION_VALUE}) @def.function)
   (#eq? @_exports "exports"))
 (program (expression_statement (assignment_expression
   left: (member_expression
     object: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
     property: (property_identifier) @name)
-  right: [(arrow_function) (function_expression)]) @def.function)
+  right: {FUNCTION_VALUE}) @def.function)
   (#eq? @_module "module") (#eq? @_exports "exports"))
 (program (expression_statement (assignment_expression
   left: (member_expression
     object: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
     property: (property_identifier) @name)
-  right: [(arrow_function) (function_expression)]) @def.function)
+  right: {FUNCTION_VALUE}) @def.function)
   (#eq? @_prototype "prototype"))
 (program (variable_declaration (variable_declarator name: (identifier) @name value: (_)? @_value) @def.variable)
   (#not-match? @_value "^require\\s*\\("))
@@ -66,10 +70,10 @@ DEFS_SCM = r"""
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
-  right: (object (pair key: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function))
+  right: (object (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
   (#eq? @_module "module") (#eq? @_exports "exports")))
 (variable_declarator value: (object
-  (pair key: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function))
+  (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
 (import_statement) @import
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
@@ -86,7 +90,8 @@ def _module_values() -> str:
     also through `exports = module.exports = ...`) is the module's `run`, as `export default function run` is;
     an anonymous one, like an anonymous default export, is no symbol."""
     forms = []
-    for value, kind in (("function_expression", "function"), ("class", "class")):
+    for value, kind in (("function_expression", "function"), ("generator_function", "function"),
+                        ("class", "class")):
         named = f"({value} name: (_) @name)"
         forms.append(f"(program (expression_statement (assignment_expression left: {MODULE_EXPORTS}\n"
                      f"  right: {named}) @def.{kind}))")
@@ -98,8 +103,8 @@ def _module_values() -> str:
 DEFS_SCM += _module_values()
 
 # A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
-JS_DEFS_SCM = DEFS_SCM + r"""
-(field_definition property: (property_identifier) @name value: [(arrow_function) (function_expression)]) @def.function
+JS_DEFS_SCM = DEFS_SCM + f"""
+(field_definition property: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
 """
 
 # References shared with TypeScript; JS_REFS_SCM holds the patterns whose shape differs
@@ -118,6 +123,7 @@ REFS_SCM = r"""
 (decorator (call_expression function: (identifier) @ref.decorator))
 (arrow_function parameter: (identifier) @skip)
 (function_expression name: (identifier) @skip)
+(generator_function name: (identifier) @skip)
 (variable_declarator name: (identifier) @skip)
 (catch_clause parameter: (identifier) @skip)
 (array_pattern (identifier) @skip)
@@ -129,7 +135,8 @@ REFS_SCM = r"""
                                           (generator_function_declaration name: (identifier) @ref.export)
                                           (class_declaration name: (_) @ref.export)])
 (assignment_expression left: """ + MODULE_EXPORTS + r"""
-  right: [(identifier) @ref.export (function_expression name: (_) @ref.export) (class name: (_) @ref.export)])
+  right: [(identifier) @ref.export (function_expression name: (_) @ref.export) (generator_function name: (_) @ref.export)
+         (class name: (_) @ref.export)])
 """
 
 # JSX (JavaScript and TSX, not plain TypeScript): a component used is a call; intrinsic

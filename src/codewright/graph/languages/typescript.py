@@ -11,9 +11,16 @@ from tree_sitter import Language
 from codewright.graph.facts import FileFacts
 from codewright.graph.languages import tags
 from codewright.graph.languages.base import Source
-from codewright.graph.languages.javascript import DEFS_SCM, JSX_REFS_SCM, REFS_SCM, WRAPPERS, es_imports
+from codewright.graph.languages.javascript import (
+    DEFS_SCM,
+    FUNCTION_VALUE,
+    JSX_REFS_SCM,
+    REFS_SCM,
+    WRAPPERS,
+    es_imports,
+)
 
-TS_DEFS_SCM = DEFS_SCM + r"""
+TS_DEFS_SCM = DEFS_SCM + rf"""
 (abstract_class_declaration name: (_) @name) @def.class
 (interface_declaration name: (_) @name) @def.interface
 (type_alias_declaration name: (_) @name) @def.type
@@ -30,7 +37,7 @@ TS_DEFS_SCM = DEFS_SCM + r"""
 (program (ambient_declaration [(lexical_declaration (variable_declarator name: (identifier) @name) @def.variable)
                                (variable_declaration (variable_declarator name: (identifier) @name) @def.variable)]))
 (public_field_definition name: (_) @name) @def.attribute
-(public_field_definition name: (_) @name value: [(arrow_function) (function_expression)]) @def.function
+(public_field_definition name: (_) @name value: {FUNCTION_VALUE}) @def.function
 (internal_module body: (statement_block (export_statement (lexical_declaration
   (variable_declarator name: (identifier) @name) @def.variable))))
 """
