@@ -360,7 +360,8 @@ def test_signature_and_doc(lang, sid, signature, doc):
     ("a.cpp", b"class A { void m(); };\nvoid A::m() {}\n", [("A", "class", "class A"), ("A.m", "method", "void A::m()")]),
     ("a.rs", b"impl<T> Wrap<T> { fn new() -> Self { todo!() } }\n", [("Wrap.new", "method", "fn new() -> Self")]),
     ("a.go", b"package p\nfunc (l *List[T]) Len() int { return 0 }\n", [("List.Len", "method", "func (l *List[T]) Len() int")]),
-    ("a.js", b"export const f = async () => 1;\nexport default class {}\n", [("f", "function", "f = async ()")]),
+    ("a.js", b"export const f = async () => 1;\nexport default class {}\n",
+     [("f", "function", "f = async ()"), ("default", "class", "class")]),
     ("a.go", b"package p\ntype T struct{}\ntype (\n\tA int\n\tB = string\n)\nconst C = 1\nvar v = 2\n",
      [("T", "struct", "type T struct"), ("A", "type", "type A int"), ("B", "type", "type B = string"),
       ("C", "constant", "const C = 1"), ("v", "variable", "var v = 2")]),  # the group's keyword, as Go reads
@@ -472,7 +473,6 @@ def test_what_a_module_exports_by_default(path, source, exported):
      [("run", "run", "function", 1, 1, 3, 1, "")]),
     ("a.ts", b"module.exports = function run(x: number) {\n  return x;\n};\n",
      [("run", "run", "function", 1, 1, 3, 1, "")]),
-    ("a.js", b"module.exports = function () {};\nmodule.exports = () => 1;\n", []),  # as `export default function ()`
     ("a.js", b"exports = module.exports = function run() {};\n", [("run", "run", "function", 1, 28, 1, 44, "")]),
     ("a.js", b"module.exports = class Runner {\n  go() {}\n};\n",
      [("Runner", "Runner", "class", 1, 1, 3, 1, ""), ("Runner.go", "Runner.go", "method", 2, 3, 2, 9, "Runner")]),
@@ -495,6 +495,30 @@ def test_what_a_module_exports_by_default(path, source, exported):
 def test_a_function_a_commonjs_module_assigns_is_named_by_itself(path, source, symbols):
     """`module.exports = function run()` defined the method `module.exports` (its name `exports`); it is the
     module's function `run`, as `export default function run` is, and `module.exports.run`/`exports.run` are."""
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in extract(path, source).symbols[1:]]
+    assert got == symbols
+
+
+@pytest.mark.parametrize("path, source, symbols", [
+    ("a.js", b"export default class {\n  go() {}\n}\n",
+     [("default", "default", "class", 1, 16, 3, 1, ""), ("default.go", "default.go", "method", 2, 3, 2, 9, "default")]),
+    ("a.ts", b"export default class extends Base {\n  go(): void {}\n}\n",
+     [("default", "default", "class", 1, 16, 3, 1, ""), ("default.go", "default.go", "method", 2, 3, 2, 15, "default")]),
+    ("a.js", b"module.exports = class {\n  go() {}\n};\n",
+     [("default", "default", "class", 1, 1, 3, 1, ""), ("default.go", "default.go", "method", 2, 3, 2, 9, "default")]),
+    ("a.ts", b"exports = module.exports = class {\n  go() {}\n};\n",
+     [("default", "default", "class", 1, 28, 3, 1, ""), ("default.go", "default.go", "method", 2, 3, 2, 9, "default")]),
+    ("a.js", b"export default function () {}\n", [("default", "default", "function", 1, 16, 1, 29, "")]),
+    ("a.js", b"export default function* () {}\n", [("default", "default", "function", 1, 16, 1, 30, "")]),
+    ("a.tsx", b"export default async () => <div />;\n", [("default", "default", "function", 1, 16, 1, 34, "")]),
+    ("a.js", b"module.exports = function () {};\n", [("default", "default", "function", 1, 1, 1, 31, "")]),
+    ("a.js", b"module.exports = () => 1;\n", [("default", "default", "function", 1, 1, 1, 24, "")]),
+])
+def test_an_anonymous_default_is_named_default(path, source, symbols):
+    """An anonymous class or function that is a module's default (`export default class {}`, `module.exports =
+    function () {}`) is `default`, as JavaScript names it: an anonymous class's methods were the module's
+    functions (`go`), and the function no symbol, which an import of the default could not find."""
     got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
            for s in extract(path, source).symbols[1:]]
     assert got == symbols

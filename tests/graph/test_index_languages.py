@@ -23,6 +23,10 @@ FILES = {
     "node/lib/index.js": "module.exports = require('./util');\n",
     "node/lib/run.js": "module.exports = function run(x) { return x; };\n",
     "node/cli.js": "const run = require('./lib/run');\nrun(1);\n",
+    "node/lib/job.js": "module.exports = class {\n  start() {}\n};\n",
+    "node/jobs.js": "const Job = require('./lib/job');\nnew Job();\n",
+    "web/anon.ts": "export default function () { return 1; }\n",
+    "web/use_anon.ts": 'import anon from "./anon";\nanon();\n',
     "node/server.js": "const res = require('./lib/res');\nconst lib = require('./lib');\n"
                       "function reply() { return res.send(1) + lib.other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
@@ -94,6 +98,9 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
                             ("", "lib", 3, 41, "node/lib/index.js::"),
                             ("lib", "other", 3, 45, "node/lib/util.js::other")]),
         ("node/cli.js", [("", "run", 2, 1, "node/lib/run.js::run")]),  # `module.exports = function run`
+        # an anonymous default is the module's `default`
+        ("node/jobs.js", [("", "Job", 2, 5, "node/lib/job.js::default")]),
+        ("web/use_anon.ts", [("", "anon", 2, 1, "web/anon.ts::default")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),

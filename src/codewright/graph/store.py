@@ -59,6 +59,8 @@ SCHEMA_VERSION = 16  # 2: refs.scope holds symbols.id; 3: signatures without com
 # started at (BUILD_STARTED): a file changed keeping its size and mtime, or in the tick it was read, is seen
 # 16: a JS/TS generator function (`module.exports = function* gen`, `exports.gen = function* ()`) is a symbol
 # wherever a function is
+# an anonymous class or function that is a JS/TS module's default (`export default class {}`, `module.exports =
+# function () {}`) is `default` (its methods `default.go`); the methods were the module's, the function no symbol
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -4,8 +4,10 @@ level to an object's property (`res.send = function send(body)`, CommonJS style)
 prototype's (`Router.prototype.handle = ...`) is the method `res.send` / `Router.handle`, and so is each
 of a chain (`res.type = res.contentType = function`, spanning the function: both its names are siblings); one assigned to `exports.f` or `module.exports.f` is the
 module's function `f`, and a named function or class assigned to `module.exports` (`module.exports = function
-run() {}`) is the module's `run`; a generator function (`function* () {}`) is taken wherever a function is; a
-class field holding a function is a method; the functions of an object assigned to
+run() {}`) is the module's `run`; an anonymous one, there or after `export default`, is the module's
+`default`, as JavaScript names it (an anonymous class's methods are `default.go`); a generator function
+(`function* () {}`) is taken wherever a function is; a class field holding a function is a method; the
+functions of an object assigned to
 `module.exports` are the module's functions, as its methods written `parse() {}` are, and those of an object
 held by a variable (`const api = {get: function (url) {}}`) are the variable's (`api.get`), like `post(url) {}`
 beside them.
@@ -85,18 +87,29 @@ MODULE_EXPORTS = r"""(member_expression object: (identifier) @_module property: 
   (#eq? @_module "module") (#eq? @_exports "exports")"""
 
 
+# Each value a module's default may be: its node, its kind, and a keyword of it that stands for its name when it
+# has none (no identifier: the references keep theirs).
+_VALUES = (("function_expression", "function", '"function"'), ("generator_function", "function", '"function"'),
+           ("class", "class", '"class"'), ("arrow_function", "function", '"=>"'))
+
+
 def _module_values() -> str:
     """A named function or class that is a CommonJS module's whole value (`module.exports = function run()`,
-    also through `exports = module.exports = ...`) is the module's `run`, as `export default function run` is;
-    an anonymous one, like an anonymous default export, is no symbol."""
+    also through `exports = module.exports = ...`) is the module's `run`, as `export default function run` is.
+    An anonymous one, there or after `export default`, is the module's `default`, the name JavaScript gives it in
+    the module's namespace (`import * as m` reads it as `m.default`) and the one an import of the default
+    finds: an anonymous class's methods were the module's functions (`go`, not `default.go`)."""
     forms = []
-    for value, kind in (("function_expression", "function"), ("generator_function", "function"),
-                        ("class", "class")):
-        named = f"({value} name: (_) @name)"
-        forms.append(f"(program (expression_statement (assignment_expression left: {MODULE_EXPORTS}\n"
-                     f"  right: {named}) @def.{kind}))")
-        forms.append(f"(program (expression_statement (assignment_expression right: (assignment_expression\n"
-                     f"  left: {MODULE_EXPORTS} right: {named} @def.{kind}))))")
+    for value, kind, keyword in _VALUES:
+        shapes = [f"({value} !name {keyword} @default)"]
+        if value != "arrow_function":
+            shapes.append(f"({value} name: (_) @name)")
+        for shape in shapes:
+            forms.append(f"(program (expression_statement (assignment_expression left: {MODULE_EXPORTS}\n"
+                         f"  right: {shape}) @def.{kind}))")
+            forms.append(f"(program (expression_statement (assignment_expression right: (assignment_expression\n"
+                         f"  left: {MODULE_EXPORTS} right: {shape} @def.{kind}))))")
+        forms.append(f"(export_statement value: {shapes[0]} @def.{kind})")
     return "\n".join(forms) + "\n"
 
 

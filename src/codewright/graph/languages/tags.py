@@ -10,6 +10,8 @@ Capture names in DEFS queries:
                 attribute; `prototype` is a function declared without a body, dropped
                 when the file also defines it)
   @name         its name (may be qualified: `Square::area` nests under `Square`)
+  @default      instead of @name, a token of an anonymous definition named `default` (JavaScript's
+                `export default class {}`, `module.exports = function () {}`: its keyword, an arrow's `=>`)
   @receiver     a Go method's receiver type or the object a JS function is assigned to,
                 its parent in the id
   @scope        a container that is not a symbol (a Rust `impl`), @scope.name its type
@@ -110,6 +112,7 @@ class _Def:
     name_node: Node | None
     receiver: str = ""
     is_scope: bool = False
+    name: str = ""  # a name no node spells (@default)
 
 
 def extract(spec: Spec, path: str, src: Source) -> FileFacts:
@@ -178,7 +181,7 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
         if "package" in caps:
             package = package or "".join(src.slice(*_span(caps["package"][0])).split())
             continue
-        names = caps.get("name") or caps.get("scope.name")
+        names = caps.get("name") or caps.get("scope.name") or caps.get("default")
         name_node = _recovered_name(names[0]) if names else None
         if "scope" in caps:
             defs.append(_Def(caps["scope"][0], "scope", name_node, is_scope=True))
@@ -187,7 +190,8 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
             if key.startswith("def."):
                 receiver = caps.get("receiver")
                 defs.append(_Def(nodes[0], key[4:], name_node,
-                                 src.slice(*_span(receiver[0])) if receiver else ""))
+                                 src.slice(*_span(receiver[0])) if receiver else "",
+                                 name="default" if "default" in caps else ""))
                 break
     imports.sort(key=attrgetter("start_byte"))
     context.wrappers.sort(key=lambda w: (w[0], -w[1]))
@@ -266,7 +270,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         while stack and (stack[-1].end <= span[0] or stack[-1].span == span):  # one node, several names: siblings
             stack.pop()
         parent_parts = stack[-1].parts if stack and node.type not in spec.unscoped else []
-        raw = src.slice(*_span(d.name_node)) if d.name_node is not None else ""
+        raw = d.name or (src.slice(*_span(d.name_node)) if d.name_node is not None else "")
         parts = name_parts(raw)
         if d.receiver:
             parts = [d.receiver] + parts
