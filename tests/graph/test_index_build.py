@@ -406,6 +406,21 @@ def test_a_stub_is_named_as_its_module_and_imports_prefer_the_module(tmp_path: P
             ("stubbed", 8, 1, "pkg/stubbed.pyi::"), ("X", 8, 9, "pkg/stubbed.pyi::X")]
 
 
+def test_a_pyw_script_is_named_as_a_py_module_is(tmp_path: Path) -> None:
+    """A .pyw file (a script pythonw runs, which Windows imports as well) is indexed as Python: it had no module
+    name, so imports of it were unresolved and its qualnames its folders' path (`deep.tools.gui.run`)."""
+    repo = make_repo(tmp_path / "r", {"pkg/__init__.py": "", "pkg/gui.pyw": "def run():\n    return 1\n",
+                                      "deep/tools/gui.pyw": "def run():\n    return 1\n",
+                                      "app.py": "from pkg.gui import run\nfrom pkg import gui\nrun() + gui.run()\n"})
+    with Index.open(repo) as ix:
+        ix.build()
+        assert rows(ix, "SELECT path, module FROM files ORDER BY path") == [
+            ("app.py", "app"), ("deep/tools/gui.pyw", "gui"), ("pkg/__init__.py", "pkg"), ("pkg/gui.pyw", "pkg.gui")]
+        assert _names(ix) == [("deep/tools/gui.pyw", "gui", "gui.run"), ("pkg/gui.pyw", "pkg.gui", "pkg.gui.run")]
+        assert [(name, line, col, target) for name, line, col, _, _, target in refs_of(ix, "app.py")] == [
+            ("run", 3, 1, "pkg/gui.pyw::run"), ("gui", 3, 9, "pkg/gui.pyw::"), ("run", 3, 13, "pkg/gui.pyw::run")]
+
+
 def _names(ix: Index) -> list[tuple]:
     return rows(ix, "SELECT f.path, f.module, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
                     " WHERE s.kind='function' ORDER BY f.path")

@@ -35,7 +35,8 @@ _PACKAGE_SCOPED = frozenset({"go", "java"})
 # is looked for through chains of them; a C include's own includes are not followed (a header's closure is large).
 _JS = frozenset({"javascript", "typescript", "tsx"})
 _STARS_CHAIN = _JS | {"python"}
-_PY_SUFFIXES = (".py", ".pyi")  # a module and its stub, which has the module's name
+# A module, its stub (which has the module's name) and a script for pythonw (a module too: Windows imports it)
+_PY_SUFFIXES = (".py", ".pyi", ".pyw")
 _PY_INITS = ("__init__.py", "__init__.pyi")  # either makes its folder a package (a stub-only package has the .pyi)
 
 
@@ -59,12 +60,13 @@ def _without_py_suffix(path: str) -> str | None:
 
 
 def python_modules(paths: set[str]) -> dict[str, str]:
-    """Dotted module of each .py file and .pyi stub: climb while the folder is a package (has __init__.py
-    or __init__.pyi).
+    """Dotted module of each .py (or .pyw) file and .pyi stub: climb while the folder is a package (has
+    __init__.py or __init__.pyi).
 
     `django/db/models/query.py` -> `django.db.models.query`; `src/pkg/mod.py` -> `pkg.mod`
     (src/ is no package); `pkg/__init__.py` -> `pkg`; a script in a plain folder -> its stem; a stub
-    `pkg/mod.pyi` -> `pkg.mod`, as its module (`ModuleMap.build` says which of the two imports find).
+    `pkg/mod.pyi` -> `pkg.mod`, as its module (`ModuleMap.build` says which of the two imports find);
+    `pkg/gui.pyw` -> `pkg.gui`.
     The package folders are found once for the whole tree: the map is rebuilt whenever its set
     of paths changes, so this runs on the first update of every session.
     """
@@ -356,7 +358,8 @@ class Resolver:
             return ("sym", sid)
         if is_package_init(target):  # a submodule: a module or package before a stub
             sub = target.rsplit("/", 1)[0] + "/" + name
-            candidate = self._first_file([sub + ".py", sub + "/__init__.py", sub + ".pyi", sub + "/__init__.pyi"])
+            candidate = self._first_file([sub + ".py", sub + "/__init__.py", sub + ".pyw", sub + ".pyi",
+                                          sub + "/__init__.pyi"])
             if candidate is not None:
                 return ("file", candidate)
         return ("file", target) if _module_name_of(target) == name else ("none", "")
