@@ -646,12 +646,24 @@ STRUCT_DEFINE = b"struct s {\n  int a;\n#define S_A 1\n  int b;\n};\n"
      [("f", "f", "function", 1, 1, 4, 1, ""), ("LOCAL", "LOCAL", "constant", 2, 1, 2, 15, "")], []),
     ("a.cpp", b"namespace ns {\n#define M(a) a\n}\n",
      [("ns", "ns", "namespace", 1, 1, 3, 1, ""), ("M", "M", "macro", 2, 1, 2, 14, "")], []),
+    # an initializer's grammar has no directive at all: each was an error, its macro lost, its include too
+    ("a.c", b"int t[] = { 1,\n#define X 2\n  X };\n",
+     [("t", "t", "variable", 1, 1, 3, 6, ""), ("X", "X", "constant", 2, 1, 2, 11, "")], []),
+    ("a.cpp", b"int t[] = { 1,\n#define X 2\n  X };\n",
+     [("t", "t", "variable", 1, 1, 3, 6, ""), ("X", "X", "constant", 2, 1, 2, 11, "")], []),
+    ("a.c", b"struct p q = {\n  .a = 1,\n#undef Y\n  .b = { 2,\n#define Y(v) v\n  Y(3) },\n};\n",
+     [("q", "q", "variable", 1, 1, 7, 2, ""), ("Y", "Y", "macro", 5, 1, 5, 14, "")], []),  # in a nested list
+    ("a.c", b"static const int t[] = {\n#include \"t.inc\"\n};\n", [("t", "t", "variable", 1, 1, 3, 2, "")],
+     [("t.inc", 2, 1)]),
+    ("a.c", b"void f(void) {\n  int a[] = { 1,\n#define L 2\n  L };\n}\n",
+     [("f", "f", "function", 1, 1, 5, 1, ""), ("L", "L", "constant", 3, 1, 3, 11, "")], []),
 ])
 def test_a_define_among_enum_constants_or_members_is_a_macro_of_the_file(path, source, symbols, imports):
     """tree-sitter's C grammar reads a `#define` between an enum's constants as a directive a comma must follow:
-    the constant after it was lost (glibc's `_ISalpha`), the macro no symbol, the file full of syntax errors. Every
-    constant is a symbol, and each directive line what it is at the top (a macro, an include); a macro is the
-    file's wherever it is defined, in a struct, an enum, a function or a namespace (`S_A`, not `s.S_A`)."""
+    the constant after it was lost (glibc's `_ISalpha`), the macro no symbol, the file full of syntax errors; in an
+    initializer any directive was an error. Every constant is a symbol, and each directive line what it is at the
+    top (a macro, an include); a macro is the file's wherever it is defined, in a struct, an enum, an initializer,
+    a function or a namespace (`S_A`, not `s.S_A`)."""
     facts = extract(path, source)
     got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
            for s in facts.symbols[1:]]

@@ -62,6 +62,8 @@ SCHEMA_VERSION = 16  # 2: refs.scope holds symbols.id; 3: signatures without com
 # an anonymous class or function that is a JS/TS module's default (`export default class {}`, `module.exports =
 # function () {}`) is `default` (its methods `default.go`); the methods were the module's, the function no symbol
 # a Python .pyw file is named as a .py module is (`pkg/gui.pyw` is `pkg.gui`), and imports find it
+# a C/C++ directive in an initializer (`int t[] = {1,\n#define X 2\n X};`, `{\n#include "t.inc"\n}`) is a macro or an
+# include, and no syntax error
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

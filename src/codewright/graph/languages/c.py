@@ -60,6 +60,7 @@ DEFS_SCM = rf"""
 (preproc_def name: (identifier) @name) @def.constant
 (preproc_function_def name: (identifier) @name) @def.macro
 (preproc_include) @import
+(init_declarator value: (initializer_list) @directives)
 """
 FUNCTION = function_declarator("(identifier)")
 C_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, FILE_PARENTS) + f"""
@@ -102,7 +103,8 @@ def imports(src: Source, node: Node) -> list[Import]:
 
 
 # A macro is the file's wherever it is defined (in a struct's or an enum's body, a namespace, a function); the
-# grammar misreads a `#define` between an enum's constants (`_directive_lines` in tags.py).
+# grammar misreads a `#define` between an enum's constants (`_directive_lines` in tags.py), and any directive in an
+# initializer (`int t[] = {\n#include "t.inc"\n};`), which DEFS_SCM captures: its grammar has none.
 MACROS = frozenset({"preproc_def", "preproc_function_def"})
 DIRECTIVES_IN = frozenset({"enumerator_list"})
 

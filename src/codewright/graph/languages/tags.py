@@ -17,8 +17,10 @@ Capture names in DEFS queries:
   @scope        a container that is not a symbol (a Rust `impl`), @scope.name its type
   @import       an import statement, handed to Spec.imports
   @package      the package or namespace prefix of every qualname (Go, Java)
-  @directives   a node whose preprocessor lines the grammar misreads (Spec.directives_in): they are parsed
-                apart from the rest of the file (`_directive_lines`)
+  @directives   a node whose preprocessor lines the grammar misreads: they are parsed apart from the rest of
+                the file (`_directive_lines`). Those of Spec.directives_in always; one a pattern captures (C's
+                initializer, whose grammar has no directive) only where its parse has an error, so that a file
+                with none costs no second parse
 Capture names in REFS queries:
   @ref.KIND     an identifier used (KIND: call, attribute, type, base, decorator, name;
                 `member` for a field or property name; `export` for what a module's default
@@ -85,7 +87,8 @@ class Spec:
     flat: frozenset[str] = frozenset()  # definition nodes that hold no symbol (C's typedef of a struct)
     file_level: frozenset[str] = frozenset()  # kinds (C's variables, prototypes) never defined inside a function
     unscoped: frozenset[str] = frozenset()  # definition nodes whose names nest in nothing around them (C's macros)
-    directives_in: frozenset[str] = frozenset()  # nodes whose preprocessor lines the grammar misreads (C's enum bodies)
+    directives_in: frozenset[str] = frozenset()  # nodes whose preprocessor lines the grammar misreads, even
+    # where it reads them without an error (an #include in C's enum body, read as a directive it does not know)
 
     # Compiled on first use: a large grammar's queries take a few hundred milliseconds,
     # which a process that never meets the language should not pay.
@@ -164,7 +167,9 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
     context = _Context([], [], [])
     for _, caps in (match for root in roots for match in cursor(spec.defs).matches(root)):
         if "directives" in caps:
-            context.directives.append(caps["directives"][0])
+            node = caps["directives"][0]
+            if node.type in spec.directives_in or node.has_error:
+                context.directives.append(node)
             continue
         if "wrapper" in caps:
             node = caps["wrapper"][0]
@@ -227,7 +232,9 @@ def _directive_lines(src: Source, holders: list[Node]) -> list[tuple[int, int]]:
 
     tree-sitter's C grammar reads a `#define` in an enum body (glibc's `_ISupper = 1,\n#define _ISupper
     _ISupper`) as a directive that a comma must follow: the enumerator after it was an error, lost, and the
-    macro no symbol. Parsed without these lines the enum is whole, and the lines parsed alone are macros."""
+    macro no symbol; in an initializer (`int t[] = {1,\n#define X 2\n X};`) any directive is an error, the
+    macro lost, as is an include (`{\n#include "t.inc"\n}`). Parsed without these lines the enum or the
+    initializer is whole, and the lines parsed alone are macros and includes."""
     found = []
     for node in holders:
         for line in _DIRECTIVE.finditer(src.data, node.start_byte, node.end_byte):
