@@ -255,6 +255,8 @@ def test_key_never_appears_in_reprs_errors_or_logs(caplog: pytest.LogCaptureFixt
         assert srv.requests[0].headers["authorization"] == f"Bearer {SECRET}"  # it was sent...
         for text in texts:
             assert SECRET not in text  # ...and shown nowhere
+        # the server's 401 quoted it back, as OpenAI's does: the words are kept, the key is not
+        assert info.value.attempts[0].message.startswith("HTTP 401: Incorrect API key provided: <api key>. ")
 
 
 def test_local_model_not_installed_names_the_install_command(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:

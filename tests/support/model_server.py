@@ -26,8 +26,8 @@ Usage::
         srv.requests[0].body # the parsed JSON the client sent
 
 Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek" | "gemini" | "index0",
-api_key=None (when set, requests without it get 401), cache_block=1, cache_min=0,
-model="test-model")`. Also `srv.count(protocol=None)`, `srv.pending` (scripted replies not
+api_key=None (when set, requests without it get 401; OpenAI's quotes the key sent, as OpenAI does),
+cache_block=1, cache_min=0, model="test-model")`. Also `srv.count(protocol=None)`, `srv.pending` (scripted replies not
 yet served), `srv.stop()`; each `Recorded` has `.protocol`, `.path`, `.headers` (lowercased),
 `.body`, `.stream`, `.prompt_tokens`, `.cached_tokens`, `.reply` (the Turn served), `.time`.
 
@@ -565,7 +565,7 @@ class _Protocol:
             self.error(400, "invalid_request_error", "request body must be a JSON object with messages")
             return
         if owner.api_key and not self.authorised():
-            self.error(401, "authentication_error", "invalid api key")
+            self.error(401, "authentication_error", self.refusal())
             return
         problem = self.validate()
         if problem:
@@ -602,6 +602,11 @@ class _Protocol:
 
     def authorised(self) -> bool:
         return self.h.headers.get("authorization") == f"Bearer {self.owner.api_key}"
+
+    def refusal(self) -> str:
+        """A 401's message: OpenAI's quotes the key it was sent (whole, when short), as some proxies do."""
+        key = (self.h.headers.get("authorization") or "").removeprefix("Bearer ")
+        return f"Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com."
 
     def validate(self) -> str | None:
         return None
@@ -836,6 +841,9 @@ class _Anthropic(_Protocol):
 
     def authorised(self) -> bool:
         return self.h.headers.get("x-api-key") == self.owner.api_key
+
+    def refusal(self) -> str:
+        return "invalid x-api-key"
 
     def validate(self) -> str | None:
         if "max_tokens" not in self.body:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from codewright.errors import UsageError
 from codewright.gateway.config import AGENT_OPTIONS, CONVENTIONS, Deployment, RouterSettings
-from codewright.gateway.provider import Provider
+from codewright.gateway.provider import Provider, hide_key
 
 
 def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, str]) -> Provider:
@@ -19,6 +19,7 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
         raise UsageError(f"{dep.key_env} is not set: export it to use {dep.name}")
     if key and dep.key_env:
         key = _header_key(key, dep.key_env)
+        hide_key(key)
     module = importlib.import_module(f"codewright.gateway.{dep.protocol}")
     cls = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider", "ollama": "OllamaProvider"}[dep.protocol]
     return getattr(module, cls)(

@@ -13,6 +13,24 @@ from typing import Protocol
 
 from codewright.gateway.types import Request, Response, StreamEvent
 
+_KEYS: set[str] = set()
+"""The API keys providers were given, kept out of every ProviderError's message (see `hide_key`)."""
+
+
+def hide_key(key: str) -> None:
+    """Keep `key` out of the messages of the errors raised from now on. A server may quote the key it was sent
+    in its error (OpenAI's 401 does, whole when the key is short; so do proxies), and the message went as it
+    was into the output, the events and the session file. A key under 8 characters is too short to find
+    without mangling the words around it (and no provider issues one)."""
+    if len(key) >= 8:
+        _KEYS.add(key)
+
+
+def _hidden(message: str) -> str:
+    for key in _KEYS:
+        message = message.replace(key, "<api key>")
+    return message
+
 
 class ProviderError(Exception):
     """One failed attempt.
@@ -32,7 +50,7 @@ class ProviderError(Exception):
         retry_after: float | None = None,
         started: bool = False,
     ) -> None:
-        super().__init__(message)
+        super().__init__(_hidden(message))
         self.kind = kind
         self.status = status
         self.retry_after = retry_after
