@@ -129,6 +129,7 @@ def test_command_lines_are_judged_whole(mode: str, allow: list[str], deny: list[
     ({"allow": "python -m pytest*"}, "allow must be a list of strings"),
     ({"deny": [1]}, "deny must be a list of strings"),
     ({"network": "false"}, "network must be true or false"),
+    ({"dney": ["git push*"]}, r"^\[permissions\] unknown key\(s\) dney \(known: allow, deny, network\)$"),
 ])
 def test_a_config_value_of_the_wrong_type_is_refused(table: dict, said: str) -> None:
     with pytest.raises(ValueError, match=said):

@@ -114,8 +114,12 @@ class Permissions:
     def from_config(cls, mode: str, table: dict | None, *, yes: bool = False) -> Permissions:
         """From the config's `[permissions]` table (allow, deny, network); ValueError for a value of the wrong
         type: `allow = "pytest*"` was read as one rule per character, `*` among them, which allowed everything,
-        and `network = "false"` switched the network on."""
+        and `network = "false"` switched the network on. A key of no rule is a ValueError too: a typo (`dney`) was
+        ignored, and the commands it was written to forbid ran."""
         table = table or {}
+        unknown = sorted(set(table) - {"allow", "deny", "network"})
+        if unknown:
+            raise ValueError(f"[permissions] unknown key(s) {', '.join(unknown)} (known: allow, deny, network)")
         rules = {}
         for key in ("allow", "deny"):
             value = table.get(key, [])
