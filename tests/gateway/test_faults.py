@@ -226,3 +226,35 @@ def test_wrong_path_on_one_deployment_falls_back(server: ModelServer) -> None:
     gw = gateway({"main": {"deployments": [wrong], "fallbacks": ["b"]}, "b": [deployment("openai", server)]})
     assert gw.complete(_req()).text == "ok"
     assert gw.session.calls[-1].attempts == 2 and server.requests[0].path == "/nowhere/chat/completions"
+
+
+def _said(error: Exception) -> str:
+    """An error's text with each attempt's time left out (it varies)."""
+    return re.sub(r" after \d+\.\d s", " after T", str(error))
+
+
+def test_each_attempt_says_what_its_failure_said(server: ModelServer) -> None:
+    """The outcome alone (`server`, `connect`) left the server's words and the refused host to be guessed."""
+    server.script(Fault.server_error(500), Fault.server_error(500))
+    refused = closed_url()
+    gw = gateway({"main": {"deployments": [deployment("openai", server)], "fallbacks": ["b"]},
+                  "b": [deployment("openai", refused + "/v1", model="n")]})
+    with pytest.raises(GatewayError) as info:
+        gw.complete(_req())
+    assert _said(info.value) == (
+        "all 3 attempts failed (attempts: openai/m: server after T (HTTP 500: injected 500); "
+        f"openai/n: connect after T (cannot connect to {refused}: ConnectError: [Errno 111] Connection refused); "
+        "openai/m: server after T)")
+
+
+@pytest.mark.parametrize("env, quoted, where", [
+    ({"TEST_KEY": "sk-test-123"}, "<api key>", "key from TEST_KEY"),
+    ({}, "", "no key sent: TEST_KEY is not set"),
+], ids=["wrong key", "no key"])
+def test_a_refused_key_names_the_variable_it_was_read_from(env: dict[str, str], quoted: str, where: str) -> None:
+    with ModelServer(api_key="the-right-key") as locked:
+        gw = gateway({"main": [deployment("openai", locked)]}, env=env)
+        with pytest.raises(GatewayError) as info:
+            gw.complete(_req())
+    said = f"Incorrect API key provided: {quoted}. You can find your API key at https://platform.openai.com.; {where}"
+    assert _said(info.value) == f"no usable deployment for 'main' (attempts: openai/m: auth after T (HTTP 401: {said}))"

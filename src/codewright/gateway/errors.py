@@ -22,12 +22,26 @@ class Attempt:
 
 
 class GatewayError(CodewrightError):
-    """No deployment could answer; `attempts` says what was tried."""
+    """No deployment could answer; `attempts` says what was tried, and what each failure said."""
 
     def __init__(self, message: str, attempts: list[Attempt] | None = None) -> None:
         self.attempts = list(attempts or [])
-        tried = "; ".join(f"{a.deployment}: {a.outcome} after {a.elapsed_s:.1f} s" for a in self.attempts)
+        tried = "; ".join(_tried(message, self.attempts))
         super().__init__(f"{message} (attempts: {tried})" if tried else message)
+
+
+def _tried(message: str, attempts: list[Attempt]) -> list[str]:
+    """Each attempt as `deployment: outcome after N s (what it said)`: the outcome alone (`auth`, `connect`,
+    `server`) left a wrong key, a refused connection, a host no DNS knows and a TLS failure to be guessed. What
+    was said is left out where the headline says it, or the same deployment's previous attempt did."""
+    out, said = [], {}
+    for a in attempts:
+        line = f"{a.deployment}: {a.outcome} after {a.elapsed_s:.1f} s"
+        if a.message and a.message not in message and said.get(a.deployment) != a.message:
+            line += f" ({a.message})"
+        said[a.deployment] = a.message
+        out.append(line)
+    return out
 
 
 class ContextOverflow(GatewayError):

@@ -30,6 +30,7 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
         read_timeout=dep.read_timeout or settings.read_timeout,
         max_tokens=dep.max_tokens,
         name=dep.name,
+        key_env=dep.key_env,
     )
 
 

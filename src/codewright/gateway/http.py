@@ -35,11 +35,14 @@ _OVERFLOW_MARKERS = (
 )
 
 
-def classify_status(status: int, body: str, headers: Any) -> ProviderError:
-    """Turn an HTTP error answer into the ProviderError the router acts on."""
+def classify_status(status: int, body: str, headers: Any, key_said: str = "") -> ProviderError:
+    """Turn an HTTP error answer into the ProviderError the router acts on; a key refused (401, 403) is said
+    with `key_said`, where the key came from."""
     message = _error_message(body) or f"HTTP {status}"
-    return ProviderError(f"HTTP {status}: {message}", status_kind(status, body), status=status,
-                         retry_after=retry_after(headers))
+    kind = status_kind(status, body)
+    if kind == "auth" and key_said:
+        message += f"; {key_said}"
+    return ProviderError(f"HTTP {status}: {message}", kind, status=status, retry_after=retry_after(headers))
 
 
 def status_kind(status: int, body: str) -> str:
@@ -116,17 +119,22 @@ def _seconds_until(date: str) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-def transport_error(exc: Exception, started: bool) -> ProviderError:
-    """Classify an httpx exception raised while sending or reading."""
+def transport_error(exc: Exception, started: bool, url: httpx.URL | None = None) -> ProviderError:
+    """Classify an httpx exception raised while sending or reading. A connection that could not be made names
+    the host and port it was to (`url`'s: never a user or password in it): "Name or service not known" or
+    "Connection refused" alone did not say which of the base URLs, configured or from the environment, it was."""
     import httpx
 
+    message = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
         kind = "connect"
+        if url is not None:
+            message = f"cannot connect to {url.scheme}://{url.netloc.decode('ascii')}: {message}"
     elif isinstance(exc, httpx.TimeoutException):
         kind = "timeout"
     else:  # RemoteProtocolError, ReadError: the connection broke
         kind = "stream_cut" if started else "server"
-    return ProviderError(f"{type(exc).__name__}: {exc}", kind, started=started)
+    return ProviderError(message, kind, started=started)
 
 
 def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
@@ -191,6 +199,7 @@ class HttpProvider:
         max_connections: int = 64,
         max_tokens: int | None = None,
         name: str = "",
+        key_env: str | None = None,
     ) -> None:
         self.model = model
         self.base_url = base_url.rstrip("/")
@@ -200,6 +209,7 @@ class HttpProvider:
         self.max_connections = max_connections
         self.max_tokens = max_tokens
         self.name = name or f"{self.protocol}/{model}"
+        self.key_env = key_env  # the variable the key was read from, named when the key is refused
         self._client: httpx.Client | None = None
         self._client_lock = threading.Lock()
         self._urls: dict[str, httpx.URL] = {}  # parsed once: URL parsing is a visible share of a local call
@@ -210,6 +220,13 @@ class HttpProvider:
 
     def headers(self) -> dict[str, str]:
         return {}
+
+    def key_said(self) -> str:
+        """Where the key of a request refused (401, 403) came from: an invalid key and one never sent (its
+        variable not set, which is no error with a base URL of one's own) were both "auth", with no variable."""
+        if not self.key_env:
+            return ""
+        return f"key from {self.key_env}" if self._api_key else f"no key sent: {self.key_env} is not set"
 
     @property
     def client(self) -> httpx.Client:
@@ -270,14 +287,15 @@ class HttpProvider:
         """A streamed call whose status was checked; errors on opening are classified."""
         import httpx
 
+        url = self.url(path)
         try:
-            with self.client.stream("POST", self.url(path), content=request_body(payload), headers=_JSON,
+            with self.client.stream("POST", url, content=request_body(payload), headers=_JSON,
                                     timeout=self.timeout()) as r:
                 if r.status_code >= 400:
-                    raise classify_status(r.status_code, read_text(r), r.headers)
+                    raise classify_status(r.status_code, read_text(r), r.headers, self.key_said())
                 yield r
         except httpx.HTTPError as exc:
-            raise transport_error(exc, False) from exc
+            raise transport_error(exc, False, url) from exc
 
     def lines(self, response: httpx.Response, started: Callable[[], bool]) -> LineReader:
         return LineReader(response, started)
