@@ -235,6 +235,26 @@ def test_a_bad_base_url_is_a_usage_error_not_a_retried_failure(url: str, message
         gw.complete(Request([Message("user", "hi")]))
 
 
+def test_a_bad_base_url_is_said_before_a_session_as_a_missing_key_is() -> None:
+    """`run` checks the model before it starts a session: a base URL that is none passed, and the run failed
+    (exit 1) at its first model call, after the session had started."""
+    gw = Gateway.from_model_string("openai/gpt-4o", env={"OPENAI_BASE_URL": "127.0.0.1:9/v1", "OPENAI_API_KEY": "k"})
+    with pytest.raises(UsageError, match=r"^openai/gpt-4o: base_url '127.0.0.1:9/v1' is not an http:// or https:// URL$"):
+        gw.check()
+
+
+def test_a_deployment_with_a_bad_base_url_is_passed_over_for_the_fallbacks() -> None:
+    """As a deployment whose key is not set is: the request failed there, its fallbacks never tried."""
+    with ModelServer() as srv:
+        config = parse_config({"models": {
+            "main": {"deployments": [{"provider": "openai", "model": "m", "base_url": "localhost:8000/v1"}],
+                     "fallbacks": ["b"]},
+            "b": {"deployments": [{"provider": "openai", "model": "m", "base_url": srv.openai_base}]}}})
+        gw = Gateway(config, env={})
+        assert gw.complete(Request([Message("user", "hi")], model="main")).text == "ok"
+        assert srv.count() == 1 and gw.session.calls[-1].attempts == 2
+
+
 def test_zero_config_call_end_to_end() -> None:
     with ModelServer(api_key=SECRET) as srv:
         for model in ("openai/gpt-4o", "anthropic/claude-sonnet-4-5", "ollama/qwen2.5-coder"):

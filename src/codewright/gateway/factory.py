@@ -22,7 +22,7 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
         hide_key(key)
     module = importlib.import_module(f"codewright.gateway.{dep.protocol}")
     cls = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider", "ollama": "OllamaProvider"}[dep.protocol]
-    return getattr(module, cls)(
+    provider = getattr(module, cls)(
         dep.model,
         url or "",
         key,
@@ -32,6 +32,8 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
         name=dep.name,
         key_env=dep.key_env,
     )
+    provider.url(provider.path)  # a base URL that is none is the setup's fault, said before a request as a key not set
+    return provider
 
 
 def _header_key(key: str, var: str) -> str:
