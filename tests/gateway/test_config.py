@@ -142,6 +142,8 @@ DEP = '{provider = "openai", model = "m"'
      "[models.x]: fallbacks must name a configured alias (x) or PROVIDER/NAME, not 1"),
     ('[budget]\ndowngrade_to = "cheap"',
      "[budget]: downgrade_to must name a configured alias (none) or PROVIDER/NAME, not 'cheap'"),
+    (f'[models.x]\nname = "y"\ndeployments = [{DEP}}}]',  # it renamed the alias: x was then "unknown model 'y'"
+     "[models.x]: unknown key(s) name (known: context_fallbacks, deployments, fallbacks, strategy)"),
 ])
 def test_a_value_out_of_range_is_a_usage_error_naming_file_and_key(tmp_path: Path, text: str, message: str) -> None:
     path = _write(tmp_path / "codewright.toml", text)

@@ -328,10 +328,13 @@ def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _settings(cls: type, data: Any, where: str) -> Any:
+def _settings(cls: type, data: Any, where: str, fixed: dict[str, Any] | None = None) -> Any:
+    """A table read into `cls`, its keys and values checked. `fixed` holds the fields the file does not set (an
+    alias's name is its table's): such a key in the table is unknown, where it replaced the fixed value."""
     if not isinstance(data, dict):
         raise UsageError(f"{where}: expected a table")
-    known = {f.name for f in fields(cls)}
+    fixed = fixed or {}
+    known = {f.name for f in fields(cls)} - set(fixed)
     if "api_key" in data:
         raise UsageError(f"{where}: API keys are read from the environment only; use api_key_env = \"VAR\"")
     unknown = sorted(set(data) - known)
@@ -339,7 +342,7 @@ def _settings(cls: type, data: Any, where: str) -> Any:
         raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     _check_values(cls, data, where)
     try:
-        return cls(**data)
+        return cls(**data, **fixed)
     except (TypeError, UsageError) as exc:  # a deployment's unknown provider said nowhere which file or table
         raise UsageError(f"{where}: {exc}") from None
 
@@ -394,7 +397,7 @@ def _alias(name: str, table: Any, where: str) -> Alias:
         if d.name in seen:
             d.name = f"{d.name}#{len(seen) + 1}"
         seen.add(d.name)
-    alias = _settings(Alias, {"name": name, "deployments": deployments, **body}, where)
+    alias = _settings(Alias, {"deployments": deployments, **body}, where, fixed={"name": name})
     if alias.strategy not in ("weighted", "latency"):
         raise UsageError(f"{where}: strategy must be 'weighted' or 'latency', not {alias.strategy!r}")
     return alias
