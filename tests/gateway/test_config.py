@@ -142,6 +142,9 @@ DEP = '{provider = "openai", model = "m"'
      "[models.x]: fallbacks must name a configured alias (x) or PROVIDER/NAME, not 1"),
     ('[budget]\ndowngrade_to = "cheap"',
      "[budget]: downgrade_to must name a configured alias (none) or PROVIDER/NAME, not 'cheap'"),
+    ('[models.x]\ndeployments = [{provider = "openai"}]', "[models.x].deployments[0]: model must be set"),
+    ('[models.x]\ndeployments = [{name = "n"}]', "[models.x].deployments[0]: provider and model must be set"),
+    ('[prices."m"]\ninput = 1', "[prices.'m']: output must be set"),
     (f'[models.x]\nname = "y"\ndeployments = [{DEP}}}]',  # it renamed the alias: x was then "unknown model 'y'"
      "[models.x]: unknown key(s) name (known: context_fallbacks, deployments, fallbacks, strategy)"),
 ])

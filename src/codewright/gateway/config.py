@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -340,10 +340,14 @@ def _settings(cls: type, data: Any, where: str, fixed: dict[str, Any] | None = N
     unknown = sorted(set(data) - known)
     if unknown:
         raise UsageError(f"{where}: unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    missing = [f.name for f in fields(cls) if f.name not in data and f.name not in fixed
+               and f.default is MISSING and f.default_factory is MISSING]
+    if missing:  # it was the constructor's TypeError: "Price.__init__() missing 1 required positional argument"
+        raise UsageError(f"{where}: {' and '.join(missing)} must be set")
     _check_values(cls, data, where)
     try:
         return cls(**data, **fixed)
-    except (TypeError, UsageError) as exc:  # a deployment's unknown provider said nowhere which file or table
+    except UsageError as exc:  # a deployment's unknown provider said nowhere which file or table
         raise UsageError(f"{where}: {exc}") from None
 
 
