@@ -89,6 +89,7 @@ def test_no_files_gives_the_local_default(tmp_path: Path) -> None:
     ('prices = "cheap"', "prices should be a table"),
     ('[models.x]\ndeployments = [{provider = "openai", model = "m", weight = "heavy"}]', "weight = 'heavy'"),
     ('[router]\nmax_attempts = true', "max_attempts = True should be of type int"),
+    ("default_model = 5", r"codewright\.toml: default_model = 5 should be of type str$"),  # was: unknown model '5'
     ('[models.x]\nfallbacks = "y"\ndeployments = [{provider = "openai", model = "m"}]', "fallbacks"),
 ])
 def test_bad_configuration_is_a_usage_error(tmp_path: Path, text: str, message: str) -> None:

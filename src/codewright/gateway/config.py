@@ -356,8 +356,9 @@ def parse_config(data: dict[str, Any], where: str = "configuration") -> GatewayC
     unknown = sorted(set(data) - {"default_model", "models", "router", "budget", "prices", "permissions"})
     if unknown:
         raise UsageError(f"{where}: unknown top-level key(s) {', '.join(unknown)}")
+    _check_values(GatewayConfig, {k: v for k, v in data.items() if k == "default_model"}, where)
     config = GatewayConfig(
-        default_model=str(data.get("default_model") or DEFAULT_MODEL),
+        default_model=data.get("default_model") or DEFAULT_MODEL,
         router=_settings(RouterSettings, data.get("router", {}), f"{where} [router]"),
         budget=_settings(Budget, data.get("budget", {}), f"{where} [budget]"),
     )
