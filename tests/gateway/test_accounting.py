@@ -41,9 +41,10 @@ def test_a_suffix_of_words_is_another_model_not_a_version(model: str) -> None:
     assert lookup(model) in (None, BUILTIN.get(model))
 
 
-def test_call_costs_from_served_usage_with_cache_hits(server: ModelServer) -> None:
+@pytest.mark.parametrize("protocol", ["openai", "ollama"])  # Ollama: prompt_eval_cached_count
+def test_call_costs_from_served_usage_with_cache_hits(server: ModelServer, protocol: str) -> None:
     prices = {"m": {"input": 2.0, "output": 8.0, "cache_read": 0.5, "cache_write": 2.0}}
-    gw = gateway({"main": [deployment("openai", server)]}, prices=prices)
+    gw = gateway({"main": [deployment(protocol, server)]}, prices=prices)
     long_prompt = Request([Message("system", "rules " * 50), Message("user", "task one")])
     server.script(Turn("first answer here"), Turn("second"))
     first = gw.complete(long_prompt)

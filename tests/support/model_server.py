@@ -72,7 +72,8 @@ blocks). OpenAI/DeepSeek report as cached the longest token prefix shared with a
 request to the same model (rounded down to `cache_block`, zero below `cache_min`).
 Anthropic caches only at `cache_control` breakpoints: a read is the longest breakpoint
 prefix written before, a write is the prompt up to the last breakpoint beyond it, and
-`input_tokens` counts the rest (as the real API does). Ollama reports no cache.
+`input_tokens` counts the rest (as the real API does). Ollama reports the OpenAI-style prefix as
+`prompt_eval_cached_count`, within `prompt_eval_count` (as Ollama's KV cache reuse does since 2026).
 Output tokens are counted the same way over text, reasoning and tool arguments.
 """
 
@@ -974,9 +975,6 @@ class _Ollama(_Protocol):
     def overflow(self, tokens: int, window: int) -> None:
         self.error(400, "", f"the input length exceeds the context length ({tokens} > {window} tokens)")
 
-    def cache(self, tokens: list[str], marks: list[int]) -> tuple[int, int]:
-        return 0, 0
-
     def malformed_event(self) -> bytes:
         return b'{"model": "x", "message": {"role": "assistant", "content": "oo\n'
 
@@ -999,7 +997,8 @@ class _Ollama(_Protocol):
     def final(self, turn: Turn, usage: dict[str, int]) -> dict[str, Any]:
         reason = "length" if self.finish(turn) == "length" else "stop"
         return {"done_reason": reason, "total_duration": 1000, "load_duration": 10,
-                "prompt_eval_count": usage["input_tokens"], "prompt_eval_duration": 100,
+                "prompt_eval_count": usage["input_tokens"], "prompt_eval_cached_count": usage["cache_read_tokens"],
+                "prompt_eval_duration": 100,
                 "eval_count": usage["output_tokens"], "eval_duration": 500}
 
     def stream(self, turn: Turn, usage: dict[str, int]) -> None:

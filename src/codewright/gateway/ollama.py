@@ -2,7 +2,8 @@
 
 Ollama sends each tool call whole, with arguments as a JSON object and no id; they are
 re-serialised and given ids `call_N` so the agent can answer them like any other call.
-It caches prompts by itself and reports no cache figures.
+It caches prompts by itself; what it read from its cache is `prompt_eval_cached_count` (within
+`prompt_eval_count`), where its version reports it.
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def to_payload(request: Request, model: str, stream: bool, max_tokens: int | Non
 
 
 def _usage(obj: dict[str, Any]) -> Usage:
-    return Usage(input_tokens=obj.get("prompt_eval_count") or 0, output_tokens=obj.get("eval_count") or 0)
+    """The final line's counts. `prompt_eval_count` holds the tokens read from the cache too: they were counted
+    as input, never as cached, so a run on Ollama said "0 cached" however much its cache served, and a price
+    set for an Ollama model charged them at the input price, not its cache_read price."""
+    return Usage(input_tokens=obj.get("prompt_eval_count") or 0, output_tokens=obj.get("eval_count") or 0,
+                 cache_read_tokens=obj.get("prompt_eval_cached_count") or 0)
 
 
 def _finish(obj: dict[str, Any]) -> str:
