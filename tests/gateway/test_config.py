@@ -219,9 +219,22 @@ def test_zero_config_conventions() -> None:
     assert gw.config.resolve("ollama/qwen2.5-coder").deployments[0].url(env) == "http://127.0.0.1:7"
     assert gw.config.resolve("deepseek/deepseek-chat").deployments[0].url({}) == "https://api.deepseek.com"
     assert gw.config.resolve("local/models/q.gguf").deployments[0].model == "models/q.gguf"
-    assert ollama_url("localhost") == "http://localhost:11434"
     with pytest.raises(UsageError, match="unknown model 'gpt-4o'"):
         Gateway.from_model_string("gpt-4o")
+
+
+@pytest.mark.parametrize("host, url", [
+    ("localhost", "http://localhost:11434"),
+    ("127.0.0.1:7", "http://127.0.0.1:7"),
+    ("0.0.0.0", "http://0.0.0.0:11434"),
+    ("[::1]", "http://[::1]:11434"),
+    ("gpu-box/ollama", "http://gpu-box:11434/ollama"),
+    ("http://127.0.0.1:11434/", "http://127.0.0.1:11434"),
+    ("https://ollama.example.com", "https://ollama.example.com"),  # 443, as for Ollama's client: was :11434
+    ("http://gpu-box", "http://gpu-box"),  # 80, as for Ollama's client: was :11434
+])
+def test_ollama_host_is_read_as_ollamas_own_client_reads_it(host: str, url: str) -> None:
+    assert ollama_url(host) == url
 
 
 def test_missing_key_for_a_hosted_api_is_a_usage_error() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
@@ -49,13 +50,16 @@ CONVENTIONS: dict[str, Convention] = {
 
 
 def ollama_url(host: str) -> str:
-    """OLLAMA_HOST may be `host`, `host:port` or a URL; Ollama's default port is 11434."""
-    if "://" not in host:
-        host = "http://" + host
-    scheme, rest = host.split("://", 1)
-    if ":" not in rest.split("/", 1)[0]:
-        rest = rest.replace("/", ":11434/", 1) if "/" in rest else rest + ":11434"
-    return f"{scheme}://{rest}".rstrip("/")
+    """OLLAMA_HOST (or an ollama deployment's base_url) as Ollama's own client reads it: `host` or `host:port` is
+    http, on Ollama's port 11434 unless it names one; a URL is a URL, on its scheme's port unless it names one.
+    https://ollama.example.com (a server behind a TLS proxy, Ollama's cloud) was sent to port 11434, where
+    nothing answered, and http://gpu-box too, where Ollama's client goes to port 80."""
+    if "://" in host:
+        return host.rstrip("/")
+    hostport, slash, path = host.partition("/")
+    if not re.search(r":\d+$", hostport):  # [::1] names no port; its colons are the address's
+        hostport += ":11434"
+    return f"http://{hostport}{slash}{path}".rstrip("/")
 
 
 @dataclass
