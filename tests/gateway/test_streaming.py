@@ -131,6 +131,15 @@ def test_ollama_thinking_and_options(server: ModelServer) -> None:
     assert body["options"] == {"num_predict": 50, "stop": ["\n\n"]} and body["think"] is True
 
 
+@pytest.mark.parametrize("env, sent", [({"TEST_KEY": "sk-test-123"}, "Bearer sk-test-123"), ({}, None)],
+                         ids=["key set", "no key"])
+def test_an_ollama_deployments_key_is_sent_as_a_bearer_token(server: ModelServer, env: dict, sent: str | None) -> None:
+    """As Ollama's own client sends OLLAMA_API_KEY (its cloud, a server behind an authenticating proxy): the key of
+    an ollama deployment's api_key_env was read, and never sent."""
+    gateway({"main": [deployment("ollama", server)]}, env=env).complete(_ask())
+    assert server.requests[0].headers.get("authorization") == sent
+
+
 def test_openai_official_api_gets_max_completion_tokens(server: ModelServer) -> None:
     from codewright.gateway.openai import OpenAIProvider
 

@@ -219,7 +219,9 @@ class HttpProvider:
         return f"{type(self).__name__}(model={self.model!r}, base_url={self.base_url!r}, api_key=<{key}>)"
 
     def headers(self) -> dict[str, str]:
-        return {}
+        """The key as a bearer token (OpenAI-compatible servers; Ollama's cloud and authenticating proxies, as Ollama's
+        own client sends OLLAMA_API_KEY: an ollama deployment's api_key_env was read and never sent)."""
+        return {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
 
     def key_said(self) -> str:
         """Where the key of a request refused (401, 403) came from: an invalid key and one never sent (its

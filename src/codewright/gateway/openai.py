@@ -111,9 +111,6 @@ class OpenAIProvider(HttpProvider):
     protocol = "openai"
     path = "/chat/completions"
 
-    def headers(self) -> dict[str, str]:
-        return {"authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-
     def payload(self, request: Request, stream: bool) -> dict[str, Any]:
         official = self.base_url.startswith("https://api.openai.com")
         field = "max_completion_tokens" if official else "max_tokens"
