@@ -108,6 +108,19 @@ def test_a_cost_budget_with_a_model_of_no_known_price_is_a_usage_error(server: M
     assert server.count() == 0
 
 
+@pytest.mark.parametrize("key", ["fallbacks", "context_fallbacks"])
+def test_a_cost_budget_with_a_fallback_of_no_known_price_is_a_usage_error(server: ModelServer, key: str) -> None:
+    """Only the alias's own deployments were priced: every call a fallback answered cost $0 against the budget."""
+    prices = {"m": {"input": 1.0, "output": 1.0}}
+    models = {"main": {"deployments": [deployment("openai", server)], key: ["spare"]},
+              "spare": {"deployments": [deployment("openai", server, model="n")], "fallbacks": ["openai/o"]}}
+    with pytest.raises(UsageError, match=r'^\[budget\] max_usd is set but no price is known for n, o: add \[prices\."n"\]'):
+        gateway(models, budget={"max_usd": 1.0}, prices=prices).check("main")
+    everything = {**prices, "n": prices["m"], "o": prices["m"]}
+    gateway(models, budget={"max_usd": 1.0}, prices=everything).check("main")
+    assert server.count() == 0
+
+
 def test_a_run_budget_with_a_model_of_no_known_price_is_a_usage_error(server: ModelServer) -> None:
     """`run --budget` could never stop a run whose calls cost $0 by the table either."""
     with pytest.raises(UsageError, match=r'^--budget is set but no price is known for m: add \[prices\."m"\]'):

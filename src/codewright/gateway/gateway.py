@@ -82,12 +82,14 @@ class Gateway:
     def check(self, model: str | None = None, budget: float | None = None) -> None:
         """Raise UsageError when the model can be used through no deployment (a key not set), or when a cost
         budget is set (`[budget] max_usd`, or `budget`: run's --budget) and a deployment has no known price: said
-        before a session starts, instead of by its first model call."""
+        before a session starts, instead of by its first model call. A fallback's deployments count too: only the
+        alias's own were priced, and the calls a fallback answered cost $0, however many."""
         alias = self.config.resolve(model or self.config.default_model)
         self.router.check(alias.name)
         limit = "[budget] max_usd" if self.config.budget.max_usd is not None else "--budget" if budget else None
         if limit:
-            unpriced = sorted({d.model for d in alias.deployments if self._price(d) is None})
+            deployments = [d for name in self.router.reachable(alias) for d in self.config.resolve(name).deployments]
+            unpriced = sorted({d.model for d in deployments if self._price(d) is None})
             if unpriced:  # it would cost $0 a call: the budget could never stop the run
                 raise UsageError(
                     f"{limit} is set but no price is known for {', '.join(unpriced)}: add "

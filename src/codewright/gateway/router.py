@@ -268,6 +268,14 @@ class Router:
                 queue.extend(self.alias(name).fallbacks)
         return order
 
+    def reachable(self, alias: Alias) -> list[str]:
+        """Every alias a request for `alias` may be answered by: its plan, and on an overflow its context_fallbacks'
+        plans, each once."""
+        order = self.plan(alias)
+        for name in alias.context_fallbacks:
+            order += self.plan(self.alias(name))
+        return list(dict.fromkeys(order))
+
     def choose(self, alias: Alias, candidates: list[Slot]) -> Slot:
         if len(candidates) == 1:
             return candidates[0]
