@@ -71,6 +71,28 @@ def test_models_check_probes_each_deployment(tmp_path: Path, capsys, monkeypatch
         assert srv.requests[0].body["max_tokens"] == 1
 
 
+def test_models_check_probes_the_fallbacks_named_provider_slash_name(tmp_path: Path, capsys, monkeypatch) -> None:
+    """A fallback or downgrade named PROVIDER/NAME was no configured alias: never probed, nor listed by `models`."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    with ModelServer() as srv:
+        monkeypatch.setenv("OLLAMA_HOST", srv.ollama_host)
+        (tmp_path / "codewright.toml").write_text(f"""
+default_model = "main"
+[models.main]
+fallbacks = ["ollama/q"]
+context_fallbacks = ["ollama/long"]
+deployments = [{{provider = "openai", model = "m", base_url = "{srv.openai_base}"}}]
+[budget]
+downgrade_to = "ollama/small"
+""", encoding="utf-8")
+        assert main(["models", "check", "--json", "--project", str(tmp_path)]) == 0
+        probed = [r["deployment"] for r in json.loads(capsys.readouterr().out)["results"]]
+        assert main(["models", "--json", "--project", str(tmp_path)]) == 0
+        listed = [a["alias"] for a in json.loads(capsys.readouterr().out)["aliases"]]
+    assert probed == ["openai/m", "ollama/q", "ollama/long", "ollama/small"]
+    assert listed == ["main", "ollama/q", "ollama/long", "ollama/small"]
+
+
 def test_install_of_weights_already_there_and_remove_report_as_documented(tmp_path: Path, capsys, monkeypatch) -> None:
     """`models install` and `models remove` printed JSON that docs/cli.md had no schema for."""
     for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # no user file; the weights under tmp_path

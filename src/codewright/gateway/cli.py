@@ -37,7 +37,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 def _config(args: argparse.Namespace) -> Any:
     """The configuration as `run` would read it from --project; a --project that is no directory is refused,
-    since the search upwards from it would otherwise show some other folder's files (or none) as its own."""
+    since the search upwards from it would otherwise show some other folder's files (or none) as its own. The
+    models a run may go to (fallbacks, the budget's downgrade) are aliases too, named PROVIDER/NAME or not."""
     from codewright.errors import UsageError
     from codewright.gateway.config import load_config
     from codewright.quoting import quoted
@@ -48,6 +49,11 @@ def _config(args: argparse.Namespace) -> Any:
     if args.model:
         config.default_model = args.model
     config.resolve(config.default_model)
+    for alias in list(config.aliases.values()):
+        for name in alias.fallbacks + alias.context_fallbacks:
+            config.resolve(name)  # a PROVIDER/NAME fallback is no configured alias: neither listed nor probed
+    if config.budget.downgrade_to:
+        config.resolve(config.budget.downgrade_to)
     return config
 
 
