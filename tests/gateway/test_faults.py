@@ -258,3 +258,16 @@ def test_a_refused_key_names_the_variable_it_was_read_from(env: dict[str, str], 
             gw.complete(_req())
     said = f"Incorrect API key provided: {quoted}. You can find your API key at https://platform.openai.com.; {where}"
     assert _said(info.value) == f"no usable deployment for 'main' (attempts: openai/m: auth after T (HTTP 401: {said}))"
+
+
+@pytest.mark.parametrize("protocol, base, said", [
+    ("openai", "/v2", "HTTP 404: no route /v2/chat/completions; POST http://127.0.0.1:PORT/v2/chat/completions"),
+    ("ollama", "/ollama", "HTTP 404: no route /ollama/api/chat; POST http://127.0.0.1:PORT/ollama/api/chat"),
+])
+def test_a_path_not_found_names_the_url_it_was_posted_to(server: ModelServer, protocol: str, base: str,
+                                                          said: str) -> None:
+    """A base URL with a wrong path said only the server's "not found", not where the request went."""
+    gw = gateway({"main": [deployment(protocol, server.url + base)]})
+    with pytest.raises(GatewayError) as info:
+        gw.complete(_req())
+    assert info.value.attempts[0].message == said.replace("PORT", str(server.port))

@@ -35,13 +35,14 @@ _OVERFLOW_MARKERS = (
 )
 
 
-def classify_status(status: int, body: str, headers: Any, key_said: str = "") -> ProviderError:
-    """Turn an HTTP error answer into the ProviderError the router acts on; a key refused (401, 403) is said
-    with `key_said`, where the key came from."""
+def classify_status(status: int, body: str, headers: Any, notes: dict[str, str] | None = None) -> ProviderError:
+    """Turn an HTTP error answer into the ProviderError the router acts on; `notes` adds what the caller knows to
+    the message of an error of its kind (where a refused key came from, the URL that was not found)."""
     message = _error_message(body) or f"HTTP {status}"
     kind = status_kind(status, body)
-    if kind == "auth" and key_said:
-        message += f"; {key_said}"
+    note = (notes or {}).get(kind)
+    if note:
+        message += f"; {note}"
     return ProviderError(f"HTTP {status}: {message}", kind, status=status, retry_after=retry_after(headers))
 
 
@@ -129,12 +130,17 @@ def transport_error(exc: Exception, started: bool, url: httpx.URL | None = None)
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
         kind = "connect"
         if url is not None:
-            message = f"cannot connect to {url.scheme}://{url.netloc.decode('ascii')}: {message}"
+            message = f"cannot connect to {_origin(url)}: {message}"
     elif isinstance(exc, httpx.TimeoutException):
         kind = "timeout"
     else:  # RemoteProtocolError, ReadError: the connection broke
         kind = "stream_cut" if started else "server"
     return ProviderError(message, kind, started=started)
+
+
+def _origin(url: httpx.URL) -> str:
+    """A URL's scheme, host and port, as they may be shown (never a user or password)."""
+    return f"{url.scheme}://{url.netloc.decode('ascii')}"
 
 
 def iter_sse(lines: Iterator[str]) -> Iterator[tuple[str, str]]:
@@ -294,7 +300,8 @@ class HttpProvider:
             with self.client.stream("POST", url, content=request_body(payload), headers=_JSON,
                                     timeout=self.timeout()) as r:
                 if r.status_code >= 400:
-                    raise classify_status(r.status_code, read_text(r), r.headers, self.key_said())
+                    notes = {"auth": self.key_said(), "not_found": f"POST {_origin(url)}{url.path}"}
+                    raise classify_status(r.status_code, read_text(r), r.headers, notes)
                 yield r
         except httpx.HTTPError as exc:
             raise transport_error(exc, False, url) from exc
