@@ -213,7 +213,9 @@ def test_a_deployment_without_its_key_hands_the_request_to_the_fallback(server: 
     assert (response.deployment, server.count()) == ("openai/m2", 1)
 
 
-def test_check_says_why_no_deployment_can_be_used() -> None:
-    gw = gateway({"main": [NO_KEY]})
+@pytest.mark.parametrize("env", [{}, {"UNSET_KEY": ""}, {"UNSET_KEY": " \n"}], ids=["unset", "empty", "blank"])
+def test_check_says_why_no_deployment_can_be_used(env: dict[str, str]) -> None:
+    """A key of whitespace only passed as set, and the hosted API was sent no key at all (401)."""
+    gw = gateway({"main": [NO_KEY]}, env=env)
     with pytest.raises(UsageError, match=r"^UNSET_KEY is not set: export it to use openai/gpt-x$"):
         gw.check()

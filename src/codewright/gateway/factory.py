@@ -13,19 +13,17 @@ from codewright.gateway.provider import Provider, hide_key
 def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, str]) -> Provider:
     if dep.protocol == "local":
         return _local(dep)
-    key = env.get(dep.key_env) if dep.key_env else None
+    key = _header_key(env.get(dep.key_env) or "", dep.key_env) if dep.key_env else ""
     url = dep.url(env)
-    if dep.key_env and not key and url == CONVENTIONS[dep.provider].base_url:
+    if dep.key_env and not key and url == CONVENTIONS[dep.provider].base_url:  # blank is as good as not set
         raise UsageError(f"{dep.key_env} is not set: export it to use {dep.name}")
-    if key and dep.key_env:
-        key = _header_key(key, dep.key_env)
-        hide_key(key)
+    hide_key(key)
     module = importlib.import_module(f"codewright.gateway.{dep.protocol}")
     cls = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider", "ollama": "OllamaProvider"}[dep.protocol]
     provider = getattr(module, cls)(
         dep.model,
         url or "",
-        key,
+        key or None,
         connect_timeout=dep.connect_timeout or settings.connect_timeout,
         read_timeout=dep.read_timeout or settings.read_timeout,
         max_tokens=dep.max_tokens,
