@@ -32,6 +32,7 @@ _OVERFLOW_MARKERS = (
     "exceeds the context length",
     "context window",
     "too many tokens",
+    "exceeds the available context size",  # llama.cpp's server (exceed_context_size_error)
 )
 
 
