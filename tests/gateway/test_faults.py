@@ -182,9 +182,11 @@ def test_context_overflow_falls_back_to_a_larger_model(protocol: str) -> None:
         assert gw.session.calls[-1].attempts == 2
 
 
-def test_llama_cpp_servers_context_overflow_falls_back_to_a_larger_model() -> None:
-    """llama.cpp's "exceeds the available context size" was a request refused: the run failed, never compacted."""
-    with ModelServer(context_window=5, flavor="llamacpp") as small, ModelServer() as large:
+@pytest.mark.parametrize("flavor", ["llamacpp", "vllm"])
+def test_a_local_servers_context_overflow_falls_back_to_a_larger_model(flavor: str) -> None:
+    """llama.cpp's "exceeds the available context size" and vLLM's "is longer than the maximum model length" were
+    requests refused: the run failed, never compacted."""
+    with ModelServer(context_window=5, flavor=flavor) as small, ModelServer() as large:
         gw = gateway({"main": {"deployments": [deployment("openai", small)], "context_fallbacks": ["long"]},
                       "long": [deployment("openai", large, model="big")]})
         response = gw.complete(Request([Message("user", "a prompt that is far too long for five tokens")]))

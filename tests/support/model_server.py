@@ -26,7 +26,7 @@ Usage::
         srv.requests[0].body # the parsed JSON the client sent
 
 Options: `ModelServer(responder=None, *, context_window=None, flavor="openai" | "deepseek" | "gemini" | "index0" |
-"llamacpp",
+"llamacpp" | "vllm",
 api_key=None (when set, requests without it get 401; OpenAI's quotes the key sent, as OpenAI does),
 cache_block=1, cache_min=0, model="test-model")`. Also `srv.count(protocol=None)`, `srv.pending` (scripted replies not
 yet served), `srv.stop()`; each `Recorded` has `.protocol`, `.path`, `.headers` (lowercased),
@@ -46,8 +46,8 @@ DeepSeek's `reasoning_content` when `flavor="deepseek"` and only count it otherw
 Ollama sends `message.thinking`), a `usage` override, delays and a `fault`. With `flavor="gemini"`
 tool calls come as Gemini's OpenAI API sends them: each whole in one stream delta without an
 index, with `extra_content.google.thought_signature`, and a request whose assistant tool calls
-lack the signatures the server gave is refused (400), as Gemini 3 refuses it. With `flavor="llamacpp"` an overflow
-is llama.cpp server's (exceed_context_size_error). With `flavor="index0"` every
+lack the signatures the server gave is refused (400), as Gemini 3 refuses it. With `flavor="llamacpp"` or `"vllm"` an
+overflow is worded as that server words it. With `flavor="index0"` every
 streamed tool call has index 0 (each with its own id), as Ollama's OpenAI API and LiteLLM proxies send parallel calls.
 
 Faults (`Fault.*`), each in the provider's real error shape:
@@ -359,7 +359,7 @@ class ModelServer:
         *,
         context_window: int | None = None,
         flavor: str = "openai",  # openai | deepseek (reasoning_content) | gemini (signed calls) | index0 (all at 0)
-        # | llamacpp (its context overflow)
+        # | llamacpp | vllm (their context overflows)
         api_key: str | None = None,  # when set, requests without it get 401
         cache_block: int = 1,
         cache_min: int = 0,
@@ -769,6 +769,11 @@ class _OpenAI(_Protocol):
             msg = f"request ({tokens} tokens) exceeds the available context size ({window} tokens), try increasing it"
             self.h._json(400, {"error": {"code": 400, "message": msg, "type": "exceed_context_size_error",
                                          "n_prompt_tokens": tokens, "n_ctx": window}})
+            return
+        if self.owner.flavor == "vllm":  # vLLM's V1 engine, its error object at the top level
+            msg = f"The decoder prompt (length {tokens}) is longer than the maximum model length of {window}."
+            self.h._json(400, {"object": "error", "message": msg, "type": "BadRequestError", "param": None,
+                               "code": 400})
             return
         msg = (f"This model's maximum context length is {window} tokens. However, your messages resulted "
                f"in {tokens} tokens. Please reduce the length of the messages.")

@@ -32,7 +32,8 @@ _OVERFLOW_MARKERS = (
     "exceeds the context length",
     "context window",
     "too many tokens",
-    "exceeds the available context size",  # llama.cpp's server (exceed_context_size_error)
+    "exceeds the available context size",  # llama.cpp's server (exceed_context_size_error), LM Studio
+    "is longer than the maximum model length",  # vLLM: the decoder prompt (length N) is longer than ...
 )
 
 
