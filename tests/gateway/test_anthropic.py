@@ -79,7 +79,7 @@ def test_required_fields_are_sent(server: ModelServer) -> None:
     ("authentication_error", "auth"),  # as a 401: the next deployment may hold a good key
     ("not_found_error", "not_found"),
     ("invalid_request_error", "bad_request"),
-    ("billing_error", "bad_request"),  # as a 402
+    ("billing_error", "auth"),  # as a 402: the account is out of credit, another deployment's may not be
     ("timeout_error", "server"),  # as a 504
     ("some_new_error", "server"),  # a type added after this table: a failure on Anthropic's side
 ])

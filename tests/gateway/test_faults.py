@@ -202,6 +202,16 @@ def test_context_overflow_without_fallback_raises_context_overflow(protocol: str
         assert info.value.attempts[0].outcome == "context_overflow" and small.count() == 1
 
 
+@pytest.mark.parametrize("protocol", PROTOCOLS)
+def test_an_account_out_of_credit_hands_the_request_to_the_fallback(servers, protocol: str) -> None:
+    """402 (DeepSeek's Insufficient Balance, OpenRouter's credits, Anthropic's billing_error) was a request refused."""
+    servers[0].script(Fault.server_error(402))
+    gw = gateway({"main": {"deployments": [deployment(protocol, servers[0])], "fallbacks": ["b"]},
+                  "b": [deployment(protocol, servers[1], model="n")]})
+    assert gw.complete(_req()).deployment == f"{protocol}/n"
+    assert servers[0].count() == 1 and gw.session.calls[-1].attempts == 2
+
+
 def test_auth_failure_skips_that_deployment(servers) -> None:
     locked = ModelServer(api_key="other-key")
     try:

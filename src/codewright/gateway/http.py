@@ -50,13 +50,14 @@ def classify_status(status: int, body: str, headers: Any, notes: dict[str, str] 
 
 def status_kind(status: int, body: str) -> str:
     """The ProviderError kind of an error answer of this status and body (a context overflow is told by its
-    words, as each server words it)."""
+    words, as each server words it). A 402 is the deployment's, as a refused key is: the request goes on to the
+    others; it was a request refused, which ended it with its siblings and fallbacks untried."""
     lowered = body.lower()
     if status in (400, 413, 422) and any(m in lowered for m in _OVERFLOW_MARKERS):
         kind = "context_overflow"
     elif status == 429:
         kind = "rate_limit"
-    elif status in (401, 403):
+    elif status in (401, 402, 403):  # 402: the key's account is out of credit (DeepSeek, OpenRouter, Anthropic)
         kind = "auth"
     elif status == 404:  # an unknown model or path: this deployment's configuration, not the request
         kind = "not_found"
