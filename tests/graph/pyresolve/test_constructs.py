@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from codewright.graph.pyresolve.engine import MAX_EXT_PER_NODE
+
 from .support import edges_of
 
 CASES = {
@@ -38,6 +40,16 @@ CASES = {
         {"main.py": "import numpy as np\nfrom requests import Session\n"
                     "np.linalg.norm()\ns = Session()\ns.get()\n"},
         {("main", "numpy.linalg.norm"), ("main", "requests.Session"), ("main", "requests.Session.get")},
+    ),
+    # one external name reaching a node again and again (a shared class attribute, once per subclass's instance)
+    # counts once against MAX_EXT_PER_NODE: a distinct name after them is kept
+    "external_name_repeated_into_one_node_counts_once": (
+        {"m.py": "import lib\nclass Base:\n    make = lib.make\n"
+                 + "".join(f"class C{i}(Base):\n    pass\n" for i in range(2 * MAX_EXT_PER_NODE))
+                 + "class Other:\n    make = lib.other\ndef use(x):\n    y = x.make()\n    y.go()\n"
+                 + "".join(f"use(C{i}())\n" for i in range(2 * MAX_EXT_PER_NODE)) + "use(Other())\n"},
+        {("m", "m.use"), ("m.use", "lib.make"), ("m.use", "lib.make.go"), ("m.use", "lib.other"),
+         ("m.use", "lib.other.go")},
     ),
     # ---- scopes
     "local_shadows_global_and_builtin": (

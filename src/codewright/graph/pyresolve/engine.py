@@ -114,8 +114,14 @@ class Engine(Graph):
         text = self.data[base]
         if text.count(".") >= MAX_EXT_DEPTH:
             return
-        o = self.ext(f"{text}.{name}")
-        if o not in self.pts[dst]:
+        self.add_ext_obj(dst, self.ext(f"{text}.{name}"))
+
+    def add_ext_obj(self, dst: int, o: int) -> None:
+        """External object `o` into `dst`, counted against MAX_EXT_PER_NODE only when new there: a node reached
+        with the same name again and again (`x.make()` for each subclass's instance sharing one `make`) spent the
+        bound on one name and cut the distinct ones after it."""
+        count = self.ext_count.get(dst, 0)
+        if count < MAX_EXT_PER_NODE and o not in self.pts[dst]:
             self.ext_count[dst] = count + 1
             self.add(dst, (o,))
 
@@ -280,9 +286,8 @@ class Engine(Graph):
             self.program.builtin_call(name, args, dst, site)
         elif kind == "ext":
             site.targets.add(self.data[o])
-            if dst is not None and self.ext_count.get(dst, 0) < MAX_EXT_PER_NODE:
-                self.ext_count[dst] = self.ext_count.get(dst, 0) + 1
-                self.add_one(dst, o)
+            if dst is not None:
+                self.add_ext_obj(dst, o)
         elif kind == "cmeth":
             cont, name = self.data[o]
             site.targets.add(f"{TYPE_NAMES.get(self.data[cont], '<**PyObject**>')}.{name}")

@@ -43,7 +43,7 @@ MAX_REF_TARGETS = 8
 # digest covers numbers a new one. An index resolved by another (or before the number was kept) is resolved whole
 # again, once, as on first use: its digests all differed from today's, so an update widened to nearly every module
 # in rounds, and kept an older resolver's rows where it did not reach.
-FORMAT = ("callgraph_format", "1")
+FORMAT = ("callgraph_format", "2")
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
