@@ -127,19 +127,23 @@ def _open(repo: Path):
     from codewright.graph.pyresolve import integrate
 
     index = open_index(repo)
-    if not up_to_date(index) and integrate.dirty_count(index.conn):
+    writable = up_to_date(index)
+    another = integrate.another_format(index.conn)
+    if not writable and integrate.dirty_count(index.conn):
         index.conn = store.memory_copy(index.conn)
-    ensure_calls(index, _say_when_long)
+    ensure_calls(index, lambda files: _say_when_long(files, another))
     return index
 
 
 NOTICE_FILES = 200  # changed Python files from which resolving them is said first (django's 2,548 take a minute)
 
 
-def _say_when_long(files: int) -> None:
-    """One line on standard error before a resolution that takes long: a silent minute read as a hang."""
+def _say_when_long(files: int, another_format: bool) -> None:
+    """One line on standard error before a resolution that takes long: a silent minute read as a hang. After an
+    upgrade that resolves the whole program again, no file need have changed."""
     if files >= NOTICE_FILES:
-        print(f"codewright: resolving the call graph of {files} changed Python files first", file=sys.stderr)
+        what = "Python files first (first use of this version)" if another_format else "changed Python files first"
+        print(f"codewright: resolving the call graph of {files} {what}", file=sys.stderr)
 
 
 def run_query(args: argparse.Namespace) -> int:

@@ -274,3 +274,21 @@ def test_a_long_first_resolution_is_said_once_on_stderr(tmp_path, capsys):
     assert first == f"codewright: resolving the call graph of {NOTICE_FILES} changed Python files first\n"
     assert main(["callers", "f1", "--repo", str(tmp_path), "--json"]) == 0
     assert capsys.readouterr().err == ""  # resolved already: nothing to say
+
+
+def test_a_resolution_after_an_upgrade_is_said_as_one_of_all_files(tmp_path, capsys):
+    """A call graph resolved by another version (`integrate.FORMAT`) is resolved whole again though no file
+    changed: the line said `N changed Python files`."""
+    from codewright.graph.callgraph_cli import NOTICE_FILES
+    from codewright.graph.pyresolve import integrate
+
+    write_tree(tmp_path, {f"m{n}.py": f"def f{n}():\n    return {n}\n" for n in range(NOTICE_FILES)})
+    assert main(["callers", "f1", "--repo", str(tmp_path), "--json"]) == 0
+    capsys.readouterr()
+    with Index.open(tmp_path) as index, index.conn:
+        index.conn.execute("UPDATE meta SET value='another' WHERE key=?", integrate.FORMAT[:1])
+    assert main(["callers", "f1", "--repo", str(tmp_path), "--json"]) == 0
+    assert capsys.readouterr().err == (f"codewright: resolving the call graph of {NOTICE_FILES} Python files first "
+                                       "(first use of this version)\n")
+    assert main(["callers", "f1", "--repo", str(tmp_path), "--json"]) == 0
+    assert capsys.readouterr().err == ""

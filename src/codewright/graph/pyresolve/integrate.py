@@ -94,6 +94,15 @@ def _current(conn: sqlite3.Connection) -> bool:
     return row is not None and row[0] == FORMAT[1]
 
 
+def another_format(conn: sqlite3.Connection) -> bool:
+    """Whether the call graph stored was resolved, by a version of another `FORMAT` (or one from before it was
+    kept: digests but no number): the next `ensure` resolves the whole program, as on first use, though no file
+    may have changed since."""
+    create_tables(conn)
+    return not _current(conn) and (conn.execute("SELECT 1 FROM meta WHERE key=?", FORMAT[:1]).fetchone() is not None
+                                   or conn.execute("SELECT 1 FROM pyresolve_digests LIMIT 1").fetchone() is not None)
+
+
 def ensure(conn: sqlite3.Connection, root: Path) -> int:
     """Resolve the files changed since the last query; returns how many were re-resolved.
 
