@@ -151,6 +151,30 @@ def test_callers_in_a_read_only_index_folder_resolve_the_call_graph_in_memory(re
         assert ix.conn.execute("SELECT count(*) FROM calls").fetchone() == (0,)
 
 
+ANOTHER_VERSION = ("codewright: the call graph in the index was resolved by another version of codewright; answers may "
+                   "be out of date until a question asked with write access to .codewright/ resolves it again\n")
+
+
+@pytest.mark.parametrize("older", ["UPDATE meta SET value='another' WHERE key=?", "DELETE FROM meta WHERE key=?"],
+                         ids=["another format", "before the format was kept"])
+def test_callers_in_a_read_only_index_folder_answer_from_a_call_graph_of_another_version(repo: Path, older: str) -> None:
+    """A call graph resolved by another version (`integrate.FORMAT`) was resolved whole again, in memory, on every
+    question (a minute on django): its rows answer, said in one line. The row added stands for what another version
+    found."""
+    from codewright.graph.pyresolve import integrate
+
+    with Index.open(repo) as ix:
+        ix.build()
+        integrate.ensure(ix.conn, ix.root)
+        with ix.conn:
+            ix.conn.execute(older, integrate.FORMAT[:1])
+            ix.conn.execute("INSERT INTO calls VALUES ('main.py::', 'pkg/models.py::make_user', 'main.py', 3, 1, 0)")
+    out = _in_read_only_index(repo, "callers", "pkg/models.py::make_user", "--repo", str(repo), "--json")
+    assert (out.returncode, out.stderr) == (0, ANOTHER_VERSION)
+    assert [(c["id"], c["line"]) for c in json.loads(out.stdout)["callers"]] == [
+        ("main.py::", 3), ("pkg/views.py::show", 7), ("pkg/views.py::show", 9)]
+
+
 def test_index_in_a_read_only_index_folder_without_its_lock_file_is_one_message(repo: Path) -> None:
     """The lock file could not be made there: a traceback (PermissionError)."""
     with Index.open(repo) as ix:

@@ -120,7 +120,9 @@ def _open(repo: Path):
     """The index brought up to date first, as `find` does: the resolver reads the files as they are now, and
     with the rows of before an edit (a `git checkout`) it mixed the two. An index that cannot be written
     answers as it is, and says so when the tree has changed since; its call graph, when files are left to resolve,
-    is resolved in a copy in memory (writing it there was a traceback)."""
+    is resolved in a copy in memory (writing it there was a traceback), unless it was resolved by another version:
+    that would resolve the whole program (a minute on django) on every question, so the rows stored answer, with
+    a line that says so."""
     from codewright.graph import store
     from codewright.graph.calls import ensure_calls
     from codewright.graph.cli import open_index, up_to_date
@@ -129,12 +131,18 @@ def _open(repo: Path):
     index = open_index(repo)
     writable = up_to_date(index)
     another = integrate.another_format(index.conn)
-    if not writable and integrate.dirty_count(index.conn):
-        index.conn = store.memory_copy(index.conn)
+    if not writable:
+        if another:
+            print(ANOTHER_FORMAT, file=sys.stderr)
+            return index
+        if integrate.dirty_count(index.conn):
+            index.conn = store.memory_copy(index.conn)
     ensure_calls(index, lambda files: _say_when_long(files, another))
     return index
 
 
+ANOTHER_FORMAT = ("codewright: the call graph in the index was resolved by another version of codewright; answers "
+                  "may be out of date until a question asked with write access to .codewright/ resolves it again")
 NOTICE_FILES = 200  # changed Python files from which resolving them is said first (django's 2,548 take a minute)
 
 
