@@ -224,19 +224,35 @@ def test_namespace_packages_name_their_modules(tmp_path, capsys):
     assert [(c["id"], c["col"]) for c in out["callers"]] == [("app/main.py::main", 12), ("app/main.py::main", 23)]
 
 
-def test_a_new_package_renames_the_modules_below_it(tmp_path, capsys):
+@pytest.mark.parametrize("init", ["tools/__init__.py", "tools/__init__.pyi"])
+def test_a_new_package_renames_the_modules_below_it(tmp_path, capsys, init):
     """`import fmt` names tools/fmt.py while tools/ is a plain folder (a script's own folder); once
     tools/__init__.py appears the module is `tools.fmt`, and main.py's call is re-resolved although
-    neither file changed."""
+    neither file changed. A stub __init__.pyi makes a package for the index too (`python_modules`): the call graph
+    kept the folder plain, and its answers disagreed with the index's names and imports."""
     write_tree(tmp_path, {"tools/fmt.py": "def pretty():\n    return 1\n",
                           "tools/main.py": "import fmt\n\ndef run():\n    return fmt.pretty()\n"})
     out = run_json(capsys, "callees", "tools/main.py::run", "--repo", str(tmp_path), "--json")
     assert [(c["id"], c["external"]) for c in out["callees"]] == [("tools/fmt.py::pretty", False)]
-    write_tree(tmp_path, {"tools/__init__.py": ""})
+    write_tree(tmp_path, {init: ""})
     with Index.open(tmp_path) as index:
-        index.update(["tools/__init__.py"])
+        index.update([init])
     out = run_json(capsys, "callees", "tools/main.py::run", "--repo", str(tmp_path), "--json")
     assert [(c["id"], c["external"]) for c in out["callees"]] == [("fmt.pretty", True)]
+
+
+def test_a_stub_package_names_the_modules_below_it_as_the_index_does(tmp_path, capsys):
+    """pkg/ holds an __init__.pyi and no __init__.py: the index names pkg/util.py `pkg.util` and finds util.py for
+    `import util` in pkg/mod.py; the call graph named pkg/util.py `util` and chose it, beside pkg/mod.py."""
+    write_tree(tmp_path, {"pkg/__init__.pyi": "", "pkg/util.py": "def h():\n    return 1\n",
+                          "util.py": "def h():\n    return 2\n",
+                          "pkg/mod.py": "import util\n\ndef f():\n    return util.h()\n"})
+    with Index.open(tmp_path) as index:
+        index.build()
+        assert index.conn.execute("SELECT i.target FROM imports i JOIN files f ON f.id = i.file_id "
+                                  "WHERE f.path = 'pkg/mod.py'").fetchall() == [("util.py",)]
+    out = run_json(capsys, "callees", "pkg/mod.py::f", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["external"]) for c in out["callees"]] == [("util.py::h", False)]
 
 
 def test_resolved_refs_table(repo, capsys):

@@ -120,6 +120,10 @@ CASES = [
     pytest.param({"a.py": TWO_CLASSES + MAKE.format("    x = A()\n    y = [1]\n"), "use.py": USE_MAKE},
                  [("a.py", TWO_CLASSES + MAKE.format("    x = A()\n    y = [B]\n    y.append(x)\n    x = y[1]\n"))],
                  id="a statement no return depended on comes to"),
+    pytest.param({"pkg/util.py": "def h():\n    return 1\n", "util.py": "def h():\n    return 2\n",
+                  "pkg/mod.py": "import util\n" + CALLER.format("util.h()")},
+                 [("pkg/__init__.pyi", ""), ("pkg/__init__.pyi", "x: int\n"), ("pkg/__init__.pyi", None)],
+                 id="a stub __init__.pyi that makes a package appears, changes and goes"),
 ]
 
 
@@ -181,3 +185,14 @@ def test_a_call_graph_resolved_in_another_format_is_resolved_whole_again_once(tm
     shutil.copytree(work, cold, ignore=shutil.ignore_patterns(".codewright"))
     assert (counts, again) == ((3, 3), 0)
     assert _resolve(work) == _resolve(cold)
+
+
+def test_a_stub_edited_where_it_makes_no_package_appear_redoes_nothing(tmp_path: Path) -> None:
+    """An __init__.pyi changes the call graph only by making its folder a package; no call is resolved in it."""
+    work = make_repo(tmp_path / "work", {"pkg/__init__.py": "", "pkg/__init__.pyi": "", "pkg/a.py": "x = 1\n",
+                                         "use.py": "import pkg\n" + CALLER.format("pkg.a.f()")})
+    _resolve(work)
+    _apply(work, "pkg/__init__.pyi", "x: int\n")
+    with Index.open(work) as index:
+        index.build()
+        assert (integrate.dirty_count(index.conn), integrate.ensure(index.conn, index.root)) == (1, 0)

@@ -18,6 +18,7 @@ from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve import analyze_tree, interface, link_tree
 from codewright.graph.pyresolve.model import ModuleInfo, char_col, full_name, sid
 from codewright.graph.pyresolve.relay import ids_of, relaying_callers
+from codewright.graph.resolve import is_package_init
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_refs (
@@ -43,7 +44,7 @@ MAX_REF_TARGETS = 8
 # digest covers numbers a new one. An index resolved by another (or before the number was kept) is resolved whole
 # again, once, as on first use: its digests all differed from today's, so an update widened to nearly every module
 # in rounds, and kept an older resolver's rows where it did not reach.
-FORMAT = ("callgraph_format", "2")
+FORMAT = ("callgraph_format", "3")
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
@@ -53,12 +54,21 @@ def create_tables(conn: sqlite3.Connection) -> None:
 
 def update(conn: sqlite3.Connection, root: Path, changed_paths: list[str], removed_paths: list[str]) -> None:
     create_tables(conn)
-    rows = [(p,) for p in list(changed_paths) + list(removed_paths) if p.endswith(".py")]
+    rows = [(p,) for p in list(changed_paths) + list(removed_paths) if p.endswith(".py") or is_package_init(p)]
     conn.executemany("INSERT OR IGNORE INTO pyresolve_dirty(path) VALUES (?)", rows)
 
 
 def _indexed_python(conn: sqlite3.Connection) -> set[str]:
     return {r[0] for r in conn.execute("SELECT path FROM files WHERE status='indexed' AND path LIKE '%.py'")}
+
+
+def _package_stubs(conn: sqlite3.Connection) -> set[str]:
+    """The __init__.pyi stubs: each makes its folder a package, as for the index (`python_modules`), though
+    the call graph resolves no calls in a stub. Without them a folder holding one and no __init__.py was a plain
+    folder here and a package in the index: `import util` in pkg/mod.py found pkg/util.py, not the util.py the
+    index and Python find."""
+    rows = conn.execute("SELECT path FROM files WHERE status='indexed' AND path LIKE '%.pyi'")
+    return {r[0] for r in rows if is_package_init(r[0])}
 
 
 def _import_edges(conn: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -134,19 +144,21 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     if not dirty and current:
         return 0
     present = _indexed_python(conn)
+    tree = present | _package_stubs(conn)
     edges = {(src, t) for src, target in _import_edges(conn) for t in _expand(target, present)}
     importers: dict[str, set[str]] = {}
     for src, target in edges | set(conn.execute("SELECT path, target FROM pyresolve_imports")):
         importers.setdefault(target, set()).add(src)  # of today, and of the last resolution: a deleted file's
-    packages = {p for p in present if p.endswith("__init__.py")}
+    packages = {p for p in tree if is_package_init(p)}
     stored = dict(conn.execute("SELECT path, digest FROM pyresolve_digests")) if current else {}
     if not stored or packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
         redo = set(present)  # first use, another FORMAT, or a package appeared or went (the modules below it have
         # other names now)
-        prog = _analyse(root, redo, present, set())
+        prog = _analyse(root, redo, tree, set())
         found = interface.digests(prog, redo)
-    else:
-        redo, prog, found = _settle(conn, root, dirty, present, importers, stored)
+    else:  # a stub changed without a package appearing or going changes nothing here
+        redo, prog, found = _settle(conn, root, {p for p in dirty if p.endswith(".py")}, present, tree, importers,
+                                    stored)
     with conn:
         for p in dirty | redo:
             for table in ("resolved_refs", "calls", "pyresolve_digests"):
@@ -162,12 +174,13 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     return len(redo)
 
 
-def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[str],
+def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[str], tree: set[str],
             importers: dict[str, set[str]], stored: dict[str, str]):
     """The files to redo, their analysis and digests: the changed files; a module whose digest (what importers see
     of it) changed brings in its importers and the files whose rows lead into it, and so on until no digest
     changes (early cutoff). A file added or deleted changes its package too: `pkg.sub.mod` is an attribute of
-    the package. The digests are syntactic, so the rounds only parse; the files settled on are analysed once."""
+    the package. The digests are syntactic, so the rounds only parse; the files settled on are analysed once.
+    `tree` is `present` with the package stubs that name modules."""
     redo = dirty & present
     changed = (dirty - present) | {p for p in redo if p not in stored}
     changed |= {_package_of(p, present) for p in changed} - {None}
@@ -177,11 +190,11 @@ def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[
             redo |= importers.get(path, set()) & present
         redo |= _pointing_into(conn, changed) & present
         widened |= changed
-        found = interface.digests(link_tree(root, sorted(redo), sorted(present)), redo)
+        found = interface.digests(link_tree(root, sorted(redo), sorted(tree)), redo)
         changed = {p for p, digest in found.items() if digest != stored.get(p)} - widened
         if not changed:
             callers = _pointing_into(conn, redo) | relaying_callers(conn, root, redo, present)
-            return redo, _analyse(root, redo, present, callers & present - redo), found
+            return redo, _analyse(root, redo, tree, callers & present - redo), found
 
 
 def _package_of(path: str, present: set[str]) -> str | None:
@@ -198,11 +211,11 @@ def _expand(target: str, present: set[str]) -> list[str]:
     return [init] if init in present else []
 
 
-def _analyse(root: Path, paths: set[str], present: set[str], callers: set[str]):
+def _analyse(root: Path, paths: set[str], tree: set[str], callers: set[str]):
     """Analyse `paths` with the files that call into them (`callers`, analysed but not written): the values they
     pass (arguments, a subclass's instance as `self`, `mod.attr = x`) reach the parameters and names of `paths`
     as in a whole-program run, though `paths` do not import them."""
-    return analyze_tree(root, sorted(paths | callers), record_refs=True, tree=sorted(present))
+    return analyze_tree(root, sorted(paths | callers), record_refs=True, tree=sorted(tree))
 
 
 def _write(conn: sqlite3.Connection, prog, keep: set[str]) -> None:

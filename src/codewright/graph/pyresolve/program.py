@@ -3,7 +3,7 @@
 Two ways in: `Program.for_package(dir, entries)` names modules relative to one package
 directory and follows imports from the entry files (PyCG's model); `Program.for_tree(root,
 paths)` takes every given file and finds each one's source root (the directory above its
-outermost `__init__.py` chain), so `src/pkg/mod.py` is module `pkg.mod`. Given the whole
+outermost `__init__.py` (or `__init__.pyi`) chain), so `src/pkg/mod.py` is module `pkg.mod`. Given the whole
 tree too, it analyses `paths` and loads any other file of the tree when a name first resolves
 to it (an import, or `pkg.sub.mod` read as attributes), so what an update analyses sees the
 modules a whole-tree run would, by the same names.
@@ -27,7 +27,7 @@ from codewright.graph.pyresolve.builder import ModuleBuilder
 from codewright.graph.pyresolve.fallback import build_fallback
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, wide_lines
 from codewright.graph.pyresolve.scan import module_all, scan
-from codewright.graph.resolve import namespace_names
+from codewright.graph.resolve import is_package_init, namespace_names
 
 MAX_FILE_BYTES = 5_000_000
 MAX_ROUNDS = 50  # solve, then complete what stayed unknown (decorators, keys), and solve again
@@ -103,12 +103,15 @@ class Program:
                  record_refs: bool = False, tree: list[str] | None = None) -> Program:
         """Analyse `paths`; `tree` (every Python file, `paths` when not given) names the modules, and those of
         its files a name resolves to are loaded then. Names come from the whole tree: whether pkg/ holds an
-        __init__.py makes pkg/a.py `pkg.a` or `a`, though the update analyses pkg/a.py alone."""
+        __init__.py makes pkg/a.py `pkg.a` or `a`, though the update analyses pkg/a.py alone. An __init__.pyi
+        stub in `tree` makes its folder a package too, as it does for the index (`python_modules`), which names
+        the modules below it so; it is no module here (a stub has no bodies to resolve calls in, and does not run:
+        without an __init__.py the folder is a namespace package)."""
         prog = cls(root, limits)
         prog.record_refs = record_refs
         every = sorted(set(paths).union(tree or ()))
-        with_init = {os.path.dirname(p) for p in every if os.path.basename(p) == "__init__.py"}
-        for rel in every:
+        with_init = {os.path.dirname(p) for p in every if is_package_init(p)}
+        for rel in (p for p in every if not p.endswith(".pyi")):
             d = os.path.dirname(rel)
             while d and d in with_init:
                 d = os.path.dirname(d)
