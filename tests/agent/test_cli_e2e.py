@@ -553,6 +553,27 @@ def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
     assert (tmp_path / "notes.txt").read_text() == "mine\n" and (tmp_path / "a.py").read_text() == "x = 1\n"
 
 
+def test_undo_after_a_resume_that_changed_nothing_undoes_the_agent_and_names_the_hand_edits(tmp_path: Path) -> None:
+    """The resume checkpointed the user's edit made between the sessions as its start, and `undo`, one checkpoint
+    back, threw that edit away unnamed and left the agent's own change in place."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    events = run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ]), "edit")
+    (tmp_path / "notes.txt").write_text("mine, edited between the sessions\n")
+    with ModelServer(Script([lambda rec: Turn(tool_calls=[call("finish", summary="nothing left")])])) as server:
+        resumed = cli("run", "--resume", events[-1]["session"], "--json", "--repo", str(tmp_path), server=server)
+        _, err = resumed.communicate(timeout=60)
+    assert resumed.returncode == 0, err
+    result = command_json(tmp_path, "undo")
+    assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
+    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),
+                                                                           ("notes.txt", "modified")]
+    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+
+
 def test_a_sessions_store_deleted_mid_run_is_reported_at_the_end(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
 

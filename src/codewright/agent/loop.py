@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codewright.agent import events as ev
-from codewright.agent.checkpoint import ShadowRepo
+from codewright.agent.checkpoint import Checkpoint, ShadowRepo
 from codewright.agent.emitter import Emitter
 from codewright.agent.interrupts import held
 from codewright.agent.prompt import PLAN_TOOL
@@ -577,19 +577,19 @@ class Agent:
         """Writes and commands may change files (a command's changes are found by the checkpoint)."""
         return name in self.specs and name != PLAN_TOOL.name and self.toolbox.access(name) != "read"
 
-    def checkpoint(self, label: str, counted: bool = False) -> list[tuple[str, str]]:
-        """Checkpoint the files and return what changed since the last checkpoint; `counted`: a step's own changes,
-        which a restarted attempt undoes (and only those: it put back the whole tree, the user's own edits made
-        during the run and their new files too)."""
+    def checkpoint(self, label: str, counted: bool = False) -> Checkpoint | None:
+        """Checkpoint the files, reporting what changed since the last checkpoint; None where nothing did.
+        `counted`: a step's own changes, which a restarted attempt undoes (and only those: it put back the whole
+        tree, the user's own edits made during the run and their new files too)."""
         made = self.shadow.checkpoint(f"{self.session}: {label}")
         if made is None:
-            return []
+            return None
         if counted:
             self._attempt_paths.update(path for path, _ in made.changes)
         for path, change in made.changes:
             self.emit(ev.FileChanged(path=path, change=change))
         self.emit(ev.CheckpointMade(commit=made.commit, label=made.label, files=len(made.changes)))
-        return made.changes
+        return made
 
     def changed_outside(self, changes: list[tuple[str, str]]) -> None:
         """Tell the model of a resumed session which files changed while it was stopped (the user's edits, a

@@ -132,9 +132,11 @@ def open_agent(
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
         if refused := unasked(mode, options):
             emit(ev.ErrorEvent(kind="no_terminal", message=refused, recoverable=True))
-        changed = agent.checkpoint("session start")
-        if state:
-            agent.changed_outside(changed)
+        started = agent.checkpoint("session start")
+        if started is not None:  # it holds what changed outside the session: taken back if nothing follows it
+            stack.callback(shadow.drop, started.commit)
+            if state:
+                agent.changed_outside(started.changes)
         if nested := agent.shadow.nested():
             emit(ev.ErrorEvent(kind="not_checkpointed", recoverable=True, message=(
                 f"{', '.join(nested[:5])}{' and more' if len(nested) > 5 else ''}: a git repository of its own "
