@@ -1,5 +1,5 @@
 """`python -m codewright` runs the CLI (tests use this so they need no installed script)."""
 
-from codewright.cli.main import main
+from codewright.cli.main import entry
 
-raise SystemExit(main())
+entry()

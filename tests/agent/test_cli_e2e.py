@@ -268,6 +268,45 @@ def test_a_second_ctrl_c_while_the_run_winds_up_still_saves_it(tmp_path: Path) -
     assert not lock.exists()
 
 
+def _state(pid: int) -> str:
+    """Process `pid`'s state as Linux tells it: T stopped, Z ended (not yet waited for), else running."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def _store_open(pid: int) -> bool:
+    """Whether process `pid` still has its session store open (the session's end has not closed it)."""
+    try:
+        return any("sessions.db" in os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd"))
+    except OSError:  # it ended
+        return False
+
+
+@pytest.mark.parametrize("moment", ["at the finished event", "once the session store is closed"])
+def test_ctrl_c_as_a_run_ends_exits_130_without_a_traceback(tmp_path: Path, moment: str) -> None:
+    """A Ctrl-C in the third of a second after a run's session closed, while Python took itself down, ended the
+    process by the signal (exit -2). The run is stopped (SIGSTOP) at the moment, Ctrl-C sent and the run let go
+    on: where it had already ended by then there is no Ctrl-C to test, and it must have ended as it would have."""
+    (tmp_path / "notes.txt").write_text("one\n")
+    with ModelServer(Script([lambda rec: Turn(tool_calls=[call("finish", summary="looked")])])) as server:
+        proc = cli("run", "look", "--model", MODEL, "--json", "--repo", str(tmp_path), server=server)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if '"finished"' in line:
+                break
+        while moment == "once the session store is closed" and _store_open(proc.pid):
+            time.sleep(0.0002)
+        os.kill(proc.pid, signal.SIGSTOP)
+        while (state := _state(proc.pid)) not in ("T", "Z"):
+            time.sleep(0.0002)
+        if state == "T":
+            os.kill(proc.pid, signal.SIGINT)
+            os.kill(proc.pid, signal.SIGCONT)
+        _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == ((130, "codewright: interrupted\n") if state == "T" else (0, ""))
+    assert [r["outcome"] for r in sessions(tmp_path)] == ["done"]
+
+
 def test_without_a_terminal_the_refusals_to_come_are_said_up_front(tmp_path: Path) -> None:
     """A run in ask mode with no terminal had every edit refused, one step at a time, and never said why up front."""
     (tmp_path / "notes.txt").write_text("one\n")

@@ -10,12 +10,14 @@ imports; help and unknown commands load them all.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import errno
 import importlib
 import os
+import signal
 import sys
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from codewright import __version__
 from codewright.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OUTPUT_CLOSED, EXIT_USAGE, CodewrightError
@@ -51,6 +53,35 @@ class _Parser(argparse.ArgumentParser):
     def _print_message(self, message: str, file: TextIO | None = None) -> None:
         if message:
             (file or sys.stderr).write(message)
+
+
+def entry() -> NoReturn:
+    """The `codewright` program; `main` is for callers in this process (the tests). A Ctrl-C that came after the
+    command's own handling of it, as `main` returned or while the interpreter took itself down (a third of a
+    second after a run; Python puts SIGINT back to its default for that), ended the process by the signal (exit
+    -2) or with a traceback. From `main`'s return on, Ctrl-C is blocked and looked for at the end instead: the
+    process then ends, its output flushed, before the teardown, which frees nothing the end of a process does not
+    (it runs after the other threads were joined, as the first exit handler)."""
+    try:
+        try:
+            code = main()
+        finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    except KeyboardInterrupt as exc:  # as main returned: after its command, whose own Ctrl-C it has handled
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # where the one above was not reached
+        code = _interrupted(exc)
+    atexit.register(_end, code)
+    sys.exit(code)
+
+
+def _end(code: int) -> NoReturn:
+    """End the process now with `code`, or EXIT_INTERRUPTED where a Ctrl-C came since `entry` blocked it."""
+    if signal.SIGINT in signal.sigpending() and code != EXIT_INTERRUPTED:
+        code = _interrupted(KeyboardInterrupt())
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader that left, a stream closed
+            stream.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,9 +139,14 @@ def _call(args: argparse.Namespace, argv: list[str]) -> int:
         print(f"codewright: no space left on device{f' for {exc.filename}' if exc.filename else ''}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM / SIGHUP (named)
-        with contextlib.suppress(OSError):  # after a hang-up the terminal is gone: writing to it fails (EIO)
-            print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return _interrupted(exc)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> int:
+    """Say that the command was interrupted (by the signal `exc` names, if any); returns its exit code."""
+    with contextlib.suppress(OSError):  # after a hang-up the terminal is gone: writing to it fails (EIO)
+        print(f"codewright: interrupted{f' by {exc}' if str(exc) else ''}", file=sys.stderr)
+    return EXIT_INTERRUPTED
 
 
 def _closed_streams_to_devnull() -> None:
@@ -146,4 +182,4 @@ def _is_utf8(text: str) -> bool:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    entry()
