@@ -536,6 +536,44 @@ def test_chat_json_prints_event_lines_as_documented(tmp_path: Path) -> None:
     assert script.problems == []
 
 
+def test_a_chat_turn_is_told_of_the_files_undone_or_edited_by_hand_since_the_last(tmp_path: Path) -> None:
+    """Between two messages the user undid the model's edit and edited a file in an editor: the model went on from
+    the files as it had left them, told of neither."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+
+    def told(rec: Recorded) -> Turn:
+        notes = [m["content"] for m in rec.messages if m["role"] == "user" and m["content"].startswith("Note:")]
+        assert notes == [("Note: since your last turn, files changed outside the session: a.py (modified), notes.txt "
+                          "(modified). What you read or wrote of them before may be out of date: read them again "
+                          "before you rely on them or edit them.")], notes
+        return Turn(text="noted")
+
+    script = Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(text="edited"),
+        told,
+    ])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1"}
+        proc = subprocess.Popen([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                                 "--json", "--repo", str(tmp_path)], env=env, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("change a.py\n")
+        proc.stdin.flush()
+        for line in proc.stdout:
+            if '"finished"' in line:
+                break
+        command_json(tmp_path, "undo")
+        (tmp_path / "notes.txt").write_text("mine, edited between the messages\n")
+        proc.stdin.write("what now?\n")
+        proc.stdin.close()
+        proc.stdout.read()
+        assert proc.wait(timeout=60) == 0, proc.stderr.read() if proc.stderr else ""
+    assert script.problems == [] and script.served == 3
+
+
 def test_a_chat_read_from_a_pipe_shows_each_message_after_its_prompt(tmp_path: Path) -> None:
     """Nothing echoes a message that is not typed: the reply came right after `you> `, as if the user had said it."""
     script = Script([lambda rec: Turn(text="THE-REPLY"), lambda rec: Turn(text="THE-SECOND")])

@@ -225,6 +225,12 @@ class ShadowRepo:
             return self._commit(label)
 
     @held()
+    def changed_since(self, commit: str) -> list[tuple[str, str]]:
+        """What differs on disk from checkpoint `commit` (path, added|modified|deleted), nothing checkpointed."""
+        with self._locked():
+            return self._changes(commit, self._snapshot_tree())
+
+    @held()
     def drop(self, commit: str) -> None:
         """Take checkpoint `commit` back off the branch where it is still the last one and not the first. A
         session's start checkpoint that nothing of the agent's followed holds only changes made outside it (the

@@ -50,7 +50,7 @@ RESUMED = "The session {ended} and is now resumed: continue the task where you l
 CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run (a reply that repeats itself "
            "runs into the limit). Reply again, shorter: one tool call.")
 MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
-MAX_OUTSIDE = 20  # files named in the note on what changed while a session was stopped
+MAX_OUTSIDE = 20  # files named in the note on what changed while a session was stopped, or between chat turns
 STREAM_RETRIES = 2  # a reply whose stream broke off is asked for again this many times
 OVERFLOW_RETRIES = 5  # a prompt the provider refused as too long is compacted and sent again this many times
 
@@ -165,6 +165,7 @@ class Agent:
         self._attempts = 1
         self._attempt_paths: set[str] = set()  # what this attempt's steps changed, undone by a restart
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
+        self._seen: str | None = None  # the checkpoint of the files as the model last left them (`mark_seen`)
 
     @staticmethod
     def tool_specs(toolbox: Any, mode: str, commands: bool = True) -> list:
@@ -221,6 +222,8 @@ class Agent:
         stopped: Stopped | None = None
         added = False
         try:  # the tests a task names run first (`_retrieve`): a stop there is an interruption too
+            if self.chat:
+                self._changed_between_turns()
             self._retrieve(user_text)
             start = _Start.take(self, user_text) if not self.chat and self.totals.steps == 0 else None
             self.engine.add_user(user_text)
@@ -596,7 +599,22 @@ class Agent:
         branch switched): it went on from what it had read and written, and edited files that were no longer so.
         A session that saved no conversation has read nothing (and `resume` starts it over from its task)."""
         if changes and self.engine.history:
-            self.engine.add_user(_outside_note(changes), kind="note")
+            note = _outside_note(changes, "while the session was stopped, files changed outside it")
+            self.engine.add_user(note, kind="note")
+
+    def _changed_between_turns(self) -> None:
+        """Tell a chat's model which files changed since its last turn ended (the user's edits in an editor, an
+        `undo`), as `changed_outside` tells a resumed session: it went on from what it had read and written."""
+        if self._seen is None or not self.engine.history:
+            return
+        if changes := self.shadow.changed_since(self._seen):
+            note = _outside_note(changes, "since your last turn, files changed outside the session")
+            self.engine.add_user(note, kind="note")
+
+    def mark_seen(self) -> None:
+        """The files as the last checkpoint holds them are those the model knows (its turn ended, or the session
+        started): what differs from them at its next turn changed outside it."""
+        self._seen = self.shadow.head()
 
     def state(self) -> dict[str, Any]:
         return {
@@ -625,6 +643,7 @@ class Agent:
     def _finish(self, outcome: Outcome) -> Outcome:
         """End the run: checkpoint what is on disk, save the session, report. The repository is left as is."""
         self.checkpoint(outcome.outcome)
+        self.mark_seen()
         self._save(outcome.outcome, outcome.reason)
         if not self.store.path.exists():  # SQLite went on writing to the deleted file: nothing says so but this
             self.emit(ev.ErrorEvent(kind="store_lost", recoverable=True, message=(
@@ -648,11 +667,11 @@ def _tried_line(name: str, arguments: dict) -> str:
     return f"{name} {clip(arguments.get('path') or '')}".rstrip()
 
 
-def _outside_note(changes: list[tuple[str, str]]) -> str:
+def _outside_note(changes: list[tuple[str, str]], lead: str) -> str:
     shown = ", ".join(f"{shown_path(path)} ({change})" for path, change in changes[:MAX_OUTSIDE])
     more = f" and {len(changes) - MAX_OUTSIDE} more" if len(changes) > MAX_OUTSIDE else ""
-    return (f"Note: while the session was stopped, files changed outside it: {shown}{more}. What you read or "
-            "wrote of them before may be out of date: read them again before you rely on them or edit them.")
+    return (f"Note: {lead}: {shown}{more}. What you read or wrote of them before may be out of date: read them "
+            "again before you rely on them or edit them.")
 
 
 def _retry_note(attempt: int, outcome: Outcome, tried: list[str], unrestored: list[str]) -> str:

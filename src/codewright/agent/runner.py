@@ -137,6 +137,7 @@ def open_agent(
             stack.callback(shadow.drop, started.commit)
             if state:
                 agent.changed_outside(started.changes)
+        agent.mark_seen()
         if nested := agent.shadow.nested():
             emit(ev.ErrorEvent(kind="not_checkpointed", recoverable=True, message=(
                 f"{', '.join(nested[:5])}{' and more' if len(nested) > 5 else ''}: a git repository of its own "
