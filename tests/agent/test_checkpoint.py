@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codewright.agent.checkpoint import MAX_REMOVED, ShadowRepo, _status
+from codewright.agent.checkpoint import MAX_LOOKED_INTO, MAX_REMOVED, ShadowRepo, _status
 from codewright.errors import CodewrightError, UsageError
 
 
@@ -540,18 +540,27 @@ def _write(repo: Path, name: str, size: int = 4) -> None:
     ([], [("debug.log", 4)], [], ["debug.log"], []),
     ([], [("out/a.o", 4), ("out/deeper/b.o", 4)], [], ["out/a.o", "out/deeper/b.o"], []),
     ([], [("big.log", (1 << 20) + 1)], [], [], ["big.log"]),
-    ([], [("build/a.o", 4), ("build/b.o", 4)], [], [], ["build/"]),
-    (["build/old.o"], [("build/new.o", 4)], [], [], []),
+    ([], [("build/a.o", 4), ("build/b.o", 4)], [], ["build/a.o", "build/b.o"], []),
+    ([], [(f"build/{n}.o", 4) for n in range(MAX_LOOKED_INTO + 1)], [], [], ["build/"]),
+    (["build/old.o"], [("build/new.o", 4), ("build/sub/new.o", 4)], [], ["build/new.o", "build/sub/new.o"], []),
+    ([f"build/{n}.o" for n in range(MAX_LOOKED_INTO + 1)], [("build/new.o", 4)], [], [], []),
+    (["build/lib/.git/HEAD", "build/lib/x.o"], [("build/lib/.git/objects/ab", 4)], [], [], []),
+    (["build/old.o", "build/keep.o"], [], ["build/old.o"], [], ["build/old.o"]),
     (["keep.log"], [("new.log", 4)], [], ["new.log"], []),
     (["local.log"], [], ["local.log"], [], ["local.log"]),
     ([], [("pkg/__pycache__/m.cpython-311.pyc", 4), (".pytest_cache/v", 4)], [], [], []),
-], ids=["file", "files-in-new-folders", "large-file", "new-folder-git-does-not-go-into", "in-a-folder-there-before",
+], ids=["file", "files-in-new-folders", "large-file", "new-folder-git-does-not-go-into",
+        "new-folder-git-does-not-go-into-too-large-to-list", "in-a-folder-there-before",
+        "in-a-folder-there-before-too-large-to-list", "in-a-folder-holding-a-repository", "deleted-in-a-folder",
         "beside-one-there-before", "deleted", "caches"])
 def test_what_the_ignore_rules_leave_out_made_since_is_removed_or_named(
         repo: Path, there: list[str], made: list[tuple[str, int]], deleted: list[str], removed: list[str],
         unrestored: list[str]) -> None:
     """A command's files that .gitignore leaves out stayed after undo, unsaid: no checkpoint held them. A small one
-    made since is removed (kept under before-rewind/), the rest named, as is one deleted since."""
+    made since is removed (kept under before-rewind/), the rest named, as is one deleted since. In a folder git does
+    not go into (build/) each file is listed, where there are at most MAX_LOOKED_INTO and no repository of its own:
+    a new one in a build/ that was there stayed, unsaid. Beyond, the folder is one entry, and what is new in it is
+    not seen."""
     (repo / ".gitignore").write_text("*.log\n*.o\nbuild/\n")
     for name in there:
         _write(repo, name)

@@ -17,6 +17,8 @@ import pytest
 from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, Turn
 
+from codewright.agent.checkpoint import MAX_LOOKED_INTO
+
 from .harness import MODEL, Script, call, tool_results
 from .test_events import documented_schema
 
@@ -179,24 +181,28 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
 
 
 def test_undo_removes_what_a_command_made_that_no_checkpoint_holds(tmp_path: Path) -> None:
-    """A command's debug.log, which .gitignore leaves out, and its empty folders stayed after undo, unsaid; a
-    folder git does not go into (build/) stays, named."""
-    (tmp_path / ".gitignore").write_text("*.log\nbuild/\n")
+    """A command's debug.log, which .gitignore leaves out, its empty folders and its new file in the build/ folder
+    git does not go into stayed after undo, unsaid; a folder of more files than a checkpoint lists (dist/) stays,
+    named."""
+    (tmp_path / ".gitignore").write_text("*.log\nbuild/\ndist/\n")
     (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "build").mkdir()
+    (tmp_path / "build" / "x.o").write_text("x\n")
 
     def listing() -> list[str]:
         return sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if ".codewright" not in p.parts)
 
     before = listing()
-    command = "echo y >> a.py && echo run > debug.log && mkdir -p out/empty build && echo o > build/y.o"
+    command = ("echo y >> a.py && echo run > debug.log && mkdir -p out/empty dist && echo o > build/y.o && "
+               f"touch $(seq -f dist/%g.o {MAX_LOOKED_INTO + 1})")
     script = Script([lambda rec: Turn(tool_calls=[call("run_command", command=command)]),
                      lambda rec: Turn(tool_calls=[call("finish", summary="changed")])])
     run_done(tmp_path, script, "change things")
     result = command_json(tmp_path, "undo")
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [
-        ("a.py", "modified"), ("debug.log", "deleted"), ("out/", "deleted")]
-    assert result["unrestored"] == ["build/"]
-    assert listing() == sorted([*before, "build", "build/y.o"])
+        ("a.py", "modified"), ("build/y.o", "deleted"), ("debug.log", "deleted"), ("out/", "deleted")]
+    assert result["unrestored"] == ["dist/"]
+    assert [path for path in listing() if not path.startswith("dist")] == before
 
 
 def test_headless_run_denies_what_would_ask_and_reports_it(tmp_path: Path) -> None:

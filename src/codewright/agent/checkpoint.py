@@ -17,11 +17,12 @@ the nearest state known of it.
 An ignored file the agent's own file tools are about to overwrite or delete (a local config) is checkpointed
 first, forced in (`keep`): no checkpoint held it, so undo could not bring it back. It stays in the checkpoints
 from then on. A command's writes cannot be seen coming, so each checkpoint's message also lists what the ignore
-rules leave out (a folder git does not go into, a node_modules/, as one entry; at most MAX_IGNORED entries, one
-`git ls-files` walk): a restore removes the small files made since that it does not list (MAX_REMOVED of
-MAX_REMOVED_BYTES at most), kept under refs/codewright/before-rewind/ first, and names the rest, folders and large
-files made since and what it lists that is gone (`Restored.unrestored`). An ignored file a command changed is not
-seen: it would take reading them all at every checkpoint.
+rules leave out (the files in a folder git does not go into where it holds at most MAX_LOOKED_INTO, a larger one,
+a node_modules/, as one entry; at most MAX_IGNORED entries, one `git ls-files` walk and one capped walk of each
+such folder): a restore removes the small files made since that it does not list (MAX_REMOVED of MAX_REMOVED_BYTES
+at most), kept under refs/codewright/before-rewind/ first, and names the rest, folders and large files made since
+and what it lists that is gone (`Restored.unrestored`). An ignored file a command changed is not seen, nor one it
+made in a folder listed as one entry: it would take reading them all at every checkpoint.
 
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
@@ -69,6 +70,7 @@ MODES = "modes: "  # the line of a checkpoint's message that records its files' 
 FOLDERS = "empty folders: "  # the line that records the folders holding nothing (JSON)
 IGNORED = "ignored: "  # the line that records what the ignore rules leave out, as git lists it (JSON)
 MAX_IGNORED = 5000  # entries a checkpoint records at most: beyond, none (a restore cannot tell what is new)
+MAX_LOOKED_INTO = 200  # files an ignored folder holds at most for a checkpoint to list them: beyond, it is one entry
 MAX_REMOVED = 200  # new ignored files a restore removes at most: beyond, it names them
 MAX_REMOVED_BYTES = 1 << 20  # the size of the largest new ignored file a restore removes
 
@@ -293,13 +295,18 @@ class ShadowRepo:
         return ["-m", IGNORED + json.dumps(left_out)] if len(left_out) <= MAX_IGNORED else []
 
     def _left_out(self) -> list[str]:
-        """The files and folders the ignore rules leave out: a folder git does not go into (a node_modules/, with
-        all in it) as `path/`, and the files outside them. The caches EXCLUDE names are not listed. (git lists a
-        folder that holds nothing else both as `path/` and as what is in it: such a folder is left out.)"""
+        """The files and folders the ignore rules leave out: the files outside the folders git does not go into,
+        and those in such a folder where it holds at most MAX_LOOKED_INTO (a build/: a command's new file in it
+        was not seen, so not undone); a larger one (a node_modules/), an empty one, or one holding a git repository
+        of its own, as `path/`, with all in it. The caches EXCLUDE names are not listed. (git lists a folder that
+        holds nothing else both as `path/` and as what is in it: such a folder is left out.)"""
         out = self._git("ls-files", "--others", "--ignored", "--exclude-standard", "--directory", "-z")
         listed = [entry for entry in out.split("\0") if entry]
         inside = set().union(*(_parents(entry.rstrip("/")) for entry in listed))
-        return [entry for entry in listed if entry[:-1] not in inside and not _excluded(entry)]
+        kept = [entry for entry in listed if entry[:-1] not in inside and not _excluded(entry)]
+        return [name for entry in kept
+                for name in ((_files_in(self.root, entry) or [entry]) if entry.endswith("/") else [entry])
+                if not _excluded(name)]
 
     def _made_since(self, commit: str) -> tuple[list[str], list[str]]:
         """What the ignore rules leave out now that checkpoint `commit` did not record, in no folder it recorded
@@ -563,6 +570,20 @@ def _empty_folders(root: Path, top: str) -> list[str]:
         if not subfolders:
             leaves.append(Path(folder).relative_to(root).as_posix())
     return leaves
+
+
+def _files_in(root: Path, folder: str) -> list[str] | None:
+    """The files in `folder` (relative to `root`; links to folders among them), where it holds at least one and at
+    most MAX_LOOKED_INTO and no git repository of its own, whose files a restore must not remove; else None."""
+    found: list[str] = []
+    for current, subfolders, files in os.walk(root / folder):
+        if ".git" in subfolders or ".git" in files:
+            return None
+        links = [name for name in subfolders if os.path.islink(os.path.join(current, name))]
+        found += [Path(current, name).relative_to(root).as_posix() for name in files + links]
+        if len(found) > MAX_LOOKED_INTO:
+            return None
+    return found or None
 
 
 def _small(path: Path) -> bool:
