@@ -548,16 +548,17 @@ def _write(repo: Path, name: str, size: int = 4) -> None:
     (["build/old.o", "build/keep.o"], [], ["build/old.o"], [], ["build/old.o"]),
     (["keep.log"], [("new.log", 4)], [], ["new.log"], []),
     (["local.log"], [], ["local.log"], [], ["local.log"]),
+    (["local.log", "build/x.o"], [("local.log", 8), ("build/x.o", 8)], [], [], ["build/x.o", "local.log"]),
     ([], [("pkg/__pycache__/m.cpython-311.pyc", 4), (".pytest_cache/v", 4)], [], [], []),
 ], ids=["file", "files-in-new-folders", "large-file", "new-folder-git-does-not-go-into",
         "new-folder-git-does-not-go-into-too-large-to-list", "in-a-folder-there-before",
         "in-a-folder-there-before-too-large-to-list", "in-a-folder-holding-a-repository", "deleted-in-a-folder",
-        "beside-one-there-before", "deleted", "caches"])
+        "beside-one-there-before", "deleted", "changed-in-place", "caches"])
 def test_what_the_ignore_rules_leave_out_made_since_is_removed_or_named(
         repo: Path, there: list[str], made: list[tuple[str, int]], deleted: list[str], removed: list[str],
         unrestored: list[str]) -> None:
     """A command's files that .gitignore leaves out stayed after undo, unsaid: no checkpoint held them. A small one
-    made since is removed (kept under before-rewind/), the rest named, as is one deleted since. In a folder git does
+    made since is removed (kept under before-rewind/), the rest named, as is one deleted or changed since. In a folder git does
     not go into (build/) each file is listed, where there are at most MAX_LOOKED_INTO and no repository of its own:
     a new one in a build/ that was there stayed, unsaid. Beyond, the folder is one entry, and what is new in it is
     not seen."""

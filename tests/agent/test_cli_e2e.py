@@ -183,7 +183,7 @@ def test_undo_restores_every_file_byte_identical_after_edits_and_commands(tmp_pa
 def test_undo_removes_what_a_command_made_that_no_checkpoint_holds(tmp_path: Path) -> None:
     """A command's debug.log, which .gitignore leaves out, its empty folders and its new file in the build/ folder
     git does not go into stayed after undo, unsaid; a folder of more files than a checkpoint lists (dist/) stays,
-    named."""
+    named, as does the ignored file it changed in place (build/x.o), which no checkpoint holds."""
     (tmp_path / ".gitignore").write_text("*.log\nbuild/\ndist/\n")
     (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "build").mkdir()
@@ -194,6 +194,7 @@ def test_undo_removes_what_a_command_made_that_no_checkpoint_holds(tmp_path: Pat
 
     before = listing()
     command = ("echo y >> a.py && echo run > debug.log && mkdir -p out/empty dist && echo o > build/y.o && "
+               "echo more >> build/x.o && "
                f"touch $(seq -f dist/%g.o {MAX_LOOKED_INTO + 1})")
     script = Script([lambda rec: Turn(tool_calls=[call("run_command", command=command)]),
                      lambda rec: Turn(tool_calls=[call("finish", summary="changed")])])
@@ -201,7 +202,7 @@ def test_undo_removes_what_a_command_made_that_no_checkpoint_holds(tmp_path: Pat
     result = command_json(tmp_path, "undo")
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [
         ("a.py", "modified"), ("build/y.o", "deleted"), ("debug.log", "deleted"), ("out/", "deleted")]
-    assert result["unrestored"] == ["dist/"]
+    assert result["unrestored"] == ["build/x.o", "dist/"]
     assert [path for path in listing() if not path.startswith("dist")] == before
 
 
@@ -742,8 +743,8 @@ def test_undo_names_a_nested_repository_it_could_not_restore(tmp_path: Path, as_
         assert undo.stdout.splitlines()[1:] == [(
             "1 path(s) could not be restored (lib): a git repository of its own, of which a checkpoint holds the "
             "commit and not the files, an empty folder with a file in its place, or what the ignore rules leave out, "
-            "which no checkpoint holds: deleted since, or made since and not a file undo removes (a folder, over "
-            "1 MiB, more than 200 files)")]
+            "which no checkpoint holds: changed or deleted since, or made since and not a file undo removes (a folder, "
+            "over 1 MiB, more than 200 files)")]
 
 
 def test_a_run_stopped_while_the_session_is_set_up_is_saved_as_interrupted(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ rules leave out (the files in a folder git does not go into where it holds at mo
 a node_modules/, as one entry; at most MAX_IGNORED entries, one `git ls-files` walk and one capped walk of each
 such folder): a restore removes the small files made since that it does not list (MAX_REMOVED of MAX_REMOVED_BYTES
 at most), kept under refs/codewright/before-rewind/ first, and names the rest, folders and large files made since
-and what it lists that is gone (`Restored.unrestored`). An ignored file a command changed is not seen, nor one it
-made in a folder listed as one entry: it would take reading them all at every checkpoint.
+and what it lists that is gone or changed in place, told by the size and modification time it recorded
+(`Restored.unrestored`): no checkpoint holds such a file's content, which reading them all at every checkpoint would
+take. A file a command made in a folder listed as one entry is not seen.
 
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
@@ -69,6 +70,7 @@ LOCK_WAIT = 10.0  # seconds a git still at work on them (a killed run's) is wait
 MODES = "modes: "  # the line of a checkpoint's message that records its files' permission bits (JSON)
 FOLDERS = "empty folders: "  # the line that records the folders holding nothing (JSON)
 IGNORED = "ignored: "  # the line that records what the ignore rules leave out, as git lists it (JSON)
+STAMPS = "ignored stamps: "  # the line that records the size and modification time of the files it lists (JSON)
 MAX_IGNORED = 5000  # entries a checkpoint records at most: beyond, none (a restore cannot tell what is new)
 MAX_LOOKED_INTO = 200  # files an ignored folder holds at most for a checkpoint to list them: beyond, it is one entry
 MAX_REMOVED = 200  # new ignored files a restore removes at most: beyond, it names them
@@ -290,9 +292,12 @@ class ShadowRepo:
     def _ignored_message(self) -> list[str]:
         """A paragraph for the message of a checkpoint: what the ignore rules leave out (`_left_out`), so that a
         restore can tell the ignored files made since (by a command: `keep` covers the file tools' writes) from
-        those that were there. None where there is more than MAX_IGNORED of it."""
+        those that were there, and the size and modification time of the files in it, so that it can tell those a
+        command changed in place, which it cannot put back. None where there is more than MAX_IGNORED of it."""
         left_out = self._left_out()
-        return ["-m", IGNORED + json.dumps(left_out)] if len(left_out) <= MAX_IGNORED else []
+        if len(left_out) > MAX_IGNORED:
+            return []
+        return ["-m", IGNORED + json.dumps(left_out), "-m", STAMPS + json.dumps(_stamps(self.root, left_out))]
 
     def _left_out(self) -> list[str]:
         """The files and folders the ignore rules leave out: the files outside the folders git does not go into,
@@ -308,19 +313,27 @@ class ShadowRepo:
                 for name in ((_files_in(self.root, entry) or [entry]) if entry.endswith("/") else [entry])
                 if not _excluded(name)]
 
-    def _made_since(self, commit: str) -> tuple[list[str], list[str]]:
-        """What the ignore rules leave out now that checkpoint `commit` did not record, in no folder it recorded
-        whole: the files a restore removes (small and few: MAX_REMOVED_BYTES, MAX_REMOVED) and the rest (a folder
-        git does not go into, a large file). Nothing where `commit` recorded nothing (made by an earlier version,
-        or more than MAX_IGNORED)."""
+    def _made_since(self, commit: str, left_out: list[str]) -> tuple[list[str], list[str]]:
+        """What the ignore rules leave out now (`left_out`) that checkpoint `commit` did not record, in no folder it
+        recorded whole: the files a restore removes (small and few: MAX_REMOVED_BYTES, MAX_REMOVED) and the rest (a
+        folder git does not go into, a large file). Nothing where `commit` recorded nothing (made by an earlier
+        version, or more than MAX_IGNORED)."""
         recorded = self._recorded(commit, IGNORED)
         if recorded is None:
             return [], []
         known, folders = set(recorded), {entry[:-1] for entry in recorded if entry.endswith("/")}
-        new = [entry for entry in self._left_out() if entry not in known and not folders & _parents(entry.rstrip("/"))]
+        new = [entry for entry in left_out if entry not in known and not folders & _parents(entry.rstrip("/"))]
         small = [entry for entry in new if not entry.endswith("/") and _small(self.root / entry)]
         removed = small if len(small) <= MAX_REMOVED else []
         return removed, [entry for entry in new if entry not in removed]
+
+    def _changed_in_place(self, commit: str, left_out: list[str]) -> list[str]:
+        """The files the ignore rules leave out now (`left_out`, so held by no checkpoint) that checkpoint `commit`
+        recorded with another size or modification time: changed since, by a command or by hand, which a restore
+        cannot put back, so it names them."""
+        stamps = self._recorded(commit, STAMPS) or {}
+        now = _stamps(self.root, [path for path in left_out if path in stamps])
+        return [path for path, stamp in now.items() if stamp != stamps[path]]
 
     def _gone(self, commit: str) -> list[str]:
         """What checkpoint `commit` recorded that the ignore rules leave out and that is no longer there."""
@@ -427,7 +440,9 @@ class ShadowRepo:
             return self._restore(commit)
 
     def _restore(self, commit: str) -> Restored:
-        removed, left = self._made_since(commit)
+        left_out = self._left_out()
+        removed, left = self._made_since(commit, left_out)
+        left += self._changed_in_place(commit, left_out)  # read before the restore, which writes ignored files
         head = self.head()
         listed = set(self._recorded(head, IGNORED) or []) if head else set()
         saved, unsaved = self._keep_current(removed)  # which read-tree then removes, as a file the target lacks
@@ -584,6 +599,20 @@ def _files_in(root: Path, folder: str) -> list[str] | None:
         if len(found) > MAX_LOOKED_INTO:
             return None
     return found or None
+
+
+def _stamps(root: Path, entries: list[str]) -> dict[str, list[int]]:
+    """The size and modification time (ns) of each of `entries` (relative to `root`) that is a file or a link:
+    all a checkpoint can keep of a file it does not hold, and what tells that a command changed it."""
+    found = {}
+    for entry in entries:
+        try:
+            there = os.lstat(root / entry)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(there.st_mode):
+            found[entry] = [there.st_size, there.st_mtime_ns]
+    return found
 
 
 def _small(path: Path) -> bool:
