@@ -589,7 +589,8 @@ def _empty_folders(root: Path, top: str) -> list[str]:
 
 def _files_in(root: Path, folder: str) -> list[str] | None:
     """The files in `folder` (relative to `root`; links to folders among them), where it holds at least one and at
-    most MAX_LOOKED_INTO and no git repository of its own, whose files a restore must not remove; else None."""
+    most MAX_LOOKED_INTO, and no git repository of its own (a restore must not remove what git writes in it, as new
+    files); else None."""
     found: list[str] = []
     for current, subfolders, files in os.walk(root / folder):
         if ".git" in subfolders or ".git" in files:

@@ -196,7 +196,8 @@ def _undo(args: argparse.Namespace) -> int:
     if unrestored:
         print(f"{len(unrestored)} path(s) could not be restored ({_first(unrestored)}): a git repository of its own, "
               "of which a checkpoint holds the commit and not the files, an empty folder with a file in its place, "
-              "or what the ignore rules leave out, which no checkpoint holds: changed or deleted since, or made since and not a "
-              f"file undo removes (a folder, over {MAX_REMOVED_BYTES >> 20} MiB, more than {MAX_REMOVED} files)")
+              "or what the ignore rules leave out, which no checkpoint holds: changed or deleted since, or made since "
+              f"and not a file undo removes (a folder, over {MAX_REMOVED_BYTES >> 20} MiB, more than {MAX_REMOVED} "
+              "files)")
     sys.stdout.flush()
     return 0
