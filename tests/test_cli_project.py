@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from tests.support.repos import make_repo
 
-from codewright.cli.project import enclosing_project
+from codewright.cli.project import CEILINGS_VARIABLE, enclosing_project
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
@@ -47,6 +47,24 @@ def ignored_by_home_repo(folder: Path) -> None:
     (folder.parent / ".gitignore").write_text("*\n")
 
 
+def home_links_to(target: str):
+    """$HOME (tmp_path/home, `ceilings`) made a link to `target`: the current directory names it by its target."""
+    def make(folder: Path) -> None:
+        (folder / target).mkdir()
+        (folder / "home").symlink_to(folder / target)
+    return make
+
+
+@pytest.fixture
+def ceilings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment's ceilings inside tmp_path: $HOME is home, the temp folders tmpdir, temp and tmp (TMPDIR,
+    TEMP, TMP), and CODEWRIGHT_CEILING_DIRECTORIES names ceiling-a and ceiling-b."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for variable, folder in {"TMPDIR": "tmpdir", "TEMP": "temp", "TMP": "tmp"}.items():
+        monkeypatch.setenv(variable, str(tmp_path / folder))
+    monkeypatch.setenv(CEILINGS_VARIABLE, os.pathsep.join(str(tmp_path / name) for name in ("ceiling-a", "ceiling-b")))
+
+
 # (what is made, folder by folder, relative to tmp_path; where the command runs; the tree it works on)
 CASES = {
     "git work tree, from a subfolder": ({"p": git_repo}, "p/src/pkg", "p"),
@@ -65,9 +83,24 @@ CASES = {
     "a folder the repository above ignores is outside it": ({"home/p": ignored_by_home_repo}, "home/p/src", "home/p/src"),
     "a folder the repository above ignores, with an index": ({"home/p": ignored_by_home_repo, "home/p/x": index_at},
                                                             "home/p/x/src", "home/p/x"),
+    "outside git, an index in $HOME is not taken below it": ({"home": index_at}, "home/p/q", "home/p/q"),
+    "outside git, nor one above $HOME": ({"": index_at}, "home/p", "home/p"),
+    "outside git, an index in $HOME, run there": ({"home": index_at}, "home", "home"),
+    "outside git, an index below $HOME is taken": ({"home": index_at, "home/p": index_at}, "home/p/q", "home/p"),
+    "outside git, $HOME through a link": ({"": home_links_to("real"), "real": index_at}, "real/p", "real/p"),
+    "a folder $HOME's repository ignores: $HOME's index is not taken": ({"home/p": ignored_by_home_repo,
+                                                                        "home": index_at}, "home/p/src", "home/p/src"),
+    "outside git, an index in $TMPDIR is not taken below it": ({"tmpdir": index_at}, "tmpdir/t/x", "tmpdir/t/x"),
+    "outside git, an index in $TMPDIR, run there": ({"tmpdir": index_at}, "tmpdir", "tmpdir"),
+    "outside git, an index in $TEMP is not taken below it": ({"temp": index_at}, "temp/x", "temp/x"),
+    "outside git, an index in $TMP is not taken below it": ({"tmp": index_at}, "tmp/x", "tmp/x"),
+    "outside git, a ceiling CODEWRIGHT_CEILING_DIRECTORIES names": ({"ceiling-a": index_at}, "ceiling-a/p", "ceiling-a/p"),
+    "outside git, the second ceiling it names": ({"ceiling-b": index_at}, "ceiling-b/p", "ceiling-b/p"),
+    "outside git, an index below a ceiling is taken": ({"ceiling-a/p": index_at}, "ceiling-a/p/q", "ceiling-a/p"),
 }
 
 
+@pytest.mark.usefixtures("ceilings")
 @pytest.mark.parametrize(("made", "start", "found"), CASES.values(), ids=CASES.keys())
 def test_the_enclosing_project(tmp_path: Path, made: dict, start: str, found: str) -> None:
     for folder, make in made.items():
@@ -86,9 +119,19 @@ def test_without_git_on_the_machine_the_top_is_found_by_its_dot_git(tmp_path: Pa
     assert enclosing_project(tmp_path / "p" / "src") == tmp_path / "p"
 
 
-def cli_in(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def test_an_empty_or_relative_ceiling_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only absolute folders are ceilings, as in git: an empty entry (`a::b`) or a relative one would have been
+    the current directory or a folder in it."""
+    index_at(tmp_path / "p")
+    (tmp_path / "p" / "q").mkdir()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(CEILINGS_VARIABLE, os.pathsep.join(["", "p"]))
+    assert enclosing_project(tmp_path / "p" / "q") == tmp_path / "p"
+
+
+def cli_in(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "codewright", *args], cwd=cwd, capture_output=True, text=True,
-                          timeout=120, check=False, env={**os.environ, "PYTHONPATH": SRC})
+                          timeout=120, check=False, env={**os.environ, "PYTHONPATH": SRC, **env})
 
 
 PROJECT = {
@@ -151,6 +194,17 @@ def test_an_index_of_a_subfolder_is_used_only_when_named(tmp_path: Path) -> None
     assert cli_in(here, "refs", "top").stdout == "main.py:5:12  call       top  -> src/pkg/a.py::top\n"
     assert cli_in(here, "refs", "top", "--repo", ".").stdout == "no uses of 'top' are indexed\n"
     assert cli_in(here, "index").stdout.startswith(f"indexed 2 files of {root} in ")
+
+
+def test_an_index_in_home_does_not_capture_a_folder_below_it(tmp_path: Path) -> None:
+    """One `codewright index` in $HOME made every folder below it outside git the home folder's: a query there
+    indexed all of it. The query indexes the folder it runs in; the index of $HOME answers there alone."""
+    home = make_repo(tmp_path / "home", {"stray.py": "def stray():\n    pass\n", "p/a.py": "def top():\n    pass\n"})
+    assert cli_in(home, "index", HOME=str(home)).stdout.startswith("indexed 2 files in ")
+    done = cli_in(home / "p", "symbols", "stray", HOME=str(home))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "no symbol's name matches 'stray'\n", "")
+    assert (home / "p" / ".codewright" / "index.db").is_file()
+    assert cli_in(home, "symbols", "stray", HOME=str(home)).stdout == "stray.py:1:1  function  stray.stray\n"
 
 
 @pytest.mark.parametrize("command", [["index", "."], ["stats", "--repo", "."]])
