@@ -64,10 +64,40 @@ def test_symbols_no_match(index: Index, query: str) -> None:
         ("pkg/views.py:8:21", ["pkg/models.py::User"]),
         ("pkg/models.py:11:5", ["pkg/models.py::make_user"]),  # on the definition itself
         ("nothing_here", []),
+        ("pkg.User", ["pkg/models.py::User"]),  # as pkg/__init__.py imports it: was none
+        ("pkg.User.get_user_name", ["pkg/models.py::User.get_user_name"]),
+        ("pkg.make_user", []),  # the package does not import it
     ],
 )
 def test_definitions(index: Index, target: str, ids: list[str]) -> None:
     assert [s.id for s in index.definitions(target)] == ids
+
+
+REEXPORTS = {
+    "lib/__init__.py": "from .shapes import *\nfrom . import tools as kit\n",
+    "lib/shapes.py": "__all__ = ['Square']\n\n\nclass Square:\n    def area(self):\n        return 1\n\n\nclass Hidden:\n"
+                     "    pass\n",
+    "lib/tools.py": "def polish():\n    pass\n",
+    "app/__init__.py": "",
+    "app/lib.py": "from lib.tools import polish\n",
+}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("lib.Square", ["lib/shapes.py::Square"]),  # through a star import
+    ("lib.Square.area", ["lib/shapes.py::Square.area"]),
+    ("lib.Hidden", []),  # left out of __all__: `from lib import Hidden` fails
+    ("lib.kit.polish", ["lib/tools.py::polish"]),  # a module bound by an import, then its own name
+    ("lib.polish", ["lib/tools.py::polish"]),  # app/lib.py, a module whose name ends with `lib`, imports it
+    ("app.lib.polish", ["lib/tools.py::polish"]),
+    ("lib.nothing", []),
+])
+def test_definitions_of_a_name_a_module_imports(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """A dotted name is a module's and then what that module binds, as Python reads `from lib import Square`: its
+    own qualified name (lib.shapes.Square) was the only one `def` found."""
+    with Index.open(make_repo(tmp_path / "r", REEXPORTS)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions(target)] == ids
 
 
 def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from codewright.errors import UsageError
+from codewright.graph.queries import reexported
 
 
 def ensure_calls(index, before: Callable[[int], None] | None = None) -> None:
@@ -35,7 +36,8 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
                              "finds them)")
         return text
     rows = (_python_symbols(conn, "qualname", text) or _python_symbols(conn, "name", text)
-            or _python_symbols(conn, "qualname", text, modules=True) or _python_tail(conn, text))
+            or _python_symbols(conn, "qualname", text, modules=True) or _python_tail(conn, text)
+            or reexported(conn, text))
     if not rows:
         rows = sorted({r[0] for r in conn.execute(  # ends with, by substr: LIKE would read % and _ as wildcards
             "SELECT callee FROM calls WHERE callee=? OR substr(callee, -?)=? UNION "

@@ -159,6 +159,61 @@ class _Memory:
         return found
 
 
+class StoredTables:
+    """What a `Resolver` reads, as the index stores it: an update reads so the files it did not parse, and a query
+    follows so a name through the module that imports it (`def pkg.Name`, pkg/__init__.py's `from .mod import Name`)."""
+
+    def __init__(self, conn: sqlite3.Connection, paths: set[str]) -> None:
+        self.conn = conn
+        self.paths = paths  # the indexed files: a binding to any other file names nothing
+        self._by_dir: dict[str, list[str]] | None = None
+
+    def resolver(self) -> Resolver:
+        return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
+                        self.paths.__contains__, self.exports)
+
+    def language(self, path: str) -> str | None:
+        row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
+        return row[0] if row else None
+
+    def files_in_dir(self, directory: str) -> list[str]:
+        """The files of a package directory (Go, Java star imports); [] for a file path."""
+        if directory in self.paths:
+            return []
+        if self._by_dir is None:
+            self._by_dir = defaultdict(list)
+            for path in self.paths:
+                self._by_dir[posixpath.dirname(path)].append(path)
+        return self._by_dir.get(directory, [])
+
+    def top(self, path: str) -> dict[str, str]:
+        rows = self.conn.execute(
+            "SELECT s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=?"
+            " AND s.kind != 'module' AND (s.parent IS NULL OR s.parent = ?) ORDER BY s.id DESC",
+            (path, f"{path}::"),
+        )
+        return dict(rows.fetchall())
+
+    def members(self, sid: str) -> dict[str, str]:
+        rows = self.conn.execute("SELECT name, sid FROM symbols WHERE parent=? ORDER BY id DESC", (sid,))
+        return dict(rows.fetchall())
+
+    def imports(self, path: str) -> list[ImportRow]:
+        rows = self.conn.execute(
+            "SELECT i.module, i.names, i.alias, i.level, i.target FROM imports i JOIN files f"
+            " ON f.id=i.file_id WHERE f.path=? AND i.scope IS NULL",
+            (path,),
+        )
+        return [ImportRow(m, n.split(",") if n else [], a, lv, t) for m, n, a, lv, t in rows]
+
+    def exports(self, path: str) -> list[tuple[str, str]]:
+        """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
+        `__all__`."""
+        return self.conn.execute(
+            "SELECT r.name, r.qualifier FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=? AND r.kind='export'"
+            " ORDER BY r.id", (path,)).fetchall()
+
+
 class Linker:
     """Resolves references of parsed files, and re-resolves the edges into changed ones."""
 
@@ -169,13 +224,13 @@ class Linker:
         self.first_ref = writer.first_ref
         self.languages = writer.languages
         self.all_paths = all_paths
-        self._by_dir: dict[str, list[str]] | None = None
+        self.stored = StoredTables(conn, all_paths)
         self.resolver = Resolver(
             self._language,
             self._load_top,
             self._load_members,
             self._load_imports,
-            self._files_in_dir,
+            self.stored.files_in_dir,
             all_paths.__contains__,
             self._load_exports,
         )
@@ -185,53 +240,19 @@ class Linker:
     def _language(self, path: str) -> str | None:
         if path in self.languages:  # a file parsed now
             return self.languages[path]
-        row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
-        return row[0] if row else None
-
-    def _files_in_dir(self, directory: str) -> list[str]:
-        """The files of a package directory (Go, Java star imports); [] for a file path."""
-        if directory in self.all_paths:
-            return []
-        if self._by_dir is None:
-            self._by_dir = defaultdict(list)
-            for path in self.all_paths:
-                self._by_dir[posixpath.dirname(path)].append(path)
-        return self._by_dir.get(directory, [])
+        return self.stored.language(path)
 
     def _load_top(self, path: str) -> dict[str, str]:
-        if self.memory:
-            return self.memory.top.get(path, {})
-        rows = self.conn.execute(
-            "SELECT s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=?"
-            " AND s.kind != 'module' AND (s.parent IS NULL OR s.parent = ?) ORDER BY s.id DESC",
-            (path, f"{path}::"),
-        )
-        return dict(rows.fetchall())
+        return self.memory.top.get(path, {}) if self.memory else self.stored.top(path)
 
     def _load_members(self, sid: str) -> dict[str, str]:
-        if self.memory:
-            return self.memory.members.get(sid, {})
-        rows = self.conn.execute("SELECT name, sid FROM symbols WHERE parent=? ORDER BY id DESC", (sid,))
-        return dict(rows.fetchall())
+        return self.memory.members.get(sid, {}) if self.memory else self.stored.members(sid)
 
     def _load_imports(self, path: str) -> list[ImportRow]:
-        if self.memory:
-            return self.memory.imports.get(path, [])
-        rows = self.conn.execute(
-            "SELECT i.module, i.names, i.alias, i.level, i.target FROM imports i JOIN files f"
-            " ON f.id=i.file_id WHERE f.path=? AND i.scope IS NULL",
-            (path,),
-        )
-        return [ImportRow(m, n.split(",") if n else [], a, lv, t) for m, n, a, lv, t in rows]
+        return self.memory.imports.get(path, []) if self.memory else self.stored.imports(path)
 
     def _load_exports(self, path: str) -> list[tuple[str, str]]:
-        """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
-        `__all__`."""
-        if self.memory:
-            return self.memory.exports.get(path, [])
-        return self.conn.execute(
-            "SELECT r.name, r.qualifier FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path=? AND r.kind='export'"
-            " ORDER BY r.id", (path,)).fetchall()
+        return self.memory.exports.get(path, []) if self.memory else self.stored.exports(path)
 
     def _target_file(self, target: str | None) -> int | None:
         if not target:

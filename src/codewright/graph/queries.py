@@ -10,10 +10,14 @@ import re
 import sqlite3
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codewright.errors import UsageError
 from codewright.graph.store import DB_NAME, database_file, fts_query, index_dir, split_id, split_identifier
 from codewright.quoting import quoted
+
+if TYPE_CHECKING:
+    from codewright.graph.resolve import Resolver
 
 POSITION = re.compile(r"^(.+):(\d{1,18}):(\d{1,18})$")  # SQLite integers have 63 bits: no file is longer
 LINE_ONLY = re.compile(r"^[^:]+:\d+$")  # FILE:LINE, as compilers print it: no name has a colon
@@ -170,7 +174,45 @@ def _qualified(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     dotted = target.replace("::", ".")
     last = dotted.rsplit(".", 1)[1]
     return [s for s in _symbols(conn, "s.name = ?", (last,))
-            if _ends_with(s.qualname.replace("::", "."), dotted) or _ends_with(split_id(s.id)[1], dotted)]
+            if _ends_with(s.qualname.replace("::", "."), dotted) or _ends_with(split_id(s.id)[1], dotted)] or [
+        s for sid in reexported(conn, dotted) for s in _symbols(conn, "s.sid = ?", (sid,))]
+
+
+def reexported(conn: sqlite3.Connection, dotted: str) -> list[str]:
+    """The ids `dotted` names through the imports of a module it starts with: `django.db.models.Q` (or
+    `models.Q`) is `Q` of django/db/models/query_utils.py, which the package imports; its own qualified name,
+    django.db.models.query_utils.Q, was the only one found. The longest such module that names something wins."""
+    from codewright.graph.link import StoredTables
+
+    parts = dotted.split(".")
+    resolver: Resolver | None = None
+    for end in range(len(parts) - 1, 0, -1):
+        tail = ".".join(parts[:end])
+        modules = [path for path, qualname in conn.execute(
+            "SELECT f.path, s.qualname FROM symbols s JOIN files f ON f.id=s.file_id"
+            " WHERE s.name=? AND s.kind='module' AND f.status='indexed' ORDER BY f.path", (parts[end - 1],))
+            if _ends_with(qualname, tail)]
+        if not modules:
+            continue
+        if resolver is None:
+            paths = {row[0] for row in conn.execute("SELECT path FROM files WHERE status='indexed'")}
+            resolver = StoredTables(conn, paths).resolver()
+        found = [sid for sid in (_walk(resolver, path, parts[end:]) for path in modules) if sid]
+        if found:
+            return list(dict.fromkeys(found))
+    return []
+
+
+def _walk(resolver: Resolver, path: str, names: list[str]) -> str | None:
+    """The id that `names` reach from module `path`: a module's name through its imports too, a class's member
+    among its own."""
+    sid: str | None = f"{path}::"
+    for name in names:
+        module, _, qualname = sid.partition("::")
+        sid = resolver.lookup(module, name) if not qualname else resolver.members(sid).get(name)
+        if sid is None:
+            return None
+    return sid
 
 
 def _ends_with(qualname: str, tail: str) -> bool:

@@ -150,6 +150,8 @@ def test_a_bare_name_means_the_function_not_the_module_of_that_name(tmp_path, ca
     ("Cart.total", "src/shop/cart.py::Cart.total"),  # calls something
     ("tax.rate", "src/shop/tax.py::rate"),  # calls nothing: was "no symbol named"
     ("shop.tax.rate", "src/shop/tax.py::rate"),
+    ("shop.cart.rate", "src/shop/tax.py::rate"),  # as cart.py imports it: was "no symbol named"
+    ("cart.rate", "src/shop/tax.py::rate"),
 ])
 def test_a_qualified_name_s_last_parts_name_the_symbol(repo, capsys, symbol, found):
     out = run_json(capsys, "callers", symbol, "--repo", str(repo), "--json")
