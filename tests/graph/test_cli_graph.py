@@ -177,6 +177,18 @@ def test_outline_of_a_file_the_index_left_out_says_why(tmp_path: Path, name: str
     assert out.stderr.startswith(f"codewright: {name} is not indexed: {why}") and out.stderr.count("\n") == 1
 
 
+@pytest.mark.parametrize(("args", "folder"), [
+    (["outline", "pkg"], "pkg"),
+    (["outline", "pkg/"], "pkg"),
+    (["outline", "."], "."),
+    (["def", "pkg:1:1"], "pkg"),
+])
+def test_a_folder_given_for_a_file_is_said_to_be_one(repo: Path, args: list[str], folder: str) -> None:
+    """It was "pkg is not in the index", read as an index to rebuild."""
+    out = cli(*args, cwd=repo)
+    assert (out.returncode, out.stdout, out.stderr) == (2, "", f"codewright: {folder} is a folder: give one of its files\n")
+
+
 def test_a_focus_naming_nothing_is_said_and_the_map_still_made(repo: Path) -> None:
     out = cli("map", "--focus", "nope.py", "no_such_name", "--tokens", "200", "--repo", str(repo))
     assert out.returncode == 0 and out.stdout

@@ -318,10 +318,19 @@ def outline(conn: sqlite3.Connection, path: str) -> list[SymbolInfo]:
 def _require_indexed(conn: sqlite3.Connection, path: str) -> None:
     """A usage error when `path` is not an indexed file: not in the index, or left out (binary, too big...)."""
     row = conn.execute("SELECT status, reason FROM files WHERE path=?", (path,)).fetchone()
+    if row is None and _holds_files(conn, path):  # `outline src/pkg`: "not in the index" read as a stale index
+        raise UsageError(f"{path} is a folder: give one of its files")
     if row is None:
         raise UsageError(f"{quoted(path)} is not in the index")
     if row[0] != "indexed":
         raise UsageError(f"{quoted(path)} is not indexed: {row[1]}")
+
+
+def _holds_files(conn: sqlite3.Connection, folder: str) -> bool:
+    """Whether the index lists a file below `folder` (`.`: the root)."""
+    prefix = "" if folder == "." else folder.rstrip("/") + "/"
+    return conn.execute("SELECT 1 FROM files WHERE substr(path, 1, ?) = ? LIMIT 1",
+                        (len(prefix), prefix)).fetchone() is not None
 
 
 def search(conn: sqlite3.Connection, text: str, limit: int = 20) -> list[ChunkHit]:
