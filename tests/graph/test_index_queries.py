@@ -67,10 +67,35 @@ def test_symbols_no_match(index: Index, query: str) -> None:
         ("pkg.User", ["pkg/models.py::User"]),  # as pkg/__init__.py imports it: was none
         ("pkg.User.get_user_name", ["pkg/models.py::User.get_user_name"]),
         ("pkg.make_user", []),  # the package does not import it
+        ("pkg/views.py:1:25", ["pkg/models.py::make_user"]),  # an imported name: was none
+        ("pkg/views.py:1:12", ["pkg/models.py::"]),  # the module it is imported from
+        ("pkg/views.py:2:16", ["pkg/models.py::"]),  # `from . import models`: a submodule
+        ("pkg/views.py:3:22", ["pkg/models.py::"]),  # `import pkg.models as m`, on m
+        ("main.py:1:18", ["pkg/models.py::User"]),  # `from pkg import User`, through the package's own import
     ],
 )
 def test_definitions(index: Index, target: str, ids: list[str]) -> None:
     assert [s.id for s in index.definitions(target)] == ids
+
+
+IMPORTS = {
+    "a.py": "from b import (\n    one,\n    two as deux,\n)\nfrom b import three as trois\n# one\n",
+    "b.py": "def one():\n    pass\n\n\ndef two():\n    pass\n\n\ndef three():\n    pass\n",
+}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("a.py:2:5", ["b.py::one"]),  # on a line of an import held in parentheses
+    ("a.py:3:5", ["b.py::two"]),
+    ("a.py:3:12", ["b.py::two"]),  # its alias
+    ("a.py:5:24", ["b.py::three"]),  # the alias of the one name imported
+    ("a.py:6:3", []),  # a comment after the import: the name is not imported there
+])
+def test_definition_at_a_position_in_an_import(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """An import is no reference: `def` on the name it imports found nothing."""
+    with Index.open(make_repo(tmp_path / "r", IMPORTS)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions(target)] == ids
 
 
 REEXPORTS = {

@@ -182,8 +182,6 @@ def reexported(conn: sqlite3.Connection, dotted: str) -> list[str]:
     """The ids `dotted` names through the imports of a module it starts with: `django.db.models.Q` (or
     `models.Q`) is `Q` of django/db/models/query_utils.py, which the package imports; its own qualified name,
     django.db.models.query_utils.Q, was the only one found. The longest such module that names something wins."""
-    from codewright.graph.link import StoredTables
-
     parts = dotted.split(".")
     resolver: Resolver | None = None
     for end in range(len(parts) - 1, 0, -1):
@@ -194,13 +192,18 @@ def reexported(conn: sqlite3.Connection, dotted: str) -> list[str]:
             if _ends_with(qualname, tail)]
         if not modules:
             continue
-        if resolver is None:
-            paths = {row[0] for row in conn.execute("SELECT path FROM files WHERE status='indexed'")}
-            resolver = StoredTables(conn, paths).resolver()
+        resolver = resolver or _stored_resolver(conn)
         found = [sid for sid in (_walk(resolver, path, parts[end:]) for path in modules) if sid]
         if found:
             return list(dict.fromkeys(found))
     return []
+
+
+def _stored_resolver(conn: sqlite3.Connection) -> Resolver:
+    """A resolver reading the index as stored, as an update reads the files it did not parse."""
+    from codewright.graph.link import StoredTables
+
+    return StoredTables(conn, {row[0] for row in conn.execute("SELECT path FROM files WHERE status='indexed'")}).resolver()
 
 
 def _walk(resolver: Resolver, path: str, names: list[str]) -> str | None:
@@ -251,6 +254,9 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             if target:
                 return _symbols(conn, "s.sid = ?", (target,))
             return definitions(conn, name)
+    imported = _imported_at(conn, path, line, word[2]) if word else []
+    if imported:
+        return imported
     here = _symbols(conn, "f.path=? AND s.start_line=? AND s.kind != 'module' ORDER BY s.start_col, s.id",
                     (path, line))
     found = _defined_at(here, col, word[2] if word else None)
@@ -268,17 +274,50 @@ def _defined_at(here: list[SymbolInfo], col: int, word: str | None) -> list[Symb
     return (named or before)[-1:] if before else here[:1]
 
 
-def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[int, int, str] | None:
-    """The 1-based columns of the name under (line, col) and the name, read from the file; None when the column is
-    on no name (a parenthesis, an argument's comma, past the line's end: each answered with the name before it) or
-    the file cannot be read, where the call graph's rows would be guessed at."""
+def _imported_at(conn: sqlite3.Connection, path: str, line: int, word: str) -> list[SymbolInfo]:
+    """What the import statement on `line` binds `word` to: on `User` or its alias in `from .models import User as U`,
+    the class (through models.py's own imports too), on `models`, the module; on any line of an import held in
+    parentheses or continued with `\\`. An import is no reference: `def` on one found nothing."""
+    rows = conn.execute(
+        "SELECT i.line, i.module, i.names, i.alias, i.target FROM imports i JOIN files f ON f.id=i.file_id"
+        " WHERE f.path=? AND i.target IS NOT NULL AND i.line=(SELECT max(i2.line) FROM imports i2"
+        " WHERE i2.file_id=f.id AND i2.line<=?) ORDER BY i.id", (path, line)).fetchall()
+    if not rows or (rows[0][0] < line and not _continued(_lines(conn, path, rows[0][0], line - 1))):
+        return []
+    resolver = _stored_resolver(conn)
+    for _, module, names, alias, target in rows:
+        entries = [entry.partition(" as ") for entry in names.split(",") if entry]
+        for name, _, local in entries:  # `from m import a as b` keeps b in the row's alias, as the resolver reads it
+            if word in (name, local or (alias if len(entries) == 1 else None)) and name != "*":
+                return _symbols(conn, "s.sid = ?", (resolver.imported(target, name) or "",))
+        if word in (None if entries else alias, module.rpartition(".")[2]):  # a Go package's folder has no symbol
+            return _symbols(conn, "s.sid = ?", (f"{target}::",))
+    return []
+
+
+def _continued(text: list[str]) -> bool:
+    """Whether a statement that starts on the first of these lines goes on after the last: a parenthesis left
+    open, or each line ending with a backslash."""
+    joined = "".join(text)
+    return joined.count("(") > joined.count(")") or bool(text) and all(t.rstrip("\r\n").endswith("\\") for t in text)
+
+
+def _lines(conn: sqlite3.Connection, path: str, first: int, last: int) -> list[str]:
+    """Lines `first` to `last` (1-based) of an indexed file as the index counts them; [] where it cannot be read."""
     database = database_file(conn)
     try:
         # utf-8-sig: a BOM is no column, as the index counts them
         with open(Path(database).parent.parent / path, encoding="utf-8-sig", errors="replace") as source:
-            text = next((t for n, t in enumerate(source, 1) if n == line), "")
+            return [t for n, t in zip(range(1, last + 1), source) if n >= first]
     except (OSError, ValueError):
-        return None
+        return []
+
+
+def _name_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[int, int, str] | None:
+    """The 1-based columns of the name under (line, col) and the name, read from the file; None when the column is
+    on no name (a parenthesis, an argument's comma, past the line's end: each answered with the name before it) or
+    the file cannot be read, where the call graph's rows would be guessed at."""
+    text = "".join(_lines(conn, path, line, line))
     return next(((m.start() + 1, m.end(), m.group()) for m in re.finditer(r"\w+", text) if m.start() < col <= m.end()),
                 None)
 

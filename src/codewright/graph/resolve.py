@@ -364,6 +364,10 @@ class Resolver:
                 return ("file", candidate)
         return ("file", target) if _module_name_of(target) == name else ("none", "")
 
+    def imported(self, target: str, name: str) -> str | None:
+        """The symbol, or the submodule's module, that `from TARGET import name` binds."""
+        return self._binding_sid(self._member_or_submodule(target, name))
+
     def _first_file(self, candidates: list[str]) -> str | None:
         return next((c for c in candidates if self._has_file(c)), None)
 
