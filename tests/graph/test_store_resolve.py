@@ -10,6 +10,7 @@ PATHS = {
     "pkg/__init__.py", "pkg/models.py", "pkg/sub/__init__.py", "pkg/sub/deep.py", "src/lib/__init__.py",
     "src/lib/core.py", "scripts/tool.py", "scripts/helper.py",
     "lib/ns/plug/__init__.py", "lib/ns/plug/fmt.py", "lib/ns/top.py", "vendor/pkg/models.py", "other/pkg/__init__.py", "other/pkg/sub/__init__.py",
+    "other/pkg/helpers.py",
     "pkg/models.pyi", "pkg/typed.pyi", "stubs/__init__.pyi", "stubs/api.pyi", "scripts/cli.pyi", "tools/cli.py",  # stubs
     "web/app.ts", "web/util.ts", "web/components/index.tsx", "web/legacy.js",
     "go.mod", "main.go", "internal/store/store.go", "internal/store/db.go",
@@ -51,6 +52,11 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("pkg/sub/deep.py", "python", "..models", 2, "pkg/models.py"),
         ("pkg/sub/__init__.py", "python", ".deep", 1, "pkg/sub/deep.py"),
         ("pkg/sub/deep.py", "python", ".", 1, "pkg/sub/__init__.py"),
+        # from the importing file's folder, not by the dotted name, which pkg/ owns nearer the root
+        ("other/pkg/sub/__init__.py", "python", ".", 1, "other/pkg/sub/__init__.py"),
+        ("other/pkg/sub/__init__.py", "python", "..", 2, "other/pkg/__init__.py"),
+        ("other/pkg/sub/__init__.py", "python", "..helpers", 2, "other/pkg/helpers.py"),
+        ("pkg/models.py", "python", "....", 4, None),  # above the root
         ("src/lib/core.py", "python", "lib", 0, "src/lib/__init__.py"),
         ("scripts/tool.py", "python", "helper", 0, "scripts/helper.py"),
         ("pkg/models.py", "python", "os.path", 0, None),

@@ -145,6 +145,9 @@ class ModuleMap:
     def _python(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
         if level:
             module = module.lstrip(".")
+            beside = self._python_relative(path, module, level)
+            if beside:
+                return beside
             package = (own_module or "").split(".")
             if not is_package_init(path):
                 package = package[:-1]
@@ -152,6 +155,21 @@ class ModuleMap:
                 package = package[: len(package) - (level - 1)]
             module = ".".join([*package, module] if module else package)
         return self.modules.get(module)
+
+    def _python_relative(self, path: str, module: str, level: int) -> str | None:
+        """A relative import's file, found from the importing file's folder as Python finds it: by its dotted
+        name it was the file that owns that name, another tree's package of the same name nearer the root (in
+        `b/app/views.py`, `from .models import X` was a/app/models.py). None when the folders above run out, or
+        hold no such file (a namespace package: the name is looked up then)."""
+        folder = posixpath.dirname(path)
+        for _ in range(level - 1):
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+        base = posixpath.join(folder, *module.split(".")) if module else folder
+        ends = (".py", ".pyi", "/__init__.py", "/__init__.pyi") if module else ("/__init__.py", "/__init__.pyi")
+        # as `ModuleMap.build` orders the owners of one name: a module before its stub, both before a package
+        return next((base + end for end in ends if base + end in self.paths), None)
 
     def _js(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
         if not module.startswith("."):  # a path alias, a package of the workspace, or a dependency
