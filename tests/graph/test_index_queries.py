@@ -308,6 +308,18 @@ def test_repo_map_focus_on_a_name_shows_it_with_its_public_members_first(index: 
         "pkg/models.py:", "  class User", "      def get_user_name(self)"]
 
 
+def test_repo_map_shows_every_class_that_holds_a_method_it_shows(tmp_path: Path) -> None:
+    """Inner.filter was drawn under RequireQuiet.filter without its class, as a function nested in that method."""
+    source = ("class RequireDebug:\n    def filter(self, record):\n        pass\n\n\nclass RequireQuiet:\n"
+              "    def filter(self, record):\n        pass\n\n    class Inner:\n        def filter(self, record):\n"
+              "            pass\n")
+    with Index.open(make_repo(tmp_path / "r", {"log.py": source})) as ix:
+        ix.build()
+        assert ix.repo_map(200, focus=["filter"]).splitlines() == [
+            "log.py:", "  class RequireDebug", "      def filter(self, record)", "  class RequireQuiet",
+            "      def filter(self, record)", "      class Inner", "          def filter(self, record)"]
+
+
 def test_token_counter_matches_cl100k() -> None:
     import bpe_openai
 

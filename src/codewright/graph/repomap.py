@@ -209,6 +209,7 @@ def _pack(
     order = order[: max(budget, 0)]  # a symbol costs at least one token
     info = _load(conn, order)
     order = [s for s in order if s in info]
+    _load_ancestors(conn, info)
     rank_of_path = {paths[i]: r for i, r in file_rank.items()}
     count = token_counter()
     best = RepoMap("", 0)
@@ -245,6 +246,16 @@ def _load(conn: sqlite3.Connection, sids: list[str]) -> dict[str, _Sym]:
     return found
 
 
+def _load_ancestors(conn: sqlite3.Connection, info: dict[str, _Sym]) -> None:
+    """Add to `info` the classes and functions that hold its symbols, at every depth, for `_render` to show them
+    above their members."""
+    missing = {s.parent for s in info.values() if s.parent and s.parent not in info}
+    while missing:
+        loaded = _load(conn, sorted(missing))
+        info.update(loaded)
+        missing = {s.parent for s in loaded.values() if s.parent and s.parent not in info}
+
+
 def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, float], show: Callable[[str], str]
             ) -> tuple[str, list[str]]:
     """Files by rank; in each, the chosen symbols in line order, methods under their class."""
@@ -252,8 +263,9 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     for sym in chosen:
         by_file[sym.path][sym.sid] = sym
         parent = info.get(sym.parent or "")
-        if parent and parent.kind != "module":
-            by_file[sym.path].setdefault(parent.sid, parent)
+        while parent and parent.kind != "module":  # every one: a method of a nested class without it read as a
+            by_file[sym.path].setdefault(parent.sid, parent)  # function nested in the method above it
+            parent = info.get(parent.parent or "")
     files = sorted(by_file, key=lambda p: (-rank_of_path.get(p, 0.0), p))
     lines: list[str] = []
     for path in files:
