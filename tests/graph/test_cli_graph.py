@@ -189,6 +189,16 @@ def test_a_folder_given_for_a_file_is_said_to_be_one(repo: Path, args: list[str]
     assert (out.returncode, out.stdout, out.stderr) == (2, "", f"codewright: {folder} is a folder: give one of its files\n")
 
 
+@pytest.mark.parametrize(("args", "stdout"), [
+    (["outline", "notes.py"], "notes.py defines no symbols\n"),  # was nothing at all
+    (["outline", "notes.py", "--json"], '{"path": "notes.py", "symbols": []}\n'),
+])
+def test_an_outline_of_no_symbols_says_so(tmp_path: Path, args: list[str], stdout: str) -> None:
+    repo = make_repo(tmp_path / "repo", {"notes.py": "# nothing defined here\n"})
+    out = cli(*args, cwd=repo)
+    assert (out.returncode, out.stdout) == (0, stdout)
+
+
 def test_a_focus_naming_nothing_is_said_and_the_map_still_made(repo: Path) -> None:
     out = cli("map", "--focus", "nope.py", "no_such_name", "--tokens", "200", "--repo", str(repo))
     assert out.returncode == 0 and out.stdout

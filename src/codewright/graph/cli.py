@@ -121,6 +121,8 @@ def cmd_outline(args: argparse.Namespace) -> int:
     for s in [] if args.json else found:
         depth = split_id(s.id)[1].count(".")
         print(f"{s.start_line:>5}  {'  ' * depth}{quoted(s.signature or s.kind + ' ' + s.name)}")
+    if not found and not args.json:  # as symbols and refs say theirs: no output at all read as a command that failed
+        print(f"{quoted(path)} defines no symbols")
     return 0
 
 
