@@ -212,6 +212,16 @@ def test_an_account_out_of_credit_hands_the_request_to_the_fallback(servers, pro
     assert servers[0].count() == 1 and gw.session.calls[-1].attempts == 2
 
 
+def test_openais_insufficient_quota_is_not_retried_on_that_deployment(server: ModelServer) -> None:
+    """OpenAI's 429 insufficient_quota (the account's credit or spending limit used up) is an account state, as a
+    402 is: it was rate limiting, retried with backoff on the same deployment until the attempts ran out."""
+    server.script(*[Fault.server_error(429, "insufficient_quota")] * 3)
+    gw = gateway({"main": [deployment("openai", server)]})
+    with pytest.raises(GatewayError) as info:
+        gw.complete(_req())
+    assert [a.outcome for a in info.value.attempts] == ["auth"] and server.count() == 1
+
+
 def test_auth_failure_skips_that_deployment(servers) -> None:
     locked = ModelServer(api_key="other-key")
     try:

@@ -53,7 +53,8 @@ streamed tool call has index 0 (each with its own id), as Ollama's OpenAI API an
 Faults (`Fault.*`), each in the provider's real error shape:
     rate_limit(retry_after=None)   429, with a Retry-After header when given
     server_error(status=500, error_type="")  500/502/503 (Anthropic also 529 overloaded); Anthropic
-                                   names its error `error_type` when given (a type it may add later)
+                                   names its error `error_type` when given (a type it may add later);
+                                   OpenAI's `server_error(429, "insufficient_quota")` is an account out of credit
     hang(seconds, after_chunks=None)  no bytes for `seconds` (before the headers, or
                                    mid-stream after N chunks); ends early on stop()
     cut(after_chunks=1)            stream (or body) cut mid-way: the socket is closed
@@ -762,6 +763,8 @@ class _OpenAI(_Protocol):
         code = {429: "rate_limit_exceeded", 401: "invalid_api_key"}.get(status)
         etype = {429: "requests", 401: "invalid_request_error"}.get(status, "server_error" if status >= 500
                                                                       else "invalid_request_error")
+        if kind == "insufficient_quota":  # OpenAI's 429 for an account out of credit: its type and code
+            code = etype = kind
         self.h._json(status, {"error": {"message": message, "type": etype, "param": None, "code": code}}, headers)
 
     def overflow(self, tokens: int, window: int) -> None:

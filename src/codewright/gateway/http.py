@@ -51,13 +51,15 @@ def classify_status(status: int, body: str, headers: Any, notes: dict[str, str] 
 def status_kind(status: int, body: str) -> str:
     """The ProviderError kind of an error answer of this status and body (a context overflow is told by its
     words, as each server words it). A 402 is the deployment's, as a refused key is: the request goes on to the
-    others; it was a request refused, which ended it with its siblings and fallbacks untried."""
+    others; it was a request refused, which ended it with its siblings and fallbacks untried. So is OpenAI's 429
+    `insufficient_quota` (the account's credit or spending limit is used up, a 402 by another status): it was
+    rate limiting, retried on the same deployment until the attempts ran out, a funded sibling or fallback untried."""
     lowered = body.lower()
     if status in (400, 413, 422) and any(m in lowered for m in _OVERFLOW_MARKERS):
         kind = "context_overflow"
-    elif status == 429:
+    elif status == 429 and "insufficient_quota" not in lowered:
         kind = "rate_limit"
-    elif status in (401, 402, 403):  # 402: the key's account is out of credit (DeepSeek, OpenRouter, Anthropic)
+    elif status in (401, 402, 403, 429):  # 402, 429 insufficient_quota: the key's account is out of credit
         kind = "auth"
     elif status == 404:  # an unknown model or path: this deployment's configuration, not the request
         kind = "not_found"
