@@ -212,6 +212,20 @@ def test_an_account_out_of_credit_hands_the_request_to_the_fallback(servers, pro
     assert servers[0].count() == 1 and gw.session.calls[-1].attempts == 2
 
 
+@pytest.mark.parametrize("after_chunks, error, outcomes", [
+    (1, GatewayError, ["server"] * 3),  # before the first token: retried, as a server error
+    (2, StreamInterrupted, ["server"]),  # after it: the stream is interrupted, never passed off as whole
+], ids=["before any token", "after a token"])
+def test_an_openai_error_in_the_stream_is_one_readable_line(server: ModelServer, after_chunks: int, error,
+                                                            outcomes: list[str]) -> None:
+    """OpenAI's `data: {"error": {...}}` mid-stream was shown as the object's Python repr."""
+    server.script(*[Turn("alpha beta", fault=Fault.stream_error("server_error", after_chunks), chunk_size=6)] * 3)
+    with pytest.raises(error) as info:
+        list(gateway({"main": [deployment("openai", server)]}).stream(_req()))
+    assert [a.outcome for a in info.value.attempts] == outcomes
+    assert info.value.attempts[0].message == "error in stream: injected server_error (server_error)"
+
+
 def test_openais_insufficient_quota_is_not_retried_on_that_deployment(server: ModelServer) -> None:
     """OpenAI's 429 insufficient_quota (the account's credit or spending limit used up) is an account state, as a
     402 is: it was rate limiting, retried with backoff on the same deployment until the attempts ran out."""

@@ -288,3 +288,39 @@ def test_an_anthropic_error_in_a_200_body_is_classed_as_its_status_would_be(serv
     finally:
         provider.close()
     assert (caught.value.kind, str(caught.value)) == (kind, f"error: {error_type}: no")
+
+
+OPENROUTER_CUT = {"code": "server_error", "message": "Provider disconnected unexpectedly"}
+MIDWAY = {"choices": [{"index": 0, "delta": {"content": "half"}}]}
+
+
+@pytest.mark.parametrize("place", ["in a stream", "in a stream, midway", "in a body"])
+@pytest.mark.parametrize("error, kind, said", [
+    ({"message": "The server had an error while processing your request.", "type": "server_error", "param": None,
+      "code": None}, "server", "The server had an error while processing your request. (server_error)"),
+    ({"code": 502, "message": "Provider returned error"}, "server", "Provider returned error (502)"),
+    (OPENROUTER_CUT, "server", "Provider disconnected unexpectedly (server_error)"),
+    ({"object": "error", "message": "This model's maximum context length is 8 tokens.", "type": "BadRequestError",
+      "param": None, "code": 400}, "context_overflow",
+     "This model's maximum context length is 8 tokens. (BadRequestError, 400)"),
+    ({"message": "Rate limit reached", "type": "requests", "code": "rate_limit_exceeded"}, "rate_limit",
+     "Rate limit reached (requests, rate_limit_exceeded)"),
+    ({"message": "You exceeded your current quota", "type": "insufficient_quota", "code": "insufficient_quota"},
+     "auth", "You exceeded your current quota (insufficient_quota, insufficient_quota)"),
+    ({"message": "bad\nrequest", "type": "invalid_request_error", "code": None}, "bad_request",
+     "bad request (invalid_request_error)"),
+    ("upstream\nfailed", "server", "upstream failed"),
+], ids=["openai's server_error", "a status as the code (openrouter)", "openrouter's cut", "vllm's overflow",
+        "rate limited", "out of quota", "a request refused, on two lines", "a bare string"])
+def test_an_openai_error_after_a_200_is_one_line_classed_as_its_status(serve, place: str, error: object, kind: str,
+                                                                        said: str) -> None:
+    """An error object in a stream (OpenAI, vLLM and OpenRouter send one when a generation fails midway) or in a
+    200 body was its Python repr, and a server error whatever it said; the one in a body was `no choices`."""
+    call, where, body, started = {
+        "in a stream": (_stream, "error in stream", _sse({"error": error}, done=False), False),
+        "in a stream, midway": (_stream, "error in stream", _sse(MIDWAY, {"error": error}, done=False), True),
+        "in a body": (_complete, "error", json.dumps({"error": error}).encode(), False),
+    }[place]
+    with pytest.raises(ProviderError) as caught:
+        call(serve(reply(200, body, content_type="text/event-stream")))
+    assert (caught.value.kind, str(caught.value), caught.value.started) == (kind, f"{where}: {said}", started)

@@ -62,9 +62,9 @@ Faults (`Fault.*`), each in the provider's real error shape:
     drop()                         the connection closes without any response
     overflow()                     the provider's context-window error (also automatic:
                                    a prompt longer than `context_window` tokens)
-    stream_error(error_type, after_chunks=1)  Anthropic only: an `event: error` of that type
-                                   (rate_limit_error, overloaded_error, ...) after N events,
-                                   ending the stream
+    stream_error(error_type, after_chunks=1)  an error of that type after N events, ending the stream:
+                                   Anthropic's `event: error` (rate_limit_error, overloaded_error, ...),
+                                   OpenAI's `data: {"error": ...}` (server_error, ...)
 Connection refused: `closed_url()` gives a URL nobody listens on; `srv.stop()` makes the
 server refuse too (open keep-alive connections are shut down as well).
 
@@ -681,8 +681,8 @@ class _Protocol:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
 
     def error_event(self, error_type: str) -> bytes:
-        """Only Anthropic's wire has an in-stream error event (Fault.stream_error): a test scripting one for
-        another flavour is a mistake in the test, said at once rather than served as some other fault."""
+        """A protocol whose in-stream error (Fault.stream_error) this server does not send (Ollama's): a test
+        scripting one for it is a mistake in the test, said at once rather than served as some other fault."""
         raise NotImplementedError(f"{self.name} has no error event")
 
     def whole_body(self, obj: Any, turn: Turn) -> None:
@@ -766,6 +766,11 @@ class _OpenAI(_Protocol):
         if kind == "insufficient_quota":  # OpenAI's 429 for an account out of credit: its type and code
             code = etype = kind
         self.h._json(status, {"error": {"message": message, "type": etype, "param": None, "code": code}}, headers)
+
+    def error_event(self, error_type: str) -> bytes:
+        """An error object in the stream, as OpenAI sends one when a generation fails midway (vLLM and OpenRouter
+        too, with a status as the code)."""
+        return _sse({"error": {"message": f"injected {error_type}", "type": error_type, "param": None, "code": None}})
 
     def overflow(self, tokens: int, window: int) -> None:
         if self.owner.flavor == "llamacpp":  # llama.cpp's server (server-context.cpp)

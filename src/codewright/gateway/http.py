@@ -76,18 +76,18 @@ def _error_message(body: str) -> str:
     try:
         obj = json.loads(body)
     except (ValueError, RecursionError):
-        return _one_line(_MARKUP.sub(" ", body))
+        return one_line(_MARKUP.sub(" ", body))
     err = obj.get("error", obj) if isinstance(obj, dict) else obj
     if isinstance(err, dict):
-        return _one_line(str(err.get("message") or err))
-    return _one_line(str(err))
+        return one_line(str(err.get("message") or err))
+    return one_line(str(err))
 
 
 _MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.DOTALL | re.IGNORECASE)
 """The tags of an HTML error page (a proxy's 502), and the scripts and styles between them."""
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
     """An error message as one line of at most 300 characters: a proxy's HTML page or a message with line
     breaks went into the one-line error verbatim, markup and all, over several lines."""
     return " ".join(text.split())[:300]

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from codewright.gateway.assemble import Assembler
-from codewright.gateway.http import HttpProvider, iter_sse, parse_json, shaped
+from codewright.gateway.http import HttpProvider, iter_sse, one_line, parse_json, shaped, status_kind
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import (
     Completed,
@@ -29,6 +29,27 @@ from codewright.gateway.types import (
 
 _FINISH = {"tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length",
            "content_filter": "content_filter", "stop": "stop"}
+
+_ERROR_STATUS = {"invalid_request_error": 400, "context_length_exceeded": 400, "rate_limit_exceeded": 429,
+                 "insufficient_quota": 429}
+"""The HTTP status an error of this code or type comes with, for an error sent after a 200 that names none."""
+
+
+def answer_error(error: Any, started: bool, where: str) -> ProviderError:
+    """An `{"error": {...}}` sent after a 200 (in a stream: OpenAI, vLLM and OpenRouter send one when the
+    generation fails midway) as one line of its message, type and code, classified as the same error sent as its
+    HTTP status would be: the status in `code` (vLLM, OpenRouter), else the one its code or type comes with, else
+    a server error (OpenAI's `server_error` has no code). It was shown as the object's Python repr, and always a
+    server error: a context overflow or a refused request was retried as a busy server."""
+    fields = error if isinstance(error, dict) else {"message": error}
+    code, kind = fields.get("code"), fields.get("type")
+    named = ", ".join(str(v) for v in (kind, code) if v not in (None, ""))
+    said = one_line(f"{fields.get('message') or 'no message'}" + (f" ({named})" if named else ""))
+    if isinstance(code, int) and 400 <= code <= 599:
+        status = code
+    else:
+        status = _ERROR_STATUS.get(str(code), _ERROR_STATUS.get(str(kind), 500))
+    return ProviderError(f"{where}: {said}", status_kind(status, said), started=started)
 
 
 def _message(m: Message) -> dict[str, Any]:
@@ -118,6 +139,8 @@ class OpenAIProvider(HttpProvider):
 
     def complete(self, request: Request) -> Response:
         obj = self.post(self.path, self.payload(request, False))
+        if "error" in obj and not obj.get("choices"):  # an error sent with a 200 (OpenRouter does)
+            raise answer_error(obj["error"], False, "error")
         with shaped("response body", False):
             return self._response(obj)
 
@@ -157,7 +180,7 @@ class OpenAIProvider(HttpProvider):
                     raise ProviderError(f"malformed stream event: {data[:120]!r}", "malformed",
                                         started=asm.has_output)
                 if "error" in chunk:
-                    raise ProviderError(f"error in stream: {chunk['error']}", "server", started=asm.has_output)
+                    raise answer_error(chunk["error"], asm.has_output, "error in stream")
                 with shaped("stream event", asm.has_output):
                     model = chunk.get("model") or model
                     if chunk.get("usage"):
