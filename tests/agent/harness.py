@@ -116,14 +116,16 @@ def run_agent(
     window: int | None = None,
     chat: bool = False,
     text_tools: bool = False,
+    model: str = MODEL,
 ) -> Run:
-    """One session (or its continuation) in-process, with the real gateway pointed at `server`."""
+    """One session (or its continuation) in-process, with the real gateway pointed at `server` (through `model`'s
+    protocol: `anthropic/test-model` speaks Anthropic's)."""
     events: list[Event] = []
-    gateway = Gateway.load(model=MODEL, project_dir=root, env=server.env())
-    deployment = gateway.config.resolve(MODEL).deployments[0]
+    gateway = Gateway.load(model=model, project_dir=root, env=server.env())
+    deployment = gateway.config.resolve(model).deployments[0]
     deployment.context_window = window or deployment.context_window
     deployment.options["text_tools"] = text_tools
-    options = Options(model=MODEL, mode=mode, yes=yes, limits=limits or Limits(max_steps=40), chat=chat,
+    options = Options(model=model, mode=mode, yes=yes, limits=limits or Limits(max_steps=40), chat=chat,
                       approve=approve)
     try:
         with open_agent(root, options, [events.append], task=task, resume=resume, gateway=gateway) as agent:

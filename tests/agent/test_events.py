@@ -39,6 +39,14 @@ def test_events_round_trip_and_validate() -> None:
     assert ev.from_dict(data) == sample
 
 
+def test_a_finished_event_stored_before_cache_writes_were_counted_is_read_back() -> None:
+    """A session's `finished` events stored before `cache_write_tokens` was added still rebuild, counting 0."""
+    data = ev.Finished(outcome="done", reason="r", exit_code=0, steps=1, input_tokens=9, output_tokens=2,
+                       cache_read_tokens=3, cost=0.5, session="s", seq=4).to_dict()
+    del data["cache_write_tokens"]
+    assert ev.from_dict(data).cache_write_tokens == 0
+
+
 def test_a_missing_field_fails_validation() -> None:
     data = ev.PlanUpdated(steps=[{"step": "read", "status": "done"}]).to_dict()
     del data["steps"]

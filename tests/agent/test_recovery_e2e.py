@@ -312,6 +312,23 @@ def test_budget_limit_exits_3_once_the_priced_cost_is_spent(tmp_path: Path) -> N
     assert costs and all(c > 0 for c in costs) and sum(costs) >= 0.5 and sum(costs[:-1]) < 0.5
 
 
+def test_the_finished_event_counts_the_cache_writes(tmp_path: Path) -> None:
+    """Anthropic's cache writes (billed at 1.25 times the input price) were in each model_call_finished but not in
+    the run's `finished`, where its cache reads were."""
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="read it")])])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "read calc.py", model="anthropic/test-model")
+    assert script.problems == [] and run.outcome.outcome == "done"
+    calls = run.of_type("model_call_finished")
+    written = sum(e.cache_write_tokens for e in calls)
+    finished = run.jsonl()[-1]
+    jsonschema.validate(finished, documented_schema())
+    assert written > 0 and (finished["type"], finished["cache_write_tokens"]) == ("finished", written)
+    assert finished["cache_read_tokens"] == sum(e.cache_read_tokens for e in calls)
+
+
 def test_time_limit_exits_3(tmp_path: Path) -> None:
     root = project(tmp_path)
     script = Script([lambda rec: Turn(tool_calls=[call("run_command", command="sleep 0.6")])] * 5)

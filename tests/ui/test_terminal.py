@@ -56,6 +56,32 @@ def test_outcome_drawn_green_when_it_exits_0_else_red(outcome: str, exit_code: i
     assert out.getvalue().startswith(f"{colour}{outcome}\x1b[0m: r")
 
 
+@pytest.mark.parametrize(("written", "drawn"), [
+    (0, "done: r · 2 step(s), 900 in (600 cached), 40 out, $0.0100\n"),
+    (250, "done: r · 2 step(s), 900 in (600 cached, 250 cache writes), 40 out, $0.0100\n"),
+])
+def test_the_summary_says_the_cache_writes(written: int, drawn: str) -> None:
+    """Anthropic's cache writes, billed above the input price, were left out where the cache reads were said."""
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.Finished(
+        session="s", seq=1, outcome="done", reason="r", exit_code=0, steps=2, input_tokens=900, output_tokens=40,
+        cache_read_tokens=600, cache_write_tokens=written, cost=0.01))
+    assert out.getvalue() == drawn
+
+
+@pytest.mark.parametrize(("read", "written", "drawn"), [
+    (0, 0, "model m: 900 in, 40 out, $0.0100, 0.1s\n"),
+    (600, 0, "model m: 900 in, 600 cached, 40 out, $0.0100, 0.1s\n"),
+    (0, 850, "model m: 900 in, 850 cache writes, 40 out, $0.0100, 0.1s\n"),
+])
+def test_each_model_call_says_its_cache_writes(read: int, written: int, drawn: str) -> None:
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.ModelCallFinished(
+        session="s", seq=1, step=1, model="m", finish_reason="stop", input_tokens=900, output_tokens=40,
+        cache_read_tokens=read, cache_write_tokens=written, cost=0.01, latency_s=0.1))
+    assert out.getvalue() == drawn
+
+
 CODES = "src/a.py:100:5: E501 :ok: :cd:"  # rich drew :100: as 💯, :ok: as 🆗, :cd: as 💿
 WITH_CODES = [
     ev.ToolCallRequested(session="s", seq=1, call_id="c", name="read_file", arguments=CODES),

@@ -190,6 +190,7 @@ class Finished(Event):
     input_tokens: int
     output_tokens: int
     cache_read_tokens: int
+    cache_write_tokens: int = 0  # a `finished` stored before it was reported is rebuilt with 0 (`from_dict`)
     cost: float
 
 

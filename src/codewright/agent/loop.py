@@ -76,6 +76,7 @@ class Totals:
     input_tokens: int = 0
     output_tokens: int = 0
     cache_read_tokens: int = 0
+    cache_write_tokens: int = 0  # a state saved before it was counted reads 0
     cost: float = 0.0
     seconds: float = 0.0
 
@@ -90,6 +91,7 @@ class Totals:
         self.input_tokens += response.usage.input_tokens
         self.output_tokens += response.usage.output_tokens
         self.cache_read_tokens += response.usage.cache_read_tokens
+        self.cache_write_tokens += response.usage.cache_write_tokens
         self.cost += response.cost
 
 
@@ -652,7 +654,8 @@ class Agent:
         t = self.totals
         self.emit(ev.Finished(outcome=outcome.outcome, reason=outcome.reason, exit_code=outcome.exit_code,
                               steps=t.steps, input_tokens=t.input_tokens, output_tokens=t.output_tokens,
-                              cache_read_tokens=t.cache_read_tokens, cost=t.cost))
+                              cache_read_tokens=t.cache_read_tokens, cache_write_tokens=t.cache_write_tokens,
+                              cost=t.cost))
         return outcome
 
 

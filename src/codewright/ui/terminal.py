@@ -42,6 +42,12 @@ def _short(text: str, lines: int = 6, width: int = 160) -> str:
     return "\n".join(rows)
 
 
+def _cache_writes(tokens: int) -> str:
+    """The prompt tokens written to the provider's cache (Anthropic's), said where there were any: they are
+    billed above the input price, and were left out where the cache reads were shown."""
+    return f", {tokens} cache writes" if tokens else ""
+
+
 class TerminalRenderer:
     def __init__(self, console: Console | None = None, *, stream: bool = True) -> None:
         self.console = console or PipeSafeConsole(highlight=False)
@@ -98,6 +104,7 @@ class TerminalRenderer:
 
     def _model_done(self, e: ev.ModelCallFinished) -> None:
         cached = f", {e.cache_read_tokens} cached" if e.cache_read_tokens else ""
+        cached += _cache_writes(e.cache_write_tokens)
         self._print(
             f"[dim]model {escape(e.model)}: {e.input_tokens} in{cached}, {e.output_tokens} out, "
             f"${e.cost:.4f}, {e.latency_s:.1f}s[/]"
@@ -141,5 +148,6 @@ class TerminalRenderer:
         colour = "green" if e.exit_code == 0 else "red"  # a chat turn's end, `replied`, is no failure
         self._print(
             f"[bold {colour}]{e.outcome}[/]: {escape(e.reason)} · {e.steps} step(s), "
-            f"{e.input_tokens} in ({e.cache_read_tokens} cached), {e.output_tokens} out, ${e.cost:.4f}"
+            f"{e.input_tokens} in ({e.cache_read_tokens} cached{_cache_writes(e.cache_write_tokens)}), "
+            f"{e.output_tokens} out, ${e.cost:.4f}"
         )
