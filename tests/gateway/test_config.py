@@ -243,6 +243,32 @@ def test_missing_key_for_a_hosted_api_is_a_usage_error() -> None:
         gw.complete(Request([Message("user", "hi")]))
 
 
+def _keyless(protocol: str, model: str = "m", **base_url: str) -> Gateway:
+    """A gateway whose one deployment says `api_key_env = ""`, with the hosted APIs' keys in the environment."""
+    deployment = {"provider": protocol, "model": model, "api_key_env": "", **base_url}
+    config = parse_config({"models": {"main": {"deployments": [deployment]}}})
+    return Gateway(config, env={"OPENAI_API_KEY": SECRET, "ANTHROPIC_API_KEY": SECRET})
+
+
+@pytest.mark.parametrize("protocol, header", [("openai", "authorization"), ("anthropic", "x-api-key")])
+def test_an_empty_api_key_env_sends_no_key(protocol: str, header: str) -> None:
+    """`api_key_env = ""` fell back to the provider's variable: a server of one's own was sent the hosted API's
+    key (OPENAI_API_KEY), where the file said to send none."""
+    with ModelServer() as srv:
+        gw = _keyless(protocol, base_url=srv.openai_base if protocol == "openai" else srv.anthropic_base)
+        assert gw.complete(Request([Message("user", "hi")], model="main")).text == "ok"
+        assert header not in srv.requests[0].headers
+
+
+def test_an_empty_api_key_env_for_a_hosted_api_is_a_usage_error() -> None:
+    """Its requests would all be refused (401): said before a session starts, as a key not set is."""
+    with pytest.raises(UsageError) as info:
+        _keyless("openai", "gpt-4o").check("main")
+    assert str(info.value) == ('openai/gpt-4o: api_key_env = "" sends no key, and https://api.openai.com/v1 takes no '
+                               "request without one: set api_key_env to the variable that holds the key, or base_url "
+                               "to a server that needs none")
+
+
 @pytest.mark.parametrize("url, message", [
     ("127.0.0.1:9/v1", "is not an http:// or https:// URL"),
     ("ftp://127.0.0.1/v1", "is not an http:// or https:// URL"),

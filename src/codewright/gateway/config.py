@@ -91,7 +91,12 @@ class Deployment:
 
     @property
     def key_env(self) -> str | None:
-        return self.api_key_env or CONVENTIONS[self.provider].key_env
+        """The variable the key is read from: `api_key_env`, the provider's own where it is not given, none where it
+        is "" (a server of one's own that takes no key). "" fell back to the provider's variable, and a local
+        server was sent the key of the hosted API (OPENAI_API_KEY), where the file said to send none."""
+        if self.api_key_env is None:
+            return CONVENTIONS[self.provider].key_env
+        return self.api_key_env or None
 
     def url(self, env: Mapping[str, str]) -> str | None:
         conv = CONVENTIONS[self.provider]

@@ -15,8 +15,8 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
         return _local(dep)
     key = _header_key(env.get(dep.key_env) or "", dep.key_env) if dep.key_env else ""
     url = dep.url(env)
-    if dep.key_env and not key and url == CONVENTIONS[dep.provider].base_url:  # blank is as good as not set
-        raise UsageError(f"{dep.key_env} is not set: export it to use {dep.name}")
+    if not key and url == CONVENTIONS[dep.provider].base_url and CONVENTIONS[dep.provider].key_env:
+        raise UsageError(_no_key(dep, url))  # the provider's own API: every request without a key is refused
     hide_key(key)
     module = importlib.import_module(f"codewright.gateway.{dep.protocol}")
     cls = {"openai": "OpenAIProvider", "anthropic": "AnthropicProvider", "ollama": "OllamaProvider"}[dep.protocol]
@@ -32,6 +32,15 @@ def build_provider(dep: Deployment, settings: RouterSettings, env: Mapping[str, 
     )
     provider.url(provider.path)  # a base URL that is none is the setup's fault, said before a request as a key not set
     return provider
+
+
+def _no_key(dep: Deployment, url: str) -> str:
+    """Why a deployment of a hosted API has no key: its variable is not set (blank is as good as not set), or its
+    `api_key_env = ""` says to send none, which only a server of one's own takes."""
+    if dep.key_env:
+        return f"{dep.key_env} is not set: export it to use {dep.name}"
+    return (f'{dep.name}: api_key_env = "" sends no key, and {url} takes no request without one: set api_key_env '
+            "to the variable that holds the key, or base_url to a server that needs none")
 
 
 def _header_key(key: str, var: str) -> str:
