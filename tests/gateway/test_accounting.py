@@ -6,6 +6,7 @@ import pytest
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, Turn
 
+from codewright.context.tokens import MESSAGE_OVERHEAD, count_tokens
 from codewright.errors import LimitReached, UsageError
 from codewright.gateway import Message, Request, Usage
 from codewright.gateway.accounting import tokens_per_second
@@ -153,3 +154,30 @@ def test_sessions_are_separate_but_share_breakers(server: ModelServer) -> None:
     other.complete(Request([Message("user", "b")]))
     assert len(gw.session.calls) == 1 and len(other.session.calls) == 1
     assert other.router is gw.router
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["complete", "stream"])
+def test_a_server_reporting_no_usage_is_estimated_and_the_budget_bites(stream: bool) -> None:
+    """A server that sends no usage (one ignoring stream_options.include_usage) cost $0 a call: no budget stopped
+    it. Its counts are estimated from the text with the context engine's tokenizer, and the call says so."""
+    prices = {"m": {"input": 1000.0, "output": 1000.0}}
+    with ModelServer(flavor="nousage") as server:
+        server.script(Turn("the answer is forty-two"))
+        gw = gateway({"main": [deployment("openai", server)]}, prices=prices, budget={"max_usd": 0.001})
+        request = Request([Message("system", "be brief"), Message("user", "what is six times seven?")])
+        response = list(gw.stream(request))[-1].response if stream else gw.complete(request)
+        sent = 2 * MESSAGE_OVERHEAD + count_tokens("be brief") + count_tokens("what is six times seven?")
+        written = count_tokens("the answer is forty-two")
+        assert (response.usage.input_tokens, response.usage.output_tokens) == (sent, written)
+        assert response.cost == pytest.approx((sent + written) * 1000 / 1e6)
+        assert gw.session.calls[-1].estimated and gw.session.summary()["estimated_calls"] == 1
+        with pytest.raises(LimitReached, match="cost budget reached"):
+            gw.complete(Request([Message("user", "again")]))
+        assert server.count() == 1
+
+
+def test_reported_usage_is_not_estimated(server: ModelServer) -> None:
+    gw = gateway({"main": [deployment("openai", server)]})
+    response = gw.complete(Request([Message("user", "hello there")]))
+    assert response.usage.input_tokens == server.requests[0].prompt_tokens  # the server's own count
+    assert not gw.session.calls[-1].estimated and gw.session.summary()["estimated_calls"] == 0

@@ -47,7 +47,8 @@ Ollama sends `message.thinking`), a `usage` override, delays and a `fault`. With
 tool calls come as Gemini's OpenAI API sends them: each whole in one stream delta without an
 index, with `extra_content.google.thought_signature`, and a request whose assistant tool calls
 lack the signatures the server gave is refused (400), as Gemini 3 refuses it. With `flavor="llamacpp"` or `"vllm"` an
-overflow is worded as that server words it. With `flavor="index0"` every
+overflow is worded as that server words it. With `flavor="nousage"` no answer reports its usage (an OpenAI-compatible
+server or proxy that ignores `stream_options.include_usage`). With `flavor="index0"` every
 streamed tool call has index 0 (each with its own id), as Ollama's OpenAI API and LiteLLM proxies send parallel calls.
 
 Faults (`Fault.*`), each in the provider's real error shape:
@@ -360,7 +361,7 @@ class ModelServer:
         *,
         context_window: int | None = None,
         flavor: str = "openai",  # openai | deepseek (reasoning_content) | gemini (signed calls) | index0 (all at 0)
-        # | llamacpp | vllm (their context overflows)
+        # | llamacpp | vllm (their context overflows) | nousage (no usage in any answer)
         api_key: str | None = None,  # when set, requests without it get 401
         cache_block: int = 1,
         cache_min: int = 0,
@@ -818,6 +819,7 @@ class _OpenAI(_Protocol):
         cid = self.owner._next_id("chatcmpl-")
         ids = self.tool_ids(turn)
         include_usage = bool((self.body.get("stream_options") or {}).get("include_usage"))
+        include_usage &= self.owner.flavor != "nousage"
 
         def events() -> Iterator[bytes]:
             yield self.chunk(cid, {"role": "assistant", "content": ""})
@@ -852,6 +854,8 @@ class _OpenAI(_Protocol):
         obj = {"id": self.owner._next_id("chatcmpl-"), "object": "chat.completion", "created": int(time.time()),
                "model": self.model, "choices": [{"index": 0, "message": msg, "finish_reason": self.finish(turn)}],
                "usage": self.usage_obj(usage)}
+        if self.owner.flavor == "nousage":
+            del obj["usage"]
         self.whole_body(obj, turn)
 
 

@@ -3,17 +3,20 @@
 The gateway records one `CallRecord` per answered request. `Session.admit` runs before
 each request: once the budget is spent it either names the cheaper alias to use instead
 (`budget.downgrade_to`) or stops with `LimitReached` and a message saying what to change.
+A server that reports no usage has it estimated from the text (`estimate`), and the call says so.
 """
 
 from __future__ import annotations
 
+import json
 import threading
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from codewright.errors import LimitReached
 from codewright.gateway.config import Budget
-from codewright.gateway.types import Usage
+from codewright.gateway.types import Message, Request, Response, Usage
 
 
 @dataclass
@@ -28,6 +31,40 @@ class CallRecord:
     tokens_per_s: float
     attempts: int
     stream: bool
+    estimated: bool = False  # the server reported no usage: `usage` was estimated from the text (`estimate`)
+
+
+def estimate(request: Request, response: Response) -> Usage | None:
+    """The response's usage with the counts the server left at 0 estimated from the text sent and received, with
+    the context engine's tokenizer (o200k); None where it reported them. A server that reports no usage (one that
+    ignores `stream_options.include_usage`, a proxy that drops it) cost $0 a call, and no budget ([budget]
+    max_usd or max_tokens, run's --budget) could stop it. Every request has a prompt, so 0 input tokens is no
+    count; 0 output tokens is one only for a reply with no text."""
+    usage = response.usage
+    if usage.input_tokens and usage.output_tokens:
+        return None
+    from codewright.context.tokens import count_tokens  # here: the context package takes a tenth of a second
+
+    sent = usage.input_tokens or _prompt_tokens(request, count_tokens)
+    written = usage.output_tokens or _tokens(response.as_message(), count_tokens)
+    if (sent, written) == (usage.input_tokens, usage.output_tokens):
+        return None
+    return replace(usage, input_tokens=sent, output_tokens=written)
+
+
+def _prompt_tokens(request: Request, count: Callable[[str], int]) -> int:
+    """A request's messages and tools, in tokens, as the context engine counts them."""
+    from codewright.context.tokens import MESSAGE_OVERHEAD
+
+    tools = [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in request.tools]
+    return (count(json.dumps(tools)) if tools else 0) + sum(MESSAGE_OVERHEAD + _tokens(m, count)
+                                                            for m in request.messages)
+
+
+def _tokens(message: Message, count: Callable[[str], int]) -> int:
+    """A message's text, tool calls and reasoning, in tokens."""
+    calls = sum(count(c.name) + count(c.arguments) for c in message.tool_calls)
+    return count(message.content) + calls + sum(count(r.text) for r in message.reasoning)
 
 
 def tokens_per_second(output_tokens: int, latency_s: float, ttft_s: float | None) -> float:
@@ -81,5 +118,6 @@ class Session:
             "calls": len(self.calls),
             "usage": asdict(self.usage),
             "cost_usd": round(self.cost, 6),
+            "estimated_calls": sum(c.estimated for c in self.calls),  # the server reported no usage: see `estimate`
             "downgraded": self.downgraded,
         }

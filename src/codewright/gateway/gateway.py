@@ -20,7 +20,7 @@ from pathlib import Path
 
 from codewright.errors import UsageError
 from codewright.gateway import prices
-from codewright.gateway.accounting import CallRecord, Session, tokens_per_second
+from codewright.gateway.accounting import CallRecord, Session, estimate, tokens_per_second
 from codewright.gateway.config import Deployment, GatewayConfig, load_config
 from codewright.gateway.errors import Attempt
 from codewright.gateway.router import Router
@@ -99,17 +99,21 @@ class Gateway:
     def complete(self, request: Request) -> Response:
         alias = self.config.resolve(self.session.admit(request.model or self.config.default_model))
         response, attempts = self.router.complete(request, alias)
-        self._account(alias.name, response, attempts, stream=False)
+        self._account(alias.name, request, response, attempts, stream=False)
         return response
 
     def stream(self, request: Request) -> Iterator[StreamEvent]:
         alias = self.config.resolve(self.session.admit(request.model or self.config.default_model))
         return self.router.stream(
-            request, alias, lambda response, attempts: self._account(alias.name, response, attempts, stream=True)
+            request, alias,
+            lambda response, attempts: self._account(alias.name, request, response, attempts, stream=True)
         )
 
-    def _account(self, alias: str, response: Response, attempts: list[Attempt], stream: bool) -> None:
+    def _account(self, alias: str, request: Request, response: Response, attempts: list[Attempt],
+                 stream: bool) -> None:
         dep = self.router.deployment(response.deployment)
+        estimated = estimate(request, response)
+        response.usage = estimated or response.usage
         response.cost = prices.cost(response.usage, self._price(dep))
         record = CallRecord(
             alias=alias,
@@ -122,6 +126,7 @@ class Gateway:
             tokens_per_s=tokens_per_second(response.usage.output_tokens, response.latency_s, response.ttft_s),
             attempts=len(attempts),
             stream=stream,
+            estimated=estimated is not None,
         )
         self.session.record(record)
         if self.on_call:
