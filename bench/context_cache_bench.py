@@ -41,7 +41,7 @@ from codewright.tools import Permissions, Toolbox
 WINDOW = 16_000
 SOURCES = ["context", "tools", "edit", "gateway/types.py", "errors.py"]
 FAILING_TEST = """\
-from codewright.context.tokens import window_for
+from codewright.tokens import window_for
 
 
 def test_known_window():
@@ -63,7 +63,7 @@ SCRIPT = [
     T("Running the failing test.", ("run_command", {"command": "python -m pytest -q tests/test_budget.py"})),
     T("Reading the test.", ("read_file", {"path": "tests/test_budget.py"})),
     T("Where is window_for defined?", ("find_definition", {"target": "window_for"})),
-    T("Reading the tokens module.", ("read_file", {"path": "src/codewright/context/tokens.py"})),
+    T("Reading the tokens module.", ("read_file", {"path": "src/codewright/tokens.py"})),
     T("Who uses window_for?", ("search", {"pattern": "window_for"})),
     T("Reading the engine, which calls it.", ("read_file", {"path": "src/codewright/context/engine.py"})),
     T("The budget logic lives in compaction too; reading it.",
@@ -86,7 +86,7 @@ SCRIPT = [
     T("Reading the process runner.", ("read_file", {"path": "src/codewright/tools/process.py"})),
     T("Adding a regression test for unknown models.",
       ("create_file", {"path": "tests/test_budget_more.py", "content": (
-          "from codewright.context.tokens import window_for\n\n\n"
+          "from codewright.tokens import window_for\n\n\n"
           + "".join(f"def test_unknown_{i}():\n    assert window_for('model-{i}', {1000 * (i + 1)}) == "
                     f"{1000 * (i + 1)}\n\n\n" for i in range(12)))})),
     T("Running the new tests.", ("run_command", {"command": "python -m pytest -q tests/test_budget_more.py"})),

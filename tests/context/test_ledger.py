@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 
 from codewright.context.ledger import Ledger
-from codewright.context.tokens import count_tokens
+from codewright.tokens import count_tokens
 
 
 def _git(root: Path, *args: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from codewright.context.tokens import PIECE, _encoding, count_tokens
+from codewright.tokens import PIECE, _encoding, count_tokens
 
 CODE = Path(__file__).read_text(encoding="utf-8")
 

@@ -6,11 +6,11 @@ import pytest
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import ModelServer, Turn
 
-from codewright.context.tokens import MESSAGE_OVERHEAD, count_tokens
 from codewright.errors import LimitReached, UsageError
 from codewright.gateway import Message, Request, Usage
 from codewright.gateway.accounting import tokens_per_second
 from codewright.gateway.prices import BUILTIN, Price, cost, lookup
+from codewright.tokens import MESSAGE_OVERHEAD, count_tokens
 
 
 def test_cost_uncached_and_cached_by_hand() -> None:

@@ -208,7 +208,7 @@ def model_traits(gateway: Any, model: str) -> tuple[bool, int, frozenset[str] | 
     """Whether `model` calls tools natively, its context window (configured, known, or a default),
     and the tools it is offered (None: all). The embedded local model's calls are schema-constrained,
     so they count as native; being small, it gets the few tools a fix needs (option `tools`)."""
-    from codewright.context.tokens import window_for
+    from codewright.tokens import window_for
 
     deployment = gateway.config.resolve(model).deployments[0]
     native = not deployment.options.get("text_tools", False)

@@ -11,7 +11,7 @@ from codewright.context.ledger import Ledger, LedgerEntry
 from codewright.context.project import ProjectFacts, scan_project
 from codewright.context.prompt import TOOL_CALL_FORMAT
 from codewright.context.secrets import is_secret_path, redact, redact_json
-from codewright.context.tokens import count_tokens, window_for
+from codewright.tokens import count_tokens, window_for
 
 __all__ = [
     "TOOL_CALL_FORMAT",

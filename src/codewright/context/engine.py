@@ -39,9 +39,9 @@ from codewright.context.ledger import Ledger
 from codewright.context.project import ProjectFacts, scan_project
 from codewright.context.prompt import TOOL_CALL_FORMAT, render_static
 from codewright.context.secrets import is_secret_path, redact, redact_json, redact_value
-from codewright.context.tokens import MESSAGE_OVERHEAD, TokenCounter, count_tokens, window_for
 from codewright.errors import LimitReached
 from codewright.gateway.types import Message, Reasoning, Request, ToolCall, ToolSpec
+from codewright.tokens import MESSAGE_OVERHEAD, TokenCounter, count_tokens, window_for
 
 __all__ = [
     "TOOL_CALL_FORMAT",

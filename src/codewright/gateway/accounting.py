@@ -17,6 +17,7 @@ from typing import Any
 from codewright.errors import LimitReached
 from codewright.gateway.config import Budget
 from codewright.gateway.types import Message, Request, Response, Usage
+from codewright.tokens import MESSAGE_OVERHEAD, count_tokens
 
 
 @dataclass
@@ -43,8 +44,6 @@ def estimate(request: Request, response: Response) -> Usage | None:
     usage = response.usage
     if usage.input_tokens and usage.output_tokens:
         return None
-    from codewright.context.tokens import count_tokens  # here: the context package takes a tenth of a second
-
     sent = usage.input_tokens or _prompt_tokens(request, count_tokens)
     written = usage.output_tokens or _tokens(response.as_message(), count_tokens)
     if (sent, written) == (usage.input_tokens, usage.output_tokens):
@@ -54,8 +53,6 @@ def estimate(request: Request, response: Response) -> Usage | None:
 
 def _prompt_tokens(request: Request, count: Callable[[str], int]) -> int:
     """A request's messages and tools, in tokens, as the context engine counts them."""
-    from codewright.context.tokens import MESSAGE_OVERHEAD
-
     tools = [{"name": t.name, "description": t.description, "parameters": t.parameters} for t in request.tools]
     return (count(json.dumps(tools)) if tools else 0) + sum(MESSAGE_OVERHEAD + _tokens(m, count)
                                                             for m in request.messages)
