@@ -18,6 +18,7 @@ import pytest
 from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
 from codewright.agent import events as ev
+from codewright.agent.checkpoint import ShadowRepo
 from codewright.agent.loop import Limits
 
 from .harness import Script, call, last_result, run_agent
@@ -429,6 +430,46 @@ def test_a_resumed_session_is_told_which_files_changed_while_it_was_stopped(tmp_
         (root / "test_calc.py").unlink()
         again = run_agent(root, server, "", resume=first.session)
     assert again.outcome.outcome == "done" and script.problems == []
+
+
+FIX = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return a + b\n")
+
+
+def _undo(root: Path, server: ModelServer) -> None:
+    ShadowRepo(root).rewind(1)  # what `codewright undo` does
+
+
+def _another_session(root: Path, server: ModelServer) -> None:
+    script = Script([lambda rec: Turn(tool_calls=[call("create_file", path="notes.txt", content="mine\n")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="noted")])])
+    server.responder = script
+    assert run_agent(root, server, "take a note", mode="full-auto").outcome.outcome == "done"
+
+
+@pytest.mark.parametrize(("meanwhile", "changed"), [
+    (_undo, "calc.py (modified)"),
+    (_another_session, "notes.txt (added)"),
+], ids=["undo", "another-session"])
+def test_a_resumed_session_is_told_of_changes_that_moved_the_last_checkpoint(
+        tmp_path: Path, meanwhile: Callable[[Path, ModelServer], None], changed: str) -> None:
+    """An undo, or another session's edits, made checkpoints of their own: the resuming checkpoint found the files
+    as the last checkpoint had them and nothing changed, and the model went on from edits no longer there."""
+    root = project(tmp_path)
+    notes: list[list[str]] = []
+
+    def told(rec: Recorded) -> Turn:
+        notes.append([m["content"] for m in rec.messages if m["role"] == "user" and m["content"].startswith("Note:")])
+        return Turn(tool_calls=[call("finish", summary="re-read")])
+
+    with ModelServer(Script([lambda rec: Turn(tool_calls=[FIX])])) as server:
+        first = run_agent(root, server, "fix add", mode="full-auto", limits=Limits(max_steps=1))
+        meanwhile(root, server)
+        server.responder = Script([told])
+        again = run_agent(root, server, "", mode="full-auto", resume=first.session)
+    assert again.outcome.outcome == "done"
+    note = (f"Note: while the session was stopped, files changed outside it: {changed}. What you read or wrote of "
+            "them before may be out of date: read them again before you rely on them or edit them.")
+    assert notes == [[note]]
 
 
 def test_a_reply_still_streaming_at_the_time_limit_is_cut_there(tmp_path: Path) -> None:

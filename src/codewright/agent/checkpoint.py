@@ -113,6 +113,7 @@ class ShadowRepo:
         self.git_dir = data_dir(self.root) / SHADOW
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
+        self.seen: str | None = None  # the checkpoint the files last matched, as this process found or made it
         with self._locked():  # made here when missing
             self._verbatim()  # a shadow repository made by an earlier version lacks it
 
@@ -251,13 +252,13 @@ class ShadowRepo:
 
     def _commit_index(self, tree: str, label: str) -> Checkpoint | None:
         """Checkpoint `tree`, the index written, unless it is the last checkpoint's."""
-        parent = self.head()
+        parent = self.seen = self.head()
         if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
             return None
         args = ["commit-tree", tree, "-m", label, *self._modes_message(), *self._folders_message(),
                 *self._ignored_message()]
         args += ["-p", parent] if parent else []
-        commit = self._git(*args).strip()
+        commit = self.seen = self._git(*args).strip()
         self._git("update-ref", BRANCH, commit)
         changes = self._changes(parent, commit) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
@@ -402,6 +403,14 @@ class ShadowRepo:
         out = self._git("ls-files", "--stage", "-z")
         return [entry.split("\t", 1)[1] for entry in out.split("\0") if entry.startswith("160000 ")]
 
+    def changes_since(self, commit: str | None) -> list[tuple[str, str]] | None:
+        """What differs between checkpoint `commit` and the last one; None where `commit` is not in the repository
+        (a shadow repository made anew)."""
+        head = self.head()
+        if not commit or head is None or self._run("cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
+            return None
+        return self._changes(commit, head)
+
     def _changes(self, old: str, new: str) -> list[tuple[str, str]]:
         out = self._git("diff-tree", "-r", "--no-renames", "--name-status", "-z", old, new)
         parts = [p for p in out.split("\0") if p]
@@ -451,6 +460,7 @@ class ShadowRepo:
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
+        self.seen = commit
         recorded = {path: first for path, first in self._first_recorded(commit, saved).items() if path not in removed}
         kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
         self._put_modes(before, commit, [path for path, _ in changes])

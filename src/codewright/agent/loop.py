@@ -596,10 +596,17 @@ class Agent:
         self.emit(ev.CheckpointMade(commit=made.commit, label=made.label, files=len(made.changes)))
         return made
 
-    def changed_outside(self, changes: list[tuple[str, str]]) -> None:
+    def changed_outside(self, last: str | None, changes: list[tuple[str, str]]) -> None:
         """Tell the model of a resumed session which files changed while it was stopped (the user's edits, a
         branch switched): it went on from what it had read and written, and edited files that were no longer so.
-        A session that saved no conversation has read nothing (and `resume` starts it over from its task)."""
+        A session that saved no conversation has read nothing (and `resume` starts it over from its task).
+
+        The changes are counted from `last`, the checkpoint the session last saw, where the shadow repository
+        still holds it; `changes` (what the resuming checkpoint found) otherwise. An `undo` or `rewind` since, or
+        another session's edits, moved the last checkpoint with the files: the resuming checkpoint found nothing,
+        and the model went on as if its undone edits were there."""
+        since = self.shadow.changes_since(last)
+        changes = changes if since is None else since
         if changes and self.engine.history:
             note = _outside_note(changes, "while the session was stopped, files changed outside it")
             self.engine.add_user(note, kind="note")
@@ -625,6 +632,7 @@ class Agent:
             "totals": self.totals.__dict__,
             "stuck": self.stuck.to_dict(),
             "watched": self.toolbox.watched,
+            "checkpoint": self.shadow.seen,
         }
 
     def restore(self, state: dict[str, Any]) -> None:

@@ -135,8 +135,8 @@ def open_agent(
         started = agent.checkpoint("session start")
         if started is not None:  # it holds what changed outside the session: taken back if nothing follows it
             stack.callback(shadow.drop, started.commit)
-            if state:
-                agent.changed_outside(started.changes)
+        if state:
+            agent.changed_outside(state.get("checkpoint"), started.changes if started is not None else [])
         agent.mark_seen()
         if nested := agent.shadow.nested():
             emit(ev.ErrorEvent(kind="not_checkpointed", recoverable=True, message=(
