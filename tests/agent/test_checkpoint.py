@@ -251,6 +251,21 @@ def _make_not_executable(path: Path) -> None:
     _edit(path)
 
 
+def _make_readable(path: Path) -> None:  # a command's `chmod 644 creds.ini`, then an edit
+    os.chmod(path, 0o644)
+    _edit(path)
+
+
+def _make_writable(path: Path) -> None:  # the agent's `chmod u+w`, which a read-only file's edit asks for
+    os.chmod(path, path.stat().st_mode | 0o200)
+    _edit(path)
+
+
+def _only_chmod(path: Path) -> None:  # the bits alone: no content change brings the file into the restore
+    os.chmod(path, 0o644)
+    (path.parent / "other.txt").write_text("a change, so that there is a checkpoint to undo\n")
+
+
 def _rewind(shadow: ShadowRepo, start: str) -> None:
     shadow.rewind(1)
 
@@ -262,7 +277,7 @@ def _restore_paths(shadow: ShadowRepo, start: str) -> None:  # as a restarted at
 @pytest.mark.parametrize("undo", [_rewind, _restore_paths], ids=["rewind", "restore_paths"])
 @pytest.mark.parametrize("bits, change", [
     (0o600, _edit), (0o640, _edit), (0o600, _delete), (0o700, _delete), (0o600, _make_executable),
-    (0o700, _make_not_executable),
+    (0o700, _make_not_executable), (0o600, _make_readable), (0o444, _make_writable), (0o600, _only_chmod),
 ], ids=lambda value: oct(value) if isinstance(value, int) else value.__name__.strip("_"))
 def test_a_restored_file_keeps_its_permission_bits(repo: Path, bits: int, change: Callable[[Path], None],
                                                    undo: Callable[[ShadowRepo, str], None]) -> None:

@@ -26,8 +26,9 @@ and what it lists that is gone or changed in place, told by the size and modific
 take. A file a command made in a folder listed as one entry is not seen.
 
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
-permission bits a file had (one that is still there keeps its own; one that was deleted gets those its checkpoint
-recorded in its message, which names every file whose bits are not what git would give it). Empty folders,
+permission bits a file had: those its checkpoint recorded in its message, which names every file whose bits are
+not what git would give it (a private 0600 file, a read-only 0444 one), whether the restore rewrote the file or
+only its bits had changed since; a file still there that it does not name keeps its own. Empty folders,
 which git cannot hold, are named there too and made again; an empty folder it does not name is removed (the
 agent's `mkdir -p a/b/c`), with the folders left empty around it, up to one it names. A folder holding a git repository of its own is
 recorded as its commit id only: a restore cannot bring back its files, and says so (`Restored.unrestored`).
@@ -386,16 +387,30 @@ class ShadowRepo:
         return {entry.split("\t", 1)[1] for entry in out.split("\0") if entry.startswith("160000 ")}
 
     def _put_modes(self, before: dict[str, int], commit: str, paths: list[str]) -> None:
-        """Give the files a restore wrote anew the bits they had: `before`, for those that were there (their
-        executable bits as the checkpoint has them), or those `commit` recorded."""
+        """Give the files a restore wrote anew the bits `commit` recorded for them, or, where it recorded none (git's
+        own), those they had before it (`before`; their executable bits as the checkpoint has them). A private 0600
+        file a command made readable, or a read-only one it made writable, and then edited, kept the bits of the
+        edit's: the content came back, the permissions did not."""
         recorded = self._recorded_modes(commit)
         for path in paths:
             now = _bits(self.root / path)
             if now is None:
                 continue
-            bits = _executable(before[path], now & 0o100 != 0) if path in before else recorded.get(path, now)
+            kept = _executable(before[path], now & 0o100 != 0) if path in before else now
+            bits = recorded.get(path, kept)
             if bits != now:
                 os.chmod(self.root / path, bits)
+
+    def _modes_back(self, commit: str, restored: set[str]) -> list[tuple[str, str]]:
+        """Put back the bits `commit` recorded for the files whose bits alone changed since (`chmod 644 .env`):
+        their content is the checkpoint's, so no change brought them into the restore. Returns them as changes."""
+        back = []
+        for path, bits in self._recorded_modes(commit).items():
+            now = _bits(self.root / path)
+            if path not in restored and now is not None and now != bits:
+                os.chmod(self.root / path, bits)
+                back.append((path, "modified"))
+        return back
 
     def nested(self) -> list[str]:
         """Folders holding a git repository of their own, as of the last checkpoint: git records such a folder as
@@ -464,6 +479,7 @@ class ShadowRepo:
         recorded = {path: first for path, first in self._first_recorded(commit, saved).items() if path not in removed}
         kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
         self._put_modes(before, commit, [path for path, _ in changes])
+        changes += self._modes_back(commit, {path for path, _ in changes})
         unrestored = sorted(self._unrestorable(saved, commit, changes))
         changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
         changes += [(path, change) for path, change in kept.items() if change]
