@@ -238,7 +238,7 @@ def test_finishing_twice_with_failing_tests_starts_a_fresh_attempt(tmp_path: Pat
         run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
     assert script.problems == []
     (restart,) = run.of_type("attempt_restarted")
-    assert restart.reason == "cannot fix" and restart.files == ["calc.py"]
+    assert restart.reason == "finished while the tests still fail: cannot fix" and restart.files == ["calc.py"]
     assert run.outcome.outcome == "done" and run.outcome.reason == "fixed"
 
 

@@ -314,11 +314,12 @@ class Agent:
         restored = self.shadow.restore_paths(start.commit, sorted(self._attempt_paths),
                                              f"{self.session}: attempt {self._attempts - 1} undone")
         self._attempt_paths = set()
-        self.emit(ev.AttemptRestarted(attempt=self._attempts, reason=outcome.reason,
+        why = _went_wrong_how(outcome)
+        self.emit(ev.AttemptRestarted(attempt=self._attempts, reason=why,
                                       files=[path for path, _ in restored.changes], unrestored=restored.unrestored))
         for path, change in restored.changes:
             self.emit(ev.FileChanged(path=path, change=change))
-        note = _retry_note(self._attempts - 1, outcome, self._tried, restored.unrestored)
+        note = _retry_note(self._attempts - 1, why, self._tried, restored.unrestored)
         self.engine = start.engine()
         self.engine.add_user(f"{start.task}\n\n{note}")
         self.toolbox.new_attempt()
@@ -685,11 +686,19 @@ def _outside_note(changes: list[tuple[str, str]], lead: str) -> str:
             "again before you rely on them or edit them.")
 
 
-def _retry_note(attempt: int, outcome: Outcome, tried: list[str], unrestored: list[str]) -> str:
+def _went_wrong_how(outcome: Outcome) -> str:
+    """How an attempt went wrong, as the user and the next attempt are told: one that was `done` finished with the
+    tests still failing, which its own summary does not say (the restart read "starting again (fixed)")."""
+    if outcome.outcome == "done":
+        return f"finished while the tests still fail: {outcome.reason}"
+    return outcome.reason
+
+
+def _retry_note(attempt: int, why: str, tried: list[str], unrestored: list[str]) -> str:
     edits = "\n".join(f"- {line}" for line in tried[-MAX_TRIED:]) or "- (no file was changed)"
     kept = (f", but for {', '.join(unrestored)}: a git repository of its own, which stays as the attempt left it"
             if unrestored else "")
-    return (f"Note: attempt {attempt} at this task went wrong ({outcome.reason}). Its changes were undone: "
+    return (f"Note: attempt {attempt} at this task went wrong ({why}). Its changes were undone: "
             f"the files are as they were at the start{kept}. It made these changes, which did not solve the task:\n"
             f"{edits}\nDo not repeat them. Look at the failure again and make a different fix.")
 
