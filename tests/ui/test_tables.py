@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 
 import pytest
 from rich.console import Console
@@ -50,3 +53,17 @@ def test_a_task_is_shown_as_written_without_markup_emoji_or_terminal_control(tas
     print_sessions([{**ROW, "id": "20261205-205100-36e807", "task": task}], Console(file=out, width=160))
     assert out.getvalue().splitlines()[1].endswith(shown)
     assert "\x1b" not in out.getvalue()
+
+
+def test_a_listing_into_a_pipe_shows_each_task_whole(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """rich drew 80 columns where no terminal gave a width: `codewright sessions | grep` saw each task cut to `The t…`."""
+    from codewright.agent.session import SessionStore
+
+    task = "The test test_add in test_calc.py fails. Fix the bug in calc."  # 61 characters: the listing shows 60
+    store = SessionStore(tmp_path)
+    store.create(task, "openai/test-model", "ask", kind="run")
+    store.close()
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--repo", str(tmp_path)],
+                             capture_output=True, text=True, check=True, env=env)
+    assert listing.stdout.splitlines()[1].endswith(" " + task[:60])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -15,12 +16,13 @@ from codewright.ui.terminal import shown
 _COLUMNS = {"id": 22, "when": 11, "outcome": 11, "steps": 5, "tokens": 6, "cost": 7}  # the widths their values take
 _LEFT = {"id", "when", "outcome"}
 _FIXED_WIDTH = sum(_COLUMNS.values()) + 2 * len(_COLUMNS) + 1  # two spaces between columns, the task's "…"
+TASK_CHARS = 60  # of a task, shown at most
 
 
 def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -> None:
     """Every column but the task is kept whole, the id above all (`--resume ID`); on a narrow
     terminal the task is cut short. Token counts are rounded (`sessions --json` has them exactly)."""
-    console = console or PipeSafeConsole(highlight=False)
+    console = console or _stdout_console()
     if not rows:
         console.print("no sessions yet")
         return
@@ -40,9 +42,16 @@ def print_sessions(rows: list[dict[str, Any]], console: Console | None = None) -
             str(row["steps"]),
             _compact(row["input_tokens"]),
             f"${row['cost']:.4f}",
-            Text(shown(row["task"][:60])),  # the user's words: no markup (`[/x]`), no emoji (`:100:`), no ESC
+            Text(shown(row["task"][:TASK_CHARS])),  # the user's words: no markup (`[/x]`), no emoji (`:100:`), no ESC
         )
     console.print(table, crop=False)
+
+
+def _stdout_console() -> Console:
+    """Standard output's console: a terminal's width, or room for a whole task where the listing goes to a pipe or
+    a file (`codewright sessions | grep fix`): rich took 80 columns there, and each task was cut to five characters."""
+    terminal = sys.stdout is not None and sys.stdout.isatty()
+    return PipeSafeConsole(highlight=False, width=None if terminal else _FIXED_WIDTH + TASK_CHARS)
 
 
 def _compact(count: int) -> str:
