@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import signal
 import stat
 
@@ -227,6 +228,34 @@ def test_a_hard_linked_file_that_cannot_be_written_in_place_is_put_back(tree, sn
         apply_edits(root, [Edit("a.txt", "one\n", "uno\n")])
     assert snapshot(root) == before
     assert _still_linked(root)
+
+
+BACKUP_NAMES = [
+    ("a short name", "a.txt", ".a.txt."),
+    ("a name of 250 bytes, cut to fit 255", "n" * 246 + ".txt", "." + "n" * 227 + "."),
+    ("a cut never splits a character", "é" * 125, "." + "é" * 113 + "."),
+]
+
+
+@pytest.mark.parametrize("label, name, start", BACKUP_NAMES, ids=[b[0] for b in BACKUP_NAMES])
+def test_the_backup_of_a_file_written_in_place_is_named_after_it(tree, monkeypatch, label, name, start):
+    """One a crash leaves beside the file (.RANDOM.cw-backup) did not say whose old bytes it held."""
+    from codewright.edit import confined
+
+    root = tree({name: "one\n"})
+    os.link(root / name, root / "b.txt")
+    seen = []
+
+    def fsync(fd):
+        if os.fstat(fd).st_ino == os.stat(root / name).st_ino:
+            seen.extend(p.name for p in root.iterdir() if p.name.endswith(".cw-backup"))
+        os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync))
+    apply_edits(root, [Edit(name, "one\n", "uno\n")])
+    assert len(seen) == 1 and re.fullmatch(re.escape(start) + r"[0-9a-f]{16}\.cw-backup", seen[0]), seen
+    assert len(os.fsencode(seen[0])) <= 255
+    assert (root / "b.txt").read_text() == "uno\n"
 
 
 def test_writes_through_a_symlink_inside_the_root(tree):

@@ -25,6 +25,9 @@ SWAPPED = "a folder or the file on its path became a symbolic link after it was 
 CHANGED = "it changed on disk after it was read (another program wrote it meanwhile); re-read it"
 ANY = object()
 """`write`'s and `remove`'s `expect` where the file may hold anything (putting back what a failed call wrote)."""
+_NAME_MAX = 255
+"""The longest file name, in bytes, of the usual file systems (ext4, XFS, btrfs, APFS)."""
+
 
 
 @contextmanager
@@ -120,7 +123,7 @@ def write(root: Path, path: Path, data: bytes, mode: int, *, owner: tuple[int, i
 
 def _replace(name: str, parent: int, data: bytes, mode: int, owner: tuple[int, int] | None,
              xattrs: dict[str, bytes] | None, expect: bytes | None | object) -> None:
-    tmp, fd = _temporary(parent, "cw-tmp")
+    tmp, fd = _temporary(parent, name, "cw-tmp")
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -146,8 +149,8 @@ def _linked(name: str, parent: int) -> bool:
 
 def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | None | object) -> None:
     """Write `data` into the file `name` itself, so that its other hard links see it. No rename makes this one
-    step: the old bytes are first kept in a synced `.RANDOM.cw-backup` beside it, removed once the new ones are
-    synced, so that a crash in between leaves them to be found; a failure puts them back. Owner and extended
+    step: the old bytes are first kept in a synced `.NAME.RANDOM.cw-backup` beside it, removed once the new ones
+    are synced, so that a crash in between leaves them to be found; a failure puts them back. Owner and extended
     attributes stay the file's own."""
     fd = _open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
     with os.fdopen(fd, "rb") as handle:
@@ -157,7 +160,7 @@ def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | N
         old = handle.read()
         if expect is not ANY and old != expect:
             raise OSError(errno.EBUSY, CHANGED, name)
-        backup = _backup(parent, old)
+        backup = _backup(parent, name, old)
         try:
             _rewrite(fd, data)
             if stat.S_IMODE(os.fstat(fd).st_mode) != mode:  # a diff's mode line, or set-user-id a write cleared
@@ -169,9 +172,9 @@ def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | N
         os.unlink(backup, dir_fd=parent)
 
 
-def _backup(parent: int, old: bytes) -> str:
-    """A new file in the folder `parent` holding `old`, synced: its name."""
-    name, fd = _temporary(parent, "cw-backup")
+def _backup(parent: int, of: str, old: bytes) -> str:
+    """A new file in the folder `parent`, named after the file `of`, holding `old`, synced: its name."""
+    name, fd = _temporary(parent, of, "cw-backup")
     try:
         _rewrite(fd, old)
     except BaseException:
@@ -261,16 +264,25 @@ def _give(fd: int, xattrs: dict[str, bytes]) -> None:
             continue
 
 
-def _temporary(parent: int, suffix: str) -> tuple[str, int]:
-    """A new file for the write, named apart from the file it replaces: named after it, a file of 238 bytes or
-    more had a temporary name over the file system's 255, and could not be edited at all."""
+def _temporary(parent: int, of: str, suffix: str) -> tuple[str, int]:
+    """A new file for the write of the file `of`, named `.OF.RANDOM.SUFFIX`, so that one a crash leaves says
+    whose it is; OF is cut to fit the file system's 255 bytes (a file of 238 bytes or more had a temporary name
+    over them, and could not be edited at all)."""
+    stem = _cut(of, _NAME_MAX - len(f"...{suffix}") - 16)  # 16: the 8 random bytes, in hex
     while True:
-        tmp = f".{secrets.token_hex(8)}.{suffix}"
+        tmp = f".{stem}.{secrets.token_hex(8)}.{suffix}"
         try:
             return tmp, os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600,
                                 dir_fd=parent)
         except FileExistsError:
             continue
+
+
+def _cut(name: str, size: int) -> str:
+    """The longest start of `name` of at most `size` bytes in the file system's encoding, whole characters."""
+    while len(os.fsencode(name)) > size:
+        name = name[:-1]
+    return name
 
 
 def _exists(name: str, parent: int) -> bool:
