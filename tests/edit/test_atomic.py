@@ -230,6 +230,31 @@ def test_a_hard_linked_file_that_cannot_be_written_in_place_is_put_back(tree, sn
     assert _still_linked(root)
 
 
+def test_a_hard_linked_file_that_cannot_be_put_back_names_its_backup(tree, monkeypatch):
+    """Neither the new bytes nor the old ones can be synced into the file: it may hold neither, and the message
+    said every file was restored; it names the backup that holds the old bytes, which stays."""
+    from codewright.edit import confined
+
+    root = _linked_pair(tree)
+    (root / "sub").mkdir()
+    os.link(root / "a.txt", root / "sub" / "a.txt")
+
+    def fsync_failing_for_the_file(fd):
+        if os.fstat(fd).st_ino == os.stat(root / "a.txt").st_ino:
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_failing_for_the_file))
+    with pytest.raises(EditError) as failed:
+        apply_edits(root, [Edit("c.txt", "c\n", "C\n"), Edit("sub/a.txt", "one\n", "uno\n")])
+    found = re.fullmatch(r"sub/a.txt: could not be written \(Input/output error\), nor its old bytes put back: "
+                         r"they are in (sub/\.a\.txt\.[0-9a-f]{16}\.cw-backup); every other file was restored\.",
+                         str(failed.value))
+    assert found, str(failed.value)
+    assert (root / found[1]).read_text() == "one\ntwo\n"
+    assert (root / "c.txt").read_text() == "c\n"
+
+
 BACKUP_NAMES = [
     ("a short name", "a.txt", ".a.txt."),
     ("a name of 250 bytes, cut to fit 255", "n" * 246 + ".txt", "." + "n" * 227 + "."),

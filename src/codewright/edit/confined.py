@@ -29,6 +29,14 @@ _NAME_MAX = 255
 """The longest file name, in bytes, of the usual file systems (ext4, XFS, btrfs, APFS)."""
 
 
+class NotPutBack(OSError):
+    """Writing a file in place failed, and so did putting its old bytes back: the file may hold neither, and the
+    old bytes are left in `backup`, a file in the same folder, for the user to take back."""
+
+    def __init__(self, cause: OSError, backup: str):
+        super().__init__(cause.errno, cause.strerror)
+        self.backup = backup
+
 
 @contextmanager
 def folder(root: Path, path: Path, *, made: list[Path] | None = None) -> Iterator[int]:
@@ -150,8 +158,9 @@ def _linked(name: str, parent: int) -> bool:
 def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | None | object) -> None:
     """Write `data` into the file `name` itself, so that its other hard links see it. No rename makes this one
     step: the old bytes are first kept in a synced `.NAME.RANDOM.cw-backup` beside it, removed once the new ones
-    are synced, so that a crash in between leaves them to be found; a failure puts them back. Owner and extended
-    attributes stay the file's own."""
+    are synced, so that a crash in between leaves them to be found; a failure puts them back, and where that
+    fails too, raises NotPutBack naming the backup, which stays. Owner and extended attributes stay the file's
+    own."""
     fd = _open(name, os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, parent)
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -165,11 +174,20 @@ def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | N
             _rewrite(fd, data)
             if stat.S_IMODE(os.fstat(fd).st_mode) != mode:  # a diff's mode line, or set-user-id a write cleared
                 os.fchmod(fd, mode)
-        except BaseException:
-            _rewrite(fd, old)  # should this fail too, the backup stays: it holds them
+        except BaseException as failure:
+            _put_back_in_place(fd, old, backup, failure)
             os.unlink(backup, dir_fd=parent)
             raise
         os.unlink(backup, dir_fd=parent)
+
+
+def _put_back_in_place(fd: int, old: bytes, backup: str, failure: BaseException) -> None:
+    """The open file `fd`, whose writing failed with `failure`, holds `old` again; where it cannot, NotPutBack
+    (with the first failure's reason, which the caller reports) says that `backup` holds them, and it stays."""
+    try:
+        _rewrite(fd, old)
+    except OSError as exc:
+        raise NotPutBack(failure if isinstance(failure, OSError) else exc, backup) from failure
 
 
 def _backup(parent: int, of: str, old: bytes) -> str:

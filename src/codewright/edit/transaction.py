@@ -62,14 +62,25 @@ def commit(writes: list[Write], root: Path) -> None:
                                made=made_dirs, expect=write.before)
         except OSError as exc:
             problems = _rollback(done, made_dirs, root)
-            rel = write.path.relative_to(root).as_posix()
-            tail = ("every file was restored; nothing changed." if not problems
-                    else "restoring failed for " + ", ".join(problems) + ".")
-            raise EditError(f"{rel}: could not be written ({exc.strerror or exc}); {tail}") from None
+            raise EditError(_failed(exc, write, root, problems)) from None
         except BaseException:  # interrupted: the files written so far go back before the interruption goes on
             _rollback(done + [write], made_dirs, root)
             raise
         done.append(write)
+
+
+def _failed(exc: OSError, write: Write, root: Path, problems: list[str]) -> str:
+    """The message of a call whose `write` failed with `exc`, the others put back but for `problems`. A file
+    written in place that could not be put back either (NotPutBack) may hold neither text: the user is told
+    where its old bytes are, not that every file was restored."""
+    reason = f"{write.path.relative_to(root).as_posix()}: could not be written ({exc.strerror or exc})"
+    if isinstance(exc, confined.NotPutBack):
+        kept = (write.path.parent / exc.backup).relative_to(root).as_posix()
+        reason += f", nor its old bytes put back: they are in {kept}"
+        restored = "every other file was restored."
+    else:
+        restored = "every file was restored; nothing changed."
+    return f"{reason}; " + ("restoring failed for " + ", ".join(problems) + "." if problems else restored)
 
 
 def _mode(mode: int | None) -> int:
