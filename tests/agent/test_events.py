@@ -47,6 +47,15 @@ def test_a_finished_event_stored_before_cache_writes_were_counted_is_read_back()
     assert ev.from_dict(data).cache_write_tokens == 0
 
 
+def test_a_model_call_stored_before_estimates_were_flagged_is_read_back() -> None:
+    """A `model_call_finished` stored before `estimated` was added still rebuilds, as not estimated."""
+    data = ev.ModelCallFinished(step=1, model="m", finish_reason="stop", input_tokens=9, output_tokens=2,
+                                cache_read_tokens=0, cache_write_tokens=0, cost=0.5, latency_s=0.1, estimated=True,
+                                session="s", seq=2).to_dict()
+    del data["estimated"]
+    assert ev.from_dict(data).estimated is False
+
+
 def test_a_missing_field_fails_validation() -> None:
     data = ev.PlanUpdated(steps=[{"step": "read", "status": "done"}]).to_dict()
     del data["steps"]

@@ -330,6 +330,19 @@ def test_the_finished_event_counts_the_cache_writes(tmp_path: Path) -> None:
     assert finished["cache_read_tokens"] == sum(e.cache_read_tokens for e in calls)
 
 
+@pytest.mark.parametrize(("flavor", "estimated"), [("openai", False), ("nousage", True)])
+def test_a_model_call_whose_usage_was_estimated_says_so(tmp_path: Path, flavor: str, estimated: bool) -> None:
+    """A server that reports no usage has its counts estimated by the gateway: the event gave them as counted."""
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("finish", summary="nothing to do")])])
+    with ModelServer(script, flavor=flavor) as server:
+        run = run_agent(root, server, "do nothing")
+    assert script.problems == [] and run.outcome.outcome == "done"
+    (finished,) = [e for e in run.jsonl() if e["type"] == "model_call_finished"]
+    jsonschema.validate(finished, documented_schema())
+    assert finished["estimated"] is estimated and finished["input_tokens"] > 0
+
+
 def test_time_limit_exits_3(tmp_path: Path) -> None:
     root = project(tmp_path)
     script = Script([lambda rec: Turn(tool_calls=[call("run_command", command="sleep 0.6")])] * 5)

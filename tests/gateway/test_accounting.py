@@ -170,7 +170,7 @@ def test_a_server_reporting_no_usage_is_estimated_and_the_budget_bites(stream: b
         written = count_tokens("the answer is forty-two")
         assert (response.usage.input_tokens, response.usage.output_tokens) == (sent, written)
         assert response.cost == pytest.approx((sent + written) * 1000 / 1e6)
-        assert gw.session.calls[-1].estimated and gw.session.summary()["estimated_calls"] == 1
+        assert response.estimated and gw.session.calls[-1].estimated and gw.session.summary()["estimated_calls"] == 1
         with pytest.raises(LimitReached, match="cost budget reached"):
             gw.complete(Request([Message("user", "again")]))
         assert server.count() == 1
@@ -180,4 +180,5 @@ def test_reported_usage_is_not_estimated(server: ModelServer) -> None:
     gw = gateway({"main": [deployment("openai", server)]})
     response = gw.complete(Request([Message("user", "hello there")]))
     assert response.usage.input_tokens == server.requests[0].prompt_tokens  # the server's own count
-    assert not gw.session.calls[-1].estimated and gw.session.summary()["estimated_calls"] == 0
+    assert not response.estimated and not gw.session.calls[-1].estimated
+    assert gw.session.summary()["estimated_calls"] == 0

@@ -82,6 +82,19 @@ def test_each_model_call_says_its_cache_writes(read: int, written: int, drawn: s
     assert out.getvalue() == drawn
 
 
+@pytest.mark.parametrize(("estimated", "drawn"), [
+    (False, "model m: 900 in, 40 out, $0.0100, 0.1s\n"),
+    (True, "model m: 900 in, 40 out (estimated), $0.0100, 0.1s\n"),
+])
+def test_a_model_call_whose_usage_was_estimated_says_so(estimated: bool, drawn: str) -> None:
+    """The server reported no usage, and the gateway's estimate was drawn as the server's count."""
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.ModelCallFinished(
+        session="s", seq=1, step=1, model="m", finish_reason="stop", input_tokens=900, output_tokens=40,
+        cache_read_tokens=0, cache_write_tokens=0, cost=0.01, latency_s=0.1, estimated=estimated))
+    assert out.getvalue() == drawn
+
+
 CODES = "src/a.py:100:5: E501 :ok: :cd:"  # rich drew :100: as 💯, :ok: as 🆗, :cd: as 💿
 WITH_CODES = [
     ev.ToolCallRequested(session="s", seq=1, call_id="c", name="read_file", arguments=CODES),

@@ -82,6 +82,8 @@ class ModelCallFinished(Event):
     cost: float
     latency_s: float
     text: str = ""
+    estimated: bool = False  # the server reported no usage: the tokens (and cost) are the gateway's estimate;
+    # a `model_call_finished` stored before it was reported is rebuilt with False (`from_dict`)
 
 
 @dataclass(kw_only=True)

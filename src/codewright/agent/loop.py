@@ -397,7 +397,7 @@ class Agent:
             step=step, model=response.model or self.model, finish_reason=response.finish_reason,
             input_tokens=usage.input_tokens, output_tokens=usage.output_tokens,
             cache_read_tokens=usage.cache_read_tokens, cache_write_tokens=usage.cache_write_tokens,
-            cost=response.cost, latency_s=response.latency_s, text=response.text,
+            cost=response.cost, latency_s=response.latency_s, text=response.text, estimated=response.estimated,
         ))
         return response
 

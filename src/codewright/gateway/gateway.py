@@ -114,6 +114,7 @@ class Gateway:
         dep = self.router.deployment(response.deployment)
         estimated = estimate(request, response)
         response.usage = estimated or response.usage
+        response.estimated = estimated is not None
         response.cost = prices.cost(response.usage, self._price(dep))
         record = CallRecord(
             alias=alias,
@@ -126,7 +127,7 @@ class Gateway:
             tokens_per_s=tokens_per_second(response.usage.output_tokens, response.latency_s, response.ttft_s),
             attempts=len(attempts),
             stream=stream,
-            estimated=estimated is not None,
+            estimated=response.estimated,
         )
         self.session.record(record)
         if self.on_call:

@@ -122,6 +122,7 @@ class Response:
     cost: float = 0.0  # USD, from the price table
     latency_s: float = 0.0
     ttft_s: float | None = None  # time to first token, streaming only
+    estimated: bool = False  # the server reported no usage: `usage` was estimated from the text (accounting)
 
     def as_message(self) -> Message:
         """The assistant turn to append to the conversation (reasoning kept for tool turns)."""

@@ -105,8 +105,9 @@ class TerminalRenderer:
     def _model_done(self, e: ev.ModelCallFinished) -> None:
         cached = f", {e.cache_read_tokens} cached" if e.cache_read_tokens else ""
         cached += _cache_writes(e.cache_write_tokens)
+        estimated = " (estimated)" if e.estimated else ""  # the server reported no usage: counted from the text
         self._print(
-            f"[dim]model {escape(e.model)}: {e.input_tokens} in{cached}, {e.output_tokens} out, "
+            f"[dim]model {escape(e.model)}: {e.input_tokens} in{cached}, {e.output_tokens} out{estimated}, "
             f"${e.cost:.4f}, {e.latency_s:.1f}s[/]"
         )
 
