@@ -343,6 +343,25 @@ def test_a_model_call_whose_usage_was_estimated_says_so(tmp_path: Path, flavor: 
     assert finished["estimated"] is estimated and finished["input_tokens"] > 0
 
 
+def test_the_session_saves_the_cache_writes(tmp_path: Path) -> None:
+    """`codewright sessions --json` lists a session's cache reads; its cache writes were not kept."""
+    from codewright.agent.session import SessionStore
+
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="read it")])])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "read calc.py", model="anthropic/test-model")
+    assert script.problems == [] and run.outcome.outcome == "done"
+    store = SessionStore(root)
+    try:
+        (saved,) = store.list()
+    finally:
+        store.close()
+    written = sum(e.cache_write_tokens for e in run.of_type("model_call_finished"))
+    assert written > 0 and saved.cache_write_tokens == written
+
+
 def test_time_limit_exits_3(tmp_path: Path) -> None:
     root = project(tmp_path)
     script = Script([lambda rec: Turn(tool_calls=[call("run_command", command="sleep 0.6")])] * 5)

@@ -37,6 +37,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     input_tokens INTEGER NOT NULL DEFAULT 0,
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
     cost REAL NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT '{}',
     pid INTEGER,  -- the process that runs it now or ran it last
@@ -50,6 +51,9 @@ CREATE TABLE IF NOT EXISTS events (
     PRIMARY KEY (session, seq)
 );
 """
+
+_ADDED = {"pid": "INTEGER", "pid_started": "INTEGER", "cache_write_tokens": "INTEGER NOT NULL DEFAULT 0"}
+"""The columns a store made before them lacks: `_add_column` gives it them (its old rows read 0 cache writes)."""
 
 _OURS = {"sessions": {"id", "task", "model", "mode", "created", "updated", "outcome", "state"},
          "events": {"session", "seq", "type", "data"}}
@@ -70,6 +74,7 @@ class SessionRow:
     input_tokens: int
     output_tokens: int
     cache_read_tokens: int
+    cache_write_tokens: int
     cost: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -122,8 +127,8 @@ class SessionStore:
             # survives a crash of codewright; one fsync per checkpoint
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(_SCHEMA)
-            for column in ("pid", "pid_started"):
-                self._add_column(column)
+            for column, kind in _ADDED.items():
+                self._add_column(column, kind)
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise _unreadable(self.path, exc) from None
@@ -139,12 +144,13 @@ class SessionStore:
                                  f"{', '.join(sorted(needed - columns))}); it was left as it is: move it aside and run "
                                  "again to start a new one")
 
-    def _add_column(self, name: str) -> None:
-        """Stores made before sessions kept their process (its id, then its start) get the column."""
+    def _add_column(self, name: str, kind: str) -> None:
+        """Stores made before sessions kept their process (its id, then its start) or their cache writes get the
+        column."""
         if self._has(name):
             return
         try:
-            self.db.execute(f"ALTER TABLE sessions ADD COLUMN {name} INTEGER")
+            self.db.execute(f"ALTER TABLE sessions ADD COLUMN {name} {kind}")
         except sqlite3.OperationalError:
             if not self._has(name):  # unless another process added it first
                 raise
