@@ -248,18 +248,18 @@ def test_a_run_from_a_subfolder_works_on_the_project(tmp_path: Path) -> None:
 
 
 def test_a_second_ctrl_c_while_the_run_winds_up_still_saves_it(tmp_path: Path) -> None:
-    """Ctrl-C pressed twice: the second, arriving during the final checkpoint, used to kill git and
-    Python mid-write, leaving the session "running" and, at times, the shadow index locked."""
+    """Ctrl-C pressed twice: the second, arriving during the final checkpoint (of a step cut short, mid-command),
+    used to kill git and Python mid-write, leaving the session "running" and, at times, the shadow index locked."""
     for i in range(3000):  # enough files that the final checkpoint's `git add` can be seen running
         (tmp_path / f"f{i}.txt").write_text(f"{i}\n")
     lock = tmp_path / ".codewright" / "shadow.git" / "index.lock"
-    with ModelServer(Script([lambda rec: Turn(text="thinking...", delay=60)])) as server:
-        proc = cli("run", "think hard", "--model", MODEL, "--json", "--repo", str(tmp_path), server=server,
-                   start_new_session=True)  # its own process group, which a terminal's Ctrl-C goes to
+    with ModelServer(Script([lambda rec: Turn(tool_calls=[call("run_command", command=f"sleep {MARKER}")])])) as server:
+        proc = cli("run", "wait", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(tmp_path),
+                   server=server, start_new_session=True)  # its own process group, which a terminal's Ctrl-C goes to
         deadline = time.monotonic() + 30
-        while not server.requests and time.monotonic() < deadline:
+        while not sleepers() and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert server.requests, "the run never called the model"
+        assert sleepers(), "the command never started"
         os.killpg(proc.pid, signal.SIGINT)
         deadline = time.monotonic() + 10
         while not lock.exists() and time.monotonic() < deadline:
@@ -581,6 +581,39 @@ def test_a_chat_turn_is_told_of_the_files_undone_or_edited_by_hand_since_the_las
     assert script.problems == [] and script.served == 3
 
 
+def test_a_chat_turn_is_told_once_of_the_hand_edits_made_while_the_model_wrote_its_last_reply(
+        tmp_path: Path) -> None:
+    """Those edits are the user's, not in the turn's checkpoints: the next turn is told of them, and the one after,
+    with nothing checkpointed between, not again."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+
+    def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
+        (tmp_path / "notes.txt").write_text("mine, edited while the model replied\n")
+        return Turn(text="edited")
+
+    def notes(rec: Recorded) -> list[str]:
+        return [m["content"] for m in rec.messages if m["role"] == "user" and m["content"].startswith("Note:")]
+
+    told = []
+    script = Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        edited_by_hand_meanwhile,
+        lambda rec: told.append(notes(rec)) or Turn(text="noted"),
+        lambda rec: told.append(notes(rec)) or Turn(text="still noted"),
+    ])
+    with ModelServer(script) as server:
+        env = {**os.environ, **server.env(), "PYTHONUNBUFFERED": "1"}
+        done = subprocess.run([sys.executable, "-m", "codewright", "chat", "--model", MODEL, "--mode", "full-auto",
+                               "--json", "--repo", str(tmp_path)], input="change a.py\nwhat now?\nand now?\n",
+                              env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    note = ("Note: since your last turn, files changed outside the session: notes.txt (modified). What you read or "
+            "wrote of them before may be out of date: read them again before you rely on them or edit them.")
+    assert told == [[note], [note]]  # the second turn's note, still in the conversation; no other
+    assert script.problems == [] and script.served == 4
+
+
 def test_a_chat_read_from_a_pipe_shows_each_message_after_its_prompt(tmp_path: Path) -> None:
     """Nothing echoes a message that is not typed: the reply came right after `you> `, as if the user had said it."""
     script = Script([lambda rec: Turn(text="THE-REPLY"), lambda rec: Turn(text="THE-SECOND")])
@@ -651,6 +684,27 @@ def test_undo_after_a_resume_that_changed_nothing_undoes_the_agent_and_names_the
         resumed = cli("run", "--resume", events[-1]["session"], "--json", "--repo", str(tmp_path), server=server)
         _, err = resumed.communicate(timeout=60)
     assert resumed.returncode == 0, err
+    result = command_json(tmp_path, "undo")
+    assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
+    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),
+                                                                           ("notes.txt", "modified")]
+    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+
+
+def test_undo_names_the_hand_edits_made_while_the_model_wrote_its_last_reply(tmp_path: Path) -> None:
+    """The run's final checkpoint held the user's edit made after the agent's last change, and `undo`, one
+    checkpoint back, threw that edit away unnamed and left the agent's change in place."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+
+    def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
+        (tmp_path / "notes.txt").write_text("mine, edited while the model replied\n")
+        return Turn(tool_calls=[call("finish", summary="done")])
+
+    run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        edited_by_hand_meanwhile,
+    ]), "edit")
     result = command_json(tmp_path, "undo")
     assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),

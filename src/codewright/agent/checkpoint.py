@@ -231,10 +231,12 @@ class ShadowRepo:
             return self._commit(label)
 
     @held()
-    def changed_since(self, commit: str) -> list[tuple[str, str]]:
-        """What differs on disk from checkpoint `commit` (path, added|modified|deleted), nothing checkpointed."""
+    def changed_since(self, commit: str) -> tuple[str, list[tuple[str, str]]]:
+        """The files on disk as a tree, and what differs in it from checkpoint (or tree) `commit` (path,
+        added|modified|deleted), nothing checkpointed."""
         with self._locked():
-            return self._changes(commit, self._snapshot_tree())
+            tree = self._snapshot_tree()
+            return tree, self._changes(commit, tree)
 
     @held()
     def drop(self, commit: str) -> None:

@@ -167,7 +167,9 @@ class Agent:
         self._attempts = 1
         self._attempt_paths: set[str] = set()  # what this attempt's steps changed, undone by a restart
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
-        self._seen: str | None = None  # the checkpoint of the files as the model last left them (`mark_seen`)
+        self._seen: str | None = None  # the checkpoint (or tree) of the files as the model knows them (`mark_seen`)
+        self._seen_head: str | None = None  # the last checkpoint when `_seen` was last set to one
+        self._unchecked = False  # a step that may change files ran since the agent's last checkpoint (`_finish`)
 
     @staticmethod
     def tool_specs(toolbox: Any, mode: str, commands: bool = True) -> list:
@@ -288,6 +290,7 @@ class Agent:
             changing = any(self._may_change_files(call.name) for call in calls)
             if changing:  # the user's edits made while the model thought are theirs, not the step's
                 self.shadow.checkpoint(f"{self.session}: before step {self.totals.steps + 1}")
+                self._unchecked = True
             outcome = self._run_calls(calls, errors)
             if outcome:
                 return outcome
@@ -588,6 +591,7 @@ class Agent:
         `counted`: a step's own changes, which a restarted attempt undoes (and only those: it put back the whole
         tree, the user's own edits made during the run and their new files too)."""
         made = self.shadow.checkpoint(f"{self.session}: {label}")
+        self._unchecked = False
         if made is None:
             return None
         if counted:
@@ -617,14 +621,20 @@ class Agent:
         `undo`), as `changed_outside` tells a resumed session: it went on from what it had read and written."""
         if self._seen is None or not self.engine.history:
             return
-        if changes := self.shadow.changed_since(self._seen):
+        now, changes = self.shadow.changed_since(self._seen)
+        if changes:  # told once: the files as they are now are those the model knows
             note = _outside_note(changes, "since your last turn, files changed outside the session")
             self.engine.add_user(note, kind="note")
+            self._seen = now
 
     def mark_seen(self) -> None:
         """The files as the last checkpoint holds them are those the model knows (its turn ended, or the session
-        started): what differs from them at its next turn changed outside it."""
-        self._seen = self.shadow.head()
+        started): what differs from them at its next turn changed outside it. Where the agent checkpointed nothing
+        since, the files it was told of at its turn's start (`_changed_between_turns`) stay those it knows: they were
+        told again at every turn after."""
+        head = self.shadow.head()
+        if head != self._seen_head:
+            self._seen = self._seen_head = head
 
     def state(self) -> dict[str, Any]:
         return {
@@ -652,8 +662,13 @@ class Agent:
 
     @held()  # a second Ctrl-C waits until the outcome is saved, then ends the process
     def _finish(self, outcome: Outcome) -> Outcome:
-        """End the run: checkpoint what is on disk, save the session, report. The repository is left as is."""
-        self.checkpoint(outcome.outcome)
+        """End the run: checkpoint what is on disk where a step that may change files ran since the last checkpoint
+        (it ended mid-step: interrupted, a limit), save the session, report. The repository is left as is. After a
+        step's own checkpoint, what changed meanwhile (while the model wrote its last reply) is the user's: a
+        checkpoint of it held their edits, and `undo`, one checkpoint back, threw them away unnamed and left the
+        agent's last change in place; left out, `undo` names them in `unsaved`, as edits made after the run."""
+        if self._unchecked:
+            self.checkpoint(outcome.outcome)
         self.mark_seen()
         self._save(outcome.outcome, outcome.reason)
         if not self.store.path.exists():  # SQLite went on writing to the deleted file: nothing says so but this
