@@ -79,6 +79,7 @@ MAX_REMOVED_BYTES = 1 << 20  # the size of the largest new ignored file a restor
 
 
 NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
+START = "session start"  # the label of a session's first checkpoint, after its id: it holds what changed between two
 SHADOW = "shadow.git"  # the shadow repository, in the data folder
 
 
@@ -98,8 +99,9 @@ class Checkpoint:
 @dataclass
 class Restored:
     changes: list[tuple[str, str]]  # (path, added|modified|deleted): what changed on disk
-    # Files that differed from the last checkpoint before it (edited by hand since the session, say): they went
-    # back too, their state kept under refs/codewright/before-rewind/, so `undo` names them.
+    # Files that differed from the last checkpoint before it (edited by hand since the session, say), and those a
+    # session's start checkpoint gone back past changed (edited by hand between two sessions): they went back too,
+    # their state kept under refs/codewright/before-rewind/, so `undo` names them.
     unsaved: list[str]
     # Folders holding a git repository of their own that differ from the checkpoint (deleted, say): it records
     # their commit, not their files, so they could not be put back. Empty folders a file stands in the way of.
@@ -472,8 +474,9 @@ class ShadowRepo:
         head = self.head()
         listed = set(self._recorded(head, IGNORED) or []) if head else set()
         saved, unsaved = self._keep_current(removed)  # which read-tree then removes, as a file the target lacks
-        unsaved = sorted(unsaved + [path for path in removed if path not in listed])  # made after the last one
         changes = self._changes(saved, commit)
+        unsaved = sorted({*unsaved, *(path for path in removed if path not in listed),  # made after the last one
+                          *self._changed_between_sessions(commit, head, changes)})
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
@@ -488,6 +491,17 @@ class ShadowRepo:
         made, failed = self._make_folders(commit)
         left = [entry for entry in left if os.path.lexists(self.root / entry)] + self._gone(commit)
         return Restored(changes + made + self._remove_folders(commit), unsaved, unrestored + failed + sorted(left))
+
+    def _changed_between_sessions(self, commit: str, head: str | None, changes: list[tuple[str, str]]) -> set[str]:
+        """Those of `changes` (a restore's, to checkpoint `commit`) that a session's start checkpoint after `commit`
+        up to `head` changed: it holds what changed outside the sessions, between two (the user's edits), which a
+        restore to before it put back unnamed, as though the agent had made them."""
+        if head is None:
+            return set()
+        log = self._git("log", "--format=%H%x00%s", f"{commit}..{head}").splitlines()
+        starts = [found for found, label in (line.split("\0", 1) for line in log) if label.endswith(f": {START}")]
+        touched = {path for start in starts for path, _ in self._changes(f"{start}^", start)}
+        return touched & {path for path, _ in changes}
 
     @held()
     def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:

@@ -191,8 +191,9 @@ def _undo(args: argparse.Namespace) -> int:
     for path, change in changes:
         print(f"  {change:8} {quoted(path)}")
     if unsaved:
-        print(f"{len(unsaved)} file(s) had changed since the last checkpoint ({_first(unsaved)}): those changes are "
-              "kept in .codewright/shadow.git under refs/codewright/before-rewind/")
+        print(f"{len(unsaved)} file(s) had changed since the last checkpoint or between two sessions "
+              f"({_first(unsaved)}): those changes are kept in .codewright/shadow.git under "
+              "refs/codewright/before-rewind/")
     if unrestored:
         print(f"{len(unrestored)} path(s) could not be restored ({_first(unrestored)}): a git repository of its own, "
               "of which a checkpoint holds the commit and not the files, an empty folder with a file in its place, "

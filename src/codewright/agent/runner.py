@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from codewright.agent import events as ev
-from codewright.agent.checkpoint import ShadowRepo
+from codewright.agent.checkpoint import START, ShadowRepo
 from codewright.agent.emitter import Emitter, Renderer
 from codewright.agent.loop import Agent, Limits
 from codewright.agent.prompt import SMALL_MODEL_TOOLS, system_prompt
@@ -132,7 +132,7 @@ def open_agent(
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
         if refused := unasked(mode, options):
             emit(ev.ErrorEvent(kind="no_terminal", message=refused, recoverable=True))
-        started = agent.checkpoint("session start")
+        started = agent.checkpoint(START)
         if started is not None:  # it holds what changed outside the session: taken back if nothing follows it
             stack.callback(shadow.drop, started.commit)
         if state:
