@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from tests.support.repos import make_repo
 
-from codewright.cli.project import CEILINGS_VARIABLE, enclosing_project
+from codewright.ceilings import CEILINGS_VARIABLE
+from codewright.cli.project import enclosing_project
 
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 

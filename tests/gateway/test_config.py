@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import fields
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from tests.support.model_server import ModelServer
 
+from codewright.ceilings import CEILINGS_VARIABLE
 from codewright.errors import CodewrightError, UsageError
 from codewright.gateway import DEFAULT_MODEL, Gateway, Message, Request
 from codewright.gateway.config import (
@@ -18,6 +20,7 @@ from codewright.gateway.config import (
     Deployment,
     LocalOptions,
     RouterSettings,
+    find_project_file,
     load_config,
     ollama_url,
     parse_config,
@@ -69,6 +72,46 @@ output = 2.0
     assert config.aliases["cheap"].deployments[0].provider == "ollama"
     assert config.prices["gpt-4o"].input == 1.0
     assert [p.name for p in config.sources] == ["config.toml", "codewright.toml"]
+
+
+# (the folders holding a codewright.toml, those holding a .git, relative to tmp_path; where the search starts;
+# the folder whose file is found, None for none)
+PROJECT_FILE_CASES = {
+    "the start's own": (["p"], [], "p", "p"),
+    "outside git, the nearest above": (["p", "p/a"], [], "p/a/b", "p/a"),
+    "outside git, one in $HOME is not taken below it": (["home"], [], "home/p/q", None),
+    "outside git, one in $HOME, run there": (["home"], [], "home", "home"),
+    "outside git, one below $HOME is taken": (["home/p"], [], "home/p/q", "home/p"),
+    "outside git, one above $HOME is not reached": ([""], [], "home/p", None),
+    "outside git, one in $TMPDIR is not taken below it": (["tmpdir"], [], "tmpdir/t", None),
+    "outside git, one in $TEMP is not taken below it": (["temp"], [], "temp/t", None),
+    "outside git, one in $TMP is not taken below it": (["tmp"], [], "tmp/t", None),
+    "outside git, one in a ceiling CODEWRIGHT_CEILING_DIRECTORIES names": (["ceiling"], [], "ceiling/p", None),
+    "git, the one at the top, from a subfolder": (["p"], ["p"], "p/src/pkg", "p"),
+    "git, the nearest below the top": (["p", "p/src"], ["p"], "p/src/pkg", "p/src"),
+    "git, one above the top is not reached": ([""], ["p"], "p/src", None),
+    "nested git repositories: the innermost's top bounds it": (["p"], ["p", "p/vendor/lib"], "p/vendor/lib", None),
+}
+
+
+@pytest.mark.parametrize(("files", "repos", "start", "found"), PROJECT_FILE_CASES.values(),
+                         ids=PROJECT_FILE_CASES.keys())
+def test_the_project_file_is_searched_for_up_to_the_top_and_below_a_ceiling(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, files: list[str], repos: list[str], start: str,
+        found: str | None) -> None:
+    """A codewright.toml left in $HOME or /tmp, or in a folder holding several repositories, configured every
+    folder below it: the search stops where the one for an index stops (tests/test_cli_project.py)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    for variable in ("TMPDIR", "TEMP", "TMP"):
+        monkeypatch.setenv(variable, str(tmp_path / variable.lower()))
+    monkeypatch.setenv(CEILINGS_VARIABLE, os.pathsep.join([str(tmp_path / "ceiling"), "relative"]))
+    for folder in files:
+        _write(tmp_path / folder / "codewright.toml", "")
+    for folder in repos:
+        (tmp_path / folder / ".git").mkdir(parents=True)
+    (tmp_path / start).mkdir(parents=True, exist_ok=True)
+    expected = None if found is None else tmp_path / found / "codewright.toml"
+    assert find_project_file(tmp_path / start) == expected
 
 
 def test_no_files_gives_the_local_default(tmp_path: Path) -> None:

@@ -20,6 +20,7 @@ from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from codewright.ceilings import searched, work_tree_top
 from codewright.errors import UsageError
 from codewright.gateway.prices import Price
 
@@ -177,11 +178,11 @@ def user_config_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 def find_project_file(start: Path) -> Path | None:
-    for folder in (start, *start.parents):
-        candidate = folder / PROJECT_FILE
-        if candidate.is_file():
-            return candidate
-    return None
+    """The nearest codewright.toml of `start` and its parents, no higher than its git work tree's top and below
+    the nearest ceiling (codewright/ceilings.py), as the index is found: one in $HOME or /tmp, or in a folder
+    holding several repositories, configured every folder below it."""
+    top = work_tree_top(start)
+    return next((folder / PROJECT_FILE for folder in searched(start, top) if (folder / PROJECT_FILE).is_file()), None)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
