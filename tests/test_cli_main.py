@@ -262,6 +262,8 @@ def test_an_empty_file_path_is_a_usage_error(tmp_path: Path, args: list[str]) ->
     (["find", "--query-file", "empty.txt"], "codewright: empty.txt is empty: it holds no task\n"),
     (["map", "--focus", "/"], "codewright: --focus / names no indexed file, folder or symbol\n"),
     (["def", "x" * 300], f"codewright: no definition found for {'x' * 200}... (300 characters)\n"),
+    (["outline", "x" * 300], f"codewright: {'x' * 200}... (300 characters) is not in the index\n"),
+    (["callers", "x" * 300], f"codewright: no symbol named {'x' * 200!r}... (300 characters)\n"),
 ])
 def test_messages_name_what_was_given(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "a.py").write_text("def f():\n    pass\n")
@@ -269,6 +271,20 @@ def test_messages_name_what_was_given(tmp_path: Path, args: list[str], message: 
     out = subprocess.run([sys.executable, "-m", "codewright", *args], cwd=tmp_path, capture_output=True, text=True,
                          check=False, env={**os.environ, "PYTHONPATH": SRC})
     assert out.stderr.endswith(message)
+
+
+LONG_ANSWERS = [  # (command, its output): a pasted page is named by its start, as def and callers name one
+    (["symbols", "x" * 100_000], f"no symbol's name matches {'x' * 200!r}... (100000 characters)\n"),
+    (["refs", "x" * 100_000], f"no uses of {'x' * 200!r}... (100000 characters) are indexed\n"),
+]
+
+
+@pytest.mark.parametrize(("args", "stdout"), LONG_ANSWERS, ids=[args[0] for args, _ in LONG_ANSWERS])
+def test_a_long_query_is_repeated_cut_to_its_start(tmp_path: Path, args: list[str], stdout: str) -> None:
+    """symbols and refs printed the whole of it: 100,000 characters for one line saying nothing matched."""
+    (tmp_path / "a.py").write_text("def f():\n    pass\n")
+    out = run_cli_in(tmp_path, *args)
+    assert (out.returncode, out.stdout, out.stderr) == (0, stdout, "")
 
 
 ODD_NAMES = {"a\nb.py": "def helper():\n    return 1\n", "x\x1b[31mred.py": "def other():\n    return helper()\n"}

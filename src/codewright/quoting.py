@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 NOT_UTF8 = re.compile("[\udc80-\udcff]")  # a byte that is not UTF-8, as os.fsdecode gives it
@@ -37,3 +38,15 @@ def _escaped(ch: str) -> str:
     if _CONTROL.fullmatch(ch):
         return "".join(f"\\x{byte:02x}" for byte in ch.encode())
     return ch
+
+
+INPUT_SHOWN = 200  # characters of a query a message repeats
+
+
+def cut(text: str, show: Callable[[str], str] = repr) -> str:
+    """A query as a message repeats it (`no symbol's name matches ...`): its first INPUT_SHOWN characters shown
+    by `show`, then how long it was. A pasted page (100,000 characters of a file given as a name) was repeated
+    whole, burying the one line that said nothing matched, and in a tool's result filling the model's context."""
+    if len(text) <= INPUT_SHOWN:
+        return show(text)
+    return f"{show(text[:INPUT_SHOWN])}... ({len(text)} characters)"

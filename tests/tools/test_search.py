@@ -124,6 +124,26 @@ def test_graph_lookups(make_box, workspace: Path) -> None:
         assert box.call("find_definition", {"target": "nope_nothing"}).content.startswith("no definition found")
 
 
+LONG = "x" * 100_000
+SHOWN = f"{'x' * 200!r}... (100000 characters)"
+LONG_LOOKUPS = {  # (tool, its arguments, the result): a pasted page is named by its start, as callers names one
+    "find_symbol": ("find_symbol", {"query": LONG}, f"no symbol matches {SHOWN}"),
+    "find_definition": ("find_definition", {"target": LONG},
+                        f"no definition found for {SHOWN}: try find_symbol or search"),
+    "find_references": ("find_references", {"name": LONG}, f"no references to {SHOWN} in the index"),
+    "callers": ("callers", {"symbol": LONG}, f"no symbol named {SHOWN}"),
+}
+
+
+@pytest.mark.parametrize(("tool", "args", "content"), LONG_LOOKUPS.values(), ids=LONG_LOOKUPS.keys())
+def test_a_long_query_is_repeated_cut_to_its_start(make_box, workspace: Path, tool: str, args: dict,
+                                                   content: str) -> None:
+    """find_symbol and find_references repeated the whole of it: 100,000 characters of the model's context."""
+    with Index.open(workspace) as index:
+        index.build()
+        assert make_box(index=index).call(tool, args).content == content
+
+
 def test_graph_lookup_without_an_index(make_box) -> None:
     result = make_box().call("find_symbol", {"query": "greet"})
     assert not result.ok and result.content == "the code index is not available in this session: use search instead"

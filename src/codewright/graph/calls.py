@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from codewright.errors import UsageError
 from codewright.graph.queries import reexported
+from codewright.quoting import cut
 
 
 def ensure_calls(index, before: Callable[[int], None] | None = None) -> None:
@@ -51,11 +52,11 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
         other = conn.execute("SELECT s.sid, f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.qualname=? "
                              "OR s.name=? ORDER BY s.sid LIMIT 1", (text, text)).fetchone()
         if other:
-            raise UsageError(f"{text[:200]!r} is a {other[1]} symbol ({other[0]}): the call graph covers Python only")
-        raise UsageError(f"no symbol named {text[:200]!r}" + (f" ({len(text)} characters)" if len(text) > 200 else ""))
+            raise UsageError(f"{cut(text)} is a {other[1]} symbol ({other[0]}): the call graph covers Python only")
+        raise UsageError(f"no symbol named {cut(text)}")
     if len(rows) > 1:
         listing = "\n  ".join(rows[:50])
-        raise UsageError(f"{text!r} is ambiguous; use one of:\n  {listing}")
+        raise UsageError(f"{cut(text)} is ambiguous; use one of:\n  {listing}")
     return rows[0]
 
 

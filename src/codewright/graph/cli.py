@@ -18,7 +18,7 @@ from codewright.cli.inputs import folder, nonempty, positive_int, whole_number
 from codewright.cli.project import tree
 from codewright.errors import CodewrightError
 from codewright.graph.store import bare_name, split_id
-from codewright.quoting import quoted
+from codewright.quoting import cut, quoted
 
 if TYPE_CHECKING:
     from codewright.graph.index import BuildStats, Index
@@ -75,7 +75,7 @@ def cmd_symbols(args: argparse.Namespace) -> int:
     for s in [] if args.json else found:
         print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {s.kind:<9} {quoted(s.qualname)}")
     if not found and not args.json:
-        print(f"no symbol's name matches {args.query!r}")
+        print(f"no symbol's name matches {cut(args.query)}")
     return 0
 
 
@@ -91,8 +91,7 @@ def cmd_def(args: argparse.Namespace) -> int:
     for s in [] if args.json else found:
         print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {quoted(s.signature or s.qualname)}")
     if not found and not args.json:  # a pasted page is named by its start, as callers names one
-        shown = args.target if len(args.target) <= 200 else f"{args.target[:200]}... ({len(args.target)} characters)"
-        raise CodewrightError(f"no definition found for {quoted(shown)}")
+        raise CodewrightError(f"no definition found for {cut(args.target, quoted)}")
     return 0 if found else 1
 
 
@@ -106,9 +105,9 @@ def cmd_refs(args: argparse.Namespace) -> int:
     if not found and not args.json:
         bare = bare_name(args.name)
         if bare in (args.name, ""):  # `Engine.` names no use to suggest
-            print(f"no uses of {args.name!r} are indexed")
+            print(f"no uses of {cut(args.name)} are indexed")
         else:
-            print(f"no use is resolved to {args.name!r} (`codewright refs {bare}` lists every use of the name)")
+            print(f"no use is resolved to {cut(args.name)} (`codewright refs {cut(bare, str)}` lists every use of the name)")
     return 0
 
 
@@ -122,7 +121,7 @@ def cmd_outline(args: argparse.Namespace) -> int:
         depth = split_id(s.id)[1].count(".")
         print(f"{s.start_line:>5}  {'  ' * depth}{quoted(s.signature or s.kind + ' ' + s.name)}")
     if not found and not args.json:  # as symbols and refs say theirs: no output at all read as a command that failed
-        print(f"{quoted(path)} defines no symbols")
+        print(f"{cut(path, quoted)} defines no symbols")
     return 0
 
 

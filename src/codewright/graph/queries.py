@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from codewright.errors import UsageError
 from codewright.graph.store import DB_NAME, database_file, fts_query, index_dir, split_id, split_identifier
-from codewright.quoting import quoted
+from codewright.quoting import cut, quoted
 
 if TYPE_CHECKING:
     from codewright.graph.resolve import Resolver
@@ -358,9 +358,9 @@ def _require_indexed(conn: sqlite3.Connection, path: str) -> None:
     """A usage error when `path` is not an indexed file: not in the index, or left out (binary, too big...)."""
     row = conn.execute("SELECT status, reason FROM files WHERE path=?", (path,)).fetchone()
     if row is None and _holds_files(conn, path):  # `outline src/pkg`: "not in the index" read as a stale index
-        raise UsageError(f"{path} is a folder: give one of its files")
+        raise UsageError(f"{cut(path, quoted)} is a folder: give one of its files")
     if row is None:
-        raise UsageError(f"{quoted(path)} is not in the index")
+        raise UsageError(f"{cut(path, quoted)} is not in the index")
     if row[0] != "indexed":
         raise UsageError(f"{quoted(path)} is not indexed: {row[1]}")
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from codewright.edit import confined
 from codewright.gateway.types import ToolSpec
+from codewright.quoting import cut
 from codewright.tools.files import NOT_UTF8, SKIP_DIRS, shown_path
 from codewright.tools.process import UNDECODABLE
 from codewright.tools.result import ToolResult
@@ -257,14 +258,14 @@ def _symbol_line(s: Any) -> str:
 def find_symbol(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     found = _index(box).symbols(args["query"], limit=int(args.get("limit") or 30))
     if not found:
-        return ToolResult(f"no symbol matches {args['query']!r}", kind="lookup")
+        return ToolResult(f"no symbol matches {cut(args['query'])}", kind="lookup")
     return ToolResult("\n".join(_symbol_line(s) for s in found), kind="lookup")
 
 
 def find_definition(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     found = _index(box).definitions(args["target"])
     if not found:
-        return ToolResult(f"no definition found for {args['target']!r}: try find_symbol or search", kind="lookup")
+        return ToolResult(f"no definition found for {cut(args['target'])}: try find_symbol or search", kind="lookup")
     return ToolResult("\n".join(_symbol_line(s) for s in found), kind="lookup")
 
 
@@ -272,7 +273,7 @@ def find_references(box: Toolbox, args: dict[str, Any]) -> ToolResult:
     refs = _index(box).references(args["name"])
     limit = int(args.get("limit") or MAX_HITS)
     if not refs:
-        return ToolResult(f"no references to {args['name']!r} in the index", kind="lookup")
+        return ToolResult(f"no references to {cut(args['name'])} in the index", kind="lookup")
     lines = [f"{r.path}:{r.line}:{r.col} {r.kind} {r.qualifier + '.' if r.qualifier else ''}{r.name}"
              + (f" (in {r.scope})" if r.scope else "") for r in refs[:limit]]
     more = f"\n[{len(refs) - limit} more references]" if len(refs) > limit else ""
