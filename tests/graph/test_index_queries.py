@@ -254,6 +254,42 @@ def test_references_by_id_name_and_qualified_name(index: Index) -> None:
         ("pkg/views.py", 7), ("pkg/views.py", 9)]
 
 
+MODULE_USES = {  # (the module asked for, the imports of it among its references: path, line, the name as written;
+    # each is of that module's id, at column 1)
+    "by id": ("pkg/models.py::", [("pkg/__init__.py", 1, ".models"), ("pkg/views.py", 1, "pkg.models"),
+                                  ("pkg/views.py", 2, ".models"), ("pkg/views.py", 3, "pkg.models")]),
+    "by its dotted name": ("pkg.models", [("pkg/__init__.py", 1, ".models"), ("pkg/views.py", 1, "pkg.models"),
+                                          ("pkg/views.py", 2, ".models"), ("pkg/views.py", 3, "pkg.models")]),
+    "a package": ("pkg/__init__.py::", [("main.py", 1, "pkg"),
+                                                                      ("pkg/views.py", 2, ".")]),
+    "a module nothing imports": ("main.py::", []),
+}
+
+
+@pytest.mark.parametrize(("module", "imports"), MODULE_USES.values(), ids=MODULE_USES.keys())
+def test_a_modules_references_are_its_imports_too(index: Index, module: str,
+                                                  imports: list[tuple[str, int, str]]) -> None:
+    """No reference names a module where it is imported, so `refs pkg/mod.py::` left out every importer: for a
+    module nothing else uses, it found nothing. An import is at column 1: the index keeps its line only."""
+    found = [r for r in index.references(module) if r.kind == "import"]
+    assert [(r.path, r.line, r.name) for r in found] == imports
+    assert {(r.col, r.qualifier, r.target) for r in found} <= {(1, "", index.definitions(module)[0].id)}
+
+
+PACKAGE = {"pkg/__init__.py": "", "pkg/mod.py": "", "pkg/other.py": "",
+           "a.py": "from pkg import mod, other\n", "b.py": "from pkg import other\n"}
+
+
+@pytest.mark.parametrize(("module", "imports"), [
+    ("pkg/mod.py::", [("a.py", 1, "pkg.mod")]),  # a name `from pkg import` takes: a module of the package
+    ("pkg/__init__.py::", [("a.py", 1, "pkg"), ("b.py", 1, "pkg")]),  # a.py's two names, one import of pkg
+])
+def test_a_modules_imports_from_its_package(tmp_path: Path, module: str, imports: list[tuple[str, int, str]]) -> None:
+    with Index.open(make_repo(tmp_path / "r", PACKAGE)) as ix:
+        ix.build()
+        assert [(r.path, r.line, r.name) for r in ix.references(module) if r.kind == "import"] == imports
+
+
 def test_outline_lists_symbols_in_order(index: Index) -> None:
     assert [(s.kind, s.qualname, s.start_line) for s in index.outline("pkg/models.py")] == [
         ("class", "pkg.models.User", 1),

@@ -342,8 +342,37 @@ def references(conn: sqlite3.Connection, name: str) -> list[RefInfo]:
     if "::" in name or "." in name:  # an id, or a qualified name: dotted, or scoped (ns::Widget::size)
         sids = list(dict.fromkeys(([name] if "::" in name else []) + [s.id for s in definitions(conn, name)]))
         marks = ",".join("?" * len(sids))
-        return [RefInfo(*r) for r in conn.execute(base + f"r.target IN ({marks})" + order, sids)]
+        found = [RefInfo(*r) for r in conn.execute(base + f"r.target IN ({marks})" + order, sids)]
+        imported = [i for sid in sids if sid.endswith("::") for i in _imports_of(conn, sid)]
+        return sorted(found + imported, key=lambda r: (r.path, r.line, r.col)) if imported else found
     return [RefInfo(*r) for r in conn.execute(base + "r.name=?" + order, (name,))]
+
+
+def _imports_of(conn: sqlite3.Connection, module: str) -> list[RefInfo]:
+    """The imports of a module (its id, `pkg/mod.py::`) as its uses, kind `import`: a module is used by being
+    imported, and no reference names it, so `refs pkg/mod.py::` found none. Those whose target is its file (or
+    its Go package's folder, as `importers` reads them: `import pkg.mod`, `from pkg.mod import f`), and each name
+    a Python package's `from pkg import mod` takes from its `__init__`. The index keeps an import's line, not its
+    column: each is at column 1."""
+    path = split_id(module)[0]
+    folder, _, file = path.rpartition("/")
+    inits = [f"{folder}/__init__.py" if folder else "__init__.py"] if file.endswith((".py", ".pyi")) else []
+    inits += [init + "i" for init in inits]
+    rows = conn.execute(
+        "SELECT f.path, i.line, i.module, i.names, i.scope, i.target FROM imports i JOIN files f ON f.id=i.file_id"
+        " WHERE i.target IN (?, ?, ?, ?) AND f.path != ?", (path, folder, *(inits or ["", ""]), path))
+    stem = file.rsplit(".", 1)[0]
+    found = [RefInfo(where, line, 1, written if target in (path, folder) else _dotted(written, stem), "import", "",
+                     scope, module)
+             for where, line, written, names, scope, target in rows
+             if target in (path, folder) or stem in names.split(",")]
+    # one import statement is a row per name it takes (from pkg import a, b): one use of the module
+    return list({(r.path, r.line, r.name): r for r in found}.values())
+
+
+def _dotted(package: str, name: str) -> str:
+    """A module's name as `from PACKAGE import NAME` writes it: pkg.mod, .mod for `from . import mod`."""
+    return f"{package}{name}" if package.endswith(".") else f"{package}.{name}"
 
 
 def outline(conn: sqlite3.Connection, path: str) -> list[SymbolInfo]:
