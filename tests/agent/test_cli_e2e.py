@@ -15,7 +15,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 from tests.support.cli_schema import validate
-from tests.support.model_server import ModelServer, Recorded, Turn
+from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
 from codewright.agent.checkpoint import MAX_LOOKED_INTO
 
@@ -704,6 +704,35 @@ def test_undo_names_the_hand_edits_made_while_the_model_wrote_its_last_reply(tmp
     run_done(tmp_path, Script([
         lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
         edited_by_hand_meanwhile,
+    ]), "edit")
+    result = command_json(tmp_path, "undo")
+    assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
+    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),
+                                                                           ("notes.txt", "modified")]
+    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+
+
+@pytest.mark.parametrize("changing_nothing", [
+    call("run_command", command="true"),
+    call("edit_file", path="a.py", old_string="not there\n", new_string="x = 3\n"),
+], ids=["a command that writes nothing", "a failed edit"])
+def test_undo_names_the_hand_edits_made_before_a_step_that_changed_nothing(
+    tmp_path: Path, changing_nothing: ToolUse
+) -> None:
+    """The "before step" checkpoint held the user's edit made while the model thought; the step changed nothing,
+    so it stayed the last checkpoint, and `undo`, one checkpoint back, threw that edit away unnamed and left the
+    agent's change in place."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+
+    def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
+        (tmp_path / "notes.txt").write_text("mine, edited while the model thought\n")
+        return Turn(tool_calls=[changing_nothing])
+
+    run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        edited_by_hand_meanwhile,
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
     ]), "edit")
     result = command_json(tmp_path, "undo")
     assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])

@@ -243,9 +243,9 @@ class ShadowRepo:
     @held()
     def drop(self, commit: str) -> None:
         """Take checkpoint `commit` back off the branch where it is still the last one and not the first. A
-        session's start checkpoint that nothing of the agent's followed holds only changes made outside it (the
-        user's edits since the last session): `undo`, going back one checkpoint, threw those away unnamed and
-        undid nothing of the agent's. The files stay as they are; to `undo` they changed since the last checkpoint,
+        session's start checkpoint, or a step's "before step" one, that nothing of the agent's followed holds only
+        changes made outside it (the user's edits since the last session, or while the model thought): `undo`,
+        going back one checkpoint, threw those away unnamed and undid nothing of the agent's. The files stay as they are; to `undo` they changed since the last checkpoint,
         which it names (`Restored.unsaved`)."""
         with self._locked():
             parent = self._run("rev-parse", "--verify", "--quiet", f"{commit}^").stdout.strip()

@@ -170,6 +170,7 @@ class Agent:
         self._seen: str | None = None  # the checkpoint (or tree) of the files as the model knows them (`mark_seen`)
         self._seen_head: str | None = None  # the last checkpoint when `_seen` was last set to one
         self._unchecked = False  # a step that may change files ran since the agent's last checkpoint (`_finish`)
+        self._before: str | None = None  # the checkpoint of the user's edits made before that step, if any
 
     @staticmethod
     def tool_specs(toolbox: Any, mode: str, commands: bool = True) -> list:
@@ -289,13 +290,13 @@ class Agent:
             nudged = False
             changing = any(self._may_change_files(call.name) for call in calls)
             if changing:  # the user's edits made while the model thought are theirs, not the step's
-                self.shadow.checkpoint(f"{self.session}: before step {self.totals.steps + 1}")
-                self._unchecked = True
+                before = self.shadow.checkpoint(f"{self.session}: before step {self.totals.steps + 1}")
+                self._unchecked, self._before = True, before.commit if before else None
             outcome = self._run_calls(calls, errors)
             if outcome:
                 return outcome
             if changing:
-                self.checkpoint(f"after step {self.totals.steps}", counted=True)
+                self._step_checkpoint(f"after step {self.totals.steps}", counted=True)
             self._save()
 
     def _went_wrong(self, outcome: Outcome) -> bool:
@@ -591,7 +592,7 @@ class Agent:
         `counted`: a step's own changes, which a restarted attempt undoes (and only those: it put back the whole
         tree, the user's own edits made during the run and their new files too)."""
         made = self.shadow.checkpoint(f"{self.session}: {label}")
-        self._unchecked = False
+        self._unchecked, self._before = False, None
         if made is None:
             return None
         if counted:
@@ -600,6 +601,16 @@ class Agent:
             self.emit(ev.FileChanged(path=path, change=change))
         self.emit(ev.CheckpointMade(commit=made.commit, label=made.label, files=len(made.changes)))
         return made
+
+    def _step_checkpoint(self, label: str, counted: bool = False) -> None:
+        """Checkpoint the files after a step that may change files, or where the run ended in one. Where the step
+        changed nothing (a command that wrote nothing, a failed edit), its "before step" checkpoint, holding only the
+        user's edits made while the model thought, would be the last one, and `undo` would throw those away unnamed:
+        it is taken back, and `undo` names them in `unsaved`. A restarted attempt's own checkpoint keeps it: the
+        restore's changes are counted from it, and the user's edits were not among them."""
+        before = self._before
+        if self.checkpoint(label, counted) is None and before is not None:
+            self.shadow.drop(before)
 
     def changed_outside(self, last: str | None, changes: list[tuple[str, str]]) -> None:
         """Tell the model of a resumed session which files changed while it was stopped (the user's edits, a
@@ -668,7 +679,7 @@ class Agent:
         checkpoint of it held their edits, and `undo`, one checkpoint back, threw them away unnamed and left the
         agent's last change in place; left out, `undo` names them in `unsaved`, as edits made after the run."""
         if self._unchecked:
-            self.checkpoint(outcome.outcome)
+            self._step_checkpoint(outcome.outcome)
         self.mark_seen()
         self._save(outcome.outcome, outcome.reason)
         if not self.store.path.exists():  # SQLite went on writing to the deleted file: nothing says so but this
