@@ -741,6 +741,50 @@ def test_undo_names_the_hand_edits_made_before_a_step_that_changed_nothing(
     assert (tmp_path / "a.py").read_text() == "x = 1\n"
 
 
+def _undone_while_running(root: Path, *args: str) -> tuple[str, subprocess.CompletedProcess]:
+    """`codewright ARGS` run while a `run` of `root` (its first step an edit of a.py, its second a long command)
+    is still in that command; the run is then interrupted. Returns the run's session id and what ARGS did."""
+    (root / "a.py").write_text("x = 1\n")
+    script = Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(tool_calls=[call("run_command", command=f"sleep {MARKER}")]),
+    ])
+    with ModelServer(script) as server:
+        proc = cli("run", "edit", "--model", MODEL, "--mode", "full-auto", "--json", "--repo", str(root),
+                   server=server)
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if '"tool_call_requested"' in line and "run_command" in line:
+                break
+        session = json.loads(line)["session"]
+        done = subprocess.run([sys.executable, "-m", "codewright", *args, "--repo", str(root)],
+                              capture_output=True, text=True, timeout=60, check=False)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    return session, done
+
+
+@pytest.mark.parametrize("args", [("undo",), ("rewind", "1")], ids=["undo", "rewind"])
+def test_going_back_while_a_session_of_the_project_runs_is_refused(tmp_path: Path, args: tuple[str, ...]) -> None:
+    """An undo or rewind while another terminal's run was still going changed the files under it."""
+    session, done = _undone_while_running(tmp_path, *args)
+    assert (done.returncode, done.stdout, done.stderr) == (2, "", (
+        f"codewright: session {session} is still running in this project: {args[0]} would change the files under "
+        "it; let it end or stop it first, or give --force\n"))
+    assert (tmp_path / "a.py").read_text() == "x = 2\n"
+
+
+def test_going_back_while_a_session_of_the_project_runs_is_done_with_force(tmp_path: Path) -> None:
+    _, done = _undone_while_running(tmp_path, "undo", "--force", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    validate("undo", result)
+    assert (result["label"].endswith(": session start"), result["changes"]) == (
+        True, [{"path": "a.py", "change": "modified"}])
+    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+
+
 def test_rewind_past_a_session_start_names_the_hand_edits_it_held(tmp_path: Path) -> None:
     """The second session's start checkpoint held the user's edit made between the sessions; a rewind to before it
     put that edit back unnamed, as though the agent had made it."""

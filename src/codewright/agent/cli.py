@@ -49,12 +49,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     undo = sub.add_parser("undo", help="undo the last checkpointed change")
     undo.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
     undo.add_argument("--json", action="store_true", help="print one JSON document")
+    undo.add_argument("--force", action="store_true", help="go back even while a session of the project runs")
     undo.set_defaults(func=_undo, steps=1)
 
     rewind = sub.add_parser("rewind", help="go N checkpoints back")
     rewind.add_argument("steps", type=positive_int, metavar="N")
     rewind.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
     rewind.add_argument("--json", action="store_true", help="print one JSON document")
+    rewind.add_argument("--force", action="store_true", help="go back even while a session of the project runs")
     rewind.set_defaults(func=_undo)
 
 
@@ -158,6 +160,27 @@ def _first(paths: list[str]) -> str:
     return ", ".join(map(quoted, paths[:5])) + (", ..." if len(paths) > 5 else "")
 
 
+def _refuse_while_running(root: Path, command: str) -> None:
+    """A session of the project still running (another terminal's `run`, or a `chat` in its turn) goes on from the
+    files as it left them: going back changed them under it, and its next checkpoint took the restore for its own
+    step. A chat waiting for its next message is not running: its next turn is told what changed."""
+    from codewright.agent.session import SessionStore, has_store
+    from codewright.errors import UsageError
+
+    if not has_store(root):
+        return
+    store = SessionStore(root)
+    try:
+        running = store.running()
+    finally:
+        store.close()
+    if running:
+        which = f"session {running[0].id} is" if len(running) == 1 else \
+            f"sessions {', '.join(session.id for session in running)} are"
+        raise UsageError(f"{which} still running in this project: {command} would change the files under it; let it "
+                         "end or stop it first, or give --force")
+
+
 def _undo(args: argparse.Namespace) -> int:
     from codewright.agent.checkpoint import (
         MAX_REMOVED,
@@ -171,6 +194,8 @@ def _undo(args: argparse.Namespace) -> int:
     root = _root(args)
     if not has_shadow(root):  # nothing to undo: no folder is made to say so
         raise UsageError(NO_CHECKPOINTS)
+    if not args.force:
+        _refuse_while_running(root, args.command)
     shadow = ShadowRepo(root)
     target, restored = shadow.rewind(args.steps)
     changes, unsaved, unrestored = restored.changes, restored.unsaved, restored.unrestored

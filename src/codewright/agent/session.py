@@ -256,6 +256,12 @@ class SessionStore:
         rows = self.db.execute(f"SELECT {_ROW} FROM sessions ORDER BY created DESC LIMIT ?", (limit,))
         return [_session(row) for row in rows]
 
+    def running(self) -> list[SessionRow]:
+        """The sessions a live process runs now (a run, or a chat in its turn), newest first: `undo` and `rewind`
+        changed the files under them."""
+        rows = self.db.execute(f"SELECT {_ROW} FROM sessions WHERE outcome = 'running' ORDER BY created DESC")
+        return [session for session in map(_session, rows) if session.outcome == "running"]
+
 
 class UnreadableState(UsageError):
     """A saved session this codewright cannot continue (damaged, or written by another version); the store keeps
