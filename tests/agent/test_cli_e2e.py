@@ -785,6 +785,19 @@ def test_going_back_while_a_session_of_the_project_runs_is_done_with_force(tmp_p
     assert (tmp_path / "a.py").read_text() == "x = 1\n"
 
 
+def test_undo_goes_back_where_the_sessions_store_cannot_be_read(tmp_path: Path) -> None:
+    """Whether a session runs is read from the sessions store; a damaged one tells nothing, and stopped undo."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ]), "edit")
+    (tmp_path / ".codewright" / "sessions.db").write_bytes(b"not a database" * 100)
+    result = command_json(tmp_path, "undo")
+    assert (result["changes"], (tmp_path / "a.py").read_text()) == ([{"path": "a.py", "change": "modified"}],
+                                                                    "x = 1\n")
+
+
 def test_rewind_past_a_session_start_names_the_hand_edits_it_held(tmp_path: Path) -> None:
     """The second session's start checkpoint held the user's edit made between the sessions; a rewind to before it
     put that edit back unnamed, as though the agent had made it."""

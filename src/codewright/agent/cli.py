@@ -163,17 +163,21 @@ def _first(paths: list[str]) -> str:
 def _refuse_while_running(root: Path, command: str) -> None:
     """A session of the project still running (another terminal's `run`, or a `chat` in its turn) goes on from the
     files as it left them: going back changed them under it, and its next checkpoint took the restore for its own
-    step. A chat waiting for its next message is not running: its next turn is told what changed."""
+    step. A chat waiting for its next message is not running: its next turn is told what changed. A store that
+    cannot be read (damaged, another program's) tells nothing either way: going back is what is left then."""
     from codewright.agent.session import SessionStore, has_store
     from codewright.errors import UsageError
 
     if not has_store(root):
         return
-    store = SessionStore(root)
     try:
-        running = store.running()
-    finally:
-        store.close()
+        store = SessionStore(root)
+        try:
+            running = store.running()
+        finally:
+            store.close()
+    except UsageError:
+        return
     if running:
         which = f"session {running[0].id} is" if len(running) == 1 else \
             f"sessions {', '.join(session.id for session in running)} are"
