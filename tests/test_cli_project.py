@@ -223,6 +223,7 @@ def test_sessions_and_undo_from_a_subfolder_are_the_projects(tmp_path: Path) -> 
     root = make_repo(tmp_path / "p", PROJECT, git=True)
     store = SessionStore(root)
     session = store.create("a task", "openai/test-model", "ask")
+    store.save(session, {}, outcome="done")  # ended: undo is refused while a session of the project runs
     store.close()
     shadow = ShadowRepo(root)
     shadow.checkpoint("start")
