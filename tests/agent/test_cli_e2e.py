@@ -88,6 +88,15 @@ def run_done(root: Path, script: Script, task: str, mode: str = "full-auto") -> 
     return check_lines(out.splitlines())
 
 
+def _edit_a_py(root: Path) -> list[dict]:
+    """A finished run whose one step edits a.py (`x = 1` to `x = 2`); its events."""
+    (root / "a.py").write_text("x = 1\n")
+    return run_done(root, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ]), "edit")
+
+
 def command_json(root: Path, *args: str) -> dict:
     """What `codewright ARGS --json` says of `root`, checked to exit 0 and to match its schema in docs/cli.md."""
     done = subprocess.run([sys.executable, "-m", "codewright", *args, "--json", "--repo", str(root)],
@@ -655,12 +664,8 @@ def test_a_nested_git_repository_is_named_as_not_checkpointed(tmp_path: Path) ->
 
 
 def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "notes.txt").write_text("mine\n")
-    run_done(tmp_path, Script([
-        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
-        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
-    ]), "edit")
+    _edit_a_py(tmp_path)
     (tmp_path / "notes.txt").write_text("mine, edited after the run\n")
     undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,
                           text=True, check=False)
@@ -673,12 +678,8 @@ def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
 def test_undo_after_a_resume_that_changed_nothing_undoes_the_agent_and_names_the_hand_edits(tmp_path: Path) -> None:
     """The resume checkpointed the user's edit made between the sessions as its start, and `undo`, one checkpoint
     back, threw that edit away unnamed and left the agent's own change in place."""
-    (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "notes.txt").write_text("mine\n")
-    events = run_done(tmp_path, Script([
-        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
-        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
-    ]), "edit")
+    events = _edit_a_py(tmp_path)
     (tmp_path / "notes.txt").write_text("mine, edited between the sessions\n")
     with ModelServer(Script([lambda rec: Turn(tool_calls=[call("finish", summary="nothing left")])])) as server:
         resumed = cli("run", "--resume", events[-1]["session"], "--json", "--repo", str(tmp_path), server=server)
@@ -787,11 +788,7 @@ def test_going_back_while_a_session_of_the_project_runs_is_done_with_force(tmp_p
 
 def test_undo_goes_back_where_the_sessions_store_cannot_be_read(tmp_path: Path) -> None:
     """Whether a session runs is read from the sessions store; a damaged one tells nothing, and stopped undo."""
-    (tmp_path / "a.py").write_text("x = 1\n")
-    run_done(tmp_path, Script([
-        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
-        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
-    ]), "edit")
+    _edit_a_py(tmp_path)
     (tmp_path / ".codewright" / "sessions.db").write_bytes(b"not a database" * 100)
     result = command_json(tmp_path, "undo")
     assert (result["changes"], (tmp_path / "a.py").read_text()) == ([{"path": "a.py", "change": "modified"}],
@@ -801,12 +798,8 @@ def test_undo_goes_back_where_the_sessions_store_cannot_be_read(tmp_path: Path) 
 def test_rewind_past_a_session_start_names_the_hand_edits_it_held(tmp_path: Path) -> None:
     """The second session's start checkpoint held the user's edit made between the sessions; a rewind to before it
     put that edit back unnamed, as though the agent had made it."""
-    (tmp_path / "a.py").write_text("x = 1\n")
     (tmp_path / "notes.txt").write_text("mine\n")
-    run_done(tmp_path, Script([
-        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
-        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
-    ]), "edit")
+    _edit_a_py(tmp_path)
     (tmp_path / "notes.txt").write_text("mine, edited between the sessions\n")
     run_done(tmp_path, Script([
         lambda rec: Turn(tool_calls=[call("create_file", path="b.py", content="y = 1\n")]),
