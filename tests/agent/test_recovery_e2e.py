@@ -313,15 +313,21 @@ def test_budget_limit_exits_3_once_the_priced_cost_is_spent(tmp_path: Path) -> N
     assert costs and all(c > 0 for c in costs) and sum(costs) >= 0.5 and sum(costs[:-1]) < 0.5
 
 
-def test_the_finished_event_counts_the_cache_writes(tmp_path: Path) -> None:
-    """Anthropic's cache writes (billed at 1.25 times the input price) were in each model_call_finished but not in
-    the run's `finished`, where its cache reads were."""
+def _read_through_anthropic(tmp_path: Path):
+    """A run that reads calc.py and finishes, through the Anthropic protocol (which reports cache writes)."""
     root = project(tmp_path)
     script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
                      lambda rec: Turn(tool_calls=[call("finish", summary="read it")])])
     with ModelServer(script) as server:
         run = run_agent(root, server, "read calc.py", model="anthropic/test-model")
     assert script.problems == [] and run.outcome.outcome == "done"
+    return root, run
+
+
+def test_the_finished_event_counts_the_cache_writes(tmp_path: Path) -> None:
+    """Anthropic's cache writes (billed at 1.25 times the input price) were in each model_call_finished but not in
+    the run's `finished`, where its cache reads were."""
+    _, run = _read_through_anthropic(tmp_path)
     calls = run.of_type("model_call_finished")
     written = sum(e.cache_write_tokens for e in calls)
     finished = run.jsonl()[-1]
@@ -347,12 +353,7 @@ def test_the_session_saves_the_cache_writes(tmp_path: Path) -> None:
     """`codewright sessions --json` lists a session's cache reads; its cache writes were not kept."""
     from codewright.agent.session import SessionStore
 
-    root = project(tmp_path)
-    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
-                     lambda rec: Turn(tool_calls=[call("finish", summary="read it")])])
-    with ModelServer(script) as server:
-        run = run_agent(root, server, "read calc.py", model="anthropic/test-model")
-    assert script.problems == [] and run.outcome.outcome == "done"
+    root, run = _read_through_anthropic(tmp_path)
     store = SessionStore(root)
     try:
         (saved,) = store.list()
