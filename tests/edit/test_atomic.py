@@ -414,6 +414,35 @@ def test_the_folder_is_synced_after_a_rename_or_delete(tree, monkeypatch, label,
     assert (path.read_text() if path.exists() else None) == after
 
 
+NEW_FOLDERS = [
+    ("an existing folder", "d/c.py", ["d"]),
+    ("one new folder", "new/c.py", [".", "new"]),
+    ("two new folders", "new/dir/c.py", [".", "new", "new/dir"]),
+    ("a new folder in an existing one", "d/new/c.py", ["d", "d/new"]),
+]
+
+
+@pytest.mark.parametrize("label, path, synced", NEW_FOLDERS, ids=[f[0] for f in NEW_FOLDERS])
+def test_a_folder_made_for_a_new_file_is_synced_into_its_parent(tree, monkeypatch, label, path, synced):
+    """A new folder's name lives in its parent: only the file's own folder was synced, and a power loss before
+    the parent reached the disk lost the new folder and the file in it."""
+    from codewright.edit import confined
+
+    root = tree({"d/a.py": "a = 1\n"})
+    folders = []
+
+    def fsync(fd):
+        if not _is_file(fd):
+            folders.append(next(f.relative_to(root).as_posix() for f in [root, *root.rglob("*")]
+                                if f.is_dir() and os.stat(f).st_ino == os.fstat(fd).st_ino))
+        return os.fsync(fd)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync))
+    apply_edits(root, [Edit.whole(path, "c = 1\n")])
+    assert folders == synced
+    assert (root / path).read_text() == "c = 1\n"
+
+
 def test_a_file_replaced_by_a_directory_mid_way_is_restored(tree, snapshot, monkeypatch):
     """Between planning and writing, `z.py` becomes a directory (a real file-system change made
     just before the real commit runs): os.replace fails on it and `a.py` is put back."""

@@ -40,7 +40,9 @@ class NotPutBack(OSError):
 
 @contextmanager
 def folder(root: Path, path: Path, *, made: list[Path] | None = None) -> Iterator[int]:
-    """A descriptor of the folder `path` below `root`; with `made`, missing folders are created and added to it."""
+    """A descriptor of the folder `path` below `root`; with `made`, missing folders are created and added to it,
+    each synced into the folder it is made in (see `_sync_folder`): a new folder's name lives in its parent as a
+    file's does, and a power loss before the parent reached the disk lost the folder with the file in it."""
     parts = path.relative_to(root).parts
     fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
@@ -48,6 +50,7 @@ def folder(root: Path, path: Path, *, made: list[Path] | None = None) -> Iterato
             if made is not None and not _exists(name, fd):
                 os.mkdir(name, dir_fd=fd)
                 made.append(root.joinpath(*parts[:i + 1]))
+                _sync_folder(fd)
             inner = _open(name, _FOLDER, fd)
             os.close(fd)
             fd = inner
@@ -230,9 +233,9 @@ def remove(root: Path, path: Path, *, is_folder: bool = False, expect: bytes | o
 
 
 def _sync_folder(parent: int) -> None:
-    """Make a rename or unlink in the folder `parent` durable: the file's data was synced, but its name lives in
-    the folder, and a power loss before the folder reached the disk could lose the rename (the old file back, or
-    none). The change is made already, and seen by every reader: a folder that cannot be synced (some file systems
+    """Make a rename, unlink or new folder in the folder `parent` durable: the file's data was synced, but its name
+    lives in the folder, and a power loss before the folder reached the disk could lose the rename (the old file
+    back, or none). The change is made already, and seen by every reader: a folder that cannot be synced (some file systems
     refuse, EINVAL) fails nothing, as a failure now could not be put back with the rest."""
     try:
         os.fsync(parent)

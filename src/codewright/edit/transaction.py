@@ -2,13 +2,13 @@
 
 Each file is written to a temporary file in its own directory and renamed over the old one (`os.replace`), so
 a reader never sees half a file (one of several hard links is written in place, see `confined.write`), and the
-folder synced, so that a power loss does not lose the rename. If any write fails, or the writing is
-interrupted (Ctrl-C, a SIGTERM the CLI turns into one), the files already written are put back from the bytes
-read before, and new files and directories removed: a failed call leaves the tree byte-identical. The putting
-back itself is not interrupted. Every folder on the way is opened without following a symbolic link
-(`confined`): one swapped for a link since the paths were checked fails the write instead of leading it
-outside the workspace. So does a file that no longer holds what was read (or a new file's name taken
-meanwhile): another program wrote it, and its change is not overwritten.
+folder synced (and each folder made for a new file, into its parent), so that a power loss does not lose the
+rename. If any write fails, or the writing is interrupted (Ctrl-C, a SIGTERM the CLI turns into one), the files
+already written are put back from the bytes read before, and new files and directories removed: a failed call
+leaves the tree byte-identical. The putting back itself is not interrupted. Every folder on the way is opened
+without following a symbolic link (`confined`): one swapped for a link since the paths were checked fails the
+write instead of leading it outside the workspace. So does a file that no longer holds what was read (or a new
+file's name taken meanwhile): another program wrote it, and its change is not overwritten.
 """
 
 from __future__ import annotations
