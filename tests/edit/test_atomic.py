@@ -255,6 +255,42 @@ def test_a_hard_linked_file_that_cannot_be_put_back_names_its_backup(tree, monke
     assert (root / "c.txt").read_text() == "c\n"
 
 
+NOT_PUT_BACK = [
+    ("a file at the root", "a.py", "a.py"),
+    ("a file in a folder", "sub/a.py", "sub/a.py"),
+    ("a name with a newline, quoted", "sub/a\nb.py", "$'sub/a\\nb.py'"),
+]
+
+
+@pytest.mark.parametrize("label, path, shown", NOT_PUT_BACK, ids=[n[0] for n in NOT_PUT_BACK])
+def test_a_file_that_cannot_be_put_back_is_named_from_the_root(tree, monkeypatch, label, path, shown):
+    """The second file cannot be written (the disk is full) and the first, made by the call, cannot be removed
+    (another program made it a folder meanwhile): it was named by its absolute path, unquoted."""
+    from codewright.edit import confined
+
+    root = tree({"b.py": "b = 1\n"})
+    monkeypatch.setattr(confined, "os", _OsWith(_full_at_the_second_file(root / path)))
+    with pytest.raises(EditError) as failed:
+        apply_edits(root, [Edit.whole(path, "a = 1\n"), Edit("b.py", "b = 1\n", "b = 2\n")])
+    assert str(failed.value) == f"b.py: could not be written (No space left on device); restoring failed for {shown}."
+
+
+def _full_at_the_second_file(swapped):
+    """An os.fsync that finds the disk full at the second file's new bytes, `swapped` made a folder meanwhile by
+    another program, so that the file written before cannot be put back."""
+    files = []
+
+    def fsync(fd):
+        files.extend([fd] if _is_file(fd) else [])
+        if len(files) == 2:
+            swapped.unlink()
+            (swapped / "x").mkdir(parents=True)
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        os.fsync(fd)
+
+    return fsync
+
+
 BACKUP_NAMES = [
     ("a short name", "a.txt", ".a.txt."),
     ("a name of 250 bytes, cut to fit 255", "n" * 246 + ".txt", "." + "n" * 227 + "."),

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from codewright.edit import confined
 from codewright.edit.model import EditError
+from codewright.quoting import quoted
 
 
 def _umask() -> int:
@@ -69,25 +70,32 @@ def commit(writes: list[Write], root: Path) -> None:
         done.append(write)
 
 
-def _failed(exc: OSError, write: Write, root: Path, problems: list[str]) -> str:
+def _failed(exc: OSError, write: Write, root: Path, problems: list[Path]) -> str:
     """The message of a call whose `write` failed with `exc`, the others put back but for `problems`. A file
     written in place that could not be put back either (NotPutBack) may hold neither text: the user is told
     where its old bytes are, not that every file was restored."""
-    reason = f"{write.path.relative_to(root).as_posix()}: could not be written ({exc.strerror or exc})"
+    reason = f"{_shown(write.path, root)}: could not be written ({exc.strerror or exc})"
     if isinstance(exc, confined.NotPutBack):
-        kept = (write.path.parent / exc.backup).relative_to(root).as_posix()
-        reason += f", nor its old bytes put back: they are in {kept}"
+        reason += f", nor its old bytes put back: they are in {_shown(write.path.parent / exc.backup, root)}"
         restored = "every other file was restored."
     else:
         restored = "every file was restored; nothing changed."
-    return f"{reason}; " + ("restoring failed for " + ", ".join(problems) + "." if problems else restored)
+    if not problems:
+        return f"{reason}; {restored}"
+    return f"{reason}; restoring failed for " + ", ".join(_shown(path, root) for path in problems) + "."
+
+
+def _shown(path: Path, root: Path) -> str:
+    """`path` as a message names a file: from the repository root, as every other message does (an absolute path
+    was shown for a file not restored), quoted where it holds a newline or a byte that is not UTF-8."""
+    return quoted(path.relative_to(root).as_posix())
 
 
 def _mode(mode: int | None) -> int:
     return _NEW_FILE_MODE if mode is None else mode
 
 
-def _rollback(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
+def _rollback(done: list[Write], made_dirs: list[Path], root: Path) -> list[Path]:
     """Put back what `done` wrote (the last of them perhaps only in part), with Ctrl-C held off meanwhile."""
     held = _hold_interrupts()
     try:
@@ -103,7 +111,7 @@ def _hold_interrupts():
     return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
-def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
+def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[Path]:
     problems = []
     for write in reversed(done):
         try:
@@ -113,7 +121,7 @@ def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]
                 confined.write(root, write.path, write.before, _mode(write.mode), owner=write.owner,
                                xattrs=write.xattrs)
         except OSError:
-            problems.append(str(write.path))
+            problems.append(write.path)
     for folder in reversed(made_dirs):
         try:
             confined.remove(root, folder, is_folder=True)
