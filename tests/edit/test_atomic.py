@@ -275,9 +275,63 @@ def test_a_file_that_cannot_be_put_back_is_named_from_the_root(tree, monkeypatch
     assert str(failed.value) == f"b.py: could not be written (No space left on device); restoring failed for {shown}."
 
 
-def _full_at_the_second_file(swapped):
+KEPT = [
+    ("a file at the root", "a.py", None, r"a\.py \(its old bytes are in (\.a\.py\.[0-9a-f]{16}\.cw-backup)\)"),
+    ("a file in a folder", "sub/a.py", None,
+     r"sub/a\.py \(its old bytes are in (sub/\.a\.py\.[0-9a-f]{16}\.cw-backup)\)"),
+    ("nor can a backup be written", "sub/a.py", errno.EIO,
+     r"sub/a\.py \(its old bytes could not be kept either: Input/output error\)"),
+]
+
+
+@pytest.mark.parametrize("label, path, backup_error, named", KEPT, ids=[k[0] for k in KEPT])
+def test_the_old_bytes_of_a_file_that_cannot_be_put_back_are_kept_beside_it(tree, monkeypatch, label, path,
+                                                                           backup_error, named):
+    """The second file cannot be written (the disk is full) and the first, written already, cannot be put back
+    (another program made it a folder meanwhile): its old bytes were held only in memory, and lost when the
+    process ended. They are kept in a backup beside it that the message names, or the message says they are not."""
+    from codewright.edit import confined
+
+    root = tree({path: "a = 1\n", "b.py": "b = 1\n"})
+    monkeypatch.setattr(confined, "os", _OsWith(_full_at_the_second_file(root / path, backup_error)))
+    with pytest.raises(EditError) as failed:
+        apply_edits(root, [Edit(path, "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n")])
+    found = re.fullmatch(r"b\.py: could not be written \(No space left on device\); restoring failed for "
+                         + named + r"\.", str(failed.value))
+    assert found, str(failed.value)
+    backups = sorted(p.relative_to(root).as_posix() for p in root.rglob("*.cw-backup"))
+    assert backups == ([] if backup_error else [found[1]])
+    assert [(root / b).read_text() for b in backups] == ([] if backup_error else ["a = 1\n"])
+    assert (root / "b.py").read_text() == "b = 1\n"
+
+
+def test_the_old_bytes_of_a_file_that_cannot_be_put_back_are_kept_when_interrupted(tree, monkeypatch):
+    """Ctrl-C while the second file is written, the first made a folder meanwhile: no message names the file not
+    put back, but its old bytes are kept beside it all the same."""
+    from codewright.edit import confined
+
+    root = tree({"a.py": "a = 1\n", "b.py": "b = 1\n"})
+    files = []
+
+    def fsync_then_interrupt(fd):
+        os.fsync(fd)
+        files.extend([fd] if _is_file(fd) else [])
+        if len(files) == 2:
+            (root / "a.py").unlink()
+            (root / "a.py" / "x").mkdir(parents=True)
+            signal.raise_signal(signal.SIGINT)
+
+    monkeypatch.setattr(confined, "os", _OsWith(fsync_then_interrupt))
+    with pytest.raises(KeyboardInterrupt):
+        apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n"), Edit("b.py", "b = 1\n", "b = 2\n")])
+    assert [p.read_text() for p in root.glob(".a.py.*.cw-backup")] == ["a = 1\n"]
+    assert (root / "b.py").read_text() == "b = 1\n"
+
+
+def _full_at_the_second_file(swapped, backup_error=None):
     """An os.fsync that finds the disk full at the second file's new bytes, `swapped` made a folder meanwhile by
-    another program, so that the file written before cannot be put back."""
+    another program, so that the file written before cannot be put back; with `backup_error`, a backup's bytes
+    cannot be synced either."""
     files = []
 
     def fsync(fd):
@@ -286,6 +340,8 @@ def _full_at_the_second_file(swapped):
             swapped.unlink()
             (swapped / "x").mkdir(parents=True)
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        if backup_error and os.readlink(f"/proc/self/fd/{fd}").endswith(".cw-backup"):
+            raise OSError(backup_error, os.strerror(backup_error))
         os.fsync(fd)
 
     return fsync

@@ -184,6 +184,16 @@ def _overwrite(name: str, parent: int, data: bytes, mode: int, expect: bytes | N
         os.unlink(backup, dir_fd=parent)
 
 
+def keep(root: Path, path: Path, old: bytes) -> Path:
+    """`old`, the bytes the file `path` below `root` held, kept in a new synced `.NAME.RANDOM.cw-backup` beside it
+    (see `_backup`), its name synced into the folder: the backup's path. A failed call that could not put the file
+    back held them only in memory, and they were lost when the process ended."""
+    with folder(root, path.parent) as parent:
+        name = _backup(parent, path.name, old)
+        _sync_folder(parent)
+    return path.parent / name
+
+
 def _put_back_in_place(fd: int, old: bytes, backup: str, failure: BaseException) -> None:
     """The open file `fd`, whose writing failed with `failure`, holds `old` again; where it cannot, NotPutBack
     (with the first failure's reason, which the caller reports) says that `backup` holds them, and it stays."""

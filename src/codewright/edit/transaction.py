@@ -70,7 +70,7 @@ def commit(writes: list[Write], root: Path) -> None:
         done.append(write)
 
 
-def _failed(exc: OSError, write: Write, root: Path, problems: list[Path]) -> str:
+def _failed(exc: OSError, write: Write, root: Path, problems: list[str]) -> str:
     """The message of a call whose `write` failed with `exc`, the others put back but for `problems`. A file
     written in place that could not be put back either (NotPutBack) may hold neither text: the user is told
     where its old bytes are, not that every file was restored."""
@@ -82,7 +82,7 @@ def _failed(exc: OSError, write: Write, root: Path, problems: list[Path]) -> str
         restored = "every file was restored; nothing changed."
     if not problems:
         return f"{reason}; {restored}"
-    return f"{reason}; restoring failed for " + ", ".join(_shown(path, root) for path in problems) + "."
+    return f"{reason}; restoring failed for " + ", ".join(problems) + "."
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -95,7 +95,7 @@ def _mode(mode: int | None) -> int:
     return _NEW_FILE_MODE if mode is None else mode
 
 
-def _rollback(done: list[Write], made_dirs: list[Path], root: Path) -> list[Path]:
+def _rollback(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
     """Put back what `done` wrote (the last of them perhaps only in part), with Ctrl-C held off meanwhile."""
     held = _hold_interrupts()
     try:
@@ -111,7 +111,8 @@ def _hold_interrupts():
     return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM, signal.SIGHUP})
 
 
-def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[Path]:
+def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
+    """Put back what `done` wrote, then remove `made_dirs`: how the message names each file not put back."""
     problems = []
     for write in reversed(done):
         try:
@@ -121,13 +122,27 @@ def _put_back(done: list[Write], made_dirs: list[Path], root: Path) -> list[Path
                 confined.write(root, write.path, write.before, _mode(write.mode), owner=write.owner,
                                xattrs=write.xattrs)
         except OSError:
-            problems.append(write.path)
+            problems.append(_not_put_back(write, root))
     for folder in reversed(made_dirs):
         try:
             confined.remove(root, folder, is_folder=True)
         except OSError:
             pass
     return problems
+
+
+def _not_put_back(write: Write, root: Path) -> str:
+    """How the message names the file `write` wrote, which could not be put back. The bytes it held before are
+    kept in a backup beside it (`confined.keep`), which the message names: held only in memory, they were lost
+    when the process ended. They are kept where the call was interrupted too, though no message says so then."""
+    shown = _shown(write.path, root)
+    if write.before is None:
+        return shown
+    try:
+        backup = confined.keep(root, write.path, write.before)
+    except OSError as exc:
+        return f"{shown} (its old bytes could not be kept either: {exc.strerror or exc})"
+    return f"{shown} (its old bytes are in {_shown(backup, root)})"
 
 
 def _remove_if_there(root: Path, path: Path) -> None:
