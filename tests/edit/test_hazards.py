@@ -72,6 +72,13 @@ REFUSALS = [
      CUT_OFF_DIFF.format(0, 0)),
     ("a diff cut off right after `+++ ` (the file was deleted)", {"x.txt": TEN}, "--- a/x.txt\n+++ ",
      r"^The diff has a `\+\+\+` line that names no file \(was it cut off\?\)"),
+    ("a diff cut off at the end of a removed line (its replacement not added)", {"x.txt": TEN},
+     DIFF[:DIFF.index("+E")], CUT_OFF_DIFF.format(4, 3)),
+    ("a diff cut off at the end of an added line (only some of them added)", {"x.txt": TEN},
+     DIFF[:DIFF.index("+extra")], CUT_OFF_DIFF.format(4, 4)),
+    ("a new file's diff cut off at the end of a line (written as a file of its first lines)", {"x.txt": TEN},
+     "--- /dev/null\n+++ b/new.txt\n@@ -0,0 +1,3 @@\n+line 1\n+line 2\n",
+     r"^new.txt: the diff stops inside its hunk 1, `@@ -0,0 \+1,3 @@` \(0 of its 0 old lines, 2 of its 3 new\) "),
     ("a diff cut off in its second file (the first one was written)", {"x.txt": TEN, "y.txt": "y\n"},
      "--- a/y.txt\n+++ b/y.txt\n@@ -1 +1 @@\n-y\n+Y\n" + DIFF[:DIFF.index("+E")].rstrip("\n"),
      CUT_OFF_DIFF.format(4, 3)),
@@ -307,12 +314,21 @@ def test_a_path_line_in_markdown_names_the_file(tree, line, block):
     assert (root / "app.py").read_text() == "x = 2\n"
 
 
-@pytest.mark.parametrize("label, text", [
-    ("its counts met, its last line without a line end", DIFF.rstrip("\n")),
-    ("its counts short (miscounted), its last line ended", DIFF.replace(" h\n", "")),
-])
-def test_a_diff_that_is_not_cut_off_is_applied(tree, label, text):
-    """Only a hunk short of its counts whose last line has no line end stops inside itself."""
+EDITED = TEN.replace("e\n", "E\nextra line\n")
+NOT_CUT_OFF = [
+    ("its counts met, its last line without a line end", DIFF.rstrip("\n"), EDITED),
+    ("its counts short (miscounted), its last line ended", DIFF.replace(" h\n", ""), EDITED),
+    ("ended in its trailing context, its changes whole", DIFF[:DIFF.index(" g\n")], EDITED),
+    ("a context line left out, its last line an added one",
+     "--- a/x.txt\n+++ b/x.txt\n@@ -5,6 +5,7 @@\n e\n f\n g\n h\n j\n+k\n", TEN + "k\n"),
+]
+
+
+@pytest.mark.parametrize("label, text, after", NOT_CUT_OFF, ids=[n[0] for n in NOT_CUT_OFF])
+def test_a_diff_that_is_not_cut_off_is_applied(tree, label, text, after):
+    """A hunk stops inside itself where it is short of its counts and its last line has no line end, or ends
+    in a removed or added line short of a different number of old and new lines; one short of as many on both
+    sides lacks context lines only, and its changes are whole."""
     root = tree({"x.txt": TEN})
     apply_text(root, text)
-    assert (root / "x.txt").read_text() == TEN.replace("e\n", "E\nextra line\n")
+    assert (root / "x.txt").read_text() == after

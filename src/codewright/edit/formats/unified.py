@@ -7,8 +7,10 @@ Each hunk becomes an `Edit` carrying its old start as a hint and its body's ops.
 
 A diff that stops inside its last hunk is refused as cut off (a model's reply that ran out of
 tokens), not applied in part: the hunk has no lines at all, or fewer than its header counts and
-its last line no line end. A complete diff ends its last line; one that does not but whose counts
-are met is taken as whole, and so is one ending its lines whose counts are short (miscounted).
+its last line no line end, or its last line ended but a removed or added one, with its counts short
+by a different number of old and new lines (see `_cut_in_its_changes`). A complete diff ends its
+last line; one that does not but whose counts are met is taken as whole, and so is one ending its
+lines whose counts are short otherwise (miscounted, or context lines left out).
 """
 
 from __future__ import annotations
@@ -249,10 +251,20 @@ def _cut_off(hunk: _Hunk, last: str, ended: bool) -> bool:
     `\\ No newline at end of file` line after it says where it ends."""
     if not hunk.body:
         return True
-    if ended or last.startswith("\\") or hunk.old_len is None:
+    if last.startswith("\\") or hunk.old_len is None:
         return False
     old_n, new_n = _counts(hunk)
+    if ended:
+        return _cut_in_its_changes(hunk, hunk.old_len - old_n, hunk.new_len - new_n)
     return old_n < hunk.old_len or new_n < hunk.new_len
+
+
+def _cut_in_its_changes(hunk: _Hunk, old_short: int, new_short: int) -> bool:
+    """Whether a hunk whose last line is ended stops inside its removed or added lines: it ends in one, and
+    lacks a different number of old and new lines. Cut off there, a line was removed without the lines meant to
+    replace it, or only some of them added. Context lines missing (the model skipped some, or the diff ends in
+    the trailing context) lack as many on both sides, and other miscounts leave a hunk ending in context."""
+    return hunk.body[-1][0] != " " and old_short >= 0 and new_short >= 0 and old_short != new_short
 
 
 def _cut_off_message(diff: _FileDiff, header: str, hunk: _Hunk) -> str:
