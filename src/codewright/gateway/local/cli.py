@@ -29,7 +29,11 @@ def register(models: argparse._SubParsersAction) -> None:
 def _install(args: argparse.Namespace) -> int:
     from codewright.gateway.local import catalog, install
 
-    spec = catalog.spec_for(args.name or catalog.DEFAULT_MODEL)
+    name = args.name or catalog.DEFAULT_MODEL
+    if name not in catalog.CATALOG:  # spec_for's "or give a path" is for --model: install takes no path
+        raise UsageError(f"unknown local model {name!r}: `models install` downloads the catalog's ({catalog.known()}); "
+                         "a GGUF file of your own needs no install: use it as --model local/PATH.gguf")
+    spec = catalog.spec_for(name)
     path = catalog.weights_path(spec.name)
     present = path.is_file()
     if present and not install.intact(path, spec):
