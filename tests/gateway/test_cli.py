@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from tests.support.cli_schema import schemas, validate
 from tests.support.model_server import Fault, ModelServer, closed_url
+from tests.support.repos import make_repo
 
 from codewright.cli.main import main
 from codewright.gateway.local import catalog
@@ -200,3 +201,22 @@ def test_a_key_with_what_no_header_carries_is_named_never_shown(tmp_path: Path, 
         assert result["ok"] is True
     else:
         assert code == 1 and result["error_kind"] == "config" and result["error"].startswith(error)
+
+
+@pytest.mark.parametrize("command, code, shown", [
+    (["models", "--json"], 0, lambda doc: doc["default_model"]),
+    (["models", "check", "--json"], 1, lambda doc: doc["results"][0]["alias"]),  # the probe fails: no key
+], ids=["models", "models check"])
+def test_without_project_it_reads_the_configuration_run_reads_from_a_subfolder(
+        tmp_path: Path, capsys, monkeypatch, command: list[str], code: int, shown) -> None:
+    """From a subfolder that has a codewright.toml of its own, `models` listed that file's models, while `run` and
+    `chat` there work on the project (the git work tree's top) and read the top's: `models` is to show what a run
+    will use, as its help and docs/cli.md say."""
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):  # no user file, no local model to probe
+        monkeypatch.setenv(var, str(tmp_path))
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)  # each probe fails at once, for want of a key
+    project = make_repo(tmp_path / "proj", {"codewright.toml": 'default_model = "openai/top"\n',
+                                           "sub/codewright.toml": 'default_model = "openai/sub"\n'}, git=True)
+    monkeypatch.chdir(project / "sub")
+    assert main(command) == code
+    assert shown(json.loads(capsys.readouterr().out)) == "openai/top"

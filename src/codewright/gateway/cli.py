@@ -31,7 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", type=model_name, help="an alias or PROVIDER/NAME to include (default: all configured)")
-    parser.add_argument("--project", type=folder, default=None, help="project directory (default: current)")
+    parser.add_argument("--project", type=folder, default=None,
+                        help="where the search for codewright.toml starts (default: the project the current "
+                             "directory is in, as for run)")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -39,13 +41,14 @@ def _config(args: argparse.Namespace) -> Any:
     """The configuration as `run` would read it from --project; a --project that is no directory is refused,
     since the search upwards from it would otherwise show some other folder's files (or none) as its own. The
     models a run may go to (fallbacks, the budget's downgrade) are aliases too, named PROVIDER/NAME or not."""
+    from codewright.cli.project import tree
     from codewright.errors import UsageError
     from codewright.gateway.config import load_config
     from codewright.quoting import quoted
 
     if args.project is not None and not args.project.is_dir():
         raise UsageError(f"--project {quoted(args.project)}: not a directory")
-    config = load_config(args.project)
+    config = load_config(tree(args.project))  # run's default too: the project the current directory is in
     if args.model:
         config.default_model = args.model
     config.resolve(config.default_model)
