@@ -1,7 +1,8 @@
 """Dependencies point downward only (DEVELOPERS.md): the foundations and the tools never import the agent, the
 interfaces or the evals. A foundation that imported the agent (the engine once did, for the agent's text-call
 parser) ties the layers into one and breaks reuse below the agent. A layer's command-line front-end (`cli.py`,
-`*_cli.py`) is part of the interfaces: it may draw with `codewright.ui`, never reach the agent or the evals."""
+`*_cli.py`) is part of the interfaces: it may draw with `codewright.ui` and check its arguments with
+`codewright.cli`, never reach the agent or the evals; the layer's own modules use neither."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "codewright"
 LOWER = ["graph", "retrieve", "context", "gateway", "repair", "edit", "tools"]
-UPPER = ("codewright.agent", "codewright.ui", "codewright.eval")
-FRONT_END_MAY = ("codewright.ui",)
+UPPER = ("codewright.agent", "codewright.ui", "codewright.eval", "codewright.cli")
+FRONT_END_MAY = ("codewright.ui", "codewright.cli")  # a command's front-end draws and reads its arguments
 
 
 def imported(path: Path) -> set[str]:
