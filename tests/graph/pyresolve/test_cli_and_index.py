@@ -64,8 +64,8 @@ CONSTRUCTED = {
 @pytest.mark.parametrize(("symbol", "callers"), [
     ("m.py::Point", [("use.py::make", 5, 12)]),
     ("m.py::Plain", [("use.py::make", 5, 22)]),
-    ("m.py::WithInit", [("use.py::make", 5, 31)]),
-    ("m.py::WithInit.__init__", [("use.py::make", 5, 31)]),
+    ("m.py::WithInit", [("use.py::make", 5, 33)]),  # m.WithInit(): at its name
+    ("m.py::WithInit.__init__", [("use.py::make", 5, 33)]),
     ("m.py::Failed", [("use.py::fail", 8, 11)]),
 ])
 def test_constructing_a_class_calls_it(tmp_path, capsys, symbol, callers):
@@ -84,11 +84,32 @@ def test_columns_count_characters_beyond_ascii(tmp_path, capsys):
     and editors have it, and `def` at the method's name missed the call graph's answer (both `m` were given)."""
     write_tree(tmp_path, WIDE)
     out = run_json(capsys, "callers", "m.py::A.m", "--repo", str(tmp_path), "--json")
-    assert [(c["id"], c["line"], c["col"]) for c in out["callers"]] == [("m.py::use", 10, 31)]
+    assert [(c["id"], c["line"], c["col"]) for c in out["callers"]] == [("m.py::use", 10, 33)]
     out = run_json(capsys, "callees", "m.py::use", "--repo", str(tmp_path), "--json")
-    assert [(c["id"], c["line"], c["col"]) for c in out["callees"]] == [("m.py::A", 10, 9), ("m.py::A.m", 10, 31)]
+    assert [(c["id"], c["line"], c["col"]) for c in out["callees"]] == [("m.py::A", 10, 9), ("m.py::A.m", 10, 33)]
     out = run_json(capsys, "def", "m.py:10:33", "--repo", str(tmp_path), "--json")
     assert [d["id"] for d in out["definitions"]] == ["m.py::A.m"]
+
+
+AT_NAME = {"m.py": "class A:\n    def m(self):\n        return 1\n\n\ndef f():\n    return A()\n",
+           "use.py": "import m\nfrom m import f\n\n\ndef use():\n    a = m.A()\n    a.m(); m.f().m(); f()\n"
+                     "    return (a\n            .m())\n"}
+
+
+@pytest.mark.parametrize(("symbol", "spots"), [
+    ("m.py::A.m", [(7, 7), (7, 18), (9, 14)]),  # a.m(), m.f().m(), `a` on one line and `.m()` on the next
+    ("m.py::f", [(7, 14), (7, 23)]),  # m.f(), and f() at its start
+])
+def test_a_call_is_at_the_name_it_calls_as_refs_has_it(tmp_path, capsys, symbol, spots):
+    """`obj.method(x)` was at `obj` in callers and callees, at `method` in refs, which editors jump to too: two
+    columns for one call, and the line of `obj` for a call continued on the next."""
+    write_tree(tmp_path, AT_NAME)
+    out = run_json(capsys, "callers", symbol, "--repo", str(tmp_path), "--json")
+    assert [(c["line"], c["col"]) for c in out["callers"]] == spots
+    refs = run_json(capsys, "refs", symbol.rpartition(".")[2].rpartition(":")[2], "--repo", str(tmp_path), "--json")
+    assert [(r["line"], r["col"]) for r in refs["references"] if r["path"] == "use.py" and r["kind"] == "call"] == spots
+    out = run_json(capsys, "callees", "use.py::use", "--repo", str(tmp_path), "--json")
+    assert {(c["line"], c["col"]) for c in out["callees"] if c["id"] == symbol} == set(spots)
 
 
 TWO_METHODS = ("class A:\n    def m(self):\n        return 1\n\nclass B:\n    def m(self):\n        return 2\n\n"
@@ -223,7 +244,7 @@ def test_namespace_packages_name_their_modules(tmp_path, capsys):
                           "app/main.py": "from ns.sub.util import helper\nimport ns.sub.util as u\n\n"
                                          "def main():\n    return helper() + u.helper()\n"})
     out = run_json(capsys, "callers", "ns/sub/util.py::helper", "--repo", str(tmp_path), "--json")
-    assert [(c["id"], c["col"]) for c in out["callers"]] == [("app/main.py::main", 12), ("app/main.py::main", 23)]
+    assert [(c["id"], c["col"]) for c in out["callers"]] == [("app/main.py::main", 12), ("app/main.py::main", 25)]
 
 
 @pytest.mark.parametrize("init", ["tools/__init__.py", "tools/__init__.pyi"])

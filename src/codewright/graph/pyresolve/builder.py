@@ -14,7 +14,7 @@ import ast
 import time
 
 from codewright.graph.pyresolve import engine as E
-from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope
+from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, named_at
 from codewright.graph.pyresolve.scan import ScopeScan, arg_names
 
 _OVERRIDE_KEYS = (int, str)
@@ -995,9 +995,8 @@ class ModuleBuilder:
         if fn is not None:
             site = e.site(self.ctx, x.lineno, x.col_offset + 1)
             if method:
-                f = x.func
-                site.ref = (f.end_lineno or f.lineno, f.end_col_offset - len(f.attr) + 1)
-                e.watch(fn, E.MethodCall(e, f.attr, args, dst, site, *site.ref))
+                site.ref = named_at(x)
+                e.watch(fn, E.MethodCall(e, x.func.attr, args, dst, site, *site.ref))
             else:
                 e.watch(fn, E.Call(e, args, dst, site))
         self.flow.over.clear()

@@ -44,7 +44,7 @@ MAX_REF_TARGETS = 8
 # digest covers numbers a new one. An index resolved by another (or before the number was kept) is resolved whole
 # again, once, as on first use: its digests all differed from today's, so an update widened to nearly every module
 # in rounds, and kept an older resolver's rows where it did not reach.
-FORMAT = ("callgraph_format", "3")
+FORMAT = ("callgraph_format", "4")
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
@@ -236,14 +236,15 @@ def _write_rows(conn: sqlite3.Connection, prog, keep: set[str]) -> None:
         if path not in keep or not (site.targets or site.classes):
             continue
         in_tree = {full_name(d): d for d in site.defs}
-        col = char_col(mod, site.line, site.col)  # the syntax tree counts bytes, the index characters
+        line, col = site.ref or (site.line, site.col)  # at the method's name in `obj.method(x)`, as refs has it
+        col = char_col(mod, line, col)  # the syntax tree counts bytes, the index characters
         for name in sorted(site.targets):
             d = in_tree.get(name)
             target, external = (sid(d), 0) if d is not None else (name, 1)
-            call_rows.append((sid(caller), target, path, site.line, col, external))
+            call_rows.append((sid(caller), target, path, line, col, external))
             if site.ref is not None:  # `obj.method(...)`: the method name refers to the callee
-                ref_rows.append((path, site.ref[0], char_col(mod, *site.ref), target, external))
-        call_rows.extend((sid(caller), target, path, site.line, col, 0)
+                ref_rows.append((path, line, col, target, external))
+        call_rows.extend((sid(caller), target, path, line, col, 0)
                          for target in sorted(map(sid, site.classes)))  # a construction calls its class
     conn.executemany("INSERT INTO calls VALUES (?,?,?,?,?,?)", call_rows)
     for mod in prog.analysed():

@@ -8,6 +8,7 @@ assignment to it, which is what other scopes and modules see of that variable.
 
 from __future__ import annotations
 
+import ast
 import re
 from dataclasses import dataclass, field
 
@@ -136,6 +137,16 @@ def wide_lines(source: str) -> dict[int, str]:
 def char_col(mod: ModuleInfo, line: int, col: int) -> int:
     """The 1-based character column of a 1-based UTF-8 byte column on a line of `mod`."""
     return wide_col(mod.wide, line, col)
+
+
+def named_at(call: ast.Call) -> tuple[int, int]:
+    """The line and 1-based UTF-8 byte column where a call names what it calls: the method's name in `obj.method(x)`,
+    where `refs` and editors put the use, else the call's start. The call graph's rows are at this spot: at the
+    start of `obj`, callers said another column than refs for the same call."""
+    f = call.func
+    if isinstance(f, ast.Attribute):
+        return f.end_lineno or f.lineno, (f.end_col_offset or 0) - len(f.attr.encode("utf-8")) + 1
+    return call.lineno, call.col_offset + 1
 
 
 def wide_col(wide: dict[int, str], line: int, col: int) -> int:

@@ -17,7 +17,7 @@ import sqlite3
 import warnings
 from pathlib import Path
 
-from codewright.graph.pyresolve.model import wide_col, wide_lines
+from codewright.graph.pyresolve.model import named_at, wide_col, wide_lines
 from codewright.graph.pyresolve.program import decoded
 
 _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -82,7 +82,8 @@ def _relaying_calls(root: Path, path: str) -> set[tuple[int, int]]:
                 todo.append((child, frozenset() if isinstance(child, ast.ClassDef) else _params(child.args)))
                 continue
             if isinstance(child, ast.Call) and params & _passed(child):
-                out.add((child.lineno, wide_col(wide, child.lineno, child.col_offset + 1)))
+                line, col = named_at(child)  # where the call graph's rows put the call
+                out.add((line, wide_col(wide, line, col)))
             todo.append((child, params))
     return out
 
