@@ -32,7 +32,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     for name, text in (("callers", "who calls SYMBOL"), ("callees", "what SYMBOL calls"),
                        ("impact", "transitive callers of SYMBOL")):
         q = sub.add_parser(name, help=text)
-        q.add_argument("symbol", type=nonempty, metavar="SYMBOL", help="path::Qual.name, a dotted qualname or a bare name")
+        q.add_argument("symbol", type=nonempty, metavar="SYMBOL",
+                       help="path::Qual.name, a dotted qualname, a bare name or FILE:LINE:COL")
         q.add_argument("--repo", type=folder, metavar="PATH",
                        help="the indexed tree (default: the project the current directory is in)")
         q.add_argument("--json", action="store_true")
@@ -156,9 +157,10 @@ def _say_when_long(files: int, another_format: bool) -> None:
 
 def run_query(args: argparse.Namespace) -> int:
     from codewright.graph.calls import callees, callers, impact, resolve_symbol
+    from codewright.graph.cli import tree_target
 
     with _open(tree(args.repo)) as index:
-        symbol = resolve_symbol(index.conn, args.symbol)
+        symbol = resolve_symbol(index.conn, tree_target(index, args.symbol))
         if args.query == "callers":
             out = {"symbol": symbol, "callers": callers(index.conn, symbol)}
             lines = [f"{quoted(r['id'])}  {quoted(r['path'])}:{r['line']}:{r['col']}" for r in out["callers"]]

@@ -11,8 +11,8 @@ import sqlite3
 from collections.abc import Callable
 
 from codewright.errors import UsageError
-from codewright.graph.queries import reexported
-from codewright.quoting import cut
+from codewright.graph.queries import LINE_ONLY, POSITION, definitions, reexported
+from codewright.quoting import cut, quoted
 
 
 def ensure_calls(index, before: Callable[[int], None] | None = None) -> None:
@@ -29,6 +29,8 @@ def ensure_calls(index, before: Callable[[int], None] | None = None) -> None:
 
 def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
     """A symbol id for SYMBOL; several matches are a usage error that lists them."""
+    if POSITION.match(text) or LINE_ONLY.match(text):
+        return _symbol_at(conn, text)
     if "::" in text:
         known = conn.execute("SELECT 1 FROM symbols WHERE sid=? UNION ALL SELECT 1 FROM calls WHERE callee=? LIMIT 1",
                              (text, text)).fetchone()
@@ -54,10 +56,25 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
         if other:
             raise UsageError(f"{cut(text)} is a {other[1]} symbol ({other[0]}): the call graph covers Python only")
         raise UsageError(f"no symbol named {cut(text)}")
+    return _only(text, rows)
+
+
+def _only(text: str, rows: list[str]) -> str:
+    """The one id of `rows`; several are a usage error that lists them."""
     if len(rows) > 1:
         listing = "\n  ".join(rows[:50])
         raise UsageError(f"{cut(text)} is ambiguous; use one of:\n  {listing}")
     return rows[0]
+
+
+def _symbol_at(conn: sqlite3.Connection, position: str) -> str:
+    """The id of the symbol defined or used at FILE:LINE:COL (FILE relative to the tree), as `def` finds it: where an
+    editor's cursor stands, which `def` and `refs` took and callers read as a name, `no symbol named`. A position
+    without its column, a file not indexed or a folder are usage errors as for `def`."""
+    rows = list(dict.fromkeys(s.id for s in definitions(conn, position)))
+    if not rows:
+        raise UsageError(f"no symbol is defined or used at {cut(position, quoted)}")
+    return _only(position, rows)
 
 
 def _python_symbols(conn: sqlite3.Connection, column: str, text: str, modules: bool = False) -> list[str]:

@@ -80,12 +80,8 @@ def cmd_symbols(args: argparse.Namespace) -> int:
 
 
 def cmd_def(args: argparse.Namespace) -> int:
-    from codewright.graph.queries import POSITION
-
     index = _ready(args)
-    position = POSITION.match(args.target)  # FILE:LINE:COL's file as `outline` takes one: ./m.py, an absolute path
-    target = f"{_tree_path(index, position.group(1))}:{position.group(2)}:{position.group(3)}" if position else args.target
-    found = index.definitions(target)
+    found = index.definitions(tree_target(index, args.target))
     if args.json:
         _print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
     for s in [] if args.json else found:
@@ -202,6 +198,15 @@ def say_stale(index: Index) -> None:
         print(f"codewright: {len(stale)} file{'s' if len(stale) > 1 else ''} changed since the last index "
               f"({', '.join(map(quoted, stale[:STALE_SHOWN]))}{more}); answers may be out of date: `codewright index` updates it",
               file=sys.stderr)
+
+
+def tree_target(index: Index, target: str) -> str:
+    """TARGET with the file of a FILE:LINE:COL read as `outline` reads one (./m.py, an absolute path); any other
+    target as it is."""
+    from codewright.graph.queries import POSITION
+
+    position = POSITION.match(target)
+    return f"{_tree_path(index, position.group(1))}:{position.group(2)}:{position.group(3)}" if position else target
 
 
 def _tree_path(index: Index, file: str) -> str:

@@ -179,6 +179,30 @@ def test_a_qualified_name_s_last_parts_name_the_symbol(repo, capsys, symbol, fou
     assert out["symbol"] == found
 
 
+@pytest.mark.parametrize(("query", "position", "found"), [
+    ("callers", "src/shop/cart.py:4:9", "src/shop/cart.py::Cart.total"),  # on its definition's name
+    ("callers", "app.py:4:19", "src/shop/cart.py::Cart.total"),  # on a call of it: `total` in Cart().total()
+    ("callees", "app.py:3:5", "app.py::checkout"),
+    ("impact", "src/shop/cart.py:5:16", "src/shop/tax.py::rate"),  # through cart.py's import of it
+    ("callers", "{repo}/src/shop/tax.py:1:5", "src/shop/tax.py::rate"),  # a FILE as outline reads one
+])
+def test_a_position_names_the_symbol_there_as_def_reads_it(repo, capsys, query, position, found):
+    """`callers FILE:LINE:COL`, where an editor's cursor stands, was `no symbol named`: def and refs took it."""
+    out = run_json(capsys, query, position.format(repo=repo), "--repo", str(repo), "--json")
+    assert out["symbol"] == found
+
+
+@pytest.mark.parametrize(("position", "error"), [
+    ("app.py:2:1", "codewright: no symbol is defined or used at app.py:2:1\n"),
+    ("app.py:4", "codewright: app.py:4: a position needs its column too: FILE:LINE:COL\n"),
+    ("nowhere.py:1:1", "codewright: nowhere.py is not in the index\n"),
+    ("src/shop:1:1", "codewright: src/shop is a folder: give one of its files\n"),
+])
+def test_a_position_naming_no_symbol_is_a_usage_error(repo, capsys, position, error):
+    assert main(["callers", position, "--repo", str(repo)]) == 2
+    assert capsys.readouterr().err == error
+
+
 @pytest.mark.parametrize("sid", ["src/shop/tax.py::rat", "::", "nowhere.py::rate"])
 def test_an_unknown_id_is_a_usage_error(repo, capsys, sid):
     assert main(["impact", sid, "--repo", str(repo)]) == 2
