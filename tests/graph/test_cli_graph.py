@@ -159,6 +159,15 @@ def test_def_at_a_position_takes_the_file_as_outline_does(repo: Path, form: str)
     assert (out.returncode, out.stdout) == (0, "pkg/models.py:11:1  def make_user(name)\n")
 
 
+@pytest.mark.parametrize("form", ["./pkg/views.py", "{repo}/pkg/views.py", "../repo/pkg/views.py"])
+def test_refs_at_a_position_takes_the_file_as_def_does(repo: Path, form: str) -> None:
+    """A FILE other than as the tree names it (./pkg/views.py) was `'./pkg/views.py' is not in the index`."""
+    out = cli("refs", form.format(repo=repo) + ":9:16", cwd=repo)
+    assert out.returncode == 0
+    assert out.stdout.splitlines() == ["pkg/views.py:7:12  call       make_user  -> pkg/models.py::make_user",
+                                       "pkg/views.py:9:14  call       m.make_user  -> pkg/models.py::make_user"]
+
+
 def test_def_at_a_line_beyond_any_file_is_not_found(repo: Path) -> None:
     target = "pkg/models.py:99999999999999999999999:1"
     out = cli("def", target, "--repo", str(repo))
@@ -236,6 +245,8 @@ def test_one_signature_of_pages_leaves_the_rest_of_the_map(tmp_path: Path) -> No
     (["refs", "Engine."], "no uses of 'Engine.' are indexed"),  # no `codewright refs ` with an empty name
     (["refs", "pkg.models.User.get_user"],
      "no use is resolved to 'pkg.models.User.get_user' (`codewright refs get_user` lists every use of the name)"),
+    (["refs", "pkg/models.py:7:9"],  # the name defined there, not the position's last part (`py:7:9`)
+     "no use is resolved to 'pkg/models.py:7:9' (`codewright refs get_user_name` lists every use of the name)"),
 ])
 def test_a_query_matching_nothing_says_so_in_one_line(repo: Path, args: list[str], line: str) -> None:
     out = cli(*args, "--repo", str(repo))

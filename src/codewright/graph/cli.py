@@ -44,7 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     q = query("symbols", "find symbols by name (fuzzy)", cmd_symbols, "query", "a name or part of one")
     q.add_argument("--limit", type=positive_int, default=50, metavar="N")
     query("def", "where a symbol is defined", cmd_def, "target", "NAME, Qual.name, path::Qual or FILE:LINE:COL")
-    query("refs", "where a symbol is used", cmd_refs, "name", "NAME, pkg.mod.NAME or path::Qual")
+    query("refs", "where a symbol is used", cmd_refs, "name", "NAME, pkg.mod.NAME, path::Qual or FILE:LINE:COL")
     query("outline", "the symbols of one file", cmd_outline, "file", "a file of the tree")
     query("stats", "what the index holds", cmd_stats, None)
     q = query("map", "the most important files and signatures, in N tokens", cmd_map, None)
@@ -92,19 +92,31 @@ def cmd_def(args: argparse.Namespace) -> int:
 
 
 def cmd_refs(args: argparse.Namespace) -> int:
-    found = _ready(args).references(args.name)
+    index = _ready(args)
+    target = tree_target(index, args.name)
+    found = index.references(target)
     if args.json:
         _print_json({"name": args.name, "references": [r.to_json() for r in found]})
     for r in [] if args.json else found:
-        target = f"  -> {quoted(r.target)}" if r.target else ""
-        print(f"{quoted(r.path)}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{target}")
+        arrow = f"  -> {quoted(r.target)}" if r.target else ""
+        print(f"{quoted(r.path)}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{arrow}")
     if not found and not args.json:
-        bare = bare_name(args.name)
+        bare = _named(index, target)
         if bare in (args.name, ""):  # `Engine.` names no use to suggest
             print(f"no uses of {cut(args.name)} are indexed")
         else:
             print(f"no use is resolved to {cut(args.name)} (`codewright refs {cut(bare, str)}` lists every use of the name)")
     return 0
+
+
+def _named(index: Index, target: str) -> str:
+    """The name whose every use `refs NAME` lists, for a TARGET none of whose uses is resolved: its last part, at a
+    position the name of what is defined or used there (the last part of `a.py:4:9` was `py:4:9`)."""
+    from codewright.graph.queries import POSITION
+
+    if POSITION.match(target):
+        return next((s.name for s in index.definitions(target)), "")
+    return bare_name(target)
 
 
 def cmd_outline(args: argparse.Namespace) -> int:
