@@ -447,6 +447,36 @@ def test_functions_held_by_class_fields_and_module_exports(path, symbols):
     assert found == symbols
 
 
+OBJECT_IN_BLOCK = b"'use strict';\n{\n  const SelectBox = {\n    filter: function (id) {},\n    init(id) {},\n  };\n}\n"
+OBJECT_IN_IIFE = b"(function () {\n  var Shortcuts = { go: function () {}, stop() {} };\n})();\n"
+OBJECT_IN_FUNCTION = b"function f() {\n  const local = { inner() {} };\n}\n"
+PROTOTYPE_OBJECT = b"function Router() {}\nRouter.prototype = {\n  handle: function (req) {},\n  use(fn) {},\n  size: 1,\n};\n"
+DEFAULT_OBJECT = b"export default {\n  name: 'x',\n  render() {},\n  mounted: function () {},\n};\n"
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.ts"])
+@pytest.mark.parametrize("source, symbols", [
+    (OBJECT_IN_BLOCK, [("SelectBox", "variable", 3, ""), ("SelectBox.filter", "function", 4, "SelectBox"),
+                       ("SelectBox.init", "function", 5, "SelectBox")]),
+    (OBJECT_IN_IIFE, [("Shortcuts", "variable", 2, ""), ("Shortcuts.go", "function", 2, "Shortcuts"),
+                      ("Shortcuts.stop", "function", 2, "Shortcuts")]),
+    (OBJECT_IN_FUNCTION, [("f", "function", 1, ""), ("f.local", "variable", 2, "f"),
+                          ("f.local.inner", "function", 2, "f.local")]),
+    (PROTOTYPE_OBJECT, [("Router", "function", 1, ""), ("Router.handle", "method", 3, "Router"),
+                        ("Router.use", "method", 4, "Router")]),
+    (DEFAULT_OBJECT, [("default", "variable", 1, ""), ("default.render", "function", 3, "default"),
+                      ("default.mounted", "function", 4, "default")]),
+], ids=["a block's variable", "an IIFE's variable", "a function's variable", "X.prototype = {...}",
+        "export default {...}"])
+def test_the_functions_of_an_object_literal_are_named_by_what_holds_it(path, source, symbols):
+    """An object a variable holds anywhere (a block at the top of the module, as django's SelectBox.js has it, an
+    IIFE, a function), the object assigned to a prototype and a module's default object name their functions, as
+    `const api = {...}` at the top level and `X.prototype.m = function` did: they were bare (`filter`), or the
+    enclosing function's (`f.inner`), and a prototype's `m: function () {}` no symbol."""
+    found = [(_local(s.id), s.kind, s.start_line, _local(s.parent)) for s in extract(path, source).symbols[1:]]
+    assert found == symbols
+
+
 @pytest.mark.parametrize("path, source, exported", [
     ("a.js", b"function f() {}\nexport default f;\n", [("f", 2)]),
     ("a.js", b"export default function f() {}\n", [("f", 1)]),

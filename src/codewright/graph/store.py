@@ -25,7 +25,7 @@ from typing import TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 16  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 17  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -64,6 +64,9 @@ SCHEMA_VERSION = 16  # 2: refs.scope holds symbols.id; 3: signatures without com
 # a Python .pyw file is named as a .py module is (`pkg/gui.pyw` is `pkg.gui`), and imports find it
 # a C/C++ directive in an initializer (`int t[] = {1,\n#define X 2\n X};`, `{\n#include "t.inc"\n}`) is a macro or an
 # include, and no syntax error
+# 17: the functions of a JS/TS object a variable holds are the variable's wherever it is (`{ const SelectBox = {...} }`,
+# an IIFE, a function: `f.local.m`), the variable a symbol; those of `X.prototype = {...}` are X's methods, those of
+# `export default {...}` are `default.m`: they were bare (`m`) or the enclosing function's
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -10,7 +10,10 @@ run() {}`) is the module's `run`; an anonymous one, there or after `export defau
 functions of an object assigned to
 `module.exports` are the module's functions, as its methods written `parse() {}` are, and those of an object
 held by a variable (`const api = {get: function (url) {}}`) are the variable's (`api.get`), like `post(url) {}`
-beside them.
+beside them, wherever the variable is (in a block, an IIFE, a function: `f.local.get`), it being a symbol then;
+those of an object assigned to a prototype (`Router.prototype = {handle: function () {}}`) are the class's
+methods (`Router.handle`), as `Router.prototype.handle = function` is, and those of a module's default object
+(`export default {render() {}}`) are `default.render`.
 `const x = require("m")` is an import, not a constant."""
 
 from __future__ import annotations
@@ -76,6 +79,15 @@ DEFS_SCM = rf"""
   (#eq? @_module "module") (#eq? @_exports "exports")))
 (variable_declarator value: (object
   (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
+(variable_declarator name: (identifier) @name
+  value: (object [(pair value: {FUNCTION_VALUE}) (method_definition)])) @def.variable
+(program (expression_statement (assignment_expression
+  left: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
+  right: (object [(pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
+                  (method_definition name: (_) @name) @def.function])))
+  (#eq? @_prototype "prototype"))
+(export_statement "default" @default value: (object)) @def.variable
+(export_statement value: (object (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
 (import_statement) @import
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
