@@ -700,6 +700,34 @@ def test_a_define_among_enum_constants_or_members_is_a_macro_of_the_file(path, s
     assert (facts.errors, got, [(i.module, i.line, i.level) for i in facts.imports]) == ([], symbols, imports)
 
 
+OPTIONS = (b"static const struct opt opts[] = {\n  { \"a\", 1 },\n#ifdef HAVE_B\n  { \"b\", B_VALUE },\n#endif\n"
+           b"  { \"c\", 3 },\n};\nint after;\n")
+
+
+@pytest.mark.parametrize("path, source, symbols, uses", [
+    ("a.c", OPTIONS, [("opts", "variable", 1, 7), ("after", "variable", 8, 8)],
+     [("opt", 1, "type"), ("HAVE_B", 3, "name"), ("B_VALUE", 4, "name")]),
+    ("a.cpp", OPTIONS, [("opts", "variable", 1, 7), ("after", "variable", 8, 8)],
+     [("opt", 1, "type"), ("HAVE_B", 3, "name"), ("B_VALUE", 4, "name")]),
+    ("a.c", b"int t[] = {\n  1,\n#if defined(X) && X > 1\n  A,\n#elif Y\n  B,\n#else\n  C,\n#endif\n};\n",
+     [("t", "variable", 1, 10)],
+     [("X", 3, "name"), ("X", 3, "name"), ("A", 4, "name"), ("Y", 5, "name"), ("B", 6, "name"), ("C", 8, "name")]),
+    ("a.c", b"struct p q = {\n  .a = { 1,\n#ifndef NO_TWO\n#define TWO 2\n    TWO,\n#endif\n  },\n};\n",
+     [("q", "variable", 1, 8), ("TWO", "constant", 4, 4)],  # in a nested list, a macro in the conditional
+     [("p", 1, "type"), ("a", 2, "attribute"), ("NO_TWO", 3, "name"), ("TWO", 5, "name")]),
+    ("a.c", b"void f(void) {\n  int a[] = { 1,\n#ifdef L\n  2,\n#endif\n  };\n}\n",
+     [("f", "function", 1, 7)], [("a", 2, "name"), ("L", 3, "name")]),
+])
+def test_a_conditional_in_an_initializer_keeps_every_branch(path, source, symbols, uses):
+    """An `#if`/`#ifdef` between an initializer's elements (an array of structs with an element for each
+    configuration) was a syntax error at each of its lines: the grammar has directives in an enum's body, not in
+    an initializer. The elements of every branch are kept, as the rest of the file keeps every branch's code, and
+    the names the conditions use are uses."""
+    facts = extract(path, source)
+    got = [(_local(s.id), s.kind, s.start_line, s.end_line) for s in facts.symbols[1:]]
+    assert (facts.errors, got, [(r.name, r.line, r.kind) for r in facts.references]) == ([], symbols, uses)
+
+
 @pytest.mark.parametrize("source, name", [
     (b"MY_API my_t\nf6 (a_t source)\n{\n  return 0;\n}\n", "f6"),  # read as `my_t`, f6 an error after it
     (b"static MY_INLINE my_t\nf7 (a_t source, b_t code)\n{\n  return 0;\n}\n", "f7"),

@@ -104,7 +104,8 @@ def imports(src: Source, node: Node) -> list[Import]:
 
 # A macro is the file's wherever it is defined (in a struct's or an enum's body, a namespace, a function); the
 # grammar misreads a `#define` between an enum's constants (`_directive_lines` in tags.py), and any directive in an
-# initializer (`int t[] = {\n#include "t.inc"\n};`), which DEFS_SCM captures: its grammar has none.
+# initializer (`int t[] = {\n#include "t.inc"\n};`, an `#ifdef` between its elements), which DEFS_SCM captures:
+# its grammar has none.
 MACROS = frozenset({"preproc_def", "preproc_function_def"})
 DIRECTIVES_IN = frozenset({"enumerator_list"})
 

@@ -37,6 +37,7 @@ Capture names in REFS queries:
 
 from __future__ import annotations
 
+import heapq
 import re
 from bisect import bisect_right
 from collections.abc import Callable
@@ -121,7 +122,7 @@ class _Def:
 def extract(spec: Spec, path: str, src: Source) -> FileFacts:
     roots = [spec.parser.parse(src.data).root_node]
     defs, import_nodes, package, context = _collect_defs(spec, src, roots)
-    cut = _directive_lines(src, context.directives)
+    cut = _directive_lines(src, context.directives, spec.directives_in)
     if cut:  # the file parsed again without the lines the grammar misread, and those lines apart
         roots = [spec.parser.parse(_blanked(src.data, ranges)).root_node
                  for ranges in (cut, _complement(cut, len(src.data)))]
@@ -144,7 +145,8 @@ def extract(spec: Spec, path: str, src: Source) -> FileFacts:
             imp.scope = None if scope == module_id else scope
             facts.imports.append(imp)
     names = [_span(d.name_node) for d in defs if d.name_node is not None]
-    facts.references = _references(spec, src, root, scopes, names)
+    found = [_references(spec, src, r, scopes, names) for r in roots]  # and the uses on lines parsed apart
+    facts.references = found[0] if len(found) == 1 else list(heapq.merge(*found, key=attrgetter("line", "col")))
     facts.chunks = code_chunks(src, package or module_name, spans)
     return facts
 
@@ -220,24 +222,30 @@ def _span(node: Node) -> tuple[int, int]:
     return node.start_byte, node.end_byte
 
 
-# A preprocessor line but a conditional (`#if`...`#endif`, which grammars read inside an enum body), with its
-# continuation lines.
+# A preprocessor line, with its continuation lines; _DIRECTIVE any but a conditional (`#if`...`#endif`, which
+# grammars read inside an enum body, not in an initializer).
 _NOT_NEWLINE = re.compile(rb"[^\n]")
-_DIRECTIVE = re.compile(rb"^[ \t]*(#)[ \t]*(?!(?:if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b)[A-Za-z_]"
-                        rb"(?:[^\n]*\\\r?\n)*[^\n]*\n?", re.MULTILINE)
+_ANY_DIRECTIVE = rb"[A-Za-z_](?:[^\n]*\\\r?\n)*[^\n]*\n?"
+_DIRECTIVE = re.compile(rb"^[ \t]*(#)[ \t]*(?!(?:if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b)" + _ANY_DIRECTIVE,
+                        re.MULTILINE)
+_DIRECTIVE_OR_CONDITIONAL = re.compile(rb"^[ \t]*(#)[ \t]*" + _ANY_DIRECTIVE, re.MULTILINE)
 
 
-def _directive_lines(src: Source, holders: list[Node]) -> list[tuple[int, int]]:
-    """The byte ranges of the preprocessor lines in `holders` (a `#` in a comment aside), sorted.
+def _directive_lines(src: Source, holders: list[Node], always: frozenset[str]) -> list[tuple[int, int]]:
+    """The byte ranges of the preprocessor lines in `holders` (a `#` in a comment aside), sorted; in those of the
+    types `always` looked at (an enum's body), not the conditionals.
 
     tree-sitter's C grammar reads a `#define` in an enum body (glibc's `_ISupper = 1,\n#define _ISupper
     _ISupper`) as a directive that a comma must follow: the enumerator after it was an error, lost, and the
     macro no symbol; in an initializer (`int t[] = {1,\n#define X 2\n X};`) any directive is an error, the
-    macro lost, as is an include (`{\n#include "t.inc"\n}`). Parsed without these lines the enum or the
-    initializer is whole, and the lines parsed alone are macros and includes."""
+    macro lost, as is an include (`{\n#include "t.inc"\n}`), and a conditional (`{ 1,\n#ifdef X\n 2,\n#endif\n 3 }`,
+    an array of structs with an element for each configuration), which only an enum's body may hold: there the
+    initializer keeps the elements of every branch, as the rest of the file keeps every branch's code. Parsed
+    without these lines the enum or the initializer is whole, and the lines parsed alone are macros and includes."""
     found = []
     for node in holders:
-        for line in _DIRECTIVE.finditer(src.data, node.start_byte, node.end_byte):
+        lines = _DIRECTIVE if node.type in always else _DIRECTIVE_OR_CONDITIONAL
+        for line in lines.finditer(src.data, node.start_byte, node.end_byte):
             inner = node.descendant_for_byte_range(line.start(1), line.start(1) + 1)
             if inner is None or inner.type != "comment":
                 found.append(line.span())
