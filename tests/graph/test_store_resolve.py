@@ -11,6 +11,7 @@ PATHS = {
     "src/lib/core.py", "scripts/tool.py", "scripts/helper.py",
     "lib/ns/plug/__init__.py", "lib/ns/plug/fmt.py", "lib/ns/top.py", "vendor/pkg/models.py", "other/pkg/__init__.py", "other/pkg/sub/__init__.py",
     "other/pkg/helpers.py",
+    "side.py", "side/__init__.py", "bin/twin.py", "twin/__init__.py", "pkg/sub/twin.py", "pkg/sub/twin/__init__.py",
     "pkg/models.pyi", "pkg/typed.pyi", "stubs/__init__.pyi", "stubs/api.pyi", "scripts/cli.pyi", "tools/cli.py",  # stubs
     "web/app.ts", "web/util.ts", "web/components/index.tsx", "web/legacy.js",
     "go.mod", "main.go", "internal/store/store.go", "internal/store/db.go",
@@ -57,6 +58,11 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("other/pkg/sub/__init__.py", "python", "..", 2, "other/pkg/__init__.py"),
         ("other/pkg/sub/__init__.py", "python", "..helpers", 2, "other/pkg/helpers.py"),
         ("pkg/models.py", "python", "....", 4, None),  # above the root
+        # a package before a module of its name, in the same folder or in a folder below (a script's)
+        ("app.py", "python", "side", 0, "side/__init__.py"),
+        ("app.py", "python", "twin", 0, "twin/__init__.py"),
+        ("pkg/sub/deep.py", "python", ".twin", 1, "pkg/sub/twin/__init__.py"),
+        ("app.py", "python", "pkg.sub.twin", 0, "pkg/sub/twin/__init__.py"),
         ("src/lib/core.py", "python", "lib", 0, "src/lib/__init__.py"),
         ("scripts/tool.py", "python", "helper", 0, "scripts/helper.py"),
         ("pkg/models.py", "python", "os.path", 0, None),

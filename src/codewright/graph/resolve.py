@@ -38,6 +38,11 @@ _STARS_CHAIN = _JS | {"python"}
 # A module, its stub (which has the module's name) and a script for pythonw (a module too: Windows imports it)
 _PY_SUFFIXES = (".py", ".pyi", ".pyw")
 _PY_INITS = ("__init__.py", "__init__.pyi")  # either makes its folder a package (a stub-only package has the .pyi)
+# The files that one dotted name can be in one folder of sys.path, in the order imports take them: a package before a
+# module, as Python's import system takes `foo/__init__.py` before `foo.py` beside it; what runs before a stub (a
+# stub-only package's __init__.pyi before a module's stub, as type checkers take them)
+_PY_FORMS = ("/__init__.py", ".py", ".pyw", "/__init__.pyi", ".pyi")
+_FORM_RANK = {form: rank for rank, form in enumerate(_PY_FORMS)}
 
 
 def is_layout_file(path: str) -> bool:
@@ -57,6 +62,21 @@ def _without_py_suffix(path: str) -> str | None:
         if path.endswith(suffix):
             return path[: -len(suffix)]
     return None
+
+
+def python_files(base: str) -> list[str]:
+    """The files the module `base` (a path without suffix: `pkg/mod`) can be, in the order imports take them."""
+    return [base + form for form in _PY_FORMS]
+
+
+def owner_order(path: str, module: str) -> tuple[int, int, str]:
+    """How a file ranks among the files one dotted name `module` can name: the one whose source root (the folder
+    above its outermost package) is nearest the tree's root first, as the root is on sys.path before any folder
+    below it (`foo/__init__.py` before `bin/foo.py`); then by `_PY_FORMS` (`foo/__init__.py` before `foo.py`);
+    then by path, so every run takes the same one."""
+    suffix = path[path.rfind("."):]
+    init = path.endswith("/__init__" + suffix) or path == "__init__" + suffix
+    return path.count("/") - module.count(".") - init, _FORM_RANK["/__init__" + suffix if init else suffix], path
 
 
 def python_modules(paths: set[str]) -> dict[str, str]:
@@ -119,12 +139,12 @@ class ModuleMap:
 
     @classmethod
     def build(cls, paths: set[str], own_modules: dict[str, str], texts: dict[str, str]) -> ModuleMap:
-        """`own_modules` maps each .py file and .pyi stub to its own dotted name. Where files share a name,
-        the one nearest the root owns it, a module before a stub (`pkg/mod.py`, not `pkg/mod.pyi`: the module
-        holds what runs), then the first by path (the same owner in every run); the longer
+        """`own_modules` maps each .py file and .pyi stub to its own dotted name. Where files share a name, the
+        first by `owner_order` owns it: the one whose source root is nearest the tree's root, a package before a
+        module, a module before a stub (`pkg/mod.py`, not `pkg/mod.pyi`: the module holds what runs); the longer
         names that namespace packages give files come after all own names (see `namespace_names`).
         `texts` holds the text of the tree's layout files (`is_layout_file`) by path."""
-        order = sorted(own_modules, key=lambda p: (p.count("/"), p.endswith(".pyi"), p))
+        order = sorted(own_modules, key=lambda p: owner_order(p, own_modules[p]))
         found = cls(paths, js=JsLayout.build({p: t for p, t in texts.items() if p != GO_MOD}))
         for path in order:
             found.modules.setdefault(own_modules[path], path)
@@ -167,9 +187,8 @@ class ModuleMap:
                 return None
             folder = posixpath.dirname(folder)
         base = posixpath.join(folder, *module.split(".")) if module else folder
-        ends = (".py", ".pyi", "/__init__.py", "/__init__.pyi") if module else ("/__init__.py", "/__init__.pyi")
-        # as `ModuleMap.build` orders the owners of one name: a module before its stub, both before a package
-        return next((base + end for end in ends if base + end in self.paths), None)
+        candidates = python_files(base) if module else [f"{base}/{init}" for init in _PY_INITS]
+        return next((c for c in candidates if c in self.paths), None)
 
     def _js(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
         if not module.startswith("."):  # a path alias, a package of the workspace, or a dependency
@@ -374,10 +393,8 @@ class Resolver:
         sid = self.lookup(target, name)
         if sid:
             return ("sym", sid)
-        if is_package_init(target):  # a submodule: a module or package before a stub
-            sub = target.rsplit("/", 1)[0] + "/" + name
-            candidate = self._first_file([sub + ".py", sub + "/__init__.py", sub + ".pyw", sub + ".pyi",
-                                          sub + "/__init__.pyi"])
+        if is_package_init(target):  # a submodule
+            candidate = self._first_file(python_files(target.rsplit("/", 1)[0] + "/" + name))
             if candidate is not None:
                 return ("file", candidate)
         return ("file", target) if _module_name_of(target) == name else ("none", "")

@@ -59,6 +59,8 @@ SCHEMA_VERSION = 17  # 2: refs.scope holds symbols.id; 3: signatures without com
 # started at (BUILD_STARTED): a file changed keeping its size and mtime, or in the tick it was read, is seen
 # 16: a JS/TS generator function (`module.exports = function* gen`, `exports.gen = function* ()`) is a symbol
 # wherever a function is
+# 17: a Python package takes its name before a module of that name beside it, and a source root nearer the tree's
+# root before one below it (`import foo` is foo/__init__.py, not foo.py nor bin/foo.py)
 # an anonymous class or function that is a JS/TS module's default (`export default class {}`, `module.exports =
 # function () {}`) is `default` (its methods `default.go`); the methods were the module's, the function no symbol
 # a Python .pyw file is named as a .py module is (`pkg/gui.pyw` is `pkg.gui`), and imports find it

@@ -271,6 +271,38 @@ def test_namespace_packages_name_their_modules(tmp_path, capsys):
     assert [(c["id"], c["col"]) for c in out["callers"]] == [("app/main.py::main", 12), ("app/main.py::main", 25)]
 
 
+SIDE = "def f():\n    return 1\n"  # the module that loses to a package of its name
+SIDE_PACKAGE = "def f():\n    return 2\n"
+
+
+@pytest.mark.parametrize(("tree", "target", "callee"), [
+    pytest.param({"side.py": SIDE, "side/__init__.py": SIDE_PACKAGE,
+                  "app.py": "import side\n\ndef main():\n    return side.f()\n"},
+                 "side/__init__.py", "side/__init__.py::f", id="a package beside a module of its name"),
+    pytest.param({"bin/side.py": SIDE, "side/__init__.py": SIDE_PACKAGE,
+                  "app.py": "import side\n\ndef main():\n    return side.f()\n"},
+                 "side/__init__.py", "side/__init__.py::f", id="a package at the root, a script in a folder below"),
+    pytest.param({"pkg/__init__.py": "", "pkg/side.py": SIDE, "pkg/side/__init__.py": SIDE_PACKAGE,
+                  "app.py": "from pkg import side\n\ndef main():\n    return side.f()\n"},
+                 "pkg/__init__.py", "pkg/side/__init__.py::f", id="a subpackage beside a submodule, from its package"),
+    pytest.param({"pkg/__init__.py": "", "pkg/side.py": SIDE, "pkg/side/__init__.py": SIDE_PACKAGE,
+                  "pkg/app.py": "from .side import f\n\ndef main():\n    return f()\n"},
+                 "pkg/side/__init__.py", "pkg/side/__init__.py::f", id="a relative import"),
+])
+def test_a_package_is_imported_before_a_module_of_its_name(tmp_path, capsys, tree, target, callee):
+    """As Python's import system takes them: `foo/__init__.py` before `foo.py` in one folder of sys.path, and the
+    tree's root before a folder below it. The module was taken in both, by the index and the call graph alike where
+    it was beside the package, by the index alone where it was deeper; the index and the call graph agree now."""
+    write_tree(tmp_path, tree)
+    app = next(p for p in tree if p.endswith("app.py"))
+    with Index.open(tmp_path) as index:
+        index.build()
+        assert [i.target for i in index.imports(app)] == [target]
+        assert [(r.path, r.target) for r in index.references("f")] == [(app, callee)]
+    out = run_json(capsys, "callees", f"{app}::main", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["external"]) for c in out["callees"]] == [(callee, False)]
+
+
 @pytest.mark.parametrize("init", ["tools/__init__.py", "tools/__init__.pyi"])
 def test_a_new_package_renames_the_modules_below_it(tmp_path, capsys, init):
     """`import fmt` names tools/fmt.py while tools/ is a plain folder (a script's own folder); once

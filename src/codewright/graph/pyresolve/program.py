@@ -27,7 +27,7 @@ from codewright.graph.pyresolve.builder import ModuleBuilder
 from codewright.graph.pyresolve.fallback import build_fallback
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, wide_lines
 from codewright.graph.pyresolve.scan import module_all, scan
-from codewright.graph.resolve import is_package_init, namespace_names
+from codewright.graph.resolve import is_package_init, namespace_names, owner_order
 
 MAX_FILE_BYTES = 5_000_000
 MAX_ROUNDS = 50  # solve, then complete what stayed unknown (decorators, keys), and solve again
@@ -117,6 +117,8 @@ class Program:
                 d = os.path.dirname(d)
             sub = rel[len(d) + 1:] if d else rel
             prog._register(rel, prog._dotted(sub), d)
+        for name, cands in prog.by_name.items():  # as the index orders the files of one name
+            cands.sort(key=lambda p, name=name: owner_order(p, name))
         prog._name_namespace_packages()
         for rel in sorted(paths):
             prog._load(rel)
@@ -245,14 +247,15 @@ class Program:
         return ".".join(parts + ([module] if module else []))
 
     def resolve(self, dotted: str, importer: ModuleInfo | None) -> ModuleInfo | None:
-        """The module `dotted` names for `importer` (one in its own source root first), loaded if it was not."""
+        """The module `dotted` names for `importer` (one in its own source root first, else the first of them as
+        `owner_order` ranks them: `foo/__init__.py` before `foo.py` beside it), loaded if it was not."""
         cands = self.by_name.get(dotted, [])
         while cands:
             if len(cands) == 1 or importer is None:
                 rel = cands[0]
             else:
                 own = self.src_root.get(importer.path)
-                rel = min(cands, key=lambda p: (self.src_root.get(p) != own, len(p), p))
+                rel = min(cands, key=lambda p: self.src_root.get(p) != own)  # the first of the least
             mod = self._load(rel)
             if mod is not None:
                 return mod
