@@ -277,17 +277,31 @@ def test_a_modules_references_are_its_imports_too(index: Index, module: str,
 
 
 PACKAGE = {"pkg/__init__.py": "", "pkg/mod.py": "", "pkg/other.py": "",
-           "a.py": "from pkg import mod, other\n", "b.py": "from pkg import other\n"}
+           "a.py": "from pkg import mod, other\n", "b.py": "from pkg import other\n",
+           # ns/ holds no __init__.py: a namespace package (PEP 420)
+           "ns/mod.py": "def f():\n    return 1\n", "ns/other.py": "", "ns/user.py": "from . import mod\n",
+           "d.py": "from ns import mod\n\nmod.f()\n"}
 
 
 @pytest.mark.parametrize(("module", "imports"), [
     ("pkg/mod.py::", [("a.py", 1, "pkg.mod")]),  # a name `from pkg import` takes: a module of the package
     ("pkg/__init__.py::", [("a.py", 1, "pkg"), ("b.py", 1, "pkg")]),  # a.py's two names, one import of pkg
+    ("ns/mod.py::", [("d.py", 1, "ns.mod"), ("ns/user.py", 1, ".mod")]),  # a name taken from a namespace package
+    ("ns/other.py::", []),  # not a name they take
 ])
 def test_a_modules_imports_from_its_package(tmp_path: Path, module: str, imports: list[tuple[str, int, str]]) -> None:
     with Index.open(make_repo(tmp_path / "r", PACKAGE)) as ix:
         ix.build()
         assert [(r.path, r.line, r.name) for r in ix.references(module) if r.kind == "import"] == imports
+
+
+def test_a_module_of_a_namespace_package_is_found_from_its_folder(tmp_path: Path) -> None:
+    """`from ns import mod`, ns/ holding no __init__.py (PEP 420): the import is of the folder ns/, and `mod` is
+    its module ns/mod.py. No file is named `ns`: the import had no target, and mod.f() resolved to nothing."""
+    with Index.open(make_repo(tmp_path / "r", PACKAGE)) as ix:
+        ix.build()
+        assert [i.target for i in ix.imports("d.py")] == ["ns"]
+        assert [(r.path, r.line, r.col, r.kind) for r in ix.references("ns/mod.py::f")] == [("d.py", 3, 5, "call")]
 
 
 def test_outline_lists_symbols_in_order(index: Index) -> None:

@@ -69,6 +69,11 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("pkg/models.py", "python", "ns.plug.fmt", 0, "lib/ns/plug/fmt.py"),  # ns/ is a namespace package
         ("pkg/models.py", "python", "ns.top", 0, "lib/ns/top.py"),
         ("pkg/models.py", "python", "lib.ns.top", 0, "lib/ns/top.py"),
+        ("pkg/models.py", "python", "ns", 0, "lib/ns"),  # a namespace package is its folder (from ns import top)
+        ("pkg/models.py", "python", "lib.ns", 0, "lib/ns"),
+        ("lib/ns/top.py", "python", ".", 1, "lib/ns"),
+        ("lib/ns/plug/fmt.py", "python", "..", 2, "lib/ns"),
+        ("scripts/tool.py", "python", "lib", 0, "src/lib/__init__.py"),  # a module before a namespace package
         ("scripts/tool.py", "python", "pkg.models", 0, "pkg/models.py"),  # an own name wins over a longer one;
         # the module over its stub beside it, and a stub where it is alone
         ("scripts/tool.py", "python", "pkg.typed", 0, "pkg/typed.pyi"),

@@ -83,7 +83,7 @@ class ImportInfo:
     module: str  # as written
     names: list[str]
     alias: str | None
-    target: str | None  # the imported file (a directory for Go and Java packages), when in the tree
+    target: str | None  # the imported file (a folder: Go and Java packages, Python namespace ones), when in the tree
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -352,20 +352,22 @@ def _imports_of(conn: sqlite3.Connection, module: str) -> list[RefInfo]:
     """The imports of a module (its id, `pkg/mod.py::`) as its uses, kind `import`: a module is used by being
     imported, and no reference names it, so `refs pkg/mod.py::` found none. Those whose target is its file (or
     its Go package's folder, as `importers` reads them: `import pkg.mod`, `from pkg.mod import f`), and each name
-    a Python package's `from pkg import mod` takes from its `__init__`. The index keeps an import's line, not its
-    column: each is at column 1."""
+    a Python package's `from pkg import mod` takes from its `__init__`, or a namespace package's from its folder
+    (ns/ without __init__.py). The index keeps an import's line, not its column: each is at column 1."""
     path = split_id(module)[0]
     folder, _, file = path.rpartition("/")
-    inits = [f"{folder}/__init__.py" if folder else "__init__.py"] if file.endswith((".py", ".pyi")) else []
-    inits += [init + "i" for init in inits]
+    python = file.endswith((".py", ".pyi", ".pyw"))
+    init = f"{folder}/__init__.py" if folder else "__init__.py"
+    whole = [path] if python else [path, folder]  # a Go or Java package's folder is its files'
+    targets = whole + ([init, init + "i", folder] if python else [])  # and the packages each name is taken from
     rows = conn.execute(
         "SELECT f.path, i.line, i.module, i.names, i.scope, i.target FROM imports i JOIN files f ON f.id=i.file_id"
-        " WHERE i.target IN (?, ?, ?, ?) AND f.path != ?", (path, folder, *(inits or ["", ""]), path))
+        f" WHERE i.target IN ({','.join('?' * len(targets))}) AND f.path != ?", (*targets, path))
     stem = file.rsplit(".", 1)[0]
-    found = [RefInfo(where, line, 1, written if target in (path, folder) else _dotted(written, stem), "import", "",
+    found = [RefInfo(where, line, 1, written if target in whole else _dotted(written, stem), "import", "",
                      scope, module)
              for where, line, written, names, scope, target in rows
-             if target in (path, folder) or stem in names.split(",")]
+             if target in whole or stem in names.split(",")]
     # one import statement is a row per name it takes (from pkg import a, b): one use of the module
     return list({(r.path, r.line, r.name): r for r in found}.values())
 

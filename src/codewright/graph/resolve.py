@@ -4,8 +4,9 @@ Two steps, both pure lookups in tables built from the whole tree:
 
 1. An import's module string becomes a repository path (`ModuleMap.resolve`): Python
    dotted and relative modules, JS/TS relative specifiers with their extensions and
-   index files, Go import paths under the go.mod module path (a package directory), C/C++
-   quoted includes, Java packages and classes, Rust `crate::`/`super::` paths and `mod`.
+   index files, Go import paths under the go.mod module path (a package directory), a Python namespace
+   package (a folder without __init__.py) as its folder, C/C++ quoted includes, Java packages and classes,
+   Rust `crate::`/`super::` paths and `mod`.
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
    bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`). Only
@@ -127,12 +128,35 @@ def namespace_names(path: str, module: str) -> list[str]:
     return names
 
 
+def namespace_packages(own_modules: dict[str, str]) -> dict[str, str]:
+    """The folders that are namespace packages (PEP 420: no __init__.py, Python files below), by each dotted name
+    they may have: `from ns import m` imports ns/m.py from the folder ns/ (no file is named `ns`). As for a file's
+    longer names (`namespace_names`), each name the folders above give is offered, `lib/ns` being `ns` and `lib.ns`;
+    where folders share a name, the one nearest the root owns it."""
+    packages = {posixpath.dirname(p) for p in own_modules if is_package_init(p)}
+    folders: set[str] = set()
+    for folder in {p.rpartition("/")[0] for p in own_modules}:
+        while folder and folder not in folders:
+            folders.add(folder)
+            folder = posixpath.dirname(folder)
+    found: dict[str, str] = {}
+    for folder in sorted(folders - packages, key=lambda f: (f.count("/"), f)):
+        parts = folder.split("/")
+        for start in range(len(parts) - 1, -1, -1):
+            if not parts[start].isidentifier():
+                break
+            found.setdefault(".".join(parts[start:]), folder)
+    return found
+
+
 @dataclass
 class ModuleMap:
     """Every file of the tree, indexed the ways imports name them."""
 
     paths: set[str]
     modules: dict[str, str] = field(default_factory=dict)  # python dotted -> path
+    namespaces: dict[str, str] = field(default_factory=dict)  # python dotted -> a namespace package's folder
+    namespace_folders: set[str] = field(default_factory=set)
     go_module: str | None = None
     dirs: set[str] = field(default_factory=set)
     js: JsLayout = field(default_factory=JsLayout)
@@ -151,6 +175,8 @@ class ModuleMap:
         for path in order:
             for name in namespace_names(path, own_modules[path]):
                 found.modules.setdefault(name, path)
+        found.namespaces = namespace_packages(own_modules)
+        found.namespace_folders = set(found.namespaces.values())
         found.dirs = {p.rpartition("/")[0] for p in paths}
         if GO_MOD in texts:
             for line in texts[GO_MOD].splitlines():
@@ -174,13 +200,14 @@ class ModuleMap:
             if level > 1:
                 package = package[: len(package) - (level - 1)]
             module = ".".join([*package, module] if module else package)
-        return self.modules.get(module)
+        return self.modules.get(module) or self.namespaces.get(module)
 
     def _python_relative(self, path: str, module: str, level: int) -> str | None:
         """A relative import's file, found from the importing file's folder as Python finds it: by its dotted
         name it was the file that owns that name, another tree's package of the same name nearer the root (in
         `b/app/views.py`, `from .models import X` was a/app/models.py). None when the folders above run out, or
-        hold no such file (a namespace package: the name is looked up then)."""
+        hold no such file (the name is looked up then); the folder for a namespace package (`from . import m` in
+        ns/a.py, whose ns/ has no __init__.py)."""
         folder = posixpath.dirname(path)
         for _ in range(level - 1):
             if not folder:
@@ -188,7 +215,8 @@ class ModuleMap:
             folder = posixpath.dirname(folder)
         base = posixpath.join(folder, *module.split(".")) if module else folder
         candidates = python_files(base) if module else [f"{base}/{init}" for init in _PY_INITS]
-        return next((c for c in candidates if c in self.paths), None)
+        found = next((c for c in candidates if c in self.paths), None)
+        return found or (base if base in self.namespace_folders else None)
 
     def _js(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
         if not module.startswith("."):  # a path alias, a package of the workspace, or a dependency
@@ -393,8 +421,11 @@ class Resolver:
         sid = self.lookup(target, name)
         if sid:
             return ("sym", sid)
-        if is_package_init(target):  # a submodule
-            candidate = self._first_file(python_files(target.rsplit("/", 1)[0] + "/" + name))
+        package = posixpath.dirname(target) if is_package_init(target) else None
+        if package is None and not self._has_file(target):  # a folder: a namespace package (or a Go package)
+            package = target
+        if package is not None:  # a submodule
+            candidate = self._first_file(python_files(f"{package}/{name}"))
             if candidate is not None:
                 return ("file", candidate)
         return ("file", target) if _module_name_of(target) == name else ("none", "")

@@ -60,7 +60,8 @@ SCHEMA_VERSION = 17  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 16: a JS/TS generator function (`module.exports = function* gen`, `exports.gen = function* ()`) is a symbol
 # wherever a function is
 # 17: a Python package takes its name before a module of that name beside it, and a source root nearer the tree's
-# root before one below it (`import foo` is foo/__init__.py, not foo.py nor bin/foo.py)
+# root before one below it (`import foo` is foo/__init__.py, not foo.py nor bin/foo.py); an import of a namespace
+# package (`from ns import m`, ns/ without __init__.py) targets its folder, and `m` is ns/m.py
 # an anonymous class or function that is a JS/TS module's default (`export default class {}`, `module.exports =
 # function () {}`) is `default` (its methods `default.go`); the methods were the module's, the function no symbol
 # a Python .pyw file is named as a .py module is (`pkg/gui.pyw` is `pkg.gui`), and imports find it
@@ -109,7 +110,8 @@ CREATE TABLE imports (
     file_id INTEGER NOT NULL,
     module TEXT NOT NULL, names TEXT NOT NULL, alias TEXT,
     line INTEGER NOT NULL, level INTEGER NOT NULL, scope TEXT,
-    target TEXT               -- repository path of the imported file (a directory for Go packages)
+    target TEXT               -- repository path of the imported file (a folder: Go and Java packages, Python
+                              -- namespace ones)
 );
 CREATE TABLE refs (
     id INTEGER PRIMARY KEY,
