@@ -21,7 +21,7 @@ Two steps, both pure lookups in tables built from the whole tree:
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from codewright.graph import jsresolve
@@ -128,14 +128,14 @@ def namespace_names(path: str, module: str) -> list[str]:
     return names
 
 
-def namespace_packages(own_modules: dict[str, str]) -> dict[str, str]:
+def namespace_packages(paths: Iterable[str]) -> dict[str, str]:
     """The folders that are namespace packages (PEP 420: no __init__.py, Python files below), by each dotted name
     they may have: `from ns import m` imports ns/m.py from the folder ns/ (no file is named `ns`). As for a file's
     longer names (`namespace_names`), each name the folders above give is offered, `lib/ns` being `ns` and `lib.ns`;
-    where folders share a name, the one nearest the root owns it."""
-    packages = {posixpath.dirname(p) for p in own_modules if is_package_init(p)}
+    where folders share a name, the one nearest the root owns it. `paths` are the tree's Python files."""
+    packages = {posixpath.dirname(p) for p in paths if is_package_init(p)}
     folders: set[str] = set()
-    for folder in {p.rpartition("/")[0] for p in own_modules}:
+    for folder in {p.rpartition("/")[0] for p in paths}:
         while folder and folder not in folders:
             folders.add(folder)
             folder = posixpath.dirname(folder)

@@ -271,6 +271,24 @@ def test_namespace_packages_name_their_modules(tmp_path, capsys):
     assert [(c["id"], c["col"]) for c in out["callers"]] == [("app/main.py::main", 12), ("app/main.py::main", 25)]
 
 
+@pytest.mark.parametrize("folder", [
+    pytest.param({}, id="a folder without __init__.py"),
+    pytest.param({"ns/__init__.pyi": ""}, id="a folder with a stub __init__.pyi alone"),
+])
+def test_a_namespace_package_has_its_modules_as_attributes(tmp_path, capsys, folder):
+    """A namespace package (PEP 420), which no file defines, is a module object whose attributes are its submodules,
+    as at run time: `from ns import m` and `ns.m` after `import ns.m` named an external `ns`, and m.f() called
+    nothing of the tree. A stub-only package is one too: its __init__.pyi does not run."""
+    write_tree(tmp_path, {**folder, "ns/m.py": "def f():\n    return 1\n",
+                          "app.py": "import ns.m\nfrom ns import m\n\ndef main():\n    return m.f() + ns.m.f()\n"})
+    out = run_json(capsys, "callers", "ns/m.py::f", "--repo", str(tmp_path), "--json")
+    assert [(c["id"], c["col"]) for c in out["callers"]] == [("app.py::main", 12), ("app.py::main", 20)]
+    with Index.open(tmp_path) as index:  # the folder is no symbol: `ns` resolves to nothing
+        assert index.conn.execute("SELECT col, target FROM resolved_refs WHERE path = 'app.py' AND line = 5"
+                                  " ORDER BY col").fetchall() == [(12, "ns/m.py::"), (14, "ns/m.py::f"),
+                                                                  (23, "ns/m.py::"), (25, "ns/m.py::f")]
+
+
 SIDE = "def f():\n    return 1\n"  # the module that loses to a package of its name
 SIDE_PACKAGE = "def f():\n    return 2\n"
 

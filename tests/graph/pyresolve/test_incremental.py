@@ -128,6 +128,16 @@ CASES = [
                   "pkg/mod.py": "import util\n" + CALLER.format("util.h()")},
                  [("pkg/__init__.pyi", ""), ("pkg/__init__.pyi", "x: int\n"), ("pkg/__init__.pyi", None)],
                  id="a stub __init__.pyi that makes a package appears, changes and goes"),
+    pytest.param({"ns/m.py": "def g():\n    return 1\n", "use.py": "from ns import m\n" + CALLER.format("m.f()")},
+                 [("ns/m.py", "def f():\n    return 1\n"), ("ns/__init__.py", "m = None\n"), ("ns/__init__.py", None),
+                  ("ns/m.py", None)],
+                 id="a namespace package's module gains the name taken from it, the folder becomes a package and back"),
+    pytest.param({"ns/m.py": "", "use.py": "from ns import n\n" + CALLER.format("n.f()")},
+                 [("ns/n.py", "def f():\n    return 1\n"), ("ns/n.py", None)],
+                 id="the module a namespace package's importer takes from it appears and goes"),
+    pytest.param({"side.py": "def f():\n    return 1\n", "use.py": "import side\n" + CALLER.format("side.f()")},
+                 [("side/__init__.py", "def f():\n    return 2\n"), ("side/__init__.py", None)],
+                 id="a package appears beside a module of its name and goes"),
 ]
 
 

@@ -145,7 +145,10 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
         return 0
     present = _indexed_python(conn)
     tree = present | _package_stubs(conn)
-    edges = {(src, t) for src, target in _import_edges(conn) for t in _expand(target, present)}
+    folders: dict[str, list[str]] = {}
+    for path in present:
+        folders.setdefault(posixpath.dirname(path), []).append(path)
+    edges = {(src, t) for src, target in _import_edges(conn) for t in _expand(target, present, folders)}
     importers: dict[str, set[str]] = {}
     for src, target in edges | set(conn.execute("SELECT path, target FROM pyresolve_imports")):
         importers.setdefault(target, set()).add(src)  # of today, and of the last resolution: a deleted file's
@@ -204,11 +207,14 @@ def _package_of(path: str, present: set[str]) -> str | None:
     return init if init in present else None
 
 
-def _expand(target: str, present: set[str]) -> list[str]:
+def _expand(target: str, present: set[str], folders: dict[str, list[str]]) -> list[str]:
+    """The modules an import's target (`imports.target`) can take names from: itself, a package folder's
+    __init__.py, or each module of a namespace package's folder (`from ns import m` targets ns/, and ns/m.py
+    appearing changes what m is)."""
     if target in present:
         return [target]
     init = f"{target}/__init__.py"
-    return [init] if init in present else []
+    return [init] if init in present else folders.get(target, [])
 
 
 def _analyse(root: Path, paths: set[str], tree: set[str], callers: set[str]):
@@ -262,7 +268,7 @@ def _targets(e, node: int) -> list[tuple[str, int]]:
     out = set()
     for o in e.pts[node]:
         kind = e.kinds[o]
-        if kind in ("func", "class", "module"):
+        if kind in ("func", "class") or kind == "module" and not e.data[o].namespace:  # a folder is no symbol
             out.add((sid(e.data[o]), 0))
         elif kind == "bound":
             out.add((sid(e.data[o][0]), 0))

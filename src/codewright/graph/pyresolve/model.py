@@ -52,6 +52,7 @@ class ModuleInfo:
     bindings: dict[str, list[tuple[str, ...]]] = field(default_factory=dict)  # how top-level names are bound
     shape: str = ""  # a hash of the syntax importers may see (`interface.shape`)
     wide: dict[int, str] = field(default_factory=dict)  # the lines holding characters beyond ASCII (`wide_lines`)
+    namespace: bool = False  # a namespace package (a folder, `path`, with no __init__.py): no file, no symbol
 
     @property
     def qual(self) -> str:

@@ -27,7 +27,7 @@ from codewright.graph.pyresolve.builder import ModuleBuilder
 from codewright.graph.pyresolve.fallback import build_fallback
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, Scope, wide_lines
 from codewright.graph.pyresolve.scan import module_all, scan
-from codewright.graph.resolve import is_package_init, namespace_names, owner_order
+from codewright.graph.resolve import is_package_init, namespace_names, namespace_packages, owner_order
 
 MAX_FILE_BYTES = 5_000_000
 MAX_ROUNDS = 50  # solve, then complete what stayed unknown (decorators, keys), and solve again
@@ -61,6 +61,8 @@ class Program:
         self.names: dict[str, str] = {}  # module path -> its dotted name, loaded or not
         self.by_name: dict[str, list[str]] = {}  # dotted name -> the paths of the modules it may name
         self.src_root: dict[str, str] = {}  # module path -> its source root (relative dir)
+        self.namespace_folders: dict[str, str] = {}  # dotted name -> the folder of a namespace package
+        self.namespaces: dict[str, ModuleInfo] = {}  # the module objects of those reached, by dotted name
         self.unreadable: set[str] = set()
         self.linked = False  # star imports linked: a module loaded from now on links its own at once
         self.unbuilt: list[ModuleInfo] = []  # loaded after constraint generation began, not built yet
@@ -111,7 +113,8 @@ class Program:
         prog.record_refs = record_refs
         every = sorted(set(paths).union(tree or ()))
         with_init = {os.path.dirname(p) for p in every if is_package_init(p)}
-        for rel in (p for p in every if not p.endswith(".pyi")):
+        modules = [p for p in every if not p.endswith(".pyi")]
+        for rel in modules:
             d = os.path.dirname(rel)
             while d and d in with_init:
                 d = os.path.dirname(d)
@@ -120,6 +123,7 @@ class Program:
         for name, cands in prog.by_name.items():  # as the index orders the files of one name
             cands.sort(key=lambda p, name=name: owner_order(p, name))
         prog._name_namespace_packages()
+        prog.namespace_folders = namespace_packages(modules)  # a stub-only package is one too: it has no module
         for rel in sorted(paths):
             prog._load(rel)
         return prog
@@ -260,7 +264,20 @@ class Program:
             if mod is not None:
                 return mod
             cands = [c for c in cands if c != rel]
-        return None
+        return self._namespace(dotted)
+
+    def _namespace(self, dotted: str) -> ModuleInfo | None:
+        """The module object of a namespace package (PEP 420: a folder without __init__.py, or with only a stub
+        __init__.pyi), which no file defines: its attributes are its submodules, so `from ns import m` and
+        `import ns.m` then `ns.m.f()` reach ns/m.py. Without one both named an external `ns`."""
+        if dotted not in self.namespaces:
+            folder = self.namespace_folders.get(dotted)
+            if folder is None:
+                return None
+            mod = self.namespaces[dotted] = ModuleInfo(dotted, folder, True, namespace=True)
+            mod.scope = Scope("module", None, mod)
+            mod.obj = self.e.obj("module", mod)
+        return self.namespaces[dotted]
 
     def holder(self, obj: int) -> int:
         n = self._holders.get(obj)
