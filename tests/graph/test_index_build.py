@@ -406,6 +406,24 @@ def test_a_stub_is_named_as_its_module_and_imports_prefer_the_module(tmp_path: P
             ("stubbed", 8, 1, "pkg/stubbed.pyi::"), ("X", 8, 9, "pkg/stubbed.pyi::X")]
 
 
+@pytest.mark.parametrize("module", ["pkg/__init__", "pkg/mod"])
+def test_a_name_only_the_stub_beside_a_module_declares_is_found_there(tmp_path: Path, module: str) -> None:
+    """A module and its stub side by side: a name the module does not bind, which its stub declares (made at run time
+    by `__getattr__`), is the stub's, as a type checker finds it; it was unresolved, imports naming the module. A
+    name both have is the module's alone, which runs."""
+    dotted = module.removesuffix("/__init__").replace("/", ".")
+    repo = make_repo(tmp_path / "r", {
+        "pkg/__init__.py": "", f"{module}.py": "def __getattr__(name):\n    return 0\n\n\ndef both():\n    return 1\n",
+        f"{module}.pyi": "def declared() -> int: ...\ndef both() -> int: ...\n",
+        "app.py": f"from {dotted} import declared, both\nimport {dotted} as m\n\ndeclared() + both() + m.declared()"
+                  " + m.both()\n"})
+    with Index.open(repo) as ix:
+        ix.build()
+        assert [(name, col, target) for name, _, col, _, _, target in refs_of(ix, "app.py") if name != "m"] == [
+            ("declared", 1, f"{module}.pyi::declared"), ("both", 14, f"{module}.py::both"),
+            ("declared", 25, f"{module}.pyi::declared"), ("both", 40, f"{module}.py::both")]
+
+
 def test_a_pyw_script_is_named_as_a_py_module_is(tmp_path: Path) -> None:
     """A .pyw file (a script pythonw runs, which Windows imports as well) is indexed as Python: it had no module
     name, so imports of it were unresolved and its qualnames its folders' path (`deep.tools.gui.run`)."""

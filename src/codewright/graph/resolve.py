@@ -438,7 +438,18 @@ class Resolver:
         return next((c for c in candidates if self._has_file(c)), None)
 
     def lookup(self, path: str, name: str) -> str | None:
-        """A top-level name of `path`, following re-exports (`from .x import Name`, `from .x import *`)."""
+        """A top-level name of `path`, following re-exports (`from .x import Name`, `from .x import *`); for a
+        Python module a name it does not bind, in the stub beside it (pkg/__init__.pyi beside pkg/__init__.py): a
+        type checker reads the stub, and a module may make at run time (`__getattr__`) what only its stub declares.
+        What the module binds is its own, not the stub's: one target for a name that both declare."""
+        found = self._lookup_in(path, name)
+        if found is None:
+            stub = _stub_beside(path)
+            if stub is not None and self._has_file(stub):
+                return self._lookup_in(stub, name)
+        return found
+
+    def _lookup_in(self, path: str, name: str) -> str | None:
         sid = self.top(path).get(name)
         if sid:
             return sid
@@ -553,6 +564,12 @@ class Resolver:
         if kind == "sym":
             return self.members(value).get(name)
         return None
+
+
+def _stub_beside(path: str) -> str | None:
+    """The stub of a Python module (pkg/mod.pyi for pkg/mod.py or pkg/mod.pyw), None for any other file."""
+    bare = _without_py_suffix(path)
+    return bare + ".pyi" if bare is not None and not path.endswith(".pyi") else None
 
 
 def _module_name_of(path: str) -> str:

@@ -61,7 +61,8 @@ SCHEMA_VERSION = 17  # 2: refs.scope holds symbols.id; 3: signatures without com
 # wherever a function is
 # 17: a Python package takes its name before a module of that name beside it, and a source root nearer the tree's
 # root before one below it (`import foo` is foo/__init__.py, not foo.py nor bin/foo.py); an import of a namespace
-# package (`from ns import m`, ns/ without __init__.py) targets its folder, and `m` is ns/m.py
+# package (`from ns import m`, ns/ without __init__.py) targets its folder, and `m` is ns/m.py; a name a module does
+# not bind is looked for in the stub beside it (pkg/__init__.pyi beside pkg/__init__.py)
 # an anonymous class or function that is a JS/TS module's default (`export default class {}`, `module.exports =
 # function () {}`) is `default` (its methods `default.go`); the methods were the module's, the function no symbol
 # a Python .pyw file is named as a .py module is (`pkg/gui.pyw` is `pkg.gui`), and imports find it
