@@ -124,6 +124,18 @@ def test_graph_lookups(make_box, workspace: Path) -> None:
         assert box.call("find_definition", {"target": "nope_nothing"}).content.startswith("no definition found")
 
 
+def test_find_references_says_and_lists_a_modules_importers(make_box, workspace: Path) -> None:
+    """The index lists the importers of a module asked for by its id (pkg/mod.py::), but the tool's description
+    said symbols only: the model had no way to know, and searched for import lines instead."""
+    spec = search_module.SPECS["find_references"]
+    assert "(pkg/mod.py::) its importers" in spec.description
+    assert "path:: for a module" in spec.parameters["properties"]["name"]["description"]
+    with Index.open(workspace) as index:
+        index.build()
+        refs = make_box(index=index).call("find_references", {"name": "src/app.py::"}).content.splitlines()
+    assert refs == ["tests/test_app.py:1:1 import src.app"]
+
+
 LONG = "x" * 100_000
 SHOWN = f"{'x' * 200!r}... (100000 characters)"
 LONG_LOOKUPS = {  # (tool, its arguments, the result): a pasted page is named by its start, as callers names one

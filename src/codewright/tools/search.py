@@ -50,9 +50,11 @@ SPECS = {
     "find_definition": ToolSpec("find_definition", "Where a symbol is defined: a name, a qualified name, "
                                 "a symbol id (path::Qual.name) or a use site path:line:col.", {
         "type": "object", "properties": {"target": {"type": "string"}}, "required": ["target"]}),
-    "find_references": ToolSpec("find_references", "Where a symbol is used (calls, attributes, names).", {
+    "find_references": ToolSpec("find_references", "Where a symbol is used (calls, attributes, names); for a "
+                                "module's id (pkg/mod.py::) its importers too.", {
         "type": "object",
-        "properties": {"name": {"type": "string", "description": "symbol name or id"},
+        "properties": {"name": {"type": "string", "description": "symbol name or id (path::Qual.name; path:: for a "
+                                                                 "module)"},
                        "limit": {"type": "integer", "minimum": 1, "maximum": 500}},
         "required": ["name"]}),
     "outline": ToolSpec("outline", "The symbols a file defines, with their lines.", {
