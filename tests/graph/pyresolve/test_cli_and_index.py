@@ -282,7 +282,7 @@ def test_a_namespace_package_has_its_modules_as_attributes(tmp_path, capsys, fol
     write_tree(tmp_path, {**folder, "ns/m.py": "def f():\n    return 1\n",
                           "app.py": "import ns.m\nfrom ns import m\n\ndef main():\n    return m.f() + ns.m.f()\n"})
     out = run_json(capsys, "callers", "ns/m.py::f", "--repo", str(tmp_path), "--json")
-    assert [(c["id"], c["col"]) for c in out["callers"]] == [("app.py::main", 12), ("app.py::main", 20)]
+    assert [(c["id"], c["col"]) for c in out["callers"]] == [("app.py::main", 14), ("app.py::main", 25)]
     with Index.open(tmp_path) as index:  # the folder is no symbol: `ns` resolves to nothing
         assert index.conn.execute("SELECT col, target FROM resolved_refs WHERE path = 'app.py' AND line = 5"
                                   " ORDER BY col").fetchall() == [(12, "ns/m.py::"), (14, "ns/m.py::f"),
