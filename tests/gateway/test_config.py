@@ -303,6 +303,43 @@ def test_an_empty_api_key_env_sends_no_key(protocol: str, header: str) -> None:
         assert header not in srv.requests[0].headers
 
 
+_HOSTED_KEYS = {"OPENAI_API_KEY": SECRET, "ANTHROPIC_API_KEY": SECRET, "DEEPSEEK_API_KEY": SECRET,
+                "OPENROUTER_API_KEY": SECRET, "MY_PROXY_KEY": "sk-proxy-0123456789"}
+_BASE = {"openai": "openai_base", "deepseek": "openai_base", "openrouter": "openai_base", "anthropic": "anthropic_base"}
+_KEY_HEADER = {"anthropic": "x-api-key"}
+
+
+@pytest.mark.parametrize("provider, table, env_base, sent", [
+    ("openai", {}, False, None),
+    ("anthropic", {}, False, None),
+    ("deepseek", {}, False, None),
+    ("openrouter", {}, False, None),
+    ("openai", {"api_key_env": "OPENAI_API_KEY"}, False, SECRET),
+    ("anthropic", {"api_key_env": "MY_PROXY_KEY"}, False, "sk-proxy-0123456789"),
+    ("openai", {}, True, SECRET),
+], ids=["openai", "anthropic", "deepseek", "openrouter", "the hosted key asked for by name", "a key of its own",
+        "OPENAI_BASE_URL beside OPENAI_API_KEY"])
+def test_a_base_url_of_another_host_is_not_sent_the_hosted_apis_key(provider: str, table: dict[str, str],
+                                                                     env_base: bool, sent: str | None) -> None:
+    """A deployment's `base_url` with no `api_key_env` was sent the provider's variable: OPENAI_API_KEY went to
+    whatever host the file named (a proxy, a third party's server). Sent there only where asked for by name, or
+    where the user set the provider's own base URL variable beside it."""
+    with ModelServer() as srv:
+        url = getattr(srv, _BASE[provider])
+        env = dict(_HOSTED_KEYS, OPENAI_BASE_URL=url) if env_base else _HOSTED_KEYS
+        deployment = {"provider": provider, "model": "m", **({} if env_base else {"base_url": url}), **table}
+        gw = Gateway(parse_config({"models": {"main": {"deployments": [deployment]}}}), env=env)
+        assert gw.complete(Request([Message("user", "hi")], model="main")).text == "ok"
+    header = srv.requests[0].headers.get(_KEY_HEADER.get(provider, "authorization"))
+    assert header == (None if sent is None else sent if provider == "anthropic" else f"Bearer {sent}")
+
+
+@pytest.mark.parametrize("url", ["https://api.openai.com/v1", "https://API.openai.com/v1/", "https://api.openai.com"])
+def test_a_base_url_on_the_providers_own_host_reads_its_variable(url: str) -> None:
+    """The hosted API named as base_url is still the provider's: its key is the one it takes."""
+    assert Deployment("openai", "gpt-4o", base_url=url).key_env == "OPENAI_API_KEY"
+
+
 def test_an_empty_api_key_env_for_a_hosted_api_is_a_usage_error() -> None:
     """Its requests would all be refused (401): said before a session starts, as a key not set is."""
     with pytest.raises(UsageError) as info:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from codewright.ceilings import searched, work_tree_top
 from codewright.errors import UsageError
@@ -92,17 +93,27 @@ class Deployment:
 
     @property
     def key_env(self) -> str | None:
-        """The variable the key is read from: `api_key_env`, the provider's own where it is not given, none where it
-        is "" (a server of one's own that takes no key). "" fell back to the provider's variable, and a local
-        server was sent the key of the hosted API (OPENAI_API_KEY), where the file said to send none."""
+        """The variable the key is read from: `api_key_env`, none where it is "" (a server of one's own that takes
+        no key). Not given, it is the provider's own, unless `base_url` names another host than the provider's: a
+        deployment of a proxy or a server of one's own was sent the hosted API's key (OPENAI_API_KEY), which gave
+        that host the user's key for the hosted API; it has to be asked for by name there. (OPENAI_BASE_URL set
+        beside OPENAI_API_KEY is the user's pairing of the two, as for OpenAI's own client: that key is sent.)"""
         if self.api_key_env is None:
-            return CONVENTIONS[self.provider].key_env
+            conv = CONVENTIONS[self.provider]
+            foreign = self.base_url is not None and _origin(self.base_url) != _origin(conv.base_url or "")
+            return None if foreign else conv.key_env
         return self.api_key_env or None
 
     def url(self, env: Mapping[str, str]) -> str | None:
         conv = CONVENTIONS[self.provider]
         url = self.base_url or (env.get(conv.base_env) if conv.base_env else None) or conv.base_url
         return ollama_url(url) if url and self.protocol == "ollama" else url
+
+
+def _origin(url: str) -> tuple[str, str]:
+    """A URL's scheme and host (with its port), as a server is told from another."""
+    parts = urlsplit(url.strip())
+    return parts.scheme.lower(), parts.netloc.lower()
 
 
 @dataclass
