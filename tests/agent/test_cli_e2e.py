@@ -413,6 +413,22 @@ def test_a_model_that_cannot_be_used_is_a_usage_error_before_any_session(tmp_pat
     assert not (tmp_path / ".codewright" / "sessions.db").exists() or sessions(tmp_path) == []
 
 
+def test_a_key_every_deployment_refuses_ends_the_run_as_a_usage_error(tmp_path: Path) -> None:
+    """A refused key (401) is the setup's, as a key not set is: the run ended as a failed task, exit 1. It is found
+    only by the first call, after the session started: that session is saved, to be resumed with the key fixed."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    with ModelServer(api_key="the-right-key") as server:
+        done = cli("run", "fix it", "--model", MODEL, "--json", "--repo", str(tmp_path), server=server)
+        out, err = done.communicate(timeout=60)
+    finished = check_lines(out.splitlines())[-1]
+    said = ("OPENAI_API_KEY refused by openai/test-model (HTTP 401: Incorrect API key provided: <api key>. You can "
+            "find your API key at https://platform.openai.com.)")
+    assert (done.returncode, err) == (2, "")
+    assert (finished["type"], finished["exit_code"], finished["reason"]) == (
+        "finished", 2, f"the model call failed: {said}")
+    assert [s["outcome"] for s in sessions(tmp_path)] == ["failed"]
+
+
 @pytest.mark.parametrize("json_lines", [False, True])
 def test_a_run_whose_output_is_closed_goes_on_and_is_saved(tmp_path: Path, json_lines: bool) -> None:
     """`codewright run ... | head -1`: the reader leaves after one line; the run must not die with it."""

@@ -9,6 +9,7 @@ import pytest
 from tests.gateway.conftest import deployment, gateway
 from tests.support.model_server import Fault, ModelServer, Turn, closed_url
 
+from codewright.errors import UsageError
 from codewright.gateway import (
     Completed,
     ContextOverflow,
@@ -292,17 +293,49 @@ def test_each_attempt_says_what_its_failure_said(server: ModelServer) -> None:
         "openai/m: server after T)")
 
 
-@pytest.mark.parametrize("env, quoted, where", [
-    ({"TEST_KEY": "sk-test-123"}, "<api key>", "key from TEST_KEY"),
-    ({}, "", "no key sent: TEST_KEY is not set"),
-], ids=["wrong key", "no key"])
-def test_a_refused_key_names_the_variable_it_was_read_from(env: dict[str, str], quoted: str, where: str) -> None:
+_REFUSAL = "HTTP 401: Incorrect API key provided: {}. You can find your API key at https://platform.openai.com."
+
+
+@pytest.mark.parametrize("env, key_env, said", [
+    ({"TEST_KEY": "sk-test-123"}, "TEST_KEY", "TEST_KEY refused by openai/m ({})".format(_REFUSAL.format("<api key>"))),
+    ({}, "TEST_KEY", "openai/m refused a request without a key, TEST_KEY is not set ({})".format(_REFUSAL.format(""))),
+    ({"OPENAI_API_KEY": "sk-test-123"}, None,
+     "openai/m refused a request without a key, api_key_env names none ({})".format(_REFUSAL.format(""))),
+], ids=["wrong key", "no key", "no variable named"])
+def test_a_key_refused_everywhere_is_a_usage_error_naming_its_variable(env: dict[str, str], key_env: str | None,
+                                                                       said: str) -> None:
+    """A key every deployment refused (401, 403) is the setup's fault, as a key not set is: it was a GatewayError,
+    a failed run (exit 1), its variable said at the end of the server's words."""
     with ModelServer(api_key="the-right-key") as locked:
-        gw = gateway({"main": [deployment("openai", locked)]}, env=env)
+        table = deployment("openai", locked)
+        if key_env is None:  # a base_url of its own with no api_key_env: no key is sent
+            del table["api_key_env"]
+        gw = gateway({"main": [table]}, env=env)
+        with pytest.raises(UsageError) as info:
+            gw.complete(_req())
+    assert str(info.value) == said
+
+
+def test_keys_refused_by_every_deployment_are_one_line_naming_each() -> None:
+    with ModelServer(api_key="the-right-key") as locked:
+        gw = gateway({"main": {"deployments": [deployment("anthropic", locked, api_key_env="ANTHROPIC_KEY")],
+                               "fallbacks": ["b"]},
+                      "b": [deployment("openai", locked)]}, env={"TEST_KEY": "sk-test-123", "ANTHROPIC_KEY": "sk-ant-1"})
+        with pytest.raises(UsageError) as info:
+            gw.complete(_req())
+    assert str(info.value) == ("ANTHROPIC_KEY refused by anthropic/m (HTTP 401: invalid x-api-key); "
+                               "TEST_KEY refused by openai/m ({})".format(_REFUSAL.format("<api key>")))
+
+
+def test_a_key_refused_beside_a_failing_server_is_no_usage_error(server: ModelServer) -> None:
+    """Where another deployment failed otherwise (a server error), the service may be at fault: the request fails."""
+    server.script(*[Fault.server_error(500)] * 3)
+    with ModelServer(api_key="the-right-key") as locked:
+        gw = gateway({"main": {"deployments": [deployment("openai", locked)], "fallbacks": ["b"]},
+                      "b": [deployment("openai", server, model="n")]})
         with pytest.raises(GatewayError) as info:
             gw.complete(_req())
-    said = f"Incorrect API key provided: {quoted}. You can find your API key at https://platform.openai.com.; {where}"
-    assert _said(info.value) == f"no usable deployment for 'main' (attempts: openai/m: auth after T (HTTP 401: {said}))"
+    assert [a.outcome for a in info.value.attempts] == ["auth", "server", "server"]
 
 
 @pytest.mark.parametrize("protocol, base, said", [

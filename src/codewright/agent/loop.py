@@ -265,7 +265,8 @@ class Agent:
                 return Outcome("limit", str(exc), EXIT_LIMIT)
             except CodewrightError as exc:  # no deployment could answer: saved, resumable
                 self.emit(ev.ErrorEvent(kind="model", message=str(exc), recoverable=False))
-                return Outcome("failed", f"the model call failed: {exc}", EXIT_FAILED)
+                # exit 2 where none can be used (a key every one refused), the setup's fault as a key not set is
+                return Outcome("failed", f"the model call failed: {exc}", exc.exit_code)
             calls, errors = self._calls_of(response)
             if response.finish_reason == "length" and (calls or errors or not self.chat):
                 cut_off += 1

@@ -236,9 +236,11 @@ class HttpProvider:
 
     def key_said(self) -> str:
         """Where the key of a request refused (401, 403) came from: an invalid key and one never sent (its
-        variable not set, which is no error with a base URL of one's own) were both "auth", with no variable."""
+        variable not set, which is no error with a base URL of one's own) were both "auth", with no variable. A
+        deployment that names no variable (a base_url of another host than its provider's, docs/config.md) sent
+        none: said too, as the way to one."""
         if not self.key_env:
-            return ""
+            return "no key sent: api_key_env names none"
         return f"key from {self.key_env}" if self._api_key else f"no key sent: {self.key_env} is not set"
 
     @property

@@ -88,6 +88,7 @@ class _Try:
         self.plan = router.plan(alias)
         self.attempts: list[Attempt] = []
         self.failed: dict[Slot, int] = {}
+        self.refused: dict[str, str] = {}  # a deployment that refused its key (401, 403): what it refused, and said
         self.retry_at: dict[Slot, float] = {}  # backoff: when a failed slot may be tried again
         self.excluded: set[Slot] = set()
         self.sent = 0.0  # when the current attempt took its slot: a breaker counts its failure only if not older
@@ -128,8 +129,10 @@ class _Try:
         held = [s for g in usable for s in g if self._held_off(s, now)]
         if not every and held:
             raise self._rate_limited(held, now)
-        if not every and self.attempts and all(a.outcome == "unusable" for a in self.attempts):
-            raise UsageError("; ".join(dict.fromkeys(a.message for a in self.attempts)))  # the setup, not the service
+        if not every and self.attempts and all(a.outcome == "unusable" or a.deployment in self.refused
+                                               for a in self.attempts):  # the setup, not the service: exit 2
+            said = (self.refused.get(a.deployment, a.message) for a in self.attempts)
+            raise UsageError("; ".join(dict.fromkeys(said)))
         if not every:
             raise GatewayError(f"no usable deployment for {self.alias.name!r}", self.attempts)
         if all(s.breaker.state == "open" for s in every):
@@ -180,6 +183,8 @@ class _Try:
             self._past_overflow(slot)
         elif exc.kind in ("auth", "not_found", "unusable"):  # wrong key or model here: try the others
             self.excluded.add(slot)
+            if exc.status in (401, 403):
+                self.refused[slot.name] = _key_refused(slot, exc)
         elif not exc.retryable:
             raise GatewayError(f"{slot.name} refused the request: {exc}", self.attempts) from exc
         if len(self.attempts) >= router.settings.max_attempts:
@@ -377,6 +382,16 @@ class Router:
         attempt.settle_failure(slot, exc, time.monotonic() - started)
         raise StreamInterrupted(f"the stream from {slot.name} failed after it had started: {exc}",
                                 attempt.attempts) from exc
+
+
+def _key_refused(slot: Slot, exc: ProviderError) -> str:
+    """A refused key as one line naming the variable and who refused it: a request every deployment refused so is
+    the setup's fault, a usage error (exit 2), where it read as a service that failed (exit 1)."""
+    note = getattr(slot.provider, "key_said", str)()  # where the key came from, which the message ends with
+    said = str(exc).removesuffix(f"; {note}")
+    if note.startswith("key from"):
+        return f"{slot.dep.key_env} refused by {slot.name} ({said})"
+    return f"{slot.name} refused a request without a key, {note.removeprefix('no key sent: ')} ({said})"
 
 
 def _first_event(provider: Provider, request: Request) -> tuple[StreamEvent, Iterator[StreamEvent]]:
