@@ -227,6 +227,26 @@ def test_an_openai_error_in_the_stream_is_one_readable_line(server: ModelServer,
     assert info.value.attempts[0].message == "error in stream: injected server_error (server_error)"
 
 
+RUNNER_CRASH = ("an error was encountered while running the model: CUDA error: out of memory\n"
+                "  current device: 0, in function ggml_backend_cuda_buffer_type_alloc_buffer")
+
+
+@pytest.mark.parametrize("after_chunks, error, outcomes", [
+    (0, GatewayError, ["server"] * 3),  # before the first token: retried, as a server error
+    (1, StreamInterrupted, ["server"]),  # after it: the stream is interrupted, never passed off as whole
+], ids=["before any token", "after a token"])
+def test_an_ollama_error_in_the_stream_is_one_readable_line(server: ModelServer, after_chunks: int, error,
+                                                            outcomes: list[str]) -> None:
+    """Ollama's `{"error": "..."}` line mid-stream went to the user as the server wrote it, over several lines."""
+    server.script(*[Turn("alpha beta", fault=Fault.stream_error(RUNNER_CRASH, after_chunks), chunk_size=6)] * 3)
+    with pytest.raises(error) as info:
+        list(gateway({"main": [deployment("ollama", server)]}).stream(_req()))
+    assert [a.outcome for a in info.value.attempts] == outcomes
+    assert info.value.attempts[0].message == (
+        "error in stream: an error was encountered while running the model: CUDA error: out of memory current "
+        "device: 0, in function ggml_backend_cuda_buffer_type_alloc_buffer")
+
+
 def test_openais_insufficient_quota_is_not_retried_on_that_deployment(server: ModelServer) -> None:
     """OpenAI's 429 insufficient_quota (the account's credit or spending limit used up) is an account state, as a
     402 is: it was rate limiting, retried with backoff on the same deployment until the attempts ran out."""

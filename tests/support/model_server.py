@@ -65,7 +65,8 @@ Faults (`Fault.*`), each in the provider's real error shape:
                                    a prompt longer than `context_window` tokens)
     stream_error(error_type, after_chunks=1)  an error of that type after N events, ending the stream:
                                    Anthropic's `event: error` (rate_limit_error, overloaded_error, ...),
-                                   OpenAI's `data: {"error": ...}` (server_error, ...)
+                                   OpenAI's `data: {"error": ...}` (server_error, ...), Ollama's
+                                   `{"error": TEXT}` line (TEXT: error_type, as its errors have no type)
 Connection refused: `closed_url()` gives a URL nobody listens on; `srv.stop()` makes the
 server refuse too (open keep-alive connections are shut down as well).
 
@@ -682,9 +683,8 @@ class _Protocol:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
 
     def error_event(self, error_type: str) -> bytes:
-        """A protocol whose in-stream error (Fault.stream_error) this server does not send (Ollama's): a test
-        scripting one for it is a mistake in the test, said at once rather than served as some other fault."""
-        raise NotImplementedError(f"{self.name} has no error event")
+        """The in-stream error (Fault.stream_error) in the protocol's own shape: each protocol writes its own."""
+        raise NotImplementedError
 
     def whole_body(self, obj: Any, turn: Turn) -> None:
         fault = turn.fault
@@ -1002,6 +1002,11 @@ class _Ollama(_Protocol):
 
     def malformed_event(self) -> bytes:
         return b'{"model": "x", "message": {"role": "assistant", "content": "oo\n'
+
+    def error_event(self, error_type: str) -> bytes:
+        """Ollama's error line in a /api/chat stream, `{"error": TEXT}` (a model runner that crashed midway): its
+        errors have no type, so `error_type` is the text it says, line breaks and all (a runner's often has some)."""
+        return (json.dumps({"error": error_type}) + "\n").encode()
 
     def calls(self, turn: Turn) -> list[dict[str, Any]]:
         out = []

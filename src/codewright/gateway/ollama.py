@@ -14,6 +14,7 @@ from typing import Any
 
 from codewright.gateway.assemble import Assembler
 from codewright.gateway.http import HttpProvider, parse_json, shaped
+from codewright.gateway.openai import answer_error
 from codewright.gateway.provider import ProviderError
 from codewright.gateway.types import Completed, Message, Request, Response, StreamEvent, Usage
 
@@ -84,7 +85,7 @@ class OllamaProvider(HttpProvider):
         asm = Assembler()
         obj = self.post(self.path, to_payload(request, self.model, False, self.max_tokens))
         if "error" in obj:
-            raise ProviderError(f"error: {obj['error']}", "server")
+            raise answer_error(obj["error"], False, "error")
         with shaped("response body", False):
             for _ in self._message(asm, obj.get("message") or {}, 0):
                 pass
@@ -103,8 +104,8 @@ class OllamaProvider(HttpProvider):
                 obj = parse_json(line, asm.has_output, "NDJSON line")
                 if not isinstance(obj, dict):
                     raise ProviderError("malformed NDJSON line", "malformed", started=asm.has_output)
-                if "error" in obj:
-                    raise ProviderError(f"error in stream: {obj['error']}", "server", started=asm.has_output)
+                if "error" in obj:  # a runner that failed midway: its words, often over several lines, as one
+                    raise answer_error(obj["error"], asm.has_output, "error in stream")
                 with shaped("NDJSON line", asm.has_output):
                     msg = obj.get("message") or {}
                     yield from self._message(asm, msg, calls)

@@ -40,7 +40,8 @@ def answer_error(error: Any, started: bool, where: str) -> ProviderError:
     generation fails midway) as one line of its message, type and code, classified as the same error sent as its
     HTTP status would be: the status in `code` (vLLM, OpenRouter), else the one its code or type comes with, else
     a server error (OpenAI's `server_error` has no code). It was shown as the object's Python repr, and always a
-    server error: a context overflow or a refused request was retried as a busy server."""
+    server error: a context overflow or a refused request was retried as a busy server. Ollama's error, a bare
+    string (`{"error": "..."}`), is read here too: a server error, its words on one line."""
     fields = error if isinstance(error, dict) else {"message": error}
     code, kind = fields.get("code"), fields.get("type")
     named = ", ".join(str(v) for v in (kind, code) if v not in (None, ""))
