@@ -47,6 +47,13 @@ def test_a_finished_event_stored_before_cache_writes_were_counted_is_read_back()
     assert ev.from_dict(data).cache_write_tokens == 0
 
 
+def test_a_finished_event_stored_before_estimated_calls_were_counted_is_read_back() -> None:
+    data = ev.Finished(outcome="done", reason="r", exit_code=0, steps=1, input_tokens=9, output_tokens=2,
+                       cache_read_tokens=3, cost=0.5, estimated_calls=1, session="s", seq=4).to_dict()
+    del data["estimated_calls"]
+    assert ev.from_dict(data).estimated_calls == 0
+
+
 def test_a_model_call_stored_before_estimates_were_flagged_is_read_back() -> None:
     """A `model_call_finished` stored before `estimated` was added still rebuilds, as not estimated."""
     data = ev.ModelCallFinished(step=1, model="m", finish_reason="stop", input_tokens=9, output_tokens=2,

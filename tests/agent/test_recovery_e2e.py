@@ -349,6 +349,23 @@ def test_a_model_call_whose_usage_was_estimated_says_so(tmp_path: Path, flavor: 
     assert finished["estimated"] is estimated and finished["input_tokens"] > 0
 
 
+@pytest.mark.parametrize(("flavor", "estimated_calls"), [("openai", 0), ("nousage", 2)])
+def test_the_finished_event_counts_the_calls_whose_usage_was_estimated(tmp_path: Path, flavor: str,
+                                                                      estimated_calls: int) -> None:
+    """Each model_call_finished said its usage was estimated, the run's `finished` gave the same estimates in its
+    totals as the servers' own counts."""
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="nothing to do")])])
+    with ModelServer(script, flavor=flavor) as server:
+        run = run_agent(root, server, "do nothing")
+    assert script.problems == [] and run.outcome.outcome == "done"
+    calls, finished = run.of_type("model_call_finished"), run.jsonl()[-1]
+    jsonschema.validate(finished, documented_schema())
+    assert (finished["type"], finished["steps"], finished["estimated_calls"]) == ("finished", 2, estimated_calls)
+    assert finished["input_tokens"] == sum(e.input_tokens for e in calls) > 0
+
+
 def test_the_session_saves_the_cache_writes(tmp_path: Path) -> None:
     """`codewright sessions --json` lists a session's cache reads; its cache writes were not kept."""
     from codewright.agent.session import SessionStore

@@ -95,6 +95,19 @@ def test_a_model_call_whose_usage_was_estimated_says_so(estimated: bool, drawn: 
     assert out.getvalue() == drawn
 
 
+@pytest.mark.parametrize(("calls", "drawn"), [
+    (0, "done: r · 2 step(s), 900 in (0 cached), 40 out, $0.0100\n"),
+    (2, "done: r · 2 step(s), 900 in (0 cached), 40 out (estimated in 2 call(s)), $0.0100\n"),
+])
+def test_the_summary_says_how_many_calls_had_their_usage_estimated(calls: int, drawn: str) -> None:
+    """The servers reported no usage, and the totals holding the gateway's estimates were drawn as their counts."""
+    out = io.StringIO()
+    TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.Finished(
+        session="s", seq=1, outcome="done", reason="r", exit_code=0, steps=2, input_tokens=900, output_tokens=40,
+        cache_read_tokens=0, cost=0.01, estimated_calls=calls))
+    assert out.getvalue() == drawn
+
+
 CODES = "src/a.py:100:5: E501 :ok: :cd:"  # rich drew :100: as 💯, :ok: as 🆗, :cd: as 💿
 WITH_CODES = [
     ev.ToolCallRequested(session="s", seq=1, call_id="c", name="read_file", arguments=CODES),

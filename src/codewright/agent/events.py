@@ -194,6 +194,7 @@ class Finished(Event):
     cache_read_tokens: int
     cache_write_tokens: int = 0  # a `finished` stored before it was reported is rebuilt with 0 (`from_dict`)
     cost: float
+    estimated_calls: int = 0  # calls whose usage the gateway estimated (the server reported none), within the totals
 
 
 EVENT_TYPES: tuple[type[Event], ...] = (

@@ -79,6 +79,7 @@ class Totals:
     cache_write_tokens: int = 0  # a state saved before it was counted reads 0
     cost: float = 0.0
     seconds: float = 0.0
+    estimated_calls: int = 0  # of `steps`, those whose usage was estimated (the server reported none); saved before: 0
 
     def __post_init__(self) -> None:
         """Totals read back from a saved state are numbers, or the state is unreadable (TypeError)."""
@@ -93,6 +94,7 @@ class Totals:
         self.cache_read_tokens += response.usage.cache_read_tokens
         self.cache_write_tokens += response.usage.cache_write_tokens
         self.cost += response.cost
+        self.estimated_calls += response.estimated
 
 
 @dataclass
@@ -691,7 +693,7 @@ class Agent:
         self.emit(ev.Finished(outcome=outcome.outcome, reason=outcome.reason, exit_code=outcome.exit_code,
                               steps=t.steps, input_tokens=t.input_tokens, output_tokens=t.output_tokens,
                               cache_read_tokens=t.cache_read_tokens, cache_write_tokens=t.cache_write_tokens,
-                              cost=t.cost))
+                              cost=t.cost, estimated_calls=t.estimated_calls))
         return outcome
 
 

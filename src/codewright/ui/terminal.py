@@ -48,6 +48,12 @@ def _cache_writes(tokens: int) -> str:
     return f", {tokens} cache writes" if tokens else ""
 
 
+def _estimated_in(calls: int) -> str:
+    """The session's calls whose usage was estimated (their servers reported none), said where there were any:
+    the totals hold those estimates, and were given as the servers' own counts."""
+    return f" (estimated in {calls} call(s))" if calls else ""
+
+
 class TerminalRenderer:
     def __init__(self, console: Console | None = None, *, stream: bool = True) -> None:
         self.console = console or PipeSafeConsole(highlight=False)
@@ -150,5 +156,5 @@ class TerminalRenderer:
         self._print(
             f"[bold {colour}]{e.outcome}[/]: {escape(e.reason)} · {e.steps} step(s), "
             f"{e.input_tokens} in ({e.cache_read_tokens} cached{_cache_writes(e.cache_write_tokens)}), "
-            f"{e.output_tokens} out, ${e.cost:.4f}"
+            f"{e.output_tokens} out{_estimated_in(e.estimated_calls)}, ${e.cost:.4f}"
         )
