@@ -13,7 +13,7 @@ from rich.console import Console
 from codewright.ui.tables import _compact, print_sessions
 
 ROW = {"created": 1796503181.0, "outcome": "interrupted", "steps": 7, "input_tokens": 33_119,
-       "cache_read_tokens": 27_739, "cost": 0.0123, "task": "add a docstring to url_for and explain every argument"}
+       "cache_read_tokens": 27_739, "cache_write_tokens": 1_234, "cost": 0.0123, "task": "add a docstring to url_for and explain every argument"}
 
 
 @pytest.mark.parametrize("width", [20, 40, 60, 80, 120])
@@ -24,16 +24,31 @@ def test_every_session_id_is_whole_on_one_line(width: int) -> None:
     print_sessions(rows, Console(file=out, width=width, highlight=False))
     lines = out.getvalue().splitlines()
     assert len(lines) == 1 + len(rows)
-    assert lines[0].split()[:6] == ["id", "when", "outcome", "steps", "tokens", "cost"]
+    assert lines[0].split()[:5] == ["id", "when", "outcome", "steps", "tokens"] and "cost" in lines[0]
     for row, line in zip(rows, lines[1:]):
         assert line.startswith(row["id"] + " ")
         assert line.split()[3:6] == ["interrupted", "7", "33.1k"] and "$0.0123" in line
 
 
 def test_a_wide_terminal_shows_the_whole_row() -> None:
+    """The prompt tokens read from and written to the provider's cache were in `sessions --json` only."""
     out = io.StringIO()
     print_sessions([{**ROW, "id": "20261205-205100-36e807"}], Console(file=out, width=160, highlight=False))
-    assert out.getvalue().splitlines()[1].split()[4:] == ["7", "33.1k", "$0.0123", *ROW["task"].split()]
+    assert out.getvalue().splitlines()[1].split()[4:] == ["7", "33.1k", "27.7k", "1.2k", "$0.0123",
+                                                          *ROW["task"].split()]
+
+
+@pytest.mark.parametrize("width, headers", [
+    (80, ["id", "when", "outcome", "steps", "tokens", "cost", "task"]),
+    (111, ["id", "when", "outcome", "steps", "tokens", "cost", "task"]),
+    (112, ["id", "when", "outcome", "steps", "tokens", "cached", "written", "cost", "task"]),
+], ids=["80 columns", "too narrow for 20 of the task", "room for 20 of the task"])
+def test_the_cache_columns_are_shown_where_they_leave_room_for_the_task(width: int, headers: list[str]) -> None:
+    """In 80 columns the two cache columns leave no room for the task, and every line wrapped: they are left out."""
+    out = io.StringIO()
+    print_sessions([{**ROW, "id": "20261205-205100-36e807"}], Console(file=out, width=width, highlight=False))
+    lines = out.getvalue().splitlines()
+    assert lines[0].split() == headers and max(len(line) for line in lines) <= width
 
 
 @pytest.mark.parametrize("count, shown", [
@@ -66,4 +81,5 @@ def test_a_listing_into_a_pipe_shows_each_task_whole(tmp_path) -> None:  # type:
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
     listing = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--repo", str(tmp_path)],
                              capture_output=True, text=True, check=True, env=env)
-    assert listing.stdout.splitlines()[1].endswith(" " + task[:60])
+    header, row = listing.stdout.splitlines()[:2]
+    assert row.endswith(" " + task[:60]) and header.split()[5:7] == ["cached", "written"]
