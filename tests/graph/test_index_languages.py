@@ -27,6 +27,9 @@ FILES = {
     "node/jobs.js": "const Job = require('./lib/job');\nnew Job();\n",
     "web/anon.ts": "export default function () { return 1; }\n",
     "web/use_anon.ts": 'import anon from "./anon";\nanon();\n',
+    "web/counter.ts": "export class Counter {\n  #n = 0;\n  #step(): number { return 1; }\n"
+                      "  bump(): number { return this.#n += this.#step(); }\n}\n",
+    "node/counter.js": "class Counter {\n  #step() { return 1; }\n  bump() { return this.#step(); }\n}\n",
     "node/server.js": "const res = require('./lib/res');\nconst lib = require('./lib');\n"
                       "function reply() { return res.send(1) + lib.other(); }\n",
     "go.mod": "module example.com/app\n\ngo 1.21\n",
@@ -101,6 +104,10 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         # an anonymous default is the module's `default`
         ("node/jobs.js", [("", "Job", 2, 5, "node/lib/job.js::default")]),
         ("web/use_anon.ts", [("", "anon", 2, 1, "web/anon.ts::default")]),
+        # a private member (`this.#step()`) is a use of it, as a public one is
+        ("web/counter.ts", [("this", "#n", 4, 32, "web/counter.ts::Counter.#n"),
+                            ("this", "#step", 4, 43, "web/counter.ts::Counter.#step")]),
+        ("node/counter.js", [("this", "#step", 3, 24, "node/counter.js::Counter.#step")]),
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),

@@ -72,6 +72,7 @@ SCHEMA_VERSION = 17  # 2: refs.scope holds symbols.id; 3: signatures without com
 # an IIFE, a function: `f.local.m`), the variable a symbol; those of `X.prototype = {...}` are X's methods, those of
 # `export default {...}` are `default.m`: they were bare (`m`) or the enclosing function's
 # a C/C++ conditional (`#ifdef`...`#endif`) in an initializer keeps every branch's elements, and no syntax error
+# 17: a JS/TS private member used (`this.#step()`) is a reference, of kind attribute or call
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

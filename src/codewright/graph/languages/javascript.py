@@ -132,7 +132,7 @@ JS_DEFS_SCM = DEFS_SCM + f"""
 (field_definition property: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
 """
 
-# References shared with TypeScript; JS_REFS_SCM holds the patterns whose shape differs
+# References shared with TypeScript (a private member, `this.#step()`, is a member as a public one is); JS_REFS_SCM holds the patterns whose shape differs
 # in TypeScript (bases wrapped in extends_clause, parameters in required_parameter, `default` an identifier).
 # `export`: the name a module's default export stands for (`export default foo`, `export default function
 # foo`, `export { foo as default }`, CommonJS `module.exports = foo` or `= function foo`), which an import of the
@@ -143,6 +143,7 @@ REFS_SCM = r"""
 (call_expression function: (identifier) @ref.call)
 (new_expression constructor: (identifier) @ref.call)
 (property_identifier) @ref.member
+(private_property_identifier) @ref.member
 (pair key: (property_identifier) @skip)
 (decorator (identifier) @ref.decorator)
 (decorator (call_expression function: (identifier) @ref.decorator))
