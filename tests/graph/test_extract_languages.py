@@ -188,7 +188,7 @@ EXPECTED = {
             ('Kind.A', 'Kind::A', 'constant', 19, 17, 19, 17, 'Kind'),
             ('Kind.B', 'Kind::B', 'constant', 19, 20, 19, 20, 'Kind'),
             ('UNIT', 'UNIT', 'constant', 21, 1, 21, 24, ''),
-            ('inner', 'inner', 'module', 23, 1, 25, 1, ''),
+            ('inner', 'inner', 'namespace', 23, 1, 25, 1, ''),
             ('inner.f', 'inner::f', 'function', 24, 5, 24, 36, 'inner'),
             ('sq', 'sq', 'macro', 27, 1, 27, 45, ''),
             ('g', 'g', 'function', 29, 1, 29, 67, ''),

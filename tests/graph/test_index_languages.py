@@ -45,6 +45,7 @@ FILES = {
                                    "public class Main { void run() { Widget w = new Widget(); w.spin(); } }\n",
     "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
+    "rs/src/geo.rs": "pub mod inner {\n    pub fn f() {}\n}\npub fn g() { inner::f(); }\n",
     "rs/src/net/mod.rs": "pub mod tcp;\n",
     "rs/src/net/tcp.rs": "pub struct Conn;\npub fn listen() {}\n",
     "rs/src/main.rs": "mod net;\nmod util;\nuse crate::util::helper;\nuse crate::net::tcp::{Conn, listen};\n"
@@ -118,6 +119,8 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("rs/src/main.rs", [("", "helper", 5, 13, "rs/src/util.rs::helper"),
                             ("", "Conn", 5, 31, "rs/src/net/tcp.rs::Conn"),
                             ("", "listen", 5, 37, "rs/src/net/tcp.rs::listen")]),
+        # an inline module is a name of its file, as a struct is: `inner::f()` is its f
+        ("rs/src/geo.rs", [("", "inner", 4, 14, "rs/src/geo.rs::inner"), ("inner", "f", 4, 21, "rs/src/geo.rs::inner.f")]),
     ],
 )
 def test_references_resolve_through_imports(index: Index, path: str, refs: list[tuple]) -> None:
@@ -166,3 +169,8 @@ def test_an_edited_go_mod_re_resolves_imports(tmp_path) -> None:
         (repo / "go.mod").write_text("module example.com/other\n")
         ix.build()
         assert ix.conn.execute(target).fetchall() == [(None,)]
+
+
+def test_a_rust_inline_module_is_in_its_files_outline(index: Index) -> None:
+    assert [(s.kind, s.qualname) for s in index.outline("rs/src/geo.rs")] == [
+        ("namespace", "inner"), ("function", "inner::f"), ("function", "g")]

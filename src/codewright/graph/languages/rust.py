@@ -1,7 +1,9 @@
 """Rust: functions, methods (inside `impl Type` they nest under Type, also `impl Show for &Type`, `[Type]`
-and `dyn Type`), structs, enums and their variants, unions, traits and their associated types, type aliases, consts, statics, inline modules and macros; `use` trees
-flattened to one Import per path (`crate::geo` [Point]; `a::b::{self}` as `a` [b]); `mod x;` and
-`extern crate x;` import x.
+and `dyn Type`), structs, enums and their variants, unions, traits and their associated types, type aliases,
+consts, statics, inline modules and macros; `use` trees flattened to one Import per path (`crate::geo` [Point];
+`a::b::{self}` as `a` [b]); `mod x;` and `extern crate x;` import x.
+An inline module (`mod inner { ... }`) is of kind `namespace`, as C++'s and TypeScript's are: kind `module` is a
+file's own symbol, which outlines, name lookups and the names a file defines leave out.
 Qualnames use `::` (`inner::f`, `Square::area`), without the crate name."""
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ DEFS_SCM = rf"""
 (type_item name: (type_identifier) @name) @def.type
 (const_item name: (identifier) @name) @def.constant
 (static_item name: (identifier) @name) @def.constant
-(mod_item name: (identifier) @name body: (declaration_list)) @def.module
+(mod_item name: (identifier) @name body: (declaration_list)) @def.namespace
 (macro_definition name: (identifier) @name) @def.macro
 (associated_type name: (type_identifier) @name) @def.type
 (impl_item type: {IMPL_TARGET}) @scope
