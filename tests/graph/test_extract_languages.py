@@ -775,6 +775,17 @@ def test_rust_self_in_a_use_tree_and_extern_crates(source, imports):
     assert facts.references == []
 
 
+@pytest.mark.parametrize("source, imports", [
+    (b"use super::*;\n", [("super", 0)]),
+    (b"mod tests {\n    use super::*;\n    mod deep {\n        use super::super::Item;\n        mod leaf;\n    }\n}\n",
+     [("super", 1), ("super::super", 2), ("leaf", 2)]),
+    (b"fn f() { use crate::x::Y; }\n", [("crate::x", 0)]),  # a function is no module
+])
+def test_a_rust_imports_level_counts_the_inline_modules_around_it(source, imports):
+    """The resolver reads `super` from the module the import is in: `mod tests { use super::*; }` is the file."""
+    assert [(i.module, i.level) for i in extract("lib.rs", source).imports] == imports
+
+
 @pytest.mark.parametrize("raw, parts", [
     ("a.b", ["a", "b"]),
     ("ns::Vec<std::pair<int,int>>::push", ["ns", "Vec", "push"]),

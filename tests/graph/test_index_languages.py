@@ -45,6 +45,11 @@ FILES = {
                                    "public class Main { void run() { Widget w = new Widget(); w.spin(); } }\n",
     "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
+    "cr/Cargo.toml": '[package]\nname = "cr"\n',
+    "cr/src/lib.rs": "pub mod net;\npub struct Error;\n",
+    "cr/src/net.rs": "mod tcp;\nuse crate::{Error};\npub fn fail() -> Error { Error }\n"
+                     "#[cfg(test)]\nmod tests {\n    use super::*;\n    fn t() { fail(); }\n}\n",
+    "cr/src/net/tcp.rs": "use super::fail;\npub fn go() { fail(); }\n",
     "rs/src/geo.rs": "pub mod inner {\n    pub fn f() {}\n}\npub fn g() { inner::f(); }\n",
     "rs/src/net/mod.rs": "pub mod tcp;\n",
     "rs/src/net/tcp.rs": "pub struct Conn;\npub fn listen() {}\n",
@@ -77,6 +82,9 @@ def resolved(index: Index, path: str) -> list[tuple]:
         ("rs/src/main.rs", [("net", "rs/src/net/mod.rs"), ("util", "rs/src/util.rs"),
                             ("crate::util", "rs/src/util.rs"), ("crate::net::tcp", "rs/src/net/tcp.rs"),
                             ("crate::net::tcp", "rs/src/net/tcp.rs")]),
+        # net.rs's modules are in net/; crate is the root file, super the module that declares the file's
+        ("cr/src/net.rs", [("tcp", "cr/src/net/tcp.rs"), ("crate", "cr/src/lib.rs"), ("super", "cr/src/net.rs")]),
+        ("cr/src/net/tcp.rs", [("super", "cr/src/net.rs")]),
     ],
 )
 def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
@@ -119,6 +127,9 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("rs/src/main.rs", [("", "helper", 5, 13, "rs/src/util.rs::helper"),
                             ("", "Conn", 5, 31, "rs/src/net/tcp.rs::Conn"),
                             ("", "listen", 5, 37, "rs/src/net/tcp.rs::listen")]),
+        ("cr/src/net.rs", [("", "Error", 3, 18, "cr/src/lib.rs::Error"), ("", "Error", 3, 26, "cr/src/lib.rs::Error"),
+                           ("", "fail", 7, 14, "cr/src/net.rs::fail")]),
+        ("cr/src/net/tcp.rs", [("", "fail", 2, 15, "cr/src/net.rs::fail")]),
         # an inline module is a name of its file, as a struct is: `inner::f()` is its f
         ("rs/src/geo.rs", [("", "inner", 4, 14, "rs/src/geo.rs::inner"), ("inner", "f", 4, 21, "rs/src/geo.rs::inner.f")]),
     ],

@@ -18,6 +18,7 @@ PATHS = {
     "include/config.h", "src/main.c", "src/local.h",
     "java/src/com/acme/Widget.java", "java/src/com/acme/Main.java",
     "rs/src/main.rs", "rs/src/net/mod.rs", "rs/src/net/tcp.rs", "rs/src/util.rs",
+    "rs/src/net/util.rs", "rs/src/net/tcp/frame.rs", "rs/Cargo.toml", "rs/tests/api.rs", "rs/tests/common/mod.rs",
 }
 OWN_MODULE = python_modules(PATHS)
 MMAP = ModuleMap.build(PATHS, OWN_MODULE, {"go.mod": "module example.com/app\n\ngo 1.21\n"})
@@ -98,9 +99,27 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("java/src/com/acme/Main.java", "java", "com.acme.*", 0, "java/src/com/acme"),
         ("rs/src/main.rs", "rust", "crate::net::tcp::Conn", 0, "rs/src/net/tcp.rs"),
         ("rs/src/main.rs", "rust", "crate::util", 0, "rs/src/util.rs"),
-        ("rs/src/net/tcp.rs", "rust", "super::util", 0, "rs/src/util.rs"),
         ("rs/src/main.rs", "rust", "net", 0, "rs/src/net/mod.rs"),
         ("rs/src/main.rs", "rust", "std::io", 0, None),
+        ("rs/src/net/tcp.rs", "rust", "std::io", 0, None),
+        # super is the module the file is declared in (tcp.rs's is net), not the folder above the file's
+        ("rs/src/net/tcp.rs", "rust", "super::util", 0, "rs/src/net/util.rs"),
+        ("rs/src/net/tcp.rs", "rust", "super::super::util", 0, "rs/src/util.rs"),
+        ("rs/src/net/tcp.rs", "rust", "super", 0, "rs/src/net/mod.rs"),  # use super::{Item}
+        ("rs/src/net/mod.rs", "rust", "super", 0, "rs/src/main.rs"),
+        # crate is the crate's root file, and a name no file holds an item of the module that holds it
+        ("rs/src/util.rs", "rust", "crate", 0, "rs/src/main.rs"),  # use crate::{Item}
+        ("rs/src/util.rs", "rust", "crate::Config", 0, "rs/src/main.rs"),
+        ("rs/src/net/tcp.rs", "rust", "crate::net::Stream", 0, "rs/src/net/mod.rs"),
+        # the modules a file declares (`mod frame;`) are in its own folder, but for a crate root's or a mod.rs
+        ("rs/src/net/tcp.rs", "rust", "frame", 0, "rs/src/net/tcp/frame.rs"),
+        ("rs/src/net/tcp.rs", "rust", "self::frame::Header", 0, "rs/src/net/tcp/frame.rs"),
+        ("rs/tests/api.rs", "rust", "common", 0, "rs/tests/common/mod.rs"),  # a test is a crate root
+        # level: the inline modules the import is in (`mod tests { use super::*; }` takes its own file)
+        ("rs/src/util.rs", "rust", "super", 1, "rs/src/util.rs"),
+        ("rs/src/util.rs", "rust", "self::Item", 1, "rs/src/util.rs"),
+        ("rs/src/util.rs", "rust", "super::super::net", 1, "rs/src/net/mod.rs"),
+        ("rs/src/util.rs", "rust", "net::tcp", 0, "rs/src/net/tcp.rs"),  # 2015 edition: from the crate root
     ],
 )
 def test_import_resolution(path: str, language: str, module: str, level: int, target: str | None) -> None:

@@ -32,7 +32,7 @@ class Import:
     names: list[str] = field(default_factory=list)  # imported names ("*" for star); empty for `import m`
     alias: str | None = None
     line: int = 0
-    level: int = 0  # Python relative-import dots
+    level: int = 0  # Python relative-import dots; in Rust the inline modules (`mod m { }`) around the import
     scope: str | None = None  # id of the enclosing symbol when not at module level
 
 

@@ -6,7 +6,8 @@ Two steps, both pure lookups in tables built from the whole tree:
    dotted and relative modules, JS/TS relative specifiers with their extensions and
    index files, Go import paths under the go.mod module path (a package directory), a Python namespace
    package (a folder without __init__.py) as its folder, C/C++ quoted includes, Java packages and classes,
-   Rust `crate::`/`super::` paths and `mod`.
+   Rust `crate::`/`self::`/`super::` paths and `mod` as the modules' files declare them (src/net.rs's
+   `mod tcp;` is src/net/tcp.rs).
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
    bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`). Only
@@ -257,23 +258,82 @@ class ModuleMap:
         return next((d for d in self.dirs if d == rel or d.endswith("/" + rel)), None)
 
     def _rust(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
-        parts = module.replace("::", "/").split("/")
-        here = posixpath.dirname(path)
+        """The file of a `use` path or a `mod` declaration, `level` the inline modules (`mod tests { ... }`) the
+        import sits in. `crate` is the crate's root file, `self` the importing module, `super` the module it is
+        declared in (in a file's inline module, the file itself); each next name is a module's file while one is
+        found, the rest items of the last. A path of no such keyword starts at a module the file declares, or
+        at the crate root's, as the 2015 edition read it; any other (`std::io`) names another crate."""
+        parts = module.split("::")
         if parts[0] == "crate":
-            src = path.split("/src/")[0] + "/src" if "/src/" in path else ("src" if path.startswith("src/") else here)
-            base, parts = src, parts[1:]
-        elif parts[0] in ("super", "self"):
-            base = here if parts[0] == "self" else posixpath.dirname(here)
+            current: str | None = self._rust_crate_root(path)
             parts = parts[1:]
-        else:  # `mod foo;` declares a sibling file
-            base = here
-        while parts:
-            rel = posixpath.join(base, *parts)
-            for candidate in (rel + ".rs", rel + "/mod.rs"):
-                if candidate in self.paths:
-                    return candidate
-            parts = parts[:-1]
-        return None
+        elif parts[0] in ("self", "super"):
+            current, depth = path, level
+            while parts and parts[0] in ("self", "super"):
+                if parts[0] == "super" and depth:
+                    depth -= 1
+                elif parts[0] == "super":
+                    current = self._rust_parent(current)
+                    if current is None:
+                        return None
+                parts = parts[1:]
+            if depth:  # still in an inline module: its items and modules are the file's
+                return path
+        else:
+            first = (self._rust_child(path, parts[0]) if not level else None) \
+                or self._rust_child(self._rust_crate_root(path), parts[0])
+            if first is None:
+                return None
+            current, parts = first, parts[1:]
+        for name in parts:
+            child = self._rust_child(current, name)
+            if child is None:
+                break
+            current = child
+        return current
+
+    def _rust_is_crate_root(self, path: str) -> bool:
+        """Whether the file is a crate's root: src/lib.rs, src/main.rs, build.rs, a program in src/bin/, or a
+        test, example or benchmark beside the crate's Cargo.toml."""
+        folder, name = posixpath.split(path)
+        if name in ("lib.rs", "main.rs", "build.rs"):
+            return True
+        up = posixpath.dirname(folder)
+        if posixpath.basename(folder) in ("tests", "examples", "benches"):
+            return posixpath.join(up, "Cargo.toml") in self.paths
+        return posixpath.basename(folder) == "bin" and posixpath.basename(up) == "src" \
+            and posixpath.join(posixpath.dirname(up), "Cargo.toml") in self.paths
+
+    def _rust_child(self, path: str, name: str) -> str | None:
+        """The file of module `name` that the module in `path` declares (`mod name;`): in the file's folder for a
+        crate root or a mod.rs, in the folder named as the file for any other (src/net.rs's in src/net/)."""
+        folder = posixpath.dirname(path) if path.endswith("/mod.rs") or path == "mod.rs" \
+            or self._rust_is_crate_root(path) else path.removesuffix(".rs")
+        base = posixpath.join(folder, name)
+        return next((c for c in (base + ".rs", base + "/mod.rs") if c in self.paths), None)
+
+    def _rust_parent(self, path: str) -> str | None:
+        """The file of the module that declares the one in `path`; None for a crate root, or where no such file
+        is indexed."""
+        if self._rust_is_crate_root(path):
+            return None
+        folder = posixpath.dirname(path)
+        if posixpath.basename(path) == "mod.rs":
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+        candidates = [folder + ".rs"] if folder else []
+        candidates += [posixpath.join(folder, name) for name in ("mod.rs", "lib.rs", "main.rs")]
+        return next((c for c in candidates if c in self.paths and c != path), None)
+
+    def _rust_crate_root(self, path: str) -> str:
+        """The root file of the crate the file belongs to, found through the modules that declare it: src/lib.rs
+        for src/net/tcp.rs; the topmost one found where the chain stops short of a crate root."""
+        seen = {path}
+        while (parent := self._rust_parent(path)) is not None and parent not in seen:
+            seen.add(parent)
+            path = parent
+        return path
 
 
 _RESOLVERS: dict[str, Callable] = {

@@ -76,7 +76,26 @@ REFS_SCM = r"""
 
 
 def imports(src: Source, node: Node) -> list[Import]:
-    """Flattens a `use` tree: `use a::{b, c::d as e, f::*}` → a [b], a::c [d] as e, a::f [*]."""
+    """Flattens a `use` tree: `use a::{b, c::d as e, f::*}` → a [b], a::c [d] as e, a::f [*]. Each import's
+    level is the count of inline modules around it, from which the resolver reads `self` and `super`."""
+    found = _imports(src, node)
+    level = _inline_modules_around(node)
+    for imp in found:
+        imp.level = level
+    return found
+
+
+def _inline_modules_around(node: Node) -> int:
+    """How many `mod name { ... }` hold the node (a `use` is rarely deeper than two)."""
+    count = 0
+    parent = node.parent
+    while parent is not None:
+        count += parent.type == "mod_item"
+        parent = parent.parent
+    return count
+
+
+def _imports(src: Source, node: Node) -> list[Import]:
     if node.type == "mod_item":
         name = node.child_by_field_name("name")
         return [Import(src.slice(name.start_byte, name.end_byte))]
