@@ -110,3 +110,15 @@ def test_a_name_defined_in_another_language_is_not_a_match(tmp_path: Path) -> No
         index.build()
         lines = index.repo_map(4000).splitlines()
     assert lines.index("r.go:") < lines.index("aa.c:")
+
+
+def test_a_go_method_is_shown_under_its_own_type_wherever_the_file_defines_it(tmp_path: Path) -> None:
+    """A Go method is written outside its type, often after another type: in line order it read as that one's."""
+    files = {"shape.go": "package app\n\ntype A struct{}\n\ntype B []int\n\nfunc (b B) Len() int { return 0 }\n\n"
+                         "func (a *A) Run() {}\n\nfunc Free() {}\n",
+             "main.go": "package app\n\nfunc main() { a := A{}; a.Run(); b := B{}; b.Len(); Free() }\n"}
+    with Index.open(make_repo(tmp_path / "r", files)) as index:
+        index.build()
+        assert index.repo_map(4000).splitlines() == [
+            "shape.go:", "  type A struct", "      func (a *A) Run()", "  type B []int", "      func (b B) Len() int",
+            "  func Free()", "main.go:", "  func main()"]

@@ -258,7 +258,7 @@ def _load_ancestors(conn: sqlite3.Connection, info: dict[str, _Sym]) -> None:
 
 def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, float], show: Callable[[str], str]
             ) -> tuple[str, list[str]]:
-    """Files by rank; in each, the chosen symbols in line order, methods under their class."""
+    """Files by rank; in each, the chosen symbols in line order, methods under their class (`_members_under`)."""
     by_file: dict[str, dict[str, _Sym]] = defaultdict(dict)
     for sym in chosen:
         by_file[sym.path][sym.sid] = sym
@@ -270,11 +270,27 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     lines: list[str] = []
     for path in files:
         lines.append(f"{show(path)}:")
-        for sym in sorted(by_file[path].values(), key=lambda s: s.start_line):
+        for sym in _members_under(by_file[path]):
             depth = split_id(sym.sid)[1].count(".")
             signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"
             lines.append(f"{'    ' * depth}  {_clipped(signature.splitlines()[0])}")
     return ("\n".join(lines) + "\n" if lines else ""), files
+
+
+def _members_under(syms: dict[str, _Sym]) -> list[_Sym]:
+    """A file's symbols in line order, each right after its parent's line, its members after it: a Go method is
+    written outside its type, often after another type, which it read as a method of."""
+    roots: list[_Sym] = []
+    members: dict[str, list[_Sym]] = defaultdict(list)
+    for sym in sorted(syms.values(), key=lambda s: s.start_line):
+        (members[sym.parent] if sym.parent in syms else roots).append(sym)
+    ordered: list[_Sym] = []
+    stack = roots[::-1]
+    while stack:
+        sym = stack.pop()
+        ordered.append(sym)
+        stack.extend(members[sym.sid][::-1])
+    return ordered
 
 
 @lru_cache(maxsize=1)
