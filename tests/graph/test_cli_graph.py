@@ -289,3 +289,22 @@ def test_index_location_that_cannot_be_created_is_one_line_exit_2(tmp_path: Path
     out = cli("index", str(blocked))
     assert out.returncode == 2 and out.stderr.startswith("codewright: cannot open the index")
     assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+
+
+@pytest.fixture(scope="module")
+def other_languages(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_repo(tmp_path_factory.mktemp("cli") / "langs", {
+        "cmd.go": "package cobra\n\ntype Command struct{}\n\nfunc (c *Command) ExecuteC() {}\n",
+        "w.rs": "pub struct W;\nimpl W {\n    pub fn size(&self) {}\n}\n"})
+
+
+@pytest.mark.parametrize(("args", "err"), [
+    (["callers", "Command.ExecuteC"], "'Command.ExecuteC' is a go symbol (cmd.go::Command.ExecuteC)"),
+    (["impact", "W::size"], "'W::size' is a rust symbol (w.rs::W.size)"),  # a Rust path, as `def` reads it
+])
+def test_a_call_graph_question_on_another_languages_symbol_says_it_covers_python_only(
+        other_languages: Path, args: list[str], err: str) -> None:
+    """A method named as `def` names it (Class.method, Type::method) was no symbol at all to the call graph."""
+    out = cli(*args, cwd=other_languages)
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == f"codewright: {err}: the call graph covers Python only\n"

@@ -35,6 +35,7 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
         known = conn.execute("SELECT 1 FROM symbols WHERE sid=? UNION ALL SELECT 1 FROM calls WHERE callee=? LIMIT 1",
                              (text, text)).fetchone()
         if not known:
+            _refuse_another_language(conn, text)
             raise UsageError(f"no symbol with the id {text!r} (ids are path::Qual.name; `codewright symbols NAME` "
                              "finds them)")
         return text
@@ -51,10 +52,7 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
         raise UsageError(f"{text} is a file, not a symbol: name one of its functions or classes "
                          f"(`codewright outline {text}` lists them)")
     if not rows:
-        other = conn.execute("SELECT s.sid, f.language FROM symbols s JOIN files f ON f.id = s.file_id WHERE s.qualname=? "
-                             "OR s.name=? ORDER BY s.sid LIMIT 1", (text, text)).fetchone()
-        if other:
-            raise UsageError(f"{cut(text)} is a {other[1]} symbol ({other[0]}): the call graph covers Python only")
+        _refuse_another_language(conn, text)
         raise UsageError(f"no symbol named {cut(text)}")
     return _only(text, rows)
 
@@ -75,6 +73,20 @@ def _symbol_at(conn: sqlite3.Connection, position: str) -> str:
     if not rows:
         raise UsageError(f"no symbol is defined or used at {cut(position, quoted)}")
     return _only(position, rows)
+
+
+def _refuse_another_language(conn: sqlite3.Connection, text: str) -> None:
+    """A usage error that says so where SYMBOL names no Python symbol but one of another language, found as `def`
+    finds it (`Command.Execute`, Rust's `W::size`): it was no symbol at all, where only its qualname or bare name
+    was looked for."""
+    try:
+        found = definitions(conn, text)
+    except UsageError:  # a position that names no place: no symbol, as the caller says
+        return
+    for sym in found:
+        language = conn.execute("SELECT language FROM files WHERE path=?", (sym.path,)).fetchone()[0]
+        if language != "python":
+            raise UsageError(f"{cut(text)} is a {language} symbol ({sym.id}): the call graph covers Python only")
 
 
 def _python_symbols(conn: sqlite3.Connection, column: str, text: str, modules: bool = False) -> list[str]:
