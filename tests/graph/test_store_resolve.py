@@ -14,6 +14,8 @@ PATHS = {
     "side.py", "side/__init__.py", "bin/twin.py", "twin/__init__.py", "pkg/sub/twin.py", "pkg/sub/twin/__init__.py",
     "pkg/models.pyi", "pkg/typed.pyi", "stubs/__init__.pyi", "stubs/api.pyi", "scripts/cli.pyi", "tools/cli.py",  # stubs
     "web/app.ts", "web/util.ts", "web/components/index.tsx", "web/legacy.js",
+    "web/components/Button.tsx", "web/esm/app.mts", "web/esm/util.mts", "web/esm/old.cts",
+    "web/esm/types.d.mts", "web/decl.d.ts",
     "go.mod", "main.go", "internal/store/store.go", "internal/store/db.go",
     "include/config.h", "src/main.c", "src/local.h",
     "java/src/com/acme/Widget.java", "java/src/com/acme/Main.java",
@@ -90,6 +92,12 @@ def test_python_module_names(path: str, module: str | None) -> None:
         ("web/app.ts", "typescript", "./util.js", 0, "web/util.ts"),
         ("web/components/index.tsx", "tsx", "../legacy", 0, "web/legacy.js"),
         ("web/app.ts", "typescript", "react", 0, None),
+        # TypeScript's sources imported by their compiled names: .mjs from .mts, .cjs from .cts, .jsx from .tsx
+        ("web/esm/app.mts", "typescript", "./util.mjs", 0, "web/esm/util.mts"),
+        ("web/esm/app.mts", "typescript", "./old.cjs", 0, "web/esm/old.cts"),
+        ("web/esm/app.mts", "typescript", "./types.mjs", 0, "web/esm/types.d.mts"),
+        ("web/app.ts", "typescript", "./decl.js", 0, "web/decl.d.ts"),
+        ("web/components/index.tsx", "tsx", "./Button.jsx", 0, "web/components/Button.tsx"),
         ("main.go", "go", "example.com/app/internal/store", 0, "internal/store"),
         ("main.go", "go", "fmt", 0, None),
         ("src/main.c", "c", "local.h", 0, "src/local.h"),

@@ -31,6 +31,9 @@ from codewright.graph.store import split_id
 
 GO_MOD = "go.mod"  # at the root: the module path Go imports start with
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
+# The TypeScript files an import of the compiled file's name loads, as TypeScript reads it: `./util.mjs` is util.mts
+_TS_SOURCES = {".js": (".ts", ".tsx", ".d.ts"), ".jsx": (".tsx",), ".mjs": (".mts", ".d.mts"),
+               ".cjs": (".cts", ".d.cts")}
 SELF_NAMES = ("self", "cls", "this")
 _PACKAGE_SCOPED = frozenset({"go", "java"})
 # Languages whose star imports re-export (`from .core import *` in a package, `export * from "./a"`), so a name
@@ -227,8 +230,8 @@ class ModuleMap:
     def _js_file(self, base: str) -> str | None:
         """The file a JS/TS import of `base` (a path from the root) loads: itself, with an extension, or an index."""
         candidates = [base, *(base + e for e in _JS_EXTS), *(f"{base}/index{e}" for e in _JS_EXTS)]
-        if base.endswith(".js"):  # TS sources imported by their compiled name
-            candidates += [base[:-3] + ".ts", base[:-3] + ".tsx"]
+        stem, ext = posixpath.splitext(base)
+        candidates += [stem + source for source in _TS_SOURCES.get(ext, ())]  # TS sources by their compiled name
         return next((c for c in candidates if c in self.paths), None)
 
     def _go(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
