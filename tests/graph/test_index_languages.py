@@ -43,6 +43,12 @@ FILES = {
     "java/src/com/acme/util/Widget.java": "package com.acme.util;\npublic class Widget { public void spin() {} }\n",
     "java/src/com/acme/Main.java": "package com.acme;\nimport com.acme.util.Widget;\n"
                                    "public class Main { void run() { Widget w = new Widget(); w.spin(); } }\n",
+    "java/src/com/acme/util/Checks.java": "package com.acme.util;\npublic final class Checks {\n"
+                                          "  public static void check(boolean b) {}\n  public static final int LIMIT = 1;\n"
+                                          "  public static class Inner {}\n}\n",
+    "java/src/com/acme/Static.java": "package com.acme;\nimport static com.acme.util.Checks.check;\n"
+                                     "import static com.acme.util.Checks.*;\nimport com.acme.util.Checks.Inner;\n"
+                                     "public class Static { void run() { check(true); int x = LIMIT; Inner i; } }\n",
     "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
     "cr/Cargo.toml": '[package]\nname = "cr"\n',
@@ -122,6 +128,10 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("internal/store/size.go", []),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
+        # a static import names a member of the class, as does an import of a nested class
+        ("java/src/com/acme/Static.java", [("", "check", 5, 36, "java/src/com/acme/util/Checks.java::Checks.check"),
+                                           ("", "LIMIT", 5, 57, "java/src/com/acme/util/Checks.java::Checks.LIMIT"),
+                                           ("", "Inner", 5, 64, "java/src/com/acme/util/Checks.java::Checks.Inner")]),
         ("java/src/com/acme/Main.java", [("", "Widget", 3, 34, "java/src/com/acme/util/Widget.java::Widget"),
                                          ("", "Widget", 3, 49, "java/src/com/acme/util/Widget.java::Widget")]),
         ("rs/src/main.rs", [("", "helper", 5, 13, "rs/src/util.rs::helper"),

@@ -433,6 +433,9 @@ class Resolver:
             if not imp.names:
                 self._bind_module(found, language, imp, target)
                 continue
+            if language == "java" and target.endswith(".java"):
+                self._bind_java_members(found, imp, target)
+                continue
             for name in imp.names:
                 name, _, alias = name.partition(" as ")
                 if name == "*":
@@ -465,6 +468,18 @@ class Resolver:
             found.names[imp.alias or imp.module] = ("file", target)
             if language == "python" and not imp.alias:
                 self._bind_packages(found, imp.module, target)
+
+    def _bind_java_members(self, found: Bindings, imp: ImportRow, target: str) -> None:
+        """An import whose module is a class (`import static a.b.C.check;`, `C.*`, `import a.b.C.Inner;`) takes
+        names of that class, not of its file, whose one top-level name is the class."""
+        owner = self.lookup(target, imp.module.rsplit(".", 1)[-1])
+        members = self.members(owner) if owner else {}
+        for name in imp.names:
+            if name == "*":
+                for member, sid in members.items():
+                    found.names.setdefault(member, ("sym", sid))
+            elif name in members:
+                found.names[name] = ("sym", members[name])
 
     def _bind_packages(self, found: Bindings, module: str, target: str) -> None:
         """`import a.b.c` also binds `a` and `a.b` to their packages' __init__.py files (or __init__.pyi stubs)."""
