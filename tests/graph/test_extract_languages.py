@@ -776,6 +776,17 @@ def test_rust_self_in_a_use_tree_and_extern_crates(source, imports):
 
 
 @pytest.mark.parametrize("source, imports", [
+    (b"import java.util.List;\n", [("java.util", ["List"])]),
+    (b"import java.util.*;\n", [("java.util", ["*"])]),
+    (b"import static a.Util.check;\n", [("a.Util", ["check"])]),
+    (b"import statics.Util;\n", [("statics", ["Util"])]),  # a package whose name starts with the keyword
+    (b"import static statics.Util.*;\n", [("statics.Util", ["*"])]),
+])
+def test_java_imports(source, imports):
+    assert [(i.module, i.names) for i in extract("A.java", source).imports] == imports
+
+
+@pytest.mark.parametrize("source, imports", [
     (b"use super::*;\n", [("super", 0)]),
     (b"mod tests {\n    use super::*;\n    mod deep {\n        use super::super::Item;\n        mod leaf;\n    }\n}\n",
      [("super", 1), ("super::super", 2), ("leaf", 2)]),

@@ -54,9 +54,12 @@ REFS_SCM = r"""
 
 
 def imports(src: Source, node: Node) -> list[Import]:
-    """`import java.util.List;` → ("java.util", [List]); `.*` → [*]; static imports alike."""
-    text = src.slice(node.start_byte, node.end_byte)
-    text = "".join(text.split()).removeprefix("import").removeprefix("static").rstrip(";")
+    """`import java.util.List;` → ("java.util", [List]); `.*` → [*]; static imports alike (the keyword read as
+    the grammar's token: `import statics.Util;` is the package statics)."""
+    text = "".join(src.slice(node.start_byte, node.end_byte).split()).removeprefix("import")
+    if any(child.type == "static" for child in node.children):
+        text = text.removeprefix("static")
+    text = text.rstrip(";")
     module, _, name = text.rpartition(".")
     return [Import(module, [name])] if module else [Import(name)]
 
