@@ -49,6 +49,8 @@ FILES = {
     "java/src/com/acme/Static.java": "package com.acme;\nimport static com.acme.util.Checks.check;\n"
                                      "import static com.acme.util.Checks.*;\nimport com.acme.util.Checks.Inner;\n"
                                      "public class Static { void run() { check(true); int x = LIMIT; Inner i; } }\n",
+    "java/src/com/acme/Helpers.java": "package com.acme;\npublic class Helpers { static void twice() {} }\n",
+    "java/src/com/acme/Calls.java": "package com.acme;\npublic class Calls { void go() { Helpers.twice(); } }\n",
     "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
     "cr/Cargo.toml": '[package]\nname = "cr"\n',
@@ -128,6 +130,9 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("internal/store/size.go", []),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
+        # a class of the package is a qualifier too, as it is a name
+        ("java/src/com/acme/Calls.java", [("", "Helpers", 2, 34, "java/src/com/acme/Helpers.java::Helpers"),
+                                          ("Helpers", "twice", 2, 42, "java/src/com/acme/Helpers.java::Helpers.twice")]),
         # a static import names a member of the class, as does an import of a nested class
         ("java/src/com/acme/Static.java", [("", "check", 5, 36, "java/src/com/acme/util/Checks.java::Checks.check"),
                                            ("", "LIMIT", 5, 57, "java/src/com/acme/util/Checks.java::Checks.LIMIT"),

@@ -633,8 +633,8 @@ class Resolver:
             owner = _enclosing_class(scope)
             return self.members(owner).get(name) if owner else None
         binding = self.bindings(path).names.get(qualifier)
-        if binding is None:
-            own = self.top(path).get(qualifier)
+        if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
+            own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
             return self.members(own).get(name) if own else None
         kind, value = binding
         if kind == "file":
