@@ -51,6 +51,10 @@ FILES = {
                                      "public class Static { void run() { check(true); int x = LIMIT; Inner i; } }\n",
     "java/src/com/acme/Helpers.java": "package com.acme;\npublic class Helpers { static void twice() {} }\n",
     "java/src/com/acme/Calls.java": "package com.acme;\npublic class Calls { void go() { Helpers.twice(); } }\n",
+    "java/src/com/acme/Outer.java": "package com.acme;\npublic class Outer {\n  void emit() {}\n"
+                                    "  Builder make() { emit(); return new Builder(); }\n"
+                                    "  static class Builder { Builder() {} void build() { emit(); new Builder(); } }\n"
+                                    "  void use(Runnable emit) { emit.run(); }\n}\n",
     "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
     "cr/Cargo.toml": '[package]\nname = "cr"\n',
@@ -133,6 +137,14 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         # a class of the package is a qualifier too, as it is a name
         ("java/src/com/acme/Calls.java", [("", "Helpers", 2, 34, "java/src/com/acme/Helpers.java::Helpers"),
                                           ("Helpers", "twice", 2, 42, "java/src/com/acme/Helpers.java::Helpers.twice")]),
+        # in a class, a method called or a class named bare is a member of it or of a class around it; a variable
+        # named bare may be a local one (the parameter emit), which the index does not know
+        ("java/src/com/acme/Outer.java", [("", "Builder", 4, 3, "java/src/com/acme/Outer.java::Outer.Builder"),
+                                          ("", "emit", 4, 20, "java/src/com/acme/Outer.java::Outer.emit"),
+                                          ("", "Builder", 4, 39, "java/src/com/acme/Outer.java::Outer.Builder"),
+                                          ("", "emit", 5, 54, "java/src/com/acme/Outer.java::Outer.emit"),
+                                          # the class, not its constructor, a member of the same name
+                                          ("", "Builder", 5, 66, "java/src/com/acme/Outer.java::Outer.Builder")]),
         # a static import names a member of the class, as does an import of a nested class
         ("java/src/com/acme/Static.java", [("", "check", 5, 36, "java/src/com/acme/util/Checks.java::Checks.check"),
                                            ("", "LIMIT", 5, 57, "java/src/com/acme/util/Checks.java::Checks.LIMIT"),

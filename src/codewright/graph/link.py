@@ -271,15 +271,18 @@ class Linker:
         for item in parsed:
             path = item.path
             first = self.first_ref[path]
-            names, qualifiers, scopes = item.refs[0], item.refs[4], item.refs[5]
+            names, kinds, qualifiers, scopes = item.refs[0], item.refs[3], item.refs[4], item.refs[5]
+            scoped = self.resolver.bare_names_scoped(path)
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
-                key = (name, qualifier, scopes[n]) if qualifier in SELF_NAMES else (name, qualifier)
+                # but for `self.x`, and a bare name in Java, which may be a member of the class it is in
+                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or (scoped and not qualifier) \
+                    else (name, qualifier)
                 if key not in seen:
-                    target = resolve(path, name, qualifier, scopes[n])
+                    target = resolve(path, name, qualifier, scopes[n], kinds[n])
                     seen[key] = (target, self._target_file(target)) if target else None
                 found = seen[key]
                 if found:
@@ -311,7 +314,7 @@ class Linker:
                     "i.alias IS NULL AND i.target > ? AND i.target < ?", (f"{folder}/", f"{folder}0")))
         redo -= changed
         select = (
-            "SELECT r.id, f.path, r.name, r.qualifier, s.sid FROM refs r JOIN files f ON f.id=r.file_id"
+            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind FROM refs r JOIN files f ON f.id=r.file_id"
             " LEFT JOIN symbols s ON s.id=r.scope WHERE "
         )
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
@@ -328,10 +331,10 @@ class Linker:
         for path in redo:
             stale.update((row[0], row) for row in conn.execute(select + "f.path=?", (path,)))
         updates = []
-        for rid, path, name, qualifier, scope in stale.values():
+        for rid, path, name, qualifier, scope, kind in stale.values():
             if path in changed:
                 continue
-            target = self.resolver.resolve_ref(path, name, qualifier, scope)
+            target = self.resolver.resolve_ref(path, name, qualifier, scope, kind)
             updates.append((target, self._target_file(target), rid))
         conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
         return len(updates)

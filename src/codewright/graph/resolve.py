@@ -36,6 +36,10 @@ _TS_SOURCES = {".js": (".ts", ".tsx", ".d.ts"), ".jsx": (".tsx",), ".mjs": (".mt
                ".cjs": (".cts", ".d.cts")}
 SELF_NAMES = ("self", "cls", "this")
 _PACKAGE_SCOPED = frozenset({"go", "java"})
+# Languages where a bare name in a class can be a member of it or of a class around it (no `this.` needed), and the
+# kinds of reference that are such a member there: a method called, a class named; a variable may be a local one.
+_IMPLICIT_THIS = frozenset({"java"})
+_MEMBER_KINDS = frozenset({"call", "type", "base"})
 # Languages whose star imports re-export (`from .core import *` in a package, `export * from "./a"`), so a name
 # is looked for through chains of them; a C include's own includes are not followed (a header's closure is large).
 _JS = frozenset({"javascript", "typescript", "tsx"})
@@ -591,6 +595,20 @@ class Resolver:
         listed = self._all[path]
         return name in listed if listed is not None else not name.startswith("_")
 
+    def _enclosing_member(self, scope: str, name: str) -> str | None:
+        """The member `name` of the symbol the reference is in or of one around it, nearest first: in Java a method
+        of the class or of an outer one, called bare (`emit()`), or a nested class (`Builder`), which shadow the
+        imports and the package. A class's member of its own name is its constructor: `new Builder()` in Builder
+        names the class, found a level up."""
+        path, qual = split_id(scope)
+        parts = qual.split(".") if qual else []
+        while parts:
+            sid = self.members(f"{path}::{'.'.join(parts)}").get(name) if parts[-1] != name else None
+            if sid:
+                return sid
+            parts.pop()
+        return None
+
     def _in_package(self, path: str, name: str) -> str | None:
         """A Go or Java file sees every top-level name of its package (its folder) without an import."""
         return self.top(posixpath.dirname(path)).get(name) if self._package_scoped(path) else None
@@ -611,8 +629,16 @@ class Resolver:
             return module_sid(value)
         return None
 
-    def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None) -> str | None:
+    def bare_names_scoped(self, path: str) -> bool:
+        """Whether what a bare name in the file resolves to depends on the class it is written in (Java)."""
+        return self._language_of(path) in _IMPLICIT_THIS
+
+    def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None, kind: str = "") -> str | None:
         if not qualifier:
+            if kind in _MEMBER_KINDS and scope and self.bare_names_scoped(path):
+                sid = self._enclosing_member(scope, name)
+                if sid:
+                    return sid
             sid = self.top(path).get(name)
             if sid:
                 return sid
