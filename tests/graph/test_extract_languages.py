@@ -637,6 +637,12 @@ def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
     # Rust: impls of primitive types (their methods were top-level functions)
     ("prim.rs", b"impl Tr for u8 { fn req(&self) {} }\nimpl Tr for &str { fn req(&self) {} }\n",
      [("u8.req", "method", 1, ""), ("str.req", "method", 2, "")]),
+    # Go and Rust: `_` is the blank name, a compile-time check (`var _ I = (*T)(nil)`, `const _: () = ...`), no symbol
+    ("a.go", (b"package p\n\ntype I interface{}\n\nvar _ I = (*T)(nil)\nvar (\n\t_ = 1\n\tx = 2\n)\nconst _ = 3\n"
+              b"const (\n\t_ = iota\n\tA\n)\n"),
+     [("I", "interface", 3, ""), ("x", "variable", 8, ""), ("A", "constant", 13, "")]),
+    ("lib.rs", b"const _: () = assert!(true);\nconst A: u8 = 1;\nstatic _X: u8 = 1;\n",
+     [("A", "constant", 2, ""), ("_X", "constant", 3, "")]),
 ])
 def test_definition_forms(path, source, expected):
     facts = extract(path, source)

@@ -1,5 +1,6 @@
 """Go: functions, methods (`Type.Method`, parent the receiver type), struct, interface
-and other types, interface methods, top-level constants and variables; imports with
+and other types, interface methods, top-level constants and variables (not `_`, the blank name of
+`var _ I = (*T)(nil)`, a compile-time check); imports with
 their package alias. Qualnames start with the package clause: `shapes.Square.Area`."""
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ DEFS_SCM = r"""
 (type_spec name: (type_identifier) @name) @def.type
 (type_alias name: (type_identifier) @name) @def.type
 (method_elem name: (field_identifier) @name) @def.function
-(source_file (const_declaration (const_spec (identifier) @name) @def.constant))  ; `name:` takes only the first of `X, Y`
-(source_file (var_declaration (var_spec name: (identifier) @name) @def.variable))
-(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name) @def.variable)))
+(source_file (const_declaration (const_spec (identifier) @name) @def.constant) (#not-eq? @name "_"))  ; `name:` takes only the first of `X, Y`
+(source_file (var_declaration (var_spec name: (identifier) @name) @def.variable) (#not-eq? @name "_"))
+(source_file (var_declaration (var_spec_list (var_spec name: (identifier) @name) @def.variable)) (#not-eq? @name "_"))
 (import_spec) @import
 """
 

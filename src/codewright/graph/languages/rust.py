@@ -1,7 +1,7 @@
 """Rust: functions, methods (inside `impl Type` they nest under Type, also `impl Show for &Type`, `[Type]`
 and `dyn Type`), structs, enums and their variants, unions, traits and their associated types, type aliases,
-consts, statics, inline modules and macros; `use` trees flattened to one Import per path (`crate::geo` [Point];
-`a::b::{self}` as `a` [b]); `mod x;` and `extern crate x;` import x.
+consts (not `const _`, a compile-time check), statics, inline modules and macros; `use` trees flattened to one
+Import per path (`crate::geo` [Point]; `a::b::{self}` as `a` [b]); `mod x;` and `extern crate x;` import x.
 An inline module (`mod inner { ... }`) is of kind `namespace`, as C++'s and TypeScript's are: kind `module` is a
 file's own symbol, which outlines, name lookups and the names a file defines leave out.
 Qualnames use `::` (`inner::f`, `Square::area`), without the crate name."""
@@ -34,7 +34,7 @@ DEFS_SCM = rf"""
 (union_item name: (type_identifier) @name) @def.union
 (trait_item name: (type_identifier) @name) @def.trait
 (type_item name: (type_identifier) @name) @def.type
-(const_item name: (identifier) @name) @def.constant
+(const_item name: (identifier) @name (#not-eq? @name "_")) @def.constant
 (static_item name: (identifier) @name) @def.constant
 (mod_item name: (identifier) @name body: (declaration_list)) @def.namespace
 (macro_definition name: (identifier) @name) @def.macro
@@ -65,6 +65,7 @@ REFS_SCM = r"""
 (parameter pattern: (identifier) @skip)
 (enum_variant name: (identifier) @skip)
 (mod_item name: (identifier) @skip)
+(const_item name: (identifier) @skip)
 (let_declaration pattern: (identifier) @skip)
 (closure_parameters (identifier) @skip)
 (for_expression pattern: (identifier) @skip)
