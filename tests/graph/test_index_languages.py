@@ -38,6 +38,8 @@ FILES = {
     "internal/store/web.js": "function jsOnly() {}\n",  # beside the package, not in it
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
                "func main() { fmt.Println(st.Open()) }\n",
+    "gopkg/cmd.go": "package gopkg\n\ntype Command struct{}\n",
+    "gopkg/marks.go": "package gopkg\n\nfunc (c *Command) Mark() error { return Mark(1) }\n\nfunc Mark(n int) error { return nil }\n",
     "src/local.h": "int helper(int x);\n",
     "src/main.c": '#include "local.h"\n#include <stdio.h>\nint main(void) { return helper(1); }\n',
     "java/src/com/acme/util/Widget.java": "package com.acme.util;\npublic class Widget { public void spin() {} }\n",
@@ -132,6 +134,8 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),
+        # a bare name is no method's, whose type another file of the package defines: Mark is the function
+        ("gopkg/marks.go", [("", "Command", 3, 10, "gopkg/cmd.go::Command"), ("", "Mark", 3, 41, "gopkg/marks.go::Mark")]),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
         # a class of the package is a qualifier too, as it is a name

@@ -147,12 +147,12 @@ class _Memory:
             for sid, name, _q, kind, *_rest, parent in item.symbols:
                 if kind == "module":
                     continue
-                if parent is None or parent == module_sid:
-                    top.setdefault(name, sid)
-                else:
+                if parent is not None and parent != module_sid:
                     found.members[parent].setdefault(name, sid)
+                elif "." not in sid[len(module_sid):]:  # see StoredTables.top
+                    top.setdefault(name, sid)
             found.top[item.path] = top
-            found.members[module_sid] = top  # a module's members are its top-level names, as `parent=?` reads them
+            found.members[module_sid] = top  # a module's members are its top-level names, as StoredTables reads them
             names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
             if "export" in kinds:
                 found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
@@ -187,14 +187,21 @@ class StoredTables:
         return self._by_dir.get(directory, [])
 
     def top(self, path: str) -> dict[str, str]:
+        """The file's top-level names. A member whose owner the file does not define (a Go method of a type of
+        another file of the package, a Rust impl's, C++'s `W::ref`) is the module's child but no name of it: a
+        bare `Mark()` beside `func (c *Command) Mark()` calls the function Mark."""
+        module_sid = f"{path}::"
         rows = self.conn.execute(
             "SELECT s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=?"
-            " AND s.kind != 'module' AND (s.parent IS NULL OR s.parent = ?) ORDER BY s.id DESC",
-            (path, f"{path}::"),
+            " AND s.kind != 'module' AND (s.parent IS NULL OR s.parent = ?) AND instr(substr(s.sid, ?), '.') = 0"
+            " ORDER BY s.id DESC",
+            (path, module_sid, len(module_sid) + 1),
         )
         return dict(rows.fetchall())
 
     def members(self, sid: str) -> dict[str, str]:
+        if sid.endswith("::"):  # a module's members are its top-level names
+            return self.top(sid[:-2])
         rows = self.conn.execute("SELECT name, sid FROM symbols WHERE parent=? ORDER BY id DESC", (sid,))
         return dict(rows.fetchall())
 
