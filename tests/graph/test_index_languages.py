@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+import sys
+
 import pytest
 from store_repo import make_repo
 
@@ -216,3 +222,19 @@ def test_an_edited_go_mod_re_resolves_imports(tmp_path) -> None:
 def test_a_rust_inline_module_is_in_its_files_outline(index: Index) -> None:
     assert [(s.kind, s.qualname) for s in index.outline("rs/src/geo.rs")] == [
         ("namespace", "inner"), ("function", "inner::f"), ("function", "g")]
+
+
+def test_a_name_two_files_of_a_go_package_define_is_the_first_files_in_every_process(tmp_path) -> None:
+    """Build variants (`//go:build windows` and `!windows`) define one name twice: the file a use resolved to
+    followed the order of a set of paths, which Python's hash seed changes from one process to the next."""
+    repo = make_repo(tmp_path / "r", {
+        "go.mod": "module example.com/app\n\ngo 1.21\n",
+        "hook_win.go": "package app\n\nvar hook = 1\n", "hook_notwin.go": "package app\n\nvar hook = 2\n",
+        "main.go": "package app\n\nfunc run() int { return hook }\n"})
+    targets = set()
+    for seed in ("1", "2", "3", "4", "5", "6"):
+        shutil.rmtree(repo / ".codewright", ignore_errors=True)
+        out = subprocess.run([sys.executable, "-m", "codewright", "refs", "hook", "--json"], cwd=repo, text=True,
+                             capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True, timeout=120)
+        targets.update(r["target"] for r in json.loads(out.stdout)["references"])
+    assert targets == {"hook_notwin.go::hook"}

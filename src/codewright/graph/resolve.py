@@ -404,14 +404,17 @@ class Resolver:
         self._stars_cycle = False  # whether they met one of themselves
 
     def top(self, path: str) -> dict[str, str]:
-        """Top-level names of a file, or of every Go or Java file of a (package) directory."""
+        """Top-level names of a file, or of every Go or Java file of a (package) directory. A name two files of
+        the package define (Go's build variants, hook_win.go and hook_notwin.go) is the first file's by path, in
+        every process: the files come in the order of a set."""
         if path not in self._top:
             files = self._files_in_dir(path)
             if files:
                 merged: dict[str, str] = {}
-                for f in files:
+                for f in sorted(files):
                     if self._package_scoped(f):
-                        merged.update(self.top(f))
+                        for name, sid in self.top(f).items():
+                            merged.setdefault(name, sid)
                 self._top[path] = merged
             else:
                 self._top[path] = self._load_top(path)
