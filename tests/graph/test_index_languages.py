@@ -98,7 +98,7 @@ def resolved(index: Index, path: str) -> list[tuple]:
         ("node/app.js", [("./lib/util", "node/lib/util.js")] * 2),
         ("main.go", [("fmt", None), ("example.com/app/internal/store", "internal/store")]),
         ("src/main.c", [("local.h", "src/local.h"), ("stdio.h", None)]),
-        ("java/src/com/acme/Main.java", [("com.acme.util", "java/src/com/acme/util")]),
+        ("java/src/com/acme/Main.java", [("com.acme.util", "java/src/com/acme/util/Widget.java")]),  # the class's
         ("rs/src/main.rs", [("net", "rs/src/net/mod.rs"), ("util", "rs/src/util.rs"),
                             ("crate::util", "rs/src/util.rs"), ("crate::net::tcp", "rs/src/net/tcp.rs"),
                             ("crate::net::tcp", "rs/src/net/tcp.rs")]),

@@ -132,3 +132,23 @@ def test_python_module_names(path: str, module: str | None) -> None:
 )
 def test_import_resolution(path: str, language: str, module: str, level: int, target: str | None) -> None:
     assert MMAP.resolve(path, language, module, level, OWN_MODULE.get(path)) == target
+
+
+JAVA_PATHS = {"java/src/com/acme/Main.java", "java/src/com/acme/util/Gear.java", "java/test/com/acme/util/GearTest.java",
+              "java/src/com/acme/util/Chain.java", "other/src/com/acme/util/Chain.java"}
+JAVA_MAP = ModuleMap.build(JAVA_PATHS, {}, {})
+
+
+@pytest.mark.parametrize(("path", "module", "names", "target"), [
+    # the class's file, wherever its package has a folder (a test's package is also under java/test/)
+    ("java/test/com/acme/util/GearTest.java", "com.acme.util", ["Gear"], "java/src/com/acme/util/Gear.java"),
+    ("java/src/com/acme/Main.java", "com.acme.util", ["Gear"], "java/src/com/acme/util/Gear.java"),
+    # the folder, or the file, nearest the importing file where several are the package's or the class's
+    ("java/src/com/acme/Main.java", "com.acme.util", ["*"], "java/src/com/acme/util"),
+    ("java/test/com/acme/util/GearTest.java", "com.acme.util", ["*"], "java/test/com/acme/util"),
+    ("java/src/com/acme/Main.java", "com.acme.util", ["Chain"], "java/src/com/acme/util/Chain.java"),
+    ("other/src/com/acme/Tool.java", "com.acme.util", ["Chain"], "other/src/com/acme/util/Chain.java"),
+    ("java/src/com/acme/Main.java", "com.acme.util.Gear", ["spin"], "java/src/com/acme/util/Gear.java"),  # static
+])
+def test_a_java_import_resolves_to_its_classs_file(path: str, module: str, names: list[str], target: str) -> None:
+    assert JAVA_MAP.resolve(path, "java", module, 0, None, names) == target

@@ -71,7 +71,8 @@ class FactsWriter:
         ).fetchone()[0]
         self.ids[item.path] = file_id
         self.languages[item.path] = item.language
-        targets = [self.mmap.resolve(item.path, item.language, i[0], i[4], module) for i in item.imports]
+        targets = [self.mmap.resolve(item.path, item.language, i[0], i[4], module, i[1].split(",") if i[1] else [])
+                   for i in item.imports]
         self.imports[item.path] = [
             ImportRow(i[0], i[1].split(",") if i[1] else [], i[2], i[4], t)
             for i, t in zip(item.imports, targets)
@@ -434,7 +435,7 @@ def relink_imports(conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str,
     for iid, path, language, module, names, alias, level, old in rows:
         if path in changed:
             continue
-        target = mmap.resolve(path, language, module, level, modules.get(path))
+        target = mmap.resolve(path, language, module, level, modules.get(path), names.split(",") if names else [])
         if target != old:
             updates.append((target, iid))
             retarget[path].update(_bound_names((module, names, alias)))

@@ -22,7 +22,8 @@ Two steps, both pure lookups in tables built from the whole tree:
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from codewright.graph import jsresolve
@@ -168,6 +169,7 @@ class ModuleMap:
     go_module: str | None = None
     dirs: set[str] = field(default_factory=set)
     js: JsLayout = field(default_factory=JsLayout)
+    _by_last: dict[bool, dict[str, list[str]]] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, paths: set[str], own_modules: dict[str, str], texts: dict[str, str]) -> ModuleMap:
@@ -192,7 +194,12 @@ class ModuleMap:
                     found.go_module = line.split()[1].strip('"')
         return found
 
-    def resolve(self, path: str, language: str | None, module: str, level: int, own_module: str | None) -> str | None:
+    def resolve(self, path: str, language: str | None, module: str, level: int, own_module: str | None,
+                names: Sequence[str] = ()) -> str | None:
+        """The file (or package folder) the import names; `names` what it takes, by which a Java import of one
+        class (`import a.b.C;`: module a.b, names [C]) is of the class's file."""
+        if language == "java":
+            return self._java(path, module, names)
         handler = _RESOLVERS.get(language or "")
         return handler(self, path, module, level, own_module) if handler else None
 
@@ -256,13 +263,26 @@ class ModuleMap:
         matches = [p for p in self.paths if p.endswith("/" + module)]
         return matches[0] if len(matches) == 1 else None
 
-    def _java(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+    def _java(self, path: str, module: str, names: Sequence[str]) -> str | None:
+        """The file of the class imported (`a.b` [C], or the class a static import or a nested class's import
+        takes members of: `a.b.C` [m]), else the package's folder; of several (a package's folder in src/main/java
+        and src/test/java, a class in two modules of the build), the one nearest the importing file."""
         rel = module.removesuffix(".*").replace(".", "/")
-        for candidate in (rel + ".java",):
-            hit = next((p for p in self.paths if p == candidate or p.endswith("/" + candidate)), None)
+        tried = [f"{rel}/{names[0]}.java"] if len(names) == 1 and names[0] != "*" else []
+        for candidate in [*tried, rel + ".java"]:
+            hit = _nearest(path, self._ending_with(candidate, folders=False))
             if hit:
                 return hit
-        return next((d for d in self.dirs if d == rel or d.endswith("/" + rel)), None)
+        return _nearest(path, self._ending_with(rel, folders=True))
+
+    def _ending_with(self, rel: str, folders: bool) -> list[str]:
+        """The files (or the folders) that are `rel` or end with /`rel`, found by their last part: a Java tree's
+        imports ask for thousands of classes."""
+        if folders not in self._by_last:
+            self._by_last[folders] = found = defaultdict(list)
+            for p in self.dirs if folders else self.paths:
+                found[p.rpartition("/")[2]].append(p)
+        return [p for p in self._by_last[folders].get(rel.rpartition("/")[2], ()) if p == rel or p.endswith("/" + rel)]
 
     def _rust(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
         """The file of a `use` path or a `mod` declaration, `level` the inline modules (`mod tests { ... }`) the
@@ -351,7 +371,6 @@ _RESOLVERS: dict[str, Callable] = {
     "go": ModuleMap._go,
     "c": ModuleMap._c,
     "cpp": ModuleMap._c,
-    "java": ModuleMap._java,
     "rust": ModuleMap._rust,
 }
 
@@ -440,7 +459,8 @@ class Resolver:
             if not imp.names:
                 self._bind_module(found, language, imp, target)
                 continue
-            if language == "java" and target.endswith(".java"):
+            if language == "java" and target.endswith(".java") and \
+                    _module_name_of(target) == imp.module.rsplit(".", 1)[-1]:  # the module is a class
                 self._bind_java_members(found, imp, target)
                 continue
             for name in imp.names:
@@ -677,6 +697,18 @@ def _stub_beside(path: str) -> str | None:
     """The stub of a Python module (pkg/mod.pyi for pkg/mod.py or pkg/mod.pyw), None for any other file."""
     bare = _without_py_suffix(path)
     return bare + ".pyi" if bare is not None and not path.endswith(".pyi") else None
+
+
+def _nearest(path: str, options: list[str]) -> str | None:
+    """The option that shares the most leading folders with `path`, the first by path among equals: a module's own
+    class before another module's, in every process (the options come in a set's order)."""
+    parts = path.split("/")
+
+    def shared(option: str) -> int:
+        other = option.split("/")
+        return next((n for n, (a, b) in enumerate(zip(parts, other)) if a != b), min(len(parts), len(other)))
+
+    return min(options, key=lambda o: (-shared(o), o), default=None)
 
 
 def _module_name_of(path: str) -> str:
