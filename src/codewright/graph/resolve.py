@@ -10,7 +10,8 @@ Two steps, both pure lookups in tables built from the whole tree:
    `mod tcp;` is src/net/tcp.rs).
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
-   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`). Only
+   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); in a Java
+   class, a method called bare or a class named bare is first a member of that class or of one around it. Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
    bare name. Re-exports are followed: `from .x import Name` and chains of star imports in
    Python (the names `__all__` lists, or every public one), `export * from` and default exports
