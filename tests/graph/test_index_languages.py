@@ -41,6 +41,10 @@ FILES = {
     "go.mod": "module example.com/app\n\ngo 1.21\n",
     "internal/store/store.go": "package store\n\nfunc Open() int { return defaultSize() }\n",
     "internal/store/size.go": "package store\n\nfunc defaultSize() int { return jsOnly() }\n",
+    "internal/store/db.go": "package store\n\ntype DB struct{}\n\nfunc (d *DB) Close() {}\n\n"
+                            "func (d *DB) Reset() { d.Close(); other := &DB{}; other.Close() }\n\n"
+                            "func use(d *DB) { d.Close() }\n",
+    "internal/store/db_flush.go": "package store\n\nfunc (db *DB) Flush() { db.Close(); db.Missing() }\n",
     "internal/store/web.js": "function jsOnly() {}\n",  # beside the package, not in it
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
                "func main() { fmt.Println(st.Open()) }\n",
@@ -140,6 +144,15 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("main.go", [("st", "Open", 8, 30, "internal/store/store.go::Open")]),
         ("internal/store/store.go", [("", "defaultSize", 3, 26, "internal/store/size.go::defaultSize")]),  # one package
         ("internal/store/size.go", []),
+        # a method's receiver names its type, whichever file of the package defines the type; another variable of
+        # that type (other) or a function's parameter is a local the index does not follow
+        ("internal/store/db.go", [("", "DB", 5, 10, "internal/store/db.go::DB"),
+                                  ("", "DB", 7, 10, "internal/store/db.go::DB"),
+                                  ("d", "Close", 7, 26, "internal/store/db.go::DB.Close"),
+                                  ("", "DB", 7, 45, "internal/store/db.go::DB"),
+                                  ("", "DB", 9, 13, "internal/store/db.go::DB")]),
+        ("internal/store/db_flush.go", [("", "DB", 3, 11, "internal/store/db.go::DB"),
+                                        ("db", "Close", 3, 28, "internal/store/db.go::DB.Close")]),
         # a bare name is no method's, whose type another file of the package defines: Mark is the function
         ("gopkg/marks.go", [("", "Command", 3, 10, "gopkg/cmd.go::Command"), ("", "Mark", 3, 41, "gopkg/marks.go::Mark")]),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
@@ -204,6 +217,22 @@ def test_a_go_package_name_follows_its_definition_across_updates(tmp_path) -> No
             index.update([path])
             targets.append(index.conn.execute(query).fetchone()[0])
     assert targets == ["p/size.go::size", None, "p/extra.go::size"]
+
+
+def test_a_go_receivers_uses_follow_its_methods_across_updates(tmp_path) -> None:
+    """An update resolves from the stored rows, where the receiver is read from the method's signature."""
+    root = make_repo(tmp_path / "r", {"p/db.go": "package p\n\ntype DB struct{}\n\nfunc (d *DB) Close() {}\n",
+                                      "p/flush.go": "package p\n\nfunc (db *DB) Flush() { db.Close() }\n"})
+    query = "SELECT r.line, r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='p/flush.go' AND r.name='Close'"
+    found = []
+    with Index.open(root) as index:
+        index.build()
+        for path, text in [("p/flush.go", "\nfunc (db *DB) Flush() { db.Close() }"), ("p/db.go", "type DB struct{}"),
+                           ("p/db.go", "type DB struct{}\n\nfunc (d *DB) Close() {}")]:
+            (root / path).write_text(f"package p\n\n{text}\n")
+            index.update([path])
+            found.append(index.conn.execute(query).fetchone())
+    assert found == [(4, "p/db.go::DB.Close"), (4, None), (4, "p/db.go::DB.Close")]
 
 
 def test_an_edited_go_mod_re_resolves_imports(tmp_path) -> None:

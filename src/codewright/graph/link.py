@@ -17,7 +17,7 @@ from itertools import count, repeat
 
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
-from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver, is_package_init
+from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver, go_receiver, is_package_init
 from codewright.graph.store import split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
@@ -131,10 +131,11 @@ class _Memory:
     imports: dict[str, list[ImportRow]]
     names: set[str]  # every name a reference can resolve through: symbol names and import bindings
     exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
+    receivers: dict[str, str]  # a Go method's id -> its receiver variable
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, set(), {})
+        found = cls({}, defaultdict(dict), writer.imports, set(), {}, {})
         for rows in writer.imports.values():
             for imp in rows:
                 found.names.update(n.partition(" as ")[2] or n.partition(" as ")[0] for n in imp.names)
@@ -145,9 +146,11 @@ class _Memory:
             found.names.update(s[1] for s in item.symbols)
             module_sid = f"{item.path}::"
             top: dict[str, str] = {}
-            for sid, name, _q, kind, *_rest, parent in item.symbols:
+            for sid, name, _q, kind, *_rest, signature, _doc, parent in item.symbols:
                 if kind == "module":
                     continue
+                if kind == "method" and item.language == "go":
+                    found.receivers[sid] = go_receiver(signature)
                 if parent is not None and parent != module_sid:
                     found.members[parent].setdefault(name, sid)
                 elif "." not in sid[len(module_sid):]:  # see StoredTables.top
@@ -171,7 +174,7 @@ class StoredTables:
 
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
-                        self.paths.__contains__, self.exports)
+                        self.paths.__contains__, self.exports, self.receiver)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -199,6 +202,11 @@ class StoredTables:
             (path, module_sid, len(module_sid) + 1),
         )
         return dict(rows.fetchall())
+
+    def receiver(self, sid: str) -> str:
+        """The receiver variable of the Go method `sid`, "" for none."""
+        row = self.conn.execute("SELECT signature FROM symbols WHERE sid=? AND kind='method'", (sid,)).fetchone()
+        return go_receiver(row[0]) if row else ""
 
     def members(self, sid: str) -> dict[str, str]:
         if sid.endswith("::"):  # a module's members are its top-level names
@@ -241,6 +249,7 @@ class Linker:
             self.stored.files_in_dir,
             all_paths.__contains__,
             self._load_exports,
+            self._load_receiver,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -258,6 +267,9 @@ class Linker:
 
     def _load_imports(self, path: str) -> list[ImportRow]:
         return self.memory.imports.get(path, []) if self.memory else self.stored.imports(path)
+
+    def _load_receiver(self, sid: str) -> str:
+        return self.memory.receivers.get(sid, "") if self.memory else self.stored.receiver(sid)
 
     def _load_exports(self, path: str) -> list[tuple[str, str]]:
         return self.memory.exports.get(path, []) if self.memory else self.stored.exports(path)
@@ -280,14 +292,15 @@ class Linker:
             path = item.path
             first = self.first_ref[path]
             names, kinds, qualifiers, scopes = item.refs[0], item.refs[3], item.refs[4], item.refs[5]
-            scoped = self.resolver.bare_names_scoped(path)
+            scoped = (self.resolver.scope_dependent(path, False), self.resolver.scope_dependent(path, True))
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
-                # but for `self.x`, and a bare name in Java, which may be a member of the class it is in
-                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or (scoped and not qualifier) \
+                # but for `self.x`, a bare name in Java, which may be a member of the class it is in, and a name a Go
+                # method's receiver qualifies
+                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or scoped[bool(qualifier)] \
                     else (name, qualifier)
                 if key not in seen:
                     target = resolve(path, name, qualifier, scopes[n], kinds[n])

@@ -11,7 +11,8 @@ Two steps, both pure lookups in tables built from the whole tree:
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
    bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); in a Java
-   class, a method called bare or a class named bare is first a member of that class or of one around it. Only
+   class, a method called bare or a class named bare is first a member of that class or of one around it; in a Go
+   method, a name its receiver qualifies (`c.Flags()`) is a member of the receiver's type. Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
    bare name. Re-exports are followed: `from .x import Name` and chains of star imports in
    Python (the names `__all__` lists, or every public one), `export * from` and default exports
@@ -23,6 +24,7 @@ Two steps, both pure lookups in tables built from the whole tree:
 from __future__ import annotations
 
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -405,6 +407,7 @@ class Resolver:
         files_in_dir: Callable[[str], list[str]],
         has_file: Callable[[str], bool],
         load_exports: Callable[[str], list[tuple[str, str]]],
+        load_receiver: Callable[[str], str],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -413,6 +416,7 @@ class Resolver:
         self._files_in_dir = files_in_dir
         self._has_file = has_file
         self._load_exports = load_exports
+        self._load_receiver = load_receiver  # a Go method's receiver variable by the method's id
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
@@ -633,6 +637,17 @@ class Resolver:
             parts.pop()
         return None
 
+    def _receiver_type(self, path: str, qualifier: str, scope: str | None) -> str | None:
+        """The type whose method the reference is written in, where `qualifier` is that method's receiver (`c` in
+        `func (c *Command) Execute()`), the type defined in this file or another of the package. A Go method's id is
+        `Type.Method`; a function literal in it is no symbol, so its references are the method's too."""
+        if not scope or self._language_of(path) != "go":
+            return None
+        parts = split_id(scope)[1].split(".")
+        if len(parts) != 2 or self._load_receiver(scope) != qualifier:
+            return None
+        return self.top(path).get(parts[0]) or self._in_package(path, parts[0])
+
     def _in_package(self, path: str, name: str) -> str | None:
         """A Go or Java file sees every top-level name of its package (its folder) without an import."""
         return self.top(posixpath.dirname(path)).get(name) if self._package_scoped(path) else None
@@ -653,13 +668,15 @@ class Resolver:
             return module_sid(value)
         return None
 
-    def bare_names_scoped(self, path: str) -> bool:
-        """Whether what a bare name in the file resolves to depends on the class it is written in (Java)."""
-        return self._language_of(path) in _IMPLICIT_THIS
+    def scope_dependent(self, path: str, qualified: bool) -> bool:
+        """Whether what a name of the file resolves to depends on the symbol it is written in: `self.x`'s, a Java
+        class's bare names, the names a Go method's receiver qualifies (`c.Flags()` in `func (c *Command) ...`)."""
+        language = self._language_of(path)
+        return language == "go" if qualified else language in _IMPLICIT_THIS
 
     def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None, kind: str = "") -> str | None:
         if not qualifier:
-            if kind in _MEMBER_KINDS and scope and self.bare_names_scoped(path):
+            if kind in _MEMBER_KINDS and scope and self._language_of(path) in _IMPLICIT_THIS:
                 sid = self._enclosing_member(scope, name)
                 if sid:
                     return sid
@@ -682,6 +699,9 @@ class Resolver:
         if qualifier in SELF_NAMES:
             owner = _enclosing_class(scope)
             return self.members(owner).get(name) if owner else None
+        receiver = self._receiver_type(path, qualifier, scope)
+        if receiver:
+            return self.members(receiver).get(name)
         binding = self.bindings(path).names.get(qualifier)
         if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
             own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
@@ -698,6 +718,16 @@ def _stub_beside(path: str) -> str | None:
     """The stub of a Python module (pkg/mod.pyi for pkg/mod.py or pkg/mod.pyw), None for any other file."""
     bare = _without_py_suffix(path)
     return bare + ".pyi" if bare is not None and not path.endswith(".pyi") else None
+
+
+_GO_RECEIVER = re.compile(r"func\s*\(\s*(\w+)\s")
+
+
+def go_receiver(signature: str) -> str:
+    """The receiver variable a Go method's signature names (`c` of `func (c *Command) Execute() error`), "" for
+    none (`func (*Command) Hidden()`, a function)."""
+    found = _GO_RECEIVER.match(signature)
+    return found.group(1) if found else ""
 
 
 def _nearest(path: str, options: list[str]) -> str | None:
