@@ -45,6 +45,7 @@ FILES = {
                             "func (d *DB) Reset() { d.Close(); other := &DB{}; other.Close() }\n\n"
                             "func use(d *DB) { d.Close() }\n",
     "internal/store/db_flush.go": "package store\n\nfunc (db *DB) Flush() { db.Close(); db.Missing() }\n",
+    "internal/store/db_sync.go": "package store\n\nfunc (s *DB) Sync() { s.Flush(); s.Close() }\n",
     "internal/store/web.js": "function jsOnly() {}\n",  # beside the package, not in it
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
                "func main() { fmt.Println(st.Open()) }\n",
@@ -73,6 +74,8 @@ FILES = {
     "cr/src/lib.rs": "pub mod net;\npub struct Error;\n",
     "cr/src/net.rs": "mod tcp;\nuse crate::{Error};\npub fn fail() -> Error { Error }\n"
                      "#[cfg(test)]\nmod tests {\n    use super::*;\n    fn t() { fail(); }\n}\n",
+    "cr/src/err.rs": "use crate::Error;\nimpl Error {\n    pub fn code(&self) -> u8 { 0 }\n"
+                     "    pub fn twice(&self) -> u8 { self.code() }\n}\n",
     "cr/src/net/tcp.rs": "use super::fail;\npub fn go() { fail(); }\n",
     "rs/src/geo.rs": "pub mod inner {\n    pub fn f() {}\n}\npub fn g() { inner::f(); }\n",
     "rs/src/net/mod.rs": "pub mod tcp;\n",
@@ -153,6 +156,10 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
                                   ("", "DB", 9, 13, "internal/store/db.go::DB")]),
         ("internal/store/db_flush.go", [("", "DB", 3, 11, "internal/store/db.go::DB"),
                                         ("db", "Close", 3, 28, "internal/store/db.go::DB.Close")]),
+        # a type's methods are those of every file of the package
+        ("internal/store/db_sync.go", [("", "DB", 3, 10, "internal/store/db.go::DB"),
+                                       ("s", "Flush", 3, 25, "internal/store/db_flush.go::DB.Flush"),
+                                       ("s", "Close", 3, 36, "internal/store/db.go::DB.Close")]),
         # a bare name is no method's, whose type another file of the package defines: Mark is the function
         ("gopkg/marks.go", [("", "Command", 3, 10, "gopkg/cmd.go::Command"), ("", "Mark", 3, 41, "gopkg/marks.go::Mark")]),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
@@ -180,6 +187,8 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
         ("cr/src/net.rs", [("", "Error", 3, 18, "cr/src/lib.rs::Error"), ("", "Error", 3, 26, "cr/src/lib.rs::Error"),
                            ("", "fail", 7, 14, "cr/src/net.rs::fail")]),
         ("cr/src/net/tcp.rs", [("", "fail", 2, 15, "cr/src/net.rs::fail")]),
+        # an impl's methods of another file's type are its members in the impl's file
+        ("cr/src/err.rs", [("self", "code", 4, 38, "cr/src/err.rs::Error.code")]),
         # an inline module is a name of its file, as a struct is: `inner::f()` is its f
         ("rs/src/geo.rs", [("", "inner", 4, 14, "rs/src/geo.rs::inner"), ("inner", "f", 4, 21, "rs/src/geo.rs::inner.f")]),
     ],
@@ -233,6 +242,24 @@ def test_a_go_receivers_uses_follow_its_methods_across_updates(tmp_path) -> None
             index.update([path])
             found.append(index.conn.execute(query).fetchone())
     assert found == [(4, "p/db.go::DB.Close"), (4, None), (4, "p/db.go::DB.Close")]
+
+
+def test_a_go_types_methods_in_other_files_follow_them_across_updates(tmp_path) -> None:
+    """The stored rows say a method of another file than its type's by its id (`p/flush.go::DB.Flush`), its parent
+    the module."""
+    root = make_repo(tmp_path / "r", {"p/db.go": "package p\n\ntype DB struct{}\n",
+                                      "p/flush.go": "package p\n\nfunc (db *DB) Flush() {}\n",
+                                      "p/sync.go": "package p\n\nfunc (s *DB) Sync() { s.Flush() }\n"})
+    query = "SELECT r.line, r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='p/sync.go' AND r.name='Flush'"
+    found = []
+    with Index.open(root) as index:
+        index.build()
+        for path, text in [("p/sync.go", "\nfunc (s *DB) Sync() { s.Flush() }"), ("p/flush.go", ""),
+                           ("p/flush.go", "func (db *DB) Flush() {}")]:
+            (root / path).write_text(f"package p\n\n{text}\n")
+            index.update([path])
+            found.append(index.conn.execute(query).fetchone())
+    assert found == [(4, "p/flush.go::DB.Flush"), (4, None), (4, "p/flush.go::DB.Flush")]
 
 
 def test_an_edited_go_mod_re_resolves_imports(tmp_path) -> None:

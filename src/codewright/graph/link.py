@@ -151,10 +151,13 @@ class _Memory:
                     continue
                 if kind == "method" and item.language == "go":
                     found.receivers[sid] = go_receiver(signature)
+                qual = sid[len(module_sid):]
                 if parent is not None and parent != module_sid:
                     found.members[parent].setdefault(name, sid)
-                elif "." not in sid[len(module_sid):]:  # see StoredTables.top
+                elif "." not in qual:  # see StoredTables.top
                     top.setdefault(name, sid)
+                else:  # see StoredTables.members
+                    found.members[module_sid + qual.rpartition(".")[0]].setdefault(name, sid)
             found.top[item.path] = top
             found.members[module_sid] = top  # a module's members are its top-level names, as StoredTables reads them
             names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
@@ -209,10 +212,18 @@ class StoredTables:
         return go_receiver(row[0]) if row else ""
 
     def members(self, sid: str) -> dict[str, str]:
+        """The symbol's children; also, where its file defines no such symbol, the file's members named under it
+        (`func (db *DB) Flush()` in a file of DB's package, a Rust impl's method of another file's type): the
+        `self.x` and `c.Flush()` in them name those."""
         if sid.endswith("::"):  # a module's members are its top-level names
             return self.top(sid[:-2])
+        path = split_id(sid)[0]
+        detached = self.conn.execute(
+            "SELECT s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=? AND s.parent=?"
+            " AND substr(s.sid, 1, ?) = ? AND instr(substr(s.sid, ?), '.') = 0 ORDER BY s.id DESC",
+            (path, f"{path}::", len(sid) + 1, sid + ".", len(sid) + 2)).fetchall()
         rows = self.conn.execute("SELECT name, sid FROM symbols WHERE parent=? ORDER BY id DESC", (sid,))
-        return dict(rows.fetchall())
+        return dict(detached + rows.fetchall())
 
     def imports(self, path: str) -> list[ImportRow]:
         rows = self.conn.execute(

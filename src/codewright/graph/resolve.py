@@ -445,8 +445,17 @@ class Resolver:
         return self._top[path]
 
     def members(self, sid: str) -> dict[str, str]:
+        """The names a symbol holds; a Go type's methods are those of every file of its package, the type's
+        file's first."""
         if sid not in self._members:
-            self._members[sid] = self._load_members(sid)
+            found = self._load_members(sid)
+            path, qual = split_id(sid)
+            if qual and "." not in qual and self._language_of(path) == "go":
+                found = dict(found)
+                for other in sorted(self._files_in_dir(posixpath.dirname(path))):
+                    for name, member in self._load_members(f"{other}::{qual}").items():
+                        found.setdefault(name, member)
+            self._members[sid] = found
         return self._members[sid]
 
     def bindings(self, path: str) -> Bindings:
