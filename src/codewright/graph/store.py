@@ -25,7 +25,7 @@ from typing import TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 30  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 31  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -59,39 +59,39 @@ SCHEMA_VERSION = 30  # 2: refs.scope holds symbols.id; 3: signatures without com
 # started at (BUILD_STARTED): a file changed keeping its size and mtime, or in the tick it was read, is seen
 # 16: a JS/TS generator function (`module.exports = function* gen`, `exports.gen = function* ()`) is a symbol
 # wherever a function is
-# 17: a Python package takes its name before a module of that name beside it, and a source root nearer the tree's
-# root before one below it (`import foo` is foo/__init__.py, not foo.py nor bin/foo.py); an import of a namespace
-# package (`from ns import m`, ns/ without __init__.py) targets its folder, and `m` is ns/m.py; a name a module does
-# not bind is looked for in the stub beside it (pkg/__init__.pyi beside pkg/__init__.py)
 # an anonymous class or function that is a JS/TS module's default (`export default class {}`, `module.exports =
 # function () {}`) is `default` (its methods `default.go`); the methods were the module's, the function no symbol
 # a Python .pyw file is named as a .py module is (`pkg/gui.pyw` is `pkg.gui`), and imports find it
 # a C/C++ directive in an initializer (`int t[] = {1,\n#define X 2\n X};`, `{\n#include "t.inc"\n}`) is a macro or an
 # include, and no syntax error
-# 17: the functions of a JS/TS object a variable holds are the variable's wherever it is (`{ const SelectBox = {...} }`,
+# 17: a Python package takes its name before a module of that name beside it, and a source root nearer the tree's
+# root before one below it (`import foo` is foo/__init__.py, not foo.py nor bin/foo.py); an import of a namespace
+# package (`from ns import m`, ns/ without __init__.py) targets its folder, and `m` is ns/m.py; a name a module does
+# not bind is looked for in the stub beside it (pkg/__init__.pyi beside pkg/__init__.py)
+# the functions of a JS/TS object a variable holds are the variable's wherever it is (`{ const SelectBox = {...} }`,
 # an IIFE, a function: `f.local.m`), the variable a symbol; those of `X.prototype = {...}` are X's methods, those of
 # `export default {...}` are `default.m`: they were bare (`m`) or the enclosing function's
 # a C/C++ conditional (`#ifdef`...`#endif`) in an initializer keeps every branch's elements, and no syntax error
-# 17: a JS/TS private member used (`this.#step()`) is a reference, of kind attribute or call
-# 18: a Rust inline module (`mod inner { ... }`) is of kind namespace: of kind module, it was taken for a file's own
+# 18: a JS/TS private member used (`this.#step()`) is a reference, of kind attribute or call
+# 19: a Rust inline module (`mod inner { ... }`) is of kind namespace: of kind module, it was taken for a file's own
 # symbol, left out of outlines, searches and the names its file defines
-# 19: Rust paths resolve as modules are declared: `super` the declaring module's file, `crate` the root file,
+# 20: Rust paths resolve as modules are declared: `super` the declaring module's file, `crate` the root file,
 # `mod x;` in src/a.rs src/a/x.rs; a Rust import's level counts the inline modules around it
-# 20: a TS import of a compiled name finds its source: `./util.mjs` util.mts, `./old.cjs` old.cts, `./App.jsx` App.tsx
-# 21: a Java static import (`import static a.C.check;`, `a.C.*`) and a nested class's (`import a.C.Inner;`) bind the
+# 21: a TS import of a compiled name finds its source: `./util.mjs` util.mts, `./old.cjs` old.cts, `./App.jsx` App.tsx
+# 22: a Java static import (`import static a.C.check;`, `a.C.*`) and a nested class's (`import a.C.Inner;`) bind the
 # class's members
-# 22: a Java import of a package whose name starts with `static` (`import statics.Util;`) keeps its name whole
-# 23: a qualifier that names a class of the Go or Java package (`Util.check()` beside Util.java) resolves its member
-# 24: in a Java class, a method called bare (`emit()`) or a class named bare (`Builder`) is a member of that class
+# 23: a Java import of a package whose name starts with `static` (`import statics.Util;`) keeps its name whole
+# 24: a qualifier that names a class of the Go or Java package (`Util.check()` beside Util.java) resolves its member
+# 25: in a Java class, a method called bare (`emit()`) or a class named bare (`Builder`) is a member of that class
 # or of one around it
-# 25: Go's blank `var _ I = (*T)(nil)`, `const _ = iota` and Rust's `const _: () = ...` are no symbols
-# 26: a member whose owner its file does not define (a Go method of another file's type) is no top-level name of the
+# 26: Go's blank `var _ I = (*T)(nil)`, `const _ = iota` and Rust's `const _: () = ...` are no symbols
+# 27: a member whose owner its file does not define (a Go method of another file's type) is no top-level name of the
 # file: a bare `Mark()` beside `func (c *Command) Mark()` is the function Mark's use
-# 27: a name two files of a Go or Java package define is the first file's by path (it followed a set's order)
-# 28: a Java import of one class (`import a.b.C;`) targets the class's file, wherever its package has a folder; of
+# 28: a name two files of a Go or Java package define is the first file's by path (it followed a set's order)
+# 29: a Java import of one class (`import a.b.C;`) targets the class's file, wherever its package has a folder; of
 # several files or folders, the one nearest the importing file
-# 29: a Go method's receiver names its type: `c.Flags()` in `func (c *Command) Execute()` is Command.Flags's use
-# 30: a Go type's methods are those of every file of its package; a member of another file's type (`p/flush.go::
+# 30: a Go method's receiver names its type: `c.Flags()` in `func (c *Command) Execute()` is Command.Flags's use
+# 31: a Go type's methods are those of every file of its package; a member of another file's type (`p/flush.go::
 # DB.Flush`, a Rust impl's) is a member of that id, which `self.x` in it reads
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
