@@ -358,6 +358,21 @@ def test_repo_map_focus_on_a_name_shows_it_with_its_public_members_first(index: 
         "pkg/models.py:", "  class User", "      def get_user_name(self)"]
 
 
+def test_repo_map_focus_on_a_file_shows_all_it_declares_before_its_members(tmp_path: Path) -> None:
+    """A focused file was taken in line order, members and all: the methods of a big class at its top filled the
+    budget, and the classes and functions declared after it (django's query.py: RawQuerySet, Prefetch,
+    prefetch_related_objects) were left out for `_private` methods."""
+    methods = "".join(f"    def method_{i}(self):\n        pass\n\n    def _helper_{i}(self):\n        pass\n\n"
+                      for i in range(40))
+    source = f"class Big:\n{methods}\nclass After:\n    def run(self):\n        pass\n\n\ndef last():\n    pass\n"
+    with Index.open(make_repo(tmp_path / "r", {"q.py": source})) as ix:
+        ix.build()
+        lines = ix.repo_map(60, focus=["q.py"]).splitlines()
+    assert lines[:4] == ["q.py:", "  class Big", "      def method_0(self)", "      def method_1(self)"]
+    assert lines[-2:] == ["  class After", "  def last()"]
+    assert not any("_helper" in line for line in lines)
+
+
 def test_repo_map_shows_every_class_that_holds_a_method_it_shows(tmp_path: Path) -> None:
     """Inner.filter was drawn under RequireQuiet.filter without its class, as a function nested in that method."""
     source = ("class RequireDebug:\n    def filter(self, record):\n        pass\n\n\nclass RequireQuiet:\n"

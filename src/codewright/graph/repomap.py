@@ -74,7 +74,9 @@ def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str], show: Call
 
 def _focused(conn: sqlite3.Connection, files: set[int], names: set[str], paths: dict[int, str]) -> list[str]:
     """What the user pointed at comes first: each focused name's definitions with their members
-    (public ones first), then the top-level definitions (and members) of each focused file that defines no focused name."""
+    (public ones first), then what each focused file that defines no focused name declares: its top-level
+    definitions, then their members, public ones first (in line order, the methods of a big class at the top filled
+    the budget, and the classes declared after it were left out for its `_private` methods)."""
     found: list[str] = []
     for name in sorted(names):
         for (sid,) in conn.execute("SELECT sid FROM symbols WHERE name=? AND kind != 'module'", (name,)):
@@ -85,7 +87,8 @@ def _focused(conn: sqlite3.Connection, files: set[int], names: set[str], paths: 
     for file_id in sorted(files, key=lambda i: paths[i]):
         if paths[file_id] not in named_in:
             found.extend(r[0] for r in conn.execute(
-                "SELECT sid FROM symbols WHERE file_id=? AND kind != 'module' ORDER BY start_line", (file_id,)))
+                "SELECT sid FROM symbols WHERE file_id=? AND kind != 'module'"
+                " ORDER BY parent != ?, substr(name, 1, 1) = '_', start_line", (file_id, paths[file_id] + "::")))
     return found
 
 
