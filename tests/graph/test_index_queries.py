@@ -38,6 +38,29 @@ def test_symbols_fuzzy(index: Index, query: str, first: str) -> None:
     assert index.symbols(query)[0].id == first
 
 
+ABBREVIATED = {
+    "q.py": "class QuerySet:\n    def filter(self):\n        pass\n\n    def _fetch(self):\n        pass\n\n\n"
+            "def require_debug_false_filter():\n    pass\n\n\ndef get_object_or_404():\n    pass\n\n\n"
+            "def logo_bij():\n    pass\n",
+}
+
+
+@pytest.mark.parametrize(("query", "ids"), [
+    # the start of each word of the class's name and the method's: before subsequences scattered inside words
+    ("qsfilter", ["q.py::QuerySet.filter", "q.py::require_debug_false_filter"]),
+    ("qsfetch", ["q.py::QuerySet._fetch"]),
+    ("qset", ["q.py::QuerySet", "q.py::require_debug_false_filter"]),  # the class takes it whole: no member listed
+    ("gobj", ["q.py::get_object_or_404", "q.py::logo_bij"]),  # the starts of words before shorter names
+    ("go404", ["q.py::get_object_or_404"]),  # a word (`or`) left out
+])
+def test_symbols_by_the_starts_of_words(tmp_path: Path, query: str, ids: list[str]) -> None:
+    """`symbols qsfilter` listed require_debug_false_filter and never QuerySet.filter: a subsequence was looked
+    for in the bare name only, and all subsequences ranked alike."""
+    with Index.open(make_repo(tmp_path / "r", ABBREVIATED)) as ix:
+        ix.build()
+        assert [s.id for s in ix.symbols(query)] == ids
+
+
 @pytest.mark.parametrize(("query", "found"), [("Ünïcode", "Ünïcode"), ("ünïcode", "Ünïcode"), ("CAFÉ", "café"),
                                               ("ünï", "Ünïcode"), ("cafe", None)])
 def test_symbols_fold_the_case_of_letters_beyond_ascii(tmp_path: Path, query: str, found: str | None) -> None:

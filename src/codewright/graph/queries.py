@@ -95,7 +95,9 @@ def _symbols(conn: sqlite3.Connection, where: str, params: tuple) -> list[Symbol
 
 
 def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[SymbolInfo]:
-    """Fuzzy by name: exact, then prefix, then substring, then subsequence; shorter names first.
+    """Fuzzy by name: exact, then prefix, then substring, then the starts of words in order (`gun`: get_user_name),
+    then a member by the starts of its class's words and its own (`qsfilter`: QuerySet.filter), then any other
+    subsequence; shorter names first.
 
     A dotted query (`Command.exec`, `models.Q`) is matched the same way against as many of the
     qualified name's last parts, so a method is found through its class and a name through its module. `::` counts
@@ -104,17 +106,15 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
     if not needle:
         return []
     parts = needle.count(".") + 1
-    column = "replace(s.qualname, '::', '.')" if parts > 1 else "s.name"
-    if needle.isascii():
-        pattern = "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%"
-        test = f"{column} LIKE ? ESCAPE '\\'"
-    else:  # LIKE folds ASCII letters only: `Ünïcode` never matched `ünïcode`; GLOB's sets hold both cases
-        pattern = "*" + "*".join(_either_case(c) for c in needle) + "*"
-        test = f"{column} GLOB ?"
+    pattern, test = _subsequence_test(needle)
     if len(pattern.encode("utf-8")) > _LIKE_LIMIT:
         return []  # no name holds that many letters (and SQLite refuses the pattern)
-    found = _symbols(conn, f"{test} AND s.kind != 'module'", (pattern,))
+    column = "replace(s.qualname, '::', '.')" if parts > 1 else "s.name"
+    found = _symbols(conn, f"{column} {test} AND s.kind != 'module'", (pattern,))
     words = split_identifier(needle)
+    letters = "".join(words)  # `qs_filter`, `qsFilter`: the starts of words are matched without the signs between
+    members = _members_by_word_starts(conn, letters) - {s.id for s in found} if parts == 1 else set()
+    found += [s for sid in sorted(members) for s in _symbols(conn, "s.sid = ?", (sid,))]
 
     def score(s: SymbolInfo) -> tuple:
         shown = s.name if parts == 1 else ".".join(s.qualname.replace("::", ".").split(".")[-parts:])
@@ -123,11 +123,55 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
         rank = (
             0 if shown == needle else 1 if name == lowered else 2 if name.startswith(lowered)
             else 3 if lowered in name else 4 if words and split_identifier(shown)[: len(words)] == words
-            else 5
+            else 5 if letters and len(letters) in _word_starts(letters, split_identifier(shown), {0})
+            else 6 if s.id in members else 7
         )
         return (rank, needle not in shown, len(shown), s.path, s.start_line)
 
     return sorted(found, key=score)[:limit]
+
+
+# a symbol's name after its parent's last part (`QuerySet.filter`; `.name` at the top level), as LIKE reads it
+_MEMBER = "(substr(s.parent, instr(s.parent, '::') + 2) || '.' || s.name)"
+
+
+def _subsequence_test(needle: str) -> tuple[str, str]:
+    """The pattern and the test that find `needle`'s letters in order in a column, their case folded."""
+    if needle.isascii():
+        return "%" + "%".join(_escape_like(c) for c in needle.lower()) + "%", "LIKE ? ESCAPE '\\'"
+    # LIKE folds ASCII letters only: `Ünïcode` never matched `ünïcode`; GLOB's sets hold both cases
+    return "*" + "*".join(_either_case(c) for c in needle) + "*", "GLOB ?"
+
+
+def _members_by_word_starts(conn: sqlite3.Connection, letters: str) -> set[str]:
+    """The ids of the members whose class's name and own name `letters` (lower case) abbreviates: the starts of
+    words of the class's name, then of its own, each at least one (`qsfilter` of QuerySet.filter). A query that
+    the class's words take whole names the class, and is no member's."""
+    if len(letters) < 2:
+        return set()
+    pattern, test = _subsequence_test(letters)
+    found = set()
+    for sid, parent, name in conn.execute(
+        f"SELECT s.sid, s.parent, s.name FROM symbols s WHERE {_MEMBER} {test} AND s.kind != 'module'", (pattern,)
+    ):
+        owner = split_id(parent)[1].rpartition(".")[2]
+        in_owner = _word_starts(letters, split_identifier(owner), {0}) - {0, len(letters)} if owner else set()
+        if in_owner and len(letters) in _word_starts(letters, split_identifier(name), in_owner):
+            found.add(sid)
+    return found
+
+
+def _word_starts(query: str, words: tuple[str, ...], starts: set[int]) -> set[int]:
+    """The ends in `query` that a non-empty start of each of some of `words`, in order, reaches from any of
+    `starts` (`gun`: g of get, u of user, n of name; a word may be passed over)."""
+    reached = set(starts)
+    for word in words:
+        for at in list(reached):
+            n = 0
+            while n < len(word) and at + n < len(query) and query[at + n] == word[n]:
+                n += 1
+                reached.add(at + n)
+    return reached
 
 
 _LIKE_LIMIT = 50_000  # bytes: SQLite's longest LIKE pattern (SQLITE_MAX_LIKE_PATTERN_LENGTH)
