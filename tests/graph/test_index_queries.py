@@ -61,6 +61,18 @@ def test_symbols_by_the_starts_of_words(tmp_path: Path, query: str, ids: list[st
         assert [s.id for s in ix.symbols(query)] == ids
 
 
+VENDORED = {"assets/vendor/jquery.min.js": "function Q(){return 1}\n", "pkg/q.py": "class Q:\n    pass\n"}
+
+
+@pytest.mark.parametrize("ask", ["symbols", "definitions"])
+def test_a_vendored_files_symbol_comes_after_the_projects_own(tmp_path: Path, ask: str) -> None:
+    """`def Q` and `symbols Q` in django listed jquery.min.js's `function Q` first, before django's own Q: ties
+    were broken by path alone."""
+    with Index.open(make_repo(tmp_path / "r", VENDORED)) as ix:
+        ix.build()
+        assert [s.id for s in getattr(ix, ask)("Q")] == ["pkg/q.py::Q", "assets/vendor/jquery.min.js::Q"]
+
+
 @pytest.mark.parametrize(("query", "found"), [("Ünïcode", "Ünïcode"), ("ünïcode", "Ünïcode"), ("CAFÉ", "café"),
                                               ("ünï", "Ünïcode"), ("cafe", None)])
 def test_symbols_fold_the_case_of_letters_beyond_ascii(tmp_path: Path, query: str, found: str | None) -> None:

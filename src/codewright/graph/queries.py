@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codewright.errors import UsageError
+from codewright.graph.files import is_vendored
 from codewright.graph.store import DB_NAME, database_file, fts_query, index_dir, split_id, split_identifier
 from codewright.quoting import cut, quoted
 
@@ -97,7 +98,7 @@ def _symbols(conn: sqlite3.Connection, where: str, params: tuple) -> list[Symbol
 def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[SymbolInfo]:
     """Fuzzy by name: exact, then prefix, then substring, then the starts of words in order (`gun`: get_user_name),
     then a member by the starts of its class's words and its own (`qsfilter`: QuerySet.filter), then any other
-    subsequence; shorter names first.
+    subsequence; the project's own before vendored code, shorter names first.
 
     A dotted query (`Command.exec`, `models.Q`) is matched the same way against as many of the
     qualified name's last parts, so a method is found through its class and a name through its module. `::` counts
@@ -126,7 +127,7 @@ def symbols(conn: sqlite3.Connection, query: str, limit: int = 50) -> list[Symbo
             else 5 if letters and len(letters) in _word_starts(letters, split_identifier(shown), {0})
             else 6 if s.id in members else 7
         )
-        return (rank, needle not in shown, len(shown), s.path, s.start_line)
+        return (rank, is_vendored(s.path), needle not in shown, len(shown), s.path, s.start_line)
 
     return sorted(found, key=score)[:limit]
 
@@ -202,9 +203,9 @@ def definitions(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     if LINE_ONLY.match(target):  # looked up as a name, it was "no definition found", exit 1
         raise UsageError(f"{quoted(target)}: a position needs its column too: FILE:LINE:COL")
     if "::" in target:  # an id, or a C++ or Rust scoped name (ns::Widget::size, Point::new)
-        return _symbols(conn, "s.sid = ?", (target,)) or _qualified(conn, target)
+        return _symbols(conn, "s.sid = ?", (target,)) or _order(_qualified(conn, target))
     if "." in target:
-        return _qualified(conn, target)
+        return _order(_qualified(conn, target))
     return _order(_symbols(conn, "s.name = ? AND s.kind != 'module'", (target,)))
 
 
@@ -268,7 +269,8 @@ def _ends_with(qualname: str, tail: str) -> bool:
 
 
 def _order(found: list[SymbolInfo]) -> list[SymbolInfo]:
-    return sorted(found, key=lambda s: (s.path, s.start_line))
+    """By path, someone else's code (a minified jQuery's `function Q`) after the project's own."""
+    return sorted(found, key=lambda s: (is_vendored(s.path), s.path, s.start_line))
 
 
 def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> list[SymbolInfo]:
