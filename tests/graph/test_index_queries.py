@@ -180,6 +180,31 @@ def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) ->
         assert ix.definitions("pkg/views.py:9:24") == []
 
 
+BOUND = {
+    "lib/__init__.py": "",
+    "lib/models.py": "class Field:\n    def __init__(self, label):\n        self.label = label\n",
+    "lib/lazy.py": ("def lazy(func):\n    def wrapper(*args):\n        return func(*args)\n    return wrapper\n\n\n"
+                    "def gettext(text):\n    return text\n\n\ngettext_lazy = lazy(gettext)\n"),
+    "app.py": "from lib import models\nfrom lib.lazy import gettext_lazy as _\n\nurl = models.Field(_('URL'))\n",
+}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("app.py:4:14", ["lib/models.py::Field"]),  # the class, not the __init__ the call runs
+    ("app.py:4:20", ["lib/lazy.py::gettext_lazy"]),  # the name the import binds, not the closure lazy() returns
+    ("app.py:4:8", ["lib/models.py::"]),
+])
+def test_definition_at_a_position_is_what_the_imports_bind_there(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """With the call graph resolved, `def` on `CharField` in `models.CharField(...)` answered CharField.__init__,
+    and on django's `_` (gettext_lazy) the closure `lazy.__wrapper__`: what the call runs, not what the name is."""
+    from codewright.graph.calls import ensure_calls
+
+    with Index.open(make_repo(tmp_path / "r", BOUND)) as ix:
+        ix.build()
+        ensure_calls(ix)
+        assert [s.id for s in ix.definitions(target)] == ids
+
+
 @pytest.mark.parametrize(("col", "expected"), [(12, ["pkg/models.py::make_user"]), (20, ["pkg/models.py::make_user"]),
                                                 (21, []), (26, []), (200, [])])
 def test_definition_at_a_position_is_the_name_under_it_only(tmp_path: Path, col: int, expected: list[str]) -> None:

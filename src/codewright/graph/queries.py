@@ -274,11 +274,17 @@ def _order(found: list[SymbolInfo]) -> list[SymbolInfo]:
 
 
 def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> list[SymbolInfo]:
-    """The call graph's resolution when it has a current one for this spot, else our reference or symbol there.
+    """What the file's imports bind the name there to, else the call graph's resolution when it has a current one
+    for this spot (a local's type, a method of it), else our reference or symbol there. The call graph answers what
+    a call runs: `CharField.__init__` for `models.CharField(...)`, and for django's `_` (gettext_lazy) the closure
+    that `lazy()` returns; the name's definition is the class and gettext_lazy.
 
     The call graph resolves lazily: a file it has marked dirty since (`pyresolve_dirty`) may have
     moved lines, so its old rows for that file are not trusted.
     """
+    ref = _reference_at(conn, path, line, col)
+    if ref and ref[1]:
+        return _symbols(conn, "s.sid = ?", (ref[1],))
     word = _name_at(conn, path, line, col)
     span = word[:2] if word else None
     if span and _has_table(conn, "resolved_refs") and not _marked_dirty(conn, path):
@@ -290,16 +296,8 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             found = _symbols(conn, "s.sid = ?", (row[0],)) or definitions(conn, row[0])
             if found:
                 return found
-    refs = conn.execute(
-        "SELECT r.name, r.col, r.target FROM refs r JOIN files f ON f.id=r.file_id"
-        " WHERE f.path=? AND r.line=? AND r.col<=? ORDER BY r.col DESC",
-        (path, line, col),
-    ).fetchall()
-    for name, start, target in refs:
-        if col < start + len(name):
-            if target:
-                return _symbols(conn, "s.sid = ?", (target,))
-            return definitions(conn, name)
+    if ref:
+        return definitions(conn, ref[0])
     imported = _imported_at(conn, path, line, word[2]) if word else []
     if imported:
         return imported
@@ -309,6 +307,16 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
     if not found:  # a file misspelt, or left out, is not a spot where nothing is defined
         _require_indexed(conn, path)
     return found
+
+
+def _reference_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[str, str | None] | None:
+    """The name and the target of our reference under (line, col), if one is there."""
+    refs = conn.execute(
+        "SELECT r.name, r.col, r.target FROM refs r JOIN files f ON f.id=r.file_id"
+        " WHERE f.path=? AND r.line=? AND r.col<=? ORDER BY r.col DESC",
+        (path, line, col),
+    ).fetchall()
+    return next(((name, target) for name, start, target in refs if col < start + len(name)), None)
 
 
 def _defined_at(here: list[SymbolInfo], col: int, word: str | None) -> list[SymbolInfo]:
