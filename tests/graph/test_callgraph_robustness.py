@@ -31,7 +31,8 @@ def test_impact_with_a_huge_depth_stops_when_nobody_new_is_reached(tmp_path):
     out = cli("impact", "a.py::base", "--depth", "99999999999999999999", "--json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["callers"] == [
-        {"id": "a.py::mid", "distance": 1}, {"id": "a.py::top", "distance": 2}, {"id": "a.py::", "distance": 3}]
+        {"id": "a.py::mid", "distance": 1, "via": "a.py::base"}, {"id": "a.py::top", "distance": 2, "via": "a.py::mid"},
+        {"id": "a.py::", "distance": 3, "via": "a.py::top"}]
 
 
 DEEP = {  # each overflowed the resolver thread's C stack (SIGSEGV) before its size was in effect

@@ -119,6 +119,27 @@ def test_the_call_graph_queries_bring_the_index_up_to_date_first(tmp_path: Path)
         assert sorted(row["id"] for row in json.loads(out.stdout)["callers"]) == ["b.py::g", "c.py::h"], out.stdout
 
 
+def test_impact_shows_each_caller_under_the_one_it_calls(tmp_path: Path) -> None:
+    """Indented by distance alone in (distance, name) order, `top` (a caller of a1) was printed under b1, and read as
+    calling it; --json says through which callee each was reached."""
+    (tmp_path / "a.py").write_text("def base():\n    pass\n\n\ndef a1():\n    base()\n\n\ndef b1():\n    base()\n\n\n"
+                                   "def top():\n    a1()\n")
+    out = cli("impact", "a.py::base", cwd=tmp_path)
+    assert (out.returncode, out.stdout) == (0, "a.py::base\n  a.py::a1\n    a.py::top\n  a.py::b1\n")
+    obj = run_json_in(tmp_path, "impact", "a.py::base")
+    assert obj["callers"] == [{"id": "a.py::a1", "distance": 1, "via": "a.py::base"},
+                              {"id": "a.py::b1", "distance": 1, "via": "a.py::base"},
+                              {"id": "a.py::top", "distance": 2, "via": "a.py::a1"}]
+
+
+def run_json_in(cwd: Path, command: str, *args: str) -> dict:
+    out = cli(command, *args, "--json", cwd=cwd)
+    assert out.returncode == 0, out.stderr
+    obj = json.loads(out.stdout)
+    validate(command, obj)
+    return obj
+
+
 def test_map_text_output_fits_budget(repo: Path) -> None:
     from codewright.graph.repomap import token_counter
 

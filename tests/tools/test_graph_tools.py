@@ -25,8 +25,8 @@ def index(workspace: Path):
     [
         ("callers", {"symbol": "greet"}, "src/app.py::Server.start at src/app.py:10:"),
         ("callers", {"symbol": "src/main.py::cli"}, "no Python caller of src/main.py::cli"),
-        ("impact", {"symbol": "greet", "depth": 3},
-         "src/app.py::Server.start\ntests/test_app.py::test_greet\n  src/main.py::run\n    src/main.py::cli"),
+        ("impact", {"symbol": "greet", "depth": 3},  # each under the one it calls: run was under test_greet
+         "src/app.py::Server.start\n  src/main.py::run\n    src/main.py::cli\ntests/test_app.py::test_greet"),
         ("impact", {"symbol": "greet", "depth": 1}, "src/app.py::Server.start\ntests/test_app.py::test_greet"),
         ("find", {"text": "`Server.start` greets the wrong name", "k": 3}, "src/app.py::Server.start line 9"),
     ],

@@ -156,7 +156,7 @@ def _say_when_long(files: int, another_format: bool) -> None:
 
 
 def run_query(args: argparse.Namespace) -> int:
-    from codewright.graph.calls import callees, callers, impact, resolve_symbol
+    from codewright.graph.calls import as_tree, callees, callers, impact, resolve_symbol
     from codewright.graph.cli import tree_target
 
     with _open(tree(args.repo)) as index:
@@ -170,7 +170,7 @@ def run_query(args: argparse.Namespace) -> int:
                      for r in out["callees"]]
         else:
             out = {"symbol": symbol, "depth": args.depth, "callers": impact(index.conn, symbol, args.depth)}
-            lines = [f"{'  ' * (r['distance'] - 1)}{quoted(r['id'])}" for r in out["callers"]]
+            lines = [f"{'  ' * (r['distance'] - 1)}{quoted(r['id'])}" for r in as_tree(out["callers"], symbol)]
     if args.json:
         print(json.dumps(out))
     else:

@@ -122,19 +122,37 @@ def callees(conn: sqlite3.Connection, symbol: str) -> list[dict]:
 
 
 def impact(conn: sqlite3.Connection, symbol: str, depth: int) -> list[dict]:
-    """SYMBOL's callers, theirs, and so on up to `depth` calls away, each with its distance.
+    """SYMBOL's callers, theirs, and so on up to `depth` calls away, each with its distance and `via`, the one it
+    calls through which it was reached first (SYMBOL at distance 1), nearest first.
 
     The walk stops as soon as a level reaches nobody new, so a huge `depth` costs no more than the graph."""
-    seen = {symbol: 0}
+    seen: dict[str, tuple[int, str | None]] = {symbol: (0, None)}
     frontier = [symbol]
     d = 0
     while frontier and d < depth:
         d += 1
         nxt = []
         for s in frontier:
-            for (c,) in conn.execute("SELECT DISTINCT caller FROM calls WHERE callee=?", (s,)):
+            for (c,) in conn.execute("SELECT DISTINCT caller FROM calls WHERE callee=? ORDER BY caller", (s,)):
                 if c not in seen:
-                    seen[c] = d
+                    seen[c] = (d, s)
                     nxt.append(c)
-        frontier = nxt
-    return [{"id": s, "distance": d} for s, d in sorted(seen.items(), key=lambda x: (x[1], x[0])) if d > 0]
+        frontier = sorted(nxt)
+    found = sorted(((d, s, via) for s, (d, via) in seen.items() if d > 0))
+    return [{"id": s, "distance": d, "via": via} for d, s, via in found]
+
+
+def as_tree(found: list[dict], symbol: str) -> list[dict]:
+    """`impact`'s callers in the order of a tree: each right after the one it was reached through, so that indented
+    by its distance it stands under the one it calls (in distance order it stood under whichever was printed last
+    one level up, and read as calling that one)."""
+    under: dict[str, list[dict]] = {}
+    for caller in found:
+        under.setdefault(caller["via"], []).append(caller)
+    ordered = []
+    stack = list(reversed(under.get(symbol, [])))
+    while stack:
+        caller = stack.pop()
+        ordered.append(caller)
+        stack.extend(reversed(under.get(caller["id"], [])))
+    return ordered

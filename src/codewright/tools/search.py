@@ -311,13 +311,15 @@ def callers(box: Toolbox, args: dict[str, Any]) -> ToolResult:
 
 
 def impact(box: Toolbox, args: dict[str, Any]) -> ToolResult:
+    from codewright.graph.calls import as_tree
     from codewright.graph.calls import impact as query
 
     conn, symbol = _call_graph(box, args["symbol"])
     found = query(conn, symbol, int(args.get("depth") or 3))
     if not found:
         return ToolResult(f"nothing in the index calls {symbol}", kind="lookup")
-    return ToolResult("\n".join(f"{'  ' * (c['distance'] - 1)}{c['id']}" for c in found), kind="lookup")
+    return ToolResult("\n".join(f"{'  ' * (c['distance'] - 1)}{c['id']}" for c in as_tree(found, symbol)),
+                      kind="lookup")
 
 
 def find(box: Toolbox, args: dict[str, Any]) -> ToolResult:

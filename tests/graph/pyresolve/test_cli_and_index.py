@@ -45,9 +45,9 @@ def test_callers_callees_impact(repo, capsys):
     out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
     validate("impact", out)
     assert out["callers"] == [
-        {"id": "src/shop/cart.py::Cart.total", "distance": 1},
-        {"id": "app.py::checkout", "distance": 2},
-        {"id": "app.py::", "distance": 3},
+        {"id": "src/shop/cart.py::Cart.total", "distance": 1, "via": "src/shop/tax.py::rate"},
+        {"id": "app.py::checkout", "distance": 2, "via": "src/shop/cart.py::Cart.total"},
+        {"id": "app.py::", "distance": 3, "via": "app.py::checkout"},
     ]
     out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json", "--depth", "1")
     assert [c["id"] for c in out["callers"]] == ["src/shop/cart.py::Cart.total"]
