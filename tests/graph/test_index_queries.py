@@ -433,6 +433,19 @@ def test_repo_map_focus_on_a_file_shows_all_it_declares_before_its_members(tmp_p
     assert not any("_helper" in line for line in lines)
 
 
+def test_repo_map_focus_on_a_qualified_name_is_on_that_symbol_alone(tmp_path: Path) -> None:
+    """`--focus QuerySet.filter` focused every definition named filter (django's Library.filter, the log filters, a
+    JavaScript `filter:`): the name was cut to its last part."""
+    files = {"a_log.py": "class RequireDebug:\n    def filter(self, record):\n        pass\n",
+             "q.py": "class QuerySet:\n    def filter(self):\n        pass\n"}
+    with Index.open(make_repo(tmp_path / "r", files)) as ix:
+        ix.build()
+        assert ix.repo_map(20, focus=["QuerySet.filter"]).splitlines() == [
+            "q.py:", "  class QuerySet", "      def filter(self)"]
+        assert ix.repo_map(20, focus=["filter"]).splitlines() == [
+            "a_log.py:", "  class RequireDebug", "      def filter(self, record)"]
+
+
 def test_repo_map_shows_every_class_that_holds_a_method_it_shows(tmp_path: Path) -> None:
     """Inner.filter was drawn under RequireQuiet.filter without its class, as a function nested in that method."""
     source = ("class RequireDebug:\n    def filter(self, record):\n        pass\n\n\nclass RequireQuiet:\n"

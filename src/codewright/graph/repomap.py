@@ -10,7 +10,8 @@ proportion to its edges, and those symbols are what the map shows.
 
 Focus (`--focus NAME_OR_PATH`) personalises the walk: the random surfer restarts at the
 focused files (or the files defining a focused name) instead of anywhere, and edges to a
-focused name weigh ten times more, so the map bends toward the task at hand.
+focused name's symbols weigh ten times more, so the map bends toward the task at hand. A qualified name
+(`QuerySet.filter`) focuses the symbols `def` finds for it, a bare one every symbol of that name.
 
 The map is then packed: a binary search finds the most symbols whose rendering fits the
 token budget, counted with the real cl100k tokenizer, so it never overshoots.
@@ -27,7 +28,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from codewright.errors import UsageError
 from codewright.graph.name_match import name_edges
+from codewright.graph.queries import definitions
 from codewright.graph.store import bare_name, split_id
 
 DAMPING = 0.85
@@ -61,25 +64,25 @@ def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str], show: Call
     name with a newline, which split the map's line for it; the model and --json get it as it is)."""
     edges = _edges(conn)
     paths = dict(conn.execute("SELECT id, path FROM files WHERE status='indexed'"))
-    focus_files, focus_names, unmatched = _focus(conn, focus, paths)
-    file_rank = pagerank(paths, edges, focus_files, focus_names)
-    ranked = _symbol_ranks(edges, file_rank, focus_names)
+    focus_files, focus_symbols, unmatched = _focus(conn, focus, paths)
+    file_rank = pagerank(paths, edges, focus_files, set(focus_symbols))
+    ranked = _symbol_ranks(edges, file_rank, set(focus_symbols))
     fallback = _top_level(conn, file_rank, paths, tokens)
-    focused = _focused(conn, focus_files, focus_names, paths)
+    focused = _focused(conn, focus_files, focus_symbols, paths)
     order = [s for s in _dedupe([*focused, *ranked, *fallback]) if _worth_showing(s)]
     packed = _pack(conn, order, file_rank, paths, tokens, show)
     packed.unmatched = unmatched
     return packed
 
 
-def _focused(conn: sqlite3.Connection, files: set[int], names: set[str], paths: dict[int, str]) -> list[str]:
+def _focused(conn: sqlite3.Connection, files: set[int], symbols: list[str], paths: dict[int, str]) -> list[str]:
     """What the user pointed at comes first: each focused name's definitions with their members
     (public ones first), then what each focused file that defines no focused name declares: its top-level
     definitions, then their members, public ones first (in line order, the methods of a big class at the top filled
     the budget, and the classes declared after it were left out for its `_private` methods)."""
     found: list[str] = []
-    for name in sorted(names):
-        for (sid,) in conn.execute("SELECT sid FROM symbols WHERE name=? AND kind != 'module'", (name,)):
+    for sid in symbols:
+        if not sid.endswith("::"):  # a module is shown by its file's header
             found.append(sid)
             found.extend(r[0] for r in conn.execute(
                 "SELECT sid FROM symbols WHERE parent=? ORDER BY substr(name, 1, 1) = '_', start_line", (sid,)))
@@ -122,11 +125,12 @@ def _weight(name: str, uses: int) -> float:
     return math.sqrt(uses) * (PRIVATE_WEIGHT if name.startswith("_") else 1.0)
 
 
-def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], set[str], list[str]]:
-    """The focused files (a path, or every file under a folder) and names, and the items that matched neither."""
+def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) -> tuple[set[int], list[str], list[str]]:
+    """The focused files (a path, or every file under a folder, or the files defining a focused symbol), the ids of
+    the symbols named, and the items that matched neither."""
     by_path = {p: i for i, p in paths.items()}
     files: set[int] = set()
-    names: set[str] = set()
+    symbols: dict[str, None] = {}
     unmatched: list[str] = []
     for given in focus:
         item = given.strip().strip("/")
@@ -137,17 +141,30 @@ def _focus(conn: sqlite3.Connection, focus: list[str], paths: dict[int, str]) ->
         if under:
             files.update(under)
             continue
-        name = bare_name(item)
-        names.add(name)
-        defining = {r[0] for r in conn.execute("SELECT file_id FROM symbols WHERE name=?", (name,))}
-        files.update(defining)
-        if not defining:
+        named = _named(conn, item)
+        symbols.update(dict.fromkeys(named))
+        files.update(named.values())
+        if not named:
             unmatched.append(given)  # as the user wrote it: `/` stripped to nothing was said as an empty name
-    return files, names, unmatched
+    return files, list(symbols), unmatched
+
+
+def _named(conn: sqlite3.Connection, item: str) -> dict[str, int]:
+    """The symbols a focus item names (id -> file id): every one of a bare name, and of a qualified one
+    (`QuerySet.filter`, `pkg.mod.name`, an id) those `def` finds; cut to its last part, `QuerySet.filter` was every
+    definition named filter."""
+    if "." not in item and "::" not in item:
+        return dict(conn.execute("SELECT sid, file_id FROM symbols WHERE name=?", (item,)))
+    try:
+        found = definitions(conn, item)
+    except UsageError:  # a position (`a.py:3:1`) is no name
+        return {}
+    return dict(conn.execute(
+        f"SELECT sid, file_id FROM symbols WHERE sid IN ({','.join('?' * len(found))})", [s.id for s in found]))
 
 
 def pagerank(
-    paths: dict[int, str], edges: dict[int, dict[str, float]], focus_files: set[int], focus_names: set[str]
+    paths: dict[int, str], edges: dict[int, dict[str, float]], focus_files: set[int], focus_symbols: set[str]
 ) -> dict[int, float]:
     """Personalised PageRank over files; edges are aggregated from symbol edges."""
     nodes = list(paths)
@@ -161,7 +178,7 @@ def pagerank(
         for sid, weight in targets.items():
             dst = file_of.get(split_id(sid)[0])
             if dst is not None:
-                boost = FOCUS_BOOST if bare_name(sid) in focus_names else 1.0
+                boost = FOCUS_BOOST if sid in focus_symbols else 1.0
                 out[src][dst] += weight * boost
     restart = {n: 1.0 for n in (focus_files & set(nodes))} or {n: 1.0 for n in nodes}
     total = sum(restart.values())
@@ -182,11 +199,11 @@ def pagerank(
 
 
 def _symbol_ranks(
-    edges: dict[int, dict[str, float]], file_rank: dict[int, float], focus_names: set[str]
+    edges: dict[int, dict[str, float]], file_rank: dict[int, float], focus_symbols: set[str]
 ) -> list[str]:
     score: dict[str, float] = defaultdict(float)
     for src, targets in edges.items():
-        boosted = {sid: w * (FOCUS_BOOST if bare_name(sid) in focus_names else 1.0) for sid, w in targets.items()}
+        boosted = {sid: w * (FOCUS_BOOST if sid in focus_symbols else 1.0) for sid, w in targets.items()}
         total = sum(boosted.values())
         for sid, weight in boosted.items():
             score[sid] += file_rank.get(src, 0.0) * weight / total
