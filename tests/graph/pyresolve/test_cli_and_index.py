@@ -6,7 +6,7 @@ import json
 import os
 
 import pytest
-from tests.support.cli_schema import validate
+from tests.support.cli_schema import validate, validate_strictly
 
 from codewright.cli.main import main
 from codewright.graph.index import Index
@@ -23,8 +23,12 @@ REPO = {
 
 
 def run_json(capsys, *argv) -> dict:
+    """What `codewright ARGV` prints, checked against its command's schema, which must catch a field renamed,
+    missing or added."""
     assert main(list(argv)) == 0
-    return json.loads(capsys.readouterr().out)
+    out = json.loads(capsys.readouterr().out)
+    validate_strictly(argv[0], out)
+    return out
 
 
 @pytest.fixture
@@ -35,15 +39,12 @@ def repo(tmp_path):
 
 def test_callers_callees_impact(repo, capsys):
     out = run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
-    validate("callers", out)
     assert out["callers"] == [{"id": "src/shop/cart.py::Cart.total", "path": "src/shop/cart.py", "line": 5,
                                "col": 16}]
     out = run_json(capsys, "callees", "app.checkout", "--repo", str(repo), "--json")
-    validate("callees", out)
     assert {(c["id"], c["external"]) for c in out["callees"]} == {("src/shop/cart.py::Cart", False),
                                                                  ("src/shop/cart.py::Cart.total", False)}
     out = run_json(capsys, "impact", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
-    validate("impact", out)
     assert out["callers"] == [
         {"id": "src/shop/cart.py::Cart.total", "distance": 1, "via": "src/shop/tax.py::rate"},
         {"id": "app.py::checkout", "distance": 2, "via": "src/shop/cart.py::Cart.total"},
@@ -141,6 +142,17 @@ def test_an_empty_answer_says_so(repo, capsys, argv, line):
     write_tree(repo, {"web/app.js": "function start() { return go(); }\nstart();\n"})
     assert main([*argv, "--repo", str(repo)]) == 0
     assert capsys.readouterr().out.splitlines() == [argv[1], line]
+
+
+@pytest.mark.parametrize(("argv", "out"), [
+    (["callers", "app.py::"], {"symbol": "app.py::", "callers": []}),
+    (["callees", "other.py::rate"], {"symbol": "other.py::rate", "callees": []}),
+    (["impact", "app.py::"], {"symbol": "app.py::", "depth": 3, "callers": []}),
+    (["callers", "web/app.js::start"], {"symbol": "web/app.js::start", "callers": []}),
+])
+def test_an_empty_answer_is_an_empty_list_in_json(repo, capsys, argv, out):
+    write_tree(repo, {"web/app.js": "function start() { return go(); }\nstart();\n"})
+    assert run_json(capsys, *argv, "--repo", str(repo), "--json") == out
 
 
 def test_ambiguous_name_lists_candidates(repo, capsys):
