@@ -50,6 +50,25 @@ def test_command_table_names_exactly_what_each_module_registers() -> None:
     assert sorted(sub.choices) == sorted(COMMANDS)
 
 
+def _arguments(parser, command: str):
+    """Each argument of `parser` and of the commands under it, by the command and the name `--help` shows."""
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from _arguments(sub, f"{command} {name}")
+        elif not isinstance(action, (argparse._HelpAction, argparse._VersionAction)):
+            yield command, "/".join(action.option_strings) or action.metavar or action.dest, action.help
+
+
+def test_every_argument_says_what_it_is_in_its_help() -> None:
+    """`callers --help` listed `--json` with no word after it, and `symbols --limit N` alike."""
+    from codewright.cli.main import build_parser
+
+    assert [(command, name) for command, name, text in _arguments(build_parser(), "codewright") if not text] == []
+
+
 def _cli_bytes(args: list[bytes], cwd: Path, stdout=subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable.encode(), b"-m", b"codewright", *args], cwd=cwd, stdout=stdout,
                           stderr=subprocess.PIPE, check=False, env={**os.environ, "PYTHONPATH": SRC})

@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     sessions = sub.add_parser("sessions", help="list the agent sessions of this repository")
     sessions.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
-    sessions.add_argument("--limit", type=positive_int, default=50)
+    sessions.add_argument("--limit", type=positive_int, default=50, metavar="N",
+                          help="the last N sessions (default 50)")
     sessions.add_argument("--json", action="store_true", help="print one JSON document")
     sessions.set_defaults(func=_sessions)
 
@@ -53,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     undo.set_defaults(func=_undo, steps=1)
 
     rewind = sub.add_parser("rewind", help="go N checkpoints back")
-    rewind.add_argument("steps", type=positive_int, metavar="N")
+    rewind.add_argument("steps", type=positive_int, metavar="N", help="how many checkpoints to go back (1 is undo)")
     rewind.add_argument("--repo", type=folder, metavar="PATH", help=REPO_HELP)
     rewind.add_argument("--json", action="store_true", help="print one JSON document")
     rewind.add_argument("--force", action="store_true", help="go back even while a session of the project runs")

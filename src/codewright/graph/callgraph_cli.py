@@ -24,10 +24,11 @@ from codewright.quoting import quoted
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("callgraph", help="the call graph of Python entry files (PyCG's JSON format)")
-    p.add_argument("files", nargs="+", type=file_path, metavar="FILE")
-    p.add_argument("--format", choices=["pycg"], default="pycg")
+    p.add_argument("files", nargs="+", type=file_path, metavar="FILE", help="the entry files (Python)")
+    p.add_argument("--format", choices=["pycg"], default="pycg", help="PyCG's JSON (the only one, the default)")
     p.add_argument("--package", type=folder, default=None, help="module names are relative to this (default: .)")
-    p.add_argument("-o", "--output", type=file_path, default=None)
+    p.add_argument("-o", "--output", type=file_path, default=None, metavar="FILE",
+                   help="write the JSON to FILE (default: standard output)")
     p.set_defaults(func=run_callgraph)
     for name, text in (("callers", "who calls SYMBOL"), ("callees", "what SYMBOL calls"),
                        ("impact", "transitive callers of SYMBOL")):
@@ -36,9 +37,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="path::Qual.name, a dotted qualname, a bare name or FILE:LINE:COL")
         q.add_argument("--repo", type=folder, metavar="PATH",
                        help="the indexed tree (default: the project the current directory is in)")
-        q.add_argument("--json", action="store_true")
+        q.add_argument("--json", action="store_true", help="print one JSON document")
         if name == "impact":
-            q.add_argument("--depth", type=positive_int, default=3, metavar="N")
+            q.add_argument("--depth", type=positive_int, default=3, metavar="N",
+                           help="callers up to N calls away (default 3)")
         q.set_defaults(func=run_query, query=name)
 
 

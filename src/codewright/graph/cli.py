@@ -42,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         return q
 
     q = query("symbols", "find symbols by name (fuzzy)", cmd_symbols, "query", "a name or part of one")
-    q.add_argument("--limit", type=positive_int, default=50, metavar="N")
+    q.add_argument("--limit", type=positive_int, default=50, metavar="N", help="at most N symbols (default 50)")
     query("def", "where a symbol is defined", cmd_def, "target", "NAME, Qual.name, path::Qual or FILE:LINE:COL")
     query("refs", "where a symbol is used", cmd_refs, "name", "NAME, pkg.mod.NAME, path::Qual or FILE:LINE:COL")
     query("outline", "the symbols of one file", cmd_outline, "file", "a file of the tree")
