@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from tests.support.cli_schema import schemas, validate
+from tests.support.cli_schema import schemas, validate_strictly
 from tests.support.model_server import Fault, ModelServer, closed_url
 from tests.support.repos import make_repo
 
@@ -52,7 +52,7 @@ def test_models_lists_configuration(tmp_path: Path, capsys, monkeypatch) -> None
         project = _project(tmp_path, srv)
         assert main(["models", "--json", "--project", str(project)]) == 0
     doc = json.loads(capsys.readouterr().out)
-    validate("models", doc)
+    validate_strictly("models", doc)
     main_alias = next(a for a in doc["aliases"] if a["alias"] == "main")
     assert [d["provider"] for d in main_alias["deployments"]] == ["openai", "anthropic"]
     assert main_alias["deployments"][1]["key_set"] is True and "sk-hidden" not in json.dumps(doc)
@@ -65,7 +65,7 @@ def test_models_check_probes_each_deployment(tmp_path: Path, capsys, monkeypatch
         srv.script(Fault.server_error(503))
         code = main(["models", "check", "--json", "--project", str(project), "--timeout", "2"])
         doc = json.loads(capsys.readouterr().out)
-        validate("models check", doc)
+        validate_strictly("models check", doc)
         assert code == 1 and doc["ok"] is False
         outcome = {r["deployment"]: r["error_kind"] for r in doc["results"]}
         assert outcome == {"openai/m": "server", "anthropic/claude-sonnet-4-5": None, "ollama/q": "connect"}
@@ -105,15 +105,15 @@ def test_install_of_weights_already_there_and_remove_report_as_documented(tmp_pa
     weights.write_bytes(b"weights")  # there already and intact: kept as they are, nothing downloaded
     assert main(["models", "install", "--json"]) == 0
     installed = json.loads(capsys.readouterr().out)
-    validate("models install", installed)
+    validate_strictly("models install", installed)
     assert (installed["path"], installed["size"]) == (str(weights), 7)
     assert main(["models", "--json", "--project", str(tmp_path)]) == 0
     listing = json.loads(capsys.readouterr().out)
-    validate("models", listing)
+    validate_strictly("models", listing)
     assert listing["local"] == [{"name": catalog.DEFAULT_MODEL, "path": str(weights), "size": 7}]
     assert main(["models", "remove", weights.name, "--json"]) == 0
     removed = json.loads(capsys.readouterr().out)
-    validate("models remove", removed)
+    validate_strictly("models remove", removed)
     assert removed == {"removed": [str(weights)]} and not weights.exists()
 
 
