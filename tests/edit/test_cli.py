@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from codewright.cli.main import main
-from support.cli_schema import validate
+from support.cli_schema import validate_strictly
 
 DIFF = "--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x = 1\n-y = 2\n+y = 3\n"
 
@@ -34,7 +34,7 @@ def test_apply_reads_standard_input_and_reports_json(tree, capsys, monkeypatch):
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(DIFF.encode())))
     code, out, _ = run(capsys, "apply", "-", "--repo", str(root), "--json", "--dry-run")
     document = json.loads(out)
-    validate("apply", document)
+    validate_strictly("apply", document)
     assert code == 0 and document["ok"] and document["dry_run"] and document["format"] == "udiff"
     assert document["changes"][0]["path"] == "a.py" and document["changes"][0]["tiers"] == ["exact"]
     assert (root / "a.py").read_text() == "x = 1\ny = 2\n"
@@ -52,9 +52,30 @@ def test_apply_failure_as_json(tree, capsys):
     root = tree({"a.py": "z\n", "fix.diff": DIFF})
     code, out, _ = run(capsys, "apply", str(root / "fix.diff"), "--repo", str(root), "--json")
     document = json.loads(out)
-    validate("apply", document)
+    validate_strictly("apply", document)
     assert code == 1 and not document["ok"] and "not found" in document["error"]
     assert document["format"] == "udiff"  # the format the edits were read in, though not applied
+
+
+MOVE = "diff --git a/a.py b/b.py\nsimilarity index 100%\nrename from a.py\nrename to b.py\n"
+
+
+@pytest.mark.parametrize(("edits", "code", "document"), [
+    ("no edits here\n", 1, {"ok": False, "dry_run": True, "format": None, "changes": [], "error":
+     "Could not recognise the edits: send SEARCH/REPLACE blocks, a unified diff, a `*** Begin Patch` patch, JSON "
+     "old_string/new_string, or a path line followed by a fenced whole file."}),
+    ("a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 1\n>>>>>>> REPLACE\n", 0,
+     {"ok": True, "dry_run": True, "format": "search-replace", "changes": []}),
+    (MOVE, 0, {"ok": True, "dry_run": True, "format": "udiff", "changes": [
+        {"path": "b.py", "action": "move", "diff": "", "tiers": ["exact"], "moved_from": "a.py"}]}),
+])
+def test_each_outcome_in_json_matches_the_schema(tree, capsys, edits, code, document):
+    """Edits not read (no format), edits that change nothing, a move without a diff: the outputs whose fields
+    differ from a plain change's, each held to the schema."""
+    root = tree({"a.py": "x = 1\n", "edits.txt": edits})
+    assert run(capsys, "apply", str(root / "edits.txt"), "--repo", str(root), "--json", "--dry-run")[:2] == (
+        code, json.dumps(document) + "\n")
+    validate_strictly("apply", document)
 
 
 @pytest.mark.parametrize("argv", [
