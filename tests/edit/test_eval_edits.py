@@ -5,19 +5,17 @@ and git, summarised, and the summary checked against its schema in docs/cli.md."
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
-import jsonschema
 import pytest
 
 from codewright.cli.main import main
 from codewright.eval.damage import KINDS
-from codewright.eval.edits import run_all
+from codewright.eval.edits import TOOLS, run_all, summarise
 from codewright.eval.mirrors import find_mirror
+from support.cli_schema import validate_strictly
 
-DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 SOURCE = "".join(f"def f{i}(x):\n    y = x * {i}\n    return y + {i}\n\n\n" for i in range(1, 15))
 
 
@@ -49,16 +47,17 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
     return data, mirrors
 
 
-def _schema() -> dict:
-    text = DOC.read_text(encoding="utf-8")
-    section = text[text.index("### codewright eval edits"):]
-    return json.loads(re.search(r"```json\n(.*?)\n```", section, re.DOTALL).group(1))
+def _validate(summary: dict) -> None:
+    """The summary checked against its schema, which must catch a field renamed, missing or added; a kind's
+    outcomes are those of the tools run, no others."""
+    validate_strictly("eval edits", summary, ["kinds.*", *(f"kinds.*.{tool}" for tool in TOOLS)])
+    assert all(set(row) == {"n", *summary["tools"]} for row in summary["kinds"].values()), summary["kinds"]
 
 
 def test_eval_edits_counts_clean_patches_and_every_damage(tmp_path):
     data, mirrors = _setup(tmp_path)
     summary = run_all(data, mirrors, 1, 5, None, tmp_path / "cache.jsonl", tools=("codewright", "git"))
-    jsonschema.validate(summary, _schema())
+    _validate(summary)
     assert summary["patches"] == 2 and summary["clean"] == 1
     assert summary["not_clean"][0]["key"].endswith(":broken")
     assert set(summary["kinds"]) == {"clean", *KINDS}
@@ -88,7 +87,20 @@ def test_eval_edits_command_prints_the_table(tmp_path, capsys):
 def test_peers_alone_are_summarised_without_codewright(tmp_path):
     data, mirrors = _setup(tmp_path)
     summary = run_all(data, mirrors, 1, 5, None, None, tools=("git",))
+    _validate(summary)
     assert summary["kinds"]["clean"]["git"]["correct"] == 1 and summary["codewright_failures"] == []
+
+
+def test_a_failure_of_codewright_is_listed_as_the_schema_says():
+    """The small mirror's patches all apply: the failures' list and a refusal that changed files, read from a
+    record as run_patch writes one."""
+    record = {"key": "0:acme__tool-1:plain", "seed": 5, "tools": ["codewright", "git"], "clean": True,
+              "kinds": {"clean": {"codewright": "refused-but-changed", "message": "no", "git": "correct"}}}
+    summary = summarise([record], 5, ("codewright", "git"))
+    _validate(summary)
+    assert summary["codewright_failures"] == [{"key": "0:acme__tool-1:plain", "kind": "clean",
+                                               "outcome": "refused-but-changed", "message": "no"}]
+    assert summary["kinds"]["clean"]["codewright"] == {"correct": 0, "wrong": 0, "refused": 1}
 
 
 @pytest.mark.parametrize("extra, message", [
