@@ -84,6 +84,17 @@ def test_eval_edits_command_prints_the_table(tmp_path, capsys):
     assert code == 0 and "| clean | 1 | 100.0% (0 / 0) | 100.0% (0 / 0) |" in out
 
 
+def test_a_tool_named_twice_runs_and_counts_once(tmp_path, capsys):
+    """`--tools git,git` ran git twice on each patch and counted both: 2 correct of n 1, and `git` twice in tools."""
+    data, mirrors = _setup(tmp_path)
+    code = main(["eval", "edits", "--mirrors", str(mirrors), "--data", str(data), "--tools", "git,git", "--json"])
+    summary = json.loads(capsys.readouterr().out)
+    _validate(summary)
+    assert (code, summary["tools"], summary["kinds"]["clean"]) == (0, ["git"], {"n": 1, "git": {"correct": 1,
+                                                                                               "wrong": 0,
+                                                                                               "refused": 0}})
+
+
 def test_peers_alone_are_summarised_without_codewright(tmp_path):
     data, mirrors = _setup(tmp_path)
     summary = run_all(data, mirrors, 1, 5, None, None, tools=("git",))

@@ -54,7 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _handler(args: argparse.Namespace) -> int:
-    tools = tuple(t for t in args.tools.split(",") if t)
+    tools = tuple(dict.fromkeys(t for t in args.tools.split(",") if t))  # one run each: a name twice counted twice
     if not tools or set(tools) - set(TOOLS):
         raise UsageError(f"--tools {args.tools}: choose among {','.join(TOOLS)}")
     for tool in {"git", *tools} - {"codewright"}:
