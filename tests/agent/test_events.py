@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from codewright.agent import events as ev
 
@@ -71,6 +72,32 @@ def test_a_missing_field_fails_validation() -> None:
     except jsonschema.ValidationError:
         return
     raise AssertionError("an event without its fields validated")
+
+
+ENVELOPE = {"v": 1, "session": "s", "seq": 1, "time": 1.0}
+FINISHED = {**ENVELOPE, "type": "finished", "outcome": "done", "reason": "r", "exit_code": 0, "steps": 1,
+            "input_tokens": 1, "output_tokens": 1, "cache_read_tokens": 0, "cache_write_tokens": 0, "cost": 0.0}
+
+
+@pytest.mark.parametrize(("event", "field", "value"), [
+    ({**ENVELOPE, "type": "model_streamed", "kind": "text", "text": "x"}, "kind", "prose"),
+    ({**ENVELOPE, "type": "tool_call_approved", "call_id": "c", "name": "n", "by": "mode"}, "by", "anyone"),
+    ({**ENVELOPE, "type": "file_changed", "path": "a.py", "change": "added"}, "change", "renamed"),
+    ({**ENVELOPE, "type": "error", "kind": "model", "message": "m", "recoverable": False}, "kind", "oops"),
+    (FINISHED, "outcome", "finished"),
+    ({**ENVELOPE, "type": "plan_updated", "steps": [{"step": "read", "status": "done"}]}, "steps",
+     [{"step": "read", "status": "finished"}]),
+    ({**ENVELOPE, "type": "plan_updated", "steps": [{"step": "read", "status": "done"}]}, "steps",
+     [{"step": "read"}]),
+    ({**ENVELOPE, "type": "plan_updated", "steps": [{"step": "read", "status": "done"}]}, "steps",
+     [{"step": "read", "status": "done", "note": "x"}]),
+])
+def test_a_value_outside_a_fields_closed_set_fails_validation(event: dict, field: str, value: object) -> None:
+    """Each of these fields takes a few values, which the schema said were any string (a plan step any map of
+    strings): a misspelt outcome or a step without its status passed."""
+    schema = documented_schema()
+    jsonschema.validate(event, schema)
+    assert not jsonschema.Draft202012Validator(schema).is_valid({**event, field: value})
 
 
 def test_a_failing_renderer_is_switched_off_and_the_session_keeps_every_event(tmp_path: Path, capsys) -> None:

@@ -12,7 +12,7 @@ import dataclasses
 import time
 import typing
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal, TypedDict
 
 SCHEMA_VERSION = 1
 
@@ -43,12 +43,20 @@ class SessionStarted(Event):
     sandbox: str = ""  # whether commands run confined, in one plain sentence
 
 
+PlanStatus = Literal["pending", "in_progress", "done", "skipped"]
+
+
+class PlanStep(TypedDict):
+    step: str
+    status: PlanStatus
+
+
 @dataclass(kw_only=True)
 class PlanUpdated(Event):
     """The model's plan: steps with a status (pending, in_progress, done, skipped)."""
 
     type: ClassVar[str] = "plan_updated"
-    steps: list[dict[str, str]]
+    steps: list[PlanStep]
 
 
 @dataclass(kw_only=True)
@@ -65,7 +73,7 @@ class ModelStreamed(Event):
     """A fragment of the model's output as it streams: text, reasoning or tool-call arguments."""
 
     type: ClassVar[str] = "model_streamed"
-    kind: str
+    kind: Literal["text", "reasoning", "tool_call"]
     text: str
 
 
@@ -101,7 +109,7 @@ class ToolCallApproved(Event):
     type: ClassVar[str] = "tool_call_approved"
     call_id: str
     name: str
-    by: str
+    by: Literal["mode", "user", "yes"]
 
 
 @dataclass(kw_only=True)
@@ -129,7 +137,7 @@ class FileChanged(Event):
 
     type: ClassVar[str] = "file_changed"
     path: str
-    change: str
+    change: Literal["added", "modified", "deleted"]
 
 
 @dataclass(kw_only=True)
@@ -167,7 +175,8 @@ class ErrorEvent(Event):
     """A problem the run reports; `recoverable` ones went back to the model and the run went on."""
 
     type: ClassVar[str] = "error"
-    kind: str
+    kind: Literal["malformed_tool_call", "context_overflow", "cut_off", "stream_interrupted", "model", "no_terminal",
+                  "store_lost", "not_checkpointed"]
     message: str
     recoverable: bool
 
@@ -182,10 +191,10 @@ class AssistantMessage(Event):
 
 @dataclass(kw_only=True)
 class Finished(Event):
-    """`outcome`: done, limit, stuck, interrupted, failed; `exit_code` is the process's."""
+    """`outcome`: done, replied (a chat turn), limit, stuck, interrupted, failed; `exit_code` is the process's."""
 
     type: ClassVar[str] = "finished"
-    outcome: str
+    outcome: Literal["done", "replied", "limit", "stuck", "interrupted", "failed"]
     reason: str
     exit_code: int
     steps: int
@@ -229,9 +238,17 @@ _JSON_TYPES = {str: "string", int: "integer", float: "number", bool: "boolean"}
 
 
 def _field_schema(hint: Any) -> dict[str, Any]:
+    """A field's schema; a closed set of values (Literal) is an enum, and a TypedDict an object of exactly its
+    keys: as plain strings and maps they took any value, and a misspelt outcome or status passed."""
     if hint in _JSON_TYPES:
         return {"type": _JSON_TYPES[hint]}
+    if typing.is_typeddict(hint):
+        keys = typing.get_type_hints(hint)
+        return {"type": "object", "required": list(keys), "properties": {k: _field_schema(v) for k, v in keys.items()},
+                "additionalProperties": False}
     origin = typing.get_origin(hint)
+    if origin is Literal:
+        return {"enum": list(typing.get_args(hint))}
     if origin is list:
         (item,) = typing.get_args(hint)
         return {"type": "array", "items": _field_schema(item)}

@@ -160,7 +160,7 @@ class Agent:
         self.chat = chat
         self.totals = totals or Totals()
         self.stuck = stuck or StuckDetector()
-        self.plan: list[dict[str, str]] = []
+        self.plan: list[ev.PlanStep] = []
         self.specs = {spec.name: spec for spec in engine.tools}  # the runner chose them for this model
         self._turn = _Turn()
         self._steps_here = 0  # model calls in the current `run`, across its attempts

@@ -13,13 +13,14 @@ import contextlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from codewright import repair
+from codewright.agent.events import PlanStatus, PlanStep
 from codewright.gateway.types import ToolCall, ToolSpec
 
 _BLOCK = re.compile(r"```(?:tool|json)[^\n]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
-STATUSES = ("pending", "in_progress", "done", "skipped")
+STATUSES: tuple[PlanStatus, ...] = get_args(PlanStatus)
 _CALL_HINT = re.compile(r'"(?:tool_calls|name)"\s*:')
 
 
@@ -73,7 +74,7 @@ def _several_objects(raw: str) -> bool:
     return isinstance(first, dict) and raw[end:].lstrip().startswith("{")
 
 
-def plan_steps(arguments: dict[str, Any]) -> list[dict[str, str]]:
+def plan_steps(arguments: dict[str, Any]) -> list[PlanStep]:
     """The plan tool's steps, tolerating plain strings (pending steps) and unknown statuses."""
     steps = arguments.get("steps")
     if not isinstance(steps, list) or not steps:
