@@ -76,7 +76,8 @@ def test_a_missing_field_fails_validation() -> None:
 
 ENVELOPE = {"v": 1, "session": "s", "seq": 1, "time": 1.0}
 FINISHED = {**ENVELOPE, "type": "finished", "outcome": "done", "reason": "r", "exit_code": 0, "steps": 1,
-            "input_tokens": 1, "output_tokens": 1, "cache_read_tokens": 0, "cache_write_tokens": 0, "cost": 0.0}
+            "input_tokens": 1, "output_tokens": 1, "cache_read_tokens": 0, "cache_write_tokens": 0, "cost": 0.0,
+            "estimated_calls": 0}
 
 
 @pytest.mark.parametrize(("event", "field", "value"), [
