@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tests.support.cli_schema import schemas
 
 from codewright.agent import events as ev
 
@@ -29,6 +30,14 @@ def test_every_event_type_is_documented_in_the_table() -> None:
     text = DOC.read_text(encoding="utf-8")
     for cls in ev.EVENT_TYPES:
         assert f"| `{cls.type}` |" in text
+
+
+def test_cli_md_lists_the_event_types_run_and_chat_print() -> None:
+    """docs/cli.md's line schema for run and chat names the types by hand: a type added or renamed here left it
+    behind unnoticed. A chat never starts a task afresh, so prints no attempt_restarted."""
+    run = schemas()["run"]["properties"]["type"]["enum"]
+    assert run == [cls.type for cls in ev.EVENT_TYPES]
+    assert schemas()["chat"]["properties"]["type"]["enum"] == [t for t in run if t != "attempt_restarted"]
 
 
 def test_events_round_trip_and_validate() -> None:
