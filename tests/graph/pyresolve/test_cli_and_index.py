@@ -221,6 +221,18 @@ def test_an_unknown_id_is_a_usage_error(repo, capsys, sid):
     assert f"no symbol with the id {sid!r}" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", ["callers", "callees", "impact"])
+@pytest.mark.parametrize(("symbol", "message"), [
+    ("nope", "codewright: no symbol named 'nope'\n"),
+    ("rate", None),  # ambiguous: the candidates, on several lines
+])
+def test_a_symbol_not_found_prints_no_json(repo, capsys, command, symbol, message):
+    """With --json too, a usage error is said on stderr alone: no half document on stdout for a reader to parse."""
+    assert main([command, symbol, "--repo", str(repo), "--json"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and (message is None or err == message) and "Traceback" not in err
+
+
 def test_incremental_update_re_resolves_importers(repo, capsys):
     run_json(capsys, "callers", "src/shop/tax.py::rate", "--repo", str(repo), "--json")
     tax = repo / "src/shop/tax.py"
