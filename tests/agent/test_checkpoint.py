@@ -540,6 +540,24 @@ def test_keep_checkpoints_nothing_where_no_path_is_an_ignored_file(repo: Path) -
     assert len(shadow.log()) == 1
 
 
+def test_an_ignored_file_kept_then_taken_back_is_no_change_of_the_next_checkpoint(repo: Path) -> None:
+    """A step's write that then failed had `keep` force the ignored file in; the step changed nothing, so that
+    checkpoint was taken back, but the index still held the file: the next checkpoint recorded it as added, a
+    change nobody made, which undo then went back over."""
+    (repo / ".gitignore").write_text("local.cfg\n")
+    (repo / "local.cfg").write_text("db=mine\n")
+    shadow = ShadowRepo(repo)
+    start = shadow.checkpoint("start").commit
+    (repo / "notes.txt").write_text("the user's, while the model thought\n")
+    before = shadow.checkpoint("before step").commit
+    kept = shadow.keep(["local.cfg"], "ignored files before a write").commit
+    assert shadow.checkpoint("after step") is None
+    shadow.drop(before, kept)
+    assert [checkpoint.commit for checkpoint in shadow.log()] == [start]
+    (repo / "a.py").write_text("x = 2\n")
+    assert shadow.checkpoint("next step").changes == [("a.py", "modified"), ("notes.txt", "added")]
+
+
 def _everything(root: Path) -> list[str]:
     """Every path under `root` but .git and .codewright, folders with a slash."""
     return sorted(path.relative_to(root).as_posix() + ("/" if path.is_dir() and not path.is_symlink() else "")

@@ -758,6 +758,36 @@ def test_undo_names_the_hand_edits_made_before_a_step_that_changed_nothing(
     assert (tmp_path / "a.py").read_text() == "x = 1\n"
 
 
+@pytest.mark.parametrize(("by_hand", "unsaved"), [(True, ["notes.txt"]), (False, [])],
+                         ids=["after a hand edit", "with no hand edit"])
+def test_undo_undoes_the_agents_change_before_a_failed_edit_of_an_ignored_file(
+    tmp_path: Path, by_hand: bool, unsaved: list[str]
+) -> None:
+    """The edit checkpointed the ignored file before its write (`keep`), after the "before step" checkpoint of the
+    user's edit where there was one; the edit failed, so the step changed nothing, and that checkpoint stayed the
+    last one: `undo` went back to the one before it, threw the user's edit away unnamed or changed nothing, and
+    left the agent's change in place."""
+    (tmp_path / ".gitignore").write_text("local.cfg\n")
+    (tmp_path / "local.cfg").write_text("db=mine\n")
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+
+    def failed_edit_of_an_ignored_file(rec: Recorded) -> Turn:
+        if by_hand:
+            (tmp_path / "notes.txt").write_text("mine, edited while the model thought\n")
+        return Turn(tool_calls=[call("edit_file", path="local.cfg", old_string="not there\n", new_string="db=x\n")])
+
+    run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        failed_edit_of_an_ignored_file,
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ]), "edit")
+    result = command_json(tmp_path, "undo")
+    assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, unsaved)
+    assert sorted(c["path"] for c in result["changes"]) == ["a.py", *unsaved]
+    assert [(tmp_path / name).read_text() for name in ("a.py", "local.cfg")] == ["x = 1\n", "db=mine\n"]
+
+
 def _undone_while_running(root: Path, *args: str) -> tuple[str, subprocess.CompletedProcess]:
     """`codewright ARGS` run while a `run` of `root` (its first step an edit of a.py, its second a long command)
     is still in that command; the run is then interrupted. Returns the run's session id and what ARGS did."""

@@ -241,16 +241,25 @@ class ShadowRepo:
             return tree, self._changes(commit, tree)
 
     @held()
-    def drop(self, commit: str) -> None:
-        """Take checkpoint `commit` back off the branch where it is still the last one and not the first. A
-        session's start checkpoint, or a step's "before step" one, that nothing of the agent's followed holds only
-        changes made outside it (the user's edits since the last session, or while the model thought): `undo`,
-        going back one checkpoint, threw those away unnamed and undid nothing of the agent's. The files stay as they are; to `undo` they changed since the last checkpoint,
-        which it names (`Restored.unsaved`)."""
+    def drop(self, *commits: str) -> None:
+        """Take `commits` (made one after the other) back off the branch, those of them that are its last ones, the
+        first checkpoint of all aside. A session's start checkpoint, or a step's "before step" one, that nothing of
+        the agent's followed holds only changes made outside it (the user's edits since the last session, or while
+        the model thought): `undo`, going back one checkpoint, threw those away unnamed and undid nothing of the
+        agent's; and one of the ignored files saved before a write that then changed nothing (`keep`) made `undo`
+        change nothing. The files stay as they are; to `undo` they changed since the last checkpoint, which it names
+        (`Restored.unsaved`). The index goes back to the last checkpoint left, so an ignored file only `keep` forced
+        in is not checkpointed again."""
         with self._locked():
-            parent = self._run("rev-parse", "--verify", "--quiet", f"{commit}^").stdout.strip()
-            if parent and self.head() == commit:
-                self._git("update-ref", BRANCH, parent, commit)
+            head = last = self.head()
+            for commit in reversed(commits):
+                parent = self._run("rev-parse", "--verify", "--quiet", f"{commit}^").stdout.strip()
+                if not parent or head != commit:
+                    break
+                head = parent
+            if head != last:
+                self._git("update-ref", BRANCH, head, last)
+                self._git("read-tree", "-m", head)  # -m: the files git already read are not read again
 
     def _commit(self, label: str) -> Checkpoint | None:
         return self._commit_index(self._snapshot_tree(), label)

@@ -172,7 +172,7 @@ class Agent:
         self._seen: str | None = None  # the checkpoint (or tree) of the files as the model knows them (`mark_seen`)
         self._seen_head: str | None = None  # the last checkpoint when `_seen` was last set to one
         self._unchecked = False  # a step that may change files ran since the agent's last checkpoint (`_finish`)
-        self._before: str | None = None  # the checkpoint of the user's edits made before that step, if any
+        self._before: list[str] = []  # the checkpoints that step made before its own: the user's edits, ignored files
 
     @staticmethod
     def tool_specs(toolbox: Any, mode: str, commands: bool = True) -> list:
@@ -294,7 +294,7 @@ class Agent:
             changing = any(self._may_change_files(call.name) for call in calls)
             if changing:  # the user's edits made while the model thought are theirs, not the step's
                 before = self.shadow.checkpoint(f"{self.session}: before step {self.totals.steps + 1}")
-                self._unchecked, self._before = True, before.commit if before else None
+                self._unchecked, self._before = True, [before.commit] if before else []
             outcome = self._run_calls(calls, errors)
             if outcome:
                 return outcome
@@ -595,7 +595,7 @@ class Agent:
         `counted`: a step's own changes, which a restarted attempt undoes (and only those: it put back the whole
         tree, the user's own edits made during the run and their new files too)."""
         made = self.shadow.checkpoint(f"{self.session}: {label}")
-        self._unchecked, self._before = False, None
+        self._unchecked, self._before = False, []
         if made is None:
             return None
         if counted:
@@ -607,13 +607,21 @@ class Agent:
 
     def _step_checkpoint(self, label: str, counted: bool = False) -> None:
         """Checkpoint the files after a step that may change files, or where the run ended in one. Where the step
-        changed nothing (a command that wrote nothing, a failed edit), its "before step" checkpoint, holding only the
-        user's edits made while the model thought, would be the last one, and `undo` would throw those away unnamed:
-        it is taken back, and `undo` names them in `unsaved`. A restarted attempt's own checkpoint keeps it: the
-        restore's changes are counted from it, and the user's edits were not among them."""
+        changed nothing (a command that wrote nothing, a failed edit), the checkpoints it made before its own are
+        taken back: its "before step" one, holding only the user's edits made while the model thought, and those of
+        the ignored files saved before its writes (`keep`). As the last ones, `undo` went back to them: it threw the
+        user's edits away unnamed, or changed nothing, and the agent's last change stayed; now `undo` undoes that
+        change and names the edits in `unsaved`."""
         before = self._before
-        if self.checkpoint(label, counted) is None and before is not None:
-            self.shadow.drop(before)
+        if self.checkpoint(label, counted) is None and before:
+            self.shadow.drop(*before)
+
+    def keep(self, paths: list[str]) -> None:
+        """Checkpoint the ignored files among `paths` before a write tool changes them (`ShadowRepo.keep`), as one of
+        the step's checkpoints made before its own (`_step_checkpoint`)."""
+        kept = self.shadow.keep(paths, f"{self.session}: ignored files before a write")
+        if kept is not None:
+            self._before.append(kept.commit)
 
     def changed_outside(self, last: str | None, changes: list[tuple[str, str]]) -> None:
         """Tell the model of a resumed session which files changed while it was stopped (the user's edits, a

@@ -99,7 +99,7 @@ def open_agent(
             approve=lambda request: _approve(holder["agent"], request, options),
             facts=facts,
             # an ignored file a tool overwrites or deletes could not be undone: it is checkpointed first
-            before_write=lambda paths: shadow.keep(paths, f"{session}: ignored files before a write"),
+            before_write=lambda paths: holder["agent"].keep(paths),
         )
         stack.callback(toolbox.close)
         tools = [t for t in Agent.tool_specs(toolbox, mode, options.commands) if only is None or t.name in only]
