@@ -482,6 +482,65 @@ def test_a_resumed_session_is_told_which_files_changed_while_it_was_stopped(tmp_
     assert again.outcome.outcome == "done" and script.problems == []
 
 
+def test_a_resumed_session_is_told_of_the_hand_edits_a_checkpoint_taken_back_held(tmp_path: Path) -> None:
+    """The "before step" checkpoint of the user's edit, made while the model thought, was taken back (the step
+    changed nothing), but the session saved it as the last checkpoint it saw: a resume counted the changes from it,
+    found none, and the model went on from notes.txt as it had read it."""
+    root = project(tmp_path)
+    (root / "notes.txt").write_text("v1\n")
+    notes: list[list[str]] = []
+
+    def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
+        (root / "notes.txt").write_text("v2, the user's\n")
+        return Turn(tool_calls=[call("run_command", command="true")])
+
+    def told(rec: Recorded) -> Turn:
+        notes.append([m["content"] for m in rec.messages if m["role"] == "user" and m["content"].startswith("Note:")])
+        return Turn(tool_calls=[call("finish", summary="re-read")])
+
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="notes.txt")]), edited_by_hand_meanwhile,
+                     lambda rec: Turn(tool_calls=[call("finish", summary="read")]), told])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "read the notes", mode="full-auto")
+        again = run_agent(root, server, "go on", mode="full-auto", resume=first.session)
+    assert (first.outcome.outcome, again.outcome.outcome, script.problems) == ("done", "done", [])
+    note = ("Note: while the session was stopped, files changed outside it: notes.txt (modified). What you read or "
+            "wrote of them before may be out of date: read them again before you rely on them or edit them.")
+    assert notes == [[note]]
+
+
+def test_a_session_told_of_hand_edits_is_not_told_again_after_stopping_a_background_process(
+        tmp_path: Path) -> None:
+    """The resumed session was told of the user's edit its start checkpoint held, and saved that checkpoint as the
+    last it saw; the background process it left was stopped, and the session saved again, after that checkpoint had
+    been taken back (nothing followed it), with the one before it: the next resume told of the same edit again, as
+    made while the session was stopped."""
+    root = project(tmp_path)
+    (root / "notes.txt").write_text("v1\n")
+    notes: list[list[str]] = []
+
+    def told(turn: Turn) -> Callable[[Recorded], Turn]:
+        def answer(rec: Recorded) -> Turn:
+            notes.append([m["content"] for m in rec.messages
+                          if m["role"] == "user" and m["content"].startswith("Note: while")])
+            return turn
+        return answer
+
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="notes.txt")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="read")]),
+                     told(Turn(tool_calls=[call("run_command", command="sleep 300", background=True)])),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="started")]),
+                     told(Turn(tool_calls=[call("finish", summary="nothing new")]))])
+    with ModelServer(script) as server:
+        first = run_agent(root, server, "read the notes", mode="full-auto")
+        (root / "notes.txt").write_text("v2, the user's\n")
+        for words in ("start a server", "go on"):
+            assert run_agent(root, server, words, mode="full-auto", resume=first.session).outcome.outcome == "done"
+    note = ("Note: while the session was stopped, files changed outside it: notes.txt (modified). What you read or "
+            "wrote of them before may be out of date: read them again before you rely on them or edit them.")
+    assert (notes, script.problems) == ([[note], [note]], [])  # the one told at the first resume, and no other
+
+
 FIX = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return a + b\n")
 
 

@@ -116,7 +116,7 @@ class ShadowRepo:
         self.git_dir = data_dir(self.root) / SHADOW
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
-        self.seen: str | None = None  # the checkpoint the files last matched, as this process found or made it
+        self.seen: str | None = None  # the checkpoint the files last matched, as this process found, made or kept it
         with self._locked():  # made here when missing
             self._verbatim()  # a shadow repository made by an earlier version lacks it
 
@@ -249,7 +249,8 @@ class ShadowRepo:
         agent's; and one of the ignored files saved before a write that then changed nothing (`keep`) made `undo`
         change nothing. The files stay as they are; to `undo` they changed since the last checkpoint, which it names
         (`Restored.unsaved`). The index goes back to the last checkpoint left, so an ignored file only `keep` forced
-        in is not checkpointed again."""
+        in is not checkpointed again, and so does `seen` where it named one taken back: a resumed session counted the
+        changes since from there, and was not told of the user's edits it held."""
         with self._locked():
             head = last = self.head()
             for commit in reversed(commits):
@@ -260,6 +261,8 @@ class ShadowRepo:
             if head != last:
                 self._git("update-ref", BRANCH, head, last)
                 self._git("read-tree", "-m", head)  # -m: the files git already read are not read again
+                if self.seen in commits:
+                    self.seen = head
 
     def _commit(self, label: str) -> Checkpoint | None:
         return self._commit_index(self._snapshot_tree(), label)

@@ -127,7 +127,6 @@ def open_agent(
             with _saved_state(session):
                 agent.restore(state)
         holder["agent"] = agent
-        stack.callback(_stop_background, agent)
         emit(ev.SessionStarted(task=store.get(session).task, model=model, mode=mode, repo=str(root),
                                resumed=bool(resume), sandbox=toolbox.sandbox.detail))
         if refused := unasked(mode, options):
@@ -135,6 +134,7 @@ def open_agent(
         started = agent.checkpoint(START)
         if started is not None:  # it holds what changed outside the session: taken back if nothing follows it
             stack.callback(shadow.drop, started.commit)
+        stack.callback(_stop_background, agent)  # run before that drop: its save keeps the start checkpoint as seen
         if state:
             agent.changed_outside(state.get("checkpoint"), started.changes if started is not None else [])
         agent.mark_seen()
