@@ -242,6 +242,53 @@ def test_finishing_twice_with_failing_tests_starts_a_fresh_attempt(tmp_path: Pat
     assert run.outcome.outcome == "done" and run.outcome.reason == "fixed"
 
 
+SIX = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return 6\n")
+GIVE_UP = call("finish", summary="cannot fix")
+BAD = call("edit_file", path="calc.py", old_string="no such line\n", new_string="x\n")
+OTHER = call("create_file", path="other.py", content="x = 1\n")
+
+
+@pytest.mark.parametrize("turns", [
+    [[SIX], [GIVE_UP], [OTHER, GIVE_UP]],
+    [[SIX], [BAD], [BAD], [OTHER, BAD]],
+], ids=["an edit and finish in one reply", "an edit and a call found stuck in one reply"])
+def test_a_restart_undoes_the_changes_of_the_step_its_attempt_ended_in(tmp_path: Path,
+                                                                         turns: list[list[ToolUse]]) -> None:
+    """The attempt ended in the step that made other.py, before that step's checkpoint; the restart's own checkpoint
+    took it for no change of the attempt's, so other.py stayed while the model was told the files were as at the
+    start."""
+    root = project(tmp_path)
+    turns = [*turns, [FIX], [call("finish", summary="fixed")]]
+    script = Script([lambda rec, t=t: Turn(tool_calls=t) for t in turns])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    (restart,) = run.of_type("attempt_restarted")
+    assert (restart.files, script.problems, run.outcome.reason) == (["calc.py", "other.py"], [], "fixed")
+    assert not (root / "other.py").exists()
+
+
+def test_undo_after_a_restart_names_the_hand_edits_made_while_the_model_wrote_its_last_reply(tmp_path: Path) -> None:
+    """The restart checkpointed the user's edit made while the model wrote the attempt's last reply, as a checkpoint
+    of the attempt's: `undo` went back to it, and one more threw the edit away unnamed."""
+    root = project(tmp_path)
+    (root / "notes.txt").write_text("v1\n")
+
+    def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
+        (root / "notes.txt").write_text("v2, the user's\n")
+        return Turn(tool_calls=[GIVE_UP])
+
+    turns = [lambda rec: Turn(tool_calls=[SIX]), lambda rec: Turn(tool_calls=[GIVE_UP]), edited_by_hand_meanwhile,
+             lambda rec: Turn(tool_calls=[GIVE_UP]), lambda rec: Turn(tool_calls=[GIVE_UP])]
+    script = Script(turns)
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "test_add fails; fix it", mode="full-auto")
+    (restart,) = run.of_type("attempt_restarted")
+    assert (restart.files, script.problems, run.outcome.reason) == (["calc.py"], [], "cannot fix")
+    target, restored = ShadowRepo(root).rewind(1)  # what `codewright undo` does
+    assert (target.label.endswith(": after step 1"), restored.unsaved) == (True, ["notes.txt"])
+    assert [(root / name).read_text() for name in ("calc.py", "notes.txt")] == [CALC.replace("a - b", "6"), "v1\n"]
+
+
 def test_step_limit_exits_3_and_saves_the_session(tmp_path: Path) -> None:
     root = project(tmp_path)
     script = Script([lambda rec, n=n: Turn(tool_calls=[call("read_file", path="calc.py", start_line=n % 2 + 1)])

@@ -517,10 +517,10 @@ class ShadowRepo:
 
     @held()
     def restore_paths(self, commit: str, paths: list[str], label: str) -> Restored:
-        """Put back only `paths` as checkpoint `commit` had them (a path it lacked is deleted), then checkpoint the
-        result as `label`: the other files stay as they are, the user's edits made meanwhile among them. What was
-        there before stays reachable under refs/codewright/before-rewind/. A folder holding a git repository of its
-        own is left as it is and named (`Restored.unrestored`), as `restore` names it."""
+        """Put back only `paths` as checkpoint `commit` had them (a path it lacked is deleted), then checkpoint them
+        as `label` (`_commit_paths`): the other files stay as they are, the user's edits made meanwhile among them.
+        What was there before stays reachable under refs/codewright/before-rewind/. A folder holding a git repository
+        of its own is left as it is and named (`Restored.unrestored`), as `restore` names it."""
         with self._locked():
             saved, _ = self._keep_current()
             unrestored = sorted(self._unrestorable(saved, commit, self._changes(saved, commit)) & set(paths))
@@ -535,8 +535,22 @@ class ShadowRepo:
             for path in paths:
                 if path not in kept and os.path.lexists(self.root / path) and not (self.root / path).is_dir():
                     os.unlink(self.root / path)
-            made = self._commit(label)
+            made = self._commit_paths(paths, label)
             return Restored(made.changes if made else [], [], unrestored)
+
+    def _commit_paths(self, paths: list[str], label: str) -> Checkpoint | None:
+        """Checkpoint `paths` as they are now, the other files as the last checkpoint has them. What else changed
+        since it is the user's (edited while the model wrote its last reply): in the checkpoint, `undo` threw it away
+        unnamed with the restore; left out, the next "before step" checkpoint holds it, or `undo` names it in
+        `unsaved`."""
+        now = self._snapshot_tree()
+        listed = (entry for entry in self._git("ls-tree", "-r", "-z", now).split("\0") if entry)
+        entries = {entry.split("\t", 1)[1]: entry for entry in listed}
+        removed = "0 " + "0" * len(now) + "\t"  # an entry of mode 0: update-index takes the path out
+        self._git("read-tree", "-m", self.head() or now)  # a restore goes back to a checkpoint: there is a last one
+        given = "".join(entries.get(path, removed + path) + "\0" for path in sorted(set(paths)))
+        self._git("update-index", "-z", "--index-info", given=given)
+        return self._commit_index(self._git("write-tree").strip(), label)
 
     def _unrestorable(self, saved: str, commit: str, changes: list[tuple[str, str]]) -> set[str]:
         """The folders holding a git repository of their own among `changes` from `saved` to `commit`: either

@@ -315,9 +315,16 @@ class Agent:
         decoding, word for word). A fresh context holding only the task and a short account of
         what did not work is what makes it choose differently; the files go back so the new
         attempt does not build on the broken ones. The step and time limits cover all attempts.
+
+        The files are checkpointed only where the attempt ended in a step that may change files (a call stuck after
+        an edit, an edit and `finish` in one reply), and that step's changes are the attempt's, undone with the rest.
+        What changed after the last step's checkpoint otherwise, while the model wrote its last reply, is the user's:
+        a checkpoint of it took the step's changes for the user's and kept them, or held those edits alone, which
+        `undo` past it threw away unnamed; it stays out of the restore's checkpoint too (`restore_paths`).
         """
         self._attempts += 1
-        self.checkpoint(f"attempt {self._attempts - 1}: {outcome.outcome}")
+        if self._unchecked:
+            self._step_checkpoint(f"attempt {self._attempts - 1}: {outcome.outcome}", counted=True)
         restored = self.shadow.restore_paths(start.commit, sorted(self._attempt_paths),
                                              f"{self.session}: attempt {self._attempts - 1} undone")
         self._attempt_paths = set()
