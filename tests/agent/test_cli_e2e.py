@@ -323,6 +323,33 @@ def test_ctrl_c_as_a_run_ends_exits_130_without_a_traceback(tmp_path: Path, mome
     assert [r["outcome"] for r in sessions(tmp_path)] == ["done"]
 
 
+def _blocks_ctrl_c(pid: int) -> bool:
+    """Whether process `pid`'s main thread blocks SIGINT (as `entry` does from main's return on)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return bool(int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigBlk:")), 16)
+                & 1 << signal.SIGINT - 1)
+
+
+@pytest.mark.parametrize("blocked", ["set()", "{signal.SIGINT}"], ids=["takes Ctrl-C", "blocks Ctrl-C"])
+def test_ctrl_c_as_the_process_ends_with_another_thread_alive_exits_130(tmp_path: Path, blocked: str) -> None:
+    """`entry` blocked Ctrl-C in the main thread alone: another thread of the process that did not block it (a
+    library's worker: a run has one) took it, the main thread raised KeyboardInterrupt while Python took itself
+    down, a traceback was printed and the process ended 0 as though no Ctrl-C had come. The other thread here keeps
+    the process in its teardown until it ends, so the Ctrl-C comes there; one that blocks it leaves it pending."""
+    code = ("import signal, sys, threading, time\nfrom codewright.cli.main import entry\n"
+            f"def other():\n    signal.pthread_sigmask(signal.SIG_BLOCK, {blocked})\n    time.sleep(2)\n"
+            "threading.Thread(target=other).start()\nsys.argv[0] = 'codewright'\nentry()\n")
+    proc = subprocess.Popen([sys.executable, "-c", code, "sessions", "--repo", str(tmp_path)], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    assert proc.stdout is not None and proc.stdout.readline() == "no sessions yet\n"  # main is done: it returns
+    deadline = time.monotonic() + 30  # and `entry` holds Ctrl-C (starting a thread blocks it for a moment too)
+    while not _blocks_ctrl_c(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.001)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert (proc.returncode, err) == (130, "codewright: interrupted\n")
+
+
 def test_without_a_terminal_the_refusals_to_come_are_said_up_front(tmp_path: Path) -> None:
     """A run in ask mode with no terminal had every edit refused, one step at a time, and never said why up front."""
     (tmp_path / "notes.txt").write_text("one\n")

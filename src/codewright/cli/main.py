@@ -59,24 +59,52 @@ def entry() -> NoReturn:
     """The `codewright` program; `main` is for callers in this process (the tests). A Ctrl-C that came after the
     command's own handling of it, as `main` returned or while the interpreter took itself down (a third of a
     second after a run; Python puts SIGINT back to its default for that), ended the process by the signal (exit
-    -2) or with a traceback. From `main`'s return on, Ctrl-C is blocked and looked for at the end instead: the
-    process then ends, its output flushed, before the teardown, which frees nothing the end of a process does not
-    (it runs after the other threads were joined, as the first exit handler)."""
+    -2) or with a traceback. From `main`'s return on, Ctrl-C is held (`_hold_ctrl_c`) and looked for at the end
+    instead: the process then ends, its output flushed, before the teardown, which frees nothing the end of a
+    process does not (it runs after the other threads were joined, as the first exit handler)."""
     try:
         try:
             code = main()
         finally:
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            _hold_ctrl_c()
     except KeyboardInterrupt as exc:  # as main returned: after its command, whose own Ctrl-C it has handled
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # where the one above was not reached
+        _hold_ctrl_c()  # where the one above was not reached
         code = _interrupted(exc)
     atexit.register(_end, code)
     sys.exit(code)
 
 
+_held_ctrl_c: list[int] = []  # the end of a pipe to read the Ctrl-C from that another thread took (`_hold_ctrl_c`)
+
+
+def _hold_ctrl_c() -> None:
+    """Hold Ctrl-C for `_end` to find: blocked in the main thread, where it stays pending. Blocking is the main
+    thread's alone, and the kernel gives a Ctrl-C to a thread that does not block it (a library's worker thread:
+    a run has one): its handler writes it to the pipe set as the wakeup fd first, and the main thread's part of the
+    handler does nothing (it raised KeyboardInterrupt in the teardown, a traceback, and the process ended 0)."""
+    if not _held_ctrl_c:
+        read, write = os.pipe()
+        for fd in (read, write):
+            os.set_blocking(fd, False)
+        signal.set_wakeup_fd(write)
+        _held_ctrl_c.append(read)
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _ctrl_c_came() -> bool:
+    """Whether a Ctrl-C came since `_hold_ctrl_c`: pending in the main thread, or taken by another one."""
+    if signal.SIGINT in signal.sigpending():
+        return True
+    try:
+        return signal.SIGINT in os.read(_held_ctrl_c[0], 4096)
+    except BlockingIOError:  # nothing came
+        return False
+
+
 def _end(code: int) -> NoReturn:
-    """End the process now with `code`, or EXIT_INTERRUPTED where a Ctrl-C came since `entry` blocked it."""
-    if signal.SIGINT in signal.sigpending() and code != EXIT_INTERRUPTED:
+    """End the process now with `code`, or EXIT_INTERRUPTED where a Ctrl-C came since `entry` held it."""
+    if code != EXIT_INTERRUPTED and _ctrl_c_came():
         code = _interrupted(KeyboardInterrupt())
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):  # a reader that left, a stream closed
