@@ -293,6 +293,28 @@ def test_a_restored_file_keeps_its_permission_bits(repo: Path, bits: int, change
     assert (creds.read_text(), oct(creds.stat().st_mode & 0o777)) == ("token=abc\n", oct(bits))
 
 
+def _rewind_it(shadow: ShadowRepo, start: str) -> None:
+    shadow.rewind(1)
+
+
+def _restore_its_path(shadow: ShadowRepo, start: str) -> None:  # a restarted attempt
+    shadow.restore_paths(start, ["sub/b.txt"], "attempt undone")
+
+
+@pytest.mark.parametrize("undo", [_rewind_it, _restore_its_path], ids=["rewind", "restore_paths"])
+def test_a_change_of_permission_bits_alone_is_checkpointed_and_undone(repo: Path,
+                                                                      undo: Callable[[ShadowRepo, str], None]) -> None:
+    """A checkpoint's tree holds the content, and git's mode 644 or 755: `chmod 600` made no checkpoint, and going
+    back to one that records no bits for the file (git's own) left it 0600."""
+    bits = (repo / "sub" / "b.txt").stat().st_mode & 0o777
+    shadow = ShadowRepo(repo)
+    start = shadow.checkpoint("start").commit
+    (repo / "sub" / "b.txt").chmod(0o600)
+    assert shadow.checkpoint("chmod").changes == [("sub/b.txt", "modified")]
+    undo(shadow, start)
+    assert (repo / "sub" / "b.txt").stat().st_mode & 0o777 == bits
+
+
 def test_a_file_name_that_is_not_utf8_is_checkpointed_and_restored(repo: Path) -> None:
     odd = os.fsdecode(b"caf\xe9.py")
     shadow = ShadowRepo(repo)

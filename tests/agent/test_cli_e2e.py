@@ -830,6 +830,25 @@ def test_undo_undoes_the_agents_change_before_a_failed_edit_of_an_ignored_file(
     assert [(tmp_path / name).read_text() for name in ("a.py", "local.cfg")] == ["x = 1\n", "db=mine\n"]
 
 
+@pytest.mark.parametrize(("bits", "command"), [(0o644, "chmod 600 notes.txt"), (0o600, "chmod 644 notes.txt")],
+                         ids=["made private", "made readable"])
+def test_undo_undoes_a_step_that_changed_only_a_files_permission_bits(tmp_path: Path, bits: int, command: str) -> None:
+    """The step's chmod made no checkpoint (the content, all a checkpoint's tree holds, was the same): `undo` went
+    back past the step before it, undoing the agent's edit of a.py, and left the bits as the chmod made them."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+    (tmp_path / "notes.txt").chmod(bits)
+    run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        lambda rec: Turn(tool_calls=[call("run_command", command=command)]),
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ]), "chmod")
+    result = command_json(tmp_path, "undo")
+    assert (result["label"].endswith(": after step 1"), result["unsaved"]) == (True, [])
+    assert [(c["path"], c["change"]) for c in result["changes"]] == [("notes.txt", "modified")]
+    assert ((tmp_path / "a.py").read_text(), (tmp_path / "notes.txt").stat().st_mode & 0o777) == ("x = 2\n", bits)
+
+
 def _undone_while_running(root: Path, *args: str) -> tuple[str, subprocess.CompletedProcess]:
     """`codewright ARGS` run while a `run` of `root` (its first step an edit of a.py, its second a long command)
     is still in that command; the run is then interrupted. Returns the run's session id and what ARGS did."""

@@ -28,7 +28,9 @@ take. A file a command made in a folder listed as one entry is not seen.
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had: those its checkpoint recorded in its message, which names every file whose bits are
 not what git would give it (a private 0600 file, a read-only 0444 one), whether the restore rewrote the file or
-only its bits had changed since; a file still there that it does not name keeps its own. Empty folders,
+only its bits had changed since; a file still there that it does not name keeps its own, unless the last
+checkpoint named it (its bits changed since: chmod 600), which gets git's own. A change of bits alone is a
+checkpoint's change too. Empty folders,
 which git cannot hold, are named there too and made again; an empty folder it does not name is removed (the
 agent's `mkdir -p a/b/c`), with the folders left empty around it, up to one it names. A folder holding a git repository of its own is
 recorded as its commit id only: a restore cannot bring back its files, and says so (`Restored.unrestored`).
@@ -268,31 +270,33 @@ class ShadowRepo:
         return self._commit_index(self._snapshot_tree(), label)
 
     def _commit_index(self, tree: str, label: str) -> Checkpoint | None:
-        """Checkpoint `tree`, the index written, unless it is the last checkpoint's."""
+        """Checkpoint `tree`, the index written, unless the last checkpoint holds it and records the same permission
+        bits (`_odd_modes`): a step that changed a file's bits alone (chmod 600) made no checkpoint, and `undo` went
+        back past the step before it. Such a file is a change `modified`, as a restore names it."""
         parent = self.seen = self.head()
-        if parent and self._git("rev-parse", f"{parent}^{{tree}}").strip() == tree:
-            return None
-        args = ["commit-tree", tree, "-m", label, *self._modes_message(), *self._folders_message(),
-                *self._ignored_message()]
+        odd, was = self._odd_modes(), {}
+        if parent:
+            held, message = self._git("log", "-1", "--format=%T%x00%B", parent).split("\0", 1)
+            was = _line(message, MODES) or {}
+            if held == tree and was == odd:
+                return None
+        modes = ["-m", MODES + json.dumps(odd, sort_keys=True)] if odd else []
+        args = ["commit-tree", tree, "-m", label, *modes, *self._folders_message(), *self._ignored_message()]
         args += ["-p", parent] if parent else []
         commit = self.seen = self._git(*args).strip()
         self._git("update-ref", BRANCH, commit)
-        changes = self._changes(parent, commit) if parent else []
+        changes = _with_bits(self._changes(parent, commit), was, odd) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
 
-    def _modes_message(self) -> list[str]:
-        """A second paragraph for the message of a checkpoint of the index: the files whose permission bits are not
-        what git gives the file it writes (a private 0600 file), which a restore of a deleted file puts back. git
+    def _odd_modes(self) -> dict[str, str]:
+        """What the message of a checkpoint of the index records on its MODES line: the files whose permission bits
+        are not what git gives the file it writes (a private 0600 file), in octal, which a restore puts back. git
         records a regular file as 100755 exactly where its owner may execute it, so the bits alone say which mode
         it has, and its names are all that is read of the index. Each file is one lstat by name from an open
         folder: a Path made for each and the index's modes parsed cost more than the lstat itself."""
         mask = _umask()
-        plain, executable = 0o666 & ~mask, 0o777 & ~mask
-        odd = {}
-        for path, bits in _regular_bits(self.root, self._git("ls-files", "-z").split("\0")):
-            if bits != (executable if bits & 0o100 else plain):
-                odd[path] = f"{bits:o}"
-        return ["-m", MODES + json.dumps(odd, sort_keys=True)] if odd else []
+        paths = self._git("ls-files", "-z").split("\0")
+        return {path: f"{bits:o}" for path, bits in _regular_bits(self.root, paths) if bits != _own_bits(bits, mask)}
 
     def _folders_message(self) -> list[str]:
         """A paragraph for the message of a checkpoint of the index: the empty folders, which git cannot hold (the
@@ -359,14 +363,16 @@ class ShadowRepo:
 
     def _recorded(self, commit: str, line: str) -> Any:
         """What checkpoint `commit` recorded on the `line` of its message (MODES, FOLDERS); None where nothing."""
-        for text in self._git("log", "-1", "--format=%B", commit).splitlines():
-            if text.startswith(line):
-                return json.loads(text[len(line):])
-        return None
+        return _line(self._git("log", "-1", "--format=%B", commit), line)
 
-    def _recorded_modes(self, commit: str) -> dict[str, int]:
-        """The permission bits checkpoint `commit` recorded (`_modes_message`)."""
-        return {path: int(bits, 8) for path, bits in (self._recorded(commit, MODES) or {}).items()}
+    def _recorded_modes(self, commit: str, since: str | None = None) -> dict[str, int | None]:
+        """The permission bits checkpoint `commit` recorded (`_odd_modes`), and None (git's own) for the files it
+        holds that checkpoint `since`, a later one, recorded and it did not: their bits changed after it (chmod 600),
+        and no restore gave them back git's. A file it does not hold (an ignored one put back) keeps its own."""
+        recorded = {path: int(bits, 8) for path, bits in (self._recorded(commit, MODES) or {}).items()}
+        later = set(self._recorded(since, MODES) or {}) - recorded.keys() if since else set()
+        held = set(self._git("ls-tree", "-r", "-z", "--name-only", commit).split("\0")) if later else set()
+        return {**dict.fromkeys(later & held), **recorded}
 
     def _make_folders(self, commit: str) -> tuple[list[tuple[str, str]], list[str]]:
         """Make the empty folders checkpoint `commit` recorded that are missing; returns them as changes, and those
@@ -402,28 +408,33 @@ class ShadowRepo:
         out = self._git("ls-tree", "-r", "-z", commit)
         return {entry.split("\t", 1)[1] for entry in out.split("\0") if entry.startswith("160000 ")}
 
-    def _put_modes(self, before: dict[str, int], commit: str, paths: list[str]) -> None:
-        """Give the files a restore wrote anew the bits `commit` recorded for them, or, where it recorded none (git's
-        own), those they had before it (`before`; their executable bits as the checkpoint has them). A private 0600
-        file a command made readable, or a read-only one it made writable, and then edited, kept the bits of the
-        edit's: the content came back, the permissions did not."""
-        recorded = self._recorded_modes(commit)
+    def _put_modes(self, before: dict[str, int], commit: str, paths: list[str], since: str | None = None) -> None:
+        """Give the files a restore wrote anew the bits `commit` recorded for them, git's own where checkpoint `since`
+        recorded bits it did not (`_recorded_modes`), or, where neither did, those they had before it (`before`;
+        their executable bits as the checkpoint has them). A private 0600 file a command made readable, or a
+        read-only one it made writable, and then edited, kept the bits of the edit's: the content came back, the
+        permissions did not."""
+        recorded, mask = self._recorded_modes(commit, since), _umask()
         for path in paths:
             now = _bits(self.root / path)
             if now is None:
                 continue
             kept = _executable(before[path], now & 0o100 != 0) if path in before else now
             bits = recorded.get(path, kept)
+            bits = _own_bits(now, mask) if bits is None else bits
             if bits != now:
                 os.chmod(self.root / path, bits)
 
-    def _modes_back(self, commit: str, restored: set[str]) -> list[tuple[str, str]]:
-        """Put back the bits `commit` recorded for the files whose bits alone changed since (`chmod 644 .env`):
-        their content is the checkpoint's, so no change brought them into the restore. Returns them as changes."""
-        back = []
-        for path, bits in self._recorded_modes(commit).items():
+    def _modes_back(self, commit: str, restored: set[str], since: str | None) -> list[tuple[str, str]]:
+        """Put back the bits `commit` recorded for the files whose bits alone changed since (`chmod 644 .env`), and
+        git's own where checkpoint `since` recorded bits it did not (`chmod 600 notes.txt`): their content is the
+        checkpoint's, so no change brought them into the restore. Returns them as changes."""
+        back, mask = [], _umask()
+        for path, bits in self._recorded_modes(commit, since).items():
             now = _bits(self.root / path)
-            if path not in restored and now is not None and now != bits:
+            if path in restored or now is None:
+                continue
+            if now != (bits := _own_bits(now, mask) if bits is None else bits):
                 os.chmod(self.root / path, bits)
                 back.append((path, "modified"))
         return back
@@ -495,8 +506,8 @@ class ShadowRepo:
         self.seen = commit
         recorded = {path: first for path, first in self._first_recorded(commit, saved).items() if path not in removed}
         kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
-        self._put_modes(before, commit, [path for path, _ in changes])
-        changes += self._modes_back(commit, {path for path, _ in changes})
+        self._put_modes(before, commit, [path for path, _ in changes], head)
+        changes += self._modes_back(commit, {path for path, _ in changes}, head)
         unrestored = sorted(self._unrestorable(saved, commit, changes))
         changes = [change for change in changes if change[0] not in kept and change[0] not in unrestored]
         changes += [(path, change) for path, change in kept.items() if change]
@@ -522,6 +533,7 @@ class ShadowRepo:
         What was there before stays reachable under refs/codewright/before-rewind/. A folder holding a git repository
         of its own is left as it is and named (`Restored.unrestored`), as `restore` names it."""
         with self._locked():
+            head = self.head()
             saved, _ = self._keep_current()
             unrestored = sorted(self._unrestorable(saved, commit, self._changes(saved, commit)) & set(paths))
             paths = [path for path in paths if path not in unrestored]
@@ -529,7 +541,7 @@ class ShadowRepo:
             if kept:
                 before = _modes(self.root, sorted(kept))
                 self._git("checkout", commit, "--pathspec-from-file=-", "--pathspec-file-nul", given=_literal(kept))
-                self._put_modes(before, commit, sorted(kept))
+                self._put_modes(before, commit, sorted(kept), head)
             kept |= set(self._keep_ignored([path for path in paths if path not in kept],
                                            self._first_recorded(commit, saved), saved))
             for path in paths:
@@ -737,6 +749,26 @@ def _modes(root: Path, paths: list[str]) -> dict[str, int]:
     """The permission bits of those of `paths` that are regular files now."""
     found = {path: _bits(root / path) for path in paths}
     return {path: bits for path, bits in found.items() if bits is not None}
+
+
+def _own_bits(bits: int, mask: int) -> int:
+    """The permission bits git gives a file it writes under umask `mask`, executable where `bits` are."""
+    return 0o777 & ~mask if bits & 0o100 else 0o666 & ~mask
+
+
+def _line(message: str, line: str) -> Any:
+    """What a checkpoint's `message` records on its `line` (MODES, FOLDERS); None where nothing."""
+    for text in message.splitlines():
+        if text.startswith(line):
+            return json.loads(text[len(line):])
+    return None
+
+
+def _with_bits(changes: list[tuple[str, str]], was: dict[str, str], now: dict[str, str]) -> list[tuple[str, str]]:
+    """`changes` between two checkpoints with the files whose recorded bits alone differ (`was`, `now`), modified."""
+    named = {path for path, _ in changes}
+    bits = [(path, "modified") for path in was.keys() | now.keys() if was.get(path) != now.get(path) and path not in named]
+    return sorted([*changes, *bits]) if bits else changes
 
 
 def _executable(bits: int, executable: bool) -> int:
