@@ -276,6 +276,15 @@ def test_large_class_is_split_by_method():
     assert got[2:] == [("function", 8 + 10 * i, 16 + 10 * i, f"big.py::Big.m{i}") for i in range(10)]
 
 
+def test_last_method_of_a_large_decorated_class_starts_at_its_own_line():
+    """It ends where the class does, so the class's decorator was taken for its own: its chunk ran from line 1, the
+    whole class again."""
+    source = "@dataclass\nclass C:\n" + "".join(f"    x{i} = {i}\n" for i in range(90)) + "    def m(self):\n        pass\n"
+    chunks = extract("c.py", source.encode()).chunks
+    assert [(c.kind, c.start_line, c.end_line, c.symbol) for c in chunks] == [
+        ("class", 1, 92, "c.py::C"), ("function", 93, 94, "c.py::C.m")]
+
+
 @pytest.mark.parametrize("path, language", [
     ("a/b.py", "python"), ("b.pyi", "python"), ("x.js", "javascript"), ("x.jsx", "javascript"),
     ("x.mjs", "javascript"), ("x.ts", "typescript"), ("x.tsx", "tsx"), ("x.go", "go"), ("X.java", "java"),

@@ -25,7 +25,7 @@ from typing import TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 31  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 32  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -93,6 +93,8 @@ SCHEMA_VERSION = 31  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 30: a Go method's receiver names its type: `c.Flags()` in `func (c *Command) Execute()` is Command.Flags's use
 # 31: a Go type's methods are those of every file of its package; a member of another file's type (`p/flush.go::
 # DB.Flush`, a Rust impl's) is a member of that id, which `self.x` in it reads
+# 32: the last method of a decorated Python class is chunked from its own first line: it ended where the class
+# does, and the class's decorator was taken for its own (its chunk held the whole class again)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

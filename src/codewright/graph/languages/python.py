@@ -157,9 +157,11 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     Uses only captured nodes and their children: `Node.parent` walks down from the root
     in tree-sitter, which would make large flat files quadratic.
     """
-    decorated: dict[int, list[int]] = {}  # end byte → start bytes of decorated definitions ending there
+    decorated: dict[int, int] = {}  # start byte of a decorated definition → that of its first decorator
     for node in caps.get("decorated", _EMPTY):
-        decorated.setdefault(node.end_byte, []).append(node.start_byte)
+        definition = node.child_by_field_name("definition")
+        if definition is not None:
+            decorated[definition.start_byte] = node.start_byte
     defs = []  # (start byte, role, statement node, name node)
     for role, capture in enumerate(("def.function", "def.class")):
         for node in caps.get(capture, _EMPTY):
@@ -227,12 +229,10 @@ def _symbols(src: Source, caps, module: str, module_id: str):
         symbols.append(sym)
         ranges.append((start, end, sym.id))
         if role <= 1:
-            first = start
-            if end in decorated:
-                first = max((d for d in decorated[end] if d <= start), default=start)
-                if _OVERLOAD.search(src.slice(first, start)):
-                    stubs.add(sym.id)
-                    signatures.add(id(sym))
+            first = decorated.get(start, start)
+            if first != start and _OVERLOAD.search(src.slice(first, start)):
+                stubs.add(sym.id)
+                signatures.add(id(sym))
             spans.append((src.line_of(first) if first != start else srow + 1, erow + 1, sym))
             stack.append((end, sym, qual))
     if stubs:  # the signatures give way to the implementation where there is one
