@@ -34,7 +34,7 @@ def test_symbols(facts):
 
 @pytest.mark.parametrize("sid, signature, doc", [
     ("", "", "Shapes and their areas."),
-    ("Square", "class Square(base.Shape, metaclass=Meta)", "A square."),
+    ("Square", '@register("shape") class Square(base.Shape, metaclass=Meta)', "A square."),
     ("Square.area", "def area(self, scale: int = 1) -> float", ""),
     ("Square.side", "side: float = 1.0", ""),
     ("UNIT", 'UNIT = "cm"', ""),
@@ -54,6 +54,26 @@ def test_signature_and_doc(facts, sid, signature, doc):
     ("type Pair[T] = tuple[T, T]  # two of a kind\n", "type Pair[T] = tuple[T, T]"),
 ])
 def test_signatures_leave_comments_out(source, signature):
+    (sym,) = [s for s in extract("m.py", source.encode()).symbols if s.kind != "module"]
+    assert sym.signature == signature
+
+
+@pytest.mark.parametrize("source, signature", [
+    ("@property\ndef name(self): pass\n", "@property def name(self)"),
+    ("@staticmethod\n@functools.cache\nasync def f(): pass\n", "@staticmethod @functools.cache async def f()"),
+    ("@dataclass(frozen=True)\nclass P(Base): pass\n", "@dataclass(frozen=True) class P(Base)"),
+    ("@a  # why\n@b(1,  # one\n   2,\n)\ndef f(): pass\n", "@a @b(1, 2,) def f()"),  # one line, no comments
+    ("@(lambda f: f)\ndef f(): pass\n", "@(lambda f: f) def f()"),
+    # over 60 characters: the callee, or the decorator cut
+    ("@pytest.mark.parametrize('case', [\n    ('a', 1), ('b', 2), ('c', 3), ('d', 4),\n])\ndef t(case): pass\n",
+     "@pytest.mark.parametrize(...) def t(case)"),
+    ("@" + "x" * 70 + "\ndef f(): pass\n", "@" + "x" * 56 + "... def f()"),
+    ("@" + "x" * 70 + "(1)\ndef f(): pass\n", "@" + "x" * 56 + "... def f()"),
+    ("@register.filter(is_safe=True, needs_autoescape=True)\ndef f(): pass\n",
+     "@register.filter(is_safe=True, needs_autoescape=True) def f()"),
+])
+def test_signatures_show_decorators(source, signature):
+    """`@property def name(self)` showed as `def name(self)`: a property read as a method to call."""
     (sym,) = [s for s in extract("m.py", source.encode()).symbols if s.kind != "module"]
     assert sym.signature == signature
 
@@ -262,6 +282,12 @@ def test_overload_signatures_give_way_to_the_implementation(decorator):
               "def go(x):\n    return x\n")
     (go,) = [s for s in extract("m.py", source.encode()).symbols if s.name == "go"]
     assert (go.start_line, go.end_line, go.signature) == (7, 8, "def go(x)")
+
+
+def test_an_overload_signature_alone_shows_its_decorator():
+    """A stub (.pyi) has no implementation: its signatures stay, and say what they are."""
+    (go,) = [s for s in extract("m.pyi", b"@overload\ndef go(x: int) -> int: ...\n").symbols if s.name == "go"]
+    assert go.signature == "@overload def go(x: int) -> int"
 
 
 def test_large_class_is_split_by_method():

@@ -124,6 +124,18 @@ def test_graph_lookups(make_box, workspace: Path) -> None:
         assert box.call("find_definition", {"target": "nope_nothing"}).content.startswith("no definition found")
 
 
+def test_graph_lookups_show_a_definitions_decorators(make_box, workspace: Path) -> None:
+    """The model read `def area(self)` as a method to call: it is a property."""
+    (workspace / "src" / "shape.py").write_text("class Shape:\n    @property\n    def area(self):\n        return 1\n")
+    with Index.open(workspace) as index:
+        index.build()
+        box = make_box(index=index)
+        assert box.call("outline", {"path": "src/shape.py"}).content.splitlines() == [
+            "1-4 class shape.Shape class Shape", "3-4 method shape.Shape.area @property def area(self)"]
+        assert box.call("find_definition", {"target": "Shape.area"}).content == \
+            "method shape.Shape.area @property def area(self) at src/shape.py:3-4 (id src/shape.py::Shape.area)"
+
+
 def test_find_references_says_and_lists_a_modules_importers(make_box, workspace: Path) -> None:
     """The index lists the importers of a module asked for by its id (pkg/mod.py::), but the tool's description
     said symbols only: the model had no way to know, and searched for import lines instead."""

@@ -8,6 +8,7 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
   `a, (b, *c) = ...`; kind "constant" when UPPER_CASE, else "variable"; also inside a top-level
   if/try) and class-body assignments (the same names, kind "attribute", e.g. Django model fields),
   and type alias statements there (`type Alias = ...`, kind "type"). The first definition of a name wins the id.
+  A class's or function's signature is its header with its decorators before it (`@property def name(self)`).
 - imports: one Import per `import a.b [as c]` item; one per `from m import ...`
   statement for its plain names, plus one per aliased name (so `alias` is unambiguous).
 - references: every identifier that is read: calls, attribute accesses (including
@@ -30,7 +31,7 @@ from bisect import bisect_right
 from operator import attrgetter
 
 import tree_sitter_python
-from tree_sitter import Language, Parser, Query
+from tree_sitter import Language, Node, Parser, Query
 
 from codewright.graph.facts import FileFacts, Import, Reference, Symbol
 from codewright.graph.languages.base import (
@@ -157,11 +158,11 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     Uses only captured nodes and their children: `Node.parent` walks down from the root
     in tree-sitter, which would make large flat files quadratic.
     """
-    decorated: dict[int, int] = {}  # start byte of a decorated definition → that of its first decorator
+    decorated: dict[int, Node] = {}  # start byte of a decorated definition → the decorated_definition around it
     for node in caps.get("decorated", _EMPTY):
         definition = node.child_by_field_name("definition")
         if definition is not None:
-            decorated[definition.start_byte] = node.start_byte
+            decorated[definition.start_byte] = node
     defs = []  # (start byte, role, statement node, name node)
     for role, capture in enumerate(("def.function", "def.class")):
         for node in caps.get(capture, _EMPTY):
@@ -224,12 +225,15 @@ def _symbols(src: Source, caps, module: str, module_id: str):
             if len(signature) > 200:
                 signature = signature[:197] + "..."
             doc = ""
+        decoration = decorated.get(start) if role <= 1 else None
+        if decoration is not None:
+            signature = f"{_decorators(src, decoration)} {signature}"
         sym = Symbol(module_id + qual, name, f"{module}.{qual}" if module else qual, kind, srow + 1, erow + 1,
                      scol, ecol, signature, doc, parent_sym.id if parent_sym is not None else module_id)
         symbols.append(sym)
         ranges.append((start, end, sym.id))
         if role <= 1:
-            first = decorated.get(start, start)
+            first = decoration.start_byte if decoration is not None else start
             if first != start and _OVERLOAD.search(src.slice(first, start)):
                 stubs.add(sym.id)
                 signatures.add(id(sym))
@@ -241,6 +245,23 @@ def _symbols(src: Source, caps, module: str, module_id: str):
     return symbols, spans, ranges, declared
 
 
+def _decorators(src: Source, decoration: Node) -> str:
+    """The decorators of a definition, for its signature: `@property def name(self)` is read as an attribute, and
+    `def name(self)` as a method to call. Each on one line without comments; one over MAX_DECORATOR characters keeps
+    its callee (`@pytest.mark.parametrize(...)`), or is cut as a long value's signature is."""
+    shown = []
+    for node in decoration.children:
+        if node.type != "decorator":
+            continue
+        text = compact(code_only(src, node, node.start_byte, node.end_byte))
+        if len(text) > MAX_DECORATOR:
+            paren = text.find("(")
+            text = f"{text[:paren]}(...)" if 1 < paren <= MAX_DECORATOR - 5 else text[: MAX_DECORATOR - 3] + "..."
+        shown.append(text)
+    return " ".join(shown)
+
+
+MAX_DECORATOR = 60  # characters of one decorator in a signature
 _UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"})
 _OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
 
