@@ -477,6 +477,47 @@ def test_the_functions_of_an_object_literal_are_named_by_what_holds_it(path, sou
     assert found == symbols
 
 
+NESTED_OBJECT = (b"const Api = {\n  sub: {\n    f() {},\n    g: function () {},\n  },\n  h() {},\n"
+                 b"  data: { size: 1, more: { x: 2 } },\n};\n")
+DEEP_OBJECT = b"const Api = { a: { b: { f() {} } } };\n"
+NESTED_IN_FUNCTION = b"function k() {\n  const local = { sub: { f() {} } };\n  const data = { sub: { x: 1 } };\n}\n"
+NESTED_IN_EXPORTS = b"module.exports = {\n  sub: {\n    f() {},\n    g: function () {},\n  },\n  h() {},\n};\n"
+NESTED_IN_DEFAULT = b"export default {\n  methods: {\n    save() {},\n    load: function () {},\n  },\n};\n"
+NESTED_IN_PROTOTYPE = (b"function Router() {}\nRouter.prototype = {\n  sub: {\n    f() {},\n    g: function () {},\n"
+                       b"  },\n};\n")
+NESTED_IN_ARGUMENT = b"$.ajax({ opts: { success: function () {} }, a: { b: { error: function () {} } } });\n"
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.ts"])
+@pytest.mark.parametrize("source, symbols", [
+    (NESTED_OBJECT, [("Api", "variable", 1, ""), ("Api.sub", "variable", 2, "Api"),
+                     ("Api.sub.f", "function", 3, "Api.sub"), ("Api.sub.g", "function", 4, "Api.sub"),
+                     ("Api.h", "function", 6, "Api")]),
+    (DEEP_OBJECT, [("Api", "variable", 1, ""), ("Api.a", "variable", 1, "Api"), ("Api.a.b", "variable", 1, "Api.a"),
+                   ("Api.a.b.f", "function", 1, "Api.a.b")]),
+    (NESTED_IN_FUNCTION, [("k", "function", 1, ""), ("k.local", "variable", 2, "k"),
+                          ("k.local.sub", "variable", 2, "k.local"), ("k.local.sub.f", "function", 2, "k.local.sub")]),
+    (NESTED_IN_EXPORTS, [("sub", "variable", 2, ""), ("sub.f", "function", 3, "sub"), ("sub.g", "function", 4, "sub"),
+                         ("h", "function", 6, "")]),
+    (NESTED_IN_DEFAULT, [("default", "variable", 1, ""), ("default.methods", "variable", 2, "default"),
+                         ("default.methods.save", "function", 3, "default.methods"),
+                         ("default.methods.load", "function", 4, "default.methods")]),
+    (NESTED_IN_PROTOTYPE, [("Router", "function", 1, ""), ("Router.sub", "variable", 3, "Router"),
+                           ("Router.sub.f", "function", 4, "Router.sub"),
+                           ("Router.sub.g", "function", 5, "Router.sub")]),
+    (NESTED_IN_ARGUMENT, []),
+], ids=["a variable's object", "objects three deep", "a function's variable", "module.exports = {...}",
+        "export default {...}", "X.prototype = {...}", "an argument's object"])
+def test_the_functions_of_a_nested_object_are_named_by_its_key(path, source, symbols):
+    """An object a key holds, in an object that names its functions, names its own by the key, and the key is a
+    symbol then, as the variable holding the outer object is (`Api.sub.f`, Vue's `default.methods.save`): they were
+    named by the outer holder (`Api.f`), bare, or not symbols (`g: function` in the inner object). A key holding
+    no function (`data: {size: 1}`) is no symbol, as `size` is none, and an object passed as an argument names
+    no key, however deep (a method written `f() {}` there is what it was)."""
+    found = [(_local(s.id), s.kind, s.start_line, _local(s.parent)) for s in extract(path, source).symbols[1:]]
+    assert found == symbols
+
+
 @pytest.mark.parametrize("path, source, exported", [
     ("a.js", b"function f() {}\nexport default f;\n", [("f", 2)]),
     ("a.js", b"export default function f() {}\n", [("f", 1)]),

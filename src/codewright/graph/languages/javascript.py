@@ -13,7 +13,10 @@ held by a variable (`const api = {get: function (url) {}}`) are the variable's (
 beside them, wherever the variable is (in a block, an IIFE, a function: `f.local.get`), it being a symbol then;
 those of an object assigned to a prototype (`Router.prototype = {handle: function () {}}`) are the class's
 methods (`Router.handle`), as `Router.prototype.handle = function` is, and those of a module's default object
-(`export default {render() {}}`) are `default.render`.
+(`export default {render() {}}`) are `default.render`; those of an object a key holds in any of these are the
+key's (`const A = {sub: {f() {}}}` gives `A.sub.f`, Vue's `export default {methods: {save() {}}}`
+`default.methods.save`), the key a symbol then, and a key holding no function none, as a function's variable
+holding none is none; in an object passed as an argument no key is a symbol, however deep.
 `const x = require("m")` is an import, not a constant."""
 
 from __future__ import annotations
@@ -75,19 +78,17 @@ DEFS_SCM = rf"""
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
-  right: (object (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
+  right: (object [(pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
+                  (pair key: (property_identifier) @name value: (object)) @def.variable @members]))
   (#eq? @_module "module") (#eq? @_exports "exports")))
-(variable_declarator value: (object
-  (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
-(variable_declarator name: (identifier) @name
-  value: (object [(pair value: {FUNCTION_VALUE}) (method_definition)])) @def.variable
+(variable_declarator name: (identifier) @name value: (object)) @def.variable @members
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
   right: (object [(pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
-                  (method_definition name: (_) @name) @def.function])))
+                  (method_definition name: (_) @name) @def.function
+                  (pair key: (property_identifier) @name value: (object)) @def.variable @members])))
   (#eq? @_prototype "prototype"))
 (export_statement "default" @default value: (object)) @def.variable
-(export_statement value: (object (pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function))
 (import_statement) @import
 (export_statement source: (string)) @import
 (call_expression function: (identifier) @_require (#eq? @_require "require")
@@ -126,6 +127,23 @@ def _module_values() -> str:
 
 
 DEFS_SCM += _module_values()
+
+# What holds an object whose keys may name its functions: a variable, a key, a module's default (`value:` in each).
+_OBJECT_HOLDERS = ("variable_declarator", "pair", "export_statement")
+
+
+def _object_members() -> str:
+    """The functions of an object a definition holds are its own (`api.get`), and so are the keys holding objects
+    in it, which name theirs in turn (`A.sub.f`). Only an object something holds is looked at, not one passed as
+    an argument (`$.ajax({success: function () {}})`, most of a jQuery file's pairs), and a member is a symbol only
+    where what holds its object is one (@object), a key only where a function is in it (@members)."""
+    return "".join(f"({holder} value: (object (pair key: (property_identifier) @name value: {value}) @def.{kind}"
+                   f"{flag}) @object)\n"
+                   for holder in _OBJECT_HOLDERS
+                   for value, kind, flag in ((FUNCTION_VALUE, "function", ""), ("(object)", "variable", " @members")))
+
+
+DEFS_SCM += _object_members()
 
 # A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
 JS_DEFS_SCM = DEFS_SCM + f"""

@@ -14,6 +14,11 @@ Capture names in DEFS queries:
                 `export default class {}`, `module.exports = function () {}`: its keyword, an arrow's `=>`)
   @receiver     a Go method's receiver type or the object a JS function is assigned to,
                 its parent in the id
+  @object       the object literal whose member the definition is: it is a symbol only where the definition
+                around it holds that object as its value (`const api = {...}`, a key's `sub: {...}`), not in
+                an object passed as an argument, which names nothing
+  @members      on a value's definition (an object a key or a local variable holds), a symbol only where
+                another nests in it: the object names its functions, a key holding data is no symbol
   @scope        a container that is not a symbol (a Rust `impl`), @scope.name its type
   @import       an import statement, handed to Spec.imports
   @package      the package or namespace prefix of every qualname (Go, Java)
@@ -117,6 +122,8 @@ class _Def:
     receiver: str = ""
     is_scope: bool = False
     name: str = ""  # a name no node spells (@default)
+    held_by: int = -1  # the start byte of the object literal it is a member of (@object)
+    members: bool = False  # a symbol only where another nests in it (@members)
 
 
 def extract(spec: Spec, path: str, src: Source) -> FileFacts:
@@ -198,7 +205,9 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
                 receiver = caps.get("receiver")
                 defs.append(_Def(nodes[0], key[4:], name_node,
                                  src.slice(*_span(receiver[0])) if receiver else "",
-                                 name="default" if "default" in caps else ""))
+                                 name="default" if "default" in caps else "",
+                                 held_by=caps["object"][0].start_byte if "object" in caps else -1,
+                                 members="members" in caps))
                 break
     imports.sort(key=attrgetter("start_byte"))
     context.wrappers.sort(key=lambda w: (w[0], -w[1]))
@@ -208,14 +217,20 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
 
 def _dedupe(defs: list[_Def]) -> list[_Def]:
     """One definition per name node, in document order; the most specific pattern wins
-    (a JS `const f = () => ...` is a function, not a variable; a Go struct, not a type)."""
+    (a JS `const f = () => ...` is a function, not a variable; a Go struct, not a type), and of two as specific
+    the one with fewer conditions (a top-level `const api = {}` is a symbol, whatever it holds)."""
     best: dict[int, _Def] = {}
     for d in defs:
         key = d.name_node.start_byte if d.name_node is not None else -1 - d.node.start_byte
         old = best.get(key)
-        if old is None or _GENERIC_KINDS.get(old.kind, 9) < _GENERIC_KINDS.get(d.kind, 9):
+        if old is None or _rank(old) < _rank(d):
             best[key] = d
     return sorted(best.values(), key=lambda d: (d.node.start_byte, -d.node.end_byte))
+
+
+def _rank(d: _Def) -> tuple[int, int]:
+    """How specific a definition's pattern is, then how few conditions it has (@object, @members)."""
+    return _GENERIC_KINDS.get(d.kind, 9), -(d.held_by >= 0) - d.members
 
 
 def _span(node: Node) -> tuple[int, int]:
@@ -279,11 +294,14 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
     spans = []
     ranges = []
     stack: list[_Open] = []
+    hollow: set[str] = set()  # ids of @members definitions
     for d in defs:
         node = d.node
         span = _span(node)
         while stack and (stack[-1].end <= span[0] or stack[-1].span == span):  # one node, several names: siblings
             stack.pop()
+        if d.held_by >= 0 and not (stack and _holds(stack[-1].node, d.held_by)):
+            continue  # a member of an object no definition holds (one passed as an argument)
         parent_parts = stack[-1].parts if stack and node.type not in spec.unscoped else []
         raw = d.name or (src.slice(*_span(d.name_node)) if d.name_node is not None else "")
         parts = name_parts(raw)
@@ -293,7 +311,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
             continue
         qual_parts = parent_parts + parts
         if d.is_scope:
-            stack.append(_Open(span, qual_parts, None, True))
+            stack.append(_Open(span, qual_parts, None, True, node))
             continue
         if d.kind in spec.file_level and stack and stack[-1].symbol is not None \
                 and stack[-1].symbol.kind in ("function", "method"):
@@ -321,7 +339,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
                 if kind in CHUNK_KINDS and d.kind != "prototype" and old.kind in CHUNK_KINDS:
                     spans.append((first_row + 1, erow + 1, old))
                     ranges.append((span[0], span[1], sid))
-                stack.append(_Open(span, qual_parts, old, old.kind in METHOD_CONTAINERS))
+                stack.append(_Open(span, qual_parts, old, old.kind in METHOD_CONTAINERS, node))
                 continue
             symbols.remove(by_id.pop(sid))  # the definition replaces its prototype
         parent_id = module_id + ".".join(qual_parts[:-1])  # checked against the file's ids below
@@ -331,15 +349,44 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
                      doc, parent_id)
         symbols.append(sym)
         by_id[sid] = sym
+        if d.members:
+            hollow.add(sid)
         ranges.append((node.start_byte, node.end_byte, sid))
         if kind in CHUNK_KINDS and d.kind != "prototype":
             spans.append((first_row + 1, erow + 1, sym))
         if node.type not in spec.flat:
-            stack.append(_Open(span, qual_parts, sym, kind in METHOD_CONTAINERS))
+            stack.append(_Open(span, qual_parts, sym, kind in METHOD_CONTAINERS, node))
+    empty = _empty(symbols, hollow)
+    if empty:
+        symbols = [sym for sym in symbols if sym.id not in empty]
+        spans = [s for s in spans if s[2].id not in empty]
+        ranges = [r for r in ranges if r[2] not in empty]
+        for sid in empty:
+            del by_id[sid]
     for sym in symbols:  # a parent outside this file (Go receiver, C++ Class::method) is the module
         if sym.parent not in by_id:
             sym.parent = module_id
     return symbols, spans, ranges
+
+
+def _holds(node: Node, start: int) -> bool:
+    """Whether the definition `node` holds as its value the object starting at byte `start` (`const api = {`, a
+    key's `sub: {`, `export default {`)."""
+    value = node.child_by_field_name("value")
+    return value is not None and value.start_byte == start
+
+
+def _empty(symbols: list[Symbol], hollow: set[str]) -> set[str]:
+    """The ids in `hollow` (@members) of symbols nothing kept nests in, children looked at before their
+    parents: a key holding only a key that holds data (`{sub: {data: {x: 1}}}`) is empty too."""
+    held: set[str] = set()
+    empty: set[str] = set()
+    for sym in reversed(symbols):
+        if sym.id in hollow and sym.id not in held:
+            empty.add(sym.id)
+        else:
+            held.add(sym.parent)
+    return empty
 
 
 @dataclass
@@ -350,6 +397,7 @@ class _Open:
     parts: list[str]
     symbol: Symbol | None  # None for a scope that is no symbol (a Rust impl)
     container: bool
+    node: Node  # the definition's, whose value a member of an object must be (@object)
 
     @property
     def end(self) -> int:
