@@ -91,6 +91,35 @@ def test_a_file_name_holding_colons_is_outlined_and_mapped_by_its_own_nesting(tm
     assert cli("map", cwd=tmp_path).stdout == "x::y.py:\n  class C\n  def f()\n"
 
 
+PROTOTYPES = ("function W() {}\nW.prototype.draw = function () {};\nfunction helper() {}\n"
+              "Other.prototype.go = function () {};\n")
+
+
+@pytest.mark.parametrize("files, name, outline, mapped", [
+    ({"w.js": PROTOTYPES}, "w.js",
+     ("    1  function W()\n    2    W.prototype.draw = function ()\n    3  function helper()\n"
+      "    4  Other.prototype.go = function ()\n"),
+     ("w.js:\n  function W()\n      W.prototype.draw = function ()\n  function helper()\n"
+      "  Other.prototype.go = function ()\n")),
+    ({"a.go": "package p\n\nfunc helper() {}\n\nfunc (t *T) Go() {}\n", "b.go": "package p\n\ntype T struct{}\n"},
+     "a.go", "    3  func helper()\n    5  func (t *T) Go()\n",
+     "a.go:\n  func helper()\n  func (t *T) Go()\nb.go:\n  type T struct\n"),
+    ({"foo.cpp": "int helper() { return 1; }\n\nvoid Foo::bar() {}\n"},
+     "foo.cpp", "    1  int helper()\n    3  void Foo::bar()\n", "foo.cpp:\n  int helper()\n  void Foo::bar()\n"),
+    ({"d.ts": 'function helper() {}\ndeclare module "lib.name" {\n  export function f(): void;\n}\n'},
+     "d.ts", '    1  function helper()\n    2  module "lib.name"\n    3    function f(): void;\n',
+     'd.ts:\n  function helper()\n  module "lib.name"\n      function f(): void;\n'),
+], ids=["a prototype of another file's", "a method of another file's type", "an out-of-line member",
+        "a dotted module name"])
+def test_a_member_of_what_the_file_does_not_define_is_drawn_at_the_top(tmp_path: Path, files: dict, name: str,
+                                                                       outline: str, mapped: str) -> None:
+    """outline and map indent a symbol under those that hold it, its signature naming a holder the file does not
+    define: a dot in its name was taken for one, and the symbol drawn under the one above it, as its member."""
+    make_repo(tmp_path, files)
+    assert cli("outline", name, cwd=tmp_path).stdout == outline
+    assert cli("map", "--focus", name, cwd=tmp_path).stdout == mapped
+
+
 @pytest.mark.parametrize("args", [["outline", "a.py"], ["def", "f"], ["refs", "f"], ["symbols", "f"], ["stats"],
                                   ["map"]])
 def test_a_query_on_a_stale_index_says_so_on_stderr(tmp_path: Path, args: list[str]) -> None:

@@ -31,7 +31,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph.name_match import name_edges
 from codewright.graph.queries import definitions
-from codewright.graph.store import bare_name, split_id
+from codewright.graph.store import bare_name, nesting, split_id
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -278,7 +278,8 @@ def _load_ancestors(conn: sqlite3.Connection, info: dict[str, _Sym]) -> None:
 
 def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, float], show: Callable[[str], str]
             ) -> tuple[str, list[str]]:
-    """Files by rank; in each, the chosen symbols in line order, methods under their class (`_members_under`)."""
+    """Files by rank; in each, the chosen symbols in line order, methods under their class (`_members_under`; one of
+    a class the file does not define at the top, its signature naming the class)."""
     by_file: dict[str, dict[str, _Sym]] = defaultdict(dict)
     for sym in chosen:
         by_file[sym.path][sym.sid] = sym
@@ -290,8 +291,9 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     lines: list[str] = []
     for path in files:
         lines.append(f"{show(path)}:")
+        parents = {sym.sid: sym.parent for sym in by_file[path].values()}
         for sym in _members_under(by_file[path]):
-            depth = split_id(sym.sid)[1].count(".")
+            depth = nesting(sym.sid, parents)
             signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"
             lines.append(f"{'    ' * depth}  {_clipped(signature.splitlines()[0])}")
     return ("\n".join(lines) + "\n" if lines else ""), files

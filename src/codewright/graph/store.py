@@ -16,7 +16,7 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -442,6 +442,19 @@ def split_id(sid: str) -> tuple[str, str]:
 def bare_name(target: str) -> str:
     """The name a symbol id, qualified or dotted name ends with: `a.py::C.m`, `pkg.C.m` -> `m`."""
     return target.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
+
+
+def nesting(sid: str, parents: Mapping[str, str | None]) -> int:
+    """How many of a symbol's holders are in `parents` (id -> parent id, the symbols a listing shows): its indent
+    under them. A dot in its name is none: a member of a class the file does not define (JavaScript's
+    `Other.prototype.go = function`, Go's method of a type in another file, `void Foo::bar()` in foo.cpp) was
+    drawn under the symbol above it, as if its own."""
+    depth = 0
+    parent = parents.get(sid)
+    while parent in parents:
+        depth += 1
+        parent = parents[parent]
+    return depth
 
 
 @lru_cache(maxsize=1 << 17)
