@@ -60,9 +60,10 @@ SPECS = {
     "outline": ToolSpec("outline", "The symbols a file defines, with their lines.", {
         "type": "object", "properties": {"path": {"type": "string"}}, "required": ["path"]}),
     "callers": ToolSpec("callers", "Python functions that call a symbol (id path::Qual.name, qualified or "
-                        "bare name), with the call sites.", {
+                        "bare name, or path:line:col where it is defined or used), with the call sites.", {
         "type": "object", "properties": {"symbol": {"type": "string"}}, "required": ["symbol"]}),
-    "impact": ToolSpec("impact", "What a change to a Python symbol can reach: its transitive callers.", {
+    "impact": ToolSpec("impact", "What a change to a Python symbol can reach: its transitive callers (the symbol "
+                       "as for callers: an id, a name, or path:line:col where it is defined or used).", {
         "type": "object",
         "properties": {"symbol": {"type": "string"},
                        "depth": {"type": "integer", "minimum": 1, "maximum": 10, "default": 3}},
