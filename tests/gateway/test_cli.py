@@ -117,6 +117,20 @@ def test_install_of_weights_already_there_and_remove_report_as_documented(tmp_pa
     assert removed == {"removed": [str(weights)]} and not weights.exists()
 
 
+def test_models_text_names_each_local_model_by_its_catalog_name_or_file_stem(tmp_path: Path, capsys,
+                                                                             monkeypatch) -> None:
+    """The text listing names a catalog model's weights by the model's name, any other GGUF file by its stem."""
+    for var in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+        monkeypatch.setenv(var, str(tmp_path))
+    weights = catalog.weights_path(catalog.DEFAULT_MODEL)
+    weights.parent.mkdir(parents=True)
+    weights.write_bytes(b"weights")
+    (weights.parent / "mine.gguf").write_bytes(b"w")
+    assert main(["models", "--project", str(tmp_path)]) == 0
+    local = [line for line in capsys.readouterr().out.splitlines() if line.startswith("local: ")]
+    assert local == ["local: mine", f"local: {catalog.DEFAULT_MODEL}"]  # in the files' order: mine.gguf, qwen...
+
+
 def test_unknown_model_is_a_usage_error(capsys) -> None:
     assert main(["models", "--model", "nonsense"]) == 2
     assert "unknown model 'nonsense'" in capsys.readouterr().err

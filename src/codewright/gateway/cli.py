@@ -104,7 +104,7 @@ def _list(args: argparse.Namespace) -> int:
             key = "" if not d["api_key_env"] else f"  key {d['api_key_env']}: {'set' if d['key_set'] else 'NOT SET'}"
             print(f"  {d['name']}  {d['base_url'] or ''}{key}")
     for item in doc["local"]:
-        print(f"local: {item.get('name', item)}")
+        print(f"local: {item['name']}")
     return 0
 
 
