@@ -117,7 +117,7 @@ def test_a_name_beyond_ascii_is_a_word_of_the_task(tmp_path: Path, task: str, si
     with indexed_repo(tmp_path, UNICODE_FILES) as idx:
         ranking = find(idx, task, k=3)
     assert ranking.functions[0].id == sid
-    assert ranking.functions[0].reasons[0].signal == "title_local"
+    assert ranking.functions[0].reasons[0].signal == "lexical_local"  # the title's BM25 too: the task is one line
 
 
 def test_an_absolute_path_points_at_its_file_when_its_folder_matches_too(index: Index) -> None:
@@ -156,6 +156,41 @@ def test_every_result_says_why(index: Index) -> None:
     ranking = find(index, "`apply_discount` adds instead of subtracting", k=3)
     for hit in ranking.files + ranking.functions:
         assert hit.reasons and all(r.signal and r.detail for r in hit.reasons)
+
+
+TITLED = "apply_discount adds the discount rate"
+
+
+@pytest.mark.parametrize(("task", "told_as_title"), [
+    (TITLED, False),  # one line: the title is the whole task
+    (f"\n  {TITLED}\n\n", False),  # one line among blank ones
+    (f"{TITLED}\nthe subtotal grows", True),  # a title and more: the title's own words, told as such
+])
+def test_a_one_line_tasks_title_evidence_is_told_once_as_the_tasks(index: Index, task: str,
+                                                                    told_as_title: bool) -> None:
+    """A one-line task is its own title, whose BM25 is then the task's: each hit told it twice ("title BM25 best
+    chunk 1.00 of the top; BM25 best chunk 1.00 of the top"). It is told once, as the task's, with both weights;
+    the features, the scores and the order are what they were."""
+    from codewright.retrieve.find import locate
+
+    cands, ranking = locate(index.conn, task, k=5)
+    hits = ranking.files + ranking.functions
+    assert any(r.signal in ("title", "title_local") for hit in hits for r in hit.reasons) is told_as_title
+    assert "title" in cands.files["shop/pricing.py"].values  # still a feature, and still scored
+    for hit in hits:
+        assert sum(r.weight for r in hit.reasons) == pytest.approx(hit.score)
+        if not told_as_title:
+            details = [r.detail for r in hit.reasons]
+            assert len(details) == len(set(details)) and not any(d.startswith("title ") for d in details)
+
+
+def test_cli_tells_a_one_line_tasks_bm25_once(index: Index) -> None:
+    """The text output showed a one-line task's score twice on each line: "title BM25 ... ; BM25 ..."."""
+    out = subprocess.run([sys.executable, "-m", "codewright", "find", TITLED, "--repo", str(index.root), "-k", "1"],
+                         check=False, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[1].startswith("  ") and "(BM25 best chunk 1.00 of the top; " in out.stdout
+    assert "title BM25" not in out.stdout
 
 
 @pytest.mark.parametrize("enabled", [True, False], ids=["collector on", "collector off"])

@@ -8,7 +8,9 @@ rarely the change when its file is not.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -65,6 +67,11 @@ FUNCTION_WEIGHTS: dict[str, float] = {
 # What every function candidate has without evidence of its own: its file's rank, its length.
 PRIORS = frozenset({"file", "size"})
 
+# The title's BM25 signals and the task's they repeat when the title is the whole task (a one-line task): the
+# same chunks' scores, which a reason would show twice ("title BM25 1.00 ...; BM25 1.00 ...").
+EMPTY: Mapping[str, str] = MappingProxyType({})
+TITLE_REPEATS: Mapping[str, str] = MappingProxyType({"title": "lexical", "title_local": "lexical_local"})
+
 
 @dataclass
 class Reason:
@@ -76,15 +83,20 @@ class Reason:
         return {"signal": self.signal, "detail": self.detail, "weight": round(self.weight, 4)}
 
 
-def explain(features: Features, weights: dict[str, float]) -> list[Reason]:
-    """Each signal's contribution (weight x value), largest first, with the signal's detail.
+def explain(features: Features, weights: dict[str, float], repeats: Mapping[str, str] = EMPTY) -> list[Reason]:
+    """Each signal's contribution (weight x value), largest first, with the signal's detail; a signal that
+    `repeats` another's evidence (`TITLE_REPEATS`) is told as that one, its contribution added to that one's
+    (even one of weight 0), rather than showing the same evidence twice; the reasons' weights still add up.
 
     Made only when asked for: a query ranks thousands of candidates and explains a few.
     """
-    contributions = [(signal, weight * value) for signal, value in features.values.items()
-                     if value and (weight := weights.get(signal))]
-    contributions.sort(key=lambda c: -abs(c[1]))
-    return [Reason(signal, features.detail(signal), weight) for signal, weight in contributions]
+    contributions = {signal: weight * value for signal, value in features.values.items()
+                     if value and (weight := weights.get(signal))}
+    for signal, twin in repeats.items():
+        if signal in contributions and twin in features.values:
+            contributions[twin] = contributions.get(twin, 0.0) + contributions.pop(signal)
+    ordered = sorted(contributions.items(), key=lambda c: -abs(c[1]))
+    return [Reason(signal, features.detail(signal), weight) for signal, weight in ordered]
 
 
 @dataclass(slots=True)
@@ -93,10 +105,11 @@ class FileHit:
     score: float
     features: Features = field(default_factory=Features, repr=False)
     weights: dict[str, float] = field(default_factory=dict, repr=False)  # those that made the score
+    repeats: Mapping[str, str] = field(default_factory=dict, repr=False)  # signals shown as another's (`explain`)
 
     @property
     def reasons(self) -> list[Reason]:
-        return explain(self.features, self.weights)
+        return explain(self.features, self.weights, self.repeats)
 
     def to_json(self) -> dict:
         return {"path": self.path, "score": round(self.score, 4), "reasons": [r.to_json() for r in self.reasons]}
@@ -110,10 +123,11 @@ class FunctionHit:
     score: float
     features: Features = field(default_factory=Features, repr=False)
     weights: dict[str, float] = field(default_factory=dict, repr=False)
+    repeats: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     @property
     def reasons(self) -> list[Reason]:
-        return explain(self.features, self.weights)
+        return explain(self.features, self.weights, self.repeats)
 
     def to_json(self) -> dict:
         return {"id": self.id, "path": self.path, "line": self.line, "score": round(self.score, 4),
@@ -148,9 +162,9 @@ def ranked(evidence: Evidence, weights: dict[str, float]) -> tuple[np.ndarray, n
 
 
 def rank(cands: Candidates, file_order: tuple[np.ndarray, np.ndarray], k: int | None = None,
-         function_weights: dict[str, float] = FUNCTION_WEIGHTS) -> Ranking:
+         function_weights: dict[str, float] = FUNCTION_WEIGHTS, repeats: Mapping[str, str] = EMPTY) -> Ranking:
     """The top k files and functions (all of them for None), the files in `file_order` (`ranked` with
-    FILE_WEIGHTS). A function's `file` signal is its file's rank."""
+    FILE_WEIGHTS), their reasons told with `repeats` (`explain`). A function's `file` signal is its file's rank."""
     files, functions, symbols = cands.files, cands.functions, cands.symbols
     file_rows, file_scores = file_order
     place = np.full(files.size, -1)
@@ -162,8 +176,8 @@ def rank(cands: Candidates, file_order: tuple[np.ndarray, np.ndarray], k: int | 
                        lambda row, value: (round(1 / value),))
     function_rows, function_scores = ranked(functions, function_weights)
     return Ranking(
-        [FileHit(files.name(row), score, Features(evidence=files, row=row), FILE_WEIGHTS)
+        [FileHit(files.name(row), score, Features(evidence=files, row=row), FILE_WEIGHTS, repeats)
          for row, score in zip(file_rows[:k].tolist(), file_scores[:k].tolist())],
         [FunctionHit(functions.name(row), files.keys.names[symbols.file[row]], int(symbols.line[row]), score,
-                     Features(evidence=functions, row=row), function_weights)
+                     Features(evidence=functions, row=row), function_weights, repeats)
          for row, score in zip(function_rows[:k].tolist(), function_scores[:k].tolist())])

@@ -80,6 +80,7 @@ class Lexical:
     title: np.ndarray
     stemmed: np.ndarray  # the task's words and every indexed word that shares a stem with one
     lowered: set[str]  # every word of the text as it is written (an identifier whole), lowercased
+    title_is_task: bool = False  # the title holds every word BM25 reads (a one-line task): `title` is `scores`
 
 
 @dataclass
@@ -105,7 +106,7 @@ def match(corpus: Corpus, text: str) -> Lexical:
     for word in terms:  # a word the index lacks may still have indexed variants (restocking: restock)
         family.update(dict.fromkeys(v for v in lexicon.variants(word) if _kept(lexicon, v)))
     return Lexical(terms, every, weights, lexicon.scores(list(weights)), lexicon.scores(title),
-                   lexicon.scores(list(family)), set(map(str.lower, _WORD.findall(text))))
+                   lexicon.scores(list(family)), set(map(str.lower, _WORD.findall(text))), set(title) == set(weights))
 
 
 def _kept(lexicon: Lexicon, word: str) -> bool:
