@@ -7,11 +7,11 @@ session is put together in `runner` and driven by `loop.Agent`.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from codewright.cli.inputs import folder, model_name, nonempty, positive_int, positive_number
+from codewright.cli.output import print_json
 from codewright.cli.project import tree
 
 MODES = ("plan", "ask", "auto-edit", "full-auto")
@@ -146,7 +146,7 @@ def _sessions(args: argparse.Namespace) -> int:
         rows = [row.to_dict() for row in store.list(args.limit)]
         store.close()
     if args.json:
-        print(json.dumps({"sessions": rows}, indent=2))
+        print_json({"sessions": rows}, indent=2)
         return 0
     from codewright.ui.tables import print_sessions
 
@@ -213,7 +213,7 @@ def _undo(args: argparse.Namespace) -> int:
         "unrestored": unrestored,
     }
     if args.json:
-        print(json.dumps(result, indent=2, ensure_ascii=False))  # a name that was not UTF-8 as U+FFFD, not \\udcff
+        print_json(result, indent=2)
         return 0
     from codewright.quoting import quoted
 

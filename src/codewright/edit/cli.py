@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from codewright.cli.inputs import folder, read_input
+from codewright.cli.output import print_json
 from codewright.errors import UsageError
 from codewright.quoting import quoted
 
@@ -41,11 +41,11 @@ def _handler(args: argparse.Namespace) -> int:
     except EditError as exc:
         if not args.json:
             raise
-        print(json.dumps({"ok": False, "dry_run": args.dry_run, "format": detected, "changes": [],
-                          "error": str(exc)}))  # the format read, when the edits were read and not applied
+        print_json({"ok": False, "dry_run": args.dry_run, "format": detected, "changes": [],
+                    "error": str(exc)})  # the format read, when the edits were read and not applied
         return 1
     if args.json:
-        print(json.dumps(result.to_json()))
+        print_json(result.to_json())
         return 0
     print(result.summary(quoted))
     for change in result.changes:

@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from codewright.cli.inputs import job_count, positive_int
+from codewright.cli.output import print_json
 from codewright.errors import UsageError
 from codewright.eval.damage import KINDS, damage
 from codewright.eval.jsonl import read_rows
@@ -70,7 +71,7 @@ def _handler(args: argparse.Namespace) -> int:
     summary = run_all(args.data, args.mirrors, args.jobs, args.seed, args.limit, args.cache,
                       progress=None if args.json else sys.stderr, tools=tools)
     if args.json:
-        print(json.dumps(summary, indent=1))
+        print_json(summary, indent=1)
     else:
         print(format_table(summary))
     return 0

@@ -22,6 +22,8 @@ import random
 from collections import Counter
 from pathlib import Path
 
+from codewright.cli.output import print_json
+
 DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data"
 REPAIR_CASES = "json_repair_py_cases.jsonl"
 SUITE_CASES = "jsontestsuite.jsonl"
@@ -40,7 +42,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _handle(args: argparse.Namespace) -> int:
     summary = run_suite(args.data, args.seed)
     if args.json:
-        print(json.dumps(summary))
+        print_json(summary)
     else:
         _print_table(summary)
         print(json.dumps(summary))

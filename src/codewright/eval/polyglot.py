@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from codewright.cli.inputs import job_count, positive_int, positive_number
+from codewright.cli.output import print_json
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "eval-data" / "aider_polyglot_python.jsonl"
 TEST_OUTPUT_CHARS = 6000
@@ -274,7 +275,8 @@ def share_cores(workers: int) -> None:
 
 def _print_result(r: ExerciseResult, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(asdict(r)), flush=True)
+        print_json(asdict(r))
+        sys.stdout.flush()  # one line as each exercise ends, for a reader following along
         return
     mark = "pass@1" if r.passed_1 else "pass@2" if r.passed_2 else "FAIL"
     extra = f" ({r.error})" if r.error else ""

@@ -7,11 +7,11 @@ The local-model layer adds `models install` / `models remove` through
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import Any
 
 from codewright.cli.inputs import folder, model_name, positive_number
+from codewright.cli.output import print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -94,7 +94,7 @@ def _list(args: argparse.Namespace) -> int:
     doc = {"default_model": config.default_model, "sources": [str(s) for s in config.sources],
            "aliases": _aliases(config, args.model), "local": _installed()}
     if args.json:
-        print(json.dumps(doc, indent=2))
+        print_json(doc, indent=2)
         return 0
     print(f"default model: {doc['default_model']}")
     for alias in doc["aliases"]:
@@ -142,7 +142,7 @@ def _check(args: argparse.Namespace) -> int:
     results = [_probe(config, a, d, args.timeout) for a in aliases for d in a.deployments]
     ok = all(r["ok"] for r in results)
     if args.json:
-        print(json.dumps({"ok": ok, "results": results}, indent=2))
+        print_json({"ok": ok, "results": results}, indent=2)
     else:
         for r in results:
             status = f"ok in {r['latency_s']:.2f}s" if r["ok"] else f"FAILED ({r['error_kind']}): {r['error']}"

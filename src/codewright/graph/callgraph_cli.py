@@ -16,6 +16,7 @@ import tokenize
 from pathlib import Path
 
 from codewright.cli.inputs import file_path, folder, nonempty, positive_int
+from codewright.cli.output import print_json
 from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name, split_id
@@ -174,7 +175,7 @@ def run_query(args: argparse.Namespace) -> int:
             out = {"symbol": symbol, "depth": args.depth, "callers": impact(index.conn, symbol, args.depth)}
             lines = [f"{'  ' * (r['distance'] - 1)}{quoted(r['id'])}" for r in as_tree(out["callers"], symbol)]
     if args.json:
-        print(json.dumps(out))
+        print_json(out)
     else:
         print(quoted(symbol))
         for line in lines or [_nothing(args.query, symbol)]:

@@ -8,13 +8,13 @@ and builds the index first when there is none yet. Progress shows only on a term
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from codewright.cli.inputs import folder, nonempty, positive_int, whole_number
+from codewright.cli.output import print_json
 from codewright.cli.project import tree
 from codewright.errors import CodewrightError
 from codewright.graph.store import bare_name, nesting
@@ -57,8 +57,8 @@ def cmd_index(args: argparse.Namespace) -> int:
     index = open_index(tree(args.path))
     stats = _build(index, quiet=args.json)
     if args.json:
-        _print_json({"root": str(index.root), "db": str(index.root / ".codewright" / "index.db"),
-                     "notices": index.notices, **stats.to_json()})
+        print_json({"root": str(index.root), "db": str(index.root / ".codewright" / "index.db"),
+                    "notices": index.notices, **stats.to_json()})
     else:  # the project found above the current directory is named: it is not where the user stands
         where = f" of {quoted(str(index.root))}" if args.path is None and index.root != Path.cwd() else ""
         print(
@@ -71,7 +71,7 @@ def cmd_index(args: argparse.Namespace) -> int:
 def cmd_symbols(args: argparse.Namespace) -> int:
     found = _ready(args).symbols(args.query, args.limit)
     if args.json:
-        _print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
+        print_json({"query": args.query, "symbols": [s.to_json() for s in found]})
     for s in [] if args.json else found:
         print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {s.kind:<9} {quoted(s.qualname)}")
     if not found and not args.json:
@@ -83,7 +83,7 @@ def cmd_def(args: argparse.Namespace) -> int:
     index = _ready(args)
     found = index.definitions(tree_target(index, args.target))
     if args.json:
-        _print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
+        print_json({"target": args.target, "definitions": [s.to_json() for s in found]})
     for s in [] if args.json else found:
         print(f"{quoted(s.path)}:{s.start_line}:{s.start_col}  {quoted(s.signature or s.qualname)}")
     if not found and not args.json:  # a pasted page is named by its start, as callers names one
@@ -96,7 +96,7 @@ def cmd_refs(args: argparse.Namespace) -> int:
     target = tree_target(index, args.name)
     found = index.references(target)
     if args.json:
-        _print_json({"name": args.name, "references": [r.to_json() for r in found]})
+        print_json({"name": args.name, "references": [r.to_json() for r in found]})
     for r in [] if args.json else found:
         arrow = f"  -> {quoted(r.target)}" if r.target else ""
         print(f"{quoted(r.path)}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{arrow}")
@@ -124,7 +124,7 @@ def cmd_outline(args: argparse.Namespace) -> int:
     path = _tree_path(index, args.file)
     found = index.outline(path)
     if args.json:
-        _print_json({"path": path, "symbols": [s.to_json() for s in found]})
+        print_json({"path": path, "symbols": [s.to_json() for s in found]})
     parents = {s.id: s.parent for s in found}
     for s in [] if args.json else found:
         print(f"{s.start_line:>5}  {'  ' * nesting(s.id, parents)}{quoted(s.signature or s.kind + ' ' + s.name)}")
@@ -136,7 +136,7 @@ def cmd_outline(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     stats = _ready(args).stats()
     if args.json:
-        _print_json(stats)
+        print_json(stats)
         return 0
     for key, value in stats.items():
         shown = ", ".join(f"{k} {v}" for k, v in value.items()) if isinstance(value, dict) else quoted(str(value))
@@ -153,8 +153,8 @@ def cmd_map(args: argparse.Namespace) -> int:
     for item in result.unmatched:  # the map is still made: the other items, or none, bend it
         print(f"codewright: --focus {quoted(item)} names no indexed file, folder or symbol", file=sys.stderr)
     if args.json:
-        _print_json({"budget": args.tokens, "tokens": result.tokens, "files": result.files,
-                     "symbols": result.symbols, "text": result.text})
+        print_json({"budget": args.tokens, "tokens": result.tokens, "files": result.files,
+                    "symbols": result.symbols, "text": result.text})
     elif result.text:
         sys.stdout.write(result.text)
     else:  # said on stderr: stdout stays the map, empty, for a caller that pipes it
@@ -263,8 +263,3 @@ def _build(index: Index, quiet: bool) -> BuildStats:
                 bar.refresh()
 
         return index.build(progress)
-
-
-def _print_json(obj: dict) -> None:
-    json.dump(obj, sys.stdout, indent=None, ensure_ascii=False)
-    sys.stdout.write("\n")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from codewright.cli.inputs import folder, positive_int
+from codewright.cli.output import print_json
 from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.quoting import quoted
@@ -31,7 +31,7 @@ def _find(args: argparse.Namespace) -> int:
         up_to_date(index)
         ranking = find(index, text, k=args.k)
     if args.json:
-        print(json.dumps(ranking.to_json()))
+        print_json(ranking.to_json())
         return 0
     if not ranking.files and not ranking.functions:
         print(f"nothing indexed under {quoted(str(index.root))} matches the task (`codewright stats` shows what is indexed)")

@@ -7,10 +7,10 @@ beside the configured ones.
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 
+from codewright.cli.output import print_json
 from codewright.errors import UsageError
 
 
@@ -60,4 +60,7 @@ def _remove(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, data: dict, line: str) -> None:
-    print(json.dumps(data) if args.json else line)
+    if args.json:
+        print_json(data)
+    else:
+        print(line)
