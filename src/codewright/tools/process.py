@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from codewright.tools.reaper import running
+
 HEAD_CHARS = 4000
 TAIL_CHARS = 8000
 KILL_GRACE_S = 2.0
@@ -141,7 +143,7 @@ def kill_group(process: subprocess.Popen[bytes], grace: float = KILL_GRACE_S) ->
 
 
 def group_alive(pgid: int) -> bool:
-    """Any live (non-zombie) process left in the group? Zombies nobody reaps must not count."""
+    """Any live process left in the group? Zombies nobody reaps must not count, nor one on its way out (`running`)."""
     if os.path.isdir("/proc"):
         return bool(_group_pids(pgid))
     try:
@@ -340,7 +342,7 @@ def _group_pids(pgid: int) -> list[int]:
             except OSError:
                 continue
             fields = stat[stat.rfind(")") + 2:].split()
-            if len(fields) > 2 and int(fields[2]) == pgid and fields[0] != "Z":
+            if len(fields) > 6 and int(fields[2]) == pgid and running(fields):
                 pids.append(int(entry))
     return pids
 

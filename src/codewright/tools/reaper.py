@@ -30,6 +30,7 @@ import time
 PR_SET_CHILD_SUBREAPER = 36
 STOPS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 PARENT_POLL_S = 0.5
+PF_EXITING = 0x4  # /proc/PID/stat flags: the process is on its way out (not yet a zombie)
 KILL_WAIT_S = 5.0  # after SIGKILL, how long to wait for a process in uninterruptible sleep before giving up
 
 
@@ -122,7 +123,7 @@ def _descendants() -> list[int]:
                 fields = stat.read().rsplit(")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if fields[0] != "Z":
+        if running(fields):
             children.setdefault(int(fields[1]), []).append(int(entry))
     found, todo = [], [os.getpid()]
     while todo:
@@ -130,6 +131,13 @@ def _descendants() -> list[int]:
         found += below
         todo += below
     return found
+
+
+def running(fields: list[str]) -> bool:
+    """Is the process whose /proc/PID/stat fields after its name are `fields` (state, ppid, pgrp, ..., flags) still
+    running? A zombie is not, nor one on its way out (PF_EXITING), which a machine under load can show for a
+    while after the command ended: it was counted as a process the command left running."""
+    return fields[0] != "Z" and not int(fields[6]) & PF_EXITING
 
 
 def _signal(pid: int, signum: int) -> None:
