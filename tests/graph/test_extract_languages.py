@@ -388,6 +388,34 @@ def test_signatures_leave_comments_out(path, source, signature):
     assert extract(path, source).symbols[-1].signature == signature
 
 
+LONG_DERIVE = b"#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]\nstruct S;\n"
+
+
+@pytest.mark.parametrize("path, source, sid, signature", [
+    ("a.rs", b"#[derive(Debug)]\nstruct S { x: i32 }\n", "S", "#[derive(Debug)] struct S"),
+    ("a.rs", b"#[test]\n// slow\n#[ignore]\nfn t() {}\n", "t", "#[test] #[ignore] fn t()"),
+    ("a.rs", b"#[derive(Debug)]\n/// A point.\npub struct P;\n", "P", "#[derive(Debug)] pub struct P"),
+    ("a.rs", b"impl S {\n    #[inline]\n    pub fn f(&self) {}\n}\n", "S.f", "#[inline] pub fn f(&self)"),
+    ("a.rs", LONG_DERIVE, "S", "#[derive(...)] struct S"),  # over 60 characters: its name
+    ("a.rs", b"#[cfg(test)]\n\nfn f() {}\n", "f", "fn f()"),  # a blank line between: not its own
+    ("a.rs", b"#![allow(dead_code)]\nfn f() {}\n", "f", "fn f()"),  # the crate's attribute
+    ("a.ts", b"@Component({\n  selector: 'app', // tag\n})\nexport class X {}\n", "X",
+     "@Component({ selector: 'app', }) class X"),
+    ("a.ts", b"@Injectable() class Y {}\n", "Y", "@Injectable() class Y"),
+    ("a.ts", b"class C {\n  @HostListener('click')\n  onClick(e) {}\n}\n", "C.onClick",
+     "@HostListener('click') onClick(e)"),
+    ("a.ts", b"class C {\n  @Input() name: string;\n}\n", "C.name", "@Input() name: string"),
+    ("a.js", b"class C {\n  @bound\n  go() {}\n}\n", "C.go", "@bound go()"),
+    ("A.java", b"class A {\n  @Override\n  public String toString() { return \"\"; }\n}\n", "A.toString",
+     "@Override public String toString()"),
+])
+def test_signatures_show_decorators_and_attributes(path, source, sid, signature):
+    """`#[derive(Debug)] struct S` showed as `struct S`, `@Component(...) class X` as `class X`: a test, a
+    component, a derived trait out of sight."""
+    sym = next(s for s in extract(path, source).symbols if s.id == f"{path}::{sid}")
+    assert sym.signature == signature
+
+
 @pytest.mark.parametrize("source, language", [
     (b"int f(void);\n", "c"),
     (b"namespace geo { int f(); }\n", "cpp"),

@@ -25,7 +25,7 @@ from typing import TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 34  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 35  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -99,6 +99,8 @@ SCHEMA_VERSION = 34  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 34: the functions of a JS/TS object a key holds are the key's (`const A = {sub: {f() {}}}` gives `A.sub.f`, the
 # key a symbol), in a variable's object, module.exports', a prototype's or a default's: they were `A.f`, bare
 # (`f`), or no symbol (`g: function` in the inner object)
+# 35: a Rust item's signature has its attributes before it (`#[derive(Debug)] struct S`), a JS/TS class's or
+# method's its decorators (`@Component({...}) class X`), cut as Python's are
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

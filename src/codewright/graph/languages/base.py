@@ -170,6 +170,22 @@ def compact(text: str) -> str:
     return text.replace("( ", "(").replace(" )", ")").replace("[ ", "[").replace(" ]", "]")
 
 
+MAX_DECORATOR = 60  # characters of one decorator (annotation, attribute) in a signature
+
+
+def shown_decorator(text: str) -> str:
+    """A decorator as a signature shows it, `text` already on one line without comments: one over MAX_DECORATOR
+    characters keeps its callee (`@pytest.mark.parametrize(...)`, Rust's `#[derive(...)]`), or is cut as a long
+    value's signature is; what the definition is (a property, a test, a component) stays in sight."""
+    if len(text) <= MAX_DECORATOR:
+        return text
+    close = "]" if text.startswith("#[") else ""
+    paren = text.find("(")
+    if 1 < paren <= MAX_DECORATOR - 5:
+        return f"{text[:paren]}(...){close}"
+    return text[: MAX_DECORATOR - 3] + "..."
+
+
 def code_only(src: Source, node: Node, start: int, end: int, markers: tuple[str, ...] = ("#",)) -> str:
     """`src[start:end]` (within `node`) without the comments in it: a header's `# noqa`, a comment
     after each parameter or after the `(` of a value spread over lines.

@@ -43,6 +43,7 @@ from codewright.graph.languages.base import (
     cursor,
     module_symbol,
     qualifier,
+    shown_decorator,
     syntax_errors,
     unique_ids,
 )
@@ -247,21 +248,11 @@ def _symbols(src: Source, caps, module: str, module_id: str):
 
 def _decorators(src: Source, decoration: Node) -> str:
     """The decorators of a definition, for its signature: `@property def name(self)` is read as an attribute, and
-    `def name(self)` as a method to call. Each on one line without comments; one over MAX_DECORATOR characters keeps
-    its callee (`@pytest.mark.parametrize(...)`), or is cut as a long value's signature is."""
-    shown = []
-    for node in decoration.children:
-        if node.type != "decorator":
-            continue
-        text = compact(code_only(src, node, node.start_byte, node.end_byte))
-        if len(text) > MAX_DECORATOR:
-            paren = text.find("(")
-            text = f"{text[:paren]}(...)" if 1 < paren <= MAX_DECORATOR - 5 else text[: MAX_DECORATOR - 3] + "..."
-        shown.append(text)
-    return " ".join(shown)
+    `def name(self)` as a method to call. Each on one line without comments, a long one cut (shown_decorator)."""
+    return " ".join(shown_decorator(compact(code_only(src, node, node.start_byte, node.end_byte)))
+                    for node in decoration.children if node.type == "decorator")
 
 
-MAX_DECORATOR = 60  # characters of one decorator in a signature
 _UNPACKING = frozenset({"pattern_list", "tuple_pattern", "list_pattern", "list_splat_pattern"})
 _OVERLOAD = re.compile(r"@\s*(?:\w+\s*\.\s*)*overload\b")
 

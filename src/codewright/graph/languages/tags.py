@@ -63,6 +63,7 @@ from codewright.graph.languages.base import (
     cursor,
     module_symbol,
     qualifier,
+    shown_decorator,
     syntax_errors,
 )
 
@@ -87,7 +88,7 @@ class Spec:
     separator: str = "."  # between qualname parts: "." or "::"
     wrappers: frozenset[str] = frozenset()  # nodes wrapping one definition (export, template)
     comments: frozenset[str] = frozenset({"comment"})
-    attributes: frozenset[str] = frozenset()  # nodes before a definition that belong to it
+    attributes: frozenset[str] = frozenset()  # nodes before a definition that belong to it, its signature shows
     keywords: dict[str, str] = field(default_factory=dict)  # node type -> the keyword its group's wrapper holds
     arrow: bool = False  # "->" separates a member from its object (C, C++), not a return type (Rust)
     flat: frozenset[str] = frozenset()  # definition nodes that hold no symbol (C's typedef of a struct)
@@ -167,13 +168,14 @@ class _Context:
     wrappers: list[tuple[int, int, Node]]  # (start, end, node) sorted
     leading: list[tuple[int, int, int, int, bool]]  # (end, start, start row, end row, is comment) sorted
     directives: list[Node]  # nodes whose preprocessor lines the grammar misreads
+    attributes: dict[int, Node]  # start byte → the Spec.attributes node there (a decorator, a Rust attribute)
 
 
 def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def], list[Node], str, _Context]:
     defs: list[_Def] = []
     imports: list[Node] = []
     package = ""
-    context = _Context([], [], [])
+    context = _Context([], [], [], {})
     for _, caps in (match for root in roots for match in cursor(spec.defs).matches(root)):
         if "directives" in caps:
             node = caps["directives"][0]
@@ -186,8 +188,11 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
             continue
         if "comment" in caps:
             node = caps["comment"][0]
+            is_comment = node.type in spec.comments
             context.leading.append((node.end_byte, node.start_byte, node.start_point[0], node.end_point[0],
-                                    node.type in spec.comments))
+                                    is_comment))
+            if not is_comment:
+                context.attributes[node.start_byte] = node
             continue
         if "import" in caps:
             imports.extend(caps["import"])
@@ -325,7 +330,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
             kind = "constant"
         sid = module_id + ".".join(qual_parts)
         outer_start = _outer(context.wrappers, node)
-        first_row, doc = _leading(src, context.leading, outer_start)
+        first_row, doc, top = _leading(src, context.leading, outer_start)
         srow, scol = node.start_point
         erow, ecol = node.end_point
         end_col = src.col(erow, ecol) - 1
@@ -345,7 +350,8 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         parent_id = module_id + ".".join(qual_parts[:-1])  # checked against the file's ids below
         sym = Symbol(sid, parts[-1], sep.join(([package] if package else []) + qual_parts), kind,
                      srow + 1, erow + 1, src.col(srow, scol), end_col,
-                     spec.keywords.get(node.type, "") + _signature(src, node) + (";" if d.kind == "prototype" else ""),
+                     _decorators(src, context, top, node.start_byte) + spec.keywords.get(node.type, "")
+                     + _signature(src, node) + (";" if d.kind == "prototype" else ""),
                      doc, parent_id)
         symbols.append(sym)
         by_id[sid] = sym
@@ -465,10 +471,10 @@ def _outer(wrappers: list[tuple[int, int, Node]], node: Node) -> int:
     return start
 
 
-def _leading(src: Source, items: list[tuple[int, int, int, int, bool]], start: int) -> tuple[int, str]:
-    """(0-based first row, doc) of a definition starting at byte `start`: the first row of
-    the comments and attributes directly above it (nothing but whitespace between), and
-    the first line of the topmost comment in the run of comments nearest to it."""
+def _leading(src: Source, items: list[tuple[int, int, int, int, bool]], start: int) -> tuple[int, str, int]:
+    """(0-based first row, doc, first byte) of a definition starting at byte `start`: the first row of
+    the comments and attributes directly above it (nothing but whitespace between), the first line of the
+    topmost comment in the run of comments nearest to it, and the byte where that run starts."""
     data = src.data
     first_row = src.line_of(start) - 1
     i = bisect_right(items, (start, 1 << 62)) - 1
@@ -488,7 +494,26 @@ def _leading(src: Source, items: list[tuple[int, int, int, int, bool]], start: i
             comments_done = True
         first_row, cur = srow, item_start
         i -= 1
-    return first_row, comment_line(src.slice(*top)) if top is not None else ""
+    return first_row, comment_line(src.slice(*top)) if top is not None else "", cur
+
+
+def _decorators(src: Source, context: _Context, first: int, start: int) -> str:
+    """The attributes from byte `first` to the definition's start at `start`, each as shown_decorator shows it,
+    with a blank after: `#[derive(Debug)] struct S`, `@Component({...}) class X`, which without them read as a
+    plain struct or class. They stand above it (the run _leading found) or in a wrapper before it (TypeScript's
+    `@Component(...) export class X`); a definition without them costs a comparison."""
+    if first >= start or not context.attributes:
+        return ""
+    shown = []
+    items = context.leading
+    i = bisect_right(items, (start, 1 << 62)) - 1
+    while i >= 0 and items[i][0] > first:
+        end, item_start, _, _, is_comment = items[i]
+        i -= 1
+        if not is_comment and item_start >= first:
+            node = context.attributes[item_start]
+            shown.append(shown_decorator(compact(code_only(src, node, item_start, end, _COMMENT_MARKERS))) + " ")
+    return "".join(reversed(shown))
 
 
 def _file_doc(spec: Spec, src: Source, root: Node) -> str:
