@@ -50,6 +50,7 @@ FILES = {
     "main.go": 'package main\n\nimport (\n\t"fmt"\n\tst "example.com/app/internal/store"\n)\n\n'
                "func main() { fmt.Println(st.Open()) }\n",
     "gopkg/cmd.go": "package gopkg\n\ntype Command struct{}\n",
+    "dot/main.go": 'package main\n\nimport . "example.com/app/internal/store"\n\nfunc main() { Open(); defaultSize() }\n',
     "gopkg/marks.go": "package gopkg\n\nfunc (c *Command) Mark() error { return Mark(1) }\n\nfunc Mark(n int) error { return nil }\n",
     "src/local.h": "int helper(int x);\n",
     "src/main.c": '#include "local.h"\n#include <stdio.h>\nint main(void) { return helper(1); }\n',
@@ -162,6 +163,8 @@ def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:
                                        ("s", "Close", 3, 36, "internal/store/db.go::DB.Close")]),
         # a bare name is no method's, whose type another file of the package defines: Mark is the function
         ("gopkg/marks.go", [("", "Command", 3, 10, "gopkg/cmd.go::Command"), ("", "Mark", 3, 41, "gopkg/marks.go::Mark")]),
+        # a dot import's exported names are the file's bare names; an unexported one is not
+        ("dot/main.go", [("", "Open", 5, 15, "internal/store/store.go::Open")]),
         ("java/src/com/acme/Runner.java", [("", "Main", 2, 23, "java/src/com/acme/Main.java::Main")]),
         ("src/main.c", [("", "helper", 3, 25, "src/local.h::helper")]),
         # a class of the package is a qualifier too, as it is a name

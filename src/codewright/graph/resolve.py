@@ -500,6 +500,8 @@ class Resolver:
         elif language == "rust":
             last = imp.module.rsplit("::", 1)[-1]
             found.names[imp.alias or last] = self._member_or_submodule(target, last)
+        elif language == "go" and imp.alias == ".":  # `import . "pkg"`: the package's names are the file's own
+            found.stars.append(target)
         elif language == "go":
             found.names[imp.alias or imp.module.rsplit("/", 1)[-1]] = ("file", target)
         elif language in _JS and imp.alias:  # `const m = require("./m")`
@@ -621,6 +623,11 @@ class Resolver:
             self._stars_cycle = False
         return found
 
+    def _star_takes(self, path: str, name: str) -> bool:
+        """Whether the star imports of `path` that do not chain (a C include, a Go dot import) take `name`: a Go
+        package gives its exported names only, those starting with an upper-case letter."""
+        return self._language_of(path) != "go" or name[:1].isupper()
+
     def _star_exports(self, path: str, name: str) -> bool:
         """Whether a star import of `path` takes `name`: in Python the names its `__all__` lists (its `export`
         references), or without one every name not starting with `_`; in JavaScript every name but the
@@ -699,8 +706,8 @@ class Resolver:
                 sid = self._starred(path, name)
                 if sid:
                     return sid
-            else:
-                for star in self.bindings(path).stars:  # a C include: the header's own names
+            elif self._star_takes(path, name):
+                for star in self.bindings(path).stars:  # a C include: the header's own names; a Go dot import's
                     sid = self.top(star).get(name)
                     if sid:
                         return sid

@@ -101,6 +101,7 @@ SCHEMA_VERSION = 35  # 2: refs.scope holds symbols.id; 3: signatures without com
 # (`f`), or no symbol (`g: function` in the inner object)
 # 35: a Rust item's signature has its attributes before it (`#[derive(Debug)] struct S`), a JS/TS class's or
 # method's its decorators (`@Component({...}) class X`), cut as Python's are
+# and a Go dot import (`import . "pkg"`) makes the package's exported names the file's bare names
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
