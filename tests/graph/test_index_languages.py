@@ -71,6 +71,9 @@ FILES = {
                                     "  void use(Runnable emit) { emit.run(); }\n}\n",
     "java/src/com/acme/Runner.java": "package com.acme;\npublic class Runner { Main main; }\n",
     "rs/src/util.rs": "pub fn helper() {}\n",
+    "nest/Cargo.toml": '[package]\nname = "nest"\n',
+    "nest/src/lib.rs": "mod outer {\n    mod x;\n    mod mid {\n        mod y;\n    }\n}\nmod x;\n",
+    "nest/src/x.rs": "", "nest/src/outer/x.rs": "", "nest/src/outer/mid/y.rs": "", "nest/src/y.rs": "",
     "cr/Cargo.toml": '[package]\nname = "cr"\n',
     "cr/src/lib.rs": "pub mod net;\npub struct Error;\n",
     "cr/src/net.rs": "mod tcp;\nuse crate::{Error};\npub fn fail() -> Error { Error }\n"
@@ -113,6 +116,8 @@ def resolved(index: Index, path: str) -> list[tuple]:
         # net.rs's modules are in net/; crate is the root file, super the module that declares the file's
         ("cr/src/net.rs", [("tcp", "cr/src/net/tcp.rs"), ("crate", "cr/src/lib.rs"), ("super", "cr/src/net.rs")]),
         ("cr/src/net/tcp.rs", [("super", "cr/src/net.rs")]),
+        # a module an inline module declares is in the folder it names, not the crate root's
+        ("nest/src/lib.rs", [("x", "nest/src/outer/x.rs"), ("y", "nest/src/outer/mid/y.rs"), ("x", "nest/src/x.rs")]),
     ],
 )
 def test_imports_resolve(index: Index, path: str, imports: list[tuple]) -> None:

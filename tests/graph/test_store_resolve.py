@@ -21,6 +21,7 @@ PATHS = {
     "java/src/com/acme/Widget.java", "java/src/com/acme/Main.java",
     "rs/src/main.rs", "rs/src/net/mod.rs", "rs/src/net/tcp.rs", "rs/src/util.rs",
     "rs/src/net/util.rs", "rs/src/net/tcp/frame.rs", "rs/Cargo.toml", "rs/tests/api.rs", "rs/tests/common/mod.rs",
+    "rs/src/outer/x.rs", "rs/src/outer/mid/y.rs", "rs/src/util/inner/z.rs",
 }
 OWN_MODULE = python_modules(PATHS)
 MMAP = ModuleMap.build(PATHS, OWN_MODULE, {"go.mod": "module example.com/app\n\ngo 1.21\n"})
@@ -132,6 +133,28 @@ def test_python_module_names(path: str, module: str | None) -> None:
 )
 def test_import_resolution(path: str, language: str, module: str, level: int, target: str | None) -> None:
     assert MMAP.resolve(path, language, module, level, OWN_MODULE.get(path)) == target
+
+
+@pytest.mark.parametrize(
+    ("path", "module", "level", "scope", "target"),
+    [
+        # `mod outer { mod x; }`: the modules an inline module declares are in the folder it names
+        ("rs/src/main.rs", "x", 1, "rs/src/main.rs::outer", "rs/src/outer/x.rs"),
+        ("rs/src/main.rs", "y", 2, "rs/src/main.rs::outer.mid", "rs/src/outer/mid/y.rs"),
+        ("rs/src/main.rs", "x", 1, "rs/src/main.rs::outer.f", "rs/src/outer/x.rs"),  # `use x::Item` in its fn
+        ("rs/src/util.rs", "z", 1, "rs/src/util.rs::inner", "rs/src/util/inner/z.rs"),  # below the file's folder
+        ("rs/src/main.rs", "net", 1, "rs/src/main.rs::outer", "rs/src/net/mod.rs"),  # none there: the crate root's
+        # self and super in an inline module: its modules' files are in its folder, its items the file's
+        ("rs/src/main.rs", "self::x::Item", 1, "rs/src/main.rs::outer", "rs/src/outer/x.rs"),
+        ("rs/src/main.rs", "super::x", 2, "rs/src/main.rs::outer.mid", "rs/src/outer/x.rs"),
+        ("rs/src/main.rs", "self::Item", 1, "rs/src/main.rs::outer", "rs/src/main.rs"),
+        ("rs/src/main.rs", "super::Item", 1, "rs/src/main.rs::outer", "rs/src/main.rs"),
+        ("rs/src/main.rs", "x", 1, None, None),  # no scope says the inline module: the crate root's, none
+    ],
+)
+def test_a_rust_inline_modules_modules_are_in_its_folder(path: str, module: str, level: int, scope: str | None,
+                                                          target: str | None) -> None:
+    assert MMAP.resolve(path, "rust", module, level, None, (), scope) == target
 
 
 JAVA_PATHS = {"java/src/com/acme/Main.java", "java/src/com/acme/util/Gear.java", "java/test/com/acme/util/GearTest.java",

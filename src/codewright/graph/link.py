@@ -71,8 +71,8 @@ class FactsWriter:
         ).fetchone()[0]
         self.ids[item.path] = file_id
         self.languages[item.path] = item.language
-        targets = [self.mmap.resolve(item.path, item.language, i[0], i[4], module, i[1].split(",") if i[1] else [])
-                   for i in item.imports]
+        targets = [self.mmap.resolve(item.path, item.language, i[0], i[4], module, i[1].split(",") if i[1] else [],
+                                     i[5]) for i in item.imports]
         self.imports[item.path] = [
             ImportRow(i[0], i[1].split(",") if i[1] else [], i[2], i[4], t)
             for i, t in zip(item.imports, targets)
@@ -452,14 +452,15 @@ def relink_imports(conn: sqlite3.Connection, mmap: ModuleMap, modules: dict[str,
     must be redone, and so must the uses of those names in the files importing them, at any depth.
     """
     rows = conn.execute(
-        "SELECT i.id, f.path, f.language, i.module, i.names, i.alias, i.level, i.target FROM imports i JOIN files f"
-        " ON f.id = i.file_id"
+        "SELECT i.id, f.path, f.language, i.module, i.names, i.alias, i.level, i.scope, i.target FROM imports i"
+        " JOIN files f ON f.id = i.file_id"
     ).fetchall()
     updates, retarget = [], defaultdict(set)
-    for iid, path, language, module, names, alias, level, old in rows:
+    for iid, path, language, module, names, alias, level, scope, old in rows:
         if path in changed:
             continue
-        target = mmap.resolve(path, language, module, level, modules.get(path), names.split(",") if names else [])
+        target = mmap.resolve(path, language, module, level, modules.get(path), names.split(",") if names else [],
+                              scope)
         if target != old:
             updates.append((target, iid))
             retarget[path].update(_bound_names((module, names, alias)))

@@ -198,11 +198,14 @@ class ModuleMap:
         return found
 
     def resolve(self, path: str, language: str | None, module: str, level: int, own_module: str | None,
-                names: Sequence[str] = ()) -> str | None:
+                names: Sequence[str] = (), scope: str | None = None) -> str | None:
         """The file (or package folder) the import names; `names` what it takes, by which a Java import of one
-        class (`import a.b.C;`: module a.b, names [C]) is of the class's file."""
+        class (`import a.b.C;`: module a.b, names [C]) is of the class's file; `scope` the id of the symbol it is
+        in, which names the inline modules around a Rust import."""
         if language == "java":
             return self._java(path, module, names)
+        if language == "rust":
+            return self._rust(path, module, level, _inline_modules(scope, level))
         handler = _RESOLVERS.get(language or "")
         return handler(self, path, module, level, own_module) if handler else None
 
@@ -287,12 +290,14 @@ class ModuleMap:
                 found[p.rpartition("/")[2]].append(p)
         return [p for p in self._by_last[folders].get(rel.rpartition("/")[2], ()) if p == rel or p.endswith("/" + rel)]
 
-    def _rust(self, path: str, module: str, level: int, own_module: str | None) -> str | None:
+    def _rust(self, path: str, module: str, level: int, inline: tuple[str, ...]) -> str | None:
         """The file of a `use` path or a `mod` declaration, `level` the inline modules (`mod tests { ... }`) the
-        import sits in. `crate` is the crate's root file, `self` the importing module, `super` the module it is
-        declared in (in a file's inline module, the file itself); each next name is a module's file while one is
-        found, the rest items of the last. A path of no such keyword starts at a module the file declares, or
-        at the crate root's, as the 2015 edition read it; any other (`std::io`) names another crate."""
+        import sits in, `inline` their names where known. `crate` is the crate's root file, `self` the importing
+        module, `super` the module it is declared in (in a file's inline module, the file itself); each next name
+        is a module's file while one is found, the rest items of the last. A path of no such keyword starts at a
+        module the file, or its inline module, declares (`mod outer { mod x; }` in src/lib.rs is src/outer/x.rs),
+        or at the crate root's, as the 2015 edition read it; any other (`std::io`) names another crate."""
+        known = len(inline) == level  # the inline modules' names: their modules' files are in folders so named
         parts = module.split("::")
         if parts[0] == "crate":
             current: str | None = self._rust_crate_root(path)
@@ -307,10 +312,13 @@ class ModuleMap:
                     if current is None:
                         return None
                 parts = parts[1:]
-            if depth:  # still in an inline module: its items and modules are the file's
-                return path
+            if depth:  # still in an inline module: its items are the file's, its modules' files in its folder
+                child = self._rust_child(path, parts[0], inline[:depth]) if known and parts else None
+                if child is None:
+                    return path
+                current, parts = child, parts[1:]
         else:
-            first = (self._rust_child(path, parts[0]) if not level else None) \
+            first = (self._rust_child(path, parts[0], inline) if known else None) \
                 or self._rust_child(self._rust_crate_root(path), parts[0])
             if first is None:
                 return None
@@ -334,12 +342,14 @@ class ModuleMap:
         return posixpath.basename(folder) == "bin" and posixpath.basename(up) == "src" \
             and posixpath.join(posixpath.dirname(up), "Cargo.toml") in self.paths
 
-    def _rust_child(self, path: str, name: str) -> str | None:
+    def _rust_child(self, path: str, name: str, inline: tuple[str, ...] = ()) -> str | None:
         """The file of module `name` that the module in `path` declares (`mod name;`): in the file's folder for a
-        crate root or a mod.rs, in the folder named as the file for any other (src/net.rs's in src/net/)."""
+        crate root or a mod.rs, in the folder named as the file for any other (src/net.rs's in src/net/); declared
+        in the file's inline modules `inline`, in the folders they name below that (src/outer/ for src/lib.rs's
+        `mod outer { mod name; }`)."""
         folder = posixpath.dirname(path) if path.endswith("/mod.rs") or path == "mod.rs" \
             or self._rust_is_crate_root(path) else path.removesuffix(".rs")
-        base = posixpath.join(folder, name)
+        base = posixpath.join(folder, *inline, name)
         return next((c for c in (base + ".rs", base + "/mod.rs") if c in self.paths), None)
 
     def _rust_parent(self, path: str) -> str | None:
@@ -374,8 +384,16 @@ _RESOLVERS: dict[str, Callable] = {
     "go": ModuleMap._go,
     "c": ModuleMap._c,
     "cpp": ModuleMap._c,
-    "rust": ModuleMap._rust,
 }
+
+
+def _inline_modules(scope: str | None, level: int) -> tuple[str, ...]:
+    """The names of the `level` inline modules a Rust import is in, outermost first, read from the id of the
+    symbol it is in (`src/lib.rs::outer.inner` for `mod outer { mod inner { mod x; } }`); () where it says fewer."""
+    if not level or not scope:
+        return ()
+    parts = split_id(scope)[1].split(".")
+    return tuple(parts[:level]) if len(parts) >= level else ()
 
 
 @dataclass
