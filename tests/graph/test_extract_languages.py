@@ -408,6 +408,12 @@ LONG_DERIVE = b"#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Or
     ("a.js", b"class C {\n  @bound\n  go() {}\n}\n", "C.go", "@bound go()"),
     ("A.java", b"class A {\n  @Override\n  public String toString() { return \"\"; }\n}\n", "A.toString",
      "@Override public String toString()"),
+    # a Java annotation over 60 characters is cut as a decorator is, where it is among the modifiers
+    ("A.java", (b'class A {\n  @RequestMapping(value = "/api/v1/things/{id}", method = RequestMethod.GET)\n'
+                b'  public String get(@PathVariable("id") String id) { return id; }\n}\n'), "A.get",
+     '@RequestMapping(...) public String get(@PathVariable("id") String id)'),
+    ("A.java", b'@SuppressWarnings({"unchecked", "rawtypes", "deprecation", "serial", "cast"})\nclass A {}\n', "A",
+     "@SuppressWarnings(...) class A"),
 ])
 def test_signatures_show_decorators_and_attributes(path, source, sid, signature):
     """`#[derive(Debug)] struct S` showed as `struct S`, `@Component(...) class X` as `class X`: a test, a

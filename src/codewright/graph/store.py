@@ -100,9 +100,9 @@ SCHEMA_VERSION = 35  # 2: refs.scope holds symbols.id; 3: signatures without com
 # key a symbol), in a variable's object, module.exports', a prototype's or a default's: they were `A.f`, bare
 # (`f`), or no symbol (`g: function` in the inner object)
 # 35: a Rust item's signature has its attributes before it (`#[derive(Debug)] struct S`), a JS/TS class's or
-# method's its decorators (`@Component({...}) class X`), cut as Python's are; a Go dot import (`import . "pkg"`)
-# makes the package's exported names the file's bare names; a Rust `mod x;` in an inline module (`mod outer
-# { mod x; }` in src/lib.rs) imports src/outer/x.rs
+# method's its decorators (`@Component({...}) class X`), cut as Python's are, as a long Java annotation now is; a
+# Go dot import (`import . "pkg"`) makes the package's exported names the file's bare names; a Rust `mod x;` in an
+# inline module (`mod outer { mod x; }` in src/lib.rs) imports src/outer/x.rs
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -65,7 +65,8 @@ def imports(src: Source, node: Node) -> list[Import]:
 
 
 SPEC = tags.Spec("java", Language(tree_sitter_java.language()), DEFS_SCM, REFS_SCM, imports,
-                 comments=frozenset({"block_comment", "line_comment"}))
+                 comments=frozenset({"block_comment", "line_comment"}),
+                 annotations=frozenset({"annotation", "marker_annotation"}))
 
 
 def extract(path: str, src: Source, module: str, language: str) -> FileFacts:

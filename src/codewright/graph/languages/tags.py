@@ -55,6 +55,7 @@ from tree_sitter import Language, Node, Parser, Query
 from codewright.graph.facts import FileFacts, Import, Reference, Symbol
 from codewright.graph.languages.base import (
     CHUNK_KINDS,
+    MAX_DECORATOR,
     ScopeMap,
     Source,
     code_chunks,
@@ -89,6 +90,7 @@ class Spec:
     wrappers: frozenset[str] = frozenset()  # nodes wrapping one definition (export, template)
     comments: frozenset[str] = frozenset({"comment"})
     attributes: frozenset[str] = frozenset()  # nodes before a definition that belong to it, its signature shows
+    annotations: frozenset[str] = frozenset()  # nodes in a definition's first child, `modifiers`, its signature cuts
     keywords: dict[str, str] = field(default_factory=dict)  # node type -> the keyword its group's wrapper holds
     arrow: bool = False  # "->" separates a member from its object (C, C++), not a return type (Rust)
     flat: frozenset[str] = frozenset()  # definition nodes that hold no symbol (C's typedef of a struct)
@@ -351,7 +353,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         sym = Symbol(sid, parts[-1], sep.join(([package] if package else []) + qual_parts), kind,
                      srow + 1, erow + 1, src.col(srow, scol), end_col,
                      _decorators(src, context, top, node.start_byte) + spec.keywords.get(node.type, "")
-                     + _signature(src, node) + (";" if d.kind == "prototype" else ""),
+                     + _signature(src, node, spec.annotations) + (";" if d.kind == "prototype" else ""),
                      doc, parent_id)
         symbols.append(sym)
         by_id[sid] = sym
@@ -543,7 +545,7 @@ def comment_line(text: str) -> str:
 _COMMENT_MARKERS = ("//", "/*")  # a comment in every language of this module starts so
 
 
-def _signature(src: Source, node: Node) -> str:
+def _signature(src: Source, node: Node, annotations: frozenset[str] = frozenset()) -> str:
     body = node.child_by_field_name("body")
     if body is None:
         value = node.child_by_field_name("value") or node.child_by_field_name("right")  # `x.f = function`
@@ -556,7 +558,24 @@ def _signature(src: Source, node: Node) -> str:
         brace = text.find("{")
         text = text[:brace] if brace > 0 else text
     text = compact(text).rstrip(";{ ").removesuffix("=>").rstrip()
+    for long, shown in _long_annotations(src, node, annotations):
+        text = text.replace(long, shown, 1)
     return text if len(text) <= _SIGNATURE_MAX else text[: _SIGNATURE_MAX - 3] + "..."
+
+
+def _long_annotations(src: Source, node: Node, annotations: frozenset[str]) -> list[tuple[str, str]]:
+    """(as written, as shown) for each annotation over MAX_DECORATOR characters among the definition's modifiers
+    (Java's `@RequestMapping(value = "/api/...", method = GET) public String get()`), cut as a Python decorator is:
+    a long one took most of the signature. Only modifiers longer than that are looked into."""
+    first = node.child(0) if annotations else None
+    if first is None or first.type != "modifiers" or first.end_byte - first.start_byte <= MAX_DECORATOR:
+        return []
+    found = []
+    for child in first.children:
+        if child.end_byte - child.start_byte > MAX_DECORATOR and child.type in annotations:
+            text = compact(code_only(src, child, child.start_byte, child.end_byte, _COMMENT_MARKERS))
+            found.append((text, shown_decorator(text)))
+    return found
 
 
 def _separator_before(data: bytes, start: int, arrow: bool) -> int:
