@@ -213,38 +213,26 @@ def test_an_account_out_of_credit_hands_the_request_to_the_fallback(servers, pro
     assert servers[0].count() == 1 and gw.session.calls[-1].attempts == 2
 
 
-@pytest.mark.parametrize("after_chunks, error, outcomes", [
-    (1, GatewayError, ["server"] * 3),  # before the first token: retried, as a server error
-    (2, StreamInterrupted, ["server"]),  # after it: the stream is interrupted, never passed off as whole
-], ids=["before any token", "after a token"])
-def test_an_openai_error_in_the_stream_is_one_readable_line(server: ModelServer, after_chunks: int, error,
-                                                            outcomes: list[str]) -> None:
-    """OpenAI's `data: {"error": {...}}` mid-stream was shown as the object's Python repr."""
-    server.script(*[Turn("alpha beta", fault=Fault.stream_error("server_error", after_chunks), chunk_size=6)] * 3)
-    with pytest.raises(error) as info:
-        list(gateway({"main": [deployment("openai", server)]}).stream(_req()))
-    assert [a.outcome for a in info.value.attempts] == outcomes
-    assert info.value.attempts[0].message == "error in stream: injected server_error (server_error)"
-
-
 RUNNER_CRASH = ("an error was encountered while running the model: CUDA error: out of memory\n"
                 "  current device: 0, in function ggml_backend_cuda_buffer_type_alloc_buffer")
 
 
-@pytest.mark.parametrize("after_chunks, error, outcomes", [
-    (0, GatewayError, ["server"] * 3),  # before the first token: retried, as a server error
-    (1, StreamInterrupted, ["server"]),  # after it: the stream is interrupted, never passed off as whole
-], ids=["before any token", "after a token"])
-def test_an_ollama_error_in_the_stream_is_one_readable_line(server: ModelServer, after_chunks: int, error,
-                                                            outcomes: list[str]) -> None:
-    """Ollama's `{"error": "..."}` line mid-stream went to the user as the server wrote it, over several lines."""
-    server.script(*[Turn("alpha beta", fault=Fault.stream_error(RUNNER_CRASH, after_chunks), chunk_size=6)] * 3)
+@pytest.mark.parametrize("protocol, fault, after_chunks, error, outcomes, message", [
+    # before the first token: retried, as a server error; after it: the stream is interrupted, never passed off whole
+    ("openai", "server_error", 1, GatewayError, ["server"] * 3, "injected server_error (server_error)"),
+    ("openai", "server_error", 2, StreamInterrupted, ["server"], "injected server_error (server_error)"),
+    ("ollama", RUNNER_CRASH, 0, GatewayError, ["server"] * 3, " ".join(RUNNER_CRASH.split())),
+    ("ollama", RUNNER_CRASH, 1, StreamInterrupted, ["server"], " ".join(RUNNER_CRASH.split())),
+], ids=["openai before any token", "openai after a token", "ollama before any token", "ollama after a token"])
+def test_an_error_in_the_stream_is_one_readable_line(server: ModelServer, protocol: str, fault: str, after_chunks: int,
+                                                     error, outcomes: list[str], message: str) -> None:
+    """OpenAI's `data: {"error": {...}}` mid-stream was shown as the object's Python repr; Ollama's
+    `{"error": "..."}` line went to the user as the server wrote it, over several lines."""
+    server.script(*[Turn("alpha beta", fault=Fault.stream_error(fault, after_chunks), chunk_size=6)] * 3)
     with pytest.raises(error) as info:
-        list(gateway({"main": [deployment("ollama", server)]}).stream(_req()))
+        list(gateway({"main": [deployment(protocol, server)]}).stream(_req()))
     assert [a.outcome for a in info.value.attempts] == outcomes
-    assert info.value.attempts[0].message == (
-        "error in stream: an error was encountered while running the model: CUDA error: out of memory current "
-        "device: 0, in function ggml_backend_cuda_buffer_type_alloc_buffer")
+    assert info.value.attempts[0].message == f"error in stream: {message}"
 
 
 def test_openais_insufficient_quota_is_not_retried_on_that_deployment(server: ModelServer) -> None:

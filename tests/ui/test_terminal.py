@@ -56,55 +56,36 @@ def test_outcome_drawn_green_when_it_exits_0_else_red(outcome: str, exit_code: i
     assert out.getvalue().startswith(f"{colour}{outcome}\x1b[0m: r")
 
 
-@pytest.mark.parametrize(("written", "drawn"), [
-    (0, "done: r · 2 step(s), 900 in (600 cached), 40 out, $0.0100\n"),
-    (250, "done: r · 2 step(s), 900 in (600 cached, 250 cache writes), 40 out, $0.0100\n"),
-])
-def test_the_summary_says_the_cache_writes(written: int, drawn: str) -> None:
-    """Anthropic's cache writes, billed above the input price, were left out where the cache reads were said."""
+@pytest.mark.parametrize(("written", "calls", "drawn"), [
+    (0, 0, "done: r · 2 step(s), 900 in (600 cached), 40 out, $0.0100\n"),
+    (250, 0, "done: r · 2 step(s), 900 in (600 cached, 250 cache writes), 40 out, $0.0100\n"),
+    (0, 2, "done: r · 2 step(s), 900 in (600 cached), 40 out (estimated in 2 call(s)), $0.0100\n"),
+], ids=["plain", "cache writes", "estimated calls"])
+def test_the_summary_says_the_cache_writes_and_the_calls_whose_usage_was_estimated(written: int, calls: int,
+                                                                                    drawn: str) -> None:
+    """Anthropic's cache writes, billed above the input price, were left out where the cache reads were said; and
+    where servers reported no usage, the totals holding the gateway's estimates were drawn as their counts."""
     out = io.StringIO()
     TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.Finished(
         session="s", seq=1, outcome="done", reason="r", exit_code=0, steps=2, input_tokens=900, output_tokens=40,
-        cache_read_tokens=600, cache_write_tokens=written, cost=0.01))
+        cache_read_tokens=600, cache_write_tokens=written, cost=0.01, estimated_calls=calls))
     assert out.getvalue() == drawn
 
 
-@pytest.mark.parametrize(("read", "written", "drawn"), [
-    (0, 0, "model m: 900 in, 40 out, $0.0100, 0.1s\n"),
-    (600, 0, "model m: 900 in, 600 cached, 40 out, $0.0100, 0.1s\n"),
-    (0, 850, "model m: 900 in, 850 cache writes, 40 out, $0.0100, 0.1s\n"),
-])
-def test_each_model_call_says_its_cache_writes(read: int, written: int, drawn: str) -> None:
+@pytest.mark.parametrize(("read", "written", "estimated", "drawn"), [
+    (0, 0, False, "model m: 900 in, 40 out, $0.0100, 0.1s\n"),
+    (600, 0, False, "model m: 900 in, 600 cached, 40 out, $0.0100, 0.1s\n"),
+    (0, 850, False, "model m: 900 in, 850 cache writes, 40 out, $0.0100, 0.1s\n"),
+    (0, 0, True, "model m: 900 in, 40 out (estimated), $0.0100, 0.1s\n"),
+], ids=["plain", "cache reads", "cache writes", "estimated"])
+def test_each_model_call_says_its_cache_writes_and_whether_its_usage_was_estimated(read: int, written: int,
+                                                                                   estimated: bool, drawn: str) -> None:
+    """Cache writes were left out; and where the server reported no usage, the gateway's estimate was drawn as the
+    server's count."""
     out = io.StringIO()
     TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.ModelCallFinished(
         session="s", seq=1, step=1, model="m", finish_reason="stop", input_tokens=900, output_tokens=40,
-        cache_read_tokens=read, cache_write_tokens=written, cost=0.01, latency_s=0.1))
-    assert out.getvalue() == drawn
-
-
-@pytest.mark.parametrize(("estimated", "drawn"), [
-    (False, "model m: 900 in, 40 out, $0.0100, 0.1s\n"),
-    (True, "model m: 900 in, 40 out (estimated), $0.0100, 0.1s\n"),
-])
-def test_a_model_call_whose_usage_was_estimated_says_so(estimated: bool, drawn: str) -> None:
-    """The server reported no usage, and the gateway's estimate was drawn as the server's count."""
-    out = io.StringIO()
-    TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.ModelCallFinished(
-        session="s", seq=1, step=1, model="m", finish_reason="stop", input_tokens=900, output_tokens=40,
-        cache_read_tokens=0, cache_write_tokens=0, cost=0.01, latency_s=0.1, estimated=estimated))
-    assert out.getvalue() == drawn
-
-
-@pytest.mark.parametrize(("calls", "drawn"), [
-    (0, "done: r · 2 step(s), 900 in (0 cached), 40 out, $0.0100\n"),
-    (2, "done: r · 2 step(s), 900 in (0 cached), 40 out (estimated in 2 call(s)), $0.0100\n"),
-])
-def test_the_summary_says_how_many_calls_had_their_usage_estimated(calls: int, drawn: str) -> None:
-    """The servers reported no usage, and the totals holding the gateway's estimates were drawn as their counts."""
-    out = io.StringIO()
-    TerminalRenderer(Console(file=out, width=200, color_system=None))(ev.Finished(
-        session="s", seq=1, outcome="done", reason="r", exit_code=0, steps=2, input_tokens=900, output_tokens=40,
-        cache_read_tokens=0, cost=0.01, estimated_calls=calls))
+        cache_read_tokens=read, cache_write_tokens=written, cost=0.01, latency_s=0.1, estimated=estimated))
     assert out.getvalue() == drawn
 
 
