@@ -23,7 +23,8 @@ PYTHON = {
     "pkg/fmt.py": "def pretty(x):\n    return str(x)\n\n\ndef helper():\n    return 1\n",
     "pkg/models.py": "from .fmt import pretty\n\n\nclass User:\n    def name(self):\n        return pretty(self)\n",
     "pkg/sub/deep.py": "from pkg.models import User\n\n\ndef low():\n    return User().name()\n",
-    "app/main.py": "from pkg import fmt\nimport pkg.models as m\n\n\ndef run():\n    return fmt.pretty(m.User())\n",
+    "app/main.py": "from pkg import fmt\nimport pkg.models as m\n\n\ndef run():\n    return fmt.pretty(m.User())\n"
+                   "\n\ndef lazy():\n    from pkg.fmt import helper\n    return helper()\n",
     "tools/script.py": "import deep\nfrom pkg.sub.deep import low\n\nlow()\n",
 }
 JAVASCRIPT = {

@@ -279,6 +279,65 @@ def test_a_module_re_exported_by_its_package_resolves_the_same_cold_and_incremen
                                                  ("dumps", 3, 6, "call", "json", "pkg/json/__init__.py::dumps")]
 
 
+LOCAL_IMPORTS = {
+    "pkg/__init__.py": "",
+    "pkg/mod.py": "def helper():\n    return 1\n\n\ndef other():\n    return 2\n",
+    "use.py": "def helper():\n    return 0\n\n\n"
+              "def f():\n    from pkg.mod import helper\n    return helper()\n\n\n"
+              "def g():\n    return helper()\n\n\n"
+              "def outer():\n    import pkg.mod as m\n\n    def inner():\n        return m.other()\n    return inner\n\n\n"
+              "class C:\n    from pkg.mod import other\n    x = other()\n\n    def meth(self):\n        return other()\n",
+    "rs/src/lib.rs": "pub mod x;\nfn f() {\n    use crate::x::Y;\n    Y::new();\n}\nfn g() { Y::new(); }\n"
+                     "mod t {\n    use crate::x::Y;\n    fn h() { Y::new(); }\n}\n",
+    "rs/src/x.rs": "pub struct Y;\nimpl Y {\n    pub fn new() -> Y { Y }\n}\n",
+}
+LOCAL_REFS = [
+    ("use.py", [
+        ("helper", 7, 12, "call", "", "pkg/mod.py::helper"),  # f's import shadows the module's helper
+        ("helper", 11, 12, "call", "", "use.py::helper"),  # g, beside f, does not see f's import
+        ("m", 18, 16, "name", "", "pkg/mod.py::"),  # a function in outer sees outer's import
+        ("other", 18, 18, "call", "m", "pkg/mod.py::other"),
+        ("other", 24, 9, "call", "", "pkg/mod.py::other"),  # the class body sees its own import, its method does not
+    ]),
+    ("rs/src/lib.rs", [
+        ("Y", 4, 5, "name", "", "rs/src/x.rs::Y"),
+        ("new", 4, 8, "call", "Y", "rs/src/x.rs::Y.new"),  # g, beside f, does not see f's `use`
+        ("Y", 9, 14, "name", "", "rs/src/x.rs::Y"),  # an inline module's `use`, seen in its functions
+        ("new", 9, 17, "call", "Y", "rs/src/x.rs::Y.new"),
+    ]),
+]
+LOCAL_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the importing files edited": [("use.py", LOCAL_IMPORTS["use.py"] + "\n"),
+                                   ("rs/src/lib.rs", LOCAL_IMPORTS["rs/src/lib.rs"] + "\n")],
+    "the imported names go and come back": [
+        ("pkg/mod.py", "def gone():\n    return 1\n"), ("pkg/mod.py", LOCAL_IMPORTS["pkg/mod.py"]),
+        ("rs/src/x.rs", "pub struct Z;\n"), ("rs/src/x.rs", LOCAL_IMPORTS["rs/src/x.rs"])],
+}
+
+
+@pytest.mark.parametrize("how", list(LOCAL_EDITS))
+@pytest.mark.parametrize(("path", "expected"), LOCAL_REFS, ids=[c[0] for c in LOCAL_REFS])
+def test_an_import_in_a_function_binds_its_names_in_it(tmp_path: Path, path: str, expected: list, how: str) -> None:
+    """`from pkg.mod import helper` in a function (django's way around import cycles), Rust's `use` in a fn or an
+    inline module: the references in that symbol, and in the functions in it, name what the import binds."""
+    repo = make_repo(tmp_path / "r", LOCAL_IMPORTS)
+    with Index.open(repo) as ix:
+        ix.build()
+        for edited, text in LOCAL_EDITS[how]:
+            (repo / edited).write_text(text)
+            os.utime(repo / edited, ns=((repo / edited).stat().st_mtime_ns + 10**9,) * 2)
+            ix.update([edited])
+        assert refs_of(ix, path) == expected
+
+
+def test_def_at_a_use_of_a_functions_import_is_what_it_imports(tmp_path: Path) -> None:
+    """`def` on `helper()` in f, which imports helper, is pkg/mod.py's, not the module-level helper of use.py."""
+    with Index.open(make_repo(tmp_path / "r", LOCAL_IMPORTS)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions("use.py:7:12")] == ["pkg/mod.py::helper"]
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

@@ -12,12 +12,23 @@ import json
 import posixpath
 import sqlite3
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import count, repeat
+from itertools import chain, count, repeat
 
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
-from codewright.graph.resolve import SELF_NAMES, ImportRow, ModuleMap, Resolver, go_receiver, is_package_init
+from codewright.graph.resolve import (
+    SCOPE_KINDS,
+    SELF_NAMES,
+    ImportRow,
+    LocalImports,
+    ModuleMap,
+    Resolver,
+    go_receiver,
+    is_package_init,
+    local_imports,
+)
 from codewright.graph.store import split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
@@ -43,7 +54,8 @@ class FactsWriter:
         self.modules = modules
         self.entries = entries
         self.ids: dict[str, int] = {}
-        self.imports: dict[str, list[ImportRow]] = {}
+        self.imports: dict[str, list[ImportRow]] = {}  # the module-level ones
+        self.local_imports: dict[str, LocalImports] = {}  # the files' imports in their symbols, of the few with any
         self.languages: dict[str, str | None] = {}
         self.chunk_id = (conn.execute("SELECT max(id) FROM chunks").fetchone()[0] or 0) + 1
         self.symbol_id = (conn.execute("SELECT max(id) FROM symbols").fetchone()[0] or 0) + 1
@@ -73,11 +85,11 @@ class FactsWriter:
         self.languages[item.path] = item.language
         targets = [self.mmap.resolve(item.path, item.language, i[0], i[4], module, i[1].split(",") if i[1] else [],
                                      i[5]) for i in item.imports]
-        self.imports[item.path] = [
-            ImportRow(i[0], i[1].split(",") if i[1] else [], i[2], i[4], t)
-            for i, t in zip(item.imports, targets)
-            if i[5] is None
-        ]
+        rows = [ImportRow(i[0], i[1].split(",") if i[1] else [], i[2], i[4], t) for i, t in zip(item.imports, targets)]
+        self.imports[item.path] = [row for row, i in zip(rows, item.imports) if i[5] is None]
+        if len(self.imports[item.path]) < len(rows):
+            self.local_imports[item.path] = local_imports(
+                ((i[5], row) for row, i in zip(rows, item.imports) if i[5] is not None), _hidden_in(item))
         self._facts(file_id, item, targets)
 
     def _facts(self, file_id: int, item: Parsed, targets: list[str | None]) -> None:
@@ -122,6 +134,17 @@ class FactsWriter:
         self.fts_rows, self.fts_chars = [], 0
 
 
+def _hidden_in(item: Parsed) -> Callable[[str], frozenset[str]]:
+    """The symbols of a parsed file that do not see the imports of the one around them: a class's methods and
+    nested classes (see `LocalImports`)."""
+    classes = {s[0] for s in item.symbols if s[3] == "class"}
+    hidden: dict[str, set[str]] = defaultdict(set)
+    for sid, _name, _q, kind, *_rest, parent in item.symbols:
+        if parent in classes and kind in SCOPE_KINDS:
+            hidden[parent].add(sid)
+    return lambda scope: frozenset(hidden.get(scope, ()))
+
+
 @dataclass
 class _Memory:
     """Per-file top-level names, class members and imports of a cold build."""
@@ -129,14 +152,16 @@ class _Memory:
     top: dict[str, dict[str, str]]
     members: dict[str, dict[str, str]]
     imports: dict[str, list[ImportRow]]
+    local_imports: dict[str, LocalImports]
     names: set[str]  # every name a reference can resolve through: symbol names and import bindings
     exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
     receivers: dict[str, str]  # a Go method's id -> its receiver variable
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, set(), {}, {})
-        for rows in writer.imports.values():
+        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {})
+        local_rows = (rows for scopes in writer.local_imports.values() for _, rows in scopes.values())
+        for rows in chain(writer.imports.values(), local_rows):
             for imp in rows:
                 found.names.update(n.partition(" as ")[2] or n.partition(" as ")[0] for n in imp.names)
                 found.names.update(imp.module.replace("::", ".").replace("/", ".").split("."))
@@ -177,7 +202,7 @@ class StoredTables:
 
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
-                        self.paths.__contains__, self.exports, self.receiver)
+                        self.paths.__contains__, self.exports, self.receiver, self.local_imports)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -233,6 +258,23 @@ class StoredTables:
         )
         return [ImportRow(m, n.split(",") if n else [], a, lv, t) for m, n, a, lv, t in rows]
 
+    def local_imports(self, path: str) -> LocalImports:
+        """The file's imports in its symbols (a function's `from x import y`), in the file's order."""
+        rows = self.conn.execute(
+            "SELECT i.scope, i.module, i.names, i.alias, i.level, i.target FROM imports i JOIN files f"
+            " ON f.id=i.file_id WHERE f.path=? AND i.scope IS NOT NULL ORDER BY i.id",
+            (path,),
+        ).fetchall()
+        return local_imports(((scope, ImportRow(m, n.split(",") if n else [], a, lv, t))
+                              for scope, m, n, a, lv, t in rows), self._hidden_in)
+
+    def _hidden_in(self, scope: str) -> frozenset[str]:
+        """The symbols in `scope` that do not see its imports: a class's methods and nested classes."""
+        return frozenset(sid for (sid,) in self.conn.execute(
+            "SELECT s.sid FROM symbols s WHERE s.parent=? AND s.kind IN (SELECT value FROM json_each(?))"
+            " AND EXISTS (SELECT 1 FROM symbols c WHERE c.sid=? AND c.kind='class')",
+            (scope, json.dumps(sorted(SCOPE_KINDS)), scope)))
+
     def exports(self, path: str) -> list[tuple[str, str]]:
         """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
         `__all__`."""
@@ -261,6 +303,7 @@ class Linker:
             all_paths.__contains__,
             self._load_exports,
             self._load_receiver,
+            self._load_local_imports,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -278,6 +321,9 @@ class Linker:
 
     def _load_imports(self, path: str) -> list[ImportRow]:
         return self.memory.imports.get(path, []) if self.memory else self.stored.imports(path)
+
+    def _load_local_imports(self, path: str) -> LocalImports:
+        return self.memory.local_imports.get(path, {}) if self.memory else self.stored.local_imports(path)
 
     def _load_receiver(self, sid: str) -> str:
         return self.memory.receivers.get(sid, "") if self.memory else self.stored.receiver(sid)
@@ -304,15 +350,16 @@ class Linker:
             first = self.first_ref[path]
             names, kinds, qualifiers, scopes = item.refs[0], item.refs[3], item.refs[4], item.refs[5]
             scoped = (self.resolver.scope_dependent(path, False), self.resolver.scope_dependent(path, True))
+            local = self.resolver.local_names(path)  # empty but in the few files importing in a function
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
-                # but for `self.x`, a bare name in Java, which may be a member of the class it is in, and a name a Go
-                # method's receiver qualifies
+                # but for `self.x`, a bare name in Java, which may be a member of the class it is in, a name a Go
+                # method's receiver qualifies, and a name an import in a function may bind
                 key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or scoped[bool(qualifier)] \
-                    else (name, qualifier)
+                    or (local and (qualifier or name) in local) else (name, qualifier)
                 if key not in seen:
                     target = resolve(path, name, qualifier, scopes[n], kinds[n])
                     seen[key] = (target, self._target_file(target)) if target else None

@@ -10,7 +10,9 @@ Two steps, both pure lookups in tables built from the whole tree:
    `mod tcp;` is src/net/tcp.rs).
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
-   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); in a Java
+   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); an import in a function
+   (`from pkg.mod import helper` in a method, Rust's `use` in a fn or an inline module) binds before those, for the
+   references in that function and the functions in it (not in a class's methods, for its body's); in a Java
    class, a method called bare or a class named bare is first a member of that class or of one around it; in a Go
    method, a name its receiver qualifies (`c.Flags()`) is a member of the receiver's type. Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
@@ -405,6 +407,24 @@ class ImportRow:
     target: str | None
 
 
+# The imports written in a symbol's body (a function's `from x import y`), by the symbol's id: each symbol's with the
+# ids of the symbols in it that do not see them, and the imports in the file's order. The symbols in a function see
+# its imports, at any depth; a class's methods and nested classes do not see its body's (Python's scopes), its
+# attributes (`x = other()`) do.
+LocalImports = dict[str, tuple[frozenset[str], list[ImportRow]]]
+SCOPE_KINDS = frozenset({"function", "method", "class"})  # the kinds of symbol a class's names are hidden from
+
+
+def local_imports(rows: Iterable[tuple[str, ImportRow]], hidden_from: Callable[[str], frozenset[str]]) -> LocalImports:
+    """(scope's id, import) rows grouped by scope; `hidden_from(scope)` the symbols in it blind to its imports."""
+    found: LocalImports = {}
+    for scope, row in rows:
+        if scope not in found:
+            found[scope] = (hidden_from(scope), [])
+        found[scope][1].append(row)
+    return found
+
+
 @dataclass
 class Bindings:
     """What one file's imports make visible: names bound to symbols or files, and star sources."""
@@ -426,6 +446,7 @@ class Resolver:
         has_file: Callable[[str], bool],
         load_exports: Callable[[str], list[tuple[str, str]]],
         load_receiver: Callable[[str], str],
+        load_local_imports: Callable[[str], LocalImports],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -435,11 +456,14 @@ class Resolver:
         self._has_file = has_file
         self._load_exports = load_exports
         self._load_receiver = load_receiver  # a Go method's receiver variable by the method's id
+        self._load_local_imports = load_local_imports
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
         self._members: dict[str, dict[str, str]] = {}
         self._bindings: dict[str, Bindings] = {}
+        self._local: dict[str, dict[str, tuple[frozenset[str], Bindings]]] = {}  # path -> scope -> (hidden, bound)
+        self._local_names: dict[str, frozenset[str]] = {}
         self._scoped: dict[str, bool] = {}
         self._stars_memo: dict[tuple[str, str], str | None] = {}
         self._stars_open: set[tuple[str, str]] = set()  # the star searches under way
@@ -479,12 +503,46 @@ class Resolver:
     def bindings(self, path: str) -> Bindings:
         if path not in self._bindings:
             self._bindings[path] = Bindings()  # placeholder: import cycles see it, not recursion
-            self._bind(path, self._bindings[path])
+            self._bind(path, self._load_imports(path), self._bindings[path])
         return self._bindings[path]
 
-    def _bind(self, path: str, found: Bindings) -> None:
+    def local_names(self, path: str) -> frozenset[str]:
+        """The names the imports in the file's symbols bind (a function's `from x import y`): a reference by one of
+        them, or qualified by one, resolves by the symbol it is written in. Empty for most files."""
+        names = self._local_names.get(path)
+        if names is None:
+            names = self._local_names[path] = frozenset(
+                name for _, bindings in self._scoped_bindings(path).values() for name in bindings.names)
+        return names
+
+    def _scoped_bindings(self, path: str) -> dict[str, tuple[frozenset[str], Bindings]]:
+        found = self._local.get(path)
+        if found is None:
+            found = self._local[path] = {}
+            for scope, (hidden, rows) in self._load_local_imports(path).items():
+                found[scope] = (hidden, Bindings())
+                self._bind(path, rows, found[scope][1])
+        return found
+
+    def _local_binding(self, path: str, scope: str, name: str) -> tuple[str, str] | None:
+        """What an import in the symbol `scope`, or in one around it whose imports it sees, binds `name` to, the
+        nearest first; None where none does. A module-level import is no such import: `bindings` holds it."""
+        scoped = self._scoped_bindings(path)
+        file, qual = split_id(scope)
+        parts = qual.split(".") if qual else []
+        inner = None  # the symbol one level in, on the way up from `scope`
+        while parts:
+            sid = f"{file}::{'.'.join(parts)}"
+            found = scoped.get(sid)
+            if found and inner not in found[0] and name in found[1].names:
+                return found[1].names[name]
+            inner = sid
+            parts.pop()
+        return None
+
+    def _bind(self, path: str, rows: list[ImportRow], found: Bindings) -> None:
         language = self._language_of(path)
-        for imp in self._load_imports(path):
+        for imp in rows:
             if imp.target is None:
                 continue
             target = imp.target
@@ -709,6 +767,13 @@ class Resolver:
         return language == "go" if qualified else language in _IMPLICIT_THIS
 
     def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None, kind: str = "") -> str | None:
+        local = self._local_names.get(path)
+        if local is None:
+            local = self.local_names(path)
+        if local and scope and (qualifier or name) in local:  # a name an import in a function binds, in one
+            binding = self._local_binding(path, scope, qualifier or name)
+            if binding is not None:  # it shadows the module's names
+                return self._member_of(binding, name) if qualifier else self._binding_sid(binding)
         if not qualifier:
             if kind in _MEMBER_KINDS and scope and self._language_of(path) in _IMPLICIT_THIS:
                 sid = self._enclosing_member(scope, name)
@@ -740,6 +805,10 @@ class Resolver:
         if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
             own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
             return self.members(own).get(name) if own else None
+        return self._member_of(binding, name)
+
+    def _member_of(self, binding: tuple[str, str], name: str) -> str | None:
+        """The member `name` of what a binding names: a file's top-level name or submodule, a symbol's member."""
         kind, value = binding
         if kind == "file":
             return self._binding_sid(self._member_or_submodule(value, name))

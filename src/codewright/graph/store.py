@@ -25,7 +25,7 @@ from typing import TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 35  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 36  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -103,6 +103,8 @@ SCHEMA_VERSION = 35  # 2: refs.scope holds symbols.id; 3: signatures without com
 # method's its decorators (`@Component({...}) class X`), cut as Python's are, as a long Java annotation now is; a
 # Go dot import (`import . "pkg"`) makes the package's exported names the file's bare names; a Rust `mod x;` in an
 # inline module (`mod outer { mod x; }` in src/lib.rs) imports src/outer/x.rs
+# 36: an import in a function or a Rust inline module (`def f(): from pkg.mod import helper`, `fn f() { use x::Y; }`)
+# binds its names for the references in it and in the functions in it; they were unresolved, or the module's
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
