@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -313,6 +313,47 @@ def test_a_change_of_permission_bits_alone_is_checkpointed_and_undone(repo: Path
     assert shadow.checkpoint("chmod").changes == [("sub/b.txt", "modified")]
     undo(shadow, start)
     assert (repo / "sub" / "b.txt").stat().st_mode & 0o777 == bits
+
+
+@pytest.fixture
+def umask() -> Iterator[Callable[[int], None]]:
+    """Set this process's umask for the test; the one it had is put back after."""
+    was = os.umask(0o022)
+    yield os.umask
+    os.umask(was)
+
+
+def _nothing(repo: Path) -> None:
+    pass
+
+
+def _chmod_600(repo: Path) -> None:
+    (repo / "sub" / "b.txt").chmod(0o600)
+
+
+def _delete_it(repo: Path) -> None:
+    (repo / "sub" / "b.txt").unlink()
+
+
+@pytest.mark.parametrize("change, made", [
+    (_nothing, None), (_chmod_600, [("sub/b.txt", "modified")]), (_delete_it, [("sub/b.txt", "deleted")]),
+], ids=["nothing", "chmod_600", "delete"])
+def test_a_umask_changed_between_checkpoints_is_no_change_and_undo_gives_the_bits_back(
+        repo: Path, umask: Callable[[int], None], change: Callable[[Path], None],
+        made: list[tuple[str, str]] | None) -> None:
+    """Bits were judged against the umask of each checkpoint: under 077 every 0644 file was odd, so a session
+    started after the user's umask changed listed every file as modified, though none had changed."""
+    (repo / "sub" / "b.txt").chmod(0o644)
+    before = snapshot(repo)
+    shadow = ShadowRepo(repo)
+    shadow.checkpoint("start")
+    umask(0o077)
+    change(repo)
+    checkpoint = shadow.checkpoint("next session")
+    assert (checkpoint.changes if checkpoint else None) == made
+    if checkpoint:
+        shadow.rewind(1)
+    assert snapshot(repo) == before
 
 
 def test_a_file_name_that_is_not_utf8_is_checkpointed_and_restored(repo: Path) -> None:

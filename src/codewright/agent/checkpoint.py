@@ -28,7 +28,10 @@ take. A file a command made in a folder listed as one entry is not seen.
 git records a file's mode as 644 or 755 only, and writes what it restores anew: a restore puts back the
 permission bits a file had: those its checkpoint recorded in its message, which names every file whose bits are
 not what git would give it (a private 0600 file, a read-only 0444 one), whether the restore rewrote the file or
-only its bits had changed since; a file still there that it does not name keeps its own, unless the last
+only its bits had changed since. What git would give is judged under the umask the first checkpoint was made with,
+which each records and the next keeps: a umask changed between sessions is no change of bits (every 0644 file was
+odd under 077, each listed as modified), and a file a restore makes anew that its checkpoint names no bits for
+gets that umask's. A file still there that it does not name keeps its own, unless the last
 checkpoint named it (its bits changed since: chmod 600), which gets git's own. A change of bits alone is a
 checkpoint's change too. Empty folders,
 which git cannot hold, are named there too and made again; an empty folder it does not name is removed (the
@@ -71,6 +74,7 @@ _CHANGE = {"A": "added", "M": "modified", "D": "deleted", "T": "modified"}
 LOCKS = ("index.lock", f"{BRANCH}.lock")  # git's own, in the shadow repository: what a killed git leaves behind
 LOCK_WAIT = 10.0  # seconds a git still at work on them (a killed run's) is waited for
 MODES = "modes: "  # the line of a checkpoint's message that records its files' permission bits (JSON)
+UMASK = "umask: "  # the line that records the umask those bits were judged against (JSON, an octal string)
 FOLDERS = "empty folders: "  # the line that records the folders holding nothing (JSON)
 IGNORED = "ignored: "  # the line that records what the ignore rules leave out, as git lists it (JSON)
 STAMPS = "ignored stamps: "  # the line that records the size and modification time of the files it lists (JSON)
@@ -274,13 +278,13 @@ class ShadowRepo:
         bits (`_odd_modes`): a step that changed a file's bits alone (chmod 600) made no checkpoint, and `undo` went
         back past the step before it. Such a file is a change `modified`, as a restore names it."""
         parent = self.seen = self.head()
-        odd, was = self._odd_modes(), {}
-        if parent:
-            held, message = self._git("log", "-1", "--format=%T%x00%B", parent).split("\0", 1)
-            was = _line(message, MODES) or {}
-            if held == tree and was == odd:
-                return None
+        held, message = self._git("log", "-1", "--format=%T%x00%B", parent).split("\0", 1) if parent else ("", "")
+        mask = _mask(message)
+        odd, was = self._odd_modes(mask), _line(message, MODES) or {}
+        if held == tree and was == odd:
+            return None
         modes = ["-m", MODES + json.dumps(odd, sort_keys=True)] if odd else []
+        modes += ["-m", UMASK + json.dumps(f"{mask:03o}")]
         args = ["commit-tree", tree, "-m", label, *modes, *self._folders_message(), *self._ignored_message()]
         args += ["-p", parent] if parent else []
         commit = self.seen = self._git(*args).strip()
@@ -288,13 +292,13 @@ class ShadowRepo:
         changes = _with_bits(self._changes(parent, commit), was, odd) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
 
-    def _odd_modes(self) -> dict[str, str]:
+    def _odd_modes(self, mask: int) -> dict[str, str]:
         """What the message of a checkpoint of the index records on its MODES line: the files whose permission bits
-        are not what git gives the file it writes (a private 0600 file), in octal, which a restore puts back. git
+        are not what git gives the file it writes under umask `mask` (a private 0600 file), in octal, which a
+        restore puts back. git
         records a regular file as 100755 exactly where its owner may execute it, so the bits alone say which mode
         it has, and its names are all that is read of the index. Each file is one lstat by name from an open
         folder: a Path made for each and the index's modes parsed cost more than the lstat itself."""
-        mask = _umask()
         paths = self._git("ls-files", "-z").split("\0")
         return {path: f"{bits:o}" for path, bits in _regular_bits(self.root, paths) if bits != _own_bits(bits, mask)}
 
@@ -365,6 +369,10 @@ class ShadowRepo:
         """What checkpoint `commit` recorded on the `line` of its message (MODES, FOLDERS); None where nothing."""
         return _line(self._git("log", "-1", "--format=%B", commit), line)
 
+    def _mask(self, commit: str) -> int:
+        """The umask checkpoint `commit` judged its files' bits against (`_mask`)."""
+        return _mask(self._git("log", "-1", "--format=%B", commit))
+
     def _recorded_modes(self, commit: str, since: str | None = None) -> dict[str, int | None]:
         """The permission bits checkpoint `commit` recorded (`_odd_modes`), and None (git's own) for the files it
         holds that checkpoint `since`, a later one, recorded and it did not: their bits changed after it (chmod 600),
@@ -414,12 +422,12 @@ class ShadowRepo:
         their executable bits as the checkpoint has them). A private 0600 file a command made readable, or a
         read-only one it made writable, and then edited, kept the bits of the edit's: the content came back, the
         permissions did not."""
-        recorded, mask = self._recorded_modes(commit, since), _umask()
+        recorded, mask = self._recorded_modes(commit, since), self._mask(commit)
         for path in paths:
             now = _bits(self.root / path)
             if now is None:
                 continue
-            kept = _executable(before[path], now & 0o100 != 0) if path in before else now
+            kept = _executable(before[path], now & 0o100 != 0) if path in before else _own_bits(now, mask)
             bits = recorded.get(path, kept)
             bits = _own_bits(now, mask) if bits is None else bits
             if bits != now:
@@ -429,7 +437,7 @@ class ShadowRepo:
         """Put back the bits `commit` recorded for the files whose bits alone changed since (`chmod 644 .env`), and
         git's own where checkpoint `since` recorded bits it did not (`chmod 600 notes.txt`): their content is the
         checkpoint's, so no change brought them into the restore. Returns them as changes."""
-        back, mask = [], _umask()
+        back, mask = [], self._mask(commit)
         for path, bits in self._recorded_modes(commit, since).items():
             now = _bits(self.root / path)
             if path in restored or now is None:
@@ -762,6 +770,14 @@ def _line(message: str, line: str) -> Any:
         if text.startswith(line):
             return json.loads(text[len(line):])
     return None
+
+
+def _mask(message: str) -> int:
+    """The umask a checkpoint's `message` records, or this process's where it records none (one made before the
+    umask was recorded, or no checkpoint yet): the first checkpoint's is kept, so that a umask changed between
+    sessions does not make every file's bits odd, and each listed as modified."""
+    recorded = _line(message, UMASK)
+    return _umask() if recorded is None else int(recorded, 8)
 
 
 def _with_bits(changes: list[tuple[str, str]], was: dict[str, str], now: dict[str, str]) -> list[tuple[str, str]]:
