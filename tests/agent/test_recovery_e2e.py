@@ -7,6 +7,7 @@ recovers from each; others are denied a command, reach a limit, or get stuck.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
 from codewright.agent import events as ev
@@ -23,6 +25,7 @@ from codewright.agent.loop import Limits
 
 from .harness import Script, call, last_result, run_agent
 from .test_events import documented_schema
+from .test_session_store import SRC
 
 CALC = "def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    return a * b\n"
 TESTS = "from calc import add, mul\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\ndef test_mul():\n    assert mul(2, 3) == 6\n"
@@ -411,6 +414,24 @@ def test_the_finished_event_counts_the_calls_whose_usage_was_estimated(tmp_path:
     jsonschema.validate(finished, documented_schema())
     assert (finished["type"], finished["steps"], finished["estimated_calls"]) == ("finished", 2, estimated_calls)
     assert finished["input_tokens"] == sum(e.input_tokens for e in calls) > 0
+
+
+@pytest.mark.parametrize(("flavor", "estimated_calls"), [("openai", 0), ("nousage", 2)])
+def test_sessions_json_lists_the_calls_whose_usage_was_estimated(tmp_path: Path, flavor: str,
+                                                                estimated_calls: int) -> None:
+    """The run's `finished` counted them, the saved session did not: `sessions --json` could not tell a session's
+    estimated totals from counted ones."""
+    root = project(tmp_path)
+    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
+                     lambda rec: Turn(tool_calls=[call("finish", summary="nothing to do")])])
+    with ModelServer(script, flavor=flavor) as server:
+        run = run_agent(root, server, "do nothing")
+    assert script.problems == [] and run.outcome.outcome == "done"
+    listed = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(root)],
+                            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": SRC})
+    document = json.loads(listed.stdout)
+    validate("sessions", document)
+    assert [row["estimated_calls"] for row in document["sessions"]] == [estimated_calls]
 
 
 def test_the_session_saves_the_cache_writes(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from tests.support.cli_schema import validate
 
 from codewright.agent.session import SessionStore
@@ -63,16 +64,18 @@ def test_a_store_from_before_process_ids_gets_the_columns(tmp_path: Path) -> Non
     assert outcomes(again) == {"old": "stopped"}  # no process known: nothing can be running it
 
 
-def test_a_store_from_before_cache_writes_gets_the_column_and_its_sessions_read_0(tmp_path: Path) -> None:
-    """Sessions list their cache writes (`sessions --json`); one saved before they were kept has none."""
+@pytest.mark.parametrize("column", ["cache_write_tokens", "estimated_calls"])
+def test_a_store_from_before_a_count_gets_the_column_and_its_sessions_read_0(tmp_path: Path, column: str) -> None:
+    """Sessions list their cache writes and estimated calls (`sessions --json`); one saved before they were kept
+    has none."""
     store = SessionStore(tmp_path)
-    store.db.execute("ALTER TABLE sessions DROP COLUMN cache_write_tokens")  # as stores were made before
+    store.db.execute(f"ALTER TABLE sessions DROP COLUMN {column}")  # as stores were made before
     store.db.execute("INSERT INTO sessions (id, task, model, mode, created, updated) VALUES ('old', 't', 'm', 'ask', 1, 1)")
     store.close()
     again = SessionStore(tmp_path)
     rows = [row.to_dict() for row in again.list()]
     validate("sessions", {"sessions": rows})
-    assert [row["cache_write_tokens"] for row in rows] == [0]
+    assert [row[column] for row in rows] == [0]
 
 
 def test_a_store_from_before_process_starts_still_tells_a_live_process(tmp_path: Path) -> None:

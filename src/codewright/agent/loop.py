@@ -687,7 +687,8 @@ class Agent:
         t = self.totals
         self.store.save(self.session, self.state(), outcome=outcome, reason=reason, steps=t.steps,
                         input_tokens=t.input_tokens, output_tokens=t.output_tokens,
-                        cache_read_tokens=t.cache_read_tokens, cache_write_tokens=t.cache_write_tokens, cost=t.cost)
+                        cache_read_tokens=t.cache_read_tokens, cache_write_tokens=t.cache_write_tokens, cost=t.cost,
+                        estimated_calls=t.estimated_calls)
 
     @held()  # a second Ctrl-C waits until the outcome is saved, then ends the process
     def _finish(self, outcome: Outcome) -> Outcome:

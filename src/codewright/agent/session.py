@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS sessions (
     output_tokens INTEGER NOT NULL DEFAULT 0,
     cache_read_tokens INTEGER NOT NULL DEFAULT 0,
     cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    estimated_calls INTEGER NOT NULL DEFAULT 0,  -- model calls whose usage was estimated: the server sent none
     cost REAL NOT NULL DEFAULT 0,
     state TEXT NOT NULL DEFAULT '{}',
     pid INTEGER,  -- the process that runs it now or ran it last
@@ -52,8 +53,10 @@ CREATE TABLE IF NOT EXISTS events (
 );
 """
 
-_ADDED = {"pid": "INTEGER", "pid_started": "INTEGER", "cache_write_tokens": "INTEGER NOT NULL DEFAULT 0"}
-"""The columns a store made before them lacks: `_add_column` gives it them (its old rows read 0 cache writes)."""
+_ADDED = {"pid": "INTEGER", "pid_started": "INTEGER", "cache_write_tokens": "INTEGER NOT NULL DEFAULT 0",
+          "estimated_calls": "INTEGER NOT NULL DEFAULT 0"}
+"""The columns a store made before them lacks: `_add_column` gives it them (its old rows read 0 cache writes and
+0 estimated calls)."""
 
 _OURS = {"sessions": {"id", "task", "model", "mode", "created", "updated", "outcome", "state"},
          "events": {"session", "seq", "type", "data"}}
@@ -76,6 +79,7 @@ class SessionRow:
     cache_read_tokens: int
     cache_write_tokens: int
     cost: float
+    estimated_calls: int
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -145,8 +149,8 @@ class SessionStore:
                                  "again to start a new one")
 
     def _add_column(self, name: str, kind: str) -> None:
-        """Stores made before sessions kept their process (its id, then its start) or their cache writes get the
-        column."""
+        """Stores made before sessions kept their process (its id, then its start), their cache writes or their
+        estimated calls get the column."""
         if self._has(name):
             return
         try:
