@@ -324,6 +324,24 @@ def test_a_key_refused_everywhere_is_a_usage_error_naming_its_variable(env: dict
     assert str(info.value) == said
 
 
+@pytest.mark.parametrize("protocol, fault, said", [
+    ("anthropic", Fault.stream_error("authentication_error"),
+     "TEST_KEY refused by anthropic/m (stream error: authentication_error: injected authentication_error)"),
+    ("openai", Fault.stream_error("invalid_request_error", code="invalid_api_key"),
+     ("TEST_KEY refused by openai/m (error in stream: injected invalid_request_error (invalid_request_error, "
+      "invalid_api_key))")),
+], ids=["anthropic authentication_error", "openai invalid_api_key"])
+def test_a_key_refused_in_the_stream_is_a_usage_error_naming_its_variable(server: ModelServer, protocol: str,
+                                                                          fault: Fault, said: str) -> None:
+    """A refusal sent as an error event after a 200 is a refused key as a 401 is: Anthropic's was a failed request
+    (exit 1), and OpenAI's invalid_api_key a server error, retried."""
+    server.script(Turn("never sent", fault=fault))
+    gw = gateway({"main": [deployment(protocol, server)]}, env={"TEST_KEY": "sk-test-123"})
+    with pytest.raises(UsageError) as info:
+        list(gw.stream(_req()))
+    assert (str(info.value), len(server.requests)) == (said, 1)
+
+
 def test_keys_refused_by_every_deployment_are_one_line_naming_each() -> None:
     with ModelServer(api_key="the-right-key") as locked:
         gw = gateway({"main": {"deployments": [deployment("anthropic", locked, api_key_env="ANTHROPIC_KEY")],

@@ -124,6 +124,7 @@ class Fault:
     seconds: float = 0.0
     after_chunks: int | None = None
     error_type: str = ""  # stream_error, server_error: the error's type, as Anthropic names it
+    error_code: str | None = None  # stream_error: the error's code, as OpenAI names it (invalid_api_key)
 
     @classmethod
     def rate_limit(cls, retry_after: float | None = None) -> Fault:
@@ -154,8 +155,8 @@ class Fault:
         return cls("overflow", 400)
 
     @classmethod
-    def stream_error(cls, error_type: str, after_chunks: int = 1) -> Fault:
-        return cls("stream_error", after_chunks=after_chunks, error_type=error_type)
+    def stream_error(cls, error_type: str, after_chunks: int = 1, code: str | None = None) -> Fault:
+        return cls("stream_error", after_chunks=after_chunks, error_type=error_type, error_code=code)
 
 
 @dataclass
@@ -669,7 +670,7 @@ class _Protocol:
                     self.h._wait(fault.seconds)
                     fault = None
                 elif fault.kind == "stream_error":
-                    self.write_chunk(self.error_event(fault.error_type))
+                    self.write_chunk(self.error_event(fault.error_type, fault.error_code))
                     break
             if turn.chunk_delay and n:
                 self.h._wait(turn.chunk_delay)
@@ -682,7 +683,7 @@ class _Protocol:
     def malformed_event(self) -> bytes:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
 
-    def error_event(self, error_type: str) -> bytes:
+    def error_event(self, error_type: str, code: str | None) -> bytes:
         """The in-stream error (Fault.stream_error) in the protocol's own shape: each protocol writes its own."""
         raise NotImplementedError
 
@@ -768,10 +769,10 @@ class _OpenAI(_Protocol):
             code = etype = kind
         self.h._json(status, {"error": {"message": message, "type": etype, "param": None, "code": code}}, headers)
 
-    def error_event(self, error_type: str) -> bytes:
+    def error_event(self, error_type: str, code: str | None) -> bytes:
         """An error object in the stream, as OpenAI sends one when a generation fails midway (vLLM and OpenRouter
         too, with a status as the code)."""
-        return _sse({"error": {"message": f"injected {error_type}", "type": error_type, "param": None, "code": None}})
+        return _sse({"error": {"message": f"injected {error_type}", "type": error_type, "param": None, "code": code}})
 
     def overflow(self, tokens: int, window: int) -> None:
         if self.owner.flavor == "llamacpp":  # llama.cpp's server (server-context.cpp)
@@ -904,7 +905,7 @@ class _Anthropic(_Protocol):
     def overflow(self, tokens: int, window: int) -> None:
         self.error(400, "invalid_request_error", f"prompt is too long: {tokens} tokens > {window} maximum")
 
-    def error_event(self, error_type: str) -> bytes:
+    def error_event(self, error_type: str, code: str | None) -> bytes:
         error = {"type": "error", "error": {"type": error_type, "message": f"injected {error_type}"}}
         return b"event: error\ndata: %s\n\n" % json.dumps(error).encode()
 
@@ -1003,7 +1004,7 @@ class _Ollama(_Protocol):
     def malformed_event(self) -> bytes:
         return b'{"model": "x", "message": {"role": "assistant", "content": "oo\n'
 
-    def error_event(self, error_type: str) -> bytes:
+    def error_event(self, error_type: str, code: str | None) -> bytes:
         """Ollama's error line in a /api/chat stream, `{"error": TEXT}` (a model runner that crashed midway): its
         errors have no type, so `error_type` is the text it says, line breaks and all (a runner's often has some)."""
         return (json.dumps({"error": error_type}) + "\n").encode()

@@ -65,8 +65,8 @@ def api_error(obj: dict[str, Any], started: bool, where: str) -> ProviderError:
     err = obj.get("error")
     err = err if isinstance(err, dict) else {}
     message = f"{where}: {err.get('type')}: {err.get('message')}"
-    kind = status_kind(_ERROR_STATUS.get(str(err.get("type")), 500), message)
-    return ProviderError(message, kind, started=started)
+    status = _ERROR_STATUS.get(str(err.get("type")), 500)
+    return ProviderError(message, status_kind(status, message), status=status, started=started)
 
 
 def _blocks(m: Message) -> list[dict[str, Any]]:

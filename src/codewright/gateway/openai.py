@@ -31,8 +31,9 @@ _FINISH = {"tool_calls": "tool_calls", "function_call": "tool_calls", "length": 
            "content_filter": "content_filter", "stop": "stop"}
 
 _ERROR_STATUS = {"invalid_request_error": 400, "context_length_exceeded": 400, "rate_limit_exceeded": 429,
-                 "insufficient_quota": 429}
-"""The HTTP status an error of this code or type comes with, for an error sent after a 200 that names none."""
+                 "insufficient_quota": 429, "invalid_api_key": 401}
+"""The HTTP status an error of this code or type comes with, for an error sent after a 200 that names none (its
+code first: an invalid_api_key is of type invalid_request_error, and a refused key as a 401 is)."""
 
 
 def answer_error(error: Any, started: bool, where: str) -> ProviderError:
@@ -50,7 +51,7 @@ def answer_error(error: Any, started: bool, where: str) -> ProviderError:
         status = code
     else:
         status = _ERROR_STATUS.get(str(code), _ERROR_STATUS.get(str(kind), 500))
-    return ProviderError(f"{where}: {said}", status_kind(status, said), started=started)
+    return ProviderError(f"{where}: {said}", status_kind(status, said), status=status, started=started)
 
 
 def _message(m: Message) -> dict[str, Any]:

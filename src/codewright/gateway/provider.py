@@ -37,7 +37,9 @@ class ProviderError(Exception):
 
     kind: rate_limit | server | timeout | connect | context_overflow | auth | not_found |
     bad_request | malformed | stream_cut | unusable (the deployment cannot be built: a key not
-    set). `retry_after` is seconds from a Retry-After header, when given; `started` is True when
+    set). `status` is the HTTP status it came with, or for an error sent after a 200 (in a stream), the one its
+    type comes with: a refused key is known by its 401 or 403 however it was sent. `retry_after` is seconds from
+    a Retry-After header, when given; `started` is True when
     a stream had already yielded tokens (it must not be retried silently).
     """
 
