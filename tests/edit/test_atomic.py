@@ -619,3 +619,16 @@ def test_dry_run_writes_nothing_but_reports_the_diff(tree, snapshot):
     result = apply_edits(root, [Edit("a.py", "a = 1\n", "a = 2\n")], dry_run=True)
     assert snapshot(root) == before
     assert result.dry_run and "-a = 1\n+a = 2\n" in result.changes[0].diff
+
+
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_a_new_file_gets_the_umask_the_process_has_when_it_is_made(tree, umask, mode):
+    """The mode of a new file was worked out once, from the umask at import: a process that set another umask
+    afterwards (a tool, the user's shell settings through a wrapper) wrote files with the old one's bits."""
+    root = tree({"a.py": "a = 1\n"})
+    old = os.umask(umask)
+    try:
+        apply_edits(root, [Edit("fresh.py", None, "x = 1\n")])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(os.stat(root / "fresh.py").st_mode) == mode

@@ -60,6 +60,7 @@ from typing import Any
 
 from codewright.agent.interrupts import held
 from codewright.agent.session import DATA_DIR, data_dir
+from codewright.edit.transaction import process_umask
 from codewright.errors import CodewrightError, UsageError
 
 BRANCH = "refs/heads/checkpoints"
@@ -777,7 +778,7 @@ def _mask(message: str) -> int:
     umask was recorded, or no checkpoint yet): the first checkpoint's is kept, so that a umask changed between
     sessions does not make every file's bits odd, and each listed as modified."""
     recorded = _line(message, UMASK)
-    return _umask() if recorded is None else int(recorded, 8)
+    return process_umask() if recorded is None else int(recorded, 8)
 
 
 def _with_bits(changes: list[tuple[str, str]], was: dict[str, str], now: dict[str, str]) -> list[tuple[str, str]]:
@@ -792,20 +793,6 @@ def _executable(bits: int, executable: bool) -> int:
     if executable:
         return bits if bits & 0o100 else bits | (bits & 0o444) >> 2
     return bits & ~0o111
-
-
-def _umask() -> int:
-    """This process's umask, which the files git writes for it get. Read from /proc where it can be: setting
-    it to learn it would change it for the other threads meanwhile."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    except OSError:
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
 
 
 def _holders(path: Path) -> list[int] | None:

@@ -24,13 +24,19 @@ from codewright.edit.model import EditError
 from codewright.quoting import quoted
 
 
-def _umask() -> int:
-    mask = os.umask(0)
+def process_umask() -> int:
+    """This process's umask, which a new file gets, read when the file is made: one read at import missed a later
+    change. Read from /proc where it can be: setting it to learn it would change it for the other threads
+    meanwhile (a file one of them made then got 0o666)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
     os.umask(mask)
     return mask
-
-
-_NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 @dataclass
@@ -92,7 +98,7 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _mode(mode: int | None) -> int:
-    return _NEW_FILE_MODE if mode is None else mode
+    return 0o666 & ~process_umask() if mode is None else mode
 
 
 def _rollback(done: list[Write], made_dirs: list[Path], root: Path) -> list[str]:
