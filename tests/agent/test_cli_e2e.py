@@ -743,6 +743,12 @@ def test_undo_after_a_resume_that_changed_nothing_undoes_the_agent_and_names_the
         resumed = cli("run", "--resume", events[-1]["session"], "--json", "--repo", str(tmp_path), server=server)
         _, err = resumed.communicate(timeout=60)
     assert resumed.returncode == 0, err
+    _undo_goes_to_the_start_naming_the_hand_edit(tmp_path)
+
+
+def _undo_goes_to_the_start_naming_the_hand_edit(tmp_path: Path) -> None:
+    """`undo` after a run that edited a.py while the user edited notes.txt: back to the session's start, a.py as it
+    was, notes.txt named as the user's unsaved edit."""
     result = command_json(tmp_path, "undo")
     assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),
@@ -764,11 +770,7 @@ def test_undo_names_the_hand_edits_made_while_the_model_wrote_its_last_reply(tmp
         lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
         edited_by_hand_meanwhile,
     ]), "edit")
-    result = command_json(tmp_path, "undo")
-    assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
-    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),
-                                                                           ("notes.txt", "modified")]
-    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+    _undo_goes_to_the_start_naming_the_hand_edit(tmp_path)
 
 
 @pytest.mark.parametrize("changing_nothing", [
@@ -793,11 +795,7 @@ def test_undo_names_the_hand_edits_made_before_a_step_that_changed_nothing(
         edited_by_hand_meanwhile,
         lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
     ]), "edit")
-    result = command_json(tmp_path, "undo")
-    assert (result["label"].endswith(": session start"), result["unsaved"]) == (True, ["notes.txt"])
-    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("a.py", "modified"),
-                                                                           ("notes.txt", "modified")]
-    assert (tmp_path / "a.py").read_text() == "x = 1\n"
+    _undo_goes_to_the_start_naming_the_hand_edit(tmp_path)
 
 
 @pytest.mark.parametrize(("by_hand", "unsaved"), [(True, ["notes.txt"]), (False, [])],

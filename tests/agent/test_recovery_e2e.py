@@ -23,7 +23,7 @@ from codewright.agent import events as ev
 from codewright.agent.checkpoint import ShadowRepo
 from codewright.agent.loop import Limits
 
-from .harness import Script, call, last_result, run_agent
+from .harness import Run, Script, call, last_result, run_agent
 from .test_events import documented_schema
 from .test_session_store import SRC
 
@@ -399,17 +399,23 @@ def test_a_model_call_whose_usage_was_estimated_says_so(tmp_path: Path, flavor: 
     assert finished["estimated"] is estimated and finished["input_tokens"] > 0
 
 
-@pytest.mark.parametrize(("flavor", "estimated_calls"), [("openai", 0), ("nousage", 2)])
-def test_the_finished_event_counts_the_calls_whose_usage_was_estimated(tmp_path: Path, flavor: str,
-                                                                      estimated_calls: int) -> None:
-    """Each model_call_finished said its usage was estimated, the run's `finished` gave the same estimates in its
-    totals as the servers' own counts."""
+def _read_and_finish(tmp_path: Path, flavor: str) -> tuple[Path, Run]:
+    """A run of two model calls (read calc.py, finish) against a server of `flavor`, done without problems."""
     root = project(tmp_path)
     script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
                      lambda rec: Turn(tool_calls=[call("finish", summary="nothing to do")])])
     with ModelServer(script, flavor=flavor) as server:
         run = run_agent(root, server, "do nothing")
     assert script.problems == [] and run.outcome.outcome == "done"
+    return root, run
+
+
+@pytest.mark.parametrize(("flavor", "estimated_calls"), [("openai", 0), ("nousage", 2)])
+def test_the_finished_event_counts_the_calls_whose_usage_was_estimated(tmp_path: Path, flavor: str,
+                                                                      estimated_calls: int) -> None:
+    """Each model_call_finished said its usage was estimated, the run's `finished` gave the same estimates in its
+    totals as the servers' own counts."""
+    _, run = _read_and_finish(tmp_path, flavor)
     calls, finished = run.of_type("model_call_finished"), run.jsonl()[-1]
     jsonschema.validate(finished, documented_schema())
     assert (finished["type"], finished["steps"], finished["estimated_calls"]) == ("finished", 2, estimated_calls)
@@ -421,12 +427,7 @@ def test_sessions_json_lists_the_calls_whose_usage_was_estimated(tmp_path: Path,
                                                                 estimated_calls: int) -> None:
     """The run's `finished` counted them, the saved session did not: `sessions --json` could not tell a session's
     estimated totals from counted ones."""
-    root = project(tmp_path)
-    script = Script([lambda rec: Turn(tool_calls=[call("read_file", path="calc.py")]),
-                     lambda rec: Turn(tool_calls=[call("finish", summary="nothing to do")])])
-    with ModelServer(script, flavor=flavor) as server:
-        run = run_agent(root, server, "do nothing")
-    assert script.problems == [] and run.outcome.outcome == "done"
+    root, _ = _read_and_finish(tmp_path, flavor)
     listed = subprocess.run([sys.executable, "-m", "codewright", "sessions", "--json", "--repo", str(root)],
                             capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": SRC})
     document = json.loads(listed.stdout)

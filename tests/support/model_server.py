@@ -684,8 +684,9 @@ class _Protocol:
         return b'data: {"choices": [{"delta": {"content": "oops"\n\n'
 
     def error_event(self, error_type: str, code: str | None) -> bytes:
-        """The in-stream error (Fault.stream_error) in the protocol's own shape: each protocol writes its own."""
-        raise NotImplementedError
+        """The in-stream error (Fault.stream_error) in the protocol's own shape: each protocol writes its own, and a
+        new one that does not says so at once rather than serving some other fault."""
+        raise NotImplementedError(f"{self.name} writes no in-stream error event")
 
     def whole_body(self, obj: Any, turn: Turn) -> None:
         fault = turn.fault
