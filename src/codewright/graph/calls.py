@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 from codewright.errors import UsageError
 from codewright.graph.queries import LINE_ONLY, POSITION, definitions, reexported
+from codewright.graph.store import depth_first
 from codewright.quoting import cut, quoted
 
 
@@ -149,10 +150,4 @@ def as_tree(found: list[dict], symbol: str) -> list[dict]:
     under: dict[str, list[dict]] = {}
     for caller in found:
         under.setdefault(caller["via"], []).append(caller)
-    ordered = []
-    stack = list(reversed(under.get(symbol, [])))
-    while stack:
-        caller = stack.pop()
-        ordered.append(caller)
-        stack.extend(reversed(under.get(caller["id"], [])))
-    return ordered
+    return depth_first(under.get(symbol, []), under, lambda caller: caller["id"])

@@ -31,7 +31,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph.name_match import name_edges
 from codewright.graph.queries import definitions
-from codewright.graph.store import bare_name, nesting, split_id
+from codewright.graph.store import bare_name, depth_first, nesting, split_id
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -306,13 +306,7 @@ def _members_under(syms: dict[str, _Sym]) -> list[_Sym]:
     members: dict[str, list[_Sym]] = defaultdict(list)
     for sym in sorted(syms.values(), key=lambda s: s.start_line):
         (members[sym.parent] if sym.parent in syms else roots).append(sym)
-    ordered: list[_Sym] = []
-    stack = roots[::-1]
-    while stack:
-        sym = stack.pop()
-        ordered.append(sym)
-        stack.extend(members[sym.sid][::-1])
-    return ordered
+    return depth_first(roots, members, lambda sym: sym.sid)
 
 
 @lru_cache(maxsize=1)

@@ -450,6 +450,19 @@ def bare_name(target: str) -> str:
     return target.rsplit("::", 1)[-1].rsplit(".", 1)[-1]
 
 
+def depth_first(roots: list[T], children: Mapping[str, list[T]], key: Callable[[T], str]) -> list[T]:
+    """`roots` and, right after each, what `children` holds under its `key`, and so on down, each list in its own
+    order: a listing in which every item stands under the one that holds it (a map's members under their class,
+    `impact`'s callers under the one they call)."""
+    ordered: list[T] = []
+    stack = list(reversed(roots))
+    while stack:
+        item = stack.pop()
+        ordered.append(item)
+        stack.extend(reversed(children.get(key(item), [])))
+    return ordered
+
+
 def nesting(sid: str, parents: Mapping[str, str | None]) -> int:
     """How many of a symbol's holders are in `parents` (id -> parent id, the symbols a listing shows): its indent
     under them. A dot in its name is none: a member of a class the file does not define (JavaScript's
