@@ -91,33 +91,94 @@ def test_a_file_name_holding_colons_is_outlined_and_mapped_by_its_own_nesting(tm
     assert cli("map", cwd=tmp_path).stdout == "x::y.py:\n  class C\n  def f()\n"
 
 
-PROTOTYPES = ("function W() {}\nW.prototype.draw = function () {};\nfunction helper() {}\n"
-              "Other.prototype.go = function () {};\n")
+GO = ("package p\n\ntype A struct{}\n\ntype B struct{}\n\nfunc (a A) Run() {}\n\nfunc helper() {}\n\nfunc (b *B) Run() {}\n\n"
+      "type C interface {\n\tRun()\n}\n")
+RUST = ("struct A;\n\n#[derive(Debug)]\nenum E { X }\n\nimpl A {\n    #[inline]\n    fn run(&self) {\n        fn inner() {}\n"
+        "    }\n}\n\nmod m {\n    pub struct S;\n    impl S {\n        pub fn run(&self) {}\n    }\n}\n\n"
+        "impl Other {\n    fn run(&self) {}\n}\n")
+CPP = ("class A {\npublic:\n    void f();\n    class Inner {\n        void h() {}\n    };\n};\n\nvoid helper() {}\n\n"
+       "void A::f() {}\n\nnamespace ns {\nstruct S { void g(); };\nvoid S::g() {}\n}\n")
+PYTHON = ("class A:\n    class Inner:\n        def run(self):\n            pass\n\n    @property\n    def run(self):\n"
+          "        def local():\n            pass\n        return local\n\n\ndef outer():\n    def inner():\n"
+          "        pass\n    return inner\n")
+TS = ('@Component({selector: "x"})\nclass A {\n  @HostListener("click") onClick() {}\n  run(): void {}\n}\n\n'
+      'namespace N {\n  export class Inner {\n    run(): void {}\n  }\n}\ndeclare module "lib.name" {\n'
+      '  export function f(): void;\n}\n')
+JAVA = ('class A {\n    @Override\n    public String toString() { return ""; }\n\n    static class Inner {\n'
+        '        void run() {}\n    }\n}\n\nclass B {\n    void run() {}\n}\n')
 
 
 @pytest.mark.parametrize("files, name, outline, mapped", [
-    ({"w.js": PROTOTYPES}, "w.js",
-     ("    1  function W()\n    2    W.prototype.draw = function ()\n    3  function helper()\n"
-      "    4  Other.prototype.go = function ()\n"),
-     ("w.js:\n  function W()\n      W.prototype.draw = function ()\n  function helper()\n"
-      "  Other.prototype.go = function ()\n")),
+    ({"a.go": GO}, "a.go",
+     ("    3  type A struct\n    5  type B struct\n    7  func (a A) Run()\n    9  func helper()\n"
+      "   11  func (b *B) Run()\n   13  type C interface\n   14    Run()\n"),
+     ("a.go:\n  type A struct\n  type B struct\n  func (a A) Run()\n  func helper()\n  func (b *B) Run()\n"
+      "  type C interface\n      Run()\n")),
     ({"a.go": "package p\n\nfunc helper() {}\n\nfunc (t *T) Go() {}\n", "b.go": "package p\n\ntype T struct{}\n"},
      "a.go", "    3  func helper()\n    5  func (t *T) Go()\n",
      "a.go:\n  func helper()\n  func (t *T) Go()\nb.go:\n  type T struct\n"),
+    ({"a.rs": RUST}, "a.rs",
+     ("    1  struct A\n    4  #[derive(Debug)] enum E\n    4    X\n    8  A.run: #[inline] fn run(&self)\n"
+      "    9    fn inner()\n   13  mod m\n   14    pub struct S\n   16    S.run: pub fn run(&self)\n"
+      "   21  Other.run: fn run(&self)\n"),
+     ("a.rs:\n  struct A\n  #[derive(Debug)] enum E\n      X\n  A.run: #[inline] fn run(&self)\n      fn inner()\n"
+      "  mod m\n      pub struct S\n      S.run: pub fn run(&self)\n  Other.run: fn run(&self)\n")),
+    ({"a.cpp": CPP}, "a.cpp",
+     ("    1  class A\n    4    class Inner\n    5      void h()\n    9  void helper()\n   11  void A::f()\n"
+      "   13  namespace ns\n   14    struct S\n   15    void S::g()\n"),
+     ("a.cpp:\n  class A\n      class Inner\n          void h()\n  void helper()\n  void A::f()\n  namespace ns\n"
+      "      struct S\n      void S::g()\n")),
     ({"foo.cpp": "int helper() { return 1; }\n\nvoid Foo::bar() {}\n"},
      "foo.cpp", "    1  int helper()\n    3  void Foo::bar()\n", "foo.cpp:\n  int helper()\n  void Foo::bar()\n"),
-    ({"d.ts": 'function helper() {}\ndeclare module "lib.name" {\n  export function f(): void;\n}\n'},
-     "d.ts", '    1  function helper()\n    2  module "lib.name"\n    3    function f(): void;\n',
-     'd.ts:\n  function helper()\n  module "lib.name"\n      function f(): void;\n'),
-], ids=["a prototype of another file's", "a method of another file's type", "an out-of-line member",
-        "a dotted module name"])
-def test_a_member_of_what_the_file_does_not_define_is_drawn_at_the_top(tmp_path: Path, files: dict, name: str,
-                                                                       outline: str, mapped: str) -> None:
-    """outline and map indent a symbol under those that hold it, its signature naming a holder the file does not
-    define: a dot in its name was taken for one, and the symbol drawn under the one above it, as its member."""
+    ({"a.c": "struct P { int x; };\n\nstatic int helper(int a) { return a; }\n\nint main(void) { return helper(1); }\n"},
+     "a.c", "    1  struct P\n    3  static int helper(int a)\n    5  int main(void)\n",
+     "a.c:\n  struct P\n  static int helper(int a)\n  int main(void)\n"),
+    ({"a.py": PYTHON}, "a.py",
+     ("    1  class A\n    2    class Inner\n    3      def run(self)\n    7    @property def run(self)\n"
+      "    8      def local()\n   13  def outer()\n   14    def inner()\n"),
+     ("a.py:\n  class A\n      class Inner\n          def run(self)\n      @property def run(self)\n"
+      "          def local()\n  def outer()\n      def inner()\n")),
+    ({"w.js": "function W() {}\nfunction helper() {}\nW.prototype.draw = function () {};\n"
+              "Other.prototype.go = function () {};\nclass A {\n  run() {}\n}\n"}, "w.js",
+     ("    1  function W()\n    2  function helper()\n    3  W.prototype.draw = function ()\n"
+      "    4  Other.prototype.go = function ()\n    5  class A\n    6    run()\n"),
+     ("w.js:\n  function W()\n  function helper()\n  W.prototype.draw = function ()\n"
+      "  Other.prototype.go = function ()\n  class A\n      run()\n")),
+    ({"a.ts": TS}, "a.ts",
+     ('    1  @Component({selector: "x"}) class A\n    3    @HostListener("click") onClick()\n    4    run(): void\n'
+      '    7  namespace N\n    8    class Inner\n    9      run(): void\n   12  module "lib.name"\n'
+      '   13    function f(): void;\n'),
+     ('a.ts:\n  @Component({selector: "x"}) class A\n      @HostListener("click") onClick()\n      run(): void\n'
+      '  namespace N\n      class Inner\n          run(): void\n  module "lib.name"\n      function f(): void;\n')),
+    ({"A.java": JAVA}, "A.java",
+     ("    1  class A\n    2    @Override public String toString()\n    5    static class Inner\n    6      void run()\n"
+      "   10  class B\n   11    void run()\n"),
+     ("A.java:\n  class A\n      @Override public String toString()\n      static class Inner\n          void run()\n"
+      "  class B\n      void run()\n")),
+], ids=["go methods apart from their types", "go: a method of another file's type", "rust impls after other items",
+        "c++ out-of-class members", "c++: a member of a class the file does not define", "c",
+        "python nested classes and functions", "javascript prototypes", "typescript decorators and namespaces",
+        "java nested classes"])
+def test_outline_and_map_draw_the_file_as_it_is_written(tmp_path: Path, files: dict, name: str, outline: str,
+                                                        mapped: str) -> None:
+    """outline and map list a file's symbols in line order, each under the one whose text holds it; one written
+    outside its type (a Go method, a Rust impl's fn, C++'s `void A::f()`, a JavaScript prototype's) at the top,
+    its qualified name before a signature that does not say it (`A.run: fn run(&self)`): drawn under its type, it
+    stood under whatever was written above it, another type or a function, as its member."""
     make_repo(tmp_path, files)
     assert cli("outline", name, cwd=tmp_path).stdout == outline
     assert cli("map", "--focus", name, cwd=tmp_path).stdout == mapped
+
+
+@pytest.mark.parametrize("files, focus, mapped", [
+    ({"a.go": GO}, "B", "a.go:\n  type A struct\n  type B struct\n  func helper()\n  func (b *B) Run()\n"),
+    ({"a.rs": RUST}, "S", "a.rs:\n  struct A\n  mod m\n      pub struct S\n      S.run: pub fn run(&self)\n"),
+], ids=["go", "rust"])
+def test_a_focused_type_is_mapped_with_its_methods_where_they_are_written(tmp_path: Path, files: dict, focus: str,
+                                                                          mapped: str) -> None:
+    """`map --focus TYPE` shows its methods written apart from it in their places, named as outline names them."""
+    make_repo(tmp_path, files)
+    assert cli("map", "--focus", focus, "--tokens", "30", cwd=tmp_path).stdout == mapped
 
 
 @pytest.mark.parametrize("args", [["outline", "a.py"], ["def", "f"], ["refs", "f"], ["symbols", "f"], ["stats"],

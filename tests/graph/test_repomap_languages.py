@@ -87,11 +87,11 @@ CLASS_MEMBERS = {  # reached through values no import names, as in Python: left 
 @pytest.mark.parametrize(("files", "first"), [
     (GO_PACKAGE, ["serve.go:", "  func Serve(n int)"]),
     (COMMONJS, ["lib/core.js:", "  exports.start = function start(fn)"]),
-    (OWN_VARIABLES, ["lib/core.js:", "  core =", "      core.start = function start()"]),
+    (OWN_VARIABLES, ["lib/core.js:", "  core =", "  core.start = function start()"]),
     (NOT_MATCHED, ["view.js:", "  x.render = function render()"]),
     (GO_IMPORTED, ["help.go:", "  func help()"]),
-    (GO_MEMBERS, ["b/list.go:", "  type L struct", "      func (l L) Count() int"]),
-    (RUST_FIELDS, ["c.rs:", "  pub struct W", "      pub fn depth(&self)"]),
+    (GO_MEMBERS, ["b/list.go:", "  type L struct", "  func (l L) Count() int"]),
+    (RUST_FIELDS, ["c.rs:", "  pub struct W", "  W.depth: pub fn depth(&self)"]),
     (JAVA_IMPLICIT_THIS, ["b/B.java:"]),
     (JS_THROUGH_THE_OBJECT, ["c.js:", "  res.start = function start()"]),
     (FUNCTION_LOCAL, ["b.ts:", "  page =", "      open()"]),
@@ -112,13 +112,15 @@ def test_a_name_defined_in_another_language_is_not_a_match(tmp_path: Path) -> No
     assert lines.index("r.go:") < lines.index("aa.c:")
 
 
-def test_a_go_method_is_shown_under_its_own_type_wherever_the_file_defines_it(tmp_path: Path) -> None:
-    """A Go method is written outside its type, often after another type: in line order it read as that one's."""
+def test_a_go_method_is_shown_where_the_file_writes_it(tmp_path: Path) -> None:
+    """A Go method is written outside its type, often after another type: indented under its type's line, it read
+    as the member of whatever was above it (cobra's Command methods under type commandSorterByName); it is at the
+    top, in line order, as outline draws it, its signature naming its type."""
     files = {"shape.go": "package app\n\ntype A struct{}\n\ntype B []int\n\nfunc (b B) Len() int { return 0 }\n\n"
                          "func (a *A) Run() {}\n\nfunc Free() {}\n",
              "main.go": "package app\n\nfunc main() { a := A{}; a.Run(); b := B{}; b.Len(); Free() }\n"}
     with Index.open(make_repo(tmp_path / "r", files)) as index:
         index.build()
         assert index.repo_map(4000).splitlines() == [
-            "shape.go:", "  type A struct", "      func (a *A) Run()", "  type B []int", "      func (b B) Len() int",
+            "shape.go:", "  type A struct", "  type B []int", "  func (b B) Len() int", "  func (a *A) Run()",
             "  func Free()", "main.go:", "  func main()"]

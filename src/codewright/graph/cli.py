@@ -17,7 +17,7 @@ from codewright.cli.inputs import folder, nonempty, positive_int, whole_number
 from codewright.cli.output import print_json
 from codewright.cli.project import tree
 from codewright.errors import CodewrightError
-from codewright.graph.store import bare_name, nesting
+from codewright.graph.store import bare_name, in_the_text, shown
 from codewright.quoting import cut, quoted
 
 if TYPE_CHECKING:
@@ -125,9 +125,8 @@ def cmd_outline(args: argparse.Namespace) -> int:
     found = index.outline(path)
     if args.json:
         print_json({"path": path, "symbols": [s.to_json() for s in found]})
-    parents = {s.id: s.parent for s in found}
-    for s in [] if args.json else found:
-        print(f"{s.start_line:>5}  {'  ' * nesting(s.id, parents)}{quoted(s.signature or s.kind + ' ' + s.name)}")
+    for s, depth, name in [] if args.json else in_the_text(found, lambda s: s.id):
+        print(f"{s.start_line:>5}  {'  ' * depth}{quoted(shown(s.signature or s.kind + ' ' + s.name, name))}")
     if not found and not args.json:  # as symbols and refs say theirs: no output at all read as a command that failed
         print(f"{cut(path, quoted)} defines no symbols")
     return 0

@@ -31,7 +31,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph.name_match import name_edges
 from codewright.graph.queries import definitions
-from codewright.graph.store import bare_name, depth_first, nesting, split_id
+from codewright.graph.store import bare_name, in_the_text, shown, split_id
 
 DAMPING = 0.85
 ITERATIONS = 40
@@ -57,6 +57,9 @@ class _Sym:
     signature: str
     start_line: int
     parent: str | None
+    start_col: int
+    end_line: int
+    end_col: int
 
 
 def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str], show: Callable[[str], str] = str) -> RepoMap:
@@ -257,7 +260,8 @@ def _load(conn: sqlite3.Connection, sids: list[str]) -> dict[str, _Sym]:
     for start in range(0, len(sids), 500):
         batch = sids[start : start + 500]
         rows = conn.execute(
-            "SELECT s.sid, f.path, s.kind, s.signature, s.start_line, s.parent FROM symbols s"
+            "SELECT s.sid, f.path, s.kind, s.signature, s.start_line, s.parent, s.start_col, s.end_line, s.end_col"
+            " FROM symbols s"
             f" JOIN files f ON f.id=s.file_id WHERE s.sid IN ({','.join('?' * len(batch))})",
             batch,
         )
@@ -278,8 +282,9 @@ def _load_ancestors(conn: sqlite3.Connection, info: dict[str, _Sym]) -> None:
 
 def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, float], show: Callable[[str], str]
             ) -> tuple[str, list[str]]:
-    """Files by rank; in each, the chosen symbols in line order, methods under their class (`_members_under`; one of
-    a class the file does not define at the top, its signature naming the class)."""
+    """Files by rank; in each, the chosen symbols and what holds them in line order, as outline draws them
+    (`in_the_text`: a method in its class's text under it, one written outside, as a Go method is, at the top
+    named `Type.method`)."""
     by_file: dict[str, dict[str, _Sym]] = defaultdict(dict)
     for sym in chosen:
         by_file[sym.path][sym.sid] = sym
@@ -291,22 +296,10 @@ def _render(chosen: list[_Sym], info: dict[str, _Sym], rank_of_path: dict[str, f
     lines: list[str] = []
     for path in files:
         lines.append(f"{show(path)}:")
-        parents = {sym.sid: sym.parent for sym in by_file[path].values()}
-        for sym in _members_under(by_file[path]):
-            depth = nesting(sym.sid, parents)
+        for sym, depth, name in in_the_text(list(by_file[path].values()), lambda sym: sym.sid):
             signature = sym.signature.strip() or f"{sym.kind} {bare_name(sym.sid)}"
-            lines.append(f"{'    ' * depth}  {_clipped(signature.splitlines()[0])}")
+            lines.append(f"{'    ' * depth}  {_clipped(shown(signature.splitlines()[0], name))}")
     return ("\n".join(lines) + "\n" if lines else ""), files
-
-
-def _members_under(syms: dict[str, _Sym]) -> list[_Sym]:
-    """A file's symbols in line order, each right after its parent's line, its members after it: a Go method is
-    written outside its type, often after another type, which it read as a method of."""
-    roots: list[_Sym] = []
-    members: dict[str, list[_Sym]] = defaultdict(list)
-    for sym in sorted(syms.values(), key=lambda s: s.start_line):
-        (members[sym.parent] if sym.parent in syms else roots).append(sym)
-    return depth_first(roots, members, lambda sym: sym.sid)
 
 
 @lru_cache(maxsize=1)

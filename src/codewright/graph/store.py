@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
@@ -452,8 +452,8 @@ def bare_name(target: str) -> str:
 
 def depth_first(roots: list[T], children: Mapping[str, list[T]], key: Callable[[T], str]) -> list[T]:
     """`roots` and, right after each, what `children` holds under its `key`, and so on down, each list in its own
-    order: a listing in which every item stands under the one that holds it (a map's members under their class,
-    `impact`'s callers under the one they call)."""
+    order: a listing in which every item stands under the one that holds it (`impact`'s callers under the one they
+    call)."""
     ordered: list[T] = []
     stack = list(reversed(roots))
     while stack:
@@ -463,17 +463,46 @@ def depth_first(roots: list[T], children: Mapping[str, list[T]], key: Callable[[
     return ordered
 
 
-def nesting(sid: str, parents: Mapping[str, str | None]) -> int:
-    """How many of a symbol's holders are in `parents` (id -> parent id, the symbols a listing shows): its indent
-    under them. A dot in its name is none: a member of a class the file does not define (JavaScript's
-    `Other.prototype.go = function`, Go's method of a type in another file, `void Foo::bar()` in foo.cpp) was
-    drawn under the symbol above it, as if its own."""
-    depth = 0
-    parent = parents.get(sid)
-    while parent in parents:
-        depth += 1
-        parent = parents[parent]
-    return depth
+class Spanned(Protocol):
+    """A symbol as a listing has it: where its text starts and ends."""
+
+    start_line: int
+    start_col: int
+    end_line: int
+    end_col: int
+
+
+S = TypeVar("S", bound=Spanned)
+
+
+def in_the_text(items: list[S], sid: Callable[[S], str]) -> list[tuple[S, int, str]]:
+    """A file's symbols (`items`) in line order, a holder before what it holds, for outline and the map to draw the
+    file as it is written. Each comes with its indent, under the listed symbols whose text holds it and whose
+    qualified name its own goes on from (`ns.S.f` in `namespace ns`, not in `struct S` written before it), and with
+    the name its line gives it: its qualified name past that holder's where that is more than its own name (`S.f`),
+    else ''. A Go method, a Rust impl's fn or C++'s `void A::f()`, written outside its type, is at the top in line
+    order, named `A.f`: drawn under its type it read as a member of whatever was written above it (another type, a
+    function)."""
+    placed: list[tuple[S, int, str]] = []
+    around: list[tuple[tuple[int, int], str, int]] = []  # (end, qualified name, indent) of those the next may be in
+    for item in sorted(items, key=lambda item: (item.start_line, item.start_col, -item.end_line, -item.end_col)):
+        end, qual = (item.end_line, item.end_col), split_id(sid(item))[1]
+        while around and around[-1][0] < end:  # it ends before this one: what comes after starts later still
+            around.pop()
+        holder, depth = next(((name, outer + 1) for _, name, outer in reversed(around) if qual.startswith(name + ".")),
+                             ("", 0))
+        rest = qual[len(holder) + 1:] if holder else qual
+        placed.append((item, depth, rest if "." in rest else ""))
+        around.append((end, qual, depth))
+    return placed
+
+
+def shown(signature: str, name: str) -> str:
+    """A symbol's line in outline and the map: its signature, after the name `in_the_text` gives it where the
+    signature does not spell that name's words in order (`A.run: fn run(&self)` of Rust's `impl A`, which read as a
+    free function at the top; Go's `func (a *A) Run()` and C++'s `void A::f()` say it already)."""
+    words = iter(identifiers(signature))
+    return signature if all(word in words for word in identifiers(name)) else f"{name}: {signature}"
 
 
 @lru_cache(maxsize=1 << 17)
