@@ -24,7 +24,8 @@ PYTHON = {
     "pkg/models.py": "from .fmt import pretty\n\n\nclass User:\n    def name(self):\n        return pretty(self)\n",
     "pkg/sub/deep.py": "from pkg.models import User\n\n\ndef low():\n    return User().name()\n",
     "app/main.py": "from pkg import fmt\nimport pkg.models as m\n\n\ndef run():\n    return fmt.pretty(m.User())\n"
-                   "\n\ndef lazy():\n    from pkg.fmt import helper\n    return helper()\n",
+                   "\n\ndef lazy():\n    from pkg.fmt import helper\n    return helper()\n"
+                   "\n\ndef chained():\n    return m.User.name(None)\n",
     "tools/script.py": "import deep\nfrom pkg.sub.deep import low\n\nlow()\n",
 }
 JAVASCRIPT = {
@@ -138,6 +139,7 @@ def test_binary_module_edits_equal_a_cold_build(tmp_path: Path, start: dict, edi
 TWO = "function foo() { return 1; }\nfunction bar() { return 2; }\n"
 ALL_LOW = "def f():\n    pass\n\n\ndef g():\n    pass\n\n\n"
 USE_STAR = "from pkg import f, g\nf()\ng()\n"
+CLASS_C = "class C:\n    def m(self):\n        pass\n"
 
 
 @pytest.mark.parametrize("start, edits", [
@@ -161,6 +163,9 @@ USE_STAR = "from pkg import f, g\nf()\ng()\n"
                   "pkg/low.py": "def f():\n    pass\n", "pkg/other.py": "def f():\n    pass\n",
                   "use.py": "from pkg import f\nf()\n"},
                  [("pkg/mid.py", b"from .other import *\n")], id="python-star-chain-moves"),
+    pytest.param({"pkg/__init__.py": "", "pkg/a.py": CLASS_C, "pkg/b.py": CLASS_C, "pkg/mid.py": "from pkg.a import C\n",
+                  "pkg/top.py": "from pkg.mid import C\n", "use.py": "import pkg.top as top\ntop.C.m()\n"},
+                 [("pkg/mid.py", b"from pkg.b import C\n")], id="python-re-export-read-as-a-later-step-moves"),
     pytest.param({"pkg/__init__.py": "from .low import *\n", "pkg/low.py": ALL_LOW + "__all__ = ['f']\n",
                   "use.py": USE_STAR},
                  [("pkg/low.py", (ALL_LOW + "__all__ = ['g']\n").encode())], id="python-all-changes"),

@@ -279,6 +279,14 @@ def test_a_module_re_exported_by_its_package_resolves_the_same_cold_and_incremen
                                                  ("dumps", 3, 6, "call", "json", "pkg/json/__init__.py::dumps")]
 
 
+def _write_and_update(ix: Index, repo: Path, edits: list[tuple[str, str]]) -> None:
+    """Write each (path, text) and update the index after it, the file's mtime a second on so it is read again."""
+    for edited, text in edits:
+        (repo / edited).write_text(text)
+        os.utime(repo / edited, ns=((repo / edited).stat().st_mtime_ns + 10**9,) * 2)
+        ix.update([edited])
+
+
 LOCAL_IMPORTS = {
     "pkg/__init__.py": "",
     "pkg/mod.py": "def helper():\n    return 1\n\n\ndef other():\n    return 2\n",
@@ -324,10 +332,7 @@ def test_an_import_in_a_function_binds_its_names_in_it(tmp_path: Path, path: str
     repo = make_repo(tmp_path / "r", LOCAL_IMPORTS)
     with Index.open(repo) as ix:
         ix.build()
-        for edited, text in LOCAL_EDITS[how]:
-            (repo / edited).write_text(text)
-            os.utime(repo / edited, ns=((repo / edited).stat().st_mtime_ns + 10**9,) * 2)
-            ix.update([edited])
+        _write_and_update(ix, repo, LOCAL_EDITS[how])
         assert refs_of(ix, path) == expected
 
 
@@ -336,6 +341,98 @@ def test_def_at_a_use_of_a_functions_import_is_what_it_imports(tmp_path: Path) -
     with Index.open(make_repo(tmp_path / "r", LOCAL_IMPORTS)) as ix:
         ix.build()
         assert [s.id for s in ix.definitions("use.py:7:12")] == ["pkg/mod.py::helper"]
+
+
+DOTTED = {
+    "pkg/__init__.py": "",
+    "pkg/mod.py": "CONST = 1\n\n\nclass Class:\n    attr = 1\n\n    class Inner:\n        def m(self):\n"
+                  "            pass\n\n    def method(self):\n        pass\n",
+    "pkg/other.py": "class Class:\n    def method(self):\n        pass\n",
+    "pkg/reex.py": "from pkg.mod import Class as Renamed\nfrom pkg import mod as m2\n",
+    "use.py": "import pkg.mod\nfrom pkg import mod, reex\nfrom pkg.mod import Class\n\n"
+              "pkg.mod.Class.method()\nmod.Class.Inner.m()\nClass.Inner.m()\nmod.CONST.bit_length()\n"
+              "reex.Renamed.Inner.m()\nreex.m2.Class.method()\nmod.Class.attr.real\nmod.Class.method()\n\n\n"
+              "def f():\n    from pkg import other as mod\n    return mod.Class.method()\n\n\n"
+              "class A:\n    class Inner:\n        def m(self):\n            pass\n\n"
+              "    def run(self):\n        return self.Inner.m()\n\n\n"
+              "class B:\n    class Inner:\n        def m(self):\n            pass\n\n"
+              "    def run(self):\n        return self.Inner.m()\n",
+    "web/m.ts": "export class Klass {\n  m() { return 1; }\n}\nexport namespace NS { export function g() {} }\n",
+    "web/re.ts": "import * as ns from './m';\nexport { ns };\n",
+    "web/use.ts": "import * as ns from './m';\nimport * as again from './re';\n"
+                  "ns.Klass.m();\nns.NS.g();\nagain.ns.Klass.m();\n",
+}
+MOD, CLASS = "pkg/mod.py::", "pkg/mod.py::Class"
+DOTTED_REFS = [
+    ("use.py", [
+        ("pkg", 5, 1, "name", "", "pkg/__init__.py::"),
+        ("mod", 5, 5, "attribute", "pkg", MOD),
+        ("Class", 5, 9, "attribute", "pkg.mod", CLASS),
+        ("method", 5, 15, "call", "pkg.mod.Class", f"{CLASS}.method"),  # each step a member of the one before
+        ("mod", 6, 1, "name", "", MOD),
+        ("Class", 6, 5, "attribute", "mod", CLASS),
+        ("Inner", 6, 11, "attribute", "mod.Class", f"{CLASS}.Inner"),
+        ("m", 6, 17, "call", "mod.Class.Inner", f"{CLASS}.Inner.m"),
+        ("Class", 7, 1, "name", "", CLASS),
+        ("Inner", 7, 7, "attribute", "Class", f"{CLASS}.Inner"),
+        ("m", 7, 13, "call", "Class.Inner", f"{CLASS}.Inner.m"),
+        ("mod", 8, 1, "name", "", MOD),
+        ("CONST", 8, 5, "attribute", "mod", f"{MOD}CONST"),  # bit_length, a member of its value, is none
+        ("reex", 9, 1, "name", "", "pkg/reex.py::"),
+        ("Renamed", 9, 6, "attribute", "reex", CLASS),  # through an alias re-exported
+        ("Inner", 9, 14, "attribute", "reex.Renamed", f"{CLASS}.Inner"),
+        ("m", 9, 20, "call", "reex.Renamed.Inner", f"{CLASS}.Inner.m"),
+        ("reex", 10, 1, "name", "", "pkg/reex.py::"),
+        ("m2", 10, 6, "attribute", "reex", MOD),  # a module re-exported under another name
+        ("Class", 10, 9, "attribute", "reex.m2", CLASS),
+        ("method", 10, 15, "call", "reex.m2.Class", f"{CLASS}.method"),
+        ("mod", 11, 1, "name", "", MOD),
+        ("Class", 11, 5, "attribute", "mod", CLASS),
+        ("attr", 11, 11, "attribute", "mod.Class", f"{CLASS}.attr"),  # real, its value's, is none
+        ("mod", 12, 1, "name", "", MOD),
+        ("Class", 12, 5, "attribute", "mod", CLASS),
+        ("method", 12, 11, "call", "mod.Class", f"{CLASS}.method"),
+        ("mod", 17, 12, "name", "", "pkg/other.py::"),  # f's import binds the head
+        ("Class", 17, 16, "attribute", "mod", "pkg/other.py::Class"),
+        ("method", 17, 22, "call", "mod.Class", "pkg/other.py::Class.method"),
+        ("Inner", 26, 21, "attribute", "self", "use.py::A.Inner"),
+        ("m", 26, 27, "call", "self.Inner", "use.py::A.Inner.m"),  # each class's own Inner
+        ("Inner", 35, 21, "attribute", "self", "use.py::B.Inner"),
+        ("m", 35, 27, "call", "self.Inner", "use.py::B.Inner.m"),
+    ]),
+    ("web/use.ts", [
+        ("ns", 3, 1, "name", "", "web/m.ts::"),
+        ("Klass", 3, 4, "attribute", "ns", "web/m.ts::Klass"),
+        ("m", 3, 10, "call", "ns.Klass", "web/m.ts::Klass.m"),
+        ("ns", 4, 1, "name", "", "web/m.ts::"),
+        ("NS", 4, 4, "attribute", "ns", "web/m.ts::NS"),
+        ("g", 4, 7, "call", "ns.NS", "web/m.ts::NS.g"),
+        ("again", 5, 1, "name", "", "web/re.ts::"),
+        ("ns", 5, 7, "attribute", "again", "web/m.ts::"),
+        ("Klass", 5, 10, "attribute", "again.ns", "web/m.ts::Klass"),
+        ("m", 5, 16, "call", "again.ns.Klass", "web/m.ts::Klass.m"),
+    ]),
+]
+DOTTED_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the using files edited": [("use.py", DOTTED["use.py"] + "\n"), ("web/use.ts", DOTTED["web/use.ts"] + "\n")],
+    "the used definitions go and come back": [
+        ("pkg/mod.py", "def gone():\n    return 1\n"), ("pkg/mod.py", DOTTED["pkg/mod.py"]),
+        ("web/m.ts", "export function gone() {}\n"), ("web/m.ts", DOTTED["web/m.ts"])],
+}
+
+
+@pytest.mark.parametrize("how", list(DOTTED_EDITS))
+@pytest.mark.parametrize(("path", "expected"), DOTTED_REFS, ids=[c[0] for c in DOTTED_REFS])
+def test_each_step_of_a_dotted_use_resolves(tmp_path: Path, path: str, expected: list, how: str) -> None:
+    """`mod.Class.Inner.m()`, `pkg.mod.Class.method()`, `ns.Klass.m()`: each name after the head is the member of
+    what the names before it resolve to, a module's top-level name, a class's member or nested class; only the
+    head, or the step after it, was resolved. A step that names a value (`CONST`, `attr`) ends the chain."""
+    repo = make_repo(tmp_path / "r", DOTTED)
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, DOTTED_EDITS[how])
+        assert refs_of(ix, path) == expected
 
 
 RELINK_CASES = [

@@ -21,6 +21,7 @@ from codewright.graph.parse import Parsed
 from codewright.graph.resolve import (
     SCOPE_KINDS,
     SELF_NAMES,
+    SELF_PREFIXES,
     ImportRow,
     LocalImports,
     ModuleMap,
@@ -356,10 +357,13 @@ class Linker:
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
-                # but for `self.x`, a bare name in Java, which may be a member of the class it is in, a name a Go
-                # method's receiver qualifies, and a name an import in a function may bind
-                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or scoped[bool(qualifier)] \
-                    or (local and (qualifier or name) in local) else (name, qualifier)
+                # but for `self.x` (and `self.Inner.m`), a bare name in Java, which may be a member of the class it
+                # is in, a name a Go method's receiver qualifies, and a name an import in a function may bind (or
+                # the head of a dotted qualifier)
+                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES \
+                    or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] \
+                    or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
+                    else (name, qualifier)
                 if key not in seen:
                     target = resolve(path, name, qualifier, scopes[n], kinds[n])
                     seen[key] = (target, self._target_file(target)) if target else None
@@ -430,7 +434,8 @@ class Linker:
 
     def _through_reexports(self, select: str, moved: set[str], names: set[str]) -> list[tuple]:
         """The references, in the files that import the moved files at any depth, that use one of `names`
-        as their name or as their qualifier's head (`json.dumps` once `json` is bound anew)."""
+        as their name or as a name of their qualifier: its head (`json.dumps` once `json` is bound anew), or a later
+        step (`mod.Model.save` once mod.py imports another Model)."""
         conn = self.conn
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS relink_names (name TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.relink_names")
@@ -440,9 +445,12 @@ class Linker:
             " JOIN files f ON f.id=i.file_id JOIN up ON i.target = up.path) "
         )
         head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
+        step = ("instr(r.qualifier, '.') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
+                " WHERE instr('.' || r.qualifier || '.', '.' || n.name || '.') > 0)")
         return conn.execute(
             closure + select + f"f.path IN (SELECT path FROM up) AND (r.name IN temp.relink_names"
-            f" OR (r.qualifier != '' AND {head} IN temp.relink_names))", (json.dumps(sorted(moved)),)).fetchall()
+            f" OR (r.qualifier != '' AND ({head} IN temp.relink_names OR {step})))",
+            (json.dumps(sorted(moved)),)).fetchall()
 
 
 def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple]) -> set[str]:

@@ -10,7 +10,8 @@ Two steps, both pure lookups in tables built from the whole tree:
    `mod tcp;` is src/net/tcp.rs).
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
-   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); an import in a function
+   bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); each later name of a
+   dotted qualifier is a member of what the names before it resolve to (`mod.Class.method()`); an import in a function
    (`from pkg.mod import helper` in a method, Rust's `use` in a fn or an inline module) binds before those, for the
    references in that function and the functions in it (not in a class's methods, for its body's); in a Java
    class, a method called bare or a class named bare is first a member of that class or of one around it; in a Go
@@ -41,6 +42,7 @@ _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
 _TS_SOURCES = {".js": (".ts", ".tsx", ".d.ts"), ".jsx": (".tsx",), ".mjs": (".mts", ".d.mts"),
                ".cjs": (".cts", ".d.cts")}
 SELF_NAMES = ("self", "cls", "this")
+SELF_PREFIXES = tuple(f"{name}." for name in SELF_NAMES)  # a dotted qualifier read from the class it is in
 _PACKAGE_SCOPED = frozenset({"go", "java"})
 # Languages where a bare name in a class can be a member of it or of a class around it (no `this.` needed), and the
 # kinds of reference that are such a member there: a method called, a class named; a variable may be a local one.
@@ -804,8 +806,23 @@ class Resolver:
         binding = self.bindings(path).names.get(qualifier)
         if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
             own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
-            return self.members(own).get(name) if own else None
-        return self._member_of(binding, name)
+            if own:
+                return self.members(own).get(name)
+            binding = self._dotted(path, qualifier, scope)
+        return self._member_of(binding, name) if binding else None
+
+    def _dotted(self, path: str, qualifier: str, scope: str | None) -> tuple[str, str] | None:
+        """What a dotted qualifier no import binds whole names, read step by step from its head (`mod.Class` in
+        `mod.Class.method()`, `Class.Inner` in `Class.Inner.m()`): its last name resolved as a member of what the
+        rest names. A module is bound as its file, so that the next step finds its submodules and re-exports too.
+        None where a step names no definition of the tree: an instance (`obj.attr.m()`) is no definition."""
+        head, _, last = qualifier.rpartition(".")
+        if not head or not last:
+            return None
+        sid = self.resolve_ref(path, last, head, scope, "attribute")
+        if sid is None:
+            return None
+        return ("file", sid[:-2]) if sid.endswith("::") else ("sym", sid)
 
     def _member_of(self, binding: tuple[str, str], name: str) -> str | None:
         """The member `name` of what a binding names: a file's top-level name or submodule, a symbol's member."""
