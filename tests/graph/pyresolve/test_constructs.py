@@ -128,6 +128,15 @@ CASES = {
         {"m.py": "class Base:\n    def __init__(self):\n        pass\nclass Child(Base):\n    pass\nChild()\n"},
         {("m", "m.Base.__init__")},
     ),
+    # a generic's alias in the bases (`Base[T]`, pytest's `Approx[ndarray]`) makes Base the base, as its
+    # __mro_entries__ does: the subclass inherits Base's methods and its super() reaches them
+    "generic_alias_base_is_its_class": (
+        {"m.py": "from typing import Generic, TypeVar\nT = TypeVar('T')\n"
+                 "class Base(Generic[T]):\n    def __init__(self):\n        pass\n    def who(self):\n        pass\n"
+                 "class Child(Base[int]):\n    def who(self):\n        super().who()\nChild().who()\n"},
+        {("m", "typing.TypeVar"), ("m", "m.Base.__init__"), ("m", "m.Child.who"), ("m.Child.who", "m.Base.who"),
+         ("m.Child.who", "<builtin>.super")},
+    ),
     # ---- values
     "keyword_argument_and_default": (
         {"m.py": "def a():\n    pass\ndef b():\n    pass\ndef run(job=a, *, then):\n    job()\n    then()\n"

@@ -538,7 +538,7 @@ class ModuleBuilder:
         c = ClassInfo(st.name, self._child_qual(st.name), self.mod, st.lineno, st.col_offset + 1,
                       end_line=getattr(st, "end_lineno", st.lineno) or st.lineno)
         for b in st.bases:
-            v = self.expr(b)
+            v = self._base(b)
             if v is not None:
                 c.bases.append(v)
         for k in st.keywords:
@@ -553,6 +553,15 @@ class ModuleBuilder:
         self.body(st.body)
         self.scope, self.ctx, self.flow = saved
         self.bind(st.name, self._decorate(e.holder(c.obj), decorators, st))
+
+    def _base(self, b: ast.expr) -> int | None:
+        """The class a base expression puts in the bases: a generic's alias (`Base[T]`, `Approx[ndarray]`) puts
+        Base, as the alias's __mro_entries__ does; read as an item of Base it was no class, and the subclass
+        inherited none of Base's methods."""
+        while isinstance(b, ast.Subscript):
+            self.expr(b.slice)
+            b = b.value
+        return self.expr(b)
 
     # -- assignment targets --------------------------------------------------
     def assign(self, t: ast.expr, value: int | None) -> None:

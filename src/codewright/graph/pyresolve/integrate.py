@@ -44,7 +44,7 @@ MAX_REF_TARGETS = 8
 # digest covers numbers a new one. An index resolved by another (or before the number was kept) is resolved whole
 # again, once, as on first use: its digests all differed from today's, so an update widened to nearly every module
 # in rounds, and kept an older resolver's rows where it did not reach.
-FORMAT = ("callgraph_format", "4")
+FORMAT = ("callgraph_format", "5")
 
 
 def create_tables(conn: sqlite3.Connection) -> None:
