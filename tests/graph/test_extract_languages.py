@@ -845,6 +845,21 @@ def test_spreads_ranges_and_return_arrows_are_no_member_access(path, source, nam
     assert [r.kind for r in extract(path, source).references if r.name == name] == [kind]
 
 
+@pytest.mark.parametrize("path, source, kinds", [
+    ("a.py", b"class C(Base[T]):\n    pass\n", [("Base", "base"), ("T", "name")]),
+    ("a.py", b"class C(m.Base[T]):\n    pass\n", [("m", "name"), ("Base", "base"), ("T", "name")]),
+    ("A.java", b"class A extends Base<T> {}\n", [("Base", "base"), ("T", "type")]),
+    ("A.java", b"class A implements Cmp<T> {}\n", [("Cmp", "base"), ("T", "type")]),
+    ("A.java", b"interface I extends Cmp<T> {}\n", [("Cmp", "base"), ("T", "type")]),
+    ("a.cpp", b"class A : public Base<T> {};\n", [("Base", "base"), ("T", "type")]),
+    ("a.cpp", b"class A : public ns::Base<T> {};\n", [("ns", "name"), ("Base", "base"), ("T", "type")]),
+])
+def test_a_generic_base_is_a_base(path, source, kinds):
+    """A base class given its type arguments (pytest's `class ApproxNumpy(Approx[ndarray])`) is a base as the bare
+    name is: refs listed it as a plain name or a type."""
+    assert [(r.name, r.kind) for r in extract(path, source).references] == kinds
+
+
 @pytest.mark.parametrize("source, imports", [
     (b"use std::{fmt::{self, Display}};\n", [("std", ["fmt"], None), ("std::fmt", ["Display"], None)]),
     (b"use a::b::{self as c};\n", [("a", ["b"], "c")]),

@@ -251,7 +251,7 @@ def test_every_name_of_a_nested_unpacking_is_a_symbol(source, expected):
     ("def f[T](x: T) -> T:\n    y: T = x\n    return T", []),
     ("def f[T: Bound, *Ts, **P](*a: *Ts, **k: P.kwargs) -> T: pass",
      [("Bound", "annotation"), ("kwargs", "annotation")]),  # a bound is read
-    ("class C[T](Base[T]):\n    a: T\n    def m(self) -> T: return T", [("Base", "name")]),
+    ("class C[T](Base[T]):\n    a: T\n    def m(self) -> T: return T", [("Base", "base")]),
     ("type A[K: str] = dict[K, V]", [("str", "annotation"), ("dict", "annotation"), ("V", "annotation")]),
     ("@dec(T)\ndef f[U](x: U) -> T: return U, T", [("dec", "decorator"), ("T", "name"), ("T", "annotation"),
                                                    ("T", "name")]),  # only the definition's own parameters

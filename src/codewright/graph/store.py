@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 37  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 38  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -107,6 +107,8 @@ SCHEMA_VERSION = 37  # 2: refs.scope holds symbols.id; 3: signatures without com
 # binds its names for the references in it and in the functions in it; they were unresolved, or the module's
 # 37: each name after the head of a dotted use (`mod.Class.method()`, `Class.Inner.m()`, `ns.Klass.m()`) resolves as
 # the member of what the names before it resolve to; only the head, or the step after it, did
+# 38: a generic base class (Python's `class C(Base[T])`, Java's `extends Base<T>`, C++'s `: public Base<T>`) is a
+# reference of kind base, as the bare name is; it was a name or a type
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

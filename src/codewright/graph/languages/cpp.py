@@ -46,6 +46,8 @@ CPP_REFS_SCM = REFS_SCM + r"""
 (qualified_identifier name: (type_identifier) @ref.type)
 (base_class_clause (type_identifier) @ref.base)
 (base_class_clause (qualified_identifier name: (type_identifier) @ref.base))
+(base_class_clause (template_type name: (type_identifier) @ref.base))
+(base_class_clause (qualified_identifier name: (template_type name: (type_identifier) @ref.base)))
 (field_initializer (field_identifier) @ref.attribute)
 (reference_declarator (identifier) @skip)
 (type_parameter_declaration (type_identifier) @skip)

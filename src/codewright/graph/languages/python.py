@@ -88,6 +88,8 @@ QUERY_SCM = r"""
 (decorator (call function: (attribute attribute: (identifier) @ref.dec)))
 (class_definition superclasses: (argument_list (identifier) @ref.base))
 (class_definition superclasses: (argument_list (attribute attribute: (identifier) @ref.base)))
+(class_definition superclasses: (argument_list (subscript value: (identifier) @ref.base)))
+(class_definition superclasses: (argument_list (subscript value: (attribute attribute: (identifier) @ref.base))))
 (class_pattern (dotted_name (identifier) @ref.type .))
 (type) @type
 
