@@ -305,6 +305,7 @@ LOCAL_REFS = [
         ("helper", 11, 12, "call", "", "use.py::helper"),  # g, beside f, does not see f's import
         ("m", 18, 16, "name", "", "pkg/mod.py::"),  # a function in outer sees outer's import
         ("other", 18, 18, "call", "m", "pkg/mod.py::other"),
+        ("inner", 19, 12, "name", "", "use.py::outer.inner"),  # the function outer defines
         ("other", 24, 9, "call", "", "pkg/mod.py::other"),  # the class body sees its own import, its method does not
     ]),
     ("rs/src/lib.rs", [
@@ -433,6 +434,39 @@ def test_each_step_of_a_dotted_use_resolves(tmp_path: Path, path: str, expected:
         ix.build()
         _write_and_update(ix, repo, DOTTED_EDITS[how])
         assert refs_of(ix, path) == expected
+
+
+NESTED = {  # lines: 1 g, 5 outer, 6 outer.g, 9 outer.f, 16 h, 20 K, 21 K.getdefs, 24 K.closure
+    "m.py": "def g():\n    pass\n\n\n"
+            "def outer():\n    def g():\n        pass\n\n    def f():\n        g()\n\n    g()\n    return f\n\n\n"
+            "def h():\n    return g()\n\n\n"
+            "class K:\n    def getdefs(self):\n        pass\n\n"
+            "    def closure(self):\n        def getdefs():\n            return self.getdefs()\n\n"
+            "        return getdefs()\n",
+}
+NESTED_REFS = [
+    ("g", 10, 9, "call", "", "m.py::outer.g"),  # a function in outer sees outer's g, not the module's
+    ("g", 12, 5, "call", "", "m.py::outer.g"),  # outer's own g shadows the module's
+    ("f", 13, 12, "name", "", "m.py::outer.f"),
+    ("g", 17, 12, "call", "", "m.py::g"),  # h, beside outer, sees the module's
+    ("getdefs", 26, 25, "call", "self", "m.py::K.getdefs"),  # self in a closure is the method's: K's member
+    ("getdefs", 28, 16, "call", "", "m.py::K.closure.getdefs"),  # the function closure defines, not K's method
+]
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["build", "the file edited"])
+def test_a_function_defined_in_a_function_is_the_name_there(tmp_path: Path, edited: bool) -> None:
+    """Python's scopes: a bare name in a function names a function or class the function, or one around it,
+    defines before the module's (a closure's helper, pytest's `def f(): g()` beside a nested g); a class body is no
+    scope its methods see, and `self` in a function nested in a method is the method's."""
+    repo = make_repo(tmp_path / "r", NESTED)
+    with Index.open(repo) as ix:
+        ix.build()
+        if edited:
+            (repo / "m.py").write_text(NESTED["m.py"] + "\n")
+            os.utime(repo / "m.py", ns=((repo / "m.py").stat().st_mtime_ns + 10**9,) * 2)
+            ix.update(["m.py"])
+        assert refs_of(ix, "m.py") == NESTED_REFS
 
 
 RELINK_CASES = [

@@ -19,12 +19,14 @@ from itertools import chain, count, repeat
 from codewright.graph.files import FileEntry
 from codewright.graph.parse import Parsed
 from codewright.graph.resolve import (
+    FUNCTION_KINDS,
     SCOPE_KINDS,
     SELF_NAMES,
     SELF_PREFIXES,
     ImportRow,
     LocalImports,
     ModuleMap,
+    Nested,
     Resolver,
     go_receiver,
     is_package_init,
@@ -157,10 +159,11 @@ class _Memory:
     names: set[str]  # every name a reference can resolve through: symbol names and import bindings
     exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
     receivers: dict[str, str]  # a Go method's id -> its receiver variable
+    nested: dict[str, Nested]  # a Python file's path -> what its functions define
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {})
+        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {})
         local_rows = (rows for scopes in writer.local_imports.values() for _, rows in scopes.values())
         for rows in chain(writer.imports.values(), local_rows):
             for imp in rows:
@@ -186,6 +189,9 @@ class _Memory:
                     found.members[module_sid + qual.rpartition(".")[0]].setdefault(name, sid)
             found.top[item.path] = top
             found.members[module_sid] = top  # a module's members are its top-level names, as StoredTables reads them
+            if item.language == "python":
+                found.nested[item.path] = {s[0]: found.members[s[0]] for s in item.symbols
+                                           if s[3] in FUNCTION_KINDS and s[0] in found.members}
             names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
             if "export" in kinds:
                 found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
@@ -203,7 +209,7 @@ class StoredTables:
 
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
-                        self.paths.__contains__, self.exports, self.receiver, self.local_imports)
+                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.nested)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -276,6 +282,16 @@ class StoredTables:
             " AND EXISTS (SELECT 1 FROM symbols c WHERE c.sid=? AND c.kind='class')",
             (scope, json.dumps(sorted(SCOPE_KINDS)), scope)))
 
+    def nested(self, path: str) -> Nested:
+        """What the functions of a Python file define (see `Nested`), the first of a name in each."""
+        found: Nested = {}
+        for parent, name, sid in self.conn.execute(
+                "SELECT s.parent, s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id"
+                " JOIN symbols p ON p.sid=s.parent WHERE f.path=? AND f.language='python' AND p.kind IN (?, ?)"
+                " ORDER BY s.id", (path, *FUNCTION_KINDS)):
+            found.setdefault(parent, {}).setdefault(name, sid)
+        return found
+
     def exports(self, path: str) -> list[tuple[str, str]]:
         """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
         `__all__`."""
@@ -305,6 +321,7 @@ class Linker:
             self._load_exports,
             self._load_receiver,
             self._load_local_imports,
+            self._load_nested,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -325,6 +342,9 @@ class Linker:
 
     def _load_local_imports(self, path: str) -> LocalImports:
         return self.memory.local_imports.get(path, {}) if self.memory else self.stored.local_imports(path)
+
+    def _load_nested(self, path: str) -> Nested:
+        return self.memory.nested.get(path, {}) if self.memory else self.stored.nested(path)
 
     def _load_receiver(self, sid: str) -> str:
         return self.memory.receivers.get(sid, "") if self.memory else self.stored.receiver(sid)
@@ -352,17 +372,19 @@ class Linker:
             names, kinds, qualifiers, scopes = item.refs[0], item.refs[3], item.refs[4], item.refs[5]
             scoped = (self.resolver.scope_dependent(path, False), self.resolver.scope_dependent(path, True))
             local = self.resolver.local_names(path)  # empty but in the few files importing in a function
+            nested = self.resolver.nested_names(path)  # the names its functions define (`def outer(): def g()`)
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
                 # but for `self.x` (and `self.Inner.m`), a bare name in Java, which may be a member of the class it
-                # is in, a name a Go method's receiver qualifies, and a name an import in a function may bind (or
-                # the head of a dotted qualifier)
+                # is in, a name a Go method's receiver qualifies, a name an import in a function may bind (or the
+                # head of a dotted qualifier), and one a function defines
                 key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES \
                     or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] \
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
+                    or (not qualifier and name in nested) \
                     else (name, qualifier)
                 if key not in seen:
                     target = resolve(path, name, qualifier, scopes[n], kinds[n])

@@ -415,6 +415,9 @@ class ImportRow:
 # attributes (`x = other()`) do.
 LocalImports = dict[str, tuple[frozenset[str], list[ImportRow]]]
 SCOPE_KINDS = frozenset({"function", "method", "class"})  # the kinds of symbol a class's names are hidden from
+FUNCTION_KINDS = ("function", "method")
+# The symbols defined in a Python function (a nested def or class), by the function's id: {name: id}.
+Nested = dict[str, dict[str, str]]
 
 
 def local_imports(rows: Iterable[tuple[str, ImportRow]], hidden_from: Callable[[str], frozenset[str]]) -> LocalImports:
@@ -449,6 +452,7 @@ class Resolver:
         load_exports: Callable[[str], list[tuple[str, str]]],
         load_receiver: Callable[[str], str],
         load_local_imports: Callable[[str], LocalImports],
+        load_nested: Callable[[str], Nested],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -459,6 +463,7 @@ class Resolver:
         self._load_exports = load_exports
         self._load_receiver = load_receiver  # a Go method's receiver variable by the method's id
         self._load_local_imports = load_local_imports
+        self._load_nested = load_nested
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
@@ -466,6 +471,8 @@ class Resolver:
         self._bindings: dict[str, Bindings] = {}
         self._local: dict[str, dict[str, tuple[frozenset[str], Bindings]]] = {}  # path -> scope -> (hidden, bound)
         self._local_names: dict[str, frozenset[str]] = {}
+        self._nested: dict[str, Nested] = {}
+        self._nested_names: dict[str, frozenset[str]] = {}
         self._scoped: dict[str, bool] = {}
         self._stars_memo: dict[tuple[str, str], str | None] = {}
         self._stars_open: set[tuple[str, str]] = set()  # the star searches under way
@@ -516,6 +523,44 @@ class Resolver:
             names = self._local_names[path] = frozenset(
                 name for _, bindings in self._scoped_bindings(path).values() for name in bindings.names)
         return names
+
+    def nested(self, path: str) -> Nested:
+        """The symbols the functions of a Python file define (`def outer(): def g(): ...`), by function."""
+        found = self._nested.get(path)
+        if found is None:
+            found = self._nested[path] = self._load_nested(path)
+        return found
+
+    def nested_names(self, path: str) -> frozenset[str]:
+        """The names a function of the file defines: a bare reference by one of them resolves by the symbol it is
+        written in. Empty for most files."""
+        names = self._nested_names.get(path)
+        if names is None:
+            names = self._nested_names[path] = frozenset(name for held in self.nested(path).values() for name in held)
+        return names
+
+    def _in_function(self, path: str, scope: str, name: str) -> str | None:
+        """What a function the reference is in, or one around it, defines as `name`, the nearest first, as Python
+        reads a bare name: it shadows the module's. A class's body holds no key: its methods do not see its names."""
+        nested = self.nested(path)
+        file, qual = split_id(scope)
+        parts = qual.split(".") if qual else []
+        while parts:
+            held = nested.get(f"{file}::{'.'.join(parts)}")
+            if held and name in held:
+                return held[name]
+            parts.pop()
+        return None
+
+    def _self_class(self, path: str, scope: str | None) -> str | None:
+        """The class whose member `self.x` names: that of the method the reference is in, also from a function
+        nested in the method (a closure, which reads the method's `self`). Each symbol around a reference defines
+        one, so it is a function exactly when `nested` holds it."""
+        owner = _enclosing_class(scope)
+        nested = self.nested(path)
+        while owner and owner in nested:
+            owner = _enclosing_class(owner)
+        return owner
 
     def _scoped_bindings(self, path: str) -> dict[str, tuple[frozenset[str], Bindings]]:
         found = self._local.get(path)
@@ -781,7 +826,8 @@ class Resolver:
                 sid = self._enclosing_member(scope, name)
                 if sid:
                     return sid
-            sid = self.top(path).get(name)
+            sid = self._in_function(path, scope, name) if scope and name in self.nested_names(path) else None
+            sid = sid or self.top(path).get(name)
             if sid:
                 return sid
             binding = self.bindings(path).names.get(name)
@@ -798,7 +844,7 @@ class Resolver:
                         return sid
             return self._in_package(path, name)
         if qualifier in SELF_NAMES:
-            owner = _enclosing_class(scope)
+            owner = self._self_class(path, scope)
             return self.members(owner).get(name) if owner else None
         receiver = self._receiver_type(path, qualifier, scope)
         if receiver:

@@ -109,6 +109,8 @@ SCHEMA_VERSION = 38  # 2: refs.scope holds symbols.id; 3: signatures without com
 # the member of what the names before it resolve to; only the head, or the step after it, did
 # 38: a generic base class (Python's `class C(Base[T])`, Java's `extends Base<T>`, C++'s `: public Base<T>`) is a
 # reference of kind base, as the bare name is; it was a name or a type
+# 38: a Python bare name a function around it defines (`def outer(): def g(): ...; g()`) resolves to that one, not
+# the module's; `self.x` in a function nested in a method resolves among the method's class's members
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
