@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from codewright.graph.extract import extract, language_for, module_name
+from codewright.graph.languages.python import MAX_DOC
 
 FIXTURE = Path(__file__).parent / "fixtures" / "extract" / "python" / "shapes.py"
 M = "pkg/shapes.py::"
@@ -42,6 +43,24 @@ def test_symbols(facts):
 def test_signature_and_doc(facts, sid, signature, doc):
     sym = next(s for s in facts.symbols if s.id == M + sid)
     assert (sym.signature, sym.doc) == (signature, doc)
+
+
+@pytest.mark.parametrize("source, doc", [
+    ('def f():\n    """One line."""\n', "One line."),
+    ('def f():\n    """\n    Below the quotes.\n\n    More.\n    """\n', "Below the quotes."),
+    # a summary wrapped over lines is read whole, up to the blank line after it (flask's Flask.test_client)
+    (('def f():\n    """Creates a test client for this application.  For information\n'
+      '    about unit testing head over to the docs.\n\n    Note that...\n    """\n'),
+     "Creates a test client for this application.  For information about unit testing head over to the docs."),
+    ("class C:\n    '''A class\n    that wraps.'''\n", "A class that wraps."),
+    ('def f():\n    r"""Raw\n       text."""\n', "Raw text."),
+    ('def f():\n    """' + "word\n    " * 100 + '"""\n', ("word " * 100)[:MAX_DOC - 3] + "..."),  # one too long
+])
+def test_doc_is_the_docstrings_first_paragraph(source, doc):
+    """The doc was the first line alone, cut mid-sentence where the summary wraps (two docstrings in three of
+    flask's): `The flask object implements a WSGI application and acts as the central`."""
+    (sym,) = [s for s in extract("m.py", source.encode()).symbols if s.kind != "module"]
+    assert sym.doc == doc
 
 
 @pytest.mark.parametrize("source, signature", [

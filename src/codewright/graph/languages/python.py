@@ -327,8 +327,13 @@ def _block_assignments(blocks) -> list:
     return found
 
 
+MAX_DOC = 400  # characters of a docstring's first paragraph kept as the symbol's doc
+
+
 def _docstring(src: Source, block) -> str:
-    """First non-empty line of a docstring: the string that opens a module or body."""
+    """The first paragraph of a docstring (the string that opens a module or body), its lines joined: its first line
+    alone was cut mid-sentence where the summary wraps (`The flask object implements a WSGI application and acts as
+    the central`). One over MAX_DOC characters is cut, with `...`."""
     count = block.named_child_count
     i = 0
     first = block.named_child(0) if count else None
@@ -348,11 +353,15 @@ def _docstring(src: Source, block) -> str:
             text = text[len(quote):]
             text = text.removesuffix(quote)
             break
+    paragraph: list[str] = []
     for line in text.split("\n"):
         line = line.strip()
         if line:
-            return line
-    return ""
+            paragraph.append(line)
+        elif paragraph:
+            break
+    doc = " ".join(paragraph)
+    return doc if len(doc) <= MAX_DOC else doc[: MAX_DOC - 3] + "..."
 
 
 def _imports(src: Source, nodes, scopes: ScopeMap, module_id: str) -> list[Import]:
