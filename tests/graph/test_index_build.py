@@ -469,6 +469,39 @@ def test_a_function_defined_in_a_function_is_the_name_there(tmp_path: Path, edit
         assert refs_of(ix, "m.py") == NESTED_REFS
 
 
+CLASS_BODY = {  # lines: 1 SCOPES, 4 helper, 8 K, 9 K.SCOPES, 11 K.quit, 14 K.q, 15 K.both, 18 K.test, 21 K.m
+    "m.py": "SCOPES = []\n\n\n"
+            "def helper():\n    pass\n\n\n"
+            "class K:\n    SCOPES = ['a']\n\n"
+            "    def quit(self):\n        pass\n\n"
+            "    q = quit\n    both = SCOPES + SCOPES\n\n"
+            "    @mark(SCOPES)\n    def test(self):\n        pass\n\n"
+            "    def m(self):\n        return SCOPES, quit, helper\n",
+}
+CLASS_BODY_REFS = [
+    ("quit", 14, 9, "name", "", "m.py::K.quit"),  # an alias in the body: the method above it
+    ("SCOPES", 15, 12, "name", "", "m.py::K.SCOPES"),  # in an attribute's value
+    ("SCOPES", 15, 21, "name", "", "m.py::K.SCOPES"),
+    ("SCOPES", 17, 11, "name", "", "m.py::K.SCOPES"),  # a method's decorator runs in the body
+    ("SCOPES", 22, 16, "name", "", "m.py::SCOPES"),  # a method does not see the body's names: the module's
+    ("helper", 22, 30, "name", "", "m.py::helper"),  # quit there is the builtin, no symbol
+]
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["build", "the file edited"])
+def test_a_class_body_sees_its_own_names(tmp_path: Path, edited: bool) -> None:
+    """A bare name in a class's body (an alias `q = quit`, a decorator's `@mark(SCOPES)`) names the class's member
+    defined there, as Python reads the body; it was no symbol, or the module's. Its methods' bodies do not see them."""
+    repo = make_repo(tmp_path / "r", CLASS_BODY)
+    with Index.open(repo) as ix:
+        ix.build()
+        if edited:
+            (repo / "m.py").write_text(CLASS_BODY["m.py"] + "\n")
+            os.utime(repo / "m.py", ns=((repo / "m.py").stat().st_mtime_ns + 10**9,) * 2)
+            ix.update(["m.py"])
+        assert refs_of(ix, "m.py") == CLASS_BODY_REFS
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

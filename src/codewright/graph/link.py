@@ -26,8 +26,8 @@ from codewright.graph.resolve import (
     ImportRow,
     LocalImports,
     ModuleMap,
-    Nested,
     Resolver,
+    Scopes,
     go_receiver,
     is_package_init,
     local_imports,
@@ -159,7 +159,7 @@ class _Memory:
     names: set[str]  # every name a reference can resolve through: symbol names and import bindings
     exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
     receivers: dict[str, str]  # a Go method's id -> its receiver variable
-    nested: dict[str, Nested]  # a Python file's path -> what its functions define
+    scopes: dict[str, Scopes]  # a Python file's path -> its functions and classes
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
@@ -190,8 +190,9 @@ class _Memory:
             found.top[item.path] = top
             found.members[module_sid] = top  # a module's members are its top-level names, as StoredTables reads them
             if item.language == "python":
-                found.nested[item.path] = {s[0]: found.members[s[0]] for s in item.symbols
-                                           if s[3] in FUNCTION_KINDS and s[0] in found.members}
+                found.scopes[item.path] = Scopes(
+                    {s[0]: found.members.get(s[0], {}) for s in item.symbols if s[3] in FUNCTION_KINDS},
+                    {s[0]: found.members.get(s[0], {}) for s in item.symbols if s[3] == "class"})
             names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
             if "export" in kinds:
                 found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
@@ -209,7 +210,7 @@ class StoredTables:
 
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
-                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.nested)
+                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.scopes)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -282,14 +283,22 @@ class StoredTables:
             " AND EXISTS (SELECT 1 FROM symbols c WHERE c.sid=? AND c.kind='class')",
             (scope, json.dumps(sorted(SCOPE_KINDS)), scope)))
 
-    def nested(self, path: str) -> Nested:
-        """What the functions of a Python file define (see `Nested`), the first of a name in each."""
-        found: Nested = {}
-        for parent, name, sid in self.conn.execute(
-                "SELECT s.parent, s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id"
-                " JOIN symbols p ON p.sid=s.parent WHERE f.path=? AND f.language='python' AND p.kind IN (?, ?)"
-                " ORDER BY s.id", (path, *FUNCTION_KINDS)):
-            found.setdefault(parent, {}).setdefault(name, sid)
+    def scopes(self, path: str) -> Scopes:
+        """The functions and classes of a Python file with what each defines (see `Scopes`), the first of a name."""
+        found = Scopes()
+        rows = self.conn.execute(
+            "SELECT s.sid, s.kind, s.name, s.parent FROM symbols s JOIN files f ON f.id=s.file_id"
+            " WHERE f.path=? AND f.language='python' ORDER BY s.id", (path,)).fetchall()
+        for sid, kind, _name, _parent in rows:
+            if kind in FUNCTION_KINDS:
+                found.functions[sid] = {}
+            elif kind == "class":
+                found.classes[sid] = {}
+        for sid, _kind, name, parent in rows:
+            held = found.functions.get(parent)
+            held = found.classes.get(parent) if held is None else held
+            if held is not None:
+                held.setdefault(name, sid)
         return found
 
     def exports(self, path: str) -> list[tuple[str, str]]:
@@ -321,7 +330,7 @@ class Linker:
             self._load_exports,
             self._load_receiver,
             self._load_local_imports,
-            self._load_nested,
+            self._load_scopes,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -343,8 +352,8 @@ class Linker:
     def _load_local_imports(self, path: str) -> LocalImports:
         return self.memory.local_imports.get(path, {}) if self.memory else self.stored.local_imports(path)
 
-    def _load_nested(self, path: str) -> Nested:
-        return self.memory.nested.get(path, {}) if self.memory else self.stored.nested(path)
+    def _load_scopes(self, path: str) -> Scopes:
+        return self.memory.scopes.get(path, Scopes()) if self.memory else self.stored.scopes(path)
 
     def _load_receiver(self, sid: str) -> str:
         return self.memory.receivers.get(sid, "") if self.memory else self.stored.receiver(sid)
@@ -372,7 +381,7 @@ class Linker:
             names, kinds, qualifiers, scopes = item.refs[0], item.refs[3], item.refs[4], item.refs[5]
             scoped = (self.resolver.scope_dependent(path, False), self.resolver.scope_dependent(path, True))
             local = self.resolver.local_names(path)  # empty but in the few files importing in a function
-            nested = self.resolver.nested_names(path)  # the names its functions define (`def outer(): def g()`)
+            defined = self.resolver.scoped_names(path)  # the names its functions and classes define
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
@@ -380,11 +389,11 @@ class Linker:
                 qualifier = qualifiers[n]
                 # but for `self.x` (and `self.Inner.m`), a bare name in Java, which may be a member of the class it
                 # is in, a name a Go method's receiver qualifies, a name an import in a function may bind (or the
-                # head of a dotted qualifier), and one a function defines
+                # head of a dotted qualifier), and one a function or class defines
                 key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES \
                     or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] \
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
-                    or (not qualifier and name in nested) \
+                    or (not qualifier and name in defined) \
                     else (name, qualifier)
                 if key not in seen:
                     target = resolve(path, name, qualifier, scopes[n], kinds[n])

@@ -416,8 +416,15 @@ class ImportRow:
 LocalImports = dict[str, tuple[frozenset[str], list[ImportRow]]]
 SCOPE_KINDS = frozenset({"function", "method", "class"})  # the kinds of symbol a class's names are hidden from
 FUNCTION_KINDS = ("function", "method")
-# The symbols defined in a Python function (a nested def or class), by the function's id: {name: id}.
-Nested = dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class Scopes:
+    """A Python file's functions and classes by id, each with the symbols defined in it ({name: id}: a nested def or
+    class, a class's methods and attributes): what a bare name in them names before the module's names."""
+
+    functions: dict[str, dict[str, str]] = field(default_factory=dict)
+    classes: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def local_imports(rows: Iterable[tuple[str, ImportRow]], hidden_from: Callable[[str], frozenset[str]]) -> LocalImports:
@@ -452,7 +459,7 @@ class Resolver:
         load_exports: Callable[[str], list[tuple[str, str]]],
         load_receiver: Callable[[str], str],
         load_local_imports: Callable[[str], LocalImports],
-        load_nested: Callable[[str], Nested],
+        load_scopes: Callable[[str], Scopes],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -463,7 +470,7 @@ class Resolver:
         self._load_exports = load_exports
         self._load_receiver = load_receiver  # a Go method's receiver variable by the method's id
         self._load_local_imports = load_local_imports
-        self._load_nested = load_nested
+        self._load_scopes = load_scopes
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
@@ -471,8 +478,8 @@ class Resolver:
         self._bindings: dict[str, Bindings] = {}
         self._local: dict[str, dict[str, tuple[frozenset[str], Bindings]]] = {}  # path -> scope -> (hidden, bound)
         self._local_names: dict[str, frozenset[str]] = {}
-        self._nested: dict[str, Nested] = {}
-        self._nested_names: dict[str, frozenset[str]] = {}
+        self._scopes: dict[str, Scopes] = {}
+        self._scoped_names: dict[str, frozenset[str]] = {}
         self._scoped: dict[str, bool] = {}
         self._stars_memo: dict[tuple[str, str], str | None] = {}
         self._stars_open: set[tuple[str, str]] = set()  # the star searches under way
@@ -524,41 +531,49 @@ class Resolver:
                 name for _, bindings in self._scoped_bindings(path).values() for name in bindings.names)
         return names
 
-    def nested(self, path: str) -> Nested:
-        """The symbols the functions of a Python file define (`def outer(): def g(): ...`), by function."""
-        found = self._nested.get(path)
+    def scopes(self, path: str) -> Scopes:
+        """The functions and classes of a Python file with what each defines (empty for another language)."""
+        found = self._scopes.get(path)
         if found is None:
-            found = self._nested[path] = self._load_nested(path)
+            found = self._scopes[path] = self._load_scopes(path)
         return found
 
-    def nested_names(self, path: str) -> frozenset[str]:
-        """The names a function of the file defines: a bare reference by one of them resolves by the symbol it is
-        written in. Empty for most files."""
-        names = self._nested_names.get(path)
+    def scoped_names(self, path: str) -> frozenset[str]:
+        """The names a function or a class of the file defines: a bare reference by one of them resolves by the
+        symbol it is written in."""
+        names = self._scoped_names.get(path)
         if names is None:
-            names = self._nested_names[path] = frozenset(name for held in self.nested(path).values() for name in held)
+            scopes = self.scopes(path)
+            names = self._scoped_names[path] = frozenset(
+                name for table in (scopes.functions, scopes.classes) for held in table.values() for name in held)
         return names
 
-    def _in_function(self, path: str, scope: str, name: str) -> str | None:
-        """What a function the reference is in, or one around it, defines as `name`, the nearest first, as Python
-        reads a bare name: it shadows the module's. A class's body holds no key: its methods do not see its names."""
-        nested = self.nested(path)
+    def _in_scope(self, path: str, scope: str, name: str, kind: str) -> str | None:
+        """What `name` names where Python reads it before the module's names: in a class's body (the class itself,
+        or an attribute's value), the class's member; else what the function the reference is in, or one around it,
+        defines, the nearest first. A class's body is no scope its methods see, and its bases are read around it."""
+        scopes = self.scopes(path)
         file, qual = split_id(scope)
         parts = qual.split(".") if qual else []
+        body = scope if scope in scopes.classes else None
+        if body is None and len(parts) > 1 and scope not in scopes.functions:  # an attribute's value
+            body = f"{file}::{'.'.join(parts[:-1])}"
+        held = scopes.classes.get(body, {}) if body and kind != "base" else {}
+        if name in held:
+            return held[name]
         while parts:
-            held = nested.get(f"{file}::{'.'.join(parts)}")
-            if held and name in held:
+            held = scopes.functions.get(f"{file}::{'.'.join(parts)}", {})
+            if name in held:
                 return held[name]
             parts.pop()
         return None
 
     def _self_class(self, path: str, scope: str | None) -> str | None:
         """The class whose member `self.x` names: that of the method the reference is in, also from a function
-        nested in the method (a closure, which reads the method's `self`). Each symbol around a reference defines
-        one, so it is a function exactly when `nested` holds it."""
+        nested in the method (a closure, which reads the method's `self`)."""
         owner = _enclosing_class(scope)
-        nested = self.nested(path)
-        while owner and owner in nested:
+        functions = self.scopes(path).functions
+        while owner and owner in functions:
             owner = _enclosing_class(owner)
         return owner
 
@@ -826,7 +841,7 @@ class Resolver:
                 sid = self._enclosing_member(scope, name)
                 if sid:
                     return sid
-            sid = self._in_function(path, scope, name) if scope and name in self.nested_names(path) else None
+            sid = self._in_scope(path, scope, name, kind) if scope and name in self.scoped_names(path) else None
             sid = sid or self.top(path).get(name)
             if sid:
                 return sid
