@@ -180,6 +180,25 @@ def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) ->
         assert ix.definitions("pkg/views.py:9:24") == []
 
 
+MEMBER_OR_NOT = {
+    "lib.py": "def close():\n    pass\n\n\nclass Conn:\n    def close(self):\n        pass\n",
+    "use.py": "import socket\n\n\ndef shut(c):\n    c.close()\n    close()\n    socket.close()\n",
+}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("use.py:5:7", ["lib.py::Conn.close"]),  # `c.close()`: a member, never the module's function
+    ("use.py:6:5", ["lib.py::close", "lib.py::Conn.close"]),  # a bare name unresolved: every one of the name
+    ("use.py:7:12", ["lib.py::Conn.close"]),
+])
+def test_definition_at_an_unresolved_attribute_is_a_member(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """`def` on `make_response` in flask's `current_app.make_response(args)`, which nothing resolves, listed the
+    function helpers.make_response beside the method Flask.make_response: an attribute is no module-level name."""
+    with Index.open(make_repo(tmp_path / "r", MEMBER_OR_NOT)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions(target)] == ids
+
+
 BOUND = {
     "lib/__init__.py": "",
     "lib/models.py": "class Field:\n    def __init__(self, label):\n        self.label = label\n",

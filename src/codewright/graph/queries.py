@@ -297,7 +297,7 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
             if found:
                 return found
     if ref:
-        return definitions(conn, ref[0])
+        return _named_by(conn, *ref[::2])
     imported = _imported_at(conn, path, line, word[2]) if word else []
     if imported:
         return imported
@@ -309,14 +309,23 @@ def _definition_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> 
     return found
 
 
-def _reference_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[str, str | None] | None:
-    """The name and the target of our reference under (line, col), if one is there."""
+def _reference_at(conn: sqlite3.Connection, path: str, line: int, col: int) -> tuple[str, str | None, str] | None:
+    """The name, the target and the qualifier of our reference under (line, col), if one is there."""
     refs = conn.execute(
-        "SELECT r.name, r.col, r.target FROM refs r JOIN files f ON f.id=r.file_id"
+        "SELECT r.name, r.col, r.target, r.qualifier FROM refs r JOIN files f ON f.id=r.file_id"
         " WHERE f.path=? AND r.line=? AND r.col<=? ORDER BY r.col DESC",
         (path, line, col),
     ).fetchall()
-    return next(((name, target) for name, start, target in refs if col < start + len(name)), None)
+    return next(((name, target, qualifier) for name, start, target, qualifier in refs if col < start + len(name)),
+                None)
+
+
+def _named_by(conn: sqlite3.Connection, name: str, qualifier: str) -> list[SymbolInfo]:
+    """The definitions an unresolved reference may name: every one of its name, but a member alone for an attribute
+    (`obj.close()`, `np.close()`), which no module-level name is: flask's `current_app.make_response(args)` listed
+    the function helpers.make_response beside the method Flask.make_response."""
+    found = definitions(conn, name)
+    return [s for s in found if s.parent != f"{s.path}::"] if qualifier else found
 
 
 def _defined_at(here: list[SymbolInfo], col: int, word: str | None) -> list[SymbolInfo]:
