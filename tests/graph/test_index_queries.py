@@ -180,6 +180,28 @@ def test_definition_at_position_prefers_call_graph_resolution(tmp_path: Path) ->
         assert ix.definitions("pkg/views.py:9:24") == []
 
 
+INHERITED = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Scaffold:\n    def route(self):\n        pass\n\n    def run(self):\n        pass\n",
+    "pkg/app.py": "from pkg.base import Scaffold\n\n\nclass App(Scaffold):\n    def run(self):\n        pass\n\n\n"
+                  "class Flask(App):\n    pass\n",
+}
+
+
+@pytest.mark.parametrize(("target", "ids"), [
+    ("Flask.route", ["pkg/base.py::Scaffold.route"]),  # through App to Scaffold, in another file
+    ("pkg.app.Flask.route", ["pkg/base.py::Scaffold.route"]),
+    ("Flask.run", ["pkg/app.py::App.run"]),  # the nearest base's
+    ("App.run", ["pkg/app.py::App.run"]),  # its own
+    ("Flask.gone", []),
+])
+def test_a_member_a_class_inherits_is_found_by_the_class_s_name(tmp_path: Path, target: str, ids: list[str]) -> None:
+    """`def Flask.route` found nothing: flask's Flask inherits route from Scaffold, through App."""
+    with Index.open(make_repo(tmp_path / "r", INHERITED)) as ix:
+        ix.build()
+        assert [s.id for s in ix.definitions(target)] == ids
+
+
 MEMBER_OR_NOT = {
     "lib.py": "def close():\n    pass\n\n\nclass Conn:\n    def close(self):\n        pass\n",
     "use.py": "import socket\n\n\ndef shut(c):\n    c.close()\n    close()\n    socket.close()\n",

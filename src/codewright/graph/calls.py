@@ -11,7 +11,7 @@ import sqlite3
 from collections.abc import Callable
 
 from codewright.errors import UsageError
-from codewright.graph.queries import LINE_ONLY, POSITION, definitions, reexported
+from codewright.graph.queries import LINE_ONLY, POSITION, definitions, inherited, reexported
 from codewright.graph.store import depth_first
 from codewright.quoting import cut, quoted
 
@@ -42,7 +42,7 @@ def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:
         return text
     rows = (_python_symbols(conn, "qualname", text) or _python_symbols(conn, "name", text)
             or _python_symbols(conn, "qualname", text, modules=True) or _python_tail(conn, text)
-            or reexported(conn, text))
+            or reexported(conn, text) or inherited(conn, text))
     if not rows:
         rows = sorted({r[0] for r in conn.execute(  # ends with, by substr: LIKE would read % and _ as wildcards
             "SELECT callee FROM calls WHERE callee=? OR substr(callee, -?)=? UNION "

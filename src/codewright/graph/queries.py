@@ -220,7 +220,40 @@ def _qualified(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     last = dotted.rsplit(".", 1)[1]
     return [s for s in _symbols(conn, "s.name = ?", (last,))
             if _ends_with(s.qualname.replace("::", "."), dotted) or _ends_with(split_id(s.id)[1], dotted)] or [
-        s for sid in reexported(conn, dotted) for s in _symbols(conn, "s.sid = ?", (sid,))]
+        s for sid in reexported(conn, dotted) or inherited(conn, dotted) for s in _symbols(conn, "s.sid = ?", (sid,))]
+
+
+def inherited(conn: sqlite3.Connection, dotted: str) -> list[str]:
+    """The ids of the member `Class.name` names where the class itself defines none: the one it inherits (`Flask.route`
+    is flask's `Scaffold.route`, through Flask's base App), from the bases the index resolved (its `base`
+    references), the nearest first, left to right."""
+    owner, _, name = dotted.rpartition(".")
+    classes = [s.id for s in definitions(conn, owner) if s.kind == "class"] if owner else []
+    return list(dict.fromkeys(sid for sid in (_inherited_member(conn, c, name) for c in classes) if sid))
+
+
+def _inherited_member(conn: sqlite3.Connection, cls: str, name: str) -> str | None:
+    """The member `name` of the nearest of the class's bases, at any depth, that defines one."""
+    seen = {cls}
+    queue = _bases(conn, cls)
+    while queue:
+        base = queue.pop(0)
+        if base in seen:
+            continue
+        seen.add(base)
+        row = conn.execute("SELECT sid FROM symbols WHERE parent=? AND name=? ORDER BY id LIMIT 1",
+                           (base, name)).fetchone()
+        if row:
+            return row[0]
+        queue += _bases(conn, base)
+    return None
+
+
+def _bases(conn: sqlite3.Connection, cls: str) -> list[str]:
+    """The ids of the class's bases the index resolved, in order (read among its file's references)."""
+    return [row[0] for row in conn.execute(
+        "SELECT r.target FROM symbols s JOIN refs r ON r.file_id=s.file_id AND r.scope=s.id WHERE s.sid=?"
+        " AND r.kind='base' AND r.target IS NOT NULL ORDER BY r.line, r.col", (cls,))]
 
 
 def reexported(conn: sqlite3.Connection, dotted: str) -> list[str]:

@@ -191,6 +191,13 @@ def test_a_qualified_name_s_last_parts_name_the_symbol(repo, capsys, symbol, fou
     assert out["symbol"] == found
 
 
+def test_a_member_a_class_inherits_names_the_base_s(tmp_path, capsys):
+    """`callers Flask.route` said there was no symbol named so: flask's Flask inherits route from Scaffold."""
+    write_tree(tmp_path, {**REPO, "src/shop/bulk.py": "from .cart import Cart\n\nclass Bulk(Cart):\n    pass\n"})
+    out = run_json(capsys, "callers", "Bulk.total", "--repo", str(tmp_path), "--json")
+    assert out["symbol"] == "src/shop/cart.py::Cart.total"
+
+
 @pytest.mark.parametrize(("query", "position", "found"), [
     ("callers", "src/shop/cart.py:4:9", "src/shop/cart.py::Cart.total"),  # on its definition's name
     ("callers", "app.py:4:19", "src/shop/cart.py::Cart.total"),  # on a call of it: `total` in Cart().total()
