@@ -21,7 +21,9 @@ from codewright.graph.index import Index
 PYTHON = {
     "pkg/__init__.py": "from . import fmt as fmt\nfrom .models import User\n",
     "pkg/fmt.py": "def pretty(x):\n    return str(x)\n\n\ndef helper():\n    return 1\n",
-    "pkg/models.py": "from .fmt import pretty\n\n\nclass User:\n    def name(self):\n        return pretty(self)\n",
+    "pkg/models.py": "from .fmt import pretty\n\n\nclass User:\n    def name(self):\n        return pretty(self)\n"
+                     "\n    label = name\n\n    def shown(self):\n        def helper():\n            return self.name()\n"
+                     "        return helper()\n",
     "pkg/sub/deep.py": "from pkg.models import User\n\n\ndef low():\n    return User().name()\n",
     "app/main.py": "from pkg import fmt\nimport pkg.models as m\n\n\ndef run():\n    return fmt.pretty(m.User())\n"
                    "\n\ndef lazy():\n    from pkg.fmt import helper\n    return helper()\n"
