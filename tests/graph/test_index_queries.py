@@ -474,6 +474,18 @@ def test_repo_map_focus_on_a_file_shows_all_it_declares_before_its_members(tmp_p
     assert not any("_helper" in line for line in lines)
 
 
+def test_repo_map_focus_on_a_file_leaves_out_what_its_functions_define(tmp_path: Path) -> None:
+    """A focused file's listing showed the functions and classes defined in its functions (flask's app.py: the
+    `wrapper` of remove_ctx and of add_ctx), which nothing outside them can name, where the budget had room for
+    the file's own."""
+    source = ("def deco(f):\n    def wrapper():\n        class Local:\n            x = 1\n        return f()\n"
+              "    return wrapper\n\n\nclass K:\n    def m(self):\n        def inner():\n            pass\n")
+    with Index.open(make_repo(tmp_path / "r", {"q.py": source})) as ix:
+        ix.build()
+        assert ix.repo_map(200, focus=["q.py"]).splitlines() == ["q.py:", "  def deco(f)", "  class K",
+                                                                   "      def m(self)"]
+
+
 def test_repo_map_focus_on_a_qualified_name_is_on_that_symbol_alone(tmp_path: Path) -> None:
     """`--focus QuerySet.filter` focused every definition named filter (django's Library.filter, the log filters, a
     JavaScript `filter:`): the name was cut to its last part."""

@@ -31,6 +31,7 @@ from pathlib import Path
 from codewright.errors import UsageError
 from codewright.graph.name_match import name_edges
 from codewright.graph.queries import definitions
+from codewright.graph.resolve import FUNCTION_KINDS
 from codewright.graph.store import bare_name, in_the_text, shown, split_id
 
 DAMPING = 0.85
@@ -92,10 +93,30 @@ def _focused(conn: sqlite3.Connection, files: set[int], symbols: list[str], path
     named_in = {split_id(sid)[0] for sid in found}
     for file_id in sorted(files, key=lambda i: paths[i]):
         if paths[file_id] not in named_in:
-            found.extend(r[0] for r in conn.execute(
-                "SELECT sid FROM symbols WHERE file_id=? AND kind != 'module'"
-                " ORDER BY parent != ?, substr(name, 1, 1) = '_', start_line", (file_id, paths[file_id] + "::")))
+            found.extend(_declared(conn, file_id, paths[file_id] + "::"))
     return found
+
+
+def _declared(conn: sqlite3.Connection, file_id: int, module_sid: str) -> list[str]:
+    """What a file declares, its top-level definitions first, public ones before private, but what a Python file's
+    functions define (a decorator's `wrapper`, a closure's helper), which nothing outside them names (a JavaScript
+    function's members are its prototype's methods: `W.prototype.draw`)."""
+    rows = conn.execute("SELECT sid, kind, parent FROM symbols WHERE file_id=? AND kind != 'module'"
+                        " ORDER BY parent != ?, substr(name, 1, 1) = '_', start_line", (file_id, module_sid)).fetchall()
+    if conn.execute("SELECT language FROM files WHERE id=?", (file_id,)).fetchone()[0] != "python":
+        return [sid for sid, _, _ in rows]
+    kinds = {sid: kind for sid, kind, _ in rows}
+    parents = {sid: parent for sid, _, parent in rows}
+
+    def in_a_function(sid: str) -> bool:
+        parent = parents[sid]
+        while parent in kinds:
+            if kinds[parent] in FUNCTION_KINDS:
+                return True
+            parent = parents[parent]
+        return False
+
+    return [sid for sid, _, _ in rows if not in_a_function(sid)]
 
 
 def _top_level(conn: sqlite3.Connection, file_rank: dict[int, float], paths: dict[int, str], budget: int) -> list[str]:
