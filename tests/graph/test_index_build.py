@@ -469,14 +469,15 @@ def test_a_function_defined_in_a_function_is_the_name_there(tmp_path: Path, edit
         assert refs_of(ix, "m.py") == NESTED_REFS
 
 
-CLASS_BODY = {  # lines: 1 SCOPES, 4 helper, 8 K, 9 K.SCOPES, 11 K.quit, 14 K.q, 15 K.both, 18 K.test, 21 K.m
+CLASS_BODY = {  # lines: 1 SCOPES, 4 helper, 8 K, 9 K.SCOPES, 11 K.quit, 14 K.q, 15 K.both, 18 K.test, 21 K.m, 24 K.helper
     "m.py": "SCOPES = []\n\n\n"
             "def helper():\n    pass\n\n\n"
             "class K:\n    SCOPES = ['a']\n\n"
             "    def quit(self):\n        pass\n\n"
             "    q = quit\n    both = SCOPES + SCOPES\n\n"
             "    @mark(SCOPES)\n    def test(self):\n        pass\n\n"
-            "    def m(self):\n        return SCOPES, quit, helper\n",
+            "    def m(self):\n        return SCOPES, quit, helper\n\n"
+            "    helper = helper\n",
 }
 CLASS_BODY_REFS = [
     ("quit", 14, 9, "name", "", "m.py::K.quit"),  # an alias in the body: the method above it
@@ -485,6 +486,7 @@ CLASS_BODY_REFS = [
     ("SCOPES", 17, 11, "name", "", "m.py::K.SCOPES"),  # a method's decorator runs in the body
     ("SCOPES", 22, 16, "name", "", "m.py::SCOPES"),  # a method does not see the body's names: the module's
     ("helper", 22, 30, "name", "", "m.py::helper"),  # quit there is the builtin, no symbol
+    ("helper", 24, 14, "name", "", "m.py::helper"),  # `helper = helper` reads the module's: the body has none yet
 ]
 
 

@@ -559,7 +559,7 @@ class Resolver:
         if body is None and len(parts) > 1 and scope not in scopes.functions:  # an attribute's value
             body = f"{file}::{'.'.join(parts[:-1])}"
         held = scopes.classes.get(body, {}) if body and kind != "base" else {}
-        if name in held:
+        if held.get(name, scope) != scope:  # `helper = helper` reads the name around the class: it binds it
             return held[name]
         while parts:
             held = scopes.functions.get(f"{file}::{'.'.join(parts)}", {})
