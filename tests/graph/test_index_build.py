@@ -504,6 +504,40 @@ def test_a_class_body_sees_its_own_names(tmp_path: Path, edited: bool) -> None:
         assert refs_of(ix, "m.py") == CLASS_BODY_REFS
 
 
+INHERITS = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Scaffold:\n    def route(self):\n        pass\n",
+    "pkg/app.py": "from pkg.base import Scaffold\n\n\nclass App(Scaffold):\n    def go(self):\n        return self.route()\n"
+                  "\n\nclass Flask(App):\n    def run(self):\n        return self.route(), self.go()\n",
+}
+INHERITS_EDITS = {
+    "build": [],
+    "the subclasses' file edited": [("pkg/app.py", INHERITS["pkg/app.py"] + "\n")],
+    "the inherited method goes and comes back": [("pkg/base.py", "class Scaffold:\n    pass\n"),
+                                                 ("pkg/base.py", INHERITS["pkg/base.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(INHERITS_EDITS))
+def test_self_names_a_member_the_class_inherits(tmp_path: Path, how: str) -> None:
+    """`self.route()` in flask's Flask, whose route is Scaffold's (through App), was no reference to it: `self.x`
+    was looked for among the class's own members alone."""
+    repo = make_repo(tmp_path / "r", INHERITS)
+    with Index.open(repo) as ix:
+        ix.build()
+        for edited, text in INHERITS_EDITS[how]:
+            (repo / edited).write_text(text)
+            os.utime(repo / edited, ns=((repo / edited).stat().st_mtime_ns + 10**9,) * 2)
+            ix.update([edited])
+        assert refs_of(ix, "pkg/app.py") == [
+            ("Scaffold", 4, 11, "base", "", "pkg/base.py::Scaffold"),
+            ("route", 6, 21, "call", "self", "pkg/base.py::Scaffold.route"),
+            ("App", 9, 13, "base", "", "pkg/app.py::App"),
+            ("route", 11, 21, "call", "self", "pkg/base.py::Scaffold.route"),  # through App
+            ("go", 11, 35, "call", "self", "pkg/app.py::App.go"),
+        ]
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",
