@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 41  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 42  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -104,17 +104,17 @@ SCHEMA_VERSION = 41  # 2: refs.scope holds symbols.id; 3: signatures without com
 # Go dot import (`import . "pkg"`) makes the package's exported names the file's bare names; a Rust `mod x;` in an
 # inline module (`mod outer { mod x; }` in src/lib.rs) imports src/outer/x.rs
 # 36: an import in a function or a Rust inline module (`def f(): from pkg.mod import helper`, `fn f() { use x::Y; }`)
-# binds its names for the references in it and in the functions in it; they were unresolved, or the module's
+# binds its names for the references in it and in the functions in it; they were unresolved, or the module's own
 # 37: each name after the head of a dotted use (`mod.Class.method()`, `Class.Inner.m()`, `ns.Klass.m()`) resolves as
 # the member of what the names before it resolve to; only the head, or the step after it, did
 # 38: a generic base class (Python's `class C(Base[T])`, Java's `extends Base<T>`, C++'s `: public Base<T>`) is a
 # reference of kind base, as the bare name is; it was a name or a type
-# 38: a Python bare name a function around it defines (`def outer(): def g(): ...; g()`) resolves to that one, not
+# 39: a Python bare name a function around it defines (`def outer(): def g(): ...; g()`) resolves to that one, not
 # the module's; `self.x` in a function nested in a method resolves among the method's class's members
-# 39: a Python symbol's doc is its docstring's first paragraph, its lines joined (at most 400 characters); it was
+# 40: a Python symbol's doc is its docstring's first paragraph, its lines joined (at most 400 characters); it was
 # the first line alone, cut mid-sentence where the summary wraps
-# 40: a Python bare name in a class's body (`q = quit`, `@mark(SCOPES)` on a method) resolves to the class's member
-# 41: `self.x` (`this.x`) resolves to a member the class inherits, from the nearest base that defines it
+# 41: a Python bare name in a class's body (`q = quit`, `@mark(SCOPES)` on a method) resolves to the class's member
+# 42: `self.x` (`this.x`) resolves to a member the class inherits, from the nearest base that defines it
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
