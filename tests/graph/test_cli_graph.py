@@ -137,7 +137,7 @@ JAVA = ('class A {\n    @Override\n    public String toString() { return ""; }\n
      ("    1  class A\n    2    class Inner\n    3      def run(self)\n    7    @property def run(self)\n"
       "    8      def local()\n   13  def outer()\n   14    def inner()\n"),
      ("a.py:\n  class A\n      class Inner\n          def run(self)\n      @property def run(self)\n"
-      "          def local()\n  def outer()\n      def inner()\n")),
+      "  def outer()\n")),  # what a Python function defines is no name a reader of the map can use
     ({"w.js": "function W() {}\nfunction helper() {}\nW.prototype.draw = function () {};\n"
               "Other.prototype.go = function () {};\nclass A {\n  run() {}\n}\n"}, "w.js",
      ("    1  function W()\n    2  function helper()\n    3  W.prototype.draw = function ()\n"
