@@ -629,6 +629,44 @@ def test_an_anonymous_default_is_named_default(path, source, symbols):
     assert got == symbols
 
 
+COMPUTED_CLASS = (b"class Z {\n  static [Symbol.iterator]() {}\n  ['save']() {}\n  get [KEY]() { return 1; }\n"
+                  b"  set [KEY](v) {}\n  [handler] = () => 1;\n}\n")
+COMPUTED_OBJECT = (b"const o = {\n  [Symbol.iterator]() {},\n  ['load']: function () {},\n  'quoted': () => 1,\n"
+                   b"  ['sub']: { [KEY]() {} },\n};\n")
+COMPUTED_EXPORTS = b"module.exports = { ['parse']: function () {}, [Symbol.iterator]: () => 1 };\n"
+COMPUTED_PROTOTYPE = b"function R() {}\nR.prototype = { ['a' + 'b']: function () {}, 'go': function () {} };\n"
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.ts"])
+@pytest.mark.parametrize("source, symbols", [
+    (COMPUTED_CLASS, [("Z", "Z", "Z", 1, ""), ("Z.[Symbol.iterator]", "[Symbol.iterator]", "Z.[Symbol.iterator]", 2, "Z"),
+                      ("Z.save", "save", "Z.save", 3, "Z"), ("Z.[KEY]", "[KEY]", "Z.[KEY]", 4, "Z"),
+                      ("Z.[handler]", "[handler]", "Z.[handler]", 6, "Z")]),
+    (COMPUTED_OBJECT, [("o", "o", "o", 1, ""), ("o.[Symbol.iterator]", "[Symbol.iterator]", "o.[Symbol.iterator]", 2, "o"),
+                       ("o.load", "load", "o.load", 3, "o"), ("o.quoted", "quoted", "o.quoted", 4, "o"),
+                       ("o.sub", "sub", "o.sub", 5, "o"), ("o.sub.[KEY]", "[KEY]", "o.sub.[KEY]", 5, "o.sub")]),
+    (COMPUTED_EXPORTS, [("parse", "parse", "parse", 1, ""),
+                        ("[Symbol.iterator]", "[Symbol.iterator]", "[Symbol.iterator]", 1, "")]),
+    (COMPUTED_PROTOTYPE, [("R", "R", "R", 1, ""), ("R.['a' + 'b']", "['a' + 'b']", "R.['a' + 'b']", 2, "R"),
+                          ("R.go", "go", "R.go", 2, "R")]),
+], ids=["a class's methods and field", "an object's functions", "module.exports = {...}", "X.prototype = {...}"])
+def test_a_computed_or_quoted_key_names_its_definition(path, source, symbols):
+    """A computed key is the name as written, whole (`[Symbol.iterator]`), a string in it or a quoted key its text
+    (`['save']() {}` is `save`), in a class, an object, module.exports or a prototype's object, a getter or a
+    setter, and a field holding a function: `static [Symbol.iterator]()` was named `iterator]`, the module's,
+    `['save']()` was `['save']`, and `['load']: function` and a computed field in JavaScript were no symbols."""
+    got = [(_local(s.id), s.name, s.qualname, s.start_line, _local(s.parent)) for s in extract(path, source).symbols[1:]]
+    assert got == symbols
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.ts"])
+def test_the_names_in_a_computed_key_are_uses(path):
+    """`[Symbol.iterator]() {}`, `[KEY]: function` use Symbol and KEY: the key, the definition's name, hid them."""
+    facts = extract(path, b"const o = {\n  [Symbol.iterator]() {},\n  [KEY]: function () {},\n};\n")
+    assert [(r.name, r.kind, r.line, r.col, r.qualifier) for r in facts.references] == [
+        ("Symbol", "name", 2, 4, ""), ("iterator", "attribute", 2, 11, "Symbol"), ("KEY", "name", 3, 4, "")]
+
+
 @pytest.mark.parametrize("source, imports", [
     (b"const a = require('./a');\n", [("./a", [], "a")]),
     (b"const {b, c: d} = require('./b');\n", [("./b", ["b"], None), ("./b", ["c"], "d")]),
@@ -901,6 +939,10 @@ def test_a_rust_imports_level_counts_the_inline_modules_around_it(source, import
     ("operators.list", ["operators", "list"]),  # a name that starts with the word, not C++'s keyword
     ("operator_name", ["operator_name"]),
     ('"lib.name"', ["lib.name"]),
+    ("[Symbol.iterator]", ["[Symbol.iterator]"]),  # a JavaScript computed key: the expression whole
+    ("[ 'save' ]", ["save"]),  # a string in it: its text
+    ("['a' + 'b']", ["['a' + 'b']"]),  # two strings are an expression
+    ("'save'", ["save"]),
 ])
 def test_a_definitions_name_split_into_its_qualname_parts(raw: str, parts: list[str]) -> None:
     assert name_parts(raw) == parts

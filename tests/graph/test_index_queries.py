@@ -329,6 +329,23 @@ def test_cpp_and_rust_scoped_names(tmp_path: Path, target: str, ids: list[str]) 
         assert [s.id for s in ix.definitions(target)] == ids
 
 
+COMPUTED = {"z.js": "class Z {\n  [Symbol.iterator]() {}\n}\nconst o = { [Symbol.iterator]() {} };\n"}
+
+
+@pytest.mark.parametrize(("ask", "target", "ids"), [
+    ("definitions", "[Symbol.iterator]", ["z.js::Z.[Symbol.iterator]", "z.js::o.[Symbol.iterator]"]),
+    ("definitions", "Z.[Symbol.iterator]", ["z.js::Z.[Symbol.iterator]"]),
+    ("definitions", "z.js::Z.[Symbol.iterator]", ["z.js::Z.[Symbol.iterator]"]),
+    ("symbols", "iterator", ["z.js::Z.[Symbol.iterator]", "z.js::o.[Symbol.iterator]"]),
+    ("symbols", "Z.[Symbol.iterator]", ["z.js::Z.[Symbol.iterator]"]),
+])
+def test_a_computed_name_is_found_whole(tmp_path: Path, ask: str, target: str, ids: list[str]) -> None:
+    """def took the last part of `[Symbol.iterator]` after its last dot, `iterator]`, which named nothing."""
+    with Index.open(make_repo(tmp_path / "r", COMPUTED)) as ix:
+        ix.build()
+        assert [s.id for s in getattr(ix, ask)(target)] == ids
+
+
 @pytest.mark.parametrize("query", ["ns::Widget::size", "Widget::size", "Widget.size", "W.sz"])
 def test_symbols_match_scoped_names_by_their_parts(tmp_path: Path, query: str) -> None:
     with Index.open(make_repo(tmp_path / "r", SCOPED)) as ix:

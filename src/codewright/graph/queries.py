@@ -217,7 +217,7 @@ def _qualified(conn: sqlite3.Connection, target: str) -> list[SymbolInfo]:
     if found:
         return found
     dotted = target.replace("::", ".")
-    last = dotted.rsplit(".", 1)[1]
+    last = _last_part(dotted)
     return [s for s in _symbols(conn, "s.name = ?", (last,))
             if _ends_with(s.qualname.replace("::", "."), dotted) or _ends_with(split_id(s.id)[1], dotted)] or [
         s for sid in reexported(conn, dotted) or inherited(conn, dotted) for s in _symbols(conn, "s.sid = ?", (sid,))]
@@ -254,6 +254,18 @@ def _bases(conn: sqlite3.Connection, cls: str) -> list[str]:
     return [row[0] for row in conn.execute(
         "SELECT r.target FROM symbols s JOIN refs r ON r.file_id=s.file_id AND r.scope=s.id WHERE s.sid=?"
         " AND r.kind='base' AND r.target IS NOT NULL ORDER BY r.line, r.col", (cls,))]
+
+
+def _last_part(dotted: str) -> str:
+    """The name a dotted name ends with, a bracketed one whole: JavaScript's computed `Z.[Symbol.iterator]` ends
+    with the method `[Symbol.iterator]`, not `iterator]`."""
+    if dotted.endswith("]"):
+        depth = 0
+        for i in range(len(dotted) - 1, -1, -1):
+            depth += {"]": 1, "[": -1}.get(dotted[i], 0)
+            if depth == 0:
+                return dotted[i:]
+    return dotted.rsplit(".", 1)[-1]
 
 
 def reexported(conn: sqlite3.Connection, dotted: str) -> list[str]:

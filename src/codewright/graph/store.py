@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 42  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 43  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -115,6 +115,8 @@ SCHEMA_VERSION = 42  # 2: refs.scope holds symbols.id; 3: signatures without com
 # the first line alone, cut mid-sentence where the summary wraps
 # 41: a Python bare name in a class's body (`q = quit`, `@mark(SCOPES)` on a method) resolves to the class's member
 # 42: `self.x` (`this.x`) resolves to a member the class inherits, from the nearest base that defines it
+# 43: a JS/TS computed key names its method, field or object's function whole (`[Symbol.iterator]`, under its
+# class: it was `iterator]`, the module's), a string's its text (`['save']() {}` and `'save': function` are `save`)
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

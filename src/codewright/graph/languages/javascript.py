@@ -16,7 +16,9 @@ methods (`Router.handle`), as `Router.prototype.handle = function` is, and those
 (`export default {render() {}}`) are `default.render`; those of an object a key holds in any of these are the
 key's (`const A = {sub: {f() {}}}` gives `A.sub.f`, Vue's `export default {methods: {save() {}}}`
 `default.methods.save`), the key a symbol then, and a key holding no function none, as a function's variable
-holding none is none; in an object passed as an argument no key is a symbol, however deep.
+holding none is none; in an object passed as an argument no key is a symbol, however deep. A computed key names
+its method, field or function as written (`[Symbol.iterator]`), one holding a string, or a quoted key, by its text
+(`['save']() {}` and `'save': function` are `save`).
 `const x = require("m")` is an import, not a constant."""
 
 from __future__ import annotations
@@ -30,6 +32,10 @@ from codewright.graph.languages.base import Source
 
 # A function as a value: `function* () {}` is a generator_function, not a function_expression.
 FUNCTION_VALUE = "[(arrow_function) (function_expression) (generator_function)]"
+
+# A key in an object or a class as a definition's name: a computed one (`[Symbol.iterator]`, `['save']`) and a
+# string (`'save'`) too, which name_parts reads (`[Symbol.iterator]` whole, `save` for both of the others).
+KEY = "[(property_identifier) (string) (computed_property_name)]"
 
 # Definitions shared with TypeScript (whose class and function names are in the same fields).
 DEFS_SCM = rf"""
@@ -78,15 +84,15 @@ DEFS_SCM = rf"""
   (#not-match? @_value "^require\\s*\\("))
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @_module property: (property_identifier) @_exports)
-  right: (object [(pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
-                  (pair key: (property_identifier) @name value: (object)) @def.variable @members]))
+  right: (object [(pair key: {KEY} @name value: {FUNCTION_VALUE}) @def.function
+                  (pair key: {KEY} @name value: (object)) @def.variable @members]))
   (#eq? @_module "module") (#eq? @_exports "exports")))
 (variable_declarator name: (identifier) @name value: (object)) @def.variable @members
 (program (expression_statement (assignment_expression
   left: (member_expression object: (identifier) @receiver property: (property_identifier) @_prototype)
-  right: (object [(pair key: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
+  right: (object [(pair key: {KEY} @name value: {FUNCTION_VALUE}) @def.function
                   (method_definition name: (_) @name) @def.function
-                  (pair key: (property_identifier) @name value: (object)) @def.variable @members])))
+                  (pair key: {KEY} @name value: (object)) @def.variable @members])))
   (#eq? @_prototype "prototype"))
 (export_statement "default" @default value: (object)) @def.variable
 (import_statement) @import
@@ -137,7 +143,7 @@ def _object_members() -> str:
     in it, which name theirs in turn (`A.sub.f`). Only an object something holds is looked at, not one passed as
     an argument (`$.ajax({success: function () {}})`, most of a jQuery file's pairs), and a member is a symbol only
     where what holds its object is one (@object), a key only where a function is in it (@members)."""
-    return "".join(f"({holder} value: (object (pair key: (property_identifier) @name value: {value}) @def.{kind}"
+    return "".join(f"({holder} value: (object (pair key: {KEY} @name value: {value}) @def.{kind}"
                    f"{flag}) @object)\n"
                    for holder in _OBJECT_HOLDERS
                    for value, kind, flag in ((FUNCTION_VALUE, "function", ""), ("(object)", "variable", " @members")))
@@ -147,7 +153,7 @@ DEFS_SCM += _object_members()
 
 # A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
 JS_DEFS_SCM = DEFS_SCM + f"""
-(field_definition property: (property_identifier) @name value: {FUNCTION_VALUE}) @def.function
+(field_definition property: {KEY} @name value: {FUNCTION_VALUE}) @def.function
 """
 
 # References shared with TypeScript (a private member, `this.#step()`, is a member as a public one is); JS_REFS_SCM holds the patterns whose shape differs

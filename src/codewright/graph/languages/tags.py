@@ -75,6 +75,7 @@ METHOD_CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", 
 _GENERIC_KINDS = {"variable": 0, "attribute": 0, "type": 1}  # a definition also matched by a specific pattern
 _WRAPPER_PREFIX = 512  # bytes a wrapper may start before what it wraps (`template <...>`)
 _VALUE_KINDS = frozenset({"variable", "constant", "attribute"})
+_COMPUTED = frozenset({"computed_property_name"})  # a name that is an expression (`[KEY]() {}`): its names are uses
 
 
 @dataclass
@@ -154,7 +155,7 @@ def extract(spec: Spec, path: str, src: Source) -> FileFacts:
             imp.line = node.start_point[0] + 1
             imp.scope = None if scope == module_id else scope
             facts.imports.append(imp)
-    names = [_span(d.name_node) for d in defs if d.name_node is not None]
+    names = [_span(d.name_node) for d in defs if d.name_node is not None and d.name_node.type not in _COMPUTED]
     found = [_references(spec, src, r, scopes, names) for r in roots]  # and the uses on lines parsed apart
     facts.references = found[0] if len(found) == 1 else list(heapq.merge(*found, key=attrgetter("line", "col")))
     facts.chunks = code_chunks(src, package or module_name, spans)
@@ -435,7 +436,11 @@ def name_parts(raw: str) -> list[str]:
     (template arguments dropped), `W::operator bool() const` → W, operator bool, `"lib.name"` → lib.name; blanks
     dropped elsewhere."""
     text = " ".join(raw.split())
-    if text[:1] in ("'", '"'):  # TypeScript's `declare module "lib.name"`
+    if text[:1] == "[" and text[-1:] == "]":  # a JavaScript computed key: `['save']() {}` is the method `save`
+        text = text[1:-1].strip()
+        if not _is_string(text):
+            return [f"[{text}]"]  # an expression is the name as written, whole: `[Symbol.iterator]`, not `iterator]`
+    if text[:1] in ("'", '"'):  # TypeScript's `declare module "lib.name"`, JavaScript's `'save'() {}`
         return [text[1:-1]] if len(text) > 2 else []
     found = _OPERATOR.search(text)
     op = found.start() if found else -1
@@ -452,6 +457,11 @@ def name_parts(raw: str) -> list[str]:
         tail = tail.replace(" ", "")
     parts = [p for p in head.replace("::", ".").split(".") if p]
     return parts + [tail] if tail else parts
+
+
+def _is_string(text: str) -> bool:
+    """Whether `text` is one quoted string and nothing else (`'save'`, not `'a' + 'b'`)."""
+    return len(text) >= 2 and text[0] in "'\"" and text[-1] == text[0] and text[0] not in text[1:-1]
 
 
 def _is_prototype(sym: Symbol) -> bool:
