@@ -763,6 +763,35 @@ def test_definition_forms(path, source, expected):
     assert [(_local(s.id), s.kind, s.start_line, _local(s.parent)) for s in facts.symbols[1:]] == expected
 
 
+ANONYMOUS_STRUCTS = (b"struct { int a; } v;\ntypedef struct { int a; } T;\ntypedef union { int u; } *U;\n"
+                     b"struct S { struct { int in; } anon; union { int p; }; };\nstruct point { int x; } origin;\n"
+                     b"enum { A1 } e1;\n")
+
+
+@pytest.mark.parametrize("path, symbols", [
+    ("a.c", [("v", "variable", "struct {...} v", ""), ("T", "type", "typedef struct {...} T", ""),
+             ("U", "type", "typedef union {...} *U", ""), ("S", "struct", "struct S", ""),
+             ("origin", "variable", "struct point {...} origin", ""), ("point", "struct", "struct point", ""),
+             ("e1", "variable", "enum {...} e1", ""), ("A1", "constant", "A1", "")]),
+    ("a.cpp", [("v", "variable", "struct {...} v", ""), ("v.a", "attribute", "int a", "v"),
+               ("T", "type", "typedef struct {...} T", ""), ("T.a", "attribute", "int a", "T"),
+               ("U", "type", "typedef union {...} *U", ""), ("U.u", "attribute", "int u", "U"),
+               ("S", "struct", "struct S", ""), ("S.anon", "attribute", "struct {...} anon", "S"),
+               ("S.anon.in", "attribute", "int in", "S.anon"), ("S.p", "attribute", "int p", "S"),
+               ("origin", "variable", "struct point {...} origin", ""), ("point", "struct", "struct point", ""),
+               ("point.x", "attribute", "int x", "point"), ("e1", "variable", "enum {...} e1", ""),
+               ("A1", "constant", "A1", "")]),
+])
+def test_an_anonymous_struct_is_named_by_what_it_defines(path, symbols):
+    """`struct { int a; } v;` is the variable v, its signature `struct {...} v`, and `typedef struct { int a; } T;`
+    the type T; their members are theirs (`T.a`; C indexes no member). The signature was `struct`, the name after
+    the body cut off, a typedef's members were the file's (`a`), and a named struct a variable's declaration
+    defines (`struct point {...} origin`), or an anonymous enum's constants, the variable's (`origin.point`)."""
+    facts = extract(path, ANONYMOUS_STRUCTS)
+    assert not facts.errors
+    assert [(_local(s.id), s.kind, s.signature, _local(s.parent)) for s in facts.symbols[1:]] == symbols
+
+
 GLIBC_ENUM = b"enum\n{\n  _ISupper = 1,\n#define _ISupper _ISupper\n  _ISlower = 2,\n#define _ISlower _ISlower\n  _ISalpha\n};\n"
 SOCKET_ENUM = (b"enum sock\n{\n  STREAM = 1,\t/* reliable */\n#define STREAM STREAM\n  DGRAM = 2,\n#define DGRAM DGRAM\n"
                b"  NONBLOCK = 04000\n#define NONBLOCK NONBLOCK\n};\n")

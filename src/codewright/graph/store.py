@@ -117,6 +117,8 @@ SCHEMA_VERSION = 43  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 42: `self.x` (`this.x`) resolves to a member the class inherits, from the nearest base that defines it
 # 43: a JS/TS computed key names its method, field or object's function whole (`[Symbol.iterator]`, under its
 # class: it was `iterator]`, the module's), a string's its text (`['save']() {}` and `'save': function` are `save`)
+# and C/C++'s anonymous struct or union is named by the typedef or variable it defines (`typedef struct { int a; } T;`
+# holds `T.a`, its signature `typedef struct {...} T`): its members were the file's, its signature `struct`
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -1,7 +1,8 @@
-"""C: functions (a prototype counts until the file defines the function), structs,
-unions, enums and their constants, typedefs, macros (the file's wherever defined), global variables (also in
-an include guard, an `#ifdef` or `extern "C"`); `#include`s (level 1 for "quoted"
-includes, searched beside the file first, 0 for <system> ones)."""
+"""C: functions (a prototype counts until the file defines the function), structs, unions (in C++, which
+indexes members, an anonymous one's are the typedef's or variable's it defines: `T.a`), enums and their
+constants, typedefs, macros (the file's wherever defined), global variables (also in an include guard, an
+`#ifdef` or `extern "C"`); `#include`s (level 1 for "quoted" includes, searched beside the file first, 0 for
+<system> ones)."""
 
 from __future__ import annotations
 
@@ -28,10 +29,10 @@ def function_declarator(names: str, wrappers: tuple[str, ...] = ()) -> str:
     return "[\n  " + "\n  ".join(forms) + "]"
 
 
-def value_declarator(name: str) -> str:
-    """A variable's or a typedef's declarator, its name captured through pointers, arrays and a function
-    pointer's parentheses (`static const char *names[]`, `typedef int (*callback_t)(int)`)."""
-    plain = f"({name}) @name"
+def value_declarator(name: str, capture: str = "name") -> str:
+    """A variable's or a typedef's declarator, its name captured (as `capture`) through pointers, arrays and a
+    function pointer's parentheses (`static const char *names[]`, `typedef int (*callback_t)(int)`)."""
+    plain = f"({name}) @{capture}"
     forms = [plain, f"(pointer_declarator declarator: {plain})", f"(array_declarator declarator: {plain})",
              f"(pointer_declarator declarator: (pointer_declarator declarator: {plain}))",
              f"(pointer_declarator declarator: (array_declarator declarator: {plain}))",
@@ -50,6 +51,21 @@ def file_declarations(function: str, parents: tuple[str, ...]) -> str:
                    for parent in parents)
 
 
+def bodies_in_place(parents: tuple[str, ...]) -> str:
+    """The body of an anonymous struct or union that a typedef, a member or a file's variable defines in place is
+    a scope named by what it defines (`typedef struct { int a; } T;` holds `T.a`; `struct { int a; } v;` `v.a`):
+    its members were the file's or, as the struct the declaration may define (`struct point { int x; } origin;`,
+    `point`), the variable's. A variable is the file's only under `parents`, as in file_declarations."""
+    body = "[(struct_specifier !name body: (_) @scope) (union_specifier !name body: (_) @scope)]"
+    variable = value_declarator("identifier", "scope.name")
+    found = [f"(type_definition type: {body} declarator: {value_declarator('type_identifier', 'scope.name')})",
+             f"(field_declaration type: {body} declarator: {value_declarator('field_identifier', 'scope.name')})"]
+    for parent in parents:
+        found += [f"({parent} (declaration type: {body} declarator: {variable}))",
+                  f"({parent} (declaration type: {body} declarator: (init_declarator declarator: {variable})))"]
+    return "\n".join(found) + "\n"
+
+
 # Definitions C++ shares.
 DEFS_SCM = rf"""
 (struct_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.struct
@@ -63,7 +79,7 @@ DEFS_SCM = rf"""
 (init_declarator value: (initializer_list) @directives)
 """
 FUNCTION = function_declarator("(identifier)")
-C_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, FILE_PARENTS) + f"""
+C_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, FILE_PARENTS) + bodies_in_place(FILE_PARENTS) + f"""
 (function_definition declarator: {FUNCTION}) @def.function
 """
 
@@ -102,6 +118,10 @@ def imports(src: Source, node: Node) -> list[Import]:
     return [Import(text.strip('"<> '), level=1 if quoted else 0)]
 
 
+# A typedef, a declaration and a member hold no symbol: a struct, union or enum they define is beside what they
+# name (`typedef struct node {...} node_t`), an anonymous one's members in a scope (bodies_in_place).
+FLAT = frozenset({"type_definition", "declaration", "field_declaration"})
+
 # A macro is the file's wherever it is defined (in a struct's or an enum's body, a namespace, a function); the
 # grammar misreads a `#define` between an enum's constants (`_directive_lines` in tags.py), and any directive in an
 # initializer (`int t[] = {\n#include "t.inc"\n};`, an `#ifdef` between its elements), which DEFS_SCM captures:
@@ -110,7 +130,7 @@ MACROS = frozenset({"preproc_def", "preproc_function_def"})
 DIRECTIVES_IN = frozenset({"enumerator_list"})
 
 SPEC = tags.Spec("c", Language(tree_sitter_c.language()), C_DEFS_SCM, REFS_SCM, imports, arrow=True,
-                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}),
+                 flat=FLAT, file_level=frozenset({"variable", "prototype"}),
                  unscoped=MACROS, directives_in=DIRECTIVES_IN)
 
 

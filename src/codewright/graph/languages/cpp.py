@@ -13,8 +13,10 @@ from codewright.graph.languages.c import (
     DEFS_SCM,
     DIRECTIVES_IN,
     FILE_PARENTS,
+    FLAT,
     MACROS,
     REFS_SCM,
+    bodies_in_place,
     file_declarations,
     function_declarator,
     imports,
@@ -24,7 +26,8 @@ from codewright.graph.languages.c import (
 # may be a reference (`int& ref()`); class bodies declare constructors and operators as plain declarations.
 NAMES = "[(identifier) (field_identifier) (qualified_identifier) (destructor_name) (operator_name) (template_function)]"
 FUNCTION = function_declarator(NAMES, ("reference_declarator",))
-CPP_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, (*FILE_PARENTS, "template_declaration")) + rf"""
+CPP_DEFS_SCM = (DEFS_SCM + file_declarations(FUNCTION, (*FILE_PARENTS, "template_declaration"))
+                + bodies_in_place(FILE_PARENTS) + rf"""
 (function_definition declarator: {FUNCTION}) @def.function
 (function_definition declarator: [(operator_cast) (qualified_identifier name: (operator_cast))] @name) @def.function
 (class_specifier name: [(type_identifier) (template_type)] @name body: (field_declaration_list)) @def.class
@@ -36,7 +39,7 @@ CPP_DEFS_SCM = DEFS_SCM + file_declarations(FUNCTION, (*FILE_PARENTS, "template_
 (field_declaration_list (template_declaration (declaration declarator: {FUNCTION}) @def.prototype))
 (field_declaration declarator: (field_identifier) @name) @def.attribute
 (alias_declaration name: (type_identifier) @name) @def.type
-"""
+""")
 
 CPP_REFS_SCM = REFS_SCM + r"""
 (qualified_identifier scope: (_) @receiver)
@@ -57,7 +60,7 @@ CPP_REFS_SCM = REFS_SCM + r"""
 
 SPEC = tags.Spec("cpp", Language(tree_sitter_cpp.language()), CPP_DEFS_SCM, CPP_REFS_SCM, imports,
                  separator="::", wrappers=frozenset({"template_declaration"}), arrow=True,
-                 flat=frozenset({"type_definition"}), file_level=frozenset({"variable", "prototype"}),
+                 flat=FLAT, file_level=frozenset({"variable", "prototype"}),
                  unscoped=MACROS, directives_in=DIRECTIVES_IN)
 
 

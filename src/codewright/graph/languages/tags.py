@@ -19,7 +19,8 @@ Capture names in DEFS queries:
                 an object passed as an argument, which names nothing
   @members      on a value's definition (an object a key or a local variable holds), a symbol only where
                 another nests in it: the object names its functions, a key holding data is no symbol
-  @scope        a container that is not a symbol (a Rust `impl`), @scope.name its type
+  @scope        a container that is not a symbol (a Rust `impl`, C's anonymous struct body), @scope.name its
+                type (the typedef or variable that names the anonymous struct)
   @import       an import statement, handed to Spec.imports
   @package      the package or namespace prefix of every qualname (Go, Java)
   @directives   a node whose preprocessor lines the grammar misreads: they are parsed apart from the rest of
@@ -226,10 +227,11 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
 def _dedupe(defs: list[_Def]) -> list[_Def]:
     """One definition per name node, in document order; the most specific pattern wins
     (a JS `const f = () => ...` is a function, not a variable; a Go struct, not a type), and of two as specific
-    the one with fewer conditions (a top-level `const api = {}` is a symbol, whatever it holds)."""
-    best: dict[int, _Def] = {}
+    the one with fewer conditions (a top-level `const api = {}` is a symbol, whatever it holds). A scope is apart
+    from the definition its name names (C's `typedef struct { int a; } T;`: the type T, and the scope T of `a`)."""
+    best: dict[tuple[bool, int], _Def] = {}
     for d in defs:
-        key = d.name_node.start_byte if d.name_node is not None else -1 - d.node.start_byte
+        key = d.is_scope, d.name_node.start_byte if d.name_node is not None else -1 - d.node.start_byte
         old = best.get(key)
         if old is None or _rank(old) < _rank(d):
             best[key] = d
@@ -560,17 +562,32 @@ def _signature(src: Source, node: Node, annotations: frozenset[str] = frozenset(
     if body is None:
         value = node.child_by_field_name("value") or node.child_by_field_name("right")  # `x.f = function`
         body = value.child_by_field_name("body") if value is not None else None
+    inner = _body_in_place(node) if body is None else None
     if body is not None and body.start_byte > node.start_byte:
         text = code_only(src, node, node.start_byte, body.start_byte, _COMMENT_MARKERS)
+    elif inner is not None:  # `struct {...} v`: a struct's body elided, the names after it kept
+        text = (code_only(src, node, node.start_byte, inner.start_byte, _COMMENT_MARKERS) + "{...}"
+                + _before_brace(src, node, inner.end_byte))
     else:
-        end = min(node.end_byte, node.start_byte + 4 * _SIGNATURE_MAX)
-        text = code_only(src, node, node.start_byte, end, _COMMENT_MARKERS)
-        brace = text.find("{")
-        text = text[:brace] if brace > 0 else text
+        text = _before_brace(src, node, node.start_byte)
     text = compact(text).rstrip(";{ ").removesuffix("=>").rstrip()
     for long, shown in _long_annotations(src, node, annotations):
         text = text.replace(long, shown, 1)
     return text if len(text) <= _SIGNATURE_MAX else text[: _SIGNATURE_MAX - 3] + "..."
+
+
+def _before_brace(src: Source, node: Node, start: int) -> str:
+    """`node`'s text from byte `start` up to its first `{` (a body, an initializer), without comments."""
+    text = code_only(src, node, start, min(node.end_byte, start + 4 * _SIGNATURE_MAX), _COMMENT_MARKERS)
+    brace = text.find("{")
+    return text[:brace] if brace > 0 else text
+
+
+def _body_in_place(node: Node) -> Node | None:
+    """The body of the struct, union or enum a C declaration or typedef defines in place (`struct { int a; } v;`,
+    `typedef struct { int a; } T;`): its signature was cut at it, `struct`, the name after it lost."""
+    kind = node.child_by_field_name("type")
+    return kind.child_by_field_name("body") if kind is not None else None
 
 
 def _long_annotations(src: Source, node: Node, annotations: frozenset[str]) -> list[tuple[str, str]]:
