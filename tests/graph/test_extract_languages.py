@@ -792,6 +792,24 @@ def test_an_anonymous_struct_is_named_by_what_it_defines(path, symbols):
     assert [(_local(s.id), s.kind, s.signature, _local(s.parent)) for s in facts.symbols[1:]] == symbols
 
 
+@pytest.mark.parametrize("path, source, sid, parent", [
+    ("m.go", b"package p\ntype Sq struct{}\nfunc (q *Sq) Area() int { return 1 }\n", "Sq.Area", "Sq"),
+    ("m.go", b"package p\nfunc (q *Sq) Area() int { return 1 }\n", "Sq.Area", ""),  # Sq in another file
+    ("a.cpp", b"namespace ns {\nstruct A { void f(); };\nvoid A::f() {}\n}\n", "ns.A.f", "ns.A"),
+    ("a.cpp", b"namespace ns {\nvoid A::f() {}\n}\n", "ns.A.f", ""),  # A in a header
+    ("a.cpp", b"void A::f() {}\n", "A.f", ""),
+    ("lib.rs", b"struct P;\nimpl P { fn new() {} }\n", "P.new", "P"),
+    ("lib.rs", b"impl P { fn new() {} }\n", "P.new", ""),
+    ("a.js", b"function R() {}\nR.prototype.go = function () {};\n", "R.go", "R"),
+    ("a.js", b"R.prototype.go = function () {};\n", "R.go", ""),
+])
+def test_a_members_parent_is_its_type_where_the_file_defines_it(path, source, sid, parent):
+    """`parent` is a symbol of the same file (docs/cli.md): the type a member names (a Go receiver, C++'s `A::f`,
+    a Rust impl's type, a prototype) where the file defines it, else the module; the id names the type either way."""
+    found = {_local(s.id): _local(s.parent) for s in extract(path, source).symbols[1:]}
+    assert found[sid] == parent
+
+
 GLIBC_ENUM = b"enum\n{\n  _ISupper = 1,\n#define _ISupper _ISupper\n  _ISlower = 2,\n#define _ISlower _ISlower\n  _ISalpha\n};\n"
 SOCKET_ENUM = (b"enum sock\n{\n  STREAM = 1,\t/* reliable */\n#define STREAM STREAM\n  DGRAM = 2,\n#define DGRAM DGRAM\n"
                b"  NONBLOCK = 04000\n#define NONBLOCK NONBLOCK\n};\n")
