@@ -713,6 +713,11 @@ def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
               b"  int& ref();\n};\nint& W::ref() { return n; }\nint&& moved();\n"),
      [("W", "class", 1, ""), ("W.W", "method", 3, "W"), ("W.~W", "method", 4, "W"), ("W.operator bool", "method", 5, "W"),
       ("W.put", "method", 6, "W"), ("W.ref", "method", 9, "W"), ("moved", "function", 10, "")]),
+    # C++: a member declared in its class and defined out of it is one symbol, the definition, in a namespace too
+    ("a.cpp", (b"namespace ns { struct A { void f(); int g(); }; }\nnamespace ns { void A::f() {} }\n"
+              b"int ns::A::g() { return 1; }\n"),
+     [("ns", "namespace", 1, ""), ("ns.A", "struct", 1, "ns"), ("ns.A.f", "method", 2, "ns.A"),
+      ("ns.A.g", "method", 3, "ns.A")]),
     ("a.cpp", (b"template <typename T> struct Vec { void push(); };\ntemplate <typename T> void Vec<T>::push() {}\n"
               b"template <> struct Vec<bool> { void flip(); };\nstruct Point { int x, y; };\n"),
      [("Vec", "struct", 1, ""), ("Vec.push", "method", 2, "Vec"), ("Vec.flip", "method", 3, "Vec"),
