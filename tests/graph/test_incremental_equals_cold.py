@@ -183,3 +183,29 @@ def test_re_exports_equal_a_cold_build(tmp_path: Path, start: dict, edits: list)
     """What an importer's names resolve to follows a module's default export and its re-exports as they change,
     however many modules lie between."""
     _after_edits(tmp_path, start, edits)
+
+
+
+SUB = "def f():\n    pass\n"
+USE_SUB = "import pkg\nfrom pkg import sub\npkg.sub.f()\nsub.f()\n"
+USE_F = "from pkg import f\nimport pkg\nf()\npkg.f()\n"
+OWN_F = "\n\ndef f():\n    pass\n"
+
+
+@pytest.mark.parametrize("start, edits", [
+    pytest.param({"pkg/__init__.py": "", "pkg/sub.py": SUB, "use.py": USE_SUB},
+                 [("pkg/__init__.py", b"sub = 1\n")], id="package-name-shadows-its-submodule"),
+    pytest.param({"pkg/__init__.py": "sub = 1\n", "pkg/sub.py": SUB, "use.py": USE_SUB},
+                 [("pkg/__init__.py", b"")], id="package-name-shadowing-its-submodule-goes"),
+    pytest.param({"pkg/__init__.py": "", "pkg/sub.py": SUB, "pkg/other.py": "",
+                  "use.py": "import pkg.other\npkg.sub.f()\n"},
+                 [("pkg/__init__.py", b"sub = 1\n")], id="shadowed-submodule-read-through-import-of-another"),
+    pytest.param({"pkg/__init__.py": "from .low import *\n", "pkg/low.py": SUB, "use.py": USE_F},
+                 [("pkg/__init__.py", ("from .low import *\n" + OWN_F).encode())], id="own-name-shadows-a-star-import"),
+    pytest.param({"pkg/__init__.py": "from .low import f\n", "pkg/low.py": SUB, "use.py": USE_F},
+                 [("pkg/__init__.py", ("from .low import f\n" + OWN_F).encode())], id="own-name-shadows-a-re-export"),
+])
+def test_shadowing_names_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """A module-level name that appears or goes changes what an importer's name, or a later step of its dotted use,
+    resolves to where it shadows a submodule, a star import's name or a re-export, however the importer reaches it."""
+    _after_edits(tmp_path, start, edits)

@@ -13,7 +13,8 @@ A build is discover -> compare -> parse -> write -> resolve, in one write transa
   when files were added or removed, since that can change what a module name means).
   References of changed files are resolved; elsewhere only the edges that can point into
   them are redone: references to symbols that vanished, open references named like
-  symbols that appeared, and, when a changed file's own imports changed (re-exports pass
+  symbols that appeared, the uses of either's name in the files importing them at any depth
+  (a new module-level name shadows a submodule or a re-exported name), and, when a changed file's own imports changed (re-exports pass
   through them), every reference of the files importing it. That is "only that file and
   the edges that point into it", and it is what `Index.update(paths)` does for the agent
   after each edit.

@@ -32,7 +32,7 @@ from codewright.graph.resolve import (
     is_package_init,
     local_imports,
 )
-from codewright.graph.store import split_id
+from codewright.graph.store import bare_name, split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 
@@ -422,7 +422,9 @@ class Linker:
         """Re-resolve the references whose answer the change can alter; returns how many.
 
         Those are: references anywhere to a symbol that vanished; open references anywhere
-        named like a symbol that appeared; all references of files whose import targets
+        named like a symbol that appeared; in the files importing the changed files at any depth, the
+        references using the name of a symbol that appeared or vanished, as their name or a step of their
+        dotted use (it may shadow a submodule, a star import's or a re-export's name, or stop); all references of files whose import targets
         moved (`retarget`); all references of the files importing `importers_of` (the
         changed files whose own imports changed, since re-exports pass through them); and,
         in the files importing those files in turn, at any depth, the references that
@@ -435,11 +437,7 @@ class Linker:
             redo.update(r[0] for r in conn.execute(
                 "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.target IN (?, ?)",
                 (path, posixpath.dirname(path))))
-            if "/" in path and is_package_init(path):  # `import pkg.sub` binds `pkg` too: `pkg.f` reads its __init__
-                folder = posixpath.dirname(path)
-                redo.update(r[0] for r in conn.execute(
-                    "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.names = '' AND "
-                    "i.alias IS NULL AND i.target > ? AND i.target < ?", (f"{folder}/", f"{folder}0")))
+            redo.update(self._package_importers(path))
         redo -= changed
         select = (
             "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind FROM refs r JOIN files f ON f.id=r.file_id"
@@ -453,9 +451,13 @@ class Linker:
             stale.update((row[0], row) for row in self._through_reexports(select, set(retarget), moved_names))
         for name in appeared:
             stale.update((row[0], row) for row in conn.execute(select + "r.name=? AND r.target IS NULL", (name,)))
-        aliases = self._aliases_of(appeared, changed)
-        if aliases:  # `from .helpers import helper as help_alias`: the uses of the alias, through re-exports too
-            stale.update((row[0], row) for row in self._through_reexports(select, changed, aliases))
+        # a name that appears or goes can shadow, or stop shadowing, what the importers resolved it to (a submodule,
+        # a star import's name, a re-export, an inherited member), as their name or a step of their dotted use; and
+        # `from .helpers import helper as help_alias`: the uses of the alias, through re-exports too
+        shadowing = (appeared | {bare_name(sid) for sid in vanished} | self._aliases_of(appeared, changed)) - {""}
+        if shadowing and changed:
+            reached = changed.union(*map(self._package_importers, changed))
+            stale.update((row[0], row) for row in self._through_reexports(select, reached, shadowing))
         for path in redo:
             stale.update((row[0], row) for row in conn.execute(select + "f.path=?", (path,)))
         updates = []
@@ -466,6 +468,16 @@ class Linker:
             updates.append((target, self._target_file(target), rid))
         conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
         return len(updates)
+
+    def _package_importers(self, path: str) -> set[str]:
+        """The files whose `import pkg.sub` binds `pkg` too where `path` is pkg's __init__.py, so that their `pkg.f`
+        reads it; none for another file."""
+        if "/" not in path or not is_package_init(path):
+            return set()
+        folder = posixpath.dirname(path)
+        return {r[0] for r in self.conn.execute(
+            "SELECT DISTINCT f.path FROM imports i JOIN files f ON f.id=i.file_id WHERE i.names = '' AND "
+            "i.alias IS NULL AND i.target > ? AND i.target < ?", (f"{folder}/", f"{folder}0"))}
 
     def _aliases_of(self, names: set[str], files: set[str]) -> set[str]:
         """The names other files import `names` of `files` under (`import helper as help_alias`): a use of the
@@ -485,17 +497,25 @@ class Linker:
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS relink_names (name TEXT PRIMARY KEY)")
         conn.execute("DELETE FROM temp.relink_names")
         conn.executemany("INSERT OR IGNORE INTO temp.relink_names VALUES (?)", [(n,) for n in names])
+        # only the files that write one of the names are read whole (a step of a dotted use is a reference of its
+        # own): the files importing a package's __init__.py are most of a tree, and most names are in few files
+        writing = {fid for (fid,) in conn.execute(
+            "SELECT DISTINCT r.file_id FROM temp.relink_names n CROSS JOIN refs r ON r.name = n.name")}
+        if not writing:
+            return []
         closure = (
             "WITH RECURSIVE up(path) AS (SELECT value FROM json_each(?) UNION SELECT f.path FROM imports i"
-            " JOIN files f ON f.id=i.file_id JOIN up ON i.target = up.path) "
+            " JOIN files f ON f.id=i.file_id JOIN up ON i.target = up.path) SELECT f.id FROM up JOIN files f"
+            " ON f.path = up.path"
         )
+        reached = writing.intersection(fid for (fid,) in conn.execute(closure, (json.dumps(sorted(moved)),)))
         head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
         step = ("instr(r.qualifier, '.') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
                 " WHERE instr('.' || r.qualifier || '.', '.' || n.name || '.') > 0)")
         return conn.execute(
-            closure + select + f"f.path IN (SELECT path FROM up) AND (r.name IN temp.relink_names"
+            select + f"r.file_id IN (SELECT value FROM json_each(?)) AND (r.name IN temp.relink_names"
             f" OR (r.qualifier != '' AND ({head} IN temp.relink_names OR {step})))",
-            (json.dumps(sorted(moved)),)).fetchall()
+            (json.dumps(sorted(reached)),)).fetchall()
 
 
 def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple]) -> set[str]:
