@@ -160,11 +160,10 @@ class _Memory:
     exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
     receivers: dict[str, str]  # a Go method's id -> its receiver variable
     scopes: dict[str, Scopes]  # a Python file's path -> its functions and classes
-    bases: dict[str, list[tuple[str, str]]]  # a class's id -> its base references (name, qualifier)
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {}, defaultdict(list))
+        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {})
         local_rows = (rows for scopes in writer.local_imports.values() for _, rows in scopes.values())
         for rows in chain(writer.imports.values(), local_rows):
             for imp in rows:
@@ -194,9 +193,7 @@ class _Memory:
                 found.scopes[item.path] = Scopes(
                     {s[0]: found.members.get(s[0], {}) for s in item.symbols if s[3] in FUNCTION_KINDS},
                     {s[0]: found.members.get(s[0], {}) for s in item.symbols if s[3] == "class"})
-            names, kinds, qualifiers, scopes = item.refs[0], item.refs[3], item.refs[4], item.refs[5]
-            for i in (i for i, kind in enumerate(kinds) if kind == "base"):
-                found.bases[scopes[i]].append((names[i], qualifiers[i]))
+            names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
             if "export" in kinds:
                 found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
         return found
@@ -213,8 +210,7 @@ class StoredTables:
 
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
-                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.scopes,
-                        self.bases)
+                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.scopes)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -305,12 +301,6 @@ class StoredTables:
                 held.setdefault(name, sid)
         return found
 
-    def bases(self, cls: str) -> list[tuple[str, str]]:
-        """(name, qualifier) of a class's base references, in order."""
-        return self.conn.execute(
-            "SELECT r.name, r.qualifier FROM symbols s JOIN refs r ON r.file_id=s.file_id AND r.scope=s.id"
-            " WHERE s.sid=? AND r.kind='base' ORDER BY r.line, r.col", (cls,)).fetchall()
-
     def exports(self, path: str) -> list[tuple[str, str]]:
         """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
         `__all__`."""
@@ -341,7 +331,6 @@ class Linker:
             self._load_receiver,
             self._load_local_imports,
             self._load_scopes,
-            self._load_bases,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -365,9 +354,6 @@ class Linker:
 
     def _load_scopes(self, path: str) -> Scopes:
         return self.memory.scopes.get(path, Scopes()) if self.memory else self.stored.scopes(path)
-
-    def _load_bases(self, cls: str) -> list[tuple[str, str]]:
-        return self.memory.bases.get(cls, []) if self.memory else self.stored.bases(cls)
 
     def _load_receiver(self, sid: str) -> str:
         return self.memory.receivers.get(sid, "") if self.memory else self.stored.receiver(sid)

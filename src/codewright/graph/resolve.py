@@ -460,7 +460,6 @@ class Resolver:
         load_receiver: Callable[[str], str],
         load_local_imports: Callable[[str], LocalImports],
         load_scopes: Callable[[str], Scopes],
-        load_bases: Callable[[str], list[tuple[str, str]]],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -472,7 +471,6 @@ class Resolver:
         self._load_receiver = load_receiver  # a Go method's receiver variable by the method's id
         self._load_local_imports = load_local_imports
         self._load_scopes = load_scopes
-        self._load_bases = load_bases  # a class's base references by its id: (name, qualifier)
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
@@ -481,7 +479,6 @@ class Resolver:
         self._local: dict[str, dict[str, tuple[frozenset[str], Bindings]]] = {}  # path -> scope -> (hidden, bound)
         self._local_names: dict[str, frozenset[str]] = {}
         self._scopes: dict[str, Scopes] = {}
-        self._bases: dict[str, list[str]] = {}
         self._scoped_names: dict[str, frozenset[str]] = {}
         self._scoped: dict[str, bool] = {}
         self._stars_memo: dict[tuple[str, str], str | None] = {}
@@ -569,31 +566,6 @@ class Resolver:
             if name in held:
                 return held[name]
             parts.pop()
-        return None
-
-    def bases(self, cls: str) -> list[str]:
-        """The ids of the classes a class's bases resolve to, in order."""
-        found = self._bases.get(cls)
-        if found is None:
-            self._bases[cls] = []  # a class among its own bases sees none
-            path = split_id(cls)[0]
-            found = self._bases[cls] = [sid for sid in (self.resolve_ref(path, name, qualifier, cls, "base")
-                                                        for name, qualifier in self._load_bases(cls)) if sid]
-        return found
-
-    def _inherited(self, cls: str, name: str) -> str | None:
-        """The member `name` of the class, else of the nearest of its bases, at any depth, left to right, that
-        defines one: `self.route()` in flask's Flask is Scaffold's route, through App."""
-        seen = {cls}
-        queue = [cls]
-        while queue:
-            sid = self.members(queue[0]).get(name)
-            if sid:
-                return sid
-            for base in self.bases(queue.pop(0)):
-                if base not in seen:
-                    seen.add(base)
-                    queue.append(base)
         return None
 
     def _self_class(self, path: str, scope: str | None) -> str | None:
@@ -888,7 +860,7 @@ class Resolver:
             return self._in_package(path, name)
         if qualifier in SELF_NAMES:
             owner = self._self_class(path, scope)
-            return self._inherited(owner, name) if owner else None
+            return self.members(owner).get(name) if owner else None
         receiver = self._receiver_type(path, qualifier, scope)
         if receiver:
             return self.members(receiver).get(name)
