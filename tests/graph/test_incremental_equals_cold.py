@@ -209,3 +209,31 @@ def test_shadowing_names_equal_a_cold_build(tmp_path: Path, start: dict, edits: 
     """A module-level name that appears or goes changes what an importer's name, or a later step of its dotted use,
     resolves to where it shadows a submodule, a star import's name or a re-export, however the importer reaches it."""
     _after_edits(tmp_path, start, edits)
+
+
+BASE_M = "class A:\n    def m(self):\n        pass\n"
+SUB_B = "from a import A\n\n\nclass B(A):\n    pass\n"
+SUB_C = "from b import B\n\n\nclass C(B):\n    def n(self):\n        return self.m()\n"
+USE_INHERITED = "import c\nfrom b import B\nB.m()\nc.C.m()\n"
+INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.py": SUB_B, "c.py": SUB_C,
+              "use.py": USE_INHERITED}
+
+
+@pytest.mark.parametrize("start, edits", [
+    pytest.param(INHERITING, [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="a-base-gains-a-member-that-shadows-its-base's"),
+    pytest.param({**INHERITING, "b.py": SUB_B + "\n    def m(self):\n        pass\n"}, [("b.py", SUB_B.encode())],
+                 id="a-base's-member-shadowing-its-base's-goes"),
+    pytest.param({**INHERITING, "b.py": "from a import A\nfrom z import Z\n\n\nclass B(A):\n    pass\n"},
+                 [("b.py", b"from a import A\nfrom z import Z\n\n\nclass B(Z):\n    pass\n")],
+                 id="a-class's-bases-change"),
+    pytest.param({**INHERITING, "mid.py": "from a import A\n", "b.py": SUB_B.replace("from a", "from mid")},
+                 [("mid.py", b"from z import Z as A\n")], id="a-base-re-exported-moves"),
+    pytest.param({**INHERITING, "a.py": ""}, [("a.py", BASE_M.encode())], id="a-base-appears"),
+    pytest.param({**INHERITING, "a.py": "class A(A):\n    pass\n"}, [("a.py", BASE_M.encode())],
+                 id="a-base-inheriting-from-itself-is-fixed"),
+])
+def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` in a subclass) follows the bases as
+    their members, the class's bases or what those name change."""
+    _after_edits(tmp_path, start, edits)

@@ -538,6 +538,58 @@ def test_self_names_a_member_the_class_inherits(tmp_path: Path, how: str) -> Non
         ]
 
 
+INHERITED = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Base:\n    objects = None\n\n    def as_view(self):\n        pass\n\n    def run(self):\n"
+                   "        pass\n\n\nclass Mixin:\n    def run(self):\n        pass\n\n\nclass A:\n    def m(self):\n"
+                   "        pass\n\n\nclass B1(A):\n    pass\n\n\nclass B2(A):\n    def m(self):\n        pass\n\n\n"
+                   "class D(B1, B2):\n    pass\n",
+    "pkg/views.py": "from outside import External\nfrom pkg.base import Base, Mixin\n\n\nclass Middle(Base):\n    pass\n"
+                    "\n\nclass AuthorList(Mixin, Middle):\n    def get(self):\n        return self.as_view()\n\n\n"
+                    "class Far(External, Base):\n    pass\n\n\nclass P(Q):\n    pass\n\n\nclass Q(P):\n"
+                    "    def own(self):\n        pass\n",
+    "use.py": "from pkg import base, views\nfrom pkg.views import AuthorList, Far, P, Q\n\n"
+              "views.AuthorList.as_view()\nAuthorList.objects\nAuthorList.run()\nbase.D.m()\nFar.as_view()\n"
+              "AuthorList.missing()\nP.own()\nQ.own()\n",
+}
+VIEWS, BASE = "pkg/views.py::", "pkg/base.py::"
+INHERITED_REFS = [
+    ("pkg/views.py", [("as_view", 11, 21, "call", "self", f"{BASE}Base.as_view")]),  # self.x through a base's base
+    ("use.py", [
+        ("AuthorList", 4, 7, "attribute", "views", f"{VIEWS}AuthorList"),
+        ("as_view", 4, 18, "call", "views.AuthorList", f"{BASE}Base.as_view"),
+        ("objects", 5, 12, "attribute", "AuthorList", f"{BASE}Base.objects"),
+        ("run", 6, 12, "call", "AuthorList", f"{BASE}Mixin.run"),  # the first base first
+        ("D", 7, 6, "attribute", "base", f"{BASE}D"),
+        ("m", 7, 8, "call", "base.D", f"{BASE}B2.m"),  # C3: D, B1, B2, A (not A's m, depth first)
+        # Far.as_view: External, outside the tree, comes first and may define it; P.own: P and Q inherit
+        # from each other, no order; Q.own is Q's own
+        ("own", 11, 3, "call", "Q", f"{VIEWS}Q.own"),
+    ]),
+]
+INHERITED_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the using files edited": [("use.py", INHERITED["use.py"] + "\n"),
+                               ("pkg/views.py", INHERITED["pkg/views.py"] + "\n")],
+    "the bases go and come back": [("pkg/base.py", "def gone():\n    return 1\n"),
+                                   ("pkg/base.py", INHERITED["pkg/base.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(INHERITED_EDITS))
+@pytest.mark.parametrize(("path", "expected"), INHERITED_REFS, ids=[c[0] for c in INHERITED_REFS])
+def test_a_member_resolves_through_the_bases_of_its_class(tmp_path: Path, path: str, expected: list,
+                                                          how: str) -> None:
+    """`views.AuthorList.as_view()`, `self.as_view()`: a member a class does not define is the first one its bases
+    define, in Python's method resolution order; a base outside the tree ends the search, as does a cycle. Uses of
+    inherited members resolved nowhere."""
+    repo = make_repo(tmp_path / "r", INHERITED)
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, INHERITED_EDITS[how])
+        assert [r for r in refs_of(ix, path) if r[4]] == expected  # the qualified ones
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

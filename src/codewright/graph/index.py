@@ -299,6 +299,7 @@ class Index:
         gone = [known[p].id for p in removed if p in known]
         old_sids = self._sids(was_indexed + gone)
         old_imports = self._import_rows(was_indexed + gone)
+        old_bases = self._base_targets(was_indexed + gone)
         conn.executemany("DELETE FROM files WHERE id=?", [(i,) for i in gone])
         store.delete_files(conn, gone + was_indexed)
         self._write_skipped(skipped)
@@ -332,7 +333,10 @@ class Index:
             rebound = rebound_names(conn, old_imports, new_imports) if moved else set()
             # a module that appears (a file no longer binary) is named by its importers, not by its bare name
             importers_too |= {sid[:-2] for sid in new_sids - old_sids if sid.endswith("::")}
-            linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed, rebound)
+            new_bases = self._base_targets([writer.ids[p] for p in changed])
+            rebased = {sid for sid in old_bases.keys() | new_bases.keys()
+                       if old_bases.get(sid) != new_bases.get(sid)}
+            linker.relink(importers_too, retarget, old_sids - new_sids, appeared, changed, rebound, rebased)
         lap("link")
         if cold:
             store.create_indexes(conn)
@@ -410,6 +414,17 @@ class Index:
             rows.update(self.conn.execute(
                 "SELECT file_id, 'export', name, qualifier FROM refs WHERE file_id=? AND kind='export'", (fid,)))
         return rows
+
+    def _base_targets(self, file_ids: list[int]) -> dict[str, list[str | None]]:
+        """What the bases of the files' classes resolve to, by class: a class whose bases now name other
+        classes passes other members on to the uses of it and of its subclasses."""
+        found: dict[str, list[str | None]] = {}
+        for fid in file_ids:
+            for sid, target in self.conn.execute(
+                    "SELECT s.sid, r.target FROM refs r JOIN symbols s ON s.id=r.scope WHERE r.file_id=?"
+                    " AND r.kind='base' ORDER BY r.id", (fid,)):
+                found.setdefault(sid, []).append(target)
+        return found
 
     def _sids(self, file_ids: list[int]) -> set[str]:
         sids: set[str] = set()

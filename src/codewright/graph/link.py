@@ -12,7 +12,7 @@ import json
 import posixpath
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import chain, count, repeat
 
@@ -23,6 +23,7 @@ from codewright.graph.resolve import (
     SCOPE_KINDS,
     SELF_NAMES,
     SELF_PREFIXES,
+    Bases,
     ImportRow,
     LocalImports,
     ModuleMap,
@@ -160,10 +161,11 @@ class _Memory:
     exports: dict[str, list[tuple[str, str]]]  # path -> (name, qualifier) of its `export` references
     receivers: dict[str, str]  # a Go method's id -> its receiver variable
     scopes: dict[str, Scopes]  # a Python file's path -> its functions and classes
+    bases: dict[str, Bases]  # path -> its classes' bases, of the files with any
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {})
+        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {}, {})
         local_rows = (rows for scopes in writer.local_imports.values() for _, rows in scopes.values())
         for rows in chain(writer.imports.values(), local_rows):
             for imp in rows:
@@ -196,6 +198,10 @@ class _Memory:
             names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
             if "export" in kinds:
                 found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
+            if "base" in kinds:
+                found.bases[item.path] = bases = defaultdict(list)
+                for i in (i for i, k in enumerate(kinds) if k == "base"):
+                    bases[item.refs[5][i]].append((names[i], qualifiers[i]))
         return found
 
 
@@ -210,7 +216,8 @@ class StoredTables:
 
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
-                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.scopes)
+                        self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.scopes,
+                        self.bases)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -301,6 +308,15 @@ class StoredTables:
                 held.setdefault(name, sid)
         return found
 
+    def bases(self, path: str) -> Bases:
+        """The (name, qualifier) of the bases of each class of the file, in the order the class lists them."""
+        found: Bases = defaultdict(list)
+        for sid, name, qualifier in self.conn.execute(
+                "SELECT s.sid, r.name, r.qualifier FROM refs r JOIN files f ON f.id=r.file_id JOIN symbols s"
+                " ON s.id=r.scope WHERE f.path=? AND r.kind='base' ORDER BY r.id", (path,)):
+            found[sid].append((name, qualifier))
+        return found
+
     def exports(self, path: str) -> list[tuple[str, str]]:
         """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
         `__all__`."""
@@ -331,6 +347,7 @@ class Linker:
             self._load_receiver,
             self._load_local_imports,
             self._load_scopes,
+            self._load_bases,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -357,6 +374,9 @@ class Linker:
 
     def _load_receiver(self, sid: str) -> str:
         return self.memory.receivers.get(sid, "") if self.memory else self.stored.receiver(sid)
+
+    def _load_bases(self, path: str) -> Bases:
+        return self.memory.bases.get(path, {}) if self.memory else self.stored.bases(path)
 
     def _load_exports(self, path: str) -> list[tuple[str, str]]:
         return self.memory.exports.get(path, []) if self.memory else self.stored.exports(path)
@@ -404,7 +424,7 @@ class Linker:
         self.conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
 
     def relink(self, importers_of: set[str], retarget: dict[str, set[str]], vanished: set[str], appeared: set[str],
-               changed: set[str], rebound: set[str] = frozenset()) -> int:
+               changed: set[str], rebound: set[str] = frozenset(), rebased: set[str] = frozenset()) -> int:
         """Re-resolve the references whose answer the change can alter; returns how many.
 
         Those are: references anywhere to a symbol that vanished; open references anywhere
@@ -415,7 +435,10 @@ class Linker:
         changed files whose own imports changed, since re-exports pass through them); and,
         in the files importing those files in turn, at any depth, the references that
         use a name in `rebound` (the names the changed imports bind: re-export chains), and
-        likewise above the files of `retarget`, for the names their moved imports bind.
+        likewise above the files of `retarget`, for the names their moved imports bind. Then, for
+        the classes whose bases resolve anew (`rebased`, the changed files' own, and those whose base
+        references this redid to another target) and their subclasses at any depth, the uses that can
+        inherit through them: their names' uses in the files importing theirs, `self.x` in their methods.
         """
         conn = self.conn
         redo = set(retarget)
@@ -426,8 +449,8 @@ class Linker:
             redo.update(self._package_importers(path))
         redo -= changed
         select = (
-            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind FROM refs r JOIN files f ON f.id=r.file_id"
-            " LEFT JOIN symbols s ON s.id=r.scope WHERE "
+            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind, r.target FROM refs r JOIN files f"
+            " ON f.id=r.file_id LEFT JOIN symbols s ON s.id=r.scope WHERE "
         )
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
         if importers_of and rebound:
@@ -446,14 +469,45 @@ class Linker:
             stale.update((row[0], row) for row in self._through_reexports(select, reached, shadowing))
         for path in redo:
             stale.update((row[0], row) for row in conn.execute(select + "f.path=?", (path,)))
-        updates = []
-        for rid, path, name, qualifier, scope, kind in stale.values():
+        total, moved_bases = self._redo(stale.values(), changed)
+        rebased, done = set(rebased) | moved_bases, set()
+        while rebased - done:  # a subclass's base redone to another class is rebased in turn
+            fresh = rebased - done
+            done |= fresh
+            redone, moved_bases = self._redo(self._inheriting(select, fresh), changed)
+            total += redone
+            rebased |= moved_bases
+        return total
+
+    def _redo(self, rows: Iterable[tuple], changed: set[str]) -> tuple[int, set[str]]:
+        """Re-resolve the references (rows of `relink`'s select) outside the changed files; returns how many,
+        and the classes whose base references now name another target."""
+        updates, rebased = [], set()
+        for rid, path, name, qualifier, scope, kind, old in rows:
             if path in changed:
                 continue
             target = self.resolver.resolve_ref(path, name, qualifier, scope, kind)
             updates.append((target, self._target_file(target), rid))
-        conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
-        return len(updates)
+            if kind == "base" and target != old:
+                rebased.add(scope)
+        self.conn.executemany("UPDATE refs SET target=?, target_file=? WHERE id=?", updates)
+        return len(updates), rebased
+
+    def _inheriting(self, select: str, classes: set[str]) -> list[tuple]:
+        """The references whose target can be a member inherited through `classes`: those naming one of
+        them or of their subclasses at any depth, in the files importing theirs at any depth (`Sub.m`,
+        `mod.Sub.m`), and `self.m` (`cls.m`) in those classes' files."""
+        below = {sid for (sid,) in self.conn.execute(
+            "WITH RECURSIVE sub(sid) AS (SELECT value FROM json_each(?) UNION SELECT s.sid FROM refs r"
+            " JOIN sub ON r.target = sub.sid JOIN symbols s ON s.id = r.scope WHERE r.kind = 'base')"
+            " SELECT sid FROM sub",
+            (json.dumps(sorted(classes)),))}
+        paths = {split_id(sid)[0] for sid in below}
+        head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
+        own = self.conn.execute(
+            select + f"f.path IN (SELECT value FROM json_each(?)) AND {head} IN (?, ?, ?)",
+            (json.dumps(sorted(paths)), *SELF_NAMES)).fetchall()
+        return own + self._through_reexports(select, paths, {bare_name(sid) for sid in below})
 
     def _package_importers(self, path: str) -> set[str]:
         """The files whose `import pkg.sub` binds `pkg` too where `path` is pkg's __init__.py, so that their `pkg.f`

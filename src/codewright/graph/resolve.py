@@ -11,10 +11,11 @@ Two steps, both pure lookups in tables built from the whole tree:
 2. Each file's imports become bindings (name -> symbol or file), and a reference resolves
    when its name (or its qualifier's head) is bound by the file itself or by one of those
    bindings, or, in Go and Java, by a file of the same package (`Resolver.resolve_ref`); each later name of a
-   dotted qualifier is a member of what the names before it resolve to (`mod.Class.method()`); an import in a function
-   (`from pkg.mod import helper` in a method, Rust's `use` in a fn or an inline module) binds before those, for the
-   references in that function and the functions in it (not in a class's methods, for its body's); in a Java
-   class, a method called bare or a class named bare is first a member of that class or of one around it; in a Go
+   dotted qualifier is a member of what the names before it resolve to (`mod.Class.method()`), a Python class's
+   member possibly one of its bases' (in the method resolution order, while the bases are the tree's); an import
+   in a function (`from pkg.mod import helper` in a method, Rust's `use` in a fn or an inline module) binds
+   before those, for the references in that function and the functions in it (not in a class's methods, for its
+   body's); in a Java class, a method called bare or a class named bare is first a member of that class or of one around it; in a Go
    method, a name its receiver qualifies (`c.Flags()`) is a member of the receiver's type. Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
    bare name. Re-exports are followed: `from .x import Name` and chains of star imports in
@@ -414,6 +415,10 @@ class ImportRow:
 # its imports, at any depth; a class's methods and nested classes do not see its body's (Python's scopes), its
 # attributes (`x = other()`) do.
 LocalImports = dict[str, tuple[frozenset[str], list[ImportRow]]]
+# A file's classes by id, each with the (name, qualifier) of its bases in the order the class lists them
+Bases = dict[str, list[tuple[str, str]]]
+_INHERITS = frozenset({"python"})  # languages whose class members are looked up through the bases (the MRO)
+_OUTSIDE = None  # in a linearization: a base that names no class of the tree, which may define any name
 SCOPE_KINDS = frozenset({"function", "method", "class"})  # the kinds of symbol a class's names are hidden from
 FUNCTION_KINDS = ("function", "method")
 
@@ -460,6 +465,7 @@ class Resolver:
         load_receiver: Callable[[str], str],
         load_local_imports: Callable[[str], LocalImports],
         load_scopes: Callable[[str], Scopes],
+        load_bases: Callable[[str], Bases],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -471,6 +477,11 @@ class Resolver:
         self._load_receiver = load_receiver  # a Go method's receiver variable by the method's id
         self._load_local_imports = load_local_imports
         self._load_scopes = load_scopes
+        self._load_bases = load_bases
+        self._bases: dict[str, Bases] = {}
+        self._mro: dict[str, list[str | None] | None] = {}
+        self._mro_open: set[str] = set()  # the linearizations under way
+        self._mro_cycle = False  # whether they met one of themselves
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
@@ -515,6 +526,58 @@ class Resolver:
                         found.setdefault(name, member)
             self._members[sid] = found
         return self._members[sid]
+
+    def member(self, sid: str, name: str) -> str | None:
+        """The member `name` of a symbol; of a Python class, the first class of its method resolution order that
+        defines it (`AuthorList.as_view` defined by a base of a base). A base that is no class of the tree ends the
+        search with nothing: it may define the name, and its own bases are unknown."""
+        found = self.members(sid).get(name)
+        if found is not None:
+            return found
+        for cls in (self.mro(sid) or [sid, _OUTSIDE])[1:]:
+            if cls is _OUTSIDE:
+                return None
+            found = self.members(cls).get(name)
+            if found is not None:
+                return found
+        return None
+
+    def mro(self, sid: str) -> list[str | None] | None:
+        """The class and its bases in Python's method resolution order (C3), a base outside the tree as `_OUTSIDE`;
+        None where there is none (the bases conflict, or inherit from the class itself: a cycle).
+        Remembered per class, but not when the search met a cycle: its answer then depends on where it started.
+        A class of another language is its own only."""
+        if sid in self._mro:
+            return self._mro[sid]
+        if self._language_of(split_id(sid)[0]) not in _INHERITS:
+            self._mro[sid] = [sid]
+            return self._mro[sid]
+        if sid in self._mro_open:
+            self._mro_cycle = True
+            return None
+        self._mro_open.add(sid)
+        lines = [self._base_line(sid, base) for base in self._bases_of(sid)]
+        found = None if None in lines else _c3_merge(sid, [*lines, [b[0] for b in lines]])
+        self._mro_open.discard(sid)
+        if not self._mro_cycle:
+            self._mro[sid] = found
+        elif not self._mro_open:  # the outermost search of a cycle: the next one starts clean
+            self._mro_cycle = False
+        return found
+
+    def _base_line(self, sid: str, base: tuple[str, str]) -> list[str | None] | None:
+        """The linearization of one base of the class `sid`: `[_OUTSIDE]` for one that names no class of the tree."""
+        target = self.resolve_ref(split_id(sid)[0], base[0], base[1], sid, "base")
+        if target is None or target.endswith("::") or target == sid:
+            return None if target == sid else [_OUTSIDE]
+        return self.mro(target)
+
+    def _bases_of(self, sid: str) -> list[tuple[str, str]]:
+        """The (name, qualifier) of the bases the class lists."""
+        path = split_id(sid)[0]
+        if path not in self._bases:
+            self._bases[path] = self._load_bases(path)
+        return self._bases[path].get(sid, [])
 
     def bindings(self, path: str) -> Bindings:
         if path not in self._bindings:
@@ -860,7 +923,7 @@ class Resolver:
             return self._in_package(path, name)
         if qualifier in SELF_NAMES:
             owner = self._self_class(path, scope)
-            return self.members(owner).get(name) if owner else None
+            return self.member(owner, name) if owner else None
         receiver = self._receiver_type(path, qualifier, scope)
         if receiver:
             return self.members(receiver).get(name)
@@ -868,7 +931,7 @@ class Resolver:
         if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
             own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
             if own:
-                return self.members(own).get(name)
+                return self.member(own, name)
             binding = self._dotted(path, qualifier, scope)
         return self._member_of(binding, name) if binding else None
 
@@ -891,8 +954,24 @@ class Resolver:
         if kind == "file":
             return self._binding_sid(self._member_or_submodule(value, name))
         if kind == "sym":
-            return self.members(value).get(name)
+            return self.member(value, name)
         return None
+
+
+def _c3_merge(sid: str, lines: list[list[str | None]]) -> list[str | None] | None:
+    """C3's merge: the class, then the head of the first line that is in no other line's tail, taken off every
+    line, until all are empty; None where no head is left to take (Python refuses such a class). Each `_OUTSIDE`
+    is a class of its own, in no other line."""
+    found: list[str | None] = [sid]
+    lines = [line for line in lines if line]
+    while lines:
+        tails = {cls for line in lines for cls in line[1:] if cls is not _OUTSIDE}
+        heads = [line[0] for line in lines if line[0] not in tails]
+        if not heads:
+            return None
+        found.append(heads[0])
+        lines = [rest for line in lines if (rest := line[1:] if line[0] == heads[0] else line)]
+    return found
 
 
 def _stub_beside(path: str) -> str | None:
