@@ -728,8 +728,9 @@ def test_undo_names_the_hand_edits_it_rolls_back(tmp_path: Path) -> None:
     undo = subprocess.run([sys.executable, "-m", "codewright", "undo", "--repo", str(tmp_path)], capture_output=True,
                           text=True, check=False)
     assert undo.returncode == 0, undo.stderr
-    assert ("1 file(s) had changed since the last checkpoint or between two sessions (notes.txt): those changes are "
-            "kept in .codewright/shadow.git under refs/codewright/before-rewind/") in undo.stdout
+    assert ("1 file(s) had changed since the last checkpoint, between two sessions or while the model wrote a reply "
+            "(notes.txt): those changes are kept in .codewright/shadow.git under refs/codewright/before-rewind/"
+            ) in undo.stdout
     assert (tmp_path / "notes.txt").read_text() == "mine\n" and (tmp_path / "a.py").read_text() == "x = 1\n"
 
 
@@ -917,6 +918,29 @@ def test_rewind_past_a_session_start_names_the_hand_edits_it_held(tmp_path: Path
     assert (tmp_path / "a.py").read_text() == "x = 2\n"
 
 
+def test_rewind_past_a_before_step_checkpoint_names_the_hand_edits_it_held(tmp_path: Path) -> None:
+    """The "before step" checkpoint held the user's edit made while the model wrote its second reply; a rewind to
+    before it put that edit back unnamed, as though the agent had made it, where one to before a session's start
+    names them."""
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("mine\n")
+
+    def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
+        (tmp_path / "notes.txt").write_text("mine, edited while the model thought\n")
+        return Turn(tool_calls=[call("create_file", path="b.py", content="y = 1\n")])
+
+    run_done(tmp_path, Script([
+        lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
+        edited_by_hand_meanwhile,
+        lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
+    ]), "edit")
+    result = command_json(tmp_path, "rewind", "2")
+    assert (result["label"].endswith(": after step 1"), result["unsaved"]) == (True, ["notes.txt"])
+    assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("b.py", "deleted"),
+                                                                           ("notes.txt", "modified")]
+    assert (tmp_path / "a.py").read_text() == "x = 2\n"
+
+
 def test_a_sessions_store_deleted_mid_run_is_reported_at_the_end(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text("x = 1\n")
 
@@ -974,7 +998,8 @@ def test_undo_quotes_a_name_with_a_newline_in_text_only(tmp_path: Path, as_json:
         result = json.loads(done.stdout)
         assert (result["changes"], result["unsaved"]) == ([{"path": shown, "change": "deleted"}], [shown])
     else:
-        kept = (f"1 file(s) had changed since the last checkpoint or between two sessions ({shown}): those changes "
+        kept = (f"1 file(s) had changed since the last checkpoint, between two sessions or while the model wrote a "
+                f"reply ({shown}): those changes "
                 "are kept in .codewright/shadow.git under refs/codewright/before-rewind/")
         assert done.stdout.splitlines()[1:3] == [f"  deleted  {shown}", kept]
 

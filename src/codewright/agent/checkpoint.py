@@ -87,6 +87,7 @@ MAX_REMOVED_BYTES = 1 << 20  # the size of the largest new ignored file a restor
 
 NO_CHECKPOINTS = "no checkpoints yet: codewright run or chat makes them"
 START = "session start"  # the label of a session's first checkpoint, after its id: it holds what changed between two
+BEFORE_STEP = "before step"  # that of a step's first, with its number: what changed while the model wrote its reply
 SHADOW = "shadow.git"  # the shadow repository, in the data folder
 
 
@@ -107,7 +108,8 @@ class Checkpoint:
 class Restored:
     changes: list[tuple[str, str]]  # (path, added|modified|deleted): what changed on disk
     # Files that differed from the last checkpoint before it (edited by hand since the session, say), and those a
-    # session's start checkpoint gone back past changed (edited by hand between two sessions): they went back too,
+    # session's start checkpoint or a step's "before step" one gone back past changed (edited by hand between two
+    # sessions, or while the model wrote a reply): they went back too,
     # their state kept under refs/codewright/before-rewind/, so `undo` names them.
     unsaved: list[str]
     # Folders holding a git repository of their own that differ from the checkpoint (deleted, say): it records
@@ -508,7 +510,7 @@ class ShadowRepo:
         saved, unsaved = self._keep_current(removed)  # which read-tree then removes, as a file the target lacks
         changes = self._changes(saved, commit)
         unsaved = sorted({*unsaved, *(path for path in removed if path not in listed),  # made after the last one
-                          *self._changed_between_sessions(commit, head, changes)})
+                          *self._changed_outside(commit, head, changes)})
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
@@ -524,15 +526,16 @@ class ShadowRepo:
         left = [entry for entry in left if os.path.lexists(self.root / entry)] + self._gone(commit)
         return Restored(changes + made + self._remove_folders(commit), unsaved, unrestored + failed + sorted(left))
 
-    def _changed_between_sessions(self, commit: str, head: str | None, changes: list[tuple[str, str]]) -> set[str]:
-        """Those of `changes` (a restore's, to checkpoint `commit`) that a session's start checkpoint after `commit`
-        up to `head` changed: it holds what changed outside the sessions, between two (the user's edits), which a
-        restore to before it put back unnamed, as though the agent had made them."""
+    def _changed_outside(self, commit: str, head: str | None, changes: list[tuple[str, str]]) -> set[str]:
+        """Those of `changes` (a restore's, to checkpoint `commit`) that a session's start checkpoint or a step's
+        "before step" one after `commit` up to `head` changed: each holds only what changed outside the agent (the
+        user's edits between two sessions, or while the model wrote a reply), which a restore to before it put back
+        unnamed, as though the agent had made them."""
         if head is None:
             return set()
         log = self._git("log", "--format=%H%x00%s", f"{commit}..{head}").splitlines()
-        starts = [found for found, label in (line.split("\0", 1) for line in log) if label.endswith(f": {START}")]
-        touched = {path for start in starts for path, _ in self._changes(f"{start}^", start)}
+        outside = [found for found, label in (line.split("\0", 1) for line in log) if _outside_only(label)]
+        touched = {path for found in outside for path, _ in self._changes(f"{found}^", found)}
         return touched & {path for path, _ in changes}
 
     @held()
@@ -651,6 +654,13 @@ class ShadowRepo:
                 self._git("read-tree", "-m", head)  # -m: the files git already read are not read again
             self._git("add", "--force", "--pathspec-from-file=-", "--pathspec-file-nul", given=_literal(ignored))
             return self._commit_index(self._git("write-tree").strip(), label) if head else None
+
+
+def _outside_only(label: str) -> bool:
+    """Whether a checkpoint's `label` (after the session's id) names one that holds only changes made outside the
+    agent: a session's start, or a step's "before step" checkpoint."""
+    held = label.split(": ", 1)[-1]
+    return held == START or held.startswith(f"{BEFORE_STEP} ")
 
 
 def _literal(paths: Iterable[str]) -> str:

@@ -221,8 +221,8 @@ def _undo(args: argparse.Namespace) -> int:
     for path, change in changes:
         print(f"  {change:8} {quoted(path)}")
     if unsaved:
-        print(f"{len(unsaved)} file(s) had changed since the last checkpoint or between two sessions "
-              f"({_first(unsaved)}): those changes are kept in .codewright/shadow.git under "
+        print(f"{len(unsaved)} file(s) had changed since the last checkpoint, between two sessions or while the model "
+              f"wrote a reply ({_first(unsaved)}): those changes are kept in .codewright/shadow.git under "
               "refs/codewright/before-rewind/")
     if unrestored:
         print(f"{len(unrestored)} path(s) could not be restored ({_first(unrestored)}): a git repository of its own, "

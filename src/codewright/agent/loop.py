@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codewright.agent import events as ev
-from codewright.agent.checkpoint import Checkpoint, ShadowRepo
+from codewright.agent.checkpoint import BEFORE_STEP, Checkpoint, ShadowRepo
 from codewright.agent.emitter import Emitter
 from codewright.agent.interrupts import held
 from codewright.agent.prompt import PLAN_TOOL
@@ -293,7 +293,7 @@ class Agent:
             nudged = False
             changing = any(self._may_change_files(call.name) for call in calls)
             if changing:  # the user's edits made while the model thought are theirs, not the step's
-                before = self.shadow.checkpoint(f"{self.session}: before step {self.totals.steps + 1}")
+                before = self.shadow.checkpoint(f"{self.session}: {BEFORE_STEP} {self.totals.steps + 1}")
                 self._unchecked, self._before = True, [before.commit] if before else []
             outcome = self._run_calls(calls, errors)
             if outcome:
