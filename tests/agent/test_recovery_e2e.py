@@ -551,10 +551,11 @@ def test_a_resumed_session_is_told_which_files_changed_while_it_was_stopped(tmp_
     assert again.outcome.outcome == "done" and script.problems == []
 
 
-def test_a_resumed_session_is_told_of_the_hand_edits_a_checkpoint_taken_back_held(tmp_path: Path) -> None:
+def test_a_session_is_told_once_of_the_hand_edits_a_checkpoint_taken_back_held(tmp_path: Path) -> None:
     """The "before step" checkpoint of the user's edit, made while the model thought, was taken back (the step
     changed nothing), but the session saved it as the last checkpoint it saw: a resume counted the changes from it,
-    found none, and the model went on from notes.txt as it had read it."""
+    found none, and the model went on from notes.txt as it had read it. It is told at its next step, and a resume
+    counts from the files as it was told of them: not again, as made while it was stopped."""
     root = project(tmp_path)
     (root / "notes.txt").write_text("v1\n")
     notes: list[list[str]] = []
@@ -573,8 +574,8 @@ def test_a_resumed_session_is_told_of_the_hand_edits_a_checkpoint_taken_back_hel
         first = run_agent(root, server, "read the notes", mode="full-auto")
         again = run_agent(root, server, "go on", mode="full-auto", resume=first.session)
     assert (first.outcome.outcome, again.outcome.outcome, script.problems) == ("done", "done", [])
-    note = ("Note: while the session was stopped, files changed outside it: notes.txt (modified). What you read or "
-            "wrote of them before may be out of date: read them again before you rely on them or edit them.")
+    note = ("Note: while you wrote your last reply, files changed outside the agent: notes.txt (modified). What you "
+            "read or wrote of them before may be out of date: read them again before you rely on them or edit them.")
     assert notes == [[note]]
 
 
@@ -611,6 +612,48 @@ def test_a_session_told_of_hand_edits_is_not_told_again_after_stopping_a_backgro
 
 
 FIX = call("edit_file", path="calc.py", old_string="    return a - b\n", new_string="    return a + b\n")
+
+
+def _notes(rec: Recorded) -> list[str]:
+    """The agent's notes to the model in the request, in order."""
+    return [m["content"] for m in rec.messages if m["role"] == "user" and m["content"].startswith("Note:")]
+
+
+@pytest.mark.parametrize(("step", "by_hand", "lead"), [
+    (FIX, True, "while you wrote your last reply, files changed outside the agent"),
+    (call("read_file", path="calc.py"), True, "since your last step, files changed outside the agent"),
+    (FIX, False, None),
+    (call("read_file", path="calc.py"), False, None),
+], ids=["before an edit", "before a read", "an edit, none by hand", "a read, none by hand"])
+def test_a_running_session_is_told_once_of_the_hand_edits_made_during_its_steps(
+        tmp_path: Path, step: ToolUse, by_hand: bool, lead: str | None) -> None:
+    """The user edited notes.txt while the model wrote a reply: that step and those after it went on from the file as
+    the model had read it (its next edit of it missed or overwrote the user's), told of it only by a resume. The
+    note comes in the next request, after the results of the reply's calls, and is not repeated; the agent's own
+    edits are no change outside it."""
+    root = project(tmp_path)
+    (root / "notes.txt").write_text("v1\n")
+    told: list[tuple[list[str], str]] = []
+
+    def reply(rec: Recorded) -> Turn:
+        if by_hand:
+            (root / "notes.txt").write_text("v2, the user's\n")
+        return Turn(tool_calls=[step])
+
+    def noted(turn: Turn) -> Callable[[Recorded], Turn]:
+        def answer(rec: Recorded) -> Turn:
+            told.append((_notes(rec), rec.messages[-1]["role"]))
+            return turn
+        return answer
+
+    script = Script([reply, noted(Turn(tool_calls=[call("read_file", path="notes.txt")])),
+                     noted(Turn(tool_calls=[call("finish", summary="read")]))])
+    with ModelServer(script) as server:
+        run = run_agent(root, server, "read the notes")
+    assert (run.outcome.outcome, script.problems) == ("done", [])
+    note = (f"Note: {lead}: notes.txt (modified). What you read or wrote of them before may be out of date: read "
+            "them again before you rely on them or edit them.")
+    assert told == ([([note], "user"), ([note], "tool")] if lead else [([], "tool"), ([], "tool")])
 
 
 def _undo(root: Path, server: ModelServer) -> None:

@@ -125,7 +125,6 @@ class ShadowRepo:
         self.git_dir = data_dir(self.root) / SHADOW
         self.env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         self.env.update(GIT_DIR=str(self.git_dir), GIT_WORK_TREE=str(self.root))
-        self.seen: str | None = None  # the checkpoint the files last matched, as this process found, made or kept it
         with self._locked():  # made here when missing
             self._verbatim()  # a shadow repository made by an earlier version lacks it
 
@@ -250,6 +249,12 @@ class ShadowRepo:
             return tree, self._changes(commit, tree)
 
     @held()
+    def tree(self) -> str:
+        """The files on disk as a tree, nothing checkpointed: a state to count `changed_since` from."""
+        with self._locked():
+            return self._snapshot_tree()
+
+    @held()
     def drop(self, *commits: str) -> None:
         """Take `commits` (made one after the other) back off the branch, those of them that are its last ones, the
         first checkpoint of all aside. A session's start checkpoint, or a step's "before step" one, that nothing of
@@ -258,8 +263,7 @@ class ShadowRepo:
         agent's; and one of the ignored files saved before a write that then changed nothing (`keep`) made `undo`
         change nothing. The files stay as they are; to `undo` they changed since the last checkpoint, which it names
         (`Restored.unsaved`). The index goes back to the last checkpoint left, so an ignored file only `keep` forced
-        in is not checkpointed again, and so does `seen` where it named one taken back: a resumed session counted the
-        changes since from there, and was not told of the user's edits it held."""
+        in is not checkpointed again."""
         with self._locked():
             head = last = self.head()
             for commit in reversed(commits):
@@ -270,8 +274,6 @@ class ShadowRepo:
             if head != last:
                 self._git("update-ref", BRANCH, head, last)
                 self._git("read-tree", "-m", head)  # -m: the files git already read are not read again
-                if self.seen in commits:
-                    self.seen = head
 
     def _commit(self, label: str) -> Checkpoint | None:
         return self._commit_index(self._snapshot_tree(), label)
@@ -280,7 +282,7 @@ class ShadowRepo:
         """Checkpoint `tree`, the index written, unless the last checkpoint holds it and records the same permission
         bits (`_odd_modes`): a step that changed a file's bits alone (chmod 600) made no checkpoint, and `undo` went
         back past the step before it. Such a file is a change `modified`, as a restore names it."""
-        parent = self.seen = self.head()
+        parent = self.head()
         held, message = self._git("log", "-1", "--format=%T%x00%B", parent).split("\0", 1) if parent else ("", "")
         mask = _mask(message)
         odd, was = self._odd_modes(mask), _line(message, MODES) or {}
@@ -290,7 +292,7 @@ class ShadowRepo:
         modes += ["-m", UMASK + json.dumps(f"{mask:03o}")]
         args = ["commit-tree", tree, "-m", label, *modes, *self._folders_message(), *self._ignored_message()]
         args += ["-p", parent] if parent else []
-        commit = self.seen = self._git(*args).strip()
+        commit = self._git(*args).strip()
         self._git("update-ref", BRANCH, commit)
         changes = _with_bits(self._changes(parent, commit), was, odd) if parent else []
         return Checkpoint(commit, label, time.time(), changes)
@@ -457,10 +459,10 @@ class ShadowRepo:
         return [entry.split("\t", 1)[1] for entry in out.split("\0") if entry.startswith("160000 ")]
 
     def changes_since(self, commit: str | None) -> list[tuple[str, str]] | None:
-        """What differs between checkpoint `commit` and the last one; None where `commit` is not in the repository
-        (a shadow repository made anew)."""
+        """What differs between checkpoint (or tree: the files as a session was told of them) `commit` and the last
+        checkpoint; None where `commit` is not in the repository (a shadow repository made anew)."""
         head = self.head()
-        if not commit or head is None or self._run("cat-file", "-e", f"{commit}^{{commit}}").returncode != 0:
+        if not commit or head is None or self._run("cat-file", "-e", f"{commit}^{{tree}}").returncode != 0:
             return None
         return self._changes(commit, head)
 
@@ -514,7 +516,6 @@ class ShadowRepo:
         before = _modes(self.root, [path for path, _ in changes])
         self._git("read-tree", "-u", "--reset", commit)
         self._git("update-ref", BRANCH, commit)
-        self.seen = commit
         recorded = {path: first for path, first in self._first_recorded(commit, saved).items() if path not in removed}
         kept = self._keep_ignored([path for path in recorded if not os.path.lexists(self.root / path)], recorded, saved)
         self._put_modes(before, commit, [path for path, _ in changes], head)

@@ -50,7 +50,10 @@ RESUMED = "The session {ended} and is now resumed: continue the task where you l
 CUT_OFF = ("Your reply was cut off at the output limit, so nothing in it was run (a reply that repeats itself "
            "runs into the limit). Reply again, shorter: one tool call.")
 MAX_CUT_OFF = 3  # replies cut off in a row before the attempt counts as stuck
-MAX_OUTSIDE = 20  # files named in the note on what changed while a session was stopped, or between chat turns
+MAX_OUTSIDE = 20  # files named in a note on what changed outside the agent: while it was stopped, between turns, steps
+BETWEEN_TURNS = "since your last turn, files changed outside the session"  # the leads of the last three
+SINCE_STEP = "since your last step, files changed outside the agent"
+DURING_REPLY = "while you wrote your last reply, files changed outside the agent"
 STREAM_RETRIES = 2  # a reply whose stream broke off is asked for again this many times
 OVERFLOW_RETRIES = 5  # a prompt the provider refused as too long is compacted and sent again this many times
 
@@ -170,7 +173,6 @@ class Agent:
         self._attempt_paths: set[str] = set()  # what this attempt's steps changed, undone by a restart
         self._tried: list[str] = []  # the current attempt's writes, for the next one's note
         self._seen: str | None = None  # the checkpoint (or tree) of the files as the model knows them (`mark_seen`)
-        self._seen_head: str | None = None  # the last checkpoint when `_seen` was last set to one
         self._unchecked = False  # a step that may change files ran since the agent's last checkpoint (`_finish`)
         self._before: list[str] = []  # the checkpoints that step made before its own: the user's edits, ignored files
 
@@ -214,6 +216,7 @@ class Agent:
             self.toolbox.watch(arguments)  # and they are rerun after every edit (tools/toolbox.py)
         self.emit(ev.ToolCallFinished(call_id=call_id, name="run_tests", ok=result.ok, kind=result.kind,
                                       output=result.content[:4000], duration_s=round(time.monotonic() - started, 3)))
+        self._seen = self.shadow.tree()  # what the tests wrote is the agent's doing, no change outside it to tell of
         return reproduce.report(result)
 
     def run(self, user_text: str) -> Outcome:
@@ -230,7 +233,7 @@ class Agent:
         added = False
         try:  # the tests a task names run first (`_retrieve`): a stop there is an interruption too
             if self.chat:
-                self._changed_between_turns()
+                self._tell_changed_outside(BETWEEN_TURNS)
             self._retrieve(user_text)
             start = _Start.take(self, user_text) if not self.chat and self.totals.steps == 0 else None
             self.engine.add_user(user_text)
@@ -261,6 +264,8 @@ class Agent:
             if limit:
                 return Outcome("limit", limit, EXIT_LIMIT)
             self._steps_here += 1
+            if self._steps_here > 1:  # the first: told at the turn's start (chat) or the session's (a resume)
+                self._tell_changed_outside(SINCE_STEP)
             try:
                 response = self._model_step()
             except LimitReached as exc:  # the window, the gateway's own budget, or the time limit mid-reply
@@ -293,6 +298,7 @@ class Agent:
             nudged = False
             changing = any(self._may_change_files(call.name) for call in calls)
             if changing:  # the user's edits made while the model thought are theirs, not the step's
+                self._tell_changed_outside(DURING_REPLY)  # after the step's results: the engine holds it back
                 before = self.shadow.checkpoint(f"{self.session}: {BEFORE_STEP} {self.totals.steps + 1}")
                 self._unchecked, self._before = True, [before.commit] if before else []
             outcome = self._run_calls(calls, errors)
@@ -338,6 +344,7 @@ class Agent:
         self.engine.add_user(f"{start.task}\n\n{note}")
         self.toolbox.new_attempt()
         self.stuck, self.plan, self._tried = StuckDetector(), [], []
+        self.mark_seen()  # the fresh context knows no file: what differs from the restore is told as outside it
         self._save()
 
     def resume(self, text: str = "") -> Outcome:
@@ -605,6 +612,7 @@ class Agent:
         self._unchecked, self._before = False, []
         if made is None:
             return None
+        self._seen = made.commit  # the agent's own changes, or those a resume is told of (its start)
         if counted:
             self._attempt_paths.update(path for path, _ in made.changes)
         for path, change in made.changes:
@@ -645,25 +653,24 @@ class Agent:
             note = _outside_note(changes, "while the session was stopped, files changed outside it")
             self.engine.add_user(note, kind="note")
 
-    def _changed_between_turns(self) -> None:
-        """Tell a chat's model which files changed since its last turn ended (the user's edits in an editor, an
-        `undo`), as `changed_outside` tells a resumed session: it went on from what it had read and written."""
+    def _tell_changed_outside(self, lead: str) -> None:
+        """Tell the model which files changed outside the agent since the files it knows (`_seen`): edited by hand
+        between a chat's turns or an `undo` there, while it wrote a reply or while a step of reading ran. It went on
+        from the files as it had read and written them, and its next edit missed or overwrote the user's. Told once:
+        the files as they are now are those it knows. A session that has no conversation yet has read nothing. While
+        the reply's calls are unanswered the engine holds the note back until their results are in."""
         if self._seen is None or not self.engine.history:
             return
         now, changes = self.shadow.changed_since(self._seen)
-        if changes:  # told once: the files as they are now are those the model knows
-            note = _outside_note(changes, "since your last turn, files changed outside the session")
-            self.engine.add_user(note, kind="note")
+        if changes:
+            self.engine.add_user(_outside_note(changes, lead), kind="note")
             self._seen = now
 
     def mark_seen(self) -> None:
-        """The files as the last checkpoint holds them are those the model knows (its turn ended, or the session
-        started): what differs from them at its next turn changed outside it. Where the agent checkpointed nothing
-        since, the files it was told of at its turn's start (`_changed_between_turns`) stay those it knows: they were
-        told again at every turn after."""
-        head = self.shadow.head()
-        if head != self._seen_head:
-            self._seen = self._seen_head = head
+        """The files as the last checkpoint holds them are those the model knows: at the session's start, where its
+        start checkpoint found nothing changed (or after `changed_outside` told it what did), and after a restarted
+        attempt put the files back. Each checkpoint of the agent's own sets it too (`checkpoint`)."""
+        self._seen = self.shadow.head()
 
     def state(self) -> dict[str, Any]:
         return {
@@ -672,7 +679,7 @@ class Agent:
             "totals": self.totals.__dict__,
             "stuck": self.stuck.to_dict(),
             "watched": self.toolbox.watched,
-            "checkpoint": self.shadow.seen,
+            "checkpoint": self._seen,
         }
 
     def restore(self, state: dict[str, Any]) -> None:
@@ -699,7 +706,6 @@ class Agent:
         agent's last change in place; left out, `undo` names them in `unsaved`, as edits made after the run."""
         if self._unchecked:
             self._step_checkpoint(outcome.outcome)
-        self.mark_seen()
         self._save(outcome.outcome, outcome.reason)
         if not self.store.path.exists():  # SQLite went on writing to the deleted file: nothing says so but this
             self.emit(ev.ErrorEvent(kind="store_lost", recoverable=True, message=(
