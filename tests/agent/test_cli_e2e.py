@@ -17,7 +17,7 @@ import pytest
 from tests.support.cli_schema import validate
 from tests.support.model_server import ModelServer, Recorded, ToolUse, Turn
 
-from codewright.agent.checkpoint import MAX_LOOKED_INTO
+from codewright.agent.checkpoint import MAX_LOOKED_INTO, ShadowRepo
 
 from .harness import MODEL, Script, call, tool_results
 from .test_events import documented_schema
@@ -918,22 +918,36 @@ def test_rewind_past_a_session_start_names_the_hand_edits_it_held(tmp_path: Path
     assert (tmp_path / "a.py").read_text() == "x = 2\n"
 
 
-def test_rewind_past_a_before_step_checkpoint_names_the_hand_edits_it_held(tmp_path: Path) -> None:
-    """The "before step" checkpoint held the user's edit made while the model wrote its second reply; a rewind to
-    before it put that edit back unnamed, as though the agent had made it, where one to before a session's start
-    names them."""
-    (tmp_path / "a.py").write_text("x = 1\n")
-    (tmp_path / "notes.txt").write_text("mine\n")
+def _hand_edit_before_step_2(root: Path) -> None:
+    """A finished run whose first step edits a.py and whose second makes b.py, notes.txt edited by hand while the
+    model wrote the second reply."""
+    (root / "a.py").write_text("x = 1\n")
+    (root / "notes.txt").write_text("mine\n")
 
     def edited_by_hand_meanwhile(rec: Recorded) -> Turn:
-        (tmp_path / "notes.txt").write_text("mine, edited while the model thought\n")
+        (root / "notes.txt").write_text("mine, edited while the model thought\n")
         return Turn(tool_calls=[call("create_file", path="b.py", content="y = 1\n")])
 
-    run_done(tmp_path, Script([
+    run_done(root, Script([
         lambda rec: Turn(tool_calls=[call("edit_file", path="a.py", old_string="x = 1\n", new_string="x = 2\n")]),
         edited_by_hand_meanwhile,
         lambda rec: Turn(tool_calls=[call("finish", summary="done")]),
     ]), "edit")
+
+
+def test_the_checkpoints_of_a_step_are_labelled_with_its_number(tmp_path: Path) -> None:
+    """The checkpoint of the user's edits made before step 2 read "before step 3", the one after it "after step 2":
+    `undo` said it had gone back to before a step the run never took."""
+    _hand_edit_before_step_2(tmp_path)
+    labels = [checkpoint.label.split(": ", 1)[1] for checkpoint in ShadowRepo(tmp_path).log()]
+    assert labels == ["after step 2", "before step 2", "after step 1", "session start"]
+
+
+def test_rewind_past_a_before_step_checkpoint_names_the_hand_edits_it_held(tmp_path: Path) -> None:
+    """The "before step" checkpoint held the user's edit made while the model wrote its second reply; a rewind to
+    before it put that edit back unnamed, as though the agent had made it, where one to before a session's start
+    names them."""
+    _hand_edit_before_step_2(tmp_path)
     result = command_json(tmp_path, "rewind", "2")
     assert (result["label"].endswith(": after step 1"), result["unsaved"]) == (True, ["notes.txt"])
     assert sorted((c["path"], c["change"]) for c in result["changes"]) == [("b.py", "deleted"),

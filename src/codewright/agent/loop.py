@@ -299,7 +299,8 @@ class Agent:
             changing = any(self._may_change_files(call.name) for call in calls)
             if changing:  # the user's edits made while the model thought are theirs, not the step's
                 self._tell_changed_outside(DURING_REPLY)  # after the step's results: the engine holds it back
-                before = self.shadow.checkpoint(f"{self.session}: {BEFORE_STEP} {self.totals.steps + 1}")
+                step = self.totals.steps  # the reply's model call is counted
+                before = self.shadow.checkpoint(f"{self.session}: {BEFORE_STEP} {step}")
                 self._unchecked, self._before = True, [before.commit] if before else []
             outcome = self._run_calls(calls, errors)
             if outcome:
