@@ -214,9 +214,10 @@ def test_shadowing_names_equal_a_cold_build(tmp_path: Path, start: dict, edits: 
 BASE_M = "class A:\n    def m(self):\n        pass\n"
 SUB_B = "from a import A\n\n\nclass B(A):\n    pass\n"
 SUB_C = "from b import B\n\n\nclass C(B):\n    def n(self):\n        return self.m()\n"
+SUPER_D = "from c import C\n\n\nclass D(C):\n    def m(self):\n        return super().m()\n"
 USE_INHERITED = "import c\nfrom b import B\nB.m()\nc.C.m()\n"
 INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.py": SUB_B, "c.py": SUB_C,
-              "use.py": USE_INHERITED}
+              "d.py": SUPER_D, "use.py": USE_INHERITED}
 
 
 @pytest.mark.parametrize("start, edits", [
@@ -234,6 +235,6 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
                  id="a-base-inheriting-from-itself-is-fixed"),
 ])
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
-    """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` in a subclass) follows the bases as
-    their members, the class's bases or what those name change."""
+    """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows
+    the bases as their members, the class's bases or what those name change."""
     _after_edits(tmp_path, start, edits)

@@ -590,6 +590,39 @@ def test_a_member_resolves_through_the_bases_of_its_class(tmp_path: Path, path: 
         assert [r for r in refs_of(ix, path) if r[4]] == expected  # the qualified ones
 
 
+SUPER = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class A:\n    def m(self):\n        pass\n\n    def only_a(self):\n        pass\n",
+    "pkg/app.py": "from outside import External\nfrom pkg.base import A\n\n\nclass B(A):\n    def m(self):\n"
+                  "        return super().m()\n\n\nclass C(B):\n    def m(self):\n"
+                  "        return super(C, self).m(), super().only_a(), super().missing()\n\n\n"
+                  "class D(External, B):\n    def m(self):\n        return super().m()\n",
+}
+SUPER_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the subclasses' file edited": [("pkg/app.py", SUPER["pkg/app.py"] + "\n")],
+    "the base goes and comes back": [("pkg/base.py", "def gone():\n    return 1\n"),
+                                     ("pkg/base.py", SUPER["pkg/base.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(SUPER_EDITS))
+def test_super_names_the_member_next_in_the_order_of_the_enclosing_class(tmp_path: Path, how: str) -> None:
+    """`super().m()` (and `super(C, self).m()`) in a method is the `m` of the first class after the method's class in
+    that class's method resolution order that defines one, not the class's own; past a base outside the tree, none.
+    It resolved nowhere, though the call graph resolved it."""
+    repo = make_repo(tmp_path / "r", SUPER)
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, SUPER_EDITS[how])
+        assert [r for r in refs_of(ix, "pkg/app.py") if r[4] == "super()"] == [
+            ("m", 7, 24, "call", "super()", "pkg/base.py::A.m"),  # not B.m, the method itself
+            ("m", 12, 31, "call", "super()", "pkg/app.py::B.m"),
+            ("only_a", 12, 44, "call", "super()", "pkg/base.py::A.only_a"),  # through B
+            # super().missing(): no class defines it; D's super().m(): External comes first and may define it
+        ]
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

@@ -23,6 +23,7 @@ from codewright.graph.resolve import (
     SCOPE_KINDS,
     SELF_NAMES,
     SELF_PREFIXES,
+    SUPER_CALL,
     Bases,
     ImportRow,
     LocalImports,
@@ -407,10 +408,10 @@ class Linker:
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
-                # but for `self.x` (and `self.Inner.m`), a bare name in Java, which may be a member of the class it
+                # but for `self.x` (and `self.Inner.m`, `super().x`), a bare name in Java, which may be a member of the class it
                 # is in, a name a Go method's receiver qualifies, a name an import in a function may bind (or the
                 # head of a dotted qualifier), and one a function or class defines
-                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES \
+                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or qualifier == SUPER_CALL \
                     or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] \
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
                     or (not qualifier and name in defined) \
@@ -496,7 +497,7 @@ class Linker:
     def _inheriting(self, select: str, classes: set[str]) -> list[tuple]:
         """The references whose target can be a member inherited through `classes`: those naming one of
         them or of their subclasses at any depth, in the files importing theirs at any depth (`Sub.m`,
-        `mod.Sub.m`), and `self.m` (`cls.m`) in those classes' files."""
+        `mod.Sub.m`), and `self.m` (`cls.m`, `super().m`) in those classes' files."""
         below = {sid for (sid,) in self.conn.execute(
             "WITH RECURSIVE sub(sid) AS (SELECT value FROM json_each(?) UNION SELECT s.sid FROM refs r"
             " JOIN sub ON r.target = sub.sid JOIN symbols s ON s.id = r.scope WHERE r.kind = 'base')"
@@ -505,8 +506,8 @@ class Linker:
         paths = {split_id(sid)[0] for sid in below}
         head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
         own = self.conn.execute(
-            select + f"f.path IN (SELECT value FROM json_each(?)) AND {head} IN (?, ?, ?)",
-            (json.dumps(sorted(paths)), *SELF_NAMES)).fetchall()
+            select + f"f.path IN (SELECT value FROM json_each(?)) AND {head} IN (?, ?, ?, ?)",
+            (json.dumps(sorted(paths)), *SELF_NAMES, SUPER_CALL)).fetchall()
         return own + self._through_reexports(select, paths, {bare_name(sid) for sid in below})
 
     def _package_importers(self, path: str) -> set[str]:

@@ -44,6 +44,7 @@ _TS_SOURCES = {".js": (".ts", ".tsx", ".d.ts"), ".jsx": (".tsx",), ".mjs": (".mt
                ".cjs": (".cts", ".d.cts")}
 SELF_NAMES = ("self", "cls", "this")
 SELF_PREFIXES = tuple(f"{name}." for name in SELF_NAMES)  # a dotted qualifier read from the class it is in
+SUPER_CALL = "super()"  # the qualifier of Python's `super().m()` and `super(C, self).m()` (arguments are elided)
 _PACKAGE_SCOPED = frozenset({"go", "java"})
 # Languages where a bare name in a class can be a member of it or of a class around it (no `this.` needed), and the
 # kinds of reference that are such a member there: a method called, a class named; a variable may be a local one.
@@ -532,8 +533,11 @@ class Resolver:
         defines it (`AuthorList.as_view` defined by a base of a base). A base that is no class of the tree ends the
         search with nothing: it may define the name, and its own bases are unknown."""
         found = self.members(sid).get(name)
-        if found is not None:
-            return found
+        return found if found is not None else self.inherited(sid, name)
+
+    def inherited(self, sid: str, name: str) -> str | None:
+        """The member `name` of the first class after `sid` in its method resolution order that defines it: what
+        `super().name` in a method of `sid` calls. None past a base outside the tree, or without an order."""
         for cls in (self.mro(sid) or [sid, _OUTSIDE])[1:]:
             if cls is _OUTSIDE:
                 return None
@@ -924,6 +928,9 @@ class Resolver:
         if qualifier in SELF_NAMES:
             owner = self._self_class(path, scope)
             return self.member(owner, name) if owner else None
+        if qualifier == SUPER_CALL:  # the enclosing class's order, past the class itself
+            owner = self._self_class(path, scope)
+            return self.inherited(owner, name) if owner else None
         receiver = self._receiver_type(path, qualifier, scope)
         if receiver:
             return self.members(receiver).get(name)

@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 44  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 45  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -121,6 +121,7 @@ SCHEMA_VERSION = 44  # 2: refs.scope holds symbols.id; 3: signatures without com
 # holds `T.a`, its signature `typedef struct {...} T`): its members were the file's, its signature `struct`
 # 44: a member a Python class does not define resolves through its bases, in the method resolution order
 # (`views.AuthorList.as_view()`, `self.objects`); it resolved nowhere
+# 45: Python's `super().m()` resolves to the `m` next in the method's class's resolution order; it resolved nowhere
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
