@@ -368,11 +368,33 @@ def test_one_signature_of_pages_leaves_the_rest_of_the_map(tmp_path: Path) -> No
     (["refs", "Engine."], "no uses of 'Engine.' are indexed"),  # no `codewright refs ` with an empty name
     (["refs", "pkg.models.User.get_user"],
      "no use is resolved to 'pkg.models.User.get_user' (`codewright refs get_user` lists every use of the name)"),
-    (["refs", "pkg/models.py:7:9"],  # the name defined there, not the position's last part (`py:7:9`)
-     "no use is resolved to 'pkg/models.py:7:9' (`codewright refs get_user_name` lists every use of the name)"),
+    (["refs", "pkg/models.py:7:9"],  # the symbol there by id, its name not the position's last part (`py:7:9`)
+     ("no use is resolved to 'pkg/models.py::User.get_user_name' (`codewright refs get_user_name` lists every use of"
+      " the name)")),
+    (["refs", "pkg/models.py:3:1"], "no uses of 'pkg/models.py:3:1' are indexed"),  # a blank line: no symbol there
 ])
 def test_a_query_matching_nothing_says_so_in_one_line(repo: Path, args: list[str], line: str) -> None:
     out = cli(*args, "--repo", str(repo))
+    assert (out.returncode, out.stdout, out.stderr) == (0, line + "\n", "")
+
+
+MEMBERS_NAMED_GET = {f"m{n}.py": f"class C{n}:\n    def get(self):\n        pass\n" for n in range(1, 6)}
+
+
+@pytest.mark.parametrize(("classes", "line"), [
+    (1, "no use is resolved to 'm1.py::C1.get' (`codewright refs get` lists every use of the name)"),
+    (3, ("no use is resolved to 'm1.py::C1.get' or 'm2.py::C2.get' or 'm3.py::C3.get' (`codewright refs get` lists"
+         " every use of the name)")),
+    (5, ("no use is resolved to 'm1.py::C1.get' or 'm2.py::C2.get' or 'm3.py::C3.get' or 2 more (`codewright refs"
+         " get` lists every use of the name)")),
+], ids=["one", "three", "five"])
+def test_refs_at_an_unresolved_attribute_names_the_members_it_may_be(tmp_path: Path, classes: int,
+                                                                      line: str) -> None:
+    """`obj.get()`, unresolved, may be any class's `get`: the message names them, by id, the first three; it
+    repeated the position, which said nothing of what was found there."""
+    files = {path: text for path, text in MEMBERS_NAMED_GET.items() if int(path[1]) <= classes}
+    root = make_repo(tmp_path / "r", {**files, "use.py": "def f(obj):\n    return obj.get()\n"})
+    out = cli("refs", "use.py:2:16", "--repo", str(root))
     assert (out.returncode, out.stdout, out.stderr) == (0, line + "\n", "")
 
 

@@ -101,22 +101,31 @@ def cmd_refs(args: argparse.Namespace) -> int:
         arrow = f"  -> {quoted(r.target)}" if r.target else ""
         print(f"{quoted(r.path)}:{r.line}:{r.col}  {r.kind:<10} {r.qualifier + '.' if r.qualifier else ''}{r.name}{arrow}")
     if not found and not args.json:
-        bare = _named(index, target)
-        if bare in (args.name, ""):  # `Engine.` names no use to suggest
-            print(f"no uses of {cut(args.name)} are indexed")
-        else:
-            print(f"no use is resolved to {cut(args.name)} (`codewright refs {cut(bare, str)}` lists every use of the name)")
+        print(_none_resolved(index, target, args.name))
     return 0
 
 
-def _named(index: Index, target: str) -> str:
-    """The name whose every use `refs NAME` lists, for a TARGET none of whose uses is resolved: its last part, at a
-    position the name of what is defined or used there (the last part of `a.py:4:9` was `py:4:9`)."""
+_NAMED_AT_MOST = 3  # of the symbols at a position (an unresolved attribute's members of its name) a message names
+
+
+def _none_resolved(index: Index, target: str, asked: str) -> str:
+    """What `refs` says where it lists no use of TARGET: that none is resolved to it, with the `refs` of its name (its
+    last part, at a position the name of what is defined or used there: the last part of `a.py:4:9` was `py:4:9`),
+    or, where the name is all it asked or a position holds no symbol, that no use is indexed. A position is named
+    by the symbols there, by id: repeated, it told nothing of what was found there."""
     from codewright.graph.queries import POSITION
 
     if POSITION.match(target):
-        return next((s.name for s in index.definitions(target)), "")
-    return bare_name(target)
+        at = index.definitions(target)
+        bare = at[0].name if at else ""
+    else:
+        at, bare = [], bare_name(target)
+    if bare in (asked, ""):  # `Engine.` names no use to suggest
+        return f"no uses of {cut(asked)} are indexed"
+    named = [cut(s.id) for s in at[:_NAMED_AT_MOST]] or [cut(asked)]
+    if len(at) > _NAMED_AT_MOST:
+        named.append(f"{len(at) - _NAMED_AT_MOST} more")
+    return f"no use is resolved to {' or '.join(named)} (`codewright refs {cut(bare, str)}` lists every use of the name)"
 
 
 def cmd_outline(args: argparse.Namespace) -> int:
