@@ -503,6 +503,34 @@ def test_repo_map_focus_on_a_file_leaves_out_what_its_functions_define(tmp_path:
                                                                    "      def m(self)"]
 
 
+USED_BELOW_VALUES = {  # App used thrice from use.py, make_app twice, LIMIT once; the TypeVars and helper not at all
+    "q.py": 'import typing as t\n\nT_one = t.TypeVar("T_one")\nT_two = t.TypeVar("T_two")\nLIMIT = 10\n\n\n'
+            "def helper(x):\n    return x\n\n\nclass App:\n    def run(self):\n        pass\n\n\n"
+            "def make_app():\n    return App()\n",
+    "use.py": "from q import LIMIT, App, make_app\n\nmake_app(), make_app()\nApp.run(App())\nprint(App, LIMIT)\n",
+}
+
+
+@pytest.mark.parametrize(("budget", "lines"), [
+    (8, ["class App"]),  # the most used
+    (12, ["class App", "def make_app()"]),
+    (20, ["LIMIT = 10", "class App", "def make_app()"]),  # a value other files use
+    (25, ["LIMIT = 10", "def helper(x)", "class App", "def make_app()"]),  # a function nothing outside uses
+    (30, ["LIMIT = 10", "def helper(x)", "class App", "    def run(self)", "def make_app()"]),  # then members
+    (60, ['T_one = t.TypeVar("T_one")', 'T_two = t.TypeVar("T_two")', "LIMIT = 10", "def helper(x)", "class App",
+          "    def run(self)", "def make_app()"]),  # last the values nothing outside uses
+])
+def test_repo_map_focus_on_a_file_shows_what_other_files_use_first(tmp_path: Path, budget: int,
+                                                                   lines: list[str]) -> None:
+    """A focused file's listing was taken in line order, top-level first: flask's app.py spent a small budget on the
+    TypeVars above `class Flask`, which nothing outside the file uses. What other files use comes first, the most
+    used first, then the file's other classes and functions, their members, and last the values nothing outside
+    uses; each drawn where it is written."""
+    with Index.open(make_repo(tmp_path / "r", USED_BELOW_VALUES)) as ix:
+        ix.build()
+        assert ix.repo_map(budget, focus=["q.py"]).splitlines() == ["q.py:", *(f"  {line}" for line in lines)]
+
+
 def test_repo_map_focus_on_a_qualified_name_is_on_that_symbol_alone(tmp_path: Path) -> None:
     """`--focus QuerySet.filter` focused every definition named filter (django's Library.filter, the log filters, a
     JavaScript `filter:`): the name was cut to its last part."""

@@ -39,6 +39,7 @@ ITERATIONS = 40
 FOCUS_BOOST = 10.0
 MAX_SIGNATURE = 240  # characters of a signature shown
 PRIVATE_WEIGHT = 0.1
+_VALUE_KINDS = frozenset({"variable", "constant", "attribute"})  # a value's symbol, not a class's or a function's
 
 
 @dataclass
@@ -81,9 +82,9 @@ def repo_map(conn: sqlite3.Connection, tokens: int, focus: list[str], show: Call
 
 def _focused(conn: sqlite3.Connection, files: set[int], symbols: list[str], paths: dict[int, str]) -> list[str]:
     """What the user pointed at comes first: each focused name's definitions with their members
-    (public ones first), then what each focused file that defines no focused name declares: its top-level
-    definitions, then their members, public ones first (in line order, the methods of a big class at the top filled
-    the budget, and the classes declared after it were left out for its `_private` methods)."""
+    (public ones first), then what each focused file that defines no focused name declares (`_declared`): its
+    top-level definitions, then their members, public ones first (in line order, the methods of a big class at the
+    top filled the budget, and the classes declared after it were left out for its `_private` methods)."""
     found: list[str] = []
     for sid in symbols:
         if not sid.endswith("::"):  # a module is shown by its file's header
@@ -98,15 +99,18 @@ def _focused(conn: sqlite3.Connection, files: set[int], symbols: list[str], path
 
 
 def _declared(conn: sqlite3.Connection, file_id: int, module_sid: str) -> list[str]:
-    """What a file declares, its top-level definitions first, public ones before private, but what a Python file's
-    functions define (a decorator's `wrapper`, a closure's helper), which nothing outside them names (a JavaScript
-    function's members are its prototype's methods: `W.prototype.draw`)."""
-    rows = conn.execute("SELECT sid, kind, parent FROM symbols WHERE file_id=? AND kind != 'module'"
-                        " ORDER BY parent != ?, substr(name, 1, 1) = '_', start_line", (file_id, module_sid)).fetchall()
+    """What a file declares, in the order of `_declared_first`, but what a Python file's functions define (a
+    decorator's `wrapper`, a closure's helper), which nothing outside them names (a JavaScript function's members
+    are its prototype's methods: `W.prototype.draw`)."""
+    rows = conn.execute(
+        "SELECT s.sid, s.kind, s.parent, substr(s.name, 1, 1) = '_', s.start_line, (SELECT count(*) FROM refs r"
+        " WHERE r.target = s.sid AND r.file_id != s.file_id) FROM symbols s WHERE s.file_id=? AND s.kind != 'module'",
+        (file_id,)).fetchall()
+    rows.sort(key=lambda row: _declared_first(row, module_sid))
     if conn.execute("SELECT language FROM files WHERE id=?", (file_id,)).fetchone()[0] != "python":
-        return [sid for sid, _, _ in rows]
-    kinds = {sid: kind for sid, kind, _ in rows}
-    parents = {sid: parent for sid, _, parent in rows}
+        return [row[0] for row in rows]
+    kinds = {row[0]: row[1] for row in rows}
+    parents = {row[0]: row[2] for row in rows}
 
     def in_a_function(sid: str) -> bool:
         parent = parents[sid]
@@ -116,7 +120,18 @@ def _declared(conn: sqlite3.Connection, file_id: int, module_sid: str) -> list[s
             parent = parents[parent]
         return False
 
-    return [sid for sid, _, _ in rows if not in_a_function(sid)]
+    return [row[0] for row in rows if not in_a_function(row[0])]
+
+
+def _declared_first(row: tuple[str, str, str | None, int, int, int], module_sid: str) -> tuple[int, int, int, int]:
+    """Where a focused file's symbol (sid, kind, parent, private, line, uses from other files) comes in its listing:
+    the top-level definitions other files use, the most used first; then its other classes and functions; then
+    their members, the most used first; last the module-level values nothing outside uses (flask's app.py spent a
+    map's budget on the TypeVars above `class Flask`, taken in line order). Public ones before private in each."""
+    _, kind, parent, private, line, uses = row
+    top = parent == module_sid
+    tier = (0 if uses else 1 if kind not in _VALUE_KINDS else 3) if top else 2
+    return tier, private, -uses, line
 
 
 def _top_level(conn: sqlite3.Connection, file_rank: dict[int, float], paths: dict[int, str], budget: int) -> list[str]:
