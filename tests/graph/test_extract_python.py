@@ -372,3 +372,27 @@ def test_long_module_level_run_is_split_into_bounded_chunks():
     assert [(c.kind, c.start_line, c.end_line) for c in chunks] == [
         ("module", 1, 120), ("module", 121, 240), ("module", 241, 302)]
     assert "\n".join(c.text for c in chunks) == source.rstrip("\n")
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("def f(p: Pytester): pass\n", [("a.py::f", "p", 0, "Pytester", "")]),
+    ("def f(p: pytest.Pytester = None): pass\n", [("a.py::f", "p", 0, "Pytester", "pytest")]),
+    ("def f(p: 'mod.C'): pass\n", [("a.py::f", "p", 0, "C", "mod")]),
+    ("def f(p: Optional[C]): pass\n", [("a.py::f", "p", 0, "C", "")]),
+    ("def f(p: typing.Optional['C']): pass\n", [("a.py::f", "p", 0, "C", "")]),
+    ("def f(p: C | None): pass\n", [("a.py::f", "p", 0, "C", "")]),
+    ("def f(p: None | C): pass\n", [("a.py::f", "p", 0, "C", "")]),
+    ("def f(p: type[C]): pass\n", [("a.py::f", "p", 0, "C", "")]),
+    ("def f(p: C | D, q: list[C], r: None, s: Optional[C | D], *a: C, **k: C): pass\n", []),  # no one class
+    ("def f():\n    x: C = g()\n    y = 1\n", [("a.py::f", "x", 2, "C", "")]),  # after its last line
+    ("def f():\n    x: C = (\n        g())\n", [("a.py::f", "x", 3, "C", "")]),
+    ("class K:\n    x: C = None\n\n    def m(self, p: C): pass\n", [("a.py::K.m", "p", 0, "C", "")]),  # no field
+    ("x: C = None\n", []),  # a module's variable is a symbol, read as one
+    ("def f(p: C):\n    def g(p): pass\n    def h(): p = 1\n    def k(): return p\n",  # they bind p anew, k reads f's
+     [("a.py::f", "p", 0, "C", ""), ("a.py::f.g", "p", 0, "", ""), ("a.py::f.h", "p", 0, "", "")]),
+])
+def test_annotated_variables(source: str, expected: list) -> None:
+    """A function's parameter or local variable annotated with one class, so that `p.x` names its member."""
+    found = extract("a.py", source.encode()).annotations
+    got = [(a.scope, a.name, a.line, a.type_name, a.type_qualifier) for a in found]
+    assert sorted(got) == sorted(expected)

@@ -81,6 +81,8 @@ def _rows(root: Path) -> dict[str, list[tuple]]:
                     " JOIN files f ON f.id = r.file_id",
             "chunks": "SELECT f.path, c.symbol, c.start_line, c.end_line, c.kind FROM chunks c"
                       " JOIN files f ON f.id = c.file_id",
+            "annotations": "SELECT f.path, a.scope, a.name, a.line, a.type_name, a.type_qualifier FROM annotations a"
+                           " JOIN files f ON f.id = a.file_id",
         }.items()}
     finally:
         conn.close()
@@ -237,4 +239,35 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows
     the bases as their members, the class's bases or what those name change."""
+    _after_edits(tmp_path, start, edits)
+
+
+USE_ANNOTATED = ("import c\nfrom typing import Optional\nfrom b import B\n\n\n"
+                 "def f(p: B, q: \"c.C\", r: Optional[B] = None):\n    p.m()\n    q.n()\n    q.m()\n    r.m()\n"
+                 "    x: B = make()\n    x.m()\n")
+ANNOTATING = {**INHERITING, "use.py": USE_ANNOTATED}
+
+
+@pytest.mark.parametrize("start, edits", [
+    pytest.param(ANNOTATING, [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="an-annotation's-class-gains-a-member"),
+    pytest.param({**ANNOTATING, "b.py": SUB_B + "\n    def m(self):\n        pass\n"}, [("b.py", SUB_B.encode())],
+                 id="an-annotation's-class's-member-goes"),
+    pytest.param({**ANNOTATING, "b.py": "from a import A\nfrom z import Z\n\n\nclass B(A):\n    pass\n"},
+                 [("b.py", b"from a import A\nfrom z import Z\n\n\nclass B(Z):\n    pass\n")],
+                 id="an-annotation's-class's-bases-change"),
+    pytest.param({**ANNOTATING, "mid.py": "from a import A\n", "use.py": USE_ANNOTATED.replace("from b import B",
+                                                                                            "from mid import A as B")},
+                 [("mid.py", b"from z import Z as A\n")], id="an-annotation's-class-re-exported-moves"),
+    pytest.param({**ANNOTATING, "a.py": ""}, [("a.py", BASE_M.encode())], id="an-annotation's-class's-base-appears"),
+    pytest.param({**ANNOTATING, "c.py": ""}, [("c.py", SUB_C.encode())], id="an-annotation's-quoted-class-appears"),
+    pytest.param({**ANNOTATING, "c.py": "from b import B\n"}, [("c.py", SUB_C.encode())],
+                 id="an-annotation's-quoted-class-appears-among-the-same-imports"),
+    pytest.param(ANNOTATING, [("c.py", b"")], id="an-annotation's-quoted-class-goes"),
+    pytest.param({**ANNOTATING, "c.py": "from b import B as C\n"}, [("c.py", SUB_C.encode())],
+                 id="an-annotation's-quoted-class-is-bound-anew"),
+])
+def test_annotated_variables_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
+    """A use through a variable annotated with a class (`p.m()` for `p: B`, `q: "c.C"`, `Optional[B]`) follows the
+    class as `B.m` does: its members, its bases, and what its name is bound to."""
     _after_edits(tmp_path, start, edits)

@@ -623,6 +623,46 @@ def test_super_names_the_member_next_in_the_order_of_the_enclosing_class(tmp_pat
         ]
 
 
+ANNOTATED = {
+    "pkg/__init__.py": "from .tool import Tool\n",
+    "pkg/tool.py": "class Base:\n    def inherited(self):\n        pass\n\n\nclass Tool(Base):\n    def run(self):\n"
+                   "        pass\n\n\nclass Other:\n    def run(self):\n        pass\n",
+    "use.py": "from typing import Optional\nimport pkg\nfrom pkg import Tool\nfrom pkg.tool import Other\n\n\n"
+              "def f(t: Tool, u: \"pkg.Tool\", v: Optional[Tool] = None, w: Tool | Other = None, n: int = 0):\n"
+              "    t.run()\n    u.run()\n    v.inherited()\n    w.run()\n    n.run()\n"
+              "    def inner():\n        t.run()\n    def rebind(t):\n        t.run()\n\n\n"
+              "def g():\n    x.run()\n    x: Other = make()\n    x.run()\n    t.run()\n",
+}
+TOOL = "pkg/tool.py::"
+ANNOTATED_REFS = [
+    ("run", 8, 7, "call", "t", f"{TOOL}Tool.run"),  # p: Tool
+    ("run", 9, 7, "call", "u", f"{TOOL}Tool.run"),  # p: "pkg.Tool", a dotted name in a string
+    ("inherited", 10, 7, "call", "v", f"{TOOL}Base.inherited"),  # Optional[Tool], through Tool's bases
+    # w: Tool | Other names no one class, n: int no class of the tree
+    ("run", 14, 11, "call", "t", f"{TOOL}Tool.run"),  # in a function nested in f; rebind(t) binds t anew
+    # g's x.run() before `x: Other = make()` names nothing, after it Other.run; g has no t
+    ("run", 22, 7, "call", "x", f"{TOOL}Other.run"),
+]
+ANNOTATED_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the using file edited": [("use.py", ANNOTATED["use.py"] + "\n")],
+    "the classes go and come back": [("pkg/tool.py", "def gone():\n    return 1\n"),
+                                     ("pkg/tool.py", ANNOTATED["pkg/tool.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(ANNOTATED_EDITS))
+def test_a_variable_annotated_with_a_class_names_its_members(tmp_path: Path, how: str) -> None:
+    """`def f(p: Pytester): p.runpytest()`: a parameter or local variable annotated with one class of the tree
+    (`Optional[C]`, `C | None` and `"C"` too) makes its attributes the class's members, in the function and in
+    those nested in it that do not bind it anew, a local one after its annotation. They resolved nowhere."""
+    repo = make_repo(tmp_path / "r", ANNOTATED)
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, ANNOTATED_EDITS[how])
+        assert [r for r in refs_of(ix, "use.py") if r[4]] == ANNOTATED_REFS  # the qualified ones
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

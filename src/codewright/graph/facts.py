@@ -47,6 +47,19 @@ class Reference:
 
 
 @dataclass
+class Annotation:
+    """A Python function's parameter or local variable annotated with one class (`p: Pytester`): `p.x` in the
+    function, and in the functions in it, names that class's member. `type_name` "" where a nested function binds
+    the name again without one: there it names nothing."""
+
+    scope: str  # id of the function
+    name: str  # the variable
+    line: int  # the line after which it holds: 0 for a parameter, an assignment's last line
+    type_name: str  # the class's name as written ("Pytester" of `p: mod.Pytester`)
+    type_qualifier: str = ""  # what it is written in ("mod")
+
+
+@dataclass
 class Chunk:
     """A retrievable piece: a function or class (large classes split by method), the module rest, a doc section."""
 
@@ -66,4 +79,5 @@ class FileFacts:
     imports: list[Import] = field(default_factory=list)
     references: list[Reference] = field(default_factory=list)
     chunks: list[Chunk] = field(default_factory=list)
+    annotations: list[Annotation] = field(default_factory=list)  # Python's annotated variables
     errors: list[str] = field(default_factory=list)  # syntax errors ("line 3: ...") and decode notes

@@ -24,12 +24,14 @@ from codewright.graph.resolve import (
     SELF_NAMES,
     SELF_PREFIXES,
     SUPER_CALL,
+    Annotated,
     Bases,
     ImportRow,
     LocalImports,
     ModuleMap,
     Resolver,
     Scopes,
+    annotated_variables,
     go_receiver,
     is_package_init,
     local_imports,
@@ -114,6 +116,7 @@ class FactsWriter:
         )
         conn.executemany("INSERT INTO errors VALUES (?,?)", [(file_id, e) for e in item.errors])
         self._refs(file_id, item)
+        conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?)", [(file_id, *a) for a in item.annotations])
         chunk_rows = []
         for kind, start, end, symbol, title, text, idents in item.chunks:
             chunk_rows.append((self.chunk_id, file_id, kind, start, end, symbol, title))
@@ -163,10 +166,11 @@ class _Memory:
     receivers: dict[str, str]  # a Go method's id -> its receiver variable
     scopes: dict[str, Scopes]  # a Python file's path -> its functions and classes
     bases: dict[str, Bases]  # path -> its classes' bases, of the files with any
+    annotated: dict[str, Annotated]  # path -> its functions' annotated variables, of the files with any
 
     @classmethod
     def of(cls, parsed: list[Parsed], writer: FactsWriter) -> _Memory:
-        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {}, {})
+        found = cls({}, defaultdict(dict), writer.imports, writer.local_imports, set(), {}, {}, {}, {}, {})
         local_rows = (rows for scopes in writer.local_imports.values() for _, rows in scopes.values())
         for rows in chain(writer.imports.values(), local_rows):
             for imp in rows:
@@ -196,6 +200,8 @@ class _Memory:
                 found.scopes[item.path] = Scopes(
                     {s[0]: found.members.get(s[0], {}) for s in item.symbols if s[3] in FUNCTION_KINDS},
                     {s[0]: found.members.get(s[0], {}) for s in item.symbols if s[3] == "class"})
+            if item.annotations:
+                found.annotated[item.path] = annotated_variables(item.annotations)
             names, kinds, qualifiers = item.refs[0], item.refs[3], item.refs[4]
             if "export" in kinds:
                 found.exports[item.path] = [(names[i], qualifiers[i]) for i, k in enumerate(kinds) if k == "export"]
@@ -218,7 +224,7 @@ class StoredTables:
     def resolver(self) -> Resolver:
         return Resolver(self.language, self.top, self.members, self.imports, self.files_in_dir,
                         self.paths.__contains__, self.exports, self.receiver, self.local_imports, self.scopes,
-                        self.bases)
+                        self.bases, self.annotated)
 
     def language(self, path: str) -> str | None:
         row = self.conn.execute("SELECT language FROM files WHERE path=?", (path,)).fetchone()
@@ -318,6 +324,12 @@ class StoredTables:
             found[sid].append((name, qualifier))
         return found
 
+    def annotated(self, path: str) -> Annotated:
+        """The file's functions' annotated variables (see `Annotated`)."""
+        return annotated_variables(self.conn.execute(
+            "SELECT a.scope, a.name, a.line, a.type_name, a.type_qualifier FROM annotations a JOIN files f"
+            " ON f.id=a.file_id WHERE f.path=? ORDER BY a.rowid", (path,)))
+
     def exports(self, path: str) -> list[tuple[str, str]]:
         """(name, qualifier) of the file's `export` references: its JavaScript default export, its Python
         `__all__`."""
@@ -349,6 +361,7 @@ class Linker:
             self._load_local_imports,
             self._load_scopes,
             self._load_bases,
+            self._load_annotated,
         )
         # On a cold build everything is in memory: the resolver never asks the database.
         self.memory = _Memory.of(parsed, writer) if cold else None
@@ -379,6 +392,9 @@ class Linker:
     def _load_bases(self, path: str) -> Bases:
         return self.memory.bases.get(path, {}) if self.memory else self.stored.bases(path)
 
+    def _load_annotated(self, path: str) -> Annotated:
+        return self.memory.annotated.get(path, {}) if self.memory else self.stored.annotated(path)
+
     def _load_exports(self, path: str) -> list[tuple[str, str]]:
         return self.memory.exports.get(path, []) if self.memory else self.stored.exports(path)
 
@@ -403,6 +419,8 @@ class Linker:
             scoped = (self.resolver.scope_dependent(path, False), self.resolver.scope_dependent(path, True))
             local = self.resolver.local_names(path)  # empty but in the few files importing in a function
             defined = self.resolver.scoped_names(path)  # the names its functions and classes define
+            typed = self.resolver.annotated_names(path)  # the variables its functions annotate with a class
+            lines = item.refs[1]
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
@@ -416,8 +434,10 @@ class Linker:
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
                     or (not qualifier and name in defined) \
                     else (name, qualifier)
+                if typed and qualifier.partition(".")[0] in typed:  # and a variable annotated by line
+                    key = (name, qualifier, scopes[n], kinds[n], lines[n])
                 if key not in seen:
-                    target = resolve(path, name, qualifier, scopes[n], kinds[n])
+                    target = resolve(path, name, qualifier, scopes[n], kinds[n], lines[n])
                     seen[key] = (target, self._target_file(target)) if target else None
                 found = seen[key]
                 if found:
@@ -450,7 +470,7 @@ class Linker:
             redo.update(self._package_importers(path))
         redo -= changed
         select = (
-            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind, r.target FROM refs r JOIN files f"
+            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind, r.target, r.line FROM refs r JOIN files f"
             " ON f.id=r.file_id LEFT JOIN symbols s ON s.id=r.scope WHERE "
         )
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
@@ -484,10 +504,10 @@ class Linker:
         """Re-resolve the references (rows of `relink`'s select) outside the changed files; returns how many,
         and the classes whose base references now name another target."""
         updates, rebased = [], set()
-        for rid, path, name, qualifier, scope, kind, old in rows:
+        for rid, path, name, qualifier, scope, kind, old, line in rows:
             if path in changed:
                 continue
-            target = self.resolver.resolve_ref(path, name, qualifier, scope, kind)
+            target = self.resolver.resolve_ref(path, name, qualifier, scope, kind, line)
             updates.append((target, self._target_file(target), rid))
             if kind == "base" and target != old:
                 rebased.add(scope)
@@ -542,6 +562,8 @@ class Linker:
         # own): the files importing a package's __init__.py are most of a tree, and most names are in few files
         writing = {fid for (fid,) in conn.execute(
             "SELECT DISTINCT r.file_id FROM temp.relink_names n CROSS JOIN refs r ON r.name = n.name")}
+        typed = self._annotating(names)
+        writing.update(fid for fid, _ in typed)
         if not writing:
             return []
         closure = (
@@ -553,10 +575,20 @@ class Linker:
         head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
         step = ("instr(r.qualifier, '.') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
                 " WHERE instr('.' || r.qualifier || '.', '.' || n.name || '.') > 0)")
+        variables = [[fid, name] for fid, name in typed if fid in reached]  # `p.x` is a use of the class `p: C` names
         return conn.execute(
             select + f"r.file_id IN (SELECT value FROM json_each(?)) AND (r.name IN temp.relink_names"
-            f" OR (r.qualifier != '' AND ({head} IN temp.relink_names OR {step})))",
-            (json.dumps(sorted(reached)),)).fetchall()
+            f" OR (r.qualifier != '' AND ({head} IN temp.relink_names OR {step}"
+            f" OR json_array(r.file_id, {head}) IN (SELECT value FROM json_each(?)))))",
+            (json.dumps(sorted(reached)), json.dumps(variables))).fetchall()
+
+    def _annotating(self, names: set[str]) -> set[tuple[int, str]]:
+        """(file id, variable) of the variables annotated with a class written with one of `names` (as its name or
+        a step of its qualifier: `p: B`, `q: "c.C"`): their uses read that name as `B.m` does."""
+        return {(fid, name) for fid, name, type_name, qualifier in self.conn.execute(
+            "SELECT file_id, name, type_name, type_qualifier FROM annotations WHERE type_name IN temp.relink_names"
+            " OR type_qualifier != ''")
+            if type_name in names or not names.isdisjoint(qualifier.split("."))}
 
 
 def rebound_names(conn: sqlite3.Connection, before: set[tuple], after: set[tuple]) -> set[str]:

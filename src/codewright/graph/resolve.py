@@ -416,6 +416,10 @@ class ImportRow:
 # its imports, at any depth; a class's methods and nested classes do not see its body's (Python's scopes), its
 # attributes (`x = other()`) do.
 LocalImports = dict[str, tuple[frozenset[str], list[ImportRow]]]
+# A Python file's annotated variables: function's id -> variable -> (line after which it holds, class name, its
+# qualifier) in the file's order, the class name "" where a nested function binds the variable again (see
+# facts.Annotation)
+Annotated = dict[str, dict[str, list[tuple[int, str, str]]]]
 # A file's classes by id, each with the (name, qualifier) of its bases in the order the class lists them
 Bases = dict[str, list[tuple[str, str]]]
 _INHERITS = frozenset({"python"})  # languages whose class members are looked up through the bases (the MRO)
@@ -443,6 +447,17 @@ def local_imports(rows: Iterable[tuple[str, ImportRow]], hidden_from: Callable[[
     return found
 
 
+def annotated_variables(rows: Iterable[tuple[str, str, int, str, str]]) -> Annotated:
+    """(function's id, variable, line, class name, its qualifier) rows, in the file's order, as `Annotated`."""
+    found: Annotated = {}
+    for scope, name, line, type_name, type_qualifier in rows:
+        found.setdefault(scope, {}).setdefault(name, []).append((line, type_name, type_qualifier))
+    for held in found.values():
+        for entries in held.values():
+            entries.sort(key=lambda entry: entry[0])
+    return found
+
+
 @dataclass
 class Bindings:
     """What one file's imports make visible: names bound to symbols or files, and star sources."""
@@ -467,6 +482,7 @@ class Resolver:
         load_local_imports: Callable[[str], LocalImports],
         load_scopes: Callable[[str], Scopes],
         load_bases: Callable[[str], Bases],
+        load_annotated: Callable[[str], Annotated],
     ) -> None:
         self._language_of = language_of
         self._load_top = load_top
@@ -479,6 +495,10 @@ class Resolver:
         self._load_local_imports = load_local_imports
         self._load_scopes = load_scopes
         self._load_bases = load_bases
+        self._load_annotated = load_annotated
+        self._annotated: dict[str, Annotated] = {}
+        self._annotated_names: dict[str, frozenset[str]] = {}
+        self._annotated_class: dict[tuple[str, str, int], str | None] = {}
         self._bases: dict[str, Bases] = {}
         self._mro: dict[str, list[str | None] | None] = {}
         self._mro_open: set[str] = set()  # the linearizations under way
@@ -643,6 +663,42 @@ class Resolver:
         while owner and owner in functions:
             owner = _enclosing_class(owner)
         return owner
+
+    def annotated_names(self, path: str) -> frozenset[str]:
+        """The variables the file's functions annotate with a class: a use they qualify resolves by the function
+        it is written in, and by its line. Empty for most files."""
+        names = self._annotated_names.get(path)
+        if names is None:
+            if path not in self._annotated:
+                self._annotated[path] = self._load_annotated(path)
+            names = self._annotated_names[path] = frozenset(
+                name for held in self._annotated[path].values() for name in held)
+        return names
+
+    def _annotated_type(self, path: str, variable: str, scope: str, line: int) -> tuple[bool, str | None]:
+        """(whether a function annotates the variable where it is read, the class it names at `line`): `p` of
+        `def f(p: Pytester)`, `x` after `x: Foo = make()`, in the function `scope` or one around it, the nearest
+        binding it, from its last annotation before the line; no class where that function binds it with none
+        there, or it names no class of the tree. (False, None) where no function around annotates it."""
+        file, qual = split_id(scope)
+        parts = qual.split(".") if qual else []
+        while parts:
+            owner = f"{file}::{'.'.join(parts)}"
+            entries = self._annotated[path].get(owner, {}).get(variable)
+            if entries:
+                held = [entry for entry in entries if entry[0] < line or not entry[0]]
+                return True, self._class_named(path, owner, *held[-1]) if held else None
+            parts.pop()
+        return False, None
+
+    def _class_named(self, path: str, scope: str, line: int, name: str, qualifier: str) -> str | None:
+        """The Python class of the tree an annotation names, read in the function holding it as any name there."""
+        key = (scope, name + "." + qualifier, line)
+        if key not in self._annotated_class:
+            sid = self.resolve_ref(path, name, qualifier, scope, "annotation") if name else None
+            cls = sid if sid and sid in self.scopes(split_id(sid)[0]).classes else None
+            self._annotated_class[key] = cls
+        return self._annotated_class[key]
 
     def _scoped_bindings(self, path: str) -> dict[str, tuple[frozenset[str], Bindings]]:
         found = self._local.get(path)
@@ -895,7 +951,8 @@ class Resolver:
         language = self._language_of(path)
         return language == "go" if qualified else language in _IMPLICIT_THIS
 
-    def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None, kind: str = "") -> str | None:
+    def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None, kind: str = "",
+                    line: int = 0) -> str | None:
         local = self._local_names.get(path)
         if local is None:
             local = self.local_names(path)
@@ -934,15 +991,19 @@ class Resolver:
         receiver = self._receiver_type(path, qualifier, scope)
         if receiver:
             return self.members(receiver).get(name)
+        if scope and qualifier in self.annotated_names(path):
+            annotated, owner = self._annotated_type(path, qualifier, scope, line)
+            if annotated:
+                return self.member(owner, name) if owner else None
         binding = self.bindings(path).names.get(qualifier)
         if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
             own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
             if own:
                 return self.member(own, name)
-            binding = self._dotted(path, qualifier, scope)
+            binding = self._dotted(path, qualifier, scope, line)
         return self._member_of(binding, name) if binding else None
 
-    def _dotted(self, path: str, qualifier: str, scope: str | None) -> tuple[str, str] | None:
+    def _dotted(self, path: str, qualifier: str, scope: str | None, line: int) -> tuple[str, str] | None:
         """What a dotted qualifier no import binds whole names, read step by step from its head (`mod.Class` in
         `mod.Class.method()`, `Class.Inner` in `Class.Inner.m()`): its last name resolved as a member of what the
         rest names. A module is bound as its file, so that the next step finds its submodules and re-exports too.
@@ -950,7 +1011,7 @@ class Resolver:
         head, _, last = qualifier.rpartition(".")
         if not head or not last:
             return None
-        sid = self.resolve_ref(path, last, head, scope, "attribute")
+        sid = self.resolve_ref(path, last, head, scope, "attribute", line)
         if sid is None:
             return None
         return ("file", sid[:-2]) if sid.endswith("::") else ("sym", sid)

@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 45  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 46  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -122,6 +122,8 @@ SCHEMA_VERSION = 45  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 44: a member a Python class does not define resolves through its bases, in the method resolution order
 # (`views.AuthorList.as_view()`, `self.objects`); it resolved nowhere
 # 45: Python's `super().m()` resolves to the `m` next in the method's class's resolution order; it resolved nowhere
+# 46: a Python function's parameter or local variable annotated with a class (`p: Pytester`, `Optional[X]`,
+# `"X"`) makes `p.x` in it the class's member (table annotations); it resolved nowhere
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
@@ -173,6 +175,11 @@ CREATE TABLE refs (
     target TEXT,              -- sid of the symbol it names, where the file's imports make it clear
     target_file INTEGER       -- files.id of that symbol's file
 );
+CREATE TABLE annotations (     -- a Python function's variables annotated with one class (`p: Pytester`)
+    file_id INTEGER NOT NULL,
+    scope TEXT NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL,
+    type_name TEXT NOT NULL, type_qualifier TEXT NOT NULL  -- type_name '' where a nested function rebinds name
+);
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,
     file_id INTEGER NOT NULL,
@@ -195,6 +202,7 @@ CREATE INDEX IF NOT EXISTS refs_name ON refs(name);
 CREATE INDEX IF NOT EXISTS refs_target ON refs(target) WHERE target IS NOT NULL;
 CREATE INDEX IF NOT EXISTS chunks_file ON chunks(file_id);
 CREATE INDEX IF NOT EXISTS errors_file ON errors(file_id);
+CREATE INDEX IF NOT EXISTS annotations_file ON annotations(file_id);
 """
 
 
@@ -446,7 +454,7 @@ def delete_files(conn: sqlite3.Connection, file_ids: list[int]) -> None:
     conn.executemany(
         "DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE file_id=?)", ids
     )
-    for table in ("symbols", "imports", "refs", "chunks", "errors"):
+    for table in ("symbols", "imports", "refs", "chunks", "errors", "annotations"):
         conn.executemany(f"DELETE FROM {table} WHERE file_id=?", ids)
 
 

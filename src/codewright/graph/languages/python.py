@@ -22,6 +22,8 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
   local where they are read, in annotations too (see `_local_names`; a type parameter is
   local in its definition): no symbol of the graph can be meant there, and they were over
   a third of all references.
+- annotations: a function's parameters and local variables annotated with one class (`p: Pytester`, `"mod.C"`,
+  `Optional[C]`, `C | None`, `type[C]`), for `p.x` to name its member (see `_annotations`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from operator import attrgetter
 import tree_sitter_python
 from tree_sitter import Language, Node, Parser, Query
 
-from codewright.graph.facts import FileFacts, Import, Reference, Symbol
+from codewright.graph.facts import Annotation, FileFacts, Import, Reference, Symbol
 from codewright.graph.languages.base import (
     ScopeMap,
     Source,
@@ -75,6 +77,9 @@ QUERY_SCM = r"""
 (type_alias_statement left: (type (generic_type (type_parameter)))) @generic
 (assignment right: (assignment) @def.chain)
 (class_definition body: (block (type_alias_statement) @def.alias))
+(typed_parameter . (identifier) type: (type)) @typed
+(typed_default_parameter type: (type)) @typed
+(assignment left: (identifier) type: (type)) @typed
 
 (import_statement) @import
 (import_from_statement) @import
@@ -151,6 +156,7 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     if exported:  # rare: merged into document order
         facts.references = sorted([*facts.references, *exported], key=attrgetter("line", "col"))
     facts.chunks = code_chunks(src, module, spans)
+    facts.annotations = _annotations(src, caps, scopes, {s.id for s in symbols if s.kind in ("function", "method")})
     return facts
 
 
@@ -563,6 +569,69 @@ def _strings(node, single: bool = False) -> list | None:
 
 
 _NO_NAMES: frozenset[bytes] = frozenset()
+_QUOTED = re.compile(r"""^(?:"([^"]*)"|'([^']*)')$""")
+_OPTIONAL = re.compile(r"^(?:(?:typing|t)\.)?(?:Optional|[Tt]ype)\[(.+)\]$|^(.+)\|None$|^None\|(.+)$")
+_DOTTED = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
+
+
+def _annotations(src: Source, caps, scopes: ScopeMap, functions: set[str]) -> list[Annotation]:
+    """The parameters and local variables of functions annotated with one class (`p: Pytester`, `p: "Pytester"`,
+    `Optional[Pytester]`, `Pytester | None`, `type[Pytester]`): `p.x` in the function names that class's member. A
+    function nested in one holding an annotation that binds the name without one gets an Annotation with no type:
+    its `p` is another variable. A union of classes, a generic or a call names no one class: no Annotation."""
+    found: list[Annotation] = []
+    annotated: dict[str, set[str]] = {}
+    for node in caps.get("typed", _EMPTY):
+        scope = scopes.at(node.start_byte)
+        name_node = node.child_by_field_name("left") or node.child_by_field_name("name") or node.named_child(0)
+        type_node = node.child_by_field_name("type")
+        if scope not in functions or name_node is None or name_node.type != "identifier" or type_node is None:
+            continue
+        dotted = _annotated_class(src.slice(type_node.start_byte, type_node.end_byte))
+        if dotted is None:
+            continue
+        name = src.slice(name_node.start_byte, name_node.end_byte)
+        line = node.end_point[0] + 1 if node.type == "assignment" else 0  # a parameter: the whole function
+        qualifier, _, last = dotted.rpartition(".")
+        found.append(Annotation(scope, name, line, last, qualifier))
+        annotated.setdefault(scope, set()).add(name)
+    if annotated:
+        found += _rebound(src, caps, scopes, functions, annotated)
+    return found
+
+
+def _annotated_class(text: str) -> str | None:
+    """The dotted name of the one class an annotation names, unwrapping quotes, Optional[X], X | None and
+    type[X]; None for anything else."""
+    text = "".join(text.split())
+    for _ in range(3):
+        quoted = _QUOTED.match(text)
+        optional = _OPTIONAL.match(text) if quoted is None else None
+        if quoted is None and optional is None:
+            break
+        text = "".join(next(g for g in (quoted or optional).groups() if g is not None).split())
+    return text if _DOTTED.match(text) and text != "None" else None
+
+
+def _rebound(src: Source, caps, scopes: ScopeMap, functions: set[str], annotated: dict[str, set[str]]):
+    """An Annotation with no type for each name a function nested in one annotating it binds again."""
+    found = []
+    for capture in ("skip", "bind"):
+        for node in caps.get(capture, _EMPTY):
+            scope = scopes.at(node.start_byte)
+            if scope not in functions:
+                continue
+            name = src.slice(node.start_byte, node.end_byte)
+            if name in annotated.get(scope, ()):
+                continue
+            path, _, qual = scope.rpartition("::")
+            parts = qual.split(".")[:-1]
+            while parts and name not in annotated.get(f"{path}::{'.'.join(parts)}", ()):
+                parts.pop()
+            if parts:
+                found.append(Annotation(scope, name, 0, "", ""))
+                annotated.setdefault(scope, set()).add(name)
+    return found
 
 
 _TYPE_PARAMETERS, _FUNCTION, _CLASS = 0, 1, 2  # roles of regions; one of type parameters encloses its definition's
