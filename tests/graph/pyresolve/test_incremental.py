@@ -210,3 +210,27 @@ def test_a_stub_edited_where_it_makes_no_package_appear_redoes_nothing(tmp_path:
     with Index.open(work) as index:
         index.build()
         assert (integrate.dirty_count(index.conn), integrate.ensure(index.conn, index.root)) == (1, 0)
+
+
+def test_an_update_that_fails_while_writing_leaves_the_call_graph_as_it_was(tmp_path: Path) -> None:
+    """The rows are replaced in one transaction: the index's connection commits each statement on its own, and
+    `with conn` began none, so the old rows were deleted and the new calls written before a failure at the
+    references (a full disk), which left the two tables of two resolutions; and each row's commit took django's
+    first question 60 of its 100 seconds."""
+    two = "def g():\n    pass\n\n\ndef h():\n    pass\n\n\n"
+    work = make_repo(tmp_path / "work", {"a.py": two + CALLER.format("g()")})
+    before = _resolve(work)
+    _apply(work, "a.py", two + CALLER.format("h()"))
+    with Index.open(work) as index:
+        index.build()
+        index.conn.execute("CREATE TRIGGER full BEFORE INSERT ON resolved_refs BEGIN SELECT RAISE(ABORT, 'full'); "
+                           "END")
+        with pytest.raises(sqlite3.IntegrityError, match="full"):
+            integrate.ensure(index.conn, index.root)
+        index.conn.execute("DROP TRIGGER full")
+        assert integrate.dirty_count(index.conn) == 1
+    conn = sqlite3.connect(work / ".codewright" / "index.db")
+    try:
+        assert sorted(conn.execute("SELECT caller, callee, path, line, col, external FROM calls")) == before["calls"]
+    finally:
+        conn.close()

@@ -19,6 +19,7 @@ from codewright.graph.pyresolve import analyze_tree, interface, link_tree
 from codewright.graph.pyresolve.model import ModuleInfo, char_col, full_name, sid
 from codewright.graph.pyresolve.relay import ids_of, relaying_callers
 from codewright.graph.resolve import is_package_init
+from codewright.graph.store import transaction
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resolved_refs (
@@ -162,7 +163,7 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     else:  # a stub changed without a package appearing or going changes nothing here
         redo, prog, found = _settle(conn, root, {p for p in dirty if p.endswith(".py")}, present, tree, importers,
                                     stored)
-    with conn:
+    with transaction(conn):  # the index's connection commits each statement alone: `with conn` began nothing
         for p in dirty | redo:
             for table in ("resolved_refs", "calls", "pyresolve_digests"):
                 conn.execute(f"DELETE FROM {table} WHERE path=?", (p,))
