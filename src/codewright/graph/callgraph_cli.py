@@ -13,7 +13,10 @@ import json
 import os
 import sys
 import tokenize
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codewright.cli.inputs import file_path, folder, nonempty, positive_int
 from codewright.cli.output import print_json
@@ -21,6 +24,9 @@ from codewright.cli.project import tree
 from codewright.errors import UsageError
 from codewright.graph.store import bare_name, split_id
 from codewright.quoting import quoted
+
+if TYPE_CHECKING:
+    from codewright.graph.pyresolve.program import Progress
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -120,13 +126,13 @@ def _check_output(out: Path, sources: list[Path]) -> None:
             raise UsageError(f"refusing to write the call graph to {quoted(out)}: it is one of the files analysed")
 
 
-def _open(repo: Path):
+def _open(repo: Path, quiet: bool):
     """The index brought up to date first, as `find` does: the resolver reads the files as they are now, and
     with the rows of before an edit (a `git checkout`) it mixed the two. An index that cannot be written
     answers as it is, and says so when the tree has changed since; its call graph, when files are left to resolve,
     is resolved in a copy in memory (writing it there was a traceback), unless it was resolved by another version:
-    that would resolve the whole program (a minute on django) on every question, so the rows stored answer, with
-    a line that says so."""
+    that would resolve the whole program (half a minute on django) on every question, so the rows stored answer, with
+    a line that says so. A progress line shows the resolution on a terminal, unless `quiet` (--json)."""
     from codewright.graph import store
     from codewright.graph.calls import ensure_calls
     from codewright.graph.cli import open_index, up_to_date
@@ -141,13 +147,44 @@ def _open(repo: Path):
             return index
         if integrate.dirty_count(index.conn):
             index.conn = store.memory_copy(index.conn)
-    ensure_calls(index, lambda files: _say_when_long(files, another))
+    with _progress_line(quiet) as progress:
+        ensure_calls(index, lambda files: _say_when_long(files, another), progress)
     return index
+
+
+@contextmanager
+def _progress_line(quiet: bool) -> Iterator[Progress | None]:
+    """A callback that shows the resolution's steps on one line, gone when it ends, as `index` shows its files;
+    None when `quiet` or when standard output or error is not a terminal."""
+    if quiet or not (sys.stdout.isatty() and sys.stderr.isatty()):
+        yield None
+        return
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import Progress as Bar
+
+    # refreshed by rich's own thread (nothing forks while the call graph resolves, unlike the index's parse pool):
+    # solving calls back nothing for seconds, and its clock and pulsing bar showed it had not stopped
+    with Bar(TextColumn("resolving the call graph: {task.description}"), BarColumn(), TimeElapsedColumn(),
+             transient=True, refresh_per_second=4) as bar:
+        task = bar.add_task("", total=None)
+        shown = [""]  # the step on the line
+
+        def progress(step: str, done: int, total: int | None) -> None:
+            """A step with a count (`reading` files, `analysing` modules) fills the bar; one without pulses. Each
+            step starts its clock anew: rich stops a task's clock once its bar is full, at the end of `reading`."""
+            what = f"{step} {done:,}/{total:,} files" if total else step
+            if step != shown[0]:
+                shown[0] = step
+                bar.reset(task, description=what, completed=done, total=total)
+            else:
+                bar.update(task, description=what, completed=done, total=total)
+
+        yield progress
 
 
 ANOTHER_FORMAT = ("codewright: the call graph in the index was resolved by another version of codewright; answers "
                   "may be out of date until a question asked with write access to .codewright/ resolves it again")
-NOTICE_FILES = 200  # changed Python files from which resolving them is said first (django's 2,548 take a minute)
+NOTICE_FILES = 200  # changed Python files from which resolving them is said first (django's 2,548 take half a minute)
 
 
 def _say_when_long(files: int, another_format: bool) -> None:
@@ -162,7 +199,7 @@ def run_query(args: argparse.Namespace) -> int:
     from codewright.graph.calls import as_tree, callees, callers, impact, resolve_symbol
     from codewright.graph.cli import tree_target
 
-    with _open(tree(args.repo)) as index:
+    with _open(tree(args.repo), quiet=args.json) as index:
         symbol = resolve_symbol(index.conn, tree_target(index, args.symbol))
         if args.query == "callers":
             out = {"symbol": symbol, "callers": callers(index.conn, symbol)}

@@ -9,23 +9,28 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from codewright.errors import UsageError
 from codewright.graph.queries import LINE_ONLY, POSITION, definitions, inherited, reexported
 from codewright.graph.store import depth_first
 from codewright.quoting import cut, quoted
 
+if TYPE_CHECKING:
+    from codewright.graph.pyresolve.program import Progress
 
-def ensure_calls(index, before: Callable[[int], None] | None = None) -> None:
+
+def ensure_calls(index, before: Callable[[int], None] | None = None, progress: Progress | None = None) -> None:
     """Resolve the files changed since the last question (the whole program on first use); `before` is told how
-    many changed files there are first (on django's first question that takes a minute)."""
+    many changed files there are first (on django's first question that takes half a minute), `progress` each
+    step of the resolution (`integrate.ensure`)."""
     from codewright.graph.pyresolve import integrate
 
     if index.is_empty:
         index.build()
     if before:
         before(integrate.dirty_count(index.conn))
-    integrate.ensure(index.conn, index.root)
+    integrate.ensure(index.conn, index.root, progress)
 
 
 def resolve_symbol(conn: sqlite3.Connection, text: str) -> str:

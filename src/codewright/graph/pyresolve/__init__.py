@@ -15,7 +15,7 @@ from pathlib import Path
 
 from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve.model import ClassInfo, FuncInfo, ModuleInfo, full_name
-from codewright.graph.pyresolve.program import Limits, Program
+from codewright.graph.pyresolve.program import Limits, Program, Progress
 
 __all__ = [
     "ClassInfo",
@@ -89,8 +89,8 @@ def analyze_package(package: Path, entries: list[Path], limits: Limits | None = 
 
 
 def analyze_tree(root: Path, paths: list[str], limits: Limits | None = None, record_refs: bool = False,
-                 tree: list[str] | None = None) -> Program:
-    return _with_deep_stack(lambda: Program.for_tree(root, paths, limits, record_refs, tree).run())
+                 tree: list[str] | None = None, progress: Progress | None = None) -> Program:
+    return _with_deep_stack(lambda: Program.for_tree(root, paths, limits, record_refs, tree, progress).run())
 
 
 def link_tree(root: Path, paths: list[str], tree: list[str]) -> Program:

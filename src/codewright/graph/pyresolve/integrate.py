@@ -17,6 +17,7 @@ from pathlib import Path
 from codewright.cycles import no_cycle_collection
 from codewright.graph.pyresolve import analyze_tree, interface, link_tree
 from codewright.graph.pyresolve.model import ModuleInfo, char_col, full_name, sid
+from codewright.graph.pyresolve.program import Progress
 from codewright.graph.pyresolve.relay import ids_of, relaying_callers
 from codewright.graph.resolve import is_package_init
 from codewright.graph.store import transaction
@@ -114,8 +115,9 @@ def another_format(conn: sqlite3.Connection) -> bool:
                                    or conn.execute("SELECT 1 FROM pyresolve_digests LIMIT 1").fetchone() is not None)
 
 
-def ensure(conn: sqlite3.Connection, root: Path) -> int:
-    """Resolve the files changed since the last query; returns how many were re-resolved.
+def ensure(conn: sqlite3.Connection, root: Path, progress: Progress | None = None) -> int:
+    """Resolve the files changed since the last query; returns how many were re-resolved. `progress` is told
+    each step of the analysis (`Program.progress`) and the writing of its rows.
 
     The rows equal a cold build's as far as names, imports, re-exports and a module's syntax carry the change:
     the fuzzer of imports, star imports, aliases and `__all__` finds no difference. Known gaps, where a cold
@@ -158,11 +160,13 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
     if not stored or packages != {r[0] for r in conn.execute("SELECT path FROM pyresolve_packages")}:
         redo = set(present)  # first use, another FORMAT, or a package appeared or went (the modules below it have
         # other names now)
-        prog = _analyse(root, redo, tree, set())
+        prog = _analyse(root, redo, tree, set(), progress)
         found = interface.digests(prog, redo)
     else:  # a stub changed without a package appearing or going changes nothing here
         redo, prog, found = _settle(conn, root, {p for p in dirty if p.endswith(".py")}, present, tree, importers,
-                                    stored)
+                                    stored, progress)
+    if progress:
+        progress("writing", 0, None)
     with transaction(conn):  # the index's connection commits each statement alone: `with conn` began nothing
         for p in dirty | redo:
             for table in ("resolved_refs", "calls", "pyresolve_digests"):
@@ -179,7 +183,7 @@ def ensure(conn: sqlite3.Connection, root: Path) -> int:
 
 
 def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[str], tree: set[str],
-            importers: dict[str, set[str]], stored: dict[str, str]):
+            importers: dict[str, set[str]], stored: dict[str, str], progress: Progress | None):
     """The files to redo, their analysis and digests: the changed files; a module whose digest (what importers see
     of it) changed brings in its importers and the files whose rows lead into it, and so on until no digest
     changes (early cutoff). A file added or deleted changes its package too: `pkg.sub.mod` is an attribute of
@@ -198,7 +202,7 @@ def _settle(conn: sqlite3.Connection, root: Path, dirty: set[str], present: set[
         changed = {p for p, digest in found.items() if digest != stored.get(p)} - widened
         if not changed:
             callers = _pointing_into(conn, redo) | relaying_callers(conn, root, redo, present)
-            return redo, _analyse(root, redo, tree, callers & present - redo), found
+            return redo, _analyse(root, redo, tree, callers & present - redo, progress), found
 
 
 def _package_of(path: str, present: set[str]) -> str | None:
@@ -218,11 +222,11 @@ def _expand(target: str, present: set[str], folders: dict[str, list[str]]) -> li
     return [init] if init in present else folders.get(target, [])
 
 
-def _analyse(root: Path, paths: set[str], tree: set[str], callers: set[str]):
+def _analyse(root: Path, paths: set[str], tree: set[str], callers: set[str], progress: Progress | None):
     """Analyse `paths` with the files that call into them (`callers`, analysed but not written): the values they
     pass (arguments, a subclass's instance as `self`, `mod.attr = x`) reach the parameters and names of `paths`
     as in a whole-program run, though `paths` do not import them."""
-    return analyze_tree(root, sorted(paths | callers), record_refs=True, tree=sorted(tree))
+    return analyze_tree(root, sorted(paths | callers), record_refs=True, tree=sorted(tree), progress=progress)
 
 
 def _write(conn: sqlite3.Connection, prog, keep: set[str]) -> None:

@@ -18,6 +18,7 @@ import os
 import time
 import tokenize
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from codewright.graph.resolve import is_package_init, namespace_names, namespace
 MAX_FILE_BYTES = 5_000_000
 MAX_ROUNDS = 50  # solve, then complete what stayed unknown (decorators, keys), and solve again
 MAX_MRO_ROUNDS = 3
+Progress = Callable[[str, int, "int | None"], None]  # (step, files done, files in it, or None for a step of no count)
 
 
 @dataclass
@@ -76,6 +78,7 @@ class Program:
         self.complete = True
         self.errors: list[str] = []
         self.timings: dict[str, float] = {}
+        self.progress: Progress | None = None
 
     # -- construction ----------------------------------------------------------
     @classmethod
@@ -101,8 +104,8 @@ class Program:
         return prog
 
     @classmethod
-    def for_tree(cls, root: Path, paths: list[str], limits: Limits | None = None,
-                 record_refs: bool = False, tree: list[str] | None = None) -> Program:
+    def for_tree(cls, root: Path, paths: list[str], limits: Limits | None = None, record_refs: bool = False,
+                 tree: list[str] | None = None, progress: Progress | None = None) -> Program:
         """Analyse `paths`; `tree` (every Python file, `paths` when not given) names the modules, and those of
         its files a name resolves to are loaded then. Names come from the whole tree: whether pkg/ holds an
         __init__.py makes pkg/a.py `pkg.a` or `a`, though the update analyses pkg/a.py alone. An __init__.pyi
@@ -111,6 +114,7 @@ class Program:
         without an __init__.py the folder is a namespace package)."""
         prog = cls(root, limits)
         prog.record_refs = record_refs
+        prog.progress = progress
         every = sorted(set(paths).union(tree or ()))
         with_init = {os.path.dirname(p) for p in every if is_package_init(p)}
         modules = [p for p in every if not p.endswith(".pyi")]
@@ -124,9 +128,15 @@ class Program:
             cands.sort(key=lambda p, name=name: owner_order(p, name))
         prog._name_namespace_packages()
         prog.namespace_folders = namespace_packages(modules)  # a stub-only package is one too: it has no module
-        for rel in sorted(paths):
+        for n, rel in enumerate(sorted(paths), 1):
             prog._load(rel)
+            prog._tell("reading", n, len(paths))
         return prog
+
+    def _tell(self, step: str, done: int, total: int | None) -> None:
+        """Tell `progress` how far the analysis is: a whole program takes django half a minute."""
+        if self.progress:
+            self.progress(step, done, total)
 
     def _register(self, rel: str, name: str, src_root: str) -> None:
         if rel not in self.names:
@@ -389,9 +399,11 @@ class Program:
     def run(self) -> Program:
         started = time.perf_counter()
         self._link_star_imports()
-        for rel in sorted(self.modules):
+        for n, rel in enumerate(sorted(self.modules), 1):
             self._build(self.modules[rel])
+            self._tell("analysing", n, len(self.modules))
         self._build_reached()
+        self._tell("solving", 0, None)
         self.timings["generate"] = round(time.perf_counter() - started, 2)
         self._solve()
         self.timings["solve"] = round(time.perf_counter() - started - self.timings["generate"], 2)
