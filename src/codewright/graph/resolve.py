@@ -32,10 +32,41 @@ import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from codewright.graph import jsresolve
 from codewright.graph.jsresolve import JsLayout
 from codewright.graph.store import split_id
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+@dataclass
+class _CycleSafeMemo(Generic[K, V]):
+    """The answers of a recursive search by key, kept only where the search met no cycle (star imports that import
+    each other, classes that inherit from each other): an answer found inside a cycle depends on where it started.
+    A key asked again while its own search is under way is the cycle, and answers None."""
+
+    answers: dict[K, V | None] = field(default_factory=dict)
+    under_way: set[K] = field(default_factory=set)
+    cycle: bool = False  # whether the searches under way met one of themselves
+
+    def search(self, key: K, find: Callable[[], V | None]) -> V | None:
+        if key in self.answers:
+            return self.answers[key]
+        if key in self.under_way:
+            self.cycle = True
+            return None
+        self.under_way.add(key)
+        found = find()
+        self.under_way.discard(key)
+        if not self.cycle:
+            self.answers[key] = found
+        elif not self.under_way:  # the outermost search of a cycle: the next one starts clean
+            self.cycle = False
+        return found
+
 
 GO_MOD = "go.mod"  # at the root: the module path Go imports start with
 _JS_EXTS = (".ts", ".tsx", ".js", ".jsx", ".mjs", ".cjs", ".d.ts")
@@ -500,9 +531,7 @@ class Resolver:
         self._annotated_names: dict[str, frozenset[str]] = {}
         self._annotated_class: dict[tuple[str, str, int], str | None] = {}
         self._bases: dict[str, Bases] = {}
-        self._mro: dict[str, list[str | None] | None] = {}
-        self._mro_open: set[str] = set()  # the linearizations under way
-        self._mro_cycle = False  # whether they met one of themselves
+        self._mro: _CycleSafeMemo[str, list[str | None]] = _CycleSafeMemo()
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
         self._top: dict[str, dict[str, str]] = {}
@@ -513,9 +542,7 @@ class Resolver:
         self._scopes: dict[str, Scopes] = {}
         self._scoped_names: dict[str, frozenset[str]] = {}
         self._scoped: dict[str, bool] = {}
-        self._stars_memo: dict[tuple[str, str], str | None] = {}
-        self._stars_open: set[tuple[str, str]] = set()  # the star searches under way
-        self._stars_cycle = False  # whether they met one of themselves
+        self._stars: _CycleSafeMemo[tuple[str, str], str] = _CycleSafeMemo()
 
     def top(self, path: str) -> dict[str, str]:
         """Top-level names of a file, or of every Go or Java file of a (package) directory. A name two files of
@@ -571,23 +598,13 @@ class Resolver:
         None where there is none (the bases conflict, or inherit from the class itself: a cycle).
         Remembered per class, but not when the search met a cycle: its answer then depends on where it started.
         A class of another language is its own only."""
-        if sid in self._mro:
-            return self._mro[sid]
+        return self._mro.search(sid, lambda: self._linearization(sid))
+
+    def _linearization(self, sid: str) -> list[str | None] | None:
         if self._language_of(split_id(sid)[0]) not in _INHERITS:
-            self._mro[sid] = [sid]
-            return self._mro[sid]
-        if sid in self._mro_open:
-            self._mro_cycle = True
-            return None
-        self._mro_open.add(sid)
+            return [sid]
         lines = [self._base_line(sid, base) for base in self._bases_of(sid)]
-        found = None if None in lines else _c3_merge(sid, [*lines, [b[0] for b in lines]])
-        self._mro_open.discard(sid)
-        if not self._mro_cycle:
-            self._mro[sid] = found
-        elif not self._mro_open:  # the outermost search of a cycle: the next one starts clean
-            self._mro_cycle = False
-        return found
+        return None if None in lines else _c3_merge(sid, [*lines, [b[0] for b in lines]])
 
     def _base_line(self, sid: str, base: tuple[str, str]) -> list[str | None] | None:
         """The linearization of one base of the class `sid`: `[_OUTSIDE]` for one that names no class of the tree."""
@@ -865,24 +882,15 @@ class Resolver:
         stars = self.bindings(path).stars
         if not stars:
             return None
-        key = (path, name)
-        if key in self._stars_memo:
-            return self._stars_memo[key]
-        if key in self._stars_open:
-            self._stars_cycle = True
-            return None
-        self._stars_open.add(key)
-        found = None
+        return self._stars.search((path, name), lambda: self._exported_by(stars, name))
+
+    def _exported_by(self, stars: Iterable[str], name: str) -> str | None:
+        """`name` in the first of the star-imported modules that exports it."""
         for star in stars:
             found = self.lookup(star, name) if self._star_exports(star, name) else None
             if found:
-                break
-        self._stars_open.discard(key)
-        if not self._stars_cycle:
-            self._stars_memo[key] = found
-        elif not self._stars_open:  # the outermost search of a cycle: the next one starts clean
-            self._stars_cycle = False
-        return found
+                return found
+        return None
 
     def _star_takes(self, path: str, name: str) -> bool:
         """Whether the star imports of `path` that do not chain (a C include, a Go dot import) take `name`: a Go
