@@ -125,7 +125,8 @@ def _none_resolved(index: Index, target: str, asked: str) -> str:
     named = [cut(s.id) for s in at[:_NAMED_AT_MOST]] or [cut(asked)]
     if len(at) > _NAMED_AT_MOST:
         named.append(f"{len(at) - _NAMED_AT_MOST} more")
-    return f"no use is resolved to {' or '.join(named)} (`codewright refs {cut(bare, str)}` lists every use of the name)"
+    return (f"no use is resolved to {' or '.join(named)} (`codewright refs {cut(bare, str)}` lists every use"
+            " of the name)")
 
 
 def cmd_outline(args: argparse.Namespace) -> int:

@@ -14,10 +14,10 @@ A build is discover -> compare -> parse -> write -> resolve, in one write transa
   References of changed files are resolved; elsewhere only the edges that can point into
   them are redone: references to symbols that vanished, open references named like
   symbols that appeared, the uses of either's name in the files importing them at any depth
-  (a new module-level name shadows a submodule or a re-exported name), and, when a changed file's own imports changed (re-exports pass
-  through them), every reference of the files importing it. That is "only that file and
-  the edges that point into it", and it is what `Index.update(paths)` does for the agent
-  after each edit.
+  (a new module-level name shadows a submodule or a re-exported name), and, when a changed file's
+  own imports changed (re-exports pass through them), every reference of the files importing it.
+  That is "only that file and the edges that point into it", and it is what `Index.update(paths)`
+  does for the agent after each edit.
 
 In a git work tree whose HEAD moved since the last build, `git log` runs beside the steps after
 parsing and its commits are stored afterwards (`history`), in a transaction of their own.

@@ -39,6 +39,7 @@ from codewright.graph.resolve import (
 from codewright.graph.store import bare_name, split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
+_QUALIFIER_HEAD = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"  # SQL: `mod` of `mod.Class`
 
 
 class FactsWriter:
@@ -426,9 +427,9 @@ class Linker:
                 if known is not None and name not in known:  # can name nothing in the tree
                     continue
                 qualifier = qualifiers[n]
-                # but for `self.x` (and `self.Inner.m`, `super().x`), a bare name in Java, which may be a member of the class it
-                # is in, a name a Go method's receiver qualifies, a name an import in a function may bind (or the
-                # head of a dotted qualifier), and one a function or class defines
+                # but for `self.x` (and `self.Inner.m`, `super().x`), a bare name in Java, which may be a member of
+                # the class it is in, a name a Go method's receiver qualifies, a name an import in a function may
+                # bind (or the head of a dotted qualifier), and one a function or class defines
                 key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or qualifier == SUPER_CALL \
                     or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] \
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
@@ -451,8 +452,8 @@ class Linker:
         Those are: references anywhere to a symbol that vanished; open references anywhere
         named like a symbol that appeared; in the files importing the changed files at any depth, the
         references using the name of a symbol that appeared or vanished, as their name or a step of their
-        dotted use (it may shadow a submodule, a star import's or a re-export's name, or stop); all references of files whose import targets
-        moved (`retarget`); all references of the files importing `importers_of` (the
+        dotted use (it may shadow a submodule, a star import's or a re-export's name, or stop); all references
+        of files whose import targets moved (`retarget`); all references of the files importing `importers_of` (the
         changed files whose own imports changed, since re-exports pass through them); and,
         in the files importing those files in turn, at any depth, the references that
         use a name in `rebound` (the names the changed imports bind: re-export chains), and
@@ -524,9 +525,8 @@ class Linker:
             " SELECT sid FROM sub",
             (json.dumps(sorted(classes)),))}
         paths = {split_id(sid)[0] for sid in below}
-        head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
         own = self.conn.execute(
-            select + f"f.path IN (SELECT value FROM json_each(?)) AND {head} IN (?, ?, ?, ?)",
+            select + f"f.path IN (SELECT value FROM json_each(?)) AND {_QUALIFIER_HEAD} IN (?, ?, ?, ?)",
             (json.dumps(sorted(paths)), *SELF_NAMES, SUPER_CALL)).fetchall()
         return own + self._through_reexports(select, paths, {bare_name(sid) for sid in below})
 
@@ -572,14 +572,13 @@ class Linker:
             " ON f.path = up.path"
         )
         reached = writing.intersection(fid for (fid,) in conn.execute(closure, (json.dumps(sorted(moved)),)))
-        head = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"
         step = ("instr(r.qualifier, '.') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
                 " WHERE instr('.' || r.qualifier || '.', '.' || n.name || '.') > 0)")
         variables = [[fid, name] for fid, name in typed if fid in reached]  # `p.x` is a use of the class `p: C` names
         return conn.execute(
             select + f"r.file_id IN (SELECT value FROM json_each(?)) AND (r.name IN temp.relink_names"
-            f" OR (r.qualifier != '' AND ({head} IN temp.relink_names OR {step}"
-            f" OR json_array(r.file_id, {head}) IN (SELECT value FROM json_each(?)))))",
+            f" OR (r.qualifier != '' AND ({_QUALIFIER_HEAD} IN temp.relink_names OR {step}"
+            f" OR json_array(r.file_id, {_QUALIFIER_HEAD}) IN (SELECT value FROM json_each(?)))))",
             (json.dumps(sorted(reached)), json.dumps(variables))).fetchall()
 
     def _annotating(self, names: set[str]) -> set[tuple[int, str]]:

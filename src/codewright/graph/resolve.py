@@ -15,8 +15,8 @@ Two steps, both pure lookups in tables built from the whole tree:
    member possibly one of its bases' (in the method resolution order, while the bases are the tree's); an import
    in a function (`from pkg.mod import helper` in a method, Rust's `use` in a fn or an inline module) binds
    before those, for the references in that function and the functions in it (not in a class's methods, for its
-   body's); in a Java class, a method called bare or a class named bare is first a member of that class or of one around it; in a Go
-   method, a name its receiver qualifies (`c.Flags()`) is a member of the receiver's type. Only
+   body's); in a Java class, a method called bare or a class named bare is first a member of that class or of
+   one around it; in a Go method, a name its receiver qualifies (`c.Flags()`) is a member of the receiver's type. Only
    targets the imports or the package make clear are recorded: no guessing across the tree by
    bare name. Re-exports are followed: `from .x import Name` and chains of star imports in
    Python (the names `__all__` lists, or every public one), `export * from` and default exports
