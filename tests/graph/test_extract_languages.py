@@ -481,6 +481,24 @@ def test_functions_held_by_class_fields_and_module_exports(path, symbols):
     assert found == symbols
 
 
+PRIVATE_FIELDS = b"class A {\n  #h = () => {};\n  #g = function () {};\n  static #s = () => 1;\n  h = () => {};\n  #m() {}\n}\n"
+
+
+@pytest.mark.parametrize("path", ["a.js", "a.ts"])
+@pytest.mark.parametrize("sid, kind, span", [
+    ("A.#h", "method", (2, 3, 2, 15)),
+    ("A.#g", "method", (3, 3, 3, 21)),
+    ("A.#s", "method", (4, 3, 4, 21)),
+    ("A.h", "method", (5, 3, 5, 14)),
+    ("A.#m", "method", (6, 3, 6, 9)),
+])
+def test_a_private_class_field_holding_a_function_is_a_method(path, sid, kind, span):
+    """`#h = () => {}` was no symbol in JavaScript, where `h = () => {}` and `#m() {}` are methods (and TypeScript
+    took all three): named as written, as the private method is."""
+    sym = next((s for s in extract(path, PRIVATE_FIELDS).symbols if s.id == f"{path}::{sid}"), None)
+    assert sym is not None and (sym.kind, (sym.start_line, sym.start_col, sym.end_line, sym.end_col)) == (kind, span)
+
+
 OBJECT_IN_BLOCK = b"'use strict';\n{\n  const SelectBox = {\n    filter: function (id) {},\n    init(id) {},\n  };\n}\n"
 OBJECT_IN_IIFE = b"(function () {\n  var Shortcuts = { go: function () {}, stop() {} };\n})();\n"
 OBJECT_IN_FUNCTION = b"function f() {\n  const local = { inner() {} };\n}\n"

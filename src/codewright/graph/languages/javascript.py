@@ -6,7 +6,8 @@ of a chain (`res.type = res.contentType = function`, spanning the function: both
 module's function `f`, and a named function or class assigned to `module.exports` (`module.exports = function
 run() {}`) is the module's `run`; an anonymous one, there or after `export default`, is the module's
 `default`, as JavaScript names it (an anonymous class's methods are `default.go`); a generator function
-(`function* () {}`) is taken wherever a function is; a class field holding a function is a method; the
+(`function* () {}`) is taken wherever a function is; a class field holding a function is a method (`A.h`, a
+private one `A.#h`, as a private method is); the
 functions of an object assigned to
 `module.exports` are the module's functions, as its methods written `parse() {}` are, and those of an object
 held by a variable (`const api = {get: function (url) {}}`) are the variable's (`api.get`), like `post(url) {}`
@@ -36,6 +37,9 @@ FUNCTION_VALUE = "[(arrow_function) (function_expression) (generator_function)]"
 # A key in an object or a class as a definition's name: a computed one (`[Symbol.iterator]`, `['save']`) and a
 # string (`'save'`) too, which name_parts reads (`[Symbol.iterator]` whole, `save` for both of the others).
 KEY = "[(property_identifier) (string) (computed_property_name)]"
+# A class's member may be private besides (`#h`), named as written. (One alternation: a nested one,
+# `[{KEY} (private_property_identifier)]`, lost the computed key.)
+MEMBER_KEY = "[(property_identifier) (string) (computed_property_name) (private_property_identifier)]"
 
 # Definitions shared with TypeScript (whose class and function names are in the same fields).
 DEFS_SCM = rf"""
@@ -151,9 +155,10 @@ def _object_members() -> str:
 
 DEFS_SCM += _object_members()
 
-# A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method.
+# A class field holding a function (`handleClick = () => {...}`, React's way to bind a handler) is a method, a
+# private one (`#h = () => {}`) too, named as written (`A.#h`) as a private method `#m() {}` is.
 JS_DEFS_SCM = DEFS_SCM + f"""
-(field_definition property: {KEY} @name value: {FUNCTION_VALUE}) @def.function
+(field_definition property: {MEMBER_KEY} @name value: {FUNCTION_VALUE}) @def.function
 """
 
 # References shared with TypeScript (a private member, `this.#step()`, is a member as a public one is); JS_REFS_SCM holds the patterns whose shape differs
