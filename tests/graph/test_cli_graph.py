@@ -145,13 +145,13 @@ JAVA = ('class A {\n    @Override\n    public String toString() { return ""; }\n
      ("w.js:\n  function W()\n  function helper()\n  W.prototype.draw = function ()\n"
       "  Other.prototype.go = function ()\n  class A\n      run()\n")),
     ({"a.ts": TS}, "a.ts",
-     ('    1  @Component({selector: "x"}) class A\n    3    @HostListener("click") onClick()\n    4    run(): void\n'
+     ('    2  @Component({selector: "x"}) class A\n    3    @HostListener("click") onClick()\n    4    run(): void\n'
       '    7  namespace N\n    8    class Inner\n    9      run(): void\n   12  module "lib.name"\n'
       '   13    function f(): void;\n'),
      ('a.ts:\n  @Component({selector: "x"}) class A\n      @HostListener("click") onClick()\n      run(): void\n'
       '  namespace N\n      class Inner\n          run(): void\n  module "lib.name"\n      function f(): void;\n')),
     ({"A.java": JAVA}, "A.java",
-     ("    1  class A\n    2    @Override public String toString()\n    5    static class Inner\n    6      void run()\n"
+     ("    1  class A\n    3    @Override public String toString()\n    5    static class Inner\n    6      void run()\n"
       "   10  class B\n   11    void run()\n"),
      ("A.java:\n  class A\n      @Override public String toString()\n      static class Inner\n          void run()\n"
       "  class B\n      void run()\n")),

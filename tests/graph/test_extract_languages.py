@@ -150,7 +150,8 @@ EXPECTED = {
             ('Square', 'com.example.shapes.Square', 'class', 8, 1, 24, 1, ''),
             ('Square.side', 'com.example.shapes.Square.side', 'attribute', 9, 5, 9, 24, 'Square'),
             ('Square.Square', 'com.example.shapes.Square.Square', 'method', 11, 5, 13, 5, 'Square'),
-            ('Square.area', 'com.example.shapes.Square.area', 'method', 16, 5, 19, 5, 'Square'),
+            # at `public`, past its annotation: as a Python function starts at `def`, past its decorators
+            ('Square.area', 'com.example.shapes.Square.area', 'method', 17, 5, 19, 5, 'Square'),
             ('Square.Visitor', 'com.example.shapes.Square.Visitor', 'interface', 21, 5, 21, 47, 'Square'),
             ('Square.Visitor.visit', 'com.example.shapes.Square.Visitor.visit', 'method', 21, 25, 21, 45, 'Square.Visitor'),
             ('Square.Kind', 'com.example.shapes.Square.Kind', 'enum', 23, 5, 23, 22, 'Square'),
@@ -420,6 +421,39 @@ def test_signatures_show_decorators_and_attributes(path, source, sid, signature)
     component, a derived trait out of sight."""
     sym = next(s for s in extract(path, source).symbols if s.id == f"{path}::{sid}")
     assert sym.signature == signature
+
+
+@pytest.mark.parametrize("path, source, sid, span, chunk_start", [
+    ("a.py", b"@dec\ndef f():\n    pass\n", "f", (2, 1, 3, 8), 1),  # what the others follow
+    ("a.rs", b"#[inline]\nfn f() {}\n", "f", (2, 1, 2, 9), 1),
+    ("a.ts", b"@Dec\nclass P {}\n", "P", (2, 1, 2, 10), 1),
+    ("a.ts", b"@Component({\n  selector: 'x',\n})\nexport class W {}\n", "W", (4, 8, 4, 17), 1),
+    ("a.ts", b"@Dec\nexport abstract class A {}\n", "A", (2, 8, 2, 26), 1),
+    ("a.ts", b"class C {\n  @Input()\n  name: string;\n}\n", "C.name", (3, 3, 3, 14), None),
+    ("a.ts", b"class C {\n  @Input() @Other()\n  readonly name = () => 1;\n}\n", "C.name", (3, 3, 3, 25), None),
+    ("a.ts", b"class C {\n  @HostListener('click')\n  onClick() {}\n}\n", "C.onClick", (3, 3, 3, 14), None),
+    ("a.js", b"@dec\nclass P {}\n", "P", (2, 1, 2, 10), 1),
+    ("a.js", b"class C {\n  @bound\n  go() {}\n}\n", "C.go", (3, 3, 3, 9), None),
+    ("a.js", b"class C {\n  @f\n  y = () => 1;\n}\n", "C.y", (3, 3, 3, 13), None),
+    ("A.java", b'@Entity\n@Table(name = "x")\npublic class D {}\n', "D", (3, 1, 3, 17), 1),
+    ("A.java", b'class A {\n  @Override\n  public String toString() { return ""; }\n}\n', "A.toString", (3, 3, 3, 41),
+     None),
+    ("A.java", b"class A {\n  @Id\n  private long id;\n}\n", "A.id", (3, 3, 3, 18), None),
+    ("A.java", b"class A {\n  @Deprecated\n  void old() {}\n}\n", "A.old", (3, 3, 3, 15), None),  # at its type
+    ("A.java", b"enum E {\n  @Deprecated\n  A\n}\n", "E.A", (3, 3, 3, 3), None),
+    ("A.java", b"/** Doc. */\n@Entity // why\nclass D {}\n", "D", (3, 1, 3, 10), 1),
+    ("A.java", b"@Retention(RUNTIME)\npublic @interface Tag {\n  @Deprecated\n  String v();\n}\n", "Tag.v",
+     (4, 3, 4, 13), None),
+    ("A.java", b'class A {\n  public @Override String s() { return ""; }\n}\n', "A.s", (2, 3, 2, 44), None),
+])
+def test_a_decorated_definition_starts_at_its_keyword(path, source, sid, span, chunk_start):
+    """A TypeScript or JavaScript definition holding its decorators and a Java one its annotations started on the
+    first decorator's line (`@Dec\\nclass P` at `@Dec`), where a Python function starts at `def` and a Rust one at
+    `fn`: each starts at its keyword or name now, and its chunk (None: its class's) still holds them."""
+    facts = extract(path, source)
+    sym = next(s for s in facts.symbols if s.id == f"{path}::{sid}")
+    chunk = next((c.start_line for c in facts.chunks if c.symbol == sym.id), None)
+    assert ((sym.start_line, sym.start_col, sym.end_line, sym.end_col), chunk) == (span, chunk_start)
 
 
 @pytest.mark.parametrize("source, language", [

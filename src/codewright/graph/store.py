@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 47  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 48  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -125,6 +125,9 @@ SCHEMA_VERSION = 47  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 46: a Python function's parameter or local variable annotated with a class (`p: Pytester`, `Optional[X]`,
 # `"X"`) makes `p.x` in it the class's member (table annotations); it resolved nowhere
 # 47: a JavaScript class's private field holding a function (`#h = () => {}`) is the method `A.#h`, as in TypeScript
+# 48: a JS/TS definition holding its decorators (`@Dec class P`, `@Input() name`) and a Java one its annotations
+# (`@Override public String f()`) starts at its keyword or name, as a decorated Python function at `def`: it
+# started at the first decorator's line
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -336,7 +336,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         sid = module_id + ".".join(qual_parts)
         outer_start = _outer(context.wrappers, node)
         first_row, doc, top = _leading(src, context.leading, outer_start)
-        srow, scol = node.start_point
+        srow, scol = _head(spec, node).start_point
         erow, ecol = node.end_point
         end_col = src.col(erow, ecol) - 1
         if ecol == 0 and erow > srow:  # a node that ends with its newline (#define) ends on the line before
@@ -378,6 +378,29 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
         if sym.parent not in by_id:
             sym.parent = module_id
     return symbols, spans, ranges
+
+
+def _head(spec: Spec, node: Node) -> Node:
+    """Where a definition's own line starts: past the decorators it holds (TypeScript's `@Input()` above `name:
+    string`, `@Dec` above `class P`) and the annotations among its modifiers (Java's `@Override` above `public
+    String toString()`), at its keyword or name, as a decorated Python function's symbol starts at its `def`: the
+    symbol started on the first decorator's line. Its chunk and its signature still hold them; a definition
+    without them costs a look at its first child (and its modifiers' first)."""
+    first = node.child(0) if node.child_count else None
+    if first is not None and first.type == "modifiers" and spec.annotations:
+        first = first.child(0) if first.child_count else None
+    skipped = spec.attributes | spec.annotations
+    if first is None or first.type not in skipped:
+        return node
+    skipped |= spec.comments
+    for child in node.children:
+        if child.type == "modifiers":
+            child = next((c for c in child.children if c.type not in skipped), None)
+            if child is None:
+                continue  # annotations alone: the keyword after them
+        if child.type not in skipped:
+            return child
+    return node
 
 
 def _holds(node: Node, start: int) -> bool:
