@@ -218,6 +218,7 @@ SUB_B = "from a import A\n\n\nclass B(A):\n    pass\n"
 SUB_C = "from b import B\n\n\nclass C(B):\n    def n(self):\n        return self.m()\n"
 SUPER_D = "from c import C\n\n\nclass D(C):\n    def m(self):\n        return super().m()\n"
 USE_INHERITED = "import c\nfrom b import B\nB.m()\nc.C.m()\n"
+SHADOWING_A = "from a import A\n\n\nclass A(A):\n    def n(self):\n        return self.m()\n\n\nA.m()\n"
 INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.py": SUB_B, "c.py": SUB_C,
               "d.py": SUPER_D, "use.py": USE_INHERITED}
 
@@ -235,6 +236,10 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
     pytest.param({**INHERITING, "a.py": ""}, [("a.py", BASE_M.encode())], id="a-base-appears"),
     pytest.param({**INHERITING, "a.py": "class A(A):\n    pass\n"}, [("a.py", BASE_M.encode())],
                  id="a-base-inheriting-from-itself-is-fixed"),
+    pytest.param({**INHERITING, "a.py": "", "s.py": SHADOWING_A}, [("a.py", BASE_M.encode())],
+                 id="the-base-a-class-of-its-name-imports-appears"),
+    pytest.param({**INHERITING, "mid.py": "from a import A\n", "s.py": SHADOWING_A.replace("from a", "from mid")},
+                 [("mid.py", b"from z import Z as A\n")], id="the-base-a-class-of-its-name-imports-moves"),
 ])
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows

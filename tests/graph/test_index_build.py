@@ -590,6 +590,39 @@ def test_a_member_resolves_through_the_bases_of_its_class(tmp_path: Path, path: 
         assert [r for r in refs_of(ix, path) if r[4]] == expected  # the qualified ones
 
 
+SHADOWED_BASE = {
+    "x.py": "class A:\n    def xm(self):\n        pass\n",
+    "m.py": "from x import A\nimport x\n\n\nclass A(A):\n    def own(self):\n        return self.xm()\n\n\n"
+            "class B(x.A):\n    pass\n\n\nA.xm()\nA.own()\n",
+}
+SHADOWED_BASE_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the subclass's file edited": [("m.py", SHADOWED_BASE["m.py"] + "\n")],
+    "the base goes and comes back": [("x.py", "def gone():\n    return 1\n"), ("x.py", SHADOWED_BASE["x.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(SHADOWED_BASE_EDITS))
+def test_a_class_named_as_the_base_it_imports_inherits_from_that_base(tmp_path: Path, how: str) -> None:
+    """`from x import A` then `class A(A)`: Python reads the bases before it binds the class's name, so the base is
+    x's A and its members are the class's (`self.xm()`, `A.xm()`). The base named the class itself, a cycle, and
+    they resolved nowhere."""
+    repo = make_repo(tmp_path / "r", SHADOWED_BASE)
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, SHADOWED_BASE_EDITS[how])
+        assert refs_of(ix, "m.py") == [
+            ("A", 5, 9, "base", "", "x.py::A"),
+            ("xm", 7, 21, "call", "self", "x.py::A.xm"),
+            ("x", 10, 9, "name", "", "x.py::"),
+            ("A", 10, 11, "base", "x", "x.py::A"),
+            ("A", 14, 1, "name", "", "m.py::A"),  # the class, once it is bound
+            ("xm", 14, 3, "call", "A", "x.py::A.xm"),
+            ("A", 15, 1, "name", "", "m.py::A"),
+            ("own", 15, 3, "call", "A", "m.py::A.own"),
+        ]
+
+
 SUPER = {
     "pkg/__init__.py": "",
     "pkg/base.py": "class A:\n    def m(self):\n        pass\n\n    def only_a(self):\n        pass\n",

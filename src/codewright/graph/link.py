@@ -429,9 +429,10 @@ class Linker:
                 qualifier = qualifiers[n]
                 # but for `self.x` (and `self.Inner.m`, `super().x`), a bare name in Java, which may be a member of
                 # the class it is in, a name a Go method's receiver qualifies, a name an import in a function may
-                # bind (or the head of a dotted qualifier), and one a function or class defines
+                # bind (or the head of a dotted qualifier), one a function or class defines, and a base (`class A(A)`
+                # reads the A imported, and A() the class)
                 key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or qualifier == SUPER_CALL \
-                    or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] \
+                    or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] or kinds[n] == "base" \
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
                     or (not qualifier and name in defined) \
                     else (name, qualifier)

@@ -975,8 +975,8 @@ class Resolver:
                     return sid
             sid = self._in_scope(path, scope, name, kind) if scope and name in self.scoped_names(path) else None
             sid = sid or self.top(path).get(name)
-            if sid:
-                return sid
+            if sid and (sid != scope or kind != "base"):  # `class A(A)` reads its bases before it binds its name:
+                return sid  # the A imported, not itself
             binding = self.bindings(path).names.get(name)
             if binding and not (binding[0] == "file" and self._files_in_dir(binding[1])):  # a package dir
                 return self._binding_sid(binding)
@@ -1003,9 +1003,14 @@ class Resolver:
             annotated, owner = self._annotated_type(path, qualifier, scope, line)
             if annotated:
                 return self.member(owner, name) if owner else None
+        # a name of the file, before an import of that name (which it rebinds: `class A(A)` beside `from x import A`),
+        # or of its Go or Java package, after the imports (`Util.check()` beside Util.java)
+        own = self.top(path).get(qualifier)
+        if own:
+            return self.member(own, name)
         binding = self.bindings(path).names.get(qualifier)
-        if binding is None:  # a name of the file, or of its Go or Java package (`Util.check()` beside Util.java)
-            own = self.top(path).get(qualifier) or self._in_package(path, qualifier)
+        if binding is None:
+            own = self._in_package(path, qualifier)
             if own:
                 return self.member(own, name)
             binding = self._dotted(path, qualifier, scope, line)

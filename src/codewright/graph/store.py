@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 48  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 49  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -128,6 +128,8 @@ SCHEMA_VERSION = 48  # 2: refs.scope holds symbols.id; 3: signatures without com
 # 48: a JS/TS definition holding its decorators (`@Dec class P`, `@Input() name`) and a Java one its annotations
 # (`@Override public String f()`) starts at its keyword or name, as a decorated Python function at `def`: it
 # started at the first decorator's line
+# 49: a Python class named as a base it imports (`from x import A`, `class A(A)`) inherits from that base, and `A.m`
+# in its module is the class's: the base was the class itself, a cycle, and `A.m` the import's
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
