@@ -219,6 +219,7 @@ SUB_C = "from b import B\n\n\nclass C(B):\n    def n(self):\n        return self
 SUPER_D = "from c import C\n\n\nclass D(C):\n    def m(self):\n        return super().m()\n"
 USE_INHERITED = "import c\nfrom b import B\nB.m()\nc.C.m()\n"
 SHADOWING_A = "from a import A\n\n\nclass A(A):\n    def n(self):\n        return self.m()\n\n\nA.m()\n"
+SUPER_OF_B = "from c import C\nfrom top import B\n\n\nclass E(C):\n    def m(self):\n        return super(B, self).m()\n"
 INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.py": SUB_B, "c.py": SUB_C,
               "d.py": SUPER_D, "use.py": USE_INHERITED}
 
@@ -240,6 +241,8 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
                  id="the-base-a-class-of-its-name-imports-appears"),
     pytest.param({**INHERITING, "mid.py": "from a import A\n", "s.py": SHADOWING_A.replace("from a", "from mid")},
                  [("mid.py", b"from z import Z as A\n")], id="the-base-a-class-of-its-name-imports-moves"),
+    pytest.param({**INHERITING, "mid.py": "from b import B\n", "top.py": "from mid import B\n", "e.py": SUPER_OF_B},
+                 [("mid.py", b"from a import A as B\n")], id="the-class-super-of-names-is-bound-anew"),
 ])
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows

@@ -648,12 +648,54 @@ def test_super_names_the_member_next_in_the_order_of_the_enclosing_class(tmp_pat
     with Index.open(repo) as ix:
         ix.build()
         _write_and_update(ix, repo, SUPER_EDITS[how])
-        assert [r for r in refs_of(ix, "pkg/app.py") if r[4] == "super()"] == [
+        assert [r for r in refs_of(ix, "pkg/app.py") if r[4].startswith("super(")] == [
             ("m", 7, 24, "call", "super()", "pkg/base.py::A.m"),  # not B.m, the method itself
-            ("m", 12, 31, "call", "super()", "pkg/app.py::B.m"),
+            ("m", 12, 31, "call", "super(C)", "pkg/app.py::B.m"),
             ("only_a", 12, 44, "call", "super()", "pkg/base.py::A.only_a"),  # through B
             # super().missing(): no class defines it; D's super().m(): External comes first and may define it
         ]
+
+
+SUPER_OF = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Base:\n    def m(self):\n        pass\n\n\nclass Mid(Base):\n    def m(self):\n        pass\n",
+    "pkg/app.py": "import pkg.base as base\nfrom pkg.base import Base, Mid\n\n\nclass Other:\n    pass\n\n\n"
+                  "class Derived(Mid):\n    def m(self):\n        def inner():\n            return super(Mid, self).m()\n"
+                  "        return inner\n",
+}
+SUPER_OF_CALLS = [  # (the call in Derived.m, its reference's qualifier, its target)
+    ("super(Mid, self).m()", "super(Mid)", "pkg/base.py::Base.m"),  # the class after Mid, not Mid's own m
+    ("super(base.Mid, self).m()", "super(base.Mid)", "pkg/base.py::Base.m"),
+    ("super( Mid , self ).m()", "super(Mid)", "pkg/base.py::Base.m"),
+    ("super(Derived, self).m()", "super(Derived)", "pkg/base.py::Mid.m"),  # as super() reads it
+    ("super(Base, self).m()", "super(Base)", None),  # Base is the last of Derived's order
+    ("super(Other, self).m()", "super(Other)", None),  # Other is not in Derived's order
+    ("super(Missing, self).m()", "super(Missing)", None),  # nor a name of nothing
+    ("super(Mid, self).m().x", "super(Mid)", "pkg/base.py::Base.m"),
+]
+SUPER_OF_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the classes' file edited": [("pkg/base.py", SUPER_OF["pkg/base.py"] + "\n")],
+    "the base goes and comes back": [("pkg/base.py", "def gone():\n    return 1\n"),
+                                     ("pkg/base.py", SUPER_OF["pkg/base.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(SUPER_OF_EDITS))
+@pytest.mark.parametrize(("call", "qualifier", "target"), SUPER_OF_CALLS, ids=[c[0] for c in SUPER_OF_CALLS])
+def test_super_of_a_class_names_the_member_next_after_that_class(tmp_path: Path, call: str, qualifier: str,
+                                                                 target: str | None, how: str) -> None:
+    """`super(X, self).m()` in a method is the `m` of the first class after X in the method resolution order of the
+    method's class (that of `self` as far as it is known), also in a function nested in the method. The call dropped
+    X and read it as `super().m()`: `super(Mid, self).m()` in `Derived.m` was Mid's own m."""
+    repo = make_repo(tmp_path / "r", {**SUPER_OF, "pkg/app.py": SUPER_OF["pkg/app.py"].replace(
+        "super(Mid, self).m()", call)})
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, SUPER_OF_EDITS[how])
+        got = rows(ix, "SELECT r.name, r.qualifier, r.target FROM refs r JOIN files f ON f.id=r.file_id"
+                       " WHERE f.path='pkg/app.py' AND r.line = 12 AND r.name = 'm'")
+        assert got == [("m", qualifier, target)]
 
 
 ANNOTATED = {

@@ -23,7 +23,7 @@ from codewright.graph.resolve import (
     SCOPE_KINDS,
     SELF_NAMES,
     SELF_PREFIXES,
-    SUPER_CALL,
+    SUPER_PREFIX,
     Annotated,
     Bases,
     ImportRow,
@@ -39,6 +39,7 @@ from codewright.graph.resolve import (
 from codewright.graph.store import bare_name, split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
+_READ_FROM_CLASS = (*SELF_PREFIXES, SUPER_PREFIX)  # the qualifiers that read `self.x.y`, `super().x`, `super(C).x`
 _QUALIFIER_HEAD = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"  # SQL: `mod` of `mod.Class`
 
 
@@ -431,8 +432,8 @@ class Linker:
                 # the class it is in, a name a Go method's receiver qualifies, a name an import in a function may
                 # bind (or the head of a dotted qualifier), one a function or class defines, and a base (`class A(A)`
                 # reads the A imported, and A() the class)
-                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES or qualifier == SUPER_CALL \
-                    or qualifier.startswith(SELF_PREFIXES) or scoped[bool(qualifier)] or kinds[n] == "base" \
+                key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES \
+                    or qualifier.startswith(_READ_FROM_CLASS) or scoped[bool(qualifier)] or kinds[n] == "base" \
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
                     or (not qualifier and name in defined) \
                     else (name, qualifier)
@@ -527,8 +528,9 @@ class Linker:
             (json.dumps(sorted(classes)),))}
         paths = {split_id(sid)[0] for sid in below}
         own = self.conn.execute(
-            select + f"f.path IN (SELECT value FROM json_each(?)) AND {_QUALIFIER_HEAD} IN (?, ?, ?, ?)",
-            (json.dumps(sorted(paths)), *SELF_NAMES, SUPER_CALL)).fetchall()
+            select + f"f.path IN (SELECT value FROM json_each(?)) AND ({_QUALIFIER_HEAD} IN (?, ?, ?)"
+            " OR substr(r.qualifier, 1, 6) = ?)",
+            (json.dumps(sorted(paths)), *SELF_NAMES, SUPER_PREFIX)).fetchall()
         return own + self._through_reexports(select, paths, {bare_name(sid) for sid in below})
 
     def _package_importers(self, path: str) -> set[str]:
@@ -575,6 +577,9 @@ class Linker:
         reached = writing.intersection(fid for (fid,) in conn.execute(closure, (json.dumps(sorted(moved)),)))
         step = ("instr(r.qualifier, '.') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
                 " WHERE instr('.' || r.qualifier || '.', '.' || n.name || '.') > 0)")
+        # `super(X, self).m()` (qualifier `super(X)`, `super(mod.X)`) once X is bound anew
+        step += (f" OR substr(r.qualifier, 1, 6) = '{SUPER_PREFIX}' AND EXISTS (SELECT 1 FROM temp.relink_names n"
+                 " WHERE instr('.' || replace(replace(r.qualifier, '(', '.'), ')', '.'), '.' || n.name || '.') > 0)")
         variables = [[fid, name] for fid, name in typed if fid in reached]  # `p.x` is a use of the class `p: C` names
         return conn.execute(
             select + f"r.file_id IN (SELECT value FROM json_each(?)) AND (r.name IN temp.relink_names"

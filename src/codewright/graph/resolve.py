@@ -75,7 +75,9 @@ _TS_SOURCES = {".js": (".ts", ".tsx", ".d.ts"), ".jsx": (".tsx",), ".mjs": (".mt
                ".cjs": (".cts", ".d.cts")}
 SELF_NAMES = ("self", "cls", "this")
 SELF_PREFIXES = tuple(f"{name}." for name in SELF_NAMES)  # a dotted qualifier read from the class it is in
-SUPER_CALL = "super()"  # the qualifier of Python's `super().m()` and `super(C, self).m()` (arguments are elided)
+SUPER_CALL = "super()"  # the qualifier of Python's `super().m()`; of `super(C, self).m()`, `super(C)`
+SUPER_PREFIX = "super("
+_SUPER = re.compile(r"super\((?:([\w.]*)\.)?(\w*)\)")  # a super call's qualifier: the qualifier and name of its class
 _PACKAGE_SCOPED = frozenset({"go", "java"})
 # Languages where a bare name in a class can be a member of it or of a class around it (no `this.` needed), and the
 # kinds of reference that are such a member there: a method called, a class named; a variable may be a local one.
@@ -582,10 +584,15 @@ class Resolver:
         found = self.members(sid).get(name)
         return found if found is not None else self.inherited(sid, name)
 
-    def inherited(self, sid: str, name: str) -> str | None:
-        """The member `name` of the first class after `sid` in its method resolution order that defines it: what
-        `super().name` in a method of `sid` calls. None past a base outside the tree, or without an order."""
-        for cls in (self.mro(sid) or [sid, _OUTSIDE])[1:]:
+    def inherited(self, sid: str, name: str, after: str | None = None) -> str | None:
+        """The member `name` of the first class after `after` (`sid` itself by default) in the method resolution
+        order of `sid` that defines it: what `super().name` (`super(after, self).name`) in a method of `sid` calls.
+        None past a base outside the tree, without an order, or where `after` is not in it."""
+        order = self.mro(sid) or [sid, _OUTSIDE]
+        after = sid if after is None else after
+        if after not in order:
+            return None
+        for cls in order[order.index(after) + 1:]:
             if cls is _OUTSIDE:
                 return None
             found = self.members(cls).get(name)
@@ -993,9 +1000,8 @@ class Resolver:
         if qualifier in SELF_NAMES:
             owner = self._self_class(path, scope)
             return self.member(owner, name) if owner else None
-        if qualifier == SUPER_CALL:  # the enclosing class's order, past the class itself
-            owner = self._self_class(path, scope)
-            return self.inherited(owner, name) if owner else None
+        if qualifier[:6] == SUPER_PREFIX and (call := _SUPER.fullmatch(qualifier)):  # the enclosing class's order,
+            return self._after_super(path, name, call, scope, line)  # past the class super() names
         receiver = self._receiver_type(path, qualifier, scope)
         if receiver:
             return self.members(receiver).get(name)
@@ -1015,6 +1021,16 @@ class Resolver:
                 return self.member(own, name)
             binding = self._dotted(path, qualifier, scope, line)
         return self._member_of(binding, name) if binding else None
+
+    def _after_super(self, path: str, name: str, call: re.Match, scope: str | None, line: int) -> str | None:
+        """The member `name` that `super().name` or `super(X, self).name` in a method names: the first class to define
+        it after X (the method's class where none is given) in the method's class's order, X read as any name there.
+        The method's class stands for the instance's, which may be a subclass of it."""
+        owner = self._self_class(path, scope)
+        if owner is None:
+            return None
+        after = self.resolve_ref(path, call[2], call[1] or "", scope, "name", line) if call[2] else owner
+        return self.inherited(owner, name, after) if after else None
 
     def _dotted(self, path: str, qualifier: str, scope: str | None, line: int) -> tuple[str, str] | None:
         """What a dotted qualifier no import binds whole names, read step by step from its head (`mod.Class` in

@@ -130,6 +130,8 @@ SCHEMA_VERSION = 49  # 2: refs.scope holds symbols.id; 3: signatures without com
 # started at the first decorator's line
 # 49: a Python class named as a base it imports (`from x import A`, `class A(A)`) inherits from that base, and `A.m`
 # in its module is the class's: the base was the class itself, a cycle, and `A.m` the import's
+# 48: Python's `super(X, self).m()` keeps its class in its qualifier (`super(X)`) and resolves to the `m` next after X
+# in the method's class's order; it was read as `super().m()`
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -486,7 +486,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
                 text = data[chain:dot]
                 qual = quals.get(text)
                 if qual is None:
-                    qual = quals[text] = qualifier(text.decode("utf-8", "replace"))
+                    qual = quals[text] = _receiver(text.decode("utf-8", "replace"))
             if kind is None:
                 kind = "annotation" if in_annotation else "call" if follows == b"(" else "attribute"
         elif kind is None:
@@ -507,6 +507,22 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
         col = start - lines[row] + 1 if ascii_src else src.col(row, start - lines[row])
         append(Reference(name, row + 1, col, kind, qual, scope_ids[scope]))
     return refs
+
+
+_SUPER_CALL = "super()"
+_SUPER_CLASS = re.compile(r"super\s*\(\s*([^\W\d]\w*(?:\s*\.\s*[^\W\d]\w*)*)\s*,")
+
+
+def _receiver(text: str) -> str:
+    """The qualifier of a receiver written `text` (`qualifier`: arguments elided), but for `super(X, self)`, which
+    keeps its class: `super(X)`. The member is looked for after X in the method's class's order, not after that class
+    (`super(Base, self).m()` in `Derived.m` skips what is between)."""
+    qual = qualifier(text)
+    if qual.startswith(_SUPER_CALL):
+        first = _SUPER_CLASS.match(text)
+        if first is not None:
+            return f"super({''.join(first.group(1).split())}){qual[len(_SUPER_CALL):]}"
+    return qual
 
 
 def _dunder_all(src: Source, root, module_id: str) -> list[Reference]:
