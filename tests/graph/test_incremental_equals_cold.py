@@ -274,6 +274,9 @@ ANNOTATING = {**INHERITING, "use.py": USE_ANNOTATED}
     pytest.param(ANNOTATING, [("c.py", b"")], id="an-annotation's-quoted-class-goes"),
     pytest.param({**ANNOTATING, "c.py": "from b import B as C\n"}, [("c.py", SUB_C.encode())],
                  id="an-annotation's-quoted-class-is-bound-anew"),
+    pytest.param({**ANNOTATING, "use.py": USE_ANNOTATED + "    return [p.m() for p in x], p.m(), lambda q: q.n()\n"},
+                 [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="an-annotation's-class-gains-a-member-that-a-comprehension's-variable-does-not-name"),
 ])
 def test_annotated_variables_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use through a variable annotated with a class (`p.m()` for `p: B`, `q: "c.C"`, `Optional[B]`) follows the

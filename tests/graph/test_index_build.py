@@ -738,6 +738,48 @@ def test_a_variable_annotated_with_a_class_names_its_members(tmp_path: Path, how
         assert [r for r in refs_of(ix, "use.py") if r[4]] == ANNOTATED_REFS  # the qualified ones
 
 
+SHADOWING = {
+    "t.py": "class P:\n    x = 1\n\n    def items(self):\n        pass\n",
+    "u.py": "from t import P\n\n\ndef f(p: P, items):\n    EXPR\n",
+}
+X, ITEMS = "t.py::P.x", "t.py::P.items"
+SHADOWING_CASES = [  # (f's body, the targets of the uses p qualifies, in order)
+    ("return p.x", [X]),
+    ("return [p.x for p in items]", [None]),
+    ("return lambda p: p.x", [None]),
+    ("return lambda p=1, *q: p.x", [None]),
+    ("return lambda *p: p.x", [None]),
+    ("return lambda **p: p.x", [None]),
+    ("return lambda q=p.x: q", [X]),  # a default is read outside the lambda
+    ("return [p.x for p in p.items()]", [None, ITEMS]),  # the first iterable is read outside the comprehension
+    ("return [p.x for q in items for p in p.items()]", [None, None]),  # a later one inside it
+    ("return [p.x for q in items]", [X]),  # it binds no p
+    ("return {k: p.x for k, p in items}", [None]),
+    ("return (p.x for p in items), p.x, [p.x for q in items]", [None, X, X]),
+    ("return [[p.x for p in q] for q in items]", [None]),
+    ("return [\n        p.x\n        for p in items\n    ], p.x", [None, X]),
+    ("return [lambda: p.x for p in items]", [None]),
+    ("return [lambda p: p.x for q in items], p.x", [None, X]),
+    ("def g():\n        return [p.x for p in items], p.x\n    return g", [None, X]),  # in a function in f
+]
+
+
+@pytest.mark.parametrize(("body", "targets"), SHADOWING_CASES, ids=[c[0] for c in SHADOWING_CASES])
+@pytest.mark.parametrize("how", ["build", "update"])
+def test_a_lambda_or_comprehension_binding_an_annotated_name_shadows_it(tmp_path: Path, body: str,
+                                                                       targets: list, how: str) -> None:
+    """`def f(p: P)`: `p.x` in a lambda or a comprehension that binds p anew (`lambda p: p.x`, `[p.x for p in
+    items]`) is another variable's, not P's member; it was P.x."""
+    files = {**SHADOWING, "u.py": SHADOWING["u.py"].replace("EXPR", body)}
+    repo = make_repo(tmp_path / "r", {**files, "t.py": "" if how == "update" else files["t.py"]})
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, [("t.py", files["t.py"])] if how == "update" else [])
+        got = rows(ix, "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='u.py'"
+                       " AND r.qualifier='p' ORDER BY r.line, r.col")
+        assert [target for (target,) in got] == targets
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

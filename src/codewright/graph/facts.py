@@ -50,13 +50,17 @@ class Reference:
 class Annotation:
     """A Python function's parameter or local variable annotated with one class (`p: Pytester`): `p.x` in the
     function, and in the functions in it, names that class's member. `type_name` "" where a nested function binds
-    the name again without one: there it names nothing."""
+    the name again without one, or a lambda or a comprehension in the function does (`lambda p: p.x`, `[p.x for p
+    in items]`, from line:col to end_line:end_col): there it names nothing."""
 
     scope: str  # id of the function
     name: str  # the variable
-    line: int  # the line after which it holds: 0 for a parameter, an assignment's last line
+    line: int  # the line after which it holds: 0 for a parameter, an assignment's last line; a range's first
     type_name: str  # the class's name as written ("Pytester" of `p: mod.Pytester`)
     type_qualifier: str = ""  # what it is written in ("mod")
+    col: int = 0  # a lambda's or comprehension's range: where it starts on `line`,
+    end_line: int = 0  # and where it ends (before end_col); 0 for every other annotation
+    end_col: int = 0
 
 
 @dataclass

@@ -118,7 +118,8 @@ class FactsWriter:
         )
         conn.executemany("INSERT INTO errors VALUES (?,?)", [(file_id, e) for e in item.errors])
         self._refs(file_id, item)
-        conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?)", [(file_id, *a) for a in item.annotations])
+        conn.executemany("INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?,?)",
+                         [(file_id, *a) for a in item.annotations])
         chunk_rows = []
         for kind, start, end, symbol, title, text, idents in item.chunks:
             chunk_rows.append((self.chunk_id, file_id, kind, start, end, symbol, title))
@@ -329,7 +330,8 @@ class StoredTables:
     def annotated(self, path: str) -> Annotated:
         """The file's functions' annotated variables (see `Annotated`)."""
         return annotated_variables(self.conn.execute(
-            "SELECT a.scope, a.name, a.line, a.type_name, a.type_qualifier FROM annotations a JOIN files f"
+            "SELECT a.scope, a.name, a.line, a.type_name, a.type_qualifier, a.col, a.end_line, a.end_col"
+            " FROM annotations a JOIN files f"
             " ON f.id=a.file_id WHERE f.path=? ORDER BY a.rowid", (path,)))
 
     def exports(self, path: str) -> list[tuple[str, str]]:
@@ -422,7 +424,7 @@ class Linker:
             local = self.resolver.local_names(path)  # empty but in the few files importing in a function
             defined = self.resolver.scoped_names(path)  # the names its functions and classes define
             typed = self.resolver.annotated_names(path)  # the variables its functions annotate with a class
-            lines = item.refs[1]
+            lines, cols = item.refs[1], item.refs[2]
             seen: dict[tuple, tuple | None] = {}  # within a file the answer depends on name and qualifier only
             for n, name in enumerate(names):
                 if known is not None and name not in known:  # can name nothing in the tree
@@ -437,10 +439,10 @@ class Linker:
                     or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
                     or (not qualifier and name in defined) \
                     else (name, qualifier)
-                if typed and qualifier.partition(".")[0] in typed:  # and a variable annotated by line
-                    key = (name, qualifier, scopes[n], kinds[n], lines[n])
+                if typed and qualifier.partition(".")[0] in typed:  # and a variable annotated by position
+                    key = (name, qualifier, scopes[n], kinds[n], lines[n], cols[n])
                 if key not in seen:
-                    target = resolve(path, name, qualifier, scopes[n], kinds[n], lines[n])
+                    target = resolve(path, name, qualifier, scopes[n], kinds[n], lines[n], cols[n])
                     seen[key] = (target, self._target_file(target)) if target else None
                 found = seen[key]
                 if found:
@@ -473,7 +475,7 @@ class Linker:
             redo.update(self._package_importers(path))
         redo -= changed
         select = (
-            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind, r.target, r.line FROM refs r JOIN files f"
+            "SELECT r.id, f.path, r.name, r.qualifier, s.sid, r.kind, r.target, r.line, r.col FROM refs r JOIN files f"
             " ON f.id=r.file_id LEFT JOIN symbols s ON s.id=r.scope WHERE "
         )
         stale = {row[0]: row for sid in vanished for row in conn.execute(select + "r.target=?", (sid,))}
@@ -507,10 +509,10 @@ class Linker:
         """Re-resolve the references (rows of `relink`'s select) outside the changed files; returns how many,
         and the classes whose base references now name another target."""
         updates, rebased = [], set()
-        for rid, path, name, qualifier, scope, kind, old, line in rows:
+        for rid, path, name, qualifier, scope, kind, old, line, col in rows:
             if path in changed:
                 continue
-            target = self.resolver.resolve_ref(path, name, qualifier, scope, kind, line)
+            target = self.resolver.resolve_ref(path, name, qualifier, scope, kind, line, col)
             updates.append((target, self._target_file(target), rid))
             if kind == "base" and target != old:
                 rebased.add(scope)

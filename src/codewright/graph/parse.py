@@ -35,7 +35,7 @@ class Parsed:
     imports: list[tuple] = field(default_factory=list)
     refs: tuple = NO_REFS  # columns, one tuple each: names, lines, cols, kinds, qualifiers, scopes
     chunks: list[tuple] = field(default_factory=list)
-    annotations: list[tuple] = field(default_factory=list)  # (scope, name, line, type_name, type_qualifier)
+    annotations: list[tuple] = field(default_factory=list)  # Annotation's fields in order
     errors: list[str] = field(default_factory=list)
 
 
@@ -85,6 +85,7 @@ def flatten(facts: FileFacts, hash_: str, lines: int) -> Parsed:
             (c.kind, c.start_line, c.end_line, c.symbol, c.title, c.text, identifier_words(c.text))
             for c in facts.chunks
         ],
-        annotations=[(a.scope, a.name, a.line, a.type_name, a.type_qualifier) for a in facts.annotations],
+        annotations=[(a.scope, a.name, a.line, a.type_name, a.type_qualifier, a.col, a.end_line, a.end_col)
+                     for a in facts.annotations],
         errors=list(facts.errors),
     )

@@ -450,9 +450,9 @@ class ImportRow:
 # attributes (`x = other()`) do.
 LocalImports = dict[str, tuple[frozenset[str], list[ImportRow]]]
 # A Python file's annotated variables: function's id -> variable -> (line after which it holds, class name, its
-# qualifier) in the file's order, the class name "" where a nested function binds the variable again (see
-# facts.Annotation)
-Annotated = dict[str, dict[str, list[tuple[int, str, str]]]]
+# qualifier, col, end line, end col) in the file's order, the class name "" where a nested function binds the
+# variable again, or a lambda or comprehension does from line:col to end line:end col (see facts.Annotation)
+Annotated = dict[str, dict[str, list[tuple[int, str, str, int, int, int]]]]
 # A file's classes by id, each with the (name, qualifier) of its bases in the order the class lists them
 Bases = dict[str, list[tuple[str, str]]]
 _INHERITS = frozenset({"python"})  # languages whose class members are looked up through the bases (the MRO)
@@ -480,11 +480,12 @@ def local_imports(rows: Iterable[tuple[str, ImportRow]], hidden_from: Callable[[
     return found
 
 
-def annotated_variables(rows: Iterable[tuple[str, str, int, str, str]]) -> Annotated:
-    """(function's id, variable, line, class name, its qualifier) rows, in the file's order, as `Annotated`."""
+def annotated_variables(rows: Iterable[tuple[str, str, int, str, str, int, int, int]]) -> Annotated:
+    """(function's id, variable, line, class name, its qualifier, col, end line, end col) rows, in the file's order,
+    as `Annotated`."""
     found: Annotated = {}
-    for scope, name, line, type_name, type_qualifier in rows:
-        found.setdefault(scope, {}).setdefault(name, []).append((line, type_name, type_qualifier))
+    for scope, name, *entry in rows:
+        found.setdefault(scope, {}).setdefault(name, []).append(tuple(entry))
     for held in found.values():
         for entries in held.values():
             entries.sort(key=lambda entry: entry[0])
@@ -699,19 +700,23 @@ class Resolver:
                 name for held in self._annotated[path].values() for name in held)
         return names
 
-    def _annotated_type(self, path: str, variable: str, scope: str, line: int) -> tuple[bool, str | None]:
+    def _annotated_type(self, path: str, variable: str, scope: str, line: int, col: int) -> tuple[bool, str | None]:
         """(whether a function annotates the variable where it is read, the class it names at `line`): `p` of
         `def f(p: Pytester)`, `x` after `x: Foo = make()`, in the function `scope` or one around it, the nearest
         binding it, from its last annotation before the line; no class where that function binds it with none
-        there, or it names no class of the tree. (False, None) where no function around annotates it."""
+        there, where a lambda or a comprehension around line:col binds it, or it names no class of the tree.
+        (False, None) where no function around annotates it."""
         file, qual = split_id(scope)
         parts = qual.split(".") if qual else []
         while parts:
             owner = f"{file}::{'.'.join(parts)}"
-            entries = self._annotated[path].get(owner, {}).get(variable)
-            if entries:
-                held = [entry for entry in entries if entry[0] < line or not entry[0]]
-                return True, self._class_named(path, owner, *held[-1]) if held else None
+            entries = self._annotated[path].get(owner, {}).get(variable, ())
+            if any(end and (first, start) <= (line, col) < (end, stop) for first, _, _, start, end, stop in entries):
+                return True, None  # `[p.x for p in items]`: another p
+            held = [entry for entry in entries if not entry[4]]
+            if held:
+                held = [entry for entry in held if entry[0] < line or not entry[0]]
+                return True, self._class_named(path, owner, *held[-1][:3]) if held else None
             parts.pop()
         return False, None
 
@@ -967,7 +972,7 @@ class Resolver:
         return language == "go" if qualified else language in _IMPLICIT_THIS
 
     def resolve_ref(self, path: str, name: str, qualifier: str, scope: str | None, kind: str = "",
-                    line: int = 0) -> str | None:
+                    line: int = 0, col: int = 0) -> str | None:
         local = self._local_names.get(path)
         if local is None:
             local = self.local_names(path)
@@ -1006,7 +1011,7 @@ class Resolver:
         if receiver:
             return self.members(receiver).get(name)
         if scope and qualifier in self.annotated_names(path):
-            annotated, owner = self._annotated_type(path, qualifier, scope, line)
+            annotated, owner = self._annotated_type(path, qualifier, scope, line, col)
             if annotated:
                 return self.member(owner, name) if owner else None
         # a name of the file, before an import of that name (which it rebinds: `class A(A)` beside `from x import A`),
@@ -1019,7 +1024,7 @@ class Resolver:
             own = self._in_package(path, qualifier)
             if own:
                 return self.member(own, name)
-            binding = self._dotted(path, qualifier, scope, line)
+            binding = self._dotted(path, qualifier, scope, line, col)
         return self._member_of(binding, name) if binding else None
 
     def _after_super(self, path: str, name: str, call: re.Match, scope: str | None, line: int) -> str | None:
@@ -1032,7 +1037,7 @@ class Resolver:
         after = self.resolve_ref(path, call[2], call[1] or "", scope, "name", line) if call[2] else owner
         return self.inherited(owner, name, after) if after else None
 
-    def _dotted(self, path: str, qualifier: str, scope: str | None, line: int) -> tuple[str, str] | None:
+    def _dotted(self, path: str, qualifier: str, scope: str | None, line: int, col: int) -> tuple[str, str] | None:
         """What a dotted qualifier no import binds whole names, read step by step from its head (`mod.Class` in
         `mod.Class.method()`, `Class.Inner` in `Class.Inner.m()`): its last name resolved as a member of what the
         rest names. A module is bound as its file, so that the next step finds its submodules and re-exports too.
@@ -1040,7 +1045,7 @@ class Resolver:
         head, _, last = qualifier.rpartition(".")
         if not head or not last:
             return None
-        sid = self.resolve_ref(path, last, head, scope, "attribute", line)
+        sid = self.resolve_ref(path, last, head, scope, "attribute", line, col)
         if sid is None:
             return None
         return ("file", sid[:-2]) if sid.endswith("::") else ("sym", sid)

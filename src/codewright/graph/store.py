@@ -132,6 +132,8 @@ SCHEMA_VERSION = 49  # 2: refs.scope holds symbols.id; 3: signatures without com
 # in its module is the class's: the base was the class itself, a cycle, and `A.m` the import's
 # 48: Python's `super(X, self).m()` keeps its class in its qualifier (`super(X)`) and resolves to the `m` next after X
 # in the method's class's order; it was read as `super().m()`
+# 49: an annotation's range where a lambda or a comprehension binds the name anew (annotations.col, end_line, end_col):
+# `p.x` in `lambda p: p.x` and `[p.x for p in items]` was the member of the class `p: C` names
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock
@@ -186,7 +188,8 @@ CREATE TABLE refs (
 CREATE TABLE annotations (     -- a Python function's variables annotated with one class (`p: Pytester`)
     file_id INTEGER NOT NULL,
     scope TEXT NOT NULL, name TEXT NOT NULL, line INTEGER NOT NULL,
-    type_name TEXT NOT NULL, type_qualifier TEXT NOT NULL  -- type_name '' where a nested function rebinds name
+    type_name TEXT NOT NULL, type_qualifier TEXT NOT NULL, -- type_name '' where a nested function rebinds name,
+    col INTEGER NOT NULL, end_line INTEGER NOT NULL, end_col INTEGER NOT NULL  -- or a lambda or comprehension, here
 );
 CREATE TABLE chunks (
     id INTEGER PRIMARY KEY,

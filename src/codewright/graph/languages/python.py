@@ -613,6 +613,7 @@ def _annotations(src: Source, caps, scopes: ScopeMap, functions: set[str]) -> li
         annotated.setdefault(scope, set()).add(name)
     if annotated:
         found += _rebound(src, caps, scopes, functions, annotated)
+        found += _shadowed(src, caps, scopes, annotated)
     return found
 
 
@@ -630,24 +631,85 @@ def _annotated_class(text: str) -> str | None:
 
 
 def _rebound(src: Source, caps, scopes: ScopeMap, functions: set[str], annotated: dict[str, set[str]]):
-    """An Annotation with no type for each name a function nested in one annotating it binds again."""
+    """An Annotation with no type for each name a function nested in one annotating it binds again; not one that a
+    lambda or a comprehension in it binds (`_shadowed`: that one holds in their range only)."""
     found = []
+    inner = _outermost(caps.get("local.scope", _EMPTY)) or ([], [])
     for capture in ("skip", "bind"):
         for node in caps.get(capture, _EMPTY):
             scope = scopes.at(node.start_byte)
-            if scope not in functions:
+            i = bisect_right(inner[0], node.start_byte) - 1
+            if scope not in functions or i >= 0 and node.start_byte < inner[1][i]:
                 continue
             name = src.slice(node.start_byte, node.end_byte)
             if name in annotated.get(scope, ()):
                 continue
-            path, _, qual = scope.rpartition("::")
-            parts = qual.split(".")[:-1]
-            while parts and name not in annotated.get(f"{path}::{'.'.join(parts)}", ()):
-                parts.pop()
-            if parts:
+            if _annotated_around(annotated, scope, name, 1):
                 found.append(Annotation(scope, name, 0, "", ""))
                 annotated.setdefault(scope, set()).add(name)
     return found
+
+
+def _annotated_around(annotated: dict[str, set[str]], scope: str, name: str, up: int = 0) -> bool:
+    """Whether the symbol `scope` (or, `up` levels out, one around it) is a function annotating `name`, or is in
+    one."""
+    path, _, qual = scope.rpartition("::")
+    parts = qual.split(".")[: -up or None] if qual else []
+    while parts and name not in annotated.get(f"{path}::{'.'.join(parts)}", ()):
+        parts.pop()
+    return bool(parts)
+
+
+def _shadowed(src: Source, caps, scopes: ScopeMap, annotated: dict[str, set[str]]) -> list[Annotation]:
+    """An Annotation with no type over each lambda's body and comprehension binding anew a name that the function
+    it is in, or one around that, annotates: `p` in `lambda p: p.x` and `[p.x for p in items]` is another variable
+    (a comprehension's first iterable, read outside it, is not in its range)."""
+    found = []
+    for node in caps.get("local.scope", _EMPTY):
+        scope = scopes.at(node.start_byte)
+        names = {src.slice(n.start_byte, n.end_byte) for n in _scope_bound(node)}
+        names = sorted(name for name in names if _annotated_around(annotated, scope, name))
+        for start, end in _scope_ranges(node) if names else ():
+            first, last = _point(src, start), _point(src, end)
+            found += [Annotation(scope, name, first[0], "", "", first[1], *last) for name in names]
+    return found
+
+
+def _scope_bound(node) -> list:
+    """The identifiers a lambda's parameters or a comprehension's `for` targets bind."""
+    if node.type == "lambda":
+        params = node.child_by_field_name("parameters")
+        names = [_parameter_name(p) for p in params.named_children] if params is not None else []
+        return [name for name in names if name is not None]
+    return [name for clause in node.named_children if clause.type == "for_in_clause"
+            for name in _bound_names(clause.child_by_field_name("left"))]
+
+
+def _parameter_name(param):
+    """The identifier a lambda's parameter binds: `p`, `p=1`, `*p`, `**p`."""
+    if param.type == "default_parameter":
+        param = param.child_by_field_name("name")
+    elif param.type in ("list_splat_pattern", "dictionary_splat_pattern"):
+        param = param.named_child(0)
+    return param if param is not None and param.type == "identifier" else None
+
+
+def _scope_ranges(node) -> list[tuple]:
+    """The (start, end) points where a lambda's or comprehension's own names hold: a lambda's body (its defaults are
+    read outside it), a comprehension but its first iterable."""
+    if node.type == "lambda":
+        body = node.child_by_field_name("body")
+        return [(body.start_point, body.end_point)] if body is not None else []
+    clause = next((c for c in node.named_children if c.type == "for_in_clause"), None)
+    iterable = clause.child_by_field_name("right") if clause is not None else None
+    if iterable is None:
+        return [(node.start_point, node.end_point)]
+    return [(node.start_point, iterable.start_point), (iterable.end_point, node.end_point)]
+
+
+def _point(src: Source, point) -> tuple[int, int]:
+    """The 1-based line and character column of a tree-sitter point."""
+    return point[0] + 1, src.col(point[0], point[1])
 
 
 _TYPE_PARAMETERS, _FUNCTION, _CLASS = 0, 1, 2  # roles of regions; one of type parameters encloses its definition's
