@@ -243,6 +243,10 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
                  [("mid.py", b"from z import Z as A\n")], id="the-base-a-class-of-its-name-imports-moves"),
     pytest.param({**INHERITING, "mid.py": "from b import B\n", "top.py": "from mid import B\n", "e.py": SUPER_OF_B},
                  [("mid.py", b"from a import A as B\n")], id="the-class-super-of-names-is-bound-anew"),
+    pytest.param({**INHERITING, "w.py": "from six import with_metaclass\nfrom b import B\n\n\n"
+                                        "class W(with_metaclass(type, B)):\n    def n(self):\n        return self.m()\n"},
+                 [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="a-base-a-with-metaclass-call-gives-gains-a-member"),
 ])
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows

@@ -623,6 +623,43 @@ def test_a_class_named_as_the_base_it_imports_inherits_from_that_base(tmp_path: 
         ]
 
 
+METACLASS = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Base:\n    def bm(self):\n        pass\n\n\nclass Other:\n    def om(self):\n        pass\n",
+    "app.py": "import six\nfrom six import with_metaclass\nfrom typing import Generic, TypeVar\nimport pkg.base as mod\n"
+              "from pkg.base import Base, Other\n\nT = TypeVar('T')\n\n\nclass Meta(type):\n    pass\n\n\n"
+              "HEADER\n    def f(self):\n        return self.bm(), self.om()\n",
+}
+BM, OM = "pkg/base.py::Base", "pkg/base.py::Other"
+METACLASS_CASES = [  # (the class's header, its base references (name, target), self.bm()'s and self.om()'s targets)
+    ("class C(six.with_metaclass(Meta, Base)):", [("Base", BM)], [f"{BM}.bm", None]),
+    ("class C(with_metaclass(Meta, Base)):", [("Base", BM)], [f"{BM}.bm", None]),
+    ("class C(with_metaclass(Meta, mod.Base, Other)):", [("Base", BM), ("Other", OM)], [f"{BM}.bm", f"{OM}.om"]),
+    ("class C(six.with_metaclass(Meta, Base[int])):", [("Base", BM)], [f"{BM}.bm", None]),
+    ("class C(with_metaclass(Meta)):", [], [None, None]),  # no base but object
+    ("class C(make(Meta, Base)):", [], [None, None]),  # another call: what it makes is unknown
+    ("class C(Base, Generic[T]):", [("Base", BM), ("Generic", None)], [f"{BM}.bm", None]),
+    ("class C(Other, Base[T]):", [("Other", OM), ("Base", BM)], [f"{BM}.bm", f"{OM}.om"]),
+]
+
+
+@pytest.mark.parametrize(("header", "bases", "targets"), METACLASS_CASES, ids=[c[0] for c in METACLASS_CASES])
+def test_the_bases_a_with_metaclass_call_gives_are_the_classs(tmp_path: Path, header: str, bases: list,
+                                                               targets: list) -> None:
+    """`class C(six.with_metaclass(Meta, Base))`: the bases after the metaclass are C's, as six's and future's
+    with_metaclass make them, and C inherits their members; they were plain names, and `self.bm()` resolved nowhere.
+    A generic base (`Base[T]`) is read as its class, beside `Generic[T]` too."""
+    repo = make_repo(tmp_path / "r", {**METACLASS, "app.py": METACLASS["app.py"].replace("HEADER", header)})
+    with Index.open(repo) as ix:
+        ix.build()
+        got = rows(ix, "SELECT r.name, r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='app.py'"
+                       " AND r.kind='base' AND r.line=14 ORDER BY r.col")
+        assert got == bases
+        got = rows(ix, "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='app.py'"
+                       " AND r.qualifier='self' ORDER BY r.col")
+        assert [target for (target,) in got] == targets
+
+
 SUPER = {
     "pkg/__init__.py": "",
     "pkg/base.py": "class A:\n    def m(self):\n        pass\n\n    def only_a(self):\n        pass\n",

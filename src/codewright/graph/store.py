@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 49  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 50  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -134,6 +134,8 @@ SCHEMA_VERSION = 49  # 2: refs.scope holds symbols.id; 3: signatures without com
 # in the method's class's order; it was read as `super().m()`
 # 49: an annotation's range where a lambda or a comprehension binds the name anew (annotations.col, end_line, end_col):
 # `p.x` in `lambda p: p.x` and `[p.x for p in items]` was the member of the class `p: C` names
+# 50: the bases after the metaclass of a Python `with_metaclass(Meta, Base)` base (six's, future's) are references of
+# kind base, and the class inherits from them; they were names
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -12,7 +12,8 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
 - imports: one Import per `import a.b [as c]` item; one per `from m import ...`
   statement for its plain names, plus one per aliased name (so `alias` is unambiguous).
 - references: every identifier that is read: calls, attribute accesses (including
-  `self.x = ...`), decorators, base classes, names inside annotations, plain loads.
+  `self.x = ...`), decorators, base classes (also those after the metaclass of a `with_metaclass(Meta, Base)` base),
+  names inside annotations, plain loads.
   The class of a `case` class pattern (`case Point(x=0)`, `case geo.Point()`) is of kind
   "type": the pattern tests an instance of it (isinstance), it calls nothing.
   Not references: definitions, parameters, PEP 695 type parameters (`T` of `def f[T]`,
@@ -95,6 +96,7 @@ QUERY_SCM = r"""
 (class_definition superclasses: (argument_list (attribute attribute: (identifier) @ref.base)))
 (class_definition superclasses: (argument_list (subscript value: (identifier) @ref.base)))
 (class_definition superclasses: (argument_list (subscript value: (attribute attribute: (identifier) @ref.base))))
+(class_definition superclasses: (argument_list (call) @base.call))
 (class_pattern (dotted_name (identifier) @ref.type .))
 (type) @type
 
@@ -434,6 +436,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
     ids.sort()
     special = {n.start_byte: "decorator" for n in caps.get("ref.dec", _EMPTY)}
     special.update((n.start_byte, "base") for n in caps.get("ref.base", _EMPTY))
+    special.update((start, "base") for start in _metaclass_bases(caps.get("base.call", _EMPTY)))
     special.update((n.start_byte, "type") for n in caps.get("ref.type", _EMPTY))
     chains = {n.end_byte: n.start_byte for n in caps.get("attr", _EMPTY)}  # attribute's end → its start
     annotations = _outermost(caps.get("type", _EMPTY))
@@ -523,6 +526,27 @@ def _receiver(text: str) -> str:
         if first is not None:
             return f"super({''.join(first.group(1).split())}){qual[len(_SUPER_CALL):]}"
     return qual
+
+
+def _metaclass_bases(calls) -> list[int]:
+    """The start bytes of the names of the bases that a `with_metaclass(Meta, Base, ...)` call written as a base
+    (six's, future's: `class C(six.with_metaclass(Meta, Base))`) gives the class: every argument after the metaclass,
+    as the bare name, the attribute (`mod.Base`) or the generic (`Base[T]`) a base is read as."""
+    found = []
+    for call in calls:
+        function, arguments = call.child_by_field_name("function"), call.child_by_field_name("arguments")
+        if function is not None and function.type == "attribute":
+            function = function.child_by_field_name("attribute")
+        if function is None or function.text != b"with_metaclass" or arguments is None:
+            continue
+        for base in arguments.named_children[1:]:
+            if base.type == "subscript":
+                base = base.child_by_field_name("value")
+            if base is not None and base.type == "attribute":
+                base = base.child_by_field_name("attribute")
+            if base is not None and base.type == "identifier":
+                found.append(base.start_byte)
+    return found
 
 
 def _dunder_all(src: Source, root, module_id: str) -> list[Reference]:
