@@ -247,6 +247,10 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
                                         "class W(with_metaclass(type, B)):\n    def n(self):\n        return self.m()\n"},
                  [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
                  id="a-base-a-with-metaclass-call-gives-gains-a-member"),
+    pytest.param({**INHERITING, "g.py": "from typing import Generic\nfrom b import B\n\n\n"
+                                        "class G(Generic[T], B):\n    def n(self):\n        return self.m()\n"},
+                 [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="a-base-after-typing's-generic-gains-a-member"),
 ])
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows

@@ -641,6 +641,32 @@ METACLASS_CASES = [  # (the class's header, its base references (name, target), 
     ("class C(Base, Generic[T]):", [("Base", BM), ("Generic", None)], [f"{BM}.bm", None]),
     ("class C(Other, Base[T]):", [("Other", OM), ("Base", BM)], [f"{BM}.bm", f"{OM}.om"]),
 ]
+TYPING_BASES = {  # the imports naming typing's Generic or Protocol, and the base
+    "from typing import Generic": "Generic[T]",
+    "from typing import Protocol": "Protocol",
+    "from typing import Generic as G": "G[T]",
+    "import typing": "typing.Generic[T]",
+    "import typing_extensions as te": "te.Protocol",
+}
+GENERIC_BODY = "    def f(self):\n        return self.bm(), self.om()\n"
+GENERIC_CASES = [(f"{imp}\n\n\nclass C({base}, Base):", [f"{BM}.bm", None]) for imp, base in TYPING_BASES.items()]
+GENERIC_CASES += [  # a base outside the tree that may define any name, and one the tree's Generic is
+    ("from outside import Generic\n\n\nclass C(Generic[T], Base):", [None, None]),
+    ("class Generic:\n    def om(self):\n        pass\n\n\nclass C(Generic[T], Base):", [f"{BM}.bm", "app.py::Generic.om"]),
+]
+
+
+@pytest.mark.parametrize(("header", "targets"), GENERIC_CASES, ids=[c[0] for c in GENERIC_CASES])
+def test_typings_generic_before_a_base_leaves_its_members_to_it(tmp_path: Path, header: str, targets: list) -> None:
+    """`class C(Generic[T], Base)`: typing's Generic and Protocol define no member a use names, so C's are its
+    next bases'; they were outside the tree, which ended the search, and `self.bm()` resolved nowhere."""
+    app = f"from typing import TypeVar\nfrom pkg.base import Base\n\nT = TypeVar('T')\n{header}\n{GENERIC_BODY}"
+    repo = make_repo(tmp_path / "r", {**METACLASS, "app.py": app})
+    with Index.open(repo) as ix:
+        ix.build()
+        got = rows(ix, "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='app.py'"
+                       " AND r.qualifier='self' ORDER BY r.line, r.col")
+        assert [target for (target,) in got] == targets
 
 
 @pytest.mark.parametrize(("header", "bases", "targets"), METACLASS_CASES, ids=[c[0] for c in METACLASS_CASES])

@@ -457,6 +457,10 @@ Annotated = dict[str, dict[str, list[tuple[int, str, str, int, int, int]]]]
 Bases = dict[str, list[tuple[str, str]]]
 _INHERITS = frozenset({"python"})  # languages whose class members are looked up through the bases (the MRO)
 _OUTSIDE = None  # in a linearization: a base that names no class of the tree, which may define any name
+# Bases outside the tree that define no member a use names (only dunders): left out of a linearization, so that
+# `class C(Generic[T], Base)` inherits Base's
+_EMPTY_BASES = frozenset({"Generic", "Protocol"})
+_TYPING = frozenset({"typing", "typing_extensions"})  # the modules defining them
 SCOPE_KINDS = frozenset({"function", "method", "class"})  # the kinds of symbol a class's names are hidden from
 FUNCTION_KINDS = ("function", "method")
 
@@ -534,6 +538,7 @@ class Resolver:
         self._annotated_names: dict[str, frozenset[str]] = {}
         self._annotated_class: dict[tuple[str, str, int], str | None] = {}
         self._bases: dict[str, Bases] = {}
+        self._empty_bases: dict[str, frozenset[str]] = {}
         self._mro: _CycleSafeMemo[str, list[str | None]] = _CycleSafeMemo()
         self._defaults: dict[str, str | None] = {}
         self._all: dict[str, frozenset[str] | None] = {}  # a Python module's `__all__`, None without one
@@ -612,14 +617,36 @@ class Resolver:
         if self._language_of(split_id(sid)[0]) not in _INHERITS:
             return [sid]
         lines = [self._base_line(sid, base) for base in self._bases_of(sid)]
-        return None if None in lines else _c3_merge(sid, [*lines, [b[0] for b in lines]])
+        return None if None in lines else _c3_merge(sid, [*lines, [b[0] for b in lines if b]])
 
     def _base_line(self, sid: str, base: tuple[str, str]) -> list[str | None] | None:
-        """The linearization of one base of the class `sid`: `[_OUTSIDE]` for one that names no class of the tree."""
-        target = self.resolve_ref(split_id(sid)[0], base[0], base[1], sid, "base")
+        """The linearization of one base of the class `sid`: `[_OUTSIDE]` for one that names no class of the tree,
+        `[]` for typing's Generic or Protocol."""
+        path = split_id(sid)[0]
+        target = self.resolve_ref(path, base[0], base[1], sid, "base")
+        if target is None and f"{base[1]}.{base[0]}".lstrip(".") in self._typing_names(path):
+            return []
         if target is None or target.endswith("::") or target == sid:
             return None if target == sid else [_OUTSIDE]
         return self.mro(target)
+
+    def _typing_names(self, path: str) -> frozenset[str]:
+        """How the file's imports name typing's Generic and Protocol: `Generic`, `G` of `from typing import Generic as
+        G`, `typing.Generic`, `t.Protocol` of `import typing as t`."""
+        found = self._empty_bases.get(path)
+        if found is None:
+            names = set()
+            for imp in self._load_imports(path):
+                if imp.module not in _TYPING:
+                    continue
+                if not imp.names:
+                    names.update(f"{imp.alias or imp.module}.{base}" for base in _EMPTY_BASES)
+                for name in imp.names:
+                    name, _, alias = name.partition(" as ")
+                    if name in _EMPTY_BASES:
+                        names.add(alias or (imp.alias if len(imp.names) == 1 and imp.alias else name))
+            found = self._empty_bases[path] = frozenset(names)
+        return found
 
     def _bases_of(self, sid: str) -> list[tuple[str, str]]:
         """The (name, qualifier) of the bases the class lists."""
