@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 51  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 53  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -130,13 +130,13 @@ SCHEMA_VERSION = 51  # 2: refs.scope holds symbols.id; 3: signatures without com
 # started at the first decorator's line
 # 49: a Python class named as a base it imports (`from x import A`, `class A(A)`) inherits from that base, and `A.m`
 # in its module is the class's: the base was the class itself, a cycle, and `A.m` the import's
-# 48: Python's `super(X, self).m()` keeps its class in its qualifier (`super(X)`) and resolves to the `m` next after X
+# 50: Python's `super(X, self).m()` keeps its class in its qualifier (`super(X)`) and resolves to the `m` next after X
 # in the method's class's order; it was read as `super().m()`
-# 49: an annotation's range where a lambda or a comprehension binds the name anew (annotations.col, end_line, end_col):
+# 51: an annotation's range where a lambda or a comprehension binds the name anew (annotations.col, end_line, end_col):
 # `p.x` in `lambda p: p.x` and `[p.x for p in items]` was the member of the class `p: C` names
-# 50: the bases after the metaclass of a Python `with_metaclass(Meta, Base)` base (six's, future's) are references of
+# 52: the bases after the metaclass of a Python `with_metaclass(Meta, Base)` base (six's, future's) are references of
 # kind base, and the class inherits from them; they were names
-# 51: typing's Generic and Protocol are left out of a Python class's resolution order (`class C(Generic[T], Base)`
+# 53: typing's Generic and Protocol are left out of a Python class's resolution order (`class C(Generic[T], Base)`
 # inherits Base's members): outside the tree, they ended the search
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
