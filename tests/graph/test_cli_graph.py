@@ -131,8 +131,8 @@ JAVA = ('class A {\n    @Override\n    public String toString() { return ""; }\n
     ({"foo.cpp": "int helper() { return 1; }\n\nvoid Foo::bar() {}\n"},
      "foo.cpp", "    1  int helper()\n    3  void Foo::bar()\n", "foo.cpp:\n  int helper()\n  void Foo::bar()\n"),
     ({"a.c": "struct P { int x; };\n\nstatic int helper(int a) { return a; }\n\nint main(void) { return helper(1); }\n"},
-     "a.c", "    1  struct P\n    3  static int helper(int a)\n    5  int main(void)\n",
-     "a.c:\n  struct P\n  static int helper(int a)\n  int main(void)\n"),
+     "a.c", "    1  struct P\n    1    int x\n    3  static int helper(int a)\n    5  int main(void)\n",
+     "a.c:\n  struct P\n      int x\n  static int helper(int a)\n  int main(void)\n"),
     ({"a.py": PYTHON}, "a.py",
      ("    1  class A\n    2    class Inner\n    3      def run(self)\n    7    @property def run(self)\n"
       "    8      def local()\n   13  def outer()\n   14    def inner()\n"),

@@ -218,6 +218,7 @@ EXPECTED = {
             ('', 'shapes.c', 'module', 1, 1, 23, 1, None),
             ('UNIT', 'UNIT', 'constant', 4, 1, 4, 17, ''),
             ('square', 'square', 'struct', 7, 1, 9, 1, ''),
+            ('square.side', 'square.side', 'attribute', 8, 5, 8, 16, 'square'),
             ('square_t', 'square_t', 'type', 11, 1, 11, 31, ''),
             ('kind', 'kind', 'enum', 13, 1, 13, 18, ''),
             ('kind.A', 'kind.A', 'constant', 13, 13, 13, 13, 'kind'),
@@ -758,7 +759,7 @@ def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
      [("node_ptr", "type", 1, ""), ("callback_t", "type", 2, ""), ("vec3", "type", 3, ""), ("names", "variable", 4, ""),
       ("gp", "variable", 5, ""), ("cb", "variable", 6, ""), ("width", "variable", 7, ""), ("height", "variable", 7, "")]),
     ("a.c", b"typedef struct node { int x; } node_t;\nenum color { RED, GREEN = 2 };\n",
-     [("node_t", "type", 1, ""), ("node", "struct", 1, ""), ("color", "enum", 2, ""), ("color.RED", "constant", 2, "color"),
+     [("node_t", "type", 1, ""), ("node", "struct", 1, ""), ("node.x", "attribute", 1, "node"), ("color", "enum", 2, ""), ("color.RED", "constant", 2, "color"),
       ("color.GREEN", "constant", 2, "color")]),
     # C++: constructors, destructors, conversions, member templates, references, template classes
     ("a.cpp", (b"class W {\n public:\n  W();\n  ~W();\n  operator bool() const;\n  template <typename T> void put(T v);\n"
@@ -825,28 +826,63 @@ ANONYMOUS_STRUCTS = (b"struct { int a; } v;\ntypedef struct { int a; } T;\ntyped
                      b"enum { A1 } e1;\n")
 
 
-@pytest.mark.parametrize("path, symbols", [
-    ("a.c", [("v", "variable", "struct {...} v", ""), ("T", "type", "typedef struct {...} T", ""),
-             ("U", "type", "typedef union {...} *U", ""), ("S", "struct", "struct S", ""),
-             ("origin", "variable", "struct point {...} origin", ""), ("point", "struct", "struct point", ""),
-             ("e1", "variable", "enum {...} e1", ""), ("A1", "constant", "A1", "")]),
-    ("a.cpp", [("v", "variable", "struct {...} v", ""), ("v.a", "attribute", "int a", "v"),
-               ("T", "type", "typedef struct {...} T", ""), ("T.a", "attribute", "int a", "T"),
-               ("U", "type", "typedef union {...} *U", ""), ("U.u", "attribute", "int u", "U"),
-               ("S", "struct", "struct S", ""), ("S.anon", "attribute", "struct {...} anon", "S"),
-               ("S.anon.in", "attribute", "int in", "S.anon"), ("S.p", "attribute", "int p", "S"),
-               ("origin", "variable", "struct point {...} origin", ""), ("point", "struct", "struct point", ""),
-               ("point.x", "attribute", "int x", "point"), ("e1", "variable", "enum {...} e1", ""),
-               ("A1", "constant", "A1", "")]),
-])
-def test_an_anonymous_struct_is_named_by_what_it_defines(path, symbols):
+ANONYMOUS_SYMBOLS = [("v", "variable", "struct {...} v", ""), ("v.a", "attribute", "int a", "v"),
+                     ("T", "type", "typedef struct {...} T", ""), ("T.a", "attribute", "int a", "T"),
+                     ("U", "type", "typedef union {...} *U", ""), ("U.u", "attribute", "int u", "U"),
+                     ("S", "struct", "struct S", ""), ("S.anon", "attribute", "struct {...} anon", "S"),
+                     ("S.anon.in", "attribute", "int in", "S.anon"), ("S.p", "attribute", "int p", "S"),
+                     ("origin", "variable", "struct point {...} origin", ""), ("point", "struct", "struct point", ""),
+                     ("point.x", "attribute", "int x", "point"), ("e1", "variable", "enum {...} e1", ""),
+                     ("A1", "constant", "A1", "")]
+
+
+@pytest.mark.parametrize("path", ["a.c", "a.cpp"])
+def test_an_anonymous_struct_is_named_by_what_it_defines(path):
     """`struct { int a; } v;` is the variable v, its signature `struct {...} v`, and `typedef struct { int a; } T;`
-    the type T; their members are theirs (`T.a`; C indexes no member). The signature was `struct`, the name after
+    the type T; their members are theirs (`T.a`). The signature was `struct`, the name after
     the body cut off, a typedef's members were the file's (`a`), and a named struct a variable's declaration
     defines (`struct point {...} origin`), or an anonymous enum's constants, the variable's (`origin.point`)."""
     facts = extract(path, ANONYMOUS_STRUCTS)
     assert not facts.errors
-    assert [(_local(s.id), s.kind, s.signature, _local(s.parent)) for s in facts.symbols[1:]] == symbols
+    assert [(_local(s.id), s.kind, s.signature, _local(s.parent)) for s in facts.symbols[1:]] == ANONYMOUS_SYMBOLS
+
+
+MEMBER_FORMS = b"struct point {\n  int x, y;\n  char *name;\n  int v[3];\n  int (*cb)(int);\n  unsigned f : 1;\n};\n"
+MEMBER_FORMS_SYMBOLS = [("point", "point", "struct", 1, 1, 7, 1, ""),
+                        ("point.x", "point.x", "attribute", 2, 3, 2, 11, "point"),
+                        ("point.y", "point.y", "attribute", 2, 3, 2, 11, "point"),
+                        ("point.name", "point.name", "attribute", 3, 3, 3, 13, "point"),
+                        ("point.v", "point.v", "attribute", 4, 3, 4, 11, "point"),
+                        ("point.cb", "point.cb", "attribute", 5, 3, 5, 17, "point"),
+                        ("point.f", "point.f", "attribute", 6, 3, 6, 17, "point")]
+
+
+@pytest.mark.parametrize("path, source, symbols", [
+    ("a.c", b"struct point { int x; int y; };\n",
+     [("point", "point", "struct", 1, 1, 1, 30, ""), ("point.x", "point.x", "attribute", 1, 16, 1, 21, "point"),
+      ("point.y", "point.y", "attribute", 1, 23, 1, 28, "point")]),
+    ("a.c", b"typedef struct {\n  int a;\n  char *b;\n} pair_t;\n",
+     [("pair_t", "pair_t", "type", 1, 1, 4, 9, ""), ("pair_t.a", "pair_t.a", "attribute", 2, 3, 2, 8, "pair_t"),
+      ("pair_t.b", "pair_t.b", "attribute", 3, 3, 3, 10, "pair_t")]),
+    ("a.c", b"union val { int i; float f; };\n",
+     [("val", "val", "union", 1, 1, 1, 29, ""), ("val.i", "val.i", "attribute", 1, 13, 1, 18, "val"),
+      ("val.f", "val.f", "attribute", 1, 20, 1, 27, "val")]),
+    ("a.c", b"struct outer {\n  struct inner { int deep; } in;\n};\n",
+     [("outer", "outer", "struct", 1, 1, 3, 1, ""),
+      ("outer.in", "outer.in", "attribute", 2, 3, 2, 32, "outer"),
+      ("outer.inner", "outer.inner", "struct", 2, 3, 2, 28, "outer"),
+      ("outer.inner.deep", "outer.inner.deep", "attribute", 2, 18, 2, 26, "outer.inner")]),
+    ("a.c", MEMBER_FORMS, MEMBER_FORMS_SYMBOLS),
+    ("a.cpp", MEMBER_FORMS, [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in MEMBER_FORMS_SYMBOLS]),
+])
+def test_a_structs_or_unions_members_are_its_attributes(path, source, symbols):
+    """A C struct's or union's members are its attributes, as a C++ class's fields are (`point.x`, a typedef's
+    anonymous struct's `pair_t.a`); one declared through a pointer, an array or a function pointer (`char *name`,
+    `int (*cb)(int)`) too. C indexed no member, C++ only those declared by a plain name."""
+    facts = extract(path, source)
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in facts.symbols[1:]]
+    assert (facts.errors, got) == ([], symbols)
 
 
 @pytest.mark.parametrize("path, source, sid, parent", [
@@ -892,9 +928,10 @@ STRUCT_DEFINE = b"struct s {\n  int a;\n#define S_A 1\n  int b;\n};\n"
                               ("e.E4", "e.E4", "constant", 8, 3, 8, 4, "e"), ("E4", "E4", "macro", 9, 1, 10, 5, ""),
                               ("e.E5", "e.E5", "constant", 11, 3, 11, 4, "e"), ("e.E6", "e.E6", "constant", 14, 3, 14, 4, "e")],
      [("e.def", 7, 1)]),
-    ("a.c", STRUCT_DEFINE, [("s", "s", "struct", 1, 1, 5, 1, ""), ("S_A", "S_A", "constant", 3, 1, 3, 13, "")], []),
-    ("a.cpp", STRUCT_DEFINE, [("s", "s", "struct", 1, 1, 5, 1, ""), ("s.a", "s::a", "attribute", 2, 3, 2, 8, "s"),
-                              ("S_A", "S_A", "constant", 3, 1, 3, 13, ""), ("s.b", "s::b", "attribute", 4, 3, 4, 8, "s")], []),
+    *[(path, STRUCT_DEFINE, [("s", "s", "struct", 1, 1, 5, 1, ""), ("s.a", f"s{sep}a", "attribute", 2, 3, 2, 8, "s"),
+                             ("S_A", "S_A", "constant", 3, 1, 3, 13, ""),
+                             ("s.b", f"s{sep}b", "attribute", 4, 3, 4, 8, "s")], [])
+      for path, sep in (("a.c", "."), ("a.cpp", "::"))],
     ("a.c", b"int f(void) {\n#define LOCAL 1\n  return LOCAL;\n}\n",
      [("f", "f", "function", 1, 1, 4, 1, ""), ("LOCAL", "LOCAL", "constant", 2, 1, 2, 15, "")], []),
     ("a.cpp", b"namespace ns {\n#define M(a) a\n}\n",

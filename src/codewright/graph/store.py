@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 53  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 54  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -138,6 +138,8 @@ SCHEMA_VERSION = 53  # 2: refs.scope holds symbols.id; 3: signatures without com
 # kind base, and the class inherits from them; they were names
 # 53: typing's Generic and Protocol are left out of a Python class's resolution order (`class C(Generic[T], Base)`
 # inherits Base's members): outside the tree, they ended the search
+# 54: a C struct's or union's members are its attributes (`point.x`), as C++'s are, and in both one declared through a
+# pointer, an array or a function pointer (`char *name`, `int (*cb)(int)`); C indexed none, C++ only plain names
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

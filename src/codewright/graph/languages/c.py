@@ -1,5 +1,5 @@
-"""C: functions (a prototype counts until the file defines the function), structs, unions (in C++, which
-indexes members, an anonymous one's are the typedef's or variable's it defines: `T.a`), enums and their
+"""C: functions (a prototype counts until the file defines the function), structs and unions and their members
+(attributes, `point.x`; an anonymous one's are the typedef's or variable's it defines: `T.a`), enums and their
 constants, typedefs, macros (the file's wherever defined), global variables (also in an include guard, an
 `#ifdef` or `extern "C"`); `#include`s (level 1 for "quoted" includes, searched beside the file first, 0 for
 <system> ones)."""
@@ -72,6 +72,7 @@ DEFS_SCM = rf"""
 (union_specifier name: (type_identifier) @name body: (field_declaration_list)) @def.union
 (enum_specifier name: (type_identifier) @name body: (enumerator_list)) @def.enum
 (enumerator name: (identifier) @name) @def.constant
+(field_declaration declarator: {value_declarator("field_identifier")}) @def.attribute
 (type_definition declarator: {value_declarator("type_identifier")}) @def.type
 (preproc_def name: (identifier) @name) @def.constant
 (preproc_function_def name: (identifier) @name) @def.macro

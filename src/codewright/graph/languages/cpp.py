@@ -37,7 +37,6 @@ CPP_DEFS_SCM = (DEFS_SCM + file_declarations(FUNCTION, (*FILE_PARENTS, "template
 (field_declaration_list (declaration declarator: {FUNCTION}) @def.prototype)
 (field_declaration_list (declaration declarator: (operator_cast) @name) @def.prototype)
 (field_declaration_list (template_declaration (declaration declarator: {FUNCTION}) @def.prototype))
-(field_declaration declarator: (field_identifier) @name) @def.attribute
 (alias_declaration name: (type_identifier) @name) @def.type
 """)
 
