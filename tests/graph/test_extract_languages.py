@@ -903,6 +903,47 @@ def test_a_members_parent_is_its_type_where_the_file_defines_it(path, source, si
     assert found[sid] == parent
 
 
+NS_CLASS = b"namespace ns {\nstruct A { void f(); };\n}\n"
+
+
+@pytest.mark.parametrize("source, symbols", [
+    (NS_CLASS + b"using namespace ns;\nvoid A::f() {}\n",
+     [("ns", "ns", "namespace", 1, 1, 3, 1, ""), ("ns.A", "ns::A", "struct", 2, 1, 2, 22, "ns"),
+      ("ns.A.f", "ns::A::f", "method", 5, 1, 5, 14, "ns.A")]),
+    (b"namespace a { namespace b {\nclass C { int m(); };\n} }\nusing namespace a::b;\nint C::m() { return 1; }\n",
+     [("a", "a", "namespace", 1, 1, 3, 3, ""), ("a.b", "a::b", "namespace", 1, 15, 3, 1, "a"),
+      ("a.b.C", "a::b::C", "class", 2, 1, 2, 20, "a.b"), ("a.b.C.m", "a::b::C::m", "method", 5, 1, 5, 24, "a.b.C")]),
+    (NS_CLASS + b"namespace x {\nusing namespace ns;\nvoid A::f() {}\n}\n",  # in the directive's scope
+     [("ns", "ns", "namespace", 1, 1, 3, 1, ""), ("ns.A", "ns::A", "struct", 2, 1, 2, 22, "ns"),
+      ("x", "x", "namespace", 4, 1, 7, 1, ""), ("ns.A.f", "ns::A::f", "method", 6, 1, 6, 14, "ns.A")]),
+    (NS_CLASS + b"namespace x {\nusing namespace ns;\n}\nvoid A::f() {}\n",  # after it: no A where it stands
+     [("ns", "ns", "namespace", 1, 1, 3, 1, ""), ("ns.A", "ns::A", "struct", 2, 1, 2, 22, "ns"),
+      ("ns.A.f", "ns::A::f", "method", 2, 12, 2, 20, "ns.A"), ("x", "x", "namespace", 4, 1, 6, 1, ""),
+      ("A.f", "A::f", "method", 7, 1, 7, 14, "")]),
+    (b"using namespace std;\nvoid Foo::bar() {}\n",  # Foo in a header: the id names it as written
+     [("Foo.bar", "Foo::bar", "method", 2, 1, 2, 18, "")]),
+    (b"namespace ns { void f(); }\nusing namespace ns;\nvoid f() {}\n",  # ::f, another function than ns::f
+     [("ns", "ns", "namespace", 1, 1, 1, 26, ""), ("ns.f", "ns::f", "function", 1, 16, 1, 24, "ns"),
+      ("f", "f", "function", 3, 1, 3, 11, "")]),
+])
+def test_a_definition_after_a_using_directive_names_the_nominated_namespaces_class(source, symbols):
+    """`using namespace ns;` before `void A::f() {}`, where the file's A is ns's, defines `ns::A::f` as the
+    compiler reads it: the declaration in the class gives way to it, one symbol, as after `void ns::A::f() {}`.
+    It was `A::f` beside the declaration `ns::A::f`: the function twice in the file's outline, and `def
+    ns::A::f` found only the declaration. A head the file does not define stays as written."""
+    facts = extract("a.cpp", source)
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in facts.symbols[1:]]
+    assert (facts.errors, got) == ([], symbols)
+
+
+def test_a_using_directives_namespace_is_a_use():
+    """The namespace a using-directive names is a use of it, as it was, not a definition's name."""
+    facts = extract("a.cpp", b"using namespace ns;\nusing namespace a::b;\n")
+    assert [(r.name, r.kind, r.line, r.col, r.qualifier) for r in facts.references] == [
+        ("ns", "name", 1, 17, ""), ("a", "name", 2, 17, ""), ("b", "attribute", 2, 20, "a")]
+
+
 GLIBC_ENUM = b"enum\n{\n  _ISupper = 1,\n#define _ISupper _ISupper\n  _ISlower = 2,\n#define _ISlower _ISlower\n  _ISalpha\n};\n"
 SOCKET_ENUM = (b"enum sock\n{\n  STREAM = 1,\t/* reliable */\n#define STREAM STREAM\n  DGRAM = 2,\n#define DGRAM DGRAM\n"
                b"  NONBLOCK = 04000\n#define NONBLOCK NONBLOCK\n};\n")

@@ -140,6 +140,8 @@ SCHEMA_VERSION = 54  # 2: refs.scope holds symbols.id; 3: signatures without com
 # inherits Base's members): outside the tree, they ended the search
 # 54: a C struct's or union's members are its attributes (`point.x`), as C++'s are, and in both one declared through a
 # pointer, an array or a function pointer (`char *name`, `int (*cb)(int)`); C indexed none, C++ only plain names
+# 48: C++'s `void A::f() {}` after `using namespace ns;`, the file's A being ns's, is `ns::A::f`, one symbol with the
+# declaration in the class: it was `A::f` beside it
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

@@ -1,5 +1,6 @@
 """C++: C's definitions plus classes, namespaces, methods (in a class body, or out of
-line as `Class::method`, which nests under Class), templates. Qualnames use `::`."""
+line as `Class::method`, which nests under Class, the file's `ns::Class` after `using namespace ns;`),
+templates. Qualnames use `::`."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ CPP_DEFS_SCM = (DEFS_SCM + file_declarations(FUNCTION, (*FILE_PARENTS, "template
 (field_declaration_list (declaration declarator: (operator_cast) @name) @def.prototype)
 (field_declaration_list (template_declaration (declaration declarator: {FUNCTION}) @def.prototype))
 (alias_declaration name: (type_identifier) @name) @def.type
+(using_declaration "namespace" [(identifier) (qualified_identifier)] @name) @using
 """)
 
 CPP_REFS_SCM = REFS_SCM + r"""

@@ -22,6 +22,8 @@ Capture names in DEFS queries:
   @scope        a container that is not a symbol (a Rust `impl`, C's anonymous struct body), @scope.name its
                 type (the typedef or variable that names the anonymous struct)
   @import       an import statement, handed to Spec.imports
+  @using        C++'s using-directive (`using namespace ns;`), @name the namespace: a qualified name after it
+                (`void A::f() {}`) whose head the file defines only in that namespace is that namespace's (`ns::A::f`)
   @package      the package or namespace prefix of every qualname (Go, Java)
   @directives   a node whose preprocessor lines the grammar misreads: they are parsed apart from the rest of
                 the file (`_directive_lines`). Those of Spec.directives_in always; one a pattern captures (C's
@@ -156,7 +158,8 @@ def extract(spec: Spec, path: str, src: Source) -> FileFacts:
             imp.line = node.start_point[0] + 1
             imp.scope = None if scope == module_id else scope
             facts.imports.append(imp)
-    names = [_span(d.name_node) for d in defs if d.name_node is not None and d.name_node.type not in _COMPUTED]
+    names = [_span(d.name_node) for d in defs  # a using-directive's namespace is a use
+             if d.name_node is not None and d.name_node.type not in _COMPUTED and d.kind != "using"]
     found = [_references(spec, src, r, scopes, names) for r in roots]  # and the uses on lines parsed apart
     facts.references = found[0] if len(found) == 1 else list(heapq.merge(*found, key=attrgetter("line", "col")))
     facts.chunks = code_chunks(src, package or module_name, spans)
@@ -208,6 +211,9 @@ def _collect_defs(spec: Spec, src: Source, roots: list[Node]) -> tuple[list[_Def
         name_node = _recovered_name(names[0]) if names else None
         if "scope" in caps:
             defs.append(_Def(caps["scope"][0], "scope", name_node, is_scope=True))
+            continue
+        if "using" in caps:
+            defs.append(_Def(caps["using"][0], "using", name_node))
             continue
         for key, nodes in caps.items():
             if key.startswith("def."):
@@ -305,6 +311,7 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
     ranges = []
     stack: list[_Open] = []
     hollow: set[str] = set()  # ids of @members definitions
+    usings: list[tuple[int, list[str], list[str]]] = []  # (end of its scope, parts of that scope, its namespace's)
     for d in defs:
         node = d.node
         span = _span(node)
@@ -319,7 +326,12 @@ def _symbols(spec: Spec, src: Source, defs: list[_Def], module_id: str, package:
             parts = [d.receiver] + parts
         if not parts:
             continue
+        if d.kind == "using":
+            usings.append((stack[-1].end if stack else len(src.data), parent_parts, parts))
+            continue
         qual_parts = parent_parts + parts
+        if len(parts) > 1 and usings and module_id + ".".join(qual_parts[:-1]) not in by_id:
+            qual_parts = _nominated(qual_parts, parts, usings, span[0], by_id, module_id)
         if d.is_scope:
             stack.append(_Open(span, qual_parts, None, True, node))
             continue
@@ -401,6 +413,23 @@ def _head(spec: Spec, node: Node) -> Node:
         if child.type not in skipped:
             return child
     return node
+
+
+def _nominated(qual_parts: list[str], parts: list[str], usings: list[tuple[int, list[str], list[str]]], start: int,
+               known: dict[str, Symbol], module_id: str) -> list[str]:
+    """The qualified name (`A::f`, in a scope whose parts `qual_parts` add) of a definition at byte `start` whose
+    head the file defines in no scope there, as C++ looks it up: in the namespaces the using-directives in
+    effect nominate (`using namespace ns;` before `void A::f() {}`, the file's class A in ns), a nominated name
+    first in the scope of its directive (`namespace x { using namespace ns; }`: x::ns, then ns). The first that
+    names a symbol of the file (`known`) is the definition's; `A::f` was a symbol beside its declaration
+    `ns::A::f`, the class's member in the same file twice."""
+    for end, outer, nominated in reversed(usings):
+        if end <= start:
+            continue
+        for found in (outer + nominated + parts, nominated + parts):
+            if module_id + ".".join(found[:-1]) in known:
+                return found
+    return qual_parts
 
 
 def _holds(node: Node, start: int) -> bool:
