@@ -759,7 +759,8 @@ def test_dynamic_imports_and_typescripts_import_require(path, source, imports):
      [("node_ptr", "type", 1, ""), ("callback_t", "type", 2, ""), ("vec3", "type", 3, ""), ("names", "variable", 4, ""),
       ("gp", "variable", 5, ""), ("cb", "variable", 6, ""), ("width", "variable", 7, ""), ("height", "variable", 7, "")]),
     ("a.c", b"typedef struct node { int x; } node_t;\nenum color { RED, GREEN = 2 };\n",
-     [("node_t", "type", 1, ""), ("node", "struct", 1, ""), ("node.x", "attribute", 1, "node"), ("color", "enum", 2, ""), ("color.RED", "constant", 2, "color"),
+     [("node_t", "type", 1, ""), ("node", "struct", 1, ""), ("node.x", "attribute", 1, "node"), ("color", "enum", 2, ""),
+      ("color.RED", "constant", 2, "color"),
       ("color.GREEN", "constant", 2, "color")]),
     # C++: constructors, destructors, conversions, member templates, references, template classes
     ("a.cpp", (b"class W {\n public:\n  W();\n  ~W();\n  operator bool() const;\n  template <typename T> void put(T v);\n"
@@ -873,7 +874,8 @@ MEMBER_FORMS_SYMBOLS = [("point", "point", "struct", 1, 1, 7, 1, ""),
       ("outer.inner", "outer.inner", "struct", 2, 3, 2, 28, "outer"),
       ("outer.inner.deep", "outer.inner.deep", "attribute", 2, 18, 2, 26, "outer.inner")]),
     ("a.c", MEMBER_FORMS, MEMBER_FORMS_SYMBOLS),
-    ("a.cpp", MEMBER_FORMS, [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in MEMBER_FORMS_SYMBOLS]),
+    ("a.cpp", MEMBER_FORMS, [(sid, qualname.replace(".", "::"), *rest)
+                             for sid, qualname, *rest in MEMBER_FORMS_SYMBOLS]),
 ])
 def test_a_structs_or_unions_members_are_its_attributes(path, source, symbols):
     """A C struct's or union's members are its attributes, as a C++ class's fields are (`point.x`, a typedef's
@@ -901,6 +903,31 @@ def test_a_members_parent_is_its_type_where_the_file_defines_it(path, source, si
     a Rust impl's type, a prototype) where the file defines it, else the module; the id names the type either way."""
     found = {_local(s.id): _local(s.parent) for s in extract(path, source).symbols[1:]}
     assert found[sid] == parent
+
+
+ENUMS = b"typedef enum { RED, GREEN } Color;\nenum shade { DARK };\ntypedef enum tone { LOW } tone_t;\nenum { A1 } e1;\n"
+ENUMS_SYMBOLS = [("Color", "Color", "type", 1, 1, 1, 34, ""),
+                 ("Color.RED", "Color.RED", "constant", 1, 16, 1, 18, "Color"),
+                 ("Color.GREEN", "Color.GREEN", "constant", 1, 21, 1, 25, "Color"),
+                 ("shade", "shade", "enum", 2, 1, 2, 19, ""),
+                 ("shade.DARK", "shade.DARK", "constant", 2, 14, 2, 17, "shade"),
+                 ("tone_t", "tone_t", "type", 3, 1, 3, 33, ""), ("tone", "tone", "enum", 3, 9, 3, 25, ""),
+                 ("tone.LOW", "tone.LOW", "constant", 3, 21, 3, 23, "tone"),
+                 ("e1", "e1", "variable", 4, 1, 4, 15, ""), ("A1", "A1", "constant", 4, 8, 4, 9, "")]
+
+
+@pytest.mark.parametrize("path, symbols", [
+    ("a.c", ENUMS_SYMBOLS),
+    ("a.cpp", [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in ENUMS_SYMBOLS]),
+])
+def test_a_typedefs_anonymous_enum_holds_its_constants(path, symbols):
+    """`typedef enum { RED } Color;` holds `Color.RED`, as `enum shade { DARK };` holds `shade.DARK`: the constants
+    were the file's (`RED`), where a named enum's are its own. A variable's anonymous enum names no type: its
+    constants stay the file's (`A1`)."""
+    facts = extract(path, ENUMS)
+    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+           for s in facts.symbols[1:]]
+    assert (facts.errors, got) == ([], symbols)
 
 
 NS_CLASS = b"namespace ns {\nstruct A { void f(); };\n}\n"

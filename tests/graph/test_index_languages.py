@@ -217,6 +217,33 @@ def test_export_star_takes_underscored_names_too(tmp_path) -> None:
         assert resolved(ix, "use.ts") == [("", "_internal", 2, 1, "a.ts::_internal")]
 
 
+COLORS_H = "typedef enum { RED, GREEN } Color;\nenum shade { DARK };\ntypedef struct { int count; } Bag;\n"
+MODES_H = "enum class Mode { Read };\nenum Plain { Write };\nnamespace ns { enum Inner { Deep }; }\n"
+
+
+@pytest.mark.parametrize("files, path, refs", [
+    ({"colors.h": COLORS_H, "paint.c": '#include "colors.h"\nint f(void) { return RED + DARK + GREEN + count; }\n'},
+     "paint.c", [("", "RED", 2, 22, "colors.h::Color.RED"), ("", "DARK", 2, 28, "colors.h::shade.DARK"),
+                 ("", "GREEN", 2, 35, "colors.h::Color.GREEN")]),
+    ({"same.c": "enum shade { DARK };\nint f(void) { return DARK; }\n"},
+     "same.c", [("", "DARK", 2, 22, "same.c::shade.DARK")]),
+    ({"modes.h": MODES_H, "use.cpp": '#include "modes.h"\nint f() { return Read + Write + Deep; }\n'},
+     "use.cpp", [("", "Write", 2, 25, "modes.h::Plain.Write")]),
+])
+def test_a_c_enums_constants_are_names_of_the_file_around_it(tmp_path, files: dict, path: str, refs: list) -> None:
+    """A bare `DARK` names `shade.DARK` of `enum shade { DARK };`, in its file and in those including it, as C and
+    C++ put an enum's constants in the scope around it; not a C++ `enum class`'s (`Mode::Read` only) nor a member's
+    (`count`). A named enum's constants resolved nowhere, a typedef's anonymous enum's as the file's own names.
+    The cold build and an update, which reads the stored rows, resolve alike."""
+    root = make_repo(tmp_path / "r", files)
+    with Index.open(root) as index:
+        index.build()
+        cold = resolved(index, path)
+        (root / path).write_text(files[path] + "\n")
+        index.update([path])
+        assert (cold, resolved(index, path)) == (refs, refs)
+
+
 def test_definition_across_languages_by_position(index: Index) -> None:
     assert [s.id for s in index.definitions("main.go:8:30")] == ["internal/store/store.go::Open"]
 

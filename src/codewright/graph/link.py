@@ -41,6 +41,14 @@ from codewright.graph.store import bare_name, split_id
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 _READ_FROM_CLASS = (*SELF_PREFIXES, SUPER_PREFIX)  # the qualifiers that read `self.x.y`, `super().x`, `super(C).x`
 _QUALIFIER_HEAD = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"  # SQL: `mod` of `mod.Class`
+_SCOPED_ENUMS = ("enum class ", "enum struct ")  # C++'s enums whose constants are theirs alone (SQL: StoredTables.top)
+
+
+def spills_constants(language: str | None, kind: str, signature: str) -> bool:
+    """Whether the constants of a file's top-level symbol are the file's names too: a C or C++ enum's (`enum color
+    { RED };`, a typedef's `typedef enum { RED } Color;`), which the language puts in the scope around the enum, so
+    that a bare `RED` names `color.RED`; not those of C++'s `enum class`, which only `Color::RED` names."""
+    return language in ("c", "cpp") and kind in ("enum", "type") and not signature.startswith(_SCOPED_ENUMS)
 
 
 class FactsWriter:
@@ -185,6 +193,7 @@ class _Memory:
             found.names.update(s[1] for s in item.symbols)
             module_sid = f"{item.path}::"
             top: dict[str, str] = {}
+            spilling: set[str] = set()  # the top-level symbols whose constants are the file's names too
             for sid, name, _q, kind, *_rest, signature, _doc, parent in item.symbols:
                 if kind == "module":
                     continue
@@ -193,8 +202,12 @@ class _Memory:
                 qual = sid[len(module_sid):]
                 if parent is not None and parent != module_sid:
                     found.members[parent].setdefault(name, sid)
+                    if kind == "constant" and parent in spilling:
+                        top.setdefault(name, sid)
                 elif "." not in qual:  # see StoredTables.top
                     top.setdefault(name, sid)
+                    if spills_constants(item.language, kind, signature):
+                        spilling.add(sid)
                 else:  # see StoredTables.members
                     found.members[module_sid + qual.rpartition(".")[0]].setdefault(name, sid)
             found.top[item.path] = top
@@ -244,15 +257,20 @@ class StoredTables:
         return self._by_dir.get(directory, [])
 
     def top(self, path: str) -> dict[str, str]:
-        """The file's top-level names. A member whose owner the file does not define (a Go method of a type of
-        another file of the package, a Rust impl's, C++'s `W::ref`) is the module's child but no name of it: a
-        bare `Mark()` beside `func (c *Command) Mark()` calls the function Mark."""
+        """The file's top-level names, and the constants of its top-level C or C++ enums (`spills_constants`). A
+        member whose owner the file does not define (a Go method of a type of another file of the package, a Rust
+        impl's, C++'s `W::ref`) is the module's child but no name of it: a bare `Mark()` beside `func (c *Command)
+        Mark()` calls the function Mark."""
         module_sid = f"{path}::"
         rows = self.conn.execute(
             "SELECT s.name, s.sid FROM symbols s JOIN files f ON f.id=s.file_id WHERE f.path=?"
-            " AND s.kind != 'module' AND (s.parent IS NULL OR s.parent = ?) AND instr(substr(s.sid, ?), '.') = 0"
+            " AND s.kind != 'module' AND ((s.parent IS NULL OR s.parent = ?) AND instr(substr(s.sid, ?), '.') = 0"
+            " OR s.kind = 'constant' AND f.language IN ('c', 'cpp') AND s.parent IN (SELECT p.sid FROM symbols p"
+            " JOIN files pf ON pf.id=p.file_id WHERE pf.path=? AND p.parent = ? AND instr(substr(p.sid, ?), '.') = 0"
+            " AND p.kind IN ('enum', 'type') AND p.signature NOT GLOB 'enum class *'"
+            " AND p.signature NOT GLOB 'enum struct *'))"
             " ORDER BY s.id DESC",
-            (path, module_sid, len(module_sid) + 1),
+            (path, module_sid, len(module_sid) + 1, path, module_sid, len(module_sid) + 1),
         )
         return dict(rows.fetchall())
 

@@ -142,6 +142,9 @@ SCHEMA_VERSION = 54  # 2: refs.scope holds symbols.id; 3: signatures without com
 # pointer, an array or a function pointer (`char *name`, `int (*cb)(int)`); C indexed none, C++ only plain names
 # 48: C++'s `void A::f() {}` after `using namespace ns;`, the file's A being ns's, is `ns::A::f`, one symbol with the
 # declaration in the class: it was `A::f` beside it
+# 49: a C/C++ typedef's anonymous enum holds its constants (`typedef enum { RED } Color;`: `Color.RED`, it was
+# `RED`), and a bare use of a top-level enum's constant resolves to it (not C++'s `enum class`'s): a named one's
+# resolved nowhere
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

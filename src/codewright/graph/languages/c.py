@@ -55,10 +55,14 @@ def bodies_in_place(parents: tuple[str, ...]) -> str:
     """The body of an anonymous struct or union that a typedef, a member or a file's variable defines in place is
     a scope named by what it defines (`typedef struct { int a; } T;` holds `T.a`; `struct { int a; } v;` `v.a`):
     its members were the file's or, as the struct the declaration may define (`struct point { int x; } origin;`,
-    `point`), the variable's. A variable is the file's only under `parents`, as in file_declarations."""
+    `point`), the variable's. A typedef's anonymous enum holds its constants as a named enum does (`typedef enum {
+    RED } Color;` holds `Color.RED`, as `enum color { RED };` `color.RED`); a variable's are the file's. A variable
+    is the file's only under `parents`, as in file_declarations."""
     body = "[(struct_specifier !name body: (_) @scope) (union_specifier !name body: (_) @scope)]"
+    typedef = "[(struct_specifier !name body: (_) @scope) (union_specifier !name body: (_) @scope)" \
+              " (enum_specifier !name body: (_) @scope)]"
     variable = value_declarator("identifier", "scope.name")
-    found = [f"(type_definition type: {body} declarator: {value_declarator('type_identifier', 'scope.name')})",
+    found = [f"(type_definition type: {typedef} declarator: {value_declarator('type_identifier', 'scope.name')})",
              f"(field_declaration type: {body} declarator: {value_declarator('field_identifier', 'scope.name')})"]
     for parent in parents:
         found += [f"({parent} (declaration type: {body} declarator: {variable}))",
