@@ -64,6 +64,24 @@ JAVA_IMPLICIT_THIS = {  # a bare call in Java can name an (inherited) method
     "b/B.java": "package b;\npublic class B { void helper() {} }\n",
 }
 
+C_NO_THIS = {  # a bare `count` in C is a local or a global, no struct's member; in C++ it may be this->count
+    "a.c": "int run(void) { int count = 0; count++; count++; return count + helper(); }\n",
+    "bag.h": "struct bag { int count; };\n",
+    "help.c": "int helper(void) { return 0; }\n",
+}
+
+C_ENUM_BY_NAME = {  # an enum's constant is a name of the file around it, which a C file names bare
+    "a.c": "int run(void) { return DARK + DARK + DARK + helper(); }\n",
+    "shade.h": "enum shade { DARK };\n",
+    "help.c": "int helper(void) { return 0; }\n",
+}
+
+CPP_IMPLICIT_THIS = {
+    "a.cpp": "int Box::run() { return count + count + count + helper(); }\n",
+    "bag.h": "class Bag { int count; };\n",
+    "help.cpp": "int helper() { return 0; }\n",
+}
+
 JS_THROUGH_THE_OBJECT = {  # `res.send = ...` is named as res.send: not by a bare `send()`, nor `req.send()`
     "a.js": "send(); send(); send();\nreq.send(); req.send();\n",
     "b.js": "res.send = function send() {};\n",
@@ -93,6 +111,9 @@ CLASS_MEMBERS = {  # reached through values no import names, as in Python: left 
     (GO_MEMBERS, ["b/list.go:", "  type L struct", "  func (l L) Count() int"]),
     (RUST_FIELDS, ["c.rs:", "  pub struct W", "  W.depth: pub fn depth(&self)"]),
     (JAVA_IMPLICIT_THIS, ["b/B.java:"]),
+    (C_NO_THIS, ["help.c:", "  int helper(void)"]),
+    (CPP_IMPLICIT_THIS, ["bag.h:", "  class Bag"]),
+    (C_ENUM_BY_NAME, ["shade.h:", "  enum shade"]),
     (JS_THROUGH_THE_OBJECT, ["c.js:", "  res.start = function start()"]),
     (FUNCTION_LOCAL, ["b.ts:", "  page =", "      open()"]),
     (CLASS_MEMBERS, ["b.ts:", "  page =", "      close()"]),

@@ -35,20 +35,13 @@ from codewright.graph.resolve import (
     go_receiver,
     is_package_init,
     local_imports,
+    spills_constants,
 )
 from codewright.graph.store import bare_name, split_id
 
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 _READ_FROM_CLASS = (*SELF_PREFIXES, SUPER_PREFIX)  # the qualifiers that read `self.x.y`, `super().x`, `super(C).x`
 _QUALIFIER_HEAD = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"  # SQL: `mod` of `mod.Class`
-_SCOPED_ENUMS = ("enum class ", "enum struct ")  # C++'s enums whose constants are theirs alone (SQL: StoredTables.top)
-
-
-def spills_constants(language: str | None, kind: str, signature: str) -> bool:
-    """Whether the constants of a file's top-level symbol are the file's names too: a C or C++ enum's (`enum color
-    { RED };`, a typedef's `typedef enum { RED } Color;`), which the language puts in the scope around the enum, so
-    that a bare `RED` names `color.RED`; not those of C++'s `enum class`, which only `Color::RED` names."""
-    return language in ("c", "cpp") and kind in ("enum", "type") and not signature.startswith(_SCOPED_ENUMS)
 
 
 class FactsWriter:
@@ -257,7 +250,8 @@ class StoredTables:
         return self._by_dir.get(directory, [])
 
     def top(self, path: str) -> dict[str, str]:
-        """The file's top-level names, and the constants of its top-level C or C++ enums (`spills_constants`). A
+        """The file's top-level names, and the constants of its top-level C or C++ enums (`spills_constants`: the
+        SQL says it again, `enum class` by its signature's start, `SCOPED_ENUMS`). A
         member whose owner the file does not define (a Go method of a type of another file of the package, a Rust
         impl's, C++'s `W::ref`) is the module's child but no name of it: a bare `Mark()` beside `func (c *Command)
         Mark()` calls the function Mark."""

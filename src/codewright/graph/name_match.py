@@ -24,45 +24,49 @@ import sqlite3
 from collections import defaultdict
 
 from codewright.graph.files import is_vendored
+from codewright.graph.resolve import spills_constants
 from codewright.graph.store import split_id
 
 
 def name_edges(conn: sqlite3.Connection) -> list[tuple[int, str, int, float]]:
     """(file id, target symbol id, uses, share): the file's uses of a name that imports left
     unresolved, and the share of them each of the k definitions they may name gets (1/k)."""
-    families = {
-        file_id: _FAMILY.get(language, language)
+    languages = {
+        file_id: language
         for file_id, path, language in conn.execute(
             "SELECT id, path, language FROM files WHERE status='indexed' AND language IS NOT NULL"
             " AND language != 'python'")
         if not is_vendored(path)
     }
-    if not families:
+    if not languages:
         return []
-    definers = _definers(conn, families)
+    families = {file_id: _FAMILY.get(language, language) for file_id, language in languages.items()}
+    definers = _definers(conn, languages)
     edges = []
     for file_id, family in families.items():
+        implicit_this = languages[file_id] in _IMPLICIT_THIS
         bound = _imported_names(conn, file_id)
         for name, qualifier, member, uses in conn.execute(
                 "SELECT name, qualifier, kind = 'attribute', count(*) FROM refs WHERE file_id=? AND target IS NULL"
                 " GROUP BY name, qualifier, kind = 'attribute'", (file_id,)):
             if name in bound or qualifier.split(".", 1)[0] in bound:
                 continue
-            defs = [(sid, where) for owner in _owners(family, qualifier, member)
+            defs = [(sid, where) for owner in _owners(family, qualifier, member, implicit_this)
                     for sid, where in definers.get((family, name, owner), ()) if where != file_id]
             edges.extend((file_id, sid, uses, 1 / len(defs)) for sid, _ in defs)
     return edges
 
 
-def _owners(family: str, qualifier: str, member: bool) -> tuple[str, ...]:
+def _owners(family: str, qualifier: str, member: bool, implicit_this: bool) -> tuple[str, ...]:
     """The owners (see `_definers`) of what a use can name: `x.name` (or a field named in a struct
-    literal) a member, a bare `name` a top-level definition, or in Java and C++ a member too (of
-    `this`, implicit)."""
+    literal) a member, a bare `name` a top-level definition, or in a Java or C++ file (`implicit_this`) a
+    member too (of `this`, implicit); not in a C file, which shares C++'s family: a C function's `count` is a
+    local or a global, no struct's member."""
     if family == "javascript":
         return (qualifier.rsplit(".", 1)[-1].lower(),)
     if qualifier or member:
         return (_MEMBER,)
-    return ("", _MEMBER) if family in _IMPLICIT_THIS else ("",)
+    return ("", _MEMBER) if implicit_this else ("",)
 
 
 def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
@@ -74,21 +78,24 @@ def _imported_names(conn: sqlite3.Connection, file_id: int) -> set[str]:
     return found
 
 
-def _definers(conn: sqlite3.Connection, families: dict[int, str]) -> dict[tuple[str, str, str], list[tuple[str, int]]]:
+def _definers(conn: sqlite3.Connection, languages: dict[int, str]) -> dict[tuple[str, str, str], list[tuple[str, int]]]:
     """(language family, name, owner) -> [(symbol id, file id)] of the definitions a use may name.
-    The owner is "" for a top-level definition and "." for a member (a method, a field, what a
-    class or struct holds); in JavaScript, the lowercased object a member is assigned to."""
+    The owner is "" for a top-level definition (a C enum's constant too, a name of the scope around the enum) and
+    "." for a member (a method, a field, what a class or struct holds); in JavaScript, the lowercased object a
+    member is assigned to."""
     found: dict[tuple[str, str, str], list[tuple[str, int]]] = defaultdict(list)
     rows = conn.execute(
-        "SELECT s.name, s.sid, s.file_id, s.kind, p.kind FROM symbols s LEFT JOIN symbols p ON p.sid = s.parent"
-        " WHERE s.kind != 'module' AND NOT (p.kind IN ('function', 'method')"
+        "SELECT s.name, s.sid, s.file_id, s.kind, p.kind, p.signature FROM symbols s"
+        " LEFT JOIN symbols p ON p.sid = s.parent WHERE s.kind != 'module' AND NOT (p.kind IN ('function', 'method')"
         " AND s.start_line BETWEEN p.start_line AND p.end_line)")  # a function's own definitions
-    for name, sid, file_id, kind, parent_kind in rows:
-        family = families.get(file_id)
-        if family is None or len(name) < _MATCHED_NAME_MIN:
+    for name, sid, file_id, kind, parent_kind, parent_signature in rows:
+        language = languages.get(file_id)
+        if language is None or len(name) < _MATCHED_NAME_MIN:
             continue
+        family = _FAMILY.get(language, language)
         if family != "javascript":
-            member = kind in _MEMBER_KINDS or parent_kind in _CONTAINERS
+            member = (kind in _MEMBER_KINDS or parent_kind in _CONTAINERS) and not (
+                kind == "constant" and spills_constants(language, parent_kind, parent_signature))
             found[(family, name, _MEMBER if member else "")].append((sid, file_id))
         elif _js_member(sid, parent_kind):
             found[(family, name, split_id(sid)[1].split(".", 1)[0].lower())].append((sid, file_id))
@@ -109,4 +116,4 @@ _CLASSES = frozenset({"class", "interface"})
 _MEMBER = "."
 _MEMBER_KINDS = frozenset({"method", "attribute"})
 _CONTAINERS = frozenset({"class", "interface", "struct", "enum", "trait", "union"})
-_IMPLICIT_THIS = frozenset({"java", "c"})  # C++ shares C's family
+_IMPLICIT_THIS = frozenset({"java", "cpp"})  # languages whose bare names may be members

@@ -97,6 +97,16 @@ _PY_FORMS = ("/__init__.py", ".py", ".pyw", "/__init__.pyi", ".pyi")
 _FORM_RANK = {form: rank for rank, form in enumerate(_PY_FORMS)}
 
 
+SCOPED_ENUMS = ("enum class ", "enum struct ")  # C++'s enums whose constants are theirs alone
+
+
+def spills_constants(language: str | None, kind: str, signature: str) -> bool:
+    """Whether the constants a symbol holds are names of the scope around it too: a C or C++ enum's (`enum color
+    { RED };`, a typedef's `typedef enum { RED } Color;`), which the language puts there, so that a bare `RED`
+    names `color.RED`; not those of C++'s `enum class`, which only `Color::RED` names."""
+    return language in ("c", "cpp") and kind in ("enum", "type") and not signature.startswith(SCOPED_ENUMS)
+
+
 def is_layout_file(path: str) -> bool:
     """Whether the file's text, not only its path, changes what imports resolve to (go.mod, a tsconfig, a
     package.json)."""
