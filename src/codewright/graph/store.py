@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 54  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 56  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -140,9 +140,9 @@ SCHEMA_VERSION = 54  # 2: refs.scope holds symbols.id; 3: signatures without com
 # inherits Base's members): outside the tree, they ended the search
 # 54: a C struct's or union's members are its attributes (`point.x`), as C++'s are, and in both one declared through a
 # pointer, an array or a function pointer (`char *name`, `int (*cb)(int)`); C indexed none, C++ only plain names
-# 48: C++'s `void A::f() {}` after `using namespace ns;`, the file's A being ns's, is `ns::A::f`, one symbol with the
+# 55: C++'s `void A::f() {}` after `using namespace ns;`, the file's A being ns's, is `ns::A::f`, one symbol with the
 # declaration in the class: it was `A::f` beside it
-# 49: a C/C++ typedef's anonymous enum holds its constants (`typedef enum { RED } Color;`: `Color.RED`, it was
+# 56: a C/C++ typedef's anonymous enum holds its constants (`typedef enum { RED } Color;`: `Color.RED`, it was
 # `RED`), and a bare use of a top-level enum's constant resolves to it (not C++'s `enum class`'s): a named one's
 # resolved nowhere
 DB_NAME = "index.db"
