@@ -220,6 +220,7 @@ SUPER_D = "from c import C\n\n\nclass D(C):\n    def m(self):\n        return su
 USE_INHERITED = "import c\nfrom b import B\nB.m()\nc.C.m()\n"
 SHADOWING_A = "from a import A\n\n\nclass A(A):\n    def n(self):\n        return self.m()\n\n\nA.m()\n"
 SUPER_OF_B = "from c import C\nfrom top import B\n\n\nclass E(C):\n    def m(self):\n        return super(B, self).m()\n"
+INSTANCES = "import c\nfrom b import B\nB().m()\nc.C(1).m()\n"
 INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.py": SUB_B, "c.py": SUB_C,
               "d.py": SUPER_D, "use.py": USE_INHERITED}
 
@@ -251,10 +252,15 @@ INHERITING = {"a.py": BASE_M, "z.py": BASE_M.replace("class A", "class Z"), "b.p
                                         "class G(Generic[T], B):\n    def n(self):\n        return self.m()\n"},
                  [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
                  id="a-base-after-typing's-generic-gains-a-member"),
+    pytest.param({**INHERITING, "i.py": INSTANCES}, [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="the-class-an-instance-is-made-of-gains-a-member"),
+    pytest.param({**INHERITING, "mid.py": "from b import B\n", "top.py": "from mid import B\n",
+                  "i.py": INSTANCES.replace("from b", "from top")},
+                 [("mid.py", b"from z import Z as B\n")], id="the-class-an-instance-is-made-of-moves"),
 ])
 def test_inherited_members_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
-    """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass) follows
-    the bases as their members, the class's bases or what those name change."""
+    """A use of a member a class inherits (`B.m()`, `c.C.m()`, `self.m()` and `super().m()` in a subclass, `B().m()`)
+    follows the bases as their members, the class's bases or what those name change."""
     _after_edits(tmp_path, start, edits)
 
 

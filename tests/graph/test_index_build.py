@@ -761,6 +761,48 @@ def test_super_of_a_class_names_the_member_next_after_that_class(tmp_path: Path,
         assert got == [("m", qualifier, target)]
 
 
+CALLED = {
+    "pkg/__init__.py": "",
+    "pkg/base.py": "class Base:\n    def m(self):\n        pass\n\n\nclass Mid(Base):\n    def own(self):\n        pass\n\n\n"
+                   "def make():\n    return Mid()\n",
+    "pkg/app.py": "import pkg.base as base\nfrom pkg.base import Mid, make\n\n\ndef f(x, y):\n    return Mid().own()\n",
+}
+CALLED_USES = [  # (the use in f, its reference's qualifier, its target)
+    ("Mid().own()", "Mid()", "pkg/base.py::Mid.own"),
+    ("Mid().m()", "Mid()", "pkg/base.py::Base.m"),  # through Mid's bases, as Mid.m
+    ("Mid(x, y).own", "Mid()", "pkg/base.py::Mid.own"),
+    ("Mid (\n        x).own()", "Mid()", "pkg/base.py::Mid.own"),
+    ("base.Mid().m()", "base.Mid()", "pkg/base.py::Base.m"),
+    ("Mid().missing()", "Mid()", None),  # no class of its order defines it
+    ("make().own()", "make()", None),  # what a function returns is not known
+    ("base.make().own()", "base.make()", None),
+    ("Mid().own().own()", "Mid().own()", None),  # nor what a method returns
+    ("Unknown().own()", "Unknown()", None),
+]
+CALLED_EDITS = {  # how the index came to hold the tree: (path, text) written and updated in order
+    "build": [],
+    "the classes' file edited": [("pkg/base.py", CALLED["pkg/base.py"] + "\n")],
+    "the class goes and comes back": [("pkg/base.py", "def make():\n    return 1\n"),
+                                      ("pkg/base.py", CALLED["pkg/base.py"])],
+}
+
+
+@pytest.mark.parametrize("how", list(CALLED_EDITS))
+@pytest.mark.parametrize(("use", "qualifier", "target"), CALLED_USES, ids=[c[0] for c in CALLED_USES])
+def test_a_member_of_a_class_called_is_the_instance_s(tmp_path: Path, use: str, qualifier: str, target: str | None,
+                                                      how: str) -> None:
+    """`A().m()` names the `m` an instance of A has, found as `A.m` is (A's, or its bases'), where A is a class of
+    the tree; a call of anything else, or a chain of calls, names nothing known. The qualifier `A()` resolved
+    nowhere."""
+    repo = make_repo(tmp_path / "r", {**CALLED, "pkg/app.py": CALLED["pkg/app.py"].replace("Mid().own()", use)})
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, CALLED_EDITS[how])
+        got = rows(ix, "SELECT r.name, r.qualifier, r.target FROM refs r JOIN files f ON f.id=r.file_id"
+                       " WHERE f.path='pkg/app.py' AND r.qualifier != '' ORDER BY r.line DESC, r.col DESC LIMIT 1")
+        assert got == [(use.rstrip("()").rpartition(".")[2], qualifier, target)]
+
+
 ANNOTATED = {
     "pkg/__init__.py": "from .tool import Tool\n",
     "pkg/tool.py": "class Base:\n    def inherited(self):\n        pass\n\n\nclass Tool(Base):\n    def run(self):\n"
@@ -965,7 +1007,8 @@ def test_a_stub_is_named_as_its_module_and_imports_prefer_the_module(tmp_path: P
             ("app.py", "stubs.api", "stubs/api.pyi"), ("app.py", "stubs", "stubs/__init__.pyi"),
             ("app.py", "pkg", "pkg/__init__.py"), ("stubs/api.pyi", ".", "stubs/__init__.pyi")]
         assert [(name, line, col, target) for name, line, col, _, _, target in refs_of(ix, "app.py")] == [
-            ("f", 6, 1, "pkg/mod.py::f"), ("X", 6, 7, "pkg/stubbed.pyi::X"), ("stubs", 6, 17, "stubs/__init__.pyi::"),
+            ("f", 6, 1, "pkg/mod.py::f"), ("X", 6, 7, "pkg/stubbed.pyi::X"), ("m", 6, 11, "pkg/stubbed.pyi::X.m"),
+            ("stubs", 6, 17, "stubs/__init__.pyi::"),
             ("api", 6, 23, "stubs/api.pyi::"), ("k", 6, 27, "stubs/api.pyi::k"), ("h", 6, 33, "stubs/__init__.pyi::h"),
             ("stubbed", 8, 1, "pkg/stubbed.pyi::"), ("X", 8, 9, "pkg/stubbed.pyi::X")]
 

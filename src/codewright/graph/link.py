@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import posixpath
+import re
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -42,6 +43,11 @@ from codewright.graph.store import bare_name, split_id
 FTS_BATCH_CHARS = 2 << 20  # chunk text buffered before it goes to the FTS table
 _READ_FROM_CLASS = (*SELF_PREFIXES, SUPER_PREFIX)  # the qualifiers that read `self.x.y`, `super().x`, `super(C).x`
 _QUALIFIER_HEAD = "substr(r.qualifier, 1, instr(r.qualifier || '.', '.') - 1)"  # SQL: `mod` of `mod.Class`
+_HEAD = re.compile(r"\w*")  # the name a qualifier starts with: `mod` of `mod.Class`, `A` of `A()`
+
+
+def _head(qualifier: str) -> str:
+    return _HEAD.match(qualifier).group()
 
 
 class FactsWriter:
@@ -448,10 +454,10 @@ class Linker:
                 # reads the A imported, and A() the class)
                 key = (name, qualifier, scopes[n], kinds[n]) if qualifier in SELF_NAMES \
                     or qualifier.startswith(_READ_FROM_CLASS) or scoped[bool(qualifier)] or kinds[n] == "base" \
-                    or (local and ((qualifier or name) in local or qualifier.partition(".")[0] in local)) \
+                    or (local and ((qualifier or name) in local or _head(qualifier) in local)) \
                     or (not qualifier and name in defined) \
                     else (name, qualifier)
-                if typed and qualifier.partition(".")[0] in typed:  # and a variable annotated by position
+                if typed and _head(qualifier) in typed:  # and a variable annotated by position
                     key = (name, qualifier, scopes[n], kinds[n], lines[n], cols[n])
                 if key not in seen:
                     target = resolve(path, name, qualifier, scopes[n], kinds[n], lines[n], cols[n])
@@ -591,8 +597,9 @@ class Linker:
         reached = writing.intersection(fid for (fid,) in conn.execute(closure, (json.dumps(sorted(moved)),)))
         step = ("instr(r.qualifier, '.') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
                 " WHERE instr('.' || r.qualifier || '.', '.' || n.name || '.') > 0)")
-        # `super(X, self).m()` (qualifier `super(X)`, `super(mod.X)`) once X is bound anew
-        step += (f" OR substr(r.qualifier, 1, 6) = '{SUPER_PREFIX}' AND EXISTS (SELECT 1 FROM temp.relink_names n"
+        # a name in a call of the qualifier (`super(X)` of `super(X, self).m()`, `A()` of `A().m()`, `mod.A()`) once
+        # X or A is bound anew
+        step += (" OR instr(r.qualifier, '(') > 0 AND EXISTS (SELECT 1 FROM temp.relink_names n"
                  " WHERE instr('.' || replace(replace(r.qualifier, '(', '.'), ')', '.'), '.' || n.name || '.') > 0)")
         variables = [[fid, name] for fid, name in typed if fid in reached]  # `p.x` is a use of the class `p: C` names
         return conn.execute(

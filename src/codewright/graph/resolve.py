@@ -78,6 +78,7 @@ SELF_PREFIXES = tuple(f"{name}." for name in SELF_NAMES)  # a dotted qualifier r
 SUPER_CALL = "super()"  # the qualifier of Python's `super().m()`; of `super(C, self).m()`, `super(C)`
 SUPER_PREFIX = "super("
 _SUPER = re.compile(r"super\((?:([\w.]*)\.)?(\w*)\)")  # a super call's qualifier: the qualifier and name of its class
+_CALLED = re.compile(r"(?:([\w.]*)\.)?(\w+)\(\)")  # the qualifier of a call's result (`A()`, `mod.A()`): its callee
 _PACKAGE_SCOPED = frozenset({"go", "java"})
 # Languages where a bare name in a class can be a member of it or of a class around it (no `this.` needed), and the
 # kinds of reference that are such a member there: a method called, a class named; a variable may be a local one.
@@ -1051,6 +1052,8 @@ class Resolver:
             annotated, owner = self._annotated_type(path, qualifier, scope, line, col)
             if annotated:
                 return self.member(owner, name) if owner else None
+        if qualifier[-2:] == "()" and (call := _CALLED.fullmatch(qualifier)):  # `A().m()`: an instance's member
+            return self._instance_member(path, name, call, scope, line, col)
         # a name of the file, before an import of that name (which it rebinds: `class A(A)` beside `from x import A`),
         # or of its Go or Java package, after the imports (`Util.check()` beside Util.java)
         own = self.top(path).get(qualifier)
@@ -1073,6 +1076,16 @@ class Resolver:
             return None
         after = self.resolve_ref(path, call[2], call[1] or "", scope, "name", line) if call[2] else owner
         return self.inherited(owner, name, after) if after else None
+
+    def _instance_member(self, path: str, name: str, call: re.Match, scope: str | None, line: int,
+                         col: int) -> str | None:
+        """The member `name` of what a call returns (`A().m()`, `mod.A(x).m`): where the callee is a Python class of the
+        tree, the instance's, found as `A.m` is (through the class's bases); None for any other callee, whose return
+        type the index does not know."""
+        cls = self.resolve_ref(path, call[2], call[1] or "", scope, "call", line, col)
+        if cls is None or cls not in self.scopes(split_id(cls)[0]).classes:
+            return None
+        return self.member(cls, name)
 
     def _dotted(self, path: str, qualifier: str, scope: str | None, line: int, col: int) -> tuple[str, str] | None:
         """What a dotted qualifier no import binds whole names, read step by step from its head (`mod.Class` in
