@@ -268,6 +268,7 @@ USE_ANNOTATED = ("import c\nfrom typing import Optional\nfrom b import B\n\n\n"
                  "def f(p: B, q: \"c.C\", r: Optional[B] = None):\n    p.m()\n    q.n()\n    q.m()\n    r.m()\n"
                  "    x: B = make()\n    x.m()\n")
 ANNOTATING = {**INHERITING, "use.py": USE_ANNOTATED}
+HIDING_B = "\n\ndef g(B):\n    return B.m(), B().m(), [c.C.m() for c in B], c.C.m()\n"
 
 
 @pytest.mark.parametrize("start, edits", [
@@ -291,6 +292,9 @@ ANNOTATING = {**INHERITING, "use.py": USE_ANNOTATED}
     pytest.param({**ANNOTATING, "use.py": USE_ANNOTATED + "    return [p.m() for p in x], p.m(), lambda q: q.n()\n"},
                  [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
                  id="an-annotation's-class-gains-a-member-that-a-comprehension's-variable-does-not-name"),
+    pytest.param({**ANNOTATING, "use.py": USE_ANNOTATED + HIDING_B},
+                 [("b.py", (SUB_B + "\n    def m(self):\n        pass\n").encode())],
+                 id="a-class-gains-a-member-that-a-local-of-its-name-does-not-name"),
 ])
 def test_annotated_variables_equal_a_cold_build(tmp_path: Path, start: dict, edits: list) -> None:
     """A use through a variable annotated with a class (`p.m()` for `p: B`, `q: "c.C"`, `Optional[B]`) follows the

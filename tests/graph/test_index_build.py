@@ -885,6 +885,46 @@ def test_a_lambda_or_comprehension_binding_an_annotated_name_shadows_it(tmp_path
         assert [target for (target,) in got] == targets
 
 
+HIDING = {
+    "t.py": "class P:\n    x = 1\n\n\ndef dumps():\n    pass\n",
+    "u.py": "import t\nfrom t import P\n\n\ndef f(items):\n    EXPR\n",
+}
+DUMPS, P_X = "t.py::dumps", "t.py::P.x"
+HIDING_CASES = [  # (f's body, the targets of its qualified uses, in order)
+    ("return t.dumps(), P.x", [DUMPS, P_X]),  # the module's t and P
+    ("t = items\n    return t.dumps()", [None]),  # a local t
+    ("x = t.dumps()\n    t = items", [None]),  # local in all of f, before its assignment too
+    ("for t in items:\n        t.dumps()", [None]),
+    ("with items as t:\n        t.dumps()", [None]),
+    ("for P in items:\n        P.x", [None]),
+    ("P = items\n    return P().x", [None]),  # a call of a local P, not of the class
+    ("return P().x", [P_X]),
+    ("global t\n    t = items\n    return t.dumps()", [DUMPS]),  # declared global: the module's
+    ("return [t.dumps() for t in items], t.dumps()", [None, DUMPS]),  # the comprehension's t in it only
+    ("return lambda t: t.dumps()", [None]),
+    ("def g(t):\n        return t.dumps()\n    return t.dumps()", [None, DUMPS]),  # g's t in g only
+    ("def g():\n        return t.dumps()\n    t = items\n    return g", [None]),  # f's t, in g too
+    ("t: P = items\n    return t.x", [P_X]),  # annotated with a class: its member
+    ("pass\n\n\nx = [t.dumps() for t in ()], t.dumps()", [None, DUMPS]),  # a module-level comprehension
+]
+
+
+@pytest.mark.parametrize(("body", "targets"), HIDING_CASES, ids=[c[0] for c in HIDING_CASES])
+@pytest.mark.parametrize("how", ["build", "update"])
+def test_a_local_hides_a_module_name_it_qualifies(tmp_path: Path, body: str, targets: list, how: str) -> None:
+    """A function's parameter or local variable (or a lambda's, a comprehension's) named as an import or a definition
+    of the module is that variable where Python reads it so, in all of the function, and `t.dumps()` qualified by
+    it names nothing known (but a member of the class it is annotated with): it was the module's t.dumps."""
+    files = {**HIDING, "u.py": HIDING["u.py"].replace("EXPR", body)}
+    repo = make_repo(tmp_path / "r", {**files, "t.py": "" if how == "update" else files["t.py"]})
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, [("t.py", files["t.py"])] if how == "update" else [])
+        got = rows(ix, "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='u.py'"
+                       " AND r.qualifier != '' ORDER BY r.line, r.col")
+        assert [target for (target,) in got] == targets
+
+
 RELINK_CASES = [
     # (files, edits in order, the file whose references are compared with a cold build's)
     ("an alias's definition goes and comes back",

@@ -746,8 +746,8 @@ class Resolver:
         (False, None) where no function around annotates it."""
         file, qual = split_id(scope)
         parts = qual.split(".") if qual else []
-        while parts:
-            owner = f"{file}::{'.'.join(parts)}"
+        for depth in range(len(parts), -1, -1):  # the module last: a lambda or a comprehension there binds it
+            owner = f"{file}::{'.'.join(parts[:depth])}"
             entries = self._annotated[path].get(owner, {}).get(variable, ())
             if any(end and (first, start) <= (line, col) < (end, stop) for first, _, _, start, end, stop in entries):
                 return True, None  # `[p.x for p in items]`: another p
@@ -755,7 +755,6 @@ class Resolver:
             if held:
                 held = [entry for entry in held if entry[0] < line or not entry[0]]
                 return True, self._class_named(path, owner, *held[-1][:3]) if held else None
-            parts.pop()
         return False, None
 
     def _class_named(self, path: str, scope: str, line: int, name: str, qualifier: str) -> str | None:
@@ -1082,6 +1081,9 @@ class Resolver:
         """The member `name` of what a call returns (`A().m()`, `mod.A(x).m`): where the callee is a Python class of the
         tree, the instance's, found as `A.m` is (through the class's bases); None for any other callee, whose return
         type the index does not know."""
+        if not call[1] and scope and call[2] in self.annotated_names(path) and \
+                self._annotated_type(path, call[2], scope, line, col)[0]:
+            return None  # a variable called (`def f(A): A().m()`), not the class of its name
         cls = self.resolve_ref(path, call[2], call[1] or "", scope, "call", line, col)
         if cls is None or cls not in self.scopes(split_id(cls)[0]).classes:
             return None

@@ -24,7 +24,8 @@ the Python side only sorts and loops over lists (no tree walks). What is indexed
   local in its definition): no symbol of the graph can be meant there, and they were over
   a third of all references.
 - annotations: a function's parameters and local variables annotated with one class (`p: Pytester`, `"mod.C"`,
-  `Optional[C]`, `C | None`, `type[C]`), for `p.x` to name its member (see `_annotations`).
+  `Optional[C]`, `C | None`, `type[C]`), for `p.x` to name its member (see `_annotations`); and, with no class, the
+  locals that hide a name of the module as a qualifier's head (`json` of `json.dumps()` in `def f(json)`).
 """
 
 from __future__ import annotations
@@ -153,12 +154,14 @@ def extract(path: str, src: Source, module: str, language: str = "python") -> Fi
     facts.imports = _imports(src, sorted(caps.get("import", _EMPTY), key=_start_byte), scopes, module_id)
     generics = _type_parameters(caps.get("generic", _EMPTY))
     declared.update(name.start_byte for _, names in generics for name in names)  # they bind, as definitions do
-    facts.references = _references(src, caps, scopes, declared, _local_names(src.data, caps, generics))
+    facts.references, hiding = _references(src, caps, scopes, declared, _local_names(src.data, caps, generics),
+                                           _module_names(symbols, facts.imports))
     exported = _dunder_all(src, root, module_id)
     if exported:  # rare: merged into document order
         facts.references = sorted([*facts.references, *exported], key=attrgetter("line", "col"))
     facts.chunks = code_chunks(src, module, spans)
-    facts.annotations = _annotations(src, caps, scopes, {s.id for s in symbols if s.kind in ("function", "method")})
+    facts.annotations = _annotations(src, caps, scopes, {s.id for s in symbols if s.kind in ("function", "method")},
+                                     hiding)
     return facts
 
 
@@ -418,10 +421,23 @@ def _item_import(src: Source, item, module: str, line: int, scope, level: int) -
     return Import(name, [], alias, line, 0, scope)
 
 
+def _module_names(symbols: list[Symbol], imports: list[Import]) -> frozenset[bytes] | None:
+    """The names a qualifier's head can resolve by in the file (what its symbols are named, what its imports bind),
+    which a local of the same name hides: None, for any name, where a star import may bind it."""
+    names = {sym.name for sym in symbols}
+    for imp in imports:
+        if "*" in imp.names:
+            return None
+        names.update([imp.alias] if imp.alias else imp.names or [imp.module.partition(".")[0]])
+    return frozenset(name.encode() for name in names) - _NOT_REFERENCES
+
+
 def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
-                local_names: ScopeMap[frozenset[bytes]]) -> list[Reference]:
+                local_names: tuple[ScopeMap[frozenset[bytes]], ScopeMap[frozenset[bytes]]],
+                module_names: frozenset[bytes] | None) -> tuple[list[Reference], list[tuple]]:
     """One Reference per identifier read, in document order, but for plain names local
-    where they are read.
+    where they are read; and (scope, name, start byte, whether a function binds it) of each qualifier's head that is
+    local where it is read and hides one of `module_names` (`json` of `json.dumps()` in `def f(json)`).
 
     The hot loop of indexing (hundreds of thousands of identifiers in a large repository):
     each identifier costs one `start_byte` and byte tests around it; names, lines and
@@ -448,8 +464,9 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
     bounds = scopes.bounds + [1 << 62]
     scope_ids = scopes.ids
     scope = 0
-    local_bounds = local_names.bounds + [1 << 62]
-    local_sets = local_names.ids
+    local_bounds = local_names[0].bounds + [1 << 62]
+    local_sets, whole_sets = local_names[0].ids, local_names[1].ids
+    hiding: list[tuple] = []
     here = 0  # index of the local names in effect
     lines = src.line_starts() + [1 << 62]
     # "a . b": the "." before blanks, by the byte after them (found in one pass: walking back over the blanks
@@ -483,6 +500,7 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
             i = bisect_right(annotations[0], start) - 1
             in_annotation = i >= 0 and start < annotations[1][i]
         qual = ""
+        head = None
         if dot >= 0:  # an attribute
             chain = chains.get(end, start)
             if chain < start:
@@ -490,6 +508,13 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
                 qual = quals.get(text)
                 if qual is None:
                     qual = quals[text] = _receiver(text.decode("utf-8", "replace"))
+                head = _HEAD.match(data, chain)
+                head = head.group() if head and (module_names is None or head.group() in module_names) else None
+                if head is not None:
+                    while local_bounds[here + 1] <= start:
+                        here += 1
+                    if head not in local_sets[here]:
+                        head = None
             if kind is None:
                 kind = "annotation" if in_annotation else "call" if follows == b"(" else "attribute"
         elif kind is None:
@@ -509,7 +534,9 @@ def _references(src: Source, caps, scopes: ScopeMap, declared: set[int],
             scope += 1
         col = start - lines[row] + 1 if ascii_src else src.col(row, start - lines[row])
         append(Reference(name, row + 1, col, kind, qual, scope_ids[scope]))
-    return refs
+        if head is not None:
+            hiding.append((scope_ids[scope], head.decode("utf-8", "replace"), start, head in whole_sets[here]))
+    return refs, hiding
 
 
 _SUPER_CALL = "super()"
@@ -614,11 +641,12 @@ _OPTIONAL = re.compile(r"^(?:(?:typing|t)\.)?(?:Optional|[Tt]ype)\[(.+)\]$|^(.+)
 _DOTTED = re.compile(r"^[^\W\d]\w*(?:\.[^\W\d]\w*)*$")
 
 
-def _annotations(src: Source, caps, scopes: ScopeMap, functions: set[str]) -> list[Annotation]:
+def _annotations(src: Source, caps, scopes: ScopeMap, functions: set[str], hiding: list[tuple]) -> list[Annotation]:
     """The parameters and local variables of functions annotated with one class (`p: Pytester`, `p: "Pytester"`,
     `Optional[Pytester]`, `Pytester | None`, `type[Pytester]`): `p.x` in the function names that class's member. A
     function nested in one holding an annotation that binds the name without one gets an Annotation with no type:
-    its `p` is another variable. A union of classes, a generic or a call names no one class: no Annotation."""
+    its `p` is another variable; so does a local that hides a module's name (`hiding`, see `_hidden`). A union of
+    classes, a generic or a call names no one class: no Annotation."""
     found: list[Annotation] = []
     annotated: dict[str, set[str]] = {}
     for node in caps.get("typed", _EMPTY):
@@ -638,7 +666,45 @@ def _annotations(src: Source, caps, scopes: ScopeMap, functions: set[str]) -> li
     if annotated:
         found += _rebound(src, caps, scopes, functions, annotated)
         found += _shadowed(src, caps, scopes, annotated)
+    return found + _hidden(src, caps, functions, annotated, hiding) if hiding else found
+
+
+def _hidden(src: Source, caps, functions: set[str], annotated: dict[str, set[str]], hiding: list[tuple]):
+    """An Annotation with no type for each local that hides a name of the module as a qualifier's head (`json` of
+    `json.dumps()` in `def f(json)`, `for request in ...: request.user`): a variable, whose members are not known. In
+    all of the function holding the reference where a function binds it (Python's rule: a name bound anywhere in a
+    function is local in all of it); over the innermost lambda or comprehension around the reference where one of
+    those does. Not where a function around annotates it: its annotations say what it is."""
+    found = []
+    seen = set()
+    inline = None
+    for scope, name, start, whole in hiding:
+        scope = _function_around(scope, functions)
+        if _annotated_around(annotated, scope, name):
+            continue
+        node = None
+        if not whole:
+            inline = inline or ScopeMap(None, [(n.start_byte, n.end_byte, n) for n in caps.get("local.scope", _EMPTY)])
+            node = inline.at(start)
+        key = (scope, name, node.start_byte if node else -1)
+        if key in seen:
+            continue
+        seen.add(key)
+        if node is None:
+            found.append(Annotation(scope, name, 0, "", ""))
+        else:
+            (first, col), last = _point(src, node.start_point), _point(src, node.end_point)
+            found.append(Annotation(scope, name, first, "", "", col, *last))
     return found
+
+
+def _function_around(scope: str, functions: set[str]) -> str:
+    """The function the symbol `scope` is, or is in, the nearest; the module's id where there is none."""
+    path, _, qual = scope.rpartition("::")
+    parts = qual.split(".") if qual else []
+    while parts and f"{path}::{'.'.join(parts)}" not in functions:
+        parts.pop()
+    return f"{path}::{'.'.join(parts)}"
 
 
 def _annotated_class(text: str) -> str | None:
@@ -736,11 +802,15 @@ def _point(src: Source, point) -> tuple[int, int]:
     return point[0] + 1, src.col(point[0], point[1])
 
 
-_TYPE_PARAMETERS, _FUNCTION, _CLASS = 0, 1, 2  # roles of regions; one of type parameters encloses its definition's
+# roles of regions; one of type parameters encloses its definition's; an inline one is a lambda or a comprehension
+_TYPE_PARAMETERS, _FUNCTION, _CLASS, _INLINE = 0, 1, 2, 3
 
 
-def _local_names(data: bytes, caps, generics: list[tuple]) -> ScopeMap[frozenset[bytes]]:
-    """The names local at each byte: bound (parameter, assignment, loop, with/except
+def _local_names(data: bytes, caps, generics: list[tuple]) -> tuple[ScopeMap[frozenset[bytes]],
+                                                                      ScopeMap[frozenset[bytes]]]:
+    """The names local at each byte, and of those the ones a function binds (not only a lambda or a comprehension:
+    they are local in all of the function), the two maps over the same ranges. Local: bound (parameter, assignment,
+    loop, with/except
     target, walrus, `n += 1`, case pattern capture) in the enclosing function, lambda or comprehension or in
     the functions around it, and not declared global there. Python's rule: a name bound
     anywhere in a function is local in all of it. A class body's own names are its
@@ -760,11 +830,11 @@ def _local_names(data: bytes, caps, generics: list[tuple]) -> ScopeMap[frozenset
         regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _FUNCTION, ()))
     for node in caps.get("local.scope", _EMPTY):
         body = node.child_by_field_name("body") if node.type == "lambda" else None
-        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _FUNCTION, ()))
+        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _INLINE, ()))
     regions += [(n.start_byte, n.end_byte, n.start_byte, _CLASS, ()) for n in caps.get("def.class", _EMPTY)]
     regions += [(n.start_byte, n.end_byte, n.start_byte, _TYPE_PARAMETERS, names) for n, names in generics]
     if not regions:
-        return ScopeMap(_NO_NAMES, [])
+        return ScopeMap(_NO_NAMES, []), ScopeMap(_NO_NAMES, [])
     regions.sort(key=lambda r: (r[0], -r[1], r[3]))  # type parameters around the definition of the same range
     innermost = ScopeMap(-1, [(start, end, i) for i, (start, end, *_) in enumerate(regions)])
     bound: list[set[bytes]] = [{data[n.start_byte:n.end_byte] for n in region[4]} for region in regions]
@@ -776,20 +846,26 @@ def _local_names(data: bytes, caps, generics: list[tuple]) -> ScopeMap[frozenset
                 if i >= 0:
                     found[i].add(data[node.start_byte:node.end_byte])
     names: list[frozenset[bytes]] = []
+    whole: list[frozenset[bytes]] = []  # those a function binds
     open_regions: list[int] = []
     for i, (start, end, names_start, role, _) in enumerate(regions):
         while open_regions and regions[open_regions[-1]][1] <= start:
             open_regions.pop()
         parent = next((j for j in reversed(open_regions) if regions[j][2] <= start), None)
-        outer = names[parent] if parent is not None else _NO_NAMES
+        outer, outer_whole = (names[parent], whole[parent]) if parent is not None else (_NO_NAMES, _NO_NAMES)
         if role == _CLASS:
             names.append(outer - bound[i] if bound[i] else outer)
+            whole.append(outer_whole - bound[i] if bound[i] else outer_whole)
         elif bound[i] or declared_global[i]:
             names.append((outer | bound[i]) - declared_global[i])
+            whole.append(outer_whole if role == _INLINE else (outer_whole | bound[i]) - declared_global[i])
         else:
             names.append(outer)
+            whole.append(outer_whole)
         open_regions.append(i)
-    return ScopeMap(_NO_NAMES, [(names_start, end, names[i]) for i, (_, end, names_start, *_) in enumerate(regions)])
+    ranges = [(names_start, end) for _, end, names_start, *_ in regions]
+    return (ScopeMap(_NO_NAMES, [(start, end, names[i]) for i, (start, end) in enumerate(ranges)]),
+            ScopeMap(_NO_NAMES, [(start, end, whole[i]) for i, (start, end) in enumerate(ranges)]))
 
 
 def _outermost(nodes) -> tuple[list[int], list[int]] | None:
@@ -811,4 +887,5 @@ _WORD = re.compile(rb"(?:(\.)|.)(\w*)[ \t]*(\(|=(?!=))?", re.DOTALL)
 _WORD_AT_0 = re.compile(rb"(\.)?(\w*)[ \t]*(\(|=(?!=))?")  # the same without a byte before
 _AFTER = re.compile(rb"[ \t]*(\(|=(?!=))?")
 _SPACED_DOT = re.compile(rb"\.[ \t]+")
+_HEAD = re.compile(rb"(?![\d])\w+")  # the name a qualifier starts with
 _start_byte = attrgetter("start_byte")
