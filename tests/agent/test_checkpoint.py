@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from codewright.agent.checkpoint import MAX_LOOKED_INTO, MAX_REMOVED, ShadowRepo, _status
+from codewright.agent.checkpoint import MAX_LOOKED_INTO, MAX_REMOVED, ShadowRepo, _holders, _status
 from codewright.errors import CodewrightError, UsageError
 
 
@@ -202,6 +202,24 @@ def test_a_git_lock_a_live_process_holds_is_waited_for_then_named(repo: Path,
         holder.kill()
         holder.wait()
     assert lock.exists()
+
+
+# a process at work on a lock, as git is: it opens and closes a descriptor again and again (one for each file it adds)
+AT_WORK = "while :; do exec 3</dev/null 4</dev/null 5</dev/null 6</dev/null; exec 3<&- 4<&- 5<&- 6<&-; done"
+
+
+def test_a_process_at_work_on_a_git_lock_is_seen_at_every_look(tmp_path: Path) -> None:
+    """A descriptor it closed between the listing of its descriptors and their reading hid the whole process
+    (up to a look in 4 here, one in 30 while `git add` ran): the lock of a live git was removed as stale under it."""
+    lock = tmp_path / "index.lock"
+    with lock.open("w") as held:
+        holder = subprocess.Popen(["sh", "-c", AT_WORK], stdout=held)
+    try:
+        missed = sum(holder.pid not in _holders(lock) for _ in range(200))
+    finally:
+        holder.kill()
+        holder.wait()
+    assert missed == 0
 
 
 @pytest.mark.parametrize("code, said", [(128, "exit 128"), (1, "exit 1"), (-2, "killed by SIGINT"), (-9, "killed by SIGKILL")])

@@ -811,15 +811,24 @@ def _holders(path: Path) -> list[int] | None:
     None where that cannot be known."""
     if not os.path.isdir("/proc/self/fd"):
         return None
-    target, found = str(path), []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    target = str(path)
+    return [int(pid) for pid in filter(str.isdigit, os.listdir("/proc")) if target in _open_files(pid)]
+
+
+def _open_files(pid: str) -> Iterator[str]:
+    """What process `pid`'s descriptors point at; nothing where it ended meanwhile or is another user's. A
+    descriptor closed between the listing and its reading is passed over, not the process: a git at work opens
+    and closes one for each file it adds, and one such close hid it whole (a look in 30 while `git add` ran): its
+    index.lock was removed as stale under it."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return
+    for fd in fds:
         try:
-            links = [os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd")]
-        except OSError:  # it ended meanwhile, or it is another user's
+            yield os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
             continue
-        if target in links:
-            found.append(int(pid))
-    return found
 
 
 def _held(lock: Path, holders: list[int] | None) -> str:
