@@ -199,8 +199,11 @@ def test_a_git_lock_a_live_process_holds_is_waited_for_then_named(repo: Path,
                                                   r"still at work on the shadow repository after 0\.3 s; let it finish"):
             shadow.checkpoint("edit")
     finally:
+        ended = holder.poll()
         holder.kill()
         holder.wait()
+        # one that ended meanwhile (killed from outside) left a stale lock indeed: that is said, not DID NOT RAISE
+        assert ended is None, f"the holder ended before its lock was looked at ({_status(ended)})"
     assert lock.exists()
 
 
