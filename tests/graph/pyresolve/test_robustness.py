@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import time
+import weakref
 
 from codewright.graph.pyresolve import Limits, analyze_package, analyze_tree, pycg_callgraph
 
@@ -69,3 +71,29 @@ def test_undecodable_and_null_bytes_do_not_crash(tmp_path):
     prog = analyze_tree(tmp_path, ["bin.py", "ok.py"])
     graph = pycg_callgraph(prog)
     assert graph["ok"] == ["ok.g"]
+
+
+def test_released_program_is_freed_without_the_cycle_collector(tmp_path):
+    files = {
+        "pkg/__init__.py": "from .base import Base\n",
+        "pkg/base.py": "class Base:\n    def run(self):\n        return self.step()\n    def step(self):\n"
+                       "        return [len(x) for x in ()]\n",
+        "app.py": "import functools\nfrom pkg import Base\n\nclass App(Base):\n    @functools.cache\n"
+                  "    def step(self):\n        def inner():\n            return lambda: super().step()\n"
+                  "        return inner()\n\nApp().run()\n",
+        "broken.py": "class K:\n    def a(self):\n        self.b(\n",  # the name-only fallback's records
+    }
+    write_tree(tmp_path, files)
+    prog = analyze_tree(tmp_path, sorted(files), record_refs=True)
+    records = [prog, prog.e, *prog.e.sites, *prog.modules.values(), *prog.defs,
+               *(d.scope for d in [*prog.modules.values(), *prog.defs] if getattr(d, "scope", None))]
+    assert len(prog.defs) >= 6 and len(records) > 20
+    alive = [weakref.ref(r) for r in records]
+    del records
+    gc.disable()
+    try:
+        prog.release()
+        del prog
+        assert [ref() for ref in alive if ref() is not None] == []
+    finally:
+        gc.enable()
