@@ -102,7 +102,12 @@ def scan(tree: ast.Module) -> dict[int, ScopeScan]:
             cur.bound.add(node.name)
         elif isinstance(node, ast.MatchMapping) and node.rest:
             cur.bound.add(node.rest)
-        stack.extend((c, cur, funcs) for c in ast.iter_child_nodes(node))
+        for name in node._fields:  # its children, as ast.iter_child_nodes gives them without its two generators
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend([(c, cur, funcs) for c in value if isinstance(c, ast.AST)])
+            elif isinstance(value, ast.AST):
+                stack.append((value, cur, funcs))
     return scans
 
 
