@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -121,7 +122,6 @@ def test_a_command_does_not_outlive_codewright_killed_with_sigkill(tmp_path: Pat
     """codewright, killed (SIGKILL: no `close`, no signal to the reaper), left the reaper waiting for a stop that
     would never come, and the server it ran with it."""
     import signal
-    import sys
 
     parent = subprocess.Popen([sys.executable, "-c", _PARENT], cwd=tmp_path, env=dict(os.environ))
     try:
@@ -206,6 +206,31 @@ def test_background_server_is_tracked_and_stopped(make_box) -> None:
     assert stopped.ok and not box.background
     assert f"pid {pid} port {port}, stopped" in box.ledger.render()
     assert box.call("stop_process", {"pid": pid}).content == f"pid {pid} was not started by this session (running: none)"
+
+
+# a server at work: it listens on 127.0.0.1 and opens and closes descriptors again and again (one for each connection)
+AT_WORK = """
+import os, socket
+server = socket.create_server(("127.0.0.1", 0))
+print(server.getsockname()[1], flush=True)
+while True:
+    for fd in [os.open(os.devnull, os.O_RDONLY) for _ in range(4)]:
+        os.close(fd)
+"""
+
+
+def test_a_server_at_work_is_seen_listening_at_every_look() -> None:
+    """A descriptor it closed between the listing of its descriptors and their reading hid the whole process, and
+    its port was missed on that look, as a git at work was missed holding its lock (see agent/test_checkpoint)."""
+    server = subprocess.Popen([sys.executable, "-c", AT_WORK], stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        port = int(server.stdout.readline())
+        looks = [process.listening_ports(server.pid) for _ in range(200)]
+    finally:
+        server.kill()
+        server.wait()
+        server.stdout.close()
+    assert [ports for ports in looks if ports != [port]] == []
 
 
 def test_background_process_that_exits_at_once(make_box, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -62,6 +62,7 @@ from codewright.agent.interrupts import held
 from codewright.agent.session import DATA_DIR, data_dir
 from codewright.edit.transaction import process_umask
 from codewright.errors import CodewrightError, UsageError
+from codewright.tools.process import open_files
 
 BRANCH = "refs/heads/checkpoints"
 EXCLUDE = ("/.codewright/", "/.git/", "__pycache__/", "*.pyc", ".pytest_cache/", ".mypy_cache/", ".ruff_cache/")
@@ -812,23 +813,7 @@ def _holders(path: Path) -> list[int] | None:
     if not os.path.isdir("/proc/self/fd"):
         return None
     target = str(path)
-    return [int(pid) for pid in filter(str.isdigit, os.listdir("/proc")) if target in _open_files(pid)]
-
-
-def _open_files(pid: str) -> Iterator[str]:
-    """What process `pid`'s descriptors point at; nothing where it ended meanwhile or is another user's. A
-    descriptor closed between the listing and its reading is passed over, not the process: a git at work opens
-    and closes one for each file it adds, and one such close hid it whole (a look in 30 while `git add` ran): its
-    index.lock was removed as stale under it."""
-    try:
-        fds = os.listdir(f"/proc/{pid}/fd")
-    except OSError:
-        return
-    for fd in fds:
-        try:
-            yield os.readlink(f"/proc/{pid}/fd/{fd}")
-        except OSError:  # closed meanwhile
-            continue
+    return [int(pid) for pid in filter(str.isdigit, os.listdir("/proc")) if target in open_files(pid)]
 
 
 def _held(lock: Path, holders: list[int] | None) -> str:

@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -311,13 +312,10 @@ def listening_ports(pgid: int) -> list[int]:
     inodes: set[str] = set()
     tables: dict[str, int] = {}  # network namespace -> one pid in it
     for pid in _group_pids(pgid):
+        inodes.update(target[8:-1] for target in open_files(pid) if target.startswith("socket:["))
         try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:["):
-                    inodes.add(target[8:-1])
             tables.setdefault(os.readlink(f"/proc/{pid}/ns/net"), pid)
-        except OSError:
+        except OSError:  # it ended meanwhile, or it is another user's
             continue
     ports: set[int] = set()
     for pid in tables.values():
@@ -331,6 +329,22 @@ def listening_ports(pgid: int) -> list[int]:
                 if len(cols) > 9 and cols[3] == "0A" and cols[9] in inodes:
                     ports.add(int(cols[1].rsplit(":", 1)[1], 16))
     return sorted(ports)
+
+
+def open_files(pid: int | str) -> Iterator[str]:
+    """What process `pid`'s descriptors point at (Linux /proc); nothing where it ended meanwhile or is another
+    user's. A descriptor closed between the listing and its reading is passed over, not the process: a git at work
+    opens and closes one for each file it adds, a server one for each connection, and one such close hid the whole
+    process (a look in 30 while `git add` ran): a live git's index.lock was taken for stale, a server's port missed."""
+    try:
+        fds = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return
+    for fd in fds:
+        try:
+            yield os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:  # closed meanwhile
+            continue
 
 
 def _group_pids(pgid: int) -> list[int]:
