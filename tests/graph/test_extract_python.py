@@ -197,6 +197,10 @@ def test_dunder_all_strings_are_export_references(source, expected):
     ("def f(a):\n    def g():\n        return a\n    return g()", ["g"]),  # an enclosing function's local
     ("def f():\n    global G\n    G = 1\n    return G", ["G"]),  # declared global: module level
     ("def f():\n    [k for k in ks]\n    return k", ["ks", "k"]),  # a comprehension's own scope
+    ("def f():\n    return [k for k in k]", ["k"]),  # but its first iterable is read outside it
+    ("def f():\n    return [j for k in ks for j in k]", ["ks"]),  # a later one inside it
+    ("def f():\n    return [k for k in [k for j in js]]", ["k", "js"]),  # a comprehension in the first iterable
+    ("def f():\n    return [k for k in (lambda: k)()]", ["k"]),  # a lambda in it
     ("def f():\n    h = lambda x: x + y\n    return x", ["y", "x"]),  # a lambda's own scope
     ("def f(a=a): pass", ["a"]),  # a default is read outside the function
     ("def f(a):\n    return a.b", ["b"]),  # attributes stay, with the local as qualifier

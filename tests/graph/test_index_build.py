@@ -901,6 +901,12 @@ HIDING_CASES = [  # (f's body, the targets of its qualified uses, in order)
     ("return P().x", [P_X]),
     ("global t\n    t = items\n    return t.dumps()", [DUMPS]),  # declared global: the module's
     ("return [t.dumps() for t in items], t.dumps()", [None, DUMPS]),  # the comprehension's t in it only
+    ("return [x for t in t.dumps()]", [DUMPS]),  # its first iterable is read outside it: the module's t
+    ("return [t.dumps() for t in t.dumps()]", [None, DUMPS]),
+    ("return [x for q in items for t in t.dumps()]", [None]),  # a later one inside it
+    ("return [x for t in [t.dumps() for q in items]]", [DUMPS]),  # a comprehension in the first iterable
+    ("return [x for t in (lambda: t.dumps())()]", [DUMPS]),  # a lambda in it
+    ("return lambda t: [x for q in t.dumps()]", [None]),  # the first iterable in a lambda binding t: the lambda's
     ("return lambda t: t.dumps()", [None]),
     ("def g(t):\n        return t.dumps()\n    return t.dumps()", [None, DUMPS]),  # g's t in g only
     ("def g():\n        return t.dumps()\n    t = items\n    return g", [None]),  # f's t, in g too

@@ -25,7 +25,7 @@ from typing import Protocol, TypeVar
 from codewright.errors import CodewrightError, UsageError
 from codewright.quoting import quoted
 
-SCHEMA_VERSION = 58  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
+SCHEMA_VERSION = 59  # 2: refs.scope holds symbols.id; 3: signatures without comments, namespace-package imports;
 # 4: values' signatures without comments too, and every language's
 # 5: JS functions assigned to a property at the top level (`res.send = function`) are symbols; Go's
 # type, const and var signatures start with their keyword; 6: a cold build resolves members of a module that
@@ -149,6 +149,8 @@ SCHEMA_VERSION = 58  # 2: refs.scope holds symbols.id; 3: signatures without com
 # bases; it resolved nowhere
 # 58: a Python function's parameter or local variable named as an import or a definition of the module hides it as a
 # qualifier's head (`json.dumps()` in `def f(json)`), an annotation with no type: it resolved into the module's
+# 59: a Python comprehension's first iterable is read in the scope around it: `t` of `[x for t in t.dumps()]` (and of
+# `[t for t in t]`) is the module's, a reference, and `t.dumps()` its member; they were the comprehension's, null
 DB_NAME = "index.db"
 LOCK_NAME = "index.lock"
 BUILD_STARTED = "build_started_ns"  # meta key: the lock file's mtime when the last build took the lock

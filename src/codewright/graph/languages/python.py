@@ -673,8 +673,9 @@ def _hidden(src: Source, caps, functions: set[str], annotated: dict[str, set[str
     """An Annotation with no type for each local that hides a name of the module as a qualifier's head (`json` of
     `json.dumps()` in `def f(json)`, `for request in ...: request.user`): a variable, whose members are not known. In
     all of the function holding the reference where a function binds it (Python's rule: a name bound anywhere in a
-    function is local in all of it); over the innermost lambda or comprehension around the reference where one of
-    those does. Not where a function around annotates it: its annotations say what it is."""
+    function is local in all of it); over the innermost lambda or comprehension whose names hold at the reference
+    (`_scope_ranges`) where one of those does. Not where a function around annotates it: its annotations say what it
+    is."""
     found = []
     seen = set()
     inline = None
@@ -684,7 +685,8 @@ def _hidden(src: Source, caps, functions: set[str], annotated: dict[str, set[str
             continue
         node = None
         if not whole:
-            inline = inline or ScopeMap(None, [(n.start_byte, n.end_byte, n) for n in caps.get("local.scope", _EMPTY)])
+            inline = inline or ScopeMap(None, [(first, last, n) for n in caps.get("local.scope", _EMPTY)
+                                               for first, last in _scope_ranges(n, "byte")])
             node = inline.at(start)
         key = (scope, name, node.start_byte if node else -1)
         if key in seen:
@@ -692,9 +694,9 @@ def _hidden(src: Source, caps, functions: set[str], annotated: dict[str, set[str
         seen.add(key)
         if node is None:
             found.append(Annotation(scope, name, 0, "", ""))
-        else:
-            (first, col), last = _point(src, node.start_point), _point(src, node.end_point)
-            found.append(Annotation(scope, name, first, "", "", col, *last))
+        for start, end in _scope_ranges(node) if node is not None else ():
+            first, last = _point(src, start), _point(src, end)
+            found.append(Annotation(scope, name, first[0], "", "", first[1], *last))
     return found
 
 
@@ -784,17 +786,19 @@ def _parameter_name(param):
     return param if param is not None and param.type == "identifier" else None
 
 
-def _scope_ranges(node) -> list[tuple]:
-    """The (start, end) points where a lambda's or comprehension's own names hold: a lambda's body (its defaults are
-    read outside it), a comprehension but its first iterable."""
+def _scope_ranges(node, unit: str = "point") -> list[tuple]:
+    """The (start, end) points (or bytes: `unit` "byte") where a lambda's or comprehension's own names hold: a
+    lambda's body (its defaults are read outside it), a comprehension but its first iterable (Python evaluates it
+    in the scope around: `t` of `[x for t in t.items()]` is that scope's)."""
+    start, end = attrgetter(f"start_{unit}"), attrgetter(f"end_{unit}")
     if node.type == "lambda":
         body = node.child_by_field_name("body")
-        return [(body.start_point, body.end_point)] if body is not None else []
+        return [(start(body), end(body))] if body is not None else []
     clause = next((c for c in node.named_children if c.type == "for_in_clause"), None)
     iterable = clause.child_by_field_name("right") if clause is not None else None
     if iterable is None:
-        return [(node.start_point, node.end_point)]
-    return [(node.start_point, iterable.start_point), (iterable.end_point, node.end_point)]
+        return [(start(node), end(node))]
+    return [(start(node), start(iterable)), (end(iterable), end(node))]
 
 
 def _point(src: Source, point) -> tuple[int, int]:
@@ -820,19 +824,21 @@ def _local_names(data: bytes, caps, generics: list[tuple]) -> tuple[ScopeMap[fro
     what it holds (a method of `class C[T]`): a scope of their own around the definition's.
 
     Defaults of parameters are read outside the function: its names start at its body (type
-    parameters do not leave them out: a default naming one is not worth a hole in their range).
+    parameters do not leave them out: a default naming one is not worth a hole in their range). A lambda's
+    defaults and a comprehension's first iterable are read outside them too: their names hold in `_scope_ranges`.
     Names bound by import statements, nested defs and classes stay references (they name
     modules and symbols).
     """
-    regions = []  # (start, end, start of the names' range, role, names bound by the role itself)
+    regions = []  # (start, end, the (start, end) ranges where its names hold, role, names bound by the role itself)
     for node in caps.get("def.function", _EMPTY):
         body = node.child_by_field_name("body")
-        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _FUNCTION, ()))
+        regions.append((node.start_byte, node.end_byte, [((body or node).start_byte, node.end_byte)], _FUNCTION, ()))
     for node in caps.get("local.scope", _EMPTY):
-        body = node.child_by_field_name("body") if node.type == "lambda" else None
-        regions.append((node.start_byte, node.end_byte, body.start_byte if body else node.start_byte, _INLINE, ()))
-    regions += [(n.start_byte, n.end_byte, n.start_byte, _CLASS, ()) for n in caps.get("def.class", _EMPTY)]
-    regions += [(n.start_byte, n.end_byte, n.start_byte, _TYPE_PARAMETERS, names) for n, names in generics]
+        regions.append((node.start_byte, node.end_byte, _scope_ranges(node, "byte"), _INLINE, ()))
+    regions += [(n.start_byte, n.end_byte, [(n.start_byte, n.end_byte)], _CLASS, ())
+                for n in caps.get("def.class", _EMPTY)]
+    regions += [(n.start_byte, n.end_byte, [(n.start_byte, n.end_byte)], _TYPE_PARAMETERS, names)
+                for n, names in generics]
     if not regions:
         return ScopeMap(_NO_NAMES, []), ScopeMap(_NO_NAMES, [])
     regions.sort(key=lambda r: (r[0], -r[1], r[3]))  # type parameters around the definition of the same range
@@ -848,10 +854,10 @@ def _local_names(data: bytes, caps, generics: list[tuple]) -> tuple[ScopeMap[fro
     names: list[frozenset[bytes]] = []
     whole: list[frozenset[bytes]] = []  # those a function binds
     open_regions: list[int] = []
-    for i, (start, end, names_start, role, _) in enumerate(regions):
+    for i, (start, end, _, role, _) in enumerate(regions):
         while open_regions and regions[open_regions[-1]][1] <= start:
             open_regions.pop()
-        parent = next((j for j in reversed(open_regions) if regions[j][2] <= start), None)
+        parent = next((j for j in reversed(open_regions) if any(s <= start < e for s, e in regions[j][2])), None)
         outer, outer_whole = (names[parent], whole[parent]) if parent is not None else (_NO_NAMES, _NO_NAMES)
         if role == _CLASS:
             names.append(outer - bound[i] if bound[i] else outer)
@@ -863,9 +869,9 @@ def _local_names(data: bytes, caps, generics: list[tuple]) -> tuple[ScopeMap[fro
             names.append(outer)
             whole.append(outer_whole)
         open_regions.append(i)
-    ranges = [(names_start, end) for _, end, names_start, *_ in regions]
-    return (ScopeMap(_NO_NAMES, [(start, end, names[i]) for i, (start, end) in enumerate(ranges)]),
-            ScopeMap(_NO_NAMES, [(start, end, whole[i]) for i, (start, end) in enumerate(ranges)]))
+    ranges = [(start, end, i) for i, region in enumerate(regions) for start, end in region[2]]
+    return (ScopeMap(_NO_NAMES, [(start, end, names[i]) for start, end, i in ranges]),
+            ScopeMap(_NO_NAMES, [(start, end, whole[i]) for start, end, i in ranges]))
 
 
 def _outermost(nodes) -> tuple[list[int], list[int]] | None:
