@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from codewright.graph.extract import extract
+from codewright.graph.facts import Symbol
 from codewright.graph.languages.tags import name_parts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
@@ -290,6 +291,18 @@ def _local(sid: str | None) -> str | None:
     return None if sid is None else sid.split("::", 1)[1]
 
 
+def _placed(symbols: list[Symbol]) -> list[tuple]:
+    """Each symbol as the tables below write it: (id, qualname, kind, start line, column, end line, column, parent),
+    ids local to their file."""
+    return [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
+            for s in symbols]
+
+
+def _cpp(symbols: list[tuple]) -> list[tuple]:
+    """The same rows with C++'s qualified names (`point::x` for C's `point.x`)."""
+    return [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in symbols]
+
+
 @pytest.fixture(scope="module", params=sorted(FILES))
 def case(request):
     lang = request.param
@@ -304,8 +317,7 @@ def test_language_and_no_errors(case):
 
 def test_symbols(case):
     _, facts, (symbols, _, _) = case
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in facts.symbols]
+    got = _placed(facts.symbols)
     assert got == symbols
 
 
@@ -653,8 +665,7 @@ def test_what_a_module_exports_by_default(path, source, exported):
 def test_a_function_a_commonjs_module_assigns_is_named_by_itself(path, source, symbols):
     """`module.exports = function run()` defined the method `module.exports` (its name `exports`); it is the
     module's function `run`, as `export default function run` is, and `module.exports.run`/`exports.run` are."""
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in extract(path, source).symbols[1:]]
+    got = _placed(extract(path, source).symbols[1:])
     assert got == symbols
 
 
@@ -677,8 +688,7 @@ def test_an_anonymous_default_is_named_default(path, source, symbols):
     """An anonymous class or function that is a module's default (`export default class {}`, `module.exports =
     function () {}`) is `default`, as JavaScript names it: an anonymous class's methods were the module's
     functions (`go`), and the function no symbol, which an import of the default could not find."""
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in extract(path, source).symbols[1:]]
+    got = _placed(extract(path, source).symbols[1:])
     assert got == symbols
 
 
@@ -874,16 +884,14 @@ MEMBER_FORMS_SYMBOLS = [("point", "point", "struct", 1, 1, 7, 1, ""),
       ("outer.inner", "outer.inner", "struct", 2, 3, 2, 28, "outer"),
       ("outer.inner.deep", "outer.inner.deep", "attribute", 2, 18, 2, 26, "outer.inner")]),
     ("a.c", MEMBER_FORMS, MEMBER_FORMS_SYMBOLS),
-    ("a.cpp", MEMBER_FORMS, [(sid, qualname.replace(".", "::"), *rest)
-                             for sid, qualname, *rest in MEMBER_FORMS_SYMBOLS]),
+    ("a.cpp", MEMBER_FORMS, _cpp(MEMBER_FORMS_SYMBOLS)),
 ])
 def test_a_structs_or_unions_members_are_its_attributes(path, source, symbols):
     """A C struct's or union's members are its attributes, as a C++ class's fields are (`point.x`, a typedef's
     anonymous struct's `pair_t.a`); one declared through a pointer, an array or a function pointer (`char *name`,
     `int (*cb)(int)`) too. C indexed no member, C++ only those declared by a plain name."""
     facts = extract(path, source)
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in facts.symbols[1:]]
+    got = _placed(facts.symbols[1:])
     assert (facts.errors, got) == ([], symbols)
 
 
@@ -918,15 +926,14 @@ ENUMS_SYMBOLS = [("Color", "Color", "type", 1, 1, 1, 34, ""),
 
 @pytest.mark.parametrize("path, symbols", [
     ("a.c", ENUMS_SYMBOLS),
-    ("a.cpp", [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in ENUMS_SYMBOLS]),
+    ("a.cpp", _cpp(ENUMS_SYMBOLS)),
 ])
 def test_a_typedefs_anonymous_enum_holds_its_constants(path, symbols):
     """`typedef enum { RED } Color;` holds `Color.RED`, as `enum shade { DARK };` holds `shade.DARK`: the constants
     were the file's (`RED`), where a named enum's are its own. A variable's anonymous enum names no type: its
     constants stay the file's (`A1`)."""
     facts = extract(path, ENUMS)
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in facts.symbols[1:]]
+    got = _placed(facts.symbols[1:])
     assert (facts.errors, got) == ([], symbols)
 
 
@@ -959,8 +966,7 @@ def test_a_definition_after_a_using_directive_names_the_nominated_namespaces_cla
     It was `A::f` beside the declaration `ns::A::f`: the function twice in the file's outline, and `def
     ns::A::f` found only the declaration. A head the file does not define stays as written."""
     facts = extract("a.cpp", source)
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in facts.symbols[1:]]
+    got = _placed(facts.symbols[1:])
     assert (facts.errors, got) == ([], symbols)
 
 
@@ -990,7 +996,7 @@ STRUCT_DEFINE = b"struct s {\n  int a;\n#define S_A 1\n  int b;\n};\n"
                          ("_ISlower", "_ISlower", "constant", 5, 3, 5, 14, ""),
                          ("_ISalpha", "_ISalpha", "constant", 7, 3, 7, 10, "")], []),
     ("a.c", SOCKET_ENUM, SOCKET_SYMBOLS, []),  # glibc's bits/socket_type.h: a last constant with no comma
-    ("a.cpp", SOCKET_ENUM, [(sid, qualname.replace(".", "::"), *rest) for sid, qualname, *rest in SOCKET_SYMBOLS], []),
+    ("a.cpp", SOCKET_ENUM, _cpp(SOCKET_SYMBOLS), []),
     ("a.c", ENUM_DIRECTIVES, [("e", "e", "enum", 1, 1, 15, 1, ""), ("e.E1", "e.E1", "constant", 2, 3, 2, 4, "e"),
                               ("e.E2", "e.E2", "constant", 4, 3, 4, 4, "e"), ("e.E3", "e.E3", "constant", 6, 3, 6, 4, "e"),
                               ("e.E4", "e.E4", "constant", 8, 3, 8, 4, "e"), ("E4", "E4", "macro", 9, 1, 10, 5, ""),
@@ -1023,8 +1029,7 @@ def test_a_define_among_enum_constants_or_members_is_a_macro_of_the_file(path, s
     top (a macro, an include); a macro is the file's wherever it is defined, in a struct, an enum, an initializer,
     a function or a namespace (`S_A`, not `s.S_A`)."""
     facts = extract(path, source)
-    got = [(_local(s.id), s.qualname, s.kind, s.start_line, s.start_col, s.end_line, s.end_col, _local(s.parent))
-           for s in facts.symbols[1:]]
+    got = _placed(facts.symbols[1:])
     assert (facts.errors, got, [(i.module, i.line, i.level) for i in facts.imports]) == ([], symbols, imports)
 
 
