@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -279,6 +281,17 @@ def test_a_module_re_exported_by_its_package_resolves_the_same_cold_and_incremen
                                                  ("dumps", 3, 6, "call", "json", "pkg/json/__init__.py::dumps")]
 
 
+@contextmanager
+def _built_then_updated(tmp_path: Path, files: dict[str, str], edits: list[tuple[str, str]]) -> Iterator[Index]:
+    """The index of a repository of `files`, built, then updated after each (path, text) of `edits`: the tables of
+    edit histories below check that an update leaves what a cold build does."""
+    repo = make_repo(tmp_path / "r", files)
+    with Index.open(repo) as ix:
+        ix.build()
+        _write_and_update(ix, repo, edits)
+        yield ix
+
+
 def _write_and_update(ix: Index, repo: Path, edits: list[tuple[str, str]]) -> None:
     """Write each (path, text) and update the index after it, the file's mtime a second on so it is read again."""
     for edited, text in edits:
@@ -330,10 +343,7 @@ LOCAL_EDITS = {  # how the index came to hold the tree: (path, text) written and
 def test_an_import_in_a_function_binds_its_names_in_it(tmp_path: Path, path: str, expected: list, how: str) -> None:
     """`from pkg.mod import helper` in a function (django's way around import cycles), Rust's `use` in a fn or an
     inline module: the references in that symbol, and in the functions in it, name what the import binds."""
-    repo = make_repo(tmp_path / "r", LOCAL_IMPORTS)
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, LOCAL_EDITS[how])
+    with _built_then_updated(tmp_path, LOCAL_IMPORTS, LOCAL_EDITS[how]) as ix:
         assert refs_of(ix, path) == expected
 
 
@@ -429,10 +439,7 @@ def test_each_step_of_a_dotted_use_resolves(tmp_path: Path, path: str, expected:
     """`mod.Class.Inner.m()`, `pkg.mod.Class.method()`, `ns.Klass.m()`: each name after the head is the member of
     what the names before it resolve to, a module's top-level name, a class's member or nested class; only the
     head, or the step after it, was resolved. A step that names a value (`CONST`, `attr`) ends the chain."""
-    repo = make_repo(tmp_path / "r", DOTTED)
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, DOTTED_EDITS[how])
+    with _built_then_updated(tmp_path, DOTTED, DOTTED_EDITS[how]) as ix:
         assert refs_of(ix, path) == expected
 
 
@@ -583,10 +590,7 @@ def test_a_member_resolves_through_the_bases_of_its_class(tmp_path: Path, path: 
     """`views.AuthorList.as_view()`, `self.as_view()`: a member a class does not define is the first one its bases
     define, in Python's method resolution order; a base outside the tree ends the search, as does a cycle. Uses of
     inherited members resolved nowhere."""
-    repo = make_repo(tmp_path / "r", INHERITED)
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, INHERITED_EDITS[how])
+    with _built_then_updated(tmp_path, INHERITED, INHERITED_EDITS[how]) as ix:
         assert [r for r in refs_of(ix, path) if r[4]] == expected  # the qualified ones
 
 
@@ -607,10 +611,7 @@ def test_a_class_named_as_the_base_it_imports_inherits_from_that_base(tmp_path: 
     """`from x import A` then `class A(A)`: Python reads the bases before it binds the class's name, so the base is
     x's A and its members are the class's (`self.xm()`, `A.xm()`). The base named the class itself, a cycle, and
     they resolved nowhere."""
-    repo = make_repo(tmp_path / "r", SHADOWED_BASE)
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, SHADOWED_BASE_EDITS[how])
+    with _built_then_updated(tmp_path, SHADOWED_BASE, SHADOWED_BASE_EDITS[how]) as ix:
         assert refs_of(ix, "m.py") == [
             ("A", 5, 9, "base", "", "x.py::A"),
             ("xm", 7, 21, "call", "self", "x.py::A.xm"),
@@ -707,10 +708,7 @@ def test_super_names_the_member_next_in_the_order_of_the_enclosing_class(tmp_pat
     """`super().m()` (and `super(C, self).m()`) in a method is the `m` of the first class after the method's class in
     that class's method resolution order that defines one, not the class's own; past a base outside the tree, none.
     It resolved nowhere, though the call graph resolved it."""
-    repo = make_repo(tmp_path / "r", SUPER)
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, SUPER_EDITS[how])
+    with _built_then_updated(tmp_path, SUPER, SUPER_EDITS[how]) as ix:
         assert [r for r in refs_of(ix, "pkg/app.py") if r[4].startswith("super(")] == [
             ("m", 7, 24, "call", "super()", "pkg/base.py::A.m"),  # not B.m, the method itself
             ("m", 12, 31, "call", "super(C)", "pkg/app.py::B.m"),
@@ -751,11 +749,8 @@ def test_super_of_a_class_names_the_member_next_after_that_class(tmp_path: Path,
     """`super(X, self).m()` in a method is the `m` of the first class after X in the method resolution order of the
     method's class (that of `self` as far as it is known), also in a function nested in the method. The call dropped
     X and read it as `super().m()`: `super(Mid, self).m()` in `Derived.m` was Mid's own m."""
-    repo = make_repo(tmp_path / "r", {**SUPER_OF, "pkg/app.py": SUPER_OF["pkg/app.py"].replace(
-        "super(Mid, self).m()", call)})
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, SUPER_OF_EDITS[how])
+    app = SUPER_OF["pkg/app.py"].replace("super(Mid, self).m()", call)
+    with _built_then_updated(tmp_path, {**SUPER_OF, "pkg/app.py": app}, SUPER_OF_EDITS[how]) as ix:
         got = rows(ix, "SELECT r.name, r.qualifier, r.target FROM refs r JOIN files f ON f.id=r.file_id"
                        " WHERE f.path='pkg/app.py' AND r.line = 12 AND r.name = 'm'")
         assert got == [("m", qualifier, target)]
@@ -794,10 +789,8 @@ def test_a_member_of_a_class_called_is_the_instance_s(tmp_path: Path, use: str, 
     """`A().m()` names the `m` an instance of A has, found as `A.m` is (A's, or its bases'), where A is a class of
     the tree; a call of anything else, or a chain of calls, names nothing known. The qualifier `A()` resolved
     nowhere."""
-    repo = make_repo(tmp_path / "r", {**CALLED, "pkg/app.py": CALLED["pkg/app.py"].replace("Mid().own()", use)})
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, CALLED_EDITS[how])
+    app = CALLED["pkg/app.py"].replace("Mid().own()", use)
+    with _built_then_updated(tmp_path, {**CALLED, "pkg/app.py": app}, CALLED_EDITS[how]) as ix:
         got = rows(ix, "SELECT r.name, r.qualifier, r.target FROM refs r JOIN files f ON f.id=r.file_id"
                        " WHERE f.path='pkg/app.py' AND r.qualifier != '' ORDER BY r.line DESC, r.col DESC LIMIT 1")
         assert got == [(use.rstrip("()").rpartition(".")[2], qualifier, target)]
@@ -836,10 +829,7 @@ def test_a_variable_annotated_with_a_class_names_its_members(tmp_path: Path, how
     """`def f(p: Pytester): p.runpytest()`: a parameter or local variable annotated with one class of the tree
     (`Optional[C]`, `C | None` and `"C"` too) makes its attributes the class's members, in the function and in
     those nested in it that do not bind it anew, a local one after its annotation. They resolved nowhere."""
-    repo = make_repo(tmp_path / "r", ANNOTATED)
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, ANNOTATED_EDITS[how])
+    with _built_then_updated(tmp_path, ANNOTATED, ANNOTATED_EDITS[how]) as ix:
         assert [r for r in refs_of(ix, "use.py") if r[4]] == ANNOTATED_REFS  # the qualified ones
 
 
@@ -876,10 +866,8 @@ def test_a_lambda_or_comprehension_binding_an_annotated_name_shadows_it(tmp_path
     """`def f(p: P)`: `p.x` in a lambda or a comprehension that binds p anew (`lambda p: p.x`, `[p.x for p in
     items]`) is another variable's, not P's member; it was P.x."""
     files = {**SHADOWING, "u.py": SHADOWING["u.py"].replace("EXPR", body)}
-    repo = make_repo(tmp_path / "r", {**files, "t.py": "" if how == "update" else files["t.py"]})
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, [("t.py", files["t.py"])] if how == "update" else [])
+    edits = [("t.py", files["t.py"])] if how == "update" else []  # an update: t.py empty at first, then written
+    with _built_then_updated(tmp_path, {**files, "t.py": "" if edits else files["t.py"]}, edits) as ix:
         got = rows(ix, "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='u.py'"
                        " AND r.qualifier='p' ORDER BY r.line, r.col")
         assert [target for (target,) in got] == targets
@@ -922,10 +910,8 @@ def test_a_local_hides_a_module_name_it_qualifies(tmp_path: Path, body: str, tar
     of the module is that variable where Python reads it so, in all of the function, and `t.dumps()` qualified by
     it names nothing known (but a member of the class it is annotated with): it was the module's t.dumps."""
     files = {**HIDING, "u.py": HIDING["u.py"].replace("EXPR", body)}
-    repo = make_repo(tmp_path / "r", {**files, "t.py": "" if how == "update" else files["t.py"]})
-    with Index.open(repo) as ix:
-        ix.build()
-        _write_and_update(ix, repo, [("t.py", files["t.py"])] if how == "update" else [])
+    edits = [("t.py", files["t.py"])] if how == "update" else []  # an update: t.py empty at first, then written
+    with _built_then_updated(tmp_path, {**files, "t.py": "" if edits else files["t.py"]}, edits) as ix:
         got = rows(ix, "SELECT r.target FROM refs r JOIN files f ON f.id=r.file_id WHERE f.path='u.py'"
                        " AND r.qualifier != '' ORDER BY r.line, r.col")
         assert [target for (target,) in got] == targets
